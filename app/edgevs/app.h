@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_APP_H
+#define EVS_APP_H
+
+/*
+ * The edgevs daemon's state. The management lcore (the EAL main lcore) owns
+ * everything here; PMD lcores only read the published snapshot (struct
+ * dp_snapshot) and write their own struct pmd_ctx counters.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <limits.h>
+#include <jansson.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+
+#include "conf.h"
+#include "evs_packet.h"
+
+extern int evs_app_logtype;
+#define APP_LOG(level, fmt, ...)                                                            \
+	rte_log(RTE_LOG_##level, evs_app_logtype, "edgevs: " fmt "\n", ##__VA_ARGS__)
+
+#define DP_MAX_PMDS 32
+#define DP_MAX_RXQ (CONF_MAX_PORTS * 4)
+#define DP_BURST 32
+
+struct evs_port;
+struct evs_l2_conf;
+struct evs_l2_macs;
+struct evs_l2_lcore;
+struct evs_ctl;
+
+/* One rx queue polled by a PMD lcore. */
+struct dp_rxq {
+	struct evs_port *port;
+	uint16_t port_idx;
+	uint16_t queue;
+};
+
+struct dp_pmd_conf {
+	uint16_t n_rxq;
+	struct dp_rxq rxq[DP_MAX_RXQ];
+};
+
+/*
+ * Immutable datapath configuration, published by one atomic pointer store
+ * and freed after an RCU grace period: a PMD sees either all of a change or
+ * none of it.
+ */
+struct dp_snapshot {
+	uint64_t gen;
+	const struct evs_l2_conf *l2;
+	struct evs_port *ports[CONF_MAX_PORTS]; /* by port index; NULL: absent */
+	struct dp_pmd_conf pmd[DP_MAX_PMDS];
+};
+
+/* Per-PMD state: written by its PMD lcore only, read by the management lcore. */
+struct pmd_ctx {
+	unsigned int lcore;
+	unsigned int idx;
+	struct evs_l2_lcore *l2;
+	uint64_t rx_pkts;
+	uint64_t tx_pkts;
+	uint64_t busy_cycles; /* cycles of iterations that moved packets */
+	uint64_t idle_cycles;
+	uint64_t drops[EVS_DROP_REASON_MAX];
+	uint64_t gen_seen; /* last snapshot generation this PMD ran with */
+} __rte_cache_aligned;
+
+/* Management view of a live port. */
+struct app_port {
+	struct evs_port *port;
+	char name[CONF_NAME_MAX];
+	uint64_t created_tsc;
+};
+
+struct evs_app {
+	/* desired state */
+	json_t *doc;
+	struct conf *conf;
+	char config_path[PATH_MAX]; /* persisted on apply when set */
+
+	/* runtime */
+	struct rte_mempool *pool;
+	struct rte_rcu_qsbr *qsbr;
+	struct evs_l2_macs *macs;
+	struct dp_snapshot *snap; /* published; PMDs load it with acquire */
+	struct app_port ports[CONF_MAX_PORTS];
+	char switch_names[CONF_MAX_SWITCHES][CONF_NAME_MAX]; /* id -> name, "" = free */
+	unsigned int n_pmds;
+	struct pmd_ctx *pmds[DP_MAX_PMDS];
+	unsigned int pmd_sleep_us;
+	uint64_t gen;
+	uint64_t start_tsc;
+
+	struct evs_ctl *ctl;
+	char socket_path[CONF_PATH_MAX];
+	volatile int stop; /* set by signals, read with __atomic loads */
+};
+
+/* apply.c: make @doc the running state; on failure nothing changes. */
+int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_err *err);
+/* Stop all ports and free runtime state (shutdown). */
+void app_teardown(struct evs_app *app);
+int app_port_index(const struct evs_app *app, const char *name);
+int app_switch_id(const struct evs_app *app, const char *name);
+int app_persist(struct evs_app *app, const char *path, struct conf_err *err);
+
+/* pmd.c */
+int pmd_main(void *arg);
+struct pmd_args {
+	struct evs_app *app;
+	struct pmd_ctx *ctx;
+};
+
+/* mgmt.c */
+void mgmt_loop(struct evs_app *app);
+
+/* ctl_*.c: register the control methods. */
+int ctl_register_all(struct evs_app *app);
+
+#endif

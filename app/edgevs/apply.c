@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Apply a desired-state document: diff against the running state, create
+ * and remove ports, rebuild the L2 configuration, publish one snapshot,
+ * update static MACs, persist. A request that fails validation or port
+ * creation changes nothing (ports being re-created are the one exception:
+ * their old device is closed first and restored on failure).
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+
+#include "app.h"
+#include "evs_l2.h"
+#include "evs_port.h"
+
+int app_port_index(const struct evs_app *app, const char *name)
+{
+	int i;
+
+	for (i = 0; i < CONF_MAX_PORTS; i++)
+		if (app->ports[i].port != NULL && strcmp(app->ports[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int app_switch_id(const struct evs_app *app, const char *name)
+{
+	int i;
+
+	for (i = 0; i < CONF_MAX_SWITCHES; i++)
+		if (strcmp(app->switch_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static int free_port_slot(const struct evs_app *app, const bool *reserved)
+{
+	int i;
+
+	for (i = 0; i < CONF_MAX_PORTS; i++)
+		if (app->ports[i].port == NULL && !reserved[i])
+			return i;
+	return -1;
+}
+
+static void set_err(struct conf_err *err, int code, const char *path, const char *msg)
+{
+	err->code = code;
+	snprintf(err->path, sizeof(err->path), "%s", path);
+	snprintf(err->msg, sizeof(err->msg), "%s", msg);
+}
+
+static struct evs_port *port_open(struct evs_app *app, const struct conf_port *cp,
+				  struct conf_err *err, const char *path)
+{
+	struct evs_port_config pc = {
+		.name = cp->name,
+		.type = cp->type == CONF_PORT_VHOST ? EVS_PORT_VHOST : EVS_PORT_ETHDEV,
+		.devargs = cp->devargs,
+		.vhost_path = cp->path,
+		.vhost_client = cp->client,
+		.n_rxq = cp->queues,
+		.n_txq = (uint16_t)app->n_pmds,
+		.mtu = cp->mtu,
+		.pool = app->pool,
+		.socket_id = (int)rte_socket_id(),
+		.qsbr = app->qsbr,
+	};
+	struct evs_port *p = evs_port_create(&pc);
+	char msg[256];
+
+	if (p == NULL) {
+		snprintf(msg, sizeof(msg), "cannot create port '%s': %s", cp->name,
+			 rte_strerror(rte_errno));
+		set_err(err, -32003, path, msg);
+		APP_LOG(ERR, "%s", msg);
+	}
+	return p;
+}
+
+/* Spread every rx queue of every port over the PMD lcores, round robin. */
+static void assign_rxqs(const struct evs_app *app, struct dp_snapshot *s)
+{
+	unsigned int k = 0;
+	int i;
+
+	for (i = 0; i < CONF_MAX_PORTS; i++) {
+		uint16_t q, nq;
+
+		if (s->ports[i] == NULL)
+			continue;
+		nq = evs_port_rxq_count(s->ports[i]);
+		for (q = 0; q < nq; q++) {
+			struct dp_pmd_conf *pc = &s->pmd[k++ % app->n_pmds];
+
+			if (pc->n_rxq == DP_MAX_RXQ)
+				continue;
+			pc->rxq[pc->n_rxq++] = (struct dp_rxq){
+				.port = s->ports[i], .port_idx = (uint16_t)i, .queue = q};
+		}
+	}
+}
+
+/*
+ * Publish @s and wait until no PMD lcore can still see the previous one.
+ * The release store pairs with the PMD's acquire load (pmd.c): the whole
+ * snapshot is visible before its pointer.
+ */
+static void publish(struct evs_app *app, struct dp_snapshot *s)
+{
+	struct dp_snapshot *old = app->snap;
+
+	s->gen = ++app->gen;
+	__atomic_store_n(&app->snap, s, __ATOMIC_RELEASE);
+	rte_rcu_qsbr_synchronize(app->qsbr, RTE_QSBR_THRID_INVALID);
+	free(old);
+}
+
+static struct dp_snapshot *snapshot_new(const struct evs_app *app, const struct evs_l2_conf *l2)
+{
+	struct dp_snapshot *s = calloc(1, sizeof(*s));
+	int i;
+
+	if (s == NULL)
+		return NULL;
+	s->l2 = l2;
+	for (i = 0; i < CONF_MAX_PORTS; i++)
+		s->ports[i] = app->ports[i].port;
+	assign_rxqs(app, s);
+	return s;
+}
+
+/* Build the L2 view of @c given port slots @slot_of (conf index -> slot). */
+static struct evs_l2_conf *l2_build(const struct evs_app *app, const struct conf *c,
+				    const int *slot_of, const int *sw_id_of)
+{
+	struct evs_l2_conf_spec spec;
+	struct evs_l2_conf *l2;
+	unsigned int i, k;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.n_switches = c->n_switches;
+	spec.switches = calloc(c->n_switches ? c->n_switches : 1, sizeof(*spec.switches));
+	spec.n_ports = c->n_ports;
+	spec.ports = calloc(c->n_ports ? c->n_ports : 1, sizeof(*spec.ports));
+	if (spec.switches == NULL || spec.ports == NULL) {
+		l2 = NULL;
+		goto out;
+	}
+	for (i = 0; i < c->n_switches; i++) {
+		spec.switches[i].id = (uint16_t)sw_id_of[i];
+		spec.switches[i].aging_s = c->switches[i].mac_aging_s;
+		spec.switches[i].max_macs = c->switches[i].max_macs;
+	}
+	for (i = 0; i < c->n_ports; i++) {
+		const struct conf_port *cp = &c->ports[i];
+		struct evs_l2_port_spec *ps = &spec.ports[i];
+
+		ps->port = (uint16_t)slot_of[i];
+		ps->native_switch = EVS_L2_NO_SWITCH;
+		for (k = 0; k < c->n_switches; k++)
+			if (strcmp(cp->sw, c->switches[k].name) == 0)
+				ps->native_switch = (uint16_t)sw_id_of[k];
+		ps->n_vlans = cp->n_vlans;
+		for (k = 0; k < cp->n_vlans && k < RTE_DIM(ps->vlans); k++) {
+			unsigned int s;
+
+			ps->vlans[k].vlan = cp->vlans[k].vlan;
+			for (s = 0; s < c->n_switches; s++)
+				if (strcmp(cp->vlans[k].sw, c->switches[s].name) == 0)
+					ps->vlans[k].switch_id = (uint16_t)sw_id_of[s];
+		}
+	}
+	l2 = evs_l2_conf_create(&spec);
+out:
+	free(spec.switches);
+	free(spec.ports);
+	return l2;
+}
+
+/* Static MACs: drop those no longer wanted, add (or pin) the new ones. */
+static void statics_sync(struct evs_app *app, const struct conf *old, const struct conf *nc,
+			 const int *sw_id_of)
+{
+	unsigned int i, k, j;
+
+	for (i = 0; i < old->n_switches; i++) {
+		const struct conf_switch *os = &old->switches[i];
+		const struct conf_switch *ns = conf_switch_find(nc, os->name);
+		int id = app_switch_id(app, os->name);
+
+		for (k = 0; k < os->n_macs && id >= 0; k++) {
+			bool keep = false;
+
+			for (j = 0; ns != NULL && j < ns->n_macs && !keep; j++)
+				keep = rte_is_same_ether_addr(&ns->macs[j].mac, &os->macs[k].mac) &&
+				       strcmp(ns->macs[j].port, os->macs[k].port) == 0;
+			if (!keep)
+				evs_l2_mac_del(app->macs, (uint16_t)id, &os->macs[k].mac);
+		}
+	}
+	for (i = 0; i < nc->n_switches; i++) {
+		const struct conf_switch *ns = &nc->switches[i];
+
+		for (k = 0; k < ns->n_macs; k++) {
+			int slot = app_port_index(app, ns->macs[k].port);
+			int ret;
+
+			if (slot < 0)
+				continue;
+			ret = evs_l2_mac_add_static(app->macs, (uint16_t)sw_id_of[i],
+						    &ns->macs[k].mac, (uint16_t)slot);
+			if (ret < 0)
+				APP_LOG(WARNING, "static MAC in switch %s: %s", ns->name,
+					strerror(-ret));
+		}
+	}
+}
+
+int app_persist(struct evs_app *app, const char *path, struct conf_err *err)
+{
+	char tmp[PATH_MAX + 8];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (json_dump_file(app->doc, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
+	    rename(tmp, path) != 0) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		set_err(err, -32003, "", msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_err *err)
+{
+	struct conf *nc, *old = app->conf;
+	int slot_of[CONF_MAX_PORTS], sw_id_of[CONF_MAX_SWITCHES];
+	bool reserved[CONF_MAX_PORTS] = {false}, removed[CONF_MAX_PORTS] = {false};
+	bool any_removed = false, opened[CONF_MAX_PORTS] = {false};
+	struct evs_l2_conf *l2 = NULL;
+	struct dp_snapshot *s;
+	const struct evs_l2_conf *old_l2;
+	unsigned int i;
+	int j;
+	char path[300];
+
+	nc = conf_parse(doc, base, err);
+	if (nc == NULL)
+		return -EINVAL;
+
+	/* Which running ports survive unchanged, which go. */
+	for (i = 0; i < nc->n_ports; i++) {
+		const struct conf_port *op = old ? conf_port_find(old, nc->ports[i].name) : NULL;
+		int slot = app_port_index(app, nc->ports[i].name);
+
+		slot_of[i] = -1;
+		if (op != NULL && slot >= 0 && !conf_port_needs_recreate(op, &nc->ports[i])) {
+			slot_of[i] = slot;
+			reserved[slot] = true;
+		}
+	}
+	for (j = 0; j < CONF_MAX_PORTS; j++)
+		if (app->ports[j].port != NULL && !reserved[j]) {
+			removed[j] = any_removed = true;
+		}
+
+	/* Switch ids: keep the id of a switch that stays, so its MACs stay. */
+	for (i = 0; i < nc->n_switches; i++) {
+		sw_id_of[i] = app_switch_id(app, nc->switches[i].name);
+		if (sw_id_of[i] < 0) {
+			for (j = 0; j < CONF_MAX_SWITCHES; j++) {
+				unsigned int k;
+				bool taken = app->switch_names[j][0] != '\0';
+
+				for (k = 0; k < i && !taken; k++)
+					taken = sw_id_of[k] == j;
+				if (!taken)
+					break;
+			}
+			sw_id_of[i] = j;
+		}
+	}
+
+	/* Phase 1: stop polling the ports that go, then close them. */
+	if (any_removed) {
+		struct app_port saved[CONF_MAX_PORTS];
+
+		memcpy(saved, app->ports, sizeof(saved));
+		for (j = 0; j < CONF_MAX_PORTS; j++)
+			if (removed[j])
+				app->ports[j].port = NULL;
+		s = snapshot_new(app, app->snap ? app->snap->l2 : NULL);
+		if (s == NULL) {
+			memcpy(app->ports, saved, sizeof(saved));
+			set_err(err, -32603, base, "out of memory");
+			conf_free(nc);
+			return -ENOMEM;
+		}
+		publish(app, s);
+		for (j = 0; j < CONF_MAX_PORTS; j++)
+			if (removed[j]) {
+				APP_LOG(INFO, "port %s removed", saved[j].name);
+				evs_port_free(saved[j].port);
+				evs_l2_mac_flush_port(app->macs, (uint16_t)j);
+				app->ports[j].name[0] = '\0';
+			}
+	}
+
+	/* Phase 2: open new ports. */
+	for (i = 0; i < nc->n_ports; i++) {
+		int slot;
+
+		if (slot_of[i] >= 0)
+			continue;
+		slot = free_port_slot(app, reserved);
+		snprintf(path, sizeof(path), "%s/ports/%u", base, i);
+		if (slot < 0) {
+			set_err(err, -32002, path, "no free port slot");
+			goto rollback;
+		}
+		app->ports[slot].port = port_open(app, &nc->ports[i], err, path);
+		if (app->ports[slot].port == NULL)
+			goto rollback;
+		snprintf(app->ports[slot].name, CONF_NAME_MAX, "%s", nc->ports[i].name);
+		app->ports[slot].created_tsc = rte_rdtsc();
+		slot_of[i] = slot;
+		reserved[slot] = opened[slot] = true;
+		APP_LOG(INFO, "port %s added", nc->ports[i].name);
+	}
+
+	/* Phase 3: the new L2 view, then one snapshot with everything. */
+	l2 = l2_build(app, nc, slot_of, sw_id_of);
+	if (l2 == NULL) {
+		set_err(err, -32603, base, "cannot build the L2 configuration");
+		goto rollback;
+	}
+	s = snapshot_new(app, l2);
+	if (s == NULL) {
+		set_err(err, -32603, base, "out of memory");
+		goto rollback;
+	}
+	old_l2 = app->snap ? app->snap->l2 : NULL;
+	publish(app, s);
+	evs_l2_conf_free((struct evs_l2_conf *)(uintptr_t)old_l2);
+
+	/* Phase 4: forget switches that went, then the static MACs. */
+	for (j = 0; j < CONF_MAX_SWITCHES; j++) {
+		bool keep = false;
+
+		if (app->switch_names[j][0] == '\0')
+			continue;
+		for (i = 0; i < nc->n_switches && !keep; i++)
+			keep = sw_id_of[i] == j;
+		if (!keep) {
+			evs_l2_mac_flush_switch(app->macs, (uint16_t)j);
+			app->switch_names[j][0] = '\0';
+		}
+	}
+	for (i = 0; i < nc->n_switches; i++)
+		snprintf(app->switch_names[sw_id_of[i]], CONF_NAME_MAX, "%s", nc->switches[i].name);
+	if (old != NULL)
+		statics_sync(app, old, nc, sw_id_of);
+	else
+		statics_sync(app, nc, nc, sw_id_of);
+
+	json_decref(app->doc);
+	app->doc = doc;
+	json_incref(doc);
+	app->conf = nc;
+	conf_free(old);
+	if (app->config_path[0] != '\0' && app->snap->gen > 1) {
+		struct conf_err perr;
+
+		if (app_persist(app, app->config_path, &perr) < 0)
+			APP_LOG(WARNING, "%s", perr.msg);
+	}
+	return 0;
+
+rollback:
+	/* Close what this request opened (never published: free at once)
+	 * and bring back what it closed. */
+	for (j = 0; j < CONF_MAX_PORTS; j++)
+		if (opened[j]) {
+			evs_port_free(app->ports[j].port);
+			app->ports[j].port = NULL;
+			app->ports[j].name[0] = '\0';
+		}
+	if (any_removed && old != NULL) {
+		for (i = 0; i < old->n_ports; i++) {
+			struct conf_err e2;
+			int slot;
+
+			if (app_port_index(app, old->ports[i].name) >= 0)
+				continue;
+			slot = free_port_slot(app, (bool[CONF_MAX_PORTS]){false});
+			if (slot < 0)
+				break;
+			app->ports[slot].port = port_open(app, &old->ports[i], &e2, "");
+			if (app->ports[slot].port != NULL)
+				snprintf(app->ports[slot].name, CONF_NAME_MAX, "%s",
+					 old->ports[i].name);
+		}
+		/* the old L2 view refers to old slots: rebuild it */
+		{
+			int oslot[CONF_MAX_PORTS], osw[CONF_MAX_SWITCHES];
+			struct evs_l2_conf *ol2;
+
+			for (i = 0; i < old->n_ports; i++)
+				oslot[i] = app_port_index(app, old->ports[i].name);
+			for (i = 0; i < old->n_switches; i++)
+				osw[i] = app_switch_id(app, old->switches[i].name);
+			ol2 = l2_build(app, old, oslot, osw);
+			s = ol2 ? snapshot_new(app, ol2) : NULL;
+			if (s != NULL) {
+				old_l2 = app->snap ? app->snap->l2 : NULL;
+				publish(app, s);
+				evs_l2_conf_free((struct evs_l2_conf *)(uintptr_t)old_l2);
+			} else {
+				evs_l2_conf_free(ol2);
+			}
+		}
+	}
+	evs_l2_conf_free(l2);
+	conf_free(nc);
+	return -EINVAL;
+}
+
+void app_teardown(struct evs_app *app)
+{
+	struct dp_snapshot *s = app->snap;
+	int i;
+
+	/* PMDs have stopped (or never ran): free directly. */
+	for (i = 0; i < CONF_MAX_PORTS; i++)
+		if (app->ports[i].port != NULL) {
+			evs_port_free(app->ports[i].port);
+			app->ports[i].port = NULL;
+		}
+	if (s != NULL) {
+		evs_l2_conf_free((struct evs_l2_conf *)(uintptr_t)s->l2);
+		free(s);
+		app->snap = NULL;
+	}
+}

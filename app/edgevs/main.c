@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * edgevs daemon: EAL set-up, config load, PMD lcores, management loop.
+ *
+ * Usage: edgevs [EAL options] -- [--config FILE] [--socket PATH]
+ *               [--pmd-cores LIST] [--mbufs N] [--pmd-sleep-us US]
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "app.h"
+#include "evs_build_config.h"
+#include "evs_ctl.h"
+#include "evs_l2.h"
+
+RTE_LOG_REGISTER_DEFAULT(evs_app_logtype, INFO);
+
+extern const char evs_default_config[];
+
+static struct evs_app g_app;
+
+static void on_signal(int sig)
+{
+	/* relaxed is enough: the management loop polls this flag and exits; no
+	 * other data is published through it. */
+	__atomic_store_n(&g_app.stop, sig, __ATOMIC_RELAXED);
+}
+
+static void usage(const char *prog)
+{
+	printf("Usage: %s [EAL options] -- [options]\n"
+	       "  --config FILE      desired-state JSON (default: built-in config/default.json);\n"
+	       "                     config.apply persists changes back to FILE\n"
+	       "  --socket PATH      control socket (default /run/edgevs/edgevs.sock)\n"
+	       "  --pmd-cores LIST   lcores that poll packets, e.g. 1,2 (default: all workers)\n"
+	       "  --mbufs N          mbufs in the packet pool (default 16383)\n"
+	       "  --pmd-sleep-us US  sleep this long when a PMD finds no packets (default 0)\n"
+	       "  --version          print the version\n",
+	       prog);
+}
+
+static int parse_cores(const char *s, unsigned int *cores, unsigned int *n)
+{
+	char *end;
+
+	*n = 0;
+	while (*s != '\0') {
+		unsigned long c = strtoul(s, &end, 10);
+
+		if (end == s || c >= RTE_MAX_LCORE || *n >= DP_MAX_PMDS)
+			return -EINVAL;
+		if (!rte_lcore_is_enabled((unsigned int)c) || c == rte_get_main_lcore())
+			return -ENODEV;
+		cores[(*n)++] = (unsigned int)c;
+		s = end;
+		if (*s == ',')
+			s++;
+		else if (*s != '\0')
+			return -EINVAL;
+	}
+	return *n > 0 ? 0 : -EINVAL;
+}
+
+static json_t *load_config(const char *path)
+{
+	json_error_t jerr;
+	json_t *doc;
+
+	if (path[0] == '\0')
+		doc = json_loads(evs_default_config, 0, &jerr);
+	else
+		doc = json_load_file(path, 0, &jerr);
+	if (doc == NULL)
+		APP_LOG(ERR, "config %s: line %d: %s", path[0] ? path : "(built-in)", jerr.line,
+			jerr.text);
+	return doc;
+}
+
+static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned int n)
+{
+	size_t qsz;
+	unsigned int i;
+
+	qsz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+	app->qsbr = rte_zmalloc("evs_qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	if (app->qsbr == NULL || rte_rcu_qsbr_init(app->qsbr, RTE_MAX_LCORE) != 0)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct pmd_ctx *p = rte_zmalloc_socket("evs_pmd", sizeof(*p), RTE_CACHE_LINE_SIZE,
+						       (int)rte_lcore_to_socket_id(cores[i]));
+
+		if (p == NULL)
+			return -ENOMEM;
+		p->lcore = cores[i];
+		p->idx = i;
+		p->l2 = evs_l2_lcore_create(app->pool, rte_lcore_to_socket_id(cores[i]));
+		if (p->l2 == NULL)
+			return -ENOMEM;
+		app->pmds[i] = p;
+		if (rte_rcu_qsbr_thread_register(app->qsbr, cores[i]) != 0)
+			return -EINVAL;
+	}
+	app->n_pmds = n;
+	return 0;
+}
+
+static void pmds_free(struct evs_app *app)
+{
+	unsigned int i;
+
+	for (i = 0; i < app->n_pmds; i++) {
+		evs_l2_lcore_free(app->pmds[i]->l2);
+		rte_free(app->pmds[i]);
+		app->pmds[i] = NULL;
+	}
+	app->n_pmds = 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"socket", required_argument, NULL, 's'},
+		{"pmd-cores", required_argument, NULL, 'p'},
+		{"mbufs", required_argument, NULL, 'm'},
+		{"pmd-sleep-us", required_argument, NULL, 'z'},
+		{"version", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct evs_app *app = &g_app;
+	unsigned int cores[DP_MAX_PMDS], n_cores = 0, lc, i;
+	unsigned long mbufs = 16383;
+	const char *cores_arg = NULL;
+	struct conf_err err;
+	int ret, opt, rc = 1;
+	json_t *doc;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "edgevs: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= ret;
+	argv += ret;
+	argv[0] = (char *)(uintptr_t)"edgevs";
+	snprintf(app->socket_path, sizeof(app->socket_path), "/run/edgevs/edgevs.sock");
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			snprintf(app->config_path, sizeof(app->config_path), "%s", optarg);
+			break;
+		case 's':
+			if (strlen(optarg) >= sizeof(app->socket_path)) {
+				fprintf(stderr, "edgevs: --socket path too long\n");
+				goto out_eal;
+			}
+			snprintf(app->socket_path, sizeof(app->socket_path), "%s", optarg);
+			break;
+		case 'p':
+			cores_arg = optarg;
+			break;
+		case 'm':
+			mbufs = strtoul(optarg, NULL, 0);
+			if (mbufs < 1024 || mbufs > (1UL << 24)) {
+				fprintf(stderr, "edgevs: --mbufs must be 1024..16M\n");
+				goto out_eal;
+			}
+			break;
+		case 'z':
+			app->pmd_sleep_us = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'v':
+			printf("edgevs %s\n", EVS_VERSION);
+			rc = 0;
+			goto out_eal;
+		case 'h':
+			usage(argv[0]);
+			rc = 0;
+			goto out_eal;
+		default:
+			usage(argv[0]);
+			goto out_eal;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "edgevs: unexpected argument '%s'\n", argv[optind]);
+		goto out_eal;
+	}
+
+	if (cores_arg != NULL) {
+		ret = parse_cores(cores_arg, cores, &n_cores);
+		if (ret < 0) {
+			fprintf(stderr,
+				"edgevs: --pmd-cores '%s': need enabled worker lcores (see EAL -l)\n",
+				cores_arg);
+			goto out_eal;
+		}
+	} else {
+		RTE_LCORE_FOREACH_WORKER(lc)
+		if (n_cores < DP_MAX_PMDS)
+			cores[n_cores++] = lc;
+	}
+	if (n_cores == 0) {
+		fprintf(stderr, "edgevs: no PMD lcore: give EAL at least two lcores (-l 0,1)\n");
+		goto out_eal;
+	}
+
+	app->start_tsc = rte_rdtsc();
+	app->pool = rte_pktmbuf_pool_create("evs_mbufs", (unsigned int)mbufs, 256, 0,
+					    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (app->pool == NULL) {
+		APP_LOG(ERR, "mbuf pool of %lu: %s", mbufs, rte_strerror(rte_errno));
+		goto out_eal;
+	}
+	if (pmds_create(app, cores, n_cores) < 0) {
+		APP_LOG(ERR, "PMD set-up failed");
+		goto out;
+	}
+	{
+		struct evs_l2_macs_config mc = {
+			.name = "evs_macs",
+			.capacity = 1 << 16,
+			.qsbr = app->qsbr,
+			.socket_id = (int)rte_socket_id(),
+		};
+		app->macs = evs_l2_macs_create(&mc);
+		if (app->macs == NULL) {
+			APP_LOG(ERR, "MAC table: %s", rte_strerror(rte_errno));
+			goto out;
+		}
+	}
+	app->doc = conf_doc_empty();
+	app->conf = conf_parse(app->doc, "", &err);
+	if (app->doc == NULL || app->conf == NULL)
+		goto out;
+
+	doc = load_config(app->config_path);
+	if (doc == NULL)
+		goto out;
+	ret = app_apply(app, doc, "", &err);
+	if (ret < 0) {
+		APP_LOG(ERR, "config %s: %s (at %s)",
+			app->config_path[0] ? app->config_path : "(built-in)", err.msg,
+			err.path[0] ? err.path : "/");
+		goto out;
+	}
+	APP_LOG(INFO, "config %s: %u ports, %u switches",
+		app->config_path[0] ? app->config_path : "(built-in default)", app->conf->n_ports,
+		app->conf->n_switches);
+
+	{
+		struct evs_ctl_config cc = {
+			.path = app->socket_path,
+			.mode = 0660,
+			.api_version = "1.0",
+		};
+		app->ctl = evs_ctl_create(&cc);
+		if (app->ctl == NULL) {
+			APP_LOG(ERR, "control socket %s: %s", app->socket_path, strerror(errno));
+			goto out;
+		}
+		if (ctl_register_all(app) < 0)
+			goto out;
+	}
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	for (i = 0; i < app->n_pmds; i++) {
+		static struct pmd_args args[DP_MAX_PMDS];
+
+		args[i].app = app;
+		args[i].ctx = app->pmds[i];
+		ret = rte_eal_remote_launch(pmd_main, &args[i], app->pmds[i]->lcore);
+		if (ret != 0) {
+			APP_LOG(ERR, "cannot launch PMD on lcore %u", app->pmds[i]->lcore);
+			__atomic_store_n(&app->stop, 1, __ATOMIC_RELAXED);
+			break;
+		}
+	}
+	if (__atomic_load_n(&app->stop, __ATOMIC_RELAXED) == 0) {
+		APP_LOG(INFO, "edgevs %s running: %u PMD lcore(s), control socket %s",
+			EVS_VERSION, app->n_pmds, app->socket_path);
+		printf("edgevs: ready, control socket %s\n", app->socket_path);
+		fflush(stdout);
+		mgmt_loop(app);
+	}
+	APP_LOG(INFO, "stopping");
+	rte_eal_mp_wait_lcore();
+	rc = 0;
+out:
+	evs_ctl_free(app->ctl);
+	app_teardown(app);
+	evs_l2_macs_free(app->macs);
+	pmds_free(app);
+	rte_free(app->qsbr);
+	rte_mempool_free(app->pool);
+	conf_free(app->conf);
+	json_decref(app->doc);
+out_eal:
+	rte_eal_cleanup();
+	return rc;
+}
