@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_APP_CTL_UTIL_H
+#define EVS_APP_CTL_UTIL_H
+
+/* Shared by the ctl_*.c method files: every mutating method edits a copy of
+ * the desired-state document and hands it to app_apply(). */
+
+#include "app.h"
+#include "evs_ctl.h"
+
+/*
+ * Apply @doc (reference stolen) and answer @call: success -> @result (stolen)
+ * or {} if NULL; failure -> the validation error, with a path starting with
+ * @from rewritten to start with @to (so errors in the document edited on the
+ * caller's behalf point into the caller's params).
+ */
+int ctl_apply_doc(struct evs_app *app, struct evs_ctl_call *call, json_t *doc, json_t *result,
+		  const char *from, const char *to);
+
+/* A deep copy of the running document, or NULL after answering -32603. */
+json_t *ctl_doc_copy(struct evs_app *app, struct evs_ctl_call *call);
+
+int ctl_register_config(struct evs_app *app);
+int ctl_register_port(struct evs_app *app);
+int ctl_register_switch(struct evs_app *app);
+int ctl_register_mac(struct evs_app *app);
+int ctl_register_stats(struct evs_app *app);
+
+#endif
