@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Frame builder and stamp parser. A builder keeps one template per size of
+ * the mix, with the flow fields, the stamp and the checksums zeroed and the
+ * checksum partial sums of everything else precomputed; building a frame is
+ * a copy, a few stores and two short sums (RFC 1624 style: the one's
+ * complement sum is order-independent, so the varying words are just added).
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+
+#include "evs_gen.h"
+
+enum {
+	ETH_LEN = 14,
+	VLAN_LEN = 4,
+	IP4_LEN = 20,
+	UDP_LEN = 8,
+	TCP_LEN = 20,
+	TUN_LEN = 8, /* VXLAN header, or GENEVE base header without options */
+	ETHERTYPE_IPV4 = 0x0800,
+	ETHERTYPE_VLAN = 0x8100,
+	ETHERTYPE_QINQ = 0x88a8,
+	ETHERTYPE_TEB = 0x6558, /* transparent Ethernet bridging (GENEVE) */
+	TCP_FLAG_SYN = 0x02,
+	TCP_FLAG_PSH = 0x08,
+	TCP_FLAG_ACK = 0x10,
+};
+
+struct gen_tmpl {
+	uint8_t *data;
+	uint16_t len;	 /* frame length without FCS */
+	uint16_t l3_off; /* innermost IPv4 */
+	uint16_t l4_off; /* innermost UDP/TCP */
+	uint16_t stamp_off;
+	uint16_t osport_off;  /* outer UDP source port, 0 without tunnel */
+	uint8_t stamp_len;    /* enum evs_gen_stamp_level */
+	uint32_t payload_len; /* bytes after the innermost L4 header */
+	uint32_t ip_sum;      /* inner IPv4 header, addresses and checksum zero */
+	uint32_t l4_sum;      /* L4 segment + pseudo header, varying fields zero */
+};
+
+struct evs_gen_builder {
+	struct evs_gen_pkt_config cfg;
+	unsigned int n;
+	struct gen_tmpl tmpl[EVS_GEN_MIX_SIZES_MAX];
+};
+
+uint32_t evs_gen_sum16(const void *p, uint32_t len)
+{
+	const uint8_t *b = p;
+	uint64_t sum = 0;
+	uint16_t w;
+
+	for (; len >= 2; len -= 2, b += 2) {
+		memcpy(&w, b, 2);
+		sum += w;
+	}
+	if (len) {
+		uint8_t last[2] = {b[0], 0};
+
+		memcpy(&w, last, 2);
+		sum += w;
+	}
+	while (sum >> 32)
+		sum = (sum & 0xffffffffu) + (sum >> 32);
+	return (uint32_t)sum;
+}
+
+/* Sum of n (even, small) bytes; inlined in the per-frame path. */
+static inline uint32_t sum_small(const uint8_t *b, unsigned int n)
+{
+	uint32_t sum = 0;
+	uint16_t w;
+	unsigned int i;
+
+	for (i = 0; i < n; i += 2) {
+		memcpy(&w, b + i, 2);
+		sum += w;
+	}
+	return sum;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Bytes of headers before the stamp. */
+static int hdr_len(const struct evs_gen_pkt_config *c)
+{
+	int n = ETH_LEN + (c->vlan ? VLAN_LEN : 0);
+
+	switch (c->encap) {
+	case EVS_GEN_ENCAP_NONE:
+		break;
+	case EVS_GEN_ENCAP_VXLAN:
+	case EVS_GEN_ENCAP_GENEVE:
+		n += IP4_LEN + UDP_LEN + TUN_LEN + ETH_LEN;
+		break;
+	default:
+		return -EINVAL;
+	}
+	n += IP4_LEN;
+	switch (c->l4) {
+	case EVS_GEN_UDP:
+		return n + UDP_LEN;
+	case EVS_GEN_TCP_SYN:
+	case EVS_GEN_TCP_ACK:
+		return n + TCP_LEN;
+	default:
+		return -EINVAL;
+	}
+}
+
+int evs_gen_min_size(const struct evs_gen_pkt_config *c)
+{
+	int n = hdr_len(c);
+
+	if (n < 0)
+		return n;
+	return RTE_MAX(n + EVS_GEN_STAMP_ID + RTE_ETHER_CRC_LEN, EVS_GEN_SIZE_MIN);
+}
+
+static uint8_t *put_eth(uint8_t *p, const struct rte_ether_addr *dst,
+			const struct rte_ether_addr *src, bool vlan, uint16_t tci, uint16_t type)
+{
+	memcpy(p, dst->addr_bytes, RTE_ETHER_ADDR_LEN);
+	memcpy(p + 6, src->addr_bytes, RTE_ETHER_ADDR_LEN);
+	p += 12;
+	if (vlan) {
+		put16(p, ETHERTYPE_VLAN);
+		put16(p + 2, tci);
+		p += 4;
+	}
+	put16(p, type);
+	return p + 2;
+}
+
+static uint8_t *put_ip4(uint8_t *p, const struct evs_gen_pkt_config *c, uint16_t tot_len,
+			uint8_t proto, uint32_t src, uint32_t dst)
+{
+	p[0] = 0x45;
+	p[1] = c->tos;
+	put16(p + 2, tot_len);
+	put16(p + 4, 0);      /* id: DF is set, so RFC 6864 lets it be 0 */
+	put16(p + 6, 0x4000); /* DF */
+	p[8] = c->ttl ? c->ttl : 64;
+	p[9] = proto;
+	put16(p + 10, 0);
+	put32(p + 12, src);
+	put32(p + 16, dst);
+	return p + IP4_LEN;
+}
+
+static int tmpl_build(struct gen_tmpl *t, const struct evs_gen_pkt_config *c, uint16_t size)
+{
+	uint8_t *p, *ip, *l4;
+	uint8_t pseudo[12];
+	uint16_t l4_len;
+	uint8_t proto = c->l4 == EVS_GEN_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+	int hl = hdr_len(c);
+	unsigned int i, room;
+
+	if (hl < 0 || size < evs_gen_min_size(c) || size > EVS_GEN_SIZE_MAX)
+		return -EINVAL;
+	t->len = (uint16_t)(size - RTE_ETHER_CRC_LEN);
+	t->data = calloc(1, t->len);
+	if (t->data == NULL)
+		return -ENOMEM;
+	p = t->data;
+	if (c->encap != EVS_GEN_ENCAP_NONE) {
+		bool vx = c->encap == EVS_GEN_ENCAP_VXLAN;
+		uint8_t *oip;
+		uint16_t ck;
+
+		p = put_eth(p, &c->dst_mac, &c->src_mac, c->vlan, c->vlan_tci, ETHERTYPE_IPV4);
+		oip = p;
+		p = put_ip4(p, c, (uint16_t)(t->len - (p - t->data)), IPPROTO_UDP, c->outer_src_ip,
+			    c->outer_dst_ip);
+		ck = evs_gen_csum_fold(evs_gen_sum16(oip, IP4_LEN)); /* constant per size */
+		memcpy(oip + 10, &ck, 2);
+		t->osport_off = (uint16_t)(p - t->data);
+		put16(p + 2, vx ? EVS_GEN_VXLAN_PORT : EVS_GEN_GENEVE_PORT);
+		put16(p + 4, (uint16_t)(t->len - (p - t->data)));
+		put16(p + 6, 0); /* RFC 7348 / 8926: zero UDP checksum over IPv4 */
+		p += UDP_LEN;
+		if (vx) {
+			put32(p, 0x08000000u); /* I flag: VNI valid */
+			put32(p + 4, c->vni << 8);
+		} else {
+			put32(p, ETHERTYPE_TEB); /* ver 0, no options, O/C clear */
+			put32(p + 4, c->vni << 8);
+		}
+		p += TUN_LEN;
+		p = put_eth(p, &c->inner_dst_mac, &c->inner_src_mac, false, 0, ETHERTYPE_IPV4);
+	} else {
+		p = put_eth(p, &c->dst_mac, &c->src_mac, c->vlan, c->vlan_tci, ETHERTYPE_IPV4);
+	}
+	ip = p;
+	t->l3_off = (uint16_t)(ip - t->data);
+	p = put_ip4(p, c, (uint16_t)(t->len - t->l3_off), proto, 0, 0);
+	l4 = p;
+	t->l4_off = (uint16_t)(l4 - t->data);
+	l4_len = (uint16_t)(t->len - t->l4_off);
+	if (c->l4 == EVS_GEN_UDP) {
+		put16(l4 + 4, l4_len);
+		p += UDP_LEN;
+	} else {
+		l4[12] = (TCP_LEN / 4) << 4;
+		l4[13] = c->l4 == EVS_GEN_TCP_SYN ? TCP_FLAG_SYN : TCP_FLAG_ACK | TCP_FLAG_PSH;
+		put16(l4 + 14, 65535);
+		p += TCP_LEN;
+	}
+	t->stamp_off = (uint16_t)(p - t->data);
+	room = t->len - t->stamp_off;
+	t->payload_len = room;
+	t->stamp_len = room >= EVS_GEN_STAMP_FULL  ? EVS_GEN_STAMP_FULL
+		       : room >= EVS_GEN_STAMP_SEQ ? EVS_GEN_STAMP_SEQ
+						   : EVS_GEN_STAMP_ID;
+	for (i = t->stamp_len; i < room; i++)
+		p[i] = (uint8_t)i; /* recognisable fill */
+
+	t->ip_sum = evs_gen_sum16(ip, IP4_LEN);
+	memset(pseudo, 0, sizeof(pseudo));
+	pseudo[9] = proto;
+	put16(pseudo + 10, l4_len);
+	t->l4_sum = evs_gen_sum16(l4, l4_len) + evs_gen_sum16(pseudo, sizeof(pseudo));
+	return 0;
+}
+
+struct evs_gen_builder *evs_gen_builder_create(const struct evs_gen_pkt_config *c,
+					       const struct evs_gen_mix *mix)
+{
+	struct evs_gen_builder *b;
+	unsigned int i;
+	int rc;
+
+	if (c == NULL || mix == NULL || mix->n == 0 || mix->n > EVS_GEN_MIX_SIZES_MAX ||
+	    hdr_len(c) < 0 || c->vni > 0xffffff) {
+		errno = EINVAL;
+		return NULL;
+	}
+	b = calloc(1, sizeof(*b));
+	if (b == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	b->cfg = *c;
+	for (i = 0; i < mix->n; i++) {
+		rc = tmpl_build(&b->tmpl[i], c, mix->size[i]);
+		if (rc != 0)
+			goto fail;
+		b->n++;
+	}
+	return b;
+fail:
+	evs_gen_builder_free(b);
+	errno = -rc;
+	return NULL;
+}
+
+void evs_gen_builder_free(struct evs_gen_builder *b)
+{
+	unsigned int i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < EVS_GEN_MIX_SIZES_MAX; i++)
+		free(b->tmpl[i].data);
+	free(b);
+}
+
+uint16_t evs_gen_frame_len(const struct evs_gen_builder *b, unsigned int size_idx)
+{
+	return size_idx < b->n ? b->tmpl[size_idx].len : 0;
+}
+
+enum evs_gen_stamp_level evs_gen_frame_stamp(const struct evs_gen_builder *b, unsigned int size_idx)
+{
+	return size_idx < b->n ? (enum evs_gen_stamp_level)b->tmpl[size_idx].stamp_len
+			       : EVS_GEN_STAMP_NONE;
+}
+
+uint16_t evs_gen_build(const struct evs_gen_builder *b, const struct evs_gen_pkt_meta *m,
+		       uint8_t *buf)
+{
+	const struct gen_tmpl *t = &b->tmpl[m->size_idx];
+	const struct evs_gen_stamp *st = &m->stamp;
+	uint8_t *ip = buf + t->l3_off;
+	uint8_t *l4 = buf + t->l4_off;
+	uint8_t *s = buf + t->stamp_off;
+	uint32_t addr_sum, l4_sum;
+	uint16_t ck;
+
+	memcpy(buf, t->data, t->len);
+	put32(ip + 12, m->tuple.src_ip);
+	put32(ip + 16, m->tuple.dst_ip);
+	put16(l4, m->tuple.sport);
+	put16(l4 + 2, m->tuple.dport);
+
+	s[0] = EVS_GEN_STAMP_MAGIC0;
+	s[1] = EVS_GEN_STAMP_MAGIC1;
+	s[2] = st->stream;
+	s[3] = (uint8_t)(st->flow_id >> 16);
+	s[4] = (uint8_t)(st->flow_id >> 8);
+	s[5] = (uint8_t)st->flow_id;
+	if (t->stamp_len >= EVS_GEN_STAMP_SEQ)
+		put32(s + 6, st->seq);
+	if (t->stamp_len >= EVS_GEN_STAMP_FULL)
+		put32(s + 10, st->tsc);
+
+	addr_sum = sum_small(ip + 12, 8);
+	l4_sum = t->l4_sum + addr_sum + sum_small(l4, 4) + sum_small(s, t->stamp_len);
+	if (b->cfg.l4 != EVS_GEN_UDP) {
+		uint32_t isn = evs_gen_tcp_isn(st->flow_id);
+
+		if (b->cfg.l4 == EVS_GEN_TCP_SYN) {
+			put32(l4 + 4, isn);
+		} else {
+			/* An established flow: sequence advances by one
+			 * payload per round, the peer's ACK stays put. */
+			put32(l4 + 4, isn + 1 + (uint32_t)(m->round * t->payload_len));
+			put32(l4 + 8, evs_gen_tcp_isn(st->flow_id ^ 0xffffffu) + 1);
+		}
+		l4_sum += sum_small(l4 + 4, 8);
+	}
+	ck = evs_gen_csum_fold(t->ip_sum + (uint64_t)addr_sum);
+	memcpy(ip + 10, &ck, 2);
+	ck = evs_gen_csum_fold(l4_sum);
+	if (b->cfg.l4 == EVS_GEN_UDP && ck == 0)
+		ck = 0xffff; /* 0 means "no checksum" in UDP */
+	memcpy(l4 + (b->cfg.l4 == EVS_GEN_UDP ? 6 : 16), &ck, 2);
+
+	if (t->osport_off) {
+		/* Outer source port carries flow entropy (RFC 7348 section 5). */
+		uint32_t h = st->flow_id * 0x9e3779b1u;
+
+		put16(buf + t->osport_off, (uint16_t)(49152 | (h >> 18)));
+	}
+	return t->len;
+}
+
+/* Skip Ethernet and up to two VLAN tags; returns the offset of L3 or 0. */
+static uint32_t skip_l2(const uint8_t *f, uint32_t off, uint32_t end, uint16_t *type)
+{
+	int tags;
+
+	if (off + ETH_LEN > end)
+		return 0;
+	*type = get16(f + off + 12);
+	off += ETH_LEN;
+	for (tags = 0; tags < 2 && (*type == ETHERTYPE_VLAN || *type == ETHERTYPE_QINQ); tags++) {
+		if (off + VLAN_LEN > end)
+			return 0;
+		*type = get16(f + off + 2);
+		off += VLAN_LEN;
+	}
+	return off;
+}
+
+enum evs_gen_stamp_level evs_gen_stamp_parse(const uint8_t *f, uint32_t len,
+					     struct evs_gen_stamp *st)
+{
+	uint32_t off, end = len, l4, pay = 0, room, ihl, tot;
+	uint16_t type;
+	int depth;
+
+	off = skip_l2(f, 0, end, &type);
+	for (depth = 0; depth < 2; depth++) {
+		if (off == 0 || type != ETHERTYPE_IPV4 || off + IP4_LEN > end)
+			return EVS_GEN_STAMP_NONE;
+		ihl = (uint32_t)(f[off] & 0x0f) * 4;
+		tot = get16(f + off + 2);
+		if ((f[off] >> 4) != 4 || ihl < IP4_LEN || tot < ihl || off + tot > end)
+			return EVS_GEN_STAMP_NONE;
+		if (get16(f + off + 6) & 0x3fff) /* a fragment */
+			return EVS_GEN_STAMP_NONE;
+		end = off + tot;
+		l4 = off + ihl;
+		if (f[off + 9] == IPPROTO_UDP) {
+			uint16_t dport;
+
+			if (l4 + UDP_LEN > end)
+				return EVS_GEN_STAMP_NONE;
+			dport = get16(f + l4 + 2);
+			pay = l4 + UDP_LEN;
+			if (depth == 0 && pay + TUN_LEN <= end) {
+				const uint8_t *h = f + pay;
+
+				if (dport == EVS_GEN_VXLAN_PORT && (h[0] & 0x08)) {
+					off = skip_l2(f, pay + TUN_LEN, end, &type);
+					continue;
+				}
+				if (dport == EVS_GEN_GENEVE_PORT && (h[0] >> 6) == 0 &&
+				    get16(h + 2) == ETHERTYPE_TEB) {
+					off = skip_l2(f, pay + TUN_LEN + (h[0] & 0x3fu) * 4, end,
+						      &type);
+					continue;
+				}
+			}
+		} else if (f[off + 9] == IPPROTO_TCP) {
+			uint32_t doff;
+
+			if (l4 + TCP_LEN > end)
+				return EVS_GEN_STAMP_NONE;
+			doff = (uint32_t)(f[l4 + 12] >> 4) * 4;
+			if (doff < TCP_LEN || l4 + doff > end)
+				return EVS_GEN_STAMP_NONE;
+			pay = l4 + doff;
+		} else {
+			return EVS_GEN_STAMP_NONE;
+		}
+		break;
+	}
+	if (depth == 2)
+		return EVS_GEN_STAMP_NONE;
+	room = end - pay;
+	if (room < EVS_GEN_STAMP_ID || f[pay] != EVS_GEN_STAMP_MAGIC0 ||
+	    f[pay + 1] != EVS_GEN_STAMP_MAGIC1)
+		return EVS_GEN_STAMP_NONE;
+	st->stream = f[pay + 2];
+	st->flow_id = (uint32_t)f[pay + 3] << 16 | (uint32_t)f[pay + 4] << 8 | f[pay + 5];
+	if (room < EVS_GEN_STAMP_SEQ)
+		return EVS_GEN_STAMP_ID;
+	st->seq = get32(f + pay + 6);
+	if (room < EVS_GEN_STAMP_FULL)
+		return EVS_GEN_STAMP_SEQ;
+	st->tsc = get32(f + pay + 10);
+	return EVS_GEN_STAMP_FULL;
+}
