@@ -30,10 +30,12 @@ extern "C" {
 #define EVS_VLAN_PRESENT 0x1000
 /** VLAN id bits of a TCI (host order). */
 #define EVS_VLAN_VID_MASK 0x0fff
+/** Priority (PCP) bits of a TCI (host order). */
+#define EVS_VLAN_PCP_MASK 0xe000
 
 /** Fragment bits of evs_flow_key.ip_frag. */
 enum evs_frag {
-	EVS_FRAG_ANY = 1 << 0,   /**< the packet is a fragment (first or later) */
+	EVS_FRAG_ANY = 1 << 0,	 /**< the packet is a fragment (first or later) */
 	EVS_FRAG_LATER = 1 << 1, /**< a non-first fragment: no L4 header */
 };
 
@@ -54,7 +56,7 @@ struct evs_flow_key {
 	/* words 1-2: MACs and small L3/L4 fields */
 	struct rte_ether_addr dst_mac;
 	struct rte_ether_addr src_mac;
-	uint8_t ip_tos;    /**< IPv4 TOS / IPv6 traffic class (DSCP << 2 | ECN) */
+	uint8_t ip_tos;	   /**< IPv4 TOS / IPv6 traffic class (DSCP << 2 | ECN) */
 	uint8_t ttl_class; /**< 0: TTL/hop limit 0, 1: exactly 1, 2: more than 1 */
 	uint8_t tcp_flags; /**< TCP flags byte (FIN..CWR) */
 	uint8_t ct_state;  /**< pipeline metadata: conntrack state bits */
@@ -64,13 +66,13 @@ struct evs_flow_key {
 	/* word 7: L4 ports (ICMP: type in l4_src, code in l4_dst), pipeline metadata */
 	rte_be16_t l4_src;
 	rte_be16_t l4_dst;
-	uint16_t vrf;     /**< pipeline metadata: VRF id */
+	uint16_t vrf;	  /**< pipeline metadata: VRF id */
 	uint16_t ct_zone; /**< pipeline metadata: conntrack zone */
 	/* words 8-12: tunnel metadata (set after decapsulation) */
-	uint32_t tun_vni;       /**< GENEVE/VXLAN VNI, host order, 0 if none */
+	uint32_t tun_vni;	/**< GENEVE/VXLAN VNI, host order, 0 if none */
 	uint32_t tun_opt_flags; /**< bit per GENEVE option class seen; bit 31: tunnel present */
-	uint8_t tun_src[16];    /**< outer source (IPv4 in the first 4 bytes) */
-	uint8_t tun_dst[16];    /**< outer destination */
+	uint8_t tun_src[16];	/**< outer source (IPv4 in the first 4 bytes) */
+	uint8_t tun_dst[16];	/**< outer destination */
 } __rte_aligned(8);
 
 #define EVS_FLOW_KEY_WORDS (sizeof(struct evs_flow_key) / sizeof(uint64_t))
@@ -81,19 +83,20 @@ struct evs_flow_key {
  */
 enum evs_drop_reason {
 	EVS_DROP_NONE = 0,
-	EVS_DROP_RUNT,            /**< shorter than an Ethernet header */
-	EVS_DROP_BAD_VLAN,        /**< truncated tag or more tags than supported */
-	EVS_DROP_BAD_L3,          /**< truncated/invalid IPv4/IPv6/ARP header */
-	EVS_DROP_BAD_L4,          /**< truncated TCP/UDP/ICMP header */
-	EVS_DROP_OVERSIZE,        /**< longer than the port MTU allows */
-	EVS_DROP_NO_SWITCH,       /**< input port not attached to any switch */
+	EVS_DROP_RUNT,		  /**< shorter than an Ethernet header */
+	EVS_DROP_BAD_VLAN,	  /**< truncated tag or more tags than supported */
+	EVS_DROP_BAD_L3,	  /**< truncated/invalid IPv4/IPv6/ARP header */
+	EVS_DROP_BAD_L4,	  /**< truncated TCP/UDP/ICMP header */
+	EVS_DROP_OVERSIZE,	  /**< longer than the port MTU allows */
+	EVS_DROP_NO_SWITCH,	  /**< input port not attached to any switch */
 	EVS_DROP_VLAN_NOT_MEMBER, /**< VLAN not carried by the input port */
-	EVS_DROP_SRC_MAC_MCAST,   /**< source MAC is multicast/broadcast */
-	EVS_DROP_HAIRPIN,         /**< destination is the input port */
-	EVS_DROP_PORT_DOWN,       /**< output port gone or link down */
-	EVS_DROP_TX_FULL,         /**< output queue full */
-	EVS_DROP_NO_MBUF,         /**< no mbuf for a flood copy or tag push */
-	EVS_DROP_LEARN_FULL,      /**< learning queue or MAC table full (packet still forwarded) */
+	EVS_DROP_SRC_MAC_MCAST,	  /**< source MAC is multicast/broadcast */
+	EVS_DROP_HAIRPIN,	  /**< destination is the input port */
+	EVS_DROP_PORT_DOWN,	  /**< output port gone or link down */
+	EVS_DROP_TX_FULL,	  /**< output queue full */
+	EVS_DROP_NO_MBUF,	  /**< no mbuf for a flood copy or tag push */
+	EVS_DROP_LEARN_FULL,	  /**< learning queue or MAC table full (packet still forwarded) */
+	EVS_DROP_FLOOD_EMPTY,	  /**< flooded frame had no member but its input port */
 	EVS_DROP_REASON_MAX,
 };
 
@@ -105,10 +108,32 @@ const char *evs_drop_reason_name(enum evs_drop_reason r);
  *
  * Accepts Ethernet II with up to two VLAN tags (0x8100/0x88a8; the outer one
  * is reported in vlan_tci), IPv4 (options allowed), IPv6 (extension headers
- * hop-by-hop, routing, destination options and fragment walked), ARP, TCP,
- * UDP, ICMP, ICMPv6, SCTP ports. Unknown ethertypes and L4 protocols are
+ * hop-by-hop, routing, destination options, AH and fragment walked), ARP,
+ * TCP, UDP, ICMP, ICMPv6, SCTP ports. Unknown ethertypes and L4 protocols are
  * valid (L2-only or L3-only key). Never reads past the first segment's data
  * or past the lengths the headers claim.
+ *
+ * Details a consumer relies on:
+ * - vlan_tci keeps PCP and VID; bit 12 (DEI) is replaced by EVS_VLAN_PRESENT.
+ *   A priority tag (VID 0) is reported as present with VID 0.
+ * - If the NIC stripped tags (RTE_MBUF_F_RX_VLAN_STRIPPED / _QINQ_STRIPPED),
+ *   they are pushed back into the frame first, so the data always matches
+ *   the key (needs 4 or 8 bytes of headroom, else EVS_DROP_BAD_VLAN).
+ * - ARP (Ethernet/IPv4 only): sender IP in src_ip, target IP in dst_ip,
+ *   opcode (wire order) in l4_src; ip_proto stays 0; l3_len = 28.
+ * - IPv4: total length must fit the packet (pkt_len, all segments); padding
+ *   after it is ignored. ip_frag: EVS_FRAG_ANY when MF or an offset is set,
+ *   plus EVS_FRAG_LATER when the offset is non-zero (then no L4 is parsed).
+ * - IPv6: ip_proto is the upper-layer protocol after the extension headers
+ *   (the fragment header's next header for fragments); an atomic fragment
+ *   (offset 0, M clear) is not a fragment (RFC 6946). Hop-by-hop not first,
+ *   more than 8 extension headers or an L3 header longer than 511 bytes
+ *   (m->l3_len's width) give EVS_DROP_BAD_L3.
+ * - L4 headers must lie inside the IP payload and the first segment; UDP
+ *   length must be in [8, IP payload]. ICMP/ICMPv6 need 8 bytes; type in
+ *   l4_src, code in l4_dst (each a byte widened to a wire-order 16-bit value).
+ * - ttl_class: 0, 1 or 2 for TTL/hop limit 0, 1, more.
+ * - On a drop the key is partially filled and the mbuf lengths unspecified.
  *
  * @return EVS_DROP_NONE, or the reason to drop (EVS_DROP_RUNT,
  *   EVS_DROP_BAD_VLAN, EVS_DROP_BAD_L3, EVS_DROP_BAD_L4).
@@ -121,16 +146,57 @@ uint32_t evs_flow_key_hash(const struct evs_flow_key *key, uint32_t seed);
 
 /**
  * Rewrite the outer VLAN tag of an Ethernet frame in place.
+ *
+ * Pop moves the 12 MAC bytes forward over the tag; push uses 4 bytes of
+ * headroom (TPID 0x8100); rewrite keeps the existing TPID. m->l2_len is
+ * adjusted by 4 when it was set (non-zero). The mbuf data must not be shared
+ * (direct mbuf with refcnt 1).
+ *
  * @param vlan_tci  0 to remove the outer tag (if any); otherwise the TCI to
- *   set (host order, EVS_VLAN_PRESENT ignored), pushing a tag if untagged.
- * @return 0, -ENOSPC when there is no headroom to push, -EINVAL on a runt.
+ *   set (host order, EVS_VLAN_PRESENT ignored, so EVS_VLAN_PRESENT alone
+ *   pushes a priority tag with PCP 0), pushing a tag if untagged.
+ * @return 0, -ENOSPC when there is no headroom to push, -EINVAL on a runt
+ *   (or a tag cut short), -EPERM when the data is shared.
  */
 int evs_packet_set_vlan(struct rte_mbuf *m, uint16_t vlan_tci);
 
+/**
+ * True when the frame's L3 part (pkt_len - l2_len, i.e. without Ethernet
+ * header and tags) exceeds @p mtu: the caller drops it as EVS_DROP_OVERSIZE.
+ * Call after evs_packet_parse.
+ */
+static inline bool evs_packet_oversize(const struct rte_mbuf *m, uint16_t mtu)
+{
+	return rte_pktmbuf_pkt_len(m) > (uint32_t)m->l2_len + mtu;
+}
+
 /** Internet checksum helpers (RFC 1071), results in network order. */
+
+/**
+ * Checksum of an IPv4 header (IHL * 4 bytes), the value its checksum field
+ * must hold. The field's current content is ignored, so a header is valid
+ * iff the result equals the stored field. IHL below 5 is treated as 5.
+ */
 uint16_t evs_ipv4_hdr_cksum(const void *ipv4_hdr);
-/** Fill in the L4 checksum of an IPv4 or IPv6 TCP/UDP/ICMP packet parsed by evs_packet_parse. */
+
+/**
+ * Fill in the L4 checksum of an IPv4 or IPv6 TCP/UDP/ICMP/ICMPv6 packet
+ * parsed by evs_packet_parse (uses m->l2_len/l3_len and the IP header's
+ * lengths and addresses as they are now in the packet, so call it after NAT
+ * rewrites). The payload may span segments. A UDP result of 0 is sent as
+ * 0xffff.
+ * @return 0; -EINVAL for a fragment, an unparsed L4 or lengths that do not
+ *   fit the mbuf; -ENOTSUP for other protocols (SCTP included).
+ */
 int evs_l4_cksum_fill(struct rte_mbuf *m, const struct evs_flow_key *key);
+
+/**
+ * Verify the L4 checksum the same way (a UDP checksum of 0 over IPv4 means
+ * "none" and verifies).
+ * @return 0 when it matches, -EBADMSG when not, or the errors of
+ *   evs_l4_cksum_fill.
+ */
+int evs_l4_cksum_verify(const struct rte_mbuf *m, const struct evs_flow_key *key);
 
 #ifdef __cplusplus
 }
