@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_PORT_H
+#define EVS_PORT_H
+
+/**
+ * @file
+ * Ports: where packets enter and leave the switch.
+ *
+ * What: one abstraction over the backends in drivers/net (any DPDK ethdev
+ * named by devargs, vhost-user through rte_vhost). A port has nb_rxq receive
+ * queues, each polled by exactly one PMD lcore, and nb_txq transmit queues.
+ * Every PMD lcore that sends on a port uses its own tx queue *index*
+ * (0..nb_tx_users-1, normally its PMD lcore rank); index u maps to queue
+ * u % nb_txq. When the port has fewer tx queues than users (typically vhost
+ * with one queue pair) several lcores share a queue: then, and only then, the
+ * queue is flagged shared and bursts on it take a per-queue spinlock, whose
+ * contention is counted.
+ *
+ * Backends are not registered by constructors: the application calls
+ * evs_net_drivers_register() (drivers/net) once at start-up, after
+ * rte_eal_init(), which hands lib/port an ops table per port type.
+ *
+ * Counters live per queue in cache-aligned structs written only by the lcore
+ * that owns the queue (or, for a shared tx queue, by the lock holder) and
+ * summed by the management lcore. Device counters a backend keeps itself
+ * (ethdev imissed, rx_nombuf, ierrors, oerrors) are added at read time.
+ *
+ * Thread-safety:
+ * - Management lcore only (one thread, no internal locking): create, free,
+ *   lookup, info, stats, link, driver registration.
+ * - PMD lcores: evs_port_rx_burst() on the rx queues they own,
+ *   evs_port_tx_burst() and the evs_port_txbuf helpers with their own tx
+ *   queue index. These never lock (except a shared tx queue), allocate,
+ *   log or make system calls.
+ * - Removal: before evs_port_free() the application stops every PMD lcore
+ *   from using the port (publishes a configuration without it and waits for
+ *   an RCU grace period on its rte_rcu_qsbr) and flushes or drops any
+ *   evs_port_txbuf that points at it.
+ *
+ * Errors: int functions return 0 or -errno; evs_port_create() returns NULL
+ * and sets rte_errno. Every failure also leaves a human-readable reason in
+ * evs_port_last_error() (per thread) and in the log (type "evs.port").
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+#include <rte_debug.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_spinlock.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Longest port name, terminating NUL included. */
+#define EVS_PORT_NAME_MAX 32
+/** Most ports that can exist at once; also the bound of evs_port_id(). */
+#define EVS_PORT_MAX 1024
+/** Most rx (and most tx) queues per port. */
+#define EVS_PORT_MAX_QUEUES 64
+/** Most distinct tx queue indexes (PMD lcores) per port. */
+#define EVS_PORT_MAX_TX_USERS 128
+/** Packets an evs_port_txbuf holds before it flushes by itself. */
+#define EVS_PORT_TXBUF_SIZE 32
+
+/** Backend kinds. */
+enum evs_port_type {
+	EVS_PORT_ETHDEV = 0, /**< any DPDK ethdev, named by devargs */
+	EVS_PORT_VHOST,	     /**< vhost-user socket (rte_vhost) */
+	EVS_PORT_TYPE_MAX,
+};
+
+/** Which side of a vhost-user socket edgevs is. */
+enum evs_vhost_mode {
+	EVS_VHOST_SERVER = 0, /**< edgevs creates and listens on the socket */
+	EVS_VHOST_CLIENT,     /**< edgevs connects to a socket QEMU owns, reconnecting */
+};
+
+/** Why a port dropped a packet (port-level reasons, see also evs_drop_reason). */
+enum evs_port_drop {
+	EVS_PORT_DROP_RX_NOMBUF = 0,   /**< device: no mbuf to receive into */
+	EVS_PORT_DROP_RX_MISSED,       /**< device: hardware rx ring full (imissed) */
+	EVS_PORT_DROP_RX_ERRORS,       /**< device: erroneous frames received */
+	EVS_PORT_DROP_TX_ERRORS,       /**< device: frames it failed to send */
+	EVS_PORT_DROP_TX_FULL,	       /**< tx queue (or guest rx ring) full */
+	EVS_PORT_DROP_GUEST_NOT_READY, /**< vhost: no guest connected and running */
+	EVS_PORT_DROP_VRING_DISABLED,  /**< vhost: the guest disabled this queue */
+	EVS_PORT_DROP_MAX,
+};
+
+/** Port configuration for evs_port_create(). Zero means "default" where said. */
+struct evs_port_config {
+	const char *name;	 /**< unique, 1..EVS_PORT_NAME_MAX-1 chars */
+	enum evs_port_type type; /**< backend */
+	/** ETHDEV: "net_ring0", "net_tap0,iface=x", "0000:01:00.0,arg=v", ... */
+	const char *devargs;
+	const char *socket_path;	/**< VHOST: unix socket path; its directory must exist */
+	enum evs_vhost_mode vhost_mode; /**< VHOST: server (default) or client */
+	uint16_t nb_rxq; /**< rx queues wanted (0: 1); fewer if the device has fewer */
+	uint16_t nb_txq; /**< tx queues wanted (0: 1); fewer if the device has fewer */
+	/** Tx queue indexes the application will use (PMD lcores sending; 0: nb_txq). */
+	uint16_t nb_tx_users;
+	uint16_t nb_rxd;	   /**< ETHDEV: rx descriptors per queue (0: 1024) */
+	uint16_t nb_txd;	   /**< ETHDEV: tx descriptors per queue (0: 1024) */
+	struct rte_mempool *mp;	   /**< mbuf pool received packets come from (required) */
+	uint16_t mtu;		   /**< L3 MTU (0: 1500) */
+	int socket_id;		   /**< NUMA socket for queue memory; SOCKET_ID_ANY: device's */
+	struct rte_rcu_qsbr *qsbr; /**< VHOST (required): the QSBR the PMD lcores report on */
+};
+
+/** Per-queue counters. rx queues use packets/bytes; tx queues use all. */
+struct evs_port_qstats {
+	uint64_t packets;		   /**< received / sent */
+	uint64_t bytes;			   /**< bytes received / sent (pkt_len, no CRC) */
+	uint64_t drops[EVS_PORT_DROP_MAX]; /**< by reason */
+	uint64_t lock_waits;		   /**< tx: bursts that found the shared queue locked */
+};
+
+/** Port totals: queue counters summed plus device counters. */
+struct evs_port_stats {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t drops[EVS_PORT_DROP_MAX]; /**< by reason, rx and tx */
+	uint64_t tx_lock_waits;		   /**< sum of evs_port_qstats.lock_waits */
+};
+
+/** Link state. */
+struct evs_port_link {
+	bool up;
+	bool full_duplex;
+	uint32_t speed_mbps; /**< 0: unknown (vhost, some virtual devices) */
+	uint64_t changes;    /**< link changes seen by evs_port_link_poll() since create */
+};
+
+/** What a port ended up with (queue counts may be lower than asked for). */
+struct evs_port_info {
+	const char *name;
+	enum evs_port_type type;
+	uint16_t id; /**< evs_port_id() */
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	uint16_t nb_tx_users;
+	uint16_t nb_shared_txq; /**< tx queues used by more than one index */
+	uint16_t mtu;
+	bool rss;		   /**< rx spread over queues by RSS (IP/TCP/UDP hash) */
+	uint16_t ethdev_port_id;   /**< ETHDEV: DPDK port id; otherwise UINT16_MAX */
+	struct rte_ether_addr mac; /**< ETHDEV: device MAC; VHOST: zero */
+};
+
+struct evs_port;
+
+/** Backend receive: up to @p n packets from queue @p qid. */
+typedef uint16_t (*evs_port_rx_t)(void *drv, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
+/**
+ * Backend transmit: send up to @p n packets on queue @p qid, return how many
+ * the backend took (it owns those now). For the rest it sets *why.
+ */
+typedef uint16_t (*evs_port_tx_t)(void *drv, uint16_t qid, struct rte_mbuf **pkts, uint16_t n,
+				  enum evs_port_drop *why);
+
+/** Receive queue state: written only by the PMD lcore that polls it. */
+struct evs_port_rxq {
+	struct evs_port_qstats st;
+} __rte_cache_aligned;
+
+/** Transmit queue state: its owner's, or the lock holder's when shared. */
+struct evs_port_txq {
+	rte_spinlock_t lock; /**< taken only when shared */
+	bool shared;	     /**< more than one tx index maps here; fixed at create */
+	struct evs_port_qstats st;
+} __rte_cache_aligned;
+
+/**
+ * A port. The fields are read by the inline fast path and set by
+ * evs_port_create(); treat them as read-only.
+ */
+struct evs_port {
+	evs_port_rx_t rx;
+	evs_port_tx_t tx;
+	void *drv; /**< backend state */
+	struct evs_port_rxq *rxq;
+	struct evs_port_txq *txq;
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	uint16_t nb_tx_users;
+	uint16_t id;
+	char name[EVS_PORT_NAME_MAX];
+} __rte_cache_aligned;
+
+/* ------------------------------------------------------------------ */
+/* Management lcore                                                    */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Create and start a port: probe the device (ethdev) or register the socket
+ * (vhost), configure it, set up its queues and start it.
+ *
+ * @return the port, or NULL with rte_errno set:
+ *   - EINVAL: missing/invalid field (name, devargs, socket path, mempool,
+ *     qsbr for vhost, queue counts above EVS_PORT_MAX_QUEUES, MTU the device
+ *     cannot take), devargs no bus or driver recognises or a driver rejects.
+ *   - EEXIST: a port with this name exists, or the device / socket path is
+ *     already used by another port.
+ *   - ENOENT: the vhost socket directory does not exist.
+ *   - EADDRINUSE: (vhost server) another process listens on the socket.
+ *   - ENAMETOOLONG: name or socket path too long.
+ *   - ENODEV: the device is not an Ethernet device.
+ *   - ENOTSUP: no backend registered for the type (evs_net_drivers_register()
+ *     not called).
+ *   - ENOSPC: EVS_PORT_MAX ports exist.
+ *   - ENOMEM, or what the device returned while configuring/starting.
+ */
+struct evs_port *evs_port_create(const struct evs_port_config *cfg);
+
+/**
+ * Stop, close and detach a port; its device disappears (a vdev or PCI device
+ * this port attached is removed) so the same devargs can be created again.
+ * The caller must have stopped all PMD use first (see the file comment).
+ * NULL is a no-op.
+ */
+void evs_port_free(struct evs_port *port);
+
+/** Reason for the last failure in this thread ("" if none); never NULL. */
+const char *evs_port_last_error(void);
+
+/** Port by name, or NULL. */
+struct evs_port *evs_port_lookup(const char *name);
+
+/** Port by id (0..EVS_PORT_MAX-1), or NULL. */
+struct evs_port *evs_port_get(uint16_t id);
+
+/** Small stable index of the port, unique among live ports (flow key in_port). */
+static inline uint16_t evs_port_id(const struct evs_port *port)
+{
+	return port->id;
+}
+
+/**
+ * Fill @p info.
+ * @return 0, -EINVAL if an argument is NULL.
+ */
+int evs_port_info_get(const struct evs_port *port, struct evs_port_info *info);
+
+/**
+ * Port totals since create or the last reset.
+ * @return 0, -EINVAL if an argument is NULL.
+ */
+int evs_port_stats_get(const struct evs_port *port, struct evs_port_stats *st);
+
+/**
+ * Counters of rx queue @p qid (@p tx false) or tx queue @p qid (@p tx true).
+ * @return 0, -EINVAL on NULL or a queue out of range.
+ */
+int evs_port_queue_stats_get(const struct evs_port *port, bool tx, uint16_t qid,
+			     struct evs_port_qstats *st);
+
+/**
+ * Make the counters read zero from now on. PMD lcores keep running: the
+ * reset records a baseline instead of writing their counters.
+ * @return 0, -EINVAL on NULL.
+ */
+int evs_port_stats_reset(struct evs_port *port);
+
+/** Name of a drop reason ("tx_full", ...); never NULL. */
+const char *evs_port_drop_name(enum evs_port_drop reason);
+
+/** Name of a port type ("ethdev", "vhost"); never NULL. */
+const char *evs_port_type_name(enum evs_port_type type);
+
+/**
+ * Current link state, read from the backend now.
+ * @return 0, -EINVAL on NULL, or the backend's error.
+ */
+int evs_port_link_get(struct evs_port *port, struct evs_port_link *link);
+
+/** Called from evs_port_link_poll() when a port's link changes. */
+typedef void (*evs_port_link_cb_t)(struct evs_port *port, const struct evs_port_link *link,
+				   void *arg);
+
+/**
+ * Set (or clear, with NULL) the port's link change callback.
+ * @return 0, -EINVAL if @p port is NULL.
+ */
+int evs_port_link_cb_set(struct evs_port *port, evs_port_link_cb_t cb, void *arg);
+
+/**
+ * Check every port's link and call its callback for each change since the
+ * previous poll. Backends note asynchronous events (LSC interrupts, vhost
+ * connect/disconnect) so that a quick down/up between two polls is still
+ * reported. Call it periodically from the management loop; the callbacks run
+ * in this thread and may free ports, the one they are given included.
+ * @return the number of ports whose link changed.
+ */
+unsigned int evs_port_link_poll(void);
+
+/* ------------------------------------------------------------------ */
+/* PMD lcores (fast path)                                              */
+/* ------------------------------------------------------------------ */
+
+/* Single-writer counter update: readers use relaxed atomic loads, so the
+ * writer stores atomically too (no torn 64-bit values); relaxed is enough
+ * because nothing else is published through a counter. */
+static inline void evs_port_ctr_add(uint64_t *ctr, uint64_t v)
+{
+	__atomic_store_n(ctr, __atomic_load_n(ctr, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+}
+
+/**
+ * Receive up to @p n packets from rx queue @p qid, which the calling lcore
+ * owns. Counts packets and bytes.
+ * @return packets stored in @p pkts.
+ */
+static inline uint16_t evs_port_rx_burst(struct evs_port *port, uint16_t qid,
+					 struct rte_mbuf **pkts, uint16_t n)
+{
+	struct evs_port_rxq *q;
+	uint64_t bytes = 0;
+	uint16_t nb, i;
+
+	RTE_ASSERT(qid < port->nb_rxq);
+	nb = port->rx(port->drv, qid, pkts, n);
+	if (nb == 0)
+		return 0;
+	for (i = 0; i < nb; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	q = &port->rxq[qid];
+	evs_port_ctr_add(&q->st.packets, nb);
+	evs_port_ctr_add(&q->st.bytes, bytes);
+	return nb;
+}
+
+/** Tx queue that tx index @p txu uses. */
+static inline uint16_t evs_port_txq_of(const struct evs_port *port, uint16_t txu)
+{
+	return likely(txu < port->nb_txq) ? txu : txu % port->nb_txq;
+}
+
+/** True when tx index @p txu shares its queue with other indexes (bursts lock). */
+static inline bool evs_port_txq_shared(const struct evs_port *port, uint16_t txu)
+{
+	return port->txq[evs_port_txq_of(port, txu)].shared;
+}
+
+/* Send everything, retrying while the backend makes progress; free and
+ * count what is left. Called with the queue's lock held when shared. */
+static inline uint16_t evs_port_tx_send(struct evs_port *port, struct evs_port_txq *q, uint16_t qid,
+					struct rte_mbuf **pkts, uint16_t n)
+{
+	enum evs_port_drop why = EVS_PORT_DROP_TX_FULL;
+	uint64_t bytes = 0, lost = 0;
+	uint16_t sent = 0, k, i;
+
+	/* Sum lengths before sending: sent mbufs belong to the backend. */
+	for (i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	while (sent < n) {
+		k = port->tx(port->drv, qid, pkts + sent, n - sent, &why);
+		if (k == 0)
+			break;
+		sent += k;
+	}
+	if (unlikely(sent < n)) {
+		for (i = sent; i < n; i++)
+			lost += rte_pktmbuf_pkt_len(pkts[i]);
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		evs_port_ctr_add(&q->st.drops[why], n - sent);
+	}
+	if (sent != 0) {
+		evs_port_ctr_add(&q->st.packets, sent);
+		evs_port_ctr_add(&q->st.bytes, bytes - lost);
+	}
+	return sent;
+}
+
+/**
+ * Send @p n packets with tx index @p txu (the calling lcore's own). Takes
+ * ownership of all of them: what the queue cannot take is freed and counted
+ * as a drop with the backend's reason (tx_full, guest_not_ready,
+ * vring_disabled).
+ * @return packets sent.
+ */
+static inline uint16_t evs_port_tx_burst(struct evs_port *port, uint16_t txu,
+					 struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t qid = evs_port_txq_of(port, txu);
+	struct evs_port_txq *q = &port->txq[qid];
+	uint16_t sent;
+
+	RTE_ASSERT(txu < port->nb_tx_users);
+	if (unlikely(n == 0))
+		return 0;
+	if (likely(!q->shared))
+		return evs_port_tx_send(port, q, qid, pkts, n);
+	if (!rte_spinlock_trylock(&q->lock)) {
+		rte_spinlock_lock(&q->lock);
+		/* Counted under the lock: the counter has one writer at a time. */
+		evs_port_ctr_add(&q->st.lock_waits, 1);
+	}
+	sent = evs_port_tx_send(port, q, qid, pkts, n);
+	rte_spinlock_unlock(&q->lock);
+	return sent;
+}
+
+/**
+ * Per-lcore, per-port transmit buffer: packets collect here during one loop
+ * iteration and go out in one burst when the buffer fills or the lcore calls
+ * evs_port_txbuf_flush() at the end of the iteration. Owned by one lcore.
+ */
+struct evs_port_txbuf {
+	struct evs_port *port;
+	uint16_t txu;	/**< the owning lcore's tx index for this port */
+	uint16_t count; /**< packets waiting */
+	struct rte_mbuf *pkts[EVS_PORT_TXBUF_SIZE];
+} __rte_cache_aligned;
+
+/** Point @p b at @p port with tx index @p txu, empty. */
+static inline void evs_port_txbuf_init(struct evs_port_txbuf *b, struct evs_port *port,
+				       uint16_t txu)
+{
+	b->port = port;
+	b->txu = txu;
+	b->count = 0;
+}
+
+/**
+ * Send what the buffer holds (drops counted as in evs_port_tx_burst()).
+ * @return packets sent.
+ */
+static inline uint16_t evs_port_txbuf_flush(struct evs_port_txbuf *b)
+{
+	uint16_t n = b->count;
+
+	if (n == 0)
+		return 0;
+	b->count = 0;
+	return evs_port_tx_burst(b->port, b->txu, b->pkts, n);
+}
+
+/** Queue one packet; sends the buffer when it becomes full. */
+static inline void evs_port_txbuf_add(struct evs_port_txbuf *b, struct rte_mbuf *m)
+{
+	b->pkts[b->count++] = m;
+	if (unlikely(b->count == EVS_PORT_TXBUF_SIZE))
+		evs_port_txbuf_flush(b);
+}
+
+/** Free what the buffer holds without sending (before the port goes away). */
+static inline void evs_port_txbuf_discard(struct evs_port_txbuf *b)
+{
+	rte_pktmbuf_free_bulk(b->pkts, b->count);
+	b->count = 0;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EVS_PORT_H */
