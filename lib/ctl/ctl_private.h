@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_CTL_PRIVATE_H
+#define EVS_CTL_PRIVATE_H
+
+/* Server internals shared by ctl_server.c (sockets, buffers), ctl_dispatch.c
+ * (request handling) and ctl_methods.c (registry and built-in methods). */
+
+#include <poll.h>
+#include <sys/stat.h>
+
+#include "evs_ctl.h"
+
+extern int evs_ctl_logtype;
+#define CTL_LOG(level, ...) rte_log(RTE_LOG_##level, evs_ctl_logtype, "ctl: " __VA_ARGS__)
+
+/* One connection. Buffers grow on demand: input up to max_line plus one read
+ * chunk, output up to max_outbuf (past that the client is dropped). */
+struct ctl_client {
+	int fd;
+	uint64_t serial; /* for log lines */
+	char *in;	 /* unparsed input */
+	size_t in_len;
+	size_t in_cap;
+	char *out; /* unsent output is out[out_head, out_len) */
+	size_t out_head;
+	size_t out_len;
+	size_t out_cap;
+	bool discarding;  /* dropping the rest of an oversized line */
+	bool read_closed; /* peer shut down its side: flush, then close */
+	bool dead;	  /* to be closed at the end of this poll round */
+};
+
+struct ctl_method_entry {
+	struct evs_ctl_method m; /* name, usage, help owned (malloc'd) */
+};
+
+struct evs_ctl {
+	char *path;
+	dev_t sock_dev; /* identity of the socket file we bound, so free() */
+	ino_t sock_ino; /* never unlinks a successor's socket */
+	int listen_fd;
+	unsigned max_clients;
+	size_t max_line;
+	size_t max_outbuf;
+	char *api_version;
+
+	struct ctl_client **clients;
+	unsigned n_clients;
+	struct pollfd *pfds; /* max_clients + 1, allocated once */
+	uint64_t next_serial;
+	uint64_t accept_pause_until_ms; /* after EMFILE, so poll() does not spin */
+
+	struct ctl_method_entry *methods; /* sorted by name */
+	size_t n_methods;
+	size_t cap_methods;
+
+	bool in_poll;
+	struct evs_ctl_stats stats;
+};
+
+struct evs_ctl_call {
+	struct evs_ctl *ctl;
+	struct ctl_client *client;
+	const char *method;
+	json_t *id; /* NULL: notification */
+	bool replied;
+};
+
+/* ctl_dispatch.c */
+/* Handle one complete request line (no newline); may mark the client dead.
+ * Returns 1 when a method was dispatched, 0 otherwise. */
+int ctl_handle_line(struct evs_ctl *ctl, struct ctl_client *cl, const char *line, size_t len);
+/* Queue an error reply not tied to a call (id null). */
+void ctl_send_error(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id, int code,
+		    const char *path, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Queue one JSON line; drops the client if its output passes max_outbuf.
+ * Returns 0, -EMSGSIZE (message alone larger than max_outbuf; nothing queued),
+ * -ENOMEM. */
+int ctl_send_json(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *msg);
+
+/* ctl_server.c */
+/* Try to write pending output now; marks the client dead on error or when
+ * output stays above max_outbuf. */
+void ctl_client_flush(struct evs_ctl *ctl, struct ctl_client *cl);
+
+/* ctl_methods.c */
+const struct ctl_method_entry *ctl_method_find(const struct evs_ctl *ctl, const char *name);
+int ctl_register_builtins(struct evs_ctl *ctl);
+void ctl_methods_free(struct evs_ctl *ctl);
+
+/* ctl_params.c */
+const char *ctl_type_name(enum evs_ctl_type t);
+/* Usage line built from a spec ("name=STRING [mtu=UINT]"), malloc'd. */
+char *ctl_usage_from_spec(const struct evs_ctl_param *spec, size_t n);
+/* Spec described as JSON for "help". */
+json_t *ctl_spec_to_json(const struct evs_ctl_param *spec, size_t n);
+
+#endif /* EVS_CTL_PRIVATE_H */

@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Socket side of the control server: create/free, accept, read lines, write
+ * output. Single-threaded, non-blocking, driven by poll(). */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_log.h>
+
+#include "ctl_private.h"
+#include "evs_build_config.h"
+
+RTE_LOG_REGISTER_DEFAULT(evs_ctl_logtype, INFO);
+
+enum {
+	CTL_DEFAULT_MODE = 0660,
+	CTL_DEFAULT_MAX_CLIENTS = 64,
+	CTL_MAX_CLIENTS_LIMIT = 65536,
+	CTL_READ_CHUNK = 64 * 1024,
+	CTL_READ_BUDGET = 4 * CTL_READ_CHUNK, /* per client per poll: fairness */
+	CTL_ACCEPT_BUDGET = 64,		      /* per poll */
+	CTL_EMFILE_PAUSE_MS = 100,
+};
+#define CTL_DEFAULT_MAX_LINE ((size_t)1 << 20)
+#define CTL_DEFAULT_MAX_OUTBUF ((size_t)16 << 20)
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* mkdir -p of the directory part of path. */
+static int make_parent_dir(const char *path)
+{
+	char *dir = strdup(path);
+	char *p;
+	int rc = 0;
+
+	if (dir == NULL)
+		return -ENOMEM;
+	p = strrchr(dir, '/');
+	if (p == NULL || p == dir)
+		goto out;
+	*p = '\0';
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			rc = -errno;
+			goto out;
+		}
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		rc = -errno;
+out:
+	free(dir);
+	return rc;
+}
+
+/* Remove path if it is a socket nobody listens on. A live listener gives
+ * -EADDRINUSE; a non-socket file -EEXIST (we never delete user files). */
+static int remove_stale_socket(const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(sa->sun_path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	if (rc == 0 || errno == EAGAIN || errno == EINPROGRESS) {
+		/* Somebody accepts (or has a full backlog): it is alive. */
+		close(fd);
+		return -EADDRINUSE;
+	}
+	rc = errno;
+	close(fd);
+	if (rc != ECONNREFUSED)
+		return -rc;
+	if (unlink(sa->sun_path) < 0 && errno != ENOENT)
+		return -errno;
+	CTL_LOG(NOTICE, "removed stale socket %s\n", sa->sun_path);
+	return 0;
+}
+
+static int ctl_listen(struct evs_ctl *ctl, mode_t mode)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd, rc;
+
+	if (strlen(ctl->path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, ctl->path);
+	rc = make_parent_dir(ctl->path);
+	if (rc < 0)
+		return rc;
+	rc = remove_stale_socket(&sa);
+	if (rc < 0)
+		return rc;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		rc = -errno;
+		goto err_close;
+	}
+	/* chmod before listen(): nobody can connect in between. */
+	if (chmod(ctl->path, mode) < 0 || stat(ctl->path, &st) < 0) {
+		rc = -errno;
+		goto err_unlink;
+	}
+	if (listen(fd, SOMAXCONN) < 0) {
+		rc = -errno;
+		goto err_unlink;
+	}
+	ctl->sock_dev = st.st_dev;
+	ctl->sock_ino = st.st_ino;
+	ctl->listen_fd = fd;
+	return 0;
+
+err_unlink:
+	unlink(ctl->path);
+err_close:
+	close(fd);
+	return rc;
+}
+
+struct evs_ctl *evs_ctl_create(const struct evs_ctl_config *cfg)
+{
+	struct evs_ctl *ctl;
+	int rc;
+
+	if (cfg == NULL || cfg->path == NULL || cfg->path[0] == '\0' ||
+	    cfg->max_clients > CTL_MAX_CLIENTS_LIMIT || (cfg->mode & ~(mode_t)0777) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	ctl = calloc(1, sizeof(*ctl));
+	if (ctl == NULL)
+		goto err_nomem;
+	ctl->listen_fd = -1;
+	ctl->max_clients = cfg->max_clients ? cfg->max_clients : CTL_DEFAULT_MAX_CLIENTS;
+	ctl->max_line = cfg->max_line ? cfg->max_line : CTL_DEFAULT_MAX_LINE;
+	ctl->max_outbuf = cfg->max_outbuf ? cfg->max_outbuf : CTL_DEFAULT_MAX_OUTBUF;
+	ctl->path = strdup(cfg->path);
+	ctl->api_version = strdup(cfg->api_version ? cfg->api_version : "1");
+	ctl->clients = calloc(ctl->max_clients, sizeof(*ctl->clients));
+	ctl->pfds = calloc(ctl->max_clients + 1, sizeof(*ctl->pfds));
+	if (ctl->path == NULL || ctl->api_version == NULL || ctl->clients == NULL ||
+	    ctl->pfds == NULL)
+		goto err_free;
+	rc = ctl_register_builtins(ctl);
+	if (rc < 0)
+		goto err_free;
+	rc = ctl_listen(ctl, cfg->mode ? cfg->mode : CTL_DEFAULT_MODE);
+	if (rc < 0) {
+		CTL_LOG(ERR, "cannot listen on %s: %s\n", cfg->path, strerror(-rc));
+		evs_ctl_free(ctl);
+		errno = -rc;
+		return NULL;
+	}
+	CTL_LOG(INFO, "listening on %s\n", ctl->path);
+	return ctl;
+
+err_free:
+	evs_ctl_free(ctl);
+err_nomem:
+	errno = ENOMEM;
+	return NULL;
+}
+
+static void client_free(struct ctl_client *cl)
+{
+	if (cl == NULL)
+		return;
+	if (cl->fd >= 0)
+		close(cl->fd);
+	free(cl->in);
+	free(cl->out);
+	free(cl);
+}
+
+void evs_ctl_free(struct evs_ctl *ctl)
+{
+	struct stat st;
+	unsigned i;
+
+	if (ctl == NULL)
+		return;
+	for (i = 0; i < ctl->n_clients; i++)
+		client_free(ctl->clients[i]);
+	if (ctl->listen_fd >= 0) {
+		close(ctl->listen_fd);
+		/* Unlink only our own socket: a successor may have replaced it. */
+		if (stat(ctl->path, &st) == 0 && st.st_dev == ctl->sock_dev &&
+		    st.st_ino == ctl->sock_ino)
+			unlink(ctl->path);
+	}
+	ctl_methods_free(ctl);
+	free(ctl->clients);
+	free(ctl->pfds);
+	free(ctl->api_version);
+	free(ctl->path);
+	free(ctl);
+}
+
+int evs_ctl_stats_get(const struct evs_ctl *ctl, struct evs_ctl_stats *stats)
+{
+	if (ctl == NULL || stats == NULL)
+		return -EINVAL;
+	*stats = ctl->stats;
+	return 0;
+}
+
+static void send_hello(struct evs_ctl *ctl, struct ctl_client *cl)
+{
+	json_t *msg = json_pack("{s:s, s:s, s:{s:s, s:I, s:s, s:s}}", "jsonrpc", "2.0", "method",
+				"hello", "params", "api_version", ctl->api_version, "pid",
+				(json_int_t)getpid(), "server", "edgevs", "version", EVS_VERSION);
+
+	if (msg == NULL) {
+		cl->dead = true;
+		return;
+	}
+	if (ctl_send_json(ctl, cl, msg) < 0)
+		cl->dead = true;
+	json_decref(msg);
+}
+
+/* Refuse a connection beyond max_clients with one error line, best effort. */
+static void reject_client(struct evs_ctl *ctl, int fd)
+{
+	char line[192];
+	int n;
+
+	n = snprintf(line, sizeof(line),
+		     "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":%d,\"message\":"
+		     "\"too many clients (limit %u)\"}}\n",
+		     EVS_CTL_E_BUSY, ctl->max_clients);
+	if (send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		CTL_LOG(DEBUG, "reject: %s\n", strerror(errno));
+	close(fd);
+	ctl->stats.clients_rejected++;
+	CTL_LOG(WARNING, "client refused: %u clients connected\n", ctl->n_clients);
+}
+
+static void accept_clients(struct evs_ctl *ctl)
+{
+	struct ctl_client *cl;
+	int i, fd;
+
+	for (i = 0; i < CTL_ACCEPT_BUDGET; i++) {
+		fd = accept4(ctl->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* The connection stays queued; retry later, not in a spin. */
+				CTL_LOG(ERR, "accept: %s\n", strerror(errno));
+				ctl->accept_pause_until_ms = now_ms() + CTL_EMFILE_PAUSE_MS;
+			}
+			return; /* EAGAIN, or a connection that died in the queue */
+		}
+		if (ctl->n_clients >= ctl->max_clients) {
+			reject_client(ctl, fd);
+			continue;
+		}
+		cl = calloc(1, sizeof(*cl));
+		if (cl == NULL) {
+			close(fd);
+			ctl->stats.clients_rejected++;
+			continue;
+		}
+		cl->fd = fd;
+		cl->serial = ++ctl->next_serial;
+		ctl->clients[ctl->n_clients++] = cl;
+		ctl->stats.clients_accepted++;
+		ctl->stats.clients_connected++;
+		CTL_LOG(DEBUG, "client %" PRIu64 " connected\n", cl->serial);
+		send_hello(ctl, cl);
+	}
+}
+
+void ctl_client_flush(struct evs_ctl *ctl, struct ctl_client *cl)
+{
+	ssize_t n;
+
+	while (!cl->dead && cl->out_head < cl->out_len) {
+		n = send(cl->fd, cl->out + cl->out_head, cl->out_len - cl->out_head,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			CTL_LOG(DEBUG, "client %" PRIu64 ": send: %s\n", cl->serial,
+				strerror(errno));
+			cl->dead = true;
+			return;
+		}
+		cl->out_head += (size_t)n;
+	}
+	if (cl->out_head == cl->out_len) {
+		cl->out_head = 0;
+		cl->out_len = 0;
+	} else if (cl->out_head > cl->out_cap / 2) {
+		memmove(cl->out, cl->out + cl->out_head, cl->out_len - cl->out_head);
+		cl->out_len -= cl->out_head;
+		cl->out_head = 0;
+	}
+	if (cl->out_len - cl->out_head > ctl->max_outbuf) {
+		CTL_LOG(WARNING, "client %" PRIu64 " dropped: %zu bytes unread (limit %zu)\n",
+			cl->serial, cl->out_len - cl->out_head, ctl->max_outbuf);
+		cl->dead = true;
+	}
+}
+
+/* Dispatch every complete line in the input buffer, then deal with an
+ * overlong partial line. Returns the number of methods dispatched. */
+static int process_input(struct evs_ctl *ctl, struct ctl_client *cl, size_t scan_from)
+{
+	size_t start = 0, len;
+	char *nl;
+	int handled = 0;
+
+	while (!cl->dead && start < cl->in_len) {
+		nl = memchr(cl->in + scan_from, '\n', cl->in_len - scan_from);
+		if (nl == NULL)
+			break;
+		len = (size_t)(nl - (cl->in + start));
+		if (cl->discarding) {
+			cl->discarding = false; /* the end of the oversized line */
+		} else if (len > ctl->max_line) {
+			ctl->stats.lines_oversized++;
+			ctl_send_error(ctl, cl, NULL, EVS_CTL_E_INVALID_REQUEST, "",
+				       "request line too long (more than %zu bytes)",
+				       ctl->max_line);
+		} else {
+			handled += ctl_handle_line(ctl, cl, cl->in + start, len);
+		}
+		start = len + start + 1;
+		scan_from = start;
+	}
+	if (start > 0) {
+		memmove(cl->in, cl->in + start, cl->in_len - start);
+		cl->in_len -= start;
+	}
+	if (cl->discarding) {
+		cl->in_len = 0;
+	} else if (cl->in_len > ctl->max_line) {
+		/* Answer now, not when the newline finally comes. */
+		ctl->stats.lines_oversized++;
+		ctl_send_error(ctl, cl, NULL, EVS_CTL_E_INVALID_REQUEST, "",
+			       "request line too long (more than %zu bytes)", ctl->max_line);
+		cl->discarding = true;
+		cl->in_len = 0;
+	}
+	return handled;
+}
+
+static int grow_input(struct evs_ctl *ctl, struct ctl_client *cl)
+{
+	size_t limit = ctl->max_line + CTL_READ_CHUNK;
+	size_t cap;
+	char *p;
+
+	if (cl->in_cap - cl->in_len >= CTL_READ_CHUNK / 4 || cl->in_cap >= limit)
+		return 0;
+	cap = cl->in_cap ? cl->in_cap * 2 : 4096;
+	if (cap > limit)
+		cap = limit;
+	p = realloc(cl->in, cap);
+	if (p == NULL)
+		return -ENOMEM;
+	cl->in = p;
+	cl->in_cap = cap;
+	return 0;
+}
+
+static int read_client(struct evs_ctl *ctl, struct ctl_client *cl)
+{
+	size_t budget = CTL_READ_BUDGET, old;
+	ssize_t n;
+	int handled = 0;
+
+	while (!cl->dead && !cl->read_closed && budget > 0) {
+		if (grow_input(ctl, cl) < 0) {
+			CTL_LOG(ERR, "client %" PRIu64 ": out of memory\n", cl->serial);
+			cl->dead = true;
+			break;
+		}
+		n = recv(cl->fd, cl->in + cl->in_len, cl->in_cap - cl->in_len, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN) {
+				CTL_LOG(DEBUG, "client %" PRIu64 ": recv: %s\n", cl->serial,
+					strerror(errno));
+				cl->dead = true;
+			}
+			break;
+		}
+		if (n == 0) {
+			cl->read_closed = true;
+			break;
+		}
+		old = cl->in_len;
+		cl->in_len += (size_t)n;
+		budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
+		handled += process_input(ctl, cl, old);
+	}
+	/* A last request without its newline still counts once the peer is done. */
+	if (cl->read_closed && !cl->dead && cl->in_len > 0) {
+		if (!cl->discarding)
+			handled += ctl_handle_line(ctl, cl, cl->in, cl->in_len);
+		cl->in_len = 0;
+	}
+	return handled;
+}
+
+static void drop_dead_clients(struct evs_ctl *ctl)
+{
+	struct ctl_client *cl;
+	unsigned i = 0;
+
+	while (i < ctl->n_clients) {
+		cl = ctl->clients[i];
+		if (cl->read_closed && !cl->dead && cl->out_head == cl->out_len)
+			cl->dead = true; /* peer done and everything delivered */
+		if (!cl->dead) {
+			i++;
+			continue;
+		}
+		if (!cl->read_closed || cl->out_head != cl->out_len)
+			ctl->stats.clients_dropped++;
+		CTL_LOG(DEBUG, "client %" PRIu64 " closed\n", cl->serial);
+		client_free(cl);
+		ctl->clients[i] = ctl->clients[--ctl->n_clients];
+		ctl->clients[ctl->n_clients] = NULL;
+		ctl->stats.clients_connected--;
+	}
+}
+
+int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
+{
+	struct ctl_client *cl;
+	unsigned i, n_clients, nfds = 0;
+	bool listening;
+	int rc, handled = 0;
+
+	if (ctl == NULL)
+		return -EINVAL;
+	if (ctl->in_poll)
+		return -EBUSY;
+	listening = ctl->accept_pause_until_ms == 0 || now_ms() >= ctl->accept_pause_until_ms;
+	if (listening) {
+		ctl->accept_pause_until_ms = 0;
+		ctl->pfds[nfds++] = (struct pollfd){.fd = ctl->listen_fd, .events = POLLIN};
+	} else if (timeout_ms < 0 || timeout_ms > CTL_EMFILE_PAUSE_MS) {
+		timeout_ms = CTL_EMFILE_PAUSE_MS;
+	}
+	n_clients = ctl->n_clients;
+	for (i = 0; i < n_clients; i++) {
+		cl = ctl->clients[i];
+		ctl->pfds[nfds++] = (struct pollfd){
+		    .fd = cl->fd,
+		    .events = (short)((cl->read_closed ? 0 : POLLIN) |
+				      (cl->out_head < cl->out_len ? POLLOUT : 0)),
+		};
+	}
+	rc = poll(ctl->pfds, nfds, timeout_ms);
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (rc == 0)
+		return 0;
+
+	ctl->in_poll = true;
+	/* Clients first (their pfds follow the listener's), new ones after. */
+	for (i = 0; i < n_clients; i++) {
+		struct pollfd *p = &ctl->pfds[i + (listening ? 1 : 0)];
+
+		cl = ctl->clients[i];
+		if (p->revents & POLLNVAL) {
+			cl->dead = true;
+			continue;
+		}
+		if (p->revents & (POLLIN | POLLHUP | POLLERR))
+			handled += read_client(ctl, cl);
+		ctl_client_flush(ctl, cl);
+	}
+	if (listening && (ctl->pfds[0].revents & POLLIN))
+		accept_clients(ctl);
+	/* Hellos of new clients go out now, without waiting for POLLOUT. */
+	for (i = n_clients; i < ctl->n_clients; i++)
+		ctl_client_flush(ctl, ctl->clients[i]);
+	drop_dead_clients(ctl);
+	ctl->in_poll = false;
+	return handled;
+}

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_CTL_H
+#define EVS_CTL_H
+
+/**
+ * @file
+ * Control socket: JSON-RPC 2.0 over a Unix stream socket, one JSON object per
+ * line, plus a small client used by edgevsctl and the tests.
+ *
+ * What: the daemon's only control interface. Libraries register methods named
+ * "object.verb" with a handler, a usage line, help text and optionally a
+ * declarative params spec that the library checks before the handler runs, so
+ * handlers never hand-code type or range checks. Errors carry a JSON-RPC code,
+ * a message and the RFC 6901 pointer of the offending field in the request
+ * (data.path, e.g. "/params/config/ports/2/devargs"). The wire protocol is
+ * described in doc/control-socket.md.
+ *
+ * Thread-safety: a struct evs_ctl is single-threaded. Create it, register
+ * methods, poll it and free it from one thread (the management lcore). Handlers
+ * run inside evs_ctl_poll() on that thread and must reply before returning.
+ * Nothing here needs EAL: plain libc and jansson (logging goes through rte_log,
+ * which works before rte_eal_init()). The client functions are independent of
+ * the server and may be used from any thread, one client per thread.
+ *
+ * Errors: int functions return 0 or -errno; constructors return NULL and set
+ * errno (plain errno, not rte_errno).
+ */
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Socket the daemon and edgevsctl use unless told otherwise. */
+#define EVS_CTL_DEFAULT_PATH "/run/edgevs/edgevs.sock"
+/** Environment variable edgevsctl reads for the socket path. */
+#define EVS_CTL_SOCKET_ENV "EDGEVS_SOCKET"
+/** Longest JSON pointer kept in an error (longer ones are cut). */
+#define EVS_CTL_PATH_MAX 512
+/** Longest error message kept (longer ones are cut). */
+#define EVS_CTL_MSG_MAX 512
+
+/** Error codes: JSON-RPC 2.0 ones, then edgevs ones (-32000 and down). */
+enum evs_ctl_errcode {
+	EVS_CTL_E_PARSE = -32700,	     /**< not JSON, or not UTF-8 */
+	EVS_CTL_E_INVALID_REQUEST = -32600,  /**< not a valid request object */
+	EVS_CTL_E_METHOD_NOT_FOUND = -32601, /**< no such method */
+	EVS_CTL_E_INVALID_PARAMS = -32602,   /**< params fail the method's spec */
+	EVS_CTL_E_INTERNAL = -32603,	     /**< handler failed unexpectedly */
+	EVS_CTL_E_EXISTS = -32000,	     /**< object already exists / conflicts */
+	EVS_CTL_E_NOT_FOUND = -32001,	     /**< referenced object does not exist */
+	EVS_CTL_E_BUSY = -32002,	     /**< resource busy or a limit reached */
+	EVS_CTL_E_APPLY_FAILED = -32003,     /**< valid request, applying it failed */
+};
+
+/* ---------------------------------------------------------------------- */
+/* Server (management lcore only)                                          */
+/* ---------------------------------------------------------------------- */
+
+struct evs_ctl;
+struct evs_ctl_call;
+
+/** Server settings; zero fields take the defaults shown. */
+struct evs_ctl_config {
+	const char *path;	 /**< socket path (required), e.g. EVS_CTL_DEFAULT_PATH */
+	mode_t mode;		 /**< socket file mode; 0: 0660 */
+	unsigned max_clients;	 /**< connections at once; 0: 64 */
+	size_t max_line;	 /**< longest request line in bytes; 0: 1 MiB */
+	size_t max_outbuf;	 /**< unsent reply bytes before a client is dropped; 0: 16 MiB */
+	const char *api_version; /**< sent in the hello; NULL: "1" */
+};
+
+/** Counters since evs_ctl_create(). */
+struct evs_ctl_stats {
+	uint64_t requests;	    /**< well-formed requests dispatched (with an id) */
+	uint64_t notifications;	    /**< well-formed notifications dispatched (no id) */
+	uint64_t errors;	    /**< error outcomes (replied or, for notifications, not) */
+	uint64_t lines_oversized;   /**< lines longer than max_line, discarded */
+	uint64_t clients_accepted;  /**< connections accepted */
+	uint64_t clients_rejected;  /**< connections refused: max_clients reached */
+	uint64_t clients_dropped;   /**< dropped: output past max_outbuf or socket error */
+	uint64_t clients_connected; /**< connections open now */
+};
+
+/** Param value types understood by the validator. */
+enum evs_ctl_type {
+	EVS_CTL_T_ANY,	       /**< any JSON value */
+	EVS_CTL_T_STRING,      /**< string; min_len/max_len bound its bytes */
+	EVS_CTL_T_INT,	       /**< integer (not real); min/max bound it */
+	EVS_CTL_T_UINT,	       /**< integer >= 0; min/max bound it */
+	EVS_CTL_T_BOOL,	       /**< true or false */
+	EVS_CTL_T_OBJECT,      /**< object; fields (if set) is its spec */
+	EVS_CTL_T_ARRAY,       /**< array; items (if set) checks each element */
+	EVS_CTL_T_MAC,	       /**< string "aa:bb:cc:dd:ee:ff" */
+	EVS_CTL_T_IPV4,	       /**< string "192.0.2.1" */
+	EVS_CTL_T_IPV6,	       /**< string "2001:db8::1" */
+	EVS_CTL_T_IP,	       /**< IPv4 or IPv6 address string */
+	EVS_CTL_T_IPV4_PREFIX, /**< string "192.0.2.0/24" */
+	EVS_CTL_T_IPV6_PREFIX, /**< string "2001:db8::/32" */
+	EVS_CTL_T_IP_PREFIX,   /**< IPv4 or IPv6 prefix */
+};
+
+/**
+ * One field of an object spec. Specs are arrays that must outlive their use
+ * (static const in practice). Unknown fields are always rejected.
+ */
+struct evs_ctl_param {
+	const char *name; /**< field name (ignored in an `items` spec) */
+	enum evs_ctl_type type;
+	bool required;		    /**< missing -> -32602 at the field's path */
+	bool nullable;		    /**< JSON null accepted (handler sees null) */
+	int64_t min, max;	    /**< INT/UINT bounds, inclusive; both 0: unbounded */
+	size_t min_len;		    /**< STRING bytes / ARRAY items, at least */
+	size_t max_len;		    /**< STRING bytes / ARRAY items, at most; 0: unbounded */
+	const char *const *choices; /**< STRING: NULL-terminated allowed values */
+	const struct evs_ctl_param *fields; /**< OBJECT: spec of its fields (NULL: any) */
+	size_t n_fields;		    /**< entries in fields */
+	const struct evs_ctl_param *items;  /**< ARRAY: one entry checking each element */
+	const char *help;		    /**< one line shown by "help" */
+};
+
+/**
+ * Method handler. @p params is always an object (empty when the request had
+ * none) and, when the method has a spec, already valid against it. The
+ * handler must answer with evs_ctl_reply() or evs_ctl_error() before it
+ * returns. If it returns without answering, the caller gets -32603 with
+ * strerror(-rc) when rc < 0, or a generic message otherwise.
+ */
+typedef int (*evs_ctl_handler_t)(struct evs_ctl_call *call, json_t *params, void *arg);
+
+/** A method; evs_ctl_register() copies the strings, not the params spec. */
+struct evs_ctl_method {
+	const char *name;  /**< "object.verb": [a-z0-9_-] words joined by '.' */
+	const char *usage; /**< params in short, e.g. "name=STR [mtu=UINT]"; NULL: from spec */
+	const char *help;  /**< what it does (may hold several lines) */
+	bool read_only;	   /**< true when it never changes state */
+	evs_ctl_handler_t fn;
+	void *arg;			    /**< handed to fn */
+	const struct evs_ctl_param *params; /**< checked before fn when non-NULL */
+	size_t n_params; /**< entries; 0 with params = evs_ctl_no_params accepts only {} */
+};
+
+/** A spec with no fields: pass as evs_ctl_method.params with n_params 0. */
+extern const struct evs_ctl_param evs_ctl_no_params[1];
+
+/**
+ * Create the server: make the parent directory if missing (0755), replace a
+ * stale socket file nobody listens on, bind, set the mode and listen. Registers
+ * the built-in methods "list", "help" and "ctl.stats".
+ *
+ * @return the server, or NULL with errno set:
+ *   EINVAL (no path, bad settings), ENAMETOOLONG (path too long for a Unix
+ *   socket), EADDRINUSE (a live server listens on path), EEXIST (path is not a
+ *   socket), ENOMEM, or the errno of mkdir/socket/bind/chmod/listen.
+ */
+struct evs_ctl *evs_ctl_create(const struct evs_ctl_config *cfg);
+
+/**
+ * Close all clients (unsent output is lost), close the socket and unlink its
+ * file if it is still the one this server bound. NULL is accepted.
+ */
+void evs_ctl_free(struct evs_ctl *ctl);
+
+/**
+ * Serve: wait up to @p timeout_ms (0: just check, -1: forever) for activity,
+ * then accept new clients, read and dispatch every complete request line, and
+ * write pending output. Never blocks on a client. Must not be called from a
+ * handler.
+ *
+ * @return the number of requests and notifications dispatched (>= 0), or
+ *   -EBUSY (called from a handler), or the -errno of poll() other than EINTR.
+ */
+int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms);
+
+/**
+ * Register a method. Safe inside a handler.
+ * @return 0, or -EINVAL (bad name, no handler), -EEXIST (name taken), -ENOMEM.
+ */
+int evs_ctl_register(struct evs_ctl *ctl, const struct evs_ctl_method *m);
+
+/**
+ * Remove a method. Safe inside a handler (including the method's own).
+ * @return 0, or -ENOENT.
+ */
+int evs_ctl_unregister(struct evs_ctl *ctl, const char *name);
+
+/** Copy the counters. @return 0, or -EINVAL on NULL arguments. */
+int evs_ctl_stats_get(const struct evs_ctl *ctl, struct evs_ctl_stats *stats);
+
+/* --- Inside a handler ------------------------------------------------- */
+
+/**
+ * Answer a call with @p result (reference stolen; NULL means JSON null).
+ * A reply larger than max_outbuf is replaced by a -32002 error.
+ * @return 0, or -EALREADY (already answered; result is released), -ENOMEM.
+ */
+int evs_ctl_reply(struct evs_ctl_call *call, json_t *result);
+
+/**
+ * Answer a call with an error. @p path is the JSON pointer of the offending
+ * field within the request ("/params/name"), "" for the whole request, or
+ * NULL to leave data.path out.
+ * @return 0, or -EALREADY (already answered), -ENOMEM.
+ */
+int evs_ctl_error(struct evs_ctl_call *call, int code, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/** evs_ctl_error() with a va_list. */
+int evs_ctl_verror(struct evs_ctl_call *call, int code, const char *path, const char *fmt,
+		   va_list ap);
+
+/** Method name of the call. */
+const char *evs_ctl_call_method(const struct evs_ctl_call *call);
+
+/** True when the call is a notification (its answer is not sent). */
+bool evs_ctl_call_is_notification(const struct evs_ctl_call *call);
+
+/** The server the call arrived on (to reach counters or register methods). */
+struct evs_ctl *evs_ctl_call_ctl(struct evs_ctl_call *call);
+
+/* --- Validation (any thread; pure functions) ------------------------- */
+
+/** An error kept for later: validation can run outside any call. */
+struct evs_ctl_err {
+	int code;		     /**< enum evs_ctl_errcode, 0 when no error */
+	char path[EVS_CTL_PATH_MAX]; /**< JSON pointer of the offending field */
+	char message[EVS_CTL_MSG_MAX];
+};
+
+/**
+ * Fill @p err (code, path, printf message).
+ * @return -EINVAL always, so validators can `return evs_ctl_err_set(...)`.
+ */
+int evs_ctl_err_set(struct evs_ctl_err *err, int code, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/**
+ * Check @p obj (found at JSON pointer @p path) against an object spec: it must
+ * be an object, hold no field missing from the spec, every required field,
+ * and each field must match its type, bounds and nested spec. The first
+ * problem is described in @p err with the path of the offending field, e.g.
+ * validating a config at "/params/config" may report
+ * "/params/config/ports/2/devargs".
+ * @return 0 when valid, -EINVAL with @p err filled otherwise.
+ */
+int evs_ctl_validate(const json_t *obj, const char *path, const struct evs_ctl_param *spec,
+		     size_t n, struct evs_ctl_err *err);
+
+/**
+ * Check a call's params (path "/params") against a spec; on failure answer the
+ * call with -32602 and the path. Methods with a spec get this automatically.
+ * @return 0 when valid, -EINVAL after answering otherwise.
+ */
+int evs_ctl_params_check(struct evs_ctl_call *call, const json_t *params,
+			 const struct evs_ctl_param *spec, size_t n);
+
+/**
+ * Answer a call with an error built by evs_ctl_validate() or evs_ctl_err_set().
+ * @return as evs_ctl_error().
+ */
+int evs_ctl_error_from(struct evs_ctl_call *call, const struct evs_ctl_err *err);
+
+/**
+ * Append an object key to JSON pointer @p base (escaping '~' and '/' as
+ * RFC 6901 says) into @p buf. Output is cut to fit @p size.
+ * @return @p buf.
+ */
+char *evs_ctl_path_key(char *buf, size_t size, const char *base, const char *key);
+
+/** Append an array index to JSON pointer @p base into @p buf. @return @p buf. */
+char *evs_ctl_path_index(char *buf, size_t size, const char *base, size_t index);
+
+/** Parse "aa:bb:cc:dd:ee:ff" (or '-' separated). @return 0 or -EINVAL. */
+int evs_ctl_parse_mac(const char *s, uint8_t mac[6]);
+
+/**
+ * Parse an address ("192.0.2.1", "2001:db8::1") or, when @p prefix_len is
+ * non-NULL, a prefix ("192.0.2.0/24"). @p af gets AF_INET or AF_INET6; @p addr
+ * gets the address in network order (IPv4 in the first 4 bytes).
+ * @return 0 or -EINVAL.
+ */
+int evs_ctl_parse_ip(const char *s, int *af, uint8_t addr[16], uint8_t *prefix_len);
+
+/* ---------------------------------------------------------------------- */
+/* Client (any thread; one client per thread)                              */
+/* ---------------------------------------------------------------------- */
+
+struct evs_ctl_client;
+
+/**
+ * Connect to a server and read its hello line.
+ * @return the client, or NULL with errno: ENOENT/ECONNREFUSED/EACCES (from
+ *   connect), ENAMETOOLONG, ETIMEDOUT (no hello in time), EPROTO (first line
+ *   not a hello), EBUSY (server refused: too many clients), ECONNRESET
+ *   (closed before the hello), ENOMEM.
+ */
+struct evs_ctl_client *evs_ctl_client_connect(const char *path, int timeout_ms);
+
+/** The server's hello params (borrowed; valid until close). */
+const json_t *evs_ctl_client_hello(const struct evs_ctl_client *c);
+
+/**
+ * Send a request and wait for its reply, skipping notifications and replies
+ * to other ids. Exactly one of *result and *error is set on success (new
+ * references; *error is the JSON-RPC error object).
+ * @param params request params (reference stolen), NULL for none.
+ * @return 0 when a reply arrived, or -ETIMEDOUT, -ECONNRESET (server closed),
+ *   -EPROTO (malformed reply), -ENOMEM, -EMSGSIZE (reply over 256 MiB), or the
+ *   -errno of send/recv.
+ */
+int evs_ctl_client_call(struct evs_ctl_client *c, const char *method, json_t *params,
+			int timeout_ms, json_t **result, json_t **error);
+
+/** Close the connection and free the client. NULL is accepted. */
+void evs_ctl_client_close(struct evs_ctl_client *c);
+
+/* --- edgevsctl command line (any thread; pure functions) -------------- */
+
+/**
+ * Turn command words into a request, as edgevsctl does:
+ *   port add name=p1 mtu=1500  -> "port.add" {"name":"p1","mtu":1500}
+ *   call port.add '{"name":"p1"}'
+ *   help port add              -> "help" {"method":"port.add"}
+ * A value is taken as JSON when it parses as JSON, else as a string; "@FILE"
+ * reads a JSON file; dotted keys (a.b=1) build nested objects. @p base
+ * (borrowed, may be NULL) gives initial params that key=value pairs override.
+ * @return 0 with *method (malloc'd) and *params (new object) set, or -EINVAL
+ *   with a message in @p err, or -ENOMEM.
+ */
+int evs_ctl_cli_request(int argc, char *const argv[], const json_t *base, char **method,
+			json_t **params, char *err, size_t errlen);
+
+/**
+ * Print a result for people: an array of objects as a table with a column
+ * per key, an object as aligned "key: value" lines (nested objects flattened
+ * with dots, arrays of objects as indented tables), scalars as is.
+ * @return 0, or -EIO on a write error.
+ */
+int evs_ctl_cli_print(FILE *out, const json_t *result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EVS_CTL_H */
