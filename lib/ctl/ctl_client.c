@@ -77,7 +77,8 @@ static int read_message(struct evs_ctl_client *c, int64_t deadline, json_t **msg
 	int rc;
 
 	for (;;) {
-		nl = memchr(c->buf + c->scanned, '\n', c->len - c->scanned);
+		nl = c->len > c->scanned ? memchr(c->buf + c->scanned, '\n', c->len - c->scanned)
+					 : NULL;
 		if (nl != NULL) {
 			line_len = (size_t)(nl - c->buf);
 			*msg = json_loadb(c->buf, line_len, 0, &jerr);

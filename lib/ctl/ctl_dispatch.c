@@ -313,7 +313,11 @@ int ctl_handle_line(struct evs_ctl *ctl, struct ctl_client *cl, const char *line
 		ctl->stats.notifications++;
 	else
 		ctl->stats.requests++;
-	CTL_LOG(DEBUG, "client %" PRIu64 ": %s\n", cl->serial, call.method);
+	/* Changes are logged for the operator's audit trail; reads only in debug. */
+	if (e->m.read_only)
+		CTL_LOG(DEBUG, "client %" PRIu64 ": %s\n", cl->serial, call.method);
+	else
+		CTL_LOG(INFO, "client %" PRIu64 ": %s\n", cl->serial, call.method);
 	call_method(&call, e, params);
 	json_decref(empty);
 	json_decref(req);

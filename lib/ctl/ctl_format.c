@@ -85,39 +85,65 @@ static bool all_scalars(const json_t *a)
 	return true;
 }
 
-static int print_table(FILE *out, const json_t *rows, size_t indent)
+static size_t find_col(const char **names, size_t n, const char *key)
 {
-	json_t *cols = json_object(), *row, *v;
-	size_t n_rows = json_array_size(rows), n_cols, r, c, *w = NULL;
-	const char **names = NULL;
-	char **cells = NULL, *h;
-	const char *key;
-	int rc = -ENOMEM;
+	size_t c;
 
-	if (cols == NULL)
-		return -ENOMEM;
-	/* Columns: every key, in order of first appearance. */
+	for (c = 0; c < n; c++)
+		if (strcmp(names[c], key) == 0)
+			return c;
+	return n;
+}
+
+/* Columns: every key of every row. A key first seen in a later row goes right
+ * after the key it follows there, so optional fields stay near their peers. */
+static size_t table_columns(const json_t *rows, const char **names)
+{
+	size_t n = 0, r, c, at;
+	const char *key;
+	json_t *row, *v;
+
 	json_array_foreach(rows, r, row)
 	{
+		at = 0;
 		json_object_foreach(row, key, v)
 		{
-			if (json_object_get(cols, key) == NULL)
-				json_object_set_new(cols, key,
-						    json_integer(json_object_size(cols)));
+			c = find_col(names, n, key);
+			if (c == n) {
+				memmove(&names[at + 1], &names[at], (n - at) * sizeof(*names));
+				names[at] = key;
+				c = at;
+				n++;
+			}
+			at = c + 1;
 		}
 	}
-	n_cols = json_object_size(cols);
-	names = calloc(n_cols, sizeof(*names));
-	w = calloc(n_cols, sizeof(*w));
-	cells = calloc(n_rows * n_cols + 1, sizeof(*cells));
-	if (names == NULL || w == NULL || cells == NULL)
-		goto out;
-	json_object_foreach(cols, key, v)
+	return n;
+}
+
+static int print_table(FILE *out, const json_t *rows, size_t indent)
+{
+	size_t n_rows = json_array_size(rows), n_cols, max_cols = 0, r, c, *w = NULL;
+	const char **names = NULL;
+	char **cells = NULL;
+	const char *h;
+	json_t *row;
+	int rc = -ENOMEM;
+
+	json_array_foreach(rows, r, row)
 	{
-		c = (size_t)json_integer_value(v);
-		names[c] = key;
-		w[c] = text_width(key);
+		max_cols += json_object_size(row);
 	}
+	names = calloc(max_cols + 1, sizeof(*names));
+	if (names == NULL)
+		return -ENOMEM;
+	n_cols = table_columns(rows, names);
+	w = calloc(n_cols + 1, sizeof(*w));
+	cells = calloc(n_rows * n_cols + 1, sizeof(*cells));
+	if (w == NULL || cells == NULL)
+		goto out;
+	for (c = 0; c < n_cols; c++)
+		w[c] = text_width(names[c]);
 	for (r = 0; r < n_rows; r++) {
 		for (c = 0; c < n_cols; c++) {
 			cells[r * n_cols + c] =
@@ -130,7 +156,7 @@ static int print_table(FILE *out, const json_t *rows, size_t indent)
 	}
 	pad(out, indent);
 	for (c = 0; c < n_cols; c++) {
-		for (h = (char *)names[c]; *h != '\0'; h++)
+		for (h = names[c]; *h != '\0'; h++)
 			fputc(toupper((unsigned char)*h), out);
 		if (c + 1 < n_cols)
 			pad(out, w[c] - text_width(names[c]) + 2);
@@ -152,7 +178,6 @@ out:
 	free(cells);
 	free(w);
 	free(names);
-	json_decref(cols);
 	return rc;
 }
 

@@ -18,7 +18,8 @@
 #include "ctl_private.h"
 #include "evs_build_config.h"
 
-RTE_LOG_REGISTER_DEFAULT(evs_ctl_logtype, INFO);
+/* Explicit name: the library does not depend on RTE_LOG_DEFAULT_LOGTYPE. */
+RTE_LOG_REGISTER(evs_ctl_logtype, edgevs.ctl, INFO);
 
 enum {
 	CTL_DEFAULT_MODE = 0660,
@@ -28,6 +29,9 @@ enum {
 	CTL_READ_BUDGET = 4 * CTL_READ_CHUNK, /* per client per poll: fairness */
 	CTL_ACCEPT_BUDGET = 64,		      /* per poll */
 	CTL_EMFILE_PAUSE_MS = 100,
+	CTL_KEEP_BUF = 256 * 1024, /* larger idle buffers are freed */
+	CTL_MIN_MAX_LINE = 64,	   /* room for a request at all */
+	CTL_MIN_MAX_OUTBUF = 4096, /* room for the hello and an error */
 };
 #define CTL_DEFAULT_MAX_LINE ((size_t)1 << 20)
 #define CTL_DEFAULT_MAX_OUTBUF ((size_t)16 << 20)
@@ -149,7 +153,9 @@ struct evs_ctl *evs_ctl_create(const struct evs_ctl_config *cfg)
 	int rc;
 
 	if (cfg == NULL || cfg->path == NULL || cfg->path[0] == '\0' ||
-	    cfg->max_clients > CTL_MAX_CLIENTS_LIMIT || (cfg->mode & ~(mode_t)0777) != 0) {
+	    cfg->max_clients > CTL_MAX_CLIENTS_LIMIT || (cfg->mode & ~(mode_t)0777) != 0 ||
+	    (cfg->max_line != 0 && cfg->max_line < CTL_MIN_MAX_LINE) ||
+	    (cfg->max_outbuf != 0 && cfg->max_outbuf < CTL_MIN_MAX_OUTBUF)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -302,7 +308,9 @@ void ctl_client_flush(struct evs_ctl *ctl, struct ctl_client *cl)
 {
 	ssize_t n;
 
-	while (!cl->dead && cl->out_head < cl->out_len) {
+	if (cl->dead)
+		return;
+	while (cl->out_head < cl->out_len) {
 		n = send(cl->fd, cl->out + cl->out_head, cl->out_len - cl->out_head,
 			 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
@@ -320,6 +328,12 @@ void ctl_client_flush(struct evs_ctl *ctl, struct ctl_client *cl)
 	if (cl->out_head == cl->out_len) {
 		cl->out_head = 0;
 		cl->out_len = 0;
+		if (cl->out_cap > CTL_KEEP_BUF) {
+			/* Long-lived clients keep no big buffer after a big reply. */
+			free(cl->out);
+			cl->out = NULL;
+			cl->out_cap = 0;
+		}
 	} else if (cl->out_head > cl->out_cap / 2) {
 		memmove(cl->out, cl->out + cl->out_head, cl->out_len - cl->out_head);
 		cl->out_len -= cl->out_head;
@@ -425,6 +439,11 @@ static int read_client(struct evs_ctl *ctl, struct ctl_client *cl)
 		cl->in_len += (size_t)n;
 		budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
 		handled += process_input(ctl, cl, old);
+	}
+	if (cl->in_len == 0 && cl->in_cap > CTL_KEEP_BUF) {
+		free(cl->in);
+		cl->in = NULL;
+		cl->in_cap = 0;
 	}
 	/* A last request without its newline still counts once the peer is done. */
 	if (cl->read_closed && !cl->dead && cl->in_len > 0) {

@@ -69,11 +69,11 @@ struct evs_ctl_call;
 
 /** Server settings; zero fields take the defaults shown. */
 struct evs_ctl_config {
-	const char *path;	 /**< socket path (required), e.g. EVS_CTL_DEFAULT_PATH */
-	mode_t mode;		 /**< socket file mode; 0: 0660 */
-	unsigned max_clients;	 /**< connections at once; 0: 64 */
-	size_t max_line;	 /**< longest request line in bytes; 0: 1 MiB */
-	size_t max_outbuf;	 /**< unsent reply bytes before a client is dropped; 0: 16 MiB */
+	const char *path;     /**< socket path (required), e.g. EVS_CTL_DEFAULT_PATH */
+	mode_t mode;	      /**< socket file mode; 0: 0660 */
+	unsigned max_clients; /**< connections at once (at most 65536); 0: 64 */
+	size_t max_line;      /**< longest request line in bytes (>= 64); 0: 1 MiB */
+	size_t max_outbuf;    /**< unsent bytes before the client is dropped (>= 4096); 0: 16 MiB */
 	const char *api_version; /**< sent in the hello; NULL: "1" */
 };
 

@@ -505,6 +505,13 @@ START_TEST(good_request)
 	json_decref(r);
 	ck_assert_int_eq(stats_of(&s).requests, 4);
 	ck_assert_int_eq(stats_of(&s).errors, 0);
+	/* the same counters over the socket (this request counted first) */
+	r = rpc_result(&s, &c, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ctl.stats\"}");
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "requests")), 5);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "clients_connected")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "clients_accepted")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "errors")), 0);
+	json_decref(r);
 	conn_close(&c);
 	srv_stop(&s);
 }
@@ -1194,6 +1201,19 @@ START_TEST(live_socket_not_stolen)
 	unlink(file);
 
 	/* Bad settings */
+	cfg.path = s.path;
+	cfg.max_outbuf = 100;
+	ck_assert_ptr_null(evs_ctl_create(&cfg));
+	ck_assert_int_eq(errno, EINVAL);
+	cfg.max_outbuf = 0;
+	cfg.max_line = 10;
+	ck_assert_ptr_null(evs_ctl_create(&cfg));
+	ck_assert_int_eq(errno, EINVAL);
+	cfg.max_line = 0;
+	cfg.mode = 04777;
+	ck_assert_ptr_null(evs_ctl_create(&cfg));
+	ck_assert_int_eq(errno, EINVAL);
+	cfg.mode = 0;
 	cfg.path = NULL;
 	errno = 0;
 	ck_assert_ptr_null(evs_ctl_create(&cfg));
@@ -1450,9 +1470,15 @@ static void check_printed(const char *json, const char *want)
 START_TEST(cli_prints_tables)
 {
 	check_printed("[{\"name\":\"p1\",\"mtu\":1500},{\"name\":\"port-22\",\"up\":true}]",
-		      "NAME     MTU   UP\n"
-		      "p1       1500  -\n"
-		      "port-22  -     true\n");
+		      "NAME     UP    MTU\n"
+		      "p1       -     1500\n"
+		      "port-22  true  -\n");
+	/* a key first seen late goes after the key it follows in its row */
+	check_printed("[{\"a\":1,\"z\":2},{\"a\":1,\"b\":2,\"z\":3},{\"c\":0,\"z\":1}]",
+		      "C  A  B  Z\n"
+		      "-  1  -  2\n"
+		      "-  1  2  3\n"
+		      "0  -  -  1\n");
 	check_printed("{\"name\":\"p1\",\"stats\":{\"rx\":5,\"tx_bytes\":7},\"tags\":[1,2],"
 		      "\"q\":[{\"id\":0}],\"help\":\"a\\nb\",\"e\":[],\"n\":null}",
 		      "name:           p1\n"
