@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The fast path: EMC, then the subtables for the EMC misses only. Each stage
+ * runs over the whole batch in passes (address, prefetch, then use) so that
+ * the cache misses of a batch overlap instead of adding up.
+ */
+
+#include <rte_cycles.h>
+
+#include "cls_private.h"
+
+static inline void count_hit(struct evs_megaflow *f, uint64_t now)
+{
+	/* Owner is the only writer; relaxed stores keep dumpers' reads untorn. */
+	__atomic_store_n(&f->hits, f->hits + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->last_used, now, __ATOMIC_RELAXED);
+}
+
+/* EMC stage. Returns the bitmap of keys still missing. */
+static uint64_t emc_stage(struct evs_cls *cls, const struct evs_flow_key *const keys[],
+			  const uint32_t hashes[], unsigned int n, struct evs_megaflow *results[],
+			  uint64_t now)
+{
+	struct cls_emc_entry *cand[EVS_CLS_BURST_MAX];
+	uint64_t miss = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct cls_emc_entry *set =
+		    &cls->emc[(size_t)(hashes[i] & cls->emc_set_mask) * 2];
+
+		rte_prefetch0(&set[0]);
+		rte_prefetch0(&set[1]);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct cls_emc_entry *set = &cls->emc[(size_t)(hashes[i] & cls->emc_set_mask) * 2];
+		struct cls_emc_entry *e = NULL;
+
+		if (set[0].hash == hashes[i] && set[0].flow != NULL &&
+		    cls_key_equal(&set[0].key, keys[i]))
+			e = &set[0];
+		else if (set[1].hash == hashes[i] && set[1].flow != NULL &&
+			 cls_key_equal(&set[1].key, keys[i]))
+			e = &set[1];
+		cand[i] = e;
+		if (e != NULL)
+			rte_prefetch0(e->flow);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct cls_emc_entry *e = cand[i];
+
+		/* A version change means the megaflow died (or changed): a miss. */
+		if (e != NULL && e->flow->version == e->version) {
+			results[i] = e->flow;
+			count_hit(e->flow, now);
+		} else {
+			results[i] = NULL;
+			miss |= 1ull << i;
+		}
+	}
+	return miss;
+}
+
+/* One subtable for the keys in `miss`. Returns the bitmap of keys it matched. */
+static uint64_t subtable_stage(struct evs_cls *cls, const struct cls_subtable *st,
+			       const struct evs_flow_key *const keys[], const uint32_t hashes[],
+			       uint64_t miss, struct evs_megaflow *results[], uint64_t now)
+{
+	const struct cls_bucket *buckets = st->t.b;
+	const uint32_t bmask = st->t.bmask;
+	struct evs_megaflow *cand[EVS_CLS_BURST_MAX];
+	uint32_t mh[EVS_CLS_BURST_MAX];
+	uint64_t slow = 0, found = 0, m;
+
+	for (m = miss; m != 0; m &= m - 1) {
+		unsigned int i = (unsigned int)__builtin_ctzll(m);
+
+		mh[i] = cls_masked_hash(st, keys[i]);
+		rte_prefetch0(&buckets[mh[i] & bmask]);
+	}
+	for (m = miss; m != 0; m &= m - 1) {
+		unsigned int i = (unsigned int)__builtin_ctzll(m);
+		const struct cls_bucket *b = &buckets[mh[i] & bmask];
+		unsigned int match = cls_bucket_match(b, mh[i]);
+		struct evs_megaflow *f = NULL;
+
+		if (match != 0) {
+			uint32_t idx = b->idx[__builtin_ctz(match)];
+
+			if (idx != 0) {
+				f = cls_slot(cls, idx - 1);
+				rte_prefetch0(f);
+				rte_prefetch0((const uint8_t *)f + RTE_CACHE_LINE_SIZE);
+			}
+		}
+		cand[i] = f;
+		/* Other candidates (same hash, or spilled into the next buckets): rare. */
+		if ((match & (match - 1)) != 0 || b->spill != 0)
+			slow |= 1ull << i;
+	}
+	for (m = miss; m != 0; m &= m - 1) {
+		unsigned int i = (unsigned int)__builtin_ctzll(m);
+		struct evs_megaflow *f = cand[i];
+
+		if (f == NULL || !cls_masked_equal(st, keys[i], f)) {
+			if (!(slow & (1ull << i)))
+				continue;
+			f = cls_table_find(cls, st, keys[i], mh[i]);
+			if (f == NULL)
+				continue;
+		}
+		results[i] = f;
+		count_hit(f, now);
+		found |= 1ull << i;
+		if (cls->emc != NULL && cls_rand(cls) <= cls->emc_insert_thresh)
+			cls_emc_insert(cls, keys[i], hashes[i], f);
+	}
+	return found;
+}
+
+static unsigned int lookup_batch(struct evs_cls *cls, const struct evs_flow_key *const keys[],
+				 const uint32_t hashes[], unsigned int n,
+				 struct evs_megaflow *results[], uint64_t now)
+{
+	uint64_t miss, probes = 0, mf_hits = 0;
+	unsigned int emc_hits = 0;
+
+	if (cls->emc != NULL) {
+		miss = emc_stage(cls, keys, hashes, n, results, now);
+		emc_hits = n - (unsigned int)__builtin_popcountll(miss);
+	} else {
+		for (unsigned int i = 0; i < n; i++)
+			results[i] = NULL;
+		miss = n == 64 ? UINT64_MAX : (1ull << n) - 1;
+	}
+	for (uint32_t s = 0; miss != 0 && s < cls->n_active; s++) {
+		struct cls_subtable *st = cls->order[s];
+		uint64_t found = subtable_stage(cls, st, keys, hashes, miss, results, now);
+		unsigned int k = (unsigned int)__builtin_popcountll(found);
+
+		probes += (uint64_t)__builtin_popcountll(miss);
+		miss &= ~found;
+		mf_hits += k;
+		st->window_hits += k;
+		cls_cnt_add(&st->hits, k);
+	}
+	cls_cnt_add(&cls->st.lookups, n);
+	cls_cnt_add(&cls->st.emc_hits, emc_hits);
+	cls_cnt_add(&cls->st.megaflow_hits, mf_hits);
+	cls_cnt_add(&cls->st.misses, (uint64_t)__builtin_popcountll(miss));
+	cls_cnt_add(&cls->st.subtable_probes, probes);
+	return emc_hits + (unsigned int)mf_hits;
+}
+
+unsigned int evs_cls_lookup_burst(struct evs_cls *cls, const struct evs_flow_key *const keys[],
+				  const uint32_t hashes[], unsigned int n,
+				  struct evs_megaflow *results[])
+{
+	unsigned int done = 0, found = 0;
+	uint64_t now;
+
+	RTE_ASSERT(cls != NULL && (n == 0 || (keys != NULL && hashes != NULL && results != NULL)));
+	if (n == 0)
+		return 0;
+	now = rte_rdtsc();
+	while (done < n) {
+		unsigned int k = RTE_MIN(n - done, (unsigned int)EVS_CLS_BURST_MAX);
+
+		found += lookup_batch(cls, keys + done, hashes + done, k, results + done, now);
+		done += k;
+	}
+	if (++cls->bursts_since_sort >= cls->resort_interval)
+		evs_cls_resort(cls);
+	return found;
+}
