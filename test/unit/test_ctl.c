@@ -1123,6 +1123,56 @@ START_TEST(random_framing_matches_model)
 }
 END_TEST
 
+/* Random junk lines: each non-blank one gets exactly one error answer and the
+ * connection stays usable. */
+START_TEST(random_junk_lines_answered)
+{
+	static const char alphabet[] = "{}[]\":,0123456789-.eE truefalsnul\\\xff\xc3\x01\r\t";
+	enum { LINES = 300 };
+	struct evs_ctl_config cfg = {.max_line = 256};
+	char line[600];
+	struct srv s;
+	struct conn c;
+	size_t len, i;
+	int n, expect = 0, got = 0;
+	unsigned seed = (unsigned)time(NULL);
+	json_t *r;
+
+	srand(seed);
+	srv_start(&s, &cfg);
+	conn_open(&s, &c);
+	for (n = 0; n < LINES; n++) {
+		bool blank = true;
+
+		len = (size_t)rand() % 400;
+		for (i = 0; i < len; i++) {
+			line[i] = alphabet[rand() % (int)(sizeof(alphabet) - 1)];
+			blank &= line[i] == ' ' || line[i] == '\r' || line[i] == '\t';
+		}
+		line[len] = '\n';
+		conn_send(&s, &c, line, len + 1);
+		expect += !blank;
+		while ((r = conn_recv(&s, &c, 0)) != NULL) {
+			ck_assert_msg(json_object_get(r, "error") != NULL, "seed %u: not an error",
+				      seed);
+			json_decref(r);
+			got++;
+		}
+	}
+	while (got < expect) {
+		r = conn_must_recv(&s, &c);
+		ck_assert_msg(json_object_get(r, "error") != NULL, "seed %u", seed);
+		json_decref(r);
+		got++;
+	}
+	check_silence(&s, &c);
+	json_decref(rpc_result(&s, &c, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"list\"}"));
+	ck_assert_int_eq(stats_of(&s).clients_dropped, 0);
+	conn_close(&c);
+	srv_stop(&s);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Socket file life cycle                                              */
 /* ------------------------------------------------------------------ */
@@ -1723,6 +1773,7 @@ static Suite *ctl_suite(void)
 	    {"vanishing_client", vanishing_client},
 	    {"half_closed_client_gets_replies", half_closed_client_gets_replies},
 	    {"random_framing_matches_model", random_framing_matches_model},
+	    {"random_junk_lines_answered", random_junk_lines_answered},
 	    {"stale_socket_replaced", stale_socket_replaced},
 	    {"live_socket_not_stolen", live_socket_not_stolen},
 	    {"free_leaves_successor_socket", free_leaves_successor_socket},
