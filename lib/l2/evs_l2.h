@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_L2_H
+#define EVS_L2_H
+
+/**
+ * @file
+ * Logical switches: VLAN membership, MAC learning, unicast/flood forwarding.
+ *
+ * What: a logical switch is a broadcast domain with a small integer id. Ports
+ * attach to switches: untagged (and priority-tagged, VID 0) frames of a port
+ * belong to its native switch (access), frames tagged with VLAN v to the
+ * switch mapped for (port, v) (trunk). Output re-encodes the frame for the
+ * output port: untagged on its native switch, tagged v where the port
+ * carries the switch as VLAN v.
+ *
+ * Three objects:
+ * - struct evs_l2_conf: an immutable snapshot of switches and port
+ *   attachments, built by the management lcore and published by the app
+ *   with an atomic pointer swap; freed after an RCU grace period.
+ * - struct evs_l2_macs: the MAC table, one lock-free rte_hash keyed
+ *   {switch id, MAC} for all switches. PMD lcores only read it; they report
+ *   new or moved sources through a multi-producer ring that the management
+ *   lcore drains (evs_l2_macs_poll), the table's only writer.
+ * - struct evs_l2_lcore: per-PMD-lcore context: counters, a mempool for
+ *   flood copies, the current time, a filter that keeps one lcore from
+ *   reporting the same source twice in a second.
+ *
+ * The forwarding stage is split as a megaflow classifier needs it:
+ * evs_l2_learn_burst (source side, stateful, per packet),
+ * evs_l2_decide_burst (key -> struct evs_l2_action: cacheable for a conf
+ * generation) and evs_l2_execute_burst (apply an action to the mbuf).
+ * evs_l2_forward_burst does all three with one bulk hash lookup.
+ *
+ * Time is in seconds (uint32_t) from one clock for all lcores; evs_l2_now()
+ * gives it from the TSC. Tests inject their own.
+ *
+ * Thread-safety:
+ * - PMD lcores (each with its own struct evs_l2_lcore, registered as QSBR
+ *   readers of the app's variable given to evs_l2_macs_create, reporting
+ *   quiescent state between bursts): evs_l2_forward_burst,
+ *   evs_l2_learn_burst, evs_l2_decide_burst, evs_l2_execute_burst,
+ *   evs_l2_lcore_set_time and the static inline conf accessors.
+ * - Management lcore (one thread): everything else. evs_l2_conf_build/free
+ *   may run on any thread; a conf is never written after build.
+ * See doc/l2.md for the memory-order reasoning.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+
+#include "evs_packet.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Port indexes are in [0, EVS_L2_MAX_PORTS). */
+#define EVS_L2_MAX_PORTS 1024
+/** Switch ids are in [0, EVS_L2_MAX_SWITCHES). */
+#define EVS_L2_MAX_SWITCHES 4096
+/** "None" in the 16-bit switch index / TCI encodings below. */
+#define EVS_L2_NONE 0xffff
+/** Aging time used when a switch spec gives 0 (seconds). */
+#define EVS_L2_DEFAULT_AGING 300
+/** Longest switch name kept, terminator included. */
+#define EVS_L2_NAME_LEN 32
+
+/** Current time in seconds for learning and aging (from the TSC). */
+static inline uint32_t evs_l2_now(void)
+{
+	return (uint32_t)(rte_get_tsc_cycles() / rte_get_tsc_hz());
+}
+
+/* ------------------------------------------------------------------ */
+/* Configuration snapshot                                              */
+/* ------------------------------------------------------------------ */
+
+/** One switch of a spec. */
+struct evs_l2_switch_spec {
+	uint16_t id;	   /**< < EVS_L2_MAX_SWITCHES, unique */
+	const char *name;  /**< optional; cut to EVS_L2_NAME_LEN - 1 */
+	uint32_t aging_s;  /**< idle seconds before a learned MAC goes; 0: default */
+	uint32_t max_macs; /**< MACs learned in this switch at most; 0: no limit */
+};
+
+/** VLAN v of a trunk port belongs to switch switch_id. */
+struct evs_l2_vlan_map {
+	uint16_t vid; /**< 1..4094 */
+	uint16_t switch_id;
+};
+
+/** One port of a spec: its native switch and its VLAN map. */
+struct evs_l2_port_spec {
+	uint16_t port;	 /**< edgevs port index, < EVS_L2_MAX_PORTS, unique */
+	bool down;	 /**< link down: no output, not flooded to */
+	bool has_native; /**< untagged frames belong to native_switch */
+	uint16_t native_switch;
+	uint16_t nb_vlans;
+	const struct evs_l2_vlan_map *vlans;
+};
+
+/** What evs_l2_conf_build turns into a snapshot. */
+struct evs_l2_conf_spec {
+	uint16_t nb_switches;
+	const struct evs_l2_switch_spec *switches;
+	uint16_t nb_ports;
+	const struct evs_l2_port_spec *ports;
+	int socket_id; /**< memory for the snapshot (SOCKET_ID_ANY is fine) */
+};
+
+/** Per-port view in a snapshot (read-only; use the accessors). */
+struct evs_l2_port_map {
+	uint16_t native; /**< switch index of untagged frames, or EVS_L2_NONE */
+	uint8_t present; /**< the port is in the conf */
+	uint8_t up;	 /**< usable for output */
+	uint16_t nb_vlans;
+	const uint16_t *vlan_in; /**< [4096] switch index per VID, NULL if no VLANs */
+	const uint16_t *egress;	 /**< [nb_switches] egress TCI per switch, NULL if no VLANs */
+};
+
+/** A flood member: output port and the TCI to emit there (0: untagged). */
+struct evs_l2_member {
+	uint16_t port;
+	uint16_t tci; /**< 0, or EVS_VLAN_PRESENT | vid */
+};
+
+/** Per-switch view in a snapshot, indexed by dense switch index. */
+struct evs_l2_switch_info {
+	uint16_t id;
+	uint16_t nb_members;  /**< ports that are up and carry the switch */
+	uint32_t members_off; /**< first member in evs_l2_conf.members */
+	uint32_t aging_s;
+	uint32_t max_macs; /**< 0: no limit */
+	char name[EVS_L2_NAME_LEN];
+};
+
+/**
+ * Immutable snapshot. Switches are referred to inside it by dense index
+ * (0..nb_switches-1); the MAC table and the API use the stable ids.
+ */
+struct evs_l2_conf {
+	uint16_t nb_ports; /**< size of ports[]: highest port index + 1 */
+	uint16_t nb_switches;
+	uint16_t max_flood; /**< largest nb_members: size out[] by it */
+	const struct evs_l2_port_map *ports;
+	const struct evs_l2_switch_info *switches;
+	const struct evs_l2_member *members;
+	const uint16_t *id_to_index; /**< [EVS_L2_MAX_SWITCHES] */
+};
+
+/**
+ * Build a snapshot from @p spec (management lcore or any thread).
+ *
+ * @param err  optional buffer for a message naming the offending field.
+ * @return the snapshot, or NULL with rte_errno set: EINVAL (bad id/port/VID,
+ *   duplicate switch/port/VID, unknown switch, a port carrying one switch
+ *   twice), ENOMEM.
+ */
+struct evs_l2_conf *evs_l2_conf_build(const struct evs_l2_conf_spec *spec, char *err,
+				      size_t err_len);
+
+/** Free a snapshot (after a grace period if it was published). NULL is ok. */
+void evs_l2_conf_free(struct evs_l2_conf *conf);
+
+/** Dense index of switch @p id, or EVS_L2_NONE. */
+static inline uint16_t evs_l2_conf_switch_index(const struct evs_l2_conf *conf, uint16_t id)
+{
+	return id < EVS_L2_MAX_SWITCHES ? conf->id_to_index[id] : EVS_L2_NONE;
+}
+
+/**
+ * Switch index a frame received on @p port with outer tag @p tci (the flow
+ * key's vlan_tci) belongs to, or EVS_L2_NONE with @p why set to
+ * EVS_DROP_NO_SWITCH (untagged/priority-tagged, no native switch, or port
+ * not in the conf) or EVS_DROP_VLAN_NOT_MEMBER.
+ */
+static inline uint16_t evs_l2_ingress_switch(const struct evs_l2_conf *conf, uint16_t port,
+					     uint16_t tci, enum evs_drop_reason *why)
+{
+	const struct evs_l2_port_map *pm;
+	uint16_t vid = tci & EVS_VLAN_VID_MASK, sw;
+
+	if (unlikely(port >= conf->nb_ports || !conf->ports[port].present)) {
+		*why = EVS_DROP_NO_SWITCH;
+		return EVS_L2_NONE;
+	}
+	pm = &conf->ports[port];
+	if (!(tci & EVS_VLAN_PRESENT) || vid == 0) {
+		*why = EVS_DROP_NO_SWITCH;
+		return pm->native;
+	}
+	*why = EVS_DROP_VLAN_NOT_MEMBER;
+	sw = pm->vlan_in != NULL ? pm->vlan_in[vid] : EVS_L2_NONE;
+	return sw;
+}
+
+/**
+ * TCI to emit switch @p sw's frames with on @p port: 0 untagged,
+ * EVS_VLAN_PRESENT | vid tagged, EVS_L2_NONE when the port does not carry
+ * the switch or is not in the conf. Ignores the up flag.
+ */
+static inline uint16_t evs_l2_egress_tci(const struct evs_l2_conf *conf, uint16_t port, uint16_t sw)
+{
+	const struct evs_l2_port_map *pm;
+
+	if (unlikely(port >= conf->nb_ports))
+		return EVS_L2_NONE;
+	pm = &conf->ports[port];
+	if (pm->native == sw && sw != EVS_L2_NONE)
+		return 0;
+	return pm->egress != NULL ? pm->egress[sw] : EVS_L2_NONE;
+}
+
+/** True when @p port is in the conf and up. */
+static inline bool evs_l2_port_usable(const struct evs_l2_conf *conf, uint16_t port)
+{
+	return port < conf->nb_ports && conf->ports[port].present && conf->ports[port].up;
+}
+
+/* ------------------------------------------------------------------ */
+/* MAC table                                                           */
+/* ------------------------------------------------------------------ */
+
+struct evs_l2_macs;
+struct evs_l2_lcore;
+
+/** Parameters of evs_l2_macs_create. */
+struct evs_l2_macs_config {
+	const char *name;	    /**< unique; names the rte_hash and rte_ring */
+	uint32_t capacity;	    /**< MAC entries at most, static included (>= 1) */
+	uint32_t ring_size;	    /**< learn events queued at most; 0: 4096 */
+	uint32_t learn_per_poll;    /**< events handled per poll; 0: 4096 */
+	uint32_t age_scan_per_poll; /**< entries aged per poll; 0: 4096 */
+	struct rte_rcu_qsbr *qsbr;  /**< the PMD lcores' QSBR variable (required) */
+	int socket_id;
+};
+
+/**
+ * Create a MAC table (management lcore).
+ * @return the table, or NULL with rte_errno set: EINVAL (no name/qsbr,
+ *   capacity 0 or above 2^24), EEXIST (name in use), ENOMEM.
+ */
+struct evs_l2_macs *evs_l2_macs_create(const struct evs_l2_macs_config *cfg);
+
+/**
+ * Free a MAC table (management lcore). Readers must be gone and the
+ * table's lcore contexts freed first. NULL is ok.
+ */
+void evs_l2_macs_free(struct evs_l2_macs *macs);
+
+/**
+ * Management lcore's periodic work, e.g. every millisecond:
+ * reuse slots whose grace period ended, drain up to learn_per_poll learn
+ * events (insert, refresh, move; refuse and count when the switch's
+ * max_macs or the capacity is reached; ignore events whose switch or port
+ * attachment is no longer in @p conf, or for static entries), then age up
+ * to age_scan_per_poll entries: dynamic entries idle longer than their
+ * switch's aging time, or whose switch/port attachment left @p conf, go.
+ *
+ * @return the number of learn events handled (>= 0), or -EINVAL.
+ */
+int evs_l2_macs_poll(struct evs_l2_macs *macs, const struct evs_l2_conf *conf, uint32_t now);
+
+/**
+ * Add or overwrite a static entry (never aged, never moved by learning).
+ * A dynamic entry for the same key becomes static.
+ * @return 0, -EINVAL (switch id out of range, multicast or zero MAC, port
+ *   out of range), -ENOSPC (table full).
+ */
+int evs_l2_macs_add_static(struct evs_l2_macs *macs, uint16_t switch_id,
+			   const struct rte_ether_addr *mac, uint16_t port, uint32_t now);
+
+/** Remove an entry, static or dynamic. @return 0, -ENOENT, -EINVAL. */
+int evs_l2_macs_del(struct evs_l2_macs *macs, uint16_t switch_id, const struct rte_ether_addr *mac);
+
+/** Remove the dynamic (and static if @p with_static) entries of a switch; returns how many. */
+uint32_t evs_l2_macs_flush_switch(struct evs_l2_macs *macs, uint16_t switch_id, bool with_static);
+/** Same for entries pointing to @p port. */
+uint32_t evs_l2_macs_flush_port(struct evs_l2_macs *macs, uint16_t port, bool with_static);
+/** Same for all entries. */
+uint32_t evs_l2_macs_flush_all(struct evs_l2_macs *macs, bool with_static);
+
+/** One entry as the management lcore sees it. */
+struct evs_l2_mac_info {
+	uint16_t switch_id;
+	struct rte_ether_addr mac;
+	uint16_t port;
+	bool is_static;
+	uint32_t age_s; /**< seconds since last seen (0 for static) */
+};
+
+/** Look one entry up (management lcore). @return 0 or -ENOENT. */
+int evs_l2_macs_lookup(const struct evs_l2_macs *macs, uint16_t switch_id,
+		       const struct rte_ether_addr *mac, uint32_t now,
+		       struct evs_l2_mac_info *info);
+
+/**
+ * Iterate (management lcore): start with *cursor = 0; each call fills
+ * @p info and advances. Order is unspecified.
+ * @return 0, or -ENOENT when done.
+ */
+int evs_l2_macs_next(const struct evs_l2_macs *macs, uint32_t *cursor, uint32_t now,
+		     struct evs_l2_mac_info *info);
+
+/** Entries in the table (static included). */
+uint32_t evs_l2_macs_count(const struct evs_l2_macs *macs);
+/** Entries of one switch. */
+uint32_t evs_l2_macs_count_switch(const struct evs_l2_macs *macs, uint16_t switch_id);
+
+/** MAC table counters (management lcore). */
+struct evs_l2_macs_stats {
+	uint64_t learned;      /**< dynamic entries inserted */
+	uint64_t moved;	       /**< dynamic entries moved to another port */
+	uint64_t aged;	       /**< dynamic entries removed as idle */
+	uint64_t stale;	       /**< entries removed because their switch/port left the conf */
+	uint64_t refused_full; /**< learns refused: max_macs or capacity reached */
+	uint64_t ignored;      /**< events for an unknown switch/port, or a static entry */
+	uint64_t ring_full;    /**< events PMD lcores could not queue (sum of lcores) */
+	uint64_t deferred;     /**< slots waiting for a grace period now */
+};
+
+/** Read the counters. */
+void evs_l2_macs_stats_get(const struct evs_l2_macs *macs, struct evs_l2_macs_stats *st);
+
+/* ------------------------------------------------------------------ */
+/* Per-lcore context and the forwarding stage                          */
+/* ------------------------------------------------------------------ */
+
+/** Parameters of evs_l2_lcore_create. */
+struct evs_l2_lcore_config {
+	struct evs_l2_macs *macs;	/**< the table this lcore learns into */
+	struct rte_mempool *clone_pool; /**< mbufs for flood copies */
+	int socket_id;
+};
+
+/**
+ * Create a PMD lcore's context (management lcore, before the PMD starts).
+ * @return the context, or NULL with rte_errno set: EINVAL, ENOSPC (more
+ *   than RTE_MAX_LCORE contexts on one table), ENOMEM.
+ */
+struct evs_l2_lcore *evs_l2_lcore_create(const struct evs_l2_lcore_config *cfg);
+
+/** Free a context (management lcore, PMD stopped). NULL is ok. */
+void evs_l2_lcore_free(struct evs_l2_lcore *lc);
+
+/** Set the lcore's current time (PMD lcore, once per loop or burst). */
+void evs_l2_lcore_set_time(struct evs_l2_lcore *lc, uint32_t now);
+
+/** Per-lcore counters. */
+struct evs_l2_lcore_stats {
+	uint64_t rx;	       /**< frames given to forward/decide */
+	uint64_t unicast;      /**< frames sent to one known port */
+	uint64_t flooded;      /**< frames flooded (each counted once) */
+	uint64_t flood_copies; /**< copies made for flooding */
+	uint64_t learn_events; /**< learn/move events queued */
+	uint64_t refreshed;    /**< last-seen stores by this lcore */
+	/** drops by reason; [EVS_DROP_LEARN_FULL] counts lost learn events
+	 * (ring full), whose packets were still forwarded */
+	uint64_t drops[EVS_DROP_REASON_MAX];
+};
+
+/** Add @p lc's counters into @p sum (management lcore; relaxed reads). */
+void evs_l2_lcore_stats_add(const struct evs_l2_lcore *lc, struct evs_l2_lcore_stats *sum);
+
+/** What to do with a frame. */
+enum evs_l2_action_type {
+	EVS_L2_ACT_DROP = 0, /**< free it, count `reason` */
+	EVS_L2_ACT_UNICAST,  /**< send to `port` encoded with `tci` */
+	EVS_L2_ACT_FLOOD,    /**< send to every member of switch `sw` but the input port */
+};
+
+/**
+ * A decision, valid for the conf it was made with (a classifier caching it
+ * must flush on a new conf generation).
+ */
+struct evs_l2_action {
+	uint8_t type;	/**< enum evs_l2_action_type */
+	uint8_t reason; /**< DROP: enum evs_drop_reason */
+	uint16_t port;	/**< UNICAST: output port */
+	uint16_t tci;	/**< UNICAST: 0 untagged, or EVS_VLAN_PRESENT | vid */
+	uint16_t sw;	/**< UNICAST/FLOOD: dense switch index */
+};
+
+/** An output: send @p m on port @p port (the app's tx buffer takes it). */
+struct evs_l2_out {
+	struct rte_mbuf *m;
+	uint16_t port;
+};
+
+/**
+ * Learn the sources of a burst (PMD lcore): refresh the last-seen time of
+ * known sources on the same port (a store at most once a second), queue an
+ * event for new or moved ones. Frames whose switch cannot be resolved or
+ * whose source is multicast/zero are skipped. No drop is counted here.
+ */
+void evs_l2_learn_burst(const struct evs_l2_conf *conf, struct evs_l2_macs *macs,
+			struct evs_l2_lcore *lc, const struct evs_flow_key *keys, uint16_t n);
+
+/**
+ * Decide where each frame goes (PMD lcore), without learning: resolve the
+ * ingress switch, drop multicast sources, look destinations up in bulk.
+ * Known unicast to another usable port: UNICAST; to the input port:
+ * DROP/EVS_DROP_HAIRPIN; to a port not in the conf or down:
+ * DROP/EVS_DROP_PORT_DOWN; to a port that no longer carries the switch,
+ * multicast, broadcast, unknown: FLOOD.
+ */
+void evs_l2_decide_burst(const struct evs_l2_conf *conf, struct evs_l2_macs *macs,
+			 struct evs_l2_lcore *lc, const struct evs_flow_key *keys, uint16_t n,
+			 struct evs_l2_action *acts);
+
+/**
+ * Apply decisions (PMD lcore): free and count drops; re-encode the VLAN for
+ * each output (PCP kept when retagging, DEI cleared); flood with copies
+ * from the lcore's clone pool, the last member getting the original.
+ * A failed copy or tag push counts EVS_DROP_NO_MBUF; outputs beyond
+ * @p out_cap are freed and counted EVS_DROP_TX_FULL (size it
+ * n * max(1, conf->max_flood) to avoid that).
+ *
+ * @param keys  the frames' keys as parsed (their vlan_tci is the frame's
+ *   current outer tag).
+ * @return the number of entries written to @p out.
+ */
+uint16_t evs_l2_execute_burst(const struct evs_l2_conf *conf, struct evs_l2_lcore *lc,
+			      struct rte_mbuf **pkts, const struct evs_flow_key *keys,
+			      const struct evs_l2_action *acts, uint16_t n, struct evs_l2_out *out,
+			      uint16_t out_cap);
+
+/**
+ * learn + decide + execute with one bulk hash lookup per 32 frames
+ * (PMD lcore). Every mbuf is either in @p out or freed.
+ * @return the number of entries written to @p out.
+ */
+uint16_t evs_l2_forward_burst(const struct evs_l2_conf *conf, struct evs_l2_macs *macs,
+			      struct evs_l2_lcore *lc, struct rte_mbuf **pkts,
+			      const struct evs_flow_key *keys, uint16_t n, struct evs_l2_out *out,
+			      uint16_t out_cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EVS_L2_H */
