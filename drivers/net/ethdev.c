@@ -75,8 +75,7 @@ static int ethdev_find(const char *devname, uint16_t *port_id)
 
 	if (rte_eth_dev_get_port_by_name(devname, port_id) == 0)
 		return 0;
-	RTE_ETH_FOREACH_DEV(pid)
-	{
+	RTE_ETH_FOREACH_DEV (pid) {
 		if (rte_eth_dev_info_get(pid, &di) == 0 && di.device != NULL &&
 		    strcmp(rte_dev_name(di.device), devname) == 0) {
 			*port_id = pid;
@@ -113,7 +112,12 @@ static int ethdev_attach(struct ethdev_port *e, const char *pname, const char *d
 	}
 	rc = rte_dev_probe(devargs);
 	if (rc < 0 && rc != -EEXIST) {
-		evs_port_errorf("port '%s': cannot attach '%s': %s", pname, devargs, strerror(-rc));
+		/* Drivers reject bad arguments with a bare -1 (-EPERM). */
+		if (rc == -EPERM)
+			rc = -EINVAL;
+		evs_port_errorf("port '%s': cannot attach '%s': %s", pname, devargs,
+				rc == -EINVAL ? "driver rejected the device or its arguments"
+					      : strerror(-rc));
 		return rc;
 	}
 	e->attached = rc == 0;

@@ -1,0 +1,1144 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* lib/port and drivers/net: ethdev ports on net_ring/net_null vdevs, vhost-user
+ * ports against a dpdk-testpmd virtio_user peer this test starts.
+ *
+ * Each test runs in its own Check child process with its own EAL
+ * (--no-huge --no-shconf: DPDK 22.11 refuses --in-memory with --no-huge),
+ * its own temp directory for sockets and logs, and kills its peers on any
+ * exit (PR_SET_PDEATHSIG on the peer, atexit in the child). */
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include <evs_net_drivers.h>
+#include <evs_port.h>
+
+#define NB_MBUF 8191
+#define PKT_MAGIC 0x5a17u
+#define BURST 32
+
+/* ---- per-test environment (lives in the Check child) ---- */
+
+static pid_t runner_pid; /* the Check runner; names below carry it */
+static struct rte_mempool *mp;
+static struct rte_rcu_qsbr *qsbr;
+static unsigned int qsbr_tid;
+static char tmpdir[128];
+static char runtime_dir[256];
+static pid_t peer_pid = -1;
+static int peer_stdin = -1;
+static unsigned int peer_runs;
+static char peer_prefix[64];
+
+static void rm_dir(const char *path)
+{
+	struct dirent *de;
+	char p[512];
+	DIR *d;
+
+	if (path[0] == '\0')
+		return;
+	d = opendir(path);
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
+			unlink(p);
+		}
+		closedir(d);
+	}
+	rmdir(path);
+}
+
+static void peer_reap(int sig)
+{
+	char dir[128];
+	int i, st;
+
+	if (peer_pid <= 0)
+		return;
+	if (sig != 0)
+		kill(peer_pid, sig);
+	if (peer_stdin >= 0)
+		close(peer_stdin); /* EOF on its stdin: testpmd exits cleanly */
+	peer_stdin = -1;
+	for (i = 0; i < 1000; i++) { /* up to 10 s for a graceful exit */
+		if (waitpid(peer_pid, &st, WNOHANG) == peer_pid)
+			break;
+		usleep(10000);
+	}
+	if (i == 1000) {
+		kill(peer_pid, SIGKILL);
+		waitpid(peer_pid, &st, 0);
+	}
+	peer_pid = -1;
+	snprintf(dir, sizeof(dir), "/var/run/dpdk/%s", peer_prefix);
+	rm_dir(dir);
+}
+
+/* Runs when a test child exits normally. A failed assertion leaves with
+ * _exit(): its peer still dies (PDEATHSIG) and the runner sweeps the rest. */
+static void child_cleanup(void)
+{
+	peer_reap(SIGKILL);
+	rm_dir(tmpdir);
+	rm_dir(runtime_dir);
+}
+
+static void setup(void)
+{
+	char prefix[64], *argv[16];
+	int argc = 0;
+	size_t sz;
+
+	snprintf(prefix, sizeof(prefix), "port_ut%d_%d", (int)runner_pid, (int)getpid());
+	argv[argc++] = "test_port";
+	argv[argc++] = "-l";
+	argv[argc++] = "0-1";
+	argv[argc++] = "--no-huge";
+	argv[argc++] = "-m";
+	argv[argc++] = "512";
+	argv[argc++] = "--no-shconf";
+	argv[argc++] = "--file-prefix";
+	argv[argc++] = prefix;
+	argv[argc++] = "--no-pci";
+	argv[argc++] = "--log-level";
+	argv[argc++] = "*:warning";
+	argv[argc] = NULL;
+	ck_assert_int_ge(rte_eal_init(argc, argv), 0);
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/port-ut-%d-XXXXXX", (int)runner_pid);
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	atexit(child_cleanup);
+
+	ck_assert_int_eq(evs_net_drivers_register(), 0);
+	mp = rte_pktmbuf_pool_create("port_ut", NB_MBUF, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				     SOCKET_ID_ANY);
+	ck_assert_ptr_nonnull(mp);
+	sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+	qsbr = rte_zmalloc("port_ut_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	ck_assert_ptr_nonnull(qsbr);
+	ck_assert_int_eq(rte_rcu_qsbr_init(qsbr, RTE_MAX_LCORE), 0);
+	qsbr_tid = rte_lcore_id();
+	ck_assert_int_eq(rte_rcu_qsbr_thread_register(qsbr, qsbr_tid), 0);
+}
+
+static void teardown(void)
+{
+	/* Every test frees what it allocates: the pool is full again. */
+	ck_assert_uint_eq(rte_mempool_in_use_count(mp), 0);
+	peer_reap(0);
+	rte_mempool_free(mp);
+	rte_rcu_qsbr_thread_unregister(qsbr, qsbr_tid);
+	rte_free(qsbr);
+	rte_eal_cleanup();
+}
+
+/* ---- packets ---- */
+
+struct pkt_tag {
+	uint16_t magic;
+	uint16_t sender;
+	uint32_t seq;
+};
+
+static struct rte_mbuf *mk_pkt(uint16_t sender, uint32_t seq, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct rte_ether_hdr *eh;
+	struct pkt_tag *tag;
+	char *d;
+
+	ck_assert_ptr_nonnull(m);
+	d = rte_pktmbuf_append(m, len);
+	ck_assert_ptr_nonnull(d);
+	memset(d, 0xab, len);
+	eh = (struct rte_ether_hdr *)d;
+	memset(&eh->dst_addr, 0xff, sizeof(eh->dst_addr));
+	memset(&eh->src_addr, 0x02, sizeof(eh->src_addr));
+	eh->ether_type = rte_cpu_to_be_16(0x88b5); /* local experimental */
+	tag = (struct pkt_tag *)(eh + 1);
+	tag->magic = PKT_MAGIC;
+	tag->sender = sender;
+	tag->seq = seq;
+	return m;
+}
+
+static const struct pkt_tag *pkt_tag(const struct rte_mbuf *m)
+{
+	ck_assert_uint_ge(rte_pktmbuf_pkt_len(m), sizeof(struct rte_ether_hdr) + 8);
+	return rte_pktmbuf_mtod_offset(m, const struct pkt_tag *, sizeof(struct rte_ether_hdr));
+}
+
+/* ---- port helpers ---- */
+
+static struct evs_port_config ring_cfg(const char *name, const char *devargs)
+{
+	struct evs_port_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.name = name;
+	c.type = EVS_PORT_ETHDEV;
+	c.devargs = devargs;
+	c.mp = mp;
+	c.socket_id = SOCKET_ID_ANY;
+	return c;
+}
+
+static struct evs_port *ring_port(const char *name, const char *devargs, uint16_t nb_rxq,
+				  uint16_t nb_txq)
+{
+	struct evs_port_config c = ring_cfg(name, devargs);
+	struct evs_port *p;
+
+	c.nb_rxq = nb_rxq;
+	c.nb_txq = nb_txq;
+	p = evs_port_create(&c);
+	ck_assert_msg(p != NULL, "create %s: %s", devargs, evs_port_last_error());
+	return p;
+}
+
+/* One PMD-style iteration: online, burst, quiescent, offline (so that a
+ * vhost destroy_device never waits on this thread while it sleeps). */
+static uint16_t rx_once(struct evs_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t nb;
+
+	rte_rcu_qsbr_thread_online(qsbr, qsbr_tid);
+	nb = evs_port_rx_burst(p, q, pkts, n);
+	rte_rcu_qsbr_quiescent(qsbr, qsbr_tid);
+	rte_rcu_qsbr_thread_offline(qsbr, qsbr_tid);
+	return nb;
+}
+
+static uint16_t tx_once(struct evs_port *p, uint16_t txu, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t nb;
+
+	rte_rcu_qsbr_thread_online(qsbr, qsbr_tid);
+	nb = evs_port_tx_burst(p, txu, pkts, n);
+	rte_rcu_qsbr_quiescent(qsbr, qsbr_tid);
+	rte_rcu_qsbr_thread_offline(qsbr, qsbr_tid);
+	return nb;
+}
+
+/* Receive until @p want packets arrived or @p ms passed; frees them after
+ * checking they carry our tag, marks seen[seq]. */
+static unsigned int rx_collect(struct evs_port *p, uint16_t q, unsigned int want, unsigned int ms,
+			       uint8_t *seen, unsigned int nseen, uint64_t *bytes)
+{
+	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * ms / 1000;
+	struct rte_mbuf *pkts[BURST];
+	unsigned int got = 0;
+	uint16_t nb, i;
+
+	while (got < want && rte_get_timer_cycles() < end) {
+		nb = rx_once(p, q, pkts, BURST);
+		if (nb == 0) {
+			usleep(100);
+			continue;
+		}
+		for (i = 0; i < nb; i++) {
+			const struct pkt_tag *t = pkt_tag(pkts[i]);
+
+			ck_assert_uint_eq(t->magic, PKT_MAGIC);
+			if (seen != NULL) {
+				ck_assert_uint_lt(t->seq, nseen);
+				ck_assert_msg(seen[t->seq] == 0, "packet %u received twice",
+					      t->seq);
+				seen[t->seq] = 1;
+			}
+			if (bytes != NULL)
+				*bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		}
+		rte_pktmbuf_free_bulk(pkts, nb);
+		got += nb;
+	}
+	return got;
+}
+
+static void expect_create_fails(const struct evs_port_config *c, int err)
+{
+	struct evs_port *p = evs_port_create(c);
+
+	ck_assert_msg(p == NULL, "port '%s' created although it should fail", c->name);
+	ck_assert_msg(rte_errno == err, "errno %d (%s) instead of %d; message: %s", rte_errno,
+		      strerror(rte_errno), err, evs_port_last_error());
+	ck_assert_msg(evs_port_last_error()[0] != '\0', "no error message");
+}
+
+/* ---- ethdev tests ---- */
+
+START_TEST(ring_create_free)
+{
+	struct evs_port_info info;
+	struct evs_port *p;
+
+	p = ring_port("r0", "net_ring0", 2, 2);
+	ck_assert_ptr_eq(evs_port_lookup("r0"), p);
+	ck_assert_ptr_eq(evs_port_get(evs_port_id(p)), p);
+	ck_assert_int_eq(evs_port_info_get(p, &info), 0);
+	ck_assert_str_eq(info.name, "r0");
+	ck_assert_int_eq(info.type, EVS_PORT_ETHDEV);
+	ck_assert_uint_eq(info.nb_rxq, 2);
+	ck_assert_uint_eq(info.nb_txq, 2);
+	ck_assert_uint_eq(info.nb_tx_users, 2);
+	ck_assert_uint_eq(info.nb_shared_txq, 0);
+	ck_assert_uint_eq(info.mtu, 1500);
+	ck_assert_uint_lt(info.ethdev_port_id, RTE_MAX_ETHPORTS);
+	evs_port_free(p);
+	ck_assert_ptr_null(evs_port_lookup("r0"));
+	evs_port_free(NULL);
+}
+END_TEST
+
+START_TEST(ring_loopback_traffic)
+{
+	struct rte_mbuf *pkts[BURST];
+	uint8_t seen[256] = {0};
+	struct evs_port *p;
+	unsigned int i, got;
+
+	/* net_ring uses one ring per queue for both directions: tx comes back. */
+	p = ring_port("loop", "net_ring0", 1, 1);
+	for (i = 0; i < 256; i += BURST) {
+		for (unsigned int k = 0; k < BURST; k++)
+			pkts[k] = mk_pkt(0, i + k, 60 + k);
+		ck_assert_uint_eq(tx_once(p, 0, pkts, BURST), BURST);
+	}
+	got = rx_collect(p, 0, 256, 1000, seen, 256, NULL);
+	ck_assert_uint_eq(got, 256);
+	for (i = 0; i < 256; i++)
+		ck_assert_uint_eq(seen[i], 1);
+	ck_assert_uint_eq(rx_once(p, 0, pkts, BURST), 0);
+	evs_port_free(p);
+}
+END_TEST
+
+START_TEST(ring_recreate_after_free)
+{
+	struct rte_mbuf *m;
+	struct evs_port *p;
+	uint16_t pid;
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		p = ring_port("again", "net_ring3", 1, 1);
+		m = mk_pkt(0, round, 64);
+		ck_assert_uint_eq(tx_once(p, 0, &m, 1), 1);
+		ck_assert_uint_eq(rx_collect(p, 0, 1, 500, NULL, 0, NULL), 1);
+		evs_port_free(p);
+		/* The device went away with the port. */
+		ck_assert_int_ne(rte_eth_dev_get_port_by_name("net_ring3", &pid), 0);
+	}
+}
+END_TEST
+
+START_TEST(ring_queues_clamped_to_device)
+{
+	struct rte_eth_dev_info di;
+	struct evs_port_info info;
+	struct evs_port *p;
+
+	p = ring_port("wide", "net_ring0", EVS_PORT_MAX_QUEUES, EVS_PORT_MAX_QUEUES);
+	ck_assert_int_eq(evs_port_info_get(p, &info), 0);
+	ck_assert_int_eq(rte_eth_dev_info_get(info.ethdev_port_id, &di), 0);
+	ck_assert_uint_eq(info.nb_rxq, RTE_MIN(EVS_PORT_MAX_QUEUES, di.max_rx_queues));
+	ck_assert_uint_eq(info.nb_txq, RTE_MIN(EVS_PORT_MAX_QUEUES, di.max_tx_queues));
+	ck_assert_uint_lt(info.nb_txq, EVS_PORT_MAX_QUEUES);
+	/* Users default to the queues asked for, so the extra ones share. */
+	ck_assert_uint_eq(info.nb_tx_users, EVS_PORT_MAX_QUEUES);
+	ck_assert_uint_eq(info.nb_shared_txq,
+			  RTE_MIN(info.nb_txq, EVS_PORT_MAX_QUEUES - info.nb_txq));
+	/* net_ring has no RSS: reported as such. */
+	ck_assert(!info.rss);
+	evs_port_free(p);
+}
+END_TEST
+
+START_TEST(bad_config_errors)
+{
+	struct evs_port_config c = ring_cfg("bad", "net_ring0");
+	char longname[EVS_PORT_NAME_MAX + 8];
+	uint16_t pid;
+
+	c.devargs = "";
+	expect_create_fails(&c, EINVAL);
+	c.devargs = NULL;
+	expect_create_fails(&c, EINVAL);
+	c.devargs = "no_such_bus_or_driver0";
+	expect_create_fails(&c, EINVAL);
+	c.devargs = "net_ring9,nodeaction=bogus";
+	expect_create_fails(&c, EINVAL);
+	ck_assert_int_ne(rte_eth_dev_get_port_by_name("net_ring9", &pid), 0);
+	/* A device that probes but is no ethdev: detached again. */
+	c.devargs = "crypto_null0";
+	expect_create_fails(&c, ENODEV);
+	c.devargs = "net_ring0";
+	c.mp = NULL;
+	expect_create_fails(&c, EINVAL);
+	c.mp = mp;
+	c.nb_rxq = EVS_PORT_MAX_QUEUES + 1;
+	expect_create_fails(&c, EINVAL);
+	c.nb_rxq = 1;
+	c.mtu = 20;
+	expect_create_fails(&c, EINVAL);
+	c.mtu = 0;
+	c.type = EVS_PORT_TYPE_MAX;
+	expect_create_fails(&c, EINVAL);
+	c.type = EVS_PORT_ETHDEV;
+	c.name = "";
+	expect_create_fails(&c, EINVAL);
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	c.name = longname;
+	expect_create_fails(&c, ENAMETOOLONG);
+	ck_assert_ptr_null(evs_port_create(NULL));
+	ck_assert_int_eq(rte_errno, EINVAL);
+	/* After all that, the same device still works. */
+	c.name = "good";
+	evs_port_free(ring_port("good", "net_ring0", 1, 1));
+}
+END_TEST
+
+START_TEST(duplicate_name_and_device)
+{
+	struct evs_port_config c;
+	struct evs_port *p;
+
+	p = ring_port("dup", "net_ring0", 1, 1);
+	c = ring_cfg("dup", "net_ring1");
+	expect_create_fails(&c, EEXIST);
+	c = ring_cfg("other", "net_ring0");
+	expect_create_fails(&c, EEXIST);
+	evs_port_free(p);
+	p = ring_port("dup", "net_ring1", 1, 1);
+	evs_port_free(p);
+}
+END_TEST
+
+START_TEST(stats_count_and_reset)
+{
+	struct evs_port_stats st;
+	struct evs_port_qstats qs;
+	struct rte_mbuf *pkts[BURST];
+	unsigned int sent_ok = 0, offered = 0, i, got;
+	struct evs_port *p;
+	uint64_t bytes = 0;
+	uint16_t n;
+
+	p = ring_port("st", "net_ring0", 1, 1);
+	/* Fill the ring without receiving: the rest are tx_full drops. */
+	for (i = 0; i < 64; i++) {
+		for (unsigned int k = 0; k < BURST; k++)
+			pkts[k] = mk_pkt(0, offered + k, 100);
+		n = tx_once(p, 0, pkts, BURST);
+		ck_assert_uint_le(n, BURST);
+		sent_ok += n;
+		offered += BURST;
+	}
+	ck_assert_uint_lt(sent_ok, offered); /* the ring (<= 2048) filled up */
+	ck_assert_int_eq(evs_port_stats_get(p, &st), 0);
+	ck_assert_uint_eq(st.tx_packets, sent_ok);
+	ck_assert_uint_eq(st.tx_bytes, 100ull * sent_ok);
+	ck_assert_uint_eq(st.drops[EVS_PORT_DROP_TX_FULL], offered - sent_ok);
+	ck_assert_uint_eq(st.rx_packets, 0);
+	got = rx_collect(p, 0, sent_ok, 1000, NULL, 0, &bytes);
+	ck_assert_uint_eq(got, sent_ok);
+	ck_assert_int_eq(evs_port_stats_get(p, &st), 0);
+	ck_assert_uint_eq(st.rx_packets, sent_ok);
+	ck_assert_uint_eq(st.rx_bytes, bytes);
+	ck_assert_uint_eq(bytes, 100ull * sent_ok);
+	for (i = 0; i < EVS_PORT_DROP_MAX; i++)
+		if (i != EVS_PORT_DROP_TX_FULL)
+			ck_assert_uint_eq(st.drops[i], 0);
+	ck_assert_int_eq(evs_port_queue_stats_get(p, true, 0, &qs), 0);
+	ck_assert_uint_eq(qs.packets, sent_ok);
+	ck_assert_int_eq(evs_port_queue_stats_get(p, true, 1, &qs), -EINVAL);
+
+	/* Reset: zero now, only new traffic later. */
+	ck_assert_int_eq(evs_port_stats_reset(p), 0);
+	ck_assert_int_eq(evs_port_stats_get(p, &st), 0);
+	ck_assert_uint_eq(st.tx_packets + st.rx_packets + st.drops[EVS_PORT_DROP_TX_FULL], 0);
+	pkts[0] = mk_pkt(0, 0, 200);
+	ck_assert_uint_eq(tx_once(p, 0, pkts, 1), 1);
+	ck_assert_uint_eq(rx_collect(p, 0, 1, 500, NULL, 0, NULL), 1);
+	ck_assert_int_eq(evs_port_stats_get(p, &st), 0);
+	ck_assert_uint_eq(st.tx_packets, 1);
+	ck_assert_uint_eq(st.tx_bytes, 200);
+	ck_assert_uint_eq(st.rx_packets, 1);
+	ck_assert_uint_eq(st.rx_bytes, 200);
+	ck_assert_str_eq(evs_port_drop_name(EVS_PORT_DROP_TX_FULL), "tx_full");
+	ck_assert_str_eq(evs_port_drop_name(EVS_PORT_DROP_MAX), "unknown");
+	evs_port_free(p);
+}
+END_TEST
+
+START_TEST(stats_per_queue_and_null_rx)
+{
+	struct rte_mbuf *pkts[BURST];
+	struct evs_port_qstats qs;
+	struct evs_port_stats st;
+	struct evs_port *p;
+	uint16_t n;
+
+	/* Queue 1 of net_ring loops onto rx queue 1 only. */
+	p = ring_port("mq", "net_ring0", 2, 2);
+	for (unsigned int k = 0; k < 5; k++)
+		pkts[k] = mk_pkt(0, k, 80);
+	ck_assert_uint_eq(tx_once(p, 1, pkts, 5), 5);
+	ck_assert_uint_eq(rx_once(p, 0, pkts, BURST), 0);
+	ck_assert_uint_eq(rx_collect(p, 1, 5, 500, NULL, 0, NULL), 5);
+	ck_assert_int_eq(evs_port_queue_stats_get(p, true, 1, &qs), 0);
+	ck_assert_uint_eq(qs.packets, 5);
+	ck_assert_uint_eq(qs.bytes, 400);
+	ck_assert_int_eq(evs_port_queue_stats_get(p, true, 0, &qs), 0);
+	ck_assert_uint_eq(qs.packets, 0);
+	ck_assert_int_eq(evs_port_queue_stats_get(p, false, 1, &qs), 0);
+	ck_assert_uint_eq(qs.packets, 5);
+	ck_assert_int_eq(evs_port_queue_stats_get(p, false, 0, &qs), 0);
+	ck_assert_uint_eq(qs.packets, 0);
+	evs_port_free(p);
+
+	/* net_null makes 64-byte packets on rx and swallows tx. */
+	p = ring_port("null", "net_null0", 1, 1);
+	n = rx_once(p, 0, pkts, BURST);
+	ck_assert_uint_eq(n, BURST);
+	rte_pktmbuf_free_bulk(pkts, n);
+	ck_assert_int_eq(evs_port_stats_get(p, &st), 0);
+	ck_assert_uint_eq(st.rx_packets, BURST);
+	ck_assert_uint_eq(st.rx_bytes, 64ull * BURST);
+	evs_port_free(p);
+}
+END_TEST
+
+START_TEST(txbuf_flush_semantics)
+{
+	struct evs_port_txbuf b;
+	struct evs_port_stats st;
+	struct evs_port *p;
+	unsigned int i;
+
+	p = ring_port("tb", "net_ring0", 1, 1);
+	evs_port_txbuf_init(&b, p, 0);
+	ck_assert_uint_eq(evs_port_txbuf_flush(&b), 0);
+	for (i = 0; i < EVS_PORT_TXBUF_SIZE - 1; i++)
+		evs_port_txbuf_add(&b, mk_pkt(0, i, 64));
+	/* Not full: nothing sent yet. */
+	ck_assert_uint_eq(b.count, EVS_PORT_TXBUF_SIZE - 1);
+	evs_port_stats_get(p, &st);
+	ck_assert_uint_eq(st.tx_packets, 0);
+	/* The one that fills it sends the whole buffer. */
+	evs_port_txbuf_add(&b, mk_pkt(0, i++, 64));
+	ck_assert_uint_eq(b.count, 0);
+	evs_port_stats_get(p, &st);
+	ck_assert_uint_eq(st.tx_packets, EVS_PORT_TXBUF_SIZE);
+	/* End of iteration: an explicit flush sends the remainder. */
+	for (unsigned int k = 0; k < 5; k++)
+		evs_port_txbuf_add(&b, mk_pkt(0, i++, 64));
+	ck_assert_uint_eq(evs_port_txbuf_flush(&b), 5);
+	ck_assert_uint_eq(evs_port_txbuf_flush(&b), 0);
+	evs_port_stats_get(p, &st);
+	ck_assert_uint_eq(st.tx_packets, EVS_PORT_TXBUF_SIZE + 5);
+	/* Discard frees without sending or counting. */
+	for (unsigned int k = 0; k < 3; k++)
+		evs_port_txbuf_add(&b, mk_pkt(0, i++, 64));
+	evs_port_txbuf_discard(&b);
+	ck_assert_uint_eq(b.count, 0);
+	evs_port_stats_get(p, &st);
+	ck_assert_uint_eq(st.tx_packets, EVS_PORT_TXBUF_SIZE + 5);
+	ck_assert_uint_eq(rx_collect(p, 0, EVS_PORT_TXBUF_SIZE + 5, 500, NULL, 0, NULL),
+			  EVS_PORT_TXBUF_SIZE + 5);
+	evs_port_free(p);
+}
+END_TEST
+
+/* ---- shared tx queue ---- */
+
+#define SHARED_PER_SENDER 20000
+
+struct sender_arg {
+	struct evs_port *port;
+	uint16_t txu;
+	unsigned int sent;
+};
+
+static void send_some(struct sender_arg *a, uint32_t *seq, unsigned int count)
+{
+	struct rte_mbuf *pkts[8];
+	unsigned int k;
+
+	for (k = 0; k < 8 && *seq < count; k++, (*seq)++)
+		pkts[k] = mk_pkt(a->txu, *seq, 64);
+	a->sent += evs_port_tx_burst(a->port, a->txu, pkts, k);
+}
+
+static int sender_main(void *arg)
+{
+	struct sender_arg *a = arg;
+	uint32_t seq = 0;
+
+	while (seq < SHARED_PER_SENDER)
+		send_some(a, &seq, SHARED_PER_SENDER);
+	return 0;
+}
+
+START_TEST(shared_txq_locks_and_counts)
+{
+	static uint8_t seen[2][SHARED_PER_SENDER];
+	struct evs_port_config c = ring_cfg("shared", "net_ring0");
+	struct sender_arg a0 = {0}, a1 = {0};
+	struct rte_mbuf *pkts[BURST];
+	struct evs_port_stats st;
+	struct evs_port_info info;
+	unsigned int worker, got = 0, i;
+	struct evs_port *p;
+	uint32_t seq = 0;
+	uint16_t n;
+
+	/* Two senders, one queue: the queue is shared and bursts lock. */
+	c.nb_txq = 1;
+	c.nb_tx_users = 2;
+	p = evs_port_create(&c);
+	ck_assert_msg(p != NULL, "%s", evs_port_last_error());
+	evs_port_info_get(p, &info);
+	ck_assert_uint_eq(info.nb_shared_txq, 1);
+	ck_assert(evs_port_txq_shared(p, 0));
+	ck_assert(evs_port_txq_shared(p, 1));
+	ck_assert_uint_eq(evs_port_txq_of(p, 1), 0);
+
+	worker = rte_get_next_lcore(-1, 1, 0);
+	ck_assert_uint_lt(worker, RTE_MAX_LCORE);
+	a0.port = a1.port = p;
+	a0.txu = 0;
+	a1.txu = 1;
+	memset(seen, 0, sizeof(seen));
+	ck_assert_int_eq(rte_eal_remote_launch(sender_main, &a1, worker), 0);
+	while (seq < SHARED_PER_SENDER || rte_eal_get_lcore_state(worker) != WAIT) {
+		if (seq < SHARED_PER_SENDER)
+			send_some(&a0, &seq, SHARED_PER_SENDER);
+		n = evs_port_rx_burst(p, 0, pkts, BURST);
+		for (i = 0; i < n; i++) {
+			const struct pkt_tag *t = pkt_tag(pkts[i]);
+
+			ck_assert_uint_eq(t->magic, PKT_MAGIC);
+			ck_assert_uint_lt(t->sender, 2);
+			ck_assert_uint_lt(t->seq, SHARED_PER_SENDER);
+			ck_assert_msg(!seen[t->sender][t->seq], "duplicate %u/%u", t->sender,
+				      t->seq);
+			seen[t->sender][t->seq] = 1;
+		}
+		rte_pktmbuf_free_bulk(pkts, n);
+		got += n;
+	}
+	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
+	got += rx_collect(p, 0, a0.sent + a1.sent - got, 1000, NULL, 0, NULL);
+	ck_assert_uint_eq(got, a0.sent + a1.sent);
+
+	evs_port_stats_get(p, &st);
+	ck_assert_uint_eq(st.tx_packets, a0.sent + a1.sent);
+	ck_assert_uint_eq(st.tx_packets + st.drops[EVS_PORT_DROP_TX_FULL], 2 * SHARED_PER_SENDER);
+	ck_assert_uint_eq(st.rx_packets, got);
+	printf("shared txq: %u+%u sent, %" PRIu64 " tx_full, %" PRIu64 " lock waits\n", a0.sent,
+	       a1.sent, st.drops[EVS_PORT_DROP_TX_FULL], st.tx_lock_waits);
+	evs_port_free(p);
+}
+END_TEST
+
+START_TEST(txq_mapping_shares_only_when_needed)
+{
+	struct evs_port_config c = ring_cfg("map", "net_ring0");
+	struct rte_mbuf *pkts[4];
+	struct evs_port_info info;
+	struct evs_port_stats st;
+	struct evs_port *p;
+
+	/* 2 queues, 3 users: index 2 joins queue 0; queue 1 stays private. */
+	c.nb_txq = 2;
+	c.nb_rxq = 2;
+	c.nb_tx_users = 3;
+	p = evs_port_create(&c);
+	ck_assert_msg(p != NULL, "%s", evs_port_last_error());
+	evs_port_info_get(p, &info);
+	ck_assert_uint_eq(info.nb_shared_txq, 1);
+	ck_assert_uint_eq(evs_port_txq_of(p, 0), 0);
+	ck_assert_uint_eq(evs_port_txq_of(p, 1), 1);
+	ck_assert_uint_eq(evs_port_txq_of(p, 2), 0);
+	ck_assert(evs_port_txq_shared(p, 0));
+	ck_assert(!evs_port_txq_shared(p, 1));
+	ck_assert(evs_port_txq_shared(p, 2));
+	pkts[0] = mk_pkt(2, 0, 64);
+	ck_assert_uint_eq(tx_once(p, 2, pkts, 1), 1);
+	ck_assert_uint_eq(rx_collect(p, 0, 1, 500, NULL, 0, NULL), 1);
+	evs_port_free(p);
+
+	/* As many users as queues: nothing shared, no lock waits ever. */
+	c.nb_tx_users = 2;
+	p = evs_port_create(&c);
+	ck_assert_ptr_nonnull(p);
+	evs_port_info_get(p, &info);
+	ck_assert_uint_eq(info.nb_shared_txq, 0);
+	for (unsigned int k = 0; k < 4; k++)
+		pkts[k] = mk_pkt(1, k, 64);
+	ck_assert_uint_eq(tx_once(p, 1, pkts, 4), 4);
+	ck_assert_uint_eq(rx_collect(p, 1, 4, 500, NULL, 0, NULL), 4);
+	evs_port_stats_get(p, &st);
+	ck_assert_uint_eq(st.tx_lock_waits, 0);
+	evs_port_free(p);
+}
+END_TEST
+
+/* ---- link ---- */
+
+struct link_log {
+	unsigned int calls;
+	struct evs_port *port;
+	struct evs_port_link last;
+};
+
+static void link_cb(struct evs_port *port, const struct evs_port_link *link, void *arg)
+{
+	struct link_log *l = arg;
+
+	l->calls++;
+	l->port = port;
+	l->last = *link;
+}
+
+START_TEST(ethdev_link_state)
+{
+	struct link_log log = {0};
+	struct evs_port_link link;
+	struct evs_port_info info;
+	struct evs_port *p;
+
+	p = ring_port("lnk", "net_ring0", 1, 1);
+	evs_port_info_get(p, &info);
+	ck_assert_int_eq(evs_port_link_get(p, &link), 0);
+	ck_assert(link.up);
+	ck_assert_uint_eq(link.changes, 0);
+	ck_assert_int_eq(evs_port_link_cb_set(p, link_cb, &log), 0);
+	ck_assert_uint_eq(evs_port_link_poll(), 0);
+	ck_assert_uint_eq(log.calls, 0);
+
+	ck_assert_int_eq(rte_eth_dev_set_link_down(info.ethdev_port_id), 0);
+	ck_assert_uint_eq(evs_port_link_poll(), 1);
+	ck_assert_uint_eq(log.calls, 1);
+	ck_assert_ptr_eq(log.port, p);
+	ck_assert(!log.last.up);
+	ck_assert_uint_eq(log.last.changes, 1);
+	ck_assert_uint_eq(evs_port_link_poll(), 0);
+
+	ck_assert_int_eq(rte_eth_dev_set_link_up(info.ethdev_port_id), 0);
+	ck_assert_uint_eq(evs_port_link_poll(), 1);
+	ck_assert_uint_eq(log.calls, 2);
+	ck_assert(log.last.up);
+	ck_assert_int_eq(evs_port_link_get(p, &link), 0);
+	ck_assert(link.up);
+	ck_assert_uint_eq(link.changes, 2);
+
+	ck_assert_int_eq(evs_port_link_cb_set(p, NULL, NULL), 0);
+	ck_assert_int_eq(rte_eth_dev_set_link_down(info.ethdev_port_id), 0);
+	ck_assert_uint_eq(evs_port_link_poll(), 1);
+	ck_assert_uint_eq(log.calls, 2);
+	evs_port_free(p);
+}
+END_TEST
+
+/* ---- vhost-user against a dpdk-testpmd virtio_user peer ---- */
+
+/* testpmd forwards whatever it receives back out of the same port (io
+ * mode, loop topology); closing its stdin makes it exit cleanly. */
+static void peer_start(const char *sock, bool server)
+{
+	char vdev[256], log[200], lcores[16];
+	int in[2], fd;
+
+	ck_assert_int_eq(peer_pid, -1);
+	snprintf(peer_prefix, sizeof(peer_prefix), "port_ut%d_%d_peer%u", (int)runner_pid,
+		 (int)getpid(), peer_runs++);
+	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=1%s", sock,
+		 server ? ",server=1" : "");
+	snprintf(log, sizeof(log), "%s/peer%u.log", tmpdir, peer_runs);
+	snprintf(lcores, sizeof(lcores), "0-1");
+	ck_assert_int_eq(pipe(in), 0);
+	peer_pid = fork();
+	ck_assert_int_ge(peer_pid, 0);
+	if (peer_pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(in[0], 0);
+		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		close(in[1]);
+		execlp("dpdk-testpmd", "dpdk-testpmd", "-l", lcores, "--no-huge", "-m", "256",
+		       "--no-shconf", "--file-prefix", peer_prefix, "--no-pci", "--vdev", vdev,
+		       "--log-level", "*:notice", "--", "--port-topology=loop", "--forward-mode=io",
+		       "--auto-start", "--total-num-mbufs=4096", "--nb-cores=1", "--rxq=1",
+		       "--txq=1", "--no-mlockall", "--disable-link-check", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	peer_stdin = in[1];
+}
+
+static void peer_log_tail(void)
+{
+	char path[200], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/peer%u.log", tmpdir, peer_runs);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	fprintf(stderr, "--- %s ---\n", path);
+	while (fgets(line, sizeof(line), f) != NULL)
+		fputs(line, stderr);
+	fclose(f);
+}
+
+static bool wait_link(struct evs_port *p, bool up, unsigned int ms)
+{
+	struct evs_port_link l;
+	unsigned int t;
+
+	for (t = 0;; t += 10) {
+		evs_port_link_poll();
+		if (evs_port_link_get(p, &l) == 0 && l.up == up)
+			return true;
+		if (t >= ms)
+			return false;
+		usleep(10000);
+	}
+}
+
+/* Send @p n tagged packets in bursts, each burst waited for on its way back.
+ * Returns how many came back. */
+static unsigned int roundtrip(struct evs_port *p, unsigned int n)
+{
+	uint8_t *seen = calloc(n, 1);
+	struct rte_mbuf *pkts[BURST];
+	unsigned int done = 0, back = 0, k, sent;
+
+	ck_assert_ptr_nonnull(seen);
+	while (done < n) {
+		for (k = 0; k < BURST && done + k < n; k++)
+			pkts[k] = mk_pkt(0, done + k, 64 + (done + k) % 1000);
+		sent = tx_once(p, 0, pkts, k);
+		if (sent != k) {
+			struct evs_port_stats st;
+
+			evs_port_stats_get(p, &st);
+			for (unsigned int r = 0; r < EVS_PORT_DROP_MAX; r++)
+				if (st.drops[r] != 0)
+					fprintf(stderr, "drop %s: %" PRIu64 "\n",
+						evs_port_drop_name(r), st.drops[r]);
+		}
+		ck_assert_uint_eq(sent, k);
+		back += rx_collect(p, 0, sent, 2000, seen, n, NULL);
+		done += k;
+	}
+	free(seen);
+	return back;
+}
+
+/* The guest may report ready a moment before its rx ring has buffers:
+ * ping until one packet comes back. */
+static bool wait_traffic(struct evs_port *p, unsigned int ms)
+{
+	struct rte_mbuf *m;
+	unsigned int t;
+
+	for (t = 0; t < ms; t += 50) {
+		m = mk_pkt(0, 0, 64);
+		if (tx_once(p, 0, &m, 1) == 1 && rx_collect(p, 0, 1, 50, NULL, 0, NULL) == 1)
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+static struct evs_port_config vhost_cfg(const char *name, const char *sock,
+					enum evs_vhost_mode mode)
+{
+	struct evs_port_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.name = name;
+	c.type = EVS_PORT_VHOST;
+	c.socket_path = sock;
+	c.vhost_mode = mode;
+	c.mp = mp;
+	c.socket_id = SOCKET_ID_ANY;
+	c.qsbr = qsbr;
+	return c;
+}
+
+START_TEST(vhost_server_traffic)
+{
+	struct evs_port_config c;
+	struct rte_mbuf *pkts[BURST];
+	struct evs_port_stats st;
+	struct evs_port_info info;
+	struct evs_port *p;
+	char sock[200];
+	unsigned int k;
+
+	snprintf(sock, sizeof(sock), "%s/vhs.sock", tmpdir);
+	c = vhost_cfg("vhs", sock, EVS_VHOST_SERVER);
+	/* Two tx queues: the guest uses one pair, so queue 1's vring stays off. */
+	c.nb_txq = 2;
+	p = evs_port_create(&c);
+	ck_assert_msg(p != NULL, "%s", evs_port_last_error());
+	ck_assert_int_eq(access(sock, F_OK), 0);
+	evs_port_info_get(p, &info);
+	ck_assert_int_eq(info.type, EVS_PORT_VHOST);
+	ck_assert_uint_eq(info.ethdev_port_id, UINT16_MAX);
+
+	/* No guest yet: link down, tx dropped as guest_not_ready, rx empty. */
+	ck_assert(wait_link(p, false, 10));
+	for (k = 0; k < 10; k++)
+		pkts[k] = mk_pkt(0, k, 64);
+	ck_assert_uint_eq(tx_once(p, 0, pkts, 10), 0);
+	ck_assert_uint_eq(rx_once(p, 0, pkts, BURST), 0);
+	evs_port_stats_get(p, &st);
+	ck_assert_uint_eq(st.drops[EVS_PORT_DROP_GUEST_NOT_READY], 10);
+
+	peer_start(sock, false);
+	if (!wait_link(p, true, 20000))
+		peer_log_tail();
+	ck_assert_msg(wait_link(p, true, 0), "guest never came up");
+	ck_assert_msg(wait_traffic(p, 10000), "no packet came back");
+
+	ck_assert_int_eq(evs_port_stats_reset(p), 0);
+	ck_assert_uint_eq(roundtrip(p, 1000), 1000);
+	evs_port_stats_get(p, &st);
+	ck_assert_uint_eq(st.tx_packets, 1000);
+	ck_assert_uint_eq(st.rx_packets, 1000);
+	ck_assert_uint_eq(st.tx_bytes, st.rx_bytes);
+
+	/* Queue 1 is a vring the guest never enabled. */
+	for (k = 0; k < 4; k++)
+		pkts[k] = mk_pkt(0, k, 64);
+	ck_assert_uint_eq(tx_once(p, 1, pkts, 4), 0);
+	evs_port_stats_get(p, &st);
+	ck_assert_uint_eq(st.drops[EVS_PORT_DROP_VRING_DISABLED], 4);
+	ck_assert_uint_eq(st.drops[EVS_PORT_DROP_TX_FULL], 0);
+
+	/* Guest leaves: link down again, sockets stay ours. */
+	peer_reap(0);
+	ck_assert(wait_link(p, false, 10000));
+	ck_assert_uint_eq(tx_once(p, 0, pkts, 0), 0);
+	pkts[0] = mk_pkt(0, 0, 64);
+	ck_assert_uint_eq(tx_once(p, 0, pkts, 1), 0);
+	evs_port_stats_get(p, &st);
+	ck_assert_uint_eq(st.drops[EVS_PORT_DROP_GUEST_NOT_READY], 1);
+
+	evs_port_free(p);
+	ck_assert_int_ne(access(sock, F_OK), 0); /* server socket removed */
+}
+END_TEST
+
+START_TEST(vhost_client_reconnect)
+{
+	struct link_log log = {0};
+	struct evs_port_config c;
+	struct evs_port *p;
+	char sock[200];
+
+	snprintf(sock, sizeof(sock), "%s/vhc.sock", tmpdir);
+	/* The port comes first; the peer's socket does not exist yet. */
+	c = vhost_cfg("vhc", sock, EVS_VHOST_CLIENT);
+	p = evs_port_create(&c);
+	ck_assert_msg(p != NULL, "%s", evs_port_last_error());
+	evs_port_link_cb_set(p, link_cb, &log);
+	ck_assert(wait_link(p, false, 10));
+
+	peer_start(sock, true);
+	if (!wait_link(p, true, 20000))
+		peer_log_tail();
+	ck_assert_msg(wait_link(p, true, 0), "never connected to the peer");
+	ck_assert_uint_ge(log.calls, 1);
+	ck_assert(log.last.up);
+	ck_assert_msg(wait_traffic(p, 10000), "no packet came back");
+	ck_assert_uint_eq(roundtrip(p, 500), 500);
+
+	/* The peer dies: link goes down, then we reconnect on our own. */
+	peer_reap(SIGKILL);
+	ck_assert_msg(wait_link(p, false, 10000), "link stayed up after the peer died");
+	ck_assert(!log.last.up);
+	unlink(sock); /* testpmd leaves its socket behind */
+	peer_start(sock, true);
+	if (!wait_link(p, true, 20000))
+		peer_log_tail();
+	ck_assert_msg(wait_link(p, true, 0), "no reconnect");
+	ck_assert(log.last.up);
+	ck_assert_uint_ge(log.last.changes, 3);
+	ck_assert_msg(wait_traffic(p, 10000), "no packet came back after reconnecting");
+	ck_assert_uint_eq(roundtrip(p, 500), 500);
+
+	evs_port_free(p);
+	peer_reap(0);
+}
+END_TEST
+
+START_TEST(vhost_config_errors)
+{
+	struct evs_port_config c;
+	struct sockaddr_un un;
+	struct evs_port *p, *q;
+	char sock[200], longpath[300];
+	int fd;
+
+	snprintf(sock, sizeof(sock), "%s/err.sock", tmpdir);
+	c = vhost_cfg("vh_err", "/nonexistent-port-ut/x.sock", EVS_VHOST_SERVER);
+	expect_create_fails(&c, ENOENT);
+	c.vhost_mode = EVS_VHOST_CLIENT;
+	expect_create_fails(&c, ENOENT);
+	c.vhost_mode = EVS_VHOST_SERVER;
+	c.socket_path = NULL;
+	expect_create_fails(&c, EINVAL);
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	c.socket_path = longpath;
+	expect_create_fails(&c, ENAMETOOLONG);
+	c.socket_path = sock;
+	c.qsbr = NULL;
+	expect_create_fails(&c, EINVAL);
+	c.qsbr = qsbr;
+
+	/* A regular file in the way. */
+	fd = open(sock, O_CREAT | O_WRONLY, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	expect_create_fails(&c, EEXIST);
+	unlink(sock);
+
+	/* Someone listening there. */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	memset(&un, 0, sizeof(un));
+	un.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(sock), sizeof(un.sun_path));
+	memcpy(un.sun_path, sock, strlen(sock) + 1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&un, sizeof(un)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	expect_create_fails(&c, EADDRINUSE);
+	/* Listener gone, file left behind: stale, replaced. */
+	close(fd);
+	p = evs_port_create(&c);
+	ck_assert_msg(p != NULL, "stale socket not replaced: %s", evs_port_last_error());
+
+	/* Same path twice. */
+	c.name = "vh_err2";
+	expect_create_fails(&c, EEXIST);
+	c.vhost_mode = EVS_VHOST_CLIENT;
+	expect_create_fails(&c, EEXIST);
+	evs_port_free(p);
+
+	/* The path is free again, in both modes. */
+	c.vhost_mode = EVS_VHOST_SERVER;
+	q = evs_port_create(&c);
+	ck_assert_msg(q != NULL, "%s", evs_port_last_error());
+	evs_port_free(q);
+}
+END_TEST
+
+static Suite *port_suite(void)
+{
+	Suite *s = suite_create("port");
+	struct {
+		const char *name;
+		const TTest *fn;
+	} cases[] = {
+	    {"ring_create_free", ring_create_free},
+	    {"ring_loopback_traffic", ring_loopback_traffic},
+	    {"ring_recreate_after_free", ring_recreate_after_free},
+	    {"ring_queues_clamped_to_device", ring_queues_clamped_to_device},
+	    {"bad_config_errors", bad_config_errors},
+	    {"duplicate_name_and_device", duplicate_name_and_device},
+	    {"stats_count_and_reset", stats_count_and_reset},
+	    {"stats_per_queue_and_null_rx", stats_per_queue_and_null_rx},
+	    {"txbuf_flush_semantics", txbuf_flush_semantics},
+	    {"shared_txq_locks_and_counts", shared_txq_locks_and_counts},
+	    {"txq_mapping_shares_only_when_needed", txq_mapping_shares_only_when_needed},
+	    {"ethdev_link_state", ethdev_link_state},
+	    {"vhost_config_errors", vhost_config_errors},
+	    {"vhost_server_traffic", vhost_server_traffic},
+	    {"vhost_client_reconnect", vhost_client_reconnect},
+	};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+
+		tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_set_timeout(tc, 120);
+		tcase_add_test(tc, cases[i].fn);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+/* Remove what children that failed (and so skipped their cleanup) left. */
+static void sweep(const char *dir, const char *prefix)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		rm_dir(path);
+	}
+	closedir(d);
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(port_suite());
+	char prefix[64];
+	int failed;
+
+	runner_pid = getpid();
+	/* Each test forks: its own EAL, its own peers, clean exit. */
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	snprintf(prefix, sizeof(prefix), "port-ut-%d-", (int)runner_pid);
+	sweep("/tmp", prefix);
+	snprintf(prefix, sizeof(prefix), "port_ut%d_", (int)runner_pid);
+	sweep("/var/run/dpdk", prefix);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
