@@ -26,9 +26,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-MEM=$(scripts/eal-mem.sh 512)
-# shellcheck disable=SC2046
-build/app/edgevs/edgevs $(scripts/lcores.sh) $MEM --file-prefix edgevs-demo \
+EAL=$(scripts/eal-args.sh 512)
+# shellcheck disable=SC2086
+build/app/edgevs/edgevs $EAL --file-prefix edgevs-demo \
 	-- --socket "$SOCK" >"$LOG" 2>&1 &
 PID=$!
 for _ in $(seq 100); do

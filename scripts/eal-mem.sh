@@ -23,4 +23,4 @@ if [ "${EDGEVS_NO_HUGE:-0}" != 1 ] && [ -w /proc/sys/vm/nr_hugepages ]; then
 	fi
 fi
 echo "edgevs: hugepages unavailable, running with --no-huge" >&2
-echo "--in-memory --no-huge -m $need_mb"
+echo "--no-huge --no-shconf -m $need_mb"

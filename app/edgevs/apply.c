@@ -53,7 +53,8 @@ static int free_port_slot(const struct evs_app *app, const bool *reserved)
 static void set_err(struct conf_err *err, int code, const char *path, const char *msg)
 {
 	err->code = code;
-	snprintf(err->path, sizeof(err->path), "%s", path);
+	if (snprintf(err->path, sizeof(err->path), "%s", path) >= (int)sizeof(err->path))
+		err->path[sizeof(err->path) - 1] = '\0';
 	snprintf(err->msg, sizeof(err->msg), "%s", msg);
 }
 
@@ -64,12 +65,13 @@ static struct evs_port *port_open(struct evs_app *app, const struct conf_port *c
 		.name = cp->name,
 		.type = cp->type == CONF_PORT_VHOST ? EVS_PORT_VHOST : EVS_PORT_ETHDEV,
 		.devargs = cp->devargs,
-		.vhost_path = cp->path,
-		.vhost_client = cp->client,
-		.n_rxq = cp->queues,
-		.n_txq = (uint16_t)app->n_pmds,
+		.socket_path = cp->path,
+		.vhost_mode = cp->client ? EVS_VHOST_CLIENT : EVS_VHOST_SERVER,
+		.nb_rxq = cp->queues,
+		.nb_txq = cp->type == CONF_PORT_VHOST ? cp->queues : (uint16_t)app->n_pmds,
+		.nb_tx_users = (uint16_t)app->n_pmds,
+		.mp = app->pool,
 		.mtu = cp->mtu,
-		.pool = app->pool,
 		.socket_id = (int)rte_socket_id(),
 		.qsbr = app->qsbr,
 	};
@@ -78,7 +80,7 @@ static struct evs_port *port_open(struct evs_app *app, const struct conf_port *c
 
 	if (p == NULL) {
 		snprintf(msg, sizeof(msg), "cannot create port '%s': %s", cp->name,
-			 rte_strerror(rte_errno));
+			 evs_port_last_error()[0] ? evs_port_last_error() : rte_strerror(rte_errno));
 		set_err(err, -32003, path, msg);
 		APP_LOG(ERR, "%s", msg);
 	}
@@ -96,7 +98,7 @@ static void assign_rxqs(const struct evs_app *app, struct dp_snapshot *s)
 
 		if (s->ports[i] == NULL)
 			continue;
-		nq = evs_port_rxq_count(s->ports[i]);
+		nq = s->ports[i]->nb_rxq;
 		for (q = 0; q < nq; q++) {
 			struct dp_pmd_conf *pc = &s->pmd[k++ % app->n_pmds];
 
@@ -139,49 +141,64 @@ static struct dp_snapshot *snapshot_new(const struct evs_app *app, const struct 
 
 /* Build the L2 view of @c given port slots @slot_of (conf index -> slot). */
 static struct evs_l2_conf *l2_build(const struct evs_app *app, const struct conf *c,
-				    const int *slot_of, const int *sw_id_of)
+				    const int *slot_of, const int *sw_id_of, struct conf_err *err)
 {
-	struct evs_l2_conf_spec spec;
-	struct evs_l2_conf *l2;
-	unsigned int i, k;
+	struct evs_l2_switch_spec sws[CONF_MAX_SWITCHES];
+	struct evs_l2_port_spec ps[CONF_MAX_PORTS];
+	struct evs_l2_vlan_map *maps[CONF_MAX_PORTS] = {NULL};
+	struct evs_l2_conf_spec spec = {
+		.nb_switches = (uint16_t)c->n_switches,
+		.switches = sws,
+		.nb_ports = 0,
+		.ports = ps,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	struct evs_l2_conf *l2 = NULL;
+	char msg[200];
+	unsigned int i, k, s;
 
-	memset(&spec, 0, sizeof(spec));
-	spec.n_switches = c->n_switches;
-	spec.switches = calloc(c->n_switches ? c->n_switches : 1, sizeof(*spec.switches));
-	spec.n_ports = c->n_ports;
-	spec.ports = calloc(c->n_ports ? c->n_ports : 1, sizeof(*spec.ports));
-	if (spec.switches == NULL || spec.ports == NULL) {
-		l2 = NULL;
-		goto out;
-	}
-	for (i = 0; i < c->n_switches; i++) {
-		spec.switches[i].id = (uint16_t)sw_id_of[i];
-		spec.switches[i].aging_s = c->switches[i].mac_aging_s;
-		spec.switches[i].max_macs = c->switches[i].max_macs;
-	}
+	(void)app;
+	memset(ps, 0, sizeof(ps));
+	for (i = 0; i < c->n_switches; i++)
+		sws[i] = (struct evs_l2_switch_spec){
+			.id = (uint16_t)sw_id_of[i],
+			.name = c->switches[i].name,
+			.aging_s = c->switches[i].mac_aging_s,
+			.max_macs = c->switches[i].max_macs,
+		};
 	for (i = 0; i < c->n_ports; i++) {
 		const struct conf_port *cp = &c->ports[i];
-		struct evs_l2_port_spec *ps = &spec.ports[i];
+		struct evs_l2_port_spec *p;
 
-		ps->port = (uint16_t)slot_of[i];
-		ps->native_switch = EVS_L2_NO_SWITCH;
-		for (k = 0; k < c->n_switches; k++)
-			if (strcmp(cp->sw, c->switches[k].name) == 0)
-				ps->native_switch = (uint16_t)sw_id_of[k];
-		ps->n_vlans = cp->n_vlans;
-		for (k = 0; k < cp->n_vlans && k < RTE_DIM(ps->vlans); k++) {
-			unsigned int s;
-
-			ps->vlans[k].vlan = cp->vlans[k].vlan;
+		if (slot_of[i] < 0)
+			continue; /* not open (rollback of a failed request) */
+		p = &ps[spec.nb_ports++];
+		p->port = (uint16_t)slot_of[i];
+		for (s = 0; s < c->n_switches; s++)
+			if (strcmp(cp->sw, c->switches[s].name) == 0) {
+				p->has_native = true;
+				p->native_switch = (uint16_t)sw_id_of[s];
+			}
+		if (cp->n_vlans == 0)
+			continue;
+		maps[i] = calloc(cp->n_vlans, sizeof(*maps[i]));
+		if (maps[i] == NULL)
+			goto out;
+		for (k = 0; k < cp->n_vlans; k++) {
+			maps[i][k].vid = cp->vlans[k].vlan;
 			for (s = 0; s < c->n_switches; s++)
 				if (strcmp(cp->vlans[k].sw, c->switches[s].name) == 0)
-					ps->vlans[k].switch_id = (uint16_t)sw_id_of[s];
+					maps[i][k].switch_id = (uint16_t)sw_id_of[s];
 		}
+		p->nb_vlans = (uint16_t)cp->n_vlans;
+		p->vlans = maps[i];
 	}
-	l2 = evs_l2_conf_create(&spec);
+	l2 = evs_l2_conf_build(&spec, msg, sizeof(msg));
+	if (l2 == NULL && err != NULL)
+		set_err(err, -32603, "", msg);
 out:
-	free(spec.switches);
-	free(spec.ports);
+	for (i = 0; i < c->n_ports; i++)
+		free(maps[i]);
 	return l2;
 }
 
@@ -203,7 +220,7 @@ static void statics_sync(struct evs_app *app, const struct conf *old, const stru
 				keep = rte_is_same_ether_addr(&ns->macs[j].mac, &os->macs[k].mac) &&
 				       strcmp(ns->macs[j].port, os->macs[k].port) == 0;
 			if (!keep)
-				evs_l2_mac_del(app->macs, (uint16_t)id, &os->macs[k].mac);
+				evs_l2_macs_del(app->macs, (uint16_t)id, &os->macs[k].mac);
 		}
 	}
 	for (i = 0; i < nc->n_switches; i++) {
@@ -215,8 +232,8 @@ static void statics_sync(struct evs_app *app, const struct conf *old, const stru
 
 			if (slot < 0)
 				continue;
-			ret = evs_l2_mac_add_static(app->macs, (uint16_t)sw_id_of[i],
-						    &ns->macs[k].mac, (uint16_t)slot);
+			ret = evs_l2_macs_add_static(app->macs, (uint16_t)sw_id_of[i],
+						     &ns->macs[k].mac, (uint16_t)slot, evs_l2_now());
 			if (ret < 0)
 				APP_LOG(WARNING, "static MAC in switch %s: %s", ns->name,
 					strerror(-ret));
@@ -287,6 +304,11 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 				if (!taken)
 					break;
 			}
+			if (j == CONF_MAX_SWITCHES) {
+				set_err(err, -32002, base, "no free switch id: too many switches");
+				conf_free(nc);
+				return -ENOSPC;
+			}
 			sw_id_of[i] = j;
 		}
 	}
@@ -311,7 +333,7 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 			if (removed[j]) {
 				APP_LOG(INFO, "port %s removed", saved[j].name);
 				evs_port_free(saved[j].port);
-				evs_l2_mac_flush_port(app->macs, (uint16_t)j);
+				evs_l2_macs_flush_port(app->macs, (uint16_t)j, true);
 				app->ports[j].name[0] = '\0';
 			}
 	}
@@ -339,11 +361,9 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 	}
 
 	/* Phase 3: the new L2 view, then one snapshot with everything. */
-	l2 = l2_build(app, nc, slot_of, sw_id_of);
-	if (l2 == NULL) {
-		set_err(err, -32603, base, "cannot build the L2 configuration");
+	l2 = l2_build(app, nc, slot_of, sw_id_of, err);
+	if (l2 == NULL)
 		goto rollback;
-	}
 	s = snapshot_new(app, l2);
 	if (s == NULL) {
 		set_err(err, -32603, base, "out of memory");
@@ -362,7 +382,7 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 		for (i = 0; i < nc->n_switches && !keep; i++)
 			keep = sw_id_of[i] == j;
 		if (!keep) {
-			evs_l2_mac_flush_switch(app->macs, (uint16_t)j);
+			evs_l2_macs_flush_switch(app->macs, (uint16_t)j, true);
 			app->switch_names[j][0] = '\0';
 		}
 	}
@@ -419,7 +439,7 @@ rollback:
 				oslot[i] = app_port_index(app, old->ports[i].name);
 			for (i = 0; i < old->n_switches; i++)
 				osw[i] = app_switch_id(app, old->switches[i].name);
-			ol2 = l2_build(app, old, oslot, osw);
+			ol2 = l2_build(app, old, oslot, osw, NULL);
 			s = ol2 ? snapshot_new(app, ol2) : NULL;
 			if (s != NULL) {
 				old_l2 = app->snap ? app->snap->l2 : NULL;

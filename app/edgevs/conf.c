@@ -44,7 +44,8 @@ static void path_key(char *out, size_t len, const char *base, const char *key)
 
 static void path_idx(char *out, size_t len, const char *base, size_t i)
 {
-	snprintf(out, len, "%s/%zu", base, i);
+	if (snprintf(out, len, "%s/%zu", base, i) >= (int)len)
+		out[len - 1] = '\0'; /* cut: the path is still a useful prefix */
 }
 
 static bool only_keys(const json_t *obj, const char *path, const char *const *allowed,
@@ -304,8 +305,10 @@ static bool parse_switch(const json_t *o, const char *path, struct conf_switch *
 			return false;
 		for (j = 0; j < i; j++)
 			if (rte_is_same_ether_addr(&s->macs[j].mac, &s->macs[i].mac)) {
-				path_key(ep, sizeof(ep), ep, "mac");
-				return fail(err, ep, "duplicate static MAC in switch '%s'",
+				char mp[256];
+
+				path_key(mp, sizeof(mp), ep, "mac");
+				return fail(err, mp, "duplicate static MAC in switch '%s'",
 					    s->name);
 			}
 	}

@@ -19,8 +19,8 @@ json_t *ctl_doc_copy(struct evs_app *app, struct evs_ctl_call *call)
 	return doc;
 }
 
-int ctl_apply_doc(struct evs_app *app, struct evs_ctl_call *call, json_t *doc, json_t *result,
-		  const char *from, const char *to)
+int ctl_apply_doc(struct evs_app *app, struct evs_ctl_call *call, json_t *doc, const char *from,
+		  const char *to)
 {
 	struct conf_err err;
 	size_t n = strlen(from);
@@ -29,15 +29,15 @@ int ctl_apply_doc(struct evs_app *app, struct evs_ctl_call *call, json_t *doc, j
 		char path[sizeof(err.path) + 64];
 
 		json_decref(doc);
-		json_decref(result);
 		if (strncmp(err.path, from, n) == 0 && (err.path[n] == '\0' || err.path[n] == '/'))
 			snprintf(path, sizeof(path), "%s%s", to, err.path + n);
 		else
 			snprintf(path, sizeof(path), "%s%s", to, "");
-		return evs_ctl_error(call, err.code, path, "%s", err.msg);
+		evs_ctl_error(call, err.code, path, "%s", err.msg);
+		return -EINVAL;
 	}
 	json_decref(doc);
-	return evs_ctl_reply(call, result != NULL ? result : json_object());
+	return 0;
 }
 
 static int m_config_get(struct evs_ctl_call *call, json_t *params, void *arg)

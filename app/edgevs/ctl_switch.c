@@ -22,7 +22,10 @@ static int m_switch_add(struct evs_ctl_call *call, json_t *params, void *arg)
 		return -ENOMEM;
 	snprintf(from, sizeof(from), "/switches/%zu", json_array_size(json_object_get(doc, "switches")));
 	json_array_append(json_object_get(doc, "switches"), params);
-	return ctl_apply_doc(app, call, doc, NULL, from, "/params");
+	if (ctl_apply_doc(app, call, doc, from, "/params") != 0)
+		return 0;
+	return evs_ctl_reply(call, json_pack("{s:s, s:i}", "name", name, "id",
+					     app_switch_id(app, name)));
 }
 
 static int m_switch_del(struct evs_ctl_call *call, json_t *params, void *arg)
@@ -51,7 +54,9 @@ static int m_switch_del(struct evs_ctl_call *call, json_t *params, void *arg)
 		return -ENOMEM;
 	idx = conf_doc_find(doc, "switches", name);
 	json_array_remove(json_object_get(doc, "switches"), (size_t)idx);
-	return ctl_apply_doc(app, call, doc, NULL, "", "/params");
+	if (ctl_apply_doc(app, call, doc, "", "/params") != 0)
+		return 0;
+	return evs_ctl_reply(call, json_pack("{s:s}", "name", name));
 }
 
 static int m_switch_list(struct evs_ctl_call *call, json_t *params, void *arg)
@@ -79,7 +84,7 @@ static int m_switch_list(struct evs_ctl_call *call, json_t *params, void *arg)
 		json_array_append_new(
 			list, json_pack("{s:s, s:i, s:o, s:I, s:i, s:i}", "name", s->name, "id", id,
 					"ports", ports, "macs",
-					(json_int_t)evs_l2_mac_count(app->macs, (uint16_t)id),
+					(json_int_t)evs_l2_macs_count_switch(app->macs, (uint16_t)id),
 					"max_macs", (int)s->max_macs, "mac_aging", (int)s->mac_aging_s));
 	}
 	return evs_ctl_reply(call, list);

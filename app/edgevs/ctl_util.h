@@ -9,16 +9,19 @@
 #include "evs_ctl.h"
 
 /*
- * Apply @doc (reference stolen) and answer @call: success -> @result (stolen)
- * or {} if NULL; failure -> the validation error, with a path starting with
- * @from rewritten to start with @to (so errors in the document edited on the
- * caller's behalf point into the caller's params).
+ * Apply @doc (reference stolen). On success return 0 without answering; on
+ * failure answer @call with the error, its path rewritten from prefix @from
+ * to prefix @to (errors in the document edited on the caller's behalf then
+ * point into the caller's params), and return -EINVAL.
  */
-int ctl_apply_doc(struct evs_app *app, struct evs_ctl_call *call, json_t *doc, json_t *result,
-		  const char *from, const char *to);
+int ctl_apply_doc(struct evs_app *app, struct evs_ctl_call *call, json_t *doc, const char *from,
+		  const char *to);
 
 /* A deep copy of the running document, or NULL after answering -32603. */
 json_t *ctl_doc_copy(struct evs_app *app, struct evs_ctl_call *call);
+
+/* MAC table counters (ctl_mac.c). */
+json_t *ctl_macs_stats_json(struct evs_app *app);
 
 int ctl_register_config(struct evs_app *app);
 int ctl_register_port(struct evs_app *app);

@@ -27,6 +27,7 @@
 #include "evs_build_config.h"
 #include "evs_ctl.h"
 #include "evs_l2.h"
+#include "evs_net_drivers.h"
 
 RTE_LOG_REGISTER_DEFAULT(evs_app_logtype, INFO);
 
@@ -91,15 +92,20 @@ static json_t *load_config(const char *path)
 	return doc;
 }
 
-static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned int n)
+static int qsbr_create(struct evs_app *app)
 {
-	size_t qsz;
-	unsigned int i;
+	size_t qsz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
 
-	qsz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
 	app->qsbr = rte_zmalloc("evs_qsbr", qsz, RTE_CACHE_LINE_SIZE);
 	if (app->qsbr == NULL || rte_rcu_qsbr_init(app->qsbr, RTE_MAX_LCORE) != 0)
 		return -ENOMEM;
+	return 0;
+}
+
+static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned int n)
+{
+	unsigned int i;
+
 	for (i = 0; i < n; i++) {
 		struct pmd_ctx *p = rte_zmalloc_socket("evs_pmd", sizeof(*p), RTE_CACHE_LINE_SIZE,
 						       (int)rte_lcore_to_socket_id(cores[i]));
@@ -108,7 +114,11 @@ static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned 
 			return -ENOMEM;
 		p->lcore = cores[i];
 		p->idx = i;
-		p->l2 = evs_l2_lcore_create(app->pool, rte_lcore_to_socket_id(cores[i]));
+		p->l2 = evs_l2_lcore_create(&(struct evs_l2_lcore_config){
+			.macs = app->macs,
+			.clone_pool = app->pool,
+			.socket_id = (int)rte_lcore_to_socket_id(cores[i]),
+		});
 		if (p->l2 == NULL)
 			return -ENOMEM;
 		app->pmds[i] = p;
@@ -223,14 +233,18 @@ int main(int argc, char **argv)
 	}
 
 	app->start_tsc = rte_rdtsc();
+	if (evs_net_drivers_register() != 0) {
+		APP_LOG(ERR, "registering port backends failed");
+		goto out_eal;
+	}
 	app->pool = rte_pktmbuf_pool_create("evs_mbufs", (unsigned int)mbufs, 256, 0,
 					    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (app->pool == NULL) {
 		APP_LOG(ERR, "mbuf pool of %lu: %s", mbufs, rte_strerror(rte_errno));
 		goto out_eal;
 	}
-	if (pmds_create(app, cores, n_cores) < 0) {
-		APP_LOG(ERR, "PMD set-up failed");
+	if (qsbr_create(app) < 0) {
+		APP_LOG(ERR, "RCU set-up failed");
 		goto out;
 	}
 	{
@@ -245,6 +259,10 @@ int main(int argc, char **argv)
 			APP_LOG(ERR, "MAC table: %s", rte_strerror(rte_errno));
 			goto out;
 		}
+	}
+	if (pmds_create(app, cores, n_cores) < 0) {
+		APP_LOG(ERR, "PMD set-up failed");
+		goto out;
 	}
 	app->doc = conf_doc_empty();
 	app->conf = conf_parse(app->doc, "", &err);
@@ -309,8 +327,8 @@ int main(int argc, char **argv)
 out:
 	evs_ctl_free(app->ctl);
 	app_teardown(app);
-	evs_l2_macs_free(app->macs);
 	pmds_free(app);
+	evs_l2_macs_free(app->macs);
 	rte_free(app->qsbr);
 	rte_mempool_free(app->pool);
 	conf_free(app->conf);

@@ -17,6 +17,6 @@ void mgmt_loop(struct evs_app *app)
 	/* relaxed: see on_signal() */
 	while (__atomic_load_n(&app->stop, __ATOMIC_RELAXED) == 0) {
 		evs_ctl_poll(app->ctl, MGMT_POLL_MS);
-		evs_l2_macs_poll(app->macs, rte_rdtsc());
+		evs_l2_macs_poll(app->macs, app->snap ? app->snap->l2 : NULL, evs_l2_now());
 	}
 }

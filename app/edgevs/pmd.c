@@ -14,25 +14,12 @@
 #include "evs_l2.h"
 #include "evs_port.h"
 
-struct pmd_txbuf {
-	uint16_t n;
-	struct rte_mbuf *m[DP_BURST * 2];
-};
-
-static inline void txbuf_flush(struct pmd_ctx *ctx, struct evs_port *port, uint16_t txq,
-			       struct pmd_txbuf *tb)
+/* Counters have one writer (this PMD) and are read by the management lcore
+ * with relaxed loads: relaxed atomic stores avoid torn values, and nothing
+ * else is published through them. */
+static inline void ctr_add(uint64_t *c, uint64_t v)
 {
-	uint16_t sent;
-
-	if (tb->n == 0)
-		return;
-	sent = evs_port_tx_burst(port, txq, tb->m, tb->n);
-	ctx->tx_pkts += sent;
-	if (unlikely(sent < tb->n)) {
-		ctx->drops[EVS_DROP_TX_FULL] += tb->n - sent;
-		rte_pktmbuf_free_bulk(&tb->m[sent], tb->n - sent);
-	}
-	tb->n = 0;
+	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
 }
 
 /* Parse a burst; drops are counted and freed, survivors compacted in place. */
@@ -48,7 +35,7 @@ static inline uint16_t parse_burst(struct pmd_ctx *ctx, uint16_t in_port, struct
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
 		r = evs_packet_parse(pkts[i], in_port, &keys[k]);
 		if (unlikely(r != EVS_DROP_NONE)) {
-			ctx->drops[r]++;
+			ctr_add(&ctx->drops[r], 1);
 			rte_pktmbuf_free(pkts[i]);
 			continue;
 		}
@@ -57,16 +44,19 @@ static inline uint16_t parse_burst(struct pmd_ctx *ctx, uint16_t in_port, struct
 	return k;
 }
 
+_Static_assert(CONF_MAX_PORTS <= 64, "the tx dirty bitmap has 64 bits");
+
 int pmd_main(void *arg)
 {
 	struct pmd_args *pa = arg;
 	struct evs_app *app = pa->app;
 	struct pmd_ctx *ctx = pa->ctx;
-	static __thread struct pmd_txbuf txb[CONF_MAX_PORTS];
+	static __thread struct evs_port_txbuf txb[CONF_MAX_PORTS];
+	uint64_t gen = 0, dirty = 0; /* bit per port with buffered packets */
 	struct rte_mbuf *pkts[DP_BURST];
 	struct evs_flow_key keys[DP_BURST];
-	struct evs_l2_out out[DP_BURST * 4];
-	uint64_t t0, t1, idle_polls = 0;
+	struct evs_l2_out out[DP_BURST * CONF_MAX_PORTS]; /* room for a burst of floods */
+	uint64_t t0, t1, idle_polls = 0, next_sec = 0;
 	unsigned int qsbr_id = ctx->lcore;
 
 	rte_rcu_qsbr_thread_online(app->qsbr, qsbr_id);
@@ -80,7 +70,13 @@ int pmd_main(void *arg)
 		uint64_t moved = 0;
 		uint16_t q, i;
 
-		ctx->gen_seen = s->gen;
+		if (unlikely(s->gen != gen)) {
+			/* buffers are empty here: each iteration flushes them all */
+			for (i = 0; i < CONF_MAX_PORTS; i++)
+				evs_port_txbuf_init(&txb[i], s->ports[i], (uint16_t)ctx->idx);
+			gen = s->gen;
+			__atomic_store_n(&ctx->gen_seen, gen, __ATOMIC_RELAXED);
+		}
 		for (q = 0; q < pc->n_rxq; q++) {
 			const struct dp_rxq *rq = &pc->rxq[q];
 			uint16_t n, n_out;
@@ -88,33 +84,43 @@ int pmd_main(void *arg)
 			n = evs_port_rx_burst(rq->port, rq->queue, pkts, DP_BURST);
 			if (n == 0)
 				continue;
-			ctx->rx_pkts += n;
+			ctr_add(&ctx->rx_pkts, n);
 			moved += n;
 			n = parse_burst(ctx, rq->port_idx, pkts, n, keys);
 			n_out = evs_l2_forward_burst(s->l2, app->macs, ctx->l2, pkts, keys, n, out,
 						     RTE_DIM(out));
 			for (i = 0; i < n_out; i++) {
-				uint16_t p = out[i].port;
-				struct pmd_txbuf *tb = &txb[p];
+				struct evs_port_txbuf *tb = &txb[out[i].port];
 
-				tb->m[tb->n++] = out[i].m;
-				if (tb->n == RTE_DIM(tb->m))
-					txbuf_flush(ctx, s->ports[p], (uint16_t)ctx->idx, tb);
+				if (unlikely(tb->port == NULL)) {
+					ctr_add(&ctx->drops[EVS_DROP_PORT_DOWN], 1);
+					rte_pktmbuf_free(out[i].m);
+					continue;
+				}
+				evs_port_txbuf_add(tb, out[i].m);
+				dirty |= UINT64_C(1) << out[i].port;
 			}
+			ctr_add(&ctx->tx_pkts, n_out);
 		}
 		/* Flush everything before reporting quiescence: no mbuf stays
 		 * buffered for a port that the management lcore may free next. */
-		for (i = 0; i < CONF_MAX_PORTS; i++)
-			if (txb[i].n != 0)
-				txbuf_flush(ctx, s->ports[i], (uint16_t)ctx->idx, &txb[i]);
+		while (dirty != 0) {
+			evs_port_txbuf_flush(&txb[__builtin_ctzll(dirty)]);
+			dirty &= dirty - 1;
+		}
 		rte_rcu_qsbr_quiescent(app->qsbr, qsbr_id);
 
 		t1 = rte_rdtsc();
+		if (unlikely(t1 >= next_sec)) {
+			/* learning/aging run on a seconds clock: refresh it once a second */
+			evs_l2_lcore_set_time(ctx->l2, evs_l2_now());
+			next_sec = t1 + rte_get_tsc_hz();
+		}
 		if (moved != 0) {
-			ctx->busy_cycles += t1 - t0;
+			ctr_add(&ctx->busy_cycles, t1 - t0);
 			idle_polls = 0;
 		} else {
-			ctx->idle_cycles += t1 - t0;
+			ctr_add(&ctx->idle_cycles, t1 - t0);
 			if (app->pmd_sleep_us != 0 && ++idle_polls > 1024) {
 				rte_delay_us_sleep(app->pmd_sleep_us);
 				t1 = rte_rdtsc();
