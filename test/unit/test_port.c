@@ -579,7 +579,7 @@ END_TEST
 
 /* ---- shared tx queue ---- */
 
-#define SHARED_PER_SENDER 20000
+#define SHARED_PER_SENDER 50000
 
 struct sender_arg {
 	struct evs_port *port;
@@ -589,10 +589,10 @@ struct sender_arg {
 
 static void send_some(struct sender_arg *a, uint32_t *seq, unsigned int count)
 {
-	struct rte_mbuf *pkts[8];
+	struct rte_mbuf *pkts[BURST];
 	unsigned int k;
 
-	for (k = 0; k < 8 && *seq < count; k++, (*seq)++)
+	for (k = 0; k < BURST && *seq < count; k++, (*seq)++)
 		pkts[k] = mk_pkt(a->txu, *seq, 64);
 	a->sent += evs_port_tx_burst(a->port, a->txu, pkts, k);
 }
@@ -665,6 +665,69 @@ START_TEST(shared_txq_locks_and_counts)
 	ck_assert_uint_eq(st.rx_packets, got);
 	printf("shared txq: %u+%u sent, %" PRIu64 " tx_full, %" PRIu64 " lock waits\n", a0.sent,
 	       a1.sent, st.drops[EVS_PORT_DROP_TX_FULL], st.tx_lock_waits);
+	evs_port_free(p);
+}
+END_TEST
+
+struct blocked_tx {
+	struct evs_port *port;
+	uint16_t txu;
+	uint32_t done; /* atomic */
+};
+
+static int blocked_tx_main(void *arg)
+{
+	struct blocked_tx *b = arg;
+	struct rte_mbuf *m = mk_pkt(b->txu, 0, 64);
+
+	evs_port_tx_burst(b->port, b->txu, &m, 1);
+	__atomic_store_n(&b->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Deterministic: with the queue's lock held elsewhere, a shared queue's
+ * burst waits and counts one lock wait; a private queue never looks. */
+START_TEST(shared_txq_waits_for_lock)
+{
+	struct evs_port_config c = ring_cfg("lockw", "net_ring0");
+	struct blocked_tx b = {0};
+	struct evs_port_qstats qs;
+	unsigned int worker;
+	struct evs_port *p;
+
+	c.nb_rxq = 2;
+	c.nb_txq = 2;
+	c.nb_tx_users = 3; /* queue 0 shared by indexes 0 and 2; queue 1 private */
+	p = evs_port_create(&c);
+	ck_assert_msg(p != NULL, "%s", evs_port_last_error());
+	worker = rte_get_next_lcore(-1, 1, 0);
+	ck_assert_uint_lt(worker, RTE_MAX_LCORE);
+
+	b.port = p;
+	b.txu = 2;
+	rte_spinlock_lock(&p->txq[0].lock);
+	ck_assert_int_eq(rte_eal_remote_launch(blocked_tx_main, &b, worker), 0);
+	usleep(100000);
+	ck_assert_uint_eq(__atomic_load_n(&b.done, __ATOMIC_ACQUIRE), 0);
+	rte_spinlock_unlock(&p->txq[0].lock);
+	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
+	ck_assert_uint_eq(__atomic_load_n(&b.done, __ATOMIC_ACQUIRE), 1);
+	ck_assert_int_eq(evs_port_queue_stats_get(p, true, 0, &qs), 0);
+	ck_assert_uint_eq(qs.lock_waits, 1);
+	ck_assert_uint_eq(qs.packets, 1);
+
+	b.txu = 1;
+	b.done = 0;
+	rte_spinlock_lock(&p->txq[1].lock);
+	ck_assert_int_eq(rte_eal_remote_launch(blocked_tx_main, &b, worker), 0);
+	ck_assert_int_eq(rte_eal_wait_lcore(worker), 0);
+	rte_spinlock_unlock(&p->txq[1].lock);
+	ck_assert_uint_eq(b.done, 1);
+	ck_assert_int_eq(evs_port_queue_stats_get(p, true, 1, &qs), 0);
+	ck_assert_uint_eq(qs.lock_waits, 0);
+	ck_assert_uint_eq(qs.packets, 1);
+	ck_assert_uint_eq(rx_collect(p, 0, 1, 500, NULL, 0, NULL), 1);
+	ck_assert_uint_eq(rx_collect(p, 1, 1, 500, NULL, 0, NULL), 1);
 	evs_port_free(p);
 }
 END_TEST
@@ -1087,6 +1150,7 @@ static Suite *port_suite(void)
 	    {"stats_per_queue_and_null_rx", stats_per_queue_and_null_rx},
 	    {"txbuf_flush_semantics", txbuf_flush_semantics},
 	    {"shared_txq_locks_and_counts", shared_txq_locks_and_counts},
+	    {"shared_txq_waits_for_lock", shared_txq_waits_for_lock},
 	    {"txq_mapping_shares_only_when_needed", txq_mapping_shares_only_when_needed},
 	    {"ethdev_link_state", ethdev_link_state},
 	    {"vhost_config_errors", vhost_config_errors},
