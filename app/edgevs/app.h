@@ -119,6 +119,9 @@ struct pmd_args {
 
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);
+struct evs_port_link;
+/* Link change callback of every port: logs it. */
+void mgmt_on_link(struct evs_port *port, const struct evs_port_link *link, void *arg);
 
 /* ctl_*.c: register the control methods. */
 int ctl_register_all(struct evs_app *app);

@@ -78,6 +78,8 @@ static struct evs_port *port_open(struct evs_app *app, const struct conf_port *c
 	struct evs_port *p = evs_port_create(&pc);
 	char msg[256];
 
+	if (p != NULL)
+		evs_port_link_cb_set(p, mgmt_on_link, app);
 	if (p == NULL) {
 		snprintf(msg, sizeof(msg), "cannot create port '%s': %s", cp->name,
 			 evs_port_last_error()[0] ? evs_port_last_error() : rte_strerror(rte_errno));

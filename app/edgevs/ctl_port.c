@@ -152,15 +152,20 @@ static json_t *queues_json(const struct evs_port *p, bool tx, uint16_t n)
 static json_t *port_stats_json(const struct evs_port *p, const char *name, bool queues)
 {
 	struct evs_port_stats st;
+	uint64_t total = 0;
 	json_t *o;
+	int r;
 
 	if (evs_port_stats_get(p, &st) != 0)
 		return json_pack("{s:s}", "name", name);
 	o = json_pack("{s:s, s:I, s:I, s:I, s:I}", "name", name, "rx_packets",
 		      (json_int_t)st.rx_packets, "rx_bytes", (json_int_t)st.rx_bytes, "tx_packets",
 		      (json_int_t)st.tx_packets, "tx_bytes", (json_int_t)st.tx_bytes);
-	json_object_set_new(o, "drops", drops_json(st.drops));
+	for (r = 0; r < EVS_PORT_DROP_MAX; r++)
+		total += st.drops[r];
+	json_object_set_new(o, "drops_total", json_integer((json_int_t)total));
 	if (queues) {
+		json_object_set_new(o, "drops", drops_json(st.drops));
 		json_object_set_new(o, "rx_queues", queues_json(p, false, p->nb_rxq));
 		json_object_set_new(o, "tx_queues", queues_json(p, true, p->nb_txq));
 	}
