@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Two namespace hosts on one logical switch (the shape of config/default.json:
+# sw0 with two net_tap ports) reach each other through edgevs: ping with
+# small and 1400-byte packets (DF set, so nothing is fragmented), then an
+# 8 MiB TCP transfer whose sha256 must match on both ends. The port counters
+# must show the traffic.
+set -o pipefail
+. "$(dirname "$0")/lib.sh"
+it_init pt
+
+two_hosts_start
+
+ping_check "ping a -> b" a "$IP_B"
+ping_check "ping b -> a" b "$IP_A"
+ping_check "1400-byte ping a -> b (DF)" a "$IP_B" -s 1400 -M do
+ping_check "1472-byte ping a -> b (full 1500 MTU, DF)" a "$IP_B" -s 1472 -M do
+ping_check "fast ping a -> b (100 x 10 ms)" a "$IP_B" -c 100 -i 0.01
+
+# 8 MiB of random data, a -> b, checksummed at both ends.
+src=$IT_TMP/xfer.src
+dst=$IT_TMP/xfer.dst
+head -c $((8 << 20)) /dev/urandom >"$src"
+want=$(sha256sum "$src" | cut -d' ' -f1)
+it_bg rpid nsx b timeout 60 "$PY" "$IT_DIR/tcpxfer.py" recv "$IP_B" 5001 "$dst" >"$IT_TMP/recv.out" 2>&1
+sent=$(nsx a timeout 60 "$PY" "$IT_DIR/tcpxfer.py" send "$IP_B" 5001 "$src" 2>&1)
+src_rc=$?
+it_wait "$rpid"
+recv_rc=$?
+assert_eq "TCP sender finished" "0" "$src_rc"
+assert_eq "TCP receiver finished" "0" "$recv_rc"
+assert_eq "TCP bytes and sha256 seen by the sender" "$((8 << 20)) $want" "$sent"
+assert_eq "TCP bytes and sha256 seen by the receiver" "$((8 << 20)) $want" "$(cat "$IT_TMP/recv.out")"
+assert_eq "sha256 of the received file" "$want" "$(sha256sum "$dst" 2>/dev/null | cut -d' ' -f1)"
+
+# The same traffic shows up in the port counters (8 MiB is > 5000 frames).
+st=$(rpc_ok port.stats '{"name":"pa"}')
+assert_ge "port.stats pa: received packets" 5000 "$("${RPC[@]}" sum "$st" rx_packets)"
+st=$(rpc_ok port.stats '{"name":"pb"}')
+assert_ge "port.stats pb: transmitted packets" 5000 "$("${RPC[@]}" sum "$st" tx_packets)"
+st=$(rpc_ok port.stats)
+assert_ge "port.stats (all ports): received packets" 10000 "$("${RPC[@]}" sum "$st" rx_packets)"
+
+# The learned MACs of both hosts are in the switch's table.
+macs=$(rpc_ok mac.list '{"switch":"sw0"}')
+assert_has "mac.list holds host a, learned on pa" "$macs" mac="$MAC_A" port=pa type=dynamic switch=sw0
+assert_has "mac.list holds host b, learned on pb" "$macs" mac="$MAC_B" port=pb type=dynamic switch=sw0
+
+it_finish
