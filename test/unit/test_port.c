@@ -170,7 +170,7 @@ static struct rte_mbuf *mk_pkt(uint16_t sender, uint32_t seq, uint16_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 	struct rte_ether_hdr *eh;
-	struct pkt_tag *tag;
+	struct pkt_tag tag;
 	char *d;
 
 	ck_assert_ptr_nonnull(m);
@@ -181,17 +181,21 @@ static struct rte_mbuf *mk_pkt(uint16_t sender, uint32_t seq, uint16_t len)
 	memset(&eh->dst_addr, 0xff, sizeof(eh->dst_addr));
 	memset(&eh->src_addr, 0x02, sizeof(eh->src_addr));
 	eh->ether_type = rte_cpu_to_be_16(0x88b5); /* local experimental */
-	tag = (struct pkt_tag *)(eh + 1);
-	tag->magic = PKT_MAGIC;
-	tag->sender = sender;
-	tag->seq = seq;
+	tag.magic = PKT_MAGIC;
+	tag.sender = sender;
+	tag.seq = seq;
+	memcpy(eh + 1, &tag, sizeof(tag)); /* payload is only 2-byte aligned */
 	return m;
 }
 
-static const struct pkt_tag *pkt_tag(const struct rte_mbuf *m)
+static struct pkt_tag pkt_tag(const struct rte_mbuf *m)
 {
-	ck_assert_uint_ge(rte_pktmbuf_pkt_len(m), sizeof(struct rte_ether_hdr) + 8);
-	return rte_pktmbuf_mtod_offset(m, const struct pkt_tag *, sizeof(struct rte_ether_hdr));
+	struct pkt_tag t;
+
+	ck_assert_uint_ge(rte_pktmbuf_data_len(m), sizeof(struct rte_ether_hdr) + sizeof(t));
+	memcpy(&t, rte_pktmbuf_mtod_offset(m, const char *, sizeof(struct rte_ether_hdr)),
+	       sizeof(t));
+	return t;
 }
 
 /* ---- port helpers ---- */
@@ -263,14 +267,14 @@ static unsigned int rx_collect(struct evs_port *p, uint16_t q, unsigned int want
 			continue;
 		}
 		for (i = 0; i < nb; i++) {
-			const struct pkt_tag *t = pkt_tag(pkts[i]);
+			const struct pkt_tag t = pkt_tag(pkts[i]);
 
-			ck_assert_uint_eq(t->magic, PKT_MAGIC);
+			ck_assert_uint_eq(t.magic, PKT_MAGIC);
 			if (seen != NULL) {
-				ck_assert_uint_lt(t->seq, nseen);
-				ck_assert_msg(seen[t->seq] == 0, "packet %u received twice",
-					      t->seq);
-				seen[t->seq] = 1;
+				ck_assert_uint_lt(t.seq, nseen);
+				ck_assert_msg(seen[t.seq] == 0, "packet %u received twice",
+					      t.seq);
+				seen[t.seq] = 1;
 			}
 			if (bytes != NULL)
 				*bytes += rte_pktmbuf_pkt_len(pkts[i]);
@@ -643,14 +647,14 @@ START_TEST(shared_txq_locks_and_counts)
 			send_some(&a0, &seq, SHARED_PER_SENDER);
 		n = evs_port_rx_burst(p, 0, pkts, BURST);
 		for (i = 0; i < n; i++) {
-			const struct pkt_tag *t = pkt_tag(pkts[i]);
+			const struct pkt_tag t = pkt_tag(pkts[i]);
 
-			ck_assert_uint_eq(t->magic, PKT_MAGIC);
-			ck_assert_uint_lt(t->sender, 2);
-			ck_assert_uint_lt(t->seq, SHARED_PER_SENDER);
-			ck_assert_msg(!seen[t->sender][t->seq], "duplicate %u/%u", t->sender,
-				      t->seq);
-			seen[t->sender][t->seq] = 1;
+			ck_assert_uint_eq(t.magic, PKT_MAGIC);
+			ck_assert_uint_lt(t.sender, 2);
+			ck_assert_uint_lt(t.seq, SHARED_PER_SENDER);
+			ck_assert_msg(!seen[t.sender][t.seq], "duplicate %u/%u", t.sender,
+				      t.seq);
+			seen[t.sender][t.seq] = 1;
 		}
 		rte_pktmbuf_free_bulk(pkts, n);
 		got += n;
