@@ -367,18 +367,22 @@ static struct rte_mbuf *garp(const struct gen_opts *o, struct rte_mempool *pool,
 	return m;
 }
 
+/* Empty every receive queue of both ports (learning replies, stale frames). */
 static void drain_all(struct gen_run *run)
 {
+	const struct gen_opts *o = run->o;
 	struct rte_mbuf *pkts[GEN_BURST_MAX];
-	unsigned int i;
+	int ports[2] = {o->tx_port, o->rx_port};
+	unsigned int i, q;
 	uint16_t n;
 
-	for (i = 0; i < run->nrx; i++)
-		do {
-			n = rte_eth_rx_burst(run->rx[i].port, run->rx[i].queue, pkts,
-					     GEN_BURST_MAX);
-			rte_pktmbuf_free_bulk(pkts, n);
-		} while (n != 0);
+	for (i = 0; i < 2; i++)
+		for (q = 0; ports[i] >= 0 && q < o->queues; q++)
+			do {
+				n = rte_eth_rx_burst((uint16_t)ports[i], (uint16_t)q, pkts,
+						     GEN_BURST_MAX);
+				rte_pktmbuf_free_bulk(pkts, n);
+			} while (n != 0);
 }
 
 void gen_run_learn(struct gen_run *run)

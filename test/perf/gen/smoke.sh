@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Smoke test of edgevs-gen, no performance assertions:
+#  1. dpdk-testpmd io-forwards between two net_memif ports; edgevs-gen runs
+#     each scenario against it for a few seconds and must see its frames
+#     come back (every sampled flow, no crash), with sane pacing;
+#  2. edgevs-gen writes a few frames of each kind to a pcap (net_pcap) and
+#     tshark, an independent decoder, must agree with every header field and
+#     checksum.
+# Ends on its own and removes everything it created.
+#
+# Usage: test/perf/gen/smoke.sh [path/to/edgevs-gen]
+# Env:   EVS_GEN_DURATION (seconds per scenario, default 2),
+#        TESTPMD (default dpdk-testpmd), GEN_LCORES (default 0),
+#        TESTPMD_LCORES (default 0,1: main + one forwarding lcore).
+
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+gen=${1:-${EVS_GEN:-}}
+if [ -z "$gen" ]; then
+	gen=$(ls -t "$root"/build*/app/edgevs-gen/edgevs-gen 2>/dev/null | head -n1)
+fi
+testpmd=${TESTPMD:-dpdk-testpmd}
+dur=${EVS_GEN_DURATION:-2}
+gen_lcores=${GEN_LCORES:-0}
+tp_lcores=${TESTPMD_LCORES:-0,1}
+
+if [ -z "$gen" ] || [ ! -x "$gen" ]; then
+	echo "smoke: edgevs-gen binary not found (build it, or pass its path)" >&2
+	exit 1
+fi
+for tool in "$testpmd" tshark python3; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "smoke: $tool not found (apt-get install -y dpdk tshark python3)" >&2
+		exit 1
+	fi
+done
+
+prefix="evsgen-smoke-$$"
+tmp=$(mktemp -d "/tmp/${prefix}.XXXXXX")
+tp_pid=""
+passed=0
+failed=0
+
+cleanup() {
+	if [ -n "$tp_pid" ] && kill -0 "$tp_pid" 2>/dev/null; then
+		kill -INT "$tp_pid" 2>/dev/null
+		for _ in $(seq 50); do
+			kill -0 "$tp_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$tp_pid" 2>/dev/null
+		wait "$tp_pid" 2>/dev/null
+	fi
+	rm -rf "$tmp" /var/run/dpdk/"$prefix"-* 2>/dev/null
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+eal_common=(--no-huge -m 512 --no-pci --no-telemetry --log-level=lib.eal:warning)
+memif() { # $1 port index, $2 role
+	echo "net_memif$1,role=$2,socket=$tmp/memif$1.sock,socket-abstract=no,id=0"
+}
+
+ok() {
+	echo "PASS $1"
+	passed=$((passed + 1))
+}
+ko() {
+	echo "FAIL $1: $2"
+	failed=$((failed + 1))
+}
+
+# ------------------------------------------------------------- testpmd --
+# Line-buffered so that the readiness line reaches the log at once.
+stdbuf -oL "$testpmd" -l "$tp_lcores" "${eal_common[@]}" --file-prefix "$prefix-tp" \
+	--vdev "$(memif 0 server)" --vdev "$(memif 1 server)" -- \
+	--forward-mode=io --auto-start --disable-link-check --stats-period 3600 \
+	--total-num-mbufs=16384 \
+	>"$tmp/testpmd.log" 2>&1 </dev/null &
+tp_pid=$!
+for _ in $(seq 600); do
+	grep -q "packet forwarding - ports=" "$tmp/testpmd.log" 2>/dev/null && break
+	kill -0 "$tp_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if ! grep -q "packet forwarding - ports=" "$tmp/testpmd.log"; then
+	echo "smoke: testpmd did not start:" >&2
+	tail -20 "$tmp/testpmd.log" >&2
+	exit 1
+fi
+
+# Checks one JSON result: $1 scenario name, $2 json file, $3 extra checks.
+check_json() {
+	python3 - "$1" "$2" "$3" <<'EOF'
+import json, sys
+name, path, extra = sys.argv[1], sys.argv[2], sys.argv[3]
+r = json.load(open(path))
+if "rfc2544" in r:
+    s = r["rfc2544"]
+    # No performance assertion: a loaded machine may find no loss-free rate.
+    ok = len(s["trials"]) >= 1 and all(t["tx_pkts"] > 0 for t in s["trials"])
+    print("  rfc2544: %d trials, throughput %.0f pps offered, %.3f Mpps received"
+          % (len(s["trials"]), s["throughput_pps"], s["throughput_rx_mpps"]))
+    sys.exit(0 if ok else 1)
+t = r["total"]
+lat = t["latency_ns"]
+print("  tx %.3f Mpps %.3f Gb/s, rx %.3f Mpps, loss %.4f%%, reordered %d, lat p50 %s p99 %s us, "
+      "flows sampled %d missing %d, foreign %d"
+      % (t["tx_mpps"], t["tx_gbps"], t["rx_mpps"], t["loss_pct"], t["reordered"],
+         "%.1f" % (lat["p50"] / 1e3) if lat else "-", "%.1f" % (lat["p99"] / 1e3) if lat else "-",
+         t["flows"]["sampled"], t["flows"]["sample_missing"], r["rx_foreign"]))
+errs = []
+if t["tx_pkts"] <= 0: errs.append("nothing sent")
+if t["rx_pkts"] <= 0: errs.append("nothing received")
+if t["rx_pkts"] > t["tx_pkts"]: errs.append("received more than sent")
+if (t["tx_pkts"] >= 10 * r["config"]["flows"] and t["loss_pct"] < 50
+        and t["flows"]["sample_missing"] != 0):
+    errs.append("%d sampled flows never arrived" % t["flows"]["sample_missing"])
+if "latency" in extra and not lat: errs.append("no latency measured")
+if "rate" in extra:
+    # Faster than asked is a pacing bug; slower can be a busy machine.
+    want = r["config"]["rate_pps"] / 1e6
+    if t["tx_mpps"] > 1.02 * want:
+        errs.append("paced at %.4f Mpps, asked %.4f" % (t["tx_mpps"], want))
+    elif t["tx_mpps"] < 0.9 * want:
+        print("  note: paced at %.4f Mpps, below the %.4f asked (machine busy?)"
+              % (t["tx_mpps"], want))
+if errs:
+    print("  " + "; ".join(errs))
+    sys.exit(1)
+EOF
+}
+
+run_gen() { # $1 name, $2 extra checks, rest: generator options
+	local name=$1 extra=$2
+	shift 2
+	local out="$tmp/$name.json"
+	if ! timeout 120 "$gen" -l "$gen_lcores" "${eal_common[@]}" --file-prefix "$prefix-g" \
+		--vdev "$(memif 0 client)" --vdev "$(memif 1 client)" -- \
+		--tx-port 0 --rx-port 1 --json --no-progress "$@" >"$out" 2>"$tmp/$name.err"; then
+		ko "$name" "edgevs-gen exited with an error: $(tail -3 "$tmp/$name.err" | tr '\n' ' ')"
+		return
+	fi
+	if check_json "$name" "$out" "$extra"; then
+		ok "$name"
+	else
+		ko "$name" "see above"
+	fi
+}
+
+echo "== edgevs-gen against testpmd io forwarding (net_memif), ${dur}s per scenario"
+run_gen udp64_1k_flows latency --size 64 --flows 1000 --duration "$dur"
+run_gen imix latency --imix --flows 1000 --duration "$dur"
+run_gen tcp_syn "" --proto tcp-syn --size 64 --flows 1000 --duration "$dur"
+run_gen tcp_ack_vlan latency --proto tcp-ack --vlan 10 --size 128 --flows 100 --duration "$dur"
+run_gen vxlan latency --encap vxlan --size 128 --flows 1000 --duration "$dur"
+run_gen geneve latency --encap geneve --size 256 --flows 100 --duration "$dur"
+run_gen udp_paced_100k "latency rate" --rate 100k --flows 1000 --flow-order scatter --duration "$dur"
+run_gen bidir latency --bidir --size 64 --flows 1000 --duration "$dur"
+run_gen rfc2544 "" --rfc2544 --trial 0.5 --max-trials 4 --flows 100
+
+# --------------------------------------------------------- wire format --
+echo "== wire format of generated frames, decoded by tshark"
+pcap_case() { # $1 name, rest: generator options; writes $tmp/$1.pcap
+	local name=$1
+	shift
+	timeout 60 "$gen" -l "$gen_lcores" "${eal_common[@]}" --file-prefix "$prefix-p" \
+		--vdev "net_pcap0,tx_pcap=$tmp/$name.pcap" -- --tx-port 0 --no-progress \
+		--rate 1000 --duration 0.05 --flows 4 --json "$@" >"$tmp/$name.pcap.json" \
+		2>"$tmp/$name.pcap.err"
+}
+
+wire_check() { # $1 name, $2 kind
+	local name=$1 kind=$2
+	if ! pcap_case "$name" "${@:3}"; then
+		ko "wire_$name" "edgevs-gen failed: $(tail -3 "$tmp/$name.pcap.err" | tr '\n' ' ')"
+		return
+	fi
+	tshark -r "$tmp/$name.pcap" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
+		-o tcp.check_checksum:TRUE -o tcp.relative_sequence_numbers:FALSE \
+		-T fields -E separator='|' -E occurrence=a -E aggregator=',' \
+		-e frame.len -e eth.src -e eth.dst -e vlan.id -e ip.src -e ip.dst -e ip.ttl \
+		-e ip.flags.df -e ip.checksum.status -e udp.srcport -e udp.dstport \
+		-e udp.checksum.status -e tcp.srcport -e tcp.dstport -e tcp.flags \
+		-e tcp.checksum.status -e vxlan.vni -e geneve.vni -e geneve.proto_type -e data.data \
+		-e tcp.payload \
+		>"$tmp/$name.txt" 2>"$tmp/$name.tshark.err"
+	if python3 - "$kind" "$tmp/$name.txt" "$tmp/$name.pcap.json" <<'EOF'; then
+import json, sys
+kind, path, jpath = sys.argv[1], sys.argv[2], sys.argv[3]
+rows = [l.rstrip("\n").split("|") for l in open(path) if l.strip()]
+sent = json.load(open(jpath))["total"]["tx_pkts"]
+errs = []
+if len(rows) == 0 or len(rows) != sent:
+    errs.append("%d frames in pcap, generator says %d" % (len(rows), sent))
+for i, r in enumerate(rows):
+    (flen, esrc, edst, vid, isrc, idst, ttl, df, ipck, usp, udp, uck, tsp, tdp, tfl, tck,
+     vni, gvni, gproto, data, tpay) = r
+    e = []
+    def want(cond, what):
+        if not cond: e.append(what)
+    inner_src = isrc.split(",")[-1]
+    inner_dst = idst.split(",")[-1]
+    # Flow pattern, 4 flows: source port walks 1024..1027, addresses fixed.
+    want(inner_src == "198.18.0.1" and inner_dst == "198.19.0.1", "inner addresses %s %s" % (isrc, idst))
+    want(all(c == "1" for c in ipck.split(",")), "IPv4 checksum status %s" % ipck)
+    want(set(ttl.split(",")) == {"64"} and set(df.split(",")) <= {"1", "True"}, "ttl/df %s/%s" % (ttl, df))
+    want(esrc.split(",")[0] == "02:45:56:47:00:01", "source MAC %s" % esrc)
+    payload = (data or tpay).replace(":", "")
+    want(payload.startswith("4547"), "stamp magic, payload %s" % payload[:16])
+    want(int(payload[6:12], 16) == i % 4, "stamp flow id %s (frame %d)" % (payload[6:12], i))
+    if kind in ("udp_vlan", "vxlan", "geneve"):
+        sp = usp.split(",")[-1]
+        want(sp == str(1024 + i % 4) and udp.split(",")[-1] == "5001", "UDP ports %s %s" % (usp, udp))
+        want(uck.split(",")[-1] == "1", "inner UDP checksum status %s" % uck)
+    if kind == "udp_vlan":
+        want(vid == "10" and flen == "60", "vlan %s len %s" % (vid, flen))
+        want(int(payload[12:20], 16) == i, "stamp sequence %s" % payload[12:20])
+    if kind in ("tcp_syn", "tcp_ack"):
+        want(tsp == str(1024 + i % 4) and tdp == "5001", "TCP ports %s %s" % (tsp, tdp))
+        want(tck == "1", "TCP checksum status %s" % tck)
+        want(tfl == ("0x0002" if kind == "tcp_syn" else "0x0018"), "TCP flags %s" % tfl)
+    if kind == "vxlan":
+        want(vni == "100" and udp.split(",")[0] == "4789", "VXLAN vni %s port %s" % (vni, udp))
+        want(uck.split(",")[0] == "3", "outer UDP checksum should be absent, status %s" % uck)
+        want(edst.split(",")[-1] == "02:45:56:47:01:02", "inner MAC %s" % edst)
+    if kind == "geneve":
+        want(gvni and int(gvni, 0) == 100 and udp.split(",")[0] == "6081",
+             "GENEVE vni %s port %s" % (gvni, udp))
+        want(gproto in ("0x6558", "25944"), "GENEVE protocol %s" % gproto)
+    if e:
+        errs.append("frame %d: %s" % (i, "; ".join(e)))
+for x in errs[:5]:
+    print("  " + x)
+print("  %d frames decoded" % len(rows))
+sys.exit(1 if errs else 0)
+EOF
+		ok "wire_$name"
+	else
+		ko "wire_$name" "tshark disagrees (see above; $(head -c 200 "$tmp/$name.tshark.err"))"
+	fi
+}
+
+wire_check udp_vlan udp_vlan --size 64 --vlan 10
+wire_check tcp_syn tcp_syn --proto tcp-syn --size 64
+wire_check tcp_ack tcp_ack --proto tcp-ack --size 100
+wire_check vxlan vxlan --encap vxlan --size 150
+wire_check geneve geneve --encap geneve --size 150
+
+echo "edgevs-gen smoke: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
