@@ -123,8 +123,10 @@ static struct vhost_port *vhost_port_of(int vid)
 	if (rte_vhost_get_ifname(vid, path, sizeof(path)) < 0)
 		return NULL;
 	TAILQ_FOREACH(vp, &vhost_ports, next)
-	if (strcmp(vp->path, path) == 0)
-		return vp;
+	{
+		if (strcmp(vp->path, path) == 0)
+			return vp;
+	}
 	return NULL;
 }
 
@@ -314,11 +316,13 @@ static int vhost_check_config(struct evs_port *port, const struct evs_port_confi
 	}
 	pthread_mutex_lock(&vhost_lock);
 	TAILQ_FOREACH(vp, &vhost_ports, next)
-	if (strcmp(vp->path, path) == 0) {
-		evs_port_errorf("port '%s': socket '%s' already used by port '%s'", port->name,
-				path, vp->port->name);
-		rc = -EEXIST;
-		break;
+	{
+		if (strcmp(vp->path, path) == 0) {
+			evs_port_errorf("port '%s': socket '%s' already used by port '%s'",
+					port->name, path, vp->port->name);
+			rc = -EEXIST;
+			break;
+		}
 	}
 	pthread_mutex_unlock(&vhost_lock);
 	if (rc == 0)
