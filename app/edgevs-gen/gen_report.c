@@ -71,9 +71,11 @@ static const char *encap_name(enum evs_gen_encap e)
 	return e == EVS_GEN_ENCAP_VXLAN ? "vxlan" : e == EVS_GEN_ENCAP_GENEVE ? "geneve" : "none";
 }
 
-static void text_dir(FILE *f, const struct gen_run *run, const struct gen_dir *g, const char *title)
+static void text_dir(FILE *f, const struct gen_run *run, const struct gen_dir *g, const char *title,
+		     bool both)
 {
 	const struct evs_gen_hist *h = g->lat;
+	bool tx = both || g->tx_port >= 0, rx = both || g->rx_port >= 0 || g->tx_port < 0;
 
 	fprintf(f, "%s\n", title);
 	if (g->tx_port >= 0)
@@ -86,10 +88,10 @@ static void text_dir(FILE *f, const struct gen_run *run, const struct gen_dir *g
 			"  rx          %14" PRIu64
 			" pkts %9.3f Mpps %8.3f Gb/s (%.3f with preamble+IFG)\n",
 			g->rx_pkts, g->rx_mpps, g->rx_gbps, g->rx_gbps_l1);
-	if (g->tx_port >= 0 && g->rx_port >= 0)
+	if (tx && rx)
 		fprintf(f, "  lost        %14" PRIu64 " pkts (%.4f%%)\n", g->lost,
 			100 * g->loss_ratio);
-	if (g->rx_port >= 0 || g->tx_port < 0)
+	if (rx)
 		fprintf(f, "  reordered   %14" PRIu64 " pkts\n", g->reordered);
 	if (h != NULL && h->count > 0)
 		fprintf(f,
@@ -102,9 +104,9 @@ static void text_dir(FILE *f, const struct gen_run *run, const struct gen_dir *g
 			cyc_to_ns(run, evs_gen_hist_percentile(h, 0.99)) / 1000,
 			cyc_to_ns(run, evs_gen_hist_percentile(h, 0.999)) / 1000,
 			cyc_to_ns(run, h->max) / 1000, h->count);
-	else if (g->rx_port >= 0)
+	else if (rx)
 		fprintf(f, "  latency     none measured (frames too short for the timestamp?)\n");
-	if (g->tx_port >= 0 && g->rx_port >= 0)
+	if (tx && rx)
 		fprintf(f, "  flows       %u sampled, %u of them sent, %u missing\n",
 			g->flows_sampled, g->flows_sample_sent, g->flows_sample_missing);
 	if (g->alloc_fail)
@@ -149,10 +151,10 @@ void gen_report_text(FILE *f, const struct gen_run *run, const struct gen_result
 			snprintf(title, sizeof(title), "port %d (transmit only)", g->tx_port);
 		else
 			snprintf(title, sizeof(title), "port %d (receive only)", g->rx_port);
-		text_dir(f, run, g, title);
+		text_dir(f, run, g, title, false);
 	}
 	if (res->ndir > 1)
-		text_dir(f, run, &res->all, "both directions");
+		text_dir(f, run, &res->all, "both directions", true);
 	fprintf(f, "  foreign rx  %14" PRIu64 " pkts (no stamp: not ours)\n", res->rx_foreign);
 	port_line(f, o->tx_port);
 	if (o->rx_port != o->tx_port)
