@@ -27,7 +27,9 @@
 # an EXIT/INT/TERM trap that calls guest_cleanup (--no-trap: call it from your
 # own trap). QEMU also gets SIGKILL if this shell dies without running traps.
 # Environment: GUEST_ACCEL=tcg|kvm|auto (default auto: KVM only when it can
-# really boot a kernel here), GUEST_QEMU (default qemu-system-x86_64).
+# really boot a kernel here), GUEST_QEMU (default qemu-system-x86_64),
+# GUEST_MACHINE (default pc), GUEST_BIOS=auto|default|PATH (auto: qboot when
+# installed, default: QEMU's SeaBIOS).
 
 GUEST_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 GUEST_QEMU=${GUEST_QEMU:-qemu-system-x86_64}
@@ -167,7 +169,15 @@ guest_start() {
 		cpu=host vectors=""
 		[ "$queues" -gt 1 ] && vectors=",vectors=$((2 * queues + 2))"
 	fi
-	machine=q35
+	# pc + qboot boots about 2 s faster than q35 + SeaBIOS under TCG.
+	machine=${GUEST_MACHINE:-pc}
+	local bios=${GUEST_BIOS:-auto}
+	if [ "$bios" = auto ]; then
+		bios=
+		[ -f /usr/share/qemu/qboot.rom ] && bios=/usr/share/qemu/qboot.rom
+	elif [ "$bios" = default ]; then
+		bios=
+	fi
 	local vu_chardev="socket,id=vu0,path=$vhost"
 	if [ "$mode" = server ]; then
 		vu_chardev+=",server=on,wait=off"
@@ -188,6 +198,7 @@ guest_start() {
 
 	local argv=("$GUEST_QEMU" -name "$name" -nodefaults -no-user-config
 		-display none -no-reboot -machine "$machine" -accel "$GUEST_ACCEL_USED"
+		${bios:+-bios "$bios"}
 		-cpu "$cpu" -smp "$smp" -m "$mem"
 		-object "memory-backend-memfd,id=mem0,size=$mem,share=on"
 		-numa node,memdev=mem0

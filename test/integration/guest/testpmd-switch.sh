@@ -45,7 +45,7 @@ sw_testpmd_start() {
 	exec {SW_TESTPMD_FD}>"$dir/testpmd.in"
 	for ((i = 0; i < 200; i++)); do
 		ready=1
-		grep -q 'Start automatic packet forwarding' "$dir/testpmd.log" || ready=0
+		grep -q 'Start automatic packet forwarding' "$dir/testpmd.log" 2>/dev/null || ready=0
 		if [ "$mode" = server ]; then
 			for s in "$@"; do [ -S "$s" ] || ready=0; done
 		fi
