@@ -32,6 +32,7 @@ struct evs_port;
 struct evs_l2_conf;
 struct evs_l2_macs;
 struct evs_l2_lcore;
+struct evs_pipeline_lcore;
 struct evs_ctl;
 
 /* One rx queue polled by a PMD lcore. */
@@ -63,6 +64,7 @@ struct pmd_ctx {
 	unsigned int lcore;
 	unsigned int idx;
 	struct evs_l2_lcore *l2;
+	struct evs_pipeline_lcore *pl;
 	uint64_t rx_pkts;
 	uint64_t tx_pkts;
 	uint64_t busy_cycles; /* cycles of iterations that moved packets */
@@ -95,6 +97,12 @@ struct evs_app {
 	struct pmd_ctx *pmds[DP_MAX_PMDS];
 	unsigned int pmd_sleep_us;
 	uint64_t gen;
+	uint32_t macs_gen; /* bumped (release) whenever the MAC table changes */
+	uint64_t macs_sig; /* MAC table counters at the last check (mgmt.c) */
+	uint32_t flow_max; /* megaflows per PMD */
+	uint32_t flow_idle_ms;
+	bool emc_disable;
+	struct evs_l2_lcore *mgmt_l2; /* the management lcore's own, for flow.trace */
 	uint64_t start_tsc;
 
 	struct evs_ctl *ctl;
@@ -116,6 +124,15 @@ struct pmd_args {
 	struct evs_app *app;
 	struct pmd_ctx *ctx;
 };
+
+/* The MAC table changed (entries added, moved or removed): L2 megaflows
+ * must be re-translated before they are trusted again. */
+static inline void app_macs_changed(struct evs_app *app)
+{
+	/* release: the table writes before this are visible to a PMD that
+	 * loads the new generation with acquire (pmd.c) */
+	__atomic_store_n(&app->macs_gen, app->macs_gen + 1, __ATOMIC_RELEASE);
+}
 
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);

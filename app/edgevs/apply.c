@@ -394,6 +394,7 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 		statics_sync(app, old, nc, sw_id_of);
 	else
 		statics_sync(app, nc, nc, sw_id_of);
+	app_macs_changed(app);
 
 	json_decref(app->doc);
 	app->doc = doc;

@@ -13,11 +13,6 @@ static uint64_t rd(const uint64_t *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
-static double round1(double v)
-{
-	return (double)(int64_t)(v * 10 + 0.5) / 10;
-}
-
 static json_t *pmd_json(const struct pmd_ctx *p, uint64_t *drops)
 {
 	uint64_t rx = rd(&p->rx_pkts), busy = rd(&p->busy_cycles), idle = rd(&p->idle_cycles);
@@ -34,11 +29,9 @@ static json_t *pmd_json(const struct pmd_ctx *p, uint64_t *drops)
 		      (json_int_t)busy, "idle_cycles", (json_int_t)idle, "generation",
 		      (json_int_t)rd(&p->gen_seen));
 	/* PMD busy cycles per packet: the datapath's cost, idle polling excluded */
-	json_object_set_new(o, "cycles_per_packet",
-			    json_real(round1(rx ? (double)busy / (double)rx : 0)));
-	json_object_set_new(o, "busy_pct", json_real(round1(
-						   busy + idle ? 100.0 * (double)busy / (double)(busy + idle)
-							       : 0)));
+	json_object_set_new(o, "cycles_per_packet", json_integer(rx ? (json_int_t)(busy / rx) : 0));
+	json_object_set_new(o, "busy_pct",
+			    json_integer(busy + idle ? (json_int_t)(100 * busy / (busy + idle)) : 0));
 	json_object_set_new(o, "unicast", json_integer((json_int_t)l2.unicast));
 	json_object_set_new(o, "flooded", json_integer((json_int_t)l2.flooded));
 	return o;
@@ -66,8 +59,8 @@ static int m_stats_get(struct evs_ctl_call *call, json_t *params, void *arg)
 		for (r = 0; r < EVS_PORT_DROP_MAX; r++)
 			port_drops += ps.drops[r];
 	}
-	res = json_pack("{s:f, s:I, s:o, s:o}", "uptime_s",
-			round1((double)(rte_rdtsc() - app->start_tsc) / (double)rte_get_tsc_hz()),
+	res = json_pack("{s:I, s:I, s:o, s:o}", "uptime_s",
+			(json_int_t)((rte_rdtsc() - app->start_tsc) / rte_get_tsc_hz()),
 			"generation", (json_int_t)app->gen, "pmds", pmds, "drops", dr);
 	json_object_set_new(res, "ports", json_pack("{s:i, s:I, s:I, s:I}", "count",
 						    (int)app->conf->n_ports, "rx_packets",

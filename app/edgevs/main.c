@@ -28,6 +28,7 @@
 #include "evs_ctl.h"
 #include "evs_l2.h"
 #include "evs_net_drivers.h"
+#include "evs_pipeline.h"
 
 RTE_LOG_REGISTER_DEFAULT(evs_app_logtype, INFO);
 
@@ -51,6 +52,10 @@ static void usage(const char *prog)
 	       "  --pmd-cores LIST   lcores that poll packets, e.g. 1,2 (default: all workers)\n"
 	       "  --mbufs N          mbufs in the packet pool (default 16383)\n"
 	       "  --pmd-sleep-us US  sleep this long when a PMD finds no packets (default 0)\n"
+	       "  --flow-max N       megaflows per PMD lcore; installs past it are refused and\n"
+	       "                     counted (default 262144)\n"
+	       "  --flow-idle-ms MS  megaflows idle this long expire (default 10000)\n"
+	       "  --no-emc           no exact-match cache in front of the megaflows\n"
 	       "  --version          print the version\n",
 	       prog);
 }
@@ -121,19 +126,38 @@ static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned 
 		});
 		if (p->l2 == NULL)
 			return -ENOMEM;
+		{
+			char name[32];
+
+			snprintf(name, sizeof(name), "pmd%u", cores[i]);
+			p->pl = evs_pipeline_lcore_create(&(struct evs_pipeline_lcore_config){
+				.name = name,
+				.l2 = p->l2,
+				.max_flows = app->flow_max,
+				.emc_disable = app->emc_disable,
+				.socket_id = (int)rte_lcore_to_socket_id(cores[i]),
+			});
+			if (p->pl == NULL)
+				return -ENOMEM;
+		}
 		app->pmds[i] = p;
 		if (rte_rcu_qsbr_thread_register(app->qsbr, cores[i]) != 0)
 			return -EINVAL;
 	}
 	app->n_pmds = n;
-	return 0;
+	app->mgmt_l2 = evs_l2_lcore_create(&(struct evs_l2_lcore_config){
+		.macs = app->macs, .clone_pool = app->pool, .socket_id = (int)rte_socket_id()});
+	return app->mgmt_l2 != NULL ? 0 : -ENOMEM;
 }
 
 static void pmds_free(struct evs_app *app)
 {
 	unsigned int i;
 
+	evs_l2_lcore_free(app->mgmt_l2);
+	app->mgmt_l2 = NULL;
 	for (i = 0; i < app->n_pmds; i++) {
+		evs_pipeline_lcore_free(app->pmds[i]->pl);
 		evs_l2_lcore_free(app->pmds[i]->l2);
 		rte_free(app->pmds[i]);
 		app->pmds[i] = NULL;
@@ -149,6 +173,9 @@ int main(int argc, char **argv)
 		{"pmd-cores", required_argument, NULL, 'p'},
 		{"mbufs", required_argument, NULL, 'm'},
 		{"pmd-sleep-us", required_argument, NULL, 'z'},
+		{"flow-max", required_argument, NULL, 'F'},
+		{"flow-idle-ms", required_argument, NULL, 'I'},
+		{"no-emc", no_argument, NULL, 'E'},
 		{"version", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -170,6 +197,7 @@ int main(int argc, char **argv)
 	argv += ret;
 	argv[0] = (char *)(uintptr_t)"edgevs";
 	snprintf(app->socket_path, sizeof(app->socket_path), "/run/edgevs/edgevs.sock");
+	app->flow_idle_ms = 10000;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -195,6 +223,23 @@ int main(int argc, char **argv)
 			break;
 		case 'z':
 			app->pmd_sleep_us = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'F':
+			app->flow_max = (uint32_t)strtoul(optarg, NULL, 0);
+			if (app->flow_max < 16 || app->flow_max > (1u << 24)) {
+				fprintf(stderr, "edgevs: --flow-max must be 16..16M\n");
+				goto out_eal;
+			}
+			break;
+		case 'I':
+			app->flow_idle_ms = (uint32_t)strtoul(optarg, NULL, 0);
+			if (app->flow_idle_ms < 10) {
+				fprintf(stderr, "edgevs: --flow-idle-ms must be at least 10\n");
+				goto out_eal;
+			}
+			break;
+		case 'E':
+			app->emc_disable = true;
 			break;
 		case 'v':
 			printf("edgevs %s\n", EVS_VERSION);

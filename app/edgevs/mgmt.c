@@ -21,6 +21,20 @@ void mgmt_on_link(struct evs_port *port, const struct evs_port_link *link, void 
 		link->speed_mbps);
 }
 
+/* Bump the MAC generation when learning, moves or aging changed the table. */
+static void mgmt_check_macs(struct evs_app *app)
+{
+	struct evs_l2_macs_stats st;
+	uint64_t sig;
+
+	evs_l2_macs_stats_get(app->macs, &st);
+	sig = st.learned + st.moved + st.aged + st.stale + evs_l2_macs_count(app->macs);
+	if (sig != app->macs_sig) {
+		app->macs_sig = sig;
+		app_macs_changed(app);
+	}
+}
+
 void mgmt_loop(struct evs_app *app)
 {
 	uint64_t next_link = 0, link_period = rte_get_tsc_hz() / 1000 * MGMT_LINK_POLL_MS;
@@ -31,6 +45,7 @@ void mgmt_loop(struct evs_app *app)
 
 		evs_ctl_poll(app->ctl, MGMT_POLL_MS);
 		evs_l2_macs_poll(app->macs, app->snap ? app->snap->l2 : NULL, evs_l2_now());
+		mgmt_check_macs(app);
 		now = rte_rdtsc();
 		if (now >= next_link) {
 			evs_port_link_poll();

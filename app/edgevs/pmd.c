@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "evs_l2.h"
+#include "evs_pipeline.h"
 #include "evs_port.h"
 
 /* Counters have one writer (this PMD) and are read by the management lcore
@@ -58,6 +59,7 @@ int pmd_main(void *arg)
 	struct evs_l2_out out[DP_BURST * CONF_MAX_PORTS]; /* room for a burst of floods */
 	uint64_t t0, t1, idle_polls = 0, next_sec = 0;
 	unsigned int qsbr_id = ctx->lcore;
+	const uint64_t flow_idle = rte_get_tsc_hz() / 1000 * app->flow_idle_ms;
 
 	rte_rcu_qsbr_thread_online(app->qsbr, qsbr_id);
 	t0 = rte_rdtsc();
@@ -67,6 +69,13 @@ int pmd_main(void *arg)
 		 * contents are visible before its pointer */
 		const struct dp_snapshot *s = __atomic_load_n(&app->snap, __ATOMIC_ACQUIRE);
 		const struct dp_pmd_conf *pc = &s->pmd[ctx->idx];
+		const struct evs_pipeline_state pst = {
+			.l2 = s->l2,
+			.macs = app->macs,
+			.gen = (uint32_t)s->gen,
+			/* acquire pairs with app_macs_changed() */
+			.macs_gen = __atomic_load_n(&app->macs_gen, __ATOMIC_ACQUIRE),
+		};
 		uint64_t moved = 0;
 		uint16_t q, i;
 
@@ -87,8 +96,7 @@ int pmd_main(void *arg)
 			ctr_add(&ctx->rx_pkts, n);
 			moved += n;
 			n = parse_burst(ctx, rq->port_idx, pkts, n, keys);
-			n_out = evs_l2_forward_burst(s->l2, app->macs, ctx->l2, pkts, keys, n, out,
-						     RTE_DIM(out));
+			n_out = evs_pipeline_run(ctx->pl, &pst, pkts, keys, n, out, RTE_DIM(out));
 			for (i = 0; i < n_out; i++) {
 				struct evs_port_txbuf *tb = &txb[out[i].port];
 
@@ -111,6 +119,7 @@ int pmd_main(void *arg)
 		rte_rcu_qsbr_quiescent(app->qsbr, qsbr_id);
 
 		t1 = rte_rdtsc();
+		evs_pipeline_service(ctx->pl, t1, flow_idle);
 		if (unlikely(t1 >= next_sec)) {
 			/* learning/aging run on a seconds clock: refresh it once a second */
 			evs_l2_lcore_set_time(ctx->l2, evs_l2_now());
