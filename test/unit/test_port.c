@@ -15,6 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -272,8 +278,7 @@ static unsigned int rx_collect(struct evs_port *p, uint16_t q, unsigned int want
 			ck_assert_uint_eq(t.magic, PKT_MAGIC);
 			if (seen != NULL) {
 				ck_assert_uint_lt(t.seq, nseen);
-				ck_assert_msg(seen[t.seq] == 0, "packet %u received twice",
-					      t.seq);
+				ck_assert_msg(seen[t.seq] == 0, "packet %u received twice", t.seq);
 				seen[t.seq] = 1;
 			}
 			if (bytes != NULL)
@@ -652,8 +657,7 @@ START_TEST(shared_txq_locks_and_counts)
 			ck_assert_uint_eq(t.magic, PKT_MAGIC);
 			ck_assert_uint_lt(t.sender, 2);
 			ck_assert_uint_lt(t.seq, SHARED_PER_SENDER);
-			ck_assert_msg(!seen[t.sender][t.seq], "duplicate %u/%u", t.sender,
-				      t.seq);
+			ck_assert_msg(!seen[t.sender][t.seq], "duplicate %u/%u", t.sender, t.seq);
 			seen[t.sender][t.seq] = 1;
 		}
 		rte_pktmbuf_free_bulk(pkts, n);
@@ -1137,6 +1141,154 @@ START_TEST(vhost_config_errors)
 }
 END_TEST
 
+/* ---- a real kernel-facing ethdev: net_tap ---- */
+
+static int tap_socket(const char *ifname)
+{
+	struct sockaddr_ll sll;
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	ck_assert_int_gt(sll.sll_ifindex, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	return fd;
+}
+
+static void tap_set_up(const char *ifname, bool up)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ck_assert_int_eq(ioctl(fd, SIOCGIFFLAGS, &ifr), 0);
+	if (up)
+		ifr.ifr_flags |= IFF_UP;
+	else
+		ifr.ifr_flags &= ~IFF_UP;
+	ck_assert_int_eq(ioctl(fd, SIOCSIFFLAGS, &ifr), 0);
+	close(fd);
+}
+
+/* Our tagged frame from the kernel side, on any rx queue (the kernel may
+ * also send IPv6 noise, which is skipped). */
+static bool tap_rx_tagged(struct evs_port *p, uint16_t nb_rxq, uint32_t seq)
+{
+	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * 3;
+	struct rte_mbuf *pkts[BURST];
+	bool found = false;
+	uint16_t q, n, i;
+
+	while (!found && rte_get_timer_cycles() < end) {
+		for (q = 0; q < nb_rxq; q++) {
+			n = rx_once(p, q, pkts, BURST);
+			for (i = 0; i < n; i++) {
+				const struct rte_ether_hdr *eh =
+				    rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
+
+				if (eh->ether_type == rte_cpu_to_be_16(0x88b5) &&
+				    pkt_tag(pkts[i]).seq == seq)
+					found = true;
+			}
+			rte_pktmbuf_free_bulk(pkts, n);
+		}
+		usleep(1000);
+	}
+	return found;
+}
+
+/* Our tagged frame, as the kernel saw it arrive from the device. */
+static bool tap_kernel_got(int fd, uint32_t seq)
+{
+	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * 3;
+	struct sockaddr_ll from;
+	uint8_t buf[2048];
+	struct pkt_tag t;
+	socklen_t fl;
+	ssize_t len;
+
+	while (rte_get_timer_cycles() < end) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		fl = sizeof(from);
+		len = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		if (len < (ssize_t)(sizeof(struct rte_ether_hdr) + sizeof(t)) ||
+		    from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		memcpy(&t, buf + sizeof(struct rte_ether_hdr), sizeof(t));
+		if (t.magic == PKT_MAGIC && t.seq == seq)
+			return true;
+	}
+	return false;
+}
+
+START_TEST(tap_kernel_traffic_and_link)
+{
+	struct evs_port_config c;
+	struct rte_eth_dev_info di;
+	struct link_log log = {0};
+	struct evs_port_info info;
+	char ifname[IFNAMSIZ], devargs[64];
+	struct evs_port *p;
+	struct rte_mbuf *m;
+	uint8_t frame[64];
+	struct pkt_tag t;
+	int fd;
+
+	if (access("/dev/net/tun", R_OK | W_OK) != 0)
+		return; /* no TUN/TAP here: nothing to test */
+	snprintf(ifname, sizeof(ifname), "porttap%d", (int)getpid() % 100000);
+	snprintf(devargs, sizeof(devargs), "net_tap0,iface=%s", ifname);
+	c = ring_cfg("tap", devargs);
+	c.nb_rxq = 2;
+	c.nb_txq = 2;
+	p = evs_port_create(&c);
+	ck_assert_msg(p != NULL, "%s", evs_port_last_error());
+	evs_port_info_get(p, &info);
+	ck_assert_int_eq(rte_eth_dev_info_get(info.ethdev_port_id, &di), 0);
+	ck_assert_uint_eq(info.nb_rxq, 2);
+	ck_assert(info.rss == ((di.flow_type_rss_offloads &
+				(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)) != 0));
+	ck_assert(wait_link(p, true, 3000));
+	evs_port_link_cb_set(p, link_cb, &log);
+
+	/* Kernel -> edgevs. */
+	fd = tap_socket(ifname);
+	memset(frame, 0, sizeof(frame));
+	memset(frame, 0xff, 6);
+	memset(frame + 6, 0x02, 6);
+	frame[12] = 0x88;
+	frame[13] = 0xb5;
+	t.magic = PKT_MAGIC;
+	t.sender = 9;
+	t.seq = 4242;
+	memcpy(frame + 14, &t, sizeof(t));
+	ck_assert_int_eq(send(fd, frame, sizeof(frame), 0), (int)sizeof(frame));
+	ck_assert_msg(tap_rx_tagged(p, info.nb_rxq, 4242), "frame from the kernel not received");
+
+	/* edgevs -> kernel, on tx queue 1. */
+	m = mk_pkt(1, 777, 90);
+	ck_assert_uint_eq(tx_once(p, 1, &m, 1), 1);
+	ck_assert_msg(tap_kernel_got(fd, 777), "kernel did not see our frame");
+	close(fd);
+
+	/* Interface down from the kernel side: reported through the poll. */
+	tap_set_up(ifname, false);
+	ck_assert_msg(wait_link(p, false, 3000), "link still up");
+	ck_assert_uint_ge(log.calls, 1);
+	ck_assert(!log.last.up);
+	evs_port_free(p);
+	ck_assert_uint_eq(if_nametoindex(ifname), 0); /* interface gone */
+}
+END_TEST
+
 static Suite *port_suite(void)
 {
 	Suite *s = suite_create("port");
@@ -1157,6 +1309,7 @@ static Suite *port_suite(void)
 	    {"shared_txq_waits_for_lock", shared_txq_waits_for_lock},
 	    {"txq_mapping_shares_only_when_needed", txq_mapping_shares_only_when_needed},
 	    {"ethdev_link_state", ethdev_link_state},
+	    {"tap_kernel_traffic_and_link", tap_kernel_traffic_and_link},
 	    {"vhost_config_errors", vhost_config_errors},
 	    {"vhost_server_traffic", vhost_server_traffic},
 	    {"vhost_client_reconnect", vhost_client_reconnect},
