@@ -33,6 +33,7 @@ int evs_vlan_push_raw(struct rte_mbuf *m, uint16_t tpid, uint16_t tci)
 
 int evs_vlan_unstrip(struct rte_mbuf *m)
 {
+	uint16_t need;
 	int rc;
 
 	if (rte_pktmbuf_data_len(m) < EVS_ETH_HLEN)
@@ -41,8 +42,10 @@ int evs_vlan_unstrip(struct rte_mbuf *m)
 	 * Both flags: both tags stripped, inner in vlan_tci. QinQ flag alone:
 	 * only the outer tag (vlan_tci_outer) was removed.
 	 */
-	if (rte_pktmbuf_headroom(m) < 2 * EVS_VLAN_HLEN)
-		return -ENOSPC;
+	need = ((m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) ? EVS_VLAN_HLEN : 0) +
+	       ((m->ol_flags & RTE_MBUF_F_RX_QINQ_STRIPPED) ? EVS_VLAN_HLEN : 0);
+	if (rte_pktmbuf_headroom(m) < need)
+		return -ENOSPC; /* checked first: never leave one tag of two */
 	rc = 0;
 	if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED)
 		rc = evs_vlan_push_raw(m, EVS_ETH_TYPE_VLAN, m->vlan_tci);

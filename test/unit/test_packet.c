@@ -783,6 +783,29 @@ START_TEST(test_parse_segment_cut)
 		else
 			ck_assert_int_eq(r, EVS_DROP_NONE);
 	}
+	/* IPv4 options running past the segment while the total length fits */
+	spec_for(&s, 0, L3_V4, IPPROTO_UDP, 0);
+	s.v4_optlen = 40;
+	build(&s, &f, &e);
+	for (n = 14 + 20; n < 14 + 60 + 8; n++) {
+		enum evs_drop_reason r;
+
+		tight_init(&t, f.b, n, 0);
+		t.m.pkt_len = f.n;
+		r = evs_packet_parse(&t.m, 7, &k);
+		tight_fini(&t);
+		ck_assert_int_eq(r, n < 14 + 60 ? EVS_DROP_BAD_L3 : EVS_DROP_BAD_L4);
+	}
+	/* IPv6 extension header running past the segment */
+	spec_for(&s, 0, L3_V6, IPPROTO_TCP, 0);
+	s.v6_ext = 3;
+	build(&s, &f, &e);
+	for (n = 14 + 40; n < 14 + 40 + 8 + 16 + 24; n++) {
+		tight_init(&t, f.b, n, 0);
+		t.m.pkt_len = f.n;
+		ck_assert_int_eq(evs_packet_parse(&t.m, 7, &k), EVS_DROP_BAD_L3);
+		tight_fini(&t);
+	}
 }
 END_TEST
 
