@@ -2,8 +2,6 @@
 /* Explicit registration of the port backends (no constructors: the
  * application decides when, see evs_net_drivers.h). */
 
-#define RTE_LOG_DEFAULT_LOGTYPE evs.net
-
 #include <rte_log.h>
 
 #include "evs_net_drivers.h"

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Port lifecycle: backend registry, port table, create/free, errors. */
 
-#define RTE_LOG_DEFAULT_LOGTYPE evs.port
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
