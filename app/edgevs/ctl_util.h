@@ -28,5 +28,6 @@ int ctl_register_port(struct evs_app *app);
 int ctl_register_switch(struct evs_app *app);
 int ctl_register_mac(struct evs_app *app);
 int ctl_register_stats(struct evs_app *app);
+int ctl_register_flow(struct evs_app *app);
 
 #endif

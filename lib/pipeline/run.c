@@ -149,6 +149,7 @@ static uint16_t run_chunk(struct evs_pipeline_lcore *pl, const struct evs_pipeli
 		const struct evs_prog *p;
 
 		if (likely(mf[i] != NULL)) {
+			evs_megaflow_add_bytes(mf[i], rte_pktmbuf_pkt_len(pkts[i]));
 			p = evs_megaflow_actions(mf[i]);
 			if (unlikely(stale(mf[i], p, st)))
 				p = revalidate(pl, st, &keys[i], mf[i], &pl->scratch[i]);

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Control methods: flow.dump/flush/stats/trace (the megaflow caches). */
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+
+#include "ctl_util.h"
+#include "evs_classifier.h"
+#include "evs_pipeline.h"
+
+#define FLOW_DUMP_PAGE_MAX 1000
+
+static const char *port_name(uint16_t port, void *arg)
+{
+	struct evs_app *app = arg;
+
+	return port < CONF_MAX_PORTS && app->ports[port].name[0] ? app->ports[port].name : "?";
+}
+
+static json_t *flow_json(struct evs_app *app, const struct pmd_ctx *p,
+			 const struct evs_megaflow_info *fi, uint64_t now)
+{
+	char match[1024], acts[512];
+	uint64_t ms = rte_get_tsc_hz() / 1000;
+	struct evs_prog prog;
+
+	memset(&prog, 0, sizeof(prog));
+	memcpy(&prog, fi->actions, RTE_MIN((size_t)fi->actions_len, sizeof(prog)));
+	evs_flow_format(&fi->key, &fi->mask, match, sizeof(match));
+	evs_prog_format(&prog, acts, sizeof(acts), port_name, app);
+	return json_pack("{s:i, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:i}", "pmd", (int)p->lcore,
+			 "id", (json_int_t)fi->id, "match", match, "actions", acts, "hits",
+			 (json_int_t)fi->hits, "bytes", (json_int_t)fi->bytes, "age_ms",
+			 (json_int_t)((now - fi->created) / ms), "idle_ms",
+			 (json_int_t)((now - fi->last_used) / ms), "gen", (int)fi->gen);
+}
+
+/* Cursor across PMDs: "<pmd index>:<classifier cursor>". */
+static int m_flow_dump(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct evs_app *app = arg;
+	const char *cur = json_string_value(json_object_get(params, "cursor"));
+	json_t *limit_j = json_object_get(params, "limit");
+	unsigned int limit = limit_j ? (unsigned int)json_integer_value(limit_j) : 100;
+	unsigned int pi = 0, got = 0;
+	uint64_t cursor = 0, now = rte_rdtsc();
+	struct evs_megaflow_info *buf;
+	json_t *flows, *res;
+
+	if (cur != NULL && (sscanf(cur, "%u:%" SCNu64, &pi, &cursor) != 2 || pi > app->n_pmds))
+		return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/cursor",
+				     "not a cursor returned by flow.dump");
+	buf = malloc(sizeof(*buf) * 16);
+	if (buf == NULL)
+		return evs_ctl_error(call, EVS_CTL_E_INTERNAL, "", "out of memory");
+	flows = json_array();
+	while (pi < app->n_pmds && got < limit) {
+		struct evs_cls *cls = evs_pipeline_lcore_cls(app->pmds[pi]->pl);
+		int n = evs_cls_dump(cls, &cursor, buf, RTE_MIN(16u, limit - got));
+
+		for (int i = 0; i < n; i++)
+			json_array_append_new(flows, flow_json(app, app->pmds[pi], &buf[i], now));
+		got += n > 0 ? (unsigned int)n : 0;
+		if (n < 0 || cursor == EVS_CLS_CURSOR_END) {
+			pi++;
+			cursor = 0;
+		}
+	}
+	free(buf);
+	res = json_pack("{s:o}", "flows", flows);
+	if (pi < app->n_pmds)
+		json_object_set_new(res, "cursor", json_sprintf("%u:%" PRIu64, pi, cursor));
+	else
+		json_object_set_new(res, "cursor", json_null());
+	return evs_ctl_reply(call, res);
+}
+
+static int m_flow_flush(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct evs_app *app = arg;
+	uint32_t tickets[DP_MAX_PMDS];
+	unsigned int i, waited = 0;
+	bool done = false;
+
+	(void)params;
+	for (i = 0; i < app->n_pmds; i++)
+		tickets[i] = evs_cls_request(evs_pipeline_lcore_cls(app->pmds[i]->pl),
+					     EVS_CLS_REQ_FLUSH);
+	/* each PMD flushes at its next loop iteration: wait up to a second */
+	while (!done && waited < 1000) {
+		done = true;
+		for (i = 0; i < app->n_pmds; i++)
+			done &= evs_cls_request_done(evs_pipeline_lcore_cls(app->pmds[i]->pl),
+						     tickets[i]);
+		if (!done) {
+			usleep(1000);
+			waited++;
+		}
+	}
+	if (!done)
+		return evs_ctl_error(call, EVS_CTL_E_BUSY, "", "a PMD did not flush within 1 s");
+	return evs_ctl_reply(call, json_pack("{s:i}", "pmds", (int)app->n_pmds));
+}
+
+static int m_flow_stats(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct evs_app *app = arg;
+	json_t *list = json_array();
+	unsigned int i;
+
+	(void)params;
+	for (i = 0; i < app->n_pmds; i++) {
+		struct evs_cls_stats cs;
+		struct evs_pipeline_stats ps;
+		json_t *o;
+
+		evs_cls_stats_get(evs_pipeline_lcore_cls(app->pmds[i]->pl), &cs);
+		evs_pipeline_stats_get(app->pmds[i]->pl, &ps);
+		o = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "pmd", (int)app->pmds[i]->lcore,
+			      "flows", (json_int_t)cs.n_flows, "masks", (json_int_t)cs.n_subtables,
+			      "emc_hits", (json_int_t)cs.emc_hits, "megaflow_hits",
+			      (json_int_t)cs.megaflow_hits, "misses", (json_int_t)cs.misses,
+			      "installs", (json_int_t)cs.installs);
+		json_object_update_new(
+			o, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "refused",
+				     (json_int_t)(cs.refused_flows + cs.refused_subtables +
+						  cs.refused_nomem),
+				     "expired", (json_int_t)cs.expirations, "flushed",
+				     (json_int_t)cs.flushed, "revalidated", (json_int_t)ps.revalidated,
+				     "replaced", (json_int_t)ps.replaced, "uncached",
+				     (json_int_t)ps.uncached, "upcalls", (json_int_t)ps.upcalls,
+				     "upcall_cycles_avg",
+				     (json_int_t)(ps.upcalls ? ps.upcall_cycles / ps.upcalls : 0)));
+		json_array_append_new(list, o);
+	}
+	return evs_ctl_reply(call, list);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Key from a hex frame, parsed exactly as the datapath would. */
+static int key_from_hex(struct evs_app *app, struct evs_ctl_call *call, const char *hex,
+			uint16_t in_port, struct evs_flow_key *key)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(app->pool);
+	size_t n = 0, len = strlen(hex);
+	enum evs_drop_reason r;
+	uint8_t *p;
+
+	if (m == NULL)
+		return evs_ctl_error(call, EVS_CTL_E_BUSY, "", "no mbuf available"), -1;
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)RTE_MIN(len / 2, 2048u));
+	for (size_t i = 0; i + 1 < len + 1 && p != NULL; i += 2) {
+		int hi, lo;
+
+		while (i < len && (hex[i] == ' ' || hex[i] == ':'))
+			i++;
+		if (i >= len)
+			break;
+		hi = hexval(hex[i]);
+		lo = i + 1 < len ? hexval(hex[i + 1]) : -1;
+		if (hi < 0 || lo < 0 || n >= 2048) {
+			rte_pktmbuf_free(m);
+			return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/packet",
+					     "not a hex string of at most 2048 bytes"),
+			       -1;
+		}
+		p[n++] = (uint8_t)(hi << 4 | lo);
+	}
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/packet",
+				     "packet too long"),
+		       -1;
+	}
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - n));
+	r = evs_packet_parse(m, in_port, key);
+	rte_pktmbuf_free(m);
+	if (r != EVS_DROP_NONE)
+		return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/packet",
+				     "the datapath would drop this frame: %s",
+				     evs_drop_reason_name(r)),
+		       -1;
+	return 0;
+}
+
+/* Key from named fields; unnamed ones stay zero. */
+static int key_from_fields(struct evs_ctl_call *call, json_t *params, uint16_t in_port,
+			   struct evs_flow_key *key)
+{
+	const char *s;
+	json_t *v;
+
+	memset(key, 0, sizeof(*key));
+	key->in_port = in_port;
+	s = json_string_value(json_object_get(params, "dst_mac"));
+	if (s != NULL)
+		rte_ether_unformat_addr(s, &key->dst_mac);
+	s = json_string_value(json_object_get(params, "src_mac"));
+	if (s != NULL)
+		rte_ether_unformat_addr(s, &key->src_mac);
+	v = json_object_get(params, "vlan");
+	if (v != NULL)
+		key->vlan_tci = EVS_VLAN_PRESENT | (uint16_t)json_integer_value(v);
+	v = json_object_get(params, "ethertype");
+	key->ethertype = rte_cpu_to_be_16(v ? (uint16_t)json_integer_value(v) : 0x0800);
+	(void)call;
+	return 0;
+}
+
+static int m_flow_trace(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct evs_app *app = arg;
+	const char *port = json_string_value(json_object_get(params, "in_port"));
+	const char *hex = json_string_value(json_object_get(params, "packet"));
+	const struct dp_snapshot *s = app->snap;
+	struct evs_pipeline_state st;
+	struct evs_flow_key key;
+	struct evs_flow_mask mask;
+	struct evs_trace trace;
+	struct evs_prog prog;
+	json_t *steps, *res;
+	char buf[1024];
+	int slot = app_port_index(app, port);
+	unsigned int i;
+
+	if (slot < 0)
+		return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/in_port",
+				     "no port named '%s'", port);
+	if (hex != NULL && (json_object_get(params, "dst_mac") || json_object_get(params, "vlan")))
+		return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/packet",
+				     "give either packet or fields, not both");
+	if (hex != NULL ? key_from_hex(app, call, hex, (uint16_t)slot, &key)
+			: key_from_fields(call, params, (uint16_t)slot, &key))
+		return 0;
+	st = (struct evs_pipeline_state){.l2 = s->l2, .macs = app->macs, .gen = (uint32_t)s->gen,
+					 .macs_gen = app->macs_gen};
+	evs_pipeline_xlate(&st, app->mgmt_l2, &key, &mask, &prog, &trace);
+	steps = json_array();
+	for (i = 0; i < trace.n; i++) {
+		evs_flow_format(&key, &trace.steps[i].consulted, buf, sizeof(buf));
+		json_array_append_new(steps, json_pack("{s:s, s:s, s:s}", "stage",
+						       trace.steps[i].stage, "decision",
+						       trace.steps[i].decision, "consulted", buf));
+	}
+	{
+		struct evs_flow_mask all;
+
+		evs_flow_mask_all(&all);
+		evs_flow_format(&key, &all, buf, sizeof(buf));
+	}
+	res = json_pack("{s:s, s:o}", "key", buf, "stages", steps);
+	evs_flow_format(&key, &mask, buf, sizeof(buf));
+	json_object_set_new(res, "megaflow", json_string(buf));
+	evs_prog_format(&prog, buf, sizeof(buf), port_name, app);
+	json_object_set_new(res, "actions", json_string(buf));
+	return evs_ctl_reply(call, res);
+}
+
+static const struct evs_ctl_param p_dump[] = {
+	{.name = "cursor", .type = EVS_CTL_T_STRING, .max_len = 64,
+	 .help = "where to continue (from the previous page's cursor)"},
+	{.name = "limit", .type = EVS_CTL_T_UINT, .min = 1, .max = FLOW_DUMP_PAGE_MAX,
+	 .help = "flows per page (default 100)"},
+};
+static const struct evs_ctl_param p_trace[] = {
+	{.name = "in_port", .type = EVS_CTL_T_STRING, .required = true, .min_len = 1,
+	 .max_len = 31, .help = "port the packet arrives on"},
+	{.name = "packet", .type = EVS_CTL_T_STRING, .min_len = 28, .max_len = 4200,
+	 .help = "the frame in hex (from the destination MAC on)"},
+	{.name = "dst_mac", .type = EVS_CTL_T_MAC, .help = "or fields: destination MAC"},
+	{.name = "src_mac", .type = EVS_CTL_T_MAC, .help = "source MAC"},
+	{.name = "vlan", .type = EVS_CTL_T_UINT, .min = 0, .max = 4095, .help = "802.1Q VID"},
+	{.name = "ethertype", .type = EVS_CTL_T_UINT, .min = 0, .max = 0xffff,
+	 .help = "ethertype (default 0x0800)"},
+};
+
+int ctl_register_flow(struct evs_app *app)
+{
+	const struct evs_ctl_method m[] = {
+		{.name = "flow.dump",
+		 .help = "Megaflows of every PMD: match (masked fields), actions, hits, age; "
+			 "paged with cursor/limit.",
+		 .read_only = true, .fn = m_flow_dump, .arg = app, .params = p_dump,
+		 .n_params = RTE_DIM(p_dump)},
+		{.name = "flow.flush", .help = "Remove every megaflow (they are re-learned).",
+		 .fn = m_flow_flush, .arg = app, .params = evs_ctl_no_params},
+		{.name = "flow.stats",
+		 .help = "Per PMD: megaflows, masks, EMC/megaflow hits, misses, installs, "
+			 "refusals, revalidations, slow path cost.",
+		 .read_only = true, .fn = m_flow_stats, .arg = app, .params = evs_ctl_no_params},
+		{.name = "flow.trace",
+		 .help = "Run the pipeline for a packet (hex or fields) and show each stage's "
+			 "decision, the fields it consulted and the megaflow that results.",
+		 .read_only = true, .fn = m_flow_trace, .arg = app, .params = p_trace,
+		 .n_params = RTE_DIM(p_trace)},
+	};
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < RTE_DIM(m); i++) {
+		ret = evs_ctl_register(app->ctl, &m[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
