@@ -265,7 +265,10 @@ void evs_l2_macs_free(struct evs_l2_macs *macs);
  * to age_scan_per_poll entries: dynamic entries idle longer than their
  * switch's aging time, or whose switch/port attachment left @p conf, go.
  *
- * @return the number of learn events handled (>= 0), or -EINVAL.
+ * @p conf may be NULL (no configuration yet): nothing is attached, so
+ * events are ignored and dynamic entries go as stale.
+ *
+ * @return the number of learn events handled (>= 0), or -EINVAL (no table).
  */
 int evs_l2_macs_poll(struct evs_l2_macs *macs, const struct evs_l2_conf *conf, uint32_t now);
 
@@ -309,6 +312,14 @@ int evs_l2_macs_lookup(const struct evs_l2_macs *macs, uint16_t switch_id,
  */
 int evs_l2_macs_next(const struct evs_l2_macs *macs, uint32_t *cursor, uint32_t now,
 		     struct evs_l2_mac_info *info);
+
+/**
+ * A number that changes whenever an entry is inserted, removed, moved or
+ * made static (management lcore): a cache of decisions taken with the
+ * table (megaflows) is valid while it stays the same. Refreshes of
+ * last-seen times do not change it.
+ */
+uint64_t evs_l2_macs_generation(const struct evs_l2_macs *macs);
 
 /** Entries in the table (static included). */
 uint32_t evs_l2_macs_count(const struct evs_l2_macs *macs);

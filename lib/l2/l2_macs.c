@@ -135,6 +135,7 @@ static void entry_remove(struct evs_l2_macs *macs, uint32_t idx)
 	RTE_VERIFY(pos >= 0); /* entries[] and the hash agree, or we are corrupt */
 	macs->sw_count[mac_key_switch(e->key)]--;
 	macs->count--;
+	macs->generation++;
 	e->flags = 0;
 	/*
 	 * The token is taken after the delete: rte_rcu_qsbr_start orders the
@@ -184,6 +185,7 @@ static int entry_insert(struct evs_l2_macs *macs, uint64_t key, uint16_t port, b
 	}
 	macs->count++;
 	macs->sw_count[mac_key_switch(key)]++;
+	macs->generation++;
 	return 0;
 }
 
@@ -196,6 +198,7 @@ static void entry_update(struct evs_l2_macs *macs, uint32_t idx, uint16_t port, 
 
 	e->port = port;
 	e->flags = MAC_F_USED | (is_static ? MAC_F_STATIC : 0);
+	macs->generation++;
 	__atomic_store_n(&e->last_seen, now, __ATOMIC_RELAXED);
 	/* existing key: rte_hash stores the new data word with release order */
 	rc = rte_hash_add_key_data(macs->h, &e->key, mac_data(idx, port, is_static));
@@ -281,13 +284,19 @@ static void age_some(struct evs_l2_macs *macs, const struct evs_l2_conf *conf, u
 		removed_some(macs);
 }
 
+/* What poll uses when the app has no conf yet: nothing is attached. */
+static const uint16_t no_ids[EVS_L2_MAX_SWITCHES] = {[0 ... EVS_L2_MAX_SWITCHES - 1] = EVS_L2_NONE};
+static const struct evs_l2_conf empty_conf = {.id_to_index = no_ids};
+
 int evs_l2_macs_poll(struct evs_l2_macs *macs, const struct evs_l2_conf *conf, uint32_t now)
 {
 	struct learn_ev ev[DRAIN_CHUNK];
 	uint32_t done = 0;
 
-	if (macs == NULL || conf == NULL)
+	if (macs == NULL)
 		return -EINVAL;
+	if (conf == NULL)
+		conf = &empty_conf;
 	reclaim(macs);
 	while (done < macs->learn_per_poll) {
 		unsigned int want = RTE_MIN((uint32_t)DRAIN_CHUNK, macs->learn_per_poll - done),
@@ -422,6 +431,11 @@ int evs_l2_macs_next(const struct evs_l2_macs *macs, uint32_t *cursor, uint32_t 
 	}
 	*cursor = macs->nb_slots;
 	return -ENOENT;
+}
+
+uint64_t evs_l2_macs_generation(const struct evs_l2_macs *macs)
+{
+	return macs != NULL ? macs->generation : 0;
 }
 
 uint32_t evs_l2_macs_count(const struct evs_l2_macs *macs)

@@ -65,7 +65,8 @@ struct evs_l2_macs {
 	uint32_t age_scan_per_poll;
 	uint32_t age_cursor;
 	uint32_t count;
-	uint32_t *free_idx; /* stack of free entry indexes */
+	uint64_t generation; /* bumped on every insert, move, static change, removal */
+	uint32_t *free_idx;  /* stack of free entry indexes */
 	uint32_t nb_free;
 	struct deferred *dq; /* FIFO, nb_slots long */
 	uint32_t dq_head, dq_len;

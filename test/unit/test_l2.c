@@ -12,6 +12,7 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -398,7 +399,9 @@ START_TEST(test_macs_create_errors)
 	cfg.name = "dup";
 	a = evs_l2_macs_create(&cfg);
 	ck_assert_ptr_nonnull(a);
+	rte_log_set_global_level(RTE_LOG_CRIT); /* the hash library logs the clash */
 	b = evs_l2_macs_create(&cfg);
+	rte_log_set_global_level(RTE_LOG_ERR);
 	ck_assert_ptr_null(b);
 	ck_assert_int_eq(rte_errno, EEXIST);
 	ck_assert_ptr_null(evs_l2_lcore_create(&lcfg));
@@ -838,6 +841,49 @@ START_TEST(test_macs_stale_after_conf_change)
 	ck_assert_int_eq(mac_port(fx.macs, 10, 1, 1002), -1);
 	ck_assert_uint_eq(mstats(fx.macs).ignored, 1);
 	evs_l2_conf_free(conf2);
+	fx_fini(&fx);
+}
+END_TEST
+
+START_TEST(test_macs_generation_and_null_conf)
+{
+	struct fixture fx;
+	struct rte_ether_addr a = mac_n(1), s = mac_n(9);
+	struct evs_l2_out out[8];
+	uint64_t g;
+	uint16_t n;
+
+	fx_init(&fx, 64, 0);
+	g = evs_l2_macs_generation(fx.macs);
+	learn_via(fx.conf, fx.macs, fx.lc, 1, 0, -1, 1000);
+	ck_assert_uint_gt(evs_l2_macs_generation(fx.macs), g);
+	/* a refresh is not a change */
+	g = evs_l2_macs_generation(fx.macs);
+	learn_via(fx.conf, fx.macs, fx.lc, 1, 0, -1, 1005);
+	ck_assert_uint_eq(evs_l2_macs_generation(fx.macs), g);
+	/* a move is */
+	learn_via(fx.conf, fx.macs, fx.lc, 1, 1, -1, 1006);
+	ck_assert_uint_gt(evs_l2_macs_generation(fx.macs), g);
+	/* so is turning it static on the same port */
+	g = evs_l2_macs_generation(fx.macs);
+	ck_assert_int_eq(evs_l2_macs_add_static(fx.macs, 10, &a, 1, 1006), 0);
+	ck_assert_uint_gt(evs_l2_macs_generation(fx.macs), g);
+	g = evs_l2_macs_generation(fx.macs);
+	ck_assert_int_eq(evs_l2_macs_del(fx.macs, 10, &a), 0);
+	ck_assert_uint_gt(evs_l2_macs_generation(fx.macs), g);
+
+	/* no conf: events are drained and ignored, dynamic entries go, statics stay */
+	learn_via(fx.conf, fx.macs, fx.lc, 2, 0, -1, 1010);
+	ck_assert_int_eq(evs_l2_macs_add_static(fx.macs, 10, &s, 0, 1010), 0);
+	evs_l2_lcore_set_time(fx.lc, 1011);
+	n = fwd1(fx.conf, fx.macs, fx.lc, frame(&BCAST, &a, -1), 0, out, 8);
+	free_outs(out, n);
+	ck_assert_int_eq(evs_l2_macs_poll(fx.macs, NULL, 1011), 1);
+	ck_assert_uint_eq(mstats(fx.macs).ignored, 1);
+	ck_assert_uint_eq(mstats(fx.macs).stale, 1);
+	ck_assert_uint_eq(evs_l2_macs_count(fx.macs), 1);
+	ck_assert_int_eq(mac_port(fx.macs, 10, 9, 1011), 0);
+	ck_assert_int_eq(evs_l2_macs_poll(NULL, fx.conf, 1011), -EINVAL);
 	fx_fini(&fx);
 }
 END_TEST
@@ -1465,6 +1511,7 @@ static Suite *l2_suite(void)
 	    {"macs_iterate", test_macs_iterate},
 	    {"macs_grace_period", test_macs_grace_period},
 	    {"macs_stale_after_conf_change", test_macs_stale_after_conf_change},
+	    {"macs_generation_and_null_conf", test_macs_generation_and_null_conf},
 	    {"macs_vs_model", test_macs_vs_model},
 	    {"fwd_unicast_known", test_fwd_unicast_known},
 	    {"fwd_flood_vlan_per_member", test_fwd_flood_vlan_per_member},
