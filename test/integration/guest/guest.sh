@@ -14,7 +14,7 @@
 #                                          if the guest does not go in time)
 #   guest_kill NAME                        SIGKILL the QEMU process
 #   guest_restart NAME                     start NAME again with its last arguments
-#   guest_cmdline NAME                     the QEMU command line, shell-quoted
+#   guest_cmdline NAME [--multiline]       the QEMU command line, shell-quoted
 #   guest_qmp NAME COMMAND [JSON]          one QMP command (e.g. system_reset)
 #   guest_pid NAME / guest_console NAME    QEMU's PID / console log path
 #   guest_cleanup                          SIGKILL every guest, remove the run dir
@@ -211,8 +211,7 @@ guest_start() {
 		-chardev "$vu_chardev"
 		-netdev "vhost-user,id=net0,chardev=vu0,queues=$queues"
 		-device "$dev")
-	printf '%q ' "${argv[@]}" >"$d/cmdline"
-	echo >>"$d/cmdline"
+	printf '%s\0' "${argv[@]}" >"$d/argv"
 	[ -f "$d/console.log" ] && mv -f "$d/console.log" "$d/console.log.prev"
 	rm -f "$d/console.sock" "$d/ctl.sock" "$d/qmp.sock"
 	python3 "$GUEST_TOOLS/guestctl.py" run --parent "$$" -- "${argv[@]}" \
@@ -243,7 +242,29 @@ guest_restart() {
 
 guest_pid() { echo "${_GUEST_PID[$1]:-}"; }
 guest_console() { echo "$(_guest_dir "$1")/console.log"; }
-guest_cmdline() { cat "$(_guest_dir "$1")/cmdline"; }
+_guest_quote() { # a word as a shell reads it; plain when it needs no quotes
+	if [[ $1 =~ ^[A-Za-z0-9_./:=,@%+-]+$ ]]; then
+		printf '%s' "$1"
+	else
+		printf "'%s'" "${1//\'/\'\\\'\'}"
+	fi
+}
+
+guest_cmdline() { # NAME [--multiline]: QEMU's command line, ready to paste
+	local a sep=' ' first=1
+	[ "${2:-}" = --multiline ] && sep=$' \\\n    '
+	while IFS= read -r -d '' a; do
+		if [ $first = 1 ]; then
+			first=0
+		elif [ "${a:0:1}" = - ]; then
+			printf '%s' "$sep"
+		else
+			printf ' '
+		fi
+		_guest_quote "$a"
+	done <"$(_guest_dir "$1")/argv"
+	echo
+}
 
 guest_wait_ready() {
 	local name=$1 secs=${2:-} d
