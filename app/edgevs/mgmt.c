@@ -21,14 +21,12 @@ void mgmt_on_link(struct evs_port *port, const struct evs_port_link *link, void 
 		link->speed_mbps);
 }
 
-/* Bump the MAC generation when learning, moves or aging changed the table. */
+/* Publish a new MAC generation when learning, moves or aging changed the
+ * table (the table's own generation is management-lcore only). */
 static void mgmt_check_macs(struct evs_app *app)
 {
-	struct evs_l2_macs_stats st;
-	uint64_t sig;
+	uint64_t sig = evs_l2_macs_generation(app->macs);
 
-	evs_l2_macs_stats_get(app->macs, &st);
-	sig = st.learned + st.moved + st.aged + st.stale + evs_l2_macs_count(app->macs);
 	if (sig != app->macs_sig) {
 		app->macs_sig = sig;
 		app_macs_changed(app);
