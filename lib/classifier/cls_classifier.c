@@ -6,6 +6,7 @@
  * counters) go through sequence counters or relaxed/release stores.
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,7 +285,7 @@ int evs_cls_install(struct evs_cls *cls, const struct evs_flow_key *key,
 	struct evs_flow_key mk;
 	struct evs_megaflow *f;
 	bool new_st = false;
-	uint32_t hash, idx;
+	uint32_t hash = 0, idx;
 	uint64_t now;
 	int rc;
 

@@ -6,6 +6,7 @@
  * whether the copy is consistent.
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 

@@ -16,7 +16,12 @@ static inline void count_hit(struct evs_megaflow *f, uint64_t now)
 	__atomic_store_n(&f->last_used, now, __ATOMIC_RELAXED);
 }
 
-/* EMC stage. Returns the bitmap of keys still missing. */
+/*
+ * EMC stage, three passes: prefetch line 0 of both ways; pick the way whose
+ * hash matches and prefetch its second line and its megaflow (the pointer is
+ * in line 0); then compare the whole key and check the megaflow's version.
+ * Returns the bitmap of keys still missing.
+ */
 static uint64_t emc_stage(struct evs_cls *cls, const struct evs_flow_key *const keys[],
 			  const uint32_t hashes[], unsigned int n, struct evs_megaflow *results[],
 			  uint64_t now)
@@ -35,19 +40,29 @@ static uint64_t emc_stage(struct evs_cls *cls, const struct evs_flow_key *const 
 		struct cls_emc_entry *set = &cls->emc[(size_t)(hashes[i] & cls->emc_set_mask) * 2];
 		struct cls_emc_entry *e = NULL;
 
-		if (set[0].hash == hashes[i] && set[0].flow != NULL &&
-		    cls_key_equal(&set[0].key, keys[i]))
+		if (set[0].hash == hashes[i] && set[0].flow != NULL)
 			e = &set[0];
-		else if (set[1].hash == hashes[i] && set[1].flow != NULL &&
-			 cls_key_equal(&set[1].key, keys[i]))
+		else if (set[1].hash == hashes[i] && set[1].flow != NULL)
 			e = &set[1];
 		cand[i] = e;
-		if (e != NULL)
+		if (e != NULL) {
+			rte_prefetch0((const uint8_t *)e + RTE_CACHE_LINE_SIZE);
 			rte_prefetch0(e->flow);
+		}
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct cls_emc_entry *e = cand[i];
 
+		/* Way 0 had the hash but another key: way 1 may have it (rare, not prefetched). */
+		if (e != NULL && !cls_key_equal(&e->key, keys[i])) {
+			struct cls_emc_entry *o = e + 1;
+			bool way0 = ((size_t)(e - cls->emc) & 1) == 0;
+
+			e = way0 && o->hash == hashes[i] && o->flow != NULL &&
+				    cls_key_equal(&o->key, keys[i])
+				? o
+				: NULL;
+		}
 		/* A version change means the megaflow died (or changed): a miss. */
 		if (e != NULL && e->flow->version == e->version) {
 			results[i] = e->flow;

@@ -7,6 +7,7 @@
  * entries.
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
