@@ -27,6 +27,8 @@ RTE_LOG_REGISTER_DEFAULT(evs_cls_logtype, INFO);
 #define CLS_DEFAULT_EMC_ONE_IN 100u
 #define CLS_DEFAULT_ACTIONS_MAX 64u
 #define CLS_DEFAULT_RESORT 1024u
+#define CLS_DEFAULT_EXPIRE_BATCH 16384u
+#define CLS_DEFAULT_REVAL_BATCH 1024u
 #define CLS_FREE_END UINT32_MAX
 
 /* The hit path reads the first two lines only (version..key). */
@@ -77,7 +79,9 @@ struct evs_cls *evs_cls_create(const struct evs_cls_config *cfg)
 	cls->actions_max = (uint16_t)RTE_MIN(cls->slot_size - hdr, EVS_CLS_ACTIONS_MAX);
 	cls->max_flows = c.max_flows;
 	cls->max_subtables = c.max_subtables;
-	cls->expire_batch = c.expire_batch;
+	cls->expire_batch = c.expire_batch ? c.expire_batch : CLS_DEFAULT_EXPIRE_BATCH;
+	cls->reval_batch = c.reval_batch ? c.reval_batch : CLS_DEFAULT_REVAL_BATCH;
+	cls->reval_cursor = EVS_CLS_CURSOR_END;
 	cls->resort_interval = c.resort_interval;
 	cls->free_head = CLS_FREE_END;
 	cls->next_id = 1;
@@ -413,7 +417,7 @@ unsigned int evs_cls_expire(struct evs_cls *cls, uint64_t now, uint64_t idle)
 	if (cls == NULL || cls->hwm == 0)
 		return 0;
 	hwm = cls->hwm;
-	budget = cls->expire_batch != 0 ? RTE_MIN(cls->expire_batch, hwm) : hwm;
+	budget = RTE_MIN(cls->expire_batch, hwm);
 	i = cls->expire_cursor < hwm ? cls->expire_cursor : 0;
 	for (uint32_t n = 0; n < budget; n++) {
 		struct evs_megaflow *f = cls_slot(cls, i);
@@ -520,23 +524,46 @@ bool evs_cls_request_done(const struct evs_cls *cls, uint32_t ticket)
 unsigned int evs_cls_service(struct evs_cls *cls, evs_cls_walk_fn reval, void *arg)
 {
 	uint32_t seq = __atomic_load_n(&cls->req_seq, __ATOMIC_ACQUIRE);
+	uint64_t removals = cls->st.removals;
 	unsigned int removed = 0;
-	uint32_t bits;
 
-	if (seq == cls->req_done)
+	if (seq == cls->req_seen && cls->reval_cursor == EVS_CLS_CURSOR_END)
 		return 0;
-	/* Acquire: pairs with the request's release through req_seq. */
-	bits = __atomic_exchange_n(&cls->req_bits, 0, __ATOMIC_ACQUIRE);
-	if ((bits & EVS_CLS_REQ_FLUSH) || ((bits & EVS_CLS_REQ_REVALIDATE) && reval == NULL)) {
-		removed = evs_cls_flush(cls);
-	} else if (bits & EVS_CLS_REQ_REVALIDATE) {
-		uint64_t cursor = 0;
-		uint64_t before = cls->st.removals;
+	if (seq != cls->req_seen) {
+		/* Acquire: pairs with the request's release through req_seq. */
+		uint32_t bits = __atomic_exchange_n(&cls->req_bits, 0, __ATOMIC_ACQUIRE);
 
-		evs_cls_walk(cls, &cursor, 0, reval, arg);
-		removed = (unsigned int)(cls->st.removals - before);
+		cls->req_seen = seq;
+		if (reval == NULL && (bits & EVS_CLS_REQ_REVALIDATE))
+			bits = EVS_CLS_REQ_FLUSH;
+		if (bits & EVS_CLS_REQ_FLUSH) {
+			/* Nothing left to revalidate: a running walk ends here too. */
+			removed = evs_cls_flush(cls);
+			cls->reval_cursor = EVS_CLS_CURSOR_END;
+		} else if (bits & EVS_CLS_REQ_REVALIDATE) {
+			/* A restart keeps the oldest unfinished ticket. */
+			if (cls->reval_cursor == EVS_CLS_CURSOR_END)
+				cls->reval_since = seq;
+			cls->reval_cursor = 0;
+		}
 	}
-	/* Release: the work above is visible to whoever sees the ticket done. */
-	__atomic_store_n(&cls->req_done, seq, __ATOMIC_RELEASE);
+	if (cls->reval_cursor != EVS_CLS_CURSOR_END) {
+		if (reval == NULL) {
+			removed += evs_cls_flush(cls);
+			cls->reval_cursor = EVS_CLS_CURSOR_END;
+		} else {
+			evs_cls_walk(cls, &cls->reval_cursor, cls->reval_batch, reval, arg);
+			removed += (unsigned int)(cls->st.removals - removals);
+		}
+	}
+	/*
+	 * Done up to req_seen, unless a walk is still running: then only up to
+	 * the ticket before the one that started it. Release: the work above is
+	 * visible to whoever sees its ticket done.
+	 */
+	__atomic_store_n(&cls->req_done,
+			 cls->reval_cursor == EVS_CLS_CURSOR_END ? cls->req_seen
+								 : cls->reval_since - 1,
+			 __ATOMIC_RELEASE);
 	return removed;
 }

@@ -75,10 +75,42 @@ static uint64_t emc_stage(struct evs_cls *cls, const struct evs_flow_key *const 
 	return miss;
 }
 
-/* One subtable for the keys in `miss`. Returns the bitmap of keys it matched. */
-static uint64_t subtable_stage(struct evs_cls *cls, const struct cls_subtable *st,
-			       const struct evs_flow_key *const keys[], const uint32_t hashes[],
-			       uint64_t miss, struct evs_megaflow *results[], uint64_t now)
+/* Masked hash and compare over `nw` words; inlined with a constant nw they unroll. */
+static __rte_always_inline uint32_t hash_n(const struct cls_subtable *st,
+					   const struct evs_flow_key *key, unsigned int nw)
+{
+	const evs_flow_word_t *k = (const evs_flow_word_t *)key;
+	uint32_t h = CLS_HASH_SEED;
+
+	for (unsigned int i = 0; i < nw; i++)
+		h = cls_crc_u64(h, k[st->w[i]] & st->mw[i]);
+	return h;
+}
+
+static __rte_always_inline bool equal_n(const struct cls_subtable *st,
+					const struct evs_flow_key *key,
+					const struct evs_megaflow *f, unsigned int nw)
+{
+	const evs_flow_word_t *k = (const evs_flow_word_t *)key;
+	const evs_flow_word_t *fk = (const evs_flow_word_t *)&f->key;
+	uint64_t diff = 0;
+
+	for (unsigned int i = 0; i < nw; i++)
+		diff |= (k[st->w[i]] & st->mw[i]) ^ fk[st->w[i]];
+	return diff == 0;
+}
+
+/*
+ * One subtable for the keys in `miss`, in three passes: hash and prefetch the
+ * home bucket; match the stored hashes and prefetch the candidate entry;
+ * compare. Returns the bitmap of keys it matched.
+ */
+static __rte_always_inline uint64_t subtable_stage_n(struct evs_cls *cls,
+						     const struct cls_subtable *st,
+						     const struct evs_flow_key *const keys[],
+						     const uint32_t hashes[], uint64_t miss,
+						     struct evs_megaflow *results[], uint64_t now,
+						     unsigned int nw)
 {
 	const struct cls_bucket *buckets = st->t.b;
 	const uint32_t bmask = st->t.bmask;
@@ -89,7 +121,7 @@ static uint64_t subtable_stage(struct evs_cls *cls, const struct cls_subtable *s
 	for (m = miss; m != 0; m &= m - 1) {
 		unsigned int i = (unsigned int)__builtin_ctzll(m);
 
-		mh[i] = cls_masked_hash(st, keys[i]);
+		mh[i] = hash_n(st, keys[i], nw);
 		rte_prefetch0(&buckets[mh[i] & bmask]);
 	}
 	for (m = miss; m != 0; m &= m - 1) {
@@ -116,7 +148,7 @@ static uint64_t subtable_stage(struct evs_cls *cls, const struct cls_subtable *s
 		unsigned int i = (unsigned int)__builtin_ctzll(m);
 		struct evs_megaflow *f = cand[i];
 
-		if (f == NULL || !cls_masked_equal(st, keys[i], f)) {
+		if (f == NULL || !equal_n(st, keys[i], f, nw)) {
 			if (!(slow & (1ull << i)))
 				continue;
 			f = cls_table_find(cls, st, keys[i], mh[i]);
@@ -130,6 +162,29 @@ static uint64_t subtable_stage(struct evs_cls *cls, const struct cls_subtable *s
 			cls_emc_insert(cls, keys[i], hashes[i], f);
 	}
 	return found;
+}
+
+/* Masks of one to six words cover most pipelines; they get unrolled copies. */
+static uint64_t subtable_stage(struct evs_cls *cls, const struct cls_subtable *st,
+			       const struct evs_flow_key *const keys[], const uint32_t hashes[],
+			       uint64_t miss, struct evs_megaflow *results[], uint64_t now)
+{
+	switch (st->n_words) {
+	case 1:
+		return subtable_stage_n(cls, st, keys, hashes, miss, results, now, 1);
+	case 2:
+		return subtable_stage_n(cls, st, keys, hashes, miss, results, now, 2);
+	case 3:
+		return subtable_stage_n(cls, st, keys, hashes, miss, results, now, 3);
+	case 4:
+		return subtable_stage_n(cls, st, keys, hashes, miss, results, now, 4);
+	case 5:
+		return subtable_stage_n(cls, st, keys, hashes, miss, results, now, 5);
+	case 6:
+		return subtable_stage_n(cls, st, keys, hashes, miss, results, now, 6);
+	default:
+		return subtable_stage_n(cls, st, keys, hashes, miss, results, now, st->n_words);
+	}
 }
 
 static unsigned int lookup_batch(struct evs_cls *cls, const struct evs_flow_key *const keys[],

@@ -102,10 +102,16 @@ struct evs_cls {
 	uint32_t free_head; /* free slot list, linked by next_free; UINT32_MAX: empty */
 	uint32_t expire_cursor;
 	uint32_t expire_batch;
+	uint32_t reval_batch;
 	uint64_t next_id;
 	size_t pool_bytes;
 	size_t emc_bytes;
 	char name[32];
+
+	/* Owner's progress on requests. */
+	uint32_t req_seen;     /* last req_seq whose bits were taken */
+	uint32_t reval_since;  /* first ticket the running revalidation completes */
+	uint64_t reval_cursor; /* EVS_CLS_CURSOR_END: no revalidation running */
 
 	/* Requests: other lcores write req_bits/req_seq, the owner req_done. */
 	uint32_t req_bits __rte_cache_aligned;

@@ -253,7 +253,10 @@ struct evs_cls_config {
 	    emc_insert_one_in; /**< insert a megaflow hit into the EMC with probability 1/N; 100 */
 	uint16_t actions_max;  /**< largest action program in bytes (rounded up to fill the
 				  entry's last cache line); 64, at most EVS_CLS_ACTIONS_MAX */
-	uint32_t expire_batch; /**< entry slots scanned per evs_cls_expire() call; 0: all */
+	uint32_t expire_batch; /**< entry slots scanned per evs_cls_expire() call; 16384
+				  (UINT32_MAX: all) */
+	uint32_t reval_batch;  /**< megaflows revalidated per evs_cls_service() call; 1024
+				  (UINT32_MAX: all) */
 	uint32_t resort_interval; /**< lookup bursts between subtable re-sorts; 1024 */
 	uint64_t seed;		  /**< EMC insertion PRNG seed; 0: from the TSC */
 };
@@ -347,7 +350,8 @@ const struct evs_flow_mask *evs_cls_flow_mask(const struct evs_cls *cls,
 /**
  * Remove megaflows idle for more than @p idle cycles at time @p now. Scans at
  * most expire_batch entry slots per call, resuming where the last call
- * stopped (all slots if expire_batch is 0), so call it periodically.
+ * stopped, so call it periodically (every millisecond or so): a full pass
+ * takes max(1, slots in use / expire_batch) calls.
  * @return the number of megaflows expired.
  */
 unsigned int evs_cls_expire(struct evs_cls *cls, uint64_t now, uint64_t idle);
@@ -401,10 +405,13 @@ uint32_t evs_cls_request(struct evs_cls *cls, unsigned int req);
 bool evs_cls_request_done(const struct evs_cls *cls, uint32_t ticket);
 
 /**
- * Carry out pending requests (owner lcore, once per loop or so: it costs one
- * atomic load when nothing is pending). A revalidation walks all megaflows
- * with @p reval; with @p reval NULL it flushes.
- * @return the number of megaflows removed.
+ * Carry out pending requests (owner lcore, once per loop: it costs one
+ * atomic load when nothing is pending). A flush is done at once. A
+ * revalidation walks the megaflows with @p reval, at most reval_batch of
+ * them per call, so the loop keeps forwarding; its ticket is done when the
+ * walk completes. A revalidation requested during a walk restarts it; a
+ * flush ends it. With @p reval NULL a revalidation flushes.
+ * @return the number of megaflows removed by this call.
  */
 unsigned int evs_cls_service(struct evs_cls *cls, evs_cls_walk_fn reval, void *arg);
 

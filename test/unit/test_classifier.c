@@ -1031,6 +1031,69 @@ START_TEST(requests_flush_and_revalidate)
 }
 END_TEST
 
+static enum evs_cls_verdict keep_cb(struct evs_cls *cls, struct evs_megaflow *f, void *arg)
+{
+	(void)cls;
+	(void)f;
+	(*(unsigned int *)arg)++;
+	return EVS_CLS_KEEP;
+}
+
+START_TEST(revalidation_in_steps)
+{
+	struct evs_cls_config c = {.reval_batch = 10};
+	struct evs_cls *cls = evs_cls_create(&c);
+	struct evs_flow_mask m;
+	struct evs_megaflow_spec s;
+	struct evs_flow_key k;
+	unsigned int visits = 0, calls;
+	uint32_t t1, t2, t3;
+
+	evs_flow_mask_zero(&m);
+	evs_flow_mask_set_field(&m, EVS_FIELD_L4_DST);
+	make_spec(&s, &m, NULL, 0, 0);
+	memset(&k, 0, sizeof(k));
+	for (int i = 0; i < 100; i++) {
+		k.l4_dst = (uint16_t)i;
+		ck_assert_int_eq(evs_cls_install(cls, &k, &s, NULL), 0);
+	}
+	/* 100 flows, 10 per call: done after the 10th call, not before. */
+	t1 = evs_cls_request(cls, EVS_CLS_REQ_REVALIDATE);
+	for (calls = 0; calls < 50 && !evs_cls_request_done(cls, t1); calls++) {
+		ck_assert_uint_eq(visits, 10 * calls);
+		evs_cls_service(cls, keep_cb, &visits);
+	}
+	ck_assert_uint_eq(calls, 10);
+	ck_assert_uint_eq(visits, 100);
+
+	/* A second request mid-walk restarts it; neither ticket is done early. */
+	visits = 0;
+	t1 = evs_cls_request(cls, EVS_CLS_REQ_REVALIDATE);
+	for (int i = 0; i < 5; i++)
+		evs_cls_service(cls, keep_cb, &visits);
+	t2 = evs_cls_request(cls, EVS_CLS_REQ_REVALIDATE);
+	evs_cls_service(cls, keep_cb, &visits);
+	ck_assert_uint_eq(visits, 60);
+	for (calls = 1; calls < 50 && !evs_cls_request_done(cls, t1); calls++) {
+		ck_assert(!evs_cls_request_done(cls, t2));
+		evs_cls_service(cls, keep_cb, &visits);
+	}
+	ck_assert_uint_eq(visits, 150); /* 50 before the restart, 100 after */
+	ck_assert(evs_cls_request_done(cls, t2));
+
+	/* A flush mid-walk ends it and completes both tickets. */
+	t1 = evs_cls_request(cls, EVS_CLS_REQ_REVALIDATE);
+	evs_cls_service(cls, keep_cb, &visits);
+	ck_assert(!evs_cls_request_done(cls, t1));
+	t3 = evs_cls_request(cls, EVS_CLS_REQ_FLUSH);
+	ck_assert_uint_eq(evs_cls_service(cls, keep_cb, &visits), 100);
+	ck_assert(evs_cls_request_done(cls, t1));
+	ck_assert(evs_cls_request_done(cls, t3));
+	ck_assert_uint_eq(evs_cls_service(cls, keep_cb, &visits), 0);
+	evs_cls_free(cls);
+}
+END_TEST
+
 static enum evs_cls_verdict count_cb(struct evs_cls *cls, struct evs_megaflow *f, void *arg)
 {
 	(void)cls;
@@ -1280,6 +1343,7 @@ static Suite *classifier_suite(void)
 	    {"expire_idle_only", expire_idle_only, 1},
 	    {"expire_batches_resume", expire_batches_resume, 1},
 	    {"requests_flush_and_revalidate", requests_flush_and_revalidate, 1},
+	    {"revalidation_in_steps", revalidation_in_steps, 1},
 	    {"walk_in_budgeted_steps", walk_in_budgeted_steps, 1},
 	    {"dump_paged_exactly_once", dump_paged_exactly_once, 1},
 	    {"concurrent_dump_while_owner_churns", concurrent_dump_while_owner_churns, 1},
