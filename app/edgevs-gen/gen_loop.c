@@ -299,8 +299,7 @@ struct gen_run *gen_run_create(const struct gen_opts *o, struct rte_mempool *poo
 
 	/* Datapath lcores: the workers, or the main lcore alone. Units are
 	 * dealt round-robin, transmit first, so two lcores split tx and rx. */
-	RTE_LCORE_FOREACH_WORKER(lcore)
-	{
+	RTE_LCORE_FOREACH_WORKER (lcore) {
 		run->lc[run->nlc].lcore_id = lcore;
 		run->lc[run->nlc].run = run;
 		run->nlc++;

@@ -37,7 +37,7 @@ struct rte_mempool *gen_pool_create(const struct gen_opts *o)
 	return rte_pktmbuf_pool_create("gen_pool", n, 256, 0, (uint16_t)room, (int)rte_socket_id());
 }
 
-static int port_start(const struct gen_opts *o, uint16_t port, struct rte_mempool *pool)
+static int port_setup(const struct gen_opts *o, uint16_t port, struct rte_mempool *pool)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
@@ -85,45 +85,72 @@ static int port_start(const struct gen_opts *o, uint16_t port, struct rte_mempoo
 		if (rc != 0)
 			return rc;
 	}
-	rc = rte_eth_dev_start(port);
-	if (rc != 0)
-		return rc;
-	/* Frames to the peer's MAC must reach us; virtual ports usually accept
-	 * everything anyway, so "not supported" is fine. */
-	rc = rte_eth_promiscuous_enable(port);
-	if (rc != 0 && rc != -ENOTSUP)
-		GEN_LOG(WARNING, "port %u: promiscuous mode: %s\n", port, rte_strerror(-rc));
 	return 0;
 }
 
-static int link_wait(const struct gen_opts *o, const uint16_t *ports, unsigned int n)
+static bool link_up(uint16_t port)
 {
-	uint64_t deadline =
-	    rte_get_timer_cycles() + (uint64_t)(o->link_wait_s * rte_get_timer_hz());
-	unsigned int i, up;
+	struct rte_eth_link link;
 
-	if (o->link_wait_s <= 0)
-		return 0;
+	return rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+}
+
+static void port_up(uint16_t port)
+{
+	int rc;
+
+	/* Frames to the peer's MAC must reach us; virtual ports usually
+	 * accept everything anyway, so "not supported" is fine. */
+	rc = rte_eth_promiscuous_enable(port);
+	if (rc != 0 && rc != -ENOTSUP)
+		GEN_LOG(WARNING, "port %u: promiscuous mode: %s\n", port, rte_strerror(-rc));
+}
+
+/*
+ * Start the ports and wait for their links. A client port (memif, a
+ * vhost-user client) whose peer is not there yet fails to start or stays
+ * down, and tries to connect only when started: such a port is started
+ * again every second until the peer answers or --link-wait runs out.
+ */
+static int ports_up(const struct gen_opts *o, const uint16_t *ports, unsigned int n)
+{
+	uint64_t hz = rte_get_timer_hz(), now = rte_get_timer_cycles();
+	uint64_t deadline = now + (uint64_t)(o->link_wait_s * (double)hz);
+	uint64_t started_at[2] = {0, 0}, next_try[2] = {0, 0};
+	bool started[2] = {false, false};
+	int last_rc[2] = {0, 0};
+	unsigned int i, ready;
+
 	for (;;) {
-		for (i = 0, up = 0; i < n; i++) {
-			struct rte_eth_link link;
-
-			if (rte_eth_link_get_nowait(ports[i], &link) == 0 &&
-			    link.link_status == RTE_ETH_LINK_UP)
-				up++;
+		now = rte_get_timer_cycles();
+		for (i = 0, ready = 0; i < n; i++) {
+			if (!started[i] && now >= next_try[i]) {
+				next_try[i] = now + hz / 2;
+				last_rc[i] = rte_eth_dev_start(ports[i]);
+				if (last_rc[i] == 0) {
+					started[i] = true;
+					started_at[i] = now;
+					port_up(ports[i]);
+				}
+			}
+			if (started[i] && (o->link_wait_s <= 0 || link_up(ports[i]))) {
+				ready++;
+			} else if (started[i] && now - started_at[i] > hz) {
+				rte_eth_dev_stop(ports[i]);
+				started[i] = false;
+			}
 		}
-		if (up == n)
+		if (ready == n)
 			return 0;
-		if (__atomic_load_n(&gen_stop, __ATOMIC_RELAXED) ||
-		    rte_get_timer_cycles() > deadline)
+		if (__atomic_load_n(&gen_stop, __ATOMIC_RELAXED) || now > deadline)
 			break;
 		rte_delay_us_sleep(50 * 1000);
 	}
 	for (i = 0; i < n; i++) {
-		struct rte_eth_link link;
-
-		if (rte_eth_link_get_nowait(ports[i], &link) != 0 ||
-		    link.link_status != RTE_ETH_LINK_UP)
+		if (!started[i])
+			fprintf(stderr, "edgevs-gen: port %u does not start: %s\n", ports[i],
+				rte_strerror(-last_rc[i]));
+		else if (!link_up(ports[i]))
 			fprintf(stderr,
 				"edgevs-gen: port %u link still down after %.1f s "
 				"(is the peer running? --link-wait 0 skips this check)\n",
@@ -149,14 +176,14 @@ int gen_ports_start(const struct gen_opts *o, struct rte_mempool *pool)
 				ports[i], rte_eth_dev_count_avail());
 			return -ENODEV;
 		}
-		rc = port_start(o, ports[i], pool);
+		rc = port_setup(o, ports[i], pool);
 		if (rc != 0) {
 			fprintf(stderr, "edgevs-gen: port %u set-up failed: %s\n", ports[i],
 				rte_strerror(-rc));
 			return rc;
 		}
 	}
-	return link_wait(o, ports, n);
+	return ports_up(o, ports, n);
 }
 
 void gen_ports_stop(const struct gen_opts *o)

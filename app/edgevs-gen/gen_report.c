@@ -223,6 +223,7 @@ void *gen_report_json(const struct gen_run *run, const struct gen_result *res)
 			o->pkt.vlan ? json_integer(o->pkt.vlan_tci & 0xfff) : json_null(),
 			"rate_pps", res->offered_pps, "avg_frame_bytes",
 			evs_gen_mix_avg_size(&o->mix), "datapath_lcores", (int)run->nlc);
+	json_object_set_new(cfg, "tsc_hz", json_integer((json_int_t)run->hz));
 	json_object_set_new(j, "config", cfg);
 	json_object_set_new(j, "duration_s", json_real(res->duration_s));
 	for (d = 0; d < res->ndir; d++)
