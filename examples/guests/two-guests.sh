@@ -58,7 +58,7 @@ sw_mode=client
 # ---- the switch ---------------------------------------------------------
 # Each backend: start it, make two vhost-user ports on sock_a/sock_b in
 # $sw_mode with $queues queue pairs, show stats, stop it.
-EVS_PID= EVS_SOCK=$dir/edgevs.sock EVS_PREFIX=evs-example$$
+EVS_PID='' EVS_SOCK=$dir/edgevs.sock EVS_PREFIX=evs-example$$
 
 edgevs_start() {
 	local i
@@ -159,4 +159,4 @@ fi
 say "stopping"
 guest_stop vm-a
 guest_stop vm-b
-echo done
+echo "done"

@@ -38,12 +38,15 @@ BOOT_MODULES=(virtio_pci virtio_net)
 EXTRA_MODULES=(8021q geneve vxlan veth bridge tun
 	esp4 esp6 xfrm_user xfrm_interface af_key
 	gcm ghash_generic ghash-clmulni-intel aesni_intel seqiv echainiv
-	authenc ctr cbc sha256_generic crypto_null drbg jitterentropy_rng
-	${GUEST_EXTRA_MODULES:-})
+	authenc ctr cbc sha256_generic crypto_null drbg jitterentropy_rng)
+read -ra more <<<"${GUEST_EXTRA_MODULES:-}"
+EXTRA_MODULES+=("${more[@]}")
 # Dynamically linked tools copied with their libraries (ldd).
 # tcpdump is left out by default (its libraries double the unpack time under
 # TCG): GUEST_EXTRA_BINS=tcpdump adds it.
-BINS=(iperf3 ip ethtool ${GUEST_EXTRA_BINS:-})
+BINS=(iperf3 ip ethtool)
+read -ra more <<<"${GUEST_EXTRA_BINS:-}"
+BINS+=("${more[@]}")
 PKGS=(busybox-static cpio linux-image-cloud-amd64 iperf3 iproute2 ethtool kmod)
 
 # Install what is missing (needs root; Debian's archive only).

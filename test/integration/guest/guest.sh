@@ -34,7 +34,7 @@
 GUEST_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 GUEST_QEMU=${GUEST_QEMU:-qemu-system-x86_64}
 GUEST_RUN_DIR=${GUEST_RUN_DIR:-}
-GUEST_KERNEL= GUEST_INITRD= GUEST_ACCEL_USED=
+GUEST_KERNEL='' GUEST_INITRD='' GUEST_ACCEL_USED=''
 _GUEST_OWN_DIR=0
 declare -A _GUEST_PID=()
 
@@ -58,7 +58,10 @@ _guest_detect_accel() {
 	auto) ;;
 	*) _guest_err "GUEST_ACCEL must be tcg, kvm or auto"; return 1 ;;
 	esac
-	[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo tcg; return; }
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		echo tcg
+		return
+	fi
 	cache=$GUEST_TOOLS/out/accel
 	key="$("$GUEST_QEMU" --version | head -1)|$(sha256sum <"$GUEST_KERNEL" | cut -c1-16)"
 	key+="|$(grep -m1 'model name' /proc/cpuinfo)|$(uname -r)"
@@ -81,7 +84,7 @@ _guest_detect_accel() {
 }
 
 guest_init() {
-	local dir= trap_it=1 built
+	local dir='' trap_it=1 built
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--dir) dir=$2; shift ;;
@@ -111,8 +114,8 @@ guest_init() {
 _guest_dir() { echo "$GUEST_RUN_DIR/$1"; }
 
 guest_start() {
-	local name=$1 vhost= mode=server mac= ip= ip6= gw= mtu= queues=1 mem=256M smp=1
-	local append= devopts= d pid tcg=0 cpu machine vectors
+	local name=$1 vhost='' mode=server mac='' ip='' ip6='' gw='' mtu='' queues=1 mem=256M smp=1
+	local append='' devopts='' d pid tcg=0 cpu machine vectors
 	shift || { _guest_err "guest_start NAME --vhost PATH ..."; return 2; }
 	[ -n "$GUEST_KERNEL" ] || { _guest_err "call guest_init first"; return 1; }
 	# QEMU dies with its parent shell (PDEATHSIG): a subshell would kill it
@@ -196,6 +199,7 @@ guest_start() {
 	[ "$queues" -gt 1 ] && dev+=",mq=on"
 	[ -n "$devopts" ] && dev+=",$devopts"
 
+	# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
 	local argv=("$GUEST_QEMU" -name "$name" -nodefaults -no-user-config
 		-display none -no-reboot -machine "$machine" -accel "$GUEST_ACCEL_USED"
 		${bios:+-bios "$bios"}
@@ -213,6 +217,7 @@ guest_start() {
 		-device "$dev")
 	printf '%s\0' "${argv[@]}" >"$d/argv"
 	[ -f "$d/console.log" ] && mv -f "$d/console.log" "$d/console.log.prev"
+	rm -f "$d/boot-seconds"
 	rm -f "$d/console.sock" "$d/ctl.sock" "$d/qmp.sock"
 	python3 "$GUEST_TOOLS/guestctl.py" run --parent "$$" -- "${argv[@]}" \
 		</dev/null >"$d/qemu.out" 2>&1 &
@@ -319,7 +324,12 @@ guest_stop() {
 	local name=$1 secs=${2:-30} pid
 	pid=${_GUEST_PID[$name]:-}
 	[ -n "$pid" ] || { _guest_err "guest $name is not running"; return 1; }
-	if _guest_alive "$pid"; then
+	if _guest_alive "$pid" && [ ! -f "$(_guest_dir "$name")/boot-seconds" ]; then
+		# Never answered (e.g. QEMU still waits for the switch to connect):
+		# nothing inside to shut down cleanly.
+		kill -KILL "$pid" 2>/dev/null
+		_guest_wait_exit "$pid" 10
+	elif _guest_alive "$pid"; then
 		# Power off from inside (busybox init stops everything, syncs, and
 		# ACPI makes QEMU exit); the command returns before the guest goes.
 		guest_exec "$name" --timeout 5 '(sleep 0.2; poweroff) >/dev/null 2>&1 &' >/dev/null 2>&1

@@ -91,7 +91,11 @@ def cmd_exec(args):
     # for its report so that a slow serial port is not mistaken for a hang.
     host_timeout = args.timeout + 15 if args.timeout > 0 else 10**9
     deadline = time.monotonic() + host_timeout
-    lock = lock_for(args.sock)
+    try:
+        lock = lock_for(args.sock)
+    except OSError as e:
+        print(f"guestctl exec: no guest at {args.sock}: {e.strerror}", file=sys.stderr)
+        return EXIT_NOGUEST
     try:
         try:
             ch = Channel(args.sock, time.monotonic() + 5)
@@ -158,7 +162,11 @@ def tail(path, n=30):
 
 def cmd_wait(args):
     deadline = time.monotonic() + args.timeout
-    lock = lock_for(args.sock)
+    try:
+        lock = lock_for(args.sock)
+    except OSError as e:
+        print(f"guestctl wait: no guest at {args.sock}: {e.strerror}", file=sys.stderr)
+        return 1
     try:
         while time.monotonic() < deadline:
             if args.pid and not pid_alive(args.pid):

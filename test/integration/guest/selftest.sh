@@ -108,9 +108,30 @@ iperf() {
 		"(retransmits $(awk '/sender/ {print $(NF-1)}' <<<"$out"))"
 }
 
+exec_bulk() { # long command line in, every byte value out
+	local long want got
+	long=$(head -c 15000 /dev/urandom | base64 -w0)
+	got=$(guest_exec a "x='$long'; echo \${#x}") || return 1
+	[ "$got" = "${#long}" ] || { echo "# long command: got '$got'"; return 1; }
+	want=$(for i in $(seq 0 255); do printf "\\$(printf %03o "$i")"; done | sha256sum)
+	got=$(guest_exec a 'i=0; while [ $i -lt 256 ]; do printf "\\$(printf %03o $i)"; i=$((i+1)); done' | sha256sum)
+	[ "$want" = "$got" ] || { echo "# binary output differs"; return 1; }
+}
+
+qemu_gone() { ! _guest_alive "$1"; }
+
 queues_ok() { # GUEST N: ethtool -l shows N combined channels in use
 	guest_exec "$1" 'ethtool -l eth0' | awk '/Current hardware settings/ {c = 1} c && /Combined/ {print $2; exit}' |
 		grep -qx "$2"
+}
+
+B_EXTRA=(--mtu 9000 --ip6 fd00:99::2/64 --gw 10.99.0.254)
+
+b_config_ok() { # the kernel command line options reached eth0
+	local out
+	out=$(guest_exec b 'cat /sys/class/net/eth0/mtu; ip -6 addr show dev eth0; ip route') || return 1
+	grep -qx 9000 <<<"$out" && grep -q 'inet6 fd00:99::2/64' <<<"$out" &&
+		grep -q 'default via 10.99.0.254' <<<"$out"
 }
 
 start_pair() { # MODE QUEUES: switch and both guests, in the order MODE needs
@@ -122,7 +143,8 @@ start_pair() { # MODE QUEUES: switch and both guests, in the order MODE needs
 	else
 		sw_testpmd_start "$work/sw" server "$q" "$work/a.sock" "$work/b.sock" || return 1
 		guest_start a --vhost "$work/a.sock" --mode client --ip $A_IP/24 --queues "$q" || return 1
-		guest_start b --vhost "$work/b.sock" --mode client --ip $B_IP/24 --queues "$q" || return 1
+		guest_start b --vhost "$work/b.sock" --mode client --ip $B_IP/24 --queues "$q" \
+			"${B_EXTRA[@]}" || return 1
 	fi
 	guest_wait_ready a && guest_wait_ready b
 }
@@ -154,8 +176,10 @@ for mode in "${modes[@]}"; do
 		"(guest kernel uptime at ready: a $(uptime_at_ready a) s, b $(uptime_at_ready b) s)"
 	check "$mode: guest_exec returns output and exit status" \
 		test "$(guest_exec a 'echo out; echo err >&2; exit 7'; echo "rc=$?")" = "$(printf 'out\nerr\nrc=7')"
+	check "$mode: guest_exec carries a 20 KB command and binary output intact" exec_bulk
 	if [ "$queues" -gt 1 ]; then
 		check "$mode: guests use $queues queue pairs" queues_ok a "$queues"
+		check "$mode: guest got MTU, IPv6 address and gateway from its command line" b_config_ok
 	fi
 	check "$mode: link comes up" wait_ping a $B_IP 20
 	if rtt=$(ping_rtt a 56); then
@@ -201,7 +225,7 @@ for mode in "${modes[@]}"; do
 	t=$SECONDS
 	guest_stop a 30
 	check "$mode: clean guest shutdown" test -z "$(guest_pid a)"
-	check "$mode: QEMU exited after shutdown" eval '! _guest_alive "$pid_a"'
+	check "$mode: QEMU exited after shutdown" qemu_gone "$pid_a"
 	metric "shutdown $mode: $((SECONDS - t)) s"
 	grep -q 'reboot: Power down' "$(guest_console a)" || echo "# note: no 'Power down' in a's console"
 	guest_kill b

@@ -14,7 +14,7 @@
 # EAL runs without hugepages: --no-huge -m 512 --no-shconf and a unique
 # --file-prefix (DPDK 22.11 rejects --in-memory together with --no-huge).
 
-SW_TESTPMD_PID= SW_TESTPMD_DIR= SW_TESTPMD_FD= SW_TESTPMD_PREFIX=
+SW_TESTPMD_PID='' SW_TESTPMD_DIR='' SW_TESTPMD_FD='' SW_TESTPMD_PREFIX=''
 
 sw_testpmd_start() {
 	local dir=$1 mode=$2 queues=$3 i s client vdevs=() ready
@@ -22,6 +22,8 @@ sw_testpmd_start() {
 	[ $# -ge 2 ] && [ $(($# % 2)) = 0 ] || { echo "sw_testpmd: need an even number of sockets" >&2; return 2; }
 	case $mode in server) client=0 ;; client) client=1 ;; *) return 2 ;; esac
 	[ -z "$SW_TESTPMD_PID" ] || { echo "sw_testpmd: already running" >&2; return 1; }
+	# testpmd dies with this shell (PDEATHSIG), so not from a subshell.
+	[ "$BASHPID" = "$$" ] || { echo "sw_testpmd: start it from the main shell" >&2; return 1; }
 	SW_TESTPMD_DIR=$dir
 	SW_TESTPMD_PREFIX=evs-guest-tp$$
 	mkdir -p "$dir"
@@ -63,7 +65,7 @@ sw_testpmd_cmd() {
 	local size i
 	[ -n "$SW_TESTPMD_PID" ] || return 1
 	size=$(stat -c %s "$SW_TESTPMD_DIR/testpmd.log")
-	echo "$*" >&"$SW_TESTPMD_FD"
+	echo "$*" 1>&"$SW_TESTPMD_FD"
 	# The answer ends with the next prompt.
 	for ((i = 0; i < 100; i++)); do
 		sleep 0.1
@@ -76,7 +78,7 @@ sw_testpmd_stop() {
 	local i
 	[ -n "$SW_TESTPMD_PID" ] || return 0
 	if [ -n "$SW_TESTPMD_FD" ]; then
-		echo quit >&"$SW_TESTPMD_FD" 2>/dev/null
+		echo quit 1>&"$SW_TESTPMD_FD" 2>/dev/null
 		exec {SW_TESTPMD_FD}>&-
 		SW_TESTPMD_FD=
 	fi
