@@ -29,6 +29,7 @@ RTE_LOG_REGISTER_DEFAULT(evs_cls_logtype, INFO);
 #define CLS_DEFAULT_RESORT 1024u
 #define CLS_DEFAULT_EXPIRE_BATCH 16384u
 #define CLS_DEFAULT_REVAL_BATCH 1024u
+#define CLS_MIGRATE_SERVICE 256u /* buckets drained per resizing table per service call */
 #define CLS_FREE_END UINT32_MAX
 
 /* The hit path reads the first two lines only (version..key). */
@@ -107,6 +108,8 @@ struct evs_cls *evs_cls_create(const struct evs_cls_config *cfg)
 		if (cls->emc == NULL)
 			goto free_order;
 		cls->emc_set_mask = emc_entries / 2 - 1;
+		cls->emc_active = true;
+		cls->st.emc_active = 1;
 	}
 	CLS_LOG(DEBUG, "%s: max_flows %u, entry %u bytes, actions_max %u, emc %u entries\n",
 		cls->name, cls->max_flows, cls->slot_size, cls->actions_max,
@@ -242,6 +245,15 @@ void evs_cls_resort(struct evs_cls *cls)
 	}
 	for (uint32_t i = 0; i < cls->n_active; i++)
 		__atomic_store_n(&o[i]->rank, i, __ATOMIC_RELAXED);
+	if (cls->emc != NULL) {
+		bool on = cls->win_emc_hits * CLS_EMC_MIN_SHARE >= cls->win_emc_lookups;
+
+		if (on != cls->emc_active)
+			__atomic_store_n(&cls->st.emc_active, on, __ATOMIC_RELAXED);
+		cls->emc_active = on;
+		cls->win_emc_lookups = 0;
+		cls->win_emc_hits = 0;
+	}
 	cls->bursts_since_sort = 0;
 	cls_cnt_add(&cls->st.resorts, 1);
 }
@@ -276,6 +288,7 @@ static void flow_unlink(struct evs_cls *cls, struct evs_megaflow *f)
 	struct cls_subtable *st = &cls->subtables[f->subtable];
 
 	cls_table_remove(&st->t, f->hash, cls_slot_index(cls, f));
+	cls->migrating |= st->t.old != NULL;
 	slot_kill(cls, f);
 	__atomic_store_n(&st->n_flows, st->n_flows - 1, __ATOMIC_RELAXED);
 	if (st->n_flows == 0)
@@ -331,6 +344,7 @@ int evs_cls_install(struct evs_cls *cls, const struct evs_flow_key *key,
 	/* A free slot exists: n_flows < max_flows. Fresh slots come from hwm. */
 	idx = cls->free_head != CLS_FREE_END ? cls->free_head : cls->hwm;
 	rc = cls_table_insert(&st->t, hash, idx);
+	cls->migrating |= st->t.old != NULL;
 	if (rc < 0) {
 		if (new_st)
 			subtable_destroy(cls, st);
@@ -521,12 +535,24 @@ bool evs_cls_request_done(const struct evs_cls *cls, uint32_t ticket)
 	return (int32_t)(done - ticket) >= 0;
 }
 
+/* Drain resizing tables in the background, a bounded number of buckets per call. */
+static void migrate_some(struct evs_cls *cls)
+{
+	bool any = false;
+
+	for (uint32_t i = 0; i < cls->n_active; i++)
+		any |= cls_table_migrate(&cls->order[i]->t, CLS_MIGRATE_SERVICE);
+	cls->migrating = any;
+}
+
 unsigned int evs_cls_service(struct evs_cls *cls, evs_cls_walk_fn reval, void *arg)
 {
 	uint32_t seq = __atomic_load_n(&cls->req_seq, __ATOMIC_ACQUIRE);
 	uint64_t removals = cls->st.removals;
 	unsigned int removed = 0;
 
+	if (unlikely(cls->migrating))
+		migrate_some(cls);
 	if (seq == cls->req_seen && cls->reval_cursor == EVS_CLS_CURSOR_END)
 		return 0;
 	if (seq != cls->req_seen) {

@@ -92,6 +92,7 @@ int evs_cls_stats_get(const struct evs_cls *cls, struct evs_cls_stats *st)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 	st->n_flows = __atomic_load_n(&cls->st.n_flows, __ATOMIC_RELAXED);
 	st->n_subtables = __atomic_load_n(&cls->st.n_subtables, __ATOMIC_RELAXED);
+	st->emc_active = __atomic_load_n(&cls->st.emc_active, __ATOMIC_RELAXED);
 	return 0;
 }
 

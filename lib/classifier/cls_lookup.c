@@ -116,7 +116,8 @@ static __rte_always_inline uint64_t subtable_stage_n(struct evs_cls *cls,
 	const uint32_t bmask = st->t.bmask;
 	struct evs_megaflow *cand[EVS_CLS_BURST_MAX];
 	uint32_t mh[EVS_CLS_BURST_MAX];
-	uint64_t slow = 0, found = 0, m;
+	/* While the table is being resized, any key not found at once may be in the old half. */
+	uint64_t slow = st->t.old != NULL ? miss : 0, found = 0, m;
 
 	for (m = miss; m != 0; m &= m - 1) {
 		unsigned int i = (unsigned int)__builtin_ctzll(m);
@@ -194,10 +195,15 @@ static unsigned int lookup_batch(struct evs_cls *cls, const struct evs_flow_key 
 	uint64_t miss, probes = 0, mf_hits = 0;
 	unsigned int emc_hits = 0;
 
-	if (cls->emc != NULL) {
+	/* A bypassed EMC is still probed on one burst in CLS_EMC_SAMPLE, to notice recovery. */
+	if (cls->emc != NULL && (cls->emc_active || cls->bursts_since_sort % CLS_EMC_SAMPLE == 0)) {
 		miss = emc_stage(cls, keys, hashes, n, results, now);
 		emc_hits = n - (unsigned int)__builtin_popcountll(miss);
+		cls->win_emc_lookups += n;
+		cls->win_emc_hits += emc_hits;
 	} else {
+		if (cls->emc != NULL)
+			cls_cnt_add(&cls->st.emc_skipped, n);
 		for (unsigned int i = 0; i < n; i++)
 			results[i] = NULL;
 		miss = n == 64 ? UINT64_MAX : (1ull << n) - 1;

@@ -31,6 +31,14 @@ extern int evs_cls_logtype;
 #define CLS_BUCKET_SLOTS 7
 #define CLS_NO_SUBTABLE UINT16_MAX
 #define CLS_HASH_SEED 0x9e3779b9u
+/*
+ * EMC bypass: below 1/CLS_EMC_MIN_SHARE hits over a re-sort period, probing
+ * costs more than it saves (misses pay the probe, and at that share the EMC
+ * no longer holds the working set in cache), so only one burst in
+ * CLS_EMC_SAMPLE probes it until the share recovers. Insertion goes on.
+ */
+#define CLS_EMC_MIN_SHARE 8u
+#define CLS_EMC_SAMPLE 16u
 
 /*
  * One 64-byte bucket: seven (hash, slot) pairs. `spill` counts the entries
@@ -49,7 +57,12 @@ struct cls_bucket {
 struct cls_table {
 	struct cls_bucket *b;
 	uint32_t bmask; /* buckets - 1 */
-	uint32_t count;
+	uint32_t count; /* entries in b */
+	/* While resizing: the previous buckets, drained from `mig` on (cls_table.c). */
+	struct cls_bucket *old;
+	uint32_t old_bmask;
+	uint32_t old_count;
+	uint32_t mig;
 };
 
 struct cls_subtable {
@@ -85,9 +98,13 @@ struct evs_cls {
 	uint32_t emc_set_mask;
 	uint32_t emc_insert_thresh; /* insert when rng32 <= thresh */
 	uint64_t rng;
+	bool emc_active;	  /* probe the EMC on every burst (else on samples only) */
+	uint64_t win_emc_lookups; /* keys probed in the EMC since the last re-sort */
+	uint64_t win_emc_hits;
 	struct cls_subtable **order; /* live subtables, lookup order */
 	uint32_t n_active;
 	uint32_t bursts_since_sort;
+	bool migrating; /* some subtable's table is being resized */
 	uint32_t resort_interval;
 	uint32_t slot_size;
 	uint8_t *pool;
@@ -242,6 +259,7 @@ int cls_table_init(struct cls_table *t, uint32_t n_buckets);
 void cls_table_fini(struct cls_table *t);
 int cls_table_insert(struct cls_table *t, uint32_t hash, uint32_t idx);
 void cls_table_remove(struct cls_table *t, uint32_t hash, uint32_t idx);
+bool cls_table_migrate(struct cls_table *t, uint32_t n_buckets);
 struct evs_megaflow *cls_table_find(const struct evs_cls *cls, const struct cls_subtable *st,
 				    const struct evs_flow_key *key, uint32_t hash);
 

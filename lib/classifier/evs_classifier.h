@@ -405,12 +405,11 @@ uint32_t evs_cls_request(struct evs_cls *cls, unsigned int req);
 bool evs_cls_request_done(const struct evs_cls *cls, uint32_t ticket);
 
 /**
- * Carry out pending requests (owner lcore, once per loop: it costs one
- * atomic load when nothing is pending). A flush is done at once. A
- * revalidation walks the megaflows with @p reval, at most reval_batch of
- * them per call, so the loop keeps forwarding; its ticket is done when the
- * walk completes. A revalidation requested during a walk restarts it; a
- * flush ends it. With @p reval NULL a revalidation flushes.
+ * Carry out pending requests and finish background table resizes (owner
+ * lcore, once per loop: it costs one atomic load when nothing is pending). A flush is done at once.
+ * A revalidation walks the megaflows with @p reval, at most reval_batch of them per call, so the
+ * loop keeps forwarding; its ticket is done when the walk completes. A revalidation requested
+ * during a walk restarts it; a flush ends it. With @p reval NULL a revalidation flushes.
  * @return the number of megaflows removed by this call.
  */
 unsigned int evs_cls_service(struct evs_cls *cls, evs_cls_walk_fn reval, void *arg);
@@ -443,13 +442,14 @@ struct evs_megaflow_info {
 int evs_cls_dump(const struct evs_cls *cls, uint64_t *cursor, struct evs_megaflow_info *out,
 		 unsigned int n);
 
-/** Counters of one instance; each is monotonic except n_flows/n_subtables. */
+/** Counters of one instance; each is monotonic except n_flows, n_subtables, emc_active. */
 struct evs_cls_stats {
 	uint64_t lookups;	    /**< keys looked up */
 	uint64_t emc_hits;	    /**< keys found in the EMC */
 	uint64_t megaflow_hits;	    /**< keys found in a subtable */
 	uint64_t misses;	    /**< keys found nowhere (go to the slow path) */
 	uint64_t subtable_probes;   /**< subtable lookups done for EMC misses */
+	uint64_t emc_skipped;	    /**< keys not probed in the EMC while it was bypassed */
 	uint64_t emc_inserts;	    /**< EMC entries written */
 	uint64_t installs;	    /**< megaflows installed */
 	uint64_t install_dups;	    /**< installs refused with -EEXIST */
@@ -463,6 +463,7 @@ struct evs_cls_stats {
 	uint64_t resorts;	    /**< subtable re-sorts */
 	uint32_t n_flows;	    /**< live megaflows */
 	uint32_t n_subtables;	    /**< live subtables (distinct masks) */
+	uint32_t emc_active;	    /**< 1 while the EMC is probed on every burst (see doc) */
 };
 
 /** Read the counters. @return 0, -EINVAL on NULL. */

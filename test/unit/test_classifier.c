@@ -698,6 +698,51 @@ START_TEST(emc_insertion_is_probabilistic)
 }
 END_TEST
 
+START_TEST(emc_bypassed_when_useless)
+{
+	struct evs_cls_config c = {.emc_insert_one_in = 1, .resort_interval = 32};
+	struct evs_cls *cls = evs_cls_create(&c);
+	struct evs_flow_mask m;
+	struct evs_flow_key k;
+	struct evs_megaflow_spec s;
+	struct evs_cls_stats st;
+	uint32_t i;
+
+	memset(&k, 0, sizeof(k));
+	evs_flow_mask_zero(&m);
+	evs_flow_mask_set_field(&m, EVS_FIELD_IN_PORT);
+	make_spec(&s, &m, NULL, 0, 0);
+	ck_assert_int_eq(evs_cls_install(cls, &k, &s, NULL), 0);
+	ck_assert_uint_eq(stats(cls).emc_active, 1);
+
+	/* Never the same key twice: no EMC hit, so after a re-sort it is bypassed. */
+	for (i = 0; i < 64; i++) {
+		k.l4_src = (uint16_t)i;
+		ck_assert_ptr_nonnull(evs_cls_lookup(cls, &k, key_hash(&k)));
+	}
+	st = stats(cls);
+	ck_assert_uint_eq(st.emc_active, 0);
+	ck_assert_uint_eq(st.emc_hits, 0);
+	ck_assert_uint_gt(st.emc_skipped, 16);
+	ck_assert_uint_eq(st.emc_skipped, 32 - 32 / CLS_EMC_SAMPLE); /* active 32, then sampled */
+
+	/* One key over and over: the sampled bursts hit, the next re-sort turns it back on. */
+	k.l4_src = 9999;
+	for (i = 0; i < 64; i++)
+		ck_assert_ptr_nonnull(evs_cls_lookup(cls, &k, key_hash(&k)));
+	st = stats(cls);
+	ck_assert_uint_eq(st.emc_active, 1);
+	ck_assert_uint_gt(st.emc_hits, 0);
+	uint64_t before = st.emc_hits;
+	for (i = 0; i < 10; i++)
+		ck_assert_ptr_nonnull(evs_cls_lookup(cls, &k, key_hash(&k)));
+	ck_assert_uint_eq(stats(cls).emc_hits, before + 10);
+	st = stats(cls);
+	ck_assert_uint_eq(st.lookups, st.emc_hits + st.megaflow_hits + st.misses);
+	evs_cls_free(cls);
+}
+END_TEST
+
 /* ---- tcase: capacity ---- */
 
 START_TEST(capacity_refusals_counted)
@@ -864,23 +909,47 @@ START_TEST(table_grows_and_shrinks)
 	struct evs_megaflow_spec s;
 	struct evs_flow_key k;
 	static struct evs_megaflow *f[50000];
+	bool saw_resize = false;
 
+	rng_state = 5;
 	evs_flow_mask_zero(&m);
 	evs_flow_mask_set_field(&m, EVS_FIELD_DST_IP);
 	make_spec(&s, &m, NULL, 0, 0);
 	memset(&k, 0, sizeof(k));
+	/* Resizes drain in the background: look up old and new keys all along. */
 	for (uint32_t i = 0; i < 50000; i++) {
+		uint32_t j = rndn(i + 1);
+
 		memcpy(k.dst_ip, &i, 4);
 		ck_assert_int_eq(evs_cls_install(cls, &k, &s, &f[i]), 0);
+		saw_resize |= cls->order[0]->t.old != NULL;
+		memcpy(k.dst_ip, &j, 4);
+		if (evs_cls_lookup(cls, &k, j) != f[j])
+			ck_abort_msg("growing: key %u lost after %u installs", j, i + 1);
+		if (i % 1000 == 0)
+			evs_cls_service(cls, NULL, NULL);
 	}
+	ck_assert(saw_resize);
 	uint32_t big = cls->order[0]->t.bmask + 1;
 	ck_assert_uint_ge(big * 7, 100000); /* at most half full */
 	for (uint32_t i = 0; i < 50000; i++) {
 		memcpy(k.dst_ip, &i, 4);
 		ck_assert_ptr_eq(evs_cls_lookup(cls, &k, i), f[i]);
 	}
-	for (uint32_t i = 0; i < 49990; i++)
+	for (uint32_t i = 0; i < 49990; i++) {
+		uint32_t j = i + 1 + rndn(50000 - i - 1);
+
 		ck_assert_int_eq(evs_cls_remove(cls, f[i]), 0);
+		memcpy(k.dst_ip, &j, 4);
+		if (evs_cls_lookup(cls, &k, j) != f[j])
+			ck_abort_msg("shrinking: key %u lost after %u removals", j, i + 1);
+		memcpy(k.dst_ip, &i, 4);
+		if (evs_cls_lookup(cls, &k, i) != NULL)
+			ck_abort_msg("shrinking: removed key %u still found", i);
+	}
+	for (int i = 0; i < 100; i++)
+		evs_cls_service(cls, NULL, NULL);
+	ck_assert_ptr_null(cls->order[0]->t.old);
 	ck_assert_uint_lt(cls->order[0]->t.bmask + 1, big / 64);
 	for (uint32_t i = 0; i < 50000; i++) {
 		memcpy(k.dst_ip, &i, 4);
@@ -1337,6 +1406,7 @@ static Suite *classifier_suite(void)
 	    {"overlap_first_subtable_wins", overlap_first_subtable_wins, 1},
 	    {"emc_invalidated_on_remove_and_reuse", emc_invalidated_on_remove_and_reuse, 1},
 	    {"emc_insertion_is_probabilistic", emc_insertion_is_probabilistic, 1},
+	    {"emc_bypassed_when_useless", emc_bypassed_when_useless, 1},
 	    {"capacity_refusals_counted", capacity_refusals_counted, 1},
 	    {"hash_collisions_and_spills", hash_collisions_and_spills, 1},
 	    {"table_grows_and_shrinks", table_grows_and_shrinks, 1},
