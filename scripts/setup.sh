@@ -8,7 +8,7 @@ BUILD_PKGS=(build-essential pkg-config meson ninja-build python3
 	libdpdk-dev dpdk dpdk-dev libnuma-dev libjansson-dev check libsubunit-dev
 	libipsec-mb-dev libpcap-dev)
 RUN_PKGS=(iproute2 kmod procps iputils-ping socat)
-TEST_PKGS=(iperf3 tcpdump tshark python3-scapy gnuplot-nox
+TEST_PKGS=(iperf3 tcpdump tshark python3-scapy gnuplot-nox ethtool
 	qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio zstd clang)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
