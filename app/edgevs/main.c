@@ -318,6 +318,7 @@ int main(int argc, char **argv)
 	if (doc == NULL)
 		goto out;
 	ret = app_apply(app, doc, "", &err);
+	json_decref(doc); /* app_apply took its own reference on success */
 	if (ret < 0) {
 		APP_LOG(ERR, "config %s: %s (at %s)",
 			app->config_path[0] ? app->config_path : "(built-in)", err.msg,

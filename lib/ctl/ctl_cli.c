@@ -176,7 +176,8 @@ int evs_ctl_cli_request(int argc, char *const argv[], const json_t *base, char *
 		}
 		m = strdup(argv[1]);
 		used = 2;
-		if (m != NULL && argc > 2 && strchr(argv[2], '=') == NULL) {
+		/* a JSON object may hold '=' in its strings: '{' decides, not '=' */
+		if (m != NULL && argc > 2 && (argv[2][0] == '{' || strchr(argv[2], '=') == NULL)) {
 			v = json_loads(argv[2], JSON_REJECT_DUPLICATES, &jerr);
 			if (!json_is_object(v)) {
 				json_decref(v);

@@ -1467,6 +1467,8 @@ START_TEST(cli_words_to_request)
 	check_json(cli("config.apply", NULL, 3, "call", "config.apply", "{\"config\":{}}"),
 		   "{\"config\":{}}");
 	check_json(cli("x.y", NULL, 4, "call", "x.y", "{\"a\":1}", "b=2"), "{\"a\":1,\"b\":2}");
+	/* a JSON object whose strings hold '=' is still the params object */
+	check_json(cli("x.y", NULL, 3, "call", "x.y", "{\"d\":\"a=b\"}"), "{\"d\":\"a=b\"}");
 	base = json_loads("{\"a\":1,\"b\":{\"c\":2}}", 0, NULL);
 	check_json(cli("x", base, 3, "x", "a=5", "b.d=3"), "{\"a\":5,\"b\":{\"c\":2,\"d\":3}}");
 	ck_assert_int_eq(json_integer_value(json_object_get(base, "a")), 1); /* not modified */
