@@ -16,7 +16,8 @@
  * packet matches exactly one megaflow and flows spread evenly over the
  * masks. With fewer flows than masks, decoy megaflows fill the other masks.
  *
- * Usage: bench-classifier [EAL args --] [--quick] [--reps N] [--flows a,b,..]
+ * Usage: bench-classifier [EAL args --] [--quick] [--reps N] [--runs N] [--flows a,b,..]
+ * --runs repeats the whole matrix and ends with the cell-by-cell median.
  * Without EAL args it runs with --no-huge --no-shconf (EAL is only needed by
  * rte_hash). Timings go to stdout; keep the machine quiet (or use nice) and
  * read medians.
@@ -39,6 +40,7 @@
 #define MAX_MASKS 32
 #define STREAM_LEN (1u << 20)
 #define MAX_REPS 15
+#define MAX_RUNS 9
 #define MAX_PKTS (1u << 20)
 #define HASH_SEED 0x9e3779b9u
 
@@ -514,11 +516,9 @@ static const char *flows_name(unsigned int f, char *buf, size_t n)
 	return buf;
 }
 
-static int run_row(unsigned int flows, unsigned int reps, unsigned int pkts)
+static int run_row(unsigned int flows, unsigned int reps, unsigned int pkts, struct result *r)
 {
 	static const unsigned int masks_of[C_MAX] = {1, 1, 8, 32, 8, 1, 1, 8, 32};
-	struct result r[C_MAX];
-	char name[16];
 
 	for (int c = 0; c < C_MAX; c++) {
 		struct traffic t;
@@ -558,12 +558,26 @@ static int run_row(unsigned int flows, unsigned int reps, unsigned int pkts)
 			return rc;
 		}
 	}
+	return 0;
+}
+
+static void print_header(void)
+{
+	printf("%8s", "flows");
+	for (int c = 0; c < C_MAX; c++)
+		printf(" %14s", col_names[c]);
+	printf("\n");
+}
+
+static void print_row(unsigned int flows, const struct result *r)
+{
+	char name[16];
+
 	printf("%8s", flows_name(flows, name, sizeof(name)));
 	for (int c = 0; c < C_MAX; c++)
 		print_cell(&r[c], c == C_EMC || c == C_DEFAULT, c != C_MISS);
 	printf("\n");
 	fflush(stdout);
-	return 0;
 }
 
 static int parse_flows(const char *s, unsigned int *out, unsigned int max)
@@ -595,7 +609,8 @@ int main(int argc, char **argv)
 			   "--no-pci", "--file-prefix", prefix, "--log-level", "lib.eal:warning",
 			   "--lcores", "0@(0-1)"};
 	unsigned int flows[8] = {1, 1000, 100000, 1000000}, n_flows = 4;
-	unsigned int reps = 5, pkts = 1u << 18;
+	static struct result res[MAX_RUNS][8][C_MAX];
+	unsigned int reps = 5, pkts = 1u << 18, runs = 1;
 	int eal_argc = 0, i, rc;
 
 	for (i = 1; i < argc; i++)
@@ -620,6 +635,12 @@ int main(int argc, char **argv)
 				fprintf(stderr, "--reps: 1..%d\n", MAX_REPS);
 				return 1;
 			}
+		} else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
+			runs = (unsigned int)atoi(argv[++i]);
+			if (runs < 1 || runs > MAX_RUNS) {
+				fprintf(stderr, "--runs: 1..%d\n", MAX_RUNS);
+				return 1;
+			}
 		} else if (strcmp(argv[i], "--flows") == 0 && i + 1 < argc) {
 			rc = parse_flows(argv[++i], flows, RTE_DIM(flows));
 			if (rc <= 0) {
@@ -629,22 +650,45 @@ int main(int argc, char **argv)
 			n_flows = (unsigned int)rc;
 		} else {
 			fprintf(stderr,
-				"usage: %s [EAL args --] [--quick] [--reps N] [--flows LIST]\n",
+				"usage: %s [EAL args --] [--quick] [--reps N] [--runs N] [--flows "
+				"LIST]\n",
 				argv[0]);
 			return 1;
 		}
 	}
 
-	printf("cycles/packet (TSC %.2f GHz), bursts of %d, median of %u runs of %u packets\n",
+	printf("cycles/packet (TSC %.2f GHz), bursts of %d, each cell the median of %u runs of %u "
+	       "packets\n",
 	       (double)rte_get_tsc_hz() / 1e9, BURST, reps, pkts);
 	printf("emc-hit and default-8m show the EMC hit share; '!' marks runs with misses\n");
-	printf("%8s", "flows");
-	for (int c = 0; c < C_MAX; c++)
-		printf(" %14s", col_names[c]);
-	printf("\n");
-	for (unsigned int f = 0; f < n_flows; f++)
-		if (run_row(flows[f], reps, pkts) < 0)
-			break;
+	/* Whole matrices repeated, so slow phases of a shared machine spread over all cells. */
+	rc = 0;
+	for (unsigned int run = 0; run < runs && rc >= 0; run++) {
+		printf("run %u of %u\n", run + 1, runs);
+		print_header();
+		for (unsigned int f = 0; f < n_flows && rc >= 0; f++) {
+			rc = run_row(flows[f], reps, pkts, res[run][f]);
+			if (rc >= 0)
+				print_row(flows[f], res[run][f]);
+		}
+	}
+	if (rc >= 0 && runs > 1) {
+		printf("median of the %u runs, cell by cell\n", runs);
+		print_header();
+		for (unsigned int f = 0; f < n_flows; f++) {
+			struct result med[C_MAX];
+
+			for (int c = 0; c < C_MAX; c++) {
+				double v[MAX_RUNS];
+
+				for (unsigned int run = 0; run < runs; run++)
+					v[run] = res[run][f][c].cycles;
+				med[c] = res[0][f][c];
+				med[c].cycles = median(v, runs);
+			}
+			print_row(flows[f], med);
+		}
+	}
 	rte_eal_cleanup();
-	return 0;
+	return rc < 0 ? 1 : 0;
 }
