@@ -27,10 +27,25 @@ static inline bool hit(const struct chunk *c, int slot)
 	return slot >= 0 && (c->hits >> slot) & 1;
 }
 
-static void lookup(const struct evs_l2_conf *conf, const struct evs_l2_macs *macs,
-		   const struct evs_flow_key *keys, uint16_t n, bool want_src, bool want_dst,
-		   struct chunk *c)
+static inline uint32_t filter_slot(uint64_t key)
 {
+	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 58); /* top 6 bits */
+}
+
+/* True if @lc confirmed @key on @port this second: learning has nothing to do. */
+static inline bool fresh(const struct evs_l2_lcore *lc, uint64_t key, uint16_t port, uint32_t gen)
+{
+	const struct learn_filter *f = &lc->fresh[filter_slot(key)];
+
+	return f->key == key && f->port == port && f->time == lc->now && f->gen == gen;
+}
+
+static void lookup(const struct evs_l2_conf *conf, const struct evs_l2_macs *macs,
+		   const struct evs_l2_lcore *lc, const struct evs_flow_key *keys, uint16_t n,
+		   bool want_src, bool want_dst, struct chunk *c)
+{
+	/* relaxed: a stale value only makes a fresh entry trusted one burst longer */
+	uint32_t gen = __atomic_load_n(&macs->del_gen, __ATOMIC_RELAXED);
 	unsigned int nk = 0;
 	uint16_t i;
 
@@ -56,8 +71,10 @@ static void lookup(const struct evs_l2_conf *conf, const struct evs_l2_macs *mac
 		id = conf->switches[sw].id;
 		if (want_src && likely(!rte_is_zero_ether_addr(&k->src_mac))) {
 			c->kbuf[nk] = mac_key(id, &k->src_mac);
-			c->kptr[nk] = &c->kbuf[nk];
-			c->src[i] = nk++;
+			if (!fresh(lc, c->kbuf[nk], k->in_port, gen)) {
+				c->kptr[nk] = &c->kbuf[nk];
+				c->src[i] = nk++;
+			}
 		}
 		if (want_dst && !rte_is_multicast_ether_addr(&k->dst_mac)) {
 			c->kbuf[nk] = mac_key(id, &k->dst_mac);
@@ -68,11 +85,6 @@ static void lookup(const struct evs_l2_conf *conf, const struct evs_l2_macs *mac
 	c->hits = 0;
 	if (nk > 0)
 		rte_hash_lookup_bulk_data(macs->h, c->kptr, nk, &c->hits, c->data);
-}
-
-static inline uint32_t filter_slot(uint64_t key)
-{
-	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 58); /* top 6 bits */
 }
 
 static void learn(struct evs_l2_macs *macs, struct evs_l2_lcore *lc,
@@ -102,18 +114,23 @@ static void learn(struct evs_l2_macs *macs, struct evs_l2_lcore *lc,
 		if (hit(c, s)) {
 			const void *d = c->data[s];
 
-			if (mac_data_static(d))
-				continue;
-			if (mac_data_port(d) == port) {
+			if (mac_data_static(d) || mac_data_port(d) == port) {
 				struct mac_entry *e = &macs->entries[mac_data_idx(d)];
 
 				/* store only when the second changed: no line bouncing
 				 * between lcores that see the same source. Relaxed: the
-				 * writer only needs some recent value (see doc/l2.md) */
-				if (__atomic_load_n(&e->last_seen, __ATOMIC_RELAXED) != now) {
+				 * writer only needs some recent value (see doc/l2.md).
+				 * Static entries are never aged nor moved by learning. */
+				if (!mac_data_static(d) &&
+				    __atomic_load_n(&e->last_seen, __ATOMIC_RELAXED) != now) {
 					__atomic_store_n(&e->last_seen, now, __ATOMIC_RELAXED);
 					refreshed++;
 				}
+				f = &lc->fresh[filter_slot(c->kbuf[s])];
+				f->key = c->kbuf[s];
+				f->port = port;
+				f->time = now;
+				f->gen = gen;
 				continue;
 			}
 		}
@@ -201,7 +218,7 @@ void evs_l2_learn_burst(const struct evs_l2_conf *conf, struct evs_l2_macs *macs
 
 	for (done = 0; done < n; done += k) {
 		k = RTE_MIN(n - done, L2_BURST);
-		lookup(conf, macs, keys + done, k, true, false, &c);
+		lookup(conf, macs, lc, keys + done, k, true, false, &c);
 		learn(macs, lc, keys + done, k, &c);
 	}
 }
@@ -215,7 +232,7 @@ void evs_l2_decide_burst(const struct evs_l2_conf *conf, struct evs_l2_macs *mac
 
 	for (done = 0; done < n; done += k) {
 		k = RTE_MIN(n - done, L2_BURST);
-		lookup(conf, macs, keys + done, k, false, true, &c);
+		lookup(conf, macs, lc, keys + done, k, false, true, &c);
 		decide(conf, lc, keys + done, k, &c, acts + done);
 	}
 }
@@ -355,7 +372,7 @@ uint16_t evs_l2_forward_burst(const struct evs_l2_conf *conf, struct evs_l2_macs
 
 	for (done = 0; done < n; done += k) {
 		k = RTE_MIN(n - done, L2_BURST);
-		lookup(conf, macs, keys + done, k, true, true, &c);
+		lookup(conf, macs, lc, keys + done, k, true, true, &c);
 		learn(macs, lc, keys + done, k, &c);
 		decide(conf, lc, keys + done, k, &c, acts);
 		nout += evs_l2_execute_burst(conf, lc, pkts + done, keys + done, acts, k,

@@ -139,6 +139,9 @@ struct evs_l2_lcore {
 	/* written by the owning lcore only (relaxed stores), read by management */
 	struct evs_l2_lcore_stats st;
 	struct learn_filter filter[LEARN_FILTER_SIZE];
+	/* sources this lcore found on their port this second: their lookup is
+	 * skipped until the second (or the delete generation) changes */
+	struct learn_filter fresh[LEARN_FILTER_SIZE];
 } __rte_cache_aligned;
 
 /* Owner-only counter update: a relaxed store so management reads are not racy. */

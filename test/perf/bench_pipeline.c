@@ -8,7 +8,9 @@
  * as when one VM talks to many clients). Bursts of 32; flows are visited in
  * a scattered order so that caches see no locality. Median of repetitions.
  *
- * Usage: bench-pipeline [--reps N] [--flows a,b,..] [--no-emc]
+ * Usage: bench-pipeline [--reps N] [--flows a,b,..] [--packets N] [--no-emc]
+ * (Under valgrind --tool=callgrind, small --packets give repeatable
+ * instruction counts per function on a noisy machine.)
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -26,7 +28,7 @@
 #include "evs_pipeline.h"
 
 #define BURST 32
-#define PKTS_PER_REP (1u << 21)
+#define PKTS_PER_REP_DEFAULT (1u << 21)
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -81,6 +83,7 @@ int main(int argc, char **argv)
 					      .ports = ps, .socket_id = SOCKET_ID_ANY};
 	struct rte_ether_addr a = {{0x02, 0, 0, 0, 0, 1}}, b = {{0x02, 0, 0, 0, 0, 2}};
 	unsigned int flows_list[8] = {1, 1000, 100000, 1000000}, n_flows = 4, reps = 5;
+	unsigned int PKTS_PER_REP = PKTS_PER_REP_DEFAULT;
 	bool no_emc = false;
 	struct rte_mempool *mp;
 	struct rte_rcu_qsbr *qsbr;
@@ -96,6 +99,7 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {{"reps", required_argument, NULL, 'r'},
 					   {"flows", required_argument, NULL, 'f'},
 					   {"no-emc", no_argument, NULL, 'e'},
+					   {"packets", required_argument, NULL, 'p'},
 					   {NULL, 0, NULL, 0}};
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (opt == 'r') {
@@ -109,10 +113,14 @@ int main(int argc, char **argv)
 				if (*s == ',')
 					s++;
 			}
+		} else if (opt == 'p') {
+			PKTS_PER_REP = (unsigned int)strtoul(optarg, NULL, 0) / BURST * BURST;
+			if (PKTS_PER_REP < BURST)
+				PKTS_PER_REP = BURST;
 		} else if (opt == 'e') {
 			no_emc = true;
 		} else {
-			fprintf(stderr, "usage: bench-pipeline [--reps N] [--flows a,b,..] [--no-emc]\n");
+			fprintf(stderr, "usage: bench-pipeline [--reps N] [--flows a,b,..] [--packets N] [--no-emc]\n");
 			return 2;
 		}
 	}
