@@ -366,22 +366,25 @@ static struct rte_mbuf *garp(const struct gen_opts *o, struct rte_mempool *pool,
 	return m;
 }
 
-/* Empty every receive queue of both ports (learning replies, stale frames). */
+/* Empty every receive queue of both ports (learning replies, stale frames).
+ * Bounded: some ports (net_null) never run dry. */
 static void drain_all(struct gen_run *run)
 {
 	const struct gen_opts *o = run->o;
 	struct rte_mbuf *pkts[GEN_BURST_MAX];
 	int ports[2] = {o->tx_port, o->rx_port};
-	unsigned int i, q;
+	unsigned int i, q, k;
 	uint16_t n;
 
 	for (i = 0; i < 2; i++)
 		for (q = 0; ports[i] >= 0 && q < o->queues; q++)
-			do {
+			for (k = 0; k < 256; k++) {
 				n = rte_eth_rx_burst((uint16_t)ports[i], (uint16_t)q, pkts,
 						     GEN_BURST_MAX);
 				rte_pktmbuf_free_bulk(pkts, n);
-			} while (n != 0);
+				if (n == 0)
+					break;
+			}
 }
 
 void gen_run_learn(struct gen_run *run)
@@ -414,7 +417,7 @@ out:
 	do {
 		drain_all(run);
 		rte_delay_us_sleep(1000);
-	} while (rte_get_timer_cycles() < end);
+	} while (rte_get_timer_cycles() < end && !__atomic_load_n(&gen_stop, __ATOMIC_RELAXED));
 	drain_all(run);
 }
 

@@ -210,6 +210,7 @@ EOF
 
 if command -v gnuplot >/dev/null && [ -s "$out/mpps.dat" ]; then
 	nblocks=$(grep -c '^"' "$out/mpps.dat")
+	maxf=$(echo $flows | tr ' ' '\n' | sort -n | tail -n1)
 	gnuplot <<EOF
 set terminal pngcairo size 900,540 noenhanced
 set output "$out/mpps.png"
@@ -217,7 +218,7 @@ set title "Forwarding rate between two memif ports (one core)"
 set xlabel "flows"
 set ylabel "Mpps"
 set logscale x
-set xrange [0.5:*]
+set xrange [0.5:$((maxf * 2))]
 set yrange [0:*]
 set key outside right
 set grid
