@@ -12,7 +12,8 @@
  * the pipeline consulted. Megaflows sharing a mask live in one subtable (a
  * hash table keyed by the masked words); a lookup tries subtables in order of
  * recent hit count. In front, the EMC maps a full key to its megaflow and
- * saves the per-subtable hashing for the heaviest flows.
+ * saves the per-subtable hashing for the heaviest flows (it stops probing
+ * itself while its hit share is too low to pay for the probe).
  *
  * Which megaflow wins: there are no priorities. A correct slow path installs
  * megaflows that never overlap with different actions, so at most one
