@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Control methods: port.add/del/list/stats. */
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,14 +37,13 @@ static void doc_del_port(json_t *doc, const char *name)
 	json_t *sws = json_object_get(doc, "switches"), *sw;
 	size_t i, k;
 
-	json_array_remove(json_object_get(doc, "ports"),
-			  (size_t)conf_doc_find(doc, "ports", name));
-	json_array_foreach(sws, i, sw) {
+	json_array_remove(json_object_get(doc, "ports"), (size_t)conf_doc_find(doc, "ports", name));
+	json_array_foreach (sws, i, sw) {
 		json_t *macs = json_object_get(sw, "macs");
 
 		for (k = json_array_size(macs); k-- > 0;) {
-			const char *p = json_string_value(
-				json_object_get(json_array_get(macs, k), "port"));
+			const char *p =
+			    json_string_value(json_object_get(json_array_get(macs, k), "port"));
 
 			if (p != NULL && strcmp(p, name) == 0)
 				json_array_remove(macs, k);
@@ -67,6 +67,47 @@ static int m_port_del(struct evs_ctl_call *call, json_t *params, void *arg)
 	if (ctl_apply_doc(app, call, doc, "", "/params") != 0)
 		return 0;
 	return evs_ctl_reply(call, json_pack("{s:s}", "name", name));
+}
+
+/* Virtio-net features worth naming in a report (bit, name). */
+static const struct {
+	unsigned int bit;
+	const char *name;
+} virtio_features[] = {
+    {0, "csum"},       {1, "guest_csum"},      {5, "mac"},	    {11, "host_tso4"},
+    {12, "host_tso6"}, {7, "guest_tso4"},      {8, "guest_tso6"},   {15, "mrg_rxbuf"},
+    {16, "status"},    {17, "ctrl_vq"},	       {18, "ctrl_rx"},	    {21, "guest_announce"},
+    {22, "mq"},	       {28, "indirect_desc"},  {29, "event_idx"},   {30, "protocol_features"},
+    {32, "version_1"}, {33, "iommu_platform"}, {34, "ring_packed"}, {35, "in_order"},
+};
+
+/* Guest connection state and lifecycle counters of a vhost port. */
+static json_t *vhost_json(const struct evs_port *p)
+{
+	struct evs_port_vhost_info vi;
+	char hex[24];
+	json_t *o, *names;
+	unsigned int i;
+
+	if (evs_port_vhost_get(p, &vi) != 0)
+		return NULL;
+	names = json_array();
+	for (i = 0; i < RTE_DIM(virtio_features); i++)
+		if (vi.features & (UINT64_C(1) << virtio_features[i].bit))
+			json_array_append_new(names, json_string(virtio_features[i].name));
+	snprintf(hex, sizeof(hex), "0x%" PRIx64, vi.features);
+	o = json_pack("{s:b, s:b, s:s, s:o, s:i, s:i, s:b}", "connected", vi.connected, "running",
+		      vi.running, "features", hex, "feature_names", names, "vrings", vi.nb_vrings,
+		      "vrings_enabled", vi.nb_vrings_enabled, "guest_csum", vi.guest_csum);
+	json_object_set_new(
+	    o, "events",
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "connects", (json_int_t)vi.connects,
+		      "disconnects", (json_int_t)vi.disconnects, "refused", (json_int_t)vi.refused,
+		      "guest_starts", (json_int_t)vi.guest_starts, "guest_stops",
+		      (json_int_t)vi.guest_stops, "vring_enables", (json_int_t)vi.vring_enables,
+		      "vring_disables", (json_int_t)vi.vring_disables));
+	json_object_set_new(o, "tx_redirected", json_integer((json_int_t)vi.tx_redirected));
+	return o;
 }
 
 static json_t *port_json(struct evs_app *app, const struct conf_port *cp)
@@ -103,6 +144,12 @@ static json_t *port_json(struct evs_app *app, const struct conf_port *cp)
 	json_object_set_new(o, "mtu", json_integer(info.mtu));
 	if (cp->type == CONF_PORT_ETHDEV)
 		json_object_set_new(o, "mac", json_string(mac));
+	if (cp->type == CONF_PORT_VHOST) {
+		json_t *v = vhost_json(p);
+
+		if (v != NULL)
+			json_object_set_new(o, "vhost", v);
+	}
 	return o;
 }
 
@@ -142,8 +189,13 @@ static json_t *queues_json(const struct evs_port *p, bool tx, uint16_t n)
 		o = json_pack("{s:i, s:I, s:I}", "queue", q, "packets", (json_int_t)st.packets,
 			      "bytes", (json_int_t)st.bytes);
 		json_object_set_new(o, "drops", drops_json(st.drops));
-		if (tx)
-			json_object_set_new(o, "lock_waits", json_integer((json_int_t)st.lock_waits));
+		if (tx) {
+			json_object_set_new(o, "lock_waits",
+					    json_integer((json_int_t)st.lock_waits));
+			json_object_set_new(o, "csum_sw", json_integer((json_int_t)st.csum_sw));
+			json_object_set_new(o, "csum_passed",
+					    json_integer((json_int_t)st.csum_passed));
+		}
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -164,7 +216,13 @@ static json_t *port_stats_json(const struct evs_port *p, const char *name, bool 
 	for (r = 0; r < EVS_PORT_DROP_MAX; r++)
 		total += st.drops[r];
 	json_object_set_new(o, "drops_total", json_integer((json_int_t)total));
+	json_object_set_new(o, "tx_csum_sw", json_integer((json_int_t)st.tx_csum_sw));
+	json_object_set_new(o, "tx_csum_passed", json_integer((json_int_t)st.tx_csum_passed));
 	if (queues) {
+		json_t *v = vhost_json(p);
+
+		if (v != NULL)
+			json_object_set_new(o, "vhost", v);
 		json_object_set_new(o, "drops", drops_json(st.drops));
 		json_object_set_new(o, "rx_queues", queues_json(p, false, p->nb_rxq));
 		json_object_set_new(o, "tx_queues", queues_json(p, true, p->nb_txq));
@@ -189,36 +247,57 @@ static int m_port_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 	list = json_array();
 	for (i = 0; i < CONF_MAX_PORTS; i++)
 		if (app->ports[i].port != NULL)
-			json_array_append_new(list, port_stats_json(app->ports[i].port,
-								    app->ports[i].name, false));
+			json_array_append_new(
+			    list, port_stats_json(app->ports[i].port, app->ports[i].name, false));
 	return evs_ctl_reply(call, list);
 }
 
 static const struct evs_ctl_param p_name[] = {
-	{.name = "name", .type = EVS_CTL_T_STRING, .required = true, .min_len = 1, .max_len = 31,
-	 .help = "port name"},
+    {.name = "name",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .min_len = 1,
+     .max_len = 31,
+     .help = "port name"},
 };
 static const struct evs_ctl_param p_stats[] = {
-	{.name = "name", .type = EVS_CTL_T_STRING, .min_len = 1, .max_len = 31,
-	 .help = "one port, with per-queue counters (default: all ports)"},
+    {.name = "name",
+     .type = EVS_CTL_T_STRING,
+     .min_len = 1,
+     .max_len = 31,
+     .help = "one port, with per-queue counters (default: all ports)"},
 };
 
 int ctl_register_port(struct evs_app *app)
 {
 	const struct evs_ctl_method m[] = {
-		{.name = "port.add",
-		 .usage = "name=STR [type=ethdev|vhost-user] devargs=STR | path=SOCK [mode=server|client] "
-			  "[queues=N] [mtu=N] [switch=SW] [vlans=[{vlan,switch}]]",
-		 .help = "Add a port live; the other ports keep forwarding.", .fn = m_port_add,
-		 .arg = app},
-		{.name = "port.del", .help = "Remove a port live (and its static MACs).",
-		 .fn = m_port_del, .arg = app, .params = p_name, .n_params = RTE_DIM(p_name)},
-		{.name = "port.list", .help = "Ports with their type, membership and link.",
-		 .read_only = true, .fn = m_port_list, .arg = app, .params = evs_ctl_no_params},
-		{.name = "port.stats",
-		 .help = "Packets, bytes and drops by reason, per port (per queue with name).",
-		 .read_only = true, .fn = m_port_stats, .arg = app, .params = p_stats,
-		 .n_params = RTE_DIM(p_stats)},
+	    {.name = "port.add",
+	     .usage =
+		 "name=STR [type=ethdev|vhost-user] devargs=STR | path=SOCK [mode=server|client] "
+		 "[queues=N] [mtu=N] [switch=SW] [vlans=[{vlan,switch}]]",
+	     .help = "Add a port live; the other ports keep forwarding.",
+	     .fn = m_port_add,
+	     .arg = app},
+	    {.name = "port.del",
+	     .help = "Remove a port live (and its static MACs).",
+	     .fn = m_port_del,
+	     .arg = app,
+	     .params = p_name,
+	     .n_params = RTE_DIM(p_name)},
+	    {.name = "port.list",
+	     .help = "Ports with their type, membership and link; vhost ports with the "
+		     "guest's state, features and lifecycle counters.",
+	     .read_only = true,
+	     .fn = m_port_list,
+	     .arg = app,
+	     .params = evs_ctl_no_params},
+	    {.name = "port.stats",
+	     .help = "Packets, bytes and drops by reason, per port (per queue with name).",
+	     .read_only = true,
+	     .fn = m_port_stats,
+	     .arg = app,
+	     .params = p_stats,
+	     .n_params = RTE_DIM(p_stats)},
 	};
 	unsigned int i;
 	int ret;

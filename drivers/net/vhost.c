@@ -24,9 +24,30 @@
  * unlinks the port under that lock before unregistering, so a callback never
  * sees a port being freed. The management lcore never holds vhost_lock while
  * calling into rte_vhost (whose unregister waits for running callbacks).
+ * The lifecycle counters are written by the callbacks and read by the
+ * management lcore, both under vhost_lock.
+ *
+ * Offloads. We offer VIRTIO_NET_F_CSUM (the guest may send partial TCP/UDP
+ * checksums) and VIRTIO_NET_F_GUEST_CSUM (we may send them), and mergeable
+ * rx buffers; segmentation offloads (TSO/UFO/ECN) stay off, so every frame
+ * is at most the guest's MTU. With RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS,
+ * rte_vhost flags a guest's partial checksum RTE_MBUF_F_RX_L4_CKSUM_NONE (and
+ * completes in software itself what is not plain TCP/UDP); lib/port's tx path
+ * completes it for ports that need it, or, towards a guest that negotiated
+ * GUEST_CSUM (evs_port_tx_csum_partial_set()), sets TX flags from which
+ * rte_vhost writes NEEDS_CSUM into the guest's virtio-net header. That flag
+ * is stored before running = 1 (release) and cleared before the grace period
+ * that retires a guest, so a burst never sends partial checksums to a guest
+ * that did not ask for them.
+ *
+ * Queues. Linux enables queue pairs 0..n-1 (ethtool -L); a tx queue whose
+ * vring the guest disabled falls back to queue 0 (rte_vhost serialises
+ * enqueues on one vring with the vring's access lock), so lowering the queue
+ * count in the guest loses no traffic.
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -46,14 +67,18 @@
 #define VHOST_VRING_GUEST_TX(q) ((uint16_t)(2 * (q) + 1))
 #define VHOST_MAX_VRINGS (2 * EVS_PORT_MAX_QUEUES)
 
-/* Offloads we do not handle yet: the guest must send and accept plain,
- * fully checksummed, unsegmented frames. */
+/* Segmentation offloads are not offered: frames stay within the MTU, so no
+ * port behind the switch ever has to segment. Checksum offload is (above). */
 #define VHOST_DISABLED_FEATURES                                                                    \
-	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |                         \
-	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) |                   \
+	((1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) |                   \
 	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO) |                     \
 	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |                     \
 	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO))
+
+/* Per tx queue counter written by the queue's user (or lock holder). */
+struct vhost_txq_ctr {
+	uint64_t redirected; /* sent on queue 0: the guest disabled this queue */
+} __rte_cache_aligned;
 
 struct vhost_port {
 	/* Read by PMD lcores. */
@@ -61,8 +86,12 @@ struct vhost_port {
 	int vid;	  /* atomic: device of the running connection */
 	struct rte_mempool *mp;
 	uint8_t enabled[VHOST_MAX_VRINGS]; /* atomic: vring enabled by the guest */
+	struct vhost_txq_ctr txc[EVS_PORT_MAX_QUEUES];
 	/* Callbacks (under vhost_lock) and management lcore. */
-	int conn_vid; /* the one accepted connection, -1 if none */
+	int conn_vid;	   /* the one accepted connection, -1 if none */
+	uint64_t features; /* negotiated by the running guest */
+	uint16_t nb_vrings;
+	struct evs_port_vhost_info ctr; /* lifecycle counters */
 	struct rte_rcu_qsbr *qsbr;
 	struct evs_port *port;
 	bool client;
@@ -95,6 +124,7 @@ static uint16_t vhost_tx(void *drv, uint16_t qid, struct rte_mbuf **pkts, uint16
 {
 	struct vhost_port *vp = drv;
 	uint16_t vring = VHOST_VRING_GUEST_RX(qid);
+	bool redirect = false;
 	uint16_t sent;
 
 	if (unlikely(!__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE))) {
@@ -102,13 +132,21 @@ static uint16_t vhost_tx(void *drv, uint16_t qid, struct rte_mbuf **pkts, uint16
 		return 0;
 	}
 	if (unlikely(!__atomic_load_n(&vp->enabled[vring], __ATOMIC_RELAXED))) {
-		*why = EVS_PORT_DROP_VRING_DISABLED;
-		return 0;
+		/* The guest runs fewer queue pairs: its queue 0 takes ours. */
+		if (qid == 0 ||
+		    !__atomic_load_n(&vp->enabled[VHOST_VRING_GUEST_RX(0)], __ATOMIC_RELAXED)) {
+			*why = EVS_PORT_DROP_VRING_DISABLED;
+			return 0;
+		}
+		vring = VHOST_VRING_GUEST_RX(0);
+		redirect = true;
 	}
 	sent = rte_vhost_enqueue_burst(__atomic_load_n(&vp->vid, __ATOMIC_RELAXED), vring, pkts, n);
 	/* Enqueue copies into guest buffers: the mbufs stay ours. */
 	rte_pktmbuf_free_bulk(pkts, sent);
-	*why = EVS_PORT_DROP_TX_FULL;
+	if (unlikely(redirect))
+		evs_port_ctr_add(&vp->txc[qid].redirected, sent);
+	*why = EVS_PORT_DROP_NO_DESC;
 	return sent;
 }
 
@@ -139,8 +177,11 @@ static int vhost_new_connection(int vid)
 	vp = vhost_port_of(vid);
 	if (vp != NULL && vp->conn_vid < 0) {
 		vp->conn_vid = vid;
+		vp->ctr.connects++;
+		NET_LOG(INFO, "port '%s': vhost-user peer connected", vp->port->name);
 		rc = 0;
 	} else if (vp != NULL) {
+		vp->ctr.refused++;
 		NET_LOG(WARNING, "port '%s': refusing a second vhost-user connection on %s",
 			vp->port->name, vp->path);
 	}
@@ -157,6 +198,9 @@ static void vhost_destroy_connection(int vid)
 	vp = vhost_port_of(vid);
 	if (vp != NULL && vp->conn_vid == vid) {
 		vp->conn_vid = -1;
+		vp->features = 0;
+		vp->nb_vrings = 0;
+		vp->ctr.disconnects++;
 		/* Relaxed: running is already 0, nothing reads these meanwhile
 		 * except to choose a drop reason. */
 		for (i = 0; i < VHOST_MAX_VRINGS; i++)
@@ -170,6 +214,7 @@ static void vhost_destroy_connection(int vid)
 static int vhost_new_device(int vid)
 {
 	struct vhost_port *vp;
+	uint64_t features;
 	uint16_t i, nr;
 	int rc = -1;
 
@@ -177,14 +222,22 @@ static int vhost_new_device(int vid)
 	vp = vhost_port_of(vid);
 	if (vp == NULL || vp->conn_vid != vid)
 		goto out;
+	if (rte_vhost_get_negotiated_features(vid, &features) < 0)
+		features = 0;
 	/* We poll: the guest need not kick us. */
 	nr = rte_vhost_get_vring_num(vid);
 	for (i = 0; i < nr; i++)
 		rte_vhost_enable_guest_notification(vid, i, 0);
+	vp->features = features;
+	vp->nb_vrings = nr;
+	vp->ctr.guest_starts++;
+	evs_port_tx_csum_partial_set(vp->port, (features & (1ULL << VIRTIO_NET_F_GUEST_CSUM)) != 0);
 	__atomic_store_n(&vp->vid, vid, __ATOMIC_RELAXED);
-	/* Release: vid (above) is visible to whoever sees running == 1. */
+	/* Release: vid and the checksum mode (above) are visible to whoever
+	 * sees running == 1. */
 	__atomic_store_n(&vp->running, 1, __ATOMIC_RELEASE);
-	NET_LOG(INFO, "port '%s': guest ready (%u vrings)", vp->port->name, nr);
+	NET_LOG(INFO, "port '%s': guest ready (%u vrings, features 0x%" PRIx64 ")", vp->port->name,
+		nr, features);
 	evs_port_link_event(vp->port);
 	rc = 0;
 out:
@@ -199,9 +252,11 @@ static void vhost_destroy_device(int vid)
 	pthread_mutex_lock(&vhost_lock);
 	vp = vhost_port_of(vid);
 	if (vp != NULL && vp->conn_vid == vid && __atomic_load_n(&vp->running, __ATOMIC_RELAXED)) {
-		/* Relaxed: rte_rcu_qsbr_start() below releases it (see top). */
+		/* Relaxed: rte_rcu_qsbr_start() below releases both (see top). */
+		evs_port_tx_csum_partial_set(vp->port, false);
 		__atomic_store_n(&vp->running, 0, __ATOMIC_RELAXED);
 		rte_rcu_qsbr_synchronize(vp->qsbr, RTE_QSBR_THRID_INVALID);
+		vp->ctr.guest_stops++;
 		NET_LOG(INFO, "port '%s': guest stopped", vp->port->name);
 		evs_port_link_event(vp->port);
 	}
@@ -214,8 +269,15 @@ static int vhost_vring_state_changed(int vid, uint16_t vring, int enable)
 
 	pthread_mutex_lock(&vhost_lock);
 	vp = vhost_port_of(vid);
-	if (vp != NULL && vp->conn_vid == vid && vring < VHOST_MAX_VRINGS)
+	if (vp != NULL && vp->conn_vid == vid && vring < VHOST_MAX_VRINGS) {
 		__atomic_store_n(&vp->enabled[vring], enable ? 1 : 0, __ATOMIC_RELAXED);
+		if (enable)
+			vp->ctr.vring_enables++;
+		else
+			vp->ctr.vring_disables++;
+		NET_LOG(DEBUG, "port '%s': vring %u %s", vp->port->name, vring,
+			enable ? "enabled" : "disabled");
+	}
 	pthread_mutex_unlock(&vhost_lock);
 	return 0;
 }
@@ -427,10 +489,35 @@ static int vhost_link_get(struct evs_port *port, struct evs_port_link *link)
 	return 0;
 }
 
+static int vhost_info(struct evs_port *port, struct evs_port_vhost_info *vi)
+{
+	struct vhost_port *vp = port->drv;
+	unsigned int i;
+
+	pthread_mutex_lock(&vhost_lock);
+	*vi = vp->ctr;
+	vi->client = vp->client;
+	vi->connected = vp->conn_vid >= 0;
+	/* Relaxed: snapshots for a report. */
+	vi->running = __atomic_load_n(&vp->running, __ATOMIC_RELAXED) != 0;
+	vi->guest_csum = __atomic_load_n(&port->tx_csum_partial, __ATOMIC_RELAXED) != 0;
+	vi->features = vi->connected ? vp->features : 0;
+	vi->nb_vrings = vi->connected ? vp->nb_vrings : 0;
+	vi->nb_vrings_enabled = 0;
+	for (i = 0; i < VHOST_MAX_VRINGS; i++)
+		vi->nb_vrings_enabled += __atomic_load_n(&vp->enabled[i], __ATOMIC_RELAXED) != 0;
+	pthread_mutex_unlock(&vhost_lock);
+	vi->tx_redirected = 0;
+	for (i = 0; i < port->nb_txq; i++)
+		vi->tx_redirected += __atomic_load_n(&vp->txc[i].redirected, __ATOMIC_RELAXED);
+	return 0;
+}
+
 const struct evs_port_ops evs_net_vhost_ops = {
     .type = EVS_PORT_VHOST,
     .name = "vhost",
     .create = vhost_create,
     .free = vhost_free,
     .link_get = vhost_link_get,
+    .vhost_info = vhost_info,
 };

@@ -25,6 +25,14 @@
  * summed by the management lcore. Device counters a backend keeps itself
  * (ethdev imissed, rx_nombuf, ierrors, oerrors) are added at read time.
  *
+ * Partial checksums: a guest that negotiated checksum offload sends TCP/UDP
+ * packets whose L4 checksum field holds only the pseudo-header sum; rte_vhost
+ * marks them RTE_MBUF_F_RX_L4_CKSUM_NONE (evs_port_l4_partial()). The tx path
+ * tests that flag once per packet; only a burst with such a packet goes
+ * through evs_port_tx_csum(), which completes the checksum in software, or,
+ * when the port's peer takes partial checksums (a guest that negotiated
+ * VIRTIO_NET_F_GUEST_CSUM), hands it on with TX offload flags instead.
+ *
  * Thread-safety:
  * - Management lcore only (one thread, no internal locking): create, free,
  *   lookup, info, stats, link, driver registration.
@@ -89,7 +97,9 @@ enum evs_port_drop {
 	EVS_PORT_DROP_TX_ERRORS,       /**< device: frames it failed to send */
 	EVS_PORT_DROP_TX_FULL,	       /**< tx queue (or guest rx ring) full */
 	EVS_PORT_DROP_GUEST_NOT_READY, /**< vhost: no guest connected and running */
-	EVS_PORT_DROP_VRING_DISABLED,  /**< vhost: the guest disabled this queue */
+	EVS_PORT_DROP_VRING_DISABLED,  /**< vhost: the guest disabled this queue (and queue 0) */
+	EVS_PORT_DROP_NO_DESC,	       /**< vhost: the guest's rx ring had no free buffer */
+	EVS_PORT_DROP_TX_CSUM,	       /**< a partial checksum could not be completed */
 	EVS_PORT_DROP_MAX,
 };
 
@@ -119,6 +129,8 @@ struct evs_port_qstats {
 	uint64_t bytes;			   /**< bytes received / sent (pkt_len, no CRC) */
 	uint64_t drops[EVS_PORT_DROP_MAX]; /**< by reason */
 	uint64_t lock_waits;		   /**< tx: bursts that found the shared queue locked */
+	uint64_t csum_sw;		   /**< tx: partial checksums completed in software */
+	uint64_t csum_passed;		   /**< tx: partial checksums handed to the peer */
 };
 
 /** Port totals: queue counters summed plus device counters. */
@@ -129,6 +141,8 @@ struct evs_port_stats {
 	uint64_t tx_bytes;
 	uint64_t drops[EVS_PORT_DROP_MAX]; /**< by reason, rx and tx */
 	uint64_t tx_lock_waits;		   /**< sum of evs_port_qstats.lock_waits */
+	uint64_t tx_csum_sw;		   /**< sum of evs_port_qstats.csum_sw */
+	uint64_t tx_csum_passed;	   /**< sum of evs_port_qstats.csum_passed */
 };
 
 /** Link state. */
@@ -152,6 +166,29 @@ struct evs_port_info {
 	bool rss;		   /**< rx spread over queues by RSS (IP/TCP/UDP hash) */
 	uint16_t ethdev_port_id;   /**< ETHDEV: DPDK port id; otherwise UINT16_MAX */
 	struct rte_ether_addr mac; /**< ETHDEV: device MAC; VHOST: zero */
+};
+
+/**
+ * Vhost-user connection state and guest lifecycle counters
+ * (evs_port_vhost_get()). Counters run from port creation; they are not
+ * affected by evs_port_stats_reset().
+ */
+struct evs_port_vhost_info {
+	bool client;		    /**< edgevs connects to the socket (QEMU is the server) */
+	bool connected;		    /**< a peer holds the socket now */
+	bool running;		    /**< the guest driver is up: the port forwards */
+	bool guest_csum;	    /**< partial checksums go to the guest as they are */
+	uint64_t features;	    /**< virtio features of the current guest (0: none) */
+	uint16_t nb_vrings;	    /**< vrings the current guest set up */
+	uint16_t nb_vrings_enabled; /**< of those, enabled now */
+	uint64_t connects;	    /**< connections accepted */
+	uint64_t disconnects;	    /**< connections closed (guest gone, QEMU killed, ...) */
+	uint64_t refused;	    /**< further connections refused while one was up */
+	uint64_t guest_starts;	    /**< guest driver became ready (new_device) */
+	uint64_t guest_stops;	    /**< guest driver stopped or reset (destroy_device) */
+	uint64_t vring_enables;	    /**< vring enable events */
+	uint64_t vring_disables;    /**< vring disable events */
+	uint64_t tx_redirected;	    /**< packets sent on queue 0 because their queue was off */
 };
 
 struct evs_port;
@@ -191,6 +228,8 @@ struct evs_port {
 	uint16_t nb_txq;
 	uint16_t nb_tx_users;
 	uint16_t id;
+	/** Atomic: the peer takes partial checksums now (set by the backend). */
+	uint32_t tx_csum_partial;
 	char name[EVS_PORT_NAME_MAX];
 } __rte_cache_aligned;
 
@@ -268,6 +307,12 @@ int evs_port_queue_stats_get(const struct evs_port *port, bool tx, uint16_t qid,
  */
 int evs_port_stats_reset(struct evs_port *port);
 
+/**
+ * Vhost-user state and lifecycle counters of a vhost port.
+ * @return 0, -EINVAL on NULL, -ENOTSUP when the port is not a vhost port.
+ */
+int evs_port_vhost_get(const struct evs_port *port, struct evs_port_vhost_info *vi);
+
 /** Name of a drop reason ("tx_full", ...); never NULL. */
 const char *evs_port_drop_name(enum evs_port_drop reason);
 
@@ -336,6 +381,29 @@ static inline uint16_t evs_port_rx_burst(struct evs_port *port, uint16_t qid,
 	return nb;
 }
 
+/**
+ * True when @p m carries a partial L4 checksum (pseudo-header sum only) that
+ * must be completed before it leaves, as rte_vhost's compliant offload flags
+ * and the virtio PMD report it.
+ */
+static inline bool evs_port_l4_partial(const struct rte_mbuf *m)
+{
+	return (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE;
+}
+
+/**
+ * Slow path of the tx functions, not for applications: for each packet with
+ * a partial checksum, complete it in software (copying it first when its data
+ * is shared) or, when the port's peer takes partial checksums, set the TX
+ * offload flags and the pseudo-header sum. Packets that cannot be handled
+ * (not TCP/UDP over IPv4/IPv6, malformed, no mbuf for a copy) are freed and
+ * counted as EVS_PORT_DROP_TX_CSUM on @p q. Keeps the order of the rest,
+ * compacted in @p pkts, and subtracts dropped lengths from *bytes.
+ * @return packets left in @p pkts.
+ */
+uint16_t evs_port_tx_csum(struct evs_port *port, struct evs_port_txq *q, struct rte_mbuf **pkts,
+			  uint16_t n, uint64_t *bytes);
+
 /** Tx queue that tx index @p txu uses. */
 static inline uint16_t evs_port_txq_of(const struct evs_port *port, uint16_t txu)
 {
@@ -356,10 +424,16 @@ static inline uint16_t evs_port_tx_send(struct evs_port *port, struct evs_port_t
 	enum evs_port_drop why = EVS_PORT_DROP_TX_FULL;
 	uint64_t bytes = 0, lost = 0;
 	uint16_t sent = 0, k, i;
+	bool partial = false;
 
-	/* Sum lengths before sending: sent mbufs belong to the backend. */
-	for (i = 0; i < n; i++)
+	/* Sum lengths before sending: sent mbufs belong to the backend. The
+	 * flag test shares the mbuf's first cache line with pkt_len. */
+	for (i = 0; i < n; i++) {
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		partial |= evs_port_l4_partial(pkts[i]);
+	}
+	if (unlikely(partial))
+		n = evs_port_tx_csum(port, q, pkts, n, &bytes);
 	while (sent < n) {
 		k = port->tx(port->drv, qid, pkts + sent, n - sent, &why);
 		if (k == 0)

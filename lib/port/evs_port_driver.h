@@ -49,6 +49,8 @@ struct evs_port_ops {
 	int (*dev_stats)(struct evs_port *port, struct evs_port_dev_stats *st);
 	/** Optional: fill rss, ethdev_port_id and mac of @p info. */
 	void (*info)(struct evs_port *port, struct evs_port_info *info);
+	/** Optional (vhost): connection state and lifecycle counters. */
+	int (*vhost_info)(struct evs_port *port, struct evs_port_vhost_info *vi);
 };
 
 /**
@@ -67,6 +69,21 @@ void evs_port_errorf(const char *fmt, ...) __rte_format_printf(1, 2);
  * Any thread.
  */
 void evs_port_link_event(struct evs_port *port);
+
+/**
+ * Say whether the port's peer takes partial checksums from now on (vhost: a
+ * guest that negotiated VIRTIO_NET_F_GUEST_CSUM); when it does, the tx path
+ * hands such packets to the backend with RTE_MBUF_F_TX_TCP_CKSUM or
+ * RTE_MBUF_F_TX_UDP_CKSUM, RTE_MBUF_F_TX_IPV4/IPV6, l2_len and l3_len set and
+ * the pseudo-header sum in the checksum field. Any thread. The store is
+ * relaxed: the backend orders it with whatever publishes its peer to the PMD
+ * lcores (vhost: before running = 1 with release, and cleared before the
+ * grace period that retires a guest).
+ */
+static inline void evs_port_tx_csum_partial_set(struct evs_port *port, bool on)
+{
+	__atomic_store_n(&port->tx_csum_partial, on ? 1u : 0u, __ATOMIC_RELAXED);
+}
 
 #ifdef __cplusplus
 }

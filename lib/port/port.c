@@ -191,6 +191,7 @@ struct evs_port *evs_port_create(const struct evs_port_config *cfg)
 	pi->type = cfg->type;
 	pi->ops = port_ops[cfg->type];
 	pi->mtu = cfg->mtu != 0 ? cfg->mtu : RTE_ETHER_MTU;
+	pi->mp = cfg->mp;
 	p->rxq = rte_zmalloc_socket("evs_port_rxq", sizeof(*p->rxq) * req_rxq, RTE_CACHE_LINE_SIZE,
 				    cfg->socket_id);
 	p->txq = rte_zmalloc_socket("evs_port_txq", sizeof(*p->txq) * req_txq, RTE_CACHE_LINE_SIZE,
@@ -245,6 +246,19 @@ void evs_port_free(struct evs_port *port)
 	rte_free(port->txq);
 	rte_free(port->rxq);
 	rte_free(pi);
+}
+
+int evs_port_vhost_get(const struct evs_port *port, struct evs_port_vhost_info *vi)
+{
+	struct port_impl *pi;
+
+	if (port == NULL || vi == NULL)
+		return -EINVAL;
+	pi = port_impl(port);
+	if (pi->type != EVS_PORT_VHOST || pi->ops->vhost_info == NULL)
+		return -ENOTSUP;
+	memset(vi, 0, sizeof(*vi));
+	return pi->ops->vhost_info(&pi->pub, vi);
 }
 
 int evs_port_info_get(const struct evs_port *port, struct evs_port_info *info)

@@ -17,6 +17,7 @@ struct port_impl {
 	const struct evs_port_ops *ops;
 	enum evs_port_type type;
 	uint16_t mtu;
+	struct rte_mempool *mp; /* for private copies before a checksum is written */
 	/* Counter values at the last reset (management lcore only). */
 	struct evs_port_qstats *rx_base;
 	struct evs_port_qstats *tx_base;

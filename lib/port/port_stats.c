@@ -14,6 +14,8 @@ static const char *const drop_names[EVS_PORT_DROP_MAX] = {
     [EVS_PORT_DROP_TX_FULL] = "tx_full",
     [EVS_PORT_DROP_GUEST_NOT_READY] = "guest_not_ready",
     [EVS_PORT_DROP_VRING_DISABLED] = "vring_disabled",
+    [EVS_PORT_DROP_NO_DESC] = "no_desc",
+    [EVS_PORT_DROP_TX_CSUM] = "tx_csum_error",
 };
 
 const char *evs_port_drop_name(enum evs_port_drop reason)
@@ -34,6 +36,8 @@ static void qstats_read(const struct evs_port_qstats *live, struct evs_port_qsta
 	for (r = 0; r < EVS_PORT_DROP_MAX; r++)
 		out->drops[r] = __atomic_load_n(&live->drops[r], __ATOMIC_RELAXED);
 	out->lock_waits = __atomic_load_n(&live->lock_waits, __ATOMIC_RELAXED);
+	out->csum_sw = __atomic_load_n(&live->csum_sw, __ATOMIC_RELAXED);
+	out->csum_passed = __atomic_load_n(&live->csum_passed, __ATOMIC_RELAXED);
 }
 
 static void qstats_sub(struct evs_port_qstats *a, const struct evs_port_qstats *base)
@@ -45,6 +49,8 @@ static void qstats_sub(struct evs_port_qstats *a, const struct evs_port_qstats *
 	for (r = 0; r < EVS_PORT_DROP_MAX; r++)
 		a->drops[r] -= base->drops[r];
 	a->lock_waits -= base->lock_waits;
+	a->csum_sw -= base->csum_sw;
+	a->csum_passed -= base->csum_passed;
 }
 
 int evs_port_queue_stats_get(const struct evs_port *port, bool tx, uint16_t qid,
@@ -98,6 +104,8 @@ int evs_port_stats_get(const struct evs_port *port, struct evs_port_stats *st)
 		for (r = 0; r < EVS_PORT_DROP_MAX; r++)
 			st->drops[r] += q.drops[r];
 		st->tx_lock_waits += q.lock_waits;
+		st->tx_csum_sw += q.csum_sw;
+		st->tx_csum_passed += q.csum_passed;
 	}
 	dev_stats_read(pi, &ds);
 	for (r = 0; r < EVS_PORT_DROP_MAX; r++)

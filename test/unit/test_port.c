@@ -304,6 +304,7 @@ static void expect_create_fails(const struct evs_port_config *c, int err)
 
 START_TEST(ring_create_free)
 {
+	struct evs_port_vhost_info vi;
 	struct evs_port_info info;
 	struct evs_port *p;
 
@@ -319,6 +320,8 @@ START_TEST(ring_create_free)
 	ck_assert_uint_eq(info.nb_shared_txq, 0);
 	ck_assert_uint_eq(info.mtu, 1500);
 	ck_assert_uint_lt(info.ethdev_port_id, RTE_MAX_ETHPORTS);
+	ck_assert_int_eq(evs_port_vhost_get(p, &vi), -ENOTSUP);
+	ck_assert_int_eq(evs_port_vhost_get(NULL, &vi), -EINVAL);
 	evs_port_free(p);
 	ck_assert_ptr_null(evs_port_lookup("r0"));
 	evs_port_free(NULL);
@@ -973,6 +976,7 @@ static struct evs_port_config vhost_cfg(const char *name, const char *sock,
 
 START_TEST(vhost_server_traffic)
 {
+	struct evs_port_vhost_info vi;
 	struct evs_port_config c;
 	struct rte_mbuf *pkts[BURST];
 	struct evs_port_stats st;
@@ -1014,17 +1018,36 @@ START_TEST(vhost_server_traffic)
 	ck_assert_uint_eq(st.rx_packets, 1000);
 	ck_assert_uint_eq(st.tx_bytes, st.rx_bytes);
 
-	/* Queue 1 is a vring the guest never enabled. */
+	/* Queue 1 is a vring the guest never enabled: its packets go out on
+	 * the guest's queue 0 and come back. */
 	for (k = 0; k < 4; k++)
 		pkts[k] = mk_pkt(0, k, 64);
-	ck_assert_uint_eq(tx_once(p, 1, pkts, 4), 0);
+	ck_assert_uint_eq(tx_once(p, 1, pkts, 4), 4);
+	ck_assert_uint_eq(rx_collect(p, 0, 4, 2000, NULL, 0, NULL), 4);
 	evs_port_stats_get(p, &st);
-	ck_assert_uint_eq(st.drops[EVS_PORT_DROP_VRING_DISABLED], 4);
-	ck_assert_uint_eq(st.drops[EVS_PORT_DROP_TX_FULL], 0);
+	ck_assert_uint_eq(st.drops[EVS_PORT_DROP_VRING_DISABLED], 0);
+	ck_assert_uint_eq(st.drops[EVS_PORT_DROP_NO_DESC], 0);
+	ck_assert_int_eq(evs_port_vhost_get(p, &vi), 0);
+	ck_assert_uint_eq(vi.tx_redirected, 4);
+	ck_assert(vi.connected && vi.running && !vi.client);
+	ck_assert_uint_eq(vi.connects, 1);
+	ck_assert_uint_eq(vi.guest_starts, 1);
+	ck_assert_uint_eq(vi.disconnects, 0);
+	ck_assert_uint_eq(vi.nb_vrings, 2);
+	ck_assert_uint_eq(vi.nb_vrings_enabled, 2);
+	ck_assert_uint_ge(vi.vring_enables, 2);
+	ck_assert(vi.features & (1ULL << 15));	  /* mergeable rx buffers */
+	ck_assert(!(vi.features & (1ULL << 11))); /* no TSO offered */
 
 	/* Guest leaves: link down again, sockets stay ours. */
 	peer_reap(0);
 	ck_assert(wait_link(p, false, 10000));
+	ck_assert_int_eq(evs_port_vhost_get(p, &vi), 0);
+	ck_assert(!vi.connected && !vi.running);
+	ck_assert_uint_eq(vi.disconnects, 1);
+	ck_assert_uint_eq(vi.guest_stops, 1);
+	ck_assert_uint_eq(vi.features, 0);
+	ck_assert_uint_eq(vi.nb_vrings_enabled, 0);
 	ck_assert_uint_eq(tx_once(p, 0, pkts, 0), 0);
 	pkts[0] = mk_pkt(0, 0, 64);
 	ck_assert_uint_eq(tx_once(p, 0, pkts, 1), 0);
@@ -1038,6 +1061,7 @@ END_TEST
 
 START_TEST(vhost_client_reconnect)
 {
+	struct evs_port_vhost_info vi;
 	struct link_log log = {0};
 	struct evs_port_config c;
 	struct evs_port *p;
@@ -1073,6 +1097,13 @@ START_TEST(vhost_client_reconnect)
 	ck_assert_uint_ge(log.last.changes, 3);
 	ck_assert_msg(wait_traffic(p, 10000), "no packet came back after reconnecting");
 	ck_assert_uint_eq(roundtrip(p, 500), 500);
+	/* Each guest's lifecycle is counted. */
+	ck_assert_int_eq(evs_port_vhost_get(p, &vi), 0);
+	ck_assert(vi.client && vi.connected && vi.running);
+	ck_assert_uint_eq(vi.connects, 2);
+	ck_assert_uint_eq(vi.disconnects, 1);
+	ck_assert_uint_eq(vi.guest_starts, 2);
+	ck_assert_uint_eq(vi.guest_stops, 1);
 
 	evs_port_free(p);
 	peer_reap(0);
