@@ -1322,7 +1322,8 @@ static void *dumper_main(void *arg)
 		if (evs_cls_subtables_get(d->cls, sub, 8) < 0 ||
 		    evs_cls_stats_get(d->cls, &st) != 0 || st.n_subtables > 4)
 			d->bad++;
-		d->passes++;
+		/* Relaxed: the owner only polls it to know the dumper has run. */
+		__atomic_store_n(&d->passes, d->passes + 1, __ATOMIC_RELAXED);
 	}
 	free(info);
 	return NULL;
@@ -1346,7 +1347,11 @@ START_TEST(concurrent_dump_while_owner_churns)
 		random_mask(&m[j]);
 	ck_assert_int_eq(pthread_create(&th, NULL, dumper_main, &d), 0);
 	t_end = rte_rdtsc() + 2000ull * 1000 * 1000; /* ~1 s at 2 GHz; bounded below too */
-	for (unsigned int op = 0; op < 400000 && (op < 20000 || rte_rdtsc() < t_end); op++) {
+	/* Churn for ~1 s and until the dumper has done a few passes (bounded on a busy machine). */
+	for (unsigned int op = 0;
+	     op < 4000000 && (op < 20000 || rte_rdtsc() < t_end ||
+			      __atomic_load_n(&d.passes, __ATOMIC_RELAXED) < 3);
+	     op++) {
 		unsigned int what = rndn(10);
 
 		if (what < 5 && n_live < 1500) {
