@@ -116,7 +116,11 @@ EOF
 		;;
 	esac
 	for _ in $(seq 300); do
-		[ -S "$tmp/m0.sock" ] && [ -S "$tmp/m1.sock" ] && return 0
+		if [ "$1" = testpmd ]; then
+			grep -q "packet forwarding - ports=" "$tmp/testpmd.log" 2>/dev/null && return 0
+		elif [ -S "$tmp/m0.sock" ] && [ -S "$tmp/m1.sock" ]; then
+			return 0
+		fi
 		kill -0 "$dut_pid" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -133,7 +137,7 @@ run_once() { # $1 flows, $2 size
 	else
 		args+=(--duration "$duration")
 	fi
-	timeout 600 "$gen" -l "$gen_core" "${eal[@]}" --file-prefix "$prefix-g" \
+	timeout -k 5 600 "$gen" -l "$gen_core" "${eal[@]}" --file-prefix "$prefix-g" \
 		--vdev "$(memif 0 client)" --vdev "$(memif 1 client)" -- "${args[@]}" \
 		>"$tmp/run.json" 2>"$tmp/run.err" || return 1
 	python3 - "$tmp/run.json" <<'EOF'
@@ -151,26 +155,33 @@ EOF
 
 csv="$out/runs.csv"
 echo "dut,flows,size,run,rx_mpps,rx_gbps,tx_mpps,loss_pct,tsc_hz" >"$csv"
+# The device is restarted for every run: DPDK 22.11's memif can crash the
+# side that stays up when its peer disconnects while it polls.
 for dut in $duts; do
-	if ! start_dut "$dut"; then
-		stop_dut
-		continue
-	fi
 	for f in $flows; do
 		for s in $sizes; do
 			for r in $(seq "$runs"); do
-				if line=$(run_once "$f" "$s"); then
-					set -- $line
-					echo "$dut,$f,$s,$r,$1,$2,$3,$4,$5" >>"$csv"
-					printf "%-8s flows %-8s size %-5s run %s: rx %s Mpps (tx %s, loss %s%%)\n" \
-						"$dut" "$f" "$s" "$r" "$1" "$3" "$4"
-				else
-					echo "$dut flows $f size $s run $r: generator failed: $(tail -2 "$tmp/run.err")"
-				fi
+				# A failed run (device crashed, link never up) is tried once more.
+				for attempt in 1 2; do
+					line=""
+					if start_dut "$dut" && line=$(run_once "$f" "$s"); then
+						stop_dut
+						break
+					fi
+					line=""
+					cp "$tmp/$dut.log" "$out/failed-$dut-$f-$s-$r-$attempt.log" 2>/dev/null
+					echo "$dut flows $f size $s run $r: failed (attempt $attempt):" \
+						"$(tail -n2 "$tmp/run.err" 2>/dev/null | tr '\n' ' ')"
+					stop_dut
+				done
+				[ -n "$line" ] || continue
+				set -- $line
+				echo "$dut,$f,$s,$r,$1,$2,$3,$4,$5" >>"$csv"
+				printf "%-8s flows %-8s size %-5s run %s: rx %s Mpps (tx %s, loss %s%%)\n" \
+					"$dut" "$f" "$s" "$r" "$1" "$3" "$4"
 			done
 		done
 	done
-	stop_dut
 done
 
 # Medians, ratio to testpmd, DUT cycles per packet (its forwarding lcore polls

@@ -46,15 +46,7 @@ passed=0
 failed=0
 
 cleanup() {
-	if [ -n "$tp_pid" ] && kill -0 "$tp_pid" 2>/dev/null; then
-		kill -INT "$tp_pid" 2>/dev/null
-		for _ in $(seq 50); do
-			kill -0 "$tp_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$tp_pid" 2>/dev/null
-		wait "$tp_pid" 2>/dev/null
-	fi
+	stop_testpmd
 	rm -rf "$tmp" /var/run/dpdk/"$prefix"-* 2>/dev/null
 }
 trap cleanup EXIT
@@ -75,23 +67,39 @@ ko() {
 }
 
 # ------------------------------------------------------------- testpmd --
-# Line-buffered so that the readiness line reaches the log at once.
-stdbuf -oL "$testpmd" -l "$tp_lcores" "${eal_common[@]}" --file-prefix "$prefix-tp" \
-	--vdev "$(memif 0 server)" --vdev "$(memif 1 server)" -- \
-	--forward-mode=io --auto-start --disable-link-check --stats-period 3600 \
-	--total-num-mbufs=16384 \
-	>"$tmp/testpmd.log" 2>&1 </dev/null &
-tp_pid=$!
-for _ in $(seq 600); do
-	grep -q "packet forwarding - ports=" "$tmp/testpmd.log" 2>/dev/null && break
-	kill -0 "$tp_pid" 2>/dev/null || break
-	sleep 0.1
-done
-if ! grep -q "packet forwarding - ports=" "$tmp/testpmd.log"; then
+# A fresh testpmd per scenario: DPDK 22.11's memif can crash the side that
+# stays up when its peer disconnects while it polls, so no reconnects.
+start_testpmd() {
+	rm -f "$tmp"/memif*.sock
+	# Line-buffered so that the readiness line reaches the log at once.
+	stdbuf -oL "$testpmd" -l "$tp_lcores" "${eal_common[@]}" --file-prefix "$prefix-tp" \
+		--vdev "$(memif 0 server)" --vdev "$(memif 1 server)" -- \
+		--forward-mode=io --auto-start --disable-link-check --stats-period 3600 \
+		--total-num-mbufs=16384 \
+		>"$tmp/testpmd.log" 2>&1 </dev/null &
+	tp_pid=$!
+	for _ in $(seq 600); do
+		grep -q "packet forwarding - ports=" "$tmp/testpmd.log" 2>/dev/null && return 0
+		kill -0 "$tp_pid" 2>/dev/null || break
+		sleep 0.1
+	done
 	echo "smoke: testpmd did not start:" >&2
 	tail -20 "$tmp/testpmd.log" >&2
-	exit 1
-fi
+	return 1
+}
+
+stop_testpmd() {
+	if [ -n "$tp_pid" ] && kill -0 "$tp_pid" 2>/dev/null; then
+		kill -INT "$tp_pid" 2>/dev/null
+		for _ in $(seq 50); do
+			kill -0 "$tp_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$tp_pid" 2>/dev/null
+	fi
+	[ -n "$tp_pid" ] && wait "$tp_pid" 2>/dev/null
+	tp_pid=""
+}
 
 # Checks one JSON result: $1 scenario name, $2 json file, $3 extra checks.
 check_json() {
@@ -139,12 +147,18 @@ run_gen() { # $1 name, $2 extra checks, rest: generator options
 	local name=$1 extra=$2
 	shift 2
 	local out="$tmp/$name.json"
-	if ! timeout 120 "$gen" -l "$gen_lcores" "${eal_common[@]}" --file-prefix "$prefix-g" \
+	if ! start_testpmd; then
+		ko "$name" "testpmd did not start"
+		return
+	fi
+	if ! timeout -k 5 120 "$gen" -l "$gen_lcores" "${eal_common[@]}" --file-prefix "$prefix-g" \
 		--vdev "$(memif 0 client)" --vdev "$(memif 1 client)" -- \
 		--tx-port 0 --rx-port 1 --json --no-progress "$@" >"$out" 2>"$tmp/$name.err"; then
 		ko "$name" "edgevs-gen exited with an error: $(tail -3 "$tmp/$name.err" | tr '\n' ' ')"
+		stop_testpmd
 		return
 	fi
+	stop_testpmd
 	if check_json "$name" "$out" "$extra"; then
 		ok "$name"
 	else
@@ -168,7 +182,7 @@ echo "== wire format of generated frames, decoded by tshark"
 pcap_case() { # $1 name, rest: generator options; writes $tmp/$1.pcap
 	local name=$1
 	shift
-	timeout 60 "$gen" -l "$gen_lcores" "${eal_common[@]}" --file-prefix "$prefix-p" \
+	timeout -k 5 60 "$gen" -l "$gen_lcores" "${eal_common[@]}" --file-prefix "$prefix-p" \
 		--vdev "net_pcap0,tx_pcap=$tmp/$name.pcap" -- --tx-port 0 --no-progress \
 		--rate 1000 --duration 0.05 --flows 4 --json "$@" >"$tmp/$name.pcap.json" \
 		2>"$tmp/$name.pcap.err"
