@@ -175,8 +175,9 @@ uint16_t evs_pipeline_run(struct evs_pipeline_lcore *pl, const struct evs_pipeli
 
 /**
  * Periodic work of the owner lcore (call once per loop): carries out flush
- * requests from other lcores, expires megaflows idle for @p idle_cycles
- * (checked every @p now step of about a tenth of that).
+ * requests from other lcores, finishes table resizes, and every millisecond
+ * (or a tenth of @p idle_cycles if shorter) expires a batch of megaflows idle
+ * for more than @p idle_cycles.
  */
 void evs_pipeline_service(struct evs_pipeline_lcore *pl, uint64_t now, uint64_t idle_cycles);
 

@@ -189,7 +189,9 @@ void evs_pipeline_service(struct evs_pipeline_lcore *pl, uint64_t now, uint64_t 
 	evs_cls_service(pl->cls, NULL, NULL);
 	if (now < pl->next_expire)
 		return;
-	pl->next_expire = now + idle_cycles / 10;
+	/* the classifier scans a bounded batch per call: call it about every
+	 * millisecond so that a full pass over large tables stays short */
+	pl->next_expire = now + RTE_MIN(idle_cycles / 10, rte_get_tsc_hz() / 1000);
 	n = evs_cls_expire(pl->cls, now, idle_cycles);
 	if (n != 0)
 		ctr_add(&pl->st.expired, n);
