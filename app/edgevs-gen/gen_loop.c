@@ -138,9 +138,13 @@ static void rx_poll(struct gen_rx *r)
 		evs_gen_sample_mark(&r->sample, st.flow_id);
 		if (lvl >= EVS_GEN_STAMP_SEQ)
 			evs_gen_reorder_add(&r->ro[st.stream], st.seq);
-		if (lvl == EVS_GEN_STAMP_FULL)
-			evs_gen_hist_add(&r->hist, (uint64_t)(uint32_t)(now - st.tsc)
-						       << EVS_GEN_TSC_SHIFT);
+		if (lvl == EVS_GEN_STAMP_FULL) {
+			int32_t d = (int32_t)(now - st.tsc);
+
+			/* A stamp from the future (TSC skew between cores)
+			 * counts as zero, not as a 20-second wrap. */
+			evs_gen_hist_add(&r->hist, (uint64_t)(d > 0 ? d : 0) << EVS_GEN_TSC_SHIFT);
+		}
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
 	gen_ctr_add(&r->pkts, n);
