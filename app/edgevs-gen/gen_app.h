@@ -88,6 +88,7 @@ struct gen_tx {
 	struct rte_mempool *pool;
 	uint16_t burst;
 	uint64_t pps; /* 0: unlimited */
+	uint64_t hz;  /* TSC cycles per second */
 	uint64_t t0;
 	uint64_t built;
 	struct evs_gen_flow_iter it;

@@ -63,7 +63,7 @@ static void tx_poll(struct gen_tx *t, uint64_t now)
 			return;
 	}
 	if (t->pps != 0) {
-		uint64_t due = evs_gen_pace_due(now - t->t0, t->pps, rte_get_tsc_hz());
+		uint64_t due = evs_gen_pace_due(now - t->t0, t->pps, t->hz);
 
 		if (due <= t->built)
 			return;
@@ -421,6 +421,7 @@ out:
 	do {
 		drain_all(run);
 		rte_delay_us_sleep(1000);
+		/* Relaxed: a flag seen eventually, publishing nothing else. */
 	} while (rte_get_timer_cycles() < end && !__atomic_load_n(&gen_stop, __ATOMIC_RELAXED));
 	drain_all(run);
 }
@@ -604,8 +605,10 @@ int gen_run_trial(struct gen_run *run, uint64_t pps, double duration_s, struct g
 	run->next_tick = now + run->hz;
 	run->last_tick = now;
 	run->last_tx = run->last_rx = run->last_txb = run->last_rxb = 0;
-	for (i = 0; i < run->ntx; i++)
+	for (i = 0; i < run->ntx; i++) {
 		run->tx[i].t0 = now;
+		run->tx[i].hz = run->hz;
+	}
 	/* Relaxed is enough here: rte_eal_remote_launch orders it before the
 	 * workers start. */
 	__atomic_store_n(&run->running, run->nlc, __ATOMIC_RELAXED);

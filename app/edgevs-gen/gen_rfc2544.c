@@ -45,12 +45,15 @@ static bool trial_run(struct gen_run *run, uint64_t pps, unsigned int n, json_t 
 						"tx_pkts", (json_int_t)res->all.tx_pkts, "rx_pkts",
 						(json_int_t)res->all.rx_pkts, "loss_pct",
 						100 * res->all.loss_ratio, "pass", pass));
+	else if (pps)
+		printf("trial %2u: %12" PRIu64
+		       " pps/port -> tx %9.3f Mpps rx %9.3f Mpps loss %.4f%% %s\n",
+		       n, pps, res->all.tx_mpps, res->all.rx_mpps, 100 * res->all.loss_ratio,
+		       pass ? "pass" : "FAIL");
 	else
-		printf("trial %2u: rate %12s -> tx %9.3f Mpps rx %9.3f Mpps loss %.4f%% %s\n", n,
-		       pps ? "" : "unlimited", res->all.tx_mpps, res->all.rx_mpps,
+		printf("trial %2u: %12s pps/port -> tx %9.3f Mpps rx %9.3f Mpps loss %.4f%% %s\n",
+		       n, "unlimited", res->all.tx_mpps, res->all.rx_mpps,
 		       100 * res->all.loss_ratio, pass ? "pass" : "FAIL");
-	if (!o->json && pps)
-		printf("          (offered %" PRIu64 " pps per port)\n", pps);
 	fflush(stdout);
 	return pass;
 }
@@ -74,7 +77,7 @@ int gen_rfc2544(struct gen_run *run)
 		hi = RTE_MIN(hi, (double)o->rate_pps);
 	if (pass) {
 		best = res;
-		best_rate = hi;
+		best_rate = o->rate_pps ? (double)o->rate_pps : hi; /* offered, else reached */
 		have_best = true;
 	} else {
 		gen_result_free(&res);
