@@ -69,11 +69,13 @@ ko() {
 # ------------------------------------------------------------- testpmd --
 # A fresh testpmd per scenario: DPDK 22.11's memif can crash the side that
 # stays up when its peer disconnects while it polls, so no reconnects.
-start_testpmd() {
-	rm -f "$tmp"/memif*.sock
+start_testpmd() { # [vdev args]: default two memif servers
+	local vdevs=("$@")
+	[ ${#vdevs[@]} -eq 0 ] && vdevs=(--vdev "$(memif 0 server)" --vdev "$(memif 1 server)")
+	rm -f "$tmp"/*.sock
 	# Line-buffered so that the readiness line reaches the log at once.
 	stdbuf -oL "$testpmd" -l "$tp_lcores" "${eal_common[@]}" --file-prefix "$prefix-tp" \
-		--vdev "$(memif 0 server)" --vdev "$(memif 1 server)" -- \
+		"${vdevs[@]}" -- \
 		--forward-mode=io --auto-start --disable-link-check --stats-period 3600 \
 		--total-num-mbufs=16384 \
 		>"$tmp/testpmd.log" 2>&1 </dev/null &
@@ -264,6 +266,74 @@ wire_check tcp_syn tcp_syn --proto tcp-syn --size 64
 wire_check tcp_ack tcp_ack --proto tcp-ack --size 100
 wire_check vxlan vxlan --encap vxlan --size 150
 wire_check geneve geneve --encap geneve --size 150
+
+# ---------------------------------------------------------- port types --
+echo "== other port types"
+ns="evsgen$$"
+ns_up=""
+if ip netns add "$ns" 2>/dev/null; then
+	ns_up=1
+fi
+cleanup_ns() {
+	[ -n "$ns_up" ] && ip netns del "$ns" 2>/dev/null
+	ns_up=""
+}
+trap 'cleanup_ns; cleanup' EXIT
+
+port_case() { # $1 name, $2 netns or "", then EAL vdev args, "--", generator options
+	local name=$1 netns=$2
+	shift 2
+	local pre=()
+	[ -n "$netns" ] && pre=(ip netns exec "$netns")
+	if "${pre[@]}" timeout -k 5 60 "$gen" -l "$gen_lcores" "${eal_common[@]}" \
+		--file-prefix "$prefix-$name" "$@" --json --no-progress --duration "$dur" \
+		>"$tmp/$name.json" 2>"$tmp/$name.err" &&
+		check_json "$name" "$tmp/$name.json" latency; then
+		ok "$name"
+	else
+		ko "$name" "$(tail -3 "$tmp/$name.err" | tr '\n' ' ')"
+	fi
+}
+
+port_case ring_loop "" --vdev net_ring0 -- --tx-port 0 --rx-port 0 --flows 1000 --imix
+
+# vhost-user: the generator is the virtio side, testpmd the vhost side.
+if start_testpmd --vdev "net_vhost0,iface=$tmp/v0.sock,queues=1" \
+	--vdev "net_vhost1,iface=$tmp/v1.sock,queues=1"; then
+	port_case virtio_user "" --vdev "net_virtio_user0,path=$tmp/v0.sock,queues=1" \
+		--vdev "net_virtio_user1,path=$tmp/v1.sock,queues=1" -- --tx-port 0 --rx-port 1 \
+		--flows 1000 --rate 200k
+	stop_testpmd
+else
+	ko virtio_user "testpmd with vhost ports did not start"
+fi
+
+if [ -n "$ns_up" ]; then
+	# af_packet over a veth pair in a namespace of ours.
+	ip -n "$ns" link add gen-v0 type veth peer name gen-v1 &&
+		ip -n "$ns" link set gen-v0 up && ip -n "$ns" link set gen-v1 up
+	port_case af_packet "$ns" --vdev net_af_packet0,iface=gen-v0 \
+		--vdev net_af_packet1,iface=gen-v1 -- --tx-port 0 --rx-port 1 --flows 1000 --rate 100k
+	# net_tap through a Linux bridge (a learning switch): the taps exist
+	# once the generator runs, so it waits while they are enslaved.
+	ip -n "$ns" link add gen-br type bridge && ip -n "$ns" link set gen-br up
+	(
+		for _ in $(seq 100); do
+			ip -n "$ns" link show gen-tap1 >/dev/null 2>&1 && break
+			sleep 0.1
+		done
+		for t in gen-tap0 gen-tap1; do
+			ip -n "$ns" link set "$t" master gen-br
+			ip -n "$ns" link set "$t" up
+		done
+	) &
+	port_case tap_bridge "$ns" --vdev net_tap0,iface=gen-tap0 --vdev net_tap1,iface=gen-tap1 \
+		-- --tx-port 0 --rx-port 1 --flows 100 --rate 50k --learn-wait 3000
+	wait
+	cleanup_ns
+else
+	echo "SKIP af_packet, tap_bridge: cannot create a network namespace (not root?)"
+fi
 
 echo "edgevs-gen smoke: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
