@@ -12,6 +12,7 @@
 # The last line on stdout is "KERNEL=<path> INITRD=<path>".
 #
 # Environment: GUEST_KVER (kernel release, default: newest *-cloud-amd64),
+# GUEST_KERNEL_FROM_PKG=1 (use the downloaded package even if one is installed),
 #              GUEST_EXTRA_MODULES, GUEST_EXTRA_BINS (space separated).
 set -euo pipefail
 
@@ -47,7 +48,7 @@ EXTRA_MODULES+=("${more[@]}")
 BINS=(iperf3 ip ethtool)
 read -ra more <<<"${GUEST_EXTRA_BINS:-}"
 BINS+=("${more[@]}")
-PKGS=(busybox-static cpio linux-image-cloud-amd64 iperf3 iproute2 ethtool kmod)
+PKGS=(busybox-static cpio iperf3 iproute2 ethtool kmod file)
 
 # Install what is missing (needs root; Debian's archive only).
 missing=()
@@ -62,11 +63,33 @@ if [ ${#missing[@]} -gt 0 ]; then
 		"${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
 fi
 
+# The guest kernel: the host's linux-image-cloud-amd64 if installed, else
+# the package's files unpacked under out/ (apt-get download + dpkg-deb -x:
+# no install, so it works where /boot is read-only, e.g. in a chroot).
+kroot=
 kver=${GUEST_KVER:-$(cd /boot && ls vmlinuz-*-cloud-amd64 2>/dev/null |
 	sed 's/^vmlinuz-//' | sort -V | tail -1)}
-[ -n "$kver" ] || die "no /boot/vmlinuz-*-cloud-amd64 (install linux-image-cloud-amd64)"
-kernel=/boot/vmlinuz-$kver
-moddir=/lib/modules/$kver
+[ "${GUEST_KERNEL_FROM_PKG:-0}" = 1 ] && kver=
+if [ -z "$kver" ]; then
+	kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+		awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+	[ -n "$kpkg" ] || die "no cloud kernel package known to apt (apt-get update?)"
+	kroot=$out/kernel/$kpkg
+	if [ ! -d "$kroot/boot" ]; then
+		say "unpacking $kpkg (not installed on the host)"
+		mkdir -p "$out/kernel/dl"
+		(cd "$out/kernel/dl" && apt-get download -q "$kpkg" >&2) ||
+			die "apt-get download $kpkg failed"
+		rm -rf "$kroot.tmp" && mkdir -p "$kroot.tmp"
+		dpkg-deb -x "$out/kernel/dl/${kpkg}"_*.deb "$kroot.tmp" || die "unpacking $kpkg failed"
+		kv=$(cd "$kroot.tmp/boot" && ls vmlinuz-* | sed 's/^vmlinuz-//' | head -1)
+		depmod -b "$kroot.tmp" "$kv" || die "depmod for $kv failed"
+		mv "$kroot.tmp" "$kroot"
+	fi
+	kver=$(cd "$kroot/boot" && ls vmlinuz-* | sed 's/^vmlinuz-//' | head -1)
+fi
+kernel=$kroot/boot/vmlinuz-$kver
+moddir=$kroot/lib/modules/$kver
 [ -r "$kernel" ] || die "$kernel not readable"
 [ -r "$moddir/modules.dep" ] || die "$moddir/modules.dep missing"
 busybox=$(command -v busybox) || die "busybox not found"
@@ -80,7 +103,7 @@ while IFS=: read -r mod deps; do
 done <"$moddir/modules.dep"
 mod_path() { # module name -> path relative to $moddir
 	local p
-	p=$(modinfo -k "$kver" -n "$1" 2>/dev/null) || return 1
+	p=$(modinfo -b "${kroot:-/}" -k "$kver" -n "$1" 2>/dev/null) || return 1
 	[ "$p" != "(builtin)" ] || return 2
 	echo "${p#"$moddir"/}"
 }
