@@ -1097,13 +1097,15 @@ START_TEST(vhost_client_reconnect)
 	ck_assert_uint_ge(log.last.changes, 3);
 	ck_assert_msg(wait_traffic(p, 10000), "no packet came back after reconnecting");
 	ck_assert_uint_eq(roundtrip(p, 500), 500);
-	/* Each guest's lifecycle is counted. */
+	/* Each guest's lifecycle is counted. A virtio_user server may drop
+	 * and take the first connection again while it initialises, so count
+	 * at least both peers, and exactly one connection still up. */
 	ck_assert_int_eq(evs_port_vhost_get(p, &vi), 0);
 	ck_assert(vi.client && vi.connected && vi.running);
-	ck_assert_uint_eq(vi.connects, 2);
-	ck_assert_uint_eq(vi.disconnects, 1);
-	ck_assert_uint_eq(vi.guest_starts, 2);
-	ck_assert_uint_eq(vi.guest_stops, 1);
+	ck_assert_uint_ge(vi.connects, 2);
+	ck_assert_uint_eq(vi.disconnects, vi.connects - 1);
+	ck_assert_uint_ge(vi.guest_starts, 2);
+	ck_assert_uint_eq(vi.guest_stops, vi.guest_starts - 1);
 
 	evs_port_free(p);
 	peer_reap(0);
