@@ -951,8 +951,13 @@ static bool wait_traffic(struct evs_port *p, unsigned int ms)
 
 	for (t = 0; t < ms; t += 50) {
 		m = mk_pkt(0, 0, 64);
-		if (tx_once(p, 0, &m, 1) == 1 && rx_collect(p, 0, 1, 50, NULL, 0, NULL) == 1)
+		if (tx_once(p, 0, &m, 1) == 1 && rx_collect(p, 0, 1, 50, NULL, 0, NULL) == 1) {
+			/* Earlier probes may still be on their way back: drain
+			 * them so they are not taken for later packets. */
+			while (rx_collect(p, 0, 1, 300, NULL, 0, NULL) == 1)
+				;
 			return true;
+		}
 		usleep(50000);
 	}
 	return false;
