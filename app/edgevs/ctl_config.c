@@ -10,6 +10,19 @@
 #include "ctl_util.h"
 #include "evs_build_config.h"
 
+int ctl_register_methods(struct evs_app *app, const struct evs_ctl_method *m, size_t n)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		ret = evs_ctl_register(app->ctl, &m[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 json_t *ctl_doc_copy(struct evs_app *app, struct evs_ctl_call *call)
 {
 	json_t *doc = json_deep_copy(app->doc);
@@ -112,15 +125,8 @@ int ctl_register_config(struct evs_app *app)
 		{.name = "version", .help = "Versions of edgevs, its API and DPDK.",
 		 .read_only = true, .fn = m_version, .arg = app, .params = evs_ctl_no_params},
 	};
-	unsigned int i;
-	int ret;
 
-	for (i = 0; i < RTE_DIM(m); i++) {
-		ret = evs_ctl_register(app->ctl, &m[i]);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
+	return ctl_register_methods(app, m, RTE_DIM(m));
 }
 
 int ctl_register_all(struct evs_app *app)

@@ -311,13 +311,6 @@ int ctl_register_flow(struct evs_app *app)
 		 .read_only = true, .fn = m_flow_trace, .arg = app, .params = p_trace,
 		 .n_params = RTE_DIM(p_trace)},
 	};
-	unsigned int i;
-	int ret;
 
-	for (i = 0; i < RTE_DIM(m); i++) {
-		ret = evs_ctl_register(app->ctl, &m[i]);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
+	return ctl_register_methods(app, m, RTE_DIM(m));
 }

@@ -189,13 +189,6 @@ int ctl_register_mac(struct evs_app *app)
 		{.name = "mac.flush", .help = "Forget learned MACs (static entries stay).",
 		 .fn = m_mac_flush, .arg = app, .params = p_sw, .n_params = RTE_DIM(p_sw)},
 	};
-	unsigned int i;
-	int ret;
 
-	for (i = 0; i < RTE_DIM(m); i++) {
-		ret = evs_ctl_register(app->ctl, &m[i]);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
+	return ctl_register_methods(app, m, RTE_DIM(m));
 }

@@ -299,13 +299,6 @@ int ctl_register_port(struct evs_app *app)
 	     .params = p_stats,
 	     .n_params = RTE_DIM(p_stats)},
 	};
-	unsigned int i;
-	int ret;
 
-	for (i = 0; i < RTE_DIM(m); i++) {
-		ret = evs_ctl_register(app->ctl, &m[i]);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
+	return ctl_register_methods(app, m, RTE_DIM(m));
 }

@@ -114,13 +114,6 @@ int ctl_register_switch(struct evs_app *app)
 		{.name = "switch.list", .help = "Logical switches, their ports and MAC counts.",
 		 .read_only = true, .fn = m_switch_list, .arg = app, .params = evs_ctl_no_params},
 	};
-	unsigned int i;
-	int ret;
 
-	for (i = 0; i < RTE_DIM(m); i++) {
-		ret = evs_ctl_register(app->ctl, &m[i]);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
+	return ctl_register_methods(app, m, RTE_DIM(m));
 }

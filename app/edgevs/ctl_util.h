@@ -17,6 +17,9 @@
 int ctl_apply_doc(struct evs_app *app, struct evs_ctl_call *call, json_t *doc, const char *from,
 		  const char *to);
 
+/* Register @n methods; stops at the first failure. */
+int ctl_register_methods(struct evs_app *app, const struct evs_ctl_method *m, size_t n);
+
 /* A deep copy of the running document, or NULL after answering -32603. */
 json_t *ctl_doc_copy(struct evs_app *app, struct evs_ctl_call *call);
 
