@@ -598,6 +598,12 @@ int gen_run_trial(struct gen_run *run, uint64_t pps, double duration_s, struct g
 	int rc;
 
 	reset_units(run, pps);
+	/* Port counters then describe this trial (drain included); a driver
+	 * without reset keeps counting from the start, which is fine too. */
+	if (run->o->tx_port >= 0)
+		rte_eth_stats_reset((uint16_t)run->o->tx_port);
+	if (run->o->rx_port >= 0 && run->o->rx_port != run->o->tx_port)
+		rte_eth_stats_reset((uint16_t)run->o->rx_port);
 	now = rte_rdtsc();
 	run->t_start = now;
 	run->tx_end = duration_s > 0 ? now + (uint64_t)(duration_s * (double)run->hz) : UINT64_MAX;
