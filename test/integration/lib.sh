@@ -159,7 +159,7 @@ it_init() {
 	# runs at once. Daemons are spared: the clean-up stops them and checks them.
 	(
 		trap - TERM
-		sleep "${IT_TIMEOUT:-150}" || exit 0
+		sleep "${IT_TIMEOUT:-150}" </dev/null >/dev/null 2>&1 || exit 0
 		echo "[$IT_NAME] FAIL: watchdog: test ran longer than ${IT_TIMEOUT:-150} s" >&2
 		kill -TERM $$ 2>/dev/null || exit 0
 		sleep 0.5
@@ -195,7 +195,9 @@ it_cleanup() {
 	for i in "${IT_PIDS[@]}"; do
 		timeout 5 tail --pid="$i" -f /dev/null 2>/dev/null || kill -KILL "$i" 2>/dev/null
 	done
-	[ -n "${IT_WATCHDOG:-}" ] && { kill -TERM "$IT_WATCHDOG" 2>/dev/null; pkill -TERM -P "$IT_WATCHDOG" 2>/dev/null; }
+	# The watchdog's sleep first: once its subshell is gone the sleep is
+	# reparented, keeps meson's output pipe open and the test "lasts" 150 s.
+	[ -n "${IT_WATCHDOG:-}" ] && { pkill -TERM -P "$IT_WATCHDOG" 2>/dev/null; kill -TERM "$IT_WATCHDOG" 2>/dev/null; }
 	for ns in "${IT_NETNS[@]}"; do
 		# Anything still running inside one of our namespaces is ours.
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
