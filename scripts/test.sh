@@ -28,6 +28,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 run build unit --suite unit
 run build-asan unit-asan --suite unit
+run build smoke --suite smoke
 run build integration --suite integration
 
 echo
