@@ -157,9 +157,15 @@ it_init() {
 	# Whole-test watchdog: TERM makes the trap clean up and fail the test;
 	# the test's other children (a long ping, say) are ended too so the trap
 	# runs at once. Daemons are spared: the clean-up stops them and checks them.
+	# Its sleep runs in the background with its output closed: killed with
+	# the subshell (trap), and never holding meson's pipe even if orphaned.
 	(
+		sp=
+		trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+		sleep "${IT_TIMEOUT:-150}" </dev/null >/dev/null 2>&1 &
+		sp=$!
+		wait "$sp" || exit 0
 		trap - TERM
-		sleep "${IT_TIMEOUT:-150}" </dev/null >/dev/null 2>&1 || exit 0
 		echo "[$IT_NAME] FAIL: watchdog: test ran longer than ${IT_TIMEOUT:-150} s" >&2
 		kill -TERM $$ 2>/dev/null || exit 0
 		sleep 0.5
@@ -169,6 +175,7 @@ it_init() {
 		done
 	) &
 	IT_WATCHDOG=$!
+	disown "$IT_WATCHDOG" # no "Terminated" job notice when the clean-up ends it
 	it_log "id $IT_ID, build $BUILD, temp $IT_TMP"
 }
 

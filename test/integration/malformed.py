@@ -6,8 +6,9 @@
                                               out of IFACE; prints "<kind> <count>"
                                               lines, kind = the drop reason expected
   malformed.py runts PCAP N                   write N runts (1..13 bytes) to PCAP
-  malformed.py count IFACE SRC_MAC SECONDS    count frames from SRC_MAC seen on
-                                              IFACE during SECONDS; prints the count
+  malformed.py count IFACE MAC SECONDS [src|dst]
+                                              count frames from (or to) MAC received
+                                              on IFACE during SECONDS; prints the count
 """
 
 import socket
@@ -69,8 +70,9 @@ def cmd_runts(path, n):
     wrpcap(path, pk, linktype=1)
 
 
-def cmd_count(iface, src, seconds):
-    want = bytes.fromhex(src.replace(":", ""))
+def cmd_count(iface, mac, seconds, field="src"):
+    want = bytes.fromhex(mac.replace(":", ""))
+    off = 6 if field == "src" else 0
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     s.bind((iface, 0))
     s.settimeout(0.2)
@@ -81,7 +83,7 @@ def cmd_count(iface, src, seconds):
             data, addr = s.recvfrom(65535)
         except socket.timeout:
             continue
-        if addr[2] != socket.PACKET_OUTGOING and data[6:12] == want:
+        if addr[2] != socket.PACKET_OUTGOING and data[off:off + 6] == want:
             n += 1
     print(n)
 
@@ -95,7 +97,7 @@ def main(argv):
     elif argv[1] == "runts":
         cmd_runts(argv[2], int(argv[3]))
     elif argv[1] == "count":
-        cmd_count(argv[2], argv[3], float(argv[4]))
+        cmd_count(argv[2], argv[3], float(argv[4]), argv[5] if len(argv) > 5 else "src")
     else:
         print(__doc__)
         return 2

@@ -36,11 +36,18 @@ assert_eq "sha256 of the received file" "$want" "$(sha256sum "$dst" 2>/dev/null 
 
 # The same traffic shows up in the port counters (8 MiB is > 5000 frames).
 st=$(rpc_ok port.stats '{"name":"pa"}')
-assert_ge "port.stats pa: received packets" 5000 "$("${RPC[@]}" sum "$st" rx_packets)"
+rx_pa=$(jget "$st" rx_packets)
+assert_ge "port.stats pa: received packets" 5000 "$rx_pa"
+assert_ge "port.stats pa: received bytes" $((8 << 20)) "$(jget "$st" rx_bytes)"
 st=$(rpc_ok port.stats '{"name":"pb"}')
-assert_ge "port.stats pb: transmitted packets" 5000 "$("${RPC[@]}" sum "$st" tx_packets)"
+assert_ge "port.stats pb: transmitted packets" 5000 "$(jget "$st" tx_packets)"
+assert_ge "port.stats pb: transmitted bytes" $((8 << 20)) "$(jget "$st" tx_bytes)"
+rx_pb=$(jget "$st" rx_packets)
 st=$(rpc_ok port.stats)
-assert_ge "port.stats (all ports): received packets" 10000 "$("${RPC[@]}" sum "$st" rx_packets)"
+assert_ge "port.stats (all ports): received packets of pa and pb" $((rx_pa + rx_pb)) \
+	"$("${RPC[@]}" sum "$st" rx_packets)"
+st=$(rpc_ok stats.get)
+assert_ge "stats.get: packets received by the PMDs" $((rx_pa + rx_pb)) "$(jget "$st" ports.rx_packets)"
 
 # The learned MACs of both hosts are in the switch's table.
 macs=$(rpc_ok mac.list '{"switch":"sw0"}')
