@@ -103,7 +103,7 @@ while IFS=: read -r mod deps; do
 done <"$moddir/modules.dep"
 mod_path() { # module name -> path relative to $moddir
 	local p
-	p=$(modinfo -b "${kroot:-/}" -k "$kver" -n "$1" 2>/dev/null) || return 1
+	p=$(modinfo ${kroot:+-b "$kroot"} -k "$kver" -n "$1" 2>/dev/null) || return 1
 	[ "$p" != "(builtin)" ] || return 2
 	echo "${p#"$moddir"/}"
 }
