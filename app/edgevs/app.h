@@ -40,6 +40,7 @@ struct dp_rxq {
 	struct evs_port *port;
 	uint16_t port_idx;
 	uint16_t queue;
+	uint16_t mtu; /* longer frames (L3 part) are dropped as oversize */
 };
 
 struct dp_pmd_conf {

@@ -96,18 +96,24 @@ static void assign_rxqs(const struct evs_app *app, struct dp_snapshot *s)
 	int i;
 
 	for (i = 0; i < CONF_MAX_PORTS; i++) {
+		struct evs_port_info info;
 		uint16_t q, nq;
 
 		if (s->ports[i] == NULL)
 			continue;
+
+		if (evs_port_info_get(s->ports[i], &info) != 0)
+			info.mtu = 1500;
 		nq = s->ports[i]->nb_rxq;
 		for (q = 0; q < nq; q++) {
 			struct dp_pmd_conf *pc = &s->pmd[k++ % app->n_pmds];
 
 			if (pc->n_rxq == DP_MAX_RXQ)
 				continue;
-			pc->rxq[pc->n_rxq++] = (struct dp_rxq){
-				.port = s->ports[i], .port_idx = (uint16_t)i, .queue = q};
+			pc->rxq[pc->n_rxq++] = (struct dp_rxq){.port = s->ports[i],
+							       .port_idx = (uint16_t)i,
+							       .queue = q,
+							       .mtu = info.mtu};
 		}
 	}
 }

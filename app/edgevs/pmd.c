@@ -24,8 +24,8 @@ static inline void ctr_add(uint64_t *c, uint64_t v)
 }
 
 /* Parse a burst; drops are counted and freed, survivors compacted in place. */
-static inline uint16_t parse_burst(struct pmd_ctx *ctx, uint16_t in_port, struct rte_mbuf **pkts,
-				   uint16_t n, struct evs_flow_key *keys)
+static inline uint16_t parse_burst(struct pmd_ctx *ctx, const struct dp_rxq *rq,
+				   struct rte_mbuf **pkts, uint16_t n, struct evs_flow_key *keys)
 {
 	uint16_t i, k = 0;
 
@@ -34,7 +34,9 @@ static inline uint16_t parse_burst(struct pmd_ctx *ctx, uint16_t in_port, struct
 
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
-		r = evs_packet_parse(pkts[i], in_port, &keys[k]);
+		r = evs_packet_parse(pkts[i], rq->port_idx, &keys[k]);
+		if (unlikely(r == EVS_DROP_NONE && evs_packet_oversize(pkts[i], rq->mtu)))
+			r = EVS_DROP_OVERSIZE;
 		if (unlikely(r != EVS_DROP_NONE)) {
 			ctr_add(&ctx->drops[r], 1);
 			rte_pktmbuf_free(pkts[i]);
@@ -95,7 +97,7 @@ int pmd_main(void *arg)
 				continue;
 			ctr_add(&ctx->rx_pkts, n);
 			moved += n;
-			n = parse_burst(ctx, rq->port_idx, pkts, n, keys);
+			n = parse_burst(ctx, rq, pkts, n, keys);
 			n_out = evs_pipeline_run(ctx->pl, &pst, pkts, keys, n, out, RTE_DIM(out));
 			for (i = 0; i < n_out; i++) {
 				struct evs_port_txbuf *tb = &txb[out[i].port];
