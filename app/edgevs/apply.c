@@ -133,7 +133,9 @@ static void publish(struct evs_app *app, struct dp_snapshot *s)
 	free(old);
 }
 
-static struct dp_snapshot *snapshot_new(const struct evs_app *app, const struct evs_l2_conf *l2)
+/* A snapshot of the open ports, but those flagged in @hide (may be NULL). */
+static struct dp_snapshot *snapshot_new(const struct evs_app *app, const struct evs_l2_conf *l2,
+					const bool *hide)
 {
 	struct dp_snapshot *s = calloc(1, sizeof(*s));
 	int i;
@@ -142,7 +144,7 @@ static struct dp_snapshot *snapshot_new(const struct evs_app *app, const struct 
 		return NULL;
 	s->l2 = l2;
 	for (i = 0; i < CONF_MAX_PORTS; i++)
-		s->ports[i] = app->ports[i].port;
+		s->ports[i] = hide != NULL && hide[i] ? NULL : app->ports[i].port;
 	assign_rxqs(app, s);
 	return s;
 }
@@ -266,18 +268,82 @@ int app_persist(struct evs_app *app, const char *path, struct conf_err *err)
 	return 0;
 }
 
+/* Length of the device name in ethdev devargs ("net_tap0,iface=x" -> 8). */
+static size_t devname_len(const char *devargs)
+{
+	return strcspn(devargs, ",");
+}
+
+/* True if opening @np needs a running port of @old, flagged in @removed,
+ * closed first: same name, same ethdev device or same vhost socket. */
+static bool conflicts_with_removed(const struct evs_app *app, const struct conf *old,
+				   const bool *removed, const struct conf_port *np)
+{
+	int j;
+
+	for (j = 0; j < CONF_MAX_PORTS; j++) {
+		const struct conf_port *op;
+
+		if (!removed[j])
+			continue;
+		if (strcmp(app->ports[j].name, np->name) == 0)
+			return true;
+		op = old != NULL ? conf_port_find(old, app->ports[j].name) : NULL;
+		if (op == NULL || op->type != np->type)
+			continue;
+		if (np->type == CONF_PORT_VHOST ? strcmp(op->path, np->path) == 0
+						: devname_len(op->devargs) == devname_len(np->devargs) &&
+							  strncmp(op->devargs, np->devargs,
+								  devname_len(np->devargs)) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Open the ports of @nc not open yet whose @late flag is @which (late:
+ * they replace a removed port, see conflicts_with_removed()). */
+static int open_ports(struct evs_app *app, const struct conf *nc, const char *base,
+		      const bool *late, bool which, int *slot_of, bool *reserved, bool *opened,
+		      struct conf_err *err)
+{
+	char path[300];
+	unsigned int i;
+
+	for (i = 0; i < nc->n_ports; i++) {
+		int slot;
+
+		if (slot_of[i] >= 0 || late[i] != which)
+			continue;
+		slot = free_port_slot(app, reserved);
+		snprintf(path, sizeof(path), "%s/ports/%u", base, i);
+		if (slot < 0) {
+			set_err(err, -32002, path, "no free port slot");
+			return -ENOSPC;
+		}
+		app->ports[slot].port = port_open(app, &nc->ports[i], err, path);
+		if (app->ports[slot].port == NULL)
+			return -EIO;
+		snprintf(app->ports[slot].name, CONF_NAME_MAX, "%s", nc->ports[i].name);
+		app->ports[slot].created_tsc = rte_rdtsc();
+		slot_of[i] = slot;
+		reserved[slot] = opened[slot] = true;
+		APP_LOG(INFO, "port %s added", nc->ports[i].name);
+	}
+	return 0;
+}
+
 int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_err *err)
 {
 	struct conf *nc, *old = app->conf;
 	int slot_of[CONF_MAX_PORTS], sw_id_of[CONF_MAX_SWITCHES];
 	bool reserved[CONF_MAX_PORTS] = {false}, removed[CONF_MAX_PORTS] = {false};
-	bool any_removed = false, opened[CONF_MAX_PORTS] = {false};
+	bool any_removed = false, retired = false, opened[CONF_MAX_PORTS] = {false};
+	bool late[CONF_MAX_PORTS] = {false};
 	struct evs_l2_conf *l2 = NULL;
 	struct dp_snapshot *s;
 	const struct evs_l2_conf *old_l2;
 	unsigned int i;
 	int j;
-	char path[300];
 
 	nc = conf_parse(doc, base, err);
 	if (nc == NULL)
@@ -321,7 +387,15 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 		}
 	}
 
-	/* Phase 1: stop polling the ports that go, then close them. */
+	/* Phase 1: open the new ports that need nothing closed first; if one
+	 * fails, nothing has changed yet. */
+	for (i = 0; i < nc->n_ports; i++)
+		late[i] = slot_of[i] < 0 && conflicts_with_removed(app, old, removed, &nc->ports[i]);
+	if (open_ports(app, nc, base, late, false, slot_of, reserved, opened, err) < 0)
+		goto rollback;
+
+	/* Phase 2: stop polling the ports that go (new ones stay hidden), close
+	 * them, then open the ports that replace them. */
 	if (any_removed) {
 		struct app_port saved[CONF_MAX_PORTS];
 
@@ -329,14 +403,14 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 		for (j = 0; j < CONF_MAX_PORTS; j++)
 			if (removed[j])
 				app->ports[j].port = NULL;
-		s = snapshot_new(app, app->snap ? app->snap->l2 : NULL);
+		s = snapshot_new(app, app->snap ? app->snap->l2 : NULL, opened);
 		if (s == NULL) {
 			memcpy(app->ports, saved, sizeof(saved));
 			set_err(err, -32603, base, "out of memory");
-			conf_free(nc);
-			return -ENOMEM;
+			goto rollback;
 		}
 		publish(app, s);
+		retired = true;
 		for (j = 0; j < CONF_MAX_PORTS; j++)
 			if (removed[j]) {
 				APP_LOG(INFO, "port %s removed", saved[j].name);
@@ -344,35 +418,15 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 				evs_l2_macs_flush_port(app->macs, (uint16_t)j, true);
 				app->ports[j].name[0] = '\0';
 			}
-	}
-
-	/* Phase 2: open new ports. */
-	for (i = 0; i < nc->n_ports; i++) {
-		int slot;
-
-		if (slot_of[i] >= 0)
-			continue;
-		slot = free_port_slot(app, reserved);
-		snprintf(path, sizeof(path), "%s/ports/%u", base, i);
-		if (slot < 0) {
-			set_err(err, -32002, path, "no free port slot");
+		if (open_ports(app, nc, base, late, true, slot_of, reserved, opened, err) < 0)
 			goto rollback;
-		}
-		app->ports[slot].port = port_open(app, &nc->ports[i], err, path);
-		if (app->ports[slot].port == NULL)
-			goto rollback;
-		snprintf(app->ports[slot].name, CONF_NAME_MAX, "%s", nc->ports[i].name);
-		app->ports[slot].created_tsc = rte_rdtsc();
-		slot_of[i] = slot;
-		reserved[slot] = opened[slot] = true;
-		APP_LOG(INFO, "port %s added", nc->ports[i].name);
 	}
 
 	/* Phase 3: the new L2 view, then one snapshot with everything. */
 	l2 = l2_build(app, nc, slot_of, sw_id_of, err);
 	if (l2 == NULL)
 		goto rollback;
-	s = snapshot_new(app, l2);
+	s = snapshot_new(app, l2, NULL);
 	if (s == NULL) {
 		set_err(err, -32603, base, "out of memory");
 		goto rollback;
@@ -424,7 +478,7 @@ rollback:
 			app->ports[j].port = NULL;
 			app->ports[j].name[0] = '\0';
 		}
-	if (any_removed && old != NULL) {
+	if (retired && old != NULL) {
 		for (i = 0; i < old->n_ports; i++) {
 			struct conf_err e2;
 			int slot;
@@ -449,7 +503,7 @@ rollback:
 			for (i = 0; i < old->n_switches; i++)
 				osw[i] = app_switch_id(app, old->switches[i].name);
 			ol2 = l2_build(app, old, oslot, osw, NULL);
-			s = ol2 ? snapshot_new(app, ol2) : NULL;
+			s = ol2 ? snapshot_new(app, ol2, NULL) : NULL;
 			if (s != NULL) {
 				old_l2 = app->snap ? app->snap->l2 : NULL;
 				publish(app, s);

@@ -10,6 +10,8 @@
 #include "conf.h"
 
 #define ERR_INVALID_PARAMS (-32602)
+#define ERR_EXISTS (-32000)
+#define ERR_NOT_FOUND (-32001)
 
 static bool fail(struct conf_err *err, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -67,6 +69,22 @@ static bool only_keys(const json_t *obj, const char *path, const char *const *al
 		}
 	}
 	return true;
+}
+
+/* fail() with a code other than invalid params (a reference or a clash). */
+static bool fail_code(struct conf_err *err, int code, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static bool fail_code(struct conf_err *err, int code, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	snprintf(err->path, sizeof(err->path), "%s", path);
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return false;
 }
 
 static bool valid_name(const char *s)
@@ -308,8 +326,8 @@ static bool parse_switch(const json_t *o, const char *path, struct conf_switch *
 				char mp[256];
 
 				path_key(mp, sizeof(mp), ep, "mac");
-				return fail(err, mp, "duplicate static MAC in switch '%s'",
-					    s->name);
+				return fail_code(err, ERR_EXISTS, mp,
+						 "static MAC already in switch '%s'", s->name);
 			}
 	}
 	return true;
@@ -353,12 +371,13 @@ static bool check_refs(const struct conf *c, const char *base, struct conf_err *
 		}
 		if (pt->sw[0] != '\0' && conf_switch_find(c, pt->sw) == NULL) {
 			snprintf(p, sizeof(p), "%s/ports/%u/switch", base, i);
-			return fail(err, p, "no switch named '%s'", pt->sw);
+			return fail_code(err, ERR_NOT_FOUND, p, "no switch named '%s'", pt->sw);
 		}
 		for (k = 0; k < pt->n_vlans; k++) {
 			if (conf_switch_find(c, pt->vlans[k].sw) == NULL) {
 				snprintf(p, sizeof(p), "%s/ports/%u/vlans/%u/switch", base, i, k);
-				return fail(err, p, "no switch named '%s'", pt->vlans[k].sw);
+				return fail_code(err, ERR_NOT_FOUND, p, "no switch named '%s'",
+						 pt->vlans[k].sw);
 			}
 			if (strcmp(pt->vlans[k].sw, pt->sw) == 0) {
 				snprintf(p, sizeof(p), "%s/ports/%u/vlans/%u/switch", base, i, k);
@@ -387,11 +406,13 @@ static bool check_refs(const struct conf *c, const char *base, struct conf_err *
 				for (j = 0; j < pt->n_vlans && !member; j++)
 					member = strcmp(pt->vlans[j].sw, s->name) == 0;
 			}
-			if (!member) {
-				snprintf(p, sizeof(p), "%s/switches/%u/macs/%u/port", base, i, k);
+			snprintf(p, sizeof(p), "%s/switches/%u/macs/%u/port", base, i, k);
+			if (pt == NULL)
+				return fail_code(err, ERR_NOT_FOUND, p, "no port named '%s'",
+						 s->macs[k].port);
+			if (!member)
 				return fail(err, p, "port '%s' is not a member of switch '%s'",
 					    s->macs[k].port, s->name);
-			}
 		}
 	}
 	return true;
