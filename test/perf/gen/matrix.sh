@@ -154,7 +154,15 @@ EOF
 }
 
 csv="$out/runs.csv"
-echo "dut,flows,size,run,rx_mpps,rx_gbps,tx_mpps,loss_pct,tsc_hz" >"$csv"
+echo "dut,flows,size,run,rx_mpps,rx_gbps,tx_mpps,loss_pct,tsc_hz,pmd_cpp" >"$csv"
+ctl=$(dirname "$evs")/../edgevsctl/edgevsctl
+# edgevs's own figure: PMD busy cycles per packet (idle polling excluded)
+pmd_cpp() { # $1 dut
+	[ "$1" = edgevs ] && [ -x "$ctl" ] || { echo "-"; return; }
+	"$ctl" -s "$tmp/ctl.sock" --json stats get 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["pmds"][0]["cycles_per_packet"])' 2>/dev/null ||
+		echo "-"
+}
 # The device is restarted for every run: DPDK 22.11's memif can crash the
 # side that stays up when its peer disconnects while it polls.
 for dut in $duts; do
@@ -165,6 +173,7 @@ for dut in $duts; do
 				for attempt in 1 2; do
 					line=""
 					if start_dut "$dut" && line=$(run_once "$f" "$s"); then
+						line="$line $(pmd_cpp "$dut")"
 						stop_dut
 						break
 					fi
@@ -176,7 +185,7 @@ for dut in $duts; do
 				done
 				[ -n "$line" ] || continue
 				set -- $line
-				echo "$dut,$f,$s,$r,$1,$2,$3,$4,$5" >>"$csv"
+				echo "$dut,$f,$s,$r,$1,$2,$3,$4,$5,$6" >>"$csv"
 				printf "%-8s flows %-8s size %-5s run %s: rx %s Mpps (tx %s, loss %s%%)\n" \
 					"$dut" "$f" "$s" "$r" "$1" "$3" "$4"
 			done
@@ -197,14 +206,17 @@ med = {}
 for k, rs in cells.items():
     med[k] = {x: statistics.median(float(r[x]) for r in rs)
               for x in ("rx_mpps", "rx_gbps", "tx_mpps", "loss_pct", "tsc_hz")}
-lines = ["| device | flows | size (B) | Mpps | Gb/s | vs testpmd | cycles/pkt | loss % |",
-         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    vals = [float(r["pmd_cpp"]) for r in rs if r.get("pmd_cpp", "-") not in ("-", "")]
+    med[k]["pmd_cpp"] = statistics.median(vals) if vals else None
+lines = ["| device | flows | size (B) | Mpps | Gb/s | vs testpmd | core cycles/pkt | PMD busy cycles/pkt | loss % |",
+         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
 for (dut, f, s), m in sorted(med.items()):
     ceil = med.get(("testpmd", f, s), {}).get("rx_mpps", 0)
     ratio = "%.2f" % (m["rx_mpps"] / ceil) if ceil else "-"
     cpp = "%.0f" % (m["tsc_hz"] / (m["rx_mpps"] * 1e6)) if m["rx_mpps"] > 0 else "-"
-    lines.append("| %s | %d | %d | %.3f | %.3f | %s | %s | %.3f |"
-                 % (dut, f, s, m["rx_mpps"], m["rx_gbps"], ratio, cpp, m["loss_pct"]))
+    busy = "%.0f" % m["pmd_cpp"] if m.get("pmd_cpp") is not None else "-"
+    lines.append("| %s | %d | %d | %.3f | %.3f | %s | %s | %s | %.3f |"
+                 % (dut, f, s, m["rx_mpps"], m["rx_gbps"], ratio, cpp, busy, m["loss_pct"]))
 what = ("rate received at unlimited offered load" if mode == "fwd"
         else "RFC 2544 zero-loss throughput")
 table = "\n".join(lines)
