@@ -287,9 +287,12 @@ evs_start() {
 	sock=$IT_TMP/$h.sock
 	log=$IT_TMP/edgevs-$h.log
 	[ "$conf" != "-" ] && args+=(--config "$conf")
+	# Emptied here, not by the background redirection below (which may run
+	# after the ready-wait has read an old run's "ready" line).
+	: >"$log"
 	"$EDGEVS" -l 0,1 "${IT_EAL_MEM[@]}" --file-prefix "$IT_ID-$h" \
 		--log-level='edgevs*:info' -- "${args[@]}" --socket "$sock" --pmd-sleep-us 20 "$@" \
-		>"$log" 2>&1 </dev/null &
+		>>"$log" 2>&1 </dev/null &
 	pid=$!
 	echo "$pid" >>"$IT_TMP/daemon.pids"
 	IT_DAEMONS+=("$h")
