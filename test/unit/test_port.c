@@ -8,7 +8,6 @@
  * exit (PR_SET_PDEATHSIG on the peer, atexit in the child). */
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -39,46 +38,21 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
-#include <evs_net_drivers.h>
 #include <evs_port.h>
+
+#include "port_test.h"
+#include "unit_case.h"
 
 #define NB_MBUF 8191
 #define PKT_MAGIC 0x5a17u
 #define BURST 32
 
-/* ---- per-test environment (lives in the Check child) ---- */
+/* ---- the peer of the vhost cases (lives in the Check child) ---- */
 
-static pid_t runner_pid; /* the Check runner; names below carry it */
-static struct rte_mempool *mp;
-static struct rte_rcu_qsbr *qsbr;
-static unsigned int qsbr_tid;
-static char tmpdir[128];
-static char runtime_dir[256];
 static pid_t peer_pid = -1;
 static int peer_stdin = -1;
 static unsigned int peer_runs;
 static char peer_prefix[64];
-
-static void rm_dir(const char *path)
-{
-	struct dirent *de;
-	char p[512];
-	DIR *d;
-
-	if (path[0] == '\0')
-		return;
-	d = opendir(path);
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(path);
-}
 
 static void peer_reap(int sig)
 {
@@ -103,65 +77,27 @@ static void peer_reap(int sig)
 	}
 	peer_pid = -1;
 	snprintf(dir, sizeof(dir), "/var/run/dpdk/%s", peer_prefix);
-	rm_dir(dir);
+	port_test_rm_dir(dir);
 }
 
-/* Runs when a test child exits normally. A failed assertion leaves with
- * _exit(): its peer still dies (PDEATHSIG) and the runner sweeps the rest. */
-static void child_cleanup(void)
+/* Runs when a test child exits normally, before port_test's own cleanup
+ * (atexit order). A failed assertion leaves with _exit(): its peer still dies
+ * (PDEATHSIG) and the runner sweeps the rest. */
+static void peer_cleanup(void)
 {
 	peer_reap(SIGKILL);
-	rm_dir(tmpdir);
-	rm_dir(runtime_dir);
 }
 
 static void setup(void)
 {
-	char prefix[64], *argv[16];
-	int argc = 0;
-	size_t sz;
-
-	snprintf(prefix, sizeof(prefix), "port_ut%d_%d", (int)runner_pid, (int)getpid());
-	argv[argc++] = "test_port";
-	argv[argc++] = "-l";
-	argv[argc++] = "0-1";
-	argv[argc++] = "--no-huge";
-	argv[argc++] = "-m";
-	argv[argc++] = "512";
-	argv[argc++] = "--no-shconf";
-	argv[argc++] = "--file-prefix";
-	argv[argc++] = prefix;
-	argv[argc++] = "--no-pci";
-	argv[argc++] = "--log-level";
-	argv[argc++] = "*:warning";
-	argv[argc] = NULL;
-	ck_assert_int_ge(rte_eal_init(argc, argv), 0);
-	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/port-ut-%d-XXXXXX", (int)runner_pid);
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	atexit(child_cleanup);
-
-	ck_assert_int_eq(evs_net_drivers_register(), 0);
-	mp = rte_pktmbuf_pool_create("port_ut", NB_MBUF, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				     SOCKET_ID_ANY);
-	ck_assert_ptr_nonnull(mp);
-	sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
-	qsbr = rte_zmalloc("port_ut_qsbr", sz, RTE_CACHE_LINE_SIZE);
-	ck_assert_ptr_nonnull(qsbr);
-	ck_assert_int_eq(rte_rcu_qsbr_init(qsbr, RTE_MAX_LCORE), 0);
-	qsbr_tid = rte_lcore_id();
-	ck_assert_int_eq(rte_rcu_qsbr_thread_register(qsbr, qsbr_tid), 0);
+	port_test_setup();
+	atexit(peer_cleanup);
 }
 
 static void teardown(void)
 {
-	/* Every test frees what it allocates: the pool is full again. */
-	ck_assert_uint_eq(rte_mempool_in_use_count(mp), 0);
 	peer_reap(0);
-	rte_mempool_free(mp);
-	rte_rcu_qsbr_thread_unregister(qsbr, qsbr_tid);
-	rte_free(qsbr);
-	rte_eal_cleanup();
+	port_test_teardown();
 }
 
 /* ---- packets ---- */
@@ -205,56 +141,6 @@ static struct pkt_tag pkt_tag(const struct rte_mbuf *m)
 }
 
 /* ---- port helpers ---- */
-
-static struct evs_port_config ring_cfg(const char *name, const char *devargs)
-{
-	struct evs_port_config c;
-
-	memset(&c, 0, sizeof(c));
-	c.name = name;
-	c.type = EVS_PORT_ETHDEV;
-	c.devargs = devargs;
-	c.mp = mp;
-	c.socket_id = SOCKET_ID_ANY;
-	return c;
-}
-
-static struct evs_port *ring_port(const char *name, const char *devargs, uint16_t nb_rxq,
-				  uint16_t nb_txq)
-{
-	struct evs_port_config c = ring_cfg(name, devargs);
-	struct evs_port *p;
-
-	c.nb_rxq = nb_rxq;
-	c.nb_txq = nb_txq;
-	p = evs_port_create(&c);
-	ck_assert_msg(p != NULL, "create %s: %s", devargs, evs_port_last_error());
-	return p;
-}
-
-/* One PMD-style iteration: online, burst, quiescent, offline (so that a
- * vhost destroy_device never waits on this thread while it sleeps). */
-static uint16_t rx_once(struct evs_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
-{
-	uint16_t nb;
-
-	rte_rcu_qsbr_thread_online(qsbr, qsbr_tid);
-	nb = evs_port_rx_burst(p, q, pkts, n);
-	rte_rcu_qsbr_quiescent(qsbr, qsbr_tid);
-	rte_rcu_qsbr_thread_offline(qsbr, qsbr_tid);
-	return nb;
-}
-
-static uint16_t tx_once(struct evs_port *p, uint16_t txu, struct rte_mbuf **pkts, uint16_t n)
-{
-	uint16_t nb;
-
-	rte_rcu_qsbr_thread_online(qsbr, qsbr_tid);
-	nb = evs_port_tx_burst(p, txu, pkts, n);
-	rte_rcu_qsbr_quiescent(qsbr, qsbr_tid);
-	rte_rcu_qsbr_thread_offline(qsbr, qsbr_tid);
-	return nb;
-}
 
 /* Receive until @p want packets arrived or @p ms passed; frees them after
  * checking they carry our tag, marks seen[seq]. */
@@ -963,22 +849,6 @@ static bool wait_traffic(struct evs_port *p, unsigned int ms)
 	return false;
 }
 
-static struct evs_port_config vhost_cfg(const char *name, const char *sock,
-					enum evs_vhost_mode mode)
-{
-	struct evs_port_config c;
-
-	memset(&c, 0, sizeof(c));
-	c.name = name;
-	c.type = EVS_PORT_VHOST;
-	c.socket_path = sock;
-	c.vhost_mode = mode;
-	c.mp = mp;
-	c.socket_id = SOCKET_ID_ANY;
-	c.qsbr = qsbr;
-	return c;
-}
-
 START_TEST(vhost_server_traffic)
 {
 	struct evs_port_vhost_info vi;
@@ -1332,10 +1202,7 @@ END_TEST
 static Suite *port_suite(void)
 {
 	Suite *s = suite_create("port");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
+	const struct unit_case cases[] = {
 	    {"ring_create_free", ring_create_free},
 	    {"ring_loopback_traffic", ring_loopback_traffic},
 	    {"ring_recreate_after_free", ring_recreate_after_free},
@@ -1354,52 +1221,18 @@ static Suite *port_suite(void)
 	    {"vhost_server_traffic", vhost_server_traffic},
 	    {"vhost_client_reconnect", vhost_client_reconnect},
 	};
-	unsigned int i;
 
-	for (i = 0; i < RTE_DIM(cases); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_set_timeout(tc, 120);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
+	unit_add_cases(s, cases, RTE_DIM(cases), setup, teardown, 120);
 	return s;
-}
-
-/* Remove what children that failed (and so skipped their cleanup) left. */
-static void sweep(const char *dir, const char *prefix)
-{
-	char path[512];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		rm_dir(path);
-	}
-	closedir(d);
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(port_suite());
-	char prefix[64];
-	int failed;
+	const struct port_test_config cfg = {.name = "port",
+					     .lcores = "0-1",
+					     .mem_mb = "512",
+					     .nb_mbuf = NB_MBUF,
+					     .mbuf_cache = 256};
 
-	runner_pid = getpid();
-	/* Each test forks: its own EAL, its own peers, clean exit. */
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	snprintf(prefix, sizeof(prefix), "port-ut-%d-", (int)runner_pid);
-	sweep("/tmp", prefix);
-	snprintf(prefix, sizeof(prefix), "port_ut%d_", (int)runner_pid);
-	sweep("/var/run/dpdk", prefix);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return port_test_main(&cfg, port_suite());
 }

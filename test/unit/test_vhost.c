@@ -15,7 +15,6 @@
  * --no-shconf) and temp directory. */
 
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <linux/virtio_net.h>
@@ -34,93 +33,22 @@
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 
-#include <evs_net_drivers.h>
 #include <evs_packet.h>
 #include <evs_port.h>
 #include <evs_port_driver.h>
+
+#include "port_test.h"
+#include "unit_case.h"
 
 #define NB_MBUF 4095
 #define BURST 32
 #define FRAME_MAX 1600
 
-static pid_t runner_pid;
-static struct rte_mempool *mp;
-static struct rte_rcu_qsbr *qsbr;
-static unsigned int qsbr_tid;
-static char tmpdir[128];
-static char runtime_dir[256];
-
-static void rm_dir(const char *path)
-{
-	struct dirent *de;
-	char p[512];
-	DIR *d;
-
-	if (path[0] == '\0')
-		return;
-	d = opendir(path);
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(path);
-}
-
-static void child_cleanup(void)
-{
-	rm_dir(tmpdir);
-	rm_dir(runtime_dir);
-}
-
+/* The fixture, plus a random seed of its own for each child. */
 static void setup(void)
 {
-	char prefix[64], *argv[16];
-	int argc = 0;
-
-	snprintf(prefix, sizeof(prefix), "vhost_ut%d_%d", (int)runner_pid, (int)getpid());
-	argv[argc++] = "test_vhost";
-	argv[argc++] = "-l";
-	argv[argc++] = "0";
-	argv[argc++] = "--no-huge";
-	argv[argc++] = "-m";
-	argv[argc++] = "256";
-	argv[argc++] = "--no-shconf";
-	argv[argc++] = "--file-prefix";
-	argv[argc++] = prefix;
-	argv[argc++] = "--no-pci";
-	argv[argc++] = "--log-level";
-	argv[argc++] = "*:warning";
-	argv[argc] = NULL;
-	ck_assert_int_ge(rte_eal_init(argc, argv), 0);
-	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/vhost-ut-%d-XXXXXX", (int)runner_pid);
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	atexit(child_cleanup);
-	ck_assert_int_eq(evs_net_drivers_register(), 0);
-	mp = rte_pktmbuf_pool_create("vhost_ut", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				     SOCKET_ID_ANY);
-	ck_assert_ptr_nonnull(mp);
-	qsbr = rte_zmalloc("vhost_ut_qsbr", rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE),
-			   RTE_CACHE_LINE_SIZE);
-	ck_assert_ptr_nonnull(qsbr);
-	ck_assert_int_eq(rte_rcu_qsbr_init(qsbr, RTE_MAX_LCORE), 0);
-	qsbr_tid = rte_lcore_id();
-	ck_assert_int_eq(rte_rcu_qsbr_thread_register(qsbr, qsbr_tid), 0);
+	port_test_setup();
 	rte_srand(0x5eed0000u + (unsigned int)getpid());
-}
-
-static void teardown(void)
-{
-	ck_assert_uint_eq(rte_mempool_in_use_count(mp), 0); /* nothing leaked */
-	rte_mempool_free(mp);
-	rte_rcu_qsbr_thread_unregister(qsbr, qsbr_tid);
-	rte_free(qsbr);
-	rte_eal_cleanup();
 }
 
 /* ---- packets, built as a guest with checksum offload leaves them ---- */
@@ -343,45 +271,6 @@ static struct spec rand_spec(void)
 
 /* ---- ports ---- */
 
-static struct evs_port *ring_port(const char *name, const char *devargs)
-{
-	struct evs_port_config c;
-	struct evs_port *p;
-
-	memset(&c, 0, sizeof(c));
-	c.name = name;
-	c.type = EVS_PORT_ETHDEV;
-	c.devargs = devargs;
-	c.mp = mp;
-	c.socket_id = SOCKET_ID_ANY;
-	p = evs_port_create(&c);
-	ck_assert_msg(p != NULL, "create %s: %s", devargs, evs_port_last_error());
-	return p;
-}
-
-/* One PMD-style iteration (online, burst, quiescent, offline). */
-static uint16_t tx_once(struct evs_port *p, struct rte_mbuf **pkts, uint16_t n)
-{
-	uint16_t nb;
-
-	rte_rcu_qsbr_thread_online(qsbr, qsbr_tid);
-	nb = evs_port_tx_burst(p, 0, pkts, n);
-	rte_rcu_qsbr_quiescent(qsbr, qsbr_tid);
-	rte_rcu_qsbr_thread_offline(qsbr, qsbr_tid);
-	return nb;
-}
-
-static uint16_t rx_once(struct evs_port *p, struct rte_mbuf **pkts, uint16_t n)
-{
-	uint16_t nb;
-
-	rte_rcu_qsbr_thread_online(qsbr, qsbr_tid);
-	nb = evs_port_rx_burst(p, 0, pkts, n);
-	rte_rcu_qsbr_quiescent(qsbr, qsbr_tid);
-	rte_rcu_qsbr_thread_offline(qsbr, qsbr_tid);
-	return nb;
-}
-
 /* ---- lib/port's tx path on a port that needs complete checksums ---- */
 
 START_TEST(sw_completion_random)
@@ -389,7 +278,7 @@ START_TEST(sw_completion_random)
 	static struct frame sent[BURST];
 	struct rte_mbuf *pkts[BURST];
 	struct evs_port_stats st;
-	struct evs_port *p = ring_port("ring", "net_ring0");
+	struct evs_port *p = ring_port("ring", "net_ring0", 1, 1);
 	unsigned int round, i, total = 0;
 	uint16_t n;
 
@@ -401,8 +290,8 @@ START_TEST(sw_completion_random)
 			frame_build(&sent[i], &s);
 			pkts[i] = frame_mbuf(&sent[i], s.nseg);
 		}
-		ck_assert_uint_eq(tx_once(p, pkts, n), n);
-		ck_assert_uint_eq(rx_once(p, pkts, BURST), n); /* net_ring: back in order */
+		ck_assert_uint_eq(tx_once(p, 0, pkts, n), n);
+		ck_assert_uint_eq(rx_once(p, 0, pkts, BURST), n); /* net_ring: back in order */
 		for (i = 0; i < n; i++)
 			expect_complete(pkts[i], &sent[i]);
 		rte_pktmbuf_free_bulk(pkts, n);
@@ -420,7 +309,7 @@ START_TEST(complete_packets_untouched)
 {
 	struct rte_mbuf *pkts[2];
 	struct evs_port_stats st;
-	struct evs_port *p = ring_port("ring", "net_ring0");
+	struct evs_port *p = ring_port("ring", "net_ring0", 1, 1);
 	struct spec s = {.tcp = true, .payload = 100, .nseg = 1};
 	struct frame f, got;
 
@@ -431,8 +320,8 @@ START_TEST(complete_packets_untouched)
 	pkts[0]->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN;
 	pkts[1] = frame_mbuf(&f, 2);
 	pkts[1]->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_GOOD;
-	ck_assert_uint_eq(tx_once(p, pkts, 2), 2);
-	ck_assert_uint_eq(rx_once(p, pkts, BURST), 2);
+	ck_assert_uint_eq(tx_once(p, 0, pkts, 2), 2);
+	ck_assert_uint_eq(rx_once(p, 0, pkts, BURST), 2);
 	mbuf_flat(pkts[0], &got);
 	ck_assert_int_eq(memcmp(got.b, f.b, f.len), 0);
 	mbuf_flat(pkts[1], &got);
@@ -449,7 +338,7 @@ START_TEST(partial_handed_to_capable_peer)
 	static struct frame sent[BURST];
 	struct rte_mbuf *pkts[BURST];
 	struct evs_port_stats st;
-	struct evs_port *p = ring_port("ring", "net_ring0");
+	struct evs_port *p = ring_port("ring", "net_ring0", 1, 1);
 	unsigned int i, passed = 0, sw = 0;
 	uint16_t n = BURST;
 
@@ -462,8 +351,8 @@ START_TEST(partial_handed_to_capable_peer)
 		wr16(sent[i].b + sent[i].field_off, (uint16_t)rte_rand());
 		pkts[i] = frame_mbuf(&sent[i], s.nseg);
 	}
-	ck_assert_uint_eq(tx_once(p, pkts, n), n);
-	ck_assert_uint_eq(rx_once(p, pkts, BURST), n);
+	ck_assert_uint_eq(tx_once(p, 0, pkts, n), n);
+	ck_assert_uint_eq(rx_once(p, 0, pkts, BURST), n);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct frame got = sent[i];
@@ -503,7 +392,7 @@ START_TEST(shared_data_is_copied)
 	struct rte_mempool *clones;
 	struct rte_mbuf *orig, *c, *got;
 	struct spec s = {.tcp = false, .payload = 333, .nseg = 2};
-	struct evs_port *p = ring_port("ring", "net_ring0");
+	struct evs_port *p = ring_port("ring", "net_ring0", 1, 1);
 	struct frame f, now;
 
 	clones = rte_pktmbuf_pool_create("clones", 63, 0, 0, 0, SOCKET_ID_ANY);
@@ -513,8 +402,8 @@ START_TEST(shared_data_is_copied)
 	c = rte_pktmbuf_clone(orig, clones);
 	ck_assert_ptr_nonnull(c);
 	ck_assert(evs_port_l4_partial(c));
-	ck_assert_uint_eq(tx_once(p, &c, 1), 1);
-	ck_assert_uint_eq(rx_once(p, &got, 1), 1);
+	ck_assert_uint_eq(tx_once(p, 0, &c, 1), 1);
+	ck_assert_uint_eq(rx_once(p, 0, &got, 1), 1);
 	ck_assert(RTE_MBUF_DIRECT(got));
 	expect_complete(got, &f);
 	/* The original still holds what the guest sent. */
@@ -534,7 +423,7 @@ START_TEST(unusable_partial_dropped_and_counted)
 	struct spec tcp4 = {.tcp = true, .payload = 40, .nseg = 1};
 	struct rte_mbuf *pkts[6];
 	struct evs_port_stats st;
-	struct evs_port *p = ring_port("ring", "net_ring0");
+	struct evs_port *p = ring_port("ring", "net_ring0", 1, 1);
 	struct frame f[6];
 	unsigned int i;
 
@@ -550,8 +439,8 @@ START_TEST(unusable_partial_dropped_and_counted)
 			       &(uint16_t){evs_ipv4_hdr_cksum(f[i].b + f[i].l3_off)}, 2);
 		pkts[i] = frame_mbuf(&f[i], 1);
 	}
-	ck_assert_uint_eq(tx_once(p, pkts, 6), 2);
-	ck_assert_uint_eq(rx_once(p, pkts, 6), 2);
+	ck_assert_uint_eq(tx_once(p, 0, pkts, 6), 2);
+	ck_assert_uint_eq(rx_once(p, 0, pkts, 6), 2);
 	expect_complete(pkts[0], &f[4]);
 	expect_complete(pkts[1], &f[5]);
 	rte_pktmbuf_free_bulk(pkts, 2);
@@ -568,18 +457,9 @@ END_TEST
 
 static struct evs_port *vhost_port(const char *sock)
 {
-	struct evs_port_config c;
-	struct evs_port *p;
+	struct evs_port_config c = vhost_cfg("vh", sock, EVS_VHOST_SERVER);
+	struct evs_port *p = evs_port_create(&c);
 
-	memset(&c, 0, sizeof(c));
-	c.name = "vh";
-	c.type = EVS_PORT_VHOST;
-	c.socket_path = sock;
-	c.vhost_mode = EVS_VHOST_SERVER;
-	c.mp = mp;
-	c.socket_id = SOCKET_ID_ANY;
-	c.qsbr = qsbr;
-	p = evs_port_create(&c);
 	ck_assert_msg(p != NULL, "%s", evs_port_last_error());
 	return p;
 }
@@ -652,7 +532,7 @@ static unsigned int port_rx_wait(struct evs_port *p, struct rte_mbuf **pkts, uns
 	unsigned int got = 0, t;
 
 	for (t = 0; t < 2000 && got < want; t++) {
-		got += rx_once(p, pkts + got, (uint16_t)(want - got));
+		got += rx_once(p, 0, pkts + got, (uint16_t)(want - got));
 		if (got < want)
 			usleep(1000);
 	}
@@ -696,7 +576,7 @@ static void virtio_roundtrip(bool guest_csum)
 
 	snprintf(sock, sizeof(sock), "%s/vh.sock", tmpdir);
 	vh = vhost_port(sock);
-	ring = ring_port("ring", "net_ring0");
+	ring = ring_port("ring", "net_ring0", 1, 1);
 	pid = vu_start(sock, guest_csum);
 	ck_assert_msg(wait_running(vh, true), "the virtio_user guest never came up");
 	ck_assert_int_eq(evs_port_vhost_get(vh, &vi), 0);
@@ -711,8 +591,8 @@ static void virtio_roundtrip(bool guest_csum)
 	for (i = 0; i < 8; i++)
 		ck_assert_msg(evs_port_l4_partial(pkts[i]), "packet %u not flagged partial", i);
 	/* ... and leaves complete to a port that needs it. */
-	ck_assert_uint_eq(tx_once(ring, pkts, 8), 8);
-	ck_assert_uint_eq(rx_once(ring, pkts, 8), 8);
+	ck_assert_uint_eq(tx_once(ring, 0, pkts, 8), 8);
+	ck_assert_uint_eq(rx_once(ring, 0, pkts, 8), 8);
 	for (i = 0; i < 8; i++)
 		expect_complete(pkts[i], &f[i]);
 	rte_pktmbuf_free_bulk(pkts, 8);
@@ -720,7 +600,7 @@ static void virtio_roundtrip(bool guest_csum)
 	/* Guest -> switch -> guest: partial again, then back to the guest. */
 	vu_send(pid, f, 8);
 	ck_assert_uint_eq(port_rx_wait(vh, pkts, 8), 8);
-	ck_assert_uint_eq(tx_once(vh, pkts, 8), 8);
+	ck_assert_uint_eq(tx_once(vh, 0, pkts, 8), 8);
 	ck_assert_uint_eq(vu_rx_wait(pid, pkts, 8), 8);
 	for (i = 0; i < 8; i++) {
 		if (guest_csum) {
@@ -763,10 +643,7 @@ END_TEST
 static Suite *vhost_suite(void)
 {
 	Suite *s = suite_create("vhost");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
+	const struct unit_case cases[] = {
 	    {"sw_completion_random", sw_completion_random},
 	    {"complete_packets_untouched", complete_packets_untouched},
 	    {"partial_handed_to_capable_peer", partial_handed_to_capable_peer},
@@ -775,28 +652,15 @@ static Suite *vhost_suite(void)
 	    {"virtio_guest_with_guest_csum", virtio_guest_with_guest_csum},
 	    {"virtio_guest_without_guest_csum", virtio_guest_without_guest_csum},
 	};
-	unsigned int i;
 
-	for (i = 0; i < RTE_DIM(cases); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-
-		tcase_set_timeout(tc, 120);
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
+	unit_add_cases(s, cases, RTE_DIM(cases), setup, port_test_teardown, 120);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(vhost_suite());
-	int failed;
+	const struct port_test_config cfg = {
+	    .name = "vhost", .lcores = "0", .mem_mb = "256", .nb_mbuf = NB_MBUF, .mbuf_cache = 0};
 
-	runner_pid = getpid();
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return port_test_main(&cfg, vhost_suite());
 }
