@@ -113,13 +113,15 @@ done
 # The same seen by tcpdump (libpcap puts the tag back from the kernel's
 # metadata), and the access side gets the frames untagged.
 if command -v tcpdump >/dev/null 2>&1; then
-	cap=$IT_TMP/trunk.txt
-	it_bg tpid nsx t timeout 20 tcpdump -l -n -e -i "$TI" icmp >"$cap" 2>"$IT_TMP/tcpdump.err"
-	wait_until 5 grep -q "listening on" "$IT_TMP/tcpdump.err"
+	# Each capture gets its own files: a background redirection truncates
+	# only when the child runs, so a reused file could show the last run.
+	cap=$IT_TMP/tcpdump-trunk.txt
+	it_bg tpid nsx t timeout 20 tcpdump -l -n -e -i "$TI" icmp >"$cap" 2>"$cap.err"
+	wait_until 5 grep -q "listening on" "$cap.err"
 	trunk_ping 100 198.18.2.3 198.18.2.1 3 >/dev/null
 	trunk_ping 200 198.18.4.3 198.18.4.1 3 >/dev/null
 	sleep 0.5
-	kill -INT "$tpid" 2>/dev/null
+	kill -TERM "$tpid" 2>/dev/null
 	it_wait "$tpid"
 	assert_ge "tcpdump on the trunk: echo replies from a1 tagged 100" 3 \
 		"$(grep -c "$M_A1 > $M_T, ethertype 802.1Q (0x8100), .*vlan 100,.*ICMP echo reply" "$cap")"
@@ -127,15 +129,16 @@ if command -v tcpdump >/dev/null 2>&1; then
 		"$(grep -c "$M_A2 > $M_T, ethertype 802.1Q (0x8100), .*vlan 200,.*ICMP echo reply" "$cap")"
 	assert_eq "tcpdump on the trunk: nothing from a1 untagged or with another tag" 0 \
 		"$(grep " $M_A1 > " "$cap" | grep -vc "vlan 100,")"
-	it_bg tpid nsx a1 timeout 20 tcpdump -l -n -e -i "$(ifname a1)" icmp >"$cap" 2>"$IT_TMP/tcpdump.err"
-	wait_until 5 grep -q "listening on" "$IT_TMP/tcpdump.err"
+	cap=$IT_TMP/tcpdump-a1.txt
+	it_bg tpid nsx a1 timeout 20 tcpdump -l -n -e -i "$(ifname a1)" icmp >"$cap" 2>"$cap.err"
+	wait_until 5 grep -q "listening on" "$cap.err"
 	trunk_ping 100 198.18.2.3 198.18.2.1 3 >/dev/null
 	sleep 0.5
-	kill -INT "$tpid" 2>/dev/null
+	kill -TERM "$tpid" 2>/dev/null
 	it_wait "$tpid"
 	assert_ge "tcpdump on a1: the trunk's echo requests arrive" 3 \
 		"$(grep -c "$M_T > $M_A1, ethertype IPv4" "$cap")"
-	assert_eq "tcpdump on a1: untagged" 0 "$(grep -c "vlan" "$cap")"
+	assert_eq "tcpdump on a1: untagged" 0 "$(grep -c "802.1Q\|vlan [0-9]" "$cap")"
 else
 	it_log "tcpdump not installed: the tcpdump view of the tags is skipped (vlanhost checked them)"
 fi
