@@ -162,6 +162,7 @@ it_init() {
 	(
 		sp=
 		trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+		# shellcheck disable=SC2217 # closed on purpose, see above
 		sleep "${IT_TIMEOUT:-150}" </dev/null >/dev/null 2>&1 &
 		sp=$!
 		wait "$sp" || exit 0

@@ -57,7 +57,7 @@ tp_start() {
 		-- --forward-mode=io --auto-start --stats-period 5 --total-num-mbufs=8192 \
 		--nb-cores=1 >"$log" 2>&1 </dev/null &
 	pid=$!
-	IT_PIDS+=($pid)
+	IT_PIDS+=("$pid")
 	printf -v "TP_$h" '%s' "$pid"
 }
 tp_stop() {

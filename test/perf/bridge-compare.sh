@@ -50,6 +50,7 @@ print("%.2f" % (d["sum_received"]["bits_per_second"] / 1e9), d["sum_sent"].get("
 	it_pass "$label measured"
 }
 
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 ns_add h1 h2
 
 # --- edgevs --------------------------------------------------------------------
@@ -92,9 +93,13 @@ cat <<EOF
 $(printf '%s\n' "${ROWS[@]}")
 
 - ping: $PINGS echoes every ${PING_INTERVAL}s, 56-byte payload; iperf3 client and server pinned to CPU 0.
-- edgevs: EAL ${IT_EAL_MEM[*]}, -l 0,1: management lcore on CPU 0, one PMD lcore on CPU 1
-  (--pmd-sleep-us $PMD_SLEEP_US), so on this $(nproc)-CPU machine the PMD and iperf3 share nothing
-  but the PMD has a whole CPU to itself while iperf3 and the kernel's tap work share CPU 0.
+- edgevs: EAL ${IT_EAL_MEM[*]}, -l 0,1; its PMD lcore busy-polls CPU 1 (--pmd-sleep-us $PMD_SLEEP_US)
+  and has it to itself; iperf3 (both ends), the kernel's side of the taps and the management
+  lcore share CPU 0. DPDK's net_tap opens its taps without virtio-net headers, so the kernel
+  segments TCP into MTU-sized frames and every frame costs a read/write system call each way;
+  veth pairs hand 64 KiB GSO packets across with no copy. The TCP column measures that
+  kernel<->userspace path more than the switch (see stats.get busy cycles per packet for that).
 - bridge: the same namespaces and addresses, veth pairs into one Linux bridge.
+- load average at the start: $LOAD0 (other work on the machine skews both rows alike).
 EOF
 it_finish
