@@ -120,7 +120,10 @@ for m in version stats.get port.add port.del port.list port.stats switch.add swi
 	switch.list mac.add mac.del mac.list mac.flush config.get config.apply config.save list help; do
 	assert_match "list has $m" "\"$m\"" "$l"
 done
-assert_match "help port.add describes it" '.' "$(rpc_ok help '{"method":"port.add"}')"
+h=$(rpc_ok help '{"method":"port.add"}')
+assert_eq "help port.add names the method" "port.add" "$(jget "$h" name)"
+assert_match "help port.add gives its usage" "name=" "$(jget "$h" usage)"
+assert_match "help port.add says what it does" "[A-Za-z]" "$(jget "$h" help)"
 expect_error "help for an unknown method" -32001 - "$(rpc help '{"method":"no.such"}')"
 unchanged "after socket abuse"
 
