@@ -18,7 +18,7 @@ it_init ce
 two_hosts_start
 ping_check "ping a -> b before the abuse" a "$IP_B"
 plog=$IT_TMP/ping.txt
-it_bg ppid nsx a ping -n -q -c 1000 -i 0.02 -W 2 "$IP_B" >"$plog" 2>&1
+it_bg ppid nsx a ping -n -q -c 1000 -i 0.02 -W 5 "$IP_B" >"$plog" 2>&1
 
 hello=$("${RPC[@]}" hello "$EVS_SOCK")
 assert_eq "hello carries the daemon's pid" "$EVS_PID" "$(jget "$hello" params.pid)"

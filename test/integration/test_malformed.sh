@@ -29,7 +29,7 @@ s0=$(rpc_ok stats.get)
 # be lost. Host b counts what reaches it from the bad source MAC meanwhile.
 plog=$IT_TMP/ping.txt
 it_bg cpid nsx b "$PY" "$IT_DIR/malformed.py" count "$(ifname b)" "$M_BAD" 6 >"$IT_TMP/count.out"
-it_bg ppid nsx a ping -n -q -c 250 -i 0.02 -W 2 "$IP_B" >"$plog" 2>&1
+it_bg ppid nsx a ping -n -q -c 250 -i 0.02 -W 5 "$IP_B" >"$plog" 2>&1
 sleep 0.5
 sent=$(nsx a "${MF[@]}" send "$(ifname a)" "$MAC_B" "$M_BAD" "$N" 2>"$IT_TMP/scapy.err") ||
 	{ cat "$IT_TMP/scapy.err" >&2; it_die "scapy could not send"; }

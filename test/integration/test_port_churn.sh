@@ -23,7 +23,7 @@ ping_check "warm-up ping a -> b" a "$IP_B"
 # The ping that must not lose anything: 4000 x 5 ms = 20 s at least, longer
 # than the churn below.
 plog=$IT_TMP/ping.txt
-it_bg ppid nsx a ping -n -q -c 4000 -i 0.005 -W 2 "$IP_B" >"$plog" 2>&1
+it_bg ppid nsx a ping -n -q -c 4000 -i 0.005 -W 5 "$IP_B" >"$plog" 2>&1
 sleep 0.5
 
 doc0=$(rpc_ok config.get)
