@@ -36,6 +36,10 @@ echo "perf: forwarding matrix" >&2
 mx_cmd="test/perf/gen/matrix.sh --gen $build/app/edgevs-gen/edgevs-gen --edgevs $build/app/edgevs/edgevs --flows \"$flows\" --sizes \"$sizes\" --runs $runs --duration $duration --out $out/matrix"
 eval "$mx_cmd" >"$out/matrix.log" 2>&1
 
+echo "perf: edgevs vs a Linux bridge between namespaces" >&2
+BUILD=$build test/perf/bridge-compare.sh >"$out/bridge.md" 2>"$out/bridge.log" ||
+	echo "(bridge comparison failed; see test/perf/bridge-compare.sh)" >"$out/bridge.md"
+
 mkdir -p doc/perf
 [ -f "$out/matrix/mpps.png" ] && cp "$out/matrix/mpps.png" doc/perf/mpps.png
 cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')
@@ -66,6 +70,13 @@ cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')
 	cat "$out/matrix/table.md" 2>/dev/null || { echo "matrix failed:"; tail -20 "$out/matrix.log"; }
 	echo
 	[ -f doc/perf/mpps.png ] && echo "![Mpps against flow count](perf/mpps.png)" && echo
+	echo "## Namespace hosts through edgevs and through a Linux bridge"
+	echo
+	echo "\`BUILD=$build test/perf/bridge-compare.sh\`: ping and one TCP stream between two"
+	echo "network namespaces, same run, same namespaces."
+	echo
+	sed -n '/^### /,$p' "$out/bridge.md" | sed '1d'
+	echo
 	echo "## Datapath cost without ports"
 	echo
 	echo "Parse, learning, EMC/megaflow lookup and L2 actions on a burst of 32"
