@@ -36,6 +36,9 @@ echo "perf: forwarding matrix" >&2
 mx_cmd="test/perf/gen/matrix.sh --gen $build/app/edgevs-gen/edgevs-gen --edgevs $build/app/edgevs/edgevs --flows \"$flows\" --sizes \"$sizes\" --runs $runs --duration $duration --out $out/matrix"
 eval "$mx_cmd" >"$out/matrix.log" 2>&1
 
+echo "perf: guest path (virtio_user stand-in guest on a vhost-user port)" >&2
+pv_cmd="test/perf/gen/matrix.sh --gen $build/app/edgevs-gen/edgevs-gen --edgevs $build/app/edgevs/edgevs --port0 vhost --flows \"${flows% 1000000}\" --sizes 64 --runs $runs --duration $duration --out $out/pv"
+eval "$pv_cmd" >"$out/pv.log" 2>&1
 echo "perf: edgevs vs a Linux bridge between namespaces" >&2
 BUILD=$build test/perf/bridge-compare.sh >"$out/bridge.md" 2>"$out/bridge.log" ||
 	echo "(bridge comparison failed; see test/perf/bridge-compare.sh)" >"$out/bridge.md"
@@ -70,6 +73,19 @@ cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')
 	cat "$out/matrix/table.md" 2>/dev/null || { echo "matrix failed:"; tail -20 "$out/matrix.log"; }
 	echo
 	[ -f doc/perf/mpps.png ] && echo "![Mpps against flow count](perf/mpps.png)" && echo
+	echo "## Guest path: vhost-user in, memif out"
+	echo
+	echo "The generator's transmit port is a virtio_user device on the switch's"
+	echo "vhost-user port (a stand-in guest; real QEMU guests under TCG are in"
+	echo "doc/guests.md); it receives on memif. Ceiling: testpmd io forwarding"
+	echo "between a net_vhost and a memif port, same run."
+	echo
+	echo '```'
+	echo "$pv_cmd"
+	echo '```'
+	echo
+	cat "$out/pv/table.md" 2>/dev/null || { echo "guest path run failed:"; tail -20 "$out/pv.log"; }
+	echo
 	echo "## Namespace hosts through edgevs and through a Linux bridge"
 	echo
 	echo "\`BUILD=$build test/perf/bridge-compare.sh\`: ping and one TCP stream between two"

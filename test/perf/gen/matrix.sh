@@ -20,14 +20,18 @@
 #   --mode fwd|rfc2544 fwd: rate received at unlimited offered load (default);
 #                      rfc2544: highest zero-loss rate (slower)
 #   --out DIR          results: runs.csv, table.md, mpps.png (default ./perf-out)
+#   --port0 memif|vhost the generator's transmit side: memif (default) or
+#                      vhost-user (device: vhost-user server; generator:
+#                      virtio_user, a stand-in guest sending through the switch)
 # Ends on its own and removes every process and file it started in /tmp.
 
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
-gen=$(ls -t "$root"/build*/app/edgevs-gen/edgevs-gen 2>/dev/null | head -n1)
-evs=$(ls -t "$root"/build*/app/edgevs/edgevs 2>/dev/null | head -n1)
+# newest build, but never a sanitizer build (its timings mean nothing)
+gen=$(ls -t "$root"/build*/app/edgevs-gen/edgevs-gen 2>/dev/null | grep -v -e asan -e sanit | head -n1)
+evs=$(ls -t "$root"/build*/app/edgevs/edgevs 2>/dev/null | grep -v -e asan -e sanit | head -n1)
 duts=""
 flows="1 1000 100000 1000000"
 sizes="64 512 1400"
@@ -35,6 +39,7 @@ runs=3
 duration=5
 mode=fwd
 out=./perf-out
+port0=memif
 gen_core=${GEN_CORE:-0}
 dut_cores=${DUT_CORES:-0,1} # main (idle) + forwarding lcore
 
@@ -49,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--duration) duration=$2; shift ;;
 	--mode) mode=$2; shift ;;
 	--out) out=$2; shift ;;
+	--port0) port0=$2; shift ;;
 	*) echo "matrix: unknown option $1" >&2; exit 1 ;;
 	esac
 	shift
@@ -67,7 +73,8 @@ mkdir -p "$out"
 prefix="evsgen-matrix-$$"
 tmp=$(mktemp -d "/tmp/${prefix}.XXXXXX")
 dut_pid=""
-eal=(--no-huge -m 512 --no-pci --no-telemetry --log-level=lib.eal:warning)
+eal=(--no-huge -m 512 --no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
+case "$port0" in memif | vhost) ;; *) echo "matrix: --port0 memif|vhost" >&2; exit 1 ;; esac
 
 stop_dut() {
 	if [ -n "$dut_pid" ] && kill -0 "$dut_pid" 2>/dev/null; then
@@ -92,12 +99,27 @@ trap 'exit 130' INT TERM
 memif() { # $1 index, $2 role
 	echo "net_memif$1,role=$2,socket=$tmp/m$1.sock,socket-abstract=no,id=0"
 }
+# Port 0 of the device and of the generator.
+dut_dev0() {
+	if [ "$port0" = vhost ]; then echo "net_vhost0,iface=$tmp/v0.sock,client=0"; else memif 0 server; fi
+}
+gen_dev0() {
+	if [ "$port0" = vhost ]; then echo "net_virtio_user0,path=$tmp/v0.sock"; else memif 0 client; fi
+}
+evs_port0() {
+	if [ "$port0" = vhost ]; then
+		echo "{ \"name\": \"a\", \"type\": \"vhost-user\", \"switch\": \"sw0\", \"path\": \"$tmp/v0.sock\" }"
+	else
+		echo "{ \"name\": \"a\", \"type\": \"ethdev\", \"switch\": \"sw0\", \"devargs\": \"$(memif 0 server)\" }"
+	fi
+}
+sock0() { if [ "$port0" = vhost ]; then echo "$tmp/v0.sock"; else echo "$tmp/m0.sock"; fi; }
 
 start_dut() { # $1 name; sets dut_pid
 	case "$1" in
 	testpmd)
 		stdbuf -oL dpdk-testpmd -l "$dut_cores" "${eal[@]}" --file-prefix "$prefix-tp" \
-			--vdev "$(memif 0 server)" --vdev "$(memif 1 server)" -- \
+			--vdev "$(dut_dev0)" --vdev "$(memif 1 server)" -- \
 			--forward-mode=io --auto-start --disable-link-check --stats-period 3600 \
 			--total-num-mbufs=16384 >"$tmp/testpmd.log" 2>&1 </dev/null &
 		dut_pid=$!
@@ -106,7 +128,7 @@ start_dut() { # $1 name; sets dut_pid
 		cat >"$tmp/edgevs.json" <<EOF
 { "switches": [ { "name": "sw0" } ],
   "ports": [
-    { "name": "a", "type": "ethdev", "switch": "sw0", "devargs": "$(memif 0 server)" },
+    $(evs_port0),
     { "name": "b", "type": "ethdev", "switch": "sw0", "devargs": "$(memif 1 server)" } ] }
 EOF
 		"$evs" -l "$dut_cores" "${eal[@]}" --file-prefix "$prefix-evs" -- \
@@ -118,7 +140,7 @@ EOF
 	for _ in $(seq 300); do
 		if [ "$1" = testpmd ]; then
 			grep -q "packet forwarding - ports=" "$tmp/testpmd.log" 2>/dev/null && return 0
-		elif [ -S "$tmp/m0.sock" ] && [ -S "$tmp/m1.sock" ]; then
+		elif [ -S "$(sock0)" ] && [ -S "$tmp/m1.sock" ]; then
 			return 0
 		fi
 		kill -0 "$dut_pid" 2>/dev/null || break
@@ -138,7 +160,7 @@ run_once() { # $1 flows, $2 size
 		args+=(--duration "$duration")
 	fi
 	timeout -k 5 600 "$gen" -l "$gen_core" "${eal[@]}" --file-prefix "$prefix-g" \
-		--vdev "$(memif 0 client)" --vdev "$(memif 1 client)" -- "${args[@]}" \
+		--vdev "$(gen_dev0)" --vdev "$(memif 1 client)" -- "${args[@]}" \
 		>"$tmp/run.json" 2>"$tmp/run.err" || return 1
 	python3 - "$tmp/run.json" <<'EOF'
 import json, sys
