@@ -136,6 +136,7 @@ static uint16_t run_chunk(struct evs_pipeline_lcore *pl, const struct evs_pipeli
 	struct evs_megaflow *mf[EVS_CLS_BURST_MAX];
 	struct evs_l2_action acts[EVS_CLS_BURST_MAX];
 	uint32_t h[EVS_CLS_BURST_MAX];
+	bool clean = false; /* the previous packet hit a megaflow that was current */
 	uint16_t i;
 
 	/* Learning is stateful: every packet, never cached. */
@@ -150,10 +151,18 @@ static uint16_t run_chunk(struct evs_pipeline_lcore *pl, const struct evs_pipeli
 
 		if (likely(mf[i] != NULL)) {
 			evs_megaflow_add_bytes(mf[i], rte_pktmbuf_pkt_len(pkts[i]));
+			/* A run of packets of one megaflow (the common burst shape)
+			 * shares the program checked for the first of them. */
+			if (i > 0 && mf[i] == mf[i - 1] && clean) {
+				acts[i] = acts[i - 1];
+				continue;
+			}
 			p = evs_megaflow_actions(mf[i]);
-			if (unlikely(stale(mf[i], p, st)))
+			clean = !stale(mf[i], p, st);
+			if (unlikely(!clean))
 				p = revalidate(pl, st, &keys[i], mf[i], &pl->scratch[i]);
 		} else {
+			clean = false;
 			p = upcall(pl, st, &keys[i], &pl->scratch[i]);
 		}
 		if (likely(p->n_acts > 0 && p->acts[0].type == EVS_ACT_L2))
