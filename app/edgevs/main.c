@@ -30,7 +30,7 @@
 #include "evs_net_drivers.h"
 #include "evs_pipeline.h"
 
-RTE_LOG_REGISTER_DEFAULT(evs_app_logtype, INFO);
+RTE_LOG_REGISTER(evs_app_logtype, edgevs, INFO);
 
 extern const char evs_default_config[];
 
