@@ -150,8 +150,8 @@ static struct dp_snapshot *snapshot_new(const struct evs_app *app, const struct 
 }
 
 /* Build the L2 view of @c given port slots @slot_of (conf index -> slot). */
-static struct evs_l2_conf *l2_build(const struct evs_app *app, const struct conf *c,
-				    const int *slot_of, const int *sw_id_of, struct conf_err *err)
+static struct evs_l2_conf *l2_build(const struct conf *c, const int *slot_of, const int *sw_id_of,
+				    struct conf_err *err)
 {
 	struct evs_l2_switch_spec sws[CONF_MAX_SWITCHES];
 	struct evs_l2_port_spec ps[CONF_MAX_PORTS];
@@ -167,7 +167,6 @@ static struct evs_l2_conf *l2_build(const struct evs_app *app, const struct conf
 	char msg[200];
 	unsigned int i, k, s;
 
-	(void)app;
 	memset(ps, 0, sizeof(ps));
 	for (i = 0; i < c->n_switches; i++)
 		sws[i] = (struct evs_l2_switch_spec){
@@ -423,7 +422,7 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 	}
 
 	/* Phase 3: the new L2 view, then one snapshot with everything. */
-	l2 = l2_build(app, nc, slot_of, sw_id_of, err);
+	l2 = l2_build(nc, slot_of, sw_id_of, err);
 	if (l2 == NULL)
 		goto rollback;
 	s = snapshot_new(app, l2, NULL);
@@ -502,7 +501,7 @@ rollback:
 				oslot[i] = app_port_index(app, old->ports[i].name);
 			for (i = 0; i < old->n_switches; i++)
 				osw[i] = app_switch_id(app, old->switches[i].name);
-			ol2 = l2_build(app, old, oslot, osw, NULL);
+			ol2 = l2_build(old, oslot, osw, NULL);
 			s = ol2 ? snapshot_new(app, ol2, NULL) : NULL;
 			if (s != NULL) {
 				old_l2 = app->snap ? app->snap->l2 : NULL;

@@ -2,6 +2,7 @@
 /* Control methods: flow.dump/flush/stats/trace (the megaflow caches). */
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,17 +144,6 @@ static int m_flow_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 	return evs_ctl_reply(call, list);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Key from a hex frame, parsed exactly as the datapath would. */
 static int key_from_hex(struct evs_app *app, struct evs_ctl_call *call, const char *hex,
 			uint16_t in_port, struct evs_flow_key *key)
@@ -167,21 +157,23 @@ static int key_from_hex(struct evs_app *app, struct evs_ctl_call *call, const ch
 		return evs_ctl_error(call, EVS_CTL_E_BUSY, "", "no mbuf available"), -1;
 	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)RTE_MIN(len / 2, 2048u));
 	for (size_t i = 0; i + 1 < len + 1 && p != NULL; i += 2) {
-		int hi, lo;
+		char pair[3];
 
 		while (i < len && (hex[i] == ' ' || hex[i] == ':'))
 			i++;
 		if (i >= len)
 			break;
-		hi = hexval(hex[i]);
-		lo = i + 1 < len ? hexval(hex[i + 1]) : -1;
-		if (hi < 0 || lo < 0 || n >= 2048) {
+		pair[0] = hex[i];
+		pair[1] = i + 1 < len ? hex[i + 1] : '\0';
+		pair[2] = '\0';
+		if (!isxdigit((unsigned char)pair[0]) || !isxdigit((unsigned char)pair[1]) ||
+		    n >= 2048) {
 			rte_pktmbuf_free(m);
 			return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/packet",
 					     "not a hex string of at most 2048 bytes"),
 			       -1;
 		}
-		p[n++] = (uint8_t)(hi << 4 | lo);
+		p[n++] = (uint8_t)strtoul(pair, NULL, 16);
 	}
 	if (p == NULL) {
 		rte_pktmbuf_free(m);

@@ -20,6 +20,7 @@
 
 #include "l2_test.h"
 #include "unit_case.h"
+#include "unit_eal.h"
 
 #define READER_ID 1
 
@@ -951,19 +952,11 @@ static Suite *l2_suite(void)
 
 int main(void)
 {
-	/* --in-memory conflicts with --no-huge on DPDK 22.11; --no-shconf gives the same isolation
-	 */
-	char *eal_args[] = {"test_l2",	      "--no-huge",	   "-m",   "128",
-			    "--no-shconf",    "--file-prefix",	   "l2l2", "--no-pci",
-			    "--no-telemetry", "--log-level=error", "-l",   "0"};
-	SRunner *sr;
 	size_t sz;
 	int failed;
 
-	if (rte_eal_init(RTE_DIM(eal_args), eal_args) < 0) {
-		fprintf(stderr, "EAL init failed\n");
+	if (unit_eal_init("test_l2", "l2l2", "128") < 0)
 		return 1;
-	}
 	pool = rte_pktmbuf_pool_create("l2l2_pool", 2048, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       SOCKET_ID_ANY);
 	sz = rte_rcu_qsbr_get_memsize(4);
@@ -972,10 +965,7 @@ int main(void)
 		fprintf(stderr, "setup failed\n");
 		return 1;
 	}
-	sr = srunner_create(l2_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = unit_run(l2_suite());
 	rte_free(qsbr);
 	rte_mempool_free(pool);
 	rte_eal_cleanup();

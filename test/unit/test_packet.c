@@ -17,6 +17,7 @@
 #include <rte_mempool.h>
 
 #include "evs_packet.h"
+#include "unit_eal.h"
 
 static struct rte_mempool *pool;
 
@@ -1359,28 +1360,17 @@ static Suite *packet_suite(void)
 
 int main(void)
 {
-	/* --in-memory conflicts with --no-huge on DPDK 22.11; --no-shconf gives the same isolation
-	 */
-	char *eal_args[] = {"test_packet",    "--no-huge",	   "-m",    "128",
-			    "--no-shconf",    "--file-prefix",	   "l2pkt", "--no-pci",
-			    "--no-telemetry", "--log-level=error", "-l",    "0"};
-	SRunner *sr;
 	int failed;
 
-	if (rte_eal_init(RTE_DIM(eal_args), eal_args) < 0) {
-		fprintf(stderr, "EAL init failed\n");
+	if (unit_eal_init("test_packet", "l2pkt", "128") < 0)
 		return 1;
-	}
 	pool = rte_pktmbuf_pool_create("l2pkt_pool", 256, 0, 0, 12288 + RTE_PKTMBUF_HEADROOM,
 				       SOCKET_ID_ANY);
 	if (pool == NULL) {
 		fprintf(stderr, "mbuf pool: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	sr = srunner_create(packet_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = unit_run(packet_suite());
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
 	return failed ? 1 : 0;

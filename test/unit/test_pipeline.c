@@ -16,6 +16,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "evs_pipeline.h"
+#include "unit_eal.h"
 
 static struct rte_mempool *pool;
 static struct rte_rcu_qsbr *qsbr;
@@ -353,16 +354,10 @@ static Suite *pipeline_suite(void)
 
 int main(void)
 {
-	char *eal_args[] = {"test_pipeline", "--no-huge",      "-m",		  "256",
-			    "--no-shconf",   "--file-prefix",  "tpipeline",	  "--no-pci",
-			    "--no-telemetry", "--log-level=error", "-l",		  "0"};
-	SRunner *sr;
 	int failed;
 
-	if (rte_eal_init(RTE_DIM(eal_args), eal_args) < 0) {
-		fprintf(stderr, "EAL init failed\n");
+	if (unit_eal_init("test_pipeline", "tpipeline", "256") < 0)
 		return 1;
-	}
 	pool = rte_pktmbuf_pool_create("tpl_pool", 4096, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       SOCKET_ID_ANY);
 	qsbr = rte_zmalloc("tpl_qsbr", rte_rcu_qsbr_get_memsize(4), RTE_CACHE_LINE_SIZE);
@@ -370,10 +365,7 @@ int main(void)
 		fprintf(stderr, "setup failed\n");
 		return 1;
 	}
-	sr = srunner_create(pipeline_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = unit_run(pipeline_suite());
 	rte_free(qsbr);
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
