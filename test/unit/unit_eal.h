@@ -17,10 +17,10 @@
  * the same isolation.) Returns 0, or -1 after saying why. */
 static inline int unit_eal_init(const char *prog, const char *prefix, const char *mem_mb)
 {
-	char *args[] = {(char *)(uintptr_t)prog,   "--no-huge",	   "-m",
-			(char *)(uintptr_t)mem_mb, "--no-shconf",	   "--file-prefix",
-			(char *)(uintptr_t)prefix, "--no-pci",	   "--no-telemetry",
-			"--log-level=error",	   "-l",		   "0"};
+	char *args[] = {(char *)(uintptr_t)prog,   "--no-huge",	  "-m",
+			(char *)(uintptr_t)mem_mb, "--no-shconf", "--file-prefix",
+			(char *)(uintptr_t)prefix, "--no-pci",	  "--no-telemetry",
+			"--log-level=error",	   "-l",	  "0"};
 
 	if (rte_eal_init((int)RTE_DIM(args), args) < 0) {
 		fprintf(stderr, "%s: EAL init failed\n", prog);
