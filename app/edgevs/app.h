@@ -86,6 +86,8 @@ struct evs_app {
 	json_t *doc;
 	struct conf *conf;
 	char config_path[PATH_MAX]; /* persisted on apply when set */
+	char state_dir[PATH_MAX];   /* the only directory clients may name files in */
+	struct evs_persist *cfg_file; /* writer of config_path; NULL without --config */
 
 	/* runtime */
 	struct rte_mempool *pool;
@@ -117,7 +119,23 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 void app_teardown(struct evs_app *app);
 int app_port_index(const struct evs_app *app, const char *name);
 int app_switch_id(const struct evs_app *app, const char *name);
-int app_persist(struct evs_app *app, const char *path, struct conf_err *err);
+
+/* state.c: the --config file and the state directory. */
+struct evs_persist;
+/* Open the --config file's writer (nothing when there is no --config). */
+int app_state_open(struct evs_app *app);
+void app_state_close(struct evs_app *app);
+/* The document to start with: the --config file (or its last good copy when
+ * it is damaged, said loudly), or the built-in default. NULL after logging. */
+json_t *app_state_load(struct evs_app *app);
+/* Write the running document to the --config file, durably. 0 or -errno
+ * with @err filled. */
+int app_persist(struct evs_app *app, struct conf_err *err);
+/* Write the running document to @name (a plain file name) in the state
+ * directory; never follows a symlink. 0 or -errno with @msg filled. */
+int app_state_save_as(struct evs_app *app, const char *name, char *msg, size_t msglen);
+/* @doc as the file holds it (indented, final newline), malloc'd. */
+char *app_doc_dump(const json_t *doc, size_t *len);
 
 /* pmd.c */
 int pmd_main(void *arg);

@@ -292,7 +292,8 @@ evs_start() {
 	# after the ready-wait has read an old run's "ready" line).
 	: >"$log"
 	"$EDGEVS" -l 0,1 "${IT_EAL_MEM[@]}" --file-prefix "$IT_ID-$h" \
-		--log-level='edgevs*:info' -- "${args[@]}" --socket "$sock" --pmd-sleep-us 20 "$@" \
+		--log-level='edgevs*:info' -- "${args[@]}" --socket "$sock" --pmd-sleep-us 20 \
+		--state-dir "$IT_TMP/state-$h" "$@" \
 		>>"$log" 2>&1 </dev/null &
 	pid=$!
 	echo "$pid" >>"$IT_TMP/daemon.pids"
