@@ -2,7 +2,7 @@
 /*
  * Apply a desired-state document: diff against the running state, create
  * and remove ports, rebuild the L2 configuration, publish one snapshot,
- * update static MACs, persist. A request that fails validation or port
+ * update static MACs. A request that fails validation or port
  * creation changes nothing (ports being re-created are the one exception:
  * their old device is closed first and restored on failure).
  */
@@ -443,13 +443,7 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 	json_incref(doc);
 	app->conf = nc;
 	conf_free(old);
-	if (app->config_path[0] != '\0' && app->snap->gen > 1) {
-		struct conf_err perr;
-
-		if (app_persist(app, &perr) < 0)
-			APP_LOG(WARNING, "%s", perr.msg);
-	}
-	return 0;
+	return 0; /* the caller makes it durable (app_commit()) */
 
 rollback:
 	/* Close what this request opened (never published: free at once)

@@ -50,7 +50,7 @@ int ctl_apply_doc(struct evs_app *app, struct evs_ctl_call *call, json_t *doc, c
 		return -EINVAL;
 	}
 	json_decref(doc);
-	return 0;
+	return app_commit(app, call) < 0 ? -EIO : 0;
 }
 
 static int m_config_get(struct evs_ctl_call *call, json_t *params, void *arg)
@@ -73,6 +73,8 @@ static int m_config_apply(struct evs_ctl_call *call, json_t *params, void *arg)
 		return evs_ctl_error(call, err.code, err.path, "%s", err.msg);
 	}
 	json_decref(doc);
+	if (app_commit(app, call) < 0)
+		return 0; /* answered */
 	return evs_ctl_reply(call, json_pack("{s:I}", "generation", (json_int_t)app->gen));
 }
 
@@ -81,16 +83,14 @@ static int m_config_save(struct evs_ctl_call *call, json_t *params, void *arg)
 	struct evs_app *app = arg;
 	const char *name = json_string_value(json_object_get(params, "path"));
 	char msg[EVS_CTL_MSG_MAX];
-	struct conf_err err;
 
 	if (name == NULL) {
 		if (app->cfg_file == NULL)
 			return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/path",
 					     "no path given and the daemon was started without "
 					     "--config");
-		if (app_persist(app, &err) < 0)
-			return evs_ctl_error(call, EVS_CTL_E_APPLY_FAILED, "/params/path", "%s",
-					     err.msg);
+		if (app_commit(app, call) < 0)
+			return 0; /* answered */
 		return evs_ctl_reply(call, json_pack("{s:s}", "path", app->config_path));
 	}
 	/* A client never chooses where root writes: only a plain name, in the

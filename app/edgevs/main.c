@@ -321,6 +321,7 @@ int main(int argc, char **argv)
 			err.path[0] ? err.path : "/");
 		goto out;
 	}
+	app_state_started(app);
 	APP_LOG(INFO, "config %s: %u ports, %u switches",
 		app->config_path[0] ? app->config_path : "(built-in default)", app->conf->n_ports,
 		app->conf->n_switches);
@@ -367,8 +368,8 @@ int main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	rc = 0;
 out:
+	app_state_close(app); /* answers the calls waiting for a write */
 	evs_ctl_free(app->ctl);
-	app_state_close(app);
 	app_teardown(app);
 	pmds_free(app);
 	evs_l2_macs_free(app->macs);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "evs_ctl.h"
 #include "evs_persist.h"
 
 static const struct evs_persist_opts config_opts = {.mode = 0644, .keep_prev = true};
@@ -61,8 +62,13 @@ int app_state_open(struct evs_app *app)
 
 void app_state_close(struct evs_app *app)
 {
+	/* Queued writes finish and their calls are answered; nothing is
+	 * rolled back any more (the file is what the next start reads). */
+	app->stopping = true;
 	evs_persist_free(app->cfg_file);
 	app->cfg_file = NULL;
+	json_decref(app->durable_doc);
+	app->durable_doc = NULL;
 }
 
 json_t *app_state_load(struct evs_app *app)
@@ -108,24 +114,114 @@ json_t *app_state_load(struct evs_app *app)
 	return doc;
 }
 
-int app_persist(struct evs_app *app, struct conf_err *err)
+/* One change waiting for its write: the held reply and the document written. */
+struct commit {
+	struct evs_app *app;
+	struct evs_ctl_pending *pending;
+	json_t *doc;
+	uint64_t seq;
+};
+
+static void repair_done(int rc, void *arg)
 {
+	struct evs_app *app = arg;
+
+	if (rc < 0)
+		APP_LOG(ERR,
+			"rewriting %s after a rollback failed (%s): the file may hold changes "
+			"that were refused",
+			evs_persist_path(app->cfg_file), strerror(-rc));
+}
+
+/* Bring the running state back to the last durable document and the file
+ * back to it too; every change submitted so far fails. */
+static void roll_back(struct evs_app *app)
+{
+	struct conf_err err;
 	size_t len;
 	char *s;
-	int rc;
+
+	app->rolled_back_upto = app->commit_seq;
+	if (app->stopping || app->doc == app->durable_doc)
+		return;
+	if (app_apply(app, app->durable_doc, "", &err) < 0)
+		APP_LOG(ERR, "rolling back to the last durable config failed: %s (at %s)", err.msg,
+			err.path[0] ? err.path : "/");
+	else
+		APP_LOG(WARNING, "rolled back to the last durable config");
+	s = app_doc_dump(app->durable_doc, &len);
+	if (s == NULL || evs_persist_submit(app->cfg_file, s, len, repair_done, app) < 0)
+		repair_done(-ENOMEM, app);
+}
+
+static void commit_done(int rc, void *arg)
+{
+	struct commit *c = arg;
+	struct evs_app *app = c->app;
+	const char *path = evs_persist_path(app->cfg_file);
+
+	if (rc == 0 && c->seq > app->rolled_back_upto) {
+		json_decref(app->durable_doc);
+		app->durable_doc = json_incref(c->doc);
+		evs_ctl_pending_release(c->pending);
+	} else if (rc == 0) {
+		evs_ctl_pending_error(c->pending, EVS_CTL_E_APPLY_FAILED, "",
+				      "rolled back: an earlier change could not be written to %s",
+				      path);
+	} else {
+		APP_LOG(ERR, "cannot write %s: %s", path, strerror(-rc));
+		if (c->seq > app->rolled_back_upto)
+			roll_back(app);
+		evs_ctl_pending_error(c->pending, EVS_CTL_E_APPLY_FAILED, "",
+				      "not persisted: cannot write %s: %s; the change was rolled "
+				      "back",
+				      path, strerror(-rc));
+	}
+	json_decref(c->doc);
+	free(c);
+}
+
+int app_commit(struct evs_app *app, struct evs_ctl_call *call)
+{
+	struct commit *c;
+	size_t len;
+	char *s;
 
 	if (app->cfg_file == NULL)
 		return 0;
+	c = calloc(1, sizeof(*c));
 	s = app_doc_dump(app->doc, &len);
-	rc = s != NULL ? evs_persist_write(app->cfg_file, s, len) : -ENOMEM;
-	free(s);
-	if (rc < 0) {
-		err->code = -32003;
-		err->path[0] = '\0';
-		snprintf(err->msg, sizeof(err->msg), "cannot write %s: %s",
-			 evs_persist_path(app->cfg_file), strerror(-rc));
+	if (c != NULL && s != NULL)
+		c->pending = evs_ctl_call_defer(call);
+	if (c == NULL || s == NULL || c->pending == NULL) {
+		free(c);
+		free(s);
+		app->commit_seq++;
+		roll_back(app);
+		evs_ctl_error(call, EVS_CTL_E_INTERNAL, "", "out of memory; nothing changed");
+		return -ENOMEM;
 	}
-	return rc;
+	c->app = app;
+	c->doc = json_incref(app->doc);
+	c->seq = ++app->commit_seq;
+	if (evs_persist_submit(app->cfg_file, s, len, commit_done, c) < 0) {
+		/* The call is deferred: answer through the handle (allowed inside
+		 * the handler), after undoing the change. */
+		commit_done(-ENOMEM, c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void app_state_started(struct evs_app *app)
+{
+	json_decref(app->durable_doc);
+	app->durable_doc = json_incref(app->doc);
+}
+
+void app_state_poll(struct evs_app *app)
+{
+	evs_persist_poll(app->cfg_file);
 }
 
 /* The state directory, created (0700) if missing, as an open fd. */

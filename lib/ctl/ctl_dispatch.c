@@ -267,7 +267,11 @@ static void call_method(struct evs_ctl_call *call, const struct ctl_method_entry
 		return;
 	/* fn/arg copied: the handler may unregister its own method. */
 	rc = fn(call, params, arg);
-	if (call->replied || call->pending != NULL)
+	if (call->pending != NULL) {
+		call->pending->call = NULL; /* the call ends here, the handle lives on */
+		return;
+	}
+	if (call->replied)
 		return;
 	if (rc < 0) {
 		evs_ctl_error(call, EVS_CTL_E_INTERNAL, NULL, "%s failed: %s", call->method,

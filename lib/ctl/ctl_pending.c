@@ -30,6 +30,7 @@ struct evs_ctl_pending *evs_ctl_call_defer(struct evs_ctl_call *call)
 	p->ctl = ctl;
 	p->client = call->client;
 	p->id = json_incref(call->id);
+	p->call = call;
 	p->next = ctl->pendings;
 	if (p->next != NULL)
 		p->next->prev = p;
@@ -53,6 +54,11 @@ static void pending_free(struct evs_ctl_pending *p)
 	if (p->client != NULL) {
 		p->client->pending = NULL;
 		p->client->resume = true;
+	}
+	if (p->call != NULL) {
+		/* Answered inside its own handler: the call is done. */
+		p->call->pending = NULL;
+		p->call->replied = true;
 	}
 	json_decref(p->held);
 	json_decref(p->id);

@@ -69,6 +69,7 @@ struct evs_ctl_pending {
 	json_t *id;		   /* owned; NULL: notification */
 	char *method;
 	json_t *held; /* answer given through the call while deferred, sent on release */
+	struct evs_ctl_call *call; /* while its handler runs: unlinked when answered early */
 	struct evs_ctl_pending *next, *prev;
 };
 

@@ -246,7 +246,8 @@ struct evs_ctl_pending;
  * evs_ctl_error() on @p call (still inside the handler) does not send: the
  * answer is held until evs_ctl_pending_release(), which a commit path uses to
  * hold a reply until the change is durable. Every handle must be answered
- * exactly once (reply, error or release), which frees it.
+ * exactly once (reply, error or release), which frees it; answering it inside
+ * the handler that deferred it is allowed (the call then counts as answered).
  * @return the handle, or NULL with errno EALREADY (already answered or
  *   deferred) or ENOMEM.
  */

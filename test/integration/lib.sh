@@ -40,6 +40,7 @@ IT_PIDS=()     # background processes we started (not daemons)
 IT_NETNS=()    # namespaces we created
 IT_LINKS=()    # root-namespace links we created
 IT_DAEMONS=()  # daemon handles (see evs_start)
+IT_MOUNTS=()   # file systems we mounted (unmounted before the temp dir goes)
 IT_FINISHED=0
 IT_TMP=""
 
@@ -213,6 +214,9 @@ it_cleanup() {
 	done
 	for l in "${IT_LINKS[@]}"; do
 		ip link del "$l" 2>/dev/null
+	done
+	for l in "${IT_MOUNTS[@]}"; do
+		umount -l "$l" 2>/dev/null
 	done
 	[ -n "${IT_ID:-}" ] && rm -rf /var/run/dpdk/"$IT_ID"-*
 	if [ -n "$IT_TMP" ] && [ -d "$IT_TMP" ]; then

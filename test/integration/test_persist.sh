@@ -7,6 +7,8 @@
 #   target keeps its content and mode); config.save is a mutation (admin);
 # - the --config file keeps its mode, owner and symlink across rewrites and
 #   keeps its last good copy as <file>.prev;
+# - a change whose write fails (a full file system) fails with -32003 and
+#   changes nothing: running state, file; it succeeds once there is room;
 # - SIGKILL during a loop of acknowledged changes, then a restart: the
 #   config holds every acknowledged change (plus at most the one in flight);
 # - a truncated config file is refused with a clear message: the daemon
@@ -21,6 +23,7 @@ mkdir -p "$IT_TMP/real"
 cat >"$REAL" <<'JSON'
 { "switches": [ { "name": "sw0", "mac_aging": 300, "max_macs": 100 } ], "ports": [] }
 JSON
+cp "$REAL" "$IT_TMP/base.json"
 ln -s "$REAL" "$CONF"
 chmod 0640 "$REAL"
 chown 65534:65534 "$REAL"
@@ -60,13 +63,39 @@ assert_eq "the target keeps its mode" 640 "$(stat -c %a "$REAL")"
 assert_eq "the target keeps its owner" 65534:65534 "$(stat -c %u:%g "$REAL")"
 assert_eq "the last good copy is kept beside it" "sw0" "$(names "$REAL.prev")"
 
+# --- a failed write fails the request and changes nothing -----------------
+SMALL=$IT_TMP/small
+mkdir -p "$SMALL"
+if mount -t tmpfs -o size=256k tmpfs "$SMALL" 2>/dev/null; then
+	IT_MOUNTS+=("$SMALL")
+	cp "$IT_TMP/base.json" "$SMALL/config.json"
+	evs_start f "$SMALL/config.json"
+	rpc_ok switch.add '{"name":"ok1"}' >/dev/null
+	before=$(jcanon "$(rpc_ok config.get)")
+	file_before=$(cat "$SMALL/config.json")
+	dd if=/dev/zero of="$SMALL/fill" bs=4k 2>/dev/null
+	r=$(rpc switch.add '{"name":"nospace"}')
+	expect_error "a change that cannot be written fails" -32003 "" "$r"
+	assert_match "and says why" "not persisted: .*No space left on device" \
+		"$(jget "$r" error.message)"
+	assert_eq "the running config is unchanged" "$before" "$(jcanon "$(rpc_ok config.get)")"
+	assert_fails "switch.list does not show it" "${RPC[@]}" has "$(rpc_ok switch.list)" name=nospace
+	assert_eq "the file is unchanged" "$file_before" "$(cat "$SMALL/config.json")"
+	rm -f "$SMALL/fill"
+	rpc_ok switch.add '{"name":"nospace"}' >/dev/null
+	assert_eq "with room again the change is written" "nospace ok1 sw0" "$(names "$SMALL/config.json")"
+	evs_stop f
+else
+	it_log "cannot mount a tmpfs here: write-failure check skipped"
+fi
+
 # --- SIGKILL during a write loop -------------------------------------------
 ACKED=$IT_TMP/acked.txt
 : >"$ACKED"
-it_bg wl "$PY" "$IT_DIR/writeloop.py" "$EVS_SOCK" "$ACKED" 200
+it_bg wl "$PY" "$IT_DIR/writeloop.py" "$EVS_SOCK_d" "$ACKED" 200
 wait_until 20 sh -c "test \$(wc -l <$ACKED) -ge 15" || it_fail "no change acknowledged in 20 s"
-kill -KILL "$EVS_PID"
-wait "$EVS_PID" 2>/dev/null
+kill -KILL "$EVS_PID_d"
+wait "$EVS_PID_d" 2>/dev/null
 EVS_STOPPED_d=1
 it_wait "$wl" || true
 n_acked=$(wc -l <"$ACKED")
