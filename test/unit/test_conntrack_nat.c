@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "ct_test.h"
+#include "unit_case.h"
+void ct_nat_add_cases(Suite *s)
+{
+	(void)s;
+}
