@@ -97,7 +97,7 @@ static bool reserve(const struct burst_ctx *b, struct ct_pkt *p)
 }
 
 static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, uint16_t i);
-static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, uint16_t i);
+static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old, uint16_t i);
 
 /* Publish @e (writer lock held). 0, or the counter that refused it. */
 static int publish(struct evs_ct *ct, const struct burst_ctx *b, struct ct_entry *e)
@@ -175,7 +175,8 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	return EVS_CT_TRACKED | EVS_CT_NEW | nat(b, e, p, 0);
 }
 
-static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, uint16_t i)
+/* No live connection for @p; @old is an expired one still in the table. */
+static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old, uint16_t i)
 {
 	const struct ct_proto_ops *ops = ct_proto_of(p->ck.proto);
 
@@ -190,7 +191,7 @@ static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, uint16_t i)
 	}
 	if (!(b->act->flags & EVS_CT_F_COMMIT))
 		return EVS_CT_TRACKED | EVS_CT_NEW;
-	return create(b, p, NULL, i);
+	return create(b, p, old, i);
 }
 
 static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, uint16_t i)
@@ -206,11 +207,13 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 		void *d;
 
 		if (rte_hash_lookup_data(b->lc->ct->hash, &p->ck, &d) < 0)
-			return miss(b, p, i);
+			return miss(b, p, NULL, i);
 		e = (struct ct_entry *)((uintptr_t)d & ~CT_DIR_BIT);
 		dir = ((uintptr_t)d & CT_DIR_BIT) ? 1 : 0;
 		ops = ct_proto_of(e->key[0].proto);
 	}
+	if (atomic_load_explicit(&e->expires, memory_order_relaxed) <= b->lc->now)
+		return miss(b, p, e, i); /* timed out, not yet reaped by its wheel */
 	ct_count(b->lc, EVS_CT_C_HIT);
 	if (p->icmp_error) {
 		set_meta(&b->lc->meta[i], e);
@@ -275,7 +278,7 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 		if ((hits >> j) & 1)
 			keys[i].ct_state = hit(&b, &pk[i], (uintptr_t)data[j], i);
 		else
-			keys[i].ct_state = miss(&b, &pk[i], i);
+			keys[i].ct_state = miss(&b, &pk[i], NULL, i);
 	}
 	return n;
 }

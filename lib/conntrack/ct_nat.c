@@ -143,14 +143,15 @@ static void ck_adjust_at(uint8_t *ck, const uint8_t *old, const uint8_t *new, si
 	memcpy(ck, &c, 2);
 }
 
-/* Rewrite @len bytes at @field to @val, adjusting the checksums that cover it. */
-static void rewrite(uint8_t *field, const void *val, size_t len, uint8_t *ck1, uint8_t *ck2,
-		    bool ck2_udp)
+/* Rewrite @len bytes at @field to @val, adjusting the IP and L4 checksums
+ * that cover it (either may be NULL). */
+static void rewrite(uint8_t *field, const void *val, size_t len, uint8_t *ip_ck, uint8_t *l4_ck,
+		    bool udp)
 {
 	if (memcmp(field, val, len) == 0)
 		return;
-	ck_adjust_at(ck1, field, val, len, false);
-	ck_adjust_at(ck2, field, val, len, ck2_udp);
+	ck_adjust_at(ip_ck, field, val, len, false);
+	ck_adjust_at(l4_ck, field, val, len, udp);
 	memcpy(field, val, len);
 }
 
@@ -218,9 +219,9 @@ static void hdrs_apply(struct nat_hdrs *h, const struct ct_key *t)
 	hdrs_set_dst(h, t->dst);
 	if (h->sport == NULL)
 		return;
-	rewrite(h->sport, &t->sport, 2, h->l4_ck, NULL, h->udp);
+	rewrite(h->sport, &t->sport, 2, NULL, h->l4_ck, h->udp);
 	if (h->dport != NULL)
-		rewrite(h->dport, &t->dport, 2, h->l4_ck, NULL, h->udp);
+		rewrite(h->dport, &t->dport, 2, NULL, h->l4_ck, h->udp);
 }
 
 static void key_update(struct evs_flow_key *key, const struct ct_key *t, bool icmp)
