@@ -248,15 +248,29 @@ static enum win_verdict in_window(struct ct_entry *e, int dir, struct tcp_seg *s
 	ok_seq_lo = rcv->maxwin == 0 || seq_after(end, snd->end - rcv->maxwin - 1);
 	ok_ack_hi = seq_before(ack, rcv->end + 1);
 	ok_ack_lo = seq_after(ack, rcv->end - RTE_MAX(snd->maxwin, (uint32_t)MAX_ACK_WINDOW) - 1);
-	if (!(ok_seq_hi && ok_seq_lo && ok_ack_hi && ok_ack_lo)) {
-		if (liberal)
-			return W_OK;
-		if (!ok_seq_hi || !ok_ack_hi)
+	if (!(ok_seq_hi && ok_seq_lo && ok_ack_hi && ok_ack_lo) && !liberal) {
+		if (!ok_seq_hi) {
+			/* Senders overshoot the window now and then; by less than
+			 * a window, and acceptable otherwise, the segment passes and
+			 * only its end is learnt, so that the ACK of it is in range
+			 * (Linux does the same since 6.0). */
+			if (rcv->maxwin != 0 && ok_seq_lo && ok_ack_lo && ok_ack_hi &&
+			    end - snd->maxend + 1 <= rcv->maxwin) {
+				snd->end = end;
+				return W_OK;
+			}
+			return W_INVALID;
+		}
+		if (!ok_ack_hi)
 			return W_INVALID;
 		return W_IGNORE; /* old data or a late ACK: harmless */
 	}
 	if (snd->maxwin < win)
 		snd->maxwin = win;
+	if ((s->flags & F_ACK) && (!snd->maxack_set || seq_after(ack, snd->maxack))) {
+		snd->maxack = ack;
+		snd->maxack_set = 1;
+	}
 	if (seq_after(end, snd->end))
 		snd->end = end;
 	if (rcv->maxwin != 0 && seq_after(end, snd->maxend))
@@ -283,8 +297,11 @@ static void tcp_init(struct ct_entry *e, const struct ct_pkt *p, const struct ev
 
 	RTE_SET_USED(zc);
 	memset(e->tcp, 0, sizeof(e->tcp));
+	e->tcp_last = C_NONE;
+	e->tcp_last_wscale = -1;
 	if (!seg_read(p, &s))
 		return;
+	e->tcp_last = (uint8_t)class_of(s.flags);
 	if (class_of(s.flags) == C_SYN) {
 		e->proto_state = EVS_CT_TCP_SYN_SENT;
 		dir_init(&e->tcp[0], &s);
@@ -295,6 +312,47 @@ static void tcp_init(struct ct_entry *e, const struct ct_pkt *p, const struct ev
 		dir_init(&e->tcp[0], &s);
 		e->tcp[1].end = e->tcp[1].maxend = s.ack;
 	}
+}
+
+/* tcp_last: the last segment's class (bits 0-2), its direction (bit 3). */
+#define LAST_DIR 0x08
+#define LAST_CLASS 0x07
+
+static void remember(struct ct_entry *e, enum tcp_class c, int dir)
+{
+	e->tcp_last = (uint8_t)(c | (dir ? LAST_DIR : 0));
+}
+
+static bool last_was(const struct ct_entry *e, enum tcp_class c, int dir)
+{
+	return (e->tcp_last & LAST_CLASS) == c && !!(e->tcp_last & LAST_DIR) == !!dir;
+}
+
+/* A segment the state machine does not expect but that may be right (our
+ * view can be out of sync with the hosts'): pass it unchanged, keeping a
+ * SYN's parameters; a SYN-ACK answering that SYN puts us back in sync.
+ * True when it did (the segment then goes on to the window check). */
+static bool ignore(struct ct_entry *e, const struct tcp_seg *s, enum tcp_class c, int dir,
+		   int *next)
+{
+	if (c == C_SYNACK && last_was(e, C_SYN, !dir) && s->ack == e->tcp_last_end) {
+		struct ct_tcp_dir *d = &e->tcp[!dir];
+
+		/* the SYN we let pass was real: restart from it */
+		memset(e->tcp, 0, sizeof(e->tcp));
+		d->end = d->maxend = e->tcp_last_end;
+		d->maxwin = e->tcp_last_win == 0 ? 1 : e->tcp_last_win;
+		d->wscale_ok = e->tcp_last_wscale >= 0;
+		d->scale = e->tcp_last_wscale >= 0 ? (uint8_t)e->tcp_last_wscale : 0;
+		e->proto_state = EVS_CT_TCP_SYN_SENT;
+		*next = EVS_CT_TCP_SYN_RECV;
+		return true;
+	}
+	remember(e, c, dir);
+	e->tcp_last_end = s->end;
+	e->tcp_last_win = (uint16_t)s->win;
+	e->tcp_last_wscale = (c == C_SYN && dir == 0) ? s->wscale : -1;
+	return false;
 }
 
 static enum ct_verdict tcp_update(struct ct_entry *e, struct ct_pkt *p, int dir,
@@ -310,17 +368,28 @@ static enum ct_verdict tcp_update(struct ct_entry *e, struct ct_pkt *p, int dir,
 	}
 	c = class_of(s.flags);
 	next = next_state(e, e->proto_state, c, dir);
-	if (next == S_REOPEN)
-		return CT_V_RESTART;
+	if (next == S_REOPEN) {
+		/* only a connection that was closing, or that this side just
+		 * reset, is over for sure; otherwise the SYN may be stray */
+		if ((e->flags & CT_FL_FIN_SEEN) || last_was(e, C_RST, dir))
+			return CT_V_RESTART;
+		next = S_IGNORE;
+	}
 	if (next == S_INVALID) {
 		p->counter = EVS_CT_C_INV_TCP_STATE;
 		return CT_V_INVALID;
 	}
-	if (next == S_IGNORE)
+	if (next == S_IGNORE && !ignore(e, &s, c, dir, &next))
 		return CT_V_OK;
 	if (c == C_RST && e->proto_state == EVS_CT_TCP_SYN_SENT && dir == 1 &&
 	    (!(s.flags & F_ACK) || s.ack != e->tcp[0].end)) {
 		/* a refusal must acknowledge our SYN, else anyone could reset it */
+		p->counter = EVS_CT_C_INV_TCP_WINDOW;
+		return CT_V_INVALID;
+	}
+	if (c == C_RST && e->tcp[!dir].maxack_set && seq_before(s.seq, e->tcp[!dir].maxack) &&
+	    !zc->tcp_liberal) {
+		/* a reset for data the peer already acknowledged: stale or forged */
 		p->counter = EVS_CT_C_INV_TCP_WINDOW;
 		return CT_V_INVALID;
 	}
@@ -334,11 +403,16 @@ static enum ct_verdict tcp_update(struct ct_entry *e, struct ct_pkt *p, int dir,
 		break;
 	}
 	if (next == EVS_CT_TCP_FIN_WAIT && e->proto_state != EVS_CT_TCP_FIN_WAIT)
-		e->flags =
-		    (uint8_t)((e->flags & ~CT_FL_CLOSER_REPLY) | (dir ? CT_FL_CLOSER_REPLY : 0));
+		e->flags = (uint8_t)((e->flags & ~CT_FL_CLOSER_REPLY) | CT_FL_FIN_SEEN |
+				     (dir ? CT_FL_CLOSER_REPLY : 0));
 	if (e->proto_state == EVS_CT_TCP_SYN_RECV && next == EVS_CT_TCP_ESTABLISHED)
 		e->flags |= CT_FL_ASSURED;
 	e->proto_state = (uint8_t)next;
+	remember(e, c, dir);
+	/* reset before any reply: nothing was established, forget it now
+	 * so that the next SYN starts afresh */
+	if (c == C_RST && !(e->flags & CT_FL_SEEN_REPLY))
+		return CT_V_KILL;
 	return CT_V_OK;
 }
 

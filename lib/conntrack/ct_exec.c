@@ -222,7 +222,7 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 	}
 	rte_spinlock_lock(&e->lock);
 	v = ops->update(e, p, dir, b->zc);
-	if (v != CT_V_OK) {
+	if (v != CT_V_OK && v != CT_V_KILL) {
 		rte_spinlock_unlock(&e->lock);
 		if (v == CT_V_INVALID)
 			return invalid(b, p);
@@ -243,7 +243,13 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 	set_meta(&b->lc->meta[i], e);
 	refresh(b, e, ops);
 	rte_spinlock_unlock(&e->lock);
-	return st | nat(b, e, p, dir);
+	st |= nat(b, e, p, dir);
+	if (v == CT_V_KILL) {
+		rte_spinlock_lock(&b->lc->ct->wlock);
+		ct_entry_unlink(b->lc->ct, e);
+		rte_spinlock_unlock(&b->lc->ct->wlock);
+	}
+	return st;
 }
 
 uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_action *act,

@@ -36,6 +36,7 @@ enum ct_flag {
 	CT_FL_DNAT = 1 << 3,
 	CT_FL_LIBERAL = 1 << 4,	     /* picked up mid-stream: no window checks */
 	CT_FL_CLOSER_REPLY = 1 << 5, /* TCP: the reply side sent the first FIN */
+	CT_FL_FIN_SEEN = 1 << 6,     /* TCP: a side started closing */
 };
 
 /* TCP per-direction tracking (Linux's td_* fields, our own names). */
@@ -43,9 +44,11 @@ struct ct_tcp_dir {
 	uint32_t end;	   /* highest seq + len this side sent */
 	uint32_t maxend;   /* highest seq this side may send (peer's ack + window) */
 	uint32_t maxwin;   /* largest window this side advertised (0: not seen) */
+	uint32_t maxack;   /* highest ACK this side sent (valid when maxack_set) */
 	uint8_t scale;	   /* window shift this side announced */
 	uint8_t wscale_ok; /* sent the window scale option on its SYN */
-	uint8_t pad[2];
+	uint8_t maxack_set;
+	uint8_t pad;
 };
 
 /* Entry lifecycle (entry->life, atomic). */
@@ -57,12 +60,12 @@ enum ct_life {
 
 /* One connection: 192 bytes, both keys inline so deletion needs no lookup. */
 struct ct_entry {
-	struct ct_key key[2]; /* [0] original, [1] reply; as sent by each side */
-	rte_spinlock_t lock;  /* protocol state, flags, mark/label */
-	uint8_t proto_state;  /* enum evs_ct_tcp_state for TCP */
-	uint8_t flags;	      /* enum ct_flag */
-	uint8_t owner;	      /* lcore whose wheel files it */
-	uint8_t pad0;
+	struct ct_key key[2];	  /* [0] original, [1] reply; as sent by each side */
+	rte_spinlock_t lock;	  /* protocol state, flags, mark/label */
+	uint8_t proto_state;	  /* enum evs_ct_tcp_state for TCP */
+	uint8_t flags;		  /* enum ct_flag */
+	uint8_t owner;		  /* lcore whose wheel files it */
+	uint8_t tcp_last;	  /* TCP: class | dir of the last accepted or ignored segment */
 	_Atomic uint64_t expires; /* ms; any lcore refreshes it (relaxed: a hint) */
 	_Atomic uint32_t life;	  /* enum ct_life */
 	uint32_t mark;
@@ -72,14 +75,20 @@ struct ct_entry {
 	uint64_t rcu_token;	     /* grace to wait after DEAD */
 	uint32_t idx;
 	uint16_t zone;
-	uint8_t pad1[2];
+	uint16_t tcp_last_win;	/* TCP: an ignored SYN's window, */
+	uint32_t tcp_last_end;	/* its end, */
+	int8_t tcp_last_wscale; /* and its window scale (-1 none), to resync on */
 } __rte_aligned(64);
+
+/* three cache lines; a fourth would cost 10M connections 640 MB */
+_Static_assert(sizeof(struct ct_entry) == 192, "ct_entry grew");
 
 /* Result of a protocol's look at one packet. */
 enum ct_verdict {
 	CT_V_OK = 0,
 	CT_V_INVALID, /* counter set by the protocol */
 	CT_V_RESTART, /* SYN reopening a closed connection: delete and create anew */
+	CT_V_KILL,    /* accepted, and the connection ends with it (a refused SYN) */
 };
 
 /* Per-packet facts the protocols need beyond the flow key. */

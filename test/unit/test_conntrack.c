@@ -161,14 +161,41 @@ START_TEST(test_tcp_rst_closes_then_syn_reopens)
 	struct spec s;
 
 	handshake();
-	s = tcp(false, RST, 5001, 0);
-	ck_assert_uint_eq(send1(&s, NULL), CT_RPL);
+	/* the client resets and reconnects: a new connection */
+	s = tcp(true, RST, 1001, 0);
+	ck_assert_uint_eq(send1(&s, NULL), CT_EST);
 	ck_assert_int_eq(conn_state(0, IPPROTO_TCP), EVS_CT_TCP_CLOSE);
 	s = tcp(true, SYN, 90000, 0);
 	ck_assert_uint_eq(send1(&s, NULL), CT_NEW);
 	ck_assert_int_eq(conn_state(0, IPPROTO_TCP), EVS_CT_TCP_SYN_SENT);
 	ck_assert_uint_eq(counter(EVS_CT_C_CREATED), 2);
 	ck_assert_uint_eq(live_conns(), 1);
+}
+END_TEST
+
+START_TEST(test_tcp_stray_syn_ignored_then_resync)
+{
+	struct spec s;
+
+	handshake();
+	/* the server resets; a client SYN may be stray: it passes unchanged */
+	s = tcp(false, RST, 5001, 0);
+	ck_assert_uint_eq(send1(&s, NULL), CT_RPL);
+	s = tcp(true, SYN, 90000, 0);
+	ck_assert_uint_eq(send1(&s, NULL), CT_EST);
+	ck_assert_int_eq(conn_state(0, IPPROTO_TCP), EVS_CT_TCP_CLOSE);
+	/* the server answers it: both hosts agree, we follow */
+	s = tcp(false, SYN | ACK, 70000, 90001);
+	ck_assert_uint_eq(send1(&s, NULL), CT_RPL);
+	ck_assert_int_eq(conn_state(0, IPPROTO_TCP), EVS_CT_TCP_SYN_RECV);
+	s = tcp(true, ACK, 90001, 70001);
+	ck_assert_uint_eq(send1(&s, NULL), CT_EST);
+	ck_assert_int_eq(conn_state(0, IPPROTO_TCP), EVS_CT_TCP_ESTABLISHED);
+	/* and track the new sequence space */
+	s = tcp(true, ACK, 90001 + 10000000, 70001);
+	s.payload = 1;
+	ck_assert_uint_eq(send1(&s, NULL), CT_INV);
+	ck_assert_uint_eq(counter(EVS_CT_C_CREATED), 1);
 }
 END_TEST
 
@@ -182,7 +209,10 @@ START_TEST(test_tcp_refused_rst_must_ack_syn)
 	ck_assert_int_eq(conn_state(0, IPPROTO_TCP), EVS_CT_TCP_SYN_SENT);
 	s = tcp(false, RST | ACK, 0, 1001);
 	ck_assert_uint_eq(send1(&s, NULL), CT_RPL);
-	ck_assert_int_eq(conn_state(0, IPPROTO_TCP), EVS_CT_TCP_CLOSE);
+	/* refused before any reply: forgotten at once, a new SYN is new */
+	ck_assert_uint_eq(live_conns(), 0);
+	s = tcp(true, SYN, 3000, 0);
+	ck_assert_uint_eq(send1(&s, NULL), CT_NEW);
 }
 END_TEST
 
@@ -236,8 +266,13 @@ START_TEST(test_tcp_window_scale)
 	s.win = 1000;
 	s.payload = 10;
 	ck_assert_uint_eq(send1(&s, NULL), CT_RPL);
-	/* but not past 128000 */
+	/* overshooting the window by less than a window is tolerated */
 	s = tcp(false, ACK, 5001 + 200000, 1001);
+	s.win = 1000;
+	s.payload = 10;
+	ck_assert_uint_eq(send1(&s, NULL), CT_RPL);
+	/* by more, not */
+	s = tcp(false, ACK, 5001 + 400000, 1001);
 	s.win = 1000;
 	s.payload = 10;
 	ck_assert_uint_eq(send1(&s, NULL), CT_INV);
@@ -633,6 +668,7 @@ static Suite *ct_suite(void)
 	    {"tcp_retransmitted_data_passes", test_tcp_retransmitted_data_passes},
 	    {"tcp_fin_close_states", test_tcp_fin_close_states},
 	    {"tcp_rst_closes_then_syn_reopens", test_tcp_rst_closes_then_syn_reopens},
+	    {"tcp_stray_syn_ignored_then_resync", test_tcp_stray_syn_ignored_then_resync},
 	    {"tcp_refused_rst_must_ack_syn", test_tcp_refused_rst_must_ack_syn},
 	    {"tcp_cannot_start_without_syn_or_ack", test_tcp_cannot_start_without_syn_or_ack},
 	    {"tcp_bad_flags_on_connection", test_tcp_bad_flags_on_connection},
