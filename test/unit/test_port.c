@@ -1230,6 +1230,7 @@ static Suite *port_suite(void)
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), setup, teardown, 120);
+	port_txset_add_cases(s);
 	return s;
 }
 
