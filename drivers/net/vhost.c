@@ -355,6 +355,7 @@ static int vhost_check_config(struct evs_port *port, const struct evs_port_confi
 {
 	const char *path = cfg->socket_path;
 	struct vhost_port *vp;
+	unsigned int n = 0;
 	int rc = 0;
 
 	if (path == NULL || path[0] == '\0') {
@@ -385,8 +386,15 @@ static int vhost_check_config(struct evs_port *port, const struct evs_port_confi
 			rc = -EEXIST;
 			break;
 		}
+		n++;
 	}
 	pthread_mutex_unlock(&vhost_lock);
+	if (rc == 0 && n >= RTE_MAX_VHOST_DEVICE) {
+		evs_port_errorf("port '%s': rte_vhost allows %d vhost-user ports "
+				"(RTE_MAX_VHOST_DEVICE) and all are in use",
+				port->name, RTE_MAX_VHOST_DEVICE);
+		return -ENOSPC;
+	}
 	if (rc == 0)
 		rc = vhost_check_dir(port->name, path);
 	if (rc == 0 && cfg->vhost_mode == EVS_VHOST_SERVER)
@@ -453,8 +461,12 @@ static int vhost_create(struct evs_port *port, const struct evs_port_config *cfg
 	errno = 0;
 	if (rte_vhost_driver_start(vp->path) < 0) {
 		rc = errno != 0 ? -errno : -EIO;
-		evs_port_errorf("port '%s': cannot %s vhost-user socket %s: %s", port->name,
-				vp->client ? "connect to" : "listen on", vp->path, strerror(-rc));
+		/* rte_vhost polls listening and connected sockets in one set of
+		 * 1024 fds (lib/vhost fd_man.h MAX_FDS): see doc/ports.md */
+		evs_port_errorf("port '%s': cannot %s vhost-user socket %s: %s (rte_vhost "
+				"watches at most 1023 listening + connected sockets)",
+				port->name, vp->client ? "connect to" : "listen on", vp->path,
+				strerror(-rc));
 		goto unlink;
 	}
 	port->drv = vp;
