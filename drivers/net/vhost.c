@@ -86,7 +86,6 @@ struct vhost_port {
 	int vid;	  /* atomic: device of the running connection */
 	struct rte_mempool *mp;
 	uint8_t enabled[VHOST_MAX_VRINGS]; /* atomic: vring enabled by the guest */
-	struct vhost_txq_ctr txc[EVS_PORT_MAX_QUEUES];
 	/* Callbacks (under vhost_lock) and management lcore. */
 	int conn_vid;	   /* the one accepted connection, -1 if none */
 	uint64_t features; /* negotiated by the running guest */
@@ -98,6 +97,9 @@ struct vhost_port {
 	bool registered;
 	char path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
 	TAILQ_ENTRY(vhost_port) next;
+	/* [port->nb_txq], not EVS_PORT_MAX_QUEUES: 64 B per queue the port has,
+	 * which keeps a port at about 1.6 KB (doc/ports.md) */
+	struct vhost_txq_ctr txc[];
 } __rte_cache_aligned;
 
 static pthread_mutex_t vhost_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -422,7 +424,8 @@ static int vhost_create(struct evs_port *port, const struct evs_port_config *cfg
 	rc = vhost_check_config(port, cfg);
 	if (rc < 0)
 		return rc;
-	vp = rte_zmalloc_socket("evs_vhost", sizeof(*vp), RTE_CACHE_LINE_SIZE, cfg->socket_id);
+	vp = rte_zmalloc_socket("evs_vhost", sizeof(*vp) + sizeof(vp->txc[0]) * port->nb_txq,
+				RTE_CACHE_LINE_SIZE, cfg->socket_id);
 	if (vp == NULL) {
 		evs_port_errorf("port '%s': out of memory", port->name);
 		return -ENOMEM;
