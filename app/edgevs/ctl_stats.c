@@ -67,6 +67,9 @@ static int m_stats_get(struct evs_ctl_call *call, json_t *params, void *arg)
 						    (json_int_t)rx, "tx_packets", (json_int_t)tx,
 						    "drops", (json_int_t)port_drops));
 	json_object_set_new(res, "macs", ctl_macs_stats_json(app));
+	/* what every configuration change allocates and publishes */
+	json_object_set_new(res, "snapshot_bytes",
+			    json_integer(app->snap ? (json_int_t)app->snap->size : 0));
 	return evs_ctl_reply(call, res);
 }
 
