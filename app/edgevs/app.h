@@ -145,6 +145,8 @@ void app_state_started(struct evs_app *app);
  * nothing to do), or -errno after rolling back and answering @call.
  */
 int app_commit(struct evs_app *app, struct evs_ctl_call *call);
+/* The running document's "access" section becomes the socket's policy. */
+void app_access_sync(struct evs_app *app);
 /* Management loop: completions of finished writes. */
 void app_state_poll(struct evs_app *app);
 /* Write the running document to @name (a plain file name) in the state

@@ -149,6 +149,7 @@ static void roll_back(struct evs_app *app)
 			err.path[0] ? err.path : "/");
 	else
 		APP_LOG(WARNING, "rolled back to the last durable config");
+	app_access_sync(app);
 	s = app_doc_dump(app->durable_doc, &len);
 	if (s == NULL || evs_persist_submit(app->cfg_file, s, len, repair_done, app) < 0)
 		repair_done(-ENOMEM, app);
@@ -181,12 +182,20 @@ static void commit_done(int rc, void *arg)
 	free(c);
 }
 
+void app_access_sync(struct evs_app *app)
+{
+	/* Checked by conf_parse(): only ENOMEM can fail here. */
+	if (evs_ctl_set_access(app->ctl, json_object_get(app->doc, "access")) < 0)
+		APP_LOG(ERR, "access policy not updated: out of memory");
+}
+
 int app_commit(struct evs_app *app, struct evs_ctl_call *call)
 {
 	struct commit *c;
 	size_t len;
 	char *s;
 
+	app_access_sync(app); /* the change may be to the access section */
 	if (app->cfg_file == NULL)
 		return 0;
 	c = calloc(1, sizeof(*c));

@@ -225,6 +225,7 @@ static int m_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 	    CTL_STAT(requests),	       CTL_STAT(notifications),	    CTL_STAT(errors),
 	    CTL_STAT(lines_oversized), CTL_STAT(clients_accepted),  CTL_STAT(clients_rejected),
 	    CTL_STAT(clients_dropped), CTL_STAT(clients_connected), CTL_STAT(deferred),
+	    CTL_STAT(mutations),       CTL_STAT(calls_refused),
 	};
 	struct evs_ctl *ctl = evs_ctl_call_ctl(call);
 	json_t *r = json_object();

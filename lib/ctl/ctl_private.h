@@ -18,6 +18,12 @@ extern int evs_ctl_logtype;
 struct ctl_client {
 	int fd;
 	uint64_t serial; /* for log lines */
+	uint32_t uid;	 /* peer credentials at connect time (-1: unknown) */
+	uint32_t gid;
+	int32_t pid;
+	gid_t *groups; /* supplementary groups (SO_PEERGROUPS), may be NULL */
+	size_t n_groups;
+	enum evs_ctl_role role;
 	char *in;	 /* unparsed input */
 	size_t in_len;
 	size_t in_cap;
@@ -57,6 +63,7 @@ struct evs_ctl {
 	size_t cap_methods;
 
 	struct evs_ctl_pending *pendings; /* every deferred call not answered yet */
+	json_t *access;			  /* the "access" section; NULL: everyone admin */
 
 	bool in_poll;
 	struct evs_ctl_stats stats;
@@ -106,6 +113,12 @@ void ctl_send_reply(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id
 void ctl_pending_orphan(struct ctl_client *cl);
 /* Free every pending call (server shutdown). */
 void ctl_pending_free_all(struct evs_ctl *ctl);
+
+/* ctl_access.c */
+/* Read the peer's credentials and give the client its role. */
+void ctl_client_identify(struct evs_ctl *ctl, struct ctl_client *cl);
+/* True when the client's role may call @m; refusals are logged and counted. */
+bool ctl_access_allows(struct evs_ctl *ctl, struct ctl_client *cl, const struct evs_ctl_method *m);
 
 /* ctl_server.c */
 /* Try to write pending output now; marks the client dead on error or when

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -104,7 +105,26 @@ static int remove_stale_socket(const struct sockaddr_un *sa)
 	return 0;
 }
 
-static int ctl_listen(struct evs_ctl *ctl, mode_t mode)
+/* A group name or number. */
+static int group_parse(const char *s, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char buf[4096], *end;
+	unsigned long v;
+
+	if (getgrnam_r(s, &gr, buf, sizeof(buf), &res) == 0 && res != NULL) {
+		*gid = res->gr_gid;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v >= (gid_t)-1)
+		return -EINVAL;
+	*gid = (gid_t)v;
+	return 0;
+}
+
+static int ctl_listen(struct evs_ctl *ctl, mode_t mode, const char *group)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
@@ -130,6 +150,15 @@ static int ctl_listen(struct evs_ctl *ctl, mode_t mode)
 	if (chmod(ctl->path, mode) < 0 || stat(ctl->path, &st) < 0) {
 		rc = -errno;
 		goto err_unlink;
+	}
+	if (group != NULL) {
+		gid_t gid;
+
+		rc = group_parse(group, &gid);
+		if (rc == 0 && chown(ctl->path, (uid_t)-1, gid) < 0)
+			rc = -errno;
+		if (rc < 0)
+			goto err_unlink;
 	}
 	if (listen(fd, SOMAXCONN) < 0) {
 		rc = -errno;
@@ -176,7 +205,7 @@ struct evs_ctl *evs_ctl_create(const struct evs_ctl_config *cfg)
 	rc = ctl_register_builtins(ctl);
 	if (rc < 0)
 		goto err_free;
-	rc = ctl_listen(ctl, cfg->mode ? cfg->mode : CTL_DEFAULT_MODE);
+	rc = ctl_listen(ctl, cfg->mode ? cfg->mode : CTL_DEFAULT_MODE, cfg->group);
 	if (rc < 0) {
 		CTL_LOG(ERR, "cannot listen on %s: %s\n", cfg->path, strerror(-rc));
 		evs_ctl_free(ctl);
@@ -200,6 +229,7 @@ static void client_free(struct ctl_client *cl)
 	ctl_pending_orphan(cl);
 	if (cl->fd >= 0)
 		close(cl->fd);
+	free(cl->groups);
 	free(cl->in);
 	free(cl->out);
 	free(cl);
@@ -223,6 +253,7 @@ void evs_ctl_free(struct evs_ctl *ctl)
 			unlink(ctl->path);
 	}
 	ctl_methods_free(ctl);
+	json_decref(ctl->access);
 	free(ctl->clients);
 	free(ctl->pfds);
 	free(ctl->api_version);
@@ -298,10 +329,13 @@ static void accept_clients(struct evs_ctl *ctl)
 		}
 		cl->fd = fd;
 		cl->serial = ++ctl->next_serial;
+		ctl_client_identify(ctl, cl);
 		ctl->clients[ctl->n_clients++] = cl;
 		ctl->stats.clients_accepted++;
 		ctl->stats.clients_connected++;
-		CTL_LOG(DEBUG, "client %" PRIu64 " connected\n", cl->serial);
+		CTL_LOG(DEBUG, "client %" PRIu64 " connected: uid %u gid %u pid %d, %s\n",
+			cl->serial, (unsigned)cl->uid, (unsigned)cl->gid, (int)cl->pid,
+			evs_ctl_role_name(cl->role));
 		send_hello(ctl, cl);
 	}
 }

@@ -60,6 +60,15 @@ enum evs_ctl_errcode {
 	EVS_CTL_E_NOT_FOUND = -32001,	     /**< referenced object does not exist */
 	EVS_CTL_E_BUSY = -32002,	     /**< resource busy or a limit reached */
 	EVS_CTL_E_APPLY_FAILED = -32003,     /**< valid request, applying it failed */
+	EVS_CTL_E_FORBIDDEN = -32004,	     /**< the client's role may not call the method */
+};
+
+/** What a client may call (its socket credentials decide, see evs_ctl_set_access()). */
+enum evs_ctl_role {
+	EVS_CTL_ROLE_NONE,	/**< nothing */
+	EVS_CTL_ROLE_READ_ONLY, /**< methods flagged read_only (get, list, stats, dump, trace) */
+	EVS_CTL_ROLE_ADMIN,	/**< everything */
+	EVS_CTL_ROLE_MAX,
 };
 
 /* ---------------------------------------------------------------------- */
@@ -77,6 +86,7 @@ struct evs_ctl_config {
 	size_t max_line;      /**< longest request line in bytes (>= 64); 0: 1 MiB */
 	size_t max_outbuf;    /**< unsent bytes before the client is dropped (>= 4096); 0: 16 MiB */
 	const char *api_version; /**< sent in the hello; NULL: "1" */
+	const char *group; /**< group (name or number) of the socket file; NULL: the creator's */
 };
 
 /** Counters since evs_ctl_create(). */
@@ -90,6 +100,8 @@ struct evs_ctl_stats {
 	uint64_t clients_dropped;   /**< dropped: output past max_outbuf or socket error */
 	uint64_t clients_connected; /**< connections open now */
 	uint64_t deferred;	    /**< calls deferred (evs_ctl_call_defer()) */
+	uint64_t mutations;	    /**< calls of non-read-only methods (audited in the log) */
+	uint64_t calls_refused;	    /**< calls the client's role did not allow (-32004) */
 };
 
 /** Param value types understood by the validator. */
@@ -198,6 +210,45 @@ int evs_ctl_unregister(struct evs_ctl *ctl, const char *name);
 /** Copy the counters. @return 0, or -EINVAL on NULL arguments. */
 int evs_ctl_stats_get(const struct evs_ctl *ctl, struct evs_ctl_stats *stats);
 
+/* --- Access control (management lcore) ------------------------------- */
+
+/*
+ * Each client is identified by its socket credentials (SO_PEERCRED: uid, gid,
+ * pid; SO_PEERGROUPS: supplementary groups) when it connects. The "access"
+ * config section maps them to roles:
+ *   {"default": "read-only", "roles": [{"role": "admin", "uids": [1000]},
+ *                                      {"role": "read-only", "gids": [27]}]}
+ * A client gets the highest role among the rules naming its uid, gid or one
+ * of its groups, else "default" (read-only when absent). Root and the
+ * daemon's own user are always admin. Without a section every client that can
+ * open the socket is admin (the socket's mode and group are the only gate).
+ * A method's read_only flag decides the role it needs; a refused call gets
+ * -32004 naming that role. Every call of a mutating method is logged (INFO,
+ * with uid, pid and method) and counted.
+ */
+
+struct evs_ctl_err;
+
+/** The "access" section's spec (for a config schema and the docs). */
+extern const struct evs_ctl_param evs_ctl_access_spec;
+
+/**
+ * Check an "access" section found at JSON pointer @p path (NULL or JSON null
+ * is a valid "no section").
+ * @return 0, or -EINVAL with @p err filled.
+ */
+int evs_ctl_access_check(const json_t *section, const char *path, struct evs_ctl_err *err);
+
+/**
+ * Install an access policy (copied) and re-evaluate connected clients' roles.
+ * NULL (or JSON null) removes it: every client is admin.
+ * @return 0, or -EINVAL (section fails evs_ctl_access_check()), -ENOMEM.
+ */
+int evs_ctl_set_access(struct evs_ctl *ctl, const json_t *section);
+
+/** "none", "read-only" or "admin". */
+const char *evs_ctl_role_name(enum evs_ctl_role r);
+
 /* --- Inside a handler ------------------------------------------------- */
 
 /**
@@ -228,6 +279,15 @@ bool evs_ctl_call_is_notification(const struct evs_ctl_call *call);
 
 /** The server the call arrived on (to reach counters or register methods). */
 struct evs_ctl *evs_ctl_call_ctl(struct evs_ctl_call *call);
+
+/** The caller's role. */
+enum evs_ctl_role evs_ctl_call_role(const struct evs_ctl_call *call);
+
+/**
+ * The caller's credentials (any pointer may be NULL).
+ * @return 0, or -ENODATA when the kernel gave none (uid/gid -1, pid -1).
+ */
+int evs_ctl_call_peer(const struct evs_ctl_call *call, uid_t *uid, gid_t *gid, pid_t *pid);
 
 /* --- Deferred calls (management lcore) ------------------------------- */
 

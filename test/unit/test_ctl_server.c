@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Server features of the ctl suite: deferred calls (answered later, held
- * until released, client gone meanwhile, per-connection order).
+ * until released, client gone meanwhile, per-connection order); access
+ * control (roles by uid, gid and supplementary groups from the socket
+ * credentials of forked clients that drop to other users).
  */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +186,205 @@ START_TEST(deferred_client_gone_answer_dropped)
 }
 END_TEST
 
+/* --- access control ------------------------------------------------------ */
+
+/* Run @n request lines as another user (a forked child drops to @uid/@gid
+ * with @groups) while this process polls the server; returns the replies as
+ * a JSON array (the child's connection, one reply per request). */
+static json_t *call_as(struct srv *s, uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
+		       const char *const *lines, size_t n)
+{
+	int pfd[2], status;
+	pid_t pid;
+	json_t *out = json_array();
+	char buf[65536];
+	size_t len = 0;
+	ssize_t r;
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct conn c;
+		size_t i;
+
+		close(pfd[0]);
+		if (setgroups(n_groups, groups) < 0 || setresgid(gid, gid, gid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			_exit(3);
+		conn_open_raw(&c, s->path);
+		json_decref(conn_recv(NULL, &c, 5000)); /* hello */
+		for (i = 0; i < n; i++) {
+			json_t *m;
+			char *d;
+
+			conn_send(NULL, &c, lines[i], strlen(lines[i]));
+			m = conn_recv(NULL, &c, 5000);
+			d = m != NULL ? json_dumps(m, JSON_COMPACT) : strdup("null");
+			if (write(pfd[1], d, strlen(d)) < 0 || write(pfd[1], "\n", 1) < 0)
+				_exit(4);
+			free(d);
+			json_decref(m);
+		}
+		_exit(0);
+	}
+	close(pfd[1]);
+	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+	for (;;) {
+		evs_ctl_poll(s->ctl, 2);
+		r = read(pfd[0], buf + len, sizeof(buf) - 1 - len);
+		if (r > 0)
+			len += (size_t)r;
+		else if (r == 0)
+			break;
+	}
+	close(pfd[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed: %d", status);
+	buf[len] = '\0';
+	for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n"))
+		json_array_append_new(out, json_loads(line, JSON_DECODE_ANY, NULL));
+	ck_assert_uint_eq(json_array_size(out), n);
+	return out;
+}
+
+static void set_policy(struct srv *s, const char *text)
+{
+	json_t *p = json_loads(text, 0, NULL);
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(evs_ctl_set_access(s->ctl, p), 0);
+	json_decref(p);
+}
+
+static const char *const read_then_write[] = {REQ(1, "test.echo"), REQ(2, "test.count")};
+
+START_TEST(access_without_policy_everyone_admin)
+{
+	struct srv s;
+	json_t *r;
+
+	if (geteuid() != 0)
+		return; /* needs root to become another user */
+	srv_start(&s, &(struct evs_ctl_config){.mode = 0666});
+	chmod(s.dir, 0755);
+	r = call_as(&s, 65534, 65534, NULL, 0, read_then_write, 2);
+	ck_assert_ptr_nonnull(json_object_get(json_array_get(r, 0), "result"));
+	ck_assert_ptr_nonnull(json_object_get(json_array_get(r, 1), "result"));
+	json_decref(r);
+	ck_assert_int_eq(s.notified, 1);
+	ck_assert_int_eq(stats_of(&s).mutations, 1);
+	ck_assert_int_eq(stats_of(&s).calls_refused, 0);
+	srv_stop(&s);
+}
+END_TEST
+
+START_TEST(access_roles_by_uid_gid_and_groups)
+{
+	static const char *const read_only[] = {REQ(1, "test.echo")};
+	const gid_t ro_group[] = {1234};
+	struct srv s;
+	struct conn c;
+	json_t *r, *e;
+
+	if (geteuid() != 0)
+		return;
+	srv_start(&s, &(struct evs_ctl_config){.mode = 0666});
+	chmod(s.dir, 0755);
+	set_policy(
+	    &s,
+	    "{\"default\":\"none\",\"roles\":[{\"role\":\"read-only\",\"gids\":[1234]},"
+	    "{\"role\":\"admin\",\"uids\":[65533]},{\"role\":\"read-only\",\"uids\":[65533]}]}");
+	/* A supplementary group gives read-only: reads pass, changes are refused. */
+	r = call_as(&s, 65534, 65534, ro_group, 1, read_then_write, 2);
+	ck_assert_ptr_nonnull(json_object_get(json_array_get(r, 0), "result"));
+	e = json_array_get(r, 1);
+	check_error(e, EVS_CTL_E_FORBIDDEN, "/method");
+	ck_assert_msg(
+	    strstr(json_string_value(json_object_get(json_object_get(e, "error"), "message")),
+		   "needs the admin role") != NULL,
+	    "message names the role");
+	json_decref(r);
+	ck_assert_int_eq(s.notified, 0); /* the handler never ran */
+	/* The same user without the group: the default (none) refuses reads. */
+	r = call_as(&s, 65534, 65534, NULL, 0, read_only, 1);
+	check_error(json_array_get(r, 0), EVS_CTL_E_FORBIDDEN, "/method");
+	json_decref(r);
+	/* The primary gid counts too. */
+	r = call_as(&s, 65534, 1234, NULL, 0, read_only, 1);
+	ck_assert_ptr_nonnull(json_object_get(json_array_get(r, 0), "result"));
+	json_decref(r);
+	/* A uid named by an admin rule (and a read-only one): the highest wins. */
+	r = call_as(&s, 65533, 65533, NULL, 0, read_then_write, 2);
+	ck_assert_ptr_nonnull(json_object_get(json_array_get(r, 1), "result"));
+	json_decref(r);
+	ck_assert_int_eq(s.notified, 1);
+	/* Root is always admin. */
+	conn_open(&s, &c);
+	r = rpc_result(&s, &c, REQ(3, "test.count"));
+	json_decref(r);
+	conn_close(&c);
+	ck_assert_int_eq(stats_of(&s).calls_refused, 2);
+	ck_assert_int_eq(stats_of(&s).mutations, 2);
+	srv_stop(&s);
+}
+END_TEST
+
+START_TEST(access_policy_change_reaches_connected_clients)
+{
+	static const char *const lines[] = {REQ(1, "test.count"), REQ(2, "test.count")};
+	struct srv s;
+	json_t *r;
+
+	if (geteuid() != 0)
+		return;
+	srv_start(&s, &(struct evs_ctl_config){.mode = 0666});
+	chmod(s.dir, 0755);
+	set_policy(&s, "{\"roles\":[]}"); /* default read-only */
+	r = call_as(&s, 65534, 65534, NULL, 0, lines, 1);
+	check_error(json_array_get(r, 0), EVS_CTL_E_FORBIDDEN, "/method");
+	json_decref(r);
+	ck_assert_int_eq(evs_ctl_set_access(s.ctl, NULL), 0); /* policy removed */
+	r = call_as(&s, 65534, 65534, NULL, 0, lines, 2);
+	ck_assert_ptr_nonnull(json_object_get(json_array_get(r, 1), "result"));
+	json_decref(r);
+	srv_stop(&s);
+}
+END_TEST
+
+START_TEST(access_section_validated)
+{
+	static const struct {
+		const char *doc;
+		const char *path;
+	} bad[] = {
+	    {"{\"roles\":[{\"role\":\"root\"}]}", "/access/roles/0/role"},
+	    {"{\"roles\":[{\"role\":\"admin\",\"uids\":[-1]}]}", "/access/roles/0/uids/0"},
+	    {"{\"roles\":[{\"role\":\"admin\",\"gids\":\"wheel\"}]}", "/access/roles/0/gids"},
+	    {"{\"roles\":[{\"uids\":[1]}]}", "/access/roles/0/role"},
+	    {"{\"default\":\"everyone\"}", "/access/default"},
+	    {"{\"rules\":[]}", "/access/rules"},
+	};
+	struct evs_ctl_err err;
+	struct srv s;
+	size_t i;
+
+	srv_start(&s, NULL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *d = json_loads(bad[i].doc, 0, NULL);
+
+		ck_assert_ptr_nonnull(d);
+		ck_assert_int_eq(evs_ctl_access_check(d, "/access", &err), -EINVAL);
+		ck_assert_str_eq(err.path, bad[i].path);
+		ck_assert_int_eq(evs_ctl_set_access(s.ctl, d), -EINVAL);
+		json_decref(d);
+	}
+	ck_assert_int_eq(evs_ctl_access_check(NULL, "/access", &err), 0);
+	ck_assert_str_eq(evs_ctl_role_name(EVS_CTL_ROLE_READ_ONLY), "read-only");
+	srv_stop(&s);
+}
+END_TEST
+
 void ctl_server_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -187,6 +392,11 @@ void ctl_server_add_cases(Suite *s)
 	    {"deferred_error_answer", deferred_error_answer},
 	    {"held_answer_released_or_replaced", held_answer_released_or_replaced},
 	    {"deferred_client_gone_answer_dropped", deferred_client_gone_answer_dropped},
+	    {"access_without_policy_everyone_admin", access_without_policy_everyone_admin},
+	    {"access_roles_by_uid_gid_and_groups", access_roles_by_uid_gid_and_groups},
+	    {"access_policy_change_reaches_connected_clients",
+	     access_policy_change_reaches_connected_clients},
+	    {"access_section_validated", access_section_validated},
 	};
 
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, 0);
