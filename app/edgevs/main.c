@@ -50,6 +50,8 @@ static void usage(const char *prog)
 	       "  --socket-mode MODE file mode of the socket, octal (default 0660)\n"
 	       "  --socket-group GRP group of the socket (name or number; default: ours);\n"
 	       "                     who may call what is the config's \"access\" section\n"
+	       "  --ctl-idle-ms MS   close control clients silent this long (default 300000;\n"
+	       "                     -1: never); admins are never locked out by idle clients\n"
 	       "  --state-dir DIR    the only directory config.save may write to\n"
 	       "                     (default /var/lib/edgevs; created 0700 when first used)\n"
 	       "  --pmd-cores LIST   lcores that poll packets, e.g. 1,2 (default: all workers)\n"
@@ -176,6 +178,7 @@ int main(int argc, char **argv)
 	unsigned long mbufs = 16383;
 	const char *cores_arg = NULL, *sock_group = NULL;
 	mode_t sock_mode = 0660;
+	int idle_ms = 0;
 	struct conf_err err;
 	int ret, opt, rc = 1;
 	json_t *doc;
@@ -225,6 +228,17 @@ int main(int argc, char **argv)
 		case 'G':
 			sock_group = optarg;
 			break;
+		case 'T': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || v < -1 || v == 0 || v > INT32_MAX) {
+				fprintf(stderr, "edgevs: --ctl-idle-ms: -1 or 1..2^31-1\n");
+				goto out_eal;
+			}
+			idle_ms = (int)v;
+			break;
+		}
 		case 'p':
 			cores_arg = optarg;
 			break;
@@ -351,6 +365,7 @@ int main(int argc, char **argv)
 		    .path = app->socket_path,
 		    .mode = sock_mode,
 		    .group = sock_group,
+		    .idle_timeout_ms = idle_ms,
 		    .api_version = "1.0",
 		};
 		app->ctl = evs_ctl_create(&cc);

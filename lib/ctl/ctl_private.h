@@ -24,6 +24,8 @@ struct ctl_client {
 	gid_t *groups; /* supplementary groups (SO_PEERGROUPS), may be NULL */
 	size_t n_groups;
 	enum evs_ctl_role role;
+	uint64_t last_active_ms; /* last input (or deferred answer), CLOCK_MONOTONIC */
+	uint32_t topics;	 /* event topics subscribed to (bit per topic) */
 	char *in;	 /* unparsed input */
 	size_t in_len;
 	size_t in_cap;
@@ -48,6 +50,8 @@ struct evs_ctl {
 	ino_t sock_ino; /* never unlinks a successor's socket */
 	int listen_fd;
 	unsigned max_clients;
+	unsigned admin_reserve;	  /* slots only an admin may take */
+	uint64_t idle_timeout_ms; /* 0: never */
 	size_t max_line;
 	size_t max_outbuf;
 	char *api_version;
@@ -121,6 +125,13 @@ void ctl_client_identify(struct evs_ctl *ctl, struct ctl_client *cl);
 bool ctl_access_allows(struct evs_ctl *ctl, struct ctl_client *cl, const struct evs_ctl_method *m);
 
 /* ctl_server.c */
+/* Free the clients marked dead (compacts the client array). */
+void ctl_drop_dead_clients(struct evs_ctl *ctl);
+/* Idle: no deferred call, no subscription (such clients wait on purpose). */
+static inline bool ctl_client_idle(const struct ctl_client *cl)
+{
+	return cl->pending == NULL && cl->topics == 0;
+}
 /* Try to write pending output now; marks the client dead on error or when
  * output stays above max_outbuf. */
 void ctl_client_flush(struct evs_ctl *ctl, struct ctl_client *cl);

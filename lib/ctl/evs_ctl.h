@@ -82,7 +82,11 @@ struct evs_ctl_call;
 struct evs_ctl_config {
 	const char *path;     /**< socket path (required), e.g. EVS_CTL_DEFAULT_PATH */
 	mode_t mode;	      /**< socket file mode; 0: 0660 */
-	unsigned max_clients; /**< connections at once (at most 65536); 0: 64 */
+	unsigned max_clients; /**< connections at once (at most 65536); 0: 64. A quarter of
+				 them (1..4) is kept for admin clients, and an admin finding
+				 every slot taken evicts the longest idle non-admin client. */
+	int idle_timeout_ms;  /**< close clients silent this long (not those waiting for a
+				 deferred answer or subscribed); 0: 5 minutes; < 0: never */
 	size_t max_line;      /**< longest request line in bytes (>= 64); 0: 1 MiB */
 	size_t max_outbuf;    /**< unsent bytes before the client is dropped (>= 4096); 0: 16 MiB */
 	const char *api_version; /**< sent in the hello; NULL: "1" */
@@ -102,6 +106,8 @@ struct evs_ctl_stats {
 	uint64_t deferred;	    /**< calls deferred (evs_ctl_call_defer()) */
 	uint64_t mutations;	    /**< calls of non-read-only methods (audited in the log) */
 	uint64_t calls_refused;	    /**< calls the client's role did not allow (-32004) */
+	uint64_t clients_idle_closed; /**< closed after idle_timeout_ms without a request */
+	uint64_t clients_evicted;     /**< idle non-admins closed to let an admin in */
 };
 
 /** Param value types understood by the validator. */

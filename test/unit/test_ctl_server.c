@@ -385,6 +385,151 @@ START_TEST(access_section_validated)
 }
 END_TEST
 
+/* --- idle clients and admin slots ------------------------------------------ */
+
+START_TEST(idle_client_closed_active_kept)
+{
+	struct srv s;
+	struct conn idle, active, waiting;
+	int64_t until;
+	json_t *m;
+
+	srv_start(&s, &(struct evs_ctl_config){.idle_timeout_ms = 150});
+	register_defer(&s);
+	conn_open(&s, &idle);
+	conn_open(&s, &active);
+	conn_open(&s, &waiting);
+	conn_send_str(&s, &waiting, REQ(1, "test.defer"));
+	POLL_UNTIL(&s, deferred != NULL);
+	/* 400 ms: the active client sends every 50 ms, the idle one nothing. */
+	for (until = now_ms() + 400; now_ms() < until;) {
+		json_decref(rpc_result(&s, &active, REQ(2, "test.echo")));
+		for (int64_t t = now_ms() + 50; now_ms() < t;)
+			evs_ctl_poll(s.ctl, 5);
+	}
+	m = conn_must_recv(&s, &idle);
+	check_error(m, EVS_CTL_E_BUSY, NULL);
+	ck_assert_msg(
+	    strstr(json_string_value(json_object_get(json_object_get(m, "error"), "message")),
+		   "idle") != NULL,
+	    "says why");
+	json_decref(m);
+	ck_assert_ptr_null(conn_recv(&s, &idle, 1000)); /* then closed */
+	ck_assert(idle.eof);
+	ck_assert_int_eq(stats_of(&s).clients_idle_closed, 1);
+	/* The client waiting for a deferred answer is busy, not idle. */
+	ck_assert(evs_ctl_pending_connected(deferred));
+	ck_assert_int_eq(evs_ctl_pending_reply(deferred, json_true()), 0);
+	json_decref(conn_must_recv(&s, &waiting));
+	ck_assert_int_eq(stats_of(&s).clients_connected, 2);
+	conn_close(&idle);
+	conn_close(&active);
+	conn_close(&waiting);
+	srv_stop(&s);
+}
+END_TEST
+
+/* A child holding @n connections as uid 65534 until told to go. */
+struct holder {
+	pid_t pid;
+	int go; /* write end: closing it ends the child */
+};
+
+static struct holder hold_connections(struct srv *s, int n)
+{
+	struct holder h;
+	int ready[2], go[2];
+	char c;
+
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	h.pid = fork();
+	ck_assert_int_ge(h.pid, 0);
+	if (h.pid == 0) {
+		int i, fds[16];
+
+		close(ready[0]);
+		close(go[1]);
+		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
+			_exit(3);
+		for (i = 0; i < n && i < 16; i++)
+			fds[i] = raw_connect(s->path);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) < 0)
+			_exit(4);
+		for (i = 0; i < n && i < 16; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	fcntl(ready[0], F_SETFL, O_NONBLOCK);
+	while (read(ready[0], &c, 1) != 1)
+		evs_ctl_poll(s->ctl, 5);
+	close(ready[0]);
+	h.go = go[1];
+	return h;
+}
+
+static void release_connections(struct holder *h)
+{
+	int status;
+
+	close(h->go);
+	ck_assert_int_eq(waitpid(h->pid, &status, 0), h->pid);
+}
+
+START_TEST(admin_never_locked_out)
+{
+	struct srv s;
+	struct conn a1, a2, a3;
+	struct holder h;
+	json_t *r;
+
+	if (geteuid() != 0)
+		return;
+	srv_start(&s, &(struct evs_ctl_config){.mode = 0666, .max_clients = 4});
+	chmod(s.dir, 0755);
+	set_policy(&s, "{\"default\":\"read-only\"}");
+	/* Non-admins get 3 of the 4 slots (one is reserved): the 4th is refused. */
+	h = hold_connections(&s, 4);
+	POLL_UNTIL(&s, stats_of(&s).clients_connected == 3 && stats_of(&s).clients_rejected == 1);
+	/* The admin takes the reserved slot... */
+	conn_open(&s, &a1);
+	/* ...and, with every slot taken, the place of the longest idle non-admin. */
+	conn_open(&s, &a2);
+	ck_assert_int_eq(stats_of(&s).clients_evicted, 1);
+	ck_assert_int_eq(stats_of(&s).clients_connected, 4);
+	r = rpc_result(&s, &a2, REQ(1, "test.count"));
+	json_decref(r);
+	conn_open(&s, &a3); /* evicts another */
+	ck_assert_int_eq(stats_of(&s).clients_evicted, 2);
+	conn_close(&a3);
+	POLL_UNTIL(&s, stats_of(&s).clients_connected == 3);
+	release_connections(&h);
+	POLL_UNTIL(&s, stats_of(&s).clients_connected == 2);
+	/* Only admins left, all slots taken: the next admin is refused (no idle
+	 * non-admin to evict), never a busy admin. */
+	conn_open(&s, &a3);
+	{
+		struct conn a4, a5;
+
+		conn_open(&s, &a4);
+		conn_open_raw(&a5, s.path);
+		r = conn_must_recv(&s, &a5);
+		check_error(r, EVS_CTL_E_BUSY, NULL);
+		json_decref(r);
+		conn_close(&a4);
+		conn_close(&a5);
+	}
+	conn_close(&a1);
+	conn_close(&a2);
+	conn_close(&a3);
+	srv_stop(&s);
+}
+END_TEST
+
 void ctl_server_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -397,6 +542,8 @@ void ctl_server_add_cases(Suite *s)
 	    {"access_policy_change_reaches_connected_clients",
 	     access_policy_change_reaches_connected_clients},
 	    {"access_section_validated", access_section_validated},
+	    {"idle_client_closed_active_kept", idle_client_closed_active_kept},
+	    {"admin_never_locked_out", admin_never_locked_out},
 	};
 
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, 0);
