@@ -174,8 +174,14 @@ static inline void app_macs_changed(struct evs_app *app)
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);
 struct evs_port_link;
-/* Link change callback of every port: logs it. */
+/* Declare the event topics the daemon publishes (port.link, config.change,
+ * counter.threshold). */
+int mgmt_events_init(struct evs_app *app);
+/* Link change callback of every port: logs it and publishes "port.link". */
 void mgmt_on_link(struct evs_port *port, const struct evs_port_link *link, void *arg);
+
+/* ctl_watch.c: check counter watches (once a second; management loop). */
+void watch_poll(struct evs_app *app);
 
 /* ctl_*.c: register the control methods. */
 int ctl_register_all(struct evs_app *app);

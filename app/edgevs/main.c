@@ -373,7 +373,7 @@ int main(int argc, char **argv)
 			APP_LOG(ERR, "control socket %s: %s", app->socket_path, strerror(errno));
 			goto out;
 		}
-		if (ctl_register_all(app) < 0 ||
+		if (ctl_register_all(app) < 0 || mgmt_events_init(app) < 0 ||
 		    evs_ctl_set_access(app->ctl, json_object_get(app->doc, "access")) < 0)
 			goto out;
 	}

@@ -114,6 +114,14 @@ json_t *app_state_load(struct evs_app *app)
 	return doc;
 }
 
+/* Subscribers of "config.change" learn of a change once it is durable. */
+static void app_changed_event(struct evs_app *app, const char *method)
+{
+	evs_ctl_notify(
+	    app->ctl, "config.change",
+	    json_pack("{s:I, s:s}", "generation", (json_int_t)app->gen, "method", method));
+}
+
 /* One change waiting for its write: the held reply and the document written. */
 struct commit {
 	struct evs_app *app;
@@ -164,6 +172,7 @@ static void commit_done(int rc, void *arg)
 	if (rc == 0 && c->seq > app->rolled_back_upto) {
 		json_decref(app->durable_doc);
 		app->durable_doc = json_incref(c->doc);
+		app_changed_event(app, evs_ctl_pending_method(c->pending));
 		evs_ctl_pending_release(c->pending);
 	} else if (rc == 0) {
 		evs_ctl_pending_error(c->pending, EVS_CTL_E_APPLY_FAILED, "",
@@ -196,8 +205,10 @@ int app_commit(struct evs_app *app, struct evs_ctl_call *call)
 	char *s;
 
 	app_access_sync(app); /* the change may be to the access section */
-	if (app->cfg_file == NULL)
+	if (app->cfg_file == NULL) {
+		app_changed_event(app, evs_ctl_call_method(call));
 		return 0;
+	}
 	c = calloc(1, sizeof(*c));
 	s = app_doc_dump(app->doc, &len);
 	if (c != NULL && s != NULL)

@@ -35,6 +35,16 @@ static int out_reserve(struct ctl_client *cl, size_t more)
 	return 0;
 }
 
+int ctl_out_append(struct ctl_client *cl, const char *buf, size_t len)
+{
+	if (out_reserve(cl, len + 1) < 0)
+		return -ENOMEM;
+	memcpy(cl->out + cl->out_len, buf, len);
+	cl->out_len += len;
+	cl->out[cl->out_len++] = '\n';
+	return 0;
+}
+
 /* Serialise straight into the client's output buffer: no temporary copy. */
 static int dump_cb(const char *buf, size_t size, void *data)
 {

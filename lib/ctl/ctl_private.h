@@ -26,6 +26,7 @@ struct ctl_client {
 	enum evs_ctl_role role;
 	uint64_t last_active_ms; /* last input (or deferred answer), CLOCK_MONOTONIC */
 	uint32_t topics;	 /* event topics subscribed to (bit per topic) */
+	uint64_t events_missed;	 /* events lost (output full) since the last one sent */
 	char *in;	 /* unparsed input */
 	size_t in_len;
 	size_t in_cap;
@@ -42,6 +43,12 @@ struct ctl_client {
 
 struct ctl_method_entry {
 	struct evs_ctl_method m; /* name, usage, help owned (malloc'd) */
+};
+
+struct ctl_topic {
+	char name[64];
+	char *help;
+	uint64_t seq; /* events published */
 };
 
 struct evs_ctl {
@@ -68,6 +75,8 @@ struct evs_ctl {
 
 	struct evs_ctl_pending *pendings; /* every deferred call not answered yet */
 	json_t *access;			  /* the "access" section; NULL: everyone admin */
+	struct ctl_topic topics[EVS_CTL_MAX_TOPICS];
+	unsigned n_topics;
 
 	bool in_poll;
 	struct evs_ctl_stats stats;
@@ -111,6 +120,13 @@ json_t *ctl_msg_error(const json_t *id, int code, const char *path, const char *
 /* Queue a whole reply message; a reply over max_outbuf becomes a -32002
  * error. Drops the client when even that cannot be queued. */
 void ctl_send_reply(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id, json_t *msg);
+
+/* Append raw bytes and a newline to the client's output. 0 or -ENOMEM. */
+int ctl_out_append(struct ctl_client *cl, const char *buf, size_t len);
+
+/* ctl_events.c */
+int ctl_register_events(struct evs_ctl *ctl);
+void ctl_topics_free(struct evs_ctl *ctl);
 
 /* ctl_pending.c */
 /* The client is going away: its deferred call's answer will be dropped. */

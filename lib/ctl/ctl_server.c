@@ -261,6 +261,7 @@ void evs_ctl_free(struct evs_ctl *ctl)
 			unlink(ctl->path);
 	}
 	ctl_methods_free(ctl);
+	ctl_topics_free(ctl);
 	json_decref(ctl->access);
 	free(ctl->clients);
 	free(ctl->pfds);

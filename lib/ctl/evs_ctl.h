@@ -46,6 +46,8 @@ extern "C" {
 #define EVS_CTL_SOCKET_ENV "EDGEVS_SOCKET"
 /** Longest JSON pointer kept in an error (longer ones are cut). */
 #define EVS_CTL_PATH_MAX 512
+/** Event topics a server can carry. */
+#define EVS_CTL_MAX_TOPICS 32
 /** Longest error message kept (longer ones are cut). */
 #define EVS_CTL_MSG_MAX 512
 
@@ -108,6 +110,9 @@ struct evs_ctl_stats {
 	uint64_t calls_refused;	    /**< calls the client's role did not allow (-32004) */
 	uint64_t clients_idle_closed; /**< closed after idle_timeout_ms without a request */
 	uint64_t clients_evicted;     /**< idle non-admins closed to let an admin in */
+	uint64_t events_published;    /**< evs_ctl_notify() calls on a known topic */
+	uint64_t events_sent;	      /**< event notifications queued to subscribers */
+	uint64_t events_dropped;      /**< events lost by subscribers whose output was full */
 };
 
 /** Param value types understood by the validator. */
@@ -215,6 +220,33 @@ int evs_ctl_unregister(struct evs_ctl *ctl, const char *name);
 
 /** Copy the counters. @return 0, or -EINVAL on NULL arguments. */
 int evs_ctl_stats_get(const struct evs_ctl *ctl, struct evs_ctl_stats *stats);
+
+/* --- Change events (management lcore) -------------------------------- */
+
+/*
+ * A publisher registers a topic once ("port.link", "config.change", ...);
+ * clients call "subscribe" {"topics": [...]} (read-only role is enough) and
+ * then receive, on the same connection,
+ *   {"jsonrpc":"2.0","method":"event","params":{"topic":T,"seq":N,"data":{...}}}
+ * "seq" counts the topic's events. A subscriber whose unsent output would pass
+ * max_outbuf loses the event instead (counted); its next event carries
+ * "missed": the number it lost. Publishing never blocks and never drops a
+ * client. Built-in methods: subscribe, unsubscribe, events.topics.
+ */
+
+/**
+ * Declare a topic: [a-z0-9._-], at most 63 bytes.
+ * @return 0, or -EINVAL, -EEXIST, -ENOSPC (EVS_CTL_MAX_TOPICS reached), -ENOMEM.
+ */
+int evs_ctl_topic_register(struct evs_ctl *ctl, const char *topic, const char *help);
+
+/**
+ * Publish @p data (reference stolen; NULL means JSON null) to the topic's
+ * subscribers. Safe inside a handler.
+ * @return the number of clients it was queued to, or -ENOENT (unknown topic),
+ *   -EINVAL.
+ */
+int evs_ctl_notify(struct evs_ctl *ctl, const char *topic, json_t *data);
 
 /* --- Access control (management lcore) ------------------------------- */
 

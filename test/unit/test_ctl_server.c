@@ -530,6 +530,111 @@ START_TEST(admin_never_locked_out)
 }
 END_TEST
 
+/* --- events ---------------------------------------------------------------- */
+
+#define SUB(id, topics)                                                                            \
+	"{\"jsonrpc\":\"2.0\",\"id\":" #id                                                         \
+	",\"method\":\"subscribe\",\"params\":{\"topics\":" topics "}}\n"
+
+static json_t *event_params(json_t *m)
+{
+	ck_assert_str_eq(json_string_value(json_object_get(m, "method")), "event");
+	ck_assert_ptr_null(json_object_get(m, "id"));
+	return json_object_get(m, "params");
+}
+
+START_TEST(events_reach_subscribers_only)
+{
+	struct srv s;
+	struct conn a, b;
+	json_t *r, *p;
+
+	srv_start(&s, NULL);
+	ck_assert_int_eq(evs_ctl_topic_register(s.ctl, "test.t", "a test topic"), 0);
+	ck_assert_int_eq(evs_ctl_topic_register(s.ctl, "test.u", NULL), 0);
+	ck_assert_int_eq(evs_ctl_topic_register(s.ctl, "test.t", NULL), -EEXIST);
+	ck_assert_int_eq(evs_ctl_topic_register(s.ctl, "Bad Topic", NULL), -EINVAL);
+	conn_open(&s, &a);
+	conn_open(&s, &b);
+	r = rpc_result(&s, &a, SUB(1, "[\"test.t\"]"));
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r, "topics"), 0)),
+			 "test.t");
+	json_decref(r);
+	rpc_error(&s, &b, SUB(2, "[\"test.t\",\"nope\"]"), EVS_CTL_E_NOT_FOUND, "/params/topics/1");
+	ck_assert_int_eq(evs_ctl_notify(s.ctl, "test.t", json_pack("{s:i}", "x", 7)), 1);
+	ck_assert_int_eq(evs_ctl_notify(s.ctl, "test.u", json_pack("{s:i}", "x", 8)), 0);
+	ck_assert_int_eq(evs_ctl_notify(s.ctl, "nope", json_true()), -ENOENT);
+	r = conn_must_recv(&s, &a);
+	p = event_params(r);
+	ck_assert_str_eq(json_string_value(json_object_get(p, "topic")), "test.t");
+	ck_assert_int_eq(json_integer_value(json_object_get(p, "seq")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(p, "data"), "x")), 7);
+	ck_assert_ptr_null(json_object_get(p, "missed"));
+	json_decref(r);
+	check_silence(&s, &a); /* not subscribed to test.u */
+	check_silence(&s, &b); /* refused subscription changed nothing */
+	/* events.topics lists both with their counts. */
+	r = rpc_result(&s, &b, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"events.topics\"}\n");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(r, 0), "published")), 1);
+	json_decref(r);
+	/* Unsubscribed: nothing more. */
+	r = rpc_result(&s, &a, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"unsubscribe\"}\n");
+	ck_assert_int_eq(json_array_size(json_object_get(r, "topics")), 0);
+	json_decref(r);
+	ck_assert_int_eq(evs_ctl_notify(s.ctl, "test.t", NULL), 0);
+	check_silence(&s, &a);
+	ck_assert_int_eq(stats_of(&s).events_published, 3);
+	ck_assert_int_eq(stats_of(&s).events_sent, 1);
+	conn_close(&a);
+	conn_close(&b);
+	srv_stop(&s);
+}
+END_TEST
+
+START_TEST(slow_subscriber_loses_events_not_connection)
+{
+	struct srv s;
+	struct conn c;
+	json_t *r, *p;
+	char big[600];
+	int i, dropped, last_seq = 0;
+
+	srv_start(&s, &(struct evs_ctl_config){.max_outbuf = 4096, .idle_timeout_ms = 100});
+	ck_assert_int_eq(evs_ctl_topic_register(s.ctl, "test.t", NULL), 0);
+	conn_open(&s, &c);
+	json_decref(rpc_result(&s, &c, SUB(1, "[\"test.t\"]")));
+	memset(big, 'e', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	/* The client reads nothing while 40 events of ~650 bytes are published
+	 * (the kernel buffers some; the rest must fit max_outbuf or be lost). */
+	for (i = 0; i < 400; i++)
+		evs_ctl_notify(s.ctl, "test.t", json_pack("{s:s, s:i}", "pad", big, "i", i));
+	dropped = (int)stats_of(&s).events_dropped;
+	ck_assert_int_gt(dropped, 0);
+	ck_assert_int_eq(stats_of(&s).clients_dropped, 0);
+	/* Subscribed: not idle, even 300 ms without a request. */
+	for (int64_t t = now_ms() + 300; now_ms() < t;)
+		evs_ctl_poll(s.ctl, 5);
+	ck_assert_int_eq(stats_of(&s).clients_connected, 1);
+	/* Reading catches up: events in order, then one telling what was missed. */
+	while ((r = conn_recv(&s, &c, 200)) != NULL) {
+		p = event_params(r);
+		ck_assert_int_eq(json_integer_value(json_object_get(p, "seq")), last_seq + 1);
+		last_seq++;
+		json_decref(r);
+	}
+	ck_assert_int_eq(last_seq + dropped, 400);
+	ck_assert_int_eq(evs_ctl_notify(s.ctl, "test.t", json_true()), 1);
+	r = conn_must_recv(&s, &c);
+	p = event_params(r);
+	ck_assert_int_eq(json_integer_value(json_object_get(p, "missed")), dropped);
+	ck_assert_int_eq(json_integer_value(json_object_get(p, "seq")), 401);
+	json_decref(r);
+	conn_close(&c);
+	srv_stop(&s);
+}
+END_TEST
+
 void ctl_server_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -544,6 +649,9 @@ void ctl_server_add_cases(Suite *s)
 	    {"access_section_validated", access_section_validated},
 	    {"idle_client_closed_active_kept", idle_client_closed_active_kept},
 	    {"admin_never_locked_out", admin_never_locked_out},
+	    {"events_reach_subscribers_only", events_reach_subscribers_only},
+	    {"slow_subscriber_loses_events_not_connection",
+	     slow_subscriber_loses_events_not_connection},
 	};
 
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, 0);
