@@ -149,6 +149,8 @@ void app_state_started(struct evs_app *app);
  * nothing to do), or -errno after rolling back and answering @call.
  */
 int app_commit(struct evs_app *app, struct evs_ctl_call *call);
+/* The running document's "access" section becomes the socket's policy. */
+void app_access_sync(struct evs_app *app);
 /* Management loop: completions of finished writes. */
 void app_state_poll(struct evs_app *app);
 /* Write the running document to @name (a plain file name) in the state
@@ -176,8 +178,14 @@ static inline void app_macs_changed(struct evs_app *app)
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);
 struct evs_port_link;
-/* Link change callback of every port: logs it. */
+/* Declare the event topics the daemon publishes (port.link, config.change,
+ * counter.threshold). */
+int mgmt_events_init(struct evs_app *app);
+/* Link change callback of every port: logs it and publishes "port.link". */
 void mgmt_on_link(struct evs_port *port, const struct evs_port_link *link, void *arg);
+
+/* ctl_watch.c: check counter watches (once a second; management loop). */
+void watch_poll(struct evs_app *app);
 
 /* ctl_*.c: register the control methods. */
 int ctl_register_all(struct evs_app *app);
