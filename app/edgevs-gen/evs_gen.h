@@ -283,6 +283,26 @@ uint16_t evs_gen_build(const struct evs_gen_builder *b, const struct evs_gen_pkt
 		       uint8_t *buf);
 
 /**
+ * evs_gen_build() for a buffer that already holds a frame of this builder
+ * past its headers (evs_gen_prefill() did it once): writes only the headers
+ * and the stamp, so the cost does not grow with the frame size. Any lcore.
+ * @return the frame length.
+ */
+uint16_t evs_gen_build_hdr(const struct evs_gen_builder *b, const struct evs_gen_pkt_meta *m,
+			   uint8_t *buf);
+
+/** Bytes evs_gen_prefill() writes: the longest frame of the mix, without FCS. */
+uint16_t evs_gen_prefill_len(const struct evs_gen_builder *b);
+
+/**
+ * Write the longest template into @p buf (evs_gen_prefill_len() bytes). The
+ * payload fill depends only on the offset from the stamp, so the buffer then
+ * suits evs_gen_build_hdr() at every size of the mix, and for every builder
+ * with the same headers (both directions of a run).
+ */
+void evs_gen_prefill(const struct evs_gen_builder *b, uint8_t *buf);
+
+/**
  * Find and decode the stamp of a received frame: walks up to two VLAN
  * tags, IPv4, and VXLAN/GENEVE (by UDP destination port) to the innermost
  * UDP or TCP payload; the payload length comes from the IPv4 total length,

@@ -164,7 +164,8 @@ struct gen_run {
 	uint32_t running; /* datapath lcores still in their loop */
 	struct evs_gen_builder *b[2];
 	struct evs_gen_flows flows;
-	struct rte_mempool *pool;
+	struct rte_mempool *pool;    /* receive queues, learning frames */
+	struct rte_mempool *tx_pool; /* transmit: every buffer prefilled */
 	/* progress */
 	bool progress;
 	uint64_t next_tick, last_tick, last_tx, last_rx, last_txb, last_rxb;

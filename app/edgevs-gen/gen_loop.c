@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -97,7 +98,7 @@ static void tx_poll(struct gen_tx *t, uint64_t now)
 		}
 		meta.stamp.flow_id = id;
 		meta.stamp.seq = t->seq++;
-		len = evs_gen_build(t->b, &meta, rte_pktmbuf_mtod(m, uint8_t *));
+		len = evs_gen_build_hdr(t->b, &meta, rte_pktmbuf_mtod(m, uint8_t *));
 		m->data_len = len;
 		m->pkt_len = len;
 		t->pend_flow[i] = id;
@@ -208,6 +209,38 @@ static struct evs_gen_builder *builder_for(const struct gen_opts *o, uint16_t po
 	return evs_gen_builder_create(&c, &o->mix);
 }
 
+static void prefill_one(struct rte_mempool *mp __rte_unused, void *arg, void *obj,
+			unsigned int idx __rte_unused)
+{
+	evs_gen_prefill(arg, rte_pktmbuf_mtod((struct rte_mbuf *)obj, uint8_t *));
+}
+
+/*
+ * Transmit mbufs come from a pool of their own whose every buffer already
+ * holds the longest frame: a frame is then built by writing its headers and
+ * stamp only. Nothing writes into a transmitted buffer (ports copy out of
+ * it), so the payload survives every round trip through the pool; receive
+ * queues use the other pool, whose buffers the ports overwrite.
+ */
+static int tx_pool_create(struct gen_run *run)
+{
+	const struct gen_opts *o = run->o;
+	unsigned int n, room, i;
+
+	n = run->ntx * (o->txd + 2u * GEN_BURST_MAX) + rte_lcore_count() * 512 + 2048;
+	room = RTE_MAX((unsigned int)evs_gen_prefill_len(run->b[0]),
+		       (unsigned int)RTE_MBUF_DEFAULT_DATAROOM) +
+	       RTE_PKTMBUF_HEADROOM;
+	run->tx_pool =
+	    rte_pktmbuf_pool_create("gen_tx_pool", n, 256, 0, (uint16_t)room, (int)rte_socket_id());
+	if (run->tx_pool == NULL)
+		return -rte_errno;
+	rte_mempool_obj_iter(run->tx_pool, prefill_one, run->b[0]);
+	for (i = 0; i < run->ntx; i++)
+		run->tx[i].pool = run->tx_pool;
+	return 0;
+}
+
 void gen_run_free(struct gen_run *run)
 {
 	unsigned int i;
@@ -221,6 +254,7 @@ void gen_run_free(struct gen_run *run)
 	rte_free(run->tx);
 	rte_free(run->rx);
 	rte_free(run->snap);
+	rte_mempool_free(run->tx_pool);
 	evs_gen_builder_free(run->b[0]);
 	evs_gen_builder_free(run->b[1]);
 	rte_free(run);
@@ -271,7 +305,6 @@ struct gen_run *gen_run_create(const struct gen_opts *o, struct rte_mempool *poo
 				t->b = run->b[d];
 				t->flows = &run->flows;
 				t->mix = &o->mix;
-				t->pool = pool;
 				t->burst = o->burst;
 				/* Queues start at evenly spaced flows. */
 				t->first_flow = (uint32_t)((uint64_t)o->flow.flows * q / o->queues);
@@ -280,6 +313,11 @@ struct gen_run *gen_run_create(const struct gen_opts *o, struct rte_mempool *poo
 					goto fail;
 			}
 		}
+	}
+	if (run->ntx != 0) {
+		rc = tx_pool_create(run);
+		if (rc != 0)
+			goto fail;
 	}
 	if (o->rx_port >= 0) {
 		unsigned int nrxdir = o->bidir ? 2 : 1;
