@@ -103,6 +103,7 @@ struct gen_tx {
 	uint64_t pkts;
 	uint64_t bytes; /* without FCS */
 	uint64_t alloc_fail;
+	uint64_t refused; /* bursts the port took only part of: back-pressure */
 	struct evs_gen_sample sample;
 } __rte_cache_aligned;
 
@@ -129,7 +130,8 @@ struct gen_lcore {
 	unsigned int ntx, nrx;
 	struct gen_tx *tx[2 * GEN_QUEUES_MAX];
 	struct gen_rx *rx[2 * GEN_QUEUES_MAX];
-	uint64_t tx_stopped; /* TSC when this lcore stopped transmitting */
+	uint64_t tx_stopped;  /* TSC when this lcore stopped transmitting */
+	uint64_t busy_cycles; /* of the transmit window, in iterations that moved frames */
 	struct gen_run *run;
 };
 
@@ -150,6 +152,8 @@ struct gen_result {
 	struct gen_dir dir[2];
 	struct gen_dir all;
 	uint64_t rx_foreign;
+	double gen_busy_pct; /* busiest datapath lcore's busy share of the window */
+	uint64_t tx_refused; /* bursts the ports took only part of */
 };
 
 struct gen_run {

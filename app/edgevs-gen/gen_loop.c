@@ -37,42 +37,46 @@ static void tx_account(struct gen_tx *t, uint16_t from, uint16_t n)
 	gen_ctr_add(&t->bytes, bytes);
 }
 
-static void tx_flush(struct gen_tx *t)
+static uint16_t tx_flush(struct gen_tx *t)
 {
 	uint16_t n;
 
 	n = rte_eth_tx_burst(t->port, t->queue, t->pend + t->pend_off, t->npend);
+	if (n != t->npend)
+		gen_ctr_add(&t->refused, 1);
 	tx_account(t, t->pend_off, n);
 	t->pend_off = (uint16_t)(t->pend_off + n);
 	t->npend = (uint16_t)(t->npend - n);
 	if (t->npend == 0)
 		t->pend_off = 0;
+	return n;
 }
 
-static void tx_poll(struct gen_tx *t, uint64_t now)
+/* Returns the frames the port took. */
+static uint16_t tx_poll(struct gen_tx *t, uint64_t now)
 {
 	struct evs_gen_pkt_meta meta;
 	uint64_t want = t->burst;
 	uint32_t tsc;
-	uint16_t i;
+	uint16_t i, sent = 0;
 
 	/* Frames the port refused last time go first: a full ring pushes
 	 * back on the generator instead of being counted as sent. */
 	if (t->npend != 0) {
-		tx_flush(t);
+		sent = tx_flush(t);
 		if (t->npend != 0)
-			return;
+			return sent;
 	}
 	if (t->pps != 0) {
 		uint64_t due = evs_gen_pace_due(now - t->t0, t->pps, t->hz);
 
 		if (due <= t->built)
-			return;
+			return sent;
 		want = RTE_MIN(due - t->built, want);
 	}
 	if (unlikely(rte_pktmbuf_alloc_bulk(t->pool, t->pend, (unsigned int)want) != 0)) {
 		gen_ctr_add(&t->alloc_fail, 1);
-		return;
+		return sent;
 	}
 	tsc = (uint32_t)(now >> EVS_GEN_TSC_SHIFT);
 	meta.stamp.stream = t->stream;
@@ -107,10 +111,11 @@ static void tx_poll(struct gen_tx *t, uint64_t now)
 	t->built += want;
 	t->npend = (uint16_t)want;
 	t->pend_off = 0;
-	tx_flush(t);
+	return (uint16_t)(sent + tx_flush(t));
 }
 
-static void rx_poll(struct gen_rx *r)
+/* Returns the frames received. */
+static uint16_t rx_poll(struct gen_rx *r)
 {
 	struct rte_mbuf *pkts[GEN_BURST_MAX];
 	uint64_t ours = 0, bytes = 0;
@@ -119,7 +124,7 @@ static void rx_poll(struct gen_rx *r)
 
 	n = rte_eth_rx_burst(r->port, r->queue, pkts, r->burst);
 	if (n == 0)
-		return;
+		return 0;
 	now = (uint32_t)(rte_rdtsc() >> EVS_GEN_TSC_SHIFT);
 	for (i = 0; i < n && i < RX_PREFETCH; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -151,17 +156,27 @@ static void rx_poll(struct gen_rx *r)
 	gen_ctr_add(&r->pkts, n);
 	gen_ctr_add(&r->ours, ours);
 	gen_ctr_add(&r->ours_bytes, bytes);
+	return n;
 }
 
 int gen_lcore_loop(void *arg)
 {
 	struct gen_lcore *lc = arg;
 	struct gen_run *run = lc->run;
-	uint64_t tx_end = run->tx_end, rx_end = run->rx_end, now;
-	unsigned int i;
+	uint64_t tx_end = run->tx_end, rx_end = run->rx_end, now, prev, busy = 0;
+	unsigned int i, moved = 0;
 
+	/* Busy: cycles of iterations that moved frames while transmitting.
+	 * An iteration in which the ports took and gave nothing is the
+	 * generator waiting on the device, so busy < window means the
+	 * generator had cycles to spare and was not the bottleneck. */
+	prev = rte_rdtsc();
 	for (;;) {
 		now = rte_rdtsc();
+		if (moved != 0 && prev < tx_end)
+			busy += now - prev;
+		prev = now;
+		moved = 0;
 		/* Relaxed: the flag only needs to be seen eventually and
 		 * publishes nothing else. */
 		if (unlikely(__atomic_load_n(&gen_stop, __ATOMIC_RELAXED)) && now < tx_end) {
@@ -172,9 +187,9 @@ int gen_lcore_loop(void *arg)
 			break;
 		if (now < tx_end)
 			for (i = 0; i < lc->ntx; i++)
-				tx_poll(lc->tx[i], now);
+				moved += tx_poll(lc->tx[i], now);
 		for (i = 0; i < lc->nrx; i++)
-			rx_poll(lc->rx[i]);
+			moved += rx_poll(lc->rx[i]);
 		if (lc->is_main && run->progress && now >= run->next_tick)
 			gen_progress_tick(run, now);
 	}
@@ -187,6 +202,7 @@ int gen_lcore_loop(void *arg)
 		t->pend_off = 0;
 	}
 	lc->tx_stopped = RTE_MIN(tx_end, now);
+	lc->busy_cycles = busy;
 	/* Release: the main lcore reads our counters after seeing the count drop. */
 	__atomic_sub_fetch(&run->running, 1, __ATOMIC_RELEASE);
 	return 0;
@@ -477,7 +493,7 @@ static void reset_units(struct gen_run *run, uint64_t pps)
 		t->built = 0;
 		t->seq = 0;
 		t->mix_pos = 0;
-		t->pkts = t->bytes = t->alloc_fail = 0;
+		t->pkts = t->bytes = t->alloc_fail = t->refused = 0;
 		evs_gen_flow_iter_init(&run->flows, &t->it, t->first_flow);
 		memset(t->sample.bits, 0, (t->sample.nbits + 63) / 64 * sizeof(uint64_t));
 	}
@@ -566,6 +582,11 @@ static int result_fill(struct gen_run *run, struct gen_result *res, uint64_t tx_
 	res->ndir = run->ntx == 0 ? 1 : (run->o->bidir ? 2 : 1);
 	for (i = 0; i < run->nrx; i++)
 		res->rx_foreign += run->rx[i].pkts - run->rx[i].ours;
+	for (i = 0; i < run->ntx; i++)
+		res->tx_refused += run->tx[i].refused;
+	for (i = 0; i < run->nlc && cycles != 0; i++)
+		res->gen_busy_pct = RTE_MAX(
+		    res->gen_busy_pct, 100.0 * (double)run->lc[i].busy_cycles / (double)cycles);
 	a->lat = rte_zmalloc("gen_lat", sizeof(*a->lat), 0);
 	if (a->lat == NULL)
 		return -ENOMEM;

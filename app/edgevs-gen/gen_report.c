@@ -156,6 +156,8 @@ void gen_report_text(FILE *f, const struct gen_run *run, const struct gen_result
 	if (res->ndir > 1)
 		text_dir(f, run, &res->all, "both directions", true);
 	fprintf(f, "  foreign rx  %14" PRIu64 " pkts (no stamp: not ours)\n", res->rx_foreign);
+	fprintf(f, "  generator   %13.1f%% busy, %" PRIu64 " bursts refused by the ports\n",
+		RTE_MIN(res->gen_busy_pct, 100.0), res->tx_refused);
 	port_line(f, o->tx_port);
 	if (o->rx_port != o->tx_port)
 		port_line(f, o->rx_port);
@@ -231,6 +233,9 @@ void *gen_report_json(const struct gen_run *run, const struct gen_result *res)
 	json_object_set_new(j, "directions", dirs);
 	json_object_set_new(j, "total", json_dir(run, &res->all));
 	json_object_set_new(j, "rx_foreign", json_integer((json_int_t)res->rx_foreign));
+	json_object_set_new(j, "generator",
+			    json_pack("{s:f, s:I}", "busy_pct", RTE_MIN(res->gen_busy_pct, 100.0),
+				      "tx_refused_bursts", (json_int_t)res->tx_refused));
 	for (d = 0; d < 2; d++) {
 		struct rte_eth_stats s;
 
