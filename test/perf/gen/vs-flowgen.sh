@@ -11,7 +11,8 @@
 #
 # Usage: test/perf/gen/vs-flowgen.sh [--gen PATH] [--port vhost|memif]
 #          [--flows N] [--size B] [--duration S] [--runs N]
-# Prints one line per run and a summary; removes everything it started.
+# Prints a Markdown table on stdout (one line per run on stderr); removes
+# everything it started.
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -112,17 +113,32 @@ run_flowgen() {
 }
 
 declare -A res
+loads=""
 for r in $(seq "$runs"); do
 	for g in edgevs-gen flowgen; do
 		start_dut || exit 1
 		load=$(cut -d' ' -f1 /proc/loadavg)
+		loads="$loads $load"
 		if [ "$g" = flowgen ]; then run_flowgen; else run_gen; fi
 		stop_all
 		m=$(dut_mpps)
 		res[$g]="${res[$g]:-} $m"
-		echo "run $r $g: device forwarded $m Mpps (load $load)"
+		echo "run $r $g: device forwarded $m Mpps (load $load)" >&2
 	done
 done
-for g in edgevs-gen flowgen; do
-	echo "$g: median $(echo ${res[$g]} | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') Mpps over$(echo "${res[$g]}") (port $port, $flows flows, $size B)"
-done
+# Markdown on stdout: median (min-max) per generator.
+{
+	echo "| generator (one core) | device forwarded, Mpps: median (min-max) | runs |"
+	echo "| --- | ---: | ---: |"
+	for g in edgevs-gen flowgen; do
+		echo "$g ${res[$g]}"
+	done | python3 -c '
+import statistics, sys
+for line in sys.stdin:
+    g, *v = line.split()
+    v = [float(x) for x in v]
+    name = "edgevs-gen --bidir (stamps, sequence, latency, flows)" if g == "edgevs-gen" else "testpmd flowgen"
+    print("| %s | %.2f (%.2f-%.2f) | %d |" % (name, statistics.median(v), min(v), max(v), len(v)))'
+	echo
+	echo "Port $port, $flows flows, $size B, $duration s runs, load average during the runs:$loads."
+}
