@@ -20,7 +20,7 @@ cd "$(dirname "$0")/../.."
 level=default
 case "${1:-}" in --quick | --full) level=${1#--}; shift ;; esac
 build=${1:-build}
-scripts/setup.sh "$build" >/dev/null
+EDGEVS_SETUP=perf scripts/setup.sh "$build" >/dev/null
 
 out=$(mktemp -d /tmp/evs-perf.XXXXXX)
 trap 'rm -rf "$out"' EXIT
