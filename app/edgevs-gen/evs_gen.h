@@ -282,10 +282,14 @@ enum evs_gen_stamp_level evs_gen_frame_stamp(const struct evs_gen_builder *b,
 uint16_t evs_gen_build(const struct evs_gen_builder *b, const struct evs_gen_pkt_meta *m,
 		       uint8_t *buf);
 
+/** Bytes past the frame that evs_gen_build_hdr() may overwrite. */
+#define EVS_GEN_BUILD_SLACK 64
+
 /**
  * evs_gen_build() for a buffer that already holds a frame of this builder
  * past its headers (evs_gen_prefill() did it once): writes only the headers
- * and the stamp, so the cost does not grow with the frame size. Any lcore.
+ * and the stamp, so the cost does not grow with the frame size. The buffer
+ * needs EVS_GEN_BUILD_SLACK bytes of room past the frame. Any lcore.
  * @return the frame length.
  */
 uint16_t evs_gen_build_hdr(const struct evs_gen_builder *b, const struct evs_gen_pkt_meta *m,

@@ -74,7 +74,10 @@ static uint16_t tx_poll(struct gen_tx *t, uint64_t now)
 			return sent;
 		want = RTE_MIN(due - t->built, want);
 	}
-	if (unlikely(rte_pktmbuf_alloc_bulk(t->pool, t->pend, (unsigned int)want) != 0)) {
+	/* Raw: buffers of this pool only ever go out unmodified and come back
+	 * through rte_pktmbuf_free*, which leaves them single-segment with
+	 * refcnt 1 and our data_off; data_len and pkt_len are set below. */
+	if (unlikely(rte_mempool_get_bulk(t->pool, (void **)t->pend, (unsigned int)want) != 0)) {
 		gen_ctr_add(&t->alloc_fail, 1);
 		return sent;
 	}
@@ -244,7 +247,7 @@ static int tx_pool_create(struct gen_run *run)
 	unsigned int n, room, i;
 
 	n = run->ntx * (o->txd + 2u * GEN_BURST_MAX) + rte_lcore_count() * 512 + 2048;
-	room = RTE_MAX((unsigned int)evs_gen_prefill_len(run->b[0]),
+	room = RTE_MAX((unsigned int)evs_gen_prefill_len(run->b[0]) + EVS_GEN_BUILD_SLACK,
 		       (unsigned int)RTE_MBUF_DEFAULT_DATAROOM) +
 	       RTE_PKTMBUF_HEADROOM;
 	run->tx_pool =

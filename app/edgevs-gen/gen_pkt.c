@@ -176,7 +176,8 @@ static int tmpl_build(struct gen_tmpl *t, const struct evs_gen_pkt_config *c, ui
 	if (hl < 0 || size < evs_gen_min_size(c) || size > EVS_GEN_SIZE_MAX)
 		return -EINVAL;
 	t->len = (uint16_t)(size - RTE_ETHER_CRC_LEN);
-	t->data = calloc(1, t->len);
+	/* Padded: evs_gen_build_hdr() copies whole 16-byte blocks. */
+	t->data = calloc(1, t->len + EVS_GEN_BUILD_SLACK);
 	if (t->data == NULL)
 		return -ENOMEM;
 	p = t->data;
@@ -316,7 +317,7 @@ static inline void store32(uint8_t *p, rte_be32_t v)
  * the L4 header, so every word lines up with the checksum's words.
  */
 static inline uint16_t build_hdr(const struct evs_gen_builder *b, const struct gen_tmpl *t,
-				 const struct evs_gen_pkt_meta *m, uint8_t *buf)
+				 const struct evs_gen_pkt_meta *m, uint8_t *buf, bool exact)
 {
 	const struct evs_gen_stamp *st = &m->stamp;
 	uint8_t *ip = buf + t->l3_off;
@@ -330,7 +331,17 @@ static inline uint16_t build_hdr(const struct evs_gen_builder *b, const struct g
 	uint32_t l4_sum = t->l4_sum + addr_sum + sum_be32(ports) + sum_be32(id);
 	uint16_t ck;
 
-	memcpy(buf, t->data, t->hdr_copy);
+	if (exact) {
+		memcpy(buf, t->data, t->hdr_copy);
+	} else {
+		/* Whole blocks, no library call: what lies past hdr_copy is
+		 * payload fill, the same in the template and the buffer, or
+		 * past the frame, in the slack the caller provides. */
+		unsigned int i;
+
+		for (i = 0; i < t->hdr_copy; i += 16)
+			memcpy(buf + i, t->data + i, 16);
+	}
 	store32(ip + 12, sip);
 	store32(ip + 16, dip);
 	store32(l4, ports);
@@ -385,13 +396,13 @@ uint16_t evs_gen_build(const struct evs_gen_builder *b, const struct evs_gen_pkt
 	const struct gen_tmpl *t = &b->tmpl[m->size_idx];
 
 	memcpy(buf + t->hdr_copy, t->data + t->hdr_copy, t->len - t->hdr_copy);
-	return build_hdr(b, t, m, buf);
+	return build_hdr(b, t, m, buf, true);
 }
 
 uint16_t evs_gen_build_hdr(const struct evs_gen_builder *b, const struct evs_gen_pkt_meta *m,
 			   uint8_t *buf)
 {
-	return build_hdr(b, &b->tmpl[m->size_idx], m, buf);
+	return build_hdr(b, &b->tmpl[m->size_idx], m, buf, false);
 }
 
 uint16_t evs_gen_prefill_len(const struct evs_gen_builder *b)
