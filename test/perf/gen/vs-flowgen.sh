@@ -89,7 +89,8 @@ dut_mpps() {
 import re, statistics, sys
 pps = [int(x) for x in re.findall(r"Rx-pps:\s+(\d+)", open(sys.argv[1]).read())]
 tot = [pps[i] + pps[i + 1] for i in range(0, len(pps) - 1, 2)]
-tot = [t for t in tot if t > 0][1:-1]
+tot = [t for t in tot if t > 0]
+tot = tot[1:-1] if len(tot) > 2 else tot
 print("%.3f" % (statistics.median(tot) / 1e6) if tot else "0")
 EOF
 }
@@ -105,7 +106,12 @@ run_flowgen() {
 		--disable-link-check --flowgen-flows="$flows" --txpkts=$((size - 4)) \
 		--stats-period 3600 --total-num-mbufs=32768 >"$tmp/fg.log" 2>&1 </dev/null &
 	local p=$!
-	sleep "$((duration + 2))"
+	# The window starts when it forwards (its EAL start-up is not traffic).
+	for _ in $(seq 200); do
+		grep -q "packet forwarding - ports=" "$tmp/fg.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep "$duration"
 	kill -INT "$p" 2>/dev/null
 	for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 	kill -KILL "$p" 2>/dev/null
