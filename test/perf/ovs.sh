@@ -42,7 +42,7 @@ ovs_start() { # dir pmd_core ctl_core portkind prefix
 	ovs_vsctl --no-wait init
 	# Hugepages: OVS runs DPDK --in-memory, which --no-huge cannot join;
 	# the caller reserves them (ovs_hugepages_reserve).
-	local extra="--no-pci --no-telemetry --log-level=lib.eal:warning"
+	local extra="--file-prefix $prefix --no-pci --no-telemetry --log-level=lib.eal:warning"
 	ovs_vsctl --no-wait set Open_vSwitch . other_config:dpdk-socket-mem=512 \
 		other_config:dpdk-socket-limit=512
 	ovs_vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \

@@ -69,7 +69,8 @@ while [ $# -gt 0 ]; do
 	--port) port=$2; shift ;;
 	--conn-rate) conn=1 ;;
 	--out) out=$2; shift ;;
-	*) echo "matrix: unknown option $1" >&2; exit 1 ;;
+	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "matrix: unknown option $1 (--help)" >&2; exit 1 ;;
 	esac
 	shift
 done
@@ -186,8 +187,7 @@ p = json.load(sys.stdin)["pmds"]
 print(sum(x["busy_cycles"] for x in p), sum(x["rx_packets"] for x in p))' 2>/dev/null || echo "- -"
 		;;
 	ovs)
-		set -- $(ovs_pmd_stats)
-		echo "$1 $3"
+		ovs_pmd_stats | awk '{print $1, $3}'
 		;;
 	*) echo "0 0" ;;
 	esac
@@ -196,7 +196,8 @@ print(sum(x["busy_cycles"] for x in p), sum(x["rx_packets"] for x in p))' 2>/dev
 # One run: writes the CSV fields from rx_mpps on to $tmp/line. Not in a
 # subshell: it stops the device, which must be reaped by this shell.
 run_once() { # device flows size
-	local dev=$1 f=$2 s=$3 before after conns=- sz=(--size "$s")
+	local dev=$1 f=$2 s=$3 before after conns=- sz
+	sz=(--size "$s")
 	[ "$s" = imix ] && sz=(--imix)
 	[ "$dev" = ovs ] && ovs_clear_stats
 	before=$(dut_counters "$dev")
