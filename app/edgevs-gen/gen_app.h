@@ -55,6 +55,7 @@ struct gen_opts {
 	bool learn;
 	uint32_t learn_wait_ms;
 	uint32_t sample_max;
+	uint32_t rx_check; /* decode one received frame in rx_check (a power of two) */
 	double link_wait_s;
 	bool rfc2544;
 	double loss_tol; /* ratio */
@@ -111,9 +112,12 @@ struct gen_rx {
 	uint16_t port;
 	uint16_t queue;
 	uint16_t burst;
+	uint32_t check_mask; /* rx_check - 1 */
+	uint32_t check_pos;  /* frames received so far, for the sample position */
 	/* live */
-	uint64_t pkts; /* everything received */
-	uint64_t ours; /* frames with a stamp */
+	uint64_t pkts;	    /* everything received */
+	uint64_t unchecked; /* frames not decoded (--rx-check): counted by port */
+	uint64_t ours;	    /* frames with a stamp */
 	uint64_t ours_bytes;
 	struct evs_gen_hist hist; /* latency, TSC cycles */
 	/* read after the run */
@@ -143,6 +147,7 @@ struct gen_dir {
 	double tx_mpps, rx_mpps, tx_gbps, rx_gbps, tx_gbps_l1, rx_gbps_l1, loss_ratio;
 	struct evs_gen_hist *lat;
 	uint32_t flows_sampled, flows_sample_sent, flows_sample_missing;
+	bool flows_checked; /* every received frame was decoded */
 };
 
 struct gen_result {

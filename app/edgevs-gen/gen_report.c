@@ -106,9 +106,14 @@ static void text_dir(FILE *f, const struct gen_run *run, const struct gen_dir *g
 			cyc_to_ns(run, h->max) / 1000, h->count);
 	else if (rx)
 		fprintf(f, "  latency     none measured (frames too short for the timestamp?)\n");
-	if (tx && rx)
+	if (tx && rx && g->flows_checked)
 		fprintf(f, "  flows       %u sampled, %u of them sent, %u missing\n",
 			g->flows_sampled, g->flows_sample_sent, g->flows_sample_missing);
+	else if (tx && rx)
+		fprintf(f,
+			"  flows       %u sampled, %u of them sent, reception not checked "
+			"(--rx-check)\n",
+			g->flows_sampled, g->flows_sample_sent);
 	if (g->alloc_fail)
 		fprintf(f, "  mbuf alloc failures %" PRIu64 "\n", g->alloc_fail);
 }
@@ -203,9 +208,11 @@ static json_t *json_dir(const struct gen_run *run, const struct gen_dir *g)
 	json_object_set_new(j, "tx_alloc_fail", json_integer((json_int_t)g->alloc_fail));
 	json_object_set_new(j, "latency_ns", json_lat(run, g->lat));
 	json_object_set_new(j, "flows",
-			    json_pack("{s:i, s:i, s:i}", "sampled", (int)g->flows_sampled,
+			    json_pack("{s:i, s:i, s:o}", "sampled", (int)g->flows_sampled,
 				      "sample_sent", (int)g->flows_sample_sent, "sample_missing",
-				      (int)g->flows_sample_missing));
+				      g->flows_checked
+					  ? json_integer((json_int_t)g->flows_sample_missing)
+					  : json_null()));
 	return j;
 }
 

@@ -62,8 +62,8 @@ if [ -n "$conn_args" ]; then
 fi
 if [ $level != quick ]; then
 	echo "perf: edgevs-gen vs testpmd flowgen" >&2
-	fg_cmd="test/perf/gen/vs-flowgen.sh --gen $gen --runs 3"
-	$fg_cmd >"$out/flowgen.md" 2>"$out/flowgen.log" || echo "(failed: $(tail -n1 "$out/flowgen.log"))" >>"$out/flowgen.md"
+	fg_cmd="test/perf/gen/vs-flowgen.sh --gen $gen --runs 3 --rx-check \"1 16\""
+	eval "$fg_cmd" >"$out/flowgen.md" 2>"$out/flowgen.log" || echo "(failed: $(tail -n1 "$out/flowgen.log"))" >>"$out/flowgen.md"
 	echo "perf: bench-pipeline, bench-classifier" >&2
 	pl_cmd="$build/test/perf/bench-pipeline --reps 5"
 	$pl_cmd >"$out/pipeline.txt" 2>&1 || true

@@ -28,6 +28,8 @@
 #   --duration S       seconds of traffic per run (default 5)
 #   --port vhost|memif both device ports (default vhost: the device is the
 #                      vhost-user server, the generator's virtio_user the guest)
+#   --rx-check N       generator decodes 1 received frame in N (default 16:
+#                      latency/sequence on that sample, loss on every frame)
 #   --conn-rate        new-connection rate instead: each packet a new UDP flow
 #                      (16.7M flows, 3 s), connections committed per second
 #   --out DIR          runs.csv, SCENARIO.md, SCENARIO.png (default ./perf-out)
@@ -52,6 +54,7 @@ duration=5
 port=vhost
 conn=0
 out=./perf-out
+rx_check=16
 gen_core=${GEN_CORE:-0}
 dut_core=${DUT_CORE:-1}
 ctl_core=${CTL_CORE:-0}
@@ -68,6 +71,7 @@ while [ $# -gt 0 ]; do
 	--duration) duration=$2; shift ;;
 	--port) port=$2; shift ;;
 	--conn-rate) conn=1 ;;
+	--rx-check) rx_check=$2; shift ;;
 	--out) out=$2; shift ;;
 	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "matrix: unknown option $1 (--help)" >&2; exit 1 ;;
@@ -204,7 +208,7 @@ run_once() { # device flows size
 	timeout -k 5 $((duration + 60)) "$gen" --lcores "0@$gen_core" "${eal[@]}" \
 		--file-prefix "$prefix-g" --vdev "$(gen_dev 0)" --vdev "$(gen_dev 1)" -- \
 		--tx-port 0 --rx-port 1 --flows "$f" "${sz[@]}" --duration "$duration" --json \
-		--no-progress "${sc_gen_args[@]}" >"$tmp/run.json" 2>"$tmp/run.err" || return 1
+		--no-progress --rx-check "$rx_check" "${sc_gen_args[@]}" >"$tmp/run.json" 2>"$tmp/run.err" || return 1
 	after=$(dut_counters "$dev")
 	[ "$dev" = ovs ] && [ $conn = 1 ] && conns=$(ovs_ct_conns)
 	stop_dut

@@ -10,7 +10,8 @@
 # the faster one; when both saturate the device they tie.
 #
 # Usage: test/perf/gen/vs-flowgen.sh [--gen PATH] [--port vhost|memif]
-#          [--flows N] [--size B] [--duration S] [--runs N]
+#          [--flows N] [--size B] [--duration S] [--runs N] [--rx-check "1 16"]
+# --rx-check: edgevs-gen runs, one per value (default 1: every frame decoded).
 # Prints a Markdown table on stdout (one line per run on stderr); removes
 # everything it started.
 
@@ -23,6 +24,7 @@ flows=1000
 size=64
 duration=6
 runs=3
+rx_check=1
 gen_core=${GEN_CORE:-0}
 dut_core=${DUT_CORE:-1}
 while [ $# -gt 0 ]; do
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--size) size=$2; shift ;;
 	--duration) duration=$2; shift ;;
 	--runs) runs=$2; shift ;;
+	--rx-check) rx_check=$2; shift ;;
 	*) echo "vs-flowgen: unknown option $1" >&2; exit 1 ;;
 	esac
 	shift
@@ -94,10 +97,11 @@ tot = tot[1:-1] if len(tot) > 2 else tot
 print("%.3f" % (statistics.median(tot) / 1e6) if tot else "0")
 EOF
 }
-run_gen() {
+run_gen() { # $1 rx-check
 	timeout -k 5 $((duration + 30)) "$gen" --lcores "0@$gen_core" "${eal[@]}" --file-prefix "$prefix-g" \
 		--vdev "$(gen_dev 0)" --vdev "$(gen_dev 1)" -- --tx-port 0 --rx-port 1 --bidir \
 		--flows "$flows" --size "$size" --duration "$duration" --json --no-progress \
+		--rx-check "$1" \
 		>"$tmp/gen.json" 2>"$tmp/gen.err"
 }
 run_flowgen() {
@@ -121,11 +125,11 @@ run_flowgen() {
 declare -A res
 loads=""
 for r in $(seq "$runs"); do
-	for g in edgevs-gen flowgen; do
+	for g in $(for c in $rx_check; do echo "edgevs-gen:$c"; done) flowgen; do
 		start_dut || exit 1
 		load=$(cut -d' ' -f1 /proc/loadavg)
 		loads="$loads $load"
-		if [ "$g" = flowgen ]; then run_flowgen; else run_gen; fi
+		if [ "$g" = flowgen ]; then run_flowgen; else run_gen "${g#*:}"; fi
 		stop_all
 		m=$(dut_mpps)
 		res[$g]="${res[$g]:-} $m"
@@ -136,14 +140,14 @@ done
 {
 	echo "| generator (one core) | device forwarded, Mpps: median (min-max) | runs |"
 	echo "| --- | ---: | ---: |"
-	for g in edgevs-gen flowgen; do
+	for g in $(for c in $rx_check; do echo "edgevs-gen:$c"; done) flowgen; do
 		echo "$g ${res[$g]}"
 	done | python3 -c '
 import statistics, sys
 for line in sys.stdin:
     g, *v = line.split()
     v = [float(x) for x in v]
-    name = "edgevs-gen --bidir (stamps, sequence, latency, flows)" if g == "edgevs-gen" else "testpmd flowgen"
+    name = "testpmd flowgen" if g == "flowgen" else "edgevs-gen --bidir --rx-check " + g.split(":")[1]
     print("| %s | %.2f (%.2f-%.2f) | %d |" % (name, statistics.median(v), min(v), max(v), len(v)))'
 	echo
 	echo "Port $port, $flows flows, $size B, $duration s runs, load average during the runs:$loads."
