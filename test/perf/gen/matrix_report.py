@@ -94,7 +94,8 @@ def gen_col(st):
 
 def main():
     path, out, runs, duration, conn = sys.argv[1:6]
-    rows = list(csv.DictReader(open(path)))
+    with open(path) as fh:
+        rows = list(csv.DictReader(fh))
     cells = {}
     for r in rows:
         cells.setdefault((r["scenario"], r["device"], int(r["flows"]), r["size"]), []).append(r)
