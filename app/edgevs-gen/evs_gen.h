@@ -112,6 +112,9 @@ struct evs_gen_flow_iter {
 	uint32_t cur;	/**< next flow id */
 	uint32_t pos;	/**< packets sent in the current round, < flows */
 	uint64_t round; /**< completed walks over all flows */
+	/** Digits of cur (sport, sip, dport, dip): a walk with stride 1
+	 * steps them like an odometer instead of dividing. */
+	uint32_t digit[4];
 };
 
 /** Start a walk at flow id @p start (taken modulo flows). */
@@ -130,6 +133,48 @@ static inline uint32_t evs_gen_flow_next(const struct evs_gen_flows *f,
 	if (it->cur >= n)
 		it->cur -= n;
 	if (++it->pos == n) {
+		it->pos = 0;
+		it->round++;
+	}
+	return id;
+}
+
+/**
+ * evs_gen_flow_next() and evs_gen_flow_tuple() in one step. With stride 1
+ * (the seq order) the tuple comes from the walk's digits, without division.
+ */
+static inline uint32_t evs_gen_flow_next_tuple(const struct evs_gen_flows *f,
+					       struct evs_gen_flow_iter *it, uint64_t *round,
+					       struct evs_gen_tuple *t)
+{
+	const struct evs_gen_flow_config *c = &f->cfg;
+	uint32_t id;
+
+	if (f->stride != 1) {
+		id = evs_gen_flow_next(f, it, round);
+		evs_gen_flow_tuple(f, id, t);
+		return id;
+	}
+	id = it->cur;
+	*round = it->round;
+	t->sport = (uint16_t)(c->sport_base + it->digit[0]);
+	t->src_ip = c->src_ip_base + it->digit[1];
+	t->dport = (uint16_t)(c->dport_base + it->digit[2]);
+	t->dst_ip = c->dst_ip_base + it->digit[3];
+	if (++it->cur == c->flows) {
+		it->cur = 0;
+		it->digit[0] = it->digit[1] = it->digit[2] = it->digit[3] = 0;
+	} else if (++it->digit[0] == c->sport_range) {
+		it->digit[0] = 0;
+		if (++it->digit[1] == c->sip_range) {
+			it->digit[1] = 0;
+			if (++it->digit[2] == c->dport_range) {
+				it->digit[2] = 0;
+				it->digit[3]++;
+			}
+		}
+	}
+	if (++it->pos == c->flows) {
 		it->pos = 0;
 		it->round++;
 	}

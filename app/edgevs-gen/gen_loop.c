@@ -92,8 +92,7 @@ static uint16_t tx_poll(struct gen_tx *t, uint64_t now)
 		meta.size_idx = t->mix->pattern[t->mix_pos];
 		if (++t->mix_pos == t->mix->period)
 			t->mix_pos = 0;
-		id = evs_gen_flow_next(t->flows, &t->it, &meta.round);
-		evs_gen_flow_tuple(t->flows, id, &meta.tuple);
+		id = evs_gen_flow_next_tuple(t->flows, &t->it, &meta.round, &meta.tuple);
 		if (t->reverse) {
 			uint32_t a = meta.tuple.src_ip;
 			uint16_t p = meta.tuple.sport;

@@ -782,6 +782,52 @@ START_TEST(flow_scatter_order_is_permutation)
 }
 END_TEST
 
+/* The odometer walk gives what the division gives, at every start and
+ * across rounds, for random ranges and both orders. */
+START_TEST(flow_next_tuple_equals_division)
+{
+	unsigned int i, k;
+
+	rng_state = 0x7f4a7c15;
+	for (i = 0; i < 150; i++) {
+		struct evs_gen_flow_config c;
+		struct evs_gen_flows f;
+		struct evs_gen_flow_iter a, b;
+		uint32_t start;
+
+		memset(&c, 0, sizeof(c));
+		c.flows = 1 + rnd() % 1500;
+		c.src_ip_base = 0x0a000000;
+		c.dst_ip_base = 0x0b000000;
+		c.sport_base = (uint16_t)(rnd() % 1000);
+		c.dport_base = (uint16_t)(rnd() % 1000);
+		if (rnd() & 1) {
+			c.sport_range = 1 + rnd() % 7;
+			c.sip_range = 1 + rnd() % 5;
+			c.dport_range = 1 + rnd() % 3;
+			c.dip_range = c.flows / (c.sport_range * c.sip_range * c.dport_range) + 1;
+		}
+		c.order = (rnd() & 1) ? EVS_GEN_ORDER_SCATTER : EVS_GEN_ORDER_SEQ;
+		ck_assert_int_eq(evs_gen_flows_init(&f, &c), 0);
+		start = rnd();
+		evs_gen_flow_iter_init(&f, &a, start);
+		evs_gen_flow_iter_init(&f, &b, start);
+		for (k = 0; k < 3 * c.flows + 7; k++) {
+			struct evs_gen_tuple ta, tb;
+			uint64_t ra, rb;
+			uint32_t ia = evs_gen_flow_next_tuple(&f, &a, &ra, &ta);
+			uint32_t ib = evs_gen_flow_next(&f, &b, &rb);
+
+			evs_gen_flow_tuple(&f, ib, &tb);
+			if (ia != ib || ra != rb || ta.sport != tb.sport || ta.dport != tb.dport ||
+			    ta.src_ip != tb.src_ip || ta.dst_ip != tb.dst_ip)
+				ck_abort_msg("flow %u/%u differs (config %u, step %u)", ia, ib, i,
+					     k);
+		}
+	}
+}
+END_TEST
+
 START_TEST(flow_pattern_errors)
 {
 	struct evs_gen_flow_config c;
@@ -1026,6 +1072,7 @@ static Suite *gen_suite(void)
 	    {"mix_parse_errors", mix_parse_errors},
 	    {"flow_pattern_coverage", flow_pattern_coverage},
 	    {"flow_scatter_order_is_permutation", flow_scatter_order_is_permutation},
+	    {"flow_next_tuple_equals_division", flow_next_tuple_equals_division},
 	    {"flow_pattern_errors", flow_pattern_errors},
 	    {"hist_percentiles_vs_naive", hist_percentiles_vs_naive},
 	    {"hist_bucket_geometry", hist_bucket_geometry},
