@@ -125,6 +125,11 @@ section() { # dir scenario
 	echo "  full in 5% of the bursts) was limited by the generator or the host: it is"
 	echo "  **flagged in the note and is not a device figure**; its ratios are left out."
 	echo "- A scenario whose edgevs pipeline does not exist yet says **not built yet**."
+	echo "  A scenario is test/perf/scenarios/NAME.sh: the generator's options, the OVS"
+	echo "  OpenFlow pipeline, and \`sc_edgevs_config\` printing the edgevs configuration"
+	echo "  for the two ports (it returns 3 until the pipeline exists)."
+	echo "- edgevs-gen decodes one received frame in 16 (\`--rx-check 16\`: latency and"
+	echo "  sequence on that sample); loss counts every frame."
 	echo
 	echo "## L2 switching: edgevs, OVS-DPDK, testpmd"
 	echo
