@@ -101,7 +101,10 @@ mkdir -p "$out"
 prefix="evs-matrix-$$"
 tmp=$(mktemp -d "/tmp/${prefix}.XXXXXX")
 dut_pid=""
-eal=(--no-huge -m 1024 --no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
+# Memory is faulted in and zeroed at start-up: no more than the pools need.
+eal=(--no-huge --no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
+gen_mem=(-m 256)
+dut_mem=(-m 512)
 
 stop_dut() {
 	if [ -n "$dut_pid" ] && kill -0 "$dut_pid" 2>/dev/null; then
@@ -147,7 +150,7 @@ edgevs_port() {
 start_dut() {
 	case "$1" in
 	testpmd)
-		stdbuf -oL dpdk-testpmd --lcores "0@$ctl_core,1@$dut_core" "${eal[@]}" \
+		stdbuf -oL dpdk-testpmd --lcores "0@$ctl_core,1@$dut_core" "${eal[@]}" "${dut_mem[@]}" \
 			--file-prefix "$prefix-tp" --vdev "$(testpmd_dev 0)" --vdev "$(testpmd_dev 1)" -- \
 			--forward-mode=io --auto-start --disable-link-check --stats-period 3600 \
 			--total-num-mbufs=32768 --record-core-cycles >"$tmp/dut.log" 2>&1 </dev/null &
@@ -155,7 +158,7 @@ start_dut() {
 		;;
 	edgevs)
 		sc_edgevs_config "$(edgevs_port 0)" "$(edgevs_port 1)" >"$tmp/edgevs.json" || return 3
-		"$evs" --lcores "0@$ctl_core,1@$dut_core" "${eal[@]}" --file-prefix "$prefix-evs" -- \
+		"$evs" --lcores "0@$ctl_core,1@$dut_core" "${eal[@]}" "${dut_mem[@]}" --file-prefix "$prefix-evs" -- \
 			--config "$tmp/edgevs.json" --socket "$tmp/ctl.sock" >"$tmp/dut.log" 2>&1 </dev/null &
 		dut_pid=$!
 		;;
@@ -205,7 +208,7 @@ run_once() { # device flows size
 	[ "$s" = imix ] && sz=(--imix)
 	[ "$dev" = ovs ] && ovs_clear_stats
 	before=$(dut_counters "$dev")
-	timeout -k 5 $((duration + 60)) "$gen" --lcores "0@$gen_core" "${eal[@]}" \
+	timeout -k 5 $((duration + 60)) "$gen" --lcores "0@$gen_core" "${eal[@]}" "${gen_mem[@]}" \
 		--file-prefix "$prefix-g" --vdev "$(gen_dev 0)" --vdev "$(gen_dev 1)" -- \
 		--tx-port 0 --rx-port 1 --flows "$f" "${sz[@]}" --duration "$duration" --json \
 		--no-progress --rx-check "$rx_check" "${sc_gen_args[@]}" >"$tmp/run.json" 2>"$tmp/run.err" || return 1
