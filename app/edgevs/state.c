@@ -114,6 +114,14 @@ json_t *app_state_load(struct evs_app *app)
 	return doc;
 }
 
+/* Subscribers of "config.change" learn of a change once it is durable. */
+static void app_changed_event(struct evs_app *app, const char *method)
+{
+	evs_ctl_notify(
+	    app->ctl, "config.change",
+	    json_pack("{s:I, s:s}", "generation", (json_int_t)app->gen, "method", method));
+}
+
 /* One change waiting for its write: the held reply and the document written. */
 struct commit {
 	struct evs_app *app;
@@ -149,6 +157,7 @@ static void roll_back(struct evs_app *app)
 			err.path[0] ? err.path : "/");
 	else
 		APP_LOG(WARNING, "rolled back to the last durable config");
+	app_access_sync(app);
 	s = app_doc_dump(app->durable_doc, &len);
 	if (s == NULL || evs_persist_submit(app->cfg_file, s, len, repair_done, app) < 0)
 		repair_done(-ENOMEM, app);
@@ -163,6 +172,7 @@ static void commit_done(int rc, void *arg)
 	if (rc == 0 && c->seq > app->rolled_back_upto) {
 		json_decref(app->durable_doc);
 		app->durable_doc = json_incref(c->doc);
+		app_changed_event(app, evs_ctl_pending_method(c->pending));
 		evs_ctl_pending_release(c->pending);
 	} else if (rc == 0) {
 		evs_ctl_pending_error(c->pending, EVS_CTL_E_APPLY_FAILED, "",
@@ -181,14 +191,24 @@ static void commit_done(int rc, void *arg)
 	free(c);
 }
 
+void app_access_sync(struct evs_app *app)
+{
+	/* Checked by conf_parse(): only ENOMEM can fail here. */
+	if (evs_ctl_set_access(app->ctl, json_object_get(app->doc, "access")) < 0)
+		APP_LOG(ERR, "access policy not updated: out of memory");
+}
+
 int app_commit(struct evs_app *app, struct evs_ctl_call *call)
 {
 	struct commit *c;
 	size_t len;
 	char *s;
 
-	if (app->cfg_file == NULL)
+	app_access_sync(app); /* the change may be to the access section */
+	if (app->cfg_file == NULL) {
+		app_changed_event(app, evs_ctl_call_method(call));
 		return 0;
+	}
 	c = calloc(1, sizeof(*c));
 	s = app_doc_dump(app->doc, &len);
 	if (c != NULL && s != NULL)
