@@ -12,7 +12,9 @@
  *       ct_expire   expire all of them (wheel walk, unlink, reuse)
  *     prints the packets of each phase; divide callgrind's inclusive Ir.
  *   bench-conntrack --mem N [--fill]
- *     heap taken by a table of N connections (and after filling it).
+ *     heap taken by a table of N connections (and after filling it with
+ *     UDP connections, then expiring them all at once in budgeted calls:
+ *     the longest call is a wall-clock figure, noisy on a shared machine).
  *
  * valgrind --tool=callgrind --callgrind-out-file=/tmp/ct.cg build/test/perf/bench-conntrack
  * callgrind_annotate --inclusive=yes /tmp/ct.cg | grep -E 'ct_(new|hit|tcp|expire)'
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -132,39 +135,44 @@ static uint64_t run_all(struct evs_ct_lcore *lc, const struct evs_ct_action *a, 
 	return i;
 }
 
-/* @bursts bursts of random flows. */
-static uint64_t run_random(struct evs_ct_lcore *lc, const struct evs_ct_action *a, struct flows *f,
-			   uint32_t bursts)
+/* @bursts bursts of random flows, drawn before the measured phase. */
+static int stream_make(struct flows *st, const struct flows *f, uint32_t bursts)
 {
-	struct rte_mbuf *m[BURST];
-	struct evs_flow_key k[BURST];
-	uint32_t b, j;
+	uint32_t i;
 
-	for (b = 0; b < bursts; b++) {
-		for (j = 0; j < BURST; j++) {
-			uint32_t i = rnd() % f->n;
+	st->n = bursts * BURST;
+	st->m = calloc(st->n, sizeof(*st->m));
+	st->k = rte_malloc(NULL, st->n * sizeof(*st->k), 64);
+	if (st->m == NULL || st->k == NULL)
+		return -1;
+	for (i = 0; i < st->n; i++) {
+		uint32_t j = rnd() % f->n;
 
-			m[j] = f->m[i];
-			k[j] = f->k[i];
-		}
-		evs_ct_execute_burst(lc, a, m, k, BURST);
+		st->m[i] = f->m[j];
+		st->k[i] = f->k[j];
 	}
-	return (uint64_t)bursts * BURST;
+	return 0;
 }
 
-__attribute__((noinline)) static uint64_t ct_new(struct evs_ct_lcore *lc,
+static void stream_free(struct flows *st)
+{
+	free(st->m);
+	rte_free(st->k);
+}
+
+__attribute__((noipa)) static uint64_t ct_new(struct evs_ct_lcore *lc,
 						 const struct evs_ct_action *a, struct flows *f)
 {
 	return run_all(lc, a, f);
 }
 
-__attribute__((noinline)) static uint64_t
-ct_hit(struct evs_ct_lcore *lc, const struct evs_ct_action *a, struct flows *f, uint32_t bursts)
+__attribute__((noipa)) static uint64_t ct_hit(struct evs_ct_lcore *lc,
+					       const struct evs_ct_action *a, struct flows *stream)
 {
-	return run_random(lc, a, f, bursts);
+	return run_all(lc, a, stream);
 }
 
-__attribute__((noinline)) static uint64_t ct_tcp_new(struct evs_ct_lcore *lc,
+__attribute__((noipa)) static uint64_t ct_tcp_new(struct evs_ct_lcore *lc,
 						     const struct evs_ct_action *a,
 						     struct flows *syn, struct flows *synack,
 						     struct flows *ack)
@@ -180,13 +188,14 @@ __attribute__((noinline)) static uint64_t ct_tcp_new(struct evs_ct_lcore *lc,
 	return 3ull * i;
 }
 
-__attribute__((noinline)) static uint64_t
-ct_tcp_hit(struct evs_ct_lcore *lc, const struct evs_ct_action *a, struct flows *f, uint32_t bursts)
+__attribute__((noipa)) static uint64_t ct_tcp_hit(struct evs_ct_lcore *lc,
+						   const struct evs_ct_action *a,
+						   struct flows *stream)
 {
-	return run_random(lc, a, f, bursts);
+	return run_all(lc, a, stream);
 }
 
-__attribute__((noinline)) static uint64_t ct_expire(struct evs_ct_lcore *lc, uint64_t now)
+__attribute__((noipa)) static uint64_t ct_expire(struct evs_ct_lcore *lc, uint64_t now)
 {
 	uint64_t n = 0, d;
 
@@ -206,6 +215,29 @@ static size_t heap_used(void)
 		if (rte_malloc_get_socket_stats(s, &st) == 0)
 			used += st.heap_allocsz_bytes;
 	return used;
+}
+
+/* Every connection times out at once: how the wheel spreads the work. */
+static void expire_all(struct evs_ct_lcore *lc, uint64_t now)
+{
+	uint64_t calls = 0, total = 0, worst = 0, t0, t1, hz = rte_get_tsc_hz();
+	uint32_t d;
+
+	evs_ct_lcore_set_now(lc, now);
+	t0 = rte_rdtsc();
+	do {
+		t1 = rte_rdtsc();
+		d = evs_ct_expire(lc, 256);
+		t1 = rte_rdtsc() - t1;
+		worst = RTE_MAX(worst, t1);
+		total += d;
+		calls++;
+	} while (d != 0);
+	t0 = rte_rdtsc() - t0;
+	printf("expiry of all: %lu calls of budget 256 (%lu entries), %.0f ns per entry, "
+	       "longest call %.1f us\n",
+	       calls, total, (double)t0 * 1e9 / (double)hz / (double)total,
+	       (double)worst * 1e6 / (double)hz);
 }
 
 static int mem_mode(uint32_t n, bool fill)
@@ -262,6 +294,7 @@ static int mem_mode(uint32_t n, bool fill)
 		evs_ct_stats(ct, &st);
 		printf("filled: %u connections, heap %.1f MB\n", st.conns,
 		       (double)(heap_used() - before) / 1e6);
+		expire_all(lc, 1000 + 31 * 1000);
 	}
 	evs_ct_free(ct);
 	rte_free(qsv);
@@ -277,8 +310,9 @@ int main(int argc, char **argv)
 	bool fill = false;
 	struct evs_ct_config cfg = {.name = "b", .n_lcores = 1, .socket_id = SOCKET_ID_ANY};
 	struct evs_ct_action a = {.flags = EVS_CT_F_COMMIT};
-	struct flows udp, syn, synack, ack;
+	struct flows udp, syn, synack, ack, ust, tst;
 	struct evs_ct_zone_conf zc;
+	struct evs_ct_stats st;
 	struct rte_mempool *mp;
 	struct evs_ct_lcore *lc;
 	struct evs_ct *ct;
@@ -306,7 +340,8 @@ int main(int argc, char **argv)
 		return mem_mode(mem, fill);
 	flows &= ~(uint32_t)(BURST - 1);
 	mp = rte_pktmbuf_pool_create("bp", 4 * flows + 1024, 256, 0, 256, SOCKET_ID_ANY);
-	cfg.max_conns = 2 * flows;
+	/* room for twice what the phases create: the hash half full at most */
+	cfg.max_conns = 4 * flows;
 	ct = evs_ct_create(&cfg);
 	if (mp == NULL || ct == NULL || flows_make(&udp, mp, flows, IPPROTO_UDP, 0, false, 0, 0) ||
 	    flows_make(&syn, mp, flows, IPPROTO_TCP, 0x02, false, 1000, 0) ||
@@ -325,14 +360,23 @@ int main(int argc, char **argv)
 		return 1;
 	n = ct_new(lc, &a, &udp);
 	printf("ct_new: %lu packets\n", n);
-	n = ct_hit(lc, &a, &udp, bursts);
+	if (stream_make(&ust, &udp, bursts) || stream_make(&tst, &ack, bursts))
+		return 1;
+	n = ct_hit(lc, &a, &ust);
 	printf("ct_hit: %lu packets (%u connections)\n", n, flows);
 	n = ct_tcp_new(lc, &a, &syn, &synack, &ack);
 	printf("ct_tcp_new: %lu packets (%u handshakes)\n", n, flows);
-	n = ct_tcp_hit(lc, &a, &ack, bursts);
+	n = ct_tcp_hit(lc, &a, &tst);
 	printf("ct_tcp_hit: %lu packets\n", n);
 	n = ct_expire(lc, 1000000 + 200ull * 1000);
 	printf("ct_expire: %lu entries handled (%u connections)\n", n, 2 * flows);
+	evs_ct_stats(ct, &st);
+	for (i = 0; i < EVS_CT_C_MAX; i++)
+		if (st.counters[i] != 0)
+			printf("  %s: %lu\n", evs_ct_counter_name((enum evs_ct_counter)i),
+			       st.counters[i]);
+	stream_free(&ust);
+	stream_free(&tst);
 	flows_free(&udp);
 	flows_free(&syn);
 	flows_free(&synack);
