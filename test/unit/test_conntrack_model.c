@@ -289,11 +289,90 @@ START_TEST(test_two_lcores_same_connections)
 }
 END_TEST
 
+/* Two lcores commit SNAT connections toward one server at once, 128 flows
+ * for 64 free ports: exactly 64 get one, each a different one. */
+struct nat_worker {
+	struct evs_ct_lcore *lc;
+	struct evs_ct_action act;
+	struct rte_mbuf *pkts[64];
+	struct evs_flow_key keys[64];
+};
+
+static void *nat_worker_run(void *arg)
+{
+	struct nat_worker *w = arg;
+
+	evs_ct_execute_burst(w->lc, &w->act, &w->pkts[0], &w->keys[0], 32);
+	evs_ct_execute_burst(w->lc, &w->act, &w->pkts[32], &w->keys[32], 32);
+	return NULL;
+}
+
+START_TEST(test_two_lcores_nat_no_collision)
+{
+	struct evs_ct_config cfg = {
+	    .name = "nt", .max_conns = 1024, .n_lcores = 2, .socket_id = SOCKET_ID_ANY};
+	static struct nat_worker w[2];
+	bool used[64] = {false};
+	struct evs_ct_conn_info ci;
+	struct evs_ct_stats st;
+	uint32_t pos = 0, found = 0;
+	pthread_t th[2];
+	unsigned int t, i;
+	char a[32];
+
+	evs_ct_free(ct);
+	ct = evs_ct_create(&cfg);
+	ck_assert_ptr_nonnull(ct);
+	for (t = 0; t < 2; t++) {
+		w[t].lc = evs_ct_lcore_get(ct, t);
+		evs_ct_lcore_set_now(w[t].lc, T0);
+		w[t].act = act_commit(0);
+		w[t].act.flags |= EVS_CT_F_NAT;
+		w[t].act.nat.kind = EVS_CT_NAT_SRC;
+		addr("203.0.113.9", w[t].act.nat.addr_min);
+		addr("203.0.113.9", w[t].act.nat.addr_max);
+		w[t].act.nat.port_min = 1000;
+		w[t].act.nat.port_max = 1063;
+		for (i = 0; i < 64; i++) {
+			struct spec s = {.src = a,
+					 .dst = "192.0.2.1",
+					 .proto = IPPROTO_UDP,
+					 .sport = (uint16_t)(2000 + i),
+					 .dport = 53};
+
+			snprintf(a, sizeof(a), "10.%u.0.1", t + 1);
+			w[t].pkts[i] = build(&s, &w[t].keys[i]);
+		}
+	}
+	for (t = 0; t < 2; t++)
+		ck_assert_int_eq(pthread_create(&th[t], NULL, nat_worker_run, &w[t]), 0);
+	for (t = 0; t < 2; t++)
+		pthread_join(th[t], NULL);
+	evs_ct_stats(ct, &st);
+	ck_assert_uint_eq(st.conns, 64);
+	ck_assert_uint_eq(st.counters[EVS_CT_C_CREATED], 64);
+	ck_assert_uint_eq(st.counters[EVS_CT_C_REFUSED_NAT], 64);
+	while (evs_ct_iterate(ct, &pos, &ci) == 0) {
+		uint16_t port = rte_be_to_cpu_16(ci.reply.dport);
+
+		ck_assert(port >= 1000 && port <= 1063);
+		ck_assert_msg(!used[port - 1000], "port %u given twice", port);
+		used[port - 1000] = true;
+		found++;
+	}
+	ck_assert_uint_eq(found, 64);
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < 64; i++)
+			rte_pktmbuf_free(w[t].pkts[i]);
+}
+END_TEST
+
 void ct_model_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
 	    {"random_ops_vs_model", test_random_ops_vs_model},
 	    {"two_lcores_same_connections", test_two_lcores_same_connections},
+	    {"two_lcores_nat_no_collision", test_two_lcores_nat_no_collision},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), ct_setup, ct_teardown, 0);

@@ -258,6 +258,47 @@ START_TEST(test_nat_icmp_error_translated)
 }
 END_TEST
 
+START_TEST(test_dnat_error_from_backend_looks_like_vip)
+{
+	struct evs_ct_action a = act_commit(0);
+	struct spec s = {.src = "10.0.0.1",
+			 .dst = "192.0.2.100",
+			 .proto = IPPROTO_UDP,
+			 .sport = 5555,
+			 .dport = 53,
+			 .payload = 4};
+	struct spec err = {.src = "172.16.0.5",
+			   .dst = "10.0.0.1",
+			   .proto = IPPROTO_ICMP,
+			   .icmp_type = 3,
+			   .icmp_code = 3};
+	struct evs_flow_key k;
+	struct rte_mbuf *out, *m;
+	const uint8_t *inner;
+
+	a.flags |= EVS_CT_F_NAT;
+	a.nat.kind = EVS_CT_NAT_DST;
+	addr("172.16.0.5", a.nat.addr_min);
+	addr("172.16.0.5", a.nat.addr_max);
+	a.nat.port_min = a.nat.port_max = 5353;
+	ck_assert_uint_eq(send1_keep(&s, &a, &out, &k), CT_NEW | EVS_CT_DNAT);
+	/* the backend itself answers "port unreachable" about what it got */
+	err.quote = out;
+	ck_assert_uint_eq(send1_keep(&err, &a, &m, &k),
+			  EVS_CT_TRACKED | EVS_CT_RELATED | EVS_CT_REPLY | EVS_CT_SNAT);
+	rte_pktmbuf_free(out);
+	/* the client sees it come from the address it talked to, about its packet */
+	assert_ip(k.src_ip, "192.0.2.100");
+	assert_ip(k.dst_ip, "10.0.0.1");
+	inner = rte_pktmbuf_mtod_offset(m, const uint8_t *, 14 + 20 + 8);
+	assert_ip(inner + 12, "10.0.0.1");
+	assert_ip(inner + 16, "192.0.2.100");
+	ck_assert_uint_eq(rte_be_to_cpu_16(*(const rte_be16_t *)(inner + 22)), 53);
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+}
+END_TEST
+
 START_TEST(test_nat_udp_zero_checksum_stays_zero)
 {
 	struct evs_ct_action a = snat("203.0.113.1", "203.0.113.1", 7000, 7000);
@@ -367,6 +408,7 @@ void ct_nat_add_cases(Suite *s)
 	    {"dnat_ipv6_udp", test_dnat_ipv6_udp},
 	    {"snat_icmp_identifiers", test_snat_icmp_identifiers},
 	    {"nat_icmp_error_translated", test_nat_icmp_error_translated},
+	    {"dnat_error_from_backend_looks_like_vip", test_dnat_error_from_backend_looks_like_vip},
 	    {"nat_udp_zero_checksum_stays_zero", test_nat_udp_zero_checksum_stays_zero},
 	    {"nat_allocation_vs_model", test_nat_allocation_vs_model},
 	};
