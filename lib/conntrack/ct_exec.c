@@ -163,8 +163,11 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 		atomic_store_explicit(&e->life, CT_LIFE_FREE, memory_order_relaxed);
 		ct_entry_put(ct, e);
 		uncount(ct, b->act->zone);
-		if (pos >= 0) /* another lcore created it meanwhile */
+		if (pos >= 0) {
+			/* another lcore created it meanwhile: a hit after all */
+			b->lc->counters[EVS_CT_C_MISS]--;
 			return hit(b, p, (uintptr_t)data, i);
+		}
 		p->counter = (uint16_t)rc;
 		return invalid(b, p);
 	}

@@ -136,6 +136,10 @@ struct evs_ct_lcore {
 	struct ct_entry *wheel[CT_WHEEL_SLOTS];
 	struct ct_entry *limbo_head; /* DEAD entries waiting for a grace */
 	struct ct_entry *limbo_tail;
+	/* after a flush: a walk of the whole wheel taking dead entries out */
+	struct ct_entry **scan_link; /* next link to look at; NULL: no walk */
+	uint32_t scan_slot;
+	uint32_t scan_gen; /* flush generation this lcore has walked for */
 	uint32_t idx;
 	uint64_t counters[EVS_CT_C_MAX];
 	struct evs_ct_meta meta[EVS_CT_BURST_MAX];
@@ -151,7 +155,8 @@ struct evs_ct {
 	uint32_t max_conns;
 	uint32_t n_lcores;
 	_Atomic uint32_t conns;
-	_Atomic uint32_t *zone_count;		     /* [65536] */
+	_Atomic uint32_t flush_gen;   /* bumped by each flush: lcores walk their wheels */
+	_Atomic uint32_t *zone_count; /* [65536] */
 	struct evs_ct_zone_conf *_Atomic *zone_conf; /* [65536], NULL: defaults */
 	struct evs_ct_zone_conf defaults;
 	char name[32];

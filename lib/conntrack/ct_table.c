@@ -357,5 +357,8 @@ uint32_t evs_ct_flush(struct evs_ct *ct, int32_t zone)
 	}
 	if (ct->max_conns != 0)
 		rte_spinlock_unlock(&ct->wlock);
+	/* relaxed: the walk only looks at entries' life, read under its own rules */
+	if (n != 0)
+		atomic_fetch_add_explicit(&ct->flush_gen, 1, memory_order_relaxed);
 	return n;
 }

@@ -483,6 +483,42 @@ START_TEST(test_global_limit_refuses_keeps_established)
 }
 END_TEST
 
+START_TEST(test_flush_of_full_table_frees_at_once)
+{
+	struct evs_ct *t = new_table("full", 4, 1);
+	struct evs_ct_lcore *saved = lc;
+	struct evs_ct *saved_ct = ct;
+	struct spec q = {.src = C, .dst = S, .proto = IPPROTO_UDP, .sport = 1, .dport = 2};
+	uint16_t p;
+	int calls = 0;
+
+	ct = t;
+	lc = evs_ct_lcore_get(t, 0);
+	for (p = 1; p <= 4; p++) {
+		q.sport = p;
+		ck_assert_uint_eq(send1(&q, NULL), CT_NEW);
+	}
+	ck_assert_uint_eq(evs_ct_flush(ct, -1), 4);
+	ck_assert_uint_eq(live_conns(), 0);
+	/* the memory is still in the wheel: the first commit waits for it */
+	q.sport = 10;
+	ck_assert_uint_eq(send1(&q, NULL), CT_INV);
+	ck_assert_uint_eq(counter(EVS_CT_C_REFUSED_GLOBAL), 1);
+	/* a few budgeted calls later (no time passes) the table is usable */
+	while (evs_ct_expire(lc, 2) > 0)
+		calls++;
+	ck_assert_int_gt(calls, 1);
+	for (p = 10; p < 14; p++) {
+		q.sport = p;
+		ck_assert_uint_eq(send1(&q, NULL), CT_NEW);
+	}
+	ck_assert_uint_eq(live_conns(), 4);
+	evs_ct_free(t);
+	ct = saved_ct;
+	lc = saved;
+}
+END_TEST
+
 START_TEST(test_zone_limit_refuses)
 {
 	struct evs_ct_zone_conf zc;
@@ -682,6 +718,7 @@ static Suite *ct_suite(void)
 	    {"zones_are_separate", test_zones_are_separate},
 	    {"zone_timeouts", test_zone_timeouts},
 	    {"global_limit_refuses_keeps_established", test_global_limit_refuses_keeps_established},
+	    {"flush_of_full_table_frees_at_once", test_flush_of_full_table_frees_at_once},
 	    {"zone_limit_refuses", test_zone_limit_refuses},
 	    {"expiry_is_budgeted", test_expiry_is_budgeted},
 	    {"traffic_keeps_connection_alive", test_traffic_keeps_connection_alive},
