@@ -15,23 +15,6 @@ static bool icmp_valid_new(const struct ct_pkt *p)
 	return ct_icmp_is_request(p->ck.v6, (uint8_t)rte_be_to_cpu_16(p->ck.dport));
 }
 
-static void icmp_init(struct ct_entry *e, const struct ct_pkt *p, const struct evs_ct_zone_conf *zc)
-{
-	RTE_SET_USED(p);
-	RTE_SET_USED(zc);
-	e->proto_state = 0;
-}
-
-static enum ct_verdict icmp_update(struct ct_entry *e, struct ct_pkt *p, int dir,
-				   const struct evs_ct_zone_conf *zc)
-{
-	RTE_SET_USED(e);
-	RTE_SET_USED(p);
-	RTE_SET_USED(dir);
-	RTE_SET_USED(zc);
-	return CT_V_OK;
-}
-
 static uint32_t icmp_timeout(const struct ct_entry *e, const struct evs_ct_timeouts *t)
 {
 	RTE_SET_USED(e);
@@ -40,7 +23,7 @@ static uint32_t icmp_timeout(const struct ct_entry *e, const struct evs_ct_timeo
 
 const struct ct_proto_ops ct_proto_icmp = {
     .valid_new = icmp_valid_new,
-    .init = icmp_init,
-    .update = icmp_update,
+    .init = ct_generic_init,
+    .update = ct_generic_update,
     .timeout = icmp_timeout,
 };

@@ -142,9 +142,13 @@ bool ct_pkt_init(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key,
 	struct ct_key *k = &p->ck;
 	bool v6;
 
-	memset(p, 0, sizeof(*p));
+	/* only the key needs zeroes (it is hashed and compared whole); the
+	 * rest is set below: this runs for every packet */
+	memset(k, 0, sizeof(*k));
 	p->m = m;
 	p->key = key;
+	p->counter = 0;
+	p->icmp_error = 0;
 	if (key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4))
 		v6 = false;
 	else if (key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6))
@@ -160,8 +164,13 @@ bool ct_pkt_init(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key,
 	k->v6 = v6;
 	k->zone = zone;
 	k->proto = key->ip_proto;
-	memcpy(k->src, key->src_ip, v6 ? 16 : 4);
-	memcpy(k->dst, key->dst_ip, v6 ? 16 : 4);
+	if (v6) {
+		memcpy(k->src, key->src_ip, 16);
+		memcpy(k->dst, key->dst_ip, 16);
+	} else {
+		memcpy(k->src, key->src_ip, 4);
+		memcpy(k->dst, key->dst_ip, 4);
+	}
 	p->l4_off = (uint32_t)m->l2_len + m->l3_len;
 	switch (key->ip_proto) {
 	case IPPROTO_TCP:

@@ -97,7 +97,6 @@ struct ct_pkt {
 	struct evs_flow_key *key;
 	struct ct_key ck;      /* lookup key (orig direction of its own view) */
 	uint32_t l4_off;       /* from the frame start */
-	uint32_t l4_payload;   /* bytes after the L4 header */
 	uint32_t quote_off;    /* ICMP error: quoted IP header */
 	uint32_t quote_l4_off; /* ICMP error: quoted L4 header */
 	uint16_t counter;      /* enum evs_ct_counter when invalid */
@@ -124,6 +123,12 @@ extern const struct ct_proto_ops ct_proto_icmp;
 extern const struct ct_proto_ops ct_proto_other;
 
 const struct ct_proto_ops *ct_proto_of(uint8_t proto);
+
+/* conntrack_other.c: ops of protocols without their own state */
+bool ct_generic_valid_new(const struct ct_pkt *p);
+void ct_generic_init(struct ct_entry *e, const struct ct_pkt *p, const struct evs_ct_zone_conf *zc);
+enum ct_verdict ct_generic_update(struct ct_entry *e, struct ct_pkt *p, int dir,
+				  const struct evs_ct_zone_conf *zc);
 
 /* Expiry wheel: 1024 slots of 128 ms (131 s); later expiries are re-filed. */
 #define CT_WHEEL_SHIFT 7
