@@ -166,6 +166,35 @@ def scenarios():
     s.add("R", IPv6(src=S6, dst=C6) / ICMPv6DestUnreach(code=4) / bytes(u), "unreach6")
     out.append(s)
 
+    s = Seq("reopen_after_close")
+    handshake(s, 10018)
+    tcp(s, "L", 10018, "FA", 1001, 5001)
+    tcp(s, "R", 10018, "FA", 5001, 1002)
+    tcp(s, "L", 10018, "A", 1002, 5002)
+    tcp(s, "L", 10018, "S", 40000, note="SYN in TIME_WAIT")
+    tcp(s, "R", 10018, "SA", 80000, 40001)
+    out.append(s)
+
+    s = Seq("client_rst_then_syn")
+    handshake(s, 10019)
+    tcp(s, "L", 10019, "R", 1001, note="client RST")
+    tcp(s, "L", 10019, "S", 7000, note="client SYN")
+    out.append(s)
+
+    s = Seq("new_isn_while_syn_sent")
+    tcp(s, "L", 10020, "S", 1000)
+    tcp(s, "L", 10020, "S", 2000, note="SYN with another ISN")
+    tcp(s, "R", 10020, "SA", 5000, 2001, note="SYN-ACK of the second")
+    tcp(s, "L", 10020, "A", 2001, 5001)
+    out.append(s)
+
+    s = Seq("error_toward_server")
+    handshake(s, 10021)
+    srv = tcp(s, "R", 10021, "PA", 5001, 1001, b"r" * 10)
+    s.add("L", IP(src="10.0.1.99", dst=S4) / ICMP(type=3, code=4) / bytes(srv)[:48],
+          "frag needed, client side")
+    out.append(s)
+
     s = Seq("window_scale")
     tcp(s, "L", 10016, "S", 1000, wscale=7)
     tcp(s, "R", 10016, "SA", 5000, 1001, wscale=7)
