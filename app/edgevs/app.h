@@ -34,6 +34,7 @@ struct evs_l2_lcore;
 struct evs_pipeline_lcore;
 struct evs_port_txset;
 struct evs_ctl;
+struct evs_ctl_call;
 
 /* One rx queue polled by a PMD lcore. */
 struct dp_rxq {
@@ -90,6 +91,12 @@ struct evs_app {
 	json_t *doc;
 	struct conf *conf;
 	char config_path[PATH_MAX]; /* persisted on apply when set */
+	char state_dir[PATH_MAX];   /* the only directory clients may name files in */
+	struct evs_persist *cfg_file; /* writer of config_path; NULL without --config */
+	json_t *durable_doc;	      /* last document known to be on disk */
+	uint64_t commit_seq;	      /* changes handed to the writer */
+	uint64_t rolled_back_upto;    /* changes up to this one were rolled back */
+	bool stopping;		      /* shutting down: no more rollbacks */
 
 	/* runtime */
 	struct rte_mempool *pool;
@@ -121,7 +128,36 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 void app_teardown(struct evs_app *app);
 int app_port_index(const struct evs_app *app, const char *name);
 int app_switch_id(const struct evs_app *app, const char *name);
-int app_persist(struct evs_app *app, const char *path, struct conf_err *err);
+
+/* state.c: the --config file and the state directory. */
+struct evs_persist;
+/* Open the --config file's writer (nothing when there is no --config). */
+int app_state_open(struct evs_app *app);
+void app_state_close(struct evs_app *app);
+/* The document to start with: the --config file (or its last good copy when
+ * it is damaged, said loudly), or the built-in default. NULL after logging. */
+json_t *app_state_load(struct evs_app *app);
+/* The initial document is running: it is the durable one. */
+void app_state_started(struct evs_app *app);
+/*
+ * Make the change just applied by @call's handler durable before it is
+ * acknowledged: the call is deferred and the running document handed to the
+ * --config file's writer; the handler still answers as usual (the answer is
+ * held). Written: the answer goes out. Not written: the running state is
+ * rolled back to the last durable document and the call (and every change
+ * queued behind it) fails with -32003. Returns 0 (also without --config:
+ * nothing to do), or -errno after rolling back and answering @call.
+ */
+int app_commit(struct evs_app *app, struct evs_ctl_call *call);
+/* The running document's "access" section becomes the socket's policy. */
+void app_access_sync(struct evs_app *app);
+/* Management loop: completions of finished writes. */
+void app_state_poll(struct evs_app *app);
+/* Write the running document to @name (a plain file name) in the state
+ * directory; never follows a symlink. 0 or -errno with @msg filled. */
+int app_state_save_as(struct evs_app *app, const char *name, char *msg, size_t msglen);
+/* @doc as the file holds it (indented, final newline), malloc'd. */
+char *app_doc_dump(const json_t *doc, size_t *len);
 
 /* pmd.c */
 int pmd_main(void *arg);
@@ -142,8 +178,14 @@ static inline void app_macs_changed(struct evs_app *app)
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);
 struct evs_port_link;
-/* Link change callback of every port: logs it. */
+/* Declare the event topics the daemon publishes (port.link, config.change,
+ * counter.threshold). */
+int mgmt_events_init(struct evs_app *app);
+/* Link change callback of every port: logs it and publishes "port.link". */
 void mgmt_on_link(struct evs_port *port, const struct evs_port_link *link, void *arg);
+
+/* ctl_watch.c: check counter watches (once a second; management loop). */
+void watch_poll(struct evs_app *app);
 
 /* ctl_*.c: register the control methods. */
 int ctl_register_all(struct evs_app *app);

@@ -2,7 +2,7 @@
 /*
  * Apply a desired-state document: diff against the running state, create
  * and remove ports, rebuild the L2 configuration, publish one snapshot,
- * update static MACs, persist. A request that fails validation or port
+ * update static MACs. A request that fails validation or port
  * creation changes nothing (ports being re-created are the one exception:
  * their old device is closed first and restored on failure).
  */
@@ -275,23 +275,6 @@ static void statics_sync(struct evs_app *app, const struct conf *old, const stru
 	}
 }
 
-int app_persist(struct evs_app *app, const char *path, struct conf_err *err)
-{
-	char tmp[PATH_MAX + 8];
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (json_dump_file(app->doc, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
-	    rename(tmp, path) != 0) {
-		char msg[256];
-
-		snprintf(msg, sizeof(msg), "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		set_err(err, -32003, "", msg);
-		return -EIO;
-	}
-	return 0;
-}
-
 /* Length of the device name in ethdev devargs ("net_tap0,iface=x" -> 8). */
 static size_t devname_len(const char *devargs)
 {
@@ -485,13 +468,7 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 	json_incref(doc);
 	app->conf = nc;
 	conf_free(old);
-	if (app->config_path[0] != '\0' && app->snap->gen > 1) {
-		struct conf_err perr;
-
-		if (app_persist(app, app->config_path, &perr) < 0)
-			APP_LOG(WARNING, "%s", perr.msg);
-	}
-	return 0;
+	return 0; /* the caller makes it durable (app_commit()) */
 
 rollback:
 	/* Close what this request opened (never published: free at once)
