@@ -284,8 +284,7 @@ static void call_method(struct evs_ctl_call *call, const struct ctl_method_entry
 	if (call->replied)
 		return;
 	if (rc < 0) {
-		evs_ctl_error(call, EVS_CTL_E_INTERNAL, NULL, "%s failed: %s", call->method,
-			      strerror(-rc));
+		evs_ctl_error_errno(call, rc, NULL, "%s failed", call->method);
 	} else {
 		CTL_LOG(ERR, "%s returned without answering\n", call->method);
 		evs_ctl_error(call, EVS_CTL_E_INTERNAL, NULL, "%s returned no result",

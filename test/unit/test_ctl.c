@@ -430,7 +430,7 @@ START_TEST(handler_contract)
 	srv_start(&s, &cfg);
 	conn_open(&s, &c);
 	r = rpc(&s, &c, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.fail\"}");
-	check_error(r, EVS_CTL_E_INTERNAL, NULL);
+	check_error(r, EVS_CTL_E_APPLY_FAILED, NULL); /* EIO, through the errno table */
 	ck_assert_ptr_nonnull(
 	    strstr(json_string_value(json_object_get(json_object_get(r, "error"), "message")),
 		   strerror(EIO)));

@@ -635,6 +635,60 @@ START_TEST(slow_subscriber_loses_events_not_connection)
 }
 END_TEST
 
+/* --- one error convention ---------------------------------------------------- */
+
+static int m_fail_with(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	(void)call;
+	(void)arg;
+	return (int)json_integer_value(json_object_get(params, "rc"));
+}
+
+START_TEST(errno_table_maps_handler_errors)
+{
+	static const struct {
+		int rc;
+		int code;
+	} cases[] = {
+	    {-EINVAL, EVS_CTL_E_INVALID_PARAMS}, {-EEXIST, EVS_CTL_E_EXISTS},
+	    {-ENOENT, EVS_CTL_E_NOT_FOUND},	 {-ENODEV, EVS_CTL_E_NOT_FOUND},
+	    {-ENOSPC, EVS_CTL_E_BUSY},		 {-EBUSY, EVS_CTL_E_BUSY},
+	    {-EPERM, EVS_CTL_E_FORBIDDEN},	 {-EACCES, EVS_CTL_E_FORBIDDEN},
+	    {-EIO, EVS_CTL_E_APPLY_FAILED},	 {-ENOTSUP, EVS_CTL_E_APPLY_FAILED},
+	    {-ENOMEM, EVS_CTL_E_INTERNAL},	 {-EXDEV, EVS_CTL_E_INTERNAL},
+	};
+	const struct evs_ctl_method m = {.name = "test.failwith", .fn = m_fail_with};
+	struct srv s;
+	struct conn c;
+	char line[160];
+	size_t i;
+
+	srv_start(&s, NULL);
+	ck_assert_int_eq(evs_ctl_register(s.ctl, &m), 0);
+	conn_open(&s, &c);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *r;
+		const char *msg;
+
+		ck_assert_int_eq(evs_ctl_errno_code(cases[i].rc), cases[i].code);
+		ck_assert_int_eq(evs_ctl_errno_code(-cases[i].rc), cases[i].code);
+		snprintf(line, sizeof(line),
+			 "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"test.failwith\","
+			 "\"params\":{\"rc\":%d}}",
+			 i, cases[i].rc);
+		r = rpc(&s, &c, line);
+		check_error(r, cases[i].code, NULL);
+		msg = json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+		ck_assert_msg(strstr(msg, strerror(-cases[i].rc)) != NULL, "message '%s'", msg);
+		json_decref(r);
+	}
+	ck_assert_str_eq(evs_ctl_errcode_name(EVS_CTL_E_FORBIDDEN), "forbidden");
+	ck_assert_str_eq(evs_ctl_errcode_name(1), "error");
+	conn_close(&c);
+	srv_stop(&s);
+}
+END_TEST
+
 void ctl_server_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -652,6 +706,7 @@ void ctl_server_add_cases(Suite *s)
 	    {"events_reach_subscribers_only", events_reach_subscribers_only},
 	    {"slow_subscriber_loses_events_not_connection",
 	     slow_subscriber_loses_events_not_connection},
+	    {"errno_table_maps_handler_errors", errno_table_maps_handler_errors},
 	};
 
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, 0);
