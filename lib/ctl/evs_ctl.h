@@ -96,6 +96,8 @@ struct evs_ctl_config {
 	int idle_timeout_ms;  /**< close clients silent this long (not those waiting for a
 				 deferred answer or subscribed); 0: 5 minutes; < 0: never */
 	size_t max_line;      /**< longest request line in bytes (>= 64); 0: 1 MiB */
+	size_t max_line_admin; /**< longest line of an admin client, one such line at a time
+				  server-wide, parsed off the management lcore; 0: 256 MiB */
 	size_t max_outbuf;    /**< unsent bytes before the client is dropped (>= 4096); 0: 16 MiB */
 	const char *api_version; /**< sent in the hello; NULL: "1" */
 	const char *group; /**< group (name or number) of the socket file; NULL: the creator's */
@@ -106,7 +108,8 @@ struct evs_ctl_stats {
 	uint64_t requests;	    /**< well-formed requests dispatched (with an id) */
 	uint64_t notifications;	    /**< well-formed notifications dispatched (no id) */
 	uint64_t errors;	    /**< error outcomes (replied or, for notifications, not) */
-	uint64_t lines_oversized;   /**< lines longer than max_line, discarded */
+	uint64_t lines_oversized;   /**< lines longer than the client may send, discarded */
+	uint64_t lines_large;	    /**< lines past max_line received from admins */
 	uint64_t clients_accepted;  /**< connections accepted */
 	uint64_t clients_rejected;  /**< connections refused: max_clients reached */
 	uint64_t clients_dropped;   /**< dropped: output past max_outbuf or socket error */

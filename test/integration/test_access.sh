@@ -54,6 +54,10 @@ expect_error "config.save is refused" -32004 /method "$(as_user config.save '{"p
 expect_error "flow.flush is refused" -32004 /method "$(as_user flow.flush)"
 assert_eq "nothing changed" "$doc0" "$(jcanon "$(rpc_ok config.get)")"
 assert_fails "no file was written in the state dir" test -e "$IT_TMP/state-d/x.json"
+r=$(setpriv --reuid="$UID_U" --regid="$GID_U" --init-groups "${RPC[@]}" oversize "$EVS_SOCK" $((1536 * 1024)))
+expect_error "a 1.5 MiB line from a non-admin is refused" -32600 "" "$(echo "$r" | head -n 1)"
+assert_match "the refusal says large lines are for admins" "larger ones are for admins" \
+	"$(jget "$(echo "$r" | head -n 1)" error.message)"
 assert_match "refusals are logged with uid and method" "refused: uid $UID_U pid [0-9]+ .*switch.add" \
 	"$(cat "$EVS_LOG")"
 assert_ge "ctl.stats counts the refusals" 4 "$(jget "$(rpc_ok ctl.stats)" calls_refused)"

@@ -465,7 +465,7 @@ END_TEST
 
 START_TEST(oversized_line_then_good_request)
 {
-	struct evs_ctl_config cfg = {.max_line = 1024};
+	struct evs_ctl_config cfg = {.max_line = 1024, .max_line_admin = 1024};
 	struct srv s;
 	struct conn c;
 	char big[5000];
