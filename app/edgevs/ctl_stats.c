@@ -65,6 +65,9 @@ json_t *app_stats_json(struct evs_app *app)
 						    (json_int_t)rx, "tx_packets", (json_int_t)tx,
 						    "drops", (json_int_t)port_drops));
 	json_object_set_new(res, "macs", ctl_macs_stats_json(app));
+	/* what every configuration change allocates and publishes */
+	json_object_set_new(res, "snapshot_bytes",
+			    json_integer(app->snap ? (json_int_t)app->snap->size : 0));
 	return res;
 }
 

@@ -130,6 +130,13 @@ static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned 
 			if (p->pl == NULL)
 				return -ENOMEM;
 		}
+		p->txs = evs_port_txset_create(&(struct evs_port_txset_config){
+		    .txu = (uint16_t)i,
+		    .nb_ports = CONF_MAX_PORTS,
+		    .socket_id = (int)rte_lcore_to_socket_id(cores[i]),
+		});
+		if (p->txs == NULL)
+			return -ENOMEM;
 		app->pmds[i] = p;
 		if (rte_rcu_qsbr_thread_register(app->qsbr, cores[i]) != 0)
 			return -EINVAL;
@@ -147,6 +154,7 @@ static void pmds_free(struct evs_app *app)
 	evs_l2_lcore_free(app->mgmt_l2);
 	app->mgmt_l2 = NULL;
 	for (i = 0; i < app->n_pmds; i++) {
+		evs_port_txset_free(app->pmds[i]->txs);
 		evs_pipeline_lcore_free(app->pmds[i]->pl);
 		evs_l2_lcore_free(app->pmds[i]->l2);
 		rte_free(app->pmds[i]);
