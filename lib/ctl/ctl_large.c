@@ -30,6 +30,7 @@ struct ctl_parser {
 	bool stop;
 	json_t *req;
 	json_error_t jerr;
+	json_t *garbage; /* a dispatched large request: freed here, not on the lcore */
 };
 
 size_t ctl_line_limit(const struct evs_ctl *ctl, const struct ctl_client *cl)
@@ -66,8 +67,18 @@ static void *parser_main(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (!p->stop && (!p->busy || p->done))
+		while (!p->stop && p->garbage == NULL && (!p->busy || p->done))
 			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->garbage != NULL) {
+			/* Freeing a million objects takes as long as parsing them. */
+			json_t *g = p->garbage;
+
+			p->garbage = NULL;
+			pthread_mutex_unlock(&p->mu);
+			json_decref(g);
+			pthread_mutex_lock(&p->mu);
+			continue;
+		}
 		if (p->stop)
 			break;
 		/* The client is paused: its buffer does not move until collected. */
@@ -168,7 +179,20 @@ int ctl_large_poll(struct evs_ctl *ctl)
 		json_decref(req);
 		return 0;
 	}
+	/* Our own reference: the last one, released on the parse thread
+	 * (jansson's reference counts are atomic). */
+	json_incref(req);
 	handled = ctl_dispatch_parsed(ctl, cl, req, &jerr);
+	if (req != NULL) {
+		pthread_mutex_lock(&p->mu);
+		if (p->garbage == NULL) {
+			p->garbage = req;
+			req = NULL;
+			pthread_cond_signal(&p->cv);
+		}
+		pthread_mutex_unlock(&p->mu);
+		json_decref(req); /* the thread is busy with the last one: here, rarely */
+	}
 	/* Consume the line and its newline; the rest is served as usual. */
 	len = len + 1 < cl->in_len ? len + 1 : cl->in_len;
 	memmove(cl->in, cl->in + len, cl->in_len - len);
@@ -189,6 +213,7 @@ void ctl_large_free(struct evs_ctl *ctl)
 	pthread_mutex_unlock(&p->mu);
 	pthread_join(p->thread, NULL); /* a parse in progress finishes first */
 	json_decref(p->req);
+	json_decref(p->garbage);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
