@@ -65,6 +65,20 @@ static void usage(const char *prog)
 	       prog);
 }
 
+/* A whole number in @base within [min, max]: 0 or -EINVAL. */
+static int parse_whole(const char *s, int base, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, base);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 static int parse_cores(const char *s, unsigned int *cores, unsigned int *n)
 {
 	char *end;
@@ -187,6 +201,7 @@ int main(int argc, char **argv)
 	const char *cores_arg = NULL, *sock_group = NULL;
 	mode_t sock_mode = 0660;
 	int idle_ms = 0;
+	long v;
 	struct conf_err err;
 	int ret, opt, rc = 1;
 	json_t *doc;
@@ -222,31 +237,23 @@ int main(int argc, char **argv)
 			}
 			snprintf(app->state_dir, sizeof(app->state_dir), "%s", optarg);
 			break;
-		case 'M': {
-			char *end;
-			unsigned long m = strtoul(optarg, &end, 8);
-
-			if (*optarg == '\0' || *end != '\0' || m == 0 || m > 0777) {
+		case 'M':
+			if (parse_whole(optarg, 8, 1, 0777, &v) < 0) {
 				fprintf(stderr, "edgevs: --socket-mode: octal 1..0777\n");
 				goto out_eal;
 			}
-			sock_mode = (mode_t)m;
+			sock_mode = (mode_t)v;
 			break;
-		}
 		case 'G':
 			sock_group = optarg;
 			break;
-		case 'T': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-
-			if (*optarg == '\0' || *end != '\0' || v < -1 || v == 0 || v > INT32_MAX) {
+		case 'T':
+			if (parse_whole(optarg, 10, -1, INT32_MAX, &v) < 0 || v == 0) {
 				fprintf(stderr, "edgevs: --ctl-idle-ms: -1 or 1..2^31-1\n");
 				goto out_eal;
 			}
 			idle_ms = (int)v;
 			break;
-		}
 		case 'p':
 			cores_arg = optarg;
 			break;

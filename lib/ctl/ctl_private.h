@@ -179,6 +179,8 @@ void ctl_client_flush(struct evs_ctl *ctl, struct ctl_client *cl);
 /* ctl_methods.c */
 const struct ctl_method_entry *ctl_method_find(const struct evs_ctl *ctl, const char *name);
 int ctl_register_builtins(struct evs_ctl *ctl);
+/* Register @n methods; stops at the first failure. */
+int ctl_register_array(struct evs_ctl *ctl, const struct evs_ctl_method *m, size_t n);
 void ctl_methods_free(struct evs_ctl *ctl);
 
 /* ctl_params.c */
