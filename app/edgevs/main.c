@@ -185,6 +185,7 @@ int main(int argc, char **argv)
 	    {"state-dir", required_argument, NULL, 'S'},
 	    {"socket-mode", required_argument, NULL, 'M'},
 	    {"socket-group", required_argument, NULL, 'G'},
+	    {"ctl-idle-ms", required_argument, NULL, 'T'},
 	    {"pmd-cores", required_argument, NULL, 'p'},
 	    {"mbufs", required_argument, NULL, 'm'},
 	    {"pmd-sleep-us", required_argument, NULL, 'z'},
