@@ -288,9 +288,10 @@ int evs_ctl_stats_get(const struct evs_ctl *ctl, struct evs_ctl_stats *stats)
 
 static void send_hello(struct evs_ctl *ctl, struct ctl_client *cl)
 {
-	json_t *msg = json_pack("{s:s, s:s, s:{s:s, s:I, s:s, s:s}}", "jsonrpc", "2.0", "method",
-				"hello", "params", "api_version", ctl->api_version, "pid",
-				(json_int_t)getpid(), "server", "edgevs", "version", EVS_VERSION);
+	json_t *msg = json_pack("{s:s, s:s, s:{s:s, s:I, s:s, s:s, s:s, s:I}}", "jsonrpc", "2.0",
+				"method", "hello", "params", "api_version", ctl->api_version, "pid",
+				(json_int_t)getpid(), "server", "edgevs", "version", EVS_VERSION,
+				"role", evs_ctl_role_name(cl->role), "uid", (json_int_t)cl->uid);
 
 	if (msg == NULL) {
 		cl->dead = true;

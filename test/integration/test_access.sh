@@ -38,6 +38,9 @@ assert_eq "the socket's group is set" "$U 660" "$(stat -c '%G %a' "$EVS_SOCK")"
 as_user() { setpriv --reuid="$UID_U" --regid="$GID_U" --init-groups "${RPC[@]}" call "$EVS_SOCK" "$@"; }
 
 # --- read-only: reads pass ------------------------------------------------
+h=$(setpriv --reuid="$UID_U" --regid="$GID_U" --init-groups "${RPC[@]}" hello "$EVS_SOCK")
+assert_eq "the hello tells the client its role" "read-only $UID_U" \
+	"$(jget "$h" params.role) $(jget "$h" params.uid)"
 doc0=$(jcanon "$(rpc_ok config.get)")
 r=$(as_user switch.list)
 assert_ok "the read-only user lists switches" "${RPC[@]}" has "$r" name=sw0

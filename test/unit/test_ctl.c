@@ -44,6 +44,9 @@ START_TEST(hello_on_connect)
 	ck_assert_int_eq(json_integer_value(json_object_get(p, "pid")), getpid());
 	ck_assert_str_eq(json_string_value(json_object_get(p, "server")), "edgevs");
 	ck_assert(json_string_length(json_object_get(p, "version")) > 0);
+	/* The client's own role and uid (root: admin). */
+	ck_assert_str_eq(json_string_value(json_object_get(p, "role")), "admin");
+	ck_assert_int_eq(json_integer_value(json_object_get(p, "uid")), (json_int_t)geteuid());
 	json_decref(h);
 	ck_assert_int_eq(stats_of(&s).clients_connected, 1);
 	conn_close(&c);
