@@ -33,6 +33,8 @@
 #   --conn-rate        new-connection rate instead: each packet a new UDP flow
 #                      (16.7M flows, 3 s), connections committed per second
 #   --out DIR          runs.csv, SCENARIO.md, SCENARIO.png (default ./perf-out)
+#   --report CSV       measure nothing: tables and plots from the runs.csv of
+#                      earlier runs (concatenated ones too) into --out
 # Env: GEN_CORE (default 0), DUT_CORE (default 1), CTL_CORE (the device's
 # management lcore / OVS's non-PMD threads, default 0).
 # Ends on its own and removes every process and file it started.
@@ -55,6 +57,7 @@ port=vhost
 conn=0
 out=./perf-out
 rx_check=16
+report_csv=""
 gen_core=${GEN_CORE:-0}
 dut_core=${DUT_CORE:-1}
 ctl_core=${CTL_CORE:-0}
@@ -72,6 +75,7 @@ while [ $# -gt 0 ]; do
 	--port) port=$2; shift ;;
 	--conn-rate) conn=1 ;;
 	--rx-check) rx_check=$2; shift ;;
+	--report) report_csv=$2; shift ;;
 	--out) out=$2; shift ;;
 	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "matrix: unknown option $1 (--help)" >&2; exit 1 ;;
@@ -236,13 +240,21 @@ print("%.4f,%.4f,%.4f,%.4f,%d,%.1f,%d,%s,%s,%s" % (
 EOF
 }
 
+if [ -n "$report_csv" ]; then
+	mkdir -p "$out"
+	[ "$report_csv" -ef "$out/runs.csv" ] || cp "$report_csv" "$out/runs.csv"
+	scenarios=$(tail -n +2 "$out/runs.csv" | cut -d, -f1 | uniq | tr '\n' ' ')
+	port=$(sed -n '2s/^[^,]*,[^,]*,\([^,]*\),.*/\1/p' "$out/runs.csv")
+	runs=$(tail -n +2 "$out/runs.csv" | cut -d, -f6 | sort -n | tail -n1)
+fi
 csv="$out/runs.csv"
-echo "scenario,device,port,flows,size,run,status,load1,rx_mpps,tx_mpps,loss_pct,window_s,tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns" >"$csv"
+[ -n "$report_csv" ] || echo "scenario,device,port,flows,size,run,status,load1,rx_mpps,tx_mpps,loss_pct,window_s,tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns" >"$csv"
 record() { # key status fields
 	echo "$1,$2,$(cut -d' ' -f1 /proc/loadavg),$3" >>"$csv"
 }
 
 for sc in $scenarios; do
+	[ -z "$report_csv" ] || break
 	sc_gen_args=()
 	# shellcheck source=/dev/null
 	. "$perf/scenarios/$sc.sh"

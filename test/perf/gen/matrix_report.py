@@ -110,7 +110,9 @@ def main():
 
     for sc in scenarios:
         # testpmd ran once, under the first scenario: it is every scenario's ceiling.
-        keys = sorted({(d, f, s) for (c, d, f, s) in stats if c == sc or (d == "testpmd" and c == first)},
+        own = {(f, s) for (c, d, f, s) in stats if c == sc}
+        keys = sorted({(d, f, s) for (c, d, f, s) in stats
+                       if c == sc or (d == "testpmd" and c == first and (f, s) in own)},
                       key=lambda k: (size_key(k[2]), k[1], ORDER.get(k[0], 9)))
         get = lambda d, f, s: stats.get((first if d == "testpmd" else sc, d, f, s), {"status": "-"})
         lines = []
@@ -151,8 +153,11 @@ def main():
                 fmt(st["cycles_per_packet"]), fmt(st["device_busy_pct"]), gen_col(st),
                 fmt(st["loss_pct"], "%.2f"), fmt(st["load1"], "%.1f"), st["flag"]))
             dat.setdefault("%s %s B" % (name, s), []).append((f, st["mpps"], st["mpps_min"], st["mpps_max"]))
+        # Runs of this scenario's own devices (testpmd's are the first scenario's).
+        n = max((int(r["run"]) for r in rows if r["scenario"] == sc and r["device"] != "testpmd"),
+                default=int(runs))
         what = ("new UDP flows (each packet opens one), %s s per run" % duration if conn == "1"
-                else "rate received at unlimited offered load, %s runs of %s s" % (runs, duration))
+                else "rate received at unlimited offered load, %d runs of %s s" % (n, duration))
         with open(os.path.join(out, "%s.md" % sc), "w") as fh:
             fh.write("Ports: %s. Figures: %s.\n\n%s\n" % (port, what, "\n".join(lines)))
         with open(os.path.join(out, "%s.dat" % sc), "w") as fh:

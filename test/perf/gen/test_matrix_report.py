@@ -106,6 +106,13 @@ class Report(unittest.TestCase):
         line = [x for x in t["firewall"].splitlines() if x.startswith("| OVS")][0].split("|")
         self.assertEqual(line[6].strip(), "0.20")
 
+    def test_ceiling_only_at_the_scenarios_own_cells(self):
+        rows = [run("testpmd", 1000, 10.0, 0.99, 0.5, 90), run("testpmd", 65536, 9.0, 0.99, 0.5, 90),
+                run("ovs", 65536, 2.0, 0.99, 0.5, 60, scenario="lb")]
+        _, t = report(rows)
+        self.assertNotIn("| 1000 |", t["lb"])
+        self.assertIn("| 65536 |", t["lb"])
+
     def test_connection_rate(self):
         rows = [run("ovs", 16777216, 1.0, 0.99, 0.5, 60, scenario="firewall", conns=str(int(3e6)))]
         s, t = report(rows, conn=True)
