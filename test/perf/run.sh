@@ -38,13 +38,13 @@ default)
 	l2_args="--scenarios l2 --flows \"1000 65536 1000000\" --sizes 64 --runs 5 --duration $dur"
 	# testpmd's ceiling at 64k flows comes from the L2 run
 	sc_args="--scenarios \"routed firewall lb\" --devices \"ovs edgevs\" --flows 65536 --sizes 64 --runs 3 --duration $dur"
-	conn_args="--scenarios \"firewall lb\" --devices \"ovs edgevs\" --conn-rate --runs 3"
+	conn_args="--scenarios \"firewall lb\" --conn-rate --runs 3"
 	;;
 full)
 	dur=5
 	l2_args="--scenarios \"l2 routed firewall lb\" --flows \"1 1000 65536 1000000\" --sizes \"64 512 1400 imix\" --runs 5 --duration $dur"
 	sc_args=""
-	conn_args="--scenarios \"firewall lb\" --devices \"ovs edgevs\" --conn-rate --runs 5"
+	conn_args="--scenarios \"firewall lb\" --conn-rate --runs 5"
 	;;
 esac
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -189,10 +189,14 @@ EOF
 	if [ -n "$conn_cmd" ]; then
 		echo "## New-connection rate"
 		echo
-		echo "Every packet opens a new UDP connection (16.7M distinct 5-tuples, 3 s runs):"
-		echo "the device must create a conntrack entry for each (\`ct(commit)\`). The figure"
-		echo "is the number of connections in the device's table after the run over the"
-		echo "transmit window (OVS: \`dpctl/ct-get-nconns\`)."
+		echo "TCP handshakes through the device (\`edgevs-gen --connect\`): SYNs from the"
+		echo "generator's first port, each a new flow (16.7M distinct 5-tuples, 78 B, 3 s"
+		echo "runs); its second port answers each SYN with a SYN-ACK, the first answers"
+		echo "each SYN-ACK with the ACK, and a connection counts when its ACK comes"
+		echo "through. The device must track each (\`ct(commit)\` for the firewall, a"
+		echo "backend choice and DNAT for the load balancer). *Device's new connections/s*:"
+		echo "its connection-table entries after the run over the window (OVS:"
+		echo "\`dpctl/ct-get-nconns\`). testpmd io, which keeps no state, is the ceiling."
 		echo
 		echo '```'
 		show "$conn_cmd"
