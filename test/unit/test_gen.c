@@ -347,6 +347,25 @@ START_TEST(geneve_frame_every_field)
 }
 END_TEST
 
+/* Random flow and stamp for a frame of one of @p nsizes sizes; the
+ * destination port stays clear of the tunnel ports. */
+static struct evs_gen_pkt_meta random_meta(unsigned int nsizes)
+{
+	struct evs_gen_pkt_meta m;
+
+	m.size_idx = (uint8_t)(rnd() % nsizes);
+	m.tuple.src_ip = rnd();
+	m.tuple.dst_ip = rnd();
+	m.tuple.sport = (uint16_t)rnd();
+	m.tuple.dport = (uint16_t)(rnd() % 4000);
+	m.round = rnd();
+	m.stamp.stream = (uint8_t)rnd();
+	m.stamp.flow_id = rnd() & 0xffffff;
+	m.stamp.seq = rnd();
+	m.stamp.tsc = rnd();
+	return m;
+}
+
 START_TEST(checksums_random_frames)
 {
 	static const char *mixes[] = {"64", "65", "67", "imix", "9018", "129:3,777:2"};
@@ -381,16 +400,7 @@ START_TEST(checksums_random_frames)
 			uint16_t len;
 			int lvl;
 
-			m.size_idx = (uint8_t)(rnd() % mix.n);
-			m.tuple.src_ip = rnd();
-			m.tuple.dst_ip = rnd();
-			m.tuple.sport = (uint16_t)rnd();
-			m.tuple.dport = (uint16_t)(rnd() % 4000); /* not a tunnel port */
-			m.round = rnd();
-			m.stamp.stream = (uint8_t)rnd();
-			m.stamp.flow_id = rnd() & 0xffffff;
-			m.stamp.seq = rnd();
-			m.stamp.tsc = rnd();
+			m = random_meta(mix.n);
 			len = evs_gen_build(b, &m, f);
 			ck_assert_uint_eq(len, mix.size[m.size_idx] - 4);
 			if (c.encap != EVS_GEN_ENCAP_NONE) {
@@ -452,16 +462,7 @@ START_TEST(build_hdr_over_prefill_equals_full_build)
 			struct evs_gen_pkt_meta m;
 			uint16_t l1, l2;
 
-			m.size_idx = (uint8_t)(rnd() % mix.n);
-			m.tuple.src_ip = rnd();
-			m.tuple.dst_ip = rnd();
-			m.tuple.sport = (uint16_t)rnd();
-			m.tuple.dport = (uint16_t)rnd();
-			m.round = rnd();
-			m.stamp.stream = (uint8_t)rnd();
-			m.stamp.flow_id = rnd() & 0xffffff;
-			m.stamp.seq = rnd();
-			m.stamp.tsc = rnd();
+			m = random_meta(mix.n);
 			memset(full, 0x5a, EVS_GEN_SIZE_MAX);
 			l1 = evs_gen_build(bb, &m, full);
 			l2 = evs_gen_build_hdr(bb, &m, reused);
