@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Whole documents: the store as a config document, and a document's diff
+ * against the store staged into a transaction. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_private.h"
+
+json_t *evs_store_doc(const struct evs_store *st)
+{
+	json_t *doc = json_object(), *arr;
+	const struct evs_store_obj *o;
+	unsigned int t;
+
+	for (t = 0; doc != NULL && t < st->n_types; t++) {
+		const struct store_type *ty = &st->types[t];
+
+		if (ty->n_live == 0)
+			continue; /* an empty section reads as absent: "none" */
+		arr = json_array();
+		if (arr == NULL || json_object_set_new(doc, ty->t->section, arr) < 0)
+			goto fail;
+		for (o = ty->head; o != NULL; o = o->next)
+			if (o->live && json_array_append(arr, o->val) < 0)
+				goto fail;
+	}
+	return doc;
+fail:
+	json_decref(doc);
+	return NULL;
+}
+
+/* The keys a document section wants: an open-addressing set of key strings. */
+struct keyset {
+	char **keys;
+	size_t size; /* power of two, at least twice the keys */
+};
+
+static uint64_t key_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
+/* Insert @key (taken); -EEXIST if present (key freed). */
+static int keyset_add(struct keyset *ks, char *key)
+{
+	size_t i = key_hash(key) & (ks->size - 1);
+
+	for (; ks->keys[i] != NULL; i = (i + 1) & (ks->size - 1))
+		if (strcmp(ks->keys[i], key) == 0) {
+			free(key);
+			return -EEXIST;
+		}
+	ks->keys[i] = key;
+	return 0;
+}
+
+static bool keyset_has(const struct keyset *ks, const char *key)
+{
+	size_t i = key_hash(key) & (ks->size - 1);
+
+	for (; ks->keys[i] != NULL; i = (i + 1) & (ks->size - 1))
+		if (strcmp(ks->keys[i], key) == 0)
+			return true;
+	return false;
+}
+
+static void keyset_free(struct keyset *ks)
+{
+	size_t i;
+
+	for (i = 0; ks->keys != NULL && i < ks->size; i++)
+		free(ks->keys[i]);
+	free(ks->keys);
+}
+
+static int section_check(const struct store_type *ty, const json_t *arr, const char *path,
+			 struct keyset *ks, struct evs_ctl_err *err)
+{
+	char ip[EVS_CTL_PATH_MAX], kp[EVS_CTL_PATH_MAX];
+	size_t i, n = json_array_size(arr);
+	const json_t *v;
+	char *key;
+
+	if (arr != NULL && !json_is_array(arr))
+		return evs_store_err(err, -EINVAL, path, "must be an array of %s objects",
+				     ty->t->name);
+	if (ty->t->max_objects && n > ty->t->max_objects)
+		return evs_store_err(err, -ENOSPC, path, "at most %u %s objects",
+				     ty->t->max_objects, ty->t->name);
+	for (ks->size = 16; ks->size < 2 * n; ks->size *= 2)
+		;
+	ks->keys = calloc(ks->size, sizeof(*ks->keys));
+	if (ks->keys == NULL)
+		return evs_store_err(err, -ENOMEM, path, "out of memory");
+	json_array_foreach(arr, i, v)
+	{
+		evs_ctl_path_index(ip, sizeof(ip), path, i);
+		if (evs_ctl_validate(v, ip, ty->t->fields, ty->t->n_fields, err) < 0)
+			return -EINVAL;
+		key = store_key(ty, v);
+		if (key == NULL)
+			return evs_store_err(err, -EINVAL, ip, "invalid key");
+		if (keyset_add(ks, key) < 0)
+			return evs_store_err(err, -EEXIST,
+					     evs_ctl_path_key(kp, sizeof(kp), ip, ty->t->keys[0]),
+					     "duplicate %s (also earlier in the document)",
+					     ty->t->name);
+	}
+	return 0;
+}
+
+/* A json_t holding only @o's key fields (for a DEL). */
+static json_t *key_obj(const struct evs_store_obj *o)
+{
+	json_t *k = json_object();
+	unsigned int i;
+
+	for (i = 0; k != NULL && i < o->type->n_keys; i++)
+		json_object_set(k, o->type->t->keys[i], json_object_get(o->val, o->type->t->keys[i]));
+	return k;
+}
+
+int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *path,
+		      struct evs_ctl_err *err)
+{
+	struct evs_store *st = txn->st;
+	struct keyset ks[EVS_STORE_MAX_TYPES] = {{0}};
+	char sp[EVS_CTL_PATH_MAX], ip[EVS_CTL_PATH_MAX];
+	const json_t *arrs[EVS_STORE_MAX_TYPES] = {0};
+	struct evs_store_obj *o, *next;
+	const char *k;
+	json_t *v;
+	unsigned int t;
+	size_t i;
+	int rc = 0;
+
+	if (path == NULL)
+		path = "";
+	if (!json_is_object(doc))
+		return evs_store_err(err, -EINVAL, path, "the config must be a JSON object");
+	json_object_foreach((json_t *)doc, k, v)
+	{
+		for (t = 0; t < st->n_types; t++)
+			if (strcmp(st->types[t].t->section, k) == 0)
+				break;
+		if (t == st->n_types)
+			return evs_store_err(err, -EINVAL, evs_ctl_path_key(sp, sizeof(sp), path, k),
+					     "unknown section '%.64s'", k);
+		arrs[t] = v;
+	}
+	/* Check every section first: an error then reports the document's own
+	 * first problem, not a consequence of a half-staged diff. */
+	for (t = 0; t < st->n_types && rc == 0; t++) {
+		evs_ctl_path_key(sp, sizeof(sp), path, st->types[t].t->section);
+		rc = section_check(&st->types[t], arrs[t], sp, &ks[t], err);
+	}
+	/* Deletes, referrers first, so nothing cascades. */
+	for (t = st->n_types; rc == 0 && t-- > 0;) {
+		evs_ctl_path_key(sp, sizeof(sp), path, st->types[t].t->section);
+		for (o = st->types[t].head; o != NULL && rc == 0; o = next) {
+			next = o->next;
+			if (o->live && !keyset_has(&ks[t], o->key))
+				rc = evs_store_txn_op(txn, EVS_STORE_DEL, st->types[t].t->name,
+						      key_obj(o), sp, err);
+		}
+	}
+	/* Adds and changes, in document order. */
+	for (t = 0; rc == 0 && t < st->n_types; t++) {
+		struct store_type *ty = &st->types[t];
+
+		evs_ctl_path_key(sp, sizeof(sp), path, ty->t->section);
+		json_array_foreach(arrs[t], i, v)
+		{
+			char *key = store_key(ty, v);
+
+			o = key != NULL ? store_find(ty, key) : NULL;
+			free(key);
+			evs_ctl_path_index(ip, sizeof(ip), sp, i);
+			if (o != NULL && o->live) {
+				if (json_equal(o->val, v))
+					continue;
+				/* Replace, not merge: fields left out go back to defaults. */
+				rc = store_txn_replace(txn, o, json_incref(v), ip, true, err);
+			} else {
+				rc = store_txn_add(txn, ty, json_incref(v), ip, true, err);
+			}
+			if (rc < 0)
+				break;
+		}
+	}
+	for (t = 0; t < st->n_types; t++)
+		keyset_free(&ks[t]);
+	return rc;
+}
