@@ -78,11 +78,11 @@ struct evs_store_ref {
 
 /** One change handed to a type's hooks. */
 struct evs_store_delta {
-	enum evs_store_op op;	    /**< ADD, DEL or SET (a cascaded delete is a DEL) */
-	const json_t *old;	    /**< before (NULL for ADD) */
-	const json_t *new;	    /**< after (NULL for DEL) */
-	struct evs_store_obj *obj;  /**< the object (for evs_store_obj_aux) */
-	const char *path;	    /**< JSON pointer of the request item, for errors */
+	enum evs_store_op op;	   /**< ADD, DEL or SET (a cascaded delete is a DEL) */
+	const json_t *old;	   /**< before (NULL for ADD) */
+	const json_t *new;	   /**< after (NULL for DEL) */
+	struct evs_store_obj *obj; /**< the object (for evs_store_obj_aux) */
+	const char *path;	   /**< JSON pointer of the request item, for errors */
 };
 
 /**
@@ -111,13 +111,14 @@ struct evs_store_ops {
 
 /** An object type, declared once by the module that owns it. */
 struct evs_obj_type {
-	const char *name;    /**< "port": methods are port.add, port.list, ... */
-	const char *section; /**< key in the config document: "ports" */
-	const char *help;    /**< one line */
+	const char *name;		    /**< "port": methods are port.add, port.list, ... */
+	const char *section;		    /**< key in the config document: "ports" */
+	const char *help;		    /**< one line */
 	const struct evs_ctl_param *fields; /**< checked with evs_ctl_validate() */
 	size_t n_fields;
 	const char *defaults; /**< JSON object: defaults of optional fields, or NULL */
-	const char *const *keys; /**< NULL-terminated key field names (required strings/MACs/ints) */
+	const char *const
+	    *keys; /**< NULL-terminated key field names (required strings/MACs/ints) */
 	const struct evs_store_ref *refs;
 	size_t n_refs;
 	uint32_t max_objects; /**< 0: unlimited */
@@ -246,8 +247,8 @@ int evs_store_rpc_code(int neg_errno);
  * Fill @p err with the code of @p neg_errno, @p path and a message.
  * @return @p neg_errno, so callers can `return evs_store_err(...)`.
  */
-int evs_store_err(struct evs_ctl_err *err, int neg_errno, const char *path, const char *fmt,
-		  ...) __attribute__((format(printf, 4, 5)));
+int evs_store_err(struct evs_ctl_err *err, int neg_errno, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* --- Control methods (store_ctl.c) -------------------------------------------- */
 

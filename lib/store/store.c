@@ -104,8 +104,8 @@ int evs_store_type_add(struct evs_store *st, const struct evs_obj_type *t, void 
 	json_error_t jerr;
 	size_t i;
 
-	if (st == NULL || t == NULL || t->name == NULL || t->section == NULL ||
-	    t->keys == NULL || t->keys[0] == NULL || (t->n_fields > 0 && t->fields == NULL) ||
+	if (st == NULL || t == NULL || t->name == NULL || t->section == NULL || t->keys == NULL ||
+	    t->keys[0] == NULL || (t->n_fields > 0 && t->fields == NULL) ||
 	    (t->n_refs > 0 && t->refs == NULL))
 		return -EINVAL;
 	if (st->sealed)
@@ -137,8 +137,8 @@ int evs_store_type_add(struct evs_store *st, const struct evs_obj_type *t, void 
 	for (i = 0; i < t->n_refs; i++) {
 		struct store_type *to = store_type_get(st, t->refs[i].type);
 
-		if (ref_parse(t, &t->refs[i], &ty->refs[i]) < 0 || to == NULL ||
-		    to->n_keys != 1 || to->key_type[0] != EVS_CTL_T_STRING)
+		if (ref_parse(t, &t->refs[i], &ty->refs[i]) < 0 || to == NULL || to->n_keys != 1 ||
+		    to->key_type[0] != EVS_CTL_T_STRING)
 			goto inval;
 		ty->refs[i].to = to;
 	}
@@ -151,8 +151,7 @@ int evs_store_type_add(struct evs_store *st, const struct evs_obj_type *t, void 
 			const char *k;
 			json_t *v;
 
-			json_object_foreach(ty->defaults, k, v)
-			{
+			json_object_foreach (ty->defaults, k, v) {
 				const struct evs_ctl_param *p = field_spec(t, k);
 				json_t *one;
 				int rc;
@@ -225,8 +224,7 @@ static uint64_t hash_str(const char *s)
 }
 
 /* One key field as text: strings as is, MACs lower case with ':', integers in decimal. */
-static int key_part(enum evs_ctl_type kt, const json_t *f, char *buf, size_t len,
-		    const char **out)
+static int key_part(enum evs_ctl_type kt, const json_t *f, char *buf, size_t len, const char **out)
 {
 	uint8_t m[6];
 
@@ -415,6 +413,19 @@ static size_t ref_names(const struct store_ref *r, const json_t *v, size_t i, co
 		    ? json_string_value(json_object_get(json_array_get(a, i), r->field))
 		    : NULL;
 	return json_is_array(a) ? json_array_size(a) : 0;
+}
+
+bool store_ref_has(const struct store_type *ty, unsigned int r, const json_t *v, const char *name)
+{
+	const char *n;
+	size_t i, cnt = ref_names(&ty->refs[r], v, 0, &n);
+
+	for (i = 0; i < cnt; i++) {
+		ref_names(&ty->refs[r], v, i, &n);
+		if (n != NULL && strcmp(n, name) == 0)
+			return true;
+	}
+	return false;
 }
 
 int store_links_resolve(struct evs_store_obj *o, unsigned int *bad_ref, const char **bad_name,

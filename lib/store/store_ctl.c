@@ -52,11 +52,16 @@ static const struct evs_ctl_param p_common[] = {
 #define N_COMMON (sizeof(p_common) / sizeof(p_common[0]))
 
 static const struct evs_ctl_param p_list[] = {
-    {.name = "limit", .type = EVS_CTL_T_UINT, .min = 1, .max = 100000,
+    {.name = "limit",
+     .type = EVS_CTL_T_UINT,
+     .min = 1,
+     .max = 100000,
      .help = "at most this many objects (default 10000)"},
-    {.name = "after", .type = EVS_CTL_T_OBJECT,
+    {.name = "after",
+     .type = EVS_CTL_T_OBJECT,
      .help = "continue after this object (the last one of the previous page)"},
-    {.name = "where", .type = EVS_CTL_T_OBJECT,
+    {.name = "where",
+     .type = EVS_CTL_T_OBJECT,
      .help = "only objects whose fields equal these (defaults count)"},
 };
 
@@ -220,7 +225,8 @@ static int run_txn(struct ctl_priv *cp, struct evs_ctl_call *call, const json_t 
 	if (reply == NULL)
 		reply = json_object();
 	json_object_set_new(reply, "generation", json_integer((json_int_t)st->gen));
-	json_object_set_new(reply, "changed", json_integer((json_int_t)(st->gen != gen0 ? changed : 0)));
+	json_object_set_new(reply, "changed",
+			    json_integer((json_int_t)(st->gen != gen0 ? changed : 0)));
 	return evs_ctl_reply(call, reply);
 }
 
@@ -261,8 +267,7 @@ static bool matches(const struct evs_store *st, const struct store_type *ty, con
 	const char *k;
 	json_t *w;
 
-	json_object_foreach((json_t *)where, k, w)
-	{
+	json_object_foreach ((json_t *)where, k, w) {
 		const json_t *f = evs_store_field(st, ty->t->name, v, k);
 
 		if (f == NULL || !json_equal((json_t *)f, w))
@@ -328,8 +333,7 @@ static int stage_ops(struct evs_store_txn *txn, const json_t *params, struct evs
 	int rc;
 
 	(void)arg;
-	json_array_foreach(ops, i, op)
-	{
+	json_array_foreach (ops, i, op) {
 		const json_t *p = json_object_get(op, "params");
 		json_t *empty = NULL;
 
@@ -340,9 +344,9 @@ static int stage_ops(struct evs_store_txn *txn, const json_t *params, struct evs
 		rc = evs_store_txn_method(txn, json_string_value(json_object_get(op, "method")), p,
 					  path, err);
 		json_decref(empty);
-		if (rc == -ENOENT && method_find(txn->st->ctl_priv,
-						 json_string_value(json_object_get(op, "method"))) ==
-					 NULL) {
+		if (rc == -ENOENT &&
+		    method_find(txn->st->ctl_priv,
+				json_string_value(json_object_get(op, "method"))) == NULL) {
 			evs_ctl_path_index(path, sizeof(path), "/params/ops", i);
 			evs_ctl_path_key(path, sizeof(path), path, "method");
 			snprintf(err->path, sizeof(err->path), "%s", path);
@@ -387,11 +391,11 @@ static json_t *type_json(const struct store_type *ty)
 	for (i = 0; i < ty->n_keys; i++)
 		json_array_append_new(keys, json_string(t->keys[i]));
 	for (i = 0; i < t->n_refs; i++)
-		json_array_append_new(refs, json_pack("{s:s, s:s, s:s}", "field", t->refs[i].field,
-						      "type", t->refs[i].type, "on_delete",
-						      t->refs[i].on_delete == EVS_STORE_CASCADE
-							  ? "cascade"
-							  : "restrict"));
+		json_array_append_new(
+		    refs,
+		    json_pack("{s:s, s:s, s:s}", "field", t->refs[i].field, "type", t->refs[i].type,
+			      "on_delete",
+			      t->refs[i].on_delete == EVS_STORE_CASCADE ? "cascade" : "restrict"));
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "name", t->name, "section", t->section,
 		      "help", t->help ? t->help : "", "key", keys, "refs", refs, "fields",
 		      evs_ctl_spec_json(t->fields, t->n_fields));
@@ -421,31 +425,42 @@ static int m_schema(struct evs_ctl_call *call, json_t *params, void *arg)
 	list = json_array();
 	for (t = 0; t < st->n_types; t++)
 		json_array_append_new(list, type_json(&st->types[t]));
-	return evs_ctl_reply(call, json_pack("{s:I, s:o}", "generation", (json_int_t)st->gen,
-					     "types", list));
+	return evs_ctl_reply(
+	    call, json_pack("{s:I, s:o}", "generation", (json_int_t)st->gen, "types", list));
 }
 
 static const struct evs_ctl_param p_op_fields[] = {
-    {.name = "method", .type = EVS_CTL_T_STRING, .required = true,
+    {.name = "method",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
      .help = "TYPE.add, TYPE.del or TYPE.set"},
     {.name = "params", .type = EVS_CTL_T_OBJECT, .help = "that method's params"},
 };
 static const struct evs_ctl_param p_op = {
     .type = EVS_CTL_T_OBJECT, .fields = p_op_fields, .n_fields = 2};
 static const struct evs_ctl_param p_transact[] = {
-    {.name = "ops", .type = EVS_CTL_T_ARRAY, .required = true, .items = &p_op,
+    {.name = "ops",
+     .type = EVS_CTL_T_ARRAY,
+     .required = true,
+     .items = &p_op,
      .help = "operations, applied all or nothing"},
-    {.name = "expect_generation", .type = EVS_CTL_T_UINT,
+    {.name = "expect_generation",
+     .type = EVS_CTL_T_UINT,
      .help = "refuse (-32005) unless the store is at this generation"},
-    {.name = "wait", .type = EVS_CTL_T_BOOL,
+    {.name = "wait",
+     .type = EVS_CTL_T_BOOL,
      .help = "reply once every datapath thread runs the new generation"},
 };
 static const struct evs_ctl_param p_apply[] = {
-    {.name = "config", .type = EVS_CTL_T_OBJECT, .required = true,
+    {.name = "config",
+     .type = EVS_CTL_T_OBJECT,
+     .required = true,
      .help = "the whole desired state: {section: [objects]} (see schema)"},
-    {.name = "expect_generation", .type = EVS_CTL_T_UINT,
+    {.name = "expect_generation",
+     .type = EVS_CTL_T_UINT,
      .help = "refuse (-32005) unless the store is at this generation"},
-    {.name = "wait", .type = EVS_CTL_T_BOOL,
+    {.name = "wait",
+     .type = EVS_CTL_T_BOOL,
      .help = "reply once every datapath thread runs the new generation"},
 };
 static const struct evs_ctl_param p_schema[] = {
@@ -470,8 +485,12 @@ static int register_generated(struct evs_ctl *ctl, struct ctl_priv *cp)
 
 	for (i = 0; i < cp->n_m; i++) {
 		struct gen_method *gm = &cp->m[i];
-		struct evs_ctl_method m = {.name = gm->name, .help = help, .fn = m_generated,
-					   .arg = gm, .params = gm->spec, .n_params = gm->n,
+		struct evs_ctl_method m = {.name = gm->name,
+					   .help = help,
+					   .fn = m_generated,
+					   .arg = gm,
+					   .params = gm->spec,
+					   .n_params = gm->n,
 					   .read_only = gm->verb >= V_GET};
 
 		snprintf(help, sizeof(help), verb_help[gm->verb], gm->ty->t->name,
@@ -523,19 +542,29 @@ int evs_store_ctl_register(struct evs_ctl *ctl, const struct evs_store_ctl_confi
 		    {.name = "transact",
 		     .help = "Several TYPE.add/del/set operations as one transaction: all or "
 			     "nothing.",
-		     .fn = m_transact, .arg = cp, .params = p_transact,
+		     .fn = m_transact,
+		     .arg = cp,
+		     .params = p_transact,
 		     .n_params = sizeof(p_transact) / sizeof(p_transact[0])},
 		    {.name = "config.apply",
 		     .help = "Apply the difference to a whole desired-state document as one "
 			     "transaction; unchanged objects are not touched.",
-		     .fn = m_config_apply, .arg = cp, .params = p_apply,
+		     .fn = m_config_apply,
+		     .arg = cp,
+		     .params = p_apply,
 		     .n_params = sizeof(p_apply) / sizeof(p_apply[0])},
-		    {.name = "config.get", .help = "The running desired-state document.",
-		     .read_only = true, .fn = m_config_get, .arg = cp,
+		    {.name = "config.get",
+		     .help = "The running desired-state document.",
+		     .read_only = true,
+		     .fn = m_config_get,
+		     .arg = cp,
 		     .params = evs_ctl_no_params},
 		    {.name = "schema",
 		     .help = "The object types: fields, keys, references, defaults, limits.",
-		     .read_only = true, .fn = m_schema, .arg = cp, .params = p_schema,
+		     .read_only = true,
+		     .fn = m_schema,
+		     .arg = cp,
+		     .params = p_schema,
 		     .n_params = 1},
 		};
 

@@ -100,8 +100,7 @@ static int section_check(const struct store_type *ty, const json_t *arr, const c
 	ks->keys = calloc(ks->size, sizeof(*ks->keys));
 	if (ks->keys == NULL)
 		return evs_store_err(err, -ENOMEM, path, "out of memory");
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		evs_ctl_path_index(ip, sizeof(ip), path, i);
 		if (evs_ctl_validate(v, ip, ty->t->fields, ty->t->n_fields, err) < 0)
 			return -EINVAL;
@@ -109,10 +108,9 @@ static int section_check(const struct store_type *ty, const json_t *arr, const c
 		if (key == NULL)
 			return evs_store_err(err, -EINVAL, ip, "invalid key");
 		if (keyset_add(ks, key) < 0)
-			return evs_store_err(err, -EEXIST,
-					     evs_ctl_path_key(kp, sizeof(kp), ip, ty->t->keys[0]),
-					     "duplicate %s (also earlier in the document)",
-					     ty->t->name);
+			return evs_store_err(
+			    err, -EEXIST, evs_ctl_path_key(kp, sizeof(kp), ip, ty->t->keys[0]),
+			    "duplicate %s (also earlier in the document)", ty->t->name);
 	}
 	return 0;
 }
@@ -124,7 +122,8 @@ static json_t *key_obj(const struct evs_store_obj *o)
 	unsigned int i;
 
 	for (i = 0; k != NULL && i < o->type->n_keys; i++)
-		json_object_set(k, o->type->t->keys[i], json_object_get(o->val, o->type->t->keys[i]));
+		json_object_set(k, o->type->t->keys[i],
+				json_object_get(o->val, o->type->t->keys[i]));
 	return k;
 }
 
@@ -146,13 +145,13 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 		path = "";
 	if (!json_is_object(doc))
 		return evs_store_err(err, -EINVAL, path, "the config must be a JSON object");
-	json_object_foreach((json_t *)doc, k, v)
-	{
+	json_object_foreach ((json_t *)doc, k, v) {
 		for (t = 0; t < st->n_types; t++)
 			if (strcmp(st->types[t].t->section, k) == 0)
 				break;
 		if (t == st->n_types)
-			return evs_store_err(err, -EINVAL, evs_ctl_path_key(sp, sizeof(sp), path, k),
+			return evs_store_err(err, -EINVAL,
+					     evs_ctl_path_key(sp, sizeof(sp), path, k),
 					     "unknown section '%.64s'", k);
 		arrs[t] = v;
 	}
@@ -177,8 +176,7 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 		struct store_type *ty = &st->types[t];
 
 		evs_ctl_path_key(sp, sizeof(sp), path, ty->t->section);
-		json_array_foreach(arrs[t], i, v)
-		{
+		json_array_foreach (arrs[t], i, v) {
 			char *key = store_key(ty, v);
 
 			o = key != NULL ? store_find(ty, key) : NULL;

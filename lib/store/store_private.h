@@ -22,12 +22,12 @@ struct evs_store_obj {
 	json_t *val;
 	char *key;
 	uint64_t hash;
-	struct evs_store_obj *hnext;	  /* hash chain */
+	struct evs_store_obj *hnext;	   /* hash chain */
 	struct evs_store_obj *prev, *next; /* insertion order */
-	struct store_link *links;	  /* outgoing, n_links of them */
+	struct store_link *links;	   /* outgoing, n_links of them */
 	uint32_t n_links;
-	bool live;	  /* false: deleted by the open transaction */
-	int32_t txn_idx;  /* entry in the open transaction, -1: untouched */
+	bool live;	 /* false: deleted by the open transaction */
+	int32_t txn_idx; /* entry in the open transaction, -1: untouched */
 	struct store_link *in_head;
 	uintptr_t aux;
 	uint32_t in_count[]; /* per incoming ref of the type (store_type.in) */
@@ -57,7 +57,7 @@ struct store_type {
 	unsigned int n_in;
 	struct evs_store_obj **buckets;
 	size_t n_buckets;
-	size_t n_objs;	/* in the index, deleted-in-transaction included */
+	size_t n_objs; /* in the index, deleted-in-transaction included */
 	size_t n_live;
 	struct evs_store_obj *head, *tail;
 };
@@ -67,7 +67,7 @@ struct evs_store {
 	unsigned int n_types;
 	uint64_t gen;
 	struct evs_store_txn *txn;
-	bool sealed; /* objects exist: no more types */
+	bool sealed;	/* objects exist: no more types */
 	void *ctl_priv; /* store_ctl.c's generated specs, freed with the store */
 	void (*ctl_priv_free)(void *);
 };
@@ -96,6 +96,9 @@ struct evs_store_obj *store_obj_new(struct store_type *ty, char *key, json_t *va
 /* Remove from index and order, free. */
 void store_obj_destroy(struct evs_store_obj *o);
 
+/* Does ref @r of @v (an object of @ty) name @name? */
+bool store_ref_has(const struct store_type *ty, unsigned int r, const json_t *v, const char *name);
+
 /* Links: drop @o's outgoing links; resolve them again (-ENOENT: a target is
  * missing or deleted, *bad_ref and *bad_name say which). */
 void store_links_drop(struct evs_store_obj *o);
@@ -104,8 +107,8 @@ int store_links_resolve(struct evs_store_obj *o, unsigned int *bad_ref, const ch
 
 /* Transaction steps for store_doc.c; @checked: fields already validated.
  * Both take the reference to @value. */
-int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *value,
-		  const char *path, bool checked, struct evs_ctl_err *err);
+int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *value, const char *path,
+		  bool checked, struct evs_ctl_err *err);
 int store_txn_replace(struct evs_store_txn *txn, struct evs_store_obj *o, json_t *value,
 		      const char *path, bool checked, struct evs_ctl_err *err);
 

@@ -11,7 +11,6 @@
 
 #include "store_private.h"
 
-
 struct evs_store_txn *evs_store_txn_begin(struct evs_store *st)
 {
 	struct evs_store_txn *txn;
@@ -84,14 +83,14 @@ static int key_of(const struct store_type *ty, const json_t *v, const char *path
 		return 0;
 	for (i = 0; i < ty->n_keys; i++)
 		if (json_object_get(v, ty->t->keys[i]) == NULL)
-			return evs_store_err(err, -EINVAL,
-					     evs_ctl_path_key(sub, sizeof(sub), path, ty->t->keys[i]),
-					     "missing key field '%s'", ty->t->keys[i]);
+			return evs_store_err(
+			    err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, ty->t->keys[i]),
+			    "missing key field '%s'", ty->t->keys[i]);
 	return evs_store_err(err, -EINVAL, path, "invalid key of %s", ty->t->name);
 }
 
-int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *value,
-		  const char *path, bool checked, struct evs_ctl_err *err)
+int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *value, const char *path,
+		  bool checked, struct evs_ctl_err *err)
 {
 	struct evs_store_obj *o;
 	char *key;
@@ -145,11 +144,13 @@ static int op_del(struct evs_store_txn *txn, struct evs_store_obj *o, const char
 		return evs_store_err(err, -ENOMEM, path, "out of memory");
 	o->live = false;
 	o->type->n_live--;
-	/* Cascade to committed referrers; restricting ones fail at commit. */
+	/* Cascade to committed referrers that still name @o; restricting
+	 * ones, and referrers new in this transaction, fail at commit. */
 	for (l = o->in_head; l != NULL; l = l->in_next) {
 		struct evs_store_obj *from = l->from;
 
 		if (from->live && from->type->t->refs[l->ref].on_delete == EVS_STORE_CASCADE &&
+		    store_ref_has(from->type, l->ref, from->val, o->key) &&
 		    op_del(txn, from, path, err) < 0)
 			return -ENOMEM;
 	}
@@ -195,8 +196,7 @@ static int op_set(struct evs_store_txn *txn, struct evs_store_obj *o, const json
 
 	if (merged == NULL)
 		return evs_store_err(err, -ENOMEM, path, "out of memory");
-	json_object_foreach((json_t *)value, k, v)
-	{
+	json_object_foreach ((json_t *)value, k, v) {
 		if (json_is_null(v))
 			json_object_del(merged, k);
 		else
@@ -417,8 +417,7 @@ static int deltas_build(struct evs_store_txn *txn, struct delta_set *ds)
 	return 0;
 }
 
-static int run_hooks(struct evs_store_txn *txn, const struct delta_set *ds,
-		     struct evs_ctl_err *err)
+static int run_hooks(struct evs_store_txn *txn, const struct delta_set *ds, struct evs_ctl_err *err)
 {
 	struct evs_store *st = txn->st;
 	unsigned int t, k;
