@@ -142,6 +142,22 @@ void evs_store_free(struct evs_store *st);
  */
 int evs_store_type_add(struct evs_store *st, const struct evs_obj_type *t, void *ctx);
 
+/**
+ * Hooks around the types' own, for work that spans types (build and
+ * publish one datapath snapshot): prepare runs after every type prepared
+ * (may fail: it cleans up after itself, then every type is aborted), commit
+ * after every type committed, abort before the types' aborts. Only run for
+ * transactions with deltas. Any member may be NULL.
+ */
+struct evs_store_txn_hooks {
+	int (*prepare)(struct evs_store *st, struct evs_ctl_err *err, void *ctx);
+	void (*commit)(struct evs_store *st, void *ctx);
+	void (*abort)(struct evs_store *st, void *ctx);
+};
+
+/** Set (or with NULL clear) the transaction-wide hooks; @p h must outlive the store. */
+void evs_store_txn_hooks_set(struct evs_store *st, const struct evs_store_txn_hooks *h, void *ctx);
+
 /** Number of types and the i-th in registration order (NULL past the end). */
 unsigned int evs_store_type_count(const struct evs_store *st);
 const struct evs_obj_type *evs_store_type_at(const struct evs_store *st, unsigned int i);
@@ -237,6 +253,14 @@ json_t *evs_store_doc(const struct evs_store *st);
  */
 int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *path,
 		      struct evs_ctl_err *err);
+
+/**
+ * Check that string field @p field of @p obj, if present and not "", is a
+ * name: [A-Za-z0-9_.-] only (names end up in file paths and log lines).
+ * @return 0, or -EINVAL with @p err at path/field.
+ */
+int evs_store_check_name(const json_t *obj, const char *field, const char *path,
+			 struct evs_ctl_err *err);
 
 /* --- Errors ------------------------------------------------------------------- */
 

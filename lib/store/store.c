@@ -183,6 +183,12 @@ inval:
 	return -EINVAL;
 }
 
+void evs_store_txn_hooks_set(struct evs_store *st, const struct evs_store_txn_hooks *h, void *ctx)
+{
+	st->hooks = h;
+	st->hooks_ctx = ctx;
+}
+
 unsigned int evs_store_type_count(const struct evs_store *st)
 {
 	return st->n_types;
@@ -278,6 +284,27 @@ char *store_key(const struct store_type *ty, const json_t *v)
 		return NULL;
 	}
 	return key;
+}
+
+const char *store_key_desc(const struct store_type *ty, const json_t *v, char *buf, size_t len)
+{
+	char part[32];
+	const char *s;
+	size_t n = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < ty->n_keys && n < len; i++) {
+		if (key_part(ty->key_type[i], json_object_get(v, ty->t->keys[i]), part,
+			     sizeof(part), &s) < 0)
+			s = "?";
+		if (ty->n_keys == 1)
+			n += (size_t)snprintf(buf + n, len - n, "'%s'", s);
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%s%s %s", i ? ", " : "",
+					      ty->t->keys[i], s);
+	}
+	return buf;
 }
 
 struct evs_store_obj *store_find(const struct store_type *ty, const char *key)
@@ -562,6 +589,20 @@ const json_t *evs_store_field(const struct evs_store *st, const char *type, cons
 	if (f != NULL && !json_is_null(f))
 		return f;
 	return ty != NULL ? json_object_get(ty->defaults, name) : NULL;
+}
+
+int evs_store_check_name(const json_t *obj, const char *field, const char *path,
+			 struct evs_ctl_err *err)
+{
+	const char *s = json_string_value(json_object_get(obj, field));
+	char sub[EVS_CTL_PATH_MAX];
+
+	for (; s != NULL && *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
+			return evs_store_err(err, -EINVAL,
+					     evs_ctl_path_key(sub, sizeof(sub), path, field),
+					     "'%s' must be made of [A-Za-z0-9_.-]", field);
+	return 0;
 }
 
 /* --- Errors -------------------------------------------------------------- */

@@ -67,7 +67,9 @@ struct evs_store {
 	unsigned int n_types;
 	uint64_t gen;
 	struct evs_store_txn *txn;
-	bool sealed;	/* objects exist: no more types */
+	bool sealed; /* objects exist: no more types */
+	const struct evs_store_txn_hooks *hooks;
+	void *hooks_ctx;
 	void *ctl_priv; /* store_ctl.c's generated specs, freed with the store */
 	void (*ctl_priv_free)(void *);
 };
@@ -90,6 +92,8 @@ struct store_type *store_type_get(const struct evs_store *st, const char *name);
 
 /* Canonical key of @v into a malloc'd string (NULL: key field missing/bad). */
 char *store_key(const struct store_type *ty, const json_t *v);
+/* @v's key for messages: "'p1'", or "switch sw0, mac 02:00:00:00:00:01". */
+const char *store_key_desc(const struct store_type *ty, const json_t *v, char *buf, size_t len);
 struct evs_store_obj *store_find(const struct store_type *ty, const char *key);
 /* New object holding @val (reference taken) under @key (taken), indexed, appended. */
 struct evs_store_obj *store_obj_new(struct store_type *ty, char *key, json_t *val);

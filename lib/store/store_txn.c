@@ -105,13 +105,16 @@ int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *valu
 	}
 	o = store_find(ty, key);
 	if (o != NULL && o->live) {
-		char sub[EVS_CTL_PATH_MAX];
+		char sub[EVS_CTL_PATH_MAX], kd[128];
 
 		free(key);
+		store_key_desc(ty, value, kd, sizeof(kd));
 		json_decref(value);
-		return evs_store_err(err, -EEXIST,
-				     evs_ctl_path_key(sub, sizeof(sub), path, ty->t->keys[0]),
-				     "%s '%s' already exists", ty->t->name, o->key);
+		/* the last key field is the most specific: a MAC within its switch */
+		return evs_store_err(
+		    err, -EEXIST,
+		    evs_ctl_path_key(sub, sizeof(sub), path, ty->t->keys[ty->n_keys - 1]),
+		    "%s %s already exists", ty->t->name, kd);
 	}
 	if (o != NULL) { /* deleted earlier in this transaction: bring it back */
 		free(key);
@@ -175,8 +178,8 @@ int store_txn_replace(struct evs_store_txn *txn, struct evs_store_obj *o, json_t
 	free(key);
 	if (rc != 0) {
 		json_decref(v);
-		return evs_store_err(err, -EINVAL, path, "the key of %s '%s' cannot change",
-				     ty->t->name, o->key);
+		return evs_store_err(err, -EINVAL, path, "the key of a %s cannot change",
+				     ty->t->name);
 	}
 	if (record(txn, o, true, path) < 0) {
 		json_decref(v);
@@ -210,7 +213,7 @@ int evs_store_txn_op(struct evs_store_txn *txn, enum evs_store_op op, const char
 {
 	struct store_type *ty = store_type_get(txn->st, type);
 	struct evs_store_obj *o = NULL;
-	char *key;
+	char *key, kd[128];
 	int rc;
 
 	if (path == NULL)
@@ -224,7 +227,8 @@ int evs_store_txn_op(struct evs_store_txn *txn, enum evs_store_op op, const char
 	else if ((rc = key_of(ty, value, path, &key, err)) == 0) {
 		o = store_find(ty, key);
 		if (o == NULL || !o->live)
-			rc = evs_store_err(err, -ENOENT, path, "no %s '%s'", ty->t->name, key);
+			rc = evs_store_err(err, -ENOENT, path, "no %s %s", ty->t->name,
+					   store_key_desc(ty, value, kd, sizeof(kd)));
 		else if (op == EVS_STORE_DEL)
 			rc = op_del(txn, o, path, err);
 		else
@@ -341,9 +345,13 @@ static int validate_state(struct evs_store_txn *txn, struct evs_ctl_err *err)
 
 		if (e->obj->live || l == NULL)
 			continue;
-		return evs_store_err(err, -EBUSY, e->path, "%s '%s' is in use by %s '%s'",
-				     e->obj->type->t->name, e->obj->key, l->from->type->t->name,
-				     l->from->key);
+		char k1[128], k2[128];
+
+		return evs_store_err(err, -EBUSY, e->path, "%s %s is in use by %s %s",
+				     e->obj->type->t->name,
+				     store_key_desc(e->obj->type, e->obj->val, k1, sizeof(k1)),
+				     l->from->type->t->name,
+				     store_key_desc(l->from->type, l->from->val, k2, sizeof(k2)));
 	}
 	for (i = 0; i < txn->n; i++) {
 		struct txn_entry *e = &txn->e[i];
@@ -442,9 +450,15 @@ static int run_hooks(struct evs_store_txn *txn, const struct delta_set *ds, stru
 		if (rc < 0)
 			break;
 	}
+	if (rc == 0 && st->hooks != NULL && st->hooks->prepare != NULL) {
+		rc = st->hooks->prepare(st, err, st->hooks_ctx);
+		t = st->n_types - 1;
+	}
 	if (rc < 0) {
 		if (err->code == 0)
 			evs_store_err(err, rc, "", "applying the change failed");
+		if (st->hooks != NULL && st->hooks->abort != NULL)
+			st->hooks->abort(st, st->hooks_ctx);
 		for (k = t + 1; k-- > 0;) {
 			const struct store_type *ty = &st->types[k];
 			size_t n = ds->off[k + 1] - ds->off[k];
@@ -461,6 +475,8 @@ static int run_hooks(struct evs_store_txn *txn, const struct delta_set *ds, stru
 		if (n > 0 && ty->t->ops && ty->t->ops->commit)
 			ty->t->ops->commit(st, ds->d + ds->off[t], n, ty->ctx);
 	}
+	if (st->hooks != NULL && st->hooks->commit != NULL)
+		st->hooks->commit(st, st->hooks_ctx);
 	return 0;
 }
 
@@ -479,7 +495,7 @@ int evs_store_txn_commit(struct evs_store_txn *txn, struct evs_ctl_err *err)
 		if (rc < 0)
 			evs_store_err(err, rc, "", "out of memory");
 	}
-	if (rc == 0)
+	if (rc == 0 && ds.off[EVS_STORE_MAX_TYPES] > 0)
 		rc = run_hooks(txn, &ds, err);
 	if (rc < 0) {
 		free(ds.d);
