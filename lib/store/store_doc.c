@@ -161,6 +161,7 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 		evs_ctl_path_key(sp, sizeof(sp), path, st->types[t].t->section);
 		rc = section_check(&st->types[t], arrs[t], sp, &ks[t], err);
 	}
+	txn->doc = true;
 	/* Deletes, referrers first, so nothing cascades. */
 	for (t = st->n_types; rc == 0 && t-- > 0;) {
 		evs_ctl_path_key(sp, sizeof(sp), path, st->types[t].t->section);
@@ -194,6 +195,7 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 				break;
 		}
 	}
+	txn->doc = false;
 	for (t = 0; t < st->n_types; t++)
 		keyset_free(&ks[t]);
 	return rc;

@@ -79,6 +79,7 @@ struct txn_entry {
 	struct evs_store_obj *obj;
 	json_t *old;  /* value before the transaction (reference), NULL if new */
 	bool existed; /* the object was in the store before */
+	bool keyed;   /* path is the request's object: errors point at its key */
 	char *path;
 };
 
@@ -86,6 +87,7 @@ struct evs_store_txn {
 	struct evs_store *st;
 	struct txn_entry *e;
 	size_t n, cap;
+	bool doc; /* staging a document's diff: paths are its items or sections */
 };
 
 struct store_type *store_type_get(const struct evs_store *st, const char *name);

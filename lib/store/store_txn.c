@@ -57,6 +57,7 @@ static int record(struct evs_store_txn *txn, struct evs_store_obj *o, bool exist
 		return -ENOMEM;
 	e->obj = o;
 	e->existed = existed;
+	e->keyed = !txn->doc;
 	e->old = existed ? json_incref(o->val) : NULL;
 	o->txn_idx = (int32_t)txn->n++;
 	return 0;
@@ -226,12 +227,21 @@ int evs_store_txn_op(struct evs_store_txn *txn, enum evs_store_op op, const char
 		rc = store_txn_add(txn, ty, json_incref(value), path, false, err);
 	else if ((rc = key_of(ty, value, path, &key, err)) == 0) {
 		o = store_find(ty, key);
-		if (o == NULL || !o->live)
-			rc = evs_store_err(err, -ENOENT, path, "no %s %s", ty->t->name,
-					   store_key_desc(ty, value, kd, sizeof(kd)));
-		else if (op == EVS_STORE_DEL)
+		if (o == NULL || !o->live) {
+			char sub[EVS_CTL_PATH_MAX];
+
+			rc = evs_store_err(
+			    err, -ENOENT,
+			    evs_ctl_path_key(sub, sizeof(sub), path, ty->t->keys[ty->n_keys - 1]),
+			    "no %s %s", ty->t->name, store_key_desc(ty, value, kd, sizeof(kd)));
+		} else if (op == EVS_STORE_DEL) {
+			size_t i = txn->n;
+
 			rc = op_del(txn, o, path, err);
-		else
+			for (; i < txn->n; i++)
+				if (txn->e[i].obj != o)
+					txn->e[i].keyed = false; /* cascaded */
+		} else
 			rc = op_set(txn, o, value, path, err);
 		free(key);
 	}
@@ -345,9 +355,14 @@ static int validate_state(struct evs_store_txn *txn, struct evs_ctl_err *err)
 
 		if (e->obj->live || l == NULL)
 			continue;
-		char k1[128], k2[128];
+		char k1[128], k2[128], sub[EVS_CTL_PATH_MAX];
 
-		return evs_store_err(err, -EBUSY, e->path, "%s %s is in use by %s %s",
+		if (e->keyed)
+			evs_ctl_path_key(sub, sizeof(sub), e->path,
+					 e->obj->type->t->keys[e->obj->type->n_keys - 1]);
+		else
+			snprintf(sub, sizeof(sub), "%s", e->path);
+		return evs_store_err(err, -EBUSY, sub, "%s %s is in use by %s %s",
 				     e->obj->type->t->name,
 				     store_key_desc(e->obj->type, e->obj->val, k1, sizeof(k1)),
 				     l->from->type->t->name,

@@ -502,6 +502,7 @@ struct mobj {
 	int t;
 	json_t *v, *begin; /* begin: committed value, NULL if new in the transaction */
 	bool live, touched;
+	bool keyed; /* first touched by an op on it, not by a cascade */
 	int torder;
 	char path[32];
 };
@@ -557,11 +558,12 @@ static bool refs_name(const struct mref *r, const json_t *v, const char *name)
 	return false;
 }
 
-static void m_touch(struct model *m, struct mobj *o, const char *path)
+static void m_touch(struct model *m, struct mobj *o, const char *path, bool keyed)
 {
 	if (o->touched)
 		return;
 	o->touched = true;
+	o->keyed = keyed;
 	o->torder = m->ntouch++;
 	snprintf(o->path, sizeof(o->path), "%s", path);
 }
@@ -569,14 +571,14 @@ static void m_touch(struct model *m, struct mobj *o, const char *path)
 static const struct evs_ctl_param *const tfields[T_N] = {sw_fields, port_fields, mac_fields};
 static const size_t tnfields[T_N] = {2, 3, 3};
 
-static void m_del(struct model *m, int i, const char *path)
+static void m_del(struct model *m, int i, const char *path, bool keyed)
 {
 	struct mobj *o = &m->o[i];
 	const char *name = key_name(o->t, o->v);
 	size_t r;
 	int j;
 
-	m_touch(m, o, path);
+	m_touch(m, o, path, keyed);
 	o->live = false;
 	if (o->begin == NULL)
 		return; /* new in this transaction: nothing links to it */
@@ -589,7 +591,7 @@ static void m_del(struct model *m, int i, const char *path)
 			if (x->t == mrefs[r].from && x->live &&
 			    refs_name(&mrefs[r], x->begin, name) &&
 			    refs_name(&mrefs[r], x->v, name))
-				m_del(m, j, path);
+				m_del(m, j, path, false);
 		}
 	}
 }
@@ -615,14 +617,14 @@ static int m_op(struct model *m, enum evs_store_op op, int t, const json_t *v, c
 		}
 		ck_assert_int_lt(m->n, 256);
 		m->o[m->n] = (struct mobj){.t = t, .v = json_deep_copy(v), .live = true};
-		m_touch(m, &m->o[m->n], path);
+		m_touch(m, &m->o[m->n], path, true);
 		m->n++;
 		return 0;
 	}
 	if (i < 0 || !m->o[i].live)
 		return -ENOENT;
 	if (op == EVS_STORE_DEL) {
-		m_del(m, i, path);
+		m_del(m, i, path, true);
 		return 0;
 	}
 	merged = json_deep_copy(m->o[i].v);
@@ -636,7 +638,7 @@ static int m_op(struct model *m, enum evs_store_op op, int t, const json_t *v, c
 		json_decref(merged);
 		return -EINVAL;
 	}
-	m_touch(m, &m->o[i], path);
+	m_touch(m, &m->o[i], path, true);
 	json_decref(m->o[i].v);
 	m->o[i].v = merged;
 	return 0;
@@ -719,7 +721,9 @@ static int m_validate(const struct model *m, char *path, size_t len)
 				if (!x->touched && x->live && mrefs[r].from == x->t &&
 				    mrefs[r].to == o->t &&
 				    refs_name(&mrefs[r], x->v, key_name(o->t, o->v))) {
-					snprintf(path, len, "%s", o->path);
+					/* an op's object: its key field; a cascade: the op */
+					snprintf(path, len, "%s%s", o->path,
+						 o->keyed ? "/name" : "");
 					return -EBUSY;
 				}
 		}
