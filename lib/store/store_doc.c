@@ -33,10 +33,14 @@ fail:
 	return NULL;
 }
 
-/* The keys a document section wants: an open-addressing set of key strings. */
+/* The keys a document section wants: an open-addressing set of key strings,
+ * and per item its key and its object in the store if that is equal. */
 struct keyset {
 	char **keys;
 	size_t size; /* power of two, at least twice the keys */
+	char **item_key;
+	struct evs_store_obj **item_obj; /* live object with the item's key */
+	uint8_t *item_same;		 /* ... and the item's value */
 };
 
 static uint64_t key_hash(const char *s)
@@ -79,13 +83,25 @@ static void keyset_free(struct keyset *ks)
 	for (i = 0; ks->keys != NULL && i < ks->size; i++)
 		free(ks->keys[i]);
 	free(ks->keys);
+	free(ks->item_key);
+	free(ks->item_obj);
+	free(ks->item_same);
+}
+
+/* @path + "/" + @i, @base_len being strlen(@path): item paths for every
+ * object of a bulk apply, so no printf. */
+static const char *item_path(char *path, size_t base_len, size_t i)
+{
+	path[base_len] = '/';
+	store_utoa(path + base_len + 1, i);
+	return path;
 }
 
 static int section_check(const struct store_type *ty, const json_t *arr, const char *path,
 			 struct keyset *ks, struct evs_ctl_err *err)
 {
 	char ip[EVS_CTL_PATH_MAX], kp[EVS_CTL_PATH_MAX];
-	size_t i, n = json_array_size(arr);
+	size_t i, n = json_array_size(arr), blen = strlen(path);
 	const json_t *v;
 	char *key;
 
@@ -98,19 +114,38 @@ static int section_check(const struct store_type *ty, const json_t *arr, const c
 	for (ks->size = 16; ks->size < 2 * n; ks->size *= 2)
 		;
 	ks->keys = calloc(ks->size, sizeof(*ks->keys));
-	if (ks->keys == NULL)
+	ks->item_key = calloc(n + 1, sizeof(*ks->item_key));
+	ks->item_obj = calloc(n + 1, sizeof(*ks->item_obj));
+	ks->item_same = calloc(n + 1, sizeof(*ks->item_same));
+	if (ks->keys == NULL || ks->item_key == NULL || ks->item_obj == NULL ||
+	    ks->item_same == NULL)
 		return evs_store_err(err, -ENOMEM, path, "out of memory");
+	if (blen + 24 > sizeof(ip))
+		return evs_store_err(err, -EINVAL, "", "path too long");
+	memcpy(ip, path, blen);
 	json_array_foreach (arr, i, v) {
-		evs_ctl_path_index(ip, sizeof(ip), path, i);
-		if (evs_ctl_validate(v, ip, ty->t->fields, ty->t->n_fields, err) < 0)
-			return -EINVAL;
+		struct evs_store_obj *o;
+
+		item_path(ip, blen, i);
 		key = store_key(ty, v);
+		o = key != NULL ? store_find(ty, key) : NULL;
+		/* An object equal to the stored one was valid when stored. */
+		if (o != NULL && o->live && json_equal(o->val, (json_t *)v))
+			ks->item_same[i] = 1;
+		else if (evs_ctl_validate(v, ip, ty->t->fields, ty->t->n_fields, err) < 0) {
+			free(key);
+			return -EINVAL;
+		}
 		if (key == NULL)
 			return evs_store_err(err, -EINVAL, ip, "invalid key");
-		if (keyset_add(ks, key) < 0)
+		ks->item_obj[i] = o != NULL && o->live ? o : NULL;
+		ks->item_key[i] = key;
+		if (keyset_add(ks, key) < 0) {
+			ks->item_key[i] = NULL;
 			return evs_store_err(
 			    err, -EEXIST, evs_ctl_path_key(kp, sizeof(kp), ip, ty->t->keys[0]),
 			    "duplicate %s (also earlier in the document)", ty->t->name);
+		}
 	}
 	return 0;
 }
@@ -176,21 +211,24 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 	for (t = 0; rc == 0 && t < st->n_types; t++) {
 		struct store_type *ty = &st->types[t];
 
-		evs_ctl_path_key(sp, sizeof(sp), path, ty->t->section);
-		json_array_foreach (arrs[t], i, v) {
-			char *key = store_key(ty, v);
+		size_t blen;
 
-			o = key != NULL ? store_find(ty, key) : NULL;
-			free(key);
-			evs_ctl_path_index(ip, sizeof(ip), sp, i);
-			if (o != NULL && o->live) {
-				if (json_equal(o->val, v))
-					continue;
+		evs_ctl_path_key(sp, sizeof(sp), path, ty->t->section);
+		blen = strlen(sp);
+		if (blen + 24 > sizeof(ip))
+			return evs_store_err(err, -EINVAL, "", "path too long");
+		memcpy(ip, sp, blen);
+		json_array_foreach (arrs[t], i, v) {
+			if (ks[t].item_same[i])
+				continue;
+			o = ks[t].item_obj[i];
+			item_path(ip, blen, i);
+			if (o != NULL)
 				/* Replace, not merge: fields left out go back to defaults. */
 				rc = store_txn_replace(txn, o, json_incref(v), ip, true, err);
-			} else {
-				rc = store_txn_add(txn, ty, json_incref(v), ip, true, err);
-			}
+			else
+				rc = store_txn_add(txn, ty, json_incref(v),
+						   strdup(ks[t].item_key[i]), ip, err);
 			if (rc < 0)
 				break;
 		}

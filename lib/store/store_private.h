@@ -92,6 +92,9 @@ struct evs_store_txn {
 
 struct store_type *store_type_get(const struct evs_store *st, const char *name);
 
+/* Write @v in decimal at @p (NUL-terminated); return the end (at the NUL). */
+char *store_utoa(char *p, size_t v);
+
 /* Canonical key of @v into a malloc'd string (NULL: key field missing/bad). */
 char *store_key(const struct store_type *ty, const json_t *v);
 /* @v's key for messages: "'p1'", or "switch sw0, mac 02:00:00:00:00:01". */
@@ -111,10 +114,11 @@ void store_links_drop(struct evs_store_obj *o);
 int store_links_resolve(struct evs_store_obj *o, unsigned int *bad_ref, const char **bad_name,
 			size_t *bad_index);
 
-/* Transaction steps for store_doc.c; @checked: fields already validated.
- * Both take the reference to @value. */
-int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *value, const char *path,
-		  bool checked, struct evs_ctl_err *err);
+/* Transaction steps for store_doc.c; both take the reference to @value.
+ * add: a @key (taken) means the fields were validated and @key is theirs;
+ * replace: @checked means the fields were validated. */
+int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *value, char *key,
+		  const char *path, struct evs_ctl_err *err);
 int store_txn_replace(struct evs_store_txn *txn, struct evs_store_obj *o, json_t *value,
 		      const char *path, bool checked, struct evs_ctl_err *err);
 

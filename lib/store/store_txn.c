@@ -90,16 +90,17 @@ static int key_of(const struct store_type *ty, const json_t *v, const char *path
 	return evs_store_err(err, -EINVAL, path, "invalid key of %s", ty->t->name);
 }
 
-int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *value, const char *path,
-		  bool checked, struct evs_ctl_err *err)
+int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *value, char *key,
+		  const char *path, struct evs_ctl_err *err)
 {
 	struct evs_store_obj *o;
-	char *key;
-	int rc;
+	int rc = 0;
 
-	rc = checked ? 0 : check_fields(ty, value, path, err);
-	if (rc == 0)
-		rc = key_of(ty, value, path, &key, err);
+	if (key == NULL) { /* not from a checked document */
+		rc = check_fields(ty, value, path, err);
+		if (rc == 0)
+			rc = key_of(ty, value, path, &key, err);
+	}
 	if (rc < 0) {
 		json_decref(value);
 		return rc;
@@ -224,7 +225,7 @@ int evs_store_txn_op(struct evs_store_txn *txn, enum evs_store_op op, const char
 	else if (!json_is_object(value))
 		rc = evs_store_err(err, -EINVAL, path, "must be an object");
 	else if (op == EVS_STORE_ADD)
-		rc = store_txn_add(txn, ty, json_incref(value), path, false, err);
+		rc = store_txn_add(txn, ty, json_incref(value), NULL, path, err);
 	else if ((rc = key_of(ty, value, path, &key, err)) == 0) {
 		o = store_find(ty, key);
 		if (o == NULL || !o->live) {
