@@ -36,6 +36,7 @@ struct evs_l2_macs;
 struct evs_l2_lcore;
 struct evs_pipeline_lcore;
 struct evs_ctl;
+struct evs_ctl_call;
 
 /* One rx queue polled by a PMD lcore. */
 struct dp_rxq {
@@ -104,6 +105,13 @@ struct evs_app {
 	bool sw_reserved[CONF_MAX_SWITCHES];
 	bool sw_removing[CONF_MAX_SWITCHES];
 	size_t macs_done; /* static MAC deltas prepared so far */
+	char state_dir[PATH_MAX];   /* the only directory clients may name files in */
+	struct evs_persist *cfg_file; /* writer of config_path; NULL without --config */
+	json_t *durable_doc;	      /* last document known to be on disk */
+	uint64_t durable_gen;	      /* store generation of durable_doc */
+	uint64_t commit_seq;	      /* changes handed to the writer */
+	uint64_t rolled_back_upto;    /* changes up to this one were rolled back */
+	bool stopping;		      /* shutting down: no more rollbacks */
 
 	/* runtime */
 	struct rte_mempool *pool;
@@ -140,8 +148,6 @@ void app_teardown(struct evs_app *app);
 /* Slot of the port named @name (published or staged), or -1. */
 int app_port_index(const struct evs_app *app, const char *name);
 int app_switch_id(const struct evs_app *app, const char *name);
-/* Write the store's document to @path (temp file + rename). */
-int app_persist(struct evs_app *app, const char *path, struct evs_ctl_err *err);
 /* Return once every PMD went through a quiescent state (runs the latest state). */
 int app_wait_pmds(struct evs_app *app);
 /* Publish a snapshot of the current ports with @l2; the old one is freed after the grace period. */
@@ -159,6 +165,36 @@ void app_ports_abort(struct evs_app *app);
 struct evs_port_config;
 /* Device settings of port object @v (defaults filled). */
 void app_port_config(const struct evs_app *app, const json_t *v, struct evs_port_config *pc);
+
+/* state.c: the --config file and the state directory. */
+struct evs_persist;
+/* Open the --config file's writer (nothing when there is no --config). */
+int app_state_open(struct evs_app *app);
+void app_state_close(struct evs_app *app);
+/* The document to start with: the --config file (or its last good copy when
+ * it is damaged, said loudly), or the built-in default. NULL after logging. */
+json_t *app_state_load(struct evs_app *app);
+/* The initial document is running: it is the durable one. */
+void app_state_started(struct evs_app *app);
+/*
+ * Make the change just applied by @call's handler durable before it is
+ * acknowledged: the call is deferred and the running document handed to the
+ * --config file's writer; the handler still answers as usual (the answer is
+ * held). Written: the answer goes out. Not written: the running state is
+ * rolled back to the last durable document and the call (and every change
+ * queued behind it) fails with -32003. Returns 0 (also without --config:
+ * nothing to do), or -errno after rolling back and answering @call.
+ */
+int app_commit(struct evs_app *app, struct evs_ctl_call *call);
+/* Management loop: completions of finished writes. */
+void app_state_poll(struct evs_app *app);
+/* Write the running document to @name (a plain file name) in the state
+ * directory; never follows a symlink. 0 or -errno with @msg filled. */
+int app_state_save_as(struct evs_app *app, const char *name, char *msg, size_t msglen);
+/* The store's document as the file holds it (indented, final newline), malloc'd. */
+char *app_store_dump(struct evs_app *app, size_t *len);
+/* @doc as the file holds it (indented, final newline), malloc'd. */
+char *app_doc_dump(const json_t *doc, size_t *len);
 
 /* pmd.c */
 int pmd_main(void *arg);

@@ -252,22 +252,6 @@ int app_apply_doc(struct evs_app *app, const json_t *doc, const char *path, stru
 	return evs_store_txn_commit(txn, err);
 }
 
-int app_persist(struct evs_app *app, const char *path, struct evs_ctl_err *err)
-{
-	json_t *doc = evs_store_doc(app->store);
-	char tmp[PATH_MAX + 8];
-	int rc = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (doc == NULL || json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
-	    rename(tmp, path) != 0) {
-		rc = evs_store_err(err, -EIO, "", "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-	}
-	json_decref(doc);
-	return rc;
-}
-
 int app_wait_pmds(struct evs_app *app)
 {
 	/* Every PMD reports a quiescent state once per loop: past this, each

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Control methods: the store's generated ones (with persistence and wait),
- * config.save, version. */
+/* Control methods: the store's generated ones (made durable before they are
+ * acknowledged, see state.c), config.save, version. */
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,15 +24,11 @@ int ctl_register_methods(struct evs_app *app, const struct evs_ctl_method *m, si
 	return 0;
 }
 
-/* After every committed change: persist it to the --config file. */
-static int on_commit(struct evs_store *st, struct evs_ctl_err *err, void *arg)
+/* After every committed change: the answer waits for the --config write. */
+static int on_commit(struct evs_store *st, struct evs_ctl_call *call, void *arg)
 {
-	struct evs_app *app = arg;
-
 	(void)st;
-	if (app->config_path[0] == '\0')
-		return 0;
-	return app_persist(app, app->config_path, err);
+	return app_commit(arg, call);
 }
 
 static int wait_pmds(struct evs_store *st, uint64_t gen, void *arg)
@@ -42,41 +38,58 @@ static int wait_pmds(struct evs_store *st, uint64_t gen, void *arg)
 	return app_wait_pmds(arg);
 }
 
-int ctl_store_op(struct evs_app *app, enum evs_store_op op, const char *type, const json_t *value,
-		 struct evs_ctl_err *err)
+int ctl_store_op(struct evs_app *app, struct evs_ctl_call *call, enum evs_store_op op,
+		 const char *type, const json_t *value)
 {
 	struct evs_store_txn *txn = evs_store_txn_begin(app->store);
 	uint64_t gen = evs_store_generation(app->store);
+	struct evs_ctl_err err;
 	int rc;
 
 	if (txn == NULL)
-		return evs_store_err(err, -EBUSY, "", "a transaction is open");
-	rc = evs_store_txn_op(txn, op, type, json_incref((json_t *)value), "/params", err);
+		return evs_ctl_error(call, EVS_CTL_E_BUSY, "", "a transaction is open");
+	rc = evs_store_txn_op(txn, op, type, json_incref((json_t *)value), "/params", &err);
 	if (rc < 0) {
 		evs_store_txn_abort(txn);
+		evs_ctl_error_from(call, &err);
 		return rc;
 	}
-	rc = evs_store_txn_commit(txn, err);
-	if (rc == 0 && evs_store_generation(app->store) != gen)
-		rc = on_commit(app->store, err, app);
-	return rc;
+	rc = evs_store_txn_commit(txn, &err);
+	if (rc < 0) {
+		evs_ctl_error_from(call, &err);
+		return rc;
+	}
+	if (evs_store_generation(app->store) != gen && app_commit(app, call) < 0)
+		return -EIO; /* answered */
+	return 0;
 }
 
 static int m_config_save(struct evs_ctl_call *call, json_t *params, void *arg)
 {
 	struct evs_app *app = arg;
-	const char *path = json_string_value(json_object_get(params, "path"));
-	struct evs_ctl_err err;
+	const char *name = json_string_value(json_object_get(params, "path"));
+	char msg[EVS_CTL_MSG_MAX];
 
-	if (path == NULL)
-		path = app->config_path;
-	if (path[0] == '\0')
+	if (name == NULL) {
+		if (app->cfg_file == NULL)
+			return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/path",
+					     "no path given and the daemon was started without "
+					     "--config");
+		if (app_commit(app, call) < 0)
+			return 0; /* answered */
+		return evs_ctl_reply(call, json_pack("{s:s}", "path", app->config_path));
+	}
+	/* A client never chooses where root writes: only a plain name, in the
+	 * state directory, and a symlink there is never followed. */
+	if (strchr(name, '/') != NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	    name[0] == '.')
 		return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/path",
-				     "no path given and the daemon was started without --config");
-	if (app_persist(app, path, &err) < 0)
-		return evs_ctl_error(call, EVS_CTL_E_APPLY_FAILED, "/params/path", "%s",
-				     err.message);
-	return evs_ctl_reply(call, json_pack("{s:s}", "path", path));
+				     "must be a file name (no '/', not hidden): the file is "
+				     "written in the state directory %s",
+				     app->state_dir);
+	if (app_state_save_as(app, name, msg, sizeof(msg)) < 0)
+		return evs_ctl_error(call, EVS_CTL_E_APPLY_FAILED, "/params/path", "%s", msg);
+	return evs_ctl_reply(call, json_pack("{s:s++}", "path", app->state_dir, "/", name));
 }
 
 static int m_version(struct evs_ctl_call *call, json_t *params, void *arg)
@@ -92,22 +105,19 @@ static const struct evs_ctl_param p_save[] = {
     {.name = "path",
      .type = EVS_CTL_T_STRING,
      .min_len = 1,
-     .max_len = 4000,
-     .help = "file to write (default: the --config file)"},
+     .max_len = 128,
+     .help = "file name in the state directory (--state-dir); default: the --config file"},
 };
 
 int ctl_register_config(struct evs_app *app)
 {
 	static const char *const own[] = {"mac.list", "mac.del", NULL};
-	const struct evs_store_ctl_config sc = {.store = app->store,
-						.on_commit = on_commit,
-						.wait = wait_pmds,
-						.arg = app,
-						.skip = own};
+	const struct evs_store_ctl_config sc = {
+	    .store = app->store, .on_commit = on_commit, .wait = wait_pmds, .arg = app, .skip = own};
 	const struct evs_ctl_method m[] = {
 	    {.name = "config.save",
-	     .help = "Write the running document to a file.",
-	     .read_only = true,
+	     .help = "Write the running document durably to the --config file, or to a "
+		     "file of the state directory (--state-dir) named by path.",
 	     .fn = m_config_save,
 	     .arg = app,
 	     .params = p_save,
@@ -119,7 +129,6 @@ int ctl_register_config(struct evs_app *app)
 	     .arg = app,
 	     .params = evs_ctl_no_params},
 	};
-
 	int ret = evs_store_ctl_register(app->ctl, &sc);
 
 	return ret < 0 ? ret : ctl_register_methods(app, m, RTE_DIM(m));

@@ -15,7 +15,6 @@ static int m_mac_del(struct evs_ctl_call *call, json_t *params, void *arg)
 	struct evs_app *app = arg;
 	const char *sw = json_string_value(json_object_get(params, "switch"));
 	const char *mac_s = json_string_value(json_object_get(params, "mac"));
-	struct evs_ctl_err err;
 	struct rte_ether_addr mac;
 	int id = app_switch_id(app, sw);
 
@@ -23,8 +22,8 @@ static int m_mac_del(struct evs_ctl_call *call, json_t *params, void *arg)
 		return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/switch",
 				     "no switch named '%s'", sw);
 	if (evs_store_lookup(app->store, "mac", params) != NULL) {
-		if (ctl_store_op(app, EVS_STORE_DEL, "mac", params, &err) < 0)
-			return evs_ctl_error_from(call, &err);
+		if (ctl_store_op(app, call, EVS_STORE_DEL, "mac", params) < 0)
+			return 0; /* answered */
 		return evs_ctl_reply(call, json_pack("{s:s, s:s, s:I}", "switch", sw, "mac", mac_s,
 						     "generation",
 						     (json_int_t)evs_store_generation(app->store)));

@@ -14,11 +14,12 @@ int ctl_register_methods(struct evs_app *app, const struct evs_ctl_method *m, si
 
 /*
  * One store operation on @type with @value (borrowed) as its own
- * transaction, then persisted like every committed change.
- * @return 0, or -errno with @err filled.
+ * transaction, made durable like every committed change (app_commit()).
+ * @return 0 (the caller answers; the answer is held until written), or
+ *   -errno after answering @call.
  */
-int ctl_store_op(struct evs_app *app, enum evs_store_op op, const char *type, const json_t *value,
-		 struct evs_ctl_err *err);
+int ctl_store_op(struct evs_app *app, struct evs_ctl_call *call, enum evs_store_op op,
+		 const char *type, const json_t *value);
 
 /* MAC table counters (ctl_mac.c). */
 json_t *ctl_macs_stats_json(struct evs_app *app);

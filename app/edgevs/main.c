@@ -3,7 +3,7 @@
  * edgevs daemon: EAL set-up, config load, PMD lcores, management loop.
  *
  * Usage: edgevs [EAL options] -- [--config FILE] [--socket PATH]
- *               [--pmd-cores LIST] [--mbufs N] [--pmd-sleep-us US]
+ *               [--state-dir DIR] [--pmd-cores LIST] [--mbufs N] [--pmd-sleep-us US]
  */
 
 #include <errno.h>
@@ -32,8 +32,6 @@
 
 RTE_LOG_REGISTER(evs_app_logtype, edgevs, INFO);
 
-extern const char evs_default_config[];
-
 static struct evs_app g_app;
 
 static void on_signal(int sig)
@@ -49,6 +47,8 @@ static void usage(const char *prog)
 	       "  --config FILE      desired-state JSON (default: built-in config/default.json);\n"
 	       "                     config.apply persists changes back to FILE\n"
 	       "  --socket PATH      control socket (default /run/edgevs/edgevs.sock)\n"
+	       "  --state-dir DIR    the only directory config.save may write to\n"
+	       "                     (default /var/lib/edgevs; created 0700 when first used)\n"
 	       "  --pmd-cores LIST   lcores that poll packets, e.g. 1,2 (default: all workers)\n"
 	       "  --mbufs N          mbufs in the packet pool (default 16383)\n"
 	       "  --pmd-sleep-us US  sleep this long when a PMD finds no packets (default 0)\n"
@@ -80,21 +80,6 @@ static int parse_cores(const char *s, unsigned int *cores, unsigned int *n)
 			return -EINVAL;
 	}
 	return *n > 0 ? 0 : -EINVAL;
-}
-
-static json_t *load_config(const char *path)
-{
-	json_error_t jerr;
-	json_t *doc;
-
-	if (path[0] == '\0')
-		doc = json_loads(evs_default_config, 0, &jerr);
-	else
-		doc = json_load_file(path, 0, &jerr);
-	if (doc == NULL)
-		APP_LOG(ERR, "config %s: line %d: %s", path[0] ? path : "(built-in)", jerr.line,
-			jerr.text);
-	return doc;
 }
 
 static int qsbr_create(struct evs_app *app)
@@ -170,6 +155,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"socket", required_argument, NULL, 's'},
+		{"state-dir", required_argument, NULL, 'S'},
 		{"pmd-cores", required_argument, NULL, 'p'},
 		{"mbufs", required_argument, NULL, 'm'},
 		{"pmd-sleep-us", required_argument, NULL, 'z'},
@@ -197,6 +183,7 @@ int main(int argc, char **argv)
 	argv += ret;
 	argv[0] = (char *)(uintptr_t)"edgevs";
 	snprintf(app->socket_path, sizeof(app->socket_path), "/run/edgevs/edgevs.sock");
+	snprintf(app->state_dir, sizeof(app->state_dir), "/var/lib/edgevs");
 	app->flow_idle_ms = 10000;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -210,6 +197,13 @@ int main(int argc, char **argv)
 				goto out_eal;
 			}
 			snprintf(app->socket_path, sizeof(app->socket_path), "%s", optarg);
+			break;
+		case 'S':
+			if (optarg[0] == '\0' || strlen(optarg) >= sizeof(app->state_dir)) {
+				fprintf(stderr, "edgevs: --state-dir: empty or too long\n");
+				goto out_eal;
+			}
+			snprintf(app->state_dir, sizeof(app->state_dir), "%s", optarg);
 			break;
 		case 'p':
 			cores_arg = optarg;
@@ -312,7 +306,9 @@ int main(int argc, char **argv)
 	}
 	if (app_store_init(app) < 0)
 		goto out;
-	doc = load_config(app->config_path);
+	if (app_state_open(app) < 0)
+		goto out;
+	doc = app_state_load(app);
 	if (doc == NULL)
 		goto out;
 	ret = app_apply_doc(app, doc, "", &err);
@@ -323,6 +319,7 @@ int main(int argc, char **argv)
 			err.path[0] ? err.path : "/");
 		goto out;
 	}
+	app_state_started(app);
 	APP_LOG(INFO, "config %s: %zu ports, %zu switches, %zu static MACs",
 		app->config_path[0] ? app->config_path : "(built-in default)",
 		evs_store_count(app->store, "port"), evs_store_count(app->store, "switch"),
@@ -370,6 +367,7 @@ int main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	rc = 0;
 out:
+	app_state_close(app); /* answers the calls waiting for a write */
 	evs_ctl_free(app->ctl);
 	app_teardown(app);
 	pmds_free(app);

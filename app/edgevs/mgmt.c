@@ -42,6 +42,7 @@ void mgmt_loop(struct evs_app *app)
 		uint64_t now;
 
 		evs_ctl_poll(app->ctl, MGMT_POLL_MS);
+		app_state_poll(app);
 		evs_l2_macs_poll(app->macs, app->snap ? app->snap->l2 : NULL, evs_l2_now());
 		mgmt_check_macs(app);
 		now = rte_rdtsc();

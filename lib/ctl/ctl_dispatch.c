@@ -79,13 +79,23 @@ static json_t *error_object(int code, const char *path, const char *message)
 	return e;
 }
 
+json_t *ctl_msg_error(const json_t *id, int code, const char *path, const char *message)
+{
+	return json_pack("{s:s, s:O?, s:o}", "jsonrpc", "2.0", "id", id, "error",
+			 error_object(code, path, message));
+}
+
+json_t *ctl_msg_result(const json_t *id, json_t *result)
+{
+	return json_pack("{s:s, s:O, s:o?}", "jsonrpc", "2.0", "id", id, "result", result);
+}
+
 /* Queue {"jsonrpc","id","error"}; on failure the client is dropped, since it
  * would otherwise wait forever for this answer. */
 static void send_error_msg(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id, int code,
 			   const char *path, const char *message)
 {
-	json_t *msg = json_pack("{s:s, s:O?, s:o}", "jsonrpc", "2.0", "id", id, "error",
-				error_object(code, path, message));
+	json_t *msg = ctl_msg_error(id, code, path, message);
 
 	if (msg == NULL || ctl_send_json(ctl, cl, msg) < 0) {
 		CTL_LOG(ERR, "client %" PRIu64 ": cannot queue error reply\n", cl->serial);
@@ -107,11 +117,29 @@ void ctl_send_error(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id
 	send_error_msg(ctl, cl, id, code, path, message);
 }
 
+void ctl_send_reply(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id, json_t *msg)
+{
+	int rc;
+
+	if (msg == NULL) {
+		ctl->stats.errors++;
+		send_error_msg(ctl, cl, id, EVS_CTL_E_INTERNAL, NULL, "out of memory");
+		return;
+	}
+	rc = ctl_send_json(ctl, cl, msg);
+	json_decref(msg);
+	if (rc == -EMSGSIZE) {
+		ctl->stats.errors++;
+		send_error_msg(ctl, cl, id, EVS_CTL_E_BUSY, NULL,
+			       "reply too large (over the server's max_outbuf)");
+	} else if (rc < 0) {
+		cl->dead = true;
+	}
+}
+
 int evs_ctl_reply(struct evs_ctl_call *call, json_t *result)
 {
-	struct evs_ctl *ctl = call->ctl;
 	json_t *msg;
-	int rc;
 
 	if (call->replied) {
 		CTL_LOG(ERR, "%s: answered twice\n", call->method);
@@ -123,22 +151,14 @@ int evs_ctl_reply(struct evs_ctl_call *call, json_t *result)
 		json_decref(result);
 		return 0;
 	}
-	msg = json_pack("{s:s, s:O, s:o?}", "jsonrpc", "2.0", "id", call->id, "result", result);
-	if (msg == NULL) {
-		call->replied = false;
-		return evs_ctl_error(call, EVS_CTL_E_INTERNAL, NULL, "out of memory");
+	msg = ctl_msg_result(call->id, result);
+	if (call->pending != NULL) {
+		/* Deferred: the answer waits for evs_ctl_pending_release(). */
+		call->pending->held = msg;
+		return msg != NULL ? 0 : -ENOMEM;
 	}
-	rc = ctl_send_json(ctl, call->client, msg);
-	json_decref(msg);
-	if (rc == -EMSGSIZE) {
-		ctl->stats.errors++;
-		send_error_msg(ctl, call->client, call->id, EVS_CTL_E_BUSY, NULL,
-			       "reply too large (over the server's max_outbuf)");
-	} else if (rc < 0) {
-		call->client->dead = true;
-		return rc;
-	}
-	return 0;
+	ctl_send_reply(call->ctl, call->client, call->id, msg);
+	return call->client->dead ? -ENOMEM : 0;
 }
 
 int evs_ctl_verror(struct evs_ctl_call *call, int code, const char *path, const char *fmt,
@@ -153,6 +173,10 @@ int evs_ctl_verror(struct evs_ctl_call *call, int code, const char *path, const 
 	if (call->id == NULL)
 		return 0;
 	vsnprintf(message, sizeof(message), fmt, ap);
+	if (call->pending != NULL) {
+		call->pending->held = ctl_msg_error(call->id, code, path, message);
+		return call->pending->held != NULL ? 0 : -ENOMEM;
+	}
 	send_error_msg(call->ctl, call->client, call->id, code, path, message);
 	return call->client->dead ? -ENOMEM : 0;
 }
@@ -243,6 +267,10 @@ static void call_method(struct evs_ctl_call *call, const struct ctl_method_entry
 		return;
 	/* fn/arg copied: the handler may unregister its own method. */
 	rc = fn(call, params, arg);
+	if (call->pending != NULL) {
+		call->pending->call = NULL; /* the call ends here, the handle lives on */
+		return;
+	}
 	if (call->replied)
 		return;
 	if (rc < 0) {

@@ -25,6 +25,8 @@ struct ctl_client {
 	size_t out_head;
 	size_t out_len;
 	size_t out_cap;
+	struct evs_ctl_pending *pending; /* deferred call: input waits until it is answered */
+	bool resume;			 /* answered: serve buffered input at the next poll */
 	bool discarding;  /* dropping the rest of an oversized line */
 	bool read_closed; /* peer shut down its side: flush, then close */
 	bool dead;	  /* to be closed at the end of this poll round */
@@ -54,8 +56,21 @@ struct evs_ctl {
 	size_t n_methods;
 	size_t cap_methods;
 
+	struct evs_ctl_pending *pendings; /* every deferred call not answered yet */
+
 	bool in_poll;
 	struct evs_ctl_stats stats;
+};
+
+/* A call kept open past its handler (evs_ctl_call_defer()). */
+struct evs_ctl_pending {
+	struct evs_ctl *ctl;
+	struct ctl_client *client; /* NULL once the client is gone */
+	json_t *id;		   /* owned; NULL: notification */
+	char *method;
+	json_t *held; /* answer given through the call while deferred, sent on release */
+	struct evs_ctl_call *call; /* while its handler runs: unlinked when answered early */
+	struct evs_ctl_pending *next, *prev;
 };
 
 struct evs_ctl_call {
@@ -64,6 +79,7 @@ struct evs_ctl_call {
 	const char *method;
 	json_t *id; /* NULL: notification */
 	bool replied;
+	struct evs_ctl_pending *pending; /* set by evs_ctl_call_defer() */
 };
 
 /* ctl_dispatch.c */
@@ -77,6 +93,19 @@ void ctl_send_error(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id
  * Returns 0, -EMSGSIZE (message alone larger than max_outbuf; nothing queued),
  * -ENOMEM. */
 int ctl_send_json(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *msg);
+
+/* Reply / error messages ({"jsonrpc","id","result"|"error"}), NULL on ENOMEM. */
+json_t *ctl_msg_result(const json_t *id, json_t *result);
+json_t *ctl_msg_error(const json_t *id, int code, const char *path, const char *message);
+/* Queue a whole reply message; a reply over max_outbuf becomes a -32002
+ * error. Drops the client when even that cannot be queued. */
+void ctl_send_reply(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id, json_t *msg);
+
+/* ctl_pending.c */
+/* The client is going away: its deferred call's answer will be dropped. */
+void ctl_pending_orphan(struct ctl_client *cl);
+/* Free every pending call (server shutdown). */
+void ctl_pending_free_all(struct evs_ctl *ctl);
 
 /* ctl_server.c */
 /* Try to write pending output now; marks the client dead on error or when

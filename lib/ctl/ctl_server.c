@@ -197,6 +197,7 @@ static void client_free(struct ctl_client *cl)
 {
 	if (cl == NULL)
 		return;
+	ctl_pending_orphan(cl);
 	if (cl->fd >= 0)
 		close(cl->fd);
 	free(cl->in);
@@ -213,6 +214,7 @@ void evs_ctl_free(struct evs_ctl *ctl)
 		return;
 	for (i = 0; i < ctl->n_clients; i++)
 		client_free(ctl->clients[i]);
+	ctl_pending_free_all(ctl);
 	if (ctl->listen_fd >= 0) {
 		close(ctl->listen_fd);
 		/* Unlink only our own socket: a successor may have replaced it. */
@@ -354,7 +356,7 @@ static int process_input(struct evs_ctl *ctl, struct ctl_client *cl, size_t scan
 	char *nl;
 	int handled = 0;
 
-	while (!cl->dead && start < cl->in_len) {
+	while (!cl->dead && cl->pending == NULL && start < cl->in_len) {
 		nl = memchr(cl->in + scan_from, '\n', cl->in_len - scan_from);
 		if (nl == NULL)
 			break;
@@ -376,6 +378,8 @@ static int process_input(struct evs_ctl *ctl, struct ctl_client *cl, size_t scan
 		memmove(cl->in, cl->in + start, cl->in_len - start);
 		cl->in_len -= start;
 	}
+	if (cl->pending != NULL)
+		return handled; /* paused: the rest waits for the deferred answer */
 	if (cl->discarding) {
 		cl->in_len = 0;
 	} else if (cl->in_len > ctl->max_line) {
@@ -408,13 +412,33 @@ static int grow_input(struct evs_ctl *ctl, struct ctl_client *cl)
 	return 0;
 }
 
+/* Serve what is buffered; a last request without its newline counts once
+ * the peer is done sending. */
+static int serve_buffered(struct evs_ctl *ctl, struct ctl_client *cl, size_t scan_from)
+{
+	int handled = process_input(ctl, cl, scan_from);
+
+	if (cl->read_closed && !cl->dead && cl->pending == NULL && cl->in_len > 0) {
+		if (!cl->discarding)
+			handled += ctl_handle_line(ctl, cl, cl->in, cl->in_len);
+		if (cl->pending == NULL)
+			cl->in_len = 0;
+	}
+	if (cl->in_len == 0 && cl->in_cap > CTL_KEEP_BUF) {
+		free(cl->in);
+		cl->in = NULL;
+		cl->in_cap = 0;
+	}
+	return handled;
+}
+
 static int read_client(struct evs_ctl *ctl, struct ctl_client *cl)
 {
 	size_t budget = CTL_READ_BUDGET, old;
 	ssize_t n;
 	int handled = 0;
 
-	while (!cl->dead && !cl->read_closed && budget > 0) {
+	while (!cl->dead && !cl->read_closed && cl->pending == NULL && budget > 0) {
 		if (grow_input(ctl, cl) < 0) {
 			CTL_LOG(ERR, "client %" PRIu64 ": out of memory\n", cl->serial);
 			cl->dead = true;
@@ -440,16 +464,25 @@ static int read_client(struct evs_ctl *ctl, struct ctl_client *cl)
 		budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
 		handled += process_input(ctl, cl, old);
 	}
-	if (cl->in_len == 0 && cl->in_cap > CTL_KEEP_BUF) {
-		free(cl->in);
-		cl->in = NULL;
-		cl->in_cap = 0;
-	}
-	/* A last request without its newline still counts once the peer is done. */
-	if (cl->read_closed && !cl->dead && cl->in_len > 0) {
-		if (!cl->discarding)
-			handled += ctl_handle_line(ctl, cl, cl->in, cl->in_len);
-		cl->in_len = 0;
+	return handled + serve_buffered(ctl, cl, cl->in_len);
+}
+
+/* Clients whose deferred call was answered go on with their buffered input. */
+static int resume_clients(struct evs_ctl *ctl, bool *any)
+{
+	unsigned i;
+	int handled = 0;
+
+	*any = false;
+	for (i = 0; i < ctl->n_clients; i++) {
+		struct ctl_client *cl = ctl->clients[i];
+
+		if (!cl->resume || cl->pending != NULL)
+			continue;
+		cl->resume = false;
+		*any = true;
+		if (!cl->dead)
+			handled += serve_buffered(ctl, cl, 0);
 	}
 	return handled;
 }
@@ -461,7 +494,8 @@ static void drop_dead_clients(struct evs_ctl *ctl)
 
 	while (i < ctl->n_clients) {
 		cl = ctl->clients[i];
-		if (cl->read_closed && !cl->dead && cl->out_head == cl->out_len)
+		if (cl->read_closed && !cl->dead && cl->pending == NULL && cl->in_len == 0 &&
+		    cl->out_head == cl->out_len)
 			cl->dead = true; /* peer done and everything delivered */
 		if (!cl->dead) {
 			i++;
@@ -481,13 +515,18 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 {
 	struct ctl_client *cl;
 	unsigned i, n_clients, nfds = 0;
-	bool listening;
+	bool listening, resumed;
 	int rc, handled = 0;
 
 	if (ctl == NULL)
 		return -EINVAL;
 	if (ctl->in_poll)
 		return -EBUSY;
+	ctl->in_poll = true;
+	handled = resume_clients(ctl, &resumed);
+	ctl->in_poll = false;
+	if (resumed)
+		timeout_ms = 0; /* their answers go out now */
 	listening = ctl->accept_pause_until_ms == 0 || now_ms() >= ctl->accept_pause_until_ms;
 	if (listening) {
 		ctl->accept_pause_until_ms = 0;
@@ -500,15 +539,18 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 		cl = ctl->clients[i];
 		ctl->pfds[nfds++] = (struct pollfd){
 		    .fd = cl->fd,
-		    .events = (short)((cl->read_closed ? 0 : POLLIN) |
+		    .events = (short)((cl->read_closed || cl->pending ? 0 : POLLIN) |
 				      (cl->out_head < cl->out_len ? POLLOUT : 0)),
 		};
 	}
 	rc = poll(ctl->pfds, nfds, timeout_ms);
 	if (rc < 0)
-		return errno == EINTR ? 0 : -errno;
-	if (rc == 0)
-		return 0;
+		return errno == EINTR ? handled : -errno;
+	if (rc == 0) {
+		if (resumed)
+			drop_dead_clients(ctl);
+		return handled;
+	}
 
 	ctl->in_poll = true;
 	/* Clients first (their pfds follow the listener's), new ones after. */
@@ -517,6 +559,12 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 
 		cl = ctl->clients[i];
 		if (p->revents & POLLNVAL) {
+			cl->dead = true;
+			continue;
+		}
+		if (cl->pending != NULL && (p->revents & (POLLHUP | POLLERR))) {
+			/* Gone while its call is deferred (its input is not read,
+			 * so nothing else would notice): the answer will be dropped. */
 			cl->dead = true;
 			continue;
 		}

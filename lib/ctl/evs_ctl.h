@@ -17,7 +17,9 @@
  *
  * Thread-safety: a struct evs_ctl is single-threaded. Create it, register
  * methods, poll it and free it from one thread (the management lcore). Handlers
- * run inside evs_ctl_poll() on that thread and must reply before returning.
+ * run inside evs_ctl_poll() on that thread and reply before returning, or
+ * defer the call (evs_ctl_call_defer()) and answer it later, still from that
+ * thread.
  * Nothing here needs EAL: plain libc and jansson (logging goes through rte_log,
  * which works before rte_eal_init()). The client functions are independent of
  * the server and may be used from any thread, one client per thread.
@@ -87,6 +89,7 @@ struct evs_ctl_stats {
 	uint64_t clients_rejected;  /**< connections refused: max_clients reached */
 	uint64_t clients_dropped;   /**< dropped: output past max_outbuf or socket error */
 	uint64_t clients_connected; /**< connections open now */
+	uint64_t deferred;	    /**< calls deferred (evs_ctl_call_defer()) */
 };
 
 /** Param value types understood by the validator. */
@@ -164,7 +167,8 @@ struct evs_ctl *evs_ctl_create(const struct evs_ctl_config *cfg);
 
 /**
  * Close all clients (unsent output is lost), close the socket and unlink its
- * file if it is still the one this server bound. NULL is accepted.
+ * file if it is still the one this server bound. Deferred calls not answered
+ * yet are freed: their handles become invalid. NULL is accepted.
  */
 void evs_ctl_free(struct evs_ctl *ctl);
 
@@ -224,6 +228,49 @@ bool evs_ctl_call_is_notification(const struct evs_ctl_call *call);
 
 /** The server the call arrived on (to reach counters or register methods). */
 struct evs_ctl *evs_ctl_call_ctl(struct evs_ctl_call *call);
+
+/* --- Deferred calls (management lcore) ------------------------------- */
+
+/*
+ * A handler that cannot answer before it returns (it waits for a disk write,
+ * or for every PMD to run a new generation) defers its call and answers it
+ * later from the management lcore. While a call is deferred its connection
+ * serves no other request (they stay buffered), so every connection's replies
+ * stay in request order; other connections are served as usual. The handle
+ * outlives the client: if the client goes away, the answer is dropped.
+ */
+struct evs_ctl_pending;
+
+/**
+ * Keep @p call open past its handler. After this, evs_ctl_reply() or
+ * evs_ctl_error() on @p call (still inside the handler) does not send: the
+ * answer is held until evs_ctl_pending_release(), which a commit path uses to
+ * hold a reply until the change is durable. Every handle must be answered
+ * exactly once (reply, error or release), which frees it; answering it inside
+ * the handler that deferred it is allowed (the call then counts as answered).
+ * @return the handle, or NULL with errno EALREADY (already answered or
+ *   deferred) or ENOMEM.
+ */
+struct evs_ctl_pending *evs_ctl_call_defer(struct evs_ctl_call *call);
+
+/** Answer with @p result (reference stolen) and free the handle. @return 0 or -EINVAL. */
+int evs_ctl_pending_reply(struct evs_ctl_pending *p, json_t *result);
+
+/** Answer with an error and free the handle. @return 0 or -EINVAL. */
+int evs_ctl_pending_error(struct evs_ctl_pending *p, int code, const char *path, const char *fmt,
+			  ...) __attribute__((format(printf, 4, 5)));
+
+/**
+ * Send the answer the handler gave while deferred (or -32603 if it gave none)
+ * and free the handle. @return 0 or -EINVAL.
+ */
+int evs_ctl_pending_release(struct evs_ctl_pending *p);
+
+/** True while the client that made the call is still connected. */
+bool evs_ctl_pending_connected(const struct evs_ctl_pending *p);
+
+/** Method name of the deferred call. */
+const char *evs_ctl_pending_method(const struct evs_ctl_pending *p);
 
 /* --- Validation (any thread; pure functions) ------------------------- */
 

@@ -67,9 +67,19 @@ static void lookup(const struct evs_l2_conf *conf, const struct evs_l2_macs *mac
 			c->reason[i] = EVS_DROP_SRC_MAC_MCAST;
 			continue;
 		}
+		if (unlikely(rte_is_zero_ether_addr(&k->src_mac))) {
+			c->sw[i] = EVS_L2_NONE;
+			c->reason[i] = EVS_DROP_SRC_MAC_ZERO;
+			continue;
+		}
+		if (unlikely(evs_l2_is_link_local(&k->dst_mac))) {
+			c->sw[i] = EVS_L2_NONE;
+			c->reason[i] = EVS_DROP_LINK_LOCAL;
+			continue;
+		}
 		c->sw[i] = sw;
 		id = conf->switches[sw].id;
-		if (want_src && likely(!rte_is_zero_ether_addr(&k->src_mac))) {
+		if (want_src) {
 			c->kbuf[nk] = mac_key(id, &k->src_mac);
 			if (!fresh(lc, c->kbuf[nk], k->in_port, gen)) {
 				c->kptr[nk] = &c->kbuf[nk];
@@ -242,8 +252,15 @@ static inline int apply_vlan(struct rte_mbuf *m, uint16_t cur, uint16_t want)
 {
 	uint16_t vid = want & EVS_VLAN_VID_MASK;
 
-	if (want == 0)
-		return (cur & EVS_VLAN_PRESENT) ? evs_packet_set_vlan(m, 0) : 0;
+	if (want == 0) {
+		if (!(cur & EVS_VLAN_PRESENT))
+			return 0;
+		/* a priority tag (VID 0) still means "no VLAN": keep it when it
+		 * carries a priority, as it came (doc/l2.md) */
+		if ((cur & EVS_VLAN_VID_MASK) == 0 && (cur & EVS_VLAN_PCP_MASK) != 0)
+			return 0;
+		return evs_packet_set_vlan(m, 0);
+	}
 	if ((cur & EVS_VLAN_PRESENT) && (cur & EVS_VLAN_VID_MASK) == vid)
 		return 0;
 	/* keep the priority when retagging */

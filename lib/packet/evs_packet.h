@@ -79,7 +79,9 @@ struct evs_flow_key {
 
 /**
  * Why a packet was dropped. Every drop on the datapath is counted under one
- * of these; the control socket reports them by name.
+ * of these; the control socket reports them by name. RUNT..BAD_LENGTH are the
+ * parser's; the rest belong to their stages (L2, output) until each module
+ * declares its own list.
  */
 enum evs_drop_reason {
 	EVS_DROP_NONE = 0,
@@ -87,10 +89,14 @@ enum evs_drop_reason {
 	EVS_DROP_BAD_VLAN,	  /**< truncated tag or more tags than supported */
 	EVS_DROP_BAD_L3,	  /**< truncated/invalid IPv4/IPv6/ARP header */
 	EVS_DROP_BAD_L4,	  /**< truncated TCP/UDP/ICMP header */
+	EVS_DROP_BAD_ETHERTYPE,	  /**< type/length in 0x05dd-0x05ff: neither (IEEE 802.3 3.2.6) */
+	EVS_DROP_BAD_LENGTH,	  /**< 802.3 length field larger than the frame's data */
 	EVS_DROP_OVERSIZE,	  /**< longer than the port MTU allows */
 	EVS_DROP_NO_SWITCH,	  /**< input port not attached to any switch */
 	EVS_DROP_VLAN_NOT_MEMBER, /**< VLAN not carried by the input port */
 	EVS_DROP_SRC_MAC_MCAST,	  /**< source MAC is multicast/broadcast */
+	EVS_DROP_SRC_MAC_ZERO,	  /**< source MAC is 00:00:00:00:00:00 */
+	EVS_DROP_LINK_LOCAL,	  /**< to 01:80:c2:00:00:0x, which a bridge never forwards */
 	EVS_DROP_HAIRPIN,	  /**< destination is the input port */
 	EVS_DROP_PORT_DOWN,	  /**< output port gone or link down */
 	EVS_DROP_TX_FULL,	  /**< output queue full */
@@ -133,10 +139,16 @@ const char *evs_drop_reason_name(enum evs_drop_reason r);
  *   length must be in [8, IP payload]. ICMP/ICMPv6 need 8 bytes; type in
  *   l4_src, code in l4_dst (each a byte widened to a wire-order 16-bit value).
  * - ttl_class: 0, 1 or 2 for TTL/hop limit 0, 1, more.
+ * - A type/length value below 0x0600 is an IEEE 802.3 length (LLC frames,
+ *   e.g. STP BPDUs): values 1501-1535 (0x05dd-0x05ff) are undefined and give
+ *   EVS_DROP_BAD_ETHERTYPE; a length larger than the data after it (pkt_len,
+ *   all segments) gives EVS_DROP_BAD_LENGTH. A shorter one is fine: the rest
+ *   is padding. ethertype holds the length then.
  * - On a drop the key is partially filled and the mbuf lengths unspecified.
  *
  * @return EVS_DROP_NONE, or the reason to drop (EVS_DROP_RUNT,
- *   EVS_DROP_BAD_VLAN, EVS_DROP_BAD_L3, EVS_DROP_BAD_L4).
+ *   EVS_DROP_BAD_VLAN, EVS_DROP_BAD_L3, EVS_DROP_BAD_L4,
+ *   EVS_DROP_BAD_ETHERTYPE, EVS_DROP_BAD_LENGTH).
  */
 enum evs_drop_reason evs_packet_parse(struct rte_mbuf *m, uint16_t in_port,
 				      struct evs_flow_key *key);

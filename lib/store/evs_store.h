@@ -279,10 +279,11 @@ int evs_store_err(struct evs_ctl_err *err, int neg_errno, const char *path, cons
 /** What evs_store_ctl_register() generates methods for. */
 struct evs_store_ctl_config {
 	struct evs_store *store;
-	/** After every committed transaction that changed something (persist
-	 * it); a negative return is reported to the caller as an error, the
-	 * change stays. May be NULL. */
-	int (*on_commit)(struct evs_store *st, struct evs_ctl_err *err, void *arg);
+	/** After every committed transaction that changed something: make it
+	 * durable. It may defer @p call (the generated answer is then held
+	 * until it releases it). Return 0 to answer as usual, or -errno after
+	 * answering @p call itself. May be NULL. */
+	int (*on_commit)(struct evs_store *st, struct evs_ctl_call *call, void *arg);
 	/** For requests with "wait": return once every datapath thread runs
 	 * generation @p gen, or -ETIMEDOUT. May be NULL (wait is then a no-op). */
 	int (*wait)(struct evs_store *st, uint64_t gen, void *arg);

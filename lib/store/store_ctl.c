@@ -208,8 +208,11 @@ static int run_txn(struct ctl_priv *cp, struct evs_ctl_call *call, const json_t 
 	}
 	changed = evs_store_txn_size(txn);
 	rc = evs_store_txn_commit(txn, &err);
-	if (rc == 0 && st->gen != gen0 && cp->cfg.on_commit != NULL)
-		rc = cp->cfg.on_commit(st, &err, cp->cfg.arg);
+	if (rc == 0 && st->gen != gen0 && cp->cfg.on_commit != NULL &&
+	    cp->cfg.on_commit(st, call, cp->cfg.arg) < 0) {
+		json_decref(reply);
+		return 0; /* answered */
+	}
 	if (rc == 0 && json_is_true(json_object_get(params, "wait")) && cp->cfg.wait != NULL) {
 		rc = cp->cfg.wait(st, st->gen, cp->cfg.arg);
 		if (rc < 0)

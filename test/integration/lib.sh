@@ -40,6 +40,7 @@ IT_PIDS=()     # background processes we started (not daemons)
 IT_NETNS=()    # namespaces we created
 IT_LINKS=()    # root-namespace links we created
 IT_DAEMONS=()  # daemon handles (see evs_start)
+IT_MOUNTS=()   # file systems we mounted (unmounted before the temp dir goes)
 IT_FINISHED=0
 IT_TMP=""
 
@@ -214,6 +215,9 @@ it_cleanup() {
 	for l in "${IT_LINKS[@]}"; do
 		ip link del "$l" 2>/dev/null
 	done
+	for l in "${IT_MOUNTS[@]}"; do
+		umount -l "$l" 2>/dev/null
+	done
 	[ -n "${IT_ID:-}" ] && rm -rf /var/run/dpdk/"$IT_ID"-*
 	if [ -n "$IT_TMP" ] && [ -d "$IT_TMP" ]; then
 		if [ "${IT_KEEP_LOGS:-0}" = 1 ]; then
@@ -292,7 +296,8 @@ evs_start() {
 	# after the ready-wait has read an old run's "ready" line).
 	: >"$log"
 	"$EDGEVS" -l 0,1 "${IT_EAL_MEM[@]}" --file-prefix "$IT_ID-$h" \
-		--log-level='edgevs*:info' -- "${args[@]}" --socket "$sock" --pmd-sleep-us 20 "$@" \
+		--log-level='edgevs*:info' -- "${args[@]}" --socket "$sock" --pmd-sleep-us 20 \
+		--state-dir "$IT_TMP/state-$h" "$@" \
 		>>"$log" 2>&1 </dev/null &
 	pid=$!
 	echo "$pid" >>"$IT_TMP/daemon.pids"

@@ -1064,6 +1064,7 @@ static Suite *ctl_suite(void)
 
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, 0);
 	ctl_cli_add_cases(s);
+	ctl_server_add_cases(s);
 	return s;
 }
 

@@ -29,14 +29,14 @@ static const struct evs_l2_vlan_map p4_vlans[] = {{.vid = 100, .switch_id = 0}};
 static struct evs_l2_conf *world_conf(bool with_port2)
 {
 	static const struct evs_l2_switch_spec sws[] = {
-		{.id = 0, .name = "a"}, {.id = 1, .name = "b"}, {.id = 2, .name = "c"}};
+	    {.id = 0, .name = "a"}, {.id = 1, .name = "b"}, {.id = 2, .name = "c"}};
 	struct evs_l2_port_spec ps[] = {
-		{.port = 0, .has_native = true, .native_switch = 0},
-		{.port = 1, .has_native = true, .native_switch = 0},
-		{.port = 3, .has_native = true, .native_switch = 0, .nb_vlans = 2, .vlans = p3_vlans},
-		{.port = 4, .nb_vlans = 1, .vlans = p4_vlans},
-		{.port = 5, .has_native = true, .native_switch = 1},
-		{.port = 2, .has_native = true, .native_switch = 0},
+	    {.port = 0, .has_native = true, .native_switch = 0},
+	    {.port = 1, .has_native = true, .native_switch = 0},
+	    {.port = 3, .has_native = true, .native_switch = 0, .nb_vlans = 2, .vlans = p3_vlans},
+	    {.port = 4, .nb_vlans = 1, .vlans = p4_vlans},
+	    {.port = 5, .has_native = true, .native_switch = 1},
+	    {.port = 2, .has_native = true, .native_switch = 0},
 	};
 	struct evs_l2_conf_spec spec = {.nb_switches = 3,
 					.switches = sws,
@@ -76,23 +76,47 @@ static void random_key(struct evs_flow_key *k)
 	for (i = 0; i < sizeof(*k); i++)
 		raw[i] = (uint8_t)rte_rand();
 	k->in_port = (uint16_t)(rte_rand() % 7);
-	k->vlan_tci = rte_rand() % 3 == 0 ? 0
-					   : (uint16_t)(EVS_VLAN_PRESENT | vids[rte_rand() % 4] |
-							((rte_rand() % 8) << 13));
-	switch (rte_rand() % 4) {
+	k->vlan_tci =
+	    rte_rand() % 3 == 0
+		? 0
+		: (uint16_t)(EVS_VLAN_PRESENT | vids[rte_rand() % 4] | ((rte_rand() % 8) << 13));
+	switch (rte_rand() % 6) {
 	case 0:
 		memset(&k->dst_mac, 0xff, 6);
 		break;
 	case 1:
 		k->dst_mac.addr_bytes[0] |= 0x01; /* multicast */
 		break;
+	case 2: {
+		/* the 802.1D link-local group 01:80:c2:00:00:0x and its neighbours */
+		static const struct rte_ether_addr ll[] = {
+		    {{0x01, 0x80, 0xc2, 0x00, 0x00, 0x00}}, {{0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e}},
+		    {{0x01, 0x80, 0xc2, 0x00, 0x00, 0x0f}}, {{0x01, 0x80, 0xc2, 0x00, 0x00, 0x10}},
+		    {{0x01, 0x80, 0xc2, 0x00, 0x01, 0x00}}, {{0x01, 0x00, 0x5e, 0x00, 0x00, 0x01}},
+		    {{0x01, 0x80, 0xc3, 0x00, 0x00, 0x02}}, {{0x03, 0x80, 0xc2, 0x00, 0x00, 0x02}},
+		};
+
+		k->dst_mac = ll[rte_rand() % RTE_DIM(ll)];
+		break;
+	}
 	default:
 		k->dst_mac = mac_n((unsigned int)(rte_rand() % 12));
 	}
-	if (rte_rand() % 8 == 0)
+	switch (rte_rand() % 8) {
+	case 0:
 		k->src_mac.addr_bytes[0] |= 0x01;
-	else
+		break;
+	case 1:
+		memset(&k->src_mac, 0, 6);
+		break;
+	case 2:
+		/* zero but for one random bit: the zero test must see that bit */
+		memset(&k->src_mac, 0, 6);
+		k->src_mac.addr_bytes[rte_rand() % 6] = (uint8_t)(2u << (rte_rand() % 7));
+		break;
+	default:
 		k->src_mac = mac_n((unsigned int)(rte_rand() % 12));
+	}
 }
 
 static bool same_prog(const struct evs_prog *a, const struct evs_prog *b)
@@ -105,19 +129,19 @@ START_TEST(mask_is_sufficient)
 {
 	struct evs_l2_conf *conf = world_conf(true);
 	struct evs_l2_macs *macs = world_macs();
-	struct evs_l2_lcore *lc = evs_l2_lcore_create(
-		&(struct evs_l2_lcore_config){.macs = macs, .clone_pool = pool});
+	struct evs_l2_lcore *lc =
+	    evs_l2_lcore_create(&(struct evs_l2_lcore_config){.macs = macs, .clone_pool = pool});
 	struct evs_pipeline_state st = {.l2 = conf, .macs = macs, .gen = 1, .macs_gen = 1};
 	unsigned int i, v, n_unicast = 0, n_flood = 0, n_drop = 0;
+	unsigned int n_reason[EVS_DROP_REASON_MAX] = {0};
 
 	ck_assert_ptr_nonnull(lc);
 	/* MACs 0..7 known somewhere (some on ports that do not carry the switch) */
 	for (i = 0; i < 8; i++) {
 		struct rte_ether_addr m = mac_n(i);
 
-		ck_assert_int_eq(evs_l2_macs_add_static(macs, (uint16_t)(i % 3), &m,
-							(uint16_t)(i % 6), 0),
-				 0);
+		ck_assert_int_eq(
+		    evs_l2_macs_add_static(macs, (uint16_t)(i % 3), &m, (uint16_t)(i % 6), 0), 0);
 	}
 	for (i = 0; i < 20000; i++) {
 		struct evs_flow_key k, k2;
@@ -131,6 +155,8 @@ START_TEST(mask_is_sufficient)
 		n_unicast += prog.acts[0].l2.type == EVS_L2_ACT_UNICAST;
 		n_flood += prog.acts[0].l2.type == EVS_L2_ACT_FLOOD;
 		n_drop += prog.acts[0].l2.type == EVS_L2_ACT_DROP;
+		if (prog.acts[0].l2.type == EVS_L2_ACT_DROP)
+			n_reason[prog.acts[0].l2.reason]++;
 		for (v = 0; v < 8; v++) {
 			uint64_t *w2 = (uint64_t *)&k2;
 			const uint64_t *w = (const uint64_t *)&k;
@@ -148,10 +174,11 @@ START_TEST(mask_is_sufficient)
 				ck_assert(evs_flow_key_matches(&k2, &mask, &mk));
 			}
 			evs_pipeline_xlate(&st, lc, &k2, &mask2, &prog2, NULL);
-			ck_assert_msg(same_prog(&prog, &prog2),
-				      "key %u variant %u: a key matching the megaflow was translated "
-				      "differently",
-				      i, v);
+			ck_assert_msg(
+			    same_prog(&prog, &prog2),
+			    "key %u variant %u: a key matching the megaflow was translated "
+			    "differently",
+			    i, v);
 			ck_assert_msg(memcmp(&mask, &mask2, sizeof(mask)) == 0,
 				      "key %u variant %u: same megaflow, different mask", i, v);
 		}
@@ -160,6 +187,9 @@ START_TEST(mask_is_sufficient)
 	ck_assert_uint_gt(n_unicast, 100);
 	ck_assert_uint_gt(n_flood, 100);
 	ck_assert_uint_gt(n_drop, 100);
+	ck_assert_uint_gt(n_reason[EVS_DROP_SRC_MAC_ZERO], 100);
+	ck_assert_uint_gt(n_reason[EVS_DROP_LINK_LOCAL], 100);
+	ck_assert_uint_gt(n_reason[EVS_DROP_SRC_MAC_MCAST], 100);
 	evs_l2_lcore_free(lc);
 	evs_l2_macs_free(macs);
 	evs_l2_conf_free(conf);
@@ -214,14 +244,14 @@ static void world_up(struct world *w, uint32_t max_flows)
 {
 	w->conf = world_conf(true);
 	w->macs = world_macs();
-	w->lc = evs_l2_lcore_create(&(struct evs_l2_lcore_config){.macs = w->macs,
-								   .clone_pool = pool});
+	w->lc =
+	    evs_l2_lcore_create(&(struct evs_l2_lcore_config){.macs = w->macs, .clone_pool = pool});
 	ck_assert_ptr_nonnull(w->lc);
 	w->pl = evs_pipeline_lcore_create(&(struct evs_pipeline_lcore_config){
-		.name = "t", .l2 = w->lc, .max_flows = max_flows, .socket_id = SOCKET_ID_ANY});
+	    .name = "t", .l2 = w->lc, .max_flows = max_flows, .socket_id = SOCKET_ID_ANY});
 	ck_assert_ptr_nonnull(w->pl);
-	w->st = (struct evs_pipeline_state){.l2 = w->conf, .macs = w->macs, .gen = 1,
-					    .macs_gen = 1};
+	w->st =
+	    (struct evs_pipeline_state){.l2 = w->conf, .macs = w->macs, .gen = 1, .macs_gen = 1};
 }
 
 static void world_down(struct world *w)
@@ -303,6 +333,107 @@ START_TEST(refused_install_still_forwards)
 }
 END_TEST
 
+/* A frame @src -> @dst, tagged @tci (< 0: untagged), received on port 0, parsed. */
+static struct rte_mbuf *frame_tci(const struct rte_ether_addr *dst,
+				  const struct rte_ether_addr *src, int tci,
+				  struct evs_flow_key *key)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *p;
+	uint32_t n = 12;
+
+	ck_assert_ptr_nonnull(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, 64);
+	ck_assert_ptr_nonnull(p);
+	memset(p, 0, 64);
+	memcpy(p, dst, 6);
+	memcpy(p + 6, src, 6);
+	if (tci >= 0) {
+		p[n++] = 0x81, p[n++] = 0x00;
+		p[n++] = (uint8_t)(tci >> 8), p[n++] = (uint8_t)tci;
+	}
+	p[n++] = 0x88, p[n++] = 0xb5;
+	ck_assert_int_eq(evs_packet_parse(m, 0, key), EVS_DROP_NONE);
+	return m;
+}
+
+/* The outer tag an output carries: -1 untagged, else its TCI. */
+static int tag_of(struct rte_mbuf *m)
+{
+	struct evs_flow_key k;
+
+	ck_assert_int_eq(evs_packet_parse(m, 0, &k), EVS_DROP_NONE);
+	return (k.vlan_tci & EVS_VLAN_PRESENT) ? (k.vlan_tci & ~EVS_VLAN_PRESENT) : -1;
+}
+
+START_TEST(reserved_frames_in_bursts)
+{
+	/* Bursts of 32 from access port 0 (switch 0: ports 0-3 untagged, port
+	 * 4 VLAN 100), eight kinds in turn, run twice so the second burst runs
+	 * from megaflows. The flood to 01:80:c2:00:00:10 comes right before
+	 * the link-local frame that must not share its megaflow. */
+	static const struct rte_ether_addr zero;
+	static const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+	static const struct rte_ether_addr grp = {{0x01, 0x80, 0xc2, 0x00, 0x00, 0x10}};
+	static const struct rte_ether_addr ll = {{0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e}};
+	static const struct rte_ether_addr msrc = {{0x03, 0x00, 0x00, 0x00, 0x00, 0x01}};
+	struct rte_ether_addr known = mac_n(1), src = mac_n(20);
+	const struct {
+		const struct rte_ether_addr *dst, *src;
+		int tci;
+		uint16_t n_out; /* 1: to port 1; 4: flooded to 1, 2, 3, 4 */
+		int tag_access; /* tag on ports 1-3 */
+	} kind[8] = {
+	    {&known, &src, -1, 1, -1},
+	    {&grp, &src, -1, 4, -1},
+	    {&ll, &src, -1, 0, 0},
+	    {&known, &zero, -1, 0, 0},
+	    {&known, &src, 0x6000, 1, 0x6000},
+	    {&bcast, &src, 0xa000, 4, 0xa000},
+	    {&known, &msrc, -1, 0, 0},
+	    {&ll, &src, 0xe000, 0, 0},
+	};
+	struct world w;
+	struct evs_l2_lcore_stats ls = {0};
+	unsigned int round, i, j;
+
+	world_up(&w, 0);
+	ck_assert_int_eq(evs_l2_macs_add_static(w.macs, 0, &known, 1, 0), 0);
+	for (round = 0; round < 2; round++) {
+		struct rte_mbuf *pkts[32];
+		struct evs_flow_key keys[32];
+		struct evs_l2_out out[32 * 4];
+		uint16_t n, o = 0;
+
+		for (i = 0; i < 32; i++)
+			pkts[i] =
+			    frame_tci(kind[i % 8].dst, kind[i % 8].src, kind[i % 8].tci, &keys[i]);
+		n = evs_pipeline_run(w.pl, &w.st, pkts, keys, 32, out, RTE_DIM(out));
+		for (i = 0; i < 32; i++)
+			for (j = 0; j < kind[i % 8].n_out; j++, o++) {
+				int want = kind[i % 8].tag_access;
+
+				if (j == 3) /* trunk port 4: VLAN 100, the PCP kept */
+					want = (want < 0 ? 0 : want) | 100;
+				ck_assert_uint_lt(o, n);
+				ck_assert_msg(out[o].port == j + 1, "round %u frame %u: port %u",
+					      round, i, out[o].port);
+				ck_assert_msg(tag_of(out[o].m) == want,
+					      "round %u frame %u output %u: tag %d, want %d", round,
+					      i, j, tag_of(out[o].m), want);
+			}
+		ck_assert_uint_eq(n, o);
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(out[i].m);
+	}
+	evs_l2_lcore_stats_add(w.lc, &ls);
+	ck_assert_uint_eq(ls.drops[EVS_DROP_LINK_LOCAL], 2 * 8);
+	ck_assert_uint_eq(ls.drops[EVS_DROP_SRC_MAC_ZERO], 2 * 4);
+	ck_assert_uint_eq(ls.drops[EVS_DROP_SRC_MAC_MCAST], 2 * 4);
+	world_down(&w);
+}
+END_TEST
+
 START_TEST(trace_names_each_stage)
 {
 	struct world w;
@@ -342,6 +473,9 @@ static Suite *pipeline_suite(void)
 	tc = tcase_create("invalidation");
 	tcase_add_test(tc, mac_move_reaches_cached_flow);
 	tcase_add_test(tc, port_removal_reaches_cached_flow);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("reserved");
+	tcase_add_test(tc, reserved_frames_in_bursts);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("refusal");
 	tcase_add_test(tc, refused_install_still_forwards);
