@@ -163,10 +163,13 @@ static int stage_device(struct evs_app *app, const struct evs_store_delta *d, in
 {
 	struct app_port *p = &app->ports[slot];
 	int rc = free_device_for(app, d->new, slot);
+	char sub[EVS_CTL_PATH_MAX];
 
 	if (rc < 0)
 		return evs_store_err(err, rc, d->path, "cannot hide a port from the datapath");
-	p->staged = open_port(app, d->new, d->path, err);
+	/* The device settings are what the driver refused. */
+	evs_ctl_path_key(sub, sizeof(sub), d->path, is_vhost(app, d->new) ? "path" : "devargs");
+	p->staged = open_port(app, d->new, sub, err);
 	if (p->staged == NULL)
 		return -EIO;
 	p->staged_cfg = json_incref((json_t *)d->new);
