@@ -22,7 +22,7 @@
 #include "evs_store.h"
 
 extern int evs_app_logtype;
-#define APP_LOG(level, fmt, ...)                                                            \
+#define APP_LOG(level, fmt, ...)                                                                   \
 	rte_log(RTE_LOG_##level, evs_app_logtype, "edgevs: " fmt "\n", ##__VA_ARGS__)
 
 #define DP_MAX_PMDS 32
@@ -82,7 +82,7 @@ struct app_port {
 	struct evs_port *port;	  /* the published device; NULL: none */
 	char name[CONF_NAME_MAX]; /* "": slot free */
 	uint64_t created_tsc;
-	json_t *cfg;		  /* the object the device was opened with */
+	json_t *cfg; /* the object the device was opened with */
 	/* The open transaction's staging (apply_port.c) */
 	struct evs_port *staged; /* new device, published at commit */
 	json_t *staged_cfg;
@@ -104,8 +104,8 @@ struct evs_app {
 	bool ports_hidden;	/* a snapshot without some closed ports is published */
 	bool sw_reserved[CONF_MAX_SWITCHES];
 	bool sw_removing[CONF_MAX_SWITCHES];
-	size_t macs_done; /* static MAC deltas prepared so far */
-	char state_dir[PATH_MAX];   /* the only directory clients may name files in */
+	size_t macs_done;	      /* static MAC deltas prepared so far */
+	char state_dir[PATH_MAX];     /* the only directory clients may name files in */
 	struct evs_persist *cfg_file; /* writer of config_path; NULL without --config */
 	json_t *durable_doc;	      /* last document known to be on disk */
 	uint64_t durable_gen;	      /* store generation of durable_doc */

@@ -112,8 +112,11 @@ static const struct evs_ctl_param p_save[] = {
 int ctl_register_config(struct evs_app *app)
 {
 	static const char *const own[] = {"mac.list", "mac.del", NULL};
-	const struct evs_store_ctl_config sc = {
-	    .store = app->store, .on_commit = on_commit, .wait = wait_pmds, .arg = app, .skip = own};
+	const struct evs_store_ctl_config sc = {.store = app->store,
+						.on_commit = on_commit,
+						.wait = wait_pmds,
+						.arg = app,
+						.skip = own};
 	const struct evs_ctl_method m[] = {
 	    {.name = "config.save",
 	     .help = "Write the running document durably to the --config file, or to a "
