@@ -167,6 +167,9 @@ const struct evs_obj_type *evs_store_type_find(const struct evs_store *st, const
 /** Generation: 0 when created, +1 per committed transaction that changed something. */
 uint64_t evs_store_generation(const struct evs_store *st);
 
+/** Objects the last committed transaction added, changed or deleted (cascades included). */
+size_t evs_store_last_changes(const struct evs_store *st);
+
 /** Objects of a type (0 for an unknown type). */
 size_t evs_store_count(const struct evs_store *st, const char *type);
 

@@ -211,6 +211,11 @@ uint64_t evs_store_generation(const struct evs_store *st)
 	return st->gen;
 }
 
+size_t evs_store_last_changes(const struct evs_store *st)
+{
+	return st->last_changes;
+}
+
 size_t evs_store_count(const struct evs_store *st, const char *type)
 {
 	struct store_type *ty = store_type_get(st, type);

@@ -38,6 +38,8 @@ struct ctl_priv {
 	struct evs_store_ctl_config cfg;
 	struct gen_method *m;
 	size_t n_m;
+	struct evs_ctl_param *own[2]; /* specs of transact and config.apply */
+	unsigned int n_own;
 };
 
 /* Optional fields of every mutating request. */
@@ -74,6 +76,8 @@ static void priv_free(void *p)
 		return;
 	for (i = 0; i < cp->n_m; i++)
 		free(cp->m[i].spec);
+	for (i = 0; i < cp->n_own; i++)
+		free(cp->own[i]);
 	free(cp->m);
 	free(cp);
 }
@@ -206,8 +210,8 @@ static int run_txn(struct ctl_priv *cp, struct evs_ctl_call *call, const json_t 
 		json_decref(reply);
 		return evs_ctl_error_from(call, &err);
 	}
-	changed = evs_store_txn_size(txn);
 	rc = evs_store_txn_commit(txn, &err);
+	changed = rc == 0 ? evs_store_last_changes(st) : 0;
 	if (rc == 0 && st->gen != gen0 && cp->cfg.on_commit != NULL &&
 	    cp->cfg.on_commit(st, call, cp->cfg.arg) < 0) {
 		json_decref(reply);
@@ -228,8 +232,7 @@ static int run_txn(struct ctl_priv *cp, struct evs_ctl_call *call, const json_t 
 	if (reply == NULL)
 		reply = json_object();
 	json_object_set_new(reply, "generation", json_integer((json_int_t)st->gen));
-	json_object_set_new(reply, "changed",
-			    json_integer((json_int_t)(st->gen != gen0 ? changed : 0)));
+	json_object_set_new(reply, "changed", json_integer((json_int_t)changed));
 	return evs_ctl_reply(call, reply);
 }
 
@@ -441,31 +444,29 @@ static const struct evs_ctl_param p_op_fields[] = {
 };
 static const struct evs_ctl_param p_op = {
     .type = EVS_CTL_T_OBJECT, .fields = p_op_fields, .n_fields = 2};
-static const struct evs_ctl_param p_transact[] = {
-    {.name = "ops",
-     .type = EVS_CTL_T_ARRAY,
-     .required = true,
-     .items = &p_op,
-     .help = "operations, applied all or nothing"},
-    {.name = "expect_generation",
-     .type = EVS_CTL_T_UINT,
-     .help = "refuse (-32005) unless the store is at this generation"},
-    {.name = "wait",
-     .type = EVS_CTL_T_BOOL,
-     .help = "reply once every datapath thread runs the new generation"},
-};
-static const struct evs_ctl_param p_apply[] = {
-    {.name = "config",
-     .type = EVS_CTL_T_OBJECT,
-     .required = true,
-     .help = "the whole desired state: {section: [objects]} (see schema)"},
-    {.name = "expect_generation",
-     .type = EVS_CTL_T_UINT,
-     .help = "refuse (-32005) unless the store is at this generation"},
-    {.name = "wait",
-     .type = EVS_CTL_T_BOOL,
-     .help = "reply once every datapath thread runs the new generation"},
-};
+static const struct evs_ctl_param p_ops = {.name = "ops",
+					   .type = EVS_CTL_T_ARRAY,
+					   .required = true,
+					   .items = &p_op,
+					   .help = "operations, applied all or nothing"};
+static const struct evs_ctl_param p_config = {
+    .name = "config",
+    .type = EVS_CTL_T_OBJECT,
+    .required = true,
+    .help = "the whole desired state: {section: [objects]} (see schema)"};
+
+/* @first followed by the request-level fields, in cp (freed with it). */
+static struct evs_ctl_param *with_common(struct ctl_priv *cp, const struct evs_ctl_param *first)
+{
+	struct evs_ctl_param *s = calloc(1 + N_COMMON, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s[0] = *first;
+	memcpy(s + 1, p_common, sizeof(p_common));
+	cp->own[cp->n_own++] = s;
+	return s;
+}
 static const struct evs_ctl_param p_schema[] = {
     {.name = "type", .type = EVS_CTL_T_STRING, .help = "one type (default: all)"},
 };
@@ -540,6 +541,8 @@ int evs_store_ctl_register(struct evs_ctl *ctl, const struct evs_store_ctl_confi
 				return -ENOMEM;
 		}
 	rc = register_generated(ctl, cp);
+	if (rc == 0 && (with_common(cp, &p_ops) == NULL || with_common(cp, &p_config) == NULL))
+		rc = -ENOMEM;
 	{
 		const struct evs_ctl_method m[] = {
 		    {.name = "transact",
@@ -547,15 +550,15 @@ int evs_store_ctl_register(struct evs_ctl *ctl, const struct evs_store_ctl_confi
 			     "nothing.",
 		     .fn = m_transact,
 		     .arg = cp,
-		     .params = p_transact,
-		     .n_params = sizeof(p_transact) / sizeof(p_transact[0])},
+		     .params = cp->own[0],
+		     .n_params = 1 + N_COMMON},
 		    {.name = "config.apply",
 		     .help = "Apply the difference to a whole desired-state document as one "
 			     "transaction; unchanged objects are not touched.",
 		     .fn = m_config_apply,
 		     .arg = cp,
-		     .params = p_apply,
-		     .n_params = sizeof(p_apply) / sizeof(p_apply[0])},
+		     .params = cp->own[1],
+		     .n_params = 1 + N_COMMON},
 		    {.name = "config.get",
 		     .help = "The running desired-state document.",
 		     .read_only = true,

@@ -66,6 +66,7 @@ struct evs_store {
 	struct store_type types[EVS_STORE_MAX_TYPES];
 	unsigned int n_types;
 	uint64_t gen;
+	size_t last_changes; /* deltas of the last committed transaction */
 	struct evs_store_txn *txn;
 	bool sealed; /* objects exist: no more types */
 	const struct evs_store_txn_hooks *hooks;

@@ -518,6 +518,7 @@ int evs_store_txn_commit(struct evs_store_txn *txn, struct evs_ctl_err *err)
 		evs_store_txn_abort(txn);
 		return rc;
 	}
+	txn->st->last_changes = ds.off[EVS_STORE_MAX_TYPES];
 	if (ds.off[EVS_STORE_MAX_TYPES] > 0)
 		txn->st->gen++;
 	for (i = 0; i < txn->n; i++) {

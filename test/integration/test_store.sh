@@ -71,6 +71,11 @@ r=$(rpc_ok transact '{"ops":[
 	{"method":"mac.add","params":{"switch":"sw0","mac":"02:00:00:00:01:01","port":"pa"}},
 	{"method":"switch.del","params":{"name":"pg1"}}]}')
 assert_eq "a good transact is one generation" "$((g1 + 1))" "$(jget "$r" generation)"
+assert_eq "its reply counts the objects it changed" 3 "$(jget "$r" changed)"
+expect_error "a static MAC on a port outside the switch" -32602 /params/port \
+	"$(rpc mac.add '{"switch":"pg2","mac":"02:00:00:00:01:02","port":"pa"}')"
+expect_error "a multicast static MAC" -32602 /params/mac \
+	"$(rpc mac.add '{"switch":"sw0","mac":"03:00:00:00:01:02","port":"pa"}')"
 assert_has "its MAC is in the table" "$(rpc_ok mac.list)" mac=02:00:00:00:01:01 type=static port=pa
 
 # --- two controllers racing -----------------------------------------------------------

@@ -252,6 +252,7 @@ START_TEST(add_get_set_del)
 	ck_assert_uint_eq(evs_store_generation(st), 3);
 	ok1(st, EVS_STORE_SET, "sw", "{\"name\":\"s0\"}"); /* no change: no new generation */
 	ck_assert_uint_eq(evs_store_generation(st), 3);
+	ck_assert_uint_eq(evs_store_last_changes(st), 0);
 	/* MAC keys are canonical: upper case finds the lower case entry */
 	ok1(st, EVS_STORE_ADD, "port", "{\"name\":\"p0\",\"sw\":\"s0\"}");
 	ok1(st, EVS_STORE_ADD, "mac",
@@ -303,6 +304,7 @@ START_TEST(references_restrict_and_cascade)
 			  2);
 	/* cascade: the port's MACs go with it */
 	ok1(st, EVS_STORE_DEL, "port", "{\"name\":\"p0\"}");
+	ck_assert_uint_eq(evs_store_last_changes(st), 3);
 	ck_assert_uint_eq(evs_store_count(st, "mac"), 0);
 	ck_assert_uint_eq(evs_store_obj_refcount(evs_store_lookup_str(st, "sw", "s1"), "mac", "sw"),
 			  0);
