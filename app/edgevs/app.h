@@ -26,7 +26,6 @@ extern int evs_app_logtype;
 	rte_log(RTE_LOG_##level, evs_app_logtype, "edgevs: " fmt "\n", ##__VA_ARGS__)
 
 #define DP_MAX_PMDS 32
-#define DP_MAX_RXQ (CONF_MAX_PORTS * 4)
 #define DP_BURST 32
 #define APP_MAC_CAPACITY (1u << 16) /* MAC table entries, static and learned */
 
@@ -35,6 +34,7 @@ struct evs_l2_conf;
 struct evs_l2_macs;
 struct evs_l2_lcore;
 struct evs_pipeline_lcore;
+struct evs_port_txset;
 struct evs_ctl;
 struct evs_ctl_call;
 
@@ -47,20 +47,23 @@ struct dp_rxq {
 };
 
 struct dp_pmd_conf {
-	uint16_t n_rxq;
-	struct dp_rxq rxq[DP_MAX_RXQ];
+	uint32_t n_rxq;
+	const struct dp_rxq *rxq; /* n_rxq entries, inside the snapshot's block */
 };
 
 /*
  * Immutable datapath configuration, published by one atomic pointer store
  * and freed after an RCU grace period: a PMD sees either all of a change or
- * none of it.
+ * none of it. One allocation sized by what is open (ports up to the highest
+ * index, rx queues), so a change with 1024 ports copies tens of KB, not MB.
  */
 struct dp_snapshot {
 	uint64_t gen;
 	const struct evs_l2_conf *l2;
-	struct evs_port *ports[CONF_MAX_PORTS]; /* by port index; NULL: absent */
+	uint16_t n_ports;	 /* ports[] length: highest open index + 1 */
+	struct evs_port **ports; /* by port index; NULL: absent */
 	struct dp_pmd_conf pmd[DP_MAX_PMDS];
+	size_t size; /* bytes of the block (stats) */
 };
 
 /* Per-PMD state: written by its PMD lcore only, read by the management lcore. */
@@ -69,6 +72,7 @@ struct pmd_ctx {
 	unsigned int idx;
 	struct evs_l2_lcore *l2;
 	struct evs_pipeline_lcore *pl;
+	struct evs_port_txset *txs; /* tx buffers for any port, used by pmd.c */
 	uint64_t rx_pkts;
 	uint64_t tx_pkts;
 	uint64_t busy_cycles; /* cycles of iterations that moved packets */
@@ -186,6 +190,8 @@ void app_state_started(struct evs_app *app);
  * nothing to do), or -errno after rolling back and answering @call.
  */
 int app_commit(struct evs_app *app, struct evs_ctl_call *call);
+/* The running document's "access" section becomes the socket's policy. */
+void app_access_sync(struct evs_app *app);
 /* Management loop: completions of finished writes. */
 void app_state_poll(struct evs_app *app);
 /* Write the running document to @name (a plain file name) in the state
@@ -215,8 +221,14 @@ static inline void app_macs_changed(struct evs_app *app)
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);
 struct evs_port_link;
-/* Link change callback of every port: logs it. */
+/* Declare the event topics the daemon publishes (port.link, config.change,
+ * counter.threshold). */
+int mgmt_events_init(struct evs_app *app);
+/* Link change callback of every port: logs it and publishes "port.link". */
 void mgmt_on_link(struct evs_port *port, const struct evs_port_link *link, void *arg);
+
+/* ctl_watch.c: check counter watches (once a second; management loop). */
+void watch_poll(struct evs_app *app);
 
 /* ctl_*.c: register the control methods. */
 int ctl_register_all(struct evs_app *app);

@@ -43,13 +43,24 @@ int app_switch_id(const struct evs_app *app, const char *name)
 	return -1;
 }
 
-/* Spread every rx queue of every port over the PMD lcores, round robin. */
-static void assign_rxqs(const struct evs_app *app, struct dp_snapshot *s)
+/*
+ * Spread every rx queue of every port over the PMD lcores, round robin,
+ * into @rxq: queue k goes to PMD k % n_pmds, whose entries are contiguous.
+ */
+static void assign_rxqs(const struct evs_app *app, struct dp_snapshot *s, struct dp_rxq *rxq,
+			uint32_t total)
 {
-	unsigned int k = 0;
+	uint32_t k = 0, off = 0, pos[DP_MAX_PMDS];
+	unsigned int p;
 	int i;
 
-	for (i = 0; i < CONF_MAX_PORTS; i++) {
+	for (p = 0; p < app->n_pmds; p++) {
+		s->pmd[p].n_rxq = total / app->n_pmds + (p < total % app->n_pmds);
+		s->pmd[p].rxq = rxq + off;
+		pos[p] = off;
+		off += s->pmd[p].n_rxq;
+	}
+	for (i = 0; i < s->n_ports; i++) {
 		struct evs_port_info info;
 		uint16_t q, nq;
 
@@ -58,43 +69,59 @@ static void assign_rxqs(const struct evs_app *app, struct dp_snapshot *s)
 		if (evs_port_info_get(s->ports[i], &info) != 0)
 			info.mtu = 1500;
 		nq = s->ports[i]->nb_rxq;
-		for (q = 0; q < nq; q++) {
-			struct dp_pmd_conf *pc = &s->pmd[k++ % app->n_pmds];
-
-			if (pc->n_rxq == DP_MAX_RXQ)
-				continue;
-			pc->rxq[pc->n_rxq++] = (struct dp_rxq){.port = s->ports[i],
-							       .port_idx = (uint16_t)i,
-							       .queue = q,
-							       .mtu = info.mtu};
+		for (q = 0; q < nq; q++, k++) {
+			p = k % app->n_pmds;
+			rxq[pos[p]++] = (struct dp_rxq){
+			    .port = s->ports[i], .port_idx = (uint16_t)i, .queue = q, .mtu = info.mtu};
 		}
 	}
+}
+
+/* The device a PMD should poll in slot @i: a staged one replaces the running one. */
+static struct evs_port *slot_port(const struct evs_app *app, int i, const bool *hide)
+{
+	const struct app_port *p = &app->ports[i];
+
+	if (hide != NULL && hide[i])
+		return NULL;
+	return p->staged != NULL ? p->staged : p->removing || p->closed ? NULL : p->port;
 }
 
 /*
  * Publish a snapshot and wait until no PMD lcore can still see the previous
  * one. The release store pairs with the PMD's acquire load (pmd.c): the whole
- * snapshot is visible before its pointer. Ports flagged in @hide (may be
- * NULL) are left out; a slot's staged device replaces its running one.
+ * snapshot is visible before its pointer. One block holds the header,
+ * ports[n_ports] and every PMD's rx queues. Ports flagged in @hide (may be
+ * NULL) are left out.
  */
 int app_publish(struct evs_app *app, const struct evs_l2_conf *l2, const bool *hide)
 {
-	struct dp_snapshot *s = calloc(1, sizeof(*s)), *old = app->snap;
-	int i;
+	struct dp_snapshot *s, *old = app->snap;
+	size_t ports_off, rxq_off, size;
+	uint32_t n_rxq = 0;
+	int i, n = 0;
 
+	for (i = 0; i < CONF_MAX_PORTS; i++) {
+		struct evs_port *p = slot_port(app, i, hide);
+
+		if (p != NULL) {
+			n = i + 1;
+			n_rxq += p->nb_rxq;
+		}
+	}
+	ports_off = RTE_ALIGN_CEIL(sizeof(*s), sizeof(void *));
+	rxq_off = RTE_ALIGN_CEIL(ports_off + sizeof(struct evs_port *) * n, sizeof(void *));
+	size = rxq_off + sizeof(struct dp_rxq) * n_rxq;
+	s = calloc(1, size);
 	if (s == NULL)
 		return -ENOMEM;
+	s->size = size;
 	s->l2 = l2;
-	for (i = 0; i < CONF_MAX_PORTS; i++) {
-		const struct app_port *p = &app->ports[i];
-
-		if (hide != NULL && hide[i])
-			continue;
-		s->ports[i] = p->staged != NULL		 ? p->staged
-			      : p->removing || p->closed ? NULL
-							 : p->port;
-	}
-	assign_rxqs(app, s);
+	s->n_ports = (uint16_t)n;
+	s->ports = (struct evs_port **)((uint8_t *)s + ports_off);
+	for (i = 0; i < n; i++)
+		s->ports[i] = slot_port(app, i, hide);
+	assign_rxqs(app, s, (struct dp_rxq *)((uint8_t *)s + rxq_off), n_rxq);
 	s->gen = ++app->gen;
 	__atomic_store_n(&app->snap, s, __ATOMIC_RELEASE);
 	rte_rcu_qsbr_synchronize(app->qsbr, RTE_QSBR_THRID_INVALID);
@@ -105,57 +132,65 @@ int app_publish(struct evs_app *app, const struct evs_l2_conf *l2, const bool *h
 /* The L2 view of the store's switches and ports (slots and ids in aux). */
 static struct evs_l2_conf *l2_build(struct evs_app *app, struct evs_ctl_err *err)
 {
-	struct evs_l2_switch_spec sws[CONF_MAX_SWITCHES];
-	struct evs_l2_port_spec ps[CONF_MAX_PORTS];
-	struct evs_l2_vlan_map maps[CONF_MAX_PORTS][64];
-	struct evs_l2_conf_spec spec = {.switches = sws, .ports = ps, .socket_id = SOCKET_ID_ANY};
 	struct evs_store *st = app->store;
+	size_t n_sw = evs_store_count(st, "switch"), n_p = evs_store_count(st, "port"), n_vl = 0;
+	struct evs_l2_switch_spec *sws = calloc(n_sw + 1, sizeof(*sws));
+	struct evs_l2_port_spec *ps = calloc(n_p + 1, sizeof(*ps));
+	struct evs_l2_vlan_map *maps = NULL;
+	struct evs_l2_conf_spec spec = {.switches = sws, .ports = ps, .socket_id = SOCKET_ID_ANY};
 	struct evs_store_obj *o, *s;
-	struct evs_l2_conf *l2;
+	struct evs_l2_conf *l2 = NULL;
 	char msg[200];
 	const json_t *vl;
 	size_t k;
 
-	memset(ps, 0, sizeof(ps));
+	for (o = evs_store_first(st, "port"); o != NULL; o = evs_store_next(o))
+		n_vl += json_array_size(json_object_get(evs_store_obj_value(o), "vlans"));
+	maps = calloc(n_vl + 1, sizeof(*maps));
+	if (sws == NULL || ps == NULL || maps == NULL) {
+		evs_store_err(err, -ENOMEM, "", "building the L2 view: out of memory");
+		goto out;
+	}
 	for (o = evs_store_first(st, "switch"); o != NULL; o = evs_store_next(o)) {
 		const json_t *v = evs_store_obj_value(o);
 
 		sws[spec.nb_switches++] = (struct evs_l2_switch_spec){
 		    .id = (uint16_t)(*evs_store_obj_aux(o) - 1),
 		    .name = json_string_value(json_object_get(v, "name")),
-		    .aging_s =
-			(uint32_t)json_integer_value(evs_store_field(st, "switch", v, "mac_aging")),
+		    .aging_s = (uint32_t)json_integer_value(
+			evs_store_field(st, "switch", v, "mac_aging")),
 		    .max_macs =
 			(uint32_t)json_integer_value(evs_store_field(st, "switch", v, "max_macs")),
 		};
 	}
+	n_vl = 0;
 	for (o = evs_store_first(st, "port"); o != NULL; o = evs_store_next(o)) {
 		const json_t *v = evs_store_obj_value(o);
-		struct evs_l2_port_spec *p = &ps[spec.nb_ports];
+		struct evs_l2_port_spec *p = &ps[spec.nb_ports++];
 
 		p->port = (uint16_t)(*evs_store_obj_aux(o) - 1);
-		s = evs_store_lookup_str(st, "switch",
-					 json_string_value(json_object_get(v, "switch")));
+		s = evs_store_lookup_str(st, "switch", json_string_value(json_object_get(v, "switch")));
 		if (s != NULL) {
 			p->has_native = true;
 			p->native_switch = (uint16_t)(*evs_store_obj_aux(s) - 1);
 		}
+		p->vlans = maps + n_vl;
 		json_array_foreach (json_object_get(v, "vlans"), k, vl) {
-			if (k == RTE_DIM(maps[0]))
-				break;
 			s = evs_store_lookup_str(st, "switch",
 						 json_string_value(json_object_get(vl, "switch")));
-			maps[spec.nb_ports][k] = (struct evs_l2_vlan_map){
+			maps[n_vl++] = (struct evs_l2_vlan_map){
 			    .vid = (uint16_t)json_integer_value(json_object_get(vl, "vlan")),
 			    .switch_id = s != NULL ? (uint16_t)(*evs_store_obj_aux(s) - 1) : 0};
 		}
-		p->nb_vlans = (uint16_t)k;
-		p->vlans = maps[spec.nb_ports];
-		spec.nb_ports++;
+		p->nb_vlans = (uint16_t)(maps + n_vl - p->vlans);
 	}
 	l2 = evs_l2_conf_build(&spec, msg, sizeof(msg));
 	if (l2 == NULL)
 		evs_store_err(err, -ENOMEM, "", "building the L2 view: %s", msg);
+out:
+	free(sws);
+	free(ps);
+	free(maps);
 	return l2;
 }
 
@@ -210,6 +245,16 @@ static void txn_abort(struct evs_store *st, void *ctx)
 	memset(app->sw_removing, 0, sizeof(app->sw_removing));
 }
 
+/* The socket's access policy is a section of the document (lib/ctl checks it). */
+static int access_check(const json_t *v, const char *path, struct evs_ctl_err *err, void *ctx)
+{
+	(void)ctx;
+	return v != NULL && evs_ctl_access_check(v, path, err) < 0 ? -EINVAL : 0;
+}
+
+static const struct evs_store_section access_section = {.name = "access",
+							.check = access_check};
+
 static const struct evs_store_txn_hooks txn_hooks = {
     .prepare = txn_prepare, .commit = txn_commit, .abort = txn_abort};
 
@@ -231,6 +276,8 @@ int app_store_init(struct evs_app *app)
 		rc = evs_store_type_add(app->store, &app_port_type, app);
 	if (rc == 0)
 		rc = evs_store_type_add(app->store, &mac, app);
+	if (rc == 0)
+		rc = evs_store_section_add(app->store, &access_section, app);
 	if (rc < 0)
 		return rc;
 	evs_store_txn_hooks_set(app->store, &txn_hooks, app);

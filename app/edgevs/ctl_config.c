@@ -150,6 +150,8 @@ int ctl_register_all(struct evs_app *app)
 		ret = ctl_register_stats(app);
 	if (ret == 0)
 		ret = ctl_register_flow(app);
+	if (ret == 0)
+		ret = ctl_register_watch(app);
 	if (ret < 0)
 		APP_LOG(ERR, "registering control methods: %s", strerror(-ret));
 	return ret;

@@ -21,6 +21,9 @@ int ctl_register_methods(struct evs_app *app, const struct evs_ctl_method *m, si
 int ctl_store_op(struct evs_app *app, struct evs_ctl_call *call, enum evs_store_op op,
 		 const char *type, const json_t *value);
 
+/* stats.get's result (ctl_stats.c). */
+json_t *app_stats_json(struct evs_app *app);
+
 /* MAC table counters (ctl_mac.c). */
 json_t *ctl_macs_stats_json(struct evs_app *app);
 
@@ -29,5 +32,6 @@ int ctl_register_port(struct evs_app *app);
 int ctl_register_mac(struct evs_app *app);
 int ctl_register_stats(struct evs_app *app);
 int ctl_register_flow(struct evs_app *app);
+int ctl_register_watch(struct evs_app *app);
 
 #endif

@@ -47,6 +47,11 @@ static void usage(const char *prog)
 	       "  --config FILE      desired-state JSON (default: built-in config/default.json);\n"
 	       "                     config.apply persists changes back to FILE\n"
 	       "  --socket PATH      control socket (default /run/edgevs/edgevs.sock)\n"
+	       "  --socket-mode MODE file mode of the socket, octal (default 0660)\n"
+	       "  --socket-group GRP group of the socket (name or number; default: ours);\n"
+	       "                     who may call what is the config's \"access\" section\n"
+	       "  --ctl-idle-ms MS   close control clients silent this long (default 300000;\n"
+	       "                     -1: never); admins are never locked out by idle clients\n"
 	       "  --state-dir DIR    the only directory config.save may write to\n"
 	       "                     (default /var/lib/edgevs; created 0700 when first used)\n"
 	       "  --pmd-cores LIST   lcores that poll packets, e.g. 1,2 (default: all workers)\n"
@@ -125,6 +130,13 @@ static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned 
 			if (p->pl == NULL)
 				return -ENOMEM;
 		}
+		p->txs = evs_port_txset_create(&(struct evs_port_txset_config){
+		    .txu = (uint16_t)i,
+		    .nb_ports = CONF_MAX_PORTS,
+		    .socket_id = (int)rte_lcore_to_socket_id(cores[i]),
+		});
+		if (p->txs == NULL)
+			return -ENOMEM;
 		app->pmds[i] = p;
 		if (rte_rcu_qsbr_thread_register(app->qsbr, cores[i]) != 0)
 			return -EINVAL;
@@ -142,6 +154,7 @@ static void pmds_free(struct evs_app *app)
 	evs_l2_lcore_free(app->mgmt_l2);
 	app->mgmt_l2 = NULL;
 	for (i = 0; i < app->n_pmds; i++) {
+		evs_port_txset_free(app->pmds[i]->txs);
 		evs_pipeline_lcore_free(app->pmds[i]->pl);
 		evs_l2_lcore_free(app->pmds[i]->l2);
 		rte_free(app->pmds[i]);
@@ -153,23 +166,27 @@ static void pmds_free(struct evs_app *app)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"socket", required_argument, NULL, 's'},
-		{"state-dir", required_argument, NULL, 'S'},
-		{"pmd-cores", required_argument, NULL, 'p'},
-		{"mbufs", required_argument, NULL, 'm'},
-		{"pmd-sleep-us", required_argument, NULL, 'z'},
-		{"flow-max", required_argument, NULL, 'F'},
-		{"flow-idle-ms", required_argument, NULL, 'I'},
-		{"no-emc", no_argument, NULL, 'E'},
-		{"version", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"state-dir", required_argument, NULL, 'S'},
+	    {"socket-mode", required_argument, NULL, 'M'},
+	    {"socket-group", required_argument, NULL, 'G'},
+	    {"pmd-cores", required_argument, NULL, 'p'},
+	    {"mbufs", required_argument, NULL, 'm'},
+	    {"pmd-sleep-us", required_argument, NULL, 'z'},
+	    {"flow-max", required_argument, NULL, 'F'},
+	    {"flow-idle-ms", required_argument, NULL, 'I'},
+	    {"no-emc", no_argument, NULL, 'E'},
+	    {"version", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct evs_app *app = &g_app;
 	unsigned int cores[DP_MAX_PMDS], n_cores = 0, lc, i;
 	unsigned long mbufs = 16383;
-	const char *cores_arg = NULL;
+	const char *cores_arg = NULL, *sock_group = NULL;
+	mode_t sock_mode = 0660;
+	int idle_ms = 0;
 	struct evs_ctl_err err;
 	int ret, opt, rc = 1;
 	json_t *doc;
@@ -205,6 +222,31 @@ int main(int argc, char **argv)
 			}
 			snprintf(app->state_dir, sizeof(app->state_dir), "%s", optarg);
 			break;
+		case 'M': {
+			char *end;
+			unsigned long m = strtoul(optarg, &end, 8);
+
+			if (*optarg == '\0' || *end != '\0' || m == 0 || m > 0777) {
+				fprintf(stderr, "edgevs: --socket-mode: octal 1..0777\n");
+				goto out_eal;
+			}
+			sock_mode = (mode_t)m;
+			break;
+		}
+		case 'G':
+			sock_group = optarg;
+			break;
+		case 'T': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || v < -1 || v == 0 || v > INT32_MAX) {
+				fprintf(stderr, "edgevs: --ctl-idle-ms: -1 or 1..2^31-1\n");
+				goto out_eal;
+			}
+			idle_ms = (int)v;
+			break;
+		}
 		case 'p':
 			cores_arg = optarg;
 			break;
@@ -327,16 +369,19 @@ int main(int argc, char **argv)
 
 	{
 		struct evs_ctl_config cc = {
-			.path = app->socket_path,
-			.mode = 0660,
-			.api_version = "1.0",
+		    .path = app->socket_path,
+		    .mode = sock_mode,
+		    .group = sock_group,
+		    .idle_timeout_ms = idle_ms,
+		    .api_version = "1.0",
 		};
 		app->ctl = evs_ctl_create(&cc);
 		if (app->ctl == NULL) {
 			APP_LOG(ERR, "control socket %s: %s", app->socket_path, strerror(errno));
 			goto out;
 		}
-		if (ctl_register_all(app) < 0)
+		if (ctl_register_all(app) < 0 || mgmt_events_init(app) < 0 ||
+		    evs_ctl_set_access(app->ctl, evs_store_section_get(app->store, "access")) < 0)
 			goto out;
 	}
 

@@ -123,6 +123,14 @@ json_t *app_state_load(struct evs_app *app)
 	return doc;
 }
 
+/* Subscribers of "config.change" learn of a change once it is durable. */
+static void app_changed_event(struct evs_app *app, const char *method, uint64_t gen)
+{
+	evs_ctl_notify(
+	    app->ctl, "config.change",
+	    json_pack("{s:I, s:s}", "generation", (json_int_t)gen, "method", method));
+}
+
 /* One change waiting for its write: the held reply and the document written. */
 struct commit {
 	struct evs_app *app;
@@ -161,6 +169,7 @@ static void roll_back(struct evs_app *app)
 	else
 		APP_LOG(WARNING, "rolled back to the last durable config");
 	app->durable_gen = evs_store_generation(app->store);
+	app_access_sync(app);
 	s = app_doc_dump(app->durable_doc, &len);
 	if (s == NULL || evs_persist_submit(app->cfg_file, s, len, repair_done, app) < 0)
 		repair_done(-ENOMEM, app);
@@ -176,6 +185,7 @@ static void commit_done(int rc, void *arg)
 		json_decref(app->durable_doc);
 		app->durable_doc = json_incref(c->doc);
 		app->durable_gen = c->gen;
+		app_changed_event(app, evs_ctl_pending_method(c->pending), c->gen);
 		evs_ctl_pending_release(c->pending);
 	} else if (rc == 0) {
 		evs_ctl_pending_error(c->pending, EVS_CTL_E_APPLY_FAILED, "",
@@ -194,14 +204,24 @@ static void commit_done(int rc, void *arg)
 	free(c);
 }
 
+void app_access_sync(struct evs_app *app)
+{
+	/* Checked by the store's "access" section: only ENOMEM can fail here. */
+	if (evs_ctl_set_access(app->ctl, evs_store_section_get(app->store, "access")) < 0)
+		APP_LOG(ERR, "access policy not updated: out of memory");
+}
+
 int app_commit(struct evs_app *app, struct evs_ctl_call *call)
 {
 	struct commit *c;
 	size_t len;
 	char *s;
 
-	if (app->cfg_file == NULL)
+	app_access_sync(app); /* the change may be to the access section */
+	if (app->cfg_file == NULL) {
+		app_changed_event(app, evs_ctl_call_method(call), evs_store_generation(app->store));
 		return 0;
+	}
 	c = calloc(1, sizeof(*c));
 	if (c != NULL)
 		c->doc = evs_store_doc(app->store);

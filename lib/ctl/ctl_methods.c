@@ -225,6 +225,9 @@ static int m_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 	    CTL_STAT(requests),	       CTL_STAT(notifications),	    CTL_STAT(errors),
 	    CTL_STAT(lines_oversized), CTL_STAT(clients_accepted),  CTL_STAT(clients_rejected),
 	    CTL_STAT(clients_dropped), CTL_STAT(clients_connected), CTL_STAT(deferred),
+	    CTL_STAT(mutations),       CTL_STAT(calls_refused),	    CTL_STAT(clients_idle_closed),
+	    CTL_STAT(clients_evicted), CTL_STAT(events_published),  CTL_STAT(events_sent),
+	    CTL_STAT(events_dropped),
 	};
 	struct evs_ctl *ctl = evs_ctl_call_ctl(call);
 	json_t *r = json_object();
@@ -284,5 +287,5 @@ int ctl_register_builtins(struct evs_ctl *ctl)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return ctl_register_events(ctl);
 }

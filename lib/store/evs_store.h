@@ -158,6 +158,24 @@ struct evs_store_txn_hooks {
 /** Set (or with NULL clear) the transaction-wide hooks; @p h must outlive the store. */
 void evs_store_txn_hooks_set(struct evs_store *st, const struct evs_store_txn_hooks *h, void *ctx);
 
+/**
+ * A section of the config document that is one JSON value owned by a
+ * library (the socket's access policy), not a list of objects: config.apply
+ * replaces it as a whole in the same transaction (a change bumps the
+ * generation; a failed transaction restores it), config.get shows it.
+ */
+struct evs_store_section {
+	const char *name; /**< key in the document */
+	/** Check a new value at JSON pointer @p path (NULL: the section is left out). */
+	int (*check)(const json_t *v, const char *path, struct evs_ctl_err *err, void *ctx);
+};
+
+/** Add a section (at most 8). @return 0, -EEXIST (name taken), -ENOSPC, -EINVAL. */
+int evs_store_section_add(struct evs_store *st, const struct evs_store_section *s, void *ctx);
+
+/** A section's value (borrowed), or NULL when the document has none. */
+const json_t *evs_store_section_get(const struct evs_store *st, const char *name);
+
 /** Number of types and the i-th in registration order (NULL past the end). */
 unsigned int evs_store_type_count(const struct evs_store *st);
 const struct evs_obj_type *evs_store_type_at(const struct evs_store *st, unsigned int i);

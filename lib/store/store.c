@@ -29,6 +29,8 @@ void evs_store_free(struct evs_store *st)
 	evs_store_txn_abort(st->txn);
 	if (st->ctl_priv_free != NULL)
 		st->ctl_priv_free(st->ctl_priv);
+	for (i = 0; i < st->n_sections; i++)
+		json_decref(st->sections[i].val);
 	for (i = st->n_types; i-- > 0;) {
 		struct store_type *ty = &st->types[i];
 

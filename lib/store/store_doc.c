@@ -9,6 +9,87 @@
 
 #include "store_private.h"
 
+int evs_store_section_add(struct evs_store *st, const struct evs_store_section *s, void *ctx)
+{
+	unsigned int i;
+
+	if (s == NULL || s->name == NULL || s->check == NULL)
+		return -EINVAL;
+	for (i = 0; i < st->n_sections; i++)
+		if (strcmp(st->sections[i].def->name, s->name) == 0)
+			return -EEXIST;
+	for (i = 0; i < st->n_types; i++)
+		if (strcmp(st->types[i].t->section, s->name) == 0)
+			return -EEXIST;
+	if (st->n_sections == STORE_MAX_SECTIONS)
+		return -ENOSPC;
+	st->sections[st->n_sections++] = (struct store_section){.def = s, .ctx = ctx};
+	return 0;
+}
+
+const json_t *evs_store_section_get(const struct evs_store *st, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->n_sections; i++)
+		if (strcmp(st->sections[i].def->name, name) == 0)
+			return st->sections[i].val;
+	return NULL;
+}
+
+size_t store_sections_changed(const struct evs_store_txn *txn)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < STORE_MAX_SECTIONS; i++)
+		n += txn->sec_changed[i];
+	return n;
+}
+
+void store_sections_settle(struct evs_store_txn *txn, bool undo)
+{
+	struct evs_store *st = txn->st;
+	unsigned int i;
+
+	for (i = 0; i < st->n_sections; i++) {
+		if (!txn->sec_changed[i])
+			continue;
+		if (undo) {
+			json_decref(st->sections[i].val);
+			st->sections[i].val = txn->sec_old[i];
+		} else {
+			json_decref(txn->sec_old[i]);
+		}
+		txn->sec_old[i] = NULL;
+		txn->sec_changed[i] = false;
+	}
+}
+
+/* Stage section @i's new value @v (NULL: left out of the document). */
+static int section_stage(struct evs_store_txn *txn, unsigned int i, const json_t *v,
+			 const char *path, struct evs_ctl_err *err)
+{
+	struct store_section *sec = &txn->st->sections[i];
+	char sp[EVS_CTL_PATH_MAX];
+	int rc;
+
+	evs_ctl_path_key(sp, sizeof(sp), path, sec->def->name);
+	rc = sec->def->check(v, sp, err, sec->ctx);
+	if (rc < 0)
+		return rc;
+	if ((v == NULL && sec->val == NULL) ||
+	    (v != NULL && sec->val != NULL && json_equal((json_t *)v, sec->val)))
+		return 0;
+	if (!txn->sec_changed[i]) {
+		txn->sec_old[i] = sec->val; /* the reference moves to the undo slot */
+		txn->sec_changed[i] = true;
+	} else {
+		json_decref(sec->val);
+	}
+	sec->val = v != NULL ? json_incref((json_t *)v) : NULL;
+	return 0;
+}
+
 json_t *evs_store_doc(const struct evs_store *st)
 {
 	json_t *doc = json_object(), *arr;
@@ -27,6 +108,10 @@ json_t *evs_store_doc(const struct evs_store *st)
 			if (o->live && json_array_append(arr, o->val) < 0)
 				goto fail;
 	}
+	for (t = 0; doc != NULL && t < st->n_sections; t++)
+		if (st->sections[t].val != NULL &&
+		    json_object_set(doc, st->sections[t].def->name, st->sections[t].val) < 0)
+			goto fail;
 	return doc;
 fail:
 	json_decref(doc);
@@ -184,12 +269,25 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 		for (t = 0; t < st->n_types; t++)
 			if (strcmp(st->types[t].t->section, k) == 0)
 				break;
-		if (t == st->n_types)
-			return evs_store_err(err, -EINVAL,
-					     evs_ctl_path_key(sp, sizeof(sp), path, k),
-					     "unknown section '%.64s'", k);
-		arrs[t] = v;
+		if (t < st->n_types) {
+			arrs[t] = v;
+			continue;
+		}
+		if (evs_store_section_get(st, k) == NULL) {
+			unsigned int i;
+
+			for (i = 0; i < st->n_sections; i++)
+				if (strcmp(st->sections[i].def->name, k) == 0)
+					break;
+			if (i == st->n_sections)
+				return evs_store_err(err, -EINVAL,
+						     evs_ctl_path_key(sp, sizeof(sp), path, k),
+						     "unknown section '%.64s'", k);
+		}
 	}
+	for (t = 0; t < st->n_sections && rc == 0; t++)
+		rc = section_stage(txn, t, json_object_get(doc, st->sections[t].def->name), path,
+				   err);
 	/* Check every section first: an error then reports the document's own
 	 * first problem, not a consequence of a half-staged diff. */
 	for (t = 0; t < st->n_types && rc == 0; t++) {

@@ -62,6 +62,14 @@ struct store_type {
 	struct evs_store_obj *head, *tail;
 };
 
+#define STORE_MAX_SECTIONS 8
+
+struct store_section {
+	const struct evs_store_section *def;
+	void *ctx;
+	json_t *val; /* NULL: not in the document */
+};
+
 struct evs_store {
 	struct store_type types[EVS_STORE_MAX_TYPES];
 	unsigned int n_types;
@@ -69,6 +77,8 @@ struct evs_store {
 	size_t last_changes; /* deltas of the last committed transaction */
 	struct evs_store_txn *txn;
 	bool sealed; /* objects exist: no more types */
+	struct store_section sections[STORE_MAX_SECTIONS];
+	unsigned int n_sections;
 	const struct evs_store_txn_hooks *hooks;
 	void *hooks_ctx;
 	void *ctl_priv; /* store_ctl.c's generated specs, freed with the store */
@@ -89,7 +99,13 @@ struct evs_store_txn {
 	struct txn_entry *e;
 	size_t n, cap;
 	bool doc; /* staging a document's diff: paths are its items or sections */
+	json_t *sec_old[STORE_MAX_SECTIONS]; /* sections' values before, if changed */
+	bool sec_changed[STORE_MAX_SECTIONS];
 };
+
+/* store_doc.c: the transaction's section changes; undo them. */
+size_t store_sections_changed(const struct evs_store_txn *txn);
+void store_sections_settle(struct evs_store_txn *txn, bool undo);
 
 struct store_type *store_type_get(const struct evs_store *st, const char *name);
 

@@ -308,6 +308,7 @@ void evs_store_txn_abort(struct evs_store_txn *txn)
 {
 	if (txn == NULL)
 		return;
+	store_sections_settle(txn, true);
 	rollback(txn);
 	txn_close(txn);
 }
@@ -518,9 +519,10 @@ int evs_store_txn_commit(struct evs_store_txn *txn, struct evs_ctl_err *err)
 		evs_store_txn_abort(txn);
 		return rc;
 	}
-	txn->st->last_changes = ds.off[EVS_STORE_MAX_TYPES];
-	if (ds.off[EVS_STORE_MAX_TYPES] > 0)
+	txn->st->last_changes = ds.off[EVS_STORE_MAX_TYPES] + store_sections_changed(txn);
+	if (txn->st->last_changes > 0)
 		txn->st->gen++;
+	store_sections_settle(txn, false);
 	for (i = 0; i < txn->n; i++) {
 		struct evs_store_obj *o = txn->e[i].obj;
 
