@@ -154,6 +154,8 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	memset(e->label, 0, sizeof(e->label));
 	apply_mark_label(e, b->act);
 	ops->init(e, p, b->zc);
+	/* before publishing: a reader must never see the last life's expiry */
+	refresh(b, e, ops);
 
 	rte_spinlock_lock(&ct->wlock);
 	pos = rte_hash_lookup_data(ct->hash, &p->ck, &data);
@@ -171,7 +173,6 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 		p->counter = (uint16_t)rc;
 		return invalid(b, p);
 	}
-	refresh(b, e, ops);
 	ct_wheel_file(lc, e);
 	ct_count(lc, EVS_CT_C_CREATED);
 	set_meta(&lc->meta[i], e);
