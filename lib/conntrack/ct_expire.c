@@ -73,7 +73,8 @@ static void entry_due(struct evs_ct_lcore *lc, struct ct_entry *e)
 {
 	struct evs_ct *ct = lc->ct;
 
-	if (atomic_load_explicit(&e->life, memory_order_relaxed) == CT_LIFE_LIVE) {
+	/* acquire: pairs with ct_entry_unlink, so a DEAD entry's token is read whole */
+	if (atomic_load_explicit(&e->life, memory_order_acquire) == CT_LIFE_LIVE) {
 		if (atomic_load_explicit(&e->expires, memory_order_relaxed) > lc->now) {
 			ct_wheel_file(lc, e);
 			return;
@@ -112,7 +113,7 @@ static uint32_t flush_walk(struct evs_ct_lcore *lc, uint32_t budget)
 			lc->scan_link = &lc->wheel[lc->scan_slot];
 			continue;
 		}
-		if (atomic_load_explicit(&e->life, memory_order_relaxed) == CT_LIFE_DEAD) {
+		if (atomic_load_explicit(&e->life, memory_order_acquire) == CT_LIFE_DEAD) {
 			*lc->scan_link = e->wheel_next;
 			limbo_push(lc, e);
 		} else {

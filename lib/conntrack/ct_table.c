@@ -241,8 +241,8 @@ void ct_entry_unlink(struct evs_ct *ct, struct ct_entry *e)
 	/* the grace starts after the keys are gone: a reader that still finds
 	 * the entry reported no quiescent state since */
 	e->rcu_token = ct->qsv != NULL ? rte_rcu_qsbr_start(ct->qsv) : 0;
-	/* relaxed: the owner reads life under the writer lock or after it */
-	atomic_store_explicit(&e->life, CT_LIFE_DEAD, memory_order_relaxed);
+	/* release: the owner that sees DEAD (acquire) sees the token too */
+	atomic_store_explicit(&e->life, CT_LIFE_DEAD, memory_order_release);
 	atomic_fetch_sub_explicit(&ct->conns, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&ct->zone_count[e->zone], 1, memory_order_relaxed);
 }
