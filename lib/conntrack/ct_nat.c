@@ -73,8 +73,8 @@ int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_
 		return -EINVAL;
 	memcpy(addr, r->addr_min, r->v6 ? 16 : 4);
 	orig_port = rte_be_to_cpu_16(*port);
-	if (!ports || (!snat && icmp)) {
-		p_lo = orig_port; /* address-only translation */
+	if (!ports || (!snat && icmp) || (!snat && r->port_min == 0 && r->port_max == 0)) {
+		p_lo = orig_port; /* address-only translation: DNAT keeps the service port */
 		p_n = 1;
 	} else if (r->port_min == 0 && r->port_max == 0) {
 		p_lo = NAT_EPHEMERAL_MIN;

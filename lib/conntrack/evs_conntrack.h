@@ -70,7 +70,8 @@ enum evs_ct_nat_kind {
 /**
  * Address and port range a NAT chooses from. Addresses in network order
  * (IPv4 in the first 4 bytes), the range inclusive. Ports in host order;
- * 0/0 keeps the packet's port when free. An IPv4 range only applies to IPv4
+ * 0/0: DNAT keeps the destination port, SNAT keeps the source port when
+ * free and else picks one in 1024-65535. An IPv4 range only applies to IPv4
  * connections and an IPv6 one to IPv6.
  */
 struct evs_ct_nat_range {

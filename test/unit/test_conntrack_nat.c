@@ -180,6 +180,14 @@ START_TEST(test_dnat_ipv6_udp)
 	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_src), 53);
 	assert_cksums(m, &k);
 	rte_pktmbuf_free(m);
+	/* without a port range DNAT keeps the port */
+	a.nat.port_min = a.nat.port_max = 0;
+	s = (struct spec){
+	    .src = "fd00::7", .dst = "fd00::100", .proto = IPPROTO_UDP, .sport = 7, .dport = 53};
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_NEW | EVS_CT_DNAT);
+	assert_ip(k.dst_ip, "fd00::2");
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_dst), 53);
+	rte_pktmbuf_free(m);
 	/* an IPv4 range leaves IPv6 alone (and the reverse) */
 	a.nat.v6 = false;
 	s = (struct spec){
