@@ -58,8 +58,8 @@ int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_
 {
 	const struct ct_key *o = &e->key[0];
 	bool icmp = o->proto == IPPROTO_ICMP || o->proto == IPPROTO_ICMPV6;
-	bool ports =
-	    icmp || o->proto == IPPROTO_TCP || o->proto == IPPROTO_UDP || o->proto == IPPROTO_SCTP;
+	/* SCTP's CRC32c (no pseudo-header) cannot be adjusted: its ports stay */
+	bool ports = icmp || o->proto == IPPROTO_TCP || o->proto == IPPROTO_UDP;
 	bool snat = r->kind == EVS_CT_NAT_SRC;
 	struct ct_key k = e->key[1];
 	uint8_t *addr = snat ? k.dst : k.src;
