@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Conntrack differential test: the same packet sequences (TCP handshakes,
-# data, half-closes, RST in the middle (either side), stale RST, reopening
+# simultaneous open, data, half-closes, RST in the middle (either side), stale RST, reopening
 # after a close, a new ISN while SYN_SENT, retransmissions,
 # out-of-window segments, window scaling, refused connections, UDP and ICMP
 # echo exchanges, ICMP/ICMPv6 errors quoting a connection either way, IPv6) go through
