@@ -286,6 +286,16 @@ int evs_ct_iterate(const struct evs_ct *ct, uint32_t *pos, struct evs_ct_conn_in
  */
 uint32_t evs_ct_flush(struct evs_ct *ct, int32_t zone);
 
+struct evs_ctl;
+
+/**
+ * Register ct.list, ct.stats and ct.flush for table @p ct (a struct evs_ct *;
+ * the signature is a module descriptor's ctl_register). Management lcore.
+ * @return 0; -EINVAL (NULL argument), or evs_ctl_register()'s error, in
+ *   which case none of them stays registered.
+ */
+int evs_ct_ctl_register(struct evs_ctl *ctl, void *ct);
+
 #ifdef __cplusplus
 }
 #endif
