@@ -287,6 +287,16 @@ int evs_ct_iterate(const struct evs_ct *ct, uint32_t *pos, struct evs_ct_conn_in
 uint32_t evs_ct_flush(struct evs_ct *ct, int32_t zone);
 
 struct evs_ctl;
+struct evs_store;
+
+/**
+ * Add the "ct_zone" object type to @p st (management lcore, before the
+ * store holds objects): ct_zone.add/del/set/get/list and the "ct_zones"
+ * section of the config document set zone limits, tcp_liberal and timeouts
+ * of @p ct transactionally (all zones of a transaction or none).
+ * @return 0, -EINVAL, or evs_store_type_add()'s error.
+ */
+int evs_ct_store_add(struct evs_store *st, struct evs_ct *ct);
 
 /**
  * Register ct.list, ct.stats and ct.flush for table @p ct (a struct evs_ct *;
