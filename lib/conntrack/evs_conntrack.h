@@ -22,8 +22,9 @@
  *   hundred ns); a connection's protocol state is updated under its own
  *   entry lock, which only the two directions of that connection contend.
  * - evs_ct_create/free, evs_ct_zone_set, evs_ct_flush, evs_ct_stats,
- *   evs_ct_iterate: the management lcore. Configuration is published with
- *   RCU; readers never wait.
+ *   evs_ct_iterate, evs_ct_ctl_register (ct.list/stats/flush) and
+ *   evs_ct_store_add (the "ct_zone" object type): the management lcore.
+ *   Configuration is published with RCU; readers never wait.
  * - Readers must report quiescent states on the RCU variable given in the
  *   config (between bursts); freed entries are reused only after a grace.
  */
