@@ -85,12 +85,11 @@ static const struct evs_prog *upcall(struct evs_pipeline_lcore *pl,
 	int ret;
 
 	evs_pipeline_xlate(st, pl->l2, key, &mask, scratch, NULL);
-	ret = evs_cls_install(pl->cls, key,
-			      &(struct evs_megaflow_spec){.mask = &mask,
-							  .actions = scratch,
-							  .actions_len = sizeof(*scratch),
-							  .gen = st->gen},
-			      &f);
+	ret = evs_cls_install(
+	    pl->cls, key,
+	    &(struct evs_megaflow_spec){
+		.mask = &mask, .actions = scratch, .actions_len = sizeof(*scratch), .gen = st->gen},
+	    &f);
 	ctr_add(&pl->st.upcalls, 1);
 	ctr_add(&pl->st.upcall_cycles, rte_rdtsc() - t0);
 	if (ret == 0 || ret == -EEXIST) /* EEXIST: installed by an earlier packet of this burst */
@@ -134,6 +133,7 @@ static uint16_t run_chunk(struct evs_pipeline_lcore *pl, const struct evs_pipeli
 {
 	const struct evs_flow_key *kp[EVS_CLS_BURST_MAX];
 	struct evs_megaflow *mf[EVS_CLS_BURST_MAX];
+	uint32_t ver[EVS_CLS_BURST_MAX];
 	struct evs_l2_action acts[EVS_CLS_BURST_MAX];
 	uint32_t h[EVS_CLS_BURST_MAX];
 	bool clean = false; /* the previous packet hit a megaflow that was current */
@@ -146,9 +146,16 @@ static uint16_t run_chunk(struct evs_pipeline_lcore *pl, const struct evs_pipeli
 		h[i] = evs_flow_key_hash(&keys[i], 0);
 	}
 	evs_cls_lookup_burst(pl->cls, kp, h, n, mf);
+	for (i = 0; i < n; i++)
+		ver[i] = mf[i] != NULL ? mf[i]->version : 0;
 	for (i = 0; i < n; i++) {
 		const struct evs_prog *p;
 
+		/* Revalidating an earlier packet may have removed this packet's
+		 * megaflow and reused its slot for another one: an entry whose
+		 * version moved since the lookup is looked up again. */
+		if (unlikely(mf[i] != NULL && mf[i]->version != ver[i]))
+			mf[i] = evs_cls_lookup(pl->cls, kp[i], h[i]);
 		if (likely(mf[i] != NULL)) {
 			evs_megaflow_add_bytes(mf[i], rte_pktmbuf_pkt_len(pkts[i]));
 			/* A run of packets of one megaflow (the common burst shape)
@@ -184,8 +191,8 @@ uint16_t evs_pipeline_run(struct evs_pipeline_lcore *pl, const struct evs_pipeli
 	while (done < n) {
 		uint16_t k = RTE_MIN(n - done, EVS_CLS_BURST_MAX);
 
-		n_out += run_chunk(pl, st, pkts + done, keys + done, k, out + n_out,
-				   out_cap - n_out);
+		n_out +=
+		    run_chunk(pl, st, pkts + done, keys + done, k, out + n_out, out_cap - n_out);
 		done += k;
 	}
 	return n_out;

@@ -29,14 +29,14 @@ static const struct evs_l2_vlan_map p4_vlans[] = {{.vid = 100, .switch_id = 0}};
 static struct evs_l2_conf *world_conf(bool with_port2)
 {
 	static const struct evs_l2_switch_spec sws[] = {
-		{.id = 0, .name = "a"}, {.id = 1, .name = "b"}, {.id = 2, .name = "c"}};
+	    {.id = 0, .name = "a"}, {.id = 1, .name = "b"}, {.id = 2, .name = "c"}};
 	struct evs_l2_port_spec ps[] = {
-		{.port = 0, .has_native = true, .native_switch = 0},
-		{.port = 1, .has_native = true, .native_switch = 0},
-		{.port = 3, .has_native = true, .native_switch = 0, .nb_vlans = 2, .vlans = p3_vlans},
-		{.port = 4, .nb_vlans = 1, .vlans = p4_vlans},
-		{.port = 5, .has_native = true, .native_switch = 1},
-		{.port = 2, .has_native = true, .native_switch = 0},
+	    {.port = 0, .has_native = true, .native_switch = 0},
+	    {.port = 1, .has_native = true, .native_switch = 0},
+	    {.port = 3, .has_native = true, .native_switch = 0, .nb_vlans = 2, .vlans = p3_vlans},
+	    {.port = 4, .nb_vlans = 1, .vlans = p4_vlans},
+	    {.port = 5, .has_native = true, .native_switch = 1},
+	    {.port = 2, .has_native = true, .native_switch = 0},
 	};
 	struct evs_l2_conf_spec spec = {.nb_switches = 3,
 					.switches = sws,
@@ -76,9 +76,10 @@ static void random_key(struct evs_flow_key *k)
 	for (i = 0; i < sizeof(*k); i++)
 		raw[i] = (uint8_t)rte_rand();
 	k->in_port = (uint16_t)(rte_rand() % 7);
-	k->vlan_tci = rte_rand() % 3 == 0 ? 0
-					   : (uint16_t)(EVS_VLAN_PRESENT | vids[rte_rand() % 4] |
-							((rte_rand() % 8) << 13));
+	k->vlan_tci =
+	    rte_rand() % 3 == 0
+		? 0
+		: (uint16_t)(EVS_VLAN_PRESENT | vids[rte_rand() % 4] | ((rte_rand() % 8) << 13));
 	switch (rte_rand() % 4) {
 	case 0:
 		memset(&k->dst_mac, 0xff, 6);
@@ -105,8 +106,8 @@ START_TEST(mask_is_sufficient)
 {
 	struct evs_l2_conf *conf = world_conf(true);
 	struct evs_l2_macs *macs = world_macs();
-	struct evs_l2_lcore *lc = evs_l2_lcore_create(
-		&(struct evs_l2_lcore_config){.macs = macs, .clone_pool = pool});
+	struct evs_l2_lcore *lc =
+	    evs_l2_lcore_create(&(struct evs_l2_lcore_config){.macs = macs, .clone_pool = pool});
 	struct evs_pipeline_state st = {.l2 = conf, .macs = macs, .gen = 1, .macs_gen = 1};
 	unsigned int i, v, n_unicast = 0, n_flood = 0, n_drop = 0;
 
@@ -115,9 +116,8 @@ START_TEST(mask_is_sufficient)
 	for (i = 0; i < 8; i++) {
 		struct rte_ether_addr m = mac_n(i);
 
-		ck_assert_int_eq(evs_l2_macs_add_static(macs, (uint16_t)(i % 3), &m,
-							(uint16_t)(i % 6), 0),
-				 0);
+		ck_assert_int_eq(
+		    evs_l2_macs_add_static(macs, (uint16_t)(i % 3), &m, (uint16_t)(i % 6), 0), 0);
 	}
 	for (i = 0; i < 20000; i++) {
 		struct evs_flow_key k, k2;
@@ -148,10 +148,11 @@ START_TEST(mask_is_sufficient)
 				ck_assert(evs_flow_key_matches(&k2, &mask, &mk));
 			}
 			evs_pipeline_xlate(&st, lc, &k2, &mask2, &prog2, NULL);
-			ck_assert_msg(same_prog(&prog, &prog2),
-				      "key %u variant %u: a key matching the megaflow was translated "
-				      "differently",
-				      i, v);
+			ck_assert_msg(
+			    same_prog(&prog, &prog2),
+			    "key %u variant %u: a key matching the megaflow was translated "
+			    "differently",
+			    i, v);
 			ck_assert_msg(memcmp(&mask, &mask2, sizeof(mask)) == 0,
 				      "key %u variant %u: same megaflow, different mask", i, v);
 		}
@@ -214,14 +215,14 @@ static void world_up(struct world *w, uint32_t max_flows)
 {
 	w->conf = world_conf(true);
 	w->macs = world_macs();
-	w->lc = evs_l2_lcore_create(&(struct evs_l2_lcore_config){.macs = w->macs,
-								   .clone_pool = pool});
+	w->lc =
+	    evs_l2_lcore_create(&(struct evs_l2_lcore_config){.macs = w->macs, .clone_pool = pool});
 	ck_assert_ptr_nonnull(w->lc);
 	w->pl = evs_pipeline_lcore_create(&(struct evs_pipeline_lcore_config){
-		.name = "t", .l2 = w->lc, .max_flows = max_flows, .socket_id = SOCKET_ID_ANY});
+	    .name = "t", .l2 = w->lc, .max_flows = max_flows, .socket_id = SOCKET_ID_ANY});
 	ck_assert_ptr_nonnull(w->pl);
-	w->st = (struct evs_pipeline_state){.l2 = w->conf, .macs = w->macs, .gen = 1,
-					    .macs_gen = 1};
+	w->st =
+	    (struct evs_pipeline_state){.l2 = w->conf, .macs = w->macs, .gen = 1, .macs_gen = 1};
 }
 
 static void world_down(struct world *w)
@@ -279,6 +280,50 @@ START_TEST(port_removal_reaches_cached_flow)
 	ck_assert_int_eq(send1(w.pl, &w.st, 0, 5, 9), -1); /* flood: several outputs */
 	evs_l2_conf_free(w.conf);
 	w.conf = smaller;
+	world_down(&w);
+}
+END_TEST
+
+/*
+ * Regression (issue 8): a stale wide megaflow is replaced while handling one
+ * packet of a burst; the slot it freed is reused for the new megaflow, and a
+ * later packet of the same burst that was looked up against the old entry
+ * must not run the new entry's program.
+ */
+START_TEST(stale_megaflow_replaced_mid_burst)
+{
+	struct world w;
+	struct evs_l2_conf *small = world_conf(false), *full;
+	struct rte_ether_addr a = mac_n(20), b = mac_n(21);
+	struct evs_flow_key keys[32];
+	struct rte_mbuf *pkts[32];
+	struct evs_l2_out out[32 * 8];
+	uint16_t i, n;
+
+	world_up(&w, 0);
+	full = w.conf;
+	w.conf = small;
+	w.st.l2 = small; /* port 2 is in no switch: its frames hit one wide drop megaflow */
+	ck_assert_int_eq(evs_l2_macs_add_static(w.macs, 0, &a, 0, 0), 0);
+	ck_assert_int_eq(evs_l2_macs_add_static(w.macs, 0, &b, 1, 0), 0);
+	ck_assert_int_eq(send1(w.pl, &w.st, 2, 7, 20), -1);
+	/* port 2 joins switch 0 */
+	w.st.l2 = full;
+	w.st.gen++;
+	for (i = 0; i < 32; i++)
+		pkts[i] = frame(2, 7, i % 2 ? 21 : 20, &keys[i]);
+	n = evs_pipeline_run(w.pl, &w.st, pkts, keys, 32, out, RTE_DIM(out));
+	ck_assert_uint_eq(n, 32);
+	for (i = 0; i < n; i++) {
+		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(out[i].m, struct rte_ether_hdr *);
+		uint16_t want = eh->dst_addr.addr_bytes[5] == 21 ? 1 : 0;
+
+		ck_assert_msg(out[i].port == want, "output %u: frame to MAC %u left on port %u", i,
+			      eh->dst_addr.addr_bytes[5], out[i].port);
+		rte_pktmbuf_free(out[i].m);
+	}
+	w.conf = full;
+	evs_l2_conf_free(small);
 	world_down(&w);
 }
 END_TEST
@@ -342,6 +387,7 @@ static Suite *pipeline_suite(void)
 	tc = tcase_create("invalidation");
 	tcase_add_test(tc, mac_move_reaches_cached_flow);
 	tcase_add_test(tc, port_removal_reaches_cached_flow);
+	tcase_add_test(tc, stale_megaflow_replaced_mid_burst);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("refusal");
 	tcase_add_test(tc, refused_install_still_forwards);
