@@ -43,8 +43,10 @@ enum evs_frag {
  * Flow key: every field a pipeline stage may consult. Laid out in 64-bit
  * words so that masked compare and hashing run word by word. Fields not
  * present in the packet are zero. Multi-byte fields are in network order
- * except in_port, vlan_tci (host order, EVS_VLAN_PRESENT set when tagged),
- * vrf, ct_zone and tun_vni (host order).
+ * except in_port, vlan_tci (host order, EVS_VLAN_PRESENT set when tagged)
+ * and the pipeline metadata (host order). 15 words: with an 8-byte entry
+ * header a megaflow's hot part is exactly two cache lines. Metadata that
+ * every megaflow consults (recirc_id) sits in the first line.
  */
 struct evs_flow_key {
 	/* word 0: metadata and L2 type */
@@ -53,26 +55,33 @@ struct evs_flow_key {
 	rte_be16_t ethertype; /**< after VLAN tags (inner), wire order */
 	uint8_t ip_proto;     /**< IPPROTO_* or 0 */
 	uint8_t ip_frag;      /**< enum evs_frag bits */
-	/* words 1-2: MACs and small L3/L4 fields */
+	/* word 1: pipeline metadata every megaflow consults (recirc_id) or may */
+	uint16_t recirc_id; /**< 0 on the first pass; set by a recirculate opcode */
+	uint16_t ldp;	    /**< logical datapath a stage handed the packet to (0: none) */
+	uint32_t dp_hash;   /**< datapath hash set by an opcode (ECMP, select groups) */
+	/* words 2-3: MACs and small L3/L4 fields */
 	struct rte_ether_addr dst_mac;
 	struct rte_ether_addr src_mac;
 	uint8_t ip_tos;	   /**< IPv4 TOS / IPv6 traffic class (DSCP << 2 | ECN) */
 	uint8_t ttl_class; /**< 0: TTL/hop limit 0, 1: exactly 1, 2: more than 1 */
 	uint8_t tcp_flags; /**< TCP flags byte (FIN..CWR) */
 	uint8_t ct_state;  /**< pipeline metadata: conntrack state bits */
-	/* words 3-6: L3 addresses; IPv4 uses the first 4 bytes of each */
+	/* words 4-7: L3 addresses; IPv4 uses the first 4 bytes of each */
 	uint8_t src_ip[16];
 	uint8_t dst_ip[16];
-	/* word 7: L4 ports (ICMP: type in l4_src, code in l4_dst), pipeline metadata */
+	/* word 8: L4 ports (ICMP: type in l4_src, code in l4_dst), pipeline metadata */
 	rte_be16_t l4_src;
 	rte_be16_t l4_dst;
 	uint16_t vrf;	  /**< pipeline metadata: VRF id */
 	uint16_t ct_zone; /**< pipeline metadata: conntrack zone */
-	/* words 8-12: tunnel metadata (set after decapsulation) */
+	/* words 9-13: tunnel metadata (set after decapsulation) */
 	uint32_t tun_vni;	/**< GENEVE/VXLAN VNI, host order, 0 if none */
 	uint32_t tun_opt_flags; /**< bit per GENEVE option class seen; bit 31: tunnel present */
 	uint8_t tun_src[16];	/**< outer source (IPv4 in the first 4 bytes) */
 	uint8_t tun_dst[16];	/**< outer destination */
+	/* word 14: conntrack metadata */
+	uint32_t ct_mark;  /**< pipeline metadata: connection mark */
+	uint32_t ct_label; /**< pipeline metadata: id of the connection's interned 128-bit label */
 } __rte_aligned(8);
 
 #define EVS_FLOW_KEY_WORDS (sizeof(struct evs_flow_key) / sizeof(uint64_t))
