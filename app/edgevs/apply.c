@@ -130,6 +130,9 @@ static void publish(struct evs_app *app, struct dp_snapshot *s)
 	s->gen = ++app->gen;
 	__atomic_store_n(&app->snap, s, __ATOMIC_RELEASE);
 	rte_rcu_qsbr_synchronize(app->qsbr, RTE_QSBR_THRID_INVALID);
+	/* after the grace period: a translation that sees the new dependency
+	 * generations reads the new snapshot */
+	app_snapshot_published(app, old, s);
 	free(old);
 }
 
@@ -453,7 +456,6 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 		statics_sync(app, old, nc, sw_id_of);
 	else
 		statics_sync(app, nc, nc, sw_id_of);
-	app_macs_changed(app);
 
 	json_decref(app->doc);
 	app->doc = doc;

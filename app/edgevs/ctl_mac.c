@@ -87,7 +87,6 @@ static int m_mac_del(struct evs_ctl_call *call, json_t *params, void *arg)
 		return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/mac",
 				     "no MAC %s in switch '%s'", mac_s, sw);
 	}
-	app_macs_changed(app);
 	return evs_ctl_reply(call, json_pack("{s:s, s:s}", "switch", sw, "mac", mac_s));
 }
 
@@ -141,7 +140,6 @@ static int m_mac_flush(struct evs_ctl_call *call, json_t *params, void *arg)
 	} else {
 		n = evs_l2_macs_flush_all(app->macs, false);
 	}
-	app_macs_changed(app);
 	return evs_ctl_reply(call, json_pack("{s:i}", "flushed", (int)n));
 }
 

@@ -107,6 +107,15 @@ static int qsbr_create(struct evs_app *app)
 	return 0;
 }
 
+static uint16_t mgmt_no_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)arg;
+	(void)port;
+	(void)pkts;
+	(void)n;
+	return 0;
+}
+
 static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned int n)
 {
 	unsigned int i;
@@ -119,46 +128,66 @@ static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned 
 			return -ENOMEM;
 		p->lcore = cores[i];
 		p->idx = i;
-		p->l2 = evs_l2_lcore_create(&(struct evs_l2_lcore_config){
-			.macs = app->macs,
-			.clone_pool = app->pool,
-			.socket_id = (int)rte_lcore_to_socket_id(cores[i]),
-		});
-		if (p->l2 == NULL)
+		p->tx = pmd_tx_create((int)rte_lcore_to_socket_id(cores[i]));
+		if (p->tx == NULL) {
+			rte_free(p);
 			return -ENOMEM;
+		}
 		{
+			struct evs_pipeline_lcore_config pc = {
+			    .reg = app->reg,
+			    .pool = app->pool,
+			    .punt_ring = app->punt_ring,
+			    .tx = pmd_tx,
+			    .tx_arg = p->tx,
+			    .max_flows = app->flow_max,
+			    .emc_disable = app->emc_disable,
+			    .socket_id = (int)rte_lcore_to_socket_id(cores[i]),
+			};
 			char name[32];
 
 			snprintf(name, sizeof(name), "pmd%u", cores[i]);
-			p->pl = evs_pipeline_lcore_create(&(struct evs_pipeline_lcore_config){
-				.name = name,
-				.l2 = p->l2,
-				.max_flows = app->flow_max,
-				.emc_disable = app->emc_disable,
-				.socket_id = (int)rte_lcore_to_socket_id(cores[i]),
-			});
-			if (p->pl == NULL)
+			pc.name = name;
+			memcpy(pc.mod_args, app->mod_args, sizeof(pc.mod_args));
+			p->pl = evs_pipeline_lcore_create(&pc);
+			if (p->pl == NULL) {
+				pmd_tx_free(p->tx);
+				rte_free(p);
 				return -ENOMEM;
+			}
 		}
 		app->pmds[i] = p;
 		if (rte_rcu_qsbr_thread_register(app->qsbr, cores[i]) != 0)
 			return -EINVAL;
 	}
 	app->n_pmds = n;
-	app->mgmt_l2 = evs_l2_lcore_create(&(struct evs_l2_lcore_config){
-		.macs = app->macs, .clone_pool = app->pool, .socket_id = (int)rte_socket_id()});
-	return app->mgmt_l2 != NULL ? 0 : -ENOMEM;
+	{
+		/* flow.trace's context: outputs are described, never sent */
+		struct evs_pipeline_lcore_config pc = {
+		    .name = "mgmt",
+		    .reg = app->reg,
+		    .pool = app->pool,
+		    .tx = mgmt_no_tx,
+		    .max_flows = 1,
+		    .emc_disable = true,
+		    .socket_id = (int)rte_socket_id(),
+		};
+
+		memcpy(pc.mod_args, app->mod_args, sizeof(pc.mod_args));
+		app->mgmt_pl = evs_pipeline_lcore_create(&pc);
+	}
+	return app->mgmt_pl != NULL ? 0 : -ENOMEM;
 }
 
 static void pmds_free(struct evs_app *app)
 {
 	unsigned int i;
 
-	evs_l2_lcore_free(app->mgmt_l2);
-	app->mgmt_l2 = NULL;
+	evs_pipeline_lcore_free(app->mgmt_pl);
+	app->mgmt_pl = NULL;
 	for (i = 0; i < app->n_pmds; i++) {
 		evs_pipeline_lcore_free(app->pmds[i]->pl);
-		evs_l2_lcore_free(app->pmds[i]->l2);
+		pmd_tx_free(app->pmds[i]->tx);
 		rte_free(app->pmds[i]);
 		app->pmds[i] = NULL;
 	}
@@ -168,17 +197,17 @@ static void pmds_free(struct evs_app *app)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"socket", required_argument, NULL, 's'},
-		{"pmd-cores", required_argument, NULL, 'p'},
-		{"mbufs", required_argument, NULL, 'm'},
-		{"pmd-sleep-us", required_argument, NULL, 'z'},
-		{"flow-max", required_argument, NULL, 'F'},
-		{"flow-idle-ms", required_argument, NULL, 'I'},
-		{"no-emc", no_argument, NULL, 'E'},
-		{"version", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"pmd-cores", required_argument, NULL, 'p'},
+	    {"mbufs", required_argument, NULL, 'm'},
+	    {"pmd-sleep-us", required_argument, NULL, 'z'},
+	    {"flow-max", required_argument, NULL, 'F'},
+	    {"flow-idle-ms", required_argument, NULL, 'I'},
+	    {"no-emc", no_argument, NULL, 'E'},
+	    {"version", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct evs_app *app = &g_app;
 	unsigned int cores[DP_MAX_PMDS], n_cores = 0, lc, i;
@@ -195,7 +224,7 @@ int main(int argc, char **argv)
 	}
 	argc -= ret;
 	argv += ret;
-	argv[0] = (char *)(uintptr_t)"edgevs";
+	argv[0] = (char *)(uintptr_t) "edgevs";
 	snprintf(app->socket_path, sizeof(app->socket_path), "/run/edgevs/edgevs.sock");
 	app->flow_idle_ms = 10000;
 	optind = 1;
@@ -262,15 +291,16 @@ int main(int argc, char **argv)
 	if (cores_arg != NULL) {
 		ret = parse_cores(cores_arg, cores, &n_cores);
 		if (ret < 0) {
-			fprintf(stderr,
-				"edgevs: --pmd-cores '%s': need enabled worker lcores (see EAL -l)\n",
-				cores_arg);
+			fprintf(
+			    stderr,
+			    "edgevs: --pmd-cores '%s': need enabled worker lcores (see EAL -l)\n",
+			    cores_arg);
 			goto out_eal;
 		}
 	} else {
-		RTE_LCORE_FOREACH_WORKER(lc)
-		if (n_cores < DP_MAX_PMDS)
-			cores[n_cores++] = lc;
+		RTE_LCORE_FOREACH_WORKER (lc)
+			if (n_cores < DP_MAX_PMDS)
+				cores[n_cores++] = lc;
 	}
 	if (n_cores == 0) {
 		fprintf(stderr, "edgevs: no PMD lcore: give EAL at least two lcores (-l 0,1)\n");
@@ -294,16 +324,21 @@ int main(int argc, char **argv)
 	}
 	{
 		struct evs_l2_macs_config mc = {
-			.name = "evs_macs",
-			.capacity = 1 << 16,
-			.qsbr = app->qsbr,
-			.socket_id = (int)rte_socket_id(),
+		    .name = "evs_macs",
+		    .capacity = 1 << 16,
+		    .qsbr = app->qsbr,
+		    .socket_id = (int)rte_socket_id(),
 		};
+		app_macs_config(app, &mc);
 		app->macs = evs_l2_macs_create(&mc);
 		if (app->macs == NULL) {
 			APP_LOG(ERR, "MAC table: %s", rte_strerror(rte_errno));
 			goto out;
 		}
+	}
+	if (app_modules_init(app) < 0) {
+		APP_LOG(ERR, "module registry set-up failed");
+		goto out;
 	}
 	if (pmds_create(app, cores, n_cores) < 0) {
 		APP_LOG(ERR, "PMD set-up failed");
@@ -331,9 +366,9 @@ int main(int argc, char **argv)
 
 	{
 		struct evs_ctl_config cc = {
-			.path = app->socket_path,
-			.mode = 0660,
-			.api_version = "1.0",
+		    .path = app->socket_path,
+		    .mode = 0660,
+		    .api_version = "1.0",
 		};
 		app->ctl = evs_ctl_create(&cc);
 		if (app->ctl == NULL) {
@@ -361,8 +396,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (__atomic_load_n(&app->stop, __ATOMIC_RELAXED) == 0) {
-		APP_LOG(INFO, "edgevs %s running: %u PMD lcore(s), control socket %s",
-			EVS_VERSION, app->n_pmds, app->socket_path);
+		APP_LOG(INFO, "edgevs %s running: %u PMD lcore(s), control socket %s", EVS_VERSION,
+			app->n_pmds, app->socket_path);
 		printf("edgevs: ready, control socket %s\n", app->socket_path);
 		fflush(stdout);
 		mgmt_loop(app);
@@ -375,6 +410,7 @@ out:
 	app_teardown(app);
 	pmds_free(app);
 	evs_l2_macs_free(app->macs);
+	app_modules_free(app);
 	rte_free(app->qsbr);
 	rte_mempool_free(app->pool);
 	conf_free(app->conf);

@@ -87,25 +87,17 @@ struct evs_flow_key {
 #define EVS_FLOW_KEY_WORDS (sizeof(struct evs_flow_key) / sizeof(uint64_t))
 
 /**
- * Why a packet was dropped. Every drop on the datapath is counted under one
- * of these; the control socket reports them by name.
+ * Why the parser (or the PMD before the pipeline) dropped a packet. Later
+ * drops belong to their owner: the engine (lib/pipeline) and each module
+ * keep their own list; stats.get reports them all by name.
  */
 enum evs_drop_reason {
 	EVS_DROP_NONE = 0,
-	EVS_DROP_RUNT,		  /**< shorter than an Ethernet header */
-	EVS_DROP_BAD_VLAN,	  /**< truncated tag or more tags than supported */
-	EVS_DROP_BAD_L3,	  /**< truncated/invalid IPv4/IPv6/ARP header */
-	EVS_DROP_BAD_L4,	  /**< truncated TCP/UDP/ICMP header */
-	EVS_DROP_OVERSIZE,	  /**< longer than the port MTU allows */
-	EVS_DROP_NO_SWITCH,	  /**< input port not attached to any switch */
-	EVS_DROP_VLAN_NOT_MEMBER, /**< VLAN not carried by the input port */
-	EVS_DROP_SRC_MAC_MCAST,	  /**< source MAC is multicast/broadcast */
-	EVS_DROP_HAIRPIN,	  /**< destination is the input port */
-	EVS_DROP_PORT_DOWN,	  /**< output port gone or link down */
-	EVS_DROP_TX_FULL,	  /**< output queue full */
-	EVS_DROP_NO_MBUF,	  /**< no mbuf for a flood copy or tag push */
-	EVS_DROP_LEARN_FULL,	  /**< learning queue or MAC table full (packet still forwarded) */
-	EVS_DROP_FLOOD_EMPTY,	  /**< flooded frame had no member but its input port */
+	EVS_DROP_RUNT,	   /**< shorter than an Ethernet header */
+	EVS_DROP_BAD_VLAN, /**< truncated tag or more tags than supported */
+	EVS_DROP_BAD_L3,   /**< truncated/invalid IPv4/IPv6/ARP header */
+	EVS_DROP_BAD_L4,   /**< truncated TCP/UDP/ICMP header */
+	EVS_DROP_OVERSIZE, /**< longer than the port MTU allows */
 	EVS_DROP_REASON_MAX,
 };
 
@@ -168,6 +160,15 @@ uint32_t evs_flow_key_hash(const struct evs_flow_key *key, uint32_t seed);
  *   (or a tag cut short), -EPERM when the data is shared.
  */
 int evs_packet_set_vlan(struct rte_mbuf *m, uint16_t vlan_tci);
+
+/**
+ * Re-encode a frame's outer tag for an output: from @p cur (the key's
+ * vlan_tci: what the frame carries now) to @p want (0: untagged, else
+ * EVS_VLAN_PRESENT | vid). The priority (PCP) is kept when retagging; a tag
+ * already carrying the VID is left alone.
+ * @return 0, or the errors of evs_packet_set_vlan().
+ */
+int evs_packet_vlan_encode(struct rte_mbuf *m, uint16_t cur, uint16_t want);
 
 /**
  * True when the frame's L3 part (pkt_len - l2_len, i.e. without Ethernet

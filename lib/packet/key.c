@@ -16,21 +16,8 @@ uint32_t evs_flow_key_hash(const struct evs_flow_key *key, uint32_t seed)
 }
 
 static const char *const drop_names[EVS_DROP_REASON_MAX] = {
-    [EVS_DROP_NONE] = "none",
-    [EVS_DROP_RUNT] = "runt",
-    [EVS_DROP_BAD_VLAN] = "bad_vlan",
-    [EVS_DROP_BAD_L3] = "bad_l3",
-    [EVS_DROP_BAD_L4] = "bad_l4",
-    [EVS_DROP_OVERSIZE] = "oversize",
-    [EVS_DROP_NO_SWITCH] = "no_switch",
-    [EVS_DROP_VLAN_NOT_MEMBER] = "vlan_not_member",
-    [EVS_DROP_SRC_MAC_MCAST] = "src_mac_mcast",
-    [EVS_DROP_HAIRPIN] = "hairpin",
-    [EVS_DROP_PORT_DOWN] = "port_down",
-    [EVS_DROP_TX_FULL] = "tx_full",
-    [EVS_DROP_NO_MBUF] = "no_mbuf",
-    [EVS_DROP_LEARN_FULL] = "learn_full",
-    [EVS_DROP_FLOOD_EMPTY] = "flood_empty",
+    [EVS_DROP_NONE] = "none",	  [EVS_DROP_RUNT] = "runt",	[EVS_DROP_BAD_VLAN] = "bad_vlan",
+    [EVS_DROP_BAD_L3] = "bad_l3", [EVS_DROP_BAD_L4] = "bad_l4", [EVS_DROP_OVERSIZE] = "oversize",
 };
 
 const char *evs_drop_reason_name(enum evs_drop_reason r)
