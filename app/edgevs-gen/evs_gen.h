@@ -112,6 +112,9 @@ struct evs_gen_flow_iter {
 	uint32_t cur;	/**< next flow id */
 	uint32_t pos;	/**< packets sent in the current round, < flows */
 	uint64_t round; /**< completed walks over all flows */
+	/** Digits of cur (sport, sip, dport, dip): a walk with stride 1
+	 * steps them like an odometer instead of dividing. */
+	uint32_t digit[4];
 };
 
 /** Start a walk at flow id @p start (taken modulo flows). */
@@ -130,6 +133,48 @@ static inline uint32_t evs_gen_flow_next(const struct evs_gen_flows *f,
 	if (it->cur >= n)
 		it->cur -= n;
 	if (++it->pos == n) {
+		it->pos = 0;
+		it->round++;
+	}
+	return id;
+}
+
+/**
+ * evs_gen_flow_next() and evs_gen_flow_tuple() in one step. With stride 1
+ * (the seq order) the tuple comes from the walk's digits, without division.
+ */
+static inline uint32_t evs_gen_flow_next_tuple(const struct evs_gen_flows *f,
+					       struct evs_gen_flow_iter *it, uint64_t *round,
+					       struct evs_gen_tuple *t)
+{
+	const struct evs_gen_flow_config *c = &f->cfg;
+	uint32_t id;
+
+	if (f->stride != 1) {
+		id = evs_gen_flow_next(f, it, round);
+		evs_gen_flow_tuple(f, id, t);
+		return id;
+	}
+	id = it->cur;
+	*round = it->round;
+	t->sport = (uint16_t)(c->sport_base + it->digit[0]);
+	t->src_ip = c->src_ip_base + it->digit[1];
+	t->dport = (uint16_t)(c->dport_base + it->digit[2]);
+	t->dst_ip = c->dst_ip_base + it->digit[3];
+	if (++it->cur == c->flows) {
+		it->cur = 0;
+		it->digit[0] = it->digit[1] = it->digit[2] = it->digit[3] = 0;
+	} else if (++it->digit[0] == c->sport_range) {
+		it->digit[0] = 0;
+		if (++it->digit[1] == c->sip_range) {
+			it->digit[1] = 0;
+			if (++it->digit[2] == c->dport_range) {
+				it->digit[2] = 0;
+				it->digit[3]++;
+			}
+		}
+	}
+	if (++it->pos == c->flows) {
 		it->pos = 0;
 		it->round++;
 	}
@@ -281,6 +326,30 @@ enum evs_gen_stamp_level evs_gen_frame_stamp(const struct evs_gen_builder *b,
  */
 uint16_t evs_gen_build(const struct evs_gen_builder *b, const struct evs_gen_pkt_meta *m,
 		       uint8_t *buf);
+
+/** Bytes past the frame that evs_gen_build_hdr() may overwrite. */
+#define EVS_GEN_BUILD_SLACK 64
+
+/**
+ * evs_gen_build() for a buffer that already holds a frame of this builder
+ * past its headers (evs_gen_prefill() did it once): writes only the headers
+ * and the stamp, so the cost does not grow with the frame size. The buffer
+ * needs EVS_GEN_BUILD_SLACK bytes of room past the frame. Any lcore.
+ * @return the frame length.
+ */
+uint16_t evs_gen_build_hdr(const struct evs_gen_builder *b, const struct evs_gen_pkt_meta *m,
+			   uint8_t *buf);
+
+/** Bytes evs_gen_prefill() writes: the longest frame of the mix, without FCS. */
+uint16_t evs_gen_prefill_len(const struct evs_gen_builder *b);
+
+/**
+ * Write the longest template into @p buf (evs_gen_prefill_len() bytes). The
+ * payload fill depends only on the offset from the stamp, so the buffer then
+ * suits evs_gen_build_hdr() at every size of the mix, and for every builder
+ * with the same headers (both directions of a run).
+ */
+void evs_gen_prefill(const struct evs_gen_builder *b, uint8_t *buf);
 
 /**
  * Find and decode the stamp of a received frame: walks up to two VLAN

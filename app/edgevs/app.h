@@ -27,14 +27,14 @@ extern int evs_app_logtype;
 	rte_log(RTE_LOG_##level, evs_app_logtype, "edgevs: " fmt "\n", ##__VA_ARGS__)
 
 #define DP_MAX_PMDS 32
-#define DP_MAX_RXQ (CONF_MAX_PORTS * 4)
 #define DP_BURST 32
 
 #define APP_PUNT_RING 1024 /* packets punted to the management lcore at most */
 
 struct evs_port;
+struct evs_port_txset;
 struct evs_ctl;
-struct pmd_tx;
+struct evs_ctl_call;
 
 /* One rx queue polled by a PMD lcore. */
 struct dp_rxq {
@@ -45,20 +45,23 @@ struct dp_rxq {
 };
 
 struct dp_pmd_conf {
-	uint16_t n_rxq;
-	struct dp_rxq rxq[DP_MAX_RXQ];
+	uint32_t n_rxq;
+	const struct dp_rxq *rxq; /* n_rxq entries, inside the snapshot's block */
 };
 
 /*
  * Immutable datapath configuration, published by one atomic pointer store
  * and freed after an RCU grace period: a PMD sees either all of a change or
- * none of it.
+ * none of it. One allocation sized by what is open (ports up to the highest
+ * index, rx queues), so a change with 1024 ports copies tens of KB, not MB.
  */
 struct dp_snapshot {
 	uint64_t gen;
 	const struct evs_l2_conf *l2;
-	struct evs_port *ports[CONF_MAX_PORTS]; /* by port index; NULL: absent */
+	uint16_t n_ports;	 /* ports[] length: highest open index + 1 */
+	struct evs_port **ports; /* by port index; NULL: absent */
 	struct dp_pmd_conf pmd[DP_MAX_PMDS];
+	size_t size; /* bytes of the block (stats) */
 };
 
 /* Per-PMD state: written by its PMD lcore only, read by the management lcore. */
@@ -66,7 +69,7 @@ struct pmd_ctx {
 	unsigned int lcore;
 	unsigned int idx;
 	struct evs_pipeline_lcore *pl;
-	struct pmd_tx *tx; /* per-port tx buffers of this PMD */
+	struct evs_port_txset *txs; /* tx buffers for any port, used by pmd.c */
 	uint64_t rx_pkts;
 	uint64_t tx_pkts;
 	uint64_t busy_cycles; /* cycles of iterations that moved packets */
@@ -87,6 +90,12 @@ struct evs_app {
 	json_t *doc;
 	struct conf *conf;
 	char config_path[PATH_MAX]; /* persisted on apply when set */
+	char state_dir[PATH_MAX];   /* the only directory clients may name files in */
+	struct evs_persist *cfg_file; /* writer of config_path; NULL without --config */
+	json_t *durable_doc;	      /* last document known to be on disk */
+	uint64_t commit_seq;	      /* changes handed to the writer */
+	uint64_t rolled_back_upto;    /* changes up to this one were rolled back */
+	bool stopping;		      /* shutting down: no more rollbacks */
 
 	/* runtime */
 	struct rte_mempool *pool;
@@ -120,7 +129,36 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 void app_teardown(struct evs_app *app);
 int app_port_index(const struct evs_app *app, const char *name);
 int app_switch_id(const struct evs_app *app, const char *name);
-int app_persist(struct evs_app *app, const char *path, struct conf_err *err);
+
+/* state.c: the --config file and the state directory. */
+struct evs_persist;
+/* Open the --config file's writer (nothing when there is no --config). */
+int app_state_open(struct evs_app *app);
+void app_state_close(struct evs_app *app);
+/* The document to start with: the --config file (or its last good copy when
+ * it is damaged, said loudly), or the built-in default. NULL after logging. */
+json_t *app_state_load(struct evs_app *app);
+/* The initial document is running: it is the durable one. */
+void app_state_started(struct evs_app *app);
+/*
+ * Make the change just applied by @call's handler durable before it is
+ * acknowledged: the call is deferred and the running document handed to the
+ * --config file's writer; the handler still answers as usual (the answer is
+ * held). Written: the answer goes out. Not written: the running state is
+ * rolled back to the last durable document and the call (and every change
+ * queued behind it) fails with -32003. Returns 0 (also without --config:
+ * nothing to do), or -errno after rolling back and answering @call.
+ */
+int app_commit(struct evs_app *app, struct evs_ctl_call *call);
+/* The running document's "access" section becomes the socket's policy. */
+void app_access_sync(struct evs_app *app);
+/* Management loop: completions of finished writes. */
+void app_state_poll(struct evs_app *app);
+/* Write the running document to @name (a plain file name) in the state
+ * directory; never follows a symlink. 0 or -errno with @msg filled. */
+int app_state_save_as(struct evs_app *app, const char *name, char *msg, size_t msglen);
+/* @doc as the file holds it (indented, final newline), malloc'd. */
+char *app_doc_dump(const json_t *doc, size_t *len);
 
 /* pmd.c */
 int pmd_main(void *arg);
@@ -128,9 +166,7 @@ struct pmd_args {
 	struct evs_app *app;
 	struct pmd_ctx *ctx;
 };
-/* A PMD's tx buffers; the pipeline's output function over them. */
-struct pmd_tx *pmd_tx_create(int socket_id);
-void pmd_tx_free(struct pmd_tx *t);
+/* The pipeline's output function: into the PMD's tx set (@arg: its pmd_ctx). */
 uint16_t pmd_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
 /* modules.c: the module list and what the app publishes to it */
@@ -151,8 +187,14 @@ void app_snapshot_published(struct evs_app *app, const struct dp_snapshot *old,
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);
 struct evs_port_link;
-/* Link change callback of every port: logs it. */
+/* Declare the event topics the daemon publishes (port.link, config.change,
+ * counter.threshold). */
+int mgmt_events_init(struct evs_app *app);
+/* Link change callback of every port: logs it and publishes "port.link". */
 void mgmt_on_link(struct evs_port *port, const struct evs_port_link *link, void *arg);
+
+/* ctl_watch.c: check counter watches (once a second; management loop). */
+void watch_poll(struct evs_app *app);
 
 /* ctl_*.c: register the control methods. */
 int ctl_register_all(struct evs_app *app);

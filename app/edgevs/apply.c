@@ -2,7 +2,7 @@
 /*
  * Apply a desired-state document: diff against the running state, create
  * and remove ports, rebuild the L2 configuration, publish one snapshot,
- * update static MACs, persist. A request that fails validation or port
+ * update static MACs. A request that fails validation or port
  * creation changes nothing (ports being re-created are the one exception:
  * their old device is closed first and restored on failure).
  */
@@ -89,13 +89,24 @@ static struct evs_port *port_open(struct evs_app *app, const struct conf_port *c
 	return p;
 }
 
-/* Spread every rx queue of every port over the PMD lcores, round robin. */
-static void assign_rxqs(const struct evs_app *app, struct dp_snapshot *s)
+/*
+ * Spread every rx queue of every port over the PMD lcores, round robin,
+ * into @rxq: queue k goes to PMD k % n_pmds, whose entries are contiguous.
+ */
+static void assign_rxqs(const struct evs_app *app, struct dp_snapshot *s, struct dp_rxq *rxq,
+			uint32_t total)
 {
-	unsigned int k = 0;
+	uint32_t k = 0, off = 0, pos[DP_MAX_PMDS];
+	unsigned int p;
 	int i;
 
-	for (i = 0; i < CONF_MAX_PORTS; i++) {
+	for (p = 0; p < app->n_pmds; p++) {
+		s->pmd[p].n_rxq = total / app->n_pmds + (p < total % app->n_pmds);
+		s->pmd[p].rxq = rxq + off;
+		pos[p] = off;
+		off += s->pmd[p].n_rxq;
+	}
+	for (i = 0; i < s->n_ports; i++) {
 		struct evs_port_info info;
 		uint16_t q, nq;
 
@@ -105,15 +116,12 @@ static void assign_rxqs(const struct evs_app *app, struct dp_snapshot *s)
 		if (evs_port_info_get(s->ports[i], &info) != 0)
 			info.mtu = 1500;
 		nq = s->ports[i]->nb_rxq;
-		for (q = 0; q < nq; q++) {
-			struct dp_pmd_conf *pc = &s->pmd[k++ % app->n_pmds];
-
-			if (pc->n_rxq == DP_MAX_RXQ)
-				continue;
-			pc->rxq[pc->n_rxq++] = (struct dp_rxq){.port = s->ports[i],
-							       .port_idx = (uint16_t)i,
-							       .queue = q,
-							       .mtu = info.mtu};
+		for (q = 0; q < nq; q++, k++) {
+			p = k % app->n_pmds;
+			rxq[pos[p]++] = (struct dp_rxq){.port = s->ports[i],
+							.port_idx = (uint16_t)i,
+							.queue = q,
+							.mtu = info.mtu};
 		}
 	}
 }
@@ -136,19 +144,36 @@ static void publish(struct evs_app *app, struct dp_snapshot *s)
 	free(old);
 }
 
-/* A snapshot of the open ports, but those flagged in @hide (may be NULL). */
+/*
+ * A snapshot of the open ports, but those flagged in @hide (may be NULL):
+ * one block holding the header, ports[n_ports] and every PMD's rx queues.
+ */
 static struct dp_snapshot *snapshot_new(const struct evs_app *app, const struct evs_l2_conf *l2,
 					const bool *hide)
 {
-	struct dp_snapshot *s = calloc(1, sizeof(*s));
-	int i;
+	struct dp_snapshot *s;
+	uint32_t n_rxq = 0;
+	size_t ports_off, rxq_off, size;
+	int i, n = 0;
 
+	for (i = 0; i < CONF_MAX_PORTS; i++)
+		if (app->ports[i].port != NULL && !(hide != NULL && hide[i])) {
+			n = i + 1;
+			n_rxq += app->ports[i].port->nb_rxq;
+		}
+	ports_off = RTE_ALIGN_CEIL(sizeof(*s), sizeof(void *));
+	rxq_off = RTE_ALIGN_CEIL(ports_off + sizeof(struct evs_port *) * n, sizeof(void *));
+	size = rxq_off + sizeof(struct dp_rxq) * n_rxq;
+	s = calloc(1, size);
 	if (s == NULL)
 		return NULL;
+	s->size = size;
 	s->l2 = l2;
-	for (i = 0; i < CONF_MAX_PORTS; i++)
+	s->n_ports = (uint16_t)n;
+	s->ports = (struct evs_port **)((uint8_t *)s + ports_off);
+	for (i = 0; i < n; i++)
 		s->ports[i] = hide != NULL && hide[i] ? NULL : app->ports[i].port;
-	assign_rxqs(app, s);
+	assign_rxqs(app, s, (struct dp_rxq *)((uint8_t *)s + rxq_off), n_rxq);
 	return s;
 }
 
@@ -251,23 +276,6 @@ static void statics_sync(struct evs_app *app, const struct conf *old, const stru
 					strerror(-ret));
 		}
 	}
-}
-
-int app_persist(struct evs_app *app, const char *path, struct conf_err *err)
-{
-	char tmp[PATH_MAX + 8];
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (json_dump_file(app->doc, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
-	    rename(tmp, path) != 0) {
-		char msg[256];
-
-		snprintf(msg, sizeof(msg), "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		set_err(err, -32003, "", msg);
-		return -EIO;
-	}
-	return 0;
 }
 
 /* Length of the device name in ethdev devargs ("net_tap0,iface=x" -> 8). */
@@ -462,13 +470,7 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 	json_incref(doc);
 	app->conf = nc;
 	conf_free(old);
-	if (app->config_path[0] != '\0' && app->snap->gen > 1) {
-		struct conf_err perr;
-
-		if (app_persist(app, app->config_path, &perr) < 0)
-			APP_LOG(WARNING, "%s", perr.msg);
-	}
-	return 0;
+	return 0; /* the caller makes it durable (app_commit()) */
 
 rollback:
 	/* Close what this request opened (never published: free at once)

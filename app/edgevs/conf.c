@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "evs_ctl.h"
 
 #define ERR_INVALID_PARAMS (-32602)
 #define ERR_EXISTS (-32000)
@@ -420,8 +421,9 @@ static bool check_refs(const struct conf *c, const char *base, struct conf_err *
 
 struct conf *conf_parse(const json_t *doc, const char *base, struct conf_err *err)
 {
-	static const char *const keys[] = {"ports", "switches", NULL};
+	static const char *const keys[] = {"ports", "switches", "access", NULL};
 	const json_t *ports, *switches;
+	struct evs_ctl_err cerr;
 	struct conf *c;
 	char p[256], ep[256];
 	size_t i;
@@ -433,6 +435,16 @@ struct conf *conf_parse(const json_t *doc, const char *base, struct conf_err *er
 	}
 	if (!only_keys(doc, base, keys, err))
 		return NULL;
+	/* Who may call what: lib/ctl owns the section's spec. */
+	path_key(p, sizeof(p), base, "access");
+	if (evs_ctl_access_check(json_object_get(doc, "access"), p, &cerr) < 0) {
+		err->code = cerr.code;
+		snprintf(err->path, sizeof(err->path), "%.*s", (int)sizeof(err->path) - 1,
+			 cerr.path);
+		snprintf(err->msg, sizeof(err->msg), "%.*s", (int)sizeof(err->msg) - 1,
+			 cerr.message);
+		return NULL;
+	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		fail(err, base, "out of memory");

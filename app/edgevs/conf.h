@@ -14,10 +14,13 @@
 #include <jansson.h>
 #include <rte_ether.h>
 
+#include "evs_port.h"
+
 #define CONF_NAME_MAX 32
 #define CONF_PATH_MAX 108 /* sun_path */
 #define CONF_DEVARGS_MAX 256
-#define CONF_MAX_PORTS 64
+/* lib/port owns the limit (1024; ethdevs among them at most RTE_MAX_ETHPORTS) */
+#define CONF_MAX_PORTS EVS_PORT_MAX
 #define CONF_MAX_SWITCHES 256
 #define CONF_MAX_QUEUES 16
 

@@ -50,7 +50,7 @@ int ctl_apply_doc(struct evs_app *app, struct evs_ctl_call *call, json_t *doc, c
 		return -EINVAL;
 	}
 	json_decref(doc);
-	return 0;
+	return app_commit(app, call) < 0 ? -EIO : 0;
 }
 
 static int m_config_get(struct evs_ctl_call *call, json_t *params, void *arg)
@@ -73,23 +73,37 @@ static int m_config_apply(struct evs_ctl_call *call, json_t *params, void *arg)
 		return evs_ctl_error(call, err.code, err.path, "%s", err.msg);
 	}
 	json_decref(doc);
+	if (app_commit(app, call) < 0)
+		return 0; /* answered */
 	return evs_ctl_reply(call, json_pack("{s:I}", "generation", (json_int_t)app->gen));
 }
 
 static int m_config_save(struct evs_ctl_call *call, json_t *params, void *arg)
 {
 	struct evs_app *app = arg;
-	const char *path = json_string_value(json_object_get(params, "path"));
-	struct conf_err err;
+	const char *name = json_string_value(json_object_get(params, "path"));
+	char msg[EVS_CTL_MSG_MAX];
 
-	if (path == NULL)
-		path = app->config_path;
-	if (path[0] == '\0')
+	if (name == NULL) {
+		if (app->cfg_file == NULL)
+			return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/path",
+					     "no path given and the daemon was started without "
+					     "--config");
+		if (app_commit(app, call) < 0)
+			return 0; /* answered */
+		return evs_ctl_reply(call, json_pack("{s:s}", "path", app->config_path));
+	}
+	/* A client never chooses where root writes: only a plain name, in the
+	 * state directory, and a symlink there is never followed. */
+	if (strchr(name, '/') != NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	    name[0] == '.')
 		return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/path",
-				     "no path given and the daemon was started without --config");
-	if (app_persist(app, path, &err) < 0)
-		return evs_ctl_error(call, EVS_CTL_E_APPLY_FAILED, "/params/path", "%s", err.msg);
-	return evs_ctl_reply(call, json_pack("{s:s}", "path", path));
+				     "must be a file name (no '/', not hidden): the file is "
+				     "written in the state directory %s",
+				     app->state_dir);
+	if (app_state_save_as(app, name, msg, sizeof(msg)) < 0)
+		return evs_ctl_error(call, EVS_CTL_E_APPLY_FAILED, "/params/path", "%s", msg);
+	return evs_ctl_reply(call, json_pack("{s:s++}", "path", app->state_dir, "/", name));
 }
 
 static int m_version(struct evs_ctl_call *call, json_t *params, void *arg)
@@ -106,8 +120,8 @@ static const struct evs_ctl_param p_apply[] = {
 	 .help = "the whole desired state: {switches: [...], ports: [...]}"},
 };
 static const struct evs_ctl_param p_save[] = {
-	{.name = "path", .type = EVS_CTL_T_STRING, .min_len = 1, .max_len = 4000,
-	 .help = "file to write (default: the --config file)"},
+	{.name = "path", .type = EVS_CTL_T_STRING, .min_len = 1, .max_len = 128,
+	 .help = "file name in the state directory (--state-dir); default: the --config file"},
 };
 
 int ctl_register_config(struct evs_app *app)
@@ -119,8 +133,9 @@ int ctl_register_config(struct evs_app *app)
 		 .help = "Validate a whole desired-state document and apply the difference "
 			 "atomically; persisted to the --config file.",
 		 .fn = m_config_apply, .arg = app, .params = p_apply, .n_params = RTE_DIM(p_apply)},
-		{.name = "config.save", .help = "Write the running document to a file.",
-		 .read_only = true, .fn = m_config_save, .arg = app, .params = p_save,
+		{.name = "config.save",
+		 .help = "Write the running document durably to the --config file, or to a "
+			 "file of the state directory (--state-dir) named by path.", .fn = m_config_save, .arg = app, .params = p_save,
 		 .n_params = RTE_DIM(p_save)},
 		{.name = "version", .help = "Versions of edgevs, its API and DPDK.",
 		 .read_only = true, .fn = m_version, .arg = app, .params = evs_ctl_no_params},
@@ -144,6 +159,8 @@ int ctl_register_all(struct evs_app *app)
 		ret = ctl_register_stats(app);
 	if (ret == 0)
 		ret = ctl_register_flow(app);
+	if (ret == 0)
+		ret = ctl_register_watch(app);
 	if (ret < 0)
 		APP_LOG(ERR, "registering control methods: %s", strerror(-ret));
 	return ret;

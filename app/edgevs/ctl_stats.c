@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Control method stats.get: PMD load, drops by reason, ports, MAC table. */
+/* Control method stats.get: PMD load and module counters, drops by reason and owner, ports,
+ * MAC table. */
 
 #include <rte_cycles.h>
 
@@ -60,8 +61,7 @@ static json_t *pmd_json(const struct evs_app *app, const struct pmd_ctx *p, uint
 	return o;
 }
 
-/* Drops by name (names are unique per owner; equal names of two owners add
- * up in "drops") and by owner. */
+/* Drops by name (equal names of two owners add up in "drops") and by owner. */
 static void drops_json(const struct evs_app *app, const uint64_t *parse_drops,
 		       const uint64_t *drops, json_t *flat, json_t *by_owner)
 {
@@ -90,16 +90,14 @@ static void drops_json(const struct evs_app *app, const uint64_t *parse_drops,
 	}
 }
 
-static int m_stats_get(struct evs_ctl_call *call, json_t *params, void *arg)
+json_t *app_stats_json(struct evs_app *app)
 {
-	struct evs_app *app = arg;
 	uint64_t parse_drops[EVS_DROP_REASON_MAX] = {0}, drops[EVS_DROPS_MAX] = {0};
 	struct evs_port_stats ps;
 	uint64_t rx = 0, tx = 0, port_drops = 0;
 	json_t *res, *pmds = json_array(), *dr = json_object(), *dro = json_object();
 	unsigned int i, r;
 
-	(void)params;
 	for (i = 0; i < app->n_pmds; i++)
 		json_array_append_new(pmds, pmd_json(app, app->pmds[i], parse_drops, drops));
 	drops_json(app, parse_drops, drops, dr, dro);
@@ -120,15 +118,24 @@ static int m_stats_get(struct evs_ctl_call *call, json_t *params, void *arg)
 				      "rx_packets", (json_int_t)rx, "tx_packets", (json_int_t)tx,
 				      "drops", (json_int_t)port_drops));
 	json_object_set_new(res, "macs", ctl_macs_stats_json(app));
-	return evs_ctl_reply(call, res);
+	/* what every configuration change allocates and publishes */
+	json_object_set_new(res, "snapshot_bytes",
+			    json_integer(app->snap ? (json_int_t)app->snap->size : 0));
+	return res;
+}
+
+static int m_stats_get(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	(void)params;
+	return evs_ctl_reply(call, app_stats_json(arg));
 }
 
 int ctl_register_stats(struct evs_app *app)
 {
 	const struct evs_ctl_method m = {
 	    .name = "stats.get",
-	    .help = "Switch-wide counters: PMD busy cycles per packet and module counters, "
-		    "drops by reason (and by owner), port totals, MAC table.",
+	    .help = "Switch-wide counters: PMD busy cycles per packet, drops by reason, "
+		    "port totals, MAC table.",
 	    .read_only = true,
 	    .fn = m_stats_get,
 	    .arg = app,

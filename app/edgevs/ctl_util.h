@@ -23,6 +23,9 @@ int ctl_register_methods(struct evs_app *app, const struct evs_ctl_method *m, si
 /* A deep copy of the running document, or NULL after answering -32603. */
 json_t *ctl_doc_copy(struct evs_app *app, struct evs_ctl_call *call);
 
+/* stats.get's result (ctl_stats.c). */
+json_t *app_stats_json(struct evs_app *app);
+
 /* MAC table counters (ctl_mac.c). */
 json_t *ctl_macs_stats_json(struct evs_app *app);
 
@@ -32,5 +35,6 @@ int ctl_register_switch(struct evs_app *app);
 int ctl_register_mac(struct evs_app *app);
 int ctl_register_stats(struct evs_app *app);
 int ctl_register_flow(struct evs_app *app);
+int ctl_register_watch(struct evs_app *app);
 
 #endif

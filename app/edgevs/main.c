@@ -3,7 +3,7 @@
  * edgevs daemon: EAL set-up, config load, PMD lcores, management loop.
  *
  * Usage: edgevs [EAL options] -- [--config FILE] [--socket PATH]
- *               [--pmd-cores LIST] [--mbufs N] [--pmd-sleep-us US]
+ *               [--state-dir DIR] [--pmd-cores LIST] [--mbufs N] [--pmd-sleep-us US]
  */
 
 #include <errno.h>
@@ -32,8 +32,6 @@
 
 RTE_LOG_REGISTER(evs_app_logtype, edgevs, INFO);
 
-extern const char evs_default_config[];
-
 static struct evs_app g_app;
 
 static void on_signal(int sig)
@@ -49,6 +47,13 @@ static void usage(const char *prog)
 	       "  --config FILE      desired-state JSON (default: built-in config/default.json);\n"
 	       "                     config.apply persists changes back to FILE\n"
 	       "  --socket PATH      control socket (default /run/edgevs/edgevs.sock)\n"
+	       "  --socket-mode MODE file mode of the socket, octal (default 0660)\n"
+	       "  --socket-group GRP group of the socket (name or number; default: ours);\n"
+	       "                     who may call what is the config's \"access\" section\n"
+	       "  --ctl-idle-ms MS   close control clients silent this long (default 300000;\n"
+	       "                     -1: never); admins are never locked out by idle clients\n"
+	       "  --state-dir DIR    the only directory config.save may write to\n"
+	       "                     (default /var/lib/edgevs; created 0700 when first used)\n"
 	       "  --pmd-cores LIST   lcores that poll packets, e.g. 1,2 (default: all workers)\n"
 	       "  --mbufs N          mbufs in the packet pool (default 16383)\n"
 	       "  --pmd-sleep-us US  sleep this long when a PMD finds no packets (default 0)\n"
@@ -82,21 +87,6 @@ static int parse_cores(const char *s, unsigned int *cores, unsigned int *n)
 	return *n > 0 ? 0 : -EINVAL;
 }
 
-static json_t *load_config(const char *path)
-{
-	json_error_t jerr;
-	json_t *doc;
-
-	if (path[0] == '\0')
-		doc = json_loads(evs_default_config, 0, &jerr);
-	else
-		doc = json_load_file(path, 0, &jerr);
-	if (doc == NULL)
-		APP_LOG(ERR, "config %s: line %d: %s", path[0] ? path : "(built-in)", jerr.line,
-			jerr.text);
-	return doc;
-}
-
 static int qsbr_create(struct evs_app *app)
 {
 	size_t qsz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
@@ -128,21 +118,16 @@ static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned 
 			return -ENOMEM;
 		p->lcore = cores[i];
 		p->idx = i;
-		p->tx = pmd_tx_create((int)rte_lcore_to_socket_id(cores[i]));
-		if (p->tx == NULL) {
-			rte_free(p);
-			return -ENOMEM;
-		}
 		{
 			struct evs_pipeline_lcore_config pc = {
-			    .reg = app->reg,
-			    .pool = app->pool,
-			    .punt_ring = app->punt_ring,
-			    .tx = pmd_tx,
-			    .tx_arg = p->tx,
-			    .max_flows = app->flow_max,
-			    .emc_disable = app->emc_disable,
-			    .socket_id = (int)rte_lcore_to_socket_id(cores[i]),
+				.reg = app->reg,
+				.pool = app->pool,
+				.punt_ring = app->punt_ring,
+				.tx = pmd_tx,
+				.tx_arg = p,
+				.max_flows = app->flow_max,
+				.emc_disable = app->emc_disable,
+				.socket_id = (int)rte_lcore_to_socket_id(cores[i]),
 			};
 			char name[32];
 
@@ -151,11 +136,17 @@ static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned 
 			memcpy(pc.mod_args, app->mod_args, sizeof(pc.mod_args));
 			p->pl = evs_pipeline_lcore_create(&pc);
 			if (p->pl == NULL) {
-				pmd_tx_free(p->tx);
 				rte_free(p);
 				return -ENOMEM;
 			}
 		}
+		p->txs = evs_port_txset_create(&(struct evs_port_txset_config){
+		    .txu = (uint16_t)i,
+		    .nb_ports = CONF_MAX_PORTS,
+		    .socket_id = (int)rte_lcore_to_socket_id(cores[i]),
+		});
+		if (p->txs == NULL)
+			return -ENOMEM;
 		app->pmds[i] = p;
 		if (rte_rcu_qsbr_thread_register(app->qsbr, cores[i]) != 0)
 			return -EINVAL;
@@ -164,13 +155,13 @@ static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned 
 	{
 		/* flow.trace's context: outputs are described, never sent */
 		struct evs_pipeline_lcore_config pc = {
-		    .name = "mgmt",
-		    .reg = app->reg,
-		    .pool = app->pool,
-		    .tx = mgmt_no_tx,
-		    .max_flows = 1,
-		    .emc_disable = true,
-		    .socket_id = (int)rte_socket_id(),
+			.name = "mgmt",
+			.reg = app->reg,
+			.pool = app->pool,
+			.tx = mgmt_no_tx,
+			.max_flows = 1,
+			.emc_disable = true,
+			.socket_id = (int)rte_socket_id(),
 		};
 
 		memcpy(pc.mod_args, app->mod_args, sizeof(pc.mod_args));
@@ -186,8 +177,8 @@ static void pmds_free(struct evs_app *app)
 	evs_pipeline_lcore_free(app->mgmt_pl);
 	app->mgmt_pl = NULL;
 	for (i = 0; i < app->n_pmds; i++) {
+		evs_port_txset_free(app->pmds[i]->txs);
 		evs_pipeline_lcore_free(app->pmds[i]->pl);
-		pmd_tx_free(app->pmds[i]->tx);
 		rte_free(app->pmds[i]);
 		app->pmds[i] = NULL;
 	}
@@ -199,6 +190,9 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"socket", required_argument, NULL, 's'},
+	    {"state-dir", required_argument, NULL, 'S'},
+	    {"socket-mode", required_argument, NULL, 'M'},
+	    {"socket-group", required_argument, NULL, 'G'},
 	    {"pmd-cores", required_argument, NULL, 'p'},
 	    {"mbufs", required_argument, NULL, 'm'},
 	    {"pmd-sleep-us", required_argument, NULL, 'z'},
@@ -212,7 +206,9 @@ int main(int argc, char **argv)
 	struct evs_app *app = &g_app;
 	unsigned int cores[DP_MAX_PMDS], n_cores = 0, lc, i;
 	unsigned long mbufs = 16383;
-	const char *cores_arg = NULL;
+	const char *cores_arg = NULL, *sock_group = NULL;
+	mode_t sock_mode = 0660;
+	int idle_ms = 0;
 	struct conf_err err;
 	int ret, opt, rc = 1;
 	json_t *doc;
@@ -224,8 +220,9 @@ int main(int argc, char **argv)
 	}
 	argc -= ret;
 	argv += ret;
-	argv[0] = (char *)(uintptr_t) "edgevs";
+	argv[0] = (char *)(uintptr_t)"edgevs";
 	snprintf(app->socket_path, sizeof(app->socket_path), "/run/edgevs/edgevs.sock");
+	snprintf(app->state_dir, sizeof(app->state_dir), "/var/lib/edgevs");
 	app->flow_idle_ms = 10000;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -240,6 +237,38 @@ int main(int argc, char **argv)
 			}
 			snprintf(app->socket_path, sizeof(app->socket_path), "%s", optarg);
 			break;
+		case 'S':
+			if (optarg[0] == '\0' || strlen(optarg) >= sizeof(app->state_dir)) {
+				fprintf(stderr, "edgevs: --state-dir: empty or too long\n");
+				goto out_eal;
+			}
+			snprintf(app->state_dir, sizeof(app->state_dir), "%s", optarg);
+			break;
+		case 'M': {
+			char *end;
+			unsigned long m = strtoul(optarg, &end, 8);
+
+			if (*optarg == '\0' || *end != '\0' || m == 0 || m > 0777) {
+				fprintf(stderr, "edgevs: --socket-mode: octal 1..0777\n");
+				goto out_eal;
+			}
+			sock_mode = (mode_t)m;
+			break;
+		}
+		case 'G':
+			sock_group = optarg;
+			break;
+		case 'T': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || v < -1 || v == 0 || v > INT32_MAX) {
+				fprintf(stderr, "edgevs: --ctl-idle-ms: -1 or 1..2^31-1\n");
+				goto out_eal;
+			}
+			idle_ms = (int)v;
+			break;
+		}
 		case 'p':
 			cores_arg = optarg;
 			break;
@@ -291,16 +320,15 @@ int main(int argc, char **argv)
 	if (cores_arg != NULL) {
 		ret = parse_cores(cores_arg, cores, &n_cores);
 		if (ret < 0) {
-			fprintf(
-			    stderr,
-			    "edgevs: --pmd-cores '%s': need enabled worker lcores (see EAL -l)\n",
-			    cores_arg);
+			fprintf(stderr,
+				"edgevs: --pmd-cores '%s': need enabled worker lcores (see EAL -l)\n",
+				cores_arg);
 			goto out_eal;
 		}
 	} else {
-		RTE_LCORE_FOREACH_WORKER (lc)
-			if (n_cores < DP_MAX_PMDS)
-				cores[n_cores++] = lc;
+		RTE_LCORE_FOREACH_WORKER(lc)
+		if (n_cores < DP_MAX_PMDS)
+			cores[n_cores++] = lc;
 	}
 	if (n_cores == 0) {
 		fprintf(stderr, "edgevs: no PMD lcore: give EAL at least two lcores (-l 0,1)\n");
@@ -324,10 +352,10 @@ int main(int argc, char **argv)
 	}
 	{
 		struct evs_l2_macs_config mc = {
-		    .name = "evs_macs",
-		    .capacity = 1 << 16,
-		    .qsbr = app->qsbr,
-		    .socket_id = (int)rte_socket_id(),
+			.name = "evs_macs",
+			.capacity = 1 << 16,
+			.qsbr = app->qsbr,
+			.socket_id = (int)rte_socket_id(),
 		};
 		app_macs_config(app, &mc);
 		app->macs = evs_l2_macs_create(&mc);
@@ -349,7 +377,9 @@ int main(int argc, char **argv)
 	if (app->doc == NULL || app->conf == NULL)
 		goto out;
 
-	doc = load_config(app->config_path);
+	if (app_state_open(app) < 0)
+		goto out;
+	doc = app_state_load(app);
 	if (doc == NULL)
 		goto out;
 	ret = app_apply(app, doc, "", &err);
@@ -360,6 +390,7 @@ int main(int argc, char **argv)
 			err.path[0] ? err.path : "/");
 		goto out;
 	}
+	app_state_started(app);
 	APP_LOG(INFO, "config %s: %u ports, %u switches",
 		app->config_path[0] ? app->config_path : "(built-in default)", app->conf->n_ports,
 		app->conf->n_switches);
@@ -367,7 +398,9 @@ int main(int argc, char **argv)
 	{
 		struct evs_ctl_config cc = {
 		    .path = app->socket_path,
-		    .mode = 0660,
+		    .mode = sock_mode,
+		    .group = sock_group,
+		    .idle_timeout_ms = idle_ms,
 		    .api_version = "1.0",
 		};
 		app->ctl = evs_ctl_create(&cc);
@@ -375,7 +408,8 @@ int main(int argc, char **argv)
 			APP_LOG(ERR, "control socket %s: %s", app->socket_path, strerror(errno));
 			goto out;
 		}
-		if (ctl_register_all(app) < 0)
+		if (ctl_register_all(app) < 0 || mgmt_events_init(app) < 0 ||
+		    evs_ctl_set_access(app->ctl, json_object_get(app->doc, "access")) < 0)
 			goto out;
 	}
 
@@ -396,8 +430,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (__atomic_load_n(&app->stop, __ATOMIC_RELAXED) == 0) {
-		APP_LOG(INFO, "edgevs %s running: %u PMD lcore(s), control socket %s", EVS_VERSION,
-			app->n_pmds, app->socket_path);
+		APP_LOG(INFO, "edgevs %s running: %u PMD lcore(s), control socket %s",
+			EVS_VERSION, app->n_pmds, app->socket_path);
 		printf("edgevs: ready, control socket %s\n", app->socket_path);
 		fflush(stdout);
 		mgmt_loop(app);
@@ -406,6 +440,7 @@ int main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	rc = 0;
 out:
+	app_state_close(app); /* answers the calls waiting for a write */
 	evs_ctl_free(app->ctl);
 	app_teardown(app);
 	pmds_free(app);

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * PMD lcore loop: rx burst -> parse -> pipeline (modules' programs) -> buffered tx.
+ * PMD lcore loop: rx burst -> parse -> pipeline (the modules' programs) ->
+ * the tx set.
  * Run to completion; reads only the published snapshot; reports a
  * quiescent state once per loop so that the management lcore can free old
  * snapshots and removed ports.
  */
 
 #include <rte_cycles.h>
-#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
@@ -48,58 +48,21 @@ static inline uint16_t parse_burst(struct pmd_ctx *ctx, const struct dp_rxq *rq,
 }
 
 /*
- * Per-port tx buffers of one PMD and the list of those holding packets: a
- * flood to hundreds of ports costs one buffer slot per copy and one dirty
- * entry per port, with no burst-times-ports output array.
+ * Output of the pipeline's programs, straight into the tx set: a flood to
+ * hundreds of ports takes one buffered slot per copy, no burst-times-ports
+ * array. Packets for a port not in the snapshot are refused (the engine
+ * frees and counts them as no_port).
  */
-struct pmd_tx {
-	struct evs_port_txbuf txb[CONF_MAX_PORTS];
-	uint32_t n_pkts; /* taken since the last flush */
-	uint16_t n_dirty;
-	uint16_t dirty[CONF_MAX_PORTS];
-	bool queued[CONF_MAX_PORTS];
-};
-
-struct pmd_tx *pmd_tx_create(int socket_id)
-{
-	return rte_zmalloc_socket("evs_pmd_tx", sizeof(struct pmd_tx), RTE_CACHE_LINE_SIZE,
-				  socket_id);
-}
-
-void pmd_tx_free(struct pmd_tx *t)
-{
-	rte_free(t);
-}
-
 uint16_t pmd_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct pmd_tx *t = arg;
-	struct evs_port_txbuf *tb;
+	struct pmd_ctx *ctx = arg;
 	uint16_t i;
 
-	if (unlikely(port >= CONF_MAX_PORTS || t->txb[port].port == NULL))
-		return 0; /* the pipeline counts them as no_port */
-	tb = &t->txb[port];
-	if (!t->queued[port]) {
-		t->queued[port] = true;
-		t->dirty[t->n_dirty++] = port;
-	}
 	for (i = 0; i < n; i++)
-		evs_port_txbuf_add(tb, pkts[i]);
-	t->n_pkts += n;
-	return n;
-}
-
-/* Send everything buffered. */
-static void pmd_tx_flush(struct pmd_tx *t)
-{
-	uint16_t i;
-
-	for (i = 0; i < t->n_dirty; i++) {
-		evs_port_txbuf_flush(&t->txb[t->dirty[i]]);
-		t->queued[t->dirty[i]] = false;
-	}
-	t->n_dirty = 0;
+		if (unlikely(evs_port_txset_add(ctx->txs, port, pkts[i]) < 0))
+			break;
+	ctr_add(&ctx->tx_pkts, i);
+	return i;
 }
 
 int pmd_main(void *arg)
@@ -107,7 +70,6 @@ int pmd_main(void *arg)
 	struct pmd_args *pa = arg;
 	struct evs_app *app = pa->app;
 	struct pmd_ctx *ctx = pa->ctx;
-	struct pmd_tx *tx = ctx->tx;
 	uint64_t gen = 0;
 	struct rte_mbuf *pkts[DP_BURST];
 	struct evs_flow_key keys[DP_BURST];
@@ -125,13 +87,12 @@ int pmd_main(void *arg)
 		const struct dp_pmd_conf *pc = &s->pmd[ctx->idx];
 		struct app_states st;
 		uint64_t moved = 0;
-		uint16_t q, i;
+		uint32_t q;
 
 		app_states_fill(app, s, &st);
 		if (unlikely(s->gen != gen)) {
-			/* buffers are empty here: each iteration flushes them all */
-			for (i = 0; i < CONF_MAX_PORTS; i++)
-				evs_port_txbuf_init(&tx->txb[i], s->ports[i], (uint16_t)ctx->idx);
+			/* the set is empty here: each iteration flushes it */
+			evs_port_txset_bind(ctx->txs, s->ports, s->n_ports);
 			gen = s->gen;
 			__atomic_store_n(&ctx->gen_seen, gen, __ATOMIC_RELAXED);
 		}
@@ -149,11 +110,7 @@ int pmd_main(void *arg)
 		}
 		/* Flush everything before reporting quiescence: no mbuf stays
 		 * buffered for a port that the management lcore may free next. */
-		if (tx->n_pkts != 0) {
-			ctr_add(&ctx->tx_pkts, tx->n_pkts);
-			tx->n_pkts = 0;
-		}
-		pmd_tx_flush(tx);
+		evs_port_txset_flush(ctx->txs);
 		rte_rcu_qsbr_quiescent(app->qsbr, qsbr_id);
 
 		t1 = rte_rdtsc();

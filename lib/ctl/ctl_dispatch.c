@@ -35,6 +35,16 @@ static int out_reserve(struct ctl_client *cl, size_t more)
 	return 0;
 }
 
+int ctl_out_append(struct ctl_client *cl, const char *buf, size_t len)
+{
+	if (out_reserve(cl, len + 1) < 0)
+		return -ENOMEM;
+	memcpy(cl->out + cl->out_len, buf, len);
+	cl->out_len += len;
+	cl->out[cl->out_len++] = '\n';
+	return 0;
+}
+
 /* Serialise straight into the client's output buffer: no temporary copy. */
 static int dump_cb(const char *buf, size_t size, void *data)
 {
@@ -79,13 +89,23 @@ static json_t *error_object(int code, const char *path, const char *message)
 	return e;
 }
 
+json_t *ctl_msg_error(const json_t *id, int code, const char *path, const char *message)
+{
+	return json_pack("{s:s, s:O?, s:o}", "jsonrpc", "2.0", "id", id, "error",
+			 error_object(code, path, message));
+}
+
+json_t *ctl_msg_result(const json_t *id, json_t *result)
+{
+	return json_pack("{s:s, s:O, s:o?}", "jsonrpc", "2.0", "id", id, "result", result);
+}
+
 /* Queue {"jsonrpc","id","error"}; on failure the client is dropped, since it
  * would otherwise wait forever for this answer. */
 static void send_error_msg(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id, int code,
 			   const char *path, const char *message)
 {
-	json_t *msg = json_pack("{s:s, s:O?, s:o}", "jsonrpc", "2.0", "id", id, "error",
-				error_object(code, path, message));
+	json_t *msg = ctl_msg_error(id, code, path, message);
 
 	if (msg == NULL || ctl_send_json(ctl, cl, msg) < 0) {
 		CTL_LOG(ERR, "client %" PRIu64 ": cannot queue error reply\n", cl->serial);
@@ -107,11 +127,29 @@ void ctl_send_error(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id
 	send_error_msg(ctl, cl, id, code, path, message);
 }
 
+void ctl_send_reply(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id, json_t *msg)
+{
+	int rc;
+
+	if (msg == NULL) {
+		ctl->stats.errors++;
+		send_error_msg(ctl, cl, id, EVS_CTL_E_INTERNAL, NULL, "out of memory");
+		return;
+	}
+	rc = ctl_send_json(ctl, cl, msg);
+	json_decref(msg);
+	if (rc == -EMSGSIZE) {
+		ctl->stats.errors++;
+		send_error_msg(ctl, cl, id, EVS_CTL_E_BUSY, NULL,
+			       "reply too large (over the server's max_outbuf)");
+	} else if (rc < 0) {
+		cl->dead = true;
+	}
+}
+
 int evs_ctl_reply(struct evs_ctl_call *call, json_t *result)
 {
-	struct evs_ctl *ctl = call->ctl;
 	json_t *msg;
-	int rc;
 
 	if (call->replied) {
 		CTL_LOG(ERR, "%s: answered twice\n", call->method);
@@ -123,22 +161,14 @@ int evs_ctl_reply(struct evs_ctl_call *call, json_t *result)
 		json_decref(result);
 		return 0;
 	}
-	msg = json_pack("{s:s, s:O, s:o?}", "jsonrpc", "2.0", "id", call->id, "result", result);
-	if (msg == NULL) {
-		call->replied = false;
-		return evs_ctl_error(call, EVS_CTL_E_INTERNAL, NULL, "out of memory");
+	msg = ctl_msg_result(call->id, result);
+	if (call->pending != NULL) {
+		/* Deferred: the answer waits for evs_ctl_pending_release(). */
+		call->pending->held = msg;
+		return msg != NULL ? 0 : -ENOMEM;
 	}
-	rc = ctl_send_json(ctl, call->client, msg);
-	json_decref(msg);
-	if (rc == -EMSGSIZE) {
-		ctl->stats.errors++;
-		send_error_msg(ctl, call->client, call->id, EVS_CTL_E_BUSY, NULL,
-			       "reply too large (over the server's max_outbuf)");
-	} else if (rc < 0) {
-		call->client->dead = true;
-		return rc;
-	}
-	return 0;
+	ctl_send_reply(call->ctl, call->client, call->id, msg);
+	return call->client->dead ? -ENOMEM : 0;
 }
 
 int evs_ctl_verror(struct evs_ctl_call *call, int code, const char *path, const char *fmt,
@@ -153,6 +183,10 @@ int evs_ctl_verror(struct evs_ctl_call *call, int code, const char *path, const 
 	if (call->id == NULL)
 		return 0;
 	vsnprintf(message, sizeof(message), fmt, ap);
+	if (call->pending != NULL) {
+		call->pending->held = ctl_msg_error(call->id, code, path, message);
+		return call->pending->held != NULL ? 0 : -ENOMEM;
+	}
 	send_error_msg(call->ctl, call->client, call->id, code, path, message);
 	return call->client->dead ? -ENOMEM : 0;
 }
@@ -243,6 +277,10 @@ static void call_method(struct evs_ctl_call *call, const struct ctl_method_entry
 		return;
 	/* fn/arg copied: the handler may unregister its own method. */
 	rc = fn(call, params, arg);
+	if (call->pending != NULL) {
+		call->pending->call = NULL; /* the call ends here, the handle lives on */
+		return;
+	}
 	if (call->replied)
 		return;
 	if (rc < 0) {
@@ -301,6 +339,16 @@ int ctl_handle_line(struct evs_ctl *ctl, struct ctl_client *cl, const char *line
 				       "method '%.128s' not found (try \"list\")", call.method);
 		goto out;
 	}
+	if (!ctl_access_allows(ctl, cl, &e->m)) {
+		if (id == NULL)
+			ctl->stats.errors++;
+		else
+			ctl_send_error(ctl, cl, id, EVS_CTL_E_FORBIDDEN, "/method",
+				       "method '%s' needs the %s role (uid %u has %s)", call.method,
+				       e->m.read_only ? "read-only" : "admin", (unsigned)cl->uid,
+				       evs_ctl_role_name(cl->role));
+		goto out;
+	}
 	params = json_object_get(req, "params");
 	if (params == NULL || json_is_null(params)) {
 		params = empty = json_object();
@@ -314,10 +362,13 @@ int ctl_handle_line(struct evs_ctl *ctl, struct ctl_client *cl, const char *line
 	else
 		ctl->stats.requests++;
 	/* Changes are logged for the operator's audit trail; reads only in debug. */
-	if (e->m.read_only)
+	if (e->m.read_only) {
 		CTL_LOG(DEBUG, "client %" PRIu64 ": %s\n", cl->serial, call.method);
-	else
-		CTL_LOG(INFO, "client %" PRIu64 ": %s\n", cl->serial, call.method);
+	} else {
+		ctl->stats.mutations++;
+		CTL_LOG(INFO, "audit: uid %u pid %d client %" PRIu64 ": %s\n", (unsigned)cl->uid,
+			(int)cl->pid, cl->serial, call.method);
+	}
 	call_method(&call, e, params);
 	json_decref(empty);
 	json_decref(req);

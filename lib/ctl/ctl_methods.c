@@ -3,6 +3,7 @@
  * list, help and ctl.stats. */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,23 +211,44 @@ static int m_help(struct evs_ctl_call *call, json_t *params, void *arg)
 	return evs_ctl_reply(call, all);
 }
 
+#define CTL_STAT(f)                                                                                \
+	{                                                                                          \
+#f, offsetof(struct evs_ctl_stats, f)                                              \
+	}
+
 static int m_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 {
+	static const struct {
+		const char *name;
+		size_t off;
+	} fields[] = {
+	    CTL_STAT(requests),	       CTL_STAT(notifications),	    CTL_STAT(errors),
+	    CTL_STAT(lines_oversized), CTL_STAT(clients_accepted),  CTL_STAT(clients_rejected),
+	    CTL_STAT(clients_dropped), CTL_STAT(clients_connected), CTL_STAT(deferred),
+	    CTL_STAT(mutations),       CTL_STAT(calls_refused),	    CTL_STAT(clients_idle_closed),
+	    CTL_STAT(clients_evicted), CTL_STAT(events_published),  CTL_STAT(events_sent),
+	    CTL_STAT(events_dropped),
+	};
 	struct evs_ctl *ctl = evs_ctl_call_ctl(call);
-	const struct evs_ctl_stats *s = &ctl->stats;
+	json_t *r = json_object();
+	size_t i;
 
 	(void)params;
 	(void)arg;
-	return evs_ctl_reply(call, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-					     "requests", (json_int_t)s->requests, "notifications",
-					     (json_int_t)s->notifications, "errors",
-					     (json_int_t)s->errors, "lines_oversized",
-					     (json_int_t)s->lines_oversized, "clients_accepted",
-					     (json_int_t)s->clients_accepted, "clients_rejected",
-					     (json_int_t)s->clients_rejected, "clients_dropped",
-					     (json_int_t)s->clients_dropped, "clients_connected",
-					     (json_int_t)s->clients_connected, "methods",
-					     (json_int_t)ctl->n_methods));
+	for (i = 0; r != NULL && i < sizeof(fields) / sizeof(fields[0]); i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)&ctl->stats + fields[i].off, sizeof(v));
+		if (json_object_set_new(r, fields[i].name, json_integer((json_int_t)v)) < 0)
+			goto nomem;
+	}
+	if (r == NULL ||
+	    json_object_set_new(r, "methods", json_integer((json_int_t)ctl->n_methods)) < 0)
+		goto nomem;
+	return evs_ctl_reply(call, r);
+nomem:
+	json_decref(r);
+	return -ENOMEM;
 }
 
 static const struct evs_ctl_param help_params[] = {
@@ -265,5 +287,5 @@ int ctl_register_builtins(struct evs_ctl *ctl)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return ctl_register_events(ctl);
 }

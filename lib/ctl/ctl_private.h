@@ -18,6 +18,15 @@ extern int evs_ctl_logtype;
 struct ctl_client {
 	int fd;
 	uint64_t serial; /* for log lines */
+	uint32_t uid;	 /* peer credentials at connect time (-1: unknown) */
+	uint32_t gid;
+	int32_t pid;
+	gid_t *groups; /* supplementary groups (SO_PEERGROUPS), may be NULL */
+	size_t n_groups;
+	enum evs_ctl_role role;
+	uint64_t last_active_ms; /* last input (or deferred answer), CLOCK_MONOTONIC */
+	uint32_t topics;	 /* event topics subscribed to (bit per topic) */
+	uint64_t events_missed;	 /* events lost (output full) since the last one sent */
 	char *in;	 /* unparsed input */
 	size_t in_len;
 	size_t in_cap;
@@ -25,6 +34,8 @@ struct ctl_client {
 	size_t out_head;
 	size_t out_len;
 	size_t out_cap;
+	struct evs_ctl_pending *pending; /* deferred call: input waits until it is answered */
+	bool resume;			 /* answered: serve buffered input at the next poll */
 	bool discarding;  /* dropping the rest of an oversized line */
 	bool read_closed; /* peer shut down its side: flush, then close */
 	bool dead;	  /* to be closed at the end of this poll round */
@@ -34,12 +45,20 @@ struct ctl_method_entry {
 	struct evs_ctl_method m; /* name, usage, help owned (malloc'd) */
 };
 
+struct ctl_topic {
+	char name[64];
+	char *help;
+	uint64_t seq; /* events published */
+};
+
 struct evs_ctl {
 	char *path;
 	dev_t sock_dev; /* identity of the socket file we bound, so free() */
 	ino_t sock_ino; /* never unlinks a successor's socket */
 	int listen_fd;
 	unsigned max_clients;
+	unsigned admin_reserve;	  /* slots only an admin may take */
+	uint64_t idle_timeout_ms; /* 0: never */
 	size_t max_line;
 	size_t max_outbuf;
 	char *api_version;
@@ -54,8 +73,24 @@ struct evs_ctl {
 	size_t n_methods;
 	size_t cap_methods;
 
+	struct evs_ctl_pending *pendings; /* every deferred call not answered yet */
+	json_t *access;			  /* the "access" section; NULL: everyone admin */
+	struct ctl_topic topics[EVS_CTL_MAX_TOPICS];
+	unsigned n_topics;
+
 	bool in_poll;
 	struct evs_ctl_stats stats;
+};
+
+/* A call kept open past its handler (evs_ctl_call_defer()). */
+struct evs_ctl_pending {
+	struct evs_ctl *ctl;
+	struct ctl_client *client; /* NULL once the client is gone */
+	json_t *id;		   /* owned; NULL: notification */
+	char *method;
+	json_t *held; /* answer given through the call while deferred, sent on release */
+	struct evs_ctl_call *call; /* while its handler runs: unlinked when answered early */
+	struct evs_ctl_pending *next, *prev;
 };
 
 struct evs_ctl_call {
@@ -64,6 +99,7 @@ struct evs_ctl_call {
 	const char *method;
 	json_t *id; /* NULL: notification */
 	bool replied;
+	struct evs_ctl_pending *pending; /* set by evs_ctl_call_defer() */
 };
 
 /* ctl_dispatch.c */
@@ -78,7 +114,40 @@ void ctl_send_error(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id
  * -ENOMEM. */
 int ctl_send_json(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *msg);
 
+/* Reply / error messages ({"jsonrpc","id","result"|"error"}), NULL on ENOMEM. */
+json_t *ctl_msg_result(const json_t *id, json_t *result);
+json_t *ctl_msg_error(const json_t *id, int code, const char *path, const char *message);
+/* Queue a whole reply message; a reply over max_outbuf becomes a -32002
+ * error. Drops the client when even that cannot be queued. */
+void ctl_send_reply(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id, json_t *msg);
+
+/* Append raw bytes and a newline to the client's output. 0 or -ENOMEM. */
+int ctl_out_append(struct ctl_client *cl, const char *buf, size_t len);
+
+/* ctl_events.c */
+int ctl_register_events(struct evs_ctl *ctl);
+void ctl_topics_free(struct evs_ctl *ctl);
+
+/* ctl_pending.c */
+/* The client is going away: its deferred call's answer will be dropped. */
+void ctl_pending_orphan(struct ctl_client *cl);
+/* Free every pending call (server shutdown). */
+void ctl_pending_free_all(struct evs_ctl *ctl);
+
+/* ctl_access.c */
+/* Read the peer's credentials and give the client its role. */
+void ctl_client_identify(struct evs_ctl *ctl, struct ctl_client *cl);
+/* True when the client's role may call @m; refusals are logged and counted. */
+bool ctl_access_allows(struct evs_ctl *ctl, struct ctl_client *cl, const struct evs_ctl_method *m);
+
 /* ctl_server.c */
+/* Free the clients marked dead (compacts the client array). */
+void ctl_drop_dead_clients(struct evs_ctl *ctl);
+/* Idle: no deferred call, no subscription (such clients wait on purpose). */
+static inline bool ctl_client_idle(const struct ctl_client *cl)
+{
+	return cl->pending == NULL && cl->topics == 0;
+}
 /* Try to write pending output now; marks the client dead on error or when
  * output stays above max_outbuf. */
 void ctl_client_flush(struct evs_ctl *ctl, struct ctl_client *cl);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ enum {
 	CTL_KEEP_BUF = 256 * 1024, /* larger idle buffers are freed */
 	CTL_MIN_MAX_LINE = 64,	   /* room for a request at all */
 	CTL_MIN_MAX_OUTBUF = 4096, /* room for the hello and an error */
+	CTL_DEFAULT_IDLE_MS = 300 * 1000,
 };
 #define CTL_DEFAULT_MAX_LINE ((size_t)1 << 20)
 #define CTL_DEFAULT_MAX_OUTBUF ((size_t)16 << 20)
@@ -104,7 +106,26 @@ static int remove_stale_socket(const struct sockaddr_un *sa)
 	return 0;
 }
 
-static int ctl_listen(struct evs_ctl *ctl, mode_t mode)
+/* A group name or number. */
+static int group_parse(const char *s, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char buf[4096], *end;
+	unsigned long v;
+
+	if (getgrnam_r(s, &gr, buf, sizeof(buf), &res) == 0 && res != NULL) {
+		*gid = res->gr_gid;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v >= (gid_t)-1)
+		return -EINVAL;
+	*gid = (gid_t)v;
+	return 0;
+}
+
+static int ctl_listen(struct evs_ctl *ctl, mode_t mode, const char *group)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
@@ -130,6 +151,15 @@ static int ctl_listen(struct evs_ctl *ctl, mode_t mode)
 	if (chmod(ctl->path, mode) < 0 || stat(ctl->path, &st) < 0) {
 		rc = -errno;
 		goto err_unlink;
+	}
+	if (group != NULL) {
+		gid_t gid;
+
+		rc = group_parse(group, &gid);
+		if (rc == 0 && chown(ctl->path, (uid_t)-1, gid) < 0)
+			rc = -errno;
+		if (rc < 0)
+			goto err_unlink;
 	}
 	if (listen(fd, SOMAXCONN) < 0) {
 		rc = -errno;
@@ -166,6 +196,13 @@ struct evs_ctl *evs_ctl_create(const struct evs_ctl_config *cfg)
 	ctl->max_clients = cfg->max_clients ? cfg->max_clients : CTL_DEFAULT_MAX_CLIENTS;
 	ctl->max_line = cfg->max_line ? cfg->max_line : CTL_DEFAULT_MAX_LINE;
 	ctl->max_outbuf = cfg->max_outbuf ? cfg->max_outbuf : CTL_DEFAULT_MAX_OUTBUF;
+	ctl->idle_timeout_ms = cfg->idle_timeout_ms < 0	   ? 0
+			       : cfg->idle_timeout_ms == 0 ? CTL_DEFAULT_IDLE_MS
+							   : (uint64_t)cfg->idle_timeout_ms;
+	/* A quarter of the slots (1..4) only an admin may take. */
+	ctl->admin_reserve = ctl->max_clients / 4 < 4 ? ctl->max_clients / 4 : 4;
+	if (ctl->admin_reserve == 0 && ctl->max_clients > 1)
+		ctl->admin_reserve = 1;
 	ctl->path = strdup(cfg->path);
 	ctl->api_version = strdup(cfg->api_version ? cfg->api_version : "1");
 	ctl->clients = calloc(ctl->max_clients, sizeof(*ctl->clients));
@@ -176,7 +213,7 @@ struct evs_ctl *evs_ctl_create(const struct evs_ctl_config *cfg)
 	rc = ctl_register_builtins(ctl);
 	if (rc < 0)
 		goto err_free;
-	rc = ctl_listen(ctl, cfg->mode ? cfg->mode : CTL_DEFAULT_MODE);
+	rc = ctl_listen(ctl, cfg->mode ? cfg->mode : CTL_DEFAULT_MODE, cfg->group);
 	if (rc < 0) {
 		CTL_LOG(ERR, "cannot listen on %s: %s\n", cfg->path, strerror(-rc));
 		evs_ctl_free(ctl);
@@ -197,8 +234,10 @@ static void client_free(struct ctl_client *cl)
 {
 	if (cl == NULL)
 		return;
+	ctl_pending_orphan(cl);
 	if (cl->fd >= 0)
 		close(cl->fd);
+	free(cl->groups);
 	free(cl->in);
 	free(cl->out);
 	free(cl);
@@ -213,6 +252,7 @@ void evs_ctl_free(struct evs_ctl *ctl)
 		return;
 	for (i = 0; i < ctl->n_clients; i++)
 		client_free(ctl->clients[i]);
+	ctl_pending_free_all(ctl);
 	if (ctl->listen_fd >= 0) {
 		close(ctl->listen_fd);
 		/* Unlink only our own socket: a successor may have replaced it. */
@@ -221,6 +261,8 @@ void evs_ctl_free(struct evs_ctl *ctl)
 			unlink(ctl->path);
 	}
 	ctl_methods_free(ctl);
+	ctl_topics_free(ctl);
+	json_decref(ctl->access);
 	free(ctl->clients);
 	free(ctl->pfds);
 	free(ctl->api_version);
@@ -268,6 +310,57 @@ static void reject_client(struct evs_ctl *ctl, int fd)
 	CTL_LOG(WARNING, "client refused: %u clients connected\n", ctl->n_clients);
 }
 
+/* Close a client now with a last error line (best effort). */
+static void close_with_notice(struct evs_ctl *ctl, struct ctl_client *cl, const char *why)
+{
+	ctl_send_error(ctl, cl, NULL, EVS_CTL_E_BUSY, NULL, "connection closed: %s", why);
+	ctl_client_flush(ctl, cl);
+	cl->dead = true;
+}
+
+/* The idle non-admin client that has been idle longest, or NULL. */
+static struct ctl_client *oldest_idle_non_admin(struct evs_ctl *ctl)
+{
+	struct ctl_client *best = NULL;
+	unsigned i;
+
+	for (i = 0; i < ctl->n_clients; i++) {
+		struct ctl_client *cl = ctl->clients[i];
+
+		if (cl->dead || cl->role == EVS_CTL_ROLE_ADMIN || !ctl_client_idle(cl))
+			continue;
+		if (best == NULL || cl->last_active_ms < best->last_active_ms)
+			best = cl;
+	}
+	return best;
+}
+
+/* Room for @cl? Non-admins may fill all slots but the reserved ones; an
+ * admin takes a free slot or the one of the longest idle non-admin. */
+static bool make_room(struct evs_ctl *ctl, const struct ctl_client *cl)
+{
+	struct ctl_client *victim;
+	unsigned i, non_admin = 0;
+
+	if (cl->role != EVS_CTL_ROLE_ADMIN) {
+		for (i = 0; i < ctl->n_clients; i++)
+			non_admin += ctl->clients[i]->role != EVS_CTL_ROLE_ADMIN;
+		return ctl->n_clients < ctl->max_clients &&
+		       non_admin < ctl->max_clients - ctl->admin_reserve;
+	}
+	if (ctl->n_clients < ctl->max_clients)
+		return true;
+	victim = oldest_idle_non_admin(ctl);
+	if (victim == NULL)
+		return false;
+	CTL_LOG(WARNING, "client %" PRIu64 " (uid %u, idle) evicted for an admin connection\n",
+		victim->serial, (unsigned)victim->uid);
+	close_with_notice(ctl, victim, "evicted (idle) to make room for an admin");
+	ctl->stats.clients_evicted++;
+	ctl_drop_dead_clients(ctl);
+	return true;
+}
+
 static void accept_clients(struct evs_ctl *ctl)
 {
 	struct ctl_client *cl;
@@ -284,10 +377,6 @@ static void accept_clients(struct evs_ctl *ctl)
 			}
 			return; /* EAGAIN, or a connection that died in the queue */
 		}
-		if (ctl->n_clients >= ctl->max_clients) {
-			reject_client(ctl, fd);
-			continue;
-		}
 		cl = calloc(1, sizeof(*cl));
 		if (cl == NULL) {
 			close(fd);
@@ -295,13 +384,51 @@ static void accept_clients(struct evs_ctl *ctl)
 			continue;
 		}
 		cl->fd = fd;
+		ctl_client_identify(ctl, cl);
+		if (!make_room(ctl, cl)) {
+			cl->fd = -1;
+			client_free(cl);
+			reject_client(ctl, fd);
+			continue;
+		}
 		cl->serial = ++ctl->next_serial;
+		cl->last_active_ms = now_ms();
 		ctl->clients[ctl->n_clients++] = cl;
 		ctl->stats.clients_accepted++;
 		ctl->stats.clients_connected++;
-		CTL_LOG(DEBUG, "client %" PRIu64 " connected\n", cl->serial);
+		CTL_LOG(DEBUG, "client %" PRIu64 " connected: uid %u gid %u pid %d, %s\n",
+			cl->serial, (unsigned)cl->uid, (unsigned)cl->gid, (int)cl->pid,
+			evs_ctl_role_name(cl->role));
 		send_hello(ctl, cl);
+		ctl_client_flush(ctl, cl); /* the hello goes out now */
 	}
+}
+
+/* Close clients idle past the timeout (not those waiting for a deferred
+ * answer or subscribed to events: they are busy, not idle). */
+static void expire_idle(struct evs_ctl *ctl)
+{
+	uint64_t now;
+	unsigned i;
+	bool any = false;
+
+	if (ctl->idle_timeout_ms == 0 || ctl->n_clients == 0)
+		return;
+	now = now_ms();
+	for (i = 0; i < ctl->n_clients; i++) {
+		struct ctl_client *cl = ctl->clients[i];
+
+		if (cl->dead || !ctl_client_idle(cl) ||
+		    now - cl->last_active_ms < ctl->idle_timeout_ms)
+			continue;
+		CTL_LOG(INFO, "client %" PRIu64 " (uid %u) closed: idle for %" PRIu64 " ms\n",
+			cl->serial, (unsigned)cl->uid, now - cl->last_active_ms);
+		close_with_notice(ctl, cl, "idle timeout");
+		ctl->stats.clients_idle_closed++;
+		any = true;
+	}
+	if (any)
+		ctl_drop_dead_clients(ctl);
 }
 
 void ctl_client_flush(struct evs_ctl *ctl, struct ctl_client *cl)
@@ -354,7 +481,7 @@ static int process_input(struct evs_ctl *ctl, struct ctl_client *cl, size_t scan
 	char *nl;
 	int handled = 0;
 
-	while (!cl->dead && start < cl->in_len) {
+	while (!cl->dead && cl->pending == NULL && start < cl->in_len) {
 		nl = memchr(cl->in + scan_from, '\n', cl->in_len - scan_from);
 		if (nl == NULL)
 			break;
@@ -376,6 +503,8 @@ static int process_input(struct evs_ctl *ctl, struct ctl_client *cl, size_t scan
 		memmove(cl->in, cl->in + start, cl->in_len - start);
 		cl->in_len -= start;
 	}
+	if (cl->pending != NULL)
+		return handled; /* paused: the rest waits for the deferred answer */
 	if (cl->discarding) {
 		cl->in_len = 0;
 	} else if (cl->in_len > ctl->max_line) {
@@ -408,13 +537,33 @@ static int grow_input(struct evs_ctl *ctl, struct ctl_client *cl)
 	return 0;
 }
 
+/* Serve what is buffered; a last request without its newline counts once
+ * the peer is done sending. */
+static int serve_buffered(struct evs_ctl *ctl, struct ctl_client *cl, size_t scan_from)
+{
+	int handled = process_input(ctl, cl, scan_from);
+
+	if (cl->read_closed && !cl->dead && cl->pending == NULL && cl->in_len > 0) {
+		if (!cl->discarding)
+			handled += ctl_handle_line(ctl, cl, cl->in, cl->in_len);
+		if (cl->pending == NULL)
+			cl->in_len = 0;
+	}
+	if (cl->in_len == 0 && cl->in_cap > CTL_KEEP_BUF) {
+		free(cl->in);
+		cl->in = NULL;
+		cl->in_cap = 0;
+	}
+	return handled;
+}
+
 static int read_client(struct evs_ctl *ctl, struct ctl_client *cl)
 {
 	size_t budget = CTL_READ_BUDGET, old;
 	ssize_t n;
 	int handled = 0;
 
-	while (!cl->dead && !cl->read_closed && budget > 0) {
+	while (!cl->dead && !cl->read_closed && cl->pending == NULL && budget > 0) {
 		if (grow_input(ctl, cl) < 0) {
 			CTL_LOG(ERR, "client %" PRIu64 ": out of memory\n", cl->serial);
 			cl->dead = true;
@@ -437,31 +586,43 @@ static int read_client(struct evs_ctl *ctl, struct ctl_client *cl)
 		}
 		old = cl->in_len;
 		cl->in_len += (size_t)n;
+		cl->last_active_ms = now_ms();
 		budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
 		handled += process_input(ctl, cl, old);
 	}
-	if (cl->in_len == 0 && cl->in_cap > CTL_KEEP_BUF) {
-		free(cl->in);
-		cl->in = NULL;
-		cl->in_cap = 0;
-	}
-	/* A last request without its newline still counts once the peer is done. */
-	if (cl->read_closed && !cl->dead && cl->in_len > 0) {
-		if (!cl->discarding)
-			handled += ctl_handle_line(ctl, cl, cl->in, cl->in_len);
-		cl->in_len = 0;
+	return handled + serve_buffered(ctl, cl, cl->in_len);
+}
+
+/* Clients whose deferred call was answered go on with their buffered input. */
+static int resume_clients(struct evs_ctl *ctl, bool *any)
+{
+	unsigned i;
+	int handled = 0;
+
+	*any = false;
+	for (i = 0; i < ctl->n_clients; i++) {
+		struct ctl_client *cl = ctl->clients[i];
+
+		if (!cl->resume || cl->pending != NULL)
+			continue;
+		cl->resume = false;
+		cl->last_active_ms = now_ms();
+		*any = true;
+		if (!cl->dead)
+			handled += serve_buffered(ctl, cl, 0);
 	}
 	return handled;
 }
 
-static void drop_dead_clients(struct evs_ctl *ctl)
+void ctl_drop_dead_clients(struct evs_ctl *ctl)
 {
 	struct ctl_client *cl;
 	unsigned i = 0;
 
 	while (i < ctl->n_clients) {
 		cl = ctl->clients[i];
-		if (cl->read_closed && !cl->dead && cl->out_head == cl->out_len)
+		if (cl->read_closed && !cl->dead && cl->pending == NULL && cl->in_len == 0 &&
+		    cl->out_head == cl->out_len)
 			cl->dead = true; /* peer done and everything delivered */
 		if (!cl->dead) {
 			i++;
@@ -481,13 +642,22 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 {
 	struct ctl_client *cl;
 	unsigned i, n_clients, nfds = 0;
-	bool listening;
+	bool listening, resumed;
 	int rc, handled = 0;
 
 	if (ctl == NULL)
 		return -EINVAL;
 	if (ctl->in_poll)
 		return -EBUSY;
+	ctl->in_poll = true;
+	handled = resume_clients(ctl, &resumed);
+	expire_idle(ctl);
+	ctl->in_poll = false;
+	if (ctl->idle_timeout_ms != 0 && ctl->n_clients > 0 &&
+	    (timeout_ms < 0 || (uint64_t)timeout_ms > ctl->idle_timeout_ms / 4 + 1))
+		timeout_ms = (int)(ctl->idle_timeout_ms / 4 + 1); /* wake to expire them */
+	if (resumed)
+		timeout_ms = 0; /* their answers go out now */
 	listening = ctl->accept_pause_until_ms == 0 || now_ms() >= ctl->accept_pause_until_ms;
 	if (listening) {
 		ctl->accept_pause_until_ms = 0;
@@ -500,15 +670,18 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 		cl = ctl->clients[i];
 		ctl->pfds[nfds++] = (struct pollfd){
 		    .fd = cl->fd,
-		    .events = (short)((cl->read_closed ? 0 : POLLIN) |
+		    .events = (short)((cl->read_closed || cl->pending ? 0 : POLLIN) |
 				      (cl->out_head < cl->out_len ? POLLOUT : 0)),
 		};
 	}
 	rc = poll(ctl->pfds, nfds, timeout_ms);
 	if (rc < 0)
-		return errno == EINTR ? 0 : -errno;
-	if (rc == 0)
-		return 0;
+		return errno == EINTR ? handled : -errno;
+	if (rc == 0) {
+		if (resumed)
+			ctl_drop_dead_clients(ctl);
+		return handled;
+	}
 
 	ctl->in_poll = true;
 	/* Clients first (their pfds follow the listener's), new ones after. */
@@ -520,16 +693,19 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 			cl->dead = true;
 			continue;
 		}
+		if (cl->pending != NULL && (p->revents & (POLLHUP | POLLERR))) {
+			/* Gone while its call is deferred (its input is not read,
+			 * so nothing else would notice): the answer will be dropped. */
+			cl->dead = true;
+			continue;
+		}
 		if (p->revents & (POLLIN | POLLHUP | POLLERR))
 			handled += read_client(ctl, cl);
 		ctl_client_flush(ctl, cl);
 	}
 	if (listening && (ctl->pfds[0].revents & POLLIN))
 		accept_clients(ctl);
-	/* Hellos of new clients go out now, without waiting for POLLOUT. */
-	for (i = n_clients; i < ctl->n_clients; i++)
-		ctl_client_flush(ctl, ctl->clients[i]);
-	drop_dead_clients(ctl);
+	ctl_drop_dead_clients(ctl);
 	ctl->in_poll = false;
 	return handled;
 }

@@ -17,7 +17,9 @@
  *
  * Thread-safety: a struct evs_ctl is single-threaded. Create it, register
  * methods, poll it and free it from one thread (the management lcore). Handlers
- * run inside evs_ctl_poll() on that thread and must reply before returning.
+ * run inside evs_ctl_poll() on that thread and reply before returning, or
+ * defer the call (evs_ctl_call_defer()) and answer it later, still from that
+ * thread.
  * Nothing here needs EAL: plain libc and jansson (logging goes through rte_log,
  * which works before rte_eal_init()). The client functions are independent of
  * the server and may be used from any thread, one client per thread.
@@ -44,6 +46,8 @@ extern "C" {
 #define EVS_CTL_SOCKET_ENV "EDGEVS_SOCKET"
 /** Longest JSON pointer kept in an error (longer ones are cut). */
 #define EVS_CTL_PATH_MAX 512
+/** Event topics a server can carry. */
+#define EVS_CTL_MAX_TOPICS 32
 /** Longest error message kept (longer ones are cut). */
 #define EVS_CTL_MSG_MAX 512
 
@@ -58,6 +62,15 @@ enum evs_ctl_errcode {
 	EVS_CTL_E_NOT_FOUND = -32001,	     /**< referenced object does not exist */
 	EVS_CTL_E_BUSY = -32002,	     /**< resource busy or a limit reached */
 	EVS_CTL_E_APPLY_FAILED = -32003,     /**< valid request, applying it failed */
+	EVS_CTL_E_FORBIDDEN = -32004,	     /**< the client's role may not call the method */
+};
+
+/** What a client may call (its socket credentials decide, see evs_ctl_set_access()). */
+enum evs_ctl_role {
+	EVS_CTL_ROLE_NONE,	/**< nothing */
+	EVS_CTL_ROLE_READ_ONLY, /**< methods flagged read_only (get, list, stats, dump, trace) */
+	EVS_CTL_ROLE_ADMIN,	/**< everything */
+	EVS_CTL_ROLE_MAX,
 };
 
 /* ---------------------------------------------------------------------- */
@@ -71,10 +84,15 @@ struct evs_ctl_call;
 struct evs_ctl_config {
 	const char *path;     /**< socket path (required), e.g. EVS_CTL_DEFAULT_PATH */
 	mode_t mode;	      /**< socket file mode; 0: 0660 */
-	unsigned max_clients; /**< connections at once (at most 65536); 0: 64 */
+	unsigned max_clients; /**< connections at once (at most 65536); 0: 64. A quarter of
+				 them (1..4) is kept for admin clients, and an admin finding
+				 every slot taken evicts the longest idle non-admin client. */
+	int idle_timeout_ms;  /**< close clients silent this long (not those waiting for a
+				 deferred answer or subscribed); 0: 5 minutes; < 0: never */
 	size_t max_line;      /**< longest request line in bytes (>= 64); 0: 1 MiB */
 	size_t max_outbuf;    /**< unsent bytes before the client is dropped (>= 4096); 0: 16 MiB */
 	const char *api_version; /**< sent in the hello; NULL: "1" */
+	const char *group; /**< group (name or number) of the socket file; NULL: the creator's */
 };
 
 /** Counters since evs_ctl_create(). */
@@ -87,6 +105,14 @@ struct evs_ctl_stats {
 	uint64_t clients_rejected;  /**< connections refused: max_clients reached */
 	uint64_t clients_dropped;   /**< dropped: output past max_outbuf or socket error */
 	uint64_t clients_connected; /**< connections open now */
+	uint64_t deferred;	    /**< calls deferred (evs_ctl_call_defer()) */
+	uint64_t mutations;	    /**< calls of non-read-only methods (audited in the log) */
+	uint64_t calls_refused;	    /**< calls the client's role did not allow (-32004) */
+	uint64_t clients_idle_closed; /**< closed after idle_timeout_ms without a request */
+	uint64_t clients_evicted;     /**< idle non-admins closed to let an admin in */
+	uint64_t events_published;    /**< evs_ctl_notify() calls on a known topic */
+	uint64_t events_sent;	      /**< event notifications queued to subscribers */
+	uint64_t events_dropped;      /**< events lost by subscribers whose output was full */
 };
 
 /** Param value types understood by the validator. */
@@ -164,7 +190,8 @@ struct evs_ctl *evs_ctl_create(const struct evs_ctl_config *cfg);
 
 /**
  * Close all clients (unsent output is lost), close the socket and unlink its
- * file if it is still the one this server bound. NULL is accepted.
+ * file if it is still the one this server bound. Deferred calls not answered
+ * yet are freed: their handles become invalid. NULL is accepted.
  */
 void evs_ctl_free(struct evs_ctl *ctl);
 
@@ -193,6 +220,72 @@ int evs_ctl_unregister(struct evs_ctl *ctl, const char *name);
 
 /** Copy the counters. @return 0, or -EINVAL on NULL arguments. */
 int evs_ctl_stats_get(const struct evs_ctl *ctl, struct evs_ctl_stats *stats);
+
+/* --- Change events (management lcore) -------------------------------- */
+
+/*
+ * A publisher registers a topic once ("port.link", "config.change", ...);
+ * clients call "subscribe" {"topics": [...]} (read-only role is enough) and
+ * then receive, on the same connection,
+ *   {"jsonrpc":"2.0","method":"event","params":{"topic":T,"seq":N,"data":{...}}}
+ * "seq" counts the topic's events. A subscriber whose unsent output would pass
+ * max_outbuf loses the event instead (counted); its next event carries
+ * "missed": the number it lost. Publishing never blocks and never drops a
+ * client. Built-in methods: subscribe, unsubscribe, events.topics.
+ */
+
+/**
+ * Declare a topic: [a-z0-9._-], at most 63 bytes.
+ * @return 0, or -EINVAL, -EEXIST, -ENOSPC (EVS_CTL_MAX_TOPICS reached), -ENOMEM.
+ */
+int evs_ctl_topic_register(struct evs_ctl *ctl, const char *topic, const char *help);
+
+/**
+ * Publish @p data (reference stolen; NULL means JSON null) to the topic's
+ * subscribers. Safe inside a handler.
+ * @return the number of clients it was queued to, or -ENOENT (unknown topic),
+ *   -EINVAL.
+ */
+int evs_ctl_notify(struct evs_ctl *ctl, const char *topic, json_t *data);
+
+/* --- Access control (management lcore) ------------------------------- */
+
+/*
+ * Each client is identified by its socket credentials (SO_PEERCRED: uid, gid,
+ * pid; SO_PEERGROUPS: supplementary groups) when it connects. The "access"
+ * config section maps them to roles:
+ *   {"default": "read-only", "roles": [{"role": "admin", "uids": [1000]},
+ *                                      {"role": "read-only", "gids": [27]}]}
+ * A client gets the highest role among the rules naming its uid, gid or one
+ * of its groups, else "default" (read-only when absent). Root and the
+ * daemon's own user are always admin. Without a section every client that can
+ * open the socket is admin (the socket's mode and group are the only gate).
+ * A method's read_only flag decides the role it needs; a refused call gets
+ * -32004 naming that role. Every call of a mutating method is logged (INFO,
+ * with uid, pid and method) and counted.
+ */
+
+struct evs_ctl_err;
+
+/** The "access" section's spec (for a config schema and the docs). */
+extern const struct evs_ctl_param evs_ctl_access_spec;
+
+/**
+ * Check an "access" section found at JSON pointer @p path (NULL or JSON null
+ * is a valid "no section").
+ * @return 0, or -EINVAL with @p err filled.
+ */
+int evs_ctl_access_check(const json_t *section, const char *path, struct evs_ctl_err *err);
+
+/**
+ * Install an access policy (copied) and re-evaluate connected clients' roles.
+ * NULL (or JSON null) removes it: every client is admin.
+ * @return 0, or -EINVAL (section fails evs_ctl_access_check()), -ENOMEM.
+ */
+int evs_ctl_set_access(struct evs_ctl *ctl, const json_t *section);
+
+/** "none", "read-only" or "admin". */
+const char *evs_ctl_role_name(enum evs_ctl_role r);
 
 /* --- Inside a handler ------------------------------------------------- */
 
@@ -224,6 +317,58 @@ bool evs_ctl_call_is_notification(const struct evs_ctl_call *call);
 
 /** The server the call arrived on (to reach counters or register methods). */
 struct evs_ctl *evs_ctl_call_ctl(struct evs_ctl_call *call);
+
+/** The caller's role. */
+enum evs_ctl_role evs_ctl_call_role(const struct evs_ctl_call *call);
+
+/**
+ * The caller's credentials (any pointer may be NULL).
+ * @return 0, or -ENODATA when the kernel gave none (uid/gid -1, pid -1).
+ */
+int evs_ctl_call_peer(const struct evs_ctl_call *call, uid_t *uid, gid_t *gid, pid_t *pid);
+
+/* --- Deferred calls (management lcore) ------------------------------- */
+
+/*
+ * A handler that cannot answer before it returns (it waits for a disk write,
+ * or for every PMD to run a new generation) defers its call and answers it
+ * later from the management lcore. While a call is deferred its connection
+ * serves no other request (they stay buffered), so every connection's replies
+ * stay in request order; other connections are served as usual. The handle
+ * outlives the client: if the client goes away, the answer is dropped.
+ */
+struct evs_ctl_pending;
+
+/**
+ * Keep @p call open past its handler. After this, evs_ctl_reply() or
+ * evs_ctl_error() on @p call (still inside the handler) does not send: the
+ * answer is held until evs_ctl_pending_release(), which a commit path uses to
+ * hold a reply until the change is durable. Every handle must be answered
+ * exactly once (reply, error or release), which frees it; answering it inside
+ * the handler that deferred it is allowed (the call then counts as answered).
+ * @return the handle, or NULL with errno EALREADY (already answered or
+ *   deferred) or ENOMEM.
+ */
+struct evs_ctl_pending *evs_ctl_call_defer(struct evs_ctl_call *call);
+
+/** Answer with @p result (reference stolen) and free the handle. @return 0 or -EINVAL. */
+int evs_ctl_pending_reply(struct evs_ctl_pending *p, json_t *result);
+
+/** Answer with an error and free the handle. @return 0 or -EINVAL. */
+int evs_ctl_pending_error(struct evs_ctl_pending *p, int code, const char *path, const char *fmt,
+			  ...) __attribute__((format(printf, 4, 5)));
+
+/**
+ * Send the answer the handler gave while deferred (or -32603 if it gave none)
+ * and free the handle. @return 0 or -EINVAL.
+ */
+int evs_ctl_pending_release(struct evs_ctl_pending *p);
+
+/** True while the client that made the call is still connected. */
+bool evs_ctl_pending_connected(const struct evs_ctl_pending *p);
+
+/** Method name of the deferred call. */
+const char *evs_ctl_pending_method(const struct evs_ctl_pending *p);
 
 /* --- Validation (any thread; pure functions) ------------------------- */
 

@@ -48,6 +48,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -80,6 +81,8 @@ enum evs_l2_drop {
 	EVS_L2_DROP_NO_SWITCH = 0,   /**< input port not attached to any switch */
 	EVS_L2_DROP_VLAN_NOT_MEMBER, /**< VLAN not carried by the input port */
 	EVS_L2_DROP_SRC_MAC_MCAST,   /**< source MAC is multicast/broadcast */
+	EVS_L2_DROP_SRC_MAC_ZERO,    /**< source MAC is 00:00:00:00:00:00 */
+	EVS_L2_DROP_LINK_LOCAL,	     /**< to 01:80:c2:00:00:0x, which a bridge never forwards */
 	EVS_L2_DROP_HAIRPIN,	     /**< destination is the input port */
 	EVS_L2_DROP_PORT_DOWN,	     /**< output port gone or link down */
 	EVS_L2_DROP_TX_FULL,	     /**< output array full (evs_l2_execute_burst) */
@@ -236,6 +239,17 @@ static inline uint16_t evs_l2_egress_tci(const struct evs_l2_conf *conf, uint16_
 	if (pm->native == sw && sw != EVS_L2_NONE)
 		return 0;
 	return pm->egress != NULL ? pm->egress[sw] : EVS_L2_NONE;
+}
+
+/**
+ * True for the IEEE 802.1D reserved group 01:80:c2:00:00:00-0f (STP, pause,
+ * LACP, LLDP, 802.1X...): link-local, never forwarded by a bridge.
+ */
+static inline bool evs_l2_is_link_local(const struct rte_ether_addr *mac)
+{
+	static const uint8_t pfx[5] = {0x01, 0x80, 0xc2, 0x00, 0x00};
+
+	return memcmp(mac->addr_bytes, pfx, sizeof(pfx)) == 0 && (mac->addr_bytes[5] & 0xf0) == 0;
 }
 
 /** True when @p port is in the conf and up. */
@@ -435,14 +449,17 @@ struct evs_l2_out {
  * Learn the sources of a burst (PMD lcore): refresh the last-seen time of
  * known sources on the same port (a store at most once a second), queue an
  * event for new or moved ones. Frames whose switch cannot be resolved or
- * whose source is multicast/zero are skipped. No drop is counted here.
+ * whose source is multicast/zero or destination link-local are skipped.
+ * No drop is counted here.
  */
 void evs_l2_learn_burst(const struct evs_l2_conf *conf, struct evs_l2_macs *macs,
 			struct evs_l2_lcore *lc, const struct evs_flow_key *keys, uint16_t n);
 
 /**
  * Decide where each frame goes (PMD lcore), without learning: resolve the
- * ingress switch, drop multicast sources, look destinations up in bulk.
+ * ingress switch, drop multicast (EVS_L2_DROP_SRC_MAC_MCAST) and all-zero
+ * (EVS_L2_DROP_SRC_MAC_ZERO) sources and frames to the link-local group
+ * (EVS_L2_DROP_LINK_LOCAL, see evs_l2_is_link_local), look destinations up in bulk.
  * Known unicast to another usable port: UNICAST; to the input port:
  * DROP/EVS_L2_DROP_HAIRPIN; to a port not in the conf or down:
  * DROP/EVS_L2_DROP_PORT_DOWN; to a port that no longer carries the switch,
@@ -454,7 +471,9 @@ void evs_l2_decide_burst(const struct evs_l2_conf *conf, struct evs_l2_macs *mac
 
 /**
  * Apply decisions (PMD lcore): free and count drops; re-encode the VLAN for
- * each output (PCP kept when retagging, DEI cleared); flood with copies
+ * each output (PCP kept when retagging, DEI cleared; a priority-tagged frame
+ * with a non-zero PCP keeps its priority tag where the port sends untagged,
+ * see doc/l2.md); flood with copies
  * from the lcore's clone pool, the last member getting the original.
  * A failed copy or tag push counts EVS_L2_DROP_NO_MBUF; outputs beyond
  * @p out_cap are freed and counted EVS_L2_DROP_TX_FULL (size it

@@ -67,9 +67,19 @@ static void lookup(const struct evs_l2_conf *conf, const struct evs_l2_macs *mac
 			c->reason[i] = EVS_L2_DROP_SRC_MAC_MCAST;
 			continue;
 		}
+		if (unlikely(rte_is_zero_ether_addr(&k->src_mac))) {
+			c->sw[i] = EVS_L2_NONE;
+			c->reason[i] = EVS_L2_DROP_SRC_MAC_ZERO;
+			continue;
+		}
+		if (unlikely(evs_l2_is_link_local(&k->dst_mac))) {
+			c->sw[i] = EVS_L2_NONE;
+			c->reason[i] = EVS_L2_DROP_LINK_LOCAL;
+			continue;
+		}
 		c->sw[i] = sw;
 		id = conf->switches[sw].id;
-		if (want_src && likely(!rte_is_zero_ether_addr(&k->src_mac))) {
+		if (want_src) {
 			c->kbuf[nk] = mac_key(id, &k->src_mac);
 			if (!fresh(lc, c->kbuf[nk], k->in_port, gen)) {
 				c->kptr[nk] = &c->kbuf[nk];

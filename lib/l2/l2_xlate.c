@@ -2,8 +2,10 @@
 /*
  * The L2 stage. Consults, in the order the decision needs them: the input
  * port and VLAN (ingress switch; depends on the port's attachment), the
- * source's group bit (multicast sources are dropped), the destination's group
- * bit (multicast/broadcast floods, whatever the rest), and only for a unicast
+ * source's group bit (multicast sources are dropped), enough of the source to
+ * tell it from 00:00:00:00:00:00, the destination's group bit, for a multicast
+ * destination enough of it to tell it from the link-local group
+ * 01:80:c2:00:00:0x (dropped; others flood), and only for a unicast
  * destination the whole destination MAC, looked up in the switch's MAC table
  * (the program depends on the switch). Emits: drop(reason), or
  * [set_vlan] output(port), or flood(switch).
@@ -12,6 +14,37 @@
 #include <rte_ether.h>
 
 #include "l2_private.h"
+
+/*
+ * Record in @mask what proves @v differs from @ref in the bits of @care:
+ * the bits up to the first differing one (bytes in order, each from its
+ * lowest bit), not the whole value, so that most values share a megaflow
+ * and only a few masks exist. Any key under that mask has the same first
+ * difference, hence the same mask. When @v matches, all of @care is needed.
+ * Returns whether they differ.
+ */
+static bool mask_differs(const uint8_t *v, const uint8_t *ref, const uint8_t *care, uint8_t *mask,
+			 unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < len; i++) {
+		unsigned int d = (v[i] ^ ref[i]) & care[i];
+
+		if (d != 0) {
+			d &= -d; /* lowest differing bit */
+			mask[i] |= (uint8_t)(care[i] & (d | (d - 1)));
+			return true;
+		}
+		mask[i] |= care[i];
+	}
+	return false;
+}
+
+static const uint8_t mac_zero[RTE_ETHER_ADDR_LEN];
+static const uint8_t mac_ones[RTE_ETHER_ADDR_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t link_local[RTE_ETHER_ADDR_LEN] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x00};
+static const uint8_t link_local_care[RTE_ETHER_ADDR_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xf0};
 
 static const char *drop_why(uint8_t reason)
 {
@@ -56,7 +89,20 @@ static enum evs_stage_verdict l2_switch(struct evs_xlate *x, const void *state, 
 		evs_xlate_drop(x, a.reason);
 		return EVS_STAGE_DONE;
 	}
+	if (!mask_differs(key->src_mac.addr_bytes, mac_zero, mac_ones,
+			  mask->bits.src_mac.addr_bytes, RTE_ETHER_ADDR_LEN)) {
+		evs_xlate_why(x, "drop: all-zero source MAC");
+		evs_xlate_drop(x, EVS_L2_DROP_SRC_MAC_ZERO);
+		return EVS_STAGE_DONE;
+	}
 	mask->bits.dst_mac.addr_bytes[0] |= 0x01;
+	if (rte_is_multicast_ether_addr(&key->dst_mac) &&
+	    !mask_differs(key->dst_mac.addr_bytes, link_local, link_local_care,
+			  mask->bits.dst_mac.addr_bytes, RTE_ETHER_ADDR_LEN)) {
+		evs_xlate_why(x, "drop: link-local destination (802.1D reserved group)");
+		evs_xlate_drop(x, EVS_L2_DROP_LINK_LOCAL);
+		return EVS_STAGE_DONE;
+	}
 	if (!rte_is_multicast_ether_addr(&key->dst_mac))
 		memset(&mask->bits.dst_mac, 0xff, sizeof(mask->bits.dst_mac));
 	switch (a.type) {

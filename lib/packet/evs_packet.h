@@ -93,11 +93,13 @@ struct evs_flow_key {
  */
 enum evs_drop_reason {
 	EVS_DROP_NONE = 0,
-	EVS_DROP_RUNT,	   /**< shorter than an Ethernet header */
-	EVS_DROP_BAD_VLAN, /**< truncated tag or more tags than supported */
-	EVS_DROP_BAD_L3,   /**< truncated/invalid IPv4/IPv6/ARP header */
-	EVS_DROP_BAD_L4,   /**< truncated TCP/UDP/ICMP header */
-	EVS_DROP_OVERSIZE, /**< longer than the port MTU allows */
+	EVS_DROP_RUNT,		/**< shorter than an Ethernet header */
+	EVS_DROP_BAD_VLAN,	/**< truncated tag or more tags than supported */
+	EVS_DROP_BAD_L3,	/**< truncated/invalid IPv4/IPv6/ARP header */
+	EVS_DROP_BAD_L4,	/**< truncated TCP/UDP/ICMP header */
+	EVS_DROP_BAD_ETHERTYPE, /**< type/length in 0x05dd-0x05ff: neither (IEEE 802.3 3.2.6) */
+	EVS_DROP_BAD_LENGTH,	/**< 802.3 length field larger than the frame's data */
+	EVS_DROP_OVERSIZE,	/**< longer than the port MTU allows */
 	EVS_DROP_REASON_MAX,
 };
 
@@ -134,10 +136,16 @@ const char *evs_drop_reason_name(enum evs_drop_reason r);
  *   length must be in [8, IP payload]. ICMP/ICMPv6 need 8 bytes; type in
  *   l4_src, code in l4_dst (each a byte widened to a wire-order 16-bit value).
  * - ttl_class: 0, 1 or 2 for TTL/hop limit 0, 1, more.
+ * - A type/length value below 0x0600 is an IEEE 802.3 length (LLC frames,
+ *   e.g. STP BPDUs): values 1501-1535 (0x05dd-0x05ff) are undefined and give
+ *   EVS_DROP_BAD_ETHERTYPE; a length larger than the data after it (pkt_len,
+ *   all segments) gives EVS_DROP_BAD_LENGTH. A shorter one is fine: the rest
+ *   is padding. ethertype holds the length then.
  * - On a drop the key is partially filled and the mbuf lengths unspecified.
  *
  * @return EVS_DROP_NONE, or the reason to drop (EVS_DROP_RUNT,
- *   EVS_DROP_BAD_VLAN, EVS_DROP_BAD_L3, EVS_DROP_BAD_L4).
+ *   EVS_DROP_BAD_VLAN, EVS_DROP_BAD_L3, EVS_DROP_BAD_L4,
+ *   EVS_DROP_BAD_ETHERTYPE, EVS_DROP_BAD_LENGTH).
  */
 enum evs_drop_reason evs_packet_parse(struct rte_mbuf *m, uint16_t in_port,
 				      struct evs_flow_key *key);
@@ -165,7 +173,8 @@ int evs_packet_set_vlan(struct rte_mbuf *m, uint16_t vlan_tci);
  * Re-encode a frame's outer tag for an output: from @p cur (the key's
  * vlan_tci: what the frame carries now) to @p want (0: untagged, else
  * EVS_VLAN_PRESENT | vid). The priority (PCP) is kept when retagging; a tag
- * already carrying the VID is left alone.
+ * already carrying the VID is left alone; a priority tag (VID 0) with a
+ * non-zero PCP stays where the port sends untagged (doc/l2.md).
  * @return 0, or the errors of evs_packet_set_vlan().
  */
 int evs_packet_vlan_encode(struct rte_mbuf *m, uint16_t cur, uint16_t want);

@@ -18,7 +18,9 @@
 #define IPV6_HLEN 40
 #define ARP_ETH_IPV4_LEN 28
 #define IPV6_MAX_EXT_HDRS 8
-#define L3_LEN_MAX 511 /* width of m->l3_len */
+#define L3_LEN_MAX 511	    /* width of m->l3_len */
+#define ETH_MAX_LENGTH 1500 /* largest 802.3 length field value */
+#define ETH_MIN_TYPE 0x0600 /* smallest EtherType */
 
 static inline uint8_t ttl_class(uint8_t ttl)
 {
@@ -180,6 +182,20 @@ static enum evs_drop_reason parse_ipv6(struct rte_mbuf *m, const uint8_t *p, uin
 	return parse_l4(m, p, h, seg_end, ip_end - h, key);
 }
 
+/* IEEE 802.3 3.2.6: a type/length field below 0x0600 is a length. */
+static enum evs_drop_reason check_length(const struct rte_mbuf *m, uint32_t off, rte_be16_t type)
+{
+	uint16_t v = rte_be_to_cpu_16(type);
+
+	if (v >= ETH_MIN_TYPE)
+		return EVS_DROP_NONE;
+	if (v > ETH_MAX_LENGTH)
+		return EVS_DROP_BAD_ETHERTYPE;
+	if (off + v > rte_pktmbuf_pkt_len(m))
+		return EVS_DROP_BAD_LENGTH;
+	return EVS_DROP_NONE;
+}
+
 static enum evs_drop_reason parse_arp(struct rte_mbuf *m, const uint8_t *p, uint32_t len,
 				      uint32_t off, struct evs_flow_key *key)
 {
@@ -248,6 +264,6 @@ enum evs_drop_reason evs_packet_parse(struct rte_mbuf *m, uint16_t in_port,
 	case RTE_BE16(RTE_ETHER_TYPE_ARP):
 		return parse_arp(m, p, len, off, key);
 	default:
-		return EVS_DROP_NONE;
+		return check_length(m, off, type);
 	}
 }

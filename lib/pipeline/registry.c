@@ -30,6 +30,13 @@ static int check_module(const struct evs_registry *reg, const struct evs_module 
 	for (i = 0; i < m->n_stages; i++)
 		if (m->stages[i].xlate == NULL || m->stages[i].name == NULL)
 			return -EINVAL;
+	/* reports name every drop and counter */
+	for (i = 0; i < m->n_drops; i++)
+		if (m->drop_names[i] == NULL)
+			return -EINVAL;
+	for (i = 0; i < m->n_counters; i++)
+		if (m->counter_names[i] == NULL)
+			return -EINVAL;
 	if (reg->n_ops + m->n_opcodes > OPS_MAX || reg->n_drops + m->n_drops > EVS_DROPS_MAX ||
 	    reg->n_stages + m->n_stages > STAGES_MAX || m->n_deps > (1u << 24))
 		return -EINVAL;

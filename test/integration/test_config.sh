@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The desired-state document and the MAC table:
-# - config.get returns the --config file; config.save writes it elsewhere;
+# - config.get returns the --config file; config.save writes it to the state dir;
 # - config.apply applies the difference (unchanged ports are not re-created:
 #   their taps keep their ifindex and traffic flows on) and persists to the
 #   --config file; re-applying the same document changes nothing;
@@ -26,10 +26,11 @@ file_canon() { jcanon "@$1"; }
 # --- get / save ----------------------------------------------------------
 doc0=$(jcanon "$(rpc_ok config.get)")
 assert_eq "config.get is the --config file" "$(file_canon "$CONF")" "$doc0"
-r=$(rpc_ok config.save "{\"path\":\"$IT_TMP/saved.json\"}")
-assert_eq "config.save writes the document" "$doc0" "$(file_canon "$IT_TMP/saved.json")"
-expect_error "config.save to a directory that does not exist" -32003 /params/path \
-	"$(rpc config.save "{\"path\":\"$IT_TMP/no/such/dir/x.json\"}")"
+r=$(rpc_ok config.save '{"path":"saved.json"}')
+assert_eq "config.save writes the document into the state directory" "$doc0" \
+	"$(file_canon "$IT_TMP/state-d/saved.json")"
+expect_error "config.save outside the state directory is refused" -32602 /params/path \
+	"$(rpc config.save "{\"path\":\"$IT_TMP/x.json\"}")"
 
 # --- apply ---------------------------------------------------------------
 ping_check "ping a -> b" a "$IP_B"

@@ -6,8 +6,13 @@
 # - from namespace a (scapy over AF_PACKET, addressed to host b): truncated
 #   VLAN tags and too many tags (bad_vlan), IPv4/IPv6/ARP headers cut short or
 #   invalid (bad_l3), TCP/UDP/ICMP headers cut short (bad_l4), a multicast
-#   source MAC (src_mac_mcast), frames longer than the port MTU (oversize);
-#   host b must receive none of them;
+#   source MAC (src_mac_mcast), the all-zero source (src_mac_zero), frames to
+#   the 802.1D link-local group: STP BPDU, pause, LACP, LLDP (link_local),
+#   type/length 0x05dd-0x05ff (bad_ethertype), an 802.3 length past the
+#   frame (bad_length), frames longer than the port MTU (oversize); host b
+#   must receive none of them;
+# - priority-tagged frames (VID 0) a -> b: PCP 5 arrives with its priority
+#   tag, PCP 0 arrives untagged (doc/l2.md);
 # - runts (1-13 bytes, which a kernel interface cannot send) replayed by a
 #   net_pcap port added for the purpose (runt).
 # A ping a -> b running during the injection must lose nothing, and every
@@ -19,6 +24,9 @@ it_init mf
 
 N=20
 M_BAD=02:49:54:00:0b:ad
+M_ZERO=00:00:00:00:00:00
+M_PRIO5=02:49:54:00:05:05
+M_PRIO0=02:49:54:00:05:00
 MF=("$PY" "$IT_DIR/malformed.py")
 two_hosts_start
 ping_check "ping a -> b before" a "$IP_B"
@@ -29,6 +37,7 @@ s0=$(rpc_ok stats.get)
 # be lost. Host b counts what reaches it from the bad source MAC meanwhile.
 plog=$IT_TMP/ping.txt
 it_bg cpid nsx b "$PY" "$IT_DIR/malformed.py" count "$(ifname b)" "$M_BAD" 6 >"$IT_TMP/count.out"
+it_bg zpid nsx b "$PY" "$IT_DIR/malformed.py" count "$(ifname b)" "$M_ZERO" 6 >"$IT_TMP/zero.out"
 it_bg ppid nsx a ping -n -q -c 250 -i 0.02 -W 5 "$IP_B" >"$plog" 2>&1
 sleep 0.5
 sent=$(nsx a "${MF[@]}" send "$(ifname a)" "$MAC_B" "$M_BAD" "$N" 2>"$IT_TMP/scapy.err") ||
@@ -41,7 +50,21 @@ read -r tx rx < <(ping_counts "$plog")
 assert_ge "pings a -> b during the injection" 250 "$tx"
 assert_eq "pings a -> b answered during the injection (no loss)" "$tx" "$rx"
 it_wait "$cpid"
+it_wait "$zpid"
 assert_eq "host b received none of the malformed frames" 0 "$(cat "$IT_TMP/count.out")"
+assert_eq "host b received none of the zero-source frames" 0 "$(cat "$IT_TMP/zero.out")"
+
+# Priority tags: kept when they carry a priority, removed when PCP is 0.
+it_bg p5pid nsx b "$PY" "$IT_DIR/malformed.py" prio-count "$(ifname b)" "$M_PRIO5" 3 >"$IT_TMP/p5.out"
+it_bg p0pid nsx b "$PY" "$IT_DIR/malformed.py" prio-count "$(ifname b)" "$M_PRIO0" 3 >"$IT_TMP/p0.out"
+sleep 0.5
+nsx a "${MF[@]}" prio-send "$(ifname a)" "$MAC_B" "$M_PRIO5" 5 10 || it_die "scapy could not send"
+nsx a "${MF[@]}" prio-send "$(ifname a)" "$MAC_B" "$M_PRIO0" 0 10 || it_die "scapy could not send"
+it_wait "$p5pid"
+it_wait "$p0pid"
+assert_eq "PCP 5 priority-tagged frames reach b with their tag (vid/pcp count)" "0/5 10" \
+	"$(cat "$IT_TMP/p5.out")"
+assert_eq "PCP 0 priority-tagged frames reach b untagged" "untagged 10" "$(cat "$IT_TMP/p0.out")"
 
 # Frames longer than the port's MTU (1500): a's own MTU is raised to send them.
 nsx a ip link set dev "$(ifname a)" mtu 2000

@@ -88,5 +88,8 @@ json_t *rpc_result(struct srv *s, struct conn *c, const char *line);
 /* Client side cases (test_ctl_cli.c): edgevsctl's words and printing, the
  * client API and the binary. */
 void ctl_cli_add_cases(Suite *s);
+/* Server features (test_ctl_server.c): deferred calls, access control,
+ * idle clients, events, large requests. */
+void ctl_server_add_cases(Suite *s);
 
 #endif /* EVS_TEST_CTL_TEST_H */

@@ -152,19 +152,135 @@ START_TEST(test_fwd_access_trunk_push_pop)
 	ck_assert_uint_eq(out[0].port, 4);
 	ck_assert_int_eq(out_tci(out[0].m), -1);
 	free_outs(out, n);
-	/* priority-tagged on an access port -> access: tag removed */
-	m = frame(&h0, &h3, 0x6000);
-	n = fwd1(fx.conf, fx.macs, fx.lc, m, 1, out, 8);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_uint_eq(out[0].port, 0);
-	ck_assert_int_eq(out_tci(out[0].m), -1);
+	fx_fini(&fx);
+}
+END_TEST
+
+/* Burst of @n frames from port @in (parsed there); returns the outputs. */
+static uint16_t fwd_burst(struct fixture *fx, struct rte_mbuf **pkts, uint16_t n, uint16_t in,
+			  struct evs_l2_out *out, uint16_t cap)
+{
+	struct evs_flow_key k[64];
+	uint16_t i;
+
+	ck_assert_uint_le(n, RTE_DIM(k));
+	for (i = 0; i < n; i++)
+		mk_key(pkts[i], in, &k[i]);
+	return evs_l2_forward_burst(fx->conf, fx->macs, fx->lc, pkts, k, n, out, cap);
+}
+
+START_TEST(test_fwd_priority_tag_kept)
+{
+	/* One burst from access port 1 (switch blue); h0 on access port 0, h2
+	 * on trunk port 2 (VLAN 100). A priority tag leaves an untagged port
+	 * as it came when it carries a priority; a tag sent keeps the PCP. */
+	static const struct {
+		unsigned int dst; /* 0: h0, 2: h2, 9: broadcast */
+		int tci_in;
+		int tci_out[3]; /* per output, in order */
+		uint16_t port[3];
+		uint16_t n_out;
+	} c[] = {
+	    {0, 0x6000, {0x6000}, {0}, 1},	    /* priority-tagged -> access: kept */
+	    {0, 0x0000, {-1}, {0}, 1},		    /* PCP 0: nothing to keep */
+	    {0, -1, {-1}, {0}, 1},		    /* untagged stays untagged */
+	    {0, 0x1000 | 0xa000, {0xa000}, {0}, 1}, /* with DEI (the parser folds it) */
+	    {2, 0xa000, {0xa000 | 100}, {2}, 1},    /* -> trunk: VID set, PCP kept */
+	    {2, -1, {100}, {2}, 1},		    /* untagged -> trunk: PCP 0 */
+	    {9, 0xe000, {0xe000, 0xe000 | 100, 0xe000 | 100}, {0, 2, 3}, 3}, /* flood */
+	};
+	struct fixture fx;
+	struct rte_ether_addr h0 = mac_n(10), h2 = mac_n(12), src = mac_n(30);
+	struct rte_mbuf *pkts[RTE_DIM(c)];
+	struct evs_l2_out out[3 * RTE_DIM(c)];
+	uint16_t i, j, n, o = 0;
+
+	fx_init(&fx, 64, 0);
+	learn_via(fx.conf, fx.macs, fx.lc, 10, 0, -1, 1000);
+	learn_via(fx.conf, fx.macs, fx.lc, 12, 2, 100, 1000);
+	for (i = 0; i < RTE_DIM(c); i++)
+		pkts[i] = frame(c[i].dst == 0	? &h0
+				: c[i].dst == 2 ? &h2
+						: &BCAST,
+				&src, c[i].tci_in);
+	n = fwd_burst(&fx, pkts, RTE_DIM(c), 1, out, RTE_DIM(out));
+	for (i = 0; i < RTE_DIM(c); i++)
+		for (j = 0; j < c[i].n_out; j++, o++) {
+			ck_assert_uint_lt(o, n);
+			ck_assert_msg(out[o].port == c[i].port[j], "frame %u output %u: port %u", i,
+				      j, out[o].port);
+			ck_assert_msg(out_tci(out[o].m) == c[i].tci_out[j],
+				      "frame %u output %u: tci %d, want %d", i, j,
+				      out_tci(out[o].m), c[i].tci_out[j]);
+		}
+	ck_assert_uint_eq(n, o);
 	free_outs(out, n);
-	/* priority-tagged -> trunk: retagged, PCP kept */
-	m = frame(&h2, &h0, 0x6000);
-	n = fwd1(fx.conf, fx.macs, fx.lc, m, 0, out, 8);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_int_eq(out_tci(out[0].m), 0x6000 | 100);
+	fx_fini(&fx);
+}
+END_TEST
+
+START_TEST(test_fwd_reserved_and_zero_src_drops)
+{
+	/* 32 frames from access port 0 in one burst, in fours: unicast to b,
+	 * to the link-local group (dropped), from 00:00:00:00:00:00 (dropped),
+	 * to a multicast group outside it (flooded). Neighbours go through. */
+	static const struct rte_ether_addr zero;
+	static const struct rte_ether_addr not_ll[] = {
+	    {{0x01, 0x80, 0xc2, 0x00, 0x00, 0x10}}, /* 802.1D: all bridges, not reserved */
+	    {{0x01, 0x80, 0xc2, 0x00, 0x00, 0x21}}, /* GARP (GVRP) */
+	    {{0x01, 0x80, 0xc2, 0x00, 0x01, 0x00}},
+	    {{0x01, 0x00, 0x5e, 0x00, 0x00, 0x01}},
+	};
+	struct fixture fx;
+	struct rte_ether_addr b = mac_n(2);
+	struct rte_mbuf *pkts[32];
+	struct evs_l2_out out[32 * 4];
+	struct evs_l2_lcore_stats ls;
+	uint16_t i, n, o = 0;
+
+	fx_init(&fx, 64, 0);
+	learn_via(fx.conf, fx.macs, fx.lc, 2, 1, -1, 1000);
+	for (i = 0; i < 32; i++) {
+		struct rte_ether_addr s = mac_n(100 + i), ll = {{0x01, 0x80, 0xc2, 0, 0, 0}};
+
+		ll.addr_bytes[5] = (uint8_t)((i / 4) * 2 + (i / 16)); /* 0x00..0x0f */
+		switch (i % 4) {
+		case 0:
+			pkts[i] = frame(&b, &s, -1);
+			break;
+		case 1:
+			pkts[i] = frame(&ll, &s, i & 8 ? 0x2000 : -1);
+			break;
+		case 2:
+			pkts[i] = frame(&b, &zero, -1);
+			break;
+		default:
+			pkts[i] = frame(&not_ll[(i / 4) % RTE_DIM(not_ll)], &s, -1);
+		}
+	}
+	n = fwd_burst(&fx, pkts, 32, 0, out, RTE_DIM(out));
+	ck_assert_uint_eq(n, 8 * 1 + 8 * 3);
+	for (i = 0; i < 32; i += 4) {
+		/* unicast: the original mbuf to port 1; flood: 1, 2, 3 */
+		ck_assert_ptr_eq(out[o].m, pkts[i]);
+		ck_assert_uint_eq(out[o++].port, 1);
+		ck_assert_uint_eq(out[o++].port, 1);
+		ck_assert_uint_eq(out[o++].port, 2);
+		ck_assert_ptr_eq(out[o].m, pkts[i + 3]);
+		ck_assert_uint_eq(out[o++].port, 3);
+	}
+	ls = lstats(fx.lc);
+	ck_assert_uint_eq(ls.drops[EVS_L2_DROP_LINK_LOCAL], 8);
+	ck_assert_uint_eq(ls.drops[EVS_L2_DROP_SRC_MAC_ZERO], 8);
+	ck_assert_uint_eq(ls.unicast, 8);
+	ck_assert_uint_eq(ls.flooded, 8 + 1); /* and learn_via's broadcast */
 	free_outs(out, n);
+	/* sources of link-local frames were not learned, nor the zero MAC */
+	evs_l2_macs_poll(fx.macs, fx.conf, 1000);
+	for (i = 0; i < 32; i++)
+		ck_assert_int_eq(mac_port(fx.macs, 10, 100 + i, 1000),
+				 i % 4 == 0 || i % 4 == 3 ? 0 : -1);
+	ck_assert_uint_eq(evs_l2_macs_count(fx.macs), 1 + 16);
 	fx_fini(&fx);
 }
 END_TEST
@@ -368,6 +484,8 @@ void l2_fwd_add_cases(Suite *s)
 	    {"fwd_flood_vlan_per_member", test_fwd_flood_vlan_per_member},
 	    {"fwd_access_trunk_push_pop", test_fwd_access_trunk_push_pop},
 	    {"fwd_drops", test_fwd_drops},
+	    {"fwd_priority_tag_kept", test_fwd_priority_tag_kept},
+	    {"fwd_reserved_and_zero_src_drops", test_fwd_reserved_and_zero_src_drops},
 	    {"fwd_tx_full_and_no_mbuf", test_fwd_tx_full_and_no_mbuf},
 	    {"fwd_decide_execute_split", test_fwd_decide_execute_split},
 	    {"fwd_big_burst", test_fwd_big_burst},

@@ -470,6 +470,78 @@ START_TEST(test_parse_vlan)
 }
 END_TEST
 
+/* Ethernet header, @ntags 802.1Q tags, type/length @v, @payload bytes. */
+static uint32_t length_frame(uint8_t *b, int ntags, uint16_t v, uint32_t payload)
+{
+	uint32_t n = 12;
+	int t;
+
+	memset(b, 0, 12);
+	b[0] = 0x02, b[6] = 0x02, b[11] = 1;
+	for (t = 0; t < ntags; t++) {
+		b[n++] = 0x81, b[n++] = 0x00;
+		b[n++] = 0x00, b[n++] = (uint8_t)(10 + t);
+	}
+	b[n++] = (uint8_t)(v >> 8), b[n++] = (uint8_t)v;
+	memset(b + n, 0x42, payload);
+	return n + payload;
+}
+
+START_TEST(test_parse_length_field)
+{
+	static uint8_t b[14 + 8 + 1600];
+	struct evs_flow_key k;
+	struct rte_mbuf *m, *m2;
+	uint32_t v;
+	int tags;
+
+	for (tags = 0; tags <= 2; tags++) {
+		/* 802.3 lengths: up to the data after the field, padding allowed */
+		ck_assert_int_eq(parse_buf(b, length_frame(b, tags, 0, 46), &k, NULL),
+				 EVS_DROP_NONE);
+		ck_assert_int_eq(parse_buf(b, length_frame(b, tags, 38, 46), &k, NULL),
+				 EVS_DROP_NONE);
+		ck_assert_uint_eq(k.ethertype, RTE_BE16(38));
+		ck_assert_int_eq(parse_buf(b, length_frame(b, tags, 46, 46), &k, NULL),
+				 EVS_DROP_NONE);
+		ck_assert_int_eq(parse_buf(b, length_frame(b, tags, 47, 46), &k, NULL),
+				 EVS_DROP_BAD_LENGTH);
+		ck_assert_int_eq(parse_buf(b, length_frame(b, tags, 1500, 1500), &k, NULL),
+				 EVS_DROP_NONE);
+		ck_assert_int_eq(parse_buf(b, length_frame(b, tags, 1500, 1499), &k, NULL),
+				 EVS_DROP_BAD_LENGTH);
+		/* no data at all after the field */
+		ck_assert_int_eq(parse_buf(b, length_frame(b, tags, 1, 0), &k, NULL),
+				 EVS_DROP_BAD_LENGTH);
+		/* 1501..1535: neither a length nor a type, whatever the size */
+		for (v = 0x05dd; v <= 0x05ff; v++)
+			ck_assert_msg(parse_buf(b, length_frame(b, tags, (uint16_t)v, 1600), &k,
+						NULL) == EVS_DROP_BAD_ETHERTYPE,
+				      "tags %d type 0x%04x", tags, v);
+		/* the first EtherType, and one nobody parses */
+		ck_assert_int_eq(parse_buf(b, length_frame(b, tags, 0x0600, 0), &k, NULL),
+				 EVS_DROP_NONE);
+		ck_assert_int_eq(parse_buf(b, length_frame(b, tags, 0x88b5, 0), &k, NULL),
+				 EVS_DROP_NONE);
+	}
+
+	/* the length counts the data of every segment */
+	m = rte_pktmbuf_alloc(pool);
+	m2 = rte_pktmbuf_alloc(pool);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_nonnull(m2);
+	v = length_frame(b, 0, 100, 100);
+	memcpy(rte_pktmbuf_append(m, 40), b, 40);
+	memcpy(rte_pktmbuf_append(m2, v - 40), b + 40, v - 40);
+	ck_assert_int_eq(rte_pktmbuf_chain(m, m2), 0);
+	ck_assert_int_eq(evs_packet_parse(m, 1, &k), EVS_DROP_NONE);
+	b[12] = 0, b[13] = 101;
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), b, 14);
+	ck_assert_int_eq(evs_packet_parse(m, 1, &k), EVS_DROP_BAD_LENGTH);
+	rte_pktmbuf_free(m);
+}
+END_TEST
+
 START_TEST(test_parse_bad_vlan)
 {
 	struct frame f;
@@ -1327,6 +1399,7 @@ static Suite *packet_suite(void)
 	    {"parse_combinations", test_parse_combinations},
 	    {"parse_runt", test_parse_runt},
 	    {"parse_vlan", test_parse_vlan},
+	    {"parse_length_field", test_parse_length_field},
 	    {"parse_bad_vlan", test_parse_bad_vlan},
 	    {"parse_bad_ipv4", test_parse_bad_ipv4},
 	    {"parse_bad_l4", test_parse_bad_l4},

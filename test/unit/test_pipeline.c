@@ -343,20 +343,43 @@ static void random_key(struct evs_flow_key *k)
 	    rte_rand() % 3 == 0
 		? 0
 		: (uint16_t)(EVS_VLAN_PRESENT | vids[rte_rand() % 4] | ((rte_rand() % 8) << 13));
-	switch (rte_rand() % 4) {
+	switch (rte_rand() % 6) {
 	case 0:
 		memset(&k->dst_mac, 0xff, 6);
 		break;
 	case 1:
 		k->dst_mac.addr_bytes[0] |= 0x01; /* multicast */
 		break;
+	case 2: {
+		/* the 802.1D link-local group 01:80:c2:00:00:0x and its neighbours */
+		static const struct rte_ether_addr ll[] = {
+		    {{0x01, 0x80, 0xc2, 0x00, 0x00, 0x00}}, {{0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e}},
+		    {{0x01, 0x80, 0xc2, 0x00, 0x00, 0x0f}}, {{0x01, 0x80, 0xc2, 0x00, 0x00, 0x10}},
+		    {{0x01, 0x80, 0xc2, 0x00, 0x01, 0x00}}, {{0x01, 0x00, 0x5e, 0x00, 0x00, 0x01}},
+		    {{0x01, 0x80, 0xc3, 0x00, 0x00, 0x02}}, {{0x03, 0x80, 0xc2, 0x00, 0x00, 0x02}},
+		};
+
+		k->dst_mac = ll[rte_rand() % RTE_DIM(ll)];
+		break;
+	}
 	default:
 		k->dst_mac = mac_n((unsigned int)(rte_rand() % N_MACS));
 	}
-	if (rte_rand() % 8 == 0)
+	switch (rte_rand() % 8) {
+	case 0:
 		k->src_mac.addr_bytes[0] |= 0x01;
-	else
+		break;
+	case 1:
+		memset(&k->src_mac, 0, 6);
+		break;
+	case 2:
+		/* zero but for one random bit: the zero test must see that bit */
+		memset(&k->src_mac, 0, 6);
+		k->src_mac.addr_bytes[rte_rand() % 6] = (uint8_t)(2u << (rte_rand() % 7));
+		break;
+	default:
 		k->src_mac = mac_n((unsigned int)(rte_rand() % N_MACS));
+	}
 	k->ethertype = types[rte_rand() % RTE_DIM(types)];
 	k->ip_proto = rte_rand() % 4 ? IPPROTO_UDP : IPPROTO_TCP;
 	k->l4_dst = rte_cpu_to_be_16((uint16_t)(TMOD_PORT_BASE + rte_rand() % 10));
@@ -365,15 +388,24 @@ static void random_key(struct evs_flow_key *k)
 	k->ldp = (uint16_t)(rte_rand() % 4 == 0 ? 2 : 0);
 }
 
+static char first_arg[64];
+
+/* The program's first opcode name; its argument text in first_arg. */
 static const char *first_op(const struct evs_registry *reg, const uint8_t *prog, size_t len)
 {
 	static char buf[256];
-	char *paren;
+	char *paren, *end;
 
 	evs_prog_format(reg, prog, len, buf, sizeof(buf), NULL, NULL);
+	first_arg[0] = '\0';
 	paren = strchr(buf, '(');
-	if (paren != NULL)
+	if (paren != NULL) {
 		*paren = '\0';
+		end = strchr(paren + 1, ')');
+		if (end != NULL)
+			*end = '\0';
+		snprintf(first_arg, sizeof(first_arg), "%s", paren + 1);
+	}
 	return buf;
 }
 
@@ -382,7 +414,9 @@ START_TEST(mask_is_sufficient)
 	static const char *const kinds[] = {"output",	 "flood",	"drop",
 					    "punt",	 "recirculate", "select",
 					    "set_field", "set_vlan",	"output_in_port"};
-	unsigned int seen[RTE_DIM(kinds)] = {0};
+	static const char *const reasons[] = {"src_mac_zero", "link_local",	 "src_mac_mcast",
+					      "no_switch",    "vlan_not_member", "hairpin"};
+	unsigned int seen[RTE_DIM(kinds)] = {0}, seen_reason[RTE_DIM(reasons)] = {0};
 	struct world w;
 	unsigned int i, v, j;
 
@@ -409,6 +443,9 @@ START_TEST(mask_is_sufficient)
 		op = first_op(w.reg, prog, (size_t)len);
 		for (j = 0; j < RTE_DIM(kinds); j++)
 			seen[j] += strcmp(op, kinds[j]) == 0;
+		for (j = 0; j < RTE_DIM(reasons); j++)
+			seen_reason[j] +=
+			    strcmp(op, "drop") == 0 && strcmp(first_arg, reasons[j]) == 0;
 		evs_flow_key_apply_mask(&mk, &k, &mask);
 		for (v = 0; v < 8; v++) {
 			uint64_t *w2 = (uint64_t *)&k2;
@@ -433,6 +470,8 @@ START_TEST(mask_is_sufficient)
 	/* the random world must exercise every module's outcomes */
 	for (j = 0; j < RTE_DIM(kinds); j++)
 		ck_assert_msg(seen[j] > 50, "programs starting with %s: %u", kinds[j], seen[j]);
+	for (j = 0; j < RTE_DIM(reasons); j++)
+		ck_assert_msg(seen_reason[j] > 50, "drops for %s: %u", reasons[j], seen_reason[j]);
 	world_down(&w);
 }
 END_TEST
@@ -562,6 +601,98 @@ START_TEST(stale_megaflow_replaced_mid_burst)
 		ck_assert_msg(w.cap->o[i].port == (w.cap->o[i].dst_last == 21 ? 1 : 0),
 			      "packet %u to MAC %u left on port %u", w.cap->o[i].seq,
 			      w.cap->o[i].dst_last, w.cap->o[i].port);
+	world_down(&w);
+}
+END_TEST
+
+/* A frame @src -> @dst, tagged @tci (< 0: untagged), received on port 0, parsed. */
+static struct rte_mbuf *frame_tci(const struct rte_ether_addr *dst,
+				  const struct rte_ether_addr *src, int tci,
+				  struct evs_flow_key *key)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *p;
+	uint32_t n = 12;
+
+	ck_assert_ptr_nonnull(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, 64);
+	ck_assert_ptr_nonnull(p);
+	memset(p, 0, 64);
+	memcpy(p, dst, 6);
+	memcpy(p + 6, src, 6);
+	if (tci >= 0) {
+		p[n++] = 0x81, p[n++] = 0x00;
+		p[n++] = (uint8_t)(tci >> 8), p[n++] = (uint8_t)tci;
+	}
+	p[n++] = 0x88, p[n++] = 0xb5;
+	ck_assert_int_eq(evs_packet_parse(m, 0, key), EVS_DROP_NONE);
+	return m;
+}
+
+START_TEST(reserved_frames_in_bursts)
+{
+	/* Bursts of 32 from access port 0 (switch 0: ports 1-3 untagged, port
+	 * 4 VLAN 100), eight kinds in turn, run twice so the second burst runs
+	 * from megaflows. The flood to 01:80:c2:00:00:10 comes right before
+	 * the link-local frame that must not share its megaflow. */
+	static const struct rte_ether_addr zero;
+	static const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+	static const struct rte_ether_addr grp = {{0x01, 0x80, 0xc2, 0x00, 0x00, 0x10}};
+	static const struct rte_ether_addr ll = {{0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e}};
+	static const struct rte_ether_addr msrc = {{0x03, 0x00, 0x00, 0x00, 0x00, 0x01}};
+	struct rte_ether_addr known = mac_n(1), src = mac_n(20);
+	const struct {
+		const struct rte_ether_addr *dst, *src;
+		int tci;
+		uint16_t n_out; /* 1: to port 1; 4: flooded to 1, 2, 3, 4 */
+		int tag_access; /* tag on ports 1-3 */
+	} kind[8] = {
+	    {&known, &src, -1, 1, -1},
+	    {&grp, &src, -1, 4, -1},
+	    {&ll, &src, -1, 0, 0},
+	    {&known, &zero, -1, 0, 0},
+	    {&known, &src, 0x6000, 1, 0x6000},
+	    {&bcast, &src, 0xa000, 4, 0xa000},
+	    {&known, &msrc, -1, 0, 0},
+	    {&ll, &src, 0xe000, 0, 0},
+	};
+	struct world w;
+	unsigned int round, i, j;
+
+	world_up(&w, 0);
+	ck_assert_int_eq(evs_l2_macs_add_static(w.macs, 0, &known, 1, 0), 0);
+	for (round = 0; round < 2; round++) {
+		struct rte_mbuf *pkts[32];
+		struct evs_flow_key keys[32];
+		unsigned int o = 0;
+
+		w.cap->n = 0;
+		for (i = 0; i < 32; i++)
+			pkts[i] =
+			    frame_tci(kind[i % 8].dst, kind[i % 8].src, kind[i % 8].tci, &keys[i]);
+		evs_pipeline_run(w.pl, &w.st, pkts, keys, 32);
+		for (i = 0; i < 32; i++)
+			for (j = 0; j < kind[i % 8].n_out; j++, o++) {
+				const struct out *out = &w.cap->o[o];
+				int want = kind[i % 8].tag_access;
+				int tag = (out->tci & EVS_VLAN_PRESENT)
+					      ? out->tci & ~EVS_VLAN_PRESENT
+					      : -1;
+
+				if (j == 3) /* trunk port 4: VLAN 100, the PCP kept */
+					want = (want < 0 ? 0 : want) | 100;
+				ck_assert_uint_lt(o, w.cap->n);
+				ck_assert_msg(out->port == j + 1, "round %u frame %u: port %u",
+					      round, i, out->port);
+				ck_assert_msg(tag == want,
+					      "round %u frame %u output %u: tag %d, want %d", round,
+					      i, j, tag, want);
+			}
+		ck_assert_uint_eq(w.cap->n, o);
+	}
+	ck_assert_uint_eq(drops_named(w.pl, w.reg, "l2", "link_local"), 2 * 8);
+	ck_assert_uint_eq(drops_named(w.pl, w.reg, "l2", "src_mac_zero"), 2 * 4);
+	ck_assert_uint_eq(drops_named(w.pl, w.reg, "l2", "src_mac_mcast"), 2 * 4);
 	world_down(&w);
 }
 END_TEST
@@ -848,8 +979,10 @@ START_TEST(registry_checks_modules)
 	static const struct evs_module no_exec = {.name = "a", .opcodes = bad_op, .n_opcodes = 1};
 	static const struct evs_module big = {.name = "b", .opcodes = big_op, .n_opcodes = 1};
 	static const struct evs_module unnamed = {.name = NULL};
+	static const char *const holes[2] = {"a"};
+	static const struct evs_module gap = {.name = "g", .drop_names = holes, .n_drops = 2};
 	const struct evs_module *dup[] = {&tmod_module, &tmod_module}, *one[] = {&no_exec},
-				*two[] = {&big}, *three[] = {&unnamed};
+				*two[] = {&big}, *three[] = {&unnamed}, *four[] = {&gap};
 	const struct evs_module *many[EVS_MODULES_MAX + 1];
 	const struct evs_module *ok[] = {&tmod_module, &evs_l2_module};
 	struct evs_registry *r;
@@ -860,6 +993,7 @@ START_TEST(registry_checks_modules)
 	ck_assert_ptr_null(evs_registry_create(one, 1));
 	ck_assert_ptr_null(evs_registry_create(two, 1));
 	ck_assert_ptr_null(evs_registry_create(three, 1));
+	ck_assert_ptr_null(evs_registry_create(four, 1));
 	for (i = 0; i < RTE_DIM(many); i++)
 		many[i] = &evs_l2_module;
 	ck_assert_ptr_null(evs_registry_create(many, RTE_DIM(many)));
@@ -943,6 +1077,7 @@ static Suite *pipeline_suite(void)
 	    {"mask_is_sufficient", mask_is_sufficient},
 	    {"bursts_match_fresh_translation", bursts_match_fresh_translation},
 	    {"stale_megaflow_replaced_mid_burst", stale_megaflow_replaced_mid_burst},
+	    {"reserved_frames_in_bursts", reserved_frames_in_bursts},
 	    {"mac_move_reaches_cached_flow", mac_move_reaches_cached_flow},
 	    {"walk_retranslates_only_dependents", walk_retranslates_only_dependents},
 	    {"conf_change_bumps_changed_ports_only", conf_change_bumps_changed_ports_only},

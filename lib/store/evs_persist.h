@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_PERSIST_H
+#define EVS_PERSIST_H
+
+/**
+ * @file
+ * Durable state files: the persisted desired-state document and the secrets
+ * file.
+ *
+ * What: a file is replaced atomically and durably: the new bytes go to a
+ * temporary file in the same directory, which is fsync'd, then renamed over
+ * the target, then the directory is fsync'd. A power loss leaves either the
+ * old or the new file, never an empty or partial one. An existing file keeps
+ * its mode and owner; a symlink named by the operator (--config) is kept and
+ * its target written, while a name chosen by a client (config.save) is opened
+ * under the directory's fd without following any symlink. The previous good
+ * copy stays beside the file as "<name>.prev"; a load that finds the file
+ * damaged (not JSON, not an object, or refused by the caller's validator)
+ * says why and falls back to it.
+ *
+ * Writes may be synchronous (evs_persist_write()) or handed to the file's
+ * writer thread (evs_persist_submit()) so a slow disk never stalls the
+ * management lcore; completions run on the management lcore inside
+ * evs_persist_poll(). Several submissions queued while the disk is busy are
+ * written once, with the newest bytes (group commit), and all of them are
+ * completed with that write's result.
+ *
+ * Commit rule for callers (the daemon's config path): apply in memory, submit
+ * the new document, hold the reply; on success reply, on failure roll back to
+ * the last document that was durably written and fail every request whose
+ * change was in the failed write. A reply therefore always means "on disk".
+ *
+ * Thread-safety: a struct evs_persist is used from one thread (the management
+ * lcore); its writer thread is internal. evs_persist_write_at() and the load
+ * functions are plain functions usable from any thread. struct evs_secrets is
+ * single-threaded too.
+ *
+ * Errors: int functions return 0 or -errno; constructors return NULL and set
+ * errno.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Suffix of the last good copy kept beside a persisted file. */
+#define EVS_PERSIST_PREV_SUFFIX ".prev"
+/** Suffix a damaged file is moved to when its last good copy is used. */
+#define EVS_PERSIST_CORRUPT_SUFFIX ".corrupt"
+/** Longest error message of a load. */
+#define EVS_PERSIST_ERR_MAX 512
+
+/** How a new file is created (an existing file keeps its own mode/owner). */
+struct evs_persist_opts {
+	mode_t mode;	 /**< mode of a new file; 0: 0644 */
+	bool force_mode; /**< always set @p mode, also over an existing file's (secrets) */
+	bool keep_prev;	 /**< keep the replaced file as <name>.prev */
+};
+
+/**
+ * Replace @p name in directory @p dirfd with @p len bytes, durably (temp file,
+ * fsync, rename, fsync of the directory). @p name must be a plain file name
+ * (no '/'); it is never followed if it is a symlink: a symlink there is
+ * refused with -ELOOP, so a client cannot redirect the write.
+ * @return 0, or -EINVAL (bad name), -ELOOP (name is a symlink), -EISDIR,
+ *   -ENOSPC, -EIO, -EACCES or another -errno of the file system calls. On
+ *   failure the old file is untouched and the temporary file removed.
+ */
+int evs_persist_write_at(int dirfd, const char *name, const void *data, size_t len,
+			 const struct evs_persist_opts *opts);
+
+/* ---------------------------------------------------------------------- */
+/* A persisted file with an asynchronous writer (management lcore)        */
+/* ---------------------------------------------------------------------- */
+
+struct evs_persist;
+
+/** Settings of a persisted file. */
+struct evs_persist_config {
+	const char *path;    /**< the file (required); its directory must exist */
+	bool follow_symlink; /**< path is the operator's: write a symlink's target, keep the link */
+	struct evs_persist_opts opts;
+};
+
+/** Counters since evs_persist_create(). */
+struct evs_persist_stats {
+	uint64_t submitted; /**< evs_persist_submit() calls accepted */
+	uint64_t writes;    /**< file replacements attempted (sync and async) */
+	uint64_t failures;  /**< of them, failed */
+	uint64_t coalesced; /**< submissions folded into a later write */
+	uint64_t pending;   /**< submissions not completed yet */
+};
+
+/**
+ * Completion of a submission, run inside evs_persist_poll() (or
+ * evs_persist_free()) on the caller's thread. @p rc is 0 when the bytes of
+ * this submission, or of a later one that superseded them, are on disk.
+ */
+typedef void (*evs_persist_done_t)(int rc, void *arg);
+
+/**
+ * Open a persisted file and start its writer thread. Nothing is written.
+ * With follow_symlink, a symlink at @p path is resolved once, here.
+ * @return the file, or NULL with errno: EINVAL, ENAMETOOLONG, ENOENT (the
+ *   directory does not exist), ENOMEM, or the errno of open/pthread_create.
+ */
+struct evs_persist *evs_persist_create(const struct evs_persist_config *cfg);
+
+/**
+ * Wait for queued writes, run their completions, stop the writer and close.
+ * NULL is accepted.
+ */
+void evs_persist_free(struct evs_persist *p);
+
+/** The file actually written (the symlink's target with follow_symlink). */
+const char *evs_persist_path(const struct evs_persist *p);
+
+/**
+ * Write @p data now, on this thread, after every queued write.
+ * @return as evs_persist_write_at().
+ */
+int evs_persist_write(struct evs_persist *p, const void *data, size_t len);
+
+/**
+ * Queue @p data (malloc'd; ownership taken, freed by the library in every
+ * case) for the writer thread. @p done (may be NULL) is called later from
+ * evs_persist_poll() with the result.
+ * @return 0, or -EINVAL, -ENOMEM (data freed, done not called).
+ */
+int evs_persist_submit(struct evs_persist *p, char *data, size_t len, evs_persist_done_t done,
+		       void *arg);
+
+/**
+ * Run the completions of finished writes (management lcore, from its loop).
+ * @return the number run.
+ */
+int evs_persist_poll(struct evs_persist *p);
+
+/** Block until every queued write has finished, then run completions. */
+void evs_persist_drain(struct evs_persist *p);
+
+/** True while a submission is not completed. */
+bool evs_persist_busy(const struct evs_persist *p);
+
+/** Copy the counters. @return 0 or -EINVAL. */
+int evs_persist_stats_get(const struct evs_persist *p, struct evs_persist_stats *st);
+
+/* --- Loading (any thread) --------------------------------------------- */
+
+/**
+ * Optional check of a loaded document (e.g. the config schema). Return 0 to
+ * accept it, or -EINVAL with a message in @p err.
+ */
+typedef int (*evs_persist_check_t)(const json_t *doc, void *arg, char *err, size_t errlen);
+
+/** What a load found. */
+struct evs_persist_load_info {
+	bool from_prev;			 /**< the file was damaged; the last good copy was used */
+	char error[EVS_PERSIST_ERR_MAX]; /**< why the file (and the copy) was refused */
+};
+
+/**
+ * Load a JSON object from @p path; if it is damaged (not JSON, truncated, not
+ * an object, refused by @p check) and "<path>.prev" is good, use that copy
+ * instead: @p info says so and why, and the damaged file is renamed to
+ * "<path>.corrupt" so that no later write rotates it into the good copy.
+ * @return 0 with *doc set (new reference), or -ENOENT (no file), -EBADMSG
+ *   (file and copy damaged; info->error says why; nothing renamed), or
+ *   another -errno of reading.
+ */
+int evs_persist_load(const char *path, evs_persist_check_t check, void *arg, json_t **doc,
+		     struct evs_persist_load_info *info);
+
+/* ---------------------------------------------------------------------- */
+/* Secrets (management lcore)                                              */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Named binary secrets (crypto keys) in their own 0600 file, separate from
+ * the desired-state document, so config.get, config.save and logs never
+ * carry them. Stored as {"version":1,"secrets":{"name":"hex"}}. Every change
+ * rewrites the file durably before it returns; memory holding values is
+ * wiped before it is freed.
+ */
+struct evs_secrets;
+
+/** Longest secret name and value. */
+#define EVS_SECRET_NAME_MAX 128
+#define EVS_SECRET_VALUE_MAX 4096
+
+/**
+ * Open (or start empty when missing) the secrets file @p path. A damaged file
+ * is refused: secrets are never silently dropped.
+ * @return the store, or NULL with errno: EINVAL, EBADMSG (damaged file),
+ *   ENOMEM, or the errno of reading.
+ */
+struct evs_secrets *evs_secrets_open(const char *path);
+
+/** Wipe and free. NULL is accepted. */
+void evs_secrets_free(struct evs_secrets *s);
+
+/**
+ * Add or replace a secret and write the file.
+ * @return 0, or -EINVAL (bad name: [A-Za-z0-9_.:-]{1,128}; bad length), -ENOMEM,
+ *   or the -errno of the write (then the store is unchanged).
+ */
+int evs_secret_put(struct evs_secrets *s, const char *name, const void *value, size_t len);
+
+/**
+ * Copy a secret's value into @p buf (@p size bytes); *len gets its length.
+ * @return 0, or -ENOENT, -ENOBUFS (buf too small; *len set).
+ */
+int evs_secret_get(const struct evs_secrets *s, const char *name, void *buf, size_t size,
+		   size_t *len);
+
+/**
+ * Remove a secret and write the file.
+ * @return 0, or -ENOENT, or the -errno of the write (then the store is unchanged).
+ */
+int evs_secret_del(struct evs_secrets *s, const char *name);
+
+/** Number of secrets. */
+size_t evs_secrets_count(const struct evs_secrets *s);
+
+/* ---------------------------------------------------------------------- */
+/* Tests only                                                              */
+/* ---------------------------------------------------------------------- */
+
+/** File system steps a test can make fail. */
+enum evs_persist_step {
+	EVS_PERSIST_STEP_OPEN,
+	EVS_PERSIST_STEP_WRITE,
+	EVS_PERSIST_STEP_FSYNC,
+	EVS_PERSIST_STEP_RENAME,
+	EVS_PERSIST_STEP_DIRSYNC,
+};
+
+/**
+ * Hook called before each step: return 0 to go on, or -errno to fail the step
+ * with that error (as ENOSPC or EIO from the disk would). For a WRITE step,
+ * returning a positive n writes only n bytes and then fails with -ENOSPC.
+ * NULL removes it. Global; set it only while no write runs.
+ */
+typedef int (*evs_persist_hook_t)(enum evs_persist_step step, const char *name, void *arg);
+void evs_persist_set_test_hook(evs_persist_hook_t hook, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EVS_PERSIST_H */

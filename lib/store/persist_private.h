@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_PERSIST_PRIVATE_H
+#define EVS_PERSIST_PRIVATE_H
+
+/* Shared by persist.c (file replacement, loading), persist_writer.c (the
+ * asynchronous writer) and persist_secrets.c. */
+
+#include <stdbool.h>
+
+#include "evs_persist.h"
+
+/* A plain file name: no '/', not "." or "..", short enough for our suffixes. */
+bool persist_name_ok(const char *name);
+/* Whole regular file into a malloc'd NUL-terminated buffer. 0 or -errno. */
+int persist_read_file(const char *path, char **buf, size_t *len);
+
+#endif /* EVS_PERSIST_PRIVATE_H */
