@@ -40,6 +40,13 @@ static inline bool fresh(const struct evs_l2_lcore *lc, uint64_t key, uint16_t p
 	return f->key == key && f->port == port && f->time == lc->now && f->gen == gen;
 }
 
+/* Same input port, tag and source MAC: the same learning outcome. */
+static inline bool same_source(const struct evs_flow_key *a, const struct evs_flow_key *b)
+{
+	return a->in_port == b->in_port && a->vlan_tci == b->vlan_tci &&
+	       rte_is_same_ether_addr(&a->src_mac, &b->src_mac);
+}
+
 static void lookup(const struct evs_l2_conf *conf, const struct evs_l2_macs *macs,
 		   const struct evs_l2_lcore *lc, const struct evs_flow_key *keys, uint16_t n,
 		   bool want_src, bool want_dst, struct chunk *c)
@@ -56,6 +63,13 @@ static void lookup(const struct evs_l2_conf *conf, const struct evs_l2_macs *mac
 
 		c->src[i] = -1;
 		c->dst[i] = -1;
+		/* learning only: the same source as the previous frame (the usual
+		 * burst from one VM) was handled with it */
+		if (!want_dst && i > 0 && same_source(k, &keys[i - 1])) {
+			c->sw[i] = c->sw[i - 1];
+			c->reason[i] = c->reason[i - 1];
+			continue;
+		}
 		sw = evs_l2_ingress_switch(conf, k->in_port, k->vlan_tci, &why);
 		if (unlikely(sw == EVS_L2_NONE)) {
 			c->sw[i] = EVS_L2_NONE;
