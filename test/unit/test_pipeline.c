@@ -87,7 +87,7 @@ struct out {
 
 struct capture {
 	unsigned int n;
-	struct out o[8192];
+	struct out o[32768];
 };
 
 static uint32_t frame_seq(struct rte_mbuf *m, uint16_t *tci)
@@ -909,6 +909,82 @@ START_TEST(punt_reaches_module_and_is_bounded)
 }
 END_TEST
 
+/* A flood to hundreds of ports goes straight to the tx function: no
+ * burst-times-ports output array anywhere. */
+START_TEST(flood_to_hundreds_of_ports)
+{
+	enum { N_PORTS = 600 };
+	static const struct evs_module *const mods[] = {&evs_l2_module};
+	static const struct evs_l2_switch_spec sw = {.id = 7, .name = "big"};
+	struct evs_l2_port_spec *ps = calloc(N_PORTS, sizeof(*ps));
+	struct evs_l2_macs_config mc = {.name = "pl_big", .capacity = 64, .qsbr = qsbr};
+	struct capture *cap = calloc(1, sizeof(*cap));
+	struct evs_registry *reg = evs_registry_create(mods, 1);
+	struct evs_l2_conf *conf;
+	struct evs_l2_macs *macs;
+	struct evs_pipeline_lcore *pl;
+	struct evs_l2_state l2;
+	struct evs_pipeline_state st = {0};
+	struct pkt p[32];
+	char err[128];
+	unsigned int i, j;
+	static unsigned int per_port[N_PORTS];
+
+	ck_assert(ps != NULL && cap != NULL && reg != NULL);
+	for (i = 0; i < N_PORTS; i++)
+		ps[i] = (struct evs_l2_port_spec){
+		    .port = (uint16_t)(i + 1), .has_native = true, .native_switch = 7};
+	conf = evs_l2_conf_build(&(struct evs_l2_conf_spec){.nb_switches = 1,
+							    .switches = &sw,
+							    .nb_ports = N_PORTS,
+							    .ports = ps,
+							    .socket_id = SOCKET_ID_ANY},
+				 err, sizeof(err));
+	ck_assert_msg(conf != NULL, "%s", err);
+	macs = evs_l2_macs_create(&mc);
+	ck_assert_ptr_nonnull(macs);
+	l2 = (struct evs_l2_state){.conf = conf, .macs = macs};
+	st.mod[0] = &l2;
+	{
+		struct evs_pipeline_lcore_config c = {.name = "big",
+						      .reg = reg,
+						      .pool = pool,
+						      .tx = cap_tx,
+						      .tx_arg = cap,
+						      .socket_id = SOCKET_ID_ANY};
+
+		c.mod_args[0] = macs;
+		pl = evs_pipeline_lcore_create(&c);
+		ck_assert_ptr_nonnull(pl);
+	}
+	for (i = 0; i < 32; i++)
+		p[i] = (struct pkt){.in_port = 1, .src = 1, .dst = 0xffff, .udp_dst = 53, .seq = i};
+	{
+		struct rte_mbuf *m[32];
+		struct evs_flow_key k[32];
+
+		for (i = 0; i < 32; i++)
+			m[i] = frame(&p[i], &k[i]);
+		evs_pipeline_run(pl, &st, m, k, 32);
+	}
+	ck_assert_uint_eq(cap->n, 32 * (N_PORTS - 1));
+	memset(per_port, 0, sizeof(per_port));
+	for (j = 0; j < cap->n; j++) {
+		ck_assert_uint_ge(cap->o[j].port, 2);
+		ck_assert_uint_le(cap->o[j].port, N_PORTS);
+		per_port[cap->o[j].port - 1]++;
+	}
+	for (i = 1; i < N_PORTS; i++)
+		ck_assert_uint_eq(per_port[i], 32);
+	evs_pipeline_lcore_free(pl);
+	evs_l2_macs_free(macs);
+	evs_l2_conf_free(conf);
+	evs_registry_free(reg);
+	free(ps);
+	free(cap);
+}
+END_TEST
+
 /* ---- limits ---- */
 
 static enum evs_stage_verdict greedy_stage(struct evs_xlate *x, const void *state, void *lctx)
@@ -1086,6 +1162,7 @@ static Suite *pipeline_suite(void)
 	    {"select_is_per_packet", select_is_per_packet},
 	    {"recirculation_and_depth", recirculation_and_depth},
 	    {"punt_reaches_module_and_is_bounded", punt_reaches_module_and_is_bounded},
+	    {"flood_to_hundreds_of_ports", flood_to_hundreds_of_ports},
 	    {"limits_drop_with_reason", limits_drop_with_reason},
 	    {"registry_checks_modules", registry_checks_modules},
 	    {"trace_shows_every_pass", trace_shows_every_pass},
