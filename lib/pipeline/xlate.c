@@ -209,7 +209,7 @@ static void trace_step(struct evs_xlate *x, const char *module, const char *stag
 
 int evs_xlate_goto_ldp(struct evs_xlate *x, uint16_t ldp)
 {
-	struct evs_flow_mask none;
+	struct evs_flow_mask before = x->mask; /* the hop itself consults nothing */
 
 	if (x->hops == EVS_XLATE_MAX_HOPS) {
 		x->full = true;
@@ -218,10 +218,9 @@ int evs_xlate_goto_ldp(struct evs_xlate *x, uint16_t ldp)
 	}
 	x->hops++;
 	x->wkey.ldp = ldp;
-	evs_flow_mask_zero(&none);
-	none = x->mask; /* the hop itself consults nothing */
 	evs_xlate_why(x, "to logical datapath %u", ldp);
-	trace_step(x, x->mod == ENGINE_MOD ? "engine" : x->reg->mods[x->mod]->name, "goto", &none);
+	trace_step(x, x->mod == ENGINE_MOD ? "engine" : x->reg->mods[x->mod]->name, "goto",
+		   &before);
 	return 0;
 }
 

@@ -1121,6 +1121,16 @@ START_TEST(trace_shows_every_pass)
 	ck_assert_str_eq(tr->steps[1].decision, "second pass");
 	ck_assert_uint_eq(w.cap->n, 0); /* nothing was sent */
 
+	/* a hop to another logical datapath is a step of its own */
+	p.udp_dst = TMOD_PORT_BASE + 7;
+	m = frame(&p, &k);
+	ck_assert_int_eq(evs_pipeline_trace(w.ref, &w.st, m, &k, tr), 0);
+	ck_assert_uint_eq(tr->n, 2);
+	ck_assert_str_eq(tr->steps[0].stage, "goto");
+	ck_assert_str_eq(tr->steps[0].decision, "to logical datapath 2");
+	ck_assert_str_eq(tr->steps[1].decision, "ldp 2: select from port 4");
+	ck_assert_str_eq(tr->passes[0].actions, "select(base=4)");
+
 	/* L2 (tmod continues): the stage names and what it consulted */
 	p.udp_dst = 53;
 	p.dst = 9;
