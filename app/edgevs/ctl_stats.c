@@ -109,14 +109,15 @@ json_t *app_stats_json(struct evs_app *app)
 		for (r = 0; r < EVS_PORT_DROP_MAX; r++)
 			port_drops += ps.drops[r];
 	}
-	res = json_pack("{s:I, s:I, s:o, s:o, s:o}", "uptime_s",
-			(json_int_t)((rte_rdtsc() - app->start_tsc) / rte_get_tsc_hz()),
-			"generation", (json_int_t)app->gen, "pmds", pmds, "drops", dr,
-			"drops_by_owner", dro);
-	json_object_set_new(res, "ports", json_pack("{s:i, s:I, s:I, s:I}", "count",
-						    (int)evs_store_count(app->store, "port"), "rx_packets",
-						    (json_int_t)rx, "tx_packets", (json_int_t)tx,
-						    "drops", (json_int_t)port_drops));
+	res =
+	    json_pack("{s:I, s:I, s:o, s:o, s:o}", "uptime_s",
+		      (json_int_t)((rte_rdtsc() - app->start_tsc) / rte_get_tsc_hz()), "generation",
+		      (json_int_t)app->gen, "pmds", pmds, "drops", dr, "drops_by_owner", dro);
+	json_object_set_new(res, "ports",
+			    json_pack("{s:i, s:I, s:I, s:I}", "count",
+				      (int)evs_store_count(app->store, "port"), "rx_packets",
+				      (json_int_t)rx, "tx_packets", (json_int_t)tx, "drops",
+				      (json_int_t)port_drops));
 	json_object_set_new(res, "macs", ctl_macs_stats_json(app));
 	/* what every configuration change allocates and publishes */
 	json_object_set_new(res, "snapshot_bytes",
