@@ -7,6 +7,7 @@
 
 #include <rte_errno.h>
 
+#include "evs_l2_schema.h"
 #include "l2_private.h"
 
 extern const struct evs_stage l2_stages[1];
@@ -63,6 +64,9 @@ static void lcore_free(void *lctx)
 {
 	evs_l2_lcore_free(lctx);
 }
+
+/* Its object types (lib/store); the app binds their apply hooks. */
+static const struct evs_obj_type *const obj_types[] = {&evs_l2_switch_type, &evs_l2_mac_type};
 
 /* Learning and aging run on a seconds clock. */
 static void tick(void *lctx)
