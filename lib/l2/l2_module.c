@@ -99,4 +99,6 @@ const struct evs_module evs_l2_module = {
     .lcore_free = lcore_free,
     .ingress = ingress,
     .tick = tick,
+    .obj_types = obj_types,
+    .n_obj_types = RTE_DIM(obj_types),
 };
