@@ -754,6 +754,23 @@ START_TEST(walk_retranslates_only_dependents)
 	evs_pipeline_stats_get(w.pl, &ps0);
 	ck_assert_uint_eq(ps0.revalidated, ps1.revalidated);
 	ck_assert_uint_eq(ps0.upcalls, ps1.upcalls);
+
+	/* a decision whose mask changes: the walk removes the megaflow */
+	{
+		struct pkt q = {.in_port = 2, .src = 7, .dst = 9, .udp_dst = 53};
+		struct evs_cls_stats cs0, cs1;
+
+		world_set_conf(&w, 0); /* port 2 leaves: its frames drop as no_switch */
+		run(&w, w.pl, &q, 1);
+		evs_cls_stats_get(evs_pipeline_lcore_cls(w.pl), &cs0);
+		world_set_conf(&w, 1); /* and joins again: the wide drop is stale */
+		evs_pipeline_service(w.pl, &w.st, rte_rdtsc(), UINT64_MAX / 2);
+		evs_pipeline_stats_get(w.pl, &ps1);
+		evs_cls_stats_get(evs_pipeline_lcore_cls(w.pl), &cs1);
+		ck_assert_uint_gt(ps1.replaced, ps0.replaced);
+		ck_assert_uint_lt(cs1.n_flows, cs0.n_flows);
+		ck_assert_uint_eq(cs1.removals - cs0.removals, ps1.replaced - ps0.replaced);
+	}
 	world_down(&w);
 }
 END_TEST
