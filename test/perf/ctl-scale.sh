@@ -23,4 +23,4 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 300); do grep -q "ready" "$tmp/log" 2>/dev/null && break; sleep 0.1; done
 grep -q "ready" "$tmp/log" || { cat "$tmp/log"; exit 1; }
-python3 "$here/ctl-scale.py" "$tmp/s.sock" "$macs"
+EVSRPC_TIMEOUT=${EVSRPC_TIMEOUT:-900} python3 "$here/ctl-scale.py" "$tmp/s.sock" "$macs"
