@@ -1212,7 +1212,7 @@ START_TEST(ethdev_limit_is_rte_max_ethports)
 	 * index space (EVS_PORT_MAX) is larger, for vhost-user ports. */
 	struct evs_port *ps[RTE_MAX_ETHPORTS];
 	unsigned int n = 0, i, room = RTE_MAX_ETHPORTS - rte_eth_dev_count_total();
-	char name[16], dev[16];
+	char name[24], dev[24];
 	struct evs_port_config c;
 
 	ck_assert_uint_gt(EVS_PORT_MAX, RTE_MAX_ETHPORTS);
