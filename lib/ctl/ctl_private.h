@@ -95,6 +95,9 @@ struct evs_ctl_pending {
 	char *method;
 	json_t *held; /* answer given through the call while deferred, sent on release */
 	struct evs_ctl_call *call; /* while its handler runs: unlinked when answered early */
+	bool mutation;		   /* audit the outcome */
+	uint32_t uid;		   /* the caller, for the audit line */
+	int32_t pid;
 	struct evs_ctl_pending *next, *prev;
 };
 
@@ -104,6 +107,7 @@ struct evs_ctl_call {
 	const char *method;
 	json_t *id; /* NULL: notification */
 	bool replied;
+	bool mutation;			 /* not read_only: its outcome is audited */
 	struct evs_ctl_pending *pending; /* set by evs_ctl_call_defer() */
 };
 
@@ -151,6 +155,9 @@ int ctl_large_start(struct evs_ctl *ctl, struct ctl_client *cl, size_t len);
 int ctl_large_poll(struct evs_ctl *ctl);
 bool ctl_large_busy(const struct evs_ctl *ctl);
 void ctl_large_free(struct evs_ctl *ctl);
+
+/* Audit line of a mutation's outcome (code 0: done). */
+void ctl_audit_outcome(uint32_t uid, int32_t pid, const char *method, int code);
 
 /* ctl_pending.c */
 /* The client is going away: its deferred call's answer will be dropped. */
