@@ -136,6 +136,17 @@ void ctl_send_error(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id
 	send_error_msg(ctl, cl, id, code, path, message);
 }
 
+void ctl_send_notice(struct evs_ctl *ctl, struct ctl_client *cl, int code, const char *fmt, ...)
+{
+	char message[EVS_CTL_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	send_error_msg(ctl, cl, NULL, code, NULL, message);
+}
+
 void ctl_send_reply(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id, json_t *msg)
 {
 	int rc;

@@ -121,6 +121,10 @@ int ctl_dispatch_parsed(struct evs_ctl *ctl, struct ctl_client *cl, json_t *req,
 /* Queue an error reply not tied to a call (id null). */
 void ctl_send_error(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id, int code,
 		    const char *path, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* A last error line before the server closes the connection (id null, not
+ * counted as an error: nobody's request failed). */
+void ctl_send_notice(struct evs_ctl *ctl, struct ctl_client *cl, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Queue one JSON line; drops the client if its output passes max_outbuf.
  * Returns 0, -EMSGSIZE (message alone larger than max_outbuf; nothing queued),
  * -ENOMEM. */

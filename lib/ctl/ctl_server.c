@@ -322,7 +322,7 @@ static void reject_client(struct evs_ctl *ctl, int fd)
 /* Close a client now with a last error line (best effort). */
 static void close_with_notice(struct evs_ctl *ctl, struct ctl_client *cl, const char *why)
 {
-	ctl_send_error(ctl, cl, NULL, EVS_CTL_E_BUSY, NULL, "connection closed: %s", why);
+	ctl_send_notice(ctl, cl, EVS_CTL_E_BUSY, "connection closed: %s", why);
 	ctl_client_flush(ctl, cl);
 	cl->dead = true;
 }
