@@ -61,7 +61,7 @@ json_t *app_stats_json(struct evs_app *app)
 			(json_int_t)((rte_rdtsc() - app->start_tsc) / rte_get_tsc_hz()),
 			"generation", (json_int_t)app->gen, "pmds", pmds, "drops", dr);
 	json_object_set_new(res, "ports", json_pack("{s:i, s:I, s:I, s:I}", "count",
-						    (int)app->conf->n_ports, "rx_packets",
+						    (int)evs_store_count(app->store, "port"), "rx_packets",
 						    (json_int_t)rx, "tx_packets", (json_int_t)tx,
 						    "drops", (json_int_t)port_drops));
 	json_object_set_new(res, "macs", ctl_macs_stats_json(app));

@@ -208,7 +208,7 @@ int main(int argc, char **argv)
 	int idle_ms = 0;
 	size_t max_line = 0, max_line_admin = 0;
 	long v;
-	struct conf_err err;
+	struct evs_ctl_err err;
 	int ret, opt, rc = 1;
 	json_t *doc;
 
@@ -352,10 +352,11 @@ int main(int argc, char **argv)
 	{
 		struct evs_l2_macs_config mc = {
 			.name = "evs_macs",
-			.capacity = 1 << 16,
+			.capacity = APP_MAC_CAPACITY,
 			.qsbr = app->qsbr,
 			.socket_id = (int)rte_socket_id(),
 		};
+		app->mac_capacity = mc.capacity;
 		app->macs = evs_l2_macs_create(&mc);
 		if (app->macs == NULL) {
 			APP_LOG(ERR, "MAC table: %s", rte_strerror(rte_errno));
@@ -366,28 +367,26 @@ int main(int argc, char **argv)
 		APP_LOG(ERR, "PMD set-up failed");
 		goto out;
 	}
-	app->doc = conf_doc_empty();
-	app->conf = conf_parse(app->doc, "", &err);
-	if (app->doc == NULL || app->conf == NULL)
+	if (app_store_init(app) < 0)
 		goto out;
-
 	if (app_state_open(app) < 0)
 		goto out;
 	doc = app_state_load(app);
 	if (doc == NULL)
 		goto out;
-	ret = app_apply(app, doc, "", &err);
-	json_decref(doc); /* app_apply took its own reference on success */
+	ret = app_apply_doc(app, doc, "", &err);
+	json_decref(doc);
 	if (ret < 0) {
 		APP_LOG(ERR, "config %s: %s (at %s)",
-			app->config_path[0] ? app->config_path : "(built-in)", err.msg,
+			app->config_path[0] ? app->config_path : "(built-in)", err.message,
 			err.path[0] ? err.path : "/");
 		goto out;
 	}
 	app_state_started(app);
-	APP_LOG(INFO, "config %s: %u ports, %u switches",
-		app->config_path[0] ? app->config_path : "(built-in default)", app->conf->n_ports,
-		app->conf->n_switches);
+	APP_LOG(INFO, "config %s: %zu ports, %zu switches, %zu static MACs",
+		app->config_path[0] ? app->config_path : "(built-in default)",
+		evs_store_count(app->store, "port"), evs_store_count(app->store, "switch"),
+		evs_store_count(app->store, "mac"));
 
 	{
 		struct evs_ctl_config cc = {
@@ -405,7 +404,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		if (ctl_register_all(app) < 0 || mgmt_events_init(app) < 0 ||
-		    evs_ctl_set_access(app->ctl, json_object_get(app->doc, "access")) < 0)
+		    evs_ctl_set_access(app->ctl, evs_store_section_get(app->store, "access")) < 0)
 			goto out;
 	}
 
@@ -443,8 +442,6 @@ out:
 	evs_l2_macs_free(app->macs);
 	rte_free(app->qsbr);
 	rte_mempool_free(app->pool);
-	conf_free(app->conf);
-	json_decref(app->doc);
 out_eal:
 	rte_eal_cleanup();
 	return rc;

@@ -445,6 +445,13 @@ int evs_ctl_error_from(struct evs_ctl_call *call, const struct evs_ctl_err *err)
  */
 char *evs_ctl_path_key(char *buf, size_t size, const char *base, const char *key);
 
+/**
+ * A params spec as JSON (what "help" shows for a method: name, type,
+ * bounds, choices, nested fields), for schema introspection.
+ * @return a new array, or NULL (out of memory).
+ */
+json_t *evs_ctl_spec_json(const struct evs_ctl_param *spec, size_t n);
+
 /** Append an array index to JSON pointer @p base into @p buf. @return @p buf. */
 char *evs_ctl_path_index(char *buf, size_t size, const char *base, size_t index);
 
