@@ -115,6 +115,10 @@ for p in "$out/all"/*.png; do
 done
 # Commands as a reader would type them (no temporary paths).
 show() { echo "$1" | sed "s| --out $out/[a-z0-9]*||"; }
+# Sections written by hand (control plane, ...) follow a marker and are kept.
+marker="<!-- Not generated: test/perf/run.sh keeps what follows this line. -->"
+tail_md=$(awk -v m="$marker" 'f; $0 == m {f = 1}' doc/performance.md 2>/dev/null | sed '/./,$!d')
+[ -n "$tail_md" ] || tail_md=$(sed -n '/^## Control plane/,$p' doc/performance.md 2>/dev/null)
 cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')
 ovsv=$(/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk --version 2>/dev/null | head -n1 || echo "not installed")
 section() { # dir scenario
@@ -274,5 +278,12 @@ EOF
 		echo
 		sed -n '/^### /,$p' "$out/bridge.md" | sed '1d'
 	fi
-} >doc/performance.md
+	if [ -n "$tail_md" ]; then
+		echo
+		echo "$marker"
+		echo
+		echo "$tail_md"
+	fi
+} >doc/performance.md.new
+mv doc/performance.md.new doc/performance.md
 echo "perf: wrote doc/performance.md" >&2
