@@ -422,8 +422,9 @@ struct evs_l2_out {
  * Learn the sources of a burst (PMD lcore): refresh the last-seen time of
  * known sources on the same port (a store at most once a second), queue an
  * event for new or moved ones. Frames whose switch cannot be resolved or
- * whose source is multicast/zero or destination link-local are skipped.
- * No drop is counted here.
+ * whose source is multicast/zero are skipped (sources of link-local frames
+ * are learned, as 802.1Q's learning process and Linux do). No drop is
+ * counted here.
  */
 void evs_l2_learn_burst(const struct evs_l2_conf *conf, struct evs_l2_macs *macs,
 			struct evs_l2_lcore *lc, const struct evs_flow_key *keys, uint16_t n);

@@ -67,29 +67,31 @@ static void lookup(const struct evs_l2_conf *conf, const struct evs_l2_macs *mac
 			c->reason[i] = EVS_DROP_SRC_MAC_MCAST;
 			continue;
 		}
-		if (unlikely(rte_is_zero_ether_addr(&k->src_mac))) {
-			c->sw[i] = EVS_L2_NONE;
-			c->reason[i] = EVS_DROP_SRC_MAC_ZERO;
-			continue;
-		}
-		if (unlikely(evs_l2_is_link_local(&k->dst_mac))) {
-			c->sw[i] = EVS_L2_NONE;
-			c->reason[i] = EVS_DROP_LINK_LOCAL;
-			continue;
-		}
 		c->sw[i] = sw;
 		id = conf->switches[sw].id;
-		if (want_src) {
+		/* Sources of link-local frames are learned like any (802.1Q 8.7,
+		 * Linux's default): only their forwarding is refused, below. */
+		if (want_src && likely(!rte_is_zero_ether_addr(&k->src_mac))) {
 			c->kbuf[nk] = mac_key(id, &k->src_mac);
 			if (!fresh(lc, c->kbuf[nk], k->in_port, gen)) {
 				c->kptr[nk] = &c->kbuf[nk];
 				c->src[i] = nk++;
 			}
 		}
-		if (want_dst && !rte_is_multicast_ether_addr(&k->dst_mac)) {
+		/* The destination side decides (a megaflow miss in the pipeline),
+		 * so the per-packet learn path pays for none of the checks below. */
+		if (!want_dst)
+			continue;
+		if (unlikely(rte_is_zero_ether_addr(&k->src_mac))) {
+			c->sw[i] = EVS_L2_NONE;
+			c->reason[i] = EVS_DROP_SRC_MAC_ZERO;
+		} else if (!rte_is_multicast_ether_addr(&k->dst_mac)) {
 			c->kbuf[nk] = mac_key(id, &k->dst_mac);
 			c->kptr[nk] = &c->kbuf[nk];
 			c->dst[i] = nk++;
+		} else if (unlikely(evs_l2_is_link_local(&k->dst_mac))) {
+			c->sw[i] = EVS_L2_NONE;
+			c->reason[i] = EVS_DROP_LINK_LOCAL;
 		}
 	}
 	c->hits = 0;
@@ -247,20 +249,24 @@ void evs_l2_decide_burst(const struct evs_l2_conf *conf, struct evs_l2_macs *mac
 	}
 }
 
+/*
+ * Untagged egress of a tagged frame: pop the tag, but keep a priority tag
+ * (VID 0: still "no VLAN") that carries a priority, as it came (doc/l2.md).
+ */
+static int untag(struct rte_mbuf *m, uint16_t cur)
+{
+	if ((cur & EVS_VLAN_VID_MASK) == 0 && (cur & EVS_VLAN_PCP_MASK) != 0)
+		return 0;
+	return evs_packet_set_vlan(m, 0);
+}
+
 /* Re-encode the outer tag from @cur (the key's vlan_tci) to @want. */
 static inline int apply_vlan(struct rte_mbuf *m, uint16_t cur, uint16_t want)
 {
 	uint16_t vid = want & EVS_VLAN_VID_MASK;
 
-	if (want == 0) {
-		if (!(cur & EVS_VLAN_PRESENT))
-			return 0;
-		/* a priority tag (VID 0) still means "no VLAN": keep it when it
-		 * carries a priority, as it came (doc/l2.md) */
-		if ((cur & EVS_VLAN_VID_MASK) == 0 && (cur & EVS_VLAN_PCP_MASK) != 0)
-			return 0;
-		return evs_packet_set_vlan(m, 0);
-	}
+	if (want == 0)
+		return (cur & EVS_VLAN_PRESENT) ? untag(m, cur) : 0;
 	if ((cur & EVS_VLAN_PRESENT) && (cur & EVS_VLAN_VID_MASK) == vid)
 		return 0;
 	/* keep the priority when retagging */
@@ -268,10 +274,25 @@ static inline int apply_vlan(struct rte_mbuf *m, uint16_t cur, uint16_t want)
 					  EVS_VLAN_PRESENT | vid);
 }
 
+/* A burst's counts, added to the lcore's once at the end. Only the drop
+ * reasons in @hit are valid, so a burst costs no pass over every reason. */
 struct exec_counts {
 	uint64_t drops[EVS_DROP_REASON_MAX];
+	uint32_t hit; /* bit per reason counted in drops[] */
 	uint64_t unicast, flooded, copies;
 };
+
+_Static_assert(EVS_DROP_REASON_MAX <= 32, "exec_counts.hit has 32 bits");
+
+static inline void count_drop(struct exec_counts *c, unsigned int r)
+{
+	if (c->hit & (1u << r)) {
+		c->drops[r]++;
+	} else {
+		c->hit |= 1u << r;
+		c->drops[r] = 1;
+	}
+}
 
 static uint16_t flood(const struct evs_l2_conf *conf, struct evs_l2_lcore *lc, struct rte_mbuf *m,
 		      const struct evs_flow_key *key, uint16_t sw, struct evs_l2_out *out,
@@ -287,7 +308,7 @@ static uint16_t flood(const struct evs_l2_conf *conf, struct evs_l2_lcore *lc, s
 			last = j;
 	if (last < 0) {
 		rte_pktmbuf_free(m);
-		cnt->drops[EVS_DROP_FLOOD_EMPTY]++;
+		count_drop(cnt, EVS_DROP_FLOOD_EMPTY);
 		return 0;
 	}
 	cnt->flooded++;
@@ -300,7 +321,7 @@ static uint16_t flood(const struct evs_l2_conf *conf, struct evs_l2_lcore *lc, s
 			/* count every output lost, free the original once */
 			for (; j <= last; j++)
 				if (mem[j].port != in)
-					cnt->drops[EVS_DROP_TX_FULL]++;
+					count_drop(cnt, EVS_DROP_TX_FULL);
 			rte_pktmbuf_free(m);
 			break;
 		}
@@ -310,14 +331,14 @@ static uint16_t flood(const struct evs_l2_conf *conf, struct evs_l2_lcore *lc, s
 			/* copy before the original's tag is touched */
 			c = rte_pktmbuf_copy(m, lc->pool, 0, UINT32_MAX);
 			if (unlikely(c == NULL)) {
-				cnt->drops[EVS_DROP_NO_MBUF]++;
+				count_drop(cnt, EVS_DROP_NO_MBUF);
 				continue;
 			}
 			cnt->copies++;
 		}
 		if (unlikely(apply_vlan(c, key->vlan_tci, mem[j].tci) < 0)) {
 			rte_pktmbuf_free(c);
-			cnt->drops[EVS_DROP_NO_MBUF]++;
+			count_drop(cnt, EVS_DROP_NO_MBUF);
 			continue;
 		}
 		out[nout].m = c;
@@ -335,8 +356,10 @@ uint16_t evs_l2_execute_burst(const struct evs_l2_conf *conf, struct evs_l2_lcor
 	struct exec_counts cnt;
 	uint16_t i, nout = 0;
 	unsigned int r;
+	uint32_t hit;
 
-	memset(&cnt, 0, sizeof(cnt));
+	cnt.hit = 0;
+	cnt.unicast = cnt.flooded = cnt.copies = 0;
 	for (i = 0; i < n; i++) {
 		const struct evs_l2_action *a = &acts[i];
 		struct rte_mbuf *m = pkts[i];
@@ -345,10 +368,10 @@ uint16_t evs_l2_execute_burst(const struct evs_l2_conf *conf, struct evs_l2_lcor
 		case EVS_L2_ACT_UNICAST:
 			if (unlikely(nout == out_cap)) {
 				rte_pktmbuf_free(m);
-				cnt.drops[EVS_DROP_TX_FULL]++;
+				count_drop(&cnt, EVS_DROP_TX_FULL);
 			} else if (unlikely(apply_vlan(m, keys[i].vlan_tci, a->tci) < 0)) {
 				rte_pktmbuf_free(m);
-				cnt.drops[EVS_DROP_NO_MBUF]++;
+				count_drop(&cnt, EVS_DROP_NO_MBUF);
 			} else {
 				out[nout].m = m;
 				out[nout].port = a->port;
@@ -362,7 +385,8 @@ uint16_t evs_l2_execute_burst(const struct evs_l2_conf *conf, struct evs_l2_lcor
 			break;
 		default:
 			rte_pktmbuf_free(m);
-			cnt.drops[a->reason < EVS_DROP_REASON_MAX ? a->reason : EVS_DROP_NONE]++;
+			count_drop(&cnt,
+				   a->reason < EVS_DROP_REASON_MAX ? a->reason : EVS_DROP_NONE);
 			break;
 		}
 	}
@@ -372,9 +396,10 @@ uint16_t evs_l2_execute_burst(const struct evs_l2_conf *conf, struct evs_l2_lcor
 		cnt_add(&lc->st.flooded, cnt.flooded);
 	if (cnt.copies)
 		cnt_add(&lc->st.flood_copies, cnt.copies);
-	for (r = 0; r < EVS_DROP_REASON_MAX; r++)
-		if (cnt.drops[r])
-			cnt_add(&lc->st.drops[r], cnt.drops[r]);
+	for (hit = cnt.hit; hit != 0; hit &= hit - 1) {
+		r = (unsigned int)__builtin_ctz(hit);
+		cnt_add(&lc->st.drops[r], cnt.drops[r]);
+	}
 	return nout;
 }
 
