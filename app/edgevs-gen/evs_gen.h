@@ -361,6 +361,26 @@ void evs_gen_prefill(const struct evs_gen_builder *b, uint8_t *buf);
 enum evs_gen_stamp_level evs_gen_stamp_parse(const uint8_t *frame, uint32_t len,
 					     struct evs_gen_stamp *st);
 
+/** What evs_gen_tcp_answer() found. */
+enum evs_gen_tcp_seen {
+	EVS_GEN_TCP_OTHER,     /**< not an untagged IPv4 TCP handshake segment: untouched */
+	EVS_GEN_TCP_SYN_IN,    /**< a SYN: rewritten into the SYN-ACK that answers it */
+	EVS_GEN_TCP_SYNACK_IN, /**< a SYN-ACK: rewritten into the ACK that completes it */
+	EVS_GEN_TCP_ACK_IN,    /**< a bare ACK (the handshake's last segment): untouched */
+};
+
+/**
+ * The two ends of a TCP handshake, in place: a SYN becomes its SYN-ACK and
+ * a SYN-ACK its ACK, each sent back where it came from (Ethernet and IP
+ * addresses and ports swapped, so whatever a device rewrote is answered
+ * as rewritten), sequence numbers as RFC 9293 wants them (the answerer's
+ * ISN is evs_gen_tcp_isn() of the segment's sequence number) and the TCP
+ * checksum updated incrementally (the swaps leave both checksums as they
+ * are). The payload, with the stamp, is kept. Never reads past @p len.
+ * Any lcore.
+ */
+enum evs_gen_tcp_seen evs_gen_tcp_answer(uint8_t *frame, uint32_t len);
+
 /** Initial TCP sequence number of a flow (a fixed hash of its id). */
 static inline uint32_t evs_gen_tcp_isn(uint32_t flow_id)
 {

@@ -35,6 +35,7 @@ struct gen_opts {
 	int tx_port; /* -1: none (sink only) */
 	int rx_port; /* -1: none (generator only) */
 	bool bidir;
+	bool connect; /* TCP handshakes: the rx port answers SYNs, the tx port SYN-ACKs */
 	uint16_t queues;
 	struct evs_gen_mix mix;
 	char mix_spec[128];
@@ -113,11 +114,17 @@ struct gen_rx {
 	uint16_t queue;
 	uint16_t burst;
 	uint32_t check_mask; /* rx_check - 1 */
-	uint32_t check_pos;  /* frames received so far, for the sample position */
+	enum gen_rx_role { GEN_RX_SINK, GEN_RX_RESPONDER, GEN_RX_INITIATOR } role;
+	uint32_t check_pos; /* frames received so far, for the sample position */
 	/* live */
-	uint64_t pkts;	    /* everything received */
-	uint64_t unchecked; /* frames not decoded (--rx-check): counted by port */
-	uint64_t ours;	    /* frames with a stamp */
+	uint64_t pkts;		 /* everything received */
+	uint64_t unchecked;	 /* frames not decoded (--rx-check): counted by port */
+	uint64_t answered;	 /* --connect: SYN-ACKs (responder) or ACKs (initiator) sent */
+	uint64_t acks;		 /* --connect, responder: handshakes completed */
+	uint64_t answer_refused; /* answers still waiting when the run ended */
+	uint16_t napend;	 /* --connect: answers waiting for room on the port */
+	struct rte_mbuf *apend[2 * GEN_BURST_MAX];
+	uint64_t ours; /* frames with a stamp */
 	uint64_t ours_bytes;
 	struct evs_gen_hist hist; /* latency, TSC cycles */
 	/* read after the run */
@@ -158,6 +165,7 @@ struct gen_result {
 	struct gen_dir all;
 	uint64_t rx_foreign;
 	double gen_busy_pct; /* busiest datapath lcore's busy share of the window */
+	uint64_t synack_sent, ack_sent, conns, answer_refused; /* --connect */
 	uint64_t tx_refused; /* bursts the ports took only part of */
 };
 

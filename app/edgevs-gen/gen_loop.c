@@ -139,6 +139,71 @@ static inline int rx_check_one(struct gen_rx *r, const struct rte_mbuf *m, uint3
 	return 1;
 }
 
+/*
+ * --connect: answer handshake segments where they arrive and send the
+ * answers back out of the same port. The responder (the rx port) decodes
+ * the SYNs like any received frame, answers them with SYN-ACKs and counts
+ * the ACKs that complete them; the initiator (the tx port) answers SYN-ACKs.
+ * Only one lcore runs in this mode, so the initiator may share the
+ * transmit unit's queue.
+ */
+static void answers_flush(struct gen_rx *r)
+{
+	uint16_t sent = rte_eth_tx_burst(r->port, r->queue, r->apend, r->napend);
+
+	gen_ctr_add(&r->answered, sent);
+	if (sent != 0 && sent < r->napend)
+		memmove(r->apend, r->apend + sent, (r->napend - sent) * sizeof(r->apend[0]));
+	r->napend = (uint16_t)(r->napend - sent);
+}
+
+static uint16_t rx_poll_connect(struct gen_rx *r)
+{
+	struct rte_mbuf *pkts[GEN_BURST_MAX];
+	uint64_t ours = 0, bytes = 0, acks = 0;
+	uint32_t now;
+	uint16_t n, i;
+
+	/* Answers the port refused go first; while some wait, nothing is
+	 * received (back-pressure), so none is ever dropped here. */
+	if (r->napend != 0) {
+		answers_flush(r);
+		if (r->napend > GEN_BURST_MAX)
+			return 0;
+	}
+	n = rte_eth_rx_burst(r->port, r->queue, pkts, r->burst);
+	if (n == 0)
+		return 0;
+	now = (uint32_t)(rte_rdtsc() >> EVS_GEN_TSC_SHIFT);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		enum evs_gen_tcp_seen seen;
+
+		seen = evs_gen_tcp_answer(rte_pktmbuf_mtod(m, uint8_t *), m->data_len);
+		if (seen == EVS_GEN_TCP_SYN_IN && r->role == GEN_RX_RESPONDER) {
+			/* The SYN-ACK keeps the SYN's stamp: account the SYN. */
+			if (rx_check_one(r, m, now)) {
+				ours++;
+				bytes += m->pkt_len;
+			}
+			r->apend[r->napend++] = m;
+		} else if (seen == EVS_GEN_TCP_SYNACK_IN && r->role == GEN_RX_INITIATOR) {
+			ours++;
+			r->apend[r->napend++] = m;
+		} else {
+			if (seen == EVS_GEN_TCP_ACK_IN && r->role == GEN_RX_RESPONDER)
+				ours++, acks++;
+			rte_pktmbuf_free(m);
+		}
+	}
+	answers_flush(r);
+	gen_ctr_add(&r->acks, acks);
+	gen_ctr_add(&r->pkts, n);
+	gen_ctr_add(&r->ours, ours);
+	gen_ctr_add(&r->ours_bytes, bytes);
+	return n;
+}
+
 /* Returns the frames received. */
 static uint16_t rx_poll(struct gen_rx *r)
 {
@@ -190,7 +255,7 @@ int gen_lcore_loop(void *arg)
 	struct gen_lcore *lc = arg;
 	struct gen_run *run = lc->run;
 	uint64_t tx_end = run->tx_end, rx_end = run->rx_end, now, prev, busy = 0;
-	unsigned int i, moved = 0;
+	unsigned int i, moved = 0, backlog;
 
 	/* Busy: cycles of iterations that moved frames while transmitting.
 	 * An iteration in which the ports took and gave nothing is the
@@ -211,11 +276,16 @@ int gen_lcore_loop(void *arg)
 		}
 		if (now >= rx_end)
 			break;
-		if (now < tx_end)
+		/* --connect: answers waiting for the port go before new SYNs. */
+		backlog = 0;
+		for (i = 0; i < lc->nrx; i++)
+			backlog |= lc->rx[i]->napend;
+		if (now < tx_end && backlog == 0)
 			for (i = 0; i < lc->ntx; i++)
 				moved += tx_poll(lc->tx[i], now);
 		for (i = 0; i < lc->nrx; i++)
-			moved += rx_poll(lc->rx[i]);
+			moved += lc->rx[i]->role == GEN_RX_SINK ? rx_poll(lc->rx[i])
+								: rx_poll_connect(lc->rx[i]);
 		if (lc->is_main && run->progress && now >= run->next_tick)
 			gen_progress_tick(run, now);
 	}
@@ -226,6 +296,13 @@ int gen_lcore_loop(void *arg)
 		rte_pktmbuf_free_bulk(t->pend + t->pend_off, t->npend);
 		t->npend = 0;
 		t->pend_off = 0;
+	}
+	for (i = 0; i < lc->nrx; i++) {
+		struct gen_rx *r = lc->rx[i];
+
+		rte_pktmbuf_free_bulk(r->apend, r->napend);
+		gen_ctr_add(&r->answer_refused, r->napend);
+		r->napend = 0;
 	}
 	lc->tx_stopped = RTE_MIN(tx_end, now);
 	lc->busy_cycles = busy;
@@ -362,7 +439,7 @@ struct gen_run *gen_run_create(const struct gen_opts *o, struct rte_mempool *poo
 			goto fail;
 	}
 	if (o->rx_port >= 0) {
-		unsigned int nrxdir = o->bidir ? 2 : 1;
+		unsigned int nrxdir = o->bidir || o->connect ? 2 : 1;
 
 		run->nrx = nrxdir * o->queues;
 		run->rx = rte_zmalloc("gen_rx", run->nrx * sizeof(*run->rx), RTE_CACHE_LINE_SIZE);
@@ -375,7 +452,10 @@ struct gen_run *gen_run_create(const struct gen_opts *o, struct rte_mempool *poo
 				r->port = (uint16_t)(d == 0 ? o->rx_port : o->tx_port);
 				r->queue = (uint16_t)q;
 				r->burst = o->burst;
-				r->check_mask = o->rx_check - 1;
+				r->check_mask = o->connect ? 0 : o->rx_check - 1;
+				r->role = !o->connect ? GEN_RX_SINK
+					  : d == 0    ? GEN_RX_RESPONDER
+						      : GEN_RX_INITIATOR;
 				rc = evs_gen_sample_init(&r->sample, o->flow.flows, o->sample_max);
 				if (rc != 0)
 					goto fail;
@@ -398,6 +478,12 @@ struct gen_run *gen_run_create(const struct gen_opts *o, struct rte_mempool *poo
 	}
 	nunits = run->ntx + run->nrx;
 	run->nlc = RTE_MIN(run->nlc, nunits);
+	if (o->connect && run->nlc != 1) {
+		/* The initiator answers on the transmit unit's queue. */
+		GEN_LOG(ERR, "--connect runs on one datapath lcore (-l N, one core)\n");
+		rc = -EINVAL;
+		goto fail;
+	}
 	for (i = 0; i < nunits; i++) {
 		struct gen_lcore *lc = &run->lc[i % run->nlc];
 
@@ -528,6 +614,7 @@ static void reset_units(struct gen_run *run, uint64_t pps)
 		struct gen_rx *r = &run->rx[i];
 
 		r->pkts = r->ours = r->ours_bytes = r->unchecked = 0;
+		r->answered = r->acks = r->answer_refused = 0;
 		r->check_pos = 0;
 		evs_gen_hist_reset(&r->hist);
 		memset(r->stream_pkts, 0, sizeof(r->stream_pkts));
@@ -617,6 +704,17 @@ static int result_fill(struct gen_run *run, struct gen_result *res, uint64_t tx_
 		res->rx_foreign += run->rx[i].pkts - run->rx[i].ours - run->rx[i].unchecked;
 	for (i = 0; i < run->ntx; i++)
 		res->tx_refused += run->tx[i].refused;
+	for (i = 0; i < run->nrx; i++) {
+		const struct gen_rx *r = &run->rx[i];
+
+		if (r->role == GEN_RX_RESPONDER) {
+			res->synack_sent += r->answered;
+			res->conns += r->acks;
+		} else if (r->role == GEN_RX_INITIATOR) {
+			res->ack_sent += r->answered;
+		}
+		res->answer_refused += r->answer_refused;
+	}
 	for (i = 0; i < run->nlc && cycles != 0; i++)
 		res->gen_busy_pct = RTE_MAX(
 		    res->gen_busy_pct, 100.0 * (double)run->lc[i].busy_cycles / (double)cycles);

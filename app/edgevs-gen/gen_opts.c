@@ -15,6 +15,7 @@ enum {
 	OPT_TX_PORT = 256,
 	OPT_RX_PORT,
 	OPT_BIDIR,
+	OPT_CONNECT,
 	OPT_QUEUES,
 	OPT_SIZE,
 	OPT_IMIX,
@@ -67,6 +68,7 @@ static const struct option long_opts[] = {
     {"tx-port", required_argument, NULL, OPT_TX_PORT},
     {"rx-port", required_argument, NULL, OPT_RX_PORT},
     {"bidir", no_argument, NULL, OPT_BIDIR},
+    {"connect", no_argument, NULL, OPT_CONNECT},
     {"queues", required_argument, NULL, OPT_QUEUES},
     {"size", required_argument, NULL, OPT_SIZE},
     {"imix", optional_argument, NULL, OPT_IMIX},
@@ -125,6 +127,8 @@ void gen_opts_usage(FILE *f, const char *prog)
 	    "  --tx-port N            transmit on port N\n"
 	    "  --rx-port N            receive on port N (its peer in a learning switch)\n"
 	    "  --bidir                also transmit on the rx port and receive on the tx port\n"
+	    "  --connect              TCP handshakes: SYNs from the tx port, the rx port answers\n"
+	    "                         SYN-ACK, the tx port ACK; counts connections completed\n"
 	    "  --queues N             queues per port, 1..%d (default 1)\n"
 	    "Traffic:\n"
 	    "  --size B               frame size with FCS, %d..%d (default 64)\n"
@@ -318,6 +322,10 @@ int gen_opts_parse(struct gen_opts *o, int argc, char **argv)
 			break;
 		case OPT_BIDIR:
 			o->bidir = true;
+			break;
+		case OPT_CONNECT:
+			o->connect = true;
+			o->pkt.l4 = EVS_GEN_TCP_SYN;
 			break;
 		case OPT_QUEUES:
 			rc = parse_uint(optarg, 1, GEN_QUEUES_MAX, &u);
@@ -540,6 +548,12 @@ int gen_opts_parse(struct gen_opts *o, int argc, char **argv)
 		return bad("tx-port", NULL, "give --tx-port and/or --rx-port");
 	if (o->bidir && (o->tx_port < 0 || o->rx_port < 0 || o->tx_port == o->rx_port))
 		return bad("bidir", NULL, "needs two different ports, --tx-port and --rx-port");
+	if (o->connect && (o->tx_port < 0 || o->rx_port < 0 || o->tx_port == o->rx_port ||
+			   o->bidir || o->rfc2544 || o->queues != 1 || o->pkt.vlan ||
+			   o->pkt.encap != EVS_GEN_ENCAP_NONE || o->pkt.l4 != EVS_GEN_TCP_SYN))
+		return bad("connect", NULL,
+			   "needs two different ports, one queue, untagged TCP SYN frames, and "
+			   "neither --bidir nor --rfc2544");
 	if (o->rfc2544 && (o->tx_port < 0 || o->rx_port < 0))
 		return bad("rfc2544", NULL, "needs both --tx-port and --rx-port");
 	rc = evs_gen_mix_parse(&o->mix, o->mix_spec);

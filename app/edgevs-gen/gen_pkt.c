@@ -535,3 +535,65 @@ enum evs_gen_stamp_level evs_gen_stamp_parse(const uint8_t *f, uint32_t len,
 	st->tsc = get32(f + pay + 10);
 	return EVS_GEN_STAMP_FULL;
 }
+
+/* RFC 1624 eqn. 3 for one 32-bit field: HC' = ~(~HC + ~m + m'). */
+static uint16_t csum_replace32(uint16_t ck, rte_be32_t from, rte_be32_t to)
+{
+	uint64_t sum = (uint16_t)~ck;
+
+	sum += sum_be32(~from) + sum_be32(to);
+	return evs_gen_csum_fold(sum);
+}
+
+static void swap_bytes(uint8_t *a, uint8_t *b, unsigned int n)
+{
+	uint8_t t[RTE_ETHER_ADDR_LEN];
+
+	memcpy(t, a, n);
+	memcpy(a, b, n);
+	memcpy(b, t, n);
+}
+
+enum evs_gen_tcp_seen evs_gen_tcp_answer(uint8_t *f, uint32_t len)
+{
+	uint8_t *ip = f + ETH_LEN, *tcp;
+	rte_be32_t seq, ack, nseq, nack, w0, w1;
+	uint16_t ck;
+	uint8_t flags;
+
+	if (len < ETH_LEN + IP4_LEN + TCP_LEN || get16(f + 12) != ETHERTYPE_IPV4 || ip[0] != 0x45 ||
+	    ip[9] != IPPROTO_TCP || (get16(ip + 6) & 0x3fff) != 0 ||
+	    get16(ip + 2) < IP4_LEN + TCP_LEN || (uint32_t)ETH_LEN + get16(ip + 2) > len)
+		return EVS_GEN_TCP_OTHER;
+	tcp = ip + IP4_LEN;
+	flags = tcp[13];
+	if (flags == TCP_FLAG_ACK)
+		return EVS_GEN_TCP_ACK_IN;
+	if (flags != TCP_FLAG_SYN && flags != (TCP_FLAG_SYN | TCP_FLAG_ACK))
+		return EVS_GEN_TCP_OTHER;
+	memcpy(&seq, tcp + 4, 4);
+	memcpy(&ack, tcp + 8, 4);
+	if (flags == TCP_FLAG_SYN) {
+		nseq = rte_cpu_to_be_32(evs_gen_tcp_isn(rte_be_to_cpu_32(seq)));
+		nack = rte_cpu_to_be_32(rte_be_to_cpu_32(seq) + 1);
+	} else {
+		nseq = ack;
+		nack = rte_cpu_to_be_32(rte_be_to_cpu_32(seq) + 1);
+	}
+	/* Flags share a word with the data offset: replace that word as a
+	 * 32-bit field with the window next to it. */
+	memcpy(&w0, tcp + 12, 4);
+	tcp[13] = flags == TCP_FLAG_SYN ? TCP_FLAG_SYN | TCP_FLAG_ACK : TCP_FLAG_ACK;
+	memcpy(&w1, tcp + 12, 4);
+	memcpy(&ck, tcp + 16, 2);
+	ck = csum_replace32(ck, seq, nseq);
+	ck = csum_replace32(ck, ack, nack);
+	ck = csum_replace32(ck, w0, w1);
+	memcpy(tcp + 16, &ck, 2);
+	memcpy(tcp + 4, &nseq, 4);
+	memcpy(tcp + 8, &nack, 4);
+	swap_bytes(f, f + RTE_ETHER_ADDR_LEN, RTE_ETHER_ADDR_LEN);
+	swap_bytes(ip + 12, ip + 16, 4);
+	swap_bytes(tcp, tcp + 2, 2);
+	return flags == TCP_FLAG_SYN ? EVS_GEN_TCP_SYN_IN : EVS_GEN_TCP_SYNACK_IN;
+}

@@ -161,6 +161,14 @@ void gen_report_text(FILE *f, const struct gen_run *run, const struct gen_result
 	if (res->ndir > 1)
 		text_dir(f, run, &res->all, "both directions", true);
 	fprintf(f, "  foreign rx  %14" PRIu64 " pkts (no stamp: not ours)\n", res->rx_foreign);
+	if (o->connect)
+		fprintf(f,
+			"  connections %14" PRIu64 " completed (%.3f M/s): %" PRIu64
+			" SYN-ACKs and %" PRIu64 " ACKs sent, %" PRIu64
+			" answers unsent at the end\n",
+			res->conns,
+			res->duration_s > 0 ? (double)res->conns / res->duration_s / 1e6 : 0.0,
+			res->synack_sent, res->ack_sent, res->answer_refused);
 	fprintf(f, "  generator   %13.1f%% busy, %" PRIu64 " bursts refused by the ports\n",
 		RTE_MIN(res->gen_busy_pct, 100.0), res->tx_refused);
 	port_line(f, o->tx_port);
@@ -240,6 +248,15 @@ void *gen_report_json(const struct gen_run *run, const struct gen_result *res)
 	json_object_set_new(j, "directions", dirs);
 	json_object_set_new(j, "total", json_dir(run, &res->all));
 	json_object_set_new(j, "rx_foreign", json_integer((json_int_t)res->rx_foreign));
+	if (o->connect)
+		json_object_set_new(
+		    j, "connect",
+		    json_pack("{s:I, s:f, s:I, s:I, s:I}", "connections", (json_int_t)res->conns,
+			      "connections_per_s",
+			      res->duration_s > 0 ? (double)res->conns / res->duration_s : 0.0,
+			      "synack_sent", (json_int_t)res->synack_sent, "ack_sent",
+			      (json_int_t)res->ack_sent, "answers_unsent",
+			      (json_int_t)res->answer_refused));
 	json_object_set_new(j, "generator",
 			    json_pack("{s:f, s:I}", "busy_pct", RTE_MIN(res->gen_busy_pct, 100.0),
 				      "tx_refused_bursts", (json_int_t)res->tx_refused));

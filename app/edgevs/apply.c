@@ -17,6 +17,7 @@
 #include <rte_errno.h>
 
 #include "app.h"
+#include "evs_ctl.h"
 #include "evs_l2.h"
 #include "evs_port.h"
 
@@ -83,7 +84,7 @@ static struct evs_port *port_open(struct evs_app *app, const struct conf_port *c
 	if (p == NULL) {
 		snprintf(msg, sizeof(msg), "cannot create port '%s': %s", cp->name,
 			 evs_port_last_error()[0] ? evs_port_last_error() : rte_strerror(rte_errno));
-		set_err(err, -32003, path, msg);
+		set_err(err, EVS_CTL_E_APPLY_FAILED, path, msg);
 		APP_LOG(ERR, "%s", msg);
 	}
 	return p;
@@ -229,7 +230,7 @@ static struct evs_l2_conf *l2_build(const struct conf *c, const int *slot_of, co
 	}
 	l2 = evs_l2_conf_build(&spec, msg, sizeof(msg));
 	if (l2 == NULL && err != NULL)
-		set_err(err, -32603, "", msg);
+		set_err(err, EVS_CTL_E_INTERNAL, "", msg);
 out:
 	for (i = 0; i < c->n_ports; i++)
 		free(maps[i]);
@@ -324,7 +325,7 @@ static int open_ports(struct evs_app *app, const struct conf *nc, const char *ba
 		slot = free_port_slot(app, reserved);
 		snprintf(path, sizeof(path), "%s/ports/%u", base, i);
 		if (slot < 0) {
-			set_err(err, -32002, path, "no free port slot");
+			set_err(err, EVS_CTL_E_BUSY, path, "no free port slot");
 			return -ENOSPC;
 		}
 		app->ports[slot].port = port_open(app, &nc->ports[i], err, path);
@@ -386,7 +387,8 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 					break;
 			}
 			if (j == CONF_MAX_SWITCHES) {
-				set_err(err, -32002, base, "no free switch id: too many switches");
+				set_err(err, EVS_CTL_E_BUSY, base,
+					"no free switch id: too many switches");
 				conf_free(nc);
 				return -ENOSPC;
 			}
@@ -413,7 +415,7 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 		s = snapshot_new(app, app->snap ? app->snap->l2 : NULL, opened);
 		if (s == NULL) {
 			memcpy(app->ports, saved, sizeof(saved));
-			set_err(err, -32603, base, "out of memory");
+			set_err(err, EVS_CTL_E_INTERNAL, base, "out of memory");
 			goto rollback;
 		}
 		publish(app, s);
@@ -435,7 +437,7 @@ int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_er
 		goto rollback;
 	s = snapshot_new(app, l2, NULL);
 	if (s == NULL) {
-		set_err(err, -32603, base, "out of memory");
+		set_err(err, EVS_CTL_E_INTERNAL, base, "out of memory");
 		goto rollback;
 	}
 	old_l2 = app->snap ? app->snap->l2 : NULL;

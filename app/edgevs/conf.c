@@ -10,9 +10,9 @@
 #include "conf.h"
 #include "evs_ctl.h"
 
-#define ERR_INVALID_PARAMS (-32602)
-#define ERR_EXISTS (-32000)
-#define ERR_NOT_FOUND (-32001)
+#define ERR_INVALID_PARAMS EVS_CTL_E_INVALID_PARAMS
+#define ERR_EXISTS EVS_CTL_E_EXISTS
+#define ERR_NOT_FOUND EVS_CTL_E_NOT_FOUND
 
 static bool fail(struct conf_err *err, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

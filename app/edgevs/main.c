@@ -52,6 +52,8 @@ static void usage(const char *prog)
 	       "                     who may call what is the config's \"access\" section\n"
 	       "  --ctl-idle-ms MS   close control clients silent this long (default 300000;\n"
 	       "                     -1: never); admins are never locked out by idle clients\n"
+	       "  --ctl-max-line B   longest request line of a client (default 1 MiB)\n"
+	       "  --ctl-max-line-admin B  longest line of an admin, one at a time (256 MiB)\n"
 	       "  --state-dir DIR    the only directory config.save may write to\n"
 	       "                     (default /var/lib/edgevs; created 0700 when first used)\n"
 	       "  --pmd-cores LIST   lcores that poll packets, e.g. 1,2 (default: all workers)\n"
@@ -63,6 +65,20 @@ static void usage(const char *prog)
 	       "  --no-emc           no exact-match cache in front of the megaflows\n"
 	       "  --version          print the version\n",
 	       prog);
+}
+
+/* A whole number in @base within [min, max]: 0 or -EINVAL. */
+static int parse_whole(const char *s, int base, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, base);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 static int parse_cores(const char *s, unsigned int *cores, unsigned int *n)
@@ -171,6 +187,9 @@ int main(int argc, char **argv)
 	    {"state-dir", required_argument, NULL, 'S'},
 	    {"socket-mode", required_argument, NULL, 'M'},
 	    {"socket-group", required_argument, NULL, 'G'},
+	    {"ctl-idle-ms", required_argument, NULL, 'T'},
+	    {"ctl-max-line", required_argument, NULL, 'L'},
+	    {"ctl-max-line-admin", required_argument, NULL, 'A'},
 	    {"pmd-cores", required_argument, NULL, 'p'},
 	    {"mbufs", required_argument, NULL, 'm'},
 	    {"pmd-sleep-us", required_argument, NULL, 'z'},
@@ -187,6 +206,8 @@ int main(int argc, char **argv)
 	const char *cores_arg = NULL, *sock_group = NULL;
 	mode_t sock_mode = 0660;
 	int idle_ms = 0;
+	size_t max_line = 0, max_line_admin = 0;
+	long v;
 	struct conf_err err;
 	int ret, opt, rc = 1;
 	json_t *doc;
@@ -222,31 +243,31 @@ int main(int argc, char **argv)
 			}
 			snprintf(app->state_dir, sizeof(app->state_dir), "%s", optarg);
 			break;
-		case 'M': {
-			char *end;
-			unsigned long m = strtoul(optarg, &end, 8);
-
-			if (*optarg == '\0' || *end != '\0' || m == 0 || m > 0777) {
+		case 'M':
+			if (parse_whole(optarg, 8, 1, 0777, &v) < 0) {
 				fprintf(stderr, "edgevs: --socket-mode: octal 1..0777\n");
 				goto out_eal;
 			}
-			sock_mode = (mode_t)m;
+			sock_mode = (mode_t)v;
 			break;
-		}
 		case 'G':
 			sock_group = optarg;
 			break;
-		case 'T': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-
-			if (*optarg == '\0' || *end != '\0' || v < -1 || v == 0 || v > INT32_MAX) {
+		case 'T':
+			if (parse_whole(optarg, 10, -1, INT32_MAX, &v) < 0 || v == 0) {
 				fprintf(stderr, "edgevs: --ctl-idle-ms: -1 or 1..2^31-1\n");
 				goto out_eal;
 			}
 			idle_ms = (int)v;
 			break;
-		}
+		case 'L':
+		case 'A':
+			if (parse_whole(optarg, 10, 64, 1L << 32, &v) < 0) {
+				fprintf(stderr, "edgevs: --ctl-max-line*: 64..4G bytes\n");
+				goto out_eal;
+			}
+			*(opt == 'L' ? &max_line : &max_line_admin) = (size_t)v;
+			break;
 		case 'p':
 			cores_arg = optarg;
 			break;
@@ -374,6 +395,8 @@ int main(int argc, char **argv)
 		    .mode = sock_mode,
 		    .group = sock_group,
 		    .idle_timeout_ms = idle_ms,
+		    .max_line = max_line,
+		    .max_line_admin = max_line_admin,
 		    .api_version = "1.0",
 		};
 		app->ctl = evs_ctl_create(&cc);

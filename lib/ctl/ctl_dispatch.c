@@ -284,8 +284,7 @@ static void call_method(struct evs_ctl_call *call, const struct ctl_method_entry
 	if (call->replied)
 		return;
 	if (rc < 0) {
-		evs_ctl_error(call, EVS_CTL_E_INTERNAL, NULL, "%s failed: %s", call->method,
-			      strerror(-rc));
+		evs_ctl_error_errno(call, rc, NULL, "%s failed", call->method);
 	} else {
 		CTL_LOG(ERR, "%s returned without answering\n", call->method);
 		evs_ctl_error(call, EVS_CTL_E_INTERNAL, NULL, "%s returned no result",
@@ -295,10 +294,8 @@ static void call_method(struct evs_ctl_call *call, const struct ctl_method_entry
 
 int ctl_handle_line(struct evs_ctl *ctl, struct ctl_client *cl, const char *line, size_t len)
 {
-	const struct ctl_method_entry *e;
-	struct evs_ctl_call call = {.ctl = ctl, .client = cl};
 	json_error_t jerr;
-	json_t *req, *id, *params, *empty = NULL;
+	json_t *req;
 
 	while (len > 0 && is_space(line[len - 1]))
 		len--;
@@ -309,9 +306,19 @@ int ctl_handle_line(struct evs_ctl *ctl, struct ctl_client *cl, const char *line
 	if (len == 0)
 		return 0; /* blank lines are harmless: people type them into socat */
 	req = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	return ctl_dispatch_parsed(ctl, cl, req, &jerr);
+}
+
+int ctl_dispatch_parsed(struct evs_ctl *ctl, struct ctl_client *cl, json_t *req,
+			const json_error_t *jerr)
+{
+	const struct ctl_method_entry *e;
+	struct evs_ctl_call call = {.ctl = ctl, .client = cl};
+	json_t *id, *params, *empty = NULL;
+
 	if (req == NULL) {
 		ctl_send_error(ctl, cl, NULL, EVS_CTL_E_PARSE, "", "parse error at byte %d: %s",
-			       jerr.position, jerr.text);
+			       jerr->position, jerr->text);
 		return 0;
 	}
 	if (!json_is_object(req)) {

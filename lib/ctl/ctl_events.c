@@ -254,13 +254,6 @@ int ctl_register_events(struct evs_ctl *ctl)
 	     .fn = m_topics,
 	     .params = evs_ctl_no_params},
 	};
-	size_t i;
-	int rc;
 
-	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-		rc = evs_ctl_register(ctl, &m[i]);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	return ctl_register_array(ctl, m, sizeof(m) / sizeof(m[0]));
 }

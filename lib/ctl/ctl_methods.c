@@ -279,13 +279,20 @@ int ctl_register_builtins(struct evs_ctl *ctl)
 	     .fn = m_stats,
 	     .params = evs_ctl_no_params},
 	};
+	int rc = ctl_register_array(ctl, builtins, sizeof(builtins) / sizeof(builtins[0]));
+
+	return rc < 0 ? rc : ctl_register_events(ctl);
+}
+
+int ctl_register_array(struct evs_ctl *ctl, const struct evs_ctl_method *m, size_t n)
+{
 	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
-		rc = evs_ctl_register(ctl, &builtins[i]);
+	for (i = 0; i < n; i++) {
+		rc = evs_ctl_register(ctl, &m[i]);
 		if (rc < 0)
 			return rc;
 	}
-	return ctl_register_events(ctl);
+	return 0;
 }

@@ -36,6 +36,8 @@ struct ctl_client {
 	size_t out_cap;
 	struct evs_ctl_pending *pending; /* deferred call: input waits until it is answered */
 	bool resume;			 /* answered: serve buffered input at the next poll */
+	bool parsing;	  /* its large line is being parsed off the management lcore */
+	size_t parse_len; /* bytes of that line at in[0] */
 	bool discarding;  /* dropping the rest of an oversized line */
 	bool read_closed; /* peer shut down its side: flush, then close */
 	bool dead;	  /* to be closed at the end of this poll round */
@@ -60,7 +62,10 @@ struct evs_ctl {
 	unsigned admin_reserve;	  /* slots only an admin may take */
 	uint64_t idle_timeout_ms; /* 0: never */
 	size_t max_line;
+	size_t max_line_admin; /* lines past max_line: admins only, one at a time */
 	size_t max_outbuf;
+	struct ctl_client *large_owner; /* the client receiving the large line, if any */
+	struct ctl_parser *parser;	/* parse thread for large lines (created on first use) */
 	char *api_version;
 
 	struct ctl_client **clients;
@@ -106,6 +111,9 @@ struct evs_ctl_call {
 /* Handle one complete request line (no newline); may mark the client dead.
  * Returns 1 when a method was dispatched, 0 otherwise. */
 int ctl_handle_line(struct evs_ctl *ctl, struct ctl_client *cl, const char *line, size_t len);
+/* Dispatch a parsed request (reference stolen; NULL: parse error in @jerr). */
+int ctl_dispatch_parsed(struct evs_ctl *ctl, struct ctl_client *cl, json_t *req,
+			const json_error_t *jerr);
 /* Queue an error reply not tied to a call (id null). */
 void ctl_send_error(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id, int code,
 		    const char *path, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
@@ -127,6 +135,22 @@ int ctl_out_append(struct ctl_client *cl, const char *buf, size_t len);
 /* ctl_events.c */
 int ctl_register_events(struct evs_ctl *ctl);
 void ctl_topics_free(struct evs_ctl *ctl);
+
+/* ctl_large.c */
+/* Longest line the client may send now (max_line, or max_line_admin for
+ * the large-line owner). */
+size_t ctl_line_limit(const struct evs_ctl *ctl, const struct ctl_client *cl);
+/* Let @cl send a line past max_line: admins only, one client at a time.
+ * 0, or -EPERM (not admin), -EBUSY (another large line in flight). */
+int ctl_large_acquire(struct evs_ctl *ctl, struct ctl_client *cl);
+void ctl_large_release(struct evs_ctl *ctl, struct ctl_client *cl);
+/* Parse the large line at cl->in[0..len) on the parse thread; the client is
+ * paused until ctl_large_poll() dispatches it. 0 or -errno (then parse inline). */
+int ctl_large_start(struct evs_ctl *ctl, struct ctl_client *cl, size_t len);
+/* Dispatch a finished parse. Returns the number dispatched (0 or 1). */
+int ctl_large_poll(struct evs_ctl *ctl);
+bool ctl_large_busy(const struct evs_ctl *ctl);
+void ctl_large_free(struct evs_ctl *ctl);
 
 /* ctl_pending.c */
 /* The client is going away: its deferred call's answer will be dropped. */
@@ -155,6 +179,8 @@ void ctl_client_flush(struct evs_ctl *ctl, struct ctl_client *cl);
 /* ctl_methods.c */
 const struct ctl_method_entry *ctl_method_find(const struct evs_ctl *ctl, const char *name);
 int ctl_register_builtins(struct evs_ctl *ctl);
+/* Register @n methods; stops at the first failure. */
+int ctl_register_array(struct evs_ctl *ctl, const struct evs_ctl_method *m, size_t n);
 void ctl_methods_free(struct evs_ctl *ctl);
 
 /* ctl_params.c */

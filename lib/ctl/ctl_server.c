@@ -34,9 +34,12 @@ enum {
 	CTL_MIN_MAX_LINE = 64,	   /* room for a request at all */
 	CTL_MIN_MAX_OUTBUF = 4096, /* room for the hello and an error */
 	CTL_DEFAULT_IDLE_MS = 300 * 1000,
+	CTL_LARGE_READ_BUDGET = 64 * CTL_READ_CHUNK, /* 4 MiB a round for the large owner */
+	CTL_PARSE_POLL_MS = 2,
 };
 #define CTL_DEFAULT_MAX_LINE ((size_t)1 << 20)
 #define CTL_DEFAULT_MAX_OUTBUF ((size_t)16 << 20)
+#define CTL_DEFAULT_MAX_LINE_ADMIN ((size_t)256 << 20)
 
 static uint64_t now_ms(void)
 {
@@ -195,6 +198,10 @@ struct evs_ctl *evs_ctl_create(const struct evs_ctl_config *cfg)
 	ctl->listen_fd = -1;
 	ctl->max_clients = cfg->max_clients ? cfg->max_clients : CTL_DEFAULT_MAX_CLIENTS;
 	ctl->max_line = cfg->max_line ? cfg->max_line : CTL_DEFAULT_MAX_LINE;
+	ctl->max_line_admin =
+	    cfg->max_line_admin ? cfg->max_line_admin : CTL_DEFAULT_MAX_LINE_ADMIN;
+	if (ctl->max_line_admin < ctl->max_line)
+		ctl->max_line_admin = ctl->max_line;
 	ctl->max_outbuf = cfg->max_outbuf ? cfg->max_outbuf : CTL_DEFAULT_MAX_OUTBUF;
 	ctl->idle_timeout_ms = cfg->idle_timeout_ms < 0	   ? 0
 			       : cfg->idle_timeout_ms == 0 ? CTL_DEFAULT_IDLE_MS
@@ -250,6 +257,7 @@ void evs_ctl_free(struct evs_ctl *ctl)
 
 	if (ctl == NULL)
 		return;
+	ctl_large_free(ctl); /* waits for a parse reading a client's buffer */
 	for (i = 0; i < ctl->n_clients; i++)
 		client_free(ctl->clients[i]);
 	ctl_pending_free_all(ctl);
@@ -280,9 +288,10 @@ int evs_ctl_stats_get(const struct evs_ctl *ctl, struct evs_ctl_stats *stats)
 
 static void send_hello(struct evs_ctl *ctl, struct ctl_client *cl)
 {
-	json_t *msg = json_pack("{s:s, s:s, s:{s:s, s:I, s:s, s:s}}", "jsonrpc", "2.0", "method",
-				"hello", "params", "api_version", ctl->api_version, "pid",
-				(json_int_t)getpid(), "server", "edgevs", "version", EVS_VERSION);
+	json_t *msg = json_pack("{s:s, s:s, s:{s:s, s:I, s:s, s:s, s:s, s:I}}", "jsonrpc", "2.0",
+				"method", "hello", "params", "api_version", ctl->api_version, "pid",
+				(json_int_t)getpid(), "server", "edgevs", "version", EVS_VERSION,
+				"role", evs_ctl_role_name(cl->role), "uid", (json_int_t)cl->uid);
 
 	if (msg == NULL) {
 		cl->dead = true;
@@ -475,24 +484,64 @@ void ctl_client_flush(struct evs_ctl *ctl, struct ctl_client *cl)
 
 /* Dispatch every complete line in the input buffer, then deal with an
  * overlong partial line. Returns the number of methods dispatched. */
+/* A line past the client's limit: answered now; the rest of it is dropped. */
+static void refuse_long_line(struct evs_ctl *ctl, struct ctl_client *cl, int why)
+{
+	ctl->stats.lines_oversized++;
+	if (why == -EBUSY)
+		ctl_send_error(ctl, cl, NULL, EVS_CTL_E_BUSY, "",
+			       "another large request is being received; retry");
+	else if (why == -EPERM || ctl_line_limit(ctl, cl) == ctl->max_line)
+		ctl_send_error(ctl, cl, NULL, EVS_CTL_E_INVALID_REQUEST, "",
+			       "request line too long (more than %zu bytes%s)", ctl->max_line,
+			       ctl->max_line_admin > ctl->max_line ? "; larger ones are for admins"
+								   : "");
+	else
+		ctl_send_error(ctl, cl, NULL, EVS_CTL_E_INVALID_REQUEST, "",
+			       "request line too long (more than %zu bytes)", ctl->max_line_admin);
+	ctl_large_release(ctl, cl);
+}
+
+/* May @cl go on with a line of @len bytes? Past max_line it needs the
+ * large-line slot. 0 or the -errno refuse_long_line() explains. */
+static int line_allowed(struct evs_ctl *ctl, struct ctl_client *cl, size_t len)
+{
+	int rc;
+
+	if (len <= ctl->max_line)
+		return 0;
+	rc = ctl_large_acquire(ctl, cl);
+	if (rc == 0 && len > ctl->max_line_admin)
+		rc = -EMSGSIZE;
+	return rc;
+}
+
+/* Dispatch every complete line in the input buffer, then deal with an
+ * overlong partial line. Returns the number of methods dispatched. */
 static int process_input(struct evs_ctl *ctl, struct ctl_client *cl, size_t scan_from)
 {
 	size_t start = 0, len;
 	char *nl;
-	int handled = 0;
+	int handled = 0, rc;
 
-	while (!cl->dead && cl->pending == NULL && start < cl->in_len) {
+	while (!cl->dead && cl->pending == NULL && !cl->parsing && start < cl->in_len) {
 		nl = memchr(cl->in + scan_from, '\n', cl->in_len - scan_from);
 		if (nl == NULL)
 			break;
 		len = (size_t)(nl - (cl->in + start));
 		if (cl->discarding) {
 			cl->discarding = false; /* the end of the oversized line */
+		} else if ((rc = line_allowed(ctl, cl, len)) < 0) {
+			refuse_long_line(ctl, cl, rc);
 		} else if (len > ctl->max_line) {
-			ctl->stats.lines_oversized++;
-			ctl_send_error(ctl, cl, NULL, EVS_CTL_E_INVALID_REQUEST, "",
-				       "request line too long (more than %zu bytes)",
-				       ctl->max_line);
+			/* Large: parsed off the management lcore, from in[0]. */
+			memmove(cl->in, cl->in + start, cl->in_len - start);
+			cl->in_len -= start;
+			if (ctl_large_start(ctl, cl, len) == 0)
+				return handled;
+			handled += ctl_handle_line(ctl, cl, cl->in, len); /* no thread */
+			ctl_large_release(ctl, cl);
+			start = 0;
 		} else {
 			handled += ctl_handle_line(ctl, cl, cl->in + start, len);
 		}
@@ -503,15 +552,13 @@ static int process_input(struct evs_ctl *ctl, struct ctl_client *cl, size_t scan
 		memmove(cl->in, cl->in + start, cl->in_len - start);
 		cl->in_len -= start;
 	}
-	if (cl->pending != NULL)
-		return handled; /* paused: the rest waits for the deferred answer */
+	if (cl->pending != NULL || cl->parsing)
+		return handled; /* paused: the rest waits */
 	if (cl->discarding) {
 		cl->in_len = 0;
-	} else if (cl->in_len > ctl->max_line) {
+	} else if (cl->in_len > ctl->max_line && (rc = line_allowed(ctl, cl, cl->in_len)) < 0) {
 		/* Answer now, not when the newline finally comes. */
-		ctl->stats.lines_oversized++;
-		ctl_send_error(ctl, cl, NULL, EVS_CTL_E_INVALID_REQUEST, "",
-			       "request line too long (more than %zu bytes)", ctl->max_line);
+		refuse_long_line(ctl, cl, rc);
 		cl->discarding = true;
 		cl->in_len = 0;
 	}
@@ -520,7 +567,7 @@ static int process_input(struct evs_ctl *ctl, struct ctl_client *cl, size_t scan
 
 static int grow_input(struct evs_ctl *ctl, struct ctl_client *cl)
 {
-	size_t limit = ctl->max_line + CTL_READ_CHUNK;
+	size_t limit = ctl_line_limit(ctl, cl) + CTL_READ_CHUNK;
 	size_t cap;
 	char *p;
 
@@ -543,8 +590,8 @@ static int serve_buffered(struct evs_ctl *ctl, struct ctl_client *cl, size_t sca
 {
 	int handled = process_input(ctl, cl, scan_from);
 
-	if (cl->read_closed && !cl->dead && cl->pending == NULL && cl->in_len > 0) {
-		if (!cl->discarding)
+	if (cl->read_closed && !cl->dead && cl->pending == NULL && !cl->parsing && cl->in_len > 0) {
+		if (!cl->discarding && cl->in_len <= ctl->max_line)
 			handled += ctl_handle_line(ctl, cl, cl->in, cl->in_len);
 		if (cl->pending == NULL)
 			cl->in_len = 0;
@@ -559,11 +606,12 @@ static int serve_buffered(struct evs_ctl *ctl, struct ctl_client *cl, size_t sca
 
 static int read_client(struct evs_ctl *ctl, struct ctl_client *cl)
 {
-	size_t budget = CTL_READ_BUDGET, old;
+	/* The large-line owner reads more per round: one big client, bounded. */
+	size_t budget = ctl->large_owner == cl ? CTL_LARGE_READ_BUDGET : CTL_READ_BUDGET, old;
 	ssize_t n;
 	int handled = 0;
 
-	while (!cl->dead && !cl->read_closed && cl->pending == NULL && budget > 0) {
+	while (!cl->dead && !cl->read_closed && cl->pending == NULL && !cl->parsing && budget > 0) {
 		if (grow_input(ctl, cl) < 0) {
 			CTL_LOG(ERR, "client %" PRIu64 ": out of memory\n", cl->serial);
 			cl->dead = true;
@@ -603,7 +651,7 @@ static int resume_clients(struct evs_ctl *ctl, bool *any)
 	for (i = 0; i < ctl->n_clients; i++) {
 		struct ctl_client *cl = ctl->clients[i];
 
-		if (!cl->resume || cl->pending != NULL)
+		if (!cl->resume || cl->pending != NULL || cl->parsing)
 			continue;
 		cl->resume = false;
 		cl->last_active_ms = now_ms();
@@ -624,10 +672,11 @@ void ctl_drop_dead_clients(struct evs_ctl *ctl)
 		if (cl->read_closed && !cl->dead && cl->pending == NULL && cl->in_len == 0 &&
 		    cl->out_head == cl->out_len)
 			cl->dead = true; /* peer done and everything delivered */
-		if (!cl->dead) {
-			i++;
+		if (!cl->dead || cl->parsing) {
+			i++; /* a parse reads its buffer: freed once collected */
 			continue;
 		}
+		ctl_large_release(ctl, cl);
 		if (!cl->read_closed || cl->out_head != cl->out_len)
 			ctl->stats.clients_dropped++;
 		CTL_LOG(DEBUG, "client %" PRIu64 " closed\n", cl->serial);
@@ -650,12 +699,15 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 	if (ctl->in_poll)
 		return -EBUSY;
 	ctl->in_poll = true;
-	handled = resume_clients(ctl, &resumed);
+	handled = ctl_large_poll(ctl);
+	handled += resume_clients(ctl, &resumed);
 	expire_idle(ctl);
 	ctl->in_poll = false;
 	if (ctl->idle_timeout_ms != 0 && ctl->n_clients > 0 &&
 	    (timeout_ms < 0 || (uint64_t)timeout_ms > ctl->idle_timeout_ms / 4 + 1))
 		timeout_ms = (int)(ctl->idle_timeout_ms / 4 + 1); /* wake to expire them */
+	if (ctl_large_busy(ctl) && (timeout_ms < 0 || timeout_ms > CTL_PARSE_POLL_MS))
+		timeout_ms = CTL_PARSE_POLL_MS; /* collect the parse soon */
 	if (resumed)
 		timeout_ms = 0; /* their answers go out now */
 	listening = ctl->accept_pause_until_ms == 0 || now_ms() >= ctl->accept_pause_until_ms;
@@ -670,7 +722,7 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 		cl = ctl->clients[i];
 		ctl->pfds[nfds++] = (struct pollfd){
 		    .fd = cl->fd,
-		    .events = (short)((cl->read_closed || cl->pending ? 0 : POLLIN) |
+		    .events = (short)((cl->read_closed || cl->pending || cl->parsing ? 0 : POLLIN) |
 				      (cl->out_head < cl->out_len ? POLLOUT : 0)),
 		};
 	}
@@ -693,7 +745,7 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 			cl->dead = true;
 			continue;
 		}
-		if (cl->pending != NULL && (p->revents & (POLLHUP | POLLERR))) {
+		if ((cl->pending != NULL || cl->parsing) && (p->revents & (POLLHUP | POLLERR))) {
 			/* Gone while its call is deferred (its input is not read,
 			 * so nothing else would notice): the answer will be dropped. */
 			cl->dead = true;

@@ -51,7 +51,13 @@ extern "C" {
 /** Longest error message kept (longer ones are cut). */
 #define EVS_CTL_MSG_MAX 512
 
-/** Error codes: JSON-RPC 2.0 ones, then edgevs ones (-32000 and down). */
+/**
+ * Error codes: JSON-RPC 2.0 ones, then edgevs ones (-32000 and down).
+ * Internally every function returns 0 or -errno; evs_ctl_errno_code() is the
+ * one place an errno becomes one of these (EINVAL -> INVALID_PARAMS, EEXIST ->
+ * EXISTS, ENOENT/ENODEV -> NOT_FOUND, ENOSPC/EBUSY/EAGAIN -> BUSY, EPERM/EACCES
+ * -> FORBIDDEN, EIO/ENOTSUP/ETIMEDOUT -> APPLY_FAILED, others -> INTERNAL).
+ */
 enum evs_ctl_errcode {
 	EVS_CTL_E_PARSE = -32700,	     /**< not JSON, or not UTF-8 */
 	EVS_CTL_E_INVALID_REQUEST = -32600,  /**< not a valid request object */
@@ -90,6 +96,8 @@ struct evs_ctl_config {
 	int idle_timeout_ms;  /**< close clients silent this long (not those waiting for a
 				 deferred answer or subscribed); 0: 5 minutes; < 0: never */
 	size_t max_line;      /**< longest request line in bytes (>= 64); 0: 1 MiB */
+	size_t max_line_admin; /**< longest line of an admin client, one such line at a time
+				  server-wide, parsed off the management lcore; 0: 256 MiB */
 	size_t max_outbuf;    /**< unsent bytes before the client is dropped (>= 4096); 0: 16 MiB */
 	const char *api_version; /**< sent in the hello; NULL: "1" */
 	const char *group; /**< group (name or number) of the socket file; NULL: the creator's */
@@ -100,7 +108,8 @@ struct evs_ctl_stats {
 	uint64_t requests;	    /**< well-formed requests dispatched (with an id) */
 	uint64_t notifications;	    /**< well-formed notifications dispatched (no id) */
 	uint64_t errors;	    /**< error outcomes (replied or, for notifications, not) */
-	uint64_t lines_oversized;   /**< lines longer than max_line, discarded */
+	uint64_t lines_oversized;   /**< lines longer than the client may send, discarded */
+	uint64_t lines_large;	    /**< lines past max_line received from admins */
 	uint64_t clients_accepted;  /**< connections accepted */
 	uint64_t clients_rejected;  /**< connections refused: max_clients reached */
 	uint64_t clients_dropped;   /**< dropped: output past max_outbuf or socket error */
@@ -156,8 +165,9 @@ struct evs_ctl_param {
  * Method handler. @p params is always an object (empty when the request had
  * none) and, when the method has a spec, already valid against it. The
  * handler must answer with evs_ctl_reply() or evs_ctl_error() before it
- * returns. If it returns without answering, the caller gets -32603 with
- * strerror(-rc) when rc < 0, or a generic message otherwise.
+ * returns (or defer the call). If it returns rc < 0 without answering, the
+ * caller gets evs_ctl_errno_code(rc) with strerror(-rc); rc >= 0 without an
+ * answer is a bug answered with -32603.
  */
 typedef int (*evs_ctl_handler_t)(struct evs_ctl_call *call, json_t *params, void *arg);
 
@@ -308,6 +318,20 @@ int evs_ctl_error(struct evs_ctl_call *call, int code, const char *path, const c
 /** evs_ctl_error() with a va_list. */
 int evs_ctl_verror(struct evs_ctl_call *call, int code, const char *path, const char *fmt,
 		   va_list ap);
+
+/**
+ * Answer with the code evs_ctl_errno_code(@p rc) gives and the message
+ * "<printf context>: strerror(rc)" (just strerror when @p fmt is NULL).
+ * @return as evs_ctl_error().
+ */
+int evs_ctl_error_errno(struct evs_ctl_call *call, int rc, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/** The JSON-RPC code for -errno (or errno) @p rc; unknown ones are -32603. */
+int evs_ctl_errno_code(int rc);
+
+/** Short name of a code ("not found"); "error" for an unknown one. */
+const char *evs_ctl_errcode_name(int code);
 
 /** Method name of the call. */
 const char *evs_ctl_call_method(const struct evs_ctl_call *call);

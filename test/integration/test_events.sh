@@ -6,13 +6,15 @@
 # - port.link when a port's link goes down and up again;
 # - counter.threshold when a watched stats.get counter rises above its
 #   threshold (counter.watch), once per crossing;
-# and nothing for topics it did not subscribe to. Events are notifications
+# and nothing for topics it did not subscribe to. With --ctl-idle-ms 1500 an
+# idle connection is closed (told why) while the subscriber, silent but
+# subscribed, keeps its connection and its events. Events are notifications
 # on the same connection; requests on other connections go on as usual.
 set -o pipefail
 . "$(dirname "$0")/lib.sh"
 it_init ev
 
-two_hosts_start
+two_hosts_start --ctl-idle-ms 1500
 EV=$IT_TMP/events.txt
 : >"$EV"
 it_bg sub "$PY" "$IT_DIR/events.py" "$EVS_SOCK" "$EV" config.change port.link counter.threshold
@@ -60,6 +62,17 @@ assert_eq "one event per crossing" 1 "$(grep -c '"topic": "counter.threshold"' "
 rpc_ok counter.unwatch "{\"id\":$(jget "$w" id)}" >/dev/null
 assert_eq "counter.watches is empty again" "[]" "$(rpc_ok counter.watches)"
 assert_ge "ctl.stats counts the events sent" 4 "$(jget "$(rpc_ok ctl.stats)" events_sent)"
+
+# --- idle clients go, subscribers stay ---------------------------------------
+idle=$("$PY" -c 'import socket,sys
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(10)
+f=s.makefile("rb"); f.readline(); print(f.readline().decode().strip())' "$EVS_SOCK")
+assert_match "an idle connection is closed and told why" '"connection closed: idle timeout"' "$idle"
+rpc_ok switch.add '{"name":"swlate"}' >/dev/null
+wait_until 10 grep -q '"method": "switch.add".*' "$EV" || true
+assert_eq "the subscriber (idle for seconds) still gets events" 2 \
+	"$(grep -c '"method": "switch.add"' "$EV")"
+assert_ge "ctl.stats counts idle closes" 1 "$(jget "$(rpc_ok ctl.stats)" clients_idle_closed)"
 
 # --- topics not subscribed are not sent --------------------------------------
 assert_eq "every event is of a subscribed topic" 0 \

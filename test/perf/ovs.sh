@@ -67,7 +67,12 @@ ovs_start() { # dir pmd_core ctl_core portkind prefix
 		fi
 	done
 	for _ in $(seq 100); do
-		[ -S "$(ovs_sock 0)" ] && [ -S "$(ovs_sock 1)" ] && return 0
+		if [ -S "$(ovs_sock 0)" ] && [ -S "$(ovs_sock 1)" ]; then
+			# The PMD's port assignment may re-create a socket just after
+			# it appears: give it a moment, then check again.
+			sleep 0.5
+			[ -S "$(ovs_sock 0)" ] && [ -S "$(ovs_sock 1)" ] && return 0
+		fi
 		sleep 0.1
 	done
 	echo "ovs: ports did not come up" >&2

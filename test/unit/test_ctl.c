@@ -44,6 +44,9 @@ START_TEST(hello_on_connect)
 	ck_assert_int_eq(json_integer_value(json_object_get(p, "pid")), getpid());
 	ck_assert_str_eq(json_string_value(json_object_get(p, "server")), "edgevs");
 	ck_assert(json_string_length(json_object_get(p, "version")) > 0);
+	/* The client's own role and uid (root: admin). */
+	ck_assert_str_eq(json_string_value(json_object_get(p, "role")), "admin");
+	ck_assert_int_eq(json_integer_value(json_object_get(p, "uid")), (json_int_t)geteuid());
 	json_decref(h);
 	ck_assert_int_eq(stats_of(&s).clients_connected, 1);
 	conn_close(&c);
@@ -430,7 +433,7 @@ START_TEST(handler_contract)
 	srv_start(&s, &cfg);
 	conn_open(&s, &c);
 	r = rpc(&s, &c, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.fail\"}");
-	check_error(r, EVS_CTL_E_INTERNAL, NULL);
+	check_error(r, EVS_CTL_E_APPLY_FAILED, NULL); /* EIO, through the errno table */
 	ck_assert_ptr_nonnull(
 	    strstr(json_string_value(json_object_get(json_object_get(r, "error"), "message")),
 		   strerror(EIO)));
@@ -465,7 +468,7 @@ END_TEST
 
 START_TEST(oversized_line_then_good_request)
 {
-	struct evs_ctl_config cfg = {.max_line = 1024};
+	struct evs_ctl_config cfg = {.max_line = 1024, .max_line_admin = 1024};
 	struct srv s;
 	struct conn c;
 	char big[5000];

@@ -635,6 +635,184 @@ START_TEST(slow_subscriber_loses_events_not_connection)
 }
 END_TEST
 
+/* --- one error convention ---------------------------------------------------- */
+
+static int m_fail_with(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	(void)call;
+	(void)arg;
+	return (int)json_integer_value(json_object_get(params, "rc"));
+}
+
+START_TEST(errno_table_maps_handler_errors)
+{
+	static const struct {
+		int rc;
+		int code;
+	} cases[] = {
+	    {-EINVAL, EVS_CTL_E_INVALID_PARAMS}, {-EEXIST, EVS_CTL_E_EXISTS},
+	    {-ENOENT, EVS_CTL_E_NOT_FOUND},	 {-ENODEV, EVS_CTL_E_NOT_FOUND},
+	    {-ENOSPC, EVS_CTL_E_BUSY},		 {-EBUSY, EVS_CTL_E_BUSY},
+	    {-EPERM, EVS_CTL_E_FORBIDDEN},	 {-EACCES, EVS_CTL_E_FORBIDDEN},
+	    {-EIO, EVS_CTL_E_APPLY_FAILED},	 {-ENOTSUP, EVS_CTL_E_APPLY_FAILED},
+	    {-ENOMEM, EVS_CTL_E_INTERNAL},	 {-EXDEV, EVS_CTL_E_INTERNAL},
+	};
+	const struct evs_ctl_method m = {.name = "test.failwith", .fn = m_fail_with};
+	struct srv s;
+	struct conn c;
+	char line[160];
+	size_t i;
+
+	srv_start(&s, NULL);
+	ck_assert_int_eq(evs_ctl_register(s.ctl, &m), 0);
+	conn_open(&s, &c);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *r;
+		const char *msg;
+
+		ck_assert_int_eq(evs_ctl_errno_code(cases[i].rc), cases[i].code);
+		ck_assert_int_eq(evs_ctl_errno_code(-cases[i].rc), cases[i].code);
+		snprintf(line, sizeof(line),
+			 "{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"test.failwith\","
+			 "\"params\":{\"rc\":%d}}",
+			 i, cases[i].rc);
+		r = rpc(&s, &c, line);
+		check_error(r, cases[i].code, NULL);
+		msg = json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+		ck_assert_msg(strstr(msg, strerror(-cases[i].rc)) != NULL, "message '%s'", msg);
+		json_decref(r);
+	}
+	ck_assert_str_eq(evs_ctl_errcode_name(EVS_CTL_E_FORBIDDEN), "forbidden");
+	ck_assert_str_eq(evs_ctl_errcode_name(1), "error");
+	conn_close(&c);
+	srv_stop(&s);
+}
+END_TEST
+
+/* --- large requests ---------------------------------------------------------- */
+
+/* An echo request of about @size bytes (a string param of 'x's), no newline. */
+static char *big_echo(int id, size_t size)
+{
+	char *buf = malloc(size + 128);
+	int n;
+
+	ck_assert_ptr_nonnull(buf);
+	n = sprintf(buf,
+		    "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"test.echo\",\"params\":{\"s\":\"",
+		    id);
+	memset(buf + n, 'x', size);
+	strcpy(buf + n + size, "\"}}");
+	return buf;
+}
+
+START_TEST(large_line_from_admin_parsed_off_thread)
+{
+	struct srv s;
+	struct conn big, other;
+	char *req = big_echo(1, 3 << 20);
+	size_t len = strlen(req), off;
+	json_t *r;
+
+	srv_start(&s, &(struct evs_ctl_config){.max_line = 4096, .max_line_admin = 8 << 20});
+	conn_open(&s, &big);
+	conn_open(&s, &other);
+	/* Sent in slices; the other client is served between them. */
+	for (off = 0; off < len; off += 512 * 1024) {
+		size_t n = len - off < 512 * 1024 ? len - off : 512 * 1024;
+
+		conn_send(&s, &big, req + off, n);
+		json_decref(rpc_result(&s, &other, REQ(9, "test.echo")));
+	}
+	conn_send_str(&s, &big, "\n");
+	r = conn_must_recv(&s, &big);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "id")), 1);
+	ck_assert_uint_eq(json_string_length(json_object_get(json_object_get(r, "result"), "s")),
+			  3 << 20);
+	json_decref(r);
+	ck_assert_int_eq(stats_of(&s).lines_large, 1);
+	/* The connection goes on with small lines. */
+	json_decref(rpc_result(&s, &big, REQ(2, "test.echo")));
+	/* Past max_line_admin: refused, the connection survives. */
+	free(req);
+	req = big_echo(3, 9 << 20);
+	conn_send_str(&s, &big, req);
+	r = conn_must_recv(&s, &big);
+	check_error(r, EVS_CTL_E_INVALID_REQUEST, "");
+	json_decref(r);
+	conn_send_str(&s, &big, "\n");
+	json_decref(rpc_result(&s, &big, REQ(4, "test.echo")));
+	free(req);
+	conn_close(&big);
+	conn_close(&other);
+	srv_stop(&s);
+}
+END_TEST
+
+START_TEST(one_large_line_at_a_time)
+{
+	struct srv s;
+	struct conn a, b;
+	char *req = big_echo(1, 200 * 1024);
+	size_t len = strlen(req);
+	json_t *r;
+
+	srv_start(&s, &(struct evs_ctl_config){.max_line = 4096, .max_line_admin = 1 << 20});
+	conn_open(&s, &a);
+	conn_open(&s, &b);
+	conn_send(&s, &a, req, len / 2); /* a holds the large-line slot */
+	POLL_UNTIL(&s, stats_of(&s).lines_large == 1);
+	conn_send(&s, &b, req, len / 2);
+	r = conn_must_recv(&s, &b);
+	check_error(r, EVS_CTL_E_BUSY, "");
+	json_decref(r);
+	conn_send_str(&s, &b, "\n"); /* end of b's discarded line */
+	conn_send(&s, &a, req + len / 2, len - len / 2);
+	conn_send_str(&s, &a, "\n");
+	r = conn_must_recv(&s, &a);
+	ck_assert_ptr_nonnull(json_object_get(r, "result"));
+	json_decref(r);
+	/* The slot is free again: now b may. */
+	conn_send_str(&s, &b, req);
+	conn_send_str(&s, &b, "\n");
+	r = conn_must_recv(&s, &b);
+	ck_assert_ptr_nonnull(json_object_get(r, "result"));
+	json_decref(r);
+	free(req);
+	conn_close(&a);
+	conn_close(&b);
+	srv_stop(&s);
+}
+END_TEST
+
+START_TEST(large_line_refused_for_non_admin)
+{
+	char *req = big_echo(1, 20000), *line;
+	const char *lines[1];
+	struct srv s;
+	json_t *r;
+
+	if (geteuid() != 0) {
+		free(req);
+		return;
+	}
+	srv_start(&s, &(struct evs_ctl_config){.mode = 0666, .max_line = 4096});
+	chmod(s.dir, 0755);
+	set_policy(&s,
+		   "{\"default\":\"admin\",\"roles\":[{\"role\":\"read-only\",\"uids\":[65534]}]}");
+	line = malloc(strlen(req) + 2);
+	sprintf(line, "%s\n", req);
+	lines[0] = line;
+	r = call_as(&s, 65534, 65534, NULL, 0, lines, 1);
+	check_error(json_array_get(r, 0), EVS_CTL_E_INVALID_REQUEST, "");
+	json_decref(r);
+	ck_assert_int_eq(stats_of(&s).lines_large, 0);
+	free(line);
+	free(req);
+	srv_stop(&s);
+}
+END_TEST
+
 void ctl_server_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -652,6 +830,10 @@ void ctl_server_add_cases(Suite *s)
 	    {"events_reach_subscribers_only", events_reach_subscribers_only},
 	    {"slow_subscriber_loses_events_not_connection",
 	     slow_subscriber_loses_events_not_connection},
+	    {"errno_table_maps_handler_errors", errno_table_maps_handler_errors},
+	    {"large_line_from_admin_parsed_off_thread", large_line_from_admin_parsed_off_thread},
+	    {"one_large_line_at_a_time", one_large_line_at_a_time},
+	    {"large_line_refused_for_non_admin", large_line_refused_for_non_admin},
 	};
 
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, 0);

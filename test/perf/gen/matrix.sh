@@ -30,9 +30,13 @@
 #                      vhost-user server, the generator's virtio_user the guest)
 #   --rx-check N       generator decodes 1 received frame in N (default 16:
 #                      latency/sequence on that sample, loss on every frame)
-#   --conn-rate        new-connection rate instead: each packet a new UDP flow
-#                      (16.7M flows, 3 s), connections committed per second
+#   --conn-rate        new-connection rate instead: TCP handshakes through the
+#                      device (edgevs-gen --connect, a new flow per SYN, 16.7M
+#                      flows, 3 s), completed per second, and the device's
+#                      connection-table entries per second where it tells
 #   --out DIR          runs.csv, SCENARIO.md, SCENARIO.png (default ./perf-out)
+#   --report CSV       measure nothing: tables and plots from the runs.csv of
+#                      earlier runs (concatenated ones too) into --out
 # Env: GEN_CORE (default 0), DUT_CORE (default 1), CTL_CORE (the device's
 # management lcore / OVS's non-PMD threads, default 0).
 # Ends on its own and removes every process and file it started.
@@ -55,6 +59,8 @@ port=vhost
 conn=0
 out=./perf-out
 rx_check=16
+conn_args=()
+report_csv=""
 gen_core=${GEN_CORE:-0}
 dut_core=${DUT_CORE:-1}
 ctl_core=${CTL_CORE:-0}
@@ -72,6 +78,7 @@ while [ $# -gt 0 ]; do
 	--port) port=$2; shift ;;
 	--conn-rate) conn=1 ;;
 	--rx-check) rx_check=$2; shift ;;
+	--report) report_csv=$2; shift ;;
 	--out) out=$2; shift ;;
 	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "matrix: unknown option $1 (--help)" >&2; exit 1 ;;
@@ -92,8 +99,9 @@ for s in $scenarios; do
 done
 if [ $conn = 1 ]; then
 	flows=16777216
-	sizes=64
+	sizes=78 # the smallest TCP frame with the whole stamp (latency)
 	duration=3
+	conn_args=(--connect)
 fi
 ctl=$(dirname "$evs")/../edgevsctl/edgevsctl
 
@@ -211,7 +219,7 @@ run_once() { # device flows size
 	timeout -k 5 $((duration + 60)) "$gen" --lcores "0@$gen_core" "${eal[@]}" "${gen_mem[@]}" \
 		--file-prefix "$prefix-g" --vdev "$(gen_dev 0)" --vdev "$(gen_dev 1)" -- \
 		--tx-port 0 --rx-port 1 --flows "$f" "${sz[@]}" --duration "$duration" --json \
-		--no-progress --rx-check "$rx_check" "${sc_gen_args[@]}" >"$tmp/run.json" 2>"$tmp/run.err" || return 1
+		--no-progress --rx-check "$rx_check" "${sc_gen_args[@]}" "${conn_args[@]}" >"$tmp/run.json" 2>"$tmp/run.err" || return 1
 	after=$(dut_counters "$dev")
 	[ "$dev" = ovs ] && [ $conn = 1 ] && conns=$(ovs_ct_conns)
 	stop_dut
@@ -230,19 +238,28 @@ b1, p1 = sys.argv[3].split()
 busy = pk = "-"
 if "-" not in (b0, b1, p0, p1):
     busy, pk = int(b1) - int(b0), int(p1) - int(p0)
-print("%.4f,%.4f,%.4f,%.4f,%d,%.1f,%d,%s,%s,%s" % (
+print("%.4f,%.4f,%.4f,%.4f,%d,%.1f,%d,%s,%s,%s,%s" % (
     t["rx_mpps"], t["tx_mpps"], t["loss_pct"], r["duration_s"], r["config"]["tsc_hz"],
-    g.get("busy_pct", -1), g.get("tx_refused_bursts", -1), busy, pk, sys.argv[4]))
+    g.get("busy_pct", -1), g.get("tx_refused_bursts", -1), busy, pk, sys.argv[4],
+    r["connect"]["connections"] if "connect" in r else "-"))
 EOF
 }
 
+if [ -n "$report_csv" ]; then
+	mkdir -p "$out"
+	[ "$report_csv" -ef "$out/runs.csv" ] || cp "$report_csv" "$out/runs.csv"
+	scenarios=$(tail -n +2 "$out/runs.csv" | cut -d, -f1 | uniq | tr '\n' ' ')
+	port=$(sed -n '2s/^[^,]*,[^,]*,\([^,]*\),.*/\1/p' "$out/runs.csv")
+	runs=$(tail -n +2 "$out/runs.csv" | cut -d, -f6 | sort -n | tail -n1)
+fi
 csv="$out/runs.csv"
-echo "scenario,device,port,flows,size,run,status,load1,rx_mpps,tx_mpps,loss_pct,window_s,tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns" >"$csv"
+[ -n "$report_csv" ] || echo "scenario,device,port,flows,size,run,status,load1,rx_mpps,tx_mpps,loss_pct,window_s,tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns,handshakes" >"$csv"
 record() { # key status fields
 	echo "$1,$2,$(cut -d' ' -f1 /proc/loadavg),$3" >>"$csv"
 }
 
 for sc in $scenarios; do
+	[ -z "$report_csv" ] || break
 	sc_gen_args=()
 	# shellcheck source=/dev/null
 	. "$perf/scenarios/$sc.sh"
@@ -275,8 +292,8 @@ for sc in $scenarios; do
 					done
 					stop_dut
 					case "$line" in
-					not-built) record "$key" not-built ",,,,,,,,," ;;
-					"") record "$key" failed ",,,,,,,,," ;;
+					not-built) record "$key" not-built ",,,,,,,,,," ;;
+					"") record "$key" failed ",,,,,,,,,," ;;
 					*)
 						record "$key" ok "$line"
 						echo "matrix: $key: $(echo "$line" | cut -d, -f1) Mpps" >&2

@@ -43,7 +43,7 @@ def cell_stats(rows):
         status = "not-built" if any(r["status"] == "not-built" for r in rows) else "failed"
         return {"status": status}
     mpps = [num(r["rx_mpps"]) for r in ok]
-    cpp, busy, conns, refused = [], [], [], []
+    cpp, busy, conns, refused, hs = [], [], [], [], []
     for r in ok:
         bursts = num(r["tx_mpps"]) * 1e6 * num(r["window_s"]) / BURST
         if bursts > 0 and num(r["gen_refused"]) is not None:
@@ -56,6 +56,9 @@ def cell_stats(rows):
         c = num(r["conns"])
         if c is not None and w:
             conns.append(c / w)
+        h = num(r.get("handshakes"))
+        if h is not None and w:
+            hs.append(h / w)
     s = {
         "status": "ok",
         "runs": len(ok),
@@ -71,6 +74,9 @@ def cell_stats(rows):
         "conns_per_s": med(conns),
         "conns_min": min(conns) if conns else None,
         "conns_max": max(conns) if conns else None,
+        "handshakes_per_s": med(hs),
+        "handshakes_min": min(hs) if hs else None,
+        "handshakes_max": max(hs) if hs else None,
     }
     s["flag"] = ""
     # Saturated: busy nearly all the window, or so slow to take frames that
@@ -110,14 +116,17 @@ def main():
 
     for sc in scenarios:
         # testpmd ran once, under the first scenario: it is every scenario's ceiling.
-        keys = sorted({(d, f, s) for (c, d, f, s) in stats if c == sc or (d == "testpmd" and c == first)},
+        own = {(f, s) for (c, d, f, s) in stats if c == sc}
+        keys = sorted({(d, f, s) for (c, d, f, s) in stats
+                       if c == sc or (d == "testpmd" and c == first and (f, s) in own)},
                       key=lambda k: (size_key(k[2]), k[1], ORDER.get(k[0], 9)))
         get = lambda d, f, s: stats.get((first if d == "testpmd" else sc, d, f, s), {"status": "-"})
         lines = []
         if conn == "1":
-            lines.append("| device | new connections/s, median (min-max) | Mpps received | loss % "
+            lines.append("| device | TCP handshakes completed/s, median (min-max) "
+                         "| device's new connections/s | SYN Mpps received | SYN loss % "
                          "| device busy % | generator busy %, ring full % | load | note |")
-            lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+            lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
         else:
             lines.append("| device | flows | size (B) | Mpps, median (min-max) | vs OVS | vs testpmd "
                          "| device cycles/pkt | device busy % | generator busy %, ring full % | loss % | load | note |")
@@ -130,15 +139,18 @@ def main():
             if st["status"] != "ok":
                 note = "not built yet" if st["status"] == "not-built" else "run failed (see runs.csv)"
                 if conn == "1":
-                    lines.append("| %s | - | - | - | - | - | - | %s |" % (name, note))
+                    lines.append("| %s | - | - | - | - | - | - | - | %s |" % (name, note))
                 else:
                     lines.append("| %s | %d | %s | - | - | - | - | - | - | - | - | %s |" % (name, f, s, note))
                 continue
             if conn == "1":
-                cps = ("%.0f (%.0f-%.0f)" % (st["conns_per_s"], st["conns_min"], st["conns_max"])
-                       if st["conns_per_s"] is not None else "- (no connection state)")
-                lines.append("| %s | %s | %.3f | %s | %s | %s | %s | %s |" % (
-                    name, cps, st["mpps"], fmt(st["loss_pct"], "%.2f"), fmt(st["device_busy_pct"]),
+                hps = ("%.0f (%.0f-%.0f)" % (st["handshakes_per_s"], st["handshakes_min"],
+                                             st["handshakes_max"])
+                       if st["handshakes_per_s"] is not None else "-")
+                cps = ("%.0f" % st["conns_per_s"] if st["conns_per_s"] is not None
+                       else "- (no connection table)")
+                lines.append("| %s | %s | %s | %.3f | %s | %s | %s | %s | %s |" % (
+                    name, hps, cps, st["mpps"], fmt(st["loss_pct"], "%.2f"), fmt(st["device_busy_pct"]),
                     gen_col(st), fmt(st["load1"], "%.1f"), st["flag"]))
                 continue
             ratios = []
@@ -151,8 +163,12 @@ def main():
                 fmt(st["cycles_per_packet"]), fmt(st["device_busy_pct"]), gen_col(st),
                 fmt(st["loss_pct"], "%.2f"), fmt(st["load1"], "%.1f"), st["flag"]))
             dat.setdefault("%s %s B" % (name, s), []).append((f, st["mpps"], st["mpps_min"], st["mpps_max"]))
-        what = ("new UDP flows (each packet opens one), %s s per run" % duration if conn == "1"
-                else "rate received at unlimited offered load, %s runs of %s s" % (runs, duration))
+        # Runs of this scenario's own devices (testpmd's are the first scenario's).
+        n = max((int(r["run"]) for r in rows if r["scenario"] == sc and r["device"] != "testpmd"),
+                default=int(runs))
+        what = ("TCP handshakes, each SYN a new flow (edgevs-gen --connect), %s s per run" % duration
+                if conn == "1"
+                else "rate received at unlimited offered load, %d runs of %s s" % (n, duration))
         with open(os.path.join(out, "%s.md" % sc), "w") as fh:
             fh.write("Ports: %s. Figures: %s.\n\n%s\n" % (port, what, "\n".join(lines)))
         with open(os.path.join(out, "%s.dat" % sc), "w") as fh:

@@ -137,6 +137,13 @@ if (t["tx_pkts"] >= 10 * r["config"]["flows"] and t["loss_pct"] < 50
         and missing not in (0, None)):
     errs.append("%d sampled flows never arrived" % t["flows"]["sample_missing"])
 if "latency" in extra and not lat: errs.append("no latency measured")
+if "connect" in extra:
+    # Every completed handshake was answered twice; none without a SYN.
+    c = r["connect"]
+    print("  connections %d completed, %d SYN-ACKs, %d ACKs sent"
+          % (c["connections"], c["synack_sent"], c["ack_sent"]))
+    if not 0 < c["connections"] <= c["ack_sent"] <= c["synack_sent"] <= t["rx_pkts"]:
+        errs.append("handshake counts out of order")
 if "rxcheck8" in extra:
     # One frame in 8 decoded: the latency samples are that share of what
     # arrived, every frame is still counted, reception per flow unchecked.
@@ -191,6 +198,7 @@ run_gen vxlan latency --encap vxlan --size 128 --flows 1000 --duration "$dur"
 run_gen geneve latency --encap geneve --size 256 --flows 100 --duration "$dur"
 run_gen udp_paced_100k "latency rate" --rate 100k --flows 1000 --flow-order scatter --duration "$dur"
 run_gen bidir latency --bidir --size 64 --flows 1000 --duration "$dur"
+run_gen tcp_connect "latency connect" --connect --size 78 --flows 100000 --duration "$dur"
 run_gen bidir_rx_check_8 "latency rxcheck8" --bidir --rx-check 8 --size 64 --flows 1000 --duration "$dur"
 run_gen rfc2544 "" --rfc2544 --trial 0.5 --max-trials 4 --flows 100
 

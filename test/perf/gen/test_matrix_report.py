@@ -13,19 +13,20 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIELDS = ("scenario,device,port,flows,size,run,status,load1,rx_mpps,tx_mpps,loss_pct,window_s,"
-          "tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns").split(",")
+          "tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns,handshakes").split(",")
 HZ = 1_000_000_000
 WINDOW = 2.0
 
 
-def run(device, flows, mpps, busy_share, refused_share, gen_busy, r=1, scenario="l2", conns="-"):
+def run(device, flows, mpps, busy_share, refused_share, gen_busy, r=1, scenario="l2", conns="-",
+        handshakes="-"):
     """One ok run: busy_share of the window busy, refused_share of the bursts refused."""
     pkts = int(mpps * 1e6 * WINDOW)
     return dict(scenario=scenario, device=device, port="vhost", flows=flows, size="64", run=r,
                 status="ok", load1="0.1", rx_mpps=mpps, tx_mpps=mpps, loss_pct=0.0,
                 window_s=WINDOW, tsc_hz=HZ, gen_busy_pct=gen_busy,
                 gen_refused=int(refused_share * pkts / 32), dut_busy_cycles=int(busy_share * WINDOW * HZ),
-                dut_pkts=pkts, conns=conns)
+                dut_pkts=pkts, conns=conns, handshakes=handshakes)
 
 
 def other(device, flows, status, scenario="l2"):
@@ -106,11 +107,21 @@ class Report(unittest.TestCase):
         line = [x for x in t["firewall"].splitlines() if x.startswith("| OVS")][0].split("|")
         self.assertEqual(line[6].strip(), "0.20")
 
+    def test_ceiling_only_at_the_scenarios_own_cells(self):
+        rows = [run("testpmd", 1000, 10.0, 0.99, 0.5, 90), run("testpmd", 65536, 9.0, 0.99, 0.5, 90),
+                run("ovs", 65536, 2.0, 0.99, 0.5, 60, scenario="lb")]
+        _, t = report(rows)
+        self.assertNotIn("| 1000 |", t["lb"])
+        self.assertIn("| 65536 |", t["lb"])
+
     def test_connection_rate(self):
-        rows = [run("ovs", 16777216, 1.0, 0.99, 0.5, 60, scenario="firewall", conns=str(int(3e6)))]
+        rows = [run("ovs", 16777216, 1.0, 0.99, 0.5, 60, scenario="firewall", conns=str(int(3e6)),
+                    handshakes=str(int(2e6)))]
         s, t = report(rows, conn=True)
-        self.assertAlmostEqual(s["firewall"]["ovs"]["16777216"]["64"]["conns_per_s"], 1.5e6)
-        self.assertIn("1500000", t["firewall"])
+        c = s["firewall"]["ovs"]["16777216"]["64"]
+        self.assertAlmostEqual(c["conns_per_s"], 1.5e6)
+        self.assertAlmostEqual(c["handshakes_per_s"], 1.0e6)
+        self.assertIn("| 1000000 (1000000-1000000) | 1500000 |", t["firewall"])
 
 
 if __name__ == "__main__":
