@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_L3_PRIVATE_H
+#define EVS_L3_PRIVATE_H
+
+/* Helpers shared by lib/l3's files; not part of the public API. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "evs_l3.h"
+
+/** Address bytes of a family. */
+static inline unsigned int l3_addr_len(uint8_t family)
+{
+	return family == EVS_L3_IPV4 ? 4 : 16;
+}
+
+/** Most prefix length of a family, 0 for an unknown family. */
+static inline unsigned int l3_max_len(uint8_t family)
+{
+	return family == EVS_L3_IPV4 ? 32 : family == EVS_L3_IPV6 ? 128 : 0;
+}
+
+/** Bit @p i (0 = most significant) of a wire-order address. */
+static inline bool l3_bit(const uint8_t *a, unsigned int i)
+{
+	return (a[i / 8] >> (7 - i % 8)) & 1;
+}
+
+/** Clear the bits of @p a from @p len on (of @p nbytes). */
+static inline void l3_mask_bytes(uint8_t *a, unsigned int len, unsigned int nbytes)
+{
+	for (unsigned int i = 0; i < nbytes; i++) {
+		unsigned int lo = i * 8;
+
+		if (len <= lo)
+			a[i] = 0;
+		else if (len < lo + 8)
+			a[i] &= (uint8_t)(0xff << (8 - (len - lo)));
+	}
+}
+
+/** One's-complement sum of @p len bytes added to @p sum (not folded). */
+static inline uint32_t l3_sum(const void *buf, size_t len, uint32_t sum)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (i < len)
+		sum += (uint32_t)p[i] << 8;
+	return sum;
+}
+
+/** Fold and complement: the checksum field value, host order. */
+static inline uint16_t l3_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+#endif /* EVS_L3_PRIVATE_H */
