@@ -41,25 +41,4 @@ static inline void l3_mask_bytes(uint8_t *a, unsigned int len, unsigned int nbyt
 	}
 }
 
-/** One's-complement sum of @p len bytes added to @p sum (not folded). */
-static inline uint32_t l3_sum(const void *buf, size_t len, uint32_t sum)
-{
-	const uint8_t *p = buf;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (i < len)
-		sum += (uint32_t)p[i] << 8;
-	return sum;
-}
-
-/** Fold and complement: the checksum field value, host order. */
-static inline uint16_t l3_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 #endif /* EVS_L3_PRIVATE_H */
