@@ -71,6 +71,7 @@ enum evs_l3_route_type {
 	EVS_L3_ROUTE_BLACKHOLE, /**< drop silently (counted) */
 	EVS_L3_ROUTE_REJECT,	/**< drop and send ICMP unreachable (reject_code) */
 	EVS_L3_ROUTE_VRF,	/**< look the destination up again in next_vrf (leaking) */
+	EVS_L3_ROUTE_LOCAL,	/**< a router address (added with its port): answered locally */
 };
 
 /** ICMP unreachable kinds a reject route or a missing route answers with. */
@@ -364,6 +365,219 @@ int evs_l3_neigh_walk(const struct evs_l3_neigh_table *t,
 		      int (*fn)(const struct evs_l3_neigh_key *key, enum evs_l3_neigh_state st,
 				const struct rte_ether_addr *mac, uint16_t n_held, void *arg),
 		      void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Routers and their ports                                             */
+/* ------------------------------------------------------------------ */
+
+/** Routers per host (ids below this). */
+#define EVS_L3_MAX_ROUTERS 1024
+/** Bytes of a router name, with its NUL. */
+#define EVS_L3_NAME_LEN 16
+/** Addresses per router port. */
+#define EVS_L3_PORT_ADDRS 8
+/** Ports per router. */
+#define EVS_L3_ROUTER_PORTS 64
+/** Default router-port MTU (IP bytes). */
+#define EVS_L3_DEFAULT_MTU 1500
+
+/** A router port: the router's leg on one logical switch. */
+struct evs_l3_port_spec {
+	uint16_t id;		   /**< unique in the router; next hops name it */
+	uint16_t ldp;		   /**< logical switch (datapath) it attaches to */
+	struct rte_ether_addr mac; /**< unicast */
+	uint16_t mtu;		   /**< IP MTU; 0: EVS_L3_DEFAULT_MTU */
+	uint8_t n_addrs;
+	/** the port's addresses with their subnet lengths (10.0.1.1/24): each
+	 * gives a connected route to the subnet and a local address */
+	struct evs_l3_prefix addrs[EVS_L3_PORT_ADDRS];
+};
+
+/** How a router is made. */
+struct evs_l3_router_config {
+	uint16_t id;	  /**< also its VRF number: next-VRF routes name it */
+	const char *name; /**< unique, shorter than EVS_L3_NAME_LEN */
+	int socket_id;
+	uint32_t max_routes4;		   /**< 0: 65536 */
+	uint32_t max_routes6;		   /**< 0: 16384 */
+	uint32_t max_neigh;		   /**< 0: 4096 */
+	uint16_t hold_max;		   /**< packets held per unresolved neighbour; 0: 4 */
+	uint32_t icmp_rate;		   /**< ICMP errors per second; 0: 100 */
+	struct evs_l3_neigh_ops neigh_ops; /**< probes, releases, unreachables */
+	void *neigh_ctx;
+};
+
+struct evs_l3_router;
+struct evs_l3_set;
+
+/** All routers of a host, and which (switch, MAC) belongs to which router port. */
+struct evs_l3_set *evs_l3_set_create(int socket_id);
+/** Free the set and every router; NULL is fine. Management lcore, no reader left. */
+void evs_l3_set_free(struct evs_l3_set *set);
+
+/**
+ * Add a router (management lcore).
+ * @return 0; -EINVAL (bad config); -EEXIST (id or name); -ENOMEM.
+ */
+int evs_l3_router_add(struct evs_l3_set *set, const struct evs_l3_router_config *cfg);
+
+/** Delete a router with its ports, routes and neighbours. @return 0, -ENOENT. */
+int evs_l3_router_del(struct evs_l3_set *set, uint16_t id);
+
+/** The router @p id, or NULL (management lcore, or under evs_l3_set_read_lock). */
+struct evs_l3_router *evs_l3_router_get(const struct evs_l3_set *set, uint16_t id);
+
+uint16_t evs_l3_router_id(const struct evs_l3_router *r);
+struct evs_l3_fib *evs_l3_router_fib(struct evs_l3_router *r);
+struct evs_l3_neigh_table *evs_l3_router_neigh(struct evs_l3_router *r);
+
+/**
+ * Attach a port to router @p router (management lcore): adds a connected
+ * route per address subnet, all or nothing.
+ * @return 0; -ENOENT (no router); -EINVAL (bad spec: MAC, family, length,
+ *   the subnet's network address as a host address); -EEXIST (port id
+ *   taken, the (switch, MAC) used by another router port, or a subnet
+ *   already routed in this router); -ENOSPC.
+ */
+int evs_l3_port_add(struct evs_l3_set *set, uint16_t router, const struct evs_l3_port_spec *spec);
+
+/**
+ * Detach a port and its connected routes.
+ * @return 0; -ENOENT; -EBUSY (a static route still names the port: delete it first).
+ */
+int evs_l3_port_del(struct evs_l3_set *set, uint16_t router, uint16_t id);
+
+/** The port with @p id, or NULL. */
+const struct evs_l3_port_spec *evs_l3_port_get(const struct evs_l3_router *r, uint16_t id);
+
+/** Number of ports; the i-th one (i < count) for walks. */
+uint16_t evs_l3_port_count(const struct evs_l3_router *r);
+const struct evs_l3_port_spec *evs_l3_port_at(const struct evs_l3_router *r, uint16_t i);
+
+/**
+ * Add a static route (management lcore): as evs_l3_route_add, and every
+ * next hop's port must be a port of this router.
+ * @return as evs_l3_route_add, or -ENODEV (no such port).
+ */
+int evs_l3_router_route_add(struct evs_l3_router *r, const struct evs_l3_prefix *pfx,
+			    const struct evs_l3_route_spec *spec);
+
+/** The port that owns local address @p a, or NULL. */
+const struct evs_l3_port_spec *evs_l3_local_port(const struct evs_l3_router *r,
+						 const struct evs_l3_addr *a);
+
+/* ------------------------------------------------------------------ */
+/* Translation: what the router does with a flow                       */
+/* ------------------------------------------------------------------ */
+
+/** Drop reasons of the routing module (local numbers; names: evs_l3_drop_name). */
+enum evs_l3_drop {
+	EVS_L3_DROP_TTL,       /**< TTL / hop limit exhausted (time exceeded sent) */
+	EVS_L3_DROP_NO_ROUTE,  /**< no route (net unreachable sent) */
+	EVS_L3_DROP_BLACKHOLE, /**< blackhole route */
+	EVS_L3_DROP_REJECT,    /**< reject route (unreachable sent) */
+	EVS_L3_DROP_NO_VRF,    /**< next-VRF route to no router, or too many VRF hops */
+	EVS_L3_DROP_TOO_BIG,   /**< over the egress MTU, DF or IPv6 (frag needed / too big sent) */
+	EVS_L3_DROP_NO_FRAG,   /**< over the egress MTU without DF: we do not fragment */
+	EVS_L3_DROP_SOURCE_ROUTE, /**< IPv4 loose/strict source route option (RFC 7126) */
+	EVS_L3_DROP_LOCAL,	  /**< to a router address, not something it answers */
+	EVS_L3_DROP_BAD_SRC,	  /**< multicast, loopback or unspecified source */
+	EVS_L3_DROP_NOT_IP,	  /**< to a router MAC, neither IPv4, IPv6 nor ARP */
+	EVS_L3_DROP_NO_SRC_ADDR, /**< an ICMP error needed but the port has no address of the family
+				  */
+	EVS_L3_DROP_ICMP_RATE,	 /**< an ICMP error suppressed by the router's rate limit */
+	EVS_L3_DROP_HOLD_FULL,	 /**< neighbour hold queue full */
+	EVS_L3_DROP_UNRESOLVED,	 /**< neighbour never answered */
+	EVS_L3_DROP_NEIGH_FULL,	 /**< no neighbour entry left */
+	EVS_L3_DROP_MAX,
+};
+
+/** Name of a drop reason ("ttl_exceeded", ...); "?" when out of range. */
+const char *evs_l3_drop_name(unsigned int reason);
+
+/** What the router does with a flow. */
+enum evs_l3_verdict {
+	EVS_L3_NOT_MINE,   /**< not for a router: switching goes on */
+	EVS_L3_FORWARD,	   /**< rewrite MACs, decrement TTL, continue on out_ldp */
+	EVS_L3_RESOLVE,	   /**< next hop unresolved: hand to the management lcore (held) */
+	EVS_L3_LOCAL_ECHO, /**< echo request to a router address: reply */
+	EVS_L3_LOCAL_ARP,  /**< ARP request for a router address: reply, learn the sender */
+	EVS_L3_LOCAL_ND,   /**< neighbour solicitation maybe for a router address: advertise */
+	EVS_L3_LEARN,	   /**< ARP reply / neighbour advertisement to a router: learn */
+	EVS_L3_ICMP_ERROR, /**< answer with an ICMP error (icmp_*), drop with reason */
+	EVS_L3_DROP,	   /**< drop with reason */
+};
+
+/** Key fields a decision consulted (the megaflow must match them). */
+enum evs_l3_field {
+	EVS_L3_F_LDP = 1 << 0,
+	EVS_L3_F_DST_MAC = 1 << 1,
+	EVS_L3_F_ETHERTYPE = 1 << 2,
+	EVS_L3_F_PROTO = 1 << 3,
+	EVS_L3_F_FRAG = 1 << 4,
+	EVS_L3_F_TTL = 1 << 5,
+	EVS_L3_F_SRC_IP = 1 << 6, /**< all source bits */
+	EVS_L3_F_L4_SRC = 1 << 7, /**< ports, or ICMP type / ARP opcode */
+	EVS_L3_F_L4_DST = 1 << 8,
+	EVS_L3_F_SRC_PFX = 1 << 9, /**< only the source bits telling martians apart (first byte) */
+};
+
+/** A decision, with what it consulted. */
+struct evs_l3_decision {
+	enum evs_l3_verdict verdict;
+	uint16_t reason;			/**< enum evs_l3_drop, for DROP and ICMP_ERROR */
+	uint16_t router;			/**< the router (after VRF hops: the egress one) */
+	uint16_t in_router;			/**< the router the frame entered */
+	uint16_t in_port, out_port;		/**< router ports */
+	uint16_t out_ldp;			/**< FORWARD: the switch to continue on */
+	uint16_t mtu;				/**< FORWARD: egress IP MTU */
+	struct rte_ether_addr src_mac, dst_mac; /**< FORWARD: the rewrite */
+	struct evs_l3_neigh_key neigh; /**< RESOLVE: whom to resolve (on the egress router) */
+	uint8_t icmp_type, icmp_code;  /**< ICMP_ERROR */
+	uint32_t icmp_info;
+	struct evs_l3_addr icmp_src; /**< ICMP_ERROR: the ingress port's address */
+	struct evs_l3_result route;  /**< the route used, if any */
+	uint8_t vrf_hops;	     /**< next-VRF lookups made */
+	uint32_t fields;	     /**< enum evs_l3_field bits consulted */
+	uint8_t dst_bits;	     /**< leading destination address bits consulted */
+};
+
+/** Most next-VRF hops of one lookup (a loop ends there, dropped). */
+#define EVS_L3_MAX_VRF_HOPS 4
+
+/**
+ * Decide what the routers of @p set do with a frame of switch @p ldp whose
+ * key is @p key (any lcore; takes the readers' locks). Deterministic in the
+ * fields it reports consulted: every key that agrees on them gets the same
+ * decision, so it may be cached as a megaflow. @p symmetric_ecmp picks
+ * ECMP next hops by a symmetric hash.
+ */
+void evs_l3_decide(const struct evs_l3_set *set, uint16_t ldp, const struct evs_flow_key *key,
+		   bool symmetric_ecmp, struct evs_l3_decision *d);
+
+/* ------------------------------------------------------------------ */
+/* Forwarding (per packet)                                             */
+/* ------------------------------------------------------------------ */
+
+/** What forwarding did to one packet. */
+enum evs_l3_fwd_result {
+	EVS_L3_FWD_OK,		 /**< rewritten: send it on */
+	EVS_L3_FWD_TOO_BIG,	 /**< over the MTU, DF or IPv6: answer with an ICMP error */
+	EVS_L3_FWD_NO_FRAG,	 /**< over the MTU without DF: drop (no fragmentation) */
+	EVS_L3_FWD_TTL,		 /**< TTL / hop limit exhausted (the megaflow had not seen it) */
+	EVS_L3_FWD_SOURCE_ROUTE, /**< IPv4 source route option: drop */
+};
+
+/**
+ * Route a burst of parsed IP packets of one megaflow (PMD lcore): check
+ * the MTU and options, decrement TTL / hop limit (IPv4 checksum updated
+ * incrementally, RFC 1624), rewrite the MACs. @p res gets each packet's
+ * result; only EVS_L3_FWD_OK packets were changed.
+ * @return the number of EVS_L3_FWD_OK packets.
+ */
+uint16_t evs_l3_forward_burst(struct rte_mbuf **pkts, uint16_t n,
+			      const struct rte_ether_addr *src_mac,
+			      const struct rte_ether_addr *dst_mac, uint16_t mtu, uint8_t *res);
 
 /* ------------------------------------------------------------------ */
 /* Packets a router builds                                             */

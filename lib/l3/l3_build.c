@@ -185,16 +185,6 @@ struct rte_mbuf *evs_l3_build_na(struct rte_mempool *mp, const struct rte_ether_
 	return m;
 }
 
-/* RFC 1624 eqn. 3: checksum @p ck after a 16-bit word went from @p old to @p new. */
-static rte_be16_t cksum_adjust(rte_be16_t ck, uint16_t old, uint16_t new)
-{
-	uint32_t s = (uint16_t)~rte_be_to_cpu_16(ck) + (uint16_t)~old + new;
-
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return rte_cpu_to_be_16((uint16_t)~s);
-}
-
 int evs_l3_echo_reply(struct rte_mbuf *m, const struct evs_flow_key *key)
 {
 	struct rte_ether_hdr *eh;
@@ -220,8 +210,8 @@ int evs_l3_echo_reply(struct rte_mbuf *m, const struct evs_flow_key *key)
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
-		ic->icmp_cksum = cksum_adjust(ic->icmp_cksum, RTE_IP_ICMP_ECHO_REQUEST << 8,
-					      RTE_IP_ICMP_ECHO_REPLY << 8);
+		ic->icmp_cksum = l3_cksum_adjust(ic->icmp_cksum, RTE_IP_ICMP_ECHO_REQUEST << 8,
+						 RTE_IP_ICMP_ECHO_REPLY << 8);
 	} else if (key->ethertype == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) &&
 		   key->ip_proto == IPPROTO_ICMPV6 && type == ICMP6_ECHO_REQUEST) {
 		struct rte_ipv6_hdr *ip =
@@ -236,7 +226,7 @@ int evs_l3_echo_reply(struct rte_mbuf *m, const struct evs_flow_key *key)
 		ip->hop_limits = TTL_OWN;
 		ic->icmp_type = ICMP6_ECHO_REPLY;
 		ic->icmp_cksum =
-		    cksum_adjust(ic->icmp_cksum, ICMP6_ECHO_REQUEST << 8, ICMP6_ECHO_REPLY << 8);
+		    l3_cksum_adjust(ic->icmp_cksum, ICMP6_ECHO_REQUEST << 8, ICMP6_ECHO_REPLY << 8);
 	} else {
 		return -EINVAL;
 	}

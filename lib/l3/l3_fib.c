@@ -65,6 +65,7 @@ static int spec_check(const struct evs_l3_route_spec *s, uint8_t family)
 		return s->n_nh == 0 && s->reject_code <= EVS_L3_UNREACH_PORT ? 0 : -EINVAL;
 	case EVS_L3_ROUTE_BLACKHOLE:
 	case EVS_L3_ROUTE_VRF:
+	case EVS_L3_ROUTE_LOCAL:
 		return s->n_nh == 0 ? 0 : -EINVAL;
 	}
 	return -EINVAL;

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
+
 #include "evs_l3.h"
 
 /** Address bytes of a family. */
@@ -39,6 +41,16 @@ static inline void l3_mask_bytes(uint8_t *a, unsigned int len, unsigned int nbyt
 		else if (len < lo + 8)
 			a[i] &= (uint8_t)(0xff << (8 - (len - lo)));
 	}
+}
+
+/* RFC 1624 eqn. 3: checksum @p ck after a 16-bit word went from @p old to @p new. */
+static inline rte_be16_t l3_cksum_adjust(rte_be16_t ck, uint16_t old, uint16_t new)
+{
+	uint32_t s = (uint16_t)~rte_be_to_cpu_16(ck) + (uint16_t)~old + new;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return rte_cpu_to_be_16((uint16_t)~s);
 }
 
 #endif /* EVS_L3_PRIVATE_H */

@@ -745,6 +745,7 @@ static Suite *l3_suite(void)
 	unit_add_cases(s, cases, RTE_DIM(cases), NULL, NULL, 0);
 	l3_neigh_add_cases(s);
 	l3_build_add_cases(s);
+	l3_router_add_cases(s);
 	return s;
 }
 
