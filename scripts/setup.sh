@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install every Debian package edgevs needs to build, run and test, then build.
 # Usage: scripts/setup.sh [--run-deps-only] [BUILD_DIR]   (run as root on Debian 12)
+# EDGEVS_SETUP=test adds the test tools, EDGEVS_SETUP=perf those and OVS-DPDK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +12,15 @@ RUN_PKGS=(iproute2 kmod procps iputils-ping socat)
 TEST_PKGS=(iperf3 tcpdump tshark python3-scapy gnuplot-nox ethtool
 	qemu-system-x86 busybox-static cpio zstd clang file)
 
+# The performance suite's peer: Open vSwitch built with DPDK (test/perf/ovs.sh
+# runs its own private instance; the system service is never used).
+PERF_PKGS=(openvswitch-switch-dpdk)
+
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
-[ "${EDGEVS_SETUP:-}" = test ] && want+=("${TEST_PKGS[@]}")
+case "${EDGEVS_SETUP:-}" in
+test) want+=("${TEST_PKGS[@]}") ;;
+perf) want+=("${TEST_PKGS[@]}" "${PERF_PKGS[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

@@ -112,6 +112,9 @@ struct evs_gen_flow_iter {
 	uint32_t cur;	/**< next flow id */
 	uint32_t pos;	/**< packets sent in the current round, < flows */
 	uint64_t round; /**< completed walks over all flows */
+	/** Digits of cur (sport, sip, dport, dip): a walk with stride 1
+	 * steps them like an odometer instead of dividing. */
+	uint32_t digit[4];
 };
 
 /** Start a walk at flow id @p start (taken modulo flows). */
@@ -130,6 +133,48 @@ static inline uint32_t evs_gen_flow_next(const struct evs_gen_flows *f,
 	if (it->cur >= n)
 		it->cur -= n;
 	if (++it->pos == n) {
+		it->pos = 0;
+		it->round++;
+	}
+	return id;
+}
+
+/**
+ * evs_gen_flow_next() and evs_gen_flow_tuple() in one step. With stride 1
+ * (the seq order) the tuple comes from the walk's digits, without division.
+ */
+static inline uint32_t evs_gen_flow_next_tuple(const struct evs_gen_flows *f,
+					       struct evs_gen_flow_iter *it, uint64_t *round,
+					       struct evs_gen_tuple *t)
+{
+	const struct evs_gen_flow_config *c = &f->cfg;
+	uint32_t id;
+
+	if (f->stride != 1) {
+		id = evs_gen_flow_next(f, it, round);
+		evs_gen_flow_tuple(f, id, t);
+		return id;
+	}
+	id = it->cur;
+	*round = it->round;
+	t->sport = (uint16_t)(c->sport_base + it->digit[0]);
+	t->src_ip = c->src_ip_base + it->digit[1];
+	t->dport = (uint16_t)(c->dport_base + it->digit[2]);
+	t->dst_ip = c->dst_ip_base + it->digit[3];
+	if (++it->cur == c->flows) {
+		it->cur = 0;
+		it->digit[0] = it->digit[1] = it->digit[2] = it->digit[3] = 0;
+	} else if (++it->digit[0] == c->sport_range) {
+		it->digit[0] = 0;
+		if (++it->digit[1] == c->sip_range) {
+			it->digit[1] = 0;
+			if (++it->digit[2] == c->dport_range) {
+				it->digit[2] = 0;
+				it->digit[3]++;
+			}
+		}
+	}
+	if (++it->pos == c->flows) {
 		it->pos = 0;
 		it->round++;
 	}
@@ -282,6 +327,30 @@ enum evs_gen_stamp_level evs_gen_frame_stamp(const struct evs_gen_builder *b,
 uint16_t evs_gen_build(const struct evs_gen_builder *b, const struct evs_gen_pkt_meta *m,
 		       uint8_t *buf);
 
+/** Bytes past the frame that evs_gen_build_hdr() may overwrite. */
+#define EVS_GEN_BUILD_SLACK 64
+
+/**
+ * evs_gen_build() for a buffer that already holds a frame of this builder
+ * past its headers (evs_gen_prefill() did it once): writes only the headers
+ * and the stamp, so the cost does not grow with the frame size. The buffer
+ * needs EVS_GEN_BUILD_SLACK bytes of room past the frame. Any lcore.
+ * @return the frame length.
+ */
+uint16_t evs_gen_build_hdr(const struct evs_gen_builder *b, const struct evs_gen_pkt_meta *m,
+			   uint8_t *buf);
+
+/** Bytes evs_gen_prefill() writes: the longest frame of the mix, without FCS. */
+uint16_t evs_gen_prefill_len(const struct evs_gen_builder *b);
+
+/**
+ * Write the longest template into @p buf (evs_gen_prefill_len() bytes). The
+ * payload fill depends only on the offset from the stamp, so the buffer then
+ * suits evs_gen_build_hdr() at every size of the mix, and for every builder
+ * with the same headers (both directions of a run).
+ */
+void evs_gen_prefill(const struct evs_gen_builder *b, uint8_t *buf);
+
 /**
  * Find and decode the stamp of a received frame: walks up to two VLAN
  * tags, IPv4, and VXLAN/GENEVE (by UDP destination port) to the innermost
@@ -291,6 +360,26 @@ uint16_t evs_gen_build(const struct evs_gen_builder *b, const struct evs_gen_pkt
  */
 enum evs_gen_stamp_level evs_gen_stamp_parse(const uint8_t *frame, uint32_t len,
 					     struct evs_gen_stamp *st);
+
+/** What evs_gen_tcp_answer() found. */
+enum evs_gen_tcp_seen {
+	EVS_GEN_TCP_OTHER,     /**< not an untagged IPv4 TCP handshake segment: untouched */
+	EVS_GEN_TCP_SYN_IN,    /**< a SYN: rewritten into the SYN-ACK that answers it */
+	EVS_GEN_TCP_SYNACK_IN, /**< a SYN-ACK: rewritten into the ACK that completes it */
+	EVS_GEN_TCP_ACK_IN,    /**< a bare ACK (the handshake's last segment): untouched */
+};
+
+/**
+ * The two ends of a TCP handshake, in place: a SYN becomes its SYN-ACK and
+ * a SYN-ACK its ACK, each sent back where it came from (Ethernet and IP
+ * addresses and ports swapped, so whatever a device rewrote is answered
+ * as rewritten), sequence numbers as RFC 9293 wants them (the answerer's
+ * ISN is evs_gen_tcp_isn() of the segment's sequence number) and the TCP
+ * checksum updated incrementally (the swaps leave both checksums as they
+ * are). The payload, with the stamp, is kept. Never reads past @p len.
+ * Any lcore.
+ */
+enum evs_gen_tcp_seen evs_gen_tcp_answer(uint8_t *frame, uint32_t len);
 
 /** Initial TCP sequence number of a flow (a fixed hash of its id). */
 static inline uint32_t evs_gen_tcp_isn(uint32_t flow_id)

@@ -35,6 +35,7 @@ struct gen_opts {
 	int tx_port; /* -1: none (sink only) */
 	int rx_port; /* -1: none (generator only) */
 	bool bidir;
+	bool connect; /* TCP handshakes: the rx port answers SYNs, the tx port SYN-ACKs */
 	uint16_t queues;
 	struct evs_gen_mix mix;
 	char mix_spec[128];
@@ -55,6 +56,7 @@ struct gen_opts {
 	bool learn;
 	uint32_t learn_wait_ms;
 	uint32_t sample_max;
+	uint32_t rx_check; /* decode one received frame in rx_check (a power of two) */
 	double link_wait_s;
 	bool rfc2544;
 	double loss_tol; /* ratio */
@@ -103,6 +105,7 @@ struct gen_tx {
 	uint64_t pkts;
 	uint64_t bytes; /* without FCS */
 	uint64_t alloc_fail;
+	uint64_t refused; /* bursts the port took only part of: back-pressure */
 	struct evs_gen_sample sample;
 } __rte_cache_aligned;
 
@@ -110,8 +113,17 @@ struct gen_rx {
 	uint16_t port;
 	uint16_t queue;
 	uint16_t burst;
+	uint32_t check_mask; /* rx_check - 1 */
+	enum gen_rx_role { GEN_RX_SINK, GEN_RX_RESPONDER, GEN_RX_INITIATOR } role;
+	uint32_t check_pos; /* frames received so far, for the sample position */
 	/* live */
-	uint64_t pkts; /* everything received */
+	uint64_t pkts;		 /* everything received */
+	uint64_t unchecked;	 /* frames not decoded (--rx-check): counted by port */
+	uint64_t answered;	 /* --connect: SYN-ACKs (responder) or ACKs (initiator) sent */
+	uint64_t acks;		 /* --connect, responder: handshakes completed */
+	uint64_t answer_refused; /* answers still waiting when the run ended */
+	uint16_t napend;	 /* --connect: answers waiting for room on the port */
+	struct rte_mbuf *apend[2 * GEN_BURST_MAX];
 	uint64_t ours; /* frames with a stamp */
 	uint64_t ours_bytes;
 	struct evs_gen_hist hist; /* latency, TSC cycles */
@@ -129,7 +141,8 @@ struct gen_lcore {
 	unsigned int ntx, nrx;
 	struct gen_tx *tx[2 * GEN_QUEUES_MAX];
 	struct gen_rx *rx[2 * GEN_QUEUES_MAX];
-	uint64_t tx_stopped; /* TSC when this lcore stopped transmitting */
+	uint64_t tx_stopped;  /* TSC when this lcore stopped transmitting */
+	uint64_t busy_cycles; /* of the transmit window, in iterations that moved frames */
 	struct gen_run *run;
 };
 
@@ -141,6 +154,7 @@ struct gen_dir {
 	double tx_mpps, rx_mpps, tx_gbps, rx_gbps, tx_gbps_l1, rx_gbps_l1, loss_ratio;
 	struct evs_gen_hist *lat;
 	uint32_t flows_sampled, flows_sample_sent, flows_sample_missing;
+	bool flows_checked; /* every received frame was decoded */
 };
 
 struct gen_result {
@@ -150,6 +164,9 @@ struct gen_result {
 	struct gen_dir dir[2];
 	struct gen_dir all;
 	uint64_t rx_foreign;
+	double gen_busy_pct; /* busiest datapath lcore's busy share of the window */
+	uint64_t synack_sent, ack_sent, conns, answer_refused; /* --connect */
+	uint64_t tx_refused; /* bursts the ports took only part of */
 };
 
 struct gen_run {
@@ -164,7 +181,8 @@ struct gen_run {
 	uint32_t running; /* datapath lcores still in their loop */
 	struct evs_gen_builder *b[2];
 	struct evs_gen_flows flows;
-	struct rte_mempool *pool;
+	struct rte_mempool *pool;    /* receive queues, learning frames */
+	struct rte_mempool *tx_pool; /* transmit: every buffer prefilled */
 	/* progress */
 	bool progress;
 	uint64_t next_tick, last_tick, last_tx, last_rx, last_txb, last_rxb;

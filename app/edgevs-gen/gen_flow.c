@@ -65,9 +65,16 @@ int evs_gen_flows_init(struct evs_gen_flows *f, const struct evs_gen_flow_config
 void evs_gen_flow_iter_init(const struct evs_gen_flows *f, struct evs_gen_flow_iter *it,
 			    uint32_t start)
 {
+	struct evs_gen_tuple t;
+
 	it->cur = start % f->cfg.flows;
 	it->pos = 0;
 	it->round = 0;
+	evs_gen_flow_tuple(f, it->cur, &t);
+	it->digit[0] = (uint32_t)(t.sport - f->cfg.sport_base);
+	it->digit[1] = t.src_ip - f->cfg.src_ip_base;
+	it->digit[2] = (uint32_t)(t.dport - f->cfg.dport_base);
+	it->digit[3] = t.dst_ip - f->cfg.dst_ip_base;
 }
 
 static int mix_build(struct evs_gen_mix *m)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -36,42 +37,49 @@ static void tx_account(struct gen_tx *t, uint16_t from, uint16_t n)
 	gen_ctr_add(&t->bytes, bytes);
 }
 
-static void tx_flush(struct gen_tx *t)
+static uint16_t tx_flush(struct gen_tx *t)
 {
 	uint16_t n;
 
 	n = rte_eth_tx_burst(t->port, t->queue, t->pend + t->pend_off, t->npend);
+	if (n != t->npend)
+		gen_ctr_add(&t->refused, 1);
 	tx_account(t, t->pend_off, n);
 	t->pend_off = (uint16_t)(t->pend_off + n);
 	t->npend = (uint16_t)(t->npend - n);
 	if (t->npend == 0)
 		t->pend_off = 0;
+	return n;
 }
 
-static void tx_poll(struct gen_tx *t, uint64_t now)
+/* Returns the frames the port took. */
+static uint16_t tx_poll(struct gen_tx *t, uint64_t now)
 {
 	struct evs_gen_pkt_meta meta;
 	uint64_t want = t->burst;
 	uint32_t tsc;
-	uint16_t i;
+	uint16_t i, sent = 0;
 
 	/* Frames the port refused last time go first: a full ring pushes
 	 * back on the generator instead of being counted as sent. */
 	if (t->npend != 0) {
-		tx_flush(t);
+		sent = tx_flush(t);
 		if (t->npend != 0)
-			return;
+			return sent;
 	}
 	if (t->pps != 0) {
 		uint64_t due = evs_gen_pace_due(now - t->t0, t->pps, t->hz);
 
 		if (due <= t->built)
-			return;
+			return sent;
 		want = RTE_MIN(due - t->built, want);
 	}
-	if (unlikely(rte_pktmbuf_alloc_bulk(t->pool, t->pend, (unsigned int)want) != 0)) {
+	/* Raw: buffers of this pool only ever go out unmodified and come back
+	 * through rte_pktmbuf_free*, which leaves them single-segment with
+	 * refcnt 1 and our data_off; data_len and pkt_len are set below. */
+	if (unlikely(rte_mempool_get_bulk(t->pool, (void **)t->pend, (unsigned int)want) != 0)) {
 		gen_ctr_add(&t->alloc_fail, 1);
-		return;
+		return sent;
 	}
 	tsc = (uint32_t)(now >> EVS_GEN_TSC_SHIFT);
 	meta.stamp.stream = t->stream;
@@ -84,8 +92,7 @@ static void tx_poll(struct gen_tx *t, uint64_t now)
 		meta.size_idx = t->mix->pattern[t->mix_pos];
 		if (++t->mix_pos == t->mix->period)
 			t->mix_pos = 0;
-		id = evs_gen_flow_next(t->flows, &t->it, &meta.round);
-		evs_gen_flow_tuple(t->flows, id, &meta.tuple);
+		id = evs_gen_flow_next_tuple(t->flows, &t->it, &meta.round, &meta.tuple);
 		if (t->reverse) {
 			uint32_t a = meta.tuple.src_ip;
 			uint16_t p = meta.tuple.sport;
@@ -97,7 +104,7 @@ static void tx_poll(struct gen_tx *t, uint64_t now)
 		}
 		meta.stamp.flow_id = id;
 		meta.stamp.seq = t->seq++;
-		len = evs_gen_build(t->b, &meta, rte_pktmbuf_mtod(m, uint8_t *));
+		len = evs_gen_build_hdr(t->b, &meta, rte_pktmbuf_mtod(m, uint8_t *));
 		m->data_len = len;
 		m->pkt_len = len;
 		t->pend_flow[i] = id;
@@ -106,10 +113,99 @@ static void tx_poll(struct gen_tx *t, uint64_t now)
 	t->built += want;
 	t->npend = (uint16_t)want;
 	t->pend_off = 0;
-	tx_flush(t);
+	return (uint16_t)(sent + tx_flush(t));
 }
 
-static void rx_poll(struct gen_rx *r)
+/* Decode and account one frame; 1 if it carried our stamp. */
+static inline int rx_check_one(struct gen_rx *r, const struct rte_mbuf *m, uint32_t now)
+{
+	struct evs_gen_stamp st;
+	enum evs_gen_stamp_level lvl;
+
+	lvl = evs_gen_stamp_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &st);
+	if (lvl == EVS_GEN_STAMP_NONE)
+		return 0;
+	r->stream_pkts[st.stream]++;
+	evs_gen_sample_mark(&r->sample, st.flow_id);
+	if (lvl >= EVS_GEN_STAMP_SEQ)
+		evs_gen_reorder_add(&r->ro[st.stream], st.seq);
+	if (lvl == EVS_GEN_STAMP_FULL) {
+		int32_t d = (int32_t)(now - st.tsc);
+
+		/* A stamp from the future (TSC skew between cores) counts as
+		 * zero, not as a 20-second wrap. */
+		evs_gen_hist_add(&r->hist, (uint64_t)(d > 0 ? d : 0) << EVS_GEN_TSC_SHIFT);
+	}
+	return 1;
+}
+
+/*
+ * --connect: answer handshake segments where they arrive and send the
+ * answers back out of the same port. The responder (the rx port) decodes
+ * the SYNs like any received frame, answers them with SYN-ACKs and counts
+ * the ACKs that complete them; the initiator (the tx port) answers SYN-ACKs.
+ * Only one lcore runs in this mode, so the initiator may share the
+ * transmit unit's queue.
+ */
+static void answers_flush(struct gen_rx *r)
+{
+	uint16_t sent = rte_eth_tx_burst(r->port, r->queue, r->apend, r->napend);
+
+	gen_ctr_add(&r->answered, sent);
+	if (sent != 0 && sent < r->napend)
+		memmove(r->apend, r->apend + sent, (r->napend - sent) * sizeof(r->apend[0]));
+	r->napend = (uint16_t)(r->napend - sent);
+}
+
+static uint16_t rx_poll_connect(struct gen_rx *r)
+{
+	struct rte_mbuf *pkts[GEN_BURST_MAX];
+	uint64_t ours = 0, bytes = 0, acks = 0;
+	uint32_t now;
+	uint16_t n, i;
+
+	/* Answers the port refused go first; while some wait, nothing is
+	 * received (back-pressure), so none is ever dropped here. */
+	if (r->napend != 0) {
+		answers_flush(r);
+		if (r->napend > GEN_BURST_MAX)
+			return 0;
+	}
+	n = rte_eth_rx_burst(r->port, r->queue, pkts, r->burst);
+	if (n == 0)
+		return 0;
+	now = (uint32_t)(rte_rdtsc() >> EVS_GEN_TSC_SHIFT);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		enum evs_gen_tcp_seen seen;
+
+		seen = evs_gen_tcp_answer(rte_pktmbuf_mtod(m, uint8_t *), m->data_len);
+		if (seen == EVS_GEN_TCP_SYN_IN && r->role == GEN_RX_RESPONDER) {
+			/* The SYN-ACK keeps the SYN's stamp: account the SYN. */
+			if (rx_check_one(r, m, now)) {
+				ours++;
+				bytes += m->pkt_len;
+			}
+			r->apend[r->napend++] = m;
+		} else if (seen == EVS_GEN_TCP_SYNACK_IN && r->role == GEN_RX_INITIATOR) {
+			ours++;
+			r->apend[r->napend++] = m;
+		} else {
+			if (seen == EVS_GEN_TCP_ACK_IN && r->role == GEN_RX_RESPONDER)
+				ours++, acks++;
+			rte_pktmbuf_free(m);
+		}
+	}
+	answers_flush(r);
+	gen_ctr_add(&r->acks, acks);
+	gen_ctr_add(&r->pkts, n);
+	gen_ctr_add(&r->ours, ours);
+	gen_ctr_add(&r->ours_bytes, bytes);
+	return n;
+}
+
+/* Returns the frames received. */
+static uint16_t rx_poll(struct gen_rx *r)
 {
 	struct rte_mbuf *pkts[GEN_BURST_MAX];
 	uint64_t ours = 0, bytes = 0;
@@ -118,49 +214,60 @@ static void rx_poll(struct gen_rx *r)
 
 	n = rte_eth_rx_burst(r->port, r->queue, pkts, r->burst);
 	if (n == 0)
-		return;
+		return 0;
 	now = (uint32_t)(rte_rdtsc() >> EVS_GEN_TSC_SHIFT);
-	for (i = 0; i < n && i < RX_PREFETCH; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		struct evs_gen_stamp st;
-		enum evs_gen_stamp_level lvl;
-
-		if (i + RX_PREFETCH < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + RX_PREFETCH], void *));
-		lvl = evs_gen_stamp_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &st);
-		if (lvl == EVS_GEN_STAMP_NONE)
-			continue;
-		ours++;
-		bytes += m->pkt_len;
-		r->stream_pkts[st.stream]++;
-		evs_gen_sample_mark(&r->sample, st.flow_id);
-		if (lvl >= EVS_GEN_STAMP_SEQ)
-			evs_gen_reorder_add(&r->ro[st.stream], st.seq);
-		if (lvl == EVS_GEN_STAMP_FULL) {
-			int32_t d = (int32_t)(now - st.tsc);
-
-			/* A stamp from the future (TSC skew between cores)
-			 * counts as zero, not as a 20-second wrap. */
-			evs_gen_hist_add(&r->hist, (uint64_t)(d > 0 ? d : 0) << EVS_GEN_TSC_SHIFT);
+	if (r->check_mask == 0) {
+		for (i = 0; i < n && i < RX_PREFETCH; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		for (i = 0; i < n; i++) {
+			if (i + RX_PREFETCH < n)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + RX_PREFETCH], void *));
+			if (rx_check_one(r, pkts[i], now)) {
+				ours++;
+				bytes += pkts[i]->pkt_len;
+			}
 		}
+	} else {
+		/* Only every rx_check-th frame's data is read: the others
+		 * are counted without touching their (remote) cache lines. */
+		uint16_t checked = 0, stamped = 0;
+
+		for (i = 0; i < n; i++)
+			bytes += pkts[i]->pkt_len;
+		for (i = (uint16_t)(-r->check_pos & r->check_mask); i < n;
+		     i = (uint16_t)(i + r->check_mask + 1)) {
+			checked++;
+			stamped += rx_check_one(r, pkts[i], now);
+		}
+		r->check_pos += n;
+		ours = stamped;
+		gen_ctr_add(&r->unchecked, (uint64_t)(n - checked));
 	}
 	rte_pktmbuf_free_bulk(pkts, n);
 	gen_ctr_add(&r->pkts, n);
 	gen_ctr_add(&r->ours, ours);
 	gen_ctr_add(&r->ours_bytes, bytes);
+	return n;
 }
 
 int gen_lcore_loop(void *arg)
 {
 	struct gen_lcore *lc = arg;
 	struct gen_run *run = lc->run;
-	uint64_t tx_end = run->tx_end, rx_end = run->rx_end, now;
-	unsigned int i;
+	uint64_t tx_end = run->tx_end, rx_end = run->rx_end, now, prev, busy = 0;
+	unsigned int i, moved = 0, backlog;
 
+	/* Busy: cycles of iterations that moved frames while transmitting.
+	 * An iteration in which the ports took and gave nothing is the
+	 * generator waiting on the device, so busy < window means the
+	 * generator had cycles to spare and was not the bottleneck. */
+	prev = rte_rdtsc();
 	for (;;) {
 		now = rte_rdtsc();
+		if (moved != 0 && prev < tx_end)
+			busy += now - prev;
+		prev = now;
+		moved = 0;
 		/* Relaxed: the flag only needs to be seen eventually and
 		 * publishes nothing else. */
 		if (unlikely(__atomic_load_n(&gen_stop, __ATOMIC_RELAXED)) && now < tx_end) {
@@ -169,11 +276,16 @@ int gen_lcore_loop(void *arg)
 		}
 		if (now >= rx_end)
 			break;
-		if (now < tx_end)
-			for (i = 0; i < lc->ntx; i++)
-				tx_poll(lc->tx[i], now);
+		/* --connect: answers waiting for the port go before new SYNs. */
+		backlog = 0;
 		for (i = 0; i < lc->nrx; i++)
-			rx_poll(lc->rx[i]);
+			backlog |= lc->rx[i]->napend;
+		if (now < tx_end && backlog == 0)
+			for (i = 0; i < lc->ntx; i++)
+				moved += tx_poll(lc->tx[i], now);
+		for (i = 0; i < lc->nrx; i++)
+			moved += lc->rx[i]->role == GEN_RX_SINK ? rx_poll(lc->rx[i])
+								: rx_poll_connect(lc->rx[i]);
 		if (lc->is_main && run->progress && now >= run->next_tick)
 			gen_progress_tick(run, now);
 	}
@@ -185,7 +297,15 @@ int gen_lcore_loop(void *arg)
 		t->npend = 0;
 		t->pend_off = 0;
 	}
+	for (i = 0; i < lc->nrx; i++) {
+		struct gen_rx *r = lc->rx[i];
+
+		rte_pktmbuf_free_bulk(r->apend, r->napend);
+		gen_ctr_add(&r->answer_refused, r->napend);
+		r->napend = 0;
+	}
 	lc->tx_stopped = RTE_MIN(tx_end, now);
+	lc->busy_cycles = busy;
 	/* Release: the main lcore reads our counters after seeing the count drop. */
 	__atomic_sub_fetch(&run->running, 1, __ATOMIC_RELEASE);
 	return 0;
@@ -208,6 +328,38 @@ static struct evs_gen_builder *builder_for(const struct gen_opts *o, uint16_t po
 	return evs_gen_builder_create(&c, &o->mix);
 }
 
+static void prefill_one(struct rte_mempool *mp __rte_unused, void *arg, void *obj,
+			unsigned int idx __rte_unused)
+{
+	evs_gen_prefill(arg, rte_pktmbuf_mtod((struct rte_mbuf *)obj, uint8_t *));
+}
+
+/*
+ * Transmit mbufs come from a pool of their own whose every buffer already
+ * holds the longest frame: a frame is then built by writing its headers and
+ * stamp only. Nothing writes into a transmitted buffer (ports copy out of
+ * it), so the payload survives every round trip through the pool; receive
+ * queues use the other pool, whose buffers the ports overwrite.
+ */
+static int tx_pool_create(struct gen_run *run)
+{
+	const struct gen_opts *o = run->o;
+	unsigned int n, room, i;
+
+	n = run->ntx * (o->txd + 2u * GEN_BURST_MAX) + rte_lcore_count() * 512 + 2048;
+	room = RTE_MAX((unsigned int)evs_gen_prefill_len(run->b[0]) + EVS_GEN_BUILD_SLACK,
+		       (unsigned int)RTE_MBUF_DEFAULT_DATAROOM) +
+	       RTE_PKTMBUF_HEADROOM;
+	run->tx_pool =
+	    rte_pktmbuf_pool_create("gen_tx_pool", n, 256, 0, (uint16_t)room, (int)rte_socket_id());
+	if (run->tx_pool == NULL)
+		return -rte_errno;
+	rte_mempool_obj_iter(run->tx_pool, prefill_one, run->b[0]);
+	for (i = 0; i < run->ntx; i++)
+		run->tx[i].pool = run->tx_pool;
+	return 0;
+}
+
 void gen_run_free(struct gen_run *run)
 {
 	unsigned int i;
@@ -221,6 +373,7 @@ void gen_run_free(struct gen_run *run)
 	rte_free(run->tx);
 	rte_free(run->rx);
 	rte_free(run->snap);
+	rte_mempool_free(run->tx_pool);
 	evs_gen_builder_free(run->b[0]);
 	evs_gen_builder_free(run->b[1]);
 	rte_free(run);
@@ -271,7 +424,6 @@ struct gen_run *gen_run_create(const struct gen_opts *o, struct rte_mempool *poo
 				t->b = run->b[d];
 				t->flows = &run->flows;
 				t->mix = &o->mix;
-				t->pool = pool;
 				t->burst = o->burst;
 				/* Queues start at evenly spaced flows. */
 				t->first_flow = (uint32_t)((uint64_t)o->flow.flows * q / o->queues);
@@ -281,8 +433,13 @@ struct gen_run *gen_run_create(const struct gen_opts *o, struct rte_mempool *poo
 			}
 		}
 	}
+	if (run->ntx != 0) {
+		rc = tx_pool_create(run);
+		if (rc != 0)
+			goto fail;
+	}
 	if (o->rx_port >= 0) {
-		unsigned int nrxdir = o->bidir ? 2 : 1;
+		unsigned int nrxdir = o->bidir || o->connect ? 2 : 1;
 
 		run->nrx = nrxdir * o->queues;
 		run->rx = rte_zmalloc("gen_rx", run->nrx * sizeof(*run->rx), RTE_CACHE_LINE_SIZE);
@@ -295,6 +452,10 @@ struct gen_run *gen_run_create(const struct gen_opts *o, struct rte_mempool *poo
 				r->port = (uint16_t)(d == 0 ? o->rx_port : o->tx_port);
 				r->queue = (uint16_t)q;
 				r->burst = o->burst;
+				r->check_mask = o->connect ? 0 : o->rx_check - 1;
+				r->role = !o->connect ? GEN_RX_SINK
+					  : d == 0    ? GEN_RX_RESPONDER
+						      : GEN_RX_INITIATOR;
 				rc = evs_gen_sample_init(&r->sample, o->flow.flows, o->sample_max);
 				if (rc != 0)
 					goto fail;
@@ -317,6 +478,12 @@ struct gen_run *gen_run_create(const struct gen_opts *o, struct rte_mempool *poo
 	}
 	nunits = run->ntx + run->nrx;
 	run->nlc = RTE_MIN(run->nlc, nunits);
+	if (o->connect && run->nlc != 1) {
+		/* The initiator answers on the transmit unit's queue. */
+		GEN_LOG(ERR, "--connect runs on one datapath lcore (-l N, one core)\n");
+		rc = -EINVAL;
+		goto fail;
+	}
 	for (i = 0; i < nunits; i++) {
 		struct gen_lcore *lc = &run->lc[i % run->nlc];
 
@@ -439,14 +606,16 @@ static void reset_units(struct gen_run *run, uint64_t pps)
 		t->built = 0;
 		t->seq = 0;
 		t->mix_pos = 0;
-		t->pkts = t->bytes = t->alloc_fail = 0;
+		t->pkts = t->bytes = t->alloc_fail = t->refused = 0;
 		evs_gen_flow_iter_init(&run->flows, &t->it, t->first_flow);
 		memset(t->sample.bits, 0, (t->sample.nbits + 63) / 64 * sizeof(uint64_t));
 	}
 	for (i = 0; i < run->nrx; i++) {
 		struct gen_rx *r = &run->rx[i];
 
-		r->pkts = r->ours = r->ours_bytes = 0;
+		r->pkts = r->ours = r->ours_bytes = r->unchecked = 0;
+		r->answered = r->acks = r->answer_refused = 0;
+		r->check_pos = 0;
 		evs_gen_hist_reset(&r->hist);
 		memset(r->stream_pkts, 0, sizeof(r->stream_pkts));
 		memset(r->ro, 0, sizeof(r->ro));
@@ -495,6 +664,9 @@ static int dir_fill(struct gen_run *run, struct gen_result *res, unsigned int d,
 				g->rx_pkts += r->stream_pkts[s];
 				g->reordered += r->ro[s].reordered;
 			}
+		/* Frames not decoded arrived on this direction's receive
+		 * port: they are its own (learning frames aside). */
+		g->rx_pkts += r->unchecked;
 		g->rx_bytes += r->ours_bytes;
 		evs_gen_hist_merge(g->lat, &r->hist);
 		evs_gen_sample_merge(&seen, &r->sample);
@@ -509,7 +681,9 @@ static int dir_fill(struct gen_run *run, struct gen_result *res, unsigned int d,
 	g->rx_gbps_l1 = evs_gen_gbps(g->rx_pkts, g->rx_bytes, cycles, run->hz, true);
 	g->flows_sampled = sent.nbits;
 	g->flows_sample_sent = evs_gen_sample_count(&sent);
-	g->flows_sample_missing = g->rx_port >= 0 ? evs_gen_sample_missing(&sent, &seen) : 0;
+	g->flows_checked = o->rx_check == 1;
+	g->flows_sample_missing =
+	    g->rx_port >= 0 && g->flows_checked ? evs_gen_sample_missing(&sent, &seen) : 0;
 out:
 	evs_gen_sample_fini(&sent);
 	evs_gen_sample_fini(&seen);
@@ -527,12 +701,29 @@ static int result_fill(struct gen_run *run, struct gen_result *res, uint64_t tx_
 	res->duration_s = (double)cycles / (double)run->hz;
 	res->ndir = run->ntx == 0 ? 1 : (run->o->bidir ? 2 : 1);
 	for (i = 0; i < run->nrx; i++)
-		res->rx_foreign += run->rx[i].pkts - run->rx[i].ours;
+		res->rx_foreign += run->rx[i].pkts - run->rx[i].ours - run->rx[i].unchecked;
+	for (i = 0; i < run->ntx; i++)
+		res->tx_refused += run->tx[i].refused;
+	for (i = 0; i < run->nrx; i++) {
+		const struct gen_rx *r = &run->rx[i];
+
+		if (r->role == GEN_RX_RESPONDER) {
+			res->synack_sent += r->answered;
+			res->conns += r->acks;
+		} else if (r->role == GEN_RX_INITIATOR) {
+			res->ack_sent += r->answered;
+		}
+		res->answer_refused += r->answer_refused;
+	}
+	for (i = 0; i < run->nlc && cycles != 0; i++)
+		res->gen_busy_pct = RTE_MAX(
+		    res->gen_busy_pct, 100.0 * (double)run->lc[i].busy_cycles / (double)cycles);
 	a->lat = rte_zmalloc("gen_lat", sizeof(*a->lat), 0);
 	if (a->lat == NULL)
 		return -ENOMEM;
 	evs_gen_hist_reset(a->lat);
 	a->tx_port = a->rx_port = -1;
+	a->flows_checked = run->o->rx_check == 1;
 	for (d = 0; d < res->ndir; d++) {
 		struct gen_dir *g = &res->dir[d];
 

@@ -15,6 +15,7 @@ enum {
 	OPT_TX_PORT = 256,
 	OPT_RX_PORT,
 	OPT_BIDIR,
+	OPT_CONNECT,
 	OPT_QUEUES,
 	OPT_SIZE,
 	OPT_IMIX,
@@ -53,6 +54,7 @@ enum {
 	OPT_NO_LEARN,
 	OPT_LEARN_WAIT,
 	OPT_SAMPLE,
+	OPT_RX_CHECK,
 	OPT_LINK_WAIT,
 	OPT_RFC2544,
 	OPT_LOSS_TOL,
@@ -66,6 +68,7 @@ static const struct option long_opts[] = {
     {"tx-port", required_argument, NULL, OPT_TX_PORT},
     {"rx-port", required_argument, NULL, OPT_RX_PORT},
     {"bidir", no_argument, NULL, OPT_BIDIR},
+    {"connect", no_argument, NULL, OPT_CONNECT},
     {"queues", required_argument, NULL, OPT_QUEUES},
     {"size", required_argument, NULL, OPT_SIZE},
     {"imix", optional_argument, NULL, OPT_IMIX},
@@ -104,6 +107,7 @@ static const struct option long_opts[] = {
     {"no-learn", no_argument, NULL, OPT_NO_LEARN},
     {"learn-wait", required_argument, NULL, OPT_LEARN_WAIT},
     {"sample-flows", required_argument, NULL, OPT_SAMPLE},
+    {"rx-check", required_argument, NULL, OPT_RX_CHECK},
     {"link-wait", required_argument, NULL, OPT_LINK_WAIT},
     {"rfc2544", no_argument, NULL, OPT_RFC2544},
     {"loss-tolerance", required_argument, NULL, OPT_LOSS_TOL},
@@ -116,54 +120,59 @@ static const struct option long_opts[] = {
 
 void gen_opts_usage(FILE *f, const char *prog)
 {
-	fprintf(f,
-		"Usage: %s [EAL options] -- [options]\n"
-		"Ports (ethdev port ids, in --vdev order):\n"
-		"  --tx-port N            transmit on port N\n"
-		"  --rx-port N            receive on port N (its peer in a learning switch)\n"
-		"  --bidir                also transmit on the rx port and receive on the tx port\n"
-		"  --queues N             queues per port, 1..%d (default 1)\n"
-		"Traffic:\n"
-		"  --size B               frame size with FCS, %d..%d (default 64)\n"
-		"  --imix[=S:W,...]       size mix; bare --imix is 64:7,570:4,1518:1\n"
-		"  --proto P              udp (default), tcp-syn, tcp-ack\n"
-		"  --flows N              1..%u flows (default 1)\n"
-		"  --flow-order O         seq (default) or scatter\n"
-		"  --src-ip A --dst-ip A  first addresses (198.18.0.1, 198.19.0.1)\n"
-		"  --sport P --dport P    first ports (1024, 5001)\n"
-		"  --sport-range N --sip-range N --dport-range N --dip-range N\n"
-		"                         values per field of the flow pattern (see doc)\n"
-		"  --vlan VID[:PCP]       push an 802.1Q tag\n"
-		"  --encap vxlan|geneve   outer headers; --vni N (default 100),\n"
-		"  --outer-src-ip A --outer-dst-ip A (198.18.255.1, 198.19.255.1)\n"
-		"  --inner-src-mac M --inner-dst-mac M\n"
-		"  --port-mac N,MAC       source MAC of port N (default 02:45:56:47:00:<N+1>)\n"
-		"  --dst-mac N,MAC        destination MAC of frames sent by port N\n"
-		"                         (default: the MAC of the port that receives them)\n"
-		"  --ttl N --tos N        IPv4 TTL (64) and TOS (0)\n"
-		"Run:\n"
-		"  --rate R               packets/s per transmitting port, suffix k/M/G\n"
-		"                         (default unlimited)\n"
-		"  --duration S           seconds of transmission (default 10; 0: until SIGINT)\n"
-		"  --drain MS             wait for in-flight frames after transmission (200)\n"
-		"  --burst N              burst size 1..%d (32)\n"
-		"  --rxd N --txd N        descriptors per queue (1024)\n"
-		"  --mbufs N              mbuf pool size (default: sized from ports/queues)\n"
-		"  --no-learn             do not send learning frames first\n"
-		"  --learn-wait MS        pause after learning frames (100)\n"
-		"  --link-wait S          wait up to S seconds for links (10; 0: do not wait)\n"
-		"  --sample-flows N       check reception of at most N sampled flows (65536)\n"
-		"Output:\n"
-		"  --json                 machine-readable result on stdout\n"
-		"  --progress / --no-progress  per-second line (default: if stdout is a tty)\n"
-		"RFC 2544 throughput:\n"
-		"  --rfc2544              binary search for the highest rate within the loss\n"
-		"  --loss-tolerance PCT   accepted loss in percent (0)\n"
-		"  --trial S              seconds per trial (2)\n"
-		"  --resolution PCT       stop when the interval is below PCT of the rate (1)\n"
-		"  --max-trials N         at most N trials (20)\n",
-		prog, GEN_QUEUES_MAX, EVS_GEN_SIZE_MIN, EVS_GEN_SIZE_MAX, EVS_GEN_FLOWS_MAX,
-		GEN_BURST_MAX);
+	fprintf(
+	    f,
+	    "Usage: %s [EAL options] -- [options]\n"
+	    "Ports (ethdev port ids, in --vdev order):\n"
+	    "  --tx-port N            transmit on port N\n"
+	    "  --rx-port N            receive on port N (its peer in a learning switch)\n"
+	    "  --bidir                also transmit on the rx port and receive on the tx port\n"
+	    "  --connect              TCP handshakes: SYNs from the tx port, the rx port answers\n"
+	    "                         SYN-ACK, the tx port ACK; counts connections completed\n"
+	    "  --queues N             queues per port, 1..%d (default 1)\n"
+	    "Traffic:\n"
+	    "  --size B               frame size with FCS, %d..%d (default 64)\n"
+	    "  --imix[=S:W,...]       size mix; bare --imix is 64:7,570:4,1518:1\n"
+	    "  --proto P              udp (default), tcp-syn, tcp-ack\n"
+	    "  --flows N              1..%u flows (default 1)\n"
+	    "  --flow-order O         seq (default) or scatter\n"
+	    "  --src-ip A --dst-ip A  first addresses (198.18.0.1, 198.19.0.1)\n"
+	    "  --sport P --dport P    first ports (1024, 5001)\n"
+	    "  --sport-range N --sip-range N --dport-range N --dip-range N\n"
+	    "                         values per field of the flow pattern (see doc)\n"
+	    "  --vlan VID[:PCP]       push an 802.1Q tag\n"
+	    "  --encap vxlan|geneve   outer headers; --vni N (default 100),\n"
+	    "  --outer-src-ip A --outer-dst-ip A (198.18.255.1, 198.19.255.1)\n"
+	    "  --inner-src-mac M --inner-dst-mac M\n"
+	    "  --port-mac N,MAC       source MAC of port N (default 02:45:56:47:00:<N+1>)\n"
+	    "  --dst-mac N,MAC        destination MAC of frames sent by port N\n"
+	    "                         (default: the MAC of the port that receives them)\n"
+	    "  --ttl N --tos N        IPv4 TTL (64) and TOS (0)\n"
+	    "Run:\n"
+	    "  --rate R               packets/s per transmitting port, suffix k/M/G\n"
+	    "                         (default unlimited)\n"
+	    "  --duration S           seconds of transmission (default 10; 0: until SIGINT)\n"
+	    "  --drain MS             wait for in-flight frames after transmission (200)\n"
+	    "  --burst N              burst size 1..%d (32)\n"
+	    "  --rxd N --txd N        descriptors per queue (1024)\n"
+	    "  --mbufs N              mbuf pool size (default: sized from ports/queues)\n"
+	    "  --no-learn             do not send learning frames first\n"
+	    "  --learn-wait MS        pause after learning frames (100)\n"
+	    "  --link-wait S          wait up to S seconds for links (10; 0: do not wait)\n"
+	    "  --sample-flows N       check reception of at most N sampled flows (65536)\n"
+	    "  --rx-check N           decode 1 received frame in N (power of two, 1): latency,\n"
+	    "                         sequence on that sample; the rest counted by port\n"
+	    "Output:\n"
+	    "  --json                 machine-readable result on stdout\n"
+	    "  --progress / --no-progress  per-second line (default: if stdout is a tty)\n"
+	    "RFC 2544 throughput:\n"
+	    "  --rfc2544              binary search for the highest rate within the loss\n"
+	    "  --loss-tolerance PCT   accepted loss in percent (0)\n"
+	    "  --trial S              seconds per trial (2)\n"
+	    "  --resolution PCT       stop when the interval is below PCT of the rate (1)\n"
+	    "  --max-trials N         at most N trials (20)\n",
+	    prog, GEN_QUEUES_MAX, EVS_GEN_SIZE_MIN, EVS_GEN_SIZE_MAX, EVS_GEN_FLOWS_MAX,
+	    GEN_BURST_MAX);
 }
 
 static int bad(const char *opt, const char *arg, const char *why)
@@ -283,6 +292,7 @@ static void defaults(struct gen_opts *o)
 	o->learn = true;
 	o->learn_wait_ms = 100;
 	o->sample_max = 65536;
+	o->rx_check = 1;
 	o->link_wait_s = 10;
 	o->trial_s = 2;
 	o->resolution = 0.01;
@@ -312,6 +322,10 @@ int gen_opts_parse(struct gen_opts *o, int argc, char **argv)
 			break;
 		case OPT_BIDIR:
 			o->bidir = true;
+			break;
+		case OPT_CONNECT:
+			o->connect = true;
+			o->pkt.l4 = EVS_GEN_TCP_SYN;
 			break;
 		case OPT_QUEUES:
 			rc = parse_uint(optarg, 1, GEN_QUEUES_MAX, &u);
@@ -487,6 +501,15 @@ int gen_opts_parse(struct gen_opts *o, int argc, char **argv)
 			rc = parse_uint(optarg, 1, EVS_GEN_FLOWS_MAX, &u);
 			o->sample_max = (uint32_t)u;
 			break;
+		case OPT_RX_CHECK:
+			rc = parse_uint(optarg, 1, 1024, &u);
+			if (rc == 0 && !rte_is_power_of_2((uint32_t)u)) {
+				fprintf(stderr, "edgevs-gen: --rx-check %s: not a power of two\n",
+					optarg);
+				rc = -EINVAL;
+			}
+			o->rx_check = (uint32_t)u;
+			break;
 		case OPT_LINK_WAIT:
 			rc = parse_double(optarg, 0, 3600, &o->link_wait_s);
 			break;
@@ -525,6 +548,12 @@ int gen_opts_parse(struct gen_opts *o, int argc, char **argv)
 		return bad("tx-port", NULL, "give --tx-port and/or --rx-port");
 	if (o->bidir && (o->tx_port < 0 || o->rx_port < 0 || o->tx_port == o->rx_port))
 		return bad("bidir", NULL, "needs two different ports, --tx-port and --rx-port");
+	if (o->connect && (o->tx_port < 0 || o->rx_port < 0 || o->tx_port == o->rx_port ||
+			   o->bidir || o->rfc2544 || o->queues != 1 || o->pkt.vlan ||
+			   o->pkt.encap != EVS_GEN_ENCAP_NONE || o->pkt.l4 != EVS_GEN_TCP_SYN))
+		return bad("connect", NULL,
+			   "needs two different ports, one queue, untagged TCP SYN frames, and "
+			   "neither --bidir nor --rfc2544");
 	if (o->rfc2544 && (o->tx_port < 0 || o->rx_port < 0))
 		return bad("rfc2544", NULL, "needs both --tx-port and --rx-port");
 	rc = evs_gen_mix_parse(&o->mix, o->mix_spec);

@@ -39,6 +39,7 @@ struct gen_tmpl {
 	uint16_t l4_off; /* innermost UDP/TCP */
 	uint16_t stamp_off;
 	uint16_t osport_off;  /* outer UDP source port, 0 without tunnel */
+	uint16_t hdr_copy;    /* bytes up to the end of the longest stamp */
 	uint8_t stamp_len;    /* enum evs_gen_stamp_level */
 	uint32_t payload_len; /* bytes after the innermost L4 header */
 	uint32_t ip_sum;      /* inner IPv4 header, addresses and checksum zero */
@@ -70,20 +71,6 @@ uint32_t evs_gen_sum16(const void *p, uint32_t len)
 	while (sum >> 32)
 		sum = (sum & 0xffffffffu) + (sum >> 32);
 	return (uint32_t)sum;
-}
-
-/* Sum of n (even, small) bytes; inlined in the per-frame path. */
-static inline uint32_t sum_small(const uint8_t *b, unsigned int n)
-{
-	uint32_t sum = 0;
-	uint16_t w;
-	unsigned int i;
-
-	for (i = 0; i < n; i += 2) {
-		memcpy(&w, b + i, 2);
-		sum += w;
-	}
-	return sum;
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -189,7 +176,8 @@ static int tmpl_build(struct gen_tmpl *t, const struct evs_gen_pkt_config *c, ui
 	if (hl < 0 || size < evs_gen_min_size(c) || size > EVS_GEN_SIZE_MAX)
 		return -EINVAL;
 	t->len = (uint16_t)(size - RTE_ETHER_CRC_LEN);
-	t->data = calloc(1, t->len);
+	/* Padded: evs_gen_build_hdr() copies whole 16-byte blocks. */
+	t->data = calloc(1, t->len + EVS_GEN_BUILD_SLACK);
 	if (t->data == NULL)
 		return -ENOMEM;
 	p = t->data;
@@ -243,7 +231,10 @@ static int tmpl_build(struct gen_tmpl *t, const struct evs_gen_pkt_config *c, ui
 		       : room >= EVS_GEN_STAMP_SEQ ? EVS_GEN_STAMP_SEQ
 						   : EVS_GEN_STAMP_ID;
 	for (i = t->stamp_len; i < room; i++)
-		p[i] = (uint8_t)i; /* recognisable fill */
+		p[i] = (uint8_t)i; /* recognisable fill, the same at every size */
+	p[0] = EVS_GEN_STAMP_MAGIC0;
+	p[1] = EVS_GEN_STAMP_MAGIC1;
+	t->hdr_copy = (uint16_t)RTE_MIN(t->len, t->stamp_off + EVS_GEN_STAMP_FULL);
 
 	t->ip_sum = evs_gen_sum16(ip, IP4_LEN);
 	memset(pseudo, 0, sizeof(pseudo));
@@ -306,48 +297,82 @@ enum evs_gen_stamp_level evs_gen_frame_stamp(const struct evs_gen_builder *b, un
 			       : EVS_GEN_STAMP_NONE;
 }
 
-uint16_t evs_gen_build(const struct evs_gen_builder *b, const struct evs_gen_pkt_meta *m,
-		       uint8_t *buf)
+/* Native-order 16-bit word sum of a big-endian 32-bit field: the words as
+ * they lie in the frame, so no byte swap is needed for the checksum. */
+static inline uint32_t sum_be32(rte_be32_t v)
 {
-	const struct gen_tmpl *t = &b->tmpl[m->size_idx];
+	return (v & 0xffffu) + (v >> 16);
+}
+
+static inline void store32(uint8_t *p, rte_be32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/*
+ * Header and stamp of one frame over a buffer whose bytes past hdr_copy
+ * already hold the template's payload. Fields are stored as whole words
+ * and their checksum contribution is taken from the values, not re-read
+ * from the frame. The stamp and the L4 ports start at even offsets from
+ * the L4 header, so every word lines up with the checksum's words.
+ */
+static inline uint16_t build_hdr(const struct evs_gen_builder *b, const struct gen_tmpl *t,
+				 const struct evs_gen_pkt_meta *m, uint8_t *buf, bool exact)
+{
 	const struct evs_gen_stamp *st = &m->stamp;
 	uint8_t *ip = buf + t->l3_off;
 	uint8_t *l4 = buf + t->l4_off;
 	uint8_t *s = buf + t->stamp_off;
-	uint32_t addr_sum, l4_sum;
+	rte_be32_t sip = rte_cpu_to_be_32(m->tuple.src_ip);
+	rte_be32_t dip = rte_cpu_to_be_32(m->tuple.dst_ip);
+	rte_be32_t ports = rte_cpu_to_be_32((uint32_t)m->tuple.sport << 16 | m->tuple.dport);
+	rte_be32_t id = rte_cpu_to_be_32((uint32_t)st->stream << 24 | st->flow_id);
+	uint32_t addr_sum = sum_be32(sip) + sum_be32(dip);
+	uint32_t l4_sum = t->l4_sum + addr_sum + sum_be32(ports) + sum_be32(id);
 	uint16_t ck;
 
-	memcpy(buf, t->data, t->len);
-	put32(ip + 12, m->tuple.src_ip);
-	put32(ip + 16, m->tuple.dst_ip);
-	put16(l4, m->tuple.sport);
-	put16(l4 + 2, m->tuple.dport);
+	if (exact) {
+		memcpy(buf, t->data, t->hdr_copy);
+	} else {
+		/* Whole blocks, no library call: what lies past hdr_copy is
+		 * payload fill, the same in the template and the buffer, or
+		 * past the frame, in the slack the caller provides. */
+		unsigned int i;
 
-	s[0] = EVS_GEN_STAMP_MAGIC0;
-	s[1] = EVS_GEN_STAMP_MAGIC1;
-	s[2] = st->stream;
-	s[3] = (uint8_t)(st->flow_id >> 16);
-	s[4] = (uint8_t)(st->flow_id >> 8);
-	s[5] = (uint8_t)st->flow_id;
-	if (t->stamp_len >= EVS_GEN_STAMP_SEQ)
-		put32(s + 6, st->seq);
-	if (t->stamp_len >= EVS_GEN_STAMP_FULL)
-		put32(s + 10, st->tsc);
+		for (i = 0; i < t->hdr_copy; i += 16)
+			memcpy(buf + i, t->data + i, 16);
+	}
+	store32(ip + 12, sip);
+	store32(ip + 16, dip);
+	store32(l4, ports);
+	store32(s + 2, id); /* stream, flow id; the magic is in the template */
+	if (t->stamp_len >= EVS_GEN_STAMP_SEQ) {
+		rte_be32_t v = rte_cpu_to_be_32(st->seq);
 
-	addr_sum = sum_small(ip + 12, 8);
-	l4_sum = t->l4_sum + addr_sum + sum_small(l4, 4) + sum_small(s, t->stamp_len);
+		store32(s + 6, v);
+		l4_sum += sum_be32(v);
+	}
+	if (t->stamp_len >= EVS_GEN_STAMP_FULL) {
+		rte_be32_t v = rte_cpu_to_be_32(st->tsc);
+
+		store32(s + 10, v);
+		l4_sum += sum_be32(v);
+	}
 	if (b->cfg.l4 != EVS_GEN_UDP) {
 		uint32_t isn = evs_gen_tcp_isn(st->flow_id);
+		rte_be32_t seq, ack = 0;
 
 		if (b->cfg.l4 == EVS_GEN_TCP_SYN) {
-			put32(l4 + 4, isn);
+			seq = rte_cpu_to_be_32(isn);
 		} else {
 			/* An established flow: sequence advances by one
 			 * payload per round, the peer's ACK stays put. */
-			put32(l4 + 4, isn + 1 + (uint32_t)(m->round * t->payload_len));
-			put32(l4 + 8, evs_gen_tcp_isn(st->flow_id ^ 0xffffffu) + 1);
+			seq = rte_cpu_to_be_32(isn + 1 + (uint32_t)(m->round * t->payload_len));
+			ack = rte_cpu_to_be_32(evs_gen_tcp_isn(st->flow_id ^ 0xffffffu) + 1);
+			store32(l4 + 8, ack);
 		}
-		l4_sum += sum_small(l4 + 4, 8);
+		store32(l4 + 4, seq);
+		l4_sum += sum_be32(seq) + sum_be32(ack);
 	}
 	ck = evs_gen_csum_fold(t->ip_sum + (uint64_t)addr_sum);
 	memcpy(ip + 10, &ck, 2);
@@ -363,6 +388,41 @@ uint16_t evs_gen_build(const struct evs_gen_builder *b, const struct evs_gen_pkt
 		put16(buf + t->osport_off, (uint16_t)(49152 | (h >> 18)));
 	}
 	return t->len;
+}
+
+uint16_t evs_gen_build(const struct evs_gen_builder *b, const struct evs_gen_pkt_meta *m,
+		       uint8_t *buf)
+{
+	const struct gen_tmpl *t = &b->tmpl[m->size_idx];
+
+	memcpy(buf + t->hdr_copy, t->data + t->hdr_copy, t->len - t->hdr_copy);
+	return build_hdr(b, t, m, buf, true);
+}
+
+uint16_t evs_gen_build_hdr(const struct evs_gen_builder *b, const struct evs_gen_pkt_meta *m,
+			   uint8_t *buf)
+{
+	return build_hdr(b, &b->tmpl[m->size_idx], m, buf, false);
+}
+
+uint16_t evs_gen_prefill_len(const struct evs_gen_builder *b)
+{
+	uint16_t len = 0;
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++)
+		len = RTE_MAX(len, b->tmpl[i].len);
+	return len;
+}
+
+void evs_gen_prefill(const struct evs_gen_builder *b, uint8_t *buf)
+{
+	unsigned int i, big = 0;
+
+	for (i = 1; i < b->n; i++)
+		if (b->tmpl[i].len > b->tmpl[big].len)
+			big = i;
+	memcpy(buf, b->tmpl[big].data, b->tmpl[big].len);
 }
 
 /* Skip Ethernet and up to two VLAN tags; returns the offset of L3 or 0. */
@@ -390,6 +450,28 @@ enum evs_gen_stamp_level evs_gen_stamp_parse(const uint8_t *f, uint32_t len,
 	uint16_t type;
 	int depth;
 
+	/* The usual frame first: untagged IPv4 without options, not a
+	 * fragment, UDP to a port that is not a tunnel's. */
+	if (likely(len >= ETH_LEN + IP4_LEN + UDP_LEN + EVS_GEN_STAMP_FULL) &&
+	    get16(f + 12) == ETHERTYPE_IPV4 && f[ETH_LEN] == 0x45 &&
+	    f[ETH_LEN + 9] == IPPROTO_UDP && (get16(f + ETH_LEN + 6) & 0x3fff) == 0) {
+		const uint8_t *u = f + ETH_LEN + IP4_LEN;
+		uint16_t dport = get16(u + 2);
+
+		tot = get16(f + ETH_LEN + 2);
+		if (dport != EVS_GEN_VXLAN_PORT && dport != EVS_GEN_GENEVE_PORT &&
+		    tot >= IP4_LEN + UDP_LEN + EVS_GEN_STAMP_FULL && ETH_LEN + tot <= len) {
+			const uint8_t *p = u + UDP_LEN;
+
+			if (p[0] != EVS_GEN_STAMP_MAGIC0 || p[1] != EVS_GEN_STAMP_MAGIC1)
+				return EVS_GEN_STAMP_NONE;
+			st->stream = p[2];
+			st->flow_id = get32(p + 2) & 0xffffff;
+			st->seq = get32(p + 6);
+			st->tsc = get32(p + 10);
+			return EVS_GEN_STAMP_FULL;
+		}
+	}
 	off = skip_l2(f, 0, end, &type);
 	for (depth = 0; depth < 2; depth++) {
 		if (off == 0 || type != ETHERTYPE_IPV4 || off + IP4_LEN > end)
@@ -452,4 +534,66 @@ enum evs_gen_stamp_level evs_gen_stamp_parse(const uint8_t *f, uint32_t len,
 		return EVS_GEN_STAMP_SEQ;
 	st->tsc = get32(f + pay + 10);
 	return EVS_GEN_STAMP_FULL;
+}
+
+/* RFC 1624 eqn. 3 for one 32-bit field: HC' = ~(~HC + ~m + m'). */
+static uint16_t csum_replace32(uint16_t ck, rte_be32_t from, rte_be32_t to)
+{
+	uint64_t sum = (uint16_t)~ck;
+
+	sum += sum_be32(~from) + sum_be32(to);
+	return evs_gen_csum_fold(sum);
+}
+
+static void swap_bytes(uint8_t *a, uint8_t *b, unsigned int n)
+{
+	uint8_t t[RTE_ETHER_ADDR_LEN];
+
+	memcpy(t, a, n);
+	memcpy(a, b, n);
+	memcpy(b, t, n);
+}
+
+enum evs_gen_tcp_seen evs_gen_tcp_answer(uint8_t *f, uint32_t len)
+{
+	uint8_t *ip = f + ETH_LEN, *tcp;
+	rte_be32_t seq, ack, nseq, nack, w0, w1;
+	uint16_t ck;
+	uint8_t flags;
+
+	if (len < ETH_LEN + IP4_LEN + TCP_LEN || get16(f + 12) != ETHERTYPE_IPV4 || ip[0] != 0x45 ||
+	    ip[9] != IPPROTO_TCP || (get16(ip + 6) & 0x3fff) != 0 ||
+	    get16(ip + 2) < IP4_LEN + TCP_LEN || (uint32_t)ETH_LEN + get16(ip + 2) > len)
+		return EVS_GEN_TCP_OTHER;
+	tcp = ip + IP4_LEN;
+	flags = tcp[13];
+	if (flags == TCP_FLAG_ACK)
+		return EVS_GEN_TCP_ACK_IN;
+	if (flags != TCP_FLAG_SYN && flags != (TCP_FLAG_SYN | TCP_FLAG_ACK))
+		return EVS_GEN_TCP_OTHER;
+	memcpy(&seq, tcp + 4, 4);
+	memcpy(&ack, tcp + 8, 4);
+	if (flags == TCP_FLAG_SYN) {
+		nseq = rte_cpu_to_be_32(evs_gen_tcp_isn(rte_be_to_cpu_32(seq)));
+		nack = rte_cpu_to_be_32(rte_be_to_cpu_32(seq) + 1);
+	} else {
+		nseq = ack;
+		nack = rte_cpu_to_be_32(rte_be_to_cpu_32(seq) + 1);
+	}
+	/* Flags share a word with the data offset: replace that word as a
+	 * 32-bit field with the window next to it. */
+	memcpy(&w0, tcp + 12, 4);
+	tcp[13] = flags == TCP_FLAG_SYN ? TCP_FLAG_SYN | TCP_FLAG_ACK : TCP_FLAG_ACK;
+	memcpy(&w1, tcp + 12, 4);
+	memcpy(&ck, tcp + 16, 2);
+	ck = csum_replace32(ck, seq, nseq);
+	ck = csum_replace32(ck, ack, nack);
+	ck = csum_replace32(ck, w0, w1);
+	memcpy(tcp + 16, &ck, 2);
+	memcpy(tcp + 4, &nseq, 4);
+	memcpy(tcp + 8, &nack, 4);
+	swap_bytes(f, f + RTE_ETHER_ADDR_LEN, RTE_ETHER_ADDR_LEN);
+	swap_bytes(ip + 12, ip + 16, 4);
+	swap_bytes(tcp, tcp + 2, 2);
+	return flags == TCP_FLAG_SYN ? EVS_GEN_TCP_SYN_IN : EVS_GEN_TCP_SYNACK_IN;
 }

@@ -106,9 +106,14 @@ static void text_dir(FILE *f, const struct gen_run *run, const struct gen_dir *g
 			cyc_to_ns(run, h->max) / 1000, h->count);
 	else if (rx)
 		fprintf(f, "  latency     none measured (frames too short for the timestamp?)\n");
-	if (tx && rx)
+	if (tx && rx && g->flows_checked)
 		fprintf(f, "  flows       %u sampled, %u of them sent, %u missing\n",
 			g->flows_sampled, g->flows_sample_sent, g->flows_sample_missing);
+	else if (tx && rx)
+		fprintf(f,
+			"  flows       %u sampled, %u of them sent, reception not checked "
+			"(--rx-check)\n",
+			g->flows_sampled, g->flows_sample_sent);
 	if (g->alloc_fail)
 		fprintf(f, "  mbuf alloc failures %" PRIu64 "\n", g->alloc_fail);
 }
@@ -156,6 +161,16 @@ void gen_report_text(FILE *f, const struct gen_run *run, const struct gen_result
 	if (res->ndir > 1)
 		text_dir(f, run, &res->all, "both directions", true);
 	fprintf(f, "  foreign rx  %14" PRIu64 " pkts (no stamp: not ours)\n", res->rx_foreign);
+	if (o->connect)
+		fprintf(f,
+			"  connections %14" PRIu64 " completed (%.3f M/s): %" PRIu64
+			" SYN-ACKs and %" PRIu64 " ACKs sent, %" PRIu64
+			" answers unsent at the end\n",
+			res->conns,
+			res->duration_s > 0 ? (double)res->conns / res->duration_s / 1e6 : 0.0,
+			res->synack_sent, res->ack_sent, res->answer_refused);
+	fprintf(f, "  generator   %13.1f%% busy, %" PRIu64 " bursts refused by the ports\n",
+		RTE_MIN(res->gen_busy_pct, 100.0), res->tx_refused);
 	port_line(f, o->tx_port);
 	if (o->rx_port != o->tx_port)
 		port_line(f, o->rx_port);
@@ -201,9 +216,11 @@ static json_t *json_dir(const struct gen_run *run, const struct gen_dir *g)
 	json_object_set_new(j, "tx_alloc_fail", json_integer((json_int_t)g->alloc_fail));
 	json_object_set_new(j, "latency_ns", json_lat(run, g->lat));
 	json_object_set_new(j, "flows",
-			    json_pack("{s:i, s:i, s:i}", "sampled", (int)g->flows_sampled,
+			    json_pack("{s:i, s:i, s:o}", "sampled", (int)g->flows_sampled,
 				      "sample_sent", (int)g->flows_sample_sent, "sample_missing",
-				      (int)g->flows_sample_missing));
+				      g->flows_checked
+					  ? json_integer((json_int_t)g->flows_sample_missing)
+					  : json_null()));
 	return j;
 }
 
@@ -231,6 +248,18 @@ void *gen_report_json(const struct gen_run *run, const struct gen_result *res)
 	json_object_set_new(j, "directions", dirs);
 	json_object_set_new(j, "total", json_dir(run, &res->all));
 	json_object_set_new(j, "rx_foreign", json_integer((json_int_t)res->rx_foreign));
+	if (o->connect)
+		json_object_set_new(
+		    j, "connect",
+		    json_pack("{s:I, s:f, s:I, s:I, s:I}", "connections", (json_int_t)res->conns,
+			      "connections_per_s",
+			      res->duration_s > 0 ? (double)res->conns / res->duration_s : 0.0,
+			      "synack_sent", (json_int_t)res->synack_sent, "ack_sent",
+			      (json_int_t)res->ack_sent, "answers_unsent",
+			      (json_int_t)res->answer_refused));
+	json_object_set_new(j, "generator",
+			    json_pack("{s:f, s:I}", "busy_pct", RTE_MIN(res->gen_busy_pct, 100.0),
+				      "tx_refused_bursts", (json_int_t)res->tx_refused));
 	for (d = 0; d < 2; d++) {
 		struct rte_eth_stats s;
 

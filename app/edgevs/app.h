@@ -19,20 +19,22 @@
 
 #include "conf.h"
 #include "evs_packet.h"
+#include "evs_store.h"
 
 extern int evs_app_logtype;
-#define APP_LOG(level, fmt, ...)                                                            \
+#define APP_LOG(level, fmt, ...)                                                                   \
 	rte_log(RTE_LOG_##level, evs_app_logtype, "edgevs: " fmt "\n", ##__VA_ARGS__)
 
 #define DP_MAX_PMDS 32
-#define DP_MAX_RXQ (CONF_MAX_PORTS * 4)
 #define DP_BURST 32
+#define APP_MAC_CAPACITY (1u << 16) /* MAC table entries, static and learned */
 
 struct evs_port;
 struct evs_l2_conf;
 struct evs_l2_macs;
 struct evs_l2_lcore;
 struct evs_pipeline_lcore;
+struct evs_port_txset;
 struct evs_ctl;
 struct evs_ctl_call;
 
@@ -45,20 +47,23 @@ struct dp_rxq {
 };
 
 struct dp_pmd_conf {
-	uint16_t n_rxq;
-	struct dp_rxq rxq[DP_MAX_RXQ];
+	uint32_t n_rxq;
+	const struct dp_rxq *rxq; /* n_rxq entries, inside the snapshot's block */
 };
 
 /*
  * Immutable datapath configuration, published by one atomic pointer store
  * and freed after an RCU grace period: a PMD sees either all of a change or
- * none of it.
+ * none of it. One allocation sized by what is open (ports up to the highest
+ * index, rx queues), so a change with 1024 ports copies tens of KB, not MB.
  */
 struct dp_snapshot {
 	uint64_t gen;
 	const struct evs_l2_conf *l2;
-	struct evs_port *ports[CONF_MAX_PORTS]; /* by port index; NULL: absent */
+	uint16_t n_ports;	 /* ports[] length: highest open index + 1 */
+	struct evs_port **ports; /* by port index; NULL: absent */
 	struct dp_pmd_conf pmd[DP_MAX_PMDS];
+	size_t size; /* bytes of the block (stats) */
 };
 
 /* Per-PMD state: written by its PMD lcore only, read by the management lcore. */
@@ -67,6 +72,7 @@ struct pmd_ctx {
 	unsigned int idx;
 	struct evs_l2_lcore *l2;
 	struct evs_pipeline_lcore *pl;
+	struct evs_port_txset *txs; /* tx buffers for any port, used by pmd.c */
 	uint64_t rx_pkts;
 	uint64_t tx_pkts;
 	uint64_t busy_cycles; /* cycles of iterations that moved packets */
@@ -75,21 +81,38 @@ struct pmd_ctx {
 	uint64_t gen_seen; /* last snapshot generation this PMD ran with */
 } __rte_cache_aligned;
 
-/* Management view of a live port. */
+/* Management view of a port slot (the slot is the datapath's port index). */
 struct app_port {
-	struct evs_port *port;
-	char name[CONF_NAME_MAX];
+	struct evs_port *port;	  /* the published device; NULL: none */
+	char name[CONF_NAME_MAX]; /* "": slot free */
 	uint64_t created_tsc;
+	json_t *cfg; /* the object the device was opened with */
+	/* The open transaction's staging (apply_port.c) */
+	struct evs_port *staged; /* new device, published at commit */
+	json_t *staged_cfg;
+	bool adding;   /* slot taken by a port this transaction adds */
+	bool removing; /* the port goes at commit */
+	bool closed;   /* device closed early (its successor needs it); reopened on abort */
 };
 
+struct evs_store;
+
 struct evs_app {
-	/* desired state */
-	json_t *doc;
-	struct conf *conf;
+	/* desired state: ports, switches, static MACs (apply.c binds the hooks) */
+	struct evs_store *store;
 	char config_path[PATH_MAX]; /* persisted on apply when set */
-	char state_dir[PATH_MAX];   /* the only directory clients may name files in */
+	uint32_t mac_capacity;	    /* entries of the MAC table */
+	/* The open transaction's staging (apply*.c) */
+	struct evs_l2_conf *l2_next;
+	bool structure_changed; /* switches or ports changed: a new L2 view and snapshot */
+	bool ports_hidden;	/* a snapshot without some closed ports is published */
+	bool sw_reserved[CONF_MAX_SWITCHES];
+	bool sw_removing[CONF_MAX_SWITCHES];
+	size_t macs_done;	      /* static MAC deltas prepared so far */
+	char state_dir[PATH_MAX];     /* the only directory clients may name files in */
 	struct evs_persist *cfg_file; /* writer of config_path; NULL without --config */
 	json_t *durable_doc;	      /* last document known to be on disk */
+	uint64_t durable_gen;	      /* store generation of durable_doc */
 	uint64_t commit_seq;	      /* changes handed to the writer */
 	uint64_t rolled_back_upto;    /* changes up to this one were rolled back */
 	bool stopping;		      /* shutting down: no more rollbacks */
@@ -118,12 +141,34 @@ struct evs_app {
 	volatile int stop; /* set by signals, read with __atomic loads */
 };
 
-/* apply.c: make @doc the running state; on failure nothing changes. */
-int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_err *err);
+/* apply.c: the store with the port, switch and MAC types bound to the
+ * datapath (apply hooks); NULL errno set. */
+int app_store_init(struct evs_app *app);
+/* Make @doc the running state in one transaction; on failure nothing changes. */
+int app_apply_doc(struct evs_app *app, const json_t *doc, const char *path,
+		  struct evs_ctl_err *err);
 /* Stop all ports and free runtime state (shutdown). */
 void app_teardown(struct evs_app *app);
+/* Slot of the port named @name (published or staged), or -1. */
 int app_port_index(const struct evs_app *app, const char *name);
 int app_switch_id(const struct evs_app *app, const char *name);
+/* Return once every PMD went through a quiescent state (runs the latest state). */
+int app_wait_pmds(struct evs_app *app);
+/* Publish a snapshot of the current ports with @l2; the old one is freed after the grace period. */
+int app_publish(struct evs_app *app, const struct evs_l2_conf *l2, const bool *hide);
+
+/* apply_port.c, apply_l2.c: the apply hooks. */
+extern const struct evs_store_ops app_port_ops, app_switch_ops, app_mac_ops;
+/* The port type (schema in ctl_port.c). */
+extern const struct evs_obj_type app_port_type;
+void app_ports_commit(struct evs_app *app);
+/* Runtime state for port.get/list (ctl_port.c) and switch.get/list (ctl_switch.c). */
+json_t *app_port_status(struct evs_store *st, struct evs_store_obj *o, void *ctx);
+json_t *app_switch_status(struct evs_store *st, struct evs_store_obj *o, void *ctx);
+void app_ports_abort(struct evs_app *app);
+struct evs_port_config;
+/* Device settings of port object @v (defaults filled). */
+void app_port_config(const struct evs_app *app, const json_t *v, struct evs_port_config *pc);
 
 /* state.c: the --config file and the state directory. */
 struct evs_persist;
@@ -145,11 +190,15 @@ void app_state_started(struct evs_app *app);
  * nothing to do), or -errno after rolling back and answering @call.
  */
 int app_commit(struct evs_app *app, struct evs_ctl_call *call);
+/* The running document's "access" section becomes the socket's policy. */
+void app_access_sync(struct evs_app *app);
 /* Management loop: completions of finished writes. */
 void app_state_poll(struct evs_app *app);
 /* Write the running document to @name (a plain file name) in the state
  * directory; never follows a symlink. 0 or -errno with @msg filled. */
 int app_state_save_as(struct evs_app *app, const char *name, char *msg, size_t msglen);
+/* The store's document as the file holds it (indented, final newline), malloc'd. */
+char *app_store_dump(struct evs_app *app, size_t *len);
 /* @doc as the file holds it (indented, final newline), malloc'd. */
 char *app_doc_dump(const json_t *doc, size_t *len);
 
@@ -172,8 +221,14 @@ static inline void app_macs_changed(struct evs_app *app)
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);
 struct evs_port_link;
-/* Link change callback of every port: logs it. */
+/* Declare the event topics the daemon publishes (port.link, config.change,
+ * counter.threshold). */
+int mgmt_events_init(struct evs_app *app);
+/* Link change callback of every port: logs it and publishes "port.link". */
 void mgmt_on_link(struct evs_port *port, const struct evs_port_link *link, void *arg);
+
+/* ctl_watch.c: check counter watches (once a second; management loop). */
+void watch_poll(struct evs_app *app);
 
 /* ctl_*.c: register the control methods. */
 int ctl_register_all(struct evs_app *app);

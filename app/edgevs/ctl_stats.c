@@ -37,16 +37,14 @@ static json_t *pmd_json(const struct pmd_ctx *p, uint64_t *drops)
 	return o;
 }
 
-static int m_stats_get(struct evs_ctl_call *call, json_t *params, void *arg)
+json_t *app_stats_json(struct evs_app *app)
 {
-	struct evs_app *app = arg;
 	uint64_t drops[EVS_DROP_REASON_MAX] = {0};
 	struct evs_port_stats ps;
 	uint64_t rx = 0, tx = 0, port_drops = 0;
 	json_t *res, *pmds = json_array(), *dr = json_object();
 	unsigned int i, r;
 
-	(void)params;
 	for (i = 0; i < app->n_pmds; i++)
 		json_array_append_new(pmds, pmd_json(app->pmds[i], drops));
 	for (r = 1; r < EVS_DROP_REASON_MAX; r++)
@@ -63,11 +61,20 @@ static int m_stats_get(struct evs_ctl_call *call, json_t *params, void *arg)
 			(json_int_t)((rte_rdtsc() - app->start_tsc) / rte_get_tsc_hz()),
 			"generation", (json_int_t)app->gen, "pmds", pmds, "drops", dr);
 	json_object_set_new(res, "ports", json_pack("{s:i, s:I, s:I, s:I}", "count",
-						    (int)app->conf->n_ports, "rx_packets",
+						    (int)evs_store_count(app->store, "port"), "rx_packets",
 						    (json_int_t)rx, "tx_packets", (json_int_t)tx,
 						    "drops", (json_int_t)port_drops));
 	json_object_set_new(res, "macs", ctl_macs_stats_json(app));
-	return evs_ctl_reply(call, res);
+	/* what every configuration change allocates and publishes */
+	json_object_set_new(res, "snapshot_bytes",
+			    json_integer(app->snap ? (json_int_t)app->snap->size : 0));
+	return res;
+}
+
+static int m_stats_get(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	(void)params;
+	return evs_ctl_reply(call, app_stats_json(arg));
 }
 
 int ctl_register_stats(struct evs_app *app)

@@ -47,6 +47,13 @@ static void usage(const char *prog)
 	       "  --config FILE      desired-state JSON (default: built-in config/default.json);\n"
 	       "                     config.apply persists changes back to FILE\n"
 	       "  --socket PATH      control socket (default /run/edgevs/edgevs.sock)\n"
+	       "  --socket-mode MODE file mode of the socket, octal (default 0660)\n"
+	       "  --socket-group GRP group of the socket (name or number; default: ours);\n"
+	       "                     who may call what is the config's \"access\" section\n"
+	       "  --ctl-idle-ms MS   close control clients silent this long (default 300000;\n"
+	       "                     -1: never); admins are never locked out by idle clients\n"
+	       "  --ctl-max-line B   longest request line of a client (default 1 MiB)\n"
+	       "  --ctl-max-line-admin B  longest line of an admin, one at a time (256 MiB)\n"
 	       "  --state-dir DIR    the only directory config.save may write to\n"
 	       "                     (default /var/lib/edgevs; created 0700 when first used)\n"
 	       "  --pmd-cores LIST   lcores that poll packets, e.g. 1,2 (default: all workers)\n"
@@ -58,6 +65,20 @@ static void usage(const char *prog)
 	       "  --no-emc           no exact-match cache in front of the megaflows\n"
 	       "  --version          print the version\n",
 	       prog);
+}
+
+/* A whole number in @base within [min, max]: 0 or -EINVAL. */
+static int parse_whole(const char *s, int base, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, base);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 static int parse_cores(const char *s, unsigned int *cores, unsigned int *n)
@@ -125,6 +146,13 @@ static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned 
 			if (p->pl == NULL)
 				return -ENOMEM;
 		}
+		p->txs = evs_port_txset_create(&(struct evs_port_txset_config){
+		    .txu = (uint16_t)i,
+		    .nb_ports = CONF_MAX_PORTS,
+		    .socket_id = (int)rte_lcore_to_socket_id(cores[i]),
+		});
+		if (p->txs == NULL)
+			return -ENOMEM;
 		app->pmds[i] = p;
 		if (rte_rcu_qsbr_thread_register(app->qsbr, cores[i]) != 0)
 			return -EINVAL;
@@ -142,6 +170,7 @@ static void pmds_free(struct evs_app *app)
 	evs_l2_lcore_free(app->mgmt_l2);
 	app->mgmt_l2 = NULL;
 	for (i = 0; i < app->n_pmds; i++) {
+		evs_port_txset_free(app->pmds[i]->txs);
 		evs_pipeline_lcore_free(app->pmds[i]->pl);
 		evs_l2_lcore_free(app->pmds[i]->l2);
 		rte_free(app->pmds[i]);
@@ -153,24 +182,33 @@ static void pmds_free(struct evs_app *app)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"socket", required_argument, NULL, 's'},
-		{"state-dir", required_argument, NULL, 'S'},
-		{"pmd-cores", required_argument, NULL, 'p'},
-		{"mbufs", required_argument, NULL, 'm'},
-		{"pmd-sleep-us", required_argument, NULL, 'z'},
-		{"flow-max", required_argument, NULL, 'F'},
-		{"flow-idle-ms", required_argument, NULL, 'I'},
-		{"no-emc", no_argument, NULL, 'E'},
-		{"version", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"state-dir", required_argument, NULL, 'S'},
+	    {"socket-mode", required_argument, NULL, 'M'},
+	    {"socket-group", required_argument, NULL, 'G'},
+	    {"ctl-idle-ms", required_argument, NULL, 'T'},
+	    {"ctl-max-line", required_argument, NULL, 'L'},
+	    {"ctl-max-line-admin", required_argument, NULL, 'A'},
+	    {"pmd-cores", required_argument, NULL, 'p'},
+	    {"mbufs", required_argument, NULL, 'm'},
+	    {"pmd-sleep-us", required_argument, NULL, 'z'},
+	    {"flow-max", required_argument, NULL, 'F'},
+	    {"flow-idle-ms", required_argument, NULL, 'I'},
+	    {"no-emc", no_argument, NULL, 'E'},
+	    {"version", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct evs_app *app = &g_app;
 	unsigned int cores[DP_MAX_PMDS], n_cores = 0, lc, i;
 	unsigned long mbufs = 16383;
-	const char *cores_arg = NULL;
-	struct conf_err err;
+	const char *cores_arg = NULL, *sock_group = NULL;
+	mode_t sock_mode = 0660;
+	int idle_ms = 0;
+	size_t max_line = 0, max_line_admin = 0;
+	long v;
+	struct evs_ctl_err err;
 	int ret, opt, rc = 1;
 	json_t *doc;
 
@@ -204,6 +242,31 @@ int main(int argc, char **argv)
 				goto out_eal;
 			}
 			snprintf(app->state_dir, sizeof(app->state_dir), "%s", optarg);
+			break;
+		case 'M':
+			if (parse_whole(optarg, 8, 1, 0777, &v) < 0) {
+				fprintf(stderr, "edgevs: --socket-mode: octal 1..0777\n");
+				goto out_eal;
+			}
+			sock_mode = (mode_t)v;
+			break;
+		case 'G':
+			sock_group = optarg;
+			break;
+		case 'T':
+			if (parse_whole(optarg, 10, -1, INT32_MAX, &v) < 0 || v == 0) {
+				fprintf(stderr, "edgevs: --ctl-idle-ms: -1 or 1..2^31-1\n");
+				goto out_eal;
+			}
+			idle_ms = (int)v;
+			break;
+		case 'L':
+		case 'A':
+			if (parse_whole(optarg, 10, 64, 1L << 32, &v) < 0) {
+				fprintf(stderr, "edgevs: --ctl-max-line*: 64..4G bytes\n");
+				goto out_eal;
+			}
+			*(opt == 'L' ? &max_line : &max_line_admin) = (size_t)v;
 			break;
 		case 'p':
 			cores_arg = optarg;
@@ -289,10 +352,11 @@ int main(int argc, char **argv)
 	{
 		struct evs_l2_macs_config mc = {
 			.name = "evs_macs",
-			.capacity = 1 << 16,
+			.capacity = APP_MAC_CAPACITY,
 			.qsbr = app->qsbr,
 			.socket_id = (int)rte_socket_id(),
 		};
+		app->mac_capacity = mc.capacity;
 		app->macs = evs_l2_macs_create(&mc);
 		if (app->macs == NULL) {
 			APP_LOG(ERR, "MAC table: %s", rte_strerror(rte_errno));
@@ -303,41 +367,44 @@ int main(int argc, char **argv)
 		APP_LOG(ERR, "PMD set-up failed");
 		goto out;
 	}
-	app->doc = conf_doc_empty();
-	app->conf = conf_parse(app->doc, "", &err);
-	if (app->doc == NULL || app->conf == NULL)
+	if (app_store_init(app) < 0)
 		goto out;
-
 	if (app_state_open(app) < 0)
 		goto out;
 	doc = app_state_load(app);
 	if (doc == NULL)
 		goto out;
-	ret = app_apply(app, doc, "", &err);
-	json_decref(doc); /* app_apply took its own reference on success */
+	ret = app_apply_doc(app, doc, "", &err);
+	json_decref(doc);
 	if (ret < 0) {
 		APP_LOG(ERR, "config %s: %s (at %s)",
-			app->config_path[0] ? app->config_path : "(built-in)", err.msg,
+			app->config_path[0] ? app->config_path : "(built-in)", err.message,
 			err.path[0] ? err.path : "/");
 		goto out;
 	}
 	app_state_started(app);
-	APP_LOG(INFO, "config %s: %u ports, %u switches",
-		app->config_path[0] ? app->config_path : "(built-in default)", app->conf->n_ports,
-		app->conf->n_switches);
+	APP_LOG(INFO, "config %s: %zu ports, %zu switches, %zu static MACs",
+		app->config_path[0] ? app->config_path : "(built-in default)",
+		evs_store_count(app->store, "port"), evs_store_count(app->store, "switch"),
+		evs_store_count(app->store, "mac"));
 
 	{
 		struct evs_ctl_config cc = {
-			.path = app->socket_path,
-			.mode = 0660,
-			.api_version = "1.0",
+		    .path = app->socket_path,
+		    .mode = sock_mode,
+		    .group = sock_group,
+		    .idle_timeout_ms = idle_ms,
+		    .max_line = max_line,
+		    .max_line_admin = max_line_admin,
+		    .api_version = "1.0",
 		};
 		app->ctl = evs_ctl_create(&cc);
 		if (app->ctl == NULL) {
 			APP_LOG(ERR, "control socket %s: %s", app->socket_path, strerror(errno));
 			goto out;
 		}
-		if (ctl_register_all(app) < 0)
+		if (ctl_register_all(app) < 0 || mgmt_events_init(app) < 0 ||
+		    evs_ctl_set_access(app->ctl, evs_store_section_get(app->store, "access")) < 0)
 			goto out;
 	}
 
@@ -375,8 +442,6 @@ out:
 	evs_l2_macs_free(app->macs);
 	rte_free(app->qsbr);
 	rte_mempool_free(app->pool);
-	conf_free(app->conf);
-	json_decref(app->doc);
 out_eal:
 	rte_eal_cleanup();
 	return rc;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Management lcore loop: serves the control socket, drains MAC learning
- * events, ages MACs. Sleeps in poll() between events: it polls no packets.
+ * Management lcore loop: serves the control socket, completes durable
+ * writes, drains MAC learning events, ages MACs, publishes change events.
+ * Sleeps in poll() between events: it polls no packets.
  */
 
 #include <rte_cycles.h>
@@ -14,11 +15,38 @@
 #define MGMT_POLL_MS 5
 #define MGMT_LINK_POLL_MS 100
 
+int mgmt_events_init(struct evs_app *app)
+{
+	static const struct {
+		const char *name, *help;
+	} topics[] = {
+	    {"port.link", "a port's link went up or down: {port, up, speed_mbps, changes}"},
+	    {"config.change", "a change is applied and durable: {generation, method}"},
+	    {"counter.threshold", "a watched counter passed its threshold (counter.watch): "
+				  "{id, counter, above, value}"},
+	};
+	size_t i;
+	int rc;
+
+	for (i = 0; i < RTE_DIM(topics); i++) {
+		rc = evs_ctl_topic_register(app->ctl, topics[i].name, topics[i].help);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 void mgmt_on_link(struct evs_port *port, const struct evs_port_link *link, void *arg)
 {
-	(void)arg;
+	struct evs_app *app = arg;
+
 	APP_LOG(INFO, "port %s link %s (%u Mb/s)", port->name, link->up ? "up" : "down",
 		link->speed_mbps);
+	if (app != NULL && app->ctl != NULL)
+		evs_ctl_notify(app->ctl, "port.link",
+			       json_pack("{s:s, s:b, s:I, s:I}", "port", port->name, "up", link->up,
+					 "speed_mbps", (json_int_t)link->speed_mbps, "changes",
+					 (json_int_t)link->changes));
 }
 
 /* Publish a new MAC generation when learning, moves or aging changed the
@@ -43,6 +71,7 @@ void mgmt_loop(struct evs_app *app)
 
 		evs_ctl_poll(app->ctl, MGMT_POLL_MS);
 		app_state_poll(app);
+		watch_poll(app);
 		evs_l2_macs_poll(app->macs, app->snap ? app->snap->l2 : NULL, evs_l2_now());
 		mgmt_check_macs(app);
 		now = rte_rdtsc();

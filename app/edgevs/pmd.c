@@ -47,18 +47,43 @@ static inline uint16_t parse_burst(struct pmd_ctx *ctx, const struct dp_rxq *rq,
 	return k;
 }
 
-_Static_assert(CONF_MAX_PORTS <= 64, "the tx dirty bitmap has 64 bits");
+/*
+ * Outputs of one pipeline call. A packet has at most max(1, max_flood)
+ * outputs, so a burst is run in sub-bursts that cannot overflow this: the
+ * whole burst while no switch has more than DP_OUT_MAX / DP_BURST (64)
+ * members, a few packets at a time in larger flood domains. (The engine's
+ * output opcode can put copies straight into the tx set instead.)
+ */
+#define DP_OUT_MAX (2 * CONF_MAX_PORTS)
+
+static inline uint16_t sub_burst(const struct dp_snapshot *s)
+{
+	uint16_t f = s->l2 != NULL ? RTE_MAX(s->l2->max_flood, 1) : 1;
+
+	return (uint16_t)RTE_MIN(DP_BURST, DP_OUT_MAX / f);
+}
+
+/* Hand a pipeline call's outputs to the tx set; ports gone are counted. */
+static inline void to_txset(struct pmd_ctx *ctx, struct evs_l2_out *out, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		if (unlikely(evs_port_txset_add(ctx->txs, out[i].port, out[i].m) < 0)) {
+			ctr_add(&ctx->drops[EVS_DROP_PORT_DOWN], 1);
+			rte_pktmbuf_free(out[i].m);
+		}
+}
 
 int pmd_main(void *arg)
 {
 	struct pmd_args *pa = arg;
 	struct evs_app *app = pa->app;
 	struct pmd_ctx *ctx = pa->ctx;
-	static __thread struct evs_port_txbuf txb[CONF_MAX_PORTS];
-	uint64_t gen = 0, dirty = 0; /* bit per port with buffered packets */
+	uint64_t gen = 0;
 	struct rte_mbuf *pkts[DP_BURST];
 	struct evs_flow_key keys[DP_BURST];
-	struct evs_l2_out out[DP_BURST * CONF_MAX_PORTS]; /* room for a burst of floods */
+	struct evs_l2_out out[DP_OUT_MAX];
 	uint64_t t0, t1, idle_polls = 0, next_sec = 0;
 	unsigned int qsbr_id = ctx->lcore;
 	const uint64_t flow_idle = rte_get_tsc_hz() / 1000 * app->flow_idle_ms;
@@ -79,18 +104,19 @@ int pmd_main(void *arg)
 			.macs_gen = __atomic_load_n(&app->macs_gen, __ATOMIC_ACQUIRE),
 		};
 		uint64_t moved = 0;
-		uint16_t q, i;
+		uint32_t q;
+		uint16_t step;
 
 		if (unlikely(s->gen != gen)) {
-			/* buffers are empty here: each iteration flushes them all */
-			for (i = 0; i < CONF_MAX_PORTS; i++)
-				evs_port_txbuf_init(&txb[i], s->ports[i], (uint16_t)ctx->idx);
+			/* the set is empty here: each iteration flushes it */
+			evs_port_txset_bind(ctx->txs, s->ports, s->n_ports);
 			gen = s->gen;
 			__atomic_store_n(&ctx->gen_seen, gen, __ATOMIC_RELAXED);
 		}
+		step = sub_burst(s);
 		for (q = 0; q < pc->n_rxq; q++) {
 			const struct dp_rxq *rq = &pc->rxq[q];
-			uint16_t n, n_out;
+			uint16_t n, n_out, done, k;
 
 			n = evs_port_rx_burst(rq->port, rq->queue, pkts, DP_BURST);
 			if (n == 0)
@@ -98,26 +124,17 @@ int pmd_main(void *arg)
 			ctr_add(&ctx->rx_pkts, n);
 			moved += n;
 			n = parse_burst(ctx, rq, pkts, n, keys);
-			n_out = evs_pipeline_run(ctx->pl, &pst, pkts, keys, n, out, RTE_DIM(out));
-			for (i = 0; i < n_out; i++) {
-				struct evs_port_txbuf *tb = &txb[out[i].port];
-
-				if (unlikely(tb->port == NULL)) {
-					ctr_add(&ctx->drops[EVS_DROP_PORT_DOWN], 1);
-					rte_pktmbuf_free(out[i].m);
-					continue;
-				}
-				evs_port_txbuf_add(tb, out[i].m);
-				dirty |= UINT64_C(1) << out[i].port;
+			for (done = 0; done < n; done += k) {
+				k = RTE_MIN(step, n - done);
+				n_out = evs_pipeline_run(ctx->pl, &pst, pkts + done, keys + done, k,
+							 out, RTE_DIM(out));
+				to_txset(ctx, out, n_out);
+				ctr_add(&ctx->tx_pkts, n_out);
 			}
-			ctr_add(&ctx->tx_pkts, n_out);
 		}
 		/* Flush everything before reporting quiescence: no mbuf stays
 		 * buffered for a port that the management lcore may free next. */
-		while (dirty != 0) {
-			evs_port_txbuf_flush(&txb[__builtin_ctzll(dirty)]);
-			dirty &= dirty - 1;
-		}
+		evs_port_txset_flush(ctx->txs);
 		rte_rcu_qsbr_quiescent(app->qsbr, qsbr_id);
 
 		t1 = rte_rdtsc();

@@ -110,6 +110,15 @@ static int ethdev_attach(struct ethdev_port *e, const char *pname, const char *d
 		}
 		return 0; /* attached by EAL (-a/--vdev) or the application */
 	}
+	/* Debian's DPDK is built with RTE_MAX_ETHPORTS 32; vhost-user ports
+	 * (drivers/net/vhost.c) are not ethdevs and do not count. */
+	if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS) {
+		evs_port_errorf("port '%s': cannot attach '%s': DPDK allows %d ethdev ports "
+				"(RTE_MAX_ETHPORTS) and all are in use; vhost-user ports do not "
+				"count against it",
+				pname, devargs, RTE_MAX_ETHPORTS);
+		return -ENOSPC;
+	}
 	rc = rte_dev_probe(devargs);
 	if (rc < 0 && rc != -EEXIST) {
 		/* Drivers reject bad arguments with a bare -1 (-EPERM). */

@@ -86,7 +86,6 @@ struct vhost_port {
 	int vid;	  /* atomic: device of the running connection */
 	struct rte_mempool *mp;
 	uint8_t enabled[VHOST_MAX_VRINGS]; /* atomic: vring enabled by the guest */
-	struct vhost_txq_ctr txc[EVS_PORT_MAX_QUEUES];
 	/* Callbacks (under vhost_lock) and management lcore. */
 	int conn_vid;	   /* the one accepted connection, -1 if none */
 	uint64_t features; /* negotiated by the running guest */
@@ -98,6 +97,9 @@ struct vhost_port {
 	bool registered;
 	char path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
 	TAILQ_ENTRY(vhost_port) next;
+	/* [port->nb_txq], not EVS_PORT_MAX_QUEUES: 64 B per queue the port has,
+	 * which keeps a port at about 1.6 KB (doc/ports.md) */
+	struct vhost_txq_ctr txc[];
 } __rte_cache_aligned;
 
 static pthread_mutex_t vhost_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -355,6 +357,7 @@ static int vhost_check_config(struct evs_port *port, const struct evs_port_confi
 {
 	const char *path = cfg->socket_path;
 	struct vhost_port *vp;
+	unsigned int n = 0;
 	int rc = 0;
 
 	if (path == NULL || path[0] == '\0') {
@@ -385,8 +388,15 @@ static int vhost_check_config(struct evs_port *port, const struct evs_port_confi
 			rc = -EEXIST;
 			break;
 		}
+		n++;
 	}
 	pthread_mutex_unlock(&vhost_lock);
+	if (rc == 0 && n >= RTE_MAX_VHOST_DEVICE) {
+		evs_port_errorf("port '%s': rte_vhost allows %d vhost-user ports "
+				"(RTE_MAX_VHOST_DEVICE) and all are in use",
+				port->name, RTE_MAX_VHOST_DEVICE);
+		return -ENOSPC;
+	}
 	if (rc == 0)
 		rc = vhost_check_dir(port->name, path);
 	if (rc == 0 && cfg->vhost_mode == EVS_VHOST_SERVER)
@@ -414,7 +424,8 @@ static int vhost_create(struct evs_port *port, const struct evs_port_config *cfg
 	rc = vhost_check_config(port, cfg);
 	if (rc < 0)
 		return rc;
-	vp = rte_zmalloc_socket("evs_vhost", sizeof(*vp), RTE_CACHE_LINE_SIZE, cfg->socket_id);
+	vp = rte_zmalloc_socket("evs_vhost", sizeof(*vp) + sizeof(vp->txc[0]) * port->nb_txq,
+				RTE_CACHE_LINE_SIZE, cfg->socket_id);
 	if (vp == NULL) {
 		evs_port_errorf("port '%s': out of memory", port->name);
 		return -ENOMEM;
@@ -453,8 +464,12 @@ static int vhost_create(struct evs_port *port, const struct evs_port_config *cfg
 	errno = 0;
 	if (rte_vhost_driver_start(vp->path) < 0) {
 		rc = errno != 0 ? -errno : -EIO;
-		evs_port_errorf("port '%s': cannot %s vhost-user socket %s: %s", port->name,
-				vp->client ? "connect to" : "listen on", vp->path, strerror(-rc));
+		/* rte_vhost polls listening and connected sockets in one set of
+		 * 1024 fds (lib/vhost fd_man.h MAX_FDS): see doc/ports.md */
+		evs_port_errorf("port '%s': cannot %s vhost-user socket %s: %s (rte_vhost "
+				"watches at most 1023 listening + connected sockets)",
+				port->name, vp->client ? "connect to" : "listen on", vp->path,
+				strerror(-rc));
 		goto unlink;
 	}
 	port->drv = vp;

@@ -35,6 +35,16 @@ static int out_reserve(struct ctl_client *cl, size_t more)
 	return 0;
 }
 
+int ctl_out_append(struct ctl_client *cl, const char *buf, size_t len)
+{
+	if (out_reserve(cl, len + 1) < 0)
+		return -ENOMEM;
+	memcpy(cl->out + cl->out_len, buf, len);
+	cl->out_len += len;
+	cl->out[cl->out_len++] = '\n';
+	return 0;
+}
+
 /* Serialise straight into the client's output buffer: no temporary copy. */
 static int dump_cb(const char *buf, size_t size, void *data)
 {
@@ -274,8 +284,7 @@ static void call_method(struct evs_ctl_call *call, const struct ctl_method_entry
 	if (call->replied)
 		return;
 	if (rc < 0) {
-		evs_ctl_error(call, EVS_CTL_E_INTERNAL, NULL, "%s failed: %s", call->method,
-			      strerror(-rc));
+		evs_ctl_error_errno(call, rc, NULL, "%s failed", call->method);
 	} else {
 		CTL_LOG(ERR, "%s returned without answering\n", call->method);
 		evs_ctl_error(call, EVS_CTL_E_INTERNAL, NULL, "%s returned no result",
@@ -285,10 +294,8 @@ static void call_method(struct evs_ctl_call *call, const struct ctl_method_entry
 
 int ctl_handle_line(struct evs_ctl *ctl, struct ctl_client *cl, const char *line, size_t len)
 {
-	const struct ctl_method_entry *e;
-	struct evs_ctl_call call = {.ctl = ctl, .client = cl};
 	json_error_t jerr;
-	json_t *req, *id, *params, *empty = NULL;
+	json_t *req;
 
 	while (len > 0 && is_space(line[len - 1]))
 		len--;
@@ -299,9 +306,19 @@ int ctl_handle_line(struct evs_ctl *ctl, struct ctl_client *cl, const char *line
 	if (len == 0)
 		return 0; /* blank lines are harmless: people type them into socat */
 	req = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	return ctl_dispatch_parsed(ctl, cl, req, &jerr);
+}
+
+int ctl_dispatch_parsed(struct evs_ctl *ctl, struct ctl_client *cl, json_t *req,
+			const json_error_t *jerr)
+{
+	const struct ctl_method_entry *e;
+	struct evs_ctl_call call = {.ctl = ctl, .client = cl};
+	json_t *id, *params, *empty = NULL;
+
 	if (req == NULL) {
 		ctl_send_error(ctl, cl, NULL, EVS_CTL_E_PARSE, "", "parse error at byte %d: %s",
-			       jerr.position, jerr.text);
+			       jerr->position, jerr->text);
 		return 0;
 	}
 	if (!json_is_object(req)) {
@@ -329,6 +346,16 @@ int ctl_handle_line(struct evs_ctl *ctl, struct ctl_client *cl, const char *line
 				       "method '%.128s' not found (try \"list\")", call.method);
 		goto out;
 	}
+	if (!ctl_access_allows(ctl, cl, &e->m)) {
+		if (id == NULL)
+			ctl->stats.errors++;
+		else
+			ctl_send_error(ctl, cl, id, EVS_CTL_E_FORBIDDEN, "/method",
+				       "method '%s' needs the %s role (uid %u has %s)", call.method,
+				       e->m.read_only ? "read-only" : "admin", (unsigned)cl->uid,
+				       evs_ctl_role_name(cl->role));
+		goto out;
+	}
 	params = json_object_get(req, "params");
 	if (params == NULL || json_is_null(params)) {
 		params = empty = json_object();
@@ -342,10 +369,13 @@ int ctl_handle_line(struct evs_ctl *ctl, struct ctl_client *cl, const char *line
 	else
 		ctl->stats.requests++;
 	/* Changes are logged for the operator's audit trail; reads only in debug. */
-	if (e->m.read_only)
+	if (e->m.read_only) {
 		CTL_LOG(DEBUG, "client %" PRIu64 ": %s\n", cl->serial, call.method);
-	else
-		CTL_LOG(INFO, "client %" PRIu64 ": %s\n", cl->serial, call.method);
+	} else {
+		ctl->stats.mutations++;
+		CTL_LOG(INFO, "audit: uid %u pid %d client %" PRIu64 ": %s\n", (unsigned)cl->uid,
+			(int)cl->pid, cl->serial, call.method);
+	}
 	call_method(&call, e, params);
 	json_decref(empty);
 	json_decref(req);

@@ -225,6 +225,9 @@ static int m_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 	    CTL_STAT(requests),	       CTL_STAT(notifications),	    CTL_STAT(errors),
 	    CTL_STAT(lines_oversized), CTL_STAT(clients_accepted),  CTL_STAT(clients_rejected),
 	    CTL_STAT(clients_dropped), CTL_STAT(clients_connected), CTL_STAT(deferred),
+	    CTL_STAT(mutations),       CTL_STAT(calls_refused),	    CTL_STAT(clients_idle_closed),
+	    CTL_STAT(clients_evicted), CTL_STAT(events_published),  CTL_STAT(events_sent),
+	    CTL_STAT(events_dropped),
 	};
 	struct evs_ctl *ctl = evs_ctl_call_ctl(call);
 	json_t *r = json_object();
@@ -276,11 +279,18 @@ int ctl_register_builtins(struct evs_ctl *ctl)
 	     .fn = m_stats,
 	     .params = evs_ctl_no_params},
 	};
+	int rc = ctl_register_array(ctl, builtins, sizeof(builtins) / sizeof(builtins[0]));
+
+	return rc < 0 ? rc : ctl_register_events(ctl);
+}
+
+int ctl_register_array(struct evs_ctl *ctl, const struct evs_ctl_method *m, size_t n)
+{
 	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
-		rc = evs_ctl_register(ctl, &builtins[i]);
+	for (i = 0; i < n; i++) {
+		rc = evs_ctl_register(ctl, &m[i]);
 		if (rc < 0)
 			return rc;
 	}

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -32,9 +33,13 @@ enum {
 	CTL_KEEP_BUF = 256 * 1024, /* larger idle buffers are freed */
 	CTL_MIN_MAX_LINE = 64,	   /* room for a request at all */
 	CTL_MIN_MAX_OUTBUF = 4096, /* room for the hello and an error */
+	CTL_DEFAULT_IDLE_MS = 300 * 1000,
+	CTL_LARGE_READ_BUDGET = 64 * CTL_READ_CHUNK, /* 4 MiB a round for the large owner */
+	CTL_PARSE_POLL_MS = 2,
 };
 #define CTL_DEFAULT_MAX_LINE ((size_t)1 << 20)
 #define CTL_DEFAULT_MAX_OUTBUF ((size_t)16 << 20)
+#define CTL_DEFAULT_MAX_LINE_ADMIN ((size_t)256 << 20)
 
 static uint64_t now_ms(void)
 {
@@ -104,7 +109,26 @@ static int remove_stale_socket(const struct sockaddr_un *sa)
 	return 0;
 }
 
-static int ctl_listen(struct evs_ctl *ctl, mode_t mode)
+/* A group name or number. */
+static int group_parse(const char *s, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char buf[4096], *end;
+	unsigned long v;
+
+	if (getgrnam_r(s, &gr, buf, sizeof(buf), &res) == 0 && res != NULL) {
+		*gid = res->gr_gid;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v >= (gid_t)-1)
+		return -EINVAL;
+	*gid = (gid_t)v;
+	return 0;
+}
+
+static int ctl_listen(struct evs_ctl *ctl, mode_t mode, const char *group)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
@@ -130,6 +154,15 @@ static int ctl_listen(struct evs_ctl *ctl, mode_t mode)
 	if (chmod(ctl->path, mode) < 0 || stat(ctl->path, &st) < 0) {
 		rc = -errno;
 		goto err_unlink;
+	}
+	if (group != NULL) {
+		gid_t gid;
+
+		rc = group_parse(group, &gid);
+		if (rc == 0 && chown(ctl->path, (uid_t)-1, gid) < 0)
+			rc = -errno;
+		if (rc < 0)
+			goto err_unlink;
 	}
 	if (listen(fd, SOMAXCONN) < 0) {
 		rc = -errno;
@@ -165,7 +198,18 @@ struct evs_ctl *evs_ctl_create(const struct evs_ctl_config *cfg)
 	ctl->listen_fd = -1;
 	ctl->max_clients = cfg->max_clients ? cfg->max_clients : CTL_DEFAULT_MAX_CLIENTS;
 	ctl->max_line = cfg->max_line ? cfg->max_line : CTL_DEFAULT_MAX_LINE;
+	ctl->max_line_admin =
+	    cfg->max_line_admin ? cfg->max_line_admin : CTL_DEFAULT_MAX_LINE_ADMIN;
+	if (ctl->max_line_admin < ctl->max_line)
+		ctl->max_line_admin = ctl->max_line;
 	ctl->max_outbuf = cfg->max_outbuf ? cfg->max_outbuf : CTL_DEFAULT_MAX_OUTBUF;
+	ctl->idle_timeout_ms = cfg->idle_timeout_ms < 0	   ? 0
+			       : cfg->idle_timeout_ms == 0 ? CTL_DEFAULT_IDLE_MS
+							   : (uint64_t)cfg->idle_timeout_ms;
+	/* A quarter of the slots (1..4) only an admin may take. */
+	ctl->admin_reserve = ctl->max_clients / 4 < 4 ? ctl->max_clients / 4 : 4;
+	if (ctl->admin_reserve == 0 && ctl->max_clients > 1)
+		ctl->admin_reserve = 1;
 	ctl->path = strdup(cfg->path);
 	ctl->api_version = strdup(cfg->api_version ? cfg->api_version : "1");
 	ctl->clients = calloc(ctl->max_clients, sizeof(*ctl->clients));
@@ -176,7 +220,7 @@ struct evs_ctl *evs_ctl_create(const struct evs_ctl_config *cfg)
 	rc = ctl_register_builtins(ctl);
 	if (rc < 0)
 		goto err_free;
-	rc = ctl_listen(ctl, cfg->mode ? cfg->mode : CTL_DEFAULT_MODE);
+	rc = ctl_listen(ctl, cfg->mode ? cfg->mode : CTL_DEFAULT_MODE, cfg->group);
 	if (rc < 0) {
 		CTL_LOG(ERR, "cannot listen on %s: %s\n", cfg->path, strerror(-rc));
 		evs_ctl_free(ctl);
@@ -200,6 +244,7 @@ static void client_free(struct ctl_client *cl)
 	ctl_pending_orphan(cl);
 	if (cl->fd >= 0)
 		close(cl->fd);
+	free(cl->groups);
 	free(cl->in);
 	free(cl->out);
 	free(cl);
@@ -212,6 +257,7 @@ void evs_ctl_free(struct evs_ctl *ctl)
 
 	if (ctl == NULL)
 		return;
+	ctl_large_free(ctl); /* waits for a parse reading a client's buffer */
 	for (i = 0; i < ctl->n_clients; i++)
 		client_free(ctl->clients[i]);
 	ctl_pending_free_all(ctl);
@@ -223,6 +269,8 @@ void evs_ctl_free(struct evs_ctl *ctl)
 			unlink(ctl->path);
 	}
 	ctl_methods_free(ctl);
+	ctl_topics_free(ctl);
+	json_decref(ctl->access);
 	free(ctl->clients);
 	free(ctl->pfds);
 	free(ctl->api_version);
@@ -240,9 +288,10 @@ int evs_ctl_stats_get(const struct evs_ctl *ctl, struct evs_ctl_stats *stats)
 
 static void send_hello(struct evs_ctl *ctl, struct ctl_client *cl)
 {
-	json_t *msg = json_pack("{s:s, s:s, s:{s:s, s:I, s:s, s:s}}", "jsonrpc", "2.0", "method",
-				"hello", "params", "api_version", ctl->api_version, "pid",
-				(json_int_t)getpid(), "server", "edgevs", "version", EVS_VERSION);
+	json_t *msg = json_pack("{s:s, s:s, s:{s:s, s:I, s:s, s:s, s:s, s:I}}", "jsonrpc", "2.0",
+				"method", "hello", "params", "api_version", ctl->api_version, "pid",
+				(json_int_t)getpid(), "server", "edgevs", "version", EVS_VERSION,
+				"role", evs_ctl_role_name(cl->role), "uid", (json_int_t)cl->uid);
 
 	if (msg == NULL) {
 		cl->dead = true;
@@ -270,6 +319,57 @@ static void reject_client(struct evs_ctl *ctl, int fd)
 	CTL_LOG(WARNING, "client refused: %u clients connected\n", ctl->n_clients);
 }
 
+/* Close a client now with a last error line (best effort). */
+static void close_with_notice(struct evs_ctl *ctl, struct ctl_client *cl, const char *why)
+{
+	ctl_send_error(ctl, cl, NULL, EVS_CTL_E_BUSY, NULL, "connection closed: %s", why);
+	ctl_client_flush(ctl, cl);
+	cl->dead = true;
+}
+
+/* The idle non-admin client that has been idle longest, or NULL. */
+static struct ctl_client *oldest_idle_non_admin(struct evs_ctl *ctl)
+{
+	struct ctl_client *best = NULL;
+	unsigned i;
+
+	for (i = 0; i < ctl->n_clients; i++) {
+		struct ctl_client *cl = ctl->clients[i];
+
+		if (cl->dead || cl->role == EVS_CTL_ROLE_ADMIN || !ctl_client_idle(cl))
+			continue;
+		if (best == NULL || cl->last_active_ms < best->last_active_ms)
+			best = cl;
+	}
+	return best;
+}
+
+/* Room for @cl? Non-admins may fill all slots but the reserved ones; an
+ * admin takes a free slot or the one of the longest idle non-admin. */
+static bool make_room(struct evs_ctl *ctl, const struct ctl_client *cl)
+{
+	struct ctl_client *victim;
+	unsigned i, non_admin = 0;
+
+	if (cl->role != EVS_CTL_ROLE_ADMIN) {
+		for (i = 0; i < ctl->n_clients; i++)
+			non_admin += ctl->clients[i]->role != EVS_CTL_ROLE_ADMIN;
+		return ctl->n_clients < ctl->max_clients &&
+		       non_admin < ctl->max_clients - ctl->admin_reserve;
+	}
+	if (ctl->n_clients < ctl->max_clients)
+		return true;
+	victim = oldest_idle_non_admin(ctl);
+	if (victim == NULL)
+		return false;
+	CTL_LOG(WARNING, "client %" PRIu64 " (uid %u, idle) evicted for an admin connection\n",
+		victim->serial, (unsigned)victim->uid);
+	close_with_notice(ctl, victim, "evicted (idle) to make room for an admin");
+	ctl->stats.clients_evicted++;
+	ctl_drop_dead_clients(ctl);
+	return true;
+}
+
 static void accept_clients(struct evs_ctl *ctl)
 {
 	struct ctl_client *cl;
@@ -286,10 +386,6 @@ static void accept_clients(struct evs_ctl *ctl)
 			}
 			return; /* EAGAIN, or a connection that died in the queue */
 		}
-		if (ctl->n_clients >= ctl->max_clients) {
-			reject_client(ctl, fd);
-			continue;
-		}
 		cl = calloc(1, sizeof(*cl));
 		if (cl == NULL) {
 			close(fd);
@@ -297,13 +393,51 @@ static void accept_clients(struct evs_ctl *ctl)
 			continue;
 		}
 		cl->fd = fd;
+		ctl_client_identify(ctl, cl);
+		if (!make_room(ctl, cl)) {
+			cl->fd = -1;
+			client_free(cl);
+			reject_client(ctl, fd);
+			continue;
+		}
 		cl->serial = ++ctl->next_serial;
+		cl->last_active_ms = now_ms();
 		ctl->clients[ctl->n_clients++] = cl;
 		ctl->stats.clients_accepted++;
 		ctl->stats.clients_connected++;
-		CTL_LOG(DEBUG, "client %" PRIu64 " connected\n", cl->serial);
+		CTL_LOG(DEBUG, "client %" PRIu64 " connected: uid %u gid %u pid %d, %s\n",
+			cl->serial, (unsigned)cl->uid, (unsigned)cl->gid, (int)cl->pid,
+			evs_ctl_role_name(cl->role));
 		send_hello(ctl, cl);
+		ctl_client_flush(ctl, cl); /* the hello goes out now */
 	}
+}
+
+/* Close clients idle past the timeout (not those waiting for a deferred
+ * answer or subscribed to events: they are busy, not idle). */
+static void expire_idle(struct evs_ctl *ctl)
+{
+	uint64_t now;
+	unsigned i;
+	bool any = false;
+
+	if (ctl->idle_timeout_ms == 0 || ctl->n_clients == 0)
+		return;
+	now = now_ms();
+	for (i = 0; i < ctl->n_clients; i++) {
+		struct ctl_client *cl = ctl->clients[i];
+
+		if (cl->dead || !ctl_client_idle(cl) ||
+		    now - cl->last_active_ms < ctl->idle_timeout_ms)
+			continue;
+		CTL_LOG(INFO, "client %" PRIu64 " (uid %u) closed: idle for %" PRIu64 " ms\n",
+			cl->serial, (unsigned)cl->uid, now - cl->last_active_ms);
+		close_with_notice(ctl, cl, "idle timeout");
+		ctl->stats.clients_idle_closed++;
+		any = true;
+	}
+	if (any)
+		ctl_drop_dead_clients(ctl);
 }
 
 void ctl_client_flush(struct evs_ctl *ctl, struct ctl_client *cl)
@@ -350,24 +484,64 @@ void ctl_client_flush(struct evs_ctl *ctl, struct ctl_client *cl)
 
 /* Dispatch every complete line in the input buffer, then deal with an
  * overlong partial line. Returns the number of methods dispatched. */
+/* A line past the client's limit: answered now; the rest of it is dropped. */
+static void refuse_long_line(struct evs_ctl *ctl, struct ctl_client *cl, int why)
+{
+	ctl->stats.lines_oversized++;
+	if (why == -EBUSY)
+		ctl_send_error(ctl, cl, NULL, EVS_CTL_E_BUSY, "",
+			       "another large request is being received; retry");
+	else if (why == -EPERM || ctl_line_limit(ctl, cl) == ctl->max_line)
+		ctl_send_error(ctl, cl, NULL, EVS_CTL_E_INVALID_REQUEST, "",
+			       "request line too long (more than %zu bytes%s)", ctl->max_line,
+			       ctl->max_line_admin > ctl->max_line ? "; larger ones are for admins"
+								   : "");
+	else
+		ctl_send_error(ctl, cl, NULL, EVS_CTL_E_INVALID_REQUEST, "",
+			       "request line too long (more than %zu bytes)", ctl->max_line_admin);
+	ctl_large_release(ctl, cl);
+}
+
+/* May @cl go on with a line of @len bytes? Past max_line it needs the
+ * large-line slot. 0 or the -errno refuse_long_line() explains. */
+static int line_allowed(struct evs_ctl *ctl, struct ctl_client *cl, size_t len)
+{
+	int rc;
+
+	if (len <= ctl->max_line)
+		return 0;
+	rc = ctl_large_acquire(ctl, cl);
+	if (rc == 0 && len > ctl->max_line_admin)
+		rc = -EMSGSIZE;
+	return rc;
+}
+
+/* Dispatch every complete line in the input buffer, then deal with an
+ * overlong partial line. Returns the number of methods dispatched. */
 static int process_input(struct evs_ctl *ctl, struct ctl_client *cl, size_t scan_from)
 {
 	size_t start = 0, len;
 	char *nl;
-	int handled = 0;
+	int handled = 0, rc;
 
-	while (!cl->dead && cl->pending == NULL && start < cl->in_len) {
+	while (!cl->dead && cl->pending == NULL && !cl->parsing && start < cl->in_len) {
 		nl = memchr(cl->in + scan_from, '\n', cl->in_len - scan_from);
 		if (nl == NULL)
 			break;
 		len = (size_t)(nl - (cl->in + start));
 		if (cl->discarding) {
 			cl->discarding = false; /* the end of the oversized line */
+		} else if ((rc = line_allowed(ctl, cl, len)) < 0) {
+			refuse_long_line(ctl, cl, rc);
 		} else if (len > ctl->max_line) {
-			ctl->stats.lines_oversized++;
-			ctl_send_error(ctl, cl, NULL, EVS_CTL_E_INVALID_REQUEST, "",
-				       "request line too long (more than %zu bytes)",
-				       ctl->max_line);
+			/* Large: parsed off the management lcore, from in[0]. */
+			memmove(cl->in, cl->in + start, cl->in_len - start);
+			cl->in_len -= start;
+			if (ctl_large_start(ctl, cl, len) == 0)
+				return handled;
+			handled += ctl_handle_line(ctl, cl, cl->in, len); /* no thread */
+			ctl_large_release(ctl, cl);
+			start = 0;
 		} else {
 			handled += ctl_handle_line(ctl, cl, cl->in + start, len);
 		}
@@ -378,15 +552,13 @@ static int process_input(struct evs_ctl *ctl, struct ctl_client *cl, size_t scan
 		memmove(cl->in, cl->in + start, cl->in_len - start);
 		cl->in_len -= start;
 	}
-	if (cl->pending != NULL)
-		return handled; /* paused: the rest waits for the deferred answer */
+	if (cl->pending != NULL || cl->parsing)
+		return handled; /* paused: the rest waits */
 	if (cl->discarding) {
 		cl->in_len = 0;
-	} else if (cl->in_len > ctl->max_line) {
+	} else if (cl->in_len > ctl->max_line && (rc = line_allowed(ctl, cl, cl->in_len)) < 0) {
 		/* Answer now, not when the newline finally comes. */
-		ctl->stats.lines_oversized++;
-		ctl_send_error(ctl, cl, NULL, EVS_CTL_E_INVALID_REQUEST, "",
-			       "request line too long (more than %zu bytes)", ctl->max_line);
+		refuse_long_line(ctl, cl, rc);
 		cl->discarding = true;
 		cl->in_len = 0;
 	}
@@ -395,7 +567,7 @@ static int process_input(struct evs_ctl *ctl, struct ctl_client *cl, size_t scan
 
 static int grow_input(struct evs_ctl *ctl, struct ctl_client *cl)
 {
-	size_t limit = ctl->max_line + CTL_READ_CHUNK;
+	size_t limit = ctl_line_limit(ctl, cl) + CTL_READ_CHUNK;
 	size_t cap;
 	char *p;
 
@@ -418,8 +590,8 @@ static int serve_buffered(struct evs_ctl *ctl, struct ctl_client *cl, size_t sca
 {
 	int handled = process_input(ctl, cl, scan_from);
 
-	if (cl->read_closed && !cl->dead && cl->pending == NULL && cl->in_len > 0) {
-		if (!cl->discarding)
+	if (cl->read_closed && !cl->dead && cl->pending == NULL && !cl->parsing && cl->in_len > 0) {
+		if (!cl->discarding && cl->in_len <= ctl->max_line)
 			handled += ctl_handle_line(ctl, cl, cl->in, cl->in_len);
 		if (cl->pending == NULL)
 			cl->in_len = 0;
@@ -434,11 +606,12 @@ static int serve_buffered(struct evs_ctl *ctl, struct ctl_client *cl, size_t sca
 
 static int read_client(struct evs_ctl *ctl, struct ctl_client *cl)
 {
-	size_t budget = CTL_READ_BUDGET, old;
+	/* The large-line owner reads more per round: one big client, bounded. */
+	size_t budget = ctl->large_owner == cl ? CTL_LARGE_READ_BUDGET : CTL_READ_BUDGET, old;
 	ssize_t n;
 	int handled = 0;
 
-	while (!cl->dead && !cl->read_closed && cl->pending == NULL && budget > 0) {
+	while (!cl->dead && !cl->read_closed && cl->pending == NULL && !cl->parsing && budget > 0) {
 		if (grow_input(ctl, cl) < 0) {
 			CTL_LOG(ERR, "client %" PRIu64 ": out of memory\n", cl->serial);
 			cl->dead = true;
@@ -461,6 +634,7 @@ static int read_client(struct evs_ctl *ctl, struct ctl_client *cl)
 		}
 		old = cl->in_len;
 		cl->in_len += (size_t)n;
+		cl->last_active_ms = now_ms();
 		budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
 		handled += process_input(ctl, cl, old);
 	}
@@ -477,9 +651,10 @@ static int resume_clients(struct evs_ctl *ctl, bool *any)
 	for (i = 0; i < ctl->n_clients; i++) {
 		struct ctl_client *cl = ctl->clients[i];
 
-		if (!cl->resume || cl->pending != NULL)
+		if (!cl->resume || cl->pending != NULL || cl->parsing)
 			continue;
 		cl->resume = false;
+		cl->last_active_ms = now_ms();
 		*any = true;
 		if (!cl->dead)
 			handled += serve_buffered(ctl, cl, 0);
@@ -487,7 +662,7 @@ static int resume_clients(struct evs_ctl *ctl, bool *any)
 	return handled;
 }
 
-static void drop_dead_clients(struct evs_ctl *ctl)
+void ctl_drop_dead_clients(struct evs_ctl *ctl)
 {
 	struct ctl_client *cl;
 	unsigned i = 0;
@@ -497,10 +672,11 @@ static void drop_dead_clients(struct evs_ctl *ctl)
 		if (cl->read_closed && !cl->dead && cl->pending == NULL && cl->in_len == 0 &&
 		    cl->out_head == cl->out_len)
 			cl->dead = true; /* peer done and everything delivered */
-		if (!cl->dead) {
-			i++;
+		if (!cl->dead || cl->parsing) {
+			i++; /* a parse reads its buffer: freed once collected */
 			continue;
 		}
+		ctl_large_release(ctl, cl);
 		if (!cl->read_closed || cl->out_head != cl->out_len)
 			ctl->stats.clients_dropped++;
 		CTL_LOG(DEBUG, "client %" PRIu64 " closed\n", cl->serial);
@@ -523,8 +699,15 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 	if (ctl->in_poll)
 		return -EBUSY;
 	ctl->in_poll = true;
-	handled = resume_clients(ctl, &resumed);
+	handled = ctl_large_poll(ctl);
+	handled += resume_clients(ctl, &resumed);
+	expire_idle(ctl);
 	ctl->in_poll = false;
+	if (ctl->idle_timeout_ms != 0 && ctl->n_clients > 0 &&
+	    (timeout_ms < 0 || (uint64_t)timeout_ms > ctl->idle_timeout_ms / 4 + 1))
+		timeout_ms = (int)(ctl->idle_timeout_ms / 4 + 1); /* wake to expire them */
+	if (ctl_large_busy(ctl) && (timeout_ms < 0 || timeout_ms > CTL_PARSE_POLL_MS))
+		timeout_ms = CTL_PARSE_POLL_MS; /* collect the parse soon */
 	if (resumed)
 		timeout_ms = 0; /* their answers go out now */
 	listening = ctl->accept_pause_until_ms == 0 || now_ms() >= ctl->accept_pause_until_ms;
@@ -539,7 +722,7 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 		cl = ctl->clients[i];
 		ctl->pfds[nfds++] = (struct pollfd){
 		    .fd = cl->fd,
-		    .events = (short)((cl->read_closed || cl->pending ? 0 : POLLIN) |
+		    .events = (short)((cl->read_closed || cl->pending || cl->parsing ? 0 : POLLIN) |
 				      (cl->out_head < cl->out_len ? POLLOUT : 0)),
 		};
 	}
@@ -548,7 +731,7 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 		return errno == EINTR ? handled : -errno;
 	if (rc == 0) {
 		if (resumed)
-			drop_dead_clients(ctl);
+			ctl_drop_dead_clients(ctl);
 		return handled;
 	}
 
@@ -562,7 +745,7 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 			cl->dead = true;
 			continue;
 		}
-		if (cl->pending != NULL && (p->revents & (POLLHUP | POLLERR))) {
+		if ((cl->pending != NULL || cl->parsing) && (p->revents & (POLLHUP | POLLERR))) {
 			/* Gone while its call is deferred (its input is not read,
 			 * so nothing else would notice): the answer will be dropped. */
 			cl->dead = true;
@@ -574,10 +757,7 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 	}
 	if (listening && (ctl->pfds[0].revents & POLLIN))
 		accept_clients(ctl);
-	/* Hellos of new clients go out now, without waiting for POLLOUT. */
-	for (i = n_clients; i < ctl->n_clients; i++)
-		ctl_client_flush(ctl, ctl->clients[i]);
-	drop_dead_clients(ctl);
+	ctl_drop_dead_clients(ctl);
 	ctl->in_poll = false;
 	return handled;
 }

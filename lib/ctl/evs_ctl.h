@@ -46,10 +46,18 @@ extern "C" {
 #define EVS_CTL_SOCKET_ENV "EDGEVS_SOCKET"
 /** Longest JSON pointer kept in an error (longer ones are cut). */
 #define EVS_CTL_PATH_MAX 512
+/** Event topics a server can carry. */
+#define EVS_CTL_MAX_TOPICS 32
 /** Longest error message kept (longer ones are cut). */
 #define EVS_CTL_MSG_MAX 512
 
-/** Error codes: JSON-RPC 2.0 ones, then edgevs ones (-32000 and down). */
+/**
+ * Error codes: JSON-RPC 2.0 ones, then edgevs ones (-32000 and down).
+ * Internally every function returns 0 or -errno; evs_ctl_errno_code() is the
+ * one place an errno becomes one of these (EINVAL -> INVALID_PARAMS, EEXIST ->
+ * EXISTS, ENOENT/ENODEV -> NOT_FOUND, ENOSPC/EBUSY/EAGAIN -> BUSY, EPERM/EACCES
+ * -> FORBIDDEN, EIO/ENOTSUP/ETIMEDOUT -> APPLY_FAILED, others -> INTERNAL).
+ */
 enum evs_ctl_errcode {
 	EVS_CTL_E_PARSE = -32700,	     /**< not JSON, or not UTF-8 */
 	EVS_CTL_E_INVALID_REQUEST = -32600,  /**< not a valid request object */
@@ -60,6 +68,15 @@ enum evs_ctl_errcode {
 	EVS_CTL_E_NOT_FOUND = -32001,	     /**< referenced object does not exist */
 	EVS_CTL_E_BUSY = -32002,	     /**< resource busy or a limit reached */
 	EVS_CTL_E_APPLY_FAILED = -32003,     /**< valid request, applying it failed */
+	EVS_CTL_E_FORBIDDEN = -32004,	     /**< the client's role may not call the method */
+};
+
+/** What a client may call (its socket credentials decide, see evs_ctl_set_access()). */
+enum evs_ctl_role {
+	EVS_CTL_ROLE_NONE,	/**< nothing */
+	EVS_CTL_ROLE_READ_ONLY, /**< methods flagged read_only (get, list, stats, dump, trace) */
+	EVS_CTL_ROLE_ADMIN,	/**< everything */
+	EVS_CTL_ROLE_MAX,
 };
 
 /* ---------------------------------------------------------------------- */
@@ -73,10 +90,17 @@ struct evs_ctl_call;
 struct evs_ctl_config {
 	const char *path;     /**< socket path (required), e.g. EVS_CTL_DEFAULT_PATH */
 	mode_t mode;	      /**< socket file mode; 0: 0660 */
-	unsigned max_clients; /**< connections at once (at most 65536); 0: 64 */
+	unsigned max_clients; /**< connections at once (at most 65536); 0: 64. A quarter of
+				 them (1..4) is kept for admin clients, and an admin finding
+				 every slot taken evicts the longest idle non-admin client. */
+	int idle_timeout_ms;  /**< close clients silent this long (not those waiting for a
+				 deferred answer or subscribed); 0: 5 minutes; < 0: never */
 	size_t max_line;      /**< longest request line in bytes (>= 64); 0: 1 MiB */
+	size_t max_line_admin; /**< longest line of an admin client, one such line at a time
+				  server-wide, parsed off the management lcore; 0: 256 MiB */
 	size_t max_outbuf;    /**< unsent bytes before the client is dropped (>= 4096); 0: 16 MiB */
 	const char *api_version; /**< sent in the hello; NULL: "1" */
+	const char *group; /**< group (name or number) of the socket file; NULL: the creator's */
 };
 
 /** Counters since evs_ctl_create(). */
@@ -84,12 +108,20 @@ struct evs_ctl_stats {
 	uint64_t requests;	    /**< well-formed requests dispatched (with an id) */
 	uint64_t notifications;	    /**< well-formed notifications dispatched (no id) */
 	uint64_t errors;	    /**< error outcomes (replied or, for notifications, not) */
-	uint64_t lines_oversized;   /**< lines longer than max_line, discarded */
+	uint64_t lines_oversized;   /**< lines longer than the client may send, discarded */
+	uint64_t lines_large;	    /**< lines past max_line received from admins */
 	uint64_t clients_accepted;  /**< connections accepted */
 	uint64_t clients_rejected;  /**< connections refused: max_clients reached */
 	uint64_t clients_dropped;   /**< dropped: output past max_outbuf or socket error */
 	uint64_t clients_connected; /**< connections open now */
 	uint64_t deferred;	    /**< calls deferred (evs_ctl_call_defer()) */
+	uint64_t mutations;	    /**< calls of non-read-only methods (audited in the log) */
+	uint64_t calls_refused;	    /**< calls the client's role did not allow (-32004) */
+	uint64_t clients_idle_closed; /**< closed after idle_timeout_ms without a request */
+	uint64_t clients_evicted;     /**< idle non-admins closed to let an admin in */
+	uint64_t events_published;    /**< evs_ctl_notify() calls on a known topic */
+	uint64_t events_sent;	      /**< event notifications queued to subscribers */
+	uint64_t events_dropped;      /**< events lost by subscribers whose output was full */
 };
 
 /** Param value types understood by the validator. */
@@ -133,8 +165,9 @@ struct evs_ctl_param {
  * Method handler. @p params is always an object (empty when the request had
  * none) and, when the method has a spec, already valid against it. The
  * handler must answer with evs_ctl_reply() or evs_ctl_error() before it
- * returns. If it returns without answering, the caller gets -32603 with
- * strerror(-rc) when rc < 0, or a generic message otherwise.
+ * returns (or defer the call). If it returns rc < 0 without answering, the
+ * caller gets evs_ctl_errno_code(rc) with strerror(-rc); rc >= 0 without an
+ * answer is a bug answered with -32603.
  */
 typedef int (*evs_ctl_handler_t)(struct evs_ctl_call *call, json_t *params, void *arg);
 
@@ -198,6 +231,72 @@ int evs_ctl_unregister(struct evs_ctl *ctl, const char *name);
 /** Copy the counters. @return 0, or -EINVAL on NULL arguments. */
 int evs_ctl_stats_get(const struct evs_ctl *ctl, struct evs_ctl_stats *stats);
 
+/* --- Change events (management lcore) -------------------------------- */
+
+/*
+ * A publisher registers a topic once ("port.link", "config.change", ...);
+ * clients call "subscribe" {"topics": [...]} (read-only role is enough) and
+ * then receive, on the same connection,
+ *   {"jsonrpc":"2.0","method":"event","params":{"topic":T,"seq":N,"data":{...}}}
+ * "seq" counts the topic's events. A subscriber whose unsent output would pass
+ * max_outbuf loses the event instead (counted); its next event carries
+ * "missed": the number it lost. Publishing never blocks and never drops a
+ * client. Built-in methods: subscribe, unsubscribe, events.topics.
+ */
+
+/**
+ * Declare a topic: [a-z0-9._-], at most 63 bytes.
+ * @return 0, or -EINVAL, -EEXIST, -ENOSPC (EVS_CTL_MAX_TOPICS reached), -ENOMEM.
+ */
+int evs_ctl_topic_register(struct evs_ctl *ctl, const char *topic, const char *help);
+
+/**
+ * Publish @p data (reference stolen; NULL means JSON null) to the topic's
+ * subscribers. Safe inside a handler.
+ * @return the number of clients it was queued to, or -ENOENT (unknown topic),
+ *   -EINVAL.
+ */
+int evs_ctl_notify(struct evs_ctl *ctl, const char *topic, json_t *data);
+
+/* --- Access control (management lcore) ------------------------------- */
+
+/*
+ * Each client is identified by its socket credentials (SO_PEERCRED: uid, gid,
+ * pid; SO_PEERGROUPS: supplementary groups) when it connects. The "access"
+ * config section maps them to roles:
+ *   {"default": "read-only", "roles": [{"role": "admin", "uids": [1000]},
+ *                                      {"role": "read-only", "gids": [27]}]}
+ * A client gets the highest role among the rules naming its uid, gid or one
+ * of its groups, else "default" (read-only when absent). Root and the
+ * daemon's own user are always admin. Without a section every client that can
+ * open the socket is admin (the socket's mode and group are the only gate).
+ * A method's read_only flag decides the role it needs; a refused call gets
+ * -32004 naming that role. Every call of a mutating method is logged (INFO,
+ * with uid, pid and method) and counted.
+ */
+
+struct evs_ctl_err;
+
+/** The "access" section's spec (for a config schema and the docs). */
+extern const struct evs_ctl_param evs_ctl_access_spec;
+
+/**
+ * Check an "access" section found at JSON pointer @p path (NULL or JSON null
+ * is a valid "no section").
+ * @return 0, or -EINVAL with @p err filled.
+ */
+int evs_ctl_access_check(const json_t *section, const char *path, struct evs_ctl_err *err);
+
+/**
+ * Install an access policy (copied) and re-evaluate connected clients' roles.
+ * NULL (or JSON null) removes it: every client is admin.
+ * @return 0, or -EINVAL (section fails evs_ctl_access_check()), -ENOMEM.
+ */
+int evs_ctl_set_access(struct evs_ctl *ctl, const json_t *section);
+
+/** "none", "read-only" or "admin". */
+const char *evs_ctl_role_name(enum evs_ctl_role r);
+
 /* --- Inside a handler ------------------------------------------------- */
 
 /**
@@ -220,6 +319,20 @@ int evs_ctl_error(struct evs_ctl_call *call, int code, const char *path, const c
 int evs_ctl_verror(struct evs_ctl_call *call, int code, const char *path, const char *fmt,
 		   va_list ap);
 
+/**
+ * Answer with the code evs_ctl_errno_code(@p rc) gives and the message
+ * "<printf context>: strerror(rc)" (just strerror when @p fmt is NULL).
+ * @return as evs_ctl_error().
+ */
+int evs_ctl_error_errno(struct evs_ctl_call *call, int rc, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/** The JSON-RPC code for -errno (or errno) @p rc; unknown ones are -32603. */
+int evs_ctl_errno_code(int rc);
+
+/** Short name of a code ("not found"); "error" for an unknown one. */
+const char *evs_ctl_errcode_name(int code);
+
 /** Method name of the call. */
 const char *evs_ctl_call_method(const struct evs_ctl_call *call);
 
@@ -228,6 +341,15 @@ bool evs_ctl_call_is_notification(const struct evs_ctl_call *call);
 
 /** The server the call arrived on (to reach counters or register methods). */
 struct evs_ctl *evs_ctl_call_ctl(struct evs_ctl_call *call);
+
+/** The caller's role. */
+enum evs_ctl_role evs_ctl_call_role(const struct evs_ctl_call *call);
+
+/**
+ * The caller's credentials (any pointer may be NULL).
+ * @return 0, or -ENODATA when the kernel gave none (uid/gid -1, pid -1).
+ */
+int evs_ctl_call_peer(const struct evs_ctl_call *call, uid_t *uid, gid_t *gid, pid_t *pid);
 
 /* --- Deferred calls (management lcore) ------------------------------- */
 
@@ -320,6 +442,13 @@ int evs_ctl_error_from(struct evs_ctl_call *call, const struct evs_ctl_err *err)
  * @return @p buf.
  */
 char *evs_ctl_path_key(char *buf, size_t size, const char *base, const char *key);
+
+/**
+ * A params spec as JSON (what "help" shows for a method: name, type,
+ * bounds, choices, nested fields), for schema introspection.
+ * @return a new array, or NULL (out of memory).
+ */
+json_t *evs_ctl_spec_json(const struct evs_ctl_param *spec, size_t n);
 
 /** Append an array index to JSON pointer @p base into @p buf. @return @p buf. */
 char *evs_ctl_path_index(char *buf, size_t size, const char *base, size_t index);

@@ -50,7 +50,9 @@
  * evs_port_last_error() (per thread) and in the log (type "evs.port").
  */
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
@@ -530,6 +532,129 @@ static inline void evs_port_txbuf_discard(struct evs_port_txbuf *b)
 {
 	rte_pktmbuf_free_bulk(b->pkts, b->count);
 	b->count = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Per-lcore transmit set                                              */
+/* ------------------------------------------------------------------ */
+
+/** Ports a tx set buffers at once by default (evs_port_txset_config.nb_bufs). */
+#define EVS_PORT_TXSET_BUFS 64
+
+/**
+ * Parameters of evs_port_txset_create(). Memory: about
+ * 2 * nb_ports + 280 * nb_bufs bytes (evs_port_txset_memsize()), so a set
+ * for 1024 ports with the default 64 buffers takes 20 KB, not one
+ * 280-byte buffer per port.
+ */
+struct evs_port_txset_config {
+	uint16_t txu;	   /**< the owning lcore's tx index, on every port */
+	uint16_t nb_ports; /**< port indexes are < nb_ports (1..EVS_PORT_MAX) */
+	/** Ports with packets waiting at once (0: EVS_PORT_TXSET_BUFS). One more
+	 * port in the same iteration first sends everything buffered. */
+	uint16_t nb_bufs;
+	int socket_id;
+};
+
+/** One port's buffer in a tx set (read-only outside the inline functions). */
+struct evs_port_txset_buf {
+	struct evs_port *port;
+	uint16_t idx;	/**< port index */
+	uint16_t count; /**< packets waiting */
+	struct rte_mbuf *pkts[EVS_PORT_TXBUF_SIZE];
+};
+
+/**
+ * A PMD lcore's transmit buffers for any of nb_ports port indexes: packets
+ * collect per port during one loop iteration; evs_port_txset_flush() sends
+ * them, touching only the ports used since the last flush (in the order
+ * they were first used). Owned by one lcore; the fields are for the inline
+ * functions only.
+ */
+struct evs_port_txset {
+	struct evs_port *const *ports; /**< bound table, by port index */
+	uint16_t nb_bound;	       /**< its length */
+	uint16_t txu;
+	uint16_t nb_ports;
+	uint16_t nb_bufs;
+	uint16_t nb_used;		 /**< bufs[0..nb_used) hold this iteration's ports */
+	uint16_t *slot;			 /**< [nb_ports]: 1 + buffer of the port, 0: none */
+	struct evs_port_txset_buf *bufs; /**< [nb_bufs] */
+	uint64_t early_flushes;		 /**< flushes forced by more than nb_bufs ports */
+} __rte_cache_aligned;
+
+/**
+ * Create a tx set (management lcore, or the owner before its loop).
+ * @return the set, or NULL with errno set: EINVAL (NULL config, nb_ports 0
+ *   or above EVS_PORT_MAX), ENOMEM.
+ */
+struct evs_port_txset *evs_port_txset_create(const struct evs_port_txset_config *cfg);
+
+/** Free a set; what it holds is freed unsent. NULL is ok. */
+void evs_port_txset_free(struct evs_port_txset *ts);
+
+/** Bytes evs_port_txset_create() allocates for @p cfg (0 if invalid). */
+size_t evs_port_txset_memsize(const struct evs_port_txset_config *cfg);
+
+/**
+ * Use @p ports (indexed by port index, NULL: absent; @p n entries, the
+ * table must outlive its use) from now on (owner lcore, e.g. when a new
+ * configuration snapshot appears).
+ * @return 0; -EBUSY when packets are waiting (flush first); -EINVAL when
+ *   @p n exceeds nb_ports or @p ports is NULL with @p n > 0.
+ */
+int evs_port_txset_bind(struct evs_port_txset *ts, struct evs_port *const *ports, uint16_t n);
+
+/**
+ * Send every buffered packet (owner lcore); drops are counted by the ports
+ * as in evs_port_tx_burst().
+ * @return packets sent.
+ */
+uint32_t evs_port_txset_flush(struct evs_port_txset *ts);
+
+/** Free every buffered packet unsent (owner lcore). */
+void evs_port_txset_discard(struct evs_port_txset *ts);
+
+/** Flushes forced because more than nb_bufs ports were used (any lcore; relaxed). */
+static inline uint64_t evs_port_txset_early_flushes(const struct evs_port_txset *ts)
+{
+	return __atomic_load_n(&ts->early_flushes, __ATOMIC_RELAXED);
+}
+
+/**
+ * Queue @p m for port index @p port (owner lcore). A buffer that fills is
+ * sent at once; a port beyond nb_bufs in one iteration first flushes the set.
+ * @return 0, or -ENODEV when @p port is not in the bound table: @p m is
+ *   still the caller's (to free and count).
+ */
+static inline int evs_port_txset_add(struct evs_port_txset *ts, uint16_t port, struct rte_mbuf *m)
+{
+	struct evs_port_txset_buf *b;
+	uint16_t s;
+
+	if (unlikely(port >= ts->nb_bound || ts->ports[port] == NULL))
+		return -ENODEV;
+	s = ts->slot[port];
+	if (unlikely(s == 0)) {
+		if (unlikely(ts->nb_used == ts->nb_bufs)) {
+			evs_port_txset_flush(ts);
+			evs_port_ctr_add(&ts->early_flushes, 1);
+		}
+		s = ++ts->nb_used;
+		ts->slot[port] = s;
+		b = &ts->bufs[s - 1];
+		b->port = ts->ports[port];
+		b->idx = port;
+		b->count = 0;
+	} else {
+		b = &ts->bufs[s - 1];
+	}
+	b->pkts[b->count++] = m;
+	if (unlikely(b->count == EVS_PORT_TXBUF_SIZE)) {
+		b->count = 0;
+		evs_port_tx_burst(b->port, ts->txu, b->pkts, EVS_PORT_TXBUF_SIZE);
+	}
+	return 0;
 }
 
 #ifdef __cplusplus

@@ -41,6 +41,7 @@ IT_NETNS=()    # namespaces we created
 IT_LINKS=()    # root-namespace links we created
 IT_DAEMONS=()  # daemon handles (see evs_start)
 IT_MOUNTS=()   # file systems we mounted (unmounted before the temp dir goes)
+IT_CLEANUP=()  # commands run at clean-up, after the daemons stopped (it_on_cleanup)
 IT_FINISHED=0
 IT_TMP=""
 
@@ -218,6 +219,9 @@ it_cleanup() {
 	for l in "${IT_MOUNTS[@]}"; do
 		umount -l "$l" 2>/dev/null
 	done
+	for l in "${IT_CLEANUP[@]}"; do
+		eval "$l" >/dev/null 2>&1
+	done
 	[ -n "${IT_ID:-}" ] && rm -rf /var/run/dpdk/"$IT_ID"-*
 	if [ -n "$IT_TMP" ] && [ -d "$IT_TMP" ]; then
 		if [ "${IT_KEEP_LOGS:-0}" = 1 ]; then
@@ -252,6 +256,12 @@ it_bg() {
 	"$@" &
 	IT_PIDS+=($!)
 	printf -v "$__var" '%s' $!
+}
+
+# it_on_cleanup 'COMMAND': run COMMAND (a string, eval'd) at clean-up, after
+# the daemons stopped: undo what the test created outside its temp dir.
+it_on_cleanup() {
+	IT_CLEANUP+=("$1")
 }
 
 # Wait for a tracked helper to end; its exit code is returned.

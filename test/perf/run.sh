@@ -2,115 +2,252 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The performance suite: one command that measures and writes
-# doc/performance.md (tables, the machine, the commands) and doc/perf/mpps.png.
-#   1. bench-pipeline: datapath cost per packet without ports (parse +
-#      learning + EMC/megaflow lookup + L2 actions) at 1..1M flows;
-#   2. bench-classifier: lookup cost per packet by cache level and mask count;
-#   3. test/perf/gen/matrix.sh: L2 forwarding Mpps through edgevs (one PMD
-#      core) between two memif ports, edgevs-gen on the other core, with
-#      dpdk-testpmd io forwarding over the same ports as the ceiling, in the
-#      same run; medians of several runs.
-# Usage: test/perf/run.sh [--quick] [BUILD_DIR]   (root; takes ~15 min, --quick ~3)
+# doc/performance.md (tables, the machine, the commands) and doc/perf/*.png.
+#
+#   (default, ~12 min) L2 through edgevs, Open vSwitch with DPDK and testpmd
+#       io (the ceiling) at 1k/64k/1M flows x 64 B, vhost-user on both device
+#       ports, 5 runs of 5 s; the routed, firewall and load-balancing
+#       scenarios at 64k flows; the new-connection rate through conntrack;
+#       edgevs-gen against testpmd flowgen; datapath and classifier
+#       microbenchmarks; namespace hosts through edgevs and a Linux bridge.
+#   --quick (< 1 min) one cell: L2, 1k flows, 64 B, one 3 s run per device.
+#   --full  every scenario x 1/1k/64k/1M flows x 64/512/1400 B/IMIX.
+#
+# Usage: test/perf/run.sh [--quick|--full] [BUILD_DIR]   (as root)
+# Run it on a quiet machine: the load average is recorded with every run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-quick=0
-[ "${1:-}" = --quick ] && { quick=1; shift; }
+level=default
+case "${1:-}" in --quick | --full) level=${1#--}; shift ;; esac
 build=${1:-build}
-scripts/setup.sh "$build" >/dev/null
+EDGEVS_SETUP=perf scripts/setup.sh "$build" >/dev/null
 
 out=$(mktemp -d /tmp/evs-perf.XXXXXX)
 trap 'rm -rf "$out"' EXIT
-if [ $quick = 1 ]; then
-	reps=3 flows="1 1000" sizes="64" runs=1 duration=3 cls_args=(--quick)
-else
-	reps=5 flows="1 1000 100000 1000000" sizes="64 512 1400" runs=3 duration=5 cls_args=()
-fi
+gen=$build/app/edgevs-gen/edgevs-gen
+mx="test/perf/gen/matrix.sh --gen $gen --edgevs $build/app/edgevs/edgevs"
+case $level in
+quick)
+	dur=3
+	l2_args="--scenarios l2 --flows 1000 --sizes 64 --runs 1 --duration $dur"
+	sc_args=""
+	conn_args=""
+	;;
+default)
+	dur=5
+	l2_args="--scenarios l2 --flows \"1000 65536 1000000\" --sizes 64 --runs 5 --duration $dur"
+	# testpmd's ceiling at 64k flows comes from the L2 run
+	sc_args="--scenarios \"routed firewall lb\" --devices \"ovs edgevs\" --flows 65536 --sizes 64 --runs 3 --duration $dur"
+	conn_args="--scenarios \"firewall lb\" --conn-rate --runs 3"
+	;;
+full)
+	dur=5
+	l2_args="--scenarios \"l2 routed firewall lb\" --flows \"1 1000 65536 1000000\" --sizes \"64 512 1400 imix\" --runs 5 --duration $dur"
+	sc_args=""
+	conn_args="--scenarios \"firewall lb\" --conn-rate --runs 5"
+	;;
+esac
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
-echo "perf: bench-pipeline" >&2
-pl_cmd="$build/test/perf/bench-pipeline --reps $reps"
-$pl_cmd >"$out/pipeline.txt"
-echo "perf: bench-classifier" >&2
-cls_cmd="$build/test/perf/bench-classifier ${cls_args[*]}"
-$cls_cmd >"$out/classifier.txt" 2>&1
 echo "perf: forwarding matrix" >&2
-mx_cmd="test/perf/gen/matrix.sh --gen $build/app/edgevs-gen/edgevs-gen --edgevs $build/app/edgevs/edgevs --flows \"$flows\" --sizes \"$sizes\" --runs $runs --duration $duration --out $out/matrix"
-eval "$mx_cmd" >"$out/matrix.log" 2>&1
-
-echo "perf: guest path (virtio_user stand-in guest on a vhost-user port)" >&2
-pv_cmd="test/perf/gen/matrix.sh --gen $build/app/edgevs-gen/edgevs-gen --edgevs $build/app/edgevs/edgevs --port0 vhost --flows \"${flows% 1000000}\" --sizes 64 --runs $runs --duration $duration --out $out/pv"
-eval "$pv_cmd" >"$out/pv.log" 2>&1
-echo "perf: edgevs vs a Linux bridge between namespaces" >&2
-BUILD=$build test/perf/bridge-compare.sh >"$out/bridge.md" 2>"$out/bridge.log" ||
-	echo "(bridge comparison failed; see test/perf/bridge-compare.sh)" >"$out/bridge.md"
+l2_cmd="$mx $l2_args --out $out/l2"
+eval "$l2_cmd" >"$out/l2.log" 2>&1 || true
+sc_cmd=""
+if [ -n "$sc_args" ]; then
+	echo "perf: routed, firewall, load-balancing scenarios" >&2
+	sc_cmd="$mx $sc_args --out $out/sc"
+	eval "$sc_cmd" >"$out/sc.log" 2>&1 || true
+fi
+# One set of tables: the scenarios' runs next to the L2 run's testpmd ceiling.
+mkdir -p "$out/all"
+cat "$out/l2/runs.csv" >"$out/all/runs.csv" 2>/dev/null || true
+[ -n "$sc_cmd" ] && tail -n +2 "$out/sc/runs.csv" >>"$out/all/runs.csv" 2>/dev/null
+test/perf/gen/matrix.sh --report "$out/all/runs.csv" --out "$out/all" --duration "$dur" >"$out/all.log" 2>&1 || true
+conn_cmd=""
+if [ -n "$conn_args" ]; then
+	echo "perf: new-connection rate" >&2
+	conn_cmd="$mx $conn_args --out $out/conn"
+	eval "$conn_cmd" >"$out/conn.log" 2>&1 || true
+fi
+if [ $level != quick ]; then
+	echo "perf: edgevs-gen vs testpmd flowgen" >&2
+	fg_cmd="test/perf/gen/vs-flowgen.sh --gen $gen --runs 3 --rx-check \"1 16\""
+	eval "$fg_cmd" >"$out/flowgen.md" 2>"$out/flowgen.log" || echo "(failed: $(tail -n1 "$out/flowgen.log"))" >>"$out/flowgen.md"
+	echo "perf: bench-pipeline, bench-classifier" >&2
+	pl_cmd="$build/test/perf/bench-pipeline --reps 5"
+	$pl_cmd >"$out/pipeline.txt" 2>&1 || true
+	cls_cmd="$build/test/perf/bench-classifier"
+	$cls_cmd >"$out/classifier.txt" 2>&1 || true
+	echo "perf: edgevs vs a Linux bridge between namespaces" >&2
+	BUILD=$build test/perf/bridge-compare.sh >"$out/bridge.md" 2>"$out/bridge.log" ||
+		echo "(bridge comparison failed; see test/perf/bridge-compare.sh)" >"$out/bridge.md"
+fi
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mkdir -p doc/perf
-[ -f "$out/matrix/mpps.png" ] && cp "$out/matrix/mpps.png" doc/perf/mpps.png
+rm -f doc/perf/*.png
+for p in "$out/all"/*.png; do
+	[ -f "$p" ] && cp "$p" doc/perf/
+done
+# Commands as a reader would type them (no temporary paths).
+show() { echo "$1" | sed "s| --out $out/[a-z0-9]*||"; }
 cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')
+ovsv=$(/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk --version 2>/dev/null | head -n1 || echo "not installed")
+section() { # dir scenario
+	local md=$1/$2.md
+	# shellcheck source=/dev/null
+	(. "test/perf/scenarios/$2.sh" && printf '### %s\n\n%s\n\n' "$sc_title" "$sc_desc")
+	if [ -f "$md" ]; then cat "$md"; else echo "(no results: see the log of the run)"; fi
+	echo
+	[ -f "doc/perf/$2.png" ] && [ -f "$1/$2.png" ] && echo "![$2: Mpps against flow count](perf/$2.png)" && echo
+	return 0
+}
 {
 	echo "# edgevs performance"
 	echo
-	echo "Generated by \`test/perf/run.sh$([ $quick = 1 ] && echo ' --quick')\` on $(date -u +%Y-%m-%d)."
+	echo "Generated by \`test/perf/run.sh$([ $level != default ] && echo " --$level")\` on $(date -u +%Y-%m-%d)."
 	echo "Machine: $cpu, $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo),"
-	echo "Linux $(uname -r), DPDK $(pkg-config --modversion libdpdk), load average at start $(cut -d' ' -f1-3 /proc/loadavg)."
-	echo "Cycles are TSC ticks (what rte_rdtsc counts, as OVS's PMD statistics do)."
-	echo "The machine is shared and noisy: every figure is a median, and the"
-	echo "ratio to the ceiling measured in the same run is what to compare."
+	echo "Linux $(uname -r), DPDK $(pkg-config --modversion libdpdk), $ovsv."
+	echo "Load average at start $load_start, at the end $load_end (every run records its own"
+	echo "in the tables' *load* column: above ~0.5 on this 2-CPU machine, other work shared"
+	echo "the cores and the run is noise)."
 	echo
-	echo "## Forwarding through edgevs vs the testpmd ceiling"
+	echo "## How to read the tables"
 	echo
-	echo "One logical switch (MAC learning, megaflow cache) between two net_memif"
-	echo "ports; edgevs's PMD on one core, edgevs-gen (UDP, varying source"
-	echo "address/port per flow) on the other; dpdk-testpmd io forwarding over the"
-	echo "same ports is the ceiling. *Core cycles/pkt* is TSC Hz / rate (the"
-	echo "forwarding core's whole budget per packet, meaningful when it is the"
-	echo "bottleneck); *PMD busy cycles/pkt* is edgevs's own report (\`stats.get\`:"
-	echo "cycles of loop iterations that moved packets / packets)."
+	echo "- Every device forwards on **one core** (CPU 1) between two ports; edgevs-gen"
+	echo "  offers UDP at unlimited rate from the other core (CPU 0) and counts what comes"
+	echo "  back. Ports: **vhost-user** on both device ports (the device is the vhost-user"
+	echo "  server, the generator's virtio_user the guest), as a VM connects."
+	echo "- Devices: *testpmd io* (dpdk-testpmd io forwarding: the ceiling, no lookups),"
+	echo "  *OVS-DPDK* (Open vSwitch with DPDK, a private ovsdb-server and ovs-vswitchd"
+	echo "  started and stopped by the suite, PMD pinned to CPU 1, hugepages),"
+	echo "  *edgevs* (this project). Each is started afresh for every run."
+	echo "- *Mpps*: median of the runs (min-max). *vs OVS*, *vs testpmd*: ratio of medians."
+	echo "- *device cycles/pkt*: the device's own busy cycles per packet (TSC cycles):"
+	echo "  testpmd \`--record-core-cycles\`, OVS \`dpif-netdev/pmd-stats-show\`"
+	echo "  processing cycles, edgevs \`stats.get\` busy cycles."
+	echo "- *device busy %*: those cycles over the transmit window. *generator busy %,"
+	echo "  ring full %*: edgevs-gen's own busy share, and the share of its bursts the"
+	echo "  device's port refused (ring full: the device pushed back)."
+	echo "- A row whose device was neither busy 90% of the window nor pushing back (ring"
+	echo "  full in 5% of the bursts) was limited by the generator or the host: it is"
+	echo "  **flagged in the note and is not a device figure**; its ratios are left out."
+	echo "- A scenario whose edgevs pipeline does not exist yet says **not built yet**."
+	echo "  A scenario is test/perf/scenarios/NAME.sh: the generator's options, the OVS"
+	echo "  OpenFlow pipeline, and \`sc_edgevs_config\` printing the edgevs configuration"
+	echo "  for the two ports (it returns 3 until the pipeline exists)."
+	echo "- edgevs-gen decodes one received frame in 16 (\`--rx-check 16\`: latency and"
+	echo "  sequence on that sample); loss counts every frame."
+	echo
+	echo "## L2 switching: edgevs, OVS-DPDK, testpmd"
+	echo
+	python3 - "$out/all/summary.json" <<'EOF' || echo "(no L2 summary: see the tables)"
+import json, sys
+s = json.load(open(sys.argv[1]))["l2"]
+def cell(d, f):
+    return s.get(d, {}).get(f, {}).get("64", {})
+rows = []
+for f in sorted(s.get("edgevs", {}), key=int):
+    e, o, t = cell("edgevs", f), cell("ovs", f), cell("testpmd", f)
+    if e.get("status") != "ok":
+        continue
+    def ratio(ref):
+        ok = ref.get("status") == "ok" and not ref.get("flag") and not e.get("flag")
+        return "%.2f" % (e["mpps"] / ref["mpps"]) if ok and ref["mpps"] else "-"
+    def cpp(c):
+        return "%.0f" % c["cycles_per_packet"] if c.get("cycles_per_packet") else "-"
+    def mp(c):
+        return "%.2f" % c["mpps"] if c.get("status") == "ok" else "-"
+    rows.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        f, mp(e), cpp(e), mp(o), cpp(o), mp(t), cpp(t), ratio(o), ratio(t)))
+print("In short, 64 B frames (the full table below):\n")
+print("| flows | edgevs Mpps | edgevs cycles/pkt | OVS Mpps | OVS cycles/pkt | testpmd Mpps | testpmd cycles/pkt | edgevs / OVS | edgevs / testpmd |")
+print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("\n".join(rows))
+EOF
 	echo
 	echo '```'
-	echo "$mx_cmd"
+	show "$l2_cmd"
 	echo '```'
 	echo
-	cat "$out/matrix/table.md" 2>/dev/null || { echo "matrix failed:"; tail -20 "$out/matrix.log"; }
-	echo
-	[ -f doc/perf/mpps.png ] && echo "![Mpps against flow count](perf/mpps.png)" && echo
-	echo "## Guest path: vhost-user in, memif out"
-	echo
-	echo "The generator's transmit port is a virtio_user device on the switch's"
-	echo "vhost-user port (a stand-in guest; real QEMU guests under TCG are in"
-	echo "doc/guests.md); it receives on memif. Ceiling: testpmd io forwarding"
-	echo "between a net_vhost and a memif port, same run."
-	echo
-	echo '```'
-	echo "$pv_cmd"
-	echo '```'
-	echo
-	cat "$out/pv/table.md" 2>/dev/null || { echo "guest path run failed:"; tail -20 "$out/pv.log"; }
-	echo
-	echo "## Namespace hosts through edgevs and through a Linux bridge"
-	echo
-	echo "\`BUILD=$build test/perf/bridge-compare.sh\`: ping and one TCP stream between two"
-	echo "network namespaces, same run, same namespaces."
-	echo
-	sed -n '/^### /,$p' "$out/bridge.md" | sed '1d'
-	echo
-	echo "## Datapath cost without ports"
-	echo
-	echo "Parse, learning, EMC/megaflow lookup and L2 actions on a burst of 32"
-	echo "frames, known unicast between two access ports (\`$pl_cmd\`):"
-	echo
-	echo '```'
-	cat "$out/pipeline.txt"
-	echo '```'
-	echo
-	echo "## Classifier lookups"
-	echo
-	echo "\`$cls_cmd\` (cycles per packet; emc-hit: exact-match cache; mf-N: megaflow"
-	echo "hit with N masks; default-8m: default configuration with 8 masks;"
-	echo "miss+inst: a miss and the install of its megaflow; rh-*: the same with"
-	echo "one rte_hash per mask, for comparison):"
-	echo
-	echo '```'
-	cat "$out/classifier.txt"
-	echo '```'
+	for sc in $(tail -n +2 "$out/l2/runs.csv" 2>/dev/null | cut -d, -f1 | uniq); do
+		section "$out/all" "$sc"
+	done
+	if [ -n "$sc_cmd" ]; then
+		echo "## Routed, firewall and load-balancing pipelines"
+		echo
+		echo "The same OpenFlow pipelines OVN would program, run against OVS-DPDK now and"
+		echo "against edgevs as each of its pipelines lands (test/perf/scenarios/)."
+		echo "testpmd io is the same ceiling as above."
+		echo
+		echo '```'
+		show "$sc_cmd"
+		echo '```'
+		echo
+		for sc in routed firewall lb; do section "$out/all" "$sc"; done
+	fi
+	if [ -n "$conn_cmd" ]; then
+		echo "## New-connection rate"
+		echo
+		echo "TCP handshakes through the device (\`edgevs-gen --connect\`): SYNs from the"
+		echo "generator's first port, each a new flow (16.7M distinct 5-tuples, 78 B, 3 s"
+		echo "runs); its second port answers each SYN with a SYN-ACK, the first answers"
+		echo "each SYN-ACK with the ACK, and a connection counts when its ACK comes"
+		echo "through. The device must track each (\`ct(commit)\` for the firewall, a"
+		echo "backend choice and DNAT for the load balancer). *Device's new connections/s*:"
+		echo "its connection-table entries after the run over the window (OVS:"
+		echo "\`dpctl/ct-get-nconns\`). testpmd io, which keeps no state, is the ceiling."
+		echo
+		echo '```'
+		show "$conn_cmd"
+		echo '```'
+		echo
+		for sc in firewall lb; do
+			echo "### $sc"
+			echo
+			cat "$out/conn/$sc.md" 2>/dev/null || echo "(no results)"
+			echo
+		done
+	fi
+	if [ $level != quick ]; then
+		echo "## The generator is faster than the devices"
+		echo
+		echo "edgevs-gen and testpmd's flowgen engine, each on one core, drive the same"
+		echo "testpmd io device over vhost-user, both directions; the figure is what the"
+		echo "device forwarded (doc/edgevs-gen.md):"
+		echo
+		echo '```'
+		echo "$fg_cmd"
+		echo '```'
+		echo
+		cat "$out/flowgen.md"
+		echo
+		echo "## Datapath cost without ports"
+		echo
+		echo "Parse, learning, EMC/megaflow lookup and L2 actions on a burst of 32"
+		echo "frames, known unicast between two access ports (\`$pl_cmd\`):"
+		echo
+		echo '```'
+		cat "$out/pipeline.txt"
+		echo '```'
+		echo
+		echo "## Classifier lookups"
+		echo
+		echo "\`$cls_cmd\` (cycles per packet; emc-hit: exact-match cache; mf-N: megaflow"
+		echo "hit with N masks; default-8m: default configuration with 8 masks;"
+		echo "miss+inst: a miss and the install of its megaflow; rh-*: the same with"
+		echo "one rte_hash per mask, for comparison):"
+		echo
+		echo '```'
+		cat "$out/classifier.txt"
+		echo '```'
+		echo
+		echo "## Namespace hosts through edgevs and through a Linux bridge"
+		echo
+		echo "\`BUILD=$build test/perf/bridge-compare.sh\`: ping and one TCP stream between two"
+		echo "network namespaces, same run, same namespaces."
+		echo
+		sed -n '/^### /,$p' "$out/bridge.md" | sed '1d'
+	fi
 } >doc/performance.md
 echo "perf: wrote doc/performance.md" >&2

@@ -64,4 +64,7 @@ struct evs_port_config vhost_cfg(const char *name, const char *sock, enum evs_vh
 uint16_t rx_once(struct evs_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t tx_once(struct evs_port *p, uint16_t txu, struct rte_mbuf **pkts, uint16_t n);
 
+/* Tx set cases (test_port_txset.c). */
+void port_txset_add_cases(Suite *s);
+
 #endif /* EVS_TEST_PORT_TEST_H */

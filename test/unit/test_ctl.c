@@ -44,6 +44,9 @@ START_TEST(hello_on_connect)
 	ck_assert_int_eq(json_integer_value(json_object_get(p, "pid")), getpid());
 	ck_assert_str_eq(json_string_value(json_object_get(p, "server")), "edgevs");
 	ck_assert(json_string_length(json_object_get(p, "version")) > 0);
+	/* The client's own role and uid (root: admin). */
+	ck_assert_str_eq(json_string_value(json_object_get(p, "role")), "admin");
+	ck_assert_int_eq(json_integer_value(json_object_get(p, "uid")), (json_int_t)geteuid());
 	json_decref(h);
 	ck_assert_int_eq(stats_of(&s).clients_connected, 1);
 	conn_close(&c);
@@ -82,7 +85,7 @@ START_TEST(list_and_help)
 		prev = m;
 	}
 	ck_assert(saw_echo && saw_count);
-	ck_assert_int_eq(json_array_size(r), 3 + 7); /* built-ins + test methods */
+	ck_assert_int_eq(json_array_size(r), 6 + 7); /* built-ins + test methods */
 	json_decref(r);
 
 	r = rpc_result(&s, &c,
@@ -106,7 +109,7 @@ START_TEST(list_and_help)
 	    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"help\",\"params\":{\"method\":\"nope\"}}",
 	    EVS_CTL_E_NOT_FOUND, "/params/method");
 	r = rpc_result(&s, &c, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"help\"}");
-	ck_assert_int_eq(json_array_size(r), 10);
+	ck_assert_int_eq(json_array_size(r), 6 + 7);
 	json_decref(r);
 	/* list takes no params */
 	rpc_error(&s, &c, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"list\",\"params\":{\"x\":1}}",
@@ -430,7 +433,7 @@ START_TEST(handler_contract)
 	srv_start(&s, &cfg);
 	conn_open(&s, &c);
 	r = rpc(&s, &c, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"test.fail\"}");
-	check_error(r, EVS_CTL_E_INTERNAL, NULL);
+	check_error(r, EVS_CTL_E_APPLY_FAILED, NULL); /* EIO, through the errno table */
 	ck_assert_ptr_nonnull(
 	    strstr(json_string_value(json_object_get(json_object_get(r, "error"), "message")),
 		   strerror(EIO)));
@@ -465,7 +468,7 @@ END_TEST
 
 START_TEST(oversized_line_then_good_request)
 {
-	struct evs_ctl_config cfg = {.max_line = 1024};
+	struct evs_ctl_config cfg = {.max_line = 1024, .max_line_admin = 1024};
 	struct srv s;
 	struct conn c;
 	char big[5000];

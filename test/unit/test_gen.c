@@ -347,6 +347,25 @@ START_TEST(geneve_frame_every_field)
 }
 END_TEST
 
+/* Random flow and stamp for a frame of one of @p nsizes sizes; the
+ * destination port stays clear of the tunnel ports. */
+static struct evs_gen_pkt_meta random_meta(unsigned int nsizes)
+{
+	struct evs_gen_pkt_meta m;
+
+	m.size_idx = (uint8_t)(rnd() % nsizes);
+	m.tuple.src_ip = rnd();
+	m.tuple.dst_ip = rnd();
+	m.tuple.sport = (uint16_t)rnd();
+	m.tuple.dport = (uint16_t)(rnd() % 4000);
+	m.round = rnd();
+	m.stamp.stream = (uint8_t)rnd();
+	m.stamp.flow_id = rnd() & 0xffffff;
+	m.stamp.seq = rnd();
+	m.stamp.tsc = rnd();
+	return m;
+}
+
 START_TEST(checksums_random_frames)
 {
 	static const char *mixes[] = {"64", "65", "67", "imix", "9018", "129:3,777:2"};
@@ -381,16 +400,7 @@ START_TEST(checksums_random_frames)
 			uint16_t len;
 			int lvl;
 
-			m.size_idx = (uint8_t)(rnd() % mix.n);
-			m.tuple.src_ip = rnd();
-			m.tuple.dst_ip = rnd();
-			m.tuple.sport = (uint16_t)rnd();
-			m.tuple.dport = (uint16_t)(rnd() % 4000); /* not a tunnel port */
-			m.round = rnd();
-			m.stamp.stream = (uint8_t)rnd();
-			m.stamp.flow_id = rnd() & 0xffffff;
-			m.stamp.seq = rnd();
-			m.stamp.tsc = rnd();
+			m = random_meta(mix.n);
 			len = evs_gen_build(b, &m, f);
 			ck_assert_uint_eq(len, mix.size[m.size_idx] - 4);
 			if (c.encap != EVS_GEN_ENCAP_NONE) {
@@ -411,6 +421,152 @@ START_TEST(checksums_random_frames)
 		evs_gen_builder_free(b);
 	}
 	free(f);
+}
+END_TEST
+
+/* The transmit path writes headers only over a buffer prefilled once and
+ * reused for frames of every size (and both directions): it must give the
+ * same bytes as a full build into a fresh buffer. */
+START_TEST(build_hdr_over_prefill_equals_full_build)
+{
+	static const char *mixes[] = {"64", "imix", "129:3,777:2", "72:1,1518:1"};
+	uint8_t *full = malloc(EVS_GEN_SIZE_MAX);
+	uint8_t *reused = malloc(EVS_GEN_SIZE_MAX);
+	unsigned int i, k;
+
+	rng_state = 0x51f7a3c9;
+	for (i = 0; i < 120; i++) {
+		struct evs_gen_pkt_config c = base_cfg(rnd() % 3, rnd() % 3);
+		struct evs_gen_pkt_config rc;
+		struct evs_gen_builder *b[2];
+		struct evs_gen_mix mix;
+
+		c.vlan = rnd() & 1;
+		ck_assert_int_eq(evs_gen_mix_parse(&mix, mixes[rnd() % 4]), 0);
+		rc = c;
+		rc.outer_src_ip = c.outer_dst_ip;
+		rc.outer_dst_ip = c.outer_src_ip;
+		b[0] = evs_gen_builder_create(&c, &mix);
+		b[1] = evs_gen_builder_create(&rc, &mix);
+		if (b[0] == NULL) {
+			ck_assert_int_eq(errno, EINVAL);
+			ck_assert_ptr_null(b[1]);
+			continue;
+		}
+		ck_assert_ptr_nonnull(b[1]);
+		memset(reused, 0xa5, EVS_GEN_SIZE_MAX);
+		evs_gen_prefill(b[0], reused);
+		ck_assert_uint_eq(evs_gen_prefill_len(b[0]), evs_gen_prefill_len(b[1]));
+		for (k = 0; k < 60; k++) {
+			const struct evs_gen_builder *bb = b[rnd() & 1];
+			struct evs_gen_pkt_meta m;
+			uint16_t l1, l2;
+
+			m = random_meta(mix.n);
+			memset(full, 0x5a, EVS_GEN_SIZE_MAX);
+			l1 = evs_gen_build(bb, &m, full);
+			l2 = evs_gen_build_hdr(bb, &m, reused);
+			ck_assert_uint_eq(l1, l2);
+			ck_assert_msg(memcmp(full, reused, l1) == 0, "frame differs, iter %u/%u", i,
+				      k);
+		}
+		evs_gen_builder_free(b[0]);
+		evs_gen_builder_free(b[1]);
+	}
+	free(full);
+	free(reused);
+}
+END_TEST
+
+/* A SYN answered by the responder, its SYN-ACK answered by the initiator:
+ * every field of each segment, checksums by the byte-wise reference, at
+ * random flows and sizes; a bare ACK and anything else stay untouched. */
+START_TEST(tcp_handshake_answers)
+{
+	struct evs_gen_pkt_config c = base_cfg(EVS_GEN_TCP_SYN, EVS_GEN_ENCAP_NONE);
+	struct evs_gen_builder *b = make_builder(&c, "64:1,72:1,1400:1");
+	uint8_t f[1400], orig[1400], before[1400];
+	unsigned int k;
+
+	rng_state = 0x1d872b41;
+	for (k = 0; k < 300; k++) {
+		struct evs_gen_pkt_meta m = sample_meta();
+		const uint8_t *ip = f + 14, *tcp = f + 34;
+		uint32_t isn, isn2;
+		uint16_t len;
+
+		m.size_idx = (uint8_t)(rnd() % 3);
+		m.tuple.src_ip = rnd();
+		m.tuple.dst_ip = rnd();
+		m.tuple.sport = (uint16_t)rnd();
+		m.tuple.dport = (uint16_t)rnd();
+		m.stamp.flow_id = rnd() & 0xffffff;
+		len = evs_gen_build(b, &m, f);
+		memcpy(orig, f, len);
+		isn = be32(orig + 38);
+		/* SYN -> SYN-ACK */
+		ck_assert_int_eq(evs_gen_tcp_answer(f, len), EVS_GEN_TCP_SYN_IN);
+		ck_assert_mem_eq(f, orig + 6, 6);
+		ck_assert_mem_eq(f + 6, orig, 6);
+		ck_assert_mem_eq(ip + 12, orig + 14 + 16, 4);
+		ck_assert_mem_eq(ip + 16, orig + 14 + 12, 4);
+		ck_assert_mem_eq(tcp, orig + 36, 2);
+		ck_assert_mem_eq(tcp + 2, orig + 34, 2);
+		ck_assert_uint_eq(tcp[13], 0x12);
+		ck_assert_uint_eq(be32(tcp + 8), isn + 1);
+		isn2 = be32(tcp + 4);
+		ck_assert_uint_eq(isn2, evs_gen_tcp_isn(isn));
+		ck_assert_mem_eq(tcp + 20, orig + 54, len - 54u); /* payload, stamp included */
+		ck_assert(ref_ip_ok(ip));
+		ck_assert_msg(ref_l4_ok(ip), "SYN-ACK checksum, iter %u", k);
+		/* SYN-ACK -> ACK, back in the first direction */
+		ck_assert_int_eq(evs_gen_tcp_answer(f, len), EVS_GEN_TCP_SYNACK_IN);
+		ck_assert_mem_eq(f, orig, 12);
+		ck_assert_mem_eq(ip + 12, orig + 26, 8);
+		ck_assert_mem_eq(tcp, orig + 34, 4);
+		ck_assert_uint_eq(tcp[13], 0x10);
+		ck_assert_uint_eq(be32(tcp + 4), isn + 1);
+		ck_assert_uint_eq(be32(tcp + 8), isn2 + 1);
+		ck_assert_msg(ref_l4_ok(ip), "ACK checksum, iter %u", k);
+		/* The ACK ends it: reported, not rewritten. */
+		memcpy(before, f, len);
+		ck_assert_int_eq(evs_gen_tcp_answer(f, len), EVS_GEN_TCP_ACK_IN);
+		ck_assert_mem_eq(f, before, len);
+	}
+	evs_gen_builder_free(b);
+}
+END_TEST
+
+START_TEST(tcp_answer_leaves_others_alone)
+{
+	struct evs_gen_pkt_config c = base_cfg(EVS_GEN_UDP, EVS_GEN_ENCAP_NONE);
+	struct evs_gen_builder *b = make_builder(&c, "64");
+	struct evs_gen_pkt_meta m = sample_meta();
+	uint8_t f[64], before[64];
+	uint16_t len = evs_gen_build(b, &m, f);
+
+	memcpy(before, f, len);
+	ck_assert_int_eq(evs_gen_tcp_answer(f, len), EVS_GEN_TCP_OTHER); /* UDP */
+	evs_gen_builder_free(b);
+	c = base_cfg(EVS_GEN_TCP_ACK, EVS_GEN_ENCAP_NONE);
+	b = make_builder(&c, "64");
+	len = evs_gen_build(b, &m, f);
+	f[34 + 13] = 0x18; /* ACK|PSH: data, not the handshake */
+	memcpy(before, f, len);
+	ck_assert_int_eq(evs_gen_tcp_answer(f, len), EVS_GEN_TCP_OTHER);
+	ck_assert_mem_eq(f, before, len);
+	f[34 + 13] = 0x02;
+	ck_assert_int_eq(evs_gen_tcp_answer(f, 53), EVS_GEN_TCP_OTHER); /* truncated */
+	f[14 + 6] = 0x20;						/* MF: a fragment */
+	ck_assert_int_eq(evs_gen_tcp_answer(f, len), EVS_GEN_TCP_OTHER);
+	ck_assert_mem_eq(f + 34, before + 34, 13);
+	evs_gen_builder_free(b);
+	c = base_cfg(EVS_GEN_TCP_SYN, EVS_GEN_ENCAP_NONE);
+	c.vlan = true;
+	b = make_builder(&c, "68");
+	len = evs_gen_build(b, &m, f);
+	ck_assert_int_eq(evs_gen_tcp_answer(f, len), EVS_GEN_TCP_OTHER); /* tagged */
+	evs_gen_builder_free(b);
 }
 END_TEST
 
@@ -719,6 +875,52 @@ START_TEST(flow_scatter_order_is_permutation)
 }
 END_TEST
 
+/* The odometer walk gives what the division gives, at every start and
+ * across rounds, for random ranges and both orders. */
+START_TEST(flow_next_tuple_equals_division)
+{
+	unsigned int i, k;
+
+	rng_state = 0x7f4a7c15;
+	for (i = 0; i < 150; i++) {
+		struct evs_gen_flow_config c;
+		struct evs_gen_flows f;
+		struct evs_gen_flow_iter a, b;
+		uint32_t start;
+
+		memset(&c, 0, sizeof(c));
+		c.flows = 1 + rnd() % 1500;
+		c.src_ip_base = 0x0a000000;
+		c.dst_ip_base = 0x0b000000;
+		c.sport_base = (uint16_t)(rnd() % 1000);
+		c.dport_base = (uint16_t)(rnd() % 1000);
+		if (rnd() & 1) {
+			c.sport_range = 1 + rnd() % 7;
+			c.sip_range = 1 + rnd() % 5;
+			c.dport_range = 1 + rnd() % 3;
+			c.dip_range = c.flows / (c.sport_range * c.sip_range * c.dport_range) + 1;
+		}
+		c.order = (rnd() & 1) ? EVS_GEN_ORDER_SCATTER : EVS_GEN_ORDER_SEQ;
+		ck_assert_int_eq(evs_gen_flows_init(&f, &c), 0);
+		start = rnd();
+		evs_gen_flow_iter_init(&f, &a, start);
+		evs_gen_flow_iter_init(&f, &b, start);
+		for (k = 0; k < 3 * c.flows + 7; k++) {
+			struct evs_gen_tuple ta, tb;
+			uint64_t ra, rb;
+			uint32_t ia = evs_gen_flow_next_tuple(&f, &a, &ra, &ta);
+			uint32_t ib = evs_gen_flow_next(&f, &b, &rb);
+
+			evs_gen_flow_tuple(&f, ib, &tb);
+			if (ia != ib || ra != rb || ta.sport != tb.sport || ta.dport != tb.dport ||
+			    ta.src_ip != tb.src_ip || ta.dst_ip != tb.dst_ip)
+				ck_abort_msg("flow %u/%u differs (config %u, step %u)", ia, ib, i,
+					     k);
+		}
+	}
+}
+END_TEST
+
 START_TEST(flow_pattern_errors)
 {
 	struct evs_gen_flow_config c;
@@ -955,6 +1157,9 @@ static Suite *gen_suite(void)
 	    {"vxlan_frame_every_field", vxlan_frame_every_field},
 	    {"geneve_frame_every_field", geneve_frame_every_field},
 	    {"checksums_random_frames", checksums_random_frames},
+	    {"build_hdr_over_prefill_equals_full_build", build_hdr_over_prefill_equals_full_build},
+	    {"tcp_handshake_answers", tcp_handshake_answers},
+	    {"tcp_answer_leaves_others_alone", tcp_answer_leaves_others_alone},
 	    {"min_size_and_rejects", min_size_and_rejects},
 	    {"stamp_parse_truncated_and_padded", stamp_parse_truncated_and_padded},
 	    {"stamp_levels_by_room", stamp_levels_by_room},
@@ -962,6 +1167,7 @@ static Suite *gen_suite(void)
 	    {"mix_parse_errors", mix_parse_errors},
 	    {"flow_pattern_coverage", flow_pattern_coverage},
 	    {"flow_scatter_order_is_permutation", flow_scatter_order_is_permutation},
+	    {"flow_next_tuple_equals_division", flow_next_tuple_equals_division},
 	    {"flow_pattern_errors", flow_pattern_errors},
 	    {"hist_percentiles_vs_naive", hist_percentiles_vs_naive},
 	    {"hist_bucket_geometry", hist_bucket_geometry},

@@ -1206,6 +1206,39 @@ START_TEST(tap_kernel_traffic_and_link)
 }
 END_TEST
 
+START_TEST(ethdev_limit_is_rte_max_ethports)
+{
+	/* Ethdevs stop at DPDK's RTE_MAX_ETHPORTS with a clear error; the port
+	 * index space (EVS_PORT_MAX) is larger, for vhost-user ports. */
+	struct evs_port *ps[RTE_MAX_ETHPORTS];
+	unsigned int n = 0, i, room = RTE_MAX_ETHPORTS - rte_eth_dev_count_total();
+	char name[24], dev[24];
+	struct evs_port_config c;
+
+	ck_assert_uint_gt(EVS_PORT_MAX, RTE_MAX_ETHPORTS);
+	for (i = 0; i < room; i++) {
+		snprintf(name, sizeof(name), "n%u", i);
+		snprintf(dev, sizeof(dev), "net_null%u", i);
+		ps[n] = ring_port(name, dev, 1, 1);
+		n++;
+	}
+	snprintf(dev, sizeof(dev), "net_null%u", i);
+	c = ring_cfg("one_too_many", dev);
+	ck_assert_ptr_null(evs_port_create(&c));
+	ck_assert_int_eq(rte_errno, ENOSPC);
+	ck_assert_msg(strstr(evs_port_last_error(), "RTE_MAX_ETHPORTS") != NULL, "error: %s",
+		      evs_port_last_error());
+	/* one freed, one more fits */
+	evs_port_free(ps[--n]);
+	c.name = "fits_again";
+	ps[n] = evs_port_create(&c);
+	ck_assert_msg(ps[n] != NULL, "%s", evs_port_last_error());
+	n++;
+	while (n > 0)
+		evs_port_free(ps[--n]);
+}
+END_TEST
+
 static Suite *port_suite(void)
 {
 	Suite *s = suite_create("port");
@@ -1223,6 +1256,7 @@ static Suite *port_suite(void)
 	    {"shared_txq_waits_for_lock", shared_txq_waits_for_lock},
 	    {"txq_mapping_shares_only_when_needed", txq_mapping_shares_only_when_needed},
 	    {"ethdev_link_state", ethdev_link_state},
+	    {"ethdev_limit_is_rte_max_ethports", ethdev_limit_is_rte_max_ethports},
 	    {"tap_kernel_traffic_and_link", tap_kernel_traffic_and_link},
 	    {"vhost_config_errors", vhost_config_errors},
 	    {"vhost_server_traffic", vhost_server_traffic},
@@ -1230,6 +1264,7 @@ static Suite *port_suite(void)
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), setup, teardown, 120);
+	port_txset_add_cases(s);
 	return s;
 }
 

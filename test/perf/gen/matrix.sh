@@ -1,80 +1,118 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Performance matrix: forwarding rate of a device under test between two
-# net_memif ports, measured by edgevs-gen, for flow counts x frame sizes,
-# median of several runs. The device runs its forwarding lcore on one core,
-# the generator on the other. Devices:
-#   testpmd  dpdk-testpmd io forwarding: the ceiling
-#   edgevs   the edgevs daemon, one logical switch with both ports (MAC
-#            learning), when its binary is given or found in a build dir
+# Performance matrix: scenario x flows x frame size x device, forwarding rate
+# through a device on one core between two ports, offered by edgevs-gen on
+# the other core at unlimited rate, median of several runs with min-max.
+# Devices, each started afresh for every run:
+#   testpmd  dpdk-testpmd io forwarding: the ceiling (ignores the scenario)
+#   ovs      Open vSwitch with DPDK (private ovsdb-server + ovs-vswitchd,
+#            test/perf/ovs.sh), the scenario's OpenFlow pipeline
+#   edgevs   the edgevs daemon with the scenario's configuration
+# Scenarios are test/perf/scenarios/NAME.sh; a device without the pipeline
+# gets a "not built yet" row, never a number.
+#
+# Every run records the generator's busy share (its own count) and the
+# device's PMD busy cycles (testpmd --record-core-cycles, edgevs stats.get,
+# OVS pmd-stats-show), so a row where the device had cycles to spare, i.e.
+# the generator (or the host) was the limit, is flagged and is not a
+# device figure.
 #
 # Usage: test/perf/gen/matrix.sh [options]
-#   --gen PATH         edgevs-gen binary (default: newest build*/app/edgevs-gen/edgevs-gen)
-#   --edgevs PATH      edgevs binary (default: newest build*/app/edgevs/edgevs, if any)
-#   --duts LIST        "testpmd edgevs" (default: those available)
-#   --flows LIST       default "1 1000 100000 1000000"
-#   --sizes LIST       default "64 512 1400"
-#   --runs N           runs per cell, median reported (default 3)
-#   --duration S       seconds per run (default 5)
-#   --mode fwd|rfc2544 fwd: rate received at unlimited offered load (default);
-#                      rfc2544: highest zero-loss rate (slower)
-#   --out DIR          results: runs.csv, table.md, mpps.png (default ./perf-out)
-#   --port0 memif|vhost the generator's transmit side: memif (default) or
-#                      vhost-user (device: vhost-user server; generator:
-#                      virtio_user, a stand-in guest sending through the switch)
-# Ends on its own and removes every process and file it started in /tmp.
+#   --gen PATH / --edgevs PATH   binaries (default: newest non-sanitizer build)
+#   --devices LIST     "testpmd ovs edgevs" (default: those available)
+#   --scenarios LIST   default "l2"
+#   --flows LIST       default "1000 65536 1000000"
+#   --sizes LIST       default "64" (64..9018 or imix)
+#   --runs N           runs per cell (default 5)
+#   --duration S       seconds of traffic per run (default 5)
+#   --port vhost|memif both device ports (default vhost: the device is the
+#                      vhost-user server, the generator's virtio_user the guest)
+#   --rx-check N       generator decodes 1 received frame in N (default 16:
+#                      latency/sequence on that sample, loss on every frame)
+#   --conn-rate        new-connection rate instead: TCP handshakes through the
+#                      device (edgevs-gen --connect, a new flow per SYN, 16.7M
+#                      flows, 3 s), completed per second, and the device's
+#                      connection-table entries per second where it tells
+#   --out DIR          runs.csv, SCENARIO.md, SCENARIO.png (default ./perf-out)
+#   --report CSV       measure nothing: tables and plots from the runs.csv of
+#                      earlier runs (concatenated ones too) into --out
+# Env: GEN_CORE (default 0), DUT_CORE (default 1), CTL_CORE (the device's
+# management lcore / OVS's non-PMD threads, default 0).
+# Ends on its own and removes every process and file it started.
 
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
+perf=$(cd "$here/.." && pwd)
 root=$(cd "$here/../../.." && pwd)
-# newest build, but never a sanitizer build (its timings mean nothing)
-gen=$(ls -t "$root"/build*/app/edgevs-gen/edgevs-gen 2>/dev/null | grep -v -e asan -e sanit | head -n1)
-evs=$(ls -t "$root"/build*/app/edgevs/edgevs 2>/dev/null | grep -v -e asan -e sanit | head -n1)
-duts=""
-flows="1 1000 100000 1000000"
-sizes="64 512 1400"
-runs=3
+newest() { ls -t "$root"/build*/"$1" 2>/dev/null | grep -v -e asan -e sanit | head -n1; }
+gen=$(newest app/edgevs-gen/edgevs-gen)
+evs=$(newest app/edgevs/edgevs)
+devices=""
+scenarios="l2"
+flows="1000 65536 1000000"
+sizes="64"
+runs=5
 duration=5
-mode=fwd
+port=vhost
+conn=0
 out=./perf-out
-port0=memif
+rx_check=16
+conn_args=()
+report_csv=""
 gen_core=${GEN_CORE:-0}
-dut_cores=${DUT_CORES:-0,1} # main (idle) + forwarding lcore
+dut_core=${DUT_CORE:-1}
+ctl_core=${CTL_CORE:-0}
 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--gen) gen=$2; shift ;;
 	--edgevs) evs=$2; shift ;;
-	--duts) duts=$2; shift ;;
+	--devices | --duts) devices=$2; shift ;;
+	--scenarios) scenarios=$2; shift ;;
 	--flows) flows=$2; shift ;;
 	--sizes) sizes=$2; shift ;;
 	--runs) runs=$2; shift ;;
 	--duration) duration=$2; shift ;;
-	--mode) mode=$2; shift ;;
+	--port) port=$2; shift ;;
+	--conn-rate) conn=1 ;;
+	--rx-check) rx_check=$2; shift ;;
+	--report) report_csv=$2; shift ;;
 	--out) out=$2; shift ;;
-	--port0) port0=$2; shift ;;
-	*) echo "matrix: unknown option $1" >&2; exit 1 ;;
+	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "matrix: unknown option $1 (--help)" >&2; exit 1 ;;
 	esac
 	shift
 done
-if [ -z "$gen" ] || [ ! -x "$gen" ]; then
-	echo "matrix: edgevs-gen not found (--gen PATH)" >&2
-	exit 1
+# shellcheck source=../ovs.sh
+. "$perf/ovs.sh"
+[ -n "$gen" ] && [ -x "$gen" ] || { echo "matrix: edgevs-gen not found (--gen PATH)" >&2; exit 1; }
+if [ -z "$devices" ]; then
+	devices="testpmd"
+	ovs_available && devices="$devices ovs"
+	[ -n "$evs" ] && [ -x "$evs" ] && devices="$devices edgevs"
 fi
-if [ -z "$duts" ]; then
-	duts="testpmd"
-	[ -n "$evs" ] && [ -x "$evs" ] && duts="testpmd edgevs"
+case "$port" in vhost | memif) ;; *) echo "matrix: --port vhost|memif" >&2; exit 1 ;; esac
+for s in $scenarios; do
+	[ -f "$perf/scenarios/$s.sh" ] || { echo "matrix: no scenario $s (test/perf/scenarios/)" >&2; exit 1; }
+done
+if [ $conn = 1 ]; then
+	flows=16777216
+	sizes=78 # the smallest TCP frame with the whole stamp (latency)
+	duration=3
+	conn_args=(--connect)
 fi
-case "$mode" in fwd | rfc2544) ;; *) echo "matrix: --mode fwd|rfc2544" >&2; exit 1 ;; esac
+ctl=$(dirname "$evs")/../edgevsctl/edgevsctl
 
 mkdir -p "$out"
-prefix="evsgen-matrix-$$"
+prefix="evs-matrix-$$"
 tmp=$(mktemp -d "/tmp/${prefix}.XXXXXX")
 dut_pid=""
-eal=(--no-huge -m 512 --no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
-case "$port0" in memif | vhost) ;; *) echo "matrix: --port0 memif|vhost" >&2; exit 1 ;; esac
+# Memory is faulted in and zeroed at start-up: no more than the pools need.
+eal=(--no-huge --no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
+gen_mem=(-m 256)
+dut_mem=(-m 512)
 
 stop_dut() {
 	if [ -n "$dut_pid" ] && kill -0 "$dut_pid" 2>/dev/null; then
@@ -87,187 +125,206 @@ stop_dut() {
 		wait "$dut_pid" 2>/dev/null
 	fi
 	dut_pid=""
-	rm -f "$tmp"/*.sock
+	ovs_stop
+	rm -rf "$tmp"/*.sock "$tmp/ovs"
 }
 cleanup() {
 	stop_dut
+	ovs_hugepages_release
 	rm -rf "$tmp" /var/run/dpdk/"$prefix"-* 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-memif() { # $1 index, $2 role
-	echo "net_memif$1,role=$2,socket=$tmp/m$1.sock,socket-abstract=no,id=0"
+sock() { if [ -n "$ovs_dir" ]; then ovs_sock "$1"; else echo "$tmp/p$1.sock"; fi; }
+gen_dev() {
+	if [ "$port" = vhost ]; then echo "net_virtio_user$1,path=$(sock "$1"),queue_size=1024"
+	else echo "net_memif$1,role=client,socket=$(sock "$1"),socket-abstract=no,id=0"; fi
 }
-# Port 0 of the device and of the generator.
-dut_dev0() {
-	if [ "$port0" = vhost ]; then echo "net_vhost0,iface=$tmp/v0.sock,client=0"; else memif 0 server; fi
+memif_server() { echo "net_memif$1,role=server,socket=$tmp/p$1.sock,socket-abstract=no,id=0"; }
+testpmd_dev() {
+	if [ "$port" = vhost ]; then echo "net_vhost$1,iface=$tmp/p$1.sock,client=0"
+	else memif_server "$1"; fi
 }
-gen_dev0() {
-	if [ "$port0" = vhost ]; then echo "net_virtio_user0,path=$tmp/v0.sock"; else memif 0 client; fi
-}
-evs_port0() {
-	if [ "$port0" = vhost ]; then
-		echo "{ \"name\": \"a\", \"type\": \"vhost-user\", \"switch\": \"sw0\", \"path\": \"$tmp/v0.sock\" }"
+edgevs_port() {
+	if [ "$port" = vhost ]; then
+		echo "{ \"name\": \"p$1\", \"type\": \"vhost-user\", \"path\": \"$tmp/p$1.sock\" }"
 	else
-		echo "{ \"name\": \"a\", \"type\": \"ethdev\", \"switch\": \"sw0\", \"devargs\": \"$(memif 0 server)\" }"
+		echo "{ \"name\": \"p$1\", \"type\": \"ethdev\", \"devargs\": \"$(memif_server "$1")\" }"
 	fi
 }
-sock0() { if [ "$port0" = vhost ]; then echo "$tmp/v0.sock"; else echo "$tmp/m0.sock"; fi; }
 
-start_dut() { # $1 name; sets dut_pid
+# Start device $1 for the sourced scenario: 0 up, 3 pipeline not built, 1 failed.
+start_dut() {
 	case "$1" in
 	testpmd)
-		stdbuf -oL dpdk-testpmd -l "$dut_cores" "${eal[@]}" --file-prefix "$prefix-tp" \
-			--vdev "$(dut_dev0)" --vdev "$(memif 1 server)" -- \
+		stdbuf -oL dpdk-testpmd --lcores "0@$ctl_core,1@$dut_core" "${eal[@]}" "${dut_mem[@]}" \
+			--file-prefix "$prefix-tp" --vdev "$(testpmd_dev 0)" --vdev "$(testpmd_dev 1)" -- \
 			--forward-mode=io --auto-start --disable-link-check --stats-period 3600 \
-			--total-num-mbufs=16384 >"$tmp/testpmd.log" 2>&1 </dev/null &
+			--total-num-mbufs=32768 --record-core-cycles >"$tmp/dut.log" 2>&1 </dev/null &
 		dut_pid=$!
 		;;
 	edgevs)
-		cat >"$tmp/edgevs.json" <<EOF
-{ "switches": [ { "name": "sw0" } ],
-  "ports": [
-    $(evs_port0),
-    { "name": "b", "type": "ethdev", "switch": "sw0", "devargs": "$(memif 1 server)" } ] }
-EOF
-		"$evs" -l "$dut_cores" "${eal[@]}" --file-prefix "$prefix-evs" -- \
-			--config "$tmp/edgevs.json" --socket "$tmp/ctl.sock" \
-			>"$tmp/edgevs.log" 2>&1 </dev/null &
+		sc_edgevs_config "$(edgevs_port 0)" "$(edgevs_port 1)" >"$tmp/edgevs.json" || return 3
+		"$evs" --lcores "0@$ctl_core,1@$dut_core" "${eal[@]}" "${dut_mem[@]}" --file-prefix "$prefix-evs" -- \
+			--config "$tmp/edgevs.json" --socket "$tmp/ctl.sock" >"$tmp/dut.log" 2>&1 </dev/null &
 		dut_pid=$!
+		;;
+	ovs)
+		ovs_hugepages_reserve || { echo "matrix: no hugepages for OVS" >&2; return 1; }
+		ovs_start "$tmp/ovs" "$dut_core" "$ctl_core" "$port" "$prefix-ovs" >"$tmp/dut.log" 2>&1 ||
+			{ cat "$tmp/ovs/ovs-vswitchd.log" >>"$tmp/dut.log" 2>/dev/null; return 1; }
+		ovs_flows >>"$tmp/dut.log" 2>&1 || return 1
+		# Room for every connection a run can open (default 3M).
+		ovs_appctl dpctl/ct-set-maxconns 20000000 >/dev/null
+		return 0
 		;;
 	esac
 	for _ in $(seq 300); do
 		if [ "$1" = testpmd ]; then
-			grep -q "packet forwarding - ports=" "$tmp/testpmd.log" 2>/dev/null && return 0
-		elif [ -S "$(sock0)" ] && [ -S "$tmp/m1.sock" ]; then
+			grep -q "packet forwarding - ports=" "$tmp/dut.log" 2>/dev/null && return 0
+		elif [ -S "$tmp/p0.sock" ] && [ -S "$tmp/p1.sock" ] && [ -S "$tmp/ctl.sock" ]; then
 			return 0
 		fi
 		kill -0 "$dut_pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "matrix: $1 did not come up; its log:" >&2
-	tail -20 "$tmp/$1.log" >&2
 	return 1
 }
 
-# Prints: rx_mpps rx_gbps tx_mpps loss_pct tsc_hz
-run_once() { # $1 flows, $2 size
-	local args=(--tx-port 0 --rx-port 1 --flows "$1" --size "$2" --json --no-progress)
-	if [ "$mode" = rfc2544 ]; then
-		args+=(--rfc2544 --trial "$duration" --max-trials 12)
-	else
-		args+=(--duration "$duration")
+# The device's PMD counters: prints "busy_cycles packets" (cumulative).
+dut_counters() {
+	case "$1" in
+	edgevs)
+		"$ctl" -s "$tmp/ctl.sock" --json stats get 2>/dev/null | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["pmds"]
+print(sum(x["busy_cycles"] for x in p), sum(x["rx_packets"] for x in p))' 2>/dev/null || echo "- -"
+		;;
+	ovs)
+		ovs_pmd_stats | awk '{print $1, $3}'
+		;;
+	*) echo "0 0" ;;
+	esac
+}
+
+# One run: writes the CSV fields from rx_mpps on to $tmp/line. Not in a
+# subshell: it stops the device, which must be reaped by this shell.
+run_once() { # device flows size
+	local dev=$1 f=$2 s=$3 before after conns=- sz
+	sz=(--size "$s")
+	[ "$s" = imix ] && sz=(--imix)
+	[ "$dev" = ovs ] && ovs_clear_stats
+	before=$(dut_counters "$dev")
+	timeout -k 5 $((duration + 60)) "$gen" --lcores "0@$gen_core" "${eal[@]}" "${gen_mem[@]}" \
+		--file-prefix "$prefix-g" --vdev "$(gen_dev 0)" --vdev "$(gen_dev 1)" -- \
+		--tx-port 0 --rx-port 1 --flows "$f" "${sz[@]}" --duration "$duration" --json \
+		--no-progress --rx-check "$rx_check" "${sc_gen_args[@]}" "${conn_args[@]}" >"$tmp/run.json" 2>"$tmp/run.err" || return 1
+	after=$(dut_counters "$dev")
+	[ "$dev" = ovs ] && [ $conn = 1 ] && conns=$(ovs_ct_conns)
+	stop_dut
+	if [ "$dev" = testpmd ]; then
+		# Its busy cycles and packets, printed when it stops.
+		after=$(sed -n 's/.*total cycles=\([0-9]*\) \/ total io packets=\([0-9]*\).*/\1 \2/p' \
+			"$tmp/dut.log" | tail -n1)
+		[ -n "$after" ] || after="- -"
 	fi
-	timeout -k 5 600 "$gen" -l "$gen_core" "${eal[@]}" --file-prefix "$prefix-g" \
-		--vdev "$(gen_dev0)" --vdev "$(memif 1 client)" -- "${args[@]}" \
-		>"$tmp/run.json" 2>"$tmp/run.err" || return 1
-	python3 - "$tmp/run.json" <<'EOF'
+	python3 - "$tmp/run.json" "$before" "$after" "$conns" >"$tmp/line" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
-if "rfc2544" in r:
-    r = r["rfc2544"]["result"]
-    if r is None:
-        print("0 0 0 100 0"); sys.exit(0)
-t = r["total"]
-print("%.4f %.4f %.4f %.4f %d" % (t["rx_mpps"], t["rx_gbps"], t["tx_mpps"], t["loss_pct"],
-                                  r["config"]["tsc_hz"]))
+t, g = r["total"], r.get("generator", {})
+b0, p0 = sys.argv[2].split()
+b1, p1 = sys.argv[3].split()
+busy = pk = "-"
+if "-" not in (b0, b1, p0, p1):
+    busy, pk = int(b1) - int(b0), int(p1) - int(p0)
+print("%.4f,%.4f,%.4f,%.4f,%d,%.1f,%d,%s,%s,%s,%s" % (
+    t["rx_mpps"], t["tx_mpps"], t["loss_pct"], r["duration_s"], r["config"]["tsc_hz"],
+    g.get("busy_pct", -1), g.get("tx_refused_bursts", -1), busy, pk, sys.argv[4],
+    r["connect"]["connections"] if "connect" in r else "-"))
 EOF
 }
 
+if [ -n "$report_csv" ]; then
+	mkdir -p "$out"
+	[ "$report_csv" -ef "$out/runs.csv" ] || cp "$report_csv" "$out/runs.csv"
+	scenarios=$(tail -n +2 "$out/runs.csv" | cut -d, -f1 | uniq | tr '\n' ' ')
+	port=$(sed -n '2s/^[^,]*,[^,]*,\([^,]*\),.*/\1/p' "$out/runs.csv")
+	runs=$(tail -n +2 "$out/runs.csv" | cut -d, -f6 | sort -n | tail -n1)
+fi
 csv="$out/runs.csv"
-echo "dut,flows,size,run,rx_mpps,rx_gbps,tx_mpps,loss_pct,tsc_hz,pmd_cpp" >"$csv"
-ctl=$(dirname "$evs")/../edgevsctl/edgevsctl
-# edgevs's own figure: PMD busy cycles per packet (idle polling excluded)
-pmd_cpp() { # $1 dut
-	[ "$1" = edgevs ] && [ -x "$ctl" ] || { echo "-"; return; }
-	"$ctl" -s "$tmp/ctl.sock" --json stats get 2>/dev/null |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["pmds"][0]["cycles_per_packet"])' 2>/dev/null ||
-		echo "-"
+[ -n "$report_csv" ] || echo "scenario,device,port,flows,size,run,status,load1,rx_mpps,tx_mpps,loss_pct,window_s,tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns,handshakes" >"$csv"
+record() { # key status fields
+	echo "$1,$2,$(cut -d' ' -f1 /proc/loadavg),$3" >>"$csv"
 }
-# The device is restarted for every run: DPDK 22.11's memif can crash the
-# side that stays up when its peer disconnects while it polls.
-for dut in $duts; do
+
+for sc in $scenarios; do
+	[ -z "$report_csv" ] || break
+	sc_gen_args=()
+	# shellcheck source=/dev/null
+	. "$perf/scenarios/$sc.sh"
 	for f in $flows; do
 		for s in $sizes; do
 			for r in $(seq "$runs"); do
-				# A failed run (device crashed, link never up) is tried once more.
-				for attempt in 1 2; do
-					line=""
-					if start_dut "$dut" && line=$(run_once "$f" "$s"); then
-						line="$line $(pmd_cpp "$dut")"
-						stop_dut
-						break
+				# Devices interleaved per run: host noise hits them alike.
+				for dev in $devices; do
+					# testpmd ignores the scenario: measured once, under the first.
+					if [ "$dev" = testpmd ] && [ "$sc" != "${scenarios%% *}" ]; then
+						continue
 					fi
+					key="$sc,$dev,$port,$f,$s,$r"
 					line=""
-					cp "$tmp/$dut.log" "$out/failed-$dut-$f-$s-$r-$attempt.log" 2>/dev/null
-					echo "$dut flows $f size $s run $r: failed (attempt $attempt):" \
-						"$(tail -n2 "$tmp/run.err" 2>/dev/null | tr '\n' ' ')"
+					for attempt in 1 2; do
+						start_dut "$dev"
+						rc=$?
+						if [ $rc = 3 ]; then
+							line=not-built
+							break
+						fi
+						if [ $rc = 0 ] && run_once "$dev" "$f" "$s"; then
+							line=$(cat "$tmp/line")
+							break
+						fi
+						line=""
+						cp "$tmp/dut.log" "$out/failed-$sc-$dev-$f-$s-$r-$attempt.log" 2>/dev/null
+						echo "matrix: $key failed (attempt $attempt): $(tail -n2 "$tmp/run.err" 2>/dev/null | tr '\n' ' ')" >&2
+						stop_dut
+					done
 					stop_dut
+					case "$line" in
+					not-built) record "$key" not-built ",,,,,,,,,," ;;
+					"") record "$key" failed ",,,,,,,,,," ;;
+					*)
+						record "$key" ok "$line"
+						echo "matrix: $key: $(echo "$line" | cut -d, -f1) Mpps" >&2
+						;;
+					esac
 				done
-				[ -n "$line" ] || continue
-				set -- $line
-				echo "$dut,$f,$s,$r,$1,$2,$3,$4,$5,$6" >>"$csv"
-				printf "%-8s flows %-8s size %-5s run %s: rx %s Mpps (tx %s, loss %s%%)\n" \
-					"$dut" "$f" "$s" "$r" "$1" "$3" "$4"
 			done
 		done
 	done
 done
 
-# Medians, ratio to testpmd, DUT cycles per packet (its forwarding lcore polls
-# all the time, so cycles/packet = TSC Hz / packets per second).
-python3 - "$csv" "$out" "$mode" "$runs" "$duration" <<'EOF'
-import csv, statistics, sys, os
-path, out, mode, runs, duration = sys.argv[1:6]
-rows = list(csv.DictReader(open(path)))
-cells = {}
-for r in rows:
-    cells.setdefault((r["dut"], int(r["flows"]), int(r["size"])), []).append(r)
-med = {}
-for k, rs in cells.items():
-    med[k] = {x: statistics.median(float(r[x]) for r in rs)
-              for x in ("rx_mpps", "rx_gbps", "tx_mpps", "loss_pct", "tsc_hz")}
-    vals = [float(r["pmd_cpp"]) for r in rs if r.get("pmd_cpp", "-") not in ("-", "")]
-    med[k]["pmd_cpp"] = statistics.median(vals) if vals else None
-lines = ["| device | flows | size (B) | Mpps | Gb/s | vs testpmd | core cycles/pkt | PMD busy cycles/pkt | loss % |",
-         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-for (dut, f, s), m in sorted(med.items()):
-    ceil = med.get(("testpmd", f, s), {}).get("rx_mpps", 0)
-    ratio = "%.2f" % (m["rx_mpps"] / ceil) if ceil else "-"
-    cpp = "%.0f" % (m["tsc_hz"] / (m["rx_mpps"] * 1e6)) if m["rx_mpps"] > 0 else "-"
-    busy = "%.0f" % m["pmd_cpp"] if m.get("pmd_cpp") is not None else "-"
-    lines.append("| %s | %d | %d | %.3f | %.3f | %s | %s | %s | %.3f |"
-                 % (dut, f, s, m["rx_mpps"], m["rx_gbps"], ratio, cpp, busy, m["loss_pct"]))
-what = ("rate received at unlimited offered load" if mode == "fwd"
-        else "RFC 2544 zero-loss throughput")
-table = "\n".join(lines)
-open(os.path.join(out, "table.md"), "w").write(
-    "Mpps = %s, median of %s runs of %s s.\n\n%s\n" % (what, runs, duration, table))
-print(table)
-with open(os.path.join(out, "mpps.dat"), "w") as d:
-    for (dut, s) in sorted({(k[0], k[2]) for k in med}):
-        d.write('"%s %d B"\n' % (dut, s))
-        for f in sorted({k[1] for k in med if k[0] == dut and k[2] == s}):
-            d.write("%d %.4f\n" % (f, med[(dut, f, s)]["rx_mpps"]))
-        d.write("\n\n")
-EOF
-
-if command -v gnuplot >/dev/null && [ -s "$out/mpps.dat" ]; then
-	nblocks=$(grep -c '^"' "$out/mpps.dat")
-	maxf=$(echo $flows | tr ' ' '\n' | sort -n | tail -n1)
-	gnuplot <<EOF
+python3 "$here/matrix_report.py" "$csv" "$out" "$runs" "$duration" "$conn"
+if command -v gnuplot >/dev/null; then
+	for sc in $scenarios; do
+		[ -s "$out/$sc.dat" ] || continue
+		n=$(grep -c '^"' "$out/$sc.dat")
+		[ "$n" -gt 0 ] || continue
+		# shellcheck source=/dev/null
+		. "$perf/scenarios/$sc.sh"
+		gnuplot <<EOF
 set terminal pngcairo size 900,540 noenhanced
-set output "$out/mpps.png"
-set title "Forwarding rate between two memif ports (one core)"
+set output "$out/$sc.png"
+set title "$sc_title: Mpps through one device core ($port ports), median and min-max"
 set xlabel "flows"
 set ylabel "Mpps"
 set logscale x
-set xrange [0.5:$((maxf * 2))]
 set yrange [0:*]
 set key outside right
 set grid
-plot for [i=0:$((nblocks - 1))] "$out/mpps.dat" index i using 1:2 with linespoints title columnheader(1)
+plot for [i=0:$((n - 1))] "$out/$sc.dat" index i using 1:2:3:4 with yerrorlines title columnheader(1)
 EOF
+	done
 fi
-echo "matrix: results in $out (runs.csv, table.md${nblocks:+, mpps.png})"
+echo "matrix: results in $out" >&2

@@ -124,7 +124,7 @@ if "rfc2544" in r:
 t = r["total"]
 lat = t["latency_ns"]
 print("  tx %.3f Mpps %.3f Gb/s, rx %.3f Mpps, loss %.4f%%, reordered %d, lat p50 %s p99 %s us, "
-      "flows sampled %d missing %d, foreign %d"
+      "flows sampled %d missing %s, foreign %d"
       % (t["tx_mpps"], t["tx_gbps"], t["rx_mpps"], t["loss_pct"], t["reordered"],
          "%.1f" % (lat["p50"] / 1e3) if lat else "-", "%.1f" % (lat["p99"] / 1e3) if lat else "-",
          t["flows"]["sampled"], t["flows"]["sample_missing"], r["rx_foreign"]))
@@ -132,10 +132,26 @@ errs = []
 if t["tx_pkts"] <= 0: errs.append("nothing sent")
 if t["rx_pkts"] <= 0: errs.append("nothing received")
 if t["rx_pkts"] > t["tx_pkts"]: errs.append("received more than sent")
+missing = t["flows"]["sample_missing"]  # None: not checked (--rx-check)
 if (t["tx_pkts"] >= 10 * r["config"]["flows"] and t["loss_pct"] < 50
-        and t["flows"]["sample_missing"] != 0):
+        and missing not in (0, None)):
     errs.append("%d sampled flows never arrived" % t["flows"]["sample_missing"])
 if "latency" in extra and not lat: errs.append("no latency measured")
+if "connect" in extra:
+    # Every completed handshake was answered twice; none without a SYN.
+    c = r["connect"]
+    print("  connections %d completed, %d SYN-ACKs, %d ACKs sent"
+          % (c["connections"], c["synack_sent"], c["ack_sent"]))
+    if not 0 < c["connections"] <= c["ack_sent"] <= c["synack_sent"] <= t["rx_pkts"]:
+        errs.append("handshake counts out of order")
+if "rxcheck8" in extra:
+    # One frame in 8 decoded: the latency samples are that share of what
+    # arrived, every frame is still counted, reception per flow unchecked.
+    n = lat["samples"] if lat else 0
+    if not (0.9 * t["rx_pkts"] / 8 - 64 <= n <= 1.1 * t["rx_pkts"] / 8 + 64):
+        errs.append("%d latency samples for %d frames received with --rx-check 8"
+                    % (n, t["rx_pkts"]))
+    if missing is not None: errs.append("per-flow reception reported without decoding every frame")
 if "rate" in extra:
     # Faster than asked is a pacing bug; slower can be a busy machine.
     want = r["config"]["rate_pps"] / 1e6
@@ -182,6 +198,8 @@ run_gen vxlan latency --encap vxlan --size 128 --flows 1000 --duration "$dur"
 run_gen geneve latency --encap geneve --size 256 --flows 100 --duration "$dur"
 run_gen udp_paced_100k "latency rate" --rate 100k --flows 1000 --flow-order scatter --duration "$dur"
 run_gen bidir latency --bidir --size 64 --flows 1000 --duration "$dur"
+run_gen tcp_connect "latency connect" --connect --size 78 --flows 100000 --duration "$dur"
+run_gen bidir_rx_check_8 "latency rxcheck8" --bidir --rx-check 8 --size 64 --flows 1000 --duration "$dur"
 run_gen rfc2544 "" --rfc2544 --trial 0.5 --max-trials 4 --flows 100
 
 # --------------------------------------------------------- wire format --

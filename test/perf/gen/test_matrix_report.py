@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Checks of matrix_report.py on hand-made runs: medians and ranges, the
+device's cycles per packet and busy share, the bottleneck flag, ratios left
+out for flagged rows, "not built yet", and the connection rate."""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIELDS = ("scenario,device,port,flows,size,run,status,load1,rx_mpps,tx_mpps,loss_pct,window_s,"
+          "tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns,handshakes").split(",")
+HZ = 1_000_000_000
+WINDOW = 2.0
+
+
+def run(device, flows, mpps, busy_share, refused_share, gen_busy, r=1, scenario="l2", conns="-",
+        handshakes="-"):
+    """One ok run: busy_share of the window busy, refused_share of the bursts refused."""
+    pkts = int(mpps * 1e6 * WINDOW)
+    return dict(scenario=scenario, device=device, port="vhost", flows=flows, size="64", run=r,
+                status="ok", load1="0.1", rx_mpps=mpps, tx_mpps=mpps, loss_pct=0.0,
+                window_s=WINDOW, tsc_hz=HZ, gen_busy_pct=gen_busy,
+                gen_refused=int(refused_share * pkts / 32), dut_busy_cycles=int(busy_share * WINDOW * HZ),
+                dut_pkts=pkts, conns=conns, handshakes=handshakes)
+
+
+def other(device, flows, status, scenario="l2"):
+    row = {k: "" for k in FIELDS}
+    row.update(scenario=scenario, device=device, port="vhost", flows=flows, size="64", run=1,
+               status=status, load1="0.1")
+    return row
+
+
+def read(path):
+    with open(path) as fh:
+        return fh.read()
+
+
+def report(rows, conn=False):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "runs.csv")
+        with open(path, "w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=FIELDS)
+            w.writeheader()
+            w.writerows(rows)
+        subprocess.run([sys.executable, os.path.join(HERE, "matrix_report.py"), path, d, "3", "2",
+                        "1" if conn else "0"], check=True, stdout=subprocess.DEVNULL)
+        summary = json.loads(read(os.path.join(d, "summary.json")))
+        tables = {f[:-3]: read(os.path.join(d, f)) for f in os.listdir(d) if f.endswith(".md")}
+    return summary, tables
+
+
+class Report(unittest.TestCase):
+    def test_median_range_cycles_and_busy(self):
+        rows = [run("ovs", 1000, m, 0.95, 0.0, 50, r=i) for i, m in enumerate((3.0, 1.0, 2.0), 1)]
+        s, _ = report(rows)
+        c = s["l2"]["ovs"]["1000"]["64"]
+        self.assertAlmostEqual(c["mpps"], 2.0)
+        self.assertAlmostEqual(c["mpps_min"], 1.0)
+        self.assertAlmostEqual(c["mpps_max"], 3.0)
+        # 0.95 s of busy cycles over 2e6 * mpps packets
+        self.assertAlmostEqual(c["cycles_per_packet"], 0.95 * WINDOW * HZ / (2.0e6 * WINDOW), places=1)
+        self.assertAlmostEqual(c["device_busy_pct"], 95.0, places=3)
+        self.assertEqual(c["flag"], "")
+
+    def test_device_pushing_back_is_saturated(self):
+        s, _ = report([run("edgevs", 1000, 5.0, 0.5, 0.2, 99)])
+        self.assertEqual(s["l2"]["edgevs"]["1000"]["64"]["flag"], "")
+
+    def test_idle_device_with_busy_generator_is_flagged(self):
+        s, t = report([run("testpmd", 1000, 9.0, 0.6, 0.0, 99), run("edgevs", 1000, 5.0, 0.97, 0.3, 80)])
+        self.assertIn("generator-bound", s["l2"]["testpmd"]["1000"]["64"]["flag"])
+        # No ratio against a flagged ceiling.
+        line = [x for x in t["l2"].splitlines() if x.startswith("| edgevs")][0]
+        self.assertEqual(line.split("|")[6].strip(), "-")
+
+    def test_idle_device_and_idle_generator_is_flagged_as_noise(self):
+        s, _ = report([run("ovs", 1000, 1.0, 0.3, 0.0, 40)])
+        self.assertIn("not saturated", s["l2"]["ovs"]["1000"]["64"]["flag"])
+
+    def test_ratios_between_saturated_devices(self):
+        _, t = report([run("testpmd", 1000, 10.0, 0.99, 0.5, 90), run("ovs", 1000, 4.0, 0.99, 0.5, 60),
+                       run("edgevs", 1000, 6.0, 0.99, 0.5, 70)])
+        line = [x for x in t["l2"].splitlines() if x.startswith("| edgevs")][0].split("|")
+        self.assertEqual(line[5].strip(), "1.50")  # vs OVS
+        self.assertEqual(line[6].strip(), "0.60")  # vs testpmd
+
+    def test_not_built_and_failed_rows(self):
+        rows = [run("testpmd", 1000, 10.0, 0.99, 0.5, 90, scenario="routed"),
+                other("edgevs", 1000, "not-built", "routed"), other("ovs", 1000, "failed", "routed")]
+        s, t = report(rows)
+        self.assertEqual(s["routed"]["edgevs"]["1000"]["64"]["status"], "not-built")
+        self.assertIn("not built yet", t["routed"])
+        self.assertIn("run failed", t["routed"])
+        self.assertNotIn("| edgevs | 1000 | 64 | 0", t["routed"])
+
+    def test_testpmd_is_every_scenario_ceiling(self):
+        rows = [run("testpmd", 1000, 10.0, 0.99, 0.5, 90, scenario="l2"),
+                run("ovs", 1000, 5.0, 0.99, 0.5, 60, scenario="l2"),
+                run("ovs", 1000, 2.0, 0.99, 0.5, 60, scenario="firewall")]
+        _, t = report(rows)
+        line = [x for x in t["firewall"].splitlines() if x.startswith("| OVS")][0].split("|")
+        self.assertEqual(line[6].strip(), "0.20")
+
+    def test_ceiling_only_at_the_scenarios_own_cells(self):
+        rows = [run("testpmd", 1000, 10.0, 0.99, 0.5, 90), run("testpmd", 65536, 9.0, 0.99, 0.5, 90),
+                run("ovs", 65536, 2.0, 0.99, 0.5, 60, scenario="lb")]
+        _, t = report(rows)
+        self.assertNotIn("| 1000 |", t["lb"])
+        self.assertIn("| 65536 |", t["lb"])
+
+    def test_connection_rate(self):
+        rows = [run("ovs", 16777216, 1.0, 0.99, 0.5, 60, scenario="firewall", conns=str(int(3e6)),
+                    handshakes=str(int(2e6)))]
+        s, t = report(rows, conn=True)
+        c = s["firewall"]["ovs"]["16777216"]["64"]
+        self.assertAlmostEqual(c["conns_per_s"], 1.5e6)
+        self.assertAlmostEqual(c["handshakes_per_s"], 1.0e6)
+        self.assertIn("| 1000000 (1000000-1000000) | 1500000 |", t["firewall"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
+#
+# A private Open vSwitch with DPDK for the performance suite, sourced by
+# test/perf/gen/matrix.sh. Its own ovsdb-server and ovs-vswitchd (the DPDK
+# build, invoked directly: no update-alternatives, no system OVS touched),
+# run/db/log directories under $1, the PMD pinned to the device core, two
+# ports of the kind the generator attaches to:
+#   vhost  dpdkvhostuser (OVS is the vhost-user server, the generator's
+#          virtio_user the guest)
+#   memif  a dpdk port with net_memif server devargs
+#
+# ovs_start DIR CORE_PMD CORE_CTL PORTKIND EAL_PREFIX   -> sockets ready
+# ovs_flows                install the OpenFlow pipeline of the sourced scenario
+# ovs_clear_stats / ovs_pmd_stats   PMD busy/idle cycles (pmd-stats-show)
+# ovs_stop
+
+ovs_bin=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
+ovs_dir=""
+ovs_br=br0
+
+ovs_available() {
+	[ -x "$ovs_bin" ] && command -v ovsdb-server >/dev/null && command -v ovs-vsctl >/dev/null &&
+		command -v ovs-ofctl >/dev/null
+}
+
+ovs_vsctl() { ovs-vsctl --db="unix:$ovs_dir/db.sock" --timeout=20 "$@"; }
+ovs_appctl() { ovs-appctl -t "$ovs_dir/vswitchd.ctl" "$@"; }
+
+# Socket the generator's port N connects to.
+ovs_sock() { echo "$ovs_dir/vhu$1"; }
+
+ovs_start() { # dir pmd_core ctl_core portkind prefix
+	local pmd=$2 ctl=$3 kind=$4 prefix=$5 i
+	ovs_dir=$1
+	mkdir -p "$ovs_dir"
+	export OVS_RUNDIR=$ovs_dir OVS_LOGDIR=$ovs_dir OVS_DBDIR=$ovs_dir OVS_SYSCONFDIR=$ovs_dir
+	ovsdb-tool create "$ovs_dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
+	ovsdb-server "$ovs_dir/conf.db" --remote="punix:$ovs_dir/db.sock" \
+		--pidfile="$ovs_dir/ovsdb-server.pid" --unixctl="$ovs_dir/ovsdb-server.ctl" \
+		--log-file="$ovs_dir/ovsdb-server.log" --detach || return 1
+	ovs_vsctl --no-wait init
+	# Hugepages: OVS runs DPDK --in-memory, which --no-huge cannot join;
+	# the caller reserves them (ovs_hugepages_reserve).
+	local extra="--file-prefix $prefix --no-pci --no-telemetry --log-level=lib.eal:warning"
+	ovs_vsctl --no-wait set Open_vSwitch . other_config:dpdk-socket-mem=512 \
+		other_config:dpdk-socket-limit=512
+	ovs_vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+		other_config:dpdk-lcore-mask="$(printf 0x%x $((1 << ctl)))" \
+		other_config:pmd-cpu-mask="$(printf 0x%x $((1 << pmd)))" \
+		other_config:dpdk-extra="$extra" other_config:vhost-sock-dir=.
+	# Non-PMD threads (handlers, revalidators) on the control core, like
+	# the other devices' management lcores; the PMD pins itself.
+	taskset -c "$ctl" "$ovs_bin" "unix:$ovs_dir/db.sock" --pidfile="$ovs_dir/ovs-vswitchd.pid" \
+		--unixctl="$ovs_dir/vswitchd.ctl" --log-file="$ovs_dir/ovs-vswitchd.log" --detach \
+		>/dev/null 2>&1 || { tail -5 "$ovs_dir/ovs-vswitchd.log" >&2; return 1; }
+	ovs_vsctl add-br "$ovs_br" -- set bridge "$ovs_br" datapath_type=netdev \
+		protocols=OpenFlow10,OpenFlow13,OpenFlow15 || return 1
+	for i in 0 1; do
+		if [ "$kind" = vhost ]; then
+			ovs_vsctl add-port "$ovs_br" "vhu$i" -- set Interface "vhu$i" type=dpdkvhostuser \
+				ofport_request=$((i + 1)) || return 1
+		else
+			ovs_vsctl add-port "$ovs_br" "mif$i" -- set Interface "mif$i" type=dpdk \
+				"options:dpdk-devargs=net_memif$i,role=server,socket=$ovs_dir/vhu$i,socket-abstract=no,id=0" \
+				ofport_request=$((i + 1)) || return 1
+		fi
+	done
+	for _ in $(seq 100); do
+		if [ -S "$(ovs_sock 0)" ] && [ -S "$(ovs_sock 1)" ]; then
+			# The PMD's port assignment may re-create a socket just after
+			# it appears: give it a moment, then check again.
+			sleep 0.5
+			[ -S "$(ovs_sock 0)" ] && [ -S "$(ovs_sock 1)" ] && return 0
+		fi
+		sleep 0.1
+	done
+	echo "ovs: ports did not come up" >&2
+	tail -5 "$ovs_dir/ovs-vswitchd.log" >&2
+	return 1
+}
+
+# Reserve enough 2 MiB pages for OVS (512 MiB) if fewer are free; what was
+# added is remembered and given back by ovs_hugepages_release.
+ovs_huge_added=0
+ovs_hugepages_reserve() {
+	local free total need=300
+	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+	[ "$free" -ge "$need" ] && return 0
+	total=$(cat /proc/sys/vm/nr_hugepages)
+	echo $((total + need - free)) >/proc/sys/vm/nr_hugepages 2>/dev/null || return 1
+	ovs_huge_added=$(($(cat /proc/sys/vm/nr_hugepages) - total))
+	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+	[ "$free" -ge "$need" ]
+}
+ovs_hugepages_release() {
+	[ "$ovs_huge_added" -gt 0 ] || return 0
+	echo $(($(cat /proc/sys/vm/nr_hugepages) - ovs_huge_added)) >/proc/sys/vm/nr_hugepages
+	ovs_huge_added=0
+}
+
+ovs_stop() {
+	local f p
+	[ -n "$ovs_dir" ] || return 0
+	for f in ovs-vswitchd ovsdb-server; do
+		p=$(cat "$ovs_dir/$f.pid" 2>/dev/null) || continue
+		kill -TERM "$p" 2>/dev/null
+		for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	ovs_dir=""
+}
+
+ovs_clear_stats() { ovs_appctl dpif-netdev/pmd-stats-clear >/dev/null; }
+
+# Prints "busy_cycles idle_cycles packets" of the PMD since the last clear.
+ovs_pmd_stats() {
+	ovs_appctl dpif-netdev/pmd-stats-show | awk '
+		/packets received:/ {p += $3}
+		/idle cycles:/ {i += $3}
+		/processing cycles:/ {b += $3}
+		END {printf "%.0f %.0f %.0f\n", b, i, p}'
+}
+
+# Install a scenario's OpenFlow pipeline (sc_ovs_groups, sc_ovs_flows from
+# test/perf/scenarios/NAME.sh, sourced by the caller).
+ovs_flows() {
+	if [ -n "$sc_ovs_groups" ]; then
+		echo "$sc_ovs_groups" >"$ovs_dir/groups.txt"
+		ovs-ofctl -O OpenFlow15 add-groups "$ovs_br" "$ovs_dir/groups.txt" || return 1
+	fi
+	echo "$sc_ovs_flows" >"$ovs_dir/flows.txt"
+	ovs-ofctl -O OpenFlow15 replace-flows "$ovs_br" "$ovs_dir/flows.txt"
+}
+
+# Connections in the conntrack table (all zones).
+ovs_ct_conns() { ovs_appctl dpctl/ct-get-nconns 2>/dev/null || echo 0; }
