@@ -31,8 +31,12 @@ static uint64_t nh_id(const struct evs_l3_nexthop *nh)
 {
 	uint64_t h = mix64(nh->port + 1);
 
-	if (nh->via)
-		h = rte_hash_crc(nh->gw.b, sizeof(nh->gw.b), (uint32_t)h) ^ (h << 1);
+	if (nh->via) {
+		uint64_t gw[2]; /* aligned: rte_hash_crc loads 8 bytes at a time */
+
+		memcpy(gw, nh->gw.b, sizeof(gw));
+		h = rte_hash_crc(gw, sizeof(gw), (uint32_t)h) ^ (h << 1);
+	}
 	return h;
 }
 

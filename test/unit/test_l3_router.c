@@ -506,7 +506,8 @@ static struct rte_mbuf *ip_pkt(bool v6, uint16_t len, uint8_t ttl, bool df, cons
 	ip[9] = IPPROTO_UDP;
 	memcpy(ip + 12, HOST1, 4);
 	memcpy(ip + 16, HOST2, 4);
-	memcpy(ip + 20, opts, n_opts);
+	if (n_opts > 0)
+		memcpy(ip + 20, opts, n_opts);
 	ck = (uint16_t)~sum_fold(ip, 20u + n_opts);
 	ip[10] = (uint8_t)(ck >> 8), ip[11] = (uint8_t)ck;
 	return m;
