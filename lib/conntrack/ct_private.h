@@ -160,8 +160,9 @@ struct evs_ct {
 	uint32_t max_conns;
 	uint32_t n_lcores;
 	_Atomic uint32_t conns;
-	_Atomic uint32_t flush_gen;   /* bumped by each flush: lcores walk their wheels */
-	_Atomic uint32_t *zone_count; /* [65536] */
+	_Atomic uint32_t flush_gen;	 /* bumped by each flush: lcores walk their wheels */
+	_Atomic uint32_t lcores_claimed; /* evs_ct_lcore_claim() handed out so many */
+	_Atomic uint32_t *zone_count;	 /* [65536] */
 	struct evs_ct_zone_conf *_Atomic *zone_conf; /* [65536], NULL: defaults */
 	struct evs_ct_zone_conf defaults;
 	/* ct_conf.c: a transaction's zones and their new (after commit: old) settings */

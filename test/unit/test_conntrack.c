@@ -733,6 +733,7 @@ static Suite *ct_suite(void)
 	ct_model_add_cases(s);
 	ct_ctl_add_cases(s);
 	ct_conf_add_cases(s);
+	ct_op_add_cases(s);
 	return s;
 }
 
