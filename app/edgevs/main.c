@@ -63,6 +63,7 @@ static void usage(const char *prog)
 	       "                     counted (default 262144)\n"
 	       "  --flow-idle-ms MS  megaflows idle this long expire (default 10000)\n"
 	       "  --no-emc           no exact-match cache in front of the megaflows\n"
+	       "  --mac-table N      MAC table entries, learned and static (default 65536)\n"
 	       "  --version          print the version\n",
 	       prog);
 }
@@ -218,6 +219,7 @@ int main(int argc, char **argv)
 	    {"flow-max", required_argument, NULL, 'F'},
 	    {"flow-idle-ms", required_argument, NULL, 'I'},
 	    {"no-emc", no_argument, NULL, 'E'},
+	    {"mac-table", required_argument, NULL, 'K'},
 	    {"version", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -281,6 +283,13 @@ int main(int argc, char **argv)
 				goto out_eal;
 			}
 			idle_ms = (int)v;
+			break;
+		case 'K':
+			if (parse_whole(optarg, 10, 1024, 1L << 24, &v) < 0) {
+				fprintf(stderr, "edgevs: --mac-table: 1024..16M entries\n");
+				goto out_eal;
+			}
+			app->mac_capacity = (uint32_t)v;
 			break;
 		case 'L':
 		case 'A':
@@ -374,7 +383,7 @@ int main(int argc, char **argv)
 	{
 		struct evs_l2_macs_config mc = {
 			.name = "evs_macs",
-			.capacity = APP_MAC_CAPACITY,
+			.capacity = app->mac_capacity ? app->mac_capacity : APP_MAC_CAPACITY,
 			.qsbr = app->qsbr,
 			.socket_id = (int)rte_socket_id(),
 		};
