@@ -71,7 +71,15 @@ void evs_ct_zone_conf_default(struct evs_ct_zone_conf *zc)
 
 uint64_t evs_ct_now_ms(void)
 {
-	return rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000);
+	/* cycles per ms, computed once (any thread may race to store the same value) */
+	static _Atomic uint64_t per_ms;
+	uint64_t d = atomic_load_explicit(&per_ms, memory_order_relaxed);
+
+	if (d == 0) {
+		d = RTE_MAX(rte_get_tsc_hz() / 1000, (uint64_t)1);
+		atomic_store_explicit(&per_ms, d, memory_order_relaxed);
+	}
+	return rte_get_tsc_cycles() / d;
 }
 
 void evs_ct_free(struct evs_ct *ct)
