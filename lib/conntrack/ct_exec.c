@@ -264,7 +264,7 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 	void *data[EVS_CT_BURST_MAX];
 	uint16_t map[EVS_CT_BURST_MAX];
 	struct burst_ctx b = {.lc = lc, .act = act, .zc = ct_zone_conf(lc->ct, act->zone)};
-	uint64_t hits = 0;
+	uint64_t hits = 0, created = lc->counters[EVS_CT_C_CREATED];
 	uint16_t i, j, nl = 0;
 
 	if (n > EVS_CT_BURST_MAX)
@@ -285,6 +285,11 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 		i = map[j];
 		if (j + 1 < nl && (hits >> (j + 1)) & 1)
 			rte_prefetch0((void *)((uintptr_t)data[j + 1] & ~CT_DIR_BIT));
+		/* a miss of the bulk lookup may be a connection an earlier packet
+		 * of this burst created (its SYN before this SYN-ACK): look again */
+		if (!((hits >> j) & 1) && lc->counters[EVS_CT_C_CREATED] != created &&
+		    rte_hash_lookup_data(lc->ct->hash, kp[j], &data[j]) >= 0)
+			hits |= 1ull << j;
 		if ((hits >> j) & 1)
 			keys[i].ct_state = hit(&b, &pk[i], (uintptr_t)data[j], i);
 		else

@@ -231,4 +231,7 @@ int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_
 /* Translate a packet of direction @dir as the entry says. */
 void ct_nat_packet(const struct ct_entry *e, struct ct_pkt *p, int dir);
 
+/* Counter names by enum evs_ct_counter (ct_table.c), shared with the module. */
+extern const char *const ct_counter_names[EVS_CT_C_MAX];
+
 #endif /* EVS_CT_PRIVATE_H */

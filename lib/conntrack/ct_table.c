@@ -18,7 +18,7 @@
 #define CT_MAX_LCORES 255  /* entry->owner is a byte */
 #define CT_FLUSH_CHUNK 256 /* entries walked per hold of the writer lock */
 
-static const char *const counter_names[EVS_CT_C_MAX] = {
+const char *const ct_counter_names[EVS_CT_C_MAX] = {
     [EVS_CT_C_HIT] = "hit",
     [EVS_CT_C_MISS] = "miss",
     [EVS_CT_C_CREATED] = "created",
@@ -40,9 +40,9 @@ static const char *const counter_names[EVS_CT_C_MAX] = {
 
 const char *evs_ct_counter_name(enum evs_ct_counter c)
 {
-	if ((unsigned int)c >= EVS_CT_C_MAX || counter_names[c] == NULL)
+	if ((unsigned int)c >= EVS_CT_C_MAX || ct_counter_names[c] == NULL)
 		return "unknown";
-	return counter_names[c];
+	return ct_counter_names[c];
 }
 
 void evs_ct_zone_conf_default(struct evs_ct_zone_conf *zc)

@@ -42,6 +42,7 @@ struct evs_obj_type; /* lib/store: opaque here */
 struct evs_ctl;	     /* lib/ctl: opaque here */
 struct evs_xlate;    /* translation context of one key */
 struct evs_exec;     /* execution context of one burst */
+struct evs_module;   /* below */
 
 /* ------------------------------------------------------------------ */
 /* Translation (slow path)                                             */
@@ -93,6 +94,14 @@ int evs_xlate_depend(struct evs_xlate *x, uint32_t dep);
  *   the translation ends with a drop counted as prog_full).
  */
 int evs_xlate_emit(struct evs_xlate *x, uint16_t op, const void *arg, uint16_t len);
+
+/**
+ * Append opcode @p op of another registered module @p m (a library's
+ * shared opcode, e.g. conntrack's ct() emitted by the firewall's stage).
+ * @return like evs_xlate_emit(), or -ENOENT when @p m is not registered.
+ */
+int evs_xlate_emit_module(struct evs_xlate *x, const struct evs_module *m, uint16_t op,
+			  const void *arg, uint16_t len);
 
 /** Engine opcodes every stage may emit. */
 int evs_xlate_output(struct evs_xlate *x, uint16_t port);
@@ -164,6 +173,9 @@ void evs_exec_drop(struct evs_exec *x, uint16_t reason, struct rte_mbuf **pkts, 
 
 /** Count @p n drops (packets already freed) under the executing module's local @p reason. */
 void evs_exec_drop_count(struct evs_exec *x, uint16_t reason, uint16_t n);
+
+/** True under flow.trace: a stateful opcode should not change lasting state. */
+bool evs_exec_tracing(const struct evs_exec *x);
 
 /** The mempool for copies (flood, replication). */
 struct rte_mempool *evs_exec_pool(const struct evs_exec *x);

@@ -21,6 +21,11 @@ void *evs_exec_lcore(const struct evs_exec *x)
 	return x->mod == ENGINE_MOD ? NULL : x->pl->mctx[x->mod];
 }
 
+bool evs_exec_tracing(const struct evs_exec *x)
+{
+	return x->tracing;
+}
+
 struct rte_mempool *evs_exec_pool(const struct evs_exec *x)
 {
 	return x->pl->pool;

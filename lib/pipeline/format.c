@@ -52,6 +52,21 @@ static int field_value(const struct evs_flow_key *key, enum evs_flow_field f, co
 	}
 }
 
+/* ct_state as OVS writes it: +bit set, -bit required clear (mask without value). */
+static size_t ct_state_format(uint8_t v, uint8_t m, char *buf, size_t len)
+{
+	static const char *const names[8] = {"new", "est", "rel",  "rpl",
+					     "inv", "trk", "snat", "dnat"};
+	size_t n = 0;
+	unsigned int b;
+
+	for (b = 0; b < 8; b++)
+		if (m & (1u << b))
+			n += (size_t)snprintf(buf + (n < len ? n : len), n < len ? len - n : 0,
+					      "%c%s", (v & (1u << b)) ? '+' : '-', names[b]);
+	return n;
+}
+
 int evs_flow_format(const struct evs_flow_key *key, const struct evs_flow_mask *mask, char *buf,
 		    size_t len)
 {
@@ -77,7 +92,10 @@ int evs_flow_format(const struct evs_flow_key *key, const struct evs_flow_mask *
 		if (!any)
 			continue;
 		field_value(key, f, val, fi->size, v, sizeof(v));
-		if (full || (f == EVS_FIELD_VLAN_TCI)) {
+		if (f == EVS_FIELD_CT_STATE) {
+			ct_state_format(val[0], m[0], v, sizeof(v));
+			mv[0] = '\0';
+		} else if (full || (f == EVS_FIELD_VLAN_TCI)) {
 			mv[0] = '\0';
 		} else {
 			mv[0] = '/';

@@ -101,6 +101,21 @@ int evs_xlate_emit(struct evs_xlate *x, uint16_t op, const void *arg, uint16_t l
 	return emit(x, (uint16_t)(x->reg->op_base[x->mod] + op), arg, len);
 }
 
+int evs_xlate_emit_module(struct evs_xlate *x, const struct evs_module *m, uint16_t op,
+			  const void *arg, uint16_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < x->reg->n_mods; i++)
+		if (x->reg->mods[i] == m)
+			break;
+	if (i == x->reg->n_mods)
+		return -ENOENT;
+	if (op >= m->n_opcodes)
+		return -EINVAL;
+	return emit(x, (uint16_t)(x->reg->op_base[i] + op), arg, len);
+}
+
 int evs_xlate_output(struct evs_xlate *x, uint16_t port)
 {
 	struct op_output a = {.port = port};

@@ -734,6 +734,7 @@ static Suite *ct_suite(void)
 	ct_ctl_add_cases(s);
 	ct_conf_add_cases(s);
 	ct_op_add_cases(s);
+	ct_pipeline_add_cases(s);
 	return s;
 }
 

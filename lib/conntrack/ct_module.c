@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The conntrack module's descriptor: the ct opcode over the shared table,
+ * per-lcore contexts claimed from it, the expiry tick, counters by name,
+ * the ct.* methods, and the helpers stages use to emit ct and read
+ * ct_state on the recirculated pass.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_malloc.h>
+
+#include "ct_private.h"
+#include "evs_ct_module.h"
+
+struct ct_mod_lcore {
+	struct evs_ct_lcore *lc;
+};
+
+static uint16_t op_ct(struct evs_exec *x, const void *arg, struct rte_mbuf **pkts,
+		      struct evs_flow_key *keys, uint16_t n)
+{
+	const struct evs_ct_mod_state *s = evs_exec_state(x);
+	const struct ct_mod_lcore *ml = evs_exec_lcore(x);
+	struct evs_ct_op op;
+	struct evs_ct_op_ctx ctx = {.lc = ml->lc};
+
+	memcpy(&op, arg, sizeof(op));
+	if (s != NULL) {
+		ctx.nat = s->nat;
+		ctx.n_nat = s->n_nat;
+	}
+	/* a trace looks the packet up but creates no connection */
+	if (unlikely(evs_exec_tracing(x)))
+		op.flags &= (uint16_t)~EVS_CT_F_COMMIT;
+	return evs_ct_op_run(&ctx, &op, pkts, keys, n);
+}
+
+static const struct evs_opcode opcodes[EVS_CT_MOD_OP_MAX] = {
+    [EVS_CT_MOD_OP_CT] = {"ct", sizeof(struct evs_ct_op), op_ct, evs_ct_op_format},
+};
+
+static void counters_get(const void *lctx, uint64_t *vals)
+{
+	const struct ct_mod_lcore *ml = lctx;
+	unsigned int c;
+
+	for (c = 0; c < EVS_CT_C_MAX; c++)
+		vals[c] += __atomic_load_n(&ml->lc->counters[c], __ATOMIC_RELAXED);
+}
+
+static void *lcore_create(const struct evs_module_lcore_args *args)
+{
+	struct ct_mod_lcore *ml;
+
+	if (args->arg == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	ml = rte_zmalloc_socket("ct_mod_lcore", sizeof(*ml), RTE_CACHE_LINE_SIZE, args->socket_id);
+	if (ml == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* contexts are handed out once: a table serves one set of lcores */
+	ml->lc = evs_ct_lcore_claim(args->arg);
+	if (ml->lc == NULL) {
+		rte_free(ml);
+		return NULL;
+	}
+	return ml;
+}
+
+static void lcore_free(void *lctx)
+{
+	rte_free(lctx);
+}
+
+/* Idle lcores expire too; busy ones also expire a step per ct burst. */
+static void tick(void *lctx)
+{
+	struct ct_mod_lcore *ml = lctx;
+
+	evs_ct_lcore_set_now(ml->lc, evs_ct_now_ms());
+	evs_ct_expire(ml->lc, EVS_CT_TICK_EXPIRE_BUDGET);
+}
+
+const struct evs_module evs_ct_module = {
+    .name = "ct",
+    .opcodes = opcodes,
+    .n_opcodes = EVS_CT_MOD_OP_MAX,
+    .counter_names = ct_counter_names,
+    .n_counters = EVS_CT_C_MAX,
+    .counters_get = counters_get,
+    .lcore_create = lcore_create,
+    .lcore_free = lcore_free,
+    .tick = tick,
+    .ctl_register = evs_ct_ctl_register,
+};
+
+int evs_ct_xlate_emit(struct evs_xlate *x, const struct evs_ct_op *op, uint16_t recirc_id)
+{
+	int ret;
+
+	if (x == NULL || op == NULL || recirc_id == 0 ||
+	    (op->flags & ~(EVS_CT_F_COMMIT | EVS_CT_F_NAT | EVS_CT_F_SET_MARK)) != 0)
+		return -EINVAL;
+	ret = evs_xlate_emit_module(x, &evs_ct_module, EVS_CT_MOD_OP_CT, op, sizeof(*op));
+	if (ret == 0)
+		ret = evs_xlate_recirculate(x, recirc_id);
+	return ret;
+}
+
+uint8_t evs_ct_xlate_state(struct evs_xlate *x)
+{
+	evs_xlate_mask(x)->bits.ct_state = UINT8_MAX;
+	return evs_xlate_key(x)->ct_state;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_CT_MODULE_H
+#define EVS_CT_MODULE_H
+
+/**
+ * @file
+ * Conntrack as a pipeline module: the `ct` opcode, its per-lcore context,
+ * the expiry tick, counters by name and the ct.* methods.
+ *
+ * The module has no stage of its own: stages of other modules (the
+ * firewall, a stateful switch, later LB) emit its opcode with
+ * evs_ct_xlate_emit(), which appends ct(zone, commit, nat, mark) and a
+ * recirculate. On the recirculated pass the key carries ct_state, ct_zone
+ * and ct_mark, and a stage that reads them records them in the mask
+ * (evs_ct_xlate_state()), so the stateless decision of the second pass is
+ * cached per state while the ct step itself runs for every packet.
+ *
+ * The module's argument (evs_pipeline_lcore_config.mod_args) is the shared
+ * table, a struct evs_ct * created with one context per pipeline lcore
+ * (PMDs and the management lcore). Its published state is a
+ * struct evs_ct_mod_state (NULL: no NAT ranges).
+ */
+
+#include <stdint.h>
+
+#include "evs_conntrack.h"
+#include "evs_module.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+extern const struct evs_module evs_ct_module;
+
+/** The module's opcodes (local numbers). */
+enum evs_ct_mod_op {
+	EVS_CT_MOD_OP_CT, /**< argument: struct evs_ct_op */
+	EVS_CT_MOD_OP_MAX,
+};
+
+/** What the executor reads from the published state. */
+struct evs_ct_mod_state {
+	const struct evs_ct_nat_range *nat; /**< evs_ct_op.nat is 1 + an index here */
+	uint16_t n_nat;
+};
+
+/** Expiry entries handled by the once-a-second tick of every lcore (idle too). */
+#define EVS_CT_TICK_EXPIRE_BUDGET 16384
+
+/**
+ * Emit ct(@p op) followed by recirculate(@p recirc_id) (!= 0): the packet is
+ * tracked, then classified again with recirc_id set and the ct fields in
+ * its key. The calling stage should return EVS_STAGE_DONE afterwards.
+ * @return 0, -EINVAL (recirc_id 0, unknown flags), -ENOENT (the ct module
+ *   is not registered), -ENOSPC (program full).
+ */
+int evs_ct_xlate_emit(struct evs_xlate *x, const struct evs_ct_op *op, uint16_t recirc_id);
+
+/**
+ * The ct_state of the key being translated, recorded as consulted (all its
+ * bits: a megaflow of the recirculated pass is per state). Zone and mark
+ * are recorded only by stages that read them (evs_xlate_mask()).
+ */
+uint8_t evs_ct_xlate_state(struct evs_xlate *x);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EVS_CT_MODULE_H */
