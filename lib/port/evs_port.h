@@ -622,6 +622,13 @@ static inline uint64_t evs_port_txset_early_flushes(const struct evs_port_txset 
 }
 
 /**
+ * Slow path of evs_port_txset_add(), not for applications: a port's first
+ * packet when every buffer is taken (flushes the set first), or a packet for
+ * an absent port.
+ */
+int evs_port_txset_add_first(struct evs_port_txset *ts, uint16_t port, struct rte_mbuf *m);
+
+/**
  * Queue @p m for port index @p port (owner lcore). A buffer that fills is
  * sent at once; a port beyond nb_bufs in one iteration first flushes the set.
  * @return 0, or -ENODEV when @p port is not in the bound table: @p m is
@@ -632,18 +639,19 @@ static inline int evs_port_txset_add(struct evs_port_txset *ts, uint16_t port, s
 	struct evs_port_txset_buf *b;
 	uint16_t s;
 
-	if (unlikely(port >= ts->nb_bound || ts->ports[port] == NULL))
+	/* A slot is set only for a port found in the bound table, so the
+	 * table itself is read once per port and iteration, off this path. */
+	if (unlikely(port >= ts->nb_bound))
 		return -ENODEV;
 	s = ts->slot[port];
 	if (unlikely(s == 0)) {
-		if (unlikely(ts->nb_used == ts->nb_bufs)) {
-			evs_port_txset_flush(ts);
-			evs_port_ctr_add(&ts->early_flushes, 1);
-		}
-		s = ++ts->nb_used;
-		ts->slot[port] = s;
-		b = &ts->bufs[s - 1];
-		b->port = ts->ports[port];
+		struct evs_port *p = ts->ports[port];
+
+		if (unlikely(p == NULL || ts->nb_used == ts->nb_bufs))
+			return evs_port_txset_add_first(ts, port, m);
+		b = &ts->bufs[ts->nb_used++];
+		ts->slot[port] = ts->nb_used;
+		b->port = p;
 		b->idx = port;
 		b->count = 0;
 	} else {
