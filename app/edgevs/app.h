@@ -18,20 +18,22 @@
 #include <rte_rcu_qsbr.h>
 
 #include "conf.h"
+#include "evs_l2.h"
 #include "evs_packet.h"
+#include "evs_pipeline.h"
+#include "evs_store.h"
 
 extern int evs_app_logtype;
-#define APP_LOG(level, fmt, ...)                                                            \
+#define APP_LOG(level, fmt, ...)                                                                   \
 	rte_log(RTE_LOG_##level, evs_app_logtype, "edgevs: " fmt "\n", ##__VA_ARGS__)
 
 #define DP_MAX_PMDS 32
 #define DP_BURST 32
+#define APP_MAC_CAPACITY (1u << 16) /* MAC table entries, static and learned */
+
+#define APP_PUNT_RING 1024 /* packets punted to the management lcore at most */
 
 struct evs_port;
-struct evs_l2_conf;
-struct evs_l2_macs;
-struct evs_l2_lcore;
-struct evs_pipeline_lcore;
 struct evs_port_txset;
 struct evs_ctl;
 struct evs_ctl_call;
@@ -68,32 +70,48 @@ struct dp_snapshot {
 struct pmd_ctx {
 	unsigned int lcore;
 	unsigned int idx;
-	struct evs_l2_lcore *l2;
 	struct evs_pipeline_lcore *pl;
 	struct evs_port_txset *txs; /* tx buffers for any port, used by pmd.c */
 	uint64_t rx_pkts;
 	uint64_t tx_pkts;
 	uint64_t busy_cycles; /* cycles of iterations that moved packets */
 	uint64_t idle_cycles;
-	uint64_t drops[EVS_DROP_REASON_MAX];
-	uint64_t gen_seen; /* last snapshot generation this PMD ran with */
+	uint64_t drops[EVS_DROP_REASON_MAX]; /* parse and MTU drops, before the pipeline */
+	uint64_t gen_seen;		     /* last snapshot generation this PMD ran with */
 } __rte_cache_aligned;
 
-/* Management view of a live port. */
+/* Management view of a port slot (the slot is the datapath's port index). */
 struct app_port {
-	struct evs_port *port;
-	char name[CONF_NAME_MAX];
+	struct evs_port *port;	  /* the published device; NULL: none */
+	char name[CONF_NAME_MAX]; /* "": slot free */
 	uint64_t created_tsc;
+	json_t *cfg; /* the object the device was opened with */
+	/* The open transaction's staging (apply_port.c) */
+	struct evs_port *staged; /* new device, published at commit */
+	json_t *staged_cfg;
+	bool adding;   /* slot taken by a port this transaction adds */
+	bool removing; /* the port goes at commit */
+	bool closed;   /* device closed early (its successor needs it); reopened on abort */
 };
 
+struct evs_store;
+
 struct evs_app {
-	/* desired state */
-	json_t *doc;
-	struct conf *conf;
+	/* desired state: ports, switches, static MACs (apply.c binds the hooks) */
+	struct evs_store *store;
 	char config_path[PATH_MAX]; /* persisted on apply when set */
-	char state_dir[PATH_MAX];   /* the only directory clients may name files in */
+	uint32_t mac_capacity;	    /* entries of the MAC table */
+	/* The open transaction's staging (apply*.c) */
+	struct evs_l2_conf *l2_next;
+	bool structure_changed; /* switches or ports changed: a new L2 view and snapshot */
+	bool ports_hidden;	/* a snapshot without some closed ports is published */
+	bool sw_reserved[CONF_MAX_SWITCHES];
+	bool sw_removing[CONF_MAX_SWITCHES];
+	size_t macs_done;	      /* static MAC deltas prepared so far */
+	char state_dir[PATH_MAX];     /* the only directory clients may name files in */
 	struct evs_persist *cfg_file; /* writer of config_path; NULL without --config */
 	json_t *durable_doc;	      /* last document known to be on disk */
+	uint64_t durable_gen;	      /* store generation of durable_doc */
 	uint64_t commit_seq;	      /* changes handed to the writer */
 	uint64_t rolled_back_upto;    /* changes up to this one were rolled back */
 	bool stopping;		      /* shutting down: no more rollbacks */
@@ -102,19 +120,21 @@ struct evs_app {
 	struct rte_mempool *pool;
 	struct rte_rcu_qsbr *qsbr;
 	struct evs_l2_macs *macs;
-	struct dp_snapshot *snap; /* published; PMDs load it with acquire */
+	struct evs_registry *reg; /* the modules (modules.c) */
+	int mod_l2;		  /* index of the L2 module in reg */
+	void *mod_args[EVS_MODULES_MAX];
+	struct rte_ring *punt_ring; /* PMDs -> management lcore */
+	struct dp_snapshot *snap;   /* published; PMDs load it with acquire */
 	struct app_port ports[CONF_MAX_PORTS];
 	char switch_names[CONF_MAX_SWITCHES][CONF_NAME_MAX]; /* id -> name, "" = free */
 	unsigned int n_pmds;
 	struct pmd_ctx *pmds[DP_MAX_PMDS];
 	unsigned int pmd_sleep_us;
 	uint64_t gen;
-	uint32_t macs_gen; /* bumped (release) whenever the MAC table changes */
-	uint64_t macs_sig; /* MAC table counters at the last check (mgmt.c) */
 	uint32_t flow_max; /* megaflows per PMD */
 	uint32_t flow_idle_ms;
 	bool emc_disable;
-	struct evs_l2_lcore *mgmt_l2; /* the management lcore's own, for flow.trace */
+	struct evs_pipeline_lcore *mgmt_pl; /* the management lcore's own, for flow.trace */
 	uint64_t start_tsc;
 
 	struct evs_ctl *ctl;
@@ -122,12 +142,34 @@ struct evs_app {
 	volatile int stop; /* set by signals, read with __atomic loads */
 };
 
-/* apply.c: make @doc the running state; on failure nothing changes. */
-int app_apply(struct evs_app *app, json_t *doc, const char *base, struct conf_err *err);
+/* apply.c: the store with the port, switch and MAC types bound to the
+ * datapath (apply hooks); NULL errno set. */
+int app_store_init(struct evs_app *app);
+/* Make @doc the running state in one transaction; on failure nothing changes. */
+int app_apply_doc(struct evs_app *app, const json_t *doc, const char *path,
+		  struct evs_ctl_err *err);
 /* Stop all ports and free runtime state (shutdown). */
 void app_teardown(struct evs_app *app);
+/* Slot of the port named @name (published or staged), or -1. */
 int app_port_index(const struct evs_app *app, const char *name);
 int app_switch_id(const struct evs_app *app, const char *name);
+/* Return once every PMD went through a quiescent state (runs the latest state). */
+int app_wait_pmds(struct evs_app *app);
+/* Publish a snapshot of the current ports with @l2; the old one is freed after the grace period. */
+int app_publish(struct evs_app *app, const struct evs_l2_conf *l2, const bool *hide);
+
+/* apply_port.c, apply_l2.c: the apply hooks. */
+extern const struct evs_store_ops app_port_ops, app_switch_ops, app_mac_ops;
+/* The port type (schema in ctl_port.c). */
+extern const struct evs_obj_type app_port_type;
+void app_ports_commit(struct evs_app *app);
+/* Runtime state for port.get/list (ctl_port.c) and switch.get/list (ctl_switch.c). */
+json_t *app_port_status(struct evs_store *st, struct evs_store_obj *o, void *ctx);
+json_t *app_switch_status(struct evs_store *st, struct evs_store_obj *o, void *ctx);
+void app_ports_abort(struct evs_app *app);
+struct evs_port_config;
+/* Device settings of port object @v (defaults filled). */
+void app_port_config(const struct evs_app *app, const json_t *v, struct evs_port_config *pc);
 
 /* state.c: the --config file and the state directory. */
 struct evs_persist;
@@ -156,6 +198,8 @@ void app_state_poll(struct evs_app *app);
 /* Write the running document to @name (a plain file name) in the state
  * directory; never follows a symlink. 0 or -errno with @msg filled. */
 int app_state_save_as(struct evs_app *app, const char *name, char *msg, size_t msglen);
+/* The store's document as the file holds it (indented, final newline), malloc'd. */
+char *app_store_dump(struct evs_app *app, size_t *len);
 /* @doc as the file holds it (indented, final newline), malloc'd. */
 char *app_doc_dump(const json_t *doc, size_t *len);
 
@@ -165,15 +209,23 @@ struct pmd_args {
 	struct evs_app *app;
 	struct pmd_ctx *ctx;
 };
+/* The pipeline's output function: into the PMD's tx set (@arg: its pmd_ctx). */
+uint16_t pmd_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
-/* The MAC table changed (entries added, moved or removed): L2 megaflows
- * must be re-translated before they are trusted again. */
-static inline void app_macs_changed(struct evs_app *app)
-{
-	/* release: the table writes before this are visible to a PMD that
-	 * loads the new generation with acquire (pmd.c) */
-	__atomic_store_n(&app->macs_gen, app->macs_gen + 1, __ATOMIC_RELEASE);
-}
+/* modules.c: the module list and what the app publishes to it */
+struct app_states {
+	struct evs_l2_state l2;
+	struct evs_pipeline_state pst;
+};
+int app_modules_init(struct evs_app *app);
+void app_modules_free(struct evs_app *app);
+/* Hooks the MAC table's changes to L2's dependencies. */
+void app_macs_config(struct evs_app *app, struct evs_l2_macs_config *mc);
+/* The state each module reads, from snapshot @s. */
+void app_states_fill(const struct evs_app *app, const struct dp_snapshot *s, struct app_states *st);
+/* @cur replaced @old and no PMD sees @old any more: dependencies of what changed. */
+void app_snapshot_published(struct evs_app *app, const struct dp_snapshot *old,
+			    const struct dp_snapshot *cur);
 
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Control methods: config.get/apply/save, version; the shared apply helper. */
+/* Control methods: the store's generated ones (made durable before they are
+ * acknowledged, see state.c), config.save, version. */
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,59 +24,44 @@ int ctl_register_methods(struct evs_app *app, const struct evs_ctl_method *m, si
 	return 0;
 }
 
-json_t *ctl_doc_copy(struct evs_app *app, struct evs_ctl_call *call)
+/* After every committed change: the answer waits for the --config write. */
+static int on_commit(struct evs_store *st, struct evs_ctl_call *call, void *arg)
 {
-	json_t *doc = json_deep_copy(app->doc);
-
-	if (doc == NULL)
-		evs_ctl_error(call, EVS_CTL_E_INTERNAL, "", "out of memory");
-	return doc;
+	(void)st;
+	return app_commit(arg, call);
 }
 
-int ctl_apply_doc(struct evs_app *app, struct evs_ctl_call *call, json_t *doc, const char *from,
-		  const char *to)
+static int wait_pmds(struct evs_store *st, uint64_t gen, void *arg)
 {
-	struct conf_err err;
-	size_t n = strlen(from);
+	(void)st;
+	(void)gen;
+	return app_wait_pmds(arg);
+}
 
-	if (app_apply(app, doc, "", &err) < 0) {
-		char path[sizeof(err.path) + 64];
+int ctl_store_op(struct evs_app *app, struct evs_ctl_call *call, enum evs_store_op op,
+		 const char *type, const json_t *value)
+{
+	struct evs_store_txn *txn = evs_store_txn_begin(app->store);
+	uint64_t gen = evs_store_generation(app->store);
+	struct evs_ctl_err err;
+	int rc;
 
-		json_decref(doc);
-		if (strncmp(err.path, from, n) == 0 && (err.path[n] == '\0' || err.path[n] == '/'))
-			snprintf(path, sizeof(path), "%s%s", to, err.path + n);
-		else
-			snprintf(path, sizeof(path), "%s%s", to, "");
-		evs_ctl_error(call, err.code, path, "%s", err.msg);
-		return -EINVAL;
+	if (txn == NULL)
+		return evs_ctl_error(call, EVS_CTL_E_BUSY, "", "a transaction is open");
+	rc = evs_store_txn_op(txn, op, type, json_incref((json_t *)value), "/params", &err);
+	if (rc < 0) {
+		evs_store_txn_abort(txn);
+		evs_ctl_error_from(call, &err);
+		return rc;
 	}
-	json_decref(doc);
-	return app_commit(app, call) < 0 ? -EIO : 0;
-}
-
-static int m_config_get(struct evs_ctl_call *call, json_t *params, void *arg)
-{
-	struct evs_app *app = arg;
-
-	(void)params;
-	return evs_ctl_reply(call, json_deep_copy(app->doc));
-}
-
-static int m_config_apply(struct evs_ctl_call *call, json_t *params, void *arg)
-{
-	struct evs_app *app = arg;
-	json_t *doc = json_object_get(params, "config");
-	struct conf_err err;
-
-	json_incref(doc);
-	if (app_apply(app, doc, "/params/config", &err) < 0) {
-		json_decref(doc);
-		return evs_ctl_error(call, err.code, err.path, "%s", err.msg);
+	rc = evs_store_txn_commit(txn, &err);
+	if (rc < 0) {
+		evs_ctl_error_from(call, &err);
+		return rc;
 	}
-	json_decref(doc);
-	if (app_commit(app, call) < 0)
-		return 0; /* answered */
-	return evs_ctl_reply(call, json_pack("{s:I}", "generation", (json_int_t)app->gen));
+	if (evs_store_generation(app->store) != gen && app_commit(app, call) < 0)
+		return -EIO; /* answered */
+	return 0;
 }
 
 static int m_config_save(struct evs_ctl_call *call, json_t *params, void *arg)
@@ -115,33 +101,40 @@ static int m_version(struct evs_ctl_call *call, json_t *params, void *arg)
 					     "ipsec_mb", EVS_HAVE_IPSEC_MB));
 }
 
-static const struct evs_ctl_param p_apply[] = {
-	{.name = "config", .type = EVS_CTL_T_OBJECT, .required = true,
-	 .help = "the whole desired state: {switches: [...], ports: [...]}"},
-};
 static const struct evs_ctl_param p_save[] = {
-	{.name = "path", .type = EVS_CTL_T_STRING, .min_len = 1, .max_len = 128,
-	 .help = "file name in the state directory (--state-dir); default: the --config file"},
+    {.name = "path",
+     .type = EVS_CTL_T_STRING,
+     .min_len = 1,
+     .max_len = 128,
+     .help = "file name in the state directory (--state-dir); default: the --config file"},
 };
 
 int ctl_register_config(struct evs_app *app)
 {
+	static const char *const own[] = {"mac.list", "mac.del", NULL};
+	const struct evs_store_ctl_config sc = {.store = app->store,
+						.on_commit = on_commit,
+						.wait = wait_pmds,
+						.arg = app,
+						.skip = own};
 	const struct evs_ctl_method m[] = {
-		{.name = "config.get", .help = "The running desired-state document.",
-		 .read_only = true, .fn = m_config_get, .arg = app, .params = evs_ctl_no_params},
-		{.name = "config.apply",
-		 .help = "Validate a whole desired-state document and apply the difference "
-			 "atomically; persisted to the --config file.",
-		 .fn = m_config_apply, .arg = app, .params = p_apply, .n_params = RTE_DIM(p_apply)},
-		{.name = "config.save",
-		 .help = "Write the running document durably to the --config file, or to a "
-			 "file of the state directory (--state-dir) named by path.", .fn = m_config_save, .arg = app, .params = p_save,
-		 .n_params = RTE_DIM(p_save)},
-		{.name = "version", .help = "Versions of edgevs, its API and DPDK.",
-		 .read_only = true, .fn = m_version, .arg = app, .params = evs_ctl_no_params},
+	    {.name = "config.save",
+	     .help = "Write the running document durably to the --config file, or to a "
+		     "file of the state directory (--state-dir) named by path.",
+	     .fn = m_config_save,
+	     .arg = app,
+	     .params = p_save,
+	     .n_params = RTE_DIM(p_save)},
+	    {.name = "version",
+	     .help = "Versions of edgevs, its API and DPDK.",
+	     .read_only = true,
+	     .fn = m_version,
+	     .arg = app,
+	     .params = evs_ctl_no_params},
 	};
+	int ret = evs_store_ctl_register(app->ctl, &sc);
 
-	return ctl_register_methods(app, m, RTE_DIM(m));
+	return ret < 0 ? ret : ctl_register_methods(app, m, RTE_DIM(m));
 }
 
 int ctl_register_all(struct evs_app *app)
@@ -151,8 +144,6 @@ int ctl_register_all(struct evs_app *app)
 	ret = ctl_register_config(app);
 	if (ret == 0)
 		ret = ctl_register_port(app);
-	if (ret == 0)
-		ret = ctl_register_switch(app);
 	if (ret == 0)
 		ret = ctl_register_mac(app);
 	if (ret == 0)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Control methods: port.add/del/list/stats. */
+/* The port object type (schema, runtime status) and port.stats. */
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,67 +7,6 @@
 
 #include "ctl_util.h"
 #include "evs_port.h"
-
-static int m_port_add(struct evs_ctl_call *call, json_t *params, void *arg)
-{
-	struct evs_app *app = arg;
-	const char *name = json_string_value(json_object_get(params, "name"));
-	json_t *doc, *ports;
-	char from[64];
-	int slot;
-
-	if (name != NULL && conf_port_find(app->conf, name) != NULL)
-		return evs_ctl_error(call, EVS_CTL_E_EXISTS, "/params/name",
-				     "port '%s' already exists", name);
-	doc = ctl_doc_copy(app, call);
-	if (doc == NULL)
-		return -ENOMEM;
-	ports = json_object_get(doc, "ports");
-	snprintf(from, sizeof(from), "/ports/%zu", json_array_size(ports));
-	json_array_append(ports, params);
-	if (ctl_apply_doc(app, call, doc, from, "/params") != 0)
-		return 0;
-	slot = app_port_index(app, name);
-	return evs_ctl_reply(call, json_pack("{s:s, s:i}", "name", name, "index", slot));
-}
-
-/* Remove port @name from @doc, with the static MACs that point at it. */
-static void doc_del_port(json_t *doc, const char *name)
-{
-	json_t *sws = json_object_get(doc, "switches"), *sw;
-	size_t i, k;
-
-	json_array_remove(json_object_get(doc, "ports"), (size_t)conf_doc_find(doc, "ports", name));
-	json_array_foreach (sws, i, sw) {
-		json_t *macs = json_object_get(sw, "macs");
-
-		for (k = json_array_size(macs); k-- > 0;) {
-			const char *p =
-			    json_string_value(json_object_get(json_array_get(macs, k), "port"));
-
-			if (p != NULL && strcmp(p, name) == 0)
-				json_array_remove(macs, k);
-		}
-	}
-}
-
-static int m_port_del(struct evs_ctl_call *call, json_t *params, void *arg)
-{
-	struct evs_app *app = arg;
-	const char *name = json_string_value(json_object_get(params, "name"));
-	json_t *doc;
-
-	if (conf_port_find(app->conf, name) == NULL)
-		return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/name",
-				     "no port named '%s'", name);
-	doc = ctl_doc_copy(app, call);
-	if (doc == NULL)
-		return -ENOMEM;
-	doc_del_port(doc, name);
-	if (ctl_apply_doc(app, call, doc, "", "/params") != 0)
-		return 0;
-	return evs_ctl_reply(call, json_pack("{s:s}", "name", name));
-}
 
 /* Virtio-net features worth naming in a report (bit, name). */
 static const struct {
@@ -110,59 +49,40 @@ static json_t *vhost_json(const struct evs_port *p)
 	return o;
 }
 
-static json_t *port_json(struct evs_app *app, const struct conf_port *cp)
+/* Runtime state merged into port.get/list: slot, link, queues, device MAC, vhost. */
+json_t *app_port_status(struct evs_store *st, struct evs_store_obj *o, void *ctx)
 {
-	int slot = app_port_index(app, cp->name);
+	struct evs_app *app = ctx;
+	const json_t *v = evs_store_obj_value(o);
+	int slot = (int)*evs_store_obj_aux(o) - 1;
 	struct evs_port *p = slot >= 0 ? app->ports[slot].port : NULL;
+	bool vhost =
+	    strcmp(json_string_value(evs_store_field(st, "port", v, "type")), "vhost-user") == 0;
 	struct evs_port_info info;
 	struct evs_port_link link = {0};
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
-	json_t *o, *vlans = json_array();
-	unsigned int k;
+	json_t *s;
 
-	for (k = 0; k < cp->n_vlans; k++)
-		json_array_append_new(vlans, json_pack("{s:i, s:s}", "vlan", cp->vlans[k].vlan,
-						       "switch", cp->vlans[k].sw));
-	o = json_pack("{s:s, s:i, s:s, s:s, s:o}", "name", cp->name, "index", slot, "type",
-		      cp->type == CONF_PORT_VHOST ? "vhost-user" : "ethdev", "switch", cp->sw,
-		      "vlans", vlans);
-	if (cp->type == CONF_PORT_VHOST) {
-		json_object_set_new(o, "path", json_string(cp->path));
-		json_object_set_new(o, "mode", json_string(cp->client ? "client" : "server"));
-	} else {
-		json_object_set_new(o, "devargs", json_string(cp->devargs));
-	}
+	s = json_pack("{s:i, s:O}", "index", slot, "type", evs_store_field(st, "port", v, "type"));
 	if (p == NULL || evs_port_info_get(p, &info) != 0)
-		return o;
+		return s;
 	evs_port_link_get(p, &link);
 	rte_ether_format_addr(mac, sizeof(mac), &info.mac);
-	json_object_set_new(o, "link", json_string(link.up ? "up" : "down"));
-	json_object_set_new(o, "speed_mbps", json_integer(link.speed_mbps));
-	json_object_set_new(o, "rxq", json_integer(info.nb_rxq));
-	json_object_set_new(o, "txq", json_integer(info.nb_txq));
-	json_object_set_new(o, "shared_txq", json_integer(info.nb_shared_txq));
-	json_object_set_new(o, "mtu", json_integer(info.mtu));
-	if (cp->type == CONF_PORT_ETHDEV)
-		json_object_set_new(o, "mac", json_string(mac));
-	if (cp->type == CONF_PORT_VHOST) {
-		json_t *v = vhost_json(p);
+	json_object_set_new(s, "link", json_string(link.up ? "up" : "down"));
+	json_object_set_new(s, "speed_mbps", json_integer(link.speed_mbps));
+	json_object_set_new(s, "rxq", json_integer(info.nb_rxq));
+	json_object_set_new(s, "txq", json_integer(info.nb_txq));
+	json_object_set_new(s, "shared_txq", json_integer(info.nb_shared_txq));
+	json_object_set_new(s, "mtu", json_integer(info.mtu));
+	if (!vhost)
+		json_object_set_new(s, "mac", json_string(mac));
+	if (vhost) {
+		json_t *vh = vhost_json(p);
 
-		if (v != NULL)
-			json_object_set_new(o, "vhost", v);
+		if (vh != NULL)
+			json_object_set_new(s, "vhost", vh);
 	}
-	return o;
-}
-
-static int m_port_list(struct evs_ctl_call *call, json_t *params, void *arg)
-{
-	struct evs_app *app = arg;
-	json_t *list = json_array();
-	unsigned int i;
-
-	(void)params;
-	for (i = 0; i < app->conf->n_ports; i++)
-		json_array_append_new(list, port_json(app, &app->conf->ports[i]));
-	return evs_ctl_reply(call, list);
+	return s;
 }
 
 static json_t *drops_json(const uint64_t *drops)
@@ -252,14 +172,86 @@ static int m_port_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 	return evs_ctl_reply(call, list);
 }
 
-static const struct evs_ctl_param p_name[] = {
+static const char *const port_kinds[] = {"ethdev", "vhost-user", NULL};
+static const char *const vhost_modes[] = {"server", "client", NULL};
+static const struct evs_ctl_param vlan_fields[] = {
+    {.name = "vlan",
+     .type = EVS_CTL_T_UINT,
+     .required = true,
+     .min = 1,
+     .max = 4094,
+     .help = "802.1Q VLAN id on the wire"},
+    {.name = "switch",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .min_len = 1,
+     .max_len = CONF_NAME_MAX - 1,
+     .help = "switch the VLAN maps to"},
+};
+static const struct evs_ctl_param vlan_item = {
+    .type = EVS_CTL_T_OBJECT, .fields = vlan_fields, .n_fields = RTE_DIM(vlan_fields)};
+static const struct evs_ctl_param port_fields[] = {
     {.name = "name",
      .type = EVS_CTL_T_STRING,
      .required = true,
      .min_len = 1,
-     .max_len = 31,
-     .help = "port name"},
+     .max_len = CONF_NAME_MAX - 1,
+     .help = "port name: [A-Za-z0-9_.-]"},
+    {.name = "type",
+     .type = EVS_CTL_T_STRING,
+     .choices = port_kinds,
+     .help = "ethdev (any DPDK device by devargs) or vhost-user"},
+    {.name = "devargs",
+     .type = EVS_CTL_T_STRING,
+     .min_len = 1,
+     .max_len = CONF_DEVARGS_MAX - 1,
+     .help = "ethdev: device and its arguments"},
+    {.name = "path",
+     .type = EVS_CTL_T_STRING,
+     .min_len = 1,
+     .max_len = CONF_PATH_MAX - 1,
+     .help = "vhost-user: absolute socket path"},
+    {.name = "mode",
+     .type = EVS_CTL_T_STRING,
+     .choices = vhost_modes,
+     .help = "vhost-user: server (we create the socket) or client"},
+    {.name = "queues",
+     .type = EVS_CTL_T_UINT,
+     .min = 1,
+     .max = CONF_MAX_QUEUES,
+     .help = "rx queues (vhost-user: queue pairs)"},
+    {.name = "mtu", .type = EVS_CTL_T_UINT, .min = 68, .max = 9600, .help = "MTU"},
+    {.name = "switch",
+     .type = EVS_CTL_T_STRING,
+     .max_len = CONF_NAME_MAX - 1,
+     .help = "switch of untagged frames (\"\": none)"},
+    {.name = "vlans",
+     .type = EVS_CTL_T_ARRAY,
+     .max_len = 64,
+     .items = &vlan_item,
+     .help = "tagged frames: [{vlan, switch}]"},
 };
+static const char *const port_key[] = {"name", NULL};
+static const struct evs_store_ref port_refs[] = {
+    {.field = "switch", .type = "switch", .on_delete = EVS_STORE_RESTRICT},
+    {.field = "vlans[].switch", .type = "switch", .on_delete = EVS_STORE_RESTRICT},
+};
+
+const struct evs_obj_type app_port_type = {
+    .name = "port",
+    .section = "ports",
+    .help = "a port: a DPDK device or a vhost-user socket, on switches",
+    .fields = port_fields,
+    .n_fields = RTE_DIM(port_fields),
+    .defaults = "{\"type\": \"ethdev\", \"mode\": \"server\", \"queues\": 1, "
+		"\"mtu\": 1500, \"switch\": \"\"}",
+    .keys = port_key,
+    .refs = port_refs,
+    .n_refs = RTE_DIM(port_refs),
+    .max_objects = CONF_MAX_PORTS,
+    .ops = &app_port_ops,
+};
+
 static const struct evs_ctl_param p_stats[] = {
     {.name = "name",
      .type = EVS_CTL_T_STRING,
@@ -268,29 +260,10 @@ static const struct evs_ctl_param p_stats[] = {
      .help = "one port, with per-queue counters (default: all ports)"},
 };
 
+/* port.add/del/set/get/list come from the schema (lib/store). */
 int ctl_register_port(struct evs_app *app)
 {
 	const struct evs_ctl_method m[] = {
-	    {.name = "port.add",
-	     .usage =
-		 "name=STR [type=ethdev|vhost-user] devargs=STR | path=SOCK [mode=server|client] "
-		 "[queues=N] [mtu=N] [switch=SW] [vlans=[{vlan,switch}]]",
-	     .help = "Add a port live; the other ports keep forwarding.",
-	     .fn = m_port_add,
-	     .arg = app},
-	    {.name = "port.del",
-	     .help = "Remove a port live (and its static MACs).",
-	     .fn = m_port_del,
-	     .arg = app,
-	     .params = p_name,
-	     .n_params = RTE_DIM(p_name)},
-	    {.name = "port.list",
-	     .help = "Ports with their type, membership and link; vhost ports with the "
-		     "guest's state, features and lifecycle counters.",
-	     .read_only = true,
-	     .fn = m_port_list,
-	     .arg = app,
-	     .params = evs_ctl_no_params},
 	    {.name = "port.stats",
 	     .help = "Packets, bytes and drops by reason, per port (per queue with name).",
 	     .read_only = true,

@@ -40,6 +40,15 @@ char *app_doc_dump(const json_t *doc, size_t *len)
 	return s;
 }
 
+char *app_store_dump(struct evs_app *app, size_t *len)
+{
+	json_t *doc = evs_store_doc(app->store);
+	char *s = doc != NULL ? app_doc_dump(doc, len) : NULL;
+
+	json_decref(doc);
+	return s;
+}
+
 int app_state_open(struct evs_app *app)
 {
 	struct evs_persist_config pc = {
@@ -115,11 +124,11 @@ json_t *app_state_load(struct evs_app *app)
 }
 
 /* Subscribers of "config.change" learn of a change once it is durable. */
-static void app_changed_event(struct evs_app *app, const char *method)
+static void app_changed_event(struct evs_app *app, const char *method, uint64_t gen)
 {
 	evs_ctl_notify(
 	    app->ctl, "config.change",
-	    json_pack("{s:I, s:s}", "generation", (json_int_t)app->gen, "method", method));
+	    json_pack("{s:I, s:s}", "generation", (json_int_t)gen, "method", method));
 }
 
 /* One change waiting for its write: the held reply and the document written. */
@@ -128,6 +137,7 @@ struct commit {
 	struct evs_ctl_pending *pending;
 	json_t *doc;
 	uint64_t seq;
+	uint64_t gen; /* store generation of doc */
 };
 
 static void repair_done(int rc, void *arg)
@@ -145,18 +155,20 @@ static void repair_done(int rc, void *arg)
  * back to it too; every change submitted so far fails. */
 static void roll_back(struct evs_app *app)
 {
-	struct conf_err err;
+	struct evs_ctl_err err;
 	size_t len;
 	char *s;
 
 	app->rolled_back_upto = app->commit_seq;
-	if (app->stopping || app->doc == app->durable_doc)
+	if (app->stopping || evs_store_generation(app->store) == app->durable_gen)
 		return;
-	if (app_apply(app, app->durable_doc, "", &err) < 0)
-		APP_LOG(ERR, "rolling back to the last durable config failed: %s (at %s)", err.msg,
-			err.path[0] ? err.path : "/");
+	/* One transaction: the diff back to the durable document. */
+	if (app_apply_doc(app, app->durable_doc, "", &err) < 0)
+		APP_LOG(ERR, "rolling back to the last durable config failed: %s (at %s)",
+			err.message, err.path[0] ? err.path : "/");
 	else
 		APP_LOG(WARNING, "rolled back to the last durable config");
+	app->durable_gen = evs_store_generation(app->store);
 	app_access_sync(app);
 	s = app_doc_dump(app->durable_doc, &len);
 	if (s == NULL || evs_persist_submit(app->cfg_file, s, len, repair_done, app) < 0)
@@ -172,7 +184,8 @@ static void commit_done(int rc, void *arg)
 	if (rc == 0 && c->seq > app->rolled_back_upto) {
 		json_decref(app->durable_doc);
 		app->durable_doc = json_incref(c->doc);
-		app_changed_event(app, evs_ctl_pending_method(c->pending));
+		app->durable_gen = c->gen;
+		app_changed_event(app, evs_ctl_pending_method(c->pending), c->gen);
 		evs_ctl_pending_release(c->pending);
 	} else if (rc == 0) {
 		evs_ctl_pending_error(c->pending, EVS_CTL_E_APPLY_FAILED, "",
@@ -193,38 +206,54 @@ static void commit_done(int rc, void *arg)
 
 void app_access_sync(struct evs_app *app)
 {
-	/* Checked by conf_parse(): only ENOMEM can fail here. */
-	if (evs_ctl_set_access(app->ctl, json_object_get(app->doc, "access")) < 0)
+	/* Checked by the store's "access" section: only ENOMEM can fail here. */
+	if (evs_ctl_set_access(app->ctl, evs_store_section_get(app->store, "access")) < 0)
 		APP_LOG(ERR, "access policy not updated: out of memory");
+}
+
+/* On the writer thread: the document's bytes. The document is immutable
+ * (stored objects are never changed in place; jansson counts references
+ * atomically), so reading it there while the management lcore goes on is
+ * safe. */
+static char *doc_render(void *ctx, size_t *len)
+{
+	return app_doc_dump(ctx, len);
+}
+
+static void doc_release(void *ctx)
+{
+	json_decref(ctx);
 }
 
 int app_commit(struct evs_app *app, struct evs_ctl_call *call)
 {
 	struct commit *c;
-	size_t len;
-	char *s;
 
 	app_access_sync(app); /* the change may be to the access section */
 	if (app->cfg_file == NULL) {
-		app_changed_event(app, evs_ctl_call_method(call));
+		app_changed_event(app, evs_ctl_call_method(call), evs_store_generation(app->store));
 		return 0;
 	}
 	c = calloc(1, sizeof(*c));
-	s = app_doc_dump(app->doc, &len);
-	if (c != NULL && s != NULL)
+	if (c != NULL)
+		c->doc = evs_store_doc(app->store);
+	if (c != NULL && c->doc != NULL)
 		c->pending = evs_ctl_call_defer(call);
-	if (c == NULL || s == NULL || c->pending == NULL) {
+	if (c == NULL || c->doc == NULL || c->pending == NULL) {
+		if (c != NULL)
+			json_decref(c->doc);
 		free(c);
-		free(s);
 		app->commit_seq++;
 		roll_back(app);
 		evs_ctl_error(call, EVS_CTL_E_INTERNAL, "", "out of memory; nothing changed");
 		return -ENOMEM;
 	}
 	c->app = app;
-	c->doc = json_incref(app->doc);
+	c->gen = evs_store_generation(app->store);
 	c->seq = ++app->commit_seq;
-	if (evs_persist_submit(app->cfg_file, s, len, commit_done, c) < 0) {
+	/* Serialised by the writer: the management lcore only collects references. */
+	if (evs_persist_submit_render(app->cfg_file, doc_render, json_incref(c->doc), doc_release,
+				      commit_done, c) < 0) {
 		/* The call is deferred: answer through the handle (allowed inside
 		 * the handler), after undoing the change. */
 		commit_done(-ENOMEM, c);
@@ -236,7 +265,8 @@ int app_commit(struct evs_app *app, struct evs_ctl_call *call)
 void app_state_started(struct evs_app *app)
 {
 	json_decref(app->durable_doc);
-	app->durable_doc = json_incref(app->doc);
+	app->durable_doc = evs_store_doc(app->store);
+	app->durable_gen = evs_store_generation(app->store);
 }
 
 void app_state_poll(struct evs_app *app)
@@ -267,7 +297,7 @@ int app_state_save_as(struct evs_app *app, const char *name, char *msg, size_t m
 		snprintf(msg, msglen, "state directory %s: %s", app->state_dir, strerror(-dirfd));
 		return dirfd;
 	}
-	s = app_doc_dump(app->doc, &len);
+	s = app_store_dump(app, &len);
 	rc = s != NULL ? evs_persist_write_at(dirfd, name, s, len, &opts) : -ENOMEM;
 	free(s);
 	close(dirfd);

@@ -502,3 +502,8 @@ json_t *ctl_spec_to_json(const struct evs_ctl_param *spec, size_t n)
 		json_array_append_new(a, param_to_json(&spec[i]));
 	return a;
 }
+
+json_t *evs_ctl_spec_json(const struct evs_ctl_param *spec, size_t n)
+{
+	return ctl_spec_to_json(spec, n);
+}

@@ -67,8 +67,8 @@ expect_error "apply with a port on a missing switch" "-32602|-32001" /params/con
 	"$(rpc config.apply "{\"config\":$bad}")"
 bad=$(pyjson 'del d["ports"][1]; d["ports"].append({"name":"px","type":"ethdev","devargs":"net_nosuchdriver0","switch":"sw0"})' "$doc2")
 expect_error "apply removing pb and adding a bad port" -32003 - "$(rpc config.apply "{\"config\":$bad}")"
-bad=$(pyjson 'd["switches"][0]["macs"]=[{"mac":"02:00:00:00:00:01","port":"nope"}]' "$doc2")
-expect_error "apply with a static MAC on a missing port" "-32602|-32001" /params/config/switches/0/macs/0/port \
+bad=$(pyjson 'd["macs"]=[{"switch":"sw0","mac":"02:00:00:00:00:01","port":"nope"}]' "$doc2")
+expect_error "apply with a static MAC on a missing port" "-32001" /params/config/macs/0/port \
 	"$(rpc config.apply "{\"config\":$bad}")"
 if ip link show dev "$(ifname b)" >/dev/null 2>&1; then
 	# pb's tap is back in the root namespace: the failed apply closed pb and

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_STORE_H
+#define EVS_STORE_H
+
+/**
+ * @file
+ * Object store: the desired state as typed, indexed objects, changed only by
+ * transactions.
+ *
+ * What: each module declares its object types once (struct evs_obj_type):
+ * fields checked by lib/ctl's params validator, key fields, references to
+ * other types, a capacity, and apply hooks. The store keeps every object in
+ * a hash index by key (O(1) lookup) and in insertion order (config.get,
+ * paged lists). A transaction is a list of deltas (add, del, set) applied to
+ * the store in place with an undo log, then validated as a whole against the
+ * post-transaction state (references resolve, nothing deleted is still
+ * referenced, capacities hold), then handed to each type's hooks in
+ * registration order: prepare (may fail) for every type, then commit (may
+ * not fail) for every type, or abort for every type that was prepared. A
+ * failed transaction restores every object it touched; the store generation
+ * is bumped once per committed transaction that changed something.
+ *
+ * Objects are stored as the user wrote them (defaults are not written in, so
+ * config.get returns what was applied); evs_store_field() reads a field with
+ * its declared default.
+ *
+ * Thread-safety: one thread (the management lcore) owns a store. Hooks run
+ * on it. Nothing here needs EAL.
+ *
+ * Errors: int functions return 0 or -errno and fill a struct evs_ctl_err
+ * whose code comes from the one errno -> JSON-RPC table, evs_store_rpc_code().
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "evs_ctl.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Types a store holds at most. */
+#define EVS_STORE_MAX_TYPES 32
+/** Key fields of a type at most. */
+#define EVS_STORE_MAX_KEYS 3
+/** JSON-RPC code of a transaction whose expect_generation is stale. */
+#define EVS_STORE_E_CONFLICT EVS_CTL_E_CONFLICT
+
+struct evs_store;
+struct evs_store_obj;
+
+/** What a transaction does to one object. */
+enum evs_store_op {
+	EVS_STORE_ADD, /**< create; the key must be free */
+	EVS_STORE_DEL, /**< remove; the object must exist */
+	EVS_STORE_SET, /**< change fields (a merge: given fields replace, null removes) */
+};
+
+/** What deleting the target of a reference does to the referrer. */
+enum evs_store_on_delete {
+	EVS_STORE_RESTRICT, /**< refuse: the target is in use */
+	EVS_STORE_CASCADE,  /**< delete the referrer too */
+};
+
+/**
+ * A reference: the string at @p field names an object of @p type by its
+ * (single-field) key. "vlans[].switch" reaches into an array of objects.
+ * An absent field or "" references nothing.
+ */
+struct evs_store_ref {
+	const char *field;
+	const char *type;
+	enum evs_store_on_delete on_delete;
+};
+
+/** One change handed to a type's hooks. */
+struct evs_store_delta {
+	enum evs_store_op op;	   /**< ADD, DEL or SET (a cascaded delete is a DEL) */
+	const json_t *old;	   /**< before (NULL for ADD) */
+	const json_t *new;	   /**< after (NULL for DEL) */
+	struct evs_store_obj *obj; /**< the object (for evs_store_obj_aux) */
+	const char *path;	   /**< JSON pointer of the request item, for errors */
+};
+
+/**
+ * Hooks of a type; any may be NULL. Deltas come in transaction order, at
+ * most one per object (an add then set within one transaction is one ADD).
+ */
+struct evs_store_ops {
+	/** Cross-field and cross-object rules of one new or changed object,
+	 * read against the post-transaction state. */
+	int (*check)(struct evs_store *st, const json_t *obj, const char *path,
+		     struct evs_ctl_err *err, void *ctx);
+	/** Whole-type rules over the deltas (capacity of the real table). */
+	int (*validate)(struct evs_store *st, const struct evs_store_delta *d, size_t n,
+			struct evs_ctl_err *err, void *ctx);
+	/** Stage the change in the datapath tables; may fail. */
+	int (*prepare)(struct evs_store *st, const struct evs_store_delta *d, size_t n,
+		       struct evs_ctl_err *err, void *ctx);
+	/** Make it final; cannot fail. */
+	void (*commit)(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx);
+	/** Undo prepare (also called on the type whose prepare failed). */
+	void (*abort)(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx);
+	/** Runtime state of an object (a port's link, index), merged into
+	 * TYPE.get and TYPE.list replies; NULL: none. A new reference. */
+	json_t *(*status)(struct evs_store *st, struct evs_store_obj *o, void *ctx);
+};
+
+/** An object type, declared once by the module that owns it. */
+struct evs_obj_type {
+	const char *name;		    /**< "port": methods are port.add, port.list, ... */
+	const char *section;		    /**< key in the config document: "ports" */
+	const char *help;		    /**< one line */
+	const struct evs_ctl_param *fields; /**< checked with evs_ctl_validate() */
+	size_t n_fields;
+	const char *defaults; /**< JSON object: defaults of optional fields, or NULL */
+	const char *const
+	    *keys; /**< NULL-terminated key field names (required strings/MACs/ints) */
+	const struct evs_store_ref *refs;
+	size_t n_refs;
+	uint32_t max_objects; /**< 0: unlimited */
+	const struct evs_store_ops *ops;
+};
+
+/* --- Store ----------------------------------------------------------- */
+
+/** @return a new empty store, or NULL with errno ENOMEM. */
+struct evs_store *evs_store_create(void);
+
+/** Free a store and its objects. NULL is accepted. */
+void evs_store_free(struct evs_store *st);
+
+/**
+ * Add a type; its refs must name types added before it (so that
+ * registration order is dependency order). @p ctx goes to its hooks.
+ * @return 0, or -EINVAL (bad declaration, unknown ref type, defaults not
+ *   valid), -EEXIST (name or section taken), -ENOSPC (too many types),
+ *   -EBUSY (the store already holds objects), -ENOMEM.
+ */
+int evs_store_type_add(struct evs_store *st, const struct evs_obj_type *t, void *ctx);
+
+/**
+ * Hooks around the types' own, for work that spans types (build and
+ * publish one datapath snapshot): prepare runs after every type prepared
+ * (may fail: it cleans up after itself, then every type is aborted), commit
+ * after every type committed, abort before the types' aborts. Only run for
+ * transactions with deltas. Any member may be NULL.
+ */
+struct evs_store_txn_hooks {
+	int (*prepare)(struct evs_store *st, struct evs_ctl_err *err, void *ctx);
+	void (*commit)(struct evs_store *st, void *ctx);
+	void (*abort)(struct evs_store *st, void *ctx);
+};
+
+/** Set (or with NULL clear) the transaction-wide hooks; @p h must outlive the store. */
+void evs_store_txn_hooks_set(struct evs_store *st, const struct evs_store_txn_hooks *h, void *ctx);
+
+/**
+ * A section of the config document that is one JSON value owned by a
+ * library (the socket's access policy), not a list of objects: config.apply
+ * replaces it as a whole in the same transaction (a change bumps the
+ * generation; a failed transaction restores it), config.get shows it.
+ */
+struct evs_store_section {
+	const char *name; /**< key in the document */
+	/** Check a new value at JSON pointer @p path (NULL: the section is left out). */
+	int (*check)(const json_t *v, const char *path, struct evs_ctl_err *err, void *ctx);
+};
+
+/** Add a section (at most 8). @return 0, -EEXIST (name taken), -ENOSPC, -EINVAL. */
+int evs_store_section_add(struct evs_store *st, const struct evs_store_section *s, void *ctx);
+
+/** A section's value (borrowed), or NULL when the document has none. */
+const json_t *evs_store_section_get(const struct evs_store *st, const char *name);
+
+/** Number of types and the i-th in registration order (NULL past the end). */
+unsigned int evs_store_type_count(const struct evs_store *st);
+const struct evs_obj_type *evs_store_type_at(const struct evs_store *st, unsigned int i);
+/** The type named @p name, or NULL. */
+const struct evs_obj_type *evs_store_type_find(const struct evs_store *st, const char *name);
+
+/** Generation: 0 when created, +1 per committed transaction that changed something. */
+uint64_t evs_store_generation(const struct evs_store *st);
+
+/** Objects the last committed transaction added, changed or deleted (cascades included). */
+size_t evs_store_last_changes(const struct evs_store *st);
+
+/** Objects of a type (0 for an unknown type). */
+size_t evs_store_count(const struct evs_store *st, const char *type);
+
+/**
+ * The object of @p type whose key fields equal those of @p key_obj (an
+ * object holding at least the key fields), or NULL.
+ */
+struct evs_store_obj *evs_store_lookup(const struct evs_store *st, const char *type,
+				       const json_t *key_obj);
+/** evs_store_lookup() for a type with a single string key. */
+struct evs_store_obj *evs_store_lookup_str(const struct evs_store *st, const char *type,
+					   const char *key);
+
+/** First object of @p type in insertion order, or NULL. */
+struct evs_store_obj *evs_store_first(const struct evs_store *st, const char *type);
+/** Next object of the same type, or NULL. */
+struct evs_store_obj *evs_store_next(const struct evs_store_obj *o);
+
+/** The object's value (borrowed; valid until the object is changed). */
+const json_t *evs_store_obj_value(const struct evs_store_obj *o);
+/** Its canonical key string (fields joined by '|', MACs lower case). */
+const char *evs_store_obj_key(const struct evs_store_obj *o);
+/** Objects of type @p from_type whose ref @p field points at @p o. */
+uint32_t evs_store_obj_refcount(const struct evs_store_obj *o, const char *from_type,
+				const char *field);
+/** A word the owning module may keep per object (a port slot, a switch id). */
+uintptr_t *evs_store_obj_aux(struct evs_store_obj *o);
+
+/**
+ * Field @p name of @p v (an object of type @p t): its value, else the
+ * type's default, else NULL. Borrowed.
+ */
+const json_t *evs_store_field(const struct evs_store *st, const char *type, const json_t *v,
+			      const char *name);
+
+/* --- Transactions --------------------------------------------------------- */
+
+struct evs_store_txn;
+
+/** Start a transaction. Only one may be open. @return it, or NULL (errno EBUSY, ENOMEM). */
+struct evs_store_txn *evs_store_txn_begin(struct evs_store *st);
+
+/**
+ * Stage one change: @p value holds the key fields (and, for ADD/SET, the
+ * fields; reference stolen). @p path is the request item's JSON pointer for
+ * errors ("/params/ops/3"). The store is changed at once (in place, undo
+ * logged); references and capacities are checked at commit.
+ * @return 0, or -EINVAL (fields invalid), -EEXIST (ADD of a taken key),
+ *   -ENOENT (DEL/SET of a missing object, unknown type), -ENOMEM; the
+ *   transaction stays open either way and @p err says what and where.
+ */
+int evs_store_txn_op(struct evs_store_txn *txn, enum evs_store_op op, const char *type,
+		     json_t *value, const char *path, struct evs_ctl_err *err);
+
+/**
+ * Validate the whole post-transaction state, run the hooks and close the
+ * transaction. On failure every change is undone and @p err filled.
+ * @return 0, or -ENOENT (dangling reference), -EBUSY (deleted object still
+ *   referenced), -ENOSPC (capacity), or a hook's -errno.
+ */
+int evs_store_txn_commit(struct evs_store_txn *txn, struct evs_ctl_err *err);
+
+/** Undo every change and close the transaction. NULL is accepted. */
+void evs_store_txn_abort(struct evs_store_txn *txn);
+
+/** Deltas staged so far (for a reply: "changed"). */
+size_t evs_store_txn_size(const struct evs_store_txn *txn);
+
+/* --- Documents --------------------------------------------------------------- */
+
+/**
+ * The config document: {section: [objects in insertion order]} for every
+ * type. @return a new object, or NULL.
+ */
+json_t *evs_store_doc(const struct evs_store *st);
+
+/**
+ * Stage into @p txn the difference between the store and @p doc (a whole
+ * desired state at JSON pointer @p path): objects absent from @p doc are
+ * deleted (referrers first), new ones added, changed ones set (replaced);
+ * equal ones are not touched. Sections missing from @p doc mean "none".
+ * @return 0, or -EINVAL (not a document, unknown section, duplicate key),
+ *   or as evs_store_txn_op().
+ */
+int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *path,
+		      struct evs_ctl_err *err);
+
+/**
+ * Check that string field @p field of @p obj, if present and not "", is a
+ * name: [A-Za-z0-9_.-] only (names end up in file paths and log lines).
+ * @return 0, or -EINVAL with @p err at path/field.
+ */
+int evs_store_check_name(const json_t *obj, const char *field, const char *path,
+			 struct evs_ctl_err *err);
+
+/* --- Errors ------------------------------------------------------------------- */
+
+/** -errno -> JSON-RPC error code: lib/ctl's one table (evs_ctl_errno_code()). */
+int evs_store_rpc_code(int neg_errno);
+
+/**
+ * Fill @p err with the code of @p neg_errno, @p path and a message.
+ * @return @p neg_errno, so callers can `return evs_store_err(...)`.
+ */
+int evs_store_err(struct evs_ctl_err *err, int neg_errno, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* --- Control methods (store_ctl.c) -------------------------------------------- */
+
+/** What evs_store_ctl_register() generates methods for. */
+struct evs_store_ctl_config {
+	struct evs_store *store;
+	/** After every committed transaction that changed something: make it
+	 * durable. It may defer @p call (the generated answer is then held
+	 * until it releases it). Return 0 to answer as usual, or -errno after
+	 * answering @p call itself. May be NULL. */
+	int (*on_commit)(struct evs_store *st, struct evs_ctl_call *call, void *arg);
+	/** For requests with "wait": return once every datapath thread runs
+	 * generation @p gen, or -ETIMEDOUT. May be NULL (wait is then a no-op). */
+	int (*wait)(struct evs_store *st, uint64_t gen, void *arg);
+	void *arg;
+	/** NULL-terminated names of methods not to generate (the app's own). */
+	const char *const *skip;
+};
+
+/**
+ * Register, for every type, TYPE.add/.del/.set/.get/.list generated from its
+ * schema, and "transact", "schema", "config.get" and "config.apply". Every
+ * mutating method takes optional "expect_generation" (refused with
+ * EVS_STORE_E_CONFLICT when the store moved on) and "wait"; replies carry
+ * "generation". Call after every type is added; @p cfg is copied.
+ * @return 0, or -ENOMEM, or the -errno of evs_ctl_register().
+ */
+int evs_store_ctl_register(struct evs_ctl *ctl, const struct evs_store_ctl_config *cfg);
+
+/**
+ * Run one generated method's operation inside an open transaction, as
+ * "transact" does: @p method is "TYPE.add|del|set", @p params its params
+ * (borrowed), @p path their JSON pointer.
+ * @return as evs_store_txn_op(); -ENOENT for an unknown method.
+ */
+int evs_store_txn_method(struct evs_store_txn *txn, const char *method, const json_t *params,
+			 const char *path, struct evs_ctl_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EVS_STORE_H */

@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control methods generated from the schemas: TYPE.add/del/set/get/list for
+ * every type, transact, schema, config.get and config.apply. Every mutation
+ * is one transaction; the same code runs a single method and a transact op.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_private.h"
+
+enum verb { V_ADD, V_DEL, V_SET, V_GET, V_LIST, V_MAX };
+
+static const char *const verb_names[V_MAX] = {"add", "del", "set", "get", "list"};
+static const char *const verb_help[V_MAX] = {
+    "Add a %s: %s",
+    "Delete a %s (objects that reference it with cascade go too).",
+    "Change fields of a %s (given fields replace, null resets to the default).",
+    "One %s by key, with its runtime state.",
+    "The %s objects in insertion order; page with limit and after, filter with where.",
+};
+
+struct ctl_priv;
+
+struct gen_method {
+	char name[64];
+	enum verb verb;
+	struct store_type *ty;
+	struct evs_ctl_param *spec;
+	size_t n;
+	struct ctl_priv *cp;
+};
+
+struct ctl_priv {
+	struct evs_store_ctl_config cfg;
+	struct gen_method *m;
+	size_t n_m;
+	struct evs_ctl_param *own[2]; /* specs of transact and config.apply */
+	unsigned int n_own;
+};
+
+/* Optional fields of every mutating request. */
+static const struct evs_ctl_param p_common[] = {
+    {.name = "expect_generation",
+     .type = EVS_CTL_T_UINT,
+     .help = "refuse (-32005) unless the store is at this generation"},
+    {.name = "wait",
+     .type = EVS_CTL_T_BOOL,
+     .help = "reply once every datapath thread runs the new generation"},
+};
+#define N_COMMON (sizeof(p_common) / sizeof(p_common[0]))
+
+static const struct evs_ctl_param p_list[] = {
+    {.name = "limit",
+     .type = EVS_CTL_T_UINT,
+     .min = 1,
+     .max = 100000,
+     .help = "at most this many objects (default 10000)"},
+    {.name = "after",
+     .type = EVS_CTL_T_OBJECT,
+     .help = "continue after this object (the last one of the previous page)"},
+    {.name = "where",
+     .type = EVS_CTL_T_OBJECT,
+     .help = "only objects whose fields equal these (defaults count)"},
+};
+
+static void priv_free(void *p)
+{
+	struct ctl_priv *cp = p;
+	size_t i;
+
+	if (cp == NULL)
+		return;
+	for (i = 0; i < cp->n_m; i++)
+		free(cp->m[i].spec);
+	for (i = 0; i < cp->n_own; i++)
+		free(cp->own[i]);
+	free(cp->m);
+	free(cp);
+}
+
+static bool is_key(const struct store_type *ty, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ty->n_keys; i++)
+		if (strcmp(ty->t->keys[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* The params spec of TYPE.verb. */
+static int spec_build(struct gen_method *gm)
+{
+	const struct evs_obj_type *t = gm->ty->t;
+	struct evs_ctl_param *s;
+	size_t i, n = 0;
+
+	s = calloc(t->n_fields + N_COMMON + 3, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	for (i = 0; i < t->n_fields && gm->verb != V_LIST; i++) {
+		bool key = is_key(gm->ty, t->fields[i].name);
+
+		if ((gm->verb == V_DEL || gm->verb == V_GET) && !key)
+			continue;
+		s[n] = t->fields[i];
+		if (gm->verb == V_SET && !key) {
+			s[n].required = false;
+			s[n].nullable = true;
+		}
+		n++;
+	}
+	if (gm->verb == V_LIST) {
+		memcpy(s, p_list, sizeof(p_list));
+		n = sizeof(p_list) / sizeof(p_list[0]);
+	} else if (gm->verb != V_GET) {
+		memcpy(s + n, p_common, sizeof(p_common));
+		n += N_COMMON;
+	}
+	gm->spec = s;
+	gm->n = n;
+	return 0;
+}
+
+static struct gen_method *method_find(const struct ctl_priv *cp, const char *name)
+{
+	size_t i;
+
+	for (i = 0; cp != NULL && i < cp->n_m; i++)
+		if (strcmp(cp->m[i].name, name) == 0)
+			return &cp->m[i];
+	return NULL;
+}
+
+/* @params without the request-level fields: the object itself. */
+static json_t *object_of(const json_t *params)
+{
+	json_t *v = json_copy((json_t *)params);
+	size_t i;
+
+	for (i = 0; v != NULL && i < N_COMMON; i++)
+		json_object_del(v, p_common[i].name);
+	return v;
+}
+
+static int stage(struct evs_store_txn *txn, const struct gen_method *gm, const json_t *params,
+		 const char *path, struct evs_ctl_err *err)
+{
+	static const enum evs_store_op ops[] = {
+	    [V_ADD] = EVS_STORE_ADD, [V_DEL] = EVS_STORE_DEL, [V_SET] = EVS_STORE_SET};
+	json_t *v = object_of(params);
+
+	if (v == NULL)
+		return evs_store_err(err, -ENOMEM, path, "out of memory");
+	return evs_store_txn_op(txn, ops[gm->verb], gm->ty->t->name, v, path, err);
+}
+
+int evs_store_txn_method(struct evs_store_txn *txn, const char *method, const json_t *params,
+			 const char *path, struct evs_ctl_err *err)
+{
+	const struct gen_method *gm = method_find(txn->st->ctl_priv, method);
+
+	if (gm == NULL || gm->verb > V_SET)
+		return evs_store_err(err, -ENOENT, path, "'%s' is not a store change method",
+				     method ? method : "");
+	if (evs_ctl_validate(params, path, gm->spec, gm->n, err) < 0)
+		return -EINVAL;
+	return stage(txn, gm, params, path, err);
+}
+
+/* --- One transaction per request ------------------------------------------ */
+
+typedef int (*stage_fn)(struct evs_store_txn *txn, const json_t *params, struct evs_ctl_err *err,
+			const void *arg);
+
+/*
+ * Check expect_generation, stage, commit, persist, wait; answer the call
+ * with @reply (stolen; "generation" and "changed" added) or the error.
+ */
+static int run_txn(struct ctl_priv *cp, struct evs_ctl_call *call, const json_t *params,
+		   stage_fn fn, const void *arg, json_t *reply)
+{
+	struct evs_store *st = cp->cfg.store;
+	const json_t *eg = json_object_get(params, "expect_generation");
+	struct evs_store_txn *txn;
+	struct evs_ctl_err err = {0};
+	uint64_t gen0 = st->gen;
+	size_t changed;
+	int rc;
+
+	if (eg != NULL && (uint64_t)json_integer_value(eg) != gen0) {
+		json_decref(reply);
+		return evs_ctl_error(call, EVS_STORE_E_CONFLICT, "/params/expect_generation",
+				     "the store is at generation %llu, not %lld",
+				     (unsigned long long)gen0, (long long)json_integer_value(eg));
+	}
+	txn = evs_store_txn_begin(st);
+	if (txn == NULL) {
+		json_decref(reply);
+		return evs_ctl_error(call, evs_store_rpc_code(-errno), "", "cannot start: %s",
+				     strerror(errno));
+	}
+	rc = fn(txn, params, &err, arg);
+	if (rc < 0) {
+		evs_store_txn_abort(txn);
+		json_decref(reply);
+		return evs_ctl_error_from(call, &err);
+	}
+	rc = evs_store_txn_commit(txn, &err);
+	changed = rc == 0 ? evs_store_last_changes(st) : 0;
+	if (rc == 0 && st->gen != gen0 && cp->cfg.on_commit != NULL &&
+	    cp->cfg.on_commit(st, call, cp->cfg.arg) < 0) {
+		json_decref(reply);
+		return 0; /* answered */
+	}
+	if (rc == 0 && json_is_true(json_object_get(params, "wait")) && cp->cfg.wait != NULL) {
+		rc = cp->cfg.wait(st, st->gen, cp->cfg.arg);
+		if (rc < 0)
+			evs_store_err(&err, rc, "/params/wait",
+				      "generation %llu is committed, but not every datapath thread "
+				      "runs it yet",
+				      (unsigned long long)st->gen);
+	}
+	if (rc < 0) {
+		json_decref(reply);
+		return evs_ctl_error_from(call, &err);
+	}
+	if (reply == NULL)
+		reply = json_object();
+	json_object_set_new(reply, "generation", json_integer((json_int_t)st->gen));
+	json_object_set_new(reply, "changed", json_integer((json_int_t)changed));
+	return evs_ctl_reply(call, reply);
+}
+
+static int stage_one(struct evs_store_txn *txn, const json_t *params, struct evs_ctl_err *err,
+		     const void *arg)
+{
+	return stage(txn, arg, params, "/params", err);
+}
+
+static json_t *keys_json(const struct store_type *ty, const json_t *v)
+{
+	json_t *o = json_object();
+	unsigned int i;
+
+	for (i = 0; o != NULL && i < ty->n_keys; i++)
+		json_object_set(o, ty->t->keys[i], json_object_get(v, ty->t->keys[i]));
+	return o;
+}
+
+/* The object as get/list show it: its value with the runtime state. */
+static json_t *obj_json(struct evs_store *st, struct evs_store_obj *o)
+{
+	const struct store_type *ty = o->type;
+	json_t *v = json_copy(o->val), *s;
+
+	if (v != NULL && ty->t->ops != NULL && ty->t->ops->status != NULL) {
+		s = ty->t->ops->status(st, o, ty->ctx);
+		if (s != NULL)
+			json_object_update(v, s);
+		json_decref(s);
+	}
+	return v;
+}
+
+static bool matches(const struct evs_store *st, const struct store_type *ty, const json_t *v,
+		    const json_t *where)
+{
+	const char *k;
+	json_t *w;
+
+	json_object_foreach ((json_t *)where, k, w) {
+		const json_t *f = evs_store_field(st, ty->t->name, v, k);
+
+		if (f == NULL || !json_equal((json_t *)f, w))
+			return false;
+	}
+	return true;
+}
+
+static int m_generated(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct gen_method *gm = arg;
+	struct ctl_priv *cp = gm->cp;
+	struct evs_store *st = cp->cfg.store;
+	struct evs_store_obj *o;
+	const json_t *after, *where;
+	json_int_t limit;
+	json_t *list;
+
+	switch (gm->verb) {
+	case V_ADD:
+	case V_DEL:
+	case V_SET:
+		return run_txn(cp, call, params, stage_one, gm, keys_json(gm->ty, params));
+	case V_GET:
+		o = evs_store_lookup(st, gm->ty->t->name, params);
+		if (o == NULL)
+			return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params", "no such %s",
+					     gm->ty->t->name);
+		return evs_ctl_reply(call, obj_json(st, o));
+	default:
+		break;
+	}
+	after = json_object_get(params, "after");
+	where = json_object_get(params, "where");
+	limit = json_integer_value(json_object_get(params, "limit"));
+	if (limit <= 0)
+		limit = 10000;
+	if (after != NULL) {
+		o = evs_store_lookup(st, gm->ty->t->name, after);
+		if (o == NULL)
+			return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/after",
+					     "no such %s (deleted since the last page?)",
+					     gm->ty->t->name);
+		o = evs_store_next(o);
+	} else {
+		o = evs_store_first(st, gm->ty->t->name);
+	}
+	list = json_array();
+	for (; o != NULL && (json_int_t)json_array_size(list) < limit; o = evs_store_next(o))
+		if (where == NULL || matches(st, gm->ty, o->val, where))
+			json_array_append_new(list, obj_json(st, o));
+	return evs_ctl_reply(call, list);
+}
+
+/* --- transact, config, schema ------------------------------------------------- */
+
+static int stage_ops(struct evs_store_txn *txn, const json_t *params, struct evs_ctl_err *err,
+		     const void *arg)
+{
+	const json_t *ops = json_object_get(params, "ops"), *op;
+	const struct gen_method *gm;
+	char path[EVS_CTL_PATH_MAX];
+	size_t i;
+	int rc;
+
+	(void)arg;
+	json_array_foreach (ops, i, op) {
+		const json_t *p = json_object_get(op, "params");
+		json_t *empty = NULL;
+
+		if (p == NULL)
+			p = empty = json_object();
+		evs_ctl_path_index(path, sizeof(path), "/params/ops", i);
+		evs_ctl_path_key(path, sizeof(path), path, "params");
+		rc = evs_store_txn_method(txn, json_string_value(json_object_get(op, "method")), p,
+					  path, err);
+		json_decref(empty);
+		gm = method_find(txn->st->ctl_priv,
+				 json_string_value(json_object_get(op, "method")));
+		if (rc == -ENOENT &&
+		    (gm == NULL || gm->verb > V_SET)) { /* the method is at fault */
+			evs_ctl_path_index(path, sizeof(path), "/params/ops", i);
+			evs_ctl_path_key(path, sizeof(path), path, "method");
+			snprintf(err->path, sizeof(err->path), "%s", path);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int m_transact(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	return run_txn(arg, call, params, stage_ops, NULL, NULL);
+}
+
+static int stage_doc(struct evs_store_txn *txn, const json_t *params, struct evs_ctl_err *err,
+		     const void *arg)
+{
+	(void)arg;
+	return evs_store_txn_doc(txn, json_object_get(params, "config"), "/params/config", err);
+}
+
+static int m_config_apply(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	return run_txn(arg, call, params, stage_doc, NULL, NULL);
+}
+
+static int m_config_get(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct ctl_priv *cp = arg;
+
+	(void)params;
+	return evs_ctl_reply(call, evs_store_doc(cp->cfg.store));
+}
+
+static json_t *type_json(const struct store_type *ty)
+{
+	const struct evs_obj_type *t = ty->t;
+	json_t *o, *keys = json_array(), *refs = json_array();
+	size_t i;
+
+	for (i = 0; i < ty->n_keys; i++)
+		json_array_append_new(keys, json_string(t->keys[i]));
+	for (i = 0; i < t->n_refs; i++)
+		json_array_append_new(
+		    refs,
+		    json_pack("{s:s, s:s, s:s}", "field", t->refs[i].field, "type", t->refs[i].type,
+			      "on_delete",
+			      t->refs[i].on_delete == EVS_STORE_CASCADE ? "cascade" : "restrict"));
+	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "name", t->name, "section", t->section,
+		      "help", t->help ? t->help : "", "key", keys, "refs", refs, "fields",
+		      evs_ctl_spec_json(t->fields, t->n_fields));
+	if (o != NULL && ty->defaults != NULL)
+		json_object_set(o, "defaults", ty->defaults);
+	if (o != NULL && t->max_objects)
+		json_object_set_new(o, "max_objects", json_integer(t->max_objects));
+	return o;
+}
+
+static int m_schema(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct ctl_priv *cp = arg;
+	struct evs_store *st = cp->cfg.store;
+	const char *name = json_string_value(json_object_get(params, "type"));
+	json_t *list;
+	unsigned int t;
+
+	if (name != NULL) {
+		struct store_type *ty = store_type_get(st, name);
+
+		if (ty == NULL)
+			return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/type",
+					     "no object type '%s'", name);
+		return evs_ctl_reply(call, type_json(ty));
+	}
+	list = json_array();
+	for (t = 0; t < st->n_types; t++)
+		json_array_append_new(list, type_json(&st->types[t]));
+	return evs_ctl_reply(
+	    call, json_pack("{s:I, s:o}", "generation", (json_int_t)st->gen, "types", list));
+}
+
+static const struct evs_ctl_param p_op_fields[] = {
+    {.name = "method",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .help = "TYPE.add, TYPE.del or TYPE.set"},
+    {.name = "params", .type = EVS_CTL_T_OBJECT, .help = "that method's params"},
+};
+static const struct evs_ctl_param p_op = {
+    .type = EVS_CTL_T_OBJECT, .fields = p_op_fields, .n_fields = 2};
+static const struct evs_ctl_param p_ops = {.name = "ops",
+					   .type = EVS_CTL_T_ARRAY,
+					   .required = true,
+					   .items = &p_op,
+					   .help = "operations, applied all or nothing"};
+static const struct evs_ctl_param p_config = {
+    .name = "config",
+    .type = EVS_CTL_T_OBJECT,
+    .required = true,
+    .help = "the whole desired state: {section: [objects]} (see schema)"};
+
+/* @first followed by the request-level fields, in cp (freed with it). */
+static struct evs_ctl_param *with_common(struct ctl_priv *cp, const struct evs_ctl_param *first)
+{
+	struct evs_ctl_param *s = calloc(1 + N_COMMON, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s[0] = *first;
+	memcpy(s + 1, p_common, sizeof(p_common));
+	cp->own[cp->n_own++] = s;
+	return s;
+}
+static const struct evs_ctl_param p_schema[] = {
+    {.name = "type", .type = EVS_CTL_T_STRING, .help = "one type (default: all)"},
+};
+
+static bool skipped(const struct evs_store_ctl_config *cfg, const char *name)
+{
+	const char *const *s;
+
+	for (s = cfg->skip; s != NULL && *s != NULL; s++)
+		if (strcmp(*s, name) == 0)
+			return true;
+	return false;
+}
+
+static int register_generated(struct evs_ctl *ctl, struct ctl_priv *cp)
+{
+	char help[512];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cp->n_m; i++) {
+		struct gen_method *gm = &cp->m[i];
+		struct evs_ctl_method m = {.name = gm->name,
+					   .help = help,
+					   .fn = m_generated,
+					   .arg = gm,
+					   .params = gm->spec,
+					   .n_params = gm->n,
+					   .read_only = gm->verb >= V_GET};
+
+		snprintf(help, sizeof(help), verb_help[gm->verb], gm->ty->t->name,
+			 gm->ty->t->help ? gm->ty->t->help : "");
+		if (skipped(&cp->cfg, gm->name))
+			continue;
+		rc = evs_ctl_register(ctl, &m);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int evs_store_ctl_register(struct evs_ctl *ctl, const struct evs_store_ctl_config *cfg)
+{
+	struct evs_store *st = cfg->store;
+	struct ctl_priv *cp;
+	unsigned int t, v;
+	int rc;
+
+	if (st->ctl_priv != NULL)
+		return -EEXIST;
+	cp = calloc(1, sizeof(*cp));
+	if (cp == NULL)
+		return -ENOMEM;
+	cp->cfg = *cfg;
+	cp->m = calloc((size_t)st->n_types * V_MAX + 1, sizeof(*cp->m));
+	if (cp->m == NULL) {
+		free(cp);
+		return -ENOMEM;
+	}
+	st->ctl_priv = cp;
+	st->ctl_priv_free = priv_free;
+	for (t = 0; t < st->n_types; t++)
+		for (v = 0; v < V_MAX; v++) {
+			struct gen_method *gm = &cp->m[cp->n_m++];
+
+			snprintf(gm->name, sizeof(gm->name), "%s.%s", st->types[t].t->name,
+				 verb_names[v]);
+			gm->verb = (enum verb)v;
+			gm->ty = &st->types[t];
+			gm->cp = cp;
+			if (spec_build(gm) < 0)
+				return -ENOMEM;
+		}
+	rc = register_generated(ctl, cp);
+	if (rc == 0 && (with_common(cp, &p_ops) == NULL || with_common(cp, &p_config) == NULL))
+		rc = -ENOMEM;
+	{
+		const struct evs_ctl_method m[] = {
+		    {.name = "transact",
+		     .help = "Several TYPE.add/del/set operations as one transaction: all or "
+			     "nothing.",
+		     .fn = m_transact,
+		     .arg = cp,
+		     .params = cp->own[0],
+		     .n_params = 1 + N_COMMON},
+		    {.name = "config.apply",
+		     .help = "Apply the difference to a whole desired-state document as one "
+			     "transaction; unchanged objects are not touched.",
+		     .fn = m_config_apply,
+		     .arg = cp,
+		     .params = cp->own[1],
+		     .n_params = 1 + N_COMMON},
+		    {.name = "config.get",
+		     .help = "The running desired-state document.",
+		     .read_only = true,
+		     .fn = m_config_get,
+		     .arg = cp,
+		     .params = evs_ctl_no_params},
+		    {.name = "schema",
+		     .help = "The object types: fields, keys, references, defaults, limits.",
+		     .read_only = true,
+		     .fn = m_schema,
+		     .arg = cp,
+		     .params = p_schema,
+		     .n_params = 1},
+		};
+
+		for (t = 0; rc == 0 && t < sizeof(m) / sizeof(m[0]); t++)
+			if (!skipped(cfg, m[t].name))
+				rc = evs_ctl_register(ctl, &m[t]);
+	}
+	return rc;
+}

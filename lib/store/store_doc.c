@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Whole documents: the store as a config document, and a document's diff
+ * against the store staged into a transaction. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_private.h"
+
+int evs_store_section_add(struct evs_store *st, const struct evs_store_section *s, void *ctx)
+{
+	unsigned int i;
+
+	if (s == NULL || s->name == NULL || s->check == NULL)
+		return -EINVAL;
+	for (i = 0; i < st->n_sections; i++)
+		if (strcmp(st->sections[i].def->name, s->name) == 0)
+			return -EEXIST;
+	for (i = 0; i < st->n_types; i++)
+		if (strcmp(st->types[i].t->section, s->name) == 0)
+			return -EEXIST;
+	if (st->n_sections == STORE_MAX_SECTIONS)
+		return -ENOSPC;
+	st->sections[st->n_sections++] = (struct store_section){.def = s, .ctx = ctx};
+	return 0;
+}
+
+const json_t *evs_store_section_get(const struct evs_store *st, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->n_sections; i++)
+		if (strcmp(st->sections[i].def->name, name) == 0)
+			return st->sections[i].val;
+	return NULL;
+}
+
+size_t store_sections_changed(const struct evs_store_txn *txn)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < STORE_MAX_SECTIONS; i++)
+		n += txn->sec_changed[i];
+	return n;
+}
+
+void store_sections_settle(struct evs_store_txn *txn, bool undo)
+{
+	struct evs_store *st = txn->st;
+	unsigned int i;
+
+	for (i = 0; i < st->n_sections; i++) {
+		if (!txn->sec_changed[i])
+			continue;
+		if (undo) {
+			json_decref(st->sections[i].val);
+			st->sections[i].val = txn->sec_old[i];
+		} else {
+			json_decref(txn->sec_old[i]);
+		}
+		txn->sec_old[i] = NULL;
+		txn->sec_changed[i] = false;
+	}
+}
+
+/* Stage section @i's new value @v (NULL: left out of the document). */
+static int section_stage(struct evs_store_txn *txn, unsigned int i, const json_t *v,
+			 const char *path, struct evs_ctl_err *err)
+{
+	struct store_section *sec = &txn->st->sections[i];
+	char sp[EVS_CTL_PATH_MAX];
+	int rc;
+
+	evs_ctl_path_key(sp, sizeof(sp), path, sec->def->name);
+	rc = sec->def->check(v, sp, err, sec->ctx);
+	if (rc < 0)
+		return rc;
+	if ((v == NULL && sec->val == NULL) ||
+	    (v != NULL && sec->val != NULL && json_equal((json_t *)v, sec->val)))
+		return 0;
+	if (!txn->sec_changed[i]) {
+		txn->sec_old[i] = sec->val; /* the reference moves to the undo slot */
+		txn->sec_changed[i] = true;
+	} else {
+		json_decref(sec->val);
+	}
+	sec->val = v != NULL ? json_incref((json_t *)v) : NULL;
+	return 0;
+}
+
+json_t *evs_store_doc(const struct evs_store *st)
+{
+	json_t *doc = json_object(), *arr;
+	const struct evs_store_obj *o;
+	unsigned int t;
+
+	for (t = 0; doc != NULL && t < st->n_types; t++) {
+		const struct store_type *ty = &st->types[t];
+
+		if (ty->n_live == 0)
+			continue; /* an empty section reads as absent: "none" */
+		arr = json_array();
+		if (arr == NULL || json_object_set_new(doc, ty->t->section, arr) < 0)
+			goto fail;
+		for (o = ty->head; o != NULL; o = o->next)
+			if (o->live && json_array_append(arr, o->val) < 0)
+				goto fail;
+	}
+	for (t = 0; doc != NULL && t < st->n_sections; t++)
+		if (st->sections[t].val != NULL &&
+		    json_object_set(doc, st->sections[t].def->name, st->sections[t].val) < 0)
+			goto fail;
+	return doc;
+fail:
+	json_decref(doc);
+	return NULL;
+}
+
+/* The keys a document section wants: an open-addressing set of key strings,
+ * and per item its key and its object in the store if that is equal. */
+struct keyset {
+	char **keys;
+	size_t size; /* power of two, at least twice the keys */
+	char **item_key;
+	struct evs_store_obj **item_obj; /* live object with the item's key */
+	uint8_t *item_same;		 /* ... and the item's value */
+};
+
+static uint64_t key_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
+/* Insert @key (taken); -EEXIST if present (key freed). */
+static int keyset_add(struct keyset *ks, char *key)
+{
+	size_t i = key_hash(key) & (ks->size - 1);
+
+	for (; ks->keys[i] != NULL; i = (i + 1) & (ks->size - 1))
+		if (strcmp(ks->keys[i], key) == 0) {
+			free(key);
+			return -EEXIST;
+		}
+	ks->keys[i] = key;
+	return 0;
+}
+
+static bool keyset_has(const struct keyset *ks, const char *key)
+{
+	size_t i = key_hash(key) & (ks->size - 1);
+
+	for (; ks->keys[i] != NULL; i = (i + 1) & (ks->size - 1))
+		if (strcmp(ks->keys[i], key) == 0)
+			return true;
+	return false;
+}
+
+static void keyset_free(struct keyset *ks)
+{
+	size_t i;
+
+	for (i = 0; ks->keys != NULL && i < ks->size; i++)
+		free(ks->keys[i]);
+	free(ks->keys);
+	free(ks->item_key);
+	free(ks->item_obj);
+	free(ks->item_same);
+}
+
+/* @path + "/" + @i, @base_len being strlen(@path): item paths for every
+ * object of a bulk apply, so no printf. */
+static const char *item_path(char *path, size_t base_len, size_t i)
+{
+	path[base_len] = '/';
+	store_utoa(path + base_len + 1, i);
+	return path;
+}
+
+static int section_check(const struct store_type *ty, const json_t *arr, const char *path,
+			 struct keyset *ks, struct evs_ctl_err *err)
+{
+	char ip[EVS_CTL_PATH_MAX], kp[EVS_CTL_PATH_MAX];
+	size_t i, n = json_array_size(arr), blen = strlen(path);
+	const json_t *v;
+	char *key;
+
+	if (arr != NULL && !json_is_array(arr))
+		return evs_store_err(err, -EINVAL, path, "must be an array of %s objects",
+				     ty->t->name);
+	if (ty->t->max_objects && n > ty->t->max_objects)
+		return evs_store_err(err, -ENOSPC, path, "at most %u %s objects",
+				     ty->t->max_objects, ty->t->name);
+	for (ks->size = 16; ks->size < 2 * n; ks->size *= 2)
+		;
+	ks->keys = calloc(ks->size, sizeof(*ks->keys));
+	ks->item_key = calloc(n + 1, sizeof(*ks->item_key));
+	ks->item_obj = calloc(n + 1, sizeof(*ks->item_obj));
+	ks->item_same = calloc(n + 1, sizeof(*ks->item_same));
+	if (ks->keys == NULL || ks->item_key == NULL || ks->item_obj == NULL ||
+	    ks->item_same == NULL)
+		return evs_store_err(err, -ENOMEM, path, "out of memory");
+	if (blen + 24 > sizeof(ip))
+		return evs_store_err(err, -EINVAL, "", "path too long");
+	memcpy(ip, path, blen);
+	json_array_foreach (arr, i, v) {
+		struct evs_store_obj *o;
+
+		item_path(ip, blen, i);
+		key = store_key(ty, v);
+		o = key != NULL ? store_find(ty, key) : NULL;
+		/* An object equal to the stored one was valid when stored. */
+		if (o != NULL && o->live && json_equal(o->val, (json_t *)v))
+			ks->item_same[i] = 1;
+		else if (evs_ctl_validate(v, ip, ty->t->fields, ty->t->n_fields, err) < 0) {
+			free(key);
+			return -EINVAL;
+		}
+		if (key == NULL)
+			return evs_store_err(err, -EINVAL, ip, "invalid key");
+		ks->item_obj[i] = o != NULL && o->live ? o : NULL;
+		ks->item_key[i] = key;
+		if (keyset_add(ks, key) < 0) {
+			ks->item_key[i] = NULL;
+			return evs_store_err(
+			    err, -EEXIST, evs_ctl_path_key(kp, sizeof(kp), ip, ty->t->keys[0]),
+			    "duplicate %s (also earlier in the document)", ty->t->name);
+		}
+	}
+	return 0;
+}
+
+/* A json_t holding only @o's key fields (for a DEL). */
+static json_t *key_obj(const struct evs_store_obj *o)
+{
+	json_t *k = json_object();
+	unsigned int i;
+
+	for (i = 0; k != NULL && i < o->type->n_keys; i++)
+		json_object_set(k, o->type->t->keys[i],
+				json_object_get(o->val, o->type->t->keys[i]));
+	return k;
+}
+
+int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *path,
+		      struct evs_ctl_err *err)
+{
+	struct evs_store *st = txn->st;
+	struct keyset ks[EVS_STORE_MAX_TYPES] = {{0}};
+	char sp[EVS_CTL_PATH_MAX], ip[EVS_CTL_PATH_MAX];
+	const json_t *arrs[EVS_STORE_MAX_TYPES] = {0};
+	struct evs_store_obj *o, *next;
+	const char *k;
+	json_t *v;
+	unsigned int t;
+	size_t i;
+	int rc = 0;
+
+	if (path == NULL)
+		path = "";
+	if (!json_is_object(doc))
+		return evs_store_err(err, -EINVAL, path, "the config must be a JSON object");
+	json_object_foreach ((json_t *)doc, k, v) {
+		for (t = 0; t < st->n_types; t++)
+			if (strcmp(st->types[t].t->section, k) == 0)
+				break;
+		if (t < st->n_types) {
+			arrs[t] = v;
+			continue;
+		}
+		if (evs_store_section_get(st, k) == NULL) {
+			unsigned int i;
+
+			for (i = 0; i < st->n_sections; i++)
+				if (strcmp(st->sections[i].def->name, k) == 0)
+					break;
+			if (i == st->n_sections)
+				return evs_store_err(err, -EINVAL,
+						     evs_ctl_path_key(sp, sizeof(sp), path, k),
+						     "unknown section '%.64s'", k);
+		}
+	}
+	for (t = 0; t < st->n_sections && rc == 0; t++)
+		rc = section_stage(txn, t, json_object_get(doc, st->sections[t].def->name), path,
+				   err);
+	/* Check every section first: an error then reports the document's own
+	 * first problem, not a consequence of a half-staged diff. */
+	for (t = 0; t < st->n_types && rc == 0; t++) {
+		evs_ctl_path_key(sp, sizeof(sp), path, st->types[t].t->section);
+		rc = section_check(&st->types[t], arrs[t], sp, &ks[t], err);
+	}
+	txn->doc = true;
+	/* Deletes, referrers first, so nothing cascades. */
+	for (t = st->n_types; rc == 0 && t-- > 0;) {
+		evs_ctl_path_key(sp, sizeof(sp), path, st->types[t].t->section);
+		for (o = st->types[t].head; o != NULL && rc == 0; o = next) {
+			next = o->next;
+			if (o->live && !keyset_has(&ks[t], o->key))
+				rc = evs_store_txn_op(txn, EVS_STORE_DEL, st->types[t].t->name,
+						      key_obj(o), sp, err);
+		}
+	}
+	/* Adds and changes, in document order. */
+	for (t = 0; rc == 0 && t < st->n_types; t++) {
+		struct store_type *ty = &st->types[t];
+
+		size_t blen;
+
+		evs_ctl_path_key(sp, sizeof(sp), path, ty->t->section);
+		blen = strlen(sp);
+		if (blen + 24 > sizeof(ip))
+			return evs_store_err(err, -EINVAL, "", "path too long");
+		memcpy(ip, sp, blen);
+		json_array_foreach (arrs[t], i, v) {
+			if (ks[t].item_same[i])
+				continue;
+			o = ks[t].item_obj[i];
+			item_path(ip, blen, i);
+			if (o != NULL)
+				/* Replace, not merge: fields left out go back to defaults. */
+				rc = store_txn_replace(txn, o, json_incref(v), ip, true, err);
+			else
+				rc = store_txn_add(txn, ty, json_incref(v),
+						   strdup(ks[t].item_key[i]), ip, err);
+			if (rc < 0)
+				break;
+		}
+	}
+	txn->doc = false;
+	for (t = 0; t < st->n_types; t++)
+		keyset_free(&ks[t]);
+	return rc;
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_STORE_PRIVATE_H
+#define EVS_STORE_PRIVATE_H
+
+/* Private state of lib/store: types, the per-type index, objects, links. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "evs_store.h"
+
+/* One resolved reference: @from's ref @ref names @to. The link sits in
+ * @to's list of incoming links so that deletes find their referrers. */
+struct store_link {
+	struct evs_store_obj *from, *to;
+	struct store_link *in_prev, *in_next;
+	uint16_t ref;
+};
+
+struct evs_store_obj {
+	struct store_type *type;
+	json_t *val;
+	char *key;
+	uint64_t hash;
+	struct evs_store_obj *hnext;	   /* hash chain */
+	struct evs_store_obj *prev, *next; /* insertion order */
+	struct store_link *links;	   /* outgoing, n_links of them */
+	uint32_t n_links;
+	bool live;	 /* false: deleted by the open transaction */
+	int32_t txn_idx; /* entry in the open transaction, -1: untouched */
+	struct store_link *in_head;
+	uintptr_t aux;
+	uint32_t in_count[]; /* per incoming ref of the type (store_type.in) */
+};
+
+/* A ref split at "[]": "vlans[].switch" -> arr "vlans", field "switch". */
+struct store_ref {
+	char arr[32];
+	char field[32];
+	struct store_type *to;
+	unsigned int in_idx; /* index in to->in */
+};
+
+struct store_type {
+	const struct evs_obj_type *t;
+	void *ctx;
+	unsigned int idx;
+	json_t *defaults;
+	unsigned int n_keys;
+	enum evs_ctl_type key_type[EVS_STORE_MAX_KEYS];
+	struct store_ref *refs; /* t->n_refs */
+	/* Incoming refs: (type, ref index) pairs pointing here. */
+	struct {
+		struct store_type *from;
+		unsigned int ref;
+	} in[EVS_STORE_MAX_TYPES];
+	unsigned int n_in;
+	struct evs_store_obj **buckets;
+	size_t n_buckets;
+	size_t n_objs; /* in the index, deleted-in-transaction included */
+	size_t n_live;
+	struct evs_store_obj *head, *tail;
+};
+
+#define STORE_MAX_SECTIONS 8
+
+struct store_section {
+	const struct evs_store_section *def;
+	void *ctx;
+	json_t *val; /* NULL: not in the document */
+};
+
+struct evs_store {
+	struct store_type types[EVS_STORE_MAX_TYPES];
+	unsigned int n_types;
+	uint64_t gen;
+	size_t last_changes; /* deltas of the last committed transaction */
+	struct evs_store_txn *txn;
+	bool sealed; /* objects exist: no more types */
+	struct store_section sections[STORE_MAX_SECTIONS];
+	unsigned int n_sections;
+	const struct evs_store_txn_hooks *hooks;
+	void *hooks_ctx;
+	void *ctl_priv; /* store_ctl.c's generated specs, freed with the store */
+	void (*ctl_priv_free)(void *);
+};
+
+/* Undo entry: an object's state before the open transaction touched it. */
+struct txn_entry {
+	struct evs_store_obj *obj;
+	json_t *old;  /* value before the transaction (reference), NULL if new */
+	bool existed; /* the object was in the store before */
+	bool keyed;   /* path is the request's object: errors point at its key */
+	char *path;
+};
+
+struct evs_store_txn {
+	struct evs_store *st;
+	struct txn_entry *e;
+	size_t n, cap;
+	bool doc; /* staging a document's diff: paths are its items or sections */
+	json_t *sec_old[STORE_MAX_SECTIONS]; /* sections' values before, if changed */
+	bool sec_changed[STORE_MAX_SECTIONS];
+};
+
+/* store_doc.c: the transaction's section changes; undo them. */
+size_t store_sections_changed(const struct evs_store_txn *txn);
+void store_sections_settle(struct evs_store_txn *txn, bool undo);
+
+struct store_type *store_type_get(const struct evs_store *st, const char *name);
+
+/* Write @v in decimal at @p (NUL-terminated); return the end (at the NUL). */
+char *store_utoa(char *p, size_t v);
+
+/* Canonical key of @v into a malloc'd string (NULL: key field missing/bad). */
+char *store_key(const struct store_type *ty, const json_t *v);
+/* @v's key for messages: "'p1'", or "switch sw0, mac 02:00:00:00:00:01". */
+const char *store_key_desc(const struct store_type *ty, const json_t *v, char *buf, size_t len);
+struct evs_store_obj *store_find(const struct store_type *ty, const char *key);
+/* New object holding @val (reference taken) under @key (taken), indexed, appended. */
+struct evs_store_obj *store_obj_new(struct store_type *ty, char *key, json_t *val);
+/* Remove from index and order, free. */
+void store_obj_destroy(struct evs_store_obj *o);
+
+/* Does ref @r of @v (an object of @ty) name @name? */
+bool store_ref_has(const struct store_type *ty, unsigned int r, const json_t *v, const char *name);
+
+/* Links: drop @o's outgoing links; resolve them again (-ENOENT: a target is
+ * missing or deleted, *bad_ref and *bad_name say which). */
+void store_links_drop(struct evs_store_obj *o);
+int store_links_resolve(struct evs_store_obj *o, unsigned int *bad_ref, const char **bad_name,
+			size_t *bad_index);
+
+/* Transaction steps for store_doc.c; both take the reference to @value.
+ * add: a @key (taken) means the fields were validated and @key is theirs;
+ * replace: @checked means the fields were validated. */
+int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *value, char *key,
+		  const char *path, struct evs_ctl_err *err);
+int store_txn_replace(struct evs_store_txn *txn, struct evs_store_obj *o, json_t *value,
+		      const char *path, bool checked, struct evs_ctl_err *err);
+
+#endif

@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Transactions: changes go into the store at once, each object's first
+ * state kept in an undo entry; commit validates the post-transaction state
+ * and runs the hooks; any failure restores the entries.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_private.h"
+
+struct evs_store_txn *evs_store_txn_begin(struct evs_store *st)
+{
+	struct evs_store_txn *txn;
+
+	if (st->txn != NULL) {
+		errno = EBUSY;
+		return NULL;
+	}
+	txn = calloc(1, sizeof(*txn));
+	if (txn == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	txn->st = st;
+	st->txn = txn;
+	return txn;
+}
+
+size_t evs_store_txn_size(const struct evs_store_txn *txn)
+{
+	return txn->n;
+}
+
+/* Give @o an undo entry unless it has one. */
+static int record(struct evs_store_txn *txn, struct evs_store_obj *o, bool existed,
+		  const char *path)
+{
+	struct txn_entry *e;
+
+	if (o->txn_idx >= 0)
+		return 0;
+	if (txn->n == txn->cap) {
+		size_t cap = txn->cap ? txn->cap * 2 : 16;
+
+		e = realloc(txn->e, cap * sizeof(*e));
+		if (e == NULL)
+			return -ENOMEM;
+		txn->e = e;
+		txn->cap = cap;
+	}
+	e = &txn->e[txn->n];
+	e->path = strdup(path != NULL ? path : "");
+	if (e->path == NULL)
+		return -ENOMEM;
+	e->obj = o;
+	e->existed = existed;
+	e->keyed = !txn->doc;
+	e->old = existed ? json_incref(o->val) : NULL;
+	o->txn_idx = (int32_t)txn->n++;
+	return 0;
+}
+
+static int check_fields(const struct store_type *ty, const json_t *v, const char *path,
+			struct evs_ctl_err *err)
+{
+	int rc = evs_ctl_validate(v, path, ty->t->fields, ty->t->n_fields, err);
+
+	if (rc < 0 && err->code == 0)
+		evs_store_err(err, -EINVAL, path, "invalid %s", ty->t->name);
+	return rc < 0 ? -EINVAL : 0;
+}
+
+static int key_of(const struct store_type *ty, const json_t *v, const char *path, char **key,
+		  struct evs_ctl_err *err)
+{
+	char sub[EVS_CTL_PATH_MAX];
+	unsigned int i;
+
+	*key = store_key(ty, v);
+	if (*key != NULL)
+		return 0;
+	for (i = 0; i < ty->n_keys; i++)
+		if (json_object_get(v, ty->t->keys[i]) == NULL)
+			return evs_store_err(
+			    err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, ty->t->keys[i]),
+			    "missing key field '%s'", ty->t->keys[i]);
+	return evs_store_err(err, -EINVAL, path, "invalid key of %s", ty->t->name);
+}
+
+int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *value, char *key,
+		  const char *path, struct evs_ctl_err *err)
+{
+	struct evs_store_obj *o;
+	int rc = 0;
+
+	if (key == NULL) { /* not from a checked document */
+		rc = check_fields(ty, value, path, err);
+		if (rc == 0)
+			rc = key_of(ty, value, path, &key, err);
+	}
+	if (rc < 0) {
+		json_decref(value);
+		return rc;
+	}
+	o = store_find(ty, key);
+	if (o != NULL && o->live) {
+		char sub[EVS_CTL_PATH_MAX], kd[128];
+
+		free(key);
+		store_key_desc(ty, value, kd, sizeof(kd));
+		json_decref(value);
+		/* the last key field is the most specific: a MAC within its switch */
+		return evs_store_err(
+		    err, -EEXIST,
+		    evs_ctl_path_key(sub, sizeof(sub), path, ty->t->keys[ty->n_keys - 1]),
+		    "%s %s already exists", ty->t->name, kd);
+	}
+	if (o != NULL) { /* deleted earlier in this transaction: bring it back */
+		free(key);
+		json_decref(o->val);
+		o->val = value;
+		o->live = true;
+		ty->n_live++;
+		return 0;
+	}
+	txn->st->sealed = true;
+	o = store_obj_new(ty, key, value);
+	if (o == NULL) {
+		free(key);
+		json_decref(value);
+		return evs_store_err(err, -ENOMEM, path, "out of memory");
+	}
+	if (record(txn, o, false, path) < 0) {
+		store_obj_destroy(o);
+		return evs_store_err(err, -ENOMEM, path, "out of memory");
+	}
+	return 0;
+}
+
+static int op_del(struct evs_store_txn *txn, struct evs_store_obj *o, const char *path,
+		  struct evs_ctl_err *err)
+{
+	struct store_link *l;
+
+	if (record(txn, o, true, path) < 0)
+		return evs_store_err(err, -ENOMEM, path, "out of memory");
+	o->live = false;
+	o->type->n_live--;
+	/* Cascade to committed referrers that still name @o; restricting
+	 * ones, and referrers new in this transaction, fail at commit. */
+	for (l = o->in_head; l != NULL; l = l->in_next) {
+		struct evs_store_obj *from = l->from;
+
+		if (from->live && from->type->t->refs[l->ref].on_delete == EVS_STORE_CASCADE &&
+		    store_ref_has(from->type, l->ref, from->val, o->key) &&
+		    op_del(txn, from, path, err) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int store_txn_replace(struct evs_store_txn *txn, struct evs_store_obj *o, json_t *v,
+		      const char *path, bool checked, struct evs_ctl_err *err)
+{
+	struct store_type *ty = o->type;
+	char *key;
+	int rc;
+
+	rc = checked ? 0 : check_fields(ty, v, path, err);
+	if (rc == 0)
+		rc = key_of(ty, v, path, &key, err);
+	if (rc < 0) {
+		json_decref(v);
+		return rc;
+	}
+	rc = strcmp(key, o->key);
+	free(key);
+	if (rc != 0) {
+		json_decref(v);
+		return evs_store_err(err, -EINVAL, path, "the key of a %s cannot change",
+				     ty->t->name);
+	}
+	if (record(txn, o, true, path) < 0) {
+		json_decref(v);
+		return evs_store_err(err, -ENOMEM, path, "out of memory");
+	}
+	json_decref(o->val);
+	o->val = v;
+	return 0;
+}
+
+/* SET: given fields replace, null removes. */
+static int op_set(struct evs_store_txn *txn, struct evs_store_obj *o, const json_t *value,
+		  const char *path, struct evs_ctl_err *err)
+{
+	json_t *merged = json_copy(o->val), *v;
+	const char *k;
+
+	if (merged == NULL)
+		return evs_store_err(err, -ENOMEM, path, "out of memory");
+	json_object_foreach ((json_t *)value, k, v) {
+		if (json_is_null(v))
+			json_object_del(merged, k);
+		else
+			json_object_set(merged, k, v);
+	}
+	return store_txn_replace(txn, o, merged, path, false, err);
+}
+
+int evs_store_txn_op(struct evs_store_txn *txn, enum evs_store_op op, const char *type,
+		     json_t *value, const char *path, struct evs_ctl_err *err)
+{
+	struct store_type *ty = store_type_get(txn->st, type);
+	struct evs_store_obj *o = NULL;
+	char *key, kd[128];
+	int rc;
+
+	if (path == NULL)
+		path = "";
+	if (ty == NULL)
+		rc = evs_store_err(err, -ENOENT, path, "no object type '%s'", type ? type : "");
+	else if (!json_is_object(value))
+		rc = evs_store_err(err, -EINVAL, path, "must be an object");
+	else if (op == EVS_STORE_ADD)
+		rc = store_txn_add(txn, ty, json_incref(value), NULL, path, err);
+	else if ((rc = key_of(ty, value, path, &key, err)) == 0) {
+		o = store_find(ty, key);
+		if (o == NULL || !o->live) {
+			char sub[EVS_CTL_PATH_MAX];
+
+			rc = evs_store_err(
+			    err, -ENOENT,
+			    evs_ctl_path_key(sub, sizeof(sub), path, ty->t->keys[ty->n_keys - 1]),
+			    "no %s %s", ty->t->name, store_key_desc(ty, value, kd, sizeof(kd)));
+		} else if (op == EVS_STORE_DEL) {
+			size_t i = txn->n;
+
+			rc = op_del(txn, o, path, err);
+			for (; i < txn->n; i++)
+				if (txn->e[i].obj != o)
+					txn->e[i].keyed = false; /* cascaded */
+		} else
+			rc = op_set(txn, o, value, path, err);
+		free(key);
+	}
+	json_decref(value);
+	return rc;
+}
+
+/* --- Commit -------------------------------------------------------------- */
+
+static void entries_unlink(struct evs_store_txn *txn)
+{
+	size_t i;
+
+	for (i = 0; i < txn->n; i++)
+		store_links_drop(txn->e[i].obj);
+}
+
+/* Put every touched object back as it was. */
+static void rollback(struct evs_store_txn *txn)
+{
+	unsigned int bad_ref;
+	const char *bad_name;
+	size_t i, bad_idx;
+
+	entries_unlink(txn);
+	for (i = txn->n; i-- > 0;) {
+		struct txn_entry *e = &txn->e[i];
+		struct evs_store_obj *o = e->obj;
+
+		o->txn_idx = -1;
+		if (!e->existed) {
+			store_obj_destroy(o);
+			continue;
+		}
+		json_decref(o->val);
+		o->val = e->old;
+		e->old = NULL;
+		if (!o->live) {
+			o->live = true;
+			o->type->n_live++;
+		}
+	}
+	/* The old state was valid: its references resolve again. */
+	for (i = 0; i < txn->n; i++)
+		if (txn->e[i].existed)
+			store_links_resolve(txn->e[i].obj, &bad_ref, &bad_name, &bad_idx);
+}
+
+static void txn_close(struct evs_store_txn *txn)
+{
+	size_t i;
+
+	for (i = 0; i < txn->n; i++) {
+		json_decref(txn->e[i].old);
+		free(txn->e[i].path);
+	}
+	txn->st->txn = NULL;
+	free(txn->e);
+	free(txn);
+}
+
+void evs_store_txn_abort(struct evs_store_txn *txn)
+{
+	if (txn == NULL)
+		return;
+	store_sections_settle(txn, true);
+	rollback(txn);
+	txn_close(txn);
+}
+
+static int ref_error(const struct txn_entry *e, unsigned int r, const char *name, size_t idx,
+		     struct evs_ctl_err *err)
+{
+	const struct store_type *ty = e->obj->type;
+	const struct store_ref *ref = &ty->refs[r];
+	char sub[EVS_CTL_PATH_MAX];
+
+	if (ref->arr[0] != '\0') {
+		evs_ctl_path_key(sub, sizeof(sub), e->path, ref->arr);
+		evs_ctl_path_index(sub, sizeof(sub), sub, idx);
+		evs_ctl_path_key(sub, sizeof(sub), sub, ref->field);
+	} else {
+		evs_ctl_path_key(sub, sizeof(sub), e->path, ref->field);
+	}
+	return evs_store_err(err, -ENOENT, sub, "no %s named '%s'", ref->to->t->name, name);
+}
+
+/* References, deletes still referenced, capacities, per-object checks. */
+static int validate_state(struct evs_store_txn *txn, struct evs_ctl_err *err)
+{
+	struct evs_store *st = txn->st;
+	unsigned int bad_ref;
+	const char *bad_name;
+	size_t i, bad_idx;
+	int rc;
+
+	entries_unlink(txn);
+	for (i = 0; i < txn->n; i++) {
+		struct txn_entry *e = &txn->e[i];
+
+		if (!e->obj->live)
+			continue;
+		rc = store_links_resolve(e->obj, &bad_ref, &bad_name, &bad_idx);
+		if (rc == -ENOENT)
+			return ref_error(e, bad_ref, bad_name, bad_idx, err);
+		if (rc < 0)
+			return evs_store_err(err, rc, e->path, "out of memory");
+	}
+	for (i = 0; i < txn->n; i++) {
+		struct txn_entry *e = &txn->e[i];
+		const struct store_link *l = e->obj->in_head;
+
+		if (e->obj->live || l == NULL)
+			continue;
+		char k1[128], k2[128], sub[EVS_CTL_PATH_MAX];
+
+		if (e->keyed)
+			evs_ctl_path_key(sub, sizeof(sub), e->path,
+					 e->obj->type->t->keys[e->obj->type->n_keys - 1]);
+		else
+			snprintf(sub, sizeof(sub), "%s", e->path);
+		return evs_store_err(err, -EBUSY, sub, "%s %s is in use by %s %s",
+				     e->obj->type->t->name,
+				     store_key_desc(e->obj->type, e->obj->val, k1, sizeof(k1)),
+				     l->from->type->t->name,
+				     store_key_desc(l->from->type, l->from->val, k2, sizeof(k2)));
+	}
+	for (i = 0; i < txn->n; i++) {
+		struct txn_entry *e = &txn->e[i];
+		const struct store_type *ty = e->obj->type;
+
+		if (e->obj->live && ty->t->max_objects && ty->n_live > ty->t->max_objects)
+			return evs_store_err(err, -ENOSPC, e->path, "at most %u %s objects",
+					     ty->t->max_objects, ty->t->name);
+		if (e->obj->live && ty->t->ops && ty->t->ops->check &&
+		    (!e->existed || !json_equal(e->old, e->obj->val))) {
+			rc = ty->t->ops->check(st, e->obj->val, e->path, err, ty->ctx);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* Deltas grouped by type (in registration order), each group in entry order. */
+struct delta_set {
+	struct evs_store_delta *d;
+	size_t off[EVS_STORE_MAX_TYPES + 1];
+};
+
+static int deltas_build(struct evs_store_txn *txn, struct delta_set *ds)
+{
+	size_t cnt[EVS_STORE_MAX_TYPES] = {0}, fill[EVS_STORE_MAX_TYPES], i, t;
+
+	ds->d = calloc(txn->n ? txn->n : 1, sizeof(*ds->d));
+	if (ds->d == NULL)
+		return -ENOMEM;
+	for (i = 0; i < txn->n; i++) {
+		struct txn_entry *e = &txn->e[i];
+		struct evs_store_delta d = {.obj = e->obj, .path = e->path, .old = e->old};
+
+		if (e->existed && e->obj->live) {
+			if (json_equal(e->old, e->obj->val))
+				continue;
+			d.op = EVS_STORE_SET;
+			d.new = e->obj->val;
+		} else if (e->obj->live) {
+			d.op = EVS_STORE_ADD;
+			d.new = e->obj->val;
+		} else if (e->existed) {
+			d.op = EVS_STORE_DEL;
+		} else {
+			continue;
+		}
+		ds->d[i] = d;
+		cnt[e->obj->type->idx]++;
+	}
+	ds->off[0] = 0;
+	for (t = 0; t < EVS_STORE_MAX_TYPES; t++) {
+		ds->off[t + 1] = ds->off[t] + cnt[t];
+		fill[t] = ds->off[t];
+	}
+	/* Compact in place would reorder: sort into a second array instead. */
+	{
+		struct evs_store_delta *s = calloc(txn->n ? txn->n : 1, sizeof(*s));
+
+		if (s == NULL) {
+			free(ds->d);
+			return -ENOMEM;
+		}
+		for (i = 0; i < txn->n; i++)
+			if (ds->d[i].obj != NULL)
+				s[fill[ds->d[i].obj->type->idx]++] = ds->d[i];
+		free(ds->d);
+		ds->d = s;
+	}
+	return 0;
+}
+
+static int run_hooks(struct evs_store_txn *txn, const struct delta_set *ds, struct evs_ctl_err *err)
+{
+	struct evs_store *st = txn->st;
+	unsigned int t, k;
+	int rc = 0;
+
+	for (t = 0; t < st->n_types && rc == 0; t++) {
+		const struct store_type *ty = &st->types[t];
+		size_t n = ds->off[t + 1] - ds->off[t];
+
+		if (n > 0 && ty->t->ops && ty->t->ops->validate)
+			rc = ty->t->ops->validate(st, ds->d + ds->off[t], n, err, ty->ctx);
+	}
+	if (rc < 0)
+		return rc;
+	for (t = 0; t < st->n_types; t++) {
+		const struct store_type *ty = &st->types[t];
+		size_t n = ds->off[t + 1] - ds->off[t];
+
+		if (n == 0 || ty->t->ops == NULL || ty->t->ops->prepare == NULL)
+			continue;
+		rc = ty->t->ops->prepare(st, ds->d + ds->off[t], n, err, ty->ctx);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && st->hooks != NULL && st->hooks->prepare != NULL) {
+		rc = st->hooks->prepare(st, err, st->hooks_ctx);
+		t = st->n_types - 1;
+	}
+	if (rc < 0) {
+		if (err->code == 0)
+			evs_store_err(err, rc, "", "applying the change failed");
+		if (st->hooks != NULL && st->hooks->abort != NULL)
+			st->hooks->abort(st, st->hooks_ctx);
+		for (k = t + 1; k-- > 0;) {
+			const struct store_type *ty = &st->types[k];
+			size_t n = ds->off[k + 1] - ds->off[k];
+
+			if (n > 0 && ty->t->ops && ty->t->ops->abort)
+				ty->t->ops->abort(st, ds->d + ds->off[k], n, ty->ctx);
+		}
+		return rc;
+	}
+	for (t = 0; t < st->n_types; t++) {
+		const struct store_type *ty = &st->types[t];
+		size_t n = ds->off[t + 1] - ds->off[t];
+
+		if (n > 0 && ty->t->ops && ty->t->ops->commit)
+			ty->t->ops->commit(st, ds->d + ds->off[t], n, ty->ctx);
+	}
+	if (st->hooks != NULL && st->hooks->commit != NULL)
+		st->hooks->commit(st, st->hooks_ctx);
+	return 0;
+}
+
+int evs_store_txn_commit(struct evs_store_txn *txn, struct evs_ctl_err *err)
+{
+	struct delta_set ds = {0};
+	size_t i;
+	int rc;
+
+	err->code = 0;
+	err->path[0] = '\0';
+	err->message[0] = '\0';
+	rc = validate_state(txn, err);
+	if (rc == 0) {
+		rc = deltas_build(txn, &ds);
+		if (rc < 0)
+			evs_store_err(err, rc, "", "out of memory");
+	}
+	if (rc == 0 && ds.off[EVS_STORE_MAX_TYPES] > 0)
+		rc = run_hooks(txn, &ds, err);
+	if (rc < 0) {
+		free(ds.d);
+		evs_store_txn_abort(txn);
+		return rc;
+	}
+	txn->st->last_changes = ds.off[EVS_STORE_MAX_TYPES] + store_sections_changed(txn);
+	if (txn->st->last_changes > 0)
+		txn->st->gen++;
+	store_sections_settle(txn, false);
+	for (i = 0; i < txn->n; i++) {
+		struct evs_store_obj *o = txn->e[i].obj;
+
+		o->txn_idx = -1;
+		if (!o->live)
+			store_obj_destroy(o);
+	}
+	free(ds.d);
+	txn_close(txn);
+	return 0;
+}

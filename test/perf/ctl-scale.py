@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Control-plane figures through the socket of a running edgevs.
+
+Usage: test/perf/ctl-scale.py SOCKET [MACS]    (default 20000)
+
+Needs a switch sw0 (max_macs large enough) with ports pa and pb, and a MAC
+table that holds MACS (test/perf/ctl-scale.sh starts such a daemon), and an
+admin client (root: admins may send long lines). Measures:
+- config.apply of a document with MACS static MACs, again unchanged, and
+  with one MAC moved;
+- mac.add and mac.del round trips on that config (median, max);
+- a 5000-op transact;
+and, during the big ones, how long a second client waits for `version`
+(the management lcore's pause for other clients).
+Prints figures; asserts nothing (doc/performance.md, "Control plane").
+"""
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                "integration"))
+from evsrpc import Conn  # noqa: E402
+
+BATCH = 5000
+
+
+def mac(i):
+    return "0a:00:%02x:%02x:%02x:%02x" % ((i >> 24) & 255, (i >> 16) & 255, (i >> 8) & 255,
+                                          i & 255)
+
+
+def ok(r):
+    if "error" in r:
+        raise SystemExit("error: %s" % r["error"])
+    return r["result"]
+
+
+class Poller:
+    """A second client calling `version` in a loop: its longest wait is how
+    long the management lcore kept other clients waiting."""
+
+    def __init__(self, sock):
+        self.sock, self.waits, self.stop = sock, [], threading.Event()
+        self.th = threading.Thread(target=self.run)
+
+    def run(self):
+        p = Conn(self.sock)
+        while not self.stop.is_set():
+            t = time.monotonic()
+            ok(p.call("version"))
+            self.waits.append(time.monotonic() - t)
+        p.close()
+
+    def __enter__(self):
+        self.th.start()
+        time.sleep(0.2)
+        return self
+
+    def __exit__(self, *a):
+        time.sleep(0.2)
+        self.stop.set()
+        self.th.join()
+
+    def longest_ms(self):
+        return max(self.waits) * 1e3
+
+
+def timed(c, method, params):
+    t = time.monotonic()
+    r = ok(c.call(method, params))
+    return r, time.monotonic() - t
+
+
+def main():
+    sock = sys.argv[1]
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
+    c = Conn(sock)
+    doc = ok(c.call("config.get"))
+    doc["macs"] = [{"switch": "sw0", "mac": mac(i), "port": "pa" if i % 2 else "pb"}
+                   for i in range(n)]
+    size = len(json.dumps(doc))
+    with Poller(sock) as p:
+        r, t = timed(c, "config.apply", {"config": doc})
+    print("config.apply of %d static MACs (%.1f MB): %.2f s, changed %d; another client's "
+          "longest wait %.0f ms" % (n, size / 1e6, t, r["changed"], p.longest_ms()))
+    with Poller(sock) as p:
+        r, t = timed(c, "config.apply", {"config": doc})
+    print("the same document again: %.2f s, changed %d; longest wait %.0f ms" %
+          (t, r["changed"], p.longest_ms()))
+    doc["macs"][n // 2]["port"] = "pa" if doc["macs"][n // 2]["port"] == "pb" else "pb"
+    r, t = timed(c, "config.apply", {"config": doc})
+    print("the document with one MAC moved: %.2f s, changed %d" % (t, r["changed"]))
+
+    lat_add, lat_del = [], []
+    for i in range(30):
+        m = "0e:00:00:00:%02x:%02x" % (i >> 8, i & 255)
+        lat_add.append(timed(c, "mac.add", {"switch": "sw0", "mac": m, "port": "pa"})[1])
+        lat_del.append(timed(c, "mac.del", {"switch": "sw0", "mac": m})[1])
+    for name, lat in (("mac.add", lat_add), ("mac.del", lat_del)):
+        print("%s round trip with %d MACs configured: median %.1f ms, max %.1f ms" %
+              (name, n, statistics.median(lat) * 1e3, max(lat) * 1e3))
+
+    ops = [{"method": "mac.add", "params": {"switch": "sw0", "mac": mac(n + i), "port": "pa"}}
+           for i in range(BATCH)]
+    with Poller(sock) as p:
+        r, t = timed(c, "transact", {"ops": ops})
+    print("a %d-op transact: %.0f ms; another client's longest wait %.0f ms" %
+          (BATCH, t * 1e3, p.longest_ms()))
+    c.close()
+
+
+if __name__ == "__main__":
+    main()
