@@ -54,6 +54,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_debug.h>
@@ -663,6 +664,34 @@ static inline int evs_port_txset_add(struct evs_port_txset *ts, uint16_t port, s
 		evs_port_tx_burst(b->port, ts->txu, b->pkts, EVS_PORT_TXBUF_SIZE);
 	}
 	return 0;
+}
+
+/**
+ * Queue @p n packets for port index @p port, in order, as that many
+ * evs_port_txset_add() calls would (owner lcore), resolving the port's
+ * buffer once.
+ * @return @p n, or 0 when @p port is not in the bound table (the packets
+ *   are still the caller's).
+ */
+static inline uint16_t evs_port_txset_add_burst(struct evs_port_txset *ts, uint16_t port,
+						struct rte_mbuf *const *pkts, uint16_t n)
+{
+	struct evs_port_txset_buf *b;
+	uint16_t done, k;
+
+	if (unlikely(n == 0) || unlikely(evs_port_txset_add(ts, port, pkts[0]) < 0))
+		return 0;
+	b = &ts->bufs[ts->slot[port] - 1];
+	for (done = 1; done < n; done += k) {
+		k = (uint16_t)RTE_MIN(n - done, EVS_PORT_TXBUF_SIZE - b->count);
+		memcpy(&b->pkts[b->count], &pkts[done], sizeof(pkts[0]) * k);
+		b->count += k;
+		if (b->count == EVS_PORT_TXBUF_SIZE) {
+			b->count = 0;
+			evs_port_tx_burst(b->port, ts->txu, b->pkts, EVS_PORT_TXBUF_SIZE);
+		}
+	}
+	return n;
 }
 
 #ifdef __cplusplus
