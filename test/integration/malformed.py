@@ -12,11 +12,9 @@
   malformed.py prio-send IFACE DST_MAC SRC_MAC PCP N
                                               send N priority-tagged frames (VID 0,
                                               priority PCP) out of IFACE
-  malformed.py prio-count IFACE MAC SECONDS [N]
-                                              for frames from MAC received on IFACE
-                                              during SECONDS (or until N of them), print
-                                              one line per outer tag seen: "untagged N"
-                                              or "vid/pcp N"
+  malformed.py prio-count IFACE MAC SECONDS [EXPECT]  for frames from MAC received on IFACE
+                                              during SECONDS, print one line per outer
+                                              tag seen: "untagged N" or "vid/pcp N"
 """
 
 import socket
@@ -142,7 +140,9 @@ def outer_tag(data, anc):
     return None
 
 
-def cmd_prio_count(iface, mac, seconds, enough=0):
+def cmd_prio_count(iface, mac, seconds, expect=0):
+    """Stops early once @expect frames were seen (0: run the whole time), so
+    a long window costs nothing when the frames arrive."""
     want = bytes.fromhex(mac.replace(":", ""))
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
@@ -160,8 +160,9 @@ def cmd_prio_count(iface, mac, seconds, enough=0):
         tag = outer_tag(data, anc)
         k = "untagged" if tag is None else "%d/%d" % tag
         seen[k] = seen.get(k, 0) + 1
-        if enough and sum(seen.values()) >= enough:
-            break
+        if expect and sum(seen.values()) >= expect:
+            # linger briefly: a frame beyond the expected count must show
+            end = min(end, time.monotonic() + 0.3)
     for k in sorted(seen):
         print(k, seen[k])
 
