@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_L3_PRIVATE_H
+#define EVS_L3_PRIVATE_H
+
+/* Helpers shared by lib/l3's files; not part of the public API. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "evs_l3.h"
+
+/** Address bytes of a family. */
+static inline unsigned int l3_addr_len(uint8_t family)
+{
+	return family == EVS_L3_IPV4 ? 4 : 16;
+}
+
+/** Most prefix length of a family, 0 for an unknown family. */
+static inline unsigned int l3_max_len(uint8_t family)
+{
+	return family == EVS_L3_IPV4 ? 32 : family == EVS_L3_IPV6 ? 128 : 0;
+}
+
+/** Bit @p i (0 = most significant) of a wire-order address. */
+static inline bool l3_bit(const uint8_t *a, unsigned int i)
+{
+	return (a[i / 8] >> (7 - i % 8)) & 1;
+}
+
+/** Clear the bits of @p a from @p len on (of @p nbytes). */
+static inline void l3_mask_bytes(uint8_t *a, unsigned int len, unsigned int nbytes)
+{
+	for (unsigned int i = 0; i < nbytes; i++) {
+		unsigned int lo = i * 8;
+
+		if (len <= lo)
+			a[i] = 0;
+		else if (len < lo + 8)
+			a[i] &= (uint8_t)(0xff << (8 - (len - lo)));
+	}
+}
+
+/* RFC 1624 eqn. 3: checksum @p ck after a 16-bit word went from @p old to @p new. */
+static inline rte_be16_t l3_cksum_adjust(rte_be16_t ck, uint16_t old, uint16_t new)
+{
+	uint32_t s = (uint16_t)~rte_be_to_cpu_16(ck) + (uint16_t)~old + new;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return rte_cpu_to_be_16((uint16_t)~s);
+}
+
+#endif /* EVS_L3_PRIVATE_H */
