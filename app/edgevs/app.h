@@ -18,6 +18,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "conf.h"
+#include "evs_ct_module.h"
 #include "evs_l2.h"
 #include "evs_packet.h"
 #include "evs_pipeline.h"
@@ -30,6 +31,7 @@ extern int evs_app_logtype;
 #define DP_MAX_PMDS 32
 #define DP_BURST 32
 #define APP_MAC_CAPACITY (1u << 16) /* MAC table entries, static and learned */
+#define APP_CT_MAX (1u << 16)	   /* conntrack connections (--ct-max) */
 
 #define APP_PUNT_RING 1024 /* packets punted to the management lcore at most */
 
@@ -121,6 +123,10 @@ struct evs_app {
 	struct rte_rcu_qsbr *qsbr;
 	struct evs_l2_macs *macs;
 	struct evs_registry *reg; /* the modules (modules.c) */
+	struct evs_ct *ct; /* the conntrack table shared by every pipeline lcore */
+	uint32_t ct_max;   /* its connection limit (--ct-max) */
+	unsigned int ct_lcores; /* its lcore contexts: PMDs + management */
+	int mod_ct;
 	int mod_l2;		  /* index of the L2 module in reg */
 	void *mod_args[EVS_MODULES_MAX];
 	struct rte_ring *punt_ring; /* PMDs -> management lcore */
@@ -215,9 +221,13 @@ uint16_t pmd_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 /* modules.c: the module list and what the app publishes to it */
 struct app_states {
 	struct evs_l2_state l2;
+	struct evs_ct_mod_state ct;
 	struct evs_pipeline_state pst;
 };
 int app_modules_init(struct evs_app *app);
+/* Modules' ct.*-like methods and object types (after the store and the socket exist). */
+int app_modules_store_add(struct evs_app *app);
+int app_modules_ctl_register(struct evs_app *app);
 void app_modules_free(struct evs_app *app);
 /* Hooks the MAC table's changes to L2's dependencies. */
 void app_macs_config(struct evs_app *app, struct evs_l2_macs_config *mc);

@@ -64,6 +64,7 @@ static void usage(const char *prog)
 	       "  --flow-idle-ms MS  megaflows idle this long expire (default 10000)\n"
 	       "  --no-emc           no exact-match cache in front of the megaflows\n"
 	       "  --mac-table N      MAC table entries, learned and static (default 65536)\n"
+	       "  --ct-max N         conntrack connections, all preallocated (default 65536)\n"
 	       "  --version          print the version\n",
 	       prog);
 }
@@ -211,6 +212,7 @@ int main(int argc, char **argv)
 	    {"socket-mode", required_argument, NULL, 'M'},
 	    {"socket-group", required_argument, NULL, 'G'},
 	    {"ctl-idle-ms", required_argument, NULL, 'T'},
+	    {"ct-max", required_argument, NULL, 'X'},
 	    {"ctl-max-line", required_argument, NULL, 'L'},
 	    {"ctl-max-line-admin", required_argument, NULL, 'A'},
 	    {"pmd-cores", required_argument, NULL, 'p'},
@@ -283,6 +285,13 @@ int main(int argc, char **argv)
 				goto out_eal;
 			}
 			idle_ms = (int)v;
+			break;
+		case 'X':
+			if (parse_whole(optarg, 10, 64, 1L << 26, &v) < 0) {
+				fprintf(stderr, "edgevs: --ct-max: 64..64M connections\n");
+				goto out_eal;
+			}
+			app->ct_max = (uint32_t)v;
 			break;
 		case 'K':
 			if (parse_whole(optarg, 10, 1024, 1L << 24, &v) < 0) {
@@ -395,6 +404,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	app->ct_lcores = n_cores + 1; /* each PMD and the management lcore (flow.trace) */
 	if (app_modules_init(app) < 0) {
 		APP_LOG(ERR, "module registry set-up failed");
 		goto out;
@@ -403,7 +413,7 @@ int main(int argc, char **argv)
 		APP_LOG(ERR, "PMD set-up failed");
 		goto out;
 	}
-	if (app_store_init(app) < 0)
+	if (app_store_init(app) < 0 || app_modules_store_add(app) < 0)
 		goto out;
 	if (app_state_open(app) < 0)
 		goto out;
@@ -439,7 +449,8 @@ int main(int argc, char **argv)
 			APP_LOG(ERR, "control socket %s: %s", app->socket_path, strerror(errno));
 			goto out;
 		}
-		if (ctl_register_all(app) < 0 || mgmt_events_init(app) < 0 ||
+		if (ctl_register_all(app) < 0 || app_modules_ctl_register(app) < 0 ||
+		    mgmt_events_init(app) < 0 ||
 		    evs_ctl_set_access(app->ctl, evs_store_section_get(app->store, "access")) < 0)
 			goto out;
 	}

@@ -6,6 +6,7 @@
  */
 
 #include <errno.h>
+#include <string.h>
 
 #include <rte_ring.h>
 
@@ -15,6 +16,7 @@
 
 static const struct evs_module *const modules[] = {
     &evs_l2_module,
+    &evs_ct_module,
 };
 
 /* MAC table entries of a switch changed: only that switch's megaflows are stale. */
@@ -32,9 +34,26 @@ int app_modules_init(struct evs_app *app)
 		return -errno;
 	app->mod_l2 = evs_registry_module_index(app->reg, "l2");
 	app->mod_args[app->mod_l2] = app->macs;
+	app->mod_ct = evs_registry_module_index(app->reg, "ct");
+	app->ct = evs_ct_create(&(struct evs_ct_config){
+	    .name = "evs_ct",
+	    .max_conns = app->ct_max != 0 ? app->ct_max : APP_CT_MAX,
+	    .n_lcores = app->ct_lcores != 0 ? app->ct_lcores : DP_MAX_PMDS + 1,
+	    .socket_id = (int)rte_socket_id(),
+	    .qsv = app->qsbr});
+	if (app->ct == NULL) {
+		int e = errno;
+
+		evs_registry_free(app->reg);
+		app->reg = NULL;
+		return -e;
+	}
+	app->mod_args[app->mod_ct] = app->ct;
 	app->punt_ring =
 	    rte_ring_create("evs_punt", APP_PUNT_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
 	if (app->punt_ring == NULL) {
+		evs_ct_free(app->ct);
+		app->ct = NULL;
 		evs_registry_free(app->reg);
 		app->reg = NULL;
 		return -ENOMEM;
@@ -49,6 +68,8 @@ void app_modules_free(struct evs_app *app)
 		rte_ring_free(app->punt_ring);
 	}
 	app->punt_ring = NULL;
+	evs_ct_free(app->ct); /* after the pipeline lcores that used it */
+	app->ct = NULL;
 	evs_registry_free(app->reg);
 	app->reg = NULL;
 }
@@ -65,6 +86,9 @@ void app_states_fill(const struct evs_app *app, const struct dp_snapshot *s, str
 	st->l2.macs = app->macs;
 	memset(&st->pst, 0, sizeof(st->pst));
 	st->pst.mod[app->mod_l2] = &st->l2;
+	st->ct.nat = NULL; /* no NAT ranges are configured yet */
+	st->ct.n_nat = 0;
+	st->pst.mod[app->mod_ct] = &st->ct;
 }
 
 void app_snapshot_published(struct evs_app *app, const struct dp_snapshot *old,
@@ -72,4 +96,29 @@ void app_snapshot_published(struct evs_app *app, const struct dp_snapshot *old,
 {
 	evs_l2_conf_changed(app->reg, (unsigned int)app->mod_l2, old != NULL ? old->l2 : NULL,
 			    cur != NULL ? cur->l2 : NULL);
+}
+
+int app_modules_store_add(struct evs_app *app)
+{
+	return evs_ct_store_add(app->store, app->ct);
+}
+
+/* Every module's methods, with its app argument (ct: the table). */
+int app_modules_ctl_register(struct evs_app *app)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < evs_registry_n_modules(app->reg); i++) {
+		const struct evs_module *m = evs_registry_module(app->reg, i);
+
+		if (m->ctl_register == NULL)
+			continue;
+		ret = m->ctl_register(app->ctl, app->mod_args[i]);
+		if (ret < 0) {
+			APP_LOG(ERR, "%s methods: %s", m->name, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
 }
