@@ -112,6 +112,7 @@ int pmd_main(void *arg)
 
 		t1 = rte_rdtsc();
 		evs_pipeline_service(ctx->pl, &st.pst, t1, flow_idle);
+		evs_ct_module_poll(evs_pipeline_lcore_module(ctx->pl, (unsigned int)app->mod_ct));
 		if (moved != 0) {
 			ctr_add(&ctx->busy_cycles, t1 - t0);
 			idle_polls = 0;

@@ -87,6 +87,16 @@ static void tick(void *lctx)
 	evs_ct_expire(ml->lc, EVS_CT_TICK_EXPIRE_BUDGET);
 }
 
+void evs_ct_module_poll(void *lctx)
+{
+	struct ct_mod_lcore *ml = lctx;
+
+	if (ml == NULL)
+		return;
+	evs_ct_lcore_set_now(ml->lc, evs_ct_now_ms());
+	evs_ct_expire(ml->lc, EVS_CT_POLL_EXPIRE_BUDGET);
+}
+
 const struct evs_module evs_ct_module = {
     .name = "ct",
     .opcodes = opcodes,

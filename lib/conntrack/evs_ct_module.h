@@ -46,6 +46,16 @@ struct evs_ct_mod_state {
 
 /** Expiry entries handled by the once-a-second tick of every lcore (idle too). */
 #define EVS_CT_TICK_EXPIRE_BUDGET 16384
+/** Expiry entries handled by evs_ct_module_poll(). */
+#define EVS_CT_POLL_EXPIRE_BUDGET 64
+
+/**
+ * Once per PMD loop iteration, idle or not (the engine's tick is once a
+ * second, too coarse to reap millions of connections): set the clock and
+ * expire a small budget. @p lctx is the module's context of the lcore
+ * (evs_pipeline_lcore_module()); NULL is ignored.
+ */
+void evs_ct_module_poll(void *lctx);
 
 /**
  * Emit ct(@p op) followed by recirculate(@p recirc_id) (!= 0): the packet is

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_random.h>
 
 #include "ct_test.h"
@@ -314,6 +315,37 @@ START_TEST(test_pipeline_emit_checks)
 }
 END_TEST
 
+/* The module's clock is the TSC's, so this one case waits (1.3 s) for a
+ * 1 s UDP timeout; then the per-loop poll alone reaps the connection. */
+START_TEST(test_pipeline_poll_expires_idle)
+{
+	struct spec sp = {
+	    .src = "10.0.0.1", .dst = "10.0.0.2", .proto = IPPROTO_UDP, .sport = 1234, .dport = 53};
+	struct evs_ct_zone_conf zc;
+	struct evs_flow_key k;
+	struct pworld w;
+	unsigned int i;
+
+	pworld_up(&w);
+	evs_ct_zone_conf_default(&zc);
+	zc.timeouts.udp_unreplied = 1;
+	ck_assert_int_eq(evs_ct_zone_set(w.tab, ZONE, &zc), 0);
+	cur[0] = build(&sp, &k);
+	seen_port[0] = 0;
+	evs_pipeline_run(w.pl, &w.st, cur, &k, 1);
+	ck_assert_uint_eq(seen_port[0], PORT_NEW);
+	ck_assert_uint_eq(evs_ct_zone_count(w.tab, ZONE), 1);
+	evs_ct_module_poll(evs_pipeline_lcore_module(w.pl, MOD_CT));
+	ck_assert_uint_eq(evs_ct_zone_count(w.tab, ZONE), 1);
+	rte_delay_us_sleep(1300 * 1000);
+	for (i = 0; i < 100; i++)
+		evs_ct_module_poll(evs_pipeline_lcore_module(w.pl, MOD_CT));
+	ck_assert_uint_eq(evs_ct_zone_count(w.tab, ZONE), 0);
+	evs_ct_module_poll(NULL);
+	pworld_down(&w);
+}
+END_TEST
+
 /* The differential test's first find: a SYN-ACK in the burst of its SYN. */
 START_TEST(test_burst_reply_after_create_hits)
 {
@@ -359,6 +391,7 @@ void ct_pipeline_add_cases(Suite *s)
 	    {"pipeline_trace_shows_ct_and_commits_nothing",
 	     test_pipeline_trace_shows_ct_and_commits_nothing},
 	    {"pipeline_emit_checks", test_pipeline_emit_checks},
+	    {"pipeline_poll_expires_idle", test_pipeline_poll_expires_idle},
 	    {"burst_reply_after_create_hits", test_burst_reply_after_create_hits},
 	};
 
