@@ -44,5 +44,6 @@ static inline bool l3_test_nh_eq(const struct evs_l3_nexthop *a, const struct ev
 void l3_neigh_add_cases(Suite *s);
 void l3_build_add_cases(Suite *s);
 void l3_router_add_cases(Suite *s);
+void l3_store_add_cases(Suite *s);
 
 #endif /* EVS_TEST_L3_TEST_H */
