@@ -60,6 +60,26 @@ int evs_l3_route_from_json(struct evs_store *st, const json_t *obj, struct evs_l
 			   struct evs_l3_route_spec *spec, struct evs_ctl_err *err,
 			   const char *path);
 
+/**
+ * What route.get answers for @p dst in router @p rid: the route (after
+ * next-VRF hops), its next hop with the neighbour's state and MAC, and the
+ * megaflow mask length. A new reference, or NULL (no router).
+ */
+json_t *evs_l3_route_lookup_json(struct evs_store *st, const struct evs_l3_set *set, uint16_t rid,
+				 const struct evs_l3_addr *dst);
+
+struct l3_ctl;
+
+/**
+ * Register route.get ({router, address} or {router, prefix}) and neigh.show
+ * ({router}). The store's generated route.get must be skipped
+ * (evs_store_ctl_config.skip). @return a handle for evs_l3_ctl_free, or
+ * NULL with errno.
+ */
+struct l3_ctl *evs_l3_ctl_register(struct evs_ctl *ctl, struct evs_l3_set *set,
+				   struct evs_store *st);
+void evs_l3_ctl_free(struct l3_ctl *c);
+
 #ifdef __cplusplus
 }
 #endif

@@ -244,12 +244,58 @@ START_TEST(test_store_references_and_cascade)
 }
 END_TEST
 
+static const char *jstr(const json_t *o, const char *path1, const char *f)
+{
+	return json_string_value(json_object_get(path1 ? json_object_get(o, path1) : o, f));
+}
+
+/* route.get's answer, like `ip route get` */
+START_TEST(test_store_route_lookup_json)
+{
+	struct evs_l3_addr a = {.family = EVS_L3_IPV4, .b = {198, 51, 100, 7}};
+	json_t *j = evs_l3_route_lookup_json(fx.st, fx.set, 0, &a);
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(jstr(j, NULL, "address"), "198.51.100.7");
+	ck_assert_str_eq(jstr(j, NULL, "router"), "r1");
+	ck_assert_str_eq(jstr(j, "route", "prefix"), "0.0.0.0/0");
+	ck_assert_str_eq(jstr(j, "route", "type"), "forward");
+	ck_assert_str_eq(jstr(j, "nexthop", "port"), "r1-b");
+	ck_assert_str_eq(jstr(j, "nexthop", "via"), "10.0.2.254");
+	ck_assert_str_eq(jstr(j, "nexthop", "state"), "static");
+	ck_assert_str_eq(jstr(j, "nexthop", "mac"), "02:00:00:00:00:fe");
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "mask_len")), 1);
+	json_decref(j);
+
+	/* a gateway address is local; an on-link host has no neighbour yet */
+	struct evs_l3_addr gw = {.family = EVS_L3_IPV4, .b = {10, 0, 1, 1}};
+	j = evs_l3_route_lookup_json(fx.st, fx.set, 0, &gw);
+	ck_assert_str_eq(jstr(j, "route", "type"), "local");
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "mask_len")), 32);
+	json_decref(j);
+	gw.b[3] = 9;
+	j = evs_l3_route_lookup_json(fx.st, fx.set, 0, &gw);
+	ck_assert_str_eq(jstr(j, "route", "prefix"), "10.0.1.0/24");
+	ck_assert_str_eq(jstr(j, "nexthop", "on_link"), "10.0.1.9");
+	ck_assert_str_eq(jstr(j, "nexthop", "state"), "none");
+	json_decref(j);
+
+	/* IPv6 without a default route: none */
+	struct evs_l3_addr v6 = {.family = EVS_L3_IPV6, .b = {0x20, 0x01, 0x0d, 0xb9}};
+	j = evs_l3_route_lookup_json(fx.st, fx.set, 0, &v6);
+	ck_assert(json_is_null(json_object_get(j, "route")));
+	json_decref(j);
+	ck_assert_ptr_null(evs_l3_route_lookup_json(fx.st, fx.set, 7, &v6));
+}
+END_TEST
+
 void l3_store_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
 	    {"store_builds_the_router", test_store_builds_the_router},
 	    {"store_failed_txn_changes_nothing", test_store_failed_txn_changes_nothing},
 	    {"store_references_and_cascade", test_store_references_and_cascade},
+	    {"store_route_lookup_json", test_store_route_lookup_json},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), setup, teardown, 0);
