@@ -10,7 +10,7 @@ BUILD_PKGS=(build-essential pkg-config meson ninja-build python3
 	libipsec-mb-dev libpcap-dev)
 RUN_PKGS=(iproute2 kmod procps iputils-ping socat)
 TEST_PKGS=(iperf3 tcpdump tshark python3-scapy gnuplot-nox ethtool
-	qemu-system-x86 busybox-static cpio zstd clang file)
+	qemu-system-x86 busybox-static cpio zstd clang file nftables)
 
 # The performance suite's peer: Open vSwitch built with DPDK (test/perf/ovs.sh
 # runs its own private instance; the system service is never used).

@@ -18,7 +18,9 @@
 #include <rte_rcu_qsbr.h>
 
 #include "conf.h"
+#include "evs_l2.h"
 #include "evs_packet.h"
+#include "evs_pipeline.h"
 #include "evs_store.h"
 
 extern int evs_app_logtype;
@@ -29,11 +31,9 @@ extern int evs_app_logtype;
 #define DP_BURST 32
 #define APP_MAC_CAPACITY (1u << 16) /* MAC table entries, static and learned */
 
+#define APP_PUNT_RING 1024 /* packets punted to the management lcore at most */
+
 struct evs_port;
-struct evs_l2_conf;
-struct evs_l2_macs;
-struct evs_l2_lcore;
-struct evs_pipeline_lcore;
 struct evs_port_txset;
 struct evs_ctl;
 struct evs_ctl_call;
@@ -70,15 +70,14 @@ struct dp_snapshot {
 struct pmd_ctx {
 	unsigned int lcore;
 	unsigned int idx;
-	struct evs_l2_lcore *l2;
 	struct evs_pipeline_lcore *pl;
 	struct evs_port_txset *txs; /* tx buffers for any port, used by pmd.c */
 	uint64_t rx_pkts;
 	uint64_t tx_pkts;
 	uint64_t busy_cycles; /* cycles of iterations that moved packets */
 	uint64_t idle_cycles;
-	uint64_t drops[EVS_DROP_REASON_MAX];
-	uint64_t gen_seen; /* last snapshot generation this PMD ran with */
+	uint64_t drops[EVS_DROP_REASON_MAX]; /* parse and MTU drops, before the pipeline */
+	uint64_t gen_seen;		     /* last snapshot generation this PMD ran with */
 } __rte_cache_aligned;
 
 /* Management view of a port slot (the slot is the datapath's port index). */
@@ -121,19 +120,21 @@ struct evs_app {
 	struct rte_mempool *pool;
 	struct rte_rcu_qsbr *qsbr;
 	struct evs_l2_macs *macs;
-	struct dp_snapshot *snap; /* published; PMDs load it with acquire */
+	struct evs_registry *reg; /* the modules (modules.c) */
+	int mod_l2;		  /* index of the L2 module in reg */
+	void *mod_args[EVS_MODULES_MAX];
+	struct rte_ring *punt_ring; /* PMDs -> management lcore */
+	struct dp_snapshot *snap;   /* published; PMDs load it with acquire */
 	struct app_port ports[CONF_MAX_PORTS];
 	char switch_names[CONF_MAX_SWITCHES][CONF_NAME_MAX]; /* id -> name, "" = free */
 	unsigned int n_pmds;
 	struct pmd_ctx *pmds[DP_MAX_PMDS];
 	unsigned int pmd_sleep_us;
 	uint64_t gen;
-	uint32_t macs_gen; /* bumped (release) whenever the MAC table changes */
-	uint64_t macs_sig; /* MAC table counters at the last check (mgmt.c) */
 	uint32_t flow_max; /* megaflows per PMD */
 	uint32_t flow_idle_ms;
 	bool emc_disable;
-	struct evs_l2_lcore *mgmt_l2; /* the management lcore's own, for flow.trace */
+	struct evs_pipeline_lcore *mgmt_pl; /* the management lcore's own, for flow.trace */
 	uint64_t start_tsc;
 
 	struct evs_ctl *ctl;
@@ -208,15 +209,23 @@ struct pmd_args {
 	struct evs_app *app;
 	struct pmd_ctx *ctx;
 };
+/* The pipeline's output function: into the PMD's tx set (@arg: its pmd_ctx). */
+uint16_t pmd_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
-/* The MAC table changed (entries added, moved or removed): L2 megaflows
- * must be re-translated before they are trusted again. */
-static inline void app_macs_changed(struct evs_app *app)
-{
-	/* release: the table writes before this are visible to a PMD that
-	 * loads the new generation with acquire (pmd.c) */
-	__atomic_store_n(&app->macs_gen, app->macs_gen + 1, __ATOMIC_RELEASE);
-}
+/* modules.c: the module list and what the app publishes to it */
+struct app_states {
+	struct evs_l2_state l2;
+	struct evs_pipeline_state pst;
+};
+int app_modules_init(struct evs_app *app);
+void app_modules_free(struct evs_app *app);
+/* Hooks the MAC table's changes to L2's dependencies. */
+void app_macs_config(struct evs_app *app, struct evs_l2_macs_config *mc);
+/* The state each module reads, from snapshot @s. */
+void app_states_fill(const struct evs_app *app, const struct dp_snapshot *s, struct app_states *st);
+/* @cur replaced @old and no PMD sees @old any more: dependencies of what changed. */
+void app_snapshot_published(struct evs_app *app, const struct dp_snapshot *old,
+			    const struct dp_snapshot *cur);
 
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);

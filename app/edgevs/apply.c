@@ -125,6 +125,9 @@ int app_publish(struct evs_app *app, const struct evs_l2_conf *l2, const bool *h
 	s->gen = ++app->gen;
 	__atomic_store_n(&app->snap, s, __ATOMIC_RELEASE);
 	rte_rcu_qsbr_synchronize(app->qsbr, RTE_QSBR_THRID_INVALID);
+	/* after the grace period: a translation that sees the new dependency
+	 * generations reads the new snapshot */
+	app_snapshot_published(app, old, s);
 	free(old);
 	return 0;
 }
@@ -231,7 +234,6 @@ static void txn_commit(struct evs_store *st, void *ctx)
 		}
 	app->structure_changed = false;
 	app->ports_hidden = false;
-	app_macs_changed(app);
 }
 
 static void txn_abort(struct evs_store *st, void *ctx)

@@ -170,7 +170,6 @@ static void mac_abort(struct evs_store *st, const struct evs_store_delta *d, siz
 		}
 	}
 	app->macs_done = 0;
-	app_macs_changed(app);
 }
 
 const struct evs_store_ops app_mac_ops = {.check = evs_l2_mac_check,

@@ -30,12 +30,9 @@ static json_t *flow_json(struct evs_app *app, const struct pmd_ctx *p,
 {
 	char match[1024], acts[512];
 	uint64_t ms = rte_get_tsc_hz() / 1000;
-	struct evs_prog prog;
 
-	memset(&prog, 0, sizeof(prog));
-	memcpy(&prog, fi->actions, RTE_MIN((size_t)fi->actions_len, sizeof(prog)));
 	evs_flow_format(&fi->key, &fi->mask, match, sizeof(match));
-	evs_prog_format(&prog, acts, sizeof(acts), port_name, app);
+	evs_prog_format(app->reg, fi->actions, fi->actions_len, acts, sizeof(acts), port_name, app);
 	return json_pack("{s:i, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:i}", "pmd", (int)p->lcore,
 			 "id", (json_int_t)fi->id, "match", match, "actions", acts, "hits",
 			 (json_int_t)fi->hits, "bytes", (json_int_t)fi->bytes, "age_ms",
@@ -92,8 +89,8 @@ static int m_flow_flush(struct evs_ctl_call *call, json_t *params, void *arg)
 
 	(void)params;
 	for (i = 0; i < app->n_pmds; i++)
-		tickets[i] = evs_cls_request(evs_pipeline_lcore_cls(app->pmds[i]->pl),
-					     EVS_CLS_REQ_FLUSH);
+		tickets[i] =
+		    evs_cls_request(evs_pipeline_lcore_cls(app->pmds[i]->pl), EVS_CLS_REQ_FLUSH);
 	/* each PMD flushes at its next loop iteration: wait up to a second */
 	while (!done && waited < 1000) {
 		done = true;
@@ -124,29 +121,28 @@ static int m_flow_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 
 		evs_cls_stats_get(evs_pipeline_lcore_cls(app->pmds[i]->pl), &cs);
 		evs_pipeline_stats_get(app->pmds[i]->pl, &ps);
-		o = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "pmd", (int)app->pmds[i]->lcore,
-			      "flows", (json_int_t)cs.n_flows, "masks", (json_int_t)cs.n_subtables,
-			      "emc_hits", (json_int_t)cs.emc_hits, "megaflow_hits",
-			      (json_int_t)cs.megaflow_hits, "misses", (json_int_t)cs.misses,
-			      "installs", (json_int_t)cs.installs);
+		o = json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "pmd",
+			      (int)app->pmds[i]->lcore, "flows", (json_int_t)cs.n_flows, "masks",
+			      (json_int_t)cs.n_subtables, "emc_hits", (json_int_t)cs.emc_hits,
+			      "megaflow_hits", (json_int_t)cs.megaflow_hits, "misses",
+			      (json_int_t)cs.misses, "installs", (json_int_t)cs.installs);
 		json_object_update_new(
-			o, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "refused",
-				     (json_int_t)(cs.refused_flows + cs.refused_subtables +
-						  cs.refused_nomem),
-				     "expired", (json_int_t)cs.expirations, "flushed",
-				     (json_int_t)cs.flushed, "revalidated", (json_int_t)ps.revalidated,
-				     "replaced", (json_int_t)ps.replaced, "uncached",
-				     (json_int_t)ps.uncached, "upcalls", (json_int_t)ps.upcalls,
-				     "upcall_cycles_avg",
-				     (json_int_t)(ps.upcalls ? ps.upcall_cycles / ps.upcalls : 0)));
+		    o, json_pack(
+			   "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "refused",
+			   (json_int_t)(cs.refused_flows + cs.refused_subtables + cs.refused_nomem),
+			   "expired", (json_int_t)cs.expirations, "flushed", (json_int_t)cs.flushed,
+			   "revalidated", (json_int_t)ps.revalidated, "replaced",
+			   (json_int_t)ps.replaced, "uncached", (json_int_t)ps.uncached, "upcalls",
+			   (json_int_t)ps.upcalls, "upcall_cycles_avg",
+			   (json_int_t)(ps.upcalls ? ps.upcall_cycles / ps.upcalls : 0)));
 		json_array_append_new(list, o);
 	}
 	return evs_ctl_reply(call, list);
 }
 
-/* Key from a hex frame, parsed exactly as the datapath would. */
-static int key_from_hex(struct evs_app *app, struct evs_ctl_call *call, const char *hex,
-			uint16_t in_port, struct evs_flow_key *key)
+/* A frame from hex, parsed exactly as the datapath would; NULL after an error reply. */
+static struct rte_mbuf *frame_from_hex(struct evs_app *app, struct evs_ctl_call *call,
+				       const char *hex, uint16_t in_port, struct evs_flow_key *key)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(app->pool);
 	size_t n = 0, len = strlen(hex);
@@ -154,7 +150,7 @@ static int key_from_hex(struct evs_app *app, struct evs_ctl_call *call, const ch
 	uint8_t *p;
 
 	if (m == NULL)
-		return evs_ctl_error(call, EVS_CTL_E_BUSY, "", "no mbuf available"), -1;
+		return evs_ctl_error(call, EVS_CTL_E_BUSY, "", "no mbuf available"), NULL;
 	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)RTE_MIN(len / 2, 2048u));
 	for (size_t i = 0; i + 1 < len + 1 && p != NULL; i += 2) {
 		char pair[3];
@@ -171,7 +167,7 @@ static int key_from_hex(struct evs_app *app, struct evs_ctl_call *call, const ch
 			rte_pktmbuf_free(m);
 			return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/packet",
 					     "not a hex string of at most 2048 bytes"),
-			       -1;
+			       NULL;
 		}
 		p[n++] = (uint8_t)strtoul(pair, NULL, 16);
 	}
@@ -179,22 +175,22 @@ static int key_from_hex(struct evs_app *app, struct evs_ctl_call *call, const ch
 		rte_pktmbuf_free(m);
 		return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/packet",
 				     "packet too long"),
-		       -1;
+		       NULL;
 	}
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - n));
 	r = evs_packet_parse(m, in_port, key);
-	rte_pktmbuf_free(m);
-	if (r != EVS_DROP_NONE)
+	if (r != EVS_DROP_NONE) {
+		rte_pktmbuf_free(m);
 		return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/packet",
 				     "the datapath would drop this frame: %s",
 				     evs_drop_reason_name(r)),
-		       -1;
-	return 0;
+		       NULL;
+	}
+	return m;
 }
 
 /* Key from named fields; unnamed ones stay zero. */
-static int key_from_fields(struct evs_ctl_call *call, json_t *params, uint16_t in_port,
-			   struct evs_flow_key *key)
+static void key_from_fields(json_t *params, uint16_t in_port, struct evs_flow_key *key)
 {
 	const char *s;
 	json_t *v;
@@ -212,8 +208,46 @@ static int key_from_fields(struct evs_ctl_call *call, json_t *params, uint16_t i
 		key->vlan_tci = EVS_VLAN_PRESENT | (uint16_t)json_integer_value(v);
 	v = json_object_get(params, "ethertype");
 	key->ethertype = rte_cpu_to_be_16(v ? (uint16_t)json_integer_value(v) : 0x0800);
-	(void)call;
-	return 0;
+}
+
+static json_t *trace_json(struct evs_app *app, const struct evs_flow_key *key,
+			  const struct evs_flow_mask *mask, const char *actions,
+			  const struct evs_trace *trace)
+{
+	struct evs_flow_mask all;
+	json_t *steps = json_array(), *passes = json_array(), *res;
+	char buf[1024];
+	unsigned int i;
+
+	for (i = 0; i < trace->n; i++) {
+		const struct evs_trace_step *st = &trace->steps[i];
+		const struct evs_flow_key *k =
+		    trace->n_passes > st->pass ? &trace->passes[st->pass].key : key;
+
+		evs_flow_format(k, &st->consulted, buf, sizeof(buf));
+		json_array_append_new(steps,
+				      json_pack("{s:i, s:s, s:s, s:s, s:s}", "pass", (int)st->pass,
+						"module", st->module, "stage", st->stage,
+						"decision", st->decision, "consulted", buf));
+	}
+	evs_flow_mask_all(&all);
+	for (i = 0; i < trace->n_passes; i++) {
+		const struct evs_trace_pass *tp = &trace->passes[i];
+		char k[1024], m[1024];
+
+		evs_flow_format(&tp->key, &all, k, sizeof(k));
+		evs_flow_format(&tp->key, &tp->mask, m, sizeof(m));
+		json_array_append_new(passes, json_pack("{s:i, s:s, s:s, s:s, s:s}", "pass", (int)i,
+							"key", k, "megaflow", m, "actions",
+							tp->actions, "result", tp->result));
+	}
+	evs_flow_format(key, &all, buf, sizeof(buf));
+	res = json_pack("{s:s, s:o, s:o}", "key", buf, "stages", steps, "passes", passes);
+	evs_flow_format(key, mask, buf, sizeof(buf));
+	json_object_set_new(res, "megaflow", json_string(buf));
+	json_object_set_new(res, "actions", json_string(actions));
+	(void)app;
+	return res;
 }
 
 static int m_flow_trace(struct evs_ctl_call *call, json_t *params, void *arg)
@@ -221,16 +255,14 @@ static int m_flow_trace(struct evs_ctl_call *call, json_t *params, void *arg)
 	struct evs_app *app = arg;
 	const char *port = json_string_value(json_object_get(params, "in_port"));
 	const char *hex = json_string_value(json_object_get(params, "packet"));
-	const struct dp_snapshot *s = app->snap;
-	struct evs_pipeline_state st;
+	struct app_states st;
 	struct evs_flow_key key;
 	struct evs_flow_mask mask;
-	struct evs_trace trace;
-	struct evs_prog prog;
-	json_t *steps, *res;
-	char buf[1024];
-	int slot = app_port_index(app, port);
-	unsigned int i;
+	struct evs_trace *trace;
+	uint8_t prog[EVS_PROG_MAX] __rte_aligned(8);
+	char actions[512];
+	struct rte_mbuf *m = NULL;
+	int slot = app_port_index(app, port), len;
 
 	if (slot < 0)
 		return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/in_port",
@@ -238,70 +270,102 @@ static int m_flow_trace(struct evs_ctl_call *call, json_t *params, void *arg)
 	if (hex != NULL && (json_object_get(params, "dst_mac") || json_object_get(params, "vlan")))
 		return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/packet",
 				     "give either packet or fields, not both");
-	if (hex != NULL ? key_from_hex(app, call, hex, (uint16_t)slot, &key)
-			: key_from_fields(call, params, (uint16_t)slot, &key))
-		return 0;
-	st = (struct evs_pipeline_state){.l2 = s->l2, .macs = app->macs, .gen = (uint32_t)s->gen,
-					 .macs_gen = app->macs_gen};
-	evs_pipeline_xlate(&st, app->mgmt_l2, &key, &mask, &prog, &trace);
-	steps = json_array();
-	for (i = 0; i < trace.n; i++) {
-		evs_flow_format(&key, &trace.steps[i].consulted, buf, sizeof(buf));
-		json_array_append_new(steps, json_pack("{s:s, s:s, s:s}", "stage",
-						       trace.steps[i].stage, "decision",
-						       trace.steps[i].decision, "consulted", buf));
+	if (hex != NULL) {
+		m = frame_from_hex(app, call, hex, (uint16_t)slot, &key);
+		if (m == NULL)
+			return 0;
+	} else {
+		key_from_fields(params, (uint16_t)slot, &key);
 	}
+	trace = calloc(1, sizeof(*trace));
+	if (trace == NULL) {
+		rte_pktmbuf_free(m);
+		return evs_ctl_error(call, EVS_CTL_E_INTERNAL, "", "out of memory");
+	}
+	app_states_fill(app, app->snap, &st);
+	/* the translation of the first pass, as a PMD would cache it */
+	len = evs_pipeline_xlate(app->mgmt_pl, &st.pst, &key, &mask, prog, NULL);
+	evs_prog_format(app->reg, prog, (size_t)len, actions, sizeof(actions), port_name, app);
+	/* with a frame, every pass as the datapath would run it (fields alone
+	 * give the stages only: there is nothing to re-parse) */
+	if (m != NULL)
+		evs_pipeline_trace(app->mgmt_pl, &st.pst, m, &key, trace);
+	else
+		evs_pipeline_xlate(app->mgmt_pl, &st.pst, &key, &mask, prog, trace);
 	{
-		struct evs_flow_mask all;
+		json_t *res = trace_json(app, &key, &mask, actions, trace);
 
-		evs_flow_mask_all(&all);
-		evs_flow_format(&key, &all, buf, sizeof(buf));
+		free(trace);
+		return evs_ctl_reply(call, res);
 	}
-	res = json_pack("{s:s, s:o}", "key", buf, "stages", steps);
-	evs_flow_format(&key, &mask, buf, sizeof(buf));
-	json_object_set_new(res, "megaflow", json_string(buf));
-	evs_prog_format(&prog, buf, sizeof(buf), port_name, app);
-	json_object_set_new(res, "actions", json_string(buf));
-	return evs_ctl_reply(call, res);
 }
 
 static const struct evs_ctl_param p_dump[] = {
-	{.name = "cursor", .type = EVS_CTL_T_STRING, .max_len = 64,
-	 .help = "where to continue (from the previous page's cursor)"},
-	{.name = "limit", .type = EVS_CTL_T_UINT, .min = 1, .max = FLOW_DUMP_PAGE_MAX,
-	 .help = "flows per page (default 100)"},
+    {.name = "cursor",
+     .type = EVS_CTL_T_STRING,
+     .max_len = 64,
+     .help = "where to continue (from the previous page's cursor)"},
+    {.name = "limit",
+     .type = EVS_CTL_T_UINT,
+     .min = 1,
+     .max = FLOW_DUMP_PAGE_MAX,
+     .help = "flows per page (default 100)"},
 };
 static const struct evs_ctl_param p_trace[] = {
-	{.name = "in_port", .type = EVS_CTL_T_STRING, .required = true, .min_len = 1,
-	 .max_len = 31, .help = "port the packet arrives on"},
-	{.name = "packet", .type = EVS_CTL_T_STRING, .min_len = 28, .max_len = 4200,
-	 .help = "the frame in hex (from the destination MAC on)"},
-	{.name = "dst_mac", .type = EVS_CTL_T_MAC, .help = "or fields: destination MAC"},
-	{.name = "src_mac", .type = EVS_CTL_T_MAC, .help = "source MAC"},
-	{.name = "vlan", .type = EVS_CTL_T_UINT, .min = 0, .max = 4095, .help = "802.1Q VID"},
-	{.name = "ethertype", .type = EVS_CTL_T_UINT, .min = 0, .max = 0xffff,
-	 .help = "ethertype (default 0x0800)"},
+    {.name = "in_port",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .min_len = 1,
+     .max_len = 31,
+     .help = "port the packet arrives on"},
+    {.name = "packet",
+     .type = EVS_CTL_T_STRING,
+     .min_len = 28,
+     .max_len = 4200,
+     .help = "the frame in hex (from the destination MAC on)"},
+    {.name = "dst_mac", .type = EVS_CTL_T_MAC, .help = "or fields: destination MAC"},
+    {.name = "src_mac", .type = EVS_CTL_T_MAC, .help = "source MAC"},
+    {.name = "vlan", .type = EVS_CTL_T_UINT, .min = 0, .max = 4095, .help = "802.1Q VID"},
+    {.name = "ethertype",
+     .type = EVS_CTL_T_UINT,
+     .min = 0,
+     .max = 0xffff,
+     .help = "ethertype (default 0x0800)"},
 };
 
 int ctl_register_flow(struct evs_app *app)
 {
 	const struct evs_ctl_method m[] = {
-		{.name = "flow.dump",
-		 .help = "Megaflows of every PMD: match (masked fields), actions, hits, age; "
-			 "paged with cursor/limit.",
-		 .read_only = true, .fn = m_flow_dump, .arg = app, .params = p_dump,
-		 .n_params = RTE_DIM(p_dump)},
-		{.name = "flow.flush", .help = "Remove every megaflow (they are re-learned).",
-		 .fn = m_flow_flush, .arg = app, .params = evs_ctl_no_params},
-		{.name = "flow.stats",
-		 .help = "Per PMD: megaflows, masks, EMC/megaflow hits, misses, installs, "
-			 "refusals, revalidations, slow path cost.",
-		 .read_only = true, .fn = m_flow_stats, .arg = app, .params = evs_ctl_no_params},
-		{.name = "flow.trace",
-		 .help = "Run the pipeline for a packet (hex or fields) and show each stage's "
-			 "decision, the fields it consulted and the megaflow that results.",
-		 .read_only = true, .fn = m_flow_trace, .arg = app, .params = p_trace,
-		 .n_params = RTE_DIM(p_trace)},
+	    {.name = "flow.dump",
+	     .help = "Megaflows of every PMD: match (masked fields), actions, hits, age; "
+		     "paged with cursor/limit.",
+	     .read_only = true,
+	     .fn = m_flow_dump,
+	     .arg = app,
+	     .params = p_dump,
+	     .n_params = RTE_DIM(p_dump)},
+	    {.name = "flow.flush",
+	     .help = "Remove every megaflow (they are re-learned).",
+	     .fn = m_flow_flush,
+	     .arg = app,
+	     .params = evs_ctl_no_params},
+	    {.name = "flow.stats",
+	     .help = "Per PMD: megaflows, masks, EMC/megaflow hits, misses, installs, "
+		     "refusals, revalidations, slow path cost.",
+	     .read_only = true,
+	     .fn = m_flow_stats,
+	     .arg = app,
+	     .params = evs_ctl_no_params},
+	    {.name = "flow.trace",
+	     .help = "Run the pipeline for a packet (hex or fields) and show each stage's "
+		     "decision, the fields it consulted, the megaflow and program that "
+		     "result and, for a frame, every pass (recirculations) and what "
+		     "executing it did.",
+	     .read_only = true,
+	     .fn = m_flow_trace,
+	     .arg = app,
+	     .params = p_trace,
+	     .n_params = RTE_DIM(p_trace)},
 	};
 
 	return ctl_register_methods(app, m, RTE_DIM(m));

@@ -32,7 +32,6 @@ static int m_mac_del(struct evs_ctl_call *call, json_t *params, void *arg)
 	if (evs_l2_macs_del(app->macs, (uint16_t)id, &mac) != 0)
 		return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/mac",
 				     "no MAC %s in switch '%s'", mac_s, sw);
-	app_macs_changed(app);
 	return evs_ctl_reply(call,
 			     json_pack("{s:s, s:s, s:I}", "switch", sw, "mac", mac_s, "generation",
 				       (json_int_t)evs_store_generation(app->store)));
@@ -88,7 +87,6 @@ static int m_mac_flush(struct evs_ctl_call *call, json_t *params, void *arg)
 	} else {
 		n = evs_l2_macs_flush_all(app->macs, false);
 	}
-	app_macs_changed(app);
 	return evs_ctl_reply(call, json_pack("{s:i}", "flushed", (int)n));
 }
 

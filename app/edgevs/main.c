@@ -63,6 +63,7 @@ static void usage(const char *prog)
 	       "                     counted (default 262144)\n"
 	       "  --flow-idle-ms MS  megaflows idle this long expire (default 10000)\n"
 	       "  --no-emc           no exact-match cache in front of the megaflows\n"
+	       "  --mac-table N      MAC table entries, learned and static (default 65536)\n"
 	       "  --version          print the version\n",
 	       prog);
 }
@@ -113,6 +114,15 @@ static int qsbr_create(struct evs_app *app)
 	return 0;
 }
 
+static uint16_t mgmt_no_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)arg;
+	(void)port;
+	(void)pkts;
+	(void)n;
+	return 0;
+}
+
 static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned int n)
 {
 	unsigned int i;
@@ -125,26 +135,27 @@ static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned 
 			return -ENOMEM;
 		p->lcore = cores[i];
 		p->idx = i;
-		p->l2 = evs_l2_lcore_create(&(struct evs_l2_lcore_config){
-			.macs = app->macs,
-			.clone_pool = app->pool,
-			.socket_id = (int)rte_lcore_to_socket_id(cores[i]),
-		});
-		if (p->l2 == NULL)
-			return -ENOMEM;
 		{
-			char name[32];
-
-			snprintf(name, sizeof(name), "pmd%u", cores[i]);
-			p->pl = evs_pipeline_lcore_create(&(struct evs_pipeline_lcore_config){
-				.name = name,
-				.l2 = p->l2,
+			struct evs_pipeline_lcore_config pc = {
+				.reg = app->reg,
+				.pool = app->pool,
+				.punt_ring = app->punt_ring,
+				.tx = pmd_tx,
+				.tx_arg = p,
 				.max_flows = app->flow_max,
 				.emc_disable = app->emc_disable,
 				.socket_id = (int)rte_lcore_to_socket_id(cores[i]),
-			});
-			if (p->pl == NULL)
+			};
+			char name[32];
+
+			snprintf(name, sizeof(name), "pmd%u", cores[i]);
+			pc.name = name;
+			memcpy(pc.mod_args, app->mod_args, sizeof(pc.mod_args));
+			p->pl = evs_pipeline_lcore_create(&pc);
+			if (p->pl == NULL) {
+				rte_free(p);
 				return -ENOMEM;
+			}
 		}
 		p->txs = evs_port_txset_create(&(struct evs_port_txset_config){
 		    .txu = (uint16_t)i,
@@ -158,21 +169,33 @@ static int pmds_create(struct evs_app *app, const unsigned int *cores, unsigned 
 			return -EINVAL;
 	}
 	app->n_pmds = n;
-	app->mgmt_l2 = evs_l2_lcore_create(&(struct evs_l2_lcore_config){
-		.macs = app->macs, .clone_pool = app->pool, .socket_id = (int)rte_socket_id()});
-	return app->mgmt_l2 != NULL ? 0 : -ENOMEM;
+	{
+		/* flow.trace's context: outputs are described, never sent */
+		struct evs_pipeline_lcore_config pc = {
+			.name = "mgmt",
+			.reg = app->reg,
+			.pool = app->pool,
+			.tx = mgmt_no_tx,
+			.max_flows = 1,
+			.emc_disable = true,
+			.socket_id = (int)rte_socket_id(),
+		};
+
+		memcpy(pc.mod_args, app->mod_args, sizeof(pc.mod_args));
+		app->mgmt_pl = evs_pipeline_lcore_create(&pc);
+	}
+	return app->mgmt_pl != NULL ? 0 : -ENOMEM;
 }
 
 static void pmds_free(struct evs_app *app)
 {
 	unsigned int i;
 
-	evs_l2_lcore_free(app->mgmt_l2);
-	app->mgmt_l2 = NULL;
+	evs_pipeline_lcore_free(app->mgmt_pl);
+	app->mgmt_pl = NULL;
 	for (i = 0; i < app->n_pmds; i++) {
 		evs_port_txset_free(app->pmds[i]->txs);
 		evs_pipeline_lcore_free(app->pmds[i]->pl);
-		evs_l2_lcore_free(app->pmds[i]->l2);
 		rte_free(app->pmds[i]);
 		app->pmds[i] = NULL;
 	}
@@ -196,6 +219,7 @@ int main(int argc, char **argv)
 	    {"flow-max", required_argument, NULL, 'F'},
 	    {"flow-idle-ms", required_argument, NULL, 'I'},
 	    {"no-emc", no_argument, NULL, 'E'},
+	    {"mac-table", required_argument, NULL, 'K'},
 	    {"version", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -259,6 +283,13 @@ int main(int argc, char **argv)
 				goto out_eal;
 			}
 			idle_ms = (int)v;
+			break;
+		case 'K':
+			if (parse_whole(optarg, 10, 1024, 1L << 24, &v) < 0) {
+				fprintf(stderr, "edgevs: --mac-table: 1024..16M entries\n");
+				goto out_eal;
+			}
+			app->mac_capacity = (uint32_t)v;
 			break;
 		case 'L':
 		case 'A':
@@ -352,16 +383,21 @@ int main(int argc, char **argv)
 	{
 		struct evs_l2_macs_config mc = {
 			.name = "evs_macs",
-			.capacity = APP_MAC_CAPACITY,
+			.capacity = app->mac_capacity ? app->mac_capacity : APP_MAC_CAPACITY,
 			.qsbr = app->qsbr,
 			.socket_id = (int)rte_socket_id(),
 		};
+		app_macs_config(app, &mc);
 		app->mac_capacity = mc.capacity;
 		app->macs = evs_l2_macs_create(&mc);
 		if (app->macs == NULL) {
 			APP_LOG(ERR, "MAC table: %s", rte_strerror(rte_errno));
 			goto out;
 		}
+	}
+	if (app_modules_init(app) < 0) {
+		APP_LOG(ERR, "module registry set-up failed");
+		goto out;
 	}
 	if (pmds_create(app, cores, n_cores) < 0) {
 		APP_LOG(ERR, "PMD set-up failed");
@@ -440,6 +476,7 @@ out:
 	app_teardown(app);
 	pmds_free(app);
 	evs_l2_macs_free(app->macs);
+	app_modules_free(app);
 	rte_free(app->qsbr);
 	rte_mempool_free(app->pool);
 out_eal:

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Management lcore loop: serves the control socket, completes durable
- * writes, drains MAC learning events, ages MACs, publishes change events.
- * Sleeps in poll() between events: it polls no packets.
+ * writes, drains MAC learning events, ages MACs, hands punted packets to
+ * their module, publishes change events. Sleeps in poll() between events:
+ * it polls no packets.
  */
 
 #include <rte_cycles.h>
@@ -49,18 +50,6 @@ void mgmt_on_link(struct evs_port *port, const struct evs_port_link *link, void 
 					 (json_int_t)link->changes));
 }
 
-/* Publish a new MAC generation when learning, moves or aging changed the
- * table (the table's own generation is management-lcore only). */
-static void mgmt_check_macs(struct evs_app *app)
-{
-	uint64_t sig = evs_l2_macs_generation(app->macs);
-
-	if (sig != app->macs_sig) {
-		app->macs_sig = sig;
-		app_macs_changed(app);
-	}
-}
-
 void mgmt_loop(struct evs_app *app)
 {
 	uint64_t next_link = 0, link_period = rte_get_tsc_hz() / 1000 * MGMT_LINK_POLL_MS;
@@ -73,7 +62,8 @@ void mgmt_loop(struct evs_app *app)
 		app_state_poll(app);
 		watch_poll(app);
 		evs_l2_macs_poll(app->macs, app->snap ? app->snap->l2 : NULL, evs_l2_now());
-		mgmt_check_macs(app);
+		/* what PMDs punted (ARP/ND, ICMP errors...) goes to its module */
+		evs_pipeline_punt_poll(app->reg, app->punt_ring, app->mod_args, APP_PUNT_RING);
 		now = rte_rdtsc();
 		if (now >= next_link) {
 			evs_port_link_poll();

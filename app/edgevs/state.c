@@ -211,11 +211,23 @@ void app_access_sync(struct evs_app *app)
 		APP_LOG(ERR, "access policy not updated: out of memory");
 }
 
+/* On the writer thread: the document's bytes. The document is immutable
+ * (stored objects are never changed in place; jansson counts references
+ * atomically), so reading it there while the management lcore goes on is
+ * safe. */
+static char *doc_render(void *ctx, size_t *len)
+{
+	return app_doc_dump(ctx, len);
+}
+
+static void doc_release(void *ctx)
+{
+	json_decref(ctx);
+}
+
 int app_commit(struct evs_app *app, struct evs_ctl_call *call)
 {
 	struct commit *c;
-	size_t len;
-	char *s;
 
 	app_access_sync(app); /* the change may be to the access section */
 	if (app->cfg_file == NULL) {
@@ -225,14 +237,12 @@ int app_commit(struct evs_app *app, struct evs_ctl_call *call)
 	c = calloc(1, sizeof(*c));
 	if (c != NULL)
 		c->doc = evs_store_doc(app->store);
-	s = c != NULL && c->doc != NULL ? app_doc_dump(c->doc, &len) : NULL;
-	if (c != NULL && s != NULL)
+	if (c != NULL && c->doc != NULL)
 		c->pending = evs_ctl_call_defer(call);
-	if (c == NULL || s == NULL || c->pending == NULL) {
+	if (c == NULL || c->doc == NULL || c->pending == NULL) {
 		if (c != NULL)
 			json_decref(c->doc);
 		free(c);
-		free(s);
 		app->commit_seq++;
 		roll_back(app);
 		evs_ctl_error(call, EVS_CTL_E_INTERNAL, "", "out of memory; nothing changed");
@@ -241,7 +251,9 @@ int app_commit(struct evs_app *app, struct evs_ctl_call *call)
 	c->app = app;
 	c->gen = evs_store_generation(app->store);
 	c->seq = ++app->commit_seq;
-	if (evs_persist_submit(app->cfg_file, s, len, commit_done, c) < 0) {
+	/* Serialised by the writer: the management lcore only collects references. */
+	if (evs_persist_submit_render(app->cfg_file, doc_render, json_incref(c->doc), doc_release,
+				      commit_done, c) < 0) {
 		/* The call is deferred: answer through the handle (allowed inside
 		 * the handler), after undoing the change. */
 		commit_done(-ENOMEM, c);

@@ -32,10 +32,10 @@ RTE_LOG_REGISTER_DEFAULT(evs_cls_logtype, INFO);
 #define CLS_MIGRATE_SERVICE 256u /* buckets drained per resizing table per service call */
 #define CLS_FREE_END UINT32_MAX
 
-/* The hit path reads the first two lines only (version..key). */
+/* A lookup compares within the first two lines (version..key). */
 static_assert(offsetof(struct evs_megaflow, key) + sizeof(struct evs_flow_key) == 128,
 	      "hot part of an entry is two cache lines");
-static_assert(sizeof(struct cls_emc_entry) == 128, "EMC way is two cache lines");
+static_assert(sizeof(struct cls_emc_entry) == 192, "EMC way: three cache lines, key from line 0");
 static_assert(EVS_FLOW_KEY_WORDS * 8 == sizeof(struct evs_flow_key), "key is whole words");
 
 static void *map_zeroed(size_t bytes)

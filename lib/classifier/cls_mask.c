@@ -17,6 +17,9 @@ static const struct evs_flow_field_info fields[EVS_FIELD_MAX] = {
     FIELD(EVS_FIELD_ETHERTYPE, ethertype),
     FIELD(EVS_FIELD_IP_PROTO, ip_proto),
     FIELD(EVS_FIELD_IP_FRAG, ip_frag),
+    FIELD(EVS_FIELD_RECIRC_ID, recirc_id),
+    FIELD(EVS_FIELD_LDP, ldp),
+    FIELD(EVS_FIELD_DP_HASH, dp_hash),
     FIELD(EVS_FIELD_DST_MAC, dst_mac),
     FIELD(EVS_FIELD_SRC_MAC, src_mac),
     FIELD(EVS_FIELD_IP_TOS, ip_tos),
@@ -33,6 +36,8 @@ static const struct evs_flow_field_info fields[EVS_FIELD_MAX] = {
     FIELD(EVS_FIELD_TUN_OPT_FLAGS, tun_opt_flags),
     FIELD(EVS_FIELD_TUN_SRC, tun_src),
     FIELD(EVS_FIELD_TUN_DST, tun_dst),
+    FIELD(EVS_FIELD_CT_MARK, ct_mark),
+    FIELD(EVS_FIELD_CT_LABEL, ct_label),
 };
 
 const struct evs_flow_field_info *evs_flow_field_info(enum evs_flow_field f)

@@ -83,13 +83,14 @@ struct cls_subtable {
 	struct evs_flow_mask mask;
 } __rte_cache_aligned;
 
-/* One EMC way: two cache lines; hash and flow first so a mismatch stays in line 0. */
+/* One EMC way: hash and flow first so a mismatch stays in line 0; the full
+ * key (120 bytes) spills into a third line, which a hit only reads for its
+ * last words. */
 struct cls_emc_entry {
 	uint32_t hash;
 	uint32_t version; /* flow->version when inserted */
 	struct evs_megaflow *flow;
 	struct evs_flow_key key;
-	uint64_t pad;
 } __rte_aligned(64);
 
 struct evs_cls {

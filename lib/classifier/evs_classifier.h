@@ -85,6 +85,9 @@ enum evs_flow_field {
 	EVS_FIELD_ETHERTYPE,
 	EVS_FIELD_IP_PROTO,
 	EVS_FIELD_IP_FRAG,
+	EVS_FIELD_RECIRC_ID,
+	EVS_FIELD_LDP,
+	EVS_FIELD_DP_HASH,
 	EVS_FIELD_DST_MAC,
 	EVS_FIELD_SRC_MAC,
 	EVS_FIELD_IP_TOS,
@@ -101,6 +104,8 @@ enum evs_flow_field {
 	EVS_FIELD_TUN_OPT_FLAGS,
 	EVS_FIELD_TUN_SRC,
 	EVS_FIELD_TUN_DST,
+	EVS_FIELD_CT_MARK,
+	EVS_FIELD_CT_LABEL,
 	EVS_FIELD_MAX,
 };
 
@@ -197,14 +202,14 @@ static inline bool evs_flow_key_matches(const struct evs_flow_key *key,
  * pointers (a slot is reused after removal); they use evs_cls_dump().
  */
 struct evs_megaflow {
-	/* First two cache lines: everything a hit touches. */
+	/* First two cache lines: what a lookup compares. */
 	uint32_t version;	 /**< odd while being rewritten; changes on install/removal */
 	uint16_t subtable;	 /**< subtable slot (private) */
 	uint16_t actions_len;	 /**< bytes in actions[] */
-	uint64_t hits;		 /**< packets matched (owner writes, dumps read) */
-	uint64_t last_used;	 /**< TSC of the last burst that hit it */
 	struct evs_flow_key key; /**< the masked key */
-	/* Cold: dumps, expiry and management. */
+	/* Third line: written on a hit, next to the program the executor reads. */
+	uint64_t hits;	    /**< packets matched (owner writes, dumps read) */
+	uint64_t last_used; /**< TSC of the last burst that hit it */
 	uint64_t bytes;	    /**< bytes, added by the action stage (evs_megaflow_add_bytes) */
 	uint64_t created;   /**< TSC at install */
 	uint64_t id;	    /**< unique per install within the instance, never 0 */

@@ -35,6 +35,15 @@ static int out_reserve(struct ctl_client *cl, size_t more)
 	return 0;
 }
 
+void ctl_audit_outcome(uint32_t uid, int32_t pid, const char *method, int code)
+{
+	if (code == 0)
+		CTL_LOG(INFO, "audit: uid %u pid %d: %s done\n", (unsigned)uid, (int)pid, method);
+	else
+		CTL_LOG(INFO, "audit: uid %u pid %d: %s failed (%d %s)\n", (unsigned)uid, (int)pid,
+			method, code, evs_ctl_errcode_name(code));
+}
+
 int ctl_out_append(struct ctl_client *cl, const char *buf, size_t len)
 {
 	if (out_reserve(cl, len + 1) < 0)
@@ -127,6 +136,17 @@ void ctl_send_error(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id
 	send_error_msg(ctl, cl, id, code, path, message);
 }
 
+void ctl_send_notice(struct evs_ctl *ctl, struct ctl_client *cl, int code, const char *fmt, ...)
+{
+	char message[EVS_CTL_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	send_error_msg(ctl, cl, NULL, code, NULL, message);
+}
+
 void ctl_send_reply(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id, json_t *msg)
 {
 	int rc;
@@ -157,6 +177,8 @@ int evs_ctl_reply(struct evs_ctl_call *call, json_t *result)
 		return -EALREADY;
 	}
 	call->replied = true;
+	if (call->mutation && call->pending == NULL)
+		ctl_audit_outcome(call->client->uid, call->client->pid, call->method, 0);
 	if (call->id == NULL) {
 		json_decref(result);
 		return 0;
@@ -180,6 +202,8 @@ int evs_ctl_verror(struct evs_ctl_call *call, int code, const char *path, const 
 		return -EALREADY;
 	call->replied = true;
 	call->ctl->stats.errors++;
+	if (call->mutation && call->pending == NULL)
+		ctl_audit_outcome(call->client->uid, call->client->pid, call->method, code);
 	if (call->id == NULL)
 		return 0;
 	vsnprintf(message, sizeof(message), fmt, ap);
@@ -372,6 +396,7 @@ int ctl_dispatch_parsed(struct evs_ctl *ctl, struct ctl_client *cl, json_t *req,
 	if (e->m.read_only) {
 		CTL_LOG(DEBUG, "client %" PRIu64 ": %s\n", cl->serial, call.method);
 	} else {
+		call.mutation = true;
 		ctl->stats.mutations++;
 		CTL_LOG(INFO, "audit: uid %u pid %d client %" PRIu64 ": %s\n", (unsigned)cl->uid,
 			(int)cl->pid, cl->serial, call.method);

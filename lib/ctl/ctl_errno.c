@@ -20,20 +20,23 @@ static const struct {
     {EEXIST, EVS_CTL_E_EXISTS},
     {EADDRINUSE, EVS_CTL_E_EXISTS},
     {EALREADY, EVS_CTL_E_EXISTS},
+    {EBUSY, EVS_CTL_E_EXISTS}, /* still in use (referenced): a conflict */
     {ENOENT, EVS_CTL_E_NOT_FOUND},
     {ENODEV, EVS_CTL_E_NOT_FOUND},
     {ESRCH, EVS_CTL_E_NOT_FOUND},
-    {ENXIO, EVS_CTL_E_NOT_FOUND},
     {ENOSPC, EVS_CTL_E_BUSY},
-    {EBUSY, EVS_CTL_E_BUSY},
     {EAGAIN, EVS_CTL_E_BUSY},
     {EMSGSIZE, EVS_CTL_E_BUSY},
     {ENOBUFS, EVS_CTL_E_BUSY},
     {EMFILE, EVS_CTL_E_BUSY},
     {EDQUOT, EVS_CTL_E_BUSY},
-    {EPERM, EVS_CTL_E_FORBIDDEN},
-    {EACCES, EVS_CTL_E_FORBIDDEN},
+    {ESTALE, EVS_CTL_E_CONFLICT}, /* expected generation is not the current one */
+    /* A device or the disk refused: the request was valid, applying failed.
+     * (A client's role is refused with EVS_CTL_E_FORBIDDEN directly.) */
     {EIO, EVS_CTL_E_APPLY_FAILED},
+    {ENXIO, EVS_CTL_E_APPLY_FAILED},
+    {EPERM, EVS_CTL_E_APPLY_FAILED},
+    {EACCES, EVS_CTL_E_APPLY_FAILED},
     {ENOTSUP, EVS_CTL_E_APPLY_FAILED},
     {EPROTO, EVS_CTL_E_APPLY_FAILED},
     {ETIMEDOUT, EVS_CTL_E_APPLY_FAILED},
@@ -56,6 +59,7 @@ static const struct {
     {EVS_CTL_E_BUSY, "busy / limit"},
     {EVS_CTL_E_APPLY_FAILED, "apply failed"},
     {EVS_CTL_E_FORBIDDEN, "forbidden"},
+    {EVS_CTL_E_CONFLICT, "conflict"},
 };
 
 int evs_ctl_errno_code(int rc)
@@ -64,6 +68,8 @@ int evs_ctl_errno_code(int rc)
 
 	if (rc < 0)
 		rc = -rc;
+	if (rc == 0)
+		return 0;
 	for (i = 0; i < sizeof(errno_codes) / sizeof(errno_codes[0]); i++)
 		if (errno_codes[i].err == rc)
 			return errno_codes[i].code;

@@ -30,7 +30,8 @@ struct ctl_parser {
 	bool stop;
 	json_t *req;
 	json_error_t jerr;
-	json_t *garbage; /* a dispatched large request: freed here, not on the lcore */
+	json_t *garbage;   /* a dispatched large request: freed here, not on the lcore */
+	char *garbage_buf; /* the large line's input buffer (munmap of 100s of MiB) */
 };
 
 size_t ctl_line_limit(const struct evs_ctl *ctl, const struct ctl_client *cl)
@@ -67,15 +68,19 @@ static void *parser_main(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (!p->stop && p->garbage == NULL && (!p->busy || p->done))
+		while (!p->stop && p->garbage == NULL && p->garbage_buf == NULL &&
+		       (!p->busy || p->done))
 			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->garbage != NULL) {
+		if (p->garbage != NULL || p->garbage_buf != NULL) {
 			/* Freeing a million objects takes as long as parsing them. */
 			json_t *g = p->garbage;
+			char *b = p->garbage_buf;
 
 			p->garbage = NULL;
+			p->garbage_buf = NULL;
 			pthread_mutex_unlock(&p->mu);
 			json_decref(g);
+			free(b);
 			pthread_mutex_lock(&p->mu);
 			continue;
 		}
@@ -198,6 +203,17 @@ int ctl_large_poll(struct evs_ctl *ctl)
 	memmove(cl->in, cl->in + len, cl->in_len - len);
 	cl->in_len -= len;
 	cl->resume = true;
+	if (cl->in_len == 0) {
+		/* The big buffer goes too, off the lcore (unmapping takes a while). */
+		pthread_mutex_lock(&p->mu);
+		if (p->garbage_buf == NULL) {
+			p->garbage_buf = cl->in;
+			cl->in = NULL;
+			cl->in_cap = 0;
+			pthread_cond_signal(&p->cv);
+		}
+		pthread_mutex_unlock(&p->mu);
+	}
 	return handled;
 }
 
@@ -214,6 +230,7 @@ void ctl_large_free(struct evs_ctl *ctl)
 	pthread_join(p->thread, NULL); /* a parse in progress finishes first */
 	json_decref(p->req);
 	json_decref(p->garbage);
+	free(p->garbage_buf);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
 	free(p);

@@ -31,6 +31,9 @@ struct evs_ctl_pending *evs_ctl_call_defer(struct evs_ctl_call *call)
 	p->client = call->client;
 	p->id = json_incref(call->id);
 	p->call = call;
+	p->mutation = call->mutation;
+	p->uid = call->client->uid;
+	p->pid = call->client->pid;
 	p->next = ctl->pendings;
 	if (p->next != NULL)
 		p->next->prev = p;
@@ -83,6 +86,8 @@ int evs_ctl_pending_reply(struct evs_ctl_pending *p, json_t *result)
 		json_decref(result);
 		return -EINVAL;
 	}
+	if (p->mutation)
+		ctl_audit_outcome(p->uid, p->pid, p->method, 0);
 	if (p->id != NULL)
 		deliver(p, ctl_msg_result(p->id, result));
 	else
@@ -103,6 +108,8 @@ int evs_ctl_pending_error(struct evs_ctl_pending *p, int code, const char *path,
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
 	p->ctl->stats.errors++;
+	if (p->mutation)
+		ctl_audit_outcome(p->uid, p->pid, p->method, code);
 	deliver(p, p->id != NULL ? ctl_msg_error(p->id, code, path, message) : NULL);
 	pending_free(p);
 	return 0;
@@ -121,6 +128,10 @@ int evs_ctl_pending_release(struct evs_ctl_pending *p)
 		p->ctl->stats.errors++;
 		msg = ctl_msg_error(p->id, EVS_CTL_E_INTERNAL, NULL, "no answer");
 	}
+	if (p->mutation) /* a notification's answer is not kept: counted as done */
+		ctl_audit_outcome(p->uid, p->pid, p->method,
+				  (int)json_integer_value(
+				      json_object_get(json_object_get(msg, "error"), "code")));
 	deliver(p, msg);
 	pending_free(p);
 	return 0;

@@ -95,6 +95,9 @@ struct evs_ctl_pending {
 	char *method;
 	json_t *held; /* answer given through the call while deferred, sent on release */
 	struct evs_ctl_call *call; /* while its handler runs: unlinked when answered early */
+	bool mutation;		   /* audit the outcome */
+	uint32_t uid;		   /* the caller, for the audit line */
+	int32_t pid;
 	struct evs_ctl_pending *next, *prev;
 };
 
@@ -104,6 +107,7 @@ struct evs_ctl_call {
 	const char *method;
 	json_t *id; /* NULL: notification */
 	bool replied;
+	bool mutation;			 /* not read_only: its outcome is audited */
 	struct evs_ctl_pending *pending; /* set by evs_ctl_call_defer() */
 };
 
@@ -117,6 +121,10 @@ int ctl_dispatch_parsed(struct evs_ctl *ctl, struct ctl_client *cl, json_t *req,
 /* Queue an error reply not tied to a call (id null). */
 void ctl_send_error(struct evs_ctl *ctl, struct ctl_client *cl, const json_t *id, int code,
 		    const char *path, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* A last error line before the server closes the connection (id null, not
+ * counted as an error: nobody's request failed). */
+void ctl_send_notice(struct evs_ctl *ctl, struct ctl_client *cl, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Queue one JSON line; drops the client if its output passes max_outbuf.
  * Returns 0, -EMSGSIZE (message alone larger than max_outbuf; nothing queued),
  * -ENOMEM. */
@@ -151,6 +159,9 @@ int ctl_large_start(struct evs_ctl *ctl, struct ctl_client *cl, size_t len);
 int ctl_large_poll(struct evs_ctl *ctl);
 bool ctl_large_busy(const struct evs_ctl *ctl);
 void ctl_large_free(struct evs_ctl *ctl);
+
+/* Audit line of a mutation's outcome (code 0: done). */
+void ctl_audit_outcome(uint32_t uid, int32_t pid, const char *method, int code);
 
 /* ctl_pending.c */
 /* The client is going away: its deferred call's answer will be dropped. */

@@ -34,7 +34,7 @@ enum {
 	CTL_MIN_MAX_LINE = 64,	   /* room for a request at all */
 	CTL_MIN_MAX_OUTBUF = 4096, /* room for the hello and an error */
 	CTL_DEFAULT_IDLE_MS = 300 * 1000,
-	CTL_LARGE_READ_BUDGET = 64 * CTL_READ_CHUNK, /* 4 MiB a round for the large owner */
+	CTL_LARGE_READ_BUDGET = 16 * CTL_READ_CHUNK, /* 1 MiB a round for the large owner */
 	CTL_PARSE_POLL_MS = 2,
 };
 #define CTL_DEFAULT_MAX_LINE ((size_t)1 << 20)
@@ -322,7 +322,7 @@ static void reject_client(struct evs_ctl *ctl, int fd)
 /* Close a client now with a last error line (best effort). */
 static void close_with_notice(struct evs_ctl *ctl, struct ctl_client *cl, const char *why)
 {
-	ctl_send_error(ctl, cl, NULL, EVS_CTL_E_BUSY, NULL, "connection closed: %s", why);
+	ctl_send_notice(ctl, cl, EVS_CTL_E_BUSY, "connection closed: %s", why);
 	ctl_client_flush(ctl, cl);
 	cl->dead = true;
 }

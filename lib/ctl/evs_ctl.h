@@ -54,9 +54,10 @@ extern "C" {
 /**
  * Error codes: JSON-RPC 2.0 ones, then edgevs ones (-32000 and down).
  * Internally every function returns 0 or -errno; evs_ctl_errno_code() is the
- * one place an errno becomes one of these (EINVAL -> INVALID_PARAMS, EEXIST ->
- * EXISTS, ENOENT/ENODEV -> NOT_FOUND, ENOSPC/EBUSY/EAGAIN -> BUSY, EPERM/EACCES
- * -> FORBIDDEN, EIO/ENOTSUP/ETIMEDOUT -> APPLY_FAILED, others -> INTERNAL).
+ * one place an errno becomes one of these (EINVAL -> INVALID_PARAMS, EEXIST/
+ * EBUSY -> EXISTS, ENOENT/ENODEV -> NOT_FOUND, ENOSPC/EAGAIN -> BUSY, ESTALE ->
+ * CONFLICT, EIO/ENXIO/EPERM/EACCES/ENOTSUP/ETIMEDOUT -> APPLY_FAILED, others ->
+ * INTERNAL; 0 -> 0).
  */
 enum evs_ctl_errcode {
 	EVS_CTL_E_PARSE = -32700,	     /**< not JSON, or not UTF-8 */
@@ -69,6 +70,7 @@ enum evs_ctl_errcode {
 	EVS_CTL_E_BUSY = -32002,	     /**< resource busy or a limit reached */
 	EVS_CTL_E_APPLY_FAILED = -32003,     /**< valid request, applying it failed */
 	EVS_CTL_E_FORBIDDEN = -32004,	     /**< the client's role may not call the method */
+	EVS_CTL_E_CONFLICT = -32005,	     /**< expected generation is not the current one */
 };
 
 /** What a client may call (its socket credentials decide, see evs_ctl_set_access()). */
@@ -327,7 +329,7 @@ int evs_ctl_verror(struct evs_ctl_call *call, int code, const char *path, const 
 int evs_ctl_error_errno(struct evs_ctl_call *call, int rc, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/** The JSON-RPC code for -errno (or errno) @p rc; unknown ones are -32603. */
+/** The JSON-RPC code for -errno (or errno) @p rc; 0 for 0, unknown ones -32603. */
 int evs_ctl_errno_code(int rc);
 
 /** Short name of a code ("not found"); "error" for an unknown one. */

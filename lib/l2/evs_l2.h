@@ -57,6 +57,8 @@
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 
+#include "evs_module.h"
+#include "evs_pipeline.h"
 #include "evs_packet.h"
 
 #ifdef __cplusplus
@@ -73,6 +75,25 @@ extern "C" {
 #define EVS_L2_DEFAULT_AGING 300
 /** Longest switch name kept, terminator included. */
 #define EVS_L2_NAME_LEN 32
+
+/** Why L2 dropped a frame (local numbers of the L2 module's drop reasons). */
+enum evs_l2_drop {
+	EVS_L2_DROP_NO_SWITCH = 0,   /**< input port not attached to any switch */
+	EVS_L2_DROP_VLAN_NOT_MEMBER, /**< VLAN not carried by the input port */
+	EVS_L2_DROP_SRC_MAC_MCAST,   /**< source MAC is multicast/broadcast */
+	EVS_L2_DROP_SRC_MAC_ZERO,    /**< source MAC is 00:00:00:00:00:00 */
+	EVS_L2_DROP_LINK_LOCAL,	     /**< to 01:80:c2:00:00:0x, which a bridge never forwards */
+	EVS_L2_DROP_HAIRPIN,	     /**< destination is the input port */
+	EVS_L2_DROP_PORT_DOWN,	     /**< output port gone or link down */
+	EVS_L2_DROP_TX_FULL,	     /**< output array full (evs_l2_execute_burst) */
+	EVS_L2_DROP_NO_MBUF,	     /**< no mbuf for a flood copy or tag push */
+	EVS_L2_DROP_LEARN_FULL,	     /**< learning queue full (the packet was still forwarded) */
+	EVS_L2_DROP_FLOOD_EMPTY,     /**< flooded frame had no member but its input port */
+	EVS_L2_DROP_MAX,
+};
+
+/** Name of an L2 drop reason ("no_switch", ...); "unknown" out of range. */
+const char *evs_l2_drop_name(enum evs_l2_drop r);
 
 /** Current time in seconds for learning and aging (from the TSC). */
 static inline uint32_t evs_l2_now(void)
@@ -180,25 +201,25 @@ static inline uint16_t evs_l2_conf_switch_index(const struct evs_l2_conf *conf, 
 /**
  * Switch index a frame received on @p port with outer tag @p tci (the flow
  * key's vlan_tci) belongs to, or EVS_L2_NONE with @p why set to
- * EVS_DROP_NO_SWITCH (untagged/priority-tagged, no native switch, or port
- * not in the conf) or EVS_DROP_VLAN_NOT_MEMBER.
+ * EVS_L2_DROP_NO_SWITCH (untagged/priority-tagged, no native switch, or port
+ * not in the conf) or EVS_L2_DROP_VLAN_NOT_MEMBER.
  */
 static inline uint16_t evs_l2_ingress_switch(const struct evs_l2_conf *conf, uint16_t port,
-					     uint16_t tci, enum evs_drop_reason *why)
+					     uint16_t tci, enum evs_l2_drop *why)
 {
 	const struct evs_l2_port_map *pm;
 	uint16_t vid = tci & EVS_VLAN_VID_MASK, sw;
 
 	if (unlikely(port >= conf->nb_ports || !conf->ports[port].present)) {
-		*why = EVS_DROP_NO_SWITCH;
+		*why = EVS_L2_DROP_NO_SWITCH;
 		return EVS_L2_NONE;
 	}
 	pm = &conf->ports[port];
 	if (!(tci & EVS_VLAN_PRESENT) || vid == 0) {
-		*why = EVS_DROP_NO_SWITCH;
+		*why = EVS_L2_DROP_NO_SWITCH;
 		return pm->native;
 	}
-	*why = EVS_DROP_VLAN_NOT_MEMBER;
+	*why = EVS_L2_DROP_VLAN_NOT_MEMBER;
 	sw = pm->vlan_in != NULL ? pm->vlan_in[vid] : EVS_L2_NONE;
 	return sw;
 }
@@ -253,6 +274,10 @@ struct evs_l2_macs_config {
 	uint32_t age_scan_per_poll; /**< entries aged per poll; 0: 4096 */
 	struct rte_rcu_qsbr *qsbr;  /**< the PMD lcores' QSBR variable (required) */
 	int socket_id;
+	/** optional: the entries of @p switch_id changed (management lcore, after the
+	 *  change is visible to lookups); the app bumps L2's dependency with it */
+	void (*on_change)(void *arg, uint16_t switch_id);
+	void *on_change_arg;
 };
 
 /**
@@ -385,9 +410,9 @@ struct evs_l2_lcore_stats {
 	uint64_t flood_copies; /**< copies made for flooding */
 	uint64_t learn_events; /**< learn/move events queued */
 	uint64_t refreshed;    /**< last-seen stores by this lcore */
-	/** drops by reason; [EVS_DROP_LEARN_FULL] counts lost learn events
+	/** drops by reason; [EVS_L2_DROP_LEARN_FULL] counts lost learn events
 	 * (ring full), whose packets were still forwarded */
-	uint64_t drops[EVS_DROP_REASON_MAX];
+	uint64_t drops[EVS_L2_DROP_MAX];
 };
 
 /** Add @p lc's counters into @p sum (management lcore; relaxed reads). */
@@ -406,8 +431,10 @@ enum evs_l2_action_type {
  */
 struct evs_l2_action {
 	uint8_t type;	/**< enum evs_l2_action_type */
-	uint8_t reason; /**< DROP: enum evs_drop_reason */
-	uint16_t port;	/**< UNICAST: output port */
+	uint8_t reason; /**< DROP: enum evs_l2_drop */
+	uint16_t port;	/**< the port the destination's MAC entry names (UNICAST: the output
+			     port), EVS_L2_NONE when the destination was not looked up or
+			     not found */
 	uint16_t tci;	/**< UNICAST: 0 untagged, or EVS_VLAN_PRESENT | vid */
 	uint16_t sw;	/**< UNICAST/FLOOD: dense switch index */
 };
@@ -430,12 +457,12 @@ void evs_l2_learn_burst(const struct evs_l2_conf *conf, struct evs_l2_macs *macs
 
 /**
  * Decide where each frame goes (PMD lcore), without learning: resolve the
- * ingress switch, drop multicast (EVS_DROP_SRC_MAC_MCAST) and all-zero
- * (EVS_DROP_SRC_MAC_ZERO) sources and frames to the link-local group
- * (EVS_DROP_LINK_LOCAL, see evs_l2_is_link_local), look destinations up in bulk.
+ * ingress switch, drop multicast (EVS_L2_DROP_SRC_MAC_MCAST) and all-zero
+ * (EVS_L2_DROP_SRC_MAC_ZERO) sources and frames to the link-local group
+ * (EVS_L2_DROP_LINK_LOCAL, see evs_l2_is_link_local), look destinations up in bulk.
  * Known unicast to another usable port: UNICAST; to the input port:
- * DROP/EVS_DROP_HAIRPIN; to a port not in the conf or down:
- * DROP/EVS_DROP_PORT_DOWN; to a port that no longer carries the switch,
+ * DROP/EVS_L2_DROP_HAIRPIN; to a port not in the conf or down:
+ * DROP/EVS_L2_DROP_PORT_DOWN; to a port that no longer carries the switch,
  * multicast, broadcast, unknown: FLOOD.
  */
 void evs_l2_decide_burst(const struct evs_l2_conf *conf, struct evs_l2_macs *macs,
@@ -448,8 +475,8 @@ void evs_l2_decide_burst(const struct evs_l2_conf *conf, struct evs_l2_macs *mac
  * with a non-zero PCP keeps its priority tag where the port sends untagged,
  * see doc/l2.md); flood with copies
  * from the lcore's clone pool, the last member getting the original.
- * A failed copy or tag push counts EVS_DROP_NO_MBUF; outputs beyond
- * @p out_cap are freed and counted EVS_DROP_TX_FULL (size it
+ * A failed copy or tag push counts EVS_L2_DROP_NO_MBUF; outputs beyond
+ * @p out_cap are freed and counted EVS_L2_DROP_TX_FULL (size it
  * n * max(1, conf->max_flood) to avoid that).
  *
  * @param keys  the frames' keys as parsed (their vlan_tci is the frame's
@@ -470,6 +497,71 @@ uint16_t evs_l2_forward_burst(const struct evs_l2_conf *conf, struct evs_l2_macs
 			      struct evs_l2_lcore *lc, struct rte_mbuf **pkts,
 			      const struct evs_flow_key *keys, uint16_t n, struct evs_l2_out *out,
 			      uint16_t out_cap);
+
+/* ------------------------------------------------------------------ */
+/* The L2 module (lib/pipeline descriptor)                             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * The L2 module: stage "switch" (ingress switch, source checks, destination
+ * lookup; order 100), opcode "flood", ingress hook (learning), drop reasons
+ * (enum evs_l2_drop) and counters. Its lcore_create argument is the
+ * struct evs_l2_macs * the lcore learns into.
+ */
+extern const struct evs_module evs_l2_module;
+
+/** What the L2 stage and opcodes read, published by the app with each snapshot. */
+struct evs_l2_state {
+	const struct evs_l2_conf *conf; /**< NULL: no switch (everything drops as no_switch) */
+	struct evs_l2_macs *macs;
+};
+
+/** L2's opcodes (local numbers). */
+enum evs_l2_op {
+	EVS_L2_OP_FLOOD, /**< arg struct evs_l2_flood_arg: every member but the input port */
+	EVS_L2_OP_MAX,
+};
+
+/** Argument of EVS_L2_OP_FLOOD. */
+struct evs_l2_flood_arg {
+	uint16_t switch_id; /**< stable id: the member list is read at execution */
+};
+
+/** L2's counters (module counter names, in this order). */
+enum evs_l2_counter {
+	EVS_L2_CTR_FLOODED,	 /**< frames flooded */
+	EVS_L2_CTR_FLOOD_COPIES, /**< copies made for flooding */
+	EVS_L2_CTR_LEARN_EVENTS, /**< learn/move events queued */
+	EVS_L2_CTR_REFRESHED,	 /**< last-seen refreshes */
+	EVS_L2_CTR_MAX,
+};
+
+/**
+ * L2's dependencies: a decision about a frame of switch @p switch_id reads its
+ * MAC table and membership; one about a frame received on @p port reads the
+ * port's attachment.
+ */
+static inline uint32_t evs_l2_dep_switch(uint16_t switch_id)
+{
+	return switch_id;
+}
+
+static inline uint32_t evs_l2_dep_port(uint16_t port)
+{
+	return EVS_L2_MAX_SWITCHES + (uint32_t)port;
+}
+
+#define EVS_L2_N_DEPS (EVS_L2_MAX_SWITCHES + EVS_L2_MAX_PORTS)
+
+/**
+ * A new snapshot replaced @p old (NULL: none) with @p cur (management lcore,
+ * after publishing @p cur): bump the dependencies of each port whose
+ * attachment, state or VLAN map changed and of each switch such a port is or
+ * was in, so that only their megaflows are re-translated.
+ * @return the number of dependencies bumped, or -EINVAL.
+ */
+int evs_l2_conf_changed(struct evs_registry *reg, unsigned int mod, const struct evs_l2_conf *old,
+			const struct evs_l2_conf *cur);
 
 #ifdef __cplusplus
 }

@@ -40,6 +40,13 @@ static inline bool fresh(const struct evs_l2_lcore *lc, uint64_t key, uint16_t p
 	return f->key == key && f->port == port && f->time == lc->now && f->gen == gen;
 }
 
+/* Same input port, tag and source MAC: the same learning outcome. */
+static inline bool same_source(const struct evs_flow_key *a, const struct evs_flow_key *b)
+{
+	return a->in_port == b->in_port && a->vlan_tci == b->vlan_tci &&
+	       rte_is_same_ether_addr(&a->src_mac, &b->src_mac);
+}
+
 static void lookup(const struct evs_l2_conf *conf, const struct evs_l2_macs *macs,
 		   const struct evs_l2_lcore *lc, const struct evs_flow_key *keys, uint16_t n,
 		   bool want_src, bool want_dst, struct chunk *c)
@@ -51,11 +58,18 @@ static void lookup(const struct evs_l2_conf *conf, const struct evs_l2_macs *mac
 
 	for (i = 0; i < n; i++) {
 		const struct evs_flow_key *k = &keys[i];
-		enum evs_drop_reason why;
+		enum evs_l2_drop why;
 		uint16_t sw, id;
 
 		c->src[i] = -1;
 		c->dst[i] = -1;
+		/* learning only: the same source as the previous frame (the usual
+		 * burst from one VM) was handled with it */
+		if (!want_dst && i > 0 && same_source(k, &keys[i - 1])) {
+			c->sw[i] = c->sw[i - 1];
+			c->reason[i] = c->reason[i - 1];
+			continue;
+		}
 		sw = evs_l2_ingress_switch(conf, k->in_port, k->vlan_tci, &why);
 		if (unlikely(sw == EVS_L2_NONE)) {
 			c->sw[i] = EVS_L2_NONE;
@@ -64,17 +78,17 @@ static void lookup(const struct evs_l2_conf *conf, const struct evs_l2_macs *mac
 		}
 		if (unlikely(rte_is_multicast_ether_addr(&k->src_mac))) {
 			c->sw[i] = EVS_L2_NONE;
-			c->reason[i] = EVS_DROP_SRC_MAC_MCAST;
+			c->reason[i] = EVS_L2_DROP_SRC_MAC_MCAST;
 			continue;
 		}
 		if (unlikely(rte_is_zero_ether_addr(&k->src_mac))) {
 			c->sw[i] = EVS_L2_NONE;
-			c->reason[i] = EVS_DROP_SRC_MAC_ZERO;
+			c->reason[i] = EVS_L2_DROP_SRC_MAC_ZERO;
 			continue;
 		}
 		if (unlikely(evs_l2_is_link_local(&k->dst_mac))) {
 			c->sw[i] = EVS_L2_NONE;
-			c->reason[i] = EVS_DROP_LINK_LOCAL;
+			c->reason[i] = EVS_L2_DROP_LINK_LOCAL;
 			continue;
 		}
 		c->sw[i] = sw;
@@ -164,7 +178,7 @@ static void learn(struct evs_l2_macs *macs, struct evs_l2_lcore *lc,
 	if (sent)
 		cnt_add(&lc->st.learn_events, sent);
 	if (unlikely(sent < nev)) {
-		cnt_add(&lc->st.drops[EVS_DROP_LEARN_FULL], nev - sent);
+		cnt_add(&lc->st.drops[EVS_L2_DROP_LEARN_FULL], nev - sent);
 		/* let the lost ones be reported again */
 		for (i = sent; i < nev; i++)
 			lc->filter[slot_of[i]].time = now - 1;
@@ -183,9 +197,9 @@ static void decide(const struct evs_l2_conf *conf, struct evs_l2_lcore *lc,
 		int d = c->dst[i];
 
 		a->sw = sw;
-		a->port = 0;
+		a->port = EVS_L2_NONE;
 		a->tci = 0;
-		a->reason = EVS_DROP_NONE;
+		a->reason = 0;
 		if (unlikely(sw == EVS_L2_NONE)) {
 			a->type = EVS_L2_ACT_DROP;
 			a->reason = c->reason[i];
@@ -197,14 +211,15 @@ static void decide(const struct evs_l2_conf *conf, struct evs_l2_lcore *lc,
 			continue;
 		}
 		port = mac_data_port(c->data[d]);
+		a->port = port;
 		if (unlikely(port == keys[i].in_port)) {
 			a->type = EVS_L2_ACT_DROP;
-			a->reason = EVS_DROP_HAIRPIN;
+			a->reason = EVS_L2_DROP_HAIRPIN;
 			continue;
 		}
 		if (unlikely(!evs_l2_port_usable(conf, port))) {
 			a->type = EVS_L2_ACT_DROP;
-			a->reason = EVS_DROP_PORT_DOWN;
+			a->reason = EVS_L2_DROP_PORT_DOWN;
 			continue;
 		}
 		tci = evs_l2_egress_tci(conf, port, sw);
@@ -214,7 +229,6 @@ static void decide(const struct evs_l2_conf *conf, struct evs_l2_lcore *lc,
 			continue;
 		}
 		a->type = EVS_L2_ACT_UNICAST;
-		a->port = port;
 		a->tci = tci;
 	}
 	cnt_add(&lc->st.rx, n);
@@ -247,84 +261,21 @@ void evs_l2_decide_burst(const struct evs_l2_conf *conf, struct evs_l2_macs *mac
 	}
 }
 
-/* Re-encode the outer tag from @cur (the key's vlan_tci) to @want. */
-static inline int apply_vlan(struct rte_mbuf *m, uint16_t cur, uint16_t want)
-{
-	uint16_t vid = want & EVS_VLAN_VID_MASK;
-
-	if (want == 0) {
-		if (!(cur & EVS_VLAN_PRESENT))
-			return 0;
-		/* a priority tag (VID 0) still means "no VLAN": keep it when it
-		 * carries a priority, as it came (doc/l2.md) */
-		if ((cur & EVS_VLAN_VID_MASK) == 0 && (cur & EVS_VLAN_PCP_MASK) != 0)
-			return 0;
-		return evs_packet_set_vlan(m, 0);
-	}
-	if ((cur & EVS_VLAN_PRESENT) && (cur & EVS_VLAN_VID_MASK) == vid)
-		return 0;
-	/* keep the priority when retagging */
-	return evs_packet_set_vlan(m, ((cur & EVS_VLAN_PRESENT) ? (cur & EVS_VLAN_PCP_MASK) : 0) |
-					  EVS_VLAN_PRESENT | vid);
-}
-
-struct exec_counts {
-	uint64_t drops[EVS_DROP_REASON_MAX];
-	uint64_t unicast, flooded, copies;
+/* Flood copies into the caller's output array. */
+struct out_sink {
+	struct evs_l2_out *out;
+	uint16_t n, cap;
 };
 
-static uint16_t flood(const struct evs_l2_conf *conf, struct evs_l2_lcore *lc, struct rte_mbuf *m,
-		      const struct evs_flow_key *key, uint16_t sw, struct evs_l2_out *out,
-		      uint16_t room, struct exec_counts *cnt)
+static bool out_sink(void *arg, struct rte_mbuf *m, uint16_t port)
 {
-	const struct evs_l2_switch_info *s = &conf->switches[sw];
-	const struct evs_l2_member *mem = &conf->members[s->members_off];
-	uint16_t in = key->in_port, nout = 0;
-	int j, last = -1;
+	struct out_sink *o = arg;
 
-	for (j = 0; j < s->nb_members; j++)
-		if (mem[j].port != in)
-			last = j;
-	if (last < 0) {
-		rte_pktmbuf_free(m);
-		cnt->drops[EVS_DROP_FLOOD_EMPTY]++;
-		return 0;
-	}
-	cnt->flooded++;
-	for (j = 0; j <= last; j++) {
-		struct rte_mbuf *c;
-
-		if (mem[j].port == in)
-			continue;
-		if (unlikely(nout == room)) {
-			/* count every output lost, free the original once */
-			for (; j <= last; j++)
-				if (mem[j].port != in)
-					cnt->drops[EVS_DROP_TX_FULL]++;
-			rte_pktmbuf_free(m);
-			break;
-		}
-		if (j == last) {
-			c = m;
-		} else {
-			/* copy before the original's tag is touched */
-			c = rte_pktmbuf_copy(m, lc->pool, 0, UINT32_MAX);
-			if (unlikely(c == NULL)) {
-				cnt->drops[EVS_DROP_NO_MBUF]++;
-				continue;
-			}
-			cnt->copies++;
-		}
-		if (unlikely(apply_vlan(c, key->vlan_tci, mem[j].tci) < 0)) {
-			rte_pktmbuf_free(c);
-			cnt->drops[EVS_DROP_NO_MBUF]++;
-			continue;
-		}
-		out[nout].m = c;
-		out[nout].port = mem[j].port;
-		nout++;
-	}
-	return nout;
+	if (o->n == o->cap)
+		return false;
+	o->out[o->n].m = m;
+	o->out[o->n++].port = port;
+	return true;
 }
 
 uint16_t evs_l2_execute_burst(const struct evs_l2_conf *conf, struct evs_l2_lcore *lc,
@@ -332,9 +283,8 @@ uint16_t evs_l2_execute_burst(const struct evs_l2_conf *conf, struct evs_l2_lcor
 			      const struct evs_l2_action *acts, uint16_t n, struct evs_l2_out *out,
 			      uint16_t out_cap)
 {
-	struct exec_counts cnt;
+	struct l2_counts cnt;
 	uint16_t i, nout = 0;
-	unsigned int r;
 
 	memset(&cnt, 0, sizeof(cnt));
 	for (i = 0; i < n; i++) {
@@ -345,10 +295,11 @@ uint16_t evs_l2_execute_burst(const struct evs_l2_conf *conf, struct evs_l2_lcor
 		case EVS_L2_ACT_UNICAST:
 			if (unlikely(nout == out_cap)) {
 				rte_pktmbuf_free(m);
-				cnt.drops[EVS_DROP_TX_FULL]++;
-			} else if (unlikely(apply_vlan(m, keys[i].vlan_tci, a->tci) < 0)) {
+				cnt.drops[EVS_L2_DROP_TX_FULL]++;
+			} else if (unlikely(evs_packet_vlan_encode(m, keys[i].vlan_tci, a->tci) <
+					    0)) {
 				rte_pktmbuf_free(m);
-				cnt.drops[EVS_DROP_NO_MBUF]++;
+				cnt.drops[EVS_L2_DROP_NO_MBUF]++;
 			} else {
 				out[nout].m = m;
 				out[nout].port = a->port;
@@ -356,25 +307,21 @@ uint16_t evs_l2_execute_burst(const struct evs_l2_conf *conf, struct evs_l2_lcor
 				cnt.unicast++;
 			}
 			break;
-		case EVS_L2_ACT_FLOOD:
-			nout +=
-			    flood(conf, lc, m, &keys[i], a->sw, out + nout, out_cap - nout, &cnt);
+		case EVS_L2_ACT_FLOOD: {
+			struct out_sink o = {.out = out + nout, .cap = out_cap - nout};
+
+			l2_flood(conf, lc->pool, m, &keys[i], a->sw, out_sink, &o, &cnt);
+			nout += o.n;
 			break;
+		}
 		default:
 			rte_pktmbuf_free(m);
-			cnt.drops[a->reason < EVS_DROP_REASON_MAX ? a->reason : EVS_DROP_NONE]++;
+			cnt.drops[a->reason < EVS_L2_DROP_MAX ? a->reason
+							      : EVS_L2_DROP_NO_SWITCH]++;
 			break;
 		}
 	}
-	if (cnt.unicast)
-		cnt_add(&lc->st.unicast, cnt.unicast);
-	if (cnt.flooded)
-		cnt_add(&lc->st.flooded, cnt.flooded);
-	if (cnt.copies)
-		cnt_add(&lc->st.flood_copies, cnt.copies);
-	for (r = 0; r < EVS_DROP_REASON_MAX; r++)
-		if (cnt.drops[r])
-			cnt_add(&lc->st.drops[r], cnt.drops[r]);
+	l2_counts_flush(lc, &cnt);
 	return nout;
 }
 

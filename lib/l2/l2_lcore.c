@@ -62,6 +62,6 @@ void evs_l2_lcore_stats_add(const struct evs_l2_lcore *lc, struct evs_l2_lcore_s
 	sum->flood_copies += __atomic_load_n(&s->flood_copies, __ATOMIC_RELAXED);
 	sum->learn_events += __atomic_load_n(&s->learn_events, __ATOMIC_RELAXED);
 	sum->refreshed += __atomic_load_n(&s->refreshed, __ATOMIC_RELAXED);
-	for (i = 0; i < EVS_DROP_REASON_MAX; i++)
+	for (i = 0; i < EVS_L2_DROP_MAX; i++)
 		sum->drops[i] += __atomic_load_n(&s->drops[i], __ATOMIC_RELAXED);
 }

@@ -42,6 +42,8 @@ struct evs_l2_macs *evs_l2_macs_create(const struct evs_l2_macs_config *cfg)
 		return NULL;
 	}
 	macs->qsbr = cfg->qsbr;
+	macs->on_change = cfg->on_change;
+	macs->on_change_arg = cfg->on_change_arg;
 	macs->capacity = cfg->capacity;
 	/* room for as many deleted-but-not-yet-reclaimed slots as live ones */
 	macs->nb_slots = RTE_MAX(2 * cfg->capacity, 16u);
@@ -125,6 +127,14 @@ static void reclaim(struct evs_l2_macs *macs)
 	}
 }
 
+/* The entries of switch @sw changed (after the hash update is visible). */
+static void changed(struct evs_l2_macs *macs, uint16_t sw)
+{
+	macs->generation++;
+	if (macs->on_change != NULL)
+		macs->on_change(macs->on_change_arg, sw);
+}
+
 static void entry_remove(struct evs_l2_macs *macs, uint32_t idx)
 {
 	struct mac_entry *e = &macs->entries[idx];
@@ -135,7 +145,7 @@ static void entry_remove(struct evs_l2_macs *macs, uint32_t idx)
 	RTE_VERIFY(pos >= 0); /* entries[] and the hash agree, or we are corrupt */
 	macs->sw_count[mac_key_switch(e->key)]--;
 	macs->count--;
-	macs->generation++;
+	changed(macs, mac_key_switch(e->key));
 	e->flags = 0;
 	/*
 	 * The token is taken after the delete: rte_rcu_qsbr_start orders the
@@ -185,7 +195,7 @@ static int entry_insert(struct evs_l2_macs *macs, uint64_t key, uint16_t port, b
 	}
 	macs->count++;
 	macs->sw_count[mac_key_switch(key)]++;
-	macs->generation++;
+	changed(macs, mac_key_switch(key));
 	return 0;
 }
 
@@ -198,11 +208,11 @@ static void entry_update(struct evs_l2_macs *macs, uint32_t idx, uint16_t port, 
 
 	e->port = port;
 	e->flags = MAC_F_USED | (is_static ? MAC_F_STATIC : 0);
-	macs->generation++;
 	__atomic_store_n(&e->last_seen, now, __ATOMIC_RELAXED);
 	/* existing key: rte_hash stores the new data word with release order */
 	rc = rte_hash_add_key_data(macs->h, &e->key, mac_data(idx, port, is_static));
 	RTE_VERIFY(rc >= 0);
+	changed(macs, mac_key_switch(e->key));
 }
 
 static int find(const struct evs_l2_macs *macs, uint64_t key, uint32_t *idx)
@@ -460,8 +470,8 @@ void evs_l2_macs_stats_get(const struct evs_l2_macs *macs, struct evs_l2_macs_st
 		const struct evs_l2_lcore *lc = macs->lcores[i];
 
 		if (lc != NULL)
-			st->ring_full +=
-			    __atomic_load_n(&lc->st.drops[EVS_DROP_LEARN_FULL], __ATOMIC_RELAXED);
+			st->ring_full += __atomic_load_n(&lc->st.drops[EVS_L2_DROP_LEARN_FULL],
+							 __ATOMIC_RELAXED);
 	}
 	st->deferred = macs->dq_len;
 }

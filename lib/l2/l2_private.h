@@ -66,7 +66,9 @@ struct evs_l2_macs {
 	uint32_t age_cursor;
 	uint32_t count;
 	uint64_t generation; /* bumped on every insert, move, static change, removal */
-	uint32_t *free_idx;  /* stack of free entry indexes */
+	void (*on_change)(void *arg, uint16_t switch_id);
+	void *on_change_arg;
+	uint32_t *free_idx; /* stack of free entry indexes */
 	uint32_t nb_free;
 	struct deferred *dq; /* FIFO, nb_slots long */
 	uint32_t dq_head, dq_len;
@@ -149,5 +151,25 @@ static inline void cnt_add(uint64_t *c, uint64_t n)
 {
 	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
 }
+
+/* Counts of one burst, added to the lcore's counters once (l2_counts_flush). */
+struct l2_counts {
+	uint64_t drops[EVS_L2_DROP_MAX];
+	uint64_t unicast, flooded, copies;
+};
+
+void l2_counts_flush(struct evs_l2_lcore *lc, const struct l2_counts *cnt);
+
+/* Where flood outputs go; false when there is no room (@m not taken). */
+typedef bool (*l2_sink_fn)(void *arg, struct rte_mbuf *m, uint16_t port);
+
+/*
+ * Send @m to every member of switch index @sw but its input port, each
+ * re-encoded for its port: copies from @pool, the last member gets @m.
+ * Consumes @m; failures are counted in @cnt.
+ */
+void l2_flood(const struct evs_l2_conf *conf, struct rte_mempool *pool, struct rte_mbuf *m,
+	      const struct evs_flow_key *key, uint16_t sw, l2_sink_fn sink, void *arg,
+	      struct l2_counts *cnt);
 
 #endif /* EVS_L2_PRIVATE_H */

@@ -43,8 +43,10 @@ enum evs_frag {
  * Flow key: every field a pipeline stage may consult. Laid out in 64-bit
  * words so that masked compare and hashing run word by word. Fields not
  * present in the packet are zero. Multi-byte fields are in network order
- * except in_port, vlan_tci (host order, EVS_VLAN_PRESENT set when tagged),
- * vrf, ct_zone and tun_vni (host order).
+ * except in_port, vlan_tci (host order, EVS_VLAN_PRESENT set when tagged)
+ * and the pipeline metadata (host order). 15 words: with an 8-byte entry
+ * header a megaflow's hot part is exactly two cache lines. Metadata that
+ * every megaflow consults (recirc_id) sits in the first line.
  */
 struct evs_flow_key {
 	/* word 0: metadata and L2 type */
@@ -53,56 +55,51 @@ struct evs_flow_key {
 	rte_be16_t ethertype; /**< after VLAN tags (inner), wire order */
 	uint8_t ip_proto;     /**< IPPROTO_* or 0 */
 	uint8_t ip_frag;      /**< enum evs_frag bits */
-	/* words 1-2: MACs and small L3/L4 fields */
+	/* word 1: pipeline metadata every megaflow consults (recirc_id) or may */
+	uint16_t recirc_id; /**< 0 on the first pass; set by a recirculate opcode */
+	uint16_t ldp;	    /**< logical datapath a stage handed the packet to (0: none) */
+	uint32_t dp_hash;   /**< datapath hash set by an opcode (ECMP, select groups) */
+	/* words 2-3: MACs and small L3/L4 fields */
 	struct rte_ether_addr dst_mac;
 	struct rte_ether_addr src_mac;
 	uint8_t ip_tos;	   /**< IPv4 TOS / IPv6 traffic class (DSCP << 2 | ECN) */
 	uint8_t ttl_class; /**< 0: TTL/hop limit 0, 1: exactly 1, 2: more than 1 */
 	uint8_t tcp_flags; /**< TCP flags byte (FIN..CWR) */
 	uint8_t ct_state;  /**< pipeline metadata: conntrack state bits */
-	/* words 3-6: L3 addresses; IPv4 uses the first 4 bytes of each */
+	/* words 4-7: L3 addresses; IPv4 uses the first 4 bytes of each */
 	uint8_t src_ip[16];
 	uint8_t dst_ip[16];
-	/* word 7: L4 ports (ICMP: type in l4_src, code in l4_dst), pipeline metadata */
+	/* word 8: L4 ports (ICMP: type in l4_src, code in l4_dst), pipeline metadata */
 	rte_be16_t l4_src;
 	rte_be16_t l4_dst;
 	uint16_t vrf;	  /**< pipeline metadata: VRF id */
 	uint16_t ct_zone; /**< pipeline metadata: conntrack zone */
-	/* words 8-12: tunnel metadata (set after decapsulation) */
+	/* words 9-13: tunnel metadata (set after decapsulation) */
 	uint32_t tun_vni;	/**< GENEVE/VXLAN VNI, host order, 0 if none */
 	uint32_t tun_opt_flags; /**< bit per GENEVE option class seen; bit 31: tunnel present */
 	uint8_t tun_src[16];	/**< outer source (IPv4 in the first 4 bytes) */
 	uint8_t tun_dst[16];	/**< outer destination */
+	/* word 14: conntrack metadata */
+	uint32_t ct_mark;  /**< pipeline metadata: connection mark */
+	uint32_t ct_label; /**< pipeline metadata: id of the connection's interned 128-bit label */
 } __rte_aligned(8);
 
 #define EVS_FLOW_KEY_WORDS (sizeof(struct evs_flow_key) / sizeof(uint64_t))
 
 /**
- * Why a packet was dropped. Every drop on the datapath is counted under one
- * of these; the control socket reports them by name. RUNT..BAD_LENGTH are the
- * parser's; the rest belong to their stages (L2, output) until each module
- * declares its own list.
+ * Why the parser (or the PMD before the pipeline) dropped a packet. Later
+ * drops belong to their owner: the engine (lib/pipeline) and each module
+ * keep their own list; stats.get reports them all by name.
  */
 enum evs_drop_reason {
 	EVS_DROP_NONE = 0,
-	EVS_DROP_RUNT,		  /**< shorter than an Ethernet header */
-	EVS_DROP_BAD_VLAN,	  /**< truncated tag or more tags than supported */
-	EVS_DROP_BAD_L3,	  /**< truncated/invalid IPv4/IPv6/ARP header */
-	EVS_DROP_BAD_L4,	  /**< truncated TCP/UDP/ICMP header */
-	EVS_DROP_BAD_ETHERTYPE,	  /**< type/length in 0x05dd-0x05ff: neither (IEEE 802.3 3.2.6) */
-	EVS_DROP_BAD_LENGTH,	  /**< 802.3 length field larger than the frame's data */
-	EVS_DROP_OVERSIZE,	  /**< longer than the port MTU allows */
-	EVS_DROP_NO_SWITCH,	  /**< input port not attached to any switch */
-	EVS_DROP_VLAN_NOT_MEMBER, /**< VLAN not carried by the input port */
-	EVS_DROP_SRC_MAC_MCAST,	  /**< source MAC is multicast/broadcast */
-	EVS_DROP_SRC_MAC_ZERO,	  /**< source MAC is 00:00:00:00:00:00 */
-	EVS_DROP_LINK_LOCAL,	  /**< to 01:80:c2:00:00:0x, which a bridge never forwards */
-	EVS_DROP_HAIRPIN,	  /**< destination is the input port */
-	EVS_DROP_PORT_DOWN,	  /**< output port gone or link down */
-	EVS_DROP_TX_FULL,	  /**< output queue full */
-	EVS_DROP_NO_MBUF,	  /**< no mbuf for a flood copy or tag push */
-	EVS_DROP_LEARN_FULL,	  /**< learning queue or MAC table full (packet still forwarded) */
-	EVS_DROP_FLOOD_EMPTY,	  /**< flooded frame had no member but its input port */
+	EVS_DROP_RUNT,		/**< shorter than an Ethernet header */
+	EVS_DROP_BAD_VLAN,	/**< truncated tag or more tags than supported */
+	EVS_DROP_BAD_L3,	/**< truncated/invalid IPv4/IPv6/ARP header */
+	EVS_DROP_BAD_L4,	/**< truncated TCP/UDP/ICMP header */
+	EVS_DROP_BAD_ETHERTYPE, /**< type/length in 0x05dd-0x05ff: neither (IEEE 802.3 3.2.6) */
+	EVS_DROP_BAD_LENGTH,	/**< 802.3 length field larger than the frame's data */
+	EVS_DROP_OVERSIZE,	/**< longer than the port MTU allows */
 	EVS_DROP_REASON_MAX,
 };
 
@@ -171,6 +168,16 @@ uint32_t evs_flow_key_hash(const struct evs_flow_key *key, uint32_t seed);
  *   (or a tag cut short), -EPERM when the data is shared.
  */
 int evs_packet_set_vlan(struct rte_mbuf *m, uint16_t vlan_tci);
+
+/**
+ * Re-encode a frame's outer tag for an output: from @p cur (the key's
+ * vlan_tci: what the frame carries now) to @p want (0: untagged, else
+ * EVS_VLAN_PRESENT | vid). The priority (PCP) is kept when retagging; a tag
+ * already carrying the VID is left alone; a priority tag (VID 0) with a
+ * non-zero PCP stays where the port sends untagged (doc/l2.md).
+ * @return 0, or the errors of evs_packet_set_vlan().
+ */
+int evs_packet_vlan_encode(struct rte_mbuf *m, uint16_t cur, uint16_t want);
 
 /**
  * True when the frame's L3 part (pkt_len - l2_len, i.e. without Ethernet

@@ -24,17 +24,6 @@ static const char *const drop_names[EVS_DROP_REASON_MAX] = {
     [EVS_DROP_BAD_ETHERTYPE] = "bad_ethertype",
     [EVS_DROP_BAD_LENGTH] = "bad_length",
     [EVS_DROP_OVERSIZE] = "oversize",
-    [EVS_DROP_NO_SWITCH] = "no_switch",
-    [EVS_DROP_VLAN_NOT_MEMBER] = "vlan_not_member",
-    [EVS_DROP_SRC_MAC_MCAST] = "src_mac_mcast",
-    [EVS_DROP_SRC_MAC_ZERO] = "src_mac_zero",
-    [EVS_DROP_LINK_LOCAL] = "link_local",
-    [EVS_DROP_HAIRPIN] = "hairpin",
-    [EVS_DROP_PORT_DOWN] = "port_down",
-    [EVS_DROP_TX_FULL] = "tx_full",
-    [EVS_DROP_NO_MBUF] = "no_mbuf",
-    [EVS_DROP_LEARN_FULL] = "learn_full",
-    [EVS_DROP_FLOOD_EMPTY] = "flood_empty",
 };
 
 const char *evs_drop_reason_name(enum evs_drop_reason r)

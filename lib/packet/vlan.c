@@ -91,3 +91,23 @@ int evs_packet_set_vlan(struct rte_mbuf *m, uint16_t vlan_tci)
 		m->l2_len += EVS_VLAN_HLEN;
 	return 0;
 }
+
+int evs_packet_vlan_encode(struct rte_mbuf *m, uint16_t cur, uint16_t want)
+{
+	uint16_t vid = want & EVS_VLAN_VID_MASK;
+
+	if (want == 0) {
+		if (!(cur & EVS_VLAN_PRESENT))
+			return 0;
+		/* a priority tag (VID 0) still means "no VLAN": keep it when it
+		 * carries a priority, as it came (doc/l2.md) */
+		if ((cur & EVS_VLAN_VID_MASK) == 0 && (cur & EVS_VLAN_PCP_MASK) != 0)
+			return 0;
+		return evs_packet_set_vlan(m, 0);
+	}
+	if ((cur & EVS_VLAN_PRESENT) && (cur & EVS_VLAN_VID_MASK) == vid)
+		return 0;
+	/* keep the priority when retagging */
+	return evs_packet_set_vlan(m, ((cur & EVS_VLAN_PRESENT) ? (cur & EVS_VLAN_PCP_MASK) : 0) |
+					  EVS_VLAN_PRESENT | vid);
+}

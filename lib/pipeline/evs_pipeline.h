@@ -4,185 +4,258 @@
 
 /**
  * @file
- * The logical pipeline: slow path (translate a flow key into an action
- * program plus the mask of every field consulted) and the per-burst fast
- * path around the megaflow classifier.
+ * The engine: module registry, slow-path translation, action programs and
+ * their executor, recirculation, punt path, dependency-based revalidation.
  *
- * What: a PMD lcore hands each parsed burst to evs_pipeline_run(). Sources
- * are learned (stateful, per packet), keys are classified (EMC, then
- * megaflows); a miss runs the stages once (evs_pipeline_xlate) and installs
- * a megaflow whose mask holds exactly what the stages consulted; stale hits
- * (older config generation, or a MAC table change under an L2 decision) are
- * re-translated in place. Then the whole burst's actions run in one vector
- * call per action kind.
+ * What: a PMD lcore hands each parsed burst to evs_pipeline_run(). Modules'
+ * ingress hooks run per packet (stateful: learning); keys are classified
+ * (EMC, then megaflows); a miss runs the modules' stages in order
+ * (translation) and installs a megaflow whose mask holds what the stages
+ * consulted and whose program is a list of opcodes with arguments, plus the
+ * generations of the tables the decisions read. A run of packets that share a
+ * megaflow executes its program together, one vector call per opcode.
+ * `recirculate` re-parses a packet (keeping metadata, with recirc_id set) and
+ * classifies it again, at most EVS_RECIRC_MAX_DEPTH times.
  *
- * Stages: a fixed, ordered table (stage_*.c), each one function that reads
- * the key, ORs the fields it consulted into the mask, appends actions and
- * says whether the pipeline goes on. L2 switching is the first; routing,
- * firewall, load balancing and tunnels slot in after it.
+ * Invalidation: a module bumps the generation of one of its tables (a
+ * dependency) on the management lcore. Each PMD notices the registry's epoch
+ * change and walks its megaflows in budgeted steps (evs_pipeline_service),
+ * re-translating only those whose recorded generations moved; a hit on a
+ * stale megaflow before the walk reaches it re-translates it on the spot.
  *
- * Stateless decisions are cached in megaflows; stateful steps (learning
- * now; conntrack, NAT, LB choice, replay windows later) run per packet.
- *
- * Thread-safety: struct evs_pipeline_lcore belongs to one PMD lcore:
- * evs_pipeline_run() and evs_pipeline_service() run there. The shared
- * state in struct evs_pipeline_state is published by the management lcore
- * (config by RCU snapshot, generations by release stores). evs_pipeline_xlate
- * is pure with respect to its inputs and may run on any lcore (flow.trace
- * runs it on the management lcore with its own L2 context).
+ * Thread-safety: the registry is created and changed (dependency bumps) by
+ * the management lcore and read by every lcore. struct evs_pipeline_lcore
+ * belongs to one lcore: evs_pipeline_run/service/trace run there; other
+ * lcores may read its counters and use its classifier's any-lcore calls.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
+
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "evs_classifier.h"
-#include "evs_l2.h"
+#include "evs_module.h"
 #include "evs_packet.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** Kinds of action in a program. */
-enum evs_act_type {
-	EVS_ACT_NONE = 0,
-	EVS_ACT_L2, /**< an L2 decision: drop / unicast with VLAN encoding / flood */
-};
+#define EVS_MODULES_MAX 16     /**< modules in one registry */
+#define EVS_RECIRC_MAX_DEPTH 4 /**< recirculations of one packet */
+#define EVS_XLATE_MAX_HOPS 8   /**< logical datapath changes in one translation */
+#define EVS_PROG_MAX 256       /**< bytes of a program (header, dependencies, opcodes) */
+#define EVS_PROG_MAX_DEPS 8    /**< tables one program may depend on */
+#define EVS_DROPS_MAX 128      /**< drop reasons over engine and modules */
 
-/** One action. */
-struct evs_act {
-	uint16_t type; /**< enum evs_act_type */
-	uint16_t reserved;
-	union {
-		struct evs_l2_action l2;
-		uint8_t raw[12];
-	};
-};
+/* ------------------------------------------------------------------ */
+/* Registry                                                            */
+/* ------------------------------------------------------------------ */
 
-#define EVS_PROG_MAX_ACTS 3
-
-/** Flags of a program. */
-enum evs_prog_flags {
-	EVS_PROG_USES_MACS = 1 << 0, /**< depends on MAC table contents (macs_gen) */
-};
+struct evs_registry;
 
 /**
- * An action program: what a megaflow does. Small and flat so that it is
- * copied into the megaflow entry (fits the classifier's 64-byte default).
+ * Number the modules' opcodes, drop reasons and dependencies and allocate
+ * the dependency generations (management lcore, at start-up).
+ * @return the registry, or NULL with errno set: EINVAL (NULL, more than
+ *   EVS_MODULES_MAX modules, a module without name, duplicate names, opcode
+ *   without executor or arg_size above EVS_OP_ARG_MAX, too many drop
+ *   reasons), ENOMEM.
  */
-struct evs_prog {
-	uint32_t macs_gen; /**< MAC table generation the decisions were made at */
-	uint16_t flags;	   /**< enum evs_prog_flags */
-	uint16_t n_acts;
-	struct evs_act acts[EVS_PROG_MAX_ACTS];
-};
+struct evs_registry *evs_registry_create(const struct evs_module *const *mods, unsigned int n);
 
-/** State the stages read, published by the management lcore. */
+/** Free a registry (no lcore uses it). NULL is ok. */
+void evs_registry_free(struct evs_registry *reg);
+
+/** Modules, in list order. */
+unsigned int evs_registry_n_modules(const struct evs_registry *reg);
+const struct evs_module *evs_registry_module(const struct evs_registry *reg, unsigned int i);
+/** Index of the module named @p name, or -ENOENT. */
+int evs_registry_module_index(const struct evs_registry *reg, const char *name);
+
+/** Drop reasons: global ids 0..n-1; 0 is the engine's "none". */
+unsigned int evs_registry_n_drops(const struct evs_registry *reg);
+const char *evs_registry_drop_name(const struct evs_registry *reg, unsigned int id);
+/** Owner (module name, "engine") of a drop reason. */
+const char *evs_registry_drop_owner(const struct evs_registry *reg, unsigned int id);
+
+/**
+ * A table of module @p mod changed (management lcore): decisions that read
+ * it are re-translated. Release order: the table's writes before the call are
+ * visible to a translation that sees the new generation.
+ * @return 0, -EINVAL (out of range).
+ */
+int evs_registry_dep_bump(struct evs_registry *reg, unsigned int mod, uint32_t dep);
+
+/** Every table of module @p mod changed (e.g. a snapshot that cannot be diffed). */
+int evs_registry_dep_bump_all(struct evs_registry *reg, unsigned int mod);
+
+/** Number of dependency bumps so far (any lcore). */
+uint64_t evs_registry_epoch(const struct evs_registry *reg);
+
+/* ------------------------------------------------------------------ */
+/* State, traces, text                                                 */
+/* ------------------------------------------------------------------ */
+
+/** Published state the stages and executors read, by module index. */
 struct evs_pipeline_state {
-	const struct evs_l2_conf *l2; /**< current L2 snapshot */
-	struct evs_l2_macs *macs;
-	uint32_t gen;	   /**< configuration generation (snapshot) */
-	uint32_t macs_gen; /**< MAC table generation */
+	const void *mod[EVS_MODULES_MAX];
 };
 
 /** One stage's part of a trace. */
 struct evs_trace_step {
-	const char *stage;
+	uint8_t pass;	    /**< 0, then 1.. after each recirculation */
+	const char *module; /**< module name */
+	const char *stage;  /**< stage name, or "goto" for a logical datapath change */
 	char decision[120];
-	struct evs_flow_mask consulted; /**< fields this stage consulted */
+	struct evs_flow_mask consulted; /**< fields this step consulted */
 };
 
-#define EVS_TRACE_MAX_STEPS 8
+/** One classification pass of a traced packet. */
+struct evs_trace_pass {
+	struct evs_flow_key key;   /**< as classified */
+	struct evs_flow_mask mask; /**< the megaflow's mask */
+	char actions[256];	   /**< the program as text */
+	char result[160];	   /**< what executing it did: "output port=2", ... */
+};
 
-/** What evs_pipeline_xlate() did, stage by stage (flow.trace). */
+#define EVS_TRACE_MAX_STEPS 32
+
+/** What a trace recorded. */
 struct evs_trace {
 	unsigned int n;
 	struct evs_trace_step steps[EVS_TRACE_MAX_STEPS];
+	unsigned int n_passes;
+	struct evs_trace_pass passes[EVS_RECIRC_MAX_DEPTH + 1];
 };
 
-/**
- * Slow path: run the stages for @p key.
- * @param lc     an L2 context of the calling lcore (for lookups and counters)
- * @param mask   out: every field consulted
- * @param prog   out: the action program
- * @param trace  optional: filled with each stage's decision
- * @return 0, or -EINVAL if an argument is NULL.
- */
-int evs_pipeline_xlate(const struct evs_pipeline_state *st, struct evs_l2_lcore *lc,
-		       const struct evs_flow_key *key, struct evs_flow_mask *mask,
-		       struct evs_prog *prog, struct evs_trace *trace);
+/** Names ports in formatted programs (optional). */
+typedef const char *(*evs_port_name_fn)(uint16_t port, void *arg);
 
 /**
- * Write a program as text, e.g. "l2(unicast port=2 vlan=100)". @p port_name
- * (optional) names ports.
+ * Write a program (as stored in a megaflow) as text, e.g.
+ * "set_vlan(tci=0x1064), output(port=p2)".
  * @return the length snprintf() would have written.
  */
-int evs_prog_format(const struct evs_prog *prog, char *buf, size_t len,
-		    const char *(*port_name)(uint16_t port, void *arg), void *arg);
+int evs_prog_format(const struct evs_registry *reg, const void *prog, size_t prog_len, char *buf,
+		    size_t len, evs_port_name_fn port_name, void *arg);
 
 /** Write the fields a mask consults, with their values in @p key, as text. */
 int evs_flow_format(const struct evs_flow_key *key, const struct evs_flow_mask *mask, char *buf,
 		    size_t len);
 
 /* ------------------------------------------------------------------ */
-/* Per-lcore fast path                                                 */
+/* Per-lcore context                                                   */
 /* ------------------------------------------------------------------ */
 
-/** Pipeline counters of one PMD lcore. */
-struct evs_pipeline_stats {
-	uint64_t packets;      /**< packets run through the pipeline */
-	uint64_t upcalls;      /**< slow path runs for misses */
-	uint64_t upcall_cycles; /**< TSC cycles spent in them */
-	uint64_t revalidated;  /**< stale megaflows re-translated on hit */
-	uint64_t replaced;     /**< ... whose mask changed (removed, re-installed) */
-	uint64_t uncached;     /**< packets run without a megaflow (install refused) */
-	uint64_t expired;      /**< idle megaflows removed */
-};
-
-struct evs_pipeline_lcore;
+/** Sends @p n packets out of @p port; @return how many it took (the rest are dropped). */
+typedef uint16_t (*evs_pipeline_tx_fn)(void *arg, uint16_t port, struct rte_mbuf **pkts,
+				       uint16_t n);
 
 /** Parameters of evs_pipeline_lcore_create(). */
 struct evs_pipeline_lcore_config {
 	const char *name;
-	struct evs_l2_lcore *l2; /**< this lcore's L2 context (not owned) */
-	uint32_t max_flows;      /**< megaflow cap; 0: classifier default */
-	uint32_t emc_entries;    /**< 0: default; see evs_cls_config */
+	const struct evs_registry *reg;
+	void *mod_args[EVS_MODULES_MAX]; /**< passed to each module's lcore_create */
+	struct rte_mempool *pool;	 /**< copies (flood, replication) */
+	struct rte_ring *punt_ring;	 /**< to the management lcore; NULL: punts dropped */
+	evs_pipeline_tx_fn tx;		 /**< output (required) */
+	void *tx_arg;
+	uint32_t max_flows;   /**< megaflow cap; 0: classifier default */
+	uint32_t emc_entries; /**< 0: default; see evs_cls_config */
 	bool emc_disable;
+	bool no_cache; /**< translate every packet afresh (a reference for tests) */
 	int socket_id;
 };
 
+struct evs_pipeline_lcore;
+
 /**
- * Create a PMD lcore's pipeline context (with its classifier).
- * @return it, or NULL with errno set (EINVAL, ENOMEM).
+ * Create an lcore's context: its classifier and every module's context.
+ * @return it, or NULL with errno set (EINVAL, ENOMEM, or a module's error).
  */
 struct evs_pipeline_lcore *evs_pipeline_lcore_create(const struct evs_pipeline_lcore_config *cfg);
 
-/** Free it (PMD stopped). NULL is ok. */
+/** Free it (its lcore stopped). NULL is ok. */
 void evs_pipeline_lcore_free(struct evs_pipeline_lcore *pl);
 
 /** The lcore's classifier (dumps, stats and requests from other lcores). */
 struct evs_cls *evs_pipeline_lcore_cls(struct evs_pipeline_lcore *pl);
 
+/** The lcore's context for module @p mod (NULL if out of range). */
+void *evs_pipeline_lcore_module(const struct evs_pipeline_lcore *pl, unsigned int mod);
+
 /**
- * Forward a parsed burst (PMD lcore). Every mbuf ends up in @p out or freed
- * and counted.
- * @return the number of outputs written to @p out.
+ * Forward a parsed burst (the owner lcore). Every mbuf is sent through the
+ * tx function, punted, or freed and counted.
+ * @return the number of packets handed to tx (copies included).
  */
 uint16_t evs_pipeline_run(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *st,
-			  struct rte_mbuf **pkts, const struct evs_flow_key *keys, uint16_t n,
-			  struct evs_l2_out *out, uint16_t out_cap);
+			  struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n);
 
 /**
- * Periodic work of the owner lcore (call once per loop): carries out flush
- * requests from other lcores, finishes table resizes, and every millisecond
- * (or a tenth of @p idle_cycles if shorter) expires a batch of megaflows idle
- * for more than @p idle_cycles.
+ * Periodic work of the owner lcore (once per loop): carries out requests
+ * from other lcores, walks a budget of megaflows when dependencies changed,
+ * finishes table resizes, and every millisecond (or a tenth of
+ * @p idle_cycles if shorter) expires megaflows idle for more than
+ * @p idle_cycles.
  */
-void evs_pipeline_service(struct evs_pipeline_lcore *pl, uint64_t now, uint64_t idle_cycles);
+void evs_pipeline_service(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *st,
+			  uint64_t now, uint64_t idle_cycles);
 
-/** Read the counters (any lcore; relaxed reads). */
+/**
+ * Translate @p key only (no packet; any lcore with its own context).
+ * @param mask  out: every field consulted
+ * @param prog  out: the program, EVS_PROG_MAX bytes
+ * @param trace optional
+ * @return the program's length in bytes, or -EINVAL.
+ */
+int evs_pipeline_xlate(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *st,
+		       const struct evs_flow_key *key, struct evs_flow_mask *mask, void *prog,
+		       struct evs_trace *trace);
+
+/**
+ * Trace a packet through every pass (flow.trace): translate, execute on
+ * @p m with outputs and punts recorded instead of sent, follow
+ * recirculations. No ingress hook runs and no megaflow is installed.
+ * Consumes @p m. @return 0, -EINVAL.
+ */
+int evs_pipeline_trace(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *st,
+		       struct rte_mbuf *m, const struct evs_flow_key *key, struct evs_trace *trace);
+
+/** Engine counters of one lcore. */
+struct evs_pipeline_stats {
+	uint64_t packets;	/**< packets run through the pipeline (each pass) */
+	uint64_t upcalls;	/**< slow path runs for misses */
+	uint64_t upcall_cycles; /**< TSC cycles spent in them */
+	uint64_t revalidated;	/**< stale megaflows re-translated (on hit or walk) */
+	uint64_t replaced;	/**< ... whose mask changed (removed) */
+	uint64_t uncached;	/**< packets run without a megaflow (install refused) */
+	uint64_t expired;	/**< idle megaflows removed */
+	uint64_t recirculated;	/**< packets classified again */
+	uint64_t punted;	/**< packets queued to the management lcore */
+	uint64_t walks;		/**< revalidation walks completed */
+};
+
+/** Read the engine counters (any lcore; relaxed reads). */
 void evs_pipeline_stats_get(const struct evs_pipeline_lcore *pl, struct evs_pipeline_stats *st);
+
+/**
+ * Add this lcore's drop counters into @p drops[evs_registry_n_drops()]
+ * (any lcore; relaxed reads).
+ */
+void evs_pipeline_drops_add(const struct evs_pipeline_lcore *pl, uint64_t *drops);
+
+/**
+ * Drain up to @p budget punted packets from @p ring and give each to its
+ * module's punt handler (management lcore); packets of modules without one
+ * are freed. @p args are the handlers' arguments by module index.
+ * @return the number drained.
+ */
+unsigned int evs_pipeline_punt_poll(const struct evs_registry *reg, struct rte_ring *ring,
+				    void *const *args, unsigned int budget);
 
 #ifdef __cplusplus
 }

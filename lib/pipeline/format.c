@@ -89,48 +89,60 @@ int evs_flow_format(const struct evs_flow_key *key, const struct evs_flow_mask *
 	return (int)n;
 }
 
-int evs_prog_format(const struct evs_prog *prog, char *buf, size_t len,
-		    const char *(*port_name)(uint16_t port, void *arg), void *arg)
+#define APPEND(...)                                                                                \
+	(n += (size_t)snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, __VA_ARGS__))
+
+/* One opcode's argument: ports and drop reasons by name, the rest by the opcode. */
+static void op_arg(const struct evs_registry *reg, const struct prog_op *o, char *out,
+		   size_t out_len, evs_port_name_fn port_name, void *arg)
 {
-	size_t n = 0;
+	const struct evs_opcode *op = reg->ops[o->id].op;
+	const char *name;
+
+	out[0] = '\0';
+	if (o->id == ENGINE_OP_OUTPUT) {
+		uint16_t port = ((const struct op_output *)o->arg)->port;
+
+		name = port_name != NULL ? port_name(port, arg) : NULL;
+		if (name != NULL)
+			snprintf(out, out_len, "port=%s", name);
+		else
+			snprintf(out, out_len, "port=%u", port);
+	} else if (o->id == ENGINE_OP_DROP) {
+		uint16_t r = ((const struct op_drop *)o->arg)->reason;
+
+		snprintf(out, out_len, "%s", evs_registry_drop_name(reg, r));
+	} else if (op->format != NULL) {
+		op->format(o->arg, out, out_len);
+	}
+}
+
+int evs_prog_format(const struct evs_registry *reg, const void *prog, size_t prog_len, char *buf,
+		    size_t len, evs_port_name_fn port_name, void *arg)
+{
+	const struct prog_hdr *h = prog;
+	const struct prog_op *o;
+	size_t n = 0, end;
 	unsigned int i;
 
 	if (len > 0)
 		buf[0] = '\0';
-	for (i = 0; i < prog->n_acts; i++) {
-		const struct evs_act *a = &prog->acts[i];
+	if (reg == NULL || prog == NULL || prog_len < sizeof(*h) || h->len > prog_len ||
+	    sizeof(*h) + sizeof(struct prog_dep) * h->n_deps > h->len)
+		return APPEND("invalid");
+	end = h->len;
+	o = prog_first_op(h);
+	for (i = 0; i < h->n_ops; i++, o = prog_next_op(o)) {
+		size_t at = (size_t)((const uint8_t *)o - (const uint8_t *)prog);
 		char one[96];
 
-		switch (a->type) {
-		case EVS_ACT_L2:
-			if (a->l2.type == EVS_L2_ACT_UNICAST) {
-				char port[40];
-
-				if (port_name != NULL)
-					snprintf(port, sizeof(port), "%s", port_name(a->l2.port, arg));
-				else
-					snprintf(port, sizeof(port), "%u", a->l2.port);
-				if (a->l2.tci)
-					snprintf(one, sizeof(one), "output(port=%s,vlan=%u)", port,
-						 a->l2.tci & EVS_VLAN_VID_MASK);
-				else
-					snprintf(one, sizeof(one), "output(port=%s)", port);
-			} else if (a->l2.type == EVS_L2_ACT_FLOOD) {
-				snprintf(one, sizeof(one), "flood(switch=%u)", a->l2.sw);
-			} else {
-				snprintf(one, sizeof(one), "drop(%s)",
-					 evs_drop_reason_name(a->l2.reason));
-			}
-			break;
-		default:
-			snprintf(one, sizeof(one), "unknown(%u)", a->type);
-			break;
-		}
-		n += (size_t)snprintf(buf + (n < len ? n : len), n < len ? len - n : 0, "%s%s",
-				      n ? "," : "", one);
+		if (at + sizeof(*o) > end || o->size < sizeof(*o) || at + o->size > end ||
+		    o->id >= reg->n_ops)
+			return APPEND("%sinvalid", n ? ", " : "");
+		op_arg(reg, o, one, sizeof(one), port_name, arg);
+		APPEND("%s%s(%s)", n ? ", " : "", reg->ops[o->id].op->name, one);
 	}
-	if (prog->flags & EVS_PROG_USES_MACS)
-		n += (size_t)snprintf(buf + (n < len ? n : len), n < len ? len - n : 0,
-				      " [macs_gen=%u]", prog->macs_gen);
+	if (h->n_ops == 0)
+		APPEND("none");
 	return (int)n;
 }

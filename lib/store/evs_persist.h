@@ -136,6 +136,21 @@ int evs_persist_write(struct evs_persist *p, const void *data, size_t len);
 int evs_persist_submit(struct evs_persist *p, char *data, size_t len, evs_persist_done_t done,
 		       void *arg);
 
+/** Makes the bytes of a submission, on the writer thread (see below). */
+typedef char *(*evs_persist_render_t)(void *ctx, size_t *len);
+
+/**
+ * evs_persist_submit() of bytes the writer thread makes itself: @p render
+ * (@p ctx) runs there, so serialising a large document does not stall the
+ * caller; @p ctx_free (may be NULL) releases @p ctx afterwards, or when a
+ * later submission supersedes this one before it is written. @p ctx must be
+ * safe to read from the writer thread (an immutable document). A NULL
+ * render result fails the write with -ENOMEM.
+ * @return 0, or -EINVAL, -ENOMEM (ctx released, done not called).
+ */
+int evs_persist_submit_render(struct evs_persist *p, evs_persist_render_t render, void *ctx,
+			      void (*ctx_free)(void *), evs_persist_done_t done, void *arg);
+
 /**
  * Run the completions of finished writes (management lcore, from its loop).
  * @return the number run.

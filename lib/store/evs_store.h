@@ -47,7 +47,7 @@ extern "C" {
 /** Key fields of a type at most. */
 #define EVS_STORE_MAX_KEYS 3
 /** JSON-RPC code of a transaction whose expect_generation is stale. */
-#define EVS_STORE_E_CONFLICT (-32005)
+#define EVS_STORE_E_CONFLICT EVS_CTL_E_CONFLICT
 
 struct evs_store;
 struct evs_store_obj;
@@ -285,7 +285,7 @@ int evs_store_check_name(const json_t *obj, const char *field, const char *path,
 
 /* --- Errors ------------------------------------------------------------------- */
 
-/** The one table: -errno -> JSON-RPC error code (EVS_CTL_E_*). */
+/** -errno -> JSON-RPC error code: lib/ctl's one table (evs_ctl_errno_code()). */
 int evs_store_rpc_code(int neg_errno);
 
 /**

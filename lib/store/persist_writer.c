@@ -39,6 +39,9 @@ struct evs_persist {
 	pthread_cond_t idle; /* the writer finished a write */
 	char *pend;	     /* newest bytes not taken by the writer yet */
 	size_t pend_len;
+	evs_persist_render_t pend_render; /* or: newest bytes to make, from pend_ctx */
+	void *pend_ctx;
+	void (*pend_ctx_free)(void *);
 	struct waiter_list pend_waiters;
 	struct waiter_list done;
 	bool writing;
@@ -72,25 +75,39 @@ static void *writer_main(void *arg)
 	struct evs_persist *p = arg;
 	struct waiter_list batch;
 	struct waiter *w;
+	evs_persist_render_t render;
+	void (*ctx_free)(void *);
+	void *ctx;
 	char *data;
 	size_t len;
 	int rc;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (p->pend == NULL && p->pend_waiters.head == NULL && !p->stop)
+		while (p->pend == NULL && p->pend_render == NULL && p->pend_waiters.head == NULL &&
+		       !p->stop)
 			pthread_cond_wait(&p->work, &p->mu);
-		if (p->pend == NULL && p->pend_waiters.head == NULL)
+		if (p->pend == NULL && p->pend_render == NULL && p->pend_waiters.head == NULL)
 			break; /* stop, nothing left */
 		data = p->pend;
 		len = p->pend_len;
+		render = p->pend_render;
+		ctx = p->pend_ctx;
+		ctx_free = p->pend_ctx_free;
 		p->pend = NULL;
+		p->pend_render = NULL;
 		list_init(&batch);
 		list_splice(&batch, &p->pend_waiters);
 		p->writing = true;
 		pthread_mutex_unlock(&p->mu);
 
-		rc = evs_persist_write_at(p->dirfd, p->name, data, len, &p->opts);
+		if (render != NULL) {
+			data = render(ctx, &len);
+			if (ctx_free != NULL)
+				ctx_free(ctx);
+		}
+		rc = data != NULL ? evs_persist_write_at(p->dirfd, p->name, data, len, &p->opts)
+				  : -ENOMEM;
 		free(data);
 
 		pthread_mutex_lock(&p->mu);
@@ -193,36 +210,35 @@ const char *evs_persist_path(const struct evs_persist *p)
 	return p->path;
 }
 
-int evs_persist_submit(struct evs_persist *p, char *data, size_t len, evs_persist_done_t done,
-		       void *arg)
+/* Queue a submission: bytes, or a render job (ctx released on every path). */
+static int submit(struct evs_persist *p, char *data, size_t len, evs_persist_render_t render,
+		  void *ctx, void (*ctx_free)(void *), evs_persist_done_t done, void *arg)
 {
-	struct waiter *w;
+	struct waiter *w = calloc(1, sizeof(*w));
 
-	if (p == NULL || (data == NULL && len > 0)) {
-		free(data);
-		return -EINVAL;
-	}
-	w = calloc(1, sizeof(*w));
-	if (w == NULL) {
-		free(data);
-		return -ENOMEM;
-	}
+	if (w == NULL)
+		goto nomem;
 	w->fn = done;
 	w->arg = arg;
-	if (data == NULL)
+	if (render == NULL && data == NULL)
 		data = malloc(1); /* empty file: the writer takes NULL as "nothing new" */
-	if (data == NULL) {
+	if (render == NULL && data == NULL) {
 		free(w);
-		return -ENOMEM;
+		goto nomem;
 	}
 	pthread_mutex_lock(&p->mu);
-	if (p->pend != NULL) {
-		/* Not written yet: the newer bytes supersede them. */
+	if (p->pend != NULL || p->pend_render != NULL) {
+		/* Not written yet: the newer submission supersedes it. */
 		free(p->pend);
+		if (p->pend_render != NULL && p->pend_ctx_free != NULL)
+			p->pend_ctx_free(p->pend_ctx);
 		p->coalesced++;
 	}
 	p->pend = data;
 	p->pend_len = len;
+	p->pend_render = render;
+	p->pend_ctx = ctx;
+	p->pend_ctx_free = ctx_free;
 	*p->pend_waiters.tail = w;
 	p->pend_waiters.tail = &w->next;
 	pthread_cond_signal(&p->work);
@@ -230,6 +246,32 @@ int evs_persist_submit(struct evs_persist *p, char *data, size_t len, evs_persis
 	p->submitted++;
 	p->pending++;
 	return 0;
+nomem:
+	free(data);
+	if (ctx_free != NULL)
+		ctx_free(ctx);
+	return -ENOMEM;
+}
+
+int evs_persist_submit(struct evs_persist *p, char *data, size_t len, evs_persist_done_t done,
+		       void *arg)
+{
+	if (p == NULL || (data == NULL && len > 0)) {
+		free(data);
+		return -EINVAL;
+	}
+	return submit(p, data, len, NULL, NULL, NULL, done, arg);
+}
+
+int evs_persist_submit_render(struct evs_persist *p, evs_persist_render_t render, void *ctx,
+			      void (*ctx_free)(void *), evs_persist_done_t done, void *arg)
+{
+	if (p == NULL || render == NULL) {
+		if (ctx_free != NULL)
+			ctx_free(ctx);
+		return -EINVAL;
+	}
+	return submit(p, NULL, 0, render, ctx, ctx_free, done, arg);
 }
 
 int evs_persist_poll(struct evs_persist *p)

@@ -633,33 +633,7 @@ int evs_store_check_name(const json_t *obj, const char *field, const char *path,
 
 int evs_store_rpc_code(int neg_errno)
 {
-	switch (neg_errno) {
-	case 0:
-		return 0;
-	case -EINVAL:
-	case -ERANGE:
-	case -E2BIG:
-		return EVS_CTL_E_INVALID_PARAMS;
-	case -EEXIST:
-	case -EBUSY: /* still referenced */
-		return EVS_CTL_E_EXISTS;
-	case -ENOENT:
-	case -ENODEV:
-		return EVS_CTL_E_NOT_FOUND;
-	case -ENOSPC:
-	case -EAGAIN:
-		return EVS_CTL_E_BUSY;
-	case -ESTALE:
-		return EVS_STORE_E_CONFLICT;
-	case -EIO:
-	case -ENXIO:
-	case -EPERM:
-	case -EACCES:
-	case -ENOTSUP:
-		return EVS_CTL_E_APPLY_FAILED;
-	default:
-		return EVS_CTL_E_INTERNAL;
-	}
+	return evs_ctl_errno_code(neg_errno); /* lib/ctl holds the one table */
 }
 
 int evs_store_err(struct evs_ctl_err *err, int neg_errno, const char *path, const char *fmt, ...)

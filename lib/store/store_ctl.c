@@ -334,6 +334,7 @@ static int stage_ops(struct evs_store_txn *txn, const json_t *params, struct evs
 		     const void *arg)
 {
 	const json_t *ops = json_object_get(params, "ops"), *op;
+	const struct gen_method *gm;
 	char path[EVS_CTL_PATH_MAX];
 	size_t i;
 	int rc;
@@ -350,9 +351,10 @@ static int stage_ops(struct evs_store_txn *txn, const json_t *params, struct evs
 		rc = evs_store_txn_method(txn, json_string_value(json_object_get(op, "method")), p,
 					  path, err);
 		json_decref(empty);
+		gm = method_find(txn->st->ctl_priv,
+				 json_string_value(json_object_get(op, "method")));
 		if (rc == -ENOENT &&
-		    method_find(txn->st->ctl_priv,
-				json_string_value(json_object_get(op, "method"))) == NULL) {
+		    (gm == NULL || gm->verb > V_SET)) { /* the method is at fault */
 			evs_ctl_path_index(path, sizeof(path), "/params/ops", i);
 			evs_ctl_path_key(path, sizeof(path), path, "method");
 			snprintf(err->path, sizeof(err->path), "%s", path);

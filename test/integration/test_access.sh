@@ -72,6 +72,11 @@ rpc_ok switch.add '{"name":"sw1"}' >/dev/null
 assert_match "a mutation is logged with uid, pid and method" "audit: uid 0 pid [0-9]+ .*switch.add" \
 	"$(cat "$EVS_LOG")"
 assert_ge "ctl.stats counts mutations" 1 "$(jget "$(rpc_ok ctl.stats)" mutations)"
+assert_match "its outcome is logged once durable" "audit: uid 0 pid [0-9]+: switch.add done" \
+	"$(cat "$EVS_LOG")"
+expect_error "adding the same switch again fails" -32000 - "$(rpc switch.add '{"name":"sw1"}')"
+assert_match "a failed mutation's outcome is logged with its code" \
+	"audit: uid 0 pid [0-9]+: switch.add failed \(-32000 exists\)" "$(cat "$EVS_LOG")"
 
 # --- the socket is the outer gate: a user outside its group cannot connect --
 if setpriv --reuid=65534 --regid=65534 --clear-groups "${RPC[@]}" call "$EVS_SOCK" list >/dev/null 2>&1; then

@@ -80,6 +80,8 @@ tp_ready b "$(ifname b)" b "$IP_B" "$MAC_B"
 tp_ready c "$(ifname c)" c "$IP_C" "$MAC_C"
 assert_ok "v7 link up with its peer" wait_until 10 link_up v7
 assert_ok "v$((N - 1)) link up with its peer" wait_until 10 link_up "v$((N - 1))"
+heapg=$(heap)
+it_log "DPDK heap with two guests connected: +$(((heapg - heap1) / 2)) bytes per connected guest"
 ping_check "a -> b through vhost-user port v7 among $N" a "$IP_B"
 ping_check "a -> c through vhost-user port v$((N - 1)) among $N" a "$IP_C"
 ping_check "b -> c, vhost-user to vhost-user" b "$IP_C"

@@ -25,10 +25,20 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_udp.h>
 
+#include "evs_l2.h"
 #include "evs_pipeline.h"
 
 #define BURST 32
 #define PKTS_PER_REP_DEFAULT (1u << 21)
+
+/* Output: the frames go nowhere (the same mbufs are reused burst after burst). */
+static uint16_t sink(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)arg;
+	(void)port;
+	(void)pkts;
+	return n;
+}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -40,8 +50,8 @@ static int cmp_u64(const void *a, const void *b)
 /* Write flow @f into frame @m (IPv4 source and UDP source port). */
 static void set_flow(struct rte_mbuf *m, uint32_t f)
 {
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *,
-							  sizeof(struct rte_ether_hdr));
+	struct rte_ipv4_hdr *ip =
+	    rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
 
 	ip->src_addr = rte_cpu_to_be_32(0xc6120000u + (f >> 8)); /* 198.18.x.y */
@@ -73,14 +83,18 @@ static struct rte_mbuf *make_frame(struct rte_mempool *mp, const struct rte_ethe
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {"bench-pipeline", "--no-huge", "-m", "1024", "--no-shconf", "--file-prefix",
-		       "benchpl", "--no-pci", "--no-telemetry", "--log-level=error", "-l", "0"};
+	char *eal[] = {"bench-pipeline", "--no-huge",	      "-m",	 "1024",
+		       "--no-shconf",	 "--file-prefix",     "benchpl", "--no-pci",
+		       "--no-telemetry", "--log-level=error", "-l",	 "0"};
 	static const struct evs_l2_switch_spec sw = {.id = 0, .name = "sw0"};
 	static const struct evs_l2_port_spec ps[] = {
-		{.port = 0, .has_native = true, .native_switch = 0},
-		{.port = 1, .has_native = true, .native_switch = 0}};
-	const struct evs_l2_conf_spec spec = {.nb_switches = 1, .switches = &sw, .nb_ports = 2,
-					      .ports = ps, .socket_id = SOCKET_ID_ANY};
+	    {.port = 0, .has_native = true, .native_switch = 0},
+	    {.port = 1, .has_native = true, .native_switch = 0}};
+	const struct evs_l2_conf_spec spec = {.nb_switches = 1,
+					      .switches = &sw,
+					      .nb_ports = 2,
+					      .ports = ps,
+					      .socket_id = SOCKET_ID_ANY};
 	struct rte_ether_addr a = {{0x02, 0, 0, 0, 0, 1}}, b = {{0x02, 0, 0, 0, 0, 2}};
 	unsigned int flows_list[8] = {1, 1000, 100000, 1000000}, n_flows = 4, reps = 5;
 	unsigned int PKTS_PER_REP = PKTS_PER_REP_DEFAULT;
@@ -89,10 +103,12 @@ int main(int argc, char **argv)
 	struct rte_rcu_qsbr *qsbr;
 	struct evs_l2_conf *conf;
 	struct evs_l2_macs *macs;
-	struct evs_l2_lcore *lc;
+	static const struct evs_module *const mods[] = {&evs_l2_module};
+	struct evs_registry *reg;
+	struct evs_l2_state l2st;
+	struct evs_pipeline_state st = {0};
 	struct rte_mbuf *pkts[BURST];
 	struct evs_flow_key keys[BURST];
-	struct evs_l2_out out[BURST];
 	char err[128];
 	int opt;
 
@@ -120,7 +136,8 @@ int main(int argc, char **argv)
 		} else if (opt == 'e') {
 			no_emc = true;
 		} else {
-			fprintf(stderr, "usage: bench-pipeline [--reps N] [--flows a,b,..] [--packets N] [--no-emc]\n");
+			fprintf(stderr, "usage: bench-pipeline [--reps N] [--flows a,b,..] "
+					"[--packets N] [--no-emc]\n");
 			return 2;
 		}
 	}
@@ -131,13 +148,17 @@ int main(int argc, char **argv)
 	if (mp == NULL || qsbr == NULL || rte_rcu_qsbr_init(qsbr, 2) != 0)
 		return 1;
 	conf = evs_l2_conf_build(&spec, err, sizeof(err));
-	macs = evs_l2_macs_create(&(struct evs_l2_macs_config){.name = "bplm", .capacity = 1024,
-								.qsbr = qsbr});
+	macs = evs_l2_macs_create(
+	    &(struct evs_l2_macs_config){.name = "bplm", .capacity = 1024, .qsbr = qsbr});
 	if (conf == NULL || macs == NULL)
 		return 1;
 	evs_l2_macs_add_static(macs, 0, &a, 0, 0);
 	evs_l2_macs_add_static(macs, 0, &b, 1, 0);
-	lc = evs_l2_lcore_create(&(struct evs_l2_lcore_config){.macs = macs, .clone_pool = mp});
+	reg = evs_registry_create(mods, 1);
+	if (reg == NULL)
+		return 1;
+	l2st = (struct evs_l2_state){.conf = conf, .macs = macs};
+	st.mod[0] = &l2st;
 	for (int i = 0; i < BURST; i++)
 		pkts[i] = make_frame(mp, &b, &a);
 
@@ -148,16 +169,19 @@ int main(int argc, char **argv)
 	for (unsigned int fi = 0; fi < n_flows; fi++) {
 		unsigned int nf = flows_list[fi];
 		uint64_t tp[31], tl[31], tt[31];
-		struct evs_pipeline_lcore *pl = evs_pipeline_lcore_create(
-			&(struct evs_pipeline_lcore_config){.name = "b", .l2 = lc,
-							    .max_flows = 1 << 20,
-							    .emc_disable = no_emc,
-							    .socket_id = SOCKET_ID_ANY});
-		const struct evs_pipeline_state st = {.l2 = conf, .macs = macs, .gen = 1,
-						      .macs_gen = 1};
+		struct evs_pipeline_lcore_config pc = {.name = "b",
+						       .reg = reg,
+						       .pool = mp,
+						       .tx = sink,
+						       .max_flows = 1 << 20,
+						       .emc_disable = no_emc,
+						       .socket_id = SOCKET_ID_ANY};
+		struct evs_pipeline_lcore *pl;
 		struct evs_cls_stats cs0, cs1;
 		uint32_t f = 0;
 
+		pc.mod_args[0] = macs;
+		pl = evs_pipeline_lcore_create(&pc);
 		if (pl == NULL)
 			return 1;
 		/* warm up: every flow seen once */
@@ -166,7 +190,7 @@ int main(int argc, char **argv)
 				set_flow(pkts[i], (w + (unsigned int)i) % nf);
 			for (int i = 0; i < BURST; i++)
 				evs_packet_parse(pkts[i], 0, &keys[i]);
-			evs_pipeline_run(pl, &st, pkts, keys, BURST, out, BURST);
+			evs_pipeline_run(pl, &st, pkts, keys, BURST);
 		}
 		evs_cls_stats_get(evs_pipeline_lcore_cls(pl), &cs0);
 		for (unsigned int r = 0; r < reps; r++) {
@@ -184,7 +208,7 @@ int main(int argc, char **argv)
 				for (int i = 0; i < BURST; i++)
 					evs_packet_parse(pkts[i], 0, &keys[i]);
 				t1 = rte_rdtsc();
-				evs_pipeline_run(pl, &st, pkts, keys, BURST, out, BURST);
+				evs_pipeline_run(pl, &st, pkts, keys, BURST);
 				t2 = rte_rdtsc();
 				cp += t1 - t0;
 				cl += t2 - t1;
@@ -201,7 +225,7 @@ int main(int argc, char **argv)
 		       tp[reps / 2], tl[reps / 2], tt[reps / 2],
 		       rte_get_tsc_hz() / 1e6 / (double)tt[reps / 2],
 		       100.0 * (double)(cs1.emc_hits - cs0.emc_hits) /
-			       (double)(cs1.lookups - cs0.lookups));
+			   (double)(cs1.lookups - cs0.lookups));
 		evs_pipeline_lcore_free(pl);
 	}
 	return 0;

@@ -14,10 +14,13 @@ cat >"$tmp/config.json" <<JSON
   "ports": [ { "name": "pa", "devargs": "net_null0", "switch": "sw0" },
              { "name": "pb", "devargs": "net_null1", "switch": "sw0" } ] }
 JSON
-"$build/app/edgevs/edgevs" -l 0,1 --no-huge -m 1024 --file-prefix "ctlscale$$" -- \
+table=65536
+while [ "$table" -lt $((macs + 6000)) ]; do table=$((table * 2)); done
+"$build/app/edgevs/edgevs" -l 0,1 --no-huge -m 4096 --file-prefix "ctlscale$$" -- \
 	--config "$tmp/config.json" --state-dir "$tmp/state" --socket "$tmp/s.sock" \
-	--pmd-sleep-us 20 >"$tmp/log" 2>&1 &
+	--pmd-sleep-us 20 --mac-table "$table" >"$tmp/log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-for _ in $(seq 100); do grep -q "ready" "$tmp/log" 2>/dev/null && break; sleep 0.1; done
-python3 "$here/ctl-scale.py" "$tmp/s.sock" "$macs"
+for _ in $(seq 300); do grep -q "ready" "$tmp/log" 2>/dev/null && break; sleep 0.1; done
+grep -q "ready" "$tmp/log" || { cat "$tmp/log"; exit 1; }
+EVSRPC_TIMEOUT=${EVSRPC_TIMEOUT:-900} python3 "$here/ctl-scale.py" "$tmp/s.sock" "$macs"

@@ -13,17 +13,35 @@
 #   --quick (< 1 min) one cell: L2, 1k flows, 64 B, one 3 s run per device.
 #   --full  every scenario x 1/1k/64k/1M flows x 64/512/1400 B/IMIX.
 #
-# Usage: test/perf/run.sh [--quick|--full] [BUILD_DIR]   (as root)
+# Usage: test/perf/run.sh [--quick|--full] [--keep DIR] [BUILD_DIR]   (as root)
+# --keep DIR keeps the results there and resumes: a step whose results are
+# already in DIR is not measured again (delete a file to redo its step).
 # Run it on a quiet machine: the load average is recorded with every run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 level=default
-case "${1:-}" in --quick | --full) level=${1#--}; shift ;; esac
+keep=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick | --full) level=${1#--} ;;
+	--keep) keep=$2; shift ;;
+	*) break ;;
+	esac
+	shift
+done
 build=${1:-build}
 EDGEVS_SETUP=perf scripts/setup.sh "$build" >/dev/null
 
-out=$(mktemp -d /tmp/evs-perf.XXXXXX)
-trap 'rm -rf "$out"' EXIT
+if [ -n "$keep" ]; then
+	# Results stay in DIR; a step whose results are there is not run again.
+	out=$keep
+	mkdir -p "$out"
+else
+	out=$(mktemp -d /tmp/evs-perf.XXXXXX)
+	trap 'rm -rf "$out"' EXIT
+fi
+# measure STEP: true when STEP's result file is missing or empty.
+measure() { [ ! -s "$out/$1" ]; }
 gen=$build/app/edgevs-gen/edgevs-gen
 mx="test/perf/gen/matrix.sh --gen $gen --edgevs $build/app/edgevs/edgevs"
 case $level in
@@ -51,36 +69,42 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "perf: forwarding matrix" >&2
 l2_cmd="$mx $l2_args --out $out/l2"
-eval "$l2_cmd" >"$out/l2.log" 2>&1 || true
+measure l2/runs.csv && { eval "$l2_cmd" >"$out/l2.log" 2>&1 || true; }
 sc_cmd=""
 if [ -n "$sc_args" ]; then
 	echo "perf: routed, firewall, load-balancing scenarios" >&2
 	sc_cmd="$mx $sc_args --out $out/sc"
-	eval "$sc_cmd" >"$out/sc.log" 2>&1 || true
+	measure sc/runs.csv && { eval "$sc_cmd" >"$out/sc.log" 2>&1 || true; }
 fi
 # One set of tables: the scenarios' runs next to the L2 run's testpmd ceiling.
 mkdir -p "$out/all"
 cat "$out/l2/runs.csv" >"$out/all/runs.csv" 2>/dev/null || true
-[ -n "$sc_cmd" ] && tail -n +2 "$out/sc/runs.csv" >>"$out/all/runs.csv" 2>/dev/null
+if [ -n "$sc_cmd" ]; then tail -n +2 "$out/sc/runs.csv" >>"$out/all/runs.csv" 2>/dev/null || true; fi
 test/perf/gen/matrix.sh --report "$out/all/runs.csv" --out "$out/all" --duration "$dur" >"$out/all.log" 2>&1 || true
 conn_cmd=""
 if [ -n "$conn_args" ]; then
 	echo "perf: new-connection rate" >&2
 	conn_cmd="$mx $conn_args --out $out/conn"
-	eval "$conn_cmd" >"$out/conn.log" 2>&1 || true
+	if measure conn/runs.csv; then
+		eval "$conn_cmd" >"$out/conn.log" 2>&1 || true
+	else
+		test/perf/gen/matrix.sh --report "$out/conn/runs.csv" --out "$out/conn" --conn-rate \
+			>"$out/conn.log" 2>&1 || true
+	fi
 fi
 if [ $level != quick ]; then
 	echo "perf: edgevs-gen vs testpmd flowgen" >&2
 	fg_cmd="test/perf/gen/vs-flowgen.sh --gen $gen --runs 3 --rx-check \"1 16\""
-	eval "$fg_cmd" >"$out/flowgen.md" 2>"$out/flowgen.log" || echo "(failed: $(tail -n1 "$out/flowgen.log"))" >>"$out/flowgen.md"
+	measure flowgen.md && { eval "$fg_cmd" >"$out/flowgen.md" 2>"$out/flowgen.log" ||
+		echo "(failed: $(tail -n1 "$out/flowgen.log"))" >>"$out/flowgen.md"; }
 	echo "perf: bench-pipeline, bench-classifier" >&2
 	pl_cmd="$build/test/perf/bench-pipeline --reps 5"
-	$pl_cmd >"$out/pipeline.txt" 2>&1 || true
+	measure pipeline.txt && { $pl_cmd >"$out/pipeline.txt" 2>&1 || true; }
 	cls_cmd="$build/test/perf/bench-classifier"
-	$cls_cmd >"$out/classifier.txt" 2>&1 || true
+	measure classifier.txt && { $cls_cmd >"$out/classifier.txt" 2>&1 || true; }
 	echo "perf: edgevs vs a Linux bridge between namespaces" >&2
-	BUILD=$build test/perf/bridge-compare.sh >"$out/bridge.md" 2>"$out/bridge.log" ||
-		echo "(bridge comparison failed; see test/perf/bridge-compare.sh)" >"$out/bridge.md"
+	measure bridge.md && { BUILD=$build test/perf/bridge-compare.sh >"$out/bridge.md" 2>"$out/bridge.log" ||
+		echo "(bridge comparison failed; see test/perf/bridge-compare.sh)" >"$out/bridge.md"; }
 fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -91,6 +115,10 @@ for p in "$out/all"/*.png; do
 done
 # Commands as a reader would type them (no temporary paths).
 show() { echo "$1" | sed "s| --out $out/[a-z0-9]*||"; }
+# Sections written by hand (control plane, ...) follow a marker and are kept.
+marker="<!-- Not generated: test/perf/run.sh keeps what follows this line. -->"
+tail_md=$(awk -v m="$marker" 'f; $0 == m {f = 1}' doc/performance.md 2>/dev/null | sed '/./,$!d')
+[ -n "$tail_md" ] || tail_md=$(sed -n '/^## Control plane/,$p' doc/performance.md 2>/dev/null)
 cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//')
 ovsv=$(/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk --version 2>/dev/null | head -n1 || echo "not installed")
 section() { # dir scenario
@@ -114,7 +142,8 @@ section() { # dir scenario
 	echo
 	echo "## How to read the tables"
 	echo
-	echo "- Every device forwards on **one core** (CPU 1) between two ports; edgevs-gen"
+	echo "- Every device forwards on **one core** (CPU 1, its management lcore or OVS's"
+	echo "  handler and revalidator threads included) between two ports; edgevs-gen"
 	echo "  offers UDP at unlimited rate from the other core (CPU 0) and counts what comes"
 	echo "  back. Ports: **vhost-user** on both device ports (the device is the vhost-user"
 	echo "  server, the generator's virtio_user the guest), as a VM connects."
@@ -249,5 +278,12 @@ EOF
 		echo
 		sed -n '/^### /,$p' "$out/bridge.md" | sed '1d'
 	fi
-} >doc/performance.md
+	if [ -n "$tail_md" ]; then
+		echo
+		echo "$marker"
+		echo
+		echo "$tail_md"
+	fi
+} >doc/performance.md.new
+mv doc/performance.md.new doc/performance.md
 echo "perf: wrote doc/performance.md" >&2

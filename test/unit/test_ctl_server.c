@@ -652,8 +652,8 @@ START_TEST(errno_table_maps_handler_errors)
 	} cases[] = {
 	    {-EINVAL, EVS_CTL_E_INVALID_PARAMS}, {-EEXIST, EVS_CTL_E_EXISTS},
 	    {-ENOENT, EVS_CTL_E_NOT_FOUND},	 {-ENODEV, EVS_CTL_E_NOT_FOUND},
-	    {-ENOSPC, EVS_CTL_E_BUSY},		 {-EBUSY, EVS_CTL_E_BUSY},
-	    {-EPERM, EVS_CTL_E_FORBIDDEN},	 {-EACCES, EVS_CTL_E_FORBIDDEN},
+	    {-ENOSPC, EVS_CTL_E_BUSY},		 {-EBUSY, EVS_CTL_E_EXISTS},
+	    {-EPERM, EVS_CTL_E_APPLY_FAILED},	 {-ESTALE, EVS_CTL_E_CONFLICT},
 	    {-EIO, EVS_CTL_E_APPLY_FAILED},	 {-ENOTSUP, EVS_CTL_E_APPLY_FAILED},
 	    {-ENOMEM, EVS_CTL_E_INTERNAL},	 {-EXDEV, EVS_CTL_E_INTERNAL},
 	};
@@ -682,6 +682,7 @@ START_TEST(errno_table_maps_handler_errors)
 		ck_assert_msg(strstr(msg, strerror(-cases[i].rc)) != NULL, "message '%s'", msg);
 		json_decref(r);
 	}
+	ck_assert_int_eq(evs_ctl_errno_code(0), 0);
 	ck_assert_str_eq(evs_ctl_errcode_name(EVS_CTL_E_FORBIDDEN), "forbidden");
 	ck_assert_str_eq(evs_ctl_errcode_name(1), "error");
 	conn_close(&c);

@@ -29,7 +29,7 @@
 START_TEST(test_conf_maps)
 {
 	struct evs_l2_conf *c = std_conf();
-	enum evs_drop_reason why;
+	enum evs_l2_drop why;
 	uint16_t blue, red, small, i;
 	const struct evs_l2_member *m;
 	const struct evs_l2_switch_info *s;
@@ -48,17 +48,17 @@ START_TEST(test_conf_maps)
 	ck_assert_uint_eq(evs_l2_ingress_switch(c, 0, 0, &why), blue);
 	ck_assert_uint_eq(evs_l2_ingress_switch(c, 0, EVS_VLAN_PRESENT | 0xe000, &why), blue);
 	ck_assert_uint_eq(evs_l2_ingress_switch(c, 0, EVS_VLAN_PRESENT | 100, &why), EVS_L2_NONE);
-	ck_assert_int_eq(why, EVS_DROP_VLAN_NOT_MEMBER);
+	ck_assert_int_eq(why, EVS_L2_DROP_VLAN_NOT_MEMBER);
 	ck_assert_uint_eq(evs_l2_ingress_switch(c, 2, EVS_VLAN_PRESENT | 100, &why), blue);
 	ck_assert_uint_eq(evs_l2_ingress_switch(c, 2, EVS_VLAN_PRESENT | 200, &why), red);
 	ck_assert_uint_eq(evs_l2_ingress_switch(c, 2, EVS_VLAN_PRESENT | 201, &why), EVS_L2_NONE);
-	ck_assert_int_eq(why, EVS_DROP_VLAN_NOT_MEMBER);
+	ck_assert_int_eq(why, EVS_L2_DROP_VLAN_NOT_MEMBER);
 	ck_assert_uint_eq(evs_l2_ingress_switch(c, 2, 0, &why), EVS_L2_NONE);
-	ck_assert_int_eq(why, EVS_DROP_NO_SWITCH);
+	ck_assert_int_eq(why, EVS_L2_DROP_NO_SWITCH);
 	ck_assert_uint_eq(evs_l2_ingress_switch(c, 3, 0, &why), red);
 	ck_assert_uint_eq(evs_l2_ingress_switch(c, 3, EVS_VLAN_PRESENT | 100, &why), blue);
 	ck_assert_uint_eq(evs_l2_ingress_switch(c, 9, 0, &why), EVS_L2_NONE);
-	ck_assert_int_eq(why, EVS_DROP_NO_SWITCH);
+	ck_assert_int_eq(why, EVS_L2_DROP_NO_SWITCH);
 	ck_assert_uint_eq(evs_l2_ingress_switch(c, 1000, 0, &why), EVS_L2_NONE);
 
 	/* egress */
@@ -474,7 +474,7 @@ START_TEST(test_macs_ring_full)
 	free_outs(out, n);
 	ls = lstats(fx.lc);
 	ck_assert_uint_eq(ls.learn_events, 1 + 4);
-	ck_assert_uint_eq(ls.drops[EVS_DROP_LEARN_FULL], 28);
+	ck_assert_uint_eq(ls.drops[EVS_L2_DROP_LEARN_FULL], 28);
 	ck_assert_uint_eq(mstats(fx.macs).ring_full, 28);
 	evs_l2_macs_poll(fx.macs, fx.conf, 1000);
 	ck_assert_uint_eq(evs_l2_macs_count(fx.macs), 1 + 4);

@@ -270,8 +270,8 @@ START_TEST(test_fwd_reserved_and_zero_src_drops)
 		ck_assert_uint_eq(out[o++].port, 3);
 	}
 	ls = lstats(fx.lc);
-	ck_assert_uint_eq(ls.drops[EVS_DROP_LINK_LOCAL], 8);
-	ck_assert_uint_eq(ls.drops[EVS_DROP_SRC_MAC_ZERO], 8);
+	ck_assert_uint_eq(ls.drops[EVS_L2_DROP_LINK_LOCAL], 8);
+	ck_assert_uint_eq(ls.drops[EVS_L2_DROP_SRC_MAC_ZERO], 8);
 	ck_assert_uint_eq(ls.unicast, 8);
 	ck_assert_uint_eq(ls.flooded, 8 + 1); /* and learn_via's broadcast */
 	free_outs(out, n);
@@ -324,12 +324,12 @@ START_TEST(test_fwd_drops)
 	ck_assert_uint_eq(n, 0);
 
 	ls = lstats(fx.lc);
-	ck_assert_uint_eq(ls.drops[EVS_DROP_HAIRPIN], 1);
-	ck_assert_uint_eq(ls.drops[EVS_DROP_VLAN_NOT_MEMBER], 2);
-	ck_assert_uint_eq(ls.drops[EVS_DROP_NO_SWITCH], 2);
-	ck_assert_uint_eq(ls.drops[EVS_DROP_SRC_MAC_MCAST], 1);
-	ck_assert_uint_eq(ls.drops[EVS_DROP_PORT_DOWN], 2);
-	ck_assert_uint_eq(ls.drops[EVS_DROP_FLOOD_EMPTY], 1);
+	ck_assert_uint_eq(ls.drops[EVS_L2_DROP_HAIRPIN], 1);
+	ck_assert_uint_eq(ls.drops[EVS_L2_DROP_VLAN_NOT_MEMBER], 2);
+	ck_assert_uint_eq(ls.drops[EVS_L2_DROP_NO_SWITCH], 2);
+	ck_assert_uint_eq(ls.drops[EVS_L2_DROP_SRC_MAC_MCAST], 1);
+	ck_assert_uint_eq(ls.drops[EVS_L2_DROP_PORT_DOWN], 2);
+	ck_assert_uint_eq(ls.drops[EVS_L2_DROP_FLOOD_EMPTY], 1);
 	ck_assert_uint_eq(ls.unicast, 0);
 	fx_fini(&fx); /* checks every dropped mbuf was freed */
 }
@@ -350,7 +350,7 @@ START_TEST(test_fwd_tx_full_and_no_mbuf)
 	/* flood to 3 members with room for 1 */
 	n = fwd1(fx.conf, fx.macs, fx.lc, frame(&BCAST, &a, -1), 1, out, 1);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_uint_eq(lstats(fx.lc).drops[EVS_DROP_TX_FULL], 2);
+	ck_assert_uint_eq(lstats(fx.lc).drops[EVS_L2_DROP_TX_FULL], 2);
 	free_outs(out, n);
 	/* unicast with no room at all */
 	learn_via(fx.conf, fx.macs, fx.lc, 2, 0, -1, 1000);
@@ -360,7 +360,7 @@ START_TEST(test_fwd_tx_full_and_no_mbuf)
 	mk_key(pkts[1], 1, &k[1]);
 	n = evs_l2_forward_burst(fx.conf, fx.macs, fx.lc, pkts, k, 2, out, 1);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_uint_eq(lstats(fx.lc).drops[EVS_DROP_TX_FULL], 3);
+	ck_assert_uint_eq(lstats(fx.lc).drops[EVS_L2_DROP_TX_FULL], 3);
 	free_outs(out, n);
 
 	/* clone pool with one mbuf, held: copies fail, the original still goes out */
@@ -372,7 +372,7 @@ START_TEST(test_fwd_tx_full_and_no_mbuf)
 	n = fwd1(fx.conf, fx.macs, lc2, frame(&BCAST, &a, -1), 1, out, 8);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(out[0].port, 3);
-	ck_assert_uint_eq(lstats(lc2).drops[EVS_DROP_NO_MBUF], 2);
+	ck_assert_uint_eq(lstats(lc2).drops[EVS_L2_DROP_NO_MBUF], 2);
 	free_outs(out, n);
 	/* tag push without headroom */
 	{
@@ -390,7 +390,7 @@ START_TEST(test_fwd_tx_full_and_no_mbuf)
 		ck_assert_uint_eq(rte_pktmbuf_headroom(m), 0);
 		n = fwd1(fx.conf, fx.macs, lc2, m, 0, out, 8);
 		ck_assert_uint_eq(n, 0);
-		ck_assert_uint_eq(lstats(lc2).drops[EVS_DROP_NO_MBUF], 3);
+		ck_assert_uint_eq(lstats(lc2).drops[EVS_L2_DROP_NO_MBUF], 3);
 	}
 	evs_l2_lcore_free(lc2);
 	rte_pktmbuf_free(hold);
@@ -430,7 +430,7 @@ START_TEST(test_fwd_decide_execute_split)
 	ck_assert_uint_eq(acts[2].type, EVS_L2_ACT_FLOOD);
 	ck_assert_uint_eq(acts[2].sw, evs_l2_conf_switch_index(fx.conf, 10));
 	ck_assert_uint_eq(acts[3].type, EVS_L2_ACT_DROP);
-	ck_assert_uint_eq(acts[3].reason, EVS_DROP_VLAN_NOT_MEMBER);
+	ck_assert_uint_eq(acts[3].reason, EVS_L2_DROP_VLAN_NOT_MEMBER);
 	/* decide does not learn: A is unknown and no event was queued */
 	ck_assert_uint_eq(lstats(fx.lc).learn_events, 2);
 	n = evs_l2_execute_burst(fx.conf, fx.lc, pkts, k, acts, 4, out, 16);

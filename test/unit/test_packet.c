@@ -1378,12 +1378,14 @@ END_TEST
 START_TEST(test_key_layout)
 {
 	/* the classifier hashes and masks word by word */
-	ck_assert_uint_eq(sizeof(struct evs_flow_key), 13 * 8);
-	ck_assert_uint_eq(EVS_FLOW_KEY_WORDS, 13);
-	ck_assert_uint_eq(offsetof(struct evs_flow_key, dst_mac), 8);
-	ck_assert_uint_eq(offsetof(struct evs_flow_key, src_ip), 24);
-	ck_assert_uint_eq(offsetof(struct evs_flow_key, l4_src), 56);
-	ck_assert_uint_eq(offsetof(struct evs_flow_key, tun_vni), 64);
+	ck_assert_uint_eq(sizeof(struct evs_flow_key), 15 * 8);
+	ck_assert_uint_eq(EVS_FLOW_KEY_WORDS, 15);
+	ck_assert_uint_eq(offsetof(struct evs_flow_key, recirc_id), 8);
+	ck_assert_uint_eq(offsetof(struct evs_flow_key, dst_mac), 16);
+	ck_assert_uint_eq(offsetof(struct evs_flow_key, src_ip), 32);
+	ck_assert_uint_eq(offsetof(struct evs_flow_key, l4_src), 64);
+	ck_assert_uint_eq(offsetof(struct evs_flow_key, tun_vni), 72);
+	ck_assert_uint_eq(offsetof(struct evs_flow_key, ct_mark), 112);
 }
 END_TEST
 

@@ -409,6 +409,86 @@ START_TEST(async_slow_disk_does_not_block_and_coalesces)
 }
 END_TEST
 
+/* A render job: its bytes are made on the writer thread, from a context the
+ * library releases exactly once, written or superseded. */
+struct render_ctx {
+	int v;
+	int *released;
+	pthread_t *made_on;
+};
+
+static char *render_v(void *arg, size_t *len)
+{
+	struct render_ctx *r = arg;
+	char *s;
+
+	*r->made_on = pthread_self();
+	if (asprintf(&s, "{\"v\":%d}", r->v) < 0)
+		return NULL;
+	*len = strlen(s);
+	return s;
+}
+
+static void release_v(void *arg)
+{
+	struct render_ctx *r = arg;
+
+	(*r->released)++;
+	free(r);
+}
+
+static struct render_ctx *rctx(int v, int *released, pthread_t *made_on)
+{
+	struct render_ctx *r = calloc(1, sizeof(*r));
+
+	ck_assert_ptr_nonnull(r);
+	*r = (struct render_ctx){.v = v, .released = released, .made_on = made_on};
+	return r;
+}
+
+START_TEST(async_render_runs_on_the_writer_and_coalesces)
+{
+	struct slow_disk sd = {.rc = 0};
+	struct done_log d = {0};
+	struct evs_persist *p = open_file("cfg", false);
+	pthread_t made_on = pthread_self();
+	int released = 0, i;
+
+	sem_init(&sd.entered, 0, 0);
+	sem_init(&sd.go, 0, 0);
+	evs_persist_set_test_hook(slow_hook, &sd);
+	ck_assert_int_eq(evs_persist_submit_render(p, render_v, rctx(0, &released, &made_on),
+						   release_v, on_done, &d),
+			 0);
+	sem_wait(&sd.entered);
+	ck_assert(!pthread_equal(made_on, pthread_self())); /* rendered by the writer */
+	ck_assert_int_eq(released, 1);
+	for (i = 1; i <= 3; i++) /* queued behind the stuck write: 1 and 2 superseded */
+		ck_assert_int_eq(evs_persist_submit_render(p, render_v,
+							   rctx(i, &released, &made_on),
+							   release_v, on_done, &d),
+				 0);
+	ck_assert_int_eq(released, 3);
+	sem_post(&sd.go);
+	sem_wait(&sd.entered);
+	sem_post(&sd.go);
+	evs_persist_drain(p);
+	ck_assert_int_eq(released, 4);
+	ck_assert_int_eq(d.n, 4);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(d.rc[i], 0);
+	ck_assert_str_eq(slurp("cfg"), "{\"v\":3}");
+	ck_assert_int_eq(evs_persist_submit_render(NULL, render_v, rctx(9, &released, &made_on),
+						   release_v, on_done, &d),
+			 -EINVAL);
+	ck_assert_int_eq(released, 5); /* refused: released at once */
+	evs_persist_set_test_hook(NULL, NULL);
+	evs_persist_free(p);
+	sem_destroy(&sd.entered);
+	sem_destroy(&sd.go);
+}
+END_TEST
+
 START_TEST(async_failure_fails_every_waiter)
 {
 	struct fault f = {.step = EVS_PERSIST_STEP_FSYNC, .rc = -EIO};
@@ -632,6 +712,8 @@ int main(void)
 	    {"load_truncated_falls_back_to_prev", load_truncated_falls_back_to_prev},
 	    {"load_damaged_without_good_copy_refused", load_damaged_without_good_copy_refused},
 	    {"load_check_refuses", load_check_refuses},
+	    {"async_render_runs_on_the_writer_and_coalesces",
+	     async_render_runs_on_the_writer_and_coalesces},
 	    {"async_slow_disk_does_not_block_and_coalesces",
 	     async_slow_disk_does_not_block_and_coalesces},
 	    {"async_failure_fails_every_waiter", async_failure_fails_every_waiter},

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "evs_store.h"
+#include "store_test.h"
 #include "unit_case.h"
 
 enum { T_SW, T_PORT, T_MAC, T_N };
@@ -139,7 +140,7 @@ static const struct evs_obj_type *const types[T_N] = {&sw_type, &port_type, &mac
 
 static struct hooks hk[T_N];
 
-static struct evs_store *store_new(void)
+struct evs_store *store_new(void)
 {
 	struct evs_store *st = evs_store_create();
 	int t;
@@ -1008,6 +1009,7 @@ int main(void)
 	int failed;
 
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, 0);
+	store_ctl_add_cases(s);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -38,7 +38,7 @@
 #   --report CSV       measure nothing: tables and plots from the runs.csv of
 #                      earlier runs (concatenated ones too) into --out
 # Env: GEN_CORE (default 0), DUT_CORE (default 1), CTL_CORE (the device's
-# management lcore / OVS's non-PMD threads, default 0).
+# management lcore / OVS's non-PMD threads, default DUT_CORE).
 # Ends on its own and removes every process and file it started.
 
 set -u
@@ -63,7 +63,9 @@ conn_args=()
 report_csv=""
 gen_core=${GEN_CORE:-0}
 dut_core=${DUT_CORE:-1}
-ctl_core=${CTL_CORE:-0}
+# The device's management lcore / OVS's handler and revalidator threads share
+# its core: the device gets one core, all of it, and the generator the other.
+ctl_core=${CTL_CORE:-$dut_core}
 
 while [ $# -gt 0 ]; do
 	case "$1" in

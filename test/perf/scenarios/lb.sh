@@ -4,12 +4,15 @@
 sc_title="Load balancing"
 sc_desc="A virtual IP 198.19.0.1:5001 (the generator's destination) in front of four backends 198.19.1.1-4: a new connection picks a backend by hash and is DNATed and committed, later packets follow the connection's NAT (OVN's OpenFlow: a \`select\` group of \`ct(commit,nat(dst=...))\` buckets)."
 sc_gen_args=()
+# A connection the group committed carries ct_mark 1: its later packets
+# (one-way UDP stays +new, already NATed away from the VIP) and its replies
+# follow the connection, as OVN's ct_label.natted does.
 sc_ovs_flows="table=0,priority=10,ip,ct_state=-trk,actions=ct(table=1,zone=2,nat)
 table=0,priority=0,actions=drop
+table=1,priority=25,ip,ct_state=+trk,ct_mark=1,actions=resubmit(,2)
 table=1,priority=20,ip,ct_state=+trk+new,in_port=1,nw_dst=198.19.0.1,actions=group:1
-table=1,priority=15,ip,ct_state=+trk+est,actions=resubmit(,2)
 table=1,priority=0,actions=drop
 table=2,priority=10,in_port=1,actions=output:2
 table=2,priority=10,in_port=2,actions=output:1"
-sc_ovs_groups="group_id=1,type=select,selection_method=dp_hash$(for b in 1 2 3 4; do printf ',bucket=bucket_id=%d,weight=100,actions=ct(commit,zone=2,nat(dst=198.19.1.%d:5001),table=2)' $((b - 1)) "$b"; done)"
+sc_ovs_groups="group_id=1,type=select,selection_method=dp_hash$(for b in 1 2 3 4; do printf ',bucket=bucket_id=%d,weight=100,actions=ct(commit,zone=2,exec(set_field:1->ct_mark),nat(dst=198.19.1.%d:5001),table=2)' $((b - 1)) "$b"; done)"
 sc_edgevs_config() { return 3; } # not built yet: lib/conntrack NAT + lib/lb

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The daemon's feature modules, in one explicit list (no constructors: the
+ * start-up order is readable here). Adding a feature is one line in
+ * `modules[]` plus its state in app_states_fill().
+ */
+
+#include <errno.h>
+
+#include <rte_ring.h>
+
+#include "app.h"
+#include "evs_l2.h"
+#include "evs_pipeline.h"
+
+static const struct evs_module *const modules[] = {
+    &evs_l2_module,
+};
+
+/* MAC table entries of a switch changed: only that switch's megaflows are stale. */
+static void macs_changed(void *arg, uint16_t switch_id)
+{
+	struct evs_app *app = arg;
+
+	evs_registry_dep_bump(app->reg, (unsigned int)app->mod_l2, evs_l2_dep_switch(switch_id));
+}
+
+int app_modules_init(struct evs_app *app)
+{
+	app->reg = evs_registry_create(modules, RTE_DIM(modules));
+	if (app->reg == NULL)
+		return -errno;
+	app->mod_l2 = evs_registry_module_index(app->reg, "l2");
+	app->mod_args[app->mod_l2] = app->macs;
+	app->punt_ring =
+	    rte_ring_create("evs_punt", APP_PUNT_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
+	if (app->punt_ring == NULL) {
+		evs_registry_free(app->reg);
+		app->reg = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void app_modules_free(struct evs_app *app)
+{
+	if (app->punt_ring != NULL) {
+		evs_pipeline_punt_poll(app->reg, app->punt_ring, NULL, UINT32_MAX);
+		rte_ring_free(app->punt_ring);
+	}
+	app->punt_ring = NULL;
+	evs_registry_free(app->reg);
+	app->reg = NULL;
+}
+
+void app_macs_config(struct evs_app *app, struct evs_l2_macs_config *mc)
+{
+	mc->on_change = macs_changed;
+	mc->on_change_arg = app;
+}
+
+void app_states_fill(const struct evs_app *app, const struct dp_snapshot *s, struct app_states *st)
+{
+	st->l2.conf = s != NULL ? s->l2 : NULL;
+	st->l2.macs = app->macs;
+	memset(&st->pst, 0, sizeof(st->pst));
+	st->pst.mod[app->mod_l2] = &st->l2;
+}
+
+void app_snapshot_published(struct evs_app *app, const struct dp_snapshot *old,
+			    const struct dp_snapshot *cur)
+{
+	evs_l2_conf_changed(app->reg, (unsigned int)app->mod_l2, old != NULL ? old->l2 : NULL,
+			    cur != NULL ? cur->l2 : NULL);
+}

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-packet part: key the burst, look it up in one bulk call, then per
+ * packet run the protocol, refresh the expiry, translate and set ct_state.
+ * Misses that commit create the connection under the writer lock.
+ */
+#include <string.h>
+
+#include <rte_prefetch.h>
+
+#include "ct_private.h"
+
+struct burst_ctx {
+	struct evs_ct_lcore *lc;
+	const struct evs_ct_action *act;
+	const struct evs_ct_zone_conf *zc;
+};
+
+static void set_meta(struct evs_ct_meta *meta, const struct ct_entry *e)
+{
+	meta->mark = e->mark;
+	memcpy(meta->label, e->label, sizeof(meta->label));
+}
+
+static void apply_mark_label(struct ct_entry *e, const struct evs_ct_action *act)
+{
+	unsigned int i;
+
+	if (!(act->flags & EVS_CT_F_COMMIT))
+		return; /* only a commit changes the connection */
+	if (act->flags & EVS_CT_F_SET_MARK)
+		e->mark = (e->mark & ~act->mark_mask) | (act->mark & act->mark_mask);
+	if (act->flags & EVS_CT_F_SET_LABEL)
+		for (i = 0; i < 16; i++)
+			e->label[i] = (uint8_t)((e->label[i] & ~act->label_mask[i]) |
+						(act->label[i] & act->label_mask[i]));
+}
+
+static void refresh(const struct burst_ctx *b, struct ct_entry *e, const struct ct_proto_ops *ops)
+{
+	uint64_t exp = b->lc->now + (uint64_t)ops->timeout(e, &b->zc->timeouts) * 1000;
+
+	/* relaxed: a hint for the owner's wheel; a lost race costs one re-file */
+	atomic_store_explicit(&e->expires, exp, memory_order_relaxed);
+}
+
+/* Translate if asked and the connection is NATed; the ct_state bits it earns. */
+static uint8_t nat(const struct burst_ctx *b, const struct ct_entry *e, struct ct_pkt *p, int dir)
+{
+	uint8_t st = 0;
+
+	if (!(b->act->flags & EVS_CT_F_NAT) || !(e->flags & (CT_FL_SNAT | CT_FL_DNAT)))
+		return 0;
+	ct_nat_packet(e, p, dir);
+	ct_count(b->lc, EVS_CT_C_NAT_REWRITE);
+	/* which side of the packet changed: replies undo the original's rewrite */
+	if (e->flags & CT_FL_SNAT)
+		st |= dir == 0 ? EVS_CT_SNAT : EVS_CT_DNAT;
+	if (e->flags & CT_FL_DNAT)
+		st |= dir == 0 ? EVS_CT_DNAT : EVS_CT_SNAT;
+	return st;
+}
+
+static uint8_t invalid(const struct burst_ctx *b, struct ct_pkt *p)
+{
+	ct_count(b->lc, (enum evs_ct_counter)p->counter);
+	return EVS_CT_TRACKED | EVS_CT_INVALID;
+}
+
+/* Undo the limit accounting of a commit that did not happen. */
+static void uncount(struct evs_ct *ct, uint16_t zone)
+{
+	atomic_fetch_sub_explicit(&ct->conns, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&ct->zone_count[zone], 1, memory_order_relaxed);
+}
+
+/* Reserve room for a connection; false (counter set) when a limit refuses. */
+static bool reserve(const struct burst_ctx *b, struct ct_pkt *p)
+{
+	struct evs_ct *ct = b->lc->ct;
+	uint16_t zone = b->act->zone;
+
+	/* relaxed: the counts are limits, not guards of other memory */
+	if (atomic_fetch_add_explicit(&ct->conns, 1, memory_order_relaxed) >= ct->max_conns) {
+		atomic_fetch_sub_explicit(&ct->conns, 1, memory_order_relaxed);
+		p->counter = EVS_CT_C_REFUSED_GLOBAL;
+		return false;
+	}
+	if (atomic_fetch_add_explicit(&ct->zone_count[zone], 1, memory_order_relaxed) >=
+		b->zc->limit &&
+	    b->zc->limit != 0) {
+		uncount(ct, zone);
+		p->counter = EVS_CT_C_REFUSED_ZONE;
+		return false;
+	}
+	return true;
+}
+
+static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, uint16_t i);
+static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old, uint16_t i);
+
+/* Publish @e (writer lock held). 0, or the counter that refused it. */
+static int publish(struct evs_ct *ct, const struct burst_ctx *b, struct ct_entry *e)
+{
+	const struct evs_ct_nat_range *r = &b->act->nat;
+
+	if ((b->act->flags & EVS_CT_F_NAT) && r->kind != EVS_CT_NAT_NONE &&
+	    r->v6 == (e->key[0].v6 != 0) && ct_nat_setup(ct, e, r) != 0)
+		return EVS_CT_C_REFUSED_NAT;
+	if (rte_hash_lookup(ct->hash, &e->key[1]) >= 0)
+		return EVS_CT_C_REFUSED_TABLE; /* another connection's translation uses it */
+	atomic_store_explicit(&e->life, CT_LIFE_LIVE, memory_order_relaxed);
+	/* the hash publishes with release semantics: readers see a whole entry */
+	if (rte_hash_add_key_data(ct->hash, &e->key[0], e) != 0)
+		return EVS_CT_C_REFUSED_TABLE;
+	if (rte_hash_add_key_data(ct->hash, &e->key[1], (void *)((uintptr_t)e | CT_DIR_BIT)) != 0) {
+		ct_hash_del(ct, &e->key[0]);
+		return EVS_CT_C_REFUSED_TABLE;
+	}
+	return 0;
+}
+
+/* Commit a new connection for @p, replacing @old (a reopened TCP one) if set. */
+static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old, uint16_t i)
+{
+	struct evs_ct_lcore *lc = b->lc;
+	struct evs_ct *ct = lc->ct;
+	const struct ct_proto_ops *ops = ct_proto_of(p->ck.proto);
+	struct ct_entry *e;
+	int32_t pos;
+	void *data;
+	int rc;
+
+	if (old != NULL) {
+		rte_spinlock_lock(&ct->wlock);
+		ct_entry_unlink(ct, old);
+		rte_spinlock_unlock(&ct->wlock);
+	}
+	if (!reserve(b, p))
+		return invalid(b, p);
+	e = ct_entry_alloc(ct);
+	if (e == NULL) {
+		/* flushed entries not yet past their grace hold the memory */
+		uncount(ct, b->act->zone);
+		p->counter = EVS_CT_C_REFUSED_GLOBAL;
+		return invalid(b, p);
+	}
+	e->key[0] = p->ck;
+	ct_key_invert(&e->key[1], &p->ck);
+	e->zone = b->act->zone;
+	e->flags = 0;
+	e->owner = (uint8_t)lc->idx;
+	e->mark = 0;
+	memset(e->label, 0, sizeof(e->label));
+	apply_mark_label(e, b->act);
+	ops->init(e, p, b->zc);
+	/* before publishing: a reader must never see the last life's expiry */
+	refresh(b, e, ops);
+
+	rte_spinlock_lock(&ct->wlock);
+	pos = rte_hash_lookup_data(ct->hash, &p->ck, &data);
+	rc = pos >= 0 ? -1 : publish(ct, b, e);
+	rte_spinlock_unlock(&ct->wlock);
+	if (rc != 0) {
+		atomic_store_explicit(&e->life, CT_LIFE_FREE, memory_order_relaxed);
+		ct_entry_put(ct, e);
+		uncount(ct, b->act->zone);
+		if (pos >= 0) {
+			/* another lcore created it meanwhile: a hit after all */
+			b->lc->counters[EVS_CT_C_MISS]--;
+			return hit(b, p, (uintptr_t)data, i);
+		}
+		p->counter = (uint16_t)rc;
+		return invalid(b, p);
+	}
+	ct_wheel_file(lc, e);
+	ct_count(lc, EVS_CT_C_CREATED);
+	set_meta(&lc->meta[i], e);
+	return EVS_CT_TRACKED | EVS_CT_NEW | nat(b, e, p, 0);
+}
+
+/* No live connection for @p; @old is an expired one still in the table. */
+static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old, uint16_t i)
+{
+	const struct ct_proto_ops *ops = ct_proto_of(p->ck.proto);
+
+	ct_count(b->lc, EVS_CT_C_MISS);
+	if (p->icmp_error) {
+		p->counter = EVS_CT_C_INV_ICMP_ERROR;
+		return invalid(b, p);
+	}
+	if (!ops->valid_new(p)) {
+		p->counter = EVS_CT_C_INV_NEW;
+		return invalid(b, p);
+	}
+	if (!(b->act->flags & EVS_CT_F_COMMIT))
+		return EVS_CT_TRACKED | EVS_CT_NEW;
+	return create(b, p, old, i);
+}
+
+static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, uint16_t i)
+{
+	struct ct_entry *e = (struct ct_entry *)(data & ~CT_DIR_BIT);
+	int dir = (data & CT_DIR_BIT) ? 1 : 0;
+	const struct ct_proto_ops *ops = ct_proto_of(e->key[0].proto);
+	enum ct_verdict v;
+	uint8_t st;
+
+	if (atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE) {
+		/* replaced earlier in this burst (a reopened connection): look again */
+		void *d;
+
+		if (rte_hash_lookup_data(b->lc->ct->hash, &p->ck, &d) < 0)
+			return miss(b, p, NULL, i);
+		e = (struct ct_entry *)((uintptr_t)d & ~CT_DIR_BIT);
+		dir = ((uintptr_t)d & CT_DIR_BIT) ? 1 : 0;
+		ops = ct_proto_of(e->key[0].proto);
+	}
+	if (atomic_load_explicit(&e->expires, memory_order_relaxed) <= b->lc->now)
+		return miss(b, p, e, i); /* timed out, not yet reaped by its wheel */
+	ct_count(b->lc, EVS_CT_C_HIT);
+	if (p->icmp_error) {
+		set_meta(&b->lc->meta[i], e);
+		return EVS_CT_TRACKED | EVS_CT_RELATED | (dir ? EVS_CT_REPLY : 0) |
+		       nat(b, e, p, dir);
+	}
+	rte_spinlock_lock(&e->lock);
+	v = ops->update(e, p, dir, b->zc);
+	if (v != CT_V_OK && v != CT_V_KILL) {
+		rte_spinlock_unlock(&e->lock);
+		if (v == CT_V_INVALID)
+			return invalid(b, p);
+		/* a SYN reopening a closed connection: it is new again */
+		if (!(b->act->flags & EVS_CT_F_COMMIT))
+			return EVS_CT_TRACKED | EVS_CT_NEW;
+		return create(b, p, e, i);
+	}
+	if (dir == 1)
+		e->flags |= CT_FL_SEEN_REPLY;
+	if (dir == 1)
+		st = EVS_CT_TRACKED | EVS_CT_ESTABLISHED | EVS_CT_REPLY;
+	else if (e->flags & CT_FL_SEEN_REPLY)
+		st = EVS_CT_TRACKED | EVS_CT_ESTABLISHED;
+	else
+		st = EVS_CT_TRACKED | EVS_CT_NEW;
+	apply_mark_label(e, b->act);
+	set_meta(&b->lc->meta[i], e);
+	refresh(b, e, ops);
+	rte_spinlock_unlock(&e->lock);
+	st |= nat(b, e, p, dir);
+	if (v == CT_V_KILL) {
+		rte_spinlock_lock(&b->lc->ct->wlock);
+		ct_entry_unlink(b->lc->ct, e);
+		rte_spinlock_unlock(&b->lc->ct->wlock);
+	}
+	return st;
+}
+
+uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
+			      struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n)
+{
+	struct ct_pkt pk[EVS_CT_BURST_MAX];
+	const void *kp[EVS_CT_BURST_MAX];
+	void *data[EVS_CT_BURST_MAX];
+	uint16_t map[EVS_CT_BURST_MAX];
+	struct burst_ctx b = {.lc = lc, .act = act, .zc = ct_zone_conf(lc->ct, act->zone)};
+	uint64_t hits = 0;
+	uint16_t i, j, nl = 0;
+
+	if (n > EVS_CT_BURST_MAX)
+		n = EVS_CT_BURST_MAX;
+	for (i = 0; i < n; i++) {
+		memset(&lc->meta[i], 0, sizeof(lc->meta[i]));
+		keys[i].ct_zone = act->zone;
+		if (!ct_pkt_init(&pk[i], pkts[i], &keys[i], act->zone)) {
+			keys[i].ct_state = invalid(&b, &pk[i]);
+			continue;
+		}
+		kp[nl] = &pk[i].ck;
+		map[nl++] = i;
+	}
+	if (nl != 0)
+		rte_hash_lookup_bulk_data(lc->ct->hash, kp, nl, &hits, data);
+	for (j = 0; j < nl; j++) {
+		i = map[j];
+		if (j + 1 < nl && (hits >> (j + 1)) & 1)
+			rte_prefetch0((void *)((uintptr_t)data[j + 1] & ~CT_DIR_BIT));
+		if ((hits >> j) & 1)
+			keys[i].ct_state = hit(&b, &pk[i], (uintptr_t)data[j], i);
+		else
+			keys[i].ct_state = miss(&b, &pk[i], NULL, i);
+	}
+	return n;
+}
+
+const struct evs_ct_meta *evs_ct_burst_meta(const struct evs_ct_lcore *lc, uint16_t i)
+{
+	return &lc->meta[i < EVS_CT_BURST_MAX ? i : 0];
+}

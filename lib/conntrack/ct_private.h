@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_CT_PRIVATE_H
+#define EVS_CT_PRIVATE_H
+
+/* Shared by the conntrack library's files; not installed. */
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_hash.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include "evs_conntrack.h"
+
+/* Hash key: one direction of a connection, 40 bytes. */
+struct ct_key {
+	uint8_t src[16];
+	uint8_t dst[16];
+	rte_be16_t sport;
+	rte_be16_t dport;
+	uint16_t zone;
+	uint8_t proto;
+	uint8_t v6;
+};
+
+/* The hash stores (entry | direction): bit 0 set for the reply key. */
+#define CT_DIR_BIT ((uintptr_t)1)
+
+/* Entry flags (entry->flags, written under the entry lock or before publication). */
+enum ct_flag {
+	CT_FL_SEEN_REPLY = 1 << 0,
+	CT_FL_ASSURED = 1 << 1,
+	CT_FL_SNAT = 1 << 2,
+	CT_FL_DNAT = 1 << 3,
+	CT_FL_LIBERAL = 1 << 4,	     /* picked up mid-stream: no window checks */
+	CT_FL_CLOSER_REPLY = 1 << 5, /* TCP: the reply side sent the first FIN */
+	CT_FL_FIN_SEEN = 1 << 6,     /* TCP: a side started closing */
+};
+
+/* TCP per-direction tracking (Linux's td_* fields, our own names). */
+struct ct_tcp_dir {
+	uint32_t end;	   /* highest seq + len this side sent */
+	uint32_t maxend;   /* highest seq this side may send (peer's ack + window) */
+	uint32_t maxwin;   /* largest window this side advertised (0: not seen) */
+	uint32_t maxack;   /* highest ACK this side sent (valid when maxack_set) */
+	uint8_t scale;	   /* window shift this side announced */
+	uint8_t wscale_ok; /* sent the window scale option on its SYN */
+	uint8_t maxack_set;
+	uint8_t pad;
+};
+
+/* Entry lifecycle (entry->life, atomic). */
+enum ct_life {
+	CT_LIFE_FREE = 0,
+	CT_LIFE_LIVE,
+	CT_LIFE_DEAD, /* out of the hash, waiting for its owner's wheel and a grace */
+};
+
+/* One connection: 192 bytes, both keys inline so deletion needs no lookup. */
+struct ct_entry {
+	struct ct_key key[2];	  /* [0] original, [1] reply; as sent by each side */
+	rte_spinlock_t lock;	  /* protocol state, flags, mark/label */
+	uint8_t proto_state;	  /* enum evs_ct_tcp_state for TCP */
+	uint8_t flags;		  /* enum ct_flag */
+	uint8_t owner;		  /* lcore whose wheel files it */
+	uint8_t tcp_last;	  /* TCP: class | dir of the last accepted or ignored segment */
+	_Atomic uint64_t expires; /* ms; any lcore refreshes it (relaxed: a hint) */
+	_Atomic uint32_t life;	  /* enum ct_life */
+	uint32_t mark;
+	uint8_t label[16];
+	struct ct_tcp_dir tcp[2];
+	struct ct_entry *wheel_next; /* owner lcore only */
+	uint64_t rcu_token;	     /* grace to wait after DEAD */
+	uint32_t idx;
+	uint16_t zone;
+	uint16_t tcp_last_win;	/* TCP: an ignored SYN's window, */
+	uint32_t tcp_last_end;	/* its end, */
+	int8_t tcp_last_wscale; /* and its window scale (-1 none), to resync on */
+} __rte_aligned(64);
+
+/* three cache lines; a fourth would cost 10M connections 640 MB */
+_Static_assert(sizeof(struct ct_entry) == 192, "ct_entry grew");
+
+/* Result of a protocol's look at one packet. */
+enum ct_verdict {
+	CT_V_OK = 0,
+	CT_V_INVALID, /* counter set by the protocol */
+	CT_V_RESTART, /* SYN reopening a closed connection: delete and create anew */
+	CT_V_KILL,    /* accepted, and the connection ends with it (a refused SYN) */
+};
+
+/* Per-packet facts the protocols need beyond the flow key. */
+struct ct_pkt {
+	struct rte_mbuf *m;
+	struct evs_flow_key *key;
+	struct ct_key ck;      /* lookup key (orig direction of its own view) */
+	uint32_t l4_off;       /* from the frame start */
+	uint32_t quote_off;    /* ICMP error: quoted IP header */
+	uint32_t quote_l4_off; /* ICMP error: quoted L4 header */
+	uint16_t counter;      /* enum evs_ct_counter when invalid */
+	uint8_t icmp_error;    /* quoting another packet: ck holds the inverted quote */
+	uint8_t invalid;
+};
+
+/* A protocol behind the ops table. */
+struct ct_proto_ops {
+	/* May this packet start a connection? Set p->counter when not. */
+	bool (*valid_new)(const struct ct_pkt *p);
+	/* Initialise a new entry's protocol state from its first packet. */
+	void (*init)(struct ct_entry *e, const struct ct_pkt *p, const struct evs_ct_zone_conf *zc);
+	/* Update an entry with a packet of direction @dir (entry lock held). */
+	enum ct_verdict (*update)(struct ct_entry *e, struct ct_pkt *p, int dir,
+				  const struct evs_ct_zone_conf *zc);
+	/* Timeout (s) in the entry's current state. */
+	uint32_t (*timeout)(const struct ct_entry *e, const struct evs_ct_timeouts *t);
+};
+
+extern const struct ct_proto_ops ct_proto_tcp;
+extern const struct ct_proto_ops ct_proto_udp;
+extern const struct ct_proto_ops ct_proto_icmp;
+extern const struct ct_proto_ops ct_proto_other;
+
+const struct ct_proto_ops *ct_proto_of(uint8_t proto);
+
+/* conntrack_other.c: ops of protocols without their own state */
+bool ct_generic_valid_new(const struct ct_pkt *p);
+void ct_generic_init(struct ct_entry *e, const struct ct_pkt *p, const struct evs_ct_zone_conf *zc);
+enum ct_verdict ct_generic_update(struct ct_entry *e, struct ct_pkt *p, int dir,
+				  const struct evs_ct_zone_conf *zc);
+
+/* Expiry wheel: 1024 slots of 128 ms (131 s); later expiries are re-filed. */
+#define CT_WHEEL_SHIFT 7
+#define CT_WHEEL_SLOTS 1024
+
+struct evs_ct_lcore {
+	struct evs_ct *ct;
+	uint64_t now;	     /* ms */
+	uint64_t wheel_tick; /* next slot to process */
+	struct ct_entry *wheel[CT_WHEEL_SLOTS];
+	struct ct_entry *limbo_head; /* DEAD entries waiting for a grace */
+	struct ct_entry *limbo_tail;
+	/* after a flush: a walk of the whole wheel taking dead entries out */
+	struct ct_entry **scan_link; /* next link to look at; NULL: no walk */
+	uint32_t scan_slot;
+	uint32_t scan_gen; /* flush generation this lcore has walked for */
+	uint32_t idx;
+	uint64_t counters[EVS_CT_C_MAX];
+	struct evs_ct_meta meta[EVS_CT_BURST_MAX];
+} __rte_cache_aligned;
+
+struct evs_ct {
+	struct rte_hash *hash;
+	struct rte_ring *free_ring; /* indices of free entries */
+	struct ct_entry *entries;
+	struct evs_ct_lcore *lcores;
+	struct rte_rcu_qsbr *qsv;
+	rte_spinlock_t wlock; /* serialises hash writers */
+	uint32_t max_conns;
+	uint32_t n_lcores;
+	_Atomic uint32_t conns;
+	_Atomic uint32_t flush_gen;   /* bumped by each flush: lcores walk their wheels */
+	_Atomic uint32_t *zone_count; /* [65536] */
+	struct evs_ct_zone_conf *_Atomic *zone_conf; /* [65536], NULL: defaults */
+	struct evs_ct_zone_conf defaults;
+	char name[32];
+};
+
+/* Zone settings for the fast path (RCU-protected pointer, never NULL). */
+static inline const struct evs_ct_zone_conf *ct_zone_conf(const struct evs_ct *ct, uint16_t zone)
+{
+	/* acquire: the conf's fields were written before the pointer was published */
+	const struct evs_ct_zone_conf *zc =
+	    atomic_load_explicit(&ct->zone_conf[zone], memory_order_acquire);
+
+	return zc != NULL ? zc : &ct->defaults;
+}
+
+static inline void ct_count(struct evs_ct_lcore *lc, enum evs_ct_counter c)
+{
+	lc->counters[c]++;
+}
+
+/* Serial-number arithmetic on 32-bit sequence numbers. */
+static inline bool seq_before(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static inline bool seq_after(uint32_t a, uint32_t b)
+{
+	return seq_before(b, a);
+}
+
+/* ct_table.c */
+struct ct_entry *ct_entry_alloc(struct evs_ct *ct);
+/* Return an entry no reader can hold (never published, or after its grace). */
+void ct_entry_put(struct evs_ct *ct, struct ct_entry *e);
+/* Remove one key from the hash (writer lock held). */
+void ct_hash_del(struct evs_ct *ct, const struct ct_key *k);
+/* Remove an entry's keys from the hash (writer lock held) and mark it DEAD. */
+void ct_entry_unlink(struct evs_ct *ct, struct ct_entry *e);
+
+/* ct_expire.c */
+void ct_wheel_file(struct evs_ct_lcore *lc, struct ct_entry *e);
+
+/* ct_key.c */
+/* The key of the other direction (ICMP: identifier kept, query type swapped). */
+void ct_key_invert(struct ct_key *dst, const struct ct_key *src);
+bool ct_icmp_is_request(bool v6, uint8_t type);
+/* Build p->ck from the packet; false (p->counter set) if untrackable. */
+bool ct_pkt_init(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key, uint16_t zone);
+
+/* ct_nat.c */
+/* Choose the reply key of a new NATed entry (writer lock held): 0 or -ENOSPC. */
+int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r);
+/* Translate a packet of direction @dir as the entry says. */
+void ct_nat_packet(const struct ct_entry *e, struct ct_pkt *p, int dir);
+
+#endif /* EVS_CT_PRIVATE_H */

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_CONNTRACK_H
+#define EVS_CONNTRACK_H
+
+/**
+ * @file
+ * Connection tracking and NAT.
+ *
+ * What: a table of connections shared by every PMD lcore (the two
+ * directions of a connection may arrive on different lcores: vhost-user
+ * gives no RSS). evs_ct_execute_burst() classifies a burst of parsed
+ * packets: it finds each packet's connection (or creates it on commit),
+ * runs the protocol's state machine (TCP with sequence/window tracking,
+ * UDP, ICMP/ICMPv6 echo and errors, other IP protocols by address pair),
+ * rewrites NATed packets from the connection entry and sets ct_state and
+ * ct_zone in the flow keys. doc/conntrack.md explains the design.
+ *
+ * Thread-safety:
+ * - evs_ct_execute_burst, evs_ct_expire: PMD lcores, each with its own
+ *   struct evs_ct_lcore (never shared). Lookups are lock-free; creating or
+ *   deleting a connection serialises on the table's writer lock (a few
+ *   hundred ns); a connection's protocol state is updated under its own
+ *   entry lock, which only the two directions of that connection contend.
+ * - evs_ct_create/free, evs_ct_zone_set, evs_ct_flush, evs_ct_stats,
+ *   evs_ct_iterate: the management lcore. Configuration is published with
+ *   RCU; readers never wait.
+ * - Readers must report quiescent states on the RCU variable given in the
+ *   config (between bursts); freed entries are reused only after a grace.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "evs_packet.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** ct_state bits in evs_flow_key.ct_state (same values as OVS). */
+enum evs_ct_state {
+	EVS_CT_NEW = 1 << 0,	     /**< first packet(s) of a connection, no reply seen yet */
+	EVS_CT_ESTABLISHED = 1 << 1, /**< a connection that has seen a reply */
+	EVS_CT_RELATED = 1 << 2,     /**< ICMP error quoting a tracked connection */
+	EVS_CT_REPLY = 1 << 3,	     /**< in the reply direction */
+	EVS_CT_INVALID = 1 << 4,     /**< could not be tracked, or broke the protocol */
+	EVS_CT_TRACKED = 1 << 5,     /**< went through ct */
+	EVS_CT_SNAT = 1 << 6,	     /**< source was translated */
+	EVS_CT_DNAT = 1 << 7,	     /**< destination was translated */
+};
+
+/** Flags of struct evs_ct_action. */
+enum evs_ct_action_flags {
+	EVS_CT_F_COMMIT = 1 << 0, /**< create the connection if new */
+	EVS_CT_F_NAT = 1 << 1, /**< translate with the connection's NAT (and set it up on commit) */
+	EVS_CT_F_SET_MARK = 1 << 2,  /**< on commit or hit of a committed connection */
+	EVS_CT_F_SET_LABEL = 1 << 3, /**< likewise */
+};
+
+/** NAT kind of a commit. */
+enum evs_ct_nat_kind {
+	EVS_CT_NAT_NONE = 0,
+	EVS_CT_NAT_SRC, /**< rewrite the source of the original direction */
+	EVS_CT_NAT_DST, /**< rewrite the destination of the original direction */
+};
+
+/**
+ * Address and port range a NAT chooses from. Addresses in network order
+ * (IPv4 in the first 4 bytes), the range inclusive. Ports in host order;
+ * 0/0: DNAT keeps the destination port, SNAT keeps the source port when
+ * free and else picks one in 1024-65535. An IPv4 range only applies to IPv4
+ * connections and an IPv6 one to IPv6.
+ */
+struct evs_ct_nat_range {
+	uint8_t kind; /**< enum evs_ct_nat_kind */
+	bool v6;
+	uint16_t port_min;
+	uint16_t port_max;
+	uint8_t addr_min[16];
+	uint8_t addr_max[16];
+};
+
+/** What a ct() opcode asks for. */
+struct evs_ct_action {
+	uint16_t zone;
+	uint16_t flags; /**< enum evs_ct_action_flags */
+	uint32_t mark;
+	uint32_t mark_mask;
+	uint8_t label[16];
+	uint8_t label_mask[16];
+	struct evs_ct_nat_range nat; /**< used on commit with EVS_CT_F_NAT */
+};
+
+/** Per-state timeouts (seconds) of a zone. */
+struct evs_ct_timeouts {
+	uint32_t tcp_syn_sent;
+	uint32_t tcp_syn_recv;
+	uint32_t tcp_established;
+	uint32_t tcp_fin_wait;
+	uint32_t tcp_close_wait;
+	uint32_t tcp_last_ack;
+	uint32_t tcp_time_wait;
+	uint32_t tcp_close;
+	uint32_t udp_unreplied;
+	uint32_t udp_replied;
+	uint32_t icmp;
+	uint32_t other;
+};
+
+/** Settings of one zone. */
+struct evs_ct_zone_conf {
+	uint32_t limit;	  /**< connections in the zone; 0: only the global limit */
+	bool tcp_liberal; /**< skip sequence/window checks (out-of-window not invalid) */
+	struct evs_ct_timeouts timeouts;
+};
+
+/** Table configuration. */
+struct evs_ct_config {
+	const char *name;	  /**< unique among tables (DPDK object names) */
+	uint32_t max_conns;	  /**< global limit; all entries are preallocated */
+	uint32_t n_lcores;	  /**< per-lcore contexts (PMD lcores) */
+	int socket_id;		  /**< memory placement (SOCKET_ID_ANY) */
+	struct rte_rcu_qsbr *qsv; /**< readers' RCU; NULL for single-threaded use */
+};
+
+/** Drop/refusal and event counters, per lcore, summed by evs_ct_stats(). */
+enum evs_ct_counter {
+	EVS_CT_C_HIT,		 /**< packet matched a connection */
+	EVS_CT_C_MISS,		 /**< packet matched none */
+	EVS_CT_C_CREATED,	 /**< connection committed */
+	EVS_CT_C_EXPIRED,	 /**< connection removed by its timeout */
+	EVS_CT_C_INV_L3,	 /**< not IPv4/IPv6 */
+	EVS_CT_C_INV_FRAGMENT,	 /**< IP fragment (no reassembly) */
+	EVS_CT_C_INV_L4,	 /**< L4 header missing or truncated */
+	EVS_CT_C_INV_TCP_FLAGS,	 /**< TCP flag combination never valid */
+	EVS_CT_C_INV_TCP_STATE,	 /**< TCP segment the state machine refuses */
+	EVS_CT_C_INV_TCP_WINDOW, /**< TCP segment out of window */
+	EVS_CT_C_INV_NEW,	 /**< cannot start a connection (e.g. echo reply, RST) */
+	EVS_CT_C_INV_ICMP_ERROR, /**< ICMP error quoting no known connection */
+	EVS_CT_C_REFUSED_GLOBAL, /**< commit refused: global limit */
+	EVS_CT_C_REFUSED_ZONE,	 /**< commit refused: zone limit */
+	EVS_CT_C_REFUSED_NAT,	 /**< commit refused: NAT range exhausted */
+	EVS_CT_C_REFUSED_TABLE,	 /**< commit refused: hash insertion failed */
+	EVS_CT_C_NAT_REWRITE,	 /**< packet translated */
+	EVS_CT_C_MAX,
+};
+
+/** Name of a counter ("hit", "refused_zone", ...); never NULL. */
+const char *evs_ct_counter_name(enum evs_ct_counter c);
+
+struct evs_ct;
+struct evs_ct_lcore;
+
+/** Connection mark and label of a packet, as left by the last burst. */
+struct evs_ct_meta {
+	uint32_t mark;
+	uint8_t label[16];
+};
+
+/** Largest burst evs_ct_execute_burst takes. */
+#define EVS_CT_BURST_MAX 64
+
+/**
+ * Create a table. Allocates max_conns entries, the hash (two keys per
+ * connection) and n_lcores contexts up front.
+ * @return the table, or NULL with errno: EINVAL (bad config), ENOMEM,
+ *   EEXIST (name in use).
+ */
+struct evs_ct *evs_ct_create(const struct evs_ct_config *cfg);
+
+/** Free a table (NULL is fine). No lcore may be using it. */
+void evs_ct_free(struct evs_ct *ct);
+
+/** The context of PMD lcore @p idx (< n_lcores), or NULL. */
+struct evs_ct_lcore *evs_ct_lcore_get(struct evs_ct *ct, uint32_t idx);
+
+/** Set the lcore's clock (milliseconds, monotonic); call once per loop. */
+void evs_ct_lcore_set_now(struct evs_ct_lcore *lc, uint64_t now_ms);
+
+/** Milliseconds of the TSC clock, for evs_ct_lcore_set_now. */
+uint64_t evs_ct_now_ms(void);
+
+/**
+ * Track a burst. For each packet (parsed by evs_packet_parse) set
+ * key->ct_state and key->ct_zone (= act->zone); on EVS_CT_F_NAT translate
+ * the packet and its key as the connection says. Invalid packets are not
+ * dropped here: they get EVS_CT_TRACKED | EVS_CT_INVALID and a counter.
+ * Mark and label are left in evs_ct_burst_meta(lc, i).
+ * @return n (every packet is handled); at most EVS_CT_BURST_MAX.
+ */
+uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
+			      struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n);
+
+/** Mark and label of packet @p i of the last burst on @p lc. */
+const struct evs_ct_meta *evs_ct_burst_meta(const struct evs_ct_lcore *lc, uint16_t i);
+
+/**
+ * Expire connections whose timeout passed, handling at most @p budget
+ * entries (the wheel resumes where it stopped next time), and reuse freed
+ * entries whose RCU grace is over. Call from every PMD loop, idle or not.
+ * @return entries handled.
+ */
+uint32_t evs_ct_expire(struct evs_ct_lcore *lc, uint32_t budget);
+
+/** Defaults: Linux's timeouts, window checks on, no zone limit. */
+void evs_ct_zone_conf_default(struct evs_ct_zone_conf *zc);
+
+/**
+ * Set a zone's limit, timeouts and window checking (management lcore).
+ * Existing connections keep their current expiry until their next packet.
+ * @return 0, -EINVAL (NULL conf or a zero timeout), -ENOMEM.
+ */
+int evs_ct_zone_set(struct evs_ct *ct, uint16_t zone, const struct evs_ct_zone_conf *zc);
+
+/** A zone's settings (the defaults if never set). */
+void evs_ct_zone_get(const struct evs_ct *ct, uint16_t zone, struct evs_ct_zone_conf *zc);
+
+/** Table-wide figures. */
+struct evs_ct_stats {
+	uint32_t conns;	    /**< live connections */
+	uint32_t max_conns; /**< global limit */
+	uint64_t counters[EVS_CT_C_MAX];
+};
+
+/** Sum the per-lcore counters. */
+void evs_ct_stats(const struct evs_ct *ct, struct evs_ct_stats *st);
+
+/** Live connections in @p zone. */
+uint32_t evs_ct_zone_count(const struct evs_ct *ct, uint16_t zone);
+
+/** TCP states (Linux's names). */
+enum evs_ct_tcp_state {
+	EVS_CT_TCP_NONE = 0,
+	EVS_CT_TCP_SYN_SENT,
+	EVS_CT_TCP_SYN_RECV,
+	EVS_CT_TCP_ESTABLISHED,
+	EVS_CT_TCP_FIN_WAIT,
+	EVS_CT_TCP_CLOSE_WAIT,
+	EVS_CT_TCP_LAST_ACK,
+	EVS_CT_TCP_TIME_WAIT,
+	EVS_CT_TCP_CLOSE,
+	EVS_CT_TCP_SYN_SENT2,
+	EVS_CT_TCP_MAX,
+};
+
+/** Name of a TCP state ("ESTABLISHED"...). */
+const char *evs_ct_tcp_state_name(enum evs_ct_tcp_state s);
+
+/** One direction's tuple. Addresses/ports in network order. */
+struct evs_ct_tuple {
+	uint8_t src[16];
+	uint8_t dst[16];
+	rte_be16_t sport; /**< ICMP echo: identifier */
+	rte_be16_t dport; /**< ICMP echo: type */
+	uint8_t proto;
+	bool v6;
+};
+
+/** A connection as the control plane reports it. */
+struct evs_ct_conn_info {
+	uint16_t zone;
+	struct evs_ct_tuple orig;  /**< as sent by the originator */
+	struct evs_ct_tuple reply; /**< as sent by the responder (NAT visible here) */
+	uint8_t proto_state;	   /**< enum evs_ct_tcp_state for TCP, else 0 */
+	bool seen_reply;
+	bool assured;
+	uint32_t mark;
+	uint8_t label[16];
+	uint64_t expires_ms;
+};
+
+/**
+ * Read the next live connection at or after *pos (0 to start) into @p out
+ * and advance *pos past it (management lcore; a snapshot per entry).
+ * @return 0, or -ENOENT at the end.
+ */
+int evs_ct_iterate(const struct evs_ct *ct, uint32_t *pos, struct evs_ct_conn_info *out);
+
+/**
+ * Remove connections (management lcore): all of them, or those of @p zone
+ * (zone >= 0). They stop matching at once.
+ * @return how many were removed.
+ */
+uint32_t evs_ct_flush(struct evs_ct *ct, int32_t zone);
+
+struct evs_ctl;
+
+/**
+ * Register ct.list, ct.stats and ct.flush for table @p ct (a struct evs_ct *;
+ * the signature is a module descriptor's ctl_register). Management lcore.
+ * @return 0; -EINVAL (NULL argument), or evs_ctl_register()'s error, in
+ *   which case none of them stays registered.
+ */
+int evs_ct_ctl_register(struct evs_ctl *ctl, void *ct);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EVS_CONNTRACK_H */

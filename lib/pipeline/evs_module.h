@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_MODULE_H
+#define EVS_MODULE_H
+
+/**
+ * @file
+ * What a feature module gives the engine, and what the engine gives it.
+ *
+ * A module (L2 switching, routing, firewall, ...) is one
+ * `const struct evs_module` listed by the app (app/edgevs/modules.c); the
+ * engine (lib/pipeline) knows modules only through it:
+ * - slow-path stages: functions that read the translation context's working
+ *   key, record what they consulted (mask) and which tables they read
+ *   (dependencies), and append opcodes to the program;
+ * - opcodes: burst executors, the only per-packet code of a module;
+ * - a per-lcore context, drop reasons and counters (reported by name);
+ * - object types and control methods, opaque here (lib/store, lib/ctl).
+ *
+ * Identifiers are local to a module (its opcode, drop reason and dependency
+ * numbers count from 0); the registry maps them to global ones.
+ *
+ * Thread-safety: stages run on the lcore that translates (a PMD on a miss or
+ * in its revalidation walk, the management lcore for flow.trace) and may only
+ * read published state. Executors run on PMD lcores with that lcore's module
+ * context. Nothing here may lock, allocate (but mbuf copies) or log per packet.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "evs_classifier.h"
+#include "evs_packet.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct evs_obj_type; /* lib/store: opaque here */
+struct evs_ctl;	     /* lib/ctl: opaque here */
+struct evs_xlate;    /* translation context of one key */
+struct evs_exec;     /* execution context of one burst */
+
+/* ------------------------------------------------------------------ */
+/* Translation (slow path)                                             */
+/* ------------------------------------------------------------------ */
+
+/** What a stage tells the engine. */
+enum evs_stage_verdict {
+	EVS_STAGE_CONTINUE, /**< later stages run */
+	EVS_STAGE_DONE,	    /**< the program is complete */
+};
+
+/**
+ * One slow-path stage. @p state is the module's published state (see
+ * struct evs_pipeline_state), @p lctx the calling lcore's module context.
+ */
+struct evs_stage {
+	const char *name;
+	uint16_t order; /**< position: lower runs first (l2 100, l3 200, fw 300, ...) */
+	enum evs_stage_verdict (*xlate)(struct evs_xlate *x, const void *state, void *lctx);
+};
+
+/** The key as it was classified: consulting a field of it must be recorded. */
+const struct evs_flow_key *evs_xlate_key(const struct evs_xlate *x);
+
+/**
+ * The working key: starts as the classified key; a stage may change
+ * metadata (vrf, ct_zone, ldp, ...) for later stages. Changing a header field
+ * here does not change the packet: emit a set-field opcode for that.
+ */
+struct evs_flow_key *evs_xlate_wkey(struct evs_xlate *x);
+
+/** The mask of what this translation consulted so far: OR bits into it. */
+struct evs_flow_mask *evs_xlate_mask(struct evs_xlate *x);
+
+/**
+ * The decision depends on the module's table @p dep (a local dependency
+ * number, < the module's n_deps): the program records the table's current
+ * generation and is re-translated when it changes. Record the dependency
+ * before reading the table.
+ * @return 0, -EINVAL (out of range), -ENOSPC (too many; the megaflow is not
+ *   cached).
+ */
+int evs_xlate_depend(struct evs_xlate *x, uint32_t dep);
+
+/**
+ * Append opcode @p op (local to the calling stage's module) with its
+ * argument (exactly the opcode's arg_size bytes).
+ * @return 0, -EINVAL (unknown opcode, wrong size), -ENOSPC (program full:
+ *   the translation ends with a drop counted as prog_full).
+ */
+int evs_xlate_emit(struct evs_xlate *x, uint16_t op, const void *arg, uint16_t len);
+
+/** Engine opcodes every stage may emit. */
+int evs_xlate_output(struct evs_xlate *x, uint16_t port);
+int evs_xlate_output_in_port(struct evs_xlate *x);
+/** Drop with the calling module's local drop reason @p reason. */
+int evs_xlate_drop(struct evs_xlate *x, uint16_t reason);
+/** Re-encode the outer VLAN: 0 untagged, else EVS_VLAN_PRESENT | vid (PCP kept from the frame). */
+int evs_xlate_set_vlan(struct evs_xlate *x, uint16_t tci);
+/**
+ * Set a field: dst_mac/src_mac (frame and key), or metadata (vrf, ct_state,
+ * ct_zone, ct_mark, ct_label, ldp, dp_hash: key only). @p val holds the
+ * field's bytes as in the key. @return 0, -ENOTSUP for other fields.
+ */
+int evs_xlate_set_field(struct evs_xlate *x, enum evs_flow_field f, const void *val);
+/** Hand the packet to the management lcore with a module-local @p code. */
+int evs_xlate_punt(struct evs_xlate *x, uint16_t code);
+/** Re-parse the (rewritten) frame keeping metadata, set recirc_id, classify again. */
+int evs_xlate_recirculate(struct evs_xlate *x, uint16_t recirc_id);
+
+/**
+ * Continue in another logical datapath: sets the working key's ldp and
+ * records a step in the trace. Bounded (EVS_XLATE_MAX_HOPS).
+ * @return 0, -ELOOP when the bound is reached (the translation drops).
+ */
+int evs_xlate_goto_ldp(struct evs_xlate *x, uint16_t ldp);
+
+/** Write this stage's decision for flow.trace (printf-like; cheap when not tracing). */
+void evs_xlate_why(struct evs_xlate *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** True when a trace is being recorded (skip expensive explanations otherwise). */
+bool evs_xlate_tracing(const struct evs_xlate *x);
+
+/* ------------------------------------------------------------------ */
+/* Execution (fast path)                                               */
+/* ------------------------------------------------------------------ */
+
+/**
+ * An opcode's burst executor: apply it to @p n packets of one megaflow
+ * (@p keys are their working keys, writable). Packets that go on to the next
+ * opcode are compacted to the front of @p pkts / @p keys; the others must be
+ * consumed (output, dropped and counted, punted, recirculated).
+ * @return the number of packets that go on.
+ */
+typedef uint16_t (*evs_op_exec_fn)(struct evs_exec *x, const void *arg, struct rte_mbuf **pkts,
+				   struct evs_flow_key *keys, uint16_t n);
+
+/** Write an opcode's argument as text ("port=3"). @return like snprintf. */
+typedef int (*evs_op_format_fn)(const void *arg, char *buf, size_t len);
+
+/** One opcode of a module. */
+struct evs_opcode {
+	const char *name;  /**< "output", "flood", ... */
+	uint16_t arg_size; /**< bytes of argument, at most EVS_OP_ARG_MAX */
+	evs_op_exec_fn exec;
+	evs_op_format_fn format; /**< optional */
+};
+
+#define EVS_OP_ARG_MAX 32
+
+/** The executing module's published state and this lcore's context for it. */
+const void *evs_exec_state(const struct evs_exec *x);
+void *evs_exec_lcore(const struct evs_exec *x);
+
+/** Send @p n packets out of @p port (consumes them; counted drops when absent). */
+void evs_exec_tx(struct evs_exec *x, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+
+/** Free @p n packets and count them under the executing module's local @p reason. */
+void evs_exec_drop(struct evs_exec *x, uint16_t reason, struct rte_mbuf **pkts, uint16_t n);
+
+/** Count @p n drops (packets already freed) under the executing module's local @p reason. */
+void evs_exec_drop_count(struct evs_exec *x, uint16_t reason, uint16_t n);
+
+/** The mempool for copies (flood, replication). */
+struct rte_mempool *evs_exec_pool(const struct evs_exec *x);
+
+/* ------------------------------------------------------------------ */
+/* The descriptor                                                      */
+/* ------------------------------------------------------------------ */
+
+/** What a module's per-lcore context is created with. */
+struct evs_module_lcore_args {
+	int socket_id;
+	struct rte_mempool *pool; /**< mbufs for copies */
+	void *arg;		  /**< the app's argument for this module */
+};
+
+/**
+ * A feature module. Static and const; the app lists them in order.
+ * Every field but name may be empty.
+ */
+struct evs_module {
+	const char *name;
+	/** slow path */
+	const struct evs_stage *stages;
+	unsigned int n_stages;
+	/** opcodes, numbered locally by their index */
+	const struct evs_opcode *opcodes;
+	unsigned int n_opcodes;
+	/** tables decisions depend on (local dependency numbers 0..n_deps-1) */
+	uint32_t n_deps;
+	/** drop reasons, local numbers by index: names as stats.get reports them */
+	const char *const *drop_names;
+	unsigned int n_drops;
+	/** counters other than drops, by name */
+	const char *const *counter_names;
+	unsigned int n_counters;
+	/** add this context's counters into @p vals[n_counters] (any lcore, relaxed reads) */
+	void (*counters_get)(const void *lctx, uint64_t *vals);
+	/** per-lcore context (PMD or management lcore); NULL with errno on failure */
+	void *(*lcore_create)(const struct evs_module_lcore_args *args);
+	void (*lcore_free)(void *lctx);
+	/**
+	 * Stateful per-packet work before classification (first pass only),
+	 * e.g. MAC learning. Must not drop.
+	 */
+	void (*ingress)(const void *state, void *lctx, const struct evs_flow_key *keys, uint16_t n);
+	/** Once a second on the lcore that owns @p lctx (clocks, e.g. learning's). */
+	void (*tick)(void *lctx);
+	/** Management lcore: a packet this module punted (@p code); consumes @p m. */
+	void (*punt)(void *arg, struct rte_mbuf *m, uint16_t code);
+	/** For the control plane (lib/store, lib/ctl); opaque to the engine. */
+	const struct evs_obj_type *const *obj_types;
+	unsigned int n_obj_types;
+	int (*ctl_register)(struct evs_ctl *ctl, void *ctx);
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EVS_MODULE_H */

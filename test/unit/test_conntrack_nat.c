@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * NAT cases of the conntrack suite: SNAT/DNAT both ways with checksums,
+ * port/identifier allocation, ICMP errors, and allocation against a naive
+ * model of who holds which translation.
+ */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ct_test.h"
+#include "unit_case.h"
+
+static struct evs_ct_action snat(const char *lo, const char *hi, uint16_t pmin, uint16_t pmax)
+{
+	struct evs_ct_action a = act_commit(0);
+
+	a.flags |= EVS_CT_F_NAT;
+	a.nat.kind = EVS_CT_NAT_SRC;
+	a.nat.v6 = strchr(lo, ':') != NULL;
+	addr(lo, a.nat.addr_min);
+	addr(hi, a.nat.addr_max);
+	a.nat.port_min = pmin;
+	a.nat.port_max = pmax;
+	return a;
+}
+
+/* Checksums of a (translated) packet are right. */
+static void assert_cksums(struct rte_mbuf *m, const struct evs_flow_key *k)
+{
+	if (k->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len);
+		uint16_t stored;
+
+		memcpy(&stored, ip + 10, 2);
+		ck_assert_uint_eq(stored, evs_ipv4_hdr_cksum(ip));
+	}
+	ck_assert_int_eq(evs_l4_cksum_verify(m, k), 0);
+}
+
+static void assert_ip(const uint8_t *got, const char *want)
+{
+	uint8_t a[16];
+
+	addr(want, a);
+	ck_assert_mem_eq(got, a, strchr(want, ':') != NULL ? 16 : 4);
+}
+
+START_TEST(test_snat_tcp_both_directions)
+{
+	struct evs_ct_action a = snat("203.0.113.1", "203.0.113.1", 5000, 5010);
+	struct spec s = {.src = "10.0.0.1",
+			 .dst = "192.0.2.10",
+			 .proto = IPPROTO_TCP,
+			 .sport = 40000,
+			 .dport = 80,
+			 .flags = SYN,
+			 .seq = 1};
+	struct evs_flow_key k;
+	struct rte_mbuf *m;
+	uint16_t port;
+
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_NEW | EVS_CT_SNAT);
+	assert_ip(rte_pktmbuf_mtod_offset(m, uint8_t *, 14 + 12), "203.0.113.1");
+	assert_ip(k.src_ip, "203.0.113.1");
+	port = rte_be_to_cpu_16(k.l4_src);
+	ck_assert_uint_ge(port, 5000);
+	ck_assert_uint_le(port, 5010);
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+	ck_assert_uint_eq(counter(EVS_CT_C_NAT_REWRITE), 1);
+
+	s = (struct spec){.src = "192.0.2.10",
+			  .dst = "203.0.113.1",
+			  .proto = IPPROTO_TCP,
+			  .sport = 80,
+			  .dport = port,
+			  .flags = SYN | ACK,
+			  .seq = 9,
+			  .ack = 2};
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_RPL | EVS_CT_DNAT);
+	assert_ip(k.dst_ip, "10.0.0.1");
+	assert_ip(rte_pktmbuf_mtod_offset(m, uint8_t *, 14 + 16), "10.0.0.1");
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_dst), 40000);
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+}
+END_TEST
+
+START_TEST(test_snat_ports_unique_then_exhausted)
+{
+	struct evs_ct_action a = snat("203.0.113.1", "203.0.113.1", 5000, 5003);
+	struct spec s = {.src = "10.0.0.1", .dst = "192.0.2.10", .proto = IPPROTO_UDP, .dport = 53};
+	bool used[4] = {false};
+	struct evs_flow_key k;
+	struct rte_mbuf *m;
+	uint16_t i, port;
+
+	for (i = 0; i < 4; i++) {
+		s.sport = (uint16_t)(1000 + i);
+		ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_NEW | EVS_CT_SNAT);
+		port = rte_be_to_cpu_16(k.l4_src);
+		ck_assert_uint_ge(port, 5000);
+		ck_assert_uint_le(port, 5003);
+		ck_assert(!used[port - 5000]);
+		used[port - 5000] = true;
+		rte_pktmbuf_free(m);
+	}
+	s.sport = 2000;
+	ck_assert_uint_eq(send1(&s, &a), CT_INV);
+	ck_assert_uint_eq(counter(EVS_CT_C_REFUSED_NAT), 1);
+	/* another server has all four ports free */
+	s.dst = "192.0.2.11";
+	ck_assert_uint_eq(send1(&s, &a), CT_NEW | EVS_CT_SNAT);
+	ck_assert_uint_eq(live_conns(), 5);
+}
+END_TEST
+
+START_TEST(test_snat_keeps_port_when_free)
+{
+	struct evs_ct_action a = snat("203.0.113.1", "203.0.113.2", 0, 0);
+	struct spec s = {.src = "10.0.0.1",
+			 .dst = "192.0.2.10",
+			 .proto = IPPROTO_UDP,
+			 .sport = 1234,
+			 .dport = 53};
+	struct evs_flow_key k;
+	struct rte_mbuf *m;
+
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_NEW | EVS_CT_SNAT);
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_src), 1234);
+	rte_pktmbuf_free(m);
+	/* same port from another client: the second address keeps it too */
+	s.src = "10.0.0.2";
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_NEW | EVS_CT_SNAT);
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_src), 1234);
+	assert_ip(k.src_ip, "203.0.113.2");
+	rte_pktmbuf_free(m);
+	/* and a third gets another port */
+	s.src = "10.0.0.3";
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_NEW | EVS_CT_SNAT);
+	ck_assert_uint_ne(rte_be_to_cpu_16(k.l4_src), 1234);
+	ck_assert_uint_ge(rte_be_to_cpu_16(k.l4_src), 1024);
+	rte_pktmbuf_free(m);
+}
+END_TEST
+
+START_TEST(test_dnat_ipv6_udp)
+{
+	struct evs_ct_action a = act_commit(0);
+	struct spec s = {.src = "fd00::1",
+			 .dst = "fd00::100",
+			 .proto = IPPROTO_UDP,
+			 .sport = 7000,
+			 .dport = 53,
+			 .payload = 11};
+	struct evs_flow_key k;
+	struct rte_mbuf *m;
+
+	a.flags |= EVS_CT_F_NAT;
+	a.nat.kind = EVS_CT_NAT_DST;
+	a.nat.v6 = true;
+	addr("fd00::2", a.nat.addr_min);
+	addr("fd00::2", a.nat.addr_max);
+	a.nat.port_min = a.nat.port_max = 5353;
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_NEW | EVS_CT_DNAT);
+	assert_ip(k.dst_ip, "fd00::2");
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_dst), 5353);
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+	s = (struct spec){.src = "fd00::2",
+			  .dst = "fd00::1",
+			  .proto = IPPROTO_UDP,
+			  .sport = 5353,
+			  .dport = 7000,
+			  .payload = 3};
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_RPL | EVS_CT_SNAT);
+	assert_ip(k.src_ip, "fd00::100");
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_src), 53);
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+	/* without a port range DNAT keeps the port */
+	a.nat.port_min = a.nat.port_max = 0;
+	s = (struct spec){
+	    .src = "fd00::7", .dst = "fd00::100", .proto = IPPROTO_UDP, .sport = 7, .dport = 53};
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_NEW | EVS_CT_DNAT);
+	assert_ip(k.dst_ip, "fd00::2");
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_dst), 53);
+	rte_pktmbuf_free(m);
+	/* an IPv4 range leaves IPv6 alone (and the reverse) */
+	a.nat.v6 = false;
+	s = (struct spec){
+	    .src = "fd00::5", .dst = "fd00::100", .proto = IPPROTO_UDP, .sport = 1, .dport = 53};
+	ck_assert_uint_eq(send1(&s, &a), CT_NEW);
+}
+END_TEST
+
+START_TEST(test_snat_icmp_identifiers)
+{
+	struct evs_ct_action a = snat("203.0.113.1", "203.0.113.1", 100, 200);
+	struct spec q = {.src = "10.0.0.1",
+			 .dst = "192.0.2.10",
+			 .proto = IPPROTO_ICMP,
+			 .icmp_type = 8,
+			 .icmp_id = 7};
+	struct evs_flow_key k;
+	struct rte_mbuf *m;
+	uint16_t id1, id2;
+
+	ck_assert_uint_eq(send1_keep(&q, &a, &m, &k), CT_NEW | EVS_CT_SNAT);
+	id1 = rte_be_to_cpu_16(*rte_pktmbuf_mtod_offset(m, rte_be16_t *, 14 + 20 + 4));
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+	q.src = "10.0.0.2";
+	ck_assert_uint_eq(send1_keep(&q, &a, &m, &k), CT_NEW | EVS_CT_SNAT);
+	id2 = rte_be_to_cpu_16(*rte_pktmbuf_mtod_offset(m, rte_be16_t *, 14 + 20 + 4));
+	rte_pktmbuf_free(m);
+	ck_assert_uint_ne(id1, id2);
+	ck_assert(id1 >= 100 && id1 <= 200 && id2 >= 100 && id2 <= 200);
+	/* the reply to the second comes back to 10.0.0.2 with id 7 */
+	q = (struct spec){.src = "192.0.2.10",
+			  .dst = "203.0.113.1",
+			  .proto = IPPROTO_ICMP,
+			  .icmp_type = 0,
+			  .icmp_id = id2};
+	ck_assert_uint_eq(send1_keep(&q, &a, &m, &k), CT_RPL | EVS_CT_DNAT);
+	assert_ip(k.dst_ip, "10.0.0.2");
+	ck_assert_uint_eq(rte_be_to_cpu_16(*rte_pktmbuf_mtod_offset(m, rte_be16_t *, 14 + 20 + 4)),
+			  7);
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+}
+END_TEST
+
+START_TEST(test_nat_icmp_error_translated)
+{
+	struct evs_ct_action a = snat("203.0.113.1", "203.0.113.1", 6000, 6000);
+	struct spec s = {.src = "10.0.0.1",
+			 .dst = "192.0.2.10",
+			 .proto = IPPROTO_UDP,
+			 .sport = 4444,
+			 .dport = 53,
+			 .payload = 8};
+	struct spec err = {
+	    .src = "198.51.100.1", .dst = "203.0.113.1", .proto = IPPROTO_ICMP, .icmp_type = 11};
+	struct evs_flow_key k;
+	struct rte_mbuf *out, *m;
+	const uint8_t *inner;
+
+	ck_assert_uint_eq(send1_keep(&s, &a, &out, &k), CT_NEW | EVS_CT_SNAT);
+	/* a router past the NAT quotes the translated packet */
+	err.quote = out;
+	ck_assert_uint_eq(send1_keep(&err, &a, &m, &k),
+			  EVS_CT_TRACKED | EVS_CT_RELATED | EVS_CT_REPLY | EVS_CT_DNAT);
+	rte_pktmbuf_free(out);
+	assert_ip(k.dst_ip, "10.0.0.1");
+	assert_ip(k.src_ip, "198.51.100.1"); /* a router's address stays */
+	inner = rte_pktmbuf_mtod_offset(m, const uint8_t *, 14 + 20 + 8);
+	assert_ip(inner + 12, "10.0.0.1");
+	assert_ip(inner + 16, "192.0.2.10");
+	ck_assert_uint_eq(rte_be_to_cpu_16(*(const rte_be16_t *)(inner + 20)), 4444);
+	ck_assert_uint_eq(*(const uint16_t *)(inner + 10), evs_ipv4_hdr_cksum(inner));
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+}
+END_TEST
+
+START_TEST(test_dnat_error_from_backend_looks_like_vip)
+{
+	struct evs_ct_action a = act_commit(0);
+	struct spec s = {.src = "10.0.0.1",
+			 .dst = "192.0.2.100",
+			 .proto = IPPROTO_UDP,
+			 .sport = 5555,
+			 .dport = 53,
+			 .payload = 4};
+	struct spec err = {.src = "172.16.0.5",
+			   .dst = "10.0.0.1",
+			   .proto = IPPROTO_ICMP,
+			   .icmp_type = 3,
+			   .icmp_code = 3};
+	struct evs_flow_key k;
+	struct rte_mbuf *out, *m;
+	const uint8_t *inner;
+
+	a.flags |= EVS_CT_F_NAT;
+	a.nat.kind = EVS_CT_NAT_DST;
+	addr("172.16.0.5", a.nat.addr_min);
+	addr("172.16.0.5", a.nat.addr_max);
+	a.nat.port_min = a.nat.port_max = 5353;
+	ck_assert_uint_eq(send1_keep(&s, &a, &out, &k), CT_NEW | EVS_CT_DNAT);
+	/* the backend itself answers "port unreachable" about what it got */
+	err.quote = out;
+	ck_assert_uint_eq(send1_keep(&err, &a, &m, &k),
+			  EVS_CT_TRACKED | EVS_CT_RELATED | EVS_CT_REPLY | EVS_CT_SNAT);
+	rte_pktmbuf_free(out);
+	/* the client sees it come from the address it talked to, about its packet */
+	assert_ip(k.src_ip, "192.0.2.100");
+	assert_ip(k.dst_ip, "10.0.0.1");
+	inner = rte_pktmbuf_mtod_offset(m, const uint8_t *, 14 + 20 + 8);
+	assert_ip(inner + 12, "10.0.0.1");
+	assert_ip(inner + 16, "192.0.2.100");
+	ck_assert_uint_eq(rte_be_to_cpu_16(*(const rte_be16_t *)(inner + 22)), 53);
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+}
+END_TEST
+
+START_TEST(test_nat_udp_zero_checksum_stays_zero)
+{
+	struct evs_ct_action a = snat("203.0.113.1", "203.0.113.1", 7000, 7000);
+	struct spec s = {
+	    .src = "10.0.0.1", .dst = "192.0.2.10", .proto = IPPROTO_UDP, .sport = 1, .dport = 2};
+	struct evs_flow_key k;
+	struct rte_mbuf *m = build(&s, &k);
+	uint8_t *ck = rte_pktmbuf_mtod_offset(m, uint8_t *, 14 + 20 + 6);
+
+	ck[0] = ck[1] = 0;
+	evs_ct_execute_burst(lc, &a, &m, &k, 1);
+	ck_assert_uint_eq(k.ct_state, CT_NEW | EVS_CT_SNAT);
+	ck_assert_uint_eq(ck[0] | ck[1], 0);
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_src), 7000);
+	rte_pktmbuf_free(m);
+}
+END_TEST
+
+/* Model: every live connection's translation (server tuple + chosen
+ * address/port) is distinct, and a new connection is refused exactly when
+ * all 2 addresses x 4 ports toward its server tuple are held. */
+struct mconn {
+	uint16_t client, cport, server, sport;
+	uint8_t nat_addr;
+	uint16_t nat_port;
+	bool live;
+};
+
+START_TEST(test_nat_allocation_vs_model)
+{
+	struct evs_ct_action a = snat("203.0.113.1", "203.0.113.2", 9000, 9003);
+	static struct mconn mc[512];
+	unsigned int n = 0, op, i, j;
+	char cs[32], ss[32];
+
+	srand(7);
+	for (op = 0; op < 3000; op++) {
+		unsigned int r = (unsigned int)rand() % 100;
+		uint16_t client = (uint16_t)(rand() % 6), cport = (uint16_t)(rand() % 3);
+		uint16_t server = (uint16_t)(rand() % 2), sport = (uint16_t)(rand() % 2);
+		struct spec s = {.proto = IPPROTO_UDP};
+		unsigned int held = 0;
+		bool known = false;
+		struct evs_flow_key k;
+		struct rte_mbuf *m;
+		uint8_t st;
+
+		if (r < 3) {
+			ck_assert_uint_eq(evs_ct_flush(ct, -1), n);
+			n = 0;
+			/* flushed entries return once the owner walked its wheel */
+			advance(0);
+			continue;
+		}
+		snprintf(cs, sizeof(cs), "10.0.0.%u", client + 1);
+		snprintf(ss, sizeof(ss), "192.0.2.%u", server + 1);
+		s.src = cs;
+		s.dst = ss;
+		s.sport = (uint16_t)(1000 + cport);
+		s.dport = (uint16_t)(50 + sport);
+		for (i = 0; i < n; i++) {
+			if (!mc[i].live || mc[i].server != server || mc[i].sport != sport)
+				continue;
+			held++;
+			if (mc[i].client == client && mc[i].cport == cport)
+				known = true;
+		}
+		st = send1_keep(&s, &a, &m, &k);
+		if (known) {
+			ck_assert_uint_eq(st, CT_NEW | EVS_CT_SNAT);
+		} else if (held >= 8) {
+			ck_assert_uint_eq(st, CT_INV);
+		} else {
+			ck_assert_msg(st == (CT_NEW | EVS_CT_SNAT), "op %u: held %u state %#x", op,
+				      held, st);
+			ck_assert_uint_lt(n, RTE_DIM(mc));
+			mc[n] = (struct mconn){.client = client,
+					       .cport = cport,
+					       .server = server,
+					       .sport = sport,
+					       .nat_addr = k.src_ip[3],
+					       .nat_port = rte_be_to_cpu_16(k.l4_src),
+					       .live = true};
+			ck_assert(mc[n].nat_port >= 9000 && mc[n].nat_port <= 9003);
+			ck_assert(mc[n].nat_addr == 1 || mc[n].nat_addr == 2);
+			/* no other live connection to this server holds it */
+			for (j = 0; j < n; j++)
+				ck_assert(!(mc[j].live && mc[j].server == server &&
+					    mc[j].sport == sport &&
+					    mc[j].nat_addr == mc[n].nat_addr &&
+					    mc[j].nat_port == mc[n].nat_port));
+			n++;
+		}
+		rte_pktmbuf_free(m);
+	}
+	ck_assert_uint_gt(counter(EVS_CT_C_REFUSED_NAT), 0);
+}
+END_TEST
+
+void ct_nat_add_cases(Suite *s)
+{
+	const struct unit_case cases[] = {
+	    {"snat_tcp_both_directions", test_snat_tcp_both_directions},
+	    {"snat_ports_unique_then_exhausted", test_snat_ports_unique_then_exhausted},
+	    {"snat_keeps_port_when_free", test_snat_keeps_port_when_free},
+	    {"dnat_ipv6_udp", test_dnat_ipv6_udp},
+	    {"snat_icmp_identifiers", test_snat_icmp_identifiers},
+	    {"nat_icmp_error_translated", test_nat_icmp_error_translated},
+	    {"dnat_error_from_backend_looks_like_vip", test_dnat_error_from_backend_looks_like_vip},
+	    {"nat_udp_zero_checksum_stays_zero", test_nat_udp_zero_checksum_stays_zero},
+	    {"nat_allocation_vs_model", test_nat_allocation_vs_model},
+	};
+
+	unit_add_cases(s, cases, RTE_DIM(cases), ct_setup, ct_teardown, 0);
+}
