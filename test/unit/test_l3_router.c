@@ -24,24 +24,6 @@ static const struct rte_ether_addr R3 = {{0x02, 0, 0, 0, 3, 1}};
 static const struct rte_ether_addr H = {{0x02, 0, 0, 0, 0, 0x77}};
 static const struct rte_ether_addr BC = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 
-static void nop_probe(void *c, const struct evs_l3_neigh_key *k, const struct rte_ether_addr *m)
-{
-	(void)c, (void)k, (void)m;
-}
-
-static void nop_release(void *c, const struct evs_l3_neigh_key *k, const struct rte_ether_addr *a,
-			struct rte_mbuf *m)
-{
-	(void)c, (void)k, (void)a;
-	rte_pktmbuf_free(m);
-}
-
-static void nop_unreach(void *c, const struct evs_l3_neigh_key *k, struct rte_mbuf *m)
-{
-	(void)c, (void)k;
-	rte_pktmbuf_free(m);
-}
-
 static struct evs_l3_prefix pfx4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t len)
 {
 	struct evs_l3_prefix p = {.addr = {.family = EVS_L3_IPV4, .b = {a, b, c, d}}, .len = len};
@@ -61,13 +43,14 @@ static struct evs_l3_prefix pfx6(uint16_t net, uint8_t host, uint8_t len)
 
 static void add_router(struct evs_l3_set *set, uint16_t id, const char *name)
 {
-	struct evs_l3_router_config c = {.id = id,
-					 .name = name,
-					 .socket_id = SOCKET_ID_ANY,
-					 .max_routes4 = 1024,
-					 .max_routes6 = 1024,
-					 .max_neigh = 64,
-					 .neigh_ops = {nop_probe, nop_release, nop_unreach}};
+	struct evs_l3_router_config c = {
+	    .id = id,
+	    .name = name,
+	    .socket_id = SOCKET_ID_ANY,
+	    .max_routes4 = 1024,
+	    .max_routes6 = 1024,
+	    .max_neigh = 64,
+	    .neigh_ops = {l3t_nop_probe, l3t_nop_release, l3t_nop_unreach}};
 
 	ck_assert_int_eq(evs_l3_router_add(set, &c), 0);
 }

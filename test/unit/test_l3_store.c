@@ -21,24 +21,6 @@ static uint16_t ldp_of(const char *name, void *arg)
 	return strcmp(name, "sw-a") == 0 ? 10 : strcmp(name, "sw-b") == 0 ? 20 : 30;
 }
 
-static void nop_probe(void *c, const struct evs_l3_neigh_key *k, const struct rte_ether_addr *m)
-{
-	(void)c, (void)k, (void)m;
-}
-
-static void nop_release(void *c, const struct evs_l3_neigh_key *k, const struct rte_ether_addr *a,
-			struct rte_mbuf *m)
-{
-	(void)c, (void)k, (void)a;
-	rte_pktmbuf_free(m);
-}
-
-static void nop_unreach(void *c, const struct evs_l3_neigh_key *k, struct rte_mbuf *m)
-{
-	(void)c, (void)k;
-	rte_pktmbuf_free(m);
-}
-
 struct fixture {
 	struct evs_store *st;
 	struct evs_l3_set *set;
@@ -78,7 +60,7 @@ static int txn(const char *const *ops, size_t n, struct evs_ctl_err *err)
 static void setup(void)
 {
 	struct evs_l3_bind b = {.ldp_of = ldp_of,
-				.neigh_ops = {nop_probe, nop_release, nop_unreach},
+				.neigh_ops = {l3t_nop_probe, l3t_nop_release, l3t_nop_unreach},
 				.socket_id = SOCKET_ID_ANY};
 
 	fx.st = evs_store_create();
