@@ -8,7 +8,11 @@
  * as when one VM talks to many clients). Bursts of 32; flows are visited in
  * a scattered order so that caches see no locality. Median of repetitions.
  *
- * Usage: bench-pipeline [--reps N] [--flows a,b,..] [--packets N] [--no-emc]
+ * With --ct every packet first goes through conntrack: a stage emits
+ * ct(zone=1,commit) + recirculate, and on the second pass (ct_state in the
+ * mask) L2 forwards it; the table holds one connection per flow.
+ *
+ * Usage: bench-pipeline [--reps N] [--flows a,b,..] [--packets N] [--no-emc] [--ct]
  * (Under valgrind --tool=callgrind, small --packets give repeatable
  * instruction counts per function on a noisy machine.)
  */
@@ -25,6 +29,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_udp.h>
 
+#include "evs_ct_module.h"
 #include "evs_l2.h"
 #include "evs_pipeline.h"
 
@@ -39,6 +44,24 @@ static uint16_t sink(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t 
 	(void)pkts;
 	return n;
 }
+
+/* --ct: track every packet, then let L2 forward it on the second pass. */
+static enum evs_stage_verdict bct_xlate(struct evs_xlate *x, const void *state, void *lctx)
+{
+	const struct evs_ct_op op = {.zone = 1, .flags = EVS_CT_F_COMMIT};
+
+	(void)state;
+	(void)lctx;
+	if (evs_xlate_key(x)->recirc_id == 0) {
+		evs_ct_xlate_emit(x, &op, 1);
+		return EVS_STAGE_DONE;
+	}
+	evs_ct_xlate_state(x);
+	return EVS_STAGE_CONTINUE;
+}
+
+static const struct evs_stage bct_stages[] = {{.name = "ct", .order = 50, .xlate = bct_xlate}};
+static const struct evs_module bct_module = {.name = "bct", .stages = bct_stages, .n_stages = 1};
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -103,7 +126,10 @@ int main(int argc, char **argv)
 	struct rte_rcu_qsbr *qsbr;
 	struct evs_l2_conf *conf;
 	struct evs_l2_macs *macs;
-	static const struct evs_module *const mods[] = {&evs_l2_module};
+	static const struct evs_module *const mods[] = {&evs_l2_module, &evs_ct_module,
+							&bct_module};
+	struct evs_ct_mod_state cst = {0};
+	bool with_ct = false;
 	struct evs_registry *reg;
 	struct evs_l2_state l2st;
 	struct evs_pipeline_state st = {0};
@@ -112,11 +138,10 @@ int main(int argc, char **argv)
 	char err[128];
 	int opt;
 
-	static const struct option lo[] = {{"reps", required_argument, NULL, 'r'},
-					   {"flows", required_argument, NULL, 'f'},
-					   {"no-emc", no_argument, NULL, 'e'},
-					   {"packets", required_argument, NULL, 'p'},
-					   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+	    {"reps", required_argument, NULL, 'r'}, {"flows", required_argument, NULL, 'f'},
+	    {"no-emc", no_argument, NULL, 'e'},	    {"packets", required_argument, NULL, 'p'},
+	    {"ct", no_argument, NULL, 'c'},	    {NULL, 0, NULL, 0}};
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (opt == 'r') {
 			reps = (unsigned int)atoi(optarg);
@@ -135,9 +160,11 @@ int main(int argc, char **argv)
 				PKTS_PER_REP = BURST;
 		} else if (opt == 'e') {
 			no_emc = true;
+		} else if (opt == 'c') {
+			with_ct = true;
 		} else {
 			fprintf(stderr, "usage: bench-pipeline [--reps N] [--flows a,b,..] "
-					"[--packets N] [--no-emc]\n");
+					"[--packets N] [--no-emc] [--ct]\n");
 			return 2;
 		}
 	}
@@ -154,11 +181,12 @@ int main(int argc, char **argv)
 		return 1;
 	evs_l2_macs_add_static(macs, 0, &a, 0, 0);
 	evs_l2_macs_add_static(macs, 0, &b, 1, 0);
-	reg = evs_registry_create(mods, 1);
+	reg = evs_registry_create(mods, with_ct ? 3 : 1);
 	if (reg == NULL)
 		return 1;
 	l2st = (struct evs_l2_state){.conf = conf, .macs = macs};
 	st.mod[0] = &l2st;
+	st.mod[1] = &cst;
 	for (int i = 0; i < BURST; i++)
 		pkts[i] = make_frame(mp, &b, &a);
 
@@ -177,10 +205,20 @@ int main(int argc, char **argv)
 						       .emc_disable = no_emc,
 						       .socket_id = SOCKET_ID_ANY};
 		struct evs_pipeline_lcore *pl;
+		struct evs_ct *ct = NULL;
 		struct evs_cls_stats cs0, cs1;
 		uint32_t f = 0;
 
 		pc.mod_args[0] = macs;
+		if (with_ct) {
+			ct = evs_ct_create(&(struct evs_ct_config){.name = "bct",
+								   .max_conns = nf + 1024,
+								   .n_lcores = 1,
+								   .socket_id = SOCKET_ID_ANY});
+			if (ct == NULL)
+				return 1;
+			pc.mod_args[1] = ct;
+		}
 		pl = evs_pipeline_lcore_create(&pc);
 		if (pl == NULL)
 			return 1;
@@ -227,6 +265,7 @@ int main(int argc, char **argv)
 		       100.0 * (double)(cs1.emc_hits - cs0.emc_hits) /
 			   (double)(cs1.lookups - cs0.lookups));
 		evs_pipeline_lcore_free(pl);
+		evs_ct_free(ct);
 	}
 	return 0;
 }
