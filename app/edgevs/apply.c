@@ -164,6 +164,9 @@ static struct evs_l2_conf *l2_build(struct evs_app *app, struct evs_ctl_err *err
 			evs_store_field(st, "switch", v, "mac_aging")),
 		    .max_macs =
 			(uint32_t)json_integer_value(evs_store_field(st, "switch", v, "max_macs")),
+		    .stateful = json_object_get(v, "conntrack") != NULL,
+		    .ct_zone = (uint16_t)json_integer_value(
+			json_object_get(json_object_get(v, "conntrack"), "zone")),
 		};
 	}
 	n_vl = 0;

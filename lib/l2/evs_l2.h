@@ -73,6 +73,8 @@ extern "C" {
 #define EVS_L2_NONE 0xffff
 /** Aging time used when a switch spec gives 0 (seconds). */
 #define EVS_L2_DEFAULT_AGING 300
+/** recirc_id of a stateful switch's second pass (after ct). */
+#define EVS_L2_CT_RECIRC 0x4c32
 /** Longest switch name kept, terminator included. */
 #define EVS_L2_NAME_LEN 32
 
@@ -89,6 +91,7 @@ enum evs_l2_drop {
 	EVS_L2_DROP_NO_MBUF,	     /**< no mbuf for a flood copy or tag push */
 	EVS_L2_DROP_LEARN_FULL,	     /**< learning queue full (the packet was still forwarded) */
 	EVS_L2_DROP_FLOOD_EMPTY,     /**< flooded frame had no member but its input port */
+	EVS_L2_DROP_CT_INVALID,	     /**< stateful switch: conntrack said invalid (or is absent) */
 	EVS_L2_DROP_MAX,
 };
 
@@ -111,6 +114,8 @@ struct evs_l2_switch_spec {
 	const char *name;  /**< optional; cut to EVS_L2_NAME_LEN - 1 */
 	uint32_t aging_s;  /**< idle seconds before a learned MAC goes; 0: default */
 	uint32_t max_macs; /**< MACs learned in this switch at most; 0: no limit */
+	bool stateful;	   /**< IP traffic goes through conntrack (commit, +inv dropped) */
+	uint16_t ct_zone;  /**< its conntrack zone when stateful */
 };
 
 /** VLAN v of a trunk port belongs to switch switch_id. */
@@ -161,6 +166,8 @@ struct evs_l2_switch_info {
 	uint32_t members_off; /**< first member in evs_l2_conf.members */
 	uint32_t aging_s;
 	uint32_t max_macs; /**< 0: no limit */
+	bool stateful;	   /**< see evs_l2_switch_spec */
+	uint16_t ct_zone;
 	char name[EVS_L2_NAME_LEN];
 };
 

@@ -231,6 +231,8 @@ struct evs_l2_conf *evs_l2_conf_build(const struct evs_l2_conf_spec *spec, char 
 		sws[i].id = s->id;
 		sws[i].aging_s = s->aging_s ? s->aging_s : EVS_L2_DEFAULT_AGING;
 		sws[i].max_macs = s->max_macs;
+		sws[i].stateful = s->stateful;
+		sws[i].ct_zone = s->ct_zone;
 		if (s->name != NULL)
 			snprintf(sws[i].name, sizeof(sws[i].name), "%s", s->name);
 	}

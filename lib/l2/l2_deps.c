@@ -64,5 +64,17 @@ int evs_l2_conf_changed(struct evs_registry *reg, unsigned int mod, const struct
 			}
 		}
 	}
+	/* a switch that became stateful or changed zone: its programs differ */
+	for (port = 0; cur != NULL && port < cur->nb_switches; port++) {
+		const struct evs_l2_switch_info *a = &cur->switches[port], *b = NULL;
+		uint16_t oi = old != NULL ? evs_l2_conf_switch_index(old, a->id) : EVS_L2_NONE;
+
+		if (oi != EVS_L2_NONE)
+			b = &old->switches[oi];
+		if (b == NULL || a->stateful != b->stateful || a->ct_zone != b->ct_zone) {
+			evs_registry_dep_bump(reg, mod, evs_l2_dep_switch(a->id));
+			n++;
+		}
+	}
 	return n;
 }

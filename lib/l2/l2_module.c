@@ -25,6 +25,7 @@ static const char *const drop_names[EVS_L2_DROP_MAX] = {
     [EVS_L2_DROP_NO_MBUF] = "no_mbuf",
     [EVS_L2_DROP_LEARN_FULL] = "learn_full",
     [EVS_L2_DROP_FLOOD_EMPTY] = "flood_empty",
+    [EVS_L2_DROP_CT_INVALID] = "ct_invalid",
 };
 
 const char *evs_l2_drop_name(enum evs_l2_drop r)

@@ -6,6 +6,10 @@
 
 #include "evs_l2_schema.h"
 
+static const struct evs_ctl_param conntrack_fields[] = {
+    {.name = "zone", .type = EVS_CTL_T_UINT, .required = true, .max = 65535, .help = "ct zone"},
+};
+
 static const struct evs_ctl_param switch_fields[] = {
     {.name = "name",
      .type = EVS_CTL_T_STRING,
@@ -23,6 +27,11 @@ static const struct evs_ctl_param switch_fields[] = {
      .min = 1,
      .max = 1 << 20,
      .help = "MACs (learned and static) this switch may hold"},
+    {.name = "conntrack",
+     .type = EVS_CTL_T_OBJECT,
+     .fields = conntrack_fields,
+     .n_fields = sizeof(conntrack_fields) / sizeof(conntrack_fields[0]),
+     .help = "stateful switch: IP connections committed in this zone, invalid packets dropped"},
 };
 static const char *const name_key[] = {"name", NULL};
 

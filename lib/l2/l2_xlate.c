@@ -13,6 +13,7 @@
 
 #include <rte_ether.h>
 
+#include "evs_ct_module.h"
 #include "l2_private.h"
 
 /*
@@ -51,6 +52,34 @@ static const char *drop_why(uint8_t reason)
 	return evs_l2_drop_name(reason);
 }
 
+/*
+ * A stateful switch's IP traffic: the first pass emits ct(commit) and
+ * recirculates; the second (ct_state in the mask) drops +inv and goes on
+ * switching. @return true when the program is complete.
+ */
+static bool stateful(struct evs_xlate *x, const struct evs_l2_switch_info *si)
+{
+	const struct evs_flow_key *key = evs_xlate_wkey(x);
+	struct evs_ct_op op = {.zone = si->ct_zone, .flags = EVS_CT_F_COMMIT};
+
+	evs_xlate_mask(x)->bits.ethertype = UINT16_MAX;
+	if (key->ethertype != RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	    key->ethertype != RTE_BE16(RTE_ETHER_TYPE_IPV6))
+		return false;
+	if (key->recirc_id != EVS_L2_CT_RECIRC) { /* the engine masks recirc_id */
+		evs_xlate_why(x, "switch %s: stateful, ct(zone=%u,commit)", si->name, si->ct_zone);
+		if (evs_ct_xlate_emit(x, &op, EVS_L2_CT_RECIRC) < 0)
+			evs_xlate_drop(x, EVS_L2_DROP_CT_INVALID);
+		return true;
+	}
+	if (evs_ct_xlate_state(x) & EVS_CT_INVALID) {
+		evs_xlate_why(x, "drop: switch %s: conntrack invalid", si->name);
+		evs_xlate_drop(x, EVS_L2_DROP_CT_INVALID);
+		return true;
+	}
+	return false;
+}
+
 static enum evs_stage_verdict l2_switch(struct evs_xlate *x, const void *state, void *lctx)
 {
 	const struct evs_l2_state *s = state;
@@ -76,6 +105,8 @@ static enum evs_stage_verdict l2_switch(struct evs_xlate *x, const void *state, 
 	}
 	/* the switch's MAC table and membership: recorded before they are read */
 	evs_xlate_depend(x, evs_l2_dep_switch(s->conf->switches[sw].id));
+	if (s->conf->switches[sw].stateful && stateful(x, &s->conf->switches[sw]))
+		return EVS_STAGE_DONE;
 	evs_l2_decide_burst(s->conf, s->macs, lctx, key, 1, &a);
 	/* a known destination's port state and membership decided too (a
 	 * static entry may name a port outside the switch); conf state comes

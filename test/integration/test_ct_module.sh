@@ -4,9 +4,11 @@
 # The conntrack module in the daemon (doc/conntrack.md "The module"): the
 # table sized by --ct-max, ct.stats/ct.list/ct.flush through the socket,
 # ct_zone objects in the store and the config document, the module's
-# counters per PMD in stats.get, and forwarding unaffected with no stage
-# emitting ct. (No user-facing stateful stage yet: connections of real
-# traffic are covered through the pipeline by the unit suite.)
+# counters per PMD in stats.get, forwarding unaffected while nothing emits
+# ct; then the switch made stateful ("conntrack": {"zone": 5}): ping and an
+# 8 MiB TCP transfer between the namespaces still work, ct.list shows the
+# connections in zone 5, flow.trace shows ct + recirculate and the second
+# pass matching ct_state.
 set -o pipefail
 . "$(dirname "$0")/lib.sh"
 it_init ctm
@@ -32,5 +34,46 @@ assert_eq "stats.get: refusals counted by name" "0" "$(jget "$s" pmds.0.modules.
 l=$(rpc_ok ct.list '{"zone":7}')
 assert_eq "ct.list: no connections" "" "$(jget "$l" conns.0 2>/dev/null)"
 assert_eq "ct.flush: nothing" "0" "$(jget "$(rpc_ok ct.flush)" flushed)"
+
+rpc_ok switch.set '{"name":"sw0","conntrack":{"zone":5}}' >/dev/null
+ping_check "stateful switch: ping a -> b" a "$IP_B"
+src=$IT_TMP/xfer.src
+dst=$IT_TMP/xfer.dst
+head -c $((8 << 20)) /dev/urandom >"$src"
+want=$(sha256sum "$src" | cut -d' ' -f1)
+it_bg rpid nsx b timeout 60 "$PY" "$IT_DIR/tcpxfer.py" recv "$IP_B" 5001 "$dst" >"$IT_TMP/recv.out" 2>&1
+sent=$(nsx a timeout 60 "$PY" "$IT_DIR/tcpxfer.py" send "$IP_B" 5001 "$src" 2>&1)
+it_wait "$rpid"
+assert_eq "stateful switch: TCP bytes and sha256 seen by the sender" "$((8 << 20)) $want" "$sent"
+assert_eq "stateful switch: sha256 of the received file" "$want" \
+	"$(sha256sum "$dst" 2>/dev/null | cut -d' ' -f1)"
+l=$(rpc_ok ct.list '{"zone":5,"port":5001}')
+assert_match "ct.list: the TCP connection to port 5001 in zone 5" '"dport": *5001' "$l"
+assert_match "ct.list: it is TCP" '"proto": *"tcp"' "$l"
+l=$(rpc_ok ct.list '{"zone":5,"proto":1}')
+assert_match "ct.list: the ping's ICMP connection" '"zone": *5' "$l"
+s=$(rpc_ok stats.get)
+assert_ge "stats.get: the ct module created connections" 2 \
+	"$("${RPC[@]}" sum "$s" created)"
+# A TCP SYN a -> b port 40000 -> 5001 as a frame (checksums do not matter to ct).
+syn=$("$PY" - "$MAC_A" "$MAC_B" "$IP_A" "$IP_B" <<'PYEOF'
+import socket, struct, sys
+sm, dm, si, di = sys.argv[1:5]
+mac = lambda m: bytes(int(x, 16) for x in m.split(":"))
+tcp = struct.pack("!HHIIBBHHH", 40000, 5001, 1, 0, 5 << 4, 0x02, 1000, 0, 0)
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 1, 0, 64, 6, 0,
+                 socket.inet_aton(si), socket.inet_aton(di))
+print((mac(dm) + mac(sm) + b"\x08\x00" + ip + tcp).hex())
+PYEOF
+)
+tr=$(rpc_ok flow.trace "{\"in_port\":\"pa\",\"packet\":\"$syn\"}")
+assert_match "flow.trace: ct and recirculate on the first pass" \
+	'ct\(zone=5,commit\), recirculate' "$(jget "$tr" passes.0.actions)"
+assert_match "flow.trace: the second pass's megaflow matches ct_state +new+trk" \
+	'ct_state=\+new-est-rel-rpl-inv\+trk' "$(jget "$tr" passes.1.megaflow)"
+assert_match "flow.trace: and switches the packet to b" 'output\(port=(pb|1)\)' \
+	"$(jget "$tr" passes.1.actions)"
+assert_eq "a trace commits nothing" "" \
+	"$(jget "$(rpc_ok ct.list '{"zone":5,"port":40000}')" conns.0 2>/dev/null)"
 
 it_finish
