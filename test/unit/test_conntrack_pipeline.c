@@ -16,10 +16,13 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_random.h>
 
 #include "ct_test.h"
 #include "evs_ct_module.h"
+#include "evs_l2.h"
 #include "evs_pipeline.h"
 #include "unit_case.h"
 
@@ -346,6 +349,123 @@ START_TEST(test_pipeline_poll_expires_idle)
 }
 END_TEST
 
+/* Drops of @owner's reason @name so far on @pl. */
+static uint64_t drops_of(const struct evs_registry *reg, const struct evs_pipeline_lcore *pl,
+			 const char *owner, const char *name)
+{
+	uint64_t d[512] = {0};
+	unsigned int i;
+
+	ck_assert_uint_le(evs_registry_n_drops(reg), RTE_DIM(d));
+	evs_pipeline_drops_add(pl, d);
+	for (i = 0; i < evs_registry_n_drops(reg); i++)
+		if (!strcmp(evs_registry_drop_owner(reg, i), owner) &&
+		    !strcmp(evs_registry_drop_name(reg, i), name))
+			return d[i];
+	ck_abort_msg("no drop %s.%s", owner, name);
+	return 0;
+}
+
+static struct evs_l2_conf *sw_conf(bool stateful)
+{
+	const struct evs_l2_switch_spec sw = {
+	    .id = 0, .name = "s", .stateful = stateful, .ct_zone = 3};
+	static const struct evs_l2_port_spec ps[] = {
+	    {.port = 0, .has_native = true, .native_switch = 0},
+	    {.port = 1, .has_native = true, .native_switch = 0}};
+	const struct evs_l2_conf_spec spec = {.nb_switches = 1,
+					      .switches = &sw,
+					      .nb_ports = 2,
+					      .ports = ps,
+					      .socket_id = SOCKET_ID_ANY};
+	struct evs_l2_conf *c = evs_l2_conf_build(&spec, NULL, 0);
+
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+/* The output port of @sp's packet (in on port 0); 0: dropped (port 0 is its input). */
+static unsigned int send_l2(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *st,
+			    const struct spec *sp)
+{
+	struct evs_flow_key k;
+
+	cur[0] = build(sp, &k);
+	seen_port[0] = 0;
+	evs_pipeline_run(pl, st, cur, &k, 1);
+	return seen_port[0];
+}
+
+/* An RCU variable for the MAC table (one reader, never waited for here). */
+static struct rte_rcu_qsbr *test_qsbr(void)
+{
+	struct rte_rcu_qsbr *q =
+	    rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+
+	ck_assert_ptr_nonnull(q);
+	ck_assert_int_eq(rte_rcu_qsbr_init(q, 1), 0);
+	return q;
+}
+
+/* A stateful L2 switch (zone 3): IP through ct, +inv dropped by L2, ARP
+ * stateless, and turning the setting on re-translates cached flows. */
+START_TEST(test_stateful_switch)
+{
+	static const struct evs_module *const mods[] = {&evs_l2_module, &evs_ct_module};
+	struct rte_ether_addr dst = {{0x02, 0, 0, 0, 0, 1}}, src = {{0x02, 0, 0, 0, 0, 2}};
+	struct rte_rcu_qsbr *qsv = test_qsbr();
+	struct evs_l2_macs *macs = evs_l2_macs_create(
+	    &(struct evs_l2_macs_config){.name = "ctsw", .capacity = 64, .qsbr = qsv});
+	struct evs_registry *reg = evs_registry_create(mods, RTE_DIM(mods));
+	struct evs_ct *tab = new_table("ctsw", 256, 1);
+	struct evs_l2_conf *plain = sw_conf(false), *sf = sw_conf(true);
+	struct evs_l2_state l2 = {.conf = plain, .macs = macs};
+	struct evs_ct_mod_state cst = {0};
+	struct evs_pipeline_state st = {.mod = {&l2, &cst}};
+	struct evs_pipeline_lcore_config c = {.name = "ctsw",
+					      .reg = reg,
+					      .pool = pool,
+					      .tx = cap_tx,
+					      .socket_id = SOCKET_ID_ANY,
+					      .mod_args = {macs, tab}};
+	struct spec syn = {.src = "10.0.0.1",
+			   .dst = "10.0.0.2",
+			   .proto = IPPROTO_TCP,
+			   .sport = 1000,
+			   .dport = 80,
+			   .flags = SYN,
+			   .seq = 1,
+			   .win = 1000};
+	struct spec bad = syn;
+	struct evs_pipeline_lcore *pl;
+
+	ck_assert(macs != NULL && reg != NULL);
+	ck_assert_int_eq(evs_l2_macs_add_static(macs, 0, &dst, 1, 0), 0);
+	ck_assert_int_eq(evs_l2_macs_add_static(macs, 0, &src, 0, 0), 0);
+	pl = evs_pipeline_lcore_create(&c);
+	ck_assert_ptr_nonnull(pl);
+	bad.flags = SYN | FIN;
+	/* stateless: forwarded, nothing tracked, even the invalid segment */
+	ck_assert_uint_eq(send_l2(pl, &st, &syn), 1);
+	ck_assert_uint_eq(send_l2(pl, &st, &bad), 1);
+	ck_assert_uint_eq(evs_ct_zone_count(tab, 3), 0);
+	/* stateful from now: the cached megaflow must be re-translated */
+	l2.conf = sf;
+	ck_assert_int_gt(evs_l2_conf_changed(reg, 0, plain, sf), 0);
+	ck_assert_uint_eq(send_l2(pl, &st, &syn), 1);
+	ck_assert_uint_eq(evs_ct_zone_count(tab, 3), 1);
+	ck_assert_uint_eq(send_l2(pl, &st, &bad), 0);
+	ck_assert_uint_eq(drops_of(reg, pl, "l2", "ct_invalid"), 1);
+	evs_pipeline_lcore_free(pl);
+	evs_ct_free(tab);
+	evs_registry_free(reg);
+	evs_l2_conf_free(plain);
+	evs_l2_conf_free(sf);
+	evs_l2_macs_free(macs);
+	rte_free(qsv);
+}
+END_TEST
+
 /* The differential test's first find: a SYN-ACK in the burst of its SYN. */
 START_TEST(test_burst_reply_after_create_hits)
 {
@@ -392,6 +512,7 @@ void ct_pipeline_add_cases(Suite *s)
 	     test_pipeline_trace_shows_ct_and_commits_nothing},
 	    {"pipeline_emit_checks", test_pipeline_emit_checks},
 	    {"pipeline_poll_expires_idle", test_pipeline_poll_expires_idle},
+	    {"stateful_switch", test_stateful_switch},
 	    {"burst_reply_after_create_hits", test_burst_reply_after_create_hits},
 	};
 
