@@ -44,8 +44,8 @@ extern "C" {
 struct evs_maglev_backend {
 	uint32_t id;			 /**< what lookups return; < EVS_MAGLEV_NONE, unique */
 	uint32_t weight;		 /**< 0: not in the table */
-	uint8_t key_len;		 /**< 1..EVS_MAGLEV_KEY_MAX bytes of key, unique */
 	uint8_t key[EVS_MAGLEV_KEY_MAX]; /**< identity hashed for the permutation */
+	uint8_t key_len;		 /**< 1..EVS_MAGLEV_KEY_MAX bytes of key, unique */
 };
 
 /** A built table; immutable once published. */
@@ -82,7 +82,8 @@ struct evs_maglev {
 
 /**
  * Permutation parameters of a key for table size @size (exposed so tests
- * can check them against the paper's definition).
+ * can check them against the paper's definition). @key_len is
+ * 1..EVS_MAGLEV_KEY_MAX.
  * @param[out] offset  in [0, size)
  * @param[out] skip    in [1, size)
  */

@@ -40,8 +40,14 @@ int evs_maglev_is_prime(uint32_t n)
 void evs_maglev_permutation(const uint8_t *key, uint8_t key_len, uint32_t size, uint32_t *offset,
 			    uint32_t *skip)
 {
-	*offset = rte_jhash(key, key_len, SEED_OFFSET) % size;
-	*skip = rte_jhash(key, key_len, SEED_SKIP) % (size - 1) + 1;
+	/* jhash reads 32-bit words: hash an aligned copy, whatever the caller's buffer */
+	uint32_t buf[EVS_MAGLEV_KEY_MAX / sizeof(uint32_t)];
+
+	/* populate checks key_len; the clamp keeps another caller's mistake in bounds */
+	key_len = RTE_MIN(key_len, (uint8_t)EVS_MAGLEV_KEY_MAX);
+	memcpy(buf, key, key_len);
+	*offset = rte_jhash(buf, key_len, SEED_OFFSET) % size;
+	*skip = rte_jhash(buf, key_len, SEED_SKIP) % (size - 1) + 1;
 }
 
 static int key_cmp(const struct evs_maglev_backend *a, const struct evs_maglev_backend *b)
