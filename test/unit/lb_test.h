@@ -6,5 +6,6 @@
 #include <check.h>
 
 void lb_health_add_cases(Suite *s);
+void lb_pool_add_cases(Suite *s);
 
 #endif /* EVS_TEST_LB_H */
