@@ -7,6 +7,9 @@
  * test_lb_health.c; this file holds the suite's main.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +446,85 @@ START_TEST(test_rcu_grace)
 }
 END_TEST
 
+/* ---- a reader on another thread while the management side republishes ---- */
+
+struct reader_ctx {
+	struct evs_maglev *m;
+	struct rte_rcu_qsbr *q;
+	volatile bool stop;
+	uint64_t reads, torn;
+};
+
+/* Table g holds ids g * 1000 + i: a reader that saw an entry of another
+ * generation than its table's would be reading freed or half-built memory. */
+static void *reader(void *arg)
+{
+	struct reader_ctx *c = arg;
+	uint32_t h = 1;
+
+	rte_rcu_qsbr_thread_register(c->q, 1);
+	rte_rcu_qsbr_thread_online(c->q, 1);
+	while (!c->stop) {
+		const struct evs_maglev_table *t = __atomic_load_n(&c->m->cur, __ATOMIC_ACQUIRE);
+		uint64_t gen = t->gen;
+
+		for (int i = 0; i < 64; i++) {
+			uint32_t e;
+
+			h = h * 1103515245u + 12345u;
+			e = t->entry[(uint32_t)(((uint64_t)h * t->size) >> 32)];
+			c->torn += e == EVS_MAGLEV_NONE ? gen != 0 : e / 1000 != gen;
+			c->reads++;
+		}
+		rte_rcu_qsbr_quiescent(c->q, 1);
+	}
+	rte_rcu_qsbr_thread_offline(c->q, 1);
+	rte_rcu_qsbr_thread_unregister(c->q, 1);
+	return NULL;
+}
+
+START_TEST(test_rcu_concurrent_reader)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+	struct rte_rcu_qsbr *q = rte_zmalloc("qsbr", sz, RTE_CACHE_LINE_SIZE);
+	struct evs_maglev_config cfg = {.size = 4099, .socket_id = SOCKET_ID_ANY, .qsbr = q};
+	struct reader_ctx c = {.q = q};
+	struct evs_maglev_backend *b = rand_set(16, 3);
+	uint32_t busy = 0;
+	pthread_t th;
+
+	ck_assert_int_eq(rte_rcu_qsbr_init(q, RTE_MAX_LCORE), 0);
+	c.m = evs_maglev_create(&cfg);
+	ck_assert_ptr_nonnull(c.m);
+	ck_assert_int_eq(pthread_create(&th, NULL, reader, &c), 0);
+	for (uint32_t g = 1; g <= 500;) {
+		int rc;
+
+		for (uint32_t i = 0; i < 16; i++)
+			b[i].id = g * 1000 + i;
+		rc = evs_maglev_update(c.m, b, 16);
+		if (rc == -EBUSY) { /* the reader has not caught up: let it run */
+			busy++;
+			sched_yield();
+			continue;
+		}
+		ck_assert_int_eq(rc, 0);
+		ck_assert_uint_eq(c.m->cur->gen, g);
+		g++;
+	}
+	c.stop = true;
+	pthread_join(th, NULL);
+	printf("maglev rcu: %lu reads during 500 republications (%u waits for a grace)\n",
+	       (unsigned long)c.reads, busy);
+	ck_assert_uint_eq(c.torn, 0);
+	ck_assert_uint_gt(c.reads, 0);
+	ck_assert_uint_eq(evs_maglev_reclaim(c.m), 0);
+	evs_maglev_free(c.m);
+	rte_free(q);
+	free(b);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("lb");
@@ -458,6 +540,7 @@ int main(int argc, char **argv)
 	    {"create_errors", test_create_errors},
 	    {"publish_and_lookup", test_publish_and_lookup},
 	    {"rcu_grace", test_rcu_grace},
+	    {"rcu_concurrent_reader", test_rcu_concurrent_reader},
 	};
 
 	(void)argc;
