@@ -80,6 +80,18 @@ int evs_lb_pool_add(struct evs_lb_pool *p, const struct evs_lb_backend_spec *spe
 int evs_lb_pool_set_weight(struct evs_lb_pool *p, uint32_t id, uint32_t weight);
 
 /**
+ * Turn health checks on (with @cfg, starting from its initial state at
+ * @now_ms), off (@check false), or retune them (evs_lb_health_reconfigure).
+ * @return 0, -ENOENT, -EALREADY (being removed), or -EINVAL (bad @cfg;
+ *   nothing changed).
+ */
+int evs_lb_pool_set_check(struct evs_lb_pool *p, uint32_t id, bool check,
+			  const struct evs_lb_health_config *cfg, uint64_t now_ms);
+
+/** Is a backend with this key still draining (so it cannot be added again yet)? */
+bool evs_lb_pool_key_draining(const struct evs_lb_pool *p, const uint8_t *key, uint8_t key_len);
+
+/**
  * Remove a backend: out of the table at the next commit, deleted by
  * evs_lb_pool_tick() once @now_ms + @drain_ms has passed and a table
  * without it is published (so a lookup never returns an unknown id).

@@ -125,6 +125,42 @@ int evs_lb_pool_set_weight(struct evs_lb_pool *p, uint32_t id, uint32_t weight)
 	return 0;
 }
 
+int evs_lb_pool_set_check(struct evs_lb_pool *p, uint32_t id, bool check,
+			  const struct evs_lb_health_config *cfg, uint64_t now_ms)
+{
+	struct pool_backend *b = find(p, id);
+	struct evs_lb_health h;
+	bool was;
+
+	if (b == NULL)
+		return -ENOENT;
+	if (b->removing)
+		return -EALREADY;
+	was = in_table(b);
+	if (check && b->spec.check) {
+		if (evs_lb_health_reconfigure(&b->health, cfg, now_ms) < 0)
+			return -EINVAL;
+	} else if (check) {
+		if (evs_lb_health_init(&h, cfg, now_ms) < 0)
+			return -EINVAL;
+		b->health = h;
+	}
+	b->spec.check = check;
+	if (check)
+		b->spec.health = *cfg;
+	p->dirty |= was != in_table(b);
+	return 0;
+}
+
+bool evs_lb_pool_key_draining(const struct evs_lb_pool *p, const uint8_t *key, uint8_t key_len)
+{
+	for (uint32_t i = 0; i < p->n; i++)
+		if (p->b[i].removing && p->b[i].spec.key_len == key_len &&
+		    memcmp(p->b[i].spec.key, key, key_len) == 0)
+			return true;
+	return false;
+}
+
 int evs_lb_pool_remove(struct evs_lb_pool *p, uint32_t id, uint32_t drain_ms, uint64_t now_ms)
 {
 	struct pool_backend *b = find(p, id);

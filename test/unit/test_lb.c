@@ -549,5 +549,6 @@ int main(int argc, char **argv)
 	unit_add_cases(s, maglev_cases, RTE_DIM(maglev_cases), NULL, NULL, 0);
 	lb_health_add_cases(s);
 	lb_pool_add_cases(s);
+	lb_conf_add_cases(s);
 	return unit_run(s) == 0 ? 0 : 1;
 }
