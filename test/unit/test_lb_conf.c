@@ -316,6 +316,38 @@ START_TEST(test_conf_health)
 }
 END_TEST
 
+/* config.apply's path: a whole document, then a second one that drops a
+ * backend and reweights another, applied as one diff. */
+START_TEST(test_conf_document)
+{
+	const char *d1 = "{\"lb_vips\":[" WEB "],\"lb_backends\":[" B("10.0.1.1", "") "," B(
+	    "10.0.1.2", "") "," B("10.0.1.3", "") "]}";
+	const char *d2 =
+	    "{\"lb_vips\":[" WEB
+	    "],\"lb_backends\":[" B("10.0.1.1", ",\"weight\":5") "," B("10.0.1.3", "") "]}";
+	const char *docs[] = {d1, d2};
+	uint64_t gen;
+
+	for (int i = 0; i < 2; i++) {
+		struct evs_store_txn *t = evs_store_txn_begin(st);
+		json_t *doc = json_loads(docs[i], 0, NULL);
+		struct evs_ctl_err err;
+
+		ck_assert_ptr_nonnull(doc);
+		ck_assert_int_eq(evs_store_txn_doc(t, doc, "/params", &err), 0);
+		ck_assert_int_eq(evs_store_txn_commit(t, &err), 0);
+		json_decref(doc);
+		if (i == 0) {
+			ck_assert_uint_eq(active("web"), 3);
+			gen = evs_lb_pool_maglev(pool("web"))->cur->gen;
+		}
+	}
+	ck_assert_uint_eq(active("web"), 2);
+	ck_assert_uint_eq(evs_lb_pool_maglev(pool("web"))->cur->gen, gen + 1); /* one rebuild */
+	ck_assert_uint_eq(evs_lb_pool_count(pool("web")), 3);		       /* one draining */
+}
+END_TEST
+
 void lb_conf_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -325,6 +357,7 @@ void lb_conf_add_cases(Suite *s)
 	    {"conf_refusals", test_conf_refusals},
 	    {"conf_failed_txn_changes_nothing", test_conf_failed_txn_changes_nothing},
 	    {"conf_health", test_conf_health},
+	    {"conf_document", test_conf_document},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), conf_setup, conf_teardown, 0);
