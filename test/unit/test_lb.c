@@ -550,5 +550,6 @@ int main(int argc, char **argv)
 	lb_health_add_cases(s);
 	lb_pool_add_cases(s);
 	lb_conf_add_cases(s);
+	lb_probe_add_cases(s);
 	return unit_run(s) == 0 ? 0 : 1;
 }
