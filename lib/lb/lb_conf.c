@@ -177,18 +177,21 @@ static bool checked(struct evs_store *st, const json_t *v)
 
 /* ---- lb.vip hooks ---- */
 
+/* Cheap string and port comparisons first: the address parse only for
+ * VIPs of the same scope and protocol (the check is O(VIPs) per VIP). */
 static bool vips_overlap(struct evs_store *st, const json_t *a, const json_t *b)
 {
 	uint64_t pa = u(st, "lb.vip", a, "port"), pb = u(st, "lb.vip", b, "port");
 	uint8_t x[16] = {0}, y[16] = {0};
 	int fa = 0, fb = 0;
 
+	if ((pa != pb && pa != 0 && pb != 0) ||
+	    strcmp(str(st, "lb.vip", a, "scope"), str(st, "lb.vip", b, "scope")) != 0 ||
+	    strcmp(str(st, "lb.vip", a, "protocol"), str(st, "lb.vip", b, "protocol")) != 0)
+		return false;
 	evs_ctl_parse_ip(json_string_value(json_object_get(a, "address")), &fa, x, NULL);
 	evs_ctl_parse_ip(json_string_value(json_object_get(b, "address")), &fb, y, NULL);
-	return fa == fb && memcmp(x, y, sizeof(x)) == 0 &&
-	       strcmp(str(st, "lb.vip", a, "protocol"), str(st, "lb.vip", b, "protocol")) == 0 &&
-	       strcmp(str(st, "lb.vip", a, "scope"), str(st, "lb.vip", b, "scope")) == 0 &&
-	       (pa == pb || pa == 0 || pb == 0);
+	return fa == fb && memcmp(x, y, sizeof(x)) == 0;
 }
 
 static int vip_check(struct evs_store *st, const json_t *obj, const char *path,
