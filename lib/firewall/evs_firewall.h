@@ -22,7 +22,8 @@
  *   (< config.n_lcores); lock-free. Readers must report quiescent states on
  *   config.qsbr between bursts.
  * - Every other function: the management lcore only. Object changes are
- *   staged; evs_fw_commit() compiles and publishes them all at once.
+ *   staged; evs_fw_commit() (or evs_fw_prepare() + evs_fw_publish())
+ *   compiles and publishes them all at once.
  */
 
 #include <stdbool.h>
@@ -186,12 +187,26 @@ int evs_fw_rule_del(struct evs_fw *fw, uint32_t id);
 int evs_fw_port_set(struct evs_fw *fw, uint16_t port, const struct evs_fw_port_conf *pc);
 
 /**
- * Compile the groups touched since the last commit and publish them with
- * the ports' bindings; waits for a grace period before freeing the old
- * tables. On failure nothing is published: the datapath keeps the previous
- * state and the changes stay staged.
+ * Compile the groups touched since the last publish (and the bindings of
+ * their ports) without publishing them: the fallible half of a commit, for
+ * a store transaction's prepare. Objects must not change until
+ * evs_fw_publish() or evs_fw_abort(). Replaces an earlier unpublished build.
  * @return 0, -ENOMEM, -E2BIG (a group expands past max_acl_rules), or the
- *   error of rte_acl_build.
+ *   error of rte_acl_build; nothing is kept on failure.
+ */
+int evs_fw_prepare(struct evs_fw *fw);
+
+/** Publish what evs_fw_prepare built (nothing if none), wait for a grace
+ * period on config.qsbr, free the old tables. Cannot fail. */
+void evs_fw_publish(struct evs_fw *fw);
+
+/** Drop what evs_fw_prepare built; the changes stay staged. */
+void evs_fw_abort(struct evs_fw *fw);
+
+/**
+ * evs_fw_prepare() then evs_fw_publish(). On failure nothing is published:
+ * the datapath keeps the previous state and the changes stay staged.
+ * @return as evs_fw_prepare().
  */
 int evs_fw_commit(struct evs_fw *fw);
 

@@ -127,6 +127,22 @@ static void free_retired(struct evs_fw *fw)
 	fw->n_retired = 0;
 }
 
+/* Free the built but unpublished tables and bindings. */
+static void drop_pending(struct evs_fw *fw)
+{
+	uint32_t i;
+
+	for (i = 0; i < fw->cfg.max_groups; i++) {
+		fw_tables_free(fw->pend_tables[i]);
+		fw->pend_tables[i] = NULL;
+	}
+	for (i = 0; i < fw->cfg.max_ports; i++) {
+		rte_free(fw->pend_binds[i]);
+		fw->pend_binds[i] = NULL;
+	}
+	fw->pending = 0;
+}
+
 void evs_fw_free(struct evs_fw *fw)
 {
 	uint32_t i;
@@ -135,6 +151,10 @@ void evs_fw_free(struct evs_fw *fw)
 		return;
 	if (fw->retired != NULL)
 		free_retired(fw);
+	if (fw->pend_tables != NULL && fw->pend_binds != NULL)
+		drop_pending(fw);
+	rte_free(fw->pend_tables);
+	rte_free(fw->pend_binds);
 	if (fw->groups != NULL)
 		for (i = 0; i < fw->cfg.max_groups; i++)
 			fw_tables_free(fw->groups[i].tables);
@@ -190,12 +210,14 @@ struct evs_fw *evs_fw_create(const struct evs_fw_config *cfg)
 	fw->ports = rte_zmalloc_socket("evs_fw", sizeof(*fw->ports) * cfg->max_ports, 0, sock);
 	fw->max_retired = 2 * (cfg->max_groups + cfg->max_ports);
 	fw->retired = rte_zmalloc_socket("evs_fw", sizeof(*fw->retired) * fw->max_retired, 0, sock);
+	fw->pend_tables = rte_zmalloc_socket("evs_fw", sizeof(void *) * cfg->max_groups, 0, sock);
+	fw->pend_binds = rte_zmalloc_socket("evs_fw", sizeof(void *) * cfg->max_ports, 0, sock);
 	if (cfg->max_addrsets != 0)
 		fw->addrsets = rte_zmalloc_socket(
 		    "evs_fw", sizeof(*fw->addrsets) * cfg->max_addrsets, 0, sock);
 	if (fw->binds == NULL || fw->lcores == NULL || fw->rules == NULL || fw->groups == NULL ||
-	    fw->ports == NULL || fw->retired == NULL ||
-	    (cfg->max_addrsets != 0 && fw->addrsets == NULL))
+	    fw->ports == NULL || fw->retired == NULL || fw->pend_tables == NULL ||
+	    fw->pend_binds == NULL || (cfg->max_addrsets != 0 && fw->addrsets == NULL))
 		goto fail;
 	for (i = 0; i < cfg->max_addrsets; i++) {
 		fw->addrsets[i].cidrs = rte_zmalloc_socket(
@@ -451,56 +473,57 @@ static bool port_uses_dirty(const struct evs_fw *fw, const struct fw_port *p)
 	return p->dirty;
 }
 
-static void free_new(struct evs_fw *fw, struct fw_tables **fresh, struct fw_bind **nb)
+int evs_fw_prepare(struct evs_fw *fw)
 {
 	uint32_t i;
 
-	for (i = 0; i < fw->cfg.max_groups; i++)
-		fw_tables_free(fresh[i]);
-	for (i = 0; i < fw->cfg.max_ports; i++)
-		rte_free(nb[i]);
-	rte_free(fresh);
-	rte_free(nb);
-}
-
-int evs_fw_commit(struct evs_fw *fw)
-{
-	struct fw_tables **fresh;
-	struct fw_bind **nb;
-	uint32_t i;
-	int err = -ENOMEM;
-
-	fresh = rte_zmalloc("evs_fw", sizeof(*fresh) * fw->cfg.max_groups, 0);
-	nb = rte_zmalloc("evs_fw", sizeof(*nb) * fw->cfg.max_ports, 0);
-	if (fresh == NULL || nb == NULL)
-		goto fail;
-	/* Build everything first, so a failure publishes nothing. */
+	drop_pending(fw);
 	for (i = 0; i < fw->cfg.max_groups; i++) {
 		if (!fw->groups[i].dirty || !fw->groups[i].used)
 			continue;
-		fresh[i] = fw_tables_build(fw, i);
-		if (fresh[i] == NULL) {
-			err = -errno;
-			goto fail;
+		fw->pend_tables[i] = fw_tables_build(fw, i);
+		if (fw->pend_tables[i] == NULL) {
+			int err = -errno;
+
+			drop_pending(fw);
+			return err;
 		}
 	}
 	for (i = 0; i < fw->cfg.max_ports; i++) {
 		if (!port_uses_dirty(fw, &fw->ports[i]))
 			continue;
-		nb[i] = bind_build(fw, &fw->ports[i], fresh);
-		if (nb[i] == NULL && fw->ports[i].conf.n_groups != 0)
-			goto fail;
+		fw->pend_binds[i] = bind_build(fw, &fw->ports[i], fw->pend_tables);
+		if (fw->pend_binds[i] == NULL && fw->ports[i].conf.n_groups != 0) {
+			drop_pending(fw);
+			return -ENOMEM;
+		}
 	}
+	fw->pending = 1;
+	return 0;
+}
+
+void evs_fw_abort(struct evs_fw *fw)
+{
+	drop_pending(fw);
+}
+
+void evs_fw_publish(struct evs_fw *fw)
+{
+	uint32_t i;
+
+	if (!fw->pending)
+		return;
 	for (i = 0; i < fw->cfg.max_ports; i++) {
 		struct fw_port *p = &fw->ports[i];
 
 		if (!port_uses_dirty(fw, p))
 			continue;
 		retire_bind(fw, p->bind);
-		p->bind = nb[i];
+		p->bind = fw->pend_binds[i];
+		fw->pend_binds[i] = NULL;
 		p->dirty = 0;
 		/* Release: the binding and its tables are complete before readers see them. */
-		__atomic_store_n(&fw->binds[i], nb[i], __ATOMIC_RELEASE);
+		__atomic_store_n(&fw->binds[i], p->bind, __ATOMIC_RELEASE);
 	}
 	for (i = 0; i < fw->cfg.max_groups; i++) {
 		struct fw_group *g = &fw->groups[i];
@@ -508,22 +531,22 @@ int evs_fw_commit(struct evs_fw *fw)
 		if (!g->dirty)
 			continue;
 		retire_tables(fw, g->tables);
-		g->tables = fresh[i];
+		g->tables = fw->pend_tables[i];
+		fw->pend_tables[i] = NULL;
 		g->dirty = 0;
 	}
-	rte_free(fresh);
-	rte_free(nb);
+	fw->pending = 0;
 	if (fw->cfg.qsbr != NULL)
 		rte_rcu_qsbr_synchronize(fw->cfg.qsbr, RTE_QSBR_THRID_INVALID);
 	free_retired(fw);
-	return 0;
-fail:
-	if (fresh != NULL && nb != NULL)
-		free_new(fw, fresh, nb);
-	else {
-		rte_free(fresh);
-		rte_free(nb);
-	}
+}
+
+int evs_fw_commit(struct evs_fw *fw)
+{
+	int err = evs_fw_prepare(fw);
+
+	if (err == 0)
+		evs_fw_publish(fw);
 	return err;
 }
 

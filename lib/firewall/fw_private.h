@@ -95,6 +95,10 @@ struct evs_fw {
 		uint8_t tables; /* struct fw_tables, else struct fw_bind */
 	} * retired;
 	uint32_t n_retired, max_retired;
+	/* Built by evs_fw_prepare, swapped in by evs_fw_publish. */
+	struct fw_tables **pend_tables; /* per group */
+	struct fw_bind **pend_binds;	/* per port */
+	uint8_t pending;
 	uint64_t tsc_hz, tsc0, wall0_ns;
 };
 

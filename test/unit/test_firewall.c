@@ -447,6 +447,28 @@ START_TEST(failed_commit_publishes_nothing)
 }
 END_TEST
 
+START_TEST(prepare_publishes_only_on_publish)
+{
+	struct evs_fw *fw = mk();
+	struct evs_fw_rule r = tcp_rule(1, 1, EVS_FW_ALLOW, 22);
+	struct evs_flow_key k = key4(A1, A2, IPPROTO_TCP, 1000, 22);
+
+	ck_assert_int_eq(evs_fw_group_add(fw, "g"), 0);
+	port_bind(fw, 0, "g");
+	ck_assert_int_eq(evs_fw_commit(fw), 0);
+	ck_assert_int_eq(evs_fw_rule_add(fw, "g", &r), 0);
+	ck_assert_int_eq(evs_fw_prepare(fw), 0);
+	ck_assert_int_eq(one(fw, 0, EVS_FW_INGRESS, &k).action, EVS_FW_DENY);
+	evs_fw_abort(fw);
+	evs_fw_publish(fw); /* nothing prepared: no change */
+	ck_assert_int_eq(one(fw, 0, EVS_FW_INGRESS, &k).action, EVS_FW_DENY);
+	ck_assert_int_eq(evs_fw_prepare(fw), 0);
+	evs_fw_publish(fw);
+	ck_assert_int_eq(one(fw, 0, EVS_FW_INGRESS, &k).action, EVS_FW_ALLOW);
+	evs_fw_free(fw);
+}
+END_TEST
+
 /* ---- naive reference ---------------------------------------------------- */
 
 #define R_GROUPS 6
@@ -812,9 +834,10 @@ static int bench(uint32_t groups, uint32_t per)
 	if (evs_fw_commit(fw) != 0)
 		return 1;
 	for (i = 0; i < 32; i++) {
-		uint8_t s[4] = {10, (uint8_t)(rand() % per % 250), 0, 9};
+		uint32_t j = (uint32_t)rand() % per; /* hits rule j of every group */
+		uint8_t s[4] = {10, (uint8_t)(j % 250), (uint8_t)(j / 250), 9};
 
-		keys[i] = key4(s, A2, IPPROTO_TCP, 40000, (uint16_t)(1000 + rand() % per));
+		keys[i] = key4(s, A2, IPPROTO_TCP, 40000, (uint16_t)(1000 + j));
 		kp[i] = &keys[i];
 	}
 	for (i = 0; i < 1000; i++)
@@ -846,6 +869,7 @@ static Suite *fw_suite(void)
 	    {"log_bounded_ring_overflow_counted", log_bounded_ring_overflow_counted},
 	    {"log_rate_limited", log_rate_limited},
 	    {"failed_commit_publishes_nothing", failed_commit_publishes_nothing},
+	    {"prepare_publishes_only_on_publish", prepare_publishes_only_on_publish},
 	};
 	TCase *tc;
 	size_t i;
