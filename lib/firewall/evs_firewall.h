@@ -246,6 +246,22 @@ struct evs_fw_log_entry {
  */
 uint32_t evs_fw_log_read(struct evs_fw *fw, struct evs_fw_log_entry *out, uint32_t max);
 
+struct evs_ctl;
+struct evs_fw_ctl;
+
+/**
+ * Register the read-only methods fw.log, fw.stats and fw.rule.hits on
+ * @p ctl for @p fw (management lcore). The object methods (fw.group.*,
+ * fw.rule.*, fw.addrset.*) come from the store types, not from here.
+ * @return the methods' state, to free with evs_fw_ctl_free() after the
+ *   server; NULL with errno: EINVAL, ENOMEM, or evs_ctl_register()'s error
+ *   (then none stays registered).
+ */
+struct evs_fw_ctl *evs_fw_ctl_register(struct evs_ctl *ctl, struct evs_fw *fw);
+
+/** Free what evs_fw_ctl_register returned (NULL accepted). */
+void evs_fw_ctl_free(struct evs_fw_ctl *c);
+
 #ifdef __cplusplus
 }
 #endif

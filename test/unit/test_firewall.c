@@ -20,6 +20,8 @@
 #include "evs_firewall.h"
 #include "unit_eal.h"
 
+void fw_ctl_add_cases(Suite *s); /* test_firewall_ctl.c */
+
 static struct evs_fw_config base_cfg(void)
 {
 	return (struct evs_fw_config){
@@ -882,6 +884,7 @@ static Suite *fw_suite(void)
 	tc = tcase_create("random_rules_match_reference");
 	tcase_add_loop_test(tc, random_rules_match_reference, 0, 4);
 	suite_add_tcase(s, tc);
+	fw_ctl_add_cases(s);
 	return s;
 }
 
