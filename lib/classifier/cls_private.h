@@ -195,6 +195,22 @@ static inline uint32_t cls_masked_hash(const struct cls_subtable *st,
 
 static inline bool cls_key_equal(const struct evs_flow_key *a, const struct evs_flow_key *b)
 {
+#if defined(RTE_ARCH_X86) && defined(__SSE4_1__)
+	/* 16 bytes at a time: half the instructions of the word loop (EMC hits) */
+	const __m128i *x = (const __m128i *)a, *y = (const __m128i *)b;
+	__m128i d = _mm_setzero_si128();
+	unsigned int i;
+
+	for (i = 0; i < sizeof(*a) / 16; i++)
+		d = _mm_or_si128(d, _mm_xor_si128(_mm_loadu_si128(x + i), _mm_loadu_si128(y + i)));
+	if (sizeof(*a) % 16 != 0) {
+		const evs_flow_word_t *xl = (const evs_flow_word_t *)a + EVS_FLOW_KEY_WORDS - 1;
+		const evs_flow_word_t *yl = (const evs_flow_word_t *)b + EVS_FLOW_KEY_WORDS - 1;
+
+		d = _mm_or_si128(d, _mm_cvtsi64_si128((long long)(*xl ^ *yl)));
+	}
+	return _mm_testz_si128(d, d) != 0;
+#else
 	const evs_flow_word_t *x = (const evs_flow_word_t *)a;
 	const evs_flow_word_t *y = (const evs_flow_word_t *)b;
 	uint64_t diff = 0;
@@ -202,6 +218,7 @@ static inline bool cls_key_equal(const struct evs_flow_key *a, const struct evs_
 	for (unsigned int i = 0; i < EVS_FLOW_KEY_WORDS; i++)
 		diff |= x[i] ^ y[i];
 	return diff == 0;
+#endif
 }
 
 /* Owner's PRNG for EMC insertion (xorshift64*): cheap, statistically fine. */

@@ -279,9 +279,9 @@ static int key_part(enum evs_ctl_type kt, const json_t *f, char *buf, size_t len
 	return 0;
 }
 
-char *store_key(const struct store_type *ty, const json_t *v)
+const char *store_key_buf(const struct store_type *ty, const json_t *v, char *buf, size_t size)
 {
-	char parts[EVS_STORE_MAX_KEYS][32], *key, *p;
+	char parts[EVS_STORE_MAX_KEYS][32], *p = buf;
 	const char *s[EVS_STORE_MAX_KEYS];
 	size_t len[EVS_STORE_MAX_KEYS], total = 0;
 	unsigned int i;
@@ -293,12 +293,15 @@ char *store_key(const struct store_type *ty, const json_t *v)
 		len[i] = strlen(s[i]);
 		total += len[i] + 24;
 	}
-	if (ty->n_keys == 1)
-		return strdup(s[0]);
-	/* Several fields: length-prefixed, so no separator can be ambiguous. */
-	key = p = malloc(total);
-	if (key == NULL)
+	if (ty->n_keys == 1 && ty->key_type[0] == EVS_CTL_T_STRING)
+		return s[0]; /* the string itself: no copy */
+	if (total > size)
 		return NULL;
+	if (ty->n_keys == 1) {
+		memcpy(buf, s[0], len[0] + 1);
+		return buf;
+	}
+	/* Several fields: length-prefixed, so no separator can be ambiguous. */
 	for (i = 0; i < ty->n_keys; i++) {
 		if (i > 0)
 			*p++ = '|';
@@ -307,7 +310,34 @@ char *store_key(const struct store_type *ty, const json_t *v)
 		memcpy(p, s[i], len[i] + 1);
 		p += len[i];
 	}
-	return key;
+	return buf;
+}
+
+char *store_key(const struct store_type *ty, const json_t *v)
+{
+	char small[256], *big;
+	const char *k = store_key_buf(ty, v, small, sizeof(small));
+	size_t size = 0;
+	unsigned int i;
+
+	if (k != NULL)
+		return strdup(k);
+	/* Longer than small: size it (or a key field is bad: NULL below). */
+	for (i = 0; i < ty->n_keys; i++)
+		size += json_string_length(json_object_get(v, ty->t->keys[i])) + 64;
+	big = malloc(size);
+	if (big == NULL)
+		return NULL;
+	k = store_key_buf(ty, v, big, size);
+	if (k == NULL) {
+		free(big);
+		return NULL;
+	}
+	if (k != big) {
+		free(big);
+		return strdup(k);
+	}
+	return big;
 }
 
 const char *store_key_desc(const struct store_type *ty, const json_t *v, char *buf, size_t len)

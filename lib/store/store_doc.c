@@ -151,16 +151,6 @@ static int keyset_add(struct keyset *ks, char *key)
 	return 0;
 }
 
-static bool keyset_has(const struct keyset *ks, const char *key)
-{
-	size_t i = key_hash(key) & (ks->size - 1);
-
-	for (; ks->keys[i] != NULL; i = (i + 1) & (ks->size - 1))
-		if (strcmp(ks->keys[i], key) == 0)
-			return true;
-	return false;
-}
-
 static void keyset_free(struct keyset *ks)
 {
 	size_t i;
@@ -182,12 +172,20 @@ static const char *item_path(char *path, size_t base_len, size_t i)
 	return path;
 }
 
+/*
+ * Check a section's items and key them: an item naming a live object gets
+ * that object (marked with this diff's @mark, so a second item with its key
+ * is a duplicate, and objects left unmarked are the ones to delete); other
+ * items get their key from a set that finds duplicates among them. An item
+ * equal to its object was valid when stored: it is not validated again.
+ */
 static int section_check(const struct store_type *ty, const json_t *arr, const char *path,
-			 struct keyset *ks, struct evs_ctl_err *err)
+			 uint32_t mark, struct keyset *ks, struct evs_ctl_err *err)
 {
-	char ip[EVS_CTL_PATH_MAX], kp[EVS_CTL_PATH_MAX];
+	char ip[EVS_CTL_PATH_MAX], kp[EVS_CTL_PATH_MAX], kbuf[256];
 	size_t i, n = json_array_size(arr), blen = strlen(path);
 	const json_t *v;
+	const char *k;
 	char *key;
 
 	if (arr != NULL && !json_is_array(arr))
@@ -212,18 +210,37 @@ static int section_check(const struct store_type *ty, const json_t *arr, const c
 		struct evs_store_obj *o;
 
 		item_path(ip, blen, i);
-		key = store_key(ty, v);
-		o = key != NULL ? store_find(ty, key) : NULL;
-		/* An object equal to the stored one was valid when stored. */
-		if (o != NULL && o->live && json_equal(o->val, (json_t *)v))
+		key = NULL;
+		k = store_key_buf(ty, v, kbuf, sizeof(kbuf));
+		if (k == NULL)
+			k = key = store_key(ty, v);
+		o = k != NULL ? store_find(ty, k) : NULL;
+		if (o != NULL && !o->live)
+			o = NULL;
+		if (o != NULL && o->mark == mark) {
+			free(key);
+			return evs_store_err(
+			    err, -EEXIST, evs_ctl_path_key(kp, sizeof(kp), ip, ty->t->keys[0]),
+			    "duplicate %s (also earlier in the document)", ty->t->name);
+		}
+		if (o != NULL && json_equal(o->val, (json_t *)v))
 			ks->item_same[i] = 1;
 		else if (evs_ctl_validate(v, ip, ty->t->fields, ty->t->n_fields, err) < 0) {
 			free(key);
 			return -EINVAL;
 		}
-		if (key == NULL)
+		if (k == NULL)
 			return evs_store_err(err, -EINVAL, ip, "invalid key");
-		ks->item_obj[i] = o != NULL && o->live ? o : NULL;
+		if (o != NULL) {
+			o->mark = mark;
+			ks->item_obj[i] = o;
+			free(key);
+			continue;
+		}
+		if (key == NULL)
+			key = strdup(k);
+		if (key == NULL)
+			return evs_store_err(err, -ENOMEM, ip, "out of memory");
 		ks->item_key[i] = key;
 		if (keyset_add(ks, key) < 0) {
 			ks->item_key[i] = NULL;
@@ -261,6 +278,8 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 	size_t i;
 	int rc = 0;
 
+	uint32_t mark = ++st->doc_mark;
+
 	if (path == NULL)
 		path = "";
 	if (!json_is_object(doc))
@@ -292,7 +311,7 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 	 * first problem, not a consequence of a half-staged diff. */
 	for (t = 0; t < st->n_types && rc == 0; t++) {
 		evs_ctl_path_key(sp, sizeof(sp), path, st->types[t].t->section);
-		rc = section_check(&st->types[t], arrs[t], sp, &ks[t], err);
+		rc = section_check(&st->types[t], arrs[t], sp, mark, &ks[t], err);
 	}
 	txn->doc = true;
 	/* Deletes, referrers first, so nothing cascades. */
@@ -300,7 +319,7 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 		evs_ctl_path_key(sp, sizeof(sp), path, st->types[t].t->section);
 		for (o = st->types[t].head; o != NULL && rc == 0; o = next) {
 			next = o->next;
-			if (o->live && !keyset_has(&ks[t], o->key))
+			if (o->live && o->mark != mark)
 				rc = evs_store_txn_op(txn, EVS_STORE_DEL, st->types[t].t->name,
 						      key_obj(o), sp, err);
 		}

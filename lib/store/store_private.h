@@ -27,6 +27,7 @@ struct evs_store_obj {
 	struct store_link *links;	   /* outgoing, n_links of them */
 	uint32_t n_links;
 	bool live;	 /* false: deleted by the open transaction */
+	uint32_t mark;	 /* the document diff that last named it (store_doc.c) */
 	int32_t txn_idx; /* entry in the open transaction, -1: untouched */
 	struct store_link *in_head;
 	uintptr_t aux;
@@ -74,6 +75,7 @@ struct evs_store {
 	struct store_type types[EVS_STORE_MAX_TYPES];
 	unsigned int n_types;
 	uint64_t gen;
+	uint32_t doc_mark;   /* one per document diff */
 	size_t last_changes; /* deltas of the last committed transaction */
 	struct evs_store_txn *txn;
 	bool sealed; /* objects exist: no more types */
@@ -112,6 +114,9 @@ struct store_type *store_type_get(const struct evs_store *st, const char *name);
 /* Write @v in decimal at @p (NUL-terminated); return the end (at the NUL). */
 char *store_utoa(char *p, size_t v);
 
+/* Canonical key of @v in @buf (or, for a single string key, the string
+ * itself); NULL: a key field is missing or bad, or @size is too small. */
+const char *store_key_buf(const struct store_type *ty, const json_t *v, char *buf, size_t size);
 /* Canonical key of @v into a malloc'd string (NULL: key field missing/bad). */
 char *store_key(const struct store_type *ty, const json_t *v);
 /* @v's key for messages: "'p1'", or "switch sw0, mac 02:00:00:00:00:01". */

@@ -12,7 +12,7 @@
   malformed.py prio-send IFACE DST_MAC SRC_MAC PCP N
                                               send N priority-tagged frames (VID 0,
                                               priority PCP) out of IFACE
-  malformed.py prio-count IFACE MAC SECONDS   for frames from MAC received on IFACE
+  malformed.py prio-count IFACE MAC SECONDS [EXPECT]  for frames from MAC received on IFACE
                                               during SECONDS, print one line per outer
                                               tag seen: "untagged N" or "vid/pcp N"
 """
@@ -140,7 +140,9 @@ def outer_tag(data, anc):
     return None
 
 
-def cmd_prio_count(iface, mac, seconds):
+def cmd_prio_count(iface, mac, seconds, expect=0):
+    """Stops early once @expect frames were seen (0: run the whole time), so
+    a long window costs nothing when the frames arrive."""
     want = bytes.fromhex(mac.replace(":", ""))
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
@@ -158,6 +160,9 @@ def cmd_prio_count(iface, mac, seconds):
         tag = outer_tag(data, anc)
         k = "untagged" if tag is None else "%d/%d" % tag
         seen[k] = seen.get(k, 0) + 1
+        if expect and sum(seen.values()) >= expect:
+            # linger briefly: a frame beyond the expected count must show
+            end = min(end, time.monotonic() + 0.3)
     for k in sorted(seen):
         print(k, seen[k])
 
@@ -173,7 +178,7 @@ def main(argv):
     elif argv[1] == "prio-send":
         cmd_prio_send(argv[2], argv[3], argv[4], int(argv[5]), int(argv[6]))
     elif argv[1] == "prio-count":
-        cmd_prio_count(argv[2], argv[3], float(argv[4]))
+        cmd_prio_count(argv[2], argv[3], float(argv[4]), int(argv[5]) if len(argv) > 5 else 0)
     elif argv[1] == "count":
         cmd_count(argv[2], argv[3], float(argv[4]), argv[5] if len(argv) > 5 else "src")
     else:

@@ -19,7 +19,16 @@ struct fixture {
 	struct conn c;
 	struct evs_store *st;
 	int commits, waits, fail_commit;
+	json_t *last; /* the last result, released by the next call */
 };
+
+/* A call's result, borrowed until the next call. */
+static json_t *res(struct fixture *f, const char *line)
+{
+	json_decref(f->last);
+	f->last = rpc_result(&f->srv, &f->c, line);
+	return f->last;
+}
 
 static int on_commit(struct evs_store *st, struct evs_ctl_call *call, void *arg)
 {
@@ -59,6 +68,7 @@ static void fx_start(struct fixture *f)
 
 static void fx_stop(struct fixture *f)
 {
+	json_decref(f->last);
 	conn_close(&f->c);
 	srv_stop(&f->srv);
 	evs_store_free(f->st);
@@ -75,8 +85,8 @@ START_TEST(generated_verbs)
 	json_t *r;
 
 	fx_start(&f);
-	r = rpc_result(
-	    &f.srv, &f.c,
+	r = res(
+	    &f,
 	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.add\",\"params\":{\"name\":\"s0\"}}");
 	ck_assert_int_eq(jint(r, "generation"), 1);
 	ck_assert_int_eq(jint(r, "changed"), 1);
@@ -89,14 +99,13 @@ START_TEST(generated_verbs)
 		  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.add\",\"params\":{\"name\":\"s1\","
 		  "\"size\":0}}",
 		  EVS_CTL_E_INVALID_PARAMS, "/params/size");
-	r = rpc_result(
-	    &f.srv, &f.c,
-	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.set\",\"params\":{\"name\":\"s0\","
-	    "\"size\":7,\"wait\":true}}");
+	r = res(&f,
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.set\",\"params\":{\"name\":\"s0\","
+		"\"size\":7,\"wait\":true}}");
 	ck_assert_int_eq(jint(r, "generation"), 2);
 	ck_assert_int_eq(f.waits, 1);
-	r = rpc_result(
-	    &f.srv, &f.c,
+	r = res(
+	    &f,
 	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.get\",\"params\":{\"name\":\"s0\"}}");
 	ck_assert_int_eq(jint(r, "size"), 7);
 	rpc_error(
@@ -107,29 +116,23 @@ START_TEST(generated_verbs)
 	    &f.srv, &f.c,
 	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.del\",\"params\":{\"name\":\"no\"}}",
 	    EVS_CTL_E_NOT_FOUND, "/params/name");
-	rpc_result(
-	    &f.srv, &f.c,
+	res(&f,
 	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.add\",\"params\":{\"name\":\"s1\"}}");
-	rpc_result(
-	    &f.srv, &f.c,
+	res(&f,
 	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.add\",\"params\":{\"name\":\"s2\"}}");
 	/* pages: two, then one after the second */
-	r = rpc_result(
-	    &f.srv, &f.c,
-	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.list\",\"params\":{\"limit\":2}}");
+	r = res(&f,
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.list\",\"params\":{\"limit\":2}}");
 	ck_assert_uint_eq(json_array_size(r), 2);
-	r = rpc_result(
-	    &f.srv, &f.c,
-	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.list\",\"params\":{\"limit\":2,"
-	    "\"after\":{\"name\":\"s1\"}}}");
+	r = res(&f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.list\",\"params\":{\"limit\":2,"
+		    "\"after\":{\"name\":\"s1\"}}}");
 	ck_assert_uint_eq(json_array_size(r), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(r, 0), "name")), "s2");
-	r = rpc_result(&f.srv, &f.c,
-		       "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.list\",\"params\":{\"where\":"
-		       "{\"size\":10}}}");
+	r = res(&f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.list\",\"params\":{\"where\":"
+		    "{\"size\":10}}}");
 	ck_assert_uint_eq(json_array_size(r), 2); /* the default counts */
-	r = rpc_result(
-	    &f.srv, &f.c,
+	r = res(
+	    &f,
 	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.del\",\"params\":{\"name\":\"s2\"}}");
 	ck_assert_int_eq(jint(r, "generation"), 5);
 	ck_assert_int_eq(f.commits, 5);
@@ -146,17 +149,15 @@ START_TEST(transact_and_expect_generation)
 	json_t *r, *doc0;
 
 	fx_start(&f);
-	r = rpc_result(
-	    &f.srv, &f.c,
-	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"transact\",\"params\":{\"ops\":["
-	    "{\"method\":\"sw.add\",\"params\":{\"name\":\"s0\"}},"
-	    "{\"method\":\"port.add\",\"params\":{\"name\":\"p0\",\"sw\":\"s0\"}},"
-	    "{\"method\":\"mac.add\",\"params\":{\"sw\":\"s0\",\"mac\":\"02:00:00:00:00:01\","
-	    "\"port\":\"p0\"}}]}}");
+	r = res(&f,
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"transact\",\"params\":{\"ops\":["
+		"{\"method\":\"sw.add\",\"params\":{\"name\":\"s0\"}},"
+		"{\"method\":\"port.add\",\"params\":{\"name\":\"p0\",\"sw\":\"s0\"}},"
+		"{\"method\":\"mac.add\",\"params\":{\"sw\":\"s0\",\"mac\":\"02:00:00:00:00:01\","
+		"\"port\":\"p0\"}}]}}");
 	ck_assert_int_eq(jint(r, "generation"), 1);
 	ck_assert_int_eq(jint(r, "changed"), 3);
-	doc0 = json_incref(
-	    rpc_result(&f.srv, &f.c, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"config.get\"}"));
+	doc0 = json_incref(res(&f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"config.get\"}"));
 	rpc_error(&f.srv, &f.c,
 		  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"transact\",\"params\":{\"ops\":["
 		  "{\"method\":\"sw.add\",\"params\":{\"name\":\"s1\"}},"
@@ -170,16 +171,15 @@ START_TEST(transact_and_expect_generation)
 		  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.add\",\"params\":{\"name\":\"s1\","
 		  "\"expect_generation\":0}}",
 		  EVS_STORE_E_CONFLICT, "/params/expect_generation");
-	r = rpc_result(&f.srv, &f.c, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"config.get\"}");
+	r = res(&f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"config.get\"}");
 	ck_assert_msg(json_equal(r, doc0), "a refused request changed the document");
-	r = rpc_result(
-	    &f.srv, &f.c,
-	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.add\",\"params\":{\"name\":\"s1\","
-	    "\"expect_generation\":1}}");
+	r = res(&f,
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sw.add\",\"params\":{\"name\":\"s1\","
+		"\"expect_generation\":1}}");
 	ck_assert_int_eq(jint(r, "generation"), 2);
 	/* deleting the port takes its MAC (cascade): two changes */
-	r = rpc_result(
-	    &f.srv, &f.c,
+	r = res(
+	    &f,
 	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"port.del\",\"params\":{\"name\":\"p0\"}}");
 	ck_assert_int_eq(jint(r, "changed"), 2);
 	json_decref(doc0);
@@ -193,15 +193,13 @@ START_TEST(config_apply_get_and_schema)
 	json_t *r, *t;
 
 	fx_start(&f);
-	r = rpc_result(
-	    &f.srv, &f.c,
-	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"config.apply\",\"params\":{\"config\":"
-	    "{\"sws\":[{\"name\":\"s0\"}],\"ports\":[{\"name\":\"p0\",\"sw\":\"s0\"}]}}}");
+	r = res(&f,
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"config.apply\",\"params\":{\"config\":"
+		"{\"sws\":[{\"name\":\"s0\"}],\"ports\":[{\"name\":\"p0\",\"sw\":\"s0\"}]}}}");
 	ck_assert_int_eq(jint(r, "changed"), 2);
-	r = rpc_result(
-	    &f.srv, &f.c,
-	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"config.apply\",\"params\":{\"config\":"
-	    "{\"sws\":[{\"name\":\"s0\"}],\"ports\":[{\"name\":\"p0\",\"sw\":\"s0\"}]}}}");
+	r = res(&f,
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"config.apply\",\"params\":{\"config\":"
+		"{\"sws\":[{\"name\":\"s0\"}],\"ports\":[{\"name\":\"p0\",\"sw\":\"s0\"}]}}}");
 	ck_assert_int_eq(jint(r, "changed"), 0);
 	ck_assert_int_eq(jint(r, "generation"), 1);
 	ck_assert_int_eq(f.commits, 1); /* nothing changed: nothing to make durable */
@@ -210,7 +208,7 @@ START_TEST(config_apply_get_and_schema)
 	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"config.apply\",\"params\":{\"config\":"
 	    "{\"ports\":[{\"name\":\"p0\",\"sw\":\"s0\"}]}}}",
 	    EVS_CTL_E_EXISTS, "/params/config/sws");
-	r = rpc_result(&f.srv, &f.c, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"schema\"}");
+	r = res(&f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"schema\"}");
 	ck_assert_int_eq(jint(r, "generation"), 1);
 	t = json_array_get(json_object_get(r, "types"), 2);
 	ck_assert_str_eq(json_string_value(json_object_get(t, "name")), "mac");
@@ -218,8 +216,8 @@ START_TEST(config_apply_get_and_schema)
 	ck_assert_str_eq(json_string_value(json_object_get(
 			     json_array_get(json_object_get(t, "refs"), 1), "on_delete")),
 			 "cascade");
-	r = rpc_result(
-	    &f.srv, &f.c,
+	r = res(
+	    &f,
 	    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"schema\",\"params\":{\"type\":\"sw\"}}");
 	ck_assert_int_eq(jint(json_object_get(r, "defaults"), "size"), 10);
 	/* a commit hook that fails answers for itself; the change stays */
