@@ -13,8 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include <check.h>
 #include <rte_byteorder.h>
+#include <rte_malloc.h>
 #include <rte_ether.h>
 
 #include "evs_firewall.h"
@@ -471,6 +474,77 @@ START_TEST(prepare_publishes_only_on_publish)
 }
 END_TEST
 
+struct reader {
+	struct evs_fw *fw;
+	struct rte_rcu_qsbr *q;
+	volatile int stop;
+	uint64_t lookups, bad;
+};
+
+/* A PMD stand-in: classify, report quiescent, repeat. */
+static void *reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	struct evs_flow_key k = key4(A1, A2, IPPROTO_TCP, 1000, 22);
+	const struct evs_flow_key *kp[32];
+	struct evs_fw_verdict v[32];
+	uint32_t i;
+
+	for (i = 0; i < 32; i++)
+		kp[i] = &k;
+	rte_rcu_qsbr_thread_register(rd->q, 0);
+	rte_rcu_qsbr_thread_online(rd->q, 0);
+	while (!rd->stop) {
+		evs_fw_classify_burst(rd->fw, 0, 0, EVS_FW_INGRESS, kp, 32, v);
+		for (i = 0; i < 32; i++)
+			rd->bad += v[i].rule_id != 1 && v[i].rule_id != 2;
+		rd->lookups += 32;
+		rte_rcu_qsbr_quiescent(rd->q, 0);
+	}
+	rte_rcu_qsbr_thread_offline(rd->q, 0);
+	rte_rcu_qsbr_thread_unregister(rd->q, 0);
+	return NULL;
+}
+
+START_TEST(rcu_swap_is_atomic_under_readers)
+{
+	struct evs_fw_config c = base_cfg();
+	size_t sz = rte_rcu_qsbr_get_memsize(1);
+	struct reader rd = {0};
+	struct evs_fw_rule allow = tcp_rule(1, 1, EVS_FW_ALLOW, 22);
+	struct evs_fw_rule deny = tcp_rule(2, 1, EVS_FW_DENY, 22);
+	pthread_t t;
+	int i;
+
+	rd.q = rte_zmalloc("fw_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	ck_assert_ptr_nonnull(rd.q);
+	ck_assert_int_eq(rte_rcu_qsbr_init(rd.q, 1), 0);
+	c.qsbr = rd.q;
+	rd.fw = evs_fw_create(&c);
+	ck_assert_ptr_nonnull(rd.fw);
+	ck_assert_int_eq(evs_fw_group_add(rd.fw, "g"), 0);
+	ck_assert_int_eq(evs_fw_rule_add(rd.fw, "g", &allow), 0);
+	port_bind(rd.fw, 0, "g");
+	ck_assert_int_eq(evs_fw_commit(rd.fw), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, reader_main, &rd), 0);
+	/* Replace one rule by the other in each commit: readers see either,
+	 * never a half-published state (no rule: default deny) or freed tables. */
+	for (i = 0; i < 60; i++) {
+		const struct evs_fw_rule *add = i % 2 ? &allow : &deny;
+
+		ck_assert_int_eq(evs_fw_rule_del(rd.fw, i % 2 ? 2 : 1), 0);
+		ck_assert_int_eq(evs_fw_rule_add(rd.fw, "g", add), 0);
+		ck_assert_int_eq(evs_fw_commit(rd.fw), 0);
+	}
+	rd.stop = 1;
+	pthread_join(t, NULL);
+	ck_assert_uint_gt(rd.lookups, 0);
+	ck_assert_uint_eq(rd.bad, 0);
+	evs_fw_free(rd.fw);
+	rte_free(rd.q);
+}
+END_TEST
+
 /* ---- naive reference ---------------------------------------------------- */
 
 #define R_GROUPS 6
@@ -872,6 +946,7 @@ static Suite *fw_suite(void)
 	    {"log_rate_limited", log_rate_limited},
 	    {"failed_commit_publishes_nothing", failed_commit_publishes_nothing},
 	    {"prepare_publishes_only_on_publish", prepare_publishes_only_on_publish},
+	    {"rcu_swap_is_atomic_under_readers", rcu_swap_is_atomic_under_readers},
 	};
 	TCase *tc;
 	size_t i;
