@@ -31,6 +31,7 @@
 
 #include <rte_rcu_qsbr.h>
 
+#include "evs_conntrack.h"
 #include "evs_packet.h"
 
 #ifdef __cplusplus
@@ -122,6 +123,7 @@ enum evs_fw_counter {
 	EVS_FW_C_UNFILTERED,	 /**< port without groups, or not IPv4/IPv6: passed */
 	EVS_FW_C_LOG_SUPPRESSED, /**< denied packet not logged: over the rate */
 	EVS_FW_C_LOG_OVERFLOW,	 /**< denied packet not logged: ring full */
+	EVS_FW_C_CT_INVALID,	 /**< conntrack found the packet invalid: dropped */
 	EVS_FW_C_MAX,
 };
 
@@ -245,6 +247,29 @@ struct evs_fw_log_entry {
  * @return the number taken.
  */
 uint32_t evs_fw_log_read(struct evs_fw *fw, struct evs_fw_log_entry *out, uint32_t max);
+
+/** Where evs_fw_ct_burst runs. */
+struct evs_fw_ct_args {
+	struct evs_fw *fw;
+	uint32_t lcore;		 /**< the caller's firewall lcore index */
+	struct evs_ct_lcore *ct; /**< the caller's conntrack context */
+	uint16_t zone;		 /**< conntrack zone of the port */
+	uint16_t port;
+	enum evs_fw_dir dir;
+};
+
+/**
+ * Stateful filtering of @p n (<= EVS_FW_BURST_MAX) parsed packets of one
+ * port and direction (PMD lcore): conntrack lookup without commit; packets
+ * of known connections (established, reply, related) are allowed with
+ * rule_id = the connection's ct_mark; conntrack-invalid ones are denied
+ * (counted ct_invalid); new ones are classified, and those a stateful rule
+ * allows are committed with ct_mark = rule id (one ct commit per rule).
+ * Sets ct_state/ct_zone/ct_mark in @p keys as conntrack does.
+ * @return the number of packets not allowed (deny or reject in @p out).
+ */
+uint16_t evs_fw_ct_burst(const struct evs_fw_ct_args *a, struct rte_mbuf **pkts,
+			 struct evs_flow_key *keys, uint16_t n, struct evs_fw_verdict out[]);
 
 struct evs_ctl;
 struct evs_fw_ctl;

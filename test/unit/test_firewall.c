@@ -18,12 +18,16 @@
 #include <check.h>
 #include <rte_byteorder.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
 #include <rte_ether.h>
 
 #include "evs_firewall.h"
 #include "unit_eal.h"
 
 void fw_ctl_add_cases(Suite *s); /* test_firewall_ctl.c */
+void fw_ct_add_cases(Suite *s);	 /* test_firewall_ct.c */
+
+struct rte_mempool *pool; /* the conntrack harness's packets */
 
 static struct evs_fw_config base_cfg(void)
 {
@@ -960,6 +964,7 @@ static Suite *fw_suite(void)
 	tcase_add_loop_test(tc, random_rules_match_reference, 0, 4);
 	suite_add_tcase(s, tc);
 	fw_ctl_add_cases(s);
+	fw_ct_add_cases(s);
 	return s;
 }
 
@@ -969,10 +974,15 @@ int main(int argc, char **argv)
 
 	if (unit_eal_init("test_firewall", "fwut", "256") < 0)
 		return 1;
+	pool = rte_pktmbuf_pool_create("fwut_pool", 1024, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+	if (pool == NULL)
+		return 1;
 	if (argc == 4 && strcmp(argv[1], "--bench") == 0)
 		failed = bench((uint32_t)atoi(argv[2]), (uint32_t)atoi(argv[3]));
 	else
 		failed = unit_run(fw_suite());
+	rte_mempool_free(pool);
 	rte_eal_cleanup();
 	return failed ? 1 : 0;
 }
