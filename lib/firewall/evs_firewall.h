@@ -271,6 +271,16 @@ struct evs_fw_ct_args {
 uint16_t evs_fw_ct_burst(const struct evs_fw_ct_args *a, struct rte_mbuf **pkts,
 			 struct evs_flow_key *keys, uint16_t n, struct evs_fw_verdict out[]);
 
+/**
+ * Build the TCP reset answering @p orig (parsed into @p key, untagged or
+ * not: the answer is untagged Ethernet from the original's destination
+ * MAC), for a reject verdict on TCP. Any lcore.
+ * @return the frame (checksums filled), or NULL with errno: EINVAL (not
+ *   TCP, a fragment, a reset itself, truncated), ENOMEM (no mbuf).
+ */
+struct rte_mbuf *evs_fw_build_tcp_rst(struct rte_mempool *mp, const struct rte_mbuf *orig,
+				      const struct evs_flow_key *key);
+
 struct evs_ctl;
 struct evs_fw_ctl;
 

@@ -5,10 +5,13 @@
  * verdict lives in ct_mark, replies pass on state, denied packets create
  * nothing, and removing a rule cuts new connections only.
  */
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "ct_test.h"
 #include "evs_firewall.h"
@@ -190,6 +193,68 @@ START_TEST(ct_mixed_burst_marks_per_rule)
 }
 END_TEST
 
+/* Build the reset answering @s and parse it into @k (with its TCP header). */
+static struct rte_mbuf *rst_of(const struct spec *s, struct evs_flow_key *k,
+			       const struct rte_tcp_hdr **th)
+{
+	struct evs_flow_key ok;
+	struct rte_mbuf *o = build(s, &ok), *r;
+
+	r = evs_fw_build_tcp_rst(pool, o, &ok);
+	rte_pktmbuf_free(o);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(evs_packet_parse(r, 0, k), EVS_DROP_NONE);
+	ck_assert_int_eq(evs_l4_cksum_verify(r, k), 0);
+	*th = rte_pktmbuf_mtod_offset(r, const struct rte_tcp_hdr *, r->l2_len + r->l3_len);
+	return r;
+}
+
+START_TEST(reject_rst_answers_syn)
+{
+	struct spec syn = tcp("10.0.0.9", "10.0.0.1", 40000, 25, SYN, 1000, 0);
+	struct spec syn6 = tcp("fd00::9", "fd00::1", 40000, 25, SYN, 7, 0);
+	const struct rte_tcp_hdr *th;
+	struct evs_flow_key k;
+	struct rte_mbuf *r;
+	uint8_t a[16];
+
+	r = rst_of(&syn, &k, &th);
+	addr("10.0.0.1", a);
+	ck_assert_mem_eq(k.src_ip, a, 4);
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_src), 25);
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_dst), 40000);
+	ck_assert_uint_eq(k.tcp_flags, RST | ACK);
+	ck_assert_uint_eq(rte_be_to_cpu_32(th->recv_ack), 1001); /* the SYN counts one */
+	rte_pktmbuf_free(r);
+	r = rst_of(&syn6, &k, &th);
+	addr("fd00::1", a);
+	ck_assert_mem_eq(k.src_ip, a, 16);
+	ck_assert_uint_eq(rte_be_to_cpu_32(th->recv_ack), 8);
+	rte_pktmbuf_free(r);
+}
+END_TEST
+
+START_TEST(reject_rst_takes_seq_from_ack)
+{
+	struct spec data = tcp("10.0.0.9", "10.0.0.1", 40000, 25, ACK | PSH, 1000, 5555);
+	struct spec rst = tcp("10.0.0.9", "10.0.0.1", 40000, 25, RST, 1000, 0);
+	const struct rte_tcp_hdr *th;
+	struct evs_flow_key k, ok;
+	struct rte_mbuf *r, *o;
+
+	data.payload = 100;
+	r = rst_of(&data, &k, &th);
+	ck_assert_uint_eq(k.tcp_flags, RST);
+	ck_assert_uint_eq(rte_be_to_cpu_32(th->sent_seq), 5555);
+	rte_pktmbuf_free(r);
+	/* Never a reset for a reset. */
+	o = build(&rst, &ok);
+	ck_assert_ptr_null(evs_fw_build_tcp_rst(pool, o, &ok));
+	ck_assert_int_eq(errno, EINVAL);
+	rte_pktmbuf_free(o);
+}
+END_TEST
+
 void fw_ct_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -197,6 +262,8 @@ void fw_ct_add_cases(Suite *s)
 	    {"ct_unsolicited_inbound_dropped", ct_unsolicited_inbound_dropped},
 	    {"ct_rule_removed_cuts_new_only", ct_rule_removed_cuts_new_only},
 	    {"ct_mixed_burst_marks_per_rule", ct_mixed_burst_marks_per_rule},
+	    {"reject_rst_answers_syn", reject_rst_answers_syn},
+	    {"reject_rst_takes_seq_from_ack", reject_rst_takes_seq_from_ack},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), fx_setup, fx_teardown, 0);
