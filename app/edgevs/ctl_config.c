@@ -71,11 +71,11 @@ static int m_config_save(struct evs_ctl_call *call, json_t *params, void *arg)
 	char msg[EVS_CTL_MSG_MAX];
 
 	if (name == NULL) {
-		if (app->cfg_file == NULL)
+		if (app->journal == NULL)
 			return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/path",
 					     "no path given and the daemon was started without "
 					     "--config");
-		if (app_commit(app, call) < 0)
+		if (app_state_save(app, call) < 0)
 			return 0; /* answered */
 		return evs_ctl_reply(call, json_pack("{s:s}", "path", app->config_path));
 	}

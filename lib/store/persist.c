@@ -22,7 +22,7 @@ void evs_persist_set_test_hook(evs_persist_hook_t hook, void *arg)
 	test_hook_arg = arg;
 }
 
-static int hook(enum evs_persist_step step, const char *name)
+int persist_hook(enum evs_persist_step step, const char *name)
 {
 	return test_hook != NULL ? test_hook(step, name, test_hook_arg) : 0;
 }
@@ -36,10 +36,10 @@ bool persist_name_ok(const char *name)
 	       strcmp(name, "..") != 0;
 }
 
-static int write_all(int fd, const char *name, const char *data, size_t len)
+int persist_write_all(int fd, const char *name, const char *data, size_t len)
 {
 	ssize_t n;
-	int rc = hook(EVS_PERSIST_STEP_WRITE, name);
+	int rc = persist_hook(EVS_PERSIST_STEP_WRITE, name);
 
 	if (rc < 0)
 		return rc;
@@ -130,7 +130,7 @@ int evs_persist_write_at(int dirfd, const char *name, const void *data, size_t l
 	 * file or link of that name makes the write fail, never redirects it. */
 	snprintf(tmp, sizeof(tmp), ".%s.%ld.%lu.tmp", name, (long)getpid(),
 		 __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
-	rc = hook(EVS_PERSIST_STEP_OPEN, name);
+	rc = persist_hook(EVS_PERSIST_STEP_OPEN, name);
 	if (rc < 0)
 		return rc;
 	/* 0600 until the end: secrets are never readable by others, not even
@@ -138,11 +138,11 @@ int evs_persist_write_at(int dirfd, const char *name, const void *data, size_t l
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	rc = write_all(fd, name, data, len);
+	rc = persist_write_all(fd, name, data, len);
 	if (rc == 0)
 		rc = set_attrs(fd, have_old ? &st : NULL, opts);
 	if (rc == 0)
-		rc = hook(EVS_PERSIST_STEP_FSYNC, name);
+		rc = persist_hook(EVS_PERSIST_STEP_FSYNC, name);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
@@ -156,7 +156,7 @@ int evs_persist_write_at(int dirfd, const char *name, const void *data, size_t l
 		if (rc < 0)
 			goto err_unlink;
 	}
-	rc = hook(EVS_PERSIST_STEP_RENAME, name);
+	rc = persist_hook(EVS_PERSIST_STEP_RENAME, name);
 	if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
 		rc = -errno;
 	if (rc < 0) {
@@ -168,7 +168,7 @@ int evs_persist_write_at(int dirfd, const char *name, const void *data, size_t l
 		rc = prev_commit(dirfd, name, ptmp);
 	/* The renames are durable only once the directory is. */
 	if (rc == 0)
-		rc = hook(EVS_PERSIST_STEP_DIRSYNC, name);
+		rc = persist_hook(EVS_PERSIST_STEP_DIRSYNC, name);
 	if (rc == 0 && fsync(dirfd) < 0)
 		rc = -errno;
 	return rc;
