@@ -115,8 +115,10 @@ struct evs_app {
 	bool doc_on_disk;	     /* the loaded file is the whole starting state */
 	struct app_commit *inflight, **inflight_tail; /* changes not durable yet, in order */
 	bool snap_inflight;			      /* a compaction snapshot is queued */
-	bool stopping;				      /* shutting down: no more rollbacks */
-	bool close_dirty;			      /* a write failed while stopping */
+	struct app_commit *handler_commit; /* the running handler's change (for "wait") */
+	struct app_commit *waiters;	   /* durable, waiting for every PMD to run it */
+	bool stopping;			   /* shutting down: no more rollbacks */
+	bool close_dirty;		   /* a write failed while stopping */
 
 	/* runtime */
 	struct rte_mempool *pool;
@@ -195,6 +197,12 @@ int app_state_started(struct evs_app *app);
  * nothing to do), or -errno after rolling back and answering @call.
  */
 int app_commit(struct evs_app *app, struct evs_ctl_call *call);
+/* "wait": answer @call once every PMD runs generation @gen (or with an
+ * error after APP_WAIT_MS), without blocking the management lcore. */
+int app_state_wait(struct evs_app *app, uint64_t gen, struct evs_ctl_call *call);
+#define APP_WAIT_MS 2000
+/* Replies are held for the journal or for PMDs: poll without sleeping. */
+bool app_state_busy(const struct evs_app *app);
 /* config.save without a path: rewrite the --config file from the running
  * state (a compaction), answering @call once it is on disk. As app_commit(). */
 int app_state_save(struct evs_app *app, struct evs_ctl_call *call);

@@ -31,6 +31,12 @@ static int on_commit(struct evs_store *st, struct evs_ctl_call *call, void *arg)
 	return app_commit(arg, call);
 }
 
+static int wait_defer(struct evs_store *st, uint64_t gen, struct evs_ctl_call *call, void *arg)
+{
+	(void)st;
+	return app_state_wait(arg, gen, call);
+}
+
 static int wait_pmds(struct evs_store *st, uint64_t gen, void *arg)
 {
 	(void)st;
@@ -115,6 +121,7 @@ int ctl_register_config(struct evs_app *app)
 	const struct evs_store_ctl_config sc = {.store = app->store,
 						.on_commit = on_commit,
 						.wait = wait_pmds,
+						.wait_defer = wait_defer,
 						.arg = app,
 						.skip = own};
 	const struct evs_ctl_method m[] = {

@@ -13,9 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
+
 #include "app.h"
 #include "evs_ctl.h"
 #include "evs_persist.h"
+
+static void waiters_poll(struct evs_app *app, bool all);
 
 static const struct evs_persist_opts config_opts = {.mode = 0644, .keep_prev = true};
 
@@ -60,6 +64,7 @@ void app_state_close(struct evs_app *app)
 	 * write failed meanwhile (the file and journal then hold the state). */
 	app->stopping = true;
 	evs_journal_drain(app->journal);
+	waiters_poll(app, true); /* PMDs have stopped */
 	doc = app->journal != NULL && !app->close_dirty ? evs_store_doc(app->store) : NULL;
 	evs_journal_close(app->journal, doc);
 	json_decref(doc);
@@ -185,8 +190,79 @@ struct app_commit {
 	uint64_t gen;
 	bool snapshot;
 	bool undone;
+	bool wait;	   /* then wait for the PMDs once durable */
+	uint64_t token;	   /* QSBR token of the change */
+	uint64_t deadline; /* TSC: give up waiting */
 	struct app_commit *next;
 };
+
+/* Wait for every PMD to pass a quiescent state after @c's change. */
+static void wait_add(struct evs_app *app, struct app_commit *c)
+{
+	c->next = app->waiters;
+	app->waiters = c;
+}
+
+static void waiters_poll(struct evs_app *app, bool all)
+{
+	struct app_commit **pp = &app->waiters, *c;
+	uint64_t now = rte_rdtsc();
+
+	while ((c = *pp) != NULL) {
+		if (!all && rte_rcu_qsbr_check(app->qsbr, c->token, false) != 1 &&
+		    now < c->deadline) {
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
+		if (all || rte_rcu_qsbr_check(app->qsbr, c->token, false) == 1)
+			evs_ctl_pending_release(c->pending);
+		else
+			evs_ctl_pending_error(
+			    c->pending, evs_store_rpc_code(-ETIMEDOUT), "/params/wait",
+			    "generation %llu is committed, but not every datapath "
+			    "thread runs it after %d ms",
+			    (unsigned long long)c->gen, APP_WAIT_MS);
+		json_decref(c->records);
+		free(c);
+	}
+}
+
+int app_state_wait(struct evs_app *app, uint64_t gen, struct evs_ctl_call *call)
+{
+	struct app_commit *c = app->handler_commit;
+	uint64_t token = rte_rcu_qsbr_start(app->qsbr);
+	uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz() / 1000 * APP_WAIT_MS;
+
+	app->handler_commit = NULL;
+	if (c != NULL && c->gen == gen) {
+		/* Held for the journal already: then for the PMDs. */
+		c->wait = true;
+		c->token = token;
+		c->deadline = deadline;
+		return 0;
+	}
+	if (rte_rcu_qsbr_check(app->qsbr, token, false) == 1)
+		return 0;
+	c = calloc(1, sizeof(*c));
+	if (c != NULL)
+		c->pending = evs_ctl_call_defer(call);
+	if (c == NULL || c->pending == NULL) {
+		free(c);
+		return app_wait_pmds(app); /* out of memory: block instead */
+	}
+	c->app = app;
+	c->gen = gen;
+	c->token = token;
+	c->deadline = deadline;
+	wait_add(app, c);
+	return 0;
+}
+
+bool app_state_busy(const struct evs_app *app)
+{
+	return app->inflight != NULL || app->waiters != NULL;
+}
 
 /* Undo @from and every later change not durable yet, newest first, as one
  * transaction: none of them reached the journal. */
@@ -249,6 +325,8 @@ static void commit_done(int rc, void *arg)
 	*pp = c->next;
 	if (app->inflight_tail == &c->next)
 		app->inflight_tail = pp;
+	if (app->handler_commit == c)
+		app->handler_commit = NULL;
 	if (c->snapshot)
 		app->snap_inflight = false;
 	if (rc < 0 && !c->undone) {
@@ -261,6 +339,10 @@ static void commit_done(int rc, void *arg)
 	if (rc == 0) {
 		if (c->records != NULL)
 			app_changed_event(app, evs_ctl_pending_method(c->pending), c->gen);
+		if (c->wait) {
+			wait_add(app, c); /* answered once the PMDs run it */
+			return;
+		}
 		evs_ctl_pending_release(c->pending);
 	} else if (c->records == NULL) {
 		evs_ctl_pending_error(c->pending, EVS_CTL_E_APPLY_FAILED, "", "cannot write %s: %s",
@@ -305,6 +387,7 @@ static int submit(struct evs_app *app, struct evs_ctl_call *call, const json_t *
 		*app->inflight_tail = c;
 		app->inflight_tail = &c->next;
 		app->snap_inflight |= c->snapshot;
+		app->handler_commit = c;
 		rc = evs_journal_submit(app->journal, c->gen, c->records, snap, commit_done, c);
 		json_decref(snap);
 		if (rc < 0)
@@ -343,6 +426,8 @@ int app_state_save(struct evs_app *app, struct evs_ctl_call *call)
 void app_state_poll(struct evs_app *app)
 {
 	evs_journal_poll(app->journal);
+	if (app->waiters != NULL)
+		waiters_poll(app, false);
 }
 
 /* The state directory, created (0700) if missing, as an open fd. */

@@ -334,6 +334,12 @@ struct evs_store_ctl_config {
 	/** For requests with "wait": return once every datapath thread runs
 	 * generation @p gen, or -ETIMEDOUT. May be NULL (wait is then a no-op). */
 	int (*wait)(struct evs_store *st, uint64_t gen, void *arg);
+	/** For requests with "wait", preferred over @c wait: arrange for @p
+	 * call's answer (maybe already held by on_commit) to go out only once
+	 * every datapath thread runs generation @p gen, or to become an error
+	 * after a timeout, without blocking. Return 0 to answer as usual (the
+	 * answer is then held), or -errno after answering @p call. May be NULL. */
+	int (*wait_defer)(struct evs_store *st, uint64_t gen, struct evs_ctl_call *call, void *arg);
 	void *arg;
 	/** NULL-terminated names of methods not to generate (the app's own). */
 	const char *const *skip;

@@ -132,11 +132,17 @@ evs_stop r
 # --- the journal: a torn last line, a damaged middle line ------------------
 evs_start j "$CONF"
 for n in ja jb jc; do rpc_ok switch.add "{\"name\":\"$n\"}" >/dev/null; done
+# "wait": answered (not blocked on) once durable and run by every PMD.
+r=$(rpc_ok switch.add '{"name":"jw","wait":true}')
+assert_match "a change with wait is answered with its generation" '"generation"' "$r"
+r=$(rpc_ok config.apply "{\"config\":$(rpc_ok config.get),\"wait\":true}")
+assert_match "a wait with nothing changed is answered too" '"changed": *0' "$r"
+rpc_ok switch.del '{"name":"jw"}' >/dev/null
 want=$(jcanon "$(rpc_ok config.get)")
 kill -KILL "$EVS_PID_j"
 wait "$EVS_PID_j" 2>/dev/null
 EVS_STOPPED_j=1
-assert_eq "three lines after the header" 4 "$(wc -l <"$REAL.journal")"
+assert_eq "five lines after the header" 6 "$(wc -l <"$REAL.journal")"
 cp "$REAL" "$IT_TMP/doc.keep"
 cp "$REAL.journal" "$IT_TMP/journal.keep"
 printf '{"gen":99,"sum":"0000' >>"$REAL.journal"
