@@ -56,13 +56,10 @@ static inline uint16_t parse_burst(struct pmd_ctx *ctx, const struct dp_rxq *rq,
 uint16_t pmd_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct pmd_ctx *ctx = arg;
-	uint16_t i;
+	uint16_t sent = evs_port_txset_add_burst(ctx->txs, port, pkts, n);
 
-	for (i = 0; i < n; i++)
-		if (unlikely(evs_port_txset_add(ctx->txs, port, pkts[i]) < 0))
-			break;
-	ctr_add(&ctx->tx_pkts, i);
-	return i;
+	ctr_add(&ctx->tx_pkts, sent);
+	return sent;
 }
 
 int pmd_main(void *arg)

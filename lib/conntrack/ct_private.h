@@ -160,10 +160,15 @@ struct evs_ct {
 	uint32_t max_conns;
 	uint32_t n_lcores;
 	_Atomic uint32_t conns;
-	_Atomic uint32_t flush_gen;   /* bumped by each flush: lcores walk their wheels */
-	_Atomic uint32_t *zone_count; /* [65536] */
+	_Atomic uint32_t flush_gen;	 /* bumped by each flush: lcores walk their wheels */
+	_Atomic uint32_t lcores_claimed; /* evs_ct_lcore_claim() handed out so many */
+	_Atomic uint32_t *zone_count;	 /* [65536] */
 	struct evs_ct_zone_conf *_Atomic *zone_conf; /* [65536], NULL: defaults */
 	struct evs_ct_zone_conf defaults;
+	/* ct_conf.c: a transaction's zones and their new (after commit: old) settings */
+	uint16_t *staged_zone;
+	struct evs_ct_zone_conf **staged_conf;
+	size_t n_staged;
 	char name[32];
 };
 
@@ -201,6 +206,14 @@ void ct_entry_put(struct evs_ct *ct, struct ct_entry *e);
 void ct_hash_del(struct evs_ct *ct, const struct ct_key *k);
 /* Remove an entry's keys from the hash (writer lock held) and mark it DEAD. */
 void ct_entry_unlink(struct evs_ct *ct, struct ct_entry *e);
+
+/* Zone settings in two steps, for transactions: make (validated copy, NULL
+ * with errno), publish (returns the old one), then retire the old ones
+ * (one RCU grace for all, then freed). */
+struct evs_ct_zone_conf *ct_zone_conf_new(const struct evs_ct_zone_conf *zc);
+struct evs_ct_zone_conf *ct_zone_conf_swap(struct evs_ct *ct, uint16_t zone,
+					   struct evs_ct_zone_conf *nc);
+void ct_zone_conf_retire(struct evs_ct *ct, struct evs_ct_zone_conf *const *old, size_t n);
 
 /* ct_expire.c */
 void ct_wheel_file(struct evs_ct_lcore *lc, struct ct_entry *e);

@@ -71,7 +71,15 @@ void evs_ct_zone_conf_default(struct evs_ct_zone_conf *zc)
 
 uint64_t evs_ct_now_ms(void)
 {
-	return rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000);
+	/* cycles per ms, computed once (any thread may race to store the same value) */
+	static _Atomic uint64_t per_ms;
+	uint64_t d = atomic_load_explicit(&per_ms, memory_order_relaxed);
+
+	if (d == 0) {
+		d = RTE_MAX(rte_get_tsc_hz() / 1000, (uint64_t)1);
+		atomic_store_explicit(&per_ms, d, memory_order_relaxed);
+	}
+	return rte_get_tsc_cycles() / d;
 }
 
 void evs_ct_free(struct evs_ct *ct)
@@ -247,28 +255,59 @@ void ct_entry_unlink(struct evs_ct *ct, struct ct_entry *e)
 	atomic_fetch_sub_explicit(&ct->zone_count[e->zone], 1, memory_order_relaxed);
 }
 
+struct evs_ct_zone_conf *ct_zone_conf_new(const struct evs_ct_zone_conf *zc)
+{
+	const struct evs_ct_timeouts *t = &zc->timeouts;
+	struct evs_ct_zone_conf *nc;
+
+	if (t->tcp_syn_sent == 0 || t->tcp_syn_recv == 0 || t->tcp_established == 0 ||
+	    t->tcp_fin_wait == 0 || t->tcp_close_wait == 0 || t->tcp_last_ack == 0 ||
+	    t->tcp_time_wait == 0 || t->tcp_close == 0 || t->udp_unreplied == 0 ||
+	    t->udp_replied == 0 || t->icmp == 0 || t->other == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	nc = rte_malloc("ct_zone", sizeof(*nc), 0);
+	if (nc == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	*nc = *zc;
+	return nc;
+}
+
+struct evs_ct_zone_conf *ct_zone_conf_swap(struct evs_ct *ct, uint16_t zone,
+					   struct evs_ct_zone_conf *nc)
+{
+	/* release: readers (acquire in ct_zone_conf) see the fields of nc */
+	return atomic_exchange_explicit(&ct->zone_conf[zone], nc, memory_order_release);
+}
+
+void ct_zone_conf_retire(struct evs_ct *ct, struct evs_ct_zone_conf *const *old, size_t n)
+{
+	size_t i;
+	bool any = false;
+
+	for (i = 0; i < n; i++)
+		any |= old[i] != NULL;
+	/* one grace for all: no reader still holds any of them */
+	if (any && ct->qsv != NULL)
+		rte_rcu_qsbr_synchronize(ct->qsv, RTE_QSBR_THRID_INVALID);
+	for (i = 0; i < n; i++)
+		rte_free(old[i]);
+}
+
 int evs_ct_zone_set(struct evs_ct *ct, uint16_t zone, const struct evs_ct_zone_conf *zc)
 {
-	const struct evs_ct_timeouts *t;
 	struct evs_ct_zone_conf *nc, *old;
 
 	if (ct == NULL || zc == NULL)
 		return -EINVAL;
-	t = &zc->timeouts;
-	if (t->tcp_syn_sent == 0 || t->tcp_syn_recv == 0 || t->tcp_established == 0 ||
-	    t->tcp_fin_wait == 0 || t->tcp_close_wait == 0 || t->tcp_last_ack == 0 ||
-	    t->tcp_time_wait == 0 || t->tcp_close == 0 || t->udp_unreplied == 0 ||
-	    t->udp_replied == 0 || t->icmp == 0 || t->other == 0)
-		return -EINVAL;
-	nc = rte_malloc("ct_zone", sizeof(*nc), 0);
+	nc = ct_zone_conf_new(zc);
 	if (nc == NULL)
-		return -ENOMEM;
-	*nc = *zc;
-	/* release: readers see the fields written above */
-	old = atomic_exchange_explicit(&ct->zone_conf[zone], nc, memory_order_release);
-	if (old != NULL && ct->qsv != NULL)
-		rte_rcu_qsbr_synchronize(ct->qsv, RTE_QSBR_THRID_INVALID);
-	rte_free(old);
+		return -errno;
+	old = ct_zone_conf_swap(ct, zone, nc);
+	ct_zone_conf_retire(ct, &old, 1);
 	return 0;
 }
 

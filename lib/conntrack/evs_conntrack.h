@@ -22,8 +22,9 @@
  *   hundred ns); a connection's protocol state is updated under its own
  *   entry lock, which only the two directions of that connection contend.
  * - evs_ct_create/free, evs_ct_zone_set, evs_ct_flush, evs_ct_stats,
- *   evs_ct_iterate: the management lcore. Configuration is published with
- *   RCU; readers never wait.
+ *   evs_ct_iterate, evs_ct_ctl_register (ct.list/stats/flush) and
+ *   evs_ct_store_add (the "ct_zone" object type): the management lcore.
+ *   Configuration is published with RCU; readers never wait.
  * - Readers must report quiescent states on the RCU variable given in the
  *   config (between bursts); freed entries are reused only after a grace.
  */
@@ -286,7 +287,62 @@ int evs_ct_iterate(const struct evs_ct *ct, uint32_t *pos, struct evs_ct_conn_in
  */
 uint32_t evs_ct_flush(struct evs_ct *ct, int32_t zone);
 
+/* ------------------------------------------------------------------ */
+/* The ct() opcode of a pipeline module, as a thin layer               */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Argument of a ct() opcode, as a module stores it in its program (fits the
+ * engine's 32-byte opcode argument). The label is not set through here: the
+ * key carries an interned label id that is the engine's business.
+ */
+struct evs_ct_op {
+	uint16_t zone;
+	uint16_t flags;	    /**< EVS_CT_F_COMMIT, _NAT, _SET_MARK */
+	uint32_t mark;	    /**< with EVS_CT_F_SET_MARK */
+	uint32_t mark_mask; /**< with EVS_CT_F_SET_MARK */
+	uint16_t nat;	    /**< 1 + index into the context's NAT ranges; 0: none */
+	uint16_t pad;
+};
+
+/** What a module's lcore context holds for its ct() executor. */
+struct evs_ct_op_ctx {
+	struct evs_ct_lcore *lc;	    /**< from evs_ct_lcore_claim() */
+	const struct evs_ct_nat_range *nat; /**< the module's NAT ranges (RCU-published) */
+	uint16_t n_nat;
+	uint64_t (*clock)(void); /**< milliseconds; NULL: evs_ct_now_ms */
+};
+
+/**
+ * Run a ct() opcode on @p n packets (any number: done 64 at a time): sets
+ * ct_state, ct_zone and ct_mark in the keys, translates with NAT, then does
+ * a small expiry step (32 entries). All packets go on (ct never drops):
+ * @return n. A NAT index past the table commits without NAT.
+ */
+uint16_t evs_ct_op_run(const struct evs_ct_op_ctx *ctx, const struct evs_ct_op *op,
+		       struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n);
+
+/** Write an opcode argument as text ("zone=3,commit,nat=1,mark=0x1/0xff"); like snprintf. */
+int evs_ct_op_format(const void *arg, char *buf, size_t len);
+
+/**
+ * Hand out the next unused lcore context of @p ct (a module's lcore_create
+ * calls it once per lcore). @return it, or NULL with errno ENOSPC when all
+ * n_lcores are taken.
+ */
+struct evs_ct_lcore *evs_ct_lcore_claim(struct evs_ct *ct);
+
 struct evs_ctl;
+struct evs_store;
+
+/**
+ * Add the "ct_zone" object type to @p st (management lcore, before the
+ * store holds objects): ct_zone.add/del/set/get/list and the "ct_zones"
+ * section of the config document set zone limits, tcp_liberal and timeouts
+ * of @p ct transactionally (all zones of a transaction or none).
+ * @return 0, -EINVAL, or evs_store_type_add()'s error.
+ */
+int evs_ct_store_add(struct evs_store *st, struct evs_ct *ct);
 
 /**
  * Register ct.list, ct.stats and ct.flush for table @p ct (a struct evs_ct *;

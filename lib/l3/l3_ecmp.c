@@ -73,6 +73,8 @@ int evs_l3_ecmp_fill(const struct evs_l3_nexthop *nh, uint16_t n, uint8_t *bucke
 uint32_t evs_l3_flow_hash(const struct evs_flow_key *key, bool symmetric)
 {
 	const uint8_t *a = key->src_ip, *b = key->dst_ip;
+	/* only the family's bytes: what a megaflow on the address matches */
+	unsigned int alen = key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4) ? 4 : 16;
 	uint16_t pa = 0, pb = 0;
 	uint32_t h;
 
@@ -84,7 +86,7 @@ uint32_t evs_l3_flow_hash(const struct evs_flow_key *key, bool symmetric)
 	}
 	/* symmetric: order the two endpoints so both directions hash alike */
 	if (symmetric) {
-		int c = memcmp(a, b, 16);
+		int c = memcmp(a, b, alen);
 
 		if (c > 0 || (c == 0 && pa > pb)) {
 			const uint8_t *t = a;
@@ -96,8 +98,8 @@ uint32_t evs_l3_flow_hash(const struct evs_flow_key *key, bool symmetric)
 			pb = tp;
 		}
 	}
-	h = rte_hash_crc(a, 16, key->ip_proto);
-	h = rte_hash_crc(b, 16, h);
+	h = rte_hash_crc(a, alen, key->ip_proto);
+	h = rte_hash_crc(b, alen, h);
 	h = rte_hash_crc_4byte((uint32_t)pa << 16 | pb, h);
 	return (uint32_t)mix64(h);
 }

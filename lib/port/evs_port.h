@@ -54,6 +54,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_debug.h>
@@ -622,6 +623,13 @@ static inline uint64_t evs_port_txset_early_flushes(const struct evs_port_txset 
 }
 
 /**
+ * Slow path of evs_port_txset_add(), not for applications: a port's first
+ * packet when every buffer is taken (flushes the set first), or a packet for
+ * an absent port.
+ */
+int evs_port_txset_add_first(struct evs_port_txset *ts, uint16_t port, struct rte_mbuf *m);
+
+/**
  * Queue @p m for port index @p port (owner lcore). A buffer that fills is
  * sent at once; a port beyond nb_bufs in one iteration first flushes the set.
  * @return 0, or -ENODEV when @p port is not in the bound table: @p m is
@@ -632,18 +640,19 @@ static inline int evs_port_txset_add(struct evs_port_txset *ts, uint16_t port, s
 	struct evs_port_txset_buf *b;
 	uint16_t s;
 
-	if (unlikely(port >= ts->nb_bound || ts->ports[port] == NULL))
+	/* A slot is set only for a port found in the bound table, so the
+	 * table itself is read once per port and iteration, off this path. */
+	if (unlikely(port >= ts->nb_bound))
 		return -ENODEV;
 	s = ts->slot[port];
 	if (unlikely(s == 0)) {
-		if (unlikely(ts->nb_used == ts->nb_bufs)) {
-			evs_port_txset_flush(ts);
-			evs_port_ctr_add(&ts->early_flushes, 1);
-		}
-		s = ++ts->nb_used;
-		ts->slot[port] = s;
-		b = &ts->bufs[s - 1];
-		b->port = ts->ports[port];
+		struct evs_port *p = ts->ports[port];
+
+		if (unlikely(p == NULL || ts->nb_used == ts->nb_bufs))
+			return evs_port_txset_add_first(ts, port, m);
+		b = &ts->bufs[ts->nb_used++];
+		ts->slot[port] = ts->nb_used;
+		b->port = p;
 		b->idx = port;
 		b->count = 0;
 	} else {
@@ -655,6 +664,34 @@ static inline int evs_port_txset_add(struct evs_port_txset *ts, uint16_t port, s
 		evs_port_tx_burst(b->port, ts->txu, b->pkts, EVS_PORT_TXBUF_SIZE);
 	}
 	return 0;
+}
+
+/**
+ * Queue @p n packets for port index @p port, in order, as that many
+ * evs_port_txset_add() calls would (owner lcore), resolving the port's
+ * buffer once.
+ * @return @p n, or 0 when @p port is not in the bound table (the packets
+ *   are still the caller's).
+ */
+static inline uint16_t evs_port_txset_add_burst(struct evs_port_txset *ts, uint16_t port,
+						struct rte_mbuf *const *pkts, uint16_t n)
+{
+	struct evs_port_txset_buf *b;
+	uint16_t done, k;
+
+	if (unlikely(n == 0) || unlikely(evs_port_txset_add(ts, port, pkts[0]) < 0))
+		return 0;
+	b = &ts->bufs[ts->slot[port] - 1];
+	for (done = 1; done < n; done += k) {
+		k = (uint16_t)RTE_MIN(n - done, EVS_PORT_TXBUF_SIZE - b->count);
+		memcpy(&b->pkts[b->count], &pkts[done], sizeof(pkts[0]) * k);
+		b->count += k;
+		if (b->count == EVS_PORT_TXBUF_SIZE) {
+			b->count = 0;
+			evs_port_tx_burst(b->port, ts->txu, b->pkts, EVS_PORT_TXBUF_SIZE);
+		}
+	}
+	return n;
 }
 
 #ifdef __cplusplus

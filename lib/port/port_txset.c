@@ -78,6 +78,25 @@ int evs_port_txset_bind(struct evs_port_txset *ts, struct evs_port *const *ports
 	return 0;
 }
 
+int evs_port_txset_add_first(struct evs_port_txset *ts, uint16_t port, struct rte_mbuf *m)
+{
+	struct evs_port_txset_buf *b;
+
+	if (port >= ts->nb_bound || ts->ports[port] == NULL)
+		return -ENODEV;
+	if (ts->nb_used == ts->nb_bufs) {
+		evs_port_txset_flush(ts);
+		evs_port_ctr_add(&ts->early_flushes, 1);
+	}
+	b = &ts->bufs[ts->nb_used++];
+	ts->slot[port] = ts->nb_used;
+	b->port = ts->ports[port];
+	b->idx = port;
+	b->pkts[0] = m;
+	b->count = 1;
+	return 0;
+}
+
 uint32_t evs_port_txset_flush(struct evs_port_txset *ts)
 {
 	uint32_t sent = 0;

@@ -65,7 +65,9 @@ full)
 	conn_args="--scenarios \"firewall lb\" --conn-rate --runs 5"
 	;;
 esac
-load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+# Load averages of the measurement (kept with the results when resuming).
+[ -s "$out/load_start" ] || cut -d' ' -f1-3 /proc/loadavg >"$out/load_start"
+load_start=$(cat "$out/load_start")
 
 echo "perf: forwarding matrix" >&2
 l2_cmd="$mx $l2_args --out $out/l2"
@@ -106,7 +108,8 @@ if [ $level != quick ]; then
 	measure bridge.md && { BUILD=$build test/perf/bridge-compare.sh >"$out/bridge.md" 2>"$out/bridge.log" ||
 		echo "(bridge comparison failed; see test/perf/bridge-compare.sh)" >"$out/bridge.md"; }
 fi
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+[ -s "$out/load_end" ] || cut -d' ' -f1-3 /proc/loadavg >"$out/load_end"
+load_end=$(cat "$out/load_end")
 
 mkdir -p doc/perf
 rm -f doc/perf/*.png
@@ -140,6 +143,12 @@ section() { # dir scenario
 	echo "in the tables' *load* column: above ~0.5 on this 2-CPU machine, other work shared"
 	echo "the cores and the run is noise)."
 	echo
+	if awk -v a="${load_start%% *}" -v b="${load_end%% *}" 'BEGIN {exit !(a > 1 || b > 1)}'; then
+		echo "**These figures were taken on a loaded machine: they show that the suite"
+		echo "works, not what the devices can do. Rerun \`test/perf/run.sh\` on a quiet"
+		echo "machine before quoting any of them.**"
+		echo
+	fi
 	echo "## How to read the tables"
 	echo
 	echo "- Every device forwards on **one core** (CPU 1, its management lcore or OVS's"

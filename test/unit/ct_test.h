@@ -75,5 +75,7 @@ void addr(const char *txt, uint8_t out[16]);
 void ct_nat_add_cases(Suite *s);
 void ct_model_add_cases(Suite *s);
 void ct_ctl_add_cases(Suite *s);
+void ct_conf_add_cases(Suite *s);
+void ct_op_add_cases(Suite *s);
 
 #endif /* EVS_TEST_CT_TEST_H */

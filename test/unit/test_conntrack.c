@@ -732,6 +732,8 @@ static Suite *ct_suite(void)
 	ct_nat_add_cases(s);
 	ct_model_add_cases(s);
 	ct_ctl_add_cases(s);
+	ct_conf_add_cases(s);
+	ct_op_add_cases(s);
 	return s;
 }
 

@@ -406,6 +406,85 @@ START_TEST(test_nat_allocation_vs_model)
 }
 END_TEST
 
+/* Random traffic through SNAT (TCP with random flags and sequence numbers,
+ * UDP, ICMP echo, ICMP errors quoting earlier packets): every verdict is
+ * well-formed and every translated packet has right checksums. */
+START_TEST(test_nat_random_traffic_checksums)
+{
+	struct evs_ct_action a = snat("203.0.113.1", "203.0.113.2", 2000, 2100);
+	static const uint8_t tcp_flags[] = {SYN,       SYN | ACK, ACK,	    ACK | PSH,
+					    FIN | ACK, RST,	  RST | ACK};
+	struct rte_mbuf *last = NULL;
+	char src[32], dst[32];
+	unsigned int i, translated = 0;
+
+	srand(23);
+	for (i = 0; i < 3000; i++) {
+		bool fwd = rand() % 2;
+		struct spec s = {.src = src, .dst = dst};
+		struct evs_flow_key k;
+		struct rte_mbuf *m;
+		uint8_t st, kind;
+		int r = rand() % 10;
+
+		snprintf(src, sizeof(src), "%s.%d", fwd ? "10.0.0" : "203.0.113", rand() % 2 + 1);
+		snprintf(dst, sizeof(dst), "192.0.2.%d", rand() % 2 + 1);
+		if (!fwd) { /* replies come from the server side to the NAT address */
+			char t[32];
+
+			memcpy(t, src, sizeof(t));
+			memcpy(src, dst, sizeof(t));
+			memcpy(dst, t, sizeof(t));
+		}
+		if (r < 5) {
+			s.proto = IPPROTO_TCP;
+			s.flags = tcp_flags[rand() % RTE_DIM(tcp_flags)];
+			s.seq = (uint32_t)rand();
+			s.ack = (uint32_t)rand();
+			s.payload = (uint16_t)(rand() % 40);
+		} else if (r < 8) {
+			s.proto = IPPROTO_UDP;
+			s.payload = (uint16_t)(rand() % 40);
+		} else if (r < 9 || last == NULL) {
+			s.proto = IPPROTO_ICMP;
+			s.icmp_type = rand() % 2 ? 8 : 0;
+			s.icmp_id = (uint16_t)(rand() % 4);
+		} else {
+			s.proto = IPPROTO_ICMP;
+			s.icmp_type = 3;
+			s.icmp_code = 3;
+			s.quote = last;
+		}
+		if (s.proto != IPPROTO_ICMP) {
+			s.sport = fwd ? (uint16_t)(1000 + rand() % 4) : (uint16_t)(50 + rand() % 2);
+			s.dport =
+			    fwd ? (uint16_t)(50 + rand() % 2) : (uint16_t)(2000 + rand() % 101);
+		}
+		st = send1_keep(&s, &a, &m, &k);
+		kind = st & (EVS_CT_NEW | EVS_CT_ESTABLISHED | EVS_CT_RELATED | EVS_CT_INVALID);
+		ck_assert_msg(st & EVS_CT_TRACKED, "pkt %u: %#x", i, st);
+		ck_assert_msg(kind == EVS_CT_NEW || kind == EVS_CT_ESTABLISHED ||
+				  kind == EVS_CT_RELATED || kind == EVS_CT_INVALID,
+			      "pkt %u: %#x", i, st);
+		if (st & (EVS_CT_SNAT | EVS_CT_DNAT)) {
+			ck_assert(!(st & EVS_CT_INVALID));
+			assert_cksums(m, &k);
+			translated++;
+		}
+		if (last != NULL && s.quote == NULL && rand() % 3 == 0) {
+			rte_pktmbuf_free(last);
+			last = NULL;
+		}
+		if (last == NULL && s.proto != IPPROTO_ICMP)
+			last = m;
+		else
+			rte_pktmbuf_free(m);
+	}
+	rte_pktmbuf_free(last);
+	ck_assert_uint_gt(translated, 500);
+}
+END_TEST
+
 void ct_nat_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -418,6 +497,7 @@ void ct_nat_add_cases(Suite *s)
 	    {"dnat_error_from_backend_looks_like_vip", test_dnat_error_from_backend_looks_like_vip},
 	    {"nat_udp_zero_checksum_stays_zero", test_nat_udp_zero_checksum_stays_zero},
 	    {"nat_allocation_vs_model", test_nat_allocation_vs_model},
+	    {"nat_random_traffic_checksums", test_nat_random_traffic_checksums},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), ct_setup, ct_teardown, 0);

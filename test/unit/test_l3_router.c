@@ -14,6 +14,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "evs_l3_mask.h"
 #include "l3_test.h"
 #include "unit_case.h"
 
@@ -22,24 +23,6 @@ static const struct rte_ether_addr R2 = {{0x02, 0, 0, 0, 1, 2}};
 static const struct rte_ether_addr R3 = {{0x02, 0, 0, 0, 3, 1}};
 static const struct rte_ether_addr H = {{0x02, 0, 0, 0, 0, 0x77}};
 static const struct rte_ether_addr BC = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
-
-static void nop_probe(void *c, const struct evs_l3_neigh_key *k, const struct rte_ether_addr *m)
-{
-	(void)c, (void)k, (void)m;
-}
-
-static void nop_release(void *c, const struct evs_l3_neigh_key *k, const struct rte_ether_addr *a,
-			struct rte_mbuf *m)
-{
-	(void)c, (void)k, (void)a;
-	rte_pktmbuf_free(m);
-}
-
-static void nop_unreach(void *c, const struct evs_l3_neigh_key *k, struct rte_mbuf *m)
-{
-	(void)c, (void)k;
-	rte_pktmbuf_free(m);
-}
 
 static struct evs_l3_prefix pfx4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t len)
 {
@@ -60,13 +43,14 @@ static struct evs_l3_prefix pfx6(uint16_t net, uint8_t host, uint8_t len)
 
 static void add_router(struct evs_l3_set *set, uint16_t id, const char *name)
 {
-	struct evs_l3_router_config c = {.id = id,
-					 .name = name,
-					 .socket_id = SOCKET_ID_ANY,
-					 .max_routes4 = 1024,
-					 .max_routes6 = 1024,
-					 .max_neigh = 64,
-					 .neigh_ops = {nop_probe, nop_release, nop_unreach}};
+	struct evs_l3_router_config c = {
+	    .id = id,
+	    .name = name,
+	    .socket_id = SOCKET_ID_ANY,
+	    .max_routes4 = 1024,
+	    .max_routes6 = 1024,
+	    .max_neigh = 64,
+	    .neigh_ops = {l3t_nop_probe, l3t_nop_release, l3t_nop_unreach}};
 
 	ck_assert_int_eq(evs_l3_router_add(set, &c), 0);
 }
@@ -464,6 +448,57 @@ START_TEST(test_decide_mask_sufficiency)
 }
 END_TEST
 
+/* The same through the classifier's mask: flip any key bit outside it. */
+START_TEST(test_decide_mask_whole_key)
+{
+	struct evs_l3_set *set = topo();
+	struct evs_l3_router *r1 = evs_l3_router_get(set, 1);
+	struct evs_l3_route_spec ecmp = {.type = EVS_L3_ROUTE_FORWARD, .n_nh = 2};
+	struct evs_l3_prefix def = pfx4(0, 0, 0, 0, 0), bh = pfx4(10, 64, 0, 0, 10);
+	struct evs_l3_route_spec black = {.type = EVS_L3_ROUTE_BLACKHOLE};
+	uint64_t seed = 77;
+
+	for (uint16_t i = 0; i < 2; i++) {
+		ecmp.nh[i] =
+		    (struct evs_l3_nexthop){.port = (uint16_t)(1 + i), .weight = 1, .via = true};
+		ecmp.nh[i].gw = pfx4(10, 0, (uint8_t)(1 + i), 254, 32).addr;
+		struct evs_l3_neigh_key nk = {.addr = ecmp.nh[i].gw, .port = (uint16_t)(1 + i)};
+		evs_l3_neigh_set_static(evs_l3_router_neigh(r1), &nk, &H);
+	}
+	ck_assert_int_eq(evs_l3_router_route_add(r1, &def, &ecmp), 0);
+	ck_assert_int_eq(evs_l3_router_route_add(r1, &bh, &black), 0);
+	for (int n = 0; n < 3000; n++) {
+		uint64_t r = l3t_rand(&seed);
+		const uint8_t dst[4] = {10, (uint8_t)((r >> 8) % 2 ? 0 : r >> 16), (uint8_t)(r % 4),
+					(uint8_t)(r >> 24)};
+		struct evs_flow_key k =
+		    ip4key(r % 5 ? &R1 : &BC, HOST1, dst,
+			   (uint8_t[]){IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP}[(r >> 32) % 3]);
+		struct evs_flow_mask m;
+		struct evs_l3_decision d, d2;
+
+		k.ldp = 10;
+		k.ttl_class = (uint8_t)((r >> 40) % 3);
+		k.l4_src = (uint16_t)(r >> 44);
+		evs_l3_decide(set, k.ldp, &k, false, &d);
+		evs_flow_mask_zero(&m);
+		evs_l3_decision_mask(&d, &m);
+		for (int v = 0; v < 4; v++) {
+			struct evs_flow_key k2 = k;
+			uint8_t *kb = (uint8_t *)&k2;
+			const uint8_t *mb = (const uint8_t *)&m.bits;
+
+			for (size_t i = 0; i < sizeof(k2); i++)
+				kb[i] ^= (uint8_t)l3t_rand(&seed) & (uint8_t)~mb[i];
+			evs_l3_decide(set, k2.ldp, &k2, false, &d2);
+			ck_assert_msg(same_decision(&d, &d2), "key %d variant %d: verdict %d vs %d",
+				      n, v, d.verdict, d2.verdict);
+		}
+	}
+	evs_l3_set_free(set);
+}
+END_TEST
+
 /* ---- the per-packet burst ---- */
 
 static uint16_t sum_fold(const uint8_t *p, size_t n)
@@ -585,6 +620,7 @@ void l3_router_add_cases(Suite *s)
 	    {"decide_vrf_leak_and_loop", test_decide_vrf_leak_and_loop},
 	    {"ports_rules", test_ports_rules},
 	    {"decide_mask_sufficiency", test_decide_mask_sufficiency},
+	    {"decide_mask_whole_key", test_decide_mask_whole_key},
 	    {"forward_burst", test_forward_burst},
 	};
 

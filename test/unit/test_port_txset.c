@@ -200,7 +200,7 @@ static void run_model(uint16_t nb_ports, uint16_t nb_bufs, unsigned int steps, u
 	uint8_t *used = calloc(nb_ports, 1); /* ports used since the last flush */
 	uint16_t *used_list = calloc(nb_ports, sizeof(uint16_t));
 	unsigned int step, distinct = 0, i;
-	uint64_t early = 0, queued = 0, refused = 0, dropped = 0;
+	uint64_t early = 0, queued = 0, refused = 0, dropped = 0, bursts = 0;
 	uint32_t seq = 0;
 
 	ck_assert_ptr_nonnull(ts);
@@ -225,9 +225,39 @@ static void run_model(uint16_t nb_ports, uint16_t nb_bufs, unsigned int steps, u
 		if (fs.table[i] == NULL) {
 			struct rte_mbuf *m = pkt(seq++);
 
-			ck_assert_int_eq(evs_port_txset_add(ts, (uint16_t)i, m), -ENODEV);
+			if (r & (1u << 7))
+				ck_assert_int_eq(evs_port_txset_add(ts, (uint16_t)i, m), -ENODEV);
+			else
+				ck_assert_uint_eq(evs_port_txset_add_burst(ts, (uint16_t)i, &m, 1),
+						  0);
 			rte_pktmbuf_free(m);
 			refused++;
+			continue;
+		}
+		if ((r >> 40) % 8 == 0) {
+			/* a run for one port: queued as that many single adds */
+			struct rte_mbuf *run[80];
+			unsigned int k, nrun = 1 + (unsigned int)((r >> 44) % RTE_DIM(run));
+			bool early_now = !used[i] && distinct == nb_bufs;
+
+			for (k = 0; k < nrun; k++) {
+				run[k] = pkt(seq);
+				fs.f[i].want[fs.f[i].tail++ % MODEL_MAX] = seq++;
+			}
+			if (!used[i] && !early_now)
+				used_list[distinct++] = (uint16_t)i;
+			used[i] = 1;
+			ck_assert_uint_eq(
+			    evs_port_txset_add_burst(ts, (uint16_t)i, run, (uint16_t)nrun), nrun);
+			if (early_now) {
+				/* the others were sent before this port took a buffer */
+				early++;
+				model_flushed(&fs, used, used_list, &distinct);
+				used_list[distinct++] = (uint16_t)i;
+			}
+			queued += nrun;
+			ck_assert_uint_lt(fs.f[i].tail - fs.f[i].head, EVS_PORT_TXBUF_SIZE);
+			bursts++;
 			continue;
 		}
 		if (!used[i] && distinct == nb_bufs) {
@@ -272,6 +302,7 @@ static void run_model(uint16_t nb_ports, uint16_t nb_bufs, unsigned int steps, u
 	ck_assert_uint_gt(refused, 0);
 	ck_assert_uint_gt(dropped, 0);
 	ck_assert_uint_gt(queued, steps / 2);
+	ck_assert_uint_gt(bursts, steps / 32);
 	evs_port_txset_free(ts);
 	fakes_fini(&fs);
 	free(used);

@@ -276,7 +276,7 @@ for sc in $scenarios; do
 					fi
 					key="$sc,$dev,$port,$f,$s,$r"
 					line=""
-					for attempt in 1 2; do
+					for attempt in 1 2 3; do # a device that failed to come up gets three tries
 						start_dut "$dev"
 						rc=$?
 						if [ $rc = 3 ]; then

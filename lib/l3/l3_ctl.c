@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Read-only control methods of the routing module: route.get looks an
+ * address up the way `ip route get` does (route, next hop, neighbour, the
+ * megaflow mask it would make), or returns a route object by prefix;
+ * neigh.show lists a router's neighbour table with states. Mutations are
+ * the store's generated methods (evs_l3_store_bind).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include "evs_ctl.h"
+#include "evs_l3_schema.h"
+#include "l3_router_private.h"
+#include "l3_schema_private.h"
+
+static const char *const route_types[] = {"forward", "blackhole", "reject", "vrf", "local"};
+static const char *const states[] = {"incomplete", "reachable", "stale", "static"};
+
+static void addr_str(const struct evs_l3_addr *a, char *buf, size_t len)
+{
+	inet_ntop(a->family == EVS_L3_IPV4 ? AF_INET : AF_INET6, a->b, buf, (socklen_t)len);
+}
+
+static void mac_str(const struct rte_ether_addr *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m->addr_bytes[0], m->addr_bytes[1],
+		 m->addr_bytes[2], m->addr_bytes[3], m->addr_bytes[4], m->addr_bytes[5]);
+}
+
+/* The store name of router @p rid's port @p pid, or NULL. */
+static const char *port_name(struct evs_store *st, uint16_t rid, uint16_t pid)
+{
+	for (struct evs_store_obj *o = evs_store_first(st, "router_port"); o != NULL;
+	     o = evs_store_next(o))
+		if (*evs_store_obj_aux(o) == ((uintptr_t)rid << 16 | pid))
+			return json_string_value(json_object_get(evs_store_obj_value(o), "name"));
+	return NULL;
+}
+
+json_t *evs_l3_route_lookup_json(struct evs_store *st, const struct evs_l3_set *set, uint16_t rid,
+				 const struct evs_l3_addr *dst)
+{
+	const struct evs_l3_router *r = evs_l3_router_get(set, rid);
+	struct evs_l3_result res;
+	char a[INET6_ADDRSTRLEN + 4], m[18];
+	uint8_t hops = 0;
+	json_t *out;
+	int rc;
+
+	if (r == NULL)
+		return NULL;
+	/* follow next-VRF routes as the datapath does */
+	while ((rc = evs_l3_fib_resolve(r->fib, dst, 0, &res)) == 0 &&
+	       res.type == EVS_L3_ROUTE_VRF && hops < EVS_L3_MAX_VRF_HOPS &&
+	       evs_l3_router_get(set, res.next_vrf) != NULL) {
+		r = evs_l3_router_get(set, res.next_vrf);
+		hops++;
+	}
+	addr_str(dst, a, sizeof(a));
+	out = json_pack("{s:s, s:s, s:i, s:i}", "address", a, "router", r->name, "vrf_hops", hops,
+			"mask_len", res.mask_len);
+	if (rc != 0) {
+		json_object_set_new(out, "route", json_null());
+		return out;
+	}
+	addr_str(&res.prefix.addr, a, sizeof(a));
+	snprintf(a + strlen(a), sizeof(a) - strlen(a), "/%u", res.prefix.len);
+	json_object_set_new(out, "route",
+			    json_pack("{s:s, s:s, s:i}", "prefix", a, "type", route_types[res.type],
+				      "ecmp_nexthops", res.n_nh));
+	if (res.type == EVS_L3_ROUTE_FORWARD) {
+		const char *pn = port_name(st, r->id, res.nh.port);
+		struct evs_l3_neigh_key k = {.port = res.nh.port};
+		json_t *nh = json_pack("{s:s?}", "port", pn);
+		enum evs_l3_neigh_state s;
+		struct rte_ether_addr mac;
+
+		k.addr = res.nh.via ? res.nh.gw : *dst;
+		addr_str(&k.addr, a, sizeof(a));
+		json_object_set_new(nh, res.nh.via ? "via" : "on_link", json_string(a));
+		if (evs_l3_neigh_state(r->neigh, &k, &s, NULL) == 0) {
+			json_object_set_new(nh, "state", json_string(states[s]));
+			if (evs_l3_neigh_lookup(r->neigh, &k, &mac) == 0) {
+				mac_str(&mac, m, sizeof(m));
+				json_object_set_new(nh, "mac", json_string(m));
+			}
+		} else {
+			json_object_set_new(nh, "state", json_string("none"));
+		}
+		json_object_set_new(out, "nexthop", nh);
+	}
+	return out;
+}
+
+struct l3_ctl {
+	struct evs_l3_set *set;
+	struct evs_store *st;
+};
+
+static int router_id(struct l3_ctl *c, const char *name, uint16_t *rid)
+{
+	struct evs_store_obj *o = evs_store_lookup_str(c->st, "router", name);
+
+	if (o == NULL)
+		return -ENOENT;
+	*rid = (uint16_t)*evs_store_obj_aux(o);
+	return 0;
+}
+
+static int route_get(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct l3_ctl *c = arg;
+	const char *router = json_string_value(json_object_get(params, "router"));
+	const char *addr = json_string_value(json_object_get(params, "address"));
+	const json_t *prefix = json_object_get(params, "prefix");
+	struct evs_l3_addr dst;
+	uint16_t rid;
+
+	if (router_id(c, router, &rid) != 0)
+		return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/router", "no router '%s'",
+				     router);
+	if ((addr == NULL) == (prefix == NULL))
+		return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params",
+				     "give address (a lookup) or prefix (the route object)");
+	if (prefix != NULL) {
+		json_t *key = json_pack("{s:s, s:O}", "router", router, "prefix", prefix);
+		struct evs_store_obj *o = evs_store_lookup(c->st, "route", key);
+
+		json_decref(key);
+		if (o == NULL)
+			return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/prefix",
+					     "no route %s in router '%s'",
+					     json_string_value(prefix), router);
+		return evs_ctl_reply(call, json_deep_copy(evs_store_obj_value(o)));
+	}
+	if (l3_parse_addr(addr, &dst, NULL) != 0)
+		return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/address",
+				     "not an IP address");
+	return evs_ctl_reply(call, evs_l3_route_lookup_json(c->st, c->set, rid, &dst));
+}
+
+static int walk_neigh(const struct evs_l3_neigh_key *k, enum evs_l3_neigh_state s,
+		      const struct rte_ether_addr *mac, uint16_t n_held, void *arg)
+{
+	char a[INET6_ADDRSTRLEN], m[18];
+
+	addr_str(&k->addr, a, sizeof(a));
+	mac_str(mac, m, sizeof(m));
+	json_array_append_new(arg,
+			      json_pack("{s:s, s:i, s:s, s:s, s:i}", "address", a, "port", k->port,
+					"state", states[s], "mac", m, "held", n_held));
+	return 0;
+}
+
+static int neigh_show(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct l3_ctl *c = arg;
+	const char *router = json_string_value(json_object_get(params, "router"));
+	struct evs_l3_router *r;
+	struct evs_l3_neigh_stats s;
+	json_t *list = json_array();
+	uint16_t rid;
+
+	if (router_id(c, router, &rid) != 0 || (r = evs_l3_router_get(c->set, rid)) == NULL) {
+		json_decref(list);
+		return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/router", "no router '%s'",
+				     router);
+	}
+	evs_l3_neigh_walk(r->neigh, walk_neigh, list);
+	evs_l3_neigh_stats(r->neigh, &s);
+	return evs_ctl_reply(
+	    call, json_pack("{s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "neighbours", list,
+			    "counters", "probes", (json_int_t)s.probes, "resolved",
+			    (json_int_t)s.resolved, "held", (json_int_t)s.held, "released",
+			    (json_int_t)s.released, "hold_full", (json_int_t)s.hold_full,
+			    "unresolved", (json_int_t)s.unresolved, "table_full",
+			    (json_int_t)s.table_full, "aged", (json_int_t)s.aged));
+}
+
+static const struct evs_ctl_param get_params[] = {
+    {.name = "router",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .min_len = 1,
+     .max_len = EVS_L3_NAME_LEN - 1,
+     .help = "the router"},
+    {.name = "address", .type = EVS_CTL_T_IP, .help = "look this address up"},
+    {.name = "prefix",
+     .type = EVS_CTL_T_STRING,
+     .max_len = 43,
+     .help = "or: the route of this prefix"},
+};
+static const struct evs_ctl_param show_params[] = {get_params[0]};
+
+struct l3_ctl *evs_l3_ctl_register(struct evs_ctl *ctl, struct evs_l3_set *set,
+				   struct evs_store *st)
+{
+	struct l3_ctl *c = calloc(1, sizeof(*c));
+	const struct evs_ctl_method m[] = {
+	    {.name = "route.get",
+	     .help = "address: the route, next hop and neighbour a packet to it takes (like "
+		     "`ip route get`) and the megaflow mask length; prefix: the route object",
+	     .read_only = true,
+	     .fn = route_get,
+	     .arg = c,
+	     .params = get_params,
+	     .n_params = RTE_DIM(get_params)},
+	    {.name = "neigh.show",
+	     .help = "a router's neighbour table (learnt and static) and its counters",
+	     .read_only = true,
+	     .fn = neigh_show,
+	     .arg = c,
+	     .params = show_params,
+	     .n_params = RTE_DIM(show_params)},
+	};
+
+	if (c == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->set = set;
+	c->st = st;
+	for (unsigned int i = 0; i < RTE_DIM(m); i++) {
+		int rc = evs_ctl_register(ctl, &m[i]);
+
+		if (rc != 0) {
+			while (i > 0)
+				evs_ctl_unregister(ctl, m[--i].name);
+			free(c);
+			errno = -rc;
+			return NULL;
+		}
+	}
+	return c;
+}
+
+void evs_l3_ctl_free(struct l3_ctl *c)
+{
+	free(c);
+}
