@@ -165,7 +165,8 @@ static int compact(struct evs_journal *j, const json_t *doc, uint64_t gen, const
 		return -ENOMEM;
 	}
 	memcpy(jbuf, hdr, (size_t)hl);
-	memcpy(jbuf + hl, tail, tail_len);
+	if (tail_len > 0)
+		memcpy(jbuf + hl, tail, tail_len);
 	rc = evs_persist_write_at(j->dirfd, j->nname, jbuf, (size_t)hl + tail_len, &jopts);
 	if (rc == 0) {
 		rc = evs_persist_write_at(j->dirfd, j->name, bytes, len, &j->opts);
