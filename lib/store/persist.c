@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,4 +304,30 @@ int evs_persist_load(const char *path, evs_persist_check_t check, void *arg, jso
 	}
 	info->from_prev = true;
 	return 0;
+}
+
+int persist_target(const char *path, bool follow, char **real, char **name, int *dirfd)
+{
+	char *r = follow ? realpath(path, NULL) : NULL;
+	char *d1 = NULL, *d2 = NULL;
+	int rc = 0;
+
+	*name = NULL;
+	*dirfd = -1;
+	if (r == NULL && follow && errno != ENOENT)
+		return -errno;
+	*real = r != NULL ? r : strdup(path);
+	if (*real != NULL) {
+		d1 = strdup(*real);
+		d2 = strdup(*real);
+	}
+	if (d1 == NULL || d2 == NULL || (*name = strdup(basename(d1))) == NULL)
+		rc = -ENOMEM;
+	else if (!persist_name_ok(*name))
+		rc = -EINVAL;
+	else if ((*dirfd = open(dirname(d2), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		rc = -errno;
+	free(d1);
+	free(d2);
+	return rc;
 }

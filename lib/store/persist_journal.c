@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -316,38 +315,16 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-/* Split @path (symlink resolved when asked) into an open directory and names. */
+/* The document's directory and names, the journal's names beside it. */
 static int open_target(struct evs_journal *j, const char *path, bool follow)
 {
-	char *real = follow ? realpath(path, NULL) : NULL;
-	char *d1 = NULL, *d2 = NULL;
-	int rc = 0;
+	int rc = persist_target(path, follow, &j->path, &j->name, &j->dirfd);
 
-	if (real == NULL && follow && errno != ENOENT)
-		return -errno;
-	j->path = real != NULL ? real : strdup(path);
-	if (j->path != NULL) {
-		d1 = strdup(j->path);
-		d2 = strdup(j->path);
-	}
-	if (d1 == NULL || d2 == NULL || (j->name = strdup(basename(d1))) == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (!persist_name_ok(j->name) ||
-	    snprintf(j->jname, sizeof(j->jname), "%s" EVS_JOURNAL_SUFFIX, j->name) >=
-		(int)sizeof(j->jname) ||
-	    snprintf(j->nname, sizeof(j->nname), "%s" EVS_JOURNAL_NEXT_SUFFIX, j->name) >=
-		(int)sizeof(j->nname)) {
+	if (rc == 0 && (snprintf(j->jname, sizeof(j->jname), "%s" EVS_JOURNAL_SUFFIX, j->name) >=
+			    (int)sizeof(j->jname) ||
+			snprintf(j->nname, sizeof(j->nname), "%s" EVS_JOURNAL_NEXT_SUFFIX,
+				 j->name) >= (int)sizeof(j->nname)))
 		rc = -EINVAL;
-		goto out;
-	}
-	j->dirfd = open(dirname(d2), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (j->dirfd < 0)
-		rc = -errno;
-out:
-	free(d1);
-	free(d2);
 	return rc;
 }
 
