@@ -108,14 +108,18 @@ struct evs_app {
 	bool ports_hidden;	/* a snapshot without some closed ports is published */
 	bool sw_reserved[CONF_MAX_SWITCHES];
 	bool sw_removing[CONF_MAX_SWITCHES];
-	size_t macs_done;	      /* static MAC deltas prepared so far */
-	char state_dir[PATH_MAX];     /* the only directory clients may name files in */
-	struct evs_persist *cfg_file; /* writer of config_path; NULL without --config */
-	json_t *durable_doc;	      /* last document known to be on disk */
-	uint64_t durable_gen;	      /* store generation of durable_doc */
-	uint64_t commit_seq;	      /* changes handed to the writer */
-	uint64_t rolled_back_upto;    /* changes up to this one were rolled back */
-	bool stopping;		      /* shutting down: no more rollbacks */
+	size_t macs_done;	     /* static MAC deltas prepared so far */
+	char state_dir[PATH_MAX];    /* the only directory clients may name files in */
+	struct evs_journal *journal; /* config_path and its journal; NULL without --config */
+	char *cfg_real;		     /* config_path with its symlink resolved */
+	json_t *replay;		     /* journal lines to replay at start (state.c) */
+	bool doc_on_disk;	     /* the loaded file is the whole starting state */
+	struct app_commit *inflight, **inflight_tail; /* changes not durable yet, in order */
+	bool snap_inflight;			      /* a compaction snapshot is queued */
+	struct app_commit *handler_commit; /* the running handler's change (for "wait") */
+	struct app_commit *waiters;	   /* durable, waiting for every PMD to run it */
+	bool stopping;			   /* shutting down: no more rollbacks */
+	bool close_dirty;		   /* a write failed while stopping */
 
 	/* runtime */
 	struct rte_mempool *pool;
@@ -181,15 +185,17 @@ struct evs_port_config;
 void app_port_config(const struct evs_app *app, const json_t *v, struct evs_port_config *pc);
 
 /* state.c: the --config file and the state directory. */
-struct evs_persist;
+struct evs_journal;
+struct app_commit;
 /* Open the --config file's writer (nothing when there is no --config). */
 int app_state_open(struct evs_app *app);
 void app_state_close(struct evs_app *app);
 /* The document to start with: the --config file (or its last good copy when
  * it is damaged, said loudly), or the built-in default. NULL after logging. */
 json_t *app_state_load(struct evs_app *app);
-/* The initial document is running: it is the durable one. */
-void app_state_started(struct evs_app *app);
+/* The initial document is running: replay the journal on it and start a
+ * fresh journal. 0, or -errno after logging (refuse to start). */
+int app_state_started(struct evs_app *app);
 /*
  * Make the change just applied by @call's handler durable before it is
  * acknowledged: the call is deferred and the running document handed to the
@@ -200,6 +206,15 @@ void app_state_started(struct evs_app *app);
  * nothing to do), or -errno after rolling back and answering @call.
  */
 int app_commit(struct evs_app *app, struct evs_ctl_call *call);
+/* "wait": answer @call once every PMD runs generation @gen (or with an
+ * error after APP_WAIT_MS), without blocking the management lcore. */
+int app_state_wait(struct evs_app *app, uint64_t gen, struct evs_ctl_call *call);
+#define APP_WAIT_MS 2000
+/* Replies are held for the journal or for PMDs: poll without sleeping. */
+bool app_state_busy(const struct evs_app *app);
+/* config.save without a path: rewrite the --config file from the running
+ * state (a compaction), answering @call once it is on disk. As app_commit(). */
+int app_state_save(struct evs_app *app, struct evs_ctl_call *call);
 /* The running document's "access" section becomes the socket's policy. */
 void app_access_sync(struct evs_app *app);
 /* Management loop: completions of finished writes. */

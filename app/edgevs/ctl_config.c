@@ -31,6 +31,12 @@ static int on_commit(struct evs_store *st, struct evs_ctl_call *call, void *arg)
 	return app_commit(arg, call);
 }
 
+static int wait_defer(struct evs_store *st, uint64_t gen, struct evs_ctl_call *call, void *arg)
+{
+	(void)st;
+	return app_state_wait(arg, gen, call);
+}
+
 static int wait_pmds(struct evs_store *st, uint64_t gen, void *arg)
 {
 	(void)st;
@@ -71,11 +77,11 @@ static int m_config_save(struct evs_ctl_call *call, json_t *params, void *arg)
 	char msg[EVS_CTL_MSG_MAX];
 
 	if (name == NULL) {
-		if (app->cfg_file == NULL)
+		if (app->journal == NULL)
 			return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/path",
 					     "no path given and the daemon was started without "
 					     "--config");
-		if (app_commit(app, call) < 0)
+		if (app_state_save(app, call) < 0)
 			return 0; /* answered */
 		return evs_ctl_reply(call, json_pack("{s:s}", "path", app->config_path));
 	}
@@ -116,6 +122,7 @@ int ctl_register_config(struct evs_app *app)
 	const struct evs_store_ctl_config sc = {.store = app->store,
 						.on_commit = on_commit,
 						.wait = wait_pmds,
+						.wait_defer = wait_defer,
 						.arg = app,
 						.skip = own};
 	const struct evs_ctl_method m[] = {

@@ -418,7 +418,8 @@ int main(int argc, char **argv)
 			err.path[0] ? err.path : "/");
 		goto out;
 	}
-	app_state_started(app);
+	if (app_state_started(app) < 0)
+		goto out;
 	APP_LOG(INFO, "config %s: %zu ports, %zu switches, %zu static MACs",
 		app->config_path[0] ? app->config_path : "(built-in default)",
 		evs_store_count(app->store, "port"), evs_store_count(app->store, "switch"),

@@ -58,7 +58,9 @@ void mgmt_loop(struct evs_app *app)
 	while (__atomic_load_n(&app->stop, __ATOMIC_RELAXED) == 0) {
 		uint64_t now;
 
-		evs_ctl_poll(app->ctl, MGMT_POLL_MS);
+		/* A held reply waits for the journal's writer thread or for the
+		 * PMDs: check without sleeping until it can go. */
+		evs_ctl_poll(app->ctl, app_state_busy(app) ? 0 : MGMT_POLL_MS);
 		app_state_poll(app);
 		watch_poll(app);
 		evs_l2_macs_poll(app->macs, app->snap ? app->snap->l2 : NULL, evs_l2_now());

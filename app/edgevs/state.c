@@ -13,31 +13,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
+
 #include "app.h"
 #include "evs_ctl.h"
 #include "evs_persist.h"
+
+static void waiters_poll(struct evs_app *app, bool all);
 
 static const struct evs_persist_opts config_opts = {.mode = 0644, .keep_prev = true};
 
 char *app_doc_dump(const json_t *doc, size_t *len)
 {
-	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER), *t;
-	size_t n;
-
-	if (s == NULL)
-		return NULL;
-	/* A final newline, as editors write it. */
-	n = strlen(s);
-	t = realloc(s, n + 2);
-	if (t == NULL) {
-		free(s);
-		return NULL;
-	}
-	s = t;
-	s[n] = '\n';
-	s[n + 1] = '\0';
-	*len = n + 1;
-	return s;
+	return evs_persist_doc_dump(doc, len);
 }
 
 char *app_store_dump(struct evs_app *app, size_t *len)
@@ -51,16 +39,14 @@ char *app_store_dump(struct evs_app *app, size_t *len)
 
 int app_state_open(struct evs_app *app)
 {
-	struct evs_persist_config pc = {
-	    .path = app->config_path,
-	    .follow_symlink = true, /* the operator's path: keep the link */
-	    .opts = config_opts,
-	};
-
+	app->inflight_tail = &app->inflight;
 	if (app->config_path[0] == '\0')
 		return 0;
-	app->cfg_file = evs_persist_create(&pc);
-	if (app->cfg_file == NULL) {
+	/* The operator's path: a symlink is kept and its target written. */
+	app->cfg_real = realpath(app->config_path, NULL);
+	if (app->cfg_real == NULL && errno == ENOENT)
+		app->cfg_real = strdup(app->config_path);
+	if (app->cfg_real == NULL) {
 		int rc = -errno;
 
 		APP_LOG(ERR, "config %s: %s", app->config_path, strerror(errno));
@@ -71,136 +57,303 @@ int app_state_open(struct evs_app *app)
 
 void app_state_close(struct evs_app *app)
 {
+	json_t *doc;
+
 	/* Queued writes finish and their calls are answered; nothing is
-	 * rolled back any more (the file is what the next start reads). */
+	 * rolled back any more. Then the file alone is made current, unless a
+	 * write failed meanwhile (the file and journal then hold the state). */
 	app->stopping = true;
-	evs_persist_free(app->cfg_file);
-	app->cfg_file = NULL;
-	json_decref(app->durable_doc);
-	app->durable_doc = NULL;
+	evs_journal_drain(app->journal);
+	waiters_poll(app, true); /* PMDs have stopped */
+	doc = app->journal != NULL && !app->close_dirty ? evs_store_doc(app->store) : NULL;
+	evs_journal_close(app->journal, doc);
+	json_decref(doc);
+	app->journal = NULL;
+	json_decref(app->replay);
+	app->replay = NULL;
+	free(app->cfg_real);
+	app->cfg_real = NULL;
 }
 
 json_t *app_state_load(struct evs_app *app)
 {
 	extern const char evs_default_config[];
-	struct evs_persist_load_info info;
+	struct evs_journal_load_info info;
 	json_error_t jerr;
 	json_t *doc = NULL;
 	int rc;
 
-	if (app->cfg_file == NULL) {
+	if (app->cfg_real == NULL) {
 		doc = json_loads(evs_default_config, 0, &jerr);
 		if (doc == NULL)
 			APP_LOG(ERR, "built-in config: line %d: %s", jerr.line, jerr.text);
 		return doc;
 	}
-	rc = evs_persist_load(evs_persist_path(app->cfg_file), NULL, NULL, &doc, &info);
+	rc = evs_journal_load(app->cfg_real, NULL, NULL, &doc, &app->replay, &info);
 	if (rc < 0) {
 		if (rc == -EBADMSG)
-			APP_LOG(ERR, "config refused: %s", info.error);
+			APP_LOG(ERR, "config refused: %s", info.doc.error);
 		else
-			APP_LOG(ERR, "config %s: %s", evs_persist_path(app->cfg_file),
-				strerror(-rc));
+			APP_LOG(ERR, "config %s: %s", app->cfg_real, strerror(-rc));
 		return NULL;
 	}
-	if (info.from_prev) {
-		size_t len;
-		char *s;
-
+	if (info.doc.from_prev)
 		APP_LOG(ERR,
 			"config refused: %s; starting from its last good copy %s%s (the damaged "
-			"file is kept as %s%s)",
-			info.error, evs_persist_path(app->cfg_file), EVS_PERSIST_PREV_SUFFIX,
-			evs_persist_path(app->cfg_file), EVS_PERSIST_CORRUPT_SUFFIX);
-		/* Put a good file back in place at once. */
-		s = app_doc_dump(doc, &len);
-		rc = s != NULL ? evs_persist_write(app->cfg_file, s, len) : -ENOMEM;
-		free(s);
-		if (rc < 0)
-			APP_LOG(WARNING, "rewriting %s: %s", evs_persist_path(app->cfg_file),
-				strerror(-rc));
-	}
+			"file is kept as %s%s)%s",
+			info.doc.error, app->cfg_real, EVS_PERSIST_PREV_SUFFIX, app->cfg_real,
+			EVS_PERSIST_CORRUPT_SUFFIX,
+			info.set_aside
+			    ? "; its journal, which followed the damaged file, is kept as "
+			      "<config>" EVS_JOURNAL_SUFFIX EVS_PERSIST_CORRUPT_SUFFIX
+			    : "");
+	if (info.finished_next)
+		APP_LOG(WARNING, "config %s: completed a compaction interrupted by a stop",
+			app->cfg_real);
+	if (info.torn)
+		APP_LOG(WARNING,
+			"config %s: the journal's last line is incomplete (a write cut short, "
+			"never acknowledged): ignored",
+			app->cfg_real);
+	app->doc_on_disk = !info.doc.from_prev && info.lines == 0;
 	return doc;
 }
 
 /* Subscribers of "config.change" learn of a change once it is durable. */
 static void app_changed_event(struct evs_app *app, const char *method, uint64_t gen)
 {
-	evs_ctl_notify(
-	    app->ctl, "config.change",
-	    json_pack("{s:I, s:s}", "generation", (json_int_t)gen, "method", method));
+	evs_ctl_notify(app->ctl, "config.change",
+		       json_pack("{s:I, s:s}", "generation", (json_int_t)gen, "method", method));
 }
 
-/* One change waiting for its write: the held reply and the document written. */
-struct commit {
+/* Replay the journal's lines on the running state, one transaction each. */
+static int replay(struct evs_app *app)
+{
+	struct evs_ctl_err err = {0};
+	struct evs_store_txn *txn;
+	json_t *recs;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach (app->replay, i, recs) {
+		txn = evs_store_txn_begin(app->store);
+		rc = txn != NULL ? evs_store_txn_records(txn, recs, false, "", &err) : -ENOMEM;
+		if (rc == 0)
+			rc = evs_store_txn_commit(txn, &err);
+		else
+			evs_store_txn_abort(txn);
+		if (rc < 0) {
+			APP_LOG(ERR,
+				"config %s: journal line %zu cannot be applied: %s (at %s); the "
+				"files are left as they are",
+				app->cfg_real, i + 2, err.message, err.path[0] ? err.path : "/");
+			return rc;
+		}
+	}
+	if (i > 0)
+		APP_LOG(INFO, "config %s: replayed %zu journalled changes", app->cfg_real, i);
+	return 0;
+}
+
+int app_state_started(struct evs_app *app)
+{
+	struct evs_journal_config jc = {.path = app->cfg_real, .opts = config_opts};
+	json_t *doc;
+	int rc;
+
+	if (app->cfg_real == NULL)
+		return 0;
+	rc = replay(app);
+	json_decref(app->replay);
+	app->replay = NULL;
+	if (rc < 0)
+		return rc;
+	doc = evs_store_doc(app->store);
+	app->journal = doc != NULL ? evs_journal_open(&jc, doc, app->doc_on_disk,
+						      evs_store_generation(app->store))
+				   : NULL;
+	rc = app->journal != NULL ? 0 : (doc != NULL ? -errno : -ENOMEM);
+	json_decref(doc);
+	if (rc < 0)
+		APP_LOG(ERR, "config %s: cannot start its journal: %s", app->cfg_real,
+			strerror(-rc));
+	else
+		evs_store_record_changes(app->store, true);
+	return rc;
+}
+
+/* One change waiting for its journal line: the held reply and its records. */
+struct app_commit {
 	struct evs_app *app;
 	struct evs_ctl_pending *pending;
-	json_t *doc;
-	uint64_t seq;
-	uint64_t gen; /* store generation of doc */
+	json_t *records; /* NULL: a save (nothing to undo) */
+	uint64_t gen;
+	bool snapshot;
+	bool undone;
+	bool wait;	   /* then wait for the PMDs once durable */
+	uint64_t token;	   /* QSBR token of the change */
+	uint64_t deadline; /* TSC: give up waiting */
+	struct app_commit *next;
 };
 
-static void repair_done(int rc, void *arg)
+/* Wait for every PMD to pass a quiescent state after @c's change. */
+static void wait_add(struct evs_app *app, struct app_commit *c)
 {
-	struct evs_app *app = arg;
-
-	if (rc < 0)
-		APP_LOG(ERR,
-			"rewriting %s after a rollback failed (%s): the file may hold changes "
-			"that were refused",
-			evs_persist_path(app->cfg_file), strerror(-rc));
+	c->next = app->waiters;
+	app->waiters = c;
 }
 
-/* Bring the running state back to the last durable document and the file
- * back to it too; every change submitted so far fails. */
-static void roll_back(struct evs_app *app)
+static void waiters_poll(struct evs_app *app, bool all)
 {
-	struct evs_ctl_err err;
-	size_t len;
-	char *s;
+	struct app_commit **pp = &app->waiters, *c;
+	uint64_t now = rte_rdtsc();
 
-	app->rolled_back_upto = app->commit_seq;
-	if (app->stopping || evs_store_generation(app->store) == app->durable_gen)
-		return;
-	/* One transaction: the diff back to the durable document. */
-	if (app_apply_doc(app, app->durable_doc, "", &err) < 0)
-		APP_LOG(ERR, "rolling back to the last durable config failed: %s (at %s)",
-			err.message, err.path[0] ? err.path : "/");
+	while ((c = *pp) != NULL) {
+		if (!all && rte_rcu_qsbr_check(app->qsbr, c->token, false) != 1 &&
+		    now < c->deadline) {
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
+		if (all || rte_rcu_qsbr_check(app->qsbr, c->token, false) == 1)
+			evs_ctl_pending_release(c->pending);
+		else
+			evs_ctl_pending_error(
+			    c->pending, evs_store_rpc_code(-ETIMEDOUT), "/params/wait",
+			    "generation %llu is committed, but not every datapath "
+			    "thread runs it after %d ms",
+			    (unsigned long long)c->gen, APP_WAIT_MS);
+		json_decref(c->records);
+		free(c);
+	}
+}
+
+int app_state_wait(struct evs_app *app, uint64_t gen, struct evs_ctl_call *call)
+{
+	struct app_commit *c = app->handler_commit;
+	uint64_t token = rte_rcu_qsbr_start(app->qsbr);
+	uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz() / 1000 * APP_WAIT_MS;
+
+	app->handler_commit = NULL;
+	if (c != NULL && c->gen == gen) {
+		/* Held for the journal already: then for the PMDs. */
+		c->wait = true;
+		c->token = token;
+		c->deadline = deadline;
+		return 0;
+	}
+	if (rte_rcu_qsbr_check(app->qsbr, token, false) == 1)
+		return 0;
+	c = calloc(1, sizeof(*c));
+	if (c != NULL)
+		c->pending = evs_ctl_call_defer(call);
+	if (c == NULL || c->pending == NULL) {
+		free(c);
+		return app_wait_pmds(app); /* out of memory: block instead */
+	}
+	c->app = app;
+	c->gen = gen;
+	c->token = token;
+	c->deadline = deadline;
+	wait_add(app, c);
+	return 0;
+}
+
+bool app_state_busy(const struct evs_app *app)
+{
+	return app->inflight != NULL || app->waiters != NULL;
+}
+
+/* Undo @from and every later change not durable yet, newest first, as one
+ * transaction: none of them reached the journal. */
+static void roll_back(struct evs_app *app, struct app_commit *from)
+{
+	struct evs_ctl_err err = {0};
+	struct evs_store_txn *txn = evs_store_txn_begin(app->store);
+	struct app_commit *c, *order[64], **all = order;
+	size_t n = 0, cap = 64, k;
+	int rc = txn != NULL ? 0 : -ENOMEM;
+
+	for (c = from; c != NULL; c = c->next, n++) {
+		if (n == cap) {
+			struct app_commit **na = malloc(2 * cap * sizeof(*na));
+
+			if (na == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			memcpy(na, all, n * sizeof(*na));
+			if (all != order)
+				free(all);
+			all = na;
+			cap *= 2;
+		}
+		all[n] = c;
+		c->undone = true;
+	}
+	for (k = n; rc == 0 && k-- > 0;)
+		if (all[k]->records != NULL)
+			rc = evs_store_txn_records(txn, all[k]->records, true, "", &err);
+	if (rc == 0)
+		rc = evs_store_txn_commit(txn, &err);
 	else
-		APP_LOG(WARNING, "rolled back to the last durable config");
-	app->durable_gen = evs_store_generation(app->store);
+		evs_store_txn_abort(txn);
+	if (all != order)
+		free(all);
+	if (rc < 0)
+		APP_LOG(ERR,
+			"rolling back changes that were not written failed: %s (at %s); the "
+			"running state differs from %s",
+			err.message[0] ? err.message : strerror(-rc), err.path[0] ? err.path : "/",
+			app->cfg_real);
+	else
+		APP_LOG(WARNING, "rolled back %zu change(s) that could not be written", n);
 	app_access_sync(app);
-	s = app_doc_dump(app->durable_doc, &len);
-	if (s == NULL || evs_persist_submit(app->cfg_file, s, len, repair_done, app) < 0)
-		repair_done(-ENOMEM, app);
+	evs_journal_recover(app->journal);
 }
 
 static void commit_done(int rc, void *arg)
 {
-	struct commit *c = arg;
+	struct app_commit *c = arg;
 	struct evs_app *app = c->app;
-	const char *path = evs_persist_path(app->cfg_file);
 
-	if (rc == 0 && c->seq > app->rolled_back_upto) {
-		json_decref(app->durable_doc);
-		app->durable_doc = json_incref(c->doc);
-		app->durable_gen = c->gen;
-		app_changed_event(app, evs_ctl_pending_method(c->pending), c->gen);
+	struct app_commit **pp = &app->inflight;
+
+	/* Completions come in submission order: @c is nearly always the head. */
+	while (*pp != c)
+		pp = &(*pp)->next;
+	*pp = c->next;
+	if (app->inflight_tail == &c->next)
+		app->inflight_tail = pp;
+	if (app->handler_commit == c)
+		app->handler_commit = NULL;
+	if (c->snapshot)
+		app->snap_inflight = false;
+	if (rc < 0 && !c->undone) {
+		APP_LOG(ERR, "cannot write %s: %s", app->cfg_real, strerror(-rc));
+		if (app->stopping)
+			app->close_dirty = true;
+		else
+			roll_back(app, c);
+	}
+	if (rc == 0) {
+		if (c->records != NULL)
+			app_changed_event(app, evs_ctl_pending_method(c->pending), c->gen);
+		if (c->wait) {
+			wait_add(app, c); /* answered once the PMDs run it */
+			return;
+		}
 		evs_ctl_pending_release(c->pending);
-	} else if (rc == 0) {
-		evs_ctl_pending_error(c->pending, EVS_CTL_E_APPLY_FAILED, "",
-				      "rolled back: an earlier change could not be written to %s",
-				      path);
+	} else if (c->records == NULL) {
+		evs_ctl_pending_error(c->pending, EVS_CTL_E_APPLY_FAILED, "", "cannot write %s: %s",
+				      app->cfg_real, strerror(-rc));
 	} else {
-		APP_LOG(ERR, "cannot write %s: %s", path, strerror(-rc));
-		if (c->seq > app->rolled_back_upto)
-			roll_back(app);
 		evs_ctl_pending_error(c->pending, EVS_CTL_E_APPLY_FAILED, "",
 				      "not persisted: cannot write %s: %s; the change was rolled "
 				      "back",
-				      path, strerror(-rc));
+				      app->cfg_real, strerror(-rc));
 	}
-	json_decref(c->doc);
+	json_decref(c->records);
 	free(c);
 }
 
@@ -211,67 +364,70 @@ void app_access_sync(struct evs_app *app)
 		APP_LOG(ERR, "access policy not updated: out of memory");
 }
 
-/* On the writer thread: the document's bytes. The document is immutable
- * (stored objects are never changed in place; jansson counts references
- * atomically), so reading it there while the management lcore goes on is
- * safe. */
-static char *doc_render(void *ctx, size_t *len)
+/* Queue @records (or, for a save, only a snapshot) with @call's reply held. */
+static int submit(struct evs_app *app, struct evs_ctl_call *call, const json_t *records, bool save)
 {
-	return app_doc_dump(ctx, len);
-}
+	struct app_commit *c = calloc(1, sizeof(*c));
+	json_t *snap = NULL;
+	int rc = -ENOMEM;
 
-static void doc_release(void *ctx)
-{
-	json_decref(ctx);
+	/* Past its bound, the journal is compacted from a snapshot: only
+	 * references to the stored (immutable) objects, O(objects) pointer
+	 * copies here, the serialising on the writer thread. */
+	if (c != NULL && (save || records == NULL ||
+			  (evs_journal_wants_snapshot(app->journal) && !app->snap_inflight)))
+		snap = evs_store_doc(app->store);
+	if (c != NULL && (records != NULL || snap != NULL))
+		c->pending = evs_ctl_call_defer(call);
+	if (c != NULL && c->pending != NULL) {
+		c->app = app;
+		c->records = save ? NULL : json_incref((json_t *)records);
+		c->gen = evs_store_generation(app->store);
+		c->snapshot = snap != NULL;
+		*app->inflight_tail = c;
+		app->inflight_tail = &c->next;
+		app->snap_inflight |= c->snapshot;
+		app->handler_commit = c;
+		rc = evs_journal_submit(app->journal, c->gen, c->records, snap, commit_done, c);
+		json_decref(snap);
+		if (rc < 0)
+			commit_done(rc, c); /* deferred: answered through the handle */
+		return rc;
+	}
+	json_decref(snap);
+	free(c);
+	if (!save) {
+		/* Not durable and never will be: undo it now. */
+		struct app_commit one = {.app = app, .records = (json_t *)records};
+
+		if (records != NULL)
+			roll_back(app, &one);
+	}
+	evs_ctl_error(call, EVS_CTL_E_INTERNAL, "", "out of memory; nothing changed");
+	return -ENOMEM;
 }
 
 int app_commit(struct evs_app *app, struct evs_ctl_call *call)
 {
-	struct commit *c;
-
 	app_access_sync(app); /* the change may be to the access section */
-	if (app->cfg_file == NULL) {
+	if (app->journal == NULL) {
 		app_changed_event(app, evs_ctl_call_method(call), evs_store_generation(app->store));
 		return 0;
 	}
-	c = calloc(1, sizeof(*c));
-	if (c != NULL)
-		c->doc = evs_store_doc(app->store);
-	if (c != NULL && c->doc != NULL)
-		c->pending = evs_ctl_call_defer(call);
-	if (c == NULL || c->doc == NULL || c->pending == NULL) {
-		if (c != NULL)
-			json_decref(c->doc);
-		free(c);
-		app->commit_seq++;
-		roll_back(app);
-		evs_ctl_error(call, EVS_CTL_E_INTERNAL, "", "out of memory; nothing changed");
-		return -ENOMEM;
-	}
-	c->app = app;
-	c->gen = evs_store_generation(app->store);
-	c->seq = ++app->commit_seq;
-	/* Serialised by the writer: the management lcore only collects references. */
-	if (evs_persist_submit_render(app->cfg_file, doc_render, json_incref(c->doc), doc_release,
-				      commit_done, c) < 0) {
-		/* The call is deferred: answer through the handle (allowed inside
-		 * the handler), after undoing the change. */
-		commit_done(-ENOMEM, c);
-		return -ENOMEM;
-	}
-	return 0;
+	/* NULL when building them ran out of memory: a snapshot carries it. */
+	return submit(app, call, evs_store_last_records(app->store), false);
 }
 
-void app_state_started(struct evs_app *app)
+int app_state_save(struct evs_app *app, struct evs_ctl_call *call)
 {
-	json_decref(app->durable_doc);
-	app->durable_doc = evs_store_doc(app->store);
-	app->durable_gen = evs_store_generation(app->store);
+	return submit(app, call, NULL, true);
 }
 
 void app_state_poll(struct evs_app *app)
 {
-	evs_persist_poll(app->cfg_file);
+	evs_journal_poll(app->journal);
+	if (app->waiters != NULL)
+		waiters_poll(app, false);
 }
 
 /* The state directory, created (0700) if missing, as an open fd. */

@@ -193,6 +193,123 @@ int evs_persist_load(const char *path, evs_persist_check_t check, void *arg, jso
 		     struct evs_persist_load_info *info);
 
 /* ---------------------------------------------------------------------- */
+/* Journal: durability at O(change) (management lcore)                    */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Beside a persisted document "<path>" lives "<path>.journal": a header line
+ * {"journal":1,"base":G,"doc":"<hash of the document's bytes>"} then one line
+ * per committed transaction, {"gen":G,"sum":"<hash>","records":[...]}, the
+ * hash (64-bit FNV-1a, hex) taken over the records' bytes. A transaction is
+ * acknowledged once its line is fsync'd; the writer thread appends every
+ * queued line with one write and one fdatasync (group commit). Once the
+ * journal outgrows a bound, the caller attaches a snapshot of the whole
+ * document (references only) to a submission and the writer compacts: it
+ * writes "<path>.journal.next" (header for the new document plus the lines
+ * after the snapshot), replaces the document (temp, fsync, rename, .prev),
+ * then renames the new journal over the old one. A crash between the two
+ * renames leaves a ".next" whose hash matches the document: the load finishes
+ * the rename. A load is the document plus the journal's lines in order; a
+ * damaged last line (a torn append) is ignored and said so, a damaged line
+ * before the last refuses the load with the files left as they are.
+ */
+struct evs_journal;
+
+#define EVS_JOURNAL_SUFFIX ".journal"
+#define EVS_JOURNAL_NEXT_SUFFIX ".journal.next"
+
+/** Settings of a journalled document. */
+struct evs_journal_config {
+	const char *path;	      /**< the document (required); its directory must exist */
+	bool follow_symlink;	      /**< as evs_persist_config */
+	struct evs_persist_opts opts; /**< of the document (the journal gets its mode) */
+	size_t compact_bytes; /**< compaction wanted past max(this, document size); 0: 1 MiB */
+};
+
+/** Counters since evs_journal_open(). */
+struct evs_journal_stats {
+	uint64_t submitted;   /**< submissions accepted */
+	uint64_t appends;     /**< appends (one fdatasync each) */
+	uint64_t lines;	      /**< transaction lines appended */
+	uint64_t failures;    /**< failed appends and compactions */
+	uint64_t compactions; /**< documents rewritten */
+	uint64_t bytes;	      /**< journal size now */
+};
+
+/**
+ * Start journalling @p doc (the running state, store generation @p gen):
+ * unless @p doc_on_disk (the file holds exactly it), the document is
+ * rewritten first; then a fresh journal (header only) replaces any old one,
+ * durably, and the writer thread starts.
+ * @return the journal, or NULL with errno (EINVAL, ENOMEM, or a file system
+ *   errno).
+ */
+struct evs_journal *evs_journal_open(const struct evs_journal_config *cfg, const json_t *doc,
+				     bool doc_on_disk, uint64_t gen);
+
+/**
+ * Finish queued work, run completions, stop the writer. With @p doc (the
+ * final state) and lines in the journal, the document is rewritten and the
+ * journal removed, so that the file alone is current (an operator may edit
+ * it while the daemon is stopped). NULL @p j is accepted.
+ */
+void evs_journal_close(struct evs_journal *j, const json_t *doc);
+
+/** The document's path (the symlink's target with follow_symlink). */
+const char *evs_journal_path(const struct evs_journal *j);
+
+/**
+ * Queue one committed transaction: its records (as evs_store_last_records();
+ * a reference is taken; NULL: none, only a snapshot) at generation @p gen,
+ * and optionally @p snapshot (reference taken), the whole document after it,
+ * to compact with. @p done runs from evs_journal_poll() with 0 once the line
+ * is durable (compaction failures do not fail a submission with records), or
+ * the -errno of the append. After a failure every submission made before
+ * evs_journal_recover() fails too: the caller undoes them all.
+ * @return 0, or -EINVAL, -ENOMEM (references released, done not called).
+ */
+int evs_journal_submit(struct evs_journal *j, uint64_t gen, const json_t *records,
+		       const json_t *snapshot, evs_persist_done_t done, void *arg);
+
+/** True when a snapshot should ride on the next submission. */
+bool evs_journal_wants_snapshot(const struct evs_journal *j);
+
+/** Called after a failed submission was handled: later ones may be written. */
+void evs_journal_recover(struct evs_journal *j);
+
+/** Run completions (management lcore). @return the number run. */
+int evs_journal_poll(struct evs_journal *j);
+
+/** Block until the queue is empty, then run completions. */
+void evs_journal_drain(struct evs_journal *j);
+
+/** Copy the counters. @return 0 or -EINVAL. */
+int evs_journal_stats_get(const struct evs_journal *j, struct evs_journal_stats *st);
+
+/** What a journalled load found, beyond evs_persist_load()'s. */
+struct evs_journal_load_info {
+	struct evs_persist_load_info doc;
+	size_t lines;	    /**< transaction lines returned */
+	bool torn;	    /**< a damaged last line was ignored */
+	bool set_aside;	    /**< the document came from .prev: the journal, which
+			     *   followed the damaged file, was renamed to .corrupt */
+	bool finished_next; /**< an interrupted compaction was completed */
+};
+
+/**
+ * evs_persist_load() of @p path, then its journal: *lines gets an array of
+ * the transactions' record arrays in order (empty without a journal).
+ * @return 0, or as evs_persist_load(), or -EBADMSG when the journal is
+ *   damaged before its last line or belongs to another version of the
+ *   document (info->doc.error says which; nothing is renamed).
+ */
+int evs_journal_load(const char *path, evs_persist_check_t check, void *arg, json_t **doc,
+		     json_t **lines, struct evs_journal_load_info *info);
+
+/** The bytes persisted for @p doc: indented JSON and a final newline (malloc'd). */
+char *evs_persist_doc_dump(const json_t *doc, size_t *len);
+
+/* ---------------------------------------------------------------------- */
 /* Secrets (management lcore)                                              */
 /* ---------------------------------------------------------------------- */
 

@@ -253,6 +253,32 @@ int evs_store_txn_commit(struct evs_store_txn *txn, struct evs_ctl_err *err);
 /** Undo every change and close the transaction. NULL is accepted. */
 void evs_store_txn_abort(struct evs_store_txn *txn);
 
+/**
+ * Keep each committed transaction's changes as records (the journal's unit):
+ * an array of {"op":"add","type":T,"new":V}, {"op":"del","type":T,"old":V},
+ * {"op":"set","type":T,"old":V,"new":V} and {"op":"section","name":N,
+ * "old":V|null,"new":V|null}. Costs O(changes) per transaction; off by default.
+ */
+void evs_store_record_changes(struct evs_store *st, bool on);
+
+/**
+ * Records of the last committed transaction that changed something
+ * (borrowed; valid until the next commit), or NULL: recording off, nothing
+ * changed, or out of memory building them (evs_store_last_changes() > 0).
+ */
+const json_t *evs_store_last_records(const struct evs_store *st);
+
+/**
+ * Stage @p records (as evs_store_last_records()) into @p txn: forwards
+ * (replay at restart) or, with @p undo, backwards from the last record (undo
+ * of changes that never reached the disk). A "set" replaces the whole object.
+ * A "del" of an object a cascade already deleted here is a no-op.
+ * @return 0, or -EINVAL (not a record), -ENOENT (names a missing object), or
+ *   as evs_store_txn_op(); @p err says which record (@p path/index).
+ */
+int evs_store_txn_records(struct evs_store_txn *txn, const json_t *records, bool undo,
+			  const char *path, struct evs_ctl_err *err);
+
 /** Deltas staged so far (for a reply: "changed"). */
 size_t evs_store_txn_size(const struct evs_store_txn *txn);
 
@@ -308,6 +334,12 @@ struct evs_store_ctl_config {
 	/** For requests with "wait": return once every datapath thread runs
 	 * generation @p gen, or -ETIMEDOUT. May be NULL (wait is then a no-op). */
 	int (*wait)(struct evs_store *st, uint64_t gen, void *arg);
+	/** For requests with "wait", preferred over @c wait: arrange for @p
+	 * call's answer (maybe already held by on_commit) to go out only once
+	 * every datapath thread runs generation @p gen, or to become an error
+	 * after a timeout, without blocking. Return 0 to answer as usual (the
+	 * answer is then held), or -errno after answering @p call. May be NULL. */
+	int (*wait_defer)(struct evs_store *st, uint64_t gen, struct evs_ctl_call *call, void *arg);
 	void *arg;
 	/** NULL-terminated names of methods not to generate (the app's own). */
 	const char *const *skip;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ void evs_persist_set_test_hook(evs_persist_hook_t hook, void *arg)
 	test_hook_arg = arg;
 }
 
-static int hook(enum evs_persist_step step, const char *name)
+int persist_hook(enum evs_persist_step step, const char *name)
 {
 	return test_hook != NULL ? test_hook(step, name, test_hook_arg) : 0;
 }
@@ -36,10 +37,10 @@ bool persist_name_ok(const char *name)
 	       strcmp(name, "..") != 0;
 }
 
-static int write_all(int fd, const char *name, const char *data, size_t len)
+int persist_write_all(int fd, const char *name, const char *data, size_t len)
 {
 	ssize_t n;
-	int rc = hook(EVS_PERSIST_STEP_WRITE, name);
+	int rc = persist_hook(EVS_PERSIST_STEP_WRITE, name);
 
 	if (rc < 0)
 		return rc;
@@ -130,7 +131,7 @@ int evs_persist_write_at(int dirfd, const char *name, const void *data, size_t l
 	 * file or link of that name makes the write fail, never redirects it. */
 	snprintf(tmp, sizeof(tmp), ".%s.%ld.%lu.tmp", name, (long)getpid(),
 		 __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
-	rc = hook(EVS_PERSIST_STEP_OPEN, name);
+	rc = persist_hook(EVS_PERSIST_STEP_OPEN, name);
 	if (rc < 0)
 		return rc;
 	/* 0600 until the end: secrets are never readable by others, not even
@@ -138,11 +139,11 @@ int evs_persist_write_at(int dirfd, const char *name, const void *data, size_t l
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	rc = write_all(fd, name, data, len);
+	rc = persist_write_all(fd, name, data, len);
 	if (rc == 0)
 		rc = set_attrs(fd, have_old ? &st : NULL, opts);
 	if (rc == 0)
-		rc = hook(EVS_PERSIST_STEP_FSYNC, name);
+		rc = persist_hook(EVS_PERSIST_STEP_FSYNC, name);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
@@ -156,7 +157,7 @@ int evs_persist_write_at(int dirfd, const char *name, const void *data, size_t l
 		if (rc < 0)
 			goto err_unlink;
 	}
-	rc = hook(EVS_PERSIST_STEP_RENAME, name);
+	rc = persist_hook(EVS_PERSIST_STEP_RENAME, name);
 	if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
 		rc = -errno;
 	if (rc < 0) {
@@ -168,7 +169,7 @@ int evs_persist_write_at(int dirfd, const char *name, const void *data, size_t l
 		rc = prev_commit(dirfd, name, ptmp);
 	/* The renames are durable only once the directory is. */
 	if (rc == 0)
-		rc = hook(EVS_PERSIST_STEP_DIRSYNC, name);
+		rc = persist_hook(EVS_PERSIST_STEP_DIRSYNC, name);
 	if (rc == 0 && fsync(dirfd) < 0)
 		rc = -errno;
 	return rc;
@@ -303,4 +304,30 @@ int evs_persist_load(const char *path, evs_persist_check_t check, void *arg, jso
 	}
 	info->from_prev = true;
 	return 0;
+}
+
+int persist_target(const char *path, bool follow, char **real, char **name, int *dirfd)
+{
+	char *r = follow ? realpath(path, NULL) : NULL;
+	char *d1 = NULL, *d2 = NULL;
+	int rc = 0;
+
+	*name = NULL;
+	*dirfd = -1;
+	if (r == NULL && follow && errno != ENOENT)
+		return -errno;
+	*real = r != NULL ? r : strdup(path);
+	if (*real != NULL) {
+		d1 = strdup(*real);
+		d2 = strdup(*real);
+	}
+	if (d1 == NULL || d2 == NULL || (*name = strdup(basename(d1))) == NULL)
+		rc = -ENOMEM;
+	else if (!persist_name_ok(*name))
+		rc = -EINVAL;
+	else if ((*dirfd = open(dirname(d2), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		rc = -errno;
+	free(d1);
+	free(d2);
+	return rc;
 }

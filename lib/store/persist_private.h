@@ -14,4 +14,13 @@ bool persist_name_ok(const char *name);
 /* Whole regular file into a malloc'd NUL-terminated buffer. 0 or -errno. */
 int persist_read_file(const char *path, char **buf, size_t *len);
 
+/* Split @path (its symlink resolved with @follow) into *real, its last
+ * component *name (malloc'd) and its directory opened as *dirfd. 0 or
+ * -errno (EINVAL: not a usable name); the caller frees what was set. */
+int persist_target(const char *path, bool follow, char **real, char **name, int *dirfd);
+/* The test hook of @step on @name: 0, -errno, or a short write's length. */
+int persist_hook(enum evs_persist_step step, const char *name);
+/* All of @data to @fd (the WRITE step's hook applies). 0 or -errno. */
+int persist_write_all(int fd, const char *name, const char *data, size_t len);
+
 #endif /* EVS_PERSIST_PRIVATE_H */

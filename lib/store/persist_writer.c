@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -124,40 +123,6 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-/* Split @path (symlink resolved when asked) into an open directory and a name. */
-static int open_target(struct evs_persist *p, const char *path, bool follow)
-{
-	char *real = follow ? realpath(path, NULL) : NULL;
-	char *d1, *d2;
-	int rc = 0;
-
-	if (real == NULL && follow && errno != ENOENT)
-		return -errno;
-	p->path = real != NULL ? real : strdup(path);
-	d1 = strdup(p->path);
-	d2 = strdup(p->path);
-	if (p->path == NULL || d1 == NULL || d2 == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	p->name = strdup(basename(d1));
-	if (p->name == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (!persist_name_ok(p->name)) {
-		rc = -EINVAL;
-		goto out;
-	}
-	p->dirfd = open(dirname(d2), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (p->dirfd < 0)
-		rc = -errno;
-out:
-	free(d1);
-	free(d2);
-	return rc;
-}
-
 struct evs_persist *evs_persist_create(const struct evs_persist_config *cfg)
 {
 	struct evs_persist *p;
@@ -180,7 +145,7 @@ struct evs_persist *evs_persist_create(const struct evs_persist_config *cfg)
 	p->opts = cfg->opts;
 	list_init(&p->pend_waiters);
 	list_init(&p->done);
-	rc = open_target(p, cfg->path, cfg->follow_symlink);
+	rc = persist_target(cfg->path, cfg->follow_symlink, &p->path, &p->name, &p->dirfd);
 	if (rc < 0)
 		goto err;
 	pthread_mutex_init(&p->mu, NULL);

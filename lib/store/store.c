@@ -27,6 +27,7 @@ void evs_store_free(struct evs_store *st)
 	if (st == NULL)
 		return;
 	evs_store_txn_abort(st->txn);
+	json_decref(st->last_records);
 	if (st->ctl_priv_free != NULL)
 		st->ctl_priv_free(st->ctl_priv);
 	for (i = 0; i < st->n_sections; i++)

@@ -217,7 +217,13 @@ static int run_txn(struct ctl_priv *cp, struct evs_ctl_call *call, const json_t 
 		json_decref(reply);
 		return 0; /* answered */
 	}
-	if (rc == 0 && json_is_true(json_object_get(params, "wait")) && cp->cfg.wait != NULL) {
+	if (rc == 0 && json_is_true(json_object_get(params, "wait")) &&
+	    cp->cfg.wait_defer != NULL && cp->cfg.wait_defer(st, st->gen, call, cp->cfg.arg) < 0) {
+		json_decref(reply);
+		return 0; /* answered */
+	}
+	if (rc == 0 && json_is_true(json_object_get(params, "wait")) &&
+	    cp->cfg.wait_defer == NULL && cp->cfg.wait != NULL) {
 		rc = cp->cfg.wait(st, st->gen, cp->cfg.arg);
 		if (rc < 0)
 			evs_store_err(&err, rc, "/params/wait",

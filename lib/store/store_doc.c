@@ -66,8 +66,8 @@ void store_sections_settle(struct evs_store_txn *txn, bool undo)
 }
 
 /* Stage section @i's new value @v (NULL: left out of the document). */
-static int section_stage(struct evs_store_txn *txn, unsigned int i, const json_t *v,
-			 const char *path, struct evs_ctl_err *err)
+int store_section_stage(struct evs_store_txn *txn, unsigned int i, const json_t *v,
+			const char *path, struct evs_ctl_err *err)
 {
 	struct store_section *sec = &txn->st->sections[i];
 	char sp[EVS_CTL_PATH_MAX];
@@ -305,7 +305,7 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 		}
 	}
 	for (t = 0; t < st->n_sections && rc == 0; t++)
-		rc = section_stage(txn, t, json_object_get(doc, st->sections[t].def->name), path,
+		rc = store_section_stage(txn, t, json_object_get(doc, st->sections[t].def->name), path,
 				   err);
 	/* Check every section first: an error then reports the document's own
 	 * first problem, not a consequence of a half-staged diff. */

@@ -77,6 +77,8 @@ struct evs_store {
 	uint64_t gen;
 	uint32_t doc_mark;   /* one per document diff */
 	size_t last_changes; /* deltas of the last committed transaction */
+	bool recording;	     /* keep last_records (evs_store_record_changes) */
+	json_t *last_records;
 	struct evs_store_txn *txn;
 	bool sealed; /* objects exist: no more types */
 	struct store_section sections[STORE_MAX_SECTIONS];
@@ -104,6 +106,15 @@ struct evs_store_txn {
 	json_t *sec_old[STORE_MAX_SECTIONS]; /* sections' values before, if changed */
 	bool sec_changed[STORE_MAX_SECTIONS];
 };
+
+/* store_doc.c: stage section @i's new value (NULL: absent). */
+int store_section_stage(struct evs_store_txn *txn, unsigned int i, const json_t *v,
+			const char *path, struct evs_ctl_err *err);
+/* store_records.c: the committed transaction's changes as records. */
+json_t *store_records_build(const struct evs_store_txn *txn);
+/* store_txn.c: delete @o (cascading) within @txn. */
+int store_txn_del(struct evs_store_txn *txn, struct evs_store_obj *o, const char *path,
+		  struct evs_ctl_err *err);
 
 /* store_doc.c: the transaction's section changes; undo them. */
 size_t store_sections_changed(const struct evs_store_txn *txn);

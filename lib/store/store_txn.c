@@ -210,6 +210,12 @@ static int op_set(struct evs_store_txn *txn, struct evs_store_obj *o, const json
 	return store_txn_replace(txn, o, merged, path, false, err);
 }
 
+int store_txn_del(struct evs_store_txn *txn, struct evs_store_obj *o, const char *path,
+		  struct evs_ctl_err *err)
+{
+	return op_del(txn, o, path, err);
+}
+
 int evs_store_txn_op(struct evs_store_txn *txn, enum evs_store_op op, const char *type,
 		     json_t *value, const char *path, struct evs_ctl_err *err)
 {
@@ -238,7 +244,7 @@ int evs_store_txn_op(struct evs_store_txn *txn, enum evs_store_op op, const char
 		} else if (op == EVS_STORE_DEL) {
 			size_t i = txn->n;
 
-			rc = op_del(txn, o, path, err);
+			rc = store_txn_del(txn, o, path, err);
 			for (; i < txn->n; i++)
 				if (txn->e[i].obj != o)
 					txn->e[i].keyed = false; /* cascaded */
@@ -520,6 +526,10 @@ int evs_store_txn_commit(struct evs_store_txn *txn, struct evs_ctl_err *err)
 		return rc;
 	}
 	txn->st->last_changes = ds.off[EVS_STORE_MAX_TYPES] + store_sections_changed(txn);
+	json_decref(txn->st->last_records);
+	txn->st->last_records = NULL;
+	if (txn->st->recording && txn->st->last_changes > 0)
+		txn->st->last_records = store_records_build(txn);
 	if (txn->st->last_changes > 0)
 		txn->st->gen++;
 	store_sections_settle(txn, false);

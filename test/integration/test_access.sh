@@ -26,6 +26,11 @@ it_on_cleanup "userdel $U"
 UID_U=$(id -u "$U")
 GID_U=$(getent group "$U" | cut -d: -f3)
 chmod 0711 "$IT_TMP" # the user reaches the socket, nothing else
+# The checkout may sit where the user cannot read (/root is 0700 on a fresh
+# machine): the user runs its own copy of the client.
+mkdir -m 0755 "$IT_TMP/client"
+install -m 0644 "$IT_DIR/evsrpc.py" "$IT_TMP/client/evsrpc.py"
+U_RPC=("$PY" "$IT_TMP/client/evsrpc.py")
 
 CONF=$IT_TMP/config.json
 cat >"$CONF" <<JSON
@@ -35,10 +40,10 @@ JSON
 evs_start d "$CONF" --socket-group "$U" --socket-mode 0660
 assert_eq "the socket's group is set" "$U 660" "$(stat -c '%G %a' "$EVS_SOCK")"
 
-as_user() { setpriv --reuid="$UID_U" --regid="$GID_U" --init-groups "${RPC[@]}" call "$EVS_SOCK" "$@"; }
+as_user() { setpriv --reuid="$UID_U" --regid="$GID_U" --init-groups "${U_RPC[@]}" call "$EVS_SOCK" "$@"; }
 
 # --- read-only: reads pass ------------------------------------------------
-h=$(setpriv --reuid="$UID_U" --regid="$GID_U" --init-groups "${RPC[@]}" hello "$EVS_SOCK")
+h=$(setpriv --reuid="$UID_U" --regid="$GID_U" --init-groups "${U_RPC[@]}" hello "$EVS_SOCK")
 assert_eq "the hello tells the client its role" "read-only $UID_U" \
 	"$(jget "$h" params.role) $(jget "$h" params.uid)"
 doc0=$(jcanon "$(rpc_ok config.get)")
@@ -59,7 +64,7 @@ expect_error "config.save is refused" -32004 /method "$(as_user config.save '{"p
 expect_error "flow.flush is refused" -32004 /method "$(as_user flow.flush)"
 assert_eq "nothing changed" "$doc0" "$(jcanon "$(rpc_ok config.get)")"
 assert_fails "no file was written in the state dir" test -e "$IT_TMP/state-d/x.json"
-r=$(setpriv --reuid="$UID_U" --regid="$GID_U" --init-groups "${RPC[@]}" oversize "$EVS_SOCK" $((1536 * 1024)))
+r=$(setpriv --reuid="$UID_U" --regid="$GID_U" --init-groups "${U_RPC[@]}" oversize "$EVS_SOCK" $((1536 * 1024)))
 expect_error "a 1.5 MiB line from a non-admin is refused" -32600 "" "$(echo "$r" | head -n 1)"
 assert_match "the refusal says large lines are for admins" "larger ones are for admins" \
 	"$(jget "$(echo "$r" | head -n 1)" error.message)"
@@ -79,7 +84,7 @@ assert_match "a failed mutation's outcome is logged with its code" \
 	"audit: uid 0 pid [0-9]+: switch.add failed \(-32000 exists\)" "$(cat "$EVS_LOG")"
 
 # --- the socket is the outer gate: a user outside its group cannot connect --
-if setpriv --reuid=65534 --regid=65534 --clear-groups "${RPC[@]}" call "$EVS_SOCK" list >/dev/null 2>&1; then
+if setpriv --reuid=65534 --regid=65534 --clear-groups "${U_RPC[@]}" call "$EVS_SOCK" list >/dev/null 2>&1; then
 	it_fail "a user outside the socket's group connected"
 else
 	it_pass "a user outside the socket's group cannot connect"

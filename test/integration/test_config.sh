@@ -39,7 +39,8 @@ doc1=$(jcanon "$(pyjson 'd["switches"].append({"name":"sw9","mac_aging":60,"max_
 r=$(rpc config.apply "{\"config\":$doc1}")
 assert_match "config.apply adds a switch and a port" '"result"' "$r"
 assert_eq "config.get is the applied document" "$doc1" "$(jcanon "$(rpc_ok config.get)")"
-assert_eq "config.apply persisted it to the --config file" "$doc1" "$(file_canon "$CONF")"
+assert_match "config.apply is journalled beside the --config file" '"name":"sw9"' \
+	"$(cat "$CONF.journal")"
 assert_has "port.list has pc" "$(rpc_ok port.list)" name=pc
 assert_has "switch.list has sw9" "$(rpc_ok switch.list)" name=sw9
 assert_eq "unchanged port pa was not re-created (same tap ifindex)" "$ifindex_a" \
@@ -58,7 +59,7 @@ assert_eq "re-applying changed nothing" "$doc2" "$(jcanon "$(rpc_ok config.get)"
 ping_check "a reaches c after the re-apply" a "$IP_C"
 
 # --- failed applies change nothing -----------------------------------------
-sum0=$(sha256sum "$CONF")
+sum0=$(sha256sum "$CONF" "$CONF.journal")
 ports0=$(jcanon "$(rpc_ok port.list)")
 bad=$(pyjson 'd["ports"].append({"name":"px","type":"ethdev","devargs":"net_nosuchdriver0","switch":"sw0"})' "$doc2")
 expect_error "apply with a device that cannot be created" -32003 - "$(rpc config.apply "{\"config\":$bad}")"
@@ -80,7 +81,8 @@ if ip link show dev "$(ifname b)" >/dev/null 2>&1; then
 fi
 assert_eq "after failed applies: config.get unchanged" "$doc2" "$(jcanon "$(rpc_ok config.get)")"
 assert_eq "after failed applies: port.list unchanged" "$ports0" "$(jcanon "$(rpc_ok port.list)")"
-assert_eq "after failed applies: --config file unchanged" "$sum0" "$(sha256sum "$CONF")"
+assert_eq "after failed applies: --config file and journal unchanged" "$sum0" \
+	"$(sha256sum "$CONF" "$CONF.journal")"
 assert_eq "after failed applies: no stray interface" "" "$(ip -o link show | grep -o "$(ifname x)")"
 ping_check "after failed applies: a -> b still forwards" a "$IP_B"
 ping_check "after failed applies: b -> c still forwards" b "$IP_C"
@@ -134,8 +136,9 @@ nsx a ip link set "$(ifname a)" up
 
 # --- restart from the persisted file ------------------------------------------
 doc3=$(jcanon "$(rpc_ok config.get)")
-assert_eq "the --config file holds the running document" "$doc3" "$(file_canon "$CONF")"
 evs_stop d
+assert_eq "after a clean stop the --config file holds the running document" "$doc3" \
+	"$(file_canon "$CONF")"
 evs_start d2 "$CONF"
 assert_eq "after a restart: config.get is the persisted document" "$doc3" "$(jcanon "$(rpc_ok config.get)")"
 link_to_ns "$(ifname a)" a "$IP_A/24" "$MAC_A"

@@ -6,13 +6,17 @@
 #   '..' and '/' are refused; a symlink planted there is never followed (its
 #   target keeps its content and mode); config.save is a mutation (admin);
 # - the --config file keeps its mode, owner and symlink across rewrites and
-#   keeps its last good copy as <file>.prev;
+#   keeps its last good copy as <file>.prev; a change is acknowledged once
+#   its line is in <file>.journal beside the link's target; config.save and
+#   a clean stop rewrite the file from the running state;
 # - a change whose write fails (a full file system) fails with -32003 and
 #   changes nothing: running state, file; it succeeds once there is room;
 # - SIGKILL during a loop of acknowledged changes, then a restart: the
 #   config holds every acknowledged change (plus at most the one in flight);
 # - a truncated config file is refused with a clear message: the daemon
-#   starts from the last good copy (and says so) or, without one, not at all.
+#   starts from the last good copy (and says so) or, without one, not at all;
+# - the journal: a torn last line is ignored and said so; a damaged line
+#   before the last refuses the start and leaves the files alone.
 set -o pipefail
 . "$(dirname "$0")/lib.sh"
 it_init ps
@@ -58,7 +62,11 @@ assert_eq "config.save is not listed read-only" false \
 # --- the --config file: mode, owner, symlink, last good copy ----------------
 rpc_ok switch.add '{"name":"swa"}' >/dev/null
 assert_ok "--config is still a symlink" test -L "$CONF"
-assert_eq "the change reached the link's target" "sw0 swa" "$(names "$REAL")"
+assert_match "the change reached the journal beside the link's target" '"name":"swa"' \
+	"$(cat "$REAL.journal")"
+assert_eq "the file itself is not rewritten per change" "sw0" "$(names "$REAL")"
+rpc_ok config.save >/dev/null
+assert_eq "config.save rewrites the file from the running state" "sw0 swa" "$(names "$REAL")"
 assert_eq "the target keeps its mode" 640 "$(stat -c %a "$REAL")"
 assert_eq "the target keeps its owner" 65534:65534 "$(stat -c %u:%g "$REAL")"
 assert_eq "the last good copy is kept beside it" "sw0" "$(names "$REAL.prev")"
@@ -74,17 +82,28 @@ if mount -t tmpfs -o size=256k tmpfs "$SMALL" 2>/dev/null; then
 	before=$(jcanon "$(rpc_ok config.get)")
 	file_before=$(cat "$SMALL/config.json")
 	dd if=/dev/zero of="$SMALL/fill" bs=4k 2>/dev/null
-	r=$(rpc switch.add '{"name":"nospace"}')
+	# The journal's last page may still have room: add until an append
+	# needs a page the full file system cannot give.
+	for i in $(seq 1 100); do
+		before=$(jcanon "$(rpc_ok config.get)")
+		r=$(rpc switch.add "{\"name\":\"ns$i\"}")
+		[ -n "$(jget "$r" error.code)" ] && break
+	done
 	expect_error "a change that cannot be written fails" -32003 "" "$r"
 	assert_match "and says why" "not persisted: .*No space left on device" \
 		"$(jget "$r" error.message)"
 	assert_eq "the running config is unchanged" "$before" "$(jcanon "$(rpc_ok config.get)")"
-	assert_fails "switch.list does not show it" "${RPC[@]}" has "$(rpc_ok switch.list)" name=nospace
+	assert_fails "switch.list does not show it" "${RPC[@]}" has "$(rpc_ok switch.list)" name=ns$i
 	assert_eq "the file is unchanged" "$file_before" "$(cat "$SMALL/config.json")"
 	rm -f "$SMALL/fill"
 	rpc_ok switch.add '{"name":"nospace"}' >/dev/null
-	assert_eq "with room again the change is written" "nospace ok1 sw0" "$(names "$SMALL/config.json")"
+	assert_match "with room again the change is journalled" '"name":"nospace"' \
+		"$(cat "$SMALL/config.json.journal")"
+	want=$(jcanon "$(rpc_ok config.get)")
 	evs_stop f
+	assert_eq "a clean stop leaves the whole state in the file" "$want" \
+		"$(jcanon "@$SMALL/config.json")"
+	assert_fails "and no journal" test -e "$SMALL/config.json.journal"
 else
 	it_log "cannot mount a tmpfs here: write-failure check skipped"
 fi
@@ -109,6 +128,42 @@ extra=$(comm -13 <( (sort "$ACKED"; echo sw0; echo swa; echo "sw$((n_acked + 1))
 assert_eq "nothing but the change in flight is added" "" "$extra"
 assert_eq "the file is what config.get shows" "$(jcanon "$(rpc_ok config.get)")" "$(jcanon "@$REAL")"
 evs_stop r
+
+# --- the journal: a torn last line, a damaged middle line ------------------
+evs_start j "$CONF"
+for n in ja jb jc; do rpc_ok switch.add "{\"name\":\"$n\"}" >/dev/null; done
+# "wait": answered (not blocked on) once durable and run by every PMD.
+r=$(rpc_ok switch.add '{"name":"jw","wait":true}')
+assert_match "a change with wait is answered with its generation" '"generation"' "$r"
+r=$(rpc_ok config.apply "{\"config\":$(rpc_ok config.get),\"wait\":true}")
+assert_match "a wait with nothing changed is answered too" '"changed": *0' "$r"
+rpc_ok switch.del '{"name":"jw"}' >/dev/null
+want=$(jcanon "$(rpc_ok config.get)")
+kill -KILL "$EVS_PID_j"
+wait "$EVS_PID_j" 2>/dev/null
+EVS_STOPPED_j=1
+assert_eq "five lines after the header" 6 "$(wc -l <"$REAL.journal")"
+cp "$REAL" "$IT_TMP/doc.keep"
+cp "$REAL.journal" "$IT_TMP/journal.keep"
+printf '{"gen":99,"sum":"0000' >>"$REAL.journal"
+evs_start k "$CONF"
+assert_match "a torn last line is ignored and said so" "journal's last line is incomplete" \
+	"$(cat "$EVS_LOG_k")"
+assert_eq "every acknowledged change is back" "$want" "$(jcanon "$(rpc_ok config.get)")"
+evs_stop k
+cp "$IT_TMP/doc.keep" "$REAL"
+sed '3s/"jb"/"jx"/' "$IT_TMP/journal.keep" >"$REAL.journal"
+log=$IT_TMP/middle.log
+timeout 60 "$EDGEVS" -l 0,1 "${IT_EAL_MEM[@]}" --file-prefix "$IT_ID-m" -- --config "$CONF" \
+	--socket "$IT_TMP/m.sock" --state-dir "$STATE" >"$log" 2>&1 </dev/null
+assert_ne "a damaged middle line refuses the start" 0 "$?"
+assert_match "and says where" "journal is damaged at line 3" "$(cat "$log")"
+assert_eq "the journal is left as it was" "$(sed '3s/"jb"/"jx"/' "$IT_TMP/journal.keep")" \
+	"$(cat "$REAL.journal")"
+cp "$IT_TMP/journal.keep" "$REAL.journal"
+evs_start r2 "$CONF"
+assert_eq "the intact journal replays" "$want" "$(jcanon "$(rpc_ok config.get)")"
+evs_stop r2
 
 # --- a truncated config file -----------------------------------------------
 good_prev=$(jcanon "@$REAL.prev")

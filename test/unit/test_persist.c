@@ -465,8 +465,8 @@ START_TEST(async_render_runs_on_the_writer_and_coalesces)
 	ck_assert_int_eq(released, 1);
 	for (i = 1; i <= 3; i++) /* queued behind the stuck write: 1 and 2 superseded */
 		ck_assert_int_eq(evs_persist_submit_render(p, render_v,
-							   rctx(i, &released, &made_on),
-							   release_v, on_done, &d),
+							   rctx(i, &released, &made_on), release_v,
+							   on_done, &d),
 				 0);
 	ck_assert_int_eq(released, 3);
 	sem_post(&sd.go);
@@ -699,6 +699,8 @@ START_TEST(secrets_random_match_model)
 }
 END_TEST
 
+void journal_add_cases(Suite *s); /* test_journal.c */
+
 int main(void)
 {
 	const struct unit_case cases[] = {
@@ -728,6 +730,7 @@ int main(void)
 	int failed;
 
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), setup, teardown, 0);
+	journal_add_cases(s);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -943,6 +943,112 @@ START_TEST(random_transactions_match_model)
 }
 END_TEST
 
+/* Same sections holding the same objects, in any order (an undone delete
+ * re-adds at the end). */
+static bool same_objects(const json_t *a, const json_t *b)
+{
+	const char *k;
+	json_t *arr, *x, *y;
+	size_t i, j;
+
+	if (json_object_size(a) != json_object_size(b))
+		return false;
+	json_object_foreach ((json_t *)a, k, arr) {
+		json_t *brr = json_object_get(b, k);
+		bool found;
+
+		if (json_array_size(arr) != json_array_size(brr))
+			return false;
+		json_array_foreach (arr, i, x) {
+			found = false;
+			json_array_foreach (brr, j, y)
+				found = found || json_equal(x, y);
+			if (!found)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* The change records of random transactions replayed on a replica give the
+ * same document; undoing them gives the document before (restart replay and
+ * rollback of unwritten changes). */
+START_TEST(records_replay_and_undo_match)
+{
+	struct evs_store *st = store_new(), *rep = store_new();
+	unsigned int step, replayed = 0, undone = 0;
+	struct evs_ctl_err err;
+
+	evs_store_record_changes(st, true);
+	srand(11);
+	for (step = 0; step < 3000; step++) {
+		struct evs_store_txn *txn = evs_store_txn_begin(st), *rt;
+		int nops = 1 + rand() % 10, k;
+		json_t *before = evs_store_doc(st), *after, *rd;
+		uint64_t gen = evs_store_generation(st);
+
+		for (k = 0; k < nops; k++) {
+			int t = rand() % T_N, r = rand() % 8;
+			enum evs_store_op op = r < 4   ? EVS_STORE_ADD
+					       : r < 6 ? EVS_STORE_SET
+						       : EVS_STORE_DEL;
+
+			evs_store_txn_op(txn, op, tnames[t], random_value(t, op), "", &err);
+		}
+		if (evs_store_txn_commit(txn, &err) < 0 || evs_store_generation(st) == gen) {
+			json_decref(before);
+			continue;
+		}
+		ck_assert_ptr_nonnull(evs_store_last_records(st));
+		after = evs_store_doc(st);
+		rt = evs_store_txn_begin(rep);
+		k = evs_store_txn_records(rt, evs_store_last_records(st), false, "", &err);
+		ck_assert_msg(k == 0, "step %u: %s at %s in %s", step, err.message, err.path,
+			      json_dumps(evs_store_last_records(st), JSON_COMPACT));
+		ck_assert_msg(evs_store_txn_commit(rt, &err) == 0, "step %u: %s at %s", step,
+			      err.message, err.path);
+		rd = evs_store_doc(rep);
+		ck_assert_msg(json_equal(rd, after), "step %u: replica differs", step);
+		json_decref(rd);
+		replayed++;
+		if (step % 3 == 0) {
+			json_t *recs =
+			    json_deep_copy(evs_store_last_records(st)); /* as read back */
+
+			rt = evs_store_txn_begin(rep);
+			ck_assert_int_eq(evs_store_txn_records(rt, recs, true, "", &err), 0);
+			ck_assert_msg(evs_store_txn_commit(rt, &err) == 0, "step %u undo: %s at %s",
+				      step, err.message, err.path);
+			rd = evs_store_doc(rep);
+			ck_assert_msg(same_objects(rd, before), "step %u: undo differs", step);
+			json_decref(rd);
+			rt = evs_store_txn_begin(rep);
+			ck_assert_int_eq(evs_store_txn_records(rt, recs, false, "", &err), 0);
+			ck_assert_int_eq(evs_store_txn_commit(rt, &err), 0);
+			json_decref(recs);
+			undone++;
+		}
+		json_decref(before);
+		json_decref(after);
+	}
+	ck_assert_uint_gt(replayed, 500);
+	ck_assert_uint_gt(undone, 100);
+	/* A record naming a missing object is refused with its index. */
+	{
+		struct evs_store_txn *rt = evs_store_txn_begin(rep);
+		json_t *bad = json_loads(
+		    "[{\"op\":\"del\",\"type\":\"sw\",\"old\":{\"name\":\"nope\"}}]", 0, NULL);
+
+		ck_assert_int_eq(evs_store_txn_records(rt, bad, false, "/l", &err), -ENOENT);
+		ck_assert_str_eq(err.path, "/l/0");
+		evs_store_txn_abort(rt);
+		json_decref(bad);
+	}
+	evs_store_free(rep);
+	evs_store_free(st);
+}
+END_TEST
+
 /* Many objects: the index and the diff stay correct past several regrowths. */
 START_TEST(many_objects_index_and_diff)
 {
@@ -1003,6 +1109,7 @@ int main(void)
 	    {"document_errors_have_paths", document_errors_have_paths},
 	    {"random_transactions_match_model", random_transactions_match_model},
 	    {"many_objects_index_and_diff", many_objects_index_and_diff},
+	    {"records_replay_and_undo_match", records_replay_and_undo_match},
 	};
 	Suite *s = suite_create("store");
 	SRunner *sr;

@@ -67,8 +67,9 @@ fi
 # the package's files unpacked under out/ (apt-get download + dpkg-deb -x:
 # no install, so it works where /boot is read-only, e.g. in a chroot).
 kroot=
-kver=${GUEST_KVER:-$(cd /boot && ls vmlinuz-*-cloud-amd64 2>/dev/null |
-	sed 's/^vmlinuz-//' | sort -V | tail -1)}
+# (|| true: with pipefail, an empty or missing /boot must not end the script)
+kver=${GUEST_KVER:-$(cd /boot 2>/dev/null && ls vmlinuz-*-cloud-amd64 2>/dev/null |
+	sed 's/^vmlinuz-//' | sort -V | tail -1 || true)}
 [ "${GUEST_KERNEL_FROM_PKG:-0}" = 1 ] && kver=
 if [ -z "$kver" ]; then
 	kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |

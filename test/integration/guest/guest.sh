@@ -62,6 +62,7 @@ _guest_detect_accel() {
 		echo tcg
 		return
 	fi
+	mkdir -p "$GUEST_TOOLS/out"
 	cache=$GUEST_TOOLS/out/accel
 	key="$("$GUEST_QEMU" --version | head -1)|$(sha256sum <"$GUEST_KERNEL" | cut -c1-16)"
 	key+="|$(grep -m1 'model name' /proc/cpuinfo)|$(uname -r)"
@@ -97,6 +98,8 @@ guest_init() {
 	built=$("$GUEST_TOOLS/build-initramfs.sh" --quiet | tail -1) || return 1
 	GUEST_KERNEL=$(sed 's/^KERNEL=\([^ ]*\) .*/\1/' <<<"$built")
 	GUEST_INITRD=$(sed 's/.* INITRD=//' <<<"$built")
+	[ -r "$GUEST_KERNEL" ] && [ -r "$GUEST_INITRD" ] ||
+		{ _guest_err "guest kernel/initramfs not built (build-initramfs.sh failed)"; return 1; }
 	GUEST_ACCEL_USED=$(_guest_detect_accel) || return 1
 	if [ -n "$dir" ]; then
 		mkdir -p "$dir" && GUEST_RUN_DIR=$(cd "$dir" && pwd) || return 1

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_FW_PRIVATE_H
+#define EVS_FW_PRIVATE_H
+
+/* Shared by the firewall library's files; not installed. */
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <rte_acl.h>
+#include <rte_common.h>
+
+#include "evs_firewall.h"
+
+enum fw_af { FW_V4 = 0, FW_V6, FW_AF_MAX };
+
+/* A rule as the datapath sees it: immutable once published. */
+struct fw_rule_rt {
+	uint32_t id;
+	uint32_t priority;
+	uint32_t slot; /* index of its hit counter */
+	uint8_t action;
+	uint8_t stateless;
+};
+
+/* One group compiled: ACL userdata k (1-based) is rules[k - 1]. */
+struct fw_tables {
+	struct rte_acl_ctx *ctx[EVS_FW_DIR_MAX][FW_AF_MAX]; /* NULL: no rule */
+	uint32_t n_rules;
+	struct fw_rule_rt rules[];
+};
+
+/* A port's groups as the datapath sees them (NULL binding: unfiltered). */
+struct fw_bind {
+	uint32_t n;
+	const struct fw_tables *t[EVS_FW_PORT_GROUPS_MAX];
+};
+
+/* Control-plane objects (management lcore only). */
+struct fw_rule_slot {
+	uint8_t used;
+	uint16_t group;
+	struct evs_fw_rule r;
+};
+
+struct fw_group {
+	uint8_t used;
+	uint8_t dirty;
+	char name[EVS_FW_NAME_MAX];
+	struct fw_tables *tables; /* what the bindings of its ports point at */
+};
+
+struct fw_addrset {
+	uint8_t used;
+	char name[EVS_FW_NAME_MAX];
+	uint32_t n;
+	struct evs_fw_cidr *cidrs; /* max_addrs entries */
+};
+
+struct fw_port {
+	uint8_t dirty;
+	struct evs_fw_port_conf conf;
+	uint16_t groups[EVS_FW_PORT_GROUPS_MAX]; /* conf.groups resolved */
+	struct fw_bind *bind;			 /* published in fw->binds */
+};
+
+struct fw_log_ring {
+	_Atomic uint32_t head; /* written by the lcore (release: entry before index) */
+	_Atomic uint32_t tail; /* written by the reader (release: slot free after copy) */
+	struct evs_fw_log_entry *e;
+};
+
+struct fw_lcore {
+	uint64_t counters[EVS_FW_C_MAX];
+	uint64_t tokens_tsc; /* token bucket: time the bucket was last filled */
+	uint32_t tokens;
+	struct fw_log_ring log;
+	uint64_t *hits; /* max_rules counters */
+} __rte_cache_aligned;
+
+struct evs_fw {
+	struct evs_fw_config cfg;
+	char name[EVS_FW_NAME_MAX];
+	struct fw_bind *_Atomic *binds; /* per port; NULL: unfiltered */
+	struct fw_lcore *lcores;
+	struct fw_rule_slot *rules;
+	struct fw_group *groups;
+	struct fw_addrset *addrsets;
+	struct fw_port *ports;
+	uint32_t n_rules;
+	uint32_t build_gen; /* makes ACL context names unique */
+	/* Tables and bindings to free after the next commit's grace period. */
+	struct fw_retired {
+		void *p;
+		uint8_t tables; /* struct fw_tables, else struct fw_bind */
+	} * retired;
+	uint32_t n_retired, max_retired;
+	/* Built by evs_fw_prepare, swapped in by evs_fw_publish. */
+	struct fw_tables **pend_tables; /* per group */
+	struct fw_bind **pend_binds;	/* per port */
+	uint8_t pending;
+	uint64_t tsc_hz, tsc0, wall0_ns;
+};
+
+/* fw_acl.c: compile group @g into fresh tables (NULL with errno). */
+struct fw_tables *fw_tables_build(struct evs_fw *fw, uint32_t g);
+void fw_tables_free(struct fw_tables *t);
+
+/* fw_log.c */
+int fw_log_init(struct evs_fw *fw);
+void fw_log_fini(struct evs_fw *fw);
+void fw_log_denied(struct evs_fw *fw, struct fw_lcore *lc, uint16_t port, enum evs_fw_dir dir,
+		   const struct evs_flow_key *k, const struct evs_fw_verdict *v);
+
+#endif /* EVS_FW_PRIVATE_H */

@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The journal of a persisted document: lines appended and fdatasync'd by a
+ * writer thread in groups, compaction into the document in the background.
+ * The format and the crash rules are in evs_persist.h. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "journal_private.h"
+#include "persist_private.h"
+
+struct sub {
+	uint64_t gen;
+	uint64_t epoch;
+	json_t *records; /* NULL: snapshot only */
+	json_t *snapshot;
+	evs_persist_done_t fn;
+	void *arg;
+	int rc;
+	struct sub *next;
+};
+
+struct evs_journal {
+	char *path; /* the document (symlink resolved) */
+	char *name; /* its last component */
+	char jname[NAME_MAX + 1];
+	char nname[NAME_MAX + 1];
+	int dirfd;
+	struct evs_persist_opts opts;
+	size_t compact_bytes;
+	pthread_t thread;
+
+	/* Writer thread only (and open/close while it does not run). */
+	int jfd;
+	size_t jsize;
+	size_t doc_size;
+	uint64_t base_lines; /* lines since the document was written */
+
+	atomic_bool want_snapshot;
+
+	pthread_mutex_t mu;
+	pthread_cond_t work, idle;
+	struct sub *queue, **qtail;
+	struct sub *done, **dtail;
+	bool busy, stop;
+	uint64_t dead_upto; /* submissions of epochs up to this one fail */
+	int dead_rc;
+	int broken; /* the journal no longer matches the document: every append fails */
+	struct evs_journal_stats st;
+
+	/* Caller only. */
+	uint64_t epoch;
+};
+
+char *evs_persist_doc_dump(const json_t *doc, size_t *len)
+{
+	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER), *t;
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	/* A final newline, as editors write it. */
+	n = strlen(s);
+	t = realloc(s, n + 2);
+	if (t == NULL) {
+		free(s);
+		return NULL;
+	}
+	t[n] = '\n';
+	t[n + 1] = '\0';
+	*len = n + 1;
+	return t;
+}
+
+uint64_t journal_hash(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (len-- > 0)
+		h = (h ^ *p++) * 0x100000001b3ull;
+	return h;
+}
+
+int journal_header(char *buf, size_t size, uint64_t base, uint64_t doc_hash)
+{
+	int n =
+	    snprintf(buf, size, "{\"journal\":1,\"base\":%" PRIu64 ",\"doc\":\"%016" PRIx64 "\"}\n",
+		     base, doc_hash);
+
+	return n > 0 && (size_t)n < size ? n : -ENOBUFS;
+}
+
+/* One transaction's line, malloc'd; NULL: out of memory. */
+static char *line_make(uint64_t gen, const json_t *records, size_t *len)
+{
+	char *body = json_dumps(records, JSON_COMPACT | JSON_PRESERVE_ORDER), *line;
+	size_t bl;
+	int n;
+
+	if (body == NULL)
+		return NULL;
+	bl = strlen(body);
+	line = malloc(bl + 96);
+	if (line != NULL) {
+		n = snprintf(line, bl + 96,
+			     "{\"gen\":%" PRIu64 ",\"sum\":\"%016" PRIx64 "\",\"records\":%s}\n",
+			     gen, journal_hash(body, bl), body);
+		*len = (size_t)n;
+	}
+	free(body);
+	return line;
+}
+
+/* Append @buf and make it durable; on failure cut the file back. */
+static int append(struct evs_journal *j, const char *buf, size_t len)
+{
+	int rc = persist_write_all(j->jfd, j->jname, buf, len);
+
+	if (rc == 0)
+		rc = persist_hook(EVS_PERSIST_STEP_FSYNC, j->jname);
+	if (rc == 0 && fdatasync(j->jfd) < 0)
+		rc = -errno;
+	if (rc < 0 && ftruncate(j->jfd, (off_t)j->jsize) < 0)
+		j->broken = rc; /* a partial line would sit before the next ones */
+	if (rc == 0)
+		j->jsize += len;
+	return rc;
+}
+
+static int journal_reopen(struct evs_journal *j)
+{
+	if (j->jfd >= 0)
+		close(j->jfd);
+	j->jfd = openat(j->dirfd, j->jname, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	return j->jfd < 0 ? -errno : 0;
+}
+
+/* Write @doc as the document and a journal of @tail (lines after it) with
+ * its header. */
+static int compact(struct evs_journal *j, const json_t *doc, uint64_t gen, const char *tail,
+		   size_t tail_len, uint64_t tail_lines)
+{
+	struct evs_persist_opts jopts = {.mode = j->opts.mode ? j->opts.mode : 0644};
+	char hdr[128], *bytes, *jbuf = NULL;
+	size_t len;
+	int hl, rc;
+
+	bytes = evs_persist_doc_dump(doc, &len);
+	if (bytes == NULL)
+		return -ENOMEM;
+	hl = journal_header(hdr, sizeof(hdr), gen, journal_hash(bytes, len));
+	jbuf = malloc((size_t)hl + tail_len + 1);
+	if (jbuf == NULL) {
+		free(bytes);
+		return -ENOMEM;
+	}
+	memcpy(jbuf, hdr, (size_t)hl);
+	if (tail_len > 0)
+		memcpy(jbuf + hl, tail, tail_len);
+	rc = evs_persist_write_at(j->dirfd, j->nname, jbuf, (size_t)hl + tail_len, &jopts);
+	if (rc == 0) {
+		rc = evs_persist_write_at(j->dirfd, j->name, bytes, len, &j->opts);
+		if (rc < 0)
+			unlinkat(j->dirfd, j->nname, 0); /* the old pair stays consistent */
+	}
+	if (rc == 0) {
+		rc = persist_hook(EVS_PERSIST_STEP_RENAME, j->nname);
+		if (rc == 0 && renameat(j->dirfd, j->nname, j->dirfd, j->jname) < 0)
+			rc = -errno;
+		if (rc == 0 && fsync(j->dirfd) < 0)
+			rc = -errno;
+		if (rc == 0)
+			rc = journal_reopen(j);
+		if (rc < 0)
+			j->broken = rc; /* the document moved on: a load uses .next */
+	}
+	if (rc == 0) {
+		j->jsize = (size_t)hl + tail_len;
+		j->doc_size = len;
+		j->base_lines = tail_lines;
+	}
+	free(jbuf);
+	free(bytes);
+	return rc;
+}
+
+static void sub_free(struct sub *s)
+{
+	json_decref(s->records);
+	json_decref(s->snapshot);
+	s->records = s->snapshot = NULL;
+}
+
+/* Write one batch (the thread holds no lock). */
+static void batch_write(struct evs_journal *j, struct sub *batch, uint64_t dead_upto, int dead_rc)
+{
+	struct sub *s, *snap = NULL;
+	char *buf = NULL, *line;
+	size_t len = 0, cap = 0, ll, snap_off = 0, n_lines = 0, snap_lines = 0;
+	int rc = j->broken;
+
+	for (s = batch; s != NULL; s = s->next) {
+		if (s->epoch <= dead_upto) {
+			s->rc = dead_rc;
+			continue;
+		}
+		if (s->records != NULL && rc == 0) {
+			line = line_make(s->gen, s->records, &ll);
+			if (line == NULL) {
+				rc = -ENOMEM;
+				break;
+			}
+			if (len + ll > cap) {
+				char *nb = realloc(buf, (len + ll) * 2);
+
+				if (nb == NULL) {
+					free(line);
+					rc = -ENOMEM;
+					break;
+				}
+				buf = nb;
+				cap = (len + ll) * 2;
+			}
+			memcpy(buf + len, line, ll);
+			len += ll;
+			n_lines++;
+			free(line);
+		}
+		if (s->snapshot != NULL) {
+			snap = s;
+			snap_off = len;
+			snap_lines = n_lines;
+		}
+	}
+	if (rc == 0 && len > 0)
+		rc = append(j, buf, len);
+	if (rc == 0)
+		j->base_lines += n_lines;
+	if (rc == 0 && snap != NULL) {
+		int crc = compact(j, snap->snapshot, snap->gen, buf + snap_off, len - snap_off,
+				  n_lines - snap_lines);
+
+		if (snap->records == NULL)
+			snap->rc = crc; /* its change is only in the snapshot */
+		pthread_mutex_lock(&j->mu);
+		if (crc < 0)
+			j->st.failures++;
+		else
+			j->st.compactions++;
+		pthread_mutex_unlock(&j->mu);
+	}
+	free(buf);
+	atomic_store(&j->want_snapshot, j->jsize > j->compact_bytes && j->jsize > j->doc_size);
+	pthread_mutex_lock(&j->mu);
+	if (len > 0) {
+		j->st.appends++;
+		if (rc < 0)
+			j->st.failures++;
+		else
+			j->st.lines += n_lines;
+	}
+	j->st.bytes = j->jsize;
+	for (s = batch; s != NULL; s = s->next) {
+		if (s->epoch > dead_upto && (s->rc == 0 || rc < 0))
+			s->rc = rc;
+		if (s->rc < 0 && s->epoch > j->dead_upto) {
+			j->dead_upto = s->epoch; /* later submissions of the epoch fail too */
+			j->dead_rc = s->rc;
+		}
+		sub_free(s);
+	}
+	pthread_mutex_unlock(&j->mu);
+}
+
+static void *writer_main(void *arg)
+{
+	struct evs_journal *j = arg;
+	struct sub *batch, *last;
+	uint64_t dead_upto;
+	int dead_rc;
+
+	pthread_mutex_lock(&j->mu);
+	for (;;) {
+		while (j->queue == NULL && !j->stop)
+			pthread_cond_wait(&j->work, &j->mu);
+		if (j->queue == NULL)
+			break;
+		batch = j->queue;
+		last = (struct sub *)((char *)j->qtail - offsetof(struct sub, next));
+		j->queue = NULL;
+		j->qtail = &j->queue;
+		dead_upto = j->dead_upto;
+		dead_rc = j->dead_rc;
+		j->busy = true;
+		pthread_mutex_unlock(&j->mu);
+
+		batch_write(j, batch, dead_upto, dead_rc);
+
+		pthread_mutex_lock(&j->mu);
+		*j->dtail = batch;
+		j->dtail = &last->next;
+		j->busy = false;
+		pthread_cond_broadcast(&j->idle);
+	}
+	pthread_mutex_unlock(&j->mu);
+	return NULL;
+}
+
+/* The document's directory and names, the journal's names beside it. */
+static int open_target(struct evs_journal *j, const char *path, bool follow)
+{
+	int rc = persist_target(path, follow, &j->path, &j->name, &j->dirfd);
+
+	if (rc == 0 && (snprintf(j->jname, sizeof(j->jname), "%s" EVS_JOURNAL_SUFFIX, j->name) >=
+			    (int)sizeof(j->jname) ||
+			snprintf(j->nname, sizeof(j->nname), "%s" EVS_JOURNAL_NEXT_SUFFIX,
+				 j->name) >= (int)sizeof(j->nname)))
+		rc = -EINVAL;
+	return rc;
+}
+
+/* The document's hash: of its file, or of @doc written now. */
+static int doc_settle(struct evs_journal *j, const json_t *doc, bool on_disk, uint64_t *hash)
+{
+	char *bytes;
+	size_t len;
+	int rc;
+
+	if (on_disk) {
+		rc = persist_read_file(j->path, &bytes, &len);
+		if (rc < 0)
+			return rc;
+	} else {
+		bytes = evs_persist_doc_dump(doc, &len);
+		if (bytes == NULL)
+			return -ENOMEM;
+		rc = evs_persist_write_at(j->dirfd, j->name, bytes, len, &j->opts);
+	}
+	*hash = journal_hash(bytes, len);
+	j->doc_size = len;
+	free(bytes);
+	return rc;
+}
+
+static void journal_destroy(struct evs_journal *j)
+{
+	if (j->jfd >= 0)
+		close(j->jfd);
+	if (j->dirfd >= 0)
+		close(j->dirfd);
+	free(j->name);
+	free(j->path);
+	free(j);
+}
+
+struct evs_journal *evs_journal_open(const struct evs_journal_config *cfg, const json_t *doc,
+				     bool doc_on_disk, uint64_t gen)
+{
+	struct evs_persist_opts jopts;
+	struct evs_journal *j;
+	uint64_t hash;
+	char hdr[128];
+	int rc, hl;
+
+	if (cfg == NULL || cfg->path == NULL || cfg->path[0] == '\0' ||
+	    (!doc_on_disk && doc == NULL)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return NULL;
+	j->dirfd = j->jfd = -1;
+	j->opts = cfg->opts;
+	j->compact_bytes = cfg->compact_bytes ? cfg->compact_bytes : 1u << 20;
+	j->qtail = &j->queue;
+	j->dtail = &j->done;
+	j->epoch = 1;
+	rc = open_target(j, cfg->path, cfg->follow_symlink);
+	if (rc == 0)
+		rc = doc_settle(j, doc, doc_on_disk, &hash);
+	if (rc == 0) {
+		jopts = (struct evs_persist_opts){.mode = j->opts.mode ? j->opts.mode : 0644};
+		hl = journal_header(hdr, sizeof(hdr), gen, hash);
+		rc = evs_persist_write_at(j->dirfd, j->jname, hdr, (size_t)hl, &jopts);
+		unlinkat(j->dirfd, j->nname, 0);
+	}
+	if (rc == 0)
+		rc = journal_reopen(j);
+	if (rc == 0) {
+		j->jsize = (size_t)hl;
+		j->st.bytes = j->jsize;
+		pthread_mutex_init(&j->mu, NULL);
+		pthread_cond_init(&j->work, NULL);
+		pthread_cond_init(&j->idle, NULL);
+		rc = -pthread_create(&j->thread, NULL, writer_main, j);
+		if (rc < 0) {
+			pthread_cond_destroy(&j->idle);
+			pthread_cond_destroy(&j->work);
+			pthread_mutex_destroy(&j->mu);
+		}
+	}
+	if (rc < 0) {
+		journal_destroy(j);
+		errno = -rc;
+		return NULL;
+	}
+	pthread_setname_np(j->thread, "evs-journal");
+	return j;
+}
+
+const char *evs_journal_path(const struct evs_journal *j)
+{
+	return j->path;
+}
+
+int evs_journal_submit(struct evs_journal *j, uint64_t gen, const json_t *records,
+		       const json_t *snapshot, evs_persist_done_t done, void *arg)
+{
+	struct sub *s;
+
+	if (j == NULL || (records == NULL && snapshot == NULL))
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->gen = gen;
+	s->epoch = j->epoch;
+	s->records = json_incref((json_t *)records);
+	s->snapshot = json_incref((json_t *)snapshot);
+	s->fn = done;
+	s->arg = arg;
+	if (snapshot != NULL)
+		atomic_store(&j->want_snapshot, false); /* one on its way */
+	pthread_mutex_lock(&j->mu);
+	*j->qtail = s;
+	j->qtail = &s->next;
+	j->st.submitted++;
+	pthread_cond_signal(&j->work);
+	pthread_mutex_unlock(&j->mu);
+	return 0;
+}
+
+bool evs_journal_wants_snapshot(const struct evs_journal *j)
+{
+	return j != NULL && atomic_load(&((struct evs_journal *)(uintptr_t)j)->want_snapshot);
+}
+
+void evs_journal_recover(struct evs_journal *j)
+{
+	if (j != NULL)
+		j->epoch++;
+}
+
+int evs_journal_poll(struct evs_journal *j)
+{
+	struct sub *s, *next;
+	int n = 0;
+
+	if (j == NULL)
+		return 0;
+	pthread_mutex_lock(&j->mu);
+	s = j->done;
+	j->done = NULL;
+	j->dtail = &j->done;
+	pthread_mutex_unlock(&j->mu);
+	for (; s != NULL; s = next) {
+		next = s->next;
+		if (s->fn != NULL)
+			s->fn(s->rc, s->arg);
+		free(s);
+		n++;
+	}
+	return n;
+}
+
+void evs_journal_drain(struct evs_journal *j)
+{
+	if (j == NULL)
+		return;
+	do {
+		pthread_mutex_lock(&j->mu);
+		while (j->queue != NULL || j->busy)
+			pthread_cond_wait(&j->idle, &j->mu);
+		pthread_mutex_unlock(&j->mu);
+	} while (evs_journal_poll(j) > 0); /* a completion may submit again */
+}
+
+int evs_journal_stats_get(const struct evs_journal *j, struct evs_journal_stats *st)
+{
+	struct evs_journal *mj = (struct evs_journal *)(uintptr_t)j;
+
+	if (j == NULL || st == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&mj->mu);
+	*st = j->st;
+	pthread_mutex_unlock(&mj->mu);
+	return 0;
+}
+
+void evs_journal_close(struct evs_journal *j, const json_t *doc)
+{
+	char *bytes;
+	size_t len;
+	int rc = 0;
+
+	if (j == NULL)
+		return;
+	evs_journal_drain(j);
+	pthread_mutex_lock(&j->mu);
+	j->stop = true;
+	pthread_cond_signal(&j->work);
+	pthread_mutex_unlock(&j->mu);
+	pthread_join(j->thread, NULL);
+	if (doc != NULL && j->broken == 0) {
+		if (j->base_lines > 0) {
+			bytes = evs_persist_doc_dump(doc, &len);
+			rc = bytes != NULL
+				 ? evs_persist_write_at(j->dirfd, j->name, bytes, len, &j->opts)
+				 : -ENOMEM;
+			free(bytes);
+		}
+		/* Only once the document holds every line: else keep both. */
+		if (rc == 0 && unlinkat(j->dirfd, j->jname, 0) == 0)
+			fsync(j->dirfd);
+	}
+	pthread_cond_destroy(&j->idle);
+	pthread_cond_destroy(&j->work);
+	pthread_mutex_destroy(&j->mu);
+	journal_destroy(j);
+}
