@@ -20,6 +20,7 @@
 #include "conf.h"
 #include "evs_ct_module.h"
 #include "evs_l2.h"
+#include "evs_l3_module.h"
 #include "evs_packet.h"
 #include "evs_pipeline.h"
 #include "evs_store.h"
@@ -132,6 +133,14 @@ struct evs_app {
 	unsigned int ct_lcores; /* its lcore contexts: PMDs + management */
 	int mod_ct;
 	int mod_l2;		  /* index of the L2 module in reg */
+	/* routing (app_l3.c) */
+	int mod_l3;
+	struct evs_l3_set *l3;
+	struct evs_l3_binding *l3_bind;
+	struct l3_ctl *l3_ctl;
+	struct evs_l3_deps_seen *l3_seen;
+	uint64_t l3_next_tick; /* TSC of the next neighbour tick */
+	bool l3_l2_stale;      /* router ports may have changed: L2 decisions too */
 	void *mod_args[EVS_MODULES_MAX];
 	struct rte_ring *punt_ring; /* PMDs -> management lcore */
 	struct dp_snapshot *snap;   /* published; PMDs load it with acquire */
@@ -237,6 +246,7 @@ uint16_t pmd_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 struct app_states {
 	struct evs_l2_state l2;
 	struct evs_ct_mod_state ct;
+	struct evs_l3_state l3;
 	struct evs_pipeline_state pst;
 };
 int app_modules_init(struct evs_app *app);
@@ -251,6 +261,15 @@ void app_states_fill(const struct evs_app *app, const struct dp_snapshot *s, str
 /* @cur replaced @old and no PMD sees @old any more: dependencies of what changed. */
 void app_snapshot_published(struct evs_app *app, const struct dp_snapshot *old,
 			    const struct dp_snapshot *cur);
+
+/* app_l3.c: routing's set, store types, control methods and management work */
+int app_l3_init(struct evs_app *app);
+int app_l3_store_bind(struct evs_app *app);
+int app_l3_ctl_register(struct evs_app *app);
+void app_l3_fill(const struct evs_app *app, struct app_states *st);
+void app_l3_poll(struct evs_app *app);
+void app_l3_free(struct evs_app *app);
+void app_l3_binding_free(struct evs_app *app);
 
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);

@@ -282,6 +282,8 @@ int app_store_init(struct evs_app *app)
 	if (rc == 0)
 		rc = evs_store_type_add(app->store, &mac, app);
 	if (rc == 0)
+		rc = app_l3_store_bind(app); /* router ports reference switches */
+	if (rc == 0)
 		rc = evs_store_section_add(app->store, &access_section, app);
 	if (rc < 0)
 		return rc;
@@ -331,4 +333,5 @@ void app_teardown(struct evs_app *app)
 	}
 	evs_store_free(app->store);
 	app->store = NULL;
+	app_l3_binding_free(app);
 }

@@ -117,7 +117,8 @@ static const struct evs_ctl_param p_save[] = {
 
 int ctl_register_config(struct evs_app *app)
 {
-	static const char *const own[] = {"mac.list", "mac.del", NULL};
+	/* route.get is routing's own (a lookup, not the stored object) */
+	static const char *const own[] = {"mac.list", "mac.del", "route.get", NULL};
 	const struct evs_store_ctl_config sc = {.store = app->store,
 						.on_commit = on_commit,
 						.wait = wait_pmds,
@@ -159,6 +160,8 @@ int ctl_register_all(struct evs_app *app)
 		ret = ctl_register_flow(app);
 	if (ret == 0)
 		ret = ctl_register_watch(app);
+	if (ret == 0)
+		ret = app_l3_ctl_register(app);
 	if (ret < 0)
 		APP_LOG(ERR, "registering control methods: %s", strerror(-ret));
 	return ret;

@@ -17,6 +17,7 @@
 static const struct evs_module *const modules[] = {
     &evs_l2_module,
     &evs_ct_module,
+    &evs_l3_module,
 };
 
 /* MAC table entries of a switch changed: only that switch's megaflows are stale. */
@@ -49,9 +50,19 @@ int app_modules_init(struct evs_app *app)
 		return -e;
 	}
 	app->mod_args[app->mod_ct] = app->ct;
+	app->mod_l3 = evs_registry_module_index(app->reg, "l3");
+	if (app_l3_init(app) < 0) {
+		app_l3_free(app);
+		evs_ct_free(app->ct);
+		app->ct = NULL;
+		evs_registry_free(app->reg);
+		app->reg = NULL;
+		return -ENOMEM;
+	}
 	app->punt_ring =
 	    rte_ring_create("evs_punt", APP_PUNT_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
 	if (app->punt_ring == NULL) {
+		app_l3_free(app);
 		evs_ct_free(app->ct);
 		app->ct = NULL;
 		evs_registry_free(app->reg);
@@ -68,6 +79,7 @@ void app_modules_free(struct evs_app *app)
 		rte_ring_free(app->punt_ring);
 	}
 	app->punt_ring = NULL;
+	app_l3_free(app);
 	evs_ct_free(app->ct); /* after the pipeline lcores that used it */
 	app->ct = NULL;
 	evs_registry_free(app->reg);
@@ -89,6 +101,8 @@ void app_states_fill(const struct evs_app *app, const struct dp_snapshot *s, str
 	st->ct.nat = NULL; /* no NAT ranges are configured yet */
 	st->ct.n_nat = 0;
 	st->pst.mod[app->mod_ct] = &st->ct;
+	app_l3_fill(app, st);
+	st->pst.mod[app->mod_l3] = &st->l3;
 }
 
 void app_snapshot_published(struct evs_app *app, const struct dp_snapshot *old,

@@ -521,7 +521,25 @@ extern const struct evs_module evs_l2_module;
 struct evs_l2_state {
 	const struct evs_l2_conf *conf; /**< NULL: no switch (everything drops as no_switch) */
 	struct evs_l2_macs *macs;
+	/**
+	 * Optional: whether unicast @p mac is a router port's on switch
+	 * @p switch_id. Such frames are handed to later stages with the working
+	 * key's ldp set to evs_l2_ldp(switch_id). The answer must be covered by
+	 * evs_l2_dep_switch(switch_id): bump it when a switch's router ports change.
+	 */
+	bool (*gateway)(const void *arg, uint16_t switch_id, const struct rte_ether_addr *mac);
+	const void *gateway_arg;
 };
+
+/**
+ * The logical datapath number of switch @p switch_id in the flow key's ldp
+ * (0 there means "none": the ingress port and VLAN decide the switch). A
+ * frame that enters L2 with ldp set is switched in that switch.
+ */
+static inline uint16_t evs_l2_ldp(uint16_t switch_id)
+{
+	return (uint16_t)(switch_id + 1);
+}
 
 /** L2's opcodes (local numbers). */
 enum evs_l2_op {

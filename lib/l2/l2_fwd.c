@@ -70,7 +70,13 @@ static void lookup(const struct evs_l2_conf *conf, const struct evs_l2_macs *mac
 			c->reason[i] = c->reason[i - 1];
 			continue;
 		}
-		sw = evs_l2_ingress_switch(conf, k->in_port, k->vlan_tci, &why);
+		/* a frame a router handed back is switched in that datapath */
+		if (k->ldp != 0) {
+			sw = evs_l2_conf_switch_index(conf, (uint16_t)(k->ldp - 1));
+			why = EVS_L2_DROP_NO_SWITCH;
+		} else {
+			sw = evs_l2_ingress_switch(conf, k->in_port, k->vlan_tci, &why);
+		}
 		if (unlikely(sw == EVS_L2_NONE)) {
 			c->sw[i] = EVS_L2_NONE;
 			c->reason[i] = why;
@@ -212,7 +218,8 @@ static void decide(const struct evs_l2_conf *conf, struct evs_l2_lcore *lc,
 		}
 		port = mac_data_port(c->data[d]);
 		a->port = port;
-		if (unlikely(port == keys[i].in_port)) {
+		/* routed frames may leave by their in-port (another switch on a trunk) */
+		if (unlikely(port == keys[i].in_port && keys[i].ldp == 0)) {
 			a->type = EVS_L2_ACT_DROP;
 			a->reason = EVS_L2_DROP_HAIRPIN;
 			continue;

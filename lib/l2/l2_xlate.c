@@ -8,7 +8,10 @@
  * 01:80:c2:00:00:0x (dropped; others flood), and only for a unicast
  * destination the whole destination MAC, looked up in the switch's MAC table
  * (the program depends on the switch). Emits: drop(reason), or
- * [set_vlan] output(port), or flood(switch).
+ * [set_vlan] output(port), or flood(switch). A unicast destination that is
+ * a router port's MAC (evs_l2_state.gateway) goes on to later stages with
+ * the working key's ldp set to the switch's; a key with ldp set (a router
+ * handed the frame back) is switched in that switch, whatever its in-port.
  */
 
 #include <rte_ether.h>
@@ -89,17 +92,24 @@ static enum evs_stage_verdict l2_switch(struct evs_xlate *x, const void *state, 
 	enum evs_l2_drop why;
 	uint16_t sw;
 
+	mask->bits.ldp = UINT16_MAX;
 	mask->bits.in_port = UINT16_MAX;
 	mask->bits.vlan_tci |= EVS_VLAN_PRESENT | EVS_VLAN_VID_MASK;
 	evs_xlate_depend(x, evs_l2_dep_port(key->in_port));
-	sw = s != NULL && s->conf != NULL
-		 ? evs_l2_ingress_switch(s->conf, key->in_port, key->vlan_tci, &why)
-		 : EVS_L2_NONE;
+	if (s == NULL || s->conf == NULL) {
+		sw = EVS_L2_NONE;
+		why = EVS_L2_DROP_NO_SWITCH;
+	} else if (key->ldp != 0) {
+		/* handed back by a router: the datapath names the switch */
+		sw = evs_l2_conf_switch_index(s->conf, (uint16_t)(key->ldp - 1));
+		why = EVS_L2_DROP_NO_SWITCH;
+	} else {
+		sw = evs_l2_ingress_switch(s->conf, key->in_port, key->vlan_tci, &why);
+	}
 	if (sw == EVS_L2_NONE) {
-		why = s != NULL && s->conf != NULL ? why : EVS_L2_DROP_NO_SWITCH;
-		evs_xlate_why(x, "drop: %s (port %u, vlan %s%u)", drop_why(why), key->in_port,
-			      key->vlan_tci & EVS_VLAN_PRESENT ? "" : "untagged ",
-			      key->vlan_tci & EVS_VLAN_VID_MASK);
+		evs_xlate_why(x, "drop: %s (port %u, vlan %s%u, ldp %u)", drop_why(why),
+			      key->in_port, key->vlan_tci & EVS_VLAN_PRESENT ? "" : "untagged ",
+			      key->vlan_tci & EVS_VLAN_VID_MASK, key->ldp);
 		evs_xlate_drop(x, why);
 		return EVS_STAGE_DONE;
 	}
@@ -134,8 +144,18 @@ static enum evs_stage_verdict l2_switch(struct evs_xlate *x, const void *state, 
 		evs_xlate_drop(x, EVS_L2_DROP_LINK_LOCAL);
 		return EVS_STAGE_DONE;
 	}
-	if (!rte_is_multicast_ether_addr(&key->dst_mac))
+	if (!rte_is_multicast_ether_addr(&key->dst_mac)) {
+		uint16_t id = s->conf->switches[sw].id;
+
 		memset(&mask->bits.dst_mac, 0xff, sizeof(mask->bits.dst_mac));
+		/* a router port's MAC: routing (a later stage) takes it from here;
+		 * the answer is covered by the switch's dependency */
+		if (s->gateway != NULL && s->gateway(s->gateway_arg, id, &key->dst_mac)) {
+			evs_xlate_why(x, "switch %s: to a router port", s->conf->switches[sw].name);
+			evs_xlate_wkey(x)->ldp = evs_l2_ldp(id);
+			return EVS_STAGE_CONTINUE;
+		}
+	}
 	switch (a.type) {
 	case EVS_L2_ACT_UNICAST:
 		evs_xlate_why(x, "switch %s: unicast to port %u%s%u", s->conf->switches[sw].name,

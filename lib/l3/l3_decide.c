@@ -16,7 +16,8 @@
 #define ETH_IPV6 RTE_BE16(RTE_ETHER_TYPE_IPV6)
 #define ETH_ARP RTE_BE16(RTE_ETHER_TYPE_ARP)
 
-static const char *const drop_names[EVS_L3_DROP_MAX] = {
+/* the module's reasons (evs_l3_module.drop_names) extend the library's */
+const char *const l3_drop_names[EVS_L3_MOD_DROP_MAX] = {
     [EVS_L3_DROP_TTL] = "ttl_exceeded",
     [EVS_L3_DROP_NO_ROUTE] = "no_route",
     [EVS_L3_DROP_BLACKHOLE] = "blackhole",
@@ -33,11 +34,13 @@ static const char *const drop_names[EVS_L3_DROP_MAX] = {
     [EVS_L3_DROP_HOLD_FULL] = "neigh_hold_full",
     [EVS_L3_DROP_UNRESOLVED] = "neigh_unresolved",
     [EVS_L3_DROP_NEIGH_FULL] = "neigh_table_full",
+    [EVS_L3_DROP_NOT_ROUTER] = "not_router",
+    [EVS_L3_DROP_NEEDS_MGMT] = "needs_mgmt",
 };
 
 const char *evs_l3_drop_name(unsigned int reason)
 {
-	return reason < EVS_L3_DROP_MAX ? drop_names[reason] : "?";
+	return reason < EVS_L3_MOD_DROP_MAX ? l3_drop_names[reason] : "?";
 }
 
 static uint8_t icmp_type_of(const struct evs_flow_key *k)

@@ -11,6 +11,10 @@
 #include <rte_byteorder.h>
 
 #include "evs_l3.h"
+#include "evs_l3_module.h"
+
+/* Drop reason names, the library's then the module's. */
+extern const char *const l3_drop_names[EVS_L3_MOD_DROP_MAX];
 
 /** Address bytes of a family. */
 static inline unsigned int l3_addr_len(uint8_t family)

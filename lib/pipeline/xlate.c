@@ -292,16 +292,20 @@ int xlate_run(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *st
 	x.trace = trace;
 	x.pass = pass;
 	x.why[0] = '\0';
-	for (i = 0; i < pl->reg->n_stages; i++) {
+	for (i = 0; i < pl->reg->n_stages;) {
 		const struct reg_stage *rs = &pl->reg->stages[i];
 		struct evs_flow_mask before = x.mask;
 		enum evs_stage_verdict v;
+		uint8_t hops = x.hops;
 
 		x.mod = rs->mod;
 		v = rs->stage->xlate(&x, st->mod[rs->mod], pl->mctx[rs->mod]);
 		trace_step(&x, pl->reg->mods[rs->mod]->name, rs->stage->name, &before);
 		if (v == EVS_STAGE_DONE || x.full)
 			break;
+		/* a stage that moved the packet to another datapath and continues:
+		 * that datapath is entered from the first stage (router -> switch) */
+		i = x.hops != hops ? 0 : i + 1;
 	}
 	x.mod = ENGINE_MOD;
 	len = finish(&x);

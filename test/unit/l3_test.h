@@ -66,5 +66,6 @@ void l3_neigh_add_cases(Suite *s);
 void l3_build_add_cases(Suite *s);
 void l3_router_add_cases(Suite *s);
 void l3_store_add_cases(Suite *s);
+void l3_module_add_cases(Suite *s);
 
 #endif /* EVS_TEST_L3_TEST_H */

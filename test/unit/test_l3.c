@@ -747,6 +747,7 @@ static Suite *l3_suite(void)
 	l3_build_add_cases(s);
 	l3_router_add_cases(s);
 	l3_store_add_cases(s);
+	l3_module_add_cases(s);
 	return s;
 }
 

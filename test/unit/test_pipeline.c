@@ -31,7 +31,18 @@ static struct rte_rcu_qsbr *qsbr;
 #define NO_QUEUE_PORT 999 /* a port the test's tx function refuses */
 #define N_MACS 12
 
-enum { MOD_TMOD, MOD_L2 };
+enum { MOD_TMOD, MOD_L2, MOD_RT };
+
+/*
+ * "rt", a router stand-in after L2 (order 200): MAC RT_GW0 on switch 0 and
+ * RT_GW1 on switch 1 are its ports (L2's gateway hook). A frame L2 hands it
+ * from switch 0 leaves on switch 1 to MAC RT_NEXT1 from RT_GW1, and back to
+ * RT_NEXT0 from RT_GW0: set_field src/dst MAC, goto_ldp, L2 again.
+ */
+#define RT_GW0 10
+#define RT_GW1 11
+#define RT_NEXT0 4
+#define RT_NEXT1 5
 
 /* ---- the world: switches 0..2, ports 0..5, both modules ---- */
 
@@ -76,6 +87,34 @@ static struct rte_ether_addr mac_n(unsigned int n)
 
 	return a;
 }
+
+static bool rt_gateway(const void *arg, uint16_t sw, const struct rte_ether_addr *mac)
+{
+	struct rte_ether_addr g = mac_n(sw == 0 ? RT_GW0 : RT_GW1);
+
+	(void)arg;
+	return sw <= 1 && rte_is_same_ether_addr(mac, &g);
+}
+
+static enum evs_stage_verdict rt_stage(struct evs_xlate *x, const void *state, void *lctx)
+{
+	const struct evs_flow_key *k = evs_xlate_wkey(x);
+	bool to1 = k->ldp == evs_l2_ldp(0);
+	struct rte_ether_addr src = mac_n(to1 ? RT_GW1 : RT_GW0);
+	struct rte_ether_addr dst = mac_n(to1 ? RT_NEXT1 : RT_NEXT0);
+
+	(void)state;
+	(void)lctx;
+	evs_xlate_mask(x)->bits.ldp = UINT16_MAX;
+	evs_xlate_why(x, "route to switch %u", to1 ? 1 : 0);
+	evs_xlate_set_field(x, EVS_FIELD_SRC_MAC, &src);
+	evs_xlate_set_field(x, EVS_FIELD_DST_MAC, &dst);
+	evs_xlate_goto_ldp(x, evs_l2_ldp(to1 ? 1 : 0));
+	return EVS_STAGE_CONTINUE;
+}
+
+static const struct evs_stage rt_stages[] = {{.name = "route", .order = 200, .xlate = rt_stage}};
+static const struct evs_module rt_module = {.name = "rt", .stages = rt_stages, .n_stages = 1};
 
 /* What the test's tx function saw: output port, sequence number, tag, MAC. */
 struct out {
@@ -163,7 +202,7 @@ static struct evs_pipeline_lcore *world_lcore(struct world *w, struct capture *c
 
 static void world_up(struct world *w, uint32_t max_flows)
 {
-	static const struct evs_module *const mods[] = {&tmod_module, &evs_l2_module};
+	static const struct evs_module *const mods[] = {&tmod_module, &evs_l2_module, &rt_module};
 	struct evs_l2_macs_config mc = {.name = "pl_macs",
 					.capacity = 256,
 					.qsbr = qsbr,
@@ -180,7 +219,7 @@ static void world_up(struct world *w, uint32_t max_flows)
 	ck_assert_ptr_nonnull(w->macs);
 	for (i = 0; i < TMOD_TABLE; i++)
 		w->tmod.port_of[i] = (uint16_t)(i % 4);
-	w->l2 = (struct evs_l2_state){.conf = w->conf, .macs = w->macs};
+	w->l2 = (struct evs_l2_state){.conf = w->conf, .macs = w->macs, .gateway = rt_gateway};
 	w->st.mod[MOD_TMOD] = &w->tmod;
 	w->st.mod[MOD_L2] = &w->l2;
 	w->punts = rte_ring_create("pl_punts", 64, SOCKET_ID_ANY, RING_F_SC_DEQ);
@@ -853,6 +892,58 @@ START_TEST(opcodes_rewrite_and_output)
 }
 END_TEST
 
+/* L2 hands a router port's frames on, and switches them again in the egress switch. */
+START_TEST(router_port_hands_off_and_reenters_l2)
+{
+	struct world w;
+	struct rte_ether_addr n0 = mac_n(RT_NEXT0), n1 = mac_n(RT_NEXT1);
+	struct pkt p[4] = {
+	    {.in_port = 1, .src = 2, .dst = RT_GW0, .udp_dst = 53, .seq = 0},
+	    {.in_port = 5, .src = 3, .dst = RT_GW1, .udp_dst = 53, .seq = 1},
+	    /* a router MAC on a switch it is not attached to: plain switching */
+	    {.in_port = 1, .src = 2, .dst = RT_GW1, .udp_dst = 53, .seq = 2},
+	    {.in_port = 1, .src = 2, .dst = RT_NEXT0, .udp_dst = 53, .seq = 3},
+	};
+	struct evs_flow_key k;
+	struct evs_flow_mask mask;
+	uint8_t prog[EVS_PROG_MAX];
+	struct rte_mbuf *m;
+	unsigned int i;
+	int len;
+
+	world_up(&w, 0);
+	ck_assert_int_eq(evs_l2_macs_add_static(w.macs, 0, &n0, 0, 0), 0);
+	ck_assert_int_eq(evs_l2_macs_add_static(w.macs, 1, &n1, 5, 0), 0);
+	run(&w, w.pl, p, 4);
+	ck_assert_uint_eq(w.cap->n, 3 + 4); /* seq 2 floods switch 0 (ports 0, 2, 3, 4) */
+	qsort(w.cap->o, w.cap->n, sizeof(w.cap->o[0]), out_cmp);
+	ck_assert_uint_eq(w.cap->o[0].seq, 0);
+	ck_assert_uint_eq(w.cap->o[0].port, 5);
+	ck_assert_uint_eq(w.cap->o[0].dst_last, RT_NEXT1);
+	ck_assert_uint_eq(w.cap->o[1].seq, 1);
+	ck_assert_uint_eq(w.cap->o[1].port, 0);
+	ck_assert_uint_eq(w.cap->o[1].dst_last, RT_NEXT0);
+	ck_assert_uint_eq(w.cap->o[2].seq, 2);
+	ck_assert_uint_eq(w.cap->o[6].seq, 3);
+	ck_assert_uint_eq(w.cap->o[6].port, 0);
+	/* the routed flow's program: rewrite, then switch 1's output */
+	m = frame(&p[0], &k);
+	len = evs_pipeline_xlate(w.ref, &w.st, &k, &mask, prog, NULL);
+	ck_assert_int_gt(len, 0);
+	ck_assert_str_eq(first_op(w.reg, prog, (size_t)len), "set_field");
+	ck_assert_uint_eq(mask.bits.ldp, UINT16_MAX);
+	rte_pktmbuf_free(m);
+	/* the next hop unknown in switch 1: flooded there, not in switch 0 */
+	ck_assert_int_eq(evs_l2_macs_del(w.macs, 1, &n1), 0);
+	w.cap->n = 0;
+	run(&w, w.pl, p, 1);
+	ck_assert_uint_ge(w.cap->n, 1);
+	for (i = 0; i < w.cap->n; i++)
+		ck_assert(w.cap->o[i].port == 5 || w.cap->o[i].port == 3);
+	world_down(&w);
+}
+END_TEST
+
 START_TEST(select_is_per_packet)
 {
 	struct world w;
@@ -1186,6 +1277,7 @@ static Suite *pipeline_suite(void)
 	    {"conf_change_bumps_changed_ports_only", conf_change_bumps_changed_ports_only},
 	    {"refused_install_still_forwards", refused_install_still_forwards},
 	    {"opcodes_rewrite_and_output", opcodes_rewrite_and_output},
+	    {"router_port_hands_off_and_reenters_l2", router_port_hands_off_and_reenters_l2},
 	    {"select_is_per_packet", select_is_per_packet},
 	    {"recirculation_and_depth", recirculation_and_depth},
 	    {"punt_reaches_module_and_is_bounded", punt_reaches_module_and_is_bounded},

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The routing stage (order 200). L2 hands it a frame to a router port's MAC
+ * with the working key's ldp set to that switch's datapath. It decides with
+ * evs_l3_decide, records the decision's key bits and the tables of the
+ * routers involved, and for a forwarded flow emits route(src, dst, mtu) and
+ * continues in the egress switch (goto_ldp: L2 runs again there). What
+ * needs the management lcore (ARP/ND/echo answers, neighbour resolution,
+ * ICMP errors) is dropped with its reason until the punt path exists.
+ */
+#include "evs_l3_mask.h"
+#include "l3_private.h"
+
+/* Record the tables @d read: the ingress router's and the egress one's. */
+static void depend_on(struct evs_xlate *x, const struct evs_l3_decision *d)
+{
+	evs_xlate_depend(x, evs_l3_dep_fib(d->in_router));
+	evs_xlate_depend(x, evs_l3_dep_neigh(d->in_router));
+	if (d->router != d->in_router) {
+		evs_xlate_depend(x, evs_l3_dep_fib(d->router));
+		evs_xlate_depend(x, evs_l3_dep_neigh(d->router));
+	}
+}
+
+static enum evs_stage_verdict forward(struct evs_xlate *x, const struct evs_l3_decision *d)
+{
+	struct evs_l3_route_arg a = {.src_mac = d->src_mac, .dst_mac = d->dst_mac, .mtu = d->mtu};
+	struct evs_flow_key *k = evs_xlate_wkey(x);
+
+	if (evs_xlate_emit(x, EVS_L3_OP_ROUTE, &a, sizeof(a)) != 0)
+		return EVS_STAGE_DONE;
+	/* the opcode rewrites the frame's MACs; the switch to come looks up the new ones */
+	k->src_mac = d->src_mac;
+	k->dst_mac = d->dst_mac;
+	return evs_xlate_goto_ldp(x, d->out_ldp) == 0 ? EVS_STAGE_CONTINUE : EVS_STAGE_DONE;
+}
+
+static enum evs_stage_verdict l3_route(struct evs_xlate *x, const void *state, void *lctx)
+{
+	const struct evs_l3_state *s = state;
+	const struct evs_flow_key *k = evs_xlate_wkey(x);
+	struct evs_l3_decision d, first;
+
+	(void)lctx;
+	evs_xlate_mask(x)->bits.ldp = UINT16_MAX;
+	if (s == NULL || s->set == NULL || k->ldp == 0) {
+		evs_xlate_why(x, "drop: not_router (no router set)");
+		evs_xlate_drop(x, EVS_L3_DROP_NOT_ROUTER);
+		return EVS_STAGE_DONE;
+	}
+	/*
+	 * Which routers are read is known only once decided: decide, record
+	 * them, decide again. A change between the two is bumped after the
+	 * record, so the megaflow is re-translated.
+	 */
+	evs_l3_decide(s->set, k->ldp, k, s->symmetric_ecmp, &first);
+	if (first.verdict != EVS_L3_NOT_MINE)
+		depend_on(x, &first);
+	evs_l3_decide(s->set, k->ldp, k, s->symmetric_ecmp, &d);
+	if (d.verdict != EVS_L3_NOT_MINE &&
+	    (d.router != first.router || d.in_router != first.in_router))
+		depend_on(x, &d);
+	evs_l3_decision_mask(&d, evs_xlate_mask(x));
+	switch (d.verdict) {
+	case EVS_L3_FORWARD:
+		evs_xlate_why(x, "router %u: forward to port %u (switch ldp %u), mtu %u", d.router,
+			      d.out_port, d.out_ldp, d.mtu);
+		return forward(x, &d);
+	case EVS_L3_DROP:
+	case EVS_L3_ICMP_ERROR:
+		evs_xlate_why(x, "router %u: drop: %s%s", d.router, evs_l3_drop_name(d.reason),
+			      d.verdict == EVS_L3_ICMP_ERROR ? " (ICMP error not sent)" : "");
+		evs_xlate_drop(x, d.reason);
+		break;
+	case EVS_L3_NOT_MINE:
+		/* L2 saw a router port that the set no longer has (raced a change) */
+		evs_xlate_why(x, "drop: not_router");
+		evs_xlate_drop(x, EVS_L3_DROP_NOT_ROUTER);
+		break;
+	default:
+		evs_xlate_why(x, "router %u: drop: needs_mgmt (verdict %d)", d.router,
+			      (int)d.verdict);
+		evs_xlate_drop(x, EVS_L3_DROP_NEEDS_MGMT);
+		break;
+	}
+	return EVS_STAGE_DONE;
+}
+
+const struct evs_stage l3_stages[1] = {
+    {.name = "route", .order = 200, .xlate = l3_route},
+};

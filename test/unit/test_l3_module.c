@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Routing on the engine: L2 + L3 modules with a real router set. Forwarding
+ * both ways (MACs, TTL, checksum, egress port), drops by reason, a
+ * neighbour change reaching a cached megaflow through evs_l3_deps_sync, and
+ * mask sufficiency of L2+L3 on random keys.
+ */
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_udp.h>
+
+#include "evs_l2.h"
+#include "evs_l3_module.h"
+#include "evs_pipeline.h"
+#include "l3_test.h"
+#include "unit_case.h"
+
+enum { M_L2, M_L3 };
+
+static const struct rte_ether_addr R1 = {{0x02, 0, 0, 0, 1, 1}};
+static const struct rte_ether_addr R2 = {{0x02, 0, 0, 0, 1, 2}};
+static const struct rte_ether_addr H1 = {{0x02, 0, 0, 0, 0, 0x11}};
+static const struct rte_ether_addr H2 = {{0x02, 0, 0, 0, 0, 0x22}};
+static const struct rte_ether_addr H3 = {{0x02, 0, 0, 0, 0, 0x33}};
+static const uint8_t A1[4] = {10, 0, 1, 5}, A2[4] = {10, 0, 2, 7};
+
+struct sent {
+	unsigned int n;
+	uint16_t port[64];
+	uint8_t frame[64][64];
+};
+
+struct rworld {
+	struct evs_registry *reg;
+	struct evs_l2_conf *conf;
+	struct evs_l2_macs *macs;
+	struct rte_rcu_qsbr *qsbr;
+	struct evs_l3_set *set;
+	struct evs_l3_deps_seen *seen;
+	struct evs_l2_state l2;
+	struct evs_l3_state l3;
+	struct evs_pipeline_state st;
+	struct evs_pipeline_lcore *pl, *ref;
+	struct sent out;
+};
+
+static uint16_t rw_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct sent *s = arg;
+
+	for (uint16_t i = 0; i < n; i++) {
+		ck_assert_uint_lt(s->n, RTE_DIM(s->port));
+		s->port[s->n] = port;
+		rte_memcpy(s->frame[s->n++], rte_pktmbuf_mtod(pkts[i], void *), 64);
+		rte_pktmbuf_free(pkts[i]);
+	}
+	return n;
+}
+
+static bool rw_gateway(const void *arg, uint16_t sw, const struct rte_ether_addr *mac)
+{
+	return evs_l3_is_router_mac(arg, evs_l2_ldp(sw), mac);
+}
+
+static void rw_bump(void *arg, uint32_t dep)
+{
+	ck_assert_int_eq(evs_registry_dep_bump(arg, M_L3, dep), 0);
+}
+
+static void rw_mac(struct rworld *w, uint16_t sw, const struct rte_ether_addr *m, uint16_t port)
+{
+	ck_assert_int_eq(evs_l2_macs_add_static(w->macs, sw, m, port, 0), 0);
+}
+
+static void rw_neigh(struct rworld *w, const uint8_t a[4], uint16_t port,
+		     const struct rte_ether_addr *m)
+{
+	struct evs_l3_neigh_key k = {.addr = {.family = EVS_L3_IPV4}, .port = port};
+	struct evs_l3_neigh_table *t = evs_l3_router_neigh(evs_l3_router_get(w->set, 1));
+
+	memcpy(k.addr.b, a, 4);
+	if (m != NULL)
+		ck_assert_int_eq(evs_l3_neigh_set_static(t, &k, m), 0);
+	else
+		ck_assert_int_eq(evs_l3_neigh_del(t, &k), 0);
+}
+
+/* Switches 0 (port 0) and 1 (port 1); router 1 between them: port 1 on
+ * switch 0 (R1, 10.0.1.1/24), port 2 on switch 1 (R2, 10.0.2.1/24, MTU 1000). */
+static void rw_up(struct rworld *w)
+{
+	static const struct evs_module *const mods[] = {&evs_l2_module, &evs_l3_module};
+	static const struct evs_l2_switch_spec sws[] = {{.id = 0, .name = "s0"},
+							{.id = 1, .name = "s1"}};
+	static const struct evs_l2_port_spec ps[] = {
+	    {.port = 0, .has_native = true, .native_switch = 0},
+	    {.port = 1, .has_native = true, .native_switch = 1}};
+	struct evs_l2_conf_spec spec = {.nb_switches = 2,
+					.switches = sws,
+					.nb_ports = 2,
+					.ports = ps,
+					.socket_id = SOCKET_ID_ANY};
+	struct evs_l3_router_config rc = {
+	    .id = 1,
+	    .name = "r1",
+	    .socket_id = SOCKET_ID_ANY,
+	    .max_routes4 = 64,
+	    .max_routes6 = 64,
+	    .max_neigh = 64,
+	    .neigh_ops = {l3t_nop_probe, l3t_nop_release, l3t_nop_unreach}};
+	struct evs_l3_port_spec p1 = {.id = 1, .ldp = evs_l2_ldp(0), .mac = R1, .n_addrs = 1};
+	struct evs_l3_port_spec p2 = {
+	    .id = 2, .ldp = evs_l2_ldp(1), .mac = R2, .n_addrs = 1, .mtu = 1000};
+	struct evs_pipeline_lcore_config lc = {
+	    .pool = pool, .tx = rw_tx, .socket_id = SOCKET_ID_ANY};
+	struct evs_l2_macs_config mc = {.name = "l3m_macs", .capacity = 64};
+	char err[128];
+
+	memset(w, 0, sizeof(*w));
+	w->qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(2), RTE_CACHE_LINE_SIZE);
+	ck_assert(w->qsbr != NULL && rte_rcu_qsbr_init(w->qsbr, 2) == 0);
+	mc.qsbr = w->qsbr;
+	w->reg = evs_registry_create(mods, RTE_DIM(mods));
+	ck_assert_ptr_nonnull(w->reg);
+	w->conf = evs_l2_conf_build(&spec, err, sizeof(err));
+	ck_assert_msg(w->conf != NULL, "%s", err);
+	w->macs = evs_l2_macs_create(&mc);
+	ck_assert_ptr_nonnull(w->macs);
+	w->set = evs_l3_set_create(SOCKET_ID_ANY);
+	ck_assert_ptr_nonnull(w->set);
+	ck_assert_int_eq(evs_l3_router_add(w->set, &rc), 0);
+	p1.addrs[0] =
+	    (struct evs_l3_prefix){.addr = {.family = EVS_L3_IPV4, .b = {10, 0, 1, 1}}, .len = 24};
+	p2.addrs[0] =
+	    (struct evs_l3_prefix){.addr = {.family = EVS_L3_IPV4, .b = {10, 0, 2, 1}}, .len = 24};
+	ck_assert_int_eq(evs_l3_port_add(w->set, 1, &p1), 0);
+	ck_assert_int_eq(evs_l3_port_add(w->set, 1, &p2), 0);
+	w->seen = calloc(1, sizeof(*w->seen));
+	ck_assert_ptr_nonnull(w->seen);
+	evs_l3_deps_sync(w->set, w->seen, rw_bump, w->reg);
+	rw_mac(w, 0, &H1, 0);
+	rw_mac(w, 1, &H2, 1);
+	rw_mac(w, 1, &H3, 1);
+	rw_neigh(w, A1, 1, &H1);
+	rw_neigh(w, A2, 2, &H2);
+	w->l2 = (struct evs_l2_state){
+	    .conf = w->conf, .macs = w->macs, .gateway = rw_gateway, .gateway_arg = w->set};
+	w->l3 = (struct evs_l3_state){.set = w->set};
+	w->st.mod[M_L2] = &w->l2;
+	w->st.mod[M_L3] = &w->l3;
+	lc.reg = w->reg;
+	lc.tx_arg = &w->out;
+	lc.mod_args[M_L2] = w->macs;
+	lc.name = "l3m";
+	w->pl = evs_pipeline_lcore_create(&lc);
+	lc.name = "l3m_ref";
+	lc.no_cache = true;
+	w->ref = evs_pipeline_lcore_create(&lc);
+	ck_assert(w->pl != NULL && w->ref != NULL);
+}
+
+static void rw_down(struct rworld *w)
+{
+	evs_pipeline_lcore_free(w->pl);
+	evs_pipeline_lcore_free(w->ref);
+	evs_l3_set_free(w->set);
+	evs_l2_macs_free(w->macs);
+	evs_l2_conf_free(w->conf);
+	evs_registry_free(w->reg);
+	rte_free(w->qsbr);
+	free(w->seen);
+}
+
+/* An IPv4/UDP frame on @in_port from @smac to @dmac, @src -> @dst, TTL @ttl. */
+static void rw_send(struct rworld *w, uint16_t in_port, const struct rte_ether_addr *smac,
+		    const struct rte_ether_addr *dmac, const uint8_t src[4], const uint8_t dst[4],
+		    uint8_t ttl)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct evs_flow_key k;
+	struct rte_ether_hdr *eh;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+
+	ck_assert_ptr_nonnull(m);
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, 64);
+	memset(eh, 0, 64);
+	eh->dst_addr = *dmac;
+	eh->src_addr = *smac;
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eh + 1);
+	ip->version_ihl = 0x45;
+	ip->total_length = RTE_BE16(50);
+	ip->time_to_live = ttl;
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->next_proto_id = IPPROTO_UDP;
+	memcpy(&ip->src_addr, src, 4);
+	memcpy(&ip->dst_addr, dst, 4);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	udp->src_port = RTE_BE16(4000);
+	udp->dst_port = RTE_BE16(53);
+	udp->dgram_len = RTE_BE16(30);
+	ck_assert_int_eq(evs_packet_parse(m, in_port, &k), EVS_DROP_NONE);
+	ck_assert_uint_eq(evs_pipeline_run(w->pl, &w->st, &m, &k, 1), 1);
+}
+
+static uint64_t rw_drops(struct rworld *w, const char *name)
+{
+	uint64_t d[EVS_DROPS_MAX] = {0};
+
+	evs_pipeline_drops_add(w->pl, d);
+	for (unsigned int i = 0; i < evs_registry_n_drops(w->reg); i++)
+		if (strcmp(evs_registry_drop_name(w->reg, i), name) == 0 &&
+		    strcmp(evs_registry_drop_owner(w->reg, i), "l3") == 0)
+			return d[i];
+	ck_abort_msg("no l3 drop %s", name);
+	return 0;
+}
+
+/* The n-th frame sent left by @port, routed: MACs @src -> @dst, TTL @ttl, checksum right. */
+static void rw_check(const struct rworld *w, unsigned int n, uint16_t port,
+		     const struct rte_ether_addr *src, const struct rte_ether_addr *dst,
+		     uint8_t ttl)
+{
+	const struct rte_ether_hdr *eh = (const void *)w->out.frame[n];
+	struct rte_ipv4_hdr ip;
+	rte_be16_t ck;
+
+	ck_assert_uint_gt(w->out.n, n);
+	ck_assert_uint_eq(w->out.port[n], port);
+	ck_assert(rte_is_same_ether_addr(&eh->src_addr, src));
+	ck_assert(rte_is_same_ether_addr(&eh->dst_addr, dst));
+	memcpy(&ip, eh + 1, sizeof(ip));
+	ck_assert_uint_eq(ip.time_to_live, ttl);
+	ck = ip.hdr_checksum;
+	ip.hdr_checksum = 0;
+	ck_assert_uint_eq(ck, rte_ipv4_cksum(&ip)); /* the incremental update is right */
+}
+
+START_TEST(routes_both_ways)
+{
+	struct rworld w;
+
+	rw_up(&w);
+	rw_send(&w, 0, &H1, &R1, A1, A2, 64);
+	rw_send(&w, 1, &H2, &R2, A2, A1, 7);
+	rw_send(&w, 0, &H1, &R1, A1, A2, 2); /* the cached megaflow, per-packet TTL */
+	ck_assert_uint_eq(w.out.n, 3);
+	rw_check(&w, 0, 1, &R2, &H2, 63);
+	rw_check(&w, 1, 0, &R1, &H1, 6);
+	rw_check(&w, 2, 1, &R2, &H2, 1);
+	rw_down(&w);
+}
+END_TEST
+
+START_TEST(drops_with_reason)
+{
+	static const uint8_t far[4] = {192, 0, 2, 1}, unknown[4] = {10, 0, 2, 99};
+	struct rworld w;
+
+	rw_up(&w);
+	rw_send(&w, 0, &H1, &R1, A1, A2, 1);
+	rw_send(&w, 0, &H1, &R1, A1, far, 64);
+	rw_send(&w, 0, &H1, &R1, A1, unknown, 64);
+	ck_assert_uint_eq(w.out.n, 0);
+	ck_assert_uint_eq(rw_drops(&w, "ttl_exceeded"), 1);
+	ck_assert_uint_eq(rw_drops(&w, "no_route"), 1);
+	ck_assert_uint_eq(rw_drops(&w, "needs_mgmt"), 1);
+	rw_down(&w);
+}
+END_TEST
+
+START_TEST(neighbour_change_reaches_cached_flow)
+{
+	struct rworld w;
+
+	rw_up(&w);
+	rw_send(&w, 0, &H1, &R1, A1, A2, 64);
+	rw_check(&w, 0, 1, &R2, &H2, 63);
+	rw_neigh(&w, A2, 2, NULL);
+	ck_assert_uint_ge(evs_l3_deps_sync(w.set, w.seen, rw_bump, w.reg), 1);
+	ck_assert_uint_eq(evs_l3_deps_sync(w.set, w.seen, rw_bump, w.reg), 0);
+	rw_send(&w, 0, &H1, &R1, A1, A2, 64);
+	ck_assert_uint_eq(w.out.n, 1);
+	ck_assert_uint_eq(rw_drops(&w, "needs_mgmt"), 1);
+	rw_neigh(&w, A2, 2, &H3);
+	evs_l3_deps_sync(w.set, w.seen, rw_bump, w.reg);
+	rw_send(&w, 0, &H1, &R1, A1, A2, 64);
+	rw_check(&w, 1, 1, &R2, &H3, 63);
+	rw_down(&w);
+}
+END_TEST
+
+/* Keys agreeing with a key under its megaflow mask get its program (L2 + L3). */
+START_TEST(mask_is_sufficient_l2_l3)
+{
+	const struct rte_ether_addr *macs[] = {&R1, &R2, &H1, &H2, &H3};
+	static const rte_be16_t types[] = {
+	    RTE_BE16(RTE_ETHER_TYPE_IPV4), RTE_BE16(RTE_ETHER_TYPE_IPV4),
+	    RTE_BE16(RTE_ETHER_TYPE_ARP), RTE_BE16(RTE_ETHER_TYPE_IPV6)};
+	static const uint8_t nets[] = {1, 2, 2, 9};
+	unsigned int routed = 0;
+	struct rworld w;
+
+	rw_up(&w);
+	for (unsigned int i = 0; i < 4000; i++) {
+		uint8_t prog[EVS_PROG_MAX], prog2[EVS_PROG_MAX];
+		struct evs_flow_key k[2];
+		struct evs_flow_mask mask, mask2;
+		int len, len2;
+
+		for (unsigned int j = 0; j < 2; j++) {
+			uint8_t *raw = (uint8_t *)&k[j];
+
+			for (unsigned int b = 0; b < sizeof(k[j]); b++)
+				raw[b] = (uint8_t)rte_rand();
+			k[j].in_port = (uint16_t)(rte_rand() % 2);
+			k[j].vlan_tci = 0;
+			k[j].recirc_id = 0;
+			k[j].ldp = 0;
+			k[j].dst_mac = *macs[rte_rand() % RTE_DIM(macs)];
+			k[j].src_mac = *macs[2 + rte_rand() % 3];
+			k[j].ethertype = types[rte_rand() % RTE_DIM(types)];
+			k[j].ttl_class = (uint8_t)(rte_rand() % 3);
+			k[j].ip_proto = rte_rand() % 2 ? IPPROTO_UDP : IPPROTO_ICMP;
+			k[j].ip_frag = 0;
+			k[j].dst_ip[0] = 10;
+			k[j].dst_ip[1] = 0;
+			k[j].dst_ip[2] = nets[rte_rand() % RTE_DIM(nets)];
+			k[j].dst_ip[3] = rte_rand() % 2 ? 7 : (uint8_t)rte_rand();
+			k[j].src_ip[0] = 10;
+		}
+		len = evs_pipeline_xlate(w.ref, &w.st, &k[0], &mask, prog, NULL);
+		ck_assert_int_gt(len, 0);
+		/* the second key takes the first's bits wherever the mask looked */
+		for (unsigned int b = 0; b < sizeof(k[0]); b++) {
+			const uint8_t *m = (const uint8_t *)&mask.bits;
+			uint8_t *a = (uint8_t *)&k[1];
+
+			a[b] = (uint8_t)((((const uint8_t *)&k[0])[b] & m[b]) | (a[b] & ~m[b]));
+		}
+		len2 = evs_pipeline_xlate(w.ref, &w.st, &k[1], &mask2, prog2, NULL);
+		ck_assert_msg(len == len2 && memcmp(prog, prog2, (size_t)len) == 0,
+			      "key %u: a key matching the megaflow got another program", i);
+		routed += mask.bits.dst_ip[0] != 0;
+	}
+	ck_assert_uint_gt(routed, 200); /* the random keys reached routing */
+	rw_down(&w);
+}
+END_TEST
+
+void l3_module_add_cases(Suite *s)
+{
+	const struct unit_case cases[] = {
+	    {"routes_both_ways", routes_both_ways},
+	    {"drops_with_reason", drops_with_reason},
+	    {"neighbour_change_reaches_cached_flow", neighbour_change_reaches_cached_flow},
+	    {"mask_is_sufficient_l2_l3", mask_is_sufficient_l2_l3},
+	};
+
+	unit_add_cases(s, cases, RTE_DIM(cases), NULL, NULL, 0);
+}
