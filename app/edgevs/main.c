@@ -430,6 +430,12 @@ int main(int argc, char **argv)
 	}
 	if (app_state_started(app) < 0)
 		goto out;
+	/* A config without ports or switches commits nothing that publishes:
+	 * PMDs always start with a snapshot, an empty one if need be. */
+	if (app->snap == NULL && app_publish(app, NULL, NULL) < 0) {
+		APP_LOG(ERR, "cannot publish the initial datapath snapshot");
+		goto out;
+	}
 	APP_LOG(INFO, "config %s: %zu ports, %zu switches, %zu static MACs",
 		app->config_path[0] ? app->config_path : "(built-in default)",
 		evs_store_count(app->store, "port"), evs_store_count(app->store, "switch"),

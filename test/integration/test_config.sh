@@ -147,6 +147,15 @@ link_to_ns "$(ifname c)" c "$IP_C/24" "$MAC_C"
 ping_check "after a restart: a -> c" a "$IP_C"
 evs_stop d2
 
+# --- an empty config: nothing to publish at start, PMDs must still run -------------
+echo '{ "switches": [], "ports": [] }' >"$IT_TMP/empty.json"
+evs_start e "$IT_TMP/empty.json"
+sleep 1
+assert_ok "a daemon started with no switches and no ports keeps running" evs_alive e
+rpc_ok switch.add '{"name": "late"}' >/dev/null
+assert_eq "a switch added later is there" late "$(jget "$(rpc_ok switch.get '{"name": "late"}')" name)"
+evs_stop e
+
 # --- the built-in default --------------------------------------------------------
 if ip link show evs-tap0 >/dev/null 2>&1 || ip link show evs-tap1 >/dev/null 2>&1; then
 	it_log "evs-tap0/evs-tap1 exist (another edgevs runs the default config): built-in default check skipped"
