@@ -73,6 +73,7 @@ int pmd_main(void *arg)
 	uint64_t t0, t1, idle_polls = 0;
 	unsigned int qsbr_id = ctx->lcore;
 	const uint64_t flow_idle = rte_get_tsc_hz() / 1000 * app->flow_idle_ms;
+	struct app_states st; /* filled at the first snapshot (gen 0 is never published) */
 
 	rte_rcu_qsbr_thread_online(app->qsbr, qsbr_id);
 	t0 = rte_rdtsc();
@@ -82,12 +83,13 @@ int pmd_main(void *arg)
 		 * contents are visible before its pointer */
 		const struct dp_snapshot *s = __atomic_load_n(&app->snap, __ATOMIC_ACQUIRE);
 		const struct dp_pmd_conf *pc = &s->pmd[ctx->idx];
-		struct app_states st;
 		uint64_t moved = 0;
 		uint32_t q;
 
-		app_states_fill(app, s, &st);
 		if (unlikely(s->gen != gen)) {
+			/* the module states derive from the snapshot (and pointers
+			 * fixed at start-up): refill them only when it changes */
+			app_states_fill(app, s, &st);
 			/* the set is empty here: each iteration flushes it */
 			evs_port_txset_bind(ctx->txs, s->ports, s->n_ports);
 			gen = s->gen;
