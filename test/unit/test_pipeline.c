@@ -459,6 +459,9 @@ START_TEST(mask_is_sufficient)
 	struct world w;
 	unsigned int i, v, j;
 
+	/* A fixed seed: the coverage checks at the end count rare outcomes
+	 * (hairpins come out near 50 of 20000), which an unseeded run may miss. */
+	rte_srand(0x6d61736b);
 	world_up(&w, 0);
 	/* MACs 0..7 known somewhere (some on ports that do not carry the switch) */
 	for (i = 0; i < 8; i++) {
