@@ -288,7 +288,8 @@ for sc in $scenarios; do
 							break
 						fi
 						line=""
-						cp "$tmp/dut.log" "$out/failed-$sc-$dev-$f-$s-$r-$attempt.log" 2>/dev/null
+						{ cat "$tmp/dut.log" "$tmp/run.err" "$tmp"/ovs/ovs-vswitchd.log; } \
+							>"$out/failed-$sc-$dev-$f-$s-$r-$attempt.log" 2>/dev/null
 						echo "matrix: $key failed (attempt $attempt): $(tail -n2 "$tmp/run.err" 2>/dev/null | tr '\n' ' ')" >&2
 						stop_dut
 					done

@@ -68,9 +68,30 @@ class Report(unittest.TestCase):
         self.assertAlmostEqual(c["device_busy_pct"], 95.0, places=3)
         self.assertEqual(c["flag"], "")
 
-    def test_device_pushing_back_is_saturated(self):
-        s, _ = report([run("edgevs", 1000, 5.0, 0.5, 0.2, 99)])
+    def test_ring_full_does_not_make_an_idle_device_saturated(self):
+        # The quiet run of 2026-12-06: testpmd io 64% busy, the ring full in
+        # 11% of the bursts, the generator 100% busy: the generator's figure.
+        s, t = report([run("testpmd", 1000, 4.5, 0.64, 0.11, 100)])
+        c = s["l2"]["testpmd"]["1000"]["64"]
+        self.assertAlmostEqual(c["gen_refused_pct"], 11.0, places=1)
+        self.assertIn("generator-bound", c["flag"])
+        self.assertIn("generator-bound", t["l2"])
+
+    def test_device_busy_below_the_threshold_is_flagged_whatever_the_pushback(self):
+        s, _ = report([run("edgevs", 1000, 5.0, 0.82, 0.9, 100)])
+        self.assertIn("generator-bound", s["l2"]["edgevs"]["1000"]["64"]["flag"])
+
+    def test_busy_device_is_saturated(self):
+        s, _ = report([run("edgevs", 1000, 5.0, 0.91, 0.0, 100)])
         self.assertEqual(s["l2"]["edgevs"]["1000"]["64"]["flag"], "")
+
+    def test_pushback_counts_only_without_a_busy_counter(self):
+        rows = [run("testpmd", 1000, 5.0, 0.5, 0.6, 100), run("testpmd", 65536, 5.0, 0.5, 0.11, 100)]
+        for r in rows:
+            r["dut_busy_cycles"] = r["dut_pkts"] = "-"
+        s, _ = report(rows)
+        self.assertEqual(s["l2"]["testpmd"]["1000"]["64"]["flag"], "")
+        self.assertIn("generator-bound", s["l2"]["testpmd"]["65536"]["64"]["flag"])
 
     def test_idle_device_with_busy_generator_is_flagged(self):
         s, t = report([run("testpmd", 1000, 9.0, 0.6, 0.0, 99), run("edgevs", 1000, 5.0, 0.97, 0.3, 80)])
