@@ -18,6 +18,7 @@
 ovs_bin=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
 ovs_dir=""
 ovs_br=br0
+ovs_mem=1024 # MiB of hugepages
 
 ovs_available() {
 	[ -x "$ovs_bin" ] && command -v ovsdb-server >/dev/null && command -v ovs-vsctl >/dev/null &&
@@ -43,8 +44,13 @@ ovs_start() { # dir pmd_core ctl_core portkind prefix
 	# Hugepages: OVS runs DPDK --in-memory, which --no-huge cannot join;
 	# the caller reserves them (ovs_hugepages_reserve).
 	local extra="--file-prefix $prefix --no-pci --no-telemetry --log-level=lib.eal:warning"
-	ovs_vsctl --no-wait set Open_vSwitch . other_config:dpdk-socket-mem=512 \
-		other_config:dpdk-socket-limit=512
+	# Memory for OVS's shared mbuf pool at its first size (262144 mbufs of
+	# MTU 1500, ~660 MiB): with 512 MiB it fails, halves and retries while
+	# the first vhost-user guest connects, and the vhost thread's
+	# allocations for the second port fail in that window ("failed to
+	# allocate memory for vring"): the port never comes up (17 of 32 runs).
+	ovs_vsctl --no-wait set Open_vSwitch . other_config:dpdk-socket-mem="$ovs_mem" \
+		other_config:dpdk-socket-limit="$ovs_mem"
 	ovs_vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 		other_config:dpdk-lcore-mask="$(printf 0x%x $((1 << ctl)))" \
 		other_config:pmd-cpu-mask="$(printf 0x%x $((1 << pmd)))" \
@@ -80,16 +86,16 @@ ovs_start() { # dir pmd_core ctl_core portkind prefix
 	return 1
 }
 
-# Reserve enough 2 MiB pages for OVS (512 MiB) if fewer are free; what was
-# added is remembered and given back by ovs_hugepages_release.
+# Reserve enough 2 MiB pages for OVS ($ovs_mem MiB) if fewer are free; what
+# was added is remembered and given back by ovs_hugepages_release.
 ovs_huge_added=0
 ovs_hugepages_reserve() {
-	local free total need=300
+	local free total need=$((ovs_mem / 2 + 32))
 	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 	[ "$free" -ge "$need" ] && return 0
 	total=$(cat /proc/sys/vm/nr_hugepages)
 	echo $((total + need - free)) >/proc/sys/vm/nr_hugepages 2>/dev/null || return 1
-	ovs_huge_added=$(($(cat /proc/sys/vm/nr_hugepages) - total))
+	ovs_huge_added=$((ovs_huge_added + $(cat /proc/sys/vm/nr_hugepages) - total))
 	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 	[ "$free" -ge "$need" ]
 }

@@ -4,12 +4,14 @@
 # The performance suite: one command that measures and writes
 # doc/performance.md (tables, the machine, the commands) and doc/perf/*.png.
 #
-#   (default, ~12 min) L2 through edgevs, Open vSwitch with DPDK and testpmd
-#       io (the ceiling) at 1k/64k/1M flows x 64 B, vhost-user on both device
-#       ports, 5 runs of 5 s; the routed, firewall and load-balancing
-#       scenarios at 64k flows; the new-connection rate through conntrack;
-#       edgevs-gen against testpmd flowgen; datapath and classifier
-#       microbenchmarks; namespace hosts through edgevs and a Linux bridge.
+#   (default, ~20 min) L2 through edgevs, edgevs before the pipeline v2
+#       engine (63610e3, built by test/perf/build-at.sh), Open vSwitch with
+#       DPDK and testpmd io (the ceiling) at 1k/64k/1M flows x 64 B,
+#       vhost-user on both device ports, 5 runs of 4 s; the routed, firewall
+#       and load-balancing scenarios at 1k flows; the new-connection rate
+#       through conntrack; edgevs-gen against testpmd flowgen; datapath and
+#       classifier microbenchmarks; namespace hosts through edgevs and a
+#       Linux bridge.
 #   --quick (< 1 min) one cell: L2, 1k flows, 64 B, one 3 s run per device.
 #   --full  every scenario x 1/1k/64k/1M flows x 64/512/1400 B/IMIX.
 #
@@ -31,6 +33,9 @@ while [ $# -gt 0 ]; do
 done
 build=${1:-build}
 EDGEVS_SETUP=perf scripts/setup.sh "$build" >/dev/null
+# L2 before the pipeline v2 engine (issue 8).
+old_commit=63610e3
+export EVS_OLD_NAME="edgevs at $old_commit (before v2)"
 
 if [ -n "$keep" ]; then
 	# Results stay in DIR; a step whose results are there is not run again.
@@ -52,10 +57,17 @@ quick)
 	conn_args=""
 	;;
 default)
-	dur=5
+	dur=4
 	l2_args="--scenarios l2 --flows \"1000 65536 1000000\" --sizes 64 --runs 5 --duration $dur"
-	# testpmd's ceiling at 64k flows comes from the L2 run
-	sc_args="--scenarios \"routed firewall lb\" --devices \"ovs edgevs\" --flows 65536 --sizes 64 --runs 3 --duration $dur"
+	# Issue 8's before/after: the L2 of 63610e3 (before the engine v2) in
+	# the same run; without it the rows are left out.
+	if old_bin=$(test/perf/build-at.sh "$old_commit" "$build/perf-$old_commit" 2>"$build/perf-old.log"); then
+		l2_args="$l2_args --edgevs-old $old_bin"
+	else
+		echo "perf: the $old_commit build failed ($build/perf-old.log): no before/after rows" >&2
+	fi
+	# testpmd's ceiling at 1k flows comes from the L2 run
+	sc_args="--scenarios \"routed firewall lb\" --devices \"ovs edgevs\" --flows 1000 --sizes 64 --runs 5 --duration $dur"
 	conn_args="--scenarios \"firewall lb\" --conn-rate --runs 3"
 	;;
 full)
@@ -180,28 +192,43 @@ section() { # dir scenario
 	echo
 	echo "## L2 switching: edgevs, OVS-DPDK, testpmd"
 	echo
-	python3 - "$out/all/summary.json" <<'EOF' || echo "(no L2 summary: see the tables)"
+	python3 - "$out/all/summary.json" "$old_commit" <<'EOF' || echo "(no L2 summary: see the tables)"
 import json, sys
 s = json.load(open(sys.argv[1]))["l2"]
+old = sys.argv[2]
 def cell(d, f):
     return s.get(d, {}).get(f, {}).get("64", {})
+def ok(c):
+    return c.get("status") == "ok"
+def ratio(a, b):
+    good = ok(a) and ok(b) and not a.get("flag") and not b.get("flag") and b["mpps"]
+    return "%.2f" % (a["mpps"] / b["mpps"]) if good else "-"
+def cpp(c):
+    return "%.0f" % c["cycles_per_packet"] if ok(c) and c.get("cycles_per_packet") else "-"
+def mp(c):
+    if not ok(c):
+        return "-"
+    return "%.2f%s" % (c["mpps"], " (flagged)" if c.get("flag") else "")
+has_old = any(ok(cell("edgevs-old", f)) for f in s.get("edgevs", {}))
 rows = []
 for f in sorted(s.get("edgevs", {}), key=int):
-    e, o, t = cell("edgevs", f), cell("ovs", f), cell("testpmd", f)
-    if e.get("status") != "ok":
+    e, o, t, b = cell("edgevs", f), cell("ovs", f), cell("testpmd", f), cell("edgevs-old", f)
+    if not ok(e):
         continue
-    def ratio(ref):
-        ok = ref.get("status") == "ok" and not ref.get("flag") and not e.get("flag")
-        return "%.2f" % (e["mpps"] / ref["mpps"]) if ok and ref["mpps"] else "-"
-    def cpp(c):
-        return "%.0f" % c["cycles_per_packet"] if c.get("cycles_per_packet") else "-"
-    def mp(c):
-        return "%.2f" % c["mpps"] if c.get("status") == "ok" else "-"
-    rows.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-        f, mp(e), cpp(e), mp(o), cpp(o), mp(t), cpp(t), ratio(o), ratio(t)))
-print("In short, 64 B frames (the full table below):\n")
-print("| flows | edgevs Mpps | edgevs cycles/pkt | OVS Mpps | OVS cycles/pkt | testpmd Mpps | testpmd cycles/pkt | edgevs / OVS | edgevs / testpmd |")
-print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    row = [f, mp(e), cpp(e)]
+    if has_old:
+        row += [mp(b), cpp(b), ratio(e, b)]
+    row += [mp(o), cpp(o), mp(t), cpp(t), ratio(e, o), ratio(e, t)]
+    rows.append("| " + " | ".join(row) + " |")
+print("In short, 64 B frames (the full table below; a flagged figure was limited by")
+print("the generator or the host, and no ratio is taken from it):\n")
+head = ["flows", "edgevs Mpps", "edgevs cycles/pkt"]
+if has_old:
+    head += ["%s Mpps" % old, "%s cycles/pkt" % old, "edgevs / %s" % old]
+head += ["OVS Mpps", "OVS cycles/pkt", "testpmd Mpps", "testpmd cycles/pkt", "edgevs / OVS",
+         "edgevs / testpmd"]
+print("| " + " | ".join(head) + " |")
+print("|" + " ---: |" * len(head))
 print("\n".join(rows))
 EOF
 	echo

@@ -9,6 +9,8 @@
 #   ovs      Open vSwitch with DPDK (private ovsdb-server + ovs-vswitchd,
 #            test/perf/ovs.sh), the scenario's OpenFlow pipeline
 #   edgevs   the edgevs daemon with the scenario's configuration
+#   edgevs-old  another edgevs build (--edgevs-old, e.g. test/perf/build-at.sh
+#            63610e3: before the pipeline v2 engine), L2 only
 # Scenarios are test/perf/scenarios/NAME.sh; a device without the pipeline
 # gets a "not built yet" row, never a number.
 #
@@ -20,7 +22,8 @@
 #
 # Usage: test/perf/gen/matrix.sh [options]
 #   --gen PATH / --edgevs PATH   binaries (default: newest non-sanitizer build)
-#   --devices LIST     "testpmd ovs edgevs" (default: those available)
+#   --edgevs-old PATH  an older edgevs build, device "edgevs-old" (L2 only)
+#   --devices LIST     "testpmd ovs edgevs edgevs-old" (default: those available)
 #   --scenarios LIST   default "l2"
 #   --flows LIST       default "1000 65536 1000000"
 #   --sizes LIST       default "64" (64..9018 or imix)
@@ -30,6 +33,12 @@
 #                      vhost-user server, the generator's virtio_user the guest)
 #   --rx-check N       generator decodes 1 received frame in N (default 16:
 #                      latency/sequence on that sample, loss on every frame)
+#   --flow-mix M       scenario (default): how the scenario varies its flows
+#                      (L2: the destination address, as testpmd flowgen
+#                      does); ports: the source port (edgevs-gen's default)
+#   --no-huge          4 KiB pages for the generator, testpmd and edgevs
+#                      (default: 2 MiB hugepages for every process, reserved
+#                      for the run and given back, as OVS needs them anyway)
 #   --conn-rate        new-connection rate instead: TCP handshakes through the
 #                      device (edgevs-gen --connect, a new flow per SYN, 16.7M
 #                      flows, 3 s), completed per second, and the device's
@@ -49,6 +58,9 @@ root=$(cd "$here/../../.." && pwd)
 newest() { ls -t "$root"/build*/"$1" 2>/dev/null | grep -v -e asan -e sanit | head -n1; }
 gen=$(newest app/edgevs-gen/edgevs-gen)
 evs=$(newest app/edgevs/edgevs)
+evs_old=""
+flow_mix=scenario
+huge=1
 devices=""
 scenarios="l2"
 flows="1000 65536 1000000"
@@ -71,6 +83,9 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--gen) gen=$2; shift ;;
 	--edgevs) evs=$2; shift ;;
+	--edgevs-old) evs_old=$2; shift ;;
+	--flow-mix) flow_mix=$2; shift ;;
+	--no-huge) huge=0 ;;
 	--devices | --duts) devices=$2; shift ;;
 	--scenarios) scenarios=$2; shift ;;
 	--flows) flows=$2; shift ;;
@@ -94,7 +109,10 @@ if [ -z "$devices" ]; then
 	devices="testpmd"
 	ovs_available && devices="$devices ovs"
 	[ -n "$evs" ] && [ -x "$evs" ] && devices="$devices edgevs"
+	[ -n "$evs_old" ] && devices="$devices edgevs-old"
 fi
+case " $devices " in *" edgevs-old "*) [ -x "$evs_old" ] || { echo "matrix: --edgevs-old PATH" >&2; exit 1; } ;; esac
+case "$flow_mix" in scenario | ports) ;; *) echo "matrix: --flow-mix scenario|ports" >&2; exit 1 ;; esac
 case "$port" in vhost | memif) ;; *) echo "matrix: --port vhost|memif" >&2; exit 1 ;; esac
 for s in $scenarios; do
 	[ -f "$perf/scenarios/$s.sh" ] || { echo "matrix: no scenario $s (test/perf/scenarios/)" >&2; exit 1; }
@@ -106,13 +124,35 @@ if [ $conn = 1 ]; then
 	conn_args=(--connect)
 fi
 ctl=$(dirname "$evs")/../edgevsctl/edgevsctl
+ctl_old=$(dirname "${evs_old:-.}")/../edgevsctl/edgevsctl
 
 mkdir -p "$out"
 prefix="evs-matrix-$$"
 tmp=$(mktemp -d "/tmp/${prefix}.XXXXXX")
 dut_pid=""
 # Memory is faulted in and zeroed at start-up: no more than the pools need.
-eal=(--no-huge --no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
+# Hugepages: 4 KiB pages cost a nested page walk (this is a VM) on most
+# mbuf touches on both cores; OVS gets hugepages in any case. One memfd per
+# memory list (--single-file-segments): vhost-user maps at most 8 regions.
+eal=(--no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
+huge_added=0
+if [ $huge = 1 ]; then
+	# The generator (256 MiB) next to the biggest device (OVS: $ovs_mem MiB).
+	need=$(((256 + ovs_mem) / 2 + 64))
+	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+	if [ "$free" -lt "$need" ]; then
+		total=$(cat /proc/sys/vm/nr_hugepages)
+		echo $((total + need - free)) >/proc/sys/vm/nr_hugepages 2>/dev/null
+		huge_added=$(($(cat /proc/sys/vm/nr_hugepages) - total))
+	fi
+	if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge "$need" ]; then
+		eal+=(--in-memory --single-file-segments)
+	else
+		echo "matrix: fewer than $need free hugepages: 4 KiB pages (--no-huge)" >&2
+		huge=0
+	fi
+fi
+[ $huge = 1 ] || eal+=(--no-huge)
 gen_mem=(-m 256)
 dut_mem=(-m 512)
 
@@ -133,6 +173,7 @@ stop_dut() {
 cleanup() {
 	stop_dut
 	ovs_hugepages_release
+	[ "$huge_added" -gt 0 ] && echo $(($(cat /proc/sys/vm/nr_hugepages) - huge_added)) >/proc/sys/vm/nr_hugepages
 	rm -rf "$tmp" /var/run/dpdk/"$prefix"-* 2>/dev/null
 }
 trap cleanup EXIT
@@ -166,9 +207,11 @@ start_dut() {
 			--total-num-mbufs=32768 --record-core-cycles >"$tmp/dut.log" 2>&1 </dev/null &
 		dut_pid=$!
 		;;
-	edgevs)
+	edgevs | edgevs-old)
 		sc_edgevs_config "$(edgevs_port 0)" "$(edgevs_port 1)" >"$tmp/edgevs.json" || return 3
-		"$evs" --lcores "0@$ctl_core,1@$dut_core" "${eal[@]}" "${dut_mem[@]}" --file-prefix "$prefix-evs" -- \
+		local bin=$evs
+		[ "$1" = edgevs-old ] && bin=$evs_old
+		"$bin" --lcores "0@$ctl_core,1@$dut_core" "${eal[@]}" "${dut_mem[@]}" --file-prefix "$prefix-evs" -- \
 			--config "$tmp/edgevs.json" --socket "$tmp/ctl.sock" >"$tmp/dut.log" 2>&1 </dev/null &
 		dut_pid=$!
 		;;
@@ -197,8 +240,8 @@ start_dut() {
 # The device's PMD counters: prints "busy_cycles packets" (cumulative).
 dut_counters() {
 	case "$1" in
-	edgevs)
-		"$ctl" -s "$tmp/ctl.sock" --json stats get 2>/dev/null | python3 -c '
+	edgevs | edgevs-old)
+		"$([ "$1" = edgevs ] && echo "$ctl" || echo "$ctl_old")" -s "$tmp/ctl.sock" --json stats get 2>/dev/null | python3 -c '
 import json, sys
 p = json.load(sys.stdin)["pmds"]
 print(sum(x["busy_cycles"] for x in p), sum(x["rx_packets"] for x in p))' 2>/dev/null || echo "- -"
@@ -213,15 +256,24 @@ print(sum(x["busy_cycles"] for x in p), sum(x["rx_packets"] for x in p))' 2>/dev
 # One run: writes the CSV fields from rx_mpps on to $tmp/line. Not in a
 # subshell: it stops the device, which must be reaped by this shell.
 run_once() { # device flows size
-	local dev=$1 f=$2 s=$3 before after conns=- sz
+	local dev=$1 f=$2 s=$3 before after conns=- sz mix=()
 	sz=(--size "$s")
 	[ "$s" = imix ] && sz=(--imix)
+	# The scenario's flow mix (sc_flow_mix prints edgevs-gen options).
+	if [ "$flow_mix" = scenario ] && [ $conn = 0 ] && declare -F sc_flow_mix >/dev/null; then
+		read -r -a mix <<<"$(sc_flow_mix "$f")"
+	fi
 	[ "$dev" = ovs ] && ovs_clear_stats
 	before=$(dut_counters "$dev")
 	timeout -k 5 $((duration + 60)) "$gen" --lcores "0@$gen_core" "${eal[@]}" "${gen_mem[@]}" \
 		--file-prefix "$prefix-g" --vdev "$(gen_dev 0)" --vdev "$(gen_dev 1)" -- \
 		--tx-port 0 --rx-port 1 --flows "$f" "${sz[@]}" --duration "$duration" --json \
-		--no-progress --rx-check "$rx_check" "${sc_gen_args[@]}" "${conn_args[@]}" >"$tmp/run.json" 2>"$tmp/run.err" || return 1
+		--no-progress --rx-check "$rx_check" "${sc_gen_args[@]}" "${mix[@]}" "${conn_args[@]}" \
+		>"$tmp/run.json" 2>"$tmp/run.err" || return 1
+	# Frames sent and none came back: a port that did not come up (vhost
+	# queues never enabled), not a measurement; the attempt is retried.
+	python3 -c 'import json, sys; t = json.load(open(sys.argv[1]))["total"]; sys.exit(t["tx_pkts"] > 0 and t["rx_pkts"] == 0)' \
+		"$tmp/run.json" || { echo "matrix: nothing came back" >>"$tmp/run.err"; return 1; }
 	after=$(dut_counters "$dev")
 	[ "$dev" = ovs ] && [ $conn = 1 ] && conns=$(ovs_ct_conns)
 	stop_dut
@@ -263,6 +315,7 @@ record() { # key status fields
 for sc in $scenarios; do
 	[ -z "$report_csv" ] || break
 	sc_gen_args=()
+	unset -f sc_flow_mix
 	# shellcheck source=/dev/null
 	. "$perf/scenarios/$sc.sh"
 	for f in $flows; do
@@ -274,6 +327,8 @@ for sc in $scenarios; do
 					if [ "$dev" = testpmd ] && [ "$sc" != "${scenarios%% *}" ]; then
 						continue
 					fi
+					# The older build is the L2 before/after only.
+					[ "$dev" = edgevs-old ] && [ "$sc" != l2 ] && continue
 					key="$sc,$dev,$port,$f,$s,$r"
 					line=""
 					for attempt in 1 2 3; do # a device that failed to come up gets three tries

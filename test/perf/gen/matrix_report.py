@@ -28,8 +28,9 @@ SATURATED_PCT = 90.0
 # saturated device only when the device has no busy counter.
 PUSHBACK_PCT = 50.0
 BURST = 32  # edgevs-gen's default burst
-ORDER = {"testpmd": 0, "ovs": 1, "edgevs": 2}
-NAMES = {"testpmd": "testpmd io (ceiling)", "ovs": "OVS-DPDK", "edgevs": "edgevs"}
+ORDER = {"testpmd": 0, "ovs": 1, "edgevs-old": 2, "edgevs": 3}
+NAMES = {"testpmd": "testpmd io (ceiling)", "ovs": "OVS-DPDK", "edgevs": "edgevs",
+         "edgevs-old": os.environ.get("EVS_OLD_NAME", "edgevs (older build)")}
 
 
 def num(x):
