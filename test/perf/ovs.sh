@@ -15,6 +15,9 @@
 # ovs_clear_stats / ovs_pmd_stats   PMD busy/idle cycles (pmd-stats-show)
 # ovs_stop
 
+# shellcheck source=huge.sh
+. "$(dirname "${BASH_SOURCE[0]}")/huge.sh"
+
 ovs_bin=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
 ovs_dir=""
 ovs_br=br0
@@ -86,24 +89,8 @@ ovs_start() { # dir pmd_core ctl_core portkind prefix
 	return 1
 }
 
-# Reserve enough 2 MiB pages for OVS ($ovs_mem MiB) if fewer are free; what
-# was added is remembered and given back by ovs_hugepages_release.
-ovs_huge_added=0
-ovs_hugepages_reserve() {
-	local free total need=$((ovs_mem / 2 + 32))
-	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-	[ "$free" -ge "$need" ] && return 0
-	total=$(cat /proc/sys/vm/nr_hugepages)
-	echo $((total + need - free)) >/proc/sys/vm/nr_hugepages 2>/dev/null || return 1
-	ovs_huge_added=$((ovs_huge_added + $(cat /proc/sys/vm/nr_hugepages) - total))
-	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-	[ "$free" -ge "$need" ]
-}
-ovs_hugepages_release() {
-	[ "$ovs_huge_added" -gt 0 ] || return 0
-	echo $(($(cat /proc/sys/vm/nr_hugepages) - ovs_huge_added)) >/proc/sys/vm/nr_hugepages
-	ovs_huge_added=0
-}
+# Hugepages for OVS (huge.sh; given back by huge_release).
+ovs_hugepages_reserve() { huge_reserve $((ovs_mem + 64)); }
 
 ovs_stop() {
 	local f p

@@ -131,26 +131,17 @@ prefix="evs-matrix-$$"
 tmp=$(mktemp -d "/tmp/${prefix}.XXXXXX")
 dut_pid=""
 # Memory is faulted in and zeroed at start-up: no more than the pools need.
-# Hugepages: 4 KiB pages cost a nested page walk (this is a VM) on most
-# mbuf touches on both cores; OVS gets hugepages in any case. One memfd per
-# memory list (--single-file-segments): vhost-user maps at most 8 regions.
+# Hugepages (test/perf/huge.sh): with 4 KiB pages most mbuf touches miss
+# the TLB on both cores (a nested page walk in a VM), and OVS gets
+# hugepages in any case.
 eal=(--no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
-huge_added=0
-if [ $huge = 1 ]; then
-	# The generator (256 MiB) next to the biggest device (OVS: $ovs_mem MiB).
-	need=$(((256 + ovs_mem) / 2 + 64))
-	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-	if [ "$free" -lt "$need" ]; then
-		total=$(cat /proc/sys/vm/nr_hugepages)
-		echo $((total + need - free)) >/proc/sys/vm/nr_hugepages 2>/dev/null
-		huge_added=$(($(cat /proc/sys/vm/nr_hugepages) - total))
-	fi
-	if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -ge "$need" ]; then
-		eal+=(--in-memory --single-file-segments)
-	else
-		echo "matrix: fewer than $need free hugepages: 4 KiB pages (--no-huge)" >&2
-		huge=0
-	fi
+# The generator (256 MiB) next to the biggest device (OVS: $ovs_mem MiB).
+if [ $huge = 1 ] && huge_reserve $((256 + ovs_mem + 128)); then
+	read -r -a he <<<"$(huge_eal)"
+	eal+=("${he[@]}")
+elif [ $huge = 1 ]; then
+	echo "matrix: not enough free hugepages: 4 KiB pages (--no-huge)" >&2
+	huge=0
 fi
 [ $huge = 1 ] || eal+=(--no-huge)
 gen_mem=(-m 256)
@@ -172,8 +163,7 @@ stop_dut() {
 }
 cleanup() {
 	stop_dut
-	ovs_hugepages_release
-	[ "$huge_added" -gt 0 ] && echo $(($(cat /proc/sys/vm/nr_hugepages) - huge_added)) >/proc/sys/vm/nr_hugepages
+	huge_release
 	rm -rf "$tmp" /var/run/dpdk/"$prefix"-* 2>/dev/null
 }
 trap cleanup EXIT

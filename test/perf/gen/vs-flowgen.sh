@@ -7,11 +7,17 @@
 # its ports; edgevs-gen runs with --bidir), and the figure is what the
 # device forwarded (its own per-second Rx-pps, summed over its two ports,
 # median over the run). The generator that makes the device forward more is
-# the faster one; when both saturate the device they tie.
+# the faster one; when both saturate the device they tie. edgevs-gen also
+# runs one way only (--tx-port 0 --rx-port 1, as test/perf/gen/matrix.sh
+# drives every device), and varies its flows as flowgen does (the
+# destination address; flowgen also sends the same source MAC from both
+# ports, which does not matter to testpmd io). The device's busy cycles per
+# packet (--record-core-cycles) and busy share tell whether it was saturated.
 #
 # Usage: test/perf/gen/vs-flowgen.sh [--gen PATH] [--port vhost|memif]
 #          [--flows N] [--size B] [--duration S] [--runs N] [--rx-check "1 16"]
-# --rx-check: edgevs-gen runs, one per value (default 1: every frame decoded).
+#          [--modes "bidir uni"] [--no-huge]
+# --rx-check: edgevs-gen runs, one per value and mode (default 16).
 # Prints a Markdown table on stdout (one line per run on stderr); removes
 # everything it started.
 
@@ -24,7 +30,9 @@ flows=1000
 size=64
 duration=6
 runs=3
-rx_check=1
+rx_check=16
+modes="bidir uni"
+huge=1
 gen_core=${GEN_CORE:-0}
 dut_core=${DUT_CORE:-1}
 while [ $# -gt 0 ]; do
@@ -36,6 +44,8 @@ while [ $# -gt 0 ]; do
 	--duration) duration=$2; shift ;;
 	--runs) runs=$2; shift ;;
 	--rx-check) rx_check=$2; shift ;;
+	--modes) modes=$2; shift ;;
+	--no-huge) huge=0 ;;
 	*) echo "vs-flowgen: unknown option $1" >&2; exit 1 ;;
 	esac
 	shift
@@ -46,7 +56,15 @@ case "$port" in vhost | memif) ;; *) echo "vs-flowgen: --port vhost|memif" >&2; 
 prefix="evs-vsfg-$$"
 tmp=$(mktemp -d "/tmp/${prefix}.XXXXXX")
 pids=()
-eal=(--no-huge -m 1024 --no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
+# shellcheck source=../huge.sh
+. "$here/../huge.sh"
+eal=(-m 512 --no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
+if [ $huge = 1 ] && huge_reserve 1152; then
+	read -r -a he <<<"$(huge_eal)"
+	eal+=("${he[@]}")
+else
+	eal+=(--no-huge)
+fi
 stop_all() {
 	local p
 	for p in "${pids[@]}"; do
@@ -60,7 +78,7 @@ stop_all() {
 	pids=()
 	rm -f "$tmp"/*.sock
 }
-trap 'stop_all; [ -n "${KEEP:-}" ] || rm -rf "$tmp" /var/run/dpdk/"$prefix"-* 2>/dev/null' EXIT
+trap 'stop_all; huge_release; [ -n "${KEEP:-}" ] || rm -rf "$tmp" /var/run/dpdk/"$prefix"-* 2>/dev/null' EXIT
 trap 'exit 130' INT TERM
 
 dut_dev() { # $1 index
@@ -85,23 +103,29 @@ start_dut() {
 	tail "$tmp/dut.log" >&2
 	return 1
 }
-# Median of the device's summed Rx-pps over the seconds when both ports
-# were moving, the first and last such second dropped (ramp up/down).
-dut_mpps() {
+# "Mpps cycles/pkt": the median of the device's summed Rx-pps over the
+# seconds when a port was moving, the first and last such second dropped
+# (ramp up/down), and its busy cycles per packet (printed when it stops).
+dut_figures() {
 	python3 - "$tmp/dut.log" <<'EOF'
 import re, statistics, sys
-pps = [int(x) for x in re.findall(r"Rx-pps:\s+(\d+)", open(sys.argv[1]).read())]
+log = open(sys.argv[1]).read()
+pps = [int(x) for x in re.findall(r"Rx-pps:\s+(\d+)", log)]
 tot = [pps[i] + pps[i + 1] for i in range(0, len(pps) - 1, 2)]
 tot = [t for t in tot if t > 0]
 tot = tot[1:-1] if len(tot) > 2 else tot
-print("%.3f" % (statistics.median(tot) / 1e6) if tot else "0")
+cyc = re.findall(r"total cycles=(\d+) / total io packets=(\d+)", log)
+cpp = int(cyc[-1][0]) / int(cyc[-1][1]) if cyc and int(cyc[-1][1]) else 0
+print("%.3f %.0f" % (statistics.median(tot) / 1e6 if tot else 0, cpp))
 EOF
 }
-run_gen() { # $1 rx-check
+run_gen() { # $1 mode (bidir|uni) $2 rx-check
+	local dir=()
+	[ "$1" = bidir ] && dir=(--bidir)
 	timeout -k 5 $((duration + 30)) "$gen" --lcores "0@$gen_core" "${eal[@]}" --file-prefix "$prefix-g" \
-		--vdev "$(gen_dev 0)" --vdev "$(gen_dev 1)" -- --tx-port 0 --rx-port 1 --bidir \
-		--flows "$flows" --size "$size" --duration "$duration" --json --no-progress \
-		--rx-check "$1" \
+		--vdev "$(gen_dev 0)" --vdev "$(gen_dev 1)" -- --tx-port 0 --rx-port 1 "${dir[@]}" \
+		--flows "$flows" --sport-range 1 --dip-range "$flows" --size "$size" \
+		--duration "$duration" --json --no-progress --rx-check "$2" \
 		>"$tmp/gen.json" 2>"$tmp/gen.err"
 }
 run_flowgen() {
@@ -122,33 +146,47 @@ run_flowgen() {
 	wait "$p" 2>/dev/null
 }
 
-declare -A res
+gens="$(for m in $modes; do for c in $rx_check; do echo "edgevs-gen:$m:$c"; done; done) flowgen"
+declare -A res cpp
 loads=""
 for r in $(seq "$runs"); do
-	for g in $(for c in $rx_check; do echo "edgevs-gen:$c"; done) flowgen; do
+	for g in $gens; do
 		start_dut || exit 1
 		load=$(cut -d' ' -f1 /proc/loadavg)
 		loads="$loads $load"
-		if [ "$g" = flowgen ]; then run_flowgen; else run_gen "${g#*:}"; fi
+		if [ "$g" = flowgen ]; then
+			run_flowgen
+		else
+			IFS=: read -r _ m c <<<"$g"
+			run_gen "$m" "$c" || echo "run $r $g: edgevs-gen failed: $(tail -n1 "$tmp/gen.err")" >&2
+		fi
 		stop_all
-		m=$(dut_mpps)
+		read -r m c <<<"$(dut_figures)"
 		res[$g]="${res[$g]:-} $m"
-		echo "run $r $g: device forwarded $m Mpps (load $load)" >&2
+		cpp[$g]="${cpp[$g]:-} $c"
+		echo "run $r $g: device forwarded $m Mpps, $c cycles/packet (load $load)" >&2
 	done
 done
 # Markdown on stdout: median (min-max) per generator.
 {
-	echo "| generator (one core) | device forwarded, Mpps: median (min-max) | runs |"
-	echo "| --- | ---: | ---: |"
-	for g in $(for c in $rx_check; do echo "edgevs-gen:$c"; done) flowgen; do
-		echo "$g ${res[$g]}"
+	echo "| generator (one core) | device forwarded, Mpps: median (min-max) | device cycles/pkt, median | runs |"
+	echo "| --- | ---: | ---: | ---: |"
+	for g in $gens; do
+		echo "$g ${res[$g]} /${cpp[$g]}"
 	done | python3 -c '
 import statistics, sys
 for line in sys.stdin:
-    g, *v = line.split()
+    a, c = line.split("/")
+    g, *v = a.split()
     v = [float(x) for x in v]
-    name = "testpmd flowgen" if g == "flowgen" else "edgevs-gen --bidir --rx-check " + g.split(":")[1]
-    print("| %s | %.2f (%.2f-%.2f) | %d |" % (name, statistics.median(v), min(v), max(v), len(v)))'
+    c = [float(x) for x in c.split()]
+    if g == "flowgen":
+        name = "testpmd flowgen (both ways)"
+    else:
+        _, m, rc = g.split(":")
+        name = "edgevs-gen %s--rx-check %s" % ("--bidir " if m == "bidir" else "one way ", rc)
+    print("| %s | %.2f (%.2f-%.2f) | %.0f | %d |" % (name, statistics.median(v), min(v), max(v),
+                                                 statistics.median(c), len(v)))'
 	echo
-	echo "Port $port, $flows flows, $size B, $duration s runs, load average during the runs:$loads."
+	echo "Port $port, $flows flows, $size B, $duration s runs, $([ $huge = 1 ] && echo "hugepages" || echo "4 KiB pages"), load average during the runs:$loads."
 }
