@@ -322,6 +322,7 @@ for sc in $scenarios; do
 					key="$sc,$dev,$port,$f,$s,$r"
 					line=""
 					for attempt in 1 2 3; do # a device that failed to come up gets three tries
+						: >"$tmp/run.err"
 						start_dut "$dev"
 						rc=$?
 						if [ $rc = 3 ]; then

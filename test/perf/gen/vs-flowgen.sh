@@ -154,13 +154,18 @@ for r in $(seq "$runs"); do
 		start_dut || exit 1
 		load=$(cut -d' ' -f1 /proc/loadavg)
 		loads="$loads $load"
+		ok=1
 		if [ "$g" = flowgen ]; then
 			run_flowgen
 		else
 			IFS=: read -r _ m c <<<"$g"
-			run_gen "$m" "$c" || echo "run $r $g: edgevs-gen failed: $(tail -n1 "$tmp/gen.err")" >&2
+			run_gen "$m" "$c" || ok=0
 		fi
 		stop_all
+		if [ $ok = 0 ]; then
+			echo "run $r $g: edgevs-gen failed: $(tail -n1 "$tmp/gen.err")" >&2
+			continue
+		fi
 		read -r m c <<<"$(dut_figures)"
 		res[$g]="${res[$g]:-} $m"
 		cpp[$g]="${cpp[$g]:-} $c"
@@ -172,7 +177,7 @@ done
 	echo "| generator (one core) | device forwarded, Mpps: median (min-max) | device cycles/pkt, median | runs |"
 	echo "| --- | ---: | ---: | ---: |"
 	for g in $gens; do
-		echo "$g ${res[$g]} /${cpp[$g]}"
+		echo "$g ${res[$g]:-} /${cpp[$g]:-}"
 	done | python3 -c '
 import statistics, sys
 for line in sys.stdin:
@@ -185,6 +190,9 @@ for line in sys.stdin:
     else:
         _, m, rc = g.split(":")
         name = "edgevs-gen %s--rx-check %s" % ("--bidir " if m == "bidir" else "one way ", rc)
+    if not v:
+        print("| %s | failed (see the log) | - | 0 |" % name)
+        continue
     print("| %s | %.2f (%.2f-%.2f) | %.0f | %d |" % (name, statistics.median(v), min(v), max(v),
                                                  statistics.median(c), len(v)))'
 	echo
