@@ -15,7 +15,9 @@
 #   --quick (< 1 min) one cell: L2, 1k flows, 64 B, one 3 s run per device.
 #   --full  every scenario x 1/1k/64k/1M flows x 64/512/1400 B/IMIX.
 #
-# Usage: test/perf/run.sh [--quick|--full] [--keep DIR] [BUILD_DIR]   (as root)
+# Usage: test/perf/run.sh [--quick|--full] [--keep DIR] [--runs N] [BUILD_DIR]   (as root)
+# --runs N: runs per cell (default 5; the connection rate and the flowgen
+# comparison at most 3), fewer to try the suite out.
 # --keep DIR keeps the results there and resumes: a step whose results are
 # already in DIR is not measured again (delete a file to redo its step).
 # Run it on a quiet machine: the load average is recorded with every run.
@@ -23,15 +25,18 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 level=default
 keep=""
+runs=5
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick | --full) level=${1#--} ;;
 	--keep) keep=$2; shift ;;
+	--runs) runs=$2; shift ;;
 	*) break ;;
 	esac
 	shift
 done
 build=${1:-build}
+cruns=$((runs < 3 ? runs : 3))
 EDGEVS_SETUP=perf scripts/setup.sh "$build" >/dev/null
 # L2 before the pipeline v2 engine (issue 8).
 old_commit=63610e3
@@ -58,7 +63,7 @@ quick)
 	;;
 default)
 	dur=4
-	l2_args="--scenarios l2 --flows \"1000 65536 1000000\" --sizes 64 --runs 5 --duration $dur"
+	l2_args="--scenarios l2 --flows \"1000 65536 1000000\" --sizes 64 --runs $runs --duration $dur"
 	# Issue 8's before/after: the L2 of 63610e3 (before the engine v2) in
 	# the same run; without it the rows are left out.
 	if old_bin=$(test/perf/build-at.sh "$old_commit" "$build/perf-$old_commit" 2>"$build/perf-old.log"); then
@@ -67,14 +72,14 @@ default)
 		echo "perf: the $old_commit build failed ($build/perf-old.log): no before/after rows" >&2
 	fi
 	# testpmd's ceiling at 1k flows comes from the L2 run
-	sc_args="--scenarios \"routed firewall lb\" --devices \"ovs edgevs\" --flows 1000 --sizes 64 --runs 5 --duration $dur"
-	conn_args="--scenarios \"firewall lb\" --conn-rate --runs 3"
+	sc_args="--scenarios \"routed firewall lb\" --devices \"ovs edgevs\" --flows 1000 --sizes 64 --runs $runs --duration $dur"
+	conn_args="--scenarios \"firewall lb\" --conn-rate --runs $cruns"
 	;;
 full)
 	dur=5
-	l2_args="--scenarios \"l2 routed firewall lb\" --flows \"1 1000 65536 1000000\" --sizes \"64 512 1400 imix\" --runs 5 --duration $dur"
+	l2_args="--scenarios \"l2 routed firewall lb\" --flows \"1 1000 65536 1000000\" --sizes \"64 512 1400 imix\" --runs $runs --duration $dur"
 	sc_args=""
-	conn_args="--scenarios \"firewall lb\" --conn-rate --runs 5"
+	conn_args="--scenarios \"firewall lb\" --conn-rate --runs $runs"
 	;;
 esac
 # Load averages of the measurement (kept with the results when resuming).
@@ -108,7 +113,7 @@ if [ -n "$conn_args" ]; then
 fi
 if [ $level != quick ]; then
 	echo "perf: edgevs-gen vs testpmd flowgen" >&2
-	fg_cmd="test/perf/gen/vs-flowgen.sh --gen $gen --runs 3"
+	fg_cmd="test/perf/gen/vs-flowgen.sh --gen $gen --runs $cruns"
 	measure flowgen.md && { eval "$fg_cmd" >"$out/flowgen.md" 2>"$out/flowgen.log" ||
 		echo "(failed: $(tail -n1 "$out/flowgen.log"))" >>"$out/flowgen.md"; }
 	echo "perf: bench-pipeline, bench-classifier" >&2

@@ -135,8 +135,9 @@ dut_pid=""
 # the TLB on both cores (a nested page walk in a VM), and OVS gets
 # hugepages in any case.
 eal=(--no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
-# The generator (256 MiB) next to the biggest device (OVS: $ovs_mem MiB).
-if [ $huge = 1 ] && huge_reserve $((256 + ovs_mem + 128)); then
+# The generator (256 MiB) next to the biggest device (edgevs with room
+# for 2M connections: 1 GiB and what its table grows by).
+if [ $huge = 1 ] && huge_reserve $((256 + 1024 + 768)); then
 	read -r -a he <<<"$(huge_eal)"
 	eal+=("${he[@]}")
 elif [ $huge = 1 ]; then
@@ -199,10 +200,12 @@ start_dut() {
 		;;
 	edgevs | edgevs-old)
 		sc_edgevs_config "$(edgevs_port 0)" "$(edgevs_port 1)" >"$tmp/edgevs.json" || return 3
-		local bin=$evs
+		local bin=$evs mem=("${dut_mem[@]}") opts=()
 		[ "$1" = edgevs-old ] && bin=$evs_old
-		"$bin" --lcores "0@$ctl_core,1@$dut_core" "${eal[@]}" "${dut_mem[@]}" --file-prefix "$prefix-evs" -- \
-			--config "$tmp/edgevs.json" --socket "$tmp/ctl.sock" >"$tmp/dut.log" 2>&1 </dev/null &
+		# Room for every connection a run can open (default 65536).
+		[ $conn = 1 ] && mem=(-m 1024) && opts=(--ct-max 2097152)
+		"$bin" --lcores "0@$ctl_core,1@$dut_core" "${eal[@]}" "${mem[@]}" --file-prefix "$prefix-evs" -- \
+			--config "$tmp/edgevs.json" --socket "$tmp/ctl.sock" "${opts[@]}" >"$tmp/dut.log" 2>&1 </dev/null &
 		dut_pid=$!
 		;;
 	ovs)
@@ -265,7 +268,13 @@ run_once() { # device flows size
 	python3 -c 'import json, sys; t = json.load(open(sys.argv[1]))["total"]; sys.exit(t["tx_pkts"] > 0 and t["rx_pkts"] == 0)' \
 		"$tmp/run.json" || { echo "matrix: nothing came back" >>"$tmp/run.err"; return 1; }
 	after=$(dut_counters "$dev")
-	[ "$dev" = ovs ] && [ $conn = 1 ] && conns=$(ovs_ct_conns)
+	if [ $conn = 1 ]; then
+		case "$dev" in
+		ovs) conns=$(ovs_ct_conns) ;;
+		edgevs) conns=$("$ctl" -s "$tmp/ctl.sock" --json ct stats 2>/dev/null |
+			python3 -c 'import json, sys; print(json.load(sys.stdin)["conns"])' 2>/dev/null || echo -) ;;
+		esac
+	fi
 	stop_dut
 	if [ "$dev" = testpmd ]; then
 		# Its busy cycles and packets, printed when it stops.
