@@ -114,7 +114,7 @@ fi
 if [ $level != quick ]; then
 	echo "perf: edgevs-gen vs testpmd flowgen" >&2
 	fg_cmd="test/perf/gen/vs-flowgen.sh --gen $gen --runs $cruns"
-	measure flowgen.md && { eval "$fg_cmd" >"$out/flowgen.md" 2>"$out/flowgen.log" ||
+	measure flowgen.md && { eval "$fg_cmd --json $out/flowgen.json" >"$out/flowgen.md" 2>"$out/flowgen.log" ||
 		echo "(failed: $(tail -n1 "$out/flowgen.log"))" >>"$out/flowgen.md"; }
 	echo "perf: OVS under flowgen and edgevs-gen" >&2
 	mix_cmd="test/perf/ovs-gen-mix.sh --gen $gen"
@@ -208,10 +208,11 @@ section() { # dir scenario
 	echo
 	echo "## L2 switching: edgevs, OVS-DPDK, testpmd"
 	echo
-	python3 - "$out/all/summary.json" "$old_commit" <<'EOF' || echo "(no L2 summary: see the tables)"
-import json, sys
+	python3 - "$out/all/summary.json" "$old_commit" "$out/flowgen.json" <<'EOF' || echo "(no L2 summary: see the tables)"
+import json, os, statistics, sys
 s = json.load(open(sys.argv[1]))["l2"]
 old = sys.argv[2]
+fg = json.load(open(sys.argv[3])).get("flowgen", {}) if os.path.exists(sys.argv[3]) else {}
 def cell(d, f):
     return s.get(d, {}).get(f, {}).get("64", {})
 def ok(c):
@@ -246,6 +247,18 @@ head += ["OVS Mpps", "OVS cycles/pkt", "testpmd Mpps", "testpmd cycles/pkt", "ed
 print("| " + " | ".join(head) + " |")
 print("|" + " ---: |" * len(head))
 print("\n".join(rows))
+cpps = {f: cell("edgevs", f).get("cycles_per_packet") for f in sorted(s.get("edgevs", {}), key=int)}
+if fg.get("cpp"):
+    tcpp, tm = statistics.median(fg["cpp"]), statistics.median(fg["mpps"])
+    print("\ntestpmd io driven by testpmd flowgen (both ways, one core; the generator")
+    print("comparison below): %.2f Mpps at %.0f cycles/packet. edgevs's speed against" % (tm, tcpp))
+    print("it by cycles per packet (testpmd's over edgevs's; 1.00 = as fast): " + ", ".join(
+        "%s flows %.2f" % (f, tcpp / c) for f, c in cpps.items() if c) + ".")
+met = [f for f, c in cpps.items() if c and c <= 200]
+miss = ["%s (%.0f)" % (f, c) for f, c in cpps.items() if c and c > 200]
+print("\nIssue 8's target, L2 at <= 200 busy cycles/packet: %s%s." % (
+    "met at %s flows" % ", ".join(met) if met else "not met",
+    "; above it at " + ", ".join(miss) + " flows" if miss else ""))
 EOF
 	echo
 	echo '```'

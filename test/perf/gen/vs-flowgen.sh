@@ -16,7 +16,8 @@
 #
 # Usage: test/perf/gen/vs-flowgen.sh [--gen PATH] [--port vhost|memif]
 #          [--flows N] [--size B] [--duration S] [--runs N] [--rx-check "1 16"]
-#          [--modes "bidir uni"] [--no-huge]
+#          [--modes "bidir uni"] [--no-huge] [--json FILE]
+# --json FILE: the runs as JSON too ({generator: {"mpps": [...], "cpp": [...]}}).
 # --rx-check: edgevs-gen runs, one per value and mode (default 16).
 # Prints a Markdown table on stdout (one line per run on stderr); removes
 # everything it started.
@@ -32,6 +33,7 @@ duration=6
 runs=3
 rx_check=16
 modes="bidir uni"
+json_out=""
 huge=1
 gen_core=${GEN_CORE:-0}
 dut_core=${DUT_CORE:-1}
@@ -45,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--runs) runs=$2; shift ;;
 	--rx-check) rx_check=$2; shift ;;
 	--modes) modes=$2; shift ;;
+	--json) json_out=$2; shift ;;
 	--no-huge) huge=0 ;;
 	*) echo "vs-flowgen: unknown option $1" >&2; exit 1 ;;
 	esac
@@ -172,6 +175,18 @@ for r in $(seq "$runs"); do
 		echo "run $r $g: device forwarded $m Mpps, $c cycles/packet (load $load)" >&2
 	done
 done
+if [ -n "$json_out" ]; then
+	for g in $gens; do
+		echo "$g ${res[$g]:-} /${cpp[$g]:-}"
+	done | python3 -c '
+import json, sys
+out = {}
+for line in sys.stdin:
+    a, c = line.split("/")
+    g, *v = a.split()
+    out[g] = {"mpps": [float(x) for x in v], "cpp": [float(x) for x in c.split()]}
+json.dump(out, open(sys.argv[1], "w"), indent=1)' "$json_out"
+fi
 # Markdown on stdout: median (min-max) per generator.
 {
 	echo "| generator (one core) | device forwarded, Mpps: median (min-max) | device cycles/pkt, median | runs |"
