@@ -137,6 +137,7 @@ dut_pid=""
 eal=(--no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
 # The generator (256 MiB) next to the biggest device (edgevs with room
 # for 2M connections: 1 GiB and what its table grows by).
+[ -z "$report_csv" ] || huge=0 # measures nothing
 if [ $huge = 1 ] && huge_reserve $((256 + 1024 + 768)); then
 	read -r -a he <<<"$(huge_eal)"
 	eal+=("${he[@]}")
