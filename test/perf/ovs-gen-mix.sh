@@ -29,7 +29,9 @@ done
 # shellcheck source=ovs.sh
 . "$here/ovs.sh"
 ovs_available && [ -x "$gen" ] || { echo "ovs-gen-mix: needs OVS-DPDK and edgevs-gen (--gen)" >&2; exit 1; }
+# shellcheck disable=SC2034 # read by ovs_flows
 sc_ovs_flows="table=0,priority=0,actions=NORMAL"
+# shellcheck disable=SC2034
 sc_ovs_groups=""
 prefix=evs-ogm-$$
 tmp=$(mktemp -d "/tmp/$prefix.XXXXXX")

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The performance scenarios stay runnable as the daemon and OVS evolve:
+# every test/perf/scenarios/NAME.sh whose edgevs pipeline exists gives a
+# configuration the daemon starts with (two vhost-user ports, no traffic),
+# and its OpenFlow pipeline parses with ovs-ofctl when OVS is installed. A
+# scenario that stopped working would otherwise show up only as "run
+# failed" rows in the next benchmark.
+#
+# Usage: test/perf/gen/check-scenarios.sh EDGEVS_BINARY
+set -u
+evs=${1:?usage: $0 EDGEVS_BINARY}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d /tmp/evs-scen.XXXXXX)
+pid=""
+trap '[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf "$tmp" /var/run/dpdk/evs-scen-$$' EXIT
+fails=0 checks=0
+check() { # name ok(0/1) detail
+	checks=$((checks + 1))
+	if [ "$2" = 0 ]; then echo "ok: $1"; else echo "FAIL: $1: $3"; fails=$((fails + 1)); fi
+}
+port() { echo "{ \"name\": \"p$1\", \"type\": \"vhost-user\", \"path\": \"$tmp/p$1.sock\" }"; }
+for f in "$here"/../scenarios/*.sh; do
+	sc=$(basename "$f" .sh)
+	(
+		unset -f sc_edgevs_config sc_flow_mix
+		# shellcheck source=/dev/null
+		. "$f"
+		[ -n "${sc_title:-}" ] && [ -n "${sc_ovs_flows:-}" ] || exit 2
+		if command -v ovs-ofctl >/dev/null; then
+			echo "$sc_ovs_flows" >"$tmp/flows.txt"
+			ovs-ofctl -O OpenFlow15 parse-flows "$tmp/flows.txt" >/dev/null 2>"$tmp/ofctl.err" || exit 4
+			touch "$tmp/ofctl.ok"
+		fi
+		if declare -F sc_flow_mix >/dev/null; then
+			for n in 1 1000 65536 1000000; do
+				[ -n "$(sc_flow_mix "$n")" ] || exit 5
+			done
+		fi
+		sc_edgevs_config "$(port 0)" "$(port 1)" >"$tmp/$sc.json"
+	)
+	rc=$?
+	[ -f "$tmp/ofctl.ok" ] && check "$sc: ovs-ofctl parses its OpenFlow pipeline" 0
+	rm -f "$tmp/ofctl.ok"
+	case $rc in
+	0) ;;
+	3) echo "skip: $sc (edgevs pipeline not built yet)"; continue ;;
+	2) check "$sc defines sc_title and sc_ovs_flows" 1 "missing"; continue ;;
+	4) check "$sc: ovs-ofctl parses its OpenFlow pipeline" 1 "$(tail -n1 "$tmp/ofctl.err")"; continue ;;
+	5) check "$sc: sc_flow_mix prints options" 1 "empty"; continue ;;
+	*) check "$sc: sc_edgevs_config" 1 "exit $rc"; continue ;;
+	esac
+	"$evs" --lcores 0@0,1@0 --no-huge -m 256 --no-shconf --no-pci --no-telemetry --file-prefix "evs-scen-$$" -- \
+		--config "$tmp/$sc.json" --socket "$tmp/ctl.sock" --pmd-sleep-us 100 >"$tmp/$sc.log" 2>&1 </dev/null &
+	pid=$!
+	up=1
+	for _ in $(seq 100); do
+		grep -q "edgevs: ready" "$tmp/$sc.log" && { up=0; break; }
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	check "$sc: edgevs starts with the scenario's configuration" $up "$(grep -v '^EAL\|VHOST_CONFIG' "$tmp/$sc.log" | tail -n2 | tr '\n' ' ')"
+	kill -INT "$pid" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	pid=""
+	rm -f "$tmp"/*.sock
+done
+echo "check-scenarios: $((checks - fails)) of $checks checks passed"
+[ "$fails" = 0 ]
