@@ -56,7 +56,7 @@ for f in "$here"/../scenarios/*.sh; do
 	pid=$!
 	up=1
 	for _ in $(seq 100); do
-		grep -q "edgevs: ready" "$tmp/$sc.log" && { up=0; break; }
+		grep -q "edgevs: ready" "$tmp/$sc.log" 2>/dev/null && { up=0; break; }
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done

@@ -3,13 +3,10 @@
 # Load balancing: a VIP, four backends, DNAT of new connections.
 sc_title="Load balancing"
 sc_desc="A virtual IP 198.19.0.1:5001 (the generator's destination) in front of four backends 198.19.1.1-4: a new connection picks a backend by hash and is DNATed and committed, later packets follow the connection's NAT (OVN's OpenFlow: a \`select\` group of \`ct(commit,nat(dst=...))\` buckets). edgevs: the VIP served at the client's switch (lib/lb, Maglev), the backends behind a router (lib/l3) on the other port's switch, so its frames are also routed (MACs rewritten, TTL decremented), which OVS's pipeline does not do."
-GW1=02:00:00:00:fe:01
-GW2=02:00:00:00:fe:02
-H1=02:45:56:47:00:01 # edgevs-gen's port 0
-H2=02:45:56:47:00:02 # edgevs-gen's port 1
 # The VIP is reached through the client's gateway (edgevs); OVS matches
-# on the in-port and ignores the MAC.
-sc_gen_args=(--dst-mac "0,$GW1" --dst-mac "1,$GW2" --no-learn)
+# on the in-port and ignores the MACs.
+# shellcheck source=../scenario-router.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../scenario-router.sh"
 # A connection the group committed carries ct_mark 1: its later packets
 # (one-way UDP stays +new, already NATed away from the VIP) and its replies
 # follow the connection, as OVN's ct_label.natted does.
@@ -28,20 +25,7 @@ sc_lb_built() {
 sc_edgevs_config() {
 	sc_lb_built || return 3
 	cat <<JSON
-{ "switches": [ { "name": "s1" }, { "name": "s2" } ],
-  "ports": [ $(echo "$1" | sed 's/}$/, "switch": "s1" }/'),
-             $(echo "$2" | sed 's/}$/, "switch": "s2" }/') ],
-  "macs": [ { "switch": "s1", "mac": "$H1", "port": "p0" },
-            { "switch": "s2", "mac": "$H2", "port": "p1" } ],
-  "routers": [ { "name": "r" } ],
-  "router_ports": [
-    { "name": "r1", "router": "r", "switch": "s1", "mac": "$GW1", "addresses": [ "10.255.1.1/24" ] },
-    { "name": "r2", "router": "r", "switch": "s2", "mac": "$GW2", "addresses": [ "10.255.2.1/24" ] } ],
-  "neighbours": [ { "port": "r1", "address": "10.255.1.2", "mac": "$H1" },
-                  { "port": "r2", "address": "10.255.2.2", "mac": "$H2" } ],
-  "routes": [
-    { "router": "r", "prefix": "198.18.0.0/16", "nexthops": [ { "port": "r1", "via": "10.255.1.2" } ] },
-    { "router": "r", "prefix": "198.19.0.0/16", "nexthops": [ { "port": "r2", "via": "10.255.2.2" } ] } ],
+{ $(sc_router_json "$1" "$2"),
   "lb_vips": [ { "name": "vu", "address": "198.19.0.1", "protocol": "udp", "port": 5001, "scope": "s1" },
               { "name": "vt", "address": "198.19.0.1", "protocol": "tcp", "port": 5001, "scope": "s1" } ],
   "lb_backends": [ $(for v in vu vt; do for b in 1 2 3 4; do
