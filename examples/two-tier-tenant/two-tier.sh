@@ -69,7 +69,7 @@ echo '== the route t1 uses'
 "$ctl" -s "$sock" route get router=t1 address=10.0.2.10
 echo '== a TTL-1 ping is dropped at the router, counted as l3 ttl_exceeded'
 ip netns exec "$tag-web" ping -c 1 -t 1 -W 1 10.0.2.10 || true
-"$ctl" -s "$sock" stats get | grep -E '^drops_by_owner\.l3\.(ttl_exceeded|no_route|needs_mgmt)' || true
+"$ctl" -s "$sock" stats get | grep -E '^drops_by_owner\.l3\.(ttl_exceeded|no_route|mgmt)' || true
 if [ "$wait_enter" = 1 ]; then
 	echo "running: ip netns exec $tag-web bash; edgevsctl -s $sock ...; Enter stops"
 	read -r _

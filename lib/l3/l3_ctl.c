@@ -99,6 +99,9 @@ json_t *evs_l3_route_lookup_json(struct evs_store *st, const struct evs_l3_set *
 struct l3_ctl {
 	struct evs_l3_set *set;
 	struct evs_store *st;
+	const struct evs_l3_mgmt *mg;
+	void (*dp)(void *arg, uint16_t router, struct evs_l3_dp_counters *out);
+	void *dp_arg;
 };
 
 static int router_id(struct l3_ctl *c, const char *name, uint16_t *rid)
@@ -181,6 +184,41 @@ static int neigh_show(struct evs_ctl_call *call, json_t *params, void *arg)
 			    (json_int_t)s.table_full, "aged", (json_int_t)s.aged));
 }
 
+static int router_stats(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct l3_ctl *c = arg;
+	const char *router = json_string_value(json_object_get(params, "router"));
+	struct evs_l3_dp_counters dp;
+	struct evs_l3_mgmt_counters mc;
+	uint64_t drops[EVS_L3_MOD_DROP_MAX];
+	json_t *d;
+	uint16_t rid;
+
+	if (router_id(c, router, &rid) != 0 || evs_l3_router_get(c->set, rid) == NULL)
+		return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/router", "no router '%s'",
+				     router);
+	memset(&dp, 0, sizeof(dp));
+	c->dp(c->dp_arg, rid, &dp);
+	evs_l3_mgmt_counters(c->mg, rid, &mc);
+	memcpy(drops, dp.drops, sizeof(drops));
+	evs_l3_mgmt_drops(c->mg, rid, drops);
+	d = json_object();
+	for (unsigned int i = 0; i < EVS_L3_MOD_DROP_MAX; i++)
+		if (drops[i] != 0)
+			json_object_set_new(d, evs_l3_drop_name(i),
+					    json_integer((json_int_t)drops[i]));
+	return evs_ctl_reply(
+	    call,
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "routed",
+		      (json_int_t)dp.routed, "echo_answered", (json_int_t)dp.echo, "punted",
+		      (json_int_t)dp.punted, "arp_answered", (json_int_t)mc.arp_answered,
+		      "nd_answered", (json_int_t)mc.nd_answered, "arp_sent",
+		      (json_int_t)mc.arp_sent, "nd_sent", (json_int_t)mc.nd_sent, "learned",
+		      (json_int_t)mc.learned, "icmp_errors_sent", (json_int_t)mc.icmp_sent,
+		      "icmp_rate_limited", (json_int_t)mc.icmp_rate_limited, "held",
+		      (json_int_t)mc.held, "released", (json_int_t)mc.released, "drops", d));
+}
+
 static const struct evs_ctl_param get_params[] = {
     {.name = "router",
      .type = EVS_CTL_T_STRING,
@@ -236,6 +274,30 @@ struct l3_ctl *evs_l3_ctl_register(struct evs_ctl *ctl, struct evs_l3_set *set,
 		}
 	}
 	return c;
+}
+
+int evs_l3_ctl_stats_register(struct l3_ctl *c, struct evs_ctl *ctl, const struct evs_l3_mgmt *mg,
+			      void (*dp)(void *arg, uint16_t router,
+					 struct evs_l3_dp_counters *out),
+			      void *arg)
+{
+	const struct evs_ctl_method m = {
+	    .name = "router.stats",
+	    .help = "a router's counters: routed, echo answered and punted in the datapath; ARP/ND "
+		    "answered and sent, neighbours learned, packets held and released, ICMP errors "
+		    "sent and rate-limited on the management lcore; drops by reason",
+	    .read_only = true,
+	    .fn = router_stats,
+	    .arg = c,
+	    .params = show_params,
+	    .n_params = RTE_DIM(show_params)};
+
+	if (c == NULL || dp == NULL)
+		return -EINVAL;
+	c->mg = mg;
+	c->dp = dp;
+	c->dp_arg = arg;
+	return evs_ctl_register(ctl, &m);
 }
 
 void evs_l3_ctl_free(struct l3_ctl *c)
