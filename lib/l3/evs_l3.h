@@ -170,6 +170,10 @@ int evs_l3_route_del(struct evs_l3_fib *fib, const struct evs_l3_prefix *pfx);
 int evs_l3_route_add_bulk(struct evs_l3_fib *fib, const struct evs_l3_prefix *pfx,
 			  const struct evs_l3_route_spec *spec, uint32_t n, uint32_t *failed);
 
+/** As evs_l3_route_add_bulk, every prefix with the same @p spec (one spec, not n). */
+int evs_l3_route_add_bulk_same(struct evs_l3_fib *fib, const struct evs_l3_prefix *pfx,
+			       const struct evs_l3_route_spec *spec, uint32_t n, uint32_t *failed);
+
 /** Delete @p n routes; all must exist (else -ENOENT and nothing deleted); a prefix listed twice
  * goes once. */
 int evs_l3_route_del_bulk(struct evs_l3_fib *fib, const struct evs_l3_prefix *pfx, uint32_t n,

@@ -165,6 +165,28 @@ it_log "background ping: $rx of $tx answered across the withdrawal"
 assert_ge "the background ping got replies across the change" 60 "$rx"
 assert_ok "the daemon is alive" evs_alive
 
+# --- route.bulk: 1000 /32s of 10.98.0.0/16 via c, all or nothing ---
+pfx=$(for i in $(seq 0 999); do printf '"10.98.%d.%d/32",' $((i / 256)) $((i % 256)); done)
+pfx="[${pfx%,}]"
+r=$(rpc_ok route.bulk "{\"router\":\"r1\",\"op\":\"add\",\"prefixes\":$pfx,\"nexthops\":[{\"port\":\"r1b\",\"via\":\"$HC\"}]}")
+assert_eq "route.bulk add: 1000 routes" 1000 "$(jget "$r" count)"
+n4=$(jget "$r" routes4)
+route=$(rpc_ok route.get '{"router":"r1","address":"10.98.3.7"}')
+assert_match "route.get finds a bulk route via c" "$HC" "$route"
+nsx c ip addr add 10.98.3.7/32 dev lo
+ping_check "ping a -> 10.98.3.7 over a bulk route" a 10.98.3.7
+expect_error "route.bulk: a prefix with a route already" -32000 /params/prefixes/1 \
+	"$(rpc route.bulk '{"router":"r1","op":"add","prefixes":["10.97.0.0/16","10.98.0.5/32"],"nexthops":[{"port":"r1b"}]}')"
+r=$(rpc_ok route.get '{"router":"r1","address":"10.97.1.1"}')
+assert_eq "... and nothing of it was added (no route)" "" "$(jget "$r" route.prefix 2>/dev/null)"
+expect_error "route.bulk: host bits set" -32602 /params/prefixes/0 \
+	"$(rpc route.bulk '{"router":"r1","op":"del","prefixes":["10.98.0.1/16"]}')"
+expect_error "route.bulk: a connected route is not the bulk method's" "-32[0-9]+" /params/prefixes/0 \
+	"$(rpc route.bulk '{"router":"r1","op":"del","prefixes":["198.18.1.0/24"]}')"
+r=$(rpc_ok route.bulk "{\"router\":\"r1\",\"op\":\"del\",\"prefixes\":$pfx}")
+assert_eq "route.bulk del: the 1000 are gone" $((n4 - 1000)) "$(jget "$r" routes4)"
+ping_none "10.98.3.7 has no route after the bulk del" a 10.98.3.7
+
 # --- counters ---
 st=$(rpc_ok router.stats '{"router":"r1"}')
 assert_ge "router.stats: routed" 10 "$(jget "$st" routed)"
