@@ -220,3 +220,17 @@ void evs_l3_lcore_counters(const void *lctx, uint16_t router, struct evs_l3_dp_c
 	for (unsigned int i = 0; i < EVS_L3_MOD_DROP_MAX; i++)
 		c->drops[i] += __atomic_load_n(&r->drops[i], __ATOMIC_RELAXED);
 }
+
+const char *const l3_counter_names[L3_CTR_MAX] = {"routed", "echo_answered", "punted"};
+
+/* Totals over the routers (stats.get's modules.l3). */
+void l3_counters_get(const void *lctx, uint64_t *vals)
+{
+	const struct l3_lcore *lc = lctx;
+
+	for (unsigned int r = 0; lc != NULL && r < EVS_L3_MAX_ROUTERS; r++) {
+		vals[0] += __atomic_load_n(&lc->r[r].routed, __ATOMIC_RELAXED);
+		vals[1] += __atomic_load_n(&lc->r[r].echo, __ATOMIC_RELAXED);
+		vals[2] += __atomic_load_n(&lc->r[r].punted, __ATOMIC_RELAXED);
+	}
+}

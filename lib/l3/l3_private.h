@@ -63,6 +63,11 @@ struct l3_lcore {
 void *l3_lcore_create(const struct evs_module_lcore_args *args);
 void l3_lcore_free(void *lctx);
 
+/* The module's counters (totals over its routers). */
+#define L3_CTR_MAX 3
+extern const char *const l3_counter_names[L3_CTR_MAX];
+void l3_counters_get(const void *lctx, uint64_t *vals);
+
 /* Single writer (the owner lcore); readers use relaxed loads. */
 static inline void l3_ctr_add(uint64_t *c, uint64_t v)
 {

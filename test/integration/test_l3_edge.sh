@@ -135,7 +135,8 @@ assert_match "ping -6 -t 1: time exceeded from the gateway" "From $GW6_A .*Time 
 # the router resolves both next hops (the same neighbours as the hosts)
 ping_check "ping a -> c" a "$HC"
 ping_check "ping a -> d" a "$HD"
-ping_check "ping a -> $VIP (one of the ECMP next hops answers)" a "$VIP"
+ping_check "ping a -> $VIP (one of the ECMP next hops answers)" a "$VIP" ||
+	it_log "drops: $(jget "$(rpc_ok stats.get)" drops) r1: $(rpc_ok router.stats '{"router":"r1"}')"
 c0=$(rx_packets c "$(ifname c)")
 d0=$(rx_packets d "$(ifname d)")
 nsx a bash -c "for p in \$(seq 20000 20199); do echo x > /dev/udp/$VIP/\$p; done" 2>/dev/null
@@ -197,5 +198,9 @@ assert_ge "router.stats: ARP requests sent" 3 "$(jget "$st" arp_sent)"
 assert_ge "router.stats: NS sent" 1 "$(jget "$st" nd_sent)"
 assert_ge "router.stats: ICMP errors sent" 5 "$(jget "$st" icmp_errors_sent)"
 assert_ge "router.stats: TTL drops by reason" 2 "$(jget "$st" drops.ttl_exceeded)"
+st=$(rpc_ok stats.get)
+assert_ge "stats.get: the l3 module's routed total" 10 "$(jget "$st" pmds.0.modules.l3.routed)"
+fs=$(rpc_ok flow.stats)
+assert_ge "flow.stats: packets injected by the management lcore" 10 "$(jget "$fs" 0.injected)"
 
 it_finish

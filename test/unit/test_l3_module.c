@@ -572,6 +572,12 @@ START_TEST(echo_answered_in_datapath)
 	evs_l3_lcore_counters(evs_pipeline_lcore_module(w.pl, M_L3), 1, &dc);
 	ck_assert_uint_eq(dc.echo, 2);
 	ck_assert_uint_eq(dc.routed, 0);
+	/* the module's totals (stats.get) */
+	uint64_t tot[8] = {0};
+	ck_assert_uint_eq(evs_l3_module.n_counters, 3);
+	ck_assert_str_eq(evs_l3_module.counter_names[1], "echo_answered");
+	evs_l3_module.counters_get(evs_pipeline_lcore_module(w.pl, M_L3), tot);
+	ck_assert_uint_eq(tot[1], 2);
 	rw_down(&w);
 }
 END_TEST
