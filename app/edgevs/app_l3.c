@@ -136,6 +136,8 @@ int app_l3_ctl_register(struct evs_app *app)
 void app_l3_fill(const struct evs_app *app, struct app_states *st)
 {
 	st->l3.set = app->l3;
+	st->l3.symmetric_ecmp =
+	    false; /* (the states live on the PMD's stack: every field is set) */
 	st->l2.gateway = gateway;
 	st->l2.gateway_mcast = gateway_mcast;
 	st->l2.gateway_arg = app->l3;
