@@ -16,8 +16,10 @@
 # that only have a default route; ping -t 1 gets Time Exceeded from the
 # gateway (seen by tcpdump); host unreachable for the reject route, net
 # unreachable with no route; a DF ping over the 1300 MTU gets frag needed;
-# flows to 10.99.0.1 spread over c and d; a leaked route; the ECMP route
-# withdrawn and restored under traffic; router.stats.
+# flows to 10.99.0.1 spread over c and d; a next hop that never answers
+# (host unreachable after three probes); a leaked route; the ECMP route
+# withdrawn and restored under traffic; route.bulk; router.stats,
+# stats.get and flow.stats counters.
 set -o pipefail
 . "$(dirname "$0")/lib.sh"
 it_init l3_edge
@@ -146,6 +148,13 @@ d1=$(( $(rx_packets d "$(ifname d)") - d0 ))
 it_log "ECMP: c received $c1, d received $d1 of 200 flows"
 assert_ge "c got a share of the 200 flows" 40 "$c1"
 assert_ge "d got a share of the 200 flows" 40 "$d1"
+
+# --- a next hop that never answers: held, probed 3 times, host unreachable ---
+rpc_ok route.add '{"router":"r1","prefix":"10.96.0.0/16","nexthops":[{"port":"r1b","via":"198.18.2.99"}]}' >/dev/null
+out=$(nsx a ping -n -c 1 -W 6 10.96.0.1 2>&1)
+assert_match "an unanswered next hop: host unreachable from the gateway" "From $GW_A .*Destination Host Unreachable" "$out"
+n=$(rpc_ok neigh.show '{"router":"r1"}')
+assert_ge "neigh.show: the held packet counted as unresolved" 1 "$(jget "$n" counters.unresolved)"
 
 # --- route leaking between VRFs ---
 ping_check "ping a -> e through r1 and r2 (leaked routes both ways)" a "$HE"

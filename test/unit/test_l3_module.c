@@ -8,6 +8,7 @@
  * packets, ICMP errors and their rate limit (test_l3_punt.c's cases).
  */
 #include <rte_arp.h>
+#include <rte_cycles.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
@@ -636,6 +637,42 @@ END_TEST
 
 /* The n-th frame sent is an ICMP error @type/@code from @src to H1 out of port 0. */
 static const struct rte_icmp_hdr *rw_check_icmp(const struct rworld *w, unsigned int n,
+						const uint8_t src[4], uint8_t type, uint8_t code);
+
+START_TEST(resolution_fails_host_unreachable)
+{
+	static const uint8_t gw[4] = {10, 0, 1, 1};
+	struct evs_l3_neigh_table *t;
+	struct evs_l3_neigh_stats ns;
+	uint64_t now = rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000);
+	struct rworld w;
+
+	rw_up(&w);
+	t = evs_l3_router_neigh(evs_l3_router_get(w.set, 1));
+	rw_neigh(&w, A2, 2, NULL); /* nobody will answer for it */
+	for (unsigned int i = 0; i < 6; i++)
+		rw_send(&w, 0, &H1, &R1, A1, A2, 64);
+	rw_pump(&w);
+	ck_assert_uint_eq(w.out.n, 1); /* the first request */
+	/* three probes a second apart, then the held packets are given up */
+	for (unsigned int s = 1; s <= 4; s++) {
+		evs_l3_neigh_tick(t, now + s * 1000 + 10);
+		rw_pump(&w);
+	}
+	evs_l3_neigh_stats(t, &ns);
+	ck_assert_uint_eq(ns.probes, 3);
+	ck_assert_uint_eq(ns.hold_full, 2); /* 4 held, 2 dropped at once */
+	ck_assert_uint_eq(ns.unresolved, 4);
+	/* 3 requests, then host unreachable from the gateway for each held packet */
+	ck_assert_uint_eq(w.out.n, 3 + 4);
+	for (unsigned int i = 3; i < 7; i++)
+		rw_check_icmp(&w, i, gw, 3, 1);
+	ck_assert_uint_eq(rte_mempool_in_use_count(pool), 0);
+	rw_down(&w);
+}
+END_TEST
+
+static const struct rte_icmp_hdr *rw_check_icmp(const struct rworld *w, unsigned int n,
 						const uint8_t src[4], uint8_t type, uint8_t code)
 {
 	const struct rte_ether_hdr *eh = rw_out(w, n);
@@ -695,6 +732,7 @@ void l3_module_add_cases(Suite *s)
 	    {"gateway_arp_and_nd_answered", gateway_arp_and_nd_answered},
 	    {"echo_answered_in_datapath", echo_answered_in_datapath},
 	    {"resolution_holds_and_releases", resolution_holds_and_releases},
+	    {"resolution_fails_host_unreachable", resolution_fails_host_unreachable},
 	    {"icmp_errors_and_rate_limit", icmp_errors_and_rate_limit},
 	};
 
