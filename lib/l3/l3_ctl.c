@@ -370,15 +370,25 @@ out:
 	return answered;
 }
 
-static const char *const bulk_ops[] = {"add", "del", NULL};
-static const char *const bulk_types[] = {"forward", "blackhole", "reject", "vrf", NULL};
-static const struct evs_ctl_param bulk_params[] = {
+static const struct evs_ctl_param get_params[] = {
     {.name = "router",
      .type = EVS_CTL_T_STRING,
      .required = true,
      .min_len = 1,
      .max_len = EVS_L3_NAME_LEN - 1,
      .help = "the router"},
+    {.name = "address", .type = EVS_CTL_T_IP, .help = "look this address up"},
+    {.name = "prefix",
+     .type = EVS_CTL_T_STRING,
+     .max_len = 43,
+     .help = "or: the route of this prefix"},
+};
+static const struct evs_ctl_param show_params[] = {get_params[0]};
+
+static const char *const bulk_ops[] = {"add", "del", NULL};
+static const char *const bulk_types[] = {"forward", "blackhole", "reject", "vrf", NULL};
+static const struct evs_ctl_param bulk_params[] = {
+    get_params[0],
     {.name = "op",
      .type = EVS_CTL_T_STRING,
      .required = true,
@@ -394,21 +404,6 @@ static const struct evs_ctl_param bulk_params[] = {
     {.name = "reject", .type = EVS_CTL_T_STRING, .help = "as route's"},
     {.name = "vrf", .type = EVS_CTL_T_STRING, .help = "as route's"},
 };
-
-static const struct evs_ctl_param get_params[] = {
-    {.name = "router",
-     .type = EVS_CTL_T_STRING,
-     .required = true,
-     .min_len = 1,
-     .max_len = EVS_L3_NAME_LEN - 1,
-     .help = "the router"},
-    {.name = "address", .type = EVS_CTL_T_IP, .help = "look this address up"},
-    {.name = "prefix",
-     .type = EVS_CTL_T_STRING,
-     .max_len = 43,
-     .help = "or: the route of this prefix"},
-};
-static const struct evs_ctl_param show_params[] = {get_params[0]};
 
 struct l3_ctl *evs_l3_ctl_register(struct evs_ctl *ctl, struct evs_l3_set *set,
 				   struct evs_store *st)
