@@ -130,6 +130,8 @@ assert_match "no route: net unreachable from the gateway" "From $GW_A .*Destinat
 out=$(nsx a ping -n -c 1 -W 2 -M do -s 1400 "$HB" 2>&1)
 assert_match "DF ping over the 1300 MTU: frag needed with the MTU" "mtu = 1300" "$out"
 ping_check "a smaller DF ping goes through" a "$HB" -M do -s 1200
+out=$(nsx a ping -6 -n -c 1 -W 2 -M do -s 1400 "$H6B" 2>&1)
+assert_match "IPv6 over the 1300 MTU: packet too big with the MTU" "[Pp]acket too big.*1300" "$out"
 out=$(nsx a ping -6 -n -c 1 -W 2 -t 1 "$H6B" 2>&1)
 assert_match "ping -6 -t 1: time exceeded from the gateway" "From $GW6_A .*Time exceeded" "$out"
 
