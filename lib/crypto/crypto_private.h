@@ -108,4 +108,21 @@ static inline int crypto_tag_differs(const uint8_t *a, const uint8_t *b)
 /* Full IPv4 header checksum over @p hl bytes. */
 uint16_t crypto_ipv4_cksum(const void *ip, unsigned int hl);
 
+/* Set an IPv4 header's total length and protocol, updating its checksum
+ * incrementally (RFC 1624: HC' = ~(~HC + ~m + m')). */
+static inline void crypto_ipv4_set(void *ip, uint16_t len_be, uint8_t proto)
+{
+	uint16_t *w = (uint16_t *)ip, old_len = w[1], old_tp = w[4];
+	uint8_t *b = (uint8_t *)ip;
+	uint32_t sum;
+
+	w[1] = len_be;
+	b[9] = proto;
+	sum = (uint16_t)~w[5] + (uint16_t)~old_len + (uint32_t)len_be + (uint16_t)~old_tp +
+	      (uint32_t)w[4];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	w[5] = (uint16_t)~sum;
+}
+
 #endif /* EVS_CRYPTO_PRIVATE_H */

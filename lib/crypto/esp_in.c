@@ -36,8 +36,9 @@ uint8_t esp_ip_parse(const struct rte_mbuf *m, struct esp_ip *ip)
 	if (m->data_len < m->l2_len + 1u)
 		return 1 + EVS_ESP_DROP_MALFORMED;
 	avail = m->data_len - m->l2_len;
-	memset(ip, 0, sizeof(*ip));
 	ip->v = p[0] >> 4;
+	ip->frag = 0;
+	ip->v6_ext = 0;
 	if (ip->v == 4) {
 		const struct rte_ipv4_hdr *h = (const struct rte_ipv4_hdr *)p;
 
@@ -227,12 +228,7 @@ static uint32_t strip(const struct evs_sa *sa, struct rte_mbuf *m, const struct 
 		uint32_t len = p->ip.hl + payload;
 
 		if (p->ip.v == 4) {
-			struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
-
-			h->total_length = rte_cpu_to_be_16((uint16_t)len);
-			h->next_proto_id = nh;
-			h->hdr_checksum = 0;
-			h->hdr_checksum = crypto_ipv4_cksum(h, p->ip.hl);
+			crypto_ipv4_set(ip, rte_cpu_to_be_16((uint16_t)len), nh);
 		} else {
 			struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)ip;
 

@@ -76,15 +76,10 @@ static void write_outer(uint8_t *ip, const struct evs_sa *sa, const uint8_t *inn
 }
 
 /* Rewrite a transport-mode IP header for its new length and protocol. */
-static void fix_transport(uint8_t *ip, unsigned int v, unsigned int hl, uint32_t len, uint8_t proto)
+static void fix_transport(uint8_t *ip, unsigned int v, uint32_t len, uint8_t proto)
 {
 	if (v == 4) {
-		struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
-
-		h->total_length = rte_cpu_to_be_16((uint16_t)len);
-		h->next_proto_id = proto;
-		h->hdr_checksum = 0;
-		h->hdr_checksum = crypto_ipv4_cksum(h, hl);
+		crypto_ipv4_set(ip, rte_cpu_to_be_16((uint16_t)len), proto);
 	} else {
 		struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)ip;
 
@@ -144,8 +139,7 @@ static uint8_t prepare(struct evs_sa *sa, struct rte_mbuf *m, uint64_t seq, stru
 	out_ip = data + l2;
 	esp = out_ip + (sa->mode == EVS_ESP_TRANSPORT ? ip.hl : outer_hl) + udp_len;
 	if (sa->mode == EVS_ESP_TRANSPORT) {
-		fix_transport(out_ip, v, ip.hl, new_ip_len,
-			      sa->udp_encap ? IPPROTO_UDP : IPPROTO_ESP);
+		fix_transport(out_ip, v, new_ip_len, sa->udp_encap ? IPPROTO_UDP : IPPROTO_ESP);
 	} else {
 		write_outer(out_ip, sa, esp + EVS_ESP_HDR_LEN, ip.v, new_ip_len,
 			    sa->udp_encap ? IPPROTO_UDP : IPPROTO_ESP, seq);
