@@ -240,6 +240,64 @@ uint16_t evs_esp_decrypt_burst(struct evs_crypto_engine *e, struct evs_sa **sas,
 int evs_esp_peek_spi(const struct rte_mbuf *m, uint16_t udp_port, uint32_t *spi);
 
 /* ------------------------------------------------------------------ */
+/* Inbound SPI table                                                   */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Inbound SAs by SPI, for evs_esp_decrypt_burst's sas[]. During a rekey the
+ * old and the new inbound SA are both in it (make-before-break).
+ *
+ * Thread-safety: one writer (the management lcore: create, add, del, copy,
+ * free); lookups on any lcore concurrently, lock-free. An SA deleted from
+ * the table may still be in use by a reader until the next RCU grace
+ * period: free it (evs_sa_free) only after one. Deleted slots are reused but
+ * slow the probes; when evs_sa_table_needs_rebuild says so, publish a copy
+ * (evs_sa_table_copy) with RCU and free the old table after a grace period.
+ */
+struct evs_sa_table;
+
+/**
+ * A table for up to @p max_sas inbound SAs (twice as many slots).
+ * @return the table, or NULL with errno EINVAL (0 or over 2^24), ENOMEM.
+ */
+struct evs_sa_table *evs_sa_table_create(uint32_t max_sas);
+
+/** Free a table (not its SAs); NULL is accepted. */
+void evs_sa_table_free(struct evs_sa_table *t);
+
+/**
+ * Add an inbound SA under its SPI.
+ * @return 0, -EINVAL (NULL or outbound), -EEXIST (SPI present), -ENOSPC.
+ */
+int evs_sa_table_add(struct evs_sa_table *t, struct evs_sa *sa);
+
+/** Remove the SA of @p spi. @return 0 or -ENOENT. */
+int evs_sa_table_del(struct evs_sa_table *t, uint32_t spi);
+
+/** The SA of @p spi, or NULL (any lcore). */
+struct evs_sa *evs_sa_table_lookup(const struct evs_sa_table *t, uint32_t spi);
+
+/** SAs held. */
+uint32_t evs_sa_table_count(const struct evs_sa_table *t);
+
+/** Whether deleted slots have piled up enough to publish a fresh copy. */
+bool evs_sa_table_needs_rebuild(const struct evs_sa_table *t);
+
+/**
+ * A fresh table for up to @p max_sas holding the same SAs (no deleted slots).
+ * @return the copy, or NULL with errno ENOSPC (too small), EINVAL, ENOMEM.
+ */
+struct evs_sa_table *evs_sa_table_copy(const struct evs_sa_table *t, uint32_t max_sas);
+
+/**
+ * Fill @p sas[i] with the SA of packet i's SPI (NULL: not ESP for
+ * @p udp_port, or unknown SPI), ready for evs_esp_decrypt_burst.
+ * @return how many were found.
+ */
+uint16_t evs_esp_lookup_burst(const struct evs_sa_table *t, struct rte_mbuf **pkts, uint16_t n,
+			      uint16_t udp_port, struct evs_sa **sas);
+
+/* ------------------------------------------------------------------ */
 /* Raw AES-GCM (the primitive under ESP; for tests and benchmarks)     */
 /* ------------------------------------------------------------------ */
 

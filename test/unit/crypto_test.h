@@ -30,5 +30,6 @@ struct evs_sa_config ct_sa_conf(uint32_t spi, enum evs_sa_dir dir, enum evs_esp_
 size_t ct_unhex(const char *hex, uint8_t *out, size_t max);
 
 void crypto_esp_add_cases(Suite *s);
+void crypto_table_add_cases(Suite *s);
 
 #endif /* EVS_TEST_CRYPTO_H */

@@ -4,9 +4,9 @@
  * (McGrew-Viega and draft-mcgrew-gcm-test-01), ESP decryption of the
  * draft's packets, the anti-replay window against a naive model on random
  * sequences, ESN inference, SA and engine errors. ESP behaviours are in
- * test_crypto_esp.c; the cross-check with Python's cryptography package is
- * test/scripts/esp_xcheck.py driving crypto_xcheck_tool.c. This file holds
- * the suite's main.
+ * test_crypto_esp.c, the SPI table in test_crypto_table.c; the cross-check
+ * with Python's cryptography package is test/scripts/esp_xcheck.py driving
+ * crypto_xcheck_tool.c. This file holds the suite's main.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -399,5 +399,6 @@ int main(int argc, char **argv)
 		return 1;
 	unit_add_cases(s, cases, RTE_DIM(cases), NULL, NULL, 0);
 	crypto_esp_add_cases(s);
+	crypto_table_add_cases(s);
 	return unit_run(s) == 0 ? 0 : 1;
 }
