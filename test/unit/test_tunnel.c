@@ -509,6 +509,58 @@ START_TEST(test_decap_drops_counted)
 }
 END_TEST
 
+static uint64_t drops_sum(const struct evs_tun_stats *st)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int d = 0; d < EVS_TUN_DROP__MAX; d++)
+		sum += st->drops[d];
+	return sum;
+}
+
+/* Damaged frames: nothing crashes or reads out of bounds (run it under
+ * ASan), and every frame is decapsulated or counted. */
+START_TEST(test_garbage_accounted)
+{
+	struct evs_tun_decap d = decap_conf();
+	uint64_t accepted = 0, dropped = 0;
+
+	srand(7348);
+	d.ipv6_zero_csum = true;
+	for (unsigned int round = 0; round < 300; round++) {
+		struct rte_mbuf *m[32];
+		struct evs_tun_meta meta[32];
+		struct evs_tun_stats st = {0};
+		uint16_t k;
+
+		for (unsigned int i = 0; i < 32; i++) {
+			unsigned int r = (unsigned int)rand();
+			uint8_t *p;
+
+			m[i] = encapped(r & 1 ? EVS_TUN_GENEVE : EVS_TUN_VXLAN, r & 2 ? 6 : 4,
+					(r & 4) != 0, (r & 1) && (r & 8));
+			p = at(m[i]);
+			/* Up to three bytes of the outer headers, and maybe a cut. */
+			for (unsigned int j = 0; j < (r >> 4) % 4; j++)
+				p[(unsigned int)rand() % 90] = (uint8_t)rand();
+			if ((r >> 6) % 4 == 0)
+				rte_pktmbuf_trim(m[i],
+						 (uint16_t)((unsigned int)rand() % m[i]->data_len));
+		}
+		k = evs_tun_decap_burst(&d, m, 32, meta, &st);
+		ck_assert_uint_eq(k + drops_sum(&st), 32);
+		ck_assert_uint_eq(st.decap_packets, k);
+		for (unsigned int i = 0; i < k; i++)
+			ck_assert_uint_ge(m[i]->pkt_len, 14);
+		accepted += k;
+		dropped += 32 - k;
+		free_all(m, 32);
+	}
+	ck_assert_uint_gt(accepted, 1000);
+	ck_assert_uint_gt(dropped, 1000);
+}
+END_TEST
+
 START_TEST(test_geneve_opts_walk)
 {
 	ck_assert_int_eq(evs_geneve_opts_walk(opts, sizeof(opts), NULL, NULL), 2);
@@ -531,6 +583,7 @@ int main(int argc, char **argv)
 	    {"too_big_and_no_room_counted", test_too_big_and_no_room_counted},
 	    {"roundtrip_random", test_roundtrip_random},
 	    {"decap_drops_counted", test_decap_drops_counted},
+	    {"garbage_accounted", test_garbage_accounted},
 	    {"geneve_opts_walk", test_geneve_opts_walk},
 	};
 
