@@ -200,6 +200,8 @@ uint16_t crypto_compact(struct evs_crypto_engine *e, struct rte_mbuf **pkts, voi
 			r++;
 		}
 	}
+	if (r == 0)
+		return k;
 	memcpy(&pkts[k], rej, sizeof(rej[0]) * r);
 	if (aux != NULL)
 		memcpy(&aux[k], rej_aux, sizeof(rej_aux[0]) * r);
@@ -211,6 +213,8 @@ uint16_t crypto_merge(struct rte_mbuf **pkts, void **aux, uint16_t k, uint16_t e
 {
 	/* [0,k) accepted, [k,end) rejected earlier, [end,chunk_k) accepted now:
 	 * rotate the middle two blocks by three reversals. */
+	if (k == end || chunk_k == end)
+		return (uint16_t)(k + (chunk_k - end)); /* nothing to rotate */
 	reverse((void **)pkts, k, end);
 	reverse((void **)pkts, end, chunk_k);
 	reverse((void **)pkts, k, chunk_k);

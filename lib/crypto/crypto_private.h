@@ -4,9 +4,11 @@
 #define EVS_CRYPTO_PRIVATE_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <intel-ipsec-mb.h>
 #include <rte_common.h>
+#include <rte_mbuf.h>
 
 #include "evs_crypto.h"
 
@@ -98,11 +100,20 @@ uint16_t crypto_merge(struct rte_mbuf **pkts, void **aux, uint16_t k, uint16_t e
 /* Constant-time tag comparison. */
 static inline int crypto_tag_differs(const uint8_t *a, const uint8_t *b)
 {
-	uint8_t d = 0;
+	uint64_t x[2], y[2];
 
-	for (unsigned int i = 0; i < EVS_ESP_ICV_LEN; i++)
-		d |= a[i] ^ b[i];
-	return d != 0;
+	RTE_BUILD_BUG_ON(EVS_ESP_ICV_LEN != sizeof(x));
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) != 0;
+}
+
+/* Grow or shrink a single-segment mbuf at its tail (room already checked;
+ * rte_pktmbuf_append/trim walk the chain for the last segment). */
+static inline void crypto_tail_adjust(struct rte_mbuf *m, int delta)
+{
+	m->data_len = (uint16_t)(m->data_len + delta);
+	m->pkt_len = (uint32_t)((int64_t)m->pkt_len + delta);
 }
 
 /* Full IPv4 header checksum over @p hl bytes. */

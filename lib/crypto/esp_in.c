@@ -219,7 +219,7 @@ static uint32_t strip(const struct evs_sa *sa, struct rte_mbuf *m, const struct 
 		keep = l2 + p->ip.hl;
 	}
 	/* Trailer and ICV, and any link padding after the IP packet. */
-	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - (l2 + p->off + EVS_ESP_HDR_LEN + payload)));
+	crypto_tail_adjust(m, (int)(l2 + p->off + EVS_ESP_HDR_LEN + payload) - (int)m->data_len);
 	data = rte_pktmbuf_mtod(m, uint8_t *);
 	memmove(data + cut, data, keep);
 	data = (uint8_t *)rte_pktmbuf_adj(m, (uint16_t)cut);

@@ -127,10 +127,11 @@ static uint8_t prepare(struct evs_sa *sa, struct rte_mbuf *m, uint64_t seq, stru
 		return 1 + EVS_ESP_DROP_NO_ROOM;
 
 	/* Drop link-layer padding beyond the IP length, then grow both ends. */
-	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - l2 - ip.len));
+	crypto_tail_adjust(m, (int)(l2 + ip.len) - (int)m->data_len);
 	data = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)ins);
 	memmove(data, data + ins, keep);
-	t = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(pad + 2 + EVS_ESP_ICV_LEN));
+	t = data + m->data_len;
+	crypto_tail_adjust(m, (int)(pad + 2 + EVS_ESP_ICV_LEN));
 	for (unsigned int i = 0; i < pad; i++)
 		t[i] = (uint8_t)(i + 1);
 	t[pad] = (uint8_t)pad;
