@@ -37,13 +37,8 @@ struct evs_sa {
 	/* Outbound: next sequence number to reserve, and the last one allowed. */
 	uint64_t next_seq __rte_cache_aligned;
 	uint64_t max_seq;
-	/* Inbound: the window (single writer), and the top it will have once
-	 * the packets of the chunk in flight are accepted, so that ESN numbers
-	 * crossing 2^32 inside one burst are inferred right. */
+	/* Inbound: the window (single writer). */
 	struct evs_replay replay __rte_cache_aligned;
-	uint64_t proj_top;
-	const void *proj_owner; /* engine and chunk proj_top belongs to */
-	uint64_t proj_chunk;
 	struct sa_slot_stats stats[EVS_CRYPTO_MAX_ENGINES];
 };
 
@@ -57,7 +52,6 @@ struct crypto_scratch {
 struct evs_crypto_engine {
 	IMB_MGR *mgr;
 	unsigned int slot;
-	uint64_t chunks; /* decrypt chunks run, for evs_sa.proj_chunk */
 	uint64_t no_sa;
 	struct crypto_scratch scratch[CRYPTO_CHUNK];
 	uint8_t status[CRYPTO_CHUNK]; /* 0 ok, else 1 + enum evs_esp_drop */

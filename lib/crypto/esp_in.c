@@ -119,30 +119,8 @@ struct in_args {
 	struct in_pkt p[CRYPTO_CHUNK];
 };
 
-/* The full sequence number of ESN packet @p seq_lo: inferred from the top
- * the window will have after the chunk's earlier packets (a forged packet
- * can only mislead the inference of the rest of its own burst). */
-static uint64_t esn_infer(const struct evs_crypto_engine *e, struct evs_sa *sa, uint32_t seq_lo)
-{
-	struct evs_replay r;
-	uint64_t seq;
-
-	if (sa->proj_owner != e || sa->proj_chunk != e->chunks) {
-		sa->proj_owner = e;
-		sa->proj_chunk = e->chunks;
-		sa->proj_top = sa->replay.top;
-	}
-	r.top = sa->proj_top;
-	r.window = sa->replay.window;
-	seq = evs_replay_esn_infer(&r, seq_lo);
-	if (seq > sa->proj_top)
-		sa->proj_top = seq;
-	return seq;
-}
-
 /* Validate packet @p m for @p sa; 0 or 1 + enum evs_esp_drop. */
-static uint8_t inspect(const struct evs_crypto_engine *e, struct evs_sa *sa, struct rte_mbuf *m,
-		       struct in_pkt *p)
+static uint8_t inspect(const struct evs_sa *sa, struct rte_mbuf *m, struct in_pkt *p)
 {
 	uint8_t *l3 = rte_pktmbuf_mtod(m, uint8_t *) + m->l2_len;
 	uint32_t w[2], esp_len;
@@ -165,7 +143,10 @@ static uint8_t inspect(const struct evs_crypto_engine *e, struct evs_sa *sa, str
 	memcpy(w, p->esp, 8);
 	if (rte_be_to_cpu_32(w[0]) != sa->spi)
 		return 1 + EVS_ESP_DROP_WRONG_SA;
-	p->seq = sa->esn ? esn_infer(e, sa, rte_be_to_cpu_32(w[1])) : rte_be_to_cpu_32(w[1]);
+	/* ESN: inferred from the window as it is before this burst, never from
+	 * numbers not yet verified (a forged one would mislead the rest). */
+	p->seq = sa->esn ? evs_replay_esn_infer(&sa->replay, rte_be_to_cpu_32(w[1]))
+			 : rte_be_to_cpu_32(w[1]);
 	if (!evs_replay_check(&sa->replay, p->seq))
 		return 1 + EVS_ESP_DROP_REPLAY;
 	p->ct_len = esp_len - EVS_ESP_HDR_LEN - EVS_ESP_ICV_LEN;
@@ -243,14 +224,13 @@ static uint32_t strip(const struct evs_sa *sa, struct rte_mbuf *m, const struct 
 static uint16_t decrypt_chunk(struct evs_crypto_engine *e, struct in_args *a,
 			      struct rte_mbuf **pkts, uint16_t n)
 {
-	e->chunks++;
 	for (uint16_t i = 0; i < n; i++) {
 		if (a->sas[i] == NULL) {
 			e->status[i] = 1 + EVS_ESP_DROP__MAX; /* counted on the engine */
 			crypto_count(&e->no_sa, 1);
 			continue;
 		}
-		e->status[i] = inspect(e, a->sas[i], pkts[i], &a->p[i]);
+		e->status[i] = inspect(a->sas[i], pkts[i], &a->p[i]);
 	}
 	crypto_run(e, n, in_fill, a);
 	for (uint16_t i = 0; i < n; i++) {
