@@ -101,7 +101,6 @@ static uint8_t prepare(struct evs_sa *sa, struct rte_mbuf *m, uint64_t seq, stru
 	rc = esp_ip_parse(m, &ip);
 	if (rc != 0)
 		return (uint8_t)rc;
-	data = rte_pktmbuf_mtod(m, uint8_t *);
 	if (sa->mode == EVS_ESP_TRANSPORT) {
 		if (ip.frag || ip.v6_ext)
 			return 1 + EVS_ESP_DROP_UNSUPPORTED;
