@@ -106,10 +106,14 @@ struct evs_tun_encap_config {
 	uint16_t dst_port;	       /**< 0: the IANA port of the type */
 	uint16_t src_port_min;	       /**< source port range; 0/0: 49152-65535 */
 	uint16_t src_port_max;
-	uint8_t ttl;		/**< 0: 64 */
-	uint8_t tos;		/**< outer DSCP/ECN (traffic class) */
-	bool df;		/**< IPv4 DF bit */
-	bool udp_csum;		/**< IPv4: compute the UDP checksum (IPv6: always) */
+	uint8_t ttl;   /**< 0: 64 */
+	uint8_t tos;   /**< outer DSCP/ECN (traffic class) */
+	bool df;       /**< IPv4 DF bit */
+	bool udp_csum; /**< IPv4: compute the UDP checksum (IPv6: always) */
+	/** leave the UDP checksum to the NIC (RTE_MBUF_F_TX_UDP_CKSUM; the port
+	 *  must offer it). Never when ESP protects the UDP afterwards: the
+	 *  checksum is inside the ciphertext. */
+	bool csum_offload;
 	uint16_t underlay_mtu;	/**< IP MTU of the underlay (0: 1500) */
 	const uint8_t *options; /**< GENEVE option TLVs, wire format */
 	uint16_t options_len;	/**< multiple of 4, at most EVS_GENEVE_OPT_MAX */
@@ -125,6 +129,7 @@ struct evs_tun_encap {
 	uint32_t ip_sum;     /**< IPv4: one's-complement sum of the template header */
 	uint8_t family;	     /**< outer 4 or 6 */
 	bool udp_csum;
+	bool csum_offload;
 };
 
 /**
@@ -191,7 +196,9 @@ struct evs_tun_meta {
 
 /**
  * Validate and strip the outer headers of @p n frames (any lcore); a frame
- * starts at its outer Ethernet header (one 802.1Q tag allowed).
+ * starts at its outer Ethernet header (one 802.1Q tag allowed). A NIC's
+ * verdict in m->ol_flags (RTE_MBUF_F_RX_IP/L4_CKSUM_GOOD or _BAD) is taken
+ * as it is; only checksums the NIC did not check are verified (verify_csum).
  *
  * @return k: pkts[0..k) decapsulated with @p meta[0..k) filled, pkts[k..n)
  * rejected (not freed; counted in @p st), both in order.

@@ -109,7 +109,11 @@ static uint8_t outer_ip(const struct evs_tun_decap *d, const struct rte_mbuf *m,
 		tot = rte_be_to_cpu_16(h->total_length);
 		if (*iphl < sizeof(*h) || avail < *iphl || tot < *iphl || tot > m->pkt_len)
 			return 1 + EVS_TUN_DROP_BAD_OUTER;
-		if (d->verify_csum && rte_raw_cksum(h, *iphl) != 0xffff)
+		uint64_t ipf = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+		if (ipf == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+		    (ipf != RTE_MBUF_F_RX_IP_CKSUM_GOOD && d->verify_csum &&
+		     rte_raw_cksum(h, *iphl) != 0xffff))
 			return 1 + EVS_TUN_DROP_BAD_CSUM;
 		if (rte_be_to_cpu_16(h->fragment_offset) &
 		    (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
@@ -223,9 +227,13 @@ static uint8_t decap_one(const struct evs_tun_decap *d, struct rte_mbuf *m,
 	if (u->dgram_cksum == 0) {
 		if (meta->family == 6 && !d->ipv6_zero_csum)
 			return 1 + EVS_TUN_DROP_BAD_CSUM;
-	} else if (d->verify_csum &&
-		   tun_udp_sum(m, p + l2, meta->family, l2 + iphl, udp_len) != 0xffff) {
-		return 1 + EVS_TUN_DROP_BAD_CSUM;
+	} else {
+		uint64_t l4f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+		if (l4f == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+		    (l4f != RTE_MBUF_F_RX_L4_CKSUM_GOOD && d->verify_csum &&
+		     tun_udp_sum(m, p + l2, meta->family, l2 + iphl, udp_len) != 0xffff))
+			return 1 + EVS_TUN_DROP_BAD_CSUM;
 	}
 	if (avail < l2 + iphl + sizeof(*u) + 8)
 		return 1 + EVS_TUN_DROP_BAD_OUTER;

@@ -95,6 +95,7 @@ int evs_tun_encap_init(struct evs_tun_encap *t, const struct evs_tun_encap_confi
 	t->max_frame = (uint16_t)(mtu - (t->hdr_len - RTE_ETHER_HDR_LEN));
 	t->family = (uint8_t)v;
 	t->udp_csum = v == 6 || c->udp_csum;
+	t->csum_offload = c->csum_offload;
 	t->sport_min = (uint16_t)smin;
 	t->sport_span = (uint16_t)(smax - smin + 1); /* 65536 wraps to 0 */
 
@@ -171,15 +172,21 @@ static uint8_t encap_one(const struct evs_tun_encap *t, struct rte_mbuf *m, uint
 	}
 	u->src_port = rte_cpu_to_be_16(sport(t, hash));
 	u->dgram_len = rte_cpu_to_be_16((uint16_t)(ip_len - iphl));
-	if (t->udp_csum) {
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = iphl;
+	m->l4_len = sizeof(*u);
+	if (t->udp_csum && t->csum_offload) {
+		/* The NIC adds the datagram to the pseudo-header sum put here. */
+		m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM |
+			       (t->family == 4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
+		u->dgram_cksum = t->family == 4 ? rte_ipv4_phdr_cksum((void *)ip, m->ol_flags)
+						: rte_ipv6_phdr_cksum((void *)ip, m->ol_flags);
+	} else if (t->udp_csum) {
 		uint16_t c = (uint16_t)~tun_udp_sum(m, ip, t->family, RTE_ETHER_HDR_LEN + iphl,
 						    ip_len - iphl);
 
 		u->dgram_cksum = c == 0 ? 0xffff : c; /* zero means "none" in UDP */
 	}
-	m->l2_len = RTE_ETHER_HDR_LEN;
-	m->l3_len = iphl;
-	m->l4_len = sizeof(*u);
 	return 0;
 }
 

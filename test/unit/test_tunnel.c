@@ -561,6 +561,55 @@ START_TEST(test_garbage_accounted)
 }
 END_TEST
 
+/* TX: with offload, the pseudo-header sum and the flags a NIC needs; the
+ * NIC's completion equals the software checksum. RX: a NIC's verdict in
+ * ol_flags is taken as it is. */
+START_TEST(test_checksum_offload_flags)
+{
+	struct evs_tun_encap_config c = conf(EVS_TUN_GENEVE, 6);
+	struct evs_tun_decap d = decap_conf();
+	struct evs_tun_stats st = {0};
+	struct evs_tun_meta meta[3];
+	struct evs_tun_encap sw, hw;
+	struct rte_mbuf *a = frame(300, 5), *b = copy(a), *m[3];
+	struct rte_udp_hdr *ua, *ub;
+	uint16_t raw = 0;
+
+	ck_assert_int_eq(evs_tun_encap_init(&sw, &c), 0);
+	c.csum_offload = true;
+	ck_assert_int_eq(evs_tun_encap_init(&hw, &c), 0);
+	b->hash.rss = a->hash.rss;
+	ck_assert_uint_eq(evs_tun_encap_burst(&sw, &a, 1, NULL, &st), 1);
+	ck_assert_uint_eq(evs_tun_encap_burst(&hw, &b, 1, NULL, &st), 1);
+	ck_assert(b->ol_flags & RTE_MBUF_F_TX_UDP_CKSUM);
+	ck_assert(b->ol_flags & RTE_MBUF_F_TX_IPV6);
+	ck_assert(!(a->ol_flags & RTE_MBUF_F_TX_UDP_CKSUM));
+	ub = rte_pktmbuf_mtod_offset(b, struct rte_udp_hdr *, 54);
+	ua = rte_pktmbuf_mtod_offset(a, struct rte_udp_hdr *, 54);
+	ck_assert_uint_eq(ub->dgram_cksum,
+			  rte_ipv6_phdr_cksum(rte_pktmbuf_mtod_offset(b, struct rte_ipv6_hdr *, 14),
+					      b->ol_flags));
+	/* What the NIC does: sum the datagram over the pseudo-header sum. */
+	ck_assert_int_eq(rte_raw_cksum_mbuf(b, 54, b->pkt_len - 54, &raw), 0);
+	ck_assert_uint_eq((uint16_t)~raw, ua->dgram_cksum);
+	rte_pktmbuf_free(b);
+
+	/* RX verdicts: a damaged frame the NIC calls good passes; a sound one
+	 * it calls bad (L4, or IP) is dropped. */
+	at(a)[100] ^= 1;
+	a->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	m[0] = a;
+	m[1] = encapped(EVS_TUN_VXLAN, 4, true, false);
+	m[1]->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	m[2] = encapped(EVS_TUN_VXLAN, 4, true, false);
+	m[2]->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_BAD;
+	ck_assert_uint_eq(evs_tun_decap_burst(&d, m, 3, meta, &st), 1);
+	ck_assert_ptr_eq(m[0], a);
+	ck_assert_uint_eq(st.drops[EVS_TUN_DROP_BAD_CSUM], 2);
+	free_all(m, 3);
+}
+END_TEST
+
 START_TEST(test_geneve_opts_walk)
 {
 	ck_assert_int_eq(evs_geneve_opts_walk(opts, sizeof(opts), NULL, NULL), 2);
@@ -584,6 +633,7 @@ int main(int argc, char **argv)
 	    {"roundtrip_random", test_roundtrip_random},
 	    {"decap_drops_counted", test_decap_drops_counted},
 	    {"garbage_accounted", test_garbage_accounted},
+	    {"checksum_offload_flags", test_checksum_offload_flags},
 	    {"geneve_opts_walk", test_geneve_opts_walk},
 	};
 
