@@ -16,16 +16,17 @@
 /* Engine counter slots in use; engines come and go on the management lcore
  * or at start-up, so a mutex is fine here. */
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint32_t slots_used;
+static uint64_t slots_used;
 
 static int slot_take(void)
 {
 	int slot = -ENOSPC;
 
+	RTE_BUILD_BUG_ON(EVS_CRYPTO_MAX_ENGINES > 64); /* one bit each in slots_used */
 	pthread_mutex_lock(&slot_lock);
 	for (unsigned int i = 0; i < EVS_CRYPTO_MAX_ENGINES; i++) {
-		if (!(slots_used & (1u << i))) {
-			slots_used |= 1u << i;
+		if (!(slots_used & (1ull << i))) {
+			slots_used |= 1ull << i;
 			slot = (int)i;
 			break;
 		}
@@ -37,7 +38,7 @@ static int slot_take(void)
 static void slot_put(unsigned int slot)
 {
 	pthread_mutex_lock(&slot_lock);
-	slots_used &= ~(1u << slot);
+	slots_used &= ~(1ull << slot);
 	pthread_mutex_unlock(&slot_lock);
 }
 

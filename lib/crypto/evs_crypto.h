@@ -50,8 +50,9 @@ extern "C" {
 #define EVS_ESP_HDR_LEN 16u
 /** Default UDP port of ESP-in-UDP (RFC 3948). */
 #define EVS_ESP_UDP_PORT 4500u
-/** Most engines that may run at once (one per lcore). */
-#define EVS_CRYPTO_MAX_ENGINES 16u
+/** Most engines that may run at once (one per lcore: the daemon's 32 PMDs
+ *  and its management lcore fit; each SA keeps a counter slot per engine). */
+#define EVS_CRYPTO_MAX_ENGINES 64u
 
 /* ------------------------------------------------------------------ */
 /* Anti-replay window                                                  */
