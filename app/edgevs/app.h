@@ -114,6 +114,7 @@ struct evs_app {
 	char state_dir[PATH_MAX];    /* the only directory clients may name files in */
 	struct evs_journal *journal; /* config_path and its journal; NULL without --config */
 	char *cfg_real;		     /* config_path with its symlink resolved */
+	struct evs_secrets *secrets; /* <cfg_real>.secrets: secret fields' values */
 	json_t *replay;		     /* journal lines to replay at start (state.c) */
 	bool doc_on_disk;	     /* the loaded file is the whole starting state */
 	struct app_commit *inflight, **inflight_tail; /* changes not durable yet, in order */

@@ -161,6 +161,9 @@ struct evs_ctl_param {
 	size_t n_fields;		    /**< entries in fields */
 	const struct evs_ctl_param *items;  /**< ARRAY: one entry checking each element */
 	const char *help;		    /**< one line shown by "help" */
+	/** STRING at the top level of a store object type: key material, never
+	 * shown (replies, documents, journal carry "<set>"; doc/store.md). */
+	bool secret;
 };
 
 /**

@@ -105,7 +105,7 @@ json_t *evs_store_doc(const struct evs_store *st)
 		if (arr == NULL || json_object_set_new(doc, ty->t->section, arr) < 0)
 			goto fail;
 		for (o = ty->head; o != NULL; o = o->next)
-			if (o->live && json_array_append(arr, o->val) < 0)
+			if (o->live && json_array_append_new(arr, store_public(ty, o->val)) < 0)
 				goto fail;
 	}
 	for (t = 0; doc != NULL && t < st->n_sections; t++)
@@ -126,6 +126,7 @@ struct keyset {
 	char **item_key;
 	struct evs_store_obj **item_obj; /* live object with the item's key */
 	uint8_t *item_same;		 /* ... and the item's value */
+	json_t **item_val;		 /* secret types: the item with "<set>" resolved */
 };
 
 static uint64_t key_hash(const char *s)
@@ -161,6 +162,9 @@ static void keyset_free(struct keyset *ks)
 	free(ks->item_key);
 	free(ks->item_obj);
 	free(ks->item_same);
+	for (i = 0; ks->item_val != NULL && i < ks->size; i++)
+		json_decref(ks->item_val[i]);
+	free(ks->item_val);
 }
 
 /* @path + "/" + @i, @base_len being strlen(@path): item paths for every
@@ -179,8 +183,9 @@ static const char *item_path(char *path, size_t base_len, size_t i)
  * items get their key from a set that finds duplicates among them. An item
  * equal to its object was valid when stored: it is not validated again.
  */
-static int section_check(const struct store_type *ty, const json_t *arr, const char *path,
-			 uint32_t mark, struct keyset *ks, struct evs_ctl_err *err)
+static int section_check(const struct evs_store *st, const struct store_type *ty, const json_t *arr,
+			 const char *path, uint32_t mark, struct keyset *ks,
+			 struct evs_ctl_err *err)
 {
 	char ip[EVS_CTL_PATH_MAX], kp[EVS_CTL_PATH_MAX], kbuf[256];
 	size_t i, n = json_array_size(arr), blen = strlen(path);
@@ -200,8 +205,10 @@ static int section_check(const struct store_type *ty, const json_t *arr, const c
 	ks->item_key = calloc(n + 1, sizeof(*ks->item_key));
 	ks->item_obj = calloc(n + 1, sizeof(*ks->item_obj));
 	ks->item_same = calloc(n + 1, sizeof(*ks->item_same));
+	/* sized like keys (>= n) so that keyset_free can walk it */
+	ks->item_val = ty->n_secret > 0 ? calloc(ks->size, sizeof(*ks->item_val)) : NULL;
 	if (ks->keys == NULL || ks->item_key == NULL || ks->item_obj == NULL ||
-	    ks->item_same == NULL)
+	    ks->item_same == NULL || (ty->n_secret > 0 && ks->item_val == NULL))
 		return evs_store_err(err, -ENOMEM, path, "out of memory");
 	if (blen + 24 > sizeof(ip))
 		return evs_store_err(err, -EINVAL, "", "path too long");
@@ -222,6 +229,19 @@ static int section_check(const struct store_type *ty, const json_t *arr, const c
 			return evs_store_err(
 			    err, -EEXIST, evs_ctl_path_key(kp, sizeof(kp), ip, ty->t->keys[0]),
 			    "duplicate %s (also earlier in the document)", ty->t->name);
+		}
+		if (ks->item_val != NULL && json_is_object(v)) {
+			json_t *rv = json_incref((json_t *)v);
+			int rc =
+			    store_secrets_fill(st, ty, k, o != NULL ? o->val : NULL, &rv, ip, err);
+
+			if (rc < 0) {
+				json_decref(rv);
+				free(key);
+				return rc;
+			}
+			ks->item_val[i] = rv;
+			v = rv;
 		}
 		if (o != NULL && json_equal(o->val, (json_t *)v))
 			ks->item_same[i] = 1;
@@ -305,13 +325,13 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 		}
 	}
 	for (t = 0; t < st->n_sections && rc == 0; t++)
-		rc = store_section_stage(txn, t, json_object_get(doc, st->sections[t].def->name), path,
-				   err);
+		rc = store_section_stage(txn, t, json_object_get(doc, st->sections[t].def->name),
+					 path, err);
 	/* Check every section first: an error then reports the document's own
 	 * first problem, not a consequence of a half-staged diff. */
 	for (t = 0; t < st->n_types && rc == 0; t++) {
 		evs_ctl_path_key(sp, sizeof(sp), path, st->types[t].t->section);
-		rc = section_check(&st->types[t], arrs[t], sp, mark, &ks[t], err);
+		rc = section_check(st, &st->types[t], arrs[t], sp, mark, &ks[t], err);
 	}
 	txn->doc = true;
 	/* Deletes, referrers first, so nothing cascades. */
@@ -338,6 +358,8 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 		json_array_foreach (arrs[t], i, v) {
 			if (ks[t].item_same[i])
 				continue;
+			if (ks[t].item_val != NULL)
+				v = ks[t].item_val[i];
 			o = ks[t].item_obj[i];
 			item_path(ip, blen, i);
 			if (o != NULL)

@@ -96,7 +96,15 @@ int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *valu
 	struct evs_store_obj *o;
 	int rc = 0;
 
-	if (key == NULL) { /* not from a checked document */
+	if (key == NULL && ty->n_secret > 0) { /* "<set>": a deleted twin's or the file's */
+		char *k0 = store_key(ty, value);
+		struct evs_store_obj *twin = k0 != NULL ? store_find(ty, k0) : NULL;
+
+		rc = store_secrets_fill(txn->st, ty, k0, twin != NULL ? twin->val : NULL, &value,
+					path, err);
+		free(k0);
+	}
+	if (key == NULL && rc == 0) { /* not from a checked document */
 		rc = check_fields(ty, value, path, err);
 		if (rc == 0)
 			rc = key_of(ty, value, path, &key, err);
@@ -169,7 +177,11 @@ int store_txn_replace(struct evs_store_txn *txn, struct evs_store_obj *o, json_t
 	char *key;
 	int rc;
 
-	rc = checked ? 0 : check_fields(ty, v, path, err);
+	rc = checked || ty->n_secret == 0
+		 ? 0
+		 : store_secrets_fill(txn->st, ty, o->key, o->val, &v, path, err);
+	if (rc == 0 && !checked)
+		rc = check_fields(ty, v, path, err);
 	if (rc == 0)
 		rc = key_of(ty, v, path, &key, err);
 	if (rc < 0) {
@@ -475,6 +487,11 @@ static int run_hooks(struct evs_store_txn *txn, const struct delta_set *ds, stru
 	}
 	if (rc == 0 && st->hooks != NULL && st->hooks->prepare != NULL) {
 		rc = st->hooks->prepare(st, err, st->hooks_ctx);
+		t = st->n_types - 1;
+	}
+	/* Secrets are durable before anything commits; a failed write undoes all. */
+	if (rc == 0) {
+		rc = store_secrets_save(st, ds->d, ds->off, err);
 		t = st->n_types - 1;
 	}
 	if (rc < 0) {
