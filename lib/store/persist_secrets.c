@@ -350,7 +350,8 @@ int evs_secrets_update(struct evs_secrets *s, const struct evs_secret_change *c,
 	dlen = calloc(cap, sizeof(*dlen));
 	if (v == NULL || own == NULL || drop == NULL || dlen == NULL)
 		goto out;
-	memcpy(v, s->v, s->n * sizeof(*v));
+	if (s->n > 0)
+		memcpy(v, s->v, s->n * sizeof(*v));
 	tmp = *s;
 	tmp.v = v;
 	for (i = 0; i < n; i++) {
