@@ -181,9 +181,16 @@ static int replay(struct evs_app *app)
 	return 0;
 }
 
+/* The journal's writer finished a batch: end the management loop's wait. */
+static void journal_wake(void *arg)
+{
+	evs_ctl_wake(((struct evs_app *)arg)->ctl);
+}
+
 int app_state_started(struct evs_app *app)
 {
-	struct evs_journal_config jc = {.path = app->cfg_real, .opts = config_opts};
+	struct evs_journal_config jc = {
+	    .path = app->cfg_real, .opts = config_opts, .wake = journal_wake, .wake_arg = app};
 	json_t *doc;
 	int rc;
 
@@ -287,7 +294,9 @@ int app_state_wait(struct evs_app *app, uint64_t gen, struct evs_ctl_call *call)
 
 bool app_state_busy(const struct evs_app *app)
 {
-	return app->inflight != NULL || app->waiters != NULL;
+	/* Replies held for the journal need no spin: its writer wakes the
+	 * loop (journal_wake). PMD quiescence is checked, not signalled. */
+	return app->waiters != NULL;
 }
 
 /* Undo @from and every later change not durable yet, newest first, as one

@@ -222,6 +222,13 @@ void evs_ctl_free(struct evs_ctl *ctl);
 int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms);
 
 /**
+ * End the current (or next) evs_ctl_poll() wait at once. Safe from any
+ * thread, for work another thread finished for the polling one (a journal
+ * write, a parse), so that the loop need not spin waiting for it.
+ */
+void evs_ctl_wake(struct evs_ctl *ctl);
+
+/**
  * Register a method. Safe inside a handler.
  * @return 0, or -EINVAL (bad name, no handler), -EEXIST (name taken), -ENOMEM.
  */

@@ -224,6 +224,11 @@ struct evs_journal_config {
 	bool follow_symlink;	      /**< as evs_persist_config */
 	struct evs_persist_opts opts; /**< of the document (the journal gets its mode) */
 	size_t compact_bytes; /**< compaction wanted past max(this, document size); 0: 1 MiB */
+	/** Called on the writer thread when completions are ready for
+	 * evs_journal_poll() (e.g. evs_ctl_wake()), so the management loop can
+	 * sleep instead of spinning while a reply waits. May be NULL. */
+	void (*wake)(void *arg);
+	void *wake_arg;
 };
 
 /** Counters since evs_journal_open(). */
