@@ -95,16 +95,25 @@ struct evs_store {
 /* Undo entry: an object's state before the open transaction touched it. */
 struct txn_entry {
 	struct evs_store_obj *obj;
-	json_t *old;  /* value before the transaction (reference), NULL if new */
-	bool existed; /* the object was in the store before */
-	bool keyed;   /* path is the request's object: errors point at its key */
-	char *path;
+	json_t *old;	  /* value before the transaction (reference), NULL if new */
+	bool existed;	  /* the object was in the store before */
+	bool keyed;	  /* path is the request's object: errors point at its key */
+	const char *path; /* in the transaction's path blocks */
+};
+
+/* Storage of the entries' paths, freed with the transaction: a bulk apply
+ * would otherwise malloc and free one small string per object. */
+struct path_block {
+	struct path_block *next;
+	size_t used, size;
+	char buf[];
 };
 
 struct evs_store_txn {
 	struct evs_store *st;
 	struct txn_entry *e;
 	size_t n, cap;
+	struct path_block *paths;
 	bool doc; /* staging a document's diff: paths are its items or sections */
 	json_t *sec_old[STORE_MAX_SECTIONS]; /* sections' values before, if changed */
 	bool sec_changed[STORE_MAX_SECTIONS];

@@ -34,6 +34,30 @@ size_t evs_store_txn_size(const struct evs_store_txn *txn)
 	return txn->n;
 }
 
+/* A copy of @s that lives as long as @txn. */
+static const char *path_copy(struct evs_store_txn *txn, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	struct path_block *b = txn->paths;
+	char *p;
+
+	if (b == NULL || b->size - b->used < len) {
+		size_t size = len > 65536 - sizeof(*b) ? len : 65536 - sizeof(*b);
+
+		b = malloc(sizeof(*b) + size);
+		if (b == NULL)
+			return NULL;
+		b->next = txn->paths;
+		b->used = 0;
+		b->size = size;
+		txn->paths = b;
+	}
+	p = b->buf + b->used;
+	memcpy(p, s, len);
+	b->used += len;
+	return p;
+}
+
 /* Give @o an undo entry unless it has one. */
 static int record(struct evs_store_txn *txn, struct evs_store_obj *o, bool existed,
 		  const char *path)
@@ -52,7 +76,7 @@ static int record(struct evs_store_txn *txn, struct evs_store_obj *o, bool exist
 		txn->cap = cap;
 	}
 	e = &txn->e[txn->n];
-	e->path = strdup(path != NULL ? path : "");
+	e->path = path_copy(txn, path != NULL ? path : "");
 	if (e->path == NULL)
 		return -ENOMEM;
 	e->obj = o;
@@ -313,9 +337,13 @@ static void txn_close(struct evs_store_txn *txn)
 {
 	size_t i;
 
-	for (i = 0; i < txn->n; i++) {
+	for (i = 0; i < txn->n; i++)
 		json_decref(txn->e[i].old);
-		free(txn->e[i].path);
+	while (txn->paths != NULL) {
+		struct path_block *b = txn->paths;
+
+		txn->paths = b->next;
+		free(b);
 	}
 	txn->st->txn = NULL;
 	free(txn->e);
