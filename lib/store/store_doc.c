@@ -121,9 +121,10 @@ fail:
 /* The keys a document section wants: an open-addressing set of key strings,
  * and per item its key and its object in the store if that is equal. */
 struct keyset {
-	char **keys;
-	size_t size; /* power of two, at least twice the keys */
-	char **item_key;
+	char **keys;			 /* borrowed from item_key */
+	size_t size;			 /* power of two, at least twice the keys */
+	size_t n;			 /* items */
+	char **item_key;		 /* owned; moved to the new object when it is added */
 	struct evs_store_obj **item_obj; /* live object with the item's key */
 	uint8_t *item_same;		 /* ... and the item's value */
 	json_t **item_val;		 /* secret types: the item with "<set>" resolved */
@@ -156,8 +157,8 @@ static void keyset_free(struct keyset *ks)
 {
 	size_t i;
 
-	for (i = 0; ks->keys != NULL && i < ks->size; i++)
-		free(ks->keys[i]);
+	for (i = 0; ks->item_key != NULL && i < ks->n; i++)
+		free(ks->item_key[i]);
 	free(ks->keys);
 	free(ks->item_key);
 	free(ks->item_obj);
@@ -203,6 +204,7 @@ static int section_check(const struct evs_store *st, const struct store_type *ty
 		;
 	ks->keys = calloc(ks->size, sizeof(*ks->keys));
 	ks->item_key = calloc(n + 1, sizeof(*ks->item_key));
+	ks->n = n;
 	ks->item_obj = calloc(n + 1, sizeof(*ks->item_obj));
 	ks->item_same = calloc(n + 1, sizeof(*ks->item_same));
 	/* sized like keys (>= n) so that keyset_free can walk it */
@@ -366,8 +368,9 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 				/* Replace, not merge: fields left out go back to defaults. */
 				rc = store_txn_replace(txn, o, json_incref(v), ip, true, err);
 			else
-				rc = store_txn_add(txn, ty, json_incref(v),
-						   strdup(ks[t].item_key[i]), ip, err);
+				rc = store_txn_add(txn, ty, json_incref(v), ks[t].item_key[i], ip,
+						   err);
+			ks[t].item_key[i] = NULL; /* the object's now (or freed) */
 			if (rc < 0)
 				break;
 		}
