@@ -118,6 +118,8 @@ fail:
 	return NULL;
 }
 
+enum { ITEM_SAME = 1, ITEM_DEAD = 2 };
+
 /* The keys a document section wants: an open-addressing set of key strings,
  * and per item its key and its object in the store if that is equal. */
 struct keyset {
@@ -126,7 +128,8 @@ struct keyset {
 	size_t n;			 /* items */
 	char **item_key;		 /* owned; moved to the new object when it is added */
 	struct evs_store_obj **item_obj; /* live object with the item's key */
-	uint8_t *item_same;		 /* ... and the item's value */
+	uint8_t *item_same;		 /* ITEM_SAME: ... and the item's value; ITEM_DEAD: no live
+					  * object, one deleted in this transaction */
 	json_t **item_val;		 /* secret types: the item with "<set>" resolved */
 };
 
@@ -224,8 +227,10 @@ static int section_check(const struct evs_store *st, const struct store_type *ty
 		if (k == NULL)
 			k = key = store_key(ty, v);
 		o = k != NULL ? store_find(ty, k) : NULL;
-		if (o != NULL && !o->live)
+		if (o != NULL && !o->live) {
+			ks->item_same[i] = ITEM_DEAD; /* the add revives it */
 			o = NULL;
+		}
 		if (o != NULL && o->mark == mark) {
 			free(key);
 			return evs_store_err(
@@ -246,7 +251,7 @@ static int section_check(const struct evs_store *st, const struct store_type *ty
 			v = rv;
 		}
 		if (o != NULL && json_equal(o->val, (json_t *)v))
-			ks->item_same[i] = 1;
+			ks->item_same[i] = ITEM_SAME;
 		else if (evs_ctl_validate(v, ip, ty->t->fields, ty->t->n_fields, err) < 0) {
 			free(key);
 			return -EINVAL;
@@ -358,7 +363,7 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 			return evs_store_err(err, -EINVAL, "", "path too long");
 		memcpy(ip, sp, blen);
 		json_array_foreach (arrs[t], i, v) {
-			if (ks[t].item_same[i])
+			if (ks[t].item_same[i] == ITEM_SAME)
 				continue;
 			if (ks[t].item_val != NULL)
 				v = ks[t].item_val[i];
@@ -368,8 +373,8 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 				/* Replace, not merge: fields left out go back to defaults. */
 				rc = store_txn_replace(txn, o, json_incref(v), ip, true, err);
 			else
-				rc = store_txn_add(txn, ty, json_incref(v), ks[t].item_key[i], ip,
-						   err);
+				rc = store_txn_add(txn, ty, json_incref(v), ks[t].item_key[i],
+						   ks[t].item_same[i] != ITEM_DEAD, ip, err);
 			ks[t].item_key[i] = NULL; /* the object's now (or freed) */
 			if (rc < 0)
 				break;

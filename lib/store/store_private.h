@@ -174,9 +174,11 @@ int store_links_resolve(struct evs_store_obj *o, unsigned int *bad_ref, const ch
 
 /* Transaction steps for store_doc.c; both take the reference to @value.
  * add: a @key (taken) means the fields were validated and @key is theirs;
+ * @known (may be NULL) means the caller looked @key up already and found
+ * no object at all, live or deleted in this transaction;
  * replace: @checked means the fields were validated. */
 int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *value, char *key,
-		  const char *path, struct evs_ctl_err *err);
+		  bool known, const char *path, struct evs_ctl_err *err);
 int store_txn_replace(struct evs_store_txn *txn, struct evs_store_obj *o, json_t *value,
 		      const char *path, bool checked, struct evs_ctl_err *err);
 

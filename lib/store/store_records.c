@@ -131,14 +131,14 @@ static int apply_one(struct evs_store_txn *txn, struct store_type *ty, const cha
 	if (!json_is_object(v))
 		return evs_store_err(err, -EINVAL, path, "record value must be an object");
 	if (strcmp(op, "add") == 0)
-		return store_txn_add(txn, ty, json_incref((json_t *)v), NULL, path, err);
+		return store_txn_add(txn, ty, json_incref((json_t *)v), NULL, false, path, err);
 	o = find(ty, v, path, err);
 	/* Deleted here already (a cascade): as in the original transaction, a
 	 * del is done and a set is the object added again. */
 	if (o != NULL && !o->live && o->txn_idx >= 0)
-		return strcmp(op, "del") == 0
-			   ? 0
-			   : store_txn_add(txn, ty, json_incref((json_t *)v), NULL, path, err);
+		return strcmp(op, "del") == 0 ? 0
+					      : store_txn_add(txn, ty, json_incref((json_t *)v),
+							      NULL, false, path, err);
 	if (o == NULL || !o->live)
 		return err->code != 0 ? -EINVAL
 				      : evs_store_err(err, -ENOENT, path,

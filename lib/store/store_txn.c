@@ -115,7 +115,7 @@ static int key_of(const struct store_type *ty, const json_t *v, const char *path
 }
 
 int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *value, char *key,
-		  const char *path, struct evs_ctl_err *err)
+		  bool known, const char *path, struct evs_ctl_err *err)
 {
 	struct evs_store_obj *o;
 	int rc = 0;
@@ -137,7 +137,7 @@ int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *valu
 		json_decref(value);
 		return rc;
 	}
-	o = store_find(ty, key);
+	o = known ? NULL : store_find(ty, key); /* a bulk apply's items: looked up once */
 	if (o != NULL && o->live) {
 		char sub[EVS_CTL_PATH_MAX], kd[128];
 
@@ -267,7 +267,7 @@ int evs_store_txn_op(struct evs_store_txn *txn, enum evs_store_op op, const char
 	else if (!json_is_object(value))
 		rc = evs_store_err(err, -EINVAL, path, "must be an object");
 	else if (op == EVS_STORE_ADD)
-		rc = store_txn_add(txn, ty, json_incref(value), NULL, path, err);
+		rc = store_txn_add(txn, ty, json_incref(value), NULL, false, path, err);
 	else if ((rc = key_of(ty, value, path, &key, err)) == 0) {
 		o = store_find(ty, key);
 		if (o == NULL || !o->live) {
