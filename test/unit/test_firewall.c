@@ -24,8 +24,10 @@
 #include "evs_firewall.h"
 #include "unit_eal.h"
 
-void fw_ctl_add_cases(Suite *s); /* test_firewall_ctl.c */
-void fw_ct_add_cases(Suite *s);	 /* test_firewall_ct.c */
+void fw_ctl_add_cases(Suite *s);   /* test_firewall_ctl.c */
+void fw_ct_add_cases(Suite *s);	   /* test_firewall_ct.c */
+void fw_store_add_cases(Suite *s); /* test_fw_store.c */
+void fw_new_add_cases(Suite *s);   /* test_fw_new.c */
 
 struct rte_mempool *pool; /* the conntrack harness's packets */
 
@@ -965,6 +967,8 @@ static Suite *fw_suite(void)
 	suite_add_tcase(s, tc);
 	fw_ctl_add_cases(s);
 	fw_ct_add_cases(s);
+	fw_store_add_cases(s);
+	fw_new_add_cases(s);
 	return s;
 }
 
