@@ -304,6 +304,12 @@ int evs_fw_decide(struct evs_fw *fw, uint16_t port, enum evs_fw_dir dir,
 /** Whether port @p port has groups (published state; any lcore). */
 bool evs_fw_port_filtered(const struct evs_fw *fw, uint16_t port);
 
+/** Whether any port has groups (published state; any lcore). */
+bool evs_fw_any_filtered(const struct evs_fw *fw);
+
+/** Whether any filtered port has a host address evs_fw_vnic_of() can find. */
+bool evs_fw_has_vnics(const struct evs_fw *fw);
+
 /**
  * The filtered port one of whose host addresses (evs_fw_port_conf.addrs of
  * prefix length 32/128) is @p k's destination: the vNIC a packet goes to,

@@ -520,6 +520,7 @@ void evs_fw_abort(struct evs_fw *fw)
 
 void evs_fw_publish(struct evs_fw *fw)
 {
+	int64_t filtered = 0;
 	uint32_t i;
 
 	if (!fw->pending)
@@ -530,6 +531,7 @@ void evs_fw_publish(struct evs_fw *fw)
 		if (!port_uses_dirty(fw, p))
 			continue;
 		retire_bind(fw, p->bind);
+		filtered += (fw->pend_binds[i] != NULL) - (p->bind != NULL);
 		p->bind = fw->pend_binds[i];
 		fw->pend_binds[i] = NULL;
 		p->dirty = 0;
@@ -546,6 +548,9 @@ void evs_fw_publish(struct evs_fw *fw)
 		fw->pend_tables[i] = NULL;
 		g->dirty = 0;
 	}
+	/* Relaxed: a hint for translation, which depends on the ports anyway
+	 * (the module's dependency is bumped after this publish). */
+	atomic_fetch_add_explicit(&fw->n_filtered, (uint32_t)filtered, memory_order_relaxed);
 	if (fw->pend_vnics != NULL) {
 		/* the old map is retired like a binding (rte_free after the grace) */
 		retire_bind(fw, fw->vnics);

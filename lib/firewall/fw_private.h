@@ -113,7 +113,8 @@ struct evs_fw {
 	struct fw_bind **pend_binds;	/* per port */
 	struct fw_vnics *_Atomic vnics; /* published with the bindings */
 	struct fw_vnics *pend_vnics;
-	uint8_t vnics_dirty; /* a port's addresses or groups changed: rebuild vnics */
+	uint8_t vnics_dirty;	     /* a port's addresses or groups changed: rebuild vnics */
+	_Atomic uint32_t n_filtered; /* published ports with groups */
 	uint8_t pending;
 	_Atomic uint32_t lcores_claimed;
 	uint64_t tsc_hz, tsc0, wall0_ns;

@@ -100,6 +100,18 @@ bool evs_fw_port_filtered(const struct evs_fw *fw, uint16_t port)
 	       __atomic_load_n(&fw->binds[port], __ATOMIC_RELAXED) != NULL;
 }
 
+bool evs_fw_any_filtered(const struct evs_fw *fw)
+{
+	return atomic_load_explicit(&fw->n_filtered, memory_order_relaxed) != 0;
+}
+
+bool evs_fw_has_vnics(const struct evs_fw *fw)
+{
+	const struct fw_vnics *v = __atomic_load_n(&fw->vnics, __ATOMIC_ACQUIRE);
+
+	return v != NULL && v->n != 0;
+}
+
 int evs_fw_lcore_claim(struct evs_fw *fw)
 {
 	/* Relaxed: the counter hands out distinct indexes, nothing more. */

@@ -65,6 +65,10 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 	/* the engine masks recirc_id: another module's pass is not ours */
 	if (s == NULL || s->fw == NULL || (k->recirc_id != 0 && k->recirc_id != EVS_FW_RECIRC))
 		return EVS_STAGE_CONTINUE;
+	/* recorded before reading: a port gaining groups re-translates */
+	evs_xlate_depend(x, EVS_FW_DEP_PORTS);
+	if (!evs_fw_any_filtered(s->fw))
+		return EVS_STAGE_CONTINUE; /* consults nothing: megaflows stay L2's */
 	mask->bits.ldp = UINT16_MAX;
 	if (k->ldp != 0)
 		return EVS_STAGE_CONTINUE; /* a router handed it back: decided on its way in */
@@ -72,7 +76,6 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 	v6 = k->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	if (!v6 && k->ethertype != RTE_BE16(RTE_ETHER_TYPE_IPV4))
 		return EVS_STAGE_CONTINUE; /* ARP and other non-IP: not filtered */
-	evs_xlate_depend(x, EVS_FW_DEP_PORTS);
 	mask->bits.in_port = UINT16_MAX;
 	op = (struct evs_fw_op_new){.src_port =
 					evs_fw_port_filtered(s->fw, k->in_port) ? k->in_port : -1,
@@ -82,7 +85,9 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 		struct evs_ct_op ct = {.zone = s->zone};
 
 		if (op.src_port < 0) {
-			mask_dst(x, v6);
+			/* no filtered port has an address: the destination says nothing */
+			if (evs_fw_has_vnics(s->fw))
+				mask_dst(x, v6);
 			if (evs_fw_vnic_of(s->fw, k) < 0) {
 				evs_xlate_why(x, "fw: neither port %u nor the destination filtered",
 					      k->in_port);
@@ -107,7 +112,8 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 			      st & EVS_CT_REPLY ? ", reply" : "", k->ct_mark);
 		return EVS_STAGE_CONTINUE;
 	}
-	mask_dst(x, v6);
+	if (evs_fw_has_vnics(s->fw))
+		mask_dst(x, v6);
 	op.dst_port = evs_fw_vnic_of(s->fw, k);
 	why_new(x, s, &op);
 	if (evs_xlate_emit(x, EVS_FW_OP_NEW, &op, sizeof(op)) < 0)
