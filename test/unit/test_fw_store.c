@@ -438,7 +438,7 @@ static json_t *random_addrset(int i)
 	for (int k = 0; k < 3; k++)
 		if (rand() % 2)
 			json_array_append_new(pf, json_string(prefixes[rand() % 5]));
-	return json_pack("{sso}", "name", i ? "s1" : "s0", "prefixes", pf);
+	return json_pack("{ssso}", "name", i ? "s1" : "s0", "prefixes", pf);
 }
 
 /* One random transaction of 1-4 ops; some fail (errors, or the boom type). */
