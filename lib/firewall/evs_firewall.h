@@ -329,6 +329,29 @@ int evs_fw_lcore_claim(struct evs_fw *fw);
 void evs_fw_label_pack(uint8_t label[16], uint32_t egress_rule, uint32_t ingress_rule);
 void evs_fw_label_unpack(const uint8_t label[16], uint32_t *egress_rule, uint32_t *ingress_rule);
 
+/** Source NAT of the connections the firewall commits from a prefix. */
+struct evs_fw_snat {
+	struct evs_fw_cidr src;	    /**< sources it applies to (most specific wins) */
+	struct evs_ct_nat_range to; /**< kind EVS_CT_NAT_SRC, same family as src */
+};
+
+/**
+ * Stage the whole SNAT table (management lcore); replaces an unpublished one.
+ * @return 0, -EINVAL (a range upside down, kind or family wrong), -ENOMEM.
+ */
+int evs_fw_snat_stage(struct evs_fw *fw, const struct evs_fw_snat *r, uint32_t n);
+/** Publish the staged table, wait for a grace period, free the old one. */
+void evs_fw_snat_publish(struct evs_fw *fw);
+/** Drop the staged table. */
+void evs_fw_snat_abort(struct evs_fw *fw);
+/** The range @p k's source is translated into, or NULL (published state; any lcore). */
+const struct evs_ct_nat_range *evs_fw_snat_of(const struct evs_fw *fw,
+					      const struct evs_flow_key *k);
+/** Whether @p k's destination is a translated address (a reply to untranslate). */
+bool evs_fw_snat_addr(const struct evs_fw *fw, const struct evs_flow_key *k);
+/** Whether any SNAT rule is published. */
+bool evs_fw_has_snat(const struct evs_fw *fw);
+
 /** Where evs_fw_new_burst runs. */
 struct evs_fw_new_args {
 	struct evs_fw *fw;
@@ -347,7 +370,8 @@ struct evs_fw_new_args {
  * both allow; the first that does not decides. Allowed packets whose
  * deciding rules are stateful are committed in @p a->zone with ct_mark =
  * the ingress rule (else the egress rule) and the label holding both
- * (evs_fw_label_pack), one commit per distinct pair.
+ * (evs_fw_label_pack), translated by the SNAT rule their source matches
+ * (evs_fw_snat_of), one commit per distinct pair and range.
  * @return the number of packets not allowed (deny or reject in @p out).
  */
 uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkts,

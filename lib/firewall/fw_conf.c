@@ -171,6 +171,7 @@ void evs_fw_free(struct evs_fw *fw)
 			rte_free(fw->lcores[i].hits);
 	fw_log_fini(fw);
 	rte_free(fw->vnics);
+	fw_snat_free(fw);
 	rte_free(fw->retired);
 	rte_free(fw->lcores);
 	rte_free(fw->rules);

@@ -88,8 +88,8 @@ uint16_t evs_fw_ct_burst(const struct evs_fw_ct_args *a, struct rte_mbuf **pkts,
 
 /* Commit @n packets (indexes @idx) allowed by egress rule @eg and ingress rule @in. */
 static void commit_pair(struct evs_ct_lcore *ctl, uint16_t zone, uint32_t eg, uint32_t in,
-			struct rte_mbuf **pkts, struct evs_flow_key *keys, const uint16_t idx[],
-			uint16_t n)
+			const struct evs_ct_nat_range *nat, struct rte_mbuf **pkts,
+			struct evs_flow_key *keys, const uint16_t idx[], uint16_t n)
 {
 	struct evs_ct_action act = {.zone = zone,
 				    .flags =
@@ -102,6 +102,10 @@ static void commit_pair(struct evs_ct_lcore *ctl, uint16_t zone, uint32_t eg, ui
 
 	evs_fw_label_pack(act.label, eg, in);
 	memset(act.label_mask, 0xff, 8);
+	if (nat != NULL) {
+		act.flags |= EVS_CT_F_NAT;
+		act.nat = *nat;
+	}
 	for (i = 0; i < n; i++) {
 		k[i] = keys[idx[i]];
 		m[i] = pkts[idx[i]];
@@ -147,6 +151,7 @@ uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkt
 	struct fw_lcore *lc = a->dry_run ? NULL : &a->fw->lcores[a->lcore];
 	const struct evs_flow_key *kp[EVS_FW_BURST_MAX];
 	struct evs_fw_verdict eg[EVS_FW_BURST_MAX], in[EVS_FW_BURST_MAX];
+	const struct evs_ct_nat_range *nat[EVS_FW_BURST_MAX];
 	uint16_t run[EVS_FW_BURST_MAX];
 	uint16_t i, j, denied = 0;
 	uint64_t done = 0; /* bit i: packet i committed or not to be */
@@ -171,7 +176,9 @@ uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkt
 			done |= UINT64_C(1) << i;
 		}
 	}
-	/* One commit per distinct rule pair: the pair becomes mark and label. */
+	for (i = 0; i < n; i++)
+		nat[i] = done >> i & 1 ? NULL : evs_fw_snat_of(a->fw, &keys[i]);
+	/* One commit per distinct rule pair (mark and label) and NAT range. */
 	for (i = 0; i < n; i++) {
 		uint16_t n_run = 0;
 
@@ -179,11 +186,12 @@ uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkt
 			continue;
 		for (j = i; j < n; j++)
 			if (!(done >> j & 1) && eg[j].rule_id == eg[i].rule_id &&
-			    in[j].rule_id == in[i].rule_id) {
+			    in[j].rule_id == in[i].rule_id && nat[j] == nat[i]) {
 				run[n_run++] = j;
 				done |= UINT64_C(1) << j;
 			}
-		commit_pair(a->ct, a->zone, eg[i].rule_id, in[i].rule_id, pkts, keys, run, n_run);
+		commit_pair(a->ct, a->zone, eg[i].rule_id, in[i].rule_id, nat[i], pkts, keys, run,
+			    n_run);
 	}
 	return denied;
 }

@@ -115,6 +115,8 @@ struct evs_fw {
 	struct fw_vnics *pend_vnics;
 	uint8_t vnics_dirty;	     /* a port's addresses or groups changed: rebuild vnics */
 	_Atomic uint32_t n_filtered; /* published ports with groups */
+	struct fw_snats *snats;	     /* published (RCU); NULL: none */
+	struct fw_snats *pend_snats; /* staged by evs_fw_snat_stage */
 	uint8_t pending;
 	_Atomic uint32_t lcores_claimed;
 	uint64_t tsc_hz, tsc0, wall0_ns;
@@ -131,6 +133,9 @@ uint16_t fw_classify(struct evs_fw *fw, struct fw_lcore *lc, uint16_t port, enum
 
 /* fw_vnic.c: the sorted address map of the filtered ports (NULL with errno). */
 struct fw_vnics *fw_vnics_build(const struct evs_fw *fw);
+
+/* fw_snat.c: free both tables (evs_fw_free). */
+void fw_snat_free(struct evs_fw *fw);
 
 /* fw_log.c */
 int fw_log_init(struct evs_fw *fw);

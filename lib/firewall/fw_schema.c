@@ -404,3 +404,70 @@ int fw_port_check(struct evs_store *st, const json_t *o, const char *path, struc
 	}
 	return 0;
 }
+
+static const struct evs_ctl_param snat_fields[] = {
+    NAME_FIELD("name", true, "SNAT rule name: [A-Za-z0-9_.-]"),
+    {.name = "src",
+     .type = EVS_CTL_T_IP_PREFIX,
+     .required = true,
+     .help = "sources translated (the most specific rule wins)"},
+    {.name = "to_min", .type = EVS_CTL_T_IP, .required = true, .help = "first address"},
+    {.name = "to_max", .type = EVS_CTL_T_IP, .help = "last address (default: to_min)"},
+    PORT_FIELD("port_min", "first port (0: keep the port if free, else 1024-65535)"),
+    PORT_FIELD("port_max", "last port"),
+};
+
+const struct evs_obj_type fw_snat_type = {
+    .name = "fw.snat",
+    .section = "fw_snats",
+    .help = "source NAT of the connections the firewall tracks from a prefix",
+    .fields = snat_fields,
+    .n_fields = RTE_DIM(snat_fields),
+    .keys = name_key,
+    .ops = &fw_snat_ops,
+};
+
+int fw_snat_of(const json_t *o, struct evs_fw_snat *r, const char *path, struct evs_ctl_err *err)
+{
+	const char *max = str(o, "to_max") != NULL ? str(o, "to_max") : str(o, "to_min");
+	struct evs_fw_cidr lo, hi;
+	int64_t pmin = json_integer_value(json_object_get(o, "port_min"));
+	int64_t pmax = json_object_get(o, "port_max") != NULL
+			   ? json_integer_value(json_object_get(o, "port_max"))
+			   : pmin;
+
+	memset(r, 0, sizeof(*r));
+	if (fw_cidr_parse(str(o, "src"), &r->src) < 0)
+		return evs_store_err(err, -EINVAL, path, "src: '%s' has host bits set",
+				     str(o, "src"));
+	if (fw_cidr_parse(str(o, "to_min"), &lo) < 0 || fw_cidr_parse(max, &hi) < 0 ||
+	    lo.af != r->src.af || hi.af != r->src.af)
+		return evs_store_err(err, -EINVAL, path,
+				     "to_min/to_max must be addresses of src's family");
+	if (memcmp(lo.addr, hi.addr, 16) > 0)
+		return evs_store_err(err, -EINVAL, path, "to_min is above to_max");
+	if (lo.af == 6 && memcmp(lo.addr, hi.addr, 12) != 0)
+		return evs_store_err(err, -EINVAL, path,
+				     "an IPv6 range may vary in its last 32 bits only");
+	if (pmin > pmax || (pmin == 0) != (pmax == 0))
+		return evs_store_err(err, -EINVAL, path,
+				     "port_min/port_max: a range, or both absent");
+	r->to.kind = EVS_CT_NAT_SRC;
+	r->to.v6 = lo.af == 6;
+	memcpy(r->to.addr_min, lo.addr, 16);
+	memcpy(r->to.addr_max, hi.addr, 16);
+	r->to.port_min = (uint16_t)pmin;
+	r->to.port_max = (uint16_t)pmax;
+	return 0;
+}
+
+int fw_snat_check(struct evs_store *st, const json_t *o, const char *path, struct evs_ctl_err *err,
+		  void *ctx)
+{
+	struct evs_fw_snat r;
+
+	(void)st, (void)ctx;
+	if (evs_store_check_name(o, "name", path, err) < 0)
+		return -EINVAL;
+	return fw_snat_of(o, &r, path, err);
+}

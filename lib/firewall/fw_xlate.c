@@ -6,7 +6,9 @@
  * recirculate. Second pass: ct_state decides; established, related and
  * reply packets go on to switching, invalid ones are dropped, new ones get
  * the `fw` opcode naming both ports (the destination address consulted),
- * whose rules run per connection at execution. No rule is read here, so
+ * whose rules run per connection at execution (with SNAT rules, traffic to
+ * a translated address is tracked too, and ct translates both ways). No
+ * rule is read here, so
  * rule changes never re-translate megaflows; which ports are filtered and
  * their addresses are a dependency.
  */
@@ -82,19 +84,23 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 				    .dst_port = -1,
 				    .zone = s->zone};
 	if (k->recirc_id == 0) {
-		struct evs_ct_op ct = {.zone = s->zone};
+		/* with SNAT rules, connections are translated both ways */
+		struct evs_ct_op ct = {.zone = s->zone,
+				       .flags = evs_fw_has_snat(s->fw) ? EVS_CT_F_NAT : 0};
 
 		if (op.src_port < 0) {
-			/* no filtered port has an address: the destination says nothing */
-			if (evs_fw_has_vnics(s->fw))
+			/* no filtered port has an address and nothing is translated:
+			 * the destination says nothing */
+			if (evs_fw_has_vnics(s->fw) || ct.flags != 0)
 				mask_dst(x, v6);
-			if (evs_fw_vnic_of(s->fw, k) < 0) {
+			if (evs_fw_vnic_of(s->fw, k) < 0 && !evs_fw_snat_addr(s->fw, k)) {
 				evs_xlate_why(x, "fw: neither port %u nor the destination filtered",
 					      k->in_port);
 				return EVS_STAGE_CONTINUE;
 			}
 		}
-		evs_xlate_why(x, "fw: filtered, ct(zone=%u) and recirculate", s->zone);
+		evs_xlate_why(x, "fw: filtered, ct(zone=%u%s) and recirculate", s->zone,
+			      ct.flags != 0 ? ",nat" : "");
 		if (evs_ct_xlate_emit(x, &ct, EVS_FW_RECIRC) < 0)
 			evs_xlate_drop(x, EVS_FW_DROP_CT_INVALID);
 		return EVS_STAGE_DONE;

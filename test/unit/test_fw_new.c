@@ -345,6 +345,85 @@ START_TEST(vnic_of_finds_filtered_ports)
 }
 END_TEST
 
+static struct evs_fw_snat snat(const char *src, uint8_t plen, const char *to)
+{
+	struct evs_fw_snat r = {
+	    .src = {.af = 4, .plen = plen},
+	    .to = {.kind = EVS_CT_NAT_SRC, .port_min = 20000, .port_max = 20009}};
+
+	addr(src, r.src.addr);
+	addr(to, r.to.addr_min);
+	addr(to, r.to.addr_max);
+	return r;
+}
+
+START_TEST(snat_most_specific_wins)
+{
+	struct evs_fw_snat t[2] = {snat("10.0.0.0", 8, "192.0.2.1"),
+				   snat("10.0.0.0", 24, "192.0.2.2")};
+	struct spec sp = syn(40020, 80), other = {.src = "172.16.0.1",
+						  .dst = "10.0.0.2",
+						  .proto = IPPROTO_UDP,
+						  .sport = 1,
+						  .dport = 2};
+	struct evs_flow_key k, ko;
+	struct rte_mbuf *m = build(&sp, &k), *mo = build(&other, &ko);
+	uint8_t want[16];
+
+	rte_pktmbuf_free(m);
+	rte_pktmbuf_free(mo);
+	ck_assert(!evs_fw_has_snat(fw));
+	ck_assert_int_eq(evs_fw_snat_stage(fw, t, 2), 0);
+	ck_assert_ptr_null(evs_fw_snat_of(fw, &k)); /* staged only */
+	evs_fw_snat_publish(fw);
+	ck_assert(evs_fw_has_snat(fw));
+	addr("192.0.2.2", want);
+	ck_assert_mem_eq(evs_fw_snat_of(fw, &k)->addr_min, want, 4);
+	ck_assert_ptr_null(evs_fw_snat_of(fw, &ko));
+	/* a reply to a translated address is recognised */
+	memcpy(ko.dst_ip, want, 4);
+	ck_assert(evs_fw_snat_addr(fw, &ko));
+	ko.dst_ip[3]++;
+	ck_assert(!evs_fw_snat_addr(fw, &ko));
+	t[0].to.port_min = 30000; /* upside down */
+	t[0].to.port_max = 20000;
+	ck_assert_int_eq(evs_fw_snat_stage(fw, t, 2), -EINVAL);
+	ck_assert_int_eq(evs_fw_snat_stage(fw, NULL, 0), 0);
+	evs_fw_snat_publish(fw);
+	ck_assert(!evs_fw_has_snat(fw));
+}
+END_TEST
+
+START_TEST(snat_commit_translates)
+{
+	struct evs_fw_snat t = snat("10.0.0.0", 24, "192.0.2.9");
+	struct spec sp[2] = {syn(40030, 80), syn(40031, 80)};
+	struct evs_fw_verdict v[2];
+	struct evs_ct_conn_info ci;
+	uint16_t ports[2];
+	uint32_t pos = 0;
+	int n = 0;
+
+	rule("out", 5, EVS_FW_EGRESS, EVS_FW_ALLOW, 1, 1000, false);
+	rule("in", 9, EVS_FW_INGRESS, EVS_FW_ALLOW, 80, 80, false);
+	ck_assert_int_eq(evs_fw_snat_stage(fw, &t, 1), 0);
+	evs_fw_snat_publish(fw);
+	ck_assert_uint_eq(run(sp, 2, false, v), 0);
+	while (evs_ct_iterate(ct, &pos, &ci) == 0) {
+		uint8_t want[16];
+
+		addr("192.0.2.9", want);
+		ck_assert_mem_eq(ci.reply.dst, want, 4);
+		ports[n++] = rte_be_to_cpu_16(ci.reply.dport);
+		ck_assert_uint_eq(ci.mark, 9);
+	}
+	ck_assert_int_eq(n, 2);
+	ck_assert_uint_ge(ports[0], 20000);
+	ck_assert_uint_le(ports[0], 20009);
+	ck_assert_uint_ne(ports[0], ports[1]); /* two connections, two translations */
+}
+END_TEST
+
 void fw_new_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -358,6 +437,8 @@ void fw_new_add_cases(Suite *s)
 	    {"new_icmp_unreach_answers_udp", icmp_unreach_answers_udp},
 	    {"new_icmp_unreach_refuses_icmp", icmp_unreach_refuses_icmp},
 	    {"new_vnic_of_finds_filtered_ports", vnic_of_finds_filtered_ports},
+	    {"new_snat_most_specific_wins", snat_most_specific_wins},
+	    {"new_snat_commit_translates", snat_commit_translates},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), fx_setup, fx_teardown, 0);
