@@ -131,6 +131,9 @@ const struct evs_maglev *evs_lb_pool_maglev(const struct evs_lb_pool *p);
 /** @return 0 or -ENOENT. */
 int evs_lb_pool_get(const struct evs_lb_pool *p, uint32_t id, struct evs_lb_backend_info *info);
 
+/** The @p i th backend (0..evs_lb_pool_count()-1, any order). @return 0 or -ENOENT. */
+int evs_lb_pool_get_at(const struct evs_lb_pool *p, uint32_t i, struct evs_lb_backend_info *info);
+
 /** Number of backends, draining ones included. */
 uint32_t evs_lb_pool_count(const struct evs_lb_pool *p);
 

@@ -274,12 +274,8 @@ const struct evs_maglev *evs_lb_pool_maglev(const struct evs_lb_pool *p)
 	return p->maglev;
 }
 
-int evs_lb_pool_get(const struct evs_lb_pool *p, uint32_t id, struct evs_lb_backend_info *info)
+static void info_of(const struct pool_backend *b, struct evs_lb_backend_info *info)
 {
-	const struct pool_backend *b = find(p, id);
-
-	if (b == NULL)
-		return -ENOENT;
 	memset(info, 0, sizeof(*info));
 	info->spec = b->spec;
 	info->removing = b->removing;
@@ -288,6 +284,23 @@ int evs_lb_pool_get(const struct evs_lb_pool *p, uint32_t id, struct evs_lb_back
 	info->health = b->spec.check ? evs_lb_health_get(&b->health) : EVS_LB_HEALTH_UP;
 	if (b->spec.check)
 		info->health_stats = b->health.stats;
+}
+
+int evs_lb_pool_get(const struct evs_lb_pool *p, uint32_t id, struct evs_lb_backend_info *info)
+{
+	const struct pool_backend *b = find(p, id);
+
+	if (b == NULL)
+		return -ENOENT;
+	info_of(b, info);
+	return 0;
+}
+
+int evs_lb_pool_get_at(const struct evs_lb_pool *p, uint32_t i, struct evs_lb_backend_info *info)
+{
+	if (i >= p->n)
+		return -ENOENT;
+	info_of(&p->b[i], info);
 	return 0;
 }
 
