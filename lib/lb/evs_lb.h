@@ -83,6 +83,9 @@ enum evs_lb_dp_backend_state {
 	EVS_LB_BE_REMOVING, /**< deleted, draining until its timeout */
 };
 
+/** Name of a backend state ("active", "down", "draining", "removing"). */
+const char *evs_lb_backend_state_name(enum evs_lb_dp_backend_state s);
+
 /** A VIP as the datapath sees it (by slot). */
 struct evs_lb_dp_vip {
 	uint8_t addr[16];

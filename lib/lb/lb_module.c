@@ -34,6 +34,18 @@ static const char *const algo_names[EVS_LB_ALGO_MAX] = {
     [EVS_LB_ALGO_SOURCE_IP] = "source_ip",
 };
 
+const char *evs_lb_backend_state_name(enum evs_lb_dp_backend_state s)
+{
+	static const char *const names[] = {
+	    [EVS_LB_BE_ACTIVE] = "active",
+	    [EVS_LB_BE_DOWN] = "down",
+	    [EVS_LB_BE_DRAINING] = "draining",
+	    [EVS_LB_BE_REMOVING] = "removing",
+	};
+
+	return (unsigned int)s < RTE_DIM(names) ? names[s] : "?";
+}
+
 const char *evs_lb_algo_name(enum evs_lb_algo a)
 {
 	return (unsigned int)a < EVS_LB_ALGO_MAX ? algo_names[a] : NULL;
