@@ -50,6 +50,10 @@ struct app_lb {
 	struct pollfd pfd[LB_PROBES_MAX];
 	uint64_t probe_errors;	 /* probes that could not start (counted as failed) */
 	uint64_t probes_dropped; /* more than LB_PROBES_MAX in flight */
+	uint64_t next_passive_ms;
+	uint64_t passive_fed;		   /* signals handed to the health machines */
+	uint32_t passive_seen[EVS_LB_IDS]; /* PMDs' passive signals, summed, last look */
+	uint32_t passive_now[EVS_LB_IDS];
 };
 
 static uint64_t now_ms(void *arg)
@@ -263,11 +267,44 @@ static void probes_poll(struct evs_app *app)
 	l->n_probes = kept;
 }
 
+/*
+ * Passive signals from the PMDs (an unanswered SYN sent again, an RST from
+ * the backend): every 100 ms, a backend whose count moved gets one passive
+ * failure, which makes its probe due at once (evs_lb_health_passive_fail).
+ */
+#define PASSIVE_PERIOD_MS 100
+
+static void passive_poll(struct evs_app *app)
+{
+	struct app_lb *l = app->lbx;
+	uint64_t t = now_ms(NULL);
+
+	if (t < l->next_passive_ms)
+		return;
+	l->next_passive_ms = t + PASSIVE_PERIOD_MS;
+	memset(l->passive_now, 0, sizeof(l->passive_now));
+	for (unsigned int i = 0; i < app->n_pmds; i++)
+		evs_lb_lcore_passive(
+		    evs_pipeline_lcore_module(app->pmds[i]->pl, (unsigned int)app->mod_lb),
+		    l->passive_now);
+	for (uint32_t id = 1; id < EVS_LB_IDS; id++) {
+		struct evs_lb_pool *p;
+
+		if (l->passive_now[id] == l->passive_seen[id])
+			continue;
+		l->passive_seen[id] = l->passive_now[id];
+		p = pool_of(app, id, NULL);
+		if (p != NULL && evs_lb_pool_passive_fail(p, id, t) == 0)
+			l->passive_fed++;
+	}
+}
+
 void app_lb_poll(struct evs_app *app)
 {
 	if (app->lbx == NULL)
 		return;
 	probes_poll(app);
+	passive_poll(app);
 	evs_lb_conf_tick(app->lbx->conf, probe_send, app);
 }
 
@@ -445,10 +482,11 @@ static int m_health_get(struct evs_ctl_call *call, json_t *params, void *arg)
 	struct app_lb *l = app->lbx;
 
 	(void)params;
-	return evs_ctl_reply(call, json_pack("{s:s, s:I, s:I, s:I}", "netns", l->netns,
+	return evs_ctl_reply(call, json_pack("{s:s, s:I, s:I, s:I, s:I}", "netns", l->netns,
 					     "probes_in_flight", (json_int_t)l->n_probes,
 					     "probe_errors", (json_int_t)l->probe_errors,
-					     "probes_dropped", (json_int_t)l->probes_dropped));
+					     "probes_dropped", (json_int_t)l->probes_dropped,
+					     "passive_signals", (json_int_t)l->passive_fed));
 }
 
 int app_lb_ctl_register(struct evs_app *app)

@@ -147,6 +147,7 @@ enum evs_lb_counter {
 	EVS_LB_C_HIT,	   /**< packets of known connections to a VIP */
 	EVS_LB_C_REPLY,	   /**< replies un-NATed */
 	EVS_LB_C_AFFINITY, /**< new connections sent to a client's remembered backend */
+	EVS_LB_C_PASSIVE,  /**< passive failure signals (unanswered SYN again, RST) */
 	EVS_LB_C_MAX,
 };
 
@@ -163,6 +164,15 @@ struct evs_lb_counts {
  * pipeline lcore (evs_pipeline_lcore_module()); NULL is ignored.
  */
 void evs_lb_lcore_stats(const void *lctx, struct evs_lb_counts *vip, struct evs_lb_counts *be);
+
+/**
+ * Add an lcore's passive failure signals per backend id (@p sig has
+ * EVS_LB_IDS entries; relaxed reads, any lcore): a SYN of a connection
+ * that never got an answer sent again, or an RST from the backend. The
+ * counts only grow (wrapping); the management lcore feeds their increase
+ * to evs_lb_pool_passive_fail().
+ */
+void evs_lb_lcore_passive(const void *lctx, uint32_t *sig);
 
 /** The 5-tuple hash new connections are balanced on (the same on every host). */
 uint32_t evs_lb_flow_hash(const struct evs_flow_key *k);

@@ -155,6 +155,15 @@ static void count(struct lb_lcore *ll, const struct evs_lb_dp *dp, uint32_t id,
 	}
 }
 
+enum { TCP_SYN = 0x02, TCP_RST = 0x04 };
+
+static void passive(struct lb_lcore *ll, uint32_t id)
+{
+	ll->counters[EVS_LB_C_PASSIVE]++;
+	/* single writer; relaxed so the management lcore's reads are not torn */
+	__atomic_store_n(&ll->passive[id], ll->passive[id] + 1, __ATOMIC_RELAXED);
+}
+
 /* Commit packet @p's new connection to backend @id: its ct_state. */
 static uint8_t commit(struct lb_lcore *ll, const struct evs_lb_op_arg *a,
 		      const struct evs_lb_dp_backend *b, uint32_t id, struct rte_mbuf **p,
@@ -227,6 +236,10 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 				}
 			} else {
 				ll->counters[EVS_LB_C_HIT]++;
+				/* a SYN again, no answer yet: the backend may be gone */
+				if ((st & EVS_CT_NEW) && (keys[j].tcp_flags & TCP_SYN) &&
+				    keys[j].ip_proto == IPPROTO_TCP && id < EVS_LB_IDS && !tracing)
+					passive(ll, id);
 			}
 			if (id != 0 && id < EVS_LB_IDS && !tracing)
 				count(ll, dp, id, pkts[j]);
@@ -263,6 +276,9 @@ static uint16_t reply_exec(struct evs_exec *x, const void *arg, struct rte_mbuf 
 				continue;
 			ll->counters[EVS_LB_C_REPLY]++;
 			count(ll, dp, id, pkts[done + i]);
+			if (keys[done + i].ip_proto == IPPROTO_TCP &&
+			    (keys[done + i].tcp_flags & TCP_RST))
+				passive(ll, id);
 		}
 	}
 	evs_ct_expire(ll->lc, LB_EXPIRE_STEP);

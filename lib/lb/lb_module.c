@@ -26,6 +26,7 @@ const char *const lb_counter_names[EVS_LB_C_MAX] = {
     [EVS_LB_C_HIT] = "lb_hit",
     [EVS_LB_C_REPLY] = "lb_reply",
     [EVS_LB_C_AFFINITY] = "lb_affinity",
+    [EVS_LB_C_PASSIVE] = "lb_passive_signal",
 };
 
 static const char *const algo_names[EVS_LB_ALGO_MAX] = {
@@ -79,6 +80,14 @@ void evs_lb_lcore_stats(const void *lctx, struct evs_lb_counts *vip, struct evs_
 		add(&vip[i], &ll->vip[i]);
 	for (i = 0; be != NULL && i < EVS_LB_IDS; i++)
 		add(&be[i], &ll->be[i]);
+}
+
+void evs_lb_lcore_passive(const void *lctx, uint32_t *sig)
+{
+	const struct lb_lcore *ll = lctx;
+
+	for (unsigned int i = 0; ll != NULL && i < EVS_LB_IDS; i++)
+		sig[i] += __atomic_load_n(&ll->passive[i], __ATOMIC_RELAXED);
 }
 
 static void *lcore_create(const struct evs_module_lcore_args *args)

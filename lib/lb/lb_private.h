@@ -15,6 +15,7 @@ struct lb_lcore {
 	uint64_t counters[EVS_LB_C_MAX];
 	struct evs_lb_counts vip[EVS_LB_VIPS];
 	struct evs_lb_counts be[EVS_LB_IDS];
+	uint32_t passive[EVS_LB_IDS]; /* passive failure signals per backend */
 };
 
 extern const struct evs_stage lb_stages[LB_N_STAGES];

@@ -11,7 +11,9 @@
  * backend) only the prefix that tells it from every one of them, so
  * ordinary traffic keeps sharing megaflows.
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -106,6 +108,25 @@ static int find_vip(struct evs_xlate *x, const struct evs_lb_dp *dp, const struc
 	return best;
 }
 
+/* flow.trace: the VIP and what a new connection of this flow would get now
+ * (an established one follows its conntrack entry instead). */
+static void trace_choice(struct evs_xlate *x, const struct evs_lb_dp *dp, int slot,
+			 const struct evs_lb_state *s, const struct evs_flow_key *k)
+{
+	const struct evs_lb_dp_vip *v = &dp->vip[slot];
+	bool affine;
+	uint32_t id = lb_pick(dp, v, s->ct, k, evs_ct_now_ms(), false, &affine);
+	char a[INET6_ADDRSTRLEN] = "none";
+
+	if (id != EVS_MAGLEV_NONE && id < EVS_LB_IDS)
+		inet_ntop(v->v6 ? AF_INET6 : AF_INET, dp->backend[id].addr, a, sizeof(a));
+	evs_xlate_why(x,
+		      "VIP slot %d (%s, %u in table): lb, recirculate; new connection -> "
+		      "backend %u %s port %u%s",
+		      slot, evs_lb_algo_name(v->algo), v->n_active, id != EVS_MAGLEV_NONE ? id : 0,
+		      a, id < EVS_LB_IDS ? dp->backend[id].port : 0, affine ? " (affinity)" : "");
+}
+
 static enum evs_stage_verdict lb_vip(struct evs_xlate *x, const void *state, void *lctx)
 {
 	const struct evs_flow_key *k = evs_xlate_wkey(x);
@@ -127,8 +148,8 @@ static enum evs_stage_verdict lb_vip(struct evs_xlate *x, const void *state, voi
 	if (slot < 0)
 		return EVS_STAGE_CONTINUE;
 	a.vip = (uint16_t)slot;
-	evs_xlate_why(x, "VIP slot %d (%s, %u backends in table): lb, recirculate", slot,
-		      evs_lb_algo_name(dp->vip[slot].algo), dp->vip[slot].n_active);
+	if (evs_xlate_tracing(x))
+		trace_choice(x, dp, slot, state, k);
 	if (evs_xlate_emit(x, EVS_LB_OP_VIP, &a, sizeof(a)) == 0)
 		evs_xlate_recirculate(x, EVS_LB_RECIRC);
 	return EVS_STAGE_DONE;

@@ -535,6 +535,67 @@ START_TEST(test_vip_change_revalidates)
 }
 END_TEST
 
+/* flow.trace names the VIP and the backend a new connection would get. */
+START_TEST(test_trace_shows_backend_choice)
+{
+	struct spec s = syn(3, 4321);
+	struct evs_trace *tr = calloc(1, sizeof(*tr));
+	struct evs_flow_key k;
+	struct evs_flow_mask mask;
+	uint8_t prog[EVS_PROG_MAX];
+	struct rte_mbuf *m;
+	bool seen = false;
+
+	ck_assert_ptr_nonnull(tr);
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP "}"), 0);
+	backend("web", "10.0.1.1", "");
+	m = build(&s, &k);
+	ck_assert_int_gt(evs_pipeline_xlate(w.pl, &w.st, &k, &mask, prog, tr), 0);
+	rte_pktmbuf_free(m);
+	for (unsigned int i = 0; i < tr->n; i++)
+		seen |= strstr(tr->steps[i].decision, "backend 1 10.0.1.1 port 8080") != NULL &&
+			strcmp(tr->steps[i].stage, "vip") == 0;
+	ck_assert_msg(seen, "no vip step naming the backend");
+	free(tr);
+}
+END_TEST
+
+/* A SYN sent again without an answer and an RST from the backend are
+ * passive failure signals of that backend. */
+START_TEST(test_passive_signals)
+{
+	struct spec s = syn(5, 5555), r;
+	uint32_t *sig = calloc(EVS_LB_IDS, sizeof(*sig));
+	void *lctx = evs_pipeline_lcore_module(w.pl, MOD_LB);
+
+	ck_assert_ptr_nonnull(sig);
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP "}"), 0);
+	backend("web", "10.0.1.1", "");
+	run(&s, 1);
+	ck_assert_uint_eq(out_port[0], 1);
+	evs_lb_lcore_passive(lctx, sig);
+	ck_assert_uint_eq(sig[1], 0);
+	run(&s, 1); /* retransmitted SYN, no SYN-ACK seen */
+	evs_lb_lcore_passive(lctx, sig);
+	ck_assert_uint_eq(sig[1], 1);
+	r = (struct spec){.src = "10.0.1.1",
+			  .dst = s.src,
+			  .proto = IPPROTO_TCP,
+			  .sport = 8080,
+			  .dport = 5555,
+			  .flags = RST | ACK,
+			  .seq = 9,
+			  .ack = 1001,
+			  .win = 0};
+	run(&r, 1);
+	ck_assert_uint_eq(out_port[0], 5); /* to the client 10.2.0.5 */
+	memset(sig, 0, EVS_LB_IDS * sizeof(*sig));
+	evs_lb_lcore_passive(lctx, sig);
+	ck_assert_uint_eq(sig[1], 2);
+	free(sig);
+}
+END_TEST
+
 void lb_module_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -546,6 +607,8 @@ void lb_module_add_cases(Suite *s)
 	    {"no_backend_drops", test_no_backend_drops},
 	    {"other_traffic_untouched_prefix_mask", test_other_traffic_untouched_prefix_mask},
 	    {"vip_change_revalidates", test_vip_change_revalidates},
+	    {"trace_shows_backend_choice", test_trace_shows_backend_choice},
+	    {"passive_signals", test_passive_signals},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), lbm_setup, lbm_teardown, 0);
