@@ -596,6 +596,91 @@ START_TEST(test_passive_signals)
 }
 END_TEST
 
+/* A random key near the VIPs and backends: addresses that share long
+ * prefixes with them or equal them, their ports or others. */
+static void random_key(struct evs_flow_key *k)
+{
+	static const char *const near[] = {"10.0.0.100", "10.0.0.101", "10.0.1.1",  "10.0.1.2",
+					   "fd00::100",	 "fd00:1::5",  "fd00:1::6", "10.0.0.100"};
+	static const uint16_t ports[] = {80, 443, 8080, 53, 1234};
+	uint8_t a[16];
+	bool v6 = rte_rand() & 1;
+
+	memset(k, 0, sizeof(*k));
+	for (unsigned int i = 0; i < sizeof(*k); i++) /* metadata and L2 noise */
+		((uint8_t *)k)[i] = (uint8_t)rte_rand();
+	k->recirc_id = 0;
+	k->ldp = 0;
+	k->ethertype = rte_rand() % 8 == 0 ? RTE_BE16(RTE_ETHER_TYPE_ARP)
+		       : v6		   ? RTE_BE16(RTE_ETHER_TYPE_IPV6)
+					   : RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	k->ip_proto = rte_rand() & 1 ? IPPROTO_TCP : IPPROTO_UDP;
+	for (int side = 0; side < 2; side++) {
+		uint8_t *ip = side ? k->dst_ip : k->src_ip;
+
+		addr(near[(v6 ? 4 : 0) + rte_rand() % 4], a);
+		memcpy(ip, a, 16);
+		if (!v6)
+			memset(ip + 4, 0, 12);
+		if (rte_rand() & 1) /* flip one bit somewhere in the address */
+			ip[rte_rand() % (v6 ? 16 : 4)] ^= (uint8_t)(1u << (rte_rand() % 8));
+	}
+	k->l4_src = rte_cpu_to_be_16(ports[rte_rand() % RTE_DIM(ports)]);
+	k->l4_dst = rte_cpu_to_be_16(ports[rte_rand() % RTE_DIM(ports)]);
+}
+
+/* Mask sufficiency: any key that agrees with a translated key on the bits
+ * its mask holds translates to the same program and mask. Against VIPs
+ * with and without ports, IPv4 and IPv6, backends with ports. */
+START_TEST(test_mask_is_sufficient)
+{
+	unsigned int vip_hits = 0, reply_hits = 0;
+
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP "}"), 0);
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip",
+			    "{\"name\":\"all\",\"address\":\"10.0.0.101\",\"protocol\":\"udp\","
+			    "\"scope\":\"sw\"}"),
+			 0);
+	ck_assert_int_eq(
+	    op(EVS_STORE_ADD, "lb.vip",
+	       "{\"name\":\"v6\",\"address\":\"fd00::100\",\"port\":443,\"scope\":\"sw\"}"),
+	    0);
+	backend("web", "10.0.1.1", "");
+	backend("all", "10.0.1.2", "");
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.backend",
+			    "{\"vip\":\"all\",\"address\":\"10.0.1.1\",\"port\":0}"),
+			 0);
+	backend("v6", "fd00:1::5", "");
+	for (unsigned int n = 0; n < 20000; n++) {
+		struct evs_flow_key k, k2;
+		struct evs_flow_mask m, m2;
+		uint8_t p[EVS_PROG_MAX], p2[EVS_PROG_MAX];
+		int len, len2;
+
+		random_key(&k);
+		len = evs_pipeline_xlate(w.pl, &w.st, &k, &m, p, NULL);
+		ck_assert_int_gt(len, 0);
+		/* another key under the same mask: random outside it */
+		random_key(&k2);
+		for (unsigned int i = 0; i < sizeof(k); i++) {
+			uint8_t mb = ((const uint8_t *)&m.bits)[i];
+
+			((uint8_t *)&k2)[i] = (uint8_t)((((const uint8_t *)&k)[i] & mb) |
+							(((uint8_t *)&k2)[i] & ~mb));
+		}
+		len2 = evs_pipeline_xlate(w.pl, &w.st, &k2, &m2, p2, NULL);
+		ck_assert_int_eq(len2, len);
+		ck_assert_mem_eq(p2, p, (size_t)len);
+		ck_assert_mem_eq(&m2, &m, sizeof(m));
+		vip_hits += m.bits.l4_dst != 0 || m.bits.ip_proto != 0;
+		reply_hits += m.bits.l4_src != 0;
+	}
+	/* the random keys reached both stages' exact matches */
+	ck_assert_uint_gt(vip_hits, 1000);
+	ck_assert_uint_gt(reply_hits, 500);
+}
+END_TEST
+
 void lb_module_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -609,6 +694,7 @@ void lb_module_add_cases(Suite *s)
 	    {"vip_change_revalidates", test_vip_change_revalidates},
 	    {"trace_shows_backend_choice", test_trace_shows_backend_choice},
 	    {"passive_signals", test_passive_signals},
+	    {"mask_is_sufficient", test_mask_is_sufficient},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), lbm_setup, lbm_teardown, 0);
