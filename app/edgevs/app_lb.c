@@ -62,14 +62,38 @@ static uint64_t now_ms(void *arg)
 	return evs_ct_now_ms();
 }
 
-/* A scope names a switch: its datapath (L2 hands routed frames there). */
-static uint16_t ldp_of(const char *scope, void *arg)
+/* A switch's datapath (its object's aux word is id + 1), or 0. */
+static uint16_t switch_ldp(const struct evs_app *app, const char *name)
 {
-	const struct evs_app *app = arg;
-	struct evs_store_obj *o = evs_store_lookup_str(app->store, "switch", scope);
+	struct evs_store_obj *o = evs_store_lookup_str(app->store, "switch", name);
 	uintptr_t aux = o != NULL ? *evs_store_obj_aux(o) : 0;
 
 	return aux == 0 ? 0 : evs_l2_ldp((uint16_t)(aux - 1));
+}
+
+/* A scope names a switch, or a router: then every switch it has a port on
+ * (L2 hands routed frames to routing in the client's switch). */
+static unsigned int scope_ldps(const char *scope, uint16_t *ldps, unsigned int max, void *arg)
+{
+	const struct evs_app *app = arg;
+	uint16_t l = switch_ldp(app, scope);
+	unsigned int n = 0;
+
+	if (l != 0) {
+		ldps[0] = l;
+		return 1;
+	}
+	for (struct evs_store_obj *o = evs_store_first(app->store, "router_port");
+	     o != NULL && n < max; o = evs_store_next(o)) {
+		const json_t *v = evs_store_obj_value(o);
+
+		if (strcmp(json_string_value(json_object_get(v, "router")), scope) != 0)
+			continue;
+		l = switch_ldp(app, json_string_value(json_object_get(v, "switch")));
+		if (l != 0)
+			ldps[n++] = l;
+	}
+	return n;
 }
 
 static void on_publish(void *arg, bool stages_changed)
@@ -118,7 +142,7 @@ int app_lb_init(struct evs_app *app)
 				       .now_ms = now_ms,
 				       .on_state = on_state,
 				       .cb_arg = app,
-				       .ldp_of = ldp_of,
+				       .scope_ldps = scope_ldps,
 				       .ldp_arg = app,
 				       .on_publish = on_publish,
 				       .publish_arg = app,

@@ -50,6 +50,8 @@ extern const struct evs_module evs_lb_module;
 #define EVS_LB_CT_ZONE 0xfff0u
 /** recirc_id of the pass after a VIP's DNAT. */
 #define EVS_LB_RECIRC 0x4c42
+/** Switches one VIP is served in at most (a router's, for a router scope). */
+#define EVS_LB_VIP_LDPS 16u
 /** Slots of a VIP's source-affinity table (direct-mapped; a collision evicts). */
 #define EVS_LB_AFFINITY_SLOTS 4096u
 
@@ -94,7 +96,8 @@ struct evs_lb_dp_vip {
 	uint8_t algo;  /**< enum evs_lb_algo */
 	bool v6;
 	bool used;
-	uint16_t ldp;			 /**< the switch it is served in; 0: nowhere */
+	uint8_t n_ldps;			 /**< switches it is served in (0: nowhere) */
+	uint16_t ldps[EVS_LB_VIP_LDPS];	 /**< their datapaths */
 	uint32_t affinity_s;		 /**< SOURCE_IP: seconds a client keeps its backend */
 	const struct evs_maglev *maglev; /**< the pool's published table */
 	uint64_t *affinity;		 /**< SOURCE_IP: EVS_LB_AFFINITY_SLOTS words */

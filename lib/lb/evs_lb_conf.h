@@ -49,8 +49,12 @@ struct evs_lb_conf_config {
 	void *clock_arg;
 	evs_lb_pool_state_cb on_state; /**< health transitions, may be NULL */
 	void *cb_arg;
-	/** the switch datapath (evs_l2_ldp) a VIP's scope names, 0: none; NULL: none */
-	uint16_t (*ldp_of)(const char *scope, void *arg);
+	/**
+	 * The switch datapaths (evs_l2_ldp) a VIP's scope serves: a switch's,
+	 * or every switch a router attaches to. Fills at most @p max, returns
+	 * how many (0: none yet). NULL: VIPs serve nowhere.
+	 */
+	unsigned int (*scope_ldps)(const char *scope, uint16_t *ldps, unsigned int max, void *arg);
 	void *ldp_arg;
 	/**
 	 * After each publish of the datapath tables (evs_lb_conf_state), may be

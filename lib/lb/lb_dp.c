@@ -86,20 +86,42 @@ void lb_vip_bury(struct evs_lb_conf *lb, struct lb_vip *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static uint16_t ldp_of(const struct evs_lb_conf *lb, const struct lb_vip *v)
+/* The VIP's switches, sorted (so that a set compares with memcmp). */
+static uint8_t scope_ldps(const struct evs_lb_conf *lb, const struct lb_vip *v,
+			  uint16_t ldps[EVS_LB_VIP_LDPS])
 {
-	return lb->cfg.ldp_of != NULL ? lb->cfg.ldp_of(v->scope, lb->cfg.ldp_arg) : 0;
+	unsigned int n = 0;
+
+	memset(ldps, 0, sizeof(uint16_t) * EVS_LB_VIP_LDPS);
+	if (lb->cfg.scope_ldps != NULL)
+		n = RTE_MIN(lb->cfg.scope_ldps(v->scope, ldps, EVS_LB_VIP_LDPS, lb->cfg.ldp_arg),
+			    EVS_LB_VIP_LDPS);
+	for (unsigned int i = 1; i < n; i++) /* insertion sort: a handful */
+		for (unsigned int j = i; j > 0 && ldps[j - 1] > ldps[j]; j--) {
+			uint16_t t = ldps[j];
+
+			ldps[j] = ldps[j - 1];
+			ldps[j - 1] = t;
+		}
+	return (uint8_t)n;
 }
 
 bool lb_dp_ldps_moved(const struct evs_lb_conf *lb)
 {
 	const struct evs_lb_dp *dp = lb->state.cur;
+	uint16_t ldps[EVS_LB_VIP_LDPS];
 
 	if (lb->dp_dirty)
 		return true;
-	for (uint32_t s = 0; dp != NULL && s < lb->cfg.max_vips; s++)
-		if (lb->vips[s].pool != NULL && ldp_of(lb, &lb->vips[s]) != dp->vip[s].ldp)
+	for (uint32_t s = 0; dp != NULL && s < lb->cfg.max_vips; s++) {
+		uint8_t n;
+
+		if (lb->vips[s].pool == NULL)
+			continue;
+		n = scope_ldps(lb, &lb->vips[s], ldps);
+		if (n != dp->vip[s].n_ldps || memcmp(ldps, dp->vip[s].ldps, sizeof(ldps)) != 0)
 			return true;
+	}
 	return false;
 }
 
@@ -141,7 +163,7 @@ static void build(struct evs_lb_conf *lb, struct evs_lb_dp *dp)
 			continue;
 		*dv = v->dp;
 		dv->used = true;
-		dv->ldp = ldp_of(lb, v);
+		dv->n_ldps = scope_ldps(lb, v, dv->ldps);
 		dv->maglev = evs_lb_pool_maglev(v->pool);
 		dv->affinity = v->affinity;
 		dv->active_off = n_act;
@@ -170,7 +192,8 @@ static bool stages_differ(const struct evs_lb_dp *a, const struct evs_lb_dp *b)
 	for (uint32_t s = 0; s < b->n_vips; s++) {
 		const struct evs_lb_dp_vip *x = &a->vip[s], *y = &b->vip[s];
 
-		if (x->used != y->used || x->ldp != y->ldp || x->v6 != y->v6 ||
+		if (x->used != y->used || x->n_ldps != y->n_ldps ||
+		    memcmp(x->ldps, y->ldps, sizeof(x->ldps)) != 0 || x->v6 != y->v6 ||
 		    x->port != y->port || x->proto != y->proto || memcmp(x->addr, y->addr, 16) != 0)
 			return true;
 	}

@@ -71,6 +71,14 @@ static bool vip_port_ok(const struct evs_lb_dp_vip *v, const struct evs_flow_key
 	return v->port == 0 || v->port == rte_be_to_cpu_16(k->l4_dst);
 }
 
+static bool served_in(const struct evs_lb_dp_vip *v, uint16_t ldp)
+{
+	for (unsigned int i = 0; i < v->n_ldps; i++)
+		if (v->ldps[i] == ldp)
+			return true;
+	return false;
+}
+
 /* The VIP slot @k is for, or -1 (mask recorded either way). */
 static int find_vip(struct evs_xlate *x, const struct evs_lb_dp *dp, const struct evs_flow_key *k,
 		    bool v6)
@@ -84,7 +92,7 @@ static int find_vip(struct evs_xlate *x, const struct evs_lb_dp *dp, const struc
 		const struct evs_lb_dp_vip *v = &dp->vip[i];
 		unsigned int cb;
 
-		if (!v->used || v->ldp != k->ldp || v->v6 != v6)
+		if (!v->used || !served_in(v, k->ldp) || v->v6 != v6)
 			continue;
 		cb = common_bits(k->dst_ip, v->addr, n);
 		if (cb < n * 8) {

@@ -199,6 +199,24 @@ fi
 out=$(nsx c timeout 60 "${CLI[@]}" spread "$VIP" 80 300 4)
 assert_ge "b3 serves again" 1 "$(jget "$out" counts.b3 || echo 0)"
 
+# a VIP scoped to router r1 is served in every switch r1 has a port on:
+# client d on sw0, and p on sw1, the backends' own subnet, whose replies
+# come back on L2 without the router and are un-NATed at ingress. (b1
+# serves it on 8081: no 4-tuple shared with earlier connections.)
+it_bg pid sh -c "exec $(printf '%q ' ip netns exec "$(nsname b1)" "$PY" -m http.server \
+	8081 --bind "$(bip 1)" --directory "$IT_TMP/www1") >>$IT_TMP/www1b.log 2>&1"
+wait_until 30 nsx b1 "$PY" -c "import socket; socket.create_connection(('$(bip 1)', 8081), 1)" ||
+	it_die "backend b1's second server did not start"
+nsx p ip route add default via "$GW_B"
+nsx p ip neigh replace "$GW_B" lladdr "$RMAC_B" dev "$(ifname p)" nud permanent
+rpc_ok lb.vip.add "{\"name\":\"routed\",\"address\":\"198.18.100.12\",\"port\":80,\"scope\":\"r1\"}" >/dev/null
+rpc_ok lb.backend.add "{\"vip\":\"routed\",\"address\":\"$(bip 1)\",\"port\":8081}" >/dev/null
+for n in d p; do
+	out=$(nsx $n timeout 60 "${CLI[@]}" spread 198.18.100.12 80 50 2)
+	assert_eq "router-scoped VIP from $n: 50 connections to b1, none failed" "50 0" \
+		"$(jget "$out" counts.b1) $(jget "$out" failures)"
+done
+
 # an IPv6 VIP on two backends (IPv6 on in c, b1 and b2; static neighbours)
 v6_on() {
 	local ifc

@@ -124,11 +124,13 @@ static uint64_t clock_ms(void *arg)
 	return evs_ct_now_ms();
 }
 
-static uint16_t ldp_of(const char *scope, void *arg)
+static unsigned int scope_ldps(const char *scope, uint16_t *ldps, unsigned int max, void *arg)
 {
 	(void)scope;
+	(void)max;
 	(void)arg;
-	return evs_l2_ldp(0);
+	ldps[0] = evs_l2_ldp(0);
+	return 1;
 }
 
 static int add(struct evs_store *st, const char *type, const char *doc)
@@ -253,7 +255,7 @@ int main(int argc, char **argv)
 								    .max_backends = 16,
 								    .socket_id = SOCKET_ID_ANY,
 								    .now_ms = clock_ms,
-								    .ldp_of = ldp_of,
+								    .scope_ldps = scope_ldps,
 								    .ct = ct});
 		struct evs_store *store = evs_store_create();
 		struct evs_pipeline_lcore *pl;

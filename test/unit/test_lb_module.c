@@ -100,10 +100,21 @@ static uint64_t now_ms(void *arg)
 	return evs_ct_now_ms();
 }
 
-static uint16_t ldp_of(const char *scope, void *arg)
+/* "sw" is the switch of ldp 1; "r" a router on switches 1 and 3. */
+static unsigned int scope_ldps(const char *scope, uint16_t *ldps, unsigned int max, void *arg)
 {
 	RTE_SET_USED(arg);
-	return strcmp(scope, "sw") == 0 ? LDP : 0;
+	RTE_SET_USED(max);
+	if (strcmp(scope, "sw") == 0) {
+		ldps[0] = LDP;
+		return 1;
+	}
+	if (strcmp(scope, "r") == 0) {
+		ldps[0] = 3;
+		ldps[1] = LDP;
+		return 2;
+	}
+	return 0;
 }
 
 static void on_publish(void *arg, bool changed)
@@ -125,7 +136,7 @@ static void lbm_setup(void)
 					.max_backends = 16,
 					.socket_id = SOCKET_ID_ANY,
 					.now_ms = now_ms,
-					.ldp_of = ldp_of,
+					.scope_ldps = scope_ldps,
 					.on_publish = on_publish};
 
 	memset(&w, 0, sizeof(w));
@@ -596,6 +607,33 @@ START_TEST(test_passive_signals)
 }
 END_TEST
 
+/* A router scope serves the VIP in every switch of the router; a scope
+ * that names nothing (yet) serves it nowhere. */
+START_TEST(test_router_scope)
+{
+	struct spec s = syn(9, 999);
+
+	ck_assert_int_eq(
+	    op(EVS_STORE_ADD, "lb.vip",
+	       "{\"name\":\"r\",\"address\":\"10.0.0.100\",\"port\":80,\"scope\":\"r\"}"),
+	    0);
+	ck_assert_int_eq(
+	    op(EVS_STORE_ADD, "lb.vip",
+	       "{\"name\":\"x\",\"address\":\"10.0.0.102\",\"port\":80,\"scope\":\"x\"}"),
+	    0);
+	backend("r", "10.0.1.1", "");
+	backend("x", "10.0.1.2", "");
+	run(&s, 1);
+	ck_assert_uint_eq(out_port[0], 1);
+	ck_assert_uint_eq(rte_be_to_cpu_16(out_key[0].l4_dst), 8080);
+	s.dst = "10.0.0.102";
+	run(&s, 1);
+	ck_assert_uint_eq(out_port[0], 102);
+	ck_assert_uint_eq(evs_lb_conf_state(w.lb)->cur->vip[0].n_ldps, 2);
+	ck_assert_uint_eq(evs_lb_conf_state(w.lb)->cur->vip[1].n_ldps, 0);
+}
+END_TEST
+
 /* A random key near the VIPs and backends: addresses that share long
  * prefixes with them or equal them, their ports or others. */
 static void random_key(struct evs_flow_key *k)
@@ -695,6 +733,7 @@ void lb_module_add_cases(Suite *s)
 	    {"trace_shows_backend_choice", test_trace_shows_backend_choice},
 	    {"passive_signals", test_passive_signals},
 	    {"mask_is_sufficient", test_mask_is_sufficient},
+	    {"router_scope", test_router_scope},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), lbm_setup, lbm_teardown, 0);
