@@ -629,6 +629,19 @@ int evs_lb_store_add(struct evs_store *st, struct evs_lb_conf *lb)
 	return rc < 0 ? rc : evs_store_type_add(st, &backend_type, lb);
 }
 
+/* A removed backend whose last connection is gone needs no drain time. */
+static void drains_done(const struct evs_lb_conf *lb, struct evs_lb_pool *p, uint64_t t)
+{
+	struct evs_lb_backend_info in;
+
+	if (lb->cfg.ct == NULL)
+		return;
+	for (uint32_t i = 0; evs_lb_pool_get_at(p, i, &in) == 0; i++)
+		if (in.removing && in.remove_at_ms > t && in.spec.id < EVS_CT_BACKENDS &&
+		    evs_ct_backend_count(lb->cfg.ct, (uint16_t)in.spec.id) == 0)
+			evs_lb_pool_drain_done(p, in.spec.id, t);
+}
+
 uint32_t evs_lb_conf_tick(struct evs_lb_conf *lb,
 			  void (*send)(void *arg, const struct evs_lb_backend_spec *b), void *arg)
 {
@@ -636,8 +649,10 @@ uint32_t evs_lb_conf_tick(struct evs_lb_conf *lb,
 	uint32_t deleted = 0, failed;
 
 	for (uint32_t s = 0; s < lb->cfg.max_vips; s++)
-		if (lb->vips[s].pool != NULL)
+		if (lb->vips[s].pool != NULL) {
+			drains_done(lb, lb->vips[s].pool, t);
 			deleted += evs_lb_pool_tick(lb->vips[s].pool, t, send, arg);
+		}
 	failed = republish(lb);
 	/* transitions, finished drains, a scope's switch that came or went */
 	if (lb->stats.rebuilds != lb->published_rebuilds || deleted != 0 || lb_dp_ldps_moved(lb))

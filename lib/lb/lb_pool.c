@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_common.h>
+
 #include "evs_lb_pool.h"
 
 #define POOL_MAX 65536u
@@ -172,6 +174,18 @@ int evs_lb_pool_remove(struct evs_lb_pool *p, uint32_t id, uint32_t drain_ms, ui
 	p->dirty |= in_table(b);
 	b->removing = true;
 	b->remove_at_ms = now_ms + drain_ms;
+	return 0;
+}
+
+int evs_lb_pool_drain_done(struct evs_lb_pool *p, uint32_t id, uint64_t now_ms)
+{
+	struct pool_backend *b = find(p, id);
+
+	if (b == NULL)
+		return -ENOENT;
+	if (!b->removing)
+		return -EINVAL;
+	b->remove_at_ms = RTE_MIN(b->remove_at_ms, now_ms);
 	return 0;
 }
 

@@ -634,6 +634,47 @@ START_TEST(test_router_scope)
 }
 END_TEST
 
+/* A deleted backend stays (draining) while it has connections and goes at
+ * the first tick after its last one, long before its drain timeout. */
+START_TEST(test_drain_ends_with_last_connection)
+{
+	struct spec s = {.src = "10.2.0.8",
+			 .dst = "10.0.0.100",
+			 .proto = IPPROTO_UDP,
+			 .sport = 777,
+			 .dport = 80,
+			 .payload = 4};
+	struct evs_lb_pool *p;
+	struct evs_lb_backend_info in;
+	uint32_t id;
+
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP ",\"protocol\":\"udp\"}"), 0);
+	backend("web", "10.0.1.1", ",\"drain_timeout\":600");
+	backend("web", "10.0.1.2", ",\"drain_timeout\":600");
+	p = evs_lb_conf_pool(w.lb, evs_store_lookup_str(w.store, "lb.vip", "web"));
+	run(&s, 1);
+	ck_assert_uint_ge(out_port[0], 1);
+	id = evs_ct_burst_meta(evs_ct_lcore_get(w.tab, 1), 0)->backend;
+	ck_assert_uint_ne(id, 0);
+	/* delete the busy backend and the idle one */
+	ck_assert_int_eq(op(EVS_STORE_DEL, "lb.backend",
+			    "{\"vip\":\"web\",\"address\":\"10.0.1.1\",\"port\":8080}"),
+			 0);
+	ck_assert_int_eq(op(EVS_STORE_DEL, "lb.backend",
+			    "{\"vip\":\"web\",\"address\":\"10.0.1.2\",\"port\":8080}"),
+			 0);
+	evs_lb_conf_tick(w.lb, NULL, NULL);
+	evs_lb_conf_tick(w.lb, NULL, NULL);
+	ck_assert_uint_eq(evs_lb_pool_count(p), 1); /* the idle one went at once */
+	ck_assert_int_eq(evs_lb_pool_get(p, id, &in), 0);
+	ck_assert(in.removing);
+	ck_assert_uint_eq(evs_ct_flush(w.tab, EVS_LB_CT_ZONE), 1); /* its last connection ends */
+	evs_lb_conf_tick(w.lb, NULL, NULL);
+	evs_lb_conf_tick(w.lb, NULL, NULL);
+	ck_assert_uint_eq(evs_lb_pool_count(p), 0);
+}
+END_TEST
+
 /* A random key near the VIPs and backends: addresses that share long
  * prefixes with them or equal them, their ports or others. */
 static void random_key(struct evs_flow_key *k)
@@ -734,6 +775,7 @@ void lb_module_add_cases(Suite *s)
 	    {"passive_signals", test_passive_signals},
 	    {"mask_is_sufficient", test_mask_is_sufficient},
 	    {"router_scope", test_router_scope},
+	    {"drain_ends_with_last_connection", test_drain_ends_with_last_connection},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), lbm_setup, lbm_teardown, 0);
