@@ -11,9 +11,10 @@
  *   the packet is classified again and a stand-in for routing outputs it
  *   (no MAC rewrite or TTL: the route opcode's cost is not in the figure).
  * Flows differ in IPv4 source and UDP source port, visited in a scattered
- * order.
+ * order. --new (lb): every measured packet is a new connection instead
+ * (backend choice, conntrack commit with DNAT, then the second pass).
  *
- * Usage: bench-lb-pipeline [--mode l2|lb] [--flows a,b,..] [--packets N] [--reps N]
+ * Usage: bench-lb-pipeline [--mode l2|lb] [--new] [--flows a,b,..] [--packets N] [--reps N]
  * Instructions per packet (deterministic on a busy machine):
  *   valgrind --tool=callgrind --toggle-collect=evs_pipeline_run
  *     --toggle-collect=evs_packet_parse build/test/perf/bench-lb-pipeline
@@ -169,7 +170,8 @@ int main(int argc, char **argv)
 	struct rte_ether_addr a = {{0x02, 0, 0, 0, 0, 1}}, b = {{0x02, 0, 0, 0, 0, 2}};
 	unsigned int flows_list[8] = {1000, 1000000}, n_flows = 2, reps = 5;
 	unsigned int pkts_per_rep = 1u << 21;
-	bool lb = true;
+	bool lb = true, fresh = false;
+	uint32_t next_new = 0;
 	struct rte_mempool *mp;
 	struct rte_rcu_qsbr *qsbr;
 	struct evs_l2_conf *conf;
@@ -183,11 +185,10 @@ int main(int argc, char **argv)
 	char err[128];
 	int opt;
 
-	static const struct option lo[] = {{"reps", required_argument, NULL, 'r'},
-					   {"flows", required_argument, NULL, 'f'},
-					   {"packets", required_argument, NULL, 'p'},
-					   {"mode", required_argument, NULL, 'm'},
-					   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+	    {"reps", required_argument, NULL, 'r'},    {"flows", required_argument, NULL, 'f'},
+	    {"packets", required_argument, NULL, 'p'}, {"mode", required_argument, NULL, 'm'},
+	    {"new", no_argument, NULL, 'n'},	       {NULL, 0, NULL, 0}};
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (opt == 'r') {
 			reps = (unsigned int)atoi(optarg);
@@ -204,11 +205,13 @@ int main(int argc, char **argv)
 			pkts_per_rep = (unsigned int)strtoul(optarg, NULL, 0) / BURST * BURST;
 			if (pkts_per_rep < BURST)
 				pkts_per_rep = BURST;
+		} else if (opt == 'n') {
+			fresh = true;
 		} else if (opt == 'm' && (strcmp(optarg, "l2") == 0 || strcmp(optarg, "lb") == 0)) {
 			lb = strcmp(optarg, "lb") == 0;
 		} else {
 			fprintf(stderr, "usage: bench-lb-pipeline [--mode l2|lb] [--flows a,b,..] "
-					"[--packets N] [--reps N]\n");
+					"[--new] [--packets N] [--reps N]\n");
 			return 2;
 		}
 	}
@@ -245,11 +248,11 @@ int main(int argc, char **argv)
 						       .tx = sink,
 						       .max_flows = 1 << 20,
 						       .socket_id = SOCKET_ID_ANY};
-		struct evs_ct *ct =
-		    evs_ct_create(&(struct evs_ct_config){.name = "blbct",
-							  .max_conns = nf + 1024,
-							  .n_lcores = 2,
-							  .socket_id = SOCKET_ID_ANY});
+		struct evs_ct *ct = evs_ct_create(&(struct evs_ct_config){
+		    .name = "blbct",
+		    .max_conns = nf + 1024 + (fresh ? reps * pkts_per_rep : 0),
+		    .n_lcores = 2,
+		    .socket_id = SOCKET_ID_ANY});
 		struct evs_lb_conf *lc =
 		    evs_lb_conf_create(&(struct evs_lb_conf_config){.max_vips = 4,
 								    .max_backends = 16,
@@ -295,7 +298,8 @@ int main(int argc, char **argv)
 
 				for (int i = 0; i < BURST; i++) {
 					f = (f + 2654435761u) % nf; /* scattered (odd stride) */
-					set_flow(pkts[i], f, lb);
+					/* --new: flows past the warm-up's, each seen once */
+					set_flow(pkts[i], fresh ? nf + next_new++ : f, lb);
 				}
 				t0 = rte_rdtsc();
 				for (int i = 0; i < BURST; i++)
