@@ -35,7 +35,8 @@
 
 struct lb_probe {
 	struct evs_lb_probe p;
-	int vip_slot; /* of the backend's VIP */
+	char path[64]; /* p.t.path points here (moved with the probe) */
+	int vip_slot;  /* of the backend's VIP */
 	uint32_t id;
 	uint64_t deadline_ms;
 };
@@ -237,6 +238,12 @@ static void probe_send(void *arg, const struct evs_lb_backend_spec *b)
 	t.af = b->key[0] == 6 ? AF_INET6 : AF_INET;
 	memcpy(t.addr, b->key + 1, 16);
 	t.port = (uint16_t)(b->key[17] << 8 | b->key[18]);
+	/* copied: the object may change while the probe runs */
+	snprintf(lp->path, sizeof(lp->path), "%s",
+		 json_string_value(evs_store_field(app->store, "lb.backend", v, "http_path")));
+	t.path = lp->path;
+	t.status = (uint16_t)json_integer_value(
+	    evs_store_field(app->store, "lb.backend", v, "http_status"));
 	if (t.port == 0) { /* the client's port: probe the VIP's */
 		struct evs_store_obj *vip = evs_store_lookup_str(
 		    app->store, "lb.vip", json_string_value(json_object_get(v, "vip")));
@@ -284,8 +291,10 @@ static void probes_poll(struct evs_app *app)
 			       s == EVS_LB_PROBE_UP ? EVS_LB_PROBE_OK : EVS_LB_PROBE_FAIL);
 			continue;
 		}
-		if (kept != i)
+		if (kept != i) {
 			l->probes[kept] = *lp;
+			l->probes[kept].p.t.path = l->probes[kept].path;
+		}
 		kept++;
 	}
 	l->n_probes = kept;

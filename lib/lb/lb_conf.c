@@ -109,6 +109,16 @@ static const struct evs_ctl_param backend_fields[] = {
      .min = 1,
      .max = EVS_LB_HEALTH_COUNT_MAX,
      .help = "failures to go down"},
+    {.name = "http_path",
+     .type = EVS_CTL_T_STRING,
+     .min_len = 1,
+     .max_len = 63,
+     .help = "check=http: the path requested, from '/', printable, no spaces"},
+    {.name = "http_status",
+     .type = EVS_CTL_T_UINT,
+     .min = 100,
+     .max = 599,
+     .help = "check=http: the status that means up"},
 };
 static const char *const backend_keys[] = {"vip", "address", "port", NULL};
 static const struct evs_store_ref backend_refs[] = {
@@ -400,6 +410,17 @@ static int canonical_address(const json_t *obj, const char *path, struct evs_ctl
 	return 0;
 }
 
+/* It goes into the request line: no spaces, CR or LF may break out of it. */
+static bool request_path_ok(const char *p)
+{
+	if (p == NULL || p[0] != '/')
+		return false;
+	for (; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			return false;
+	return true;
+}
+
 static int backend_check(struct evs_store *st, const json_t *obj, const char *path,
 			 struct evs_ctl_err *err, void *ctx)
 {
@@ -412,6 +433,11 @@ static int backend_check(struct evs_store *st, const json_t *obj, const char *pa
 	rc = canonical_address(obj, path, err);
 	if (rc < 0)
 		return rc;
+	if (!request_path_ok(str(st, "lb.backend", obj, "http_path")))
+		return evs_store_err(err, -EINVAL,
+				     evs_ctl_path_key(sub, sizeof(sub), path, "http_path"),
+				     "http_path must start with '/' and hold printable characters "
+				     "but spaces");
 	if (u(st, "lb.backend", obj, "timeout_ms") > u(st, "lb.backend", obj, "interval_ms"))
 		return evs_store_err(err, -EINVAL,
 				     evs_ctl_path_key(sub, sizeof(sub), path, "timeout_ms"),
@@ -575,7 +601,8 @@ static const struct evs_obj_type backend_type = {
     .fields = backend_fields,
     .n_fields = RTE_DIM(backend_fields),
     .defaults = "{\"weight\": 1, \"drain_timeout\": 30, \"check\": \"none\", "
-		"\"interval_ms\": 2000, \"timeout_ms\": 1000, \"rise\": 2, \"fall\": 3}",
+		"\"interval_ms\": 2000, \"timeout_ms\": 1000, \"rise\": 2, \"fall\": 3, "
+		"\"http_path\": \"/\", \"http_status\": 200}",
     .keys = backend_keys,
     .refs = backend_refs,
     .n_refs = RTE_DIM(backend_refs),
