@@ -2,10 +2,10 @@
 /*
  * Load balancing in the daemon: the lb.vip/lb.backend types and their
  * published tables, the management lcore's prober (health checks), the
- * "lb.backend.state" events, and lb.stats / lb.health.* methods.
+ * "lb.backend.state" events, lb.stats, and the lb.health object.
  *
  * Probes are kernel sockets stepped without blocking. They are opened in
- * the network namespace set with lb.health.set (netns), whose only
+ * the network namespace named by the lb.health object (netns), whose only
  * interface is meant to be a tap port of the switch: probes then reach the
  * backends through the datapath like clients do (doc/lb.md). Without one
  * they use the daemon's own namespace.
@@ -43,8 +43,9 @@ struct lb_probe {
 
 struct app_lb {
 	struct evs_lb_conf *conf;
-	int netns_fd; /* probes' namespace, -1: the daemon's */
-	int own_fd;   /* the daemon's namespace */
+	int netns_fd;	/* probes' namespace, -1: the daemon's */
+	int own_fd;	/* the daemon's namespace */
+	int pending_fd; /* lb.health's new namespace between prepare and commit */
 	char netns[64];
 	uint32_t n_probes;
 	struct lb_probe probes[LB_PROBES_MAX];
@@ -153,6 +154,7 @@ int app_lb_init(struct evs_app *app)
 	if (app->lbx == NULL)
 		return -ENOMEM;
 	app->lbx->netns_fd = -1;
+	app->lbx->pending_fd = -1;
 	app->lbx->own_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	app->lbx->conf = evs_lb_conf_create(&c);
 	return app->lbx->conf != NULL ? 0 : -errno;
@@ -163,9 +165,13 @@ const void *app_lb_state(const struct evs_app *app)
 	return app->lbx != NULL ? evs_lb_conf_state(app->lbx->conf) : NULL;
 }
 
+static const struct evs_obj_type health_type;
+
 int app_lb_store_add(struct evs_app *app)
 {
-	return evs_lb_store_add(app->store, app->lbx->conf);
+	int rc = evs_lb_store_add(app->store, app->lbx->conf);
+
+	return rc < 0 ? rc : evs_store_type_add(app->store, &health_type, app);
 }
 
 /* ---- the prober ---- */
@@ -479,61 +485,129 @@ static int m_lb_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 	return evs_ctl_reply(call, json_pack("{s:o}", "vips", arr));
 }
 
-static int m_health_set(struct evs_ctl_call *call, json_t *params, void *arg)
-{
-	struct evs_app *app = arg;
-	struct app_lb *l = app->lbx;
-	const char *ns = json_string_value(json_object_get(params, "netns"));
-	char path[PATH_MAX];
-	int fd = -1;
+/* ---- lb.health: where probes come from (one object, persisted) ---- */
 
-	if (ns != NULL && ns[0] != '\0') {
-		if (strchr(ns, '/') != NULL || strcmp(ns, "..") == 0 || strcmp(ns, ".") == 0)
-			return evs_ctl_error_errno(call, -EINVAL, "/params/netns",
-						   "'%s' is not a namespace name", ns);
-		snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return evs_ctl_error_errno(call, -errno, "/params/netns", "%s: %s", path,
-						   strerror(errno));
-		if (l->own_fd < 0) {
-			close(fd);
-			return evs_ctl_error_errno(call, -ENOTSUP, "/params/netns",
-						   "cannot return from another namespace");
-		}
+static const struct evs_ctl_param health_fields[] = {
+    {.name = "name",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .min_len = 1,
+     .max_len = 31,
+     .help = "the prober's settings: one object"},
+    {.name = "netns",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .min_len = 1,
+     .max_len = 63,
+     .help = "network namespace (ip netns) the probes' sockets open in, whose port is on a "
+	     "switch; without the object: the daemon's"},
+};
+static const char *const health_keys[] = {"name", NULL};
+
+static int health_check(struct evs_store *st, const json_t *obj, const char *path,
+			struct evs_ctl_err *err, void *ctx)
+{
+	const char *ns = json_string_value(json_object_get(obj, "netns"));
+	char sub[EVS_CTL_PATH_MAX];
+
+	(void)st;
+	(void)ctx;
+	if (strchr(ns, '/') != NULL || strcmp(ns, "..") == 0 || strcmp(ns, ".") == 0)
+		return evs_store_err(err, -EINVAL,
+				     evs_ctl_path_key(sub, sizeof(sub), path, "netns"),
+				     "'%s' is not a namespace name", ns);
+	return 0;
+}
+
+/* Open the new namespace now: a transaction naming a missing one fails. */
+static int health_prepare(struct evs_store *st, const struct evs_store_delta *d, size_t n,
+			  struct evs_ctl_err *err, void *ctx)
+{
+	struct app_lb *l = ((struct evs_app *)ctx)->lbx;
+	char path[PATH_MAX], sub[EVS_CTL_PATH_MAX];
+
+	(void)st;
+	l->pending_fd = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (d[i].op == EVS_STORE_DEL)
+			continue;
+		snprintf(path, sizeof(path), "/var/run/netns/%s",
+			 json_string_value(json_object_get(d[i].new, "netns")));
+		if (l->own_fd < 0)
+			return evs_store_err(err, -ENOTSUP, d[i].path,
+					     "cannot come back from another namespace");
+		l->pending_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (l->pending_fd < 0)
+			return evs_store_err(err, -errno,
+					     evs_ctl_path_key(sub, sizeof(sub), d[i].path, "netns"),
+					     "%s: %s", path, strerror(errno));
 	}
-	if (l->netns_fd >= 0)
-		close(l->netns_fd);
-	l->netns_fd = fd;
-	snprintf(l->netns, sizeof(l->netns), "%s", fd >= 0 ? ns : "");
-	return evs_ctl_reply(call, json_pack("{s:s}", "netns", l->netns));
+	return 0;
 }
 
-static int m_health_get(struct evs_ctl_call *call, json_t *params, void *arg)
+static void health_abort(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx)
 {
-	struct evs_app *app = arg;
-	struct app_lb *l = app->lbx;
+	struct app_lb *l = ((struct evs_app *)ctx)->lbx;
 
-	(void)params;
-	return evs_ctl_reply(call, json_pack("{s:s, s:I, s:I, s:I, s:I}", "netns", l->netns,
-					     "probes_in_flight", (json_int_t)l->n_probes,
-					     "probe_errors", (json_int_t)l->probe_errors,
-					     "probes_dropped", (json_int_t)l->probes_dropped,
-					     "passive_signals", (json_int_t)l->passive_fed));
+	(void)st, (void)d, (void)n;
+	if (l->pending_fd >= 0)
+		close(l->pending_fd);
+	l->pending_fd = -1;
 }
+
+static void health_commit(struct evs_store *st, const struct evs_store_delta *d, size_t n,
+			  void *ctx)
+{
+	struct app_lb *l = ((struct evs_app *)ctx)->lbx;
+
+	(void)st;
+	for (size_t i = 0; i < n; i++) {
+		/* probes in flight keep their sockets' namespace */
+		if (l->netns_fd >= 0)
+			close(l->netns_fd);
+		l->netns_fd = d[i].op == EVS_STORE_DEL ? -1 : l->pending_fd;
+		snprintf(l->netns, sizeof(l->netns), "%s",
+			 d[i].op == EVS_STORE_DEL
+			     ? ""
+			     : json_string_value(json_object_get(d[i].new, "netns")));
+	}
+	l->pending_fd = -1;
+}
+
+static json_t *health_status(struct evs_store *st, struct evs_store_obj *o, void *ctx)
+{
+	const struct app_lb *l = ((struct evs_app *)ctx)->lbx;
+
+	(void)st, (void)o;
+	return json_pack("{s:I, s:I, s:I, s:I}", "probes_in_flight", (json_int_t)l->n_probes,
+			 "probe_errors", (json_int_t)l->probe_errors, "probes_dropped",
+			 (json_int_t)l->probes_dropped, "passive_signals",
+			 (json_int_t)l->passive_fed);
+}
+
+static const struct evs_store_ops health_ops = {
+    .check = health_check,
+    .prepare = health_prepare,
+    .commit = health_commit,
+    .abort = health_abort,
+    .status = health_status,
+};
+
+static const struct evs_obj_type health_type = {
+    .name = "lb.health",
+    .section = "lb_health",
+    .help = "the health prober: the namespace its probes leave from (at most one object)",
+    .fields = health_fields,
+    .n_fields = RTE_DIM(health_fields),
+    .keys = health_keys,
+    .max_objects = 1,
+    .ops = &health_ops,
+};
 
 int app_lb_ctl_register(struct evs_app *app)
 {
 	static const struct evs_ctl_param stats_params[] = {
 	    {.name = "vip", .type = EVS_CTL_T_STRING, .min_len = 1, .help = "one VIP by name"},
-	};
-	static const struct evs_ctl_param health_params[] = {
-	    {.name = "netns",
-	     .type = EVS_CTL_T_STRING,
-	     .required = true,
-	     .max_len = 63,
-	     .help = "network namespace (ip netns) the probes' sockets open in; \"\": the "
-		     "daemon's"},
 	};
 	const struct evs_ctl_method m[] = {
 	    {.name = "lb.stats",
@@ -544,18 +618,6 @@ int app_lb_ctl_register(struct evs_app *app)
 	     .arg = app,
 	     .params = stats_params,
 	     .n_params = RTE_DIM(stats_params)},
-	    {.name = "lb.health.set",
-	     .help = "Where health probes come from: the namespace of a tap port of the switch.",
-	     .fn = m_health_set,
-	     .arg = app,
-	     .params = health_params,
-	     .n_params = RTE_DIM(health_params)},
-	    {.name = "lb.health.get",
-	     .help = "The prober: its namespace, probes in flight, probes that failed to start.",
-	     .read_only = true,
-	     .fn = m_health_get,
-	     .arg = app,
-	     .params = evs_ctl_no_params},
 	};
 	int rc = evs_ctl_topic_register(app->ctl, "lb.backend.state",
 					"a backend's health changed: {vip, address, port, id, "

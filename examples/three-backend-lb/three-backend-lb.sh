@@ -5,7 +5,7 @@
 # router t1. The VIP is balanced at the client's own switch (no appliance):
 # Maglev picks a backend per new connection, conntrack keeps it, replies are
 # un-NATed on the way back. HTTP health checks run from namespace "probe",
-# whose only interface is a port of switch "web" (lb.health.set).
+# whose only interface is a port of switch "web" (the lb.health object).
 #
 # Usage (root, after `ninja -C build`): examples/three-backend-lb/three-backend-lb.sh [--wait]
 #
@@ -93,7 +93,7 @@ for b in 11 12 13; do
 done
 
 # the VIP, served at switch "front"; backends with HTTP health checks
-c lb health set netns="$tag-probe"
+c lb.health add name=default netns="$tag-probe"
 c lb.vip add name=web address=10.0.100.10 port=80 scope=front
 for b in 11:1 12:1 13:2; do
 	c lb.backend add vip=web address="10.0.2.${b%:*}" port=8080 weight="${b#*:}" \

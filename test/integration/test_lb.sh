@@ -4,7 +4,7 @@
 # Load balancing at the client's switch. Client c (198.18.1.0/24 on sw0)
 # reaches VIPs through its gateway r1; three backends b1..b3 (198.18.2.0/24
 # on sw1) run python3 -m http.server and answer /id with their name; the
-# prober's namespace p holds a tap port of sw1 (lb.health.set). Checks:
+# prober's namespace p holds a tap port of sw1 (lb.health). Checks:
 # thousands of connections spread as the weights say (each share within 5
 # points), lb.stats agrees; source-IP affinity keeps the client on one
 # backend; draining and removing backends under load breaks no connection
@@ -98,7 +98,11 @@ for i in 1 2 3; do serve $i; done
 
 EV=$IT_TMP/events.jsonl
 it_bg sub "$PY" "$IT_DIR/events.py" "$EVS_SOCK" "$EV" lb.backend.state
-rpc_ok lb.health.set "{\"netns\":\"$(nsname p)\"}" >/dev/null
+expect_error "lb.health: a namespace that does not exist is refused" '-32[0-9]{3}' /params/netns \
+	"$(rpc lb.health.add '{"name":"default","netns":"no-such-ns"}')"
+rpc_ok lb.health.add "{\"name\":\"default\",\"netns\":\"$(nsname p)\"}" >/dev/null
+assert_eq "lb.health.get: the prober's namespace" "$(nsname p)" \
+	"$(jget "$(rpc_ok lb.health.get '{"name":"default"}')" netns)"
 rpc_ok lb.vip.add "{\"name\":\"web\",\"address\":\"$VIP\",\"port\":80,\"scope\":\"sw0\"}" >/dev/null
 for i in 1 2 3; do
 	w=1
