@@ -139,6 +139,8 @@ struct evs_app {
 	struct evs_l3_binding *l3_bind;
 	struct l3_ctl *l3_ctl;
 	struct evs_l3_deps_seen *l3_seen;
+	struct evs_l3_mgmt *l3_mgmt; /* punted ARP/ND, resolution, ICMP errors */
+	struct app_l3_base *l3_base; /* [EVS_L3_MAX_ROUTERS]: counters before each router */
 	uint64_t l3_next_tick; /* TSC of the next neighbour tick */
 	bool l3_l2_stale;      /* router ports may have changed: L2 decisions too */
 	/* load balancing (app_lb.c) */
