@@ -9,8 +9,9 @@
 #
 # Usage (root, after `ninja -C build`): examples/three-backend-lb/three-backend-lb.sh [--wait]
 #
-# Neighbours are static (doc/l3.md): the hosts know their gateway's MAC and
-# the router has a neigh object per host.
+# Neighbours are static here so that the first connections do not wait for
+# ARP (the router would learn them too: doc/l3.md): the hosts know their
+# gateway's MAC and the router has a neigh object per backend.
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
