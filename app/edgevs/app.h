@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "evs_ct_module.h"
+#include "evs_fw_module.h"
 #include "evs_l2.h"
 #include "evs_l3_module.h"
 #include "evs_packet.h"
@@ -114,6 +115,7 @@ struct evs_app {
 	char state_dir[PATH_MAX];    /* the only directory clients may name files in */
 	struct evs_journal *journal; /* config_path and its journal; NULL without --config */
 	char *cfg_real;		     /* config_path with its symlink resolved */
+	struct evs_secrets *secrets; /* <cfg_real>.secrets: secret fields' values */
 	json_t *replay;		     /* journal lines to replay at start (state.c) */
 	bool doc_on_disk;	     /* the loaded file is the whole starting state */
 	struct app_commit *inflight, **inflight_tail; /* changes not durable yet, in order */
@@ -132,6 +134,11 @@ struct evs_app {
 	uint32_t ct_max;   /* its connection limit (--ct-max) */
 	unsigned int ct_lcores; /* its lcore contexts: PMDs + management */
 	int mod_ct;
+	/* security groups (app_fw.c) */
+	int mod_fw;
+	struct evs_fw *fw;
+	struct evs_fw_store *fw_store;
+	struct evs_fw_mod_args fw_args;
 	int mod_l2;		  /* index of the L2 module in reg */
 	/* routing (app_l3.c) */
 	int mod_l3;
@@ -221,7 +228,7 @@ int app_commit(struct evs_app *app, struct evs_ctl_call *call);
  * error after APP_WAIT_MS), without blocking the management lcore. */
 int app_state_wait(struct evs_app *app, uint64_t gen, struct evs_ctl_call *call);
 #define APP_WAIT_MS 2000
-/* Replies are held for the journal or for PMDs: poll without sleeping. */
+/* Replies are held for PMDs: poll without sleeping (the journal wakes the loop). */
 bool app_state_busy(const struct evs_app *app);
 /* config.save without a path: rewrite the --config file from the running
  * state (a compaction), answering @call once it is on disk. As app_commit(). */
@@ -251,6 +258,7 @@ uint16_t pmd_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 struct app_states {
 	struct evs_l2_state l2;
 	struct evs_ct_mod_state ct;
+	struct evs_fw_mod_state fw;
 	struct evs_l3_state l3;
 	struct evs_pipeline_state pst;
 };
@@ -276,6 +284,11 @@ void app_l3_poll(struct evs_app *app);
 void app_l3_free(struct evs_app *app);
 void app_l3_binding_free(struct evs_app *app);
 
+/* app_fw.c: the firewall, its store types and what it publishes */
+int app_fw_init(struct evs_app *app);
+int app_fw_store_bind(struct evs_app *app);
+void app_fw_fill(const struct evs_app *app, struct app_states *st);
+void app_fw_free(struct evs_app *app);
 /* app_lb.c: load balancing's types, published tables, prober, events and methods */
 int app_lb_init(struct evs_app *app);
 int app_lb_store_add(struct evs_app *app);

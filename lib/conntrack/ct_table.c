@@ -389,6 +389,13 @@ int evs_ct_iterate(const struct evs_ct *ct, uint32_t *pos, struct evs_ct_conn_in
 
 uint32_t evs_ct_flush(struct evs_ct *ct, int32_t zone)
 {
+	return evs_ct_flush_match(ct, zone, NULL, NULL);
+}
+
+uint32_t evs_ct_flush_match(struct evs_ct *ct, int32_t zone,
+			    bool (*match)(uint32_t mark, const uint8_t label[16], void *arg),
+			    void *arg)
+{
 	uint32_t i, n = 0;
 
 	for (i = 0; i < ct->max_conns; i++) {
@@ -404,6 +411,18 @@ uint32_t evs_ct_flush(struct evs_ct *ct, int32_t zone)
 		if (atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE ||
 		    (zone >= 0 && e->zone != (uint16_t)zone))
 			continue;
+		if (match != NULL) {
+			uint8_t label[16];
+			uint32_t mark;
+
+			/* mark and label change under the entry's lock */
+			rte_spinlock_lock(&e->lock);
+			mark = e->mark;
+			memcpy(label, e->label, 16);
+			rte_spinlock_unlock(&e->lock);
+			if (!match(mark, label, arg))
+				continue;
+		}
 		ct_entry_unlink(ct, e);
 		n++;
 	}

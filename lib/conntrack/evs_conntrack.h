@@ -299,6 +299,16 @@ int evs_ct_iterate(const struct evs_ct *ct, uint32_t *pos, struct evs_ct_conn_in
  */
 uint32_t evs_ct_flush(struct evs_ct *ct, int32_t zone);
 
+/**
+ * Remove the connections (of @p zone when >= 0) for which @p match(mark,
+ * label, @p arg) is true, e.g. those a deleted firewall rule allowed
+ * (management lcore; @p match runs with the table's writer lock held).
+ * @return how many were removed.
+ */
+uint32_t evs_ct_flush_match(struct evs_ct *ct, int32_t zone,
+			    bool (*match)(uint32_t mark, const uint8_t label[16], void *arg),
+			    void *arg);
+
 /* ------------------------------------------------------------------ */
 /* The ct() opcode of a pipeline module, as a thin layer               */
 /* ------------------------------------------------------------------ */
