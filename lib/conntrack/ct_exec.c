@@ -200,6 +200,15 @@ static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry
 {
 	const struct ct_proto_ops *ops = ct_proto_of(p->ck.proto);
 
+	void *d;
+
+	/* EVS_CT_F_MISSED skipped the look, and create() looks again under the
+	 * lock: any other outcome looks first (an earlier packet of the
+	 * caller's burst may have created the connection) */
+	if (old == NULL && (b->act->flags & EVS_CT_F_MISSED) &&
+	    (p->icmp_error || !(b->act->flags & EVS_CT_F_COMMIT) || !ops->valid_new(p)) &&
+	    rte_hash_lookup_data(b->lc->ct->hash, &p->ck, &d) >= 0)
+		return hit(b, p, (uintptr_t)d, i);
 	ct_count(b->lc, EVS_CT_C_MISS);
 	if (p->icmp_error) {
 		p->counter = EVS_CT_C_INV_ICMP_ERROR;
@@ -295,7 +304,7 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 		kp[nl] = &pk[i].ck;
 		map[nl++] = i;
 	}
-	if (nl != 0)
+	if (nl != 0 && !(act->flags & EVS_CT_F_MISSED))
 		rte_hash_lookup_bulk_data(lc->ct->hash, kp, nl, &hits, data);
 	for (j = 0; j < nl; j++) {
 		i = map[j];

@@ -59,6 +59,9 @@ enum evs_ct_action_flags {
 	EVS_CT_F_NAT = 1 << 1, /**< translate with the connection's NAT (and set it up on commit) */
 	EVS_CT_F_SET_MARK = 1 << 2,  /**< on commit or hit of a committed connection */
 	EVS_CT_F_SET_LABEL = 1 << 3, /**< likewise */
+	/** the caller's own lookup just missed these packets: commit without a
+	 *  second one (the commit still finds a connection created meanwhile) */
+	EVS_CT_F_MISSED = 1 << 4,
 };
 
 /** NAT kind of a commit. */
