@@ -9,7 +9,8 @@
 # unreachable (seen by tcpdump in a); replies to a's allowed outbound pass
 # while unsolicited inbound to a is dropped; removing a rule under traffic
 # cuts new connections and keeps (or, with kill_on_delete, ends) the
-# established ones; a tag given to a port moves it into a remote group
+# established ones; a full zone refuses new connections (counted) while
+# established ones flow; a tag given to a port moves it into a remote group
 # live; bad objects get clear errors and change nothing.
 set -o pipefail
 . "$(dirname "$0")/lib.sh"
@@ -46,6 +47,8 @@ refused() {
 	assert_eq "$1: code" "$2" "$(jget "$r" error.code)"
 	assert_match "$1: message" "$3" "$(jget "$r" error.message)"
 }
+# grows FILE N: FILE has at least N "ok" lines.
+grows() { [ "$(grep -c ok "$1")" -ge "$2" ]; }
 # eventually WHAT SECONDS CMD...: CMD succeeds within SECONDS.
 eventually() {
 	local what=$1
@@ -141,20 +144,31 @@ eventually "an established connection exchanges data" 10 grep -q "ok 5" "$h1"
 rpc_ok fw.rule.del '{"id":11}' >/dev/null
 assert_eq "rule 11 deleted: a new connection to 5001 times out" "timeout" \
 	"$(probe a connect "$IP_B" 5001 2)"
-n1=$(grep -c ok "$h1")
-sleep 1.5
-assert_ge "kill_on_delete false: the established connection keeps flowing" $((n1 + 3)) \
-	"$(grep -c ok "$h1")"
+eventually "kill_on_delete false: the established connection keeps flowing" 5 \
+	grows "$h1" $(($(grep -c ok "$h1") + 3))
 rpc_ok fw.rule.add '{"id":17,"group":"web","direction":"ingress","protocol":"tcp","dport_min":5001,"kill_on_delete":true}' >/dev/null
 h2=$IT_TMP/hold2
 it_bg hold2 nsx a "${PROBE[@]}" hold "$IP_B" 5001 "$h2"
 eventually "a connection under rule 17 exchanges data" 10 grep -q "ok 5" "$h2"
 rpc_ok fw.rule.del '{"id":17}' >/dev/null
 eventually "kill_on_delete: the connection rule 17 allowed is cut" 10 grep -q dead "$h2"
-n1=$(grep -c ok "$h1")
-sleep 1
-assert_ge "and the one rule 11 allowed still flows" $((n1 + 2)) "$(grep -c ok "$h1")"
+eventually "and the one rule 11 allowed still flows" 5 grows "$h1" $(($(grep -c ok "$h1") + 3))
 assert_eq "hold1 still alive" "" "$(grep dead "$h1")"
+
+# --- a full zone refuses new connections, established ones flow ---
+rpc_ok fw.rule.add '{"id":40,"group":"web","direction":"ingress","protocol":"tcp","dport_min":5002}' >/dev/null
+rpc_ok ct_zone.add "{\"zone\":$ZONE}" >/dev/null
+n0=$(jget "$(rpc_ok ct_zone.get "{\"zone\":$ZONE}")" conns)
+rpc_ok ct_zone.set "{\"zone\":$ZONE,\"limit\":$((n0 + 1))}" >/dev/null
+assert_eq "zone limit: one more connection fits" "ok" "$(probe a connect "$IP_B" 5002)"
+assert_eq "zone full: the next is refused (times out)" "timeout" "$(probe a connect "$IP_B" 5002 2)"
+assert_ge "refusals counted: drops fw_ct_refused" 1 \
+	"$(jget "$(rpc_ok stats.get)" drops_by_owner.fw.fw_ct_refused)"
+eventually "zone full: the established connection keeps flowing" 5 \
+	grows "$h1" $(($(grep -c ok "$h1") + 3))
+rpc_ok ct_zone.del "{\"zone\":$ZONE}" >/dev/null
+assert_eq "limit gone: new connections again" "ok" "$(probe a connect "$IP_B" 5002)"
+rpc_ok fw.rule.del '{"id":40}' >/dev/null
 
 # --- a tag moves a port into a remote group live ---
 rpc_ok fw.rule.add '{"id":30,"group":"web","direction":"ingress","protocol":"tcp","dport_min":7001,"src_tag":"trusted"}' >/dev/null
