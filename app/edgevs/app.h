@@ -115,6 +115,7 @@ struct evs_app {
 	char state_dir[PATH_MAX];    /* the only directory clients may name files in */
 	struct evs_journal *journal; /* config_path and its journal; NULL without --config */
 	char *cfg_real;		     /* config_path with its symlink resolved */
+	struct evs_secrets *secrets; /* <cfg_real>.secrets: secret fields' values */
 	json_t *replay;		     /* journal lines to replay at start (state.c) */
 	bool doc_on_disk;	     /* the loaded file is the whole starting state */
 	struct app_commit *inflight, **inflight_tail; /* changes not durable yet, in order */
@@ -145,6 +146,8 @@ struct evs_app {
 	struct evs_l3_binding *l3_bind;
 	struct l3_ctl *l3_ctl;
 	struct evs_l3_deps_seen *l3_seen;
+	struct evs_l3_mgmt *l3_mgmt; /* punted ARP/ND, resolution, ICMP errors */
+	struct app_l3_base *l3_base; /* [EVS_L3_MAX_ROUTERS]: counters before each router */
 	uint64_t l3_next_tick; /* TSC of the next neighbour tick */
 	bool l3_l2_stale;      /* router ports may have changed: L2 decisions too */
 	void *mod_args[EVS_MODULES_MAX];
@@ -222,7 +225,7 @@ int app_commit(struct evs_app *app, struct evs_ctl_call *call);
  * error after APP_WAIT_MS), without blocking the management lcore. */
 int app_state_wait(struct evs_app *app, uint64_t gen, struct evs_ctl_call *call);
 #define APP_WAIT_MS 2000
-/* Replies are held for the journal or for PMDs: poll without sleeping. */
+/* Replies are held for PMDs: poll without sleeping (the journal wakes the loop). */
 bool app_state_busy(const struct evs_app *app);
 /* config.save without a path: rewrite the --config file from the running
  * state (a compaction), answering @call once it is on disk. As app_commit(). */

@@ -135,6 +135,10 @@ static int m_flow_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 			   (json_int_t)ps.replaced, "uncached", (json_int_t)ps.uncached, "upcalls",
 			   (json_int_t)ps.upcalls, "upcall_cycles_avg",
 			   (json_int_t)(ps.upcalls ? ps.upcall_cycles / ps.upcalls : 0)));
+		json_object_update_new(o, json_pack("{s:I, s:I, s:I}", "recirculated",
+						    (json_int_t)ps.recirculated, "punted",
+						    (json_int_t)ps.punted, "injected",
+						    (json_int_t)ps.injected));
 		json_array_append_new(list, o);
 	}
 	return evs_ctl_reply(call, list);

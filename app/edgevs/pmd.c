@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * PMD lcore loop: rx burst -> parse -> pipeline (the modules' programs) ->
- * the tx set.
+ * the tx set; then the packets injected by the management lcore.
  * Run to completion; reads only the published snapshot; reports a
  * quiescent state once per loop so that the management lcore can free old
  * snapshots and removed ports.
@@ -107,6 +107,9 @@ int pmd_main(void *arg)
 			n = parse_burst(ctx, rq, pkts, n, keys);
 			evs_pipeline_run(ctx->pl, &st.pst, pkts, keys, n);
 		}
+		/* what the management lcore handed us (ARP/ND answers, ICMP
+		 * errors, released packets), bounded like one more rx queue */
+		moved += evs_pipeline_inject_drain(ctx->pl, &st.pst, DP_BURST);
 		/* Flush everything before reporting quiescence: no mbuf stays
 		 * buffered for a port that the management lcore may free next. */
 		evs_port_txset_flush(ctx->txs);

@@ -7,9 +7,9 @@
 #
 # Usage (root, after `ninja -C build`): examples/two-tier-tenant/two-tier.sh [--wait]
 #
-# Neighbours are static for now: the router does not answer ARP for its
-# gateway addresses yet (doc/l3.md, "Not done yet"), so the hosts get a
-# permanent entry for their gateway and the router a neigh object per host.
+# Nothing static: the hosts ARP for their gateway and the router answers;
+# the router ARPs for the hosts itself (neigh objects are only for hosts
+# that cannot answer).
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -47,8 +47,6 @@ c port add name=vm-db type=ethdev devargs="net_tap1,iface=${tag}d" switch=db
 c router add name=t1
 c router_port add name=t1-web router=t1 switch=web mac=02:74:31:00:00:01 'addresses=["10.0.1.1/24"]'
 c router_port add name=t1-db router=t1 switch=db mac=02:74:31:00:00:02 'addresses=["10.0.2.1/24"]'
-c neigh add port=t1-web address=10.0.1.10 mac=02:00:00:00:01:0a
-c neigh add port=t1-db address=10.0.2.10 mac=02:00:00:00:02:0a
 
 # the "VMs": an address on their subnet and a default route via the gateway
 for vm in web:w:1:01 db:d:2:02; do
@@ -60,16 +58,20 @@ for vm in web:w:1:01 db:d:2:02; do
 	ip -n "$ns" link set "${tag}$suffix" address "02:00:00:00:$mac:0a" up
 	ip -n "$ns" addr add "10.0.$net.10/24" dev "${tag}$suffix"
 	ip -n "$ns" route add default via "10.0.$net.1"
-	ip -n "$ns" neigh replace "10.0.$net.1" lladdr "02:74:31:00:00:$mac" dev "${tag}$suffix" nud permanent
 done
 
-echo '== web -> db, routed by t1'
+echo '== web -> its gateway, then db, routed by t1'
+ip netns exec "$tag-web" ping -c 2 -i 0.2 10.0.1.1
 ip netns exec "$tag-web" ping -c 3 -i 0.2 10.0.2.10
+echo '== what web and t1 learned by ARP'
+ip -n "$tag-web" neigh show
+"$ctl" -s "$sock" neigh show router=t1
 echo '== the route t1 uses'
 "$ctl" -s "$sock" route get router=t1 address=10.0.2.10
-echo '== a TTL-1 ping is dropped at the router, counted as l3 ttl_exceeded'
+echo '== a TTL-1 ping gets Time Exceeded from the gateway (the first traceroute hop)'
 ip netns exec "$tag-web" ping -c 1 -t 1 -W 1 10.0.2.10 || true
-"$ctl" -s "$sock" stats get | grep -E '^drops_by_owner\.l3\.(ttl_exceeded|no_route|needs_mgmt)' || true
+echo '== the router counters'
+"$ctl" -s "$sock" router stats router=t1
 if [ "$wait_enter" = 1 ]; then
 	echo "running: ip netns exec $tag-web bash; edgevsctl -s $sock ...; Enter stops"
 	read -r _

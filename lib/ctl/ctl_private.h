@@ -58,6 +58,7 @@ struct evs_ctl {
 	dev_t sock_dev; /* identity of the socket file we bound, so free() */
 	ino_t sock_ino; /* never unlinks a successor's socket */
 	int listen_fd;
+	int wake_fd; /* eventfd: another thread finished work for this loop */
 	unsigned max_clients;
 	unsigned admin_reserve;	  /* slots only an admin may take */
 	uint64_t idle_timeout_ms; /* 0: never */

@@ -161,6 +161,9 @@ struct evs_ctl_param {
 	size_t n_fields;		    /**< entries in fields */
 	const struct evs_ctl_param *items;  /**< ARRAY: one entry checking each element */
 	const char *help;		    /**< one line shown by "help" */
+	/** STRING at the top level of a store object type: key material, never
+	 * shown (replies, documents, journal carry "<set>"; doc/store.md). */
+	bool secret;
 };
 
 /**
@@ -217,6 +220,13 @@ void evs_ctl_free(struct evs_ctl *ctl);
  *   -EBUSY (called from a handler), or the -errno of poll() other than EINTR.
  */
 int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms);
+
+/**
+ * End the current (or next) evs_ctl_poll() wait at once. Safe from any
+ * thread, for work another thread finished for the polling one (a journal
+ * write, a parse), so that the loop need not spin waiting for it.
+ */
+void evs_ctl_wake(struct evs_ctl *ctl);
 
 /**
  * Register a method. Safe inside a handler.

@@ -528,6 +528,15 @@ struct evs_l2_state {
 	 * evs_l2_dep_switch(switch_id): bump it when a switch's router ports change.
 	 */
 	bool (*gateway)(const void *arg, uint16_t switch_id, const struct rte_ether_addr *mac);
+	/**
+	 * Optional: whether a broadcast/multicast frame is one the routers of
+	 * switch @p switch_id answer (an ARP request or neighbour solicitation
+	 * for a router address): handed to later stages like a gateway frame,
+	 * not flooded. ORs the key bits it read into @p mask; the same
+	 * dependency rule as gateway.
+	 */
+	bool (*gateway_mcast)(const void *arg, uint16_t switch_id, const struct evs_flow_key *key,
+			      struct evs_flow_mask *mask);
 	const void *gateway_arg;
 };
 

@@ -9,8 +9,9 @@
  * destination the whole destination MAC, looked up in the switch's MAC table
  * (the program depends on the switch). Emits: drop(reason), or
  * [set_vlan] output(port), or flood(switch). A unicast destination that is
- * a router port's MAC (evs_l2_state.gateway) goes on to later stages with
- * the working key's ldp set to the switch's; a key with ldp set (a router
+ * a router port's MAC (evs_l2_state.gateway), or a broadcast/multicast one
+ * a router answers (gateway_mcast: ARP request, NS), goes on to later stages
+ * with the working key's ldp set to the switch's; a key with ldp set (a router
  * handed the frame back) is switched in that switch, whatever its in-port.
  */
 
@@ -155,6 +156,12 @@ static enum evs_stage_verdict l2_switch(struct evs_xlate *x, const void *state, 
 			evs_xlate_wkey(x)->ldp = evs_l2_ldp(id);
 			return EVS_STAGE_CONTINUE;
 		}
+	} else if (s->gateway_mcast != NULL &&
+		   s->gateway_mcast(s->gateway_arg, s->conf->switches[sw].id, key, mask)) {
+		/* e.g. a broadcast ARP request for the gateway: the router answers it */
+		evs_xlate_why(x, "switch %s: solicits a router port", s->conf->switches[sw].name);
+		evs_xlate_wkey(x)->ldp = evs_l2_ldp(s->conf->switches[sw].id);
+		return EVS_STAGE_CONTINUE;
 	}
 	switch (a.type) {
 	case EVS_L2_ACT_UNICAST:

@@ -170,6 +170,10 @@ int evs_l3_route_del(struct evs_l3_fib *fib, const struct evs_l3_prefix *pfx);
 int evs_l3_route_add_bulk(struct evs_l3_fib *fib, const struct evs_l3_prefix *pfx,
 			  const struct evs_l3_route_spec *spec, uint32_t n, uint32_t *failed);
 
+/** As evs_l3_route_add_bulk, every prefix with the same @p spec (one spec, not n). */
+int evs_l3_route_add_bulk_same(struct evs_l3_fib *fib, const struct evs_l3_prefix *pfx,
+			       const struct evs_l3_route_spec *spec, uint32_t n, uint32_t *failed);
+
 /** Delete @p n routes; all must exist (else -ENOENT and nothing deleted); a prefix listed twice
  * goes once. */
 int evs_l3_route_del_bulk(struct evs_l3_fib *fib, const struct evs_l3_prefix *pfx, uint32_t n,
@@ -254,17 +258,21 @@ struct evs_l3_neigh_key {
 	uint16_t port; /**< router port */
 };
 
-/** What the neighbour table asks its owner to do. */
+/**
+ * What the neighbour table asks its owner to do. @p owner is the table's
+ * (struct evs_l3_neigh_config.owner: a router's id).
+ */
 struct evs_l3_neigh_ops {
 	/** Send an ARP request / NS for @p key: broadcast/multicast if @p mac is NULL, else
 	 * unicast. */
-	void (*probe)(void *ctx, const struct evs_l3_neigh_key *key,
+	void (*probe)(void *ctx, uint16_t owner, const struct evs_l3_neigh_key *key,
 		      const struct rte_ether_addr *mac);
-	/** A held packet can go: rewrite its destination MAC to @p mac and send it. */
-	void (*release)(void *ctx, const struct evs_l3_neigh_key *key,
+	/** A held packet can go to @p mac: send it on (consumes @p m). */
+	void (*release)(void *ctx, uint16_t owner, const struct evs_l3_neigh_key *key,
 			const struct rte_ether_addr *mac, struct rte_mbuf *m);
 	/** Resolution failed: send host unreachable for the held packet @p m, then free it. */
-	void (*unreachable)(void *ctx, const struct evs_l3_neigh_key *key, struct rte_mbuf *m);
+	void (*unreachable)(void *ctx, uint16_t owner, const struct evs_l3_neigh_key *key,
+			    struct rte_mbuf *m);
 };
 
 /** How a neighbour table behaves. Times in milliseconds. */
@@ -279,6 +287,7 @@ struct evs_l3_neigh_config {
 	uint32_t stale_ms;     /**< a STALE entry is removed after this long */
 	struct evs_l3_neigh_ops ops;
 	void *ctx;
+	uint16_t owner; /**< passed to every callback (routers: their id) */
 };
 
 struct evs_l3_neigh_table;

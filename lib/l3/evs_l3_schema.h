@@ -80,6 +80,19 @@ struct l3_ctl *evs_l3_ctl_register(struct evs_ctl *ctl, struct evs_l3_set *set,
 				   struct evs_store *st);
 void evs_l3_ctl_free(struct l3_ctl *c);
 
+struct evs_l3_mgmt;
+struct evs_l3_dp_counters;
+
+/**
+ * Add router.stats ({router}): the datapath counters (@p dp sums them over
+ * the lcores) and @p mg's management ones, with drops by reason.
+ * @return 0, or -errno from the registration.
+ */
+int evs_l3_ctl_stats_register(struct l3_ctl *c, struct evs_ctl *ctl, const struct evs_l3_mgmt *mg,
+			      void (*dp)(void *arg, uint16_t router,
+					 struct evs_l3_dp_counters *out),
+			      void *arg);
+
 #ifdef __cplusplus
 }
 #endif

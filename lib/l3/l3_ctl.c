@@ -99,6 +99,9 @@ json_t *evs_l3_route_lookup_json(struct evs_store *st, const struct evs_l3_set *
 struct l3_ctl {
 	struct evs_l3_set *set;
 	struct evs_store *st;
+	const struct evs_l3_mgmt *mg;
+	void (*dp)(void *arg, uint16_t router, struct evs_l3_dp_counters *out);
+	void *dp_arg;
 };
 
 static int router_id(struct l3_ctl *c, const char *name, uint16_t *rid)
@@ -181,6 +184,192 @@ static int neigh_show(struct evs_ctl_call *call, json_t *params, void *arg)
 			    (json_int_t)s.table_full, "aged", (json_int_t)s.aged));
 }
 
+static int router_stats(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct l3_ctl *c = arg;
+	const char *router = json_string_value(json_object_get(params, "router"));
+	struct evs_l3_dp_counters dp;
+	struct evs_l3_mgmt_counters mc;
+	uint64_t drops[EVS_L3_MOD_DROP_MAX];
+	json_t *d;
+	uint16_t rid;
+
+	if (router_id(c, router, &rid) != 0 || evs_l3_router_get(c->set, rid) == NULL)
+		return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/router", "no router '%s'",
+				     router);
+	memset(&dp, 0, sizeof(dp));
+	c->dp(c->dp_arg, rid, &dp);
+	evs_l3_mgmt_counters(c->mg, rid, &mc);
+	memcpy(drops, dp.drops, sizeof(drops));
+	evs_l3_mgmt_drops(c->mg, rid, drops);
+	d = json_object();
+	for (unsigned int i = 0; i < EVS_L3_MOD_DROP_MAX; i++)
+		if (drops[i] != 0)
+			json_object_set_new(d, evs_l3_drop_name(i),
+					    json_integer((json_int_t)drops[i]));
+	return evs_ctl_reply(
+	    call,
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "routed",
+		      (json_int_t)dp.routed, "echo_answered", (json_int_t)dp.echo, "punted",
+		      (json_int_t)dp.punted, "arp_answered", (json_int_t)mc.arp_answered,
+		      "nd_answered", (json_int_t)mc.nd_answered, "arp_sent",
+		      (json_int_t)mc.arp_sent, "nd_sent", (json_int_t)mc.nd_sent, "learned",
+		      (json_int_t)mc.learned, "icmp_errors_sent", (json_int_t)mc.icmp_sent,
+		      "icmp_rate_limited", (json_int_t)mc.icmp_rate_limited, "held",
+		      (json_int_t)mc.held, "released", (json_int_t)mc.released, "drops", d));
+}
+
+/* Parse route.bulk's prefixes; @return 0 or answers the call and returns its rc. */
+static int bulk_prefixes(struct evs_ctl_call *call, const json_t *list, struct evs_l3_prefix *pfx,
+			 size_t n, int *answered)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *p = json_string_value(json_array_get(list, i));
+		struct evs_l3_prefix net;
+		char path[48];
+
+		snprintf(path, sizeof(path), "/params/prefixes/%zu", i);
+		if (p == NULL || l3_parse_addr(p, &pfx[i].addr, &pfx[i].len) < 0) {
+			*answered =
+			    evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, path, "not a prefix");
+			return -EINVAL;
+		}
+		net = pfx[i];
+		l3_mask_bytes(net.addr.b, net.len, 16);
+		if (memcmp(&net, &pfx[i], sizeof(net)) != 0) {
+			*answered = evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, path,
+						  "'%s' has host bits set", p);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The spec every prefix of route.bulk add gets: params as one route object. */
+static int bulk_spec(struct l3_ctl *c, const json_t *params, uint8_t family,
+		     const struct evs_l3_router *r, struct evs_l3_route_spec *spec,
+		     struct evs_ctl_err *err)
+{
+	json_t *t = json_deep_copy(params);
+	struct evs_l3_prefix tp;
+	int rc;
+
+	json_object_del(t, "op");
+	json_object_del(t, "prefixes");
+	json_object_set_new(t, "prefix", json_string(family == EVS_L3_IPV4 ? "0.0.0.0/0" : "::/0"));
+	rc = evs_l3_route_from_json(c->st, t, &tp, spec, err, "/params");
+	json_decref(t);
+	for (uint16_t i = 0; rc == 0 && spec->type == EVS_L3_ROUTE_FORWARD && i < spec->n_nh; i++)
+		if (evs_l3_port_get(r, spec->nh[i].port) == NULL)
+			rc = evs_store_err(err, -EINVAL, "/params/nexthops", "no such router port");
+	return rc;
+}
+
+/* A bulk deletion may take only routes nobody else owns: not a port's, not an object's. */
+static int bulk_del_check(struct l3_ctl *c, const char *router, const struct evs_l3_router *r,
+			  const struct evs_l3_prefix *pfx, size_t n, size_t *bad)
+{
+	bool objects = false;
+	struct evs_store_obj *o;
+
+	for (o = evs_store_first(c->st, "route"); o != NULL && !objects; o = evs_store_next(o))
+		objects =
+		    strcmp(json_string_value(json_object_get(evs_store_obj_value(o), "router")),
+			   router) == 0;
+	for (size_t i = 0; i < n; i++) {
+		for (uint16_t p = 0; p < r->n_ports; p++)
+			for (uint8_t a = 0; a < r->ports[p].n_addrs; a++) {
+				struct evs_l3_prefix net = r->ports[p].addrs[a];
+
+				l3_mask_bytes(net.addr.b, net.len, 16);
+				if (pfx[i].len == net.len &&
+				    !memcmp(&pfx[i].addr, &net.addr, sizeof(net.addr))) {
+					*bad = i;
+					return -EPERM;
+				}
+			}
+		if (objects) {
+			char buf[INET6_ADDRSTRLEN + 4];
+			json_t *key;
+
+			addr_str(&pfx[i].addr, buf, sizeof(buf) - 4);
+			snprintf(buf + strlen(buf), 5, "/%u", pfx[i].len);
+			key = json_pack("{s:s, s:s}", "router", router, "prefix", buf);
+			o = evs_store_lookup(c->st, "route", key);
+			json_decref(key);
+			if (o != NULL) {
+				*bad = i;
+				return -EPERM;
+			}
+		}
+	}
+	return 0;
+}
+
+static int route_bulk(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct l3_ctl *c = arg;
+	const char *router = json_string_value(json_object_get(params, "router"));
+	bool add = strcmp(json_string_value(json_object_get(params, "op")), "add") == 0;
+	const json_t *list = json_object_get(params, "prefixes");
+	size_t n = json_array_size(list), bad = 0;
+	struct evs_l3_route_spec spec;
+	struct evs_l3_prefix *pfx;
+	struct evs_l3_router *r;
+	struct evs_ctl_err err;
+	uint32_t failed = 0;
+	int rc, answered = 0;
+	uint16_t rid;
+
+	if (router_id(c, router, &rid) != 0 || (r = evs_l3_router_get(c->set, rid)) == NULL)
+		return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/router", "no router '%s'",
+				     router);
+	if (n > UINT32_MAX)
+		return evs_ctl_error(call, EVS_CTL_E_INVALID_PARAMS, "/params/prefixes",
+				     "too many");
+	pfx = malloc(n * sizeof(*pfx));
+	if (pfx == NULL)
+		return -ENOMEM;
+	rc = bulk_prefixes(call, list, pfx, n, &answered);
+	if (rc < 0)
+		goto out;
+	if (add) {
+		memset(&err, 0, sizeof(err));
+		rc = bulk_spec(c, params, pfx[0].addr.family, r, &spec, &err);
+		if (rc < 0) {
+			answered = evs_ctl_error_from(call, &err);
+			goto out;
+		}
+		rc = evs_l3_route_add_bulk_same(r->fib, pfx, &spec, (uint32_t)n, &failed);
+	} else {
+		rc = bulk_del_check(c, router, r, pfx, n, &bad);
+		failed = (uint32_t)bad;
+		if (rc == 0)
+			rc = evs_l3_route_del_bulk(r->fib, pfx, (uint32_t)n, &failed);
+	}
+	if (rc < 0) {
+		char path[48];
+
+		snprintf(path, sizeof(path), "/params/prefixes/%u", failed);
+		answered = evs_ctl_error_errno(
+		    call, rc, path, "%s",
+		    rc == -EEXIST   ? "the prefix has a route (nothing was added)"
+		    : rc == -ENOENT ? "no such route (nothing was deleted)"
+		    : rc == -EPERM  ? "a connected route or a route object: not the bulk method's"
+		    : rc == -ENOSPC ? "the router's table is full (nothing was added)"
+				    : "refused (nothing was changed)");
+		goto out;
+	}
+	answered = evs_ctl_reply(
+	    call,
+	    json_pack("{s:s, s:I, s:I, s:I}", "op", add ? "add" : "del", "count", (json_int_t)n,
+		      "routes4", (json_int_t)evs_l3_fib_count(r->fib, EVS_L3_IPV4), "routes6",
+		      (json_int_t)evs_l3_fib_count(r->fib, EVS_L3_IPV6)));
+out:
+	free(pfx);
+	return answered;
+}
+
 static const struct evs_ctl_param get_params[] = {
     {.name = "router",
      .type = EVS_CTL_T_STRING,
@@ -196,6 +385,26 @@ static const struct evs_ctl_param get_params[] = {
 };
 static const struct evs_ctl_param show_params[] = {get_params[0]};
 
+static const char *const bulk_ops[] = {"add", "del", NULL};
+static const char *const bulk_types[] = {"forward", "blackhole", "reject", "vrf", NULL};
+static const struct evs_ctl_param bulk_params[] = {
+    get_params[0],
+    {.name = "op",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .choices = bulk_ops,
+     .help = "add or del"},
+    {.name = "prefixes",
+     .type = EVS_CTL_T_ARRAY,
+     .required = true,
+     .min_len = 1,
+     .help = "prefix strings, checked by the method (each one's path in errors)"},
+    {.name = "type", .type = EVS_CTL_T_STRING, .choices = bulk_types, .help = "as route's"},
+    {.name = "nexthops", .type = EVS_CTL_T_ARRAY, .help = "as route's: [{port, via?, weight?}]"},
+    {.name = "reject", .type = EVS_CTL_T_STRING, .help = "as route's"},
+    {.name = "vrf", .type = EVS_CTL_T_STRING, .help = "as route's"},
+};
+
 struct l3_ctl *evs_l3_ctl_register(struct evs_ctl *ctl, struct evs_l3_set *set,
 				   struct evs_store *st)
 {
@@ -209,6 +418,15 @@ struct l3_ctl *evs_l3_ctl_register(struct evs_ctl *ctl, struct evs_l3_set *set,
 	     .arg = c,
 	     .params = get_params,
 	     .n_params = RTE_DIM(get_params)},
+	    {.name = "route.bulk",
+	     .help = "add or delete many routes of one router in one call, all or nothing: every "
+		     "prefix gets the same type and next hops. Bulk routes live in the router's "
+		     "table only (no route objects: not persisted, not in route.list), like a "
+		     "routing daemon's; a prefix with a route already is refused",
+	     .fn = route_bulk,
+	     .arg = c,
+	     .params = bulk_params,
+	     .n_params = RTE_DIM(bulk_params)},
 	    {.name = "neigh.show",
 	     .help = "a router's neighbour table (learnt and static) and its counters",
 	     .read_only = true,
@@ -236,6 +454,30 @@ struct l3_ctl *evs_l3_ctl_register(struct evs_ctl *ctl, struct evs_l3_set *set,
 		}
 	}
 	return c;
+}
+
+int evs_l3_ctl_stats_register(struct l3_ctl *c, struct evs_ctl *ctl, const struct evs_l3_mgmt *mg,
+			      void (*dp)(void *arg, uint16_t router,
+					 struct evs_l3_dp_counters *out),
+			      void *arg)
+{
+	const struct evs_ctl_method m = {
+	    .name = "router.stats",
+	    .help = "a router's counters: routed, echo answered and punted in the datapath; ARP/ND "
+		    "answered and sent, neighbours learned, packets held and released, ICMP errors "
+		    "sent and rate-limited on the management lcore; drops by reason",
+	    .read_only = true,
+	    .fn = router_stats,
+	    .arg = c,
+	    .params = show_params,
+	    .n_params = RTE_DIM(show_params)};
+
+	if (c == NULL || dp == NULL)
+		return -EINVAL;
+	c->mg = mg;
+	c->dp = dp;
+	c->dp_arg = arg;
+	return evs_ctl_register(ctl, &m);
 }
 
 void evs_l3_ctl_free(struct l3_ctl *c)

@@ -35,7 +35,9 @@ const char *const l3_drop_names[EVS_L3_MOD_DROP_MAX] = {
     [EVS_L3_DROP_UNRESOLVED] = "neigh_unresolved",
     [EVS_L3_DROP_NEIGH_FULL] = "neigh_table_full",
     [EVS_L3_DROP_NOT_ROUTER] = "not_router",
-    [EVS_L3_DROP_NEEDS_MGMT] = "needs_mgmt",
+    [EVS_L3_DROP_ECHO] = "echo_failed",
+    [EVS_L3_DROP_MGMT] = "mgmt",
+    [EVS_L3_DROP_NOT_FOR_US] = "not_for_us",
 };
 
 const char *evs_l3_drop_name(unsigned int reason)

@@ -7,6 +7,7 @@
  */
 #include <rte_rwlock.h>
 
+#include "evs_l3_mask.h"
 #include "evs_l3_module.h"
 #include "l3_router_private.h"
 
@@ -54,4 +55,14 @@ bool evs_l3_is_router_mac(const struct evs_l3_set *set, uint16_t ldp,
 	mine = l3_set_find_port(set, ldp, mac, &r, &p) == 0;
 	rte_rwlock_read_unlock(&s->lock);
 	return mine;
+}
+
+bool evs_l3_is_router_solicit(const struct evs_l3_set *set, uint16_t ldp,
+			      const struct evs_flow_key *key, struct evs_flow_mask *mask)
+{
+	struct evs_l3_decision d;
+
+	evs_l3_decide(set, ldp, key, false, &d);
+	evs_l3_decision_mask(&d, mask);
+	return d.verdict == EVS_L3_LOCAL_ARP || d.verdict == EVS_L3_LOCAL_ND;
 }

@@ -345,8 +345,9 @@ int evs_l3_route_del(struct evs_l3_fib *fib, const struct evs_l3_prefix *pfx)
 	return rc;
 }
 
-int evs_l3_route_add_bulk(struct evs_l3_fib *fib, const struct evs_l3_prefix *pfx,
-			  const struct evs_l3_route_spec *spec, uint32_t n, uint32_t *failed)
+/* Add @n routes, the i-th with spec[i * step] (step 0: one spec for all). */
+static int add_bulk(struct evs_l3_fib *fib, const struct evs_l3_prefix *pfx,
+		    const struct evs_l3_route_spec *spec, size_t step, uint32_t n, uint32_t *failed)
 {
 	uint32_t i, done = 0;
 	int rc = 0;
@@ -354,7 +355,8 @@ int evs_l3_route_add_bulk(struct evs_l3_fib *fib, const struct evs_l3_prefix *pf
 	if (fib == NULL || (n > 0 && (pfx == NULL || spec == NULL)))
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
-		if (prefix_check(&pfx[i]) != 0 || spec_check(&spec[i], pfx[i].addr.family) != 0) {
+		if (prefix_check(&pfx[i]) != 0 ||
+		    spec_check(&spec[i * step], pfx[i].addr.family) != 0) {
 			if (failed != NULL)
 				*failed = i;
 			return -EINVAL;
@@ -365,7 +367,7 @@ int evs_l3_route_add_bulk(struct evs_l3_fib *fib, const struct evs_l3_prefix *pf
 
 		rte_rwlock_write_lock(&fib->lock);
 		for (; done < end; done++) {
-			rc = add_locked(fib, &pfx[done], &spec[done]);
+			rc = add_locked(fib, &pfx[done], &spec[done * step]);
 			if (rc != 0)
 				break;
 		}
@@ -385,6 +387,18 @@ int evs_l3_route_add_bulk(struct evs_l3_fib *fib, const struct evs_l3_prefix *pf
 		write_end(fib);
 	}
 	return rc;
+}
+
+int evs_l3_route_add_bulk(struct evs_l3_fib *fib, const struct evs_l3_prefix *pfx,
+			  const struct evs_l3_route_spec *spec, uint32_t n, uint32_t *failed)
+{
+	return add_bulk(fib, pfx, spec, 1, n, failed);
+}
+
+int evs_l3_route_add_bulk_same(struct evs_l3_fib *fib, const struct evs_l3_prefix *pfx,
+			       const struct evs_l3_route_spec *spec, uint32_t n, uint32_t *failed)
+{
+	return add_bulk(fib, pfx, spec, 0, n, failed);
 }
 
 int evs_l3_route_del_bulk(struct evs_l3_fib *fib, const struct evs_l3_prefix *pfx, uint32_t n,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The routing module's descriptor: its stage, opcode, dependencies and drop
- * reasons. Routing keeps no per-lcore state: the decision is cached in the
- * megaflow, the per-packet work is in the opcode.
+ * The routing module's descriptor: its stage, opcodes, dependencies, drop
+ * reasons and punt handler. The decision is cached in the megaflow and the
+ * per-packet work is in the opcodes; an lcore's context holds only its
+ * per-router counters.
  */
 #include "evs_l3_schema.h"
 #include "l3_private.h"
@@ -22,6 +23,12 @@ const struct evs_module evs_l3_module = {
     .n_deps = EVS_L3_N_DEPS,
     .drop_names = l3_drop_names,
     .n_drops = EVS_L3_MOD_DROP_MAX,
+    .counter_names = l3_counter_names,
+    .n_counters = L3_CTR_MAX,
+    .counters_get = l3_counters_get,
+    .lcore_create = l3_lcore_create,
+    .lcore_free = l3_lcore_free,
+    .punt = l3_mgmt_punt,
     .obj_types = obj_types,
     .n_obj_types = RTE_DIM(obj_types),
 };

@@ -216,7 +216,7 @@ int evs_l3_neigh_set_static(struct evs_l3_neigh_table *t, const struct evs_l3_ne
 	t->st.released += b.n;
 	rte_rwlock_write_unlock(&t->lock);
 	for (uint16_t i = 0; i < b.n; i++)
-		t->cfg.ops.release(t->cfg.ctx, key, mac, b.m[i]);
+		t->cfg.ops.release(t->cfg.ctx, t->cfg.owner, key, mac, b.m[i]);
 	return 0;
 }
 
@@ -225,7 +225,7 @@ static void fail_held(struct evs_l3_neigh_table *t, const struct evs_l3_neigh_ke
 		      struct batch *b)
 {
 	for (uint16_t i = 0; i < b->n; i++)
-		t->cfg.ops.unreachable(t->cfg.ctx, key, b->m[i]);
+		t->cfg.ops.unreachable(t->cfg.ctx, t->cfg.owner, key, b->m[i]);
 }
 
 int evs_l3_neigh_del(struct evs_l3_neigh_table *t, const struct evs_l3_neigh_key *key)
@@ -313,7 +313,7 @@ int evs_l3_neigh_resolve(struct evs_l3_neigh_table *t, const struct evs_l3_neigh
 		mac = e->mac;
 		t->st.released++;
 		rte_rwlock_write_unlock(&t->lock);
-		t->cfg.ops.release(t->cfg.ctx, key, &mac, m);
+		t->cfg.ops.release(t->cfg.ctx, t->cfg.owner, key, &mac, m);
 		return 0;
 	}
 	struct rte_mbuf **q = &t->held[(size_t)pos * t->cfg.hold_max];
@@ -330,7 +330,7 @@ int evs_l3_neigh_resolve(struct evs_l3_neigh_table *t, const struct evs_l3_neigh
 	rte_rwlock_write_unlock(&t->lock);
 	rte_pktmbuf_free(old);
 	if (probe)
-		t->cfg.ops.probe(t->cfg.ctx, key, NULL);
+		t->cfg.ops.probe(t->cfg.ctx, t->cfg.owner, key, NULL);
 	return old != NULL ? -ENOBUFS : 0;
 }
 
@@ -404,7 +404,7 @@ int evs_l3_neigh_learn(struct evs_l3_neigh_table *t, const struct evs_l3_neigh_k
 	}
 	rte_rwlock_write_unlock(&t->lock);
 	for (uint16_t i = 0; i < b.n; i++)
-		t->cfg.ops.release(t->cfg.ctx, key, mac, b.m[i]);
+		t->cfg.ops.release(t->cfg.ctx, t->cfg.owner, key, mac, b.m[i]);
 	return 0;
 }
 
@@ -480,9 +480,9 @@ void evs_l3_neigh_tick(struct evs_l3_neigh_table *t, uint64_t now_ms)
 		mac = t->e[pos].mac;
 		rte_rwlock_write_unlock(&t->lock);
 		if (a == TICK_PROBE)
-			t->cfg.ops.probe(t->cfg.ctx, &key, NULL);
+			t->cfg.ops.probe(t->cfg.ctx, t->cfg.owner, &key, NULL);
 		else if (a == TICK_UNICAST)
-			t->cfg.ops.probe(t->cfg.ctx, &key, &mac);
+			t->cfg.ops.probe(t->cfg.ctx, t->cfg.owner, &key, &mac);
 		else if (a == TICK_FAIL)
 			fail_held(t, &key, &b);
 	}

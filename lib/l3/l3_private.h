@@ -47,6 +47,33 @@ static inline void l3_mask_bytes(uint8_t *a, unsigned int len, unsigned int nbyt
 	}
 }
 
+/* l3_mgmt.c: the module's punt handler (arg: struct evs_l3_mgmt). */
+void l3_mgmt_punt(void *arg, struct rte_mbuf *m, uint16_t code);
+
+/* Per-lcore context: counters of every router, written by its lcore only. */
+struct l3_router_ctr {
+	uint64_t routed, echo, punted;
+	uint64_t drops[EVS_L3_MOD_DROP_MAX];
+};
+
+struct l3_lcore {
+	struct l3_router_ctr r[EVS_L3_MAX_ROUTERS];
+};
+
+void *l3_lcore_create(const struct evs_module_lcore_args *args);
+void l3_lcore_free(void *lctx);
+
+/* The module's counters (totals over its routers). */
+#define L3_CTR_MAX 3
+extern const char *const l3_counter_names[L3_CTR_MAX];
+void l3_counters_get(const void *lctx, uint64_t *vals);
+
+/* Single writer (the owner lcore); readers use relaxed loads. */
+static inline void l3_ctr_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
+}
+
 /* RFC 1624 eqn. 3: checksum @p ck after a 16-bit word went from @p old to @p new. */
 static inline rte_be16_t l3_cksum_adjust(rte_be16_t ck, uint16_t old, uint16_t new)
 {

@@ -120,6 +120,7 @@ int evs_l3_router_add(struct evs_l3_set *set, const struct evs_l3_router_config 
 	    .stale_ms = NEIGH_STALE_MS,
 	    .ops = cfg->neigh_ops,
 	    .ctx = cfg->neigh_ctx,
+	    .owner = cfg->id,
 	};
 	r->fib = evs_l3_fib_create(&fc);
 	r->neigh = r->fib != NULL ? evs_l3_neigh_create(&nc) : NULL;

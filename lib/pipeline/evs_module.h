@@ -118,6 +118,8 @@ int evs_xlate_set_vlan(struct evs_xlate *x, uint16_t tci);
 int evs_xlate_set_field(struct evs_xlate *x, enum evs_flow_field f, const void *val);
 /** Hand the packet to the management lcore with a module-local @p code. */
 int evs_xlate_punt(struct evs_xlate *x, uint16_t code);
+/** The same with a word @p aux for the handler (evs_punt_aux()), e.g. a datapath. */
+int evs_xlate_punt_aux(struct evs_xlate *x, uint16_t code, uint32_t aux);
 /** Re-parse the (rewritten) frame keeping metadata, set recirc_id, classify again. */
 int evs_xlate_recirculate(struct evs_xlate *x, uint16_t recirc_id);
 
@@ -173,6 +175,26 @@ void evs_exec_drop(struct evs_exec *x, uint16_t reason, struct rte_mbuf **pkts, 
 
 /** Count @p n drops (packets already freed) under the executing module's local @p reason. */
 void evs_exec_drop_count(struct evs_exec *x, uint16_t reason, uint16_t n);
+
+/**
+ * Hand @p n packets (@p keys: their keys) to the executing module's punt
+ * handler on the management lcore with a local @p code and a word @p aux
+ * (consumes them; a full ring counts punt_full).
+ */
+void evs_exec_punt(struct evs_exec *x, uint16_t code, uint32_t aux, struct rte_mbuf **pkts,
+		   const struct evs_flow_key *keys, uint16_t n);
+
+/** A punted packet's word from evs_xlate_punt_aux / evs_exec_punt (its punt handler). */
+static inline uint32_t evs_punt_aux(const struct rte_mbuf *m)
+{
+	return m->hash.fdir.hi;
+}
+
+/** The in_port of a punted packet's key (its punt handler). */
+static inline uint16_t evs_punt_in_port(const struct rte_mbuf *m)
+{
+	return m->port;
+}
 
 /** True under flow.trace: a stateful opcode should not change lasting state. */
 bool evs_exec_tracing(const struct evs_exec *x);

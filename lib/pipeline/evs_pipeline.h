@@ -161,7 +161,8 @@ struct evs_pipeline_lcore_config {
 	void *mod_args[EVS_MODULES_MAX]; /**< passed to each module's lcore_create */
 	struct rte_mempool *pool;	 /**< copies (flood, replication) */
 	struct rte_ring *punt_ring;	 /**< to the management lcore; NULL: punts dropped */
-	evs_pipeline_tx_fn tx;		 /**< output (required) */
+	uint32_t inject_size;  /**< slots of the inject ring (power of 2); 0: EVS_INJECT_RING */
+	evs_pipeline_tx_fn tx; /**< output (required) */
 	void *tx_arg;
 	uint32_t max_flows;   /**< megaflow cap; 0: classifier default */
 	uint32_t emc_entries; /**< 0: default; see evs_cls_config */
@@ -237,6 +238,7 @@ struct evs_pipeline_stats {
 	uint64_t recirculated;	/**< packets classified again */
 	uint64_t punted;	/**< packets queued to the management lcore */
 	uint64_t walks;		/**< revalidation walks completed */
+	uint64_t injected;	/**< packets taken from the inject ring */
 };
 
 /** Read the engine counters (any lcore; relaxed reads). */
@@ -256,6 +258,61 @@ void evs_pipeline_drops_add(const struct evs_pipeline_lcore *pl, uint64_t *drops
  */
 unsigned int evs_pipeline_punt_poll(const struct evs_registry *reg, struct rte_ring *ring,
 				    void *const *args, unsigned int budget);
+
+/* ------------------------------------------------------------------ */
+/* Inject path (management lcore -> datapath)                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The way back from the punt path: another lcore (the management one: ARP
+ * and ND answers, ICMP errors, held packets, probes) hands packets to a PMD.
+ * Each context has a bounded ring (multi-producer, single consumer) that its
+ * owner drains in bursts once per loop. A full ring drops and counts
+ * inject_full; nothing blocks.
+ */
+
+#define EVS_INJECT_RING 1024	      /**< default slots of an inject ring */
+#define EVS_INJECT_NO_PORT UINT16_MAX /**< in_port of packets made by the host itself */
+
+/** Where an injected packet goes. */
+enum evs_inject_kind {
+	/** out of port @p port as it is (no pipeline) */
+	EVS_INJECT_TX,
+	/** through the pipeline as if received on @p port (ingress hooks run: learning) */
+	EVS_INJECT_PORT,
+	/**
+	 * through the pipeline with the key's ldp set to @p ldp and in_port to
+	 * @p port (EVS_INJECT_NO_PORT for packets the host made): e.g. a
+	 * router's frame switched by L2 in that switch. No ingress hook runs.
+	 */
+	EVS_INJECT_LDP,
+};
+
+/** An inject target. */
+struct evs_inject {
+	enum evs_inject_kind kind;
+	uint16_t port;
+	uint16_t ldp;
+};
+
+/**
+ * Queue @p n packets for @p pl's owner to send or run (any lcore but the
+ * owner; lock-free). Consumes every packet: those the ring cannot take (or
+ * all of them for a bad target) are freed and counted as the engine drop
+ * inject_full.
+ * @return the number queued.
+ */
+unsigned int evs_pipeline_inject(struct evs_pipeline_lcore *pl, const struct evs_inject *to,
+				 struct rte_mbuf **pkts, unsigned int n);
+
+/**
+ * Send or run up to @p budget injected packets (the owner lcore, once per
+ * loop, before it flushes its output). Packets that do not parse are
+ * dropped as inject_bad_packet.
+ * @return the number taken from the ring.
+ */
+unsigned int evs_pipeline_inject_drain(struct evs_pipeline_lcore *pl,
+				       const struct evs_pipeline_state *st, unsigned int budget);
 
 #ifdef __cplusplus
 }

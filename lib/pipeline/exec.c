@@ -189,22 +189,23 @@ static uint16_t op_set_field(struct evs_exec *x, const void *arg, struct rte_mbu
 	return k;
 }
 
-static uint16_t op_punt(struct evs_exec *x, const void *arg, struct rte_mbuf **pkts,
-			struct evs_flow_key *keys, uint16_t n)
+/* Punt @n packets for module @mod with @code and @aux; consumes them. */
+static void punt_burst(struct evs_exec *x, uint8_t mod, uint16_t code, uint32_t aux,
+		       struct rte_mbuf **pkts, const struct evs_flow_key *keys, uint16_t n)
 {
-	const struct op_punt *a = arg;
 	struct evs_pipeline_lcore *pl = x->pl;
 	unsigned int sent = 0;
 	uint16_t i;
 
 	if (unlikely(x->tracing)) {
-		note(x, "punt code=%u", a->code);
+		note(x, "punt code=%u", code);
 		free_bulk(pkts, n);
-		return 0;
+		return;
 	}
 	for (i = 0; i < n; i++) {
 		/* the handler learns who punted and why from the mbuf */
-		pkts[i]->hash.usr = (uint32_t)a->mod << 16 | a->code;
+		pkts[i]->hash.usr = (uint32_t)mod << 16 | code;
+		pkts[i]->hash.fdir.hi = aux;
 		pkts[i]->port = keys[i].in_port;
 	}
 	if (pl->punt_ring != NULL)
@@ -213,6 +214,26 @@ static uint16_t op_punt(struct evs_exec *x, const void *arg, struct rte_mbuf **p
 		ctr_add(&pl->st.punted, sent);
 	if (unlikely(sent < n))
 		drop_global(x, ENGINE_DROP_PUNT_FULL, pkts + sent, (uint16_t)(n - sent));
+}
+
+void evs_exec_punt(struct evs_exec *x, uint16_t code, uint32_t aux, struct rte_mbuf **pkts,
+		   const struct evs_flow_key *keys, uint16_t n)
+{
+	if (n == 0)
+		return;
+	if (unlikely(x->mod == ENGINE_MOD)) {
+		drop_global(x, ENGINE_DROP_PUNT_FULL, pkts, n);
+		return;
+	}
+	punt_burst(x, x->mod, code, aux, pkts, keys, n);
+}
+
+static uint16_t op_punt(struct evs_exec *x, const void *arg, struct rte_mbuf **pkts,
+			struct evs_flow_key *keys, uint16_t n)
+{
+	const struct op_punt *a = arg;
+
+	punt_burst(x, a->mod, a->code, a->aux, pkts, keys, n);
 	return 0;
 }
 
@@ -275,7 +296,10 @@ static int fmt_set_field(const void *arg, char *buf, size_t len)
 
 static int fmt_punt(const void *arg, char *buf, size_t len)
 {
-	return snprintf(buf, len, "code=%u", ((const struct op_punt *)arg)->code);
+	const struct op_punt *a = arg;
+
+	return a->aux != 0 ? snprintf(buf, len, "code=%u,aux=%u", a->code, a->aux)
+			   : snprintf(buf, len, "code=%u", a->code);
 }
 
 static int fmt_recirc(const void *arg, char *buf, size_t len)
@@ -303,6 +327,8 @@ const char *const engine_drop_names[ENGINE_DROP_MAX] = {
     [ENGINE_DROP_NO_MBUF] = "no_mbuf",
     [ENGINE_DROP_LDP_LOOP] = "ldp_loop",
     [ENGINE_DROP_REPARSE] = "recirc_bad_packet",
+    [ENGINE_DROP_INJECT_FULL] = "inject_full",
+    [ENGINE_DROP_INJECT_BAD] = "inject_bad_packet",
 };
 
 void exec_prog(struct evs_exec *x, const struct prog_hdr *prog, struct rte_mbuf **pkts,

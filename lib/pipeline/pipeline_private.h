@@ -25,6 +25,8 @@ enum engine_drop {
 	ENGINE_DROP_NO_MBUF,	  /* rewrite needed a copy or headroom it could not get */
 	ENGINE_DROP_LDP_LOOP,	  /* too many logical datapath hops */
 	ENGINE_DROP_REPARSE,	  /* a recirculated packet no longer parses */
+	ENGINE_DROP_INJECT_FULL,  /* inject ring full (counted by the producer) */
+	ENGINE_DROP_INJECT_BAD,	  /* an injected packet that does not parse, or a bad target */
 	ENGINE_DROP_MAX,
 };
 
@@ -57,6 +59,7 @@ struct op_set_field {
 struct op_punt {
 	uint16_t code; /* module-local */
 	uint8_t mod;   /* module index */
+	uint32_t aux;  /* the module's word for its handler (evs_punt_aux) */
 };
 struct op_recirc {
 	uint16_t recirc_id;
@@ -199,6 +202,8 @@ struct evs_pipeline_lcore {
 	void *mctx[EVS_MODULES_MAX];
 	struct rte_mempool *pool;
 	struct rte_ring *punt_ring;
+	struct rte_ring *inject_ring; /* other lcores -> this one (MP/SC) */
+	uint64_t inject_full;	      /* many writers: atomic adds */
 	evs_pipeline_tx_fn tx;
 	void *tx_arg;
 	bool no_cache;
@@ -227,6 +232,15 @@ static inline void ctr_add(uint64_t *c, uint64_t v)
 int xlate_run(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *st,
 	      const struct evs_flow_key *key, struct evs_flow_mask *mask, void *prog,
 	      struct evs_trace *trace, uint8_t pass);
+
+/* run.c: classify and run a chunk (<= EVS_CLS_BURST_MAX); @hooks: run the ingress hooks. */
+void run_chunk(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *st,
+	       struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n, uint16_t depth,
+	       bool hooks);
+
+/* inject.c: the inject ring of a new context / freeing it. */
+int inject_ring_create(struct evs_pipeline_lcore *pl, uint32_t size, int socket_id);
+void inject_ring_free(struct evs_pipeline_lcore *pl);
 
 /* exec.c: run @prog over @n packets of one megaflow. */
 void exec_prog(struct evs_exec *x, const struct prog_hdr *prog, struct rte_mbuf **pkts,

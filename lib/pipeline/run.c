@@ -45,6 +45,9 @@ struct evs_pipeline_lcore *evs_pipeline_lcore_create(const struct evs_pipeline_l
 		e = errno;
 		goto err_free;
 	}
+	e = -inject_ring_create(pl, cfg->inject_size, cfg->socket_id);
+	if (e != 0)
+		goto err_free;
 	for (i = 0; i < cfg->reg->n_mods; i++) {
 		const struct evs_module *m = cfg->reg->mods[i];
 
@@ -75,6 +78,7 @@ void evs_pipeline_lcore_free(struct evs_pipeline_lcore *pl)
 		if (pl->mctx[i] != NULL && pl->reg->mods[i]->lcore_free != NULL)
 			pl->reg->mods[i]->lcore_free(pl->mctx[i]);
 	evs_cls_free(pl->cls);
+	inject_ring_free(pl);
 	rte_free(pl);
 }
 
@@ -201,10 +205,6 @@ static const struct prog_hdr *resolve(struct evs_pipeline_lcore *pl,
 	return f != NULL ? evs_megaflow_actions(f) : (const struct prog_hdr *)pl->scratch[i];
 }
 
-static void run_chunk(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *st,
-		      struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n,
-		      uint16_t depth);
-
 /* Re-parse recirculated packets keeping their metadata, and run them again. */
 static void recirculate(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *st,
 			uint16_t depth)
@@ -229,17 +229,18 @@ static void recirculate(struct evs_pipeline_lcore *pl, const struct evs_pipeline
 	}
 	ctr_add(&pl->st.recirculated, n);
 	if (n != 0)
-		run_chunk(pl, st, pkts, keys, n, (uint16_t)(depth + 1));
+		run_chunk(pl, st, pkts, keys, n, (uint16_t)(depth + 1), false);
 }
 
-static void run_chunk(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *st,
-		      struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n, uint16_t depth)
+void run_chunk(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *st,
+	       struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n, uint16_t depth,
+	       bool hooks)
 {
 	struct evs_exec x = {.pl = pl, .st = st, .mod = ENGINE_MOD, .depth = depth};
 	struct chunk c;
 	uint16_t i, j;
 
-	if (depth == 0) {
+	if (hooks) {
 		/* stateful, per packet, never cached (learning) */
 		for (i = 0; i < pl->reg->n_mods; i++)
 			if (pl->reg->mods[i]->ingress != NULL)
@@ -278,7 +279,7 @@ uint16_t evs_pipeline_run(struct evs_pipeline_lcore *pl, const struct evs_pipeli
 	while (done < n) {
 		uint16_t k = RTE_MIN(n - done, EVS_CLS_BURST_MAX);
 
-		run_chunk(pl, st, pkts + done, keys + done, k, 0);
+		run_chunk(pl, st, pkts + done, keys + done, k, 0, true);
 		done += k;
 	}
 	return n;
@@ -353,4 +354,6 @@ void evs_pipeline_drops_add(const struct evs_pipeline_lcore *pl, uint64_t *drops
 
 	for (i = 0; i < pl->reg->n_drops; i++)
 		drops[i] += __atomic_load_n(&pl->drops[i], __ATOMIC_RELAXED);
+	/* counted apart: its writers are the producers, not the owner */
+	drops[ENGINE_DROP_INJECT_FULL] += __atomic_load_n(&pl->inject_full, __ATOMIC_RELAXED);
 }

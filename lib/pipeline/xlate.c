@@ -184,7 +184,12 @@ int evs_xlate_set_field(struct evs_xlate *x, enum evs_flow_field f, const void *
 
 int evs_xlate_punt(struct evs_xlate *x, uint16_t code)
 {
-	struct op_punt a = {.code = code, .mod = x->mod};
+	return evs_xlate_punt_aux(x, code, 0);
+}
+
+int evs_xlate_punt_aux(struct evs_xlate *x, uint16_t code, uint32_t aux)
+{
+	struct op_punt a = {.code = code, .mod = x->mod, .aux = aux};
 
 	if (x->mod == ENGINE_MOD)
 		return -EINVAL;

@@ -4,8 +4,8 @@
 # Routing between two subnets: hosts a (198.18.1.0/24 on sw0) and b
 # (198.18.2.0/24 on sw1) behind router r1, whose ports are their default
 # gateways. The router's neighbours are static (neigh objects) and the hosts
-# know the gateway MACs statically: answering ARP/ND and echo on the
-# management lcore is not built yet. Checks: ping both ways (TTL decremented
+# know the gateway MACs statically: the static path (test_l3_edge.sh has
+# nothing static: ARP/ND, resolution, ICMP errors). Checks: ping both ways (TTL decremented
 # once), a TCP transfer with a checksum, TTL-expired traffic dropped and
 # counted, the route seen by route.get.
 set -o pipefail

@@ -40,21 +40,22 @@ static uint16_t ldp_of(const char *name, void *arg)
 	return 1;
 }
 
-static void probe(void *c, const struct evs_l3_neigh_key *k, const struct rte_ether_addr *m)
+static void probe(void *c, uint16_t o, const struct evs_l3_neigh_key *k,
+		  const struct rte_ether_addr *m)
 {
-	(void)c, (void)k, (void)m;
+	(void)c, (void)o, (void)k, (void)m;
 }
 
-static void release(void *c, const struct evs_l3_neigh_key *k, const struct rte_ether_addr *a,
-		    struct rte_mbuf *m)
+static void release(void *c, uint16_t o, const struct evs_l3_neigh_key *k,
+		    const struct rte_ether_addr *a, struct rte_mbuf *m)
 {
-	(void)c, (void)k, (void)a;
+	(void)c, (void)o, (void)k, (void)a;
 	rte_pktmbuf_free(m);
 }
 
-static void unreach(void *c, const struct evs_l3_neigh_key *k, struct rte_mbuf *m)
+static void unreach(void *c, uint16_t o, const struct evs_l3_neigh_key *k, struct rte_mbuf *m)
 {
-	(void)c, (void)k;
+	(void)c, (void)o, (void)k;
 	rte_pktmbuf_free(m);
 }
 

@@ -43,22 +43,23 @@ static inline bool l3_test_nh_eq(const struct evs_l3_nexthop *a, const struct ev
 }
 
 /* Neighbour callbacks for tables whose probes nobody watches: held packets are freed. */
-static inline void l3t_nop_probe(void *c, const struct evs_l3_neigh_key *k,
+static inline void l3t_nop_probe(void *c, uint16_t o, const struct evs_l3_neigh_key *k,
 				 const struct rte_ether_addr *m)
 {
-	(void)c, (void)k, (void)m;
+	(void)c, (void)o, (void)k, (void)m;
 }
 
-static inline void l3t_nop_release(void *c, const struct evs_l3_neigh_key *k,
+static inline void l3t_nop_release(void *c, uint16_t o, const struct evs_l3_neigh_key *k,
 				   const struct rte_ether_addr *a, struct rte_mbuf *m)
 {
-	(void)c, (void)k, (void)a;
+	(void)c, (void)o, (void)k, (void)a;
 	rte_pktmbuf_free(m);
 }
 
-static inline void l3t_nop_unreach(void *c, const struct evs_l3_neigh_key *k, struct rte_mbuf *m)
+static inline void l3t_nop_unreach(void *c, uint16_t o, const struct evs_l3_neigh_key *k,
+				   struct rte_mbuf *m)
 {
-	(void)c, (void)k;
+	(void)c, (void)o, (void)k;
 	rte_pktmbuf_free(m);
 }
 

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <grp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -814,6 +815,40 @@ START_TEST(large_line_refused_for_non_admin)
 }
 END_TEST
 
+static void *wake_later(void *arg)
+{
+	usleep(50 * 1000);
+	evs_ctl_wake(arg);
+	return NULL;
+}
+
+/* Another thread's evs_ctl_wake() ends a long poll at once, also when it
+ * comes before the poll; without it the poll waits its timeout. */
+START_TEST(wake_ends_poll_wait)
+{
+	struct srv s;
+	pthread_t th;
+	int64_t t;
+
+	srv_start(&s, NULL);
+	t = now_ms();
+	ck_assert_int_eq(pthread_create(&th, NULL, wake_later, s.ctl), 0);
+	ck_assert_int_ge(evs_ctl_poll(s.ctl, 5000), 0);
+	pthread_join(th, NULL);
+	ck_assert_int_lt(now_ms() - t, 2000);
+	evs_ctl_wake(s.ctl);
+	evs_ctl_wake(s.ctl);
+	t = now_ms();
+	ck_assert_int_ge(evs_ctl_poll(s.ctl, 5000), 0);
+	ck_assert_int_lt(now_ms() - t, 2000);
+	/* drained: the next poll sleeps its timeout */
+	t = now_ms();
+	ck_assert_int_ge(evs_ctl_poll(s.ctl, 200), 0);
+	ck_assert_int_ge(now_ms() - t, 150);
+	srv_stop(&s);
+}
+END_TEST
+
 void ctl_server_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -828,6 +863,7 @@ void ctl_server_add_cases(Suite *s)
 	    {"access_section_validated", access_section_validated},
 	    {"idle_client_closed_active_kept", idle_client_closed_active_kept},
 	    {"admin_never_locked_out", admin_never_locked_out},
+	    {"wake_ends_poll_wait", wake_ends_poll_wait},
 	    {"events_reach_subscribers_only", events_reach_subscribers_only},
 	    {"slow_subscriber_loses_events_not_connection",
 	     slow_subscriber_loses_events_not_connection},

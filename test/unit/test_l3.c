@@ -433,6 +433,43 @@ START_TEST(test_bulk_all_or_nothing)
 }
 END_TEST
 
+/* One spec for every prefix (route.bulk): same all-or-nothing, each route its own. */
+START_TEST(test_bulk_same_spec)
+{
+	enum { N = 2100 };
+	struct evs_l3_fib *fib = make_fib("bulk1", N + 10, false);
+	struct evs_l3_prefix *p = calloc(N, sizeof(*p));
+	const struct evs_l3_route_spec s = spec_tag(77);
+	struct evs_l3_route_spec got;
+	uint32_t failed = 0;
+
+	for (uint32_t i = 0; i < N; i++) {
+		p[i].addr.family = EVS_L3_IPV4;
+		p[i].addr.b[0] = 21;
+		p[i].addr.b[1] = (uint8_t)(i >> 8);
+		p[i].addr.b[2] = (uint8_t)i;
+		p[i].len = 24;
+	}
+	ck_assert_int_eq(evs_l3_route_add(fib, &p[N - 1], &s), 0);
+	ck_assert_int_eq(evs_l3_route_add_bulk_same(fib, p, &s, N, &failed), -EEXIST);
+	ck_assert_uint_eq(failed, N - 1);
+	ck_assert_uint_eq(evs_l3_fib_count(fib, EVS_L3_IPV4), 1);
+	ck_assert_int_eq(evs_l3_route_add_bulk_same(fib, p, &s, N - 1, &failed), 0);
+	ck_assert_uint_eq(evs_l3_fib_count(fib, EVS_L3_IPV4), N);
+	for (uint32_t i = 0; i < N; i += 97) {
+		ck_assert_int_eq(evs_l3_route_get(fib, &p[i], &got), 0);
+		ck_assert_uint_eq(got.next_vrf, 77);
+	}
+	/* every route is its own: deleting one leaves the others */
+	ck_assert_int_eq(evs_l3_route_del(fib, &p[5]), 0);
+	ck_assert_int_eq(evs_l3_route_get(fib, &p[6], &got), 0);
+	ck_assert_int_eq(evs_l3_route_del_bulk(fib, p + 6, N - 6, &failed), 0);
+	ck_assert_uint_eq(evs_l3_fib_count(fib, EVS_L3_IPV4), 5);
+	free(p);
+	evs_l3_fib_free(fib);
+}
+END_TEST
+
 START_TEST(test_route_kinds_and_set)
 {
 	struct evs_l3_fib *fib = make_fib("kinds", 16, false);
@@ -733,6 +770,7 @@ static Suite *l3_suite(void)
 	    {"megaflow_aggregation", test_megaflow_aggregation},
 	    {"route_errors", test_route_errors},
 	    {"bulk_all_or_nothing", test_bulk_all_or_nothing},
+	    {"bulk_same_spec", test_bulk_same_spec},
 	    {"route_kinds_and_set", test_route_kinds_and_set},
 	    {"walk", test_walk},
 	    {"lookup4_bulk_matches_resolve", test_lookup4_bulk_matches_resolve},

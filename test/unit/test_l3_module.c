@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Routing on the engine: L2 + L3 modules with a real router set. Forwarding
- * both ways (MACs, TTL, checksum, egress port), drops by reason, a
- * neighbour change reaching a cached megaflow through evs_l3_deps_sync, and
- * mask sufficiency of L2+L3 on random keys.
+ * Routing on the engine: L2 + L3 modules with a real router set and its
+ * management context (punt ring in, inject ring out). Forwarding both ways
+ * (MACs, TTL, checksum, egress port), drops by reason, a neighbour change
+ * reaching a cached megaflow through evs_l3_deps_sync, mask sufficiency of
+ * L2+L3 on random keys; ARP/ND for the gateway, echo, resolution with held
+ * packets, ICMP errors and their rate limit (test_l3_punt.c's cases).
  */
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
@@ -25,14 +30,18 @@ static const struct rte_ether_addr H1 = {{0x02, 0, 0, 0, 0, 0x11}};
 static const struct rte_ether_addr H2 = {{0x02, 0, 0, 0, 0, 0x22}};
 static const struct rte_ether_addr H3 = {{0x02, 0, 0, 0, 0, 0x33}};
 static const uint8_t A1[4] = {10, 0, 1, 5}, A2[4] = {10, 0, 2, 7};
+/* the router's IPv6 address on port 1 */
+static const uint8_t G6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 
 struct sent {
 	unsigned int n;
 	uint16_t port[64];
-	uint8_t frame[64][64];
+	uint8_t frame[64][128];
 };
 
 struct rworld {
+	struct rte_ring *punts;
+	struct evs_l3_mgmt *mg;
 	struct evs_registry *reg;
 	struct evs_l2_conf *conf;
 	struct evs_l2_macs *macs;
@@ -53,7 +62,8 @@ static uint16_t rw_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t
 	for (uint16_t i = 0; i < n; i++) {
 		ck_assert_uint_lt(s->n, RTE_DIM(s->port));
 		s->port[s->n] = port;
-		rte_memcpy(s->frame[s->n++], rte_pktmbuf_mtod(pkts[i], void *), 64);
+		rte_memcpy(s->frame[s->n++], rte_pktmbuf_mtod(pkts[i], void *),
+			   RTE_MIN(128u, rte_pktmbuf_data_len(pkts[i])));
 		rte_pktmbuf_free(pkts[i]);
 	}
 	return n;
@@ -62,6 +72,20 @@ static uint16_t rw_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t
 static bool rw_gateway(const void *arg, uint16_t sw, const struct rte_ether_addr *mac)
 {
 	return evs_l3_is_router_mac(arg, evs_l2_ldp(sw), mac);
+}
+
+static bool rw_gateway_mcast(const void *arg, uint16_t sw, const struct evs_flow_key *key,
+			     struct evs_flow_mask *mask)
+{
+	return evs_l3_is_router_solicit(arg, evs_l2_ldp(sw), key, mask);
+}
+
+/* The management context's way into the datapath: the lcore's inject ring. */
+static void rw_inject(void *arg, uint16_t ldp, uint16_t in_port, struct rte_mbuf *m)
+{
+	struct rworld *w = arg;
+
+	evs_pipeline_inject(w->pl, &(struct evs_inject){EVS_INJECT_LDP, in_port, ldp}, &m, 1);
 }
 
 static void rw_bump(void *arg, uint32_t dep)
@@ -102,14 +126,14 @@ static void rw_up(struct rworld *w)
 					.nb_ports = 2,
 					.ports = ps,
 					.socket_id = SOCKET_ID_ANY};
-	struct evs_l3_router_config rc = {
-	    .id = 1,
-	    .name = "r1",
-	    .socket_id = SOCKET_ID_ANY,
-	    .max_routes4 = 64,
-	    .max_routes6 = 64,
-	    .max_neigh = 64,
-	    .neigh_ops = {l3t_nop_probe, l3t_nop_release, l3t_nop_unreach}};
+	struct evs_l3_router_config rc = {.id = 1,
+					  .name = "r1",
+					  .socket_id = SOCKET_ID_ANY,
+					  .max_routes4 = 64,
+					  .max_routes6 = 64,
+					  .max_neigh = 64,
+					  .icmp_rate = 5,
+					  .neigh_ops = evs_l3_mgmt_neigh_ops};
 	struct evs_l3_port_spec p1 = {.id = 1, .ldp = evs_l2_ldp(0), .mac = R1, .n_addrs = 1};
 	struct evs_l3_port_spec p2 = {
 	    .id = 2, .ldp = evs_l2_ldp(1), .mac = R2, .n_addrs = 1, .mtu = 1000};
@@ -130,9 +154,19 @@ static void rw_up(struct rworld *w)
 	ck_assert_ptr_nonnull(w->macs);
 	w->set = evs_l3_set_create(SOCKET_ID_ANY);
 	ck_assert_ptr_nonnull(w->set);
+	w->mg = evs_l3_mgmt_create(&(struct evs_l3_mgmt_config){.set = w->set,
+								.pool = pool,
+								.send = rw_inject,
+								.arg = w,
+								.no_port = EVS_INJECT_NO_PORT});
+	ck_assert_ptr_nonnull(w->mg);
+	rc.neigh_ctx = w->mg;
 	ck_assert_int_eq(evs_l3_router_add(w->set, &rc), 0);
 	p1.addrs[0] =
 	    (struct evs_l3_prefix){.addr = {.family = EVS_L3_IPV4, .b = {10, 0, 1, 1}}, .len = 24};
+	p1.addrs[1] = (struct evs_l3_prefix){.addr = {.family = EVS_L3_IPV6}, .len = 64};
+	memcpy(p1.addrs[1].addr.b, G6, 16);
+	p1.n_addrs = 2;
 	p2.addrs[0] =
 	    (struct evs_l3_prefix){.addr = {.family = EVS_L3_IPV4, .b = {10, 0, 2, 1}}, .len = 24};
 	ck_assert_int_eq(evs_l3_port_add(w->set, 1, &p1), 0);
@@ -145,14 +179,21 @@ static void rw_up(struct rworld *w)
 	rw_mac(w, 1, &H3, 1);
 	rw_neigh(w, A1, 1, &H1);
 	rw_neigh(w, A2, 2, &H2);
-	w->l2 = (struct evs_l2_state){
-	    .conf = w->conf, .macs = w->macs, .gateway = rw_gateway, .gateway_arg = w->set};
+	w->l2 = (struct evs_l2_state){.conf = w->conf,
+				      .macs = w->macs,
+				      .gateway = rw_gateway,
+				      .gateway_mcast = rw_gateway_mcast,
+				      .gateway_arg = w->set};
 	w->l3 = (struct evs_l3_state){.set = w->set};
 	w->st.mod[M_L2] = &w->l2;
 	w->st.mod[M_L3] = &w->l3;
+	w->punts = rte_ring_create("l3m_punts", 256, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	ck_assert_ptr_nonnull(w->punts);
 	lc.reg = w->reg;
 	lc.tx_arg = &w->out;
+	lc.punt_ring = w->punts;
 	lc.mod_args[M_L2] = w->macs;
+	lc.mod_args[M_L3] = w->mg;
 	lc.name = "l3m";
 	w->pl = evs_pipeline_lcore_create(&lc);
 	lc.name = "l3m_ref";
@@ -163,9 +204,15 @@ static void rw_up(struct rworld *w)
 
 static void rw_down(struct rworld *w)
 {
+	void *args[EVS_MODULES_MAX] = {[M_L3] = NULL};
+
+	/* what is still punted goes without a handler (freed) */
+	evs_pipeline_punt_poll(w->reg, w->punts, args, UINT32_MAX);
+	rte_ring_free(w->punts);
 	evs_pipeline_lcore_free(w->pl);
 	evs_pipeline_lcore_free(w->ref);
 	evs_l3_set_free(w->set);
+	evs_l3_mgmt_free(w->mg);
 	evs_l2_macs_free(w->macs);
 	evs_l2_conf_free(w->conf);
 	evs_registry_free(w->reg);
@@ -173,26 +220,61 @@ static void rw_down(struct rworld *w)
 	free(w->seen);
 }
 
-/* An IPv4/UDP frame on @in_port from @smac to @dmac, @src -> @dst, TTL @ttl. */
-static void rw_send(struct rworld *w, uint16_t in_port, const struct rte_ether_addr *smac,
-		    const struct rte_ether_addr *dmac, const uint8_t src[4], const uint8_t dst[4],
-		    uint8_t ttl)
+/* Parse @m as received on @in_port and run it. */
+static void rw_run(struct rworld *w, uint16_t in_port, struct rte_mbuf *m)
+{
+	struct evs_flow_key k;
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(evs_packet_parse(m, in_port, &k), EVS_DROP_NONE);
+	ck_assert_uint_eq(evs_pipeline_run(w->pl, &w->st, &m, &k, 1), 1);
+}
+
+static uint64_t rw_punted(struct rworld *w)
+{
+	struct evs_pipeline_stats ps;
+
+	evs_pipeline_stats_get(w->pl, &ps);
+	return ps.punted;
+}
+
+/*
+ * The management lcore's turn, as mgmt.c takes it, until nothing moves:
+ * punts to their handler, the dependency bump, released packets, and the
+ * PMD drains what was injected.
+ */
+static void rw_pump(struct rworld *w)
+{
+	void *args[EVS_MODULES_MAX] = {[M_L3] = w->mg};
+	unsigned int moved;
+
+	do {
+		moved = evs_pipeline_punt_poll(w->reg, w->punts, args, UINT32_MAX);
+		evs_l3_deps_sync(w->set, w->seen, rw_bump, w->reg);
+		moved += evs_l3_mgmt_flush(w->mg);
+		moved += evs_pipeline_inject_drain(w->pl, &w->st, UINT32_MAX);
+	} while (moved != 0);
+}
+
+/* An IPv4/UDP frame of @len bytes (DF set) from @smac to @dmac, @src -> @dst, TTL @ttl. */
+static struct rte_mbuf *udp4(const struct rte_ether_addr *smac, const struct rte_ether_addr *dmac,
+			     const uint8_t src[4], const uint8_t dst[4], uint8_t ttl, uint16_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	struct evs_flow_key k;
 	struct rte_ether_hdr *eh;
 	struct rte_ipv4_hdr *ip;
 	struct rte_udp_hdr *udp;
 
 	ck_assert_ptr_nonnull(m);
-	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, 64);
-	memset(eh, 0, 64);
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, len);
+	ck_assert_ptr_nonnull(eh);
+	memset(eh, 0, len);
 	eh->dst_addr = *dmac;
 	eh->src_addr = *smac;
 	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	ip = (struct rte_ipv4_hdr *)(eh + 1);
 	ip->version_ihl = 0x45;
-	ip->total_length = RTE_BE16(50);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - 14));
 	ip->time_to_live = ttl;
 	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
 	ip->next_proto_id = IPPROTO_UDP;
@@ -202,9 +284,15 @@ static void rw_send(struct rworld *w, uint16_t in_port, const struct rte_ether_a
 	udp = (struct rte_udp_hdr *)(ip + 1);
 	udp->src_port = RTE_BE16(4000);
 	udp->dst_port = RTE_BE16(53);
-	udp->dgram_len = RTE_BE16(30);
-	ck_assert_int_eq(evs_packet_parse(m, in_port, &k), EVS_DROP_NONE);
-	ck_assert_uint_eq(evs_pipeline_run(w->pl, &w->st, &m, &k, 1), 1);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(len - 34));
+	return m;
+}
+
+static void rw_send(struct rworld *w, uint16_t in_port, const struct rte_ether_addr *smac,
+		    const struct rte_ether_addr *dmac, const uint8_t src[4], const uint8_t dst[4],
+		    uint8_t ttl)
+{
+	rw_run(w, in_port, udp4(smac, dmac, src, dst, ttl, 64));
 }
 
 static uint64_t rw_drops(struct rworld *w, const char *name)
@@ -268,7 +356,8 @@ START_TEST(drops_with_reason)
 	ck_assert_uint_eq(w.out.n, 0);
 	ck_assert_uint_eq(rw_drops(&w, "ttl_exceeded"), 1);
 	ck_assert_uint_eq(rw_drops(&w, "no_route"), 1);
-	ck_assert_uint_eq(rw_drops(&w, "needs_mgmt"), 1);
+	/* the errors and the resolution are the management lcore's */
+	ck_assert_uint_eq(rw_punted(&w), 3);
 	rw_down(&w);
 }
 END_TEST
@@ -285,7 +374,7 @@ START_TEST(neighbour_change_reaches_cached_flow)
 	ck_assert_uint_eq(evs_l3_deps_sync(w.set, w.seen, rw_bump, w.reg), 0);
 	rw_send(&w, 0, &H1, &R1, A1, A2, 64);
 	ck_assert_uint_eq(w.out.n, 1);
-	ck_assert_uint_eq(rw_drops(&w, "needs_mgmt"), 1);
+	ck_assert_uint_eq(rw_punted(&w), 1); /* to be resolved */
 	rw_neigh(&w, A2, 2, &H3);
 	evs_l3_deps_sync(w.set, w.seen, rw_bump, w.reg);
 	rw_send(&w, 0, &H1, &R1, A1, A2, 64);
@@ -297,7 +386,9 @@ END_TEST
 /* Keys agreeing with a key under its megaflow mask get its program (L2 + L3). */
 START_TEST(mask_is_sufficient_l2_l3)
 {
-	const struct rte_ether_addr *macs[] = {&R1, &R2, &H1, &H2, &H3};
+	static const struct rte_ether_addr bc = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+	/* sources from [2, 5) */
+	const struct rte_ether_addr *macs[] = {&R1, &R2, &H1, &H2, &H3, &bc};
 	static const rte_be16_t types[] = {
 	    RTE_BE16(RTE_ETHER_TYPE_IPV4), RTE_BE16(RTE_ETHER_TYPE_IPV4),
 	    RTE_BE16(RTE_ETHER_TYPE_ARP), RTE_BE16(RTE_ETHER_TYPE_IPV6)};
@@ -330,7 +421,9 @@ START_TEST(mask_is_sufficient_l2_l3)
 			k[j].dst_ip[0] = 10;
 			k[j].dst_ip[1] = 0;
 			k[j].dst_ip[2] = nets[rte_rand() % RTE_DIM(nets)];
-			k[j].dst_ip[3] = rte_rand() % 2 ? 7 : (uint8_t)rte_rand();
+			k[j].dst_ip[3] = rte_rand() % 2	  ? 7
+					 : rte_rand() % 2 ? 1
+							  : (uint8_t)rte_rand();
 			k[j].src_ip[0] = 10;
 		}
 		len = evs_pipeline_xlate(w.ref, &w.st, &k[0], &mask, prog, NULL);
@@ -352,6 +445,283 @@ START_TEST(mask_is_sufficient_l2_l3)
 }
 END_TEST
 
+static const struct rte_ether_addr H4 = {{0x02, 0, 0, 0, 0, 0x44}};
+
+static const struct rte_ether_hdr *rw_out(const struct rworld *w, unsigned int n)
+{
+	ck_assert_uint_gt(w->out.n, n);
+	return (const struct rte_ether_hdr *)w->out.frame[n];
+}
+
+static enum evs_l3_neigh_state rw_neigh_state(struct rworld *w, const uint8_t a[4], uint16_t port,
+					      uint16_t *held)
+{
+	struct evs_l3_neigh_key k = {.addr = {.family = EVS_L3_IPV4}, .port = port};
+	enum evs_l3_neigh_state st;
+
+	memcpy(k.addr.b, a, 4);
+	ck_assert_int_eq(
+	    evs_l3_neigh_state(evs_l3_router_neigh(evs_l3_router_get(w->set, 1)), &k, &st, held),
+	    0);
+	return st;
+}
+
+START_TEST(gateway_arp_and_nd_answered)
+{
+	static const uint8_t me[4] = {10, 0, 1, 9}, gw[4] = {10, 0, 1, 1},
+			     other[4] = {10, 0, 1, 77};
+	struct evs_l3_mgmt_counters mc;
+	const struct rte_ether_hdr *eh;
+	const struct rte_arp_hdr *ah;
+	const uint8_t *ip6;
+	struct rworld w;
+	uint8_t h6[16];
+	uint16_t held;
+	uint64_t punted;
+
+	rw_up(&w);
+	/* a host with no static entry asks for its gateway, by broadcast */
+	rw_run(&w, 0, evs_l3_build_arp(pool, RTE_ARP_OP_REQUEST, &H4, me, NULL, gw, NULL));
+	ck_assert_uint_eq(w.out.n, 0);
+	rw_pump(&w);
+	ck_assert_uint_eq(w.out.n, 1);
+	ck_assert_uint_eq(w.out.port[0], 0);
+	eh = rw_out(&w, 0);
+	ck_assert(rte_is_same_ether_addr(&eh->src_addr, &R1));
+	ck_assert(rte_is_same_ether_addr(&eh->dst_addr, &H4));
+	ah = (const struct rte_arp_hdr *)(eh + 1);
+	ck_assert_uint_eq(ah->arp_opcode, RTE_BE16(RTE_ARP_OP_REPLY));
+	ck_assert(rte_is_same_ether_addr(&ah->arp_data.arp_sha, &R1));
+	ck_assert_int_eq(memcmp(&ah->arp_data.arp_sip, gw, 4), 0);
+	ck_assert(rte_is_same_ether_addr(&ah->arp_data.arp_tha, &H4));
+	ck_assert_int_eq(memcmp(&ah->arp_data.arp_tip, me, 4), 0);
+	/* the asker became a neighbour (RFC 826), unconfirmed */
+	ck_assert_int_eq(rw_neigh_state(&w, me, 1, &held), EVS_L3_NEIGH_STALE);
+	/* for another host's address: switched as usual, never punted */
+	punted = rw_punted(&w);
+	rw_run(&w, 0, evs_l3_build_arp(pool, RTE_ARP_OP_REQUEST, &H4, me, NULL, other, NULL));
+	rw_pump(&w);
+	ck_assert_uint_eq(rw_punted(&w), punted);
+	ck_assert_uint_eq(w.out.n, 1);
+	/* IPv6: a solicitation to the gateway's solicited-node group */
+	memcpy(h6, G6, 16);
+	h6[15] = 9;
+	rw_run(&w, 0, evs_l3_build_ns(pool, &H4, h6, G6, NULL));
+	rw_pump(&w);
+	ck_assert_uint_eq(w.out.n, 2);
+	eh = rw_out(&w, 1);
+	ck_assert(rte_is_same_ether_addr(&eh->src_addr, &R1));
+	ck_assert(rte_is_same_ether_addr(&eh->dst_addr, &H4));
+	ip6 = (const uint8_t *)(eh + 1);
+	ck_assert_uint_eq(ip6[6], IPPROTO_ICMPV6);
+	ck_assert_uint_eq(ip6[40], 136);		       /* neighbour advertisement */
+	ck_assert_int_eq(memcmp(ip6 + 24, h6, 16), 0);	       /* to the asker */
+	ck_assert_int_eq(memcmp(ip6 + 48, G6, 16), 0);	       /* for the gateway */
+	ck_assert_uint_eq(ip6[44] & 0xe0, 0x80 | 0x40 | 0x20); /* router, solicited, override */
+	evs_l3_mgmt_counters(w.mg, 1, &mc);
+	ck_assert_uint_eq(mc.arp_answered, 1);
+	ck_assert_uint_eq(mc.nd_answered, 1);
+	ck_assert_uint_eq(mc.learned, 2);
+	rw_down(&w);
+}
+END_TEST
+
+/* An ICMP echo request from H1 (A1) to @dst via R1. */
+static struct rte_mbuf *echo4(const uint8_t dst[4])
+{
+	struct rte_mbuf *m = udp4(&H1, &R1, A1, dst, 64, 64);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(ip + 1);
+
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	memset(ic, 0, 30);
+	ic->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
+	ic->icmp_ident = RTE_BE16(77);
+	ic->icmp_seq_nb = RTE_BE16(1);
+	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, 30);
+	return m;
+}
+
+START_TEST(echo_answered_in_datapath)
+{
+	static const uint8_t far_gw[4] = {10, 0, 2, 1};
+	struct evs_l3_dp_counters dc;
+	const struct rte_ether_hdr *eh;
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_icmp_hdr *ic;
+	struct rworld w;
+
+	rw_up(&w);
+	/* the router's address on its other port answers too, with that address */
+	rw_run(&w, 0, echo4(far_gw));
+	rw_run(&w, 0, echo4(far_gw)); /* the cached megaflow */
+	ck_assert_uint_eq(w.out.n, 2);
+	ck_assert_uint_eq(rw_punted(&w), 0);
+	ck_assert_uint_eq(w.out.port[1], 0);
+	eh = rw_out(&w, 1);
+	ck_assert(rte_is_same_ether_addr(&eh->src_addr, &R1));
+	ck_assert(rte_is_same_ether_addr(&eh->dst_addr, &H1));
+	ip = (const struct rte_ipv4_hdr *)(eh + 1);
+	ck_assert_int_eq(memcmp(&ip->src_addr, far_gw, 4), 0);
+	ck_assert_int_eq(memcmp(&ip->dst_addr, A1, 4), 0);
+	ic = (const struct rte_icmp_hdr *)(ip + 1);
+	ck_assert_uint_eq(ic->icmp_type, RTE_IP_ICMP_ECHO_REPLY);
+	ck_assert_uint_eq(rte_raw_cksum(ic, 30), 0xffff); /* the checksum is right */
+	memset(&dc, 0, sizeof(dc));
+	evs_l3_lcore_counters(evs_pipeline_lcore_module(w.pl, M_L3), 1, &dc);
+	ck_assert_uint_eq(dc.echo, 2);
+	ck_assert_uint_eq(dc.routed, 0);
+	/* the module's totals (stats.get) */
+	uint64_t tot[8] = {0};
+	ck_assert_uint_eq(evs_l3_module.n_counters, 3);
+	ck_assert_str_eq(evs_l3_module.counter_names[1], "echo_answered");
+	evs_l3_module.counters_get(evs_pipeline_lcore_module(w.pl, M_L3), tot);
+	ck_assert_uint_eq(tot[1], 2);
+	rw_down(&w);
+}
+END_TEST
+
+START_TEST(resolution_holds_and_releases)
+{
+	static const uint8_t gw2[4] = {10, 0, 2, 1};
+	struct evs_l3_mgmt_counters mc;
+	struct evs_l3_dp_counters dc;
+	const struct rte_ether_hdr *eh;
+	const struct rte_arp_hdr *ah;
+	struct rworld w;
+	uint16_t held;
+
+	rw_up(&w);
+	rw_neigh(&w, A2, 2, NULL); /* the next hop is unknown */
+	for (unsigned int i = 0; i < 3; i++)
+		rw_send(&w, 0, &H1, &R1, A1, A2, 64);
+	ck_assert_uint_eq(w.out.n, 0);
+	rw_pump(&w);
+	/* one broadcast request into switch 1, from the egress port */
+	ck_assert_uint_eq(w.out.n, 1);
+	ck_assert_uint_eq(w.out.port[0], 1);
+	eh = rw_out(&w, 0);
+	ck_assert(rte_is_broadcast_ether_addr(&eh->dst_addr));
+	ck_assert(rte_is_same_ether_addr(&eh->src_addr, &R2));
+	ah = (const struct rte_arp_hdr *)(eh + 1);
+	ck_assert_uint_eq(ah->arp_opcode, RTE_BE16(RTE_ARP_OP_REQUEST));
+	ck_assert_int_eq(memcmp(&ah->arp_data.arp_sip, gw2, 4), 0);
+	ck_assert_int_eq(memcmp(&ah->arp_data.arp_tip, A2, 4), 0);
+	ck_assert_int_eq(rw_neigh_state(&w, A2, 2, &held), EVS_L3_NEIGH_INCOMPLETE);
+	ck_assert_uint_eq(held, 3);
+	/* the answer comes to the router's MAC: learned, the three go on in order */
+	rw_run(&w, 1, evs_l3_build_arp(pool, RTE_ARP_OP_REPLY, &H2, A2, &R2, gw2, NULL));
+	rw_pump(&w);
+	ck_assert_uint_eq(w.out.n, 4);
+	for (unsigned int i = 1; i < 4; i++)
+		rw_check(&w, i, 1, &R2, &H2, 63);
+	ck_assert_int_eq(rw_neigh_state(&w, A2, 2, &held), EVS_L3_NEIGH_REACHABLE);
+	/* later packets are routed in the datapath */
+	rw_send(&w, 0, &H1, &R1, A1, A2, 64);
+	ck_assert_uint_eq(w.out.n, 5);
+	ck_assert_uint_eq(rw_punted(&w), 3 + 1);
+	evs_l3_mgmt_counters(w.mg, 1, &mc);
+	ck_assert_uint_eq(mc.arp_sent, 1);
+	ck_assert_uint_eq(mc.learned, 1);
+	ck_assert_uint_eq(mc.held, 3);
+	ck_assert_uint_eq(mc.released, 3);
+	memset(&dc, 0, sizeof(dc));
+	evs_l3_lcore_counters(evs_pipeline_lcore_module(w.pl, M_L3), 1, &dc);
+	ck_assert_uint_eq(dc.routed, 4);
+	ck_assert_uint_eq(rte_mempool_in_use_count(pool), 0);
+	rw_down(&w);
+}
+END_TEST
+
+/* The n-th frame sent is an ICMP error @type/@code from @src to H1 out of port 0. */
+static const struct rte_icmp_hdr *rw_check_icmp(const struct rworld *w, unsigned int n,
+						const uint8_t src[4], uint8_t type, uint8_t code);
+
+START_TEST(resolution_fails_host_unreachable)
+{
+	static const uint8_t gw[4] = {10, 0, 1, 1};
+	struct evs_l3_neigh_table *t;
+	struct evs_l3_neigh_stats ns;
+	uint64_t now = rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000);
+	struct rworld w;
+
+	rw_up(&w);
+	t = evs_l3_router_neigh(evs_l3_router_get(w.set, 1));
+	rw_neigh(&w, A2, 2, NULL); /* nobody will answer for it */
+	for (unsigned int i = 0; i < 6; i++)
+		rw_send(&w, 0, &H1, &R1, A1, A2, 64);
+	rw_pump(&w);
+	ck_assert_uint_eq(w.out.n, 1); /* the first request */
+	/* three probes a second apart, then the held packets are given up */
+	for (unsigned int s = 1; s <= 4; s++) {
+		evs_l3_neigh_tick(t, now + s * 1000 + 10);
+		rw_pump(&w);
+	}
+	evs_l3_neigh_stats(t, &ns);
+	ck_assert_uint_eq(ns.probes, 3);
+	ck_assert_uint_eq(ns.hold_full, 2); /* 4 held, 2 dropped at once */
+	ck_assert_uint_eq(ns.unresolved, 4);
+	/* 3 requests, then host unreachable from the gateway for each held packet */
+	ck_assert_uint_eq(w.out.n, 3 + 4);
+	for (unsigned int i = 3; i < 7; i++)
+		rw_check_icmp(&w, i, gw, 3, 1);
+	ck_assert_uint_eq(rte_mempool_in_use_count(pool), 0);
+	rw_down(&w);
+}
+END_TEST
+
+static const struct rte_icmp_hdr *rw_check_icmp(const struct rworld *w, unsigned int n,
+						const uint8_t src[4], uint8_t type, uint8_t code)
+{
+	const struct rte_ether_hdr *eh = rw_out(w, n);
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eh + 1);
+	const struct rte_icmp_hdr *ic = (const struct rte_icmp_hdr *)(ip + 1);
+
+	ck_assert_uint_eq(w->out.port[n], 0);
+	ck_assert(rte_is_same_ether_addr(&eh->src_addr, &R1));
+	ck_assert(rte_is_same_ether_addr(&eh->dst_addr, &H1));
+	ck_assert_uint_eq(ip->next_proto_id, IPPROTO_ICMP);
+	ck_assert_int_eq(memcmp(&ip->src_addr, src, 4), 0);
+	ck_assert_int_eq(memcmp(&ip->dst_addr, A1, 4), 0);
+	ck_assert_uint_eq(ic->icmp_type, type);
+	ck_assert_uint_eq(ic->icmp_code, code);
+	return ic;
+}
+
+START_TEST(icmp_errors_and_rate_limit)
+{
+	static const uint8_t gw[4] = {10, 0, 1, 1}, far[4] = {192, 0, 2, 1};
+	struct evs_l3_mgmt_counters mc;
+	const struct rte_icmp_hdr *ic;
+	struct rworld w;
+
+	rw_up(&w);
+	rw_send(&w, 0, &H1, &R1, A1, A2, 1); /* traceroute's first probe */
+	rw_send(&w, 0, &H1, &R1, A1, far, 64);
+	rw_run(&w, 0, udp4(&H1, &R1, A1, A2, 64, 1100)); /* DF, over port 2's MTU of 1000 */
+	rw_pump(&w);
+	ck_assert_uint_eq(w.out.n, 3);
+	rw_check_icmp(&w, 0, gw, 11, 0);
+	rw_check_icmp(&w, 1, gw, 3, 0);
+	ic = rw_check_icmp(&w, 2, gw, 3, 4);
+	ck_assert_uint_eq(rte_be_to_cpu_16(ic->icmp_seq_nb), 1000); /* the next-hop MTU */
+	ck_assert_uint_eq(rw_drops(&w, "too_big"), 1);
+	/* 5 errors a second, 10 at once: 7 more go, 5 are suppressed */
+	for (unsigned int i = 0; i < 12; i++)
+		rw_send(&w, 0, &H1, &R1, A1, A2, 1);
+	rw_pump(&w);
+	ck_assert_uint_eq(w.out.n, 10);
+	evs_l3_mgmt_counters(w.mg, 1, &mc);
+	ck_assert_uint_eq(mc.icmp_sent, 10);
+	ck_assert_uint_eq(mc.icmp_rate_limited, 5);
+	ck_assert_uint_eq(rw_drops(&w, "ttl_exceeded"), 13);
+	ck_assert_uint_eq(rte_mempool_in_use_count(pool), 0);
+	rw_down(&w);
+}
+END_TEST
+
 void l3_module_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -359,6 +729,11 @@ void l3_module_add_cases(Suite *s)
 	    {"drops_with_reason", drops_with_reason},
 	    {"neighbour_change_reaches_cached_flow", neighbour_change_reaches_cached_flow},
 	    {"mask_is_sufficient_l2_l3", mask_is_sufficient_l2_l3},
+	    {"gateway_arp_and_nd_answered", gateway_arp_and_nd_answered},
+	    {"echo_answered_in_datapath", echo_answered_in_datapath},
+	    {"resolution_holds_and_releases", resolution_holds_and_releases},
+	    {"resolution_fails_host_unreachable", resolution_fails_host_unreachable},
+	    {"icmp_errors_and_rate_limit", icmp_errors_and_rate_limit},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), NULL, NULL, 0);

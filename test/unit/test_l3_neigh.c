@@ -17,14 +17,16 @@ struct rec {
 	unsigned int probes, unicast, released, unreachable;
 	struct rte_ether_addr last_mac;
 	struct evs_l3_neigh_key last_key;
+	uint16_t owner; /* the last callback's */
 };
 
-static void rec_probe(void *ctx, const struct evs_l3_neigh_key *key,
+static void rec_probe(void *ctx, uint16_t owner, const struct evs_l3_neigh_key *key,
 		      const struct rte_ether_addr *mac)
 {
 	struct rec *r = ctx;
 
 	r->probes++;
+	r->owner = owner;
 	r->last_key = *key;
 	if (mac != NULL) {
 		r->unicast++;
@@ -32,22 +34,25 @@ static void rec_probe(void *ctx, const struct evs_l3_neigh_key *key,
 	}
 }
 
-static void rec_release(void *ctx, const struct evs_l3_neigh_key *key,
+static void rec_release(void *ctx, uint16_t owner, const struct evs_l3_neigh_key *key,
 			const struct rte_ether_addr *mac, struct rte_mbuf *m)
 {
 	struct rec *r = ctx;
 
 	r->released++;
+	r->owner = owner;
 	r->last_key = *key;
 	r->last_mac = *mac;
 	rte_pktmbuf_free(m);
 }
 
-static void rec_unreach(void *ctx, const struct evs_l3_neigh_key *key, struct rte_mbuf *m)
+static void rec_unreach(void *ctx, uint16_t owner, const struct evs_l3_neigh_key *key,
+			struct rte_mbuf *m)
 {
 	struct rec *r = ctx;
 
 	r->unreachable++;
+	r->owner = owner;
 	r->last_key = *key;
 	rte_pktmbuf_free(m);
 }
@@ -65,6 +70,7 @@ static struct evs_l3_neigh_table *make(struct rec *r, uint32_t capacity, uint16_
 	    .stale_ms = 60000,
 	    .ops = {rec_probe, rec_release, rec_unreach},
 	    .ctx = r,
+	    .owner = 7,
 	};
 	struct evs_l3_neigh_table *t = evs_l3_neigh_create(&c);
 
@@ -106,6 +112,7 @@ START_TEST(test_neigh_resolve_releases_held)
 	ck_assert_int_eq(evs_l3_neigh_resolve(t, &k, pkt(), 0), 0);
 	ck_assert_uint_eq(r.probes, 1);
 	ck_assert_uint_eq(r.unicast, 0);
+	ck_assert_uint_eq(r.owner, 7); /* the table's owner comes back with every call */
 	ck_assert_int_eq(evs_l3_neigh_resolve(t, &k, pkt(), 10), 0);
 	ck_assert_int_eq(evs_l3_neigh_resolve(t, &k, pkt(), 20), 0);
 	ck_assert_uint_eq(r.probes, 1); /* one probe per retransmit period, not per packet */

@@ -1020,6 +1020,129 @@ START_TEST(punt_reaches_module_and_is_bounded)
 }
 END_TEST
 
+/* Queue frames @p on @pl's inject ring for @to. */
+static unsigned int inject(struct evs_pipeline_lcore *pl, const struct evs_inject *to,
+			   const struct pkt *p, unsigned int n)
+{
+	struct rte_mbuf *m[64];
+	struct evs_flow_key k;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		m[i] = frame(&p[i], &k);
+	return evs_pipeline_inject(pl, to, m, n);
+}
+
+/* Outputs of @c on @port. */
+static unsigned int outputs_on(const struct capture *c, uint16_t port)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < c->n; i++)
+		n += c->o[i].port == port;
+	return n;
+}
+
+START_TEST(inject_tx_port_and_ldp)
+{
+	struct world w;
+	struct pkt p[3];
+	struct evs_pipeline_stats ps;
+	unsigned int i;
+
+	world_up(&w, 0);
+	/* tx: out of port 2 as they are, no pipeline (port 2 is not even in a switch path) */
+	for (i = 0; i < 3; i++)
+		p[i] = (struct pkt){.in_port = 0, .src = 1, .dst = 3, .udp_dst = 53, .seq = i};
+	ck_assert_uint_eq(
+	    inject(w.pl, &(struct evs_inject){.kind = EVS_INJECT_TX, .port = 2}, p, 3), 3);
+	ck_assert_uint_eq(w.cap->n, 0); /* nothing happens before the owner drains */
+	ck_assert_uint_eq(evs_pipeline_inject_drain(w.pl, &w.st, 64), 3);
+	ck_assert_uint_eq(w.cap->n, 3);
+	ck_assert_uint_eq(outputs_on(w.cap, 2), 3);
+	evs_pipeline_stats_get(w.pl, &ps);
+	ck_assert_uint_eq(ps.packets, 0);
+	ck_assert_uint_eq(ps.injected, 3);
+	/* as if received on port 1: switched (flooded in switch 0 but back to 1), and learned */
+	w.cap->n = 0;
+	p[0] = (struct pkt){.in_port = 1, .src = 7, .dst = 0xffff, .udp_dst = 53, .seq = 10};
+	inject(w.pl, &(struct evs_inject){.kind = EVS_INJECT_PORT, .port = 1}, p, 1);
+	evs_pipeline_inject_drain(w.pl, &w.st, 64);
+	ck_assert_uint_eq(w.cap->n, 4);
+	ck_assert_uint_eq(outputs_on(w.cap, 1), 0);
+	evs_l2_macs_poll(w.macs, w.conf, 0);
+	w.cap->n = 0;
+	p[0] = (struct pkt){.in_port = 0, .src = 2, .dst = 7, .udp_dst = 53, .seq = 11};
+	run(&w, w.pl, p, 1);
+	ck_assert_uint_eq(w.cap->n, 1);
+	ck_assert_uint_eq(w.cap->o[0].port, 1);
+	/* in switch 0 from the host itself: flooded to every member, and not learned */
+	w.cap->n = 0;
+	p[0] = (struct pkt){.in_port = 0, .src = 8, .dst = 0xffff, .udp_dst = 53, .seq = 12};
+	inject(w.pl,
+	       &(struct evs_inject){
+		   .kind = EVS_INJECT_LDP, .port = EVS_INJECT_NO_PORT, .ldp = evs_l2_ldp(0)},
+	       p, 1);
+	evs_pipeline_inject_drain(w.pl, &w.st, 64);
+	ck_assert_uint_eq(w.cap->n, 5); /* ports 0, 1, 2, 3, 4 */
+	evs_l2_macs_poll(w.macs, w.conf, 0);
+	w.cap->n = 0;
+	p[0] = (struct pkt){.in_port = 1, .src = 2, .dst = 8, .udp_dst = 53, .seq = 13};
+	run(&w, w.pl, p, 1);
+	ck_assert_uint_eq(w.cap->n, 4); /* still unknown: flooded */
+	/* ... and to a known MAC in switch 1, whatever port it came from */
+	w.cap->n = 0;
+	p[0] = (struct pkt){.in_port = 0, .src = 9, .dst = 7, .udp_dst = 53, .seq = 14};
+	inject(w.pl, &(struct evs_inject){.kind = EVS_INJECT_LDP, .port = 0, .ldp = evs_l2_ldp(1)},
+	       p, 1);
+	evs_pipeline_inject_drain(w.pl, &w.st, 64);
+	ck_assert_uint_eq(w.cap->n, 2); /* MAC 7 is in switch 0 only: flooded in 1 (ports 3, 5) */
+	ck_assert_uint_eq(outputs_on(w.cap, 5) + outputs_on(w.cap, 3), 2);
+	world_down(&w);
+}
+END_TEST
+
+START_TEST(inject_ring_bounded_and_counted)
+{
+	struct world w;
+	struct pkt p[64];
+	struct evs_pipeline_stats ps;
+	const struct evs_inject to = {.kind = EVS_INJECT_TX, .port = 2};
+	struct rte_mbuf *m;
+	unsigned int i, queued = 0;
+
+	world_up(&w, 0);
+	for (i = 0; i < 64; i++)
+		p[i] = (struct pkt){.in_port = 0, .src = 1, .dst = 3, .udp_dst = 53, .seq = i};
+	/* 1024 slots hold 1023 packets: 17 * 64 = 1088 offered, 65 counted */
+	for (i = 0; i < 17; i++)
+		queued += inject(w.pl, &to, p, 64);
+	ck_assert_uint_eq(queued, EVS_INJECT_RING - 1);
+	ck_assert_uint_eq(drops_named(w.pl, w.reg, "engine", "inject_full"), 17 * 64 - 1023);
+	/* drained in budgets */
+	ck_assert_uint_eq(evs_pipeline_inject_drain(w.pl, &w.st, 100), 100);
+	ck_assert_uint_eq(w.cap->n, 100);
+	ck_assert_uint_eq(evs_pipeline_inject_drain(w.pl, &w.st, UINT32_MAX), 923);
+	ck_assert_uint_eq(evs_pipeline_inject_drain(w.pl, &w.st, UINT32_MAX), 0);
+	/* a bad target takes nothing; a port with no queue and a runt are counted */
+	ck_assert_uint_eq(inject(w.pl, &(struct evs_inject){.kind = 9}, p, 2), 0);
+	ck_assert_uint_eq(drops_named(w.pl, w.reg, "engine", "inject_full"), 65 + 2);
+	inject(w.pl, &(struct evs_inject){.kind = EVS_INJECT_TX, .port = NO_QUEUE_PORT}, p, 3);
+	m = rte_pktmbuf_alloc(pool);
+	ck_assert_ptr_nonnull(rte_pktmbuf_append(m, 6));
+	evs_pipeline_inject(w.pl, &(struct evs_inject){.kind = EVS_INJECT_PORT, .port = 0}, &m, 1);
+	evs_pipeline_inject_drain(w.pl, &w.st, UINT32_MAX);
+	ck_assert_uint_eq(drops_named(w.pl, w.reg, "engine", "no_port"), 3);
+	ck_assert_uint_eq(drops_named(w.pl, w.reg, "engine", "inject_bad_packet"), 1);
+	evs_pipeline_stats_get(w.pl, &ps);
+	ck_assert_uint_eq(ps.injected, 1023 + 3 + 1);
+	/* what nobody drained goes with the context (no leak: the pool is checked below) */
+	inject(w.pl, &to, p, 64);
+	world_down(&w);
+	ck_assert_uint_eq(rte_mempool_in_use_count(pool), 0);
+}
+END_TEST
+
 /* A flood to hundreds of ports goes straight to the tx function: no
  * burst-times-ports output array anywhere. */
 START_TEST(flood_to_hundreds_of_ports)
@@ -1284,6 +1407,8 @@ static Suite *pipeline_suite(void)
 	    {"select_is_per_packet", select_is_per_packet},
 	    {"recirculation_and_depth", recirculation_and_depth},
 	    {"punt_reaches_module_and_is_bounded", punt_reaches_module_and_is_bounded},
+	    {"inject_tx_port_and_ldp", inject_tx_port_and_ldp},
+	    {"inject_ring_bounded_and_counted", inject_ring_bounded_and_counted},
 	    {"flood_to_hundreds_of_ports", flood_to_hundreds_of_ports},
 	    {"limits_drop_with_reason", limits_drop_with_reason},
 	    {"registry_checks_modules", registry_checks_modules},
