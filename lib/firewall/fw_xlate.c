@@ -13,6 +13,7 @@
  * their addresses are a dependency.
  */
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,6 +55,22 @@ static void why_new(struct evs_xlate *x, const struct evs_fw_mod_state *s,
 		      a, b);
 }
 
+/* ICMPv6 router/neighbour solicitations and advertisements, redirects
+ * (RFC 4861 types 133-137): without them no filtered guest resolves a
+ * neighbour, so they pass like ARP. Consults the protocol, and the type
+ * only for ICMPv6. */
+static bool is_nd(struct evs_xlate *x, const struct evs_flow_key *k)
+{
+	struct evs_flow_mask *mask = evs_xlate_mask(x);
+	uint16_t type = rte_be_to_cpu_16(k->l4_src);
+
+	mask->bits.ip_proto = UINT8_MAX;
+	if (k->ip_proto != IPPROTO_ICMPV6)
+		return false;
+	mask->bits.l4_src = UINT16_MAX;
+	return type >= 133 && type <= 137;
+}
+
 static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, void *lctx)
 {
 	const struct evs_fw_mod_state *s = state;
@@ -78,6 +95,8 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 	v6 = k->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	if (!v6 && k->ethertype != RTE_BE16(RTE_ETHER_TYPE_IPV4))
 		return EVS_STAGE_CONTINUE; /* ARP and other non-IP: not filtered */
+	if (v6 && is_nd(x, k))
+		return EVS_STAGE_CONTINUE; /* neighbour discovery is IPv6's ARP */
 	mask->bits.in_port = UINT16_MAX;
 	op = (struct evs_fw_op_new){.src_port =
 					evs_fw_port_filtered(s->fw, k->in_port) ? k->in_port : -1,

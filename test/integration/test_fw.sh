@@ -38,6 +38,13 @@ evs_start d "$CONF"
 link_to_ns "$(ifname a)" a "$IP_A/24" "$MAC_A"
 link_to_ns "$(ifname b)" b "$IP_B/24" "$MAC_B"
 link_to_ns "$(ifname c)" c "$IP_C/24" "$MAC_C"
+V6_A=fd00:1::a
+V6_B=fd00:1::b
+for n in a b; do # ns_add turns IPv6 off; these two speak it
+	nsx $n sysctl -qw net.ipv6.conf.all.disable_ipv6=0 "net.ipv6.conf.$(ifname $n).disable_ipv6=0" >/dev/null
+done
+nsx a ip addr add "$V6_A/64" dev "$(ifname a)" nodad
+nsx b ip addr add "$V6_B/64" dev "$(ifname b)" nodad
 
 probe() { nsx "$1" "${PROBE[@]}" "${@:2}"; }
 # refused WHAT CODE TEXT METHOD PARAMS: the call fails with CODE and a message holding TEXT.
@@ -80,8 +87,8 @@ rpc_ok transact '{"ops":[
  {"method":"fw.rule.add","params":{"id":14,"group":"web","direction":"ingress","protocol":"udp","dport_min":5001}},
  {"method":"fw.rule.add","params":{"id":16,"group":"web","direction":"egress","protocol":"tcp"}},
  {"method":"fw.rule.add","params":{"id":20,"group":"client","direction":"egress"}},
- {"method":"fw.port.add","params":{"port":"pb","addresses":["'"$IP_B"'"],"tags":["web"],"groups":["web"]}},
- {"method":"fw.port.add","params":{"port":"pa","addresses":["'"$IP_A"'"],"groups":["client"]}}
+ {"method":"fw.port.add","params":{"port":"pb","addresses":["'"$IP_B"'","'"$V6_B"'"],"tags":["web"],"groups":["web"]}},
+ {"method":"fw.port.add","params":{"port":"pa","addresses":["'"$IP_A"'","'"$V6_A"'"],"groups":["client"]}}
 ]}' >/dev/null
 refused "a group in use cannot go" -32000 "in use" fw.group.del '{"name":"client"}'
 assert_match "fw.port.get: filtered" '"filtered": *true' "$(rpc_ok fw.port.get '{"port":"pb"}')"
@@ -93,6 +100,11 @@ ping_check "c (no fw.port) -> b: b's ingress ICMP rule allows any source" c "$IP
 assert_eq "TCP 5001 allowed" "ok" "$(probe a connect "$IP_B" 5001)"
 assert_eq "UDP 5001 allowed (the echo comes back on state)" "reply" "$(probe a udp "$IP_B" 5001)"
 assert_eq "TCP 5002 denied: times out although b listens" "timeout" "$(probe a connect "$IP_B" 5002 2)"
+# IPv6: neighbour discovery passes unfiltered, the rules apply to the rest
+assert_eq "IPv6 TCP 5001 allowed (after neighbour discovery)" "ok" "$(probe a connect "$V6_B" 5001 3)"
+assert_eq "IPv6 TCP 5002 denied" "timeout" "$(probe a connect "$V6_B" 5002 2)"
+assert_eq "IPv6 UDP 5004 rejected: ICMPv6 port unreachable" "unreachable" \
+	"$(probe a udp "$V6_B" 5004 2)"
 cap=$IT_TMP/reject.pcap
 it_bg tcpd nsx a timeout 8 tcpdump -c 2 -n -U -i "$(ifname a)" -w "$cap" "src host $IP_B and (tcp[tcpflags] & tcp-rst != 0 or icmp)"
 sleep 1

@@ -252,7 +252,8 @@ out:
  * Keys agreeing with a key under its megaflow mask get the same program
  * (firewall, conntrack and L2 stages together), over random keys: both
  * passes, every ct_state, filtered and unfiltered ports, destinations that
- * are a filtered vNIC, a translated address or neither, routed (ldp) ones.
+ * are a filtered vNIC, a translated address or neither, routed (ldp) ones,
+ * ICMPv6 around the neighbour-discovery types.
  */
 START_TEST(mask_is_sufficient_fw)
 {
@@ -293,6 +294,11 @@ START_TEST(mask_is_sufficient_fw)
 			if (k[j].ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6)) {
 				inet_pton(AF_INET6, rte_rand() % 2 ? "fd00::1" : "fd00::2",
 					  k[j].dst_ip);
+				/* neighbour discovery passes unfiltered: types 133-137 */
+				if (rte_rand() % 2) {
+					k[j].ip_proto = IPPROTO_ICMPV6;
+					k[j].l4_src = rte_cpu_to_be_16(130 + rte_rand() % 10);
+				}
 			} else {
 				memset(k[j].dst_ip + 4, 0, 12);
 				inet_pton(AF_INET, dsts4[rte_rand() % RTE_DIM(dsts4)], k[j].dst_ip);
