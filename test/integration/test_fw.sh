@@ -105,6 +105,21 @@ assert_eq "IPv6 TCP 5001 allowed (after neighbour discovery)" "ok" "$(probe a co
 assert_eq "IPv6 TCP 5002 denied" "timeout" "$(probe a connect "$V6_B" 5002 2)"
 assert_eq "IPv6 UDP 5004 rejected: ICMPv6 port unreachable" "unreachable" \
 	"$(probe a udp "$V6_B" 5004 2)"
+# DNAT: c (not filtered) reaches b's 5001 at a public address; b's ingress
+# rules see the translated destination, so a DNAT to 5002 stays denied
+VIP=198.18.1.200
+nsx c ip neigh replace "$VIP" lladdr "$MAC_B" dev "$(ifname c)" nud permanent
+rpc_ok fw.dnat.add "{\"name\":\"web\",\"address\":\"$VIP\",\"protocol\":\"tcp\",\"port\":80,\"to\":\"$IP_B\",\"to_port\":5001}" >/dev/null
+rpc_ok fw.dnat.add "{\"name\":\"hidden\",\"address\":\"$VIP\",\"protocol\":\"tcp\",\"port\":81,\"to\":\"$IP_B\",\"to_port\":5002}" >/dev/null
+refused "one DNAT per public address and port" -32000 "already translates" fw.dnat.add \
+	"{\"name\":\"dup\",\"address\":\"$VIP\",\"protocol\":\"tcp\",\"port\":80,\"to\":\"$IP_A\"}"
+assert_eq "DNAT: c -> $VIP:80 reaches b:5001" "ok" "$(probe c connect "$VIP" 80)"
+assert_eq "DNAT: c -> $VIP:81 is b:5002, which b's rules deny" "timeout" "$(probe c connect "$VIP" 81 2)"
+l=$(rpc_ok ct.list "{\"zone\":$ZONE,\"port\":80}")
+assert_match "ct.list: the DNAT connection, answered by b:5001, marked with rule 11" \
+	"\"mark\": *11,.*\"reply\": *\\{\"dport\": *[0-9]+, *\"dst\": *\"$IP_C\", *\"sport\": *5001, *\"src\": *\"$IP_B\"" "$l"
+rpc_ok fw.dnat.del '{"name":"web"}' >/dev/null
+rpc_ok fw.dnat.del '{"name":"hidden"}' >/dev/null
 cap=$IT_TMP/reject.pcap
 it_bg tcpd nsx a timeout 8 tcpdump -c 2 -n -U -i "$(ifname a)" -w "$cap" "src host $IP_B and (tcp[tcpflags] & tcp-rst != 0 or icmp)"
 sleep 1

@@ -187,9 +187,19 @@ static int world_up(struct fw_world *w, struct rte_mempool *mp, uint32_t conns, 
 	     (with_snat && evs_fw_port_set(w->fw, 2, &p2) != 0) || evs_fw_commit(w->fw) != 0))
 		return -1;
 	if (with_snat) {
-		if (evs_fw_snat_stage(w->fw, &sn, 1) != 0)
+		struct evs_fw_dnat dn = {
+		    .af = 4,
+		    .proto = IPPROTO_TCP,
+		    .port = 80,
+		    .to = {.kind = EVS_CT_NAT_DST, .port_min = 8080, .port_max = 8080}};
+
+		inet_pton(AF_INET, "10.0.0.9", dn.addr);
+		inet_pton(AF_INET, "10.0.0.2", dn.to.addr_min);
+		inet_pton(AF_INET, "10.0.0.2", dn.to.addr_max);
+		if (evs_fw_snat_stage(w->fw, &sn, 1) != 0 || evs_fw_dnat_stage(w->fw, &dn, 1) != 0)
 			return -1;
 		evs_fw_snat_publish(w->fw);
+		evs_fw_dnat_publish(w->fw);
 	}
 	w->l2st = (struct evs_l2_state){.conf = w->conf, .macs = w->macs};
 	w->fst = (struct evs_fw_mod_state){.fw = w->fw, .zone = EVS_FW_ZONE_DEFAULT};
@@ -253,11 +263,12 @@ out:
  * (firewall, conntrack and L2 stages together), over random keys: both
  * passes, every ct_state, filtered and unfiltered ports, destinations that
  * are a filtered vNIC, a translated address or neither, routed (ldp) ones,
- * ICMPv6 around the neighbour-discovery types.
+ * ICMPv6 around the neighbour-discovery types, TCP/UDP around a DNAT rule.
  */
 START_TEST(mask_is_sufficient_fw)
 {
-	static const char *const dsts4[] = {"10.0.0.1", "10.0.0.2", "192.0.2.9", "10.0.0.7"};
+	static const char *const dsts4[] = {"10.0.0.1", "10.0.0.2", "192.0.2.9", "10.0.0.7",
+					    "10.0.0.9"};
 	static const uint8_t states[] = {0,
 					 EVS_CT_TRACKED | EVS_CT_NEW,
 					 EVS_CT_TRACKED | EVS_CT_ESTABLISHED,
@@ -267,7 +278,7 @@ START_TEST(mask_is_sufficient_fw)
 	static const rte_be16_t types[] = {
 	    RTE_BE16(RTE_ETHER_TYPE_IPV4), RTE_BE16(RTE_ETHER_TYPE_IPV4),
 	    RTE_BE16(RTE_ETHER_TYPE_IPV6), RTE_BE16(RTE_ETHER_TYPE_ARP)};
-	unsigned int tracked = 0, opcoded = 0;
+	unsigned int tracked = 0, opcoded = 0, dnat = 0;
 	struct fw_world w;
 
 	ck_assert_int_eq(world_up(&w, pool, 1024, true, true), 0);
@@ -302,6 +313,10 @@ START_TEST(mask_is_sufficient_fw)
 			} else {
 				memset(k[j].dst_ip + 4, 0, 12);
 				inet_pton(AF_INET, dsts4[rte_rand() % RTE_DIM(dsts4)], k[j].dst_ip);
+				/* around the DNAT rule: 10.0.0.9 TCP 80 */
+				k[j].ip_proto = rte_rand() % 2 ? IPPROTO_TCP : IPPROTO_UDP;
+				k[j].l4_dst = rte_cpu_to_be_16(rte_rand() % 2 ? 80 : 81);
+				dnat += k[j].dst_ip[3] == 9;
 			}
 		}
 		len = evs_pipeline_xlate(w.pl, &w.st, &k[0], &mask, prog, NULL);
@@ -322,6 +337,7 @@ START_TEST(mask_is_sufficient_fw)
 	/* the random keys reached both passes' decisions */
 	ck_assert_uint_gt(tracked, 500);
 	ck_assert_uint_gt(opcoded, 200);
+	ck_assert_uint_gt(dnat, 500);
 	world_down(&w);
 }
 END_TEST
