@@ -150,6 +150,9 @@ struct evs_app {
 	struct app_l3_base *l3_base; /* [EVS_L3_MAX_ROUTERS]: counters before each router */
 	uint64_t l3_next_tick; /* TSC of the next neighbour tick */
 	bool l3_l2_stale;      /* router ports may have changed: L2 decisions too */
+	/* load balancing (app_lb.c) */
+	int mod_lb;
+	struct app_lb *lbx;
 	void *mod_args[EVS_MODULES_MAX];
 	struct rte_ring *punt_ring; /* PMDs -> management lcore */
 	struct dp_snapshot *snap;   /* published; PMDs load it with acquire */
@@ -286,6 +289,13 @@ int app_fw_init(struct evs_app *app);
 int app_fw_store_bind(struct evs_app *app);
 void app_fw_fill(const struct evs_app *app, struct app_states *st);
 void app_fw_free(struct evs_app *app);
+/* app_lb.c: load balancing's types, published tables, prober, events and methods */
+int app_lb_init(struct evs_app *app);
+int app_lb_store_add(struct evs_app *app);
+int app_lb_ctl_register(struct evs_app *app);
+const void *app_lb_state(const struct evs_app *app);
+void app_lb_poll(struct evs_app *app);
+void app_lb_free(struct evs_app *app);
 
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);

@@ -31,7 +31,7 @@ int app_fw_init(struct evs_app *app)
 	app->fw = evs_fw_create(&(struct evs_fw_config){
 	    .name = "evs_fw",
 	    .socket_id = (int)rte_socket_id(),
-	    .n_lcores = app->ct_lcores != 0 ? app->ct_lcores : 2 * (DP_MAX_PMDS + 1),
+	    .n_lcores = app->ct_lcores != 0 ? app->ct_lcores : 3 * (DP_MAX_PMDS + 1),
 	    .max_rules = APP_FW_MAX_RULES,
 	    .max_groups = APP_FW_MAX_GROUPS,
 	    .max_addrsets = APP_FW_MAX_ADDRSETS,

@@ -93,7 +93,11 @@ struct evs_ct_action {
 	uint8_t label[16];
 	uint8_t label_mask[16];
 	struct evs_ct_nat_range nat; /**< used on commit with EVS_CT_F_NAT */
+	uint16_t backend;	     /**< on commit: a load balancer's backend slot, 0: none */
 };
+
+/** Backend slots a connection can name (evs_ct_action.backend < this). */
+#define EVS_CT_BACKENDS 65536u
 
 /** Per-state timeouts (seconds) of a zone. */
 struct evs_ct_timeouts {
@@ -159,6 +163,7 @@ struct evs_ct_lcore;
 struct evs_ct_meta {
 	uint32_t mark;
 	uint8_t label[16];
+	uint16_t backend; /**< the connection's backend slot, 0: none */
 };
 
 /** Largest burst evs_ct_execute_burst takes. */
@@ -232,6 +237,12 @@ void evs_ct_stats(const struct evs_ct *ct, struct evs_ct_stats *st);
 /** Live connections in @p zone. */
 uint32_t evs_ct_zone_count(const struct evs_ct *ct, uint16_t zone);
 
+/**
+ * Live connections committed with backend slot @p backend (any lcore; a
+ * relaxed read, so a least-connections choice may lag concurrent commits).
+ */
+uint32_t evs_ct_backend_count(const struct evs_ct *ct, uint16_t backend);
+
 /** TCP states (Linux's names). */
 enum evs_ct_tcp_state {
 	EVS_CT_TCP_NONE = 0,
@@ -270,6 +281,7 @@ struct evs_ct_conn_info {
 	bool assured;
 	uint32_t mark;
 	uint8_t label[16];
+	uint16_t backend; /**< load balancer's backend slot, 0: none */
 	uint64_t expires_ms;
 };
 
