@@ -111,13 +111,16 @@ static int publish(struct evs_ct *ct, const struct burst_ctx *b, struct ct_entry
 
 	if ((b->act->flags & EVS_CT_F_NAT) && r->kind != EVS_CT_NAT_NONE &&
 	    r->v6 == (e->key[0].v6 != 0)) {
-		if (ct_nat_setup(ct, e, r) != 0)
+		if (ct_nat_setup(ct, e, r, &sig1) != 0)
 			return EVS_CT_C_REFUSED_NAT;
 		natted = true; /* it chose a reply key no connection uses */
 	}
-	sig1 = rte_hash_hash(ct->hash, &e->key[1]);
-	if (!natted && rte_hash_lookup_with_hash(ct->hash, &e->key[1], sig1) >= 0)
-		return EVS_CT_C_REFUSED_TABLE; /* another connection's translation uses it */
+	if (!natted) {
+		sig1 = rte_hash_hash(ct->hash, &e->key[1]);
+		if (rte_hash_lookup_with_hash(ct->hash, &e->key[1], sig1) >= 0)
+			return EVS_CT_C_REFUSED_TABLE; /* another connection's translation uses it
+							*/
+	}
 	atomic_store_explicit(&e->life, CT_LIFE_LIVE, memory_order_relaxed);
 	/* the hash publishes with release semantics: readers see a whole entry */
 	if (rte_hash_add_key_with_hash_data(ct->hash, &e->key[0], sig0, e) != 0)

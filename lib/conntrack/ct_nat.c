@@ -49,12 +49,15 @@ static int range_size(const struct evs_ct_nat_range *r, uint64_t *n)
 	return 0;
 }
 
-static bool key_free(const struct evs_ct *ct, const struct ct_key *k)
+/* Is @k unused? Its hash is left in @sig for the insert that follows. */
+static bool key_free(const struct evs_ct *ct, const struct ct_key *k, hash_sig_t *sig)
 {
-	return rte_hash_lookup(ct->hash, k) == -ENOENT;
+	*sig = rte_hash_hash(ct->hash, k);
+	return rte_hash_lookup_with_hash(ct->hash, k, *sig) == -ENOENT;
 }
 
-int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r)
+int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r,
+		 hash_sig_t *sig)
 {
 	const struct ct_key *o = &e->key[0];
 	bool icmp = o->proto == IPPROTO_ICMP || o->proto == IPPROTO_ICMPV6;
@@ -83,15 +86,16 @@ int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_
 		addr_set_low32(addr, r->v6, a_lo);
 		for (a = 0; a < n_addr && probes < NAT_MAX_PROBES; a++, probes++) {
 			addr_set_low32(addr, r->v6, (uint32_t)(a_lo + a));
-			if (key_free(ct, &k))
+			if (key_free(ct, &k, sig))
 				goto found;
 		}
 	} else {
 		p_lo = r->port_min;
 		p_n = (uint32_t)r->port_max - r->port_min + 1;
 	}
-	/* start where the original key hashes, so allocations spread */
-	h = rte_hash_crc(o, sizeof(*o), 0);
+	/* start where the original key hashes, so allocations spread (a
+	 * backend's one address and port need no start) */
+	h = n_addr > 1 || p_n > 1 ? rte_hash_crc(o, sizeof(*o), 0) : 0;
 	for (a = 0; a < n_addr; a++) {
 		addr_set_low32(addr, r->v6, (uint32_t)(a_lo + (a + h) % n_addr));
 		for (pa = 0; pa < p_n; pa++) {
@@ -99,7 +103,7 @@ int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_
 				return -ENOSPC;
 			pp = p_lo + (uint32_t)((pa + h / 7) % p_n);
 			*port = rte_cpu_to_be_16((uint16_t)pp);
-			if (key_free(ct, &k))
+			if (key_free(ct, &k, sig))
 				goto found;
 		}
 	}
