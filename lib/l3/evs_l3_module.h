@@ -163,6 +163,7 @@ struct evs_l3_mgmt_counters {
 	uint64_t icmp_rate_limited;	    /**< errors suppressed by the router's rate limit */
 	uint64_t held;			    /**< packets handed to neighbour resolution */
 	uint64_t released;		    /**< held packets sent on after resolution */
+	uint64_t ns_flooded; /**< multicast NS for another target (or DAD) flooded back */
 };
 
 struct evs_l3_mgmt;
