@@ -16,6 +16,8 @@
 #include <rte_log.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "evs_ct_module.h"
@@ -145,6 +147,8 @@ struct evs_app {
 	bool l3_l2_stale;      /* router ports may have changed: L2 decisions too */
 	void *mod_args[EVS_MODULES_MAX];
 	struct rte_ring *punt_ring; /* PMDs -> management lcore */
+	int mgmt_wake_fd;	    /* eventfd: a PMD that punted wakes the management lcore */
+	uint32_t mgmt_asleep;	    /* 1 while the management lcore may sleep (mgmt_wake) */
 	struct dp_snapshot *snap;   /* published; PMDs load it with acquire */
 	struct app_port ports[CONF_MAX_PORTS];
 	char switch_names[CONF_MAX_SWITCHES][CONF_NAME_MAX]; /* id -> name, "" = free */
@@ -275,6 +279,30 @@ void app_l3_binding_free(struct evs_app *app);
 
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);
+
+/*
+ * PMD, after a burst that may have punted: wake the management lcore if it
+ * sleeps with punts waiting (one write() per sleep, never per packet), so
+ * the first packet to a new neighbour does not wait out its poll timeout.
+ * The fence orders the punt's enqueue before the asleep load, as
+ * mgmt_sleep_ms orders its asleep store before its ring check: one of the
+ * two sees the other (store-load on both sides).
+ */
+static inline void mgmt_wake(struct evs_app *app)
+{
+	static const uint64_t one = 1;
+	ssize_t rc;
+
+	if (rte_ring_empty(app->punt_ring))
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* acquire: pairs with mgmt_sleep_ms's release, so the fd is the eventfd */
+	if (__atomic_load_n(&app->mgmt_asleep, __ATOMIC_RELAXED) == 0 ||
+	    __atomic_exchange_n(&app->mgmt_asleep, 0, __ATOMIC_ACQUIRE) == 0)
+		return;
+	rc = write(app->mgmt_wake_fd, &one, sizeof(one));
+	(void)rc; /* EAGAIN: the count is full, so it is being woken anyway */
+}
 struct evs_port_link;
 /* Declare the event topics the daemon publishes (port.link, config.change,
  * counter.threshold). */

@@ -6,6 +6,11 @@
  * it polls no packets.
  */
 
+#include <errno.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <rte_cycles.h>
 
 #include "app.h"
@@ -50,17 +55,43 @@ void mgmt_on_link(struct evs_port *port, const struct evs_port_link *link, void 
 					 (json_int_t)link->changes));
 }
 
+/*
+ * How long the next poll may sleep: not at all with punts waiting. The
+ * asleep flag goes up before the ring is checked (a full fence between):
+ * a PMD that punts after the check sees the flag and writes the eventfd
+ * (mgmt_wake), which ends the poll.
+ */
+static int mgmt_sleep_ms(struct evs_app *app)
+{
+	if (app_state_busy(app))
+		return 0; /* a held reply waits for the journal's writer or the PMDs */
+	if (app->mgmt_wake_fd < 0)
+		return MGMT_POLL_MS;
+	__atomic_store_n(&app->mgmt_asleep, 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return rte_ring_empty(app->punt_ring) ? MGMT_POLL_MS : 0;
+}
+
 void mgmt_loop(struct evs_app *app)
 {
 	uint64_t next_link = 0, link_period = rte_get_tsc_hz() / 1000 * MGMT_LINK_POLL_MS;
 
+	/* no eventfd: punts wait for the poll timeout, as they did */
+	app->mgmt_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (app->mgmt_wake_fd < 0 || evs_ctl_wake_fd_set(app->ctl, app->mgmt_wake_fd) < 0) {
+		APP_LOG(WARNING, "no wake-up eventfd (%s): punts wait up to %d ms", strerror(errno),
+			MGMT_POLL_MS);
+		if (app->mgmt_wake_fd >= 0)
+			close(app->mgmt_wake_fd);
+		app->mgmt_wake_fd = -1;
+	}
 	/* relaxed: see on_signal() */
 	while (__atomic_load_n(&app->stop, __ATOMIC_RELAXED) == 0) {
 		uint64_t now;
 
-		/* A held reply waits for the journal's writer thread or for the
-		 * PMDs: check without sleeping until it can go. */
-		evs_ctl_poll(app->ctl, app_state_busy(app) ? 0 : MGMT_POLL_MS);
+		evs_ctl_poll(app->ctl, mgmt_sleep_ms(app));
+		/* relaxed: a PMD that still sees 1 only writes the eventfd once more */
+		__atomic_store_n(&app->mgmt_asleep, 0, __ATOMIC_RELAXED);
 		app_state_poll(app);
 		watch_poll(app);
 		evs_l2_macs_poll(app->macs, app->snap ? app->snap->l2 : NULL, evs_l2_now());
@@ -73,4 +104,8 @@ void mgmt_loop(struct evs_app *app)
 			next_link = now + link_period;
 		}
 	}
+	evs_ctl_wake_fd_set(app->ctl, -1);
+	if (app->mgmt_wake_fd >= 0)
+		close(app->mgmt_wake_fd);
+	app->mgmt_wake_fd = -1;
 }

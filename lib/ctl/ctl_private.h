@@ -70,7 +70,8 @@ struct evs_ctl {
 
 	struct ctl_client **clients;
 	unsigned n_clients;
-	struct pollfd *pfds; /* max_clients + 1, allocated once */
+	struct pollfd *pfds; /* max_clients + 2, allocated once */
+	int wake_fd;	     /* evs_ctl_wake_fd_set's, or -1 */
 	uint64_t next_serial;
 	uint64_t accept_pause_until_ms; /* after EMFILE, so poll() does not spin */
 

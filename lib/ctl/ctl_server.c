@@ -213,7 +213,8 @@ struct evs_ctl *evs_ctl_create(const struct evs_ctl_config *cfg)
 	ctl->path = strdup(cfg->path);
 	ctl->api_version = strdup(cfg->api_version ? cfg->api_version : "1");
 	ctl->clients = calloc(ctl->max_clients, sizeof(*ctl->clients));
-	ctl->pfds = calloc(ctl->max_clients + 1, sizeof(*ctl->pfds));
+	ctl->pfds = calloc(ctl->max_clients + 2, sizeof(*ctl->pfds));
+	ctl->wake_fd = -1;
 	if (ctl->path == NULL || ctl->api_version == NULL || ctl->clients == NULL ||
 	    ctl->pfds == NULL)
 		goto err_free;
@@ -687,6 +688,14 @@ void ctl_drop_dead_clients(struct evs_ctl *ctl)
 	}
 }
 
+int evs_ctl_wake_fd_set(struct evs_ctl *ctl, int fd)
+{
+	if (ctl == NULL || fd < -1)
+		return -EINVAL;
+	ctl->wake_fd = fd;
+	return 0;
+}
+
 int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 {
 	struct ctl_client *cl;
@@ -726,9 +735,18 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 				      (cl->out_head < cl->out_len ? POLLOUT : 0)),
 		};
 	}
+	if (ctl->wake_fd >= 0)
+		ctl->pfds[nfds++] = (struct pollfd){.fd = ctl->wake_fd, .events = POLLIN};
 	rc = poll(ctl->pfds, nfds, timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? handled : -errno;
+	if (ctl->wake_fd >= 0 && (ctl->pfds[nfds - 1].revents & POLLIN)) {
+		uint64_t v;
+
+		/* only ends the wait: reset the eventfd's count for the next one */
+		if (read(ctl->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			CTL_LOG(WARNING, "wake fd: %s\n", strerror(errno));
+	}
 	if (rc == 0) {
 		if (resumed)
 			ctl_drop_dead_clients(ctl);

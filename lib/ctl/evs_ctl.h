@@ -219,6 +219,14 @@ void evs_ctl_free(struct evs_ctl *ctl);
 int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms);
 
 /**
+ * Also end evs_ctl_poll()'s wait when @p fd (an eventfd: other threads
+ * write it to wake the serving thread) becomes readable; the poll reads it
+ * to reset it. -1 removes it. Serving thread, not from a handler.
+ * @return 0, or -EINVAL.
+ */
+int evs_ctl_wake_fd_set(struct evs_ctl *ctl, int fd);
+
+/**
  * Register a method. Safe inside a handler.
  * @return 0, or -EINVAL (bad name, no handler), -EEXIST (name taken), -ENOMEM.
  */

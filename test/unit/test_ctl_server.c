@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -814,6 +815,40 @@ START_TEST(large_line_refused_for_non_admin)
 }
 END_TEST
 
+/* An eventfd set with evs_ctl_wake_fd_set ends the poll's wait once: the
+ * poll resets it; removed (-1), it no longer does. */
+START_TEST(wake_fd_ends_the_wait)
+{
+	static const uint64_t one = 1;
+	struct srv s;
+	uint64_t v;
+	int64_t t0;
+	int efd;
+
+	srv_start(&s, NULL);
+	efd = eventfd(0, EFD_NONBLOCK);
+	ck_assert_int_ge(efd, 0);
+	ck_assert_int_eq(evs_ctl_wake_fd_set(s.ctl, -2), -EINVAL);
+	ck_assert_int_eq(evs_ctl_wake_fd_set(s.ctl, efd), 0);
+	ck_assert_int_eq(write(efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+	t0 = now_ms();
+	ck_assert_int_ge(evs_ctl_poll(s.ctl, 5000), 0);
+	ck_assert_int_lt(now_ms() - t0, 2500); /* woken, not timed out */
+	ck_assert_int_lt(read(efd, &v, sizeof(v)), 0); /* the poll reset it */
+	ck_assert_int_eq(errno, EAGAIN);
+	t0 = now_ms();
+	ck_assert_int_ge(evs_ctl_poll(s.ctl, 200), 0);
+	ck_assert_int_ge(now_ms() - t0, 150); /* nothing written: the whole wait */
+	ck_assert_int_eq(evs_ctl_wake_fd_set(s.ctl, -1), 0);
+	ck_assert_int_eq(write(efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+	t0 = now_ms();
+	ck_assert_int_ge(evs_ctl_poll(s.ctl, 200), 0);
+	ck_assert_int_ge(now_ms() - t0, 150); /* removed: not polled */
+	close(efd);
+	srv_stop(&s);
+}
+END_TEST
+
 void ctl_server_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -835,6 +870,7 @@ void ctl_server_add_cases(Suite *s)
 	    {"large_line_from_admin_parsed_off_thread", large_line_from_admin_parsed_off_thread},
 	    {"one_large_line_at_a_time", one_large_line_at_a_time},
 	    {"large_line_refused_for_non_admin", large_line_refused_for_non_admin},
+	    {"wake_fd_ends_the_wait", wake_fd_ends_the_wait},
 	};
 
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, 0);
