@@ -16,6 +16,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 
 def field_type(f):
+    if f.get("secret"):  # key material: config.get and the files show "<set>"
+        return field_type(dict(f, secret=False)) + ", secret (reads `\"<set>\"`)"
     t = f["type"]
     if "choices" in f:
         return " \\| ".join("`%s`" % c for c in f["choices"])

@@ -9,7 +9,7 @@ BUILD_PKGS=(build-essential pkg-config meson ninja-build python3
 	libdpdk-dev dpdk dpdk-dev libnuma-dev libjansson-dev check libsubunit-dev
 	libipsec-mb-dev libpcap-dev)
 RUN_PKGS=(iproute2 kmod procps iputils-ping socat)
-TEST_PKGS=(iperf3 tcpdump tshark python3-scapy gnuplot-nox ethtool
+TEST_PKGS=(iperf3 tcpdump tshark python3-scapy python3-cryptography gnuplot-nox ethtool
 	qemu-system-x86 busybox-static cpio zstd clang file nftables)
 
 # The performance suite's peer: Open vSwitch built with DPDK (test/perf/ovs.sh

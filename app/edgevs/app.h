@@ -17,10 +17,11 @@
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
-#include <unistd.h>
 
 #include "conf.h"
 #include "evs_ct_module.h"
+#include "evs_ctl.h"
+#include "evs_fw_module.h"
 #include "evs_l2.h"
 #include "evs_l3_module.h"
 #include "evs_packet.h"
@@ -116,6 +117,7 @@ struct evs_app {
 	char state_dir[PATH_MAX];    /* the only directory clients may name files in */
 	struct evs_journal *journal; /* config_path and its journal; NULL without --config */
 	char *cfg_real;		     /* config_path with its symlink resolved */
+	struct evs_secrets *secrets; /* <cfg_real>.secrets: secret fields' values */
 	json_t *replay;		     /* journal lines to replay at start (state.c) */
 	bool doc_on_disk;	     /* the loaded file is the whole starting state */
 	struct app_commit *inflight, **inflight_tail; /* changes not durable yet, in order */
@@ -134,6 +136,11 @@ struct evs_app {
 	uint32_t ct_max;   /* its connection limit (--ct-max) */
 	unsigned int ct_lcores; /* its lcore contexts: PMDs + management */
 	int mod_ct;
+	/* security groups (app_fw.c) */
+	int mod_fw;
+	struct evs_fw *fw;
+	struct evs_fw_store *fw_store;
+	struct evs_fw_mod_args fw_args;
 	int mod_l2;		  /* index of the L2 module in reg */
 	/* routing (app_l3.c) */
 	int mod_l3;
@@ -145,9 +152,11 @@ struct evs_app {
 	struct app_l3_base *l3_base; /* [EVS_L3_MAX_ROUTERS]: counters before each router */
 	uint64_t l3_next_tick; /* TSC of the next neighbour tick */
 	bool l3_l2_stale;      /* router ports may have changed: L2 decisions too */
+	/* load balancing (app_lb.c) */
+	int mod_lb;
+	struct app_lb *lbx;
 	void *mod_args[EVS_MODULES_MAX];
 	struct rte_ring *punt_ring; /* PMDs -> management lcore */
-	int mgmt_wake_fd;	    /* eventfd: a PMD that punted wakes the management lcore */
 	uint32_t mgmt_asleep;	    /* 1 while the management lcore may sleep (mgmt_wake) */
 	struct dp_snapshot *snap;   /* published; PMDs load it with acquire */
 	struct app_port ports[CONF_MAX_PORTS];
@@ -222,7 +231,7 @@ int app_commit(struct evs_app *app, struct evs_ctl_call *call);
  * error after APP_WAIT_MS), without blocking the management lcore. */
 int app_state_wait(struct evs_app *app, uint64_t gen, struct evs_ctl_call *call);
 #define APP_WAIT_MS 2000
-/* Replies are held for the journal or for PMDs: poll without sleeping. */
+/* Replies are held for PMDs: poll without sleeping (the journal wakes the loop). */
 bool app_state_busy(const struct evs_app *app);
 /* config.save without a path: rewrite the --config file from the running
  * state (a compaction), answering @call once it is on disk. As app_commit(). */
@@ -252,6 +261,7 @@ uint16_t pmd_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 struct app_states {
 	struct evs_l2_state l2;
 	struct evs_ct_mod_state ct;
+	struct evs_fw_mod_state fw;
 	struct evs_l3_state l3;
 	struct evs_pipeline_state pst;
 };
@@ -277,31 +287,39 @@ void app_l3_poll(struct evs_app *app);
 void app_l3_free(struct evs_app *app);
 void app_l3_binding_free(struct evs_app *app);
 
+/* app_fw.c: the firewall, its store types and what it publishes */
+int app_fw_init(struct evs_app *app);
+int app_fw_store_bind(struct evs_app *app);
+void app_fw_fill(const struct evs_app *app, struct app_states *st);
+void app_fw_free(struct evs_app *app);
+/* app_lb.c: load balancing's types, published tables, prober, events and methods */
+int app_lb_init(struct evs_app *app);
+int app_lb_store_add(struct evs_app *app);
+int app_lb_ctl_register(struct evs_app *app);
+const void *app_lb_state(const struct evs_app *app);
+void app_lb_poll(struct evs_app *app);
+void app_lb_free(struct evs_app *app);
+
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);
 
 /*
  * PMD, after a burst that may have punted: wake the management lcore if it
- * sleeps with punts waiting (one write() per sleep, never per packet), so
- * the first packet to a new neighbour does not wait out its poll timeout.
- * The fence orders the punt's enqueue before the asleep load, as
- * mgmt_sleep_ms orders its asleep store before its ring check: one of the
- * two sees the other (store-load on both sides).
+ * sleeps with punts waiting (evs_ctl_wake: one write() per sleep, never per
+ * packet), so the first packet to a new neighbour does not wait out its
+ * poll timeout. The fence orders the punt's enqueue before the asleep load,
+ * as mgmt_sleep_ms orders its asleep store before its ring check: one of
+ * the two sees the other (store-load on both sides).
  */
 static inline void mgmt_wake(struct evs_app *app)
 {
-	static const uint64_t one = 1;
-	ssize_t rc;
-
 	if (rte_ring_empty(app->punt_ring))
 		return;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	/* acquire: pairs with mgmt_sleep_ms's release, so the fd is the eventfd */
-	if (__atomic_load_n(&app->mgmt_asleep, __ATOMIC_RELAXED) == 0 ||
-	    __atomic_exchange_n(&app->mgmt_asleep, 0, __ATOMIC_ACQUIRE) == 0)
-		return;
-	rc = write(app->mgmt_wake_fd, &one, sizeof(one));
-	(void)rc; /* EAGAIN: the count is full, so it is being woken anyway */
+	/* relaxed: the flag only decides who writes the eventfd, no data rides on it */
+	if (__atomic_load_n(&app->mgmt_asleep, __ATOMIC_RELAXED) != 0 &&
+	    __atomic_exchange_n(&app->mgmt_asleep, 0, __ATOMIC_RELAXED) != 0)
+		evs_ctl_wake(app->ctl);
 }
 struct evs_port_link;
 /* Declare the event topics the daemon publishes (port.link, config.change,

@@ -6,11 +6,6 @@
  * it polls no packets.
  */
 
-#include <errno.h>
-#include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <rte_cycles.h>
 
 #include "app.h"
@@ -58,16 +53,16 @@ void mgmt_on_link(struct evs_port *port, const struct evs_port_link *link, void 
 /*
  * How long the next poll may sleep: not at all with punts waiting. The
  * asleep flag goes up before the ring is checked (a full fence between):
- * a PMD that punts after the check sees the flag and writes the eventfd
- * (mgmt_wake), which ends the poll.
+ * a PMD that punts after the check sees the flag and wakes the poll
+ * (mgmt_wake, evs_ctl_wake).
  */
 static int mgmt_sleep_ms(struct evs_app *app)
 {
+	/* A held reply waits for the journal's writer thread or for the
+	 * PMDs: check without sleeping until it can go. */
 	if (app_state_busy(app))
-		return 0; /* a held reply waits for the journal's writer or the PMDs */
-	if (app->mgmt_wake_fd < 0)
-		return MGMT_POLL_MS;
-	__atomic_store_n(&app->mgmt_asleep, 1, __ATOMIC_RELEASE);
+		return 0;
+	__atomic_store_n(&app->mgmt_asleep, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return rte_ring_empty(app->punt_ring) ? MGMT_POLL_MS : 0;
 }
@@ -76,21 +71,12 @@ void mgmt_loop(struct evs_app *app)
 {
 	uint64_t next_link = 0, link_period = rte_get_tsc_hz() / 1000 * MGMT_LINK_POLL_MS;
 
-	/* no eventfd: punts wait for the poll timeout, as they did */
-	app->mgmt_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (app->mgmt_wake_fd < 0 || evs_ctl_wake_fd_set(app->ctl, app->mgmt_wake_fd) < 0) {
-		APP_LOG(WARNING, "no wake-up eventfd (%s): punts wait up to %d ms", strerror(errno),
-			MGMT_POLL_MS);
-		if (app->mgmt_wake_fd >= 0)
-			close(app->mgmt_wake_fd);
-		app->mgmt_wake_fd = -1;
-	}
 	/* relaxed: see on_signal() */
 	while (__atomic_load_n(&app->stop, __ATOMIC_RELAXED) == 0) {
 		uint64_t now;
 
 		evs_ctl_poll(app->ctl, mgmt_sleep_ms(app));
-		/* relaxed: a PMD that still sees 1 only writes the eventfd once more */
+		/* relaxed: a PMD that still sees 1 only wakes the next poll early */
 		__atomic_store_n(&app->mgmt_asleep, 0, __ATOMIC_RELAXED);
 		app_state_poll(app);
 		watch_poll(app);
@@ -98,14 +84,11 @@ void mgmt_loop(struct evs_app *app)
 		/* what PMDs punted (ARP/ND, ICMP errors...) goes to its module */
 		evs_pipeline_punt_poll(app->reg, app->punt_ring, app->mod_args, APP_PUNT_RING);
 		app_l3_poll(app);
+		app_lb_poll(app);
 		now = rte_rdtsc();
 		if (now >= next_link) {
 			evs_port_link_poll();
 			next_link = now + link_period;
 		}
 	}
-	evs_ctl_wake_fd_set(app->ctl, -1);
-	if (app->mgmt_wake_fd >= 0)
-		close(app->mgmt_wake_fd);
-	app->mgmt_wake_fd = -1;
 }

@@ -37,6 +37,28 @@ char *app_store_dump(struct evs_app *app, size_t *len)
 	return s;
 }
 
+/* Secret fields' values live beside the config, 0600 (doc/store.md). */
+static int secrets_open(struct evs_app *app)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	if (snprintf(path, sizeof(path), "%s.secrets", app->cfg_real) >= (int)sizeof(path)) {
+		APP_LOG(ERR, "config %s: path too long for its secrets file", app->cfg_real);
+		return -ENAMETOOLONG;
+	}
+	app->secrets = evs_secrets_open(path);
+	if (app->secrets == NULL) {
+		rc = -errno;
+		APP_LOG(ERR, "secrets file %s: %s", path,
+			rc == -EBADMSG ? "damaged (refused: secrets are never dropped)"
+				       : strerror(-rc));
+		return rc;
+	}
+	evs_store_secrets_attach(app->store, app->secrets);
+	return 0;
+}
+
 int app_state_open(struct evs_app *app)
 {
 	app->inflight_tail = &app->inflight;
@@ -52,7 +74,7 @@ int app_state_open(struct evs_app *app)
 		APP_LOG(ERR, "config %s: %s", app->config_path, strerror(errno));
 		return rc;
 	}
-	return 0;
+	return secrets_open(app);
 }
 
 void app_state_close(struct evs_app *app)
@@ -73,6 +95,10 @@ void app_state_close(struct evs_app *app)
 	app->replay = NULL;
 	free(app->cfg_real);
 	app->cfg_real = NULL;
+	if (app->store != NULL)
+		evs_store_secrets_attach(app->store, NULL);
+	evs_secrets_free(app->secrets);
+	app->secrets = NULL;
 }
 
 json_t *app_state_load(struct evs_app *app)
@@ -155,9 +181,16 @@ static int replay(struct evs_app *app)
 	return 0;
 }
 
+/* The journal's writer finished a batch: end the management loop's wait. */
+static void journal_wake(void *arg)
+{
+	evs_ctl_wake(((struct evs_app *)arg)->ctl);
+}
+
 int app_state_started(struct evs_app *app)
 {
-	struct evs_journal_config jc = {.path = app->cfg_real, .opts = config_opts};
+	struct evs_journal_config jc = {
+	    .path = app->cfg_real, .opts = config_opts, .wake = journal_wake, .wake_arg = app};
 	json_t *doc;
 	int rc;
 
@@ -261,7 +294,9 @@ int app_state_wait(struct evs_app *app, uint64_t gen, struct evs_ctl_call *call)
 
 bool app_state_busy(const struct evs_app *app)
 {
-	return app->inflight != NULL || app->waiters != NULL;
+	/* Replies held for the journal need no spin: its writer wakes the
+	 * loop (journal_wake). PMD quiescence is checked, not signalled. */
+	return app->waiters != NULL;
 }
 
 /* Undo @from and every later change not durable yet, newest first, as one
@@ -368,7 +403,7 @@ void app_access_sync(struct evs_app *app)
 static int submit(struct evs_app *app, struct evs_ctl_call *call, const json_t *records, bool save)
 {
 	struct app_commit *c = calloc(1, sizeof(*c));
-	json_t *snap = NULL;
+	json_t *snap = NULL, *pub = NULL;
 	int rc = -ENOMEM;
 
 	/* Past its bound, the journal is compacted from a snapshot: only
@@ -388,7 +423,12 @@ static int submit(struct evs_app *app, struct evs_ctl_call *call, const json_t *
 		app->inflight_tail = &c->next;
 		app->snap_inflight |= c->snapshot;
 		app->handler_commit = c;
-		rc = evs_journal_submit(app->journal, c->gen, c->records, snap, commit_done, c);
+		/* The journal gets secrets as "<set>"; the undo keeps real values. */
+		pub = c->records != NULL ? evs_store_records_public(app->store, c->records) : NULL;
+		rc = c->records != NULL && pub == NULL
+			 ? -ENOMEM
+			 : evs_journal_submit(app->journal, c->gen, pub, snap, commit_done, c);
+		json_decref(pub);
 		json_decref(snap);
 		if (rc < 0)
 			commit_done(rc, c); /* deferred: answered through the handle */

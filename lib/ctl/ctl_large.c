@@ -30,8 +30,9 @@ struct ctl_parser {
 	bool stop;
 	json_t *req;
 	json_error_t jerr;
-	json_t *garbage;   /* a dispatched large request: freed here, not on the lcore */
-	char *garbage_buf; /* the large line's input buffer (munmap of 100s of MiB) */
+	struct evs_ctl *ctl; /* woken when a parse is done */
+	json_t *garbage;     /* a dispatched large request: freed here, not on the lcore */
+	char *garbage_buf;   /* the large line's input buffer (munmap of 100s of MiB) */
 };
 
 size_t ctl_line_limit(const struct evs_ctl *ctl, const struct ctl_client *cl)
@@ -95,6 +96,7 @@ static void *parser_main(void *arg)
 		p->req = req;
 		p->jerr = jerr;
 		p->done = true;
+		evs_ctl_wake(p->ctl); /* its loop collects the result now */
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -109,6 +111,7 @@ static int parser_create(struct evs_ctl *ctl)
 		return -ENOMEM;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	p->ctl = ctl;
 	rc = pthread_create(&p->thread, NULL, parser_main, p);
 	if (rc != 0) {
 		pthread_cond_destroy(&p->cv);

@@ -378,8 +378,7 @@ static int check_object(const json_t *obj, const char *path, const struct evs_ct
 	if (!json_is_object(obj))
 		return invalid(err, path, "must be an object");
 	/* Unknown fields first: a typo then says so, not "missing field". */
-	json_object_foreach((json_t *)obj, key, v)
-	{
+	json_object_foreach ((json_t *)obj, key, v) {
 		if (spec_find(spec, n, key) == NULL)
 			return unknown_field(path, key, spec, n, err);
 	}
@@ -470,6 +469,8 @@ static json_t *param_to_json(const struct evs_ctl_param *p)
 		return NULL;
 	if (p->nullable)
 		json_object_set_new(j, "nullable", json_true());
+	if (p->secret)
+		json_object_set_new(j, "secret", json_true());
 	if (p->min != 0 || p->max != 0) {
 		json_object_set_new(j, "min", json_integer(p->min));
 		json_object_set_new(j, "max", json_integer(p->max));

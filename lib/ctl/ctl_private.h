@@ -58,6 +58,7 @@ struct evs_ctl {
 	dev_t sock_dev; /* identity of the socket file we bound, so free() */
 	ino_t sock_ino; /* never unlinks a successor's socket */
 	int listen_fd;
+	int wake_fd; /* eventfd: another thread finished work for this loop */
 	unsigned max_clients;
 	unsigned admin_reserve;	  /* slots only an admin may take */
 	uint64_t idle_timeout_ms; /* 0: never */
@@ -70,8 +71,7 @@ struct evs_ctl {
 
 	struct ctl_client **clients;
 	unsigned n_clients;
-	struct pollfd *pfds; /* max_clients + 2, allocated once */
-	int wake_fd;	     /* evs_ctl_wake_fd_set's, or -1 */
+	struct pollfd *pfds; /* max_clients + 1, allocated once */
 	uint64_t next_serial;
 	uint64_t accept_pause_until_ms; /* after EMFILE, so poll() does not spin */
 

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -35,7 +36,7 @@ enum {
 	CTL_MIN_MAX_OUTBUF = 4096, /* room for the hello and an error */
 	CTL_DEFAULT_IDLE_MS = 300 * 1000,
 	CTL_LARGE_READ_BUDGET = 16 * CTL_READ_CHUNK, /* 1 MiB a round for the large owner */
-	CTL_PARSE_POLL_MS = 2,
+	CTL_PARSE_POLL_MS = 50,			     /* a fallback: the parser wakes the loop */
 };
 #define CTL_DEFAULT_MAX_LINE ((size_t)1 << 20)
 #define CTL_DEFAULT_MAX_OUTBUF ((size_t)16 << 20)
@@ -196,6 +197,9 @@ struct evs_ctl *evs_ctl_create(const struct evs_ctl_config *cfg)
 	if (ctl == NULL)
 		goto err_nomem;
 	ctl->listen_fd = -1;
+	ctl->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (ctl->wake_fd < 0)
+		goto err_free;
 	ctl->max_clients = cfg->max_clients ? cfg->max_clients : CTL_DEFAULT_MAX_CLIENTS;
 	ctl->max_line = cfg->max_line ? cfg->max_line : CTL_DEFAULT_MAX_LINE;
 	ctl->max_line_admin =
@@ -213,8 +217,7 @@ struct evs_ctl *evs_ctl_create(const struct evs_ctl_config *cfg)
 	ctl->path = strdup(cfg->path);
 	ctl->api_version = strdup(cfg->api_version ? cfg->api_version : "1");
 	ctl->clients = calloc(ctl->max_clients, sizeof(*ctl->clients));
-	ctl->pfds = calloc(ctl->max_clients + 2, sizeof(*ctl->pfds));
-	ctl->wake_fd = -1;
+	ctl->pfds = calloc(ctl->max_clients + 2, sizeof(*ctl->pfds)); /* + listener, wake */
 	if (ctl->path == NULL || ctl->api_version == NULL || ctl->clients == NULL ||
 	    ctl->pfds == NULL)
 		goto err_free;
@@ -259,6 +262,8 @@ void evs_ctl_free(struct evs_ctl *ctl)
 	if (ctl == NULL)
 		return;
 	ctl_large_free(ctl); /* waits for a parse reading a client's buffer */
+	if (ctl->wake_fd >= 0)
+		close(ctl->wake_fd);
 	for (i = 0; i < ctl->n_clients; i++)
 		client_free(ctl->clients[i]);
 	ctl_pending_free_all(ctl);
@@ -688,12 +693,13 @@ void ctl_drop_dead_clients(struct evs_ctl *ctl)
 	}
 }
 
-int evs_ctl_wake_fd_set(struct evs_ctl *ctl, int fd)
+void evs_ctl_wake(struct evs_ctl *ctl)
 {
-	if (ctl == NULL || fd < -1)
-		return -EINVAL;
-	ctl->wake_fd = fd;
-	return 0;
+	uint64_t one = 1;
+
+	/* EAGAIN: the counter is full, a wake-up is pending anyway */
+	if (ctl != NULL && write(ctl->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		CTL_LOG(ERR, "wake fd: %s\n", strerror(errno));
 }
 
 int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
@@ -735,17 +741,17 @@ int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms)
 				      (cl->out_head < cl->out_len ? POLLOUT : 0)),
 		};
 	}
-	if (ctl->wake_fd >= 0)
-		ctl->pfds[nfds++] = (struct pollfd){.fd = ctl->wake_fd, .events = POLLIN};
+	ctl->pfds[nfds++] = (struct pollfd){.fd = ctl->wake_fd, .events = POLLIN};
 	rc = poll(ctl->pfds, nfds, timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? handled : -errno;
-	if (ctl->wake_fd >= 0 && (ctl->pfds[nfds - 1].revents & POLLIN)) {
+	if (ctl->pfds[nfds - 1].revents & POLLIN) {
 		uint64_t v;
 
-		/* only ends the wait: reset the eventfd's count for the next one */
+		/* Drained here; what woke us is collected by the caller's loop. */
 		if (read(ctl->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-			CTL_LOG(WARNING, "wake fd: %s\n", strerror(errno));
+			CTL_LOG(ERR, "wake fd: %s\n", strerror(errno));
+		rc--;
 	}
 	if (rc == 0) {
 		if (resumed)

@@ -161,6 +161,9 @@ struct evs_ctl_param {
 	size_t n_fields;		    /**< entries in fields */
 	const struct evs_ctl_param *items;  /**< ARRAY: one entry checking each element */
 	const char *help;		    /**< one line shown by "help" */
+	/** STRING at the top level of a store object type: key material, never
+	 * shown (replies, documents, journal carry "<set>"; doc/store.md). */
+	bool secret;
 };
 
 /**
@@ -219,12 +222,11 @@ void evs_ctl_free(struct evs_ctl *ctl);
 int evs_ctl_poll(struct evs_ctl *ctl, int timeout_ms);
 
 /**
- * Also end evs_ctl_poll()'s wait when @p fd (an eventfd: other threads
- * write it to wake the serving thread) becomes readable; the poll reads it
- * to reset it. -1 removes it. Serving thread, not from a handler.
- * @return 0, or -EINVAL.
+ * End the current (or next) evs_ctl_poll() wait at once. Safe from any
+ * thread, for work another thread finished for the polling one (a journal
+ * write, a parse), so that the loop need not spin waiting for it.
  */
-int evs_ctl_wake_fd_set(struct evs_ctl *ctl, int fd);
+void evs_ctl_wake(struct evs_ctl *ctl);
 
 /**
  * Register a method. Safe inside a handler.

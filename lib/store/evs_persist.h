@@ -224,6 +224,11 @@ struct evs_journal_config {
 	bool follow_symlink;	      /**< as evs_persist_config */
 	struct evs_persist_opts opts; /**< of the document (the journal gets its mode) */
 	size_t compact_bytes; /**< compaction wanted past max(this, document size); 0: 1 MiB */
+	/** Called on the writer thread when completions are ready for
+	 * evs_journal_poll() (e.g. evs_ctl_wake()), so the management loop can
+	 * sleep instead of spinning while a reply waits. May be NULL. */
+	void (*wake)(void *arg);
+	void *wake_arg;
 };
 
 /** Counters since evs_journal_open(). */
@@ -323,7 +328,7 @@ char *evs_persist_doc_dump(const json_t *doc, size_t *len);
 struct evs_secrets;
 
 /** Longest secret name and value. */
-#define EVS_SECRET_NAME_MAX 128
+#define EVS_SECRET_NAME_MAX 256
 #define EVS_SECRET_VALUE_MAX 4096
 
 /**
@@ -339,7 +344,7 @@ void evs_secrets_free(struct evs_secrets *s);
 
 /**
  * Add or replace a secret and write the file.
- * @return 0, or -EINVAL (bad name: [A-Za-z0-9_.:-]{1,128}; bad length), -ENOMEM,
+ * @return 0, or -EINVAL (bad name: [A-Za-z0-9_.:|-]{1,256}; bad length), -ENOMEM,
  *   or the -errno of the write (then the store is unchanged).
  */
 int evs_secret_put(struct evs_secrets *s, const char *name, const void *value, size_t len);
@@ -356,6 +361,21 @@ int evs_secret_get(const struct evs_secrets *s, const char *name, void *buf, siz
  * @return 0, or -ENOENT, or the -errno of the write (then the store is unchanged).
  */
 int evs_secret_del(struct evs_secrets *s, const char *name);
+
+/** One change of evs_secrets_update(): @p value NULL removes @p name. */
+struct evs_secret_change {
+	const char *name;
+	const void *value;
+	size_t len;
+};
+
+/**
+ * Apply @p n changes (later ones win; removing a missing name is no error)
+ * and write the file once. All or nothing: on failure nothing changed.
+ * @return 0, or -EINVAL (a bad name or length), -ENOMEM, or the -errno of
+ *   the write.
+ */
+int evs_secrets_update(struct evs_secrets *s, const struct evs_secret_change *c, size_t n);
 
 /** Number of secrets. */
 size_t evs_secrets_count(const struct evs_secrets *s);

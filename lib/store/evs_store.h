@@ -46,11 +46,16 @@ extern "C" {
 #define EVS_STORE_MAX_TYPES 32
 /** Key fields of a type at most. */
 #define EVS_STORE_MAX_KEYS 3
+/** Secret fields of a type at most. */
+#define EVS_STORE_MAX_SECRETS 4
+/** What a secret field's value reads as outside the store; as input: keep the value. */
+#define EVS_STORE_SECRET_SET "<set>"
 /** JSON-RPC code of a transaction whose expect_generation is stale. */
 #define EVS_STORE_E_CONFLICT EVS_CTL_E_CONFLICT
 
 struct evs_store;
 struct evs_store_obj;
+struct evs_secrets;
 
 /** What a transaction does to one object. */
 enum evs_store_op {
@@ -223,6 +228,22 @@ uintptr_t *evs_store_obj_aux(struct evs_store_obj *o);
 const json_t *evs_store_field(const struct evs_store *st, const char *type, const json_t *v,
 			      const char *name);
 
+/**
+ * Keep secret field values (evs_ctl_param.secret) in @p sec (NULL: in memory
+ * only): each committed transaction that changes one rewrites it once, after
+ * the hooks prepared (a failed write fails the transaction), and "<set>"
+ * read from a document or record is resolved from it. Entries are named
+ * "TYPE:KEY:FIELD". @p sec must outlive the store. See doc/store.md.
+ */
+void evs_store_secrets_attach(struct evs_store *st, struct evs_secrets *sec);
+
+/**
+ * @p records (as evs_store_last_records()) as they may leave the process
+ * (journal, events): secret fields read "<set>". A new reference (the same
+ * array when no record has a secret), or NULL (out of memory).
+ */
+json_t *evs_store_records_public(const struct evs_store *st, const json_t *records);
+
 /* --- Transactions --------------------------------------------------------- */
 
 struct evs_store_txn;
@@ -286,7 +307,7 @@ size_t evs_store_txn_size(const struct evs_store_txn *txn);
 
 /**
  * The config document: {section: [objects in insertion order]} for every
- * type. @return a new object, or NULL.
+ * type, secret fields reading "<set>". @return a new object, or NULL.
  */
 json_t *evs_store_doc(const struct evs_store *st);
 

@@ -35,6 +35,8 @@ struct evs_journal {
 	char nname[NAME_MAX + 1];
 	int dirfd;
 	struct evs_persist_opts opts;
+	void (*wake)(void *arg); /* completions ready (writer thread) */
+	void *wake_arg;
 	size_t compact_bytes;
 	pthread_t thread;
 
@@ -310,6 +312,8 @@ static void *writer_main(void *arg)
 		j->dtail = &last->next;
 		j->busy = false;
 		pthread_cond_broadcast(&j->idle);
+		if (j->wake != NULL)
+			j->wake(j->wake_arg);
 	}
 	pthread_mutex_unlock(&j->mu);
 	return NULL;
@@ -382,6 +386,8 @@ struct evs_journal *evs_journal_open(const struct evs_journal_config *cfg, const
 	j->dirfd = j->jfd = -1;
 	j->opts = cfg->opts;
 	j->compact_bytes = cfg->compact_bytes ? cfg->compact_bytes : 1u << 20;
+	j->wake = cfg->wake;
+	j->wake_arg = cfg->wake_arg;
 	j->qtail = &j->queue;
 	j->dtail = &j->done;
 	j->epoch = 1;

@@ -42,7 +42,8 @@ static bool secret_name_ok(const char *s)
 	size_t n = strlen(s);
 
 	return n >= 1 && n <= EVS_SECRET_NAME_MAX &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-") == n;
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:|-") ==
+		   n;
 }
 
 static struct secret *find(const struct evs_secrets *s, const char *name)
@@ -310,6 +311,103 @@ int evs_secret_del(struct evs_secrets *s, const char *name)
 	wipe_free(e->val, e->len);
 	*e = s->v[--s->n];
 	return 0;
+}
+
+/* Entry @name of @v (@n entries), or NULL. */
+static struct secret *find_in(struct secret *v, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0)
+			return &v[i];
+	return NULL;
+}
+
+int evs_secrets_update(struct evs_secrets *s, const struct evs_secret_change *c, size_t n)
+{
+	/* Work on a copy of the entries; @own marks values allocated here,
+	 * @drop collects the old values replaced or removed (freed on success). */
+	struct evs_secrets tmp;
+	struct secret *v, *e;
+	uint8_t **drop = NULL;
+	size_t *dlen = NULL, nd = 0, i, cap;
+	bool *own = NULL;
+	int rc = -ENOMEM;
+
+	if (s == NULL || (c == NULL && n > 0))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (c[i].name == NULL || !secret_name_ok(c[i].name) ||
+		    (c[i].value == NULL && c[i].len > 0) || c[i].len > EVS_SECRET_VALUE_MAX)
+			return -EINVAL;
+	if (n == 0)
+		return 0;
+	cap = s->n + n;
+	v = calloc(cap, sizeof(*v));
+	own = calloc(cap, sizeof(*own));
+	drop = calloc(cap, sizeof(*drop));
+	dlen = calloc(cap, sizeof(*dlen));
+	if (v == NULL || own == NULL || drop == NULL || dlen == NULL)
+		goto out;
+	if (s->n > 0)
+		memcpy(v, s->v, s->n * sizeof(*v));
+	tmp = *s;
+	tmp.v = v;
+	for (i = 0; i < n; i++) {
+		uint8_t *val = NULL;
+
+		e = find_in(v, tmp.n, c[i].name);
+		if (c[i].value != NULL) {
+			val = malloc(c[i].len ? c[i].len : 1);
+			if (val == NULL)
+				goto out;
+			memcpy(val, c[i].value, c[i].len);
+		}
+		if (e != NULL) { /* its old value goes */
+			size_t k = (size_t)(e - v);
+
+			if (own[k]) {
+				wipe_free(e->val, e->len);
+			} else {
+				drop[nd] = e->val;
+				dlen[nd++] = e->len;
+			}
+			if (val == NULL) { /* removed: the last entry fills its slot */
+				*e = v[--tmp.n];
+				own[k] = own[tmp.n];
+				own[tmp.n] = false;
+				continue;
+			}
+		} else if (val == NULL) {
+			continue;
+		} else {
+			e = &v[tmp.n++];
+			snprintf(e->name, sizeof(e->name), "%s", c[i].name);
+		}
+		e->val = val;
+		e->len = c[i].len;
+		own[e - v] = true;
+	}
+	rc = save(&tmp, NULL, NULL);
+	if (rc == 0) {
+		for (i = 0; i < nd; i++)
+			wipe_free(drop[i], dlen[i]);
+		free(s->v);
+		s->v = v;
+		s->n = tmp.n;
+		s->cap = cap;
+		v = NULL;
+	}
+out:
+	for (i = 0; v != NULL && i < cap; i++)
+		if (own[i])
+			wipe_free(v[i].val, v[i].len);
+	free(v);
+	free(own);
+	free(drop);
+	free(dlen);
+	return rc;
 }
 
 size_t evs_secrets_count(const struct evs_secrets *s)

@@ -71,6 +71,40 @@ static const struct evs_ctl_param *field_spec(const struct evs_obj_type *t, cons
 	return spec_find(t->fields, t->n_fields, name);
 }
 
+/* A secret flag below the top level (not supported: doc/store.md). */
+static bool nested_secret(const struct evs_ctl_param *p)
+{
+	size_t i;
+
+	for (i = 0; p->type == EVS_CTL_T_OBJECT && p->fields != NULL && i < p->n_fields; i++)
+		if (p->fields[i].secret || nested_secret(&p->fields[i]))
+			return true;
+	return p->type == EVS_CTL_T_ARRAY && p->items != NULL &&
+	       (p->items->secret || nested_secret(p->items));
+}
+
+static bool is_key_field(const struct evs_obj_type *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; t->keys[i] != NULL; i++)
+		if (strcmp(t->keys[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Is @name a reference field, or the array a reference reaches into? */
+static bool is_ref_field(const struct evs_obj_type *t, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < t->n_refs; i++)
+		if (strncmp(t->refs[i].field, name, n) == 0 &&
+		    (t->refs[i].field[n] == '\0' || t->refs[i].field[n] == '['))
+			return true;
+	return false;
+}
+
 /* Split "a[].b" or "b"; check the spec has it as a string field. */
 static int ref_parse(const struct evs_obj_type *t, const struct evs_store_ref *r,
 		     struct store_ref *out)
@@ -168,6 +202,20 @@ int evs_store_type_add(struct evs_store *st, const struct evs_obj_type *t, void 
 					goto inval;
 			}
 		}
+	}
+	for (i = 0; i < t->n_fields; i++) {
+		const struct evs_ctl_param *p = &t->fields[i];
+
+		if (nested_secret(p))
+			goto inval;
+		if (!p->secret)
+			continue;
+		/* a top-level string, not a key, not a reference, no default */
+		if (p->type != EVS_CTL_T_STRING || ty->n_secret == EVS_STORE_MAX_SECRETS ||
+		    is_key_field(t, p->name) || is_ref_field(t, p->name) ||
+		    json_object_get(ty->defaults, p->name) != NULL)
+			goto inval;
+		ty->secret[ty->n_secret++] = p->name;
 	}
 	for (i = 0; i < t->n_refs; i++) {
 		struct store_type *to = ty->refs[i].to;

@@ -262,7 +262,7 @@ static json_t *keys_json(const struct store_type *ty, const json_t *v)
 static json_t *obj_json(struct evs_store *st, struct evs_store_obj *o)
 {
 	const struct store_type *ty = o->type;
-	json_t *v = json_copy(o->val), *s;
+	json_t *v = ty->n_secret > 0 ? store_public(ty, o->val) : json_copy(o->val), *s;
 
 	if (v != NULL && ty->t->ops != NULL && ty->t->ops->status != NULL) {
 		s = ty->t->ops->status(st, o, ty->ctx);
@@ -314,6 +314,18 @@ static int m_generated(struct evs_ctl_call *call, json_t *params, void *arg)
 	}
 	after = json_object_get(params, "after");
 	where = json_object_get(params, "where");
+	{
+		const char *k;
+		json_t *w;
+		char p[EVS_CTL_PATH_MAX];
+
+		json_object_foreach ((json_t *)where, k, w)
+			if (store_is_secret(gm->ty, k))
+				return evs_ctl_error(
+				    call, EVS_CTL_E_INVALID_PARAMS,
+				    evs_ctl_path_key(p, sizeof(p), "/params/where", k),
+				    "cannot filter on secret field '%s'", k);
+	}
 	limit = json_integer_value(json_object_get(params, "limit"));
 	if (limit <= 0)
 		limit = 10000;

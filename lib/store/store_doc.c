@@ -105,7 +105,7 @@ json_t *evs_store_doc(const struct evs_store *st)
 		if (arr == NULL || json_object_set_new(doc, ty->t->section, arr) < 0)
 			goto fail;
 		for (o = ty->head; o != NULL; o = o->next)
-			if (o->live && json_array_append(arr, o->val) < 0)
+			if (o->live && json_array_append_new(arr, store_public(ty, o->val)) < 0)
 				goto fail;
 	}
 	for (t = 0; doc != NULL && t < st->n_sections; t++)
@@ -118,14 +118,19 @@ fail:
 	return NULL;
 }
 
+enum { ITEM_SAME = 1, ITEM_DEAD = 2 };
+
 /* The keys a document section wants: an open-addressing set of key strings,
  * and per item its key and its object in the store if that is equal. */
 struct keyset {
-	char **keys;
-	size_t size; /* power of two, at least twice the keys */
-	char **item_key;
+	char **keys;			 /* borrowed from item_key */
+	size_t size;			 /* power of two, at least twice the keys */
+	size_t n;			 /* items */
+	char **item_key;		 /* owned; moved to the new object when it is added */
 	struct evs_store_obj **item_obj; /* live object with the item's key */
-	uint8_t *item_same;		 /* ... and the item's value */
+	uint8_t *item_same;		 /* ITEM_SAME: ... and the item's value; ITEM_DEAD: no live
+					  * object, one deleted in this transaction */
+	json_t **item_val;		 /* secret types: the item with "<set>" resolved */
 };
 
 static uint64_t key_hash(const char *s)
@@ -155,12 +160,15 @@ static void keyset_free(struct keyset *ks)
 {
 	size_t i;
 
-	for (i = 0; ks->keys != NULL && i < ks->size; i++)
-		free(ks->keys[i]);
+	for (i = 0; ks->item_key != NULL && i < ks->n; i++)
+		free(ks->item_key[i]);
 	free(ks->keys);
 	free(ks->item_key);
 	free(ks->item_obj);
 	free(ks->item_same);
+	for (i = 0; ks->item_val != NULL && i < ks->size; i++)
+		json_decref(ks->item_val[i]);
+	free(ks->item_val);
 }
 
 /* @path + "/" + @i, @base_len being strlen(@path): item paths for every
@@ -179,8 +187,9 @@ static const char *item_path(char *path, size_t base_len, size_t i)
  * items get their key from a set that finds duplicates among them. An item
  * equal to its object was valid when stored: it is not validated again.
  */
-static int section_check(const struct store_type *ty, const json_t *arr, const char *path,
-			 uint32_t mark, struct keyset *ks, struct evs_ctl_err *err)
+static int section_check(const struct evs_store *st, const struct store_type *ty, const json_t *arr,
+			 const char *path, uint32_t mark, struct keyset *ks,
+			 struct evs_ctl_err *err)
 {
 	char ip[EVS_CTL_PATH_MAX], kp[EVS_CTL_PATH_MAX], kbuf[256];
 	size_t i, n = json_array_size(arr), blen = strlen(path);
@@ -198,10 +207,13 @@ static int section_check(const struct store_type *ty, const json_t *arr, const c
 		;
 	ks->keys = calloc(ks->size, sizeof(*ks->keys));
 	ks->item_key = calloc(n + 1, sizeof(*ks->item_key));
+	ks->n = n;
 	ks->item_obj = calloc(n + 1, sizeof(*ks->item_obj));
 	ks->item_same = calloc(n + 1, sizeof(*ks->item_same));
+	/* sized like keys (>= n) so that keyset_free can walk it */
+	ks->item_val = ty->n_secret > 0 ? calloc(ks->size, sizeof(*ks->item_val)) : NULL;
 	if (ks->keys == NULL || ks->item_key == NULL || ks->item_obj == NULL ||
-	    ks->item_same == NULL)
+	    ks->item_same == NULL || (ty->n_secret > 0 && ks->item_val == NULL))
 		return evs_store_err(err, -ENOMEM, path, "out of memory");
 	if (blen + 24 > sizeof(ip))
 		return evs_store_err(err, -EINVAL, "", "path too long");
@@ -215,16 +227,31 @@ static int section_check(const struct store_type *ty, const json_t *arr, const c
 		if (k == NULL)
 			k = key = store_key(ty, v);
 		o = k != NULL ? store_find(ty, k) : NULL;
-		if (o != NULL && !o->live)
+		if (o != NULL && !o->live) {
+			ks->item_same[i] = ITEM_DEAD; /* the add revives it */
 			o = NULL;
+		}
 		if (o != NULL && o->mark == mark) {
 			free(key);
 			return evs_store_err(
 			    err, -EEXIST, evs_ctl_path_key(kp, sizeof(kp), ip, ty->t->keys[0]),
 			    "duplicate %s (also earlier in the document)", ty->t->name);
 		}
+		if (ks->item_val != NULL && json_is_object(v)) {
+			json_t *rv = json_incref((json_t *)v);
+			int rc =
+			    store_secrets_fill(st, ty, k, o != NULL ? o->val : NULL, &rv, ip, err);
+
+			if (rc < 0) {
+				json_decref(rv);
+				free(key);
+				return rc;
+			}
+			ks->item_val[i] = rv;
+			v = rv;
+		}
 		if (o != NULL && json_equal(o->val, (json_t *)v))
-			ks->item_same[i] = 1;
+			ks->item_same[i] = ITEM_SAME;
 		else if (evs_ctl_validate(v, ip, ty->t->fields, ty->t->n_fields, err) < 0) {
 			free(key);
 			return -EINVAL;
@@ -305,13 +332,13 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 		}
 	}
 	for (t = 0; t < st->n_sections && rc == 0; t++)
-		rc = store_section_stage(txn, t, json_object_get(doc, st->sections[t].def->name), path,
-				   err);
+		rc = store_section_stage(txn, t, json_object_get(doc, st->sections[t].def->name),
+					 path, err);
 	/* Check every section first: an error then reports the document's own
 	 * first problem, not a consequence of a half-staged diff. */
 	for (t = 0; t < st->n_types && rc == 0; t++) {
 		evs_ctl_path_key(sp, sizeof(sp), path, st->types[t].t->section);
-		rc = section_check(&st->types[t], arrs[t], sp, mark, &ks[t], err);
+		rc = section_check(st, &st->types[t], arrs[t], sp, mark, &ks[t], err);
 	}
 	txn->doc = true;
 	/* Deletes, referrers first, so nothing cascades. */
@@ -336,16 +363,19 @@ int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *
 			return evs_store_err(err, -EINVAL, "", "path too long");
 		memcpy(ip, sp, blen);
 		json_array_foreach (arrs[t], i, v) {
-			if (ks[t].item_same[i])
+			if (ks[t].item_same[i] == ITEM_SAME)
 				continue;
+			if (ks[t].item_val != NULL)
+				v = ks[t].item_val[i];
 			o = ks[t].item_obj[i];
 			item_path(ip, blen, i);
 			if (o != NULL)
 				/* Replace, not merge: fields left out go back to defaults. */
 				rc = store_txn_replace(txn, o, json_incref(v), ip, true, err);
 			else
-				rc = store_txn_add(txn, ty, json_incref(v),
-						   strdup(ks[t].item_key[i]), ip, err);
+				rc = store_txn_add(txn, ty, json_incref(v), ks[t].item_key[i],
+						   ks[t].item_same[i] != ITEM_DEAD, ip, err);
+			ks[t].item_key[i] = NULL; /* the object's now (or freed) */
 			if (rc < 0)
 				break;
 		}

@@ -56,6 +56,8 @@ struct store_type {
 		unsigned int ref;
 	} in[EVS_STORE_MAX_TYPES];
 	unsigned int n_in;
+	const char *secret[EVS_STORE_MAX_SECRETS]; /* secret field names */
+	unsigned int n_secret;
 	struct evs_store_obj **buckets;
 	size_t n_buckets;
 	size_t n_objs; /* in the index, deleted-in-transaction included */
@@ -83,6 +85,7 @@ struct evs_store {
 	bool sealed; /* objects exist: no more types */
 	struct store_section sections[STORE_MAX_SECTIONS];
 	unsigned int n_sections;
+	struct evs_secrets *secrets; /* NULL: secret values in memory only */
 	const struct evs_store_txn_hooks *hooks;
 	void *hooks_ctx;
 	void *ctl_priv; /* store_ctl.c's generated specs, freed with the store */
@@ -92,16 +95,25 @@ struct evs_store {
 /* Undo entry: an object's state before the open transaction touched it. */
 struct txn_entry {
 	struct evs_store_obj *obj;
-	json_t *old;  /* value before the transaction (reference), NULL if new */
-	bool existed; /* the object was in the store before */
-	bool keyed;   /* path is the request's object: errors point at its key */
-	char *path;
+	json_t *old;	  /* value before the transaction (reference), NULL if new */
+	bool existed;	  /* the object was in the store before */
+	bool keyed;	  /* path is the request's object: errors point at its key */
+	const char *path; /* in the transaction's path blocks */
+};
+
+/* Storage of the entries' paths, freed with the transaction: a bulk apply
+ * would otherwise malloc and free one small string per object. */
+struct path_block {
+	struct path_block *next;
+	size_t used, size;
+	char buf[];
 };
 
 struct evs_store_txn {
 	struct evs_store *st;
 	struct txn_entry *e;
 	size_t n, cap;
+	struct path_block *paths;
 	bool doc; /* staging a document's diff: paths are its items or sections */
 	json_t *sec_old[STORE_MAX_SECTIONS]; /* sections' values before, if changed */
 	bool sec_changed[STORE_MAX_SECTIONS];
@@ -121,6 +133,19 @@ size_t store_sections_changed(const struct evs_store_txn *txn);
 void store_sections_settle(struct evs_store_txn *txn, bool undo);
 
 struct store_type *store_type_get(const struct evs_store *st, const char *name);
+
+/* store_secrets.c. Is @field one of @ty's secret fields? */
+bool store_is_secret(const struct store_type *ty, const char *field);
+/* Replace "<set>" in @ty's secret fields of *@v (a reference the caller
+ * owns; replaced by a copy when changed) with @cur's value, else the
+ * secrets file's for @key; -EINVAL when neither has one. */
+int store_secrets_fill(const struct evs_store *st, const struct store_type *ty, const char *key,
+		       const json_t *cur, json_t **v, const char *path, struct evs_ctl_err *err);
+/* @v as it may leave the store: a new reference, secrets shown as "<set>". */
+json_t *store_public(const struct store_type *ty, json_t *v);
+/* Write the secret changes among the deltas @d (grouped by type at @off). */
+int store_secrets_save(struct evs_store *st, const struct evs_store_delta *d, const size_t *off,
+		       struct evs_ctl_err *err);
 
 /* Write @v in decimal at @p (NUL-terminated); return the end (at the NUL). */
 char *store_utoa(char *p, size_t v);
@@ -149,9 +174,11 @@ int store_links_resolve(struct evs_store_obj *o, unsigned int *bad_ref, const ch
 
 /* Transaction steps for store_doc.c; both take the reference to @value.
  * add: a @key (taken) means the fields were validated and @key is theirs;
+ * @known (may be NULL) means the caller looked @key up already and found
+ * no object at all, live or deleted in this transaction;
  * replace: @checked means the fields were validated. */
 int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *value, char *key,
-		  const char *path, struct evs_ctl_err *err);
+		  bool known, const char *path, struct evs_ctl_err *err);
 int store_txn_replace(struct evs_store_txn *txn, struct evs_store_obj *o, json_t *value,
 		      const char *path, bool checked, struct evs_ctl_err *err);
 

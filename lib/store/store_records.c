@@ -15,20 +15,46 @@ static int push(json_t *arr, json_t *rec, const char *k1, const json_t *v1, cons
 {
 	if (rec == NULL)
 		return -ENOMEM;
-	if ((k1 != NULL && json_object_set(rec, k1, v1 ? (json_t *)v1 : json_null()) < 0) ||
-	    (k2 != NULL && json_object_set(rec, k2, v2 ? (json_t *)v2 : json_null()) < 0) ||
+	if ((k1 != NULL && json_object_set_nocheck(rec, k1, v1 ? (json_t *)v1 : json_null()) < 0) ||
+	    (k2 != NULL && json_object_set_nocheck(rec, k2, v2 ? (json_t *)v2 : json_null()) < 0) ||
 	    json_array_append_new(arr, rec) < 0)
 		return -ENOMEM;
 	return 0;
 }
 
+/* {"op": @op, "type": @type}: both strings shared by every record of the
+ * transaction (a bulk apply builds a million of these). */
+static json_t *rec_new(json_t *op, json_t *type)
+{
+	json_t *r = json_object();
+
+	if (r != NULL && (json_object_set_nocheck(r, "op", op) < 0 ||
+			  json_object_set_nocheck(r, "type", type) < 0)) {
+		json_decref(r);
+		return NULL;
+	}
+	return r;
+}
+
 json_t *store_records_build(const struct evs_store_txn *txn)
 {
 	const struct evs_store *st = txn->st;
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *ops[3], *types[EVS_STORE_MAX_TYPES] = {0};
 	unsigned int i;
 	size_t k;
 	int rc = arr != NULL ? 0 : -ENOMEM;
+
+	ops[0] = json_string("add");
+	ops[1] = json_string("set");
+	ops[2] = json_string("del");
+	for (i = 0; i < st->n_types; i++)
+		types[i] = json_string(st->types[i].t->name);
+	for (i = 0; i < 3; i++)
+		if (ops[i] == NULL)
+			rc = -ENOMEM;
+	for (i = 0; i < st->n_types; i++)
+		if (types[i] == NULL)
+			rc = -ENOMEM;
 
 	/* In the order the transaction touched them: a replay then meets
 	 * cascades as the original did. */
@@ -40,11 +66,7 @@ json_t *store_records_build(const struct evs_store_txn *txn)
 		if ((!e->existed && !o->live) ||
 		    (e->existed && o->live && json_equal(e->old, o->val)))
 			continue; /* added and deleted, or unchanged */
-		rec = json_pack("{s:s, s:s}", "op",
-				!e->existed ? "add"
-				: o->live   ? "set"
-					    : "del",
-				"type", o->type->t->name);
+		rec = rec_new(ops[!e->existed ? 0 : o->live ? 1 : 2], types[o->type->idx]);
 		if (!e->existed)
 			rc = push(arr, rec, "new", o->val, NULL, NULL);
 		else if (!o->live)
@@ -58,6 +80,10 @@ json_t *store_records_build(const struct evs_store_txn *txn)
 				  json_pack("{s:s, s:s}", "op", "section", "name",
 					    st->sections[i].def->name),
 				  "old", txn->sec_old[i], "new", st->sections[i].val);
+	for (i = 0; i < 3; i++)
+		json_decref(ops[i]);
+	for (i = 0; i < st->n_types; i++)
+		json_decref(types[i]);
 	if (rc < 0) {
 		json_decref(arr);
 		return NULL;
@@ -105,14 +131,14 @@ static int apply_one(struct evs_store_txn *txn, struct store_type *ty, const cha
 	if (!json_is_object(v))
 		return evs_store_err(err, -EINVAL, path, "record value must be an object");
 	if (strcmp(op, "add") == 0)
-		return store_txn_add(txn, ty, json_incref((json_t *)v), NULL, path, err);
+		return store_txn_add(txn, ty, json_incref((json_t *)v), NULL, false, path, err);
 	o = find(ty, v, path, err);
 	/* Deleted here already (a cascade): as in the original transaction, a
 	 * del is done and a set is the object added again. */
 	if (o != NULL && !o->live && o->txn_idx >= 0)
-		return strcmp(op, "del") == 0
-			   ? 0
-			   : store_txn_add(txn, ty, json_incref((json_t *)v), NULL, path, err);
+		return strcmp(op, "del") == 0 ? 0
+					      : store_txn_add(txn, ty, json_incref((json_t *)v),
+							      NULL, false, path, err);
 	if (o == NULL || !o->live)
 		return err->code != 0 ? -EINVAL
 				      : evs_store_err(err, -ENOENT, path,

@@ -34,6 +34,30 @@ size_t evs_store_txn_size(const struct evs_store_txn *txn)
 	return txn->n;
 }
 
+/* A copy of @s that lives as long as @txn. */
+static const char *path_copy(struct evs_store_txn *txn, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	struct path_block *b = txn->paths;
+	char *p;
+
+	if (b == NULL || b->size - b->used < len) {
+		size_t size = len > 65536 - sizeof(*b) ? len : 65536 - sizeof(*b);
+
+		b = malloc(sizeof(*b) + size);
+		if (b == NULL)
+			return NULL;
+		b->next = txn->paths;
+		b->used = 0;
+		b->size = size;
+		txn->paths = b;
+	}
+	p = b->buf + b->used;
+	memcpy(p, s, len);
+	b->used += len;
+	return p;
+}
+
 /* Give @o an undo entry unless it has one. */
 static int record(struct evs_store_txn *txn, struct evs_store_obj *o, bool existed,
 		  const char *path)
@@ -52,7 +76,7 @@ static int record(struct evs_store_txn *txn, struct evs_store_obj *o, bool exist
 		txn->cap = cap;
 	}
 	e = &txn->e[txn->n];
-	e->path = strdup(path != NULL ? path : "");
+	e->path = path_copy(txn, path != NULL ? path : "");
 	if (e->path == NULL)
 		return -ENOMEM;
 	e->obj = o;
@@ -91,12 +115,20 @@ static int key_of(const struct store_type *ty, const json_t *v, const char *path
 }
 
 int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *value, char *key,
-		  const char *path, struct evs_ctl_err *err)
+		  bool known, const char *path, struct evs_ctl_err *err)
 {
 	struct evs_store_obj *o;
 	int rc = 0;
 
-	if (key == NULL) { /* not from a checked document */
+	if (key == NULL && ty->n_secret > 0) { /* "<set>": a deleted twin's or the file's */
+		char *k0 = store_key(ty, value);
+		struct evs_store_obj *twin = k0 != NULL ? store_find(ty, k0) : NULL;
+
+		rc = store_secrets_fill(txn->st, ty, k0, twin != NULL ? twin->val : NULL, &value,
+					path, err);
+		free(k0);
+	}
+	if (key == NULL && rc == 0) { /* not from a checked document */
 		rc = check_fields(ty, value, path, err);
 		if (rc == 0)
 			rc = key_of(ty, value, path, &key, err);
@@ -105,7 +137,7 @@ int store_txn_add(struct evs_store_txn *txn, struct store_type *ty, json_t *valu
 		json_decref(value);
 		return rc;
 	}
-	o = store_find(ty, key);
+	o = known ? NULL : store_find(ty, key); /* a bulk apply's items: looked up once */
 	if (o != NULL && o->live) {
 		char sub[EVS_CTL_PATH_MAX], kd[128];
 
@@ -169,7 +201,11 @@ int store_txn_replace(struct evs_store_txn *txn, struct evs_store_obj *o, json_t
 	char *key;
 	int rc;
 
-	rc = checked ? 0 : check_fields(ty, v, path, err);
+	rc = checked || ty->n_secret == 0
+		 ? 0
+		 : store_secrets_fill(txn->st, ty, o->key, o->val, &v, path, err);
+	if (rc == 0 && !checked)
+		rc = check_fields(ty, v, path, err);
 	if (rc == 0)
 		rc = key_of(ty, v, path, &key, err);
 	if (rc < 0) {
@@ -231,7 +267,7 @@ int evs_store_txn_op(struct evs_store_txn *txn, enum evs_store_op op, const char
 	else if (!json_is_object(value))
 		rc = evs_store_err(err, -EINVAL, path, "must be an object");
 	else if (op == EVS_STORE_ADD)
-		rc = store_txn_add(txn, ty, json_incref(value), NULL, path, err);
+		rc = store_txn_add(txn, ty, json_incref(value), NULL, false, path, err);
 	else if ((rc = key_of(ty, value, path, &key, err)) == 0) {
 		o = store_find(ty, key);
 		if (o == NULL || !o->live) {
@@ -301,9 +337,13 @@ static void txn_close(struct evs_store_txn *txn)
 {
 	size_t i;
 
-	for (i = 0; i < txn->n; i++) {
+	for (i = 0; i < txn->n; i++)
 		json_decref(txn->e[i].old);
-		free(txn->e[i].path);
+	while (txn->paths != NULL) {
+		struct path_block *b = txn->paths;
+
+		txn->paths = b->next;
+		free(b);
 	}
 	txn->st->txn = NULL;
 	free(txn->e);
@@ -475,6 +515,11 @@ static int run_hooks(struct evs_store_txn *txn, const struct delta_set *ds, stru
 	}
 	if (rc == 0 && st->hooks != NULL && st->hooks->prepare != NULL) {
 		rc = st->hooks->prepare(st, err, st->hooks_ctx);
+		t = st->n_types - 1;
+	}
+	/* Secrets are durable before anything commits; a failed write undoes all. */
+	if (rc == 0) {
+		rc = store_secrets_save(st, ds->d, ds->off, err);
 		t = st->n_types - 1;
 	}
 	if (rc < 0) {

@@ -209,6 +209,35 @@ START_TEST(journal_group_commit)
 }
 END_TEST
 
+/* The writer calls the wake hook once completions are ready, so that the
+ * management loop can sleep until then; poll then finds them at once. */
+static void count_wake(void *arg)
+{
+	__atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
+}
+
+START_TEST(journal_wakes_the_loop)
+{
+	int wakes = 0, i;
+	struct evs_journal_config c = {
+	    .path = doc_path, .opts = {.keep_prev = true}, .wake = count_wake, .wake_arg = &wakes};
+	json_t *doc = jl("{\"a\":[1]}");
+	struct evs_journal *j = evs_journal_open(&c, doc, false, 1);
+	struct dlog d = {0};
+
+	json_decref(doc);
+	ck_assert_ptr_nonnull(j);
+	submit_n(j, 0, 1, &d);
+	for (i = 0; i < 5000 && __atomic_load_n(&wakes, __ATOMIC_SEQ_CST) == 0; i++)
+		usleep(1000);
+	ck_assert_int_ge(wakes, 1);
+	ck_assert_int_eq(evs_journal_poll(j), 1); /* ready when woken */
+	ck_assert_int_eq(d.n, 1);
+	ck_assert_int_eq(d.rc[0], 0);
+	evs_journal_close(j, NULL);
+}
+END_TEST
+
 START_TEST(journal_torn_last_line_ignored)
 {
 	struct evs_journal_load_info info;
@@ -441,6 +470,7 @@ void journal_add_cases(Suite *s)
 	const struct unit_case cases[] = {
 	    {"journal_lines_replay_in_order", journal_lines_replay_in_order},
 	    {"journal_group_commit", journal_group_commit},
+	    {"journal_wakes_the_loop", journal_wakes_the_loop},
 	    {"journal_torn_last_line_ignored", journal_torn_last_line_ignored},
 	    {"journal_damaged_middle_line_refused", journal_damaged_middle_line_refused},
 	    {"journal_short_write_fails_and_is_cut_back",

@@ -456,6 +456,34 @@ START_TEST(document_diff_touches_only_changes)
 }
 END_TEST
 
+/* A document staged after a delete of one of its objects in the same
+ * transaction brings it back (the diff's single lookup per item must still
+ * find the deleted object), with the document's value. */
+START_TEST(document_revives_object_deleted_in_transaction)
+{
+	struct evs_store *st = store_new();
+	struct evs_store_txn *txn;
+	struct evs_ctl_err err;
+	json_t *doc;
+
+	ck_assert_int_eq(apply_doc(st, "{\"sws\":[{\"name\":\"a\"},{\"name\":\"b\"}]}", &err), 0);
+	txn = evs_store_txn_begin(st);
+	ck_assert_int_eq(
+	    evs_store_txn_op(txn, EVS_STORE_DEL, "sw", json_pack("{s:s}", "name", "a"), "/x", &err),
+	    0);
+	doc = json_loads("{\"sws\":[{\"name\":\"b\"},{\"name\":\"a\",\"size\":7}]}", 0, NULL);
+	ck_assert_int_eq(evs_store_txn_doc(txn, doc, "", &err), 0);
+	json_decref(doc);
+	ck_assert_int_eq(evs_store_txn_commit(txn, &err), 0);
+	ck_assert_uint_eq(evs_store_count(st, "sw"), 2);
+	ck_assert_uint_eq(evs_store_last_changes(st), 1); /* one set, not a del and an add */
+	ck_assert_int_eq(json_integer_value(json_object_get(
+			     evs_store_obj_value(evs_store_lookup_str(st, "sw", "a")), "size")),
+			 7);
+	evs_store_free(st);
+}
+END_TEST
+
 START_TEST(document_errors_have_paths)
 {
 	struct evs_store *st = store_new();
@@ -1107,6 +1135,8 @@ int main(void)
 	    {"capacity_checked_at_validation", capacity_checked_at_validation},
 	    {"document_diff_touches_only_changes", document_diff_touches_only_changes},
 	    {"document_errors_have_paths", document_errors_have_paths},
+	    {"document_revives_object_deleted_in_transaction",
+	     document_revives_object_deleted_in_transaction},
 	    {"random_transactions_match_model", random_transactions_match_model},
 	    {"many_objects_index_and_diff", many_objects_index_and_diff},
 	    {"records_replay_and_undo_match", records_replay_and_undo_match},
@@ -1117,6 +1147,7 @@ int main(void)
 
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, 0);
 	store_ctl_add_cases(s);
+	store_secrets_add_cases(s);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

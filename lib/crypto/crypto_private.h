@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internals of lib/crypto: the SA and engine behind the public handles. */
+#ifndef EVS_CRYPTO_PRIVATE_H
+#define EVS_CRYPTO_PRIVATE_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include <intel-ipsec-mb.h>
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "evs_crypto.h"
+
+/* Packets per internal chunk: the engine's scratch (nonce, AAD, tag) slots. */
+#define CRYPTO_CHUNK 64u
+
+/* Counters of one SA written by one engine. */
+struct sa_slot_stats {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t last_seq;
+	uint64_t drops[EVS_ESP_DROP__MAX];
+} __rte_cache_aligned;
+
+struct evs_sa {
+	struct gcm_key_data key; /* IPsec-MB's expanded key and GHASH tables */
+	uint32_t spi;		 /* host order */
+	uint8_t salt[4];
+	uint8_t key_len;
+	uint8_t dir;  /* enum evs_sa_dir */
+	uint8_t mode; /* enum evs_esp_mode */
+	uint8_t esn;
+	uint8_t udp_encap;
+	uint16_t udp_sport, udp_dport;
+	struct evs_esp_addr tun_src, tun_dst;
+	/* Outbound: next sequence number to reserve, and the last one allowed. */
+	uint64_t next_seq __rte_cache_aligned;
+	uint64_t max_seq;
+	/* Inbound: the window (single writer). */
+	struct evs_replay replay __rte_cache_aligned;
+	struct sa_slot_stats stats[EVS_CRYPTO_MAX_ENGINES];
+};
+
+/* Per-packet scratch of one chunk (IPsec-MB reads these by pointer). */
+struct crypto_scratch {
+	uint8_t nonce[16];
+	uint8_t aad[16];
+	uint8_t tag[16];
+} __rte_aligned(16);
+
+struct evs_crypto_engine {
+	IMB_MGR *mgr;
+	unsigned int slot;
+	uint64_t no_sa;
+	struct crypto_scratch scratch[CRYPTO_CHUNK];
+	uint8_t status[CRYPTO_CHUNK]; /* 0 ok, else 1 + enum evs_esp_drop */
+};
+
+/* Single-writer counter update that readers on other lcores may load
+ * concurrently: relaxed is enough, readers only need an untorn value. */
+static inline void crypto_count(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+}
+
+static inline void sa_drop(const struct evs_crypto_engine *e, struct evs_sa *sa,
+			   enum evs_esp_drop why)
+{
+	crypto_count(&sa->stats[e->slot].drops[why], 1);
+}
+
+/* Fill one IPsec-MB GCM job; the caller sets cipher direction and order. */
+void crypto_job_fill(IMB_JOB *job, const struct evs_sa *sa, bool encrypt, const uint8_t *nonce,
+		     const uint8_t *aad, uint32_t aad_len, const uint8_t *src, uint8_t *dst,
+		     uint32_t len, uint8_t *tag);
+
+/* Submit the jobs already filled by @p fill for indexes [0, n) and flush;
+ * a job that fails marks e->status[i]. */
+typedef void (*crypto_fill_fn)(struct evs_crypto_engine *e, IMB_JOB *job, uint16_t i, void *arg);
+void crypto_run(struct evs_crypto_engine *e, uint16_t n, crypto_fill_fn fill, void *arg);
+
+/* Move rejected packets (e->status[i] != 0) behind the accepted ones,
+ * keeping both orders; @p aux (may be NULL) moves along. Returns accepted. */
+uint16_t crypto_compact(struct evs_crypto_engine *e, struct rte_mbuf **pkts, void **aux,
+			uint16_t n);
+
+/* After a chunk [end, ...) was compacted to [end, chunk_k) accepted: move
+ * them behind the @p k accepted before, ahead of the rejects in [k, end).
+ * Returns the new accepted count. */
+uint16_t crypto_merge(struct rte_mbuf **pkts, void **aux, uint16_t k, uint16_t end,
+		      uint16_t chunk_k);
+
+/* Constant-time tag comparison. */
+static inline int crypto_tag_differs(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x[2], y[2];
+
+	RTE_BUILD_BUG_ON(EVS_ESP_ICV_LEN != sizeof(x));
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) != 0;
+}
+
+/* Grow or shrink a single-segment mbuf at its tail (room already checked;
+ * rte_pktmbuf_append/trim walk the chain for the last segment). */
+static inline void crypto_tail_adjust(struct rte_mbuf *m, int delta)
+{
+	m->data_len = (uint16_t)(m->data_len + delta);
+	m->pkt_len = (uint32_t)((int64_t)m->pkt_len + delta);
+}
+
+/* Full IPv4 header checksum over @p hl bytes. */
+uint16_t crypto_ipv4_cksum(const void *ip, unsigned int hl);
+
+/* Set an IPv4 header's total length and protocol, updating its checksum
+ * incrementally (RFC 1624: HC' = ~(~HC + ~m + m')). */
+static inline void crypto_ipv4_set(void *ip, uint16_t len_be, uint8_t proto)
+{
+	uint16_t *w = (uint16_t *)ip, old_len = w[1], old_tp = w[4];
+	uint8_t *b = (uint8_t *)ip;
+	uint32_t sum;
+
+	w[1] = len_be;
+	b[9] = proto;
+	sum = (uint16_t)~w[5] + (uint16_t)~old_len + (uint32_t)len_be + (uint16_t)~old_tp +
+	      (uint32_t)w[4];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	w[5] = (uint16_t)~sum;
+}
+
+#endif /* EVS_CRYPTO_PRIVATE_H */

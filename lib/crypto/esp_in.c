@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inbound ESP: per packet, validate the headers and pre-check replay; one
+ * decrypt job per packet through the engine (the tag is computed into the
+ * engine's scratch); then, in order, compare the ICV, accept the sequence
+ * (a second check: two copies in one burst), check the trailer and strip
+ * ESP (and the outer IP header in tunnel mode).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "crypto_private.h"
+#include "esp_private.h"
+
+/* Smallest ESP: header + IV, pad length + next header, ICV. */
+#define ESP_MIN_LEN (EVS_ESP_HDR_LEN + 2 + EVS_ESP_ICV_LEN)
+
+static bool ipv6_ext(uint8_t nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_FRAGMENT ||
+	       nh == IPPROTO_DSTOPTS || nh == 135 /* mobility */ || nh == 139 /* HIP */ ||
+	       nh == 140 /* shim6 */ || nh == IPPROTO_AH;
+}
+
+uint8_t esp_ip_parse(const struct rte_mbuf *m, struct esp_ip *ip)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *) + m->l2_len;
+	uint32_t avail;
+
+	if (m->nb_segs != 1)
+		return 1 + EVS_ESP_DROP_UNSUPPORTED;
+	if (m->data_len < m->l2_len + 1u)
+		return 1 + EVS_ESP_DROP_MALFORMED;
+	avail = m->data_len - m->l2_len;
+	ip->v = p[0] >> 4;
+	ip->frag = 0;
+	ip->v6_ext = 0;
+	if (ip->v == 4) {
+		const struct rte_ipv4_hdr *h = (const struct rte_ipv4_hdr *)p;
+
+		if (avail < sizeof(*h))
+			return 1 + EVS_ESP_DROP_MALFORMED;
+		ip->hl = (uint16_t)((h->version_ihl & 0x0f) * 4);
+		ip->len = rte_be_to_cpu_16(h->total_length);
+		ip->proto = h->next_proto_id;
+		ip->frag = (rte_be_to_cpu_16(h->fragment_offset) &
+			    (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
+		if (ip->hl < sizeof(*h) || ip->len < ip->hl || ip->len > avail)
+			return 1 + EVS_ESP_DROP_MALFORMED;
+	} else if (ip->v == 6) {
+		const struct rte_ipv6_hdr *h = (const struct rte_ipv6_hdr *)p;
+
+		if (avail < sizeof(*h))
+			return 1 + EVS_ESP_DROP_MALFORMED;
+		ip->hl = sizeof(*h);
+		ip->len = sizeof(*h) + rte_be_to_cpu_16(h->payload_len);
+		ip->proto = h->proto;
+		ip->v6_ext = ipv6_ext(h->proto);
+		if (ip->len > avail)
+			return 1 + EVS_ESP_DROP_MALFORMED;
+	} else {
+		return 1 + EVS_ESP_DROP_MALFORMED;
+	}
+	return 0;
+}
+
+/* Offset of the ESP header from the IP header, 0 if not ESP for @p port. */
+static unsigned int esp_offset(const uint8_t *l3, const struct esp_ip *ip, uint16_t port)
+{
+	if (ip->proto == IPPROTO_ESP)
+		return ip->hl;
+	if (ip->proto == IPPROTO_UDP && port != 0 && ip->len >= ip->hl + 8u + 4u) {
+		const struct rte_udp_hdr *u = (const struct rte_udp_hdr *)(l3 + ip->hl);
+		uint32_t marker;
+
+		memcpy(&marker, l3 + ip->hl + 8, 4);
+		/* A zero where the SPI would be is IKE's non-ESP marker (RFC 3948 2.2). */
+		if (rte_be_to_cpu_16(u->dst_port) == port && marker != 0)
+			return ip->hl + 8u;
+	}
+	return 0;
+}
+
+int evs_esp_peek_spi(const struct rte_mbuf *m, uint16_t udp_port, uint32_t *spi)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod(m, const uint8_t *) + m->l2_len;
+	struct esp_ip ip;
+	unsigned int off;
+	uint32_t w;
+
+	if (esp_ip_parse(m, &ip) != 0)
+		return -EPROTO;
+	if (ip.frag || ip.v6_ext)
+		return -EINVAL;
+	off = esp_offset(l3, &ip, udp_port);
+	if (off == 0)
+		return -EINVAL;
+	if (ip.len < off + 4u)
+		return -EPROTO;
+	memcpy(&w, l3 + off, 4);
+	*spi = rte_be_to_cpu_32(w);
+	return 0;
+}
+
+struct in_pkt {
+	uint8_t *esp;
+	uint32_t ct_len; /* encrypted bytes: payload + pad + 2 */
+	uint64_t seq;
+	uint16_t off; /* ESP header from the IP header */
+	struct esp_ip ip;
+};
+
+struct in_args {
+	struct evs_sa **sas;
+	struct in_pkt p[CRYPTO_CHUNK];
+};
+
+/* Validate packet @p m for @p sa; 0 or 1 + enum evs_esp_drop. */
+static uint8_t inspect(const struct evs_sa *sa, struct rte_mbuf *m, struct in_pkt *p)
+{
+	uint8_t *l3 = rte_pktmbuf_mtod(m, uint8_t *) + m->l2_len;
+	uint32_t w[2], esp_len;
+	uint8_t rc;
+
+	rc = esp_ip_parse(m, &p->ip);
+	if (rc != 0)
+		return rc;
+	if (p->ip.frag || p->ip.v6_ext)
+		return 1 + EVS_ESP_DROP_UNSUPPORTED;
+	if (sa->dir != EVS_SA_INBOUND || (p->ip.proto == IPPROTO_UDP) != (sa->udp_encap != 0))
+		return 1 + EVS_ESP_DROP_WRONG_SA;
+	p->off = (uint16_t)esp_offset(l3, &p->ip, sa->udp_encap ? sa->udp_dport : 0);
+	if (p->off == 0)
+		return 1 + EVS_ESP_DROP_WRONG_SA;
+	esp_len = p->ip.len - p->off;
+	if (esp_len < ESP_MIN_LEN || ((esp_len - EVS_ESP_HDR_LEN - EVS_ESP_ICV_LEN) & 3) != 0)
+		return 1 + EVS_ESP_DROP_MALFORMED;
+	p->esp = l3 + p->off;
+	memcpy(w, p->esp, 8);
+	if (rte_be_to_cpu_32(w[0]) != sa->spi)
+		return 1 + EVS_ESP_DROP_WRONG_SA;
+	/* ESN: inferred from the window as it is before this burst, never from
+	 * numbers not yet verified (a forged one would mislead the rest). */
+	p->seq = sa->esn ? evs_replay_esn_infer(&sa->replay, rte_be_to_cpu_32(w[1]))
+			 : rte_be_to_cpu_32(w[1]);
+	if (!evs_replay_check(&sa->replay, p->seq))
+		return 1 + EVS_ESP_DROP_REPLAY;
+	p->ct_len = esp_len - EVS_ESP_HDR_LEN - EVS_ESP_ICV_LEN;
+	return 0;
+}
+
+static void in_fill(struct evs_crypto_engine *e, IMB_JOB *job, uint16_t i, void *arg)
+{
+	struct in_args *a = arg;
+	struct crypto_scratch *s = &e->scratch[i];
+	const struct in_pkt *p = &a->p[i];
+	const struct evs_sa *sa = a->sas[i];
+	uint8_t *ct = p->esp + EVS_ESP_HDR_LEN;
+	uint32_t aad_len;
+
+	esp_nonce(s->nonce, sa->salt, p->esp + 8);
+	aad_len = esp_aad_seq(s->aad, p->esp, sa->esn, (uint32_t)(p->seq >> 32));
+	crypto_job_fill(job, sa, false, s->nonce, s->aad, aad_len, ct, ct, p->ct_len, s->tag);
+}
+
+/* Check the trailer of a verified packet and strip ESP; returns its payload
+ * length or 0 with *why set. */
+static uint32_t strip(const struct evs_sa *sa, struct rte_mbuf *m, const struct in_pkt *p,
+		      uint8_t *why)
+{
+	const uint8_t *pt = p->esp + EVS_ESP_HDR_LEN;
+	uint8_t padlen = pt[p->ct_len - 2], nh = pt[p->ct_len - 1];
+	unsigned int l2 = m->l2_len, cut, keep;
+	uint32_t payload;
+	uint8_t *data;
+
+	*why = 1 + EVS_ESP_DROP_TRAILER;
+	if (padlen + 2u > p->ct_len)
+		return 0;
+	payload = p->ct_len - 2 - padlen;
+	/* RFC 4303 2.4: the default padding is 1, 2, 3, ...; check it. */
+	for (unsigned int i = 0; i < padlen; i++)
+		if (pt[payload + i] != i + 1)
+			return 0;
+	if (sa->mode == EVS_ESP_TUNNEL) {
+		unsigned int inner_v = payload > 0 ? pt[0] >> 4 : 0;
+
+		if (!((nh == IPPROTO_IPIP && inner_v == 4) || (nh == IPPROTO_IPV6 && inner_v == 6)))
+			return 0;
+		cut = p->off + EVS_ESP_HDR_LEN; /* the whole outer header goes */
+		keep = l2;
+		if (l2 >= 2)
+			esp_set_ethertype(rte_pktmbuf_mtod(m, uint8_t *) + l2 - 2, inner_v);
+	} else {
+		cut = p->off - p->ip.hl + EVS_ESP_HDR_LEN; /* UDP and ESP header */
+		keep = l2 + p->ip.hl;
+	}
+	/* Trailer and ICV, and any link padding after the IP packet. */
+	crypto_tail_adjust(m, (int)(l2 + p->off + EVS_ESP_HDR_LEN + payload) - (int)m->data_len);
+	data = rte_pktmbuf_mtod(m, uint8_t *);
+	memmove(data + cut, data, keep);
+	data = (uint8_t *)rte_pktmbuf_adj(m, (uint16_t)cut);
+	if (sa->mode == EVS_ESP_TRANSPORT) {
+		uint8_t *ip = data + l2;
+		uint32_t len = p->ip.hl + payload;
+
+		if (p->ip.v == 4) {
+			crypto_ipv4_set(ip, rte_cpu_to_be_16((uint16_t)len), nh);
+		} else {
+			struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)ip;
+
+			h->payload_len = rte_cpu_to_be_16((uint16_t)payload);
+			h->proto = nh;
+		}
+	}
+	*why = 0;
+	return payload;
+}
+
+static uint16_t decrypt_chunk(struct evs_crypto_engine *e, struct in_args *a,
+			      struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		if (a->sas[i] == NULL) {
+			e->status[i] = 1 + EVS_ESP_DROP__MAX; /* counted on the engine */
+			crypto_count(&e->no_sa, 1);
+			continue;
+		}
+		e->status[i] = inspect(a->sas[i], pkts[i], &a->p[i]);
+	}
+	crypto_run(e, n, in_fill, a);
+	for (uint16_t i = 0; i < n; i++) {
+		struct evs_sa *sa = a->sas[i];
+		struct sa_slot_stats *st;
+		uint32_t payload;
+
+		if (e->status[i] == 1 + EVS_ESP_DROP__MAX)
+			continue;
+		if (e->status[i] == 0 &&
+		    crypto_tag_differs(e->scratch[i].tag,
+				       a->p[i].esp + EVS_ESP_HDR_LEN + a->p[i].ct_len))
+			e->status[i] = 1 + EVS_ESP_DROP_AUTH;
+		if (e->status[i] == 0 && !evs_replay_accept(&sa->replay, a->p[i].seq))
+			e->status[i] = 1 + EVS_ESP_DROP_REPLAY;
+		if (e->status[i] != 0) {
+			sa_drop(e, sa, (enum evs_esp_drop)(e->status[i] - 1));
+			continue;
+		}
+		payload = strip(sa, pkts[i], &a->p[i], &e->status[i]);
+		if (e->status[i] != 0) {
+			sa_drop(e, sa, (enum evs_esp_drop)(e->status[i] - 1));
+			continue;
+		}
+		st = &sa->stats[e->slot];
+		crypto_count(&st->packets, 1);
+		crypto_count(&st->bytes, payload);
+		__atomic_store_n(&st->last_seq, sa->replay.top, __ATOMIC_RELAXED);
+	}
+	return crypto_compact(e, pkts, (void **)a->sas, n);
+}
+
+uint16_t evs_esp_decrypt_burst(struct evs_crypto_engine *e, struct evs_sa **sas,
+			       struct rte_mbuf **pkts, uint16_t n)
+{
+	struct in_args a;
+	uint16_t k = 0;
+
+	for (uint16_t off = 0; off < n; off += CRYPTO_CHUNK) {
+		uint16_t len = RTE_MIN((uint16_t)(n - off), (uint16_t)CRYPTO_CHUNK);
+		uint16_t ck;
+
+		a.sas = sas + off;
+		ck = decrypt_chunk(e, &a, pkts + off, len);
+		k = crypto_merge(pkts, (void **)sas, k, off, (uint16_t)(off + ck));
+	}
+	return k;
+}

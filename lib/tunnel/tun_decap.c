@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Decapsulation: validate the outer Ethernet/IP/UDP and the VXLAN or
+ * GENEVE header, report the metadata, strip the outer headers. The outer
+ * headers (options included) must be in the first segment.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_udp.h>
+
+#include "tun_private.h"
+
+int evs_geneve_opts_walk(const uint8_t *opts, unsigned int len,
+			 void (*fn)(uint16_t cls, uint8_t type, const uint8_t *data,
+				    unsigned int data_len, void *arg),
+			 void *arg)
+{
+	unsigned int off = 0;
+	int n = 0;
+
+	while (off < len) {
+		unsigned int olen;
+		uint16_t cls;
+
+		if (len - off < 4)
+			return -EINVAL;
+		olen = 4 + (opts[off + 3] & 0x1f) * 4u;
+		if (olen > len - off)
+			return -EINVAL;
+		cls = (uint16_t)(opts[off] << 8 | opts[off + 1]);
+		if (fn != NULL)
+			fn(cls, opts[off + 2], opts + off + 4, olen - 4, arg);
+		off += olen;
+		n++;
+	}
+	return n;
+}
+
+struct opt_scan {
+	const struct evs_tun_decap *d;
+	uint32_t flags;
+	bool unknown_critical;
+};
+
+static void opt_seen(uint16_t cls, uint8_t type, const uint8_t *data, unsigned int data_len,
+		     void *arg)
+{
+	struct opt_scan *s = arg;
+	const struct evs_tun_decap *d = s->d;
+
+	RTE_SET_USED(data);
+	RTE_SET_USED(data_len);
+	for (unsigned int i = 0; i < d->n_opt_classes; i++)
+		if (d->opt_classes[i] == cls)
+			s->flags |= 1u << i;
+	if (type & GENEVE_OPT_CRITICAL) {
+		bool known = false;
+
+		for (unsigned int i = 0; i < d->n_known_critical && !known; i++)
+			known =
+			    d->known_critical[i].cls == cls && d->known_critical[i].type == type;
+		if (!known)
+			s->unknown_critical = true;
+	}
+}
+
+static bool vni_ok(const struct evs_tun_decap *d, uint32_t vni)
+{
+	uint32_t lo = 0, hi = d->n_vnis;
+
+	if (d->vnis == NULL)
+		return true;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (d->vnis[mid] == vni)
+			return true;
+		if (d->vnis[mid] < vni)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static inline uint16_t port_or(uint16_t p, uint16_t dflt)
+{
+	return p == 0 ? dflt : p;
+}
+
+/* Outer IP: fills @p meta's addresses; returns 0 or 1 + reason, with the
+ * IP header length and the UDP datagram length. */
+static uint8_t outer_ip(const struct evs_tun_decap *d, const struct rte_mbuf *m, const uint8_t *ip,
+			uint32_t avail, unsigned int *iphl, uint32_t *udp_len,
+			struct evs_tun_meta *meta)
+{
+	unsigned int v = ip[0] >> 4;
+
+	if (v == 4) {
+		const struct rte_ipv4_hdr *h = (const struct rte_ipv4_hdr *)ip;
+		uint32_t tot;
+
+		if (avail < sizeof(*h))
+			return 1 + EVS_TUN_DROP_BAD_OUTER;
+		*iphl = (h->version_ihl & 0x0f) * 4u;
+		tot = rte_be_to_cpu_16(h->total_length);
+		if (*iphl < sizeof(*h) || avail < *iphl || tot < *iphl || tot > m->pkt_len)
+			return 1 + EVS_TUN_DROP_BAD_OUTER;
+		uint64_t ipf = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+		if (ipf == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+		    (ipf != RTE_MBUF_F_RX_IP_CKSUM_GOOD && d->verify_csum &&
+		     rte_raw_cksum(h, *iphl) != 0xffff))
+			return 1 + EVS_TUN_DROP_BAD_CSUM;
+		if (rte_be_to_cpu_16(h->fragment_offset) &
+		    (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
+			return 1 + EVS_TUN_DROP_FRAGMENT;
+		if (h->next_proto_id != IPPROTO_UDP)
+			return 1 + EVS_TUN_DROP_NOT_TUNNEL;
+		*udp_len = tot - *iphl;
+		memset(meta->src, 0, sizeof(meta->src));
+		memset(meta->dst, 0, sizeof(meta->dst));
+		memcpy(meta->src, &h->src_addr, 4);
+		memcpy(meta->dst, &h->dst_addr, 4);
+	} else if (v == 6) {
+		const struct rte_ipv6_hdr *h = (const struct rte_ipv6_hdr *)ip;
+
+		if (avail < sizeof(*h))
+			return 1 + EVS_TUN_DROP_BAD_OUTER;
+		*iphl = sizeof(*h);
+		*udp_len = rte_be_to_cpu_16(h->payload_len);
+		if (*udp_len + sizeof(*h) > m->pkt_len)
+			return 1 + EVS_TUN_DROP_BAD_OUTER;
+		if (h->proto != IPPROTO_UDP)
+			return 1 + EVS_TUN_DROP_NOT_TUNNEL; /* extension headers included */
+		memcpy(meta->src, h->src_addr, 16);
+		memcpy(meta->dst, h->dst_addr, 16);
+	} else {
+		return 1 + EVS_TUN_DROP_BAD_OUTER;
+	}
+	meta->family = (uint8_t)v;
+	return 0;
+}
+
+/* The tunnel header at @p h (@p len bytes of UDP payload); returns 0 or
+ * 1 + reason with the header length. */
+static uint8_t tunnel_hdr(const struct evs_tun_decap *d, const uint8_t *h, uint32_t len,
+			  unsigned int *hlen, struct evs_tun_meta *meta)
+{
+	uint32_t vni_be;
+
+	if (len < 8)
+		return 1 + EVS_TUN_DROP_BAD_OUTER;
+	memcpy(&vni_be, h + 4, 4);
+	meta->vni = rte_be_to_cpu_32(vni_be) >> 8;
+	meta->opt_flags = EVS_TUN_PRESENT;
+	meta->opt_len = 0;
+	meta->opts = NULL;
+	if (meta->type == EVS_TUN_VXLAN) {
+		if (!(h[0] & VXLAN_FLAG_I))
+			return 1 + EVS_TUN_DROP_BAD_FLAGS;
+		*hlen = VXLAN_HDR_LEN;
+	} else {
+		struct opt_scan s = {.d = d};
+		unsigned int opt_len = (h[0] & 0x3f) * 4u;
+
+		if ((h[0] >> 6) != 0)
+			return 1 + EVS_TUN_DROP_BAD_FLAGS;
+		if (h[1] & GENEVE_O_BIT)
+			return 1 + EVS_TUN_DROP_OAM;
+		if ((uint16_t)(h[2] << 8 | h[3]) != ETH_P_TEB)
+			return 1 + EVS_TUN_DROP_BAD_PROTOCOL;
+		if (GENEVE_HDR_LEN + opt_len > len ||
+		    evs_geneve_opts_walk(h + GENEVE_HDR_LEN, opt_len, opt_seen, &s) < 0)
+			return 1 + EVS_TUN_DROP_BAD_OPTIONS;
+		if (s.unknown_critical)
+			return 1 + EVS_TUN_DROP_CRITICAL_OPTION;
+		meta->opt_flags |= s.flags;
+		meta->opt_len = (uint16_t)opt_len;
+		meta->opts = opt_len != 0 ? h + GENEVE_HDR_LEN : NULL;
+		*hlen = GENEVE_HDR_LEN + opt_len;
+	}
+	if (!vni_ok(d, meta->vni))
+		return 1 + EVS_TUN_DROP_BAD_VNI;
+	return 0;
+}
+
+static uint8_t decap_one(const struct evs_tun_decap *d, struct rte_mbuf *m,
+			 struct evs_tun_meta *meta)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t avail = m->data_len, udp_len, inner;
+	unsigned int l2 = RTE_ETHER_HDR_LEN, iphl, hlen;
+	const struct rte_udp_hdr *u;
+	uint16_t type, dport;
+	uint8_t rc;
+
+	if (avail < RTE_ETHER_HDR_LEN)
+		return 1 + EVS_TUN_DROP_BAD_OUTER;
+	type = rte_be_to_cpu_16(((const struct rte_ether_hdr *)p)->ether_type);
+	if (type == RTE_ETHER_TYPE_VLAN) {
+		if (avail < l2 + 4)
+			return 1 + EVS_TUN_DROP_BAD_OUTER;
+		type = (uint16_t)(p[16] << 8 | p[17]);
+		l2 += 4;
+	}
+	if (type != RTE_ETHER_TYPE_IPV4 && type != RTE_ETHER_TYPE_IPV6)
+		return 1 + EVS_TUN_DROP_NOT_TUNNEL;
+	rc = outer_ip(d, m, p + l2, avail - l2, &iphl, &udp_len, meta);
+	if (rc != 0)
+		return rc;
+	if (udp_len + l2 + iphl > m->pkt_len || avail < l2 + iphl + sizeof(*u))
+		return 1 + EVS_TUN_DROP_BAD_OUTER;
+	u = (const struct rte_udp_hdr *)(p + l2 + iphl);
+	dport = rte_be_to_cpu_16(u->dst_port);
+	if (dport == port_or(d->vxlan_port, EVS_VXLAN_PORT) && d->vxlan_port != UINT16_MAX)
+		meta->type = EVS_TUN_VXLAN;
+	else if (dport == port_or(d->geneve_port, EVS_GENEVE_PORT) && d->geneve_port != UINT16_MAX)
+		meta->type = EVS_TUN_GENEVE;
+	else
+		return 1 + EVS_TUN_DROP_NOT_TUNNEL;
+	if (rte_be_to_cpu_16(u->dgram_len) != udp_len || udp_len < sizeof(*u))
+		return 1 + EVS_TUN_DROP_BAD_OUTER;
+	if (u->dgram_cksum == 0) {
+		if (meta->family == 6 && !d->ipv6_zero_csum)
+			return 1 + EVS_TUN_DROP_BAD_CSUM;
+	} else {
+		uint64_t l4f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+		if (l4f == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+		    (l4f != RTE_MBUF_F_RX_L4_CKSUM_GOOD && d->verify_csum &&
+		     tun_udp_sum(m, p + l2, meta->family, l2 + iphl, udp_len) != 0xffff))
+			return 1 + EVS_TUN_DROP_BAD_CSUM;
+	}
+	if (avail < l2 + iphl + sizeof(*u) + 8)
+		return 1 + EVS_TUN_DROP_BAD_OUTER;
+	rc = tunnel_hdr(d, (const uint8_t *)(u + 1), udp_len - (uint32_t)sizeof(*u), &hlen, meta);
+	if (rc != 0)
+		return rc;
+	if (avail < l2 + iphl + sizeof(*u) + hlen)
+		return 1 + EVS_TUN_DROP_BAD_OUTER; /* options past the first segment */
+	inner = udp_len - (uint32_t)sizeof(*u) - hlen;
+	if (inner < RTE_ETHER_HDR_LEN)
+		return 1 + EVS_TUN_DROP_BAD_INNER;
+	/* Link padding after the outer IP packet is not part of the frame. */
+	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - (l2 + iphl + udp_len)));
+	rte_pktmbuf_adj(m, (uint16_t)(l2 + iphl + sizeof(*u) + hlen));
+	m->l2_len = 0;
+	m->l3_len = 0;
+	m->l4_len = 0;
+	return 0;
+}
+
+uint16_t evs_tun_decap_burst(const struct evs_tun_decap *d, struct rte_mbuf **pkts, uint16_t n,
+			     struct evs_tun_meta *meta, struct evs_tun_stats *st)
+{
+	uint8_t status[TUN_CHUNK];
+	struct evs_tun_meta tmp;
+	uint64_t bytes = 0;
+	uint16_t k = 0;
+
+	for (uint16_t off = 0; off < n; off += TUN_CHUNK) {
+		uint16_t len = RTE_MIN((uint16_t)(n - off), (uint16_t)TUN_CHUNK), a = 0;
+
+		for (uint16_t i = 0; i < len; i++) {
+			struct rte_mbuf *m = pkts[off + i];
+
+			/* Accepted packets land at k + a after the partition. */
+			status[i] = decap_one(d, m, &tmp);
+			if (status[i] != 0) {
+				tun_count(&st->drops[status[i] - 1], 1);
+				continue;
+			}
+			meta[k + a++] = tmp;
+			bytes += m->pkt_len;
+		}
+		k = tun_partition(pkts, status, k, off, len);
+	}
+	tun_count(&st->decap_packets, k);
+	tun_count(&st->decap_bytes, bytes);
+	return k;
+}

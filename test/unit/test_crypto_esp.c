@@ -1,0 +1,644 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ESP behaviours of lib/crypto: round trips in every mode, family and
+ * option through full bursts, the wire layout, counters, and every drop
+ * reason (auth, replay, sequence exhaustion, malformed, trailer, room,
+ * unsupported, wrong SA, no SA), with rejects kept in order behind the
+ * accepted packets.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "crypto_test.h"
+#include "unit_case.h"
+
+#define BURST 32
+
+struct pair {
+	struct evs_sa *out, *in;
+	struct evs_crypto_engine *e;
+};
+
+static void pair_make(struct pair *p, struct evs_sa_config c)
+{
+	p->e = evs_crypto_engine_create();
+	ck_assert_ptr_nonnull(p->e);
+	c.dir = EVS_SA_OUTBOUND;
+	p->out = evs_sa_create(&c);
+	ck_assert_ptr_nonnull(p->out);
+	c.dir = EVS_SA_INBOUND;
+	p->in = evs_sa_create(&c);
+	ck_assert_ptr_nonnull(p->in);
+}
+
+static void pair_free(struct pair *p)
+{
+	evs_sa_free(p->out);
+	evs_sa_free(p->in);
+	evs_crypto_engine_free(p->e);
+}
+
+static void free_all(struct rte_mbuf **m, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		rte_pktmbuf_free(m[i]);
+}
+
+static void fill_sas(struct evs_sa **sas, struct evs_sa *sa, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		sas[i] = sa;
+}
+
+/* Packet i of a mixed burst: sizes from empty to 1400 bytes. */
+static uint32_t burst_len(unsigned int i)
+{
+	static const uint32_t lens[] = {0, 1, 2, 3, 4, 5, 18, 64, 100, 511, 1024, 1400};
+
+	return lens[i % RTE_DIM(lens)];
+}
+
+/* Every combination: family, l2, mode, UDP, key length, ESN. */
+START_TEST(test_roundtrip_all_modes)
+{
+	unsigned int combos = 0;
+
+	for (unsigned int bits = 0; bits < 64; bits++) {
+		unsigned int v = bits & 1 ? 6 : 4, l2 = bits & 2 ? 14 : 0;
+		struct evs_sa_config c = ct_sa_conf(0x1000 + bits, EVS_SA_OUTBOUND,
+						    bits & 4 ? EVS_ESP_TUNNEL : EVS_ESP_TRANSPORT,
+						    bits & 8 ? 32 : 16, bits);
+		struct rte_mbuf *m[BURST], *orig[BURST];
+		struct evs_sa *sas[BURST];
+		struct evs_sa_stats so, si;
+		uint64_t base = 1, primed = 0;
+		struct pair p;
+
+		c.udp_encap = (bits & 16) != 0;
+		c.esn = (bits & 32) != 0;
+		if (c.esn)
+			c.first_seq = 0xfffffff0u; /* the burst crosses into the next epoch */
+		if (bits & 4 && bits & 1) {
+			c.tun_src.family = c.tun_dst.family = 6; /* v6 over v6 */
+			c.tun_src.b[0] = c.tun_dst.b[0] = 0xfd;
+		}
+		pair_make(&p, c);
+		if (c.esn) {
+			/* One packet first, so the receiver's window is where the
+			 * sender is (ESN inference works within 2^32 - window of it). */
+			struct evs_sa *in1 = p.in;
+
+			m[0] = ct_build_udp(v, l2, 10, bits);
+			ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, m, 1), 1);
+			ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, &in1, m, 1), 1);
+			rte_pktmbuf_free(m[0]);
+			base = c.first_seq + 1;
+			primed = 1;
+		}
+		for (unsigned int i = 0; i < BURST; i++) {
+			m[i] = ct_build_udp(v, l2, burst_len(i), i + bits * 100);
+			orig[i] = ct_clone(m[i]);
+			ck_assert_ptr_nonnull(orig[i]);
+		}
+		ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, m, BURST), BURST);
+		for (unsigned int i = 0; i < BURST; i++) {
+			const uint8_t *ip = rte_pktmbuf_mtod_offset(m[i], const uint8_t *, l2);
+			unsigned int ov = c.mode == EVS_ESP_TUNNEL ? c.tun_src.family : v;
+			uint8_t proto = ov == 4 ? ip[9] : ip[6];
+			unsigned int hl = ov == 4 ? 20 : 40;
+			uint32_t spi, seq;
+
+			ck_assert_uint_eq(ip[0] >> 4, ov);
+			ck_assert_uint_eq(proto, c.udp_encap ? IPPROTO_UDP : IPPROTO_ESP);
+			if (ov == 4)
+				ck_assert_uint_eq(rte_raw_cksum(ip, 20), 0xffff);
+			memcpy(&spi, ip + hl + (c.udp_encap ? 8 : 0), 4);
+			memcpy(&seq, ip + hl + (c.udp_encap ? 8 : 0) + 4, 4);
+			ck_assert_uint_eq(rte_be_to_cpu_32(spi), c.spi);
+			ck_assert_uint_eq(rte_be_to_cpu_32(seq), (uint32_t)(base + i));
+			if (c.udp_encap && ov == 6) { /* the UDP checksum is the right one */
+				struct rte_udp_hdr *u = (struct rte_udp_hdr *)(uintptr_t)(ip + 40);
+				uint16_t sent = u->dgram_cksum;
+
+				u->dgram_cksum = 0;
+				ck_assert_uint_ne(sent, 0);
+				ck_assert_uint_eq(sent, rte_ipv6_udptcp_cksum(
+							    (const struct rte_ipv6_hdr *)ip, u));
+				u->dgram_cksum = sent;
+			}
+		}
+		fill_sas(sas, p.in, BURST);
+		ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, m, BURST), BURST);
+		for (unsigned int i = 0; i < BURST; i++)
+			ck_assert_msg(ct_same(m[i], orig[i]), "combo %u packet %u differs", bits,
+				      i);
+		evs_sa_stats_get(p.out, &so);
+		evs_sa_stats_get(p.in, &si);
+		ck_assert_uint_eq(so.packets, BURST + primed);
+		ck_assert_uint_eq(si.packets, BURST + primed);
+		ck_assert_uint_eq(so.bytes, si.bytes);
+		ck_assert_uint_eq(so.last_seq, base + BURST - 1);
+		ck_assert_uint_eq(si.last_seq, so.last_seq);
+		free_all(m, BURST);
+		free_all(orig, BURST);
+		pair_free(&p);
+		combos++;
+	}
+	ck_assert_uint_eq(combos, 64);
+}
+END_TEST
+
+/* Flip one bit anywhere after the SPI: the ICV fails (or, for the
+ * sequence number, the AAD does), counted, and the window does not move. */
+START_TEST(test_bit_flip_is_auth_failure)
+{
+	struct evs_sa_config c = ct_sa_conf(0x2000, EVS_SA_OUTBOUND, EVS_ESP_TRANSPORT, 16, 3);
+	struct rte_mbuf *m[BURST], *good[BURST];
+	struct evs_sa *sas[BURST];
+	struct evs_sa_stats st;
+	struct pair p;
+
+	pair_make(&p, c);
+	srand(5);
+	for (unsigned int i = 0; i < BURST; i++)
+		m[i] = ct_build_udp(4, 14, 60 + i, i);
+	ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, m, BURST), BURST);
+	for (unsigned int i = 0; i < BURST; i++) {
+		/* Even packets damaged, from the sequence number to the ICV's end. */
+		good[i] = ct_clone(m[i]);
+		if (i % 2 == 0) {
+			unsigned int from = 14 + 20 + 4, to = m[i]->data_len;
+			unsigned int at = from + (unsigned int)rand() % (to - from);
+
+			rte_pktmbuf_mtod(m[i], uint8_t *)[at] ^= (uint8_t)(1u << (rand() % 8));
+		}
+	}
+	fill_sas(sas, p.in, BURST);
+	ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, m, BURST), BURST / 2);
+	evs_sa_stats_get(p.in, &st);
+	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_AUTH], BURST / 2);
+	ck_assert_uint_eq(st.packets, BURST / 2);
+	/* The damaged ones trail, in order; their genuine copies still pass. */
+	for (unsigned int i = 0; i < BURST / 2; i++)
+		ck_assert_uint_eq(m[BURST / 2 + i]->data_len, good[2 * i]->data_len);
+	free_all(m, BURST);
+	for (unsigned int i = 0; i < BURST; i += 2)
+		m[i / 2] = good[i];
+	ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, m, BURST / 2), BURST / 2);
+	free_all(m, BURST / 2);
+	for (unsigned int i = 1; i < BURST; i += 2)
+		rte_pktmbuf_free(good[i]);
+	pair_free(&p);
+}
+END_TEST
+
+/* A replay in a later burst, two copies in one burst, and a packet left of
+ * the window: each counted as a replay. */
+START_TEST(test_replay_is_counted)
+{
+	struct evs_sa_config c = ct_sa_conf(0x3000, EVS_SA_OUTBOUND, EVS_ESP_TRANSPORT, 32, 4);
+	struct rte_mbuf *m[8], *copy[8];
+	struct evs_sa *sas[10];
+	struct evs_sa_stats st;
+	struct pair p;
+
+	c.replay_window = 64;
+	pair_make(&p, c);
+	for (unsigned int i = 0; i < 8; i++)
+		m[i] = ct_build_udp(6, 14, 100, i);
+	ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, m, 8), 8);
+	for (unsigned int i = 0; i < 8; i++)
+		copy[i] = ct_clone(m[i]);
+	fill_sas(sas, p.in, 10);
+	/* Burst 1: packets 0..3 plus a second copy of packet 1. */
+	free_all(&m[4], 4);
+	m[4] = ct_clone(m[1]);
+	ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, m, 5), 4);
+	evs_sa_stats_get(p.in, &st);
+	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_REPLAY], 1);
+	free_all(m, 5);
+	/* Burst 2: packets 0 and 2 again. */
+	m[0] = copy[0];
+	m[1] = copy[2];
+	ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, m, 2), 0);
+	evs_sa_stats_get(p.in, &st);
+	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_REPLAY], 3);
+	free_all(m, 2);
+	free_all(&copy[1], 1);
+	free_all(&copy[3], 1);
+	/* Advance the sender by 100 so packet 4 is left of a 64-packet window. */
+	for (unsigned int i = 0; i < 100; i += 10) {
+		struct rte_mbuf *b[10];
+
+		for (unsigned int j = 0; j < 10; j++)
+			b[j] = ct_build_udp(6, 14, 10, j);
+		ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, b, 10), 10);
+		ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, b, 10), 10);
+		free_all(b, 10);
+	}
+	ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, &copy[4], 4), 0);
+	evs_sa_stats_get(p.in, &st);
+	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_REPLAY], 7);
+	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_AUTH], 0);
+	ck_assert_uint_eq(st.last_seq, 108);
+	free_all(&copy[4], 4);
+	pair_free(&p);
+}
+END_TEST
+
+/* ESN: a forged packet whose low half would be read as the next epoch must
+ * not change how the genuine packets of its burst are read (the window
+ * moves only for verified packets). */
+START_TEST(test_forged_esn_misleads_nothing)
+{
+	struct evs_sa_config c = ct_sa_conf(0xb000, EVS_SA_OUTBOUND, EVS_ESP_TRANSPORT, 16, 13);
+	struct rte_mbuf *m[BURST];
+	struct evs_sa *sas[BURST];
+	struct evs_sa_stats st;
+	struct pair p;
+
+	c.esn = true;
+	c.first_seq = 100000;
+	pair_make(&p, c);
+	for (unsigned int i = 0; i < BURST; i++)
+		m[i] = ct_build_udp(4, 14, 40, i);
+	ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, m, BURST), BURST);
+	/* Prime the receiver with the first packet. */
+	sas[0] = p.in;
+	ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, m, 1), 1);
+	rte_pktmbuf_free(m[0]);
+	/* m[0]: a forgery claiming low half 100000 - 2000 (left of the window:
+	 * inferred as epoch 1), then the 31 genuine packets. */
+	m[0] = ct_clone(m[1]);
+	{
+		uint32_t lo = rte_cpu_to_be_32(100000 - 2000);
+
+		memcpy(rte_pktmbuf_mtod_offset(m[0], uint8_t *, 14 + 20 + 4), &lo, 4);
+	}
+	fill_sas(sas, p.in, BURST);
+	ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, m, BURST), BURST - 1);
+	evs_sa_stats_get(p.in, &st);
+	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_AUTH], 1);
+	ck_assert_uint_eq(st.last_seq, 100000 + BURST - 1);
+	free_all(m, BURST);
+	pair_free(&p);
+}
+END_TEST
+
+/* A 32-bit SA refuses to wrap: the last numbers go out, then every packet is
+ * dropped and counted until rekeyed. */
+START_TEST(test_seq_exhaustion_refused)
+{
+	struct evs_sa_config c = ct_sa_conf(0x4000, EVS_SA_OUTBOUND, EVS_ESP_TRANSPORT, 16, 5);
+	struct rte_mbuf *m[5];
+	struct evs_sa_stats st;
+	struct pair p;
+
+	c.first_seq = UINT32_MAX - 2;
+	pair_make(&p, c);
+	ck_assert_uint_eq(evs_sa_seq_remaining(p.out), 3);
+	for (unsigned int i = 0; i < 5; i++)
+		m[i] = ct_build_udp(4, 14, 10, i);
+	ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, m, 5), 3);
+	ck_assert_uint_eq(evs_sa_seq_remaining(p.out), 0);
+	ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, &m[3], 2), 0);
+	evs_sa_stats_get(p.out, &st);
+	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_SEQ_EXHAUSTED], 4);
+	ck_assert_uint_eq(st.last_seq, UINT32_MAX);
+	free_all(m, 5);
+	pair_free(&p);
+}
+END_TEST
+
+/* Packets that are not what the SA protects: each counted by reason. */
+START_TEST(test_malformed_counted)
+{
+	struct evs_sa_config c = ct_sa_conf(0x5000, EVS_SA_OUTBOUND, EVS_ESP_TRANSPORT, 16, 6);
+	struct evs_sa_config other = ct_sa_conf(0x5001, EVS_SA_INBOUND, EVS_ESP_TRANSPORT, 16, 6);
+	struct evs_crypto_engine_stats es;
+	struct rte_mbuf *m[8], *seg;
+	struct evs_sa *sas[8], *wrong;
+	struct evs_sa_stats st;
+	struct pair p;
+
+	pair_make(&p, c);
+	wrong = evs_sa_create(&other);
+	for (unsigned int i = 0; i < 8; i++)
+		m[i] = ct_build_udp(4, 14, 40, i);
+	/* Outbound: a fragment, a chained mbuf, a truncated IP length. */
+	rte_pktmbuf_mtod_offset(m[0], struct rte_ipv4_hdr *, 14)->fragment_offset =
+	    rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
+	seg = rte_pktmbuf_alloc(crypto_test_pool);
+	rte_pktmbuf_append(seg, 10);
+	ck_assert_int_eq(rte_pktmbuf_chain(m[1], seg), 0);
+	rte_pktmbuf_mtod_offset(m[2], struct rte_ipv4_hdr *, 14)->total_length =
+	    rte_cpu_to_be_16(2000);
+	ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, m, 8), 5);
+	evs_sa_stats_get(p.out, &st);
+	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_UNSUPPORTED], 2);
+	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_MALFORMED], 1);
+	free_all(&m[5], 3);
+	/* Inbound: no SA, the wrong SA, a cut ICV, an IP length past the data,
+	 * and an outbound SA used for decryption. */
+	fill_sas(sas, p.in, 5);
+	sas[0] = NULL;
+	sas[1] = wrong;
+	rte_pktmbuf_trim(m[2], 3);
+	rte_pktmbuf_mtod_offset(m[2], struct rte_ipv4_hdr *, 14)->total_length =
+	    rte_cpu_to_be_16((uint16_t)(m[2]->data_len - 14));
+	rte_pktmbuf_trim(m[3], 1);
+	sas[4] = p.out;
+	ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, m, 5), 0);
+	evs_crypto_engine_stats_get(p.e, &es);
+	ck_assert_uint_eq(es.no_sa, 1);
+	evs_sa_stats_get(wrong, &st);
+	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_WRONG_SA], 1);
+	evs_sa_stats_get(p.in, &st);
+	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_MALFORMED], 2);
+	evs_sa_stats_get(p.out, &st);
+	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_WRONG_SA], 1);
+	free_all(m, 5);
+	evs_sa_free(wrong);
+	pair_free(&p);
+}
+END_TEST
+
+/* A packet whose ICV verifies but whose padding is wrong (built with the
+ * raw GCM burst and the SA's key): counted as a trailer error. */
+START_TEST(test_bad_trailer_counted)
+{
+	struct evs_sa_config c = ct_sa_conf(0x6000, EVS_SA_OUTBOUND, EVS_ESP_TRANSPORT, 16, 7);
+	struct rte_mbuf *m[2];
+	struct evs_sa *sas[2];
+	struct evs_sa_stats st;
+	struct pair p;
+
+	pair_make(&p, c);
+	for (unsigned int k = 0; k < 2; k++) {
+		/* [IP][SPI seq IV][4 bytes payload, pad 1 2 (k: 1 7), padlen 2, nh 17][ICV] */
+		uint8_t *d, nonce[12], aad[8];
+		struct rte_ipv4_hdr *ip;
+		struct evs_gcm_op op;
+
+		m[k] = rte_pktmbuf_alloc(crypto_test_pool);
+		ck_assert_ptr_nonnull(rte_pktmbuf_append(m[k], 20 + 16 + 8 + 16));
+		d = rte_pktmbuf_mtod(m[k], uint8_t *);
+		memset(d, 0, 60);
+		ip = (struct rte_ipv4_hdr *)d;
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16(60);
+		ip->next_proto_id = IPPROTO_ESP;
+		ip->time_to_live = 9;
+		d[20] = 0, d[21] = 0, d[22] = 0x60, d[23] = 0;
+		d[27] = (uint8_t)(1 + k);
+		d[35] = (uint8_t)(1 + k);
+		memcpy(d + 40, (uint8_t[]){1, k == 0 ? 2 : 7, 2, 17}, 4);
+		memcpy(nonce, c.salt, 4);
+		memcpy(nonce + 4, d + 28, 8);
+		memcpy(aad, d + 20, 8);
+		op = (struct evs_gcm_op){nonce, aad, 8, d + 36, d + 36, 8, d + 44};
+		ck_assert_uint_eq(evs_gcm_burst(p.e, p.out, true, &op, 1), 1);
+		m[k]->l2_len = 0;
+	}
+	fill_sas(sas, p.in, 2);
+	ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, m, 2), 1);
+	ck_assert_uint_eq(m[0]->data_len, 24);
+	ck_assert_uint_eq(rte_pktmbuf_mtod(m[0], uint8_t *)[9], 17);
+	evs_sa_stats_get(p.in, &st);
+	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_TRAILER], 1);
+	free_all(m, 2);
+	pair_free(&p);
+}
+END_TEST
+
+/* @p m's bytes moved to @p data_off in a new mbuf (@p m is freed). */
+static struct rte_mbuf *placed(struct rte_mbuf *m, uint16_t data_off)
+{
+	struct rte_mbuf *c = rte_pktmbuf_alloc(crypto_test_pool);
+
+	c->data_off = data_off;
+	memcpy(rte_pktmbuf_append(c, m->data_len), rte_pktmbuf_mtod(m, void *), m->data_len);
+	c->l2_len = m->l2_len;
+	rte_pktmbuf_free(m);
+	return c;
+}
+
+/* No headroom for the ESP header, or no tailroom for the trailer. */
+START_TEST(test_no_room_counted)
+{
+	struct evs_sa_config c = ct_sa_conf(0x7000, EVS_SA_OUTBOUND, EVS_ESP_TUNNEL, 16, 8);
+	struct rte_mbuf *m[3];
+	struct evs_sa_stats st;
+	struct pair p;
+
+	pair_make(&p, c);
+	m[0] = placed(ct_build_udp(4, 14, 100, 0), 10); /* headroom 10 < 36 */
+	m[1] = ct_build_udp(4, 14, 100, 1);
+	m[1] = placed(m[1], (uint16_t)(m[1]->buf_len - m[1]->data_len - 5)); /* tailroom 5 */
+	m[2] = ct_build_udp(4, 14, 100, 2);
+	ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, m, 3), 1);
+	evs_sa_stats_get(p.out, &st);
+	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_NO_ROOM], 2);
+	free_all(m, 3);
+	pair_free(&p);
+}
+END_TEST
+
+/* More than one internal chunk, every third packet rejected: accepted and
+ * rejected packets each keep their order, and the SAs move with them. */
+START_TEST(test_long_burst_keeps_order)
+{
+	enum { N = 150 };
+	struct evs_sa_config c = ct_sa_conf(0x8000, EVS_SA_OUTBOUND, EVS_ESP_TRANSPORT, 16, 9);
+	struct rte_mbuf *m[N], *orig[N];
+	struct evs_sa *sas[N];
+	uint16_t k;
+	struct pair p;
+
+	pair_make(&p, c);
+	for (unsigned int i = 0; i < N; i++) {
+		m[i] = ct_build_udp(4, 14, i * 7 % 900, i);
+		orig[i] = ct_clone(m[i]);
+	}
+	ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, m, N), N);
+	fill_sas(sas, p.in, N);
+	for (unsigned int i = 0; i < N; i += 3)
+		sas[i] = NULL;
+	k = evs_esp_decrypt_burst(p.e, sas, m, N);
+	ck_assert_uint_eq(k, N - (N + 2) / 3);
+	for (unsigned int i = 0, a = 0, r = k; i < N; i++) {
+		if (i % 3 == 0) {
+			ck_assert_ptr_null(sas[r]);
+			ck_assert_uint_gt(m[r++]->data_len, orig[i]->data_len);
+		} else {
+			ck_assert_ptr_eq(sas[a], p.in);
+			ck_assert(ct_same(m[a++], orig[i]));
+		}
+	}
+	free_all(m, N);
+	free_all(orig, N);
+	pair_free(&p);
+}
+END_TEST
+
+/* Two engines share an outbound SA: numbers are unique and counters add up. */
+START_TEST(test_two_engines_share_outbound)
+{
+	struct evs_sa_config c = ct_sa_conf(0x9000, EVS_SA_OUTBOUND, EVS_ESP_TRANSPORT, 16, 10);
+	struct evs_crypto_engine *e2 = evs_crypto_engine_create();
+	struct rte_mbuf *m[2][BURST];
+	struct evs_sa *sas[2 * BURST];
+	struct evs_sa_stats st;
+	struct pair p;
+
+	pair_make(&p, c);
+	for (unsigned int j = 0; j < 2; j++)
+		for (unsigned int i = 0; i < BURST; i++)
+			m[j][i] = ct_build_udp(4, 14, 30, i);
+	ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, m[0], BURST), BURST);
+	ck_assert_uint_eq(evs_esp_encrypt_burst(e2, p.out, m[1], BURST), BURST);
+	evs_sa_stats_get(p.out, &st);
+	ck_assert_uint_eq(st.packets, 2 * BURST);
+	ck_assert_uint_eq(st.last_seq, 2 * BURST);
+	/* Out of order across the two: all 64 distinct numbers are accepted. */
+	fill_sas(sas, p.in, BURST);
+	ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, m[1], BURST), BURST);
+	ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, m[0], BURST), BURST);
+	free_all(m[0], BURST);
+	free_all(m[1], BURST);
+	evs_crypto_engine_free(e2);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(test_peek_spi)
+{
+	struct evs_sa_config c = ct_sa_conf(0xabcdef, EVS_SA_OUTBOUND, EVS_ESP_TRANSPORT, 16, 11);
+	struct evs_sa *esp, *udp;
+	struct rte_mbuf *m[2], *plain;
+	struct evs_crypto_engine *e = evs_crypto_engine_create();
+	uint32_t spi = 0;
+
+	esp = evs_sa_create(&c);
+	c.udp_encap = true;
+	udp = evs_sa_create(&c);
+	m[0] = ct_build_udp(4, 14, 20, 0);
+	m[1] = ct_build_udp(6, 14, 20, 1);
+	plain = ct_build_udp(4, 14, 20, 2);
+	ck_assert_uint_eq(evs_esp_encrypt_burst(e, esp, &m[0], 1), 1);
+	ck_assert_uint_eq(evs_esp_encrypt_burst(e, udp, &m[1], 1), 1);
+	ck_assert_int_eq(evs_esp_peek_spi(m[0], 0, &spi), 0);
+	ck_assert_uint_eq(spi, 0xabcdef);
+	spi = 0;
+	ck_assert_int_eq(evs_esp_peek_spi(m[1], EVS_ESP_UDP_PORT, &spi), 0);
+	ck_assert_uint_eq(spi, 0xabcdef);
+	ck_assert_int_eq(evs_esp_peek_spi(m[1], 0, &spi), -EINVAL); /* UDP not accepted */
+	ck_assert_int_eq(evs_esp_peek_spi(plain, EVS_ESP_UDP_PORT, &spi), -EINVAL);
+	/* The IKE marker (a zero SPI) on port 4500 is not ESP. */
+	memset(rte_pktmbuf_mtod_offset(m[1], uint8_t *, 14 + 40 + 8), 0, 4);
+	ck_assert_int_eq(evs_esp_peek_spi(m[1], EVS_ESP_UDP_PORT, &spi), -EINVAL);
+	rte_pktmbuf_trim(m[0], (uint16_t)(m[0]->data_len - 16));
+	ck_assert_int_eq(evs_esp_peek_spi(m[0], 0, &spi), -EPROTO);
+	free_all(m, 2);
+	rte_pktmbuf_free(plain);
+	evs_sa_free(esp);
+	evs_sa_free(udp);
+	evs_crypto_engine_free(e);
+}
+END_TEST
+
+static uint64_t drops_sum(const struct evs_sa *sa)
+{
+	struct evs_sa_stats st;
+	uint64_t sum = 0;
+
+	evs_sa_stats_get(sa, &st);
+	for (unsigned int d = 0; d < EVS_ESP_DROP__MAX; d++)
+		sum += st.drops[d];
+	return sum;
+}
+
+/* Damaged and random packets, both ways: nothing crashes or reads out of
+ * bounds (run it under ASan), and every packet is accepted or counted. */
+START_TEST(test_garbage_accounted)
+{
+	struct evs_sa_config c = ct_sa_conf(0xa000, EVS_SA_OUTBOUND, EVS_ESP_TRANSPORT, 16, 12);
+	uint64_t accepted = 0, dropped = 0;
+	struct pair p;
+
+	srand(3948);
+	for (unsigned int round = 0; round < 300; round++) {
+		struct rte_mbuf *m[BURST];
+		struct evs_sa *sas[BURST];
+		uint64_t before_in, before_out;
+		uint16_t k;
+
+		c.mode = round & 1 ? EVS_ESP_TUNNEL : EVS_ESP_TRANSPORT;
+		c.udp_encap = (round & 2) != 0;
+		c.esn = (round & 4) != 0;
+		pair_make(&p, c);
+		for (unsigned int i = 0; i < BURST; i++)
+			m[i] = ct_build_udp(rand() & 1 ? 6 : 4, rand() & 1 ? 14 : 0,
+					    (uint32_t)rand() % 300, i);
+		/* Half the bursts get their plaintext headers damaged first. */
+		if (round & 8)
+			for (unsigned int i = 0; i < BURST; i++)
+				rte_pktmbuf_mtod(m[i], uint8_t *)[rand() % 48] = (uint8_t)rand();
+		before_out = drops_sum(p.out);
+		k = evs_esp_encrypt_burst(p.e, p.out, m, BURST);
+		ck_assert_uint_eq(k + drops_sum(p.out) - before_out, BURST);
+		/* Damage the protected ones: a byte anywhere, or a cut. */
+		for (unsigned int i = 0; i < BURST; i++) {
+			uint8_t *d = rte_pktmbuf_mtod(m[i], uint8_t *);
+
+			if (rand() % 3 == 0)
+				d[(unsigned int)rand() % m[i]->data_len] ^=
+				    (uint8_t)(1 + rand() % 255);
+			else if (rand() % 3 == 0)
+				rte_pktmbuf_trim(m[i],
+						 (uint16_t)((unsigned int)rand() % m[i]->data_len));
+			sas[i] = rand() % 8 == 0 ? NULL : p.in;
+		}
+		before_in = drops_sum(p.in);
+		{
+			struct evs_crypto_engine_stats es;
+			uint16_t got = evs_esp_decrypt_burst(p.e, sas, m, BURST);
+
+			evs_crypto_engine_stats_get(p.e, &es);
+			ck_assert_uint_eq(got + drops_sum(p.in) - before_in + es.no_sa, BURST);
+			accepted += got;
+			dropped += BURST - got;
+		}
+		free_all(m, BURST);
+		pair_free(&p);
+	}
+	/* Both outcomes happened, or the damage proved nothing. */
+	ck_assert_uint_gt(accepted, 1000);
+	ck_assert_uint_gt(dropped, 1000);
+}
+END_TEST
+
+void crypto_esp_add_cases(Suite *s)
+{
+	const struct unit_case cases[] = {
+	    {"roundtrip_all_modes", test_roundtrip_all_modes},
+	    {"bit_flip_is_auth_failure", test_bit_flip_is_auth_failure},
+	    {"replay_is_counted", test_replay_is_counted},
+	    {"forged_esn_misleads_nothing", test_forged_esn_misleads_nothing},
+	    {"seq_exhaustion_refused", test_seq_exhaustion_refused},
+	    {"malformed_counted", test_malformed_counted},
+	    {"bad_trailer_counted", test_bad_trailer_counted},
+	    {"no_room_counted", test_no_room_counted},
+	    {"long_burst_keeps_order", test_long_burst_keeps_order},
+	    {"two_engines_share_outbound", test_two_engines_share_outbound},
+	    {"peek_spi", test_peek_spi},
+	    {"garbage_accounted", test_garbage_accounted},
+	};
+
+	unit_add_cases(s, cases, RTE_DIM(cases), NULL, NULL, 0);
+}
