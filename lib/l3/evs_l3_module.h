@@ -61,7 +61,8 @@ enum evs_l3_op {
 
 /** Argument of the route opcode. */
 struct evs_l3_route_arg {
-	struct rte_ether_addr src_mac, dst_mac;
+	/** destination, source: the header's (and the key's) order, one 12-byte copy */
+	struct rte_ether_addr macs[2];
 	uint16_t mtu;
 	uint16_t router; /**< the ingress router (counters) */
 	uint16_t in_ldp; /**< the ingress switch: too big / TTL packets are punted with it */

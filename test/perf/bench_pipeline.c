@@ -164,10 +164,10 @@ static struct evs_l3_set *router_up(void)
 	struct evs_l3_neigh_key nk = {.addr = {.family = EVS_L3_IPV4, .b = {198, 19, 0, 2}},
 				      .port = 2};
 
-	p1.addrs[0] =
-	    (struct evs_l3_prefix){.addr = {.family = EVS_L3_IPV4, .b = {198, 18, 0, 1}}, .len = 16};
-	p2.addrs[0] =
-	    (struct evs_l3_prefix){.addr = {.family = EVS_L3_IPV4, .b = {198, 19, 0, 1}}, .len = 24};
+	p1.addrs[0] = (struct evs_l3_prefix){.addr = {.family = EVS_L3_IPV4, .b = {198, 18, 0, 1}},
+					     .len = 16};
+	p2.addrs[0] = (struct evs_l3_prefix){.addr = {.family = EVS_L3_IPV4, .b = {198, 19, 0, 1}},
+					     .len = 24};
 	int rc = set == NULL ? -ENOMEM : 0;
 
 	if (rc == 0)
@@ -259,11 +259,13 @@ int main(int argc, char **argv)
 	char err[128];
 	int opt;
 
-	static const struct option lo[] = {
-	    {"reps", required_argument, NULL, 'r'}, {"flows", required_argument, NULL, 'f'},
-	    {"no-emc", no_argument, NULL, 'e'},	    {"packets", required_argument, NULL, 'p'},
-	    {"ct", no_argument, NULL, 'c'},	    {"routed", no_argument, NULL, 'R'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"reps", required_argument, NULL, 'r'},
+					   {"flows", required_argument, NULL, 'f'},
+					   {"no-emc", no_argument, NULL, 'e'},
+					   {"packets", required_argument, NULL, 'p'},
+					   {"ct", no_argument, NULL, 'c'},
+					   {"routed", no_argument, NULL, 'R'},
+					   {NULL, 0, NULL, 0}};
 	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (opt == 'r') {
 			reps = (unsigned int)atoi(optarg);
