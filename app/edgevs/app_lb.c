@@ -409,6 +409,37 @@ static json_t *backend_json(const struct evs_app *app, struct evs_store_obj *o,
 	return counts_json(b, &be[id]);
 }
 
+/* Deleted backends still draining (no object any more): appended to @arr
+ * with state "removing"; @return their live connections. */
+static uint64_t removed_json(const struct evs_app *app, const struct evs_lb_pool *p,
+			     const struct evs_lb_counts *be, json_t *arr)
+{
+	struct evs_lb_backend_info in;
+	uint64_t live = 0, t = now_ms(NULL);
+
+	for (uint32_t i = 0; evs_lb_pool_get_at(p, i, &in) == 0; i++) {
+		const uint8_t *k = in.spec.key;
+		char a[INET6_ADDRSTRLEN] = "?";
+		uint32_t id = in.spec.id, n;
+		json_t *bj;
+
+		if (!in.removing || id == 0 || id >= EVS_LB_IDS)
+			continue;
+		inet_ntop(k[0] == 6 ? AF_INET6 : AF_INET, k + 1, a, sizeof(a));
+		n = evs_ct_backend_count(app->ct, (uint16_t)id);
+		bj = json_pack("{s:s, s:i, s:i, s:I, s:s, s:I, s:I}", "address", a, "port",
+			       k[17] << 8 | k[18], "id", (int)id, "weight",
+			       (json_int_t)in.spec.weight, "state", "removing", "live_connections",
+			       (json_int_t)n, "drain_left_ms",
+			       (json_int_t)(in.remove_at_ms > t ? in.remove_at_ms - t : 0));
+		if (bj == NULL)
+			continue;
+		live += n;
+		json_array_append_new(arr, counts_json(bj, &be[id]));
+	}
+	return live;
+}
+
 static json_t *vip_json(const struct evs_app *app, struct evs_store_obj *vo,
 			const struct evs_lb_counts *vip, const struct evs_lb_counts *be)
 {
@@ -435,6 +466,7 @@ static json_t *vip_json(const struct evs_app *app, struct evs_store_obj *vo,
 		live += (uint64_t)json_integer_value(json_object_get(bj, "live_connections"));
 		json_array_append_new(arr, bj);
 	}
+	live += removed_json(app, p, be, arr);
 	o = json_pack("{s:O, s:O, s:O, s:O, s:O, s:I, s:o}", "name", json_object_get(v, "name"),
 		      "address", json_object_get(v, "address"), "port",
 		      evs_store_field(app->store, "lb.vip", v, "port"), "protocol",

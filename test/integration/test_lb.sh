@@ -159,6 +159,9 @@ rpc_ok lb.backend.set "{\"vip\":\"web\",\"address\":\"$(bip 1)\",\"port\":8080,\
 rpc_ok lb.backend.del "{\"vip\":\"web\",\"address\":\"$(bip 2)\",\"port\":8080}" >/dev/null
 st=$(rpc_ok lb.stats '{"vip":"web"}')
 assert_eq "lb.stats: b1 draining" draining "$(jget "$st" vips.0.backends.0.state)"
+it_log "during the drain: $(jget "$st" vips.0.backends)"
+assert_match "lb.stats: b2 listed as removing while its connections last" \
+	"\"address\": *\"$(bip 2)\"[^}]*\"state\": *\"removing\"" "$(jget "$st" vips.0.backends)"
 for k in 1 2 3 4 5 6; do
 	it_wait "$(eval echo "\$fetch$k")"
 	assert_eq "transfer $k (3 MiB at 1 MB/s) finished across the drain and removal" \
