@@ -144,6 +144,7 @@ struct evs_app {
 	struct app_l3_base *l3_base; /* [EVS_L3_MAX_ROUTERS]: counters before each router */
 	uint64_t l3_next_tick; /* TSC of the next neighbour tick */
 	bool l3_l2_stale;      /* router ports may have changed: L2 decisions too */
+	struct evs_overlay *ov; /* overlay objects and SAs (app_overlay.c) */
 	void *mod_args[EVS_MODULES_MAX];
 	struct rte_ring *punt_ring; /* PMDs -> management lcore */
 	struct dp_snapshot *snap;   /* published; PMDs load it with acquire */
@@ -273,6 +274,13 @@ void app_l3_fill(const struct evs_app *app, struct app_states *st);
 void app_l3_poll(struct evs_app *app);
 void app_l3_free(struct evs_app *app);
 void app_l3_binding_free(struct evs_app *app);
+
+/* app_overlay.c: the overlay's types, sa.rekey/sa.stats, SA retirement */
+int app_overlay_init(struct evs_app *app);
+int app_overlay_store_add(struct evs_app *app);
+int app_overlay_ctl_register(struct evs_app *app);
+void app_overlay_poll(struct evs_app *app);
+void app_overlay_free(struct evs_app *app);
 
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);

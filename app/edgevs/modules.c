@@ -69,7 +69,7 @@ int app_modules_init(struct evs_app *app)
 		app->reg = NULL;
 		return -ENOMEM;
 	}
-	return 0;
+	return app_overlay_init(app); /* on failure main's app_modules_free() frees all */
 }
 
 void app_modules_free(struct evs_app *app)
@@ -79,6 +79,7 @@ void app_modules_free(struct evs_app *app)
 		rte_ring_free(app->punt_ring);
 	}
 	app->punt_ring = NULL;
+	app_overlay_free(app);
 	app_l3_free(app);
 	evs_ct_free(app->ct); /* after the pipeline lcores that used it */
 	app->ct = NULL;
@@ -114,7 +115,9 @@ void app_snapshot_published(struct evs_app *app, const struct dp_snapshot *old,
 
 int app_modules_store_add(struct evs_app *app)
 {
-	return evs_ct_store_add(app->store, app->ct);
+	int rc = evs_ct_store_add(app->store, app->ct);
+
+	return rc == 0 ? app_overlay_store_add(app) : rc;
 }
 
 /* Every module's methods, with its app argument (ct: the table). */
@@ -134,5 +137,5 @@ int app_modules_ctl_register(struct evs_app *app)
 			return ret;
 		}
 	}
-	return 0;
+	return app_overlay_ctl_register(app);
 }

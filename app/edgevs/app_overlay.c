@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The overlay in the daemon: its object types (underlay, vtep, tunnel, sa),
+ * sa.rekey and sa.stats, and the management lcore's part (retiring drained
+ * and replaced SAs). Rekeys are store transactions, durable like every
+ * other change.
+ */
+#include <errno.h>
+
+#include "ctl_util.h"
+#include "evs_overlay.h"
+
+int app_overlay_init(struct evs_app *app)
+{
+	const struct evs_overlay_config c = {.qsv = app->qsbr};
+
+	app->ov = evs_overlay_create(&c);
+	return app->ov != NULL ? 0 : -errno;
+}
+
+int app_overlay_store_add(struct evs_app *app)
+{
+	return evs_overlay_store_add(app->store, app->ov);
+}
+
+static int m_rekey(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct evs_app *app = arg;
+	struct evs_store_txn *txn = evs_store_txn_begin(app->store);
+	uint64_t gen = evs_store_generation(app->store);
+	struct evs_ctl_err err;
+	int rc;
+
+	if (txn == NULL)
+		return evs_ctl_error(call, EVS_CTL_E_BUSY, "", "a transaction is open");
+	rc = evs_overlay_rekey_stage(
+	    app->ov, txn, json_string_value(json_object_get(params, "vtep")),
+	    json_object_get(params, "in"), json_object_get(params, "out"), "/params", &err);
+	if (rc < 0) {
+		evs_store_txn_abort(txn);
+		return evs_ctl_error_from(call, &err);
+	}
+	rc = evs_store_txn_commit(txn, &err);
+	if (rc < 0)
+		return evs_ctl_error_from(call, &err);
+	if (evs_store_generation(app->store) != gen && app_commit(app, call) < 0)
+		return 0; /* answered */
+	return evs_ctl_reply(call,
+			     json_pack("{s:I, s:I}", "generation",
+				       (json_int_t)evs_store_generation(app->store), "draining",
+				       (json_int_t)evs_overlay_draining(app->ov)));
+}
+
+static int m_stats(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct evs_app *app = arg;
+	json_t *r =
+	    evs_overlay_sa_stats(app->ov, json_string_value(json_object_get(params, "vtep")));
+
+	if (r == NULL && errno == ENOENT)
+		return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/vtep", "no such VTEP");
+	if (r == NULL)
+		return evs_ctl_error(call, EVS_CTL_E_INTERNAL, "", "out of memory");
+	return evs_ctl_reply(call, r);
+}
+
+int app_overlay_ctl_register(struct evs_app *app)
+{
+	const struct evs_ctl_method m[] = {
+	    {.name = "sa.rekey",
+	     .help = "Replace a VTEP's SAs make-before-break: \"in\" installs the new inbound SA "
+		     "and keeps the old one accepting packets for the drain period; \"out\" "
+		     "switches every PMD to the new outbound SA. Rekey both hosts' \"in\" "
+		     "before their \"out\".",
+	     .fn = m_rekey,
+	     .arg = app,
+	     .params = evs_overlay_rekey_params,
+	     .n_params = evs_overlay_n_rekey_params},
+	    {.name = "sa.stats",
+	     .help = "A VTEP's SAs' counters (packets, bytes, last sequence, drops by reason), "
+		     "the draining ones too; never a key.",
+	     .read_only = true,
+	     .fn = m_stats,
+	     .arg = app,
+	     .params = evs_overlay_stats_params,
+	     .n_params = evs_overlay_n_stats_params},
+	};
+
+	return ctl_register_methods(app, m, RTE_DIM(m));
+}
+
+void app_overlay_poll(struct evs_app *app)
+{
+	if (app->ov != NULL)
+		evs_overlay_poll(app->ov);
+}
+
+void app_overlay_free(struct evs_app *app)
+{
+	evs_overlay_free(app->ov); /* after the PMDs and the store */
+	app->ov = NULL;
+}
