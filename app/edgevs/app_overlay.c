@@ -9,10 +9,48 @@
 
 #include "ctl_util.h"
 #include "evs_overlay.h"
+#include "evs_port.h"
+
+/* Slots and ids from the objects' aux words (set in prepare: the
+ * transaction's new ports and switches have theirs already). */
+static int aux_of(const struct evs_app *app, const char *type, const char *name)
+{
+	struct evs_store_obj *o = evs_store_lookup_str(app->store, type, name);
+	uintptr_t aux = o != NULL ? *evs_store_obj_aux(o) : 0;
+
+	return aux == 0 ? -1 : (int)(aux - 1);
+}
+
+static int port_slot(const char *name, void *arg)
+{
+	return aux_of(arg, "port", name);
+}
+
+static int switch_id(const char *name, void *arg)
+{
+	return aux_of(arg, "switch", name);
+}
+
+static int port_mac(uint16_t slot, struct rte_ether_addr *mac, void *arg)
+{
+	const struct evs_app *app = arg;
+	const struct app_port *p = slot < CONF_MAX_PORTS ? &app->ports[slot] : NULL;
+	const struct evs_port *dev = p == NULL ? NULL : p->staged != NULL ? p->staged : p->port;
+	struct evs_port_info info;
+
+	if (dev == NULL || evs_port_info_get(dev, &info) < 0 || rte_is_zero_ether_addr(&info.mac))
+		return -ENOENT; /* a vhost port has none: the underlay names one */
+	*mac = info.mac;
+	return 0;
+}
 
 int app_overlay_init(struct evs_app *app)
 {
-	const struct evs_overlay_config c = {.qsv = app->qsbr};
+	const struct evs_overlay_config c = {.qsv = app->qsbr,
+					     .port_slot = port_slot,
+					     .switch_id = switch_id,
+					     .port_mac = port_mac,
+					     .arg = app};
 
 	app->ov = evs_overlay_create(&c);
 	return app->ov != NULL ? 0 : -errno;

@@ -28,10 +28,13 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
 #include "evs_crypto.h"
 #include "evs_store.h"
+#include "evs_tunnel.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,8 +55,15 @@ struct evs_overlay;
 
 /** What an overlay context is made with. */
 struct evs_overlay_config {
-	/** readers of the published SAs; NULL: nothing to wait for (freed at once) */
+	/** readers of the published SAs and tables; NULL: nothing to wait for (freed at once) */
 	struct rte_rcu_qsbr *qsv;
+	/** the datapath slot of port @p name, or -1 (management lcore; NULL: none known) */
+	int (*port_slot)(const char *name, void *arg);
+	/** the id of switch @p name, or -1 */
+	int (*switch_id)(const char *name, void *arg);
+	/** the MAC of port slot @p slot (an underlay without "mac"); 0 or -errno */
+	int (*port_mac)(uint16_t slot, struct rte_ether_addr *mac, void *arg);
+	void *arg;		  /**< for the three callbacks */
 	uint32_t drain_ms;	  /**< grace of a replaced inbound SA; 0: EVS_OVERLAY_DRAIN_MS */
 	uint64_t (*now_ms)(void); /**< clock; NULL: the TSC */
 };
@@ -109,6 +119,77 @@ int evs_overlay_rekey_stage(struct evs_overlay *ov, struct evs_store_txn *txn, c
  * VTEP) or ENOMEM. Management lcore.
  */
 json_t *evs_overlay_sa_stats(const struct evs_overlay *ov, const char *vtep);
+
+/* ------------------------------------------------------------------ */
+/* Datapath: tunnel ports, encap + encrypt, decrypt + decap            */
+/* ------------------------------------------------------------------ */
+
+/**
+ * A tunnel port is one (tunnel, member VTEP) pair: the switch's frames to
+ * that remote host. Numbered 0..evs_overlay_dp_n_ports()-1 in each table;
+ * the app maps them into L2's port space, so that L2 learns remote MACs on
+ * them and floods to every one of a switch (head-end replication).
+ */
+struct evs_overlay_dp;
+
+/** Why the overlay dropped a packet (per lcore). */
+enum evs_overlay_drop {
+	EVS_OVL_DROP_NO_SA = 0,	    /**< encryption required, no outbound SA (never sent clear) */
+	EVS_OVL_DROP_ENCRYPT,	    /**< the SA refused it (see the SA's drops: seq_exhausted...) */
+	EVS_OVL_DROP_UNKNOWN_SPI,   /**< ESP with an SPI of no inbound SA */
+	EVS_OVL_DROP_DECRYPT,	    /**< the SA refused it (auth, replay...: the SA's drops) */
+	EVS_OVL_DROP_CLEAR_REFUSED, /**< clear tunnel traffic where encryption is required */
+	EVS_OVL_DROP_UNKNOWN_VTEP,  /**< outer source is no VTEP of ours */
+	EVS_OVL_DROP_NOT_MEMBER,    /**< the VTEP is not a member of the VNI's switch */
+	EVS_OVL_DROP_TUNNEL,	    /**< encap / decap refused it (struct evs_tun_stats says why) */
+	EVS_OVL_DROP_NO_PORT,	    /**< tunnel port not in this table (raced a change) */
+	EVS_OVL_DROP__MAX,
+};
+
+/** Name of a drop reason ("no_sa", ...). */
+const char *evs_overlay_drop_name(enum evs_overlay_drop r);
+
+/** Counters of one lcore (single writer; read with relaxed loads). */
+struct evs_overlay_stats {
+	uint64_t tx_packets, rx_packets; /**< tunnelled out / delivered in */
+	uint64_t encrypted, decrypted;
+	uint64_t drops[EVS_OVL_DROP__MAX];
+	struct evs_tun_stats tun;
+};
+
+/** The published table (any lcore; acquire load). NULL: no tunnel yet. */
+const struct evs_overlay_dp *evs_overlay_dp_get(const struct evs_overlay *ov);
+
+/** Tunnel ports in @p dp. */
+uint16_t evs_overlay_dp_n_ports(const struct evs_overlay_dp *dp);
+
+/** What tunnel port @p tp is (any lcore). @return 0, -ENOENT. */
+int evs_overlay_dp_port(const struct evs_overlay_dp *dp, uint16_t tp, uint16_t *switch_id,
+			uint16_t *vtep, uint16_t *underlay_port, bool *encrypt);
+
+/**
+ * Encapsulate @p n frames of tunnel port @p tp (and encrypt them with the
+ * VTEP's outbound SA when the switch or the VTEP says so); @p hashes as
+ * evs_tun_encap_burst's. @p e: the lcore's crypto engine.
+ * @return k: pkts[0..k) ready to send on the tunnel port's underlay port;
+ *   the others are freed and counted in @p st.
+ */
+uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
+			      struct evs_crypto_engine *e, uint16_t tp, struct rte_mbuf **pkts,
+			      uint16_t n, const uint32_t *hashes, struct evs_overlay_stats *st);
+
+/**
+ * Frames from an underlay port: decrypt ESP ones (inbound SPI table),
+ * decapsulate, and find each one's tunnel port (outer source -> VTEP, VNI ->
+ * switch); clear tunnel traffic from a VTEP or of a switch that requires
+ * encryption is dropped. @return k: pkts[0..k) are the inner frames, with
+ * @p tp[0..k) their tunnel ports and @p meta[0..k) their tunnel metadata;
+ * the others are freed and counted in @p st.
+ */
+uint16_t evs_overlay_rx_burst(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
+			      struct evs_crypto_engine *e, struct rte_mbuf **pkts, uint16_t n,
+			      uint16_t *tp, struct evs_tun_meta *meta,
+			      struct evs_overlay_stats *st);
 
 /** rekey's and stats' parameter specs, for the method registration. */
 extern const struct evs_ctl_param evs_overlay_rekey_params[];

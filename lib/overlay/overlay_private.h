@@ -24,12 +24,52 @@ struct ovl_drain {
 	uint64_t deadline_ms;
 };
 
+/** What a retired pointer is. */
+enum ovl_kind { OVL_SA, OVL_TABLE, OVL_DP };
+
 /** Something no reader may hold any more once @p token is quiescent. */
 struct ovl_retire {
 	void *p;
-	bool table; /**< an SPI table, else an SA */
+	enum ovl_kind kind;
 	uint64_t token;
 };
+
+/** A tunnel port: one (tunnel, member VTEP). */
+struct ovl_dp_port {
+	struct evs_tun_encap encap;
+	uint16_t sw, vtep, underlay_port;
+	bool encrypt; /**< the switch's or the VTEP's policy */
+};
+
+#define OVL_ADDR_SLOTS (2u * EVS_OVERLAY_MAX_VTEPS)
+
+/** Outer source address -> VTEP slot (open addressing). */
+struct ovl_addr_slot {
+	struct evs_tun_addr a;
+	uint16_t vtep; /**< UINT16_MAX: empty */
+};
+
+struct evs_overlay_dp {
+	uint16_t n_ports, n_tunnels;
+	struct ovl_dp_port *ports;
+	struct evs_tun_decap decap;
+	uint32_t *vnis;	      /**< sorted, [n_tunnels] (decap's list) */
+	uint16_t *vni_tunnel; /**< the tunnel of vnis[i] */
+	bool *tun_encrypt;    /**< [n_tunnels] */
+	uint16_t *tport;      /**< [n_tunnels * EVS_OVERLAY_MAX_VTEPS]: port or UINT16_MAX */
+	bool vtep_encrypt[EVS_OVERLAY_MAX_VTEPS];
+	struct ovl_addr_slot addr[OVL_ADDR_SLOTS];
+};
+
+void ovl_dp_free(struct evs_overlay_dp *dp);
+/** Build the table of the store's post-transaction state into ov->staged_dp. */
+int ovl_dp_stage(struct evs_overlay *ov, struct evs_store *st, struct evs_ctl_err *err);
+void ovl_dp_commit(struct evs_overlay *ov);
+void ovl_dp_abort(struct evs_overlay *ov);
+void ovl_retire(struct evs_overlay *ov, void *p, enum ovl_kind kind);
+/** The VTEP slot of outer address @p a, or UINT16_MAX. */
+uint16_t ovl_dp_vtep_of(const struct evs_overlay_dp *dp, const struct evs_tun_addr *a);
+uint32_t ovl_addr_hash(const struct evs_tun_addr *a);
 
 /** One SA delta's staged work (prepare -> commit / abort). */
 struct ovl_staged {
@@ -55,6 +95,8 @@ struct evs_overlay {
 	struct ovl_staged *staged;
 	size_t n_staged;
 	struct evs_sa_table *staged_table;
+	struct evs_overlay_dp *dp;	  /**< RCU-published tunnel table */
+	struct evs_overlay_dp *staged_dp; /**< the open transaction's */
 };
 
 int ovl_hex(const char *s, uint8_t *out, size_t n);

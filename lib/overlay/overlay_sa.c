@@ -40,24 +40,31 @@ static int grow(void **arr, unsigned int *cap, unsigned int need, size_t size)
 	return 0;
 }
 
+static void retired_free(void *p, enum ovl_kind kind)
+{
+	if (kind == OVL_TABLE)
+		evs_sa_table_free(p);
+	else if (kind == OVL_DP)
+		ovl_dp_free(p);
+	else
+		evs_sa_free(p);
+}
+
 /* Free @p p once no reader can hold it (at once without readers). Never fails:
  * without memory for the list it waits for the readers here. */
-static void retire(struct evs_overlay *ov, void *p, bool table)
+void ovl_retire(struct evs_overlay *ov, void *p, enum ovl_kind kind)
 {
 	if (p == NULL)
 		return;
 	if (ov->cfg.qsv != NULL && grow((void **)&ov->retire, &ov->cap_retire, ov->n_retire + 1,
 					sizeof(*ov->retire)) == 0) {
 		ov->retire[ov->n_retire++] = (struct ovl_retire){
-		    .p = p, .table = table, .token = rte_rcu_qsbr_start(ov->cfg.qsv)};
+		    .p = p, .kind = kind, .token = rte_rcu_qsbr_start(ov->cfg.qsv)};
 		return;
 	}
 	if (ov->cfg.qsv != NULL)
 		rte_rcu_qsbr_synchronize(ov->cfg.qsv, RTE_QSBR_THRID_INVALID);
-	if (table)
-		evs_sa_table_free(p);
-	else
-		evs_sa_free(p);
+	retired_free(p, kind);
 }
 
 static unsigned int retire_poll(struct evs_overlay *ov)
@@ -71,10 +78,7 @@ static unsigned int retire_poll(struct evs_overlay *ov)
 			ov->retire[k++] = *r;
 			continue;
 		}
-		if (r->table)
-			evs_sa_table_free(r->p);
-		else
-			evs_sa_free(r->p);
+		retired_free(r->p, r->kind);
 		freed++;
 	}
 	ov->n_retire = k;
@@ -95,7 +99,7 @@ unsigned int evs_overlay_poll(struct evs_overlay *ov)
 		}
 		/* readers may still hold it: freed after a grace */
 		evs_sa_table_del(ov->table, evs_sa_spi(d->sa));
-		retire(ov, d->sa, false);
+		ovl_retire(ov, d->sa, OVL_SA);
 		done++;
 	}
 	ov->n_drains = k;
@@ -107,7 +111,7 @@ unsigned int evs_overlay_poll(struct evs_overlay *ov)
 
 			/* release: the copy's slots are written before readers find it */
 			__atomic_store_n(&ov->table, fresh, __ATOMIC_RELEASE);
-			retire(ov, old, true);
+			ovl_retire(ov, old, OVL_TABLE);
 		}
 	}
 	if (ov->n_retire > 0)
@@ -147,7 +151,6 @@ static int vtep_prepare(struct evs_store *st, const struct evs_store_delta *d, s
 {
 	struct evs_overlay *ov = ctx;
 
-	RTE_SET_USED(st);
 	for (size_t i = 0; i < n; i++) {
 		unsigned int s;
 
@@ -161,7 +164,7 @@ static int vtep_prepare(struct evs_store *st, const struct evs_store_delta *d, s
 		ov->reserved[s] = true;
 		*evs_store_obj_aux(d[i].obj) = s + 1;
 	}
-	return 0;
+	return ovl_dp_stage(ov, st, err);
 }
 
 static void vtep_commit(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx)
@@ -169,6 +172,7 @@ static void vtep_commit(struct evs_store *st, const struct evs_store_delta *d, s
 	struct evs_overlay *ov = ctx;
 
 	RTE_SET_USED(st);
+	ovl_dp_commit(ov);
 	for (size_t i = 0; i < n; i++) {
 		const json_t *v = d[i].op == EVS_STORE_DEL ? d[i].old : d[i].new;
 		const char *name = json_string_value(json_object_get(v, "name"));
@@ -192,6 +196,7 @@ static void vtep_abort(struct evs_store *st, const struct evs_store_delta *d, si
 	RTE_SET_USED(d);
 	RTE_SET_USED(n);
 	memset(ov->reserved, 0, sizeof(ov->reserved));
+	ovl_dp_abort(ov);
 }
 
 const struct evs_store_ops ovl_vtep_ops = {
@@ -326,7 +331,7 @@ static void sa_commit(struct evs_store *st, const struct evs_store_delta *d, siz
 	/* release: the SAs and the table's slots are written before readers see them */
 	__atomic_store_n(&ov->table, ov->staged_table, __ATOMIC_RELEASE);
 	ov->staged_table = NULL;
-	retire(ov, old_table, true);
+	ovl_retire(ov, old_table, OVL_TABLE);
 	for (size_t i = 0; i < ov->n_staged; i++) {
 		struct ovl_staged *s = &ov->staged[i];
 		struct ovl_vtep *vt = s->vtep < EVS_OVERLAY_MAX_VTEPS ? &ov->vteps[s->vtep] : NULL;
@@ -344,7 +349,7 @@ static void sa_commit(struct evs_store *st, const struct evs_store_delta *d, siz
 		}
 		if (s->drain) /* no memory to remember it: retire it now */
 			evs_sa_table_del(ov->table, evs_sa_spi(s->old));
-		retire(ov, s->old, false);
+		ovl_retire(ov, s->old, OVL_SA);
 	}
 	staged_free(ov, false);
 }
@@ -382,8 +387,35 @@ const struct evs_store_ops ovl_sa_ops = {
 
 /* --- the context -------------------------------------------------------- */
 
-static const struct evs_store_ops underlay_ops = {.check = ovl_underlay_check};
-static const struct evs_store_ops tunnel_ops = {.check = ovl_tunnel_check};
+/* underlay and tunnel changes rebuild the tunnel table (so do vtep ones) */
+static int dp_prepare(struct evs_store *st, const struct evs_store_delta *d, size_t n,
+		      struct evs_ctl_err *err, void *ctx)
+{
+	RTE_SET_USED(d);
+	RTE_SET_USED(n);
+	return ovl_dp_stage(ctx, st, err);
+}
+
+static void dp_commit(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx)
+{
+	RTE_SET_USED(st);
+	RTE_SET_USED(d);
+	RTE_SET_USED(n);
+	ovl_dp_commit(ctx);
+}
+
+static void dp_abort(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx)
+{
+	RTE_SET_USED(st);
+	RTE_SET_USED(d);
+	RTE_SET_USED(n);
+	ovl_dp_abort(ctx);
+}
+
+static const struct evs_store_ops underlay_ops = {
+    .check = ovl_underlay_check, .prepare = dp_prepare, .commit = dp_commit, .abort = dp_abort};
+static const struct evs_store_ops tunnel_ops = {
+    .check = ovl_tunnel_check, .prepare = dp_prepare, .commit = dp_commit, .abort = dp_abort};
 
 struct evs_overlay *evs_overlay_create(const struct evs_overlay_config *cfg)
 {
@@ -431,12 +463,10 @@ void evs_overlay_free(struct evs_overlay *ov)
 	if (ov == NULL)
 		return;
 	staged_free(ov, true);
-	for (unsigned int i = 0; i < ov->n_retire; i++) {
-		if (ov->retire[i].table)
-			evs_sa_table_free(ov->retire[i].p);
-		else
-			evs_sa_free(ov->retire[i].p);
-	}
+	for (unsigned int i = 0; i < ov->n_retire; i++)
+		retired_free(ov->retire[i].p, ov->retire[i].kind);
+	ovl_dp_free(ov->staged_dp);
+	ovl_dp_free(ov->dp);
 	for (unsigned int i = 0; i < ov->n_drains; i++)
 		evs_sa_free(ov->drains[i].sa);
 	for (unsigned int i = 0; i < EVS_OVERLAY_MAX_VTEPS; i++) {

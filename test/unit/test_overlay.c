@@ -44,9 +44,35 @@ struct host {
 
 static struct host ha, hb;
 
+static int port_slot(const char *name, void *arg)
+{
+	(void)arg;
+	return strcmp(name, "p0") == 0 ? 3 : -1;
+}
+
+static int switch_id(const char *name, void *arg)
+{
+	(void)arg;
+	return strcmp(name, "sw") == 0 ? 7 : strcmp(name, "sw2") == 0 ? 8 : -1;
+}
+
+static int port_mac(uint16_t slot, struct rte_ether_addr *mac, void *arg)
+{
+	const struct rte_ether_addr m = {{0x02, 0, 0, 0, 0, 0x10}};
+
+	(void)arg;
+	(void)slot;
+	*mac = m;
+	return 0;
+}
+
 static void host_init(struct host *h)
 {
-	const struct evs_overlay_config c = {.drain_ms = 1000, .now_ms = fake_now};
+	const struct evs_overlay_config c = {.drain_ms = 1000,
+					     .now_ms = fake_now,
+					     .port_slot = port_slot,
+					     .switch_id = switch_id,
+					     .port_mac = port_mac};
 
 	h->st = evs_store_create();
 	h->ov = evs_overlay_create(&c);
@@ -564,6 +590,252 @@ START_TEST(test_esp_between_hosts_across_rekey)
 }
 END_TEST
 
+/* The tunnel port of (switch id @p sw, VTEP @p vtep) in @p h's table, or -1. */
+static int tport_of(const struct host *h, uint16_t sw, const char *vtep)
+{
+	const struct evs_overlay_dp *dp = evs_overlay_dp_get(h->ov);
+	int id = evs_overlay_vtep_id(h->ov, vtep);
+
+	for (uint16_t tp = 0; tp < evs_overlay_dp_n_ports(dp); tp++) {
+		uint16_t s, v;
+
+		ck_assert_int_eq(evs_overlay_dp_port(dp, tp, &s, &v, NULL, NULL), 0);
+		if (s == sw && (int)v == id)
+			return tp;
+	}
+	return -1;
+}
+
+START_TEST(test_dp_ports_follow_objects)
+{
+	const struct evs_overlay_dp *dp = evs_overlay_dp_get(ha.ov);
+	struct evs_ctl_err err;
+	uint16_t sw, up;
+	bool enc;
+
+	/* switch sw spans h2 and h3: one tunnel port each */
+	ck_assert_uint_eq(evs_overlay_dp_n_ports(dp), 2);
+	ck_assert_int_ge(tport_of(&ha, 7, "h2"), 0);
+	ck_assert_int_ge(tport_of(&ha, 7, "h3"), 0);
+	ck_assert_int_eq(
+	    evs_overlay_dp_port(dp, (uint16_t)tport_of(&ha, 7, "h3"), &sw, NULL, &up, &enc), 0);
+	ck_assert_uint_eq(up, 3);
+	ck_assert(enc); /* the switch is encrypted */
+	ck_assert_int_eq(evs_overlay_dp_port(dp, 2, NULL, NULL, NULL, NULL), -ENOENT);
+	/* a second switch on h3 only, in the clear */
+	ck_assert_int_eq(txn1(&ha, "+switch {\"name\": \"sw2\"}", &err), 0);
+	ck_assert_int_eq(txn1(&ha,
+			      "+tunnel {\"switch\": \"sw2\", \"vni\": 77, \"vteps\": "
+			      "[{\"vtep\": \"h3\"}]}",
+			      &err),
+			 0);
+	dp = evs_overlay_dp_get(ha.ov);
+	ck_assert_uint_eq(evs_overlay_dp_n_ports(dp), 3);
+	ck_assert_int_eq(tport_of(&ha, 8, "h2"), -1);
+	ck_assert_int_eq(
+	    evs_overlay_dp_port(dp, (uint16_t)tport_of(&ha, 8, "h3"), NULL, NULL, NULL, &enc), 0);
+	ck_assert(!enc);
+	/* a VXLAN port different from another VTEP's cannot be decapsulated */
+	ck_assert_int_eq(txn1(&ha,
+			      "+vtep {\"name\": \"h5\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.5\", \"encap\": \"vxlan\", \"dst_port\": 8472}",
+			      &err),
+			 -EINVAL);
+	ck_assert_ptr_eq(evs_overlay_dp_get(ha.ov), dp); /* the failure published nothing */
+	ck_assert_int_eq(txn1(&ha, "-tunnel {\"switch\": \"sw\"}", &err), 0);
+	ck_assert_uint_eq(evs_overlay_dp_n_ports(evs_overlay_dp_get(ha.ov)), 1);
+}
+END_TEST
+
+/* Inner frames of a switch: Ethernet + IPv4/UDP of sizes 64..1400. */
+static void frames(struct rte_mbuf **m, struct rte_mbuf **copy, uint16_t n, uint32_t seed)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		m[i] = ct_build_udp(4, 14, (uint32_t)(20 + (seed * 7 + i * 131) % 1350), seed + i);
+		ck_assert_ptr_nonnull(m[i]);
+		copy[i] = ct_clone(m[i]);
+	}
+}
+
+static void free_all(struct rte_mbuf **m, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++)
+		rte_pktmbuf_free(m[i]);
+}
+
+struct wire {
+	struct evs_crypto_engine *ea, *eb;
+	struct evs_overlay_stats sa, sb;
+};
+
+static void wire_init(struct wire *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->ea = evs_crypto_engine_create();
+	w->eb = evs_crypto_engine_create();
+	ck_assert_ptr_nonnull(w->ea);
+	ck_assert_ptr_nonnull(w->eb);
+	host_init(&hb);
+	base(&hb, "10.9.0.2");
+	sa_add(&ha, "h2", "out", 5000, KEY_A);
+	sa_add(&hb, "h1", "in", 5000, KEY_A);
+}
+
+static void wire_fini(struct wire *w)
+{
+	evs_crypto_engine_free(w->ea);
+	evs_crypto_engine_free(w->eb);
+}
+
+/* @p n frames from A's port (sw, h2) to B; @p flip: corrupt one byte of
+ * packet 0 on the wire. @return how many B delivered (checked equal). */
+static uint16_t send_ab(struct wire *w, uint16_t n, uint32_t seed, bool flip, bool *all_esp)
+{
+	struct rte_mbuf *m[160], *copy[160];
+	struct evs_tun_meta meta[160];
+	uint16_t tp[160], k, got;
+	int tpa = tport_of(&ha, 7, "h2"), tpb = tport_of(&hb, 7, "h1");
+
+	ck_assert_int_ge(tpa, 0);
+	frames(m, copy, n, seed);
+	k = evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w->ea, (uint16_t)tpa, m, n, NULL,
+				 &w->sa);
+	*all_esp = true;
+	for (uint16_t i = 0; i < k; i++)
+		*all_esp &= rte_pktmbuf_mtod(m[i], const uint8_t *)[14 + 9] == 50;
+	if (flip && k > 0)
+		rte_pktmbuf_mtod(m[0], uint8_t *)[m[0]->data_len - 20] ^= 0x10;
+	got = evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w->eb, m, k, tp, meta, &w->sb);
+	if (got > 0)
+		ck_assert_int_ge(tpb, 0);
+	for (uint16_t i = 0, j = 0; i < got; i++, j++) {
+		/* delivered ones keep their order: find each one's original */
+		while (j < n && !ct_same(m[i], copy[j]))
+			j++;
+		ck_assert_msg(j < n, "frame %u delivered changed", i);
+		ck_assert_uint_eq(tp[i], (uint16_t)tpb);
+		ck_assert_uint_eq(meta[i].vni, 5001);
+	}
+	free_all(m, got);
+	free_all(copy, n);
+	return got;
+}
+
+START_TEST(test_encrypted_traffic_between_hosts)
+{
+	struct wire w;
+	bool esp;
+
+	wire_init(&w);
+	ck_assert_uint_eq(send_ab(&w, 32, 1, false, &esp), 32);
+	ck_assert(esp); /* the switch is encrypted: only ESP on the wire */
+	ck_assert_uint_eq(w.sa.encrypted, 32);
+	ck_assert_uint_eq(w.sb.decrypted, 32);
+	ck_assert_uint_eq(w.sb.rx_packets, 32);
+	/* a long burst: the receive side works in chunks */
+	ck_assert_uint_eq(send_ab(&w, 150, 9, false, &esp), 150);
+	ck_assert(esp);
+	/* one flipped bit: that packet is an auth failure, the rest go through */
+	ck_assert_uint_eq(send_ab(&w, 32, 2, true, &esp), 31);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_DECRYPT], 1);
+	ck_assert_uint_eq(w.sb.rx_packets, 32 + 150 + 31);
+	{
+		json_t *st = evs_overlay_sa_stats(hb.ov, "h1");
+
+		ck_assert_int_eq(json_integer_value(json_object_get(
+				     json_object_get(json_object_get(st, "in"), "drops"), "auth")),
+				 1);
+		json_decref(st);
+	}
+	wire_fini(&w);
+}
+END_TEST
+
+START_TEST(test_clear_traffic_policy)
+{
+	struct evs_ctl_err err;
+	struct wire w;
+	bool esp;
+
+	wire_init(&w);
+	/* A stops encrypting (switch and VTEP policy off): B still requires it */
+	ck_assert_int_eq(
+	    txn1(&ha, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
+	ck_assert_int_eq(txn1(&ha,
+			      "=vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.2\", \"encrypt\": false}",
+			      &err),
+			 0);
+	ck_assert_uint_eq(send_ab(&w, 16, 3, false, &esp), 0);
+	ck_assert(!esp);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_CLEAR_REFUSED], 16);
+	/* B lets the switch go clear: delivered */
+	ck_assert_int_eq(
+	    txn1(&hb, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
+	ck_assert_uint_eq(send_ab(&w, 16, 4, false, &esp), 16);
+	/* A's VTEP requires encryption but has no outbound SA: dropped, never clear */
+	ck_assert_int_eq(txn1(&ha, "-sa {\"vtep\": \"h2\", \"dir\": \"out\"}", &err), 0);
+	ck_assert_int_eq(txn1(&ha,
+			      "=vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.2\", \"encrypt\": true}",
+			      &err),
+			 0);
+	ck_assert_uint_eq(send_ab(&w, 8, 5, false, &esp), 0);
+	ck_assert_uint_eq(w.sa.drops[EVS_OVL_DROP_NO_SA], 8);
+	ck_assert_uint_eq(w.sa.tx_packets, 32); /* the refused 16 left A */
+	wire_fini(&w);
+}
+END_TEST
+
+START_TEST(test_rx_unknown_vtep_and_spi)
+{
+	struct evs_ctl_err err;
+	struct wire w;
+	bool esp;
+
+	wire_init(&w);
+	/* B replaced its inbound SA and the old one retired: A's SPI is unknown */
+	ck_assert_int_eq(rekey(&hb, "h1", 5009, 0, KEY_B, &err), 0);
+	clock_ms += 1000;
+	evs_overlay_poll(hb.ov);
+	ck_assert_uint_eq(send_ab(&w, 8, 6, false, &esp), 0);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_UNKNOWN_SPI], 8);
+	/* clear traffic from an address that is no VTEP of B's */
+	ck_assert_int_eq(
+	    txn1(&hb, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
+	ck_assert_int_eq(
+	    txn1(&ha, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
+	ck_assert_int_eq(txn1(&ha,
+			      "=vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.2\", \"encrypt\": false}",
+			      &err),
+			 0);
+	ck_assert_int_eq(
+	    txn1(&hb,
+		 "=underlay {\"name\": \"u1\", \"port\": \"p0\", \"address\": "
+		 "\"10.9.0.2\", \"next_hop_mac\": \"02:00:00:00:00:fe\", \"mtu\": 1500}",
+		 &err),
+	    0);
+	ck_assert_int_eq(
+	    txn1(&hb,
+		 "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"vteps\": [{\"vtep\": \"h3\"}]}",
+		 &err),
+	    0);
+	ck_assert_uint_eq(send_ab(&w, 8, 7, false, &esp), 0);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_NOT_MEMBER], 8);
+	ck_assert_int_eq(txn1(&hb, "-sa {\"vtep\": \"h1\", \"dir\": \"in\"}", &err), 0);
+	ck_assert_int_eq(
+	    txn1(&hb,
+		 "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"vteps\": [{\"vtep\": \"h3\"}]}",
+		 &err),
+	    0);
+	ck_assert_int_eq(txn1(&hb, "-vtep {\"name\": \"h1\"}", &err), 0);
+	ck_assert_uint_eq(send_ab(&w, 8, 8, false, &esp), 0);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_UNKNOWN_VTEP], 8);
+	wire_fini(&w);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("overlay");
@@ -577,12 +849,16 @@ int main(int argc, char **argv)
 	    {"vtep_delete_cascades", test_vtep_delete_cascades},
 	    {"random_walk_matches_model", test_random_walk_matches_model},
 	    {"esp_between_hosts_across_rekey", test_esp_between_hosts_across_rekey},
+	    {"dp_ports_follow_objects", test_dp_ports_follow_objects},
+	    {"encrypted_traffic_between_hosts", test_encrypted_traffic_between_hosts},
+	    {"clear_traffic_policy", test_clear_traffic_policy},
+	    {"rx_unknown_vtep_and_spi", test_rx_unknown_vtep_and_spi},
 	};
 
 	(void)argc;
 	if (unit_eal_init(argv[0], "evs_test_overlay", "128") < 0)
 		return 1;
-	crypto_test_pool = rte_pktmbuf_pool_create("ov_pool", 512, 0, 0, 4096, SOCKET_ID_ANY);
+	crypto_test_pool = rte_pktmbuf_pool_create("ov_pool", 1024, 0, 0, 4096, SOCKET_ID_ANY);
 	if (crypto_test_pool == NULL)
 		return 1;
 	unit_add_cases(s, cases, RTE_DIM(cases), setup, teardown, 0);
