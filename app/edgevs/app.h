@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "evs_ct_module.h"
+#include "evs_fw_module.h"
 #include "evs_l2.h"
 #include "evs_l3_module.h"
 #include "evs_packet.h"
@@ -133,6 +134,11 @@ struct evs_app {
 	uint32_t ct_max;   /* its connection limit (--ct-max) */
 	unsigned int ct_lcores; /* its lcore contexts: PMDs + management */
 	int mod_ct;
+	/* security groups (app_fw.c) */
+	int mod_fw;
+	struct evs_fw *fw;
+	struct evs_fw_store *fw_store;
+	struct evs_fw_mod_args fw_args;
 	int mod_l2;		  /* index of the L2 module in reg */
 	/* routing (app_l3.c) */
 	int mod_l3;
@@ -145,6 +151,9 @@ struct evs_app {
 	uint64_t l3_next_tick; /* TSC of the next neighbour tick */
 	bool l3_l2_stale;      /* router ports may have changed: L2 decisions too */
 	struct evs_overlay *ov; /* overlay objects and SAs (app_overlay.c) */
+	/* load balancing (app_lb.c) */
+	int mod_lb;
+	struct app_lb *lbx;
 	void *mod_args[EVS_MODULES_MAX];
 	struct rte_ring *punt_ring; /* PMDs -> management lcore */
 	struct dp_snapshot *snap;   /* published; PMDs load it with acquire */
@@ -250,6 +259,7 @@ uint16_t pmd_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 struct app_states {
 	struct evs_l2_state l2;
 	struct evs_ct_mod_state ct;
+	struct evs_fw_mod_state fw;
 	struct evs_l3_state l3;
 	struct evs_pipeline_state pst;
 };
@@ -281,6 +291,18 @@ int app_overlay_store_add(struct evs_app *app);
 int app_overlay_ctl_register(struct evs_app *app);
 void app_overlay_poll(struct evs_app *app);
 void app_overlay_free(struct evs_app *app);
+/* app_fw.c: the firewall, its store types and what it publishes */
+int app_fw_init(struct evs_app *app);
+int app_fw_store_bind(struct evs_app *app);
+void app_fw_fill(const struct evs_app *app, struct app_states *st);
+void app_fw_free(struct evs_app *app);
+/* app_lb.c: load balancing's types, published tables, prober, events and methods */
+int app_lb_init(struct evs_app *app);
+int app_lb_store_add(struct evs_app *app);
+int app_lb_ctl_register(struct evs_app *app);
+const void *app_lb_state(const struct evs_app *app);
+void app_lb_poll(struct evs_app *app);
+void app_lb_free(struct evs_app *app);
 
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);

@@ -404,7 +404,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	app->ct_lcores = n_cores + 1; /* each PMD and the management lcore (flow.trace) */
+	/* each PMD and the management lcore (flow.trace), for ct, fw and lb each */
+	app->ct_lcores = 3 * (n_cores + 1);
 	if (app_modules_init(app) < 0) {
 		APP_LOG(ERR, "module registry set-up failed");
 		goto out;

@@ -12,12 +12,15 @@
 
 #include "app.h"
 #include "evs_l2.h"
+#include "evs_lb.h"
 #include "evs_pipeline.h"
 
 static const struct evs_module *const modules[] = {
     &evs_l2_module,
     &evs_ct_module,
+    &evs_fw_module,
     &evs_l3_module,
+    &evs_lb_module,
 };
 
 /* MAC table entries of a switch changed: only that switch's megaflows are stale. */
@@ -39,7 +42,8 @@ int app_modules_init(struct evs_app *app)
 	app->ct = evs_ct_create(&(struct evs_ct_config){
 	    .name = "evs_ct",
 	    .max_conns = app->ct_max != 0 ? app->ct_max : APP_CT_MAX,
-	    .n_lcores = app->ct_lcores != 0 ? app->ct_lcores : DP_MAX_PMDS + 1,
+	    /* contexts for ct's, fw's and lb's modules on each pipeline lcore */
+	    .n_lcores = app->ct_lcores != 0 ? app->ct_lcores : 3 * (DP_MAX_PMDS + 1),
 	    .socket_id = (int)rte_socket_id(),
 	    .qsv = app->qsbr});
 	if (app->ct == NULL) {
@@ -51,7 +55,12 @@ int app_modules_init(struct evs_app *app)
 	}
 	app->mod_args[app->mod_ct] = app->ct;
 	app->mod_l3 = evs_registry_module_index(app->reg, "l3");
-	if (app_l3_init(app) < 0) {
+	app->mod_lb = evs_registry_module_index(app->reg, "lb");
+	app->mod_args[app->mod_lb] = app->ct;
+	if (app_l3_init(app) < 0 || app_fw_init(app) < 0 ||
+	    app_lb_init(app) < 0) {
+		app_lb_free(app);
+		app_fw_free(app);
 		app_l3_free(app);
 		evs_ct_free(app->ct);
 		app->ct = NULL;
@@ -62,6 +71,8 @@ int app_modules_init(struct evs_app *app)
 	app->punt_ring =
 	    rte_ring_create("evs_punt", APP_PUNT_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
 	if (app->punt_ring == NULL) {
+		app_fw_free(app);
+		app_lb_free(app);
 		app_l3_free(app);
 		evs_ct_free(app->ct);
 		app->ct = NULL;
@@ -80,6 +91,8 @@ void app_modules_free(struct evs_app *app)
 	}
 	app->punt_ring = NULL;
 	app_overlay_free(app);
+	app_fw_free(app);
+	app_lb_free(app);
 	app_l3_free(app);
 	evs_ct_free(app->ct); /* after the pipeline lcores that used it */
 	app->ct = NULL;
@@ -104,6 +117,9 @@ void app_states_fill(const struct evs_app *app, const struct dp_snapshot *s, str
 	st->pst.mod[app->mod_ct] = &st->ct;
 	app_l3_fill(app, st);
 	st->pst.mod[app->mod_l3] = &st->l3;
+	app_fw_fill(app, st);
+	st->pst.mod[app->mod_fw] = &st->fw;
+	st->pst.mod[app->mod_lb] = app_lb_state(app);
 }
 
 void app_snapshot_published(struct evs_app *app, const struct dp_snapshot *old,
@@ -117,15 +133,21 @@ int app_modules_store_add(struct evs_app *app)
 {
 	int rc = evs_ct_store_add(app->store, app->ct);
 
-	return rc == 0 ? app_overlay_store_add(app) : rc;
+	if (rc == 0)
+		rc = app_fw_store_bind(app);
+	if (rc == 0)
+		rc = app_lb_store_add(app);
+	return rc < 0 ? rc : app_overlay_store_add(app);
 }
 
 /* Every module's methods, with its app argument (ct: the table). */
 int app_modules_ctl_register(struct evs_app *app)
 {
 	unsigned int i;
-	int ret;
+	int ret = app_lb_ctl_register(app);
 
+	if (ret < 0)
+		return ret;
 	for (i = 0; i < evs_registry_n_modules(app->reg); i++) {
 		const struct evs_module *m = evs_registry_module(app->reg, i);
 

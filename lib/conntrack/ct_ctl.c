@@ -81,6 +81,8 @@ static json_t *conn_json(const struct evs_ct_conn_info *ci, uint64_t now)
 	if (o != NULL && ci->orig.proto == IPPROTO_TCP)
 		json_object_set_new(o, "state",
 				    json_string(evs_ct_tcp_state_name(ci->proto_state)));
+	if (o != NULL && ci->backend != 0)
+		json_object_set_new(o, "lb_backend", json_integer(ci->backend));
 	return o;
 }
 

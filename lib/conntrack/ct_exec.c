@@ -19,6 +19,7 @@ struct burst_ctx {
 static void set_meta(struct evs_ct_meta *meta, const struct ct_entry *e)
 {
 	meta->mark = e->mark;
+	meta->backend = e->backend;
 	memcpy(meta->label, e->label, sizeof(meta->label));
 }
 
@@ -151,6 +152,7 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	e->flags = 0;
 	e->owner = (uint8_t)lc->idx;
 	e->mark = 0;
+	e->backend = b->act->backend;
 	memset(e->label, 0, sizeof(e->label));
 	apply_mark_label(e, b->act);
 	ops->init(e, p, b->zc);
@@ -173,6 +175,8 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 		p->counter = (uint16_t)rc;
 		return invalid(b, p);
 	}
+	if (e->backend != 0) /* relaxed: a count (evs_ct_backend_count) */
+		atomic_fetch_add_explicit(&ct->backend_count[e->backend], 1, memory_order_relaxed);
 	ct_wheel_file(lc, e);
 	ct_count(lc, EVS_CT_C_CREATED);
 	set_meta(&lc->meta[i], e);

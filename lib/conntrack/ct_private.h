@@ -78,6 +78,8 @@ struct ct_entry {
 	uint16_t tcp_last_win;	/* TCP: an ignored SYN's window, */
 	uint32_t tcp_last_end;	/* its end, */
 	int8_t tcp_last_wscale; /* and its window scale (-1 none), to resync on */
+	uint8_t pad;
+	uint16_t backend; /* a load balancer's backend slot (0: none), set at commit */
 } __rte_aligned(64);
 
 /* three cache lines; a fourth would cost 10M connections 640 MB */
@@ -163,6 +165,7 @@ struct evs_ct {
 	_Atomic uint32_t flush_gen;	 /* bumped by each flush: lcores walk their wheels */
 	_Atomic uint32_t lcores_claimed; /* evs_ct_lcore_claim() handed out so many */
 	_Atomic uint32_t *zone_count;	 /* [65536] */
+	_Atomic uint32_t *backend_count; /* [EVS_CT_BACKENDS]: live connections per backend */
 	struct evs_ct_zone_conf *_Atomic *zone_conf; /* [65536], NULL: defaults */
 	struct evs_ct_zone_conf defaults;
 	/* ct_conf.c: a transaction's zones and their new (after commit: old) settings */

@@ -95,6 +95,7 @@ void evs_ct_free(struct evs_ct *ct)
 			rte_free(ct->zone_conf[z]);
 	rte_free(ct->zone_conf);
 	rte_free(ct->zone_count);
+	rte_free(ct->backend_count);
 	rte_free(ct->lcores);
 	rte_free(ct->entries);
 	rte_free(ct);
@@ -179,9 +180,12 @@ struct evs_ct *evs_ct_create(const struct evs_ct_config *cfg)
 					    cfg->socket_id);
 	ct->zone_conf = rte_zmalloc_socket("ct_zone_conf", CT_ZONES * sizeof(*ct->zone_conf), 0,
 					   cfg->socket_id);
+	ct->backend_count = rte_zmalloc_socket(
+	    "ct_backend_count", EVS_CT_BACKENDS * sizeof(*ct->backend_count), 0, cfg->socket_id);
 	ct->lcores = rte_zmalloc_socket("ct_lcores", cfg->n_lcores * sizeof(*ct->lcores),
 					RTE_CACHE_LINE_SIZE, cfg->socket_id);
-	if (ct->zone_count == NULL || ct->zone_conf == NULL || ct->lcores == NULL)
+	if (ct->zone_count == NULL || ct->zone_conf == NULL || ct->lcores == NULL ||
+	    ct->backend_count == NULL)
 		goto fail;
 	rc = ct_pool_create(ct, cfg);
 	if (rc != 0)
@@ -253,6 +257,8 @@ void ct_entry_unlink(struct evs_ct *ct, struct ct_entry *e)
 	atomic_store_explicit(&e->life, CT_LIFE_DEAD, memory_order_release);
 	atomic_fetch_sub_explicit(&ct->conns, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&ct->zone_count[e->zone], 1, memory_order_relaxed);
+	if (e->backend != 0)
+		atomic_fetch_sub_explicit(&ct->backend_count[e->backend], 1, memory_order_relaxed);
 }
 
 struct evs_ct_zone_conf *ct_zone_conf_new(const struct evs_ct_zone_conf *zc)
@@ -321,6 +327,12 @@ uint32_t evs_ct_zone_count(const struct evs_ct *ct, uint16_t zone)
 	return atomic_load_explicit(&ct->zone_count[zone], memory_order_relaxed);
 }
 
+uint32_t evs_ct_backend_count(const struct evs_ct *ct, uint16_t backend)
+{
+	/* relaxed: a count for balancing and stats, guarding no other memory */
+	return atomic_load_explicit(&ct->backend_count[backend], memory_order_relaxed);
+}
+
 void evs_ct_stats(const struct evs_ct *ct, struct evs_ct_stats *st)
 {
 	uint32_t i, c;
@@ -364,6 +376,7 @@ int evs_ct_iterate(const struct evs_ct *ct, uint32_t *pos, struct evs_ct_conn_in
 		out->seen_reply = (e->flags & CT_FL_SEEN_REPLY) != 0;
 		out->assured = (e->flags & CT_FL_ASSURED) != 0;
 		out->mark = e->mark;
+		out->backend = e->backend;
 		memcpy(out->label, e->label, 16);
 		out->expires_ms = atomic_load_explicit(&e->expires, memory_order_relaxed);
 		rte_spinlock_unlock(&e->lock);
@@ -375,6 +388,13 @@ int evs_ct_iterate(const struct evs_ct *ct, uint32_t *pos, struct evs_ct_conn_in
 }
 
 uint32_t evs_ct_flush(struct evs_ct *ct, int32_t zone)
+{
+	return evs_ct_flush_match(ct, zone, NULL, NULL);
+}
+
+uint32_t evs_ct_flush_match(struct evs_ct *ct, int32_t zone,
+			    bool (*match)(uint32_t mark, const uint8_t label[16], void *arg),
+			    void *arg)
 {
 	uint32_t i, n = 0;
 
@@ -391,6 +411,18 @@ uint32_t evs_ct_flush(struct evs_ct *ct, int32_t zone)
 		if (atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE ||
 		    (zone >= 0 && e->zone != (uint16_t)zone))
 			continue;
+		if (match != NULL) {
+			uint8_t label[16];
+			uint32_t mark;
+
+			/* mark and label change under the entry's lock */
+			rte_spinlock_lock(&e->lock);
+			mark = e->mark;
+			memcpy(label, e->label, 16);
+			rte_spinlock_unlock(&e->lock);
+			if (!match(mark, label, arg))
+				continue;
+		}
 		ct_entry_unlink(ct, e);
 		n++;
 	}

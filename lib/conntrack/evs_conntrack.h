@@ -93,7 +93,11 @@ struct evs_ct_action {
 	uint8_t label[16];
 	uint8_t label_mask[16];
 	struct evs_ct_nat_range nat; /**< used on commit with EVS_CT_F_NAT */
+	uint16_t backend;	     /**< on commit: a load balancer's backend slot, 0: none */
 };
+
+/** Backend slots a connection can name (evs_ct_action.backend < this). */
+#define EVS_CT_BACKENDS 65536u
 
 /** Per-state timeouts (seconds) of a zone. */
 struct evs_ct_timeouts {
@@ -159,6 +163,7 @@ struct evs_ct_lcore;
 struct evs_ct_meta {
 	uint32_t mark;
 	uint8_t label[16];
+	uint16_t backend; /**< the connection's backend slot, 0: none */
 };
 
 /** Largest burst evs_ct_execute_burst takes. */
@@ -232,6 +237,12 @@ void evs_ct_stats(const struct evs_ct *ct, struct evs_ct_stats *st);
 /** Live connections in @p zone. */
 uint32_t evs_ct_zone_count(const struct evs_ct *ct, uint16_t zone);
 
+/**
+ * Live connections committed with backend slot @p backend (any lcore; a
+ * relaxed read, so a least-connections choice may lag concurrent commits).
+ */
+uint32_t evs_ct_backend_count(const struct evs_ct *ct, uint16_t backend);
+
 /** TCP states (Linux's names). */
 enum evs_ct_tcp_state {
 	EVS_CT_TCP_NONE = 0,
@@ -270,6 +281,7 @@ struct evs_ct_conn_info {
 	bool assured;
 	uint32_t mark;
 	uint8_t label[16];
+	uint16_t backend; /**< load balancer's backend slot, 0: none */
 	uint64_t expires_ms;
 };
 
@@ -286,6 +298,16 @@ int evs_ct_iterate(const struct evs_ct *ct, uint32_t *pos, struct evs_ct_conn_in
  * @return how many were removed.
  */
 uint32_t evs_ct_flush(struct evs_ct *ct, int32_t zone);
+
+/**
+ * Remove the connections (of @p zone when >= 0) for which @p match(mark,
+ * label, @p arg) is true, e.g. those a deleted firewall rule allowed
+ * (management lcore; @p match runs with the table's writer lock held).
+ * @return how many were removed.
+ */
+uint32_t evs_ct_flush_match(struct evs_ct *ct, int32_t zone,
+			    bool (*match)(uint32_t mark, const uint8_t label[16], void *arg),
+			    void *arg);
 
 /* ------------------------------------------------------------------ */
 /* The ct() opcode of a pipeline module, as a thin layer               */

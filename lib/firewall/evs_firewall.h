@@ -281,6 +281,102 @@ uint16_t evs_fw_ct_burst(const struct evs_fw_ct_args *a, struct rte_mbuf **pkts,
 struct rte_mbuf *evs_fw_build_tcp_rst(struct rte_mempool *mp, const struct rte_mbuf *orig,
 				      const struct evs_flow_key *key);
 
+/**
+ * The ICMP error answering @p orig for a reject verdict on UDP and other
+ * protocols: port unreachable (ICMP 3/3, ICMPv6 1/4) quoting as much of the
+ * packet as fits 576 (IPv4) or 1280 (IPv6) bytes, untagged Ethernet from
+ * the original's destination MAC. Any lcore.
+ * @return the frame (checksums filled), or NULL with errno: EINVAL (not
+ *   IP, an ICMP packet, a later fragment, a multicast destination,
+ *   truncated), ENOMEM (no mbuf).
+ */
+struct rte_mbuf *evs_fw_build_icmp_unreach(struct rte_mempool *mp, const struct rte_mbuf *orig,
+					   const struct evs_flow_key *key);
+
+/**
+ * The verdict port @p port's rules give @p key in @p dir, without counting
+ * or logging (flow.trace). Any lcore that may read published state.
+ * @return 0, -EINVAL.
+ */
+int evs_fw_decide(struct evs_fw *fw, uint16_t port, enum evs_fw_dir dir,
+		  const struct evs_flow_key *key, struct evs_fw_verdict *out);
+
+/** Whether port @p port has groups (published state; any lcore). */
+bool evs_fw_port_filtered(const struct evs_fw *fw, uint16_t port);
+
+/** Whether any port has groups (published state; any lcore). */
+bool evs_fw_any_filtered(const struct evs_fw *fw);
+
+/** Whether any filtered port has a host address evs_fw_vnic_of() can find. */
+bool evs_fw_has_vnics(const struct evs_fw *fw);
+
+/**
+ * The filtered port one of whose host addresses (evs_fw_port_conf.addrs of
+ * prefix length 32/128) is @p k's destination: the vNIC a packet goes to,
+ * whose ingress rules apply. Published state; any lcore.
+ * @return the port, or -1 (none, or not IP).
+ */
+int evs_fw_vnic_of(const struct evs_fw *fw, const struct evs_flow_key *k);
+
+/**
+ * Hand out the next unused lcore index (< config.n_lcores) for
+ * evs_fw_classify_burst / evs_fw_new_burst; a module's lcore_create calls it.
+ * @return the index, or -ENOSPC.
+ */
+int evs_fw_lcore_claim(struct evs_fw *fw);
+
+/** The rules a connection was allowed by, as its ct label's first 8 bytes. */
+void evs_fw_label_pack(uint8_t label[16], uint32_t egress_rule, uint32_t ingress_rule);
+void evs_fw_label_unpack(const uint8_t label[16], uint32_t *egress_rule, uint32_t *ingress_rule);
+
+/** Source NAT of the connections the firewall commits from a prefix. */
+struct evs_fw_snat {
+	struct evs_fw_cidr src;	    /**< sources it applies to (most specific wins) */
+	struct evs_ct_nat_range to; /**< kind EVS_CT_NAT_SRC, same family as src */
+};
+
+/**
+ * Stage the whole SNAT table (management lcore); replaces an unpublished one.
+ * @return 0, -EINVAL (a range upside down, kind or family wrong), -ENOMEM.
+ */
+int evs_fw_snat_stage(struct evs_fw *fw, const struct evs_fw_snat *r, uint32_t n);
+/** Publish the staged table, wait for a grace period, free the old one. */
+void evs_fw_snat_publish(struct evs_fw *fw);
+/** Drop the staged table. */
+void evs_fw_snat_abort(struct evs_fw *fw);
+/** The range @p k's source is translated into, or NULL (published state; any lcore). */
+const struct evs_ct_nat_range *evs_fw_snat_of(const struct evs_fw *fw,
+					      const struct evs_flow_key *k);
+/** Whether @p k's destination is a translated address (a reply to untranslate). */
+bool evs_fw_snat_addr(const struct evs_fw *fw, const struct evs_flow_key *k);
+/** Whether any SNAT rule is published. */
+bool evs_fw_has_snat(const struct evs_fw *fw);
+
+/** Where evs_fw_new_burst runs. */
+struct evs_fw_new_args {
+	struct evs_fw *fw;
+	uint32_t lcore;		 /**< the caller's firewall lcore index */
+	struct evs_ct_lcore *ct; /**< the caller's conntrack context */
+	uint16_t zone;		 /**< conntrack zone of the firewall */
+	int32_t src_port;	 /**< whose egress rules apply; -1: none */
+	int32_t dst_port;	 /**< whose ingress rules apply; -1: none */
+	bool dry_run;		 /**< flow.trace: no commit, no counter, no log */
+};
+
+/**
+ * Decide @p n (<= EVS_FW_BURST_MAX) packets that conntrack found new (or
+ * could not track) on their way from a vNIC to a vNIC (PMD lcore): the
+ * source port's egress rules and the destination port's ingress rules must
+ * both allow; the first that does not decides. Allowed packets whose
+ * deciding rules are stateful are committed in @p a->zone with ct_mark =
+ * the ingress rule (else the egress rule) and the label holding both
+ * (evs_fw_label_pack), translated by the SNAT rule their source matches
+ * (evs_fw_snat_of), one commit per distinct pair and range.
+ * @return the number of packets not allowed (deny or reject in @p out).
+ */
+uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkts,
+			  struct evs_flow_key *keys, uint16_t n, struct evs_fw_verdict out[]);
+
 struct evs_ctl;
 struct evs_fw_ctl;
 

@@ -5,6 +5,8 @@
  * group), keep the best match per packet, count and log.
  */
 
+#include <errno.h>
+
 #include <rte_acl.h>
 #include <rte_ether.h>
 
@@ -53,7 +55,23 @@ uint16_t evs_fw_classify_burst(struct evs_fw *fw, uint32_t lcore, uint16_t port,
 			       enum evs_fw_dir dir, const struct evs_flow_key *const keys[],
 			       uint16_t n, struct evs_fw_verdict out[])
 {
-	struct fw_lcore *lc = &fw->lcores[lcore];
+	RTE_ASSERT(lcore < fw->cfg.n_lcores);
+	return fw_classify(fw, &fw->lcores[lcore], port, dir, keys, n, out);
+}
+
+int evs_fw_decide(struct evs_fw *fw, uint16_t port, enum evs_fw_dir dir,
+		  const struct evs_flow_key *key, struct evs_fw_verdict *out)
+{
+	if (fw == NULL || key == NULL || out == NULL || (unsigned int)dir >= EVS_FW_DIR_MAX)
+		return -EINVAL;
+	fw_classify(fw, NULL, port, dir, &key, 1, out);
+	return 0;
+}
+
+uint16_t fw_classify(struct evs_fw *fw, struct fw_lcore *lc, uint16_t port, enum evs_fw_dir dir,
+		     const struct evs_flow_key *const keys[], uint16_t n,
+		     struct evs_fw_verdict out[])
+{
 	const struct fw_rule_rt *best[EVS_FW_BURST_MAX];
 	const uint8_t *data[FW_AF_MAX][EVS_FW_BURST_MAX];
 	uint16_t idx[FW_AF_MAX][EVS_FW_BURST_MAX];
@@ -62,7 +80,7 @@ uint16_t evs_fw_classify_burst(struct evs_fw *fw, uint32_t lcore, uint16_t port,
 	uint64_t is_ip = 0; /* bit i: keys[i] went through the contexts */
 	uint16_t i, denied = 0;
 
-	RTE_ASSERT(n <= EVS_FW_BURST_MAX && lcore < fw->cfg.n_lcores);
+	RTE_ASSERT(n <= EVS_FW_BURST_MAX);
 	/* Acquire pairs with the commit's release: the tables are complete. */
 	if (port < fw->cfg.max_ports)
 		b = __atomic_load_n(&fw->binds[port], __ATOMIC_ACQUIRE);
@@ -77,7 +95,8 @@ uint16_t evs_fw_classify_burst(struct evs_fw *fw, uint32_t lcore, uint16_t port,
 			af = FW_V6;
 		else {
 			out[i] = (struct evs_fw_verdict){.action = EVS_FW_ALLOW};
-			lc->counters[EVS_FW_C_UNFILTERED]++;
+			if (lc != NULL)
+				lc->counters[EVS_FW_C_UNFILTERED]++;
 			continue;
 		}
 		data[af][cnt[af]] = (const uint8_t *)keys[i];
@@ -95,20 +114,23 @@ uint16_t evs_fw_classify_burst(struct evs_fw *fw, uint32_t lcore, uint16_t port,
 
 		if (!(is_ip >> i & 1))
 			continue;
-		if (r != NULL) {
+		if (r != NULL)
 			out[i] = (struct evs_fw_verdict){
 			    .rule_id = r->id, .action = r->action, .stateless = r->stateless};
-			/* Single writer per lcore: the control plane reads relaxed. */
+		else
+			out[i] = (struct evs_fw_verdict){.action = EVS_FW_DENY};
+		denied += out[i].action != EVS_FW_ALLOW;
+		if (lc == NULL)
+			continue; /* a trace's look: no counter, no log */
+		/* Single writer per lcore: the control plane reads relaxed. */
+		if (r != NULL) {
 			lc->hits[r->slot]++;
 			lc->counters[action_counter[r->action]]++;
 		} else {
-			out[i] = (struct evs_fw_verdict){.action = EVS_FW_DENY};
 			lc->counters[EVS_FW_C_DEFAULT_DENY]++;
 		}
-		if (out[i].action != EVS_FW_ALLOW) {
-			denied++;
+		if (out[i].action != EVS_FW_ALLOW)
 			fw_log_denied(fw, lc, port, dir, keys[i], &out[i]);
-		}
 	}
 	return denied;
 }

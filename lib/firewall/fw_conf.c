@@ -109,7 +109,7 @@ static void retire_tables(struct evs_fw *fw, struct fw_tables *t)
 		fw->retired[fw->n_retired++] = (struct fw_retired){.p = t, .tables = 1};
 }
 
-static void retire_bind(struct evs_fw *fw, struct fw_bind *b)
+static void retire_bind(struct evs_fw *fw, void *b)
 {
 	if (b != NULL)
 		fw->retired[fw->n_retired++] = (struct fw_retired){.p = b, .tables = 0};
@@ -140,6 +140,8 @@ static void drop_pending(struct evs_fw *fw)
 		rte_free(fw->pend_binds[i]);
 		fw->pend_binds[i] = NULL;
 	}
+	rte_free(fw->pend_vnics);
+	fw->pend_vnics = NULL;
 	fw->pending = 0;
 }
 
@@ -168,6 +170,8 @@ void evs_fw_free(struct evs_fw *fw)
 		for (i = 0; i < fw->cfg.n_lcores; i++)
 			rte_free(fw->lcores[i].hits);
 	fw_log_fini(fw);
+	rte_free(fw->vnics);
+	fw_snat_free(fw);
 	rte_free(fw->retired);
 	rte_free(fw->lcores);
 	rte_free(fw->rules);
@@ -208,7 +212,7 @@ struct evs_fw *evs_fw_create(const struct evs_fw_config *cfg)
 	fw->rules = rte_zmalloc_socket("evs_fw", sizeof(*fw->rules) * cfg->max_rules, 0, sock);
 	fw->groups = rte_zmalloc_socket("evs_fw", sizeof(*fw->groups) * cfg->max_groups, 0, sock);
 	fw->ports = rte_zmalloc_socket("evs_fw", sizeof(*fw->ports) * cfg->max_ports, 0, sock);
-	fw->max_retired = 2 * (cfg->max_groups + cfg->max_ports);
+	fw->max_retired = 2 * (cfg->max_groups + cfg->max_ports) + 1; /* + the vnic map */
 	fw->retired = rte_zmalloc_socket("evs_fw", sizeof(*fw->retired) * fw->max_retired, 0, sock);
 	fw->pend_tables = rte_zmalloc_socket("evs_fw", sizeof(void *) * cfg->max_groups, 0, sock);
 	fw->pend_binds = rte_zmalloc_socket("evs_fw", sizeof(void *) * cfg->max_ports, 0, sock);
@@ -440,6 +444,7 @@ int evs_fw_port_set(struct evs_fw *fw, uint16_t port, const struct evs_fw_port_c
 	for (k = 0; k < pc->n_tags; k++)
 		dirty_users(fw, EVS_FW_ADDR_TAG, pc->tags[k]);
 	p->dirty = 1;
+	fw->vnics_dirty = 1;
 	return 0;
 }
 
@@ -498,6 +503,13 @@ int evs_fw_prepare(struct evs_fw *fw)
 			return -ENOMEM;
 		}
 	}
+	if (fw->vnics_dirty) {
+		fw->pend_vnics = fw_vnics_build(fw);
+		if (fw->pend_vnics == NULL) {
+			drop_pending(fw);
+			return -ENOMEM;
+		}
+	}
 	fw->pending = 1;
 	return 0;
 }
@@ -509,6 +521,7 @@ void evs_fw_abort(struct evs_fw *fw)
 
 void evs_fw_publish(struct evs_fw *fw)
 {
+	int64_t filtered = 0;
 	uint32_t i;
 
 	if (!fw->pending)
@@ -519,6 +532,7 @@ void evs_fw_publish(struct evs_fw *fw)
 		if (!port_uses_dirty(fw, p))
 			continue;
 		retire_bind(fw, p->bind);
+		filtered += (fw->pend_binds[i] != NULL) - (p->bind != NULL);
 		p->bind = fw->pend_binds[i];
 		fw->pend_binds[i] = NULL;
 		p->dirty = 0;
@@ -534,6 +548,17 @@ void evs_fw_publish(struct evs_fw *fw)
 		g->tables = fw->pend_tables[i];
 		fw->pend_tables[i] = NULL;
 		g->dirty = 0;
+	}
+	/* Relaxed: a hint for translation, which depends on the ports anyway
+	 * (the module's dependency is bumped after this publish). */
+	atomic_fetch_add_explicit(&fw->n_filtered, (uint32_t)filtered, memory_order_relaxed);
+	if (fw->pend_vnics != NULL) {
+		/* the old map is retired like a binding (rte_free after the grace) */
+		retire_bind(fw, fw->vnics);
+		/* Release: the sorted array is complete before readers see it. */
+		__atomic_store_n(&fw->vnics, fw->pend_vnics, __ATOMIC_RELEASE);
+		fw->pend_vnics = NULL;
+		fw->vnics_dirty = 0;
 	}
 	fw->pending = 0;
 	if (fw->cfg.qsbr != NULL)

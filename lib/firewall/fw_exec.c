@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include <rte_byteorder.h>
+
 #include "fw_private.h"
 
 /* Commit @n packets (indexes @idx) allowed by rule @rule in @zone. */
@@ -80,6 +82,116 @@ uint16_t evs_fw_ct_burst(const struct evs_fw_ct_args *a, struct rte_mbuf **pkts,
 				done |= UINT64_C(1) << k;
 			}
 		commit_run(a->ct, a->zone, nv[j].rule_id, pkts, keys, run, n_run);
+	}
+	return denied;
+}
+
+/* Commit @n packets (indexes @idx) allowed by egress rule @eg and ingress rule @in. */
+static void commit_pair(struct evs_ct_lcore *ctl, uint16_t zone, uint32_t eg, uint32_t in,
+			const struct evs_ct_nat_range *nat, struct rte_mbuf **pkts,
+			struct evs_flow_key *keys, const uint16_t idx[], uint16_t n)
+{
+	struct evs_ct_action act = {.zone = zone,
+				    .flags =
+					EVS_CT_F_COMMIT | EVS_CT_F_SET_MARK | EVS_CT_F_SET_LABEL,
+				    .mark = in != 0 ? in : eg,
+				    .mark_mask = UINT32_MAX};
+	struct evs_flow_key k[EVS_FW_BURST_MAX];
+	struct rte_mbuf *m[EVS_FW_BURST_MAX];
+	uint16_t i;
+
+	evs_fw_label_pack(act.label, eg, in);
+	memset(act.label_mask, 0xff, 8);
+	if (nat != NULL) {
+		act.flags |= EVS_CT_F_NAT;
+		act.nat = *nat;
+	}
+	for (i = 0; i < n; i++) {
+		k[i] = keys[idx[i]];
+		m[i] = pkts[idx[i]];
+	}
+	evs_ct_execute_burst(ctl, &act, m, k, n);
+	for (i = 0; i < n; i++)
+		keys[idx[i]] = k[i];
+}
+
+void evs_fw_label_pack(uint8_t label[16], uint32_t egress_rule, uint32_t ingress_rule)
+{
+	uint32_t w[2] = {rte_cpu_to_be_32(egress_rule), rte_cpu_to_be_32(ingress_rule)};
+
+	memcpy(label, w, sizeof(w));
+}
+
+void evs_fw_label_unpack(const uint8_t label[16], uint32_t *egress_rule, uint32_t *ingress_rule)
+{
+	uint32_t w[2];
+
+	memcpy(w, label, sizeof(w));
+	*egress_rule = rte_be_to_cpu_32(w[0]);
+	*ingress_rule = rte_be_to_cpu_32(w[1]);
+}
+
+/* The pair's verdict: the first side that does not allow decides. */
+static struct evs_fw_verdict combine(const struct evs_fw_verdict *eg,
+				     const struct evs_fw_verdict *in)
+{
+	struct evs_fw_verdict v = eg->action != EVS_FW_ALLOW ? *eg : *in;
+
+	if (v.action == EVS_FW_ALLOW) {
+		v.rule_id = in->rule_id != 0 ? in->rule_id : eg->rule_id;
+		v.stateless = eg->stateless || in->stateless;
+	}
+	return v;
+}
+
+uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkts,
+			  struct evs_flow_key *keys, uint16_t n, struct evs_fw_verdict out[])
+{
+	static const struct evs_fw_verdict pass = {.action = EVS_FW_ALLOW};
+	struct fw_lcore *lc = a->dry_run ? NULL : &a->fw->lcores[a->lcore];
+	const struct evs_flow_key *kp[EVS_FW_BURST_MAX];
+	struct evs_fw_verdict eg[EVS_FW_BURST_MAX], in[EVS_FW_BURST_MAX];
+	const struct evs_ct_nat_range *nat[EVS_FW_BURST_MAX];
+	uint16_t run[EVS_FW_BURST_MAX];
+	uint16_t i, j, denied = 0;
+	uint64_t done = 0; /* bit i: packet i committed or not to be */
+
+	RTE_ASSERT(n <= EVS_FW_BURST_MAX && a->lcore < a->fw->cfg.n_lcores);
+	for (i = 0; i < n; i++) {
+		kp[i] = &keys[i];
+		eg[i] = pass;
+		in[i] = pass;
+	}
+	if (a->src_port >= 0)
+		fw_classify(a->fw, lc, (uint16_t)a->src_port, EVS_FW_EGRESS, kp, n, eg);
+	if (a->dst_port >= 0)
+		fw_classify(a->fw, lc, (uint16_t)a->dst_port, EVS_FW_INGRESS, kp, n, in);
+	for (i = 0; i < n; i++) {
+		out[i] = combine(&eg[i], &in[i]);
+		if (out[i].action != EVS_FW_ALLOW) {
+			denied++;
+			done |= UINT64_C(1) << i;
+		} else if (a->dry_run || out[i].stateless || !(keys[i].ct_state & EVS_CT_TRACKED) ||
+			   (keys[i].ct_state & EVS_CT_INVALID)) {
+			done |= UINT64_C(1) << i;
+		}
+	}
+	for (i = 0; i < n; i++)
+		nat[i] = done >> i & 1 ? NULL : evs_fw_snat_of(a->fw, &keys[i]);
+	/* One commit per distinct rule pair (mark and label) and NAT range. */
+	for (i = 0; i < n; i++) {
+		uint16_t n_run = 0;
+
+		if (done >> i & 1)
+			continue;
+		for (j = i; j < n; j++)
+			if (!(done >> j & 1) && eg[j].rule_id == eg[i].rule_id &&
+			    in[j].rule_id == in[i].rule_id && nat[j] == nat[i]) {
+				run[n_run++] = j;
+				done |= UINT64_C(1) << j;
+			}
+		commit_pair(a->ct, a->zone, eg[i].rule_id, in[i].rule_id, nat[i], pkts, keys, run,
+			    n_run);
 	}
 	return denied;
 }

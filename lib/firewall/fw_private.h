@@ -36,6 +36,19 @@ struct fw_bind {
 	const struct fw_tables *t[EVS_FW_PORT_GROUPS_MAX];
 };
 
+/* A filtered port's host address, for finding the vNIC a packet goes to. */
+struct fw_vnic {
+	uint8_t af; /* 4 or 6 */
+	uint8_t addr[16];
+	uint16_t port;
+};
+
+/* Every filtered port's host addresses, sorted by (af, addr); immutable. */
+struct fw_vnics {
+	uint32_t n;
+	struct fw_vnic e[];
+};
+
 /* Control-plane objects (management lcore only). */
 struct fw_rule_slot {
 	uint8_t used;
@@ -98,13 +111,31 @@ struct evs_fw {
 	/* Built by evs_fw_prepare, swapped in by evs_fw_publish. */
 	struct fw_tables **pend_tables; /* per group */
 	struct fw_bind **pend_binds;	/* per port */
+	struct fw_vnics *_Atomic vnics; /* published with the bindings */
+	struct fw_vnics *pend_vnics;
+	uint8_t vnics_dirty;	     /* a port's addresses or groups changed: rebuild vnics */
+	_Atomic uint32_t n_filtered; /* published ports with groups */
+	struct fw_snats *snats;	     /* published (RCU); NULL: none */
+	struct fw_snats *pend_snats; /* staged by evs_fw_snat_stage */
 	uint8_t pending;
+	_Atomic uint32_t lcores_claimed;
 	uint64_t tsc_hz, tsc0, wall0_ns;
 };
 
 /* fw_acl.c: compile group @g into fresh tables (NULL with errno). */
 struct fw_tables *fw_tables_build(struct evs_fw *fw, uint32_t g);
 void fw_tables_free(struct fw_tables *t);
+
+/* fw_classify.c: classify without counting or logging when @lc is NULL. */
+uint16_t fw_classify(struct evs_fw *fw, struct fw_lcore *lc, uint16_t port, enum evs_fw_dir dir,
+		     const struct evs_flow_key *const keys[], uint16_t n,
+		     struct evs_fw_verdict out[]);
+
+/* fw_vnic.c: the sorted address map of the filtered ports (NULL with errno). */
+struct fw_vnics *fw_vnics_build(const struct evs_fw *fw);
+
+/* fw_snat.c: free both tables (evs_fw_free). */
+void fw_snat_free(struct evs_fw *fw);
 
 /* fw_log.c */
 int fw_log_init(struct evs_fw *fw);

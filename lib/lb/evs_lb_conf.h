@@ -28,6 +28,7 @@
 
 #include <rte_rcu_qsbr.h>
 
+#include "evs_lb.h"
 #include "evs_lb_pool.h"
 #include "evs_store.h"
 
@@ -48,6 +49,22 @@ struct evs_lb_conf_config {
 	void *clock_arg;
 	evs_lb_pool_state_cb on_state; /**< health transitions, may be NULL */
 	void *cb_arg;
+	/**
+	 * The switch datapaths (evs_l2_ldp) a VIP's scope serves: a switch's,
+	 * or every switch a router attaches to. Fills at most @p max, returns
+	 * how many (0: none yet). NULL: VIPs serve nowhere.
+	 */
+	unsigned int (*scope_ldps)(const char *scope, uint16_t *ldps, unsigned int max, void *arg);
+	void *ldp_arg;
+	/**
+	 * After each publish of the datapath tables (evs_lb_conf_state), may be
+	 * NULL. @p stages_changed: what the stages consult changed (VIPs,
+	 * backend addresses): bump the module's dependency (after the store,
+	 * so a translation that sees the bump reads the new tables).
+	 */
+	void (*on_publish)(void *arg, bool stages_changed);
+	void *publish_arg;
+	struct evs_ct *ct; /**< least-connections counts (evs_lb_state.ct) */
 };
 
 /** Counters of the configuration layer. */
@@ -82,6 +99,16 @@ struct evs_lb_pool *evs_lb_conf_pool(const struct evs_lb_conf *lb, struct evs_st
 uint32_t evs_lb_conf_backend_id(struct evs_store_obj *o);
 
 void evs_lb_conf_stats(const struct evs_lb_conf *lb, struct evs_lb_conf_stats *out);
+
+/**
+ * The module's published state (evs_pipeline_state.mod[] of evs_lb_module):
+ * lives as long as @p lb; its tables are republished after every change
+ * and the old ones freed after an RCU grace (evs_lb_conf_tick reclaims).
+ */
+const struct evs_lb_state *evs_lb_conf_state(const struct evs_lb_conf *lb);
+
+/** The datapath slot of a VIP object (index of evs_lb_lcore_stats' VIP counts), or -1. */
+int evs_lb_conf_vip_slot(struct evs_store_obj *vip);
 
 #ifdef __cplusplus
 }

@@ -100,6 +100,13 @@ bool evs_lb_pool_key_draining(const struct evs_lb_pool *p, const uint8_t *key, u
 int evs_lb_pool_remove(struct evs_lb_pool *p, uint32_t id, uint32_t drain_ms, uint64_t now_ms);
 
 /**
+ * A removed backend has no connection left: its drain is over now (it is
+ * deleted by the next evs_lb_pool_tick() once a table without it is out).
+ * @return 0, -ENOENT, or -EINVAL if it is not being removed.
+ */
+int evs_lb_pool_drain_done(struct evs_lb_pool *p, uint32_t id, uint64_t now_ms);
+
+/**
  * Advance time: probe timeouts, finished drains. Calls @send for every
  * checked backend whose probe is due (the prober sends it and later reports
  * with evs_lb_pool_probe_result()).
@@ -130,6 +137,9 @@ const struct evs_maglev *evs_lb_pool_maglev(const struct evs_lb_pool *p);
 
 /** @return 0 or -ENOENT. */
 int evs_lb_pool_get(const struct evs_lb_pool *p, uint32_t id, struct evs_lb_backend_info *info);
+
+/** The @p i th backend (0..evs_lb_pool_count()-1, any order). @return 0 or -ENOENT. */
+int evs_lb_pool_get_at(const struct evs_lb_pool *p, uint32_t i, struct evs_lb_backend_info *info);
 
 /** Number of backends, draining ones included. */
 uint32_t evs_lb_pool_count(const struct evs_lb_pool *p);

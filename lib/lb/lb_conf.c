@@ -6,29 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include <rte_common.h>
 #include <rte_log.h>
 
-#include "evs_lb_conf.h"
+#include "lb_conf_private.h"
 
 #define MAX_ITEMS 65536u
-
-struct lb_vip {
-	struct evs_lb_pool *pool; /* NULL: free slot */
-};
-
-struct evs_lb_conf {
-	struct evs_lb_conf_config cfg;
-	struct lb_vip *vips;
-	uint32_t next_id; /* last backend id handed out */
-	struct evs_lb_conf_stats stats;
-};
 
 /* ---- schemas ---- */
 
 static const char *const protocols[] = {"tcp", "udp", NULL};
+static const char *const algorithms[] = {"maglev", "least_conn", "source_ip", NULL};
 static const char *const checks[] = {"none", "tcp", "http", "icmp", NULL};
 
 static const struct evs_ctl_param vip_fields[] = {
@@ -58,6 +50,15 @@ static const struct evs_ctl_param vip_fields[] = {
      .min = 2,
      .max = EVS_MAGLEV_SIZE_MAX,
      .help = "Maglev table slots, a prime well above the backend count"},
+    {.name = "algorithm",
+     .type = EVS_CTL_T_STRING,
+     .choices = algorithms,
+     .help = "new connections: maglev (5-tuple hash), least_conn, source_ip (affinity)"},
+    {.name = "affinity_timeout",
+     .type = EVS_CTL_T_UINT,
+     .min = 1,
+     .max = 36000,
+     .help = "source_ip: seconds a client keeps its backend after its last new connection"},
 };
 static const char *const vip_keys[] = {"name", NULL};
 
@@ -108,6 +109,16 @@ static const struct evs_ctl_param backend_fields[] = {
      .min = 1,
      .max = EVS_LB_HEALTH_COUNT_MAX,
      .help = "failures to go down"},
+    {.name = "http_path",
+     .type = EVS_CTL_T_STRING,
+     .min_len = 1,
+     .max_len = 63,
+     .help = "check=http: the path requested, from '/', printable, no spaces"},
+    {.name = "http_status",
+     .type = EVS_CTL_T_UINT,
+     .min = 100,
+     .max = 599,
+     .help = "check=http: the status that means up"},
 };
 static const char *const backend_keys[] = {"vip", "address", "port", NULL};
 static const struct evs_store_ref backend_refs[] = {
@@ -176,6 +187,32 @@ static bool checked(struct evs_store *st, const json_t *v)
 }
 
 /* ---- lb.vip hooks ---- */
+
+int lb_vip_set(struct evs_lb_conf *lb, struct evs_store *st, struct lb_vip *v, const json_t *val)
+{
+	const char *algo = str(st, "lb.vip", val, "algorithm");
+	int af = 0;
+
+	RTE_SET_USED(lb);
+	memset(v->dp.addr, 0, sizeof(v->dp.addr));
+	evs_ctl_parse_ip(json_string_value(json_object_get(val, "address")), &af, v->dp.addr, NULL);
+	v->dp.v6 = af == AF_INET6;
+	v->dp.port = (uint16_t)u(st, "lb.vip", val, "port");
+	v->dp.proto =
+	    strcmp(str(st, "lb.vip", val, "protocol"), "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+	v->dp.algo = EVS_LB_ALGO_MAGLEV;
+	for (unsigned int a = 0; a < EVS_LB_ALGO_MAX; a++)
+		if (strcmp(algo, evs_lb_algo_name(a)) == 0)
+			v->dp.algo = (uint8_t)a;
+	v->dp.affinity_s = (uint32_t)u(st, "lb.vip", val, "affinity_timeout");
+	snprintf(v->scope, sizeof(v->scope), "%s", str(st, "lb.vip", val, "scope"));
+	if (v->dp.algo == EVS_LB_ALGO_SOURCE_IP && v->affinity == NULL) {
+		v->affinity = calloc(EVS_LB_AFFINITY_SLOTS, sizeof(*v->affinity));
+		if (v->affinity == NULL)
+			return -ENOMEM; /* served by Maglev on the source meanwhile */
+	}
+	return 0;
+}
 
 /* Cheap string and port comparisons first: the address parse only for
  * VIPs of the same scope and protocol (the check is O(VIPs) per VIP). */
@@ -302,13 +339,19 @@ static void vip_commit(struct evs_store *st, const struct evs_store_delta *d, si
 	for (size_t i = 0; i < n; i++) {
 		uintptr_t *slot = evs_store_obj_aux(d[i].obj);
 
-		if (d[i].op != EVS_STORE_DEL || *slot == 0)
+		if (*slot == 0)
 			continue;
-		/* its backends are deleted with it (cascade); no datapath reads pools yet */
-		evs_lb_pool_free(lb->vips[*slot - 1].pool);
-		lb->vips[*slot - 1].pool = NULL;
-		*slot = 0;
+		if (d[i].op == EVS_STORE_DEL) {
+			/* its backends go with it (cascade); readers may still hold its
+			 * table: freed after the grace of the next publish */
+			lb_vip_bury(lb, &lb->vips[*slot - 1]);
+			*slot = 0;
+		} else if (lb_vip_set(lb, st, &lb->vips[*slot - 1], d[i].new) < 0) {
+			RTE_LOG(ERR, USER1, "lb: VIP %s: no memory for its affinity table\n",
+				json_string_value(json_object_get(d[i].new, "name")));
+		}
 	}
+	lb_dp_publish(lb);
 }
 
 static json_t *vip_status(struct evs_store *st, struct evs_store_obj *o, void *ctx)
@@ -339,7 +382,8 @@ static const struct evs_obj_type vip_type = {
     .help = "a load-balanced virtual IP: address, protocol, port, scope",
     .fields = vip_fields,
     .n_fields = RTE_DIM(vip_fields),
-    .defaults = "{\"protocol\": \"tcp\", \"port\": 0, \"table_size\": 65537}",
+    .defaults = "{\"protocol\": \"tcp\", \"port\": 0, \"table_size\": 65537, "
+		"\"algorithm\": \"maglev\", \"affinity_timeout\": 300}",
     .keys = vip_keys,
     .ops = &vip_ops,
 };
@@ -366,6 +410,17 @@ static int canonical_address(const json_t *obj, const char *path, struct evs_ctl
 	return 0;
 }
 
+/* It goes into the request line: no spaces, CR or LF may break out of it. */
+static bool request_path_ok(const char *p)
+{
+	if (p == NULL || p[0] != '/')
+		return false;
+	for (; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			return false;
+	return true;
+}
+
 static int backend_check(struct evs_store *st, const json_t *obj, const char *path,
 			 struct evs_ctl_err *err, void *ctx)
 {
@@ -378,6 +433,11 @@ static int backend_check(struct evs_store *st, const json_t *obj, const char *pa
 	rc = canonical_address(obj, path, err);
 	if (rc < 0)
 		return rc;
+	if (!request_path_ok(str(st, "lb.backend", obj, "http_path")))
+		return evs_store_err(err, -EINVAL,
+				     evs_ctl_path_key(sub, sizeof(sub), path, "http_path"),
+				     "http_path must start with '/' and hold printable characters "
+				     "but spaces");
 	if (u(st, "lb.backend", obj, "timeout_ms") > u(st, "lb.backend", obj, "interval_ms"))
 		return evs_store_err(err, -EINVAL,
 				     evs_ctl_path_key(sub, sizeof(sub), path, "timeout_ms"),
@@ -399,7 +459,14 @@ static int backend_validate(struct evs_store *st, const struct evs_store_delta *
 			    struct evs_ctl_err *err, void *ctx)
 {
 	struct evs_lb_conf *lb = ctx;
+	uint32_t new_ids = 0;
 
+	for (size_t i = 0; i < n; i++)
+		new_ids += d[i].op == EVS_STORE_ADD;
+	if (new_ids > lb_ids_free(lb))
+		return evs_store_err(err, -ENOSPC, d[0].path,
+				     "more than %u backends on this host (draining ones included)",
+				     EVS_LB_IDS - 1);
 	for (size_t i = 0; i < n; i++) {
 		const json_t *vn = json_object_get(d[i].new, "vip");
 		struct evs_lb_pool *p;
@@ -441,10 +508,11 @@ static void backend_apply(struct evs_lb_conf *lb, struct evs_store *st,
 		return; /* deleted with its VIP */
 	switch (d->op) {
 	case EVS_STORE_ADD:
-		do {
-			lb->next_id++;
-		} while (lb->next_id == 0 || lb->next_id == EVS_MAGLEV_NONE);
-		spec.id = lb->next_id;
+		spec.id = lb_id_alloc(lb);
+		if (spec.id == 0) {
+			rc = -ENOSPC;
+			break;
+		}
 		spec.weight = (uint32_t)u(st, "lb.backend", v, "weight");
 		spec.key_len = backend_key(v, spec.key);
 		spec.check = checked(st, v);
@@ -452,6 +520,8 @@ static void backend_apply(struct evs_lb_conf *lb, struct evs_store *st,
 		rc = evs_lb_pool_add(p, &spec, t);
 		if (rc == 0)
 			*id = spec.id;
+		else
+			lb_id_free(lb, spec.id);
 		break;
 	case EVS_STORE_SET:
 		health_cfg(st, v, &spec.health);
@@ -501,6 +571,7 @@ static void backend_commit(struct evs_store *st, const struct evs_store_delta *d
 	for (size_t i = 0; i < n; i++)
 		backend_apply(lb, st, &d[i], t);
 	republish(lb);
+	lb_dp_publish(lb);
 }
 
 static json_t *backend_status(struct evs_store *st, struct evs_store_obj *o, void *ctx)
@@ -530,7 +601,8 @@ static const struct evs_obj_type backend_type = {
     .fields = backend_fields,
     .n_fields = RTE_DIM(backend_fields),
     .defaults = "{\"weight\": 1, \"drain_timeout\": 30, \"check\": \"none\", "
-		"\"interval_ms\": 2000, \"timeout_ms\": 1000, \"rise\": 2, \"fall\": 3}",
+		"\"interval_ms\": 2000, \"timeout_ms\": 1000, \"rise\": 2, \"fall\": 3, "
+		"\"http_path\": \"/\", \"http_status\": 200}",
     .keys = backend_keys,
     .refs = backend_refs,
     .n_refs = RTE_DIM(backend_refs),
@@ -543,8 +615,9 @@ struct evs_lb_conf *evs_lb_conf_create(const struct evs_lb_conf_config *cfg)
 {
 	struct evs_lb_conf *lb;
 
-	if (cfg == NULL || cfg->now_ms == NULL || cfg->max_vips == 0 || cfg->max_vips > MAX_ITEMS ||
-	    cfg->max_backends == 0 || cfg->max_backends > MAX_ITEMS) {
+	if (cfg == NULL || cfg->now_ms == NULL || cfg->max_vips == 0 ||
+	    cfg->max_vips > EVS_LB_VIPS || cfg->max_backends == 0 ||
+	    cfg->max_backends > MAX_ITEMS) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -555,6 +628,7 @@ struct evs_lb_conf *evs_lb_conf_create(const struct evs_lb_conf_config *cfg)
 		return NULL;
 	}
 	lb->cfg = *cfg;
+	lb->state.ct = cfg->ct;
 	return lb;
 }
 
@@ -562,8 +636,11 @@ void evs_lb_conf_free(struct evs_lb_conf *lb)
 {
 	if (lb == NULL)
 		return;
-	for (uint32_t s = 0; s < lb->cfg.max_vips; s++)
+	for (uint32_t s = 0; s < lb->cfg.max_vips; s++) {
 		evs_lb_pool_free(lb->vips[s].pool);
+		free(lb->vips[s].affinity);
+	}
+	lb_dp_free_all(lb);
 	free(lb->vips);
 	free(lb);
 }
@@ -574,19 +651,41 @@ int evs_lb_store_add(struct evs_store *st, struct evs_lb_conf *lb)
 
 	if (st == NULL || lb == NULL)
 		return -EINVAL;
+	lb->st = st;
 	rc = evs_store_type_add(st, &vip_type, lb);
 	return rc < 0 ? rc : evs_store_type_add(st, &backend_type, lb);
+}
+
+/* A removed backend whose last connection is gone needs no drain time. */
+static void drains_done(const struct evs_lb_conf *lb, struct evs_lb_pool *p, uint64_t t)
+{
+	struct evs_lb_backend_info in;
+
+	if (lb->cfg.ct == NULL)
+		return;
+	for (uint32_t i = 0; evs_lb_pool_get_at(p, i, &in) == 0; i++)
+		if (in.removing && in.remove_at_ms > t && in.spec.id < EVS_CT_BACKENDS &&
+		    evs_ct_backend_count(lb->cfg.ct, (uint16_t)in.spec.id) == 0)
+			evs_lb_pool_drain_done(p, in.spec.id, t);
 }
 
 uint32_t evs_lb_conf_tick(struct evs_lb_conf *lb,
 			  void (*send)(void *arg, const struct evs_lb_backend_spec *b), void *arg)
 {
 	uint64_t t = now(lb);
+	uint32_t deleted = 0, failed;
 
 	for (uint32_t s = 0; s < lb->cfg.max_vips; s++)
-		if (lb->vips[s].pool != NULL)
-			evs_lb_pool_tick(lb->vips[s].pool, t, send, arg);
-	return republish(lb);
+		if (lb->vips[s].pool != NULL) {
+			drains_done(lb, lb->vips[s].pool, t);
+			deleted += evs_lb_pool_tick(lb->vips[s].pool, t, send, arg);
+		}
+	failed = republish(lb);
+	/* transitions, finished drains, a scope's switch that came or went */
+	if (lb->stats.rebuilds != lb->published_rebuilds || deleted != 0 || lb_dp_ldps_moved(lb))
+		lb_dp_publish(lb);
+	lb_dp_reclaim(lb);
+	return failed;
 }
 
 struct evs_lb_pool *evs_lb_conf_pool(const struct evs_lb_conf *lb, struct evs_store_obj *vip)
@@ -602,4 +701,16 @@ uint32_t evs_lb_conf_backend_id(struct evs_store_obj *o)
 void evs_lb_conf_stats(const struct evs_lb_conf *lb, struct evs_lb_conf_stats *out)
 {
 	*out = lb->stats;
+}
+
+const struct evs_lb_state *evs_lb_conf_state(const struct evs_lb_conf *lb)
+{
+	return &lb->state;
+}
+
+int evs_lb_conf_vip_slot(struct evs_store_obj *vip)
+{
+	uintptr_t slot = vip != NULL ? *evs_store_obj_aux(vip) : 0;
+
+	return slot != 0 ? (int)slot - 1 : -1;
 }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_common.h>
+
 #include "evs_lb_pool.h"
 
 #define POOL_MAX 65536u
@@ -175,6 +177,18 @@ int evs_lb_pool_remove(struct evs_lb_pool *p, uint32_t id, uint32_t drain_ms, ui
 	return 0;
 }
 
+int evs_lb_pool_drain_done(struct evs_lb_pool *p, uint32_t id, uint64_t now_ms)
+{
+	struct pool_backend *b = find(p, id);
+
+	if (b == NULL)
+		return -ENOENT;
+	if (!b->removing)
+		return -EINVAL;
+	b->remove_at_ms = RTE_MIN(b->remove_at_ms, now_ms);
+	return 0;
+}
+
 /* A health machine reported @changed (a state or -1). */
 static void health_changed(struct evs_lb_pool *p, struct pool_backend *b, int changed,
 			   uint64_t now_ms)
@@ -274,12 +288,8 @@ const struct evs_maglev *evs_lb_pool_maglev(const struct evs_lb_pool *p)
 	return p->maglev;
 }
 
-int evs_lb_pool_get(const struct evs_lb_pool *p, uint32_t id, struct evs_lb_backend_info *info)
+static void info_of(const struct pool_backend *b, struct evs_lb_backend_info *info)
 {
-	const struct pool_backend *b = find(p, id);
-
-	if (b == NULL)
-		return -ENOENT;
 	memset(info, 0, sizeof(*info));
 	info->spec = b->spec;
 	info->removing = b->removing;
@@ -288,6 +298,23 @@ int evs_lb_pool_get(const struct evs_lb_pool *p, uint32_t id, struct evs_lb_back
 	info->health = b->spec.check ? evs_lb_health_get(&b->health) : EVS_LB_HEALTH_UP;
 	if (b->spec.check)
 		info->health_stats = b->health.stats;
+}
+
+int evs_lb_pool_get(const struct evs_lb_pool *p, uint32_t id, struct evs_lb_backend_info *info)
+{
+	const struct pool_backend *b = find(p, id);
+
+	if (b == NULL)
+		return -ENOENT;
+	info_of(b, info);
+	return 0;
+}
+
+int evs_lb_pool_get_at(const struct evs_lb_pool *p, uint32_t i, struct evs_lb_backend_info *info)
+{
+	if (i >= p->n)
+		return -ENOENT;
+	info_of(&p->b[i], info);
 	return 0;
 }
 

@@ -485,6 +485,45 @@ START_TEST(test_nat_random_traffic_checksums)
 }
 END_TEST
 
+/* A commit's backend slot stays with the connection (both directions see it)
+ * and is counted while the connection lives. */
+START_TEST(test_backend_slot_counted)
+{
+	struct evs_ct_action a = act_commit(0);
+	struct spec s = {.src = "10.0.0.1",
+			 .dst = "10.0.0.100",
+			 .proto = IPPROTO_UDP,
+			 .sport = 1000,
+			 .dport = 80};
+	struct spec r = {
+	    .src = "10.0.0.2", .dst = "10.0.0.1", .proto = IPPROTO_UDP, .sport = 80, .dport = 1000};
+	uint32_t pos = 0;
+	struct evs_ct_conn_info ci;
+
+	a.flags |= EVS_CT_F_NAT;
+	a.nat.kind = EVS_CT_NAT_DST;
+	addr("10.0.0.2", a.nat.addr_min);
+	addr("10.0.0.2", a.nat.addr_max);
+	a.backend = 7;
+	ck_assert_uint_eq(send1(&s, &a), CT_NEW | EVS_CT_DNAT);
+	ck_assert_uint_eq(evs_ct_burst_meta(lc, 0)->backend, 7);
+	ck_assert_uint_eq(evs_ct_backend_count(ct, 7), 1);
+	a.backend = 9; /* a hit keeps the committed slot */
+	ck_assert_uint_eq(send1(&r, &a), CT_RPL | EVS_CT_SNAT);
+	ck_assert_uint_eq(evs_ct_burst_meta(lc, 0)->backend, 7);
+	ck_assert_uint_eq(evs_ct_backend_count(ct, 9), 0);
+	s.sport = 1001;
+	ck_assert_uint_eq(send1(&s, &a), CT_NEW | EVS_CT_DNAT);
+	ck_assert_uint_eq(evs_ct_backend_count(ct, 9), 1);
+	ck_assert_int_eq(evs_ct_iterate(ct, &pos, &ci), 0);
+	ck_assert(ci.backend == 7 || ci.backend == 9);
+	advance(1000u * 3600);
+	ck_assert_uint_eq(evs_ct_backend_count(ct, 7), 0);
+	ck_assert_uint_eq(evs_ct_backend_count(ct, 9), 0);
+	ck_assert_uint_eq(evs_ct_flush(ct, -1), 0);
+}
+END_TEST
+
 void ct_nat_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -498,6 +537,7 @@ void ct_nat_add_cases(Suite *s)
 	    {"nat_udp_zero_checksum_stays_zero", test_nat_udp_zero_checksum_stays_zero},
 	    {"nat_allocation_vs_model", test_nat_allocation_vs_model},
 	    {"nat_random_traffic_checksums", test_nat_random_traffic_checksums},
+	    {"backend_slot_counted", test_backend_slot_counted},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), ct_setup, ct_teardown, 0);

@@ -24,8 +24,12 @@
 #include "evs_firewall.h"
 #include "unit_eal.h"
 
-void fw_ctl_add_cases(Suite *s); /* test_firewall_ctl.c */
-void fw_ct_add_cases(Suite *s);	 /* test_firewall_ct.c */
+void fw_ctl_add_cases(Suite *s);   /* test_firewall_ctl.c */
+void fw_ct_add_cases(Suite *s);	   /* test_firewall_ct.c */
+void fw_store_add_cases(Suite *s); /* test_fw_store.c */
+void fw_new_add_cases(Suite *s);   /* test_fw_new.c */
+int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets,
+		      bool with_fw); /* test_fw_bench.c */
 
 struct rte_mempool *pool; /* the conntrack harness's packets */
 
@@ -965,6 +969,8 @@ static Suite *fw_suite(void)
 	suite_add_tcase(s, tc);
 	fw_ctl_add_cases(s);
 	fw_ct_add_cases(s);
+	fw_store_add_cases(s);
+	fw_new_add_cases(s);
 	return s;
 }
 
@@ -978,7 +984,10 @@ int main(int argc, char **argv)
 				       SOCKET_ID_ANY);
 	if (pool == NULL)
 		return 1;
-	if (argc == 4 && strcmp(argv[1], "--bench") == 0)
+	if (argc >= 4 && strcmp(argv[1], "--bench-pipeline") == 0)
+		failed = fw_bench_pipeline(pool, (uint32_t)atoi(argv[2]), (uint32_t)atoi(argv[3]),
+					   argc == 4 || strcmp(argv[4], "--no-fw") != 0) != 0;
+	else if (argc == 4 && strcmp(argv[1], "--bench") == 0)
 		failed = bench((uint32_t)atoi(argv[2]), (uint32_t)atoi(argv[3]));
 	else
 		failed = unit_run(fw_suite());

@@ -16,12 +16,15 @@
 
 #include <rte_common.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
 #include "evs_lb_maglev.h"
 #include "lb_test.h"
 #include "unit_case.h"
 #include "unit_eal.h"
+
+struct rte_mempool *pool; /* mbufs of the module cases (test_lb_module.c) */
 
 /* ---- a naive reference: the paper's Populate() over a full permutation matrix ---- */
 
@@ -544,12 +547,17 @@ int main(int argc, char **argv)
 	};
 
 	(void)argc;
-	if (unit_eal_init(argv[0], "evs_test_lb", "256") < 0)
+	if (unit_eal_init(argv[0], "evs_test_lb", "512") < 0)
+		return 1;
+	pool = rte_pktmbuf_pool_create("lb_pool", 4096, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+	if (pool == NULL)
 		return 1;
 	unit_add_cases(s, maglev_cases, RTE_DIM(maglev_cases), NULL, NULL, 0);
 	lb_health_add_cases(s);
 	lb_pool_add_cases(s);
 	lb_conf_add_cases(s);
 	lb_probe_add_cases(s);
+	lb_module_add_cases(s);
 	return unit_run(s) == 0 ? 0 : 1;
 }

@@ -348,6 +348,33 @@ START_TEST(test_conf_document)
 }
 END_TEST
 
+/* The HTTP check's path goes into the request line: only a printable
+ * path from '/' without spaces is taken; the status is a real one. */
+START_TEST(test_conf_http_check_fields)
+{
+	ck_assert_int_eq(txn1(EVS_STORE_ADD, "lb.vip", WEB), 0);
+	ck_assert_int_eq(txn1(EVS_STORE_ADD, "lb.backend",
+			      B("10.0.1.1", ",\"check\":\"http\",\"http_path\":\"/a b\"")),
+			 -EINVAL);
+	ck_assert_int_eq(
+	    txn1(EVS_STORE_ADD, "lb.backend",
+		 B("10.0.1.1", ",\"check\":\"http\",\"http_path\":\"/x\\r\\nHost: evil\"")),
+	    -EINVAL);
+	ck_assert_int_eq(txn1(EVS_STORE_ADD, "lb.backend",
+			      B("10.0.1.1", ",\"check\":\"http\",\"http_path\":\"health\"")),
+			 -EINVAL);
+	ck_assert_int_eq(txn1(EVS_STORE_ADD, "lb.backend",
+			      B("10.0.1.1", ",\"check\":\"http\",\"http_status\":99")),
+			 -EINVAL);
+	ck_assert_uint_eq(evs_store_count(st, "lb.backend"), 0);
+	ck_assert_int_eq(txn1(EVS_STORE_ADD, "lb.backend",
+			      B("10.0.1.1", ",\"check\":\"http\",\"http_path\":\"/healthz?x=1\","
+					    "\"http_status\":204")),
+			 0);
+	ck_assert_uint_eq(evs_store_count(st, "lb.backend"), 1);
+}
+END_TEST
+
 void lb_conf_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -358,6 +385,7 @@ void lb_conf_add_cases(Suite *s)
 	    {"conf_failed_txn_changes_nothing", test_conf_failed_txn_changes_nothing},
 	    {"conf_health", test_conf_health},
 	    {"conf_document", test_conf_document},
+	    {"conf_http_check_fields", test_conf_http_check_fields},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), conf_setup, conf_teardown, 0);

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The firewall's stage, before switching (order 50). First pass of an IP
+ * packet from a filtered port (in_port consulted) or to one (then the
+ * destination address is consulted): ct(zone) without commit and
+ * recirculate. Second pass: ct_state decides; established, related and
+ * reply packets go on to switching, invalid ones are dropped, new ones get
+ * the `fw` opcode naming both ports (the destination address consulted),
+ * whose rules run per connection at execution (with SNAT rules, traffic to
+ * a translated address is tracked too, and ct translates both ways). No
+ * rule is read here, so
+ * rule changes never re-translate megaflows; which ports are filtered and
+ * their addresses are a dependency.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ether.h>
+
+#include "fw_module_private.h"
+
+static const char *action_name(uint8_t a)
+{
+	return a == EVS_FW_ALLOW ? "allow" : a == EVS_FW_REJECT ? "reject" : "deny";
+}
+
+static void mask_dst(struct evs_xlate *x, bool v6)
+{
+	memset(evs_xlate_mask(x)->bits.dst_ip, 0xff, v6 ? 16 : 4);
+}
+
+/* flow.trace only: what the rules would say, side by side. */
+static void why_new(struct evs_xlate *x, const struct evs_fw_mod_state *s,
+		    const struct evs_fw_op_new *op)
+{
+	const struct evs_flow_key *k = evs_xlate_wkey(x);
+	struct evs_fw_verdict eg = {.action = EVS_FW_ALLOW}, in = {.action = EVS_FW_ALLOW};
+	char a[48] = "", b[48] = "";
+
+	if (!evs_xlate_tracing(x))
+		return;
+	if (op->src_port >= 0) {
+		evs_fw_decide(s->fw, (uint16_t)op->src_port, EVS_FW_EGRESS, k, &eg);
+		snprintf(a, sizeof(a), " egress of port %d: %s by rule %u;", op->src_port,
+			 action_name(eg.action), eg.rule_id);
+	}
+	if (op->dst_port >= 0) {
+		evs_fw_decide(s->fw, (uint16_t)op->dst_port, EVS_FW_INGRESS, k, &in);
+		snprintf(b, sizeof(b), " ingress of port %d: %s by rule %u;", op->dst_port,
+			 action_name(in.action), in.rule_id);
+	}
+	evs_xlate_why(x, "fw: ct_state 0x%02x (new):%s%s rule 0 is the default deny", k->ct_state,
+		      a, b);
+}
+
+static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, void *lctx)
+{
+	const struct evs_fw_mod_state *s = state;
+	const struct evs_flow_key *k = evs_xlate_wkey(x);
+	struct evs_flow_mask *mask = evs_xlate_mask(x);
+	struct evs_fw_op_new op;
+	bool v6;
+	uint8_t st;
+
+	(void)lctx;
+	/* the engine masks recirc_id: another module's pass is not ours */
+	if (s == NULL || s->fw == NULL || (k->recirc_id != 0 && k->recirc_id != EVS_FW_RECIRC))
+		return EVS_STAGE_CONTINUE;
+	/* recorded before reading: a port gaining groups re-translates */
+	evs_xlate_depend(x, EVS_FW_DEP_PORTS);
+	if (!evs_fw_any_filtered(s->fw))
+		return EVS_STAGE_CONTINUE; /* consults nothing: megaflows stay L2's */
+	mask->bits.ldp = UINT16_MAX;
+	if (k->ldp != 0)
+		return EVS_STAGE_CONTINUE; /* a router handed it back: decided on its way in */
+	mask->bits.ethertype = UINT16_MAX;
+	v6 = k->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	if (!v6 && k->ethertype != RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		return EVS_STAGE_CONTINUE; /* ARP and other non-IP: not filtered */
+	mask->bits.in_port = UINT16_MAX;
+	op = (struct evs_fw_op_new){.src_port =
+					evs_fw_port_filtered(s->fw, k->in_port) ? k->in_port : -1,
+				    .dst_port = -1,
+				    .zone = s->zone};
+	if (k->recirc_id == 0) {
+		/* with SNAT rules, connections are translated both ways */
+		struct evs_ct_op ct = {.zone = s->zone,
+				       .flags = evs_fw_has_snat(s->fw) ? EVS_CT_F_NAT : 0};
+
+		if (op.src_port < 0) {
+			/* no filtered port has an address and nothing is translated:
+			 * the destination says nothing */
+			if (evs_fw_has_vnics(s->fw) || ct.flags != 0)
+				mask_dst(x, v6);
+			if (evs_fw_vnic_of(s->fw, k) < 0 && !evs_fw_snat_addr(s->fw, k)) {
+				evs_xlate_why(x, "fw: neither port %u nor the destination filtered",
+					      k->in_port);
+				return EVS_STAGE_CONTINUE;
+			}
+		}
+		evs_xlate_why(x, "fw: filtered, ct(zone=%u%s) and recirculate", s->zone,
+			      ct.flags != 0 ? ",nat" : "");
+		if (evs_ct_xlate_emit(x, &ct, EVS_FW_RECIRC) < 0)
+			evs_xlate_drop(x, EVS_FW_DROP_CT_INVALID);
+		return EVS_STAGE_DONE;
+	}
+	st = evs_ct_xlate_state(x);
+	if (st & EVS_CT_INVALID) {
+		evs_xlate_why(x, "fw: ct_state 0x%02x (invalid): drop", st);
+		evs_xlate_drop(x, EVS_FW_DROP_CT_INVALID);
+		return EVS_STAGE_DONE;
+	}
+	if ((st & EVS_CT_TRACKED) && !(st & EVS_CT_NEW)) {
+		/* the mark is shown, not consulted: it does not split megaflows */
+		evs_xlate_why(x, "fw: ct_state 0x%02x (%s%s): pass, connection allowed by rule %u",
+			      st, st & EVS_CT_RELATED ? "related" : "established",
+			      st & EVS_CT_REPLY ? ", reply" : "", k->ct_mark);
+		return EVS_STAGE_CONTINUE;
+	}
+	if (evs_fw_has_vnics(s->fw))
+		mask_dst(x, v6);
+	op.dst_port = evs_fw_vnic_of(s->fw, k);
+	why_new(x, s, &op);
+	if (evs_xlate_emit(x, EVS_FW_OP_NEW, &op, sizeof(op)) < 0)
+		return EVS_STAGE_DONE; /* program full: the engine drops it */
+	return EVS_STAGE_CONTINUE;
+}
+
+const struct evs_stage fw_stages[1] = {
+    {.name = "firewall", .order = 50, .xlate = fw_stage},
+};

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The load balancer's opcodes, the only per-packet code of the module.
+ * lb(vip): one conntrack lookup (with NAT) over the run; packets of known
+ * connections follow their entries; each new connection picks a backend
+ * and is committed alone with DNAT to it (new connections are the rare
+ * case; a second packet of the same new connection in the burst finds the
+ * entry the first one created). lb_reply: the lookup only.
+ */
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_jhash.h>
+
+#include "lb_private.h"
+
+/* Fixed forever: every host must pick the same backend for a flow. */
+#define LB_HASH_SEED 0x4c42u
+#define LB_EXPIRE_STEP 32
+
+uint32_t evs_lb_flow_hash(const struct evs_flow_key *k)
+{
+	uint32_t w[10];
+
+	memcpy(w, k->src_ip, 16);
+	memcpy(w + 4, k->dst_ip, 16);
+	w[8] = (uint32_t)k->l4_src << 16 | k->l4_dst;
+	w[9] = k->ip_proto;
+	return rte_jhash_32b(w, RTE_DIM(w), LB_HASH_SEED);
+}
+
+uint32_t evs_lb_src_hash(const struct evs_flow_key *k)
+{
+	uint32_t w[4];
+
+	memcpy(w, k->src_ip, 16);
+	return rte_jhash_32b(w, RTE_DIM(w), LB_HASH_SEED);
+}
+
+/* Fewest connections per weight; ties go round from a hash of the flow so
+ * that a burst of new connections does not all land on the first one. */
+static uint32_t least_conn(const struct evs_lb_dp *dp, const struct evs_lb_dp_vip *v,
+			   const struct evs_ct *ct, const struct evs_flow_key *k)
+{
+	uint32_t best = EVS_MAGLEV_NONE, i, start;
+	uint64_t bc = 0, bw = 1;
+
+	if (v->n_active == 0)
+		return EVS_MAGLEV_NONE;
+	start = evs_lb_flow_hash(k) % v->n_active;
+	for (i = 0; i < v->n_active; i++) {
+		uint16_t id = dp->active[v->active_off + (start + i) % v->n_active];
+		uint64_t c = evs_ct_backend_count(ct, id), w = dp->backend[id].weight;
+
+		if (best == EVS_MAGLEV_NONE || c * bw < bc * w) {
+			best = id;
+			bc = c;
+			bw = w;
+		}
+	}
+	return best;
+}
+
+/*
+ * Affinity word: source hash (32) | backend id (16) | seconds mod 2^16 (16),
+ * in 8-way buckets of one cache line: a client is evicted only by eight
+ * others of its bucket more recent than it.
+ */
+#define AFF_WAYS 8
+
+static uint16_t age_of(uint64_t w, uint16_t now_s)
+{
+	return (uint16_t)(now_s - (uint16_t)w);
+}
+
+static uint32_t affinity(const struct evs_lb_dp *dp, const struct evs_lb_dp_vip *v,
+			 const struct evs_flow_key *k, uint64_t now_ms, bool remember, bool *affine)
+{
+	uint32_t h = evs_lb_src_hash(k), id = EVS_MAGLEV_NONE, i, victim = 0;
+	uint64_t *bucket = &v->affinity[(h % (EVS_LB_AFFINITY_SLOTS / AFF_WAYS)) * AFF_WAYS];
+	uint16_t now_s = (uint16_t)(now_ms / 1000), oldest = 0;
+
+	for (i = 0; i < AFF_WAYS; i++) {
+		/* relaxed: one word is the whole record, so it is never torn; a
+		 * race between two lcores only picks whose client keeps the way */
+		uint64_t w = __atomic_load_n(&bucket[i], __ATOMIC_RELAXED);
+		uint16_t age = age_of(w, now_s);
+
+		if (w != 0 && (uint32_t)(w >> 32) == h) {
+			uint32_t b = (uint32_t)(w >> 16) & UINT16_MAX;
+
+			victim = i;
+			if (age < v->affinity_s && b < EVS_LB_IDS &&
+			    dp->backend[b].vip == (uint16_t)(v - dp->vip) &&
+			    dp->backend[b].state == EVS_LB_BE_ACTIVE) {
+				id = b;
+				*affine = true;
+			}
+			break;
+		}
+		if (w == 0 || age >= v->affinity_s)
+			age = UINT16_MAX; /* free: the best victim */
+		if (age >= oldest) {
+			oldest = age;
+			victim = i;
+		}
+	}
+	if (id == EVS_MAGLEV_NONE) {
+		id = evs_maglev_lookup(v->maglev, h);
+		if (id == EVS_MAGLEV_NONE || id >= EVS_LB_IDS)
+			return EVS_MAGLEV_NONE;
+	}
+	if (remember)
+		__atomic_store_n(&bucket[victim], (uint64_t)h << 32 | (uint64_t)id << 16 | now_s,
+				 __ATOMIC_RELAXED);
+	return id;
+}
+
+uint32_t lb_pick(const struct evs_lb_dp *dp, const struct evs_lb_dp_vip *v, const struct evs_ct *ct,
+		 const struct evs_flow_key *k, uint64_t now_ms, bool remember, bool *affine)
+{
+	*affine = false;
+	switch (v->algo) {
+	case EVS_LB_ALGO_LEAST_CONN:
+		return least_conn(dp, v, ct, k);
+	case EVS_LB_ALGO_SOURCE_IP:
+		if (v->affinity != NULL)
+			return affinity(dp, v, k, now_ms, remember, affine);
+		return evs_maglev_lookup(v->maglev, evs_lb_src_hash(k));
+	default:
+		return evs_maglev_lookup(v->maglev, evs_lb_flow_hash(k));
+	}
+}
+
+static const struct evs_lb_dp *dp_of(const struct evs_exec *x)
+{
+	const struct evs_lb_state *s = evs_exec_state(x);
+
+	/* acquire: pairs with the release store of the publish */
+	return s != NULL ? __atomic_load_n(&s->cur, __ATOMIC_ACQUIRE) : NULL;
+}
+
+static void count(struct lb_lcore *ll, const struct evs_lb_dp *dp, uint32_t id,
+		  const struct rte_mbuf *m)
+{
+	const struct evs_lb_dp_backend *b = &dp->backend[id];
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+
+	ll->be[id].packets++;
+	ll->be[id].bytes += len;
+	if (b->vip < EVS_LB_VIPS) {
+		ll->vip[b->vip].packets++;
+		ll->vip[b->vip].bytes += len;
+	}
+}
+
+enum { TCP_SYN = 0x02, TCP_RST = 0x04 };
+
+static void passive(struct lb_lcore *ll, uint32_t id)
+{
+	ll->counters[EVS_LB_C_PASSIVE]++;
+	/* single writer; relaxed so the management lcore's reads are not torn */
+	__atomic_store_n(&ll->passive[id], ll->passive[id] + 1, __ATOMIC_RELAXED);
+}
+
+/* Commit packet @p's new connection to backend @id: its ct_state. */
+static uint8_t commit(struct lb_lcore *ll, const struct evs_lb_op_arg *a,
+		      const struct evs_lb_dp_backend *b, uint32_t id, struct rte_mbuf **p,
+		      struct evs_flow_key *k)
+{
+	struct evs_ct_action act = {
+	    .zone = a->zone,
+	    .flags = EVS_CT_F_COMMIT | EVS_CT_F_NAT,
+	    .backend = (uint16_t)id,
+	    .nat = {.kind = EVS_CT_NAT_DST, .v6 = b->v6, .port_min = b->port, .port_max = b->port}};
+
+	memcpy(act.nat.addr_min, b->addr, 16);
+	memcpy(act.nat.addr_max, b->addr, 16);
+	evs_ct_execute_burst(ll->lc, &act, p, k, 1);
+	return k->ct_state;
+}
+
+static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **pkts,
+			 struct evs_flow_key *keys, uint16_t n)
+{
+	const struct evs_lb_op_arg *a = arg;
+	const struct evs_lb_state *s = evs_exec_state(x);
+	const struct evs_lb_dp *dp = dp_of(x);
+	struct lb_lcore *ll = evs_exec_lcore(x);
+	struct evs_ct_action look = {.zone = a->zone, .flags = EVS_CT_F_NAT};
+	const struct evs_lb_dp_vip *v;
+	bool tracing = evs_exec_tracing(x);
+	uint16_t done, chunk, i, out = 0;
+	uint64_t now = evs_ct_now_ms();
+
+	if (dp == NULL || a->vip >= dp->n_vips || !dp->vip[a->vip].used) {
+		evs_exec_drop(x, EVS_LB_DROP_VIP_GONE, pkts, n);
+		return 0;
+	}
+	v = &dp->vip[a->vip];
+	evs_ct_lcore_set_now(ll->lc, now);
+	for (done = 0; done < n; done += chunk) {
+		chunk = (uint16_t)RTE_MIN(n - done, EVS_CT_BURST_MAX);
+		evs_ct_execute_burst(ll->lc, &look, &pkts[done], &keys[done], chunk);
+		/* ascending: a commit below reuses meta slot 0, already read */
+		for (i = 0; i < chunk; i++) {
+			uint16_t j = done + i;
+			uint8_t st = keys[j].ct_state;
+			uint32_t id = evs_ct_burst_meta(ll->lc, i)->backend;
+			bool affine;
+
+			if (st & EVS_CT_INVALID) {
+				evs_exec_drop(x, EVS_LB_DROP_INVALID, &pkts[j], 1);
+				continue;
+			}
+			if (!(st & EVS_CT_DNAT) && !tracing) {
+				id = lb_pick(dp, v, s->ct, &keys[j], now, true, &affine);
+				if (id == EVS_MAGLEV_NONE || id >= EVS_LB_IDS) {
+					evs_exec_drop(x, EVS_LB_DROP_NO_BACKEND, &pkts[j], 1);
+					continue;
+				}
+				st = commit(ll, a, &dp->backend[id], id, &pkts[j], &keys[j]);
+				if (!(st & EVS_CT_DNAT)) {
+					evs_exec_drop(x, EVS_LB_DROP_REFUSED, &pkts[j], 1);
+					continue;
+				}
+				/* a hit after all if another packet created it meanwhile */
+				id = evs_ct_burst_meta(ll->lc, 0)->backend;
+				if (affine)
+					ll->counters[EVS_LB_C_AFFINITY]++;
+				if (st & EVS_CT_NEW) {
+					ll->counters[EVS_LB_C_NEW]++;
+					ll->be[id].conns++;
+					ll->vip[a->vip].conns++;
+				}
+			} else {
+				ll->counters[EVS_LB_C_HIT]++;
+				/* a SYN again, no answer yet: the backend may be gone */
+				if ((st & EVS_CT_NEW) && (keys[j].tcp_flags & TCP_SYN) &&
+				    keys[j].ip_proto == IPPROTO_TCP && id < EVS_LB_IDS && !tracing)
+					passive(ll, id);
+			}
+			if (id != 0 && id < EVS_LB_IDS && !tracing)
+				count(ll, dp, id, pkts[j]);
+			if (out != j) {
+				pkts[out] = pkts[j];
+				keys[out] = keys[j];
+			}
+			out++;
+		}
+	}
+	evs_ct_expire(ll->lc, LB_EXPIRE_STEP);
+	return out;
+}
+
+static uint16_t reply_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **pkts,
+			   struct evs_flow_key *keys, uint16_t n)
+{
+	const struct evs_lb_op_arg *a = arg;
+	const struct evs_lb_dp *dp = dp_of(x);
+	struct lb_lcore *ll = evs_exec_lcore(x);
+	struct evs_ct_action look = {.zone = a->zone, .flags = EVS_CT_F_NAT};
+	uint16_t done, chunk, i;
+
+	evs_ct_lcore_set_now(ll->lc, evs_ct_now_ms());
+	for (done = 0; done < n; done += chunk) {
+		chunk = (uint16_t)RTE_MIN(n - done, EVS_CT_BURST_MAX);
+		evs_ct_execute_burst(ll->lc, &look, &pkts[done], &keys[done], chunk);
+		for (i = 0; i < chunk; i++) {
+			uint32_t id = evs_ct_burst_meta(ll->lc, i)->backend;
+
+			/* not ours (or not a reply): passes untouched */
+			if (!(keys[done + i].ct_state & EVS_CT_REPLY) || id == 0 ||
+			    id >= EVS_LB_IDS || dp == NULL || evs_exec_tracing(x))
+				continue;
+			ll->counters[EVS_LB_C_REPLY]++;
+			count(ll, dp, id, pkts[done + i]);
+			if (keys[done + i].ip_proto == IPPROTO_TCP &&
+			    (keys[done + i].tcp_flags & TCP_RST))
+				passive(ll, id);
+		}
+	}
+	evs_ct_expire(ll->lc, LB_EXPIRE_STEP);
+	return n;
+}
+
+static int op_format(const void *arg, char *buf, size_t len)
+{
+	const struct evs_lb_op_arg *a = arg;
+
+	if (a->vip == UINT16_MAX)
+		return snprintf(buf, len, "zone=%u", a->zone);
+	return snprintf(buf, len, "vip=%u,zone=%u", a->vip, a->zone);
+}
+
+const struct evs_opcode lb_opcodes[EVS_LB_OP_MAX] = {
+    [EVS_LB_OP_VIP] = {"lb", sizeof(struct evs_lb_op_arg), vip_exec, op_format},
+    [EVS_LB_OP_REPLY] = {"lb_reply", sizeof(struct evs_lb_op_arg), reply_exec, op_format},
+};

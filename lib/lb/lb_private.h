@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_LB_PRIVATE_H
+#define EVS_LB_PRIVATE_H
+
+/* Shared by the load balancer module's files; not installed. */
+
+#include "evs_lb.h"
+
+#define LB_N_STAGES 2
+
+/* A pipeline lcore's context: its own conntrack context (entries it
+ * creates are filed on its wheel) and its counts. */
+struct lb_lcore {
+	struct evs_ct_lcore *lc;
+	uint64_t counters[EVS_LB_C_MAX];
+	struct evs_lb_counts vip[EVS_LB_VIPS];
+	struct evs_lb_counts be[EVS_LB_IDS];
+	uint32_t passive[EVS_LB_IDS]; /* passive failure signals per backend */
+};
+
+extern const struct evs_stage lb_stages[LB_N_STAGES];
+extern const struct evs_opcode lb_opcodes[EVS_LB_OP_MAX];
+extern const char *const lb_drop_names[EVS_LB_DROP_MAX];
+extern const char *const lb_counter_names[EVS_LB_C_MAX];
+
+/* The published tables, the dependency recorded first (stages). */
+const struct evs_lb_dp *lb_dp_read(struct evs_xlate *x, const struct evs_lb_state *s);
+
+/*
+ * The backend a new connection of VIP @v gets, or EVS_MAGLEV_NONE. With
+ * @remember the source-affinity table learns the choice. *@affine tells
+ * whether the affinity table decided.
+ */
+uint32_t lb_pick(const struct evs_lb_dp *dp, const struct evs_lb_dp_vip *v, const struct evs_ct *ct,
+		 const struct evs_flow_key *k, uint64_t now_ms, bool remember, bool *affine);
+
+#endif /* EVS_LB_PRIVATE_H */

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Probes for test_fw*.sh, run inside a namespace.
+
+  connect IP PORT [TIMEOUT]   TCP connect: prints ok, refused or timeout
+  udp IP PORT [TIMEOUT]       one datagram, waits for an answer: prints
+                              reply, unreachable (ICMP error) or timeout
+  serve PORT                  TCP and UDP echo on PORT until killed
+  hold IP PORT FILE           one TCP connection, a line a 0.2 s echoed back;
+                              appends "ok N" / "dead" lines to FILE
+"""
+import errno
+import socket
+import sys
+import threading
+import time
+
+
+def connect(ip, port, timeout):
+    try:
+        s = socket.create_connection((ip, int(port)), timeout=timeout)
+        s.close()
+        return "ok"
+    except ConnectionRefusedError:
+        return "refused"
+    except (socket.timeout, TimeoutError):
+        return "timeout"
+    except OSError as e:
+        return "error-%s" % errno.errorcode.get(e.errno, e.errno)
+
+
+def udp(ip, port, timeout):
+    fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    s.connect((ip, int(port)))
+    try:
+        s.send(b"probe")
+        s.recv(100)
+        return "reply"
+    except ConnectionRefusedError:
+        return "unreachable"
+    except (socket.timeout, TimeoutError):
+        return "timeout"
+
+
+def serve(port):
+    def echo_tcp(c):
+        with c:
+            while True:
+                d = c.recv(4096)
+                if not d:
+                    return
+                c.sendall(d)
+
+    def tcp():
+        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("0.0.0.0", port))
+        ls.listen(64)
+        while True:
+            c, _ = ls.accept()
+            threading.Thread(target=echo_tcp, args=(c,), daemon=True).start()
+
+    us = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    us.bind(("0.0.0.0", port))
+    threading.Thread(target=tcp, daemon=True).start()
+    while True:
+        d, a = us.recvfrom(4096)
+        us.sendto(d, a)
+
+
+def hold(ip, port, path):
+    s = socket.create_connection((ip, int(port)), timeout=3)
+    s.settimeout(1.5)
+    n = 0
+    with open(path, "a", buffering=1) as f:
+        while True:
+            try:
+                s.sendall(b"x" * 10)
+                got = b""
+                while len(got) < 10:
+                    d = s.recv(10 - len(got))
+                    if not d:
+                        raise OSError("closed")
+                    got += d
+                n += 1
+                f.write("ok %d\n" % n)
+            except OSError:
+                f.write("dead\n")
+                return
+            time.sleep(0.2)
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "connect":
+        print(connect(sys.argv[2], sys.argv[3], float(sys.argv[4]) if len(sys.argv) > 4 else 2))
+    elif cmd == "udp":
+        print(udp(sys.argv[2], sys.argv[3], float(sys.argv[4]) if len(sys.argv) > 4 else 2))
+    elif cmd == "serve":
+        serve(int(sys.argv[2]))
+    elif cmd == "hold":
+        hold(sys.argv[2], sys.argv[3], sys.argv[4])
+
+
+if __name__ == "__main__":
+    main()
