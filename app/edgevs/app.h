@@ -18,6 +18,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "conf.h"
+#include "evs_overlay.h"
 #include "evs_ct_module.h"
 #include "evs_fw_module.h"
 #include "evs_l2.h"
@@ -82,6 +83,10 @@ struct pmd_ctx {
 	uint64_t idle_cycles;
 	uint64_t drops[EVS_DROP_REASON_MAX]; /* parse and MTU drops, before the pipeline */
 	uint64_t gen_seen;		     /* last snapshot generation this PMD ran with */
+	/* the overlay (app_overlay.c): this lcore's crypto engine and counters */
+	const struct evs_overlay *ov;
+	struct evs_crypto_engine *ce;
+	struct evs_overlay_stats ovs;
 } __rte_cache_aligned;
 
 /* Management view of a port slot (the slot is the datapath's port index). */
@@ -286,6 +291,14 @@ void app_l3_free(struct evs_app *app);
 void app_l3_binding_free(struct evs_app *app);
 
 /* app_overlay.c: the overlay's types, sa.rekey/sa.stats, SA retirement */
+/* PMD side: tunnel ports' output (encap + encrypt, out the underlay) and
+ * an underlay's input (decrypt + decap) parsed with the tunnel ports as
+ * in_port. */
+uint16_t app_overlay_tx(struct pmd_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp,
+			struct rte_mbuf **pkts, uint16_t n, struct evs_flow_key *keys);
+void app_overlay_pmd_start(struct evs_app *app, struct pmd_ctx *ctx);
+void app_overlay_pmd_stop(struct pmd_ctx *ctx);
 int app_overlay_init(struct evs_app *app);
 int app_overlay_store_add(struct evs_app *app);
 int app_overlay_ctl_register(struct evs_app *app);

@@ -6,9 +6,11 @@
  * other change.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "ctl_util.h"
 #include "evs_overlay.h"
+#include "evs_l2.h"
 #include "evs_port.h"
 
 /* Slots and ids from the objects' aux words (set in prepare: the
@@ -102,6 +104,37 @@ static int m_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 	return evs_ctl_reply(call, r);
 }
 
+/* The PMDs' overlay counters, summed (relaxed reads: one writer each). */
+static int m_overlay_stats(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct evs_app *app = arg;
+	struct evs_overlay_stats sum;
+	json_t *drops = json_object(), *tun = json_object();
+	uint64_t *d = (uint64_t *)&sum;
+
+	(void)params;
+	memset(&sum, 0, sizeof(sum));
+	for (unsigned int i = 0; i < app->n_pmds; i++) {
+		const uint64_t *c = (const uint64_t *)&app->pmds[i]->ovs;
+
+		for (size_t k = 0; k < sizeof(sum) / sizeof(uint64_t); k++)
+			d[k] += __atomic_load_n(&c[k], __ATOMIC_RELAXED);
+	}
+	for (unsigned int r = 0; r < EVS_OVL_DROP__MAX; r++)
+		json_object_set_new(drops, evs_overlay_drop_name(r),
+				    json_integer((json_int_t)sum.drops[r]));
+	for (unsigned int r = 0; r < EVS_TUN_DROP__MAX; r++)
+		json_object_set_new(tun, evs_tun_drop_name(r),
+				    json_integer((json_int_t)sum.tun.drops[r]));
+	return evs_ctl_reply(
+	    call, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "tx_packets",
+			    (json_int_t)sum.tx_packets, "rx_packets", (json_int_t)sum.rx_packets,
+			    "encrypted", (json_int_t)sum.encrypted, "decrypted",
+			    (json_int_t)sum.decrypted, "encap", (json_int_t)sum.tun.encap_packets,
+			    "decap", (json_int_t)sum.tun.decap_packets, "drops", drops,
+			    "tunnel_drops", tun));
+}
+
 int app_overlay_ctl_register(struct evs_app *app)
 {
 	const struct evs_ctl_method m[] = {
@@ -114,6 +147,14 @@ int app_overlay_ctl_register(struct evs_app *app)
 	     .arg = app,
 	     .params = evs_overlay_rekey_params,
 	     .n_params = evs_overlay_n_rekey_params},
+	    {.name = "overlay.stats",
+	     .help = "The overlay's datapath counters over every PMD: packets tunnelled out "
+		     "and delivered in, encrypted, decrypted, drops by reason (and the "
+		     "encap/decap's own reasons).",
+	     .read_only = true,
+	     .fn = m_overlay_stats,
+	     .arg = app,
+	     .params = evs_ctl_no_params},
 	    {.name = "sa.stats",
 	     .help = "A VTEP's SAs' counters (packets, bytes, last sequence, drops by reason), "
 		     "the draining ones too; never a key.",
@@ -125,6 +166,66 @@ int app_overlay_ctl_register(struct evs_app *app)
 	};
 
 	return ctl_register_methods(app, m, RTE_DIM(m));
+}
+
+void app_overlay_pmd_start(struct evs_app *app, struct pmd_ctx *ctx)
+{
+	ctx->ov = app->ov;
+	/* on this lcore: IPsec-MB's manager is per thread. Without one the
+	 * overlay drops what needs encryption (counted), never sends it clear. */
+	ctx->ce = evs_crypto_engine_create();
+	if (ctx->ce == NULL)
+		APP_LOG(ERR, "PMD %u: no crypto engine: %s", ctx->idx, strerror(errno));
+}
+
+void app_overlay_pmd_stop(struct pmd_ctx *ctx)
+{
+	evs_crypto_engine_free(ctx->ce);
+	ctx->ce = NULL;
+}
+
+uint16_t app_overlay_tx(struct pmd_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct evs_overlay_dp *dp = evs_overlay_dp_get(ctx->ov);
+	uint16_t tp = (uint16_t)(port - EVS_L2_TUNNEL_BASE), up = 0, k, sent;
+
+	k = evs_overlay_tx_burst(ctx->ov, dp, ctx->ce, tp, pkts, n, NULL, &ctx->ovs);
+	if (k != 0)
+		evs_overlay_dp_port(dp, tp, NULL, NULL, &up, NULL);
+	sent = evs_port_txset_add_burst(ctx->txs, up, pkts, k);
+	if (unlikely(sent < k)) {
+		rte_pktmbuf_free_bulk(pkts + sent, k - sent);
+		/* single writer: this PMD */
+		__atomic_store_n(&ctx->ovs.drops[EVS_OVL_DROP_NO_PORT],
+				 ctx->ovs.drops[EVS_OVL_DROP_NO_PORT] + (k - sent),
+				 __ATOMIC_RELAXED);
+	}
+	return n; /* all consumed: the overlay freed and counted its drops */
+}
+
+uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp,
+			struct rte_mbuf **pkts, uint16_t n, struct evs_flow_key *keys)
+{
+	struct evs_tun_meta meta[DP_BURST];
+	uint16_t tp[DP_BURST], k, j = 0;
+
+	k = evs_overlay_rx_burst(ctx->ov, dp, ctx->ce, pkts, n, tp, meta, &ctx->ovs);
+	for (uint16_t i = 0; i < k; i++) {
+		enum evs_drop_reason r =
+		    evs_packet_parse(pkts[i], (uint16_t)(EVS_L2_TUNNEL_BASE + tp[i]), &keys[j]);
+
+		if (unlikely(r != EVS_DROP_NONE)) {
+			__atomic_store_n(&ctx->drops[r], ctx->drops[r] + 1, __ATOMIC_RELAXED);
+			rte_pktmbuf_free(pkts[i]);
+			continue;
+		}
+		keys[j].tun_vni = meta[i].vni;
+		keys[j].tun_opt_flags = meta[i].opt_flags;
+		memcpy(keys[j].tun_src, meta[i].src, sizeof(keys[j].tun_src));
+		memcpy(keys[j].tun_dst, meta[i].dst, sizeof(keys[j].tun_dst));
+		pkts[j++] = pkts[i];
+	}
+	return j;
 }
 
 void app_overlay_poll(struct evs_app *app)

@@ -160,6 +160,16 @@ struct evs_overlay_stats {
 /** The published table (any lcore; acquire load). NULL: no tunnel yet. */
 const struct evs_overlay_dp *evs_overlay_dp_get(const struct evs_overlay *ov);
 
+/**
+ * The table the open transaction built, else the published one (management
+ * lcore, in the store's transaction-wide prepare: the app lays the tunnel
+ * ports into L2's view from it). @p changed: whether this transaction built one.
+ */
+const struct evs_overlay_dp *evs_overlay_dp_next(const struct evs_overlay *ov, bool *changed);
+
+/** Whether port slot @p slot is an underlay's (any lcore). */
+bool evs_overlay_dp_is_underlay(const struct evs_overlay_dp *dp, uint16_t slot);
+
 /** Tunnel ports in @p dp. */
 uint16_t evs_overlay_dp_n_ports(const struct evs_overlay_dp *dp);
 

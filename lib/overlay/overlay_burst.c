@@ -65,7 +65,7 @@ uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_ove
 		struct evs_sa *sa = evs_overlay_vtep_out(ov, p->vtep);
 		uint16_t c;
 
-		if (unlikely(sa == NULL)) { /* required: never sent in the clear */
+		if (unlikely(sa == NULL || e == NULL)) { /* required: never sent in the clear */
 			drop(st, EVS_OVL_DROP_NO_SA, pkts, k);
 			return 0;
 		}
@@ -129,6 +129,13 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 	uint16_t ne, nd, k = 0, i;
 
 	ne = split_esp(evs_overlay_sa_table(ov), pkts, &n, sas, st);
+	if (unlikely(ne != 0 && e == NULL)) { /* no engine on this lcore */
+		drop(st, EVS_OVL_DROP_DECRYPT, pkts, ne);
+		for (i = 0; i < n - ne; i++)
+			pkts[i] = pkts[ne + i];
+		n -= ne;
+		ne = 0;
+	}
 	if (ne != 0) {
 		uint16_t ok = evs_esp_decrypt_burst(e, sas, pkts, ne), nc = n - ne;
 		struct rte_mbuf *rej[OVL_CHUNK];

@@ -73,18 +73,18 @@ static int cmp_vni(const void *a, const void *b, void *arg)
 }
 
 /* The encapsulation of VTEP object @p vo for VNI @p vni. */
-static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, const json_t *vo, uint32_t vni,
-		      struct ovl_dp_port *p, uint16_t *dport, const char *path,
-		      struct evs_ctl_err *err)
+static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_overlay_dp *dp,
+		      const json_t *vo, uint32_t vni, struct ovl_dp_port *p, uint16_t *dport,
+		      const char *path, struct evs_ctl_err *err)
 {
 	struct evs_store_obj *uo = evs_store_lookup_str(st, "underlay", str(vo, "underlay"));
 	const json_t *u = uo != NULL ? evs_store_obj_value(uo) : NULL;
-	const json_t *dp = json_object_get(vo, "dst_port");
+	const json_t *dport_v = json_object_get(vo, "dst_port");
 	const char *encap = json_string_value(evs_store_field(st, "vtep", vo, "encap"));
 	struct evs_tun_encap_config c = {
 	    .type = strcmp(encap, "vxlan") == 0 ? EVS_TUN_VXLAN : EVS_TUN_GENEVE,
 	    .vni = vni,
-	    .dst_port = dp != NULL ? (uint16_t)json_integer_value(dp) : 0,
+	    .dst_port = dport_v != NULL ? (uint16_t)json_integer_value(dport_v) : 0,
 	    .df = true,
 	};
 	int slot, rc;
@@ -96,6 +96,8 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, const json_t
 		return evs_store_err(err, -ENOENT, path, "underlay '%s': port '%s' has no slot",
 				     str(u, "name"), str(u, "port"));
 	p->underlay_port = (uint16_t)slot;
+	if (slot < 1024)
+		dp->underlay[slot / 64] |= 1ull << (slot % 64);
 	ovl_addr(str(u, "address"), &c.local);
 	ovl_addr(str(vo, "address"), &c.remote);
 	c.underlay_mtu = (uint16_t)json_integer_value(evs_store_field(st, "underlay", u, "mtu"));
@@ -200,7 +202,7 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 
 			if (slot >= EVS_OVERLAY_MAX_VTEPS || !member(tv, str(v, "name")))
 				continue;
-			rc = vtep_encap(ov, st, v, vni, p, &ports[vx ? 0 : 1], "", err);
+			rc = vtep_encap(ov, st, dp, v, vni, p, &ports[vx ? 0 : 1], "", err);
 			if (rc < 0) {
 				free(order);
 				free(sorted);
@@ -292,4 +294,16 @@ int evs_overlay_dp_port(const struct evs_overlay_dp *dp, uint16_t tp, uint16_t *
 	if (encrypt != NULL)
 		*encrypt = p->encrypt;
 	return 0;
+}
+
+const struct evs_overlay_dp *evs_overlay_dp_next(const struct evs_overlay *ov, bool *changed)
+{
+	if (changed != NULL)
+		*changed = ov->staged_dp != NULL;
+	return ov->staged_dp != NULL ? ov->staged_dp : ov->dp;
+}
+
+bool evs_overlay_dp_is_underlay(const struct evs_overlay_dp *dp, uint16_t slot)
+{
+	return dp != NULL && slot < 1024 && (dp->underlay[slot / 64] >> (slot % 64) & 1) != 0;
 }
