@@ -25,6 +25,7 @@ static const char *const drop_names[EVS_OVL_DROP__MAX] = {
     [EVS_OVL_DROP_NOT_MEMBER] = "not_member",
     [EVS_OVL_DROP_TUNNEL] = "tunnel",
     [EVS_OVL_DROP_NO_PORT] = "no_port",
+    [EVS_OVL_DROP_NOT_FOR_US] = "not_for_us",
 };
 
 const char *evs_overlay_drop_name(enum evs_overlay_drop r)
@@ -119,6 +120,17 @@ static uint16_t split_esp(const struct evs_sa_table *t, struct rte_mbuf **pkts, 
 	return ne;
 }
 
+/* Whether the outer destination is one of this host's underlay addresses. */
+static inline bool for_us(const struct evs_overlay_dp *dp, const struct evs_tun_meta *m)
+{
+	unsigned int len = m->family == 4 ? 4 : 16;
+
+	for (unsigned int u = 0; u < dp->n_local; u++)
+		if (dp->local[u].family == m->family && memcmp(dp->local[u].b, m->dst, len) == 0)
+			return true;
+	return false;
+}
+
 /* evs_overlay_rx_burst on at most OVL_CHUNK packets. */
 static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
 			 struct evs_crypto_engine *e, struct rte_mbuf **pkts, uint16_t n,
@@ -186,7 +198,10 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 		}
 		if (lo < dp->n_tunnels && dp->vnis[lo] == meta[i].vni)
 			tun = dp->vni_tunnel[lo];
-		if (vtep == UINT16_MAX) {
+		if (!for_us(dp, &meta[i])) {
+			/* on a shared segment: another host's (flooded by a switch) */
+			why = EVS_OVL_DROP_NOT_FOR_US;
+		} else if (vtep == UINT16_MAX) {
 			why = EVS_OVL_DROP_UNKNOWN_VTEP;
 		} else if (tun == UINT16_MAX ||
 			   dp->tport[(size_t)tun * EVS_OVERLAY_MAX_VTEPS + vtep] == UINT16_MAX) {

@@ -101,7 +101,10 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 	ovl_addr(str(u, "address"), &c.local);
 	ovl_addr(str(vo, "address"), &c.remote);
 	c.underlay_mtu = (uint16_t)json_integer_value(evs_store_field(st, "underlay", u, "mtu"));
-	rte_ether_unformat_addr(str(u, "next_hop_mac"), &c.dst_mac);
+	/* a peer on the underlay's own segment is its own next hop */
+	rte_ether_unformat_addr(str(vo, "next_hop_mac") != NULL ? str(vo, "next_hop_mac")
+								: str(u, "next_hop_mac"),
+				&c.dst_mac);
 	if (str(u, "mac") != NULL)
 		rte_ether_unformat_addr(str(u, "mac"), &c.src_mac);
 	else if (ov->cfg.port_mac == NULL ||
@@ -161,6 +164,9 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 	memset(dp->tport, 0xff, (nt + 1) * EVS_OVERLAY_MAX_VTEPS * sizeof(*dp->tport));
 	for (unsigned int i = 0; i < OVL_ADDR_SLOTS; i++)
 		dp->addr[i].vtep = UINT16_MAX;
+	for (struct evs_store_obj *o = evs_store_first(st, "underlay");
+	     o != NULL && dp->n_local < RTE_DIM(dp->local); o = evs_store_next(o))
+		ovl_addr(str(evs_store_obj_value(o), "address"), &dp->local[dp->n_local++]);
 	for (struct evs_store_obj *o = evs_store_first(st, "vtep"); o != NULL;
 	     o = evs_store_next(o)) {
 		const json_t *v = evs_store_obj_value(o);

@@ -58,7 +58,9 @@ struct evs_overlay_dp {
 	bool *tun_encrypt;    /**< [n_tunnels] */
 	uint16_t *tport;      /**< [n_tunnels * EVS_OVERLAY_MAX_VTEPS]: port or UINT16_MAX */
 	bool vtep_encrypt[EVS_OVERLAY_MAX_VTEPS];
-	uint64_t underlay[1024 / 64]; /**< port slots that are underlays */
+	uint64_t underlay[1024 / 64];  /**< port slots that are underlays */
+	struct evs_tun_addr local[16]; /**< the underlays' addresses (outer destinations) */
+	uint8_t n_local;
 	struct ovl_addr_slot addr[OVL_ADDR_SLOTS];
 };
 

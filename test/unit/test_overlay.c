@@ -836,6 +836,38 @@ START_TEST(test_rx_unknown_vtep_and_spi)
 }
 END_TEST
 
+START_TEST(test_rx_not_for_us_and_peer_mac)
+{
+	struct evs_ctl_err err;
+	struct rte_mbuf *m[1], *copy[1];
+	struct wire w;
+	bool esp;
+	int tp;
+
+	wire_init(&w);
+	/* a peer on the underlay's segment is its own next hop */
+	ck_assert_int_eq(
+	    txn1(&ha, "=vtep {\"name\": \"h2\", \"next_hop_mac\": \"02:00:00:00:22:22\"}", &err),
+	    0);
+	tp = tport_of(&ha, 7, "h2");
+	frames(m, copy, 1, 10);
+	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w.ea, (uint16_t)tp,
+					       m, 1, NULL, &w.sa),
+			  1);
+	ck_assert_uint_eq(rte_pktmbuf_mtod(m[0], const uint8_t *)[4], 0x22);
+	ck_assert_uint_eq(rte_pktmbuf_mtod(m[0], const uint8_t *)[5], 0x22);
+	free_all(m, 1);
+	free_all(copy, 1);
+	/* B moved to another address: what is sent to the old one is not B's */
+	ck_assert_int_eq(txn1(&hb, "=underlay {\"name\": \"u1\", \"address\": \"10.9.0.9\"}", &err),
+			 0);
+	ck_assert_uint_eq(send_ab(&w, 8, 11, false, &esp), 0);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_NOT_FOR_US], 8);
+	ck_assert_str_eq(evs_overlay_drop_name(EVS_OVL_DROP_NOT_FOR_US), "not_for_us");
+	wire_fini(&w);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("overlay");
@@ -853,6 +885,7 @@ int main(int argc, char **argv)
 	    {"encrypted_traffic_between_hosts", test_encrypted_traffic_between_hosts},
 	    {"clear_traffic_policy", test_clear_traffic_policy},
 	    {"rx_unknown_vtep_and_spi", test_rx_unknown_vtep_and_spi},
+	    {"rx_not_for_us_and_peer_mac", test_rx_not_for_us_and_peer_mac},
 	};
 
 	(void)argc;
