@@ -298,6 +298,8 @@ uint16_t app_overlay_tx(struct pmd_ctx *ctx, uint16_t port, struct rte_mbuf **pk
 uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp,
 			struct rte_mbuf **pkts, uint16_t n, struct evs_flow_key *keys);
 void app_overlay_pmd_start(struct evs_app *app, struct pmd_ctx *ctx);
+/* A tunnel port (>= EVS_L2_TUNNEL_BASE) for flow.dump/trace: its VTEP, VNI, SA. */
+const char *app_overlay_port_name(const struct evs_app *app, uint16_t port);
 void app_overlay_pmd_stop(struct pmd_ctx *ctx);
 int app_overlay_init(struct evs_app *app);
 int app_overlay_store_add(struct evs_app *app);

@@ -228,6 +228,15 @@ uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp,
 	return j;
 }
 
+const char *app_overlay_port_name(const struct evs_app *app, uint16_t port)
+{
+	static char buf[128]; /* management lcore only; copied by the caller at once */
+
+	evs_overlay_port_describe(app->ov, evs_overlay_dp_get(app->ov),
+				  (uint16_t)(port - EVS_L2_TUNNEL_BASE), buf, sizeof(buf));
+	return buf;
+}
+
 void app_overlay_poll(struct evs_app *app)
 {
 	if (app->ov != NULL)

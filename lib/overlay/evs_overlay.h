@@ -171,6 +171,14 @@ const struct evs_overlay_dp *evs_overlay_dp_next(const struct evs_overlay *ov, b
 /** Whether port slot @p slot is an underlay's (any lcore). */
 bool evs_overlay_dp_is_underlay(const struct evs_overlay_dp *dp, uint16_t slot);
 
+/**
+ * Describe tunnel port @p tp for people (flow.dump, flow.trace): "vtep h2
+ * geneve vni 5001 esp spi 0x00001000" (management lcore: names VTEPs).
+ * @return as snprintf.
+ */
+int evs_overlay_port_describe(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
+			      uint16_t tp, char *buf, size_t len);
+
 /** Tunnel ports in @p dp. */
 uint16_t evs_overlay_dp_n_ports(const struct evs_overlay_dp *dp);
 

@@ -6,6 +6,7 @@
  * entries per switch and remote host), so rebuilding beats patching.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,6 +216,8 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 				return rc;
 			}
 			p->sw = (uint16_t)sw;
+			p->vni = vni;
+			p->type = vx ? EVS_TUN_VXLAN : EVS_TUN_GENEVE;
 			p->vtep = slot;
 			p->encrypt = dp->tun_encrypt[t] || dp->vtep_encrypt[slot];
 			dp->tport[(size_t)t * EVS_OVERLAY_MAX_VTEPS + slot] = dp->n_ports++;
@@ -312,4 +315,25 @@ const struct evs_overlay_dp *evs_overlay_dp_next(const struct evs_overlay *ov, b
 bool evs_overlay_dp_is_underlay(const struct evs_overlay_dp *dp, uint16_t slot)
 {
 	return dp != NULL && slot < 1024 && (dp->underlay[slot / 64] >> (slot % 64) & 1) != 0;
+}
+
+int evs_overlay_port_describe(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
+			      uint16_t tp, char *buf, size_t len)
+{
+	const struct ovl_dp_port *p;
+	const struct evs_sa *sa;
+
+	if (dp == NULL || tp >= dp->n_ports)
+		return snprintf(buf, len, "tunnel %u (gone)", tp);
+	p = &dp->ports[tp];
+	sa = p->encrypt ? evs_overlay_vtep_out(ov, p->vtep) : NULL;
+	if (!p->encrypt)
+		return snprintf(buf, len, "vtep %s %s vni %u clear", ov->vteps[p->vtep].name,
+				p->type == EVS_TUN_VXLAN ? "vxlan" : "geneve", p->vni);
+	if (sa == NULL)
+		return snprintf(buf, len, "vtep %s %s vni %u esp (no SA: dropped)",
+				ov->vteps[p->vtep].name,
+				p->type == EVS_TUN_VXLAN ? "vxlan" : "geneve", p->vni);
+	return snprintf(buf, len, "vtep %s %s vni %u esp spi 0x%08x", ov->vteps[p->vtep].name,
+			p->type == EVS_TUN_VXLAN ? "vxlan" : "geneve", p->vni, evs_sa_spi(sa));
 }

@@ -38,6 +38,8 @@ struct ovl_retire {
 struct ovl_dp_port {
 	struct evs_tun_encap encap;
 	uint16_t sw, vtep, underlay_port;
+	uint32_t vni;
+	uint8_t type; /**< enum evs_tun_type */
 	bool encrypt; /**< the switch's or the VTEP's policy */
 };
 

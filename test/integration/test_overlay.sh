@@ -100,6 +100,10 @@ dec=$(tshark -r "$PCAP" -o esp.enable_encryption_decode:TRUE -o esp.enable_authe
 assert_eq "tshark decrypts both directions with the test keys to GENEVE VNI 5001 + ICMP" \
 	"0x00001000 0x00002000 " "$dec"
 assert_eq "host B decrypted (no decrypt drops)" 0 "$(jget "$(rpcB overlay.stats)" drops.decrypt)"
+MAC_VB=$(ip -n "$(nsname b)" -br link show "$(ifname b)" | awk '{print $3}')
+t=$(rpcA flow.trace "{\"in_port\":\"vm\",\"dst_mac\":\"$MAC_VB\",\"src_mac\":\"02:00:00:00:0a:01\"}")
+assert_match "flow.trace: b's MAC goes to the tunnel port, GENEVE VNI 5001, ESP with its SA" \
+	'vtep peer geneve vni 5001 esp spi 0x00001000' "$(jget "$t" actions)"
 
 # a flipped bit, then a replay, of a captured A -> B packet, sent into B's underlay
 "$PY" - "$PCAP" "$UA" <<'EOF' || it_fail "could not re-inject a captured ESP packet"
