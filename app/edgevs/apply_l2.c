@@ -72,17 +72,16 @@ const struct evs_store_ops app_switch_ops = {.check = evs_l2_switch_check,
 					     .abort = switch_abort};
 
 /* Switch id and port slot a static MAC names in the post-transaction state. */
-static int mac_target(struct evs_app *app, const json_t *v, uint16_t *id, uint16_t *slot,
+static int mac_target(struct evs_store_obj *o, const json_t *v, uint16_t *id, uint16_t *slot,
 		      struct rte_ether_addr *mac)
 {
-	struct evs_store_obj *s = evs_store_lookup_str(
-	    app->store, "switch", json_string_value(json_object_get(v, "switch")));
-	struct evs_store_obj *p =
-	    evs_store_lookup_str(app->store, "port", json_string_value(json_object_get(v, "port")));
+	/* The store resolved both references (mac_refs: switch, then port). */
+	struct evs_store_obj *s = evs_store_obj_target(o, 0);
+	struct evs_store_obj *p = evs_store_obj_target(o, 1);
 
 	if (s == NULL || p == NULL ||
-	    rte_ether_unformat_addr(json_string_value(json_object_get(v, "mac")), mac) != 0)
-		return -ENOENT; /* cannot be: the store resolved both */
+	    evs_ctl_parse_mac(json_string_value(json_object_get(v, "mac")), mac->addr_bytes) < 0)
+		return -ENOENT; /* cannot be: resolved and validated */
 	*id = (uint16_t)(*evs_store_obj_aux(s) - 1);
 	*slot = (uint16_t)(*evs_store_obj_aux(p) - 1);
 	return 0;
@@ -116,7 +115,7 @@ static int mac_prepare(struct evs_store *st, const struct evs_store_delta *d, si
 
 		if (x->op == EVS_STORE_DEL)
 			continue;
-		rc = mac_target(app, x->new, &id, &slot, &mac);
+		rc = mac_target(x->obj, x->new, &id, &slot, &mac);
 		if (rc == 0)
 			rc = evs_l2_macs_add_static(app->macs, id, &mac, slot, evs_l2_now());
 		if (rc < 0)
@@ -156,7 +155,8 @@ static void mac_abort(struct evs_store *st, const struct evs_store_delta *d, siz
 	(void)n;
 	/* The store is not rolled back yet: targets still resolve. */
 	for (i = 0; i < app->macs_done && i < n; i++) {
-		if (d[i].op == EVS_STORE_DEL || mac_target(app, d[i].new, &id, &slot, &mac) < 0)
+		if (d[i].op == EVS_STORE_DEL ||
+		    mac_target(d[i].obj, d[i].new, &id, &slot, &mac) < 0)
 			continue;
 		if (d[i].op == EVS_STORE_ADD) {
 			evs_l2_macs_del(app->macs, id, &mac);

@@ -220,6 +220,13 @@ uint32_t evs_store_obj_refcount(const struct evs_store_obj *o, const char *from_
 				const char *field);
 /** A word the owning module may keep per object (a port slot, a switch id). */
 uintptr_t *evs_store_obj_aux(struct evs_store_obj *o);
+/**
+ * The object that reference @p ref (an index in the type's refs) of @p o
+ * names (the first, for a ref into an array), or NULL (none, or not
+ * resolved yet). References are resolved before any hook runs: a hook gets
+ * a delta's targets without looking their names up again.
+ */
+struct evs_store_obj *evs_store_obj_target(const struct evs_store_obj *o, unsigned int ref);
 
 /**
  * Field @p name of @p v (an object of type @p t): its value, else the

@@ -558,6 +558,16 @@ bool store_ref_has(const struct store_type *ty, unsigned int r, const json_t *v,
 	return false;
 }
 
+struct evs_store_obj *evs_store_obj_target(const struct evs_store_obj *o, unsigned int ref)
+{
+	uint32_t i;
+
+	for (i = 0; o != NULL && i < o->n_links; i++)
+		if (o->links[i].ref == ref)
+			return o->links[i].to;
+	return NULL;
+}
+
 int store_links_resolve(struct evs_store_obj *o, unsigned int *bad_ref, const char **bad_name,
 			size_t *bad_index)
 {

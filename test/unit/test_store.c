@@ -484,6 +484,39 @@ START_TEST(document_revives_object_deleted_in_transaction)
 }
 END_TEST
 
+/* evs_store_obj_target(): what each reference resolved to, the first item
+ * of a ref into an array, NULL for a ref left empty. */
+START_TEST(obj_target_follows_references)
+{
+	struct evs_store *st = store_new();
+	struct evs_store_obj *m, *p;
+	struct evs_ctl_err err;
+	json_t *k;
+
+	ck_assert_int_eq(
+	    apply_doc(st,
+		      "{\"sws\":[{\"name\":\"a\"},{\"name\":\"b\"}],"
+		      "\"ports\":[{\"name\":\"p0\",\"sw\":\"a\"},{\"name\":\"p1\","
+		      "\"vlans\":[{\"vid\":5,\"sw\":\"b\"},{\"vid\":6,\"sw\":\"a\"}]}],"
+		      "\"macs\":[{\"sw\":\"b\",\"mac\":\"02:00:00:00:00:01\",\"port\":\"p1\"}]}",
+		      &err),
+	    0);
+	k = json_pack("{s:s, s:s}", "sw", "b", "mac", "02:00:00:00:00:01");
+	m = evs_store_lookup(st, "mac", k);
+	json_decref(k);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_eq(evs_store_obj_target(m, 0), evs_store_lookup_str(st, "sw", "b"));
+	ck_assert_ptr_eq(evs_store_obj_target(m, 1), evs_store_lookup_str(st, "port", "p1"));
+	ck_assert_ptr_null(evs_store_obj_target(m, 2));
+	p = evs_store_lookup_str(st, "port", "p1");
+	ck_assert_ptr_null(evs_store_obj_target(p, 0)); /* no native switch */
+	ck_assert_ptr_eq(evs_store_obj_target(p, 1), evs_store_lookup_str(st, "sw", "b"));
+	ck_assert_ptr_eq(evs_store_obj_target(evs_store_lookup_str(st, "port", "p0"), 0),
+			 evs_store_lookup_str(st, "sw", "a"));
+	evs_store_free(st);
+}
+END_TEST
+
 START_TEST(document_errors_have_paths)
 {
 	struct evs_store *st = store_new();
@@ -1135,6 +1168,7 @@ int main(void)
 	    {"capacity_checked_at_validation", capacity_checked_at_validation},
 	    {"document_diff_touches_only_changes", document_diff_touches_only_changes},
 	    {"document_errors_have_paths", document_errors_have_paths},
+	    {"obj_target_follows_references", obj_target_follows_references},
 	    {"document_revives_object_deleted_in_transaction",
 	     document_revives_object_deleted_in_transaction},
 	    {"random_transactions_match_model", random_transactions_match_model},

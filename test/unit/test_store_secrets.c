@@ -343,6 +343,24 @@ START_TEST(secret_file_written_and_restored)
 	    json_object_get(evs_store_obj_value(evs_store_lookup_str(st2, "sa", "a")), "auth"));
 	json_decref(recs);
 	json_decref(doc);
+	/* the daemon's rollback of a change that never reached the journal:
+	 * its (real) records undone put the old value back, in the file too */
+	{
+		json_t *real = json_incref((json_t *)evs_store_last_records(st));
+		struct evs_store_txn *txn = evs_store_txn_begin(st);
+		uint8_t buf[64];
+		size_t len;
+
+		ck_assert_int_eq(evs_store_txn_records(txn, real, true, "/undo", &err), 0);
+		ck_assert_int_eq(evs_store_txn_commit(txn, &err), 0);
+		json_decref(real);
+		ck_assert_str_eq(
+		    json_string_value(json_object_get(
+			evs_store_obj_value(evs_store_lookup_str(st, "sa", "a")), "key")),
+		    KEY1);
+		ck_assert_int_eq(evs_secret_get(sec, "sa:a:key", buf, sizeof(buf), &len), 0);
+		ck_assert_int_eq(memcmp(buf, KEY1, 32), 0);
+	}
 	/* an object whose secret the file lacks is refused at load */
 	doc = json_pack("{s:[{s:s, s:i, s:s}]}", "sas", "name", "zz", "spi", 999, "key", "<set>");
 	evs_store_free(st2);
