@@ -156,6 +156,7 @@ struct evs_app {
 	uint64_t l3_next_tick; /* TSC of the next neighbour tick */
 	bool l3_l2_stale;      /* router ports may have changed: L2 decisions too */
 	struct evs_overlay *ov; /* overlay objects and SAs (app_overlay.c) */
+	const struct evs_overlay_dp *ov_flushed; /* the table whose removed ports were flushed */
 	/* load balancing (app_lb.c) */
 	int mod_lb;
 	struct app_lb *lbx;
@@ -300,6 +301,8 @@ uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp,
 void app_overlay_pmd_start(struct evs_app *app, struct pmd_ctx *ctx);
 /* A tunnel port (>= EVS_L2_TUNNEL_BASE) for flow.dump/trace: its VTEP, VNI, SA. */
 const char *app_overlay_port_name(const struct evs_app *app, uint16_t port);
+/* After a transaction's snapshot is published: forget MACs of removed tunnel ports. */
+void app_overlay_commit(struct evs_app *app);
 void app_overlay_pmd_stop(struct pmd_ctx *ctx);
 int app_overlay_init(struct evs_app *app);
 int app_overlay_store_add(struct evs_app *app);

@@ -237,6 +237,20 @@ const char *app_overlay_port_name(const struct evs_app *app, uint16_t port)
 	return buf;
 }
 
+void app_overlay_commit(struct evs_app *app)
+{
+	static uint16_t tps[EVS_OVERLAY_MAX_TPORTS];
+	const struct evs_overlay_dp *dp = evs_overlay_dp_get(app->ov);
+	uint16_t n;
+
+	if (dp == app->ov_flushed)
+		return; /* this table's removals were handled */
+	n = evs_overlay_dp_freed(dp, tps, RTE_DIM(tps));
+	for (uint16_t i = 0; i < n; i++)
+		evs_l2_macs_flush_port(app->macs, (uint16_t)(EVS_L2_TUNNEL_BASE + tps[i]), true);
+	app->ov_flushed = dp;
+}
+
 void app_overlay_poll(struct evs_app *app)
 {
 	if (app->ov != NULL)

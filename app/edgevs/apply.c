@@ -195,11 +195,13 @@ static struct evs_l2_conf *l2_build(struct evs_app *app, struct evs_ctl_err *err
 	}
 	/* the overlay's tunnel ports: one per (switch, remote host) */
 	for (uint16_t tp = 0; tp < n_tun && tp < EVS_L2_MAX_PORTS - EVS_L2_TUNNEL_BASE; tp++) {
-		struct evs_l2_port_spec *p = &ps[spec.nb_ports++];
+		struct evs_l2_port_spec *p = &ps[spec.nb_ports];
 
-		evs_overlay_dp_port(ovl, tp, &p->native_switch, NULL, NULL, NULL);
+		if (evs_overlay_dp_port(ovl, tp, &p->native_switch, NULL, NULL, NULL) < 0)
+			continue; /* a free number */
 		p->port = (uint16_t)(EVS_L2_TUNNEL_BASE + tp);
 		p->has_native = true;
+		spec.nb_ports++;
 	}
 	l2 = evs_l2_conf_build(&spec, msg, sizeof(msg));
 	if (l2 == NULL)
@@ -242,6 +244,7 @@ static void txn_commit(struct evs_store *st, void *ctx)
 		}
 	}
 	app->l2_next = NULL;
+	app_overlay_commit(app);
 	app_ports_commit(app);
 	for (i = 0; i < CONF_MAX_SWITCHES; i++)
 		if (app->sw_removing[i]) {

@@ -42,6 +42,8 @@ extern "C" {
 
 /** VTEPs a host may have (remote hosts). */
 #define EVS_OVERLAY_MAX_VTEPS 256u
+/** Tunnel ports at most (L2 numbers them from EVS_L2_TUNNEL_BASE). */
+#define EVS_OVERLAY_MAX_TPORTS 1024u
 /** Default grace of a replaced inbound SA (ms). */
 #define EVS_OVERLAY_DRAIN_MS 10000u
 
@@ -179,7 +181,15 @@ bool evs_overlay_dp_is_underlay(const struct evs_overlay_dp *dp, uint16_t slot);
 int evs_overlay_port_describe(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
 			      uint16_t tp, char *buf, size_t len);
 
-/** Tunnel ports in @p dp. */
+/**
+ * Tunnel port numbers the table before @p dp used and @p dp does not (a
+ * VTEP or switch left the overlay): the app forgets the MACs learned there.
+ * A number stays with its (switch, VTEP) for as long as the pair exists.
+ * @return how many, into @p tps (at most @p max).
+ */
+uint16_t evs_overlay_dp_freed(const struct evs_overlay_dp *dp, uint16_t *tps, uint16_t max);
+
+/** One more than the highest tunnel port number in @p dp (some below may be unused). */
 uint16_t evs_overlay_dp_n_ports(const struct evs_overlay_dp *dp);
 
 /** What tunnel port @p tp is (any lcore). @return 0, -ENOENT. */

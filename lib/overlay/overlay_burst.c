@@ -55,7 +55,7 @@ uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_ove
 	const struct ovl_dp_port *p;
 	uint16_t k;
 
-	if (unlikely(dp == NULL || tp >= dp->n_ports)) {
+	if (unlikely(dp == NULL || tp >= dp->n_ports || dp->ports[tp].owner == 0)) {
 		drop(st, EVS_OVL_DROP_NO_PORT, pkts, n);
 		return 0;
 	}

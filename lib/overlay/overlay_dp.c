@@ -140,6 +140,23 @@ static bool member(const json_t *t, const char *vtep)
 	return false;
 }
 
+/*
+ * The number of the pair @p owner: the one it had in @p old, else the lowest
+ * one free in both tables (a number freed by this very change is not handed
+ * to another pair before the app forgot its MACs). -1: none left.
+ */
+static int tport_alloc(const struct evs_overlay_dp *old, const struct evs_overlay_dp *dp,
+		       uint32_t owner)
+{
+	for (uint16_t i = 0; old != NULL && i < old->n_ports; i++)
+		if (old->ports[i].owner == owner)
+			return i;
+	for (uint16_t i = 0; i < EVS_OVERLAY_MAX_TPORTS; i++)
+		if (dp->ports[i].owner == 0 && (old == NULL || old->ports[i].owner == 0))
+			return i;
+	return -1;
+}
+
 static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overlay_dp *dp,
 		 struct evs_ctl_err *err)
 {
@@ -149,7 +166,8 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 	uint32_t *sorted;
 	int rc;
 
-	dp->ports = calloc(nt * nv + 1, sizeof(*dp->ports));
+	RTE_SET_USED(nv);
+	dp->ports = calloc(EVS_OVERLAY_MAX_TPORTS, sizeof(*dp->ports));
 	dp->vnis = calloc(nt + 1, sizeof(*dp->vnis));
 	dp->vni_tunnel = calloc(nt + 1, sizeof(*dp->vni_tunnel));
 	dp->tun_encrypt = calloc(nt + 1, sizeof(*dp->tun_encrypt));
@@ -203,12 +221,22 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 		     vo = evs_store_next(vo)) {
 			const json_t *v = evs_store_obj_value(vo);
 			uint16_t slot = (uint16_t)(*evs_store_obj_aux(vo) - 1);
-			struct ovl_dp_port *p = &dp->ports[dp->n_ports];
+			struct ovl_dp_port *p;
+			int tp;
 			bool vx = strcmp(json_string_value(evs_store_field(st, "vtep", v, "encap")),
 					 "vxlan") == 0;
 
 			if (slot >= EVS_OVERLAY_MAX_VTEPS || !member(tv, str(v, "name")))
 				continue;
+			tp = tport_alloc(ov->dp, dp, ((uint32_t)sw << 16 | slot) + 1);
+			if (tp < 0) {
+				free(order);
+				free(sorted);
+				return evs_store_err(err, -ENOSPC, "", "more than %u tunnel ports",
+						     EVS_OVERLAY_MAX_TPORTS);
+			}
+			p = &dp->ports[tp];
+			p->owner = ((uint32_t)sw << 16 | slot) + 1;
 			rc = vtep_encap(ov, st, dp, v, vni, p, &ports[vx ? 0 : 1], "", err);
 			if (rc < 0) {
 				free(order);
@@ -220,10 +248,14 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 			p->type = vx ? EVS_TUN_VXLAN : EVS_TUN_GENEVE;
 			p->vtep = slot;
 			p->encrypt = dp->tun_encrypt[t] || dp->vtep_encrypt[slot];
-			dp->tport[(size_t)t * EVS_OVERLAY_MAX_VTEPS + slot] = dp->n_ports++;
+			dp->tport[(size_t)t * EVS_OVERLAY_MAX_VTEPS + slot] = (uint16_t)tp;
+			dp->n_ports = RTE_MAX(dp->n_ports, (uint16_t)(tp + 1));
 		}
 	}
 	dp->n_tunnels = t;
+	for (uint16_t i = 0; ov->dp != NULL && i < ov->dp->n_ports; i++)
+		if (ov->dp->ports[i].owner != 0 && dp->ports[i].owner == 0)
+			dp->freed[dp->n_freed++] = i;
 	/* the decap's VNI list is sorted; vni_tunnel follows it */
 	qsort_r(order, t, sizeof(*order), cmp_vni, dp->vnis);
 	for (uint16_t i = 0; i < t; i++) {
@@ -291,7 +323,7 @@ int evs_overlay_dp_port(const struct evs_overlay_dp *dp, uint16_t tp, uint16_t *
 {
 	const struct ovl_dp_port *p;
 
-	if (dp == NULL || tp >= dp->n_ports)
+	if (dp == NULL || tp >= dp->n_ports || dp->ports[tp].owner == 0)
 		return -ENOENT;
 	p = &dp->ports[tp];
 	if (switch_id != NULL)
@@ -323,7 +355,7 @@ int evs_overlay_port_describe(const struct evs_overlay *ov, const struct evs_ove
 	const struct ovl_dp_port *p;
 	const struct evs_sa *sa;
 
-	if (dp == NULL || tp >= dp->n_ports)
+	if (dp == NULL || tp >= dp->n_ports || dp->ports[tp].owner == 0)
 		return snprintf(buf, len, "tunnel %u (gone)", tp);
 	p = &dp->ports[tp];
 	sa = p->encrypt ? evs_overlay_vtep_out(ov, p->vtep) : NULL;
@@ -336,4 +368,13 @@ int evs_overlay_port_describe(const struct evs_overlay *ov, const struct evs_ove
 				p->type == EVS_TUN_VXLAN ? "vxlan" : "geneve", p->vni);
 	return snprintf(buf, len, "vtep %s %s vni %u esp spi 0x%08x", ov->vteps[p->vtep].name,
 			p->type == EVS_TUN_VXLAN ? "vxlan" : "geneve", p->vni, evs_sa_spi(sa));
+}
+
+uint16_t evs_overlay_dp_freed(const struct evs_overlay_dp *dp, uint16_t *tps, uint16_t max)
+{
+	uint16_t n = dp != NULL ? RTE_MIN(dp->n_freed, max) : 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		tps[i] = dp->freed[i];
+	return n;
 }

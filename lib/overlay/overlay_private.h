@@ -39,8 +39,9 @@ struct ovl_dp_port {
 	struct evs_tun_encap encap;
 	uint16_t sw, vtep, underlay_port;
 	uint32_t vni;
-	uint8_t type; /**< enum evs_tun_type */
-	bool encrypt; /**< the switch's or the VTEP's policy */
+	uint32_t owner; /**< (switch id << 16 | VTEP slot) + 1; 0: a free number */
+	uint8_t type;	/**< enum evs_tun_type */
+	bool encrypt;	/**< the switch's or the VTEP's policy */
 };
 
 #define OVL_ADDR_SLOTS (2u * EVS_OVERLAY_MAX_VTEPS)
@@ -63,6 +64,8 @@ struct evs_overlay_dp {
 	uint64_t underlay[1024 / 64];  /**< port slots that are underlays */
 	struct evs_tun_addr local[16]; /**< the underlays' addresses (outer destinations) */
 	uint8_t n_local;
+	uint16_t freed[EVS_OVERLAY_MAX_TPORTS]; /**< numbers the previous table used, this not */
+	uint16_t n_freed;
 	struct ovl_addr_slot addr[OVL_ADDR_SLOTS];
 };
 

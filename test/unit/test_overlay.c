@@ -599,7 +599,8 @@ static int tport_of(const struct host *h, uint16_t sw, const char *vtep)
 	for (uint16_t tp = 0; tp < evs_overlay_dp_n_ports(dp); tp++) {
 		uint16_t s, v;
 
-		ck_assert_int_eq(evs_overlay_dp_port(dp, tp, &s, &v, NULL, NULL), 0);
+		if (evs_overlay_dp_port(dp, tp, &s, &v, NULL, NULL) < 0)
+			continue; /* a free number */
 		if (s == sw && (int)v == id)
 			return tp;
 	}
@@ -642,8 +643,45 @@ START_TEST(test_dp_ports_follow_objects)
 			      &err),
 			 -EINVAL);
 	ck_assert_ptr_eq(evs_overlay_dp_get(ha.ov), dp); /* the failure published nothing */
-	ck_assert_int_eq(txn1(&ha, "-tunnel {\"switch\": \"sw\"}", &err), 0);
-	ck_assert_uint_eq(evs_overlay_dp_n_ports(evs_overlay_dp_get(ha.ov)), 1);
+	/* numbers stay with their (switch, VTEP): MACs learned on them stay right */
+	{
+		int a = tport_of(&ha, 7, "h2"), b = tport_of(&ha, 7, "h3"),
+		    c = tport_of(&ha, 8, "h3");
+		uint16_t freed[8];
+
+		ck_assert_int_eq(txn1(&ha,
+				      "+vtep {\"name\": \"h4\", \"underlay\": \"u1\", \"address\": "
+				      "\"10.9.0.4\"}",
+				      &err),
+				 0);
+		ck_assert_int_eq(tport_of(&ha, 7, "h2"), a);
+		ck_assert_int_eq(tport_of(&ha, 7, "h3"), b);
+		ck_assert_int_eq(tport_of(&ha, 8, "h3"), c);
+		ck_assert_int_eq(tport_of(&ha, 7, "h4"), 3); /* the lowest free number */
+		ck_assert_uint_eq(evs_overlay_dp_freed(evs_overlay_dp_get(ha.ov), freed, 8), 0);
+		/* sw leaves the overlay: its three numbers are freed, sw2's kept */
+		ck_assert_int_eq(txn1(&ha, "-tunnel {\"switch\": \"sw\"}", &err), 0);
+		ck_assert_int_eq(tport_of(&ha, 8, "h3"), c);
+		ck_assert_int_eq(tport_of(&ha, 7, "h2"), -1);
+		ck_assert_uint_eq(evs_overlay_dp_freed(evs_overlay_dp_get(ha.ov), freed, 8), 3);
+		ck_assert_uint_eq(freed[0], (uint16_t)a);
+		ck_assert_uint_eq(freed[2], 3);
+		/* numbers freed by an earlier change are reused (their MACs were
+		 * flushed then); one freed by a change is not reused by it */
+		ck_assert_int_eq(txn1(&ha, "+tunnel {\"switch\": \"sw\", \"vni\": 9}", &err), 0);
+		ck_assert_int_eq(tport_of(&ha, 7, "h2"), 0);
+		ck_assert_int_eq(tport_of(&ha, 7, "h4"), 3);
+		ck_assert_int_eq(
+		    txn_on(&ha,
+			   (const char *const[]){"-vtep {\"name\": \"h4\"}",
+						 "+vtep {\"name\": \"h5\", \"underlay\": \"u1\", "
+						 "\"address\": \"10.9.0.5\"}"},
+			   2, &err),
+		    0);
+		ck_assert_int_eq(tport_of(&ha, 7, "h5"), 4);
+		ck_assert_uint_eq(evs_overlay_dp_freed(evs_overlay_dp_get(ha.ov), freed, 8), 1);
+		ck_assert_uint_eq(freed[0], 3);
+	}
 }
 END_TEST
 
