@@ -45,7 +45,7 @@ extern const struct evs_module evs_fw_module;
 #define EVS_FW_RECIRC_NAT 0x4658
 
 /** Conntrack zone the firewall tracks connections in by default. */
-#define EVS_FW_ZONE_DEFAULT 65520
+#define EVS_FW_ZONE_DEFAULT EVS_CT_ZONE_FW
 
 /** The module's argument (evs_pipeline_lcore_config.mod_args): what lcore contexts claim from. */
 struct evs_fw_mod_args {
