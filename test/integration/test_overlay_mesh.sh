@@ -97,5 +97,10 @@ done
 nf=0
 for h in A B C; do nf=$((nf + $(jget "$(stats "$h")" drops.not_for_us))); done
 it_log "not_for_us drops (bridge floods before it learned): $nf"
+# for a failure's diagnosis: every host's overlay and port counters
+for h in A B C; do
+	it_log "host $h overlay: $(stats "$h" | tr -d ' \n' | head -c 700)"
+	it_log "host $h ports: $(RPC_SOCK=$(eval echo "\$EVS_SOCK_$h") rpc_ok stats.get | tr -d ' \n' | head -c 500)"
+done
 for h in A B C; do evs_stop "$h"; done
 it_finish
