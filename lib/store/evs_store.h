@@ -128,6 +128,13 @@ struct evs_obj_type {
 	size_t n_refs;
 	uint32_t max_objects; /**< 0: unlimited */
 	const struct evs_store_ops *ops;
+	/**
+	 * ops->prepare may run on consecutive slices of the type's deltas (a
+	 * large transaction is then prepared between other clients' requests):
+	 * each call gets the next run of them; commit gets them all at once,
+	 * abort every delta given to prepare (the failed call's included).
+	 */
+	bool prepare_sliced;
 };
 
 /* --- Store ----------------------------------------------------------- */

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "evs_store.h"
 
@@ -109,6 +110,56 @@ struct path_block {
 	char buf[];
 };
 
+/* Deltas grouped by type (in registration order), each group in entry order. */
+struct store_delta_set {
+	struct evs_store_delta *d;
+	size_t off[EVS_STORE_MAX_TYPES + 1];
+};
+
+/* Where a commit stands: it runs in steps when given a budget. */
+enum commit_phase {
+	C_UNLINK,
+	C_RESOLVE,
+	C_IN_USE,
+	C_CHECK,
+	C_VALIDATE,
+	C_PREPARE,
+	C_COMMIT,
+	C_DONE
+};
+
+struct txn_commit {
+	enum commit_phase phase;
+	size_t i;	/* entry within an entry-wise phase */
+	unsigned int t; /* type within validate and prepare */
+	size_t given;	/* deltas of type t given to its prepare */
+	struct store_delta_set ds;
+};
+
+/* A step's time budget: the clock is read every 64 units of work (or after
+ * a long one), so a step runs at least 63 of them. */
+struct store_budget {
+	uint64_t deadline_ns; /* CLOCK_MONOTONIC; 0: none */
+	unsigned int n;
+	bool force; /* read the clock at the next check */
+};
+
+static inline uint64_t store_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline bool store_budget_out(struct store_budget *b)
+{
+	if (b->deadline_ns == 0 || (!b->force && (++b->n & 63) != 0))
+		return false;
+	b->force = false;
+	return store_now_ns() >= b->deadline_ns;
+}
+
 struct evs_store_txn {
 	struct evs_store *st;
 	struct txn_entry *e;
@@ -117,7 +168,25 @@ struct evs_store_txn {
 	bool doc; /* staging a document's diff: paths are its items or sections */
 	json_t *sec_old[STORE_MAX_SECTIONS]; /* sections' values before, if changed */
 	bool sec_changed[STORE_MAX_SECTIONS];
+	struct txn_commit c;
 };
+
+/* store_doc.c: a document's diff staged in steps (evs_store_txn_doc() is
+ * one unbounded step). new: 0, or -errno with @err (the document's shape,
+ * its sections, memory); step: 1 (more), 0 (staged), -errno (the
+ * transaction stays open). */
+struct store_doc_stage;
+int store_doc_stage_new(struct evs_store_txn *txn, const json_t *doc, const char *path,
+			struct store_doc_stage **out, struct evs_ctl_err *err);
+int store_doc_stage_step(struct store_doc_stage *ds, struct store_budget *b,
+			 struct evs_ctl_err *err);
+size_t store_doc_stage_items(const struct store_doc_stage *ds);
+void store_doc_stage_free(struct store_doc_stage *ds);
+
+/* store_txn.c: run the commit while @b lasts. @return 1 (more to do), 0
+ * (committed, closed) or -errno (undone, closed; @err says why). */
+int store_txn_commit_step(struct evs_store_txn *txn, struct store_budget *b,
+			  struct evs_ctl_err *err);
 
 /* store_doc.c: stage section @i's new value (NULL: absent). */
 int store_section_stage(struct evs_store_txn *txn, unsigned int i, const json_t *v,
