@@ -646,6 +646,32 @@ struct evs_store_obj *evs_store_lookup_str(const struct evs_store *st, const cha
 	return o != NULL && o->live ? o : NULL;
 }
 
+const json_t *store_committed(const struct evs_store *st, const struct evs_store_obj *o)
+{
+	const struct txn_entry *e;
+
+	if (o == NULL)
+		return NULL;
+	if (o->txn_idx < 0 || st->txn == NULL)
+		return o->live ? o->val : NULL;
+	e = &st->txn->e[o->txn_idx];
+	return e->existed ? e->old : NULL;
+}
+
+struct evs_store_obj *store_lookup_committed(const struct evs_store *st,
+					     const struct store_type *ty, const json_t *key_obj)
+{
+	char buf[256], *key = NULL;
+	const char *k = store_key_buf(ty, key_obj, buf, sizeof(buf));
+	struct evs_store_obj *o;
+
+	if (k == NULL)
+		k = key = store_key(ty, key_obj);
+	o = k != NULL ? store_find(ty, k) : NULL;
+	free(key);
+	return store_committed(st, o) != NULL ? o : NULL;
+}
+
 static struct evs_store_obj *skip_dead(struct evs_store_obj *o)
 {
 	while (o != NULL && !o->live)

@@ -94,24 +94,35 @@ json_t *evs_store_doc(const struct evs_store *st)
 {
 	json_t *doc = json_object(), *arr;
 	const struct evs_store_obj *o;
+	const json_t *v;
 	unsigned int t;
 
+	/* The committed state: a transaction applied in steps may be open. */
 	for (t = 0; doc != NULL && t < st->n_types; t++) {
 		const struct store_type *ty = &st->types[t];
 
-		if (ty->n_live == 0)
+		if (ty->n_objs == 0)
 			continue; /* an empty section reads as absent: "none" */
 		arr = json_array();
-		if (arr == NULL || json_object_set_new(doc, ty->t->section, arr) < 0)
+		if (arr == NULL)
 			goto fail;
 		for (o = ty->head; o != NULL; o = o->next)
-			if (o->live && json_array_append_new(arr, store_public(ty, o->val)) < 0)
+			if ((v = store_committed(st, o)) != NULL &&
+			    json_array_append_new(arr, store_public(ty, (json_t *)v)) < 0) {
+				json_decref(arr);
 				goto fail;
-	}
-	for (t = 0; doc != NULL && t < st->n_sections; t++)
-		if (st->sections[t].val != NULL &&
-		    json_object_set(doc, st->sections[t].def->name, st->sections[t].val) < 0)
+			}
+		if (json_array_size(arr) == 0)
+			json_decref(arr);
+		else if (json_object_set_new(doc, ty->t->section, arr) < 0)
 			goto fail;
+	}
+	for (t = 0; doc != NULL && t < st->n_sections; t++) {
+		v = st->txn != NULL && st->txn->sec_changed[t] ? st->txn->sec_old[t]
+							       : st->sections[t].val;
+		if (v != NULL && json_object_set(doc, st->sections[t].def->name, (json_t *)v) < 0)
+			goto fail;
+	}
 	return doc;
 fail:
 	json_decref(doc);

@@ -227,6 +227,13 @@ char *store_key(const struct store_type *ty, const json_t *v);
 /* @v's key for messages: "'p1'", or "switch sw0, mac 02:00:00:00:00:01". */
 const char *store_key_desc(const struct store_type *ty, const json_t *v, char *buf, size_t len);
 struct evs_store_obj *store_find(const struct store_type *ty, const char *key);
+/* What @o was before the open transaction (its value when none is open):
+ * NULL when it did not exist. Reads from clients use this: a transaction
+ * applied in steps stays invisible until it commits. */
+const json_t *store_committed(const struct evs_store *st, const struct evs_store_obj *o);
+/* The object with @key_obj's key that exists in the committed state, or NULL. */
+struct evs_store_obj *store_lookup_committed(const struct evs_store *st,
+					     const struct store_type *ty, const json_t *key_obj);
 /* New object holding @val (reference taken) under @key (taken), indexed, appended. */
 struct evs_store_obj *store_obj_new(struct store_type *ty, char *key, json_t *val);
 /* Remove from index and order, free. */

@@ -350,10 +350,16 @@ static void txn_close(struct evs_store_txn *txn)
 	free(txn);
 }
 
+static void hooks_abort(struct evs_store_txn *txn, unsigned int t, size_t given);
+
 void evs_store_txn_abort(struct evs_store_txn *txn)
 {
 	if (txn == NULL)
 		return;
+	if (txn->c.phase == C_PREPARE) /* stopped between steps: undo what prepared */
+		hooks_abort(txn, txn->c.t, txn->c.given);
+	free(txn->c.ds.d);
+	txn->c.ds.d = NULL;
 	store_sections_settle(txn, true);
 	rollback(txn);
 	txn_close(txn);
@@ -673,8 +679,7 @@ int store_txn_commit_step(struct evs_store_txn *txn, struct store_budget *b,
 	if (rc < 0) {
 		if (err->code == 0)
 			evs_store_err(err, rc, "", "applying the change failed");
-		free(txn->c.ds.d);
-		txn->c.ds.d = NULL;
+		txn->c.phase = C_DONE; /* the hooks are undone already */
 		evs_store_txn_abort(txn);
 		return rc;
 	}

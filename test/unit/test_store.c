@@ -1182,6 +1182,7 @@ int main(void)
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, 0);
 	store_ctl_add_cases(s);
 	store_secrets_add_cases(s);
+	store_slice_add_cases(s);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
