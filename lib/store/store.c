@@ -30,6 +30,7 @@ void evs_store_free(struct evs_store *st)
 	json_decref(st->last_records);
 	if (st->ctl_priv_free != NULL)
 		st->ctl_priv_free(st->ctl_priv);
+	json_decref(st->trash);
 	for (i = 0; i < st->n_sections; i++)
 		json_decref(st->sections[i].val);
 	for (i = st->n_types; i-- > 0;) {

@@ -56,6 +56,7 @@ struct job {
 	struct store_doc_stage *ds; /* config.apply's diff */
 	size_t op;		    /* transact: next op to stage */
 	bool staged;
+	bool ran; /* was the running job (not only queued) */
 	struct ctl_priv *cp;
 	uint64_t gen0;
 	int rc;
@@ -278,11 +279,19 @@ static size_t txn_size(const json_t *params, stage_fn fn)
 	return n;
 }
 
+static uint64_t slice_min(const struct ctl_priv *cp)
+{
+	return cp->cfg.slice_min ? cp->cfg.slice_min : SLICE_MIN_DEFAULT;
+}
+
 static void job_free(struct job *j)
 {
 	if (j == NULL)
 		return;
 	store_doc_stage_free(j->ds);
+	/* A large request holds up to a million small objects: freed in steps */
+	if (j->ran)
+		json_array_append(j->cp->cfg.store->trash, j->params);
 	json_decref(j->params);
 	json_decref(j->reply);
 	free(j);
@@ -306,11 +315,6 @@ static struct job *job_new(struct ctl_priv *call_priv, struct evs_ctl_call *call
 	j->arg = arg;
 	j->reply = reply;
 	return j;
-}
-
-static uint64_t slice_min(const struct ctl_priv *cp)
-{
-	return cp->cfg.slice_min ? cp->cfg.slice_min : SLICE_MIN_DEFAULT;
 }
 
 /*
@@ -352,6 +356,7 @@ static int run_txn_now(struct ctl_priv *cp, struct evs_ctl_call *call, const jso
 			return 0;
 		}
 		cp->run = j;
+		j->ran = true;
 		return 0; /* answered by the last step (evs_store_ctl_poll) */
 	}
 	rc = fn(txn, params, &err, arg);
@@ -476,6 +481,47 @@ static void queue_expire(struct ctl_priv *cp, uint64_t now)
 	cp->q_tail = pp;
 }
 
+/* Remove @arr's items from the last while @b lasts: 1 when it stopped early. */
+static int array_drain(json_t *arr, struct store_budget *b)
+{
+	while (json_array_size(arr) > 0) {
+		if (store_budget_out(b))
+			return 1;
+		json_array_remove(arr, json_array_size(arr) - 1);
+	}
+	return 0;
+}
+
+/* Free what finished large transactions left (their requests, their change
+ * records) while @b lasts, once nobody else holds them: the journal's writer
+ * thread may still be serialising records. @return whether any is freeable. */
+static bool trash_step(const struct evs_store *st, struct store_budget *b)
+{
+	size_t i = json_array_size(st->trash);
+	bool ready = false;
+
+	while (i-- > 0) {
+		json_t *v = json_array_get(st->trash, i), *arr;
+		const char *k;
+
+		/* jansson counts references atomically: 1 is ours alone */
+		if (__atomic_load_n(&v->refcount, __ATOMIC_ACQUIRE) > 1)
+			continue;
+		ready = true;
+		if (b == NULL)
+			return true;
+		if (json_is_array(v) && array_drain(v, b))
+			return true;
+		json_object_foreach (json_object_get(v, "config"), k, arr)
+			if (array_drain(arr, b))
+				return true;
+		if (array_drain(json_object_get(v, "ops"), b))
+			return true;
+		json_array_remove(st->trash, i);
+	}
+	return ready && b == NULL;
+}
+
 int evs_store_ctl_poll(struct evs_store *st)
 {
 	struct ctl_priv *cp = st->ctl_priv;
@@ -484,7 +530,7 @@ int evs_store_ctl_poll(struct evs_store *st)
 	uint64_t now;
 	struct job *j;
 
-	if (cp == NULL || (cp->run == NULL && cp->q_head == NULL))
+	if (cp == NULL || (cp->run == NULL && cp->q_head == NULL && !trash_step(st, NULL)))
 		return 0;
 	now = store_now_ns();
 	b.deadline_ns = now + (uint64_t)us * 1000u;
@@ -509,14 +555,16 @@ int evs_store_ctl_poll(struct evs_store *st)
 		if (store_budget_out(&b))
 			break;
 	}
-	return cp->run != NULL || cp->q_head != NULL;
+	if (cp->run == NULL && cp->q_head == NULL)
+		trash_step(st, &b);
+	return cp->run != NULL || cp->q_head != NULL || trash_step(st, NULL);
 }
 
 bool evs_store_ctl_busy(const struct evs_store *st)
 {
 	const struct ctl_priv *cp = st->ctl_priv;
 
-	return cp != NULL && (cp->run != NULL || cp->q_head != NULL);
+	return cp != NULL && (cp->run != NULL || cp->q_head != NULL || trash_step(st, NULL));
 }
 
 void evs_store_ctl_cancel(struct evs_store *st, const char *why)
@@ -526,6 +574,12 @@ void evs_store_ctl_cancel(struct evs_store *st, const char *why)
 
 	if (j == NULL)
 		return;
+	if (j->staged && j->txn->c.phase == C_RECORDS) {
+		struct store_budget none = {0};
+
+		job_step(cp, &none); /* committed already: finish it */
+		return;
+	}
 	evs_store_txn_abort(j->txn);
 	j->txn = NULL;
 	j->rc = evs_store_err(&j->err, -EIO, "", "not applied: %s", why);
@@ -845,6 +899,7 @@ int evs_store_ctl_register(struct evs_ctl *ctl, const struct evs_store_ctl_confi
 		return -ENOMEM;
 	cp->cfg = *cfg;
 	cp->q_tail = &cp->q_head;
+	st->trash = json_array();
 	cp->m = calloc((size_t)st->n_types * V_MAX + 1, sizeof(*cp->m));
 	if (cp->m == NULL) {
 		free(cp);

@@ -446,12 +446,13 @@ static int doc_del(struct store_doc_stage *ds, struct store_budget *b, struct ev
 		o = ds->next_del != NULL ? ds->next_del : st->types[ds->t].head;
 		for (; o != NULL; o = ds->next_del) {
 			ds->next_del = o->next;
-			if (!o->live || o->mark == ds->mark)
-				continue;
-			rc = evs_store_txn_op(ds->txn, EVS_STORE_DEL, st->types[ds->t].t->name,
-					      key_obj(o), sp, err);
-			if (rc < 0)
-				return rc;
+			if (o->live && o->mark != ds->mark) {
+				rc =
+				    evs_store_txn_op(ds->txn, EVS_STORE_DEL,
+						     st->types[ds->t].t->name, key_obj(o), sp, err);
+				if (rc < 0)
+					return rc;
+			}
 			if (ds->next_del != NULL && store_budget_out(b)) {
 				ds->t++; /* resume this type */
 				return 1;
@@ -478,10 +479,10 @@ static int doc_add(struct store_doc_stage *ds, struct store_budget *b, struct ev
 			json_t *v = ks->item_val != NULL ? ks->item_val[i]
 							 : json_array_get(ds->arrs[ds->t], i);
 
-			if (ks->item_same[i] == ITEM_SAME)
-				continue;
 			if (store_budget_out(b))
 				return 1;
+			if (ks->item_same[i] == ITEM_SAME)
+				continue;
 			item_path(ip, blen, i);
 			if (ks->item_obj[i] != NULL)
 				/* Replace, not merge: fields left out go back to defaults. */

@@ -82,6 +82,7 @@ struct evs_store {
 	size_t last_changes; /* deltas of the last committed transaction */
 	bool recording;	     /* keep last_records (evs_store_record_changes) */
 	json_t *last_records;
+	json_t *trash; /* large values to free in steps (store_ctl.c polls): NULL: none */
 	struct evs_store_txn *txn;
 	bool sealed; /* objects exist: no more types */
 	struct store_section sections[STORE_MAX_SECTIONS];
@@ -99,6 +100,7 @@ struct txn_entry {
 	json_t *old;	  /* value before the transaction (reference), NULL if new */
 	bool existed;	  /* the object was in the store before */
 	bool keyed;	  /* path is the request's object: errors point at its key */
+	int8_t delta;	  /* at commit: its enum evs_store_op + 1, 0 for no change */
 	const char *path; /* in the transaction's path blocks */
 };
 
@@ -122,9 +124,11 @@ enum commit_phase {
 	C_RESOLVE,
 	C_IN_USE,
 	C_CHECK,
+	C_DELTAS,
 	C_VALIDATE,
 	C_PREPARE,
 	C_COMMIT,
+	C_RECORDS, /* the hooks committed: no way back */
 	C_DONE
 };
 
@@ -134,6 +138,8 @@ struct txn_commit {
 	unsigned int t; /* type within validate and prepare */
 	size_t given;	/* deltas of type t given to its prepare */
 	struct store_delta_set ds;
+	json_t *records;		 /* built in C_RECORDS */
+	size_t cnt[EVS_STORE_MAX_TYPES]; /* deltas per type, then where the next goes */
 };
 
 /* A step's time budget: the clock is read every 64 units of work (or after
@@ -193,6 +199,10 @@ int store_section_stage(struct evs_store_txn *txn, unsigned int i, const json_t 
 			const char *path, struct evs_ctl_err *err);
 /* store_records.c: the committed transaction's changes as records. */
 json_t *store_records_build(const struct evs_store_txn *txn);
+/* ... in steps: entries from *@k into @arr while @b lasts, then the
+ * sections. @return 1 (more), 0 (done), -ENOMEM. */
+int store_records_step(const struct evs_store_txn *txn, json_t *arr, size_t *k,
+		       struct store_budget *b);
 /* store_txn.c: delete @o (cascading) within @txn. */
 int store_txn_del(struct evs_store_txn *txn, struct evs_store_obj *o, const char *path,
 		  struct evs_ctl_err *err);

@@ -360,6 +360,8 @@ void evs_store_txn_abort(struct evs_store_txn *txn)
 		hooks_abort(txn, txn->c.t, txn->c.given);
 	free(txn->c.ds.d);
 	txn->c.ds.d = NULL;
+	json_decref(txn->c.records);
+	txn->c.records = NULL;
 	store_sections_settle(txn, true);
 	rollback(txn);
 	txn_close(txn);
@@ -419,64 +421,59 @@ static int entry_in_use(const struct txn_entry *e, struct evs_ctl_err *err)
 			     store_key_desc(l->from->type, l->from->val, k2, sizeof(k2)));
 }
 
-static int entry_check(struct evs_store *st, const struct txn_entry *e, struct evs_ctl_err *err)
+/* What entry @e does (its delta op + 1, 0: nothing), counted per type. */
+static void entry_delta(struct txn_commit *c, struct txn_entry *e)
+{
+	const struct evs_store_obj *o = e->obj;
+
+	if (e->existed && o->live)
+		e->delta = json_equal(e->old, o->val) ? 0 : EVS_STORE_SET + 1;
+	else if (o->live)
+		e->delta = EVS_STORE_ADD + 1;
+	else
+		e->delta = e->existed ? EVS_STORE_DEL + 1 : 0;
+	if (e->delta != 0)
+		c->cnt[o->type->idx]++;
+}
+
+static int entry_check(struct evs_store *st, struct txn_commit *c, struct txn_entry *e,
+		       struct evs_ctl_err *err)
 {
 	const struct store_type *ty = e->obj->type;
 
+	entry_delta(c, e);
 	if (e->obj->live && ty->t->max_objects && ty->n_live > ty->t->max_objects)
 		return evs_store_err(err, -ENOSPC, e->path, "at most %u %s objects",
 				     ty->t->max_objects, ty->t->name);
-	if (e->obj->live && ty->t->ops && ty->t->ops->check &&
-	    (!e->existed || !json_equal(e->old, e->obj->val)))
+	if (e->obj->live && ty->t->ops && ty->t->ops->check && e->delta != 0)
 		return ty->t->ops->check(st, e->obj->val, e->path, err, ty->ctx);
 	return 0;
 }
 
-static int deltas_build(struct evs_store_txn *txn, struct store_delta_set *ds)
+/* Deltas grouped by type (in registration order), each group in entry
+ * order: offsets from the counts, then filled entry by entry. */
+static int deltas_alloc(struct txn_commit *c)
 {
-	size_t cnt[EVS_STORE_MAX_TYPES] = {0}, fill[EVS_STORE_MAX_TYPES], i, t;
-	struct evs_store_delta *s;
+	unsigned int t;
 
-	ds->d = calloc(txn->n ? txn->n : 1, sizeof(*ds->d));
-	if (ds->d == NULL)
-		return -ENOMEM;
-	for (i = 0; i < txn->n; i++) {
-		struct txn_entry *e = &txn->e[i];
-		struct evs_store_delta d = {.obj = e->obj, .path = e->path, .old = e->old};
-
-		if (e->existed && e->obj->live) {
-			if (json_equal(e->old, e->obj->val))
-				continue;
-			d.op = EVS_STORE_SET;
-			d.new = e->obj->val;
-		} else if (e->obj->live) {
-			d.op = EVS_STORE_ADD;
-			d.new = e->obj->val;
-		} else if (e->existed) {
-			d.op = EVS_STORE_DEL;
-		} else {
-			continue;
-		}
-		ds->d[i] = d;
-		cnt[e->obj->type->idx]++;
-	}
-	ds->off[0] = 0;
+	c->ds.off[0] = 0;
 	for (t = 0; t < EVS_STORE_MAX_TYPES; t++) {
-		ds->off[t + 1] = ds->off[t] + cnt[t];
-		fill[t] = ds->off[t];
+		c->ds.off[t + 1] = c->ds.off[t] + c->cnt[t];
+		c->cnt[t] = c->ds.off[t]; /* now: where the type's next delta goes */
 	}
-	/* Compact in place would reorder: sort into a second array instead. */
-	s = calloc(txn->n ? txn->n : 1, sizeof(*s));
-	if (s == NULL) {
-		free(ds->d);
-		ds->d = NULL;
-		return -ENOMEM;
-	}
-	for (i = 0; i < txn->n; i++)
-		if (ds->d[i].obj != NULL)
-			s[fill[ds->d[i].obj->type->idx]++] = ds->d[i];
-	free(ds->d);
-	ds->d = s;
+	c->ds.d = malloc((c->ds.off[EVS_STORE_MAX_TYPES] + 1) * sizeof(*c->ds.d));
+	return c->ds.d != NULL ? 0 : -ENOMEM;
+}
+
+static int delta_fill(struct txn_commit *c, const struct txn_entry *e)
+{
+	if (e->delta != 0)
+		c->ds.d[c->cnt[e->obj->type->idx]++] =
+		    (struct evs_store_delta){.op = (enum evs_store_op)(e->delta - 1),
+					     .old = e->old,
+					     .new = e->obj->live ? e->obj->val : NULL,
+					     .obj = e->obj,
+					     .path = e->path};
 	return 0;
 }
 
@@ -528,10 +525,18 @@ static void txn_finish(struct evs_store_txn *txn)
 	size_t i;
 
 	st->last_changes = txn->c.ds.off[EVS_STORE_MAX_TYPES] + store_sections_changed(txn);
+	/* A bulk apply's records are a million objects: freed in steps when
+	 * someone steps them (evs_store_ctl_poll()) */
+	if (st->trash != NULL && json_array_size(st->last_records) >= 4096)
+		json_array_append(st->trash, st->last_records);
 	json_decref(st->last_records);
 	st->last_records = NULL;
 	if (st->recording && st->last_changes > 0)
-		st->last_records = store_records_build(txn);
+		st->last_records =
+		    txn->c.records != NULL ? txn->c.records : store_records_build(txn);
+	else
+		json_decref(txn->c.records);
+	txn->c.records = NULL;
 	if (st->last_changes > 0)
 		st->gen++;
 	store_sections_settle(txn, false);
@@ -588,14 +593,18 @@ static int commit_run(struct evs_store_txn *txn, struct store_budget *b, struct 
 		c->phase = C_CHECK;
 		/* fall through */
 	case C_CHECK:
-		ENTRY_PHASE(txn, b, entry_check(st, &txn->e[c->i], err));
-		rc = deltas_build(txn, &c->ds);
+		ENTRY_PHASE(txn, b, entry_check(st, c, &txn->e[c->i], err));
+		rc = deltas_alloc(c);
 		if (rc < 0)
 			return evs_store_err(err, rc, "", "out of memory");
 		if (c->ds.off[EVS_STORE_MAX_TYPES] == 0) {
 			c->phase = C_DONE;
 			return 0;
 		}
+		c->phase = C_DELTAS;
+		/* fall through */
+	case C_DELTAS:
+		ENTRY_PHASE(txn, b, delta_fill(c, &txn->e[c->i]));
 		c->phase = C_VALIDATE;
 		c->t = 0;
 		/* fall through */
@@ -656,6 +665,22 @@ static int commit_run(struct evs_store_txn *txn, struct store_budget *b, struct 
 			return rc;
 		}
 		hooks_commit(txn);
+		c->phase = C_RECORDS;
+		c->i = 0;
+		if (st->recording)
+			c->records = json_array(); /* NULL: built at the end, or not */
+						   /* fall through */
+	case C_RECORDS:
+		/* Readers still see the old state until the transaction closes. */
+		if (c->records != NULL) {
+			rc = store_records_step(txn, c->records, &c->i, b);
+			if (rc > 0)
+				return 1;
+			if (rc < 0) { /* built again at the end */
+				json_decref(c->records);
+				c->records = NULL;
+			}
+		}
 		c->phase = C_DONE;
 		return 0;
 	default:

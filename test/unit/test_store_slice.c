@@ -286,6 +286,8 @@ START_TEST(sliced_apply_reads_committed_state)
 			"\"params\":{\"name\":\"i1500\"}}");
 	ck_assert_int_eq(result_int(r, "v"), 2);
 	json_decref(r);
+	for (int i = 0; i < 1000 && evs_store_ctl_poll(f.st); i++) /* the request freed in steps */
+		;
 	ck_assert_int_eq(evs_store_ctl_busy(f.st), 0);
 	json_decref(doc0);
 	fx_stop(&f);
