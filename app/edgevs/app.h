@@ -16,9 +16,11 @@
 #include <rte_log.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include "conf.h"
 #include "evs_ct_module.h"
+#include "evs_ctl.h"
 #include "evs_fw_module.h"
 #include "evs_l2.h"
 #include "evs_l3_module.h"
@@ -155,6 +157,7 @@ struct evs_app {
 	struct app_lb *lbx;
 	void *mod_args[EVS_MODULES_MAX];
 	struct rte_ring *punt_ring; /* PMDs -> management lcore */
+	uint32_t mgmt_asleep;	    /* 1 while the management lcore may sleep (mgmt_wake) */
 	struct dp_snapshot *snap;   /* published; PMDs load it with acquire */
 	struct app_port ports[CONF_MAX_PORTS];
 	char switch_names[CONF_MAX_SWITCHES][CONF_NAME_MAX]; /* id -> name, "" = free */
@@ -299,6 +302,25 @@ void app_lb_free(struct evs_app *app);
 
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);
+
+/*
+ * PMD, after a burst that may have punted: wake the management lcore if it
+ * sleeps with punts waiting (evs_ctl_wake: one write() per sleep, never per
+ * packet), so the first packet to a new neighbour does not wait out its
+ * poll timeout. The fence orders the punt's enqueue before the asleep load,
+ * as mgmt_sleep_ms orders its asleep store before its ring check: one of
+ * the two sees the other (store-load on both sides).
+ */
+static inline void mgmt_wake(struct evs_app *app)
+{
+	if (rte_ring_empty(app->punt_ring))
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* relaxed: the flag only decides who writes the eventfd, no data rides on it */
+	if (__atomic_load_n(&app->mgmt_asleep, __ATOMIC_RELAXED) != 0 &&
+	    __atomic_exchange_n(&app->mgmt_asleep, 0, __ATOMIC_RELAXED) != 0)
+		evs_ctl_wake(app->ctl);
+}
 struct evs_port_link;
 /* Declare the event topics the daemon publishes (port.link, config.change,
  * counter.threshold). */

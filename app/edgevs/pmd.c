@@ -110,6 +110,8 @@ int pmd_main(void *arg)
 		/* what the management lcore handed us (ARP/ND answers, ICMP
 		 * errors, released packets), bounded like one more rx queue */
 		moved += evs_pipeline_inject_drain(ctx->pl, &st.pst, DP_BURST);
+		if (moved != 0)
+			mgmt_wake(app); /* what it punted is handled now, not at its next poll */
 		/* Flush everything before reporting quiescence: no mbuf stays
 		 * buffered for a port that the management lcore may free next. */
 		evs_port_txset_flush(ctx->txs);

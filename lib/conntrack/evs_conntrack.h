@@ -99,6 +99,15 @@ struct evs_ct_action {
 /** Backend slots a connection can name (evs_ct_action.backend < this). */
 #define EVS_CT_BACKENDS 65536u
 
+/*
+ * Zones above EVS_CT_ZONE_USER_MAX belong to the switch's own modules: the
+ * firewall and the load balancer must not share connection entries, nor
+ * meet an operator's zone.
+ */
+#define EVS_CT_ZONE_USER_MAX 65519u
+#define EVS_CT_ZONE_FW 65520u
+#define EVS_CT_ZONE_LB 65521u
+
 /** Per-state timeouts (seconds) of a zone. */
 struct evs_ct_timeouts {
 	uint32_t tcp_syn_sent;
