@@ -19,6 +19,7 @@
 #include <rte_ring.h>
 
 #include "conf.h"
+#include "evs_overlay.h"
 #include "evs_ct_module.h"
 #include "evs_ctl.h"
 #include "evs_fw_module.h"
@@ -84,6 +85,10 @@ struct pmd_ctx {
 	uint64_t idle_cycles;
 	uint64_t drops[EVS_DROP_REASON_MAX]; /* parse and MTU drops, before the pipeline */
 	uint64_t gen_seen;		     /* last snapshot generation this PMD ran with */
+	/* the overlay (app_overlay.c): this lcore's crypto engine and counters */
+	const struct evs_overlay *ov;
+	struct evs_crypto_engine *ce;
+	struct evs_overlay_stats ovs;
 } __rte_cache_aligned;
 
 /* Management view of a port slot (the slot is the datapath's port index). */
@@ -152,6 +157,8 @@ struct evs_app {
 	struct app_l3_base *l3_base; /* [EVS_L3_MAX_ROUTERS]: counters before each router */
 	uint64_t l3_next_tick; /* TSC of the next neighbour tick */
 	bool l3_l2_stale;      /* router ports may have changed: L2 decisions too */
+	struct evs_overlay *ov; /* overlay objects and SAs (app_overlay.c) */
+	const struct evs_overlay_dp *ov_flushed; /* the table whose removed ports were flushed */
 	/* load balancing (app_lb.c) */
 	int mod_lb;
 	struct app_lb *lbx;
@@ -287,6 +294,24 @@ void app_l3_poll(struct evs_app *app);
 void app_l3_free(struct evs_app *app);
 void app_l3_binding_free(struct evs_app *app);
 
+/* app_overlay.c: the overlay's types, sa.rekey/sa.stats, SA retirement */
+/* PMD side: tunnel ports' output (encap + encrypt, out the underlay) and
+ * an underlay's input (decrypt + decap) parsed with the tunnel ports as
+ * in_port. */
+uint16_t app_overlay_tx(struct pmd_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp,
+			struct rte_mbuf **pkts, uint16_t n, struct evs_flow_key *keys);
+void app_overlay_pmd_start(struct evs_app *app, struct pmd_ctx *ctx);
+/* A tunnel port (>= EVS_L2_TUNNEL_BASE) for flow.dump/trace: its VTEP, VNI, SA. */
+const char *app_overlay_port_name(const struct evs_app *app, uint16_t port);
+/* After a transaction's snapshot is published: forget MACs of removed tunnel ports. */
+void app_overlay_commit(struct evs_app *app);
+void app_overlay_pmd_stop(struct pmd_ctx *ctx);
+int app_overlay_init(struct evs_app *app);
+int app_overlay_store_add(struct evs_app *app);
+int app_overlay_ctl_register(struct evs_app *app);
+void app_overlay_poll(struct evs_app *app);
+void app_overlay_free(struct evs_app *app);
 /* app_fw.c: the firewall, its store types and what it publishes */
 int app_fw_init(struct evs_app *app);
 int app_fw_store_bind(struct evs_app *app);

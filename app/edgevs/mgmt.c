@@ -84,6 +84,7 @@ void mgmt_loop(struct evs_app *app)
 		/* what PMDs punted (ARP/ND, ICMP errors...) goes to its module */
 		evs_pipeline_punt_poll(app->reg, app->punt_ring, app->mod_args, APP_PUNT_RING);
 		app_l3_poll(app);
+		app_overlay_poll(app);
 		app_lb_poll(app);
 		now = rte_rdtsc();
 		if (now >= next_link) {
