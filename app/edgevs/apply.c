@@ -72,8 +72,10 @@ static void assign_rxqs(const struct evs_app *app, struct dp_snapshot *s, struct
 		nq = s->ports[i]->nb_rxq;
 		for (q = 0; q < nq; q++, k++) {
 			p = k % app->n_pmds;
-			rxq[pos[p]++] = (struct dp_rxq){
-			    .port = s->ports[i], .port_idx = (uint16_t)i, .queue = q, .mtu = info.mtu};
+			rxq[pos[p]++] = (struct dp_rxq){.port = s->ports[i],
+							.port_idx = (uint16_t)i,
+							.queue = q,
+							.mtu = info.mtu};
 		}
 	}
 }
@@ -163,8 +165,8 @@ static struct evs_l2_conf *l2_build(struct evs_app *app, struct evs_ctl_err *err
 		sws[spec.nb_switches++] = (struct evs_l2_switch_spec){
 		    .id = (uint16_t)(*evs_store_obj_aux(o) - 1),
 		    .name = json_string_value(json_object_get(v, "name")),
-		    .aging_s = (uint32_t)json_integer_value(
-			evs_store_field(st, "switch", v, "mac_aging")),
+		    .aging_s =
+			(uint32_t)json_integer_value(evs_store_field(st, "switch", v, "mac_aging")),
 		    .max_macs =
 			(uint32_t)json_integer_value(evs_store_field(st, "switch", v, "max_macs")),
 		    .stateful = json_object_get(v, "conntrack") != NULL,
@@ -178,7 +180,8 @@ static struct evs_l2_conf *l2_build(struct evs_app *app, struct evs_ctl_err *err
 		struct evs_l2_port_spec *p = &ps[spec.nb_ports++];
 
 		p->port = (uint16_t)(*evs_store_obj_aux(o) - 1);
-		s = evs_store_lookup_str(st, "switch", json_string_value(json_object_get(v, "switch")));
+		s = evs_store_lookup_str(st, "switch",
+					 json_string_value(json_object_get(v, "switch")));
 		if (s != NULL) {
 			p->has_native = true;
 			p->native_switch = (uint16_t)(*evs_store_obj_aux(s) - 1);
@@ -274,8 +277,7 @@ static int access_check(const json_t *v, const char *path, struct evs_ctl_err *e
 	return v != NULL && evs_ctl_access_check(v, path, err) < 0 ? -EINVAL : 0;
 }
 
-static const struct evs_store_section access_section = {.name = "access",
-							.check = access_check};
+static const struct evs_store_section access_section = {.name = "access", .check = access_check};
 
 static const struct evs_store_txn_hooks txn_hooks = {
     .prepare = txn_prepare, .commit = txn_commit, .abort = txn_abort};
@@ -293,6 +295,7 @@ int app_store_init(struct evs_app *app)
 	sw.ops = &app_switch_ops;
 	mac = evs_l2_mac_type;
 	mac.ops = &app_mac_ops;
+	mac.prepare_sliced = true; /* one insert per MAC: a bulk apply's longest part */
 	rc = evs_store_type_add(app->store, &sw, app);
 	if (rc == 0)
 		rc = evs_store_type_add(app->store, &app_port_type, app);
