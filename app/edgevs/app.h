@@ -16,9 +16,12 @@
 #include <rte_log.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include "conf.h"
+#include "evs_overlay.h"
 #include "evs_ct_module.h"
+#include "evs_ctl.h"
 #include "evs_fw_module.h"
 #include "evs_l2.h"
 #include "evs_l3_module.h"
@@ -82,6 +85,10 @@ struct pmd_ctx {
 	uint64_t idle_cycles;
 	uint64_t drops[EVS_DROP_REASON_MAX]; /* parse and MTU drops, before the pipeline */
 	uint64_t gen_seen;		     /* last snapshot generation this PMD ran with */
+	/* the overlay (app_overlay.c): this lcore's crypto engine and counters */
+	const struct evs_overlay *ov;
+	struct evs_crypto_engine *ce;
+	struct evs_overlay_stats ovs;
 } __rte_cache_aligned;
 
 /* Management view of a port slot (the slot is the datapath's port index). */
@@ -150,11 +157,14 @@ struct evs_app {
 	struct app_l3_base *l3_base; /* [EVS_L3_MAX_ROUTERS]: counters before each router */
 	uint64_t l3_next_tick; /* TSC of the next neighbour tick */
 	bool l3_l2_stale;      /* router ports may have changed: L2 decisions too */
+	struct evs_overlay *ov; /* overlay objects and SAs (app_overlay.c) */
+	const struct evs_overlay_dp *ov_flushed; /* the table whose removed ports were flushed */
 	/* load balancing (app_lb.c) */
 	int mod_lb;
 	struct app_lb *lbx;
 	void *mod_args[EVS_MODULES_MAX];
 	struct rte_ring *punt_ring; /* PMDs -> management lcore */
+	uint32_t mgmt_asleep;	    /* 1 while the management lcore may sleep (mgmt_wake) */
 	struct dp_snapshot *snap;   /* published; PMDs load it with acquire */
 	struct app_port ports[CONF_MAX_PORTS];
 	char switch_names[CONF_MAX_SWITCHES][CONF_NAME_MAX]; /* id -> name, "" = free */
@@ -284,6 +294,24 @@ void app_l3_poll(struct evs_app *app);
 void app_l3_free(struct evs_app *app);
 void app_l3_binding_free(struct evs_app *app);
 
+/* app_overlay.c: the overlay's types, sa.rekey/sa.stats, SA retirement */
+/* PMD side: tunnel ports' output (encap + encrypt, out the underlay) and
+ * an underlay's input (decrypt + decap) parsed with the tunnel ports as
+ * in_port. */
+uint16_t app_overlay_tx(struct pmd_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp,
+			struct rte_mbuf **pkts, uint16_t n, struct evs_flow_key *keys);
+void app_overlay_pmd_start(struct evs_app *app, struct pmd_ctx *ctx);
+/* A tunnel port (>= EVS_L2_TUNNEL_BASE) for flow.dump/trace: its VTEP, VNI, SA. */
+const char *app_overlay_port_name(const struct evs_app *app, uint16_t port);
+/* After a transaction's snapshot is published: forget MACs of removed tunnel ports. */
+void app_overlay_commit(struct evs_app *app);
+void app_overlay_pmd_stop(struct pmd_ctx *ctx);
+int app_overlay_init(struct evs_app *app);
+int app_overlay_store_add(struct evs_app *app);
+int app_overlay_ctl_register(struct evs_app *app);
+void app_overlay_poll(struct evs_app *app);
+void app_overlay_free(struct evs_app *app);
 /* app_fw.c: the firewall, its store types and what it publishes */
 int app_fw_init(struct evs_app *app);
 int app_fw_store_bind(struct evs_app *app);
@@ -299,6 +327,25 @@ void app_lb_free(struct evs_app *app);
 
 /* mgmt.c */
 void mgmt_loop(struct evs_app *app);
+
+/*
+ * PMD, after a burst that may have punted: wake the management lcore if it
+ * sleeps with punts waiting (evs_ctl_wake: one write() per sleep, never per
+ * packet), so the first packet to a new neighbour does not wait out its
+ * poll timeout. The fence orders the punt's enqueue before the asleep load,
+ * as mgmt_sleep_ms orders its asleep store before its ring check: one of
+ * the two sees the other (store-load on both sides).
+ */
+static inline void mgmt_wake(struct evs_app *app)
+{
+	if (rte_ring_empty(app->punt_ring))
+		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* relaxed: the flag only decides who writes the eventfd, no data rides on it */
+	if (__atomic_load_n(&app->mgmt_asleep, __ATOMIC_RELAXED) != 0 &&
+	    __atomic_exchange_n(&app->mgmt_asleep, 0, __ATOMIC_RELAXED) != 0)
+		evs_ctl_wake(app->ctl);
+}
 struct evs_port_link;
 /* Declare the event topics the daemon publishes (port.link, config.change,
  * counter.threshold). */

@@ -21,6 +21,7 @@
 #include "app.h"
 #include "evs_l2.h"
 #include "evs_l2_schema.h"
+#include "evs_overlay.h"
 #include "evs_port.h"
 
 int app_port_index(const struct evs_app *app, const char *name)
@@ -71,8 +72,10 @@ static void assign_rxqs(const struct evs_app *app, struct dp_snapshot *s, struct
 		nq = s->ports[i]->nb_rxq;
 		for (q = 0; q < nq; q++, k++) {
 			p = k % app->n_pmds;
-			rxq[pos[p]++] = (struct dp_rxq){
-			    .port = s->ports[i], .port_idx = (uint16_t)i, .queue = q, .mtu = info.mtu};
+			rxq[pos[p]++] = (struct dp_rxq){.port = s->ports[i],
+							.port_idx = (uint16_t)i,
+							.queue = q,
+							.mtu = info.mtu};
 		}
 	}
 }
@@ -136,9 +139,11 @@ int app_publish(struct evs_app *app, const struct evs_l2_conf *l2, const bool *h
 static struct evs_l2_conf *l2_build(struct evs_app *app, struct evs_ctl_err *err)
 {
 	struct evs_store *st = app->store;
+	const struct evs_overlay_dp *ovl = evs_overlay_dp_next(app->ov, NULL);
+	uint16_t n_tun = evs_overlay_dp_n_ports(ovl);
 	size_t n_sw = evs_store_count(st, "switch"), n_p = evs_store_count(st, "port"), n_vl = 0;
 	struct evs_l2_switch_spec *sws = calloc(n_sw + 1, sizeof(*sws));
-	struct evs_l2_port_spec *ps = calloc(n_p + 1, sizeof(*ps));
+	struct evs_l2_port_spec *ps = calloc(n_p + n_tun + 1, sizeof(*ps));
 	struct evs_l2_vlan_map *maps = NULL;
 	struct evs_l2_conf_spec spec = {.switches = sws, .ports = ps, .socket_id = SOCKET_ID_ANY};
 	struct evs_store_obj *o, *s;
@@ -160,8 +165,8 @@ static struct evs_l2_conf *l2_build(struct evs_app *app, struct evs_ctl_err *err
 		sws[spec.nb_switches++] = (struct evs_l2_switch_spec){
 		    .id = (uint16_t)(*evs_store_obj_aux(o) - 1),
 		    .name = json_string_value(json_object_get(v, "name")),
-		    .aging_s = (uint32_t)json_integer_value(
-			evs_store_field(st, "switch", v, "mac_aging")),
+		    .aging_s =
+			(uint32_t)json_integer_value(evs_store_field(st, "switch", v, "mac_aging")),
 		    .max_macs =
 			(uint32_t)json_integer_value(evs_store_field(st, "switch", v, "max_macs")),
 		    .stateful = json_object_get(v, "conntrack") != NULL,
@@ -175,7 +180,8 @@ static struct evs_l2_conf *l2_build(struct evs_app *app, struct evs_ctl_err *err
 		struct evs_l2_port_spec *p = &ps[spec.nb_ports++];
 
 		p->port = (uint16_t)(*evs_store_obj_aux(o) - 1);
-		s = evs_store_lookup_str(st, "switch", json_string_value(json_object_get(v, "switch")));
+		s = evs_store_lookup_str(st, "switch",
+					 json_string_value(json_object_get(v, "switch")));
 		if (s != NULL) {
 			p->has_native = true;
 			p->native_switch = (uint16_t)(*evs_store_obj_aux(s) - 1);
@@ -190,6 +196,16 @@ static struct evs_l2_conf *l2_build(struct evs_app *app, struct evs_ctl_err *err
 		}
 		p->nb_vlans = (uint16_t)(maps + n_vl - p->vlans);
 	}
+	/* the overlay's tunnel ports: one per (switch, remote host) */
+	for (uint16_t tp = 0; tp < n_tun && tp < EVS_L2_MAX_PORTS - EVS_L2_TUNNEL_BASE; tp++) {
+		struct evs_l2_port_spec *p = &ps[spec.nb_ports];
+
+		if (evs_overlay_dp_port(ovl, tp, &p->native_switch, NULL, NULL, NULL) < 0)
+			continue; /* a free number */
+		p->port = (uint16_t)(EVS_L2_TUNNEL_BASE + tp);
+		p->has_native = true;
+		spec.nb_ports++;
+	}
 	l2 = evs_l2_conf_build(&spec, msg, sizeof(msg));
 	if (l2 == NULL)
 		evs_store_err(err, -ENOMEM, "", "building the L2 view: %s", msg);
@@ -203,10 +219,13 @@ out:
 static int txn_prepare(struct evs_store *st, struct evs_ctl_err *err, void *ctx)
 {
 	struct evs_app *app = ctx;
+	bool tunnels;
 
 	(void)st;
-	if (!app->structure_changed)
+	evs_overlay_dp_next(app->ov, &tunnels);
+	if (!app->structure_changed && !tunnels)
 		return 0;
+	app->structure_changed = true; /* the commit publishes what this built */
 	app->l2_next = l2_build(app, err);
 	return app->l2_next != NULL ? 0 : -ENOMEM;
 }
@@ -228,6 +247,7 @@ static void txn_commit(struct evs_store *st, void *ctx)
 		}
 	}
 	app->l2_next = NULL;
+	app_overlay_commit(app);
 	app_ports_commit(app);
 	for (i = 0; i < CONF_MAX_SWITCHES; i++)
 		if (app->sw_removing[i]) {
@@ -257,8 +277,7 @@ static int access_check(const json_t *v, const char *path, struct evs_ctl_err *e
 	return v != NULL && evs_ctl_access_check(v, path, err) < 0 ? -EINVAL : 0;
 }
 
-static const struct evs_store_section access_section = {.name = "access",
-							.check = access_check};
+static const struct evs_store_section access_section = {.name = "access", .check = access_check};
 
 static const struct evs_store_txn_hooks txn_hooks = {
     .prepare = txn_prepare, .commit = txn_commit, .abort = txn_abort};
@@ -276,6 +295,7 @@ int app_store_init(struct evs_app *app)
 	sw.ops = &app_switch_ops;
 	mac = evs_l2_mac_type;
 	mac.ops = &app_mac_ops;
+	mac.prepare_sliced = true; /* one insert per MAC: a bulk apply's longest part */
 	rc = evs_store_type_add(app->store, &sw, app);
 	if (rc == 0)
 		rc = evs_store_type_add(app->store, &app_port_type, app);

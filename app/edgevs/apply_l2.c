@@ -110,8 +110,10 @@ static int mac_prepare(struct evs_store *st, const struct evs_store_delta *d, si
 	int rc;
 
 	(void)st;
-	for (app->macs_done = 0; app->macs_done < n; app->macs_done++) {
-		const struct evs_store_delta *x = &d[app->macs_done];
+	/* Sliced (prepare_sliced): macs_done counts over every call of the
+	 * transaction, and abort gets all the deltas given to prepare. */
+	for (size_t i = 0; i < n; i++, app->macs_done++) {
+		const struct evs_store_delta *x = &d[i];
 
 		if (x->op == EVS_STORE_DEL)
 			continue;

@@ -53,7 +53,8 @@ int ctl_store_op(struct evs_app *app, struct evs_ctl_call *call, enum evs_store_
 	int rc;
 
 	if (txn == NULL)
-		return evs_ctl_error(call, EVS_CTL_E_BUSY, "", "a transaction is open");
+		return evs_ctl_error(call, EVS_CTL_E_BUSY, "",
+				     "busy: a large transaction is being applied; retry later");
 	rc = evs_store_txn_op(txn, op, type, json_incref((json_t *)value), "/params", &err);
 	if (rc < 0) {
 		evs_store_txn_abort(txn);

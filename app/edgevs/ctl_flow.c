@@ -14,6 +14,7 @@
 
 #include "ctl_util.h"
 #include "evs_classifier.h"
+#include "evs_l2.h"
 #include "evs_pipeline.h"
 
 #define FLOW_DUMP_PAGE_MAX 1000
@@ -22,6 +23,8 @@ static const char *port_name(uint16_t port, void *arg)
 {
 	struct evs_app *app = arg;
 
+	if (port >= EVS_L2_TUNNEL_BASE) /* the overlay's: where it goes, and how */
+		return app_overlay_port_name(app, port);
 	return port < CONF_MAX_PORTS && app->ports[port].name[0] ? app->ports[port].name : "?";
 }
 

@@ -119,6 +119,10 @@ json_t *app_stats_json(struct evs_app *app)
 				      (json_int_t)rx, "tx_packets", (json_int_t)tx, "drops",
 				      (json_int_t)port_drops));
 	json_object_set_new(res, "macs", ctl_macs_stats_json(app));
+	/* the packet pool: back to its idle figure when nothing leaks */
+	json_object_set_new(res, "mbufs",
+			    json_pack("{s:I, s:I}", "size", (json_int_t)app->pool->size, "in_use",
+				      (json_int_t)rte_mempool_in_use_count(app->pool)));
 	/* what every configuration change allocates and publishes */
 	json_object_set_new(res, "snapshot_bytes",
 			    json_integer(app->snap ? (json_int_t)app->snap->size : 0));

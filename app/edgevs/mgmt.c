@@ -50,6 +50,23 @@ void mgmt_on_link(struct evs_port *port, const struct evs_port_link *link, void 
 					 (json_int_t)link->changes));
 }
 
+/*
+ * How long the next poll may sleep: not at all with punts waiting. The
+ * asleep flag goes up before the ring is checked (a full fence between):
+ * a PMD that punts after the check sees the flag and wakes the poll
+ * (mgmt_wake, evs_ctl_wake).
+ */
+static int mgmt_sleep_ms(struct evs_app *app)
+{
+	/* A held reply waits for the journal's writer thread or for the
+	 * PMDs: check without sleeping until it can go. */
+	if (app_state_busy(app))
+		return 0;
+	__atomic_store_n(&app->mgmt_asleep, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return rte_ring_empty(app->punt_ring) ? MGMT_POLL_MS : 0;
+}
+
 void mgmt_loop(struct evs_app *app)
 {
 	uint64_t next_link = 0, link_period = rte_get_tsc_hz() / 1000 * MGMT_LINK_POLL_MS;
@@ -58,15 +75,16 @@ void mgmt_loop(struct evs_app *app)
 	while (__atomic_load_n(&app->stop, __ATOMIC_RELAXED) == 0) {
 		uint64_t now;
 
-		/* A held reply waits for the journal's writer thread or for the
-		 * PMDs: check without sleeping until it can go. */
-		evs_ctl_poll(app->ctl, app_state_busy(app) ? 0 : MGMT_POLL_MS);
+		evs_ctl_poll(app->ctl, mgmt_sleep_ms(app));
+		/* relaxed: a PMD that still sees 1 only wakes the next poll early */
+		__atomic_store_n(&app->mgmt_asleep, 0, __ATOMIC_RELAXED);
 		app_state_poll(app);
 		watch_poll(app);
 		evs_l2_macs_poll(app->macs, app->snap ? app->snap->l2 : NULL, evs_l2_now());
 		/* what PMDs punted (ARP/ND, ICMP errors...) goes to its module */
 		evs_pipeline_punt_poll(app->reg, app->punt_ring, app->mod_args, APP_PUNT_RING);
 		app_l3_poll(app);
+		app_overlay_poll(app);
 		app_lb_poll(app);
 		now = rte_rdtsc();
 		if (now >= next_link) {

@@ -80,7 +80,7 @@ int app_modules_init(struct evs_app *app)
 		app->reg = NULL;
 		return -ENOMEM;
 	}
-	return 0;
+	return app_overlay_init(app); /* on failure main's app_modules_free() frees all */
 }
 
 void app_modules_free(struct evs_app *app)
@@ -90,6 +90,7 @@ void app_modules_free(struct evs_app *app)
 		rte_ring_free(app->punt_ring);
 	}
 	app->punt_ring = NULL;
+	app_overlay_free(app);
 	app_fw_free(app);
 	app_lb_free(app);
 	app_l3_free(app);
@@ -134,7 +135,9 @@ int app_modules_store_add(struct evs_app *app)
 
 	if (rc == 0)
 		rc = app_fw_store_bind(app);
-	return rc < 0 ? rc : app_lb_store_add(app);
+	if (rc == 0)
+		rc = app_lb_store_add(app);
+	return rc < 0 ? rc : app_overlay_store_add(app);
 }
 
 /* Every module's methods, with its app argument (ct: the table). */
@@ -156,5 +159,5 @@ int app_modules_ctl_register(struct evs_app *app)
 			return ret;
 		}
 	}
-	return 0;
+	return app_overlay_ctl_register(app);
 }

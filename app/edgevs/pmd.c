@@ -12,6 +12,7 @@
 #include <rte_prefetch.h>
 
 #include "app.h"
+#include "evs_l2.h"
 #include "evs_pipeline.h"
 #include "evs_port.h"
 
@@ -56,7 +57,11 @@ static inline uint16_t parse_burst(struct pmd_ctx *ctx, const struct dp_rxq *rq,
 uint16_t pmd_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct pmd_ctx *ctx = arg;
-	uint16_t sent = evs_port_txset_add_burst(ctx->txs, port, pkts, n);
+	uint16_t sent;
+
+	if (unlikely(port >= EVS_L2_TUNNEL_BASE))
+		return app_overlay_tx(ctx, port, pkts, n);
+	sent = evs_port_txset_add_burst(ctx->txs, port, pkts, n);
 
 	ctr_add(&ctx->tx_pkts, sent);
 	return sent;
@@ -76,6 +81,7 @@ int pmd_main(void *arg)
 	struct app_states st; /* filled at the first snapshot (gen 0 is never published) */
 
 	rte_rcu_qsbr_thread_online(app->qsbr, qsbr_id);
+	app_overlay_pmd_start(app, ctx);
 	t0 = rte_rdtsc();
 	/* relaxed: a stale read only delays the exit by one iteration */
 	while (__atomic_load_n(&app->stop, __ATOMIC_RELAXED) == 0) {
@@ -83,6 +89,8 @@ int pmd_main(void *arg)
 		 * contents are visible before its pointer */
 		const struct dp_snapshot *s = __atomic_load_n(&app->snap, __ATOMIC_ACQUIRE);
 		const struct dp_pmd_conf *pc = &s->pmd[ctx->idx];
+		/* acquire: lib/overlay publishes its tunnel table with release */
+		const struct evs_overlay_dp *odp = evs_overlay_dp_get(app->ov);
 		uint64_t moved = 0;
 		uint32_t q;
 
@@ -104,12 +112,17 @@ int pmd_main(void *arg)
 				continue;
 			ctr_add(&ctx->rx_pkts, n);
 			moved += n;
-			n = parse_burst(ctx, rq, pkts, n, keys);
+			if (unlikely(evs_overlay_dp_is_underlay(odp, rq->port_idx)))
+				n = app_overlay_rx(ctx, odp, pkts, n, keys);
+			else
+				n = parse_burst(ctx, rq, pkts, n, keys);
 			evs_pipeline_run(ctx->pl, &st.pst, pkts, keys, n);
 		}
 		/* what the management lcore handed us (ARP/ND answers, ICMP
 		 * errors, released packets), bounded like one more rx queue */
 		moved += evs_pipeline_inject_drain(ctx->pl, &st.pst, DP_BURST);
+		if (moved != 0)
+			mgmt_wake(app); /* what it punted is handled now, not at its next poll */
 		/* Flush everything before reporting quiescence: no mbuf stays
 		 * buffered for a port that the management lcore may free next. */
 		evs_port_txset_flush(ctx->txs);
@@ -130,6 +143,7 @@ int pmd_main(void *arg)
 		}
 		t0 = t1;
 	}
+	app_overlay_pmd_stop(ctx);
 	rte_rcu_qsbr_thread_offline(app->qsbr, qsbr_id);
 	return 0;
 }

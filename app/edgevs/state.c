@@ -295,8 +295,9 @@ int app_state_wait(struct evs_app *app, uint64_t gen, struct evs_ctl_call *call)
 bool app_state_busy(const struct evs_app *app)
 {
 	/* Replies held for the journal need no spin: its writer wakes the
-	 * loop (journal_wake). PMD quiescence is checked, not signalled. */
-	return app->waiters != NULL;
+	 * loop (journal_wake). PMD quiescence is checked, not signalled; a
+	 * large transaction runs in steps between polls. */
+	return app->waiters != NULL || evs_store_ctl_busy(app->store);
 }
 
 /* Undo @from and every later change not durable yet, newest first, as one
@@ -304,10 +305,16 @@ bool app_state_busy(const struct evs_app *app)
 static void roll_back(struct evs_app *app, struct app_commit *from)
 {
 	struct evs_ctl_err err = {0};
-	struct evs_store_txn *txn = evs_store_txn_begin(app->store);
+	struct evs_store_txn *txn;
 	struct app_commit *c, *order[64], **all = order;
 	size_t n = 0, cap = 64, k;
-	int rc = txn != NULL ? 0 : -ENOMEM;
+	int rc;
+
+	/* A large transaction in steps holds the store's one transaction and
+	 * was staged on top of the changes undone here. */
+	evs_store_ctl_cancel(app->store, "an earlier change could not be written");
+	txn = evs_store_txn_begin(app->store);
+	rc = txn != NULL ? 0 : -ENOMEM;
 
 	for (c = from; c != NULL; c = c->next, n++) {
 		if (n == cap) {
@@ -468,6 +475,7 @@ void app_state_poll(struct evs_app *app)
 	evs_journal_poll(app->journal);
 	if (app->waiters != NULL)
 		waiters_poll(app, false);
+	evs_store_ctl_poll(app->store);
 }
 
 /* The state directory, created (0700) if missing, as an open fd. */

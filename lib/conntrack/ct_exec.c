@@ -100,21 +100,33 @@ static bool reserve(const struct burst_ctx *b, struct ct_pkt *p)
 static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, uint16_t i);
 static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old, uint16_t i);
 
-/* Publish @e (writer lock held). 0, or the counter that refused it. */
-static int publish(struct evs_ct *ct, const struct burst_ctx *b, struct ct_entry *e)
+/* Publish @e, whose original key hashes to @sig0 (writer lock held). 0, or
+ * the counter that refused it. */
+static int publish(struct evs_ct *ct, const struct burst_ctx *b, struct ct_entry *e,
+		   hash_sig_t sig0)
 {
 	const struct evs_ct_nat_range *r = &b->act->nat;
+	bool natted = false;
+	hash_sig_t sig1;
 
 	if ((b->act->flags & EVS_CT_F_NAT) && r->kind != EVS_CT_NAT_NONE &&
-	    r->v6 == (e->key[0].v6 != 0) && ct_nat_setup(ct, e, r) != 0)
-		return EVS_CT_C_REFUSED_NAT;
-	if (rte_hash_lookup(ct->hash, &e->key[1]) >= 0)
-		return EVS_CT_C_REFUSED_TABLE; /* another connection's translation uses it */
+	    r->v6 == (e->key[0].v6 != 0)) {
+		if (ct_nat_setup(ct, e, r, &sig1) != 0)
+			return EVS_CT_C_REFUSED_NAT;
+		natted = true; /* it chose a reply key no connection uses */
+	}
+	if (!natted) {
+		sig1 = rte_hash_hash(ct->hash, &e->key[1]);
+		if (rte_hash_lookup_with_hash(ct->hash, &e->key[1], sig1) >= 0)
+			return EVS_CT_C_REFUSED_TABLE; /* another connection's translation uses it
+							*/
+	}
 	atomic_store_explicit(&e->life, CT_LIFE_LIVE, memory_order_relaxed);
 	/* the hash publishes with release semantics: readers see a whole entry */
-	if (rte_hash_add_key_data(ct->hash, &e->key[0], e) != 0)
+	if (rte_hash_add_key_with_hash_data(ct->hash, &e->key[0], sig0, e) != 0)
 		return EVS_CT_C_REFUSED_TABLE;
-	if (rte_hash_add_key_data(ct->hash, &e->key[1], (void *)((uintptr_t)e | CT_DIR_BIT)) != 0) {
+	if (rte_hash_add_key_with_hash_data(ct->hash, &e->key[1], sig1,
+					    (void *)((uintptr_t)e | CT_DIR_BIT)) != 0) {
 		ct_hash_del(ct, &e->key[0]);
 		return EVS_CT_C_REFUSED_TABLE;
 	}
@@ -128,6 +140,7 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	struct evs_ct *ct = lc->ct;
 	const struct ct_proto_ops *ops = ct_proto_of(p->ck.proto);
 	struct ct_entry *e;
+	hash_sig_t sig;
 	int32_t pos;
 	void *data;
 	int rc;
@@ -159,9 +172,11 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	/* before publishing: a reader must never see the last life's expiry */
 	refresh(b, e, ops);
 
+	/* hashed once for the look under the lock and the insert */
+	sig = rte_hash_hash(ct->hash, &p->ck);
 	rte_spinlock_lock(&ct->wlock);
-	pos = rte_hash_lookup_data(ct->hash, &p->ck, &data);
-	rc = pos >= 0 ? -1 : publish(ct, b, e);
+	pos = rte_hash_lookup_with_hash_data(ct->hash, &p->ck, sig, &data);
+	rc = pos >= 0 ? -1 : publish(ct, b, e, sig);
 	rte_spinlock_unlock(&ct->wlock);
 	if (rc != 0) {
 		atomic_store_explicit(&e->life, CT_LIFE_FREE, memory_order_relaxed);
@@ -188,6 +203,15 @@ static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry
 {
 	const struct ct_proto_ops *ops = ct_proto_of(p->ck.proto);
 
+	void *d;
+
+	/* EVS_CT_F_MISSED skipped the look, and create() looks again under the
+	 * lock: any other outcome looks first (an earlier packet of the
+	 * caller's burst may have created the connection) */
+	if (old == NULL && (b->act->flags & EVS_CT_F_MISSED) &&
+	    (p->icmp_error || !(b->act->flags & EVS_CT_F_COMMIT) || !ops->valid_new(p)) &&
+	    rte_hash_lookup_data(b->lc->ct->hash, &p->ck, &d) >= 0)
+		return hit(b, p, (uintptr_t)d, i);
 	ct_count(b->lc, EVS_CT_C_MISS);
 	if (p->icmp_error) {
 		p->counter = EVS_CT_C_INV_ICMP_ERROR;
@@ -283,7 +307,7 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 		kp[nl] = &pk[i].ck;
 		map[nl++] = i;
 	}
-	if (nl != 0)
+	if (nl != 0 && !(act->flags & EVS_CT_F_MISSED))
 		rte_hash_lookup_bulk_data(lc->ct->hash, kp, nl, &hits, data);
 	for (j = 0; j < nl; j++) {
 		i = map[j];

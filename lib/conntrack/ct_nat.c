@@ -49,12 +49,15 @@ static int range_size(const struct evs_ct_nat_range *r, uint64_t *n)
 	return 0;
 }
 
-static bool key_free(const struct evs_ct *ct, const struct ct_key *k)
+/* Is @k unused? Its hash is left in @sig for the insert that follows. */
+static bool key_free(const struct evs_ct *ct, const struct ct_key *k, hash_sig_t *sig)
 {
-	return rte_hash_lookup(ct->hash, k) == -ENOENT;
+	*sig = rte_hash_hash(ct->hash, k);
+	return rte_hash_lookup_with_hash(ct->hash, k, *sig) == -ENOENT;
 }
 
-int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r)
+int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r,
+		 hash_sig_t *sig)
 {
 	const struct ct_key *o = &e->key[0];
 	bool icmp = o->proto == IPPROTO_ICMP || o->proto == IPPROTO_ICMPV6;
@@ -83,15 +86,16 @@ int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_
 		addr_set_low32(addr, r->v6, a_lo);
 		for (a = 0; a < n_addr && probes < NAT_MAX_PROBES; a++, probes++) {
 			addr_set_low32(addr, r->v6, (uint32_t)(a_lo + a));
-			if (key_free(ct, &k))
+			if (key_free(ct, &k, sig))
 				goto found;
 		}
 	} else {
 		p_lo = r->port_min;
 		p_n = (uint32_t)r->port_max - r->port_min + 1;
 	}
-	/* start where the original key hashes, so allocations spread */
-	h = rte_hash_crc(o, sizeof(*o), 0);
+	/* start where the original key hashes, so allocations spread (a
+	 * backend's one address and port need no start) */
+	h = n_addr > 1 || p_n > 1 ? rte_hash_crc(o, sizeof(*o), 0) : 0;
 	for (a = 0; a < n_addr; a++) {
 		addr_set_low32(addr, r->v6, (uint32_t)(a_lo + (a + h) % n_addr));
 		for (pa = 0; pa < p_n; pa++) {
@@ -99,7 +103,7 @@ int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_
 				return -ENOSPC;
 			pp = p_lo + (uint32_t)((pa + h / 7) % p_n);
 			*port = rte_cpu_to_be_16((uint16_t)pp);
-			if (key_free(ct, &k))
+			if (key_free(ct, &k, sig))
 				goto found;
 		}
 	}
@@ -263,7 +267,94 @@ static void nat_icmp_error(const struct ct_entry *e, struct ct_pkt *p, int dir)
 	evs_l4_cksum_fill(m, p->key);
 }
 
-void ct_nat_packet(const struct ct_entry *e, struct ct_pkt *p, int dir)
+/* One's-complement sum of ~old + new over @n 32-bit words, unfolded (a
+ * 32-bit word sums like its two halves: 2^16 is 1 modulo 0xffff). */
+static uint64_t delta32(const uint8_t *old, const uint8_t *new, unsigned int n)
+{
+	uint64_t s = 0;
+	uint32_t o, w;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		memcpy(&o, old + 4 * i, 4);
+		memcpy(&w, new + 4 * i, 4);
+		s += (uint32_t)~o;
+		s += w;
+	}
+	return s;
+}
+
+/* Checksum @ck (wire order) after a change whose delta32() sum is @d. */
+static uint16_t cksum_apply(uint16_t ck, uint64_t d)
+{
+	uint64_t s = (uint16_t)~ck + d;
+
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/*
+ * TCP and UDP, the traffic that matters: the packet becomes the inverse of
+ * the other direction's key, addresses and ports at once, with one delta
+ * per checksum (the generic path below walks field by field). False when
+ * the packet needs the generic path.
+ */
+static bool nat_fast(const struct ct_entry *e, struct ct_pkt *p, int dir)
+{
+	const struct ct_key *r = &e->key[!dir];
+	struct rte_mbuf *m = p->m;
+	bool v6 = r->v6 != 0, udp = r->proto == IPPROTO_UDP;
+	uint8_t *l3, *l4, *src, *l4ck;
+	uint8_t ports[4];
+	uint64_t da;
+	uint16_t c;
+
+	if ((!udp && r->proto != IPPROTO_TCP) || p->icmp_error ||
+	    rte_pktmbuf_data_len(m) < p->l4_off + (udp ? 8 : 18))
+		return false;
+	l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
+	l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l4_off);
+	src = l3 + (v6 ? 8 : 12); /* the destination follows in both */
+	memcpy(ports, &r->dport, 2);
+	memcpy(ports + 2, &r->sport, 2);
+	if (v6) /* constant counts: each unrolls */
+		da = delta32(src, r->dst, 4) + delta32(src + 16, r->src, 4);
+	else
+		da = delta32(src, r->dst, 1) + delta32(src + 4, r->src, 1);
+	if (!v6) {
+		memcpy(&c, l3 + 10, 2);
+		c = cksum_apply(c, da);
+		memcpy(l3 + 10, &c, 2);
+	}
+	l4ck = l4 + (udp ? 6 : 16);
+	memcpy(&c, l4ck, 2);
+	if (!(udp && !v6 && c == 0)) { /* UDP over IPv4 without a checksum stays so */
+		c = cksum_apply(c, da + delta32(l4, ports, 1));
+		if (udp && c == 0)
+			c = 0xffff;
+		memcpy(l4ck, &c, 2);
+	}
+	/* constant sizes: a variable one is a loop under our memcpy strategy */
+	if (v6) {
+		memcpy(src, r->dst, 16);
+		memcpy(src + 16, r->src, 16);
+		memcpy(p->key->src_ip, r->dst, 16);
+		memcpy(p->key->dst_ip, r->src, 16);
+	} else {
+		memcpy(src, r->dst, 4);
+		memcpy(src + 4, r->src, 4);
+		memcpy(p->key->src_ip, r->dst, 4);
+		memcpy(p->key->dst_ip, r->src, 4);
+	}
+	memcpy(l4, ports, 4);
+	p->key->l4_src = r->dport;
+	p->key->l4_dst = r->sport;
+	return true;
+}
+
+/* Everything else, field by field; out of line to keep the fast path lean. */
+static __rte_noinline void nat_generic(const struct ct_entry *e, struct ct_pkt *p, int dir)
 {
 	struct rte_mbuf *m = p->m;
 	uint8_t *base = rte_pktmbuf_mtod(m, uint8_t *);
@@ -282,4 +373,10 @@ void ct_nat_packet(const struct ct_entry *e, struct ct_pkt *p, int dir)
 		h.sport = h.dport = NULL; /* see hdrs_locate */
 	hdrs_apply(&h, &t);
 	key_update(p->key, &t, proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6);
+}
+
+void ct_nat_packet(const struct ct_entry *e, struct ct_pkt *p, int dir)
+{
+	if (!nat_fast(e, p, dir))
+		nat_generic(e, p, dir);
 }

@@ -229,8 +229,10 @@ bool ct_icmp_is_request(bool v6, uint8_t type);
 bool ct_pkt_init(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key, uint16_t zone);
 
 /* ct_nat.c */
-/* Choose the reply key of a new NATed entry (writer lock held): 0 or -ENOSPC. */
-int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r);
+/* Choose the reply key of a new NATed entry (writer lock held): 0 (its
+ * hash in @sig) or -ENOSPC. */
+int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r,
+		 hash_sig_t *sig);
 /* Translate a packet of direction @dir as the entry says. */
 void ct_nat_packet(const struct ct_entry *e, struct ct_pkt *p, int dir);
 

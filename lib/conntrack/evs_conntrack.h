@@ -59,6 +59,9 @@ enum evs_ct_action_flags {
 	EVS_CT_F_NAT = 1 << 1, /**< translate with the connection's NAT (and set it up on commit) */
 	EVS_CT_F_SET_MARK = 1 << 2,  /**< on commit or hit of a committed connection */
 	EVS_CT_F_SET_LABEL = 1 << 3, /**< likewise */
+	/** the caller's own lookup just missed these packets: commit without a
+	 *  second one (the commit still finds a connection created meanwhile) */
+	EVS_CT_F_MISSED = 1 << 4,
 };
 
 /** NAT kind of a commit. */
@@ -98,6 +101,15 @@ struct evs_ct_action {
 
 /** Backend slots a connection can name (evs_ct_action.backend < this). */
 #define EVS_CT_BACKENDS 65536u
+
+/*
+ * Zones above EVS_CT_ZONE_USER_MAX belong to the switch's own modules: the
+ * firewall and the load balancer must not share connection entries, nor
+ * meet an operator's zone.
+ */
+#define EVS_CT_ZONE_USER_MAX 65519u
+#define EVS_CT_ZONE_FW 65520u
+#define EVS_CT_ZONE_LB 65521u
 
 /** Per-state timeouts (seconds) of a zone. */
 struct evs_ct_timeouts {

@@ -191,6 +191,8 @@ bool ctl_access_allows(struct evs_ctl *ctl, struct ctl_client *cl, const struct 
 
 enum evs_ctl_role evs_ctl_call_role(const struct evs_ctl_call *call)
 {
+	if (call->client == NULL) /* a resumed call whose client left */
+		return EVS_CTL_ROLE_NONE;
 	return call->client->role;
 }
 
@@ -198,6 +200,15 @@ int evs_ctl_call_peer(const struct evs_ctl_call *call, uid_t *uid, gid_t *gid, p
 {
 	if (call == NULL)
 		return -EINVAL;
+	if (call->client == NULL) { /* a resumed call whose client left */
+		if (uid != NULL)
+			*uid = (uid_t)-1;
+		if (gid != NULL)
+			*gid = (gid_t)-1;
+		if (pid != NULL)
+			*pid = -1;
+		return -ENODATA;
+	}
 	if (uid != NULL)
 		*uid = call->client->uid;
 	if (gid != NULL)

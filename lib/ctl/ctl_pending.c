@@ -16,6 +16,11 @@ struct evs_ctl_pending *evs_ctl_call_defer(struct evs_ctl_call *call)
 	struct evs_ctl *ctl;
 	struct evs_ctl_pending *p;
 
+	if (call != NULL && call->resumed && call->pending != NULL && !call->kept &&
+	    !call->replied) {
+		call->kept = true; /* still deferred: a later answer releases it */
+		return call->pending;
+	}
 	if (call == NULL || call->pending != NULL || call->replied) {
 		errno = EALREADY;
 		return NULL;
@@ -135,6 +140,33 @@ int evs_ctl_pending_release(struct evs_ctl_pending *p)
 	deliver(p, msg);
 	pending_free(p);
 	return 0;
+}
+
+int evs_ctl_pending_resume(struct evs_ctl_pending *p,
+			   int (*fn)(struct evs_ctl_call *call, void *arg), void *arg)
+{
+	struct evs_ctl_call call = {.ctl = p->ctl,
+				    .client = p->client,
+				    .method = p->method,
+				    .id = p->id,
+				    .mutation = p->mutation,
+				    .pending = p,
+				    .resumed = true};
+	int rc;
+
+	if (p->call != NULL)
+		return -EINVAL; /* inside its own handler */
+	p->call = &call;
+	rc = fn(&call, arg);
+	if (call.pending == NULL)
+		return rc; /* answered through the handle: freed */
+	p->call = NULL;
+	if (call.kept)
+		return rc;
+	if (!call.replied)
+		evs_ctl_error(&call, EVS_CTL_E_INTERNAL, NULL, "%s returned no result", p->method);
+	evs_ctl_pending_release(p);
+	return rc;
 }
 
 bool evs_ctl_pending_connected(const struct evs_ctl_pending *p)

@@ -27,7 +27,7 @@ struct ctl_client {
 	uint64_t last_active_ms; /* last input (or deferred answer), CLOCK_MONOTONIC */
 	uint32_t topics;	 /* event topics subscribed to (bit per topic) */
 	uint64_t events_missed;	 /* events lost (output full) since the last one sent */
-	char *in;	 /* unparsed input */
+	char *in;		 /* unparsed input */
 	size_t in_len;
 	size_t in_cap;
 	char *out; /* unsent output is out[out_head, out_len) */
@@ -110,6 +110,8 @@ struct evs_ctl_call {
 	bool replied;
 	bool mutation;			 /* not read_only: its outcome is audited */
 	struct evs_ctl_pending *pending; /* set by evs_ctl_call_defer() */
+	bool resumed;			 /* evs_ctl_pending_resume(): pending was deferred before */
+	bool kept;			 /* ... and the handler deferred it again */
 };
 
 /* ctl_dispatch.c */

@@ -90,35 +90,35 @@ struct evs_ctl_call;
 
 /** Server settings; zero fields take the defaults shown. */
 struct evs_ctl_config {
-	const char *path;     /**< socket path (required), e.g. EVS_CTL_DEFAULT_PATH */
-	mode_t mode;	      /**< socket file mode; 0: 0660 */
-	unsigned max_clients; /**< connections at once (at most 65536); 0: 64. A quarter of
-				 them (1..4) is kept for admin clients, and an admin finding
-				 every slot taken evicts the longest idle non-admin client. */
-	int idle_timeout_ms;  /**< close clients silent this long (not those waiting for a
-				 deferred answer or subscribed); 0: 5 minutes; < 0: never */
-	size_t max_line;      /**< longest request line in bytes (>= 64); 0: 1 MiB */
+	const char *path;      /**< socket path (required), e.g. EVS_CTL_DEFAULT_PATH */
+	mode_t mode;	       /**< socket file mode; 0: 0660 */
+	unsigned max_clients;  /**< connections at once (at most 65536); 0: 64. A quarter of
+				  them (1..4) is kept for admin clients, and an admin finding
+				  every slot taken evicts the longest idle non-admin client. */
+	int idle_timeout_ms;   /**< close clients silent this long (not those waiting for a
+				  deferred answer or subscribed); 0: 5 minutes; < 0: never */
+	size_t max_line;       /**< longest request line in bytes (>= 64); 0: 1 MiB */
 	size_t max_line_admin; /**< longest line of an admin client, one such line at a time
 				  server-wide, parsed off the management lcore; 0: 256 MiB */
-	size_t max_outbuf;    /**< unsent bytes before the client is dropped (>= 4096); 0: 16 MiB */
+	size_t max_outbuf; /**< unsent bytes before the client is dropped (>= 4096); 0: 16 MiB */
 	const char *api_version; /**< sent in the hello; NULL: "1" */
 	const char *group; /**< group (name or number) of the socket file; NULL: the creator's */
 };
 
 /** Counters since evs_ctl_create(). */
 struct evs_ctl_stats {
-	uint64_t requests;	    /**< well-formed requests dispatched (with an id) */
-	uint64_t notifications;	    /**< well-formed notifications dispatched (no id) */
-	uint64_t errors;	    /**< error outcomes (replied or, for notifications, not) */
-	uint64_t lines_oversized;   /**< lines longer than the client may send, discarded */
-	uint64_t lines_large;	    /**< lines past max_line received from admins */
-	uint64_t clients_accepted;  /**< connections accepted */
-	uint64_t clients_rejected;  /**< connections refused: max_clients reached */
-	uint64_t clients_dropped;   /**< dropped: output past max_outbuf or socket error */
-	uint64_t clients_connected; /**< connections open now */
-	uint64_t deferred;	    /**< calls deferred (evs_ctl_call_defer()) */
-	uint64_t mutations;	    /**< calls of non-read-only methods (audited in the log) */
-	uint64_t calls_refused;	    /**< calls the client's role did not allow (-32004) */
+	uint64_t requests;	      /**< well-formed requests dispatched (with an id) */
+	uint64_t notifications;	      /**< well-formed notifications dispatched (no id) */
+	uint64_t errors;	      /**< error outcomes (replied or, for notifications, not) */
+	uint64_t lines_oversized;     /**< lines longer than the client may send, discarded */
+	uint64_t lines_large;	      /**< lines past max_line received from admins */
+	uint64_t clients_accepted;    /**< connections accepted */
+	uint64_t clients_rejected;    /**< connections refused: max_clients reached */
+	uint64_t clients_dropped;     /**< dropped: output past max_outbuf or socket error */
+	uint64_t clients_connected;   /**< connections open now */
+	uint64_t deferred;	      /**< calls deferred (evs_ctl_call_defer()) */
+	uint64_t mutations;	      /**< calls of non-read-only methods (audited in the log) */
+	uint64_t calls_refused;	      /**< calls the client's role did not allow (-32004) */
 	uint64_t clients_idle_closed; /**< closed after idle_timeout_ms without a request */
 	uint64_t clients_evicted;     /**< idle non-admins closed to let an admin in */
 	uint64_t events_published;    /**< evs_ctl_notify() calls on a known topic */
@@ -399,6 +399,20 @@ int evs_ctl_pending_error(struct evs_ctl_pending *p, int code, const char *path,
  * and free the handle. @return 0 or -EINVAL.
  */
 int evs_ctl_pending_release(struct evs_ctl_pending *p);
+
+/**
+ * Run @p fn on a call that stands for the deferred call @p p, as its handler
+ * would run (work a handler deferred and finishes later: a transaction
+ * applied in slices, a queued request): evs_ctl_reply()/evs_ctl_error() on
+ * it answer @p p, which is released when @p fn returns, unless @p fn defers
+ * the call again (evs_ctl_call_defer() then returns @p p: its answer waits
+ * for evs_ctl_pending_release()). Management lcore, outside handlers.
+ * The client may be gone (the answer is then dropped; the call's peer
+ * reads as unknown). @return what @p fn returned, or -EINVAL (@p p is
+ *   inside its own handler).
+ */
+int evs_ctl_pending_resume(struct evs_ctl_pending *p,
+			   int (*fn)(struct evs_ctl_call *call, void *arg), void *arg);
 
 /** True while the client that made the call is still connected. */
 bool evs_ctl_pending_connected(const struct evs_ctl_pending *p);

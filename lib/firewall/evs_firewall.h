@@ -352,6 +352,30 @@ bool evs_fw_snat_addr(const struct evs_fw *fw, const struct evs_flow_key *k);
 /** Whether any SNAT rule is published. */
 bool evs_fw_has_snat(const struct evs_fw *fw);
 
+/** Destination NAT: connections to address:port (protocol) go to to. */
+struct evs_fw_dnat {
+	uint8_t af;		    /**< 4 or 6 */
+	uint8_t proto;		    /**< IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t port;		    /**< host order */
+	uint8_t addr[16];	    /**< the public address */
+	struct evs_ct_nat_range to; /**< kind EVS_CT_NAT_DST, one address, port 0: keep */
+};
+
+/** Stage the whole DNAT table. @return 0, -EINVAL, -ENOMEM. */
+int evs_fw_dnat_stage(struct evs_fw *fw, const struct evs_fw_dnat *r, uint32_t n);
+/** Publish the staged DNAT table, wait for a grace period, free the old one. */
+void evs_fw_dnat_publish(struct evs_fw *fw);
+/** Drop the staged DNAT table. */
+void evs_fw_dnat_abort(struct evs_fw *fw);
+/** Index of the DNAT rule @p k (a new connection) matches, or -1 (any lcore). */
+int evs_fw_dnat_of(const struct evs_fw *fw, const struct evs_flow_key *k);
+/** DNAT rule @p i of the published table, or NULL (it changed since). */
+const struct evs_fw_dnat *evs_fw_dnat_at(const struct evs_fw *fw, uint32_t i);
+/** Whether any DNAT rule is published. */
+bool evs_fw_has_dnat(const struct evs_fw *fw);
+/** Rewrite @p k's destination as @p d translates it (key only). */
+void evs_fw_dnat_apply(const struct evs_fw_dnat *d, struct evs_flow_key *k);
+
 /** Where evs_fw_new_burst runs. */
 struct evs_fw_new_args {
 	struct evs_fw *fw;
@@ -361,6 +385,9 @@ struct evs_fw_new_args {
 	int32_t src_port;	 /**< whose egress rules apply; -1: none */
 	int32_t dst_port;	 /**< whose ingress rules apply; -1: none */
 	bool dry_run;		 /**< flow.trace: no commit, no counter, no log */
+	/** DNAT of every packet: ingress rules see the translated
+	 * destination, commits translate; NULL: none */
+	const struct evs_fw_dnat *dnat;
 };
 
 /**

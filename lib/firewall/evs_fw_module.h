@@ -41,9 +41,11 @@ extern const struct evs_module evs_fw_module;
 
 /** recirc_id of the firewall's second pass. */
 #define EVS_FW_RECIRC 0x4657 /* "FW" */
+/** recirc_id of the pass after a DNAT commit (the packet classified translated). */
+#define EVS_FW_RECIRC_NAT 0x4658
 
 /** Conntrack zone the firewall tracks connections in by default. */
-#define EVS_FW_ZONE_DEFAULT 65520
+#define EVS_FW_ZONE_DEFAULT EVS_CT_ZONE_FW
 
 /** The module's argument (evs_pipeline_lcore_config.mod_args): what lcore contexts claim from. */
 struct evs_fw_mod_args {
@@ -71,7 +73,7 @@ struct evs_fw_op_new {
 	int32_t src_port; /**< egress rules of this port; -1 none */
 	int32_t dst_port; /**< ingress rules of this port; -1 none */
 	uint16_t zone;
-	uint16_t pad;
+	uint16_t dnat; /**< 1 + index of the DNAT rule; 0: none */
 };
 
 /** Drop reasons (local numbers). */

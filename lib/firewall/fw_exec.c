@@ -164,8 +164,20 @@ uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkt
 	}
 	if (a->src_port >= 0)
 		fw_classify(a->fw, lc, (uint16_t)a->src_port, EVS_FW_EGRESS, kp, n, eg);
-	if (a->dst_port >= 0)
+	if (a->dst_port >= 0 && a->dnat != NULL) {
+		/* the destination's rules see where the connection really goes */
+		struct evs_flow_key tk[EVS_FW_BURST_MAX];
+		const struct evs_flow_key *tp[EVS_FW_BURST_MAX];
+
+		for (i = 0; i < n; i++) {
+			tk[i] = keys[i];
+			evs_fw_dnat_apply(a->dnat, &tk[i]);
+			tp[i] = &tk[i];
+		}
+		fw_classify(a->fw, lc, (uint16_t)a->dst_port, EVS_FW_INGRESS, tp, n, in);
+	} else if (a->dst_port >= 0) {
 		fw_classify(a->fw, lc, (uint16_t)a->dst_port, EVS_FW_INGRESS, kp, n, in);
+	}
 	for (i = 0; i < n; i++) {
 		out[i] = combine(&eg[i], &in[i]);
 		if (out[i].action != EVS_FW_ALLOW) {
@@ -177,7 +189,9 @@ uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkt
 		}
 	}
 	for (i = 0; i < n; i++)
-		nat[i] = done >> i & 1 ? NULL : evs_fw_snat_of(a->fw, &keys[i]);
+		nat[i] = done >> i & 1	   ? NULL
+			 : a->dnat != NULL ? &a->dnat->to
+					   : evs_fw_snat_of(a->fw, &keys[i]);
 	/* One commit per distinct rule pair (mark and label) and NAT range. */
 	for (i = 0; i < n; i++) {
 		uint16_t n_run = 0;

@@ -49,6 +49,17 @@ static void answer(struct evs_exec *x, struct fw_mod_lcore *ml, struct rte_mbuf 
 	evs_exec_tx(x, k->in_port, &a, 1);
 }
 
+/* The program's DNAT rule, if the published table still has it at that
+ * index (a table replaced since translation is caught up by the dependency
+ * bump; until then such a connection is not translated). */
+static const struct evs_fw_dnat *
+dnat_checked(const struct evs_fw *fw, const struct evs_fw_op_new *op, const struct evs_flow_key *k)
+{
+	if (op->dnat == 0 || evs_fw_dnat_of(fw, k) != op->dnat - 1)
+		return NULL;
+	return evs_fw_dnat_at(fw, op->dnat - 1u);
+}
+
 static uint16_t chunk(struct evs_exec *x, const struct evs_fw_mod_state *s, struct fw_mod_lcore *ml,
 		      const struct evs_fw_op_new *op, struct rte_mbuf **pkts,
 		      struct evs_flow_key *keys, uint16_t n, struct rte_mbuf **out_pkts,
@@ -60,7 +71,8 @@ static uint16_t chunk(struct evs_exec *x, const struct evs_fw_mod_state *s, stru
 				    .zone = op->zone,
 				    .src_port = op->src_port,
 				    .dst_port = op->dst_port,
-				    .dry_run = evs_exec_tracing(x)};
+				    .dry_run = evs_exec_tracing(x),
+				    .dnat = dnat_checked(s->fw, op, &keys[0])};
 	struct evs_fw_verdict v[EVS_FW_BURST_MAX];
 	struct rte_mbuf *drop[EVS_FW_DROP_MAX][EVS_FW_BURST_MAX];
 	uint16_t n_drop[EVS_FW_DROP_MAX] = {0};
@@ -123,8 +135,8 @@ static int op_format(const void *arg, char *buf, size_t len)
 	struct evs_fw_op_new op;
 
 	memcpy(&op, arg, sizeof(op));
-	return snprintf(buf, len, "src_port=%d,dst_port=%d,zone=%u", op.src_port, op.dst_port,
-			op.zone);
+	return snprintf(buf, len, "src_port=%d,dst_port=%d,zone=%u%s", op.src_port, op.dst_port,
+			op.zone, op.dnat != 0 ? ",dnat" : "");
 }
 
 const struct evs_opcode fw_opcodes[EVS_FW_OP_MAX] = {

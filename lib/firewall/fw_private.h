@@ -117,6 +117,8 @@ struct evs_fw {
 	_Atomic uint32_t n_filtered; /* published ports with groups */
 	struct fw_snats *snats;	     /* published (RCU); NULL: none */
 	struct fw_snats *pend_snats; /* staged by evs_fw_snat_stage */
+	struct fw_dnats *dnats;	     /* published (RCU); NULL: none */
+	struct fw_dnats *pend_dnats; /* staged by evs_fw_dnat_stage */
 	uint8_t pending;
 	_Atomic uint32_t lcores_claimed;
 	uint64_t tsc_hz, tsc0, wall0_ns;
@@ -134,7 +136,7 @@ uint16_t fw_classify(struct evs_fw *fw, struct fw_lcore *lc, uint16_t port, enum
 /* fw_vnic.c: the sorted address map of the filtered ports (NULL with errno). */
 struct fw_vnics *fw_vnics_build(const struct evs_fw *fw);
 
-/* fw_snat.c: free both tables (evs_fw_free). */
+/* fw_nat.c: free the NAT tables (evs_fw_free). */
 void fw_snat_free(struct evs_fw *fw);
 
 /* fw_log.c */

@@ -471,3 +471,71 @@ int fw_snat_check(struct evs_store *st, const json_t *o, const char *path, struc
 		return -EINVAL;
 	return fw_snat_of(o, &r, path, err);
 }
+
+static const char *const dnat_protos[] = {"tcp", "udp", NULL};
+static const struct evs_ctl_param dnat_fields[] = {
+    NAME_FIELD("name", true, "DNAT rule name: [A-Za-z0-9_.-]"),
+    {.name = "address", .type = EVS_CTL_T_IP, .required = true, .help = "the public address"},
+    {.name = "protocol", .type = EVS_CTL_T_STRING, .required = true, .choices = dnat_protos},
+    {.name = "port", .type = EVS_CTL_T_UINT, .required = true, .min = 1, .max = 65535},
+    {.name = "to", .type = EVS_CTL_T_IP, .required = true, .help = "the guest's address"},
+    {.name = "to_port", .type = EVS_CTL_T_UINT, .min = 1, .max = 65535, .help = "default: port"},
+};
+
+const struct evs_obj_type fw_dnat_type = {
+    .name = "fw.dnat",
+    .section = "fw_dnats",
+    .help = "destination NAT of connections to a public address and port",
+    .fields = dnat_fields,
+    .n_fields = RTE_DIM(dnat_fields),
+    .keys = name_key,
+    .ops = &fw_dnat_ops,
+};
+
+int fw_dnat_of(const json_t *o, struct evs_fw_dnat *r, const char *path, struct evs_ctl_err *err)
+{
+	struct evs_fw_cidr pub, to;
+
+	memset(r, 0, sizeof(*r));
+	if (fw_cidr_parse(str(o, "address"), &pub) < 0 || fw_cidr_parse(str(o, "to"), &to) < 0 ||
+	    pub.af != to.af)
+		return evs_store_err(err, -EINVAL, path, "address and to must be of one family");
+	r->af = pub.af;
+	memcpy(r->addr, pub.addr, 16);
+	r->proto = strcmp(str(o, "protocol"), "tcp") == 0 ? IPPROTO_TCP : IPPROTO_UDP;
+	r->port = (uint16_t)json_integer_value(json_object_get(o, "port"));
+	r->to.kind = EVS_CT_NAT_DST;
+	r->to.v6 = to.af == 6;
+	memcpy(r->to.addr_min, to.addr, 16);
+	memcpy(r->to.addr_max, to.addr, 16);
+	r->to.port_min = json_object_get(o, "to_port") != NULL
+			     ? (uint16_t)json_integer_value(json_object_get(o, "to_port"))
+			     : r->port;
+	r->to.port_max = r->to.port_min;
+	return 0;
+}
+
+int fw_dnat_check(struct evs_store *st, const json_t *o, const char *path, struct evs_ctl_err *err,
+		  void *ctx)
+{
+	struct evs_fw_dnat r, q;
+
+	(void)ctx;
+	if (evs_store_check_name(o, "name", path, err) < 0 || fw_dnat_of(o, &r, path, err) < 0)
+		return -EINVAL;
+	/* one rule per public address, protocol and port */
+	for (struct evs_store_obj *x = evs_store_first(st, "fw.dnat"); x != NULL;
+	     x = evs_store_next(x)) {
+		const json_t *v = evs_store_obj_value(x);
+
+		if (v == o || strcmp(str(v, "name"), str(o, "name")) == 0 ||
+		    fw_dnat_of(v, &q, path, err) < 0)
+			continue;
+		if (q.af == r.af && q.proto == r.proto && q.port == r.port &&
+		    memcmp(q.addr, r.addr, 16) == 0)
+			return evs_store_err(err, -EEXIST, path,
+					     "fw.dnat '%s' already translates %s port %u",
+					     str(v, "name"), str(o, "address"), r.port);
+	}
+	return 0;
+}

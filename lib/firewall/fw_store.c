@@ -437,10 +437,59 @@ const struct evs_store_ops fw_snat_ops = {
     .abort = snat_abort,
 };
 
+/* ---- fw.dnat: likewise ---- */
+
+static int dnat_prepare(struct evs_store *st, const struct evs_store_delta *d, size_t n,
+			struct evs_ctl_err *err, void *ctx)
+{
+	struct evs_fw_store *b = ctx;
+	size_t cnt = evs_store_count(st, "fw.dnat"), k = 0;
+	struct evs_fw_dnat *r = calloc(cnt + 1, sizeof(*r));
+	int rc = 0;
+
+	(void)d, (void)n;
+	if (r == NULL)
+		return evs_store_err(err, -ENOMEM, "", "no memory for %zu DNAT rules", cnt);
+	for (struct evs_store_obj *o = evs_store_first(st, "fw.dnat"); o != NULL && rc == 0;
+	     o = evs_store_next(o))
+		rc = fw_dnat_of(evs_store_obj_value(o), &r[k++], "", err);
+	if (rc == 0) {
+		rc = evs_fw_dnat_stage(b->c.fw, r, (uint32_t)k);
+		if (rc < 0)
+			evs_store_err(err, rc, "", "DNAT table: %s", strerror(-rc));
+	}
+	free(r);
+	return rc;
+}
+
+static void dnat_commit(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx)
+{
+	struct evs_fw_store *b = ctx;
+
+	(void)st, (void)d, (void)n;
+	evs_fw_dnat_publish(b->c.fw);
+	publish(b); /* the stage's programs name DNAT rules by index */
+}
+
+static void dnat_abort(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx)
+{
+	struct evs_fw_store *b = ctx;
+
+	(void)st, (void)d, (void)n;
+	evs_fw_dnat_abort(b->c.fw);
+}
+
+const struct evs_store_ops fw_dnat_ops = {
+    .check = fw_dnat_check,
+    .prepare = dnat_prepare,
+    .commit = dnat_commit,
+    .abort = dnat_abort,
+};
+
 struct evs_fw_store *evs_fw_store_bind(struct evs_store *st, const struct evs_fw_store_config *c)
 {
 	const struct evs_obj_type *types[] = {&fw_addrset_type, &fw_group_type, &fw_rule_type,
-					      &fw_port_type, &fw_snat_type};
+					      &fw_port_type,	&fw_snat_type,	&fw_dnat_type};
 	struct evs_fw_store *b;
 
 	if (st == NULL || c == NULL || c->fw == NULL || c->port_index == NULL) {

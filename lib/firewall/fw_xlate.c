@@ -13,6 +13,7 @@
  * their addresses are a dependency.
  */
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,6 +55,35 @@ static void why_new(struct evs_xlate *x, const struct evs_fw_mod_state *s,
 		      a, b);
 }
 
+/* ICMPv6 router/neighbour solicitations and advertisements, redirects
+ * (RFC 4861 types 133-137): without them no filtered guest resolves a
+ * neighbour, so they pass like ARP. Consults the protocol, and the type
+ * only for ICMPv6. */
+static bool is_nd(struct evs_xlate *x, const struct evs_flow_key *k)
+{
+	struct evs_flow_mask *mask = evs_xlate_mask(x);
+	uint16_t type = rte_be_to_cpu_16(k->l4_src);
+
+	mask->bits.ip_proto = UINT8_MAX;
+	if (k->ip_proto != IPPROTO_ICMPV6)
+		return false;
+	mask->bits.l4_src = UINT16_MAX;
+	return type >= 133 && type <= 137;
+}
+
+/* The DNAT rule a key matches (-1: none), consulting its protocol and
+ * destination port only while DNAT rules exist (the address is masked by
+ * the caller). */
+static int dnat_of(struct evs_xlate *x, const struct evs_fw_mod_state *s,
+		   const struct evs_flow_key *k)
+{
+	if (!evs_fw_has_dnat(s->fw))
+		return -1;
+	evs_xlate_mask(x)->bits.ip_proto = UINT8_MAX;
+	evs_xlate_mask(x)->bits.l4_dst = UINT16_MAX;
+	return evs_fw_dnat_of(s->fw, k);
+}
+
 static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, void *lctx)
 {
 	const struct evs_fw_mod_state *s = state;
@@ -61,7 +91,9 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 	struct evs_flow_mask *mask = evs_xlate_mask(x);
 	struct evs_fw_op_new op;
 	bool v6;
+	const struct evs_fw_dnat *dn;
 	uint8_t st;
+	int d;
 
 	(void)lctx;
 	/* the engine masks recirc_id: another module's pass is not ours */
@@ -78,22 +110,26 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 	v6 = k->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	if (!v6 && k->ethertype != RTE_BE16(RTE_ETHER_TYPE_IPV4))
 		return EVS_STAGE_CONTINUE; /* ARP and other non-IP: not filtered */
+	if (v6 && is_nd(x, k))
+		return EVS_STAGE_CONTINUE; /* neighbour discovery is IPv6's ARP */
 	mask->bits.in_port = UINT16_MAX;
 	op = (struct evs_fw_op_new){.src_port =
 					evs_fw_port_filtered(s->fw, k->in_port) ? k->in_port : -1,
 				    .dst_port = -1,
 				    .zone = s->zone};
 	if (k->recirc_id == 0) {
-		/* with SNAT rules, connections are translated both ways */
-		struct evs_ct_op ct = {.zone = s->zone,
-				       .flags = evs_fw_has_snat(s->fw) ? EVS_CT_F_NAT : 0};
+		/* with NAT rules, connections are translated both ways */
+		struct evs_ct_op ct = {
+		    .zone = s->zone,
+		    .flags = evs_fw_has_snat(s->fw) || evs_fw_has_dnat(s->fw) ? EVS_CT_F_NAT : 0};
 
 		if (op.src_port < 0) {
 			/* no filtered port has an address and nothing is translated:
 			 * the destination says nothing */
 			if (evs_fw_has_vnics(s->fw) || ct.flags != 0)
 				mask_dst(x, v6);
-			if (evs_fw_vnic_of(s->fw, k) < 0 && !evs_fw_snat_addr(s->fw, k)) {
+			if (evs_fw_vnic_of(s->fw, k) < 0 && !evs_fw_snat_addr(s->fw, k) &&
+			    dnat_of(x, s, k) < 0) {
 				evs_xlate_why(x, "fw: neither port %u nor the destination filtered",
 					      k->in_port);
 				return EVS_STAGE_CONTINUE;
@@ -118,12 +154,30 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 			      st & EVS_CT_REPLY ? ", reply" : "", k->ct_mark);
 		return EVS_STAGE_CONTINUE;
 	}
-	if (evs_fw_has_vnics(s->fw))
+	if (evs_fw_has_vnics(s->fw) || evs_fw_has_dnat(s->fw))
 		mask_dst(x, v6);
-	op.dst_port = evs_fw_vnic_of(s->fw, k);
+	d = dnat_of(x, s, k);
+	/* the table may have been replaced since: then the dependency re-translates */
+	dn = d >= 0 ? evs_fw_dnat_at(s->fw, (uint32_t)d) : NULL;
+	if (dn == NULL)
+		d = -1;
+	if (d >= 0) {
+		/* decided on the translated destination, classified again translated */
+		struct evs_flow_key tk = *k;
+
+		evs_fw_dnat_apply(dn, &tk);
+		op.dst_port = evs_fw_vnic_of(s->fw, &tk);
+		op.dnat = (uint16_t)(d + 1);
+	} else {
+		op.dst_port = evs_fw_vnic_of(s->fw, k);
+	}
 	why_new(x, s, &op);
 	if (evs_xlate_emit(x, EVS_FW_OP_NEW, &op, sizeof(op)) < 0)
 		return EVS_STAGE_DONE; /* program full: the engine drops it */
+	if (d >= 0) {
+		evs_xlate_recirculate(x, EVS_FW_RECIRC_NAT);
+		return EVS_STAGE_DONE;
+	}
 	return EVS_STAGE_CONTINUE;
 }
 

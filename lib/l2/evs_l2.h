@@ -66,7 +66,13 @@ extern "C" {
 #endif
 
 /** Port indexes are in [0, EVS_L2_MAX_PORTS). */
-#define EVS_L2_MAX_PORTS 1024
+#define EVS_L2_MAX_PORTS 2048
+/**
+ * Ports from here on are tunnel ports (lib/overlay: a switch's remote host):
+ * a frame from one is never flooded to another (split horizon: every host
+ * floods to every other itself, head-end replication).
+ */
+#define EVS_L2_TUNNEL_BASE 1024
 /** Switch ids are in [0, EVS_L2_MAX_SWITCHES). */
 #define EVS_L2_MAX_SWITCHES 4096
 /** "None" in the 16-bit switch index / TCI encodings below. */

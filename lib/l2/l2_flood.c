@@ -7,6 +7,12 @@
 
 #include "l2_private.h"
 
+/* Not back out of its input port, nor from one tunnel port to another. */
+static inline bool skip(uint16_t port, uint16_t in)
+{
+	return port == in || (in >= EVS_L2_TUNNEL_BASE && port >= EVS_L2_TUNNEL_BASE);
+}
+
 void l2_flood(const struct evs_l2_conf *conf, struct rte_mempool *pool, struct rte_mbuf *m,
 	      const struct evs_flow_key *key, uint16_t sw, l2_sink_fn sink, void *arg,
 	      struct l2_counts *cnt)
@@ -17,7 +23,7 @@ void l2_flood(const struct evs_l2_conf *conf, struct rte_mempool *pool, struct r
 	int j, last = -1;
 
 	for (j = 0; j < s->nb_members; j++)
-		if (mem[j].port != in)
+		if (!skip(mem[j].port, in))
 			last = j;
 	if (last < 0) {
 		rte_pktmbuf_free(m);
@@ -28,7 +34,7 @@ void l2_flood(const struct evs_l2_conf *conf, struct rte_mempool *pool, struct r
 	for (j = 0; j <= last; j++) {
 		struct rte_mbuf *c;
 
-		if (mem[j].port == in)
+		if (skip(mem[j].port, in))
 			continue;
 		if (j == last) {
 			c = m;
@@ -49,7 +55,7 @@ void l2_flood(const struct evs_l2_conf *conf, struct rte_mempool *pool, struct r
 		if (unlikely(!sink(arg, c, mem[j].port))) {
 			/* count every output lost, free the original once */
 			for (; j <= last; j++)
-				if (mem[j].port != in)
+				if (!skip(mem[j].port, in))
 					cnt->drops[EVS_L2_DROP_TX_FULL]++;
 			rte_pktmbuf_free(c);
 			if (c != m)

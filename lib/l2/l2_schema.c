@@ -7,7 +7,11 @@
 #include "evs_l2_schema.h"
 
 static const struct evs_ctl_param conntrack_fields[] = {
-    {.name = "zone", .type = EVS_CTL_T_UINT, .required = true, .max = 65535, .help = "ct zone"},
+    {.name = "zone",
+     .type = EVS_CTL_T_UINT,
+     .required = true,
+     .max = 65519, /* EVS_CT_ZONE_USER_MAX */
+     .help = "ct zone (65520-65535 are the switch's own)"},
 };
 
 static const struct evs_ctl_param switch_fields[] = {

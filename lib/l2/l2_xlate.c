@@ -12,7 +12,9 @@
  * a router port's MAC (evs_l2_state.gateway), or a broadcast/multicast one
  * a router answers (gateway_mcast: ARP request, NS), goes on to later stages
  * with the working key's ldp set to the switch's; a key with ldp set (a router
- * handed the frame back) is switched in that switch, whatever its in-port.
+ * handed the frame back) is switched in that switch, whatever its in-port,
+ * and its multicast is never given back to a router (a router refloods an
+ * NS that only looked like its own: same solicited-node group).
  */
 
 #include <rte_ether.h>
@@ -156,7 +158,7 @@ static enum evs_stage_verdict l2_switch(struct evs_xlate *x, const void *state, 
 			evs_xlate_wkey(x)->ldp = evs_l2_ldp(id);
 			return EVS_STAGE_CONTINUE;
 		}
-	} else if (s->gateway_mcast != NULL &&
+	} else if (s->gateway_mcast != NULL && key->ldp == 0 &&
 		   s->gateway_mcast(s->gateway_arg, s->conf->switches[sw].id, key, mask)) {
 		/* e.g. a broadcast ARP request for the gateway: the router answers it */
 		evs_xlate_why(x, "switch %s: solicits a router port", s->conf->switches[sw].name);

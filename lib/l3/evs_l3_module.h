@@ -61,7 +61,8 @@ enum evs_l3_op {
 
 /** Argument of the route opcode. */
 struct evs_l3_route_arg {
-	struct rte_ether_addr src_mac, dst_mac;
+	/** destination, source: the header's (and the key's) order, one 12-byte copy */
+	struct rte_ether_addr macs[2];
 	uint16_t mtu;
 	uint16_t router; /**< the ingress router (counters) */
 	uint16_t in_ldp; /**< the ingress switch: too big / TTL packets are punted with it */
@@ -163,6 +164,7 @@ struct evs_l3_mgmt_counters {
 	uint64_t icmp_rate_limited;	    /**< errors suppressed by the router's rate limit */
 	uint64_t held;			    /**< packets handed to neighbour resolution */
 	uint64_t released;		    /**< held packets sent on after resolution */
+	uint64_t ns_flooded; /**< multicast NS for another target (or DAD) flooded back */
 };
 
 struct evs_l3_mgmt;

@@ -190,6 +190,7 @@ static int router_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 	const char *router = json_string_value(json_object_get(params, "router"));
 	struct evs_l3_dp_counters dp;
 	struct evs_l3_mgmt_counters mc;
+	struct evs_l3_neigh_stats ns;
 	uint64_t drops[EVS_L3_MOD_DROP_MAX];
 	json_t *d;
 	uint16_t rid;
@@ -202,6 +203,11 @@ static int router_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 	evs_l3_mgmt_counters(c->mg, rid, &mc);
 	memcpy(drops, dp.drops, sizeof(drops));
 	evs_l3_mgmt_drops(c->mg, rid, drops);
+	/* the neighbour table's drops: held packets it let go */
+	evs_l3_neigh_stats(evs_l3_router_neigh(evs_l3_router_get(c->set, rid)), &ns);
+	drops[EVS_L3_DROP_HOLD_FULL] += ns.hold_full;
+	drops[EVS_L3_DROP_UNRESOLVED] += ns.unresolved;
+	drops[EVS_L3_DROP_NEIGH_FULL] += ns.table_full;
 	d = json_object();
 	for (unsigned int i = 0; i < EVS_L3_MOD_DROP_MAX; i++)
 		if (drops[i] != 0)
@@ -209,14 +215,15 @@ static int router_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 					    json_integer((json_int_t)drops[i]));
 	return evs_ctl_reply(
 	    call,
-	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "routed",
-		      (json_int_t)dp.routed, "echo_answered", (json_int_t)dp.echo, "punted",
-		      (json_int_t)dp.punted, "arp_answered", (json_int_t)mc.arp_answered,
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+		      "routed", (json_int_t)dp.routed, "echo_answered", (json_int_t)dp.echo,
+		      "punted", (json_int_t)dp.punted, "arp_answered", (json_int_t)mc.arp_answered,
 		      "nd_answered", (json_int_t)mc.nd_answered, "arp_sent",
 		      (json_int_t)mc.arp_sent, "nd_sent", (json_int_t)mc.nd_sent, "learned",
 		      (json_int_t)mc.learned, "icmp_errors_sent", (json_int_t)mc.icmp_sent,
 		      "icmp_rate_limited", (json_int_t)mc.icmp_rate_limited, "held",
-		      (json_int_t)mc.held, "released", (json_int_t)mc.released, "drops", d));
+		      (json_int_t)mc.held, "released", (json_int_t)mc.released, "ns_flooded",
+		      (json_int_t)mc.ns_flooded, "drops", d));
 }
 
 /* Parse route.bulk's prefixes; @return 0 or answers the call and returns its rc. */

@@ -2,7 +2,8 @@
 /*
  * The module's opcodes (PMD lcores), each counted per router in the lcore's
  * context:
- * - route: evs_l3_forward_burst on the packets of one megaflow; the ones it
+ * - route: evs_l3_forward_burst's per-packet step (l3_fwd_one, inline) on the
+ *   packets of one megaflow; the ones it
  *   forwarded go on (their keys get the new MACs); too big and last-hop
  *   ones are punted for their ICMP error, the others dropped with a reason;
  * - echo: an echo request to a router address turned into the reply in
@@ -12,10 +13,15 @@
  * - drop: free, counted per router and by reason.
  */
 #include <errno.h>
+#include <stddef.h>
 
 #include <rte_malloc.h>
 
 #include "l3_private.h"
+
+_Static_assert(offsetof(struct evs_flow_key, src_mac) ==
+		   offsetof(struct evs_flow_key, dst_mac) + RTE_ETHER_ADDR_LEN,
+	       "route_exec copies both MACs into the key at once");
 
 static const uint16_t fwd_drop[] = {
     [EVS_L3_FWD_TOO_BIG] = EVS_L3_DROP_TOO_BIG,
@@ -45,42 +51,37 @@ static uint16_t route_exec(struct evs_exec *x, const void *arg, struct rte_mbuf 
 {
 	const struct evs_l3_route_arg *a = arg;
 	struct l3_router_ctr *c = router_ctr(x, a->router);
-	uint8_t res[EVS_CLS_BURST_MAX];
-	uint16_t done, i, k, out = 0;
+	uint16_t j, out = 0;
 
-	for (done = 0; done < n; done += k) {
-		k = RTE_MIN(n - done, EVS_CLS_BURST_MAX);
-		evs_l3_forward_burst(pkts + done, k, &a->src_mac, &a->dst_mac, a->mtu, res);
-		for (i = 0; i < k; i++) {
-			uint16_t j = done + i;
+	for (j = 0; j < n; j++) {
+		enum evs_l3_fwd_result r = l3_fwd_one(pkts[j], a->macs, a->mtu);
 
-			if (unlikely(res[i] != EVS_L3_FWD_OK)) {
-				uint16_t why = fwd_drop[res[i]];
+		if (unlikely(r != EVS_L3_FWD_OK)) {
+			uint16_t why = fwd_drop[r];
 
-				if (res[i] != EVS_L3_FWD_TOO_BIG && res[i] != EVS_L3_FWD_TTL) {
-					drop_n(x, c, why, &pkts[j], 1);
-					continue;
-				}
-				/* the error needs the management lcore (rate limit, mbuf) */
-				if (c != NULL && !evs_exec_tracing(x)) {
-					l3_ctr_add(&c->drops[why], 1);
-					l3_ctr_add(&c->punted, 1);
-				}
-				evs_exec_drop_count(x, why, 1);
-				evs_exec_punt(x,
-					      res[i] == EVS_L3_FWD_TTL ? EVS_L3_PUNT_TTL
-								       : EVS_L3_PUNT_TOO_BIG,
-					      a->in_ldp, &pkts[j], &keys[j], 1);
+			if (r != EVS_L3_FWD_TOO_BIG && r != EVS_L3_FWD_TTL) {
+				drop_n(x, c, why, &pkts[j], 1);
 				continue;
 			}
-			if (out != j) {
-				pkts[out] = pkts[j];
-				keys[out] = keys[j];
+			/* the error needs the management lcore (rate limit, mbuf) */
+			if (c != NULL && !evs_exec_tracing(x)) {
+				l3_ctr_add(&c->drops[why], 1);
+				l3_ctr_add(&c->punted, 1);
 			}
-			keys[out].src_mac = a->src_mac;
-			keys[out].dst_mac = a->dst_mac;
-			out++;
+			evs_exec_drop_count(x, why, 1);
+			evs_exec_punt(x,
+				      r == EVS_L3_FWD_TTL ? EVS_L3_PUNT_TTL : EVS_L3_PUNT_TOO_BIG,
+				      a->in_ldp, &pkts[j], &keys[j], 1);
+			continue;
 		}
+		if (out != j) {
+			pkts[out] = pkts[j];
+			keys[out] = keys[j];
+		}
+		/* the key's MACs are adjacent too (dst, src) */
+		memcpy((uint8_t *)&keys[out] + offsetof(struct evs_flow_key, dst_mac), a->macs,
+		       sizeof(a->macs));
+		out++;
 	}
 	if (c != NULL && out != 0 && !evs_exec_tracing(x))
 		l3_ctr_add(&c->routed, out);
@@ -92,8 +93,8 @@ static int route_format(const void *arg, char *buf, size_t len)
 	const struct evs_l3_route_arg *a = arg;
 	char s[RTE_ETHER_ADDR_FMT_SIZE], d[RTE_ETHER_ADDR_FMT_SIZE];
 
-	rte_ether_format_addr(s, sizeof(s), &a->src_mac);
-	rte_ether_format_addr(d, sizeof(d), &a->dst_mac);
+	rte_ether_format_addr(s, sizeof(s), &a->macs[1]);
+	rte_ether_format_addr(d, sizeof(d), &a->macs[0]);
 	return snprintf(buf, len, "src=%s,dst=%s,mtu=%u", s, d, a->mtu);
 }
 

@@ -3,7 +3,8 @@
  * The per-packet part of routing: MTU and option checks, TTL / hop-limit
  * decrement and the MAC rewrite, for a burst of one megaflow. The decision
  * (route, next hop, MACs) was made once by evs_l3_decide; nothing here
- * looks anything up.
+ * looks anything up. The common case (IPv4 without options, TTL > 1,
+ * within the MTU) is inline in l3_private.h (l3_fwd_one); the rest here.
  */
 #include <rte_ip.h>
 
@@ -35,8 +36,9 @@ static bool source_routed(const uint8_t *ip, unsigned int ihl)
 	return false;
 }
 
-static enum evs_l3_fwd_result one(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
-				  const struct rte_ether_addr *dst_mac, uint16_t mtu)
+/* The cases l3_fwd_one leaves: IPv4 options, IPv6, TTL, MTU. */
+enum evs_l3_fwd_result l3_fwd_slow(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
+				   const struct rte_ether_addr *dst_mac, uint16_t mtu)
 {
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
@@ -54,10 +56,7 @@ static enum evs_l3_fwd_result one(struct rte_mbuf *m, const struct rte_ether_add
 			return h->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)
 				   ? EVS_L3_FWD_TOO_BIG
 				   : EVS_L3_FWD_NO_FRAG;
-		/* TTL is the high byte of the word it shares with the protocol */
-		h->hdr_checksum = l3_cksum_adjust(h->hdr_checksum, (uint16_t)(h->time_to_live << 8),
-						  (uint16_t)((h->time_to_live - 1) << 8));
-		h->time_to_live--;
+		l3_ttl_dec4(h);
 	} else {
 		struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)ip;
 
@@ -78,10 +77,10 @@ uint16_t evs_l3_forward_burst(struct rte_mbuf **pkts, uint16_t n,
 {
 	uint16_t ok = 0;
 
+	const struct rte_ether_addr macs[2] = {*dst_mac, *src_mac};
+
 	for (uint16_t i = 0; i < n; i++) {
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		res[i] = (uint8_t)one(pkts[i], src_mac, dst_mac, mtu);
+		res[i] = (uint8_t)l3_fwd_one(pkts[i], macs, mtu);
 		ok += res[i] == EVS_L3_FWD_OK;
 	}
 	return ok;

@@ -298,13 +298,18 @@ static void answer_ns(struct evs_l3_mgmt *mg, struct rte_mbuf *m, const struct e
 
 	if (p == NULL || ns == NULL)
 		return drop(mg, d->in_router, EVS_L3_DROP_MGMT, m);
-	/* the group matched 24 bits of a router address: the target decides */
-	if (!port_owns(p, EVS_L3_IPV6, ns + 8))
-		return drop(mg, d->in_router, EVS_L3_DROP_NOT_FOR_US, m);
-	/* duplicate address detection (from ::) is not answered by a router owning it: RFC
-	 * 4862 5.4.3 would make the host give the address up, which it must */
-	if (memcmp(k->src_ip, unspec, 16) == 0)
-		return drop(mg, d->in_router, EVS_L3_DROP_NOT_FOR_US, m);
+	/* The group matched 24 bits of a router address: the target decides.
+	 * Duplicate address detection (from ::) is not answered by a router
+	 * owning it: RFC 4862 5.4.3 would make the host give the address up,
+	 * which it must. Either way the hosts sharing the group need it:
+	 * multicast goes back into the switch, flooded (L2 gives a frame with
+	 * its ldp set to no router). */
+	if (!port_owns(p, EVS_L3_IPV6, ns + 8) || memcmp(k->src_ip, unspec, 16) == 0) {
+		if (!rte_is_multicast_ether_addr(&k->dst_mac))
+			return drop(mg, d->in_router, EVS_L3_DROP_NOT_FOR_US, m);
+		mg->ctr[d->in_router].ns_flooded++;
+		return mg->cfg.send(mg->cfg.arg, ldp, evs_punt_in_port(m), m);
+	}
 	sll = nd_lladdr(m, 1);
 	learn_nd(mg, d->in_router, d->in_port, k->src_ip, sll, false, true);
 	na = evs_l3_build_na(mg->cfg.pool, &p->mac, ns + 8, k->src_ip,

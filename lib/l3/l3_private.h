@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
 
 #include "evs_l3.h"
 #include "evs_l3_module.h"
@@ -72,6 +74,44 @@ void l3_counters_get(const void *lctx, uint64_t *vals);
 static inline void l3_ctr_add(uint64_t *c, uint64_t v)
 {
 	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
+}
+
+/*
+ * TTL - 1 with the checksum: the word TTL shares with the protocol drops by
+ * 0x0100, so the checksum (its complement sum) rises by 0x0100, with the
+ * end-around carry. Byte order does not matter to a ones' complement sum:
+ * added in the stored order, 0x0100 in network order. 0xffff (-0) becomes
+ * 0 (+0), which verifies the same (RFC 1624 section 3 is about the other
+ * direction: it cannot come out -0 from a valid header here).
+ */
+static inline void l3_ttl_dec4(struct rte_ipv4_hdr *h)
+{
+	uint32_t ck = (uint32_t)h->hdr_checksum + RTE_BE16(0x0100);
+
+	h->hdr_checksum = (rte_be16_t)(ck + (ck >= 0xffff));
+	h->time_to_live--;
+}
+
+enum evs_l3_fwd_result l3_fwd_slow(struct rte_mbuf *m, const struct rte_ether_addr *src_mac,
+				   const struct rte_ether_addr *dst_mac, uint16_t mtu);
+
+/*
+ * One packet of evs_l3_forward_burst: the common case inline, the rest out
+ * of line. @p macs: destination then source, as in the header.
+ */
+static inline enum evs_l3_fwd_result l3_fwd_one(struct rte_mbuf *m,
+						const struct rte_ether_addr macs[2], uint16_t mtu)
+{
+	uint8_t *eh = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t l2_len = m->l2_len;
+	struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)(eh + l2_len);
+
+	if (unlikely(h->version_ihl != RTE_IPV4_VHL_DEF || h->time_to_live <= 1 ||
+		     rte_pktmbuf_pkt_len(m) > l2_len + mtu))
+		return l3_fwd_slow(m, &macs[1], &macs[0], mtu);
+	l3_ttl_dec4(h);
+	memcpy(eh, macs, 2 * RTE_ETHER_ADDR_LEN);
+	return EVS_L3_FWD_OK;
 }
 
 /* RFC 1624 eqn. 3: checksum @p ck after a 16-bit word went from @p old to @p new. */

@@ -27,8 +27,7 @@ static void depend_on(struct evs_xlate *x, const struct evs_l3_decision *d)
 static enum evs_stage_verdict forward(struct evs_xlate *x, const struct evs_l3_decision *d,
 				      uint16_t in_ldp)
 {
-	struct evs_l3_route_arg a = {.src_mac = d->src_mac,
-				     .dst_mac = d->dst_mac,
+	struct evs_l3_route_arg a = {.macs = {d->dst_mac, d->src_mac},
 				     .mtu = d->mtu,
 				     .router = d->in_router,
 				     .in_ldp = in_ldp};

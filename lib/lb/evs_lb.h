@@ -47,7 +47,7 @@ extern const struct evs_module evs_lb_module;
 /** VIP slots are 0..EVS_LB_VIPS-1. */
 #define EVS_LB_VIPS 1024u
 /** Conntrack zone of load-balanced connections (other modules keep off it). */
-#define EVS_LB_CT_ZONE 0xfff0u
+#define EVS_LB_CT_ZONE EVS_CT_ZONE_LB
 /** recirc_id of the pass after a VIP's DNAT. */
 #define EVS_LB_RECIRC 0x4c42
 /** Switches one VIP is served in at most (a router's, for a router scope). */

@@ -171,7 +171,8 @@ static uint8_t commit(struct lb_lcore *ll, const struct evs_lb_op_arg *a,
 {
 	struct evs_ct_action act = {
 	    .zone = a->zone,
-	    .flags = EVS_CT_F_COMMIT | EVS_CT_F_NAT,
+	    /* the look above missed: no second one before the commit's own */
+	    .flags = EVS_CT_F_COMMIT | EVS_CT_F_NAT | EVS_CT_F_MISSED,
 	    .backend = (uint16_t)id,
 	    .nat = {.kind = EVS_CT_NAT_DST, .v6 = b->v6, .port_min = b->port, .port_max = b->port}};
 

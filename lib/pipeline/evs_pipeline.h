@@ -47,7 +47,7 @@ extern "C" {
 #define EVS_RECIRC_MAX_DEPTH 4 /**< recirculations of one packet */
 #define EVS_XLATE_MAX_HOPS 8   /**< logical datapath changes in one translation */
 #define EVS_PROG_MAX 256       /**< bytes of a program (header, dependencies, opcodes) */
-#define EVS_PROG_MAX_DEPS 8    /**< tables one program may depend on */
+#define EVS_PROG_MAX_DEPS 16   /**< tables one program may depend on (room permitting) */
 #define EVS_DROPS_MAX 128      /**< drop reasons over engine and modules */
 
 /* ------------------------------------------------------------------ */

@@ -58,6 +58,16 @@ int evs_xlate_depend(struct evs_xlate *x, uint32_t dep)
 		x->uncacheable = true;
 		return -ENOSPC;
 	}
+	/* no room is kept for dependencies (16 of them would take half the
+	 * program): one that does not fit next to the opcodes fills it, and
+	 * the drop in its place is not cached without the dependency */
+	if (sizeof(struct prog_hdr) + sizeof(struct prog_dep) * (x->n_deps + 1u) + x->ops_len >
+	    EVS_PROG_MAX) {
+		x->uncacheable = true;
+		x->full = true;
+		x->full_reason = ENGINE_DROP_PROG_FULL;
+		return -ENOSPC;
+	}
 	/* acquire pairs with the release in evs_registry_dep_bump(): the table
 	 * the stage reads next is at least as new as this generation */
 	x->deps[x->n_deps].id = id;
@@ -76,8 +86,6 @@ static int emit(struct evs_xlate *x, uint16_t id, const void *arg, uint16_t len)
 		return -EINVAL;
 	if (x->full)
 		return -ENOSPC;
-	/* keep room for the dependencies still to come */
-	room -= sizeof(struct prog_dep) * (EVS_PROG_MAX_DEPS - x->n_deps);
 	if (x->ops_len + size > room || x->n_ops == UINT8_MAX) {
 		x->full = true;
 		x->full_reason = ENGINE_DROP_PROG_FULL;

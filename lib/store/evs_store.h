@@ -128,6 +128,13 @@ struct evs_obj_type {
 	size_t n_refs;
 	uint32_t max_objects; /**< 0: unlimited */
 	const struct evs_store_ops *ops;
+	/**
+	 * ops->prepare may run on consecutive slices of the type's deltas (a
+	 * large transaction is then prepared between other clients' requests):
+	 * each call gets the next run of them; commit gets them all at once,
+	 * abort every delta given to prepare (the failed call's included).
+	 */
+	bool prepare_sliced;
 };
 
 /* --- Store ----------------------------------------------------------- */
@@ -371,6 +378,15 @@ struct evs_store_ctl_config {
 	void *arg;
 	/** NULL-terminated names of methods not to generate (the app's own). */
 	const char *const *skip;
+	/** A config.apply or transact of this many objects or more is applied
+	 * in steps by evs_store_ctl_poll(); 0: 4096. */
+	uint32_t slice_min;
+	/** Time a step may take, in microseconds; 0: 5000. */
+	uint32_t slice_us;
+	/** Mutations that may wait behind a large transaction; 0: 64. */
+	uint32_t queue_max;
+	/** How long one may wait before it is refused as busy, in ms; 0: 30000. */
+	uint32_t queue_ms;
 };
 
 /**
@@ -382,6 +398,31 @@ struct evs_store_ctl_config {
  * @return 0, or -ENOMEM, or the -errno of evs_ctl_register().
  */
 int evs_store_ctl_register(struct evs_ctl *ctl, const struct evs_store_ctl_config *cfg);
+
+/**
+ * Large transactions. A config.apply or transact of at least slice_min
+ * objects is staged and committed in steps of at most slice_us between
+ * polls, all or nothing as any transaction. Meanwhile reads (TYPE.get,
+ * TYPE.list, config.get, evs_store_doc()) answer from the last committed
+ * state, and mutations from any client wait in a queue, in arrival order
+ * (queue_max of them, queue_ms each), or are refused with -32002 "busy".
+ * Call evs_store_ctl_poll() after every evs_ctl_poll() and do not sleep
+ * while it returns 1. Management lcore.
+ *
+ * @return 1 while work remains (a transaction in steps or queued
+ *   mutations), 0 when idle.
+ */
+int evs_store_ctl_poll(struct evs_store *st);
+
+/** True while a large transaction runs in steps or mutations wait for it. */
+bool evs_store_ctl_busy(const struct evs_store *st);
+
+/**
+ * Abort the large transaction running in steps, if any (its caller gets
+ * -32003 "not applied: @p why"): for a commit path that must undo earlier
+ * changes and needs the store's one transaction.
+ */
+void evs_store_ctl_cancel(struct evs_store *st, const char *why);
 
 /**
  * Run one generated method's operation inside an open transaction, as

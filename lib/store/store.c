@@ -30,6 +30,7 @@ void evs_store_free(struct evs_store *st)
 	json_decref(st->last_records);
 	if (st->ctl_priv_free != NULL)
 		st->ctl_priv_free(st->ctl_priv);
+	json_decref(st->trash);
 	for (i = 0; i < st->n_sections; i++)
 		json_decref(st->sections[i].val);
 	for (i = st->n_types; i-- > 0;) {
@@ -644,6 +645,32 @@ struct evs_store_obj *evs_store_lookup_str(const struct evs_store *st, const cha
 		return NULL;
 	o = store_find(ty, key);
 	return o != NULL && o->live ? o : NULL;
+}
+
+const json_t *store_committed(const struct evs_store *st, const struct evs_store_obj *o)
+{
+	const struct txn_entry *e;
+
+	if (o == NULL)
+		return NULL;
+	if (o->txn_idx < 0 || st->txn == NULL)
+		return o->live ? o->val : NULL;
+	e = &st->txn->e[o->txn_idx];
+	return e->existed ? e->old : NULL;
+}
+
+struct evs_store_obj *store_lookup_committed(const struct evs_store *st,
+					     const struct store_type *ty, const json_t *key_obj)
+{
+	char buf[256], *key = NULL;
+	const char *k = store_key_buf(ty, key_obj, buf, sizeof(buf));
+	struct evs_store_obj *o;
+
+	if (k == NULL)
+		k = key = store_key(ty, key_obj);
+	o = k != NULL ? store_find(ty, k) : NULL;
+	free(key);
+	return store_committed(st, o) != NULL ? o : NULL;
 }
 
 static struct evs_store_obj *skip_dead(struct evs_store_obj *o)

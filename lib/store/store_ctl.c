@@ -34,8 +34,40 @@ struct gen_method {
 	struct ctl_priv *cp;
 };
 
+typedef int (*stage_fn)(struct evs_store_txn *txn, const json_t *params, struct evs_ctl_err *err,
+			const void *arg);
+
+/*
+ * A large transaction, staged and committed in steps between polls (other
+ * clients' reads answer from the committed state meanwhile), or a mutation
+ * queued behind one. Its call is deferred; the steps' end answers it.
+ */
+struct ctl_priv;
+
+struct job {
+	struct job *next;
+	struct evs_ctl_pending *p;
+	json_t *params;
+	stage_fn fn;
+	const void *arg;
+	json_t *reply;	      /* the answer's extra fields (a TYPE.add's keys) */
+	uint64_t deadline_ns; /* queued: refused as busy if not started by then */
+	struct evs_store_txn *txn;
+	struct store_doc_stage *ds; /* config.apply's diff */
+	size_t op;		    /* transact: next op to stage */
+	bool staged;
+	bool ran; /* was the running job (not only queued) */
+	struct ctl_priv *cp;
+	uint64_t gen0;
+	int rc;
+	struct evs_ctl_err err;
+};
+
 struct ctl_priv {
 	struct evs_store_ctl_config cfg;
+	struct job *run;	      /* the large transaction being applied in steps */
+	struct job *q_head, **q_tail; /* mutations waiting for it, in arrival order */
+	unsigned int q_len;
 	struct gen_method *m;
 	size_t n_m;
 	struct evs_ctl_param *own[2]; /* specs of transact and config.apply */
@@ -67,6 +99,8 @@ static const struct evs_ctl_param p_list[] = {
      .help = "only objects whose fields equal these (defaults count)"},
 };
 
+static void job_free(struct job *j);
+
 static void priv_free(void *p)
 {
 	struct ctl_priv *cp = p;
@@ -74,6 +108,14 @@ static void priv_free(void *p)
 
 	if (cp == NULL)
 		return;
+	/* Their calls went with the server; the store aborts its transaction. */
+	job_free(cp->run);
+	while (cp->q_head != NULL) {
+		struct job *j = cp->q_head;
+
+		cp->q_head = j->next;
+		job_free(j);
+	}
 	for (i = 0; i < cp->n_m; i++)
 		free(cp->m[i].spec);
 	for (i = 0; i < cp->n_own; i++)
@@ -174,44 +216,22 @@ int evs_store_txn_method(struct evs_store_txn *txn, const char *method, const js
 
 /* --- One transaction per request ------------------------------------------ */
 
-typedef int (*stage_fn)(struct evs_store_txn *txn, const json_t *params, struct evs_ctl_err *err,
-			const void *arg);
+enum { SLICE_MIN_DEFAULT = 4096, SLICE_US_DEFAULT = 5000, QUEUE_MAX_DEFAULT = 64 };
+enum { QUEUE_MS_DEFAULT = 30000 };
 
-/*
- * Check expect_generation, stage, commit, persist, wait; answer the call
- * with @reply (stolen; "generation" and "changed" added) or the error.
- */
-static int run_txn(struct ctl_priv *cp, struct evs_ctl_call *call, const json_t *params,
-		   stage_fn fn, const void *arg, json_t *reply)
+static int stage_op(struct evs_store_txn *txn, const json_t *op, size_t i, struct evs_ctl_err *err);
+static int stage_doc(struct evs_store_txn *txn, const json_t *params, struct evs_ctl_err *err,
+		     const void *arg);
+static int stage_ops(struct evs_store_txn *txn, const json_t *params, struct evs_ctl_err *err,
+		     const void *arg);
+
+/* Persist, wait, answer: the end of every committed (rc 0) or failed transaction. */
+static int txn_done(struct ctl_priv *cp, struct evs_ctl_call *call, const json_t *params,
+		    json_t *reply, uint64_t gen0, int rc, struct evs_ctl_err *err)
 {
 	struct evs_store *st = cp->cfg.store;
-	const json_t *eg = json_object_get(params, "expect_generation");
-	struct evs_store_txn *txn;
-	struct evs_ctl_err err = {0};
-	uint64_t gen0 = st->gen;
-	size_t changed;
-	int rc;
+	size_t changed = rc == 0 ? evs_store_last_changes(st) : 0;
 
-	if (eg != NULL && (uint64_t)json_integer_value(eg) != gen0) {
-		json_decref(reply);
-		return evs_ctl_error(call, EVS_STORE_E_CONFLICT, "/params/expect_generation",
-				     "the store is at generation %llu, not %lld",
-				     (unsigned long long)gen0, (long long)json_integer_value(eg));
-	}
-	txn = evs_store_txn_begin(st);
-	if (txn == NULL) {
-		json_decref(reply);
-		return evs_ctl_error(call, evs_store_rpc_code(-errno), "", "cannot start: %s",
-				     strerror(errno));
-	}
-	rc = fn(txn, params, &err, arg);
-	if (rc < 0) {
-		evs_store_txn_abort(txn);
-		json_decref(reply);
-		return evs_ctl_error_from(call, &err);
-	}
-	rc = evs_store_txn_commit(txn, &err);
-	changed = rc == 0 ? evs_store_last_changes(st) : 0;
 	if (rc == 0 && st->gen != gen0 && cp->cfg.on_commit != NULL &&
 	    cp->cfg.on_commit(st, call, cp->cfg.arg) < 0) {
 		json_decref(reply);
@@ -226,20 +246,346 @@ static int run_txn(struct ctl_priv *cp, struct evs_ctl_call *call, const json_t 
 	    cp->cfg.wait_defer == NULL && cp->cfg.wait != NULL) {
 		rc = cp->cfg.wait(st, st->gen, cp->cfg.arg);
 		if (rc < 0)
-			evs_store_err(&err, rc, "/params/wait",
+			evs_store_err(err, rc, "/params/wait",
 				      "generation %llu is committed, but not every datapath thread "
 				      "runs it yet",
 				      (unsigned long long)st->gen);
 	}
 	if (rc < 0) {
 		json_decref(reply);
-		return evs_ctl_error_from(call, &err);
+		return evs_ctl_error_from(call, err);
 	}
 	if (reply == NULL)
 		reply = json_object();
 	json_object_set_new(reply, "generation", json_integer((json_int_t)st->gen));
 	json_object_set_new(reply, "changed", json_integer((json_int_t)changed));
 	return evs_ctl_reply(call, reply);
+}
+
+/* Objects a request changes at most: large ones are applied in steps. */
+static size_t txn_size(const json_t *params, stage_fn fn)
+{
+	const json_t *doc, *v;
+	const char *k;
+	size_t n = 0;
+
+	if (fn == stage_ops)
+		return json_array_size(json_object_get(params, "ops"));
+	if (fn != stage_doc)
+		return 1;
+	doc = json_object_get(params, "config");
+	json_object_foreach ((json_t *)doc, k, v)
+		n += json_array_size(v);
+	return n;
+}
+
+static uint64_t slice_min(const struct ctl_priv *cp)
+{
+	return cp->cfg.slice_min ? cp->cfg.slice_min : SLICE_MIN_DEFAULT;
+}
+
+static void job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	store_doc_stage_free(j->ds);
+	/* A large request holds up to a million small objects: freed in steps */
+	if (j->ran)
+		json_array_append(j->cp->cfg.store->trash, j->params);
+	json_decref(j->params);
+	json_decref(j->reply);
+	free(j);
+}
+
+static struct job *job_new(struct ctl_priv *call_priv, struct evs_ctl_call *call,
+			   const json_t *params, stage_fn fn, const void *arg, json_t *reply)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	j->p = evs_ctl_call_defer(call);
+	if (j->p == NULL) {
+		free(j);
+		return NULL;
+	}
+	j->params = json_incref((json_t *)params);
+	j->cp = call_priv;
+	j->fn = fn;
+	j->arg = arg;
+	j->reply = reply;
+	return j;
+}
+
+/*
+ * Check expect_generation and begin; stage and commit at once, or, for a
+ * large request, start it as the job that runs in steps (the call deferred).
+ */
+static int run_txn_now(struct ctl_priv *cp, struct evs_ctl_call *call, const json_t *params,
+		       stage_fn fn, const void *arg, json_t *reply)
+{
+	struct evs_store *st = cp->cfg.store;
+	const json_t *eg = json_object_get(params, "expect_generation");
+	struct evs_store_txn *txn;
+	struct evs_ctl_err err = {0};
+	uint64_t gen0 = st->gen;
+	struct job *j;
+	int rc;
+
+	if (eg != NULL && (uint64_t)json_integer_value(eg) != gen0) {
+		json_decref(reply);
+		return evs_ctl_error(call, EVS_STORE_E_CONFLICT, "/params/expect_generation",
+				     "the store is at generation %llu, not %lld",
+				     (unsigned long long)gen0, (long long)json_integer_value(eg));
+	}
+	txn = evs_store_txn_begin(st);
+	if (txn == NULL) {
+		json_decref(reply);
+		return evs_ctl_error(call, evs_store_rpc_code(-errno), "", "cannot start: %s",
+				     strerror(errno));
+	}
+	if (txn_size(params, fn) >= slice_min(cp) &&
+	    (j = job_new(cp, call, params, fn, arg, reply))) {
+		j->txn = txn;
+		j->gen0 = gen0;
+		if (fn == stage_doc && store_doc_stage_new(txn, json_object_get(params, "config"),
+							   "/params/config", &j->ds, &j->err) < 0) {
+			evs_store_txn_abort(txn);
+			evs_ctl_error_from(call, &j->err);
+			job_free(j);
+			return 0;
+		}
+		cp->run = j;
+		j->ran = true;
+		return 0; /* answered by the last step (evs_store_ctl_poll) */
+	}
+	rc = fn(txn, params, &err, arg);
+	if (rc < 0) {
+		evs_store_txn_abort(txn);
+		json_decref(reply);
+		return evs_ctl_error_from(call, &err);
+	}
+	rc = evs_store_txn_commit(txn, &err);
+	return txn_done(cp, call, params, reply, gen0, rc, &err);
+}
+
+/* Mutations wait behind a large transaction, in order, or are refused. */
+static int run_txn(struct ctl_priv *cp, struct evs_ctl_call *call, const json_t *params,
+		   stage_fn fn, const void *arg, json_t *reply)
+{
+	unsigned int qmax = cp->cfg.queue_max ? cp->cfg.queue_max : QUEUE_MAX_DEFAULT;
+	unsigned int qms = cp->cfg.queue_ms ? cp->cfg.queue_ms : QUEUE_MS_DEFAULT;
+	struct job *j;
+
+	if (cp->run == NULL && cp->q_head == NULL)
+		return run_txn_now(cp, call, params, fn, arg, reply);
+	if (cp->q_len >= qmax || (j = job_new(cp, call, params, fn, arg, reply)) == NULL) {
+		json_decref(reply);
+		return evs_ctl_error(call, EVS_CTL_E_BUSY, "",
+				     "busy: a large transaction is being applied and %u "
+				     "change(s) wait for it; retry later",
+				     cp->q_len);
+	}
+	j->deadline_ns = store_now_ns() + (uint64_t)qms * 1000000u;
+	*cp->q_tail = j;
+	cp->q_tail = &j->next;
+	cp->q_len++;
+	return 0; /* answered when its turn comes */
+}
+
+/* --- Large transactions in steps ------------------------------------------ */
+
+/* Stage a job's next ops while @b lasts: 1 (more), 0 (all staged), -errno. */
+static int ops_step(struct job *j, struct store_budget *b)
+{
+	const json_t *ops = json_object_get(j->params, "ops");
+	int rc;
+
+	for (; j->op < json_array_size(ops); j->op++) {
+		if (store_budget_out(b))
+			return 1;
+		rc = stage_op(j->txn, json_array_get(ops, j->op), j->op, &j->err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int job_finish(struct evs_ctl_call *call, void *arg)
+{
+	struct job *j = arg;
+	json_t *reply = j->reply;
+
+	j->reply = NULL;
+	if (j->rc < 0) {
+		json_decref(reply);
+		return evs_ctl_error_from(call, &j->err);
+	}
+	return txn_done(j->cp, call, j->params, reply, j->gen0, 0, &j->err);
+}
+
+/* A queued mutation's turn: as if it had just arrived on an idle store. */
+static int job_start(struct evs_ctl_call *call, void *arg)
+{
+	struct job *j = arg;
+	json_t *reply = j->reply;
+
+	j->reply = NULL;
+	return run_txn_now(j->cp, call, j->params, j->fn, j->arg, reply);
+}
+
+/* One bounded step of the running job: 1 (more), 0 (finished and answered). */
+static int job_step(struct ctl_priv *cp, struct store_budget *b)
+{
+	struct job *j = cp->run;
+	int rc = 0;
+
+	if (!j->staged) {
+		rc = j->ds != NULL ? store_doc_stage_step(j->ds, b, &j->err) : ops_step(j, b);
+		if (rc > 0)
+			return 1;
+		j->staged = rc == 0;
+		if (rc < 0)
+			evs_store_txn_abort(j->txn);
+	}
+	if (rc == 0) {
+		rc = store_txn_commit_step(j->txn, b, &j->err);
+		if (rc > 0)
+			return 1;
+	}
+	j->rc = rc;
+	j->txn = NULL; /* closed either way */
+	cp->run = NULL;
+	evs_ctl_pending_resume(j->p, job_finish, j);
+	job_free(j);
+	return 0;
+}
+
+/* Refuse the queued mutations that waited past their deadline. */
+static void queue_expire(struct ctl_priv *cp, uint64_t now)
+{
+	struct job **pp = &cp->q_head, *j;
+
+	while ((j = *pp) != NULL) {
+		if (now < j->deadline_ns) {
+			pp = &j->next;
+			continue;
+		}
+		*pp = j->next;
+		cp->q_len--;
+		evs_ctl_pending_error(j->p, EVS_CTL_E_BUSY, "",
+				      "busy: waited too long behind a large transaction; not "
+				      "applied, retry later");
+		job_free(j);
+	}
+	cp->q_tail = pp;
+}
+
+/* Remove @arr's items from the last while @b lasts: 1 when it stopped early. */
+static int array_drain(json_t *arr, struct store_budget *b)
+{
+	while (json_array_size(arr) > 0) {
+		if (store_budget_out(b))
+			return 1;
+		json_array_remove(arr, json_array_size(arr) - 1);
+	}
+	return 0;
+}
+
+/* Free what finished large transactions left (their requests, their change
+ * records) while @b lasts, once nobody else holds them: the journal's writer
+ * thread may still be serialising records. @return whether any is freeable. */
+static bool trash_step(const struct evs_store *st, struct store_budget *b)
+{
+	size_t i = json_array_size(st->trash);
+	bool ready = false;
+
+	while (i-- > 0) {
+		json_t *v = json_array_get(st->trash, i), *arr;
+		const char *k;
+
+		/* jansson counts references atomically: 1 is ours alone */
+		if (__atomic_load_n(&v->refcount, __ATOMIC_ACQUIRE) > 1)
+			continue;
+		ready = true;
+		if (b == NULL)
+			return true;
+		if (json_is_array(v) && array_drain(v, b))
+			return true;
+		json_object_foreach (json_object_get(v, "config"), k, arr)
+			if (array_drain(arr, b))
+				return true;
+		if (array_drain(json_object_get(v, "ops"), b))
+			return true;
+		json_array_remove(st->trash, i);
+	}
+	return ready && b == NULL;
+}
+
+int evs_store_ctl_poll(struct evs_store *st)
+{
+	struct ctl_priv *cp = st->ctl_priv;
+	unsigned int us = cp != NULL && cp->cfg.slice_us ? cp->cfg.slice_us : SLICE_US_DEFAULT;
+	struct store_budget b = {0};
+	uint64_t now;
+	struct job *j;
+
+	if (cp == NULL || (cp->run == NULL && cp->q_head == NULL && !trash_step(st, NULL)))
+		return 0;
+	now = store_now_ns();
+	b.deadline_ns = now + (uint64_t)us * 1000u;
+	if (cp->run != NULL)
+		queue_expire(cp, now);
+	for (;;) {
+		if (cp->run != NULL) {
+			if (job_step(cp, &b) > 0)
+				break;
+			continue;
+		}
+		j = cp->q_head;
+		if (j == NULL)
+			break;
+		cp->q_head = j->next;
+		if (cp->q_head == NULL)
+			cp->q_tail = &cp->q_head;
+		cp->q_len--;
+		evs_ctl_pending_resume(j->p, job_start, j);
+		job_free(j);
+		b.force = true;
+		if (store_budget_out(&b))
+			break;
+	}
+	if (cp->run == NULL && cp->q_head == NULL)
+		trash_step(st, &b);
+	return cp->run != NULL || cp->q_head != NULL || trash_step(st, NULL);
+}
+
+bool evs_store_ctl_busy(const struct evs_store *st)
+{
+	const struct ctl_priv *cp = st->ctl_priv;
+
+	return cp != NULL && (cp->run != NULL || cp->q_head != NULL || trash_step(st, NULL));
+}
+
+void evs_store_ctl_cancel(struct evs_store *st, const char *why)
+{
+	struct ctl_priv *cp = st->ctl_priv;
+	struct job *j = cp != NULL ? cp->run : NULL;
+
+	if (j == NULL)
+		return;
+	if (j->staged && j->txn->c.phase == C_RECORDS) {
+		struct store_budget none = {0};
+
+		job_step(cp, &none); /* committed already: finish it */
+		return;
+	}
+	evs_store_txn_abort(j->txn);
+	j->txn = NULL;
+	j->rc = evs_store_err(&j->err, -EIO, "", "not applied: %s", why);
+	cp->run = NULL;
+	evs_ctl_pending_resume(j->p, job_finish, j);
+	job_free(j);
 }
 
 static int stage_one(struct evs_store_txn *txn, const json_t *params, struct evs_ctl_err *err,
@@ -258,11 +604,12 @@ static json_t *keys_json(const struct store_type *ty, const json_t *v)
 	return o;
 }
 
-/* The object as get/list show it: its value with the runtime state. */
-static json_t *obj_json(struct evs_store *st, struct evs_store_obj *o)
+/* The object as get/list show it: its committed value @val with the runtime state. */
+static json_t *obj_json(struct evs_store *st, struct evs_store_obj *o, const json_t *val)
 {
 	const struct store_type *ty = o->type;
-	json_t *v = ty->n_secret > 0 ? store_public(ty, o->val) : json_copy(o->val), *s;
+	json_t *v = ty->n_secret > 0 ? store_public(ty, (json_t *)val) : json_copy((json_t *)val),
+	       *s;
 
 	if (v != NULL && ty->t->ops != NULL && ty->t->ops->status != NULL) {
 		s = ty->t->ops->status(st, o, ty->ctx);
@@ -304,11 +651,12 @@ static int m_generated(struct evs_ctl_call *call, json_t *params, void *arg)
 	case V_SET:
 		return run_txn(cp, call, params, stage_one, gm, keys_json(gm->ty, params));
 	case V_GET:
-		o = evs_store_lookup(st, gm->ty->t->name, params);
+		/* Reads see the committed state (a large transaction may be open). */
+		o = store_lookup_committed(st, gm->ty, params);
 		if (o == NULL)
 			return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params", "no such %s",
 					     gm->ty->t->name);
-		return evs_ctl_reply(call, obj_json(st, o));
+		return evs_ctl_reply(call, obj_json(st, o, store_committed(st, o)));
 	default:
 		break;
 	}
@@ -330,53 +678,62 @@ static int m_generated(struct evs_ctl_call *call, json_t *params, void *arg)
 	if (limit <= 0)
 		limit = 10000;
 	if (after != NULL) {
-		o = evs_store_lookup(st, gm->ty->t->name, after);
+		o = store_lookup_committed(st, gm->ty, after);
 		if (o == NULL)
 			return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/after",
 					     "no such %s (deleted since the last page?)",
 					     gm->ty->t->name);
-		o = evs_store_next(o);
+		o = o->next;
 	} else {
-		o = evs_store_first(st, gm->ty->t->name);
+		o = gm->ty->head;
 	}
 	list = json_array();
-	for (; o != NULL && (json_int_t)json_array_size(list) < limit; o = evs_store_next(o))
-		if (where == NULL || matches(st, gm->ty, o->val, where))
-			json_array_append_new(list, obj_json(st, o));
+	for (; o != NULL && (json_int_t)json_array_size(list) < limit; o = o->next) {
+		const json_t *v = store_committed(st, o);
+
+		if (v != NULL && (where == NULL || matches(st, gm->ty, v, where)))
+			json_array_append_new(list, obj_json(st, o, v));
+	}
 	return evs_ctl_reply(call, list);
 }
 
 /* --- transact, config, schema ------------------------------------------------- */
 
+/* Stage op @i of a transact. */
+static int stage_op(struct evs_store_txn *txn, const json_t *op, size_t i, struct evs_ctl_err *err)
+{
+	const json_t *p = json_object_get(op, "params");
+	const char *method = json_string_value(json_object_get(op, "method"));
+	const struct gen_method *gm;
+	char path[EVS_CTL_PATH_MAX];
+	json_t *empty = NULL;
+	int rc;
+
+	if (p == NULL)
+		p = empty = json_object();
+	evs_ctl_path_index(path, sizeof(path), "/params/ops", i);
+	evs_ctl_path_key(path, sizeof(path), path, "params");
+	rc = evs_store_txn_method(txn, method, p, path, err);
+	json_decref(empty);
+	gm = method_find(txn->st->ctl_priv, method);
+	if (rc == -ENOENT && (gm == NULL || gm->verb > V_SET)) { /* the method is at fault */
+		evs_ctl_path_index(path, sizeof(path), "/params/ops", i);
+		evs_ctl_path_key(path, sizeof(path), path, "method");
+		snprintf(err->path, sizeof(err->path), "%s", path);
+	}
+	return rc;
+}
+
 static int stage_ops(struct evs_store_txn *txn, const json_t *params, struct evs_ctl_err *err,
 		     const void *arg)
 {
 	const json_t *ops = json_object_get(params, "ops"), *op;
-	const struct gen_method *gm;
-	char path[EVS_CTL_PATH_MAX];
 	size_t i;
 	int rc;
 
 	(void)arg;
 	json_array_foreach (ops, i, op) {
-		const json_t *p = json_object_get(op, "params");
-		json_t *empty = NULL;
-
-		if (p == NULL)
-			p = empty = json_object();
-		evs_ctl_path_index(path, sizeof(path), "/params/ops", i);
-		evs_ctl_path_key(path, sizeof(path), path, "params");
-		rc = evs_store_txn_method(txn, json_string_value(json_object_get(op, "method")), p,
-					  path, err);
-		json_decref(empty);
-		gm = method_find(txn->st->ctl_priv,
-				 json_string_value(json_object_get(op, "method")));
-		if (rc == -ENOENT &&
-		    (gm == NULL || gm->verb > V_SET)) { /* the method is at fault */
-			evs_ctl_path_index(path, sizeof(path), "/params/ops", i);
-			evs_ctl_path_key(path, sizeof(path), path, "method");
-			snprintf(err->path, sizeof(err->path), "%s", path);
-		}
+		rc = stage_op(txn, op, i, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -541,6 +898,8 @@ int evs_store_ctl_register(struct evs_ctl *ctl, const struct evs_store_ctl_confi
 	if (cp == NULL)
 		return -ENOMEM;
 	cp->cfg = *cfg;
+	cp->q_tail = &cp->q_head;
+	st->trash = json_array();
 	cp->m = calloc((size_t)st->n_types * V_MAX + 1, sizeof(*cp->m));
 	if (cp->m == NULL) {
 		free(cp);

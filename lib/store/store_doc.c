@@ -94,24 +94,35 @@ json_t *evs_store_doc(const struct evs_store *st)
 {
 	json_t *doc = json_object(), *arr;
 	const struct evs_store_obj *o;
+	const json_t *v;
 	unsigned int t;
 
+	/* The committed state: a transaction applied in steps may be open. */
 	for (t = 0; doc != NULL && t < st->n_types; t++) {
 		const struct store_type *ty = &st->types[t];
 
-		if (ty->n_live == 0)
+		if (ty->n_objs == 0)
 			continue; /* an empty section reads as absent: "none" */
 		arr = json_array();
-		if (arr == NULL || json_object_set_new(doc, ty->t->section, arr) < 0)
+		if (arr == NULL)
 			goto fail;
 		for (o = ty->head; o != NULL; o = o->next)
-			if (o->live && json_array_append_new(arr, store_public(ty, o->val)) < 0)
+			if ((v = store_committed(st, o)) != NULL &&
+			    json_array_append_new(arr, store_public(ty, (json_t *)v)) < 0) {
+				json_decref(arr);
 				goto fail;
-	}
-	for (t = 0; doc != NULL && t < st->n_sections; t++)
-		if (st->sections[t].val != NULL &&
-		    json_object_set(doc, st->sections[t].def->name, st->sections[t].val) < 0)
+			}
+		if (json_array_size(arr) == 0)
+			json_decref(arr);
+		else if (json_object_set_new(doc, ty->t->section, arr) < 0)
 			goto fail;
+	}
+	for (t = 0; doc != NULL && t < st->n_sections; t++) {
+		v = st->txn != NULL && st->txn->sec_changed[t] ? st->txn->sec_old[t]
+							       : st->sections[t].val;
+		if (v != NULL && json_object_set(doc, st->sections[t].def->name, (json_t *)v) < 0)
+			goto fail;
+	}
 	return doc;
 fail:
 	json_decref(doc);
@@ -180,22 +191,11 @@ static const char *item_path(char *path, size_t base_len, size_t i)
 	return path;
 }
 
-/*
- * Check a section's items and key them: an item naming a live object gets
- * that object (marked with this diff's @mark, so a second item with its key
- * is a duplicate, and objects left unmarked are the ones to delete); other
- * items get their key from a set that finds duplicates among them. An item
- * equal to its object was valid when stored: it is not validated again.
- */
-static int section_check(const struct evs_store *st, const struct store_type *ty, const json_t *arr,
-			 const char *path, uint32_t mark, struct keyset *ks,
-			 struct evs_ctl_err *err)
+/* Size @ks for section @arr (at @path) of type @ty. */
+static int section_init(const struct store_type *ty, const json_t *arr, const char *path,
+			struct keyset *ks, struct evs_ctl_err *err)
 {
-	char ip[EVS_CTL_PATH_MAX], kp[EVS_CTL_PATH_MAX], kbuf[256];
-	size_t i, n = json_array_size(arr), blen = strlen(path);
-	const json_t *v;
-	const char *k;
-	char *key;
+	size_t n = json_array_size(arr);
 
 	if (arr != NULL && !json_is_array(arr))
 		return evs_store_err(err, -EINVAL, path, "must be an array of %s objects",
@@ -215,66 +215,78 @@ static int section_check(const struct evs_store *st, const struct store_type *ty
 	if (ks->keys == NULL || ks->item_key == NULL || ks->item_obj == NULL ||
 	    ks->item_same == NULL || (ty->n_secret > 0 && ks->item_val == NULL))
 		return evs_store_err(err, -ENOMEM, path, "out of memory");
-	if (blen + 24 > sizeof(ip))
+	if (strlen(path) + 24 > EVS_CTL_PATH_MAX)
 		return evs_store_err(err, -EINVAL, "", "path too long");
-	memcpy(ip, path, blen);
-	json_array_foreach (arr, i, v) {
-		struct evs_store_obj *o;
+	return 0;
+}
 
-		item_path(ip, blen, i);
-		key = NULL;
-		k = store_key_buf(ty, v, kbuf, sizeof(kbuf));
-		if (k == NULL)
-			k = key = store_key(ty, v);
-		o = k != NULL ? store_find(ty, k) : NULL;
-		if (o != NULL && !o->live) {
-			ks->item_same[i] = ITEM_DEAD; /* the add revives it */
-			o = NULL;
-		}
-		if (o != NULL && o->mark == mark) {
-			free(key);
-			return evs_store_err(
-			    err, -EEXIST, evs_ctl_path_key(kp, sizeof(kp), ip, ty->t->keys[0]),
-			    "duplicate %s (also earlier in the document)", ty->t->name);
-		}
-		if (ks->item_val != NULL && json_is_object(v)) {
-			json_t *rv = json_incref((json_t *)v);
-			int rc =
-			    store_secrets_fill(st, ty, k, o != NULL ? o->val : NULL, &rv, ip, err);
+/*
+ * Check item @i (@v, at @ip) of a section and key it: an item naming a live
+ * object gets that object (marked with this diff's @mark, so a second item
+ * with its key is a duplicate, and objects left unmarked are the ones to
+ * delete); other items get their key from a set that finds duplicates
+ * among them. An item equal to its object was valid when stored: it is not
+ * validated again.
+ */
+static int section_item(const struct evs_store *st, const struct store_type *ty, const json_t *v,
+			size_t i, const char *ip, uint32_t mark, struct keyset *ks,
+			struct evs_ctl_err *err)
+{
+	char kp[EVS_CTL_PATH_MAX], kbuf[256];
+	struct evs_store_obj *o;
+	const char *k;
+	char *key = NULL;
 
-			if (rc < 0) {
-				json_decref(rv);
-				free(key);
-				return rc;
-			}
-			ks->item_val[i] = rv;
-			v = rv;
-		}
-		if (o != NULL && json_equal(o->val, (json_t *)v))
-			ks->item_same[i] = ITEM_SAME;
-		else if (evs_ctl_validate(v, ip, ty->t->fields, ty->t->n_fields, err) < 0) {
+	k = store_key_buf(ty, v, kbuf, sizeof(kbuf));
+	if (k == NULL)
+		k = key = store_key(ty, v);
+	o = k != NULL ? store_find(ty, k) : NULL;
+	if (o != NULL && !o->live) {
+		ks->item_same[i] = ITEM_DEAD; /* the add revives it */
+		o = NULL;
+	}
+	if (o != NULL && o->mark == mark) {
+		free(key);
+		return evs_store_err(err, -EEXIST,
+				     evs_ctl_path_key(kp, sizeof(kp), ip, ty->t->keys[0]),
+				     "duplicate %s (also earlier in the document)", ty->t->name);
+	}
+	if (ks->item_val != NULL && json_is_object(v)) {
+		json_t *rv = json_incref((json_t *)v);
+		int rc = store_secrets_fill(st, ty, k, o != NULL ? o->val : NULL, &rv, ip, err);
+
+		if (rc < 0) {
+			json_decref(rv);
 			free(key);
-			return -EINVAL;
+			return rc;
 		}
-		if (k == NULL)
-			return evs_store_err(err, -EINVAL, ip, "invalid key");
-		if (o != NULL) {
-			o->mark = mark;
-			ks->item_obj[i] = o;
-			free(key);
-			continue;
-		}
-		if (key == NULL)
-			key = strdup(k);
-		if (key == NULL)
-			return evs_store_err(err, -ENOMEM, ip, "out of memory");
-		ks->item_key[i] = key;
-		if (keyset_add(ks, key) < 0) {
-			ks->item_key[i] = NULL;
-			return evs_store_err(
-			    err, -EEXIST, evs_ctl_path_key(kp, sizeof(kp), ip, ty->t->keys[0]),
-			    "duplicate %s (also earlier in the document)", ty->t->name);
-		}
+		ks->item_val[i] = rv;
+		v = rv;
+	}
+	if (o != NULL && json_equal(o->val, (json_t *)v))
+		ks->item_same[i] = ITEM_SAME;
+	else if (evs_ctl_validate(v, ip, ty->t->fields, ty->t->n_fields, err) < 0) {
+		free(key);
+		return -EINVAL;
+	}
+	if (k == NULL)
+		return evs_store_err(err, -EINVAL, ip, "invalid key");
+	if (o != NULL) {
+		o->mark = mark;
+		ks->item_obj[i] = o;
+		free(key);
+		return 0;
+	}
+	if (key == NULL)
+		key = strdup(k);
+	if (key == NULL)
+		return evs_store_err(err, -ENOMEM, ip, "out of memory");
+	ks->item_key[i] = key;
+	if (keyset_add(ks, key) < 0) {
+		ks->item_key[i] = NULL;
+		return evs_store_err(err, -EEXIST,
+				     evs_ctl_path_key(kp, sizeof(kp), ip, ty->t->keys[0]),
+				     "duplicate %s (also earlier in the document)", ty->t->name);
 	}
 	return 0;
 }
@@ -291,97 +303,247 @@ static json_t *key_obj(const struct evs_store_obj *o)
 	return k;
 }
 
-int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *path,
-		      struct evs_ctl_err *err)
+/* A document's diff, staged in steps: every section checked, then the
+ * deletes (referrers first), then adds and changes in document order. */
+enum doc_phase { D_CHECK, D_DEL, D_ADD, D_DONE };
+
+struct store_doc_stage {
+	struct evs_store_txn *txn;
+	const json_t *doc; /* a reference */
+	char path[EVS_CTL_PATH_MAX];
+	uint32_t mark;
+	enum doc_phase phase;
+	unsigned int t; /* type of the phase */
+	size_t i;	/* item of the phase, in its section */
+	struct evs_store_obj *next_del;
+	struct keyset ks[EVS_STORE_MAX_TYPES];
+	const json_t *arrs[EVS_STORE_MAX_TYPES];
+};
+
+void store_doc_stage_free(struct store_doc_stage *ds)
 {
-	struct evs_store *st = txn->st;
-	struct keyset ks[EVS_STORE_MAX_TYPES] = {{0}};
-	char sp[EVS_CTL_PATH_MAX], ip[EVS_CTL_PATH_MAX];
-	const json_t *arrs[EVS_STORE_MAX_TYPES] = {0};
-	struct evs_store_obj *o, *next;
+	unsigned int t;
+
+	if (ds == NULL)
+		return;
+	for (t = 0; t < EVS_STORE_MAX_TYPES; t++)
+		keyset_free(&ds->ks[t]);
+	json_decref((json_t *)ds->doc);
+	free(ds);
+}
+
+/* Sections of @doc: the objects' arrays in @ds->arrs, the others staged. */
+static int doc_sections(struct store_doc_stage *ds, struct evs_ctl_err *err)
+{
+	struct evs_store *st = ds->txn->st;
+	char sp[EVS_CTL_PATH_MAX];
+	unsigned int t, i;
 	const char *k;
 	json_t *v;
-	unsigned int t;
-	size_t i;
 	int rc = 0;
 
-	uint32_t mark = ++st->doc_mark;
-
-	if (path == NULL)
-		path = "";
-	if (!json_is_object(doc))
-		return evs_store_err(err, -EINVAL, path, "the config must be a JSON object");
-	json_object_foreach ((json_t *)doc, k, v) {
+	if (!json_is_object(ds->doc))
+		return evs_store_err(err, -EINVAL, ds->path, "the config must be a JSON object");
+	json_object_foreach ((json_t *)ds->doc, k, v) {
 		for (t = 0; t < st->n_types; t++)
 			if (strcmp(st->types[t].t->section, k) == 0)
 				break;
 		if (t < st->n_types) {
-			arrs[t] = v;
+			ds->arrs[t] = v;
 			continue;
 		}
-		if (evs_store_section_get(st, k) == NULL) {
-			unsigned int i;
-
-			for (i = 0; i < st->n_sections; i++)
-				if (strcmp(st->sections[i].def->name, k) == 0)
-					break;
-			if (i == st->n_sections)
-				return evs_store_err(err, -EINVAL,
-						     evs_ctl_path_key(sp, sizeof(sp), path, k),
-						     "unknown section '%.64s'", k);
-		}
+		for (i = 0; i < st->n_sections; i++)
+			if (strcmp(st->sections[i].def->name, k) == 0)
+				break;
+		if (i == st->n_sections)
+			return evs_store_err(err, -EINVAL,
+					     evs_ctl_path_key(sp, sizeof(sp), ds->path, k),
+					     "unknown section '%.64s'", k);
 	}
 	for (t = 0; t < st->n_sections && rc == 0; t++)
-		rc = store_section_stage(txn, t, json_object_get(doc, st->sections[t].def->name),
-					 path, err);
-	/* Check every section first: an error then reports the document's own
-	 * first problem, not a consequence of a half-staged diff. */
+		rc = store_section_stage(
+		    ds->txn, t, json_object_get(ds->doc, st->sections[t].def->name), ds->path, err);
 	for (t = 0; t < st->n_types && rc == 0; t++) {
-		evs_ctl_path_key(sp, sizeof(sp), path, st->types[t].t->section);
-		rc = section_check(st, &st->types[t], arrs[t], sp, mark, &ks[t], err);
+		evs_ctl_path_key(sp, sizeof(sp), ds->path, st->types[t].t->section);
+		rc = section_init(&st->types[t], ds->arrs[t], sp, &ds->ks[t], err);
 	}
-	txn->doc = true;
-	/* Deletes, referrers first, so nothing cascades. */
-	for (t = st->n_types; rc == 0 && t-- > 0;) {
-		evs_ctl_path_key(sp, sizeof(sp), path, st->types[t].t->section);
-		for (o = st->types[t].head; o != NULL && rc == 0; o = next) {
-			next = o->next;
-			if (o->live && o->mark != mark)
-				rc = evs_store_txn_op(txn, EVS_STORE_DEL, st->types[t].t->name,
-						      key_obj(o), sp, err);
-		}
+	return rc;
+}
+
+int store_doc_stage_new(struct evs_store_txn *txn, const json_t *doc, const char *path,
+			struct store_doc_stage **out, struct evs_ctl_err *err)
+{
+	struct store_doc_stage *ds = calloc(1, sizeof(*ds));
+	int rc;
+
+	*out = NULL;
+	if (ds == NULL)
+		return evs_store_err(err, -ENOMEM, "", "out of memory");
+	ds->txn = txn;
+	ds->doc = json_incref((json_t *)doc);
+	snprintf(ds->path, sizeof(ds->path), "%s", path != NULL ? path : "");
+	ds->mark = ++txn->st->doc_mark;
+	rc = doc_sections(ds, err);
+	if (rc < 0) {
+		store_doc_stage_free(ds);
+		return rc;
 	}
-	/* Adds and changes, in document order. */
-	for (t = 0; rc == 0 && t < st->n_types; t++) {
-		struct store_type *ty = &st->types[t];
+	*out = ds;
+	return 0;
+}
 
-		size_t blen;
+size_t store_doc_stage_items(const struct store_doc_stage *ds)
+{
+	size_t n = 0;
+	unsigned int t;
 
-		evs_ctl_path_key(sp, sizeof(sp), path, ty->t->section);
-		blen = strlen(sp);
-		if (blen + 24 > sizeof(ip))
-			return evs_store_err(err, -EINVAL, "", "path too long");
-		memcpy(ip, sp, blen);
-		json_array_foreach (arrs[t], i, v) {
-			if (ks[t].item_same[i] == ITEM_SAME)
-				continue;
-			if (ks[t].item_val != NULL)
-				v = ks[t].item_val[i];
-			o = ks[t].item_obj[i];
-			item_path(ip, blen, i);
-			if (o != NULL)
-				/* Replace, not merge: fields left out go back to defaults. */
-				rc = store_txn_replace(txn, o, json_incref(v), ip, true, err);
-			else
-				rc = store_txn_add(txn, ty, json_incref(v), ks[t].item_key[i],
-						   ks[t].item_same[i] != ITEM_DEAD, ip, err);
-			ks[t].item_key[i] = NULL; /* the object's now (or freed) */
+	for (t = 0; t < EVS_STORE_MAX_TYPES; t++)
+		n += ds->ks[t].n;
+	return n;
+}
+
+/* @ip: the section's path of type @t, ready for item_path(); its length. */
+static size_t section_path(const struct store_doc_stage *ds, unsigned int t, char *ip)
+{
+	evs_ctl_path_key(ip, EVS_CTL_PATH_MAX, ds->path, ds->txn->st->types[t].t->section);
+	return strlen(ip);
+}
+
+static int doc_check(struct store_doc_stage *ds, struct store_budget *b, struct evs_ctl_err *err)
+{
+	struct evs_store *st = ds->txn->st;
+	char ip[EVS_CTL_PATH_MAX];
+	size_t blen;
+	int rc;
+
+	/* Every section first: an error then reports the document's own first
+	 * problem, not a consequence of a half-staged diff. */
+	for (; ds->t < st->n_types; ds->t++, ds->i = 0) {
+		blen = section_path(ds, ds->t, ip);
+		for (; ds->i < ds->ks[ds->t].n; ds->i++) {
+			if (store_budget_out(b))
+				return 1;
+			rc = section_item(
+			    st, &st->types[ds->t], json_array_get(ds->arrs[ds->t], ds->i), ds->i,
+			    item_path(ip, blen, ds->i), ds->mark, &ds->ks[ds->t], err);
 			if (rc < 0)
-				break;
+				return rc;
 		}
 	}
-	txn->doc = false;
-	for (t = 0; t < st->n_types; t++)
-		keyset_free(&ks[t]);
+	return 0;
+}
+
+static int doc_del(struct store_doc_stage *ds, struct store_budget *b, struct evs_ctl_err *err)
+{
+	struct evs_store *st = ds->txn->st;
+	char sp[EVS_CTL_PATH_MAX];
+	struct evs_store_obj *o;
+	int rc;
+
+	/* Referrers first, so nothing cascades. */
+	for (; ds->t-- > 0; ds->next_del = NULL) {
+		evs_ctl_path_key(sp, sizeof(sp), ds->path, st->types[ds->t].t->section);
+		o = ds->next_del != NULL ? ds->next_del : st->types[ds->t].head;
+		for (; o != NULL; o = ds->next_del) {
+			ds->next_del = o->next;
+			if (o->live && o->mark != ds->mark) {
+				rc =
+				    evs_store_txn_op(ds->txn, EVS_STORE_DEL,
+						     st->types[ds->t].t->name, key_obj(o), sp, err);
+				if (rc < 0)
+					return rc;
+			}
+			if (ds->next_del != NULL && store_budget_out(b)) {
+				ds->t++; /* resume this type */
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int doc_add(struct store_doc_stage *ds, struct store_budget *b, struct evs_ctl_err *err)
+{
+	struct evs_store *st = ds->txn->st;
+	char ip[EVS_CTL_PATH_MAX];
+	size_t blen;
+	int rc;
+
+	for (; ds->t < st->n_types; ds->t++, ds->i = 0) {
+		struct store_type *ty = &st->types[ds->t];
+		struct keyset *ks = &ds->ks[ds->t];
+
+		blen = section_path(ds, ds->t, ip);
+		for (; ds->i < ks->n; ds->i++) {
+			size_t i = ds->i;
+			json_t *v = ks->item_val != NULL ? ks->item_val[i]
+							 : json_array_get(ds->arrs[ds->t], i);
+
+			if (store_budget_out(b))
+				return 1;
+			if (ks->item_same[i] == ITEM_SAME)
+				continue;
+			item_path(ip, blen, i);
+			if (ks->item_obj[i] != NULL)
+				/* Replace, not merge: fields left out go back to defaults. */
+				rc = store_txn_replace(ds->txn, ks->item_obj[i], json_incref(v), ip,
+						       true, err);
+			else
+				rc = store_txn_add(ds->txn, ty, json_incref(v), ks->item_key[i],
+						   ks->item_same[i] != ITEM_DEAD, ip, err);
+			ks->item_key[i] = NULL; /* the object's now (or freed) */
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int store_doc_stage_step(struct store_doc_stage *ds, struct store_budget *b,
+			 struct evs_ctl_err *err)
+{
+	int rc = 0;
+
+	ds->txn->doc = true; /* paths are the document's items */
+	switch (ds->phase) {
+	case D_CHECK:
+		rc = doc_check(ds, b, err);
+		if (rc != 0)
+			break;
+		ds->phase = D_DEL;
+		ds->t = ds->txn->st->n_types;
+		/* fall through */
+	case D_DEL:
+		rc = doc_del(ds, b, err);
+		if (rc != 0)
+			break;
+		ds->phase = D_ADD;
+		ds->t = 0;
+		ds->i = 0;
+		/* fall through */
+	case D_ADD:
+		rc = doc_add(ds, b, err);
+		if (rc != 0)
+			break;
+		ds->phase = D_DONE;
+		/* fall through */
+	default:
+		break;
+	}
+	ds->txn->doc = false;
+	return rc;
+}
+
+int evs_store_txn_doc(struct evs_store_txn *txn, const json_t *doc, const char *path,
+		      struct evs_ctl_err *err)
+{
+	struct store_budget b = {0}; /* no deadline: one step */
+	struct store_doc_stage *ds;
+	int rc = store_doc_stage_new(txn, doc, path, &ds, err);
+
+	if (rc < 0)
+		return rc;
+	rc = store_doc_stage_step(ds, &b, err);
+	store_doc_stage_free(ds);
 	return rc;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "evs_store.h"
 
@@ -81,6 +82,7 @@ struct evs_store {
 	size_t last_changes; /* deltas of the last committed transaction */
 	bool recording;	     /* keep last_records (evs_store_record_changes) */
 	json_t *last_records;
+	json_t *trash; /* large values to free in steps (store_ctl.c polls): NULL: none */
 	struct evs_store_txn *txn;
 	bool sealed; /* objects exist: no more types */
 	struct store_section sections[STORE_MAX_SECTIONS];
@@ -98,6 +100,7 @@ struct txn_entry {
 	json_t *old;	  /* value before the transaction (reference), NULL if new */
 	bool existed;	  /* the object was in the store before */
 	bool keyed;	  /* path is the request's object: errors point at its key */
+	int8_t delta;	  /* at commit: its enum evs_store_op + 1, 0 for no change */
 	const char *path; /* in the transaction's path blocks */
 };
 
@@ -109,6 +112,60 @@ struct path_block {
 	char buf[];
 };
 
+/* Deltas grouped by type (in registration order), each group in entry order. */
+struct store_delta_set {
+	struct evs_store_delta *d;
+	size_t off[EVS_STORE_MAX_TYPES + 1];
+};
+
+/* Where a commit stands: it runs in steps when given a budget. */
+enum commit_phase {
+	C_UNLINK,
+	C_RESOLVE,
+	C_IN_USE,
+	C_CHECK,
+	C_DELTAS,
+	C_VALIDATE,
+	C_PREPARE,
+	C_COMMIT,
+	C_RECORDS, /* the hooks committed: no way back */
+	C_DONE
+};
+
+struct txn_commit {
+	enum commit_phase phase;
+	size_t i;	/* entry within an entry-wise phase */
+	unsigned int t; /* type within validate and prepare */
+	size_t given;	/* deltas of type t given to its prepare */
+	struct store_delta_set ds;
+	json_t *records;		 /* built in C_RECORDS */
+	size_t cnt[EVS_STORE_MAX_TYPES]; /* deltas per type, then where the next goes */
+};
+
+/* A step's time budget: the clock is read every 64 units of work (or after
+ * a long one), so a step runs at least 63 of them. */
+struct store_budget {
+	uint64_t deadline_ns; /* CLOCK_MONOTONIC; 0: none */
+	unsigned int n;
+	bool force; /* read the clock at the next check */
+};
+
+static inline uint64_t store_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline bool store_budget_out(struct store_budget *b)
+{
+	if (b->deadline_ns == 0 || (!b->force && (++b->n & 63) != 0))
+		return false;
+	b->force = false;
+	return store_now_ns() >= b->deadline_ns;
+}
+
 struct evs_store_txn {
 	struct evs_store *st;
 	struct txn_entry *e;
@@ -117,13 +174,35 @@ struct evs_store_txn {
 	bool doc; /* staging a document's diff: paths are its items or sections */
 	json_t *sec_old[STORE_MAX_SECTIONS]; /* sections' values before, if changed */
 	bool sec_changed[STORE_MAX_SECTIONS];
+	struct txn_commit c;
 };
+
+/* store_doc.c: a document's diff staged in steps (evs_store_txn_doc() is
+ * one unbounded step). new: 0, or -errno with @err (the document's shape,
+ * its sections, memory); step: 1 (more), 0 (staged), -errno (the
+ * transaction stays open). */
+struct store_doc_stage;
+int store_doc_stage_new(struct evs_store_txn *txn, const json_t *doc, const char *path,
+			struct store_doc_stage **out, struct evs_ctl_err *err);
+int store_doc_stage_step(struct store_doc_stage *ds, struct store_budget *b,
+			 struct evs_ctl_err *err);
+size_t store_doc_stage_items(const struct store_doc_stage *ds);
+void store_doc_stage_free(struct store_doc_stage *ds);
+
+/* store_txn.c: run the commit while @b lasts. @return 1 (more to do), 0
+ * (committed, closed) or -errno (undone, closed; @err says why). */
+int store_txn_commit_step(struct evs_store_txn *txn, struct store_budget *b,
+			  struct evs_ctl_err *err);
 
 /* store_doc.c: stage section @i's new value (NULL: absent). */
 int store_section_stage(struct evs_store_txn *txn, unsigned int i, const json_t *v,
 			const char *path, struct evs_ctl_err *err);
 /* store_records.c: the committed transaction's changes as records. */
 json_t *store_records_build(const struct evs_store_txn *txn);
+/* ... in steps: entries from *@k into @arr while @b lasts, then the
+ * sections. @return 1 (more), 0 (done), -ENOMEM. */
+int store_records_step(const struct evs_store_txn *txn, json_t *arr, size_t *k,
+		       struct store_budget *b);
 /* store_txn.c: delete @o (cascading) within @txn. */
 int store_txn_del(struct evs_store_txn *txn, struct evs_store_obj *o, const char *path,
 		  struct evs_ctl_err *err);
@@ -158,6 +237,13 @@ char *store_key(const struct store_type *ty, const json_t *v);
 /* @v's key for messages: "'p1'", or "switch sw0, mac 02:00:00:00:00:01". */
 const char *store_key_desc(const struct store_type *ty, const json_t *v, char *buf, size_t len);
 struct evs_store_obj *store_find(const struct store_type *ty, const char *key);
+/* What @o was before the open transaction (its value when none is open):
+ * NULL when it did not exist. Reads from clients use this: a transaction
+ * applied in steps stays invisible until it commits. */
+const json_t *store_committed(const struct evs_store *st, const struct evs_store_obj *o);
+/* The object with @key_obj's key that exists in the committed state, or NULL. */
+struct evs_store_obj *store_lookup_committed(const struct evs_store *st,
+					     const struct store_type *ty, const json_t *key_obj);
 /* New object holding @val (reference taken) under @key (taken), indexed, appended. */
 struct evs_store_obj *store_obj_new(struct store_type *ty, char *key, json_t *val);
 /* Remove from index and order, free. */

@@ -36,14 +36,15 @@ static json_t *rec_new(json_t *op, json_t *type)
 	return r;
 }
 
-json_t *store_records_build(const struct evs_store_txn *txn)
+int store_records_step(const struct evs_store_txn *txn, json_t *arr, size_t *k,
+		       struct store_budget *b)
 {
 	const struct evs_store *st = txn->st;
-	json_t *arr = json_array(), *ops[3], *types[EVS_STORE_MAX_TYPES] = {0};
+	json_t *ops[3], *types[EVS_STORE_MAX_TYPES] = {0};
 	unsigned int i;
-	size_t k;
 	int rc = arr != NULL ? 0 : -ENOMEM;
 
+	/* op and type strings shared by this step's records */
 	ops[0] = json_string("add");
 	ops[1] = json_string("set");
 	ops[2] = json_string("del");
@@ -58,14 +59,17 @@ json_t *store_records_build(const struct evs_store_txn *txn)
 
 	/* In the order the transaction touched them: a replay then meets
 	 * cascades as the original did. */
-	for (k = 0; k < txn->n && rc == 0; k++) {
-		const struct txn_entry *e = &txn->e[k];
+	for (; *k < txn->n && rc == 0; (*k)++) {
+		const struct txn_entry *e = &txn->e[*k];
 		const struct evs_store_obj *o = e->obj;
 		json_t *rec;
 
-		if ((!e->existed && !o->live) ||
-		    (e->existed && o->live && json_equal(e->old, o->val)))
-			continue; /* added and deleted, or unchanged */
+		if (e->delta == 0)
+			continue; /* added and deleted, or unchanged (entry_delta) */
+		if (store_budget_out(b)) {
+			rc = 1;
+			break;
+		}
 		rec = rec_new(ops[!e->existed ? 0 : o->live ? 1 : 2], types[o->type->idx]);
 		if (!e->existed)
 			rc = push(arr, rec, "new", o->val, NULL, NULL);
@@ -84,7 +88,16 @@ json_t *store_records_build(const struct evs_store_txn *txn)
 		json_decref(ops[i]);
 	for (i = 0; i < st->n_types; i++)
 		json_decref(types[i]);
-	if (rc < 0) {
+	return rc;
+}
+
+json_t *store_records_build(const struct evs_store_txn *txn)
+{
+	struct store_budget b = {0};
+	json_t *arr = json_array();
+	size_t k = 0;
+
+	if (store_records_step(txn, arr, &k, &b) < 0) {
 		json_decref(arr);
 		return NULL;
 	}

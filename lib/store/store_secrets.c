@@ -112,8 +112,14 @@ json_t *store_public(const struct store_type *ty, json_t *v)
 json_t *evs_store_records_public(const struct evs_store *st, const json_t *records)
 {
 	json_t *out, *r, *c;
+	unsigned int t;
 	size_t i;
 
+	/* No type with secrets: a bulk apply's million records are not walked */
+	for (t = 0; t < st->n_types && st->types[t].n_secret == 0; t++)
+		;
+	if (t == st->n_types)
+		return json_incref((json_t *)records);
 	json_array_foreach ((json_t *)records, i, r) {
 		const struct store_type *ty =
 		    store_type_get(st, json_string_value(json_object_get(r, "type")) ?: "");

@@ -350,10 +350,18 @@ static void txn_close(struct evs_store_txn *txn)
 	free(txn);
 }
 
+static void hooks_abort(struct evs_store_txn *txn, unsigned int t, size_t given);
+
 void evs_store_txn_abort(struct evs_store_txn *txn)
 {
 	if (txn == NULL)
 		return;
+	if (txn->c.phase == C_PREPARE) /* stopped between steps: undo what prepared */
+		hooks_abort(txn, txn->c.t, txn->c.given);
+	free(txn->c.ds.d);
+	txn->c.ds.d = NULL;
+	json_decref(txn->c.records);
+	txn->c.records = NULL;
 	store_sections_settle(txn, true);
 	rollback(txn);
 	txn_close(txn);
@@ -376,207 +384,161 @@ static int ref_error(const struct txn_entry *e, unsigned int r, const char *name
 	return evs_store_err(err, -ENOENT, sub, "no %s named '%s'", ref->to->t->name, name);
 }
 
-/* References, deletes still referenced, capacities, per-object checks. */
-static int validate_state(struct evs_store_txn *txn, struct evs_ctl_err *err)
+/* One entry of the post-transaction state: its references resolve, a
+ * delete is not referenced any more, capacities hold, the type's check. */
+static int entry_resolve(struct txn_entry *e, struct evs_ctl_err *err)
 {
-	struct evs_store *st = txn->st;
 	unsigned int bad_ref;
 	const char *bad_name;
-	size_t i, bad_idx;
+	size_t bad_idx;
 	int rc;
 
-	entries_unlink(txn);
-	for (i = 0; i < txn->n; i++) {
-		struct txn_entry *e = &txn->e[i];
-
-		if (!e->obj->live)
-			continue;
-		rc = store_links_resolve(e->obj, &bad_ref, &bad_name, &bad_idx);
-		if (rc == -ENOENT)
-			return ref_error(e, bad_ref, bad_name, bad_idx, err);
-		if (rc < 0)
-			return evs_store_err(err, rc, e->path, "out of memory");
-	}
-	for (i = 0; i < txn->n; i++) {
-		struct txn_entry *e = &txn->e[i];
-		const struct store_link *l = e->obj->in_head;
-
-		if (e->obj->live || l == NULL)
-			continue;
-		char k1[128], k2[128], sub[EVS_CTL_PATH_MAX];
-
-		if (e->keyed)
-			evs_ctl_path_key(sub, sizeof(sub), e->path,
-					 e->obj->type->t->keys[e->obj->type->n_keys - 1]);
-		else
-			snprintf(sub, sizeof(sub), "%s", e->path);
-		return evs_store_err(err, -EBUSY, sub, "%s %s is in use by %s %s",
-				     e->obj->type->t->name,
-				     store_key_desc(e->obj->type, e->obj->val, k1, sizeof(k1)),
-				     l->from->type->t->name,
-				     store_key_desc(l->from->type, l->from->val, k2, sizeof(k2)));
-	}
-	for (i = 0; i < txn->n; i++) {
-		struct txn_entry *e = &txn->e[i];
-		const struct store_type *ty = e->obj->type;
-
-		if (e->obj->live && ty->t->max_objects && ty->n_live > ty->t->max_objects)
-			return evs_store_err(err, -ENOSPC, e->path, "at most %u %s objects",
-					     ty->t->max_objects, ty->t->name);
-		if (e->obj->live && ty->t->ops && ty->t->ops->check &&
-		    (!e->existed || !json_equal(e->old, e->obj->val))) {
-			rc = ty->t->ops->check(st, e->obj->val, e->path, err, ty->ctx);
-			if (rc < 0)
-				return rc;
-		}
-	}
+	if (!e->obj->live)
+		return 0;
+	rc = store_links_resolve(e->obj, &bad_ref, &bad_name, &bad_idx);
+	if (rc == -ENOENT)
+		return ref_error(e, bad_ref, bad_name, bad_idx, err);
+	if (rc < 0)
+		return evs_store_err(err, rc, e->path, "out of memory");
 	return 0;
 }
 
-/* Deltas grouped by type (in registration order), each group in entry order. */
-struct delta_set {
-	struct evs_store_delta *d;
-	size_t off[EVS_STORE_MAX_TYPES + 1];
-};
-
-static int deltas_build(struct evs_store_txn *txn, struct delta_set *ds)
+static int entry_in_use(const struct txn_entry *e, struct evs_ctl_err *err)
 {
-	size_t cnt[EVS_STORE_MAX_TYPES] = {0}, fill[EVS_STORE_MAX_TYPES], i, t;
+	const struct store_link *l = e->obj->in_head;
+	char k1[128], k2[128], sub[EVS_CTL_PATH_MAX];
 
-	ds->d = calloc(txn->n ? txn->n : 1, sizeof(*ds->d));
-	if (ds->d == NULL)
-		return -ENOMEM;
-	for (i = 0; i < txn->n; i++) {
-		struct txn_entry *e = &txn->e[i];
-		struct evs_store_delta d = {.obj = e->obj, .path = e->path, .old = e->old};
+	if (e->obj->live || l == NULL)
+		return 0;
+	if (e->keyed)
+		evs_ctl_path_key(sub, sizeof(sub), e->path,
+				 e->obj->type->t->keys[e->obj->type->n_keys - 1]);
+	else
+		snprintf(sub, sizeof(sub), "%s", e->path);
+	return evs_store_err(err, -EBUSY, sub, "%s %s is in use by %s %s", e->obj->type->t->name,
+			     store_key_desc(e->obj->type, e->obj->val, k1, sizeof(k1)),
+			     l->from->type->t->name,
+			     store_key_desc(l->from->type, l->from->val, k2, sizeof(k2)));
+}
 
-		if (e->existed && e->obj->live) {
-			if (json_equal(e->old, e->obj->val))
-				continue;
-			d.op = EVS_STORE_SET;
-			d.new = e->obj->val;
-		} else if (e->obj->live) {
-			d.op = EVS_STORE_ADD;
-			d.new = e->obj->val;
-		} else if (e->existed) {
-			d.op = EVS_STORE_DEL;
-		} else {
-			continue;
-		}
-		ds->d[i] = d;
-		cnt[e->obj->type->idx]++;
-	}
-	ds->off[0] = 0;
-	for (t = 0; t < EVS_STORE_MAX_TYPES; t++) {
-		ds->off[t + 1] = ds->off[t] + cnt[t];
-		fill[t] = ds->off[t];
-	}
-	/* Compact in place would reorder: sort into a second array instead. */
-	{
-		struct evs_store_delta *s = calloc(txn->n ? txn->n : 1, sizeof(*s));
+/* What entry @e does (its delta op + 1, 0: nothing), counted per type. */
+static void entry_delta(struct txn_commit *c, struct txn_entry *e)
+{
+	const struct evs_store_obj *o = e->obj;
 
-		if (s == NULL) {
-			free(ds->d);
-			return -ENOMEM;
-		}
-		for (i = 0; i < txn->n; i++)
-			if (ds->d[i].obj != NULL)
-				s[fill[ds->d[i].obj->type->idx]++] = ds->d[i];
-		free(ds->d);
-		ds->d = s;
-	}
+	if (e->existed && o->live)
+		e->delta = json_equal(e->old, o->val) ? 0 : EVS_STORE_SET + 1;
+	else if (o->live)
+		e->delta = EVS_STORE_ADD + 1;
+	else
+		e->delta = e->existed ? EVS_STORE_DEL + 1 : 0;
+	if (e->delta != 0)
+		c->cnt[o->type->idx]++;
+}
+
+static int entry_check(struct evs_store *st, struct txn_commit *c, struct txn_entry *e,
+		       struct evs_ctl_err *err)
+{
+	const struct store_type *ty = e->obj->type;
+
+	entry_delta(c, e);
+	if (e->obj->live && ty->t->max_objects && ty->n_live > ty->t->max_objects)
+		return evs_store_err(err, -ENOSPC, e->path, "at most %u %s objects",
+				     ty->t->max_objects, ty->t->name);
+	if (e->obj->live && ty->t->ops && ty->t->ops->check && e->delta != 0)
+		return ty->t->ops->check(st, e->obj->val, e->path, err, ty->ctx);
 	return 0;
 }
 
-static int run_hooks(struct evs_store_txn *txn, const struct delta_set *ds, struct evs_ctl_err *err)
+/* Deltas grouped by type (in registration order), each group in entry
+ * order: offsets from the counts, then filled entry by entry. */
+static int deltas_alloc(struct txn_commit *c)
+{
+	unsigned int t;
+
+	c->ds.off[0] = 0;
+	for (t = 0; t < EVS_STORE_MAX_TYPES; t++) {
+		c->ds.off[t + 1] = c->ds.off[t] + c->cnt[t];
+		c->cnt[t] = c->ds.off[t]; /* now: where the type's next delta goes */
+	}
+	c->ds.d = malloc((c->ds.off[EVS_STORE_MAX_TYPES] + 1) * sizeof(*c->ds.d));
+	return c->ds.d != NULL ? 0 : -ENOMEM;
+}
+
+static int delta_fill(struct txn_commit *c, const struct txn_entry *e)
+{
+	if (e->delta != 0)
+		c->ds.d[c->cnt[e->obj->type->idx]++] =
+		    (struct evs_store_delta){.op = (enum evs_store_op)(e->delta - 1),
+					     .old = e->old,
+					     .new = e->obj->live ? e->obj->val : NULL,
+					     .obj = e->obj,
+					     .path = e->path};
+	return 0;
+}
+
+static size_t type_deltas(const struct evs_store_txn *txn, unsigned int t)
+{
+	return txn->c.ds.off[t + 1] - txn->c.ds.off[t];
+}
+
+/* Undo the hooks' prepare: the transaction-wide hook, then types t..0 (type
+ * t only the deltas given to its prepare). */
+static void hooks_abort(struct evs_store_txn *txn, unsigned int t, size_t given)
 {
 	struct evs_store *st = txn->st;
-	unsigned int t, k;
-	int rc = 0;
+	const struct store_delta_set *ds = &txn->c.ds;
+	unsigned int k;
 
-	for (t = 0; t < st->n_types && rc == 0; t++) {
-		const struct store_type *ty = &st->types[t];
-		size_t n = ds->off[t + 1] - ds->off[t];
+	if (st->hooks != NULL && st->hooks->abort != NULL)
+		st->hooks->abort(st, st->hooks_ctx);
+	for (k = t + 1; k-- > 0;) {
+		const struct store_type *ty = &st->types[k];
+		size_t n = k == t ? given : type_deltas(txn, k);
 
-		if (n > 0 && ty->t->ops && ty->t->ops->validate)
-			rc = ty->t->ops->validate(st, ds->d + ds->off[t], n, err, ty->ctx);
+		if (n > 0 && ty->t->ops && ty->t->ops->abort)
+			ty->t->ops->abort(st, ds->d + ds->off[k], n, ty->ctx);
 	}
-	if (rc < 0)
-		return rc;
+}
+
+static void hooks_commit(struct evs_store_txn *txn)
+{
+	struct evs_store *st = txn->st;
+	unsigned int t;
+
 	for (t = 0; t < st->n_types; t++) {
 		const struct store_type *ty = &st->types[t];
-		size_t n = ds->off[t + 1] - ds->off[t];
-
-		if (n == 0 || ty->t->ops == NULL || ty->t->ops->prepare == NULL)
-			continue;
-		rc = ty->t->ops->prepare(st, ds->d + ds->off[t], n, err, ty->ctx);
-		if (rc < 0)
-			break;
-	}
-	if (rc == 0 && st->hooks != NULL && st->hooks->prepare != NULL) {
-		rc = st->hooks->prepare(st, err, st->hooks_ctx);
-		t = st->n_types - 1;
-	}
-	/* Secrets are durable before anything commits; a failed write undoes all. */
-	if (rc == 0) {
-		rc = store_secrets_save(st, ds->d, ds->off, err);
-		t = st->n_types - 1;
-	}
-	if (rc < 0) {
-		if (err->code == 0)
-			evs_store_err(err, rc, "", "applying the change failed");
-		if (st->hooks != NULL && st->hooks->abort != NULL)
-			st->hooks->abort(st, st->hooks_ctx);
-		for (k = t + 1; k-- > 0;) {
-			const struct store_type *ty = &st->types[k];
-			size_t n = ds->off[k + 1] - ds->off[k];
-
-			if (n > 0 && ty->t->ops && ty->t->ops->abort)
-				ty->t->ops->abort(st, ds->d + ds->off[k], n, ty->ctx);
-		}
-		return rc;
-	}
-	for (t = 0; t < st->n_types; t++) {
-		const struct store_type *ty = &st->types[t];
-		size_t n = ds->off[t + 1] - ds->off[t];
+		size_t n = type_deltas(txn, t);
 
 		if (n > 0 && ty->t->ops && ty->t->ops->commit)
-			ty->t->ops->commit(st, ds->d + ds->off[t], n, ty->ctx);
+			ty->t->ops->commit(st, txn->c.ds.d + txn->c.ds.off[t], n, ty->ctx);
 	}
 	if (st->hooks != NULL && st->hooks->commit != NULL)
 		st->hooks->commit(st, st->hooks_ctx);
-	return 0;
 }
 
-int evs_store_txn_commit(struct evs_store_txn *txn, struct evs_ctl_err *err)
+/* The store after a successful commit: records, generation, deleted
+ * objects freed, the transaction closed. */
+static void txn_finish(struct evs_store_txn *txn)
 {
-	struct delta_set ds = {0};
+	struct evs_store *st = txn->st;
 	size_t i;
-	int rc;
 
-	err->code = 0;
-	err->path[0] = '\0';
-	err->message[0] = '\0';
-	rc = validate_state(txn, err);
-	if (rc == 0) {
-		rc = deltas_build(txn, &ds);
-		if (rc < 0)
-			evs_store_err(err, rc, "", "out of memory");
-	}
-	if (rc == 0 && ds.off[EVS_STORE_MAX_TYPES] > 0)
-		rc = run_hooks(txn, &ds, err);
-	if (rc < 0) {
-		free(ds.d);
-		evs_store_txn_abort(txn);
-		return rc;
-	}
-	txn->st->last_changes = ds.off[EVS_STORE_MAX_TYPES] + store_sections_changed(txn);
-	json_decref(txn->st->last_records);
-	txn->st->last_records = NULL;
-	if (txn->st->recording && txn->st->last_changes > 0)
-		txn->st->last_records = store_records_build(txn);
-	if (txn->st->last_changes > 0)
-		txn->st->gen++;
+	st->last_changes = txn->c.ds.off[EVS_STORE_MAX_TYPES] + store_sections_changed(txn);
+	/* A bulk apply's records are a million objects: freed in steps when
+	 * someone steps them (evs_store_ctl_poll()) */
+	if (st->trash != NULL && json_array_size(st->last_records) >= 4096)
+		json_array_append(st->trash, st->last_records);
+	json_decref(st->last_records);
+	st->last_records = NULL;
+	if (st->recording && st->last_changes > 0)
+		st->last_records =
+		    txn->c.records != NULL ? txn->c.records : store_records_build(txn);
+	else
+		json_decref(txn->c.records);
+	txn->c.records = NULL;
+	if (st->last_changes > 0)
+		st->gen++;
 	store_sections_settle(txn, false);
 	for (i = 0; i < txn->n; i++) {
 		struct evs_store_obj *o = txn->e[i].obj;
@@ -585,7 +547,174 @@ int evs_store_txn_commit(struct evs_store_txn *txn, struct evs_ctl_err *err)
 		if (!o->live)
 			store_obj_destroy(o);
 	}
-	free(ds.d);
+	free(txn->c.ds.d);
 	txn_close(txn);
+}
+
+/* Deltas a sliced prepare takes per call; the budget is checked between. */
+#define PREPARE_SLICE 512
+
+/* Entry-wise phases: @fn over entries from c.i while the budget lasts. */
+#define ENTRY_PHASE(txn, b, fn_call)                                                               \
+	do {                                                                                       \
+		for (; (txn)->c.i < (txn)->n; (txn)->c.i++) {                                      \
+			if (store_budget_out(b))                                                   \
+				return 1;                                                          \
+			rc = (fn_call);                                                            \
+			if (rc < 0)                                                                \
+				return rc;                                                         \
+		}                                                                                  \
+		(txn)->c.i = 0;                                                                    \
+	} while (0)
+
+/* Run commit phases until done (0), failure (-errno) or the budget (1). */
+static int commit_run(struct evs_store_txn *txn, struct store_budget *b, struct evs_ctl_err *err)
+{
+	struct evs_store *st = txn->st;
+	struct txn_commit *c = &txn->c;
+	int rc = 0;
+
+	switch (c->phase) {
+	case C_UNLINK:
+		for (; c->i < txn->n; c->i++) {
+			if (store_budget_out(b))
+				return 1;
+			store_links_drop(txn->e[c->i].obj);
+		}
+		c->i = 0;
+		c->phase = C_RESOLVE;
+		/* fall through */
+	case C_RESOLVE:
+		ENTRY_PHASE(txn, b, entry_resolve(&txn->e[c->i], err));
+		c->phase = C_IN_USE;
+		/* fall through */
+	case C_IN_USE:
+		ENTRY_PHASE(txn, b, entry_in_use(&txn->e[c->i], err));
+		c->phase = C_CHECK;
+		/* fall through */
+	case C_CHECK:
+		ENTRY_PHASE(txn, b, entry_check(st, c, &txn->e[c->i], err));
+		rc = deltas_alloc(c);
+		if (rc < 0)
+			return evs_store_err(err, rc, "", "out of memory");
+		if (c->ds.off[EVS_STORE_MAX_TYPES] == 0) {
+			c->phase = C_DONE;
+			return 0;
+		}
+		c->phase = C_DELTAS;
+		/* fall through */
+	case C_DELTAS:
+		ENTRY_PHASE(txn, b, delta_fill(c, &txn->e[c->i]));
+		c->phase = C_VALIDATE;
+		c->t = 0;
+		/* fall through */
+	case C_VALIDATE:
+		for (; c->t < st->n_types; c->t++) {
+			const struct store_type *ty = &st->types[c->t];
+			size_t n = type_deltas(txn, c->t);
+
+			if (store_budget_out(b))
+				return 1;
+			if (n > 0 && ty->t->ops && ty->t->ops->validate) {
+				rc = ty->t->ops->validate(st, c->ds.d + c->ds.off[c->t], n, err,
+							  ty->ctx);
+				if (rc < 0)
+					return rc;
+			}
+		}
+		c->phase = C_PREPARE;
+		c->t = 0;
+		c->given = 0;
+		/* fall through */
+	case C_PREPARE:
+		for (; c->t < st->n_types; c->t++, c->given = 0) {
+			const struct store_type *ty = &st->types[c->t];
+			size_t n = type_deltas(txn, c->t), k;
+
+			if (n == 0 || ty->t->ops == NULL || ty->t->ops->prepare == NULL)
+				continue;
+			while (c->given < n) {
+				if (store_budget_out(b))
+					return 1;
+				k = ty->t->prepare_sliced && n - c->given > PREPARE_SLICE
+					? PREPARE_SLICE
+					: n - c->given;
+				c->given += k; /* abort undoes a failed call too */
+				rc = ty->t->ops->prepare(
+				    st, c->ds.d + c->ds.off[c->t] + c->given - k, k, err, ty->ctx);
+				if (rc < 0) {
+					hooks_abort(txn, c->t, c->given);
+					return rc;
+				}
+				b->force = true; /* a slice may be long: look at the clock */
+			}
+		}
+		c->phase = C_COMMIT;
+		/* fall through */
+	case C_COMMIT:
+		/* One step from here: it is O(changes) of cheap work, no hook that
+		 * scales with the datapath but the types' commits. */
+		if (st->hooks != NULL && st->hooks->prepare != NULL)
+			rc = st->hooks->prepare(st, err, st->hooks_ctx);
+		/* Secrets are durable before anything commits; a failed write undoes all. */
+		if (rc == 0)
+			rc = store_secrets_save(st, c->ds.d, c->ds.off, err);
+		if (rc < 0) {
+			/* the transaction-wide prepare cleans up after its own failure */
+			hooks_abort(txn, st->n_types - 1, type_deltas(txn, st->n_types - 1));
+			return rc;
+		}
+		hooks_commit(txn);
+		c->phase = C_RECORDS;
+		c->i = 0;
+		if (st->recording)
+			c->records = json_array(); /* NULL: built at the end, or not */
+						   /* fall through */
+	case C_RECORDS:
+		/* Readers still see the old state until the transaction closes. */
+		if (c->records != NULL) {
+			rc = store_records_step(txn, c->records, &c->i, b);
+			if (rc > 0)
+				return 1;
+			if (rc < 0) { /* built again at the end */
+				json_decref(c->records);
+				c->records = NULL;
+			}
+		}
+		c->phase = C_DONE;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int store_txn_commit_step(struct evs_store_txn *txn, struct store_budget *b,
+			  struct evs_ctl_err *err)
+{
+	int rc;
+
+	if (txn->c.phase == C_UNLINK && txn->c.i == 0) {
+		err->code = 0;
+		err->path[0] = '\0';
+		err->message[0] = '\0';
+	}
+	rc = commit_run(txn, b, err);
+	if (rc > 0)
+		return 1;
+	if (rc < 0) {
+		if (err->code == 0)
+			evs_store_err(err, rc, "", "applying the change failed");
+		txn->c.phase = C_DONE; /* the hooks are undone already */
+		evs_store_txn_abort(txn);
+		return rc;
+	}
+	txn_finish(txn);
 	return 0;
+}
+
+int evs_store_txn_commit(struct evs_store_txn *txn, struct evs_ctl_err *err)
+{
+	struct store_budget b = {0}; /* no deadline */
+
+	return store_txn_commit_step(txn, &b, err);
 }

@@ -9,7 +9,8 @@
 # unreachable (seen by tcpdump in a); replies to a's allowed outbound pass
 # while unsolicited inbound to a is dropped; removing a rule under traffic
 # cuts new connections and keeps (or, with kill_on_delete, ends) the
-# established ones; a tag given to a port moves it into a remote group
+# established ones; a full zone refuses new connections (counted) while
+# established ones flow; a tag given to a port moves it into a remote group
 # live; bad objects get clear errors and change nothing.
 set -o pipefail
 . "$(dirname "$0")/lib.sh"
@@ -37,6 +38,13 @@ evs_start d "$CONF"
 link_to_ns "$(ifname a)" a "$IP_A/24" "$MAC_A"
 link_to_ns "$(ifname b)" b "$IP_B/24" "$MAC_B"
 link_to_ns "$(ifname c)" c "$IP_C/24" "$MAC_C"
+V6_A=fd00:1::a
+V6_B=fd00:1::b
+for n in a b; do # ns_add turns IPv6 off; these two speak it
+	nsx $n sysctl -qw net.ipv6.conf.all.disable_ipv6=0 "net.ipv6.conf.$(ifname $n).disable_ipv6=0" >/dev/null
+done
+nsx a ip addr add "$V6_A/64" dev "$(ifname a)" nodad
+nsx b ip addr add "$V6_B/64" dev "$(ifname b)" nodad
 
 probe() { nsx "$1" "${PROBE[@]}" "${@:2}"; }
 # refused WHAT CODE TEXT METHOD PARAMS: the call fails with CODE and a message holding TEXT.
@@ -46,6 +54,8 @@ refused() {
 	assert_eq "$1: code" "$2" "$(jget "$r" error.code)"
 	assert_match "$1: message" "$3" "$(jget "$r" error.message)"
 }
+# grows FILE N: FILE has at least N "ok" lines.
+grows() { [ "$(grep -c ok "$1")" -ge "$2" ]; }
 # eventually WHAT SECONDS CMD...: CMD succeeds within SECONDS.
 eventually() {
 	local what=$1
@@ -77,8 +87,8 @@ rpc_ok transact '{"ops":[
  {"method":"fw.rule.add","params":{"id":14,"group":"web","direction":"ingress","protocol":"udp","dport_min":5001}},
  {"method":"fw.rule.add","params":{"id":16,"group":"web","direction":"egress","protocol":"tcp"}},
  {"method":"fw.rule.add","params":{"id":20,"group":"client","direction":"egress"}},
- {"method":"fw.port.add","params":{"port":"pb","addresses":["'"$IP_B"'"],"tags":["web"],"groups":["web"]}},
- {"method":"fw.port.add","params":{"port":"pa","addresses":["'"$IP_A"'"],"groups":["client"]}}
+ {"method":"fw.port.add","params":{"port":"pb","addresses":["'"$IP_B"'","'"$V6_B"'"],"tags":["web"],"groups":["web"]}},
+ {"method":"fw.port.add","params":{"port":"pa","addresses":["'"$IP_A"'","'"$V6_A"'"],"groups":["client"]}}
 ]}' >/dev/null
 refused "a group in use cannot go" -32000 "in use" fw.group.del '{"name":"client"}'
 assert_match "fw.port.get: filtered" '"filtered": *true' "$(rpc_ok fw.port.get '{"port":"pb"}')"
@@ -90,6 +100,26 @@ ping_check "c (no fw.port) -> b: b's ingress ICMP rule allows any source" c "$IP
 assert_eq "TCP 5001 allowed" "ok" "$(probe a connect "$IP_B" 5001)"
 assert_eq "UDP 5001 allowed (the echo comes back on state)" "reply" "$(probe a udp "$IP_B" 5001)"
 assert_eq "TCP 5002 denied: times out although b listens" "timeout" "$(probe a connect "$IP_B" 5002 2)"
+# IPv6: neighbour discovery passes unfiltered, the rules apply to the rest
+assert_eq "IPv6 TCP 5001 allowed (after neighbour discovery)" "ok" "$(probe a connect "$V6_B" 5001 3)"
+assert_eq "IPv6 TCP 5002 denied" "timeout" "$(probe a connect "$V6_B" 5002 2)"
+assert_eq "IPv6 UDP 5004 rejected: ICMPv6 port unreachable" "unreachable" \
+	"$(probe a udp "$V6_B" 5004 2)"
+# DNAT: c (not filtered) reaches b's 5001 at a public address; b's ingress
+# rules see the translated destination, so a DNAT to 5002 stays denied
+VIP=198.18.1.200
+nsx c ip neigh replace "$VIP" lladdr "$MAC_B" dev "$(ifname c)" nud permanent
+rpc_ok fw.dnat.add "{\"name\":\"web\",\"address\":\"$VIP\",\"protocol\":\"tcp\",\"port\":80,\"to\":\"$IP_B\",\"to_port\":5001}" >/dev/null
+rpc_ok fw.dnat.add "{\"name\":\"hidden\",\"address\":\"$VIP\",\"protocol\":\"tcp\",\"port\":81,\"to\":\"$IP_B\",\"to_port\":5002}" >/dev/null
+refused "one DNAT per public address and port" -32000 "already translates" fw.dnat.add \
+	"{\"name\":\"dup\",\"address\":\"$VIP\",\"protocol\":\"tcp\",\"port\":80,\"to\":\"$IP_A\"}"
+assert_eq "DNAT: c -> $VIP:80 reaches b:5001" "ok" "$(probe c connect "$VIP" 80)"
+assert_eq "DNAT: c -> $VIP:81 is b:5002, which b's rules deny" "timeout" "$(probe c connect "$VIP" 81 2)"
+l=$(rpc_ok ct.list "{\"zone\":$ZONE,\"port\":80}")
+assert_match "ct.list: the DNAT connection, answered by b:5001, marked with rule 11" \
+	"\"mark\": *11,.*\"reply\": *\\{\"dport\": *[0-9]+, *\"dst\": *\"$IP_C\", *\"sport\": *5001, *\"src\": *\"$IP_B\"" "$l"
+rpc_ok fw.dnat.del '{"name":"web"}' >/dev/null
+rpc_ok fw.dnat.del '{"name":"hidden"}' >/dev/null
 cap=$IT_TMP/reject.pcap
 it_bg tcpd nsx a timeout 8 tcpdump -c 2 -n -U -i "$(ifname a)" -w "$cap" "src host $IP_B and (tcp[tcpflags] & tcp-rst != 0 or icmp)"
 sleep 1
@@ -141,20 +171,31 @@ eventually "an established connection exchanges data" 10 grep -q "ok 5" "$h1"
 rpc_ok fw.rule.del '{"id":11}' >/dev/null
 assert_eq "rule 11 deleted: a new connection to 5001 times out" "timeout" \
 	"$(probe a connect "$IP_B" 5001 2)"
-n1=$(grep -c ok "$h1")
-sleep 1.5
-assert_ge "kill_on_delete false: the established connection keeps flowing" $((n1 + 3)) \
-	"$(grep -c ok "$h1")"
+eventually "kill_on_delete false: the established connection keeps flowing" 5 \
+	grows "$h1" $(($(grep -c ok "$h1") + 3))
 rpc_ok fw.rule.add '{"id":17,"group":"web","direction":"ingress","protocol":"tcp","dport_min":5001,"kill_on_delete":true}' >/dev/null
 h2=$IT_TMP/hold2
 it_bg hold2 nsx a "${PROBE[@]}" hold "$IP_B" 5001 "$h2"
 eventually "a connection under rule 17 exchanges data" 10 grep -q "ok 5" "$h2"
 rpc_ok fw.rule.del '{"id":17}' >/dev/null
 eventually "kill_on_delete: the connection rule 17 allowed is cut" 10 grep -q dead "$h2"
-n1=$(grep -c ok "$h1")
-sleep 1
-assert_ge "and the one rule 11 allowed still flows" $((n1 + 2)) "$(grep -c ok "$h1")"
+eventually "and the one rule 11 allowed still flows" 5 grows "$h1" $(($(grep -c ok "$h1") + 3))
 assert_eq "hold1 still alive" "" "$(grep dead "$h1")"
+
+# --- a full zone refuses new connections, established ones flow ---
+rpc_ok fw.rule.add '{"id":40,"group":"web","direction":"ingress","protocol":"tcp","dport_min":5002}' >/dev/null
+rpc_ok ct_zone.add "{\"zone\":$ZONE}" >/dev/null
+n0=$(jget "$(rpc_ok ct_zone.get "{\"zone\":$ZONE}")" conns)
+rpc_ok ct_zone.set "{\"zone\":$ZONE,\"limit\":$((n0 + 1))}" >/dev/null
+assert_eq "zone limit: one more connection fits" "ok" "$(probe a connect "$IP_B" 5002)"
+assert_eq "zone full: the next is refused (times out)" "timeout" "$(probe a connect "$IP_B" 5002 2)"
+assert_ge "refusals counted: drops fw_ct_refused" 1 \
+	"$(jget "$(rpc_ok stats.get)" drops_by_owner.fw.fw_ct_refused)"
+eventually "zone full: the established connection keeps flowing" 5 \
+	grows "$h1" $(($(grep -c ok "$h1") + 3))
+rpc_ok ct_zone.del "{\"zone\":$ZONE}" >/dev/null
+assert_eq "limit gone: new connections again" "ok" "$(probe a connect "$IP_B" 5002)"
+rpc_ok fw.rule.del '{"id":40}' >/dev/null
 
 # --- a tag moves a port into a remote group live ---
 rpc_ok fw.rule.add '{"id":30,"group":"web","direction":"ingress","protocol":"tcp","dport_min":7001,"src_tag":"trusted"}' >/dev/null

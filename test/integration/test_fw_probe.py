@@ -18,7 +18,7 @@ import time
 
 def connect(ip, port, timeout):
     try:
-        s = socket.create_connection((ip, int(port)), timeout=timeout)
+        s = socket.create_connection((ip, int(port)), timeout=timeout)  # v4 or v6
         s.close()
         return "ok"
     except ConnectionRefusedError:
@@ -53,17 +53,22 @@ def serve(port):
                     return
                 c.sendall(d)
 
+    def dual(kind):
+        # one socket for IPv4 and IPv6
+        s = socket.socket(socket.AF_INET6, kind)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("::", port))
+        return s
+
     def tcp():
-        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ls.bind(("0.0.0.0", port))
+        ls = dual(socket.SOCK_STREAM)
         ls.listen(64)
         while True:
             c, _ = ls.accept()
             threading.Thread(target=echo_tcp, args=(c,), daemon=True).start()
 
-    us = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    us.bind(("0.0.0.0", port))
+    us = dual(socket.SOCK_DGRAM)
     threading.Thread(target=tcp, daemon=True).start()
     while True:
         d, a = us.recvfrom(4096)

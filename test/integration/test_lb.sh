@@ -108,7 +108,7 @@ for i in 1 2 3; do
 	w=1
 	[ $i = 3 ] && w=2
 	rpc_ok lb.backend.add "{\"vip\":\"web\",\"address\":\"$(bip $i)\",\"port\":8080,\"weight\":$w,
-		\"check\":\"http\",\"interval_ms\":300,\"timeout_ms\":250,\"rise\":2,\"fall\":3}" >/dev/null
+		\"check\":\"http\",\"interval_ms\":500,\"timeout_ms\":450,\"rise\":2,\"fall\":3}" >/dev/null
 done
 
 # share WHAT JSON BACKEND WANT_PCT N: BACKEND's count within 5 points of WANT_PCT of N
@@ -185,9 +185,11 @@ it_wait "$SRV_3"
 if wait_until 5 grep -q "\"$(bip 3)\".*\"state\": *\"down\"" "$EV"; then
 	t1=$(date +%s%N)
 	ms=$(((t1 - t0) / 1000000))
-	it_log "b3 down after $ms ms (bound: 3 x 300 + 250 ms, plus a tick)"
-	assert_ge "b3 taken out within interval x fall + timeout + 500 ms (1650 - ms >= 0)" 0 \
-		$((1650 - ms))
+	# bound: 3 x 500 + 450 ms, plus a tick and the scheduling slack of a
+	# loaded CI machine (LB_SLACK_MS); the measured value is logged
+	it_log "b3 down after $ms ms (bound: 3 x 500 + 450 ms + ${LB_SLACK_MS:-1000} ms slack)"
+	assert_ge "b3 taken out within interval x fall + timeout + slack" 0 \
+		$((1950 + ${LB_SLACK_MS:-1000} - ms))
 else
 	it_fail "no lb.backend.state down event for b3 within 5 s: $(cat "$EV")"
 fi

@@ -67,7 +67,7 @@ def loop(addr, port, seconds):
     counts, fails, end = {}, 0, time.time() + seconds
     while time.time() < end:
         try:
-            who = get(addr, port, "/id", timeout=1.0).decode().strip()
+            who = get(addr, port, "/id", timeout=5.0).decode().strip()
             counts[who] = counts.get(who, 0) + 1
         except OSError:
             fails += 1

@@ -4,7 +4,7 @@
 
 /*
  * "tmod", a module that exists to prove the engine: its stage (order 50)
- * takes UDP packets to ports TMOD_PORT_BASE..+7 and uses every kind of
+ * takes UDP packets to ports TMOD_PORT_BASE..+8 and uses every kind of
  * opcode on them; everything else goes on to later stages (L2).
  *
  *  l4_dst  program
@@ -17,6 +17,7 @@
  *  +6      recirculate(2) on every pass: dropped at the depth limit
  *  +7      goto_ldp(2), then in ldp 2: select (tmod opcode: port 4 + the
  *          parity of the source address, per packet)
+ *  +8      output(port_of[dst_ip[3] % 16])    depends on all 16 entries
  * A packet that is not IPv4 UDP with such a port is left to later stages.
  */
 

@@ -62,7 +62,7 @@ static enum evs_stage_verdict tmod_stage(struct evs_xlate *x, const void *state,
 		return EVS_STAGE_CONTINUE;
 	m->bits.l4_dst = UINT16_MAX;
 	sel = (uint16_t)(rte_be_to_cpu_16(k->l4_dst) - TMOD_PORT_BASE);
-	if (sel >= 8)
+	if (sel >= 9)
 		return EVS_STAGE_CONTINUE;
 	m->bits.ldp = UINT16_MAX;
 	if (k->ldp == 2) {
@@ -112,6 +112,12 @@ static enum evs_stage_verdict tmod_stage(struct evs_xlate *x, const void *state,
 		break;
 	case 6:
 		evs_xlate_recirculate(x, 2);
+		break;
+	case 8: /* a decision that read the whole table */
+		for (unsigned int e = 0; e < TMOD_TABLE; e++)
+			evs_xlate_depend(x, e);
+		evs_xlate_output(x, s->port_of[k->dst_ip[3] % TMOD_TABLE]);
+		m->bits.dst_ip[3] = 0xff;
 		break;
 	default: /* 7 */
 		evs_xlate_goto_ldp(x, 2);

@@ -15,5 +15,7 @@ struct evs_store *store_new(void);
 void store_ctl_add_cases(Suite *s);
 /* test_store_secrets.c: secret fields. */
 void store_secrets_add_cases(Suite *s);
+/* test_store_slice.c: large transactions in steps. */
+void store_slice_add_cases(Suite *s);
 
 #endif

@@ -676,6 +676,39 @@ START_TEST(test_mixed_bursts)
 }
 END_TEST
 
+/* The lb's commit: after one look over its burst it commits the packets
+ * that missed one call at a time with EVS_CT_F_MISSED, skipping a second
+ * look. Each packet must still get the state a plain look-and-commit gives:
+ * a SYN-ACK whose SYN an earlier call committed, which could start nothing,
+ * is that connection's reply; a retransmitted SYN joins it. */
+START_TEST(test_missed_commit_same_states)
+{
+	static const uint8_t want[4] = {CT_NEW, CT_RPL, CT_EST, CT_NEW};
+	struct evs_ct_action a = act_commit(0);
+	int i;
+
+	a.flags |= EVS_CT_F_MISSED;
+	for (i = 0; i < 4; i++) {
+		bool rpl = i == 1;
+		struct spec s = {.src = rpl ? "10.2.0.1" : "10.1.0.1",
+				 .dst = rpl ? "10.1.0.1" : "10.2.0.1",
+				 .proto = IPPROTO_TCP,
+				 .sport = rpl ? 80 : (uint16_t)(i == 3 ? 4001 : 4000),
+				 .dport = rpl ? 4000 : 80,
+				 .flags = rpl ? SYN | ACK : SYN,
+				 .seq = rpl ? 5000 : 1000,
+				 .ack = rpl ? 1001 : 0,
+				 .win = 1000};
+		uint8_t st = send1(&s, &a);
+
+		ck_assert_msg(st == want[i], "pkt %d: %#x != %#x", i, st, want[i]);
+	}
+	ck_assert_uint_eq(live_conns(), 2);
+	ck_assert_uint_eq(counter(EVS_CT_C_CREATED), 2);
+	ck_assert_uint_eq(counter(EVS_CT_C_MISS), 2);
+}
+END_TEST
+
 START_TEST(test_create_bad_config)
 {
 	struct evs_ct_config cfg = {.name = "x", .max_conns = 0, .n_lcores = 1};
@@ -725,6 +758,7 @@ static Suite *ct_suite(void)
 	    {"mark_and_label", test_mark_and_label},
 	    {"untrackable_packets_counted", test_untrackable_packets_counted},
 	    {"mixed_bursts", test_mixed_bursts},
+	    {"missed_commit_same_states", test_missed_commit_same_states},
 	    {"create_bad_config", test_create_bad_config},
 	};
 

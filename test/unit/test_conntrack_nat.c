@@ -485,6 +485,60 @@ START_TEST(test_nat_random_traffic_checksums)
 }
 END_TEST
 
+/* IPv6 DNAT of TCP and UDP with random addresses, ports and payloads: both
+ * directions come out with the translated tuple and right checksums (the
+ * one-delta rewrite of the fast path against a full recomputation). */
+START_TEST(test_dnat_ipv6_random_checksums)
+{
+	struct evs_ct_action a = act_commit(0);
+	char cli[48];
+	unsigned int i;
+
+	a.flags |= EVS_CT_F_NAT;
+	a.nat.kind = EVS_CT_NAT_DST;
+	a.nat.v6 = true;
+	addr("fd00::2", a.nat.addr_min);
+	addr("fd00::2", a.nat.addr_max);
+	a.nat.port_min = a.nat.port_max = 8080;
+	srand(29);
+	for (i = 0; i < 400; i++) {
+		uint8_t proto = rand() % 2 ? IPPROTO_TCP : IPPROTO_UDP;
+		uint16_t sport = (uint16_t)(1024 + rand() % 60000);
+		struct spec s = {.src = cli,
+				 .dst = "fd00::100",
+				 .proto = proto,
+				 .sport = sport,
+				 .dport = 80,
+				 .flags = SYN,
+				 .seq = (uint32_t)rand(),
+				 .payload = (uint16_t)(rand() % 64)};
+		struct evs_flow_key k;
+		struct rte_mbuf *m;
+
+		snprintf(cli, sizeof(cli), "fd00:%x::%x:%x", i, rand() & 0xffff, rand() & 0xffff);
+		ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_NEW | EVS_CT_DNAT);
+		assert_ip(k.dst_ip, "fd00::2");
+		ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_dst), 8080);
+		assert_cksums(m, &k);
+		rte_pktmbuf_free(m);
+		s = (struct spec){.src = "fd00::2",
+				  .dst = cli,
+				  .proto = proto,
+				  .sport = 8080,
+				  .dport = sport,
+				  .flags = SYN | ACK,
+				  .seq = (uint32_t)rand(),
+				  .ack = s.seq + 1,
+				  .payload = (uint16_t)(rand() % 64)};
+		ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_RPL | EVS_CT_SNAT);
+		assert_ip(k.src_ip, "fd00::100");
+		ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_src), 80);
+		assert_cksums(m, &k);
+		rte_pktmbuf_free(m);
+	}
+}
+END_TEST
+
 /* A commit's backend slot stays with the connection (both directions see it)
  * and is counted while the connection lives. */
 START_TEST(test_backend_slot_counted)
@@ -537,6 +591,7 @@ void ct_nat_add_cases(Suite *s)
 	    {"nat_udp_zero_checksum_stays_zero", test_nat_udp_zero_checksum_stays_zero},
 	    {"nat_allocation_vs_model", test_nat_allocation_vs_model},
 	    {"nat_random_traffic_checksums", test_nat_random_traffic_checksums},
+	    {"dnat_ipv6_random_checksums", test_dnat_ipv6_random_checksums},
 	    {"backend_slot_counted", test_backend_slot_counted},
 	};
 

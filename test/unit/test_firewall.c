@@ -29,7 +29,8 @@ void fw_ct_add_cases(Suite *s);	   /* test_firewall_ct.c */
 void fw_store_add_cases(Suite *s); /* test_fw_store.c */
 void fw_new_add_cases(Suite *s);   /* test_fw_new.c */
 int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets,
-		      bool with_fw); /* test_fw_bench.c */
+		      bool with_fw);  /* test_fw_pipeline.c */
+void fw_pipeline_add_cases(Suite *s); /* test_fw_pipeline.c */
 
 struct rte_mempool *pool; /* the conntrack harness's packets */
 
@@ -971,6 +972,7 @@ static Suite *fw_suite(void)
 	fw_ct_add_cases(s);
 	fw_store_add_cases(s);
 	fw_new_add_cases(s);
+	fw_pipeline_add_cases(s);
 	return s;
 }
 

@@ -424,6 +424,50 @@ START_TEST(snat_commit_translates)
 }
 END_TEST
 
+START_TEST(dnat_decides_on_the_translated_destination)
+{
+	struct evs_fw_dnat d = {.af = 4,
+				.proto = IPPROTO_TCP,
+				.port = 80,
+				.to = {.kind = EVS_CT_NAT_DST, .port_min = 8080, .port_max = 8080}};
+	struct evs_fw_new_args a = {
+	    .fw = fw, .ct = lc, .zone = ZONE, .src_port = -1, .dst_port = DST};
+	struct spec sp = syn(40040, 80);
+	struct evs_flow_key k;
+	struct evs_fw_verdict v;
+	struct evs_ct_action look = {.zone = ZONE};
+	struct evs_ct_conn_info ci;
+	struct rte_mbuf *m;
+	uint32_t pos = 0;
+
+	addr("10.0.0.2", d.addr); /* syn() goes to 10.0.0.2:80 */
+	addr("10.0.0.5", d.to.addr_min);
+	addr("10.0.0.5", d.to.addr_max);
+	ck_assert_int_eq(evs_fw_dnat_stage(fw, &d, 1), 0);
+	evs_fw_dnat_publish(fw);
+	ck_assert(evs_fw_has_dnat(fw));
+	m = build(&sp, &k);
+	ck_assert_int_eq(evs_fw_dnat_of(fw, &k), 0);
+	a.dnat = evs_fw_dnat_at(fw, 0);
+	/* a rule for port 80 does not allow it: the destination is 8080 now */
+	rule("in", 9, EVS_FW_INGRESS, EVS_FW_ALLOW, 80, 80, false);
+	evs_ct_execute_burst(lc, &look, &m, &k, 1);
+	ck_assert_uint_eq(evs_fw_new_burst(&a, &m, &k, 1, &v), 1);
+	rte_pktmbuf_free(m);
+	rule("in", 10, EVS_FW_INGRESS, EVS_FW_ALLOW, 8080, 8080, false);
+	m = build(&sp, &k);
+	evs_ct_execute_burst(lc, &look, &m, &k, 1);
+	ck_assert_uint_eq(evs_fw_new_burst(&a, &m, &k, 1, &v), 0);
+	ck_assert_uint_eq(v.rule_id, 10);
+	/* committed translated: the packet and the connection go to 10.0.0.5:8080 */
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_dst), 8080);
+	ck_assert_int_eq(evs_ct_iterate(ct, &pos, &ci), 0);
+	ck_assert_uint_eq(rte_be_to_cpu_16(ci.reply.sport), 8080);
+	ck_assert_mem_eq(ci.reply.src, d.to.addr_min, 4);
+	rte_pktmbuf_free(m);
+}
+END_TEST
+
 void fw_new_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -439,6 +483,8 @@ void fw_new_add_cases(Suite *s)
 	    {"new_vnic_of_finds_filtered_ports", vnic_of_finds_filtered_ports},
 	    {"new_snat_most_specific_wins", snat_most_specific_wins},
 	    {"new_snat_commit_translates", snat_commit_translates},
+	    {"new_dnat_decides_on_the_translated_destination",
+	     dnat_decides_on_the_translated_destination},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), fx_setup, fx_teardown, 0);

@@ -106,6 +106,56 @@ START_TEST(test_fwd_flood_vlan_per_member)
 }
 END_TEST
 
+/* Tunnel ports (lib/overlay's remote hosts): a frame from one is flooded to
+ * the local ports only, never to another tunnel port (split horizon); a
+ * local frame is flooded to every tunnel port (head-end replication). */
+START_TEST(test_fwd_flood_split_horizon)
+{
+	const struct evs_l2_switch_spec sw = {.id = 1};
+	const struct evs_l2_port_spec ps[] = {
+	    {.port = 0, .has_native = true, .native_switch = 1},
+	    {.port = 1, .has_native = true, .native_switch = 1},
+	    {.port = EVS_L2_TUNNEL_BASE, .has_native = true, .native_switch = 1},
+	    {.port = EVS_L2_TUNNEL_BASE + 1, .has_native = true, .native_switch = 1},
+	    {.port = EVS_L2_TUNNEL_BASE + 7, .has_native = true, .native_switch = 1},
+	};
+	const struct evs_l2_conf_spec spec = {
+	    .nb_switches = 1, .switches = &sw, .nb_ports = RTE_DIM(ps), .ports = ps};
+	struct fixture fx;
+	struct rte_ether_addr a = mac_n(1);
+	struct evs_l2_out out[8];
+	uint16_t n;
+
+	fx_init(&fx, 64, 0);
+	evs_l2_conf_free(fx.conf);
+	fx.conf = evs_l2_conf_build(&spec, NULL, 0);
+	ck_assert_ptr_nonnull(fx.conf);
+	n = fwd1(fx.conf, fx.macs, fx.lc, frame(&BCAST, &a, -1), EVS_L2_TUNNEL_BASE + 1, out, 8);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(out[0].port, 0);
+	ck_assert_uint_eq(out[1].port, 1);
+	free_outs(out, n);
+	n = fwd1(fx.conf, fx.macs, fx.lc, frame(&BCAST, &a, -1), 1, out, 8);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(out[0].port, 0);
+	ck_assert_uint_eq(out[1].port, EVS_L2_TUNNEL_BASE);
+	ck_assert_uint_eq(out[2].port, EVS_L2_TUNNEL_BASE + 1);
+	ck_assert_uint_eq(out[3].port, EVS_L2_TUNNEL_BASE + 7);
+	free_outs(out, n);
+	/* a remote MAC learned on a tunnel port (on decap) is sent there alone */
+	learn_via(fx.conf, fx.macs, fx.lc, 5, EVS_L2_TUNNEL_BASE + 7, -1, 1000);
+	{
+		struct rte_ether_addr r = mac_n(5);
+
+		n = fwd1(fx.conf, fx.macs, fx.lc, frame(&r, &a, -1), 0, out, 8);
+	}
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(out[0].port, EVS_L2_TUNNEL_BASE + 7);
+	free_outs(out, n);
+	fx_fini(&fx);
+}
+END_TEST
+
 START_TEST(test_fwd_access_trunk_push_pop)
 {
 	struct fixture fx;
@@ -482,6 +532,7 @@ void l2_fwd_add_cases(Suite *s)
 	const struct unit_case cases[] = {
 	    {"fwd_unicast_known", test_fwd_unicast_known},
 	    {"fwd_flood_vlan_per_member", test_fwd_flood_vlan_per_member},
+	    {"fwd_flood_split_horizon", test_fwd_flood_split_horizon},
 	    {"fwd_access_trunk_push_pop", test_fwd_access_trunk_push_pop},
 	    {"fwd_drops", test_fwd_drops},
 	    {"fwd_priority_tag_kept", test_fwd_priority_tag_kept},

@@ -526,6 +526,78 @@ START_TEST(gateway_arp_and_nd_answered)
 }
 END_TEST
 
+/*
+ * An NS from one host for another whose address shares its low 24 bits
+ * with the gateway's (same solicited-node group): the router takes it, as
+ * the key cannot tell, but floods it back into the switch (to a second
+ * port there) instead of dropping it; the same for duplicate address
+ * detection of the gateway's own address. The flooded copy is never taken
+ * again. An NS for the gateway itself is still answered, not flooded.
+ */
+START_TEST(ns_for_a_host_sharing_the_group_flooded)
+{
+	static const struct evs_l2_switch_spec sws[] = {{.id = 0, .name = "s0"},
+							{.id = 1, .name = "s1"}};
+	static const struct evs_l2_port_spec ps[] = {
+	    {.port = 0, .has_native = true, .native_switch = 0},
+	    {.port = 1, .has_native = true, .native_switch = 1},
+	    {.port = 2, .has_native = true, .native_switch = 0}};
+	const struct evs_l2_conf_spec spec = {.nb_switches = 2,
+					      .switches = sws,
+					      .nb_ports = 3,
+					      .ports = ps,
+					      .socket_id = SOCKET_ID_ANY};
+	static const uint8_t unspec[16];
+	uint64_t drops[EVS_L3_MOD_DROP_MAX] = {0};
+	struct evs_l3_mgmt_counters mc;
+	uint8_t me[16], peer[16];
+	struct evs_l2_conf *two;
+	const uint8_t *ip6;
+	struct rworld w;
+	char err[128];
+
+	rw_up(&w);
+	two = evs_l2_conf_build(&spec, err, sizeof(err)); /* port 2 joins switch 0 */
+	ck_assert_msg(two != NULL, "%s", err);
+	evs_l2_conf_free(w.conf);
+	w.conf = two;
+	w.l2.conf = two;
+	rw_mac(&w, 0, &H4, 0); /* the asker is known: answers go to it alone */
+	memcpy(me, G6, 16);
+	me[15] = 9;
+	/* 2001:db8:1:0:ff00::1: another prefix part, the gateway's low 24 bits */
+	memcpy(peer, G6, 16);
+	peer[8] = 0xff;
+	rw_run(&w, 0, evs_l3_build_ns(pool, &H4, me, peer, NULL));
+	ck_assert_uint_eq(rw_punted(&w), 1); /* taken: the group is the gateway's */
+	rw_pump(&w);
+	ck_assert_uint_eq(w.out.n, 1);
+	ck_assert_uint_eq(w.out.port[0], 2); /* flooded, not back to the asker */
+	ip6 = (const uint8_t *)(rw_out(&w, 0) + 1);
+	ck_assert_uint_eq(ip6[40], 135);
+	ck_assert_int_eq(memcmp(ip6 + 48, peer, 16), 0);
+	ck_assert_uint_eq(rw_punted(&w), 1); /* the flooded copy was not taken again */
+	/* duplicate address detection of the gateway's address (from ::) */
+	rw_run(&w, 0, evs_l3_build_ns(pool, &H4, unspec, G6, NULL));
+	rw_pump(&w);
+	ck_assert_uint_eq(w.out.n, 2);
+	ck_assert_uint_eq(w.out.port[1], 2);
+	/* for the gateway: answered to the asker only */
+	rw_run(&w, 0, evs_l3_build_ns(pool, &H4, me, G6, NULL));
+	rw_pump(&w);
+	ck_assert_uint_eq(w.out.n, 3);
+	ck_assert_uint_eq(w.out.port[2], 0);
+	ck_assert_uint_eq(((const uint8_t *)(rw_out(&w, 2) + 1))[40], 136);
+	evs_l3_mgmt_counters(w.mg, 1, &mc);
+	ck_assert_uint_eq(mc.ns_flooded, 2);
+	ck_assert_uint_eq(mc.nd_answered, 1);
+	evs_l3_mgmt_drops(w.mg, 1, drops);
+	ck_assert_uint_eq(drops[EVS_L3_DROP_NOT_FOR_US], 0);
+	ck_assert_uint_eq(rte_mempool_in_use_count(pool), 0);
+	rw_down(&w);
+}
+END_TEST
+
 /* An ICMP echo request from H1 (A1) to @dst via R1. */
 static struct rte_mbuf *echo4(const uint8_t dst[4])
 {
@@ -730,6 +802,7 @@ void l3_module_add_cases(Suite *s)
 	    {"neighbour_change_reaches_cached_flow", neighbour_change_reaches_cached_flow},
 	    {"mask_is_sufficient_l2_l3", mask_is_sufficient_l2_l3},
 	    {"gateway_arp_and_nd_answered", gateway_arp_and_nd_answered},
+	    {"ns_for_a_host_sharing_the_group_flooded", ns_for_a_host_sharing_the_group_flooded},
 	    {"echo_answered_in_datapath", echo_answered_in_datapath},
 	    {"resolution_holds_and_releases", resolution_holds_and_releases},
 	    {"resolution_fails_host_unreachable", resolution_fails_host_unreachable},

@@ -817,6 +817,38 @@ START_TEST(walk_retranslates_only_dependents)
 }
 END_TEST
 
+/* A program may depend on 16 tables (routed fw+lb flows reach 8): cached
+ * with all of them, and a change to any one re-translates it. */
+START_TEST(sixteen_dependencies_cached_and_revalidated)
+{
+	struct world w;
+	struct evs_pipeline_stats ps0, ps1;
+	struct evs_cls_stats cs;
+	struct pkt p = {.in_port = 0, .udp_dst = TMOD_PORT_BASE + 8, .ip_dst = 3};
+
+	ck_assert_uint_ge(EVS_PROG_MAX_DEPS, TMOD_TABLE);
+	world_up(&w, 0);
+	run(&w, w.pl, &p, 1);
+	run(&w, w.pl, &p, 1);
+	evs_pipeline_stats_get(w.pl, &ps0);
+	evs_cls_stats_get(evs_pipeline_lcore_cls(w.pl), &cs);
+	ck_assert_uint_eq(cs.installs, 1);
+	ck_assert_uint_eq(ps0.upcalls, 1); /* the second packet hit the cache */
+	ck_assert_uint_eq(w.cap->o[1].port, w.tmod.port_of[3]);
+	/* the last entry, past the old limit of 8, still invalidates it */
+	evs_registry_dep_bump(w.reg, MOD_TMOD, TMOD_TABLE - 1);
+	w.tmod.port_of[3] = 6;
+	evs_pipeline_service(w.pl, &w.st, rte_rdtsc(), UINT64_MAX / 2);
+	evs_pipeline_stats_get(w.pl, &ps1);
+	ck_assert_uint_eq(ps1.revalidated - ps0.revalidated, 1);
+	w.cap->n = 0;
+	run(&w, w.pl, &p, 1);
+	ck_assert_uint_eq(w.cap->n, 1);
+	ck_assert_uint_eq(w.cap->o[0].port, 6);
+	world_down(&w);
+}
+END_TEST
+
 START_TEST(conf_change_bumps_changed_ports_only)
 {
 	struct world w;
@@ -1400,6 +1432,8 @@ static Suite *pipeline_suite(void)
 	    {"reserved_frames_in_bursts", reserved_frames_in_bursts},
 	    {"mac_move_reaches_cached_flow", mac_move_reaches_cached_flow},
 	    {"walk_retranslates_only_dependents", walk_retranslates_only_dependents},
+	    {"sixteen_dependencies_cached_and_revalidated",
+	     sixteen_dependencies_cached_and_revalidated},
 	    {"conf_change_bumps_changed_ports_only", conf_change_bumps_changed_ports_only},
 	    {"refused_install_still_forwards", refused_install_still_forwards},
 	    {"opcodes_rewrite_and_output", opcodes_rewrite_and_output},

@@ -953,6 +953,8 @@ START_TEST(random_transactions_match_model)
 		struct evs_ctl_err err;
 		bool abandon = false;
 
+		json_t *doc0 = evs_store_doc(st), *doc1;
+
 		m_copy(saved, m);
 		for (k = 0; k < nops && !abandon; k++) {
 			int t = rand() % T_N;
@@ -970,6 +972,13 @@ START_TEST(random_transactions_match_model)
 				      k, tnames[t], op, rc, mrc);
 			abandon = rc < 0 && rand() % 8 == 0;
 		}
+		/* the open transaction is invisible to readers (a large one stays
+		 * open across polls): the document is the committed one */
+		doc1 = evs_store_doc(st);
+		ck_assert_msg(json_equal(doc0, doc1), "step %u: the document shows staged changes",
+			      step);
+		json_decref(doc0);
+		json_decref(doc1);
 		if (abandon || rand() % 20 == 0) {
 			evs_store_txn_abort(txn);
 			m_clear(m);
@@ -1182,6 +1191,7 @@ int main(void)
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, 0);
 	store_ctl_add_cases(s);
 	store_secrets_add_cases(s);
+	store_slice_add_cases(s);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

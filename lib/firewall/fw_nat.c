@@ -1,16 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Source NAT of the connections the firewall commits: a table of
- * {source prefix -> address/port range}, most specific prefix first,
- * staged off the datapath and published with RCU. The stage tracks traffic
- * to a translated address (the replies) and the fw opcode commits new
- * connections with the range their source matches; conntrack rewrites.
+ * NAT of the connections the firewall commits, two small tables staged off
+ * the datapath and published with RCU:
+ * - SNAT {source prefix -> address/port range}, most specific prefix
+ *   first; the stage tracks traffic to a translated address (the replies)
+ *   and the fw opcode commits new connections with the range their source
+ *   matches;
+ * - DNAT {address, protocol, port -> address[, port]}: the stage tracks
+ *   traffic to the public address; the fw opcode decides the connection on
+ *   the translated destination (its vNIC's ingress rules), commits it with
+ *   DNAT, and the packet is classified again translated.
+ * conntrack rewrites both directions.
  */
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_malloc.h>
 
@@ -84,6 +91,55 @@ void fw_snat_free(struct evs_fw *fw)
 	evs_fw_snat_abort(fw);
 	rte_free(fw->snats);
 	fw->snats = NULL;
+	evs_fw_dnat_abort(fw);
+	rte_free(fw->dnats);
+	fw->dnats = NULL;
+}
+
+struct fw_dnats {
+	uint32_t n;
+	struct evs_fw_dnat e[];
+};
+
+int evs_fw_dnat_stage(struct evs_fw *fw, const struct evs_fw_dnat *r, uint32_t n)
+{
+	struct fw_dnats *t;
+
+	if (fw == NULL || (n != 0 && r == NULL))
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++)
+		if ((r[i].af != 4 && r[i].af != 6) || r[i].to.kind != EVS_CT_NAT_DST ||
+		    r[i].to.v6 != (r[i].af == 6) || r[i].to.port_min != r[i].to.port_max)
+			return -EINVAL;
+	t = rte_zmalloc_socket("evs_fw", sizeof(*t) + sizeof(t->e[0]) * n, 0, fw->cfg.socket_id);
+	if (t == NULL)
+		return -ENOMEM;
+	t->n = n;
+	if (n != 0)
+		memcpy(t->e, r, sizeof(*r) * n);
+	evs_fw_dnat_abort(fw);
+	fw->pend_dnats = t;
+	return 0;
+}
+
+void evs_fw_dnat_abort(struct evs_fw *fw)
+{
+	rte_free(fw->pend_dnats);
+	fw->pend_dnats = NULL;
+}
+
+void evs_fw_dnat_publish(struct evs_fw *fw)
+{
+	struct fw_dnats *old;
+
+	if (fw->pend_dnats == NULL)
+		return;
+	/* Release: the table is complete before readers see it. */
+	old = __atomic_exchange_n(&fw->dnats, fw->pend_dnats, __ATOMIC_RELEASE);
+	fw->pend_dnats = NULL;
+	if (fw->cfg.qsbr != NULL)
+		rte_rcu_qsbr_synchronize(fw->cfg.qsbr, RTE_QSBR_THRID_INVALID);
+	rte_free(old);
 }
 
 static bool in_prefix(const uint8_t *a, const struct evs_fw_cidr *c)
@@ -132,4 +188,38 @@ bool evs_fw_has_snat(const struct evs_fw *fw)
 	const struct fw_snats *t = __atomic_load_n(&fw->snats, __ATOMIC_ACQUIRE);
 
 	return t != NULL && t->n != 0;
+}
+
+int evs_fw_dnat_of(const struct evs_fw *fw, const struct evs_flow_key *k)
+{
+	const struct fw_dnats *t = __atomic_load_n(&fw->dnats, __ATOMIC_ACQUIRE);
+	int af = key_af(k);
+
+	for (uint32_t i = 0; t != NULL && i < t->n; i++)
+		if (t->e[i].af == af && t->e[i].proto == k->ip_proto &&
+		    rte_cpu_to_be_16(t->e[i].port) == k->l4_dst &&
+		    memcmp(t->e[i].addr, k->dst_ip, af == 4 ? 4 : 16) == 0)
+			return (int)i;
+	return -1;
+}
+
+const struct evs_fw_dnat *evs_fw_dnat_at(const struct evs_fw *fw, uint32_t i)
+{
+	const struct fw_dnats *t = __atomic_load_n(&fw->dnats, __ATOMIC_ACQUIRE);
+
+	return t != NULL && i < t->n ? &t->e[i] : NULL;
+}
+
+bool evs_fw_has_dnat(const struct evs_fw *fw)
+{
+	const struct fw_dnats *t = __atomic_load_n(&fw->dnats, __ATOMIC_ACQUIRE);
+
+	return t != NULL && t->n != 0;
+}
+
+void evs_fw_dnat_apply(const struct evs_fw_dnat *d, struct evs_flow_key *k)
+{
+	memcpy(k->dst_ip, d->to.addr_min, d->af == 4 ? 4 : 16);
+	if (d->to.port_min != 0)
+		k->l4_dst = rte_cpu_to_be_16(d->to.port_min);
 }

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The overlay in the daemon: its object types (underlay, vtep, tunnel, sa),
+ * sa.rekey and sa.stats, and the management lcore's part (retiring drained
+ * and replaced SAs). Rekeys are store transactions, durable like every
+ * other change.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ctl_util.h"
+#include "evs_overlay.h"
+#include "evs_l2.h"
+#include "evs_port.h"
+
+/* Slots and ids from the objects' aux words (set in prepare: the
+ * transaction's new ports and switches have theirs already). */
+static int aux_of(const struct evs_app *app, const char *type, const char *name)
+{
+	struct evs_store_obj *o = evs_store_lookup_str(app->store, type, name);
+	uintptr_t aux = o != NULL ? *evs_store_obj_aux(o) : 0;
+
+	return aux == 0 ? -1 : (int)(aux - 1);
+}
+
+static int port_slot(const char *name, void *arg)
+{
+	return aux_of(arg, "port", name);
+}
+
+static int switch_id(const char *name, void *arg)
+{
+	return aux_of(arg, "switch", name);
+}
+
+static int port_mac(uint16_t slot, struct rte_ether_addr *mac, void *arg)
+{
+	const struct evs_app *app = arg;
+	const struct app_port *p = slot < CONF_MAX_PORTS ? &app->ports[slot] : NULL;
+	const struct evs_port *dev = p == NULL ? NULL : p->staged != NULL ? p->staged : p->port;
+	struct evs_port_info info;
+
+	if (dev == NULL || evs_port_info_get(dev, &info) < 0 || rte_is_zero_ether_addr(&info.mac))
+		return -ENOENT; /* a vhost port has none: the underlay names one */
+	*mac = info.mac;
+	return 0;
+}
+
+int app_overlay_init(struct evs_app *app)
+{
+	const struct evs_overlay_config c = {.qsv = app->qsbr,
+					     .port_slot = port_slot,
+					     .switch_id = switch_id,
+					     .port_mac = port_mac,
+					     .arg = app};
+
+	app->ov = evs_overlay_create(&c);
+	return app->ov != NULL ? 0 : -errno;
+}
+
+int app_overlay_store_add(struct evs_app *app)
+{
+	return evs_overlay_store_add(app->store, app->ov);
+}
+
+static int m_rekey(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct evs_app *app = arg;
+	struct evs_store_txn *txn = evs_store_txn_begin(app->store);
+	uint64_t gen = evs_store_generation(app->store);
+	struct evs_ctl_err err;
+	int rc;
+
+	if (txn == NULL)
+		return evs_ctl_error(call, EVS_CTL_E_BUSY, "", "a transaction is open");
+	rc = evs_overlay_rekey_stage(
+	    app->ov, txn, json_string_value(json_object_get(params, "vtep")),
+	    json_object_get(params, "in"), json_object_get(params, "out"), "/params", &err);
+	if (rc < 0) {
+		evs_store_txn_abort(txn);
+		return evs_ctl_error_from(call, &err);
+	}
+	rc = evs_store_txn_commit(txn, &err);
+	if (rc < 0)
+		return evs_ctl_error_from(call, &err);
+	if (evs_store_generation(app->store) != gen && app_commit(app, call) < 0)
+		return 0; /* answered */
+	return evs_ctl_reply(call,
+			     json_pack("{s:I, s:I}", "generation",
+				       (json_int_t)evs_store_generation(app->store), "draining",
+				       (json_int_t)evs_overlay_draining(app->ov)));
+}
+
+static int m_stats(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct evs_app *app = arg;
+	json_t *r =
+	    evs_overlay_sa_stats(app->ov, json_string_value(json_object_get(params, "vtep")));
+
+	if (r == NULL && errno == ENOENT)
+		return evs_ctl_error(call, EVS_CTL_E_NOT_FOUND, "/params/vtep", "no such VTEP");
+	if (r == NULL)
+		return evs_ctl_error(call, EVS_CTL_E_INTERNAL, "", "out of memory");
+	return evs_ctl_reply(call, r);
+}
+
+/* The PMDs' overlay counters, summed (relaxed reads: one writer each). */
+static int m_overlay_stats(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct evs_app *app = arg;
+	struct evs_overlay_stats sum;
+	json_t *drops = json_object(), *tun = json_object();
+	uint64_t *d = (uint64_t *)&sum;
+
+	(void)params;
+	memset(&sum, 0, sizeof(sum));
+	for (unsigned int i = 0; i < app->n_pmds; i++) {
+		const uint64_t *c = (const uint64_t *)&app->pmds[i]->ovs;
+
+		for (size_t k = 0; k < sizeof(sum) / sizeof(uint64_t); k++)
+			d[k] += __atomic_load_n(&c[k], __ATOMIC_RELAXED);
+	}
+	for (unsigned int r = 0; r < EVS_OVL_DROP__MAX; r++)
+		json_object_set_new(drops, evs_overlay_drop_name(r),
+				    json_integer((json_int_t)sum.drops[r]));
+	for (unsigned int r = 0; r < EVS_TUN_DROP__MAX; r++)
+		json_object_set_new(tun, evs_tun_drop_name(r),
+				    json_integer((json_int_t)sum.tun.drops[r]));
+	return evs_ctl_reply(
+	    call, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "tx_packets",
+			    (json_int_t)sum.tx_packets, "rx_packets", (json_int_t)sum.rx_packets,
+			    "encrypted", (json_int_t)sum.encrypted, "decrypted",
+			    (json_int_t)sum.decrypted, "encap", (json_int_t)sum.tun.encap_packets,
+			    "decap", (json_int_t)sum.tun.decap_packets, "drops", drops,
+			    "tunnel_drops", tun));
+}
+
+int app_overlay_ctl_register(struct evs_app *app)
+{
+	const struct evs_ctl_method m[] = {
+	    {.name = "sa.rekey",
+	     .help = "Replace a VTEP's SAs make-before-break: \"in\" installs the new inbound SA "
+		     "and keeps the old one accepting packets for the drain period; \"out\" "
+		     "switches every PMD to the new outbound SA. Rekey both hosts' \"in\" "
+		     "before their \"out\".",
+	     .fn = m_rekey,
+	     .arg = app,
+	     .params = evs_overlay_rekey_params,
+	     .n_params = evs_overlay_n_rekey_params},
+	    {.name = "overlay.stats",
+	     .help = "The overlay's datapath counters over every PMD: packets tunnelled out "
+		     "and delivered in, encrypted, decrypted, drops by reason (and the "
+		     "encap/decap's own reasons).",
+	     .read_only = true,
+	     .fn = m_overlay_stats,
+	     .arg = app,
+	     .params = evs_ctl_no_params},
+	    {.name = "sa.stats",
+	     .help = "A VTEP's SAs' counters (packets, bytes, last sequence, drops by reason), "
+		     "the draining ones too; never a key.",
+	     .read_only = true,
+	     .fn = m_stats,
+	     .arg = app,
+	     .params = evs_overlay_stats_params,
+	     .n_params = evs_overlay_n_stats_params},
+	};
+
+	return ctl_register_methods(app, m, RTE_DIM(m));
+}
+
+void app_overlay_pmd_start(struct evs_app *app, struct pmd_ctx *ctx)
+{
+	ctx->ov = app->ov;
+	/* on this lcore: IPsec-MB's manager is per thread. Without one the
+	 * overlay drops what needs encryption (counted), never sends it clear. */
+	ctx->ce = evs_crypto_engine_create();
+	if (ctx->ce == NULL)
+		APP_LOG(ERR, "PMD %u: no crypto engine: %s", ctx->idx, strerror(errno));
+}
+
+void app_overlay_pmd_stop(struct pmd_ctx *ctx)
+{
+	evs_crypto_engine_free(ctx->ce);
+	ctx->ce = NULL;
+}
+
+uint16_t app_overlay_tx(struct pmd_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct evs_overlay_dp *dp = evs_overlay_dp_get(ctx->ov);
+	uint16_t tp = (uint16_t)(port - EVS_L2_TUNNEL_BASE), up = 0, k, sent;
+
+	k = evs_overlay_tx_burst(ctx->ov, dp, ctx->ce, tp, pkts, n, NULL, &ctx->ovs);
+	if (k != 0)
+		evs_overlay_dp_port(dp, tp, NULL, NULL, &up, NULL);
+	sent = evs_port_txset_add_burst(ctx->txs, up, pkts, k);
+	if (unlikely(sent < k)) {
+		rte_pktmbuf_free_bulk(pkts + sent, k - sent);
+		/* single writer: this PMD */
+		__atomic_store_n(&ctx->ovs.drops[EVS_OVL_DROP_NO_PORT],
+				 ctx->ovs.drops[EVS_OVL_DROP_NO_PORT] + (k - sent),
+				 __ATOMIC_RELAXED);
+	}
+	return n; /* all consumed: the overlay freed and counted its drops */
+}
+
+uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp,
+			struct rte_mbuf **pkts, uint16_t n, struct evs_flow_key *keys)
+{
+	struct evs_tun_meta meta[DP_BURST];
+	uint16_t tp[DP_BURST], k, j = 0;
+
+	k = evs_overlay_rx_burst(ctx->ov, dp, ctx->ce, pkts, n, tp, meta, &ctx->ovs);
+	for (uint16_t i = 0; i < k; i++) {
+		enum evs_drop_reason r =
+		    evs_packet_parse(pkts[i], (uint16_t)(EVS_L2_TUNNEL_BASE + tp[i]), &keys[j]);
+
+		if (unlikely(r != EVS_DROP_NONE)) {
+			__atomic_store_n(&ctx->drops[r], ctx->drops[r] + 1, __ATOMIC_RELAXED);
+			rte_pktmbuf_free(pkts[i]);
+			continue;
+		}
+		keys[j].tun_vni = meta[i].vni;
+		keys[j].tun_opt_flags = meta[i].opt_flags;
+		memcpy(keys[j].tun_src, meta[i].src, sizeof(keys[j].tun_src));
+		memcpy(keys[j].tun_dst, meta[i].dst, sizeof(keys[j].tun_dst));
+		pkts[j++] = pkts[i];
+	}
+	return j;
+}
+
+const char *app_overlay_port_name(const struct evs_app *app, uint16_t port)
+{
+	static char buf[128]; /* management lcore only; copied by the caller at once */
+
+	evs_overlay_port_describe(app->ov, evs_overlay_dp_get(app->ov),
+				  (uint16_t)(port - EVS_L2_TUNNEL_BASE), buf, sizeof(buf));
+	return buf;
+}
+
+void app_overlay_commit(struct evs_app *app)
+{
+	static uint16_t tps[EVS_OVERLAY_MAX_TPORTS];
+	const struct evs_overlay_dp *dp = evs_overlay_dp_get(app->ov);
+	uint16_t n;
+
+	if (dp == app->ov_flushed)
+		return; /* this table's removals were handled */
+	n = evs_overlay_dp_freed(dp, tps, RTE_DIM(tps));
+	for (uint16_t i = 0; i < n; i++)
+		evs_l2_macs_flush_port(app->macs, (uint16_t)(EVS_L2_TUNNEL_BASE + tps[i]), true);
+	app->ov_flushed = dp;
+}
+
+void app_overlay_poll(struct evs_app *app)
+{
+	if (app->ov != NULL)
+		evs_overlay_poll(app->ov);
+}
+
+void app_overlay_free(struct evs_app *app)
+{
+	evs_overlay_free(app->ov); /* after the PMDs and the store */
+	app->ov = NULL;
+}

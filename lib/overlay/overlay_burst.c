@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The overlay's per-packet work, in bursts: encap (+ encrypt) of one
+ * tunnel port's frames, and (decrypt +) decap of an underlay port's. Reads
+ * only published tables; counts every drop with a reason in the caller's
+ * per-lcore stats.
+ */
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "overlay_private.h"
+
+/* Packets handled at once by the receive side (its scratch arrays). */
+#define OVL_CHUNK 64
+
+static const char *const drop_names[EVS_OVL_DROP__MAX] = {
+    [EVS_OVL_DROP_NO_SA] = "no_sa",
+    [EVS_OVL_DROP_ENCRYPT] = "encrypt",
+    [EVS_OVL_DROP_UNKNOWN_SPI] = "unknown_spi",
+    [EVS_OVL_DROP_DECRYPT] = "decrypt",
+    [EVS_OVL_DROP_CLEAR_REFUSED] = "clear_refused",
+    [EVS_OVL_DROP_UNKNOWN_VTEP] = "unknown_vtep",
+    [EVS_OVL_DROP_NOT_MEMBER] = "not_member",
+    [EVS_OVL_DROP_TUNNEL] = "tunnel",
+    [EVS_OVL_DROP_NO_PORT] = "no_port",
+    [EVS_OVL_DROP_NOT_FOR_US] = "not_for_us",
+};
+
+const char *evs_overlay_drop_name(enum evs_overlay_drop r)
+{
+	return (unsigned int)r < EVS_OVL_DROP__MAX ? drop_names[r] : "unknown";
+}
+
+/* single writer (this lcore); relaxed stores so readers never see torn values */
+static inline void ctr_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
+}
+
+static void drop(struct evs_overlay_stats *st, enum evs_overlay_drop r, struct rte_mbuf **pkts,
+		 uint16_t n)
+{
+	if (n == 0)
+		return;
+	rte_pktmbuf_free_bulk(pkts, n);
+	ctr_add(&st->drops[r], n);
+}
+
+uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
+			      struct evs_crypto_engine *e, uint16_t tp, struct rte_mbuf **pkts,
+			      uint16_t n, const uint32_t *hashes, struct evs_overlay_stats *st)
+{
+	const struct ovl_dp_port *p;
+	uint16_t k;
+
+	if (unlikely(dp == NULL || tp >= dp->n_ports || dp->ports[tp].owner == 0)) {
+		drop(st, EVS_OVL_DROP_NO_PORT, pkts, n);
+		return 0;
+	}
+	p = &dp->ports[tp];
+	k = evs_tun_encap_burst(&p->encap, pkts, n, hashes, &st->tun);
+	drop(st, EVS_OVL_DROP_TUNNEL, pkts + k, n - k);
+	if (p->encrypt && k != 0) {
+		struct evs_sa *sa = evs_overlay_vtep_out(ov, p->vtep);
+		uint16_t c;
+
+		if (unlikely(sa == NULL || e == NULL)) { /* required: never sent in the clear */
+			drop(st, EVS_OVL_DROP_NO_SA, pkts, k);
+			return 0;
+		}
+		c = evs_esp_encrypt_burst(e, sa, pkts, k);
+		drop(st, EVS_OVL_DROP_ENCRYPT, pkts + c, k - c);
+		ctr_add(&st->encrypted, c);
+		k = c;
+	}
+	ctr_add(&st->tx_packets, k);
+	return k;
+}
+
+/* Where the outer IP header starts (one 802.1Q tag allowed), for lib/crypto. */
+static inline void outer_l2(struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+	m->l2_len =
+	    m->data_len >= sizeof(*eh) + 4 && eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN)
+		? sizeof(*eh) + 4
+		: sizeof(*eh);
+}
+
+/* Split @p pkts into ESP ones with a known SA (front, @p sas) and clear
+ * ones (back, order kept in both); unknown SPIs dropped. @return ESP count. */
+static uint16_t split_esp(const struct evs_sa_table *t, struct rte_mbuf **pkts, uint16_t *n,
+			  struct evs_sa **sas, struct evs_overlay_stats *st)
+{
+	struct rte_mbuf *clear[OVL_CHUNK], *bad[OVL_CHUNK];
+	uint16_t ne = 0, nc = 0, nb = 0;
+
+	for (uint16_t i = 0; i < *n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t spi;
+
+		outer_l2(m);
+		if (evs_esp_peek_spi(m, EVS_ESP_UDP_PORT, &spi) != 0) {
+			clear[nc++] = m;
+			continue;
+		}
+		sas[ne] = evs_sa_table_lookup(t, spi);
+		if (sas[ne] == NULL)
+			bad[nb++] = m;
+		else
+			pkts[ne++] = m;
+	}
+	for (uint16_t i = 0; i < nc; i++)
+		pkts[ne + i] = clear[i];
+	drop(st, EVS_OVL_DROP_UNKNOWN_SPI, bad, nb);
+	*n = (uint16_t)(ne + nc);
+	return ne;
+}
+
+/* Whether the outer destination is one of this host's underlay addresses. */
+static inline bool for_us(const struct evs_overlay_dp *dp, const struct evs_tun_meta *m)
+{
+	unsigned int len = m->family == 4 ? 4 : 16;
+
+	for (unsigned int u = 0; u < dp->n_local; u++)
+		if (dp->local[u].family == m->family && memcmp(dp->local[u].b, m->dst, len) == 0)
+			return true;
+	return false;
+}
+
+/* evs_overlay_rx_burst on at most OVL_CHUNK packets. */
+static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
+			 struct evs_crypto_engine *e, struct rte_mbuf **pkts, uint16_t n,
+			 uint16_t *tp, struct evs_tun_meta *meta, struct evs_overlay_stats *st)
+{
+	struct evs_sa *sas[OVL_CHUNK];
+	bool was_esp[OVL_CHUNK];
+	uint16_t ne, nd, k = 0, i;
+
+	ne = split_esp(evs_overlay_sa_table(ov), pkts, &n, sas, st);
+	if (unlikely(ne != 0 && e == NULL)) { /* no engine on this lcore */
+		drop(st, EVS_OVL_DROP_DECRYPT, pkts, ne);
+		for (i = 0; i < n - ne; i++)
+			pkts[i] = pkts[ne + i];
+		n -= ne;
+		ne = 0;
+	}
+	if (ne != 0) {
+		uint16_t ok = evs_esp_decrypt_burst(e, sas, pkts, ne), nc = n - ne;
+		struct rte_mbuf *rej[OVL_CHUNK];
+
+		/* pkts: [decrypted ok][rejected][clear]: drop the middle, close the gap */
+		for (i = 0; i < ne - ok; i++)
+			rej[i] = pkts[ok + i];
+		for (i = 0; i < nc; i++)
+			pkts[ok + i] = pkts[ne + i];
+		drop(st, EVS_OVL_DROP_DECRYPT, rej, ne - ok);
+		ctr_add(&st->decrypted, ok);
+		n = ok + nc;
+		ne = ok;
+	}
+	for (i = 0; i < n; i++)
+		was_esp[i] = i < ne;
+	/* the decap keeps order and compacts: mark the ESP ones by pointer */
+	{
+		struct rte_mbuf *orig[OVL_CHUNK];
+
+		for (i = 0; i < n; i++)
+			orig[i] = pkts[i];
+		nd = evs_tun_decap_burst(&dp->decap, pkts, n, meta, &st->tun);
+		drop(st, EVS_OVL_DROP_TUNNEL, pkts + nd, n - nd);
+		for (uint16_t j = 0, o = 0; j < nd; j++) {
+			while (orig[o] != pkts[j])
+				o++;
+			was_esp[j] = was_esp[o];
+		}
+	}
+	for (i = 0; i < nd; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct evs_tun_addr src = {.family = meta[i].family};
+		uint16_t vtep, tun = UINT16_MAX, lo = 0, hi = dp->n_tunnels;
+		enum evs_overlay_drop why;
+
+		memcpy(src.b, meta[i].src, sizeof(src.b));
+		if (src.family == 4)
+			memset(src.b + 4, 0, 12);
+		vtep = ovl_dp_vtep_of(dp, &src);
+		while (lo < hi) { /* the VNI passed the decap's list: it is there */
+			uint16_t mid = (uint16_t)((lo + hi) / 2);
+
+			if (dp->vnis[mid] < meta[i].vni)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < dp->n_tunnels && dp->vnis[lo] == meta[i].vni)
+			tun = dp->vni_tunnel[lo];
+		if (!for_us(dp, &meta[i])) {
+			/* on a shared segment: another host's (flooded by a switch) */
+			why = EVS_OVL_DROP_NOT_FOR_US;
+		} else if (vtep == UINT16_MAX) {
+			why = EVS_OVL_DROP_UNKNOWN_VTEP;
+		} else if (tun == UINT16_MAX ||
+			   dp->tport[(size_t)tun * EVS_OVERLAY_MAX_VTEPS + vtep] == UINT16_MAX) {
+			why = EVS_OVL_DROP_NOT_MEMBER;
+		} else if (!was_esp[i] && (dp->vtep_encrypt[vtep] || dp->tun_encrypt[tun])) {
+			why = EVS_OVL_DROP_CLEAR_REFUSED;
+		} else {
+			tp[k] = dp->tport[(size_t)tun * EVS_OVERLAY_MAX_VTEPS + vtep];
+			meta[k] = meta[i];
+			pkts[k++] = m;
+			continue;
+		}
+		drop(st, why, &m, 1);
+	}
+	ctr_add(&st->rx_packets, k);
+	return k;
+}
+
+uint16_t evs_overlay_rx_burst(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
+			      struct evs_crypto_engine *e, struct rte_mbuf **pkts, uint16_t n,
+			      uint16_t *tp, struct evs_tun_meta *meta, struct evs_overlay_stats *st)
+{
+	uint16_t k = 0;
+
+	if (unlikely(dp == NULL)) {
+		drop(st, EVS_OVL_DROP_UNKNOWN_VTEP, pkts, n);
+		return 0;
+	}
+	for (uint16_t off = 0; off < n; off += OVL_CHUNK) {
+		uint16_t c = RTE_MIN((uint16_t)(n - off), (uint16_t)OVL_CHUNK);
+		uint16_t got = rx_chunk(ov, dp, e, pkts + off, c, tp + k, meta + k, st);
+
+		/* survivors move down to follow the earlier chunks' */
+		for (uint16_t i = 0; i < got; i++)
+			pkts[k + i] = pkts[off + i];
+		k += got;
+	}
+	return k;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EVS_OVERLAY_PRIVATE_H
+#define EVS_OVERLAY_PRIVATE_H
+
+#include "evs_ctl.h"
+#include "evs_overlay.h"
+#include "evs_tunnel.h"
+
+#define OVL_NAME_LEN 32
+/** Inbound SAs the SPI table holds: every VTEP's current one and the draining. */
+#define OVL_TABLE_SAS (4u * EVS_OVERLAY_MAX_VTEPS)
+
+/** A VTEP slot: its SAs as the datapath sees them. */
+struct ovl_vtep {
+	char name[OVL_NAME_LEN]; /**< "" when free */
+	struct evs_sa *in;	 /**< current inbound (management lcore only) */
+	struct evs_sa *out;	 /**< current outbound: RCU-published */
+};
+
+/** A replaced inbound SA still accepting the peer's packets. */
+struct ovl_drain {
+	struct evs_sa *sa;
+	uint16_t vtep;
+	uint64_t deadline_ms;
+};
+
+/** What a retired pointer is. */
+enum ovl_kind { OVL_SA, OVL_TABLE, OVL_DP };
+
+/** Something no reader may hold any more once @p token is quiescent. */
+struct ovl_retire {
+	void *p;
+	enum ovl_kind kind;
+	uint64_t token;
+};
+
+/** A tunnel port: one (tunnel, member VTEP). */
+struct ovl_dp_port {
+	struct evs_tun_encap encap;
+	uint16_t sw, vtep, underlay_port;
+	uint32_t vni;
+	uint32_t owner; /**< (switch id << 16 | VTEP slot) + 1; 0: a free number */
+	uint8_t type;	/**< enum evs_tun_type */
+	bool encrypt;	/**< the switch's or the VTEP's policy */
+};
+
+#define OVL_ADDR_SLOTS (2u * EVS_OVERLAY_MAX_VTEPS)
+
+/** Outer source address -> VTEP slot (open addressing). */
+struct ovl_addr_slot {
+	struct evs_tun_addr a;
+	uint16_t vtep; /**< UINT16_MAX: empty */
+};
+
+struct evs_overlay_dp {
+	uint16_t n_ports, n_tunnels;
+	struct ovl_dp_port *ports;
+	struct evs_tun_decap decap;
+	uint32_t *vnis;	      /**< sorted, [n_tunnels] (decap's list) */
+	uint16_t *vni_tunnel; /**< the tunnel of vnis[i] */
+	bool *tun_encrypt;    /**< [n_tunnels] */
+	uint16_t *tport;      /**< [n_tunnels * EVS_OVERLAY_MAX_VTEPS]: port or UINT16_MAX */
+	bool vtep_encrypt[EVS_OVERLAY_MAX_VTEPS];
+	uint64_t underlay[1024 / 64];  /**< port slots that are underlays */
+	struct evs_tun_addr local[16]; /**< the underlays' addresses (outer destinations) */
+	uint8_t n_local;
+	uint16_t freed[EVS_OVERLAY_MAX_TPORTS]; /**< numbers the previous table used, this not */
+	uint16_t n_freed;
+	struct ovl_addr_slot addr[OVL_ADDR_SLOTS];
+};
+
+void ovl_dp_free(struct evs_overlay_dp *dp);
+/** Build the table of the store's post-transaction state into ov->staged_dp. */
+int ovl_dp_stage(struct evs_overlay *ov, struct evs_store *st, struct evs_ctl_err *err);
+void ovl_dp_commit(struct evs_overlay *ov);
+void ovl_dp_abort(struct evs_overlay *ov);
+void ovl_retire(struct evs_overlay *ov, void *p, enum ovl_kind kind);
+/** The VTEP slot of outer address @p a, or UINT16_MAX. */
+uint16_t ovl_dp_vtep_of(const struct evs_overlay_dp *dp, const struct evs_tun_addr *a);
+uint32_t ovl_addr_hash(const struct evs_tun_addr *a);
+
+/** One SA delta's staged work (prepare -> commit / abort). */
+struct ovl_staged {
+	struct evs_store_obj *obj;
+	struct evs_sa *old, *new; /**< old: the object's SA now (NULL for ADD) */
+	uint16_t vtep;
+	bool inbound;
+	bool drain; /**< old inbound keeps draining (a new SPI) */
+};
+
+struct evs_overlay {
+	struct evs_overlay_config cfg;
+	struct evs_store *store;      /**< the types' store (evs_overlay_store_add) */
+	struct evs_obj_type types[4]; /**< the public types with this context's hooks */
+	struct evs_sa_table *table;   /**< RCU-published */
+	struct ovl_vtep vteps[EVS_OVERLAY_MAX_VTEPS];
+	bool reserved[EVS_OVERLAY_MAX_VTEPS]; /**< slots taken by a transaction's new VTEPs */
+	struct ovl_drain *drains;
+	unsigned int n_drains, cap_drains;
+	struct ovl_retire *retire;
+	unsigned int n_retire, cap_retire;
+	/* the open transaction's SA work */
+	struct ovl_staged *staged;
+	size_t n_staged;
+	struct evs_sa_table *staged_table;
+	struct evs_overlay_dp *dp;	  /**< RCU-published tunnel table */
+	struct evs_overlay_dp *staged_dp; /**< the open transaction's */
+};
+
+int ovl_hex(const char *s, uint8_t *out, size_t n);
+int ovl_addr(const char *s, struct evs_tun_addr *a);
+uint64_t ovl_now_ms(const struct evs_overlay *ov);
+
+int ovl_underlay_check(struct evs_store *st, const json_t *obj, const char *path,
+		       struct evs_ctl_err *err, void *ctx);
+int ovl_vtep_check(struct evs_store *st, const json_t *obj, const char *path,
+		   struct evs_ctl_err *err, void *ctx);
+int ovl_tunnel_check(struct evs_store *st, const json_t *obj, const char *path,
+		     struct evs_ctl_err *err, void *ctx);
+int ovl_sa_check(struct evs_store *st, const json_t *obj, const char *path, struct evs_ctl_err *err,
+		 void *ctx);
+
+/** Hooks of the vtep and sa types (overlay_sa.c). */
+extern const struct evs_store_ops ovl_vtep_ops, ovl_sa_ops;
+
+#endif /* EVS_OVERLAY_PRIVATE_H */

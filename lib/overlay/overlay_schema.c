@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The overlay's object types and their cross-field rules (see evs_overlay.h). */
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_common.h>
+
+#include "overlay_private.h"
+
+static const struct evs_ctl_param underlay_fields[] = {
+    {.name = "name",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .min_len = 1,
+     .max_len = OVL_NAME_LEN - 1,
+     .help = "underlay name: [A-Za-z0-9_.-]"},
+    {.name = "port",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .min_len = 1,
+     .max_len = 31,
+     .help = "the port the tunnels leave and arrive by"},
+    {.name = "address", .type = EVS_CTL_T_IP, .required = true, .help = "this host's VTEP address"},
+    {.name = "mac",
+     .type = EVS_CTL_T_MAC,
+     .help = "source MAC of tunnel frames (default: the port's)"},
+    {.name = "next_hop_mac",
+     .type = EVS_CTL_T_MAC,
+     .required = true,
+     .help = "the underlay next hop's MAC (the peer's on a direct link)"},
+    {.name = "mtu", .type = EVS_CTL_T_UINT, .min = 576, .max = 9216, .help = "underlay IP MTU"},
+};
+static const char *const name_key[] = {"name", NULL};
+static const struct evs_store_ref underlay_refs[] = {
+    {.field = "port", .type = "port", .on_delete = EVS_STORE_RESTRICT},
+};
+
+static const char *const encaps[] = {"geneve", "vxlan", NULL};
+static const struct evs_ctl_param vtep_fields[] = {
+    {.name = "name",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .min_len = 1,
+     .max_len = OVL_NAME_LEN - 1,
+     .help = "remote host name: [A-Za-z0-9_.-]"},
+    {.name = "underlay",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .min_len = 1,
+     .max_len = OVL_NAME_LEN - 1,
+     .help = "the underlay it is reached over"},
+    {.name = "address", .type = EVS_CTL_T_IP, .required = true, .help = "its VTEP address"},
+    {.name = "next_hop_mac",
+     .type = EVS_CTL_T_MAC,
+     .help = "its MAC when on the underlay's segment (default: the underlay's next hop)"},
+    {.name = "encap", .type = EVS_CTL_T_STRING, .choices = encaps, .help = "geneve or vxlan"},
+    {.name = "dst_port",
+     .type = EVS_CTL_T_UINT,
+     .min = 1,
+     .max = 65535,
+     .help = "UDP port (default: 6081 geneve, 4789 vxlan)"},
+    {.name = "encrypt",
+     .type = EVS_CTL_T_BOOL,
+     .help = "ESP both ways: clear tunnel traffic from it is dropped"},
+};
+static const struct evs_store_ref vtep_refs[] = {
+    {.field = "underlay", .type = "underlay", .on_delete = EVS_STORE_RESTRICT},
+};
+
+static const struct evs_ctl_param member_fields[] = {
+    {.name = "vtep",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .min_len = 1,
+     .max_len = OVL_NAME_LEN - 1,
+     .help = "a remote host"},
+};
+static const struct evs_ctl_param member_item = {
+    .type = EVS_CTL_T_OBJECT, .fields = member_fields, .n_fields = RTE_DIM(member_fields)};
+static const struct evs_ctl_param tunnel_fields[] = {
+    {.name = "switch",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .min_len = 1,
+     .max_len = 31,
+     .help = "the logical switch spanning hosts"},
+    {.name = "vni",
+     .type = EVS_CTL_T_UINT,
+     .required = true,
+     .min = 1,
+     .max = 0xffffff,
+     .help = "virtual network id (24 bits)"},
+    {.name = "encrypt",
+     .type = EVS_CTL_T_BOOL,
+     .help = "encrypt this switch's traffic to every host"},
+    {.name = "vteps",
+     .type = EVS_CTL_T_ARRAY,
+     .max_len = EVS_OVERLAY_MAX_VTEPS,
+     .items = &member_item,
+     .help = "the hosts it spans (empty: every VTEP)"},
+};
+static const char *const switch_key[] = {"switch", NULL};
+static const struct evs_store_ref tunnel_refs[] = {
+    {.field = "switch", .type = "switch", .on_delete = EVS_STORE_CASCADE},
+    {.field = "vteps[].vtep", .type = "vtep", .on_delete = EVS_STORE_RESTRICT},
+};
+
+static const char *const dirs[] = {"in", "out", NULL};
+static const struct evs_ctl_param sa_fields[] = {
+    {.name = "vtep",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .min_len = 1,
+     .max_len = OVL_NAME_LEN - 1,
+     .help = "the remote host"},
+    {.name = "dir",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .choices = dirs,
+     .help = "in (from it) or out (to it)"},
+    {.name = "spi",
+     .type = EVS_CTL_T_UINT,
+     .required = true,
+     .min = 256,
+     .max = UINT32_MAX,
+     .help = "security parameter index"},
+    {.name = "key",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .min_len = 32,
+     .max_len = 64,
+     .secret = true,
+     .help = "AES-GCM key, 32 (128-bit) or 64 (256-bit) hex digits; never shown"},
+    {.name = "salt",
+     .type = EVS_CTL_T_STRING,
+     .required = true,
+     .min_len = 8,
+     .max_len = 8,
+     .help = "RFC 4106 salt, 8 hex digits"},
+    {.name = "window",
+     .type = EVS_CTL_T_UINT,
+     .min = 64,
+     .max = EVS_REPLAY_WINDOW_MAX,
+     .help = "anti-replay window (in)"},
+    {.name = "esn", .type = EVS_CTL_T_BOOL, .help = "64-bit extended sequence numbers"},
+    {.name = "udp_encap", .type = EVS_CTL_T_BOOL, .help = "ESP in UDP 4500 (RFC 3948)"},
+};
+static const char *const sa_key[] = {"vtep", "dir", NULL};
+static const struct evs_store_ref sa_refs[] = {
+    {.field = "vtep", .type = "vtep", .on_delete = EVS_STORE_CASCADE},
+};
+
+static const char *str(const json_t *o, const char *f)
+{
+	return json_string_value(json_object_get(o, f));
+}
+
+int ovl_hex(const char *s, uint8_t *out, size_t n)
+{
+	if (s == NULL || strlen(s) != 2 * n)
+		return -EINVAL;
+	for (size_t i = 0; i < 2 * n; i++) {
+		char c = s[i];
+		int v = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
+
+		if (v < 0)
+			return -EINVAL;
+		out[i / 2] = (uint8_t)(i % 2 == 0 ? v << 4 : (out[i / 2] | v));
+	}
+	return 0;
+}
+
+int ovl_addr(const char *s, struct evs_tun_addr *a)
+{
+	int af;
+
+	memset(a, 0, sizeof(*a));
+	if (s == NULL || evs_ctl_parse_ip(s, &af, a->b, NULL) < 0)
+		return -EINVAL;
+	a->family = af == AF_INET ? 4 : 6;
+	return 0;
+}
+
+int ovl_underlay_check(struct evs_store *st, const json_t *obj, const char *path,
+		       struct evs_ctl_err *err, void *ctx)
+{
+	char sub[EVS_CTL_PATH_MAX];
+
+	RTE_SET_USED(ctx);
+	RTE_SET_USED(st);
+	if (evs_store_check_name(obj, "name", path, err) < 0)
+		return -EINVAL;
+	{
+		uint8_t mac[6];
+
+		if (evs_ctl_parse_mac(str(obj, "next_hop_mac"), mac) == 0 && (mac[0] & 1) != 0)
+			return evs_store_err(
+			    err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "next_hop_mac"),
+			    "the next hop's MAC must be unicast");
+	}
+	return 0;
+}
+
+int ovl_vtep_check(struct evs_store *st, const json_t *obj, const char *path,
+		   struct evs_ctl_err *err, void *ctx)
+{
+	struct evs_store_obj *u = evs_store_lookup_str(st, "underlay", str(obj, "underlay"));
+	struct evs_tun_addr local, remote;
+	char sub[EVS_CTL_PATH_MAX];
+
+	RTE_SET_USED(ctx);
+	if (evs_store_check_name(obj, "name", path, err) < 0)
+		return -EINVAL;
+	if (u == NULL) /* the reference check names it */
+		return 0;
+	ovl_addr(str(evs_store_obj_value(u), "address"), &local);
+	ovl_addr(str(obj, "address"), &remote);
+	evs_ctl_path_key(sub, sizeof(sub), path, "address");
+	if (local.family != remote.family)
+		return evs_store_err(err, -EINVAL, sub, "IPv%u VTEP over an IPv%u underlay",
+				     remote.family, local.family);
+	if (memcmp(&local, &remote, sizeof(local)) == 0)
+		return evs_store_err(err, -EINVAL, sub, "the underlay's own address");
+	return 0;
+}
+
+/* One VNI per switch: a second tunnel with the same VNI would merge two switches. */
+int ovl_tunnel_check(struct evs_store *st, const json_t *obj, const char *path,
+		     struct evs_ctl_err *err, void *ctx)
+{
+	json_int_t vni = json_integer_value(json_object_get(obj, "vni"));
+	const char *sw = str(obj, "switch");
+	char sub[EVS_CTL_PATH_MAX];
+
+	RTE_SET_USED(ctx);
+	for (struct evs_store_obj *o = evs_store_first(st, "tunnel"); o != NULL;
+	     o = evs_store_next(o)) {
+		const json_t *v = evs_store_obj_value(o);
+
+		if (json_integer_value(json_object_get(v, "vni")) == vni &&
+		    strcmp(str(v, "switch"), sw) != 0)
+			return evs_store_err(
+			    err, -EEXIST, evs_ctl_path_key(sub, sizeof(sub), path, "vni"),
+			    "VNI %lld is switch '%s''s", (long long)vni, str(v, "switch"));
+	}
+	return 0;
+}
+
+int ovl_sa_check(struct evs_store *st, const json_t *obj, const char *path, struct evs_ctl_err *err,
+		 void *ctx)
+{
+	uint8_t buf[32];
+	const char *key = str(obj, "key");
+	size_t klen = key != NULL ? strlen(key) : 0;
+	json_int_t spi = json_integer_value(json_object_get(obj, "spi"));
+	char sub[EVS_CTL_PATH_MAX];
+
+	RTE_SET_USED(ctx);
+	if ((klen != 32 && klen != 64) || ovl_hex(key, buf, klen / 2) < 0) {
+		memset(buf, 0, sizeof(buf));
+		/* never the value: the path says which field */
+		return evs_store_err(err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "key"),
+				     "must be 32 or 64 hex digits");
+	}
+	memset(buf, 0, sizeof(buf));
+	if (ovl_hex(str(obj, "salt"), buf, 4) < 0)
+		return evs_store_err(err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "salt"),
+				     "must be 8 hex digits");
+	if (strcmp(str(obj, "dir"), "in") != 0)
+		return 0;
+	/* inbound SPIs pick the SA of a packet: one SA per SPI on this host */
+	for (struct evs_store_obj *o = evs_store_first(st, "sa"); o != NULL;
+	     o = evs_store_next(o)) {
+		const json_t *v = evs_store_obj_value(o);
+
+		if (v != obj && strcmp(str(v, "dir"), "in") == 0 &&
+		    json_integer_value(json_object_get(v, "spi")) == spi &&
+		    strcmp(str(v, "vtep"), str(obj, "vtep")) != 0)
+			return evs_store_err(
+			    err, -EEXIST, evs_ctl_path_key(sub, sizeof(sub), path, "spi"),
+			    "inbound SPI %lld is VTEP '%s''s", (long long)spi, str(v, "vtep"));
+	}
+	return 0;
+}
+
+const struct evs_obj_type evs_overlay_underlay_type = {
+    .name = "underlay",
+    .section = "underlays",
+    .help = "this host's tunnel endpoint: a port, its address, next hop and MTU",
+    .fields = underlay_fields,
+    .n_fields = RTE_DIM(underlay_fields),
+    .defaults = "{\"mtu\": 1500}",
+    .keys = name_key,
+    .refs = underlay_refs,
+    .n_refs = RTE_DIM(underlay_refs),
+    .max_objects = 16,
+};
+
+const struct evs_obj_type evs_overlay_vtep_type = {
+    .name = "vtep",
+    .section = "vteps",
+    .help = "a remote host's tunnel endpoint",
+    .fields = vtep_fields,
+    .n_fields = RTE_DIM(vtep_fields),
+    .defaults = "{\"encap\": \"geneve\", \"encrypt\": false}",
+    .keys = name_key,
+    .refs = vtep_refs,
+    .n_refs = RTE_DIM(vtep_refs),
+    .max_objects = EVS_OVERLAY_MAX_VTEPS,
+};
+
+const struct evs_obj_type evs_overlay_tunnel_type = {
+    .name = "tunnel",
+    .section = "tunnels",
+    .help = "a logical switch spanning hosts: its VNI, encryption and hosts",
+    .fields = tunnel_fields,
+    .n_fields = RTE_DIM(tunnel_fields),
+    .defaults = "{\"encrypt\": false, \"vteps\": []}",
+    .keys = switch_key,
+    .refs = tunnel_refs,
+    .n_refs = RTE_DIM(tunnel_refs),
+};
+
+const struct evs_obj_type evs_overlay_sa_type = {
+    .name = "sa",
+    .section = "sas",
+    .help = "an ESP AES-GCM security association with a remote host (one per direction)",
+    .fields = sa_fields,
+    .n_fields = RTE_DIM(sa_fields),
+    .defaults = "{\"window\": 1024, \"esn\": false, \"udp_encap\": false}",
+    .keys = sa_key,
+    .refs = sa_refs,
+    .n_refs = RTE_DIM(sa_refs),
+    .max_objects = 2 * EVS_OVERLAY_MAX_VTEPS,
+};

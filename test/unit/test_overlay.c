@@ -1,0 +1,937 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/overlay: the underlay/vtep/tunnel/sa types on a store, the SAs they
+ * build (inbound SPI table, VTEPs' outbound SA), make-before-break rekey
+ * with draining, failed transactions changing nothing, keys never shown,
+ * a random walk against a model of which SPIs the table must hold, and ESP
+ * between two hosts' overlays across a rekey losing nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "crypto_test.h"
+#include "evs_overlay.h"
+#include "evs_store.h"
+#include "unit_case.h"
+#include "unit_eal.h"
+
+static const struct evs_ctl_param name_fields[] = {
+    {.name = "name", .type = EVS_CTL_T_STRING, .required = true, .min_len = 1, .max_len = 31},
+};
+static const char *const name_key[] = {"name", NULL};
+static const struct evs_obj_type port_type = {
+    .name = "port", .section = "ports", .fields = name_fields, .n_fields = 1, .keys = name_key};
+static const struct evs_obj_type switch_type = {.name = "switch",
+						.section = "switches",
+						.fields = name_fields,
+						.n_fields = 1,
+						.keys = name_key};
+
+static uint64_t clock_ms;
+static uint64_t fake_now(void)
+{
+	return clock_ms;
+}
+
+struct host {
+	struct evs_store *st;
+	struct evs_overlay *ov;
+};
+
+static struct host ha, hb;
+
+static int port_slot(const char *name, void *arg)
+{
+	(void)arg;
+	return strcmp(name, "p0") == 0 ? 3 : -1;
+}
+
+static int switch_id(const char *name, void *arg)
+{
+	(void)arg;
+	return strcmp(name, "sw") == 0 ? 7 : strcmp(name, "sw2") == 0 ? 8 : -1;
+}
+
+static int port_mac(uint16_t slot, struct rte_ether_addr *mac, void *arg)
+{
+	const struct rte_ether_addr m = {{0x02, 0, 0, 0, 0, 0x10}};
+
+	(void)arg;
+	(void)slot;
+	*mac = m;
+	return 0;
+}
+
+static void host_init(struct host *h)
+{
+	const struct evs_overlay_config c = {.drain_ms = 1000,
+					     .now_ms = fake_now,
+					     .port_slot = port_slot,
+					     .switch_id = switch_id,
+					     .port_mac = port_mac};
+
+	h->st = evs_store_create();
+	h->ov = evs_overlay_create(&c);
+	ck_assert_ptr_nonnull(h->st);
+	ck_assert_ptr_nonnull(h->ov);
+	ck_assert_int_eq(evs_store_type_add(h->st, &port_type, NULL), 0);
+	ck_assert_int_eq(evs_store_type_add(h->st, &switch_type, NULL), 0);
+	ck_assert_int_eq(evs_overlay_store_add(h->st, h->ov), 0);
+}
+
+static void host_fini(struct host *h)
+{
+	evs_store_free(h->st);
+	evs_overlay_free(h->ov);
+	memset(h, 0, sizeof(*h));
+}
+
+/* One transaction of "+type {json}" / "-type {json}" / "=type {json}" lines. */
+static int txn_on(struct host *h, const char *const *ops, size_t n, struct evs_ctl_err *err)
+{
+	struct evs_store_txn *t = evs_store_txn_begin(h->st);
+	int rc = 0;
+
+	ck_assert_ptr_nonnull(t);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char type[32];
+		enum evs_store_op op = ops[i][0] == '+'	  ? EVS_STORE_ADD
+				       : ops[i][0] == '-' ? EVS_STORE_DEL
+							  : EVS_STORE_SET;
+		const char *sp = strchr(ops[i], ' ');
+		json_error_t je;
+		json_t *v;
+
+		snprintf(type, sizeof(type), "%.*s", (int)(sp - ops[i] - 1), ops[i] + 1);
+		v = json_loads(sp + 1, 0, &je);
+		ck_assert_msg(v != NULL, "bad test JSON: %s", je.text);
+		rc = evs_store_txn_op(t, op, type, v, "/op", err);
+	}
+	if (rc != 0) {
+		evs_store_txn_abort(t);
+		return rc;
+	}
+	return evs_store_txn_commit(t, err);
+}
+
+static int txn1(struct host *h, const char *op, struct evs_ctl_err *err)
+{
+	return txn_on(h, &op, 1, err);
+}
+
+#define KEY_A "000102030405060708090a0b0c0d0e0f"
+#define KEY_B "f0e0d0c0b0a090807060504030201000"
+#define KEY_256 "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+/* A host with underlay u1 (10.9.0.1) and VTEPs h2 (10.9.0.2), h3 (10.9.0.3). */
+static void base(struct host *h, const char *local)
+{
+	char ul[256];
+	const char *ops[] = {
+	    "+port {\"name\": \"p0\"}",
+	    "+switch {\"name\": \"sw\"}",
+	    ul,
+	    "+vtep {\"name\": \"h1\", \"underlay\": \"u1\", \"address\": \"10.9.0.1\"}",
+	    "+vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": \"10.9.0.2\", "
+	    "\"encrypt\": true}",
+	    "+vtep {\"name\": \"h3\", \"underlay\": \"u1\", \"address\": \"10.9.0.3\", "
+	    "\"encap\": \"vxlan\"}",
+	    "+tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": true}",
+	};
+	struct evs_ctl_err err;
+	size_t n = RTE_DIM(ops);
+
+	snprintf(ul, sizeof(ul),
+		 "+underlay {\"name\": \"u1\", \"port\": \"p0\", \"address\": \"%s\", "
+		 "\"next_hop_mac\": \"02:00:00:00:00:fe\"}",
+		 local);
+	/* a host has no VTEP for itself: skip the one of its own address */
+	for (size_t i = 0, k = 0; i < RTE_DIM(ops); i++)
+		if (strstr(ops[i], "+vtep") == NULL || strstr(ops[i], local) == NULL)
+			ops[k++] = ops[i];
+		else
+			n--;
+	ck_assert_msg(txn_on(h, ops, n, &err) == 0, "base: %s at %s", err.message, err.path);
+}
+
+static void setup(void)
+{
+	clock_ms = 1000;
+	host_init(&ha);
+	base(&ha, "10.9.0.1");
+}
+
+static void teardown(void)
+{
+	host_fini(&ha);
+	host_fini(&hb);
+}
+
+static void sa_add(struct host *h, const char *vtep, const char *dir, uint32_t spi, const char *key)
+{
+	char op[512];
+	struct evs_ctl_err err;
+
+	snprintf(op, sizeof(op),
+		 "+sa {\"vtep\": \"%s\", \"dir\": \"%s\", \"spi\": %u, \"key\": \"%s\", "
+		 "\"salt\": \"0a0b0c0d\"}",
+		 vtep, dir, spi, key);
+	ck_assert_msg(txn1(h, op, &err) == 0, "sa add: %s at %s", err.message, err.path);
+}
+
+static uint32_t out_spi(const struct host *h, const char *vtep)
+{
+	int id = evs_overlay_vtep_id(h->ov, vtep);
+	const struct evs_sa *sa = id >= 0 ? evs_overlay_vtep_out(h->ov, (uint16_t)id) : NULL;
+
+	return sa != NULL ? evs_sa_spi(sa) : 0;
+}
+
+static bool has_in(const struct host *h, uint32_t spi)
+{
+	return evs_sa_table_lookup(evs_overlay_sa_table(h->ov), spi) != NULL;
+}
+
+static int rekey(struct host *h, const char *vtep, uint32_t in_spi, uint32_t out, const char *key,
+		 struct evs_ctl_err *err)
+{
+	struct evs_store_txn *t = evs_store_txn_begin(h->st);
+	json_t *in = in_spi != 0 ? json_pack("{s:I, s:s, s:s}", "spi", (json_int_t)in_spi, "key",
+					     key, "salt", "01020304")
+				 : NULL;
+	json_t *o = out != 0 ? json_pack("{s:I, s:s, s:s}", "spi", (json_int_t)out, "key", key,
+					 "salt", "01020304")
+			     : NULL;
+	int rc = evs_overlay_rekey_stage(h->ov, t, vtep, in, o, "/params", err);
+
+	json_decref(in);
+	json_decref(o);
+	if (rc < 0) {
+		evs_store_txn_abort(t);
+		return rc;
+	}
+	return evs_store_txn_commit(t, err);
+}
+
+START_TEST(test_types_refuse_bad_objects)
+{
+	static const struct {
+		const char *op, *path;
+	} bad[] = {
+	    {"+sa {\"vtep\": \"h2\", \"dir\": \"in\", \"spi\": 300, \"key\": "
+	     "\"000102030405060708090a0b0c0d0e0g\", \"salt\": \"0a0b0c0d\"}",
+	     "/op/key"},
+	    {"+sa {\"vtep\": \"h2\", \"dir\": \"in\", \"spi\": 300, \"key\": \"" KEY_A
+	     "00\", \"salt\": \"0a0b0c0d\"}",
+	     "/op/key"},
+	    {"+sa {\"vtep\": \"h2\", \"dir\": \"in\", \"spi\": 300, \"key\": \"" KEY_A
+	     "\", \"salt\": \"0a0b0c0x\"}",
+	     "/op/salt"},
+	    {"+sa {\"vtep\": \"h2\", \"dir\": \"in\", \"spi\": 255, \"key\": \"" KEY_A
+	     "\", \"salt\": \"0a0b0c0d\"}",
+	     "/op/spi"},
+	    {"+sa {\"vtep\": \"h2\", \"dir\": \"sideways\", \"spi\": 300, \"key\": \"" KEY_A
+	     "\", \"salt\": \"0a0b0c0d\"}",
+	     "/op/dir"},
+	    {"+sa {\"vtep\": \"h9\", \"dir\": \"in\", \"spi\": 300, \"key\": \"" KEY_A
+	     "\", \"salt\": \"0a0b0c0d\"}",
+	     NULL},
+	    {"+vtep {\"name\": \"h6\", \"underlay\": \"u1\", \"address\": \"fd00::6\"}",
+	     "/op/address"},
+	    {"+vtep {\"name\": \"h7\", \"underlay\": \"u1\", \"address\": \"10.9.0.1\"}",
+	     "/op/address"},
+	    {"+vtep {\"name\": \"h/8\", \"underlay\": \"u1\", \"address\": \"10.9.0.8\"}",
+	     "/op/name"},
+	    {"+underlay {\"name\": \"u2\", \"port\": \"p0\", \"address\": \"10.8.0.1\", "
+	     "\"next_hop_mac\": \"01:00:5e:00:00:01\"}",
+	     "/op/next_hop_mac"},
+	    {"+underlay {\"name\": \"u2\", \"port\": \"nope\", \"address\": \"10.8.0.1\", "
+	     "\"next_hop_mac\": \"02:00:5e:00:00:01\"}",
+	     NULL},
+	    {"+tunnel {\"switch\": \"sw2\", \"vni\": 5001}", NULL},
+	    {"+tunnel {\"switch\": \"sw\", \"vni\": 16777216}", "/op/vni"},
+	};
+	struct evs_ctl_err err;
+	uint64_t gen = evs_store_generation(ha.st);
+
+	for (size_t i = 0; i < RTE_DIM(bad); i++) {
+		ck_assert_msg(txn1(&ha, bad[i].op, &err) < 0, "accepted: %s", bad[i].op);
+		if (bad[i].path != NULL)
+			ck_assert_msg(strcmp(err.path, bad[i].path) == 0, "%s: path %s, want %s",
+				      bad[i].op, err.path, bad[i].path);
+		/* a secret's value never shows in the error */
+		ck_assert_ptr_null(strstr(err.message, "0e0g"));
+	}
+	ck_assert_uint_eq(evs_store_generation(ha.st), gen);
+	/* a second switch may not take a VNI in use */
+	ck_assert_int_eq(txn1(&ha, "+switch {\"name\": \"sw2\"}", &err), 0);
+	ck_assert_int_eq(txn1(&ha, "+tunnel {\"switch\": \"sw2\", \"vni\": 5001}", &err), -EEXIST);
+	ck_assert_str_eq(err.path, "/op/vni");
+	ck_assert_int_eq(txn1(&ha, "+tunnel {\"switch\": \"sw2\", \"vni\": 5002}", &err), 0);
+}
+END_TEST
+
+START_TEST(test_inbound_spi_unique)
+{
+	struct evs_ctl_err err;
+
+	sa_add(&ha, "h2", "in", 1000, KEY_A);
+	ck_assert_int_eq(txn1(&ha,
+			      "+sa {\"vtep\": \"h3\", \"dir\": \"in\", \"spi\": 1000, \"key\": "
+			      "\"" KEY_B "\", \"salt\": \"0a0b0c0d\"}",
+			      &err),
+			 -EEXIST);
+	ck_assert_str_eq(err.path, "/op/spi");
+	/* outbound SPIs are the peers' to choose: the same number is fine */
+	sa_add(&ha, "h3", "out", 1000, KEY_B);
+	sa_add(&ha, "h2", "out", 1000, KEY_A);
+	ck_assert_uint_eq(out_spi(&ha, "h2"), 1000);
+	ck_assert_uint_eq(out_spi(&ha, "h3"), 1000);
+}
+END_TEST
+
+START_TEST(test_sa_add_publishes)
+{
+	struct evs_ctl_err err;
+
+	ck_assert_ptr_nonnull(evs_overlay_sa_table(ha.ov));
+	ck_assert(!has_in(&ha, 1000));
+	sa_add(&ha, "h2", "in", 1000, KEY_A);
+	sa_add(&ha, "h2", "out", 2000, KEY_256);
+	ck_assert(has_in(&ha, 1000));
+	ck_assert(!has_in(&ha, 2000)); /* outbound SAs are not looked up by SPI */
+	ck_assert_uint_eq(out_spi(&ha, "h2"), 2000);
+	ck_assert_uint_eq(out_spi(&ha, "h3"), 0);
+	ck_assert_int_eq(evs_overlay_vtep_id(ha.ov, "nope"), -ENOENT);
+	/* a delete takes it out at once: no rekey, nothing drains */
+	ck_assert_int_eq(txn1(&ha, "-sa {\"vtep\": \"h2\", \"dir\": \"in\"}", &err), 0);
+	ck_assert(!has_in(&ha, 1000));
+	ck_assert_uint_eq(evs_overlay_draining(ha.ov), 0);
+	ck_assert_int_eq(txn1(&ha, "-sa {\"vtep\": \"h2\", \"dir\": \"out\"}", &err), 0);
+	ck_assert_uint_eq(out_spi(&ha, "h2"), 0);
+}
+END_TEST
+
+START_TEST(test_keys_never_shown)
+{
+	json_t *doc;
+	char *s;
+
+	sa_add(&ha, "h2", "in", 1000, KEY_A);
+	doc = evs_store_doc(ha.st);
+	ck_assert_ptr_nonnull(doc);
+	s = json_dumps(doc, JSON_COMPACT);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_null(strstr(s, KEY_A));
+	ck_assert_ptr_nonnull(strstr(s, "\"key\":\"<set>\""));
+	free(s);
+	json_decref(doc);
+	doc = evs_overlay_sa_stats(ha.ov, "h2");
+	s = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_null(strstr(s, KEY_A));
+	ck_assert_ptr_nonnull(strstr(s, "\"spi\":1000"));
+	free(s);
+	ck_assert_ptr_null(evs_overlay_sa_stats(ha.ov, "nope"));
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
+START_TEST(test_rekey_drains_then_retires)
+{
+	struct evs_ctl_err err;
+
+	sa_add(&ha, "h2", "in", 1000, KEY_A);
+	sa_add(&ha, "h2", "out", 2000, KEY_A);
+	ck_assert_int_eq(rekey(&ha, "h2", 1001, 2001, KEY_B, &err), 0);
+	/* make before break: both inbound SPIs accepted, outbound switched */
+	ck_assert(has_in(&ha, 1000));
+	ck_assert(has_in(&ha, 1001));
+	ck_assert_uint_eq(out_spi(&ha, "h2"), 2001);
+	ck_assert_uint_eq(evs_overlay_draining(ha.ov), 1);
+	clock_ms += 999;
+	ck_assert_uint_eq(evs_overlay_poll(ha.ov), 0);
+	ck_assert(has_in(&ha, 1000));
+	clock_ms += 1;
+	ck_assert_uint_eq(evs_overlay_poll(ha.ov), 1);
+	ck_assert(!has_in(&ha, 1000));
+	ck_assert(has_in(&ha, 1001));
+	ck_assert_uint_eq(evs_overlay_draining(ha.ov), 0);
+	/* the store holds the new SA, its key still a secret */
+	{
+		json_t *k = json_pack("{s:s, s:s}", "vtep", "h2", "dir", "in");
+		struct evs_store_obj *o = evs_store_lookup(ha.st, "sa", k);
+
+		json_decref(k);
+		ck_assert_ptr_nonnull(o);
+		ck_assert_int_eq(json_integer_value(json_object_get(evs_store_obj_value(o), "spi")),
+				 1001);
+	}
+}
+END_TEST
+
+START_TEST(test_rekey_refusals_change_nothing)
+{
+	struct evs_ctl_err err;
+	uint64_t gen;
+
+	sa_add(&ha, "h2", "in", 1000, KEY_A);
+	sa_add(&ha, "h2", "out", 2000, KEY_A);
+	gen = evs_store_generation(ha.st);
+	ck_assert_int_eq(rekey(&ha, "h2", 1000, 0, KEY_B, &err), -EINVAL);
+	ck_assert_str_eq(err.path, "/params/in/spi");
+	ck_assert_int_eq(rekey(&ha, "h3", 1005, 0, KEY_B, &err), -ENOENT);
+	ck_assert_int_eq(rekey(&ha, "h2", 0, 0, KEY_B, &err), -EINVAL);
+	/* the out half fails: the in half is not applied either */
+	ck_assert_int_eq(rekey(&ha, "h2", 1001, 2000, KEY_B, &err), -EINVAL);
+	ck_assert_str_eq(err.path, "/params/out/spi");
+	ck_assert_uint_eq(evs_store_generation(ha.st), gen);
+	ck_assert(!has_in(&ha, 1001));
+	/* back to a SPI that is still draining: refused until it retired */
+	ck_assert_int_eq(rekey(&ha, "h2", 1001, 0, KEY_B, &err), 0);
+	ck_assert_int_eq(rekey(&ha, "h2", 1000, 0, KEY_A, &err), -EEXIST);
+	ck_assert(has_in(&ha, 1000));
+	ck_assert(has_in(&ha, 1001));
+	clock_ms += 1000;
+	evs_overlay_poll(ha.ov);
+	ck_assert_int_eq(rekey(&ha, "h2", 1000, 0, KEY_A, &err), 0);
+	ck_assert(has_in(&ha, 1000));
+	ck_assert(has_in(&ha, 1001)); /* now 1001 drains */
+}
+END_TEST
+
+START_TEST(test_vtep_delete_cascades)
+{
+	struct evs_ctl_err err;
+	static const char *const del[] = {"-tunnel {\"switch\": \"sw\"}",
+					  "-vtep {\"name\": \"h2\"}"};
+
+	sa_add(&ha, "h2", "in", 1000, KEY_A);
+	sa_add(&ha, "h2", "out", 2000, KEY_A);
+	ck_assert_int_eq(rekey(&ha, "h2", 1001, 0, KEY_B, &err), 0);
+	/* an underlay in use cannot go */
+	ck_assert_int_eq(txn1(&ha, "-underlay {\"name\": \"u1\"}", &err), -EBUSY);
+	ck_assert_int_eq(txn_on(&ha, del, RTE_DIM(del), &err), 0);
+	ck_assert_uint_eq(evs_store_count(ha.st, "sa"), 0);
+	ck_assert(!has_in(&ha, 1001));
+	ck_assert_int_eq(evs_overlay_vtep_id(ha.ov, "h2"), -ENOENT);
+	clock_ms += 1000;
+	evs_overlay_poll(ha.ov);
+	ck_assert(!has_in(&ha, 1000));
+	/* the slot is reused cleanly */
+	ck_assert_int_eq(
+	    txn1(&ha, "+vtep {\"name\": \"h4\", \"underlay\": \"u1\", \"address\": \"10.9.0.4\"}",
+		 &err),
+	    0);
+	ck_assert_uint_eq(out_spi(&ha, "h4"), 0);
+}
+END_TEST
+
+/* The table must hold each VTEP's current inbound SPI and every SPI replaced
+ * less than drain_ms ago; the VTEP's outbound SA is its current one. */
+struct model_vtep {
+	uint32_t in, out;
+	uint32_t drain_spi[64];
+	uint64_t drain_until[64];
+	unsigned int n_drain;
+};
+
+START_TEST(test_random_walk_matches_model)
+{
+	static const char *const names[] = {"h2", "h3"};
+	struct model_vtep m[2] = {0};
+	uint32_t next_spi = 300;
+	struct evs_ctl_err err;
+
+	srand(1313);
+	for (int step = 0; step < 600; step++) {
+		unsigned int v = (unsigned int)rand() % 2, what = (unsigned int)rand() % 10;
+		struct model_vtep *mv = &m[v];
+
+		clock_ms += (uint64_t)(rand() % 300);
+		if (mv->in == 0 || what == 0) {
+			char op[512];
+			uint32_t spi = next_spi++;
+
+			snprintf(op, sizeof(op), "%csa {\"vtep\": \"%s\", \"dir\": \"in\"%s}",
+				 mv->in == 0 ? '+' : '-', names[v], "");
+			if (mv->in == 0) {
+				sa_add(&ha, names[v], "in", spi, KEY_A);
+				sa_add(&ha, names[v], "out", spi + 100000, KEY_A);
+				mv->in = spi;
+				mv->out = spi + 100000;
+			} else {
+				ck_assert_int_eq(txn1(&ha, op, &err), 0);
+				snprintf(op, sizeof(op), "-sa {\"vtep\": \"%s\", \"dir\": \"out\"}",
+					 names[v]);
+				ck_assert_int_eq(txn1(&ha, op, &err), 0);
+				mv->in = mv->out = 0; /* its draining SPIs still drain */
+			}
+		} else {
+			uint32_t spi = next_spi++;
+			bool in = what % 2 == 0, out = what % 3 == 0 || !in;
+
+			ck_assert_int_eq(
+			    rekey(&ha, names[v], in ? spi : 0, out ? spi + 100000 : 0, KEY_B, &err),
+			    0);
+			if (in) {
+				ck_assert_uint_lt(mv->n_drain, 64);
+				mv->drain_spi[mv->n_drain] = mv->in;
+				mv->drain_until[mv->n_drain++] = clock_ms + 1000;
+				mv->in = spi;
+			}
+			if (out)
+				mv->out = spi + 100000;
+		}
+		if (rand() % 3 == 0)
+			evs_overlay_poll(ha.ov);
+		for (unsigned int k = 0; k < 2; k++) {
+			unsigned int j = 0;
+
+			ck_assert_uint_eq(out_spi(&ha, names[k]), m[k].out);
+			if (m[k].in != 0)
+				ck_assert(has_in(&ha, m[k].in));
+			for (unsigned int i = 0; i < m[k].n_drain; i++) {
+				/* still draining: present; past its time: gone once polled */
+				if (clock_ms < m[k].drain_until[i]) {
+					ck_assert_msg(has_in(&ha, m[k].drain_spi[i]),
+						      "step %d: SPI %u should drain", step,
+						      m[k].drain_spi[i]);
+					m[k].drain_spi[j] = m[k].drain_spi[i];
+					m[k].drain_until[j++] = m[k].drain_until[i];
+				} else {
+					evs_overlay_poll(ha.ov);
+					ck_assert_msg(!has_in(&ha, m[k].drain_spi[i]),
+						      "step %d: SPI %u should be retired", step,
+						      m[k].drain_spi[i]);
+				}
+			}
+			m[k].n_drain = j;
+		}
+		ck_assert_uint_eq(evs_sa_table_count(evs_overlay_sa_table(ha.ov)),
+				  (m[0].in != 0) + (m[1].in != 0) + m[0].n_drain + m[1].n_drain);
+	}
+}
+END_TEST
+
+/* Host A's outbound SAs are host B's inbound ones: packets A protects are
+ * decrypted by B's table lookup, before, during and after a rekey. */
+static uint16_t a_to_b(struct evs_crypto_engine *ea, struct evs_crypto_engine *eb, uint16_t n,
+		       uint32_t seed)
+{
+	struct rte_mbuf *pkts[32], *orig[32];
+	struct evs_sa *sas[32];
+	int id = evs_overlay_vtep_id(ha.ov, "h2");
+	uint16_t k, ok;
+
+	for (uint16_t i = 0; i < n; i++) {
+		pkts[i] = ct_build_udp(4, 14, 64 + i * 40, seed + i);
+		ck_assert_ptr_nonnull(pkts[i]);
+		orig[i] = ct_clone(pkts[i]);
+	}
+	k = evs_esp_encrypt_burst(ea, evs_overlay_vtep_out(ha.ov, (uint16_t)id), pkts, n);
+	ck_assert_uint_eq(k, n);
+	ck_assert_uint_eq(evs_esp_lookup_burst(evs_overlay_sa_table(hb.ov), pkts, n, 0, sas), n);
+	ok = evs_esp_decrypt_burst(eb, sas, pkts, n);
+	for (uint16_t i = 0; i < ok; i++)
+		ck_assert(ct_same(pkts[i], orig[i]));
+	for (uint16_t i = 0; i < n; i++) {
+		rte_pktmbuf_free(pkts[i]);
+		rte_pktmbuf_free(orig[i]);
+	}
+	return ok;
+}
+
+START_TEST(test_esp_between_hosts_across_rekey)
+{
+	struct evs_crypto_engine *ea = evs_crypto_engine_create(), *eb = evs_crypto_engine_create();
+	struct evs_ctl_err err;
+	json_t *st;
+
+	ck_assert_ptr_nonnull(ea);
+	ck_assert_ptr_nonnull(eb);
+	host_init(&hb);
+	base(&hb, "10.9.0.2"); /* hb's VTEP "h1" is ha */
+	sa_add(&ha, "h2", "out", 5000, KEY_A);
+	sa_add(&hb, "h1", "in", 5000, KEY_A);
+	ck_assert_uint_eq(a_to_b(ea, eb, 32, 1), 32);
+	/* phase 1 on B: the new inbound installed; A still sends with the old */
+	ck_assert_int_eq(rekey(&hb, "h1", 5001, 0, KEY_B, &err), 0);
+	ck_assert_uint_eq(a_to_b(ea, eb, 32, 2), 32);
+	/* phase 2 on A: switched; B accepts both while the old drains */
+	ck_assert_int_eq(rekey(&ha, "h2", 0, 5001, KEY_B, &err), 0);
+	ck_assert_uint_eq(a_to_b(ea, eb, 32, 3), 32);
+	clock_ms += 1000;
+	evs_overlay_poll(hb.ov);
+	ck_assert_uint_eq(a_to_b(ea, eb, 32, 4), 32);
+	st = evs_overlay_sa_stats(hb.ov, "h1");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(st, "in"), "packets")),
+			 64);
+	ck_assert_int_eq(json_integer_value(json_object_get(
+			     json_object_get(json_object_get(st, "in"), "drops"), "auth")),
+			 0);
+	json_decref(st);
+	/* a key that does not match is an auth failure, counted on the SA */
+	ck_assert_int_eq(rekey(&ha, "h2", 0, 5002, KEY_A, &err), 0);
+	ck_assert_int_eq(rekey(&hb, "h1", 5002, 0, KEY_B, &err), 0);
+	ck_assert_uint_eq(a_to_b(ea, eb, 8, 5), 0);
+	st = evs_overlay_sa_stats(hb.ov, "h1");
+	ck_assert_int_eq(json_integer_value(json_object_get(
+			     json_object_get(json_object_get(st, "in"), "drops"), "auth")),
+			 8);
+	json_decref(st);
+	evs_crypto_engine_free(ea);
+	evs_crypto_engine_free(eb);
+}
+END_TEST
+
+/* The tunnel port of (switch id @p sw, VTEP @p vtep) in @p h's table, or -1. */
+static int tport_of(const struct host *h, uint16_t sw, const char *vtep)
+{
+	const struct evs_overlay_dp *dp = evs_overlay_dp_get(h->ov);
+	int id = evs_overlay_vtep_id(h->ov, vtep);
+
+	for (uint16_t tp = 0; tp < evs_overlay_dp_n_ports(dp); tp++) {
+		uint16_t s, v;
+
+		if (evs_overlay_dp_port(dp, tp, &s, &v, NULL, NULL) < 0)
+			continue; /* a free number */
+		if (s == sw && (int)v == id)
+			return tp;
+	}
+	return -1;
+}
+
+START_TEST(test_dp_ports_follow_objects)
+{
+	const struct evs_overlay_dp *dp = evs_overlay_dp_get(ha.ov);
+	struct evs_ctl_err err;
+	uint16_t sw, up;
+	bool enc;
+
+	/* switch sw spans h2 and h3: one tunnel port each */
+	ck_assert_uint_eq(evs_overlay_dp_n_ports(dp), 2);
+	ck_assert_int_ge(tport_of(&ha, 7, "h2"), 0);
+	ck_assert_int_ge(tport_of(&ha, 7, "h3"), 0);
+	ck_assert_int_eq(
+	    evs_overlay_dp_port(dp, (uint16_t)tport_of(&ha, 7, "h3"), &sw, NULL, &up, &enc), 0);
+	ck_assert_uint_eq(up, 3);
+	ck_assert(enc); /* the switch is encrypted */
+	ck_assert_int_eq(evs_overlay_dp_port(dp, 2, NULL, NULL, NULL, NULL), -ENOENT);
+	/* a second switch on h3 only, in the clear */
+	ck_assert_int_eq(txn1(&ha, "+switch {\"name\": \"sw2\"}", &err), 0);
+	ck_assert_int_eq(txn1(&ha,
+			      "+tunnel {\"switch\": \"sw2\", \"vni\": 77, \"vteps\": "
+			      "[{\"vtep\": \"h3\"}]}",
+			      &err),
+			 0);
+	dp = evs_overlay_dp_get(ha.ov);
+	ck_assert_uint_eq(evs_overlay_dp_n_ports(dp), 3);
+	ck_assert_int_eq(tport_of(&ha, 8, "h2"), -1);
+	ck_assert_int_eq(
+	    evs_overlay_dp_port(dp, (uint16_t)tport_of(&ha, 8, "h3"), NULL, NULL, NULL, &enc), 0);
+	ck_assert(!enc);
+	/* a VXLAN port different from another VTEP's cannot be decapsulated */
+	ck_assert_int_eq(txn1(&ha,
+			      "+vtep {\"name\": \"h5\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.5\", \"encap\": \"vxlan\", \"dst_port\": 8472}",
+			      &err),
+			 -EINVAL);
+	ck_assert_ptr_eq(evs_overlay_dp_get(ha.ov), dp); /* the failure published nothing */
+	/* numbers stay with their (switch, VTEP): MACs learned on them stay right */
+	{
+		int a = tport_of(&ha, 7, "h2"), b = tport_of(&ha, 7, "h3"),
+		    c = tport_of(&ha, 8, "h3");
+		uint16_t freed[8];
+
+		ck_assert_int_eq(txn1(&ha,
+				      "+vtep {\"name\": \"h4\", \"underlay\": \"u1\", \"address\": "
+				      "\"10.9.0.4\"}",
+				      &err),
+				 0);
+		ck_assert_int_eq(tport_of(&ha, 7, "h2"), a);
+		ck_assert_int_eq(tport_of(&ha, 7, "h3"), b);
+		ck_assert_int_eq(tport_of(&ha, 8, "h3"), c);
+		ck_assert_int_eq(tport_of(&ha, 7, "h4"), 3); /* the lowest free number */
+		ck_assert_uint_eq(evs_overlay_dp_freed(evs_overlay_dp_get(ha.ov), freed, 8), 0);
+		/* sw leaves the overlay: its three numbers are freed, sw2's kept */
+		ck_assert_int_eq(txn1(&ha, "-tunnel {\"switch\": \"sw\"}", &err), 0);
+		ck_assert_int_eq(tport_of(&ha, 8, "h3"), c);
+		ck_assert_int_eq(tport_of(&ha, 7, "h2"), -1);
+		ck_assert_uint_eq(evs_overlay_dp_freed(evs_overlay_dp_get(ha.ov), freed, 8), 3);
+		ck_assert_uint_eq(freed[0], (uint16_t)a);
+		ck_assert_uint_eq(freed[2], 3);
+		/* numbers freed by an earlier change are reused (their MACs were
+		 * flushed then); one freed by a change is not reused by it */
+		ck_assert_int_eq(txn1(&ha, "+tunnel {\"switch\": \"sw\", \"vni\": 9}", &err), 0);
+		ck_assert_int_eq(tport_of(&ha, 7, "h2"), 0);
+		ck_assert_int_eq(tport_of(&ha, 7, "h4"), 3);
+		ck_assert_int_eq(
+		    txn_on(&ha,
+			   (const char *const[]){"-vtep {\"name\": \"h4\"}",
+						 "+vtep {\"name\": \"h5\", \"underlay\": \"u1\", "
+						 "\"address\": \"10.9.0.5\"}"},
+			   2, &err),
+		    0);
+		ck_assert_int_eq(tport_of(&ha, 7, "h5"), 4);
+		ck_assert_uint_eq(evs_overlay_dp_freed(evs_overlay_dp_get(ha.ov), freed, 8), 1);
+		ck_assert_uint_eq(freed[0], 3);
+	}
+}
+END_TEST
+
+/* Inner frames of a switch: Ethernet + IPv4/UDP of sizes 64..1400. */
+static void frames(struct rte_mbuf **m, struct rte_mbuf **copy, uint16_t n, uint32_t seed)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		m[i] = ct_build_udp(4, 14, (uint32_t)(20 + (seed * 7 + i * 131) % 1350), seed + i);
+		ck_assert_ptr_nonnull(m[i]);
+		copy[i] = ct_clone(m[i]);
+	}
+}
+
+static void free_all(struct rte_mbuf **m, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++)
+		rte_pktmbuf_free(m[i]);
+}
+
+struct wire {
+	struct evs_crypto_engine *ea, *eb;
+	struct evs_overlay_stats sa, sb;
+};
+
+static void wire_init(struct wire *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->ea = evs_crypto_engine_create();
+	w->eb = evs_crypto_engine_create();
+	ck_assert_ptr_nonnull(w->ea);
+	ck_assert_ptr_nonnull(w->eb);
+	host_init(&hb);
+	base(&hb, "10.9.0.2");
+	sa_add(&ha, "h2", "out", 5000, KEY_A);
+	sa_add(&hb, "h1", "in", 5000, KEY_A);
+}
+
+static void wire_fini(struct wire *w)
+{
+	evs_crypto_engine_free(w->ea);
+	evs_crypto_engine_free(w->eb);
+}
+
+/* @p n frames from A's port (sw, h2) to B; @p flip: corrupt one byte of
+ * packet 0 on the wire. @return how many B delivered (checked equal). */
+static uint16_t send_ab(struct wire *w, uint16_t n, uint32_t seed, bool flip, bool *all_esp)
+{
+	struct rte_mbuf *m[160], *copy[160];
+	struct evs_tun_meta meta[160];
+	uint16_t tp[160], k, got;
+	int tpa = tport_of(&ha, 7, "h2"), tpb = tport_of(&hb, 7, "h1");
+
+	ck_assert_int_ge(tpa, 0);
+	frames(m, copy, n, seed);
+	k = evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w->ea, (uint16_t)tpa, m, n, NULL,
+				 &w->sa);
+	*all_esp = true;
+	for (uint16_t i = 0; i < k; i++)
+		*all_esp &= rte_pktmbuf_mtod(m[i], const uint8_t *)[14 + 9] == 50;
+	if (flip && k > 0)
+		rte_pktmbuf_mtod(m[0], uint8_t *)[m[0]->data_len - 20] ^= 0x10;
+	got = evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w->eb, m, k, tp, meta, &w->sb);
+	if (got > 0)
+		ck_assert_int_ge(tpb, 0);
+	for (uint16_t i = 0, j = 0; i < got; i++, j++) {
+		/* delivered ones keep their order: find each one's original */
+		while (j < n && !ct_same(m[i], copy[j]))
+			j++;
+		ck_assert_msg(j < n, "frame %u delivered changed", i);
+		ck_assert_uint_eq(tp[i], (uint16_t)tpb);
+		ck_assert_uint_eq(meta[i].vni, 5001);
+	}
+	free_all(m, got);
+	free_all(copy, n);
+	return got;
+}
+
+START_TEST(test_encrypted_traffic_between_hosts)
+{
+	struct wire w;
+	bool esp;
+
+	wire_init(&w);
+	ck_assert_uint_eq(send_ab(&w, 32, 1, false, &esp), 32);
+	ck_assert(esp); /* the switch is encrypted: only ESP on the wire */
+	ck_assert_uint_eq(w.sa.encrypted, 32);
+	ck_assert_uint_eq(w.sb.decrypted, 32);
+	ck_assert_uint_eq(w.sb.rx_packets, 32);
+	/* a long burst: the receive side works in chunks */
+	ck_assert_uint_eq(send_ab(&w, 150, 9, false, &esp), 150);
+	ck_assert(esp);
+	/* one flipped bit: that packet is an auth failure, the rest go through */
+	ck_assert_uint_eq(send_ab(&w, 32, 2, true, &esp), 31);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_DECRYPT], 1);
+	ck_assert_uint_eq(w.sb.rx_packets, 32 + 150 + 31);
+	{
+		json_t *st = evs_overlay_sa_stats(hb.ov, "h1");
+
+		ck_assert_int_eq(json_integer_value(json_object_get(
+				     json_object_get(json_object_get(st, "in"), "drops"), "auth")),
+				 1);
+		json_decref(st);
+	}
+	wire_fini(&w);
+}
+END_TEST
+
+START_TEST(test_clear_traffic_policy)
+{
+	struct evs_ctl_err err;
+	struct wire w;
+	bool esp;
+
+	wire_init(&w);
+	/* A stops encrypting (switch and VTEP policy off): B still requires it */
+	ck_assert_int_eq(
+	    txn1(&ha, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
+	ck_assert_int_eq(txn1(&ha,
+			      "=vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.2\", \"encrypt\": false}",
+			      &err),
+			 0);
+	ck_assert_uint_eq(send_ab(&w, 16, 3, false, &esp), 0);
+	ck_assert(!esp);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_CLEAR_REFUSED], 16);
+	/* B lets the switch go clear: delivered */
+	ck_assert_int_eq(
+	    txn1(&hb, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
+	ck_assert_uint_eq(send_ab(&w, 16, 4, false, &esp), 16);
+	/* A's VTEP requires encryption but has no outbound SA: dropped, never clear */
+	ck_assert_int_eq(txn1(&ha, "-sa {\"vtep\": \"h2\", \"dir\": \"out\"}", &err), 0);
+	ck_assert_int_eq(txn1(&ha,
+			      "=vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.2\", \"encrypt\": true}",
+			      &err),
+			 0);
+	ck_assert_uint_eq(send_ab(&w, 8, 5, false, &esp), 0);
+	ck_assert_uint_eq(w.sa.drops[EVS_OVL_DROP_NO_SA], 8);
+	ck_assert_uint_eq(w.sa.tx_packets, 32); /* the refused 16 left A */
+	wire_fini(&w);
+}
+END_TEST
+
+START_TEST(test_rx_unknown_vtep_and_spi)
+{
+	struct evs_ctl_err err;
+	struct wire w;
+	bool esp;
+
+	wire_init(&w);
+	/* B replaced its inbound SA and the old one retired: A's SPI is unknown */
+	ck_assert_int_eq(rekey(&hb, "h1", 5009, 0, KEY_B, &err), 0);
+	clock_ms += 1000;
+	evs_overlay_poll(hb.ov);
+	ck_assert_uint_eq(send_ab(&w, 8, 6, false, &esp), 0);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_UNKNOWN_SPI], 8);
+	/* clear traffic from an address that is no VTEP of B's */
+	ck_assert_int_eq(
+	    txn1(&hb, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
+	ck_assert_int_eq(
+	    txn1(&ha, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
+	ck_assert_int_eq(txn1(&ha,
+			      "=vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.2\", \"encrypt\": false}",
+			      &err),
+			 0);
+	ck_assert_int_eq(
+	    txn1(&hb,
+		 "=underlay {\"name\": \"u1\", \"port\": \"p0\", \"address\": "
+		 "\"10.9.0.2\", \"next_hop_mac\": \"02:00:00:00:00:fe\", \"mtu\": 1500}",
+		 &err),
+	    0);
+	ck_assert_int_eq(
+	    txn1(&hb,
+		 "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"vteps\": [{\"vtep\": \"h3\"}]}",
+		 &err),
+	    0);
+	ck_assert_uint_eq(send_ab(&w, 8, 7, false, &esp), 0);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_NOT_MEMBER], 8);
+	ck_assert_int_eq(txn1(&hb, "-sa {\"vtep\": \"h1\", \"dir\": \"in\"}", &err), 0);
+	ck_assert_int_eq(
+	    txn1(&hb,
+		 "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"vteps\": [{\"vtep\": \"h3\"}]}",
+		 &err),
+	    0);
+	ck_assert_int_eq(txn1(&hb, "-vtep {\"name\": \"h1\"}", &err), 0);
+	ck_assert_uint_eq(send_ab(&w, 8, 8, false, &esp), 0);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_UNKNOWN_VTEP], 8);
+	wire_fini(&w);
+}
+END_TEST
+
+START_TEST(test_rx_not_for_us_and_peer_mac)
+{
+	struct evs_ctl_err err;
+	struct rte_mbuf *m[1], *copy[1];
+	struct wire w;
+	bool esp;
+	int tp;
+
+	wire_init(&w);
+	/* a peer on the underlay's segment is its own next hop */
+	ck_assert_int_eq(
+	    txn1(&ha, "=vtep {\"name\": \"h2\", \"next_hop_mac\": \"02:00:00:00:22:22\"}", &err),
+	    0);
+	tp = tport_of(&ha, 7, "h2");
+	frames(m, copy, 1, 10);
+	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w.ea, (uint16_t)tp,
+					       m, 1, NULL, &w.sa),
+			  1);
+	ck_assert_uint_eq(rte_pktmbuf_mtod(m[0], const uint8_t *)[4], 0x22);
+	ck_assert_uint_eq(rte_pktmbuf_mtod(m[0], const uint8_t *)[5], 0x22);
+	free_all(m, 1);
+	free_all(copy, 1);
+	/* B moved to another address: what is sent to the old one is not B's */
+	ck_assert_int_eq(txn1(&hb, "=underlay {\"name\": \"u1\", \"address\": \"10.9.0.9\"}", &err),
+			 0);
+	ck_assert_uint_eq(send_ab(&w, 8, 11, false, &esp), 0);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_NOT_FOR_US], 8);
+	ck_assert_str_eq(evs_overlay_drop_name(EVS_OVL_DROP_NOT_FOR_US), "not_for_us");
+	wire_fini(&w);
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+	Suite *s = suite_create("overlay");
+	const struct unit_case cases[] = {
+	    {"types_refuse_bad_objects", test_types_refuse_bad_objects},
+	    {"inbound_spi_unique", test_inbound_spi_unique},
+	    {"sa_add_publishes", test_sa_add_publishes},
+	    {"keys_never_shown", test_keys_never_shown},
+	    {"rekey_drains_then_retires", test_rekey_drains_then_retires},
+	    {"rekey_refusals_change_nothing", test_rekey_refusals_change_nothing},
+	    {"vtep_delete_cascades", test_vtep_delete_cascades},
+	    {"random_walk_matches_model", test_random_walk_matches_model},
+	    {"esp_between_hosts_across_rekey", test_esp_between_hosts_across_rekey},
+	    {"dp_ports_follow_objects", test_dp_ports_follow_objects},
+	    {"encrypted_traffic_between_hosts", test_encrypted_traffic_between_hosts},
+	    {"clear_traffic_policy", test_clear_traffic_policy},
+	    {"rx_unknown_vtep_and_spi", test_rx_unknown_vtep_and_spi},
+	    {"rx_not_for_us_and_peer_mac", test_rx_not_for_us_and_peer_mac},
+	};
+
+	(void)argc;
+	if (unit_eal_init(argv[0], "evs_test_overlay", "128") < 0)
+		return 1;
+	crypto_test_pool = rte_pktmbuf_pool_create("ov_pool", 1024, 0, 0, 4096, SOCKET_ID_ANY);
+	if (crypto_test_pool == NULL)
+		return 1;
+	unit_add_cases(s, cases, RTE_DIM(cases), setup, teardown, 0);
+	return unit_run(s) == 0 ? 0 : 1;
+}
