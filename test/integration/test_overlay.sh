@@ -83,8 +83,11 @@ rpcA tunnel.set '{"switch":"web","vni":5001,"encrypt":true}' >/dev/null
 rpcB tunnel.set '{"switch":"web","vni":5001,"encrypt":true}' >/dev/null
 PCAP=$IT_TMP/underlay.pcap
 # each side sees what it receives (af_packet transmits bypass the capture)
-it_bg cap tshark -i "$UA" -i "$UB" -w "$PCAP" -q
-sleep 2
+it_bg cap tshark -i "$UA" -i "$UB" -w "$PCAP" -q 2>"$IT_TMP/cap.err"
+# tshark takes seconds to start on a loaded machine: wait until it captures
+wait_until 30 grep -q "Capturing on" "$IT_TMP/cap.err" ||
+	it_fail "tshark did not start capturing: $(cat "$IT_TMP/cap.err")"
+sleep 0.5
 ping_check "ping across hosts, encrypted" a "$IP_B"
 sleep 1
 kill "$cap" 2>/dev/null
