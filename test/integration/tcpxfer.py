@@ -3,7 +3,9 @@
 """One TCP transfer for the integration tests (standard library only).
 
   tcpxfer.py recv ADDR PORT OUTFILE   accept one connection, store what it sends
-  tcpxfer.py send ADDR PORT INFILE    connect (retrying for 10 s), send the file
+  tcpxfer.py send ADDR PORT INFILE [RATE]
+                                      connect (retrying for 10 s), send the file
+                                      (at most RATE bytes/s when given)
 
 Both print "<bytes> <sha256>" of what went over the connection and exit 0;
 any error or a stall longer than 30 s exits 1.
@@ -47,6 +49,8 @@ def main(argv):
                     raise
                 time.sleep(0.2)
         s.settimeout(30)
+        rate = int(argv[5]) if len(argv) > 5 else 0
+        t0 = time.monotonic()
         with open(path, "rb") as f:
             while True:
                 b = f.read(1 << 16)
@@ -55,6 +59,10 @@ def main(argv):
                 s.sendall(b)
                 h.update(b)
                 n += len(b)
+                if rate:  # paced: a test can act while the transfer runs
+                    ahead = n / rate - (time.monotonic() - t0)
+                    if ahead > 0:
+                        time.sleep(ahead)
         s.shutdown(socket.SHUT_WR)
         s.recv(1)  # wait for the receiver's close: everything arrived
         s.close()

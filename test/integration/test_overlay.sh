@@ -138,7 +138,7 @@ src=$IT_TMP/rekey.src
 head -c $((128 << 20)) /dev/urandom >"$src"
 want=$(sha256sum "$src" | cut -d' ' -f1)
 it_bg rpid nsx b timeout 90 "$PY" "$IT_DIR/tcpxfer.py" recv "$IP_B" 5002 "$IT_TMP/rekey.dst" >"$IT_TMP/rekey.out" 2>&1
-it_bg spid nsx a timeout 90 "$PY" "$IT_DIR/tcpxfer.py" send "$IP_B" 5002 "$src"
+it_bg spid nsx a timeout 90 "$PY" "$IT_DIR/tcpxfer.py" send "$IP_B" 5002 "$src" $((24 << 20)) # >= 5 s: the rekey happens inside it
 sleep 0.5
 K2AB=101112131415161718191a1b1c1d1e1f
 K2BA=202122232425262728292a2b2c2d2e2f
