@@ -7,8 +7,8 @@
 #   (default, ~20 min) L2 through edgevs, edgevs before the pipeline v2
 #       engine (63610e3, built by test/perf/build-at.sh), Open vSwitch with
 #       DPDK and testpmd io (the ceiling) at 1k/64k/1M flows x 64 B,
-#       vhost-user on both device ports, 5 runs of 4 s; the routed, firewall
-#       and load-balancing scenarios at 1k flows; the new-connection rate
+#       vhost-user on both device ports, 5 runs of 4 s; the routed, firewall,
+#       load-balancing, GENEVE tunnel and encrypted-tunnel scenarios at 1k flows; the new-connection rate
 #       through conntrack; edgevs-gen against testpmd flowgen; datapath and
 #       classifier microbenchmarks; namespace hosts through edgevs and a
 #       Linux bridge.
@@ -72,12 +72,12 @@ default)
 		echo "perf: the $old_commit build failed ($build/perf-old.log): no before/after rows" >&2
 	fi
 	# testpmd's ceiling at 1k flows comes from the L2 run
-	sc_args="--scenarios \"routed firewall lb\" --devices \"ovs edgevs\" --flows 1000 --sizes 64 --runs $runs --duration $dur"
+	sc_args="--scenarios \"routed firewall lb tunnel encrypted\" --devices \"ovs edgevs\" --flows 1000 --sizes 64 --runs $runs --duration $dur"
 	conn_args="--scenarios \"firewall lb\" --conn-rate --runs $cruns"
 	;;
 full)
 	dur=5
-	l2_args="--scenarios \"l2 routed firewall lb\" --flows \"1 1000 65536 1000000\" --sizes \"64 512 1400 imix\" --runs $runs --duration $dur"
+	l2_args="--scenarios \"l2 routed firewall lb tunnel encrypted\" --flows \"1 1000 65536 1000000\" --sizes \"64 512 1400 imix\" --runs $runs --duration $dur"
 	sc_args=""
 	conn_args="--scenarios \"firewall lb\" --conn-rate --runs $runs"
 	;;
@@ -271,7 +271,7 @@ EOF
 		section "$out/all" "$sc"
 	done
 	if [ -n "$sc_cmd" ]; then
-		echo "## Routed, firewall and load-balancing pipelines"
+		echo "## Routed, firewall, load-balancing and overlay pipelines"
 		echo
 		echo "The same OpenFlow pipelines OVN would program, run against OVS-DPDK now and"
 		echo "against edgevs as each of its pipelines lands (test/perf/scenarios/)."
@@ -281,7 +281,7 @@ EOF
 		show "$sc_cmd"
 		echo '```'
 		echo
-		for sc in routed firewall lb; do section "$out/all" "$sc"; done
+		for sc in routed firewall lb tunnel encrypted; do section "$out/all" "$sc"; done
 	fi
 	if [ -n "$conn_cmd" ]; then
 		echo "## New-connection rate"
