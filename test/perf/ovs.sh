@@ -89,9 +89,10 @@ ovs_start() { # dir pmd_core ctl_core portkind prefix
 		fi
 	done
 	if [ -n "${sc_ovs_tunnel:-}" ]; then
-		# The route's source is an address of the bridge's own port (a
-		# tap that lives as long as this OVS): a /32, so no kernel route.
-		ip addr add "$U1/32" dev "$ovs_phy_br" || return 1
+		# The route's source must be an address of the bridge's own port
+		# in the remote's subnet: a tap that lives as long as this OVS,
+		# its /30 (and the kernel's route for it) gone with it.
+		ip addr add "$U1/30" dev "$ovs_phy_br" || return 1
 		ip link set "$ovs_phy_br" up || return 1
 		ovs_appctl ovs/route/add "$U2/32" "$ovs_phy_br" >/dev/null || return 1
 		ovs_appctl tnl/arp/set "$ovs_phy_br" "$U2" "$H2" >/dev/null || return 1

@@ -7,8 +7,8 @@
 # to one remote host whose address is behind port 1. The generator sends
 # plain UDP on port 0 to a MAC of the remote host's (H2, its port 1's) and
 # receives the encapsulated frames on port 1: the encap direction.
-U1=10.99.0.1 # this host's VTEP
-U2=10.99.0.2 # the remote host
+U1=198.51.100.1 # this host's VTEP (TEST-NET-2: nothing else here uses it)
+U2=198.51.100.2 # the remote host
 UMAC=02:00:00:00:99:01
 H2=02:45:56:47:00:02 # edgevs-gen's port 1: the underlay's next hop
 VNI=5001
@@ -33,9 +33,9 @@ JSON
 # OVS: a netdev bridge per side. br0 holds port 1 (the vNIC, ofport 1) and
 # a GENEVE port (ofport 2, remote $U2, key $VNI); a private bridge holds
 # the underlay port. OVS's userspace tunnel needs a route to the remote
-# host through that bridge and its MAC: the bridge's own tap gets $U1/32
-# (gone with the tap when OVS stops), ovs/route/add and tnl/arp/set give
-# the route and the neighbour, no kernel routing involved.
+# host through that bridge and its MAC: the bridge's own tap gets $U1/30
+# (the route's source; gone with the tap when OVS stops), ovs/route/add and
+# tnl/arp/set give OVS the route and the neighbour.
 sc_ovs_flows="table=0,priority=10,in_port=1,actions=output:2
 table=0,priority=10,in_port=2,actions=output:1
 table=0,priority=0,actions=drop"
