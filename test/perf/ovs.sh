@@ -119,6 +119,12 @@ ovs_hugepages_reserve() { huge_reserve $((ovs_mem + 64)); }
 ovs_stop() {
 	local f p
 	[ -n "$ovs_dir" ] || return 0
+	# A netdev bridge's tap outlives OVS (persistent): the underlay
+	# bridge's goes with it, and its address and route with the tap.
+	if ip link show "$ovs_phy_br" >/dev/null 2>&1; then
+		ovs_vsctl --if-exists del-br "$ovs_phy_br" >/dev/null 2>&1
+		ip link del "$ovs_phy_br" 2>/dev/null
+	fi
 	for f in ovs-vswitchd ovsdb-server; do
 		p=$(cat "$ovs_dir/$f.pid" 2>/dev/null) || continue
 		kill -TERM "$p" 2>/dev/null
