@@ -19,7 +19,12 @@
 
 #include "gen_app.h"
 
-enum { RX_PREFETCH = 4 };
+enum {
+	RX_PREFETCH = 4,
+	/* Flows of a scattered walk the per-flow headers serve (64 B each:
+	 * 4 MiB, within a last-level cache). */
+	GEN_HDR_CACHE_SCATTER_MAX = 65536,
+};
 
 /* ------------------------------------------------------------ datapath -- */
 
@@ -441,11 +446,17 @@ struct gen_run *gen_run_create(const struct gen_opts *o, struct rte_mempool *poo
 				rc = -errno;
 				goto fail;
 			}
-			/* Optional: without it, headers are built per frame. */
-			run->hc[d] = evs_gen_hdr_cache_create(run->b[d], &run->flows, d == 1);
+			/* Optional: without it, headers are built per frame. A
+			 * scattered walk over more entries than a cache holds
+			 * would miss on every frame: computing is cheaper. */
+			errno = 0;
+			if (o->flow.order == EVS_GEN_ORDER_SEQ ||
+			    o->flow.flows <= GEN_HDR_CACHE_SCATTER_MAX)
+				run->hc[d] =
+				    evs_gen_hdr_cache_create(run->b[d], &run->flows, d == 1);
 			if (run->hc[d] == NULL)
-				GEN_LOG(DEBUG, "per-frame headers (no per-flow cache: %s)\n",
-					strerror(errno));
+				GEN_LOG(DEBUG, "headers built per frame (%s)\n",
+					errno != 0 ? strerror(errno) : "scattered walk");
 			for (q = 0; q < o->queues; q++) {
 				struct gen_tx *t = &run->tx[d * o->queues + q];
 
