@@ -7,11 +7,11 @@
 #   (default, ~20 min) L2 through edgevs, edgevs before the pipeline v2
 #       engine (63610e3, built by test/perf/build-at.sh), Open vSwitch with
 #       DPDK and testpmd io (the ceiling) at 1k/64k/1M flows x 64 B,
-#       vhost-user on both device ports, 5 runs of 4 s; the routed, firewall,
-#       load-balancing, GENEVE tunnel and encrypted-tunnel scenarios at 1k flows; the new-connection rate
-#       through conntrack; edgevs-gen against testpmd flowgen; datapath and
-#       classifier microbenchmarks; namespace hosts through edgevs and a
-#       Linux bridge.
+#       vhost-user on both device ports, 5 runs of 4 s; the routed,
+#       firewall, load-balancing, GENEVE tunnel and encrypted-tunnel
+#       scenarios at 1k flows; the new-connection rate through conntrack;
+#       edgevs-gen against testpmd flowgen; datapath and classifier
+#       microbenchmarks; namespace hosts through edgevs and a Linux bridge.
 #   --quick (< 1 min) one cell: L2, 1k flows, 64 B, one 3 s run per device.
 #   --full  every scenario x 1/1k/64k/1M flows x 64/512/1400 B/IMIX.
 #
@@ -31,6 +31,8 @@ while [ $# -gt 0 ]; do
 	--quick | --full) level=${1#--} ;;
 	--keep) keep=$2; shift ;;
 	--runs) runs=$2; shift ;;
+	-h | --help) sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+	-*) echo "perf: unknown option $1 (--help)" >&2; exit 1 ;;
 	*) break ;;
 	esac
 	shift
@@ -189,7 +191,10 @@ section() { # dir scenario
 	echo "- Flows: L2 frames differ in the destination address (198.19.0.1 on, one"
 	echo "  frame per flow per round), as testpmd flowgen's do; source address and"
 	echo "  ports fixed (\`--sport-range 1 --dip-range N\`). Routed and firewall: the"
-	echo "  destination address within 198.19.0.0/16."
+	echo "  destination address within 198.19.0.0/16. Tunnel and encrypted: one way,"
+	echo "  vNIC (port 1) to underlay (port 2), the encap direction; the generator reads"
+	echo "  the stamp inside GENEVE, and counts ESP frames by port (\`--rx-opaque\`: loss"
+	echo "  by count, no latency)."
 	echo "- *Mpps*: median of the runs (min-max). *vs OVS*, *vs testpmd*: ratio of medians."
 	echo "- *device cycles/pkt*: the device's own busy cycles per packet (TSC cycles):"
 	echo "  testpmd \`--record-core-cycles\`, OVS \`dpif-netdev/pmd-stats-show\`"
