@@ -414,7 +414,7 @@ static inline uint16_t evs_gen_csum_fold(uint64_t sum)
  */
 struct evs_gen_hdr_cache {
 	uint32_t flows;
-	uint16_t stride;    /**< bytes per flow: hdr block rounded up to 16 */
+	uint16_t stride;    /**< bytes per flow: hdr block rounded up to 16, >= 64 */
 	uint16_t len;	    /**< frame length without FCS */
 	uint16_t stamp_off; /**< stamp, from the frame start */
 	uint16_t csum_off;  /**< UDP checksum, from the frame start */
@@ -456,7 +456,10 @@ static inline uint16_t evs_gen_build_cached(const struct evs_gen_hdr_cache *c,
 	unsigned int i;
 	uint16_t ck;
 
-	for (i = 0; i < c->stride; i += 16)
+	/* Every block is at least 64 bytes (Ethernet, IPv4, UDP and the
+	 * stamp): one fixed-size copy, then what a tag or tunnel adds. */
+	memcpy(buf, h, 64);
+	for (i = 64; i < c->stride; i += 16)
 		memcpy(buf + i, h + i, 16);
 	memcpy(s + 2, &id, 4);
 	memcpy(s + 6, &seq, 4);

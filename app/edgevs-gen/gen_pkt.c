@@ -617,7 +617,9 @@ struct evs_gen_hdr_cache *evs_gen_hdr_cache_create(const struct evs_gen_builder 
 	if (c == NULL)
 		return NULL;
 	c->flows = f->cfg.flows;
-	c->stride = (uint16_t)RTE_ALIGN_CEIL(t->hdr_copy, 16);
+	/* At least 64: evs_gen_build_cached copies that much in one go (the
+	 * smallest block is 56 bytes; the rest is payload or slack). */
+	c->stride = (uint16_t)RTE_MAX(RTE_ALIGN_CEIL(t->hdr_copy, 16), 64);
 	c->len = t->len;
 	c->stamp_off = t->stamp_off;
 	c->csum_off = (uint16_t)(t->l4_off + 6);

@@ -12,7 +12,7 @@
 #   edgevs-old  another edgevs build (--edgevs-old, e.g. test/perf/build-at.sh
 #            63610e3: before the pipeline v2 engine), L2 only
 # Scenarios are test/perf/scenarios/NAME.sh; a device without the pipeline
-# gets a "not built yet" row, never a number.
+# gets a "not built" row, never a number (sc_ovs_not_built: no OVS pipeline).
 #
 # Every run records the generator's busy share (its own count) and the
 # device's PMD busy cycles (testpmd --record-core-cycles, edgevs stats.get,
