@@ -290,9 +290,7 @@ int main(int argc, char **argv)
 	}
 	reps = a.reps;
 	bursts = a.bursts;
-	if (bench_eal_init(argv[0], "64", NULL) != 0)
-		return 1;
-	pool = rte_pktmbuf_pool_create("bc", 256, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
+	pool = bench_lib_start(argv[0], "bc");
 	if (pool == NULL)
 		return 1;
 	bench_loadavg(load, sizeof(load));

@@ -95,9 +95,7 @@ int main(int argc, char **argv)
 	}
 	reps = a.reps;
 	bursts = a.bursts;
-	if (bench_eal_init(argv[0], "64", NULL) != 0)
-		return 1;
-	pool = rte_pktmbuf_pool_create("bt", 256, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
+	pool = bench_lib_start(argv[0], "bt");
 	if (pool == NULL)
 		return 1;
 	bench_loadavg(load, sizeof(load));

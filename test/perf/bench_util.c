@@ -7,6 +7,7 @@
 
 #include <rte_common.h>
 #include <rte_eal.h>
+#include <rte_mbuf.h>
 
 #include "bench_util.h"
 
@@ -131,6 +132,13 @@ int bench_eal_init(const char *prog, const char *mem_mb, const char *prefix)
 	int n = prefix != NULL ? (int)RTE_DIM(eal) : (int)RTE_DIM(eal) - 2;
 
 	return rte_eal_init(n, eal) < 0 ? -1 : 0;
+}
+
+struct rte_mempool *bench_lib_start(const char *prog, const char *pool)
+{
+	if (bench_eal_init(prog, "64", NULL) != 0)
+		return NULL;
+	return rte_pktmbuf_pool_create(pool, 256, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct rte_mempool;
+
 #define BENCH_BURST 32
 #define BENCH_MAX_REPS 31
 #define BENCH_MAX_FLOWS 8
@@ -52,6 +54,13 @@ int bench_getopt(int argc, char **argv, unsigned int shared, const struct option
  * @return 0 or -1 (EAL printed why).
  */
 int bench_eal_init(const char *prog, const char *mem_mb, const char *prefix);
+
+/**
+ * The start of the benches that time one library's bursts: EAL as
+ * bench_eal_init(@prog, "64", NULL) and a pool @pool of 256 mbufs with
+ * 2048-byte data rooms. @return the pool, or NULL.
+ */
+struct rte_mempool *bench_lib_start(const char *prog, const char *pool);
 
 /** Sort @v (@n > 0 values) and return the median. */
 uint64_t bench_median(uint64_t *v, unsigned int n);
