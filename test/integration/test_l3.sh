@@ -22,16 +22,7 @@ assert_match "the reply crossed one router each way (TTL 64 - 1)" "ttl=63" "$out
 ping_check "1400-byte ping a -> b (DF, under the 1500 MTU)" a "$HB" -s 1400 -M do
 
 # 4 MiB a -> b, checksummed at both ends.
-src=$IT_TMP/xfer.src
-dst=$IT_TMP/xfer.dst
-head -c $((4 << 20)) /dev/urandom >"$src"
-want=$(sha256sum "$src" | cut -d' ' -f1)
-it_bg rpid nsx b timeout 60 "$PY" "$IT_DIR/tcpxfer.py" recv "$HB" 5001 "$dst" >"$IT_TMP/recv.out" 2>&1
-sent=$(nsx a timeout 60 "$PY" "$IT_DIR/tcpxfer.py" send "$HB" 5001 "$src" 2>&1)
-src_rc=$?
-it_wait "$rpid"
-assert_eq "TCP sender finished" "0" "$src_rc"
-assert_eq "TCP bytes and sha256 seen by the receiver" "$((4 << 20)) $want" "$(cat "$IT_TMP/recv.out")"
+tcp_xfer_check "4 MiB a -> b through r1" a b "$HB" 4
 
 # TTL 1 to a routed destination: dropped at the router, counted.
 before=$(jget "$(rpc_ok stats.get)" drops_by_owner.l3.ttl_exceeded)
