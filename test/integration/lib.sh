@@ -553,6 +553,23 @@ tcp_xfer_check() {
 		"$(sha256sum "$dst" 2>/dev/null | cut -d' ' -f1)"
 }
 
+# static_mac_check WHAT MAC: a pings 198.18.1.94, which the test pointed at
+# MAC in a's neighbour table, 10 times: every frame must reach b's port and
+# none c's (a MAC known on pb is not flooded; two_hosts_start + host c).
+static_mac_check() {
+	local what=$1 mac=$2 cb cc
+	it_bg cb nsx b "$PY" "$IT_DIR/malformed.py" count "$(ifname b)" "$mac" 3 dst \
+		>"$IT_TMP/count-b.out"
+	it_bg cc nsx c "$PY" "$IT_DIR/malformed.py" count "$(ifname c)" "$mac" 3 dst \
+		>"$IT_TMP/count-c.out"
+	sleep 0.5
+	nsx a ping -q -c 10 -i 0.05 -W 1 198.18.1.94 >/dev/null 2>&1
+	it_wait "$cb"
+	it_wait "$cc"
+	assert_eq "$what: frames to the static MAC reach pb" 10 "$(cat "$IT_TMP/count-b.out")"
+	assert_eq "$what: and none reach pc (not flooded)" 0 "$(cat "$IT_TMP/count-c.out")"
+}
+
 # ping_none WHAT N DST: no reply may come back.
 ping_none() {
 	local what=$1 n=$2 dst=$3 out
