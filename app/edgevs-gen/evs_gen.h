@@ -110,6 +110,13 @@ static inline void evs_gen_flow_tuple(const struct evs_gen_flows *f, uint32_t id
 	t->dst_ip = f->cfg.dst_ip_base + q2;
 }
 
+/** The reply direction's tuple: addresses and ports swapped. */
+static inline struct evs_gen_tuple evs_gen_tuple_reverse(struct evs_gen_tuple t)
+{
+	return (struct evs_gen_tuple){
+	    .src_ip = t.dst_ip, .dst_ip = t.src_ip, .sport = t.dport, .dport = t.sport};
+}
+
 /** Position in a walk over the flow ids; one per transmit queue. */
 struct evs_gen_flow_iter {
 	uint32_t cur;	/**< next flow id */

@@ -95,15 +95,8 @@ static void tx_build(struct gen_tx *t, uint64_t now, uint16_t want)
 		if (++t->mix_pos == t->mix->period)
 			t->mix_pos = 0;
 		id = evs_gen_flow_next_tuple(t->flows, &t->it, &meta.round, &meta.tuple);
-		if (t->reverse) {
-			uint32_t a = meta.tuple.src_ip;
-			uint16_t p = meta.tuple.sport;
-
-			meta.tuple.src_ip = meta.tuple.dst_ip;
-			meta.tuple.dst_ip = a;
-			meta.tuple.sport = meta.tuple.dport;
-			meta.tuple.dport = p;
-		}
+		if (t->reverse)
+			meta.tuple = evs_gen_tuple_reverse(meta.tuple);
 		meta.stamp.flow_id = id;
 		meta.stamp.seq = t->seq++;
 		len = evs_gen_build_hdr(t->b, &meta, rte_pktmbuf_mtod(m, uint8_t *));

@@ -645,14 +645,8 @@ struct evs_gen_hdr_cache *evs_gen_hdr_cache_create(const struct evs_gen_builder 
 	memset(&m, 0, sizeof(m));
 	for (id = 0; id < c->flows; id++) {
 		evs_gen_flow_tuple(f, id, &m.tuple);
-		if (reverse) {
-			struct evs_gen_tuple r = {.src_ip = m.tuple.dst_ip,
-						  .dst_ip = m.tuple.src_ip,
-						  .sport = m.tuple.dport,
-						  .dport = m.tuple.sport};
-
-			m.tuple = r;
-		}
+		if (reverse)
+			m.tuple = evs_gen_tuple_reverse(m.tuple);
 		/* Stream, sequence and TSC zero: the frame adds them. */
 		m.stamp.flow_id = id;
 		build_hdr(b, t, &m, frame, true);

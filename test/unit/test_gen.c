@@ -537,14 +537,8 @@ START_TEST(hdr_cache_equals_build_hdr)
 
 			m.stamp.flow_id = rnd() % fc.flows;
 			evs_gen_flow_tuple(&f, m.stamp.flow_id, &m.tuple);
-			if (reverse) {
-				struct evs_gen_tuple t = m.tuple;
-
-				m.tuple.src_ip = t.dst_ip;
-				m.tuple.dst_ip = t.src_ip;
-				m.tuple.sport = t.dport;
-				m.tuple.dport = t.sport;
-			}
+			if (reverse)
+				m.tuple = evs_gen_tuple_reverse(m.tuple);
 			if (k < 4) /* the sums' edges: all ones and all zeros */
 				m.stamp.seq = m.stamp.tsc = k & 1 ? 0xffffffffu : 0;
 			l1 = evs_gen_build_hdr(b, &m, full);
