@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_malloc.h>
 
 #include "crypto_private.h"
@@ -89,6 +90,8 @@ struct evs_sa *evs_sa_create(const struct evs_sa_config *c)
 		return NULL;
 	}
 	sa->spi = c->spi;
+	sa->spi_be = rte_cpu_to_be_32(c->spi);
+	sa->owner = c->owner;
 	memcpy(sa->salt, c->salt, sizeof(sa->salt));
 	sa->key_len = c->key_len;
 	sa->dir = (uint8_t)c->dir;
@@ -124,6 +127,11 @@ void evs_sa_free(struct evs_sa *sa)
 uint32_t evs_sa_spi(const struct evs_sa *sa)
 {
 	return sa->spi;
+}
+
+uint32_t evs_sa_owner(const struct evs_sa *sa)
+{
+	return sa->owner;
 }
 
 uint64_t evs_sa_seq_remaining(const struct evs_sa *sa)

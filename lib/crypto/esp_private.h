@@ -6,7 +6,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <netinet/in.h>
+
 #include <rte_byteorder.h>
+#include <rte_ip.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
@@ -22,12 +25,94 @@ struct esp_ip {
 	uint32_t len;	/* total IP length */
 };
 
-/* Parse and bound-check; 0 or 1 + enum evs_esp_drop. */
-uint8_t esp_ip_parse(const struct rte_mbuf *m, struct esp_ip *ip);
-
-static inline void esp_hdr_write(uint8_t *esp, uint32_t spi, uint64_t seq)
+/* Whether an IPv6 next header is an extension header. */
+static inline bool esp_ipv6_ext(uint8_t nh)
 {
-	uint32_t w[2] = {rte_cpu_to_be_32(spi), rte_cpu_to_be_32((uint32_t)seq)};
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_FRAGMENT ||
+	       nh == IPPROTO_DSTOPTS || nh == 135 /* mobility */ || nh == 139 /* HIP */ ||
+	       nh == 140 /* shim6 */ || nh == IPPROTO_AH;
+}
+
+/* Parse and bound-check; 0 or 1 + enum evs_esp_drop. */
+static __rte_always_inline uint8_t esp_ip_parse(const struct rte_mbuf *m, struct esp_ip *ip)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *) + m->l2_len;
+	uint32_t avail;
+
+	if (m->nb_segs != 1)
+		return 1 + EVS_ESP_DROP_UNSUPPORTED;
+	if (m->data_len < m->l2_len + 1u)
+		return 1 + EVS_ESP_DROP_MALFORMED;
+	avail = m->data_len - m->l2_len;
+	ip->v = p[0] >> 4;
+	ip->frag = 0;
+	ip->v6_ext = 0;
+	if (ip->v == 4) {
+		const struct rte_ipv4_hdr *h = (const struct rte_ipv4_hdr *)p;
+
+		if (avail < sizeof(*h))
+			return 1 + EVS_ESP_DROP_MALFORMED;
+		ip->hl = (uint16_t)((h->version_ihl & 0x0f) * 4);
+		ip->len = rte_be_to_cpu_16(h->total_length);
+		ip->proto = h->next_proto_id;
+		ip->frag = (rte_be_to_cpu_16(h->fragment_offset) &
+			    (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
+		if (ip->hl < sizeof(*h) || ip->len < ip->hl || ip->len > avail)
+			return 1 + EVS_ESP_DROP_MALFORMED;
+	} else if (ip->v == 6) {
+		const struct rte_ipv6_hdr *h = (const struct rte_ipv6_hdr *)p;
+
+		if (avail < sizeof(*h))
+			return 1 + EVS_ESP_DROP_MALFORMED;
+		ip->hl = sizeof(*h);
+		ip->len = sizeof(*h) + rte_be_to_cpu_16(h->payload_len);
+		ip->proto = h->proto;
+		ip->v6_ext = esp_ipv6_ext(h->proto);
+		if (ip->len > avail)
+			return 1 + EVS_ESP_DROP_MALFORMED;
+	} else {
+		return 1 + EVS_ESP_DROP_MALFORMED;
+	}
+	return 0;
+}
+
+/* Move @p len (>= 8) header bytes down to @p dst, at least 16 below @p src,
+ * in ascending 8-byte words: each store lands below every byte not yet read
+ * (the last word overlaps the one before it rather than going bytewise). */
+static __rte_always_inline void esp_move_down(uint8_t *dst, const uint8_t *src, unsigned int len)
+{
+	uint64_t w;
+	unsigned int i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, src + i, 8);
+		memcpy(dst + i, &w, 8);
+	}
+	if (i != len) {
+		memcpy(&w, src + len - 8, 8);
+		memcpy(dst + len - 8, &w, 8);
+	}
+}
+
+/* The same upwards (@p dst at least 16 above @p src), in descending words. */
+static __rte_always_inline void esp_move_up(uint8_t *dst, const uint8_t *src, unsigned int len)
+{
+	uint64_t w;
+	unsigned int i;
+
+	for (i = len; i >= 8; i -= 8) {
+		memcpy(&w, src + i - 8, 8);
+		memcpy(dst + i - 8, &w, 8);
+	}
+	if (i != 0) {
+		memcpy(&w, src, 8);
+		memcpy(dst, &w, 8);
+	}
+}
+
+static inline void esp_hdr_write(uint8_t *esp, uint32_t spi_be, uint64_t seq)
+{
+	uint32_t w[2] = {spi_be, rte_cpu_to_be_32((uint32_t)seq)};
 	uint64_t iv = rte_cpu_to_be_64(seq); /* unique per key: RFC 4106 3.1 */
 
 	memcpy(esp, w, 8);
@@ -39,6 +124,15 @@ static inline void esp_nonce(uint8_t *nonce, const uint8_t *salt, const uint8_t 
 {
 	memcpy(nonce, salt, 4);
 	memcpy(nonce + 4, iv, 8);
+}
+
+/* The same from the sequence number, which is the IV (outbound). */
+static inline void esp_nonce_seq(uint8_t *nonce, const uint8_t *salt, uint64_t seq)
+{
+	uint64_t iv = rte_cpu_to_be_64(seq);
+
+	memcpy(nonce, salt, 4);
+	memcpy(nonce + 4, &iv, 8);
 }
 
 /* AAD from the wire header: SPI + seq (RFC 4106 5), with the ESN high
