@@ -173,7 +173,7 @@ static __rte_always_inline uint32_t strip(const struct evs_sa *sa, struct rte_mb
 		keep = l2 + p->ip.hl;
 	}
 	data = rte_pktmbuf_mtod(m, uint8_t *);
-	if (likely(keep >= 8))
+	if (likely(keep >= 16))
 		esp_move_up(data + cut, data, keep);
 	else
 		memmove(data + cut, data, keep);
@@ -224,6 +224,7 @@ static uint16_t decrypt_chunk(struct evs_crypto_engine *e, struct in_args *a,
 			      struct rte_mbuf **pkts, uint16_t n)
 {
 	struct in_count cnt = {.sa = NULL};
+	uint16_t ok = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		if (a->sas[i] == NULL) {
@@ -261,9 +262,10 @@ static uint16_t decrypt_chunk(struct evs_crypto_engine *e, struct in_args *a,
 		}
 		cnt.packets++;
 		cnt.bytes += payload;
+		ok++;
 	}
 	in_count_flush(e, &cnt);
-	return crypto_compact(e, pkts, (void **)a->sas, n);
+	return ok == n ? n : crypto_compact(e, pkts, (void **)a->sas, n);
 }
 
 uint16_t evs_esp_decrypt_burst(struct evs_crypto_engine *e, struct evs_sa **sas,

@@ -137,7 +137,7 @@ static __rte_always_inline uint8_t prepare(const struct evs_sa *sa, struct rte_m
 	m->data_len = (uint16_t)(l2 + ip.len + ins + tail);
 	m->pkt_len = m->data_len;
 	data = rte_pktmbuf_mtod(m, uint8_t *);
-	if (likely(keep >= 8))
+	if (likely(keep >= 16))
 		esp_move_down(data, data + ins, keep);
 	else
 		memmove(data, data + ins, keep);
@@ -214,23 +214,20 @@ static uint16_t encrypt_chunk(struct evs_crypto_engine *e, struct out_args *a,
 	struct evs_sa *sa = a->sa;
 	struct sa_slot_stats *st = &sa->stats[e->slot];
 	uint64_t seq = 0, bytes = 0, last = 0;
-	uint16_t have, k;
+	uint16_t have, k = 0;
 
 	have = seq_reserve(sa, n, &seq);
-	for (uint16_t i = 0; i < n; i++) {
-		e->status[i] = 1 + EVS_ESP_DROP_SEQ_EXHAUSTED;
-		if (i < have && pkts[i]->nb_segs == 1)
-			e->status[i] = prepare(sa, pkts[i], seq + i, &a->p[i]);
-		else if (i < have)
-			e->status[i] = 1 + EVS_ESP_DROP_UNSUPPORTED;
-		/* A number reserved for a dropped packet is simply never sent. */
-	}
+	/* A number reserved for a packet dropped here is simply never sent. */
+	for (uint16_t i = 0; i < have; i++)
+		e->status[i] = prepare(sa, pkts[i], seq + i, &a->p[i]);
+	memset(e->status + have, 1 + EVS_ESP_DROP_SEQ_EXHAUSTED, n - have);
 	crypto_run(e, n, out_fill, a);
 	for (uint16_t i = 0; i < n; i++) {
 		if (e->status[i] != 0) {
 			sa_drop(e, sa, (enum evs_esp_drop)(e->status[i] - 1));
 			continue;
 		}
+		k++;
 		if (sa->udp_encap && a->p[i].v == 6) {
 			/* IPv6 forbids a zero UDP checksum here; it covers the ciphertext. */
 			struct rte_udp_hdr *u = (struct rte_udp_hdr *)(a->p[i].esp - 8);
@@ -243,7 +240,8 @@ static uint16_t encrypt_chunk(struct evs_crypto_engine *e, struct out_args *a,
 		bytes += a->p[i].payload;
 		last = seq + i;
 	}
-	k = crypto_compact(e, pkts, NULL, n);
+	if (k != n)
+		k = crypto_compact(e, pkts, NULL, n);
 	if (k != 0) {
 		crypto_count(&st->packets, k);
 		crypto_count(&st->bytes, bytes);

@@ -76,38 +76,30 @@ static __rte_always_inline uint8_t esp_ip_parse(const struct rte_mbuf *m, struct
 	return 0;
 }
 
-/* Move @p len (>= 8) header bytes down to @p dst, at least 16 below @p src,
- * in ascending 8-byte words: each store lands below every byte not yet read
- * (the last word overlaps the one before it rather than going bytewise). */
-static __rte_always_inline void esp_move_down(uint8_t *dst, const uint8_t *src, unsigned int len)
+static __rte_always_inline void esp_copy16(uint8_t *dst, const uint8_t *src)
 {
-	uint64_t w;
-	unsigned int i;
+	uint64_t w[2];
 
-	for (i = 0; i + 8 <= len; i += 8) {
-		memcpy(&w, src + i, 8);
-		memcpy(dst + i, &w, 8);
-	}
-	if (i != len) {
-		memcpy(&w, src + len - 8, 8);
-		memcpy(dst + len - 8, &w, 8);
-	}
+	memcpy(w, src, 16);
+	memcpy(dst, w, 16);
 }
 
-/* The same upwards (@p dst at least 16 above @p src), in descending words. */
+/* Move @p len (>= 16) header bytes down to @p dst, at least 16 below @p src,
+ * in ascending 16-byte chunks: each store lands below every byte not yet
+ * read; the last chunk overlaps the one before rather than going bytewise. */
+static __rte_always_inline void esp_move_down(uint8_t *dst, const uint8_t *src, unsigned int len)
+{
+	for (unsigned int i = 0; i + 16 < len; i += 16)
+		esp_copy16(dst + i, src + i);
+	esp_copy16(dst + len - 16, src + len - 16);
+}
+
+/* The same upwards (@p dst at least 16 above @p src), in descending chunks. */
 static __rte_always_inline void esp_move_up(uint8_t *dst, const uint8_t *src, unsigned int len)
 {
-	uint64_t w;
-	unsigned int i;
-
-	for (i = len; i >= 8; i -= 8) {
-		memcpy(&w, src + i - 8, 8);
-		memcpy(dst + i - 8, &w, 8);
-	}
-	if (i != 0) {
-		memcpy(&w, src, 8);
-		memcpy(dst, &w, 8);
-	}
+	for (unsigned int i = len; i > 16; i -= 16)
+		esp_copy16(dst + i - 16, src + i - 16);
+	esp_copy16(dst, src);
 }
 
 static inline void esp_hdr_write(uint8_t *esp, uint32_t spi_be, uint64_t seq)
