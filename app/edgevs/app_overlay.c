@@ -63,27 +63,26 @@ int app_overlay_store_add(struct evs_app *app)
 	return evs_overlay_store_add(app->store, app->ov);
 }
 
+struct rekey_call {
+	struct evs_app *app;
+	const json_t *params;
+};
+
+static int rekey_stage(struct evs_store_txn *txn, void *arg, struct evs_ctl_err *err)
+{
+	const struct rekey_call *r = arg;
+
+	return evs_overlay_rekey_stage(
+	    r->app->ov, txn, json_string_value(json_object_get(r->params, "vtep")),
+	    json_object_get(r->params, "in"), json_object_get(r->params, "out"), "/params", err);
+}
+
 static int m_rekey(struct evs_ctl_call *call, json_t *params, void *arg)
 {
 	struct evs_app *app = arg;
-	struct evs_store_txn *txn = evs_store_txn_begin(app->store);
-	uint64_t gen = evs_store_generation(app->store);
-	struct evs_ctl_err err;
-	int rc;
+	struct rekey_call r = {.app = app, .params = params};
 
-	if (txn == NULL)
-		return evs_ctl_error(call, EVS_CTL_E_BUSY, "", "a transaction is open");
-	rc = evs_overlay_rekey_stage(
-	    app->ov, txn, json_string_value(json_object_get(params, "vtep")),
-	    json_object_get(params, "in"), json_object_get(params, "out"), "/params", &err);
-	if (rc < 0) {
-		evs_store_txn_abort(txn);
-		return evs_ctl_error_from(call, &err);
-	}
-	rc = evs_store_txn_commit(txn, &err);
-	if (rc < 0)
-		return evs_ctl_error_from(call, &err);
-	if (evs_store_generation(app->store) != gen && app_commit(app, call) < 0)
+	if (ctl_store_txn(app, call, rekey_stage, &r) < 0)
 		return 0; /* answered */
 	return evs_ctl_reply(call,
 			     json_pack("{s:I, s:I}", "generation",

@@ -223,7 +223,7 @@ uint16_t evs_overlay_rx_burst(const struct evs_overlay *ov, const struct evs_ove
 /** rekey's and stats' parameter specs, for the method registration. */
 extern const struct evs_ctl_param evs_overlay_rekey_params[];
 extern const size_t evs_overlay_n_rekey_params;
-extern const struct evs_ctl_param evs_overlay_stats_params[];
+extern const struct evs_ctl_param *const evs_overlay_stats_params;
 extern const size_t evs_overlay_n_stats_params;
 
 #ifdef __cplusplus
