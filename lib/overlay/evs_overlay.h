@@ -146,6 +146,7 @@ enum evs_overlay_drop {
 	EVS_OVL_DROP_TUNNEL,	    /**< encap / decap refused it (struct evs_tun_stats says why) */
 	EVS_OVL_DROP_NO_PORT,	    /**< tunnel port not in this table (raced a change) */
 	EVS_OVL_DROP_NOT_FOR_US,    /**< outer destination is not an underlay's address */
+	EVS_OVL_DROP_WRONG_PEER,    /**< ESP whose outer source is not its SA's VTEP */
 	EVS_OVL_DROP__MAX,
 };
 

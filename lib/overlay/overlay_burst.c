@@ -26,6 +26,7 @@ static const char *const drop_names[EVS_OVL_DROP__MAX] = {
     [EVS_OVL_DROP_TUNNEL] = "tunnel",
     [EVS_OVL_DROP_NO_PORT] = "no_port",
     [EVS_OVL_DROP_NOT_FOR_US] = "not_for_us",
+    [EVS_OVL_DROP_WRONG_PEER] = "wrong_peer",
 };
 
 const char *evs_overlay_drop_name(enum evs_overlay_drop r)
@@ -138,6 +139,7 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 {
 	struct evs_sa *sas[OVL_CHUNK];
 	bool was_esp[OVL_CHUNK];
+	uint32_t owner[OVL_CHUNK]; /* an ESP packet's SA's owner: 1 + its VTEP */
 	uint16_t ne, nd, k = 0, i;
 
 	ne = split_esp(evs_overlay_sa_table(ov), pkts, &n, sas, st);
@@ -162,8 +164,10 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 		n = ok + nc;
 		ne = ok;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		was_esp[i] = i < ne;
+		owner[i] = i < ne ? evs_sa_owner(sas[i]) : 0;
+	}
 	/* the decap keeps order and compacts: mark the ESP ones by pointer */
 	{
 		struct rte_mbuf *orig[OVL_CHUNK];
@@ -176,6 +180,7 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 			while (orig[o] != pkts[j])
 				o++;
 			was_esp[j] = was_esp[o];
+			owner[j] = owner[o];
 		}
 	}
 	for (i = 0; i < nd; i++) {
@@ -203,6 +208,9 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 			why = EVS_OVL_DROP_NOT_FOR_US;
 		} else if (vtep == UINT16_MAX) {
 			why = EVS_OVL_DROP_UNKNOWN_VTEP;
+		} else if (was_esp[i] && owner[i] != (uint32_t)vtep + 1) {
+			/* verified, but with another VTEP's SA: not from its peer */
+			why = EVS_OVL_DROP_WRONG_PEER;
 		} else if (tun == UINT16_MAX ||
 			   dp->tport[(size_t)tun * EVS_OVERLAY_MAX_VTEPS + vtep] == UINT16_MAX) {
 			why = EVS_OVL_DROP_NOT_MEMBER;

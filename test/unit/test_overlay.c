@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <netinet/in.h>
+#include <rte_ip.h>
 
 #include "crypto_test.h"
 #include "evs_overlay.h"
@@ -906,6 +908,49 @@ START_TEST(test_rx_not_for_us_and_peer_mac)
 }
 END_TEST
 
+/* ESP that verifies with h1's SA but arrives from h3's address (every
+ * other packet of one burst): not from the SA's peer, dropped and counted
+ * after the SA verified it; the others delivered in order. */
+START_TEST(test_rx_wrong_peer)
+{
+	struct rte_mbuf *m[8], *copy[8];
+	struct evs_tun_meta meta[8];
+	uint16_t tp[8], got;
+	struct wire w;
+	bool esp;
+	int tpa;
+
+	wire_init(&w);
+	tpa = tport_of(&ha, 7, "h2");
+	frames(m, copy, 8, 12);
+	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w.ea,
+					       (uint16_t)tpa, m, 8, NULL, &w.sa),
+			  8);
+	for (unsigned int i = 1; i < 8; i += 2) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m[i], struct rte_ipv4_hdr *, 14);
+
+		ck_assert_uint_eq(ip->next_proto_id, IPPROTO_ESP);
+		ip->src_addr = RTE_BE32(0x0a090003); /* h3, also a VTEP of B's */
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	got = evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w.eb, m, 8, tp, meta, &w.sb);
+	ck_assert_uint_eq(got, 4);
+	ck_assert_uint_eq(w.sb.decrypted, 8);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_WRONG_PEER], 4);
+	ck_assert_uint_eq(w.sb.rx_packets, 4);
+	for (unsigned int i = 0; i < got; i++)
+		ck_assert(ct_same(m[i], copy[2 * i]));
+	ck_assert_str_eq(evs_overlay_drop_name(EVS_OVL_DROP_WRONG_PEER), "wrong_peer");
+	free_all(m, got);
+	free_all(copy, 8);
+	/* from the right address the same SA goes on working */
+	ck_assert_uint_eq(send_ab(&w, 8, 13, false, &esp), 8);
+	ck_assert(esp);
+	wire_fini(&w);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("overlay");
@@ -924,6 +969,7 @@ int main(int argc, char **argv)
 	    {"clear_traffic_policy", test_clear_traffic_policy},
 	    {"rx_unknown_vtep_and_spi", test_rx_unknown_vtep_and_spi},
 	    {"rx_not_for_us_and_peer_mac", test_rx_not_for_us_and_peer_mac},
+	    {"rx_wrong_peer", test_rx_wrong_peer},
 	};
 
 	(void)argc;
