@@ -49,20 +49,42 @@ static void drop(struct evs_overlay_stats *st, enum evs_overlay_drop r, struct r
 	ctr_add(&st->drops[r], n);
 }
 
+/* Frames the encap refused: those too big become ICMP errors for their
+ * senders in @p errs (when the caller takes them), the rest are dropped. */
+static void tx_refused(const struct ovl_dp_port *p, struct rte_mbuf **pkts, uint16_t n,
+		       struct rte_mbuf **errs, uint16_t *n_errs, struct evs_overlay_stats *st)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (errs != NULL && m->pkt_len > p->encap.max_frame &&
+		    ovl_too_big(m, p->encap.max_frame) == 0) {
+			errs[(*n_errs)++] = m;
+			ctr_add(&st->too_big_icmp, 1);
+			continue;
+		}
+		drop(st, EVS_OVL_DROP_TUNNEL, &m, 1);
+	}
+}
+
 uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
 			      struct evs_crypto_engine *e, uint16_t tp, struct rte_mbuf **pkts,
-			      uint16_t n, const uint32_t *hashes, struct evs_overlay_stats *st)
+			      uint16_t n, const uint32_t *hashes, struct rte_mbuf **errs,
+			      uint16_t *n_errs, struct evs_overlay_stats *st)
 {
 	const struct ovl_dp_port *p;
 	uint16_t k;
 
+	if (n_errs != NULL)
+		*n_errs = 0;
 	if (unlikely(dp == NULL || tp >= dp->n_ports || dp->ports[tp].owner == 0)) {
 		drop(st, EVS_OVL_DROP_NO_PORT, pkts, n);
 		return 0;
 	}
 	p = &dp->ports[tp];
 	k = evs_tun_encap_burst(&p->encap, pkts, n, hashes, &st->tun);
-	drop(st, EVS_OVL_DROP_TUNNEL, pkts + k, n - k);
+	if (unlikely(k != n))
+		tx_refused(p, pkts + k, n - k, errs, n_errs, st);
 	if (p->encrypt && k != 0) {
 		struct evs_sa *sa = evs_overlay_vtep_out(ov, p->vtep);
 		uint16_t c;
