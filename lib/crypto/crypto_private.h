@@ -34,6 +34,7 @@ struct evs_sa {
 	uint8_t mode; /* enum evs_esp_mode */
 	uint8_t esn;
 	uint8_t udp_encap;
+	uint8_t in_proto; /* inbound: the IP protocol its packets carry (ESP or UDP); outbound 0 */
 	uint16_t udp_sport, udp_dport;
 	struct evs_esp_addr tun_src, tun_dst;
 	/* Outbound: next sequence number to reserve, and the last one allowed. */

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <netinet/in.h>
+
 #include <rte_byteorder.h>
 #include <rte_malloc.h>
 
@@ -98,6 +100,8 @@ struct evs_sa *evs_sa_create(const struct evs_sa_config *c)
 	sa->mode = (uint8_t)c->mode;
 	sa->esn = c->esn;
 	sa->udp_encap = c->udp_encap;
+	if (c->dir == EVS_SA_INBOUND)
+		sa->in_proto = c->udp_encap ? IPPROTO_UDP : IPPROTO_ESP;
 	sa->udp_sport = c->udp_sport != 0 ? c->udp_sport : EVS_ESP_UDP_PORT;
 	sa->udp_dport = c->udp_dport != 0 ? c->udp_dport : EVS_ESP_UDP_PORT;
 	sa->tun_src = c->tun_src;

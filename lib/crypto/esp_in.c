@@ -83,7 +83,7 @@ static __rte_always_inline uint8_t inspect(const struct evs_sa *sa, struct rte_m
 		return rc;
 	if (p->ip.frag || p->ip.v6_ext)
 		return 1 + EVS_ESP_DROP_UNSUPPORTED;
-	if (sa->dir != EVS_SA_INBOUND || (p->ip.proto == IPPROTO_UDP) != (sa->udp_encap != 0))
+	if (p->ip.proto != sa->in_proto) /* an outbound SA's is 0: never matches */
 		return 1 + EVS_ESP_DROP_WRONG_SA;
 	p->off = (uint16_t)esp_offset(l3, &p->ip, sa->udp_encap ? sa->udp_dport : 0);
 	if (p->off == 0)

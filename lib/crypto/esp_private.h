@@ -37,38 +37,36 @@ static inline bool esp_ipv6_ext(uint8_t nh)
 static __rte_always_inline uint8_t esp_ip_parse(const struct rte_mbuf *m, struct esp_ip *ip)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *) + m->l2_len;
-	uint32_t avail;
+	int32_t avail = (int32_t)m->data_len - (int32_t)m->l2_len;
 
 	if (m->nb_segs != 1)
 		return 1 + EVS_ESP_DROP_UNSUPPORTED;
-	if (m->data_len < m->l2_len + 1u)
+	/* shorter than the smallest IP header (IPv4's): neither version */
+	if (avail < (int32_t)sizeof(struct rte_ipv4_hdr))
 		return 1 + EVS_ESP_DROP_MALFORMED;
-	avail = m->data_len - m->l2_len;
 	ip->v = p[0] >> 4;
 	ip->frag = 0;
 	ip->v6_ext = 0;
 	if (ip->v == 4) {
 		const struct rte_ipv4_hdr *h = (const struct rte_ipv4_hdr *)p;
 
-		if (avail < sizeof(*h))
-			return 1 + EVS_ESP_DROP_MALFORMED;
 		ip->hl = (uint16_t)((h->version_ihl & 0x0f) * 4);
 		ip->len = rte_be_to_cpu_16(h->total_length);
 		ip->proto = h->next_proto_id;
 		ip->frag = (rte_be_to_cpu_16(h->fragment_offset) &
 			    (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
-		if (ip->hl < sizeof(*h) || ip->len < ip->hl || ip->len > avail)
+		if (ip->hl < sizeof(*h) || ip->len < ip->hl || ip->len > (uint32_t)avail)
 			return 1 + EVS_ESP_DROP_MALFORMED;
 	} else if (ip->v == 6) {
 		const struct rte_ipv6_hdr *h = (const struct rte_ipv6_hdr *)p;
 
-		if (avail < sizeof(*h))
+		if (avail < (int32_t)sizeof(*h))
 			return 1 + EVS_ESP_DROP_MALFORMED;
 		ip->hl = sizeof(*h);
 		ip->len = sizeof(*h) + rte_be_to_cpu_16(h->payload_len);
 		ip->proto = h->proto;
 		ip->v6_ext = esp_ipv6_ext(h->proto);
-		if (ip->len > avail)
+		if (ip->len > (uint32_t)avail)
 			return 1 + EVS_ESP_DROP_MALFORMED;
 	} else {
 		return 1 + EVS_ESP_DROP_MALFORMED;
@@ -86,19 +84,30 @@ static __rte_always_inline void esp_copy16(uint8_t *dst, const uint8_t *src)
 
 /* Move @p len (>= 16) header bytes down to @p dst, at least 16 below @p src,
  * in ascending 16-byte chunks: each store lands below every byte not yet
- * read; the last chunk overlaps the one before rather than going bytewise. */
+ * read; the last chunk overlaps the one before rather than going bytewise.
+ * Up to 48 bytes (Ethernet + IPv4, a tag, options) without a loop. */
 static __rte_always_inline void esp_move_down(uint8_t *dst, const uint8_t *src, unsigned int len)
 {
-	for (unsigned int i = 0; i + 16 < len; i += 16)
-		esp_copy16(dst + i, src + i);
+	esp_copy16(dst, src);
+	if (unlikely(len > 48)) {
+		for (unsigned int i = 16; i + 16 < len; i += 16)
+			esp_copy16(dst + i, src + i);
+	} else if (len > 32) {
+		esp_copy16(dst + 16, src + 16);
+	}
 	esp_copy16(dst + len - 16, src + len - 16);
 }
 
 /* The same upwards (@p dst at least 16 above @p src), in descending chunks. */
 static __rte_always_inline void esp_move_up(uint8_t *dst, const uint8_t *src, unsigned int len)
 {
-	for (unsigned int i = len; i > 16; i -= 16)
-		esp_copy16(dst + i - 16, src + i - 16);
+	esp_copy16(dst + len - 16, src + len - 16);
+	if (unlikely(len > 48)) {
+		for (unsigned int i = len - 16; i > 16; i -= 16)
+			esp_copy16(dst + i - 16, src + i - 16);
+	} else if (len > 32) {
+		esp_copy16(dst + len - 32, src + len - 32);
+	}
 	esp_copy16(dst, src);
 }
 
