@@ -55,12 +55,40 @@ static double median(uint64_t *v, unsigned int n, uint64_t per)
 	return (double)v[n / 2] / (double)per;
 }
 
+/* One in-place AES-128-GCM job over @p buf, 8-byte AAD, slot @p i's IV
+ * (its last byte @p round) and tag. */
+static inline void raw_fill(IMB_JOB *job, const struct gcm_key_data *key, uint8_t *buf,
+			    unsigned int i, uint8_t round, uint32_t len, bool enc)
+{
+	static uint8_t iv[BURST][16], aad[BURST][16], tag[BURST][16];
+
+	job->cipher_mode = IMB_CIPHER_GCM;
+	job->hash_alg = IMB_AUTH_AES_GMAC;
+	job->cipher_direction = enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+	job->chain_order = enc ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+	job->enc_keys = key;
+	job->dec_keys = key;
+	job->key_len_in_bytes = IMB_KEY_128_BYTES;
+	job->src = buf;
+	job->dst = buf;
+	job->cipher_start_src_offset_in_bytes = 0;
+	job->msg_len_to_cipher_in_bytes = len;
+	job->hash_start_src_offset_in_bytes = 0;
+	job->msg_len_to_hash_in_bytes = len;
+	iv[i][11] = round;
+	job->iv = iv[i];
+	job->iv_len_in_bytes = 12;
+	job->u.GCM.aad = aad[i];
+	job->u.GCM.aad_len_in_bytes = 8;
+	job->auth_tag_output = tag[i];
+	job->auth_tag_output_len_in_bytes = 16;
+}
+
 /* IPsec-MB alone: one job per buffer, submit all, then flush. */
 static __rte_noinline uint64_t raw_run(IMB_MGR *mgr, const struct gcm_key_data *key,
 				       uint8_t (*buf)[2048], uint32_t len, bool enc,
 				       uint32_t bursts)
 {
-	static uint8_t iv[BURST][16], aad[BURST][16], tag[BURST][16];
 	uint64_t t0 = rte_rdtsc_precise();
 
 	for (uint32_t b = 0; b < bursts; b++) {
@@ -68,26 +96,7 @@ static __rte_noinline uint64_t raw_run(IMB_MGR *mgr, const struct gcm_key_data *
 
 		for (unsigned int i = 0; i < BURST; i++) {
 			job = IMB_GET_NEXT_JOB(mgr);
-			job->cipher_mode = IMB_CIPHER_GCM;
-			job->hash_alg = IMB_AUTH_AES_GMAC;
-			job->cipher_direction = enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
-			job->chain_order = enc ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
-			job->enc_keys = key;
-			job->dec_keys = key;
-			job->key_len_in_bytes = IMB_KEY_128_BYTES;
-			job->src = buf[i];
-			job->dst = buf[i];
-			job->cipher_start_src_offset_in_bytes = 0;
-			job->msg_len_to_cipher_in_bytes = len;
-			job->hash_start_src_offset_in_bytes = 0;
-			job->msg_len_to_hash_in_bytes = len;
-			iv[i][11] = (uint8_t)b;
-			job->iv = iv[i];
-			job->iv_len_in_bytes = 12;
-			job->u.GCM.aad = aad[i];
-			job->u.GCM.aad_len_in_bytes = 8;
-			job->auth_tag_output = tag[i];
-			job->auth_tag_output_len_in_bytes = 16;
+			raw_fill(job, key, buf[i], i, (uint8_t)b, len, enc);
 			job = IMB_SUBMIT_JOB(mgr);
 			while (job != NULL)
 				job = IMB_GET_COMPLETED_JOB(mgr);
@@ -104,7 +113,6 @@ static __rte_noinline uint64_t raw_burst_run(IMB_MGR *mgr, const struct gcm_key_
 					     uint8_t (*buf)[2048], uint32_t len, bool enc,
 					     uint32_t bursts)
 {
-	static uint8_t iv[BURST][16], aad[BURST][16], tag[BURST][16];
 	uint64_t t0 = rte_rdtsc_precise();
 
 	for (uint32_t b = 0; b < bursts; b++) {
@@ -114,26 +122,7 @@ static __rte_noinline uint64_t raw_burst_run(IMB_MGR *mgr, const struct gcm_key_
 		for (unsigned int i = 0; i < n; i++) {
 			IMB_JOB *job = jobs[i];
 
-			job->cipher_mode = IMB_CIPHER_GCM;
-			job->hash_alg = IMB_AUTH_AES_GMAC;
-			job->cipher_direction = enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
-			job->chain_order = enc ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
-			job->enc_keys = key;
-			job->dec_keys = key;
-			job->key_len_in_bytes = IMB_KEY_128_BYTES;
-			job->src = buf[i];
-			job->dst = buf[i];
-			job->cipher_start_src_offset_in_bytes = 0;
-			job->msg_len_to_cipher_in_bytes = len;
-			job->hash_start_src_offset_in_bytes = 0;
-			job->msg_len_to_hash_in_bytes = len;
-			iv[i][11] = (uint8_t)b;
-			job->iv = iv[i];
-			job->iv_len_in_bytes = 12;
-			job->u.GCM.aad = aad[i];
-			job->u.GCM.aad_len_in_bytes = 8;
-			job->auth_tag_output = tag[i];
-			job->auth_tag_output_len_in_bytes = 16;
+			raw_fill(job, key, buf[i], i, (uint8_t)b, len, enc);
 		}
 		done = IMB_SUBMIT_BURST_NOCHECK(mgr, n, jobs);
 		while (done < n) {
