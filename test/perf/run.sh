@@ -62,6 +62,7 @@ quick)
 	l2_args="--scenarios l2 --flows 1000 --sizes 64 --runs 1 --duration $dur"
 	sc_args=""
 	conn_args=""
+	rt_args=""
 	;;
 default)
 	dur=4
@@ -76,12 +77,15 @@ default)
 	# testpmd's ceiling at 1k flows comes from the L2 run
 	sc_args="--scenarios \"routed firewall lb tunnel encrypted\" --devices \"ovs edgevs\" --flows 1000 --sizes 64 --runs $runs --duration $dur"
 	conn_args="--scenarios \"firewall lb\" --conn-rate --runs $cruns"
+	# issue 10: routed within 15% of L2 at 1k, 64k and 1M flows, in one run
+	rt_args="--scenarios routed --devices \"ovs edgevs\" --flows \"65536 1000000\" --sizes 64 --runs $runs --duration $dur"
 	;;
 full)
 	dur=5
 	l2_args="--scenarios \"l2 routed firewall lb tunnel encrypted\" --flows \"1 1000 65536 1000000\" --sizes \"64 512 1400 imix\" --runs $runs --duration $dur"
 	sc_args=""
 	conn_args="--scenarios \"firewall lb\" --conn-rate --runs $runs"
+	rt_args=""
 	;;
 esac
 # Load averages of the measurement (kept with the results when resuming).
@@ -97,10 +101,17 @@ if [ -n "$sc_args" ]; then
 	sc_cmd="$mx $sc_args --out $out/sc"
 	measure sc/runs.csv && { eval "$sc_cmd" >"$out/sc.log" 2>&1 || true; }
 fi
+rt_cmd=""
+if [ -n "$rt_args" ]; then
+	echo "perf: routed at 64k and 1M flows" >&2
+	rt_cmd="$mx $rt_args --out $out/rt"
+	measure rt/runs.csv && { eval "$rt_cmd" >"$out/rt.log" 2>&1 || true; }
+fi
 # One set of tables: the scenarios' runs next to the L2 run's testpmd ceiling.
 mkdir -p "$out/all"
 cat "$out/l2/runs.csv" >"$out/all/runs.csv" 2>/dev/null || true
 if [ -n "$sc_cmd" ]; then tail -n +2 "$out/sc/runs.csv" >>"$out/all/runs.csv" 2>/dev/null || true; fi
+if [ -n "$rt_cmd" ]; then tail -n +2 "$out/rt/runs.csv" >>"$out/all/runs.csv" 2>/dev/null || true; fi
 test/perf/gen/matrix.sh --report "$out/all/runs.csv" --out "$out/all" --duration "$dur" >"$out/all.log" 2>&1 || true
 conn_cmd=""
 if [ -n "$conn_args" ]; then
@@ -286,8 +297,29 @@ EOF
 		echo
 		echo '```'
 		show "$sc_cmd"
+		[ -n "$rt_cmd" ] && show "$rt_cmd"
 		echo '```'
 		echo
+		[ -n "$rt_cmd" ] && python3 - "$out/all/summary.json" <<'EOF' || true
+import json, sys
+s = json.load(open(sys.argv[1]))
+def cpp(sc, f):
+    c = s.get(sc, {}).get("edgevs", {}).get(f, {}).get("64", {})
+    return c.get("cycles_per_packet") if c.get("status") == "ok" else None
+rows = []
+for f in sorted(s.get("routed", {}).get("edgevs", {}), key=int):
+    l2, rt = cpp("l2", f), cpp("routed", f)
+    if l2 and rt:
+        rows.append((f, l2, rt))
+if rows:
+    print("Issue 10's target, edgevs routed within 15% of edgevs L2 in busy cycles/packet")
+    print("(same run, 64 B):\n")
+    print("| flows | L2 cycles/pkt | routed cycles/pkt | routed / L2 |")
+    print("| ---: | ---: | ---: | ---: |")
+    for f, l2, rt in rows:
+        print("| %s | %.0f | %.0f | %.2f |" % (f, l2, rt, rt / l2))
+    print()
+EOF
 		for sc in routed firewall lb tunnel encrypted; do section "$out/all" "$sc"; done
 	fi
 	if [ -n "$conn_cmd" ]; then
