@@ -289,6 +289,34 @@ START_TEST(sliced_apply_reads_committed_state)
 	for (int i = 0; i < 1000 && evs_store_ctl_poll(f.st); i++) /* the request freed in steps */
 		;
 	ck_assert_int_eq(evs_store_ctl_busy(f.st), 0);
+	/* the steps were counted and timed: both applies, the last one's own */
+	{
+		struct evs_store_ctl_stats s;
+		json_t *last;
+
+		ck_assert_int_eq(evs_store_ctl_stats_get(f.st, &s), 0);
+		ck_assert_uint_eq(s.large, 2);
+		ck_assert_uint_ge(s.last_steps, (uint64_t)steps);
+		ck_assert_uint_gt(s.steps, s.last_steps);
+		ck_assert_uint_gt(s.last_cpu_ns, 0);
+		ck_assert_uint_ge(s.step_max_ns, s.last_max_ns);
+		ck_assert_uint_le(s.last_max_cpu_ns, s.last_cpu_ns);
+		ck_assert_msg(strstr(" stage unlink resolve in_use check deltas validate prepare "
+				     "commit records done trash ",
+				     s.last_max_phase) != NULL &&
+				  strlen(s.last_max_phase) > 3,
+			      "phase '%s'", s.last_max_phase);
+		r = call_during(&f, &f.b,
+				"{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"store.stats\"}");
+		ck_assert_int_eq(result_int(r, "large"), 2);
+		last = json_object_get(json_object_get(r, "result"), "last");
+		ck_assert_int_eq(json_integer_value(json_object_get(last, "steps")),
+				 (json_int_t)s.last_steps);
+		ck_assert_str_eq(json_string_value(json_object_get(last, "step_max_phase")),
+				 s.last_max_phase);
+		json_decref(r);
+		ck_assert_int_eq(evs_store_ctl_stats_get(NULL, &s), -EINVAL);
+	}
 	json_decref(doc0);
 	fx_stop(&f);
 }
