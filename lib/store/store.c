@@ -653,7 +653,8 @@ const json_t *store_committed(const struct evs_store *st, const struct evs_store
 
 	if (o == NULL)
 		return NULL;
-	if (o->txn_idx < 0 || st->txn == NULL)
+	/* From C_CLOSE the transaction is committed: its state is the one */
+	if (o->txn_idx < 0 || st->txn == NULL || st->txn->c.phase >= C_CLOSE)
 		return o->live ? o->val : NULL;
 	e = &st->txn->e[o->txn_idx];
 	return e->existed ? e->old : NULL;

@@ -542,7 +542,7 @@ static const char *job_phase(const struct job *j)
 	    [C_UNLINK] = "unlink",   [C_RESOLVE] = "resolve", [C_IN_USE] = "in_use",
 	    [C_CHECK] = "check",     [C_DELTAS] = "deltas",   [C_VALIDATE] = "validate",
 	    [C_PREPARE] = "prepare", [C_COMMIT] = "commit",   [C_RECORDS] = "records",
-	    [C_DONE] = "done"};
+	    [C_CLOSE] = "close",     [C_DONE] = "done"};
 
 	if (j == NULL)
 		return "trash";
@@ -655,7 +655,7 @@ void evs_store_ctl_cancel(struct evs_store *st, const char *why)
 
 	if (j == NULL)
 		return;
-	if (j->staged && j->txn->c.phase == C_RECORDS) {
+	if (j->staged && j->txn->c.phase >= C_RECORDS) {
 		struct store_budget none = {0};
 
 		job_step(cp, &none); /* committed already: finish it */

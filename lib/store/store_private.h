@@ -129,6 +129,7 @@ enum commit_phase {
 	C_PREPARE,
 	C_COMMIT,
 	C_RECORDS, /* the hooks committed: no way back */
+	C_CLOSE,   /* committed and visible: the undo entries let go in steps */
 	C_DONE
 };
 
@@ -137,6 +138,7 @@ struct txn_commit {
 	size_t i;	/* entry within an entry-wise phase */
 	unsigned int t; /* type within validate and prepare */
 	size_t given;	/* deltas of type t given to its prepare */
+	bool closed;	/* C_CLOSE let go of every undo entry */
 	struct store_delta_set ds;
 	json_t *records;		 /* built in C_RECORDS */
 	size_t cnt[EVS_STORE_MAX_TYPES]; /* deltas per type, then where the next goes */
