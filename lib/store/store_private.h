@@ -82,7 +82,8 @@ struct evs_store {
 	size_t last_changes; /* deltas of the last committed transaction */
 	bool recording;	     /* keep last_records (evs_store_record_changes) */
 	json_t *last_records;
-	json_t *trash; /* large values to free in steps (store_ctl.c polls): NULL: none */
+	bool last_secret; /* last_records hold a type with secret fields */
+	json_t *trash;	  /* large values to free in steps (store_ctl.c polls): NULL: none */
 	struct evs_store_txn *txn;
 	bool sealed; /* objects exist: no more types */
 	struct store_section sections[STORE_MAX_SECTIONS];

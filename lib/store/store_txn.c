@@ -546,6 +546,9 @@ static void txn_switch(struct evs_store_txn *txn)
 	else
 		json_decref(txn->c.records);
 	txn->c.records = NULL;
+	st->last_secret = false;
+	for (unsigned int t = 0; t < st->n_types; t++)
+		st->last_secret |= st->types[t].n_secret > 0 && type_deltas(txn, t) > 0;
 	if (st->last_changes > 0)
 		st->gen++;
 	store_sections_settle(txn, false);
@@ -696,7 +699,7 @@ static int commit_run(struct evs_store_txn *txn, struct store_budget *b, struct 
 		c->i = 0;
 		if (st->recording)
 			c->records = json_array(); /* NULL: built at the end, or not */
-		/* fall through */
+						   /* fall through */
 	case C_RECORDS:
 		/* Readers still see the old state until the transaction closes. */
 		if (c->records != NULL) {
