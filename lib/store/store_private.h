@@ -249,6 +249,9 @@ struct evs_store_obj *store_lookup_committed(const struct evs_store *st,
 					     const struct store_type *ty, const json_t *key_obj);
 /* New object holding @val (reference taken) under @key (taken), indexed, appended. */
 struct evs_store_obj *store_obj_new(struct store_type *ty, char *key, json_t *val);
+/* Room in @ty's index for @n objects without a rehash (a bulk apply's
+ * index would otherwise double, rehashing everything, inside one step). */
+int store_index_reserve(struct store_type *ty, size_t n);
 /* Remove from index and order, free. */
 void store_obj_destroy(struct evs_store_obj *o);
 
