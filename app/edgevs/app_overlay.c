@@ -63,27 +63,26 @@ int app_overlay_store_add(struct evs_app *app)
 	return evs_overlay_store_add(app->store, app->ov);
 }
 
+struct rekey_call {
+	struct evs_app *app;
+	const json_t *params;
+};
+
+static int rekey_stage(struct evs_store_txn *txn, void *arg, struct evs_ctl_err *err)
+{
+	const struct rekey_call *r = arg;
+
+	return evs_overlay_rekey_stage(
+	    r->app->ov, txn, json_string_value(json_object_get(r->params, "vtep")),
+	    json_object_get(r->params, "in"), json_object_get(r->params, "out"), "/params", err);
+}
+
 static int m_rekey(struct evs_ctl_call *call, json_t *params, void *arg)
 {
 	struct evs_app *app = arg;
-	struct evs_store_txn *txn = evs_store_txn_begin(app->store);
-	uint64_t gen = evs_store_generation(app->store);
-	struct evs_ctl_err err;
-	int rc;
+	struct rekey_call r = {.app = app, .params = params};
 
-	if (txn == NULL)
-		return evs_ctl_error(call, EVS_CTL_E_BUSY, "", "a transaction is open");
-	rc = evs_overlay_rekey_stage(
-	    app->ov, txn, json_string_value(json_object_get(params, "vtep")),
-	    json_object_get(params, "in"), json_object_get(params, "out"), "/params", &err);
-	if (rc < 0) {
-		evs_store_txn_abort(txn);
-		return evs_ctl_error_from(call, &err);
-	}
-	rc = evs_store_txn_commit(txn, &err);
-	if (rc < 0)
-		return evs_ctl_error_from(call, &err);
-	if (evs_store_generation(app->store) != gen && app_commit(app, call) < 0)
+	if (ctl_store_txn(app, call, rekey_stage, &r) < 0)
 		return 0; /* answered */
 	return evs_ctl_reply(call,
 			     json_pack("{s:I, s:I}", "generation",
@@ -127,12 +126,13 @@ static int m_overlay_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 		json_object_set_new(tun, evs_tun_drop_name(r),
 				    json_integer((json_int_t)sum.tun.drops[r]));
 	return evs_ctl_reply(
-	    call, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "tx_packets",
-			    (json_int_t)sum.tx_packets, "rx_packets", (json_int_t)sum.rx_packets,
-			    "encrypted", (json_int_t)sum.encrypted, "decrypted",
-			    (json_int_t)sum.decrypted, "encap", (json_int_t)sum.tun.encap_packets,
-			    "decap", (json_int_t)sum.tun.decap_packets, "drops", drops,
-			    "tunnel_drops", tun));
+	    call,
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "tx_packets",
+		      (json_int_t)sum.tx_packets, "rx_packets", (json_int_t)sum.rx_packets,
+		      "encrypted", (json_int_t)sum.encrypted, "decrypted",
+		      (json_int_t)sum.decrypted, "too_big_icmp", (json_int_t)sum.too_big_icmp,
+		      "encap", (json_int_t)sum.tun.encap_packets, "decap",
+		      (json_int_t)sum.tun.decap_packets, "drops", drops, "tunnel_drops", tun));
 }
 
 int app_overlay_ctl_register(struct evs_app *app)
@@ -187,11 +187,21 @@ void app_overlay_pmd_stop(struct pmd_ctx *ctx)
 uint16_t app_overlay_tx(struct pmd_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct evs_overlay_dp *dp = evs_overlay_dp_get(ctx->ov);
-	uint16_t tp = (uint16_t)(port - EVS_L2_TUNNEL_BASE), up = 0, k, sent;
+	uint16_t tp = (uint16_t)(port - EVS_L2_TUNNEL_BASE), up = 0, sw = 0, k, sent, n_errs;
+	struct rte_mbuf *errs[n];
 
-	k = evs_overlay_tx_burst(ctx->ov, dp, ctx->ce, tp, pkts, n, NULL, &ctx->ovs);
-	if (k != 0)
-		evs_overlay_dp_port(dp, tp, NULL, NULL, &up, NULL);
+	k = evs_overlay_tx_burst(ctx->ov, dp, ctx->ce, tp, pkts, n, NULL, errs, &n_errs, &ctx->ovs);
+	if (k != 0 || n_errs != 0)
+		evs_overlay_dp_port(dp, tp, &sw, NULL, &up, NULL);
+	if (unlikely(n_errs != 0)) {
+		/* Too big for the tunnel: the ICMP errors go back through the
+		 * switch as if from the remote side (no learning), next loop. The
+		 * inject ring is multi-producer, so its owner may add to it too. */
+		const struct evs_inject to = {
+		    .kind = EVS_INJECT_LDP, .port = port, .ldp = evs_l2_ldp(sw)};
+
+		evs_pipeline_inject(ctx->pl, &to, errs, n_errs);
+	}
 	sent = evs_port_txset_add_burst(ctx->txs, up, pkts, k);
 	if (unlikely(sent < k)) {
 		rte_pktmbuf_free_bulk(pkts + sent, k - sent);

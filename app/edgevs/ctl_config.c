@@ -44,8 +44,7 @@ static int wait_pmds(struct evs_store *st, uint64_t gen, void *arg)
 	return app_wait_pmds(arg);
 }
 
-int ctl_store_op(struct evs_app *app, struct evs_ctl_call *call, enum evs_store_op op,
-		 const char *type, const json_t *value)
+int ctl_store_txn(struct evs_app *app, struct evs_ctl_call *call, ctl_stage_fn stage, void *arg)
 {
 	struct evs_store_txn *txn = evs_store_txn_begin(app->store);
 	uint64_t gen = evs_store_generation(app->store);
@@ -55,7 +54,7 @@ int ctl_store_op(struct evs_app *app, struct evs_ctl_call *call, enum evs_store_
 	if (txn == NULL)
 		return evs_ctl_error(call, EVS_CTL_E_BUSY, "",
 				     "busy: a large transaction is being applied; retry later");
-	rc = evs_store_txn_op(txn, op, type, json_incref((json_t *)value), "/params", &err);
+	rc = stage(txn, arg, &err);
 	if (rc < 0) {
 		evs_store_txn_abort(txn);
 		evs_ctl_error_from(call, &err);
@@ -69,6 +68,28 @@ int ctl_store_op(struct evs_app *app, struct evs_ctl_call *call, enum evs_store_
 	if (evs_store_generation(app->store) != gen && app_commit(app, call) < 0)
 		return -EIO; /* answered */
 	return 0;
+}
+
+struct one_op {
+	enum evs_store_op op;
+	const char *type;
+	const json_t *value;
+};
+
+static int stage_one(struct evs_store_txn *txn, void *arg, struct evs_ctl_err *err)
+{
+	const struct one_op *o = arg;
+
+	return evs_store_txn_op(txn, o->op, o->type, json_incref((json_t *)o->value), "/params",
+				err);
+}
+
+int ctl_store_op(struct evs_app *app, struct evs_ctl_call *call, enum evs_store_op op,
+		 const char *type, const json_t *value)
+{
+	struct one_op o = {.op = op, .type = type, .value = value};
+
+	return ctl_store_txn(app, call, stage_one, &o);
 }
 
 static int m_config_save(struct evs_ctl_call *call, json_t *params, void *arg)

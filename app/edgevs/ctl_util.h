@@ -12,6 +12,17 @@
 /* Register @n methods; stops at the first failure. */
 int ctl_register_methods(struct evs_app *app, const struct evs_ctl_method *m, size_t n);
 
+/* Stages a transaction's operations: 0, or -errno with @err filled. */
+typedef int (*ctl_stage_fn)(struct evs_store_txn *txn, void *arg, struct evs_ctl_err *err);
+
+/*
+ * A transaction of what @stage puts in, committed and made durable like
+ * every committed change (app_commit()); busy if one is already open.
+ * @return 0 (the caller answers; the answer is held until written), or
+ *   -errno after answering @call.
+ */
+int ctl_store_txn(struct evs_app *app, struct evs_ctl_call *call, ctl_stage_fn stage, void *arg);
+
 /*
  * One store operation on @type with @value (borrowed) as its own
  * transaction, made durable like every committed change (app_commit()).

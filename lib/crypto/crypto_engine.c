@@ -114,62 +114,6 @@ void evs_crypto_engine_stats_get(const struct evs_crypto_engine *e,
 	out->no_sa = __atomic_load_n(&e->no_sa, __ATOMIC_RELAXED);
 }
 
-void crypto_job_fill(IMB_JOB *job, const struct evs_sa *sa, bool encrypt, const uint8_t *nonce,
-		     const uint8_t *aad, uint32_t aad_len, const uint8_t *src, uint8_t *dst,
-		     uint32_t len, uint8_t *tag)
-{
-	job->cipher_mode = IMB_CIPHER_GCM;
-	job->hash_alg = IMB_AUTH_AES_GMAC;
-	job->cipher_direction = encrypt ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
-	/* GCM authenticates the ciphertext: after encrypting, before decrypting. */
-	job->chain_order = encrypt ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
-	job->enc_keys = &sa->key;
-	job->dec_keys = &sa->key;
-	job->key_len_in_bytes = sa->key_len;
-	job->src = src;
-	job->dst = dst;
-	job->cipher_start_src_offset_in_bytes = 0;
-	job->msg_len_to_cipher_in_bytes = len;
-	job->hash_start_src_offset_in_bytes = 0;
-	job->msg_len_to_hash_in_bytes = len;
-	job->iv = nonce;
-	job->iv_len_in_bytes = 12;
-	job->u.GCM.aad = aad;
-	job->u.GCM.aad_len_in_bytes = aad_len;
-	job->auth_tag_output = tag;
-	job->auth_tag_output_len_in_bytes = EVS_ESP_ICV_LEN;
-}
-
-static void job_done(struct evs_crypto_engine *e, const IMB_JOB *job)
-{
-	uintptr_t i = (uintptr_t)job->user_data;
-
-	if (job->status != IMB_STATUS_COMPLETED && e->status[i] == 0)
-		e->status[i] = 1 + EVS_ESP_DROP_ENGINE;
-}
-
-void crypto_run(struct evs_crypto_engine *e, uint16_t n, crypto_fill_fn fill, void *arg)
-{
-	IMB_MGR *mgr = e->mgr;
-	IMB_JOB *job;
-
-	for (uint16_t i = 0; i < n; i++) {
-		if (e->status[i] != 0)
-			continue;
-		job = IMB_GET_NEXT_JOB(mgr);
-		fill(e, job, i, arg);
-		job->user_data = (void *)(uintptr_t)i;
-		/* Submitting may hand back any earlier job that completed. */
-		job = IMB_SUBMIT_JOB(mgr);
-		while (job != NULL) {
-			job_done(e, job);
-			job = IMB_GET_COMPLETED_JOB(mgr);
-		}
-	}
-	while ((job = IMB_FLUSH_JOB(mgr)) != NULL)
-		job_done(e, job);
-}
-
 static void reverse(void **a, uint16_t lo, uint16_t hi)
 {
 	while (hi > lo + 1) {
@@ -239,8 +183,9 @@ static void gcm_fill(struct evs_crypto_engine *e, IMB_JOB *job, uint16_t i, void
 	const struct evs_gcm_op *op = &a->ops[i];
 
 	RTE_SET_USED(e);
-	crypto_job_fill(job, a->sa, a->encrypt, op->nonce, op->aad, op->aad_len, op->src, op->dst,
-			op->len, op->tag);
+	crypto_job_fill(job, a->sa, a->encrypt, op->nonce, op->aad, op->aad_len, op->dst, op->len,
+			op->tag);
+	job->src = op->src;
 }
 
 uint16_t evs_gcm_burst(struct evs_crypto_engine *e, const struct evs_sa *sa, bool encrypt,

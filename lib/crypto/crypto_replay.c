@@ -4,6 +4,7 @@
  * of 64-bit blocks indexed by seq / 64, so moving the top clears whole
  * blocks (RFC 6479) instead of shifting a bitmap. The ring holds at least
  * window / 64 + 1 blocks, so the blocks of (top - window, top] never alias.
+ * Check and accept are inline in evs_crypto.h (per packet).
  */
 #include <errno.h>
 #include <string.h>
@@ -26,41 +27,6 @@ int evs_replay_init(struct evs_replay *r, uint32_t window)
 	r->window = window;
 	r->word_mask = words - 1;
 	return 0;
-}
-
-static inline uint64_t *block(const struct evs_replay *r, uint64_t seq)
-{
-	return (uint64_t *)(uintptr_t)&r->bits[(seq >> 6) & r->word_mask];
-}
-
-bool evs_replay_check(const struct evs_replay *r, uint64_t seq)
-{
-	if (seq == 0)
-		return false;
-	if (seq > r->top)
-		return true;
-	if (r->top - seq >= r->window)
-		return false;
-	return !(*block(r, seq) & (1ull << (seq & 63)));
-}
-
-bool evs_replay_accept(struct evs_replay *r, uint64_t seq)
-{
-	if (!evs_replay_check(r, seq))
-		return false;
-	if (seq > r->top) {
-		uint64_t from = r->top >> 6, to = seq >> 6;
-		uint64_t n = to - from;
-
-		/* Clear the blocks the top moves into (all of them on a big jump). */
-		if (n > (uint64_t)r->word_mask + 1)
-			n = (uint64_t)r->word_mask + 1;
-		for (uint64_t i = 1; i <= n; i++)
-			*block(r, (from + i) << 6) = 0;
-		r->top = seq;
-	}
-	*block(r, seq) |= 1ull << (seq & 63);
-	return true;
 }
 
 uint64_t evs_replay_esn_infer(const struct evs_replay *r, uint32_t seq_lo)

@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include <netinet/in.h>
+
+#include <rte_byteorder.h>
 #include <rte_malloc.h>
 
 #include "crypto_private.h"
@@ -89,12 +92,16 @@ struct evs_sa *evs_sa_create(const struct evs_sa_config *c)
 		return NULL;
 	}
 	sa->spi = c->spi;
+	sa->spi_be = rte_cpu_to_be_32(c->spi);
+	sa->owner = c->owner;
 	memcpy(sa->salt, c->salt, sizeof(sa->salt));
 	sa->key_len = c->key_len;
 	sa->dir = (uint8_t)c->dir;
 	sa->mode = (uint8_t)c->mode;
 	sa->esn = c->esn;
 	sa->udp_encap = c->udp_encap;
+	if (c->dir == EVS_SA_INBOUND)
+		sa->in_proto = c->udp_encap ? IPPROTO_UDP : IPPROTO_ESP;
 	sa->udp_sport = c->udp_sport != 0 ? c->udp_sport : EVS_ESP_UDP_PORT;
 	sa->udp_dport = c->udp_dport != 0 ? c->udp_dport : EVS_ESP_UDP_PORT;
 	sa->tun_src = c->tun_src;
@@ -124,6 +131,11 @@ void evs_sa_free(struct evs_sa *sa)
 uint32_t evs_sa_spi(const struct evs_sa *sa)
 {
 	return sa->spi;
+}
+
+uint32_t evs_sa_owner(const struct evs_sa *sa)
+{
+	return sa->owner;
 }
 
 uint64_t evs_sa_seq_remaining(const struct evs_sa *sa)

@@ -19,55 +19,6 @@
 /* Smallest ESP: header + IV, pad length + next header, ICV. */
 #define ESP_MIN_LEN (EVS_ESP_HDR_LEN + 2 + EVS_ESP_ICV_LEN)
 
-static bool ipv6_ext(uint8_t nh)
-{
-	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_FRAGMENT ||
-	       nh == IPPROTO_DSTOPTS || nh == 135 /* mobility */ || nh == 139 /* HIP */ ||
-	       nh == 140 /* shim6 */ || nh == IPPROTO_AH;
-}
-
-uint8_t esp_ip_parse(const struct rte_mbuf *m, struct esp_ip *ip)
-{
-	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *) + m->l2_len;
-	uint32_t avail;
-
-	if (m->nb_segs != 1)
-		return 1 + EVS_ESP_DROP_UNSUPPORTED;
-	if (m->data_len < m->l2_len + 1u)
-		return 1 + EVS_ESP_DROP_MALFORMED;
-	avail = m->data_len - m->l2_len;
-	ip->v = p[0] >> 4;
-	ip->frag = 0;
-	ip->v6_ext = 0;
-	if (ip->v == 4) {
-		const struct rte_ipv4_hdr *h = (const struct rte_ipv4_hdr *)p;
-
-		if (avail < sizeof(*h))
-			return 1 + EVS_ESP_DROP_MALFORMED;
-		ip->hl = (uint16_t)((h->version_ihl & 0x0f) * 4);
-		ip->len = rte_be_to_cpu_16(h->total_length);
-		ip->proto = h->next_proto_id;
-		ip->frag = (rte_be_to_cpu_16(h->fragment_offset) &
-			    (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
-		if (ip->hl < sizeof(*h) || ip->len < ip->hl || ip->len > avail)
-			return 1 + EVS_ESP_DROP_MALFORMED;
-	} else if (ip->v == 6) {
-		const struct rte_ipv6_hdr *h = (const struct rte_ipv6_hdr *)p;
-
-		if (avail < sizeof(*h))
-			return 1 + EVS_ESP_DROP_MALFORMED;
-		ip->hl = sizeof(*h);
-		ip->len = sizeof(*h) + rte_be_to_cpu_16(h->payload_len);
-		ip->proto = h->proto;
-		ip->v6_ext = ipv6_ext(h->proto);
-		if (ip->len > avail)
-			return 1 + EVS_ESP_DROP_MALFORMED;
-	} else {
-		return 1 + EVS_ESP_DROP_MALFORMED;
-	}
-	return 0;
-}
-
 /* Offset of the ESP header from the IP header, 0 if not ESP for @p port. */
 static unsigned int esp_offset(const uint8_t *l3, const struct esp_ip *ip, uint16_t port)
 {
@@ -120,7 +71,8 @@ struct in_args {
 };
 
 /* Validate packet @p m for @p sa; 0 or 1 + enum evs_esp_drop. */
-static uint8_t inspect(const struct evs_sa *sa, struct rte_mbuf *m, struct in_pkt *p)
+static __rte_always_inline uint8_t inspect(const struct evs_sa *sa, struct rte_mbuf *m,
+					   struct in_pkt *p)
 {
 	uint8_t *l3 = rte_pktmbuf_mtod(m, uint8_t *) + m->l2_len;
 	uint32_t w[2], esp_len;
@@ -131,7 +83,7 @@ static uint8_t inspect(const struct evs_sa *sa, struct rte_mbuf *m, struct in_pk
 		return rc;
 	if (p->ip.frag || p->ip.v6_ext)
 		return 1 + EVS_ESP_DROP_UNSUPPORTED;
-	if (sa->dir != EVS_SA_INBOUND || (p->ip.proto == IPPROTO_UDP) != (sa->udp_encap != 0))
+	if (p->ip.proto != sa->in_proto) /* an outbound SA's is 0: never matches */
 		return 1 + EVS_ESP_DROP_WRONG_SA;
 	p->off = (uint16_t)esp_offset(l3, &p->ip, sa->udp_encap ? sa->udp_dport : 0);
 	if (p->off == 0)
@@ -141,7 +93,7 @@ static uint8_t inspect(const struct evs_sa *sa, struct rte_mbuf *m, struct in_pk
 		return 1 + EVS_ESP_DROP_MALFORMED;
 	p->esp = l3 + p->off;
 	memcpy(w, p->esp, 8);
-	if (rte_be_to_cpu_32(w[0]) != sa->spi)
+	if (w[0] != sa->spi_be)
 		return 1 + EVS_ESP_DROP_WRONG_SA;
 	/* ESN: inferred from the window as it is before this burst, never from
 	 * numbers not yet verified (a forged one would mislead the rest). */
@@ -153,24 +105,47 @@ static uint8_t inspect(const struct evs_sa *sa, struct rte_mbuf *m, struct in_pk
 	return 0;
 }
 
-static void in_fill(struct evs_crypto_engine *e, IMB_JOB *job, uint16_t i, void *arg)
+static __rte_always_inline void in_fill(struct evs_crypto_engine *e, IMB_JOB *job, uint16_t i,
+					void *arg)
 {
-	struct in_args *a = arg;
+	const struct in_args *a = arg;
 	struct crypto_scratch *s = &e->scratch[i];
 	const struct in_pkt *p = &a->p[i];
 	const struct evs_sa *sa = a->sas[i];
-	uint8_t *ct = p->esp + EVS_ESP_HDR_LEN;
-	uint32_t aad_len;
+	const uint8_t *aad = p->esp; /* SPI || seq, as on the wire */
+	uint32_t aad_len = 8;
 
 	esp_nonce(s->nonce, sa->salt, p->esp + 8);
-	aad_len = esp_aad_seq(s->aad, p->esp, sa->esn, (uint32_t)(p->seq >> 32));
-	crypto_job_fill(job, sa, false, s->nonce, s->aad, aad_len, ct, ct, p->ct_len, s->tag);
+	if (sa->esn) {
+		aad_len = esp_aad_seq(s->aad, p->esp, true, (uint32_t)(p->seq >> 32));
+		aad = s->aad;
+	}
+	crypto_job_fill(job, sa, false, s->nonce, aad, aad_len, p->esp + EVS_ESP_HDR_LEN, p->ct_len,
+			s->tag);
+}
+
+/* RFC 4303 2.4: the default padding is 1, 2, 3, ...; whether @p pad (the
+ * @p padlen bytes before the pad length) is that. Up to 3 bytes (what GCM
+ * senders add) in one word: the word stays inside the trailer. */
+static inline bool pad_ok(const uint8_t *pad, unsigned int padlen)
+{
+	uint32_t w;
+
+	if (likely(padlen <= 3)) {
+		memcpy(&w, pad, 4);
+		w = rte_le_to_cpu_32(w) ^ 0x04030201u;
+		return (w & ((1u << (8 * padlen)) - 1)) == 0;
+	}
+	for (unsigned int i = 0; i < padlen; i++)
+		if (pad[i] != i + 1)
+			return false;
+	return true;
 }
 
 /* Check the trailer of a verified packet and strip ESP; returns its payload
  * length or 0 with *why set. */
-static uint32_t strip(const struct evs_sa *sa, struct rte_mbuf *m, const struct in_pkt *p,
-		      uint8_t *why)
+static __rte_always_inline uint32_t strip(const struct evs_sa *sa, struct rte_mbuf *m,
+					  const struct in_pkt *p, uint8_t *why)
 {
 	const uint8_t *pt = p->esp + EVS_ESP_HDR_LEN;
 	uint8_t padlen = pt[p->ct_len - 2], nh = pt[p->ct_len - 1];
@@ -182,10 +157,8 @@ static uint32_t strip(const struct evs_sa *sa, struct rte_mbuf *m, const struct 
 	if (padlen + 2u > p->ct_len)
 		return 0;
 	payload = p->ct_len - 2 - padlen;
-	/* RFC 4303 2.4: the default padding is 1, 2, 3, ...; check it. */
-	for (unsigned int i = 0; i < padlen; i++)
-		if (pt[payload + i] != i + 1)
-			return 0;
+	if (!pad_ok(pt + payload, padlen))
+		return 0;
 	if (sa->mode == EVS_ESP_TUNNEL) {
 		unsigned int inner_v = payload > 0 ? pt[0] >> 4 : 0;
 
@@ -199,11 +172,17 @@ static uint32_t strip(const struct evs_sa *sa, struct rte_mbuf *m, const struct 
 		cut = p->off - p->ip.hl + EVS_ESP_HDR_LEN; /* UDP and ESP header */
 		keep = l2 + p->ip.hl;
 	}
-	/* Trailer and ICV, and any link padding after the IP packet. */
-	crypto_tail_adjust(m, (int)(l2 + p->off + EVS_ESP_HDR_LEN + payload) - (int)m->data_len);
 	data = rte_pktmbuf_mtod(m, uint8_t *);
-	memmove(data + cut, data, keep);
-	data = (uint8_t *)rte_pktmbuf_adj(m, (uint16_t)cut);
+	if (likely(keep >= 16))
+		esp_move_up(data + cut, data, keep);
+	else
+		memmove(data + cut, data, keep);
+	/* Single segment: cut the front, and the trailer, ICV and any link
+	 * padding after the IP packet at the back. */
+	m->data_off = (uint16_t)(m->data_off + cut);
+	m->data_len = (uint16_t)(l2 + p->off + EVS_ESP_HDR_LEN + payload - cut);
+	m->pkt_len = m->data_len;
+	data += cut;
 	if (sa->mode == EVS_ESP_TRANSPORT) {
 		uint8_t *ip = data + l2;
 		uint32_t len = p->ip.hl + payload;
@@ -221,9 +200,32 @@ static uint32_t strip(const struct evs_sa *sa, struct rte_mbuf *m, const struct 
 	return payload;
 }
 
+/* Per-SA counters of a run of packets with the same SA, written once. */
+struct in_count {
+	struct evs_sa *sa;
+	uint64_t packets, bytes;
+};
+
+static inline void in_count_flush(const struct evs_crypto_engine *e, struct in_count *c)
+{
+	struct sa_slot_stats *st;
+
+	if (c->packets == 0)
+		return;
+	st = &c->sa->stats[e->slot];
+	crypto_count(&st->packets, c->packets);
+	crypto_count(&st->bytes, c->bytes);
+	__atomic_store_n(&st->last_seq, c->sa->replay.top, __ATOMIC_RELAXED);
+	c->packets = 0;
+	c->bytes = 0;
+}
+
 static uint16_t decrypt_chunk(struct evs_crypto_engine *e, struct in_args *a,
 			      struct rte_mbuf **pkts, uint16_t n)
 {
+	struct in_count cnt = {.sa = NULL};
+	uint16_t ok = 0;
+
 	for (uint16_t i = 0; i < n; i++) {
 		if (a->sas[i] == NULL) {
 			e->status[i] = 1 + EVS_ESP_DROP__MAX; /* counted on the engine */
@@ -235,7 +237,6 @@ static uint16_t decrypt_chunk(struct evs_crypto_engine *e, struct in_args *a,
 	crypto_run(e, n, in_fill, a);
 	for (uint16_t i = 0; i < n; i++) {
 		struct evs_sa *sa = a->sas[i];
-		struct sa_slot_stats *st;
 		uint32_t payload;
 
 		if (e->status[i] == 1 + EVS_ESP_DROP__MAX)
@@ -255,12 +256,16 @@ static uint16_t decrypt_chunk(struct evs_crypto_engine *e, struct in_args *a,
 			sa_drop(e, sa, (enum evs_esp_drop)(e->status[i] - 1));
 			continue;
 		}
-		st = &sa->stats[e->slot];
-		crypto_count(&st->packets, 1);
-		crypto_count(&st->bytes, payload);
-		__atomic_store_n(&st->last_seq, sa->replay.top, __ATOMIC_RELAXED);
+		if (sa != cnt.sa) {
+			in_count_flush(e, &cnt);
+			cnt.sa = sa;
+		}
+		cnt.packets++;
+		cnt.bytes += payload;
+		ok++;
 	}
-	return crypto_compact(e, pkts, (void **)a->sas, n);
+	in_count_flush(e, &cnt);
+	return ok == n ? n : crypto_compact(e, pkts, (void **)a->sas, n);
 }
 
 uint16_t evs_esp_decrypt_burst(struct evs_crypto_engine *e, struct evs_sa **sas,

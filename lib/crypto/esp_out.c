@@ -20,6 +20,7 @@
 struct out_pkt {
 	uint8_t *esp; /* ESP header */
 	uint8_t *icv;
+	uint64_t seq;
 	uint32_t ct_len; /* payload + pad + 2 */
 	uint32_t payload;
 	uint8_t v; /* IP version of the header in front of the ESP */
@@ -88,19 +89,24 @@ static void fix_transport(uint8_t *ip, unsigned int v, uint32_t len, uint8_t pro
 	}
 }
 
+/* RFC 4303 2.4's default padding: 1, 2, 3 (at most 3 here: GCM needs no
+ * block alignment, only the 4-byte one); written as one word. */
+static const uint8_t pad_bytes[4] = {1, 2, 3, 4};
+
 /* Lay out packet @p m for sequence @p seq; 0 or 1 + enum evs_esp_drop. */
-static uint8_t prepare(struct evs_sa *sa, struct rte_mbuf *m, uint64_t seq, struct out_pkt *p)
+static __rte_always_inline uint8_t prepare(const struct evs_sa *sa, struct rte_mbuf *m,
+					   uint64_t seq, struct out_pkt *p)
 {
 	struct esp_ip ip;
 	unsigned int l2 = m->l2_len, udp_len = sa->udp_encap ? 8 : 0;
-	unsigned int outer_hl = 0, keep, ins, pad, v;
+	unsigned int outer_hl = 0, keep, ins, pad, v, tail;
 	uint32_t payload, new_ip_len;
 	uint8_t nh, *data, *out_ip, *esp, *t;
-	int rc;
+	uint8_t rc;
 
 	rc = esp_ip_parse(m, &ip);
 	if (rc != 0)
-		return (uint8_t)rc;
+		return rc;
 	if (sa->mode == EVS_ESP_TRANSPORT) {
 		if (ip.frag || ip.v6_ext)
 			return 1 + EVS_ESP_DROP_UNSUPPORTED;
@@ -116,23 +122,27 @@ static uint8_t prepare(struct evs_sa *sa, struct rte_mbuf *m, uint64_t seq, stru
 		keep = l2;
 	}
 	pad = (4 - ((payload + 2) & 3)) & 3;
+	tail = pad + 2 + EVS_ESP_ICV_LEN;
 	ins = outer_hl + udp_len + EVS_ESP_HDR_LEN;
 	new_ip_len = (sa->mode == EVS_ESP_TRANSPORT ? ip.hl : outer_hl) + udp_len +
-		     EVS_ESP_HDR_LEN + payload + pad + 2 + EVS_ESP_ICV_LEN;
+		     EVS_ESP_HDR_LEN + payload + tail;
 	if (new_ip_len > UINT16_MAX + (v == 6 ? 40u : 0u))
 		return 1 + EVS_ESP_DROP_NO_ROOM;
-	if (rte_pktmbuf_headroom(m) < ins ||
-	    rte_pktmbuf_tailroom(m) < pad + 2 + EVS_ESP_ICV_LEN + (m->data_len - l2 - ip.len))
+	/* Link-layer padding beyond the IP length is dropped (its room reused). */
+	if (m->data_off < ins || (unsigned int)(m->buf_len - m->data_off) < l2 + ip.len + tail)
 		return 1 + EVS_ESP_DROP_NO_ROOM;
 
-	/* Drop link-layer padding beyond the IP length, then grow both ends. */
-	crypto_tail_adjust(m, (int)(l2 + ip.len) - (int)m->data_len);
-	data = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)ins);
-	memmove(data, data + ins, keep);
-	t = data + m->data_len;
-	crypto_tail_adjust(m, (int)(pad + 2 + EVS_ESP_ICV_LEN));
-	for (unsigned int i = 0; i < pad; i++)
-		t[i] = (uint8_t)(i + 1);
+	/* Grow both ends in place (single segment: the mbuf's lengths are equal). */
+	m->data_off = (uint16_t)(m->data_off - ins);
+	m->data_len = (uint16_t)(l2 + ip.len + ins + tail);
+	m->pkt_len = m->data_len;
+	data = rte_pktmbuf_mtod(m, uint8_t *);
+	if (likely(keep >= 16))
+		esp_move_down(data, data + ins, keep);
+	else
+		memmove(data, data + ins, keep);
+	t = data + ins + l2 + ip.len;
+	memcpy(t, pad_bytes, sizeof(pad_bytes)); /* tail >= 18: room for the word */
 	t[pad] = (uint8_t)pad;
 	t[pad + 1] = nh;
 
@@ -147,10 +157,10 @@ static uint8_t prepare(struct evs_sa *sa, struct rte_mbuf *m, uint64_t seq, stru
 			esp_set_ethertype(data + l2 - 2, v);
 	}
 	if (sa->udp_encap)
-		write_udp(esp - udp_len, sa,
-			  udp_len + EVS_ESP_HDR_LEN + payload + pad + 2 + EVS_ESP_ICV_LEN);
-	esp_hdr_write(esp, sa->spi, seq);
+		write_udp(esp - udp_len, sa, udp_len + EVS_ESP_HDR_LEN + payload + tail);
+	esp_hdr_write(esp, sa->spi_be, seq);
 	p->esp = esp;
+	p->seq = seq;
 	p->v = (uint8_t)v;
 	p->ct_len = payload + pad + 2;
 	p->payload = payload;
@@ -158,17 +168,23 @@ static uint8_t prepare(struct evs_sa *sa, struct rte_mbuf *m, uint64_t seq, stru
 	return 0;
 }
 
-static void out_fill(struct evs_crypto_engine *e, IMB_JOB *job, uint16_t i, void *arg)
+static __rte_always_inline void out_fill(struct evs_crypto_engine *e, IMB_JOB *job, uint16_t i,
+					 void *arg)
 {
-	struct out_args *a = arg;
+	const struct out_args *a = arg;
+	const struct evs_sa *sa = a->sa;
 	struct crypto_scratch *s = &e->scratch[i];
 	const struct out_pkt *p = &a->p[i];
-	uint8_t *ct = p->esp + EVS_ESP_HDR_LEN;
-	uint32_t aad_len;
+	const uint8_t *aad = p->esp; /* SPI || seq, as on the wire */
+	uint32_t aad_len = 8;
 
-	esp_nonce(s->nonce, a->sa->salt, p->esp + 8);
-	aad_len = esp_aad(s->aad, p->esp, a->sa->esn);
-	crypto_job_fill(job, a->sa, true, s->nonce, s->aad, aad_len, ct, ct, p->ct_len, p->icv);
+	esp_nonce_seq(s->nonce, sa->salt, p->seq);
+	if (sa->esn) {
+		aad_len = esp_aad(s->aad, p->esp, true);
+		aad = s->aad;
+	}
+	crypto_job_fill(job, sa, true, s->nonce, aad, aad_len, p->esp + EVS_ESP_HDR_LEN, p->ct_len,
+			p->icv);
 }
 
 /* Reserve @p n sequence numbers; returns how many could be (rest exhausted). */
@@ -198,23 +214,20 @@ static uint16_t encrypt_chunk(struct evs_crypto_engine *e, struct out_args *a,
 	struct evs_sa *sa = a->sa;
 	struct sa_slot_stats *st = &sa->stats[e->slot];
 	uint64_t seq = 0, bytes = 0, last = 0;
-	uint16_t have, k;
+	uint16_t have, k = 0;
 
 	have = seq_reserve(sa, n, &seq);
-	for (uint16_t i = 0; i < n; i++) {
-		e->status[i] = 1 + EVS_ESP_DROP_SEQ_EXHAUSTED;
-		if (i < have && pkts[i]->nb_segs == 1)
-			e->status[i] = prepare(sa, pkts[i], seq + i, &a->p[i]);
-		else if (i < have)
-			e->status[i] = 1 + EVS_ESP_DROP_UNSUPPORTED;
-		/* A number reserved for a dropped packet is simply never sent. */
-	}
+	/* A number reserved for a packet dropped here is simply never sent. */
+	for (uint16_t i = 0; i < have; i++)
+		e->status[i] = prepare(sa, pkts[i], seq + i, &a->p[i]);
+	memset(e->status + have, 1 + EVS_ESP_DROP_SEQ_EXHAUSTED, n - have);
 	crypto_run(e, n, out_fill, a);
 	for (uint16_t i = 0; i < n; i++) {
 		if (e->status[i] != 0) {
 			sa_drop(e, sa, (enum evs_esp_drop)(e->status[i] - 1));
 			continue;
 		}
+		k++;
 		if (sa->udp_encap && a->p[i].v == 6) {
 			/* IPv6 forbids a zero UDP checksum here; it covers the ciphertext. */
 			struct rte_udp_hdr *u = (struct rte_udp_hdr *)(a->p[i].esp - 8);
@@ -227,7 +240,8 @@ static uint16_t encrypt_chunk(struct evs_crypto_engine *e, struct out_args *a,
 		bytes += a->p[i].payload;
 		last = seq + i;
 	}
-	k = crypto_compact(e, pkts, NULL, n);
+	if (k != n)
+		k = crypto_compact(e, pkts, NULL, n);
 	if (k != 0) {
 		crypto_count(&st->packets, k);
 		crypto_count(&st->bytes, bytes);

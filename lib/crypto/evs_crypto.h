@@ -81,13 +81,39 @@ int evs_replay_init(struct evs_replay *r, uint32_t window);
  * and not seen. Changes nothing (RFC 4303: the window moves only after the
  * ICV verified). @return true if acceptable.
  */
-bool evs_replay_check(const struct evs_replay *r, uint64_t seq);
+static inline bool evs_replay_check(const struct evs_replay *r, uint64_t seq)
+{
+	if (seq == 0)
+		return false;
+	if (seq > r->top)
+		return true;
+	if (r->top - seq >= r->window)
+		return false;
+	return !(r->bits[(seq >> 6) & r->word_mask] & (1ull << (seq & 63)));
+}
 
 /**
  * Check @p seq and, if acceptable, record it (advancing the top).
  * @return true if it was accepted.
  */
-bool evs_replay_accept(struct evs_replay *r, uint64_t seq);
+static inline bool evs_replay_accept(struct evs_replay *r, uint64_t seq)
+{
+	if (!evs_replay_check(r, seq))
+		return false;
+	if (seq > r->top) {
+		uint64_t from = r->top >> 6, n = (seq >> 6) - from;
+
+		/* Clear the blocks the top moves into (all of them on a big jump);
+		 * none while it stays in its block, the common case. */
+		if (n > (uint64_t)r->word_mask + 1)
+			n = (uint64_t)r->word_mask + 1;
+		for (uint64_t i = 1; i <= n; i++)
+			r->bits[(from + i) & r->word_mask] = 0;
+		r->top = seq;
+	}
+	r->bits[(seq >> 6) & r->word_mask] |= 1ull << (seq & 63);
+	return true;
+}
 
 /**
  * The full 64-bit sequence number of an ESN packet whose low half is
@@ -150,6 +176,7 @@ struct evs_sa_config {
 	uint16_t udp_dport;	     /**< destination port (0 = 4500); inbound: expected */
 	struct evs_esp_addr tun_src; /**< tunnel mode, outbound: outer source */
 	struct evs_esp_addr tun_dst; /**< tunnel mode, outbound: outer destination */
+	uint32_t owner;		     /**< the creator's word, read back by evs_sa_owner */
 };
 
 /** Counters of one SA (summed over engines). */
@@ -174,6 +201,9 @@ void evs_sa_free(struct evs_sa *sa);
 
 /** The SA's SPI (host order). */
 uint32_t evs_sa_spi(const struct evs_sa *sa);
+
+/** The config's owner word (e.g. which peer the SA belongs to; any lcore). */
+uint32_t evs_sa_owner(const struct evs_sa *sa);
 
 /** Sequence numbers an outbound SA can still send before it must be rekeyed. */
 uint64_t evs_sa_seq_remaining(const struct evs_sa *sa);

@@ -146,6 +146,7 @@ enum evs_overlay_drop {
 	EVS_OVL_DROP_TUNNEL,	    /**< encap / decap refused it (struct evs_tun_stats says why) */
 	EVS_OVL_DROP_NO_PORT,	    /**< tunnel port not in this table (raced a change) */
 	EVS_OVL_DROP_NOT_FOR_US,    /**< outer destination is not an underlay's address */
+	EVS_OVL_DROP_WRONG_PEER,    /**< ESP whose outer source is not its SA's VTEP */
 	EVS_OVL_DROP__MAX,
 };
 
@@ -156,6 +157,7 @@ const char *evs_overlay_drop_name(enum evs_overlay_drop r);
 struct evs_overlay_stats {
 	uint64_t tx_packets, rx_packets; /**< tunnelled out / delivered in */
 	uint64_t encrypted, decrypted;
+	uint64_t too_big_icmp; /**< frames too big for the tunnel answered with ICMP */
 	uint64_t drops[EVS_OVL_DROP__MAX];
 	struct evs_tun_stats tun;
 };
@@ -199,13 +201,19 @@ int evs_overlay_dp_port(const struct evs_overlay_dp *dp, uint16_t tp, uint16_t *
 /**
  * Encapsulate @p n frames of tunnel port @p tp (and encrypt them with the
  * VTEP's outbound SA when the switch or the VTEP says so); @p hashes as
- * evs_tun_encap_burst's. @p e: the lcore's crypto engine.
+ * evs_tun_encap_burst's. @p e: the lcore's crypto engine. Frames too big
+ * for the tunnel (its underlay MTU less the headers, and ESP's most when
+ * encrypted) that deserve it become, in place, the ICMP "fragmentation
+ * needed" / ICMPv6 "packet too big" for their sender, handed back in
+ * @p errs[0..*n_errs) (room for @p n) for the caller to switch back into
+ * the tunnel port's switch; with @p errs NULL they are dropped.
  * @return k: pkts[0..k) ready to send on the tunnel port's underlay port;
- *   the others are freed and counted in @p st.
+ *   the others are freed (or in @p errs) and counted in @p st.
  */
 uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
 			      struct evs_crypto_engine *e, uint16_t tp, struct rte_mbuf **pkts,
-			      uint16_t n, const uint32_t *hashes, struct evs_overlay_stats *st);
+			      uint16_t n, const uint32_t *hashes, struct rte_mbuf **errs,
+			      uint16_t *n_errs, struct evs_overlay_stats *st);
 
 /**
  * Frames from an underlay port: decrypt ESP ones (inbound SPI table),
@@ -223,7 +231,7 @@ uint16_t evs_overlay_rx_burst(const struct evs_overlay *ov, const struct evs_ove
 /** rekey's and stats' parameter specs, for the method registration. */
 extern const struct evs_ctl_param evs_overlay_rekey_params[];
 extern const size_t evs_overlay_n_rekey_params;
-extern const struct evs_ctl_param evs_overlay_stats_params[];
+extern const struct evs_ctl_param *const evs_overlay_stats_params;
 extern const size_t evs_overlay_n_stats_params;
 
 #ifdef __cplusplus

@@ -26,6 +26,7 @@ static const char *const drop_names[EVS_OVL_DROP__MAX] = {
     [EVS_OVL_DROP_TUNNEL] = "tunnel",
     [EVS_OVL_DROP_NO_PORT] = "no_port",
     [EVS_OVL_DROP_NOT_FOR_US] = "not_for_us",
+    [EVS_OVL_DROP_WRONG_PEER] = "wrong_peer",
 };
 
 const char *evs_overlay_drop_name(enum evs_overlay_drop r)
@@ -48,20 +49,42 @@ static void drop(struct evs_overlay_stats *st, enum evs_overlay_drop r, struct r
 	ctr_add(&st->drops[r], n);
 }
 
+/* Frames the encap refused: those too big become ICMP errors for their
+ * senders in @p errs (when the caller takes them), the rest are dropped. */
+static void tx_refused(const struct ovl_dp_port *p, struct rte_mbuf **pkts, uint16_t n,
+		       struct rte_mbuf **errs, uint16_t *n_errs, struct evs_overlay_stats *st)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (errs != NULL && m->pkt_len > p->encap.max_frame &&
+		    ovl_too_big(m, p->encap.max_frame) == 0) {
+			errs[(*n_errs)++] = m;
+			ctr_add(&st->too_big_icmp, 1);
+			continue;
+		}
+		drop(st, EVS_OVL_DROP_TUNNEL, &m, 1);
+	}
+}
+
 uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
 			      struct evs_crypto_engine *e, uint16_t tp, struct rte_mbuf **pkts,
-			      uint16_t n, const uint32_t *hashes, struct evs_overlay_stats *st)
+			      uint16_t n, const uint32_t *hashes, struct rte_mbuf **errs,
+			      uint16_t *n_errs, struct evs_overlay_stats *st)
 {
 	const struct ovl_dp_port *p;
 	uint16_t k;
 
+	if (n_errs != NULL)
+		*n_errs = 0;
 	if (unlikely(dp == NULL || tp >= dp->n_ports || dp->ports[tp].owner == 0)) {
 		drop(st, EVS_OVL_DROP_NO_PORT, pkts, n);
 		return 0;
 	}
 	p = &dp->ports[tp];
 	k = evs_tun_encap_burst(&p->encap, pkts, n, hashes, &st->tun);
-	drop(st, EVS_OVL_DROP_TUNNEL, pkts + k, n - k);
+	if (unlikely(k != n))
+		tx_refused(p, pkts + k, n - k, errs, n_errs, st);
 	if (p->encrypt && k != 0) {
 		struct evs_sa *sa = evs_overlay_vtep_out(ov, p->vtep);
 		uint16_t c;
@@ -138,6 +161,7 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 {
 	struct evs_sa *sas[OVL_CHUNK];
 	bool was_esp[OVL_CHUNK];
+	uint32_t owner[OVL_CHUNK]; /* an ESP packet's SA's owner: 1 + its VTEP */
 	uint16_t ne, nd, k = 0, i;
 
 	ne = split_esp(evs_overlay_sa_table(ov), pkts, &n, sas, st);
@@ -162,8 +186,10 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 		n = ok + nc;
 		ne = ok;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		was_esp[i] = i < ne;
+		owner[i] = i < ne ? evs_sa_owner(sas[i]) : 0;
+	}
 	/* the decap keeps order and compacts: mark the ESP ones by pointer */
 	{
 		struct rte_mbuf *orig[OVL_CHUNK];
@@ -176,6 +202,7 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 			while (orig[o] != pkts[j])
 				o++;
 			was_esp[j] = was_esp[o];
+			owner[j] = owner[o];
 		}
 	}
 	for (i = 0; i < nd; i++) {
@@ -203,6 +230,9 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 			why = EVS_OVL_DROP_NOT_FOR_US;
 		} else if (vtep == UINT16_MAX) {
 			why = EVS_OVL_DROP_UNKNOWN_VTEP;
+		} else if (was_esp[i] && owner[i] != (uint32_t)vtep + 1) {
+			/* verified, but with another VTEP's SA: not from its peer */
+			why = EVS_OVL_DROP_WRONG_PEER;
 		} else if (tun == UINT16_MAX ||
 			   dp->tport[(size_t)tun * EVS_OVERLAY_MAX_VTEPS + vtep] == UINT16_MAX) {
 			why = EVS_OVL_DROP_NOT_MEMBER;

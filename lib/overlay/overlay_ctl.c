@@ -8,56 +8,24 @@
 
 #include "overlay_private.h"
 
-static const struct evs_ctl_param half_fields[] = {
-    {.name = "spi",
-     .type = EVS_CTL_T_UINT,
-     .required = true,
-     .min = 256,
-     .max = UINT32_MAX,
-     .help = "the new SPI"},
-    {.name = "key",
-     .type = EVS_CTL_T_STRING,
-     .required = true,
-     .min_len = 32,
-     .max_len = 64,
-     .help = "the new key, hex"},
-    {.name = "salt",
-     .type = EVS_CTL_T_STRING,
-     .required = true,
-     .min_len = 8,
-     .max_len = 8,
-     .help = "the new salt, hex"},
-};
-
 const struct evs_ctl_param evs_overlay_rekey_params[] = {
-    {.name = "vtep",
-     .type = EVS_CTL_T_STRING,
-     .required = true,
-     .min_len = 1,
-     .max_len = OVL_NAME_LEN - 1,
-     .help = "the remote host"},
+    OVL_VTEP_PARAM,
     {.name = "in",
      .type = EVS_CTL_T_OBJECT,
-     .fields = half_fields,
-     .n_fields = RTE_DIM(half_fields),
-     .help = "new inbound SA: installed at once, the old one drains"},
+     .fields = &ovl_sa_fields[OVL_SA_F_SPI],
+     .n_fields = OVL_SA_F_REKEY,
+     .help = "new inbound SA (spi, key, salt): installed at once, the old one drains"},
     {.name = "out",
      .type = EVS_CTL_T_OBJECT,
-     .fields = half_fields,
-     .n_fields = RTE_DIM(half_fields),
-     .help = "new outbound SA: every PMD switches to it at once"},
+     .fields = &ovl_sa_fields[OVL_SA_F_SPI],
+     .n_fields = OVL_SA_F_REKEY,
+     .help = "new outbound SA (spi, key, salt): every PMD switches to it at once"},
 };
 const size_t evs_overlay_n_rekey_params = RTE_DIM(evs_overlay_rekey_params);
 
-const struct evs_ctl_param evs_overlay_stats_params[] = {
-    {.name = "vtep",
-     .type = EVS_CTL_T_STRING,
-     .required = true,
-     .min_len = 1,
-     .max_len = OVL_NAME_LEN - 1,
-     .help = "the remote host"},
-};
-const size_t evs_overlay_n_stats_params = RTE_DIM(evs_overlay_stats_params);
+/* sa.stats takes the rekey's first parameter alone: the VTEP. */
+const struct evs_ctl_param *const evs_overlay_stats_params = evs_overlay_rekey_params;
+const size_t evs_overlay_n_stats_params = 1;
 
 static int rekey_half(struct evs_store_txn *txn, struct evs_store *st, const char *vtep,
 		      const char *dir, const json_t *half, const char *path,

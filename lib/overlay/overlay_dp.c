@@ -102,6 +102,9 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 	ovl_addr(str(u, "address"), &c.local);
 	ovl_addr(str(vo, "address"), &c.remote);
 	c.underlay_mtu = (uint16_t)json_integer_value(evs_store_field(st, "underlay", u, "mtu"));
+	if (p->encrypt) /* ESP goes around the tunnel's UDP: frames are that much shorter */
+		c.underlay_mtu =
+		    (uint16_t)((c.underlay_mtu != 0 ? c.underlay_mtu : 1500) - OVL_ESP_OVERHEAD);
 	/* a peer on the underlay's own segment is its own next hop */
 	rte_ether_unformat_addr(str(vo, "next_hop_mac") != NULL ? str(vo, "next_hop_mac")
 								: str(u, "next_hop_mac"),
@@ -237,6 +240,7 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 			}
 			p = &dp->ports[tp];
 			p->owner = ((uint32_t)sw << 16 | slot) + 1;
+			p->encrypt = dp->tun_encrypt[t] || dp->vtep_encrypt[slot];
 			rc = vtep_encap(ov, st, dp, v, vni, p, &ports[vx ? 0 : 1], "", err);
 			if (rc < 0) {
 				free(order);
@@ -247,7 +251,6 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 			p->vni = vni;
 			p->type = vx ? EVS_TUN_VXLAN : EVS_TUN_GENEVE;
 			p->vtep = slot;
-			p->encrypt = dp->tun_encrypt[t] || dp->vtep_encrypt[slot];
 			dp->tport[(size_t)t * EVS_OVERLAY_MAX_VTEPS + slot] = (uint16_t)tp;
 			dp->n_ports = RTE_MAX(dp->n_ports, (uint16_t)(tp + 1));
 		}

@@ -76,6 +76,32 @@ void ovl_dp_commit(struct evs_overlay *ov);
 void ovl_dp_abort(struct evs_overlay *ov);
 void ovl_retire(struct evs_overlay *ov, void *p, enum ovl_kind kind);
 /** The VTEP slot of outer address @p a, or UINT16_MAX. */
+/** The "vtep" parameter (a remote host by name): sa, tunnel members, sa.rekey
+ *  and sa.stats declare it alike. */
+#define OVL_VTEP_PARAM                                                                             \
+	{                                                                                          \
+		.name = "vtep", .type = EVS_CTL_T_STRING, .required = true, .min_len = 1,          \
+		.max_len = OVL_NAME_LEN - 1, .help = "the remote host"                             \
+	}
+
+/** The sa type's fields (overlay_schema.c): vtep, dir, then spi, key and
+ *  salt together, which sa.rekey's "in" and "out" take by position. */
+extern const struct evs_ctl_param ovl_sa_fields[];
+#define OVL_SA_F_SPI 2	 /**< index of "spi" in ovl_sa_fields */
+#define OVL_SA_F_REKEY 3 /**< spi, key, salt */
+
+/**
+ * Turn frame @p m, too big for a tunnel whose longest inner frame is
+ * @p max_frame, into the ICMP/ICMPv6 error its sender needs, in place.
+ * @return 0, or -EINVAL when none is due (not DF IPv4 or IPv6, a fragment,
+ * multicast, an ICMP error, tagged, chained, no headroom): drop it then.
+ */
+int ovl_too_big(struct rte_mbuf *m, uint32_t max_frame);
+
+/** ESP's most per packet: header and IV, 3 padding, pad length and next
+ *  header, ICV, and a UDP header for ESP-in-UDP. */
+#define OVL_ESP_OVERHEAD (EVS_ESP_HDR_LEN + 3 + 2 + EVS_ESP_ICV_LEN + 8)
+
 uint16_t ovl_dp_vtep_of(const struct evs_overlay_dp *dp, const struct evs_tun_addr *a);
 uint32_t ovl_addr_hash(const struct evs_tun_addr *a);
 

@@ -208,7 +208,8 @@ const struct evs_store_ops ovl_vtep_ops = {
 
 /* --- sa ----------------------------------------------------------------- */
 
-static struct evs_sa *sa_build(const json_t *v, bool inbound)
+/* The SA of object value @p v; its owner word is 1 + its VTEP's id. */
+static struct evs_sa *sa_build(const json_t *v, bool inbound, uint16_t vtep)
 {
 	const char *key = json_string_value(json_object_get(v, "key"));
 	struct evs_sa_config c = {
@@ -217,6 +218,7 @@ static struct evs_sa *sa_build(const json_t *v, bool inbound)
 	    .mode = EVS_ESP_TRANSPORT,
 	    .esn = json_is_true(json_object_get(v, "esn")),
 	    .udp_encap = json_is_true(json_object_get(v, "udp_encap")),
+	    .owner = (uint32_t)vtep + 1,
 	};
 	const json_t *w = json_object_get(v, "window");
 	struct evs_sa *sa = NULL;
@@ -263,7 +265,7 @@ static int stage_one(struct evs_overlay *ov, struct evs_store *st, const struct 
 	if (vo == NULL) /* the reference check reports it */
 		return evs_store_err(err, -ENOENT, d->path, "no such VTEP");
 	s->vtep = (uint16_t)(*evs_store_obj_aux(vo) - 1);
-	s->new = sa_build(v, s->inbound);
+	s->new = sa_build(v, s->inbound, s->vtep);
 	if (s->new == NULL)
 		return evs_store_err(err, -errno, d->path, "cannot create SA %lld: %s",
 				     (long long)json_integer_value(json_object_get(v, "spi")),

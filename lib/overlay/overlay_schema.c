@@ -70,12 +70,7 @@ static const struct evs_store_ref vtep_refs[] = {
 };
 
 static const struct evs_ctl_param member_fields[] = {
-    {.name = "vtep",
-     .type = EVS_CTL_T_STRING,
-     .required = true,
-     .min_len = 1,
-     .max_len = OVL_NAME_LEN - 1,
-     .help = "a remote host"},
+    OVL_VTEP_PARAM,
 };
 static const struct evs_ctl_param member_item = {
     .type = EVS_CTL_T_OBJECT, .fields = member_fields, .n_fields = RTE_DIM(member_fields)};
@@ -108,13 +103,9 @@ static const struct evs_store_ref tunnel_refs[] = {
 };
 
 static const char *const dirs[] = {"in", "out", NULL};
-static const struct evs_ctl_param sa_fields[] = {
-    {.name = "vtep",
-     .type = EVS_CTL_T_STRING,
-     .required = true,
-     .min_len = 1,
-     .max_len = OVL_NAME_LEN - 1,
-     .help = "the remote host"},
+/* spi, key and salt stay together at OVL_SA_F_SPI: sa.rekey takes them. */
+const struct evs_ctl_param ovl_sa_fields[] = {
+    OVL_VTEP_PARAM,
     {.name = "dir",
      .type = EVS_CTL_T_STRING,
      .required = true,
@@ -330,8 +321,8 @@ const struct evs_obj_type evs_overlay_sa_type = {
     .name = "sa",
     .section = "sas",
     .help = "an ESP AES-GCM security association with a remote host (one per direction)",
-    .fields = sa_fields,
-    .n_fields = RTE_DIM(sa_fields),
+    .fields = ovl_sa_fields,
+    .n_fields = RTE_DIM(ovl_sa_fields),
     .defaults = "{\"window\": 1024, \"esn\": false, \"udp_encap\": false}",
     .keys = sa_key,
     .refs = sa_refs,

@@ -12,7 +12,9 @@
 #   replayed a replay drop, both counted on the SA;
 # - a rekey (in on both, then out on both) under a running transfer loses
 #   nothing: the transfer completes with the right SHA-256 and no packet is
-#   dropped for an unknown SPI or a failed decrypt.
+#   dropped for an unknown SPI or a failed decrypt;
+# - a DF ping too big for the encrypted tunnel is answered with ICMP
+#   "fragmentation needed" carrying the tunnel's inner MTU.
 set -o pipefail
 . "$(dirname "$0")/lib.sh"
 it_init ovl
@@ -160,6 +162,17 @@ for h in A B; do
 	assert_eq "host $h: no packet lost in the rekey (unknown SPI, decrypt, no SA)" \
 		"${before[$h]}" "$(jget "$st" drops.unknown_spi) $(jget "$st" drops.decrypt) $(jget "$st" drops.no_sa)"
 done
+
+# --- too big for the tunnel ---------------------------------------------------------
+# host A's underlay MTU down to 1500: the encrypted tunnel's inner MTU is that
+# less outer IPv4/UDP/GENEVE (36), inner Ethernet (14) and ESP's most (45);
+# a DF ping over it is answered "frag needed" from b's address
+rpcA underlay.set '{"name":"u1","mtu":1500}' >/dev/null
+out=$(nsx a ping -c 1 -W 2 -M do -s 1450 "$IP_B" 2>&1)
+assert_match "a DF packet too big for the tunnel gets ICMP frag needed with the tunnel's MTU" \
+	"(From $IP_B icmp_seq=1 Frag needed and DF set \(mtu = 1405\)|mtu=1405)" "$out"
+assert_ge "host A counted the ICMP it sent" 1 "$(jget "$(rpcA overlay.stats)" too_big_icmp)"
+ping_check "a ping that fits still crosses" a "$IP_B"
 evs_stop A
 evs_stop B
 it_finish

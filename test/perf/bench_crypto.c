@@ -6,7 +6,8 @@
  * For 64- and 1400-byte payloads, in bursts of 32, on one core, in TSC
  * ticks per packet (median of --reps runs):
  *   raw   IPsec-MB AES-128-GCM through the job API, in place, 8-byte AAD
- *         (the physical limit: what any ESP implementation must pay);
+ *         (the physical limit: what any ESP implementation must pay), and
+ *         through the burst API without validation (how lib/crypto submits);
  *   esp   evs_esp_encrypt_burst / evs_esp_decrypt_burst, transport mode,
  *         on Ethernet/IPv4/UDP packets whose protected payload (UDP header
  *         and data) has that size: headers, trailer, sequence, replay,
@@ -33,32 +34,54 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "bench_util.h"
 #include "evs_crypto.h"
 #include "evs_tunnel.h"
 
-#define BURST 32
-#define MAX_REPS 31
+#define BURST BENCH_BURST
+#define MAX_REPS BENCH_MAX_REPS
 
 static struct rte_mempool *pool;
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double median(uint64_t *v, unsigned int n, uint64_t per)
 {
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return (double)v[n / 2] / (double)per;
+	return (double)bench_median(v, n) / (double)per;
+}
+
+/* One in-place AES-128-GCM job over @p buf, 8-byte AAD, slot @p i's IV
+ * (its last byte @p round) and tag. */
+static inline void raw_fill(IMB_JOB *job, const struct gcm_key_data *key, uint8_t *buf,
+			    unsigned int i, uint8_t round, uint32_t len, bool enc)
+{
+	static uint8_t iv[BURST][16], aad[BURST][16], tag[BURST][16];
+
+	job->cipher_mode = IMB_CIPHER_GCM;
+	job->hash_alg = IMB_AUTH_AES_GMAC;
+	job->cipher_direction = enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+	job->chain_order = enc ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+	job->enc_keys = key;
+	job->dec_keys = key;
+	job->key_len_in_bytes = IMB_KEY_128_BYTES;
+	job->src = buf;
+	job->dst = buf;
+	job->cipher_start_src_offset_in_bytes = 0;
+	job->msg_len_to_cipher_in_bytes = len;
+	job->hash_start_src_offset_in_bytes = 0;
+	job->msg_len_to_hash_in_bytes = len;
+	iv[i][11] = round;
+	job->iv = iv[i];
+	job->iv_len_in_bytes = 12;
+	job->u.GCM.aad = aad[i];
+	job->u.GCM.aad_len_in_bytes = 8;
+	job->auth_tag_output = tag[i];
+	job->auth_tag_output_len_in_bytes = 16;
 }
 
 /* IPsec-MB alone: one job per buffer, submit all, then flush. */
-static uint64_t raw_run(IMB_MGR *mgr, const struct gcm_key_data *key, uint8_t (*buf)[2048],
-			uint32_t len, bool enc, uint32_t bursts)
+static __rte_noinline uint64_t raw_run(IMB_MGR *mgr, const struct gcm_key_data *key,
+				       uint8_t (*buf)[2048], uint32_t len, bool enc,
+				       uint32_t bursts)
 {
-	static uint8_t iv[BURST][16], aad[BURST][16], tag[BURST][16];
 	uint64_t t0 = rte_rdtsc_precise();
 
 	for (uint32_t b = 0; b < bursts; b++) {
@@ -66,32 +89,42 @@ static uint64_t raw_run(IMB_MGR *mgr, const struct gcm_key_data *key, uint8_t (*
 
 		for (unsigned int i = 0; i < BURST; i++) {
 			job = IMB_GET_NEXT_JOB(mgr);
-			job->cipher_mode = IMB_CIPHER_GCM;
-			job->hash_alg = IMB_AUTH_AES_GMAC;
-			job->cipher_direction = enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
-			job->chain_order = enc ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
-			job->enc_keys = key;
-			job->dec_keys = key;
-			job->key_len_in_bytes = IMB_KEY_128_BYTES;
-			job->src = buf[i];
-			job->dst = buf[i];
-			job->cipher_start_src_offset_in_bytes = 0;
-			job->msg_len_to_cipher_in_bytes = len;
-			job->hash_start_src_offset_in_bytes = 0;
-			job->msg_len_to_hash_in_bytes = len;
-			iv[i][11] = (uint8_t)b;
-			job->iv = iv[i];
-			job->iv_len_in_bytes = 12;
-			job->u.GCM.aad = aad[i];
-			job->u.GCM.aad_len_in_bytes = 8;
-			job->auth_tag_output = tag[i];
-			job->auth_tag_output_len_in_bytes = 16;
+			raw_fill(job, key, buf[i], i, (uint8_t)b, len, enc);
 			job = IMB_SUBMIT_JOB(mgr);
 			while (job != NULL)
 				job = IMB_GET_COMPLETED_JOB(mgr);
 		}
 		while (IMB_FLUSH_JOB(mgr) != NULL)
 			;
+	}
+	return rte_rdtsc_precise() - t0;
+}
+
+/* The same through IPsec-MB's burst API without per-job validation: how
+ * lib/crypto's release build submits, so the like-for-like baseline. */
+static __rte_noinline uint64_t raw_burst_run(IMB_MGR *mgr, const struct gcm_key_data *key,
+					     uint8_t (*buf)[2048], uint32_t len, bool enc,
+					     uint32_t bursts)
+{
+	uint64_t t0 = rte_rdtsc_precise();
+
+	for (uint32_t b = 0; b < bursts; b++) {
+		IMB_JOB *jobs[BURST];
+		uint32_t n = IMB_GET_NEXT_BURST(mgr, BURST, jobs), done;
+
+		for (unsigned int i = 0; i < n; i++) {
+			IMB_JOB *job = jobs[i];
+
+			raw_fill(job, key, buf[i], i, (uint8_t)b, len, enc);
+		}
+		done = IMB_SUBMIT_BURST_NOCHECK(mgr, n, jobs);
+		while (done < n) {
+			uint32_t f = IMB_FLUSH_BURST(mgr, n - done, jobs);
+
+			if (f == 0)
+				break;
+			done += f;
+		}
 	}
 	return rte_rdtsc_precise() - t0;
 }
@@ -131,6 +164,10 @@ static int bench_size(uint32_t payload, uint32_t bursts, unsigned int reps)
 {
 	static uint8_t buf[BURST][2048];
 	uint64_t raw_e[MAX_REPS], raw_d[MAX_REPS], esp_e[MAX_REPS], esp_d[MAX_REPS];
+	uint64_t trl_e[MAX_REPS], trl_d[MAX_REPS], rb_e[MAX_REPS], rb_d[MAX_REPS];
+	/* What ESP must encrypt: the payload, padding to 4 bytes, pad length
+	 * and next header (RFC 4303 2.4); the raw cipher over those bytes too. */
+	uint32_t esp_len = (payload + 2 + 3) & ~3u;
 	struct evs_sa_config c = {.spi = 0x1000, .key_len = 16, .mode = EVS_ESP_TRANSPORT};
 	struct evs_crypto_engine *e = evs_crypto_engine_create();
 	struct evs_sa *out, *in, *sas[BURST];
@@ -138,7 +175,7 @@ static int bench_size(uint32_t payload, uint32_t bursts, unsigned int reps)
 	IMB_ARCH arch = IMB_ARCH_NONE;
 	IMB_MGR *mgr = alloc_mb_mgr(0);
 	struct gcm_key_data key __rte_aligned(64);
-	double re, rd, ee, ed;
+	double re, rd, ee, ed, te, td, be, bd;
 
 	if (e == NULL || mgr == NULL)
 		return 1;
@@ -163,6 +200,10 @@ static int bench_size(uint32_t payload, uint32_t bursts, unsigned int reps)
 
 		raw_e[r % reps] = raw_run(mgr, &key, buf, payload, true, bursts);
 		raw_d[r % reps] = raw_run(mgr, &key, buf, payload, false, bursts);
+		trl_e[r % reps] = raw_run(mgr, &key, buf, esp_len, true, bursts);
+		trl_d[r % reps] = raw_run(mgr, &key, buf, esp_len, false, bursts);
+		rb_e[r % reps] = raw_burst_run(mgr, &key, buf, payload, true, bursts);
+		rb_d[r % reps] = raw_burst_run(mgr, &key, buf, payload, false, bursts);
 		for (uint32_t b = 0; b < bursts; b++) {
 			uint64_t t0 = rte_rdtsc_precise(), t1, t2;
 
@@ -182,9 +223,19 @@ static int bench_size(uint32_t payload, uint32_t bursts, unsigned int reps)
 	rd = median(raw_d, reps, (uint64_t)bursts * BURST);
 	ee = median(esp_e, reps, (uint64_t)bursts * BURST);
 	ed = median(esp_d, reps, (uint64_t)bursts * BURST);
+	te = median(trl_e, reps, (uint64_t)bursts * BURST);
+	td = median(trl_d, reps, (uint64_t)bursts * BURST);
+	be = median(rb_e, reps, (uint64_t)bursts * BURST);
+	bd = median(rb_d, reps, (uint64_t)bursts * BURST);
 	printf("%5u B  raw enc %7.1f  esp enc %7.1f (x%.2f)  raw dec %7.1f  esp dec %7.1f "
 	       "(x%.2f)  ticks/packet\n",
 	       payload, re, ee, ee / re, rd, ed, ed / rd);
+	printf("         raw over the %u B ESP encrypts: enc %7.1f (esp x%.2f)  dec %7.1f (esp "
+	       "x%.2f)\n",
+	       esp_len, te, ee / te, td, ed / td);
+	printf(
+	    "         raw, burst API unvalidated:   enc %7.1f (esp x%.2f)  dec %7.1f (esp x%.2f)\n",
+	    be, ee / be, bd, ed / bd);
 	for (unsigned int i = 0; i < BURST; i++)
 		rte_pktmbuf_free(m[i]);
 	evs_sa_free(out);
@@ -278,41 +329,29 @@ static int bench_overlay(uint32_t frame, uint32_t bursts, unsigned int reps)
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {argv[0],		 "--no-huge",	      "-m", "64", "--no-shconf", "--no-pci",
-		       "--no-telemetry", "--log-level=error", "-l", "0"};
-	uint32_t bursts = 20000;
-	unsigned int reps = 7, size = 0;
-	char load[64] = "?";
-	FILE *f;
+	static const struct option lo[] = {{"size", required_argument, NULL, 's'},
+					   {NULL, 0, NULL, 0}};
+	struct bench_args a = {.reps = 7, .bursts = 20000};
+	unsigned int reps, size = 0;
+	uint32_t bursts;
+	char load[64];
+	int opt;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--bursts") && i + 1 < argc)
-			bursts = (uint32_t)strtoul(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
-			reps = (unsigned int)strtoul(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
-			size = (unsigned int)strtoul(argv[++i], NULL, 0);
-		else {
+	while ((opt = bench_getopt(argc, argv, BENCH_OPT_REPS | BENCH_OPT_BURSTS, lo, &a)) != -1) {
+		if (opt == 's' && (strcmp(optarg, "64") == 0 || strcmp(optarg, "1400") == 0)) {
+			size = (unsigned int)atoi(optarg);
+		} else {
 			fprintf(stderr, "usage: %s [--bursts N] [--reps N] [--size 64|1400]\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (reps == 0 || reps > MAX_REPS || bursts == 0) {
-		fprintf(stderr, "bench-crypto: --reps 1..%d, --bursts > 0\n", MAX_REPS);
-		return 2;
-	}
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0)
-		return 1;
-	pool = rte_pktmbuf_pool_create("bc", 256, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
+	reps = a.reps;
+	bursts = a.bursts;
+	pool = bench_lib_start(argv[0], "bc");
 	if (pool == NULL)
 		return 1;
-	f = fopen("/proc/loadavg", "r");
-	if (f != NULL) {
-		if (fgets(load, sizeof(load), f) == NULL)
-			strcpy(load, "?");
-		fclose(f);
-	}
+	bench_loadavg(load, sizeof(load));
 	printf("bench-crypto: AES-128-GCM, bursts of %d, %u bursts x %u reps (median), "
 	       "TSC %" PRIu64 " Hz, load average %s",
 	       BURST, bursts, reps, rte_get_tsc_hz(), load);

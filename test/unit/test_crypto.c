@@ -355,6 +355,26 @@ START_TEST(test_sa_create_errors)
 }
 END_TEST
 
+/* The creator's owner word comes back as given (the overlay's VTEP). */
+START_TEST(test_sa_owner_word)
+{
+	struct evs_sa_config c = ct_sa_conf(0x2345, EVS_SA_INBOUND, EVS_ESP_TRANSPORT, 16, 2);
+	struct evs_sa *a, *b;
+
+	c.owner = 0xdeadbeef;
+	a = evs_sa_create(&c);
+	c.spi = 0x2346;
+	c.owner = 0;
+	b = evs_sa_create(&c);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(evs_sa_owner(a), 0xdeadbeef);
+	ck_assert_uint_eq(evs_sa_owner(b), 0);
+	evs_sa_free(a);
+	evs_sa_free(b);
+}
+END_TEST
+
 START_TEST(test_engine_slots)
 {
 	struct evs_crypto_engine *e[EVS_CRYPTO_MAX_ENGINES], *extra;
@@ -388,6 +408,7 @@ int main(int argc, char **argv)
 	    {"replay_window_edges", test_replay_window_edges},
 	    {"replay_esn_inference", test_replay_esn_inference},
 	    {"sa_create_errors", test_sa_create_errors},
+	    {"sa_owner_word", test_sa_owner_word},
 	    {"engine_slots", test_engine_slots},
 	};
 

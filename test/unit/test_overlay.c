@@ -12,12 +12,15 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <netinet/in.h>
+#include <rte_ip.h>
 
 #include "crypto_test.h"
 #include "evs_overlay.h"
 #include "evs_store.h"
 #include "unit_case.h"
 #include "unit_eal.h"
+#include "unit_store.h"
 
 static const struct evs_ctl_param name_fields[] = {
     {.name = "name", .type = EVS_CTL_T_STRING, .required = true, .min_len = 1, .max_len = 31},
@@ -90,32 +93,10 @@ static void host_fini(struct host *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* One transaction of "+type {json}" / "-type {json}" / "=type {json}" lines. */
+/* One transaction on host @h (unit_store.h's "+|-|=type {json}" lines). */
 static int txn_on(struct host *h, const char *const *ops, size_t n, struct evs_ctl_err *err)
 {
-	struct evs_store_txn *t = evs_store_txn_begin(h->st);
-	int rc = 0;
-
-	ck_assert_ptr_nonnull(t);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		char type[32];
-		enum evs_store_op op = ops[i][0] == '+'	  ? EVS_STORE_ADD
-				       : ops[i][0] == '-' ? EVS_STORE_DEL
-							  : EVS_STORE_SET;
-		const char *sp = strchr(ops[i], ' ');
-		json_error_t je;
-		json_t *v;
-
-		snprintf(type, sizeof(type), "%.*s", (int)(sp - ops[i] - 1), ops[i] + 1);
-		v = json_loads(sp + 1, 0, &je);
-		ck_assert_msg(v != NULL, "bad test JSON: %s", je.text);
-		rc = evs_store_txn_op(t, op, type, v, "/op", err);
-	}
-	if (rc != 0) {
-		evs_store_txn_abort(t);
-		return rc;
-	}
-	return evs_store_txn_commit(t, err);
+	return unit_store_txn(h->st, ops, n, err);
 }
 
 static int txn1(struct host *h, const char *op, struct evs_ctl_err *err)
@@ -737,7 +718,7 @@ static uint16_t send_ab(struct wire *w, uint16_t n, uint32_t seed, bool flip, bo
 	ck_assert_int_ge(tpa, 0);
 	frames(m, copy, n, seed);
 	k = evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w->ea, (uint16_t)tpa, m, n, NULL,
-				 &w->sa);
+				 NULL, NULL, &w->sa);
 	*all_esp = true;
 	for (uint16_t i = 0; i < k; i++)
 		*all_esp &= rte_pktmbuf_mtod(m[i], const uint8_t *)[14 + 9] == 50;
@@ -890,7 +871,7 @@ START_TEST(test_rx_not_for_us_and_peer_mac)
 	tp = tport_of(&ha, 7, "h2");
 	frames(m, copy, 1, 10);
 	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w.ea, (uint16_t)tp,
-					       m, 1, NULL, &w.sa),
+					       m, 1, NULL, NULL, NULL, &w.sa),
 			  1);
 	ck_assert_uint_eq(rte_pktmbuf_mtod(m[0], const uint8_t *)[4], 0x22);
 	ck_assert_uint_eq(rte_pktmbuf_mtod(m[0], const uint8_t *)[5], 0x22);
@@ -902,6 +883,139 @@ START_TEST(test_rx_not_for_us_and_peer_mac)
 	ck_assert_uint_eq(send_ab(&w, 8, 11, false, &esp), 0);
 	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_NOT_FOR_US], 8);
 	ck_assert_str_eq(evs_overlay_drop_name(EVS_OVL_DROP_NOT_FOR_US), "not_for_us");
+	wire_fini(&w);
+}
+END_TEST
+
+/* ESP that verifies with h1's SA but arrives from h3's address (every
+ * other packet of one burst): not from the SA's peer, dropped and counted
+ * after the SA verified it; the others delivered in order. */
+START_TEST(test_rx_wrong_peer)
+{
+	struct rte_mbuf *m[8], *copy[8];
+	struct evs_tun_meta meta[8];
+	uint16_t tp[8], got;
+	struct wire w;
+	bool esp;
+	int tpa;
+
+	wire_init(&w);
+	tpa = tport_of(&ha, 7, "h2");
+	frames(m, copy, 8, 12);
+	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w.ea,
+					       (uint16_t)tpa, m, 8, NULL, NULL, NULL, &w.sa),
+			  8);
+	for (unsigned int i = 1; i < 8; i += 2) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m[i], struct rte_ipv4_hdr *, 14);
+
+		ck_assert_uint_eq(ip->next_proto_id, IPPROTO_ESP);
+		ip->src_addr = RTE_BE32(0x0a090003); /* h3, also a VTEP of B's */
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	got = evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w.eb, m, 8, tp, meta, &w.sb);
+	ck_assert_uint_eq(got, 4);
+	ck_assert_uint_eq(w.sb.decrypted, 8);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_WRONG_PEER], 4);
+	ck_assert_uint_eq(w.sb.rx_packets, 4);
+	for (unsigned int i = 0; i < got; i++)
+		ck_assert(ct_same(m[i], copy[2 * i]));
+	ck_assert_str_eq(evs_overlay_drop_name(EVS_OVL_DROP_WRONG_PEER), "wrong_peer");
+	free_all(m, got);
+	free_all(copy, 8);
+	/* from the right address the same SA goes on working */
+	ck_assert_uint_eq(send_ab(&w, 8, 13, false, &esp), 8);
+	ck_assert(esp);
+	wire_fini(&w);
+}
+END_TEST
+
+/* Frame @p m's IP packet starts 14 bytes in; IPv4: set DF when @p df. */
+static void set_df(struct rte_mbuf *m, bool df)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+
+	ip->fragment_offset = df ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+/* The answer to a frame too big for the encrypted tunnel: in the frame's
+ * own mbuf, back to its sender from its destination, the tunnel's inner
+ * MTU (underlay 1500 less outer IPv4/UDP/GENEVE, inner Ethernet and ESP's
+ * most), the original quoted, checksums right. No DF: just dropped. */
+START_TEST(test_tx_too_big_icmp)
+{
+	struct rte_mbuf *m[4], *orig[4], *errs[4];
+	const uint32_t mtu = 1500 - 20 - 8 - 8 - 14 - 45;
+	struct wire w;
+	uint16_t n_errs, k;
+	int tpa;
+
+	wire_init(&w);
+	tpa = tport_of(&ha, 7, "h2");
+	m[0] = ct_build_udp(4, 14, 1300, 1); /* fits */
+	m[1] = ct_build_udp(4, 14, 1472, 2); /* 1500-byte IPv4, DF */
+	m[2] = ct_build_udp(6, 14, 1452, 3); /* 1500-byte IPv6 */
+	m[3] = ct_build_udp(4, 14, 1472, 4); /* 1500-byte IPv4 without DF */
+	set_df(m[1], true);
+	set_df(m[3], false);
+	for (unsigned int i = 0; i < 4; i++)
+		orig[i] = ct_clone(m[i]);
+	k = evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w.ea, (uint16_t)tpa, m, 4, NULL,
+				 errs, &n_errs, &w.sa);
+	ck_assert_uint_eq(k, 1);
+	ck_assert_uint_eq(n_errs, 2);
+	ck_assert_uint_eq(w.sa.too_big_icmp, 2);
+	ck_assert_uint_eq(w.sa.drops[EVS_OVL_DROP_TUNNEL], 1);
+	ck_assert_uint_eq(w.sa.tun.drops[EVS_TUN_DROP_TOO_BIG], 3);
+	{ /* IPv4: fragmentation needed, next-hop MTU, 576 bytes in all */
+		const uint8_t *e = rte_pktmbuf_mtod(errs[0], const uint8_t *),
+			      *o = rte_pktmbuf_mtod(orig[1], const uint8_t *);
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(e + 14);
+		const uint8_t *ic = e + 34;
+
+		ck_assert_uint_eq(errs[0]->pkt_len, 14 + 576);
+		ck_assert_mem_eq(e, o + 6, 6); /* to the sender's MAC */
+		ck_assert_mem_eq(e + 6, o, 6); /* from the destination's */
+		ck_assert_mem_eq(&ip->src_addr, o + 14 + 16, 4);
+		ck_assert_mem_eq(&ip->dst_addr, o + 14 + 12, 4);
+		ck_assert_uint_eq(rte_ipv4_cksum(ip), 0);
+		ck_assert_uint_eq(ip->next_proto_id, IPPROTO_ICMP);
+		ck_assert_uint_eq(ic[0], 3);
+		ck_assert_uint_eq(ic[1], 4);
+		ck_assert_uint_eq((ic[6] << 8) | ic[7], mtu);
+		ck_assert_uint_eq(rte_raw_cksum(ic, 576 - 20), 0xffff);
+		ck_assert_mem_eq(ic + 8, o + 14, 576 - 28); /* the original's start */
+	}
+	{ /* IPv6: packet too big, 1280 bytes in all */
+		const uint8_t *e = rte_pktmbuf_mtod(errs[1], const uint8_t *),
+			      *o = rte_pktmbuf_mtod(orig[2], const uint8_t *);
+		const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(e + 14);
+		const uint8_t *ic = e + 54;
+
+		ck_assert_uint_eq(errs[1]->pkt_len, 14 + 1280);
+		ck_assert_mem_eq(e, o + 6, 6);
+		ck_assert_mem_eq(ip->src_addr, o + 14 + 24, 16);
+		ck_assert_mem_eq(ip->dst_addr, o + 14 + 8, 16);
+		ck_assert_uint_eq(ip->proto, IPPROTO_ICMPV6);
+		ck_assert_uint_eq(ic[0], 2);
+		ck_assert_uint_eq(((uint32_t)ic[6] << 8) | ic[7], mtu);
+		{ /* the checksum recomputed over a copy with the field zeroed */
+			struct rte_mbuf *c = ct_clone(errs[1]);
+			uint8_t *cc = rte_pktmbuf_mtod(c, uint8_t *);
+
+			memset(cc + 54 + 2, 0, 2);
+			ck_assert_uint_eq(
+			    rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)(cc + 14), cc + 54),
+			    ((uint16_t)ic[3] << 8 | ic[2]));
+			rte_pktmbuf_free(c);
+		}
+		ck_assert_mem_eq(ic + 8, o + 14, 1280 - 48);
+	}
+	free_all(m, k);
+	free_all(errs, n_errs);
+	free_all(orig, 4);
 	wire_fini(&w);
 }
 END_TEST
@@ -924,6 +1038,8 @@ int main(int argc, char **argv)
 	    {"clear_traffic_policy", test_clear_traffic_policy},
 	    {"rx_unknown_vtep_and_spi", test_rx_unknown_vtep_and_spi},
 	    {"rx_not_for_us_and_peer_mac", test_rx_not_for_us_and_peer_mac},
+	    {"rx_wrong_peer", test_rx_wrong_peer},
+	    {"tx_too_big_icmp", test_tx_too_big_icmp},
 	};
 
 	(void)argc;
