@@ -105,6 +105,11 @@ struct evs_store_ops {
 	/** Stage the change in the datapath tables; may fail. */
 	int (*prepare)(struct evs_store *st, const struct evs_store_delta *d, size_t n,
 		       struct evs_ctl_err *err, void *ctx);
+	/** After the type's last prepare call, once, with all its deltas: the
+	 * work of the whole change (an ACL compile) for a type whose prepare
+	 * runs in slices; may fail (abort then runs as for prepare). */
+	int (*prepare_end)(struct evs_store *st, const struct evs_store_delta *d, size_t n,
+			   struct evs_ctl_err *err, void *ctx);
 	/** Make it final; cannot fail. */
 	void (*commit)(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx);
 	/** Undo prepare (also called on the type whose prepare failed). */

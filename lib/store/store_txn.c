@@ -678,6 +678,15 @@ static int commit_run(struct evs_store_txn *txn, struct store_budget *b, struct 
 				}
 				b->force = true; /* a slice may be long: look at the clock */
 			}
+			if (ty->t->ops->prepare_end != NULL) {
+				rc = ty->t->ops->prepare_end(st, c->ds.d + c->ds.off[c->t], n, err,
+							     ty->ctx);
+				if (rc < 0) {
+					hooks_abort(txn, c->t, c->given);
+					return rc;
+				}
+				b->force = true;
+			}
 		}
 		c->phase = C_COMMIT;
 		/* fall through */
@@ -699,7 +708,7 @@ static int commit_run(struct evs_store_txn *txn, struct store_budget *b, struct 
 		c->i = 0;
 		if (st->recording)
 			c->records = json_array(); /* NULL: built at the end, or not */
-						   /* fall through */
+		/* fall through */
 	case C_RECORDS:
 		/* Readers still see the old state until the transaction closes. */
 		if (c->records != NULL) {
