@@ -27,6 +27,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_reciprocal.h>
@@ -105,6 +108,13 @@ static inline void evs_gen_flow_tuple(const struct evs_gen_flows *f, uint32_t id
 	t->src_ip = f->cfg.src_ip_base + (q0 - q1 * f->cfg.sip_range);
 	t->dport = (uint16_t)(f->cfg.dport_base + (q1 - q2 * f->cfg.dport_range));
 	t->dst_ip = f->cfg.dst_ip_base + q2;
+}
+
+/** The reply direction's tuple: addresses and ports swapped. */
+static inline struct evs_gen_tuple evs_gen_tuple_reverse(struct evs_gen_tuple t)
+{
+	return (struct evs_gen_tuple){
+	    .src_ip = t.dst_ip, .dst_ip = t.src_ip, .sport = t.dport, .dport = t.sport};
 }
 
 /** Position in a walk over the flow ids; one per transmit queue. */
@@ -399,6 +409,77 @@ static inline uint16_t evs_gen_csum_fold(uint64_t sum)
 	sum = (sum & 0xffffu) + (sum >> 16);
 	sum = (sum & 0xffffu) + (sum >> 16);
 	return (uint16_t)~sum;
+}
+
+/**
+ * Per-flow headers: every flow's header block (up to the end of the stamp,
+ * rounded up to 16 bytes) built once, with its checksums, for a builder of
+ * one UDP frame size carrying the whole stamp. A frame is then one block
+ * copy, the stamp's three words and the UDP checksum updated by their sum:
+ * no tuple, address or IPv4 checksum work per frame. Read-only once built,
+ * so one cache serves every lcore and queue of a direction.
+ */
+struct evs_gen_hdr_cache {
+	uint32_t flows;
+	uint16_t stride;    /**< bytes per flow: hdr block rounded up to 16, >= 64 */
+	uint16_t len;	    /**< frame length without FCS */
+	uint16_t stamp_off; /**< stamp, from the frame start */
+	uint16_t csum_off;  /**< UDP checksum, from the frame start */
+	uint8_t *hdr;	    /**< flows * stride bytes */
+	uint32_t *sum;	    /**< UDP sum of each flow's frame, stamp words zero but the flow id */
+};
+
+/** Most header bytes a cache holds per flow times flows (64 MiB). */
+#define EVS_GEN_HDR_CACHE_BYTES_MAX (64u << 20)
+
+/**
+ * Build the per-flow headers of builder @p b for the flows of @p f, the
+ * tuples swapped (the return direction) when @p reverse. Management only.
+ * @return the cache, or NULL with errno EINVAL (more than one size, not
+ *   UDP, or a frame without the whole stamp), E2BIG (above
+ *   EVS_GEN_HDR_CACHE_BYTES_MAX) or ENOMEM.
+ */
+struct evs_gen_hdr_cache *evs_gen_hdr_cache_create(const struct evs_gen_builder *b,
+						   const struct evs_gen_flows *f, bool reverse);
+
+/** Free a cache; NULL is fine. */
+void evs_gen_hdr_cache_free(struct evs_gen_hdr_cache *c);
+
+/**
+ * evs_gen_build_hdr() for flow @p st->flow_id from the cache, over a buffer
+ * prefilled like evs_gen_build_hdr()'s (the same bytes result). Any lcore.
+ * @return the frame length.
+ */
+static inline uint16_t evs_gen_build_cached(const struct evs_gen_hdr_cache *c,
+					    const struct evs_gen_stamp *st, uint8_t *buf)
+{
+	const uint8_t *h = c->hdr + (size_t)st->flow_id * c->stride;
+	uint8_t *s = buf + c->stamp_off;
+	rte_be32_t id = rte_cpu_to_be_32((uint32_t)st->stream << 24 | st->flow_id);
+	rte_be32_t seq = rte_cpu_to_be_32(st->seq);
+	rte_be32_t tsc = rte_cpu_to_be_32(st->tsc);
+	rte_be32_t str = rte_cpu_to_be_32((uint32_t)st->stream << 24);
+	uint64_t sum = c->sum[st->flow_id];
+	unsigned int i;
+	uint16_t ck;
+
+	/* Every block is at least 64 bytes (Ethernet, IPv4, UDP and the
+	 * stamp): one fixed-size copy, then what a tag or tunnel adds. */
+	memcpy(buf, h, 64);
+	for (i = 64; i < c->stride; i += 16)
+		memcpy(buf + i, h + i, 16);
+	memcpy(s + 2, &id, 4);
+	memcpy(s + 6, &seq, 4);
+	memcpy(s + 10, &tsc, 4);
+	/* The stream byte, sequence and TSC add to the flow's sum: native
+	 * 16-bit words as they lie in the frame (no carries between them). */
+	sum += (str & 0xffffu) + (str >> 16) + (seq & 0xffffu) + (seq >> 16) + (tsc & 0xffffu) +
+	       (tsc >> 16);
+	ck = evs_gen_csum_fold(sum);
+	if (ck == 0)
+		ck = 0xffff; /* 0 means "no checksum" in UDP */
+	memcpy(buf + c->csum_off, &ck, 2);
+	return c->len;
 }
 
 /* ------------------------------------------------------------ histogram -- */

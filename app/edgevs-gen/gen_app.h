@@ -57,6 +57,7 @@ struct gen_opts {
 	uint32_t learn_wait_ms;
 	uint32_t sample_max;
 	uint32_t rx_check; /* decode one received frame in rx_check (a power of two) */
+	bool rx_opaque;	   /* decode none: count every received frame by port */
 	double link_wait_s;
 	bool rfc2544;
 	double loss_tol; /* ratio */
@@ -85,6 +86,7 @@ struct gen_tx {
 	uint8_t stream;
 	bool reverse; /* swap addresses and ports: the B->A direction */
 	const struct evs_gen_builder *b;
+	const struct evs_gen_hdr_cache *hc; /* NULL: headers built per frame */
 	const struct evs_gen_flows *flows;
 	const struct evs_gen_mix *mix;
 	struct rte_mempool *pool;
@@ -97,7 +99,7 @@ struct gen_tx {
 	uint32_t first_flow;
 	uint32_t mix_pos;
 	uint32_t seq;
-	uint16_t npend, pend_off;
+	uint16_t npend; /* built, not yet taken by the port: pend[0..npend) */
 	struct rte_mbuf *pend[GEN_BURST_MAX];
 	uint32_t pend_flow[GEN_BURST_MAX];
 	uint16_t pend_len[GEN_BURST_MAX];
@@ -114,6 +116,7 @@ struct gen_rx {
 	uint16_t queue;
 	uint16_t burst;
 	uint32_t check_mask; /* rx_check - 1 */
+	bool opaque;	     /* --rx-opaque: count by port, decode nothing */
 	enum gen_rx_role { GEN_RX_SINK, GEN_RX_RESPONDER, GEN_RX_INITIATOR } role;
 	uint32_t check_pos; /* frames received so far, for the sample position */
 	/* live */
@@ -180,6 +183,7 @@ struct gen_run {
 	bool main_datapath;
 	uint32_t running; /* datapath lcores still in their loop */
 	struct evs_gen_builder *b[2];
+	struct evs_gen_hdr_cache *hc[2]; /* per direction, where one size of UDP allows it */
 	struct evs_gen_flows flows;
 	struct rte_mempool *pool;    /* receive queues, learning frames */
 	struct rte_mempool *tx_pool; /* transmit: every buffer prefilled */

@@ -19,7 +19,12 @@
 
 #include "gen_app.h"
 
-enum { RX_PREFETCH = 4 };
+enum {
+	RX_PREFETCH = 4,
+	/* Flows of a scattered walk the per-flow headers serve (64 B each:
+	 * 4 MiB, within a last-level cache). */
+	GEN_HDR_CACHE_SCATTER_MAX = 65536,
+};
 
 /* ------------------------------------------------------------ datapath -- */
 
@@ -39,81 +44,118 @@ static void tx_account(struct gen_tx *t, uint16_t from, uint16_t n)
 
 static uint16_t tx_flush(struct gen_tx *t)
 {
-	uint16_t n;
+	uint16_t n, left;
 
-	n = rte_eth_tx_burst(t->port, t->queue, t->pend + t->pend_off, t->npend);
-	if (n != t->npend)
+	n = rte_eth_tx_burst(t->port, t->queue, t->pend, t->npend);
+	tx_account(t, 0, n);
+	left = (uint16_t)(t->npend - n);
+	if (left != 0) {
 		gen_ctr_add(&t->refused, 1);
-	tx_account(t, t->pend_off, n);
-	t->pend_off = (uint16_t)(t->pend_off + n);
-	t->npend = (uint16_t)(t->npend - n);
-	if (t->npend == 0)
-		t->pend_off = 0;
+		/* The refused frames go first next time, with new ones after
+		 * them up to a whole burst: the port gets full bursts, not
+		 * the remainders of refused ones. */
+		memmove(t->pend, t->pend + n, left * sizeof(t->pend[0]));
+		memmove(t->pend_flow, t->pend_flow + n, left * sizeof(t->pend_flow[0]));
+		memmove(t->pend_len, t->pend_len + n, left * sizeof(t->pend_len[0]));
+	}
+	t->npend = left;
 	return n;
 }
 
-/* Returns the frames the port took. */
-static uint16_t tx_poll(struct gen_tx *t, uint64_t now)
+/* Build @p want frames of the walk into pend[npend..]; the mbufs are there. */
+static void tx_build(struct gen_tx *t, uint64_t now, uint16_t want)
 {
+	struct rte_mbuf **pkts = t->pend + t->npend;
 	struct evs_gen_pkt_meta meta;
-	uint64_t want = t->burst;
-	uint32_t tsc;
-	uint16_t i, sent = 0;
+	uint16_t i, len;
 
-	/* Frames the port refused last time go first: a full ring pushes
-	 * back on the generator instead of being counted as sent. */
-	if (t->npend != 0) {
-		sent = tx_flush(t);
-		if (t->npend != 0)
-			return sent;
-	}
-	if (t->pps != 0) {
-		uint64_t due = evs_gen_pace_due(now - t->t0, t->pps, t->hz);
-
-		if (due <= t->built)
-			return sent;
-		want = RTE_MIN(due - t->built, want);
-	}
-	/* Raw: buffers of this pool only ever go out unmodified and come back
-	 * through rte_pktmbuf_free*, which leaves them single-segment with
-	 * refcnt 1 and our data_off; data_len and pkt_len are set below. */
-	if (unlikely(rte_mempool_get_bulk(t->pool, (void **)t->pend, (unsigned int)want) != 0)) {
-		gen_ctr_add(&t->alloc_fail, 1);
-		return sent;
-	}
-	tsc = (uint32_t)(now >> EVS_GEN_TSC_SHIFT);
 	meta.stamp.stream = t->stream;
-	meta.stamp.tsc = tsc;
+	meta.stamp.tsc = (uint32_t)(now >> EVS_GEN_TSC_SHIFT);
+	if (t->hc != NULL) {
+		/* One size, UDP: the flow's prebuilt headers and the stamp. */
+		for (i = 0; i < want; i++) {
+			struct rte_mbuf *m = pkts[i];
+
+			meta.stamp.flow_id = evs_gen_flow_next(t->flows, &t->it, &meta.round);
+			meta.stamp.seq = t->seq++;
+			len = evs_gen_build_cached(t->hc, &meta.stamp,
+						   rte_pktmbuf_mtod(m, uint8_t *));
+			m->data_len = len;
+			m->pkt_len = len;
+			t->pend_flow[t->npend + i] = meta.stamp.flow_id;
+			t->pend_len[t->npend + i] = len;
+		}
+		return;
+	}
 	for (i = 0; i < want; i++) {
-		struct rte_mbuf *m = t->pend[i];
+		struct rte_mbuf *m = pkts[i];
 		uint32_t id;
-		uint16_t len;
 
 		meta.size_idx = t->mix->pattern[t->mix_pos];
 		if (++t->mix_pos == t->mix->period)
 			t->mix_pos = 0;
 		id = evs_gen_flow_next_tuple(t->flows, &t->it, &meta.round, &meta.tuple);
-		if (t->reverse) {
-			uint32_t a = meta.tuple.src_ip;
-			uint16_t p = meta.tuple.sport;
-
-			meta.tuple.src_ip = meta.tuple.dst_ip;
-			meta.tuple.dst_ip = a;
-			meta.tuple.sport = meta.tuple.dport;
-			meta.tuple.dport = p;
-		}
+		if (t->reverse)
+			meta.tuple = evs_gen_tuple_reverse(meta.tuple);
 		meta.stamp.flow_id = id;
 		meta.stamp.seq = t->seq++;
 		len = evs_gen_build_hdr(t->b, &meta, rte_pktmbuf_mtod(m, uint8_t *));
 		m->data_len = len;
 		m->pkt_len = len;
-		t->pend_flow[i] = id;
-		t->pend_len[i] = len;
+		t->pend_flow[t->npend + i] = id;
+		t->pend_len[t->npend + i] = len;
 	}
-	t->built += want;
-	t->npend = (uint16_t)want;
-	t->pend_off = 0;
-	return (uint16_t)(sent + tx_flush(t));
+}
+
+/* Returns the frames the port took. */
+static uint16_t tx_poll(struct gen_tx *t, uint64_t now)
+{
+	uint64_t want = t->burst - t->npend;
+
+	if (t->pps != 0) {
+		uint64_t due = evs_gen_pace_due(now - t->t0, t->pps, t->hz);
+
+		want = due > t->built ? RTE_MIN(due - t->built, want) : 0;
+	}
+	/* Raw: buffers of this pool only ever go out unmodified and come back
+	 * through rte_pktmbuf_free*, which leaves them single-segment with
+	 * refcnt 1 and our data_off; data_len and pkt_len are set when built. */
+	if (want != 0) {
+		if (unlikely(rte_mempool_get_bulk(t->pool, (void **)t->pend + t->npend,
+						  (unsigned int)want) != 0)) {
+			gen_ctr_add(&t->alloc_fail, 1);
+			want = 0;
+		} else {
+			tx_build(t, now, (uint16_t)want);
+			t->built += want;
+			t->npend = (uint16_t)(t->npend + want);
+		}
+	}
+	return t->npend != 0 ? tx_flush(t) : 0;
+}
+
+/*
+ * Received mbufs back to their pool in one put when every one is plain (one
+ * segment, direct, referenced once, one pool), as ports hand them; that is
+ * all rte_pktmbuf_free_bulk would do with them, without its per-mbuf
+ * work. Anything else goes through it.
+ */
+static inline void rx_free(struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mempool *mp = pkts[0]->pool;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct rte_mbuf *m = pkts[i];
+
+		if (m->pool != mp || m->nb_segs != 1 || m->next != NULL ||
+		    rte_mbuf_refcnt_read(m) != 1 || !RTE_MBUF_DIRECT(m))
+			break;
+	}
+	if (likely(i == n))
+		rte_mempool_put_bulk(mp, (void **)pkts, n);
+	else
+		rte_pktmbuf_free_bulk(pkts, n);
 }
 
 /* Decode and account one frame; 1 if it carried our stamp. */
@@ -216,7 +258,13 @@ static uint16_t rx_poll(struct gen_rx *r)
 	if (n == 0)
 		return 0;
 	now = (uint32_t)(rte_rdtsc() >> EVS_GEN_TSC_SHIFT);
-	if (r->check_mask == 0) {
+	if (r->opaque) {
+		/* Encrypted or otherwise unreadable: this port receives one
+		 * direction only, so the count is the direction's. */
+		for (i = 0; i < n; i++)
+			bytes += pkts[i]->pkt_len;
+		gen_ctr_add(&r->unchecked, n);
+	} else if (r->check_mask == 0) {
 		for (i = 0; i < n && i < RX_PREFETCH; i++)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 		for (i = 0; i < n; i++) {
@@ -243,7 +291,7 @@ static uint16_t rx_poll(struct gen_rx *r)
 		ours = stamped;
 		gen_ctr_add(&r->unchecked, (uint64_t)(n - checked));
 	}
-	rte_pktmbuf_free_bulk(pkts, n);
+	rx_free(pkts, n);
 	gen_ctr_add(&r->pkts, n);
 	gen_ctr_add(&r->ours, ours);
 	gen_ctr_add(&r->ours_bytes, bytes);
@@ -293,9 +341,8 @@ int gen_lcore_loop(void *arg)
 		struct gen_tx *t = lc->tx[i];
 
 		/* Refused frames never left: they are not counted as sent. */
-		rte_pktmbuf_free_bulk(t->pend + t->pend_off, t->npend);
+		rte_pktmbuf_free_bulk(t->pend, t->npend);
 		t->npend = 0;
-		t->pend_off = 0;
 	}
 	for (i = 0; i < lc->nrx; i++) {
 		struct gen_rx *r = lc->rx[i];
@@ -374,6 +421,8 @@ void gen_run_free(struct gen_run *run)
 	rte_free(run->rx);
 	rte_free(run->snap);
 	rte_mempool_free(run->tx_pool);
+	evs_gen_hdr_cache_free(run->hc[0]);
+	evs_gen_hdr_cache_free(run->hc[1]);
 	evs_gen_builder_free(run->b[0]);
 	evs_gen_builder_free(run->b[1]);
 	rte_free(run);
@@ -414,6 +463,17 @@ struct gen_run *gen_run_create(const struct gen_opts *o, struct rte_mempool *poo
 				rc = -errno;
 				goto fail;
 			}
+			/* Optional: without it, headers are built per frame. A
+			 * scattered walk over more entries than a cache holds
+			 * would miss on every frame: computing is cheaper. */
+			errno = 0;
+			if (o->flow.order == EVS_GEN_ORDER_SEQ ||
+			    o->flow.flows <= GEN_HDR_CACHE_SCATTER_MAX)
+				run->hc[d] =
+				    evs_gen_hdr_cache_create(run->b[d], &run->flows, d == 1);
+			if (run->hc[d] == NULL)
+				GEN_LOG(DEBUG, "headers built per frame (%s)\n",
+					errno != 0 ? strerror(errno) : "scattered walk");
 			for (q = 0; q < o->queues; q++) {
 				struct gen_tx *t = &run->tx[d * o->queues + q];
 
@@ -422,6 +482,7 @@ struct gen_run *gen_run_create(const struct gen_opts *o, struct rte_mempool *poo
 				t->stream = (uint8_t)(d * o->queues + q);
 				t->reverse = d == 1;
 				t->b = run->b[d];
+				t->hc = run->hc[d];
 				t->flows = &run->flows;
 				t->mix = &o->mix;
 				t->burst = o->burst;
@@ -453,6 +514,7 @@ struct gen_run *gen_run_create(const struct gen_opts *o, struct rte_mempool *poo
 				r->queue = (uint16_t)q;
 				r->burst = o->burst;
 				r->check_mask = o->connect ? 0 : o->rx_check - 1;
+				r->opaque = o->rx_opaque;
 				r->role = !o->connect ? GEN_RX_SINK
 					  : d == 0    ? GEN_RX_RESPONDER
 						      : GEN_RX_INITIATOR;
@@ -681,7 +743,7 @@ static int dir_fill(struct gen_run *run, struct gen_result *res, unsigned int d,
 	g->rx_gbps_l1 = evs_gen_gbps(g->rx_pkts, g->rx_bytes, cycles, run->hz, true);
 	g->flows_sampled = sent.nbits;
 	g->flows_sample_sent = evs_gen_sample_count(&sent);
-	g->flows_checked = o->rx_check == 1;
+	g->flows_checked = o->rx_check == 1 && !o->rx_opaque;
 	g->flows_sample_missing =
 	    g->rx_port >= 0 && g->flows_checked ? evs_gen_sample_missing(&sent, &seen) : 0;
 out:
@@ -723,7 +785,7 @@ static int result_fill(struct gen_run *run, struct gen_result *res, uint64_t tx_
 		return -ENOMEM;
 	evs_gen_hist_reset(a->lat);
 	a->tx_port = a->rx_port = -1;
-	a->flows_checked = run->o->rx_check == 1;
+	a->flows_checked = run->o->rx_check == 1 && !run->o->rx_opaque;
 	for (d = 0; d < res->ndir; d++) {
 		struct gen_dir *g = &res->dir[d];
 

@@ -55,6 +55,7 @@ enum {
 	OPT_LEARN_WAIT,
 	OPT_SAMPLE,
 	OPT_RX_CHECK,
+	OPT_RX_OPAQUE,
 	OPT_LINK_WAIT,
 	OPT_RFC2544,
 	OPT_LOSS_TOL,
@@ -108,6 +109,7 @@ static const struct option long_opts[] = {
     {"learn-wait", required_argument, NULL, OPT_LEARN_WAIT},
     {"sample-flows", required_argument, NULL, OPT_SAMPLE},
     {"rx-check", required_argument, NULL, OPT_RX_CHECK},
+    {"rx-opaque", no_argument, NULL, OPT_RX_OPAQUE},
     {"link-wait", required_argument, NULL, OPT_LINK_WAIT},
     {"rfc2544", no_argument, NULL, OPT_RFC2544},
     {"loss-tolerance", required_argument, NULL, OPT_LOSS_TOL},
@@ -162,6 +164,9 @@ void gen_opts_usage(FILE *f, const char *prog)
 	    "  --sample-flows N       check reception of at most N sampled flows (65536)\n"
 	    "  --rx-check N           decode 1 received frame in N (power of two, 1): latency,\n"
 	    "                         sequence on that sample; the rest counted by port\n"
+	    "  --rx-opaque            read no received frame (encrypted by the device): every\n"
+	    "                         frame on the receiving port counts; no latency, sequence\n"
+	    "                         or flow check\n"
 	    "Output:\n"
 	    "  --json                 machine-readable result on stdout\n"
 	    "  --progress / --no-progress  per-second line (default: if stdout is a tty)\n"
@@ -510,6 +515,9 @@ int gen_opts_parse(struct gen_opts *o, int argc, char **argv)
 			}
 			o->rx_check = (uint32_t)u;
 			break;
+		case OPT_RX_OPAQUE:
+			o->rx_opaque = true;
+			break;
 		case OPT_LINK_WAIT:
 			rc = parse_double(optarg, 0, 3600, &o->link_wait_s);
 			break;
@@ -554,6 +562,8 @@ int gen_opts_parse(struct gen_opts *o, int argc, char **argv)
 		return bad("connect", NULL,
 			   "needs two different ports, one queue, untagged TCP SYN frames, and "
 			   "neither --bidir nor --rfc2544");
+	if (o->rx_opaque && o->connect)
+		return bad("rx-opaque", NULL, "--connect reads every frame it answers");
 	if (o->rfc2544 && (o->tx_port < 0 || o->rx_port < 0))
 		return bad("rfc2544", NULL, "needs both --tx-port and --rx-port");
 	rc = evs_gen_mix_parse(&o->mix, o->mix_spec);

@@ -597,3 +597,74 @@ enum evs_gen_tcp_seen evs_gen_tcp_answer(uint8_t *f, uint32_t len)
 	swap_bytes(tcp, tcp + 2, 2);
 	return flags == TCP_FLAG_SYN ? EVS_GEN_TCP_SYN_IN : EVS_GEN_TCP_SYNACK_IN;
 }
+
+struct evs_gen_hdr_cache *evs_gen_hdr_cache_create(const struct evs_gen_builder *b,
+						   const struct evs_gen_flows *f, bool reverse)
+{
+	const struct gen_tmpl *t = &b->tmpl[0];
+	struct evs_gen_hdr_cache *c;
+	struct evs_gen_pkt_meta m;
+	uint8_t *frame;
+	uint32_t id;
+	size_t bytes;
+	uint16_t ck;
+
+	if (b->n != 1 || b->cfg.l4 != EVS_GEN_UDP || t->stamp_len != EVS_GEN_STAMP_FULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->flows = f->cfg.flows;
+	/* At least 64: evs_gen_build_cached copies that much in one go (the
+	 * smallest block is 56 bytes; the rest is payload or slack). */
+	c->stride = (uint16_t)RTE_MAX(RTE_ALIGN_CEIL(t->hdr_copy, 16), 64);
+	c->len = t->len;
+	c->stamp_off = t->stamp_off;
+	c->csum_off = (uint16_t)(t->l4_off + 6);
+	bytes = (size_t)c->flows * c->stride;
+	if (bytes > EVS_GEN_HDR_CACHE_BYTES_MAX) {
+		free(c);
+		errno = E2BIG;
+		return NULL;
+	}
+	c->hdr = aligned_alloc(64, RTE_ALIGN_CEIL(bytes, 64));
+	c->sum = malloc((size_t)c->flows * sizeof(c->sum[0]));
+	/* A whole frame with slack: build_hdr writes 16-byte blocks. */
+	frame = malloc((size_t)t->len + EVS_GEN_BUILD_SLACK);
+	if (c->hdr == NULL || c->sum == NULL || frame == NULL) {
+		free(frame);
+		evs_gen_hdr_cache_free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* Past hdr_copy the frame holds the template's payload (and its zero
+	 * slack), as a prefilled transmit buffer does. */
+	memcpy(frame, t->data, (size_t)t->len + EVS_GEN_BUILD_SLACK);
+	memset(&m, 0, sizeof(m));
+	for (id = 0; id < c->flows; id++) {
+		evs_gen_flow_tuple(f, id, &m.tuple);
+		if (reverse)
+			m.tuple = evs_gen_tuple_reverse(m.tuple);
+		/* Stream, sequence and TSC zero: the frame adds them. */
+		m.stamp.flow_id = id;
+		build_hdr(b, t, &m, frame, true);
+		memcpy(c->hdr + (size_t)id * c->stride, frame, c->stride);
+		memcpy(&ck, frame + c->csum_off, 2);
+		/* Its complement is the sum (0xffff stands for a zero sum,
+		 * the same in one's complement). */
+		c->sum[id] = (uint16_t)~ck;
+	}
+	free(frame);
+	return c;
+}
+
+void evs_gen_hdr_cache_free(struct evs_gen_hdr_cache *c)
+{
+	if (c == NULL)
+		return;
+	free(c->hdr);
+	free(c->sum);
+	free(c);
+}

@@ -296,8 +296,9 @@ struct evs_inject {
 };
 
 /**
- * Queue @p n packets for @p pl's owner to send or run (any lcore but the
- * owner; lock-free). Consumes every packet: those the ring cannot take (or
+ * Queue @p n packets for @p pl's owner to send or run (any lcore, the owner
+ * too: it runs them at its next drain, not inside the burst that made them;
+ * lock-free, multi-producer). Consumes every packet: those the ring cannot take (or
  * all of them for a bad target) are freed and counted as the engine drop
  * inject_full.
  * @return the number queued.

@@ -11,6 +11,9 @@
 #   memif  a dpdk port with net_memif server devargs
 #
 # ovs_start DIR CORE_PMD CORE_CTL PORTKIND EAL_PREFIX   -> sockets ready
+#   With sc_ovs_tunnel=geneve|vxlan (the sourced scenario's, see
+#   test/perf/scenario-tunnel.sh), port 1 is the underlay on a bridge of its
+#   own and br0's ofport 2 is the tunnel to $U2 (key $VNI).
 # ovs_flows                install the OpenFlow pipeline of the sourced scenario
 # ovs_clear_stats / ovs_pmd_stats   PMD busy/idle cycles (pmd-stats-show)
 # ovs_stop
@@ -21,6 +24,7 @@
 ovs_bin=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
 ovs_dir=""
 ovs_br=br0
+ovs_phy_br=evsphy$$ # the underlay's bridge (tunnel scenarios): its tap is named so
 ovs_mem=1024 # MiB of hugepages
 
 ovs_available() {
@@ -65,16 +69,36 @@ ovs_start() { # dir pmd_core ctl_core portkind prefix
 		>/dev/null 2>&1 || { tail -5 "$ovs_dir/ovs-vswitchd.log" >&2; return 1; }
 	ovs_vsctl add-br "$ovs_br" -- set bridge "$ovs_br" datapath_type=netdev \
 		protocols=OpenFlow10,OpenFlow13,OpenFlow15 || return 1
+	local br ofp
+	if [ -n "${sc_ovs_tunnel:-}" ]; then
+		ovs_vsctl add-br "$ovs_phy_br" -- set bridge "$ovs_phy_br" datapath_type=netdev \
+			other-config:hwaddr="$UMAC" || return 1
+		ovs_vsctl add-port "$ovs_br" tun0 -- set Interface tun0 type="$sc_ovs_tunnel" \
+			options:remote_ip="$U2" options:key="$VNI" ofport_request=2 || return 1
+	fi
 	for i in 0 1; do
+		br=$ovs_br ofp=$((i + 1))
+		[ -n "${sc_ovs_tunnel:-}" ] && [ $i = 1 ] && br=$ovs_phy_br ofp=1
 		if [ "$kind" = vhost ]; then
-			ovs_vsctl add-port "$ovs_br" "vhu$i" -- set Interface "vhu$i" type=dpdkvhostuser \
-				ofport_request=$((i + 1)) || return 1
+			ovs_vsctl add-port "$br" "vhu$i" -- set Interface "vhu$i" type=dpdkvhostuser \
+				ofport_request=$ofp || return 1
 		else
-			ovs_vsctl add-port "$ovs_br" "mif$i" -- set Interface "mif$i" type=dpdk \
+			ovs_vsctl add-port "$br" "mif$i" -- set Interface "mif$i" type=dpdk \
 				"options:dpdk-devargs=net_memif$i,role=server,socket=$ovs_dir/vhu$i,socket-abstract=no,id=0" \
-				ofport_request=$((i + 1)) || return 1
+				ofport_request=$ofp || return 1
 		fi
 	done
+	if [ -n "${sc_ovs_tunnel:-}" ]; then
+		# The route's source must be an address of the bridge's own port
+		# in the remote's subnet: a tap that lives as long as this OVS,
+		# its /30 (and the kernel's route for it) gone with it.
+		ip addr add "$U1/30" dev "$ovs_phy_br" || return 1
+		ip link set "$ovs_phy_br" up || return 1
+		ovs_appctl ovs/route/add "$U2/32" "$ovs_phy_br" >/dev/null || return 1
+		ovs_appctl tnl/arp/set "$ovs_phy_br" "$U2" "$H2" >/dev/null || return 1
+		ovs-ofctl replace-flows "$ovs_phy_br" - <<<"priority=10,in_port=LOCAL,actions=output:1
+priority=0,actions=drop" || return 1
+	fi
 	for _ in $(seq 100); do
 		if [ -S "$(ovs_sock 0)" ] && [ -S "$(ovs_sock 1)" ]; then
 			# The PMD's port assignment may re-create a socket just after
@@ -95,6 +119,12 @@ ovs_hugepages_reserve() { huge_reserve $((ovs_mem + 64)); }
 ovs_stop() {
 	local f p
 	[ -n "$ovs_dir" ] || return 0
+	# A netdev bridge's tap outlives OVS (persistent): the underlay
+	# bridge's goes with it, and its address and route with the tap.
+	if ip link show "$ovs_phy_br" >/dev/null 2>&1; then
+		ovs_vsctl --if-exists del-br "$ovs_phy_br" >/dev/null 2>&1
+		ip link del "$ovs_phy_br" 2>/dev/null
+	fi
 	for f in ovs-vswitchd ovsdb-server; do
 		p=$(cat "$ovs_dir/$f.pid" 2>/dev/null) || continue
 		kill -TERM "$p" 2>/dev/null

@@ -7,11 +7,11 @@
 #   (default, ~20 min) L2 through edgevs, edgevs before the pipeline v2
 #       engine (63610e3, built by test/perf/build-at.sh), Open vSwitch with
 #       DPDK and testpmd io (the ceiling) at 1k/64k/1M flows x 64 B,
-#       vhost-user on both device ports, 5 runs of 4 s; the routed, firewall
-#       and load-balancing scenarios at 1k flows; the new-connection rate
-#       through conntrack; edgevs-gen against testpmd flowgen; datapath and
-#       classifier microbenchmarks; namespace hosts through edgevs and a
-#       Linux bridge.
+#       vhost-user on both device ports, 5 runs of 4 s; the routed,
+#       firewall, load-balancing, GENEVE tunnel and encrypted-tunnel
+#       scenarios at 1k flows; the new-connection rate through conntrack;
+#       edgevs-gen against testpmd flowgen; datapath and classifier
+#       microbenchmarks; namespace hosts through edgevs and a Linux bridge.
 #   --quick (< 1 min) one cell: L2, 1k flows, 64 B, one 3 s run per device.
 #   --full  every scenario x 1/1k/64k/1M flows x 64/512/1400 B/IMIX.
 #
@@ -31,6 +31,8 @@ while [ $# -gt 0 ]; do
 	--quick | --full) level=${1#--} ;;
 	--keep) keep=$2; shift ;;
 	--runs) runs=$2; shift ;;
+	-h | --help) sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+	-*) echo "perf: unknown option $1 (--help)" >&2; exit 1 ;;
 	*) break ;;
 	esac
 	shift
@@ -72,12 +74,12 @@ default)
 		echo "perf: the $old_commit build failed ($build/perf-old.log): no before/after rows" >&2
 	fi
 	# testpmd's ceiling at 1k flows comes from the L2 run
-	sc_args="--scenarios \"routed firewall lb\" --devices \"ovs edgevs\" --flows 1000 --sizes 64 --runs $runs --duration $dur"
+	sc_args="--scenarios \"routed firewall lb tunnel encrypted\" --devices \"ovs edgevs\" --flows 1000 --sizes 64 --runs $runs --duration $dur"
 	conn_args="--scenarios \"firewall lb\" --conn-rate --runs $cruns"
 	;;
 full)
 	dur=5
-	l2_args="--scenarios \"l2 routed firewall lb\" --flows \"1 1000 65536 1000000\" --sizes \"64 512 1400 imix\" --runs $runs --duration $dur"
+	l2_args="--scenarios \"l2 routed firewall lb tunnel encrypted\" --flows \"1 1000 65536 1000000\" --sizes \"64 512 1400 imix\" --runs $runs --duration $dur"
 	sc_args=""
 	conn_args="--scenarios \"firewall lb\" --conn-rate --runs $runs"
 	;;
@@ -189,7 +191,10 @@ section() { # dir scenario
 	echo "- Flows: L2 frames differ in the destination address (198.19.0.1 on, one"
 	echo "  frame per flow per round), as testpmd flowgen's do; source address and"
 	echo "  ports fixed (\`--sport-range 1 --dip-range N\`). Routed and firewall: the"
-	echo "  destination address within 198.19.0.0/16."
+	echo "  destination address within 198.19.0.0/16. Tunnel and encrypted: one way,"
+	echo "  vNIC (port 1) to underlay (port 2), the encap direction; the generator reads"
+	echo "  the stamp inside GENEVE, and counts ESP frames by port (\`--rx-opaque\`: loss"
+	echo "  by count, no latency)."
 	echo "- *Mpps*: median of the runs (min-max). *vs OVS*, *vs testpmd*: ratio of medians."
 	echo "- *device cycles/pkt*: the device's own busy cycles per packet (TSC cycles):"
 	echo "  testpmd \`--record-core-cycles\`, OVS \`dpif-netdev/pmd-stats-show\`"
@@ -201,10 +206,12 @@ section() { # dir scenario
 	echo "  generator or the host, whatever the ring-full share (a device idle a third"
 	echo "  of the time still fills the ring now and then): it is **flagged in the note"
 	echo "  and is not a device figure**; its ratios are left out."
-	echo "- A scenario whose edgevs pipeline does not exist yet says **not built yet**."
-	echo "  A scenario is test/perf/scenarios/NAME.sh: the generator's options, the OVS"
-	echo "  OpenFlow pipeline, and \`sc_edgevs_config\` printing the edgevs configuration"
-	echo "  for the two ports (it returns 3 until the pipeline exists)."
+	echo "- A device without the scenario's pipeline says **not built** (OVS-DPDK has no"
+	echo "  ESP: the encrypted scenario's text says why). A scenario is"
+	echo "  test/perf/scenarios/NAME.sh: the generator's options, the OVS OpenFlow"
+	echo "  pipeline (\`sc_ovs_not_built\` where there is none), and \`sc_edgevs_config\`"
+	echo "  printing the edgevs configuration for the two ports (it returns 3 until the"
+	echo "  pipeline exists)."
 	echo "- edgevs-gen decodes one received frame in 16 (\`--rx-check 16\`: latency and"
 	echo "  sequence on that sample); loss counts every frame."
 	echo
@@ -271,7 +278,7 @@ EOF
 		section "$out/all" "$sc"
 	done
 	if [ -n "$sc_cmd" ]; then
-		echo "## Routed, firewall and load-balancing pipelines"
+		echo "## Routed, firewall, load-balancing and overlay pipelines"
 		echo
 		echo "The same OpenFlow pipelines OVN would program, run against OVS-DPDK now and"
 		echo "against edgevs as each of its pipelines lands (test/perf/scenarios/)."
@@ -281,7 +288,7 @@ EOF
 		show "$sc_cmd"
 		echo '```'
 		echo
-		for sc in routed firewall lb; do section "$out/all" "$sc"; done
+		for sc in routed firewall lb tunnel encrypted; do section "$out/all" "$sc"; done
 	fi
 	if [ -n "$conn_cmd" ]; then
 		echo "## New-connection rate"

@@ -478,6 +478,119 @@ START_TEST(build_hdr_over_prefill_equals_full_build)
 }
 END_TEST
 
+/* Per-flow cached headers give the bytes evs_gen_build_hdr() gives for
+ * the same flow's tuple (swapped for the return direction) and stamp, over
+ * the same prefilled buffer: random UDP configurations, sizes and flows. */
+START_TEST(hdr_cache_equals_build_hdr)
+{
+	static const unsigned int sizes[] = {64, 65, 110, 128, 777, 1518};
+	uint8_t *full = malloc(EVS_GEN_SIZE_MAX);
+	uint8_t *cached = malloc(EVS_GEN_SIZE_MAX);
+	unsigned int i, k, built = 0;
+
+	rng_state = 0x7c0ffee1;
+	for (i = 0; i < 80; i++) {
+		struct evs_gen_pkt_config c = base_cfg(EVS_GEN_UDP, rnd() % 3);
+		struct evs_gen_flow_config fc;
+		struct evs_gen_flows f;
+		struct evs_gen_hdr_cache *hc;
+		struct evs_gen_builder *b;
+		struct evs_gen_mix mix;
+		char spec[16];
+		bool reverse = rnd() & 1;
+
+		c.vlan = rnd() & 1;
+		c.vlan_tci = (uint16_t)rnd();
+		snprintf(spec, sizeof(spec), "%u", sizes[rnd() % 6]);
+		ck_assert_int_eq(evs_gen_mix_parse(&mix, spec), 0);
+		b = evs_gen_builder_create(&c, &mix);
+		if (b == NULL)
+			continue; /* too small for a tunnel's headers */
+		memset(&fc, 0, sizeof(fc));
+		fc.flows = 1 + rnd() % 3000;
+		fc.src_ip_base = 0xc6120001;
+		fc.dst_ip_base = 0xc6130000 + (rnd() & 0xff);
+		fc.sport_base = (uint16_t)(1 + rnd() % 1000);
+		fc.dport_base = 5001;
+		fc.order = rnd() & 1;
+		if (rnd() & 1) {
+			fc.sport_range = 1;
+			fc.dip_range = fc.flows;
+		}
+		ck_assert_int_eq(evs_gen_flows_init(&f, &fc), 0);
+		hc = evs_gen_hdr_cache_create(b, &f, reverse);
+		if (evs_gen_frame_stamp(b, 0) != EVS_GEN_STAMP_FULL) {
+			ck_assert_ptr_null(hc);
+			ck_assert_int_eq(errno, EINVAL);
+			evs_gen_builder_free(b);
+			continue;
+		}
+		ck_assert_ptr_nonnull(hc);
+		built++;
+		memset(full, 0xa5, EVS_GEN_SIZE_MAX);
+		memset(cached, 0x3c, EVS_GEN_SIZE_MAX);
+		evs_gen_prefill(b, full);
+		evs_gen_prefill(b, cached);
+		for (k = 0; k < 200; k++) {
+			struct evs_gen_pkt_meta m = random_meta(1);
+			uint16_t l1, l2;
+
+			m.stamp.flow_id = rnd() % fc.flows;
+			evs_gen_flow_tuple(&f, m.stamp.flow_id, &m.tuple);
+			if (reverse)
+				m.tuple = evs_gen_tuple_reverse(m.tuple);
+			if (k < 4) /* the sums' edges: all ones and all zeros */
+				m.stamp.seq = m.stamp.tsc = k & 1 ? 0xffffffffu : 0;
+			l1 = evs_gen_build_hdr(b, &m, full);
+			l2 = evs_gen_build_cached(hc, &m.stamp, cached);
+			ck_assert_uint_eq(l1, l2);
+			ck_assert_msg(memcmp(full, cached, l1) == 0, "frame differs, iter %u/%u", i,
+				      k);
+		}
+		evs_gen_hdr_cache_free(hc);
+		evs_gen_builder_free(b);
+	}
+	ck_assert_uint_gt(built, 30);
+	free(full);
+	free(cached);
+}
+END_TEST
+
+/* What the cache cannot hold is refused, not built wrong. */
+START_TEST(hdr_cache_refuses)
+{
+	struct evs_gen_pkt_config c = base_cfg(EVS_GEN_UDP, EVS_GEN_ENCAP_NONE);
+	struct evs_gen_flow_config fc;
+	struct evs_gen_flows f;
+	struct evs_gen_builder *b;
+
+	memset(&fc, 0, sizeof(fc));
+	fc.flows = 1000;
+	fc.src_ip_base = 0xc6120001;
+	fc.dst_ip_base = 0xc6130001;
+	fc.sport_base = 1024;
+	fc.dport_base = 5001;
+	ck_assert_int_eq(evs_gen_flows_init(&f, &fc), 0);
+	b = make_builder(&c, "imix"); /* several sizes */
+	ck_assert_ptr_null(evs_gen_hdr_cache_create(b, &f, false));
+	ck_assert_int_eq(errno, EINVAL);
+	evs_gen_builder_free(b);
+	c = base_cfg(EVS_GEN_TCP_SYN, EVS_GEN_ENCAP_NONE);
+	b = make_builder(&c, "64");
+	ck_assert_ptr_null(evs_gen_hdr_cache_create(b, &f, false));
+	ck_assert_int_eq(errno, EINVAL);
+	evs_gen_builder_free(b);
+	c = base_cfg(EVS_GEN_UDP, EVS_GEN_ENCAP_NONE);
+	b = make_builder(&c, "64");
+	fc.flows = 16777216; /* 64 bytes each: 1 GiB */
+	ck_assert_int_eq(evs_gen_flows_init(&f, &fc), 0);
+	ck_assert_ptr_null(evs_gen_hdr_cache_create(b, &f, false));
+	ck_assert_int_eq(errno, E2BIG);
+	evs_gen_builder_free(b);
+	evs_gen_hdr_cache_free(NULL);
+}
+END_TEST
+
 /* A SYN answered by the responder, its SYN-ACK answered by the initiator:
  * every field of each segment, checksums by the byte-wise reference, at
  * random flows and sizes; a bare ACK and anything else stay untouched. */
@@ -1158,6 +1271,8 @@ static Suite *gen_suite(void)
 	    {"geneve_frame_every_field", geneve_frame_every_field},
 	    {"checksums_random_frames", checksums_random_frames},
 	    {"build_hdr_over_prefill_equals_full_build", build_hdr_over_prefill_equals_full_build},
+	    {"hdr_cache_equals_build_hdr", hdr_cache_equals_build_hdr},
+	    {"hdr_cache_refuses", hdr_cache_refuses},
 	    {"tcp_handshake_answers", tcp_handshake_answers},
 	    {"tcp_answer_leaves_others_alone", tcp_answer_leaves_others_alone},
 	    {"min_size_and_rejects", min_size_and_rejects},

@@ -12,7 +12,7 @@
 #   edgevs-old  another edgevs build (--edgevs-old, e.g. test/perf/build-at.sh
 #            63610e3: before the pipeline v2 engine), L2 only
 # Scenarios are test/perf/scenarios/NAME.sh; a device without the pipeline
-# gets a "not built yet" row, never a number.
+# gets a "not built" row, never a number (sc_ovs_not_built: no OVS pipeline).
 #
 # Every run records the generator's busy share (its own count) and the
 # device's PMD busy cycles (testpmd --record-core-cycles, edgevs stats.get,
@@ -210,6 +210,8 @@ start_dut() {
 		dut_pid=$!
 		;;
 	ovs)
+		# A scenario OVS-DPDK cannot run (its text says why).
+		[ -n "${sc_ovs_not_built:-}" ] && return 3
 		ovs_hugepages_reserve || { echo "matrix: no hugepages for OVS" >&2; return 1; }
 		ovs_start "$tmp/ovs" "$dut_core" "$ctl_core" "$port" "$prefix-ovs" >"$tmp/dut.log" 2>&1 ||
 			{ cat "$tmp/ovs/ovs-vswitchd.log" >>"$tmp/dut.log" 2>/dev/null; return 1; }
@@ -316,6 +318,7 @@ for sc in $scenarios; do
 	[ -z "$report_csv" ] || break
 	sc_gen_args=()
 	unset -f sc_flow_mix
+	unset sc_ovs_tunnel sc_ovs_not_built
 	# shellcheck source=/dev/null
 	. "$perf/scenarios/$sc.sh"
 	for f in $flows; do
@@ -372,10 +375,12 @@ if command -v gnuplot >/dev/null; then
 		[ "$n" -gt 0 ] || continue
 		# shellcheck source=/dev/null
 		. "$perf/scenarios/$sc.sh"
+		# The title on two lines: one line is wider than the plot (the
+		# key sits outside, right) and pngcairo cuts it at the edges.
 		gnuplot <<EOF
 set terminal pngcairo size 900,540 noenhanced
 set output "$out/$sc.png"
-set title "$sc_title: Mpps through one device core ($port ports), median and min-max"
+set title "$sc_title\nMpps through one device core ($port ports), median and min-max"
 set xlabel "flows"
 set ylabel "Mpps"
 set logscale x

@@ -146,7 +146,7 @@ def main():
             summary.setdefault(sc, {}).setdefault(d, {}).setdefault(str(f), {})[s] = st
             name = NAMES.get(d, d)
             if st["status"] != "ok":
-                note = "not built yet" if st["status"] == "not-built" else "run failed (see runs.csv)"
+                note = "not built" if st["status"] == "not-built" else "run failed (see runs.csv)"
                 if conn == "1":
                     lines.append("| %s | - | - | - | - | - | - | - | %s |" % (name, note))
                 else:

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Checks of matrix_report.py on hand-made runs: medians and ranges, the
 device's cycles per packet and busy share, the bottleneck flag, ratios left
-out for flagged rows, "not built yet", and the connection rate."""
+out for flagged rows, "not built", and the connection rate."""
 import csv
 import json
 import os
@@ -116,7 +116,7 @@ class Report(unittest.TestCase):
                 other("edgevs", 1000, "not-built", "routed"), other("ovs", 1000, "failed", "routed")]
         s, t = report(rows)
         self.assertEqual(s["routed"]["edgevs"]["1000"]["64"]["status"], "not-built")
-        self.assertIn("not built yet", t["routed"])
+        self.assertIn("not built", t["routed"])
         self.assertIn("run failed", t["routed"])
         self.assertNotIn("| edgevs | 1000 | 64 | 0", t["routed"])
 

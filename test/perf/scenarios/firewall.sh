@@ -2,7 +2,7 @@
 # shellcheck shell=bash disable=SC2034
 # Stateful firewall: allow rules committed to conntrack, replies by state.
 sc_title="Firewall with connection tracking"
-sc_desc="A stateful allow rule: UDP and TCP from port 1 to 198.19.0.0/16 port 5001 are allowed and committed to connection tracking (\`ct(commit)\`), established traffic passes both ways, everything else is dropped. Every packet goes through conntrack. edgevs: a stateful switch (\`\"conntrack\": {\"zone\": 1}\`: every IP packet through conntrack, connections committed in zone 1, invalid ones dropped), the equivalent of allow-all rules with \`ct(commit)\`; up to 65536 flows differ in the destination address within 198.19.0.0/16."
+sc_desc="A stateful allow rule: UDP and TCP from port 1 to 198.19.0.0/16 port 5001 are allowed and committed to connection tracking (\`ct(commit)\`), established traffic passes both ways, everything else is dropped. Every packet goes through conntrack. edgevs: the firewall module (lib/firewall, doc/firewall.md): port 1 in security group \`client\`, whose egress rules allow UDP and TCP to 198.19.0.0/16 port 5001 (stateful: committed in the firewall's zone), port 2 in group \`server\` without rules, everything else denied by default, replies passing by state; up to 65536 flows differ in the destination address within 198.19.0.0/16."
 sc_gen_args=()
 sc_flow_mix() {
 	if [ "$1" -le 65536 ]; then echo "--dst-ip 198.19.0.0 --sport-range 1 --dip-range $1"
@@ -16,13 +16,23 @@ table=1,priority=10,udp,ct_state=+trk+new,in_port=1,nw_dst=198.19.0.0/16,tp_dst=
 table=1,priority=10,tcp,ct_state=+trk+new,in_port=1,nw_dst=198.19.0.0/16,tp_dst=5001,actions=ct(commit,zone=1),output:2
 table=1,priority=0,actions=drop"
 sc_ovs_groups=""
-# edgevs has no rule language on a switch yet (lib/firewall's security
-# groups are not on the seam): the stateful switch commits every IP
-# connection, which is what the OVS pipeline does with this traffic.
+# Rules on the sending port's egress: the destination port is then not
+# looked up (doc/firewall.md), so the 65536 destinations need no fw.port
+# addresses. Port 2 is filtered too (group "server", no rules: nothing new
+# from it), so every reply goes through conntrack and passes by state,
+# whatever address it goes to (--connect uses 16384 sources).
 sc_edgevs_config() {
 	cat <<JSON
-{ "switches": [ { "name": "sw0", "conntrack": { "zone": 1 } } ],
+{ "switches": [ { "name": "sw0" } ],
   "ports": [ $(echo "$1" | sed 's/}$/, "switch": "sw0" }/'),
-             $(echo "$2" | sed 's/}$/, "switch": "sw0" }/') ] }
+             $(echo "$2" | sed 's/}$/, "switch": "sw0" }/') ],
+  "fw_groups": [ { "name": "client" }, { "name": "server" } ],
+  "fw_rules": [
+    { "id": 10, "group": "client", "direction": "egress", "protocol": "udp",
+      "dst": "198.19.0.0/16", "dport_min": 5001 },
+    { "id": 11, "group": "client", "direction": "egress", "protocol": "tcp",
+      "dst": "198.19.0.0/16", "dport_min": 5001 } ],
+  "fw_ports": [ { "port": "p0", "addresses": [ "198.18.0.1" ], "groups": [ "client" ] },
+                { "port": "p1", "groups": [ "server" ] } ] }
 JSON
 }
