@@ -45,6 +45,7 @@ const struct evs_obj_type fw_addrset_type = {
     .defaults = "{\"prefixes\": []}",
     .keys = name_key,
     .ops = &fw_addrset_ops,
+    .prepare_sliced = true, /* staged per slice, compiled once (fw_store.c) */
 };
 
 static const struct evs_ctl_param group_fields[] = {
@@ -60,6 +61,7 @@ const struct evs_obj_type fw_group_type = {
     .n_fields = RTE_DIM(group_fields),
     .keys = name_key,
     .ops = &fw_group_ops,
+    .prepare_sliced = true, /* staged per slice, compiled once (fw_store.c) */
 };
 
 static const char *const dirs[] = {"ingress", "egress", NULL};
@@ -126,6 +128,7 @@ const struct evs_obj_type fw_rule_type = {
     .refs = rule_refs,
     .n_refs = RTE_DIM(rule_refs),
     .ops = &fw_rule_ops,
+    .prepare_sliced = true, /* staged per slice, compiled once (fw_store.c) */
 };
 
 static const struct evs_ctl_param ip_item = {.type = EVS_CTL_T_IP};
@@ -165,6 +168,7 @@ const struct evs_obj_type fw_port_type = {
     .refs = fwport_refs,
     .n_refs = RTE_DIM(fwport_refs),
     .ops = &fw_port_ops,
+    .prepare_sliced = true, /* staged per slice, compiled once (fw_store.c) */
 };
 
 static const char *str(const json_t *o, const char *f)

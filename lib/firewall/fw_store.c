@@ -2,9 +2,11 @@
 /*
  * Store hooks of the firewall types. Each type's prepare stages its deltas
  * in the library (additions and changes; rule deletions, which nothing
- * depends on) and compiles what is dirty so far (evs_fw_prepare replaces
- * the build of an earlier type of the same transaction, so the last one
- * holds everything); abort takes its deltas back and drops the build;
+ * depends on), in slices of a large transaction (prepare_sliced: done_of
+ * counts over every call), and its prepare_end compiles what is dirty so
+ * far, once (evs_fw_prepare replaces the build of an earlier type of the
+ * same transaction, so the last one holds everything); abort takes its
+ * deltas back and drops the build;
  * the first commit publishes (one RCU grace), and address sets and groups
  * are deleted in commit, once the rules and ports naming them are gone (the
  * store has checked that they will be). Only the groups a transaction
@@ -34,8 +36,18 @@ static int compile(struct evs_fw_store *b, struct evs_ctl_err *err)
 	return 0;
 }
 
+/* Every type's prepare_end: the touched groups compiled once per type. */
+static int prepare_end(struct evs_store *st, const struct evs_store_delta *d, size_t n,
+		       struct evs_ctl_err *err, void *ctx)
+{
+	(void)st, (void)d, (void)n;
+	return compile(ctx, err);
+}
+
 static void publish(struct evs_fw_store *b)
 {
+	/* every commit publishes: the transaction is final, nothing to abort */
+	memset(b->done_of, 0, sizeof(b->done_of));
 	evs_fw_publish(b->c.fw);
 	if (b->c.changed != NULL)
 		b->c.changed(b->c.arg);
@@ -70,14 +82,14 @@ static int addrset_prepare(struct evs_store *st, const struct evs_store_delta *d
 	size_t i;
 
 	(void)st;
-	for (i = 0, b->done_of[T_ADDRSET] = 0; i < n; i++, b->done_of[T_ADDRSET]++) {
+	for (i = 0; i < n; i++, b->done_of[T_ADDRSET]++) {
 		int rc = d[i].op == EVS_STORE_DEL ? 0 : addrset_apply(b->c.fw, d[i].new);
 
 		if (rc < 0)
 			return evs_store_err(err, rc, d[i].path, "address set '%s': %s",
 					     str(d[i].new, "name"), strerror(-rc));
 	}
-	return compile(b, err);
+	return 0;
 }
 
 static void addrset_abort(struct evs_store *st, const struct evs_store_delta *d, size_t n,
@@ -114,6 +126,7 @@ static void addrset_commit(struct evs_store *st, const struct evs_store_delta *d
 const struct evs_store_ops fw_addrset_ops = {
     .check = fw_addrset_check,
     .prepare = addrset_prepare,
+    .prepare_end = prepare_end,
     .commit = addrset_commit,
     .abort = addrset_abort,
 };
@@ -156,7 +169,7 @@ static int group_prepare(struct evs_store *st, const struct evs_store_delta *d, 
 	size_t i;
 
 	(void)st;
-	for (i = 0, b->done_of[T_GROUP] = 0; i < n; i++, b->done_of[T_GROUP]++) {
+	for (i = 0; i < n; i++, b->done_of[T_GROUP]++) {
 		int rc =
 		    d[i].op == EVS_STORE_ADD ? evs_fw_group_add(b->c.fw, str(d[i].new, "name")) : 0;
 
@@ -164,7 +177,7 @@ static int group_prepare(struct evs_store *st, const struct evs_store_delta *d, 
 			return evs_store_err(err, rc, d[i].path, "group '%s': %s",
 					     str(d[i].new, "name"), strerror(-rc));
 	}
-	return compile(b, err);
+	return 0;
 }
 
 static void group_abort(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx)
@@ -196,6 +209,7 @@ const struct evs_store_ops fw_group_ops = {
     .check = fw_group_check,
     .validate = group_validate,
     .prepare = group_prepare,
+    .prepare_end = prepare_end,
     .commit = group_commit,
     .abort = group_abort,
 };
@@ -227,7 +241,7 @@ static int rule_prepare(struct evs_store *st, const struct evs_store_delta *d, s
 	struct evs_fw_store *b = ctx;
 	size_t i;
 
-	for (i = 0, b->done_of[T_RULE] = 0; i < n; i++, b->done_of[T_RULE]++) {
+	for (i = 0; i < n; i++, b->done_of[T_RULE]++) {
 		int rc = 0;
 
 		if (d[i].op != EVS_STORE_ADD)
@@ -243,7 +257,7 @@ static int rule_prepare(struct evs_store *st, const struct evs_store_delta *d, s
 			return rc;
 		}
 	}
-	return compile(b, err);
+	return 0;
 }
 
 static void rule_abort(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx)
@@ -301,6 +315,7 @@ static json_t *rule_status(struct evs_store *st, struct evs_store_obj *o, void *
 const struct evs_store_ops fw_rule_ops = {
     .check = fw_rule_check,
     .prepare = rule_prepare,
+    .prepare_end = prepare_end,
     .commit = rule_commit,
     .abort = rule_abort,
     .status = rule_status,
@@ -339,7 +354,7 @@ static int port_prepare(struct evs_store *st, const struct evs_store_delta *d, s
 	size_t i;
 
 	(void)st;
-	for (i = 0, b->done_of[T_PORT] = 0; i < n; i++, b->done_of[T_PORT]++) {
+	for (i = 0; i < n; i++, b->done_of[T_PORT]++) {
 		int rc = port_apply(b, &d[i], d[i].new);
 
 		if (rc < 0)
@@ -347,7 +362,7 @@ static int port_prepare(struct evs_store *st, const struct evs_store_delta *d, s
 					     str(d[i].new != NULL ? d[i].new : d[i].old, "port"),
 					     strerror(-rc));
 	}
-	return compile(b, err);
+	return 0;
 }
 
 static void port_abort(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx)
@@ -383,6 +398,7 @@ static json_t *port_status(struct evs_store *st, struct evs_store_obj *o, void *
 const struct evs_store_ops fw_port_ops = {
     .check = fw_port_check,
     .prepare = port_prepare,
+    .prepare_end = prepare_end,
     .commit = port_commit,
     .abort = port_abort,
     .status = port_status,

@@ -160,6 +160,7 @@ const struct evs_obj_type evs_l3_route_type = {
     .keys = route_key,
     .refs = route_refs,
     .n_refs = sizeof(route_refs) / sizeof(route_refs[0]),
+    .prepare_sliced = true, /* one FIB change per delta (l3_apply.c) */
 };
 
 static const struct evs_ctl_param neigh_fields[] = {
@@ -191,6 +192,7 @@ const struct evs_obj_type evs_l3_neigh_type = {
     .keys = neigh_key,
     .refs = neigh_refs,
     .n_refs = sizeof(neigh_refs) / sizeof(neigh_refs[0]),
+    .prepare_sliced = true, /* one neighbour entry per delta */
 };
 
 int l3_parse_addr(const char *s, struct evs_l3_addr *a, uint8_t *len)

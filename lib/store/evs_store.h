@@ -105,6 +105,11 @@ struct evs_store_ops {
 	/** Stage the change in the datapath tables; may fail. */
 	int (*prepare)(struct evs_store *st, const struct evs_store_delta *d, size_t n,
 		       struct evs_ctl_err *err, void *ctx);
+	/** After the type's last prepare call, once, with all its deltas: the
+	 * work of the whole change (an ACL compile) for a type whose prepare
+	 * runs in slices; may fail (abort then runs as for prepare). */
+	int (*prepare_end)(struct evs_store *st, const struct evs_store_delta *d, size_t n,
+			   struct evs_ctl_err *err, void *ctx);
 	/** Make it final; cannot fail. */
 	void (*commit)(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx);
 	/** Undo prepare (also called on the type whose prepare failed). */
@@ -423,6 +428,24 @@ bool evs_store_ctl_busy(const struct evs_store *st);
  * changes and needs the store's one transaction.
  */
 void evs_store_ctl_cancel(struct evs_store *st, const char *why);
+
+/** How large transactions ran in steps (evs_store_ctl_stats_get()). */
+struct evs_store_ctl_stats {
+	uint64_t large;		  /**< transactions run in steps */
+	uint64_t steps;		  /**< steps, every transaction */
+	uint64_t step_max_ns;	  /**< the longest step, wall clock */
+	uint64_t step_max_cpu_ns; /**< the longest step, the lcore's CPU time */
+	/** The last (or running) one: its steps, its longest step's wall and
+	 * CPU time and the phase that step began in ("stage", "validate",
+	 * "prepare", "commit", "records", ...), its CPU time in all. */
+	uint64_t last_steps, last_max_ns, last_max_cpu_ns, last_cpu_ns;
+	const char *last_max_phase;
+};
+
+/** Copy the step counters of @p st's generated methods. 0, or -EINVAL if
+ * evs_store_ctl_register() was not called. Management lcore. Also the
+ * read-only method "store.stats". */
+int evs_store_ctl_stats_get(const struct evs_store *st, struct evs_store_ctl_stats *out);
 
 /**
  * Run one generated method's operation inside an open transaction, as

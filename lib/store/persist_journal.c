@@ -17,6 +17,8 @@
 #include "journal_private.h"
 #include "persist_private.h"
 
+enum { LINES_KEEP_MAX = 256u << 20 };
+
 struct sub {
 	uint64_t gen;
 	uint64_t epoch;
@@ -42,6 +44,7 @@ struct evs_journal {
 
 	/* Writer thread only (and open/close while it does not run). */
 	int jfd;
+	struct persist_buf lines; /* a batch's lines */
 	size_t jsize;
 	size_t doc_size;
 	uint64_t base_lines; /* lines since the document was written */
@@ -101,25 +104,29 @@ int journal_header(char *buf, size_t size, uint64_t base, uint64_t doc_hash)
 	return n > 0 && (size_t)n < size ? n : -ENOBUFS;
 }
 
-/* One transaction's line, malloc'd; NULL: out of memory. */
-static char *line_make(uint64_t gen, const json_t *records, size_t *len)
+/* Append one transaction's line to @b, written once in place: the
+ * checksum of its records is filled in after them. 0 or -errno. */
+static int line_put(struct persist_buf *b, uint64_t gen, const json_t *records)
 {
-	char *body = json_dumps(records, JSON_COMPACT | JSON_PRESERVE_ORDER), *line;
-	size_t bl;
-	int n;
+	size_t start = b->len, sum_at, body;
+	char head[96], sum[17];
+	int n = snprintf(head, sizeof(head),
+			 "{\"gen\":%" PRIu64 ",\"sum\":\"0000000000000000\",\"records\":", gen);
+	int rc = persist_buf_put(b, head, (size_t)n);
 
-	if (body == NULL)
-		return NULL;
-	bl = strlen(body);
-	line = malloc(bl + 96);
-	if (line != NULL) {
-		n = snprintf(line, bl + 96,
-			     "{\"gen\":%" PRIu64 ",\"sum\":\"%016" PRIx64 "\",\"records\":%s}\n",
-			     gen, journal_hash(body, bl), body);
-		*len = (size_t)n;
+	sum_at = start + (size_t)n - strlen("0000000000000000\",\"records\":");
+	body = b->len;
+	if (rc == 0)
+		rc = persist_dump_compact(b, records);
+	if (rc == 0)
+		rc = persist_buf_put(b, "}\n", 2);
+	if (rc < 0) {
+		b->len = start;
+		return rc;
 	}
-	free(body);
-	return line;
+	snprintf(sum, sizeof(sum), "%016" PRIx64, journal_hash(b->p + body, b->len - 2 - body));
+	memcpy(b->p + sum_at, sum, 16);
+	return 0;
 }
 
 /* Append @buf and make it durable; on failure cut the file back. */
@@ -205,9 +212,9 @@ static void sub_free(struct sub *s)
 /* Write one batch (the thread holds no lock). */
 static void batch_write(struct evs_journal *j, struct sub *batch, uint64_t dead_upto, int dead_rc)
 {
+	struct persist_buf *b = &j->lines;
 	struct sub *s, *snap = NULL;
-	char *buf = NULL, *line;
-	size_t len = 0, cap = 0, ll, snap_off = 0, n_lines = 0, snap_lines = 0;
+	size_t len, snap_off = 0, n_lines = 0, snap_lines = 0;
 	int rc = j->broken;
 
 	for (s = batch; s != NULL; s = s->next) {
@@ -216,39 +223,24 @@ static void batch_write(struct evs_journal *j, struct sub *batch, uint64_t dead_
 			continue;
 		}
 		if (s->records != NULL && rc == 0) {
-			line = line_make(s->gen, s->records, &ll);
-			if (line == NULL) {
-				rc = -ENOMEM;
+			rc = line_put(b, s->gen, s->records);
+			if (rc < 0)
 				break;
-			}
-			if (len + ll > cap) {
-				char *nb = realloc(buf, (len + ll) * 2);
-
-				if (nb == NULL) {
-					free(line);
-					rc = -ENOMEM;
-					break;
-				}
-				buf = nb;
-				cap = (len + ll) * 2;
-			}
-			memcpy(buf + len, line, ll);
-			len += ll;
 			n_lines++;
-			free(line);
 		}
 		if (s->snapshot != NULL) {
 			snap = s;
-			snap_off = len;
+			snap_off = b->len;
 			snap_lines = n_lines;
 		}
 	}
+	len = b->len;
 	if (rc == 0 && len > 0)
-		rc = append(j, buf, len);
+		rc = append(j, b->p, len);
 	if (rc == 0)
 		j->base_lines += n_lines;
 	if (rc == 0 && snap != NULL) {
-		int crc = compact(j, snap->snapshot, snap->gen, buf + snap_off, len - snap_off,
+		int crc = compact(j, snap->snapshot, snap->gen, b->p + snap_off, len - snap_off,
 				  n_lines - snap_lines);
 
 		if (snap->records == NULL)
@@ -260,7 +252,11 @@ static void batch_write(struct evs_journal *j, struct sub *batch, uint64_t dead_
 			j->st.compactions++;
 		pthread_mutex_unlock(&j->mu);
 	}
-	free(buf);
+	/* Kept for the next batch (no page faults for a big line again),
+	 * unless it holds more than a bulk apply of ~2M objects needs. */
+	b->len = 0;
+	if (b->cap > LINES_KEEP_MAX)
+		persist_buf_free(b);
 	atomic_store(&j->want_snapshot, j->jsize > j->compact_bytes && j->jsize > j->doc_size);
 	pthread_mutex_lock(&j->mu);
 	if (len > 0) {
@@ -361,6 +357,7 @@ static void journal_destroy(struct evs_journal *j)
 		close(j->jfd);
 	if (j->dirfd >= 0)
 		close(j->dirfd);
+	persist_buf_free(&j->lines);
 	free(j->name);
 	free(j->path);
 	free(j);

@@ -6,6 +6,9 @@
  * asynchronous writer) and persist_secrets.c. */
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
 
 #include "evs_persist.h"
 
@@ -22,5 +25,20 @@ int persist_target(const char *path, bool follow, char **real, char **name, int 
 int persist_hook(enum evs_persist_step step, const char *name);
 /* All of @data to @fd (the WRITE step's hook applies). 0 or -errno. */
 int persist_write_all(int fd, const char *name, const char *data, size_t len);
+
+/* A growing byte buffer (persist_dump.c). */
+struct persist_buf {
+	char *p;
+	size_t len, cap;
+};
+/* Room for @n more bytes. 0 or -ENOMEM. */
+int persist_buf_reserve(struct persist_buf *b, size_t n);
+/* Append @n bytes. 0 or -ENOMEM. */
+int persist_buf_put(struct persist_buf *b, const void *data, size_t n);
+void persist_buf_free(struct persist_buf *b);
+/* Append @v as json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER) writes it
+ * (no NUL). 0, -ENOMEM, -ELOOP (nested too deep) or -EINVAL; on failure
+ * @b is as before. */
+int persist_dump_compact(struct persist_buf *b, const json_t *v);
 
 #endif /* EVS_PERSIST_PRIVATE_H */

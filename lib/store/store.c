@@ -413,10 +413,15 @@ struct evs_store_obj *store_find(const struct store_type *ty, const char *key)
 	return NULL;
 }
 
-static int index_grow(struct store_type *ty)
+/* Rehash into at least @want buckets (a power of two, at least twice as many). */
+static int index_resize(struct store_type *ty, size_t want)
 {
 	size_t n = ty->n_buckets ? ty->n_buckets * 2 : 64, i;
-	struct evs_store_obj **b = calloc(n, sizeof(*b)), *o, *next;
+	struct evs_store_obj **b, *o, *next;
+
+	while (n < want)
+		n *= 2;
+	b = calloc(n, sizeof(*b));
 
 	if (b == NULL)
 		return -ENOMEM;
@@ -430,6 +435,16 @@ static int index_grow(struct store_type *ty)
 	ty->buckets = b;
 	ty->n_buckets = n;
 	return 0;
+}
+
+static int index_grow(struct store_type *ty)
+{
+	return index_resize(ty, 0);
+}
+
+int store_index_reserve(struct store_type *ty, size_t n)
+{
+	return n <= ty->n_buckets ? 0 : index_resize(ty, n);
 }
 
 struct evs_store_obj *store_obj_new(struct store_type *ty, char *key, json_t *val)
@@ -642,7 +657,8 @@ const json_t *store_committed(const struct evs_store *st, const struct evs_store
 
 	if (o == NULL)
 		return NULL;
-	if (o->txn_idx < 0 || st->txn == NULL)
+	/* From C_CLOSE the transaction is committed: its state is the one */
+	if (o->txn_idx < 0 || st->txn == NULL || st->txn->c.phase >= C_CLOSE)
 		return o->live ? o->val : NULL;
 	e = &st->txn->e[o->txn_idx];
 	return e->existed ? e->old : NULL;

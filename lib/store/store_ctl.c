@@ -72,6 +72,7 @@ struct ctl_priv {
 	size_t n_m;
 	struct evs_ctl_param *own[2]; /* specs of transact and config.apply */
 	unsigned int n_own;
+	struct evs_store_ctl_stats stats;
 };
 
 /* Optional fields of every mutating request. */
@@ -357,6 +358,10 @@ static int run_txn_now(struct ctl_priv *cp, struct evs_ctl_call *call, const jso
 		}
 		cp->run = j;
 		j->ran = true;
+		cp->stats.large++;
+		cp->stats.last_steps = cp->stats.last_max_ns = cp->stats.last_max_cpu_ns = 0;
+		cp->stats.last_cpu_ns = 0;
+		cp->stats.last_max_phase = NULL;
 		return 0; /* answered by the last step (evs_store_ctl_poll) */
 	}
 	rc = fn(txn, params, &err, arg);
@@ -522,16 +527,91 @@ static bool trash_step(const struct evs_store *st, struct store_budget *b)
 	return ready && b == NULL;
 }
 
+static uint64_t cpu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Where the running job stands, for the longest step's record. */
+static const char *job_phase(const struct job *j)
+{
+	static const char *const names[] = {
+	    [C_UNLINK] = "unlink",   [C_RESOLVE] = "resolve", [C_IN_USE] = "in_use",
+	    [C_CHECK] = "check",     [C_DELTAS] = "deltas",   [C_VALIDATE] = "validate",
+	    [C_PREPARE] = "prepare", [C_COMMIT] = "commit",   [C_RECORDS] = "records",
+	    [C_CLOSE] = "close",     [C_DONE] = "done"};
+
+	if (j == NULL)
+		return "trash";
+	if (!j->staged)
+		return "stage";
+	return names[j->txn->c.phase];
+}
+
+static void step_account(struct ctl_priv *cp, const char *phase, uint64_t t0, uint64_t c0)
+{
+	struct evs_store_ctl_stats *s = &cp->stats;
+	uint64_t wall = store_now_ns() - t0, cpu = cpu_now_ns() - c0;
+
+	s->steps++;
+	s->last_steps++;
+	s->last_cpu_ns += cpu;
+	if (wall > s->step_max_ns)
+		s->step_max_ns = wall;
+	if (cpu > s->step_max_cpu_ns)
+		s->step_max_cpu_ns = cpu;
+	if (wall > s->last_max_ns)
+		s->last_max_ns = wall;
+	if (cpu > s->last_max_cpu_ns) {
+		s->last_max_cpu_ns = cpu;
+		s->last_max_phase = phase;
+	}
+}
+
+int evs_store_ctl_stats_get(const struct evs_store *st, struct evs_store_ctl_stats *out)
+{
+	const struct ctl_priv *cp = st != NULL ? st->ctl_priv : NULL;
+
+	if (cp == NULL || out == NULL)
+		return -EINVAL;
+	*out = cp->stats;
+	if (out->last_max_phase == NULL)
+		out->last_max_phase = "";
+	return 0;
+}
+
+static int m_store_stats(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct ctl_priv *cp = arg;
+	const struct evs_store_ctl_stats *s = &cp->stats;
+
+	(void)params;
+	return evs_ctl_reply(
+	    call,
+	    json_pack("{s:I, s:I, s:f, s:f, s:{s:I, s:f, s:f, s:s, s:f}}", "large",
+		      (json_int_t)s->large, "steps", (json_int_t)s->steps, "step_max_ms",
+		      s->step_max_ns / 1e6, "step_max_cpu_ms", s->step_max_cpu_ns / 1e6, "last",
+		      "steps", (json_int_t)s->last_steps, "step_max_ms", s->last_max_ns / 1e6,
+		      "step_max_cpu_ms", s->last_max_cpu_ns / 1e6, "step_max_phase",
+		      s->last_max_phase ? s->last_max_phase : "", "cpu_ms", s->last_cpu_ns / 1e6));
+}
+
 int evs_store_ctl_poll(struct evs_store *st)
 {
 	struct ctl_priv *cp = st->ctl_priv;
 	unsigned int us = cp != NULL && cp->cfg.slice_us ? cp->cfg.slice_us : SLICE_US_DEFAULT;
 	struct store_budget b = {0};
-	uint64_t now;
+	uint64_t now, c0;
+	const char *phase;
 	struct job *j;
 
 	if (cp == NULL || (cp->run == NULL && cp->q_head == NULL && !trash_step(st, NULL)))
 		return 0;
+	c0 = cpu_now_ns();
+	phase = job_phase(cp->run);
 	now = store_now_ns();
 	b.deadline_ns = now + (uint64_t)us * 1000u;
 	if (cp->run != NULL)
@@ -557,6 +637,7 @@ int evs_store_ctl_poll(struct evs_store *st)
 	}
 	if (cp->run == NULL && cp->q_head == NULL)
 		trash_step(st, &b);
+	step_account(cp, phase, now, c0);
 	return cp->run != NULL || cp->q_head != NULL || trash_step(st, NULL);
 }
 
@@ -574,7 +655,7 @@ void evs_store_ctl_cancel(struct evs_store *st, const char *why)
 
 	if (j == NULL)
 		return;
-	if (j->staged && j->txn->c.phase == C_RECORDS) {
+	if (j->staged && j->txn->c.phase >= C_RECORDS) {
 		struct store_budget none = {0};
 
 		job_step(cp, &none); /* committed already: finish it */
@@ -951,6 +1032,13 @@ int evs_store_ctl_register(struct evs_ctl *ctl, const struct evs_store_ctl_confi
 		     .arg = cp,
 		     .params = p_schema,
 		     .n_params = 1},
+		    {.name = "store.stats",
+		     .help = "Large transactions in steps: how many, the steps, the longest "
+			     "step (wall and CPU ms), and the last one's.",
+		     .read_only = true,
+		     .fn = m_store_stats,
+		     .arg = cp,
+		     .params = evs_ctl_no_params},
 		};
 
 		for (t = 0; rc == 0 && t < sizeof(m) / sizeof(m[0]); t++)

@@ -192,7 +192,7 @@ static const char *item_path(char *path, size_t base_len, size_t i)
 }
 
 /* Size @ks for section @arr (at @path) of type @ty. */
-static int section_init(const struct store_type *ty, const json_t *arr, const char *path,
+static int section_init(struct store_type *ty, const json_t *arr, const char *path,
 			struct keyset *ks, struct evs_ctl_err *err)
 {
 	size_t n = json_array_size(arr);
@@ -205,6 +205,8 @@ static int section_init(const struct store_type *ty, const json_t *arr, const ch
 				     ty->t->max_objects, ty->t->name);
 	for (ks->size = 16; ks->size < 2 * n; ks->size *= 2)
 		;
+	if (store_index_reserve(ty, n) < 0)
+		return evs_store_err(err, -ENOMEM, path, "out of memory");
 	ks->keys = calloc(ks->size, sizeof(*ks->keys));
 	ks->item_key = calloc(n + 1, sizeof(*ks->item_key));
 	ks->n = n;

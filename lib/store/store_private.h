@@ -82,7 +82,8 @@ struct evs_store {
 	size_t last_changes; /* deltas of the last committed transaction */
 	bool recording;	     /* keep last_records (evs_store_record_changes) */
 	json_t *last_records;
-	json_t *trash; /* large values to free in steps (store_ctl.c polls): NULL: none */
+	bool last_secret; /* last_records hold a type with secret fields */
+	json_t *trash;	  /* large values to free in steps (store_ctl.c polls): NULL: none */
 	struct evs_store_txn *txn;
 	bool sealed; /* objects exist: no more types */
 	struct store_section sections[STORE_MAX_SECTIONS];
@@ -129,6 +130,7 @@ enum commit_phase {
 	C_PREPARE,
 	C_COMMIT,
 	C_RECORDS, /* the hooks committed: no way back */
+	C_CLOSE,   /* committed and visible: the undo entries let go in steps */
 	C_DONE
 };
 
@@ -137,6 +139,7 @@ struct txn_commit {
 	size_t i;	/* entry within an entry-wise phase */
 	unsigned int t; /* type within validate and prepare */
 	size_t given;	/* deltas of type t given to its prepare */
+	bool closed;	/* C_CLOSE let go of every undo entry */
 	struct store_delta_set ds;
 	json_t *records;		 /* built in C_RECORDS */
 	size_t cnt[EVS_STORE_MAX_TYPES]; /* deltas per type, then where the next goes */
@@ -246,6 +249,9 @@ struct evs_store_obj *store_lookup_committed(const struct evs_store *st,
 					     const struct store_type *ty, const json_t *key_obj);
 /* New object holding @val (reference taken) under @key (taken), indexed, appended. */
 struct evs_store_obj *store_obj_new(struct store_type *ty, char *key, json_t *val);
+/* Room in @ty's index for @n objects without a rehash (a bulk apply's
+ * index would otherwise double, rehashing everything, inside one step). */
+int store_index_reserve(struct store_type *ty, size_t n);
 /* Remove from index and order, free. */
 void store_obj_destroy(struct evs_store_obj *o);
 

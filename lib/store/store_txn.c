@@ -337,7 +337,7 @@ static void txn_close(struct evs_store_txn *txn)
 {
 	size_t i;
 
-	for (i = 0; i < txn->n; i++)
+	for (i = txn->c.closed ? txn->n : 0; i < txn->n; i++) /* or closed in steps */
 		json_decref(txn->e[i].old);
 	while (txn->paths != NULL) {
 		struct path_block *b = txn->paths;
@@ -351,11 +351,19 @@ static void txn_close(struct evs_store_txn *txn)
 }
 
 static void hooks_abort(struct evs_store_txn *txn, unsigned int t, size_t given);
+static int entry_close(struct txn_entry *e);
 
 void evs_store_txn_abort(struct evs_store_txn *txn)
 {
 	if (txn == NULL)
 		return;
+	if (txn->c.phase == C_CLOSE) { /* committed: too late to undo, finish closing */
+		for (; txn->c.i < txn->n; txn->c.i++)
+			entry_close(&txn->e[txn->c.i]);
+		txn->c.closed = true;
+		txn_close(txn);
+		return;
+	}
 	if (txn->c.phase == C_PREPARE) /* stopped between steps: undo what prepared */
 		hooks_abort(txn, txn->c.t, txn->c.given);
 	free(txn->c.ds.d);
@@ -519,10 +527,11 @@ static void hooks_commit(struct evs_store_txn *txn)
 
 /* The store after a successful commit: records, generation, deleted
  * objects freed, the transaction closed. */
-static void txn_finish(struct evs_store_txn *txn)
+/* The switch: the transaction's state becomes the committed one (readers
+ * see it from here), its records the last ones, the generation moves. */
+static void txn_switch(struct evs_store_txn *txn)
 {
 	struct evs_store *st = txn->st;
-	size_t i;
 
 	st->last_changes = txn->c.ds.off[EVS_STORE_MAX_TYPES] + store_sections_changed(txn);
 	/* A bulk apply's records are a million objects: freed in steps when
@@ -537,17 +546,38 @@ static void txn_finish(struct evs_store_txn *txn)
 	else
 		json_decref(txn->c.records);
 	txn->c.records = NULL;
+	st->last_secret = false;
+	for (unsigned int t = 0; t < st->n_types; t++)
+		st->last_secret |= st->types[t].n_secret > 0 && type_deltas(txn, t) > 0;
 	if (st->last_changes > 0)
 		st->gen++;
 	store_sections_settle(txn, false);
-	for (i = 0; i < txn->n; i++) {
-		struct evs_store_obj *o = txn->e[i].obj;
-
-		o->txn_idx = -1;
-		if (!o->live)
-			store_obj_destroy(o);
-	}
 	free(txn->c.ds.d);
+	txn->c.ds.d = NULL;
+}
+
+/* Let go of undo entry @e of a committed transaction. */
+static int entry_close(struct txn_entry *e)
+{
+	struct evs_store_obj *o = e->obj;
+
+	o->txn_idx = -1;
+	if (!o->live)
+		store_obj_destroy(o);
+	json_decref(e->old);
+	e->old = NULL;
+	return 0;
+}
+
+/* A transaction that changed nothing: switched and closed at once. */
+static void txn_finish(struct evs_store_txn *txn)
+{
+	size_t i;
+
+	txn_switch(txn);
+	for (i = 0; i < txn->n; i++)
+		entry_close(&txn->e[i]);
+	txn->c.closed = true;
 	txn_close(txn);
 }
 
@@ -648,6 +678,15 @@ static int commit_run(struct evs_store_txn *txn, struct store_budget *b, struct 
 				}
 				b->force = true; /* a slice may be long: look at the clock */
 			}
+			if (ty->t->ops->prepare_end != NULL) {
+				rc = ty->t->ops->prepare_end(st, c->ds.d + c->ds.off[c->t], n, err,
+							     ty->ctx);
+				if (rc < 0) {
+					hooks_abort(txn, c->t, c->given);
+					return rc;
+				}
+				b->force = true;
+			}
 		}
 		c->phase = C_COMMIT;
 		/* fall through */
@@ -669,7 +708,7 @@ static int commit_run(struct evs_store_txn *txn, struct store_budget *b, struct 
 		c->i = 0;
 		if (st->recording)
 			c->records = json_array(); /* NULL: built at the end, or not */
-						   /* fall through */
+		/* fall through */
 	case C_RECORDS:
 		/* Readers still see the old state until the transaction closes. */
 		if (c->records != NULL) {
@@ -681,6 +720,14 @@ static int commit_run(struct evs_store_txn *txn, struct store_budget *b, struct 
 				c->records = NULL;
 			}
 		}
+		txn_switch(txn);
+		c->phase = C_CLOSE;
+		c->i = 0;
+		/* fall through */
+	case C_CLOSE:
+		/* A million entries take tens of ms: in steps like the rest */
+		ENTRY_PHASE(txn, b, entry_close(&txn->e[c->i]));
+		c->closed = true;
 		c->phase = C_DONE;
 		return 0;
 	default:
@@ -708,7 +755,10 @@ int store_txn_commit_step(struct evs_store_txn *txn, struct store_budget *b,
 		evs_store_txn_abort(txn);
 		return rc;
 	}
-	txn_finish(txn);
+	if (txn->c.closed)
+		txn_close(txn);
+	else
+		txn_finish(txn); /* it changed nothing */
 	return 0;
 }
 

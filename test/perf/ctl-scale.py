@@ -12,7 +12,11 @@ admin client (root: admins may send long lines). Measures:
 - mac.add and mac.del round trips on that config (median, max);
 - a 5000-op transact;
 and, during the big ones, how long a second client waits for `version`
-(the management lcore's pause for other clients).
+(the management lcore's pause for other clients), and the daemon's own
+account of the steps (store.stats: the longest step's wall and CPU time).
+Env: CTL_SCALE_POLL_MS=MS: the second client pauses MS between calls
+(default 0: back to back, which is a load of its own on the management
+lcore's core).
 Prints figures; asserts nothing (doc/performance.md, "Control plane").
 """
 import json
@@ -43,10 +47,13 @@ def ok(r):
 def _poll(sock, stop, out):
     p = Conn(sock)
     longest = 0.0
+    pause = float(os.environ.get("CTL_SCALE_POLL_MS", "0")) / 1e3
     while not stop.is_set():
         t = time.monotonic()
         ok(p.call("version"))
         longest = max(longest, time.monotonic() - t)
+        if pause:
+            time.sleep(pause)
     p.close()
     out.value = longest
 
@@ -117,6 +124,17 @@ def timed(c, method, params):
     return r, t
 
 
+def steps(c):
+    """The daemon's account of the last large transaction's steps."""
+    r = c.call("store.stats")
+    if "error" in r:
+        return ""
+    la = r["result"]["last"]
+    return (" [steps: %d, longest %.1f ms wall / %.1f ms CPU (began in %s), %.2f s CPU in all]"
+            % (la["steps"], la["step_max_ms"], la["step_max_cpu_ms"], la["step_max_phase"],
+               la["cpu_ms"] / 1e3))
+
+
 def main():
     sock = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
@@ -128,7 +146,8 @@ def main():
     with Poller(sock) as p:
         r, t = timed(c, "config.apply", {"config": doc})
     print("config.apply of %d static MACs (%.1f MB): %.2f s, changed %d; another client's "
-          "longest wait %.0f ms%s" % (n, size / 1e6, t, r["changed"], p.longest_ms(), last_cpu))
+          "longest wait %.0f ms%s%s" % (n, size / 1e6, t, r["changed"], p.longest_ms(), last_cpu,
+                                        steps(c)))
     if "--traffic" in sys.argv:
         time.sleep(1)
         del doc["macs"]
@@ -138,8 +157,8 @@ def main():
         return
     with Poller(sock) as p:
         r, t = timed(c, "config.apply", {"config": doc})
-    print("the same document again: %.2f s, changed %d; longest wait %.0f ms%s" %
-          (t, r["changed"], p.longest_ms(), last_cpu))
+    print("the same document again: %.2f s, changed %d; longest wait %.0f ms%s%s" %
+          (t, r["changed"], p.longest_ms(), last_cpu, steps(c)))
     doc["macs"][n // 2]["port"] = "pa" if doc["macs"][n // 2]["port"] == "pb" else "pb"
     r, t = timed(c, "config.apply", {"config": doc})
     print("the document with one MAC moved: %.2f s, changed %d%s" % (t, r["changed"], last_cpu))

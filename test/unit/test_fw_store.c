@@ -16,6 +16,7 @@
 
 #include "evs_fw_module.h"
 #include "evs_store.h"
+#include "fw_store_private.h"
 #include "unit_case.h"
 #include "unit_store.h"
 
@@ -74,7 +75,7 @@ static void env_open(struct env *e)
 	struct evs_fw_config c = {.name = name,
 				  .socket_id = SOCKET_ID_ANY,
 				  .n_lcores = 1,
-				  .max_rules = 256,
+				  .max_rules = 4096, /* a transaction of 2,600 in steps */
 				  .max_groups = 16,
 				  .max_addrsets = 8,
 				  .max_addrs = EVS_FW_ADDRSET_PREFIXES_MAX,
@@ -551,6 +552,52 @@ START_TEST(random_transactions_match_fresh_build)
 }
 END_TEST
 
+/* A transaction of 1,300 rules (staged in three slices, compiled once) and
+ * one of 1,300 more that a later type fails (every slice taken back). */
+static int rules_txn(int first, int n, int prio, const char *action, bool boom)
+{
+	struct evs_store_txn *t = evs_store_txn_begin(E.st);
+	struct evs_ctl_err err;
+
+	for (int i = 0; i < n; i++) {
+		json_t *r =
+		    json_pack("{sisssssssisisiss}", "id", first + i, "group", "g", "direction",
+			      "ingress", "protocol", "tcp", "dport_min", 10000 + i, "dport_max",
+			      10000 + i, "priority", prio + i, "action", action);
+
+		ck_assert_int_eq(evs_store_txn_op(t, EVS_STORE_ADD, "fw.rule", r, "", &err), 0);
+	}
+	if (boom)
+		ck_assert_int_eq(
+		    evs_store_txn_op(t, EVS_STORE_ADD, "boom",
+				     json_pack("{ssso}", "name", "x", "fail", json_true()), "",
+				     &err),
+		    0);
+	return evs_store_txn_commit(t, &err);
+}
+
+START_TEST(large_transaction_prepared_in_slices)
+{
+	struct evs_flow_key last = key4("10.0.0.9", "10.0.0.2", IPPROTO_TCP, 11299);
+	struct evs_flow_key first = key4("10.0.0.9", "10.0.0.2", IPPROTO_TCP, 10000);
+
+	ck_assert(fw_rule_type.prepare_sliced && fw_rule_ops.prepare_end != NULL);
+	ok(EVS_STORE_ADD, "fw.group", "{\"name\":\"g\"}");
+	ok(EVS_STORE_ADD, "fw.port", "{\"port\":\"p2\",\"groups\":[\"g\"]}");
+	ck_assert_int_eq(rules_txn(100, 1300, 100, "allow", false), 0);
+	ck_assert_uint_eq(decide(E.fw, 2, EVS_FW_INGRESS, &last).rule_id, 1399);
+	ck_assert_uint_eq(decide(E.fw, 2, EVS_FW_INGRESS, &first).rule_id, 100);
+	/* 1,300 higher-priority denies, then a failure after the firewall's types */
+	ck_assert_int_eq(rules_txn(5000, 1300, 2000, "deny", true), -EIO);
+	ck_assert_uint_eq(evs_store_count(E.st, "fw.rule"), 1300);
+	ck_assert_uint_eq(decide(E.fw, 2, EVS_FW_INGRESS, &last).rule_id, 1399);
+	ck_assert_int_eq(decide(E.fw, 2, EVS_FW_INGRESS, &first).action, EVS_FW_ALLOW);
+	/* and they land when nothing fails */
+	ck_assert_int_eq(rules_txn(5000, 1300, 2000, "deny", false), 0);
+	ck_assert_uint_eq(decide(E.fw, 2, EVS_FW_INGRESS, &last).rule_id, 6299);
+}
+END_TEST
+
 void fw_store_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -559,6 +606,7 @@ void fw_store_add_cases(Suite *s)
 	    {"store_group_in_use_refused", group_in_use_refused},
 	    {"store_addrset_and_tag_changes_recompile", addrset_and_tag_changes_recompile},
 	    {"store_failed_transaction_changes_nothing", failed_transaction_changes_nothing},
+	    {"store_large_transaction_prepared_in_slices", large_transaction_prepared_in_slices},
 	};
 	TCase *tc;
 

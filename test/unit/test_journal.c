@@ -19,6 +19,7 @@
 #include <check.h>
 
 #include "evs_persist.h"
+#include "persist_private.h"
 #include "unit_case.h"
 
 static char jdir[64];
@@ -465,6 +466,108 @@ START_TEST(journal_clean_close_leaves_the_document)
 }
 END_TEST
 
+/* --- the line writer against json_dumps --------------------------------- */
+
+static uint64_t dump_rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t dump_rand(uint32_t n)
+{
+	dump_rng ^= dump_rng << 13;
+	dump_rng ^= dump_rng >> 7;
+	dump_rng ^= dump_rng << 17;
+	return (uint32_t)(dump_rng % n);
+}
+
+/* A string of escapes, control bytes, '/', DEL and 2- and 4-byte UTF-8. */
+static void rand_text(char *buf, size_t cap, size_t *len)
+{
+	static const char *const atoms[] = {"a", "Z", "0", " ", "\"", "\\", "/", "\b", "\f",
+					    "\n", "\r", "\t", "\x01", "\x1f", "\x7f", "\xc3\xa9",
+					    "\xf0\x9f\x98\x80", ":", ",", "{"};
+	size_t n = dump_rand(12), o = 0;
+
+	while (n-- > 0) {
+		const char *a = atoms[dump_rand((sizeof(atoms) / sizeof(atoms[0])))];
+		size_t l = strlen(a);
+
+		if (o + l >= cap)
+			break;
+		memcpy(buf + o, a, l);
+		o += l;
+	}
+	buf[o] = '\0';
+	*len = o;
+}
+
+static json_t *rand_json(unsigned int depth)
+{
+	static const json_int_t ints[] = {0, 1, -1, 42, INT64_MAX, INT64_MIN, -9007199254740993};
+	static const double reals[] = {0.5, -2.25, 1e300, 3.0, -0.0, 1.0 / 3};
+	char t[96];
+	size_t n, i, l;
+	json_t *v;
+
+	switch (dump_rand(depth > 4 ? 6 : 8)) {
+	case 0:
+		return json_integer(ints[dump_rand((sizeof(ints) / sizeof(ints[0])))]);
+	case 1:
+		return json_real(reals[dump_rand((sizeof(reals) / sizeof(reals[0])))]);
+	case 2:
+		return dump_rand(2) ? json_true() : json_false();
+	case 3:
+		return json_null();
+	case 4:
+	case 5:
+		rand_text(t, sizeof(t), &l);
+		return json_stringn(t, l);
+	case 6:
+		v = json_array();
+		for (n = dump_rand(5), i = 0; i < n; i++)
+			json_array_append_new(v, rand_json(depth + 1));
+		return v;
+	default:
+		v = json_object();
+		for (n = dump_rand(5), i = 0; i < n; i++) {
+			rand_text(t, sizeof(t), &l);
+			json_object_set_new(v, t, rand_json(depth + 1));
+		}
+		return v;
+	}
+}
+
+START_TEST(journal_dump_matches_jansson)
+{
+	struct persist_buf b = {0};
+	json_t *deep, *inner;
+
+	for (int k = 0; k < 3000; k++) {
+		json_t *v = rand_json(0);
+		char *want = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+
+		ck_assert_ptr_nonnull(want);
+		b.len = 0;
+		ck_assert_int_eq(persist_dump_compact(&b, v), 0);
+		ck_assert_msg(b.len == strlen(want) && memcmp(b.p, want, b.len) == 0,
+			      "tree %d: got '%.*s', jansson '%s'", k, (int)b.len, b.p, want);
+		free(want);
+		json_decref(v);
+	}
+	/* deeper than the parser allows: refused, nothing written */
+	deep = inner = json_array();
+	for (int k = 0; k < 3000; k++) {
+		json_t *a = json_array();
+
+		json_array_append_new(inner, a);
+		inner = a;
+	}
+	b.len = 3;
+	ck_assert_int_eq(persist_dump_compact(&b, deep), -ELOOP);
+	ck_assert_uint_eq(b.len, 3);
+	json_decref(deep);
+	persist_buf_free(&b);
+}
+END_TEST
+
 void journal_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -481,6 +584,7 @@ void journal_add_cases(Suite *s)
 	     journal_interrupted_compaction_finished_at_load},
 	    {"journal_of_another_document_refused", journal_of_another_document_refused},
 	    {"journal_clean_close_leaves_the_document", journal_clean_close_leaves_the_document},
+	    {"journal_dump_matches_jansson", journal_dump_matches_jansson},
 	};
 
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), jsetup, jteardown, 0);

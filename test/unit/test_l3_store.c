@@ -250,6 +250,58 @@ START_TEST(test_store_route_lookup_json)
 }
 END_TEST
 
+/* Routes and neighbours are prepared in runs of 512 (prepare_sliced): a
+ * transaction of 1,500 routes that fills the table in its second run undoes
+ * the first run's routes too; one of 990 routes and 600 neighbours lands. */
+START_TEST(test_store_sliced_prepare_routes)
+{
+	struct evs_l3_fib *fib = evs_l3_router_fib(evs_l3_router_get(fx.set, 0));
+	uint32_t n4 = evs_l3_fib_count(fib, EVS_L3_IPV4);
+	struct evs_store_txn *t;
+	struct evs_ctl_err err = {0};
+	char js[160];
+	json_error_t je;
+	int rc = 0;
+
+	ck_assert(evs_l3_route_type.prepare_sliced && evs_l3_neigh_type.prepare_sliced);
+	for (int round = 0; round < 2; round++) {
+		unsigned int n = round == 0 ? 1500 : 990;
+
+		t = evs_store_txn_begin(fx.st);
+		ck_assert_ptr_nonnull(t);
+		for (unsigned int i = 0; i < n && rc == 0; i++) {
+			snprintf(js, sizeof(js),
+				 "{\"router\": \"r1\", \"prefix\": \"100.%u.%u.0/24\", "
+				 "\"type\": \"blackhole\"}",
+				 i >> 8, i & 255);
+			rc = evs_store_txn_op(t, EVS_STORE_ADD, "route", json_loads(js, 0, &je),
+					      "/op", &err);
+		}
+		for (unsigned int i = 0; round == 1 && i < 600 && rc == 0; i++) {
+			snprintf(js, sizeof(js),
+				 "{\"port\": \"r1-a\", \"address\": \"2001:db8:1::%x\", "
+				 "\"mac\": \"02:00:00:00:%02x:%02x\"}",
+				 i + 2, 0x10 + (i >> 8), i & 255);
+			rc = evs_store_txn_op(t, EVS_STORE_ADD, "neigh", json_loads(js, 0, &je),
+					      "/op", &err);
+		}
+		ck_assert_msg(rc == 0, "%s at %s", err.message, err.path);
+		rc = evs_store_txn_commit(t, &err);
+		if (round == 0) {
+			ck_assert_int_eq(rc, -ENOSPC);
+			ck_assert_msg(strstr(err.path, "/op") != NULL, "%s", err.path);
+			ck_assert_uint_eq(evs_l3_fib_count(fib, EVS_L3_IPV4), n4);
+			ck_assert_uint_eq(evs_store_count(fx.st, "route"), 1);
+			rc = 0;
+		} else {
+			ck_assert_msg(rc == 0, "%s at %s", err.message, err.path);
+			ck_assert_uint_eq(evs_l3_fib_count(fib, EVS_L3_IPV4), n4 + 990);
+			ck_assert_uint_eq(evs_store_count(fx.st, "neigh"), 601);
+		}
+	}
+}
+END_TEST
+
 void l3_store_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -257,6 +309,7 @@ void l3_store_add_cases(Suite *s)
 	    {"store_failed_txn_changes_nothing", test_store_failed_txn_changes_nothing},
 	    {"store_references_and_cascade", test_store_references_and_cascade},
 	    {"store_route_lookup_json", test_store_route_lookup_json},
+	    {"store_sliced_prepare_routes", test_store_sliced_prepare_routes},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), setup, teardown, 0);

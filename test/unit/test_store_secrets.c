@@ -198,6 +198,46 @@ START_TEST(secret_hidden_outside_the_store)
 	ck_assert_msg(!has(s, KEY1) && !has(s, KEY2), "%s", s);
 	free(s);
 	json_decref(pub);
+	/* a transaction of a type without secrets: its records are public as
+	 * they are, not walked (a bulk apply's million) */
+	{
+		static const struct evs_ctl_param tag_fields[] = {
+		    {.name = "name", .type = EVS_CTL_T_STRING, .required = true, .max_len = 31}};
+		static const char *const tag_key[] = {"name", NULL};
+		static const struct evs_obj_type tag_type = {.name = "tag",
+							     .section = "tags",
+							     .fields = tag_fields,
+							     .n_fields = 1,
+							     .keys = tag_key};
+		struct evs_store *st2 = evs_store_create();
+		struct evs_store_txn *txn;
+
+		ck_assert_int_eq(evs_store_type_add(st2, &sa_type, NULL), 0);
+		ck_assert_int_eq(evs_store_type_add(st2, &tag_type, NULL), 0);
+		evs_store_record_changes(st2, true);
+		evs_store_free(st);
+		st = st2;
+		ck_assert_int_eq(op(st, EVS_STORE_ADD,
+				    "{\"name\":\"a\",\"spi\":300,\"key\":\"" KEY2 "\"}", &err),
+				 0);
+		txn = evs_store_txn_begin(st);
+		ck_assert_int_eq(evs_store_txn_op(txn, EVS_STORE_ADD, "tag",
+						  json_pack("{s:s}", "name", "t1"), "/p", &err),
+				 0);
+		ck_assert_int_eq(evs_store_txn_commit(txn, &err), 0);
+		pub = evs_store_records_public(st, evs_store_last_records(st));
+		ck_assert_ptr_eq(pub, evs_store_last_records(st));
+		json_decref(pub);
+		/* and one with a secret again: a public copy */
+		ck_assert_int_eq(
+		    op(st, EVS_STORE_SET, "{\"name\":\"a\",\"key\":\"" KEY1 "\"}", &err), 0);
+		pub = evs_store_records_public(st, evs_store_last_records(st));
+		ck_assert_ptr_ne(pub, evs_store_last_records(st));
+		s = dumps(pub);
+		ck_assert_msg(!has(s, KEY1) && !has(s, KEY2), "%s", s);
+		free(s);
+		json_decref(pub);
+	}
 	evs_store_free(st);
 }
 END_TEST

@@ -237,6 +237,7 @@ START_TEST(sliced_apply_reads_committed_state)
 	char *req;
 	json_t *m, *r, *doc0;
 	int steps = 0, reads = 0;
+	bool switched = false;
 
 	fx_start(&f, 0, 0);
 	apply_now(&f, 100, 1); /* i0..i99 = 1 */
@@ -249,33 +250,45 @@ START_TEST(sliced_apply_reads_committed_state)
 		m = conn_recv(NULL, &f.a, 0);
 		if (m != NULL)
 			break;
-		/* between steps: another client sees generation 1 only */
+		/* between steps: another client sees generation 1 only, until the
+		 * commit's switch; from then on generation 2 (the undo log closes
+		 * in steps after it), never back */
 		if (steps % 4 == 1) {
+			bool now_new;
+
 			r = call_during(&f, &f.b,
 					"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"item.get\","
 					"\"params\":{\"name\":\"i5\"}}");
-			ck_assert_int_eq(result_int(r, "v"), 1);
+			now_new = result_int(r, "v") == 2;
+			ck_assert_msg(now_new || !switched, "back to the old state");
+			ck_assert_int_eq(result_int(r, "v"), now_new ? 2 : 1);
+			switched = now_new;
 			json_decref(r);
 			r = call_during(&f, &f.b,
 					"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"item.get\","
 					"\"params\":{\"name\":\"i1500\"}}");
-			check_error(r, EVS_CTL_E_NOT_FOUND, "/params");
+			if (switched)
+				ck_assert_int_eq(result_int(r, "v"), 2);
+			else
+				check_error(r, EVS_CTL_E_NOT_FOUND, "/params");
 			json_decref(r);
 			r = call_during(&f, &f.b,
 					"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"item.list\"}");
-			ck_assert_uint_eq(json_array_size(json_object_get(r, "result")), 100);
+			ck_assert_uint_eq(json_array_size(json_object_get(r, "result")),
+					  switched ? 2000 : 100);
 			json_decref(r);
 			r = call_during(&f, &f.b,
 					"{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"config.get\"}");
-			ck_assert(json_equal(json_object_get(r, "result"), doc0));
+			ck_assert(json_equal(json_object_get(r, "result"), doc0) == !switched);
 			json_decref(r);
-			reads++;
+			reads += !switched;
 		}
 		if (evs_store_ctl_poll(f.st))
 			steps++;
 	}
 	ck_assert_msg(steps >= 10, "applied in %d steps only", steps);
 	ck_assert_int_ge(reads, 3);
+	ck_assert_msg(switched, "the undo log was closed in one step"); /* C_CLOSE in steps */
 	ck_assert_int_eq(result_int(m, "generation"), 2);
 	ck_assert_int_eq(result_int(m, "changed"), 2000);
 	ck_assert_int_gt(f.t.prepare_calls, 3); /* the hook ran in slices too */
@@ -289,6 +302,34 @@ START_TEST(sliced_apply_reads_committed_state)
 	for (int i = 0; i < 1000 && evs_store_ctl_poll(f.st); i++) /* the request freed in steps */
 		;
 	ck_assert_int_eq(evs_store_ctl_busy(f.st), 0);
+	/* the steps were counted and timed: both applies, the last one's own */
+	{
+		struct evs_store_ctl_stats s;
+		json_t *last;
+
+		ck_assert_int_eq(evs_store_ctl_stats_get(f.st, &s), 0);
+		ck_assert_uint_eq(s.large, 2);
+		ck_assert_uint_ge(s.last_steps, (uint64_t)steps);
+		ck_assert_uint_gt(s.steps, s.last_steps);
+		ck_assert_uint_gt(s.last_cpu_ns, 0);
+		ck_assert_uint_ge(s.step_max_ns, s.last_max_ns);
+		ck_assert_uint_le(s.last_max_cpu_ns, s.last_cpu_ns);
+		ck_assert_msg(strstr(" stage unlink resolve in_use check deltas validate prepare "
+				     "commit records close done trash ",
+				     s.last_max_phase) != NULL &&
+				  strlen(s.last_max_phase) > 3,
+			      "phase '%s'", s.last_max_phase);
+		r = call_during(&f, &f.b,
+				"{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"store.stats\"}");
+		ck_assert_int_eq(result_int(r, "large"), 2);
+		last = json_object_get(json_object_get(r, "result"), "last");
+		ck_assert_int_eq(json_integer_value(json_object_get(last, "steps")),
+				 (json_int_t)s.last_steps);
+		ck_assert_str_eq(json_string_value(json_object_get(last, "step_max_phase")),
+				 s.last_max_phase);
+		json_decref(r);
+		ck_assert_int_eq(evs_store_ctl_stats_get(NULL, &s), -EINVAL);
+	}
 	json_decref(doc0);
 	fx_stop(&f);
 }

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Compact JSON text straight into a growing buffer: the journal's lines. A
+ * bulk apply's line holds a million records (~100 MB); json_dumps() builds
+ * it through a callback per token into its own buffer, which the caller
+ * then copies twice. This writes each line once, in place, byte for byte
+ * what json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER) writes (the unit test
+ * compares them on random trees); reals, rare in a config, are left to it.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "persist_private.h"
+
+enum { DUMP_MAX_DEPTH = 2048 }; /* jansson's parser allows no deeper */
+
+int persist_buf_reserve(struct persist_buf *b, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->cap - b->len >= n)
+		return 0;
+	if (n > SIZE_MAX / 2 - b->len)
+		return -ENOMEM;
+	cap = b->cap ? b->cap : 4096;
+	while (cap - b->len < n)
+		cap *= 2;
+	p = realloc(b->p, cap); /* large: mremap, no copy */
+	if (p == NULL)
+		return -ENOMEM;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+int persist_buf_put(struct persist_buf *b, const void *data, size_t n)
+{
+	int rc = persist_buf_reserve(b, n);
+
+	if (rc == 0) {
+		memcpy(b->p + b->len, data, n);
+		b->len += n;
+	}
+	return rc;
+}
+
+void persist_buf_free(struct persist_buf *b)
+{
+	free(b->p);
+	*b = (struct persist_buf){0};
+}
+
+/* jansson's escapes: the two mandatory ones, the short forms of \b \f \n
+ * \r \t, \u00XX (upper-case hex) for other control characters; UTF-8 and
+ * '/' as they are. */
+static int put_string(struct persist_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *o;
+	size_t i;
+
+	if (n > (SIZE_MAX - 2) / 6 || persist_buf_reserve(b, n * 6 + 2) < 0)
+		return -ENOMEM;
+	o = b->p + b->len;
+	*o++ = '"';
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = (char)c;
+			continue;
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"':
+		case '\\':
+			*o++ = (char)c;
+			break;
+		case '\b':
+			*o++ = 'b';
+			break;
+		case '\f':
+			*o++ = 'f';
+			break;
+		case '\n':
+			*o++ = 'n';
+			break;
+		case '\r':
+			*o++ = 'r';
+			break;
+		case '\t':
+			*o++ = 't';
+			break;
+		default:
+			memcpy(o, "u00", 3);
+			o[3] = hex[c >> 4];
+			o[4] = hex[c & 15];
+			o += 5;
+			break;
+		}
+	}
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+	return 0;
+}
+
+static int put_integer(struct persist_buf *b, json_int_t v)
+{
+	char tmp[24], *e = tmp + sizeof(tmp), *s = e;
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		*--s = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--s = '-';
+	return persist_buf_put(b, s, (size_t)(e - s));
+}
+
+static int put_real(struct persist_buf *b, const json_t *v)
+{
+	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	int rc = s != NULL ? persist_buf_put(b, s, strlen(s)) : -ENOMEM;
+
+	free(s);
+	return rc;
+}
+
+static int dump(struct persist_buf *b, const json_t *v, unsigned int depth)
+{
+	const char *k;
+	size_t i, kl;
+	json_t *x;
+	int rc = 0;
+
+	if (depth > DUMP_MAX_DEPTH)
+		return -ELOOP;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		rc = persist_buf_put(b, "{", 1);
+		i = 0;
+		json_object_keylen_foreach((json_t *)v, k, kl, x)
+		{
+			if (rc == 0 && i++ > 0)
+				rc = persist_buf_put(b, ",", 1);
+			if (rc == 0)
+				rc = put_string(b, k, kl);
+			if (rc == 0)
+				rc = persist_buf_put(b, ":", 1);
+			if (rc == 0)
+				rc = dump(b, x, depth + 1);
+			if (rc < 0)
+				return rc;
+		}
+		return persist_buf_put(b, "}", 1);
+	case JSON_ARRAY:
+		rc = persist_buf_put(b, "[", 1);
+		json_array_foreach (v, i, x) {
+			if (rc == 0 && i > 0)
+				rc = persist_buf_put(b, ",", 1);
+			if (rc == 0)
+				rc = dump(b, x, depth + 1);
+			if (rc < 0)
+				return rc;
+		}
+		return rc < 0 ? rc : persist_buf_put(b, "]", 1);
+	case JSON_STRING:
+		return put_string(b, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		return put_integer(b, json_integer_value(v));
+	case JSON_REAL:
+		return put_real(b, v);
+	case JSON_TRUE:
+		return persist_buf_put(b, "true", 4);
+	case JSON_FALSE:
+		return persist_buf_put(b, "false", 5);
+	case JSON_NULL:
+		return persist_buf_put(b, "null", 4);
+	default:
+		return -EINVAL;
+	}
+}
+
+int persist_dump_compact(struct persist_buf *b, const json_t *v)
+{
+	size_t len = b->len;
+	int rc = v != NULL ? dump(b, v, 0) : -EINVAL;
+
+	if (rc < 0)
+		b->len = len; /* nothing half-written stays */
+	return rc;
+}
