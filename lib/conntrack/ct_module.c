@@ -35,7 +35,12 @@ static uint16_t op_ct(struct evs_exec *x, const void *arg, struct rte_mbuf **pkt
 	/* a trace looks the packet up but creates no connection */
 	if (unlikely(evs_exec_tracing(x)))
 		op.flags &= (uint16_t)~EVS_CT_F_COMMIT;
-	return evs_ct_op_run(&ctx, &op, pkts, keys, n);
+	n = evs_ct_op_run(&ctx, &op, pkts, keys, n);
+	if (op.recirc == 0)
+		return n;
+	/* ct rewrote frame and key alike: the next pass needs no re-parse */
+	evs_exec_recirculate(x, op.recirc, pkts, keys, n);
+	return 0;
 }
 
 static const struct evs_opcode opcodes[EVS_CT_MOD_OP_MAX] = {
@@ -112,15 +117,15 @@ const struct evs_module evs_ct_module = {
 
 int evs_ct_xlate_emit(struct evs_xlate *x, const struct evs_ct_op *op, uint16_t recirc_id)
 {
-	int ret;
+	struct evs_ct_op a;
 
 	if (x == NULL || op == NULL || recirc_id == 0 ||
 	    (op->flags & ~(EVS_CT_F_COMMIT | EVS_CT_F_NAT | EVS_CT_F_SET_MARK)) != 0)
 		return -EINVAL;
-	ret = evs_xlate_emit_module(x, &evs_ct_module, EVS_CT_MOD_OP_CT, op, sizeof(*op));
-	if (ret == 0)
-		ret = evs_xlate_recirculate(x, recirc_id);
-	return ret;
+	/* one opcode: it classifies again itself, in the same burst */
+	a = *op;
+	a.recirc = recirc_id;
+	return evs_xlate_emit_module(x, &evs_ct_module, EVS_CT_MOD_OP_CT, &a, sizeof(a));
 }
 
 uint8_t evs_ct_xlate_state(struct evs_xlate *x)

@@ -336,7 +336,7 @@ struct evs_ct_op {
 	uint32_t mark;	    /**< with EVS_CT_F_SET_MARK */
 	uint32_t mark_mask; /**< with EVS_CT_F_SET_MARK */
 	uint16_t nat;	    /**< 1 + index into the context's NAT ranges; 0: none */
-	uint16_t pad;
+	uint16_t recirc;    /**< != 0: classify again with this recirc_id (the ct module's op) */
 };
 
 /** What a module's lcore context holds for its ct() executor. */

@@ -9,9 +9,9 @@
  *
  * The module has no stage of its own: stages of other modules (the
  * firewall, a stateful switch, later LB) emit its opcode with
- * evs_ct_xlate_emit(), which appends ct(zone, commit, nat, mark) and a
- * recirculate. On the recirculated pass the key carries ct_state, ct_zone
- * and ct_mark, and a stage that reads them records them in the mask
+ * evs_ct_xlate_emit(), which appends ct(zone, commit, nat, mark, recirc):
+ * the opcode tracks and then classifies the packets again itself. On the recirculated pass the key
+ * carries ct_state, ct_zone and ct_mark, and a stage that reads them records them in the mask
  * (evs_ct_xlate_state()), so the stateless decision of the second pass is
  * cached per state while the ct step itself runs for every packet.
  *
@@ -58,8 +58,9 @@ struct evs_ct_mod_state {
 void evs_ct_module_poll(void *lctx);
 
 /**
- * Emit ct(@p op) followed by recirculate(@p recirc_id) (!= 0): the packet is
- * tracked, then classified again with recirc_id set and the ct fields in
+ * Emit ct(@p op) with recirculation (@p recirc_id != 0): the packet is
+ * tracked, then at once (same burst, no re-parse: ct keeps the key in step
+ * with its NAT rewrites) classified again with recirc_id set and the ct fields in
  * its key. The calling stage should return EVS_STAGE_DONE afterwards.
  * @return 0, -EINVAL (recirc_id 0, unknown flags), -ENOENT (the ct module
  *   is not registered), -ENOSPC (program full).

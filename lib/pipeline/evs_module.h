@@ -202,6 +202,17 @@ bool evs_exec_tracing(const struct evs_exec *x);
 /** The mempool for copies (flood, replication). */
 struct rte_mempool *evs_exec_pool(const struct evs_exec *x);
 
+/**
+ * Classify @p n packets again now, with recirc_id @p recirc_id and the
+ * keys as they are (no re-parse): the executing opcode must have kept every
+ * key in step with its frame (what a re-parse would give, metadata kept).
+ * Consumes the packets; beyond EVS_RECIRC_MAX_DEPTH they are dropped as
+ * recirc_depth. Under flow.trace the packets follow the engine's
+ * recirculate (queued, re-parsed) instead.
+ */
+void evs_exec_recirculate(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
+			  struct evs_flow_key *keys, uint16_t n);
+
 /* ------------------------------------------------------------------ */
 /* The descriptor                                                      */
 /* ------------------------------------------------------------------ */
