@@ -68,6 +68,23 @@ void evs_ct_module_poll(void *lctx);
 int evs_ct_xlate_emit(struct evs_xlate *x, const struct evs_ct_op *op, uint16_t recirc_id);
 
 /**
+ * Emit ct(@p op) that lets established packets go on in this pass: the
+ * opcode tracks the packets; those tracked as established, related or
+ * reply and not translated go on with the opcodes the later stages emit,
+ * the others (new, invalid, translated) are classified again with
+ * @p recirc_id as with evs_ct_xlate_emit(). The working key becomes what
+ * the next pass of an established packet would see (recirc_id, ct_state
+ * +trk+est, ct_zone), and the calling stage returns EVS_STAGE_CONTINUE,
+ * doing first what its next pass does for such a packet.
+ * For a caller whose next pass decides the same for every tracked state
+ * but new and invalid, and whose later stages read no ct field on it (the
+ * firewall's pass): the program after ct is that pass's, so an established
+ * packet is classified once (flow.trace shows one pass for it).
+ * @return like evs_ct_xlate_emit().
+ */
+int evs_ct_xlate_emit_continue(struct evs_xlate *x, const struct evs_ct_op *op, uint16_t recirc_id);
+
+/**
  * The ct_state of the key being translated, recorded as consulted (all its
  * bits: a megaflow of the recirculated pass is per state). Zone and mark
  * are recorded only by stages that read them (evs_xlate_mask()).

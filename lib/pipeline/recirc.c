@@ -4,6 +4,7 @@
  * once, in the same burst, from the keys the opcode leaves (no re-parse, no
  * queue). For opcodes that keep each key in step with its frame (conntrack
  * rewrites both on NAT), so the key equals what a re-parse would give.
+ * And the queued form, for opcodes that let other packets go on.
  */
 
 #include "pipeline_private.h"
@@ -31,4 +32,13 @@ void evs_exec_recirculate(struct evs_exec *x, uint16_t recirc_id, struct rte_mbu
 	 * queue of the engine's recirculate opcode is drained by whichever
 	 * pass ends first; depth stays bounded either way. */
 	run_chunk(pl, x->st, pkts, keys, n, (uint16_t)(x->depth + 1), false);
+}
+
+void evs_exec_recirculate_queued(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
+				 struct evs_flow_key *keys, uint16_t n)
+{
+	const struct op_recirc a = {.recirc_id = recirc_id};
+
+	if (n != 0)
+		engine_ops[ENGINE_OP_RECIRC].exec(x, &a, pkts, keys, n);
 }
