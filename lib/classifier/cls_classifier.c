@@ -25,6 +25,7 @@ RTE_LOG_REGISTER_DEFAULT(evs_cls_logtype, INFO);
 #define CLS_DEFAULT_EMC_ENTRIES 8192u
 #define CLS_MAX_EMC_ENTRIES (1u << 24)
 #define CLS_DEFAULT_EMC_ONE_IN 100u
+#define CLS_DEFAULT_EMC_MIN_SUBTABLES 2u
 #define CLS_DEFAULT_ACTIONS_MAX 64u
 #define CLS_DEFAULT_RESORT 1024u
 #define CLS_DEFAULT_EXPIRE_BATCH 16384u
@@ -88,6 +89,7 @@ struct evs_cls *evs_cls_create(const struct evs_cls_config *cfg)
 	cls->next_id = 1;
 	cls->rng = c.seed ? c.seed : (rte_rdtsc() | 1);
 	cls->emc_insert_thresh = UINT32_MAX / c.emc_insert_one_in;
+	cls->emc_min_subtables = c.emc_min_subtables ? c.emc_min_subtables : CLS_DEFAULT_EMC_MIN_SUBTABLES;
 
 	cls->pool_bytes = (size_t)cls->max_flows * cls->slot_size;
 	cls->pool = map_zeroed(cls->pool_bytes);

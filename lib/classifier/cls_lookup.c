@@ -100,10 +100,25 @@ static __rte_always_inline bool equal_n(const struct cls_subtable *st,
 	return diff == 0;
 }
 
+/* Keys equal under the subtable's mask: they get the same answer from it. */
+static __rte_always_inline bool same_masked_n(const struct cls_subtable *st,
+					      const struct evs_flow_key *a,
+					      const struct evs_flow_key *b, unsigned int nw)
+{
+	const evs_flow_word_t *x = (const evs_flow_word_t *)a, *y = (const evs_flow_word_t *)b;
+	uint64_t diff = 0;
+
+	for (unsigned int i = 0; i < nw; i++)
+		diff |= (x[st->w[i]] ^ y[st->w[i]]) & st->mw[i];
+	return diff == 0;
+}
+
 /*
  * One subtable for the keys in `miss`, in three passes: hash and prefetch the
  * home bucket; match the stored hashes and prefetch the candidate entry;
- * compare. Returns the bitmap of keys it matched.
+ * compare. A key equal under the mask to the key probed before it (a burst
+ * of one flow, or of flows one wide megaflow covers) skips all three and
+ * takes that key's answer. Returns the bitmap of keys it matched.
  */
 static __rte_always_inline uint64_t subtable_stage_n(struct evs_cls *cls,
 						     const struct cls_subtable *st,
@@ -117,15 +132,24 @@ static __rte_always_inline uint64_t subtable_stage_n(struct evs_cls *cls,
 	struct evs_megaflow *cand[EVS_CLS_BURST_MAX];
 	uint32_t mh[EVS_CLS_BURST_MAX];
 	/* While the table is being resized, any key not found at once may be in the old half. */
-	uint64_t slow = st->t.old != NULL ? miss : 0, found = 0, m;
+	uint64_t slow = st->t.old != NULL ? miss : 0, found = 0, dup = 0, probe, m;
+	uint8_t rep[EVS_CLS_BURST_MAX];
+	unsigned int last = EVS_CLS_BURST_MAX;
 
 	for (m = miss; m != 0; m &= m - 1) {
 		unsigned int i = (unsigned int)__builtin_ctzll(m);
 
+		if (last != EVS_CLS_BURST_MAX && same_masked_n(st, keys[i], keys[last], nw)) {
+			dup |= 1ull << i;
+			rep[i] = (uint8_t)last;
+			continue;
+		}
+		last = i;
 		mh[i] = hash_n(st, keys[i], nw);
 		rte_prefetch0(&buckets[mh[i] & bmask]);
 	}
-	for (m = miss; m != 0; m &= m - 1) {
+	probe = miss & ~dup;
+	for (m = probe; m != 0; m &= m - 1) {
 		unsigned int i = (unsigned int)__builtin_ctzll(m);
 		const struct cls_bucket *b = &buckets[mh[i] & bmask];
 		unsigned int match = cls_bucket_match(b, mh[i]);
@@ -145,7 +169,7 @@ static __rte_always_inline uint64_t subtable_stage_n(struct evs_cls *cls,
 		if ((match & (match - 1)) != 0 || b->spill != 0)
 			slow |= 1ull << i;
 	}
-	for (m = miss; m != 0; m &= m - 1) {
+	for (m = probe; m != 0; m &= m - 1) {
 		unsigned int i = (unsigned int)__builtin_ctzll(m);
 		struct evs_megaflow *f = cand[i];
 
@@ -159,8 +183,17 @@ static __rte_always_inline uint64_t subtable_stage_n(struct evs_cls *cls,
 		results[i] = f;
 		count_hit(f, now);
 		found |= 1ull << i;
-		if (cls->emc != NULL && cls_rand(cls) <= cls->emc_insert_thresh)
+		if (hashes != NULL && cls_rand(cls) <= cls->emc_insert_thresh)
 			cls_emc_insert(cls, keys[i], hashes[i], f);
+	}
+	for (m = dup; m != 0; m &= m - 1) {
+		unsigned int i = (unsigned int)__builtin_ctzll(m);
+
+		if (!(found & (1ull << rep[i])))
+			continue;
+		results[i] = results[rep[i]];
+		count_hit(results[i], now);
+		found |= 1ull << i;
 	}
 	return found;
 }
@@ -194,9 +227,19 @@ static unsigned int lookup_batch(struct evs_cls *cls, const struct evs_flow_key 
 {
 	uint64_t miss, probes = 0, mf_hits = 0;
 	unsigned int emc_hits = 0;
+	uint32_t own[EVS_CLS_BURST_MAX];
 
+	/* With fewer masks than emc_min_subtables, the subtables alone are as
+	 * cheap and need no whole-key hash: no EMC probe, no insertion. */
+	if (cls->emc == NULL || cls->n_active < cls->emc_min_subtables) {
+		hashes = NULL;
+	} else if (hashes == NULL) {
+		for (unsigned int i = 0; i < n; i++)
+			own[i] = cls_key_hash(keys[i]);
+		hashes = own;
+	}
 	/* A bypassed EMC is still probed on one burst in CLS_EMC_SAMPLE, to notice recovery. */
-	if (cls->emc != NULL && (cls->emc_active || cls->bursts_since_sort % CLS_EMC_SAMPLE == 0)) {
+	if (hashes != NULL && (cls->emc_active || cls->bursts_since_sort % CLS_EMC_SAMPLE == 0)) {
 		miss = emc_stage(cls, keys, hashes, n, results, now);
 		emc_hits = n - (unsigned int)__builtin_popcountll(miss);
 		cls->win_emc_lookups += n;
@@ -234,14 +277,15 @@ unsigned int evs_cls_lookup_burst(struct evs_cls *cls, const struct evs_flow_key
 	unsigned int done = 0, found = 0;
 	uint64_t now;
 
-	RTE_ASSERT(cls != NULL && (n == 0 || (keys != NULL && hashes != NULL && results != NULL)));
+	RTE_ASSERT(cls != NULL && (n == 0 || (keys != NULL && results != NULL)));
 	if (n == 0)
 		return 0;
 	now = rte_rdtsc();
 	while (done < n) {
 		unsigned int k = RTE_MIN(n - done, (unsigned int)EVS_CLS_BURST_MAX);
 
-		found += lookup_batch(cls, keys + done, hashes + done, k, results + done, now);
+		found += lookup_batch(cls, keys + done, hashes != NULL ? hashes + done : NULL, k,
+				      results + done, now);
 		done += k;
 	}
 	if (++cls->bursts_since_sort >= cls->resort_interval)

@@ -100,6 +100,7 @@ struct evs_cls {
 	uint32_t emc_insert_thresh; /* insert when rng32 <= thresh */
 	uint64_t rng;
 	bool emc_active;	  /* probe the EMC on every burst (else on samples only) */
+	uint32_t emc_min_subtables; /* no EMC below this many live masks */
 	uint64_t win_emc_lookups; /* keys probed in the EMC since the last re-sort */
 	uint64_t win_emc_hits;
 	struct cls_subtable **order; /* live subtables, lookup order */
@@ -190,6 +191,17 @@ static inline uint32_t cls_masked_hash(const struct cls_subtable *st,
 
 	for (unsigned int i = 0; i < st->n_words; i++)
 		h = cls_crc_u64(h, k[st->w[i]] & st->mw[i]);
+	return h;
+}
+
+/* Whole-key hash for the EMC when the caller gave none. */
+static inline uint32_t cls_key_hash(const struct evs_flow_key *key)
+{
+	const evs_flow_word_t *k = (const evs_flow_word_t *)key;
+	uint32_t h = CLS_HASH_SEED;
+
+	for (unsigned int i = 0; i < EVS_FLOW_KEY_WORDS; i++)
+		h = cls_crc_u64(h, k[i]);
 	return h;
 }
 

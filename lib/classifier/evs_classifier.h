@@ -264,6 +264,9 @@ struct evs_cls_config {
 	uint32_t reval_batch;  /**< megaflows revalidated per evs_cls_service() call; 1024
 				  (UINT32_MAX: all) */
 	uint32_t resort_interval; /**< lookup bursts between subtable re-sorts; 1024 */
+	uint32_t emc_min_subtables; /**< probe the EMC only while at least this many masks are
+				       live (below, one subtable probe costs what an EMC probe
+				       does and needs no whole-key hash); 2 */
 	uint64_t seed;		  /**< EMC insertion PRNG seed; 0: from the TSC */
 };
 
@@ -294,11 +297,14 @@ uint16_t evs_cls_actions_max(const struct evs_cls *cls);
  * Classify a burst: EMC first, then the megaflow subtables for the EMC
  * misses only, in hit-count order, with prefetching. Each hit counts a packet
  * against its megaflow and stamps last_used. A megaflow hit is inserted into
- * the EMC with probability 1/emc_insert_one_in.
+ * the EMC with probability 1/emc_insert_one_in. The EMC is used only while
+ * emc_min_subtables masks are live.
  *
  * @param keys    the packets' keys (pointers; keys need not be contiguous)
  * @param hashes  a hash of each whole key (evs_flow_key_hash() or the NIC's
- *                RSS hash): it only places keys in the EMC, any hash works
+ *                RSS hash): it only places keys in the EMC, any hash works;
+ *                NULL: the classifier hashes the keys itself when it uses
+ *                the EMC
  * @param n       number of keys (any; split into batches of EVS_CLS_BURST_MAX)
  * @param results out: the matching megaflow, or NULL for a miss
  * @return the number of keys that matched.
@@ -455,7 +461,7 @@ struct evs_cls_stats {
 	uint64_t megaflow_hits;	    /**< keys found in a subtable */
 	uint64_t misses;	    /**< keys found nowhere (go to the slow path) */
 	uint64_t subtable_probes;   /**< subtable lookups done for EMC misses */
-	uint64_t emc_skipped;	    /**< keys not probed in the EMC while it was bypassed */
+	uint64_t emc_skipped;	    /**< keys not probed in the EMC (bypassed, or too few masks) */
 	uint64_t emc_inserts;	    /**< EMC entries written */
 	uint64_t installs;	    /**< megaflows installed */
 	uint64_t install_dups;	    /**< installs refused with -EEXIST */

@@ -40,11 +40,22 @@ static inline bool fresh(const struct evs_l2_lcore *lc, uint64_t key, uint16_t p
 	return f->key == key && f->port == port && f->time == lc->now && f->gen == gen;
 }
 
-/* Same input port, tag and source MAC: the same learning outcome. */
+/* Same input port, tag, datapath and source MAC: the same learning outcome
+ * (branch-free: it runs on every frame). */
 static inline bool same_source(const struct evs_flow_key *a, const struct evs_flow_key *b)
 {
-	return a->in_port == b->in_port && a->vlan_tci == b->vlan_tci &&
-	       rte_is_same_ether_addr(&a->src_mac, &b->src_mac);
+	uint32_t pa, pb, ma, mb;
+	uint16_t sa, sb;
+
+	RTE_BUILD_BUG_ON(offsetof(struct evs_flow_key, vlan_tci) !=
+			 offsetof(struct evs_flow_key, in_port) + 2);
+	memcpy(&pa, &a->in_port, 4); /* in_port and vlan_tci */
+	memcpy(&pb, &b->in_port, 4);
+	memcpy(&ma, &a->src_mac, 4);
+	memcpy(&mb, &b->src_mac, 4);
+	memcpy(&sa, &a->src_mac.addr_bytes[4], 2);
+	memcpy(&sb, &b->src_mac.addr_bytes[4], 2);
+	return ((pa ^ pb) | (ma ^ mb) | (uint32_t)(sa ^ sb) | (uint32_t)(a->ldp ^ b->ldp)) == 0;
 }
 
 static void lookup(const struct evs_l2_conf *conf, const struct evs_l2_macs *macs,
@@ -244,13 +255,20 @@ static void decide(const struct evs_l2_conf *conf, struct evs_l2_lcore *lc,
 void evs_l2_learn_burst(const struct evs_l2_conf *conf, struct evs_l2_macs *macs,
 			struct evs_l2_lcore *lc, const struct evs_flow_key *keys, uint16_t n)
 {
+	struct evs_flow_key first[L2_BURST];
 	struct chunk c;
-	uint16_t done, k;
+	uint16_t i = 0;
 
-	for (done = 0; done < n; done += k) {
-		k = RTE_MIN(n - done, L2_BURST);
-		lookup(conf, macs, lc, keys + done, k, true, false, &c);
-		learn(macs, lc, keys + done, k, &c);
+	/* Only the first frame of each run from one source can teach anything
+	 * (a burst usually comes from one VM): learn from those alone. */
+	while (i < n) {
+		uint16_t k = 0;
+
+		for (; i < n && k < L2_BURST; i++)
+			if (i == 0 || !same_source(&keys[i], &keys[i - 1]))
+				first[k++] = keys[i];
+		lookup(conf, macs, lc, first, k, true, false, &c);
+		learn(macs, lc, first, k, &c);
 	}
 }
 

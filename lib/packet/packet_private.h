@@ -9,6 +9,8 @@
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
 
+#include "evs_packet.h"
+
 #define EVS_ETH_HLEN 14
 #define EVS_VLAN_HLEN 4
 #define EVS_ETH_TYPE_VLAN 0x8100
@@ -38,5 +40,10 @@ int evs_vlan_push_raw(struct rte_mbuf *m, uint16_t tpid, uint16_t tci);
 
 /* Re-insert tags a NIC stripped on receive; 0 or -ENOSPC. */
 int evs_vlan_unstrip(struct rte_mbuf *m);
+
+/* evs_packet_parse() without its fast path for the common frame: the
+ * reference the fast path is tested against. */
+enum evs_drop_reason evs_packet_parse_full(struct rte_mbuf *m, uint16_t in_port,
+					   struct evs_flow_key *key);
 
 #endif /* EVS_PACKET_PRIVATE_H */

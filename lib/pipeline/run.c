@@ -162,7 +162,6 @@ struct chunk {
 	const struct evs_flow_key *kp[EVS_CLS_BURST_MAX];
 	struct evs_megaflow *mf[EVS_CLS_BURST_MAX];
 	uint32_t ver[EVS_CLS_BURST_MAX];
-	uint32_t h[EVS_CLS_BURST_MAX];
 };
 
 /* The program for packet @i, after checking its megaflow; *@f set to the
@@ -185,7 +184,7 @@ static const struct prog_hdr *resolve(struct evs_pipeline_lcore *pl,
 	 * lookup is looked up again, and shared with no later packet (their
 	 * lookup results are as old as this one's). */
 	if (unlikely(f != NULL && !current))
-		f = evs_cls_lookup(pl->cls, c->kp[i], c->h[i]);
+		evs_cls_lookup_burst(pl->cls, &c->kp[i], NULL, 1, &f);
 	if (unlikely(f == NULL))
 		return upcall(pl, st, &keys[i], pl->scratch[i]);
 	p = evs_megaflow_actions(f);
@@ -246,11 +245,10 @@ void run_chunk(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *s
 			if (pl->reg->mods[i]->ingress != NULL)
 				pl->reg->mods[i]->ingress(st->mod[i], pl->mctx[i], keys, n);
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		c.kp[i] = &keys[i];
-		c.h[i] = evs_flow_key_hash(&keys[i], 0);
-	}
-	evs_cls_lookup_burst(pl->cls, c.kp, c.h, n, c.mf);
+	/* the classifier hashes whole keys itself, only when its EMC is in use */
+	evs_cls_lookup_burst(pl->cls, c.kp, NULL, n, c.mf);
 	for (i = 0; i < n; i++)
 		c.ver[i] = c.mf[i] != NULL ? c.mf[i]->version : 0;
 	for (i = 0; i < n; i = j) {

@@ -343,7 +343,17 @@ static void check_lookups(struct rand_run *r, unsigned int n)
 	for (unsigned int i = 0; i < n; i++) {
 		random_key(&keys[i]);
 		/* Half the keys repeat earlier ones, so the EMC gets hits (and stale entries). */
-		if (r->n_recent > 0 && rndn(2) == 0) {
+		if (i > 0 && r->ref->n > 0 && rndn(4) == 0) {
+			/* a run: equal to the previous key under one entry's mask,
+			 * random elsewhere (the subtable stage's shortcut) */
+			struct ref_entry *e = &r->ref->e[rndn(r->ref->n)];
+			evs_flow_word_t *kw = words(&keys[i]);
+			const evs_flow_word_t *pw = words(&keys[i - 1]);
+			const evs_flow_word_t *mw = (const evs_flow_word_t *)&e->mask.bits;
+
+			for (unsigned int w = 0; w < NW; w++)
+				kw[w] = (kw[w] & ~mw[w]) | (pw[w] & mw[w]);
+		} else if (r->n_recent > 0 && rndn(2) == 0) {
 			keys[i] = r->recent[rndn(r->n_recent)];
 		} else if (r->ref->n > 0 && rndn(4) != 0) {
 			/* Most new keys are built to hit an entry: its consulted bits, random
@@ -544,7 +554,8 @@ END_TEST
 START_TEST(random_vs_reference_emc_always)
 {
 	/* Every megaflow hit goes to a tiny EMC: stale entries would show at once. */
-	struct evs_cls_config c = {.emc_entries = 64, .emc_insert_one_in = 1, .resort_interval = 3};
+	struct evs_cls_config c = {.emc_entries = 64, .emc_insert_one_in = 1, .resort_interval = 3,
+				   .emc_min_subtables = 1};
 
 	run_random(&c, 0xabcd + (uint64_t)_i, 20000);
 }
@@ -615,7 +626,7 @@ END_TEST
 
 START_TEST(emc_invalidated_on_remove_and_reuse)
 {
-	struct evs_cls_config c = {.emc_insert_one_in = 1};
+	struct evs_cls_config c = {.emc_insert_one_in = 1, .emc_min_subtables = 1};
 	struct evs_cls *cls = evs_cls_create(&c);
 	struct evs_flow_mask m1, m2;
 	struct evs_flow_key k;
@@ -671,9 +682,69 @@ START_TEST(emc_invalidated_on_remove_and_reuse)
 }
 END_TEST
 
+/* One mask: a subtable probe is as cheap as an EMC probe, so the EMC is left
+ * alone (no probe, no insertion, no key hash needed); a second mask turns it on. */
+START_TEST(emc_unused_below_min_subtables)
+{
+	struct evs_cls_config c = {.emc_insert_one_in = 1};
+	struct evs_cls *cls = evs_cls_create(&c);
+	const struct evs_flow_key *kp[2];
+	struct evs_megaflow *res[2];
+	struct evs_flow_mask m1, m2;
+	struct evs_flow_key k, k2;
+	struct evs_megaflow_spec s;
+	struct evs_megaflow *f, *g;
+	struct evs_cls_stats st;
+
+	memset(&k, 0, sizeof(k));
+	k.in_port = 4;
+	k2 = k;
+	k2.in_port = 5;
+	k2.l4_dst = 53;
+	evs_flow_mask_zero(&m1);
+	evs_flow_mask_set_field(&m1, EVS_FIELD_IN_PORT);
+	evs_flow_mask_zero(&m2);
+	evs_flow_mask_set_field(&m2, EVS_FIELD_L4_DST);
+	make_spec(&s, &m1, NULL, 0, 0);
+	ck_assert_int_eq(evs_cls_install(cls, &k, &s, &f), 0);
+	for (int i = 0; i < 4; i++) {
+		kp[0] = &k;
+		ck_assert_uint_eq(evs_cls_lookup_burst(cls, kp, NULL, 1, res), 1);
+		ck_assert_ptr_eq(res[0], f);
+	}
+	st = stats(cls);
+	ck_assert_uint_eq(st.emc_inserts, 0);
+	ck_assert_uint_eq(st.emc_hits, 0);
+	ck_assert_uint_eq(st.emc_skipped, 4);
+	ck_assert_uint_eq(st.megaflow_hits, 4);
+
+	/* two masks: the classifier hashes the keys itself (hashes NULL) and uses the EMC */
+	make_spec(&s, &m2, NULL, 0, 0);
+	ck_assert_int_eq(evs_cls_install(cls, &k2, &s, &g), 0);
+	kp[0] = &k;
+	kp[1] = &k2;
+	ck_assert_uint_eq(evs_cls_lookup_burst(cls, kp, NULL, 2, res), 2);
+	ck_assert_ptr_eq(res[0], f);
+	ck_assert_ptr_eq(res[1], g);
+	ck_assert_uint_eq(stats(cls).emc_inserts, 2);
+	ck_assert_uint_eq(evs_cls_lookup_burst(cls, kp, NULL, 2, res), 2);
+	ck_assert_ptr_eq(res[0], f);
+	ck_assert_ptr_eq(res[1], g);
+	ck_assert_uint_eq(stats(cls).emc_hits, 2);
+
+	/* back to one mask: the EMC is left again, its entries are not trusted blindly */
+	ck_assert_int_eq(evs_cls_remove(cls, g), 0);
+	ck_assert_uint_eq(evs_cls_lookup_burst(cls, kp, NULL, 2, res), 1);
+	ck_assert_ptr_eq(res[0], f);
+	ck_assert_ptr_null(res[1]);
+	ck_assert_uint_eq(stats(cls).emc_hits, 2);
+	evs_cls_free(cls);
+}
+END_TEST
+
 START_TEST(emc_insertion_is_probabilistic)
 {
-	struct evs_cls_config c = {.emc_insert_one_in = 10, .seed = 42};
+	struct evs_cls_config c = {.emc_insert_one_in = 10, .emc_min_subtables = 1, .seed = 42};
 	struct evs_cls *cls = evs_cls_create(&c);
 	struct evs_flow_mask m;
 	struct evs_flow_key k;
@@ -700,7 +771,8 @@ END_TEST
 
 START_TEST(emc_bypassed_when_useless)
 {
-	struct evs_cls_config c = {.emc_insert_one_in = 1, .resort_interval = 32};
+	struct evs_cls_config c = {
+	    .emc_insert_one_in = 1, .resort_interval = 32, .emc_min_subtables = 1};
 	struct evs_cls *cls = evs_cls_create(&c);
 	struct evs_flow_mask m;
 	struct evs_flow_key k;
@@ -1410,6 +1482,7 @@ static Suite *classifier_suite(void)
 	    {"random_vs_reference_small_caps", random_vs_reference_small_caps, 3},
 	    {"overlap_first_subtable_wins", overlap_first_subtable_wins, 1},
 	    {"emc_invalidated_on_remove_and_reuse", emc_invalidated_on_remove_and_reuse, 1},
+	    {"emc_unused_below_min_subtables", emc_unused_below_min_subtables, 1},
 	    {"emc_insertion_is_probabilistic", emc_insertion_is_probabilistic, 1},
 	    {"emc_bypassed_when_useless", emc_bypassed_when_useless, 1},
 	    {"capacity_refusals_counted", capacity_refusals_counted, 1},

@@ -6,6 +6,7 @@
  * vectors and DPDK's own routines, VLAN push/pop/rewrite round trips.
  */
 #include <check.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <rte_mempool.h>
 
 #include "evs_packet.h"
+#include "packet_private.h"
 #include "unit_eal.h"
 
 static struct rte_mempool *pool;
@@ -916,6 +918,68 @@ START_TEST(test_parse_random_bytes)
 }
 END_TEST
 
+/* Both parsers on one mbuf state (the parser writes only the key and the lengths). */
+static void parse_both(struct rte_mbuf *m, const char *what)
+{
+	struct evs_flow_key kf, kr;
+	enum evs_drop_reason rf, rr;
+	uint64_t lf, lr;
+
+	memset(&kf, 0x5a, sizeof(kf)); /* a stale key must not leak through */
+	rf = evs_packet_parse(m, 3, &kf);
+	lf = (uint64_t)m->l2_len << 32 | (uint64_t)m->l3_len << 16 | m->l4_len;
+	rr = evs_packet_parse_full(m, 3, &kr);
+	lr = (uint64_t)m->l2_len << 32 | (uint64_t)m->l3_len << 16 | m->l4_len;
+	ck_assert_msg(rf == rr, "%s: reason %d, full parser %d", what, rf, rr);
+	if (rr == EVS_DROP_NONE) {
+		ck_assert_msg(memcmp(&kf, &kr, sizeof(kf)) == 0, "%s: key differs", what);
+		ck_assert_msg(lf == lr, "%s: lengths %#" PRIx64 " != %#" PRIx64, what, lf, lr);
+	}
+}
+
+/* The fast path for untagged IPv4 TCP/UDP against the full parser, on valid
+ * frames mutated where the fast path decides (type, version/IHL, lengths,
+ * fragment bits, protocol, UDP length, TCP offset) and cut short. */
+START_TEST(test_parse_fast_path_equals_full)
+{
+	static const uint8_t hot[] = {12, 13, 14, 16, 17, 20, 21, 23, 38, 39, 46};
+	static const uint8_t protos[] = {IPPROTO_UDP, IPPROTO_TCP};
+	char what[64];
+	struct frame f;
+	struct expect e;
+	struct spec s;
+	int i, j;
+
+	srand(8);
+	for (i = 0; i < 4000; i++) {
+		struct rte_mbuf *m;
+		uint32_t n;
+
+		spec_for(&s, 0, L3_V4, protos[i & 1], (rand() % 2) * 2); /* no options */
+		s.payload = rand() % 40;
+		build(&s, &f, &e);
+		for (j = rand() % 3; j > 0; j--) {
+			uint8_t at = hot[rand() % RTE_DIM(hot)];
+
+			if (at < f.n)
+				f.b[at] = rand() % 3 == 0 ? (uint8_t)rand()
+						     : (uint8_t)(f.b[at] ^ (1u << (rand() % 8)));
+		}
+		n = rand() % 4 == 0 ? (uint32_t)(rand() % (f.n + 1)) : f.n;
+		m = mk(f.b, n);
+		snprintf(what, sizeof(what), "frame %d (%u bytes)", i, n);
+		parse_both(m, what);
+		/* claimed longer than the segment (a chained mbuf's first segment) */
+		if (n > 0 && rand() % 4 == 0) {
+			m->pkt_len = n + (uint32_t)(rand() % 64);
+			parse_both(m, what);
+			m->pkt_len = n;
+		}
+		rte_pktmbuf_free(m);
+	}
+}
+END_TEST
+
 START_TEST(test_parse_oversize_multiseg)
 {
 	struct spec s;
@@ -1409,6 +1473,7 @@ static Suite *packet_suite(void)
 	    {"parse_truncated_every_length", test_parse_truncated_every_length},
 	    {"parse_segment_cut", test_parse_segment_cut},
 	    {"parse_random_bytes", test_parse_random_bytes},
+	    {"parse_fast_path_equals_full", test_parse_fast_path_equals_full},
 	    {"parse_oversize_multiseg", test_parse_oversize_multiseg},
 	    {"parse_unstrip", test_parse_unstrip},
 	    {"cksum_ipv4_known", test_cksum_ipv4_known},
