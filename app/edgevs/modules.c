@@ -16,11 +16,7 @@
 #include "evs_pipeline.h"
 
 static const struct evs_module *const modules[] = {
-    &evs_l2_module,
-    &evs_ct_module,
-    &evs_fw_module,
-    &evs_l3_module,
-    &evs_lb_module,
+    &evs_l2_module, &evs_ct_module, &evs_fw_module, &evs_l3_module, &evs_lb_module,
 };
 
 /* MAC table entries of a switch changed: only that switch's megaflows are stale. */
@@ -31,6 +27,7 @@ static void macs_changed(void *arg, uint16_t switch_id)
 	evs_registry_dep_bump(app->reg, (unsigned int)app->mod_l2, evs_l2_dep_switch(switch_id));
 }
 
+/* On failure the caller's app_modules_free() frees whatever was made. */
 int app_modules_init(struct evs_app *app)
 {
 	app->reg = evs_registry_create(modules, RTE_DIM(modules));
@@ -46,41 +43,19 @@ int app_modules_init(struct evs_app *app)
 	    .n_lcores = app->ct_lcores != 0 ? app->ct_lcores : 3 * (DP_MAX_PMDS + 1),
 	    .socket_id = (int)rte_socket_id(),
 	    .qsv = app->qsbr});
-	if (app->ct == NULL) {
-		int e = errno;
-
-		evs_registry_free(app->reg);
-		app->reg = NULL;
-		return -e;
-	}
+	if (app->ct == NULL)
+		return -errno;
 	app->mod_args[app->mod_ct] = app->ct;
 	app->mod_l3 = evs_registry_module_index(app->reg, "l3");
 	app->mod_lb = evs_registry_module_index(app->reg, "lb");
 	app->mod_args[app->mod_lb] = app->ct;
-	if (app_l3_init(app) < 0 || app_fw_init(app) < 0 ||
-	    app_lb_init(app) < 0) {
-		app_lb_free(app);
-		app_fw_free(app);
-		app_l3_free(app);
-		evs_ct_free(app->ct);
-		app->ct = NULL;
-		evs_registry_free(app->reg);
-		app->reg = NULL;
+	if (app_l3_init(app) < 0 || app_fw_init(app) < 0 || app_lb_init(app) < 0)
 		return -ENOMEM;
-	}
 	app->punt_ring =
 	    rte_ring_create("evs_punt", APP_PUNT_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
-	if (app->punt_ring == NULL) {
-		app_fw_free(app);
-		app_lb_free(app);
-		app_l3_free(app);
-		evs_ct_free(app->ct);
-		app->ct = NULL;
-		evs_registry_free(app->reg);
-		app->reg = NULL;
+	if (app->punt_ring == NULL)
 		return -ENOMEM;
-	}
-	return app_overlay_init(app); /* on failure main's app_modules_free() frees all */
+	return app_overlay_init(app);
 }
 
 void app_modules_free(struct evs_app *app)

@@ -338,8 +338,8 @@ static int check_array(const json_t *v, const char *path, const struct evs_ctl_p
 	return 0;
 }
 
-static const struct evs_ctl_param *spec_find(const struct evs_ctl_param *spec, size_t n,
-					     const char *name)
+const struct evs_ctl_param *evs_ctl_spec_find(const struct evs_ctl_param *spec, size_t n,
+					      const char *name)
 {
 	size_t i;
 
@@ -379,7 +379,7 @@ static int check_object(const json_t *obj, const char *path, const struct evs_ct
 		return invalid(err, path, "must be an object");
 	/* Unknown fields first: a typo then says so, not "missing field". */
 	json_object_foreach ((json_t *)obj, key, v) {
-		if (spec_find(spec, n, key) == NULL)
+		if (evs_ctl_spec_find(spec, n, key) == NULL)
 			return unknown_field(path, key, spec, n, err);
 	}
 	for (i = 0; i < n; i++) {

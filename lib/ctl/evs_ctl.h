@@ -476,6 +476,10 @@ char *evs_ctl_path_key(char *buf, size_t size, const char *base, const char *key
  */
 json_t *evs_ctl_spec_json(const struct evs_ctl_param *spec, size_t n);
 
+/** The field named @p name in a spec of @p n fields, or NULL. */
+const struct evs_ctl_param *evs_ctl_spec_find(const struct evs_ctl_param *spec, size_t n,
+					      const char *name);
+
 /** Append an array index to JSON pointer @p base into @p buf. @return @p buf. */
 char *evs_ctl_path_index(char *buf, size_t size, const char *base, size_t index);
 

@@ -256,9 +256,9 @@ void run_chunk(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *s
 		const struct prog_hdr *p = resolve(pl, st, &c, keys, i, &share);
 		uint64_t bytes = rte_pktmbuf_pkt_len(pkts[i]);
 
-		/* the run: following packets that matched the same live entry */
-		for (j = i + 1; share != NULL && j < n && c.mf[j] == share && c.ver[j] == c.ver[i];
-		     j++)
+		/* the run: following packets that matched the same live entry (their
+		 * versions were read together with packet i's: equal) */
+		for (j = i + 1; share != NULL && j < n && c.mf[j] == share; j++)
 			bytes += rte_pktmbuf_pkt_len(pkts[j]);
 		if (share != NULL)
 			evs_megaflow_add_bytes(share, bytes);

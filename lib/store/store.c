@@ -56,20 +56,9 @@ struct store_type *store_type_get(const struct evs_store *st, const char *name)
 	return NULL;
 }
 
-static const struct evs_ctl_param *spec_find(const struct evs_ctl_param *spec, size_t n,
-					     const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(spec[i].name, name) == 0)
-			return &spec[i];
-	return NULL;
-}
-
 static const struct evs_ctl_param *field_spec(const struct evs_obj_type *t, const char *name)
 {
-	return spec_find(t->fields, t->n_fields, name);
+	return evs_ctl_spec_find(t->fields, t->n_fields, name);
 }
 
 /* A secret flag below the top level (not supported: doc/store.md). */
@@ -120,11 +109,11 @@ static int ref_parse(const struct evs_obj_type *t, const struct evs_store_ref *r
 		memcpy(out->arr, r->field, (size_t)(br - r->field));
 		out->arr[br - r->field] = '\0';
 		strcpy(out->field, br + 3);
-		p = spec_find(t->fields, t->n_fields, out->arr);
+		p = evs_ctl_spec_find(t->fields, t->n_fields, out->arr);
 		if (p == NULL || p->type != EVS_CTL_T_ARRAY || p->items == NULL ||
 		    p->items->fields == NULL)
 			return -EINVAL;
-		p = spec_find(p->items->fields, p->items->n_fields, out->field);
+		p = evs_ctl_spec_find(p->items->fields, p->items->n_fields, out->field);
 	} else {
 		if (strlen(r->field) >= sizeof(out->field))
 			return -EINVAL;

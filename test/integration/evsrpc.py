@@ -44,9 +44,10 @@ TIMEOUT = float(os.environ.get("EVSRPC_TIMEOUT", "15"))
 class Conn:
     """One control-socket connection that reads whole lines."""
 
-    def __init__(self, path, read_hello=True):
+    def __init__(self, path, read_hello=True, timeout=None):
+        self.timeout = timeout if timeout is not None else TIMEOUT
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.settimeout(TIMEOUT)
+        self.s.settimeout(self.timeout)
         self.s.connect(path)
         self.buf = b""
         self.hello = self.line() if read_hello else None
@@ -55,11 +56,11 @@ class Conn:
         self.s.sendall(data)
 
     def line(self):
-        deadline = time.monotonic() + TIMEOUT
+        deadline = time.monotonic() + self.timeout
         while b"\n" not in self.buf:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError("no reply line within %.0f s" % TIMEOUT)
+                raise TimeoutError("no reply line within %.0f s" % self.timeout)
             self.s.settimeout(left)
             chunk = self.s.recv(65536)
             if not chunk:
@@ -74,6 +75,13 @@ class Conn:
             req["params"] = params
         self.send(json.dumps(req).encode() + b"\n")
         return json.loads(self.line())
+
+    def reply(self):
+        """The next reply, passing over notifications (events)."""
+        while True:
+            msg = json.loads(self.line())
+            if "id" in msg:
+                return msg
 
     def close(self):
         self.s.close()

@@ -530,6 +530,46 @@ ping_check() {
 	return 1
 }
 
+# tcp_xfer_check WHAT FROM TO IP MIB: MIB MiB of random data over TCP from
+# namespace FROM to tcpxfer.py listening on IP port 5001 in namespace TO;
+# both ends must finish and report the byte count and sha256, and the file
+# received must be the file sent.
+tcp_xfer_check() {
+	local what=$1 from=$2 to=$3 ip=$4 bytes=$(($5 << 20)) rpid sent src_rc recv_rc want
+	local src=$IT_TMP/xfer.src dst=$IT_TMP/xfer.dst
+	head -c "$bytes" /dev/urandom >"$src"
+	want="$bytes $(sha256sum "$src" | cut -d' ' -f1)"
+	it_bg rpid nsx "$to" timeout 60 "$PY" "$IT_DIR/tcpxfer.py" recv "$ip" 5001 "$dst" \
+		>"$IT_TMP/recv.out" 2>&1
+	sent=$(nsx "$from" timeout 60 "$PY" "$IT_DIR/tcpxfer.py" send "$ip" 5001 "$src" 2>&1)
+	src_rc=$?
+	it_wait "$rpid"
+	recv_rc=$?
+	assert_eq "$what: TCP sender finished" 0 "$src_rc"
+	assert_eq "$what: TCP receiver finished" 0 "$recv_rc"
+	assert_eq "$what: bytes and sha256 seen by the sender" "$want" "$sent"
+	assert_eq "$what: bytes and sha256 seen by the receiver" "$want" "$(cat "$IT_TMP/recv.out")"
+	assert_eq "$what: sha256 of the received file" "${want#* }" \
+		"$(sha256sum "$dst" 2>/dev/null | cut -d' ' -f1)"
+}
+
+# static_mac_check WHAT MAC: a pings 198.18.1.94, which the test pointed at
+# MAC in a's neighbour table, 10 times: every frame must reach b's port and
+# none c's (a MAC known on pb is not flooded; two_hosts_start + host c).
+static_mac_check() {
+	local what=$1 mac=$2 cb cc
+	it_bg cb nsx b "$PY" "$IT_DIR/malformed.py" count "$(ifname b)" "$mac" 3 dst \
+		>"$IT_TMP/count-b.out"
+	it_bg cc nsx c "$PY" "$IT_DIR/malformed.py" count "$(ifname c)" "$mac" 3 dst \
+		>"$IT_TMP/count-c.out"
+	sleep 0.5
+	nsx a ping -q -c 10 -i 0.05 -W 1 198.18.1.94 >/dev/null 2>&1
+	it_wait "$cb"
+	it_wait "$cc"
+	assert_eq "$what: frames to the static MAC reach pb" 10 "$(cat "$IT_TMP/count-b.out")"
+	assert_eq "$what: and none reach pc (not flooded)" 0 "$(cat "$IT_TMP/count-c.out")"
+}
+
 # ping_none WHAT N DST: no reply may come back.
 ping_none() {
 	local what=$1 n=$2 dst=$3 out

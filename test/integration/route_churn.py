@@ -8,32 +8,16 @@ again and again on one connection. Prints 'changes N seconds S rate R'
   route_churn.py SOCK ROUTER PORT VIA SECONDS [BATCH]
 """
 import json
-import socket
 import sys
 import time
 
-_pending = bytearray()
-
-
-def read_reply(sock):
-    while True:
-        while b"\n" not in _pending:
-            chunk = sock.recv(1 << 16)
-            if not chunk:
-                raise SystemExit("route_churn: connection closed")
-            _pending.extend(chunk)
-        i = _pending.index(b"\n")
-        line = json.loads(bytes(_pending[:i]))
-        del _pending[:i + 1]
-        if "id" in line:  # not a notification (hello)
-            return line
+from evsrpc import Conn
 
 
 def main():
     path, router, port, via, seconds = sys.argv[1:6]
     batch = int(sys.argv[6]) if len(sys.argv) > 6 else 100
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.connect(path)
+    conn = Conn(path)
     changes, k, rid = 0, 0, 0
     t0 = time.monotonic()
     end = t0 + float(seconds)
@@ -45,9 +29,9 @@ def main():
             if op == "add":
                 params["nexthops"] = [{"port": port, "via": via}]
             rid += 1
-            sock.sendall(json.dumps({"jsonrpc": "2.0", "id": rid, "method": "route.bulk",
-                                     "params": params}).encode() + b"\n")
-            reply = read_reply(sock)
+            conn.send(json.dumps({"jsonrpc": "2.0", "id": rid, "method": "route.bulk",
+                                  "params": params}).encode() + b"\n")
+            reply = conn.reply()
             if "result" not in reply:
                 raise SystemExit(f"route_churn: route.bulk {op}: {reply}")
             changes += batch

@@ -102,15 +102,7 @@ assert_has "the static MAC is in the document" "$(rpc_ok config.get)" mac="$M_S"
 expect_error "mac.add of the same MAC again" -32000 /params/mac \
 	"$(rpc mac.add "{\"switch\":\"sw0\",\"mac\":\"$M_S\",\"port\":\"pb\"}")"
 nsx a ip neigh replace 198.18.1.94 lladdr "$M_S" dev "$(ifname a)" nud permanent
-MF=("$PY" "$IT_DIR/malformed.py")
-it_bg cbp nsx b "${MF[@]}" count "$(ifname b)" "$M_S" 3 dst >"$IT_TMP/count-b.out"
-it_bg ccp nsx c "${MF[@]}" count "$(ifname c)" "$M_S" 3 dst >"$IT_TMP/count-c.out"
-sleep 0.5
-nsx a ping -q -c 10 -i 0.05 -W 1 198.18.1.94 >/dev/null 2>&1
-it_wait "$cbp"
-it_wait "$ccp"
-assert_eq "frames to the static MAC reach pb" 10 "$(cat "$IT_TMP/count-b.out")"
-assert_eq "frames to the static MAC do not reach pc (not flooded)" 0 "$(cat "$IT_TMP/count-c.out")"
+static_mac_check "static MAC" "$M_S"
 r=$(rpc mac.flush '{"switch":"sw0"}')
 assert_match "mac.flush" '"result"' "$r"
 ml=$(rpc_ok mac.list '{"switch":"sw0"}')

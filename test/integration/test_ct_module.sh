@@ -37,16 +37,7 @@ assert_eq "ct.flush: nothing" "0" "$(jget "$(rpc_ok ct.flush)" flushed)"
 
 rpc_ok switch.set '{"name":"sw0","conntrack":{"zone":5}}' >/dev/null
 ping_check "stateful switch: ping a -> b" a "$IP_B"
-src=$IT_TMP/xfer.src
-dst=$IT_TMP/xfer.dst
-head -c $((8 << 20)) /dev/urandom >"$src"
-want=$(sha256sum "$src" | cut -d' ' -f1)
-it_bg rpid nsx b timeout 60 "$PY" "$IT_DIR/tcpxfer.py" recv "$IP_B" 5001 "$dst" >"$IT_TMP/recv.out" 2>&1
-sent=$(nsx a timeout 60 "$PY" "$IT_DIR/tcpxfer.py" send "$IP_B" 5001 "$src" 2>&1)
-it_wait "$rpid"
-assert_eq "stateful switch: TCP bytes and sha256 seen by the sender" "$((8 << 20)) $want" "$sent"
-assert_eq "stateful switch: sha256 of the received file" "$want" \
-	"$(sha256sum "$dst" 2>/dev/null | cut -d' ' -f1)"
+tcp_xfer_check "stateful switch: 8 MiB a -> b" a b "$IP_B" 8
 l=$(rpc_ok ct.list '{"zone":5,"port":5001}')
 assert_match "ct.list: the TCP connection to port 5001 in zone 5" '"dport": *5001' "$l"
 assert_match "ct.list: it is TCP" '"proto": *"tcp"' "$l"

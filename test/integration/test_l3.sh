@@ -12,41 +12,8 @@ set -o pipefail
 . "$(dirname "$0")/lib.sh"
 it_init l3
 
-GW_A=198.18.1.1
-GW_B=198.18.2.1
-HA=198.18.1.2
-HB=198.18.2.2
-RMAC_A=02:52:00:00:00:01
-RMAC_B=02:52:00:00:00:02
-
-CONF=$IT_TMP/config.json
-cat >"$CONF" <<JSON
-{
-  "switches": [ { "name": "sw0" }, { "name": "sw1" } ],
-  "ports": [
-    { "name": "pa", "type": "ethdev", "devargs": "net_tap0,iface=$(ifname a)", "switch": "sw0" },
-    { "name": "pb", "type": "ethdev", "devargs": "net_tap1,iface=$(ifname b)", "switch": "sw1" }
-  ],
-  "routers": [ { "name": "r1" } ],
-  "router_ports": [
-    { "name": "r1a", "router": "r1", "switch": "sw0", "mac": "$RMAC_A", "addresses": ["$GW_A/24"] },
-    { "name": "r1b", "router": "r1", "switch": "sw1", "mac": "$RMAC_B", "addresses": ["$GW_B/24"] }
-  ],
-  "neighbours": [
-    { "port": "r1a", "address": "$HA", "mac": "$MAC_A" },
-    { "port": "r1b", "address": "$HB", "mac": "$MAC_B" }
-  ]
-}
-JSON
-
-ns_add a b
-evs_start d "$CONF"
-link_to_ns "$(ifname a)" a "$HA/24" "$MAC_A"
-link_to_ns "$(ifname b)" b "$HB/24" "$MAC_B"
-nsx a ip route add default via "$GW_A"
-nsx b ip route add default via "$GW_B"
-nsx a ip neigh replace "$GW_A" lladdr "$RMAC_A" dev "$(ifname a)" nud permanent
-nsx b ip neigh replace "$GW_B" lladdr "$RMAC_B" dev "$(ifname b)" nud permanent
+. "$IT_DIR/l3_static.sh"
+l3_static_up
 
 ping_check "ping a -> b through r1" a "$HB"
 ping_check "ping b -> a through r1" b "$HA"
@@ -55,16 +22,7 @@ assert_match "the reply crossed one router each way (TTL 64 - 1)" "ttl=63" "$out
 ping_check "1400-byte ping a -> b (DF, under the 1500 MTU)" a "$HB" -s 1400 -M do
 
 # 4 MiB a -> b, checksummed at both ends.
-src=$IT_TMP/xfer.src
-dst=$IT_TMP/xfer.dst
-head -c $((4 << 20)) /dev/urandom >"$src"
-want=$(sha256sum "$src" | cut -d' ' -f1)
-it_bg rpid nsx b timeout 60 "$PY" "$IT_DIR/tcpxfer.py" recv "$HB" 5001 "$dst" >"$IT_TMP/recv.out" 2>&1
-sent=$(nsx a timeout 60 "$PY" "$IT_DIR/tcpxfer.py" send "$HB" 5001 "$src" 2>&1)
-src_rc=$?
-it_wait "$rpid"
-assert_eq "TCP sender finished" "0" "$src_rc"
-assert_eq "TCP bytes and sha256 seen by the receiver" "$((4 << 20)) $want" "$(cat "$IT_TMP/recv.out")"
+tcp_xfer_check "4 MiB a -> b through r1" a b "$HB" 4
 
 # TTL 1 to a routed destination: dropped at the router, counted.
 before=$(jget "$(rpc_ok stats.get)" drops_by_owner.l3.ttl_exceeded)

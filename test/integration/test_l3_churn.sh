@@ -19,43 +19,10 @@ it_init l3ch # (a short tag: interface names are 15 characters at most)
 
 CHURN_S=${CHURN_S:-5}
 CHURN_BATCH=${CHURN_BATCH:-10}
-GW_A=198.18.1.1
-GW_B=198.18.2.1
-HA=198.18.1.2
-HB=198.18.2.2
 FAR=10.77.0.1
-RMAC_A=02:52:00:00:00:01
-RMAC_B=02:52:00:00:00:02
 
-CONF=$IT_TMP/config.json
-cat >"$CONF" <<JSON
-{
-  "switches": [ { "name": "sw0" }, { "name": "sw1" } ],
-  "ports": [
-    { "name": "pa", "type": "ethdev", "devargs": "net_tap0,iface=$(ifname a)", "switch": "sw0" },
-    { "name": "pb", "type": "ethdev", "devargs": "net_tap1,iface=$(ifname b)", "switch": "sw1" }
-  ],
-  "routers": [ { "name": "r1" } ],
-  "router_ports": [
-    { "name": "r1a", "router": "r1", "switch": "sw0", "mac": "$RMAC_A", "addresses": ["$GW_A/24"] },
-    { "name": "r1b", "router": "r1", "switch": "sw1", "mac": "$RMAC_B", "addresses": ["$GW_B/24"] }
-  ],
-  "routes": [ { "router": "r1", "prefix": "10.77.0.0/16", "nexthops": [ { "port": "r1b", "via": "$HB" } ] } ],
-  "neighbours": [
-    { "port": "r1a", "address": "$HA", "mac": "$MAC_A" },
-    { "port": "r1b", "address": "$HB", "mac": "$MAC_B" }
-  ]
-}
-JSON
-
-ns_add a b
-evs_start d "$CONF"
-link_to_ns "$(ifname a)" a "$HA/24" "$MAC_A"
-link_to_ns "$(ifname b)" b "$HB/24" "$MAC_B"
-nsx a ip route add default via "$GW_A"
-nsx b ip route add default via "$GW_B"
-nsx a ip neigh replace "$GW_A" lladdr "$RMAC_A" dev "$(ifname a)" nud permanent
-nsx b ip neigh replace "$GW_B" lladdr "$RMAC_B" dev "$(ifname b)" nud permanent
+. "$IT_DIR/l3_static.sh"
+l3_static_up '[ { "router": "r1", "prefix": "10.77.0.0/16", "nexthops": [ { "port": "r1b", "via": "'"$HB"'" } ] } ]'
 nsx b ip addr add "$FAR/32" dev lo
 
 ping_check "ping a -> b (connected route)" a "$HB"

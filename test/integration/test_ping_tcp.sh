@@ -19,20 +19,7 @@ ping_check "1472-byte ping a -> b (full 1500 MTU, DF)" a "$IP_B" -s 1472 -M do
 ping_check "fast ping a -> b (100 x 10 ms)" a "$IP_B" -c 100 -i 0.01
 
 # 8 MiB of random data, a -> b, checksummed at both ends.
-src=$IT_TMP/xfer.src
-dst=$IT_TMP/xfer.dst
-head -c $((8 << 20)) /dev/urandom >"$src"
-want=$(sha256sum "$src" | cut -d' ' -f1)
-it_bg rpid nsx b timeout 60 "$PY" "$IT_DIR/tcpxfer.py" recv "$IP_B" 5001 "$dst" >"$IT_TMP/recv.out" 2>&1
-sent=$(nsx a timeout 60 "$PY" "$IT_DIR/tcpxfer.py" send "$IP_B" 5001 "$src" 2>&1)
-src_rc=$?
-it_wait "$rpid"
-recv_rc=$?
-assert_eq "TCP sender finished" "0" "$src_rc"
-assert_eq "TCP receiver finished" "0" "$recv_rc"
-assert_eq "TCP bytes and sha256 seen by the sender" "$((8 << 20)) $want" "$sent"
-assert_eq "TCP bytes and sha256 seen by the receiver" "$((8 << 20)) $want" "$(cat "$IT_TMP/recv.out")"
-assert_eq "sha256 of the received file" "$want" "$(sha256sum "$dst" 2>/dev/null | cut -d' ' -f1)"
+tcp_xfer_check "8 MiB a -> b" a b "$IP_B" 8
 
 # The same traffic shows up in the port counters (8 MiB is > 5000 frames).
 st=$(rpc_ok port.stats '{"name":"pa"}')

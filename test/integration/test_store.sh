@@ -90,18 +90,7 @@ assert_eq "racing controllers: 20 conflicts reported as -32005" 20 "$(echo "$out
 M_S=02:49:54:00:00:5e
 rpc_ok mac.add "{\"switch\":\"sw0\",\"mac\":\"$M_S\",\"port\":\"pb\"}" >/dev/null
 nsx a ip neigh replace 198.18.1.94 lladdr "$M_S" dev "$(ifname a)" nud permanent
-MF=("$PY" "$IT_DIR/malformed.py")
-to_static() { # WHAT: 10 frames a -> M_S must reach pb, none pc
-	it_bg cbp nsx b "${MF[@]}" count "$(ifname b)" "$M_S" 3 dst >"$IT_TMP/count-b.out"
-	it_bg ccp nsx c "${MF[@]}" count "$(ifname c)" "$M_S" 3 dst >"$IT_TMP/count-c.out"
-	sleep 0.5
-	nsx a ping -q -c 10 -i 0.05 -W 1 198.18.1.94 >/dev/null 2>&1
-	it_wait "$cbp"
-	it_wait "$ccp"
-	assert_eq "$1: frames to the static MAC reach pb" 10 "$(cat "$IT_TMP/count-b.out")"
-	assert_eq "$1: and not pc (not flooded)" 0 "$(cat "$IT_TMP/count-c.out")"
-}
-to_static "before"
+static_mac_check "before" "$M_S"
 doc1=$(rpc_ok config.get)
 bad=$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); [p.update(devargs="net_nosuchdriver0") for p in d["ports"] if p["name"]=="pb"]; print(json.dumps(d))' "$doc1")
 expect_error "config.apply changing pb to devargs the driver rejects" -32003 /params/config/ports/1/devargs \
@@ -115,7 +104,7 @@ assert_has "after the failed applies: the static MAC is still in the table" "$(r
 # root namespace again.
 link_to_ns "$(ifname b)" b "$IP_B/24" "$MAC_B"
 ping_check "after the failed applies: a -> b forwards" a "$IP_B"
-to_static "after the failed applies"
+static_mac_check "after the failed applies" "$M_S"
 
 # --- capacity is checked at validation ---------------------------------------------------
 rpc_ok switch.add '{"name":"small","max_macs":2}' >/dev/null

@@ -114,14 +114,7 @@ wait_link "server mode: v1 link up once testpmd connected" v1
 vh_ping "server mode: a -> b through vhost-user" a "$IP_B" v1 1 -c 10 -i 0.1 -W 3
 ping_check "server mode: b -> a" b "$IP_A"
 ping_check "server mode: 1400-byte ping (DF)" a "$IP_B" -s 1400 -M do
-src=$IT_TMP/xfer.src
-head -c $((8 << 20)) /dev/urandom >"$src"
-want="$((8 << 20)) $(sha256sum "$src" | cut -d' ' -f1)"
-it_bg rpid nsx b timeout 60 "$PY" "$IT_DIR/tcpxfer.py" recv "$IP_B" 5001 "$IT_TMP/xfer.dst" >"$IT_TMP/recv.out" 2>&1
-sent=$(nsx a timeout 60 "$PY" "$IT_DIR/tcpxfer.py" send "$IP_B" 5001 "$src" 2>&1)
-it_wait "$rpid"
-assert_eq "server mode: 8 MiB TCP a -> b, sender's count and sha256" "$want" "$sent"
-assert_eq "server mode: 8 MiB TCP a -> b, receiver's count and sha256" "$want" "$(cat "$IT_TMP/recv.out")"
+tcp_xfer_check "server mode: 8 MiB a -> b" a b "$IP_B" 8
 st=$(rpc_ok port.stats '{"name":"v1"}')
 assert_ge "port.stats v1: transmitted packets" 5000 "$("${RPC[@]}" sum "$st" tx_packets)"
 assert_ge "port.stats v1: received packets (the ACKs)" 200 "$("${RPC[@]}" sum "$st" rx_packets)"

@@ -30,6 +30,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "bench_util.h"
 #include "evs_conntrack.h"
 #include "evs_packet.h"
 
@@ -303,9 +304,6 @@ static int mem_mode(uint32_t n, bool fill)
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {
-	    argv[0],	      "--no-huge",	   "-m", "6144", "--no-shconf", "--no-pci",
-	    "--no-telemetry", "--log-level=error", "-l", "0"};
 	uint32_t flows = 65536, bursts = 4096, mem = 0;
 	bool fill = false;
 	struct evs_ct_config cfg = {.name = "b", .n_lcores = 1, .socket_id = SOCKET_ID_ANY};
@@ -334,7 +332,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0)
+	if (bench_eal_init(argv[0], "6144", NULL) != 0)
 		return 1;
 	if (mem != 0)
 		return mem_mode(mem, fill);

@@ -33,25 +33,18 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "bench_util.h"
 #include "evs_crypto.h"
 #include "evs_tunnel.h"
 
-#define BURST 32
-#define MAX_REPS 31
+#define BURST BENCH_BURST
+#define MAX_REPS BENCH_MAX_REPS
 
 static struct rte_mempool *pool;
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double median(uint64_t *v, unsigned int n, uint64_t per)
 {
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return (double)v[n / 2] / (double)per;
+	return (double)bench_median(v, n) / (double)per;
 }
 
 /* IPsec-MB alone: one job per buffer, submit all, then flush. */
@@ -278,41 +271,29 @@ static int bench_overlay(uint32_t frame, uint32_t bursts, unsigned int reps)
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {argv[0],		 "--no-huge",	      "-m", "64", "--no-shconf", "--no-pci",
-		       "--no-telemetry", "--log-level=error", "-l", "0"};
-	uint32_t bursts = 20000;
-	unsigned int reps = 7, size = 0;
-	char load[64] = "?";
-	FILE *f;
+	static const struct option lo[] = {{"size", required_argument, NULL, 's'},
+					   {NULL, 0, NULL, 0}};
+	struct bench_args a = {.reps = 7, .bursts = 20000};
+	unsigned int reps, size = 0;
+	uint32_t bursts;
+	char load[64];
+	int opt;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--bursts") && i + 1 < argc)
-			bursts = (uint32_t)strtoul(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
-			reps = (unsigned int)strtoul(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
-			size = (unsigned int)strtoul(argv[++i], NULL, 0);
-		else {
+	while ((opt = bench_getopt(argc, argv, BENCH_OPT_REPS | BENCH_OPT_BURSTS, lo, &a)) != -1) {
+		if (opt == 's' && (strcmp(optarg, "64") == 0 || strcmp(optarg, "1400") == 0)) {
+			size = (unsigned int)atoi(optarg);
+		} else {
 			fprintf(stderr, "usage: %s [--bursts N] [--reps N] [--size 64|1400]\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (reps == 0 || reps > MAX_REPS || bursts == 0) {
-		fprintf(stderr, "bench-crypto: --reps 1..%d, --bursts > 0\n", MAX_REPS);
-		return 2;
-	}
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0)
-		return 1;
-	pool = rte_pktmbuf_pool_create("bc", 256, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
+	reps = a.reps;
+	bursts = a.bursts;
+	pool = bench_lib_start(argv[0], "bc");
 	if (pool == NULL)
 		return 1;
-	f = fopen("/proc/loadavg", "r");
-	if (f != NULL) {
-		if (fgets(load, sizeof(load), f) == NULL)
-			strcpy(load, "?");
-		fclose(f);
-	}
+	bench_loadavg(load, sizeof(load));
 	printf("bench-crypto: AES-128-GCM, bursts of %d, %u bursts x %u reps (median), "
 	       "TSC %" PRIu64 " Hz, load average %s",
 	       BURST, bursts, reps, rte_get_tsc_hz(), load);

@@ -18,28 +18,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "evs_ctl.h"
 #include "evs_persist.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CPU time of this thread: a poll's own cost, without preemption by other load. */
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int m_size(struct evs_ctl_call *call, json_t *params, void *arg)
 {
@@ -108,9 +91,9 @@ static void bench_large_line(size_t mib)
 	json_t *doc;
 
 	s.line = make_line(mib, &s.len, &items);
-	t0 = now_s();
+	t0 = bench_now_s();
 	doc = json_loadb(s.line, s.len, JSON_REJECT_DUPLICATES, NULL);
-	inline_s = now_s() - t0;
+	inline_s = bench_now_s() - t0;
 	json_decref(doc);
 	unlink(cfg.path);
 	ctl = evs_ctl_create(&cfg);
@@ -119,19 +102,19 @@ static void bench_large_line(size_t mib)
 		exit(1);
 	}
 	pthread_create(&th, NULL, send_main, &s);
-	t0 = now_s();
-	while (s.reply[0] == '\0' && now_s() - t0 < 120) {
-		t = now_s();
-		c = cpu_s();
+	t0 = bench_now_s();
+	while (s.reply[0] == '\0' && bench_now_s() - t0 < 120) {
+		t = bench_now_s();
+		c = bench_cpu_s();
 		evs_ctl_poll(ctl, 1);
-		c = cpu_s() - c;
-		t = now_s() - t;
+		c = bench_cpu_s() - c;
+		t = bench_now_s() - t;
 		if (t > worst)
 			worst = t;
 		if (c > worst_cpu)
 			worst_cpu = c;
 	}
-	t = now_s() - t0;
+	t = bench_now_s() - t0;
 	pthread_join(th, NULL);
 	printf("large line: %zu MiB, %zu objects: answered in %.0f ms; longest evs_ctl_poll() "
 	       "%.1f ms wall, %.1f ms CPU (parsing it inline would block %.0f ms); reply %s",
@@ -162,15 +145,15 @@ static void bench_persist(const char *dir)
 	memset(buf, ' ', len);
 	buf[0] = '{';
 	buf[len - 1] = '}';
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < 20; i++)
 		if (evs_persist_write_at(dirfd, "bench-persist.json", buf, len, &o) < 0)
 			perror("write");
-	t = (now_s() - t0) / 20;
+	t = (bench_now_s() - t0) / 20;
 	printf("durable replace of a 256 KiB file in %s: %.2f ms each (20 writes)\n", dir, t * 1e3);
 	snprintf(path, sizeof(path), "%s/bench-persist.json", dir);
 	p = evs_persist_create(&(struct evs_persist_config){.path = path, .opts = o});
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (i = 0; i < 1000; i++) {
 		char *d = malloc(len);
 
@@ -179,7 +162,7 @@ static void bench_persist(const char *dir)
 		evs_persist_poll(p);
 	}
 	evs_persist_drain(p);
-	t = now_s() - t0;
+	t = bench_now_s() - t0;
 	evs_persist_stats_get(p, &st);
 	printf("1000 changes submitted back to back: all durable in %.0f ms with %llu writes "
 	       "(group commit), %d acknowledged\n",

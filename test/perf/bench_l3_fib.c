@@ -21,6 +21,8 @@
 #include <rte_lpm6.h>
 #include <rte_rib.h>
 
+#include "bench_util.h"
+
 #define BURST 32
 #define N_LOOKUP (1u << 20)
 
@@ -207,9 +209,6 @@ static void bench6(const struct pfx6 *p, uint32_t n, uint8_t (*addrs)[16])
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {
-	    argv[0],	      "--no-huge",	   "-m", "4096", "--no-shconf", "--no-pci",
-	    "--no-telemetry", "--log-level=error", "-l", "0"};
 	uint32_t n4 = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 1000000;
 	uint32_t n6 = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 100000;
 	struct pfx4 *p4 = calloc(n4, sizeof(*p4));
@@ -218,7 +217,7 @@ int main(int argc, char **argv)
 	uint8_t(*a6)[16] = calloc(N_LOOKUP / 4, 16);
 
 	if (p4 == NULL || p6 == NULL || a4 == NULL || a6 == NULL ||
-	    rte_eal_init((int)RTE_DIM(eal), eal) < 0)
+	    bench_eal_init(argv[0], "4096", NULL) != 0)
 		return 1;
 	gen4(p4, n4);
 	gen6(p6, n6);

@@ -10,19 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_eal.h>
 
+#include "bench_util.h"
 #include "evs_l3.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Distinct prefixes: IPv4 /24s counting up from 1.0.0.0 (a full table's shape
  * is mostly /24), IPv6 /48s under 2001:db8::/32 and beyond. */
@@ -55,15 +47,6 @@ static void fill(struct evs_l3_prefix *p, struct evs_l3_route_spec *s, uint32_t 
 	}
 }
 
-/* CPU time of this thread: what the work costs on a machine shared with others */
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int load(const char *name, bool fast, uint32_t n4, uint32_t n6)
 {
 	struct evs_l3_fib_config c = {.name = name,
@@ -82,24 +65,25 @@ static int load(const char *name, bool fast, uint32_t n4, uint32_t n6)
 	if (p == NULL || s == NULL || fib == NULL)
 		return -1;
 	fill(p, s, n4, false);
-	t = now_s();
-	cpu = cpu_s();
+	t = bench_now_s();
+	cpu = bench_cpu_s();
 	if (evs_l3_route_add_bulk(fib, p, s, n4, &failed) != 0)
 		return -1;
 	printf("%s: %u IPv4 routes in %.3f s (CPU %.3f s)", fast ? "rib+dir24_8" : "rib-only", n4,
-	       now_s() - t, cpu_s() - cpu);
+	       bench_now_s() - t, bench_cpu_s() - cpu);
 	fill(p, s, n6, true);
-	t = now_s();
-	cpu = cpu_s();
+	t = bench_now_s();
+	cpu = bench_cpu_s();
 	if (evs_l3_route_add_bulk(fib, p, s, n6, &failed) != 0)
 		return -1;
-	printf(", %u IPv6 routes in %.3f s (CPU %.3f s)", n6, now_s() - t, cpu_s() - cpu);
+	printf(", %u IPv6 routes in %.3f s (CPU %.3f s)", n6, bench_now_s() - t,
+	       bench_cpu_s() - cpu);
 	evs_l3_fib_resolve(fib, &a, 0, &res);
 	printf(" (1.2.3.4 -> /%u, mask /%u)\n", res.match_len, res.mask_len);
 	fill(p, s, n4, false);
-	t = now_s();
+	t = bench_now_s();
 	evs_l3_route_del_bulk(fib, p, n4, &failed);
-	printf("  delete %u IPv4 routes in %.3f s\n", n4, now_s() - t);
+	printf("  delete %u IPv4 routes in %.3f s\n", n4, bench_now_s() - t);
 	evs_l3_fib_free(fib);
 	free(p);
 	free(s);
@@ -108,13 +92,10 @@ static int load(const char *name, bool fast, uint32_t n4, uint32_t n6)
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {
-	    argv[0],	      "--no-huge",	   "-m", "3072", "--no-shconf", "--no-pci",
-	    "--no-telemetry", "--log-level=error", "-l", "0"};
 	uint32_t n4 = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 0) : 1000000;
 	uint32_t n6 = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 100000;
 
-	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal) < 0)
+	if (bench_eal_init(argv[0], "3072", NULL) != 0)
 		return 1;
 	if (load("rl", false, n4, n6) != 0 || load("rlf", true, n4, n6) != 0) {
 		fprintf(stderr, "route load failed\n");

@@ -8,30 +8,13 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include <jansson.h>
 #include <rte_eal.h>
 
+#include "bench_util.h"
 #include "evs_l2_schema.h"
 #include "evs_l3_schema.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CPU time of this thread: what the work costs on a machine shared with others */
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static uint16_t ldp_of(const char *name, void *arg)
 {
@@ -102,8 +85,8 @@ int main(int argc, char **argv)
 			 "mac", "02:00:00:00:00:01", "addresses", "10.255.0.1/24")) ||
 	    evs_store_txn_commit(t, &err) != 0)
 		return 1;
-	t0 = now_s();
-	c0 = cpu_s();
+	t0 = bench_now_s();
+	c0 = bench_cpu_s();
 	t = evs_store_txn_begin(st);
 	for (uint32_t i = 0; i < n; i++) {
 		snprintf(buf, sizeof(buf), "%u.%u.%u.0/24", 1 + (i >> 16), (i >> 8) & 0xff,
@@ -118,7 +101,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("%u routes in one store transaction: %.3f s wall, %.3f s CPU (%.1f us/route)\n", n,
-	       now_s() - t0, cpu_s() - c0, (cpu_s() - c0) * 1e6 / n);
+	       bench_now_s() - t0, bench_cpu_s() - c0, (bench_cpu_s() - c0) * 1e6 / n);
 	evs_store_free(st);
 	evs_l3_binding_free(bd);
 	evs_l3_set_free(set);

@@ -25,35 +25,18 @@
  * only those, divide by flows x reps x packets.)
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_cycles.h>
-#include <rte_eal.h>
 #include <rte_ip.h>
-#include <rte_malloc.h>
 #include <rte_mbuf.h>
-#include <rte_rcu_qsbr.h>
-#include <rte_udp.h>
 
+#include "bench_pl.h"
 #include "evs_ct_module.h"
 #include "evs_l2.h"
 #include "evs_l3_module.h"
 #include "evs_pipeline.h"
-
-#define BURST 32
-#define PKTS_PER_REP_DEFAULT (1u << 21)
-
-/* Output: the frames go nowhere (the same mbufs are reused burst after burst). */
-static uint16_t sink(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
-{
-	(void)arg;
-	(void)port;
-	(void)pkts;
-	return n;
-}
 
 /* --ct: track every packet, then let L2 forward it on the second pass. */
 static enum evs_stage_verdict bct_xlate(struct evs_xlate *x, const void *state, void *lctx)
@@ -73,13 +56,6 @@ static enum evs_stage_verdict bct_xlate(struct evs_xlate *x, const void *state, 
 static const struct evs_stage bct_stages[] = {{.name = "ct", .order = 50, .xlate = bct_xlate}};
 static const struct evs_module bct_module = {.name = "bct", .stages = bct_stages, .n_stages = 1};
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static const struct rte_ether_addr mac_a = {{0x02, 0, 0, 0, 0, 1}}, mac_b = {{0x02, 0, 0, 0, 0, 2}};
 static const struct rte_ether_addr mac_r0 = {{0x02, 0, 0, 0, 1, 0}},
 				   mac_r1 = {{0x02, 0, 0, 0, 1, 1}};
@@ -91,10 +67,8 @@ static void set_flow(struct rte_mbuf *m, uint32_t f)
 {
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
 
-	ip->src_addr = rte_cpu_to_be_32(0xc6120000u + (f >> 8)); /* 198.18.x.y */
-	udp->src_port = rte_cpu_to_be_16((uint16_t)(1024 + (f & 0xff)));
+	bench_pl_flow_src(m, f);
 	if (routed) {
 		eh->dst_addr = mac_r0;
 		eh->src_addr = mac_a;
@@ -102,24 +76,6 @@ static void set_flow(struct rte_mbuf *m, uint32_t f)
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 	}
-}
-
-/* The measured part of a burst (a function of its own for callgrind). */
-__attribute__((noinline)) static void timed_burst(struct evs_pipeline_lcore *pl,
-						  const struct evs_pipeline_state *st,
-						  struct rte_mbuf **pkts, struct evs_flow_key *keys,
-						  uint64_t *cp, uint64_t *cl)
-{
-	uint64_t t0, t1, t2;
-
-	t0 = rte_rdtsc();
-	for (int i = 0; i < BURST; i++)
-		evs_packet_parse(pkts[i], 0, &keys[i]);
-	t1 = rte_rdtsc();
-	evs_pipeline_run(pl, st, pkts, keys, BURST);
-	t2 = rte_rdtsc();
-	*cp += t1 - t0;
-	*cl += t2 - t1;
 }
 
 static bool r_gateway(const void *arg, uint16_t sw, const struct rte_ether_addr *mac)
@@ -191,62 +147,21 @@ static struct evs_l3_set *router_up(void)
 	return set;
 }
 
-static struct rte_mbuf *make_frame(struct rte_mempool *mp, const struct rte_ether_addr *dst,
-				   const struct rte_ether_addr *src)
+static void usage(void)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
-	uint8_t *p = m != NULL ? (uint8_t *)rte_pktmbuf_append(m, 60) : NULL;
-	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)p;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-
-	if (p == NULL) {
-		fprintf(stderr, "bench-pipeline: no mbuf\n");
-		exit(1);
-	}
-	memset(p, 0, 60);
-	eh->dst_addr = *dst;
-	eh->src_addr = *src;
-	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	ip->version_ihl = 0x45;
-	ip->total_length = rte_cpu_to_be_16(46);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->dst_addr = rte_cpu_to_be_32(0xc6130001u);
-	udp->dst_port = rte_cpu_to_be_16(5001);
-	udp->dgram_len = rte_cpu_to_be_16(26);
-	return m;
+	fprintf(stderr, "usage: bench-pipeline [--reps N] [--flows a,b,..] "
+			"[--packets N] [--no-emc] [--ct] [--routed]\n");
 }
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {"bench-pipeline", "--no-huge",	      "-m",	 "1024",
-		       "--no-shconf",	 "--file-prefix",     "benchpl", "--no-pci",
-		       "--no-telemetry", "--log-level=error", "-l",	 "0"};
-	static const struct evs_l2_switch_spec sw = {.id = 0, .name = "sw0"};
-	static const struct evs_l2_switch_spec sws[] = {{.id = 0, .name = "sw0"},
-							{.id = 1, .name = "sw1"}};
-	static const struct evs_l2_port_spec ps[] = {
-	    {.port = 0, .has_native = true, .native_switch = 0},
-	    {.port = 1, .has_native = true, .native_switch = 0}};
-	static const struct evs_l2_port_spec rps[] = {
-	    {.port = 0, .has_native = true, .native_switch = 0},
-	    {.port = 1, .has_native = true, .native_switch = 1}};
-	struct evs_l2_conf_spec spec = {.nb_switches = 1,
-					.switches = &sw,
-					.nb_ports = 2,
-					.ports = ps,
-					.socket_id = SOCKET_ID_ANY};
 	const struct rte_ether_addr a = mac_a, b = mac_b;
 	static const struct evs_module *const rmods[] = {&evs_l2_module, &evs_l3_module};
 	struct evs_l3_state l3st = {0};
-	unsigned int flows_list[8] = {1, 1000, 100000, 1000000}, n_flows = 4, reps = 5;
-	unsigned int PKTS_PER_REP = PKTS_PER_REP_DEFAULT;
+	struct bench_args args = {
+	    .reps = 5, .flows = {1, 1000, 100000, 1000000}, .n_flows = 4, .packets = 1u << 21};
 	bool no_emc = false;
-	struct rte_mempool *mp;
-	struct rte_rcu_qsbr *qsbr;
-	struct evs_l2_conf *conf;
-	struct evs_l2_macs *macs;
+	struct bench_pl_l2 l2;
 	static const struct evs_module *const mods[] = {&evs_l2_module, &evs_ct_module,
 							&bct_module};
 	struct evs_ct_mod_state cst = {0};
@@ -254,72 +169,38 @@ int main(int argc, char **argv)
 	struct evs_registry *reg;
 	struct evs_l2_state l2st;
 	struct evs_pipeline_state st = {0};
-	struct rte_mbuf *pkts[BURST];
-	struct evs_flow_key keys[BURST];
-	char err[128];
+	struct bench_pl bp = {.st = &st};
 	int opt;
 
-	static const struct option lo[] = {{"reps", required_argument, NULL, 'r'},
-					   {"flows", required_argument, NULL, 'f'},
-					   {"no-emc", no_argument, NULL, 'e'},
-					   {"packets", required_argument, NULL, 'p'},
+	static const struct option lo[] = {{"no-emc", no_argument, NULL, 'e'},
 					   {"ct", no_argument, NULL, 'c'},
 					   {"routed", no_argument, NULL, 'R'},
 					   {NULL, 0, NULL, 0}};
-	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (opt == 'r') {
-			reps = (unsigned int)atoi(optarg);
-			reps = reps < 1 ? 1 : reps > 31 ? 31 : reps;
-		} else if (opt == 'f') {
-			char *s = optarg;
-
-			for (n_flows = 0; n_flows < 8 && *s; n_flows++) {
-				flows_list[n_flows] = (unsigned int)strtoul(s, &s, 10);
-				if (*s == ',')
-					s++;
-			}
-		} else if (opt == 'p') {
-			PKTS_PER_REP = (unsigned int)strtoul(optarg, NULL, 0) / BURST * BURST;
-			if (PKTS_PER_REP < BURST)
-				PKTS_PER_REP = BURST;
-		} else if (opt == 'e') {
+	while ((opt = bench_getopt(argc, argv, BENCH_OPT_REPS | BENCH_OPT_FLOWS | BENCH_OPT_PACKETS,
+				   lo, &args)) != -1) {
+		if (opt == 'e') {
 			no_emc = true;
 		} else if (opt == 'c') {
 			with_ct = true;
 		} else if (opt == 'R') {
 			routed = true;
 		} else {
-			fprintf(stderr, "usage: bench-pipeline [--reps N] [--flows a,b,..] "
-					"[--packets N] [--no-emc] [--ct] [--routed]\n");
+			usage();
 			return 2;
 		}
 	}
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0)
-		return 1;
-	mp = rte_pktmbuf_pool_create("bpl", 4096, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(2), RTE_CACHE_LINE_SIZE);
-	if (mp == NULL || qsbr == NULL || rte_rcu_qsbr_init(qsbr, 2) != 0)
-		return 1;
 	if (with_ct && routed) {
 		fprintf(stderr, "bench-pipeline: --ct and --routed do not combine\n");
 		return 2;
 	}
-	if (routed) {
-		spec.nb_switches = 2;
-		spec.switches = sws;
-		spec.ports = rps;
-	}
-	conf = evs_l2_conf_build(&spec, err, sizeof(err));
-	macs = evs_l2_macs_create(
-	    &(struct evs_l2_macs_config){.name = "bplm", .capacity = 1024, .qsbr = qsbr});
-	if (conf == NULL || macs == NULL)
+	if (bench_eal_init("bench-pipeline", "1024", "benchpl") != 0)
 		return 1;
-	evs_l2_macs_add_static(macs, 0, &a, 0, 0);
-	evs_l2_macs_add_static(macs, routed ? 1 : 0, &b, 1, 0);
+	if (bench_pl_l2_up("bpl", routed, &a, &b, &l2) != 0)
+		return 1;
 	reg = routed ? evs_registry_create(rmods, 2) : evs_registry_create(mods, with_ct ? 3 : 1);
 	if (reg == NULL)
 		return 1;
-	l2st = (struct evs_l2_state){.conf = conf, .macs = macs};
+	l2st = (struct evs_l2_state){.conf = l2.conf, .macs = l2.macs};
 	st.mod[0] = &l2st;
 	st.mod[1] = &cst;
 	if (routed) {
@@ -331,34 +212,32 @@ int main(int argc, char **argv)
 		l2st.gateway_arg = l3st.set;
 		st.mod[1] = &l3st;
 	}
-	for (int i = 0; i < BURST; i++) {
-		pkts[i] = make_frame(mp, &b, &a);
+	for (int i = 0; i < BENCH_BURST; i++) {
+		bp.pkts[i] = bench_pl_frame(l2.mp, &b, &a);
 		if (routed) /* to the neighbour behind the router */
-			rte_pktmbuf_mtod_offset(pkts[i], struct rte_ipv4_hdr *,
+			rte_pktmbuf_mtod_offset(bp.pkts[i], struct rte_ipv4_hdr *,
 						sizeof(struct rte_ether_hdr))
 			    ->dst_addr = rte_cpu_to_be_32(0xc6130002u);
 	}
 
 	printf("# TSC %.2f GHz; cycles are TSC ticks per packet, median of %u runs of %u packets\n",
-	       rte_get_tsc_hz() / 1e9, reps, PKTS_PER_REP);
+	       rte_get_tsc_hz() / 1e9, args.reps, args.packets);
 	printf("%-10s %10s %10s %10s %10s %8s %s\n", "flows", "parse", "pipeline", "total",
 	       "Mpps(1c)", "emc%", "megaflows");
-	for (unsigned int fi = 0; fi < n_flows; fi++) {
-		unsigned int nf = flows_list[fi];
-		uint64_t tp[31], tl[31], tt[31];
+	for (unsigned int fi = 0; fi < args.n_flows; fi++) {
+		unsigned int nf = args.flows[fi];
 		struct evs_pipeline_lcore_config pc = {.name = "b",
 						       .reg = reg,
-						       .pool = mp,
-						       .tx = sink,
+						       .pool = l2.mp,
+						       .tx = bench_pl_sink,
 						       .max_flows = 1 << 20,
 						       .emc_disable = no_emc,
 						       .socket_id = SOCKET_ID_ANY};
-		struct evs_pipeline_lcore *pl;
 		struct evs_ct *ct = NULL;
 		struct evs_cls_stats cs0, cs1;
-		uint32_t f = 0;
+		struct bench_pl_times t;
 
-		pc.mod_args[0] = macs;
+		pc.mod_args[0] = l2.macs;
 		if (with_ct) {
 			ct = evs_ct_create(&(struct evs_ct_config){.name = "bct",
 								   .max_conns = nf + 1024,
@@ -368,44 +247,19 @@ int main(int argc, char **argv)
 				return 1;
 			pc.mod_args[1] = ct;
 		}
-		pl = evs_pipeline_lcore_create(&pc);
-		if (pl == NULL)
+		bp.pl = evs_pipeline_lcore_create(&pc);
+		if (bp.pl == NULL)
 			return 1;
-		/* warm up: every flow seen once */
-		for (unsigned int w = 0; w < nf + BURST; w += BURST) {
-			for (int i = 0; i < BURST; i++)
-				set_flow(pkts[i], (w + (unsigned int)i) % nf);
-			for (int i = 0; i < BURST; i++)
-				evs_packet_parse(pkts[i], 0, &keys[i]);
-			evs_pipeline_run(pl, &st, pkts, keys, BURST);
-		}
-		evs_cls_stats_get(evs_pipeline_lcore_cls(pl), &cs0);
-		for (unsigned int r = 0; r < reps; r++) {
-			uint64_t cp = 0, cl = 0;
-
-			for (unsigned int n = 0; n < PKTS_PER_REP; n += BURST) {
-				for (int i = 0; i < BURST; i++) {
-					/* scattered walk over the flows (odd stride) */
-					f = (f + 2654435761u) % nf;
-					set_flow(pkts[i], f);
-				}
-				timed_burst(pl, &st, pkts, keys, &cp, &cl);
-			}
-			tp[r] = cp / PKTS_PER_REP;
-			tl[r] = cl / PKTS_PER_REP;
-			tt[r] = (cp + cl) / PKTS_PER_REP;
-		}
-		evs_cls_stats_get(evs_pipeline_lcore_cls(pl), &cs1);
-		qsort(tp, reps, sizeof(tp[0]), cmp_u64);
-		qsort(tl, reps, sizeof(tl[0]), cmp_u64);
-		qsort(tt, reps, sizeof(tt[0]), cmp_u64);
+		bench_pl_warm_up(&bp, set_flow, nf);
+		evs_cls_stats_get(evs_pipeline_lcore_cls(bp.pl), &cs0);
+		bench_pl_measure(&bp, set_flow, nf, args.reps, args.packets, NULL, &t);
+		evs_cls_stats_get(evs_pipeline_lcore_cls(bp.pl), &cs1);
 		printf("%-10u %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10.2f %7.1f%% %u\n", nf,
-		       tp[reps / 2], tl[reps / 2], tt[reps / 2],
-		       rte_get_tsc_hz() / 1e6 / (double)tt[reps / 2],
+		       t.parse, t.pipeline, t.total, rte_get_tsc_hz() / 1e6 / (double)t.total,
 		       100.0 * (double)(cs1.emc_hits - cs0.emc_hits) /
 			   (double)(cs1.lookups - cs0.lookups),
 		       cs1.n_flows);
-		evs_pipeline_lcore_free(pl);
+		evs_pipeline_lcore_free(bp.pl);
 		evs_ct_free(ct);
 	}
 	return 0;

@@ -18,19 +18,13 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
+#include "bench_util.h"
 #include "evs_tunnel.h"
 
-#define BURST 32
-#define MAX_REPS 31
+#define BURST BENCH_BURST
+#define MAX_REPS BENCH_MAX_REPS
 
 static struct rte_mempool *pool;
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static int bench(enum evs_tun_type type, unsigned int family, uint32_t len, uint32_t bursts,
 		 unsigned int reps)
@@ -78,12 +72,10 @@ static int bench(enum evs_tun_type type, unsigned int family, uint32_t len, uint
 		enc[r % reps] = te; /* round 0 warms up and is overwritten */
 		dec[r % reps] = td;
 	}
-	qsort(enc, reps, sizeof(enc[0]), cmp_u64);
-	qsort(dec, reps, sizeof(dec[0]), cmp_u64);
 	printf("%-6s IPv%u %5u B  encap %6.1f  decap %6.1f  ticks/packet\n",
 	       type == EVS_TUN_GENEVE ? "GENEVE" : "VXLAN", family, len,
-	       (double)enc[reps / 2] / ((double)bursts * BURST),
-	       (double)dec[reps / 2] / ((double)bursts * BURST));
+	       (double)bench_median(enc, reps) / ((double)bursts * BURST),
+	       (double)bench_median(dec, reps) / ((double)bursts * BURST));
 	for (unsigned int i = 0; i < BURST; i++)
 		rte_pktmbuf_free(m[i]);
 	return 0;
@@ -91,39 +83,22 @@ static int bench(enum evs_tun_type type, unsigned int family, uint32_t len, uint
 
 int main(int argc, char **argv)
 {
-	char *eal[] = {argv[0],		 "--no-huge",	      "-m", "64", "--no-shconf", "--no-pci",
-		       "--no-telemetry", "--log-level=error", "-l", "0"};
-	uint32_t bursts = 20000;
-	unsigned int reps = 7;
-	char load[64] = "?";
-	FILE *f;
+	struct bench_args a = {.reps = 7, .bursts = 20000};
+	unsigned int reps;
+	uint32_t bursts;
+	char load[64];
 	int rc = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--bursts") && i + 1 < argc)
-			bursts = (uint32_t)strtoul(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
-			reps = (unsigned int)strtoul(argv[++i], NULL, 0);
-		else {
-			fprintf(stderr, "usage: %s [--bursts N] [--reps N]\n", argv[0]);
-			return 2;
-		}
-	}
-	if (reps == 0 || reps > MAX_REPS || bursts == 0) {
-		fprintf(stderr, "bench-tunnel: --reps 1..%d, --bursts > 0\n", MAX_REPS);
+	if (bench_getopt(argc, argv, BENCH_OPT_REPS | BENCH_OPT_BURSTS, NULL, &a) != -1) {
+		fprintf(stderr, "usage: %s [--bursts N] [--reps N]\n", argv[0]);
 		return 2;
 	}
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0)
-		return 1;
-	pool = rte_pktmbuf_pool_create("bt", 256, 0, 0, 2048 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
+	reps = a.reps;
+	bursts = a.bursts;
+	pool = bench_lib_start(argv[0], "bt");
 	if (pool == NULL)
 		return 1;
-	f = fopen("/proc/loadavg", "r");
-	if (f != NULL) {
-		if (fgets(load, sizeof(load), f) == NULL)
-			strcpy(load, "?");
-		fclose(f);
-	}
+	bench_loadavg(load, sizeof(load));
 	printf("bench-tunnel: bursts of %d, %u bursts x %u reps (median), TSC %" PRIu64
 	       " Hz, load average %s",
 	       BURST, bursts, reps, rte_get_tsc_hz(), load);

@@ -6,9 +6,11 @@ socket. Prints each call's wall time (request written to reply read) and
 the daemon's CPU time over it (from /proc)."""
 import json
 import os
-import socket
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from evsrpc import Conn  # noqa: E402
 
 
 def daemon_cpu(pid):
@@ -17,29 +19,12 @@ def daemon_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-_pending = bytearray()
-
-
-def read_line(sock):
-    while b"\n" not in _pending:
-        chunk = sock.recv(1 << 16)
-        if not chunk:
-            raise SystemExit("connection closed")
-        _pending.extend(chunk)
-    i = _pending.index(b"\n")
-    line = bytes(_pending[:i])
-    del _pending[:i + 1]
-    return line
-
-
-def call(sock, pid, method, params):
+def call(conn, pid, method, params):
     line = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
                       separators=(",", ":")).encode() + b"\n"
     c0, t0 = daemon_cpu(pid), time.monotonic()
-    sock.sendall(line)
-    reply = None
-    while reply is None or "id" not in reply:  # skip notifications (hello)
-        reply = json.loads(read_line(sock))
+    conn.send(line)
+    reply = conn.reply()
     t1, c1 = time.monotonic(), daemon_cpu(pid)
     if "result" not in reply:
         raise SystemExit(f"{method}: {reply}")
@@ -52,8 +37,7 @@ def main():
     path, n, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     v4 = [f"{20 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}.0/24" for i in range(n)]
     v6 = [f"2001:db8:{0x1000 + (i >> 16):x}:{i & 0xffff:x}::/64" for i in range(n // 10)]
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(path)
+    s = Conn(path, timeout=600)  # a call of a million routes on a loaded machine
     for fam, pfx in (("IPv4", v4), ("IPv6", v6)):
         for op in ("add", "del"):
             params = {"router": "r1", "op": op, "prefixes": pfx}

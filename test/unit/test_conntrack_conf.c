@@ -11,6 +11,7 @@
 #include "ct_test.h"
 #include "evs_store.h"
 #include "unit_case.h"
+#include "unit_store.h"
 
 static struct evs_store *st;
 
@@ -31,19 +32,9 @@ static void conf_teardown(void)
 /* One operation in its own transaction; the commit's result. */
 static int txn1(enum evs_store_op op, const char *json)
 {
-	struct evs_store_txn *txn = evs_store_txn_begin(st);
 	struct evs_ctl_err err;
-	json_t *v = json_loads(json, 0, NULL);
-	int rc;
 
-	ck_assert_ptr_nonnull(txn);
-	ck_assert_ptr_nonnull(v);
-	rc = evs_store_txn_op(txn, op, "ct_zone", v, "/params", &err);
-	if (rc != 0) {
-		evs_store_txn_abort(txn);
-		return rc;
-	}
-	return evs_store_txn_commit(txn, &err);
+	return unit_store_op(st, op, "ct_zone", json, &err);
 }
 
 START_TEST(test_zone_add_set_del)

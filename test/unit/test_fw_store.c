@@ -17,6 +17,7 @@
 #include "evs_fw_module.h"
 #include "evs_store.h"
 #include "unit_case.h"
+#include "unit_store.h"
 
 void fw_store_add_cases(Suite *s);
 
@@ -123,18 +124,7 @@ static void teardown(void)
 static int op(struct env *e, enum evs_store_op o, const char *type, const char *json,
 	      struct evs_ctl_err *err)
 {
-	struct evs_store_txn *t = evs_store_txn_begin(e->st);
-	json_error_t je;
-	json_t *v = json_loads(json, 0, &je);
-	int rc;
-
-	ck_assert_msg(v != NULL, "bad JSON in the test: %s", json);
-	rc = evs_store_txn_op(t, o, type, v, "/params", err);
-	if (rc < 0) {
-		evs_store_txn_abort(t);
-		return rc;
-	}
-	return evs_store_txn_commit(t, err);
+	return unit_store_op(e->st, o, type, json, err);
 }
 
 static void ok(enum evs_store_op o, const char *type, const char *json)

@@ -14,6 +14,7 @@
 #include "evs_l3_schema.h"
 #include "l3_test.h"
 #include "unit_case.h"
+#include "unit_store.h"
 
 static uint16_t ldp_of(const char *name, void *arg)
 {
@@ -29,32 +30,10 @@ struct fixture {
 
 static struct fixture fx;
 
-/* One transaction of "op type json" lines; returns the first failure. */
+/* One transaction on the fixture's store (unit_store.h's "+|-|=type {json}" lines). */
 static int txn(const char *const *ops, size_t n, struct evs_ctl_err *err)
 {
-	struct evs_store_txn *t = evs_store_txn_begin(fx.st);
-	int rc = 0;
-
-	ck_assert_ptr_nonnull(t);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		char type[32];
-		enum evs_store_op op = ops[i][0] == '+'	  ? EVS_STORE_ADD
-				       : ops[i][0] == '-' ? EVS_STORE_DEL
-							  : EVS_STORE_SET;
-		const char *sp = strchr(ops[i], ' ');
-		json_error_t je;
-		json_t *v;
-
-		snprintf(type, sizeof(type), "%.*s", (int)(sp - ops[i] - 1), ops[i] + 1);
-		v = json_loads(sp + 1, 0, &je);
-		ck_assert_msg(v != NULL, "bad test JSON: %s", je.text);
-		rc = evs_store_txn_op(t, op, type, v, "/op", err);
-	}
-	if (rc != 0) {
-		evs_store_txn_abort(t);
-		return rc;
-	}
-	return evs_store_txn_commit(t, err);
+	return unit_store_txn(fx.st, ops, n, err);
 }
 
 static void setup(void)

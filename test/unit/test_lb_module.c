@@ -22,6 +22,7 @@
 #include "evs_pipeline.h"
 #include "lb_test.h"
 #include "unit_case.h"
+#include "unit_store.h"
 
 #define BURST 32
 #define LDP 1
@@ -170,19 +171,9 @@ static void lbm_teardown(void)
 /* One operation in its own transaction; the commit's result. */
 static int op(enum evs_store_op o, const char *type, const char *doc)
 {
-	struct evs_store_txn *t = evs_store_txn_begin(w.store);
 	struct evs_ctl_err err;
-	json_t *v = json_loads(doc, 0, NULL);
-	int rc;
 
-	ck_assert_ptr_nonnull(t);
-	ck_assert_msg(v != NULL, "bad test JSON %s", doc);
-	rc = evs_store_txn_op(t, o, type, v, "/params", &err);
-	if (rc != 0) {
-		evs_store_txn_abort(t);
-		return rc;
-	}
-	return evs_store_txn_commit(t, &err);
+	return unit_store_op(w.store, o, type, doc, &err);
 }
 
 static void backend(const char *vip, const char *a, const char *extra)

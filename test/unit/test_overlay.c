@@ -18,6 +18,7 @@
 #include "evs_store.h"
 #include "unit_case.h"
 #include "unit_eal.h"
+#include "unit_store.h"
 
 static const struct evs_ctl_param name_fields[] = {
     {.name = "name", .type = EVS_CTL_T_STRING, .required = true, .min_len = 1, .max_len = 31},
@@ -90,32 +91,10 @@ static void host_fini(struct host *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* One transaction of "+type {json}" / "-type {json}" / "=type {json}" lines. */
+/* One transaction on host @h (unit_store.h's "+|-|=type {json}" lines). */
 static int txn_on(struct host *h, const char *const *ops, size_t n, struct evs_ctl_err *err)
 {
-	struct evs_store_txn *t = evs_store_txn_begin(h->st);
-	int rc = 0;
-
-	ck_assert_ptr_nonnull(t);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		char type[32];
-		enum evs_store_op op = ops[i][0] == '+'	  ? EVS_STORE_ADD
-				       : ops[i][0] == '-' ? EVS_STORE_DEL
-							  : EVS_STORE_SET;
-		const char *sp = strchr(ops[i], ' ');
-		json_error_t je;
-		json_t *v;
-
-		snprintf(type, sizeof(type), "%.*s", (int)(sp - ops[i] - 1), ops[i] + 1);
-		v = json_loads(sp + 1, 0, &je);
-		ck_assert_msg(v != NULL, "bad test JSON: %s", je.text);
-		rc = evs_store_txn_op(t, op, type, v, "/op", err);
-	}
-	if (rc != 0) {
-		evs_store_txn_abort(t);
-		return rc;
-	}
-	return evs_store_txn_commit(t, err);
+	return unit_store_txn(h->st, ops, n, err);
 }
 
 static int txn1(struct host *h, const char *op, struct evs_ctl_err *err)

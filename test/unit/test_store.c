@@ -14,6 +14,7 @@
 #include "evs_store.h"
 #include "store_test.h"
 #include "unit_case.h"
+#include "unit_store.h"
 
 enum { T_SW, T_PORT, T_MAC, T_N };
 
@@ -156,19 +157,7 @@ struct evs_store *store_new(void)
 static int txn1(struct evs_store *st, enum evs_store_op op, const char *type, const char *json,
 		struct evs_ctl_err *err)
 {
-	struct evs_store_txn *txn = evs_store_txn_begin(st);
-	json_error_t je;
-	json_t *v = json_loads(json, 0, &je);
-	int rc;
-
-	ck_assert_ptr_nonnull(txn);
-	ck_assert_msg(v != NULL, "bad test JSON %s", json);
-	rc = evs_store_txn_op(txn, op, type, v, "/params", err);
-	if (rc < 0) {
-		evs_store_txn_abort(txn);
-		return rc;
-	}
-	return evs_store_txn_commit(txn, err);
+	return unit_store_op(st, op, type, json, err);
 }
 
 static void ok1(struct evs_store *st, enum evs_store_op op, const char *type, const char *json)

@@ -19,6 +19,7 @@
 #include "evs_persist.h"
 #include "store_test.h"
 #include "unit_case.h"
+#include "unit_store.h"
 
 #define KEY1 "00112233445566778899aabbccddeeff"
 #define KEY2 "ffeeddccbbaa99887766554433221100"
@@ -76,18 +77,7 @@ static struct evs_store *sa_store(struct evs_secrets *sec)
 /* One transaction of one op on @st; 0 or its -errno (@err filled). */
 static int op(struct evs_store *st, enum evs_store_op o, const char *json, struct evs_ctl_err *err)
 {
-	struct evs_store_txn *txn = evs_store_txn_begin(st);
-	json_t *v = json_loads(json, 0, NULL);
-	int rc;
-
-	ck_assert_ptr_nonnull(txn);
-	ck_assert_ptr_nonnull(v);
-	rc = evs_store_txn_op(txn, o, "sa", v, "/params", err); /* v stolen */
-	if (rc < 0) {
-		evs_store_txn_abort(txn);
-		return rc;
-	}
-	return evs_store_txn_commit(txn, err);
+	return unit_store_op(st, o, "sa", json, err);
 }
 
 static int apply_doc(struct evs_store *st, const json_t *doc, struct evs_ctl_err *err)
