@@ -26,8 +26,8 @@ struct ct_mod_lcore {
 static uint16_t split(struct evs_exec *x, const struct evs_ct_op *op, struct rte_mbuf **pkts,
 		      struct evs_flow_key *keys, uint16_t n)
 {
-	const uint8_t look =
-	    EVS_CT_TRACKED | EVS_CT_NEW | EVS_CT_INVALID | EVS_CT_SNAT | EVS_CT_DNAT;
+	const uint8_t look = EVS_CT_TRACKED | EVS_CT_INVALID | EVS_CT_SNAT | EVS_CT_DNAT |
+			     ((op->flags & EVS_CT_F_CONTINUE_NEW) ? 0 : EVS_CT_NEW);
 	struct rte_mbuf *rp[EVS_CT_BURST_MAX];
 	struct evs_flow_key rk[EVS_CT_BURST_MAX];
 	uint16_t i, go = 0, nr = 0;
@@ -171,7 +171,8 @@ int evs_ct_xlate_emit_continue(struct evs_xlate *x, const struct evs_ct_op *op, 
 	int ret;
 
 	if (x == NULL || op == NULL || recirc_id == 0 ||
-	    (op->flags & ~(EVS_CT_F_COMMIT | EVS_CT_F_NAT | EVS_CT_F_SET_MARK)) != 0)
+	    (op->flags &
+	     ~(EVS_CT_F_COMMIT | EVS_CT_F_NAT | EVS_CT_F_SET_MARK | EVS_CT_F_CONTINUE_NEW)) != 0)
 		return -EINVAL;
 	a = *op;
 	a.recirc = recirc_id;

@@ -66,6 +66,9 @@ enum evs_ct_action_flags {
 	 *  packets not translated go on with the opcodes after it; the others
 	 *  are classified again (evs_ct_xlate_emit_continue) */
 	EVS_CT_F_CONTINUE = 1 << 5,
+	/** with EVS_CT_F_CONTINUE: new packets go on too (a next pass that
+	 *  passes them like established ones: the stateful switch) */
+	EVS_CT_F_CONTINUE_NEW = 1 << 6,
 };
 
 /** NAT kind of a commit. */

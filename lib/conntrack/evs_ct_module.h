@@ -80,6 +80,9 @@ int evs_ct_xlate_emit(struct evs_xlate *x, const struct evs_ct_op *op, uint16_t 
  * but new and invalid, and whose later stages read no ct field on it (the
  * firewall's pass): the program after ct is that pass's, so an established
  * packet is classified once (flow.trace shows one pass for it).
+ * EVS_CT_F_CONTINUE_NEW in @p op's flags lets new packets go on as well,
+ * for a next pass that passes them like established ones (the stateful
+ * switch).
  * @return like evs_ct_xlate_emit().
  */
 int evs_ct_xlate_emit_continue(struct evs_xlate *x, const struct evs_ct_op *op, uint16_t recirc_id);
