@@ -116,7 +116,7 @@ static int publish(struct evs_ct *ct, const struct burst_ctx *b, struct ct_entry
 		natted = true; /* it chose a reply key no connection uses */
 	}
 	if (!natted) {
-		sig1 = rte_hash_hash(ct->hash, &e->key[1]);
+		sig1 = ct_key_hash(&e->key[1]);
 		if (rte_hash_lookup_with_hash(ct->hash, &e->key[1], sig1) >= 0)
 			return EVS_CT_C_REFUSED_TABLE; /* another connection's translation uses it
 							*/
@@ -173,7 +173,7 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	refresh(b, e, ops);
 
 	/* hashed once for the look under the lock and the insert */
-	sig = rte_hash_hash(ct->hash, &p->ck);
+	sig = p->sig;
 	rte_spinlock_lock(&ct->wlock);
 	pos = rte_hash_lookup_with_hash_data(ct->hash, &p->ck, sig, &data);
 	rc = pos >= 0 ? -1 : publish(ct, b, e, sig);
@@ -210,7 +210,7 @@ static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry
 	 * caller's burst may have created the connection) */
 	if (old == NULL && (b->act->flags & EVS_CT_F_MISSED) &&
 	    (p->icmp_error || !(b->act->flags & EVS_CT_F_COMMIT) || !ops->valid_new(p)) &&
-	    rte_hash_lookup_data(b->lc->ct->hash, &p->ck, &d) >= 0)
+	    rte_hash_lookup_with_hash_data(b->lc->ct->hash, &p->ck, p->sig, &d) >= 0)
 		return hit(b, p, (uintptr_t)d, i);
 	ct_count(b->lc, EVS_CT_C_MISS);
 	if (p->icmp_error) {
@@ -238,7 +238,7 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 		/* replaced earlier in this burst (a reopened connection): look again */
 		void *d;
 
-		if (rte_hash_lookup_data(b->lc->ct->hash, &p->ck, &d) < 0)
+		if (rte_hash_lookup_with_hash_data(b->lc->ct->hash, &p->ck, p->sig, &d) < 0)
 			return miss(b, p, NULL, i);
 		e = (struct ct_entry *)((uintptr_t)d & ~CT_DIR_BIT);
 		dir = ((uintptr_t)d & CT_DIR_BIT) ? 1 : 0;
@@ -290,6 +290,7 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 	struct ct_pkt pk[EVS_CT_BURST_MAX];
 	const void *kp[EVS_CT_BURST_MAX];
 	void *data[EVS_CT_BURST_MAX];
+	hash_sig_t sig[EVS_CT_BURST_MAX];
 	uint16_t map[EVS_CT_BURST_MAX];
 	struct burst_ctx b = {.lc = lc, .act = act, .zc = ct_zone_conf(lc->ct, act->zone)};
 	uint64_t hits = 0, created = lc->counters[EVS_CT_C_CREATED];
@@ -304,11 +305,13 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 			keys[i].ct_state = invalid(&b, &pk[i]);
 			continue;
 		}
+		pk[i].sig = ct_key_hash(&pk[i].ck);
 		kp[nl] = &pk[i].ck;
+		sig[nl] = pk[i].sig;
 		map[nl++] = i;
 	}
 	if (nl != 0 && !(act->flags & EVS_CT_F_MISSED))
-		rte_hash_lookup_bulk_data(lc->ct->hash, kp, nl, &hits, data);
+		rte_hash_lookup_with_hash_bulk_data(lc->ct->hash, kp, sig, nl, &hits, data);
 	for (j = 0; j < nl; j++) {
 		i = map[j];
 		if (j + 1 < nl && (hits >> (j + 1)) & 1)
@@ -316,7 +319,7 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 		/* a miss of the bulk lookup may be a connection an earlier packet
 		 * of this burst created (its SYN before this SYN-ACK): look again */
 		if (!((hits >> j) & 1) && lc->counters[EVS_CT_C_CREATED] != created &&
-		    rte_hash_lookup_data(lc->ct->hash, kp[j], &data[j]) >= 0)
+		    rte_hash_lookup_with_hash_data(lc->ct->hash, kp[j], sig[j], &data[j]) >= 0)
 			hits |= 1ull << j;
 		if ((hits >> j) & 1)
 			keys[i].ct_state = hit(&b, &pk[i], (uintptr_t)data[j], i);

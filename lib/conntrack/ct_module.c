@@ -19,6 +19,40 @@ struct ct_mod_lcore {
 	struct evs_ct_lcore *lc;
 };
 
+/* The packets the program's next opcodes were translated for (tracked, not
+ * new, not invalid, not translated: what the emitter's next pass would
+ * pass on) go on, keyed as that pass would see them; the others are
+ * classified again after this pass. */
+static uint16_t split(struct evs_exec *x, const struct evs_ct_op *op, struct rte_mbuf **pkts,
+		      struct evs_flow_key *keys, uint16_t n)
+{
+	const uint8_t look = EVS_CT_TRACKED | EVS_CT_INVALID | EVS_CT_SNAT | EVS_CT_DNAT |
+			     ((op->flags & EVS_CT_F_CONTINUE_NEW) ? 0 : EVS_CT_NEW);
+	struct rte_mbuf *rp[EVS_CT_BURST_MAX];
+	struct evs_flow_key rk[EVS_CT_BURST_MAX];
+	uint16_t i, go = 0, nr = 0;
+
+	for (i = 0; i < n; i++) {
+		keys[i].recirc_id = op->recirc;
+		if (likely((keys[i].ct_state & look) == EVS_CT_TRACKED)) {
+			if (go != i) {
+				pkts[go] = pkts[i];
+				keys[go] = keys[i];
+			}
+			go++;
+			continue;
+		}
+		if (nr == RTE_DIM(rp)) { /* bursts are smaller: never happens */
+			evs_exec_recirculate_queued(x, op->recirc, rp, rk, nr);
+			nr = 0;
+		}
+		rp[nr] = pkts[i];
+		rk[nr++] = keys[i];
+	}
+	evs_exec_recirculate_queued(x, op->recirc, rp, rk, nr);
+	return go;
+}
+
 static uint16_t op_ct(struct evs_exec *x, const void *arg, struct rte_mbuf **pkts,
 		      struct evs_flow_key *keys, uint16_t n)
 {
@@ -35,7 +69,14 @@ static uint16_t op_ct(struct evs_exec *x, const void *arg, struct rte_mbuf **pkt
 	/* a trace looks the packet up but creates no connection */
 	if (unlikely(evs_exec_tracing(x)))
 		op.flags &= (uint16_t)~EVS_CT_F_COMMIT;
-	return evs_ct_op_run(&ctx, &op, pkts, keys, n);
+	n = evs_ct_op_run(&ctx, &op, pkts, keys, n);
+	if (op.recirc == 0)
+		return n;
+	if (op.flags & EVS_CT_F_CONTINUE)
+		return split(x, &op, pkts, keys, n);
+	/* ct rewrote frame and key alike: the next pass needs no re-parse */
+	evs_exec_recirculate(x, op.recirc, pkts, keys, n);
+	return 0;
 }
 
 static const struct evs_opcode opcodes[EVS_CT_MOD_OP_MAX] = {
@@ -112,15 +153,39 @@ const struct evs_module evs_ct_module = {
 
 int evs_ct_xlate_emit(struct evs_xlate *x, const struct evs_ct_op *op, uint16_t recirc_id)
 {
-	int ret;
+	struct evs_ct_op a;
 
 	if (x == NULL || op == NULL || recirc_id == 0 ||
 	    (op->flags & ~(EVS_CT_F_COMMIT | EVS_CT_F_NAT | EVS_CT_F_SET_MARK)) != 0)
 		return -EINVAL;
-	ret = evs_xlate_emit_module(x, &evs_ct_module, EVS_CT_MOD_OP_CT, op, sizeof(*op));
-	if (ret == 0)
-		ret = evs_xlate_recirculate(x, recirc_id);
-	return ret;
+	/* one opcode: it classifies again itself, in the same burst */
+	a = *op;
+	a.recirc = recirc_id;
+	return evs_xlate_emit_module(x, &evs_ct_module, EVS_CT_MOD_OP_CT, &a, sizeof(a));
+}
+
+int evs_ct_xlate_emit_continue(struct evs_xlate *x, const struct evs_ct_op *op, uint16_t recirc_id)
+{
+	struct evs_flow_key *k;
+	struct evs_ct_op a;
+	int ret;
+
+	if (x == NULL || op == NULL || recirc_id == 0 ||
+	    (op->flags &
+	     ~(EVS_CT_F_COMMIT | EVS_CT_F_NAT | EVS_CT_F_SET_MARK | EVS_CT_F_CONTINUE_NEW)) != 0)
+		return -EINVAL;
+	a = *op;
+	a.recirc = recirc_id;
+	a.flags |= EVS_CT_F_CONTINUE;
+	ret = evs_xlate_emit_module(x, &evs_ct_module, EVS_CT_MOD_OP_CT, &a, sizeof(a));
+	if (ret != 0)
+		return ret;
+	/* the later stages translate the next pass of an established packet */
+	k = evs_xlate_wkey(x);
+	k->recirc_id = recirc_id;
+	k->ct_state = EVS_CT_TRACKED | EVS_CT_ESTABLISHED;
+	k->ct_zone = op->zone;
+	return 0;
 }
 
 uint8_t evs_ct_xlate_state(struct evs_xlate *x)

@@ -7,6 +7,7 @@
  * module's once-a-second tick covers idle lcores).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,23 +53,36 @@ uint16_t evs_ct_op_run(const struct evs_ct_op_ctx *ctx, const struct evs_ct_op *
 	return n;
 }
 
+/* snprintf at offset @w of @buf (a length so far, or < 0 for an error). */
+static int __attribute__((format(printf, 4, 5)))
+append(char *buf, size_t len, int w, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (w < 0)
+		return w;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + RTE_MIN((size_t)w, len), len > (size_t)w ? len - (size_t)w : 0, fmt,
+		      ap);
+	va_end(ap);
+	return k < 0 ? k : w + k;
+}
+
 int evs_ct_op_format(const void *arg, char *buf, size_t len)
 {
 	const struct evs_ct_op *op = arg;
 	int w;
 
-	w = snprintf(buf, len, "zone=%u%s", op->zone,
-		     (op->flags & EVS_CT_F_COMMIT) ? ",commit" : "");
-	if (w >= 0 && (op->flags & EVS_CT_F_NAT)) {
-		int k = snprintf(buf + RTE_MIN((size_t)w, len),
-				 len > (size_t)w ? len - (size_t)w : 0, ",nat=%u", op->nat);
-		w = k < 0 ? k : w + k;
-	}
-	if (w >= 0 && (op->flags & EVS_CT_F_SET_MARK)) {
-		int k =
-		    snprintf(buf + RTE_MIN((size_t)w, len), len > (size_t)w ? len - (size_t)w : 0,
-			     ",mark=%#x/%#x", op->mark, op->mark_mask);
-		w = k < 0 ? k : w + k;
-	}
+	w = append(buf, len, 0, "zone=%u%s", op->zone,
+		   (op->flags & EVS_CT_F_COMMIT) ? ",commit" : "");
+	if (op->flags & EVS_CT_F_NAT)
+		w = append(buf, len, w, ",nat=%u", op->nat);
+	if (op->flags & EVS_CT_F_SET_MARK)
+		w = append(buf, len, w, ",mark=%#x/%#x", op->mark, op->mark_mask);
+	if (op->recirc != 0)
+		w = append(buf, len, w, ",recirc=%#x%s%s", op->recirc,
+			   (op->flags & EVS_CT_F_CONTINUE) ? ",continue" : "",
+			   (op->flags & EVS_CT_F_CONTINUE_NEW) ? "+new" : "");
 	return w;
 }

@@ -9,6 +9,7 @@
 
 #include <rte_common.h>
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
@@ -24,6 +25,14 @@ struct ct_key {
 	uint8_t proto;
 	uint8_t v6;
 };
+
+/* What the table's hash function (rte_hash_crc, initial value 0) gives for
+ * @k, inlined with a constant length: the burst hashes each key once and
+ * hands the signature to the lookup and the commit. */
+static inline hash_sig_t ct_key_hash(const struct ct_key *k)
+{
+	return rte_hash_crc(k, sizeof(*k), 0);
+}
 
 /* The hash stores (entry | direction): bit 0 set for the reply key. */
 #define CT_DIR_BIT ((uintptr_t)1)
@@ -98,6 +107,7 @@ struct ct_pkt {
 	struct rte_mbuf *m;
 	struct evs_flow_key *key;
 	struct ct_key ck;      /* lookup key (orig direction of its own view) */
+	hash_sig_t sig;	       /* ct_key_hash(&ck) */
 	uint32_t l4_off;       /* from the frame start */
 	uint32_t quote_off;    /* ICMP error: quoted IP header */
 	uint32_t quote_l4_off; /* ICMP error: quoted L4 header */

@@ -109,7 +109,7 @@ static int ct_hash_create(struct evs_ct *ct, const struct evs_ct_config *cfg)
 	    /* two keys per connection; the extendable table makes all of them fit */
 	    .entries = RTE_MAX(2 * cfg->max_conns, 16u),
 	    .key_len = sizeof(struct ct_key),
-	    .hash_func = rte_hash_crc,
+	    .hash_func = rte_hash_crc, /* ct_key_hash() inlines it */
 	    .socket_id = cfg->socket_id,
 	    .extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};

@@ -62,6 +62,13 @@ enum evs_ct_action_flags {
 	/** the caller's own lookup just missed these packets: commit without a
 	 *  second one (the commit still finds a connection created meanwhile) */
 	EVS_CT_F_MISSED = 1 << 4,
+	/** ct() opcode with recirc only: established, related and reply
+	 *  packets not translated go on with the opcodes after it; the others
+	 *  are classified again (evs_ct_xlate_emit_continue) */
+	EVS_CT_F_CONTINUE = 1 << 5,
+	/** with EVS_CT_F_CONTINUE: new packets go on too (a next pass that
+	 *  passes them like established ones: the stateful switch) */
+	EVS_CT_F_CONTINUE_NEW = 1 << 6,
 };
 
 /** NAT kind of a commit. */
@@ -332,11 +339,11 @@ uint32_t evs_ct_flush_match(struct evs_ct *ct, int32_t zone,
  */
 struct evs_ct_op {
 	uint16_t zone;
-	uint16_t flags;	    /**< EVS_CT_F_COMMIT, _NAT, _SET_MARK */
+	uint16_t flags;	    /**< EVS_CT_F_COMMIT, _NAT, _SET_MARK, _CONTINUE */
 	uint32_t mark;	    /**< with EVS_CT_F_SET_MARK */
 	uint32_t mark_mask; /**< with EVS_CT_F_SET_MARK */
 	uint16_t nat;	    /**< 1 + index into the context's NAT ranges; 0: none */
-	uint16_t pad;
+	uint16_t recirc;    /**< != 0: classify again with this recirc_id (the ct module's op) */
 };
 
 /** What a module's lcore context holds for its ct() executor. */

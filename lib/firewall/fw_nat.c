@@ -23,123 +23,133 @@
 
 #include "fw_private.h"
 
-struct fw_snats {
+/* Both NAT tables: staged whole on the management lcore, swapped in at
+ * commit and freed after an RCU grace. Elements are a union so that one
+ * stage/abort/publish serves both. */
+struct fw_nat_table {
 	uint32_t n;
-	struct evs_fw_snat e[];
+	union fw_nat_elem {
+		struct evs_fw_snat s;
+		struct evs_fw_dnat d;
+	} e[];
 };
 
-/* Longer prefixes first; equal ones keep their order (stable by index). */
-static int snat_cmp(const void *a, const void *b)
+/* Copy @n elements of @size bytes from @r into a fresh table staged in *@pend. */
+static int table_stage(struct evs_fw *fw, struct fw_nat_table **pend, const void *r, uint32_t n,
+		       size_t size)
 {
-	const struct evs_fw_snat *x = a, *y = b;
+	struct fw_nat_table *t;
 
-	return (int)y->src.plen - (int)x->src.plen;
-}
-
-int evs_fw_snat_stage(struct evs_fw *fw, const struct evs_fw_snat *r, uint32_t n)
-{
-	struct fw_snats *t;
-
-	if (fw == NULL || (n != 0 && r == NULL))
-		return -EINVAL;
-	for (uint32_t i = 0; i < n; i++)
-		if (r[i].to.kind != EVS_CT_NAT_SRC || r[i].to.v6 != (r[i].src.af == 6) ||
-		    memcmp(r[i].to.addr_min, r[i].to.addr_max, 16) > 0 ||
-		    r[i].to.port_min > r[i].to.port_max)
-			return -EINVAL;
 	t = rte_zmalloc_socket("evs_fw", sizeof(*t) + sizeof(t->e[0]) * n, 0, fw->cfg.socket_id);
 	if (t == NULL)
 		return -ENOMEM;
 	t->n = n;
-	if (n != 0)
-		memcpy(t->e, r, sizeof(*r) * n);
-	/* qsort is not stable: ties keep their order through the index below */
+	for (uint32_t i = 0; i < n; i++)
+		memcpy(&t->e[i], (const uint8_t *)r + i * size, size);
+	rte_free(*pend);
+	*pend = t;
+	return 0;
+}
+
+static void table_abort(struct fw_nat_table **pend)
+{
+	rte_free(*pend);
+	*pend = NULL;
+}
+
+static void table_publish(struct evs_fw *fw, struct fw_nat_table **cur, struct fw_nat_table **pend)
+{
+	struct fw_nat_table *old;
+
+	if (*pend == NULL)
+		return;
+	/* Release: the table is complete before readers see it. */
+	old = __atomic_exchange_n(cur, *pend, __ATOMIC_RELEASE);
+	*pend = NULL;
+	if (fw->cfg.qsbr != NULL)
+		rte_rcu_qsbr_synchronize(fw->cfg.qsbr, RTE_QSBR_THRID_INVALID);
+	rte_free(old);
+}
+
+static struct fw_nat_table *table_get(struct fw_nat_table *const *cur)
+{
+	/* Acquire pairs with table_publish's release. */
+	return __atomic_load_n(cur, __ATOMIC_ACQUIRE);
+}
+
+static bool snat_valid(const struct evs_fw_snat *r)
+{
+	return r->to.kind == EVS_CT_NAT_SRC && r->to.v6 == (r->src.af == 6) &&
+	       memcmp(r->to.addr_min, r->to.addr_max, 16) <= 0 && r->to.port_min <= r->to.port_max;
+}
+
+int evs_fw_snat_stage(struct evs_fw *fw, const struct evs_fw_snat *r, uint32_t n)
+{
+	struct fw_nat_table *t;
+	int rc;
+
+	if (fw == NULL || (n != 0 && r == NULL))
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++)
+		if (!snat_valid(&r[i]))
+			return -EINVAL;
+	rc = table_stage(fw, &fw->pend_snats, r, n, sizeof(*r));
+	if (rc != 0)
+		return rc;
+	/* longer prefixes first; a stable insertion sort keeps ties in order */
+	t = fw->pend_snats;
 	for (uint32_t i = 1; i < n; i++)
-		for (uint32_t j = i; j > 0 && snat_cmp(&t->e[j - 1], &t->e[j]) > 0; j--) {
-			struct evs_fw_snat tmp = t->e[j];
+		for (uint32_t j = i; j > 0 && t->e[j - 1].s.src.plen < t->e[j].s.src.plen; j--) {
+			union fw_nat_elem tmp = t->e[j];
 
 			t->e[j] = t->e[j - 1];
 			t->e[j - 1] = tmp;
 		}
-	evs_fw_snat_abort(fw);
-	fw->pend_snats = t;
 	return 0;
 }
 
 void evs_fw_snat_abort(struct evs_fw *fw)
 {
-	rte_free(fw->pend_snats);
-	fw->pend_snats = NULL;
+	table_abort(&fw->pend_snats);
 }
 
 void evs_fw_snat_publish(struct evs_fw *fw)
 {
-	struct fw_snats *old;
-
-	if (fw->pend_snats == NULL)
-		return;
-	/* Release: the table is complete before readers see it. */
-	old = __atomic_exchange_n(&fw->snats, fw->pend_snats, __ATOMIC_RELEASE);
-	fw->pend_snats = NULL;
-	if (fw->cfg.qsbr != NULL)
-		rte_rcu_qsbr_synchronize(fw->cfg.qsbr, RTE_QSBR_THRID_INVALID);
-	rte_free(old);
+	table_publish(fw, &fw->snats, &fw->pend_snats);
 }
 
-void fw_snat_free(struct evs_fw *fw)
+static bool dnat_valid(const struct evs_fw_dnat *r)
 {
-	evs_fw_snat_abort(fw);
-	rte_free(fw->snats);
-	fw->snats = NULL;
-	evs_fw_dnat_abort(fw);
-	rte_free(fw->dnats);
-	fw->dnats = NULL;
+	return (r->af == 4 || r->af == 6) && r->to.kind == EVS_CT_NAT_DST &&
+	       r->to.v6 == (r->af == 6) && r->to.port_min == r->to.port_max;
 }
-
-struct fw_dnats {
-	uint32_t n;
-	struct evs_fw_dnat e[];
-};
 
 int evs_fw_dnat_stage(struct evs_fw *fw, const struct evs_fw_dnat *r, uint32_t n)
 {
-	struct fw_dnats *t;
-
 	if (fw == NULL || (n != 0 && r == NULL))
 		return -EINVAL;
 	for (uint32_t i = 0; i < n; i++)
-		if ((r[i].af != 4 && r[i].af != 6) || r[i].to.kind != EVS_CT_NAT_DST ||
-		    r[i].to.v6 != (r[i].af == 6) || r[i].to.port_min != r[i].to.port_max)
+		if (!dnat_valid(&r[i]))
 			return -EINVAL;
-	t = rte_zmalloc_socket("evs_fw", sizeof(*t) + sizeof(t->e[0]) * n, 0, fw->cfg.socket_id);
-	if (t == NULL)
-		return -ENOMEM;
-	t->n = n;
-	if (n != 0)
-		memcpy(t->e, r, sizeof(*r) * n);
-	evs_fw_dnat_abort(fw);
-	fw->pend_dnats = t;
-	return 0;
+	return table_stage(fw, &fw->pend_dnats, r, n, sizeof(*r));
 }
 
 void evs_fw_dnat_abort(struct evs_fw *fw)
 {
-	rte_free(fw->pend_dnats);
-	fw->pend_dnats = NULL;
+	table_abort(&fw->pend_dnats);
 }
 
 void evs_fw_dnat_publish(struct evs_fw *fw)
 {
-	struct fw_dnats *old;
+	table_publish(fw, &fw->dnats, &fw->pend_dnats);
+}
 
-	if (fw->pend_dnats == NULL)
-		return;
-	/* Release: the table is complete before readers see it. */
-	old = __atomic_exchange_n(&fw->dnats, fw->pend_dnats, __ATOMIC_RELEASE);
-	fw->pend_dnats = NULL;
-	if (fw->cfg.qsbr != NULL)
-		rte_rcu_qsbr_synchronize(fw->cfg.qsbr, RTE_QSBR_THRID_INVALID);
-	rte_free(old);
+void fw_snat_free(struct evs_fw *fw)
+{
+	table_abort(&fw->pend_snats);
+	table_abort(&fw->snats);
+	table_abort(&fw->pend_dnats);
+	table_abort(&fw->dnats);
 }
 
 static bool in_prefix(const uint8_t *a, const struct evs_fw_cidr *c)
@@ -160,59 +170,58 @@ static int key_af(const struct evs_flow_key *k)
 
 const struct evs_ct_nat_range *evs_fw_snat_of(const struct evs_fw *fw, const struct evs_flow_key *k)
 {
-	/* Acquire pairs with the publish's release. */
-	const struct fw_snats *t = __atomic_load_n(&fw->snats, __ATOMIC_ACQUIRE);
+	const struct fw_nat_table *t = table_get(&fw->snats);
 	int af = key_af(k);
 
 	for (uint32_t i = 0; t != NULL && i < t->n; i++)
-		if (t->e[i].src.af == af && in_prefix(k->src_ip, &t->e[i].src))
-			return &t->e[i].to;
+		if (t->e[i].s.src.af == af && in_prefix(k->src_ip, &t->e[i].s.src))
+			return &t->e[i].s.to;
 	return NULL;
 }
 
 bool evs_fw_snat_addr(const struct evs_fw *fw, const struct evs_flow_key *k)
 {
-	const struct fw_snats *t = __atomic_load_n(&fw->snats, __ATOMIC_ACQUIRE);
+	const struct fw_nat_table *t = table_get(&fw->snats);
 	int af = key_af(k);
 	unsigned int len = af == 4 ? 4 : 16;
 
 	for (uint32_t i = 0; t != NULL && i < t->n; i++)
-		if (t->e[i].src.af == af && memcmp(k->dst_ip, t->e[i].to.addr_min, len) >= 0 &&
-		    memcmp(k->dst_ip, t->e[i].to.addr_max, len) <= 0)
+		if (t->e[i].s.src.af == af && memcmp(k->dst_ip, t->e[i].s.to.addr_min, len) >= 0 &&
+		    memcmp(k->dst_ip, t->e[i].s.to.addr_max, len) <= 0)
 			return true;
 	return false;
 }
 
 bool evs_fw_has_snat(const struct evs_fw *fw)
 {
-	const struct fw_snats *t = __atomic_load_n(&fw->snats, __ATOMIC_ACQUIRE);
+	const struct fw_nat_table *t = table_get(&fw->snats);
 
 	return t != NULL && t->n != 0;
 }
 
 int evs_fw_dnat_of(const struct evs_fw *fw, const struct evs_flow_key *k)
 {
-	const struct fw_dnats *t = __atomic_load_n(&fw->dnats, __ATOMIC_ACQUIRE);
+	const struct fw_nat_table *t = table_get(&fw->dnats);
 	int af = key_af(k);
 
 	for (uint32_t i = 0; t != NULL && i < t->n; i++)
-		if (t->e[i].af == af && t->e[i].proto == k->ip_proto &&
-		    rte_cpu_to_be_16(t->e[i].port) == k->l4_dst &&
-		    memcmp(t->e[i].addr, k->dst_ip, af == 4 ? 4 : 16) == 0)
+		if (t->e[i].d.af == af && t->e[i].d.proto == k->ip_proto &&
+		    rte_cpu_to_be_16(t->e[i].d.port) == k->l4_dst &&
+		    memcmp(t->e[i].d.addr, k->dst_ip, af == 4 ? 4 : 16) == 0)
 			return (int)i;
 	return -1;
 }
 
 const struct evs_fw_dnat *evs_fw_dnat_at(const struct evs_fw *fw, uint32_t i)
 {
-	const struct fw_dnats *t = __atomic_load_n(&fw->dnats, __ATOMIC_ACQUIRE);
+	const struct fw_nat_table *t = table_get(&fw->dnats);
 
-	return t != NULL && i < t->n ? &t->e[i] : NULL;
+	return t != NULL && i < t->n ? &t->e[i].d : NULL;
 }
 
 bool evs_fw_has_dnat(const struct evs_fw *fw)
 {
-	const struct fw_dnats *t = __atomic_load_n(&fw->dnats, __ATOMIC_ACQUIRE);
+	const struct fw_nat_table *t = table_get(&fw->dnats);
 
 	return t != NULL && t->n != 0;
 }

@@ -113,12 +113,12 @@ struct evs_fw {
 	struct fw_bind **pend_binds;	/* per port */
 	struct fw_vnics *_Atomic vnics; /* published with the bindings */
 	struct fw_vnics *pend_vnics;
-	uint8_t vnics_dirty;	     /* a port's addresses or groups changed: rebuild vnics */
-	_Atomic uint32_t n_filtered; /* published ports with groups */
-	struct fw_snats *snats;	     /* published (RCU); NULL: none */
-	struct fw_snats *pend_snats; /* staged by evs_fw_snat_stage */
-	struct fw_dnats *dnats;	     /* published (RCU); NULL: none */
-	struct fw_dnats *pend_dnats; /* staged by evs_fw_dnat_stage */
+	uint8_t vnics_dirty;		 /* a port's addresses or groups changed: rebuild vnics */
+	_Atomic uint32_t n_filtered;	 /* published ports with groups */
+	struct fw_nat_table *snats;	 /* published (RCU); NULL: none */
+	struct fw_nat_table *pend_snats; /* staged by evs_fw_snat_stage */
+	struct fw_nat_table *dnats;	 /* published (RCU); NULL: none */
+	struct fw_nat_table *pend_dnats; /* staged by evs_fw_dnat_stage */
 	uint8_t pending;
 	_Atomic uint32_t lcores_claimed;
 	uint64_t tsc_hz, tsc0, wall0_ns;

@@ -2,8 +2,10 @@
 /*
  * The firewall's stage, before switching (order 50). First pass of an IP
  * packet from a filtered port (in_port consulted) or to one (then the
- * destination address is consulted): ct(zone) without commit and
- * recirculate. Second pass: ct_state decides; established, related and
+ * destination address is consulted): ct(zone) without commit; established,
+ * related and reply packets go on in the same pass with what the later
+ * stages emit (the working key made what their second pass would be), the
+ * others recirculate. Second pass: ct_state decides; established, related and
  * reply packets go on to switching, invalid ones are dropped, new ones get
  * the `fw` opcode naming both ports (the destination address consulted),
  * whose rules run per connection at execution (with SNAT rules, traffic to
@@ -135,11 +137,17 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 				return EVS_STAGE_CONTINUE;
 			}
 		}
-		evs_xlate_why(x, "fw: filtered, ct(zone=%u%s) and recirculate", s->zone,
-			      ct.flags != 0 ? ",nat" : "");
-		if (evs_ct_xlate_emit(x, &ct, EVS_FW_RECIRC) < 0)
+		evs_xlate_why(x,
+			      "fw: filtered, ct(zone=%u%s): established, related and reply "
+			      "go on (what the next pass does), others recirculate",
+			      s->zone, ct.flags != 0 ? ",nat" : "");
+		/* the rest of the program is the next pass's for them: one
+		 * classification per established packet */
+		if (evs_ct_xlate_emit_continue(x, &ct, EVS_FW_RECIRC) < 0) {
 			evs_xlate_drop(x, EVS_FW_DROP_CT_INVALID);
-		return EVS_STAGE_DONE;
+			return EVS_STAGE_DONE;
+		}
+		return EVS_STAGE_CONTINUE;
 	}
 	st = evs_ct_xlate_state(x);
 	if (st & EVS_CT_INVALID) {

@@ -252,7 +252,9 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 		}
 	}
 	evs_ct_expire(ll->lc, LB_EXPIRE_STEP);
-	return out;
+	/* ct rewrote frames and keys alike: classified again without a re-parse */
+	evs_exec_recirculate(x, EVS_LB_RECIRC, pkts, keys, out);
+	return 0;
 }
 
 static uint16_t reply_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **pkts,
@@ -292,7 +294,7 @@ static int op_format(const void *arg, char *buf, size_t len)
 
 	if (a->vip == UINT16_MAX)
 		return snprintf(buf, len, "zone=%u", a->zone);
-	return snprintf(buf, len, "vip=%u,zone=%u", a->vip, a->zone);
+	return snprintf(buf, len, "vip=%u,zone=%u,recirc=%#x", a->vip, a->zone, EVS_LB_RECIRC);
 }
 
 const struct evs_opcode lb_opcodes[EVS_LB_OP_MAX] = {

@@ -158,8 +158,8 @@ static enum evs_stage_verdict lb_vip(struct evs_xlate *x, const void *state, voi
 	a.vip = (uint16_t)slot;
 	if (evs_xlate_tracing(x))
 		trace_choice(x, dp, slot, state, k);
-	if (evs_xlate_emit(x, EVS_LB_OP_VIP, &a, sizeof(a)) == 0)
-		evs_xlate_recirculate(x, EVS_LB_RECIRC);
+	/* the opcode classifies the translated packets again itself */
+	evs_xlate_emit(x, EVS_LB_OP_VIP, &a, sizeof(a));
 	return EVS_STAGE_DONE;
 }
 

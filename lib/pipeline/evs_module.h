@@ -202,6 +202,27 @@ bool evs_exec_tracing(const struct evs_exec *x);
 /** The mempool for copies (flood, replication). */
 struct rte_mempool *evs_exec_pool(const struct evs_exec *x);
 
+/**
+ * Classify @p n packets again now, with recirc_id @p recirc_id and the
+ * keys as they are (no re-parse): the executing opcode must have kept every
+ * key in step with its frame (what a re-parse would give, metadata kept).
+ * Consumes the packets; beyond EVS_RECIRC_MAX_DEPTH they are dropped as
+ * recirc_depth. Under flow.trace the packets follow the engine's
+ * recirculate (queued, re-parsed) instead.
+ */
+void evs_exec_recirculate(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
+			  struct evs_flow_key *keys, uint16_t n);
+
+/**
+ * Recirculate @p n packets as the engine's recirculate opcode does: queued,
+ * re-parsed and classified once the current pass of the burst is done.
+ * For an opcode that returns other packets to go on with its program (the
+ * program must stay untouched until they are done, so no pass may run in
+ * between). Consumes the packets.
+ */
+void evs_exec_recirculate_queued(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
+				 struct evs_flow_key *keys, uint16_t n);
+
 /* ------------------------------------------------------------------ */
 /* The descriptor                                                      */
 /* ------------------------------------------------------------------ */

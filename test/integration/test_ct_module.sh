@@ -58,8 +58,8 @@ print((mac(dm) + mac(sm) + b"\x08\x00" + ip + tcp).hex())
 PYEOF
 )
 tr=$(rpc_ok flow.trace "{\"in_port\":\"pa\",\"packet\":\"$syn\"}")
-assert_match "flow.trace: ct and recirculate on the first pass" \
-	'ct\(zone=5,commit\), recirculate' "$(jget "$tr" passes.0.actions)"
+assert_match "flow.trace: ct that recirculates on the first pass" \
+	'ct\(zone=5,commit,recirc=0x[0-9a-f]+\)' "$(jget "$tr" passes.0.actions)"
 assert_match "flow.trace: the second pass's megaflow matches ct_state +new+trk" \
 	'ct_state=\+new-est-rel-rpl-inv\+trk' "$(jget "$tr" passes.1.megaflow)"
 assert_match "flow.trace: and switches the packet to b" 'output\(port=(pb|1)\)' \

@@ -26,9 +26,29 @@ static struct evs_ct_action snat(const char *lo, const char *hi, uint16_t pmin, 
 	return a;
 }
 
-/* Checksums of a (translated) packet are right. */
+/* The key ct left is what a re-parse of the rewritten frame gives (the
+ * pipeline classifies it again without re-parsing: evs_exec_recirculate). */
+static void assert_key_in_step(struct rte_mbuf *m, const struct evs_flow_key *k)
+{
+	struct evs_flow_key r;
+
+	ck_assert_int_eq(evs_packet_parse(m, k->in_port, &r), EVS_DROP_NONE);
+	/* metadata is the pipeline's, not the frame's */
+	r.recirc_id = k->recirc_id;
+	r.ldp = k->ldp;
+	r.dp_hash = k->dp_hash;
+	r.ct_state = k->ct_state;
+	r.vrf = k->vrf;
+	r.ct_zone = k->ct_zone;
+	r.ct_mark = k->ct_mark;
+	r.ct_label = k->ct_label;
+	ck_assert_mem_eq(&r, k, sizeof(r));
+}
+
+/* Checksums of a (translated) packet are right, and its key in step. */
 static void assert_cksums(struct rte_mbuf *m, const struct evs_flow_key *k)
 {
+	assert_key_in_step(m, k);
 	if (k->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
 		const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len);
 		uint16_t stored;

@@ -36,6 +36,11 @@
 enum { MOD_CT, MOD_CTT };
 enum { CTT_DROP_INVALID, CTT_DROP_OTHER, CTT_DROP_MAX };
 
+/* 0: ctt_xlate recirculates every packet; 1: it emits ct that lets
+ * established packets go on (what its second pass does for them:
+ * PORT_EST); 2: new ones too (EVS_CT_F_CONTINUE_NEW: then to PORT_EST). */
+static int ctt_mode;
+
 /* The stateful test stage: every IP TCP/UDP packet goes through ct. */
 static enum evs_stage_verdict ctt_xlate(struct evs_xlate *x, const void *state, void *lctx)
 {
@@ -45,6 +50,14 @@ static enum evs_stage_verdict ctt_xlate(struct evs_xlate *x, const void *state, 
 
 	RTE_SET_USED(state);
 	RTE_SET_USED(lctx);
+	if (k->recirc_id == 0 && ctt_mode != 0) {
+		if (ctt_mode == 2)
+			op.flags |= EVS_CT_F_CONTINUE_NEW;
+		ck_assert_int_eq(evs_ct_xlate_emit_continue(x, &op, RECIRC), 0);
+		ck_assert_uint_eq(evs_xlate_wkey(x)->recirc_id, RECIRC);
+		evs_xlate_output(x, PORT_EST);
+		return EVS_STAGE_DONE;
+	}
 	if (k->recirc_id == 0) {
 		ck_assert_int_eq(evs_ct_xlate_emit(x, &op, RECIRC), 0);
 		return EVS_STAGE_DONE;
@@ -199,9 +212,13 @@ static uint16_t verdict_of(uint8_t cs)
 	return (cs & EVS_CT_NEW) ? PORT_NEW : 0;
 }
 
-START_TEST(test_pipeline_verdicts_match_library)
+/* Random TCP bursts through the pipeline and through the library: the
+ * same verdict per packet; with @cont, established packets are not
+ * recirculated and all others are, once. */
+static void verdicts_match(int mode)
 {
 	static struct flow flows[N_FLOWS];
+	struct evs_pipeline_stats ps;
 	struct evs_ct *ref = new_table("ctref", 4096, 1);
 	struct evs_ct_lcore *rlc = evs_ct_lcore_get(ref, 0);
 	struct evs_ct_action act = {.zone = ZONE, .flags = EVS_CT_F_COMMIT};
@@ -210,11 +227,12 @@ START_TEST(test_pipeline_verdicts_match_library)
 	struct evs_ct_stats rs;
 	struct pworld w;
 
+	ctt_mode = mode;
 	pworld_up(&w);
 	for (i = 0; i < N_FLOWS; i++)
 		flow_init(&flows[i], i);
 	for (round = 0; round < 150; round++) {
-		struct rte_mbuf *rm[BURST];
+		struct rte_mbuf *rm[BURST], *run[BURST];
 		struct evs_flow_key k[BURST], rk[BURST];
 
 		for (i = 0; i < BURST; i++) {
@@ -228,13 +246,17 @@ START_TEST(test_pipeline_verdicts_match_library)
 		}
 		evs_ct_lcore_set_now(rlc, evs_ct_now_ms());
 		evs_ct_execute_burst(rlc, &act, rm, rk, BURST);
-		evs_pipeline_run(w.pl, &w.st, cur, k, BURST);
+		/* the pipeline may reorder its array (opcodes compact the packets
+		 * that go on): cap_tx finds packets in cur */
+		memcpy(run, cur, sizeof(run));
+		evs_pipeline_run(w.pl, &w.st, run, k, BURST);
 		for (i = 0; i < BURST; i++) {
-			uint16_t want = verdict_of(rk[i].ct_state);
+			uint16_t lib = verdict_of(rk[i].ct_state);
+			uint16_t want = mode == 2 && lib == PORT_NEW ? PORT_EST : lib;
 
 			ck_assert_msg(seen_port[i] == want, "round %u pkt %u: port %u, library %u",
-				      round, i, seen_port[i], want);
-			count[want == 0 ? 0 : want]++;
+				      round, i, seen_port[i], lib);
+			count[lib]++;
 			rte_pktmbuf_free(rm[i]);
 		}
 	}
@@ -256,8 +278,30 @@ START_TEST(test_pipeline_verdicts_match_library)
 		if (strcmp(evs_registry_drop_name(w.reg, i), "ct_invalid") == 0)
 			ck_assert_uint_eq(drops[i], count[0]);
 	free(drops);
+	evs_pipeline_stats_get(w.pl, &ps);
+	ck_assert_uint_eq(ps.recirculated, mode == 0   ? 150 * BURST
+					   : mode == 1 ? count[0] + count[PORT_NEW]
+						       : count[0]);
+	ctt_mode = 0;
 	evs_ct_free(ref);
 	pworld_down(&w);
+}
+
+START_TEST(test_pipeline_verdicts_match_library)
+{
+	verdicts_match(0);
+}
+END_TEST
+
+START_TEST(test_pipeline_continue_matches_library)
+{
+	verdicts_match(1);
+}
+END_TEST
+
+START_TEST(test_pipeline_continue_new_matches_library)
+{
+	verdicts_match(2);
 }
 END_TEST
 
@@ -279,9 +323,8 @@ START_TEST(test_pipeline_trace_shows_ct_and_commits_nothing)
 	cur[0] = build(&sp, &k);
 	ck_assert_int_eq(evs_pipeline_trace(w.pl, &w.st, cur[0], &k, &tr), 0);
 	ck_assert_uint_eq(tr.n_passes, 2);
-	ck_assert_msg(strstr(tr.passes[0].actions, "ct(zone=7,commit)") != NULL, "%s",
-		      tr.passes[0].actions);
-	ck_assert_msg(strstr(tr.passes[0].actions, "recirculate(id=9)") != NULL, "%s",
+	/* one opcode: ct classifies the packet again itself */
+	ck_assert_msg(strstr(tr.passes[0].actions, "ct(zone=7,commit,recirc=0x9)") != NULL, "%s",
 		      tr.passes[0].actions);
 	evs_flow_format(&tr.passes[1].key, &tr.passes[1].mask, mask, sizeof(mask));
 	ck_assert_msg(strstr(mask, "ct_state=+new-est-rel-rpl-inv+trk-snat-dnat") != NULL, "%s",
@@ -308,6 +351,7 @@ START_TEST(test_pipeline_emit_checks)
 	evs_registry_free(reg);
 	pworld_up(&w);
 	ck_assert_int_eq(evs_ct_xlate_emit(NULL, &(struct evs_ct_op){0}, 1), -EINVAL);
+	ck_assert_int_eq(evs_ct_xlate_emit_continue(NULL, &(struct evs_ct_op){0}, 1), -EINVAL);
 	ck_assert_ptr_null(evs_ct_module.lcore_create(&(struct evs_module_lcore_args){0}));
 	ck_assert_int_eq(errno, EINVAL);
 	/* the table's only context is taken by the pipeline lcore */
@@ -508,6 +552,8 @@ void ct_pipeline_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
 	    {"pipeline_verdicts_match_library", test_pipeline_verdicts_match_library},
+	    {"pipeline_continue_matches_library", test_pipeline_continue_matches_library},
+	    {"pipeline_continue_new_matches_library", test_pipeline_continue_new_matches_library},
 	    {"pipeline_trace_shows_ct_and_commits_nothing",
 	     test_pipeline_trace_shows_ct_and_commits_nothing},
 	    {"pipeline_emit_checks", test_pipeline_emit_checks},

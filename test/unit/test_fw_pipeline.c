@@ -327,10 +327,80 @@ START_TEST(mask_is_sufficient_fw)
 }
 END_TEST
 
+/* One burst of flows @f[] (replies where @reply[i]); what was recirculated. */
+static uint64_t mixed_burst(struct fw_world *w, const uint32_t *f, const bool *reply, uint16_t n)
+{
+	struct rte_mbuf *pkts[BURST];
+	struct evs_flow_key keys[BURST];
+	struct evs_pipeline_stats a, b;
+
+	evs_pipeline_stats_get(w->pl, &a);
+	for (uint16_t i = 0; i < n; i++) {
+		pkts[i] = frame(pool, f[i], reply[i]);
+		ck_assert_ptr_nonnull(pkts[i]);
+		evs_packet_parse(pkts[i], reply[i] ? 1 : 0, &keys[i]);
+	}
+	evs_pipeline_run(w->pl, &w->st, pkts, keys, n);
+	evs_pipeline_stats_get(w->pl, &b);
+	return b.recirculated - a.recirculated;
+}
+
+/*
+ * Established, reply and new packets mixed in bursts: the established and
+ * reply ones are switched in the first pass (ct lets them go on), only
+ * new ones are classified again; all are delivered where they would be
+ * with a second pass, and unsolicited traffic from the filtered port is
+ * still dropped.
+ */
+START_TEST(established_in_one_pass)
+{
+	struct fw_world w;
+	uint32_t f[BURST];
+	bool rep[BURST];
+	uint64_t recirc = 0;
+
+	ck_assert_int_eq(world_up(&w, pool, 4096, true, false), 0);
+	sent[0] = sent[1] = 0;
+	/* 32 new connections to the filtered port: each recirculated once */
+	for (int i = 0; i < BURST; i++) {
+		f[i] = (uint32_t)i;
+		rep[i] = false;
+	}
+	ck_assert_uint_eq(mixed_burst(&w, f, rep, BURST), BURST);
+	ck_assert_uint_eq(sent[1], BURST);
+	ck_assert_uint_eq(evs_ct_zone_count(w.ct, EVS_FW_ZONE_DEFAULT), BURST);
+	/* the first replies establish them, in one pass */
+	for (int i = 0; i < BURST; i++)
+		rep[i] = true;
+	ck_assert_uint_eq(mixed_burst(&w, f, rep, BURST), 0);
+	ck_assert_uint_eq(sent[0], BURST);
+	/* more replies and forward packets, interleaved, plus 8 new
+	 * connections and 8 unsolicited packets from the filtered port */
+	for (int r = 0; r < 20; r++) {
+		for (int i = 0; i < BURST; i++) {
+			int kind = (i + r) % 4;
+
+			rep[i] = kind == 1 || kind == 3;
+			f[i] = kind == 2   ? 1000 + (uint32_t)(r * 8 + i / 4) /* new */
+			       : kind == 3 ? 2000 + (uint32_t)(r * 8 + i / 4) /* unsolicited */
+					   : (uint32_t)((i * 7 + r) % BURST); /* established */
+		}
+		recirc += mixed_burst(&w, f, rep, BURST);
+	}
+	/* established forward and replies went on; new and unsolicited did not */
+	ck_assert_uint_eq(recirc, 20 * 16);
+	ck_assert_uint_eq(sent[1], BURST + 20 * 16); /* forward: established + new */
+	ck_assert_uint_eq(sent[0], BURST + 20 * 8);  /* replies only, none unsolicited */
+	ck_assert_uint_eq(evs_ct_zone_count(w.ct, EVS_FW_ZONE_DEFAULT), BURST + 20 * 8);
+	world_down(&w);
+}
+END_TEST
+
 void fw_pipeline_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
 	    {"pipeline_mask_is_sufficient_fw", mask_is_sufficient_fw},
+	    {"pipeline_established_in_one_pass", established_in_one_pass},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), NULL, NULL, 0);
