@@ -211,6 +211,9 @@ static void rport_commit(struct evs_store *st, const struct evs_store_delta *d, 
 
 /* ---- route ---- */
 
+/* A route object's aux word while a transaction has its change in the table. */
+#define ROUTE_STAGED 1u
+
 static struct evs_l3_router *route_router(struct evs_store *st, struct evs_l3_binding *bd,
 					  const json_t *o)
 {
@@ -233,8 +236,9 @@ static int route_prepare(struct evs_store *st, const struct evs_store_delta *d, 
 			 * commit, which runs before ours and needs the route gone */
 			r = route_router(st, bd, d[i].old);
 			if (r != NULL &&
-			    l3_parse_addr(str(d[i].old, "prefix"), &pfx.addr, &pfx.len) == 0)
-				evs_l3_route_del(r->fib, &pfx);
+			    l3_parse_addr(str(d[i].old, "prefix"), &pfx.addr, &pfx.len) == 0 &&
+			    evs_l3_route_del(r->fib, &pfx) == 0)
+				*evs_store_obj_aux(d[i].obj) = ROUTE_STAGED;
 			continue;
 		}
 		rc = evs_l3_route_from_json(st, d[i].new, &pfx, &spec, err, d[i].path);
@@ -245,6 +249,8 @@ static int route_prepare(struct evs_store *st, const struct evs_store_delta *d, 
 			return evs_store_err(err, -ENOENT, d[i].path, "no router");
 		rc = d[i].op == EVS_STORE_ADD ? evs_l3_router_route_add(r, &pfx, &spec)
 					      : evs_l3_route_set(r->fib, &pfx, &spec);
+		if (rc == 0)
+			*evs_store_obj_aux(d[i].obj) = ROUTE_STAGED;
 		if (rc != 0)
 			return evs_store_err(
 			    err, rc, d[i].path, "route %s: %s", str(d[i].new, "prefix"),
@@ -263,11 +269,15 @@ static void route_abort(struct evs_store *st, const struct evs_store_delta *d, s
 	for (size_t i = 0; i < n; i++) {
 		struct evs_l3_router *r =
 		    route_router(st, bd, d[i].op == EVS_STORE_DEL ? d[i].old : d[i].new);
+		uintptr_t *staged = evs_store_obj_aux(d[i].obj);
 		struct evs_l3_prefix pfx;
 		struct evs_l3_route_spec spec;
 
-		if (r == NULL)
+		/* only what prepare did: a failed add (the prefix was a connected
+		 * route, or a route.bulk one) or a delta after it left the table alone */
+		if (r == NULL || *staged != ROUTE_STAGED)
 			continue;
+		*staged = 0;
 		if (d[i].op == EVS_STORE_DEL) {
 			if (evs_l3_route_from_json(st, d[i].old, &pfx, &spec, &e, "") == 0)
 				evs_l3_route_add(r->fib, &pfx, &spec);
@@ -278,6 +288,14 @@ static void route_abort(struct evs_store *st, const struct evs_store_delta *d, s
 			evs_l3_route_set(r->fib, &pfx, &spec);
 		}
 	}
+}
+
+static void route_commit(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx)
+{
+	(void)st;
+	(void)ctx;
+	for (size_t i = 0; i < n; i++)
+		*evs_store_obj_aux(d[i].obj) = 0;
 }
 
 /* ---- neigh ---- */
@@ -366,7 +384,7 @@ struct evs_l3_binding *evs_l3_store_bind(struct evs_store *st, const struct evs_
 	const struct evs_store_ops ops[4] = {
 	    {.prepare = router_prepare, .commit = router_commit, .abort = router_abort},
 	    {.prepare = rport_prepare, .commit = rport_commit, .abort = rport_abort},
-	    {.prepare = route_prepare, .abort = route_abort},
+	    {.prepare = route_prepare, .commit = route_commit, .abort = route_abort},
 	    {.prepare = neigh_prepare, .commit = neigh_commit, .abort = neigh_abort},
 	};
 	struct evs_l3_binding *bd;

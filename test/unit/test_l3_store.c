@@ -168,6 +168,38 @@ START_TEST(test_store_failed_txn_changes_nothing)
 }
 END_TEST
 
+/* A route for a prefix the router has as a connected route is refused; the
+ * undo must not take the connected route with it. */
+START_TEST(test_store_route_on_connected_prefix_keeps_it)
+{
+	struct evs_l3_router *r1 = evs_l3_router_get(fx.set, 0);
+	struct evs_l3_fib *fib = evs_l3_router_fib(r1);
+	static const uint8_t host_a[4] = {10, 0, 1, 5}, host_b[4] = {10, 0, 2, 9};
+	struct evs_l3_prefix pfx = {.len = 24};
+	struct evs_l3_route_spec spec;
+	struct evs_ctl_err err = {0};
+	uint32_t n4 = evs_l3_fib_count(fib, EVS_L3_IPV4);
+
+	static const char *const bad[] = {
+	    "+route {\"router\": \"r1\", \"prefix\": \"192.0.2.0/24\", \"type\": \"blackhole\"}",
+	    "+route {\"router\": \"r1\", \"prefix\": \"10.0.2.0/24\", \"type\": \"blackhole\"}",
+	    "+route {\"router\": \"r1\", \"prefix\": \"10.0.1.0/24\", \"type\": \"blackhole\"}"};
+	ck_assert_int_eq(txn(bad, RTE_DIM(bad), &err), -EEXIST);
+	ck_assert_msg(strstr(err.message, "connected") != NULL, "%s", err.message);
+	ck_assert_uint_eq(evs_l3_fib_count(fib, EVS_L3_IPV4), n4);
+	pfx.addr.family = EVS_L3_IPV4;
+	memcpy(pfx.addr.b, host_b, 3);
+	ck_assert_int_eq(evs_l3_route_get(fib, &pfx, &spec), 0);
+	ck_assert_int_ne(spec.type, EVS_L3_ROUTE_BLACKHOLE);
+	memcpy(pfx.addr.b, host_a, 3);
+	ck_assert_int_eq(evs_l3_route_get(fib, &pfx, &spec), 0);
+	/* still connected: the hosts are resolved on their switch, not dropped */
+	ck_assert_int_eq(spec.type, EVS_L3_ROUTE_FORWARD);
+	ck_assert_int_eq(decide_to(host_a).verdict, EVS_L3_RESOLVE);
+	ck_assert_int_eq(decide_to(host_b).verdict, EVS_L3_RESOLVE);
+}
+END_TEST
+
 START_TEST(test_store_references_and_cascade)
 {
 	struct evs_ctl_err err = {0};
@@ -307,6 +339,7 @@ void l3_store_add_cases(Suite *s)
 	const struct unit_case cases[] = {
 	    {"store_builds_the_router", test_store_builds_the_router},
 	    {"store_failed_txn_changes_nothing", test_store_failed_txn_changes_nothing},
+	    {"store_route_on_connected_prefix_keeps_it", test_store_route_on_connected_prefix_keeps_it},
 	    {"store_references_and_cascade", test_store_references_and_cascade},
 	    {"store_route_lookup_json", test_store_route_lookup_json},
 	    {"store_sliced_prepare_routes", test_store_sliced_prepare_routes},
