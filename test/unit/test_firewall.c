@@ -28,8 +28,8 @@ void fw_ctl_add_cases(Suite *s);   /* test_firewall_ctl.c */
 void fw_ct_add_cases(Suite *s);	   /* test_firewall_ct.c */
 void fw_store_add_cases(Suite *s); /* test_fw_store.c */
 void fw_new_add_cases(Suite *s);   /* test_fw_new.c */
-int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets,
-		      bool with_fw);  /* test_fw_pipeline.c */
+int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets, bool with_fw,
+		      bool replied); /* test_fw_pipeline.c */
 void fw_pipeline_add_cases(Suite *s); /* test_fw_pipeline.c */
 
 struct rte_mempool *pool; /* the conntrack harness's packets */
@@ -988,7 +988,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (argc >= 4 && strcmp(argv[1], "--bench-pipeline") == 0)
 		failed = fw_bench_pipeline(pool, (uint32_t)atoi(argv[2]), (uint32_t)atoi(argv[3]),
-					   argc == 4 || strcmp(argv[4], "--no-fw") != 0) != 0;
+					   argc == 4 || strcmp(argv[4], "--no-fw") != 0,
+					   argc == 4 || strcmp(argv[4], "--unreplied") != 0) != 0;
 	else if (argc == 4 && strcmp(argv[1], "--bench") == 0)
 		failed = bench((uint32_t)atoi(argv[2]), (uint32_t)atoi(argv[3]));
 	else

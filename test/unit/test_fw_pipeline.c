@@ -3,12 +3,15 @@
  * The firewall in the real pipeline (modules l2, ct, fw): the
  * mask-sufficiency property of its stage, and a benchmark.
  *
- * `test_firewall --bench-pipeline FLOWS PACKETS [--no-fw]`: established UDP
+ * `test_firewall --bench-pipeline FLOWS PACKETS [--no-fw|--unreplied]`: established UDP
  * connections from port 0 to a filtered port 1 through the real pipeline
  * (modules l2, ct, fw): pass 1 ct lookup and recirculate, pass 2 switching
  * on +est. Warm-up: each flow's first packet (the rules decide, committed)
  * and a reply (established). Then PACKETS forward packets in 32-packet
- * bursts over the flows. With --no-fw nothing is filtered (plain L2).
+ * bursts over the flows. With --no-fw nothing is filtered (plain L2). With
+ * --unreplied no reply is sent: the connections stay new (one-way UDP, as
+ * the perf suite's generator sends it) and every packet takes the
+ * firewall's new path (rules, commit, second pass).
  * For callgrind: run with two PACKETS values and divide the difference of
  * the "Collected" instruction counts by the difference of packets.
  */
@@ -33,7 +36,8 @@
 #include "unit_case.h"
 #include "unit_mask.h"
 
-int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets, bool with_fw);
+int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets, bool with_fw,
+		      bool replied);
 void fw_pipeline_add_cases(Suite *s);
 extern struct rte_mempool *pool;
 
@@ -230,7 +234,8 @@ static void world_down(struct fw_world *w)
 	rte_free(w->qsbr);
 }
 
-int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets, bool with_fw)
+int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets, bool with_fw,
+		      bool replied)
 {
 	struct fw_world w;
 	uint32_t f = 0;
@@ -240,15 +245,16 @@ int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets, 
 		fprintf(stderr, "set-up failed\n");
 		goto out;
 	}
-	/* warm-up: each flow decided and committed, then answered */
+	/* warm-up: each flow decided and committed, then answered (unless unreplied) */
 	for (uint32_t wu = 0; wu < flows; wu += BURST) {
 		uint32_t g = wu;
 
 		run(w.pl, &w.st, mp, flows, &f, 1, BURST, false);
-		run(w.pl, &w.st, mp, flows, &g, 1, BURST, true);
+		if (replied)
+			run(w.pl, &w.st, mp, flows, &g, 1, BURST, true);
 	}
 	printf("conns %u\n", evs_ct_zone_count(w.ct, EVS_FW_ZONE_DEFAULT));
-	/* the measured part: forward packets of established connections */
+	/* the measured part: forward packets of established (or unreplied) connections */
 	sent[1] = 0;
 	rc = run(w.pl, &w.st, mp, flows, &f, 7919, packets, false);
 	printf("forwarded %" PRIu64 " of %u\n", sent[1], packets);
