@@ -235,7 +235,7 @@ static unsigned int lookup_batch(struct evs_cls *cls, const struct evs_flow_key 
 		hashes = NULL;
 	} else if (hashes == NULL) {
 		for (unsigned int i = 0; i < n; i++)
-			own[i] = cls_key_hash(keys[i]);
+			own[i] = evs_flow_key_hash(keys[i], 0);
 		hashes = own;
 	}
 	/* A bypassed EMC is still probed on one burst in CLS_EMC_SAMPLE, to notice recovery. */

@@ -194,17 +194,6 @@ static inline uint32_t cls_masked_hash(const struct cls_subtable *st,
 	return h;
 }
 
-/* Whole-key hash for the EMC when the caller gave none. */
-static inline uint32_t cls_key_hash(const struct evs_flow_key *key)
-{
-	const evs_flow_word_t *k = (const evs_flow_word_t *)key;
-	uint32_t h = CLS_HASH_SEED;
-
-	for (unsigned int i = 0; i < EVS_FLOW_KEY_WORDS; i++)
-		h = cls_crc_u64(h, k[i]);
-	return h;
-}
-
 static inline bool cls_key_equal(const struct evs_flow_key *a, const struct evs_flow_key *b)
 {
 #if defined(RTE_ARCH_X86) && defined(__SSE4_1__)

@@ -74,13 +74,6 @@ static void lookup(const struct evs_l2_conf *conf, const struct evs_l2_macs *mac
 
 		c->src[i] = -1;
 		c->dst[i] = -1;
-		/* learning only: the same source as the previous frame (the usual
-		 * burst from one VM) was handled with it */
-		if (!want_dst && i > 0 && same_source(k, &keys[i - 1])) {
-			c->sw[i] = c->sw[i - 1];
-			c->reason[i] = c->reason[i - 1];
-			continue;
-		}
 		/* a frame a router handed back is switched in that datapath */
 		if (k->ldp != 0) {
 			sw = evs_l2_conf_switch_index(conf, (uint16_t)(k->ldp - 1));

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_hash_crc.h>
 #include <rte_mbuf.h>
 
 #ifdef __cplusplus
@@ -150,8 +151,18 @@ const char *evs_drop_reason_name(enum evs_drop_reason r);
 enum evs_drop_reason evs_packet_parse(struct rte_mbuf *m, uint16_t in_port,
 				      struct evs_flow_key *key);
 
-/** Hash of a whole key (CRC32C over its words). */
-uint32_t evs_flow_key_hash(const struct evs_flow_key *key, uint32_t seed);
+/** Hash of a whole key (CRC32C over its words); inline, so that the
+ * classifier uses it without linking the parser. */
+static inline uint32_t evs_flow_key_hash(const struct evs_flow_key *key, uint32_t seed)
+{
+	const uint64_t *w = (const uint64_t *)key;
+	uint32_t h = seed;
+	unsigned int i;
+
+	for (i = 0; i < EVS_FLOW_KEY_WORDS; i++)
+		h = rte_hash_crc_8byte(w[i], h);
+	return h;
+}
 
 /**
  * Rewrite the outer VLAN tag of an Ethernet frame in place.

@@ -1,19 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Flow key hashing and drop reason names. */
-#include <rte_hash_crc.h>
-
+/* Drop reason names. */
 #include "evs_packet.h"
-
-uint32_t evs_flow_key_hash(const struct evs_flow_key *key, uint32_t seed)
-{
-	const uint64_t *w = (const uint64_t *)key;
-	uint32_t h = seed;
-	unsigned int i;
-
-	for (i = 0; i < EVS_FLOW_KEY_WORDS; i++)
-		h = rte_hash_crc_8byte(w[i], h);
-	return h;
-}
 
 static const char *const drop_names[EVS_DROP_REASON_MAX] = {
     [EVS_DROP_NONE] = "none",

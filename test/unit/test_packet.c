@@ -1407,13 +1407,13 @@ START_TEST(test_key_hash)
 	a.vlan_tci = 10 | EVS_VLAN_PRESENT;
 	a.ip_proto = IPPROTO_TCP;
 	memcpy(a.src_ip, IP6_A, 16);
-	b = a;
+	memcpy(&b, &a, sizeof(b));
 	ck_assert_uint_eq(evs_flow_key_hash(&a, 0), evs_flow_key_hash(&b, 0));
 	ck_assert_uint_ne(evs_flow_key_hash(&a, 0), evs_flow_key_hash(&a, 1));
 	/* CRC detects every burst of up to 32 bits: any single-bit change alters the hash */
 	for (i = 0; i < sizeof(b); i++)
 		for (bit = 0; bit < 8; bit++) {
-			b = a;
+			memcpy(&b, &a, sizeof(b));
 			pb[i] ^= 1u << bit;
 			ck_assert_msg(evs_flow_key_hash(&a, 7) != evs_flow_key_hash(&b, 7),
 				      "byte %zu bit %d", i, bit);
