@@ -2,8 +2,8 @@
 /*
  * Unit tests of lib/classifier: the classifier against a naive linear
  * reference (list of mask, masked key, id) on random keys and masks with
- * installs, removals, expiry and flushes; explicit overlap behaviour; EMC
- * consistency after removals and slot reuse; capacity refusals; hash
+ * installs, removals, expiry and flushes; explicit overlap behaviour (the
+ * EMC's cases are in test_classifier_emc.c); capacity refusals; hash
  * collisions and bucket spills (white box); requests, walks, paged dumps,
  * and dumps from a second thread while the owner churns.
  * No EAL is needed: the classifier uses only plain memory and the TSC.
@@ -19,6 +19,7 @@
 
 #include "evs_classifier.h"
 #include "cls_private.h"
+#include "cls_test.h"
 
 #define NW EVS_FLOW_KEY_WORDS
 
@@ -44,17 +45,6 @@ static uint32_t rndn(uint32_t n)
 static evs_flow_word_t *words(struct evs_flow_key *k)
 {
 	return (evs_flow_word_t *)k;
-}
-
-/* Full-key hash for the EMC, as lib/packet computes it (CRC32C over the words). */
-static uint32_t key_hash(const struct evs_flow_key *k)
-{
-	const evs_flow_word_t *w = (const evs_flow_word_t *)k;
-	uint32_t h = 0;
-
-	for (unsigned int i = 0; i < NW; i++)
-		h = rte_hash_crc_8byte(w[i], h);
-	return h;
 }
 
 /*
@@ -91,24 +81,6 @@ static void random_mask(struct evs_flow_mask *m)
 		else
 			ck_assert_int_eq(evs_flow_mask_set_field(m, f), 0);
 	}
-}
-
-static void make_spec(struct evs_megaflow_spec *s, const struct evs_flow_mask *m, const void *act,
-		      uint16_t len, uint32_t gen)
-{
-	memset(s, 0, sizeof(*s));
-	s->mask = m;
-	s->actions = act;
-	s->actions_len = len;
-	s->gen = gen;
-}
-
-static struct evs_cls_stats stats(const struct evs_cls *cls)
-{
-	struct evs_cls_stats st;
-
-	ck_assert_int_eq(evs_cls_stats_get(cls, &st), 0);
-	return st;
 }
 
 /* ---- the naive reference ---- */
@@ -618,199 +590,6 @@ START_TEST(overlap_first_subtable_wins)
 	/* Removing the winner uncovers the other. */
 	ck_assert_int_eq(evs_cls_remove(cls, b), 0);
 	ck_assert_ptr_eq(evs_cls_lookup(cls, &k1, key_hash(&k1)), a);
-	evs_cls_free(cls);
-}
-END_TEST
-
-/* ---- tcase: EMC ---- */
-
-START_TEST(emc_invalidated_on_remove_and_reuse)
-{
-	struct evs_cls_config c = {.emc_insert_one_in = 1, .emc_min_subtables = 1};
-	struct evs_cls *cls = evs_cls_create(&c);
-	struct evs_flow_mask m1, m2;
-	struct evs_flow_key k;
-	struct evs_megaflow_spec s;
-	struct evs_megaflow *f, *g;
-	uint32_t h;
-	uint8_t a1 = 1, a2 = 2;
-
-	memset(&k, 0, sizeof(k));
-	k.in_port = 4;
-	k.l4_dst = 53;
-	h = key_hash(&k);
-	evs_flow_mask_zero(&m1);
-	evs_flow_mask_set_field(&m1, EVS_FIELD_IN_PORT);
-	evs_flow_mask_zero(&m2);
-	evs_flow_mask_set_field(&m2, EVS_FIELD_L4_DST);
-
-	make_spec(&s, &m1, &a1, 1, 0);
-	ck_assert_int_eq(evs_cls_install(cls, &k, &s, &f), 0);
-	ck_assert_ptr_eq(evs_cls_lookup(cls, &k, h), f); /* megaflow hit, into the EMC */
-	ck_assert_uint_eq(stats(cls).emc_inserts, 1);
-	ck_assert_ptr_eq(evs_cls_lookup(cls, &k, h), f);
-	ck_assert_uint_eq(stats(cls).emc_hits, 1);
-
-	/* Removal: the EMC entry must not resurrect it. */
-	ck_assert_int_eq(evs_cls_remove(cls, f), 0);
-	ck_assert_ptr_null(evs_cls_lookup(cls, &k, h));
-	ck_assert_uint_eq(stats(cls).emc_hits, 1);
-
-	/* A new megaflow reuses the slot: the stale EMC entry must not give it away blindly. */
-	make_spec(&s, &m2, &a2, 1, 0);
-	ck_assert_int_eq(evs_cls_install(cls, &k, &s, &g), 0);
-	ck_assert_ptr_eq(g, f); /* same slot, LIFO free list */
-	ck_assert_ptr_eq(evs_cls_lookup(cls, &k, h), g);
-	ck_assert_uint_eq(stats(cls).emc_hits, 1);
-	ck_assert_uint_eq(stats(cls).megaflow_hits, 2);
-	ck_assert_ptr_eq(evs_cls_lookup(cls, &k, h), g);
-	ck_assert_uint_eq(stats(cls).emc_hits, 2);
-
-	/* A key differing in an unconsulted field is a different EMC key, same megaflow. */
-	struct evs_flow_key k2 = k;
-	k2.in_port = 9;
-	ck_assert_ptr_eq(evs_cls_lookup(cls, &k2, key_hash(&k2)), g);
-	/* Same hash, different key (a colliding RSS hash): full compare rejects it. */
-	ck_assert_ptr_eq(evs_cls_lookup(cls, &k2, h), g);
-	ck_assert_uint_eq(stats(cls).emc_hits, 2);
-
-	/* Flush invalidates everything too. */
-	ck_assert_uint_eq(evs_cls_flush(cls), 1);
-	ck_assert_ptr_null(evs_cls_lookup(cls, &k, h));
-	ck_assert_ptr_null(evs_cls_lookup(cls, &k2, key_hash(&k2)));
-	evs_cls_free(cls);
-}
-END_TEST
-
-/* One mask: a subtable probe is as cheap as an EMC probe, so the EMC is left
- * alone (no probe, no insertion, no key hash needed); a second mask turns it on. */
-START_TEST(emc_unused_below_min_subtables)
-{
-	struct evs_cls_config c = {.emc_insert_one_in = 1};
-	struct evs_cls *cls = evs_cls_create(&c);
-	const struct evs_flow_key *kp[2];
-	struct evs_megaflow *res[2];
-	struct evs_flow_mask m1, m2;
-	struct evs_flow_key k, k2;
-	struct evs_megaflow_spec s;
-	struct evs_megaflow *f, *g;
-	struct evs_cls_stats st;
-
-	memset(&k, 0, sizeof(k));
-	k.in_port = 4;
-	k2 = k;
-	k2.in_port = 5;
-	k2.l4_dst = 53;
-	evs_flow_mask_zero(&m1);
-	evs_flow_mask_set_field(&m1, EVS_FIELD_IN_PORT);
-	evs_flow_mask_zero(&m2);
-	evs_flow_mask_set_field(&m2, EVS_FIELD_L4_DST);
-	make_spec(&s, &m1, NULL, 0, 0);
-	ck_assert_int_eq(evs_cls_install(cls, &k, &s, &f), 0);
-	for (int i = 0; i < 4; i++) {
-		kp[0] = &k;
-		ck_assert_uint_eq(evs_cls_lookup_burst(cls, kp, NULL, 1, res), 1);
-		ck_assert_ptr_eq(res[0], f);
-	}
-	st = stats(cls);
-	ck_assert_uint_eq(st.emc_inserts, 0);
-	ck_assert_uint_eq(st.emc_hits, 0);
-	ck_assert_uint_eq(st.emc_skipped, 4);
-	ck_assert_uint_eq(st.megaflow_hits, 4);
-
-	/* two masks: the classifier hashes the keys itself (hashes NULL) and uses the EMC */
-	make_spec(&s, &m2, NULL, 0, 0);
-	ck_assert_int_eq(evs_cls_install(cls, &k2, &s, &g), 0);
-	kp[0] = &k;
-	kp[1] = &k2;
-	ck_assert_uint_eq(evs_cls_lookup_burst(cls, kp, NULL, 2, res), 2);
-	ck_assert_ptr_eq(res[0], f);
-	ck_assert_ptr_eq(res[1], g);
-	ck_assert_uint_eq(stats(cls).emc_inserts, 2);
-	ck_assert_uint_eq(evs_cls_lookup_burst(cls, kp, NULL, 2, res), 2);
-	ck_assert_ptr_eq(res[0], f);
-	ck_assert_ptr_eq(res[1], g);
-	ck_assert_uint_eq(stats(cls).emc_hits, 2);
-
-	/* back to one mask: the EMC is left again, its entries are not trusted blindly */
-	ck_assert_int_eq(evs_cls_remove(cls, g), 0);
-	ck_assert_uint_eq(evs_cls_lookup_burst(cls, kp, NULL, 2, res), 1);
-	ck_assert_ptr_eq(res[0], f);
-	ck_assert_ptr_null(res[1]);
-	ck_assert_uint_eq(stats(cls).emc_hits, 2);
-	evs_cls_free(cls);
-}
-END_TEST
-
-START_TEST(emc_insertion_is_probabilistic)
-{
-	struct evs_cls_config c = {.emc_insert_one_in = 10, .emc_min_subtables = 1, .seed = 42};
-	struct evs_cls *cls = evs_cls_create(&c);
-	struct evs_flow_mask m;
-	struct evs_flow_key k;
-	struct evs_megaflow_spec s;
-	uint64_t ins;
-
-	memset(&k, 0, sizeof(k));
-	evs_flow_mask_zero(&m);
-	evs_flow_mask_set_field(&m, EVS_FIELD_IN_PORT);
-	make_spec(&s, &m, NULL, 0, 0);
-	ck_assert_int_eq(evs_cls_install(cls, &k, &s, NULL), 0);
-	/* 20000 distinct keys, one megaflow: about 1 in 10 megaflow hits inserts. */
-	for (uint32_t i = 0; i < 20000; i++) {
-		k.l4_src = (uint16_t)i;
-		k.l4_dst = (uint16_t)(i >> 16);
-		ck_assert_ptr_nonnull(evs_cls_lookup(cls, &k, key_hash(&k)));
-	}
-	ins = stats(cls).emc_inserts;
-	ck_assert_uint_gt(ins, 1500);
-	ck_assert_uint_lt(ins, 2500);
-	evs_cls_free(cls);
-}
-END_TEST
-
-START_TEST(emc_bypassed_when_useless)
-{
-	struct evs_cls_config c = {
-	    .emc_insert_one_in = 1, .resort_interval = 32, .emc_min_subtables = 1};
-	struct evs_cls *cls = evs_cls_create(&c);
-	struct evs_flow_mask m;
-	struct evs_flow_key k;
-	struct evs_megaflow_spec s;
-	struct evs_cls_stats st;
-	uint32_t i;
-
-	memset(&k, 0, sizeof(k));
-	evs_flow_mask_zero(&m);
-	evs_flow_mask_set_field(&m, EVS_FIELD_IN_PORT);
-	make_spec(&s, &m, NULL, 0, 0);
-	ck_assert_int_eq(evs_cls_install(cls, &k, &s, NULL), 0);
-	ck_assert_uint_eq(stats(cls).emc_active, 1);
-
-	/* Never the same key twice: no EMC hit, so after a re-sort it is bypassed. */
-	for (i = 0; i < 64; i++) {
-		k.l4_src = (uint16_t)i;
-		ck_assert_ptr_nonnull(evs_cls_lookup(cls, &k, key_hash(&k)));
-	}
-	st = stats(cls);
-	ck_assert_uint_eq(st.emc_active, 0);
-	ck_assert_uint_eq(st.emc_hits, 0);
-	ck_assert_uint_gt(st.emc_skipped, 16);
-	ck_assert_uint_eq(st.emc_skipped, 32 - 32 / CLS_EMC_SAMPLE); /* active 32, then sampled */
-
-	/* One key over and over: the sampled bursts hit, the next re-sort turns it back on. */
-	k.l4_src = 9999;
-	for (i = 0; i < 64; i++)
-		ck_assert_ptr_nonnull(evs_cls_lookup(cls, &k, key_hash(&k)));
-	st = stats(cls);
-	ck_assert_uint_eq(st.emc_active, 1);
-	ck_assert_uint_gt(st.emc_hits, 0);
-	uint64_t before = st.emc_hits;
-	for (i = 0; i < 10; i++)
-		ck_assert_ptr_nonnull(evs_cls_lookup(cls, &k, key_hash(&k)));
-	ck_assert_uint_eq(stats(cls).emc_hits, before + 10);
-	st = stats(cls);
-	ck_assert_uint_eq(st.lookups, st.emc_hits + st.megaflow_hits + st.misses);
 	evs_cls_free(cls);
 }
 END_TEST
@@ -1481,10 +1260,6 @@ static Suite *classifier_suite(void)
 	    {"random_vs_reference_emc_always", random_vs_reference_emc_always, 3},
 	    {"random_vs_reference_small_caps", random_vs_reference_small_caps, 3},
 	    {"overlap_first_subtable_wins", overlap_first_subtable_wins, 1},
-	    {"emc_invalidated_on_remove_and_reuse", emc_invalidated_on_remove_and_reuse, 1},
-	    {"emc_unused_below_min_subtables", emc_unused_below_min_subtables, 1},
-	    {"emc_insertion_is_probabilistic", emc_insertion_is_probabilistic, 1},
-	    {"emc_bypassed_when_useless", emc_bypassed_when_useless, 1},
 	    {"capacity_refusals_counted", capacity_refusals_counted, 1},
 	    {"hash_collisions_and_spills", hash_collisions_and_spills, 1},
 	    {"table_grows_and_shrinks", table_grows_and_shrinks, 1},
@@ -1509,9 +1284,12 @@ static Suite *classifier_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(classifier_suite());
+	Suite *s = classifier_suite();
+	SRunner *sr;
 	int failed;
 
+	cls_emc_add_cases(s);
+	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
