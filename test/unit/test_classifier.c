@@ -526,7 +526,9 @@ END_TEST
 START_TEST(random_vs_reference_emc_always)
 {
 	/* Every megaflow hit goes to a tiny EMC: stale entries would show at once. */
-	struct evs_cls_config c = {.emc_entries = 64, .emc_insert_one_in = 1, .resort_interval = 3,
+	struct evs_cls_config c = {.emc_entries = 64,
+				   .emc_insert_one_in = 1,
+				   .resort_interval = 3,
 				   .emc_min_subtables = 1};
 
 	run_random(&c, 0xabcd + (uint64_t)_i, 20000);
