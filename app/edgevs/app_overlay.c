@@ -127,12 +127,13 @@ static int m_overlay_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 				    json_integer((json_int_t)sum.tun.drops[r]));
 	return evs_ctl_reply(
 	    call,
-	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "tx_packets",
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "tx_packets",
 		      (json_int_t)sum.tx_packets, "rx_packets", (json_int_t)sum.rx_packets,
 		      "encrypted", (json_int_t)sum.encrypted, "decrypted",
 		      (json_int_t)sum.decrypted, "too_big_icmp", (json_int_t)sum.too_big_icmp,
-		      "encap", (json_int_t)sum.tun.encap_packets, "decap",
-		      (json_int_t)sum.tun.decap_packets, "drops", drops, "tunnel_drops", tun));
+		      "too_big_limited", (json_int_t)sum.too_big_limited, "encap",
+		      (json_int_t)sum.tun.encap_packets, "decap", (json_int_t)sum.tun.decap_packets,
+		      "drops", drops, "tunnel_drops", tun));
 }
 
 int app_overlay_ctl_register(struct evs_app *app)
@@ -247,6 +248,58 @@ const char *app_overlay_port_name(const struct evs_app *app, uint16_t port)
 	return buf;
 }
 
+/* Static remote MACs (tunnel members' "macs") of @p dp into L2's table, or
+ * with @p stale the previous table's that @p dp dropped out of it. */
+static int macs_apply(struct evs_app *app, const struct evs_overlay_dp *dp, bool stale)
+{
+	struct rte_ether_addr mac;
+	uint16_t sw, tp;
+	int rc;
+
+	for (uint32_t i = 0; evs_overlay_dp_mac(dp, i, stale, &sw, &tp, &mac) == 0; i++) {
+		if (stale) {
+			evs_l2_macs_del(app->macs, sw, &mac);
+			continue;
+		}
+		rc = evs_l2_macs_add_static(app->macs, sw, &mac,
+					    (uint16_t)(EVS_L2_TUNNEL_BASE + tp), evs_l2_now());
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int app_overlay_macs_prepare(struct evs_app *app, struct evs_ctl_err *err)
+{
+	bool changed;
+	const struct evs_overlay_dp *dp = evs_overlay_dp_next(app->ov, &changed);
+	int rc;
+
+	if (!changed)
+		return 0;
+	rc = macs_apply(app, dp, false);
+	if (rc < 0)
+		return evs_store_err(err, rc == -ENOSPC ? -ENOSPC : -EIO, "/tunnels",
+				     "the MAC table refused a static remote MAC: %s",
+				     strerror(-rc));
+	return 0;
+}
+
+void app_overlay_macs_abort(struct evs_app *app)
+{
+	bool changed;
+	const struct evs_overlay_dp *dp = evs_overlay_dp_next(app->ov, &changed);
+	struct rte_ether_addr mac;
+	uint16_t sw, tp;
+
+	if (!changed)
+		return;
+	/* the staged table's go; the published table's (maybe overwritten) return */
+	for (uint32_t i = 0; evs_overlay_dp_mac(dp, i, false, &sw, &tp, &mac) == 0; i++)
+		evs_l2_macs_del(app->macs, sw, &mac);
+	macs_apply(app, evs_overlay_dp_get(app->ov), false); /* they were there: room */
+}
+
 void app_overlay_commit(struct evs_app *app)
 {
 	static uint16_t tps[EVS_OVERLAY_MAX_TPORTS];
@@ -258,6 +311,7 @@ void app_overlay_commit(struct evs_app *app)
 	n = evs_overlay_dp_freed(dp, tps, RTE_DIM(tps));
 	for (uint16_t i = 0; i < n; i++)
 		evs_l2_macs_flush_port(app->macs, (uint16_t)(EVS_L2_TUNNEL_BASE + tps[i]), true);
+	macs_apply(app, dp, true);
 	app->ov_flushed = dp;
 }
 

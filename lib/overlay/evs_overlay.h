@@ -46,6 +46,9 @@ extern "C" {
 #define EVS_OVERLAY_MAX_TPORTS 1024u
 /** Default grace of a replaced inbound SA (ms). */
 #define EVS_OVERLAY_DRAIN_MS 10000u
+/** Default rate of too-big ICMP errors per tunnel port (per second), and burst. */
+#define EVS_OVERLAY_ICMP_RATE 100u
+#define EVS_OVERLAY_ICMP_BURST 10u
 
 /** The object types (evs_overlay_store_add() adds them with their hooks). */
 extern const struct evs_obj_type evs_overlay_underlay_type;
@@ -68,9 +71,14 @@ struct evs_overlay_config {
 	void *arg;		  /**< for the three callbacks */
 	uint32_t drain_ms;	  /**< grace of a replaced inbound SA; 0: EVS_OVERLAY_DRAIN_MS */
 	uint64_t (*now_ms)(void); /**< clock; NULL: the TSC */
+	/** too-big ICMP errors a tunnel port may send per second (over all
+	 *  lcores); 0: EVS_OVERLAY_ICMP_RATE */
+	uint32_t icmp_rate;
+	uint32_t icmp_burst; /**< how many at once; 0: EVS_OVERLAY_ICMP_BURST */
 };
 
-/** @return the context, or NULL with errno ENOMEM. Management lcore. */
+/** @return the context, or NULL with errno ENOMEM, EINVAL (icmp_rate over
+ *  10^6 per second). Management lcore. */
 struct evs_overlay *evs_overlay_create(const struct evs_overlay_config *cfg);
 
 /** Free the context, its SAs and tables (no reader may remain); NULL is accepted. */
@@ -157,7 +165,8 @@ const char *evs_overlay_drop_name(enum evs_overlay_drop r);
 struct evs_overlay_stats {
 	uint64_t tx_packets, rx_packets; /**< tunnelled out / delivered in */
 	uint64_t encrypted, decrypted;
-	uint64_t too_big_icmp; /**< frames too big for the tunnel answered with ICMP */
+	uint64_t too_big_icmp;	  /**< frames too big for the tunnel answered with ICMP */
+	uint64_t too_big_limited; /**< too big, but over the port's ICMP rate: dropped */
 	uint64_t drops[EVS_OVL_DROP__MAX];
 	struct evs_tun_stats tun;
 };
@@ -191,6 +200,16 @@ int evs_overlay_port_describe(const struct evs_overlay *ov, const struct evs_ove
  */
 uint16_t evs_overlay_dp_freed(const struct evs_overlay_dp *dp, uint16_t *tps, uint16_t max);
 
+/**
+ * Static remote MAC @p i of @p dp (a tunnel member's "macs"), or with
+ * @p stale one the previous table had and @p dp has not: the app installs
+ * the first kind in L2 as static entries on the tunnel port and removes the
+ * second once @p dp is published. Management lcore.
+ * @return 0, or -ENOENT past the last.
+ */
+int evs_overlay_dp_mac(const struct evs_overlay_dp *dp, uint32_t i, bool stale, uint16_t *sw,
+		       uint16_t *tp, struct rte_ether_addr *mac);
+
 /** One more than the highest tunnel port number in @p dp (some below may be unused). */
 uint16_t evs_overlay_dp_n_ports(const struct evs_overlay_dp *dp);
 
@@ -203,7 +222,8 @@ int evs_overlay_dp_port(const struct evs_overlay_dp *dp, uint16_t tp, uint16_t *
  * VTEP's outbound SA when the switch or the VTEP says so); @p hashes as
  * evs_tun_encap_burst's. @p e: the lcore's crypto engine. Frames too big
  * for the tunnel (its underlay MTU less the headers, and ESP's most when
- * encrypted) that deserve it become, in place, the ICMP "fragmentation
+ * encrypted) that deserve it become, within the tunnel port's ICMP rate
+ * (evs_overlay_config.icmp_rate), in place, the ICMP "fragmentation
  * needed" / ICMPv6 "packet too big" for their sender, handed back in
  * @p errs[0..*n_errs) (room for @p n) for the caller to switch back into
  * the tunnel port's switch; with @p errs NULL they are dropped.

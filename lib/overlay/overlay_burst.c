@@ -51,17 +51,21 @@ static void drop(struct evs_overlay_stats *st, enum evs_overlay_drop r, struct r
 
 /* Frames the encap refused: those too big become ICMP errors for their
  * senders in @p errs (when the caller takes them), the rest are dropped. */
-static void tx_refused(const struct ovl_dp_port *p, struct rte_mbuf **pkts, uint16_t n,
-		       struct rte_mbuf **errs, uint16_t *n_errs, struct evs_overlay_stats *st)
+static void tx_refused(const struct evs_overlay *ov, const struct ovl_dp_port *p, uint16_t tp,
+		       struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **errs, uint16_t *n_errs,
+		       struct evs_overlay_stats *st)
 {
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
 		if (errs != NULL && m->pkt_len > p->encap.max_frame &&
 		    ovl_too_big(m, p->encap.max_frame) == 0) {
-			errs[(*n_errs)++] = m;
-			ctr_add(&st->too_big_icmp, 1);
-			continue;
+			if (ovl_icmp_allow(ov, tp)) {
+				errs[(*n_errs)++] = m;
+				ctr_add(&st->too_big_icmp, 1);
+				continue;
+			}
+			ctr_add(&st->too_big_limited, 1); /* and dropped */
 		}
 		drop(st, EVS_OVL_DROP_TUNNEL, &m, 1);
 	}
@@ -84,7 +88,7 @@ uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_ove
 	p = &dp->ports[tp];
 	k = evs_tun_encap_burst(&p->encap, pkts, n, hashes, &st->tun);
 	if (unlikely(k != n))
-		tx_refused(p, pkts + k, n - k, errs, n_errs, st);
+		tx_refused(ov, p, tp, pkts + k, n - k, errs, n_errs, st);
 	if (p->encrypt && k != 0) {
 		struct evs_sa *sa = evs_overlay_vtep_out(ov, p->vtep);
 		uint16_t c;
@@ -113,17 +117,37 @@ static inline void outer_l2(struct rte_mbuf *m)
 		: sizeof(*eh);
 }
 
-/* Split @p pkts into ESP ones with a known SA (front, @p sas) and clear
- * ones (back, order kept in both); unknown SPIs dropped. @return ESP count. */
-static uint16_t split_esp(const struct evs_sa_table *t, struct rte_mbuf **pkts, uint16_t *n,
-			  struct evs_sa **sas, struct evs_overlay_stats *st)
+/* The VTEP slot of an ESP packet's outer source (its IP header checked by
+ * evs_esp_peek_spi), or UINT16_MAX. */
+static inline uint16_t esp_source(const struct evs_overlay_dp *dp, const struct rte_mbuf *m)
 {
-	struct rte_mbuf *clear[OVL_CHUNK], *bad[OVL_CHUNK];
-	uint16_t ne = 0, nc = 0, nb = 0;
+	const uint8_t *l3 = rte_pktmbuf_mtod(m, const uint8_t *) + m->l2_len;
+	struct evs_tun_addr a = {.family = 4};
+
+	if ((l3[0] >> 4) == 6) {
+		a.family = 6;
+		memcpy(a.b, l3 + 8, 16);
+	} else {
+		memcpy(a.b, l3 + 12, 4);
+	}
+	return ovl_dp_vtep_of(dp, &a);
+}
+
+/* Split @p pkts into ESP ones with a known SA from that SA's VTEP (front,
+ * @p sas) and clear ones (back, order kept in both); unknown SPIs
+ * and ESP from another address than the SA's peer are dropped here, before
+ * the cipher runs. @return ESP count. */
+static uint16_t split_esp(const struct evs_overlay_dp *dp, const struct evs_sa_table *t,
+			  struct rte_mbuf **pkts, uint16_t *n, struct evs_sa **sas,
+			  struct evs_overlay_stats *st)
+{
+	struct rte_mbuf *clear[OVL_CHUNK], *bad[OVL_CHUNK], *alien[OVL_CHUNK], *stray[OVL_CHUNK];
+	uint16_t ne = 0, nc = 0, nb = 0, na = 0, ns = 0;
 
 	for (uint16_t i = 0; i < *n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t spi;
+		uint16_t vtep;
 
 		outer_l2(m);
 		if (evs_esp_peek_spi(m, EVS_ESP_UDP_PORT, &spi) != 0) {
@@ -131,14 +155,25 @@ static uint16_t split_esp(const struct evs_sa_table *t, struct rte_mbuf **pkts, 
 			continue;
 		}
 		sas[ne] = evs_sa_table_lookup(t, spi);
-		if (sas[ne] == NULL)
+		if (sas[ne] == NULL) {
 			bad[nb++] = m;
+			continue;
+		}
+		/* the owner word is 1 + the SA's VTEP: another host's address
+		 * (or none of ours) never costs a decryption or a window slot */
+		vtep = esp_source(dp, m);
+		if (vtep == UINT16_MAX)
+			stray[ns++] = m;
+		else if (evs_sa_owner(sas[ne]) != (uint32_t)vtep + 1)
+			alien[na++] = m;
 		else
 			pkts[ne++] = m;
 	}
 	for (uint16_t i = 0; i < nc; i++)
 		pkts[ne + i] = clear[i];
 	drop(st, EVS_OVL_DROP_UNKNOWN_SPI, bad, nb);
+	drop(st, EVS_OVL_DROP_WRONG_PEER, alien, na);
+	drop(st, EVS_OVL_DROP_UNKNOWN_VTEP, stray, ns);
 	*n = (uint16_t)(ne + nc);
 	return ne;
 }
@@ -164,7 +199,7 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 	uint32_t owner[OVL_CHUNK]; /* an ESP packet's SA's owner: 1 + its VTEP */
 	uint16_t ne, nd, k = 0, i;
 
-	ne = split_esp(evs_overlay_sa_table(ov), pkts, &n, sas, st);
+	ne = split_esp(dp, evs_overlay_sa_table(ov), pkts, &n, sas, st);
 	if (unlikely(ne != 0 && e == NULL)) { /* no engine on this lcore */
 		drop(st, EVS_OVL_DROP_DECRYPT, pkts, ne);
 		for (i = 0; i < n - ne; i++)
@@ -214,7 +249,9 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 		memcpy(src.b, meta[i].src, sizeof(src.b));
 		if (src.family == 4)
 			memset(src.b + 4, 0, 12);
-		vtep = ovl_dp_vtep_of(dp, &src);
+		/* ESP: the SA's VTEP, whose address split_esp checked (transport
+		 * mode keeps the outer header) */
+		vtep = was_esp[i] ? (uint16_t)(owner[i] - 1) : ovl_dp_vtep_of(dp, &src);
 		while (lo < hi) { /* the VNI passed the decap's list: it is there */
 			uint16_t mid = (uint16_t)((lo + hi) / 2);
 
@@ -230,9 +267,6 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 			why = EVS_OVL_DROP_NOT_FOR_US;
 		} else if (vtep == UINT16_MAX) {
 			why = EVS_OVL_DROP_UNKNOWN_VTEP;
-		} else if (was_esp[i] && owner[i] != (uint32_t)vtep + 1) {
-			/* verified, but with another VTEP's SA: not from its peer */
-			why = EVS_OVL_DROP_WRONG_PEER;
 		} else if (tun == UINT16_MAX ||
 			   dp->tport[(size_t)tun * EVS_OVERLAY_MAX_VTEPS + vtep] == UINT16_MAX) {
 			why = EVS_OVL_DROP_NOT_MEMBER;

@@ -62,6 +62,8 @@ void ovl_dp_free(struct evs_overlay_dp *dp)
 	free(dp->vni_tunnel);
 	free(dp->tun_encrypt);
 	free(dp->tport);
+	free(dp->macs);
+	free(dp->stale);
 	free(dp);
 }
 
@@ -130,17 +132,69 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 	return 0;
 }
 
-static bool member(const json_t *t, const char *vtep)
+/* Whether @p vtep carries tunnel @p t; *entry: its item in "vteps" (NULL
+ * when the list is empty: every VTEP). */
+static bool member(const json_t *t, const char *vtep, const json_t **entry)
 {
 	const json_t *list = json_object_get(t, "vteps"), *m;
 	size_t i;
 
+	*entry = NULL;
 	if (json_array_size(list) == 0)
 		return true;
 	json_array_foreach (list, i, m)
-		if (strcmp(str(m, "vtep"), vtep) == 0)
+		if (strcmp(str(m, "vtep"), vtep) == 0) {
+			*entry = m;
 			return true;
+		}
 	return false;
+}
+
+/* Append member @p entry's static MACs, behind tunnel port @p tp. */
+static int macs_add(struct evs_overlay_dp *dp, const json_t *entry, uint16_t sw, uint16_t tp,
+		    struct evs_ctl_err *err)
+{
+	const json_t *list = json_object_get(entry, "macs"), *mac;
+	size_t n = json_array_size(list), i;
+	struct ovl_dp_mac *g;
+
+	if (n == 0)
+		return 0;
+	g = realloc(dp->macs, (dp->n_macs + n) * sizeof(*g));
+	if (g == NULL)
+		return evs_store_err(err, -ENOMEM, "", "no memory for the tunnel table");
+	dp->macs = g;
+	json_array_foreach (list, i, mac) {
+		g = &dp->macs[dp->n_macs++];
+		evs_ctl_parse_mac(json_string_value(mac), g->mac.addr_bytes);
+		g->sw = sw;
+		g->tp = tp;
+	}
+	return 0;
+}
+
+/* The previous table's static MACs that this one lacks (the app removes
+ * them from L2 once this table is published). */
+static int macs_stale(const struct evs_overlay_dp *old, struct evs_overlay_dp *dp,
+		      struct evs_ctl_err *err)
+{
+	if (old == NULL || old->n_macs == 0)
+		return 0;
+	dp->stale = calloc(old->n_macs, sizeof(*dp->stale));
+	if (dp->stale == NULL)
+		return evs_store_err(err, -ENOMEM, "", "no memory for the tunnel table");
+	for (uint32_t i = 0; i < old->n_macs; i++) {
+		const struct ovl_dp_mac *o = &old->macs[i];
+		uint32_t j;
+
+		for (j = 0; j < dp->n_macs; j++)
+			if (dp->macs[j].sw == o->sw &&
+			    rte_is_same_ether_addr(&dp->macs[j].mac, &o->mac))
+				break;
+		if (j == dp->n_macs)
+			dp->stale[dp->n_stale++] = *o;
+	}
+	return 0;
 }
 
 /*
@@ -224,12 +278,13 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 		     vo = evs_store_next(vo)) {
 			const json_t *v = evs_store_obj_value(vo);
 			uint16_t slot = (uint16_t)(*evs_store_obj_aux(vo) - 1);
+			const json_t *entry;
 			struct ovl_dp_port *p;
 			int tp;
 			bool vx = strcmp(json_string_value(evs_store_field(st, "vtep", v, "encap")),
 					 "vxlan") == 0;
 
-			if (slot >= EVS_OVERLAY_MAX_VTEPS || !member(tv, str(v, "name")))
+			if (slot >= EVS_OVERLAY_MAX_VTEPS || !member(tv, str(v, "name"), &entry))
 				continue;
 			tp = tport_alloc(ov->dp, dp, ((uint32_t)sw << 16 | slot) + 1);
 			if (tp < 0) {
@@ -242,6 +297,8 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 			p->owner = ((uint32_t)sw << 16 | slot) + 1;
 			p->encrypt = dp->tun_encrypt[t] || dp->vtep_encrypt[slot];
 			rc = vtep_encap(ov, st, dp, v, vni, p, &ports[vx ? 0 : 1], "", err);
+			if (rc == 0)
+				rc = macs_add(dp, entry, (uint16_t)sw, (uint16_t)tp, err);
 			if (rc < 0) {
 				free(order);
 				free(sorted);
@@ -256,6 +313,12 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 		}
 	}
 	dp->n_tunnels = t;
+	rc = macs_stale(ov->dp, dp, err);
+	if (rc < 0) {
+		free(order);
+		free(sorted);
+		return rc;
+	}
 	for (uint16_t i = 0; ov->dp != NULL && i < ov->dp->n_ports; i++)
 		if (ov->dp->ports[i].owner != 0 && dp->ports[i].owner == 0)
 			dp->freed[dp->n_freed++] = i;
@@ -380,4 +443,18 @@ uint16_t evs_overlay_dp_freed(const struct evs_overlay_dp *dp, uint16_t *tps, ui
 	for (uint16_t i = 0; i < n; i++)
 		tps[i] = dp->freed[i];
 	return n;
+}
+
+int evs_overlay_dp_mac(const struct evs_overlay_dp *dp, uint32_t i, bool stale, uint16_t *sw,
+		       uint16_t *tp, struct rte_ether_addr *mac)
+{
+	const struct ovl_dp_mac *g;
+
+	if (dp == NULL || i >= (stale ? dp->n_stale : dp->n_macs))
+		return -ENOENT;
+	g = stale ? &dp->stale[i] : &dp->macs[i];
+	*sw = g->sw;
+	*tp = g->tp;
+	*mac = g->mac;
+	return 0;
 }

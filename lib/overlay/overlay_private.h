@@ -45,6 +45,14 @@ struct ovl_dp_port {
 };
 
 #define OVL_ADDR_SLOTS (2u * EVS_OVERLAY_MAX_VTEPS)
+/** Static MACs a tunnel member may list. */
+#define OVL_MAX_MEMBER_MACS 256u
+
+/** A static remote MAC: behind tunnel port @p tp of switch @p sw. */
+struct ovl_dp_mac {
+	struct rte_ether_addr mac;
+	uint16_t sw, tp;
+};
 
 /** Outer source address -> VTEP slot (open addressing). */
 struct ovl_addr_slot {
@@ -66,6 +74,9 @@ struct evs_overlay_dp {
 	uint8_t n_local;
 	uint16_t freed[EVS_OVERLAY_MAX_TPORTS]; /**< numbers the previous table used, this not */
 	uint16_t n_freed;
+	struct ovl_dp_mac *macs;  /**< the members' static MACs */
+	struct ovl_dp_mac *stale; /**< the previous table's that this one has not */
+	uint32_t n_macs, n_stale;
 	struct ovl_addr_slot addr[OVL_ADDR_SLOTS];
 };
 
@@ -97,6 +108,12 @@ extern const struct evs_ctl_param ovl_sa_fields[];
  * multicast, an ICMP error, tagged, chained, no headroom): drop it then.
  */
 int ovl_too_big(struct rte_mbuf *m, uint32_t max_frame);
+
+/**
+ * Whether tunnel port @p tp may send one more too-big ICMP error now (a
+ * GCRA meter per port, shared by the lcores; any lcore).
+ */
+bool ovl_icmp_allow(const struct evs_overlay *ov, uint16_t tp);
 
 /** ESP's most per packet: header and IV, 3 padding, pad length and next
  *  header, ICV, and a UDP header for ESP-in-UDP. */
@@ -131,6 +148,10 @@ struct evs_overlay {
 	struct evs_sa_table *staged_table;
 	struct evs_overlay_dp *dp;	  /**< RCU-published tunnel table */
 	struct evs_overlay_dp *staged_dp; /**< the open transaction's */
+	/* too-big ICMP meter per tunnel port: the earliest time (us) the next
+	 * error conforms, less the burst's tolerance (ovl_icmp_allow) */
+	uint64_t *icmp_tat;
+	uint64_t icmp_iv_us, icmp_tol_us; /**< interval between errors, burst tolerance */
 };
 
 int ovl_hex(const char *s, uint8_t *out, size_t n);

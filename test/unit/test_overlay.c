@@ -887,9 +887,10 @@ START_TEST(test_rx_not_for_us_and_peer_mac)
 }
 END_TEST
 
-/* ESP that verifies with h1's SA but arrives from h3's address (every
- * other packet of one burst): not from the SA's peer, dropped and counted
- * after the SA verified it; the others delivered in order. */
+/* ESP under h1's SA arriving from h3's address or from no VTEP's (every
+ * other packet of one burst, with a flipped ICV bit): not from the SA's
+ * peer, dropped and counted before the cipher runs (never an auth drop);
+ * the others delivered in order. */
 START_TEST(test_rx_wrong_peer)
 {
 	struct rte_mbuf *m[8], *copy[8];
@@ -909,14 +910,18 @@ START_TEST(test_rx_wrong_peer)
 		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m[i], struct rte_ipv4_hdr *, 14);
 
 		ck_assert_uint_eq(ip->next_proto_id, IPPROTO_ESP);
-		ip->src_addr = RTE_BE32(0x0a090003); /* h3, also a VTEP of B's */
+		/* h3, also a VTEP of B's; then an address of nobody's */
+		ip->src_addr = i < 4 ? RTE_BE32(0x0a090003) : RTE_BE32(0x0a090063);
+		rte_pktmbuf_mtod(m[i], uint8_t *)[m[i]->pkt_len - 1] ^= 1;
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 	}
 	got = evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w.eb, m, 8, tp, meta, &w.sb);
 	ck_assert_uint_eq(got, 4);
-	ck_assert_uint_eq(w.sb.decrypted, 8);
-	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_WRONG_PEER], 4);
+	ck_assert_uint_eq(w.sb.decrypted, 4);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_DECRYPT], 0);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_WRONG_PEER], 2);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_UNKNOWN_VTEP], 2);
 	ck_assert_uint_eq(w.sb.rx_packets, 4);
 	for (unsigned int i = 0; i < got; i++)
 		ck_assert(ct_same(m[i], copy[2 * i]));
@@ -1020,6 +1025,122 @@ START_TEST(test_tx_too_big_icmp)
 }
 END_TEST
 
+/* Static MAC @p i of @p dp (or stale): its switch, tunnel port and last byte. */
+static void dp_mac_is(const struct evs_overlay_dp *dp, uint32_t i, bool stale, uint16_t sw, int tp,
+		      uint8_t last)
+{
+	struct rte_ether_addr mac;
+	uint16_t s, t;
+
+	ck_assert_int_eq(evs_overlay_dp_mac(dp, i, stale, &s, &t, &mac), 0);
+	ck_assert_uint_eq(s, sw);
+	ck_assert_int_eq(t, tp);
+	ck_assert_uint_eq(mac.addr_bytes[5], last);
+}
+
+/* Tunnel members' static remote MACs: listed with their tunnel port, the
+ * ones a change drops listed as stale in the next table; multicast and
+ * twice-given MACs refused at their path, publishing nothing. */
+START_TEST(test_static_remote_macs)
+{
+	const struct evs_overlay_dp *dp;
+	struct rte_ether_addr mac;
+	struct evs_ctl_err err;
+	uint16_t sw, tp;
+
+	ck_assert_int_eq(evs_overlay_dp_mac(evs_overlay_dp_get(ha.ov), 0, false, &sw, &tp, &mac),
+			 -ENOENT);
+	ck_assert_int_eq(txn1(&ha, "+switch {\"name\": \"sw2\"}", &err), 0);
+	ck_assert_int_eq(txn1(&ha,
+			      "+tunnel {\"switch\": \"sw2\", \"vni\": 77, \"vteps\": ["
+			      "{\"vtep\": \"h2\", \"macs\": [\"02:00:00:00:77:01\", "
+			      "\"02:00:00:00:77:02\"]}, "
+			      "{\"vtep\": \"h3\", \"macs\": [\"02:00:00:00:77:03\"]}]}",
+			      &err),
+			 0);
+	dp = evs_overlay_dp_get(ha.ov);
+	dp_mac_is(dp, 0, false, 8, tport_of(&ha, 8, "h2"), 1);
+	dp_mac_is(dp, 1, false, 8, tport_of(&ha, 8, "h2"), 2);
+	dp_mac_is(dp, 2, false, 8, tport_of(&ha, 8, "h3"), 3);
+	ck_assert_int_eq(evs_overlay_dp_mac(dp, 3, false, &sw, &tp, &mac), -ENOENT);
+	ck_assert_int_eq(evs_overlay_dp_mac(dp, 0, true, &sw, &tp, &mac), -ENOENT);
+	/* a multicast MAC, a MAC twice in the switch: refused where they are */
+	ck_assert_int_eq(txn1(&ha,
+			      "=tunnel {\"switch\": \"sw2\", \"vni\": 77, \"vteps\": ["
+			      "{\"vtep\": \"h2\", \"macs\": [\"01:00:5e:00:00:01\"]}]}",
+			      &err),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.path, "/vteps/0/macs/0"));
+	ck_assert_int_eq(txn1(&ha,
+			      "=tunnel {\"switch\": \"sw2\", \"vni\": 77, \"vteps\": ["
+			      "{\"vtep\": \"h2\", \"macs\": [\"02:00:00:00:77:01\"]}, "
+			      "{\"vtep\": \"h3\", \"macs\": [\"02:00:00:00:77:01\"]}]}",
+			      &err),
+			 -EEXIST);
+	ck_assert_ptr_nonnull(strstr(err.path, "/vteps/1/macs/0"));
+	ck_assert_ptr_eq(evs_overlay_dp_get(ha.ov), dp);
+	/* h2 keeps one, h3's goes: the next table lists the two dropped */
+	ck_assert_int_eq(txn1(&ha,
+			      "=tunnel {\"switch\": \"sw2\", \"vni\": 77, \"vteps\": ["
+			      "{\"vtep\": \"h2\", \"macs\": [\"02:00:00:00:77:02\"]}, "
+			      "{\"vtep\": \"h3\"}]}",
+			      &err),
+			 0);
+	dp = evs_overlay_dp_get(ha.ov);
+	dp_mac_is(dp, 0, false, 8, tport_of(&ha, 8, "h2"), 2);
+	ck_assert_int_eq(evs_overlay_dp_mac(dp, 1, false, &sw, &tp, &mac), -ENOENT);
+	dp_mac_is(dp, 0, true, 8, tport_of(&ha, 8, "h2"), 1);
+	dp_mac_is(dp, 1, true, 8, tport_of(&ha, 8, "h3"), 3);
+	ck_assert_int_eq(evs_overlay_dp_mac(dp, 2, true, &sw, &tp, &mac), -ENOENT);
+}
+END_TEST
+
+/* @p n IPv4 DF frames too big for tunnel port @p tp of host A: @return
+ * how many ICMP errors came back (freed). */
+static uint16_t too_big_burst(struct wire *w, int tp, uint16_t n)
+{
+	struct rte_mbuf *m[32], *errs[32];
+	uint16_t n_errs = 0, k;
+
+	for (uint16_t i = 0; i < n; i++) {
+		m[i] = ct_build_udp(4, 14, 1472, i);
+		set_df(m[i], true);
+	}
+	k = evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w->ea, (uint16_t)tp, m, n, NULL,
+				 errs, &n_errs, &w->sa);
+	ck_assert_uint_eq(k, 0);
+	free_all(errs, n_errs);
+	return n_errs;
+}
+
+/* Too-big ICMP errors are metered per tunnel port (default 100 per second,
+ * bursts of 10): the rest of a flood is dropped and counted as limited;
+ * another port has its own allowance; time refills it. */
+START_TEST(test_tx_too_big_rate_limited)
+{
+	struct wire w;
+	int t2, t3;
+
+	wire_init(&w);
+	t2 = tport_of(&ha, 7, "h2");
+	t3 = tport_of(&ha, 7, "h3");
+	ck_assert_int_ge(t3, 0);
+	clock_ms += 1000; /* whatever earlier cases spent is back */
+	ck_assert_uint_eq(too_big_burst(&w, t2, 16), EVS_OVERLAY_ICMP_BURST);
+	ck_assert_uint_eq(w.sa.too_big_limited, 16 - EVS_OVERLAY_ICMP_BURST);
+	ck_assert_uint_eq(w.sa.drops[EVS_OVL_DROP_TUNNEL], 16 - EVS_OVERLAY_ICMP_BURST);
+	ck_assert_uint_eq(too_big_burst(&w, t2, 4), 0);
+	ck_assert_uint_eq(too_big_burst(&w, t3, 4), 4); /* per port */
+	clock_ms += 1000 / EVS_OVERLAY_ICMP_RATE;	/* one interval: one more */
+	ck_assert_uint_eq(too_big_burst(&w, t2, 4), 1);
+	clock_ms += 1000;
+	ck_assert_uint_eq(too_big_burst(&w, t2, 16), EVS_OVERLAY_ICMP_BURST);
+	ck_assert_uint_eq(w.sa.too_big_icmp, 2 * EVS_OVERLAY_ICMP_BURST + 4 + 1);
+	ck_assert_uint_eq(w.sa.too_big_limited, 6 + 4 + 3 + 6);
+	wire_fini(&w);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("overlay");
@@ -1040,6 +1161,8 @@ int main(int argc, char **argv)
 	    {"rx_not_for_us_and_peer_mac", test_rx_not_for_us_and_peer_mac},
 	    {"rx_wrong_peer", test_rx_wrong_peer},
 	    {"tx_too_big_icmp", test_tx_too_big_icmp},
+	    {"tx_too_big_rate_limited", test_tx_too_big_rate_limited},
+	    {"static_remote_macs", test_static_remote_macs},
 	};
 
 	(void)argc;
