@@ -75,6 +75,13 @@ struct evs_overlay_config {
 	 *  lcores); 0: EVS_OVERLAY_ICMP_RATE */
 	uint32_t icmp_rate;
 	uint32_t icmp_burst; /**< how many at once; 0: EVS_OVERLAY_ICMP_BURST */
+	/* Underlay ARP/ND (VTEPs without a configured next-hop MAC): the
+	 * management lcore's probes and answers, and frames held meanwhile. */
+	struct rte_mempool *pool; /**< for probes and answers; NULL: no resolution */
+	/** send @p m out of port slot @p port as it is (any lcore: management) */
+	void (*tx)(void *arg, uint16_t port, struct rte_mbuf *m);
+	/** send held frame @p m to tunnel port @p tp again (encapsulated anew) */
+	void (*tx_tunnel)(void *arg, uint16_t tp, struct rte_mbuf *m);
 };
 
 /** @return the context, or NULL with errno ENOMEM, EINVAL (icmp_rate over
@@ -94,7 +101,9 @@ int evs_overlay_store_add(struct evs_store *st, struct evs_overlay *ov);
 /**
  * Retire what has waited long enough: draining inbound SAs past their
  * grace leave the SPI table; SAs and tables no reader can hold are freed.
- * Management lcore, a few times a second. @return SAs retired from the table.
+ * And the underlay's ARP/ND: answer requests for our addresses, learn
+ * next hops, probe, hold frames until their next hop is known.
+ * Management lcore, often (every loop). @return SAs retired from the table.
  */
 unsigned int evs_overlay_poll(struct evs_overlay *ov);
 
@@ -155,6 +164,7 @@ enum evs_overlay_drop {
 	EVS_OVL_DROP_NO_PORT,	    /**< tunnel port not in this table (raced a change) */
 	EVS_OVL_DROP_NOT_FOR_US,    /**< outer destination is not an underlay's address */
 	EVS_OVL_DROP_WRONG_PEER,    /**< ESP whose outer source is not its SA's VTEP */
+	EVS_OVL_DROP_UNRESOLVED,    /**< next hop unresolved and its hand-off queue full */
 	EVS_OVL_DROP__MAX,
 };
 
@@ -167,6 +177,8 @@ struct evs_overlay_stats {
 	uint64_t encrypted, decrypted;
 	uint64_t too_big_icmp;	  /**< frames too big for the tunnel answered with ICMP */
 	uint64_t too_big_limited; /**< too big, but over the port's ICMP rate: dropped */
+	uint64_t held;		  /**< frames handed to next-hop resolution (management) */
+	uint64_t neigh_in;	  /**< ARP / NS / NA from an underlay, to the management lcore */
 	uint64_t drops[EVS_OVL_DROP__MAX];
 	struct evs_tun_stats tun;
 };
@@ -239,14 +251,24 @@ uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_ove
  * Frames from an underlay port: decrypt ESP ones (inbound SPI table),
  * decapsulate, and find each one's tunnel port (outer source -> VTEP, VNI ->
  * switch); clear tunnel traffic from a VTEP or of a switch that requires
- * encryption is dropped. @return k: pkts[0..k) are the inner frames, with
+ * encryption is dropped; ARP and neighbour discovery go to the management
+ * lcore (evs_overlay_poll answers and learns). @p port: the underlay's port
+ * slot they came in on. @return k: pkts[0..k) are the inner frames, with
  * @p tp[0..k) their tunnel ports and @p meta[0..k) their tunnel metadata;
  * the others are freed and counted in @p st.
  */
 uint16_t evs_overlay_rx_burst(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
-			      struct evs_crypto_engine *e, struct rte_mbuf **pkts, uint16_t n,
-			      uint16_t *tp, struct evs_tun_meta *meta,
+			      struct evs_crypto_engine *e, uint16_t port, struct rte_mbuf **pkts,
+			      uint16_t n, uint16_t *tp, struct evs_tun_meta *meta,
 			      struct evs_overlay_stats *st);
+
+/**
+ * The underlay neighbours (management lcore): [{"port": slot, "address",
+ * "state": incomplete|reachable|stale, "mac", "held"}], with the table's
+ * counters as {"neighbours": [...], "probes", "resolved", "held",
+ * "released", "hold_full", "unresolved", "answered"}. NULL with errno ENOMEM.
+ */
+json_t *evs_overlay_neigh_json(const struct evs_overlay *ov);
 
 /** rekey's and stats' parameter specs, for the method registration. */
 extern const struct evs_ctl_param evs_overlay_rekey_params[];

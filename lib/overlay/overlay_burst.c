@@ -27,6 +27,7 @@ static const char *const drop_names[EVS_OVL_DROP__MAX] = {
     [EVS_OVL_DROP_NO_PORT] = "no_port",
     [EVS_OVL_DROP_NOT_FOR_US] = "not_for_us",
     [EVS_OVL_DROP_WRONG_PEER] = "wrong_peer",
+    [EVS_OVL_DROP_UNRESOLVED] = "unresolved",
 };
 
 const char *evs_overlay_drop_name(enum evs_overlay_drop r)
@@ -77,6 +78,7 @@ uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_ove
 			      uint16_t *n_errs, struct evs_overlay_stats *st)
 {
 	const struct ovl_dp_port *p;
+	uint64_t nh = 0;
 	uint16_t k;
 
 	if (n_errs != NULL)
@@ -86,9 +88,20 @@ uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_ove
 		return 0;
 	}
 	p = &dp->ports[tp];
+	if (p->resolve) {
+		/* relaxed: the word is the MAC itself, whole or not valid */
+		nh = __atomic_load_n(&ov->nh_mac[p->vtep], __ATOMIC_RELAXED);
+		if (unlikely(!ovl_nh_valid(nh))) { /* not known yet: held meanwhile */
+			ovl_neigh_hold(ov, tp, pkts, n, st);
+			return 0;
+		}
+	}
 	k = evs_tun_encap_burst(&p->encap, pkts, n, hashes, &st->tun);
 	if (unlikely(k != n))
 		tx_refused(ov, p, tp, pkts + k, n - k, errs, n_errs, st);
+	if (p->resolve)
+		for (uint16_t i = 0; i < k; i++)
+			memcpy(rte_pktmbuf_mtod(pkts[i], void *), &nh, RTE_ETHER_ADDR_LEN);
 	if (p->encrypt && k != 0) {
 		struct evs_sa *sa = evs_overlay_vtep_out(ov, p->vtep);
 		uint16_t c;
@@ -137,12 +150,14 @@ static inline uint16_t esp_source(const struct evs_overlay_dp *dp, const struct 
  * @p sas) and clear ones (back, order kept in both); unknown SPIs
  * and ESP from another address than the SA's peer are dropped here, before
  * the cipher runs. @return ESP count. */
-static uint16_t split_esp(const struct evs_overlay_dp *dp, const struct evs_sa_table *t,
-			  struct rte_mbuf **pkts, uint16_t *n, struct evs_sa **sas,
+static uint16_t split_esp(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
+			  uint16_t port, struct rte_mbuf **pkts, uint16_t *n, struct evs_sa **sas,
 			  struct evs_overlay_stats *st)
 {
+	const struct evs_sa_table *t = evs_overlay_sa_table(ov);
 	struct rte_mbuf *clear[OVL_CHUNK], *bad[OVL_CHUNK], *alien[OVL_CHUNK], *stray[OVL_CHUNK];
-	uint16_t ne = 0, nc = 0, nb = 0, na = 0, ns = 0;
+	struct rte_mbuf *nd[OVL_CHUNK];
+	uint16_t ne = 0, nc = 0, nb = 0, na = 0, ns = 0, nn = 0;
 
 	for (uint16_t i = 0; i < *n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -151,7 +166,10 @@ static uint16_t split_esp(const struct evs_overlay_dp *dp, const struct evs_sa_t
 
 		outer_l2(m);
 		if (evs_esp_peek_spi(m, EVS_ESP_UDP_PORT, &spi) != 0) {
-			clear[nc++] = m;
+			if (unlikely(ovl_is_neigh(m)))
+				nd[nn++] = m; /* the underlay's own ARP/ND */
+			else
+				clear[nc++] = m;
 			continue;
 		}
 		sas[ne] = evs_sa_table_lookup(t, spi);
@@ -174,6 +192,8 @@ static uint16_t split_esp(const struct evs_overlay_dp *dp, const struct evs_sa_t
 	drop(st, EVS_OVL_DROP_UNKNOWN_SPI, bad, nb);
 	drop(st, EVS_OVL_DROP_WRONG_PEER, alien, na);
 	drop(st, EVS_OVL_DROP_UNKNOWN_VTEP, stray, ns);
+	if (nn != 0)
+		ovl_neigh_punt(ov, port, nd, nn, st);
 	*n = (uint16_t)(ne + nc);
 	return ne;
 }
@@ -191,15 +211,16 @@ static inline bool for_us(const struct evs_overlay_dp *dp, const struct evs_tun_
 
 /* evs_overlay_rx_burst on at most OVL_CHUNK packets. */
 static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
-			 struct evs_crypto_engine *e, struct rte_mbuf **pkts, uint16_t n,
-			 uint16_t *tp, struct evs_tun_meta *meta, struct evs_overlay_stats *st)
+			 struct evs_crypto_engine *e, uint16_t port, struct rte_mbuf **pkts,
+			 uint16_t n, uint16_t *tp, struct evs_tun_meta *meta,
+			 struct evs_overlay_stats *st)
 {
 	struct evs_sa *sas[OVL_CHUNK];
 	bool was_esp[OVL_CHUNK];
 	uint32_t owner[OVL_CHUNK]; /* an ESP packet's SA's owner: 1 + its VTEP */
 	uint16_t ne, nd, k = 0, i;
 
-	ne = split_esp(dp, evs_overlay_sa_table(ov), pkts, &n, sas, st);
+	ne = split_esp(ov, dp, port, pkts, &n, sas, st);
 	if (unlikely(ne != 0 && e == NULL)) { /* no engine on this lcore */
 		drop(st, EVS_OVL_DROP_DECRYPT, pkts, ne);
 		for (i = 0; i < n - ne; i++)
@@ -285,8 +306,9 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 }
 
 uint16_t evs_overlay_rx_burst(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
-			      struct evs_crypto_engine *e, struct rte_mbuf **pkts, uint16_t n,
-			      uint16_t *tp, struct evs_tun_meta *meta, struct evs_overlay_stats *st)
+			      struct evs_crypto_engine *e, uint16_t port, struct rte_mbuf **pkts,
+			      uint16_t n, uint16_t *tp, struct evs_tun_meta *meta,
+			      struct evs_overlay_stats *st)
 {
 	uint16_t k = 0;
 
@@ -296,7 +318,7 @@ uint16_t evs_overlay_rx_burst(const struct evs_overlay *ov, const struct evs_ove
 	}
 	for (uint16_t off = 0; off < n; off += OVL_CHUNK) {
 		uint16_t c = RTE_MIN((uint16_t)(n - off), (uint16_t)OVL_CHUNK);
-		uint16_t got = rx_chunk(ov, dp, e, pkts + off, c, tp + k, meta + k, st);
+		uint16_t got = rx_chunk(ov, dp, e, port, pkts + off, c, tp + k, meta + k, st);
 
 		/* survivors move down to follow the earlier chunks' */
 		for (uint16_t i = 0; i < got; i++)

@@ -75,6 +75,20 @@ static int cmp_vni(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
+/* Underlay @p u's address, with its port and MAC for ARP/ND's answers. */
+static void local_add(struct evs_overlay *ov, struct evs_overlay_dp *dp, const json_t *u)
+{
+	unsigned int i = dp->n_local++;
+	int slot = ov->cfg.port_slot != NULL ? ov->cfg.port_slot(str(u, "port"), ov->cfg.arg) : -1;
+
+	ovl_addr(str(u, "address"), &dp->local[i]);
+	dp->local_port[i] = slot < 0 ? UINT16_MAX : (uint16_t)slot;
+	if (str(u, "mac") != NULL)
+		rte_ether_unformat_addr(str(u, "mac"), &dp->local_mac[i]);
+	else if (slot >= 0 && ov->cfg.port_mac != NULL)
+		ov->cfg.port_mac((uint16_t)slot, &dp->local_mac[i], ov->cfg.arg);
+}
+
 /* The encapsulation of VTEP object @p vo for VNI @p vni. */
 static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_overlay_dp *dp,
 		      const json_t *vo, uint32_t vni, struct ovl_dp_port *p, uint16_t *dport,
@@ -107,10 +121,23 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 	if (p->encrypt) /* ESP goes around the tunnel's UDP: frames are that much shorter */
 		c.underlay_mtu =
 		    (uint16_t)((c.underlay_mtu != 0 ? c.underlay_mtu : 1500) - OVL_ESP_OVERHEAD);
-	/* a peer on the underlay's own segment is its own next hop */
-	rte_ether_unformat_addr(str(vo, "next_hop_mac") != NULL ? str(vo, "next_hop_mac")
-								: str(u, "next_hop_mac"),
-				&c.dst_mac);
+	/* a peer on the underlay's own segment is its own next hop; without a
+	 * configured MAC, ARP/ND finds it (the template's stays zero) */
+	if (str(vo, "next_hop_mac") != NULL || str(u, "next_hop_mac") != NULL) {
+		rte_ether_unformat_addr(str(vo, "next_hop_mac") != NULL ? str(vo, "next_hop_mac")
+									: str(u, "next_hop_mac"),
+					&c.dst_mac);
+	} else {
+		struct ovl_dp_nh *nh = &dp->nh[p->vtep];
+		struct evs_tun_addr t;
+
+		ovl_addr(str(u, "next_hop") != NULL ? str(u, "next_hop") : str(vo, "address"), &t);
+		nh->resolve = true;
+		nh->key.port = p->underlay_port;
+		nh->key.addr.family = t.family == 4 ? EVS_L3_IPV4 : EVS_L3_IPV6;
+		memcpy(nh->key.addr.b, t.b, sizeof(nh->key.addr.b));
+		p->resolve = true;
+	}
 	if (str(u, "mac") != NULL)
 		rte_ether_unformat_addr(str(u, "mac"), &c.src_mac);
 	else if (ov->cfg.port_mac == NULL ||
@@ -242,7 +269,7 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 		dp->addr[i].vtep = UINT16_MAX;
 	for (struct evs_store_obj *o = evs_store_first(st, "underlay");
 	     o != NULL && dp->n_local < RTE_DIM(dp->local); o = evs_store_next(o))
-		ovl_addr(str(evs_store_obj_value(o), "address"), &dp->local[dp->n_local++]);
+		local_add(ov, dp, evs_store_obj_value(o));
 	for (struct evs_store_obj *o = evs_store_first(st, "vtep"); o != NULL;
 	     o = evs_store_next(o)) {
 		const json_t *v = evs_store_obj_value(o);
@@ -296,6 +323,7 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 			p = &dp->ports[tp];
 			p->owner = ((uint32_t)sw << 16 | slot) + 1;
 			p->encrypt = dp->tun_encrypt[t] || dp->vtep_encrypt[slot];
+			p->vtep = slot;
 			rc = vtep_encap(ov, st, dp, v, vni, p, &ports[vx ? 0 : 1], "", err);
 			if (rc == 0)
 				rc = macs_add(dp, entry, (uint16_t)sw, (uint16_t)tp, err);
@@ -307,7 +335,6 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 			p->sw = (uint16_t)sw;
 			p->vni = vni;
 			p->type = vx ? EVS_TUN_VXLAN : EVS_TUN_GENEVE;
-			p->vtep = slot;
 			dp->tport[(size_t)t * EVS_OVERLAY_MAX_VTEPS + slot] = (uint16_t)tp;
 			dp->n_ports = RTE_MAX(dp->n_ports, (uint16_t)(tp + 1));
 		}

@@ -27,10 +27,13 @@ static const struct evs_ctl_param underlay_fields[] = {
     {.name = "mac",
      .type = EVS_CTL_T_MAC,
      .help = "source MAC of tunnel frames (default: the port's)"},
+    {.name = "next_hop",
+     .type = EVS_CTL_T_IP,
+     .help = "the underlay's gateway, resolved with ARP/ND (default: each VTEP is on the "
+	     "underlay's segment and resolved itself)"},
     {.name = "next_hop_mac",
      .type = EVS_CTL_T_MAC,
-     .required = true,
-     .help = "the underlay next hop's MAC (the peer's on a direct link)"},
+     .help = "the next hop's MAC, configured (default: resolved with ARP/ND)"},
     {.name = "mtu", .type = EVS_CTL_T_UINT, .min = 576, .max = 9216, .help = "underlay IP MTU"},
 };
 static const char *const name_key[] = {"name", NULL};
@@ -201,6 +204,17 @@ int ovl_underlay_check(struct evs_store *st, const json_t *obj, const char *path
 			return evs_store_err(
 			    err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "next_hop_mac"),
 			    "the next hop's MAC must be unicast");
+	}
+	if (str(obj, "next_hop") != NULL) {
+		struct evs_tun_addr local, nh;
+
+		ovl_addr(str(obj, "address"), &local);
+		ovl_addr(str(obj, "next_hop"), &nh);
+		if (local.family != nh.family || memcmp(&local, &nh, sizeof(nh)) == 0)
+			return evs_store_err(err, -EINVAL,
+					     evs_ctl_path_key(sub, sizeof(sub), path, "next_hop"),
+					     "the next hop must be another address of the "
+					     "underlay's family");
 	}
 	return 0;
 }
