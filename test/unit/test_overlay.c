@@ -1372,6 +1372,61 @@ START_TEST(test_underlay_arp_unanswered)
 }
 END_TEST
 
+/* ICMPv6 message type of frame @p m (untagged IPv6), its ND target and Ethernet destination. */
+static void nd_is(const struct rte_mbuf *m, uint8_t type, const uint8_t *target,
+		  const uint8_t *dst_mac)
+{
+	const uint8_t *b = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	ck_assert_uint_eq(b[12] << 8 | b[13], RTE_ETHER_TYPE_IPV6);
+	ck_assert_uint_eq(b[14 + 6], IPPROTO_ICMPV6);
+	ck_assert_uint_eq(b[14 + 7], 255);
+	ck_assert_uint_eq(b[54], type);
+	ck_assert_mem_eq(b + 54 + 8, target, 16);
+	ck_assert_mem_eq(b, dst_mac, 6);
+}
+
+/* The same over an IPv6 underlay with neighbour discovery: a solicitation
+ * to the target's solicited-node group, the advertisement releases the
+ * held frame, a solicitation for our address is advertised back. */
+START_TEST(test_underlay_nd)
+{
+	static const uint8_t us6[16] = {0xfd, 0x09, [15] = 1}, h6[16] = {0xfd, 0x09, [15] = 6};
+	static const uint8_t snm[6] = {0x33, 0x33, 0xff, 0, 0, 6};
+	static const struct rte_ether_addr h6_mac = {{0x02, 0, 0, 0, 0, 0x66}};
+	const char *ops[] = {
+	    "+underlay {\"name\": \"u6\", \"port\": \"p0\", \"address\": \"fd09::1\"}",
+	    "+vtep {\"name\": \"h6\", \"underlay\": \"u6\", \"address\": \"fd09::6\"}",
+	};
+	struct evs_overlay_stats st = {0};
+	struct rte_mbuf *m[8];
+	struct evs_ctl_err err;
+
+	ck_assert_msg(txn_on(&ha, ops, 2, &err) == 0, "%s at %s", err.message, err.path);
+	nd_setup("=underlay {\"name\": \"u1\"}");
+	sa_add(&ha, "h6", "out", 5002, KEY_A);
+	ck_assert_uint_eq(send_to("h6", 1, m, &st), 0);
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_port.n, 1);
+	nd_is(out_port.m[0], 135, h6, snm);
+	sent_clear(&out_port);
+	underlay_in(evs_l3_build_na(crypto_test_pool, &h6_mac, h6, us6, &our_mac, true), &st);
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_tunnel.n, 1);
+	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), nd_engine,
+					       out_tunnel.to[0], out_tunnel.m, 1, NULL, NULL, NULL,
+					       &st),
+			  1);
+	ck_assert_mem_eq(rte_pktmbuf_mtod(out_tunnel.m[0], const uint8_t *), &h6_mac, 6);
+	sent_clear(&out_tunnel);
+	underlay_in(evs_l3_build_ns(crypto_test_pool, &h6_mac, h6, us6, NULL), &st);
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_port.n, 1);
+	nd_is(out_port.m[0], 136, us6, h6_mac.addr_bytes);
+	evs_crypto_engine_free(nd_engine);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("overlay");
@@ -1396,6 +1451,7 @@ int main(int argc, char **argv)
 	    {"static_remote_macs", test_static_remote_macs},
 	    {"underlay_arp", test_underlay_arp},
 	    {"underlay_arp_unanswered", test_underlay_arp_unanswered},
+	    {"underlay_nd", test_underlay_nd},
 	};
 
 	(void)argc;
