@@ -108,6 +108,13 @@ taskset -c 0 "$gen" -l 0 "${eal[@]}" --file-prefix "$prefix-g" \
 	{ tail -3 "$tmp/g.err" >&2; exit 1; }
 cgc -d
 pkts=$(($(count) - pkts0))
+if [ "$device" = edgevs ]; then # what the classifier held: masks, EMC in use or not
+	"$ctl" -s "$tmp/ctl.sock" --json flow stats | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("flow.stats:", json.dumps(d, separators=(",", ":"))[:600])' >&2
+	[ -z "${DUMP:-}" ] || "$ctl" -s "$tmp/ctl.sock" --json flow dump >&2
+fi
 stop "$dut"
 dut=""
 if [ "$device" = testpmd ]; then
