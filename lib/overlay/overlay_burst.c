@@ -201,11 +201,19 @@ static uint16_t split_esp(const struct evs_overlay *ov, const struct evs_overlay
 /* Whether the outer destination is one of this host's underlay addresses. */
 static inline bool for_us(const struct evs_overlay_dp *dp, const struct evs_tun_meta *m)
 {
-	unsigned int len = m->family == 4 ? 4 : 16;
+	uint64_t x, y;
 
-	for (unsigned int u = 0; u < dp->n_local; u++)
-		if (dp->local[u].family == m->family && memcmp(dp->local[u].b, m->dst, len) == 0)
+	/* IPv4: the metadata's address is zero past its 4 bytes, as ours */
+	memcpy(&x, m->dst, 8);
+	memcpy(&y, m->dst + 8, 8);
+	for (unsigned int u = 0; u < dp->n_local; u++) {
+		uint64_t lx, ly;
+
+		memcpy(&lx, dp->local[u].b, 8);
+		memcpy(&ly, dp->local[u].b + 8, 8);
+		if (dp->local[u].family == m->family && lx == x && ly == y)
 			return true;
+	}
 	return false;
 }
 

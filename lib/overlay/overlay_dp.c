@@ -19,13 +19,16 @@ static const char *str(const json_t *o, const char *f)
 	return json_string_value(json_object_get(o, f));
 }
 
+/* Two multiplies over the address's two words (an IPv4 one's second is
+ * zero): a byte loop was 20-80 instructions per received packet. */
 uint32_t ovl_addr_hash(const struct evs_tun_addr *a)
 {
-	uint32_t h = 2166136261u ^ a->family;
+	uint64_t x, y, h;
 
-	for (unsigned int i = 0; i < (a->family == 4 ? 4u : 16u); i++)
-		h = (h ^ a->b[i]) * 16777619u;
-	return h;
+	memcpy(&x, a->b, 8);
+	memcpy(&y, a->b + 8, 8);
+	h = (x ^ a->family) * 0x9e3779b97f4a7c15ull ^ y * 0xc2b2ae3d27d4eb4full;
+	return (uint32_t)(h >> 32) ^ (uint32_t)h;
 }
 
 uint16_t ovl_dp_vtep_of(const struct evs_overlay_dp *dp, const struct evs_tun_addr *a)
