@@ -126,7 +126,7 @@ static void neigh_release(void *ctx, uint16_t owner, const struct evs_l3_neigh_k
 		rte_pktmbuf_free(m);
 		return;
 	}
-	ov->cfg.tx_tunnel(ov->cfg.arg, (uint16_t)(m->hash.usr & 0xffff), m);
+	ov->cfg.tx_tunnel(ov->cfg.arg, (uint16_t)(m->hash.fdir.hi & 0xffff), m);
 }
 
 /* Resolution failed: the table counts it (unresolved); a tunnel has no
@@ -189,7 +189,7 @@ static void punt(const struct evs_overlay *ov, enum ovl_punt kind, uint16_t word
 	unsigned int sent;
 
 	for (uint16_t i = 0; i < n; i++)
-		pkts[i]->hash.usr = (uint32_t)kind << 16 | word;
+		pkts[i]->hash.fdir.hi = (uint32_t)kind << 16 | word;
 	sent = rte_ring_mp_enqueue_burst(ov->punt, (void **)pkts, n, NULL);
 	ctr_add(ok, sent);
 	if (unlikely(sent < n)) {
@@ -204,8 +204,8 @@ void ovl_neigh_hold(const struct evs_overlay *ov, uint16_t tp, struct rte_mbuf *
 	punt(ov, OVL_PUNT_HOLD, tp, pkts, n, &st->held, st);
 }
 
-void ovl_neigh_punt(const struct evs_overlay *ov, uint16_t port, struct rte_mbuf **pkts,
-		    uint16_t n, struct evs_overlay_stats *st)
+void ovl_neigh_punt(const struct evs_overlay *ov, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
+		    struct evs_overlay_stats *st)
 {
 	punt(ov, OVL_PUNT_NEIGH, port, pkts, n, &st->neigh_in, st);
 }
@@ -341,9 +341,9 @@ void ovl_neigh_poll(struct evs_overlay *ov)
 	do {
 		n = rte_ring_sc_dequeue_burst(ov->punt, (void **)m, POLL_BURST, NULL);
 		for (unsigned int i = 0; i < n; i++) {
-			uint16_t w = (uint16_t)(m[i]->hash.usr & 0xffff);
+			uint16_t w = (uint16_t)(m[i]->hash.fdir.hi & 0xffff);
 
-			if (m[i]->hash.usr >> 16 == OVL_PUNT_HOLD)
+			if (m[i]->hash.fdir.hi >> 16 == OVL_PUNT_HOLD)
 				on_hold(ov, m[i], w);
 			else
 				on_neigh(ov, m[i], w);
@@ -372,9 +372,9 @@ static int neigh_item(const struct evs_l3_neigh_key *key, enum evs_l3_neigh_stat
 	inet_ntop(key->addr.family == EVS_L3_IPV4 ? AF_INET : AF_INET6, key->addr.b, a, sizeof(a));
 	if (st != EVS_L3_NEIGH_INCOMPLETE)
 		rte_ether_format_addr(e, sizeof(e), mac);
-	return json_array_append_new(arg, json_pack("{s:i, s:s, s:s, s:s, s:i}", "port",
-						    (int)key->port, "address", a, "state",
-						    state_names[st], "mac", e, "held", (int)n_held));
+	return json_array_append_new(
+	    arg, json_pack("{s:i, s:s, s:s, s:s, s:i}", "port", (int)key->port, "address", a,
+			   "state", state_names[st], "mac", e, "held", (int)n_held));
 }
 
 json_t *evs_overlay_neigh_json(const struct evs_overlay *ov)

@@ -192,7 +192,8 @@ static inline bool ovl_nh_valid(uint64_t w)
 	return ((const uint8_t *)&w)[7] != 0;
 }
 
-/** What a punted mbuf is (in hash.usr's top half; the bottom: port or tp). */
+/** What a punted mbuf is (in hash.fdir.hi's top half; the bottom: port or
+ *  tp): the RSS hash beside it stays, the source port of a held frame. */
 enum ovl_punt { OVL_PUNT_HOLD = 1, OVL_PUNT_NEIGH = 2 };
 
 int ovl_neigh_init(struct evs_overlay *ov);
