@@ -487,7 +487,7 @@ enum evs_l3_drop {
 	EVS_L3_DROP_REJECT,    /**< reject route (unreachable sent) */
 	EVS_L3_DROP_NO_VRF,    /**< next-VRF route to no router, or too many VRF hops */
 	EVS_L3_DROP_TOO_BIG,   /**< over the egress MTU, DF or IPv6 (frag needed / too big sent) */
-	EVS_L3_DROP_NO_FRAG,   /**< over the egress MTU without DF: we do not fragment */
+	EVS_L3_DROP_NO_FRAG,   /**< over the egress MTU without DF and could not be fragmented */
 	EVS_L3_DROP_SOURCE_ROUTE, /**< IPv4 loose/strict source route option (RFC 7126) */
 	EVS_L3_DROP_LOCAL,	  /**< to a router address, not something it answers */
 	EVS_L3_DROP_BAD_SRC,	  /**< multicast, loopback or unspecified source */
@@ -570,10 +570,10 @@ void evs_l3_decide(const struct evs_l3_set *set, uint16_t ldp, const struct evs_
 
 /** What forwarding did to one packet. */
 enum evs_l3_fwd_result {
-	EVS_L3_FWD_OK,		 /**< rewritten: send it on */
-	EVS_L3_FWD_TOO_BIG,	 /**< over the MTU, DF or IPv6: answer with an ICMP error */
-	EVS_L3_FWD_NO_FRAG,	 /**< over the MTU without DF: drop (no fragmentation) */
-	EVS_L3_FWD_TTL,		 /**< TTL / hop limit exhausted (the megaflow had not seen it) */
+	EVS_L3_FWD_OK,	    /**< rewritten: send it on */
+	EVS_L3_FWD_TOO_BIG, /**< over the MTU, DF or IPv6: answer with an ICMP error */
+	EVS_L3_FWD_NO_FRAG, /**< IPv4 over the MTU without DF: to fragment (evs_l3_fragment4) */
+	EVS_L3_FWD_TTL,	    /**< TTL / hop limit exhausted (the megaflow had not seen it) */
 	EVS_L3_FWD_SOURCE_ROUTE, /**< IPv4 source route option: drop */
 };
 
@@ -587,6 +587,25 @@ enum evs_l3_fwd_result {
 uint16_t evs_l3_forward_burst(struct rte_mbuf **pkts, uint16_t n,
 			      const struct rte_ether_addr *src_mac,
 			      const struct rte_ether_addr *dst_mac, uint16_t mtu, uint8_t *res);
+
+/** Most fragments evs_l3_fragment4 makes of one packet (a 64 KB packet over a 1280 MTU). */
+#define EVS_L3_FRAG_MAX 64
+
+/**
+ * Fragment a routed IPv4 packet for an egress MTU of @p mtu (management
+ * lcore; RFC 791 3.2, RFC 1812 5.2.7) and forward each fragment like
+ * evs_l3_forward_burst would: the L2 header as it came with @p macs
+ * (destination then source), TTL - 1, a fresh header checksum. Options go
+ * whole into the first fragment and only those with the copied flag into
+ * the others; a fragment's offset and MF flag continue the packet's own
+ * (it may be a fragment itself). @p m (parsed: l2_len set; may be
+ * multi-segment) is not consumed.
+ * @return the number of fragments in @p out (1 when it fits), or -EINVAL
+ * (not IPv4, malformed, DF set, TTL <= 1, @p mtu under 68), -E2BIG (more
+ * than @p max), -ENOMEM (no mbuf; none is left in @p out).
+ */
+int evs_l3_fragment4(struct rte_mempool *mp, const struct rte_mbuf *m, uint16_t mtu,
+		     const struct rte_ether_addr macs[2], struct rte_mbuf **out, unsigned int max);
 
 /* ------------------------------------------------------------------ */
 /* Packets a router builds                                             */

@@ -74,6 +74,7 @@ enum evs_l3_punt_code {
 	EVS_L3_PUNT_DECIDE,
 	EVS_L3_PUNT_TOO_BIG, /**< the route opcode found it over the MTU: frag needed / too big */
 	EVS_L3_PUNT_TTL,     /**< the route opcode found TTL 1 (a megaflow shared with TTL > 1) */
+	EVS_L3_PUNT_FRAG,    /**< IPv4 over the MTU without DF: fragmented there */
 };
 
 /** Argument of the punt and drop opcodes. */
@@ -165,6 +166,8 @@ struct evs_l3_mgmt_counters {
 	uint64_t held;			    /**< packets handed to neighbour resolution */
 	uint64_t released;		    /**< held packets sent on after resolution */
 	uint64_t ns_flooded; /**< multicast NS for another target (or DAD) flooded back */
+	uint64_t fragmented; /**< IPv4 packets over the egress MTU (DF clear) it fragmented */
+	uint64_t fragments;  /**< the fragments it sent for them */
 };
 
 struct evs_l3_mgmt;

@@ -2,7 +2,7 @@
 /*
  * The management lcore's part of routing: what the datapath punted (ARP
  * requests and NS for router addresses, ARP replies and NA to learn from,
- * packets waiting for a neighbour, ICMP errors) and what the neighbour
+ * packets waiting for a neighbour, ICMP errors, IPv4 packets to fragment) and what the neighbour
  * tables ask for (probes, releases, host unreachable). It decides again with
  * today's tables (a punted packet carries the switch it came in on) and
  * sends answers into that switch through the app's send callback: L2
@@ -461,6 +461,24 @@ static void forward_error(struct evs_l3_mgmt *mg, struct rte_mbuf *m, const stru
 	icmp_error(mg, m, k, ldp, d->in_router, d->in_port, v4 ? 3 : 2, v4 ? 4 : 0, d->mtu);
 }
 
+/* The route opcode found an IPv4 packet over the egress MTU with DF clear: split it. */
+static void fragment(struct evs_l3_mgmt *mg, struct rte_mbuf *m, const struct evs_l3_decision *d)
+{
+	const struct rte_ether_addr macs[2] = {d->dst_mac, d->src_mac};
+	struct rte_mbuf *frags[EVS_L3_FRAG_MAX];
+	int n = evs_l3_fragment4(mg->cfg.pool, m, d->mtu, macs, frags, RTE_DIM(frags));
+
+	if (n < 0)
+		return drop(mg, d->in_router, n == -ENOMEM ? EVS_L3_DROP_MGMT : EVS_L3_DROP_NO_FRAG,
+			    m);
+	rte_pktmbuf_free(m);
+	mg->ctr[d->in_router].fragmented++;
+	mg->ctr[d->in_router].fragments += (uint64_t)n;
+	/* into the egress switch, which sends them to the next hop's MAC */
+	for (int i = 0; i < n; i++)
+		send_own(mg, d->out_ldp, frags[i]);
+}
+
 void l3_mgmt_punt(void *arg, struct rte_mbuf *m, uint16_t code)
 {
 	struct evs_l3_mgmt *mg = arg;
@@ -476,7 +494,10 @@ void l3_mgmt_punt(void *arg, struct rte_mbuf *m, uint16_t code)
 		return drop(mg, 0, EVS_L3_DROP_MGMT, m);
 	/* today's tables decide: the datapath's decision may be a change old */
 	evs_l3_decide(mg->cfg.set, ldp, &k, false, &d);
-	if (code != EVS_L3_PUNT_DECIDE)
+	if (code == EVS_L3_PUNT_FRAG && d.verdict == EVS_L3_FORWARD)
+		return fragment(mg, m, &d);
+	/* a fragment whose route changed meanwhile is decided like any punt */
+	if (code == EVS_L3_PUNT_TOO_BIG || code == EVS_L3_PUNT_TTL)
 		return forward_error(mg, m, &k, ldp, &d, code);
 	switch (d.verdict) {
 	case EVS_L3_LOCAL_ARP:

@@ -779,6 +779,48 @@ START_TEST(icmp_errors_and_rate_limit)
 }
 END_TEST
 
+/* DF clear over port 2's MTU of 1000: the management lcore splits it, the switch sends it */
+START_TEST(fragments_over_mtu_without_df)
+{
+	struct evs_l3_mgmt_counters mc;
+	struct rte_mbuf *m = udp4(&H1, &R1, A1, A2, 64, 14 + 2000);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	unsigned int want_off = 0;
+	struct rworld w;
+
+	rw_up(&w);
+	ip->fragment_offset = 0;
+	ip->packet_id = RTE_BE16(0x1234);
+	/* not UDP: the parser takes a first fragment's UDP length for a bad header */
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	rw_run(&w, 0, m);
+	ck_assert_uint_eq(w.out.n, 0);
+	ck_assert_uint_eq(rw_punted(&w), 1);
+	rw_pump(&w);
+	/* 1980 bytes of payload in 976 + 976 + 28 */
+	ck_assert_uint_eq(w.out.n, 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		const struct rte_ipv4_hdr *f = (const void *)(w.out.frame[i] + 14);
+		uint16_t ff = rte_be_to_cpu_16(f->fragment_offset);
+
+		rw_check(&w, i, 1, &R2, &H2, 63);
+		ck_assert_uint_eq(f->packet_id, RTE_BE16(0x1234));
+		ck_assert_uint_eq(rte_be_to_cpu_16(f->total_length), i < 2 ? 996 : 48);
+		ck_assert_uint_eq((ff & RTE_IPV4_HDR_OFFSET_MASK) * 8u, want_off);
+		ck_assert_uint_eq(!!(ff & RTE_IPV4_HDR_MF_FLAG), i < 2);
+		want_off += 976;
+	}
+	evs_l3_mgmt_counters(w.mg, 1, &mc);
+	ck_assert_uint_eq(mc.fragmented, 1);
+	ck_assert_uint_eq(mc.fragments, 3);
+	ck_assert_uint_eq(rw_drops(&w, "too_big"), 0);
+	ck_assert_uint_eq(rte_mempool_in_use_count(pool), 0);
+	rw_down(&w);
+}
+END_TEST
+
 void l3_module_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -792,6 +834,7 @@ void l3_module_add_cases(Suite *s)
 	    {"resolution_holds_and_releases", resolution_holds_and_releases},
 	    {"resolution_fails_host_unreachable", resolution_fails_host_unreachable},
 	    {"icmp_errors_and_rate_limit", icmp_errors_and_rate_limit},
+	    {"fragments_over_mtu_without_df", fragments_over_mtu_without_df},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), NULL, NULL, 0);
