@@ -524,7 +524,6 @@ enum evs_l3_field {
 	EVS_L3_F_ETHERTYPE = 1 << 2,
 	EVS_L3_F_PROTO = 1 << 3,
 	EVS_L3_F_FRAG = 1 << 4,
-	EVS_L3_F_TTL = 1 << 5,
 	EVS_L3_F_SRC_IP = 1 << 6, /**< all source bits */
 	EVS_L3_F_L4_SRC = 1 << 7, /**< ports, or ICMP type / ARP opcode */
 	EVS_L3_F_L4_DST = 1 << 8,

@@ -191,9 +191,11 @@ static void decide_ip(const struct evs_l3_set *set, const struct evs_l3_router *
 			return icmp_error(d, k, in, v4 ? 3 : 1, v4 ? 3 : 4, EVS_L3_DROP_LOCAL);
 		return drop(d, EVS_L3_DROP_LOCAL);
 	}
-	d->fields |= EVS_L3_F_TTL;
-	if (k->ttl_class <= 1)
-		return icmp_error(d, k, in, v4 ? 11 : 3, 0, EVS_L3_DROP_TTL);
+	/*
+	 * TTL / hop limit is not read here: the route opcode checks it per
+	 * packet anyway and punts the last hop for its time exceeded, so
+	 * megaflows need not split on it (one word less in the mask).
+	 */
 	if (rc != 0)
 		return icmp_error(d, k, in, v4 ? 3 : 1, 0, EVS_L3_DROP_NO_ROUTE);
 	if (d->route.n_nh > 1) { /* ECMP read the flow's hash inputs, all of them */

@@ -19,8 +19,6 @@ void evs_l3_decision_mask(const struct evs_l3_decision *d, struct evs_flow_mask 
 		b->ip_proto = UINT8_MAX;
 	if (d->fields & EVS_L3_F_FRAG)
 		b->ip_frag = UINT8_MAX;
-	if (d->fields & EVS_L3_F_TTL)
-		b->ttl_class = UINT8_MAX;
 	if (d->fields & EVS_L3_F_SRC_IP)
 		memset(b->src_ip, 0xff, sizeof(b->src_ip));
 	if (d->fields & EVS_L3_F_SRC_PFX)

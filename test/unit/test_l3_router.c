@@ -197,16 +197,12 @@ START_TEST(test_decide_forward_and_resolve)
 	ck_assert_uint_eq(d.out_ldp, 20);
 	ck_assert_uint_eq(d.out_port, 2);
 	ck_assert_uint_eq(d.mtu, 1400);
-	ck_assert(d.fields & EVS_L3_F_TTL);
 	ck_assert(!(d.fields & EVS_L3_F_L4_DST)); /* one next hop: ports not read */
 
-	/* TTL 1: time exceeded from the ingress port's address */
+	/* TTL 1: forwarded all the same; the route opcode finds the last hop per packet */
 	k.ttl_class = 1;
 	evs_l3_decide(set, 10, &k, false, &d);
-	ck_assert_int_eq(d.verdict, EVS_L3_ICMP_ERROR);
-	ck_assert_uint_eq(d.icmp_type, 11);
-	ck_assert_uint_eq(d.icmp_src.b[2], 1);
-	ck_assert_str_eq(evs_l3_drop_name(d.reason), "ttl_exceeded");
+	ck_assert_int_eq(d.verdict, EVS_L3_FORWARD);
 
 	/* no route: net unreachable; a default route via a gateway: resolve the gateway */
 	const uint8_t far[4] = {192, 0, 2, 1};
@@ -377,8 +373,7 @@ static void perturb(struct evs_flow_key *k, const struct evs_l3_decision *d, uin
 		k->l4_src = (uint16_t)(r >> 16);
 	if (!(d->fields & EVS_L3_F_L4_DST))
 		k->l4_dst = (uint16_t)(r >> 32);
-	if (!(d->fields & EVS_L3_F_TTL))
-		k->ttl_class = (uint8_t)(r >> 48) % 3;
+	k->ttl_class = (uint8_t)(r >> 48) % 3; /* no decision reads it */
 	if (!(d->fields & EVS_L3_F_PROTO))
 		k->ip_proto = (uint8_t)(r >> 50);
 	if (!(d->fields & EVS_L3_F_FRAG))
