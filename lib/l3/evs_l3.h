@@ -400,7 +400,18 @@ struct evs_l3_port_spec {
 	/** the port's addresses with their subnet lengths (10.0.1.1/24): each
 	 * gives a connected route to the subnet and a local address */
 	struct evs_l3_prefix addrs[EVS_L3_PORT_ADDRS];
+	bool ra; /**< send IPv6 Router Advertisements on the link (RFC 4861 6.2) */
+	/** IPv6 link-local address fe80::/64 + modified EUI-64 of @p mac (RFC
+	 * 4291 app. A), set by evs_l3_port_add: ND, echo and RA source on the
+	 * link, never routed, so in no route table */
+	struct evs_l3_addr ll6;
 };
+
+/** Whether an IPv6 address (wire order) is link-local, fe80::/10. */
+static inline bool evs_l3_is_ll6(const uint8_t a[16])
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
 
 /** How a router is made. */
 struct evs_l3_router_config {
@@ -498,6 +509,7 @@ enum evs_l3_drop {
 	EVS_L3_DROP_HOLD_FULL,	 /**< neighbour hold queue full */
 	EVS_L3_DROP_UNRESOLVED,	 /**< neighbour never answered */
 	EVS_L3_DROP_NEIGH_FULL,	 /**< no neighbour entry left */
+	EVS_L3_DROP_LINK_LOCAL,	 /**< IPv6 link-local source or destination: never routed */
 	EVS_L3_DROP_MAX,
 };
 
@@ -513,6 +525,7 @@ enum evs_l3_verdict {
 	EVS_L3_LOCAL_ARP,  /**< ARP request for a router address: reply, learn the sender */
 	EVS_L3_LOCAL_ND,   /**< neighbour solicitation maybe for a router address: advertise */
 	EVS_L3_LEARN,	   /**< ARP reply / neighbour advertisement to a router: learn */
+	EVS_L3_LOCAL_RS,   /**< router solicitation on a port sending RAs: advertise */
 	EVS_L3_ICMP_ERROR, /**< answer with an ICMP error (icmp_*), drop with reason */
 	EVS_L3_DROP,	   /**< drop with reason */
 };
@@ -524,8 +537,9 @@ enum evs_l3_field {
 	EVS_L3_F_ETHERTYPE = 1 << 2,
 	EVS_L3_F_PROTO = 1 << 3,
 	EVS_L3_F_FRAG = 1 << 4,
-	EVS_L3_F_SRC_IP = 1 << 6, /**< all source bits */
-	EVS_L3_F_L4_SRC = 1 << 7, /**< ports, or ICMP type / ARP opcode */
+	EVS_L3_F_SRC_SCOPE = 1 << 5, /**< the source bits telling link-local apart (first 10) */
+	EVS_L3_F_SRC_IP = 1 << 6,    /**< all source bits */
+	EVS_L3_F_L4_SRC = 1 << 7,    /**< ports, or ICMP type / ARP opcode */
 	EVS_L3_F_L4_DST = 1 << 8,
 	EVS_L3_F_SRC_PFX = 1 << 9, /**< only the source bits telling martians apart (first byte) */
 };
@@ -639,6 +653,19 @@ struct rte_mbuf *evs_l3_build_ns(struct rte_mempool *mp, const struct rte_ether_
 struct rte_mbuf *evs_l3_build_na(struct rte_mempool *mp, const struct rte_ether_addr *smac,
 				 const uint8_t target[16], const uint8_t dst[16],
 				 const struct rte_ether_addr *dst_mac, bool solicited);
+
+/** Router lifetime a Router Advertisement announces, seconds (RFC 4861: 3 x 600 s). */
+#define EVS_L3_RA_LIFETIME 1800
+
+/**
+ * Build a Router Advertisement (RFC 4861 4.2) from router port @p p, from
+ * its link-local address to all nodes (ff02::1), hop limit 255: router
+ * lifetime EVS_L3_RA_LIFETIME, the source link-layer option, the port's
+ * MTU, and a prefix information option for each of its IPv6 subnets
+ * (on-link; autonomous when /64, RFC 4862).
+ * @return the mbuf, or NULL (no mbuf).
+ */
+struct rte_mbuf *evs_l3_build_ra(struct rte_mempool *mp, const struct evs_l3_port_spec *p);
 
 /**
  * Turn an ICMP/ICMPv6 echo request parsed into @p key into the reply, in

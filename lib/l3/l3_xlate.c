@@ -56,6 +56,7 @@ static const char *const verdict_names[] = {
     [EVS_L3_LOCAL_ARP] = "ARP request for a router address",
     [EVS_L3_LOCAL_ND] = "neighbour solicitation",
     [EVS_L3_LEARN] = "learn a neighbour",
+    [EVS_L3_LOCAL_RS] = "router solicitation",
 };
 
 static enum evs_stage_verdict l3_route(struct evs_xlate *x, const void *state, void *lctx)
@@ -103,6 +104,7 @@ static enum evs_stage_verdict l3_route(struct evs_xlate *x, const void *state, v
 	case EVS_L3_LOCAL_ARP:
 	case EVS_L3_LOCAL_ND:
 	case EVS_L3_LEARN:
+	case EVS_L3_LOCAL_RS:
 		evs_xlate_why(x, "router %u: %s: to the management lcore", d.router,
 			      verdict_names[d.verdict]);
 		punt(x, &d, ldp, EVS_L3_NO_REASON);
