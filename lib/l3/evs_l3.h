@@ -544,6 +544,9 @@ enum evs_l3_field {
 	EVS_L3_F_SRC_PFX = 1 << 9, /**< only the source bits telling martians apart (first byte) */
 };
 
+/** Most next-VRF hops of one lookup (a loop ends there, dropped). */
+#define EVS_L3_MAX_VRF_HOPS 4
+
 /** A decision, with what it consulted. */
 struct evs_l3_decision {
 	enum evs_l3_verdict verdict;
@@ -560,12 +563,11 @@ struct evs_l3_decision {
 	struct evs_l3_addr icmp_src; /**< ICMP_ERROR: the ingress port's address */
 	struct evs_l3_result route;  /**< the route used, if any */
 	uint8_t vrf_hops;	     /**< next-VRF lookups made */
-	uint32_t fields;	     /**< enum evs_l3_field bits consulted */
-	uint8_t dst_bits;	     /**< leading destination address bits consulted */
+	/** the routers those lookups left, in order (ingress first): their tables decided too */
+	uint16_t vrf_path[EVS_L3_MAX_VRF_HOPS];
+	uint32_t fields;  /**< enum evs_l3_field bits consulted */
+	uint8_t dst_bits; /**< leading destination address bits consulted */
 };
-
-/** Most next-VRF hops of one lookup (a loop ends there, dropped). */
-#define EVS_L3_MAX_VRF_HOPS 4
 
 /**
  * Decide what the routers of @p set do with a frame of switch @p ldp whose

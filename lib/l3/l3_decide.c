@@ -166,10 +166,11 @@ static int lookup(const struct evs_l3_set *set, const struct evs_l3_router **r,
 			break;
 		const struct evs_l3_router *next = evs_l3_router_get(set, d->route.next_vrf);
 
-		if (++d->vrf_hops > EVS_L3_MAX_VRF_HOPS || next == NULL) {
+		if (d->vrf_hops == EVS_L3_MAX_VRF_HOPS || next == NULL) {
 			rc = -ELOOP;
 			break;
 		}
+		d->vrf_path[d->vrf_hops++] = (*r)->id;
 		*r = next;
 	}
 	d->dst_bits = RTE_MAX(d->dst_bits, bits);

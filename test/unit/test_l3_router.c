@@ -269,7 +269,21 @@ START_TEST(test_decide_vrf_leak_and_loop)
 	ck_assert_uint_eq(d.router, 2); /* resolved and sent by the leaked-to router */
 	ck_assert_uint_eq(d.in_router, 1);
 	ck_assert_uint_eq(d.vrf_hops, 1);
+	ck_assert_uint_eq(d.vrf_path[0], 1);
 	ck_assert_uint_eq(d.out_ldp, 30);
+	/* through r3 on the way: its table decided too (the stage depends on it) */
+	struct evs_l3_route_spec to3 = {.type = EVS_L3_ROUTE_VRF, .next_vrf = 3};
+	struct evs_l3_prefix hi = pfx4(10, 0, 3, 128, 25);
+
+	ck_assert_int_eq(evs_l3_router_route_add(r1, &hi, &to3), 0);
+	ck_assert_int_eq(evs_l3_router_route_add(evs_l3_router_get(set, 3), &hi, &to2), 0);
+	k = ip4key(&R1, HOST1, (uint8_t[]){10, 0, 3, 200}, IPPROTO_TCP);
+	evs_l3_decide(set, 10, &k, false, &d);
+	ck_assert_int_eq(d.verdict, EVS_L3_RESOLVE);
+	ck_assert_uint_eq(d.router, 2);
+	ck_assert_uint_eq(d.vrf_hops, 2);
+	ck_assert_uint_eq(d.vrf_path[0], 1);
+	ck_assert_uint_eq(d.vrf_path[1], 3);
 
 	ck_assert_int_eq(evs_l3_router_route_add(r1, &loop, &to2), 0);
 	ck_assert_int_eq(evs_l3_router_route_add(r2, &loop, &to1), 0);
