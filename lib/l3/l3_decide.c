@@ -79,6 +79,13 @@ static void icmp_error(struct evs_l3_decision *d, const struct evs_flow_key *k,
 			return;
 		}
 	}
+	if (fam == EVS_L3_IPV6) { /* a link-local-only link: its address serves (RFC 4443 2.2) */
+		d->verdict = EVS_L3_ICMP_ERROR;
+		d->icmp_type = type;
+		d->icmp_code = code;
+		d->icmp_src = in->ll6;
+		return;
+	}
 	d->reason = EVS_L3_DROP_NO_SRC_ADDR;
 }
 

@@ -115,13 +115,13 @@ static void send_own(struct evs_l3_mgmt *mg, uint16_t ldp, struct rte_mbuf *m)
 	mg->cfg.send(mg->cfg.arg, ldp, mg->cfg.no_port, m);
 }
 
-/* The port's first address of @family, or NULL. */
+/* The port's first address of @family (IPv6: else its link-local one), or NULL. */
 static const struct evs_l3_addr *port_addr(const struct evs_l3_port_spec *p, uint8_t family)
 {
 	for (uint8_t i = 0; i < p->n_addrs; i++)
 		if (p->addrs[i].addr.family == family)
 			return &p->addrs[i].addr;
-	return NULL;
+	return family == EVS_L3_IPV6 ? &p->ll6 : NULL;
 }
 
 /*

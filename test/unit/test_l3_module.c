@@ -1011,7 +1011,8 @@ END_TEST
 /*
  * A route via a link-local next hop on port 2 (no global IPv6 address
  * there): the router solicits it from port 2's link-local address, learns
- * its advertisement and sends the held packet on to it.
+ * its advertisement and sends the held packet on to it. ICMPv6 errors for
+ * that link come from the link-local address too.
  */
 START_TEST(link_local_next_hop_resolved)
 {
@@ -1053,6 +1054,20 @@ START_TEST(link_local_next_hop_resolved)
 	ip6 = (const uint8_t *)(eh + 1);
 	ck_assert_uint_eq(ip6[7], 254); /* hop limit 255 - 1 */
 	ck_assert_mem_eq(ip6 + 24, far, 16);
+	/* UDP to port 2's link-local address: port unreachable, from it (no other there) */
+	struct rte_mbuf *u = icmp6_frame(&H2, &R2, nh, RLL2, 0, 16);
+	uint8_t *ub = rte_pktmbuf_mtod(u, uint8_t *);
+
+	ub[14 + 6] = IPPROTO_UDP;
+	ub[54 + 5] = 16; /* UDP length */
+	rw_run(&w, 1, u);
+	rw_pump(&w);
+	ck_assert_uint_eq(w.out.n, 3);
+	ip6 = (const uint8_t *)(rw_out(&w, 2) + 1);
+	ck_assert_uint_eq(ip6[40], 1); /* destination unreachable */
+	ck_assert_uint_eq(ip6[41], 4); /* port */
+	ck_assert_mem_eq(ip6 + 8, RLL2, 16);
+	ck_assert_mem_eq(ip6 + 24, nh, 16);
 	ck_assert_uint_eq(rte_mempool_in_use_count(pool), 0);
 	rw_down(&w);
 }
