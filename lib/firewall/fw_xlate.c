@@ -3,7 +3,8 @@
  * The firewall's stage, before switching (order 50). First pass of an IP
  * packet from a filtered port (in_port consulted) or to one (then the
  * destination address is consulted): ct(zone) without commit; established,
- * related and reply packets go on in the same pass with what the later
+ * related and reply packets, and new ones of a committed connection, go on
+ * in the same pass with what the later
  * stages emit (the working key made what their second pass would be), the
  * others recirculate. Second pass: ct_state decides; established, related and
  * reply packets go on to switching, invalid ones are dropped, new ones get
@@ -138,11 +139,14 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 			}
 		}
 		evs_xlate_why(x,
-			      "fw: filtered, ct(zone=%u%s): established, related and reply "
-			      "go on (what the next pass does), others recirculate",
+			      "fw: filtered, ct(zone=%u%s): established, related, reply and "
+			      "committed go on (what the next pass does), others recirculate",
 			      s->zone, ct.flags != 0 ? ",nat" : "");
 		/* the rest of the program is the next pass's for them: one
-		 * classification per established packet */
+		 * classification per established packet, and per packet of a
+		 * connection the rules allowed at its first (+new until a reply;
+		 * kill_on_delete removes it when its rule goes) */
+		ct.flags |= EVS_CT_F_CONTINUE_KNOWN;
 		if (evs_ct_xlate_emit_continue(x, &ct, EVS_FW_RECIRC) < 0) {
 			evs_xlate_drop(x, EVS_FW_DROP_CT_INVALID);
 			return EVS_STAGE_DONE;

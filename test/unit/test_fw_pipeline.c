@@ -402,11 +402,69 @@ START_TEST(established_in_one_pass)
 }
 END_TEST
 
+static bool marked_1(uint32_t mark, const uint8_t label[16], void *arg)
+{
+	(void)label;
+	(void)arg;
+	return mark == 1;
+}
+
+/*
+ * One-way UDP: a committed connection without a reply is +new (as in Linux)
+ * but its rules were decided at its first packet, so its later packets go
+ * on in the first pass: the rules run once per connection. Removing the
+ * rule keeps them flowing; flushing the connections the rule allowed (what
+ * kill_on_delete does) sends them back to the rules, which now deny.
+ */
+START_TEST(unreplied_in_one_pass)
+{
+	struct fw_world w;
+	uint32_t f[BURST], g[BURST];
+	bool rep[BURST] = {false};
+	uint64_t hits = 0, *drops;
+	unsigned int d, denied = 0;
+
+	ck_assert_int_eq(world_up(&w, pool, 4096, true, false), 0);
+	sent[0] = sent[1] = 0;
+	for (int i = 0; i < BURST; i++) {
+		f[i] = (uint32_t)i;
+		g[i] = (uint32_t)(100 + i);
+	}
+	ck_assert_uint_eq(mixed_burst(&w, f, rep, BURST), BURST);
+	for (int r = 0; r < 3; r++)
+		ck_assert_uint_eq(mixed_burst(&w, f, rep, BURST), 0);
+	ck_assert_uint_eq(sent[1], 4 * BURST);
+	ck_assert_int_eq(evs_fw_rule_hits(w.fw, 1, &hits), 0);
+	ck_assert_uint_eq(hits, BURST); /* once per connection, not per packet */
+	ck_assert_uint_eq(evs_ct_zone_count(w.ct, EVS_FW_ZONE_DEFAULT), BURST);
+	/* the rule goes: new connections are denied, committed ones flow */
+	ck_assert_int_eq(evs_fw_rule_del(w.fw, 1), 0);
+	ck_assert_int_eq(evs_fw_commit(w.fw), 0);
+	ck_assert_uint_eq(mixed_burst(&w, g, rep, BURST), BURST);
+	ck_assert_uint_eq(mixed_burst(&w, f, rep, BURST), 0);
+	ck_assert_uint_eq(sent[1], 5 * BURST);
+	/* their connections flushed: back to the rules, denied */
+	ck_assert_uint_eq(evs_ct_flush_match(w.ct, EVS_FW_ZONE_DEFAULT, marked_1, NULL), BURST);
+	ck_assert_uint_eq(mixed_burst(&w, f, rep, BURST), BURST);
+	ck_assert_uint_eq(sent[1], 5 * BURST);
+	drops = calloc(evs_registry_n_drops(w.reg), sizeof(*drops));
+	ck_assert_ptr_nonnull(drops);
+	evs_pipeline_drops_add(w.pl, drops);
+	for (d = 0; d < evs_registry_n_drops(w.reg); d++)
+		if (strcmp(evs_registry_drop_name(w.reg, d), "fw_deny") == 0)
+			denied = (unsigned int)drops[d];
+	free(drops);
+	ck_assert_uint_eq(denied, 2 * BURST);
+	world_down(&w);
+}
+END_TEST
+
 void fw_pipeline_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
 	    {"pipeline_mask_is_sufficient_fw", mask_is_sufficient_fw},
 	    {"pipeline_established_in_one_pass", established_in_one_pass},
+	    {"pipeline_unreplied_in_one_pass", unreplied_in_one_pass},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), NULL, NULL, 0);
