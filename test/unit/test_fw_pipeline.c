@@ -3,7 +3,7 @@
  * The firewall in the real pipeline (modules l2, ct, fw): the
  * mask-sufficiency property of its stage, and a benchmark.
  *
- * `test_firewall --bench-pipeline FLOWS PACKETS [--no-fw|--unreplied]`: established UDP
+ * `test_firewall --bench-pipeline FLOWS PACKETS [--no-fw|--unreplied|--new]`: established UDP
  * connections from port 0 to a filtered port 1 through the real pipeline
  * (modules l2, ct, fw): pass 1 ct lookup and recirculate, pass 2 switching
  * on +est. Warm-up: each flow's first packet (the rules decide, committed)
@@ -11,7 +11,9 @@
  * bursts over the flows. With --no-fw nothing is filtered (plain L2). With
  * --unreplied no reply is sent: the connections stay new (one-way UDP, as
  * the perf suite's generator sends it) and every packet takes the
- * firewall's new path (rules, commit, second pass).
+ * firewall's new path at its first packet only (later ones go on in the
+ * first pass). With --new there is no warm-up and every packet opens a new
+ * connection (FLOWS >= PACKETS): ct miss, second pass, rules, commit.
  * For callgrind: run with two PACKETS values and divide the difference of
  * the "Collected" instruction counts by the difference of packets.
  */
@@ -33,12 +35,10 @@
 #include "evs_fw_module.h"
 #include "evs_l2.h"
 #include "evs_pipeline.h"
+#include "fw_test.h"
 #include "unit_case.h"
 #include "unit_mask.h"
 
-int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets, bool with_fw,
-		      bool replied);
-void fw_pipeline_add_cases(Suite *s);
 extern struct rte_mempool *pool;
 
 enum { BURST = 32 };
@@ -234,29 +234,29 @@ static void world_down(struct fw_world *w)
 	rte_free(w->qsbr);
 }
 
-int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets, bool with_fw,
-		      bool replied)
+int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets,
+		      enum fw_bench_mode mode)
 {
 	struct fw_world w;
 	uint32_t f = 0;
 	int rc = -1;
 
-	if (world_up(&w, mp, 2 * flows + 1024, with_fw, false) < 0) {
+	if (world_up(&w, mp, 2 * flows + 1024, mode != FW_BENCH_NO_FW, false) < 0) {
 		fprintf(stderr, "set-up failed\n");
 		goto out;
 	}
 	/* warm-up: each flow decided and committed, then answered (unless unreplied) */
-	for (uint32_t wu = 0; wu < flows; wu += BURST) {
+	for (uint32_t wu = 0; mode != FW_BENCH_NEW && wu < flows; wu += BURST) {
 		uint32_t g = wu;
 
 		run(w.pl, &w.st, mp, flows, &f, 1, BURST, false);
-		if (replied)
+		if (mode != FW_BENCH_UNREPLIED)
 			run(w.pl, &w.st, mp, flows, &g, 1, BURST, true);
 	}
 	printf("conns %u\n", evs_ct_zone_count(w.ct, EVS_FW_ZONE_DEFAULT));
 	/* the measured part: forward packets of established (or unreplied) connections */
 	sent[1] = 0;
-	rc = run(w.pl, &w.st, mp, flows, &f, 7919, packets, false);
+	rc = run(w.pl, &w.st, mp, flows, &f, mode == FW_BENCH_NEW ? 1 : 7919, packets, false);
 	printf("forwarded %" PRIu64 " of %u\n", sent[1], packets);
 	if (sent[1] != packets)
 		rc = -1;
