@@ -459,12 +459,71 @@ START_TEST(unreplied_in_one_pass)
 }
 END_TEST
 
+/* Packets of UDP flow @f from 10.0.0.2 (port 2, translated by SNAT) to b. */
+static uint64_t snat_burst(struct fw_world *w, uint32_t f, uint16_t n)
+{
+	struct rte_mbuf *pkts[BURST];
+	struct evs_flow_key keys[BURST];
+	struct evs_pipeline_stats a, b;
+
+	evs_pipeline_stats_get(w->pl, &a);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_ipv4_hdr *ip;
+
+		pkts[i] = frame(pool, f, false);
+		ck_assert_ptr_nonnull(pkts[i]);
+		ip = rte_pktmbuf_mtod_offset(pkts[i], struct rte_ipv4_hdr *,
+					     sizeof(struct rte_ether_hdr));
+		ip->src_addr = RTE_BE32(0x0a000002);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = evs_ipv4_hdr_cksum(ip);
+		evs_packet_parse(pkts[i], 2, &keys[i]);
+	}
+	evs_pipeline_run(w->pl, &w->st, pkts, keys, n);
+	evs_pipeline_stats_get(w->pl, &b);
+	return b.recirculated - a.recirculated;
+}
+
+/*
+ * One-way UDP through SNAT: a committed connection's later packets are
+ * translated by the first pass's ct (so classified again) and, +new until a
+ * reply, pass on their connection as established ones do: one connection,
+ * every packet delivered, the rules consulted once.
+ */
+START_TEST(unreplied_snat_passes)
+{
+	struct evs_fw_rule eg = {.id = 2,
+				 .priority = 1,
+				 .dir = EVS_FW_EGRESS,
+				 .action = EVS_FW_ALLOW,
+				 .proto = IPPROTO_UDP,
+				 .sport_hi = UINT16_MAX,
+				 .dport_hi = UINT16_MAX};
+	struct fw_world w;
+	uint64_t hits = 0;
+
+	ck_assert_int_eq(world_up(&w, pool, 4096, true, true), 0);
+	ck_assert_int_eq(evs_fw_rule_add(w.fw, "g", &eg), 0);
+	ck_assert_int_eq(evs_fw_commit(w.fw), 0);
+	sent[0] = sent[1] = 0;
+	ck_assert_uint_eq(snat_burst(&w, 7, 1), 1);
+	ck_assert_uint_eq(sent[1], 1);
+	ck_assert_uint_eq(snat_burst(&w, 7, 4), 4); /* translated: classified again */
+	ck_assert_uint_eq(sent[1], 5);
+	ck_assert_uint_eq(evs_ct_zone_count(w.ct, EVS_FW_ZONE_DEFAULT), 1);
+	ck_assert_int_eq(evs_fw_rule_hits(w.fw, 2, &hits), 0);
+	ck_assert_uint_eq(hits, 1);
+	world_down(&w);
+}
+END_TEST
+
 void fw_pipeline_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
 	    {"pipeline_mask_is_sufficient_fw", mask_is_sufficient_fw},
 	    {"pipeline_established_in_one_pass", established_in_one_pass},
 	    {"pipeline_unreplied_in_one_pass", unreplied_in_one_pass},
+	    {"pipeline_unreplied_snat_passes", unreplied_snat_passes},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), NULL, NULL, 0);
