@@ -20,9 +20,10 @@ struct ct_mod_lcore {
 };
 
 /* The packets the program's next opcodes were translated for go on
- * (compacted to the front), keyed as the emitter's next pass would see them: tracked, not invalid,
- * not translated, and not new unless the op lets new ones go on (all, or those of a connection
- * already in the table). The others are classified again after this pass. */
+ * (compacted to the front), keyed as the emitter's next pass would see
+ * them: tracked, not invalid, not translated, and not new unless the op
+ * lets new ones go on (all, or those of a connection already in the
+ * table). The others are classified again after this pass. */
 static uint16_t split(struct evs_exec *x, const struct evs_ct_lcore *lc, const struct evs_ct_op *op,
 		      struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n)
 {
