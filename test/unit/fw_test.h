@@ -17,6 +17,7 @@ enum fw_bench_mode {
 	FW_BENCH_NO_FW,	      /**< --no-fw: nothing filtered (plain L2) */
 	FW_BENCH_UNREPLIED,   /**< --unreplied: packets of committed one-way connections */
 	FW_BENCH_NEW,	      /**< --new: every packet opens a connection */
+	FW_BENCH_NEW_TCP,     /**< --new-tcp: PACKETS TCP handshakes */
 };
 
 int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets,

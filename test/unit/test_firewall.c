@@ -37,6 +37,7 @@ static enum fw_bench_mode bench_mode(const char *flag)
 	return strcmp(flag, "--no-fw") == 0	  ? FW_BENCH_NO_FW
 	       : strcmp(flag, "--unreplied") == 0 ? FW_BENCH_UNREPLIED
 	       : strcmp(flag, "--new") == 0	  ? FW_BENCH_NEW
+	       : strcmp(flag, "--new-tcp") == 0	  ? FW_BENCH_NEW_TCP
 						  : FW_BENCH_ESTABLISHED;
 }
 

@@ -14,6 +14,8 @@
  * firewall's new path at its first packet only (later ones go on in the
  * first pass). With --new there is no warm-up and every packet opens a new
  * connection (FLOWS >= PACKETS): ct miss, second pass, rules, commit.
+ * With --new-tcp PACKETS TCP handshakes (SYN, SYN-ACK, ACK; a 32-flow burst
+ * of each in turn), each a new connection.
  * For callgrind: run with two PACKETS values and divide the difference of
  * the "Collected" instruction counts by the difference of packets.
  */
@@ -29,6 +31,7 @@
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_tcp.h>
 #include <rte_udp.h>
 
 #include "evs_ct_module.h"
@@ -84,6 +87,58 @@ static struct rte_mbuf *frame(struct rte_mempool *mp, uint32_t f, bool reply)
 	udp->dst_port = rte_cpu_to_be_16(reply ? pa : pb);
 	udp->dgram_len = RTE_BE16(26);
 	return m;
+}
+
+/* TCP segment @flags of flow @f (as frame(), TCP instead of UDP): the
+ * client's sequence starts at 1000, the server's at 5000. */
+static struct rte_mbuf *frame_tcp(struct rte_mempool *mp, uint32_t f, bool reply, uint8_t flags)
+{
+	struct rte_mbuf *m = frame(mp, f, reply);
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	uint16_t sport, dport;
+	bool syn = flags & RTE_TCP_SYN_FLAG;
+
+	if (m == NULL)
+		return NULL;
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	sport = ((struct rte_udp_hdr *)th)->src_port;
+	dport = ((struct rte_udp_hdr *)th)->dst_port;
+	memset(th, 0, sizeof(*th));
+	th->src_port = sport;
+	th->dst_port = dport;
+	th->sent_seq = rte_cpu_to_be_32(reply ? 5000 : syn ? 1000 : 1001);
+	th->recv_ack = rte_cpu_to_be_32(reply ? 1001 : syn ? 0 : 5001);
+	th->data_off = 5 << 4;
+	th->tcp_flags = flags;
+	th->rx_win = RTE_BE16(65535);
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->total_length = RTE_BE16(40);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = evs_ipv4_hdr_cksum(ip);
+	return m;
+}
+
+/* The three segments of a handshake for flows @f.. @f+BURST-1, a burst each. */
+static int handshakes(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *st,
+		      struct rte_mempool *mp, uint32_t f)
+{
+	static const uint8_t seg[3] = {RTE_TCP_SYN_FLAG, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
+				       RTE_TCP_ACK_FLAG};
+	struct rte_mbuf *pkts[BURST];
+	struct evs_flow_key keys[BURST];
+
+	for (int s = 0; s < 3; s++) {
+		for (int i = 0; i < BURST; i++) {
+			pkts[i] = frame_tcp(mp, f + (uint32_t)i, s == 1, seg[s]);
+			if (pkts[i] == NULL)
+				return -1;
+			evs_packet_parse(pkts[i], s == 1 ? 1 : 0, &keys[i]);
+		}
+		evs_pipeline_run(pl, st, pkts, keys, BURST);
+	}
+	return 0;
 }
 
 /* @n frames of flows from @f (stride @stride), in bursts. */
@@ -246,7 +301,7 @@ int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets,
 		goto out;
 	}
 	/* warm-up: each flow decided and committed, then answered (unless unreplied) */
-	for (uint32_t wu = 0; mode != FW_BENCH_NEW && wu < flows; wu += BURST) {
+	for (uint32_t wu = 0; mode < FW_BENCH_NEW && wu < flows; wu += BURST) {
 		uint32_t g = wu;
 
 		run(w.pl, &w.st, mp, flows, &f, 1, BURST, false);
@@ -255,7 +310,26 @@ int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets,
 	}
 	printf("conns %u\n", evs_ct_zone_count(w.ct, EVS_FW_ZONE_DEFAULT));
 	/* the measured part: forward packets of established (or unreplied) connections */
-	sent[1] = 0;
+	sent[0] = sent[1] = 0;
+	if (mode == FW_BENCH_NEW_TCP) {
+		struct evs_fw_rule r = {.id = 3,
+					.priority = 1,
+					.dir = EVS_FW_INGRESS,
+					.action = EVS_FW_ALLOW,
+					.proto = IPPROTO_TCP,
+					.sport_hi = UINT16_MAX,
+					.dport_hi = UINT16_MAX};
+
+		if (evs_fw_rule_add(w.fw, "g", &r) != 0 || evs_fw_commit(w.fw) != 0)
+			goto out;
+		for (rc = 0; rc == 0 && f < packets; f += BURST)
+			rc = handshakes(w.pl, &w.st, mp, f);
+		printf("handshakes %u: forwarded %" PRIu64 ", replies %" PRIu64 ", conns %u\n",
+		       packets, sent[1], sent[0], evs_ct_zone_count(w.ct, EVS_FW_ZONE_DEFAULT));
+		if (sent[1] != 2 * (uint64_t)packets || sent[0] != packets)
+			rc = -1;
+		goto out;
+	}
 	rc = run(w.pl, &w.st, mp, flows, &f, mode == FW_BENCH_NEW ? 1 : 7919, packets, false);
 	printf("forwarded %" PRIu64 " of %u\n", sent[1], packets);
 	if (sent[1] != packets)
