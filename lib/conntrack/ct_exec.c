@@ -273,6 +273,7 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 		st = EVS_CT_TRACKED | EVS_CT_NEW;
 	apply_mark_label(e, b->act);
 	set_meta(&b->lc->meta[i], e);
+	b->lc->meta[i].known = 1;
 	refresh(b, e, ops);
 	rte_spinlock_unlock(&e->lock);
 	st |= nat(b, e, p, dir);

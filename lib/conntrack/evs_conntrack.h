@@ -69,6 +69,11 @@ enum evs_ct_action_flags {
 	/** with EVS_CT_F_CONTINUE: new packets go on too (a next pass that
 	 *  passes them like established ones: the stateful switch) */
 	EVS_CT_F_CONTINUE_NEW = 1 << 6,
+	/** with EVS_CT_F_CONTINUE: new packets of a connection already in the
+	 *  table (committed, no reply yet) go on too; their ct_state stays +new
+	 *  (a next pass that decided such a connection at its first packet:
+	 *  the firewall) */
+	EVS_CT_F_CONTINUE_KNOWN = 1 << 7,
 };
 
 /** NAT kind of a commit. */
@@ -183,6 +188,7 @@ struct evs_ct_meta {
 	uint32_t mark;
 	uint8_t label[16];
 	uint16_t backend; /**< the connection's backend slot, 0: none */
+	uint8_t known;	  /**< 1: the packet matched a connection already in the table */
 };
 
 /** Largest burst evs_ct_execute_burst takes. */

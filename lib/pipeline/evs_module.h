@@ -214,11 +214,13 @@ void evs_exec_recirculate(struct evs_exec *x, uint16_t recirc_id, struct rte_mbu
 			  struct evs_flow_key *keys, uint16_t n);
 
 /**
- * Recirculate @p n packets as the engine's recirculate opcode does: queued,
- * re-parsed and classified once the current pass of the burst is done.
- * For an opcode that returns other packets to go on with its program (the
- * program must stay untouched until they are done, so no pass may run in
- * between). Consumes the packets.
+ * Recirculate @p n packets as the engine's recirculate opcode does: queued
+ * and classified once the current pass of the burst is done, but with the
+ * keys as they are (no re-parse; the same condition as
+ * evs_exec_recirculate(): every key in step with its frame). For an opcode
+ * that returns other packets to go on with its program (the program must
+ * stay untouched until they are done, so no pass may run in between).
+ * Consumes the packets. Under flow.trace they are re-parsed.
  */
 void evs_exec_recirculate_queued(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
 				 struct evs_flow_key *keys, uint16_t n);

@@ -4,7 +4,8 @@
  * once, in the same burst, from the keys the opcode leaves (no re-parse, no
  * queue). For opcodes that keep each key in step with its frame (conntrack
  * rewrites both on NAT), so the key equals what a re-parse would give.
- * And the queued form, for opcodes that let other packets go on.
+ * And the queued form, for opcodes that let other packets go on: their keys
+ * are kept exact too, so the queued pass skips the re-parse.
  */
 
 #include "pipeline_private.h"
@@ -38,7 +39,15 @@ void evs_exec_recirculate_queued(struct evs_exec *x, uint16_t recirc_id, struct 
 				 struct evs_flow_key *keys, uint16_t n)
 {
 	const struct op_recirc a = {.recirc_id = recirc_id};
+	struct evs_pipeline_lcore *pl = x->pl;
+	uint16_t from = pl->n_recirc;
 
-	if (n != 0)
-		engine_ops[ENGINE_OP_RECIRC].exec(x, &a, pkts, keys, n);
+	RTE_BUILD_BUG_ON(EVS_CLS_BURST_MAX > 64); /* the queue's positions fit the mask */
+	if (n == 0)
+		return;
+	engine_ops[ENGINE_OP_RECIRC].exec(x, &a, pkts, keys, n);
+	/* queued (not dropped): the next pass takes the keys as they are; a
+	 * trace re-parses, which checks them */
+	if (likely(!x->tracing) && pl->n_recirc == from + n)
+		pl->recirc_exact |= (n == 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1) << from;
 }
