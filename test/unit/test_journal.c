@@ -392,6 +392,68 @@ START_TEST(journal_compaction)
 }
 END_TEST
 
+/* A change that carries the compaction's snapshot is answered once its line
+ * is durable, not after the whole document is written: the compaction is
+ * held at its first file while the answer must arrive; a change submitted
+ * meanwhile waits for it and lands in the new journal. */
+static int hold_compaction(enum evs_persist_step step, const char *name, void *arg)
+{
+	struct gate *g = arg;
+
+	if (step == EVS_PERSIST_STEP_OPEN && strstr(name, EVS_JOURNAL_NEXT_SUFFIX) != NULL &&
+	    g->fsyncs++ == 0) {
+		sem_post(&g->entered);
+		sem_wait(&g->go);
+	}
+	return 0;
+}
+
+START_TEST(journal_compaction_off_the_answer)
+{
+	struct evs_journal *j = jopen(64);
+	struct evs_journal_stats st;
+	struct gate g = {0};
+	struct dlog d = {0};
+	json_t *snap = jl("{\"a\":[1,2,3]}"), *r;
+	int i;
+
+	sem_init(&g.entered, 0, 0);
+	sem_init(&g.go, 0, 0);
+	submit_n(j, 0, 3, &d);
+	evs_journal_drain(j);
+	ck_assert(evs_journal_wants_snapshot(j));
+	evs_persist_set_test_hook(hold_compaction, &g);
+	r = rec(3);
+	ck_assert_int_eq(evs_journal_submit(j, 5, r, snap, on_done, &d), 0);
+	json_decref(r);
+	sem_wait(&g.entered); /* the compaction has begun and waits */
+	for (i = 0; i < 5000 && d.n < 4; i++) {
+		evs_journal_poll(j);
+		usleep(1000);
+	}
+	ck_assert_int_eq(d.n, 4);
+	ck_assert_int_eq(d.rc[3], 0);
+	ck_assert_int_eq(evs_journal_stats_get(j, &st), 0);
+	ck_assert_uint_eq(st.compactions, 0);
+	submit_n(j, 4, 5, &d);
+	usleep(20000);
+	ck_assert_int_eq(evs_journal_poll(j), 0); /* behind the compaction */
+	sem_post(&g.go);
+	evs_journal_drain(j);
+	ck_assert_int_eq(d.n, 5);
+	ck_assert_int_eq(d.rc[4], 0);
+	ck_assert_int_eq(evs_journal_stats_get(j, &st), 0);
+	ck_assert_uint_eq(st.compactions, 1);
+	ck_assert_uint_eq(st.failures, 0);
+	evs_persist_set_test_hook(NULL, NULL);
+	evs_journal_close(j, NULL);
+	expect_load("{\"a\":[1,2,3]}", 4, 1);
+	json_decref(snap);
+	sem_destroy(&g.entered);
+	sem_destroy(&g.go);
+}
+END_TEST
+
 /* Stopped between the document's rename and the journal's: the load finishes. */
 static int rename_hook(enum evs_persist_step step, const char *name, void *arg)
 {
@@ -580,6 +642,7 @@ void journal_add_cases(Suite *s)
 	     journal_short_write_fails_and_is_cut_back},
 	    {"journal_fsync_failure_fails", journal_fsync_failure_fails},
 	    {"journal_compaction", journal_compaction},
+	    {"journal_compaction_off_the_answer", journal_compaction_off_the_answer},
 	    {"journal_interrupted_compaction_finished_at_load",
 	     journal_interrupted_compaction_finished_at_load},
 	    {"journal_of_another_document_refused", journal_of_another_document_refused},
