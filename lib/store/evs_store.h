@@ -107,7 +107,8 @@ struct evs_store_ops {
 		       struct evs_ctl_err *err, void *ctx);
 	/** After the type's last prepare call, once, with all its deltas: the
 	 * work of the whole change (an ACL compile) for a type whose prepare
-	 * runs in slices; may fail (abort then runs as for prepare). */
+	 * runs in slices, or of a type whose change is one rebuild (then
+	 * prepare may be NULL); may fail (abort then runs with every delta). */
 	int (*prepare_end)(struct evs_store *st, const struct evs_store_delta *d, size_t n,
 			   struct evs_ctl_err *err, void *ctx);
 	/** Make it final; cannot fail. */
@@ -140,6 +141,9 @@ struct evs_obj_type {
 	 * abort every delta given to prepare (the failed call's included).
 	 */
 	bool prepare_sliced;
+	/** Deltas per sliced prepare call; 0: 512. Smaller for a type whose
+	 * delta is costly (a VIP's Maglev table), so one call fits a step. */
+	uint32_t prepare_slice;
 };
 
 /* --- Store ----------------------------------------------------------- */
