@@ -391,6 +391,7 @@ enum evs_persist_step {
 	EVS_PERSIST_STEP_FSYNC,
 	EVS_PERSIST_STEP_RENAME,
 	EVS_PERSIST_STEP_DIRSYNC,
+	EVS_PERSIST_STEP_SERIALISE, /**< a compaction's snapshot, on its own thread */
 };
 
 /**

@@ -454,6 +454,64 @@ START_TEST(journal_compaction_off_the_answer)
 }
 END_TEST
 
+/* While the snapshot is serialised (held here), changes go on being
+ * appended and answered; the new journal carries every one of them. */
+static int hold_serialise(enum evs_persist_step step, const char *name, void *arg)
+{
+	struct gate *g = arg;
+
+	(void)name;
+	if (step == EVS_PERSIST_STEP_SERIALISE && g->fsyncs++ == 0) {
+		sem_post(&g->entered);
+		sem_wait(&g->go);
+	}
+	return 0;
+}
+
+START_TEST(journal_appends_go_on_while_serialising)
+{
+	struct evs_journal *j = jopen(64);
+	struct evs_journal_stats st;
+	struct gate g = {0};
+	struct dlog d = {0};
+	json_t *snap = jl("{\"a\":[7]}"), *r;
+	int i, k;
+
+	sem_init(&g.entered, 0, 0);
+	sem_init(&g.go, 0, 0);
+	submit_n(j, 0, 3, &d);
+	evs_journal_drain(j);
+	evs_persist_set_test_hook(hold_serialise, &g);
+	r = rec(3);
+	ck_assert_int_eq(evs_journal_submit(j, 5, r, snap, on_done, &d), 0);
+	json_decref(r);
+	sem_wait(&g.entered);
+	for (k = 4; k < 12; k++) { /* one batch each: the tail spans batches */
+		submit_n(j, k, k + 1, &d);
+		for (i = 0; i < 5000 && d.n < k + 1; i++) {
+			evs_journal_poll(j);
+			usleep(1000);
+		}
+		ck_assert_int_eq(d.n, k + 1);
+		ck_assert_int_eq(d.rc[k], 0);
+	}
+	ck_assert(!evs_journal_wants_snapshot(j)); /* one is on its way */
+	ck_assert_int_eq(evs_journal_stats_get(j, &st), 0);
+	ck_assert_uint_eq(st.compactions, 0);
+	sem_post(&g.go);
+	evs_journal_drain(j);
+	ck_assert_int_eq(evs_journal_stats_get(j, &st), 0);
+	ck_assert_uint_eq(st.compactions, 1);
+	ck_assert_uint_eq(st.failures, 0);
+	evs_persist_set_test_hook(NULL, NULL);
+	evs_journal_close(j, NULL);
+	expect_load("{\"a\":[7]}", 4, 8);
+	json_decref(snap);
+	sem_destroy(&g.entered);
+	sem_destroy(&g.go);
+}
+END_TEST
+
 /* Stopped between the document's rename and the journal's: the load finishes. */
 static int rename_hook(enum evs_persist_step step, const char *name, void *arg)
 {
@@ -643,6 +701,7 @@ void journal_add_cases(Suite *s)
 	    {"journal_fsync_failure_fails", journal_fsync_failure_fails},
 	    {"journal_compaction", journal_compaction},
 	    {"journal_compaction_off_the_answer", journal_compaction_off_the_answer},
+	    {"journal_appends_go_on_while_serialising", journal_appends_go_on_while_serialising},
 	    {"journal_interrupted_compaction_finished_at_load",
 	     journal_interrupted_compaction_finished_at_load},
 	    {"journal_of_another_document_refused", journal_of_another_document_refused},
