@@ -40,7 +40,7 @@ int persist_buf_put(struct persist_buf *b, const void *data, size_t n)
 {
 	int rc = persist_buf_reserve(b, n);
 
-	if (rc == 0) {
+	if (rc == 0 && n > 0) { /* an empty tail: b->p may be NULL */
 		memcpy(b->p + b->len, data, n);
 		b->len += n;
 	}
