@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "journal_private.h"
@@ -251,6 +253,10 @@ static void *serialiser_main(void *arg)
 	char *bytes;
 	size_t len = 0;
 
+	/* Background work: it shares the management lcore's core (threads
+	 * inherit its affinity), and the replies meanwhile must not wait for
+	 * it. Best effort: at worst it runs at the default priority. */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
 		while (j->s_doc == NULL && !j->s_stop)
