@@ -163,30 +163,34 @@ START_TEST(journal_lines_replay_in_order)
 }
 END_TEST
 
-/* The first append blocks on the disk; the lines queued meanwhile go out
- * in one write and one fdatasync. */
+/* Holds the first @step on a file whose name has @part until the test
+ * lets it go. */
 struct gate {
 	sem_t entered, go;
-	int fsyncs;
+	int seen;
+	enum evs_persist_step step;
+	const char *part;
 };
 
 static int gate_hook(enum evs_persist_step step, const char *name, void *arg)
 {
 	struct gate *g = arg;
 
-	if (step == EVS_PERSIST_STEP_FSYNC && strstr(name, EVS_JOURNAL_SUFFIX) != NULL &&
-	    g->fsyncs++ == 0) {
+	if (step == g->step && strstr(name, g->part) != NULL && g->seen++ == 0) {
 		sem_post(&g->entered);
 		sem_wait(&g->go);
 	}
 	return 0;
 }
 
+/* The first append blocks on the disk; the lines queued meanwhile go out
+ * in one write and one fdatasync. */
+
 START_TEST(journal_group_commit)
 {
 	struct evs_journal *j = jopen(0);
 	struct evs_journal_stats st;
-	struct gate g = {0};
+	struct gate g = {.step = EVS_PERSIST_STEP_FSYNC, .part = EVS_JOURNAL_SUFFIX};
 	struct dlog d = {0};
 
 	sem_init(&g.entered, 0, 0);
@@ -396,23 +400,11 @@ END_TEST
  * is durable, not after the whole document is written: the compaction is
  * held at its first file while the answer must arrive; a change submitted
  * meanwhile waits for it and lands in the new journal. */
-static int hold_compaction(enum evs_persist_step step, const char *name, void *arg)
-{
-	struct gate *g = arg;
-
-	if (step == EVS_PERSIST_STEP_OPEN && strstr(name, EVS_JOURNAL_NEXT_SUFFIX) != NULL &&
-	    g->fsyncs++ == 0) {
-		sem_post(&g->entered);
-		sem_wait(&g->go);
-	}
-	return 0;
-}
-
 START_TEST(journal_compaction_off_the_answer)
 {
 	struct evs_journal *j = jopen(64);
 	struct evs_journal_stats st;
-	struct gate g = {0};
+	struct gate g = {.step = EVS_PERSIST_STEP_OPEN, .part = EVS_JOURNAL_NEXT_SUFFIX};
 	struct dlog d = {0};
 	json_t *snap = jl("{\"a\":[1,2,3]}"), *r;
 	int i;
@@ -422,7 +414,7 @@ START_TEST(journal_compaction_off_the_answer)
 	submit_n(j, 0, 3, &d);
 	evs_journal_drain(j);
 	ck_assert(evs_journal_wants_snapshot(j));
-	evs_persist_set_test_hook(hold_compaction, &g);
+	evs_persist_set_test_hook(gate_hook, &g);
 	r = rec(3);
 	ck_assert_int_eq(evs_journal_submit(j, 5, r, snap, on_done, &d), 0);
 	json_decref(r);
@@ -456,23 +448,11 @@ END_TEST
 
 /* While the snapshot is serialised (held here), changes go on being
  * appended and answered; the new journal carries every one of them. */
-static int hold_serialise(enum evs_persist_step step, const char *name, void *arg)
-{
-	struct gate *g = arg;
-
-	(void)name;
-	if (step == EVS_PERSIST_STEP_SERIALISE && g->fsyncs++ == 0) {
-		sem_post(&g->entered);
-		sem_wait(&g->go);
-	}
-	return 0;
-}
-
 START_TEST(journal_appends_go_on_while_serialising)
 {
 	struct evs_journal *j = jopen(64);
 	struct evs_journal_stats st;
-	struct gate g = {0};
+	struct gate g = {.step = EVS_PERSIST_STEP_SERIALISE, .part = ""};
 	struct dlog d = {0};
 	json_t *snap = jl("{\"a\":[7]}"), *r;
 	int i, k;
@@ -481,7 +461,7 @@ START_TEST(journal_appends_go_on_while_serialising)
 	sem_init(&g.go, 0, 0);
 	submit_n(j, 0, 3, &d);
 	evs_journal_drain(j);
-	evs_persist_set_test_hook(hold_serialise, &g);
+	evs_persist_set_test_hook(gate_hook, &g);
 	r = rec(3);
 	ck_assert_int_eq(evs_journal_submit(j, 5, r, snap, on_done, &d), 0);
 	json_decref(r);
@@ -601,9 +581,26 @@ static uint32_t dump_rand(uint32_t n)
 /* A string of escapes, control bytes, '/', DEL and 2- and 4-byte UTF-8. */
 static void rand_text(char *buf, size_t cap, size_t *len)
 {
-	static const char *const atoms[] = {"a", "Z", "0", " ", "\"", "\\", "/", "\b", "\f",
-					    "\n", "\r", "\t", "\x01", "\x1f", "\x7f", "\xc3\xa9",
-					    "\xf0\x9f\x98\x80", ":", ",", "{"};
+	static const char *const atoms[] = {"a",
+					    "Z",
+					    "0",
+					    " ",
+					    "\"",
+					    "\\",
+					    "/",
+					    "\b",
+					    "\f",
+					    "\n",
+					    "\r",
+					    "\t",
+					    "\x01",
+					    "\x1f",
+					    "\x7f",
+					    "\xc3\xa9",
+					    "\xf0\x9f\x98\x80",
+					    ":",
+					    ",",
+					    "{"};
 	size_t n = dump_rand(12), o = 0;
 
 	while (n-- > 0) {
