@@ -293,7 +293,13 @@ static void slot_kill(struct evs_cls *cls, struct evs_megaflow *f)
 	cls_write_end(&f->version);
 	f->next_free = cls->free_head;
 	cls->free_head = cls_slot_index(cls, f);
+	cls->kills++;
 	__atomic_store_n(&cls->st.n_flows, cls->st.n_flows - 1, __ATOMIC_RELAXED);
+}
+
+uint64_t evs_cls_kills(const struct evs_cls *cls)
+{
+	return cls->kills;
 }
 
 static void flow_unlink(struct evs_cls *cls, struct evs_megaflow *f)

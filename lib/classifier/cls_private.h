@@ -127,6 +127,7 @@ struct evs_cls {
 	uint32_t max_flows;
 	uint32_t hwm;	    /* slots ever used; published with release for dumpers */
 	uint32_t free_head; /* free slot list, linked by next_free; UINT32_MAX: empty */
+	uint64_t kills;	    /* slots freed so far (evs_cls_kills) */
 	uint32_t expire_cursor;
 	uint32_t expire_batch;
 	uint32_t reval_batch;
