@@ -4,11 +4,13 @@
  * jansson's json_loadb(JSON_DECODE_ANY | JSON_REJECT_DUPLICATES): on random
  * documents it must build the same tree (same values, same key order), on
  * mangled ones never accept what jansson refuses, and evs_ctl_json_load()
- * must answer exactly as jansson does, error text included. Part of the
- * ctl suite (main in test_ctl.c).
+ * must answer exactly as jansson does, error text included; and the MAC
+ * parser every MAC of such a request goes through. Part of the ctl suite
+ * (main in test_ctl.c).
  */
 
 #include <check.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,6 +360,61 @@ START_TEST(json_shared_short_strings)
 }
 END_TEST
 
+/* evs_ctl_parse_mac (hand-written: it runs three times per object of a bulk
+ * apply) against a plain reading of its contract on random strings. */
+static int mac_model(const char *s, uint8_t mac[6])
+{
+	unsigned int i, v;
+	char two[3] = {0};
+
+	if (strlen(s) != 17 || (s[2] != ':' && s[2] != '-'))
+		return -1;
+	for (i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)s[i * 3]) || !isxdigit((unsigned char)s[i * 3 + 1]) ||
+		    (i < 5 && s[i * 3 + 2] != s[2]))
+			return -1;
+		memcpy(two, s + i * 3, 2);
+		sscanf(two, "%x", &v);
+		mac[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+START_TEST(parse_mac_matches_model)
+{
+	static const char alphabet[] = "0123456789abcdefABCDEFgG:-x \xc3";
+	char s[24];
+	uint8_t a[6], b[6];
+	int i, ok = 0;
+
+	rng_state = 3;
+	for (i = 0; i < 200000; i++) {
+		size_t n = rnd(4) ? 17 : rnd(21), k;
+
+		for (k = 0; k < n; k++) /* mostly well-formed: separators in place */
+			s[k] = k % 3 == 2 && rnd(8) ? (rnd(8) ? ':' : '-')
+						    : alphabet[rnd(sizeof(alphabet) - 1)];
+		s[n] = '\0';
+		memset(a, 0, 6);
+		memset(b, 0, 6);
+		ck_assert_msg((evs_ctl_parse_mac(s, a) == 0) == (mac_model(s, b) == 0), "%s", s);
+		if (mac_model(s, b) == 0) {
+			ck_assert_mem_eq(a, b, 6);
+			ok++;
+		}
+	}
+	ck_assert_int_gt(ok, 1000);
+	ck_assert_int_lt(evs_ctl_parse_mac(NULL, a), 0);
+	ck_assert_int_lt(evs_ctl_parse_mac("", a), 0);
+	ck_assert_int_lt(evs_ctl_parse_mac("0", a), 0);
+	ck_assert_int_lt(evs_ctl_parse_mac("02:00:00:00:00:0", a), 0);
+	ck_assert_int_lt(evs_ctl_parse_mac("02:00:00:00:00:001", a), 0);
+	ck_assert_int_lt(evs_ctl_parse_mac("02:00-00:00:00:01", a), 0);
+	ck_assert_int_eq(evs_ctl_parse_mac("0A-bC-00-00-00-FF", a), 0);
+	ck_assert_uint_eq(a[1], 0xbc);
+}
+END_TEST
+
 void ctl_json_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -365,6 +422,7 @@ void ctl_json_add_cases(Suite *s)
 	    {"json_mangled_documents_match_jansson", json_mangled_documents_match_jansson},
 	    {"json_edge_cases_match_jansson", json_edge_cases_match_jansson},
 	    {"json_shared_short_strings", json_shared_short_strings},
+	    {"parse_mac_matches_model", parse_mac_matches_model},
 	};
 
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, 0);
