@@ -88,22 +88,15 @@ struct evs_journal {
 
 char *evs_persist_doc_dump(const json_t *doc, size_t *len)
 {
-	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER), *t;
-	size_t n;
+	struct persist_buf b = {0};
 
-	if (s == NULL)
-		return NULL;
-	/* A final newline, as editors write it. */
-	n = strlen(s);
-	t = realloc(s, n + 2);
-	if (t == NULL) {
-		free(s);
+	/* A final newline, as editors write it; a terminated string. */
+	if (persist_dump(&b, doc, 2) < 0 || persist_buf_put(&b, "\n", 2) < 0) {
+		persist_buf_free(&b);
 		return NULL;
 	}
-	t[n] = '\n';
-	t[n + 1] = '\0';
-	*len = n + 1;
-	return t;
+	*len = b.len - 1;
+	return b.p;
 }
 
 uint64_t journal_hash(const void *data, size_t len)

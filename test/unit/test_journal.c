@@ -667,7 +667,30 @@ START_TEST(journal_dump_matches_jansson)
 		ck_assert_msg(b.len == strlen(want) && memcmp(b.p, want, b.len) == 0,
 			      "tree %d: got '%.*s', jansson '%s'", k, (int)b.len, b.p, want);
 		free(want);
+		/* the persisted document's layout */
+		want = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+		b.len = 0;
+		ck_assert_int_eq(persist_dump(&b, v, 2), 0);
+		ck_assert_msg(b.len == strlen(want) && memcmp(b.p, want, b.len) == 0,
+			      "tree %d indented: got '%.*s', jansson '%s'", k, (int)b.len, b.p,
+			      want);
+		free(want);
 		json_decref(v);
+	}
+	{
+		json_t *doc = json_pack("{s:[{s:s,s:i},{}],s:[],s:{}}", "macs", "mac", "02:00", "n",
+					1, "none", "empty");
+		char *want = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER), *got;
+		size_t len;
+
+		got = evs_persist_doc_dump(doc, &len);
+		ck_assert_uint_eq(len, strlen(want) + 1);
+		ck_assert_int_eq(memcmp(got, want, len - 1), 0);
+		ck_assert_int_eq(got[len - 1], '\n');
+		ck_assert_int_eq(got[len], '\0');
+		free(got);
+		free(want);
+		json_decref(doc);
 	}
 	/* deeper than the parser allows: refused, nothing written */
 	deep = inner = json_array();
