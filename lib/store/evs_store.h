@@ -334,6 +334,24 @@ size_t evs_store_txn_size(const struct evs_store_txn *txn);
  */
 json_t *evs_store_doc(const struct evs_store *st);
 
+/** The same document built in steps, between other work (a million objects
+ * take ~20-30 ms). */
+struct evs_store_doc_build;
+
+/** Start one. @return it, or NULL (errno ENOMEM). */
+struct evs_store_doc_build *evs_store_doc_begin(const struct evs_store *st);
+
+/**
+ * Add up to @p n more objects.
+ * @return 1 (more to do), 0 (*doc is the document: a new reference, the
+ *   committed state as of evs_store_doc_begin()), -ESTALE (a transaction
+ *   began or ended since: free it and begin again), -ENOMEM.
+ */
+int evs_store_doc_step(struct evs_store_doc_build *b, size_t n, json_t **doc);
+
+/** Free a build (finished or not). NULL is accepted. */
+void evs_store_doc_build_free(struct evs_store_doc_build *b);
+
 /**
  * Stage into @p txn the difference between the store and @p doc (a whole
  * desired state at JSON pointer @p path): objects absent from @p doc are

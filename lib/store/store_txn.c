@@ -26,6 +26,7 @@ struct evs_store_txn *evs_store_txn_begin(struct evs_store *st)
 	}
 	txn->st = st;
 	st->txn = txn;
+	st->epoch++;
 	return txn;
 }
 
@@ -346,6 +347,7 @@ static void txn_close(struct evs_store_txn *txn)
 		free(b);
 	}
 	txn->st->txn = NULL;
+	txn->st->epoch++;
 	free(txn->e);
 	free(txn);
 }

@@ -573,6 +573,44 @@ START_TEST(prepare_end_alone_runs_once)
 }
 END_TEST
 
+/* The document built a few objects at a time is evs_store_doc()'s; a
+ * transaction between two steps makes the build stale. */
+START_TEST(doc_built_in_steps)
+{
+	struct evs_store *st = evs_store_create();
+	struct evs_store_doc_build *b;
+	struct rebuild r = {0};
+	json_t *whole, *doc = NULL;
+	int rc, steps = 0;
+
+	ck_assert_int_eq(evs_store_type_add(st, &rebuild_type, &r), 0);
+	b = evs_store_doc_begin(st);
+	ck_assert_int_eq(evs_store_doc_step(b, 5, &doc), 0); /* empty: {} */
+	ck_assert_uint_eq(json_object_size(doc), 0);
+	json_decref(doc);
+	evs_store_doc_build_free(b);
+	ck_assert_int_eq(rebuild_txn(st, 0, 1000), 0);
+	whole = evs_store_doc(st);
+	b = evs_store_doc_begin(st);
+	while ((rc = evs_store_doc_step(b, 7, &doc)) == 1)
+		steps++;
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_ge(steps, 1000 / 7);
+	ck_assert(json_equal(doc, whole));
+	ck_assert_uint_eq(json_array_size(json_object_get(doc, "wholes")), 1000);
+	json_decref(doc);
+	evs_store_doc_build_free(b);
+	/* stale: a transaction between steps; the unfinished build frees cleanly */
+	b = evs_store_doc_begin(st);
+	ck_assert_int_eq(evs_store_doc_step(b, 10, &doc), 1);
+	ck_assert_int_eq(rebuild_txn(st, 1000, 1), 0);
+	ck_assert_int_eq(evs_store_doc_step(b, 10, &doc), -ESTALE);
+	evs_store_doc_build_free(b);
+	json_decref(whole);
+	evs_store_free(st);
+}
+END_TEST
+
 void store_slice_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -581,6 +619,7 @@ void store_slice_add_cases(Suite *s)
 	    {"queued_writers_apply_after_in_order", queued_writers_apply_after_in_order},
 	    {"queued_writer_deadline_and_cancel", queued_writer_deadline_and_cancel},
 	    {"prepare_end_alone_runs_once", prepare_end_alone_runs_once},
+	    {"doc_built_in_steps", doc_built_in_steps},
 	};
 
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, 0);
