@@ -26,6 +26,7 @@ struct sub {
 	uint64_t epoch;
 	json_t *records; /* NULL: snapshot only */
 	json_t *snapshot;
+	bool background; /* a snapshot alone that nobody waits for */
 	evs_persist_done_t fn;
 	void *arg;
 	int rc;
@@ -371,7 +372,7 @@ static void batch_write(struct evs_journal *j, struct sub *batch, uint64_t dead_
 			j->tail_lost = true;
 		j->tail_lines += n_lines;
 	}
-	if (rc == 0 && snap != NULL && snap->records == NULL) {
+	if (rc == 0 && snap != NULL && snap->records == NULL && !snap->background) {
 		rc = compact(j, snap->snapshot, snap->gen, b->p + snap_off, len - snap_off,
 			     n_lines - snap_lines);
 		snap->rc = rc; /* its change is only in the snapshot */
@@ -582,8 +583,8 @@ const char *evs_journal_path(const struct evs_journal *j)
 	return j->path;
 }
 
-int evs_journal_submit(struct evs_journal *j, uint64_t gen, const json_t *records,
-		       const json_t *snapshot, evs_persist_done_t done, void *arg)
+static int queue_sub(struct evs_journal *j, uint64_t gen, const json_t *records,
+		     const json_t *snapshot, bool background, evs_persist_done_t done, void *arg)
 {
 	struct sub *s;
 
@@ -596,6 +597,7 @@ int evs_journal_submit(struct evs_journal *j, uint64_t gen, const json_t *record
 	s->epoch = j->epoch;
 	s->records = json_incref((json_t *)records);
 	s->snapshot = json_incref((json_t *)snapshot);
+	s->background = background;
 	s->fn = done;
 	s->arg = arg;
 	if (snapshot != NULL)
@@ -607,6 +609,17 @@ int evs_journal_submit(struct evs_journal *j, uint64_t gen, const json_t *record
 	pthread_cond_signal(&j->work);
 	pthread_mutex_unlock(&j->mu);
 	return 0;
+}
+
+int evs_journal_submit(struct evs_journal *j, uint64_t gen, const json_t *records,
+		       const json_t *snapshot, evs_persist_done_t done, void *arg)
+{
+	return queue_sub(j, gen, records, snapshot, false, done, arg);
+}
+
+int evs_journal_compact(struct evs_journal *j, uint64_t gen, const json_t *snapshot)
+{
+	return snapshot == NULL ? -EINVAL : queue_sub(j, gen, NULL, snapshot, true, NULL, NULL);
 }
 
 bool evs_journal_wants_snapshot(const struct evs_journal *j)

@@ -492,6 +492,33 @@ START_TEST(journal_appends_go_on_while_serialising)
 }
 END_TEST
 
+/* A snapshot taken apart from any change (built in steps by the daemon)
+ * compacts in the background; the changes after it stay in the journal. */
+START_TEST(journal_background_compaction)
+{
+	struct evs_journal *j = jopen(64);
+	struct evs_journal_stats st;
+	struct dlog d = {0};
+	json_t *snap = jl("{\"a\":[5]}");
+
+	submit_n(j, 0, 3, &d);
+	evs_journal_drain(j);
+	ck_assert(evs_journal_wants_snapshot(j));
+	ck_assert_int_eq(evs_journal_compact(j, 4, NULL), -EINVAL);
+	ck_assert_int_eq(evs_journal_compact(j, 4, snap), 0);
+	ck_assert(!evs_journal_wants_snapshot(j));
+	submit_n(j, 3, 5, &d);
+	evs_journal_drain(j);
+	ck_assert_int_eq(d.n, 5);
+	ck_assert_int_eq(d.rc[3] | d.rc[4], 0);
+	ck_assert_int_eq(evs_journal_stats_get(j, &st), 0);
+	ck_assert_uint_eq(st.compactions, 1);
+	evs_journal_close(j, NULL);
+	expect_load("{\"a\":[5]}", 3, 2);
+	json_decref(snap);
+}
+END_TEST
+
 /* Stopped between the document's rename and the journal's: the load finishes. */
 static int rename_hook(enum evs_persist_step step, const char *name, void *arg)
 {
@@ -722,6 +749,7 @@ void journal_add_cases(Suite *s)
 	    {"journal_compaction", journal_compaction},
 	    {"journal_compaction_off_the_answer", journal_compaction_off_the_answer},
 	    {"journal_appends_go_on_while_serialising", journal_appends_go_on_while_serialising},
+	    {"journal_background_compaction", journal_background_compaction},
 	    {"journal_interrupted_compaction_finished_at_load",
 	     journal_interrupted_compaction_finished_at_load},
 	    {"journal_of_another_document_refused", journal_of_another_document_refused},
