@@ -57,7 +57,8 @@ static enum evs_drop_reason parse_l4(struct rte_mbuf *m, const uint8_t *p, uint3
 		if (avail < 8)
 			return EVS_DROP_BAD_L4;
 		ulen = rte_be_to_cpu_16(evs_rd_be16(h + 4));
-		if (ulen < 8 || ulen > ip_payload)
+		/* a first fragment's UDP length is the whole datagram's */
+		if (ulen < 8 || (ulen > ip_payload && !(key->ip_frag & EVS_FRAG_ANY)))
 			return EVS_DROP_BAD_L4;
 		key->l4_src = evs_rd_be16(h);
 		key->l4_dst = evs_rd_be16(h + 2);
@@ -282,10 +283,11 @@ static inline bool parse_fast(struct rte_mbuf *m, uint16_t in_port, struct evs_f
 	uint32_t len = rte_pktmbuf_data_len(m), tot, hlen;
 	uint8_t proto;
 
-	if (unlikely(len < EVS_ETH_HLEN + IPV4_MIN_HLEN + 20 ||
-		     (m->ol_flags & (RTE_MBUF_F_RX_VLAN_STRIPPED | RTE_MBUF_F_RX_QINQ_STRIPPED)) ||
-		     evs_rd_be16(p + 12) != RTE_BE16(RTE_ETHER_TYPE_IPV4) || ip[0] != 0x45 ||
-		     (evs_rd_be16(ip + 6) & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))))
+	if (unlikely(
+		len < EVS_ETH_HLEN + IPV4_MIN_HLEN + 20 ||
+		(m->ol_flags & (RTE_MBUF_F_RX_VLAN_STRIPPED | RTE_MBUF_F_RX_QINQ_STRIPPED)) ||
+		evs_rd_be16(p + 12) != RTE_BE16(RTE_ETHER_TYPE_IPV4) || ip[0] != 0x45 ||
+		(evs_rd_be16(ip + 6) & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))))
 		return false;
 	proto = ip[9];
 	tot = rte_be_to_cpu_16(evs_rd_be16(ip + 2));

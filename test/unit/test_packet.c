@@ -303,6 +303,45 @@ START_TEST(test_parse_ipv4_fragments)
 }
 END_TEST
 
+/* A first fragment's UDP length covers the whole datagram, more than the
+ * fragment holds: its ports are parsed, not dropped as bad_l4. Unfragmented,
+ * the same length is still refused. */
+START_TEST(test_parse_udp_first_fragment)
+{
+	struct spec s;
+	struct frame f;
+	struct expect e;
+	struct evs_flow_key k;
+	int v6, tags;
+
+	for (v6 = 0; v6 <= 1; v6++) {
+		for (tags = 0; tags <= 1; tags++) {
+			spec_for(&s, tags, v6 ? L3_V6 : L3_V4, IPPROTO_UDP, 0);
+			if (v6) {
+				s.v6_ext = 1;
+				s.v6_frag = true;
+				s.frag = 1; /* M set, offset 0 */
+			} else {
+				s.frag = 0x2000;
+			}
+			build(&s, &f, &e);
+			set16(&f, (size_t)e.l2_len + e.l3_len + 4, 4008);
+			ck_assert_int_eq(parse_buf(f.b, f.n, &k, NULL), EVS_DROP_NONE);
+			ck_assert_uint_eq(k.ip_frag, EVS_FRAG_ANY);
+			ck_assert(memcmp(&k, &e.key, sizeof(k)) == 0);
+			ck_assert_uint_ne(k.l4_dst, 0);
+
+			/* not a fragment: the datagram claims more than the packet holds */
+			s.frag = 0;
+			s.v6_frag = false;
+			build(&s, &f, &e);
+			set16(&f, (size_t)e.l2_len + e.l3_len + 4, 4008);
+			ck_assert_int_eq(parse_buf(f.b, f.n, &k, NULL), EVS_DROP_BAD_L4);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_parse_ipv6_ext_chain)
 {
 	struct spec s;
@@ -746,6 +785,7 @@ static Suite *packet_suite(void)
 	    {"parse_bad_ipv4", test_parse_bad_ipv4},
 	    {"parse_bad_l4", test_parse_bad_l4},
 	    {"parse_ipv4_fragments", test_parse_ipv4_fragments},
+	    {"parse_udp_first_fragment", test_parse_udp_first_fragment},
 	    {"parse_ipv6_ext_chain", test_parse_ipv6_ext_chain},
 	    {"parse_arp", test_parse_arp},
 	    {"parse_truncated_every_length", test_parse_truncated_every_length},
