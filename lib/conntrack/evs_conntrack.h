@@ -76,6 +76,10 @@ enum evs_ct_nat_kind {
 	EVS_CT_NAT_NONE = 0,
 	EVS_CT_NAT_SRC, /**< rewrite the source of the original direction */
 	EVS_CT_NAT_DST, /**< rewrite the destination of the original direction */
+	/** both: the destination to addr_min/port_min (one address, one port
+	 *  or 0 to keep it), the source to snat_addr with a source port that
+	 *  keeps the reply key unique (a one-arm load balancer) */
+	EVS_CT_NAT_FULL,
 };
 
 /**
@@ -92,6 +96,7 @@ struct evs_ct_nat_range {
 	uint16_t port_max;
 	uint8_t addr_min[16];
 	uint8_t addr_max[16];
+	uint8_t snat_addr[16]; /**< EVS_CT_NAT_FULL: the new source */
 };
 
 /** What a ct() opcode asks for. */

@@ -59,6 +59,10 @@ static const struct evs_ctl_param vip_fields[] = {
      .min = 1,
      .max = 36000,
      .help = "source_ip: seconds a client keeps its backend after its last new connection"},
+    {.name = "snat",
+     .type = EVS_CTL_T_IP,
+     .help = "one-arm: rewrite clients' source to this address (the VIP's family), "
+	     "which backends must route to the switch"},
 };
 static const char *const vip_keys[] = {"name", NULL};
 
@@ -205,6 +209,11 @@ int lb_vip_set(struct evs_lb_conf *lb, struct evs_store *st, struct lb_vip *v, c
 		if (strcmp(algo, evs_lb_algo_name(a)) == 0)
 			v->dp.algo = (uint8_t)a;
 	v->dp.affinity_s = (uint32_t)u(st, "lb.vip", val, "affinity_timeout");
+	memset(v->dp.snat_addr, 0, sizeof(v->dp.snat_addr));
+	v->dp.snat = json_object_get(val, "snat") != NULL;
+	if (v->dp.snat)
+		evs_ctl_parse_ip(json_string_value(json_object_get(val, "snat")), &af,
+				 v->dp.snat_addr, NULL);
 	snprintf(v->scope, sizeof(v->scope), "%s", str(st, "lb.vip", val, "scope"));
 	if (v->dp.algo == EVS_LB_ALGO_SOURCE_IP && v->affinity == NULL) {
 		v->affinity = calloc(EVS_LB_AFFINITY_SLOTS, sizeof(*v->affinity));
@@ -249,6 +258,16 @@ static int vip_check(struct evs_store *st, const json_t *obj, const char *path,
 		return evs_store_err(err, -EINVAL,
 				     evs_ctl_path_key(sub, sizeof(sub), path, "table_size"),
 				     "table_size %llu is not a prime", (unsigned long long)size);
+	if (json_object_get(obj, "snat") != NULL) {
+		int fv = family(obj), fs = 0;
+		uint8_t a[16];
+
+		evs_ctl_parse_ip(json_string_value(json_object_get(obj, "snat")), &fs, a, NULL);
+		if (fs != fv)
+			return evs_store_err(err, -EINVAL,
+					     evs_ctl_path_key(sub, sizeof(sub), path, "snat"),
+					     "snat must be of the VIP address's family");
+	}
 	if (size <= lb->cfg.max_backends)
 		return evs_store_err(
 		    err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "table_size"),

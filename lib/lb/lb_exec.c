@@ -166,8 +166,8 @@ static void passive(struct lb_lcore *ll, uint32_t id)
 
 /* Commit packet @p's new connection to backend @id: its ct_state. */
 static uint8_t commit(struct lb_lcore *ll, const struct evs_lb_op_arg *a,
-		      const struct evs_lb_dp_backend *b, uint32_t id, struct rte_mbuf **p,
-		      struct evs_flow_key *k)
+		      const struct evs_lb_dp_vip *v, const struct evs_lb_dp_backend *b, uint32_t id,
+		      struct rte_mbuf **p, struct evs_flow_key *k)
 {
 	struct evs_ct_action act = {
 	    .zone = a->zone,
@@ -178,6 +178,10 @@ static uint8_t commit(struct lb_lcore *ll, const struct evs_lb_op_arg *a,
 
 	memcpy(act.nat.addr_min, b->addr, 16);
 	memcpy(act.nat.addr_max, b->addr, 16);
+	if (v->snat) { /* one-arm: the backend answers the switch, on a port it picks */
+		act.nat.kind = EVS_CT_NAT_FULL;
+		memcpy(act.nat.snat_addr, v->snat_addr, 16);
+	}
 	evs_ct_execute_burst(ll->lc, &act, p, k, 1);
 	return k->ct_state;
 }
@@ -221,7 +225,7 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 					evs_exec_drop(x, EVS_LB_DROP_NO_BACKEND, &pkts[j], 1);
 					continue;
 				}
-				st = commit(ll, a, &dp->backend[id], id, &pkts[j], &keys[j]);
+				st = commit(ll, a, v, &dp->backend[id], id, &pkts[j], &keys[j]);
 				if (!(st & EVS_CT_DNAT)) {
 					evs_exec_drop(x, EVS_LB_DROP_REFUSED, &pkts[j], 1);
 					continue;
@@ -285,13 +289,19 @@ static uint16_t reply_exec(struct evs_exec *x, const void *arg, struct rte_mbuf 
 		}
 	}
 	evs_ct_expire(ll->lc, LB_EXPIRE_STEP);
-	return n;
+	if (a->recirc == 0)
+		return n;
+	/* un-NATed replies to an SNAT address: routed again to the client */
+	evs_exec_recirculate(x, a->recirc, pkts, keys, n);
+	return 0;
 }
 
 static int op_format(const void *arg, char *buf, size_t len)
 {
 	const struct evs_lb_op_arg *a = arg;
 
+	if (a->vip == UINT16_MAX && a->recirc != 0)
+		return snprintf(buf, len, "zone=%u,recirc=%#x", a->zone, a->recirc);
 	if (a->vip == UINT16_MAX)
 		return snprintf(buf, len, "zone=%u", a->zone);
 	return snprintf(buf, len, "vip=%u,zone=%u,recirc=%#x", a->vip, a->zone, EVS_LB_RECIRC);

@@ -598,6 +598,84 @@ START_TEST(test_backend_slot_counted)
 }
 END_TEST
 
+/* DNAT to a backend and SNAT to the balancer's address at once (one-arm):
+ * both directions, checksums, and two connections that would share the
+ * backend-side tuple (same client port, two VIPs on one backend) get
+ * distinct source ports instead of a refusal. */
+START_TEST(test_full_nat_one_arm)
+{
+	struct evs_ct_action a = act_commit(0), plain;
+	struct spec s = {.src = "10.0.0.1",
+			 .dst = "192.0.2.10",
+			 .proto = IPPROTO_TCP,
+			 .sport = 40000,
+			 .dport = 80,
+			 .flags = SYN,
+			 .seq = 1};
+	struct evs_flow_key k;
+	struct rte_mbuf *m;
+	uint16_t p1, p2;
+
+	a.flags |= EVS_CT_F_NAT;
+	a.nat.kind = EVS_CT_NAT_FULL;
+	addr("10.1.0.5", a.nat.addr_min);
+	addr("10.1.0.5", a.nat.addr_max);
+	a.nat.port_min = a.nat.port_max = 8080;
+	addr("10.1.0.1", a.nat.snat_addr);
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_NEW | EVS_CT_SNAT | EVS_CT_DNAT);
+	assert_ip(k.src_ip, "10.1.0.1");
+	assert_ip(k.dst_ip, "10.1.0.5");
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_dst), 8080);
+	p1 = rte_be_to_cpu_16(k.l4_src);
+	ck_assert_uint_eq(p1, 40000); /* the client's port when free */
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+
+	/* DNAT alone: the same client port to another VIP on the same
+	 * backend would share the backend-side tuple, and is refused */
+	plain = a;
+	plain.nat.kind = EVS_CT_NAT_DST;
+	s.src = "10.0.0.2";
+	ck_assert_uint_eq(send1(&s, &plain), CT_NEW | EVS_CT_DNAT);
+	s.dst = "192.0.2.11";
+	ck_assert_uint_eq(send1(&s, &plain), CT_INV);
+	ck_assert_uint_eq(counter(EVS_CT_C_REFUSED_NAT), 1);
+	/* with the source translated too it gets another port */
+	s.src = "10.0.0.1";
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_NEW | EVS_CT_SNAT | EVS_CT_DNAT);
+	p2 = rte_be_to_cpu_16(k.l4_src);
+	ck_assert_uint_ne(p2, p1);
+	ck_assert_uint_ge(p2, 1024);
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+
+	/* the backend answers the balancer: back to the client, from the VIP */
+	s = (struct spec){.src = "10.1.0.5",
+			  .dst = "10.1.0.1",
+			  .proto = IPPROTO_TCP,
+			  .sport = 8080,
+			  .dport = p2,
+			  .flags = SYN | ACK,
+			  .seq = 9,
+			  .ack = 2};
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_RPL | EVS_CT_SNAT | EVS_CT_DNAT);
+	assert_ip(k.src_ip, "192.0.2.11");
+	assert_ip(k.dst_ip, "10.0.0.1");
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_src), 80);
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_dst), 40000);
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+
+	/* a port range or other protocols: refused, nothing half set up */
+	a.nat.port_max = 8081;
+	s = (struct spec){
+	    .src = "10.0.0.9", .dst = "192.0.2.10", .proto = IPPROTO_UDP, .sport = 5, .dport = 80};
+	ck_assert_uint_eq(send1(&s, &a), CT_INV);
+	ck_assert_uint_eq(counter(EVS_CT_C_REFUSED_NAT), 2);
+	ck_assert_uint_eq(live_conns(), 3);
+}
+END_TEST
+
 void ct_nat_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -613,6 +691,7 @@ void ct_nat_add_cases(Suite *s)
 	    {"nat_random_traffic_checksums", test_nat_random_traffic_checksums},
 	    {"dnat_ipv6_random_checksums", test_dnat_ipv6_random_checksums},
 	    {"backend_slot_counted", test_backend_slot_counted},
+	    {"full_nat_one_arm", test_full_nat_one_arm},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), ct_setup, ct_teardown, 0);

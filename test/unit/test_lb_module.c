@@ -702,6 +702,64 @@ static void random_key(struct evs_flow_key *k)
 /* Mask sufficiency: any key that agrees with a translated key on the bits
  * its mask holds translates to the same program and mask. Against VIPs
  * with and without ports, IPv4 and IPv6, backends with ports. */
+/* One-arm SNAT: the backend sees the switch's address as the client, on a
+ * port that keeps the tuple unique (two VIPs, one backend, one client
+ * port); its replies to that address are un-NATed and routed again to the
+ * client (without the second pass they would leave towards .254). */
+START_TEST(test_snat_one_arm)
+{
+	struct spec s[2] = {syn(7, 4000), syn(7, 4000)};
+	struct spec r = {.src = "10.0.1.1",
+			 .dst = "10.0.1.254",
+			 .proto = IPPROTO_TCP,
+			 .sport = 8080,
+			 .flags = SYN | ACK,
+			 .seq = 77,
+			 .ack = 1001,
+			 .win = 1000};
+	uint8_t a[16];
+	uint16_t ports[2];
+
+	ck_assert_int_ne(op(EVS_STORE_ADD, "lb.vip", VIP ",\"snat\":\"fd00::1\"}"), 0);
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP ",\"snat\":\"10.0.1.254\"}"), 0);
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip",
+			    "{\"name\":\"web2\",\"address\":\"10.0.0.101\",\"port\":80,"
+			    "\"scope\":\"sw\",\"snat\":\"10.0.1.254\"}"),
+			 0);
+	backend("web", "10.0.1.1", "");
+	backend("web2", "10.0.1.1", "");
+	s[1].dst = "10.0.0.101";
+	for (unsigned int i = 0; i < 2; i++) {
+		run(&s[i], 1);
+		ck_assert_uint_eq(out_port[0], 1);
+		addr("10.0.1.254", a);
+		ck_assert_mem_eq(out_key[0].src_ip, a, 4);
+		ck_assert_uint_eq(rte_be_to_cpu_16(out_key[0].l4_dst), 8080);
+		ports[i] = rte_be_to_cpu_16(out_key[0].l4_src);
+	}
+	ck_assert_uint_eq(ports[0], 4000); /* the client's port while free */
+	ck_assert_uint_ne(ports[1], ports[0]);
+	for (unsigned int i = 0; i < 2; i++) {
+		r.dport = ports[i];
+		run(&r, 1);
+		ck_assert_uint_eq(out_port[0], 7); /* the client 10.2.0.7 */
+		addr(i == 0 ? "10.0.0.100" : "10.0.0.101", a);
+		ck_assert_mem_eq(out_key[0].src_ip, a, 4);
+		addr("10.2.0.7", a);
+		ck_assert_mem_eq(out_key[0].dst_ip, a, 4);
+		ck_assert_uint_eq(rte_be_to_cpu_16(out_key[0].l4_src), 80);
+		ck_assert_uint_eq(rte_be_to_cpu_16(out_key[0].l4_dst), 4000);
+	}
+	/* the backend's other traffic to that address is no reply: untouched */
+	r.sport = 22;
+	r.dport = 5000;
+	r.flags = SYN;
+	r.ack = 0;
+	run(&r, 1);
+	ck_assert_uint_eq(out_port[0], 254);
+}
+END_TEST
+
 START_TEST(test_mask_is_sufficient)
 {
 	unsigned int vip_hits = 0, reply_hits = 0;
@@ -767,6 +825,7 @@ void lb_module_add_cases(Suite *s)
 	    {"mask_is_sufficient", test_mask_is_sufficient},
 	    {"router_scope", test_router_scope},
 	    {"drain_ends_with_last_connection", test_drain_ends_with_last_connection},
+	    {"snat_one_arm", test_snat_one_arm},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), lbm_setup, lbm_teardown, 0);
