@@ -141,6 +141,9 @@ eal=(--no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
 if [ $huge = 1 ] && huge_reserve $((256 + 1024 + 768)); then
 	read -r -a he <<<"$(huge_eal)"
 	eal+=("${he[@]}")
+	# only host-backed pages in the pool: see test/perf/hugepage_sort.c
+	huge_sort "$(dirname "$gen")/../../test/perf/hugepage-sort" $((256 + 1024 + 768)) &&
+		echo "matrix: hugepages $huge_sort_line" >&2
 elif [ $huge = 1 ]; then
 	echo "matrix: not enough free hugepages: 4 KiB pages (--no-huge)" >&2
 	huge=0

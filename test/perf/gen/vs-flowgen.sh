@@ -65,6 +65,8 @@ eal=(-m 512 --no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
 if [ $huge = 1 ] && huge_reserve 1152; then
 	read -r -a he <<<"$(huge_eal)"
 	eal+=("${he[@]}")
+	huge_sort "$(dirname "$gen")/../../test/perf/hugepage-sort" 1152 &&
+		echo "vs-flowgen: hugepages $huge_sort_line" >&2
 else
 	eal+=(--no-huge)
 fi
