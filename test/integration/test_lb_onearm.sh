@@ -84,4 +84,10 @@ assert_eq "no request reached it from the client's own address" 0 \
 st=$(rpc_ok lb.stats '{"vip":"web"}')
 assert_ge "lb.stats counts the SNAT connections" 300 "$(jget "$st" vips.0.connections)"
 
+# null resets the field: no SNAT again, and the replies bypass the switch again
+rpc_ok lb.vip.set '{"name":"web","snat":null}' >/dev/null
+assert_eq "snat reset by null" "" "$(jget "$(rpc_ok lb.vip.get '{"name":"web"}')" snat || true)"
+out=$(nsx c timeout 60 "${CLI[@]}" spread "$VIP" 80 4 4)
+assert_eq "snat null: connections fail again" 4 "$(jget "$out" failures)"
+
 it_finish
