@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Instructions per packet of a device over vhost-user, by function: the
+# device (edgevs L2, or dpdk-testpmd io forwarding: the ceiling) under
+# callgrind, its forwarding thread only, between two vhost-user ports that
+# edgevs-gen drives one way at full rate outside valgrind: 64 B, 1k flows
+# that differ in the destination address (the matrix's L2 mix). Under
+# valgrind the device is always the bottleneck, so every rx burst is full:
+# the saturated case the matrix measures in cycles. Counts are deterministic
+# enough to compare builds on a loaded machine, where cycles are not.
+#
+# Usage: test/perf/gen/callgrind-device.sh [--device edgevs|testpmd] [--edgevs PATH]
+#          [--gen PATH] [--flows N] [--duration S] [--top N]
+# KEEP=1 keeps the callgrind output (its directory is printed).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+newest() { ls -t "$here"/../../../build*/"$1" 2>/dev/null | grep -v -e asan -e sanit | head -n1; }
+gen=$(newest app/edgevs-gen/edgevs-gen)
+evs=$(newest app/edgevs/edgevs)
+device=edgevs
+flows=1000
+duration=20
+top=25
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--device) device=$2; shift ;;
+	--edgevs) evs=$2; shift ;;
+	--gen) gen=$2; shift ;;
+	--flows) flows=$2; shift ;;
+	--duration) duration=$2; shift ;;
+	--top) top=$2; shift ;;
+	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "callgrind-device: unknown option $1" >&2; exit 1 ;;
+	esac
+	shift
+done
+case "$device" in edgevs | testpmd) ;; *) echo "callgrind-device: --device edgevs|testpmd" >&2; exit 1 ;; esac
+command -v valgrind >/dev/null || { echo "callgrind-device: needs valgrind" >&2; exit 1; }
+[ -x "$gen" ] || { echo "callgrind-device: edgevs-gen not found (--gen PATH)" >&2; exit 1; }
+[ "$device" = testpmd ] || [ -x "$evs" ] || { echo "callgrind-device: edgevs not found (--edgevs PATH)" >&2; exit 1; }
+ctl=$(dirname "$evs")/../edgevsctl/edgevsctl
+prefix=evs-cgd-$$
+tmp=$(mktemp -d "/tmp/$prefix.XXXXXX")
+dut=""
+gpid=""
+stop() { # $1 pid: SIGINT, then KILL after 20 s (valgrind writes its output on exit)
+	kill -INT "$1" 2>/dev/null
+	for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+cleanup() {
+	[ -n "$gpid" ] && stop "$gpid"
+	[ -n "$dut" ] && stop "$dut"
+	if [ -n "${KEEP:-}" ]; then echo "callgrind-device: kept $tmp" >&2; else rm -rf "$tmp"; fi
+	rm -rf /var/run/dpdk/"$prefix"-* 2>/dev/null
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+eal=(--no-huge -m 512 --no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
+cg=(valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" --separate-threads=yes
+	--compress-strings=no --compress-pos=no)
+if [ "$device" = edgevs ]; then
+	cat >"$tmp/edgevs.json" <<JSON
+{ "switches": [ { "name": "sw0" } ],
+  "ports": [ { "name": "p0", "type": "vhost-user", "path": "$tmp/p0.sock", "switch": "sw0" },
+             { "name": "p1", "type": "vhost-user", "path": "$tmp/p1.sock", "switch": "sw0" } ] }
+JSON
+	taskset -c 1 "${cg[@]}" --toggle-collect=pmd_main "$evs" --lcores 0@1,1@1 "${eal[@]}" \
+		--file-prefix "$prefix-d" -- --config "$tmp/edgevs.json" --socket "$tmp/ctl.sock" \
+		>"$tmp/dut.log" 2>&1 </dev/null &
+	dut=$!
+	ready() { [ -S "$tmp/p1.sock" ] && [ -S "$tmp/ctl.sock" ]; }
+else
+	# testpmd is stripped: its forwarding lcore is the thread with the most
+	# instructions (callgrind writes one file per thread)
+	taskset -c 1 "${cg[@]}" dpdk-testpmd --lcores 0@1,1@1 "${eal[@]}" --file-prefix "$prefix-d" \
+		--vdev "net_vhost0,iface=$tmp/p0.sock,client=0" --vdev "net_vhost1,iface=$tmp/p1.sock,client=0" -- \
+		--forward-mode=io --auto-start --disable-link-check --stats-period 3600 \
+		--total-num-mbufs=32768 >"$tmp/dut.log" 2>&1 </dev/null &
+	dut=$!
+	ready() { grep -q "packet forwarding - ports=" "$tmp/dut.log" 2>/dev/null; }
+fi
+for _ in $(seq 1200); do ready && break; kill -0 "$dut" 2>/dev/null || break; sleep 0.1; done
+ready || { tail -5 "$tmp/dut.log" >&2; echo "callgrind-device: $device did not start" >&2; exit 1; }
+# count only while traffic flows: no start-up, no idle polls after the run
+count() { # device packets so far
+	if [ "$device" = edgevs ]; then
+		"$ctl" -s "$tmp/ctl.sock" --json stats get | python3 -c '
+import json, sys
+print(sum(x["rx_packets"] for x in json.load(sys.stdin)["pmds"]))'
+	else
+		echo 0
+	fi
+}
+cgc() { callgrind_control "$1" "$dut" >/dev/null || { echo "callgrind-device: callgrind_control failed" >&2; exit 1; }; }
+# part 1: idle polls only, the per-loop cost that a busy loop also pays
+cgc -z
+sleep 3
+cgc -d
+pkts0=$(count)
+taskset -c 0 "$gen" -l 0 "${eal[@]}" --file-prefix "$prefix-g" \
+	--vdev "net_virtio_user0,path=$tmp/p0.sock,queue_size=1024" \
+	--vdev "net_virtio_user1,path=$tmp/p1.sock,queue_size=1024" -- \
+	--tx-port 0 --rx-port 1 --flows "$flows" --sport-range 1 --dip-range "$flows" \
+	--duration "$duration" --rx-check 16 --json --no-progress >"$tmp/g.json" 2>"$tmp/g.err" ||
+	{ tail -3 "$tmp/g.err" >&2; exit 1; }
+cgc -d
+pkts=$(($(count) - pkts0))
+stop "$dut"
+dut=""
+if [ "$device" = testpmd ]; then
+	# its totals since start-up: the traffic is all there is (no idle frames)
+	pkts=$(sed -n '/Accumulated forward statistics/,/^ *+\{10,\}/s/.*RX-packets: *\([0-9]*\).*/\1/p' "$tmp/dut.log" | head -n1)
+fi
+[ -n "$pkts" ] && [ "$pkts" -gt 0 ] || { echo "callgrind-device: no packets forwarded" >&2; exit 1; }
+# the forwarding thread: the thread with the most instructions in the traffic part
+thr=$(for f in "$tmp"/cg.out.2-*; do
+	printf '%s %s\n' "$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$f")" "${f##*-}"
+done | sort -n | tail -n1 | cut -d' ' -f2)
+python3 - "$pkts" "$tmp/cg.out.1-$thr" "$tmp/cg.out.2-$thr" "$device" "$flows" "$top" <<'PY'
+import sys
+n, top = int(sys.argv[1]), int(sys.argv[6])
+
+def parse(path):
+    """self instructions and call counts per function of one callgrind dump"""
+    self_ir, calls, fn, after_call = {}, {}, None, False
+    for l in open(path):
+        if l.startswith("fn="):
+            fn, after_call = l[3:].strip(), False
+        elif l.startswith("cfn="):
+            cfn = l[4:].strip()
+        elif l.startswith("calls="):
+            calls[cfn] = calls.get(cfn, 0) + int(l[6:].split()[0])
+            after_call = True
+        elif l[:1].isdigit() and fn is not None:
+            if after_call:  # the inclusive cost of the call just named
+                after_call = False
+            else:
+                self_ir[fn] = self_ir.get(fn, 0) + int(l.split()[1])
+    return self_ir, calls
+
+idle, idle_calls = parse(sys.argv[2])
+busy, busy_calls = parse(sys.argv[3])
+loop_fn = "evs_pipeline_service" if sys.argv[4] == "edgevs" else None
+if loop_fn:
+    idle_loops, loops = idle_calls.get(loop_fn, 0), busy_calls.get(loop_fn, 0)
+    bursts = busy_calls.get("evs_pipeline_run", 0)
+else:  # testpmd: stripped; no loop counter, its idle polls are cheap and few
+    idle_loops = loops = bursts = 0
+# what the idle polls of the traffic part cost, taken out function by function
+extra = (loops - bursts) / idle_loops if idle_loops else 0.0
+cost = {f: busy.get(f, 0) - idle.get(f, 0) * extra for f in busy}
+total = sum(cost.values())
+print("%s, %s flows: %d packets in %d bursts (%.1f per burst); %.0f instructions per "
+      "packet, forwarding thread, idle polls taken out (%d of %d loops, %.0f instructions each)"
+      % (sys.argv[4], sys.argv[5], n, bursts, n / bursts if bursts else 0, total / n,
+         loops - bursts, loops, sum(idle.values()) / idle_loops if idle_loops else 0))
+for f, ir in sorted(cost.items(), key=lambda x: -x[1])[:top]:
+    if ir / n >= 0.5:
+        print("%8.1f  %s" % (ir / n, f))
+PY
