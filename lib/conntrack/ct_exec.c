@@ -162,7 +162,7 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	e->key[0] = p->ck;
 	ct_key_invert(&e->key[1], &p->ck);
 	e->zone = b->act->zone;
-	e->flags = 0;
+	e->flags = (b->act->flags & EVS_CT_F_ONEWAY) ? CT_FL_ONEWAY : 0;
 	e->owner = (uint8_t)lc->idx;
 	e->mark = 0;
 	e->backend = b->act->backend;

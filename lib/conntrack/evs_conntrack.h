@@ -69,6 +69,11 @@ enum evs_ct_action_flags {
 	/** with EVS_CT_F_CONTINUE: new packets go on too (a next pass that
 	 *  passes them like established ones: the stateful switch) */
 	EVS_CT_F_CONTINUE_NEW = 1 << 6,
+	/** on commit: only the original direction will be seen (a load
+	 *  balancer's direct server return): TCP follows the originator's
+	 *  flags alone (SYN, then established, FIN and RST close), without
+	 *  the handshake or window checks; the state stays +new (no reply) */
+	EVS_CT_F_ONEWAY = 1 << 7,
 };
 
 /** NAT kind of a commit. */

@@ -99,6 +99,7 @@ struct evs_lb_dp_vip {
 	uint8_t algo;  /**< enum evs_lb_algo */
 	bool v6;
 	bool used;
+	bool dsr;			 /**< direct server return: the frame keeps the VIP */
 	bool snat;			 /**< one-arm: clients' source becomes @snat_addr */
 	uint8_t snat_addr[16];		 /**< where backends send replies (routed to the switch) */
 	uint8_t n_ldps;			 /**< switches it is served in (0: nowhere) */

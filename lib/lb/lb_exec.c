@@ -178,12 +178,27 @@ static uint8_t commit(struct lb_lcore *ll, const struct evs_lb_op_arg *a,
 
 	memcpy(act.nat.addr_min, b->addr, 16);
 	memcpy(act.nat.addr_max, b->addr, 16);
-	if (v->snat) { /* one-arm: the backend answers the switch, on a port it picks */
+	if (v->dsr) {
+		/* no translation: the frame keeps the VIP; only this direction
+		 * passes here, so TCP is tracked from the client's flags */
+		act.flags = EVS_CT_F_COMMIT | EVS_CT_F_MISSED | EVS_CT_F_ONEWAY;
+		act.nat.kind = EVS_CT_NAT_NONE;
+	} else if (v->snat) { /* one-arm: the backend answers the switch, on a port it picks */
 		act.nat.kind = EVS_CT_NAT_FULL;
 		memcpy(act.nat.snat_addr, v->snat_addr, 16);
 	}
 	evs_ct_execute_burst(ll->lc, &act, p, k, 1);
 	return k->ct_state;
+}
+
+/* Does the packet (ct_state @st, entry backend @id) belong to a committed
+ * connection of the LB? NATed ones say so by the translation; DSR ones
+ * (untranslated) by the backend in their entry. */
+static inline bool committed(const struct evs_lb_dp_vip *v, uint8_t st, uint32_t id)
+{
+	if (v->dsr)
+		return !(st & EVS_CT_INVALID) && id != 0 && id < EVS_LB_IDS;
+	return (st & EVS_CT_DNAT) != 0;
 }
 
 static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **pkts,
@@ -219,14 +234,14 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 				evs_exec_drop(x, EVS_LB_DROP_INVALID, &pkts[j], 1);
 				continue;
 			}
-			if (!(st & EVS_CT_DNAT) && !tracing) {
+			if (!committed(v, st, id) && !tracing) {
 				id = lb_pick(dp, v, s->ct, &keys[j], now, true, &affine);
 				if (id == EVS_MAGLEV_NONE || id >= EVS_LB_IDS) {
 					evs_exec_drop(x, EVS_LB_DROP_NO_BACKEND, &pkts[j], 1);
 					continue;
 				}
 				st = commit(ll, a, v, &dp->backend[id], id, &pkts[j], &keys[j]);
-				if (!(st & EVS_CT_DNAT)) {
+				if (!committed(v, st, evs_ct_burst_meta(ll->lc, 0)->backend)) {
 					evs_exec_drop(x, EVS_LB_DROP_REFUSED, &pkts[j], 1);
 					continue;
 				}
@@ -248,6 +263,10 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 			}
 			if (id != 0 && id < EVS_LB_IDS && !tracing)
 				count(ll, dp, id, pkts[j]);
+			/* DSR: routed to the backend, the frame keeping the VIP (the
+			 * key alone names the backend: next hop, not destination) */
+			if (v->dsr && id != 0 && id < EVS_LB_IDS)
+				memcpy(keys[j].dst_ip, dp->backend[id].addr, v->v6 ? 16 : 4);
 			if (out != j) {
 				pkts[out] = pkts[j];
 				keys[out] = keys[j];
@@ -256,7 +275,8 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 		}
 	}
 	evs_ct_expire(ll->lc, LB_EXPIRE_STEP);
-	/* ct rewrote frames and keys alike: classified again without a re-parse */
+	/* ct rewrote frames and keys alike (but a DSR key's destination, on
+	 * purpose): classified again without a re-parse */
 	evs_exec_recirculate(x, EVS_LB_RECIRC, pkts, keys, out);
 	return 0;
 }

@@ -179,7 +179,8 @@ static bool from_backend(struct evs_xlate *x, const struct evs_lb_dp *dp,
 		const struct evs_lb_dp_backend *b = &dp->backend[id];
 		unsigned int cb;
 
-		if (b->vip == UINT16_MAX || b->v6 != v6)
+		/* a DSR backend answers from the VIP, never through here */
+		if (b->vip == UINT16_MAX || b->v6 != v6 || dp->vip[b->vip].dsr)
 			continue;
 		cb = common_bits(k->src_ip, b->addr, n);
 		if (cb < n * 8) {

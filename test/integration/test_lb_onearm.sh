@@ -8,6 +8,9 @@
 # the switch: without SNAT every connection fails. With the VIP's snat set
 # to r1's address on the backends' subnet, b1 sees the switch as its client,
 # answers it on-link, and the switch un-NATs and routes the replies back.
+# Direct server return (lb.vip dsr): backends b2 and b3 hold the VIP on
+# their loopback and get the client's frames still addressed to it (routed
+# by their own addresses); they answer the client from the VIP themselves.
 set -o pipefail
 . "$(dirname "$0")/lib.sh"
 IT_TIMEOUT=${IT_TIMEOUT:-120}
@@ -29,7 +32,9 @@ cat >"$CONF" <<JSON
   "switches": [ { "name": "sw0" }, { "name": "sw1" } ],
   "ports": [
     { "name": "pc", "type": "ethdev", "devargs": "net_tap0,iface=$(ifname c)", "switch": "sw0" },
-    { "name": "p1", "type": "ethdev", "devargs": "net_tap1,iface=$(ifname b1)", "switch": "sw1" }
+    { "name": "p1", "type": "ethdev", "devargs": "net_tap1,iface=$(ifname b1)", "switch": "sw1" },
+    { "name": "p2", "type": "ethdev", "devargs": "net_tap2,iface=$(ifname b2)", "switch": "sw1" },
+    { "name": "p3", "type": "ethdev", "devargs": "net_tap3,iface=$(ifname b3)", "switch": "sw1" }
   ],
   "routers": [ { "name": "r1" } ],
   "router_ports": [
@@ -38,12 +43,14 @@ cat >"$CONF" <<JSON
   ],
   "neighbours": [
     { "port": "r1c", "address": "$HC", "mac": "$MAC_A" },
-    { "port": "r1b", "address": "$B1", "mac": "$BMAC" }
+    { "port": "r1b", "address": "$B1", "mac": "$BMAC" },
+    { "port": "r1b", "address": "198.18.2.12", "mac": "02:49:54:00:01:02" },
+    { "port": "r1b", "address": "198.18.2.13", "mac": "02:49:54:00:01:03" }
   ]
 }
 JSON
 
-ns_add c b1
+ns_add c b1 b2 b3
 evs_start d "$CONF"
 link_to_ns "$(ifname c)" c "$HC/24" "$MAC_A"
 nsx c ip route add default via "$GW_C"
@@ -89,5 +96,36 @@ rpc_ok lb.vip.set '{"name":"web","snat":null}' >/dev/null
 assert_eq "snat reset by null" "" "$(jget "$(rpc_ok lb.vip.get '{"name":"web"}')" snat || true)"
 out=$(nsx c timeout 60 "${CLI[@]}" spread "$VIP" 80 4 4)
 assert_eq "snat null: connections fail again" 4 "$(jget "$out" failures)"
+
+# direct server return: b2 and b3 hold the VIP (on lo), serve on its port
+DSR=198.18.100.20
+for i in 2 3; do
+	link_to_ns "$(ifname b$i)" b$i "198.18.2.1$i/24" "02:49:54:00:01:0$i"
+	nsx b$i ip addr add "$DSR/32" dev lo
+	nsx b$i ip route add default via "$GW_B"
+	nsx b$i ip neigh replace "$GW_B" lladdr "$RMAC_B" dev "$(ifname b$i)" nud permanent
+	mkdir -p "$IT_TMP/dsr$i"
+	echo "b$i" >"$IT_TMP/dsr$i/id"
+	it_bg pid sh -c "exec $(printf '%q ' ip netns exec "$(nsname b$i)" "$PY" -m http.server \
+		80 --bind "$DSR" --directory "$IT_TMP/dsr$i") >>$IT_TMP/dsr$i.log 2>&1"
+	wait_until 30 nsx b$i "$PY" -c "import socket; socket.create_connection(('$DSR', 80), 1)" ||
+		it_die "dsr backend b$i server did not start"
+done
+rpc_ok lb.vip.add "{\"name\":\"direct\",\"address\":\"$DSR\",\"port\":80,\"scope\":\"sw0\",\"dsr\":true}" >/dev/null
+expect_error "dsr: a backend on another port is refused (nothing translates it)" '-32[0-9]{3}' \
+	/params/port "$(rpc lb.backend.add '{"vip":"direct","address":"198.18.2.12","port":8080}')"
+for i in 2 3; do
+	rpc_ok lb.backend.add "{\"vip\":\"direct\",\"address\":\"198.18.2.1$i\",\"port\":80}" >/dev/null
+done
+out=$(nsx c timeout 60 "${CLI[@]}" spread "$DSR" 80 400 4)
+it_log "dsr: $out"
+assert_eq "dsr: 400 connections, none failed" 0 "$(jget "$out" failures)"
+for i in 2 3; do
+	assert_ge "dsr: b$i got its share (>= 35%)" 140 "$(jget "$out" counts.b$i || echo 0)"
+	assert_ge "dsr: b$i saw the client's own address" 140 \
+		"$(grep -c "^$HC - - .*GET /id" "$IT_TMP/dsr$i.log" || true)"
+done
+st=$(rpc_ok lb.stats '{"vip":"direct"}')
+assert_eq "dsr: lb.stats counts the connections" 400 "$(jget "$st" vips.0.connections)"
 
 it_finish

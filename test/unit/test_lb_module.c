@@ -760,6 +760,95 @@ START_TEST(test_snat_one_arm)
 }
 END_TEST
 
+static void dsr_backend(const char *a)
+{
+	char doc[160];
+
+	snprintf(doc, sizeof(doc), "{\"vip\":\"web\",\"address\":\"%s\",\"port\":80}", a);
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.backend", doc), 0);
+}
+
+/* Direct server return: the frame leaves towards the backend still
+ * addressed to the VIP and its port (only routed by the backend's
+ * address); the client's side alone is tracked, so its ACKs and data
+ * (no SYN-ACK ever seen) follow the entry, across a pool change that
+ * moves flows in the table; replies from the VIP are not ours. */
+START_TEST(test_dsr)
+{
+	enum { N = 2 * BURST };
+	const struct evs_lb_state *ls = evs_lb_conf_state(w.lb);
+	uint16_t first[N];
+	uint8_t vip[16], cli[16];
+	unsigned int moved = 0;
+	struct spec s[BURST];
+
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP ",\"dsr\":true,\"snat\":\"10.0.1.9\"}"),
+			 -EINVAL);
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP "}"), 0);
+	backend("web", "10.0.1.5", ""); /* port 8080: dsr cannot translate it */
+	ck_assert_int_eq(op(EVS_STORE_SET, "lb.vip", "{\"name\":\"web\",\"dsr\":true}"), -EINVAL);
+	ck_assert_int_eq(op(EVS_STORE_DEL, "lb.backend",
+			    "{\"vip\":\"web\",\"address\":\"10.0.1.5\",\"port\":8080}"),
+			 0);
+	ck_assert_int_eq(op(EVS_STORE_SET, "lb.vip", "{\"name\":\"web\",\"dsr\":true}"), 0);
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.backend",
+			    "{\"vip\":\"web\",\"address\":\"10.0.1.6\",\"port\":8080}"),
+			 -EINVAL);
+	dsr_backend("10.0.1.1");
+	dsr_backend("10.0.1.2");
+	addr("10.0.0.100", vip);
+	for (unsigned int b = 0; b < N / BURST; b++) {
+		for (unsigned int i = 0; i < BURST; i++)
+			s[i] = syn(b * BURST + i, 5000);
+		run(s, BURST);
+		for (unsigned int i = 0; i < BURST; i++) {
+			ck_assert(out_port[i] == 1 || out_port[i] == 2);
+			ck_assert_mem_eq(out_key[i].dst_ip, vip, 4); /* the frame keeps the VIP */
+			ck_assert_uint_eq(rte_be_to_cpu_16(out_key[i].l4_dst), 80);
+			addr(s[i].src, cli);
+			ck_assert_mem_eq(out_key[i].src_ip, cli, 4);
+			first[b * BURST + i] = out_port[i];
+		}
+	}
+	/* a third backend: the table moves about a third of these flows */
+	dsr_backend("10.0.1.3");
+	for (unsigned int b = 0; b < N / BURST; b++) {
+		for (unsigned int i = 0; i < BURST; i++) {
+			struct evs_flow_key k;
+			struct rte_mbuf *m;
+			uint32_t id;
+
+			s[i] = syn(b * BURST + i, 5000);
+			s[i].flags = ACK | PSH;
+			s[i].seq = 1001;
+			s[i].ack = 777; /* the backend's ISN, never seen here */
+			s[i].payload = 100;
+			m = build(&s[i], &k);
+			id = evs_maglev_lookup(ls->cur->vip[0].maglev, evs_lb_flow_hash(&k));
+			moved += ls->cur->backend[id].addr[3] != first[b * BURST + i];
+			rte_pktmbuf_free(m);
+		}
+		run(s, BURST);
+		for (unsigned int i = 0; i < BURST; i++)
+			ck_assert_uint_eq(out_port[i], first[b * BURST + i]);
+	}
+	ck_assert_uint_gt(moved, 0); /* so following the entries mattered */
+	/* the backend answers the client from the VIP: plain traffic */
+	s[0] = (struct spec){.src = "10.0.0.100",
+			     .dst = "10.2.0.7",
+			     .proto = IPPROTO_TCP,
+			     .sport = 80,
+			     .dport = 5000,
+			     .flags = SYN | ACK,
+			     .seq = 777,
+			     .ack = 1001,
+			     .win = 1000};
+	run(s, 1);
+	ck_assert_uint_eq(out_port[0], 7);
+	ck_assert_mem_eq(out_key[0].src_ip, vip, 4);
+}
+END_TEST
+
 START_TEST(test_mask_is_sufficient)
 {
 	unsigned int vip_hits = 0, reply_hits = 0;
@@ -826,6 +915,7 @@ void lb_module_add_cases(Suite *s)
 	    {"router_scope", test_router_scope},
 	    {"drain_ends_with_last_connection", test_drain_ends_with_last_connection},
 	    {"snat_one_arm", test_snat_one_arm},
+	    {"dsr", test_dsr},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), lbm_setup, lbm_teardown, 0);
