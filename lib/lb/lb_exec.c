@@ -212,6 +212,7 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 	const struct evs_lb_dp_vip *v;
 	bool tracing = evs_exec_tracing(x);
 	uint16_t done, chunk, i, out = 0;
+	uint16_t slot[EVS_CLS_BURST_MAX];
 	uint64_t now = evs_ct_now_ms();
 
 	if (dp == NULL || a->vip >= dp->n_vips || !dp->vip[a->vip].used) {
@@ -271,13 +272,17 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 				pkts[out] = pkts[j];
 				keys[out] = keys[j];
 			}
+			/* the next pass classifies alike per backend (its megaflow
+			 * consults the translated destination, not the client) */
+			if (out < EVS_CLS_BURST_MAX) /* more: plain recirculation */
+				slot[out] = id < EVS_LB_IDS ? (uint16_t)id : 0;
 			out++;
 		}
 	}
 	evs_ct_expire(ll->lc, LB_EXPIRE_STEP);
 	/* ct rewrote frames and keys alike (but a DSR key's destination, on
 	 * purpose): classified again without a re-parse */
-	evs_exec_recirculate(x, EVS_LB_RECIRC, pkts, keys, out);
+	evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, pkts, keys, out, ll->hint, slot);
 	return 0;
 }
 
