@@ -676,6 +676,50 @@ START_TEST(test_full_nat_one_arm)
 }
 END_TEST
 
+/* The same over IPv6 with UDP: both rewrites and the reply's way back. */
+START_TEST(test_full_nat_ipv6)
+{
+	struct evs_ct_action a = act_commit(0);
+	struct spec s = {.src = "fd00:2::9",
+			 .dst = "fd00::100",
+			 .proto = IPPROTO_UDP,
+			 .sport = 7000,
+			 .dport = 53,
+			 .payload = 9};
+	struct evs_flow_key k;
+	struct rte_mbuf *m;
+	uint16_t p;
+
+	a.flags |= EVS_CT_F_NAT;
+	a.nat.kind = EVS_CT_NAT_FULL;
+	a.nat.v6 = true;
+	addr("fd00:1::5", a.nat.addr_min);
+	addr("fd00:1::5", a.nat.addr_max);
+	a.nat.port_min = a.nat.port_max = 5353;
+	addr("fd00:1::1", a.nat.snat_addr);
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_NEW | EVS_CT_SNAT | EVS_CT_DNAT);
+	assert_ip(k.src_ip, "fd00:1::1");
+	assert_ip(k.dst_ip, "fd00:1::5");
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_dst), 5353);
+	p = rte_be_to_cpu_16(k.l4_src);
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+	s = (struct spec){.src = "fd00:1::5",
+			  .dst = "fd00:1::1",
+			  .proto = IPPROTO_UDP,
+			  .sport = 5353,
+			  .dport = p,
+			  .payload = 4};
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_RPL | EVS_CT_SNAT | EVS_CT_DNAT);
+	assert_ip(k.src_ip, "fd00::100");
+	assert_ip(k.dst_ip, "fd00:2::9");
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_src), 53);
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_dst), 7000);
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+}
+END_TEST
+
 void ct_nat_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -692,6 +736,7 @@ void ct_nat_add_cases(Suite *s)
 	    {"dnat_ipv6_random_checksums", test_dnat_ipv6_random_checksums},
 	    {"backend_slot_counted", test_backend_slot_counted},
 	    {"full_nat_one_arm", test_full_nat_one_arm},
+	    {"full_nat_ipv6", test_full_nat_ipv6},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), ct_setup, ct_teardown, 0);
