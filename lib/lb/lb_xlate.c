@@ -124,15 +124,22 @@ static void trace_choice(struct evs_xlate *x, const struct evs_lb_dp *dp, int sl
 	const struct evs_lb_dp_vip *v = &dp->vip[slot];
 	bool affine;
 	uint32_t id = lb_pick(dp, v, s->ct, k, evs_ct_now_ms(), false, &affine);
-	char a[INET6_ADDRSTRLEN] = "none";
+	char a[INET6_ADDRSTRLEN];
+	char mode[INET6_ADDRSTRLEN + 8] = "";
 
+	if (v->dsr)
+		snprintf(mode, sizeof(mode), ", dsr");
+	else if (v->snat && inet_ntop(v->v6 ? AF_INET6 : AF_INET, v->snat_addr, a, sizeof(a)))
+		snprintf(mode, sizeof(mode), ", snat %s", a);
+	snprintf(a, sizeof(a), "none");
 	if (id != EVS_MAGLEV_NONE && id < EVS_LB_IDS)
 		inet_ntop(v->v6 ? AF_INET6 : AF_INET, dp->backend[id].addr, a, sizeof(a));
 	evs_xlate_why(x,
-		      "VIP slot %d (%s, %u in table): lb, recirculate; new connection -> "
+		      "VIP slot %d (%s, %u in table%s): lb, recirculate; new connection -> "
 		      "backend %u %s port %u%s",
-		      slot, evs_lb_algo_name(v->algo), v->n_active, id != EVS_MAGLEV_NONE ? id : 0,
-		      a, id < EVS_LB_IDS ? dp->backend[id].port : 0, affine ? " (affinity)" : "");
+		      slot, evs_lb_algo_name(v->algo), v->n_active, mode,
+		      id != EVS_MAGLEV_NONE ? id : 0, a, id < EVS_LB_IDS ? dp->backend[id].port : 0,
+		      affine ? " (affinity)" : "");
 }
 
 static enum evs_stage_verdict lb_vip(struct evs_xlate *x, const void *state, void *lctx)

@@ -590,6 +590,17 @@ START_TEST(test_trace_shows_backend_choice)
 		seen |= strstr(tr->steps[i].decision, "backend 1 10.0.1.1 port 8080") != NULL &&
 			strcmp(tr->steps[i].stage, "vip") == 0;
 	ck_assert_msg(seen, "no vip step naming the backend");
+	/* and the VIP's mode */
+	ck_assert_int_eq(op(EVS_STORE_SET, "lb.vip", "{\"name\":\"web\",\"snat\":\"10.0.1.254\"}"),
+			 0);
+	m = build(&s, &k);
+	memset(tr, 0, sizeof(*tr));
+	ck_assert_int_gt(evs_pipeline_xlate(w.pl, &w.st, &k, &mask, prog, tr), 0);
+	rte_pktmbuf_free(m);
+	seen = false;
+	for (unsigned int i = 0; i < tr->n; i++)
+		seen |= strstr(tr->steps[i].decision, "in table, snat 10.0.1.254)") != NULL;
+	ck_assert_msg(seen, "no vip step naming the SNAT address");
 	free(tr);
 }
 END_TEST
