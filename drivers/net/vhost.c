@@ -145,7 +145,7 @@ static uint16_t vhost_tx(void *drv, uint16_t qid, struct rte_mbuf **pkts, uint16
 	}
 	sent = rte_vhost_enqueue_burst(__atomic_load_n(&vp->vid, __ATOMIC_RELAXED), vring, pkts, n);
 	/* Enqueue copies into guest buffers: the mbufs stay ours. */
-	rte_pktmbuf_free_bulk(pkts, sent);
+	evs_port_free_sent(pkts, sent);
 	if (unlikely(redirect))
 		evs_port_ctr_add(&vp->txc[qid].redirected, sent);
 	*why = EVS_PORT_DROP_NO_DESC;

@@ -89,7 +89,8 @@ struct evs_cls *evs_cls_create(const struct evs_cls_config *cfg)
 	cls->next_id = 1;
 	cls->rng = c.seed ? c.seed : (rte_rdtsc() | 1);
 	cls->emc_insert_thresh = UINT32_MAX / c.emc_insert_one_in;
-	cls->emc_min_subtables = c.emc_min_subtables ? c.emc_min_subtables : CLS_DEFAULT_EMC_MIN_SUBTABLES;
+	cls->emc_min_subtables =
+	    c.emc_min_subtables ? c.emc_min_subtables : CLS_DEFAULT_EMC_MIN_SUBTABLES;
 
 	cls->pool_bytes = (size_t)cls->max_flows * cls->slot_size;
 	cls->pool = map_zeroed(cls->pool_bytes);
@@ -201,6 +202,7 @@ static int subtable_create(struct evs_cls *cls, const struct evs_flow_mask *mask
 	__atomic_store_n(&st->hits, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&st->rank, cls->n_active, __ATOMIC_RELAXED);
 	cls->order[cls->n_active++] = st; /* new masks go last until the next re-sort */
+	cls->n_busy = cls->n_active;	  /* busy until a period says otherwise */
 	__atomic_store_n(&cls->st.n_subtables, cls->n_active, __ATOMIC_RELAXED);
 	*out = st;
 	return 0;
@@ -218,6 +220,7 @@ static void subtable_destroy(struct evs_cls *cls, struct cls_subtable *st)
 		__atomic_store_n(&cls->order[i]->rank, i, __ATOMIC_RELAXED);
 	}
 	cls->n_active--;
+	cls->n_busy = RTE_MIN(cls->n_busy, cls->n_active);
 	__atomic_store_n(&cls->st.n_subtables, cls->n_active, __ATOMIC_RELAXED);
 	cls_table_fini(&st->t);
 	cls_write_begin(&st->seq);
@@ -228,12 +231,20 @@ static void subtable_destroy(struct evs_cls *cls, struct cls_subtable *st)
 void evs_cls_resort(struct evs_cls *cls)
 {
 	struct cls_subtable **o = cls->order;
+	uint64_t hits = 0;
+	uint32_t busy = 0;
 
+	for (uint32_t i = 0; i < cls->n_active; i++)
+		hits += o[i]->window_hits;
 	for (uint32_t i = 0; i < cls->n_active; i++) {
+		busy += hits != 0 && o[i]->window_hits * CLS_BUSY_SHARE >= hits;
 		/* Halve the history each period so the order follows the current traffic. */
 		o[i]->score = o[i]->score / 2 + o[i]->window_hits;
 		o[i]->window_hits = 0;
 	}
+	/* a period the EMC served alone says nothing about the masks */
+	if (hits != 0)
+		cls->n_busy = busy;
 	/* Insertion sort: a few dozen subtables, mostly already in order. */
 	for (uint32_t i = 1; i < cls->n_active; i++) {
 		struct cls_subtable *st = o[i];
@@ -282,7 +293,13 @@ static void slot_kill(struct evs_cls *cls, struct evs_megaflow *f)
 	cls_write_end(&f->version);
 	f->next_free = cls->free_head;
 	cls->free_head = cls_slot_index(cls, f);
+	cls->kills++;
 	__atomic_store_n(&cls->st.n_flows, cls->st.n_flows - 1, __ATOMIC_RELAXED);
+}
+
+uint64_t evs_cls_kills(const struct evs_cls *cls)
+{
+	return cls->kills;
 }
 
 static void flow_unlink(struct evs_cls *cls, struct evs_megaflow *f)

@@ -229,17 +229,19 @@ static unsigned int lookup_batch(struct evs_cls *cls, const struct evs_flow_key 
 	unsigned int emc_hits = 0;
 	uint32_t own[EVS_CLS_BURST_MAX];
 
-	/* With fewer masks than emc_min_subtables, the subtables alone are as
-	 * cheap and need no whole-key hash: no EMC probe, no insertion. */
-	if (cls->emc == NULL || cls->n_active < cls->emc_min_subtables) {
+	/* With fewer busy masks than emc_min_subtables, the subtables alone are
+	 * as cheap and need no whole-key hash: no EMC probe, no insertion. A
+	 * bypassed EMC is probed (and filled) on one burst in CLS_EMC_SAMPLE
+	 * only, to notice recovery; the other bursts hash nothing either. */
+	if (cls->emc == NULL || cls->n_busy < cls->emc_min_subtables ||
+	    (!cls->emc_active && cls->bursts_since_sort % CLS_EMC_SAMPLE != 0)) {
 		hashes = NULL;
 	} else if (hashes == NULL) {
 		for (unsigned int i = 0; i < n; i++)
 			own[i] = evs_flow_key_hash(keys[i], 0);
 		hashes = own;
 	}
-	/* A bypassed EMC is still probed on one burst in CLS_EMC_SAMPLE, to notice recovery. */
-	if (hashes != NULL && (cls->emc_active || cls->bursts_since_sort % CLS_EMC_SAMPLE == 0)) {
+	if (hashes != NULL) {
 		miss = emc_stage(cls, keys, hashes, n, results, now);
 		emc_hits = n - (unsigned int)__builtin_popcountll(miss);
 		cls->win_emc_lookups += n;

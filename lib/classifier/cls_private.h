@@ -39,6 +39,13 @@ extern int evs_cls_logtype;
  */
 #define CLS_EMC_MIN_SHARE 8u
 #define CLS_EMC_SAMPLE 16u
+/*
+ * A mask counts towards emc_min_subtables while it takes at least
+ * 1/CLS_BUSY_SHARE of the subtable hits of a re-sort period: a second mask
+ * that matches nothing (a broadcast ARP's) does not make one busy mask's
+ * traffic pay a whole-key hash and an EMC probe on every packet.
+ */
+#define CLS_BUSY_SHARE 8u
 
 /*
  * One 64-byte bucket: seven (hash, slot) pairs. `spill` counts the entries
@@ -99,9 +106,10 @@ struct evs_cls {
 	uint32_t emc_set_mask;
 	uint32_t emc_insert_thresh; /* insert when rng32 <= thresh */
 	uint64_t rng;
-	bool emc_active;	  /* probe the EMC on every burst (else on samples only) */
-	uint32_t emc_min_subtables; /* no EMC below this many live masks */
-	uint64_t win_emc_lookups; /* keys probed in the EMC since the last re-sort */
+	bool emc_active;	    /* probe the EMC on every burst (else on samples only) */
+	uint32_t emc_min_subtables; /* no EMC below this many busy masks */
+	uint32_t n_busy;	    /* masks with a share of the last period's hits */
+	uint64_t win_emc_lookups;   /* keys probed in the EMC since the last re-sort */
 	uint64_t win_emc_hits;
 	struct cls_subtable **order; /* live subtables, lookup order */
 	uint32_t n_active;
@@ -119,6 +127,7 @@ struct evs_cls {
 	uint32_t max_flows;
 	uint32_t hwm;	    /* slots ever used; published with release for dumpers */
 	uint32_t free_head; /* free slot list, linked by next_free; UINT32_MAX: empty */
+	uint64_t kills;	    /* slots freed so far (evs_cls_kills) */
 	uint32_t expire_cursor;
 	uint32_t expire_batch;
 	uint32_t reval_batch;

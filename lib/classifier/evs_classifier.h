@@ -263,11 +263,11 @@ struct evs_cls_config {
 				  (UINT32_MAX: all) */
 	uint32_t reval_batch;  /**< megaflows revalidated per evs_cls_service() call; 1024
 				  (UINT32_MAX: all) */
-	uint32_t resort_interval; /**< lookup bursts between subtable re-sorts; 1024 */
+	uint32_t resort_interval;   /**< lookup bursts between subtable re-sorts; 1024 */
 	uint32_t emc_min_subtables; /**< probe the EMC only while at least this many masks are
 				       live (below, one subtable probe costs what an EMC probe
 				       does and needs no whole-key hash); 2 */
-	uint64_t seed;		  /**< EMC insertion PRNG seed; 0: from the TSC */
+	uint64_t seed;		    /**< EMC insertion PRNG seed; 0: from the TSC */
 };
 
 struct evs_cls;
@@ -453,6 +453,14 @@ struct evs_megaflow_info {
  */
 int evs_cls_dump(const struct evs_cls *cls, uint64_t *cursor, struct evs_megaflow_info *out,
 		 unsigned int n);
+
+/**
+ * Megaflow slots freed so far (removed, expired, flushed, walked out). A
+ * lookup result taken before this count last moved may point to a slot that
+ * now holds another megaflow; while it has not moved, every result is the
+ * megaflow it was. Owner lcore only.
+ */
+uint64_t evs_cls_kills(const struct evs_cls *cls);
 
 /** Counters of one instance; each is monotonic except n_flows, n_subtables, emc_active. */
 struct evs_cls_stats {

@@ -161,7 +161,7 @@ static bool retranslate(struct evs_pipeline_lcore *pl, const struct evs_pipeline
 struct chunk {
 	const struct evs_flow_key *kp[EVS_CLS_BURST_MAX];
 	struct evs_megaflow *mf[EVS_CLS_BURST_MAX];
-	uint32_t ver[EVS_CLS_BURST_MAX];
+	uint64_t kills; /* evs_cls_kills() when mf[] was looked up */
 };
 
 /* The program for packet @i, after checking its megaflow; *@f set to the
@@ -176,13 +176,13 @@ static const struct prog_hdr *resolve(struct evs_pipeline_lcore *pl,
 	struct evs_flow_mask mask;
 	int len;
 
-	bool current = f != NULL && f->version == c->ver[i];
+	bool current = f != NULL && evs_cls_kills(pl->cls) == c->kills;
 
 	*share = NULL;
 	/* Handling an earlier packet may have removed this packet's megaflow and
-	 * reused its slot for another one: an entry whose version moved since the
-	 * lookup is looked up again, and shared with no later packet (their
-	 * lookup results are as old as this one's). */
+	 * reused its slot for another one: once any slot was freed since the
+	 * lookup, a result is looked up again, and shared with no later packet
+	 * (their lookup results are as old as this one's). */
 	if (unlikely(f != NULL && !current))
 		evs_cls_lookup_burst(pl->cls, &c->kp[i], NULL, 1, &f);
 	if (unlikely(f == NULL))
@@ -249,15 +249,13 @@ void run_chunk(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *s
 		c.kp[i] = &keys[i];
 	/* the classifier hashes whole keys itself, only when its EMC is in use */
 	evs_cls_lookup_burst(pl->cls, c.kp, NULL, n, c.mf);
-	for (i = 0; i < n; i++)
-		c.ver[i] = c.mf[i] != NULL ? c.mf[i]->version : 0;
+	c.kills = evs_cls_kills(pl->cls);
 	for (i = 0; i < n; i = j) {
 		struct evs_megaflow *share;
 		const struct prog_hdr *p = resolve(pl, st, &c, keys, i, &share);
 		uint64_t bytes = rte_pktmbuf_pkt_len(pkts[i]);
 
-		/* the run: following packets that matched the same live entry (their
-		 * versions were read together with packet i's: equal) */
+		/* the run: following packets that matched the same live entry */
 		for (j = i + 1; share != NULL && j < n && c.mf[j] == share; j++)
 			bytes += rte_pktmbuf_pkt_len(pkts[j]);
 		if (share != NULL)

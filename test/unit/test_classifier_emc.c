@@ -128,9 +128,81 @@ START_TEST(emc_unused_below_min_subtables)
 }
 END_TEST
 
+/* Two masks, one of them idle (a broadcast ARP's): after a re-sort only one
+ * mask is busy, so the EMC is left as with one mask; traffic on both masks
+ * brings it back at the next re-sort. */
+START_TEST(emc_unused_while_one_mask_takes_the_hits)
+{
+	struct evs_cls_config c = {.emc_insert_one_in = 1, .resort_interval = 8};
+	struct evs_cls *cls = evs_cls_create(&c);
+	const struct evs_flow_key *kp[2];
+	struct evs_megaflow *res[2];
+	struct evs_flow_mask m1, m2;
+	struct evs_flow_key k, k2;
+	struct evs_megaflow_spec s;
+	struct evs_megaflow *f, *g;
+	struct evs_cls_stats st;
+	uint64_t hits, skipped;
+	int i;
+
+	memset(&k, 0, sizeof(k));
+	k.in_port = 4;
+	k2 = k;
+	k2.in_port = 5;
+	k2.l4_dst = 53;
+	evs_flow_mask_zero(&m1);
+	evs_flow_mask_set_field(&m1, EVS_FIELD_IN_PORT);
+	evs_flow_mask_zero(&m2);
+	evs_flow_mask_set_field(&m2, EVS_FIELD_L4_DST);
+	make_spec(&s, &m1, NULL, 0, 0);
+	ck_assert_int_eq(evs_cls_install(cls, &k, &s, &f), 0);
+	make_spec(&s, &m2, NULL, 0, 0);
+	ck_assert_int_eq(evs_cls_install(cls, &k2, &s, &g), 0);
+	kp[0] = &k;
+	/* both masks count until a period has shown where the hits go */
+	ck_assert_uint_eq(evs_cls_lookup_burst(cls, kp, NULL, 1, res), 1);
+	ck_assert_uint_eq(stats(cls).emc_inserts, 1);
+	ck_assert_uint_eq(evs_cls_lookup_burst(cls, kp, NULL, 1, res), 1);
+	ck_assert_uint_eq(stats(cls).emc_hits, 1);
+	ck_assert_uint_eq(stats(cls).emc_skipped, 0);
+
+	/* periods of subtable hits on one mask only: one busy mask, EMC left */
+	for (i = 0; i < 64; i++) {
+		k.l4_src = (uint16_t)i; /* new keys: EMC misses, subtable hits on m1 */
+		ck_assert_uint_eq(evs_cls_lookup_burst(cls, kp, NULL, 1, res), 1);
+		ck_assert_ptr_eq(res[0], f);
+	}
+	st = stats(cls);
+	hits = st.emc_hits;
+	skipped = st.emc_skipped;
+	k.l4_src = 1;
+	for (i = 0; i < 32; i++)
+		ck_assert_uint_eq(evs_cls_lookup_burst(cls, kp, NULL, 1, res), 1);
+	st = stats(cls);
+	ck_assert_uint_eq(st.emc_hits, hits);
+	ck_assert_uint_eq(st.emc_skipped, skipped + 32);
+
+	/* both masks busy again: the EMC is back after the next re-sort */
+	kp[1] = &k2;
+	for (i = 0; i < 16; i++)
+		ck_assert_uint_eq(evs_cls_lookup_burst(cls, kp, NULL, 2, res), 2);
+	ck_assert_ptr_eq(res[0], f);
+	ck_assert_ptr_eq(res[1], g);
+	st = stats(cls);
+	ck_assert_uint_gt(st.emc_hits, hits);
+	ck_assert_uint_eq(st.lookups, st.emc_hits + st.megaflow_hits + st.misses);
+	evs_cls_free(cls);
+}
+END_TEST
+
 START_TEST(emc_insertion_is_probabilistic)
 {
-	struct evs_cls_config c = {.emc_insert_one_in = 10, .emc_min_subtables = 1, .seed = 42};
+	/* no re-sort in the run: distinct keys would get the EMC bypassed, and a
+	 * bypassed EMC is filled on sampled bursts only */
+	struct evs_cls_config c = {.emc_insert_one_in = 10,
+				   .emc_min_subtables = 1,
+				   .seed = 42,
+				   .resort_interval = 1u << 20};
 	struct evs_cls *cls = evs_cls_create(&c);
 	struct evs_flow_mask m;
 	struct evs_flow_key k;
@@ -210,6 +282,7 @@ void cls_emc_add_cases(Suite *s)
 	    {"emc_invalidated_on_remove_and_reuse", emc_invalidated_on_remove_and_reuse},
 	    {"emc_unused_below_min_subtables", emc_unused_below_min_subtables},
 	    {"emc_insertion_is_probabilistic", emc_insertion_is_probabilistic},
+	    {"emc_unused_while_one_mask_takes_the_hits", emc_unused_while_one_mask_takes_the_hits},
 	    {"emc_bypassed_when_useless", emc_bypassed_when_useless},
 	};
 

@@ -99,15 +99,31 @@ cgc() { callgrind_control "$1" "$dut" >/dev/null || { echo "callgrind-device: ca
 cgc -z
 sleep 3
 cgc -d
-pkts0=$(count)
+# part 2: traffic; edgevs' classifier settles first (masks, EMC verdict)
+warm=$([ "$device" = edgevs ] && echo 5 || echo 0)
 taskset -c 0 "$gen" -l 0 "${eal[@]}" --file-prefix "$prefix-g" \
 	--vdev "net_virtio_user0,path=$tmp/p0.sock,queue_size=1024" \
 	--vdev "net_virtio_user1,path=$tmp/p1.sock,queue_size=1024" -- \
 	--tx-port 0 --rx-port 1 --flows "$flows" --sport-range 1 --dip-range "$flows" \
-	--duration "$duration" --rx-check 16 --json --no-progress >"$tmp/g.json" 2>"$tmp/g.err" ||
-	{ tail -3 "$tmp/g.err" >&2; exit 1; }
+	--duration "$((duration + warm))" --rx-check 16 --json --no-progress >"$tmp/g.json" 2>"$tmp/g.err" &
+gpid=$!
+if [ "$warm" != 0 ]; then
+	sleep "$warm"
+	cgc -z
+fi
+pkts0=$(count)
+sleep "$duration"
 cgc -d
 pkts=$(($(count) - pkts0))
+wait "$gpid" || { gpid=""; tail -3 "$tmp/g.err" >&2; exit 1; }
+gpid=""
+if [ "$device" = edgevs ]; then # what the classifier held: masks, EMC in use or not
+	"$ctl" -s "$tmp/ctl.sock" --json flow stats | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("flow.stats:", json.dumps(d, separators=(",", ":"))[:600])' >&2
+	[ -z "${DUMP:-}" ] || "$ctl" -s "$tmp/ctl.sock" --json flow dump >&2
+fi
 stop "$dut"
 dut=""
 if [ "$device" = testpmd ]; then
