@@ -104,6 +104,15 @@ struct evs_ct_nat_range {
 	uint8_t snat_addr[16]; /**< EVS_CT_NAT_FULL: the new source */
 };
 
+/**
+ * Per-packet choice of a commit (a load balancer's backend), called for
+ * packet @p i of the burst (its key @p key) when a connection is about to
+ * be created: fill @p nat and @p backend; false: do not commit it (its
+ * state is then +new, untranslated).
+ */
+typedef bool (*evs_ct_choose_fn)(void *arg, uint16_t i, const struct evs_flow_key *key,
+				 struct evs_ct_nat_range *nat, uint16_t *backend);
+
 /** What a ct() opcode asks for. */
 struct evs_ct_action {
 	uint16_t zone;
@@ -114,6 +123,10 @@ struct evs_ct_action {
 	uint8_t label_mask[16];
 	struct evs_ct_nat_range nat; /**< used on commit with EVS_CT_F_NAT */
 	uint16_t backend;	     /**< on commit: a load balancer's backend slot, 0: none */
+	/** set: on commit, @nat and @backend come from it per packet instead
+	 *  (one pass looks up and commits a burst of mixed connections) */
+	evs_ct_choose_fn choose;
+	void *choose_arg;
 };
 
 /** Backend slots a connection can name (evs_ct_action.backend < this). */

@@ -164,31 +164,48 @@ static void passive(struct lb_lcore *ll, uint32_t id)
 	__atomic_store_n(&ll->passive[id], ll->passive[id] + 1, __ATOMIC_RELAXED);
 }
 
-/* Commit packet @p's new connection to backend @id: its ct_state. */
-static uint8_t commit(struct lb_lcore *ll, const struct evs_lb_op_arg *a,
-		      const struct evs_lb_dp_vip *v, const struct evs_lb_dp_backend *b, uint32_t id,
-		      struct rte_mbuf **p, struct evs_flow_key *k)
-{
-	struct evs_ct_action act = {
-	    .zone = a->zone,
-	    /* the look above missed: no second one before the commit's own */
-	    .flags = EVS_CT_F_COMMIT | EVS_CT_F_NAT | EVS_CT_F_MISSED,
-	    .backend = (uint16_t)id,
-	    .nat = {.kind = EVS_CT_NAT_DST, .v6 = b->v6, .port_min = b->port, .port_max = b->port}};
+/* What conntrack's commit asks the LB for, per packet of a chunk. */
+struct pick_ctx {
+	const struct evs_lb_dp *dp;
+	const struct evs_lb_dp_vip *v;
+	const struct evs_ct *ct;
+	uint64_t now;
+	uint64_t tried;	 /* bit i: packet i was to be committed (a pick was made) */
+	uint64_t none;	 /* bit i: no backend in the table for it */
+	uint64_t affine; /* bit i: the affinity table decided */
+};
 
-	memcpy(act.nat.addr_min, b->addr, 16);
-	memcpy(act.nat.addr_max, b->addr, 16);
-	if (v->dsr) {
-		/* no translation: the frame keeps the VIP; only this direction
-		 * passes here, so TCP is tracked from the client's flags */
-		act.flags = EVS_CT_F_COMMIT | EVS_CT_F_MISSED | EVS_CT_F_ONEWAY;
-		act.nat.kind = EVS_CT_NAT_NONE;
-	} else if (v->snat) { /* one-arm: the backend answers the switch, on a port it picks */
-		act.nat.kind = EVS_CT_NAT_FULL;
-		memcpy(act.nat.snat_addr, v->snat_addr, 16);
+_Static_assert(EVS_CT_BURST_MAX <= 64, "pick_ctx bitmaps");
+
+/* conntrack is creating packet @i's connection: pick its backend and say
+ * how to translate (DNAT to it; SNAT too for one-arm; nothing for DSR). */
+static bool choose(void *arg, uint16_t i, const struct evs_flow_key *k,
+		   struct evs_ct_nat_range *nat, uint16_t *backend)
+{
+	struct pick_ctx *c = arg;
+	const struct evs_lb_dp_vip *v = c->v;
+	const struct evs_lb_dp_backend *b;
+	bool affine;
+	uint32_t id = lb_pick(c->dp, v, c->ct, k, c->now, true, &affine);
+
+	c->tried |= 1ull << i;
+	if (id == EVS_MAGLEV_NONE || id >= EVS_LB_IDS) {
+		c->none |= 1ull << i;
+		return false;
 	}
-	evs_ct_execute_burst(ll->lc, &act, p, k, 1);
-	return k->ct_state;
+	c->affine |= (uint64_t)affine << i;
+	*backend = (uint16_t)id;
+	if (v->dsr) /* no translation: the frame keeps the VIP */
+		return true;
+	b = &c->dp->backend[id];
+	nat->kind = v->snat ? EVS_CT_NAT_FULL : EVS_CT_NAT_DST;
+	nat->v6 = b->v6;
+	nat->port_min = nat->port_max = b->port;
+	memcpy(nat->addr_min, b->addr, 16);
+	memcpy(nat->addr_max, b->addr, 16);
+	if (v->snat) /* one-arm: the backend answers the switch, on a port it picks */
+		memcpy(nat->snat_addr, v->snat_addr, 16);
+	return true;
 }
 
 /* Does the packet (ct_state @st, entry backend @id) belong to a committed
@@ -208,53 +225,59 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 	const struct evs_lb_state *s = evs_exec_state(x);
 	const struct evs_lb_dp *dp = dp_of(x);
 	struct lb_lcore *ll = evs_exec_lcore(x);
-	struct evs_ct_action look = {.zone = a->zone, .flags = EVS_CT_F_NAT};
-	const struct evs_lb_dp_vip *v;
 	bool tracing = evs_exec_tracing(x);
+	uint64_t now = evs_ct_now_ms();
+	struct pick_ctx pc = {.dp = dp, .ct = s != NULL ? s->ct : NULL, .now = now};
+	/* one pass: known connections are translated, new ones committed with
+	 * the backend choose() picks (only looked up under flow.trace) */
+	struct evs_ct_action act = {.zone = a->zone,
+				    .flags =
+					tracing ? EVS_CT_F_NAT : EVS_CT_F_NAT | EVS_CT_F_COMMIT,
+				    .choose = tracing ? NULL : choose,
+				    .choose_arg = &pc};
+	const struct evs_lb_dp_vip *v;
 	uint16_t done, chunk, i, out = 0;
 	uint16_t slot[EVS_CLS_BURST_MAX];
-	uint64_t now = evs_ct_now_ms();
 
 	if (dp == NULL || a->vip >= dp->n_vips || !dp->vip[a->vip].used) {
 		evs_exec_drop(x, EVS_LB_DROP_VIP_GONE, pkts, n);
 		return 0;
 	}
-	v = &dp->vip[a->vip];
+	v = pc.v = &dp->vip[a->vip];
+	if (v->dsr) /* only this direction passes here: TCP from the client's flags */
+		act.flags |= EVS_CT_F_ONEWAY;
 	evs_ct_lcore_set_now(ll->lc, now);
 	for (done = 0; done < n; done += chunk) {
 		chunk = (uint16_t)RTE_MIN(n - done, EVS_CT_BURST_MAX);
-		evs_ct_execute_burst(ll->lc, &look, &pkts[done], &keys[done], chunk);
-		/* ascending: a commit below reuses meta slot 0, already read */
+		pc.tried = pc.none = pc.affine = 0;
+		evs_ct_execute_burst(ll->lc, &act, &pkts[done], &keys[done], chunk);
 		for (i = 0; i < chunk; i++) {
 			uint16_t j = done + i;
 			uint8_t st = keys[j].ct_state;
 			uint32_t id = evs_ct_burst_meta(ll->lc, i)->backend;
-			bool affine;
+			bool tried = (pc.tried >> i) & 1;
 
 			if (st & EVS_CT_INVALID) {
-				evs_exec_drop(x, EVS_LB_DROP_INVALID, &pkts[j], 1);
+				/* a commit conntrack refused, or no connection to continue */
+				evs_exec_drop(x, tried ? EVS_LB_DROP_REFUSED : EVS_LB_DROP_INVALID,
+					      &pkts[j], 1);
 				continue;
 			}
 			if (!committed(v, st, id) && !tracing) {
-				id = lb_pick(dp, v, s->ct, &keys[j], now, true, &affine);
-				if (id == EVS_MAGLEV_NONE || id >= EVS_LB_IDS) {
-					evs_exec_drop(x, EVS_LB_DROP_NO_BACKEND, &pkts[j], 1);
-					continue;
-				}
-				st = commit(ll, a, v, &dp->backend[id], id, &pkts[j], &keys[j]);
-				if (!committed(v, st, evs_ct_burst_meta(ll->lc, 0)->backend)) {
-					evs_exec_drop(x, EVS_LB_DROP_REFUSED, &pkts[j], 1);
-					continue;
-				}
-				/* a hit after all if another packet created it meanwhile */
-				id = evs_ct_burst_meta(ll->lc, 0)->backend;
-				if (affine)
+				/* no backend; or an entry of the VIP's other form (dsr
+				 * changed): refused until it expires */
+				evs_exec_drop(x,
+					      (pc.none >> i) & 1 ? EVS_LB_DROP_NO_BACKEND
+								 : EVS_LB_DROP_REFUSED,
+					      &pkts[j], 1);
+				continue;
+			}
+			if (tried && !tracing) {
+				if ((pc.affine >> i) & 1)
 					ll->counters[EVS_LB_C_AFFINITY]++;
-				if (st & EVS_CT_NEW) {
-					ll->counters[EVS_LB_C_NEW]++;
-					ll->be[id].conns++;
-					ll->vip[a->vip].conns++;
-				}
+				ll->counters[EVS_LB_C_NEW]++;
+				ll->be[id].conns++;
+				ll->vip[a->vip].conns++;
 			} else {
 				ll->counters[EVS_LB_C_HIT]++;
 				/* a SYN again, no answer yet: the backend may be gone */

@@ -720,6 +720,74 @@ START_TEST(test_full_nat_ipv6)
 }
 END_TEST
 
+static unsigned int choose_calls;
+
+/* Every third packet refused; the others DNATed by parity, slot 10 + i. */
+static bool choose_by_index(void *arg, uint16_t i, const struct evs_flow_key *k,
+			    struct evs_ct_nat_range *nat, uint16_t *backend)
+{
+	RTE_SET_USED(arg);
+	RTE_SET_USED(k);
+	choose_calls++;
+	if (i % 3 == 2)
+		return false;
+	nat->kind = EVS_CT_NAT_DST;
+	addr(i % 2 ? "10.9.0.1" : "10.9.0.2", nat->addr_min);
+	addr(i % 2 ? "10.9.0.1" : "10.9.0.2", nat->addr_max);
+	*backend = (uint16_t)(10 + i);
+	return true;
+}
+
+/* evs_ct_action.choose: one pass looks up a burst and commits its new
+ * connections each with its own translation and backend slot; a refusal
+ * leaves the packet +new and untranslated with nothing committed; known
+ * connections never ask again. */
+START_TEST(test_commit_choose_per_packet)
+{
+	enum { N = 6 };
+	struct evs_ct_action a = act_commit(0);
+	struct rte_mbuf *m[N];
+	struct evs_flow_key k[N];
+	uint8_t want[16];
+
+	a.flags |= EVS_CT_F_NAT;
+	a.choose = choose_by_index;
+	choose_calls = 0;
+	for (unsigned int round = 0; round < 2; round++) {
+		for (unsigned int i = 0; i < N; i++) {
+			struct spec s = {.src = "10.0.0.1",
+					 .dst = "192.0.2.10",
+					 .proto = IPPROTO_UDP,
+					 .sport = (uint16_t)(1000 + i),
+					 .dport = 53,
+					 .payload = 4};
+
+			m[i] = build(&s, &k[i]);
+		}
+		evs_ct_execute_burst(lc, &a, m, k, N);
+		for (uint16_t i = 0; i < N; i++) {
+			if (i % 3 == 2) {
+				ck_assert_uint_eq(k[i].ct_state, CT_NEW);
+				ck_assert_uint_eq(evs_ct_burst_meta(lc, i)->backend, 0);
+				addr("192.0.2.10", want);
+			} else {
+				ck_assert_uint_eq(k[i].ct_state,
+						  CT_NEW | EVS_CT_DNAT); /* UDP: unreplied */
+				ck_assert_uint_eq(evs_ct_burst_meta(lc, i)->backend, 10 + i);
+				addr(i % 2 ? "10.9.0.1" : "10.9.0.2", want);
+			}
+			ck_assert_mem_eq(k[i].dst_ip, want, 4);
+			assert_cksums(m[i], &k[i]);
+			rte_pktmbuf_free(m[i]);
+		}
+		/* asked for every packet the first time, then only the refused */
+		ck_assert_uint_eq(choose_calls, round == 0 ? N : N + 2);
+	}
+	ck_assert_uint_eq(live_conns(), 4);
+	ck_assert_uint_eq(evs_ct_backend_count(ct, 11), 1);
+}
+END_TEST
+
 void ct_nat_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -737,6 +805,7 @@ void ct_nat_add_cases(Suite *s)
 	    {"backend_slot_counted", test_backend_slot_counted},
 	    {"full_nat_one_arm", test_full_nat_one_arm},
 	    {"full_nat_ipv6", test_full_nat_ipv6},
+	    {"commit_choose_per_packet", test_commit_choose_per_packet},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), ct_setup, ct_teardown, 0);
