@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The load balancer's opcodes, the only per-packet code of the module.
- * lb(vip): one conntrack lookup (with NAT) over the run; packets of known
- * connections follow their entries; each new connection picks a backend
- * and is committed alone with DNAT to it (new connections are the rare
- * case; a second packet of the same new connection in the burst finds the
- * entry the first one created). lb_reply: the lookup only.
+ * lb(vip): one conntrack pass (NAT, commit) over the run; packets of known
+ * connections follow their entries; conntrack asks choose() for the
+ * backend and translation of each connection it creates (a second packet
+ * of the same new connection in the burst finds the entry the first one
+ * created); then the packets go to their backends' next pass, hinted.
+ * lb_reply: the lookup only.
  */
 #include <netinet/in.h>
 #include <string.h>
