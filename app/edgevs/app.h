@@ -299,13 +299,18 @@ void app_l3_binding_free(struct evs_app *app);
  * an underlay's input (decrypt + decap) parsed with the tunnel ports as
  * in_port. */
 uint16_t app_overlay_tx(struct pmd_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
-uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp,
+uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp, uint16_t port,
 			struct rte_mbuf **pkts, uint16_t n, struct evs_flow_key *keys);
 void app_overlay_pmd_start(struct evs_app *app, struct pmd_ctx *ctx);
 /* A tunnel port (>= EVS_L2_TUNNEL_BASE) for flow.dump/trace: its VTEP, VNI, SA. */
 const char *app_overlay_port_name(const struct evs_app *app, uint16_t port);
-/* After a transaction's snapshot is published: forget MACs of removed tunnel ports. */
+/* After a transaction's snapshot is published: forget MACs of removed tunnel
+ * ports and static remote MACs no longer configured. */
 void app_overlay_commit(struct evs_app *app);
+/* In the transaction-wide prepare / abort: the staged tunnel table's static
+ * remote MACs into L2's table (0 or -errno with @p err), and back out. */
+int app_overlay_macs_prepare(struct evs_app *app, struct evs_ctl_err *err);
+void app_overlay_macs_abort(struct evs_app *app);
 void app_overlay_pmd_stop(struct pmd_ctx *ctx);
 int app_overlay_init(struct evs_app *app);
 int app_overlay_store_add(struct evs_app *app);

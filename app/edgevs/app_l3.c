@@ -170,6 +170,7 @@ void app_l3_poll(struct evs_app *app)
 			if (r != NULL)
 				evs_l3_neigh_tick(evs_l3_router_neigh(r), now / (hz / 1000));
 		}
+		evs_l3_mgmt_tick(app->l3_mgmt, now / (hz / 1000));
 		app->l3_next_tick = now + hz;
 	}
 	evs_l3_deps_sync(app->l3, app->l3_seen, bump, app);

@@ -46,13 +46,40 @@ static int port_mac(uint16_t slot, struct rte_ether_addr *mac, void *arg)
 	return 0;
 }
 
+/* The management lcore's frames go through the first PMD (every PMD has a
+ * tx queue on every port, and its tx callback encapsulates for tunnel
+ * ports); none running: dropped. */
+static void inject_tx(struct evs_app *app, uint16_t port, struct rte_mbuf *m)
+{
+	const struct evs_inject to = {.kind = EVS_INJECT_TX, .port = port};
+
+	if (app->n_pmds == 0 || app->pmds[0] == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	evs_pipeline_inject(app->pmds[0]->pl, &to, &m, 1);
+}
+
+static void tx_underlay(void *arg, uint16_t port, struct rte_mbuf *m)
+{
+	inject_tx(arg, port, m);
+}
+
+static void tx_tunnel(void *arg, uint16_t tp, struct rte_mbuf *m)
+{
+	inject_tx(arg, (uint16_t)(EVS_L2_TUNNEL_BASE + tp), m);
+}
+
 int app_overlay_init(struct evs_app *app)
 {
 	const struct evs_overlay_config c = {.qsv = app->qsbr,
 					     .port_slot = port_slot,
 					     .switch_id = switch_id,
 					     .port_mac = port_mac,
-					     .arg = app};
+					     .arg = app,
+					     .pool = app->pool,
+					     .tx = tx_underlay,
+					     .tx_tunnel = tx_tunnel};
 
 	app->ov = evs_overlay_create(&c);
 	return app->ov != NULL ? 0 : -errno;
@@ -88,6 +115,17 @@ static int m_rekey(struct evs_ctl_call *call, json_t *params, void *arg)
 			     json_pack("{s:I, s:I}", "generation",
 				       (json_int_t)evs_store_generation(app->store), "draining",
 				       (json_int_t)evs_overlay_draining(app->ov)));
+}
+
+static int m_neigh(struct evs_ctl_call *call, json_t *params, void *arg)
+{
+	struct evs_app *app = arg;
+	json_t *r = evs_overlay_neigh_json(app->ov);
+
+	(void)params;
+	if (r == NULL)
+		return evs_ctl_error(call, EVS_CTL_E_INTERNAL, "", "out of memory");
+	return evs_ctl_reply(call, r);
 }
 
 static int m_stats(struct evs_ctl_call *call, json_t *params, void *arg)
@@ -127,12 +165,14 @@ static int m_overlay_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 				    json_integer((json_int_t)sum.tun.drops[r]));
 	return evs_ctl_reply(
 	    call,
-	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "tx_packets",
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "tx_packets",
 		      (json_int_t)sum.tx_packets, "rx_packets", (json_int_t)sum.rx_packets,
 		      "encrypted", (json_int_t)sum.encrypted, "decrypted",
 		      (json_int_t)sum.decrypted, "too_big_icmp", (json_int_t)sum.too_big_icmp,
-		      "encap", (json_int_t)sum.tun.encap_packets, "decap",
-		      (json_int_t)sum.tun.decap_packets, "drops", drops, "tunnel_drops", tun));
+		      "too_big_limited", (json_int_t)sum.too_big_limited, "held",
+		      (json_int_t)sum.held, "neigh_in", (json_int_t)sum.neigh_in, "encap",
+		      (json_int_t)sum.tun.encap_packets, "decap", (json_int_t)sum.tun.decap_packets,
+		      "drops", drops, "tunnel_drops", tun));
 }
 
 int app_overlay_ctl_register(struct evs_app *app)
@@ -153,6 +193,13 @@ int app_overlay_ctl_register(struct evs_app *app)
 		     "encap/decap's own reasons).",
 	     .read_only = true,
 	     .fn = m_overlay_stats,
+	     .arg = app,
+	     .params = evs_ctl_no_params},
+	    {.name = "underlay.neighbours",
+	     .help = "The underlay's ARP/ND table: next hops of VTEPs without a configured MAC "
+		     "(port slot, address, state, MAC, frames held) and its counters.",
+	     .read_only = true,
+	     .fn = m_neigh,
 	     .arg = app,
 	     .params = evs_ctl_no_params},
 	    {.name = "sa.stats",
@@ -213,13 +260,13 @@ uint16_t app_overlay_tx(struct pmd_ctx *ctx, uint16_t port, struct rte_mbuf **pk
 	return n; /* all consumed: the overlay freed and counted its drops */
 }
 
-uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp,
+uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp, uint16_t port,
 			struct rte_mbuf **pkts, uint16_t n, struct evs_flow_key *keys)
 {
 	struct evs_tun_meta meta[DP_BURST];
 	uint16_t tp[DP_BURST], k, j = 0;
 
-	k = evs_overlay_rx_burst(ctx->ov, dp, ctx->ce, pkts, n, tp, meta, &ctx->ovs);
+	k = evs_overlay_rx_burst(ctx->ov, dp, ctx->ce, port, pkts, n, tp, meta, &ctx->ovs);
 	for (uint16_t i = 0; i < k; i++) {
 		enum evs_drop_reason r =
 		    evs_packet_parse(pkts[i], (uint16_t)(EVS_L2_TUNNEL_BASE + tp[i]), &keys[j]);
@@ -247,6 +294,58 @@ const char *app_overlay_port_name(const struct evs_app *app, uint16_t port)
 	return buf;
 }
 
+/* Static remote MACs (tunnel members' "macs") of @p dp into L2's table, or
+ * with @p stale the previous table's that @p dp dropped out of it. */
+static int macs_apply(struct evs_app *app, const struct evs_overlay_dp *dp, bool stale)
+{
+	struct rte_ether_addr mac;
+	uint16_t sw, tp;
+	int rc;
+
+	for (uint32_t i = 0; evs_overlay_dp_mac(dp, i, stale, &sw, &tp, &mac) == 0; i++) {
+		if (stale) {
+			evs_l2_macs_del(app->macs, sw, &mac);
+			continue;
+		}
+		rc = evs_l2_macs_add_static(app->macs, sw, &mac,
+					    (uint16_t)(EVS_L2_TUNNEL_BASE + tp), evs_l2_now());
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int app_overlay_macs_prepare(struct evs_app *app, struct evs_ctl_err *err)
+{
+	bool changed;
+	const struct evs_overlay_dp *dp = evs_overlay_dp_next(app->ov, &changed);
+	int rc;
+
+	if (!changed)
+		return 0;
+	rc = macs_apply(app, dp, false);
+	if (rc < 0)
+		return evs_store_err(err, rc == -ENOSPC ? -ENOSPC : -EIO, "/tunnels",
+				     "the MAC table refused a static remote MAC: %s",
+				     strerror(-rc));
+	return 0;
+}
+
+void app_overlay_macs_abort(struct evs_app *app)
+{
+	bool changed;
+	const struct evs_overlay_dp *dp = evs_overlay_dp_next(app->ov, &changed);
+	struct rte_ether_addr mac;
+	uint16_t sw, tp;
+
+	if (!changed)
+		return;
+	/* the staged table's go; the published table's (maybe overwritten) return */
+	for (uint32_t i = 0; evs_overlay_dp_mac(dp, i, false, &sw, &tp, &mac) == 0; i++)
+		evs_l2_macs_del(app->macs, sw, &mac);
+	macs_apply(app, evs_overlay_dp_get(app->ov), false); /* they were there: room */
+}
+
 void app_overlay_commit(struct evs_app *app)
 {
 	static uint16_t tps[EVS_OVERLAY_MAX_TPORTS];
@@ -258,6 +357,7 @@ void app_overlay_commit(struct evs_app *app)
 	n = evs_overlay_dp_freed(dp, tps, RTE_DIM(tps));
 	for (uint16_t i = 0; i < n; i++)
 		evs_l2_macs_flush_port(app->macs, (uint16_t)(EVS_L2_TUNNEL_BASE + tps[i]), true);
+	macs_apply(app, dp, true);
 	app->ov_flushed = dp;
 }
 

@@ -227,7 +227,9 @@ static int txn_prepare(struct evs_store *st, struct evs_ctl_err *err, void *ctx)
 		return 0;
 	app->structure_changed = true; /* the commit publishes what this built */
 	app->l2_next = l2_build(app, err);
-	return app->l2_next != NULL ? 0 : -ENOMEM;
+	if (app->l2_next == NULL)
+		return -ENOMEM;
+	return app_overlay_macs_prepare(app, err);
 }
 
 static void txn_commit(struct evs_store *st, void *ctx)
@@ -266,6 +268,7 @@ static void txn_abort(struct evs_store *st, void *ctx)
 	(void)st;
 	evs_l2_conf_free(app->l2_next);
 	app->l2_next = NULL;
+	app_overlay_macs_abort(app);
 	app->structure_changed = false;
 	memset(app->sw_removing, 0, sizeof(app->sw_removing));
 }

@@ -55,7 +55,11 @@ static int m_mac_list(struct evs_ctl_call *call, json_t *params, void *arg)
 	list = json_array();
 	while (evs_l2_macs_next(app->macs, &cursor, now, &mi) == 0) {
 		char mac[RTE_ETHER_ADDR_FMT_SIZE];
-		const char *port = mi.port < CONF_MAX_PORTS ? app->ports[mi.port].name : "?";
+		/* a remote MAC: the tunnel port says which host and VNI */
+		const char *port = mi.port < CONF_MAX_PORTS ? app->ports[mi.port].name
+				   : mi.port >= EVS_L2_TUNNEL_BASE
+				       ? app_overlay_port_name(app, mi.port)
+				       : "?";
 
 		if (only >= 0 && mi.switch_id != only)
 			continue;

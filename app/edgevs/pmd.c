@@ -113,7 +113,7 @@ int pmd_main(void *arg)
 			ctr_add(&ctx->rx_pkts, n);
 			moved += n;
 			if (unlikely(evs_overlay_dp_is_underlay(odp, rq->port_idx)))
-				n = app_overlay_rx(ctx, odp, pkts, n, keys);
+				n = app_overlay_rx(ctx, odp, rq->port_idx, pkts, n, keys);
 			else
 				n = parse_burst(ctx, rq, pkts, n, keys);
 			evs_pipeline_run(ctx->pl, &st.pst, pkts, keys, n);

@@ -400,7 +400,18 @@ struct evs_l3_port_spec {
 	/** the port's addresses with their subnet lengths (10.0.1.1/24): each
 	 * gives a connected route to the subnet and a local address */
 	struct evs_l3_prefix addrs[EVS_L3_PORT_ADDRS];
+	bool ra; /**< send IPv6 Router Advertisements on the link (RFC 4861 6.2) */
+	/** IPv6 link-local address fe80::/64 + modified EUI-64 of @p mac (RFC
+	 * 4291 app. A), set by evs_l3_port_add: ND, echo and RA source on the
+	 * link, never routed, so in no route table */
+	struct evs_l3_addr ll6;
 };
+
+/** Whether an IPv6 address (wire order) is link-local, fe80::/10. */
+static inline bool evs_l3_is_ll6(const uint8_t a[16])
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
 
 /** How a router is made. */
 struct evs_l3_router_config {
@@ -487,7 +498,7 @@ enum evs_l3_drop {
 	EVS_L3_DROP_REJECT,    /**< reject route (unreachable sent) */
 	EVS_L3_DROP_NO_VRF,    /**< next-VRF route to no router, or too many VRF hops */
 	EVS_L3_DROP_TOO_BIG,   /**< over the egress MTU, DF or IPv6 (frag needed / too big sent) */
-	EVS_L3_DROP_NO_FRAG,   /**< over the egress MTU without DF: we do not fragment */
+	EVS_L3_DROP_NO_FRAG,   /**< over the egress MTU without DF and could not be fragmented */
 	EVS_L3_DROP_SOURCE_ROUTE, /**< IPv4 loose/strict source route option (RFC 7126) */
 	EVS_L3_DROP_LOCAL,	  /**< to a router address, not something it answers */
 	EVS_L3_DROP_BAD_SRC,	  /**< multicast, loopback or unspecified source */
@@ -498,6 +509,7 @@ enum evs_l3_drop {
 	EVS_L3_DROP_HOLD_FULL,	 /**< neighbour hold queue full */
 	EVS_L3_DROP_UNRESOLVED,	 /**< neighbour never answered */
 	EVS_L3_DROP_NEIGH_FULL,	 /**< no neighbour entry left */
+	EVS_L3_DROP_LINK_LOCAL,	 /**< IPv6 link-local source or destination: never routed */
 	EVS_L3_DROP_MAX,
 };
 
@@ -513,6 +525,7 @@ enum evs_l3_verdict {
 	EVS_L3_LOCAL_ARP,  /**< ARP request for a router address: reply, learn the sender */
 	EVS_L3_LOCAL_ND,   /**< neighbour solicitation maybe for a router address: advertise */
 	EVS_L3_LEARN,	   /**< ARP reply / neighbour advertisement to a router: learn */
+	EVS_L3_LOCAL_RS,   /**< router solicitation on a port sending RAs: advertise */
 	EVS_L3_ICMP_ERROR, /**< answer with an ICMP error (icmp_*), drop with reason */
 	EVS_L3_DROP,	   /**< drop with reason */
 };
@@ -524,12 +537,15 @@ enum evs_l3_field {
 	EVS_L3_F_ETHERTYPE = 1 << 2,
 	EVS_L3_F_PROTO = 1 << 3,
 	EVS_L3_F_FRAG = 1 << 4,
-	EVS_L3_F_TTL = 1 << 5,
-	EVS_L3_F_SRC_IP = 1 << 6, /**< all source bits */
-	EVS_L3_F_L4_SRC = 1 << 7, /**< ports, or ICMP type / ARP opcode */
+	EVS_L3_F_SRC_SCOPE = 1 << 5, /**< the source bits telling link-local apart (first 10) */
+	EVS_L3_F_SRC_IP = 1 << 6,    /**< all source bits */
+	EVS_L3_F_L4_SRC = 1 << 7,    /**< ports, or ICMP type / ARP opcode */
 	EVS_L3_F_L4_DST = 1 << 8,
 	EVS_L3_F_SRC_PFX = 1 << 9, /**< only the source bits telling martians apart (first byte) */
 };
+
+/** Most next-VRF hops of one lookup (a loop ends there, dropped). */
+#define EVS_L3_MAX_VRF_HOPS 4
 
 /** A decision, with what it consulted. */
 struct evs_l3_decision {
@@ -547,12 +563,11 @@ struct evs_l3_decision {
 	struct evs_l3_addr icmp_src; /**< ICMP_ERROR: the ingress port's address */
 	struct evs_l3_result route;  /**< the route used, if any */
 	uint8_t vrf_hops;	     /**< next-VRF lookups made */
-	uint32_t fields;	     /**< enum evs_l3_field bits consulted */
-	uint8_t dst_bits;	     /**< leading destination address bits consulted */
+	/** the routers those lookups left, in order (ingress first): their tables decided too */
+	uint16_t vrf_path[EVS_L3_MAX_VRF_HOPS];
+	uint32_t fields;  /**< enum evs_l3_field bits consulted */
+	uint8_t dst_bits; /**< leading destination address bits consulted */
 };
-
-/** Most next-VRF hops of one lookup (a loop ends there, dropped). */
-#define EVS_L3_MAX_VRF_HOPS 4
 
 /**
  * Decide what the routers of @p set do with a frame of switch @p ldp whose
@@ -570,10 +585,10 @@ void evs_l3_decide(const struct evs_l3_set *set, uint16_t ldp, const struct evs_
 
 /** What forwarding did to one packet. */
 enum evs_l3_fwd_result {
-	EVS_L3_FWD_OK,		 /**< rewritten: send it on */
-	EVS_L3_FWD_TOO_BIG,	 /**< over the MTU, DF or IPv6: answer with an ICMP error */
-	EVS_L3_FWD_NO_FRAG,	 /**< over the MTU without DF: drop (no fragmentation) */
-	EVS_L3_FWD_TTL,		 /**< TTL / hop limit exhausted (the megaflow had not seen it) */
+	EVS_L3_FWD_OK,	    /**< rewritten: send it on */
+	EVS_L3_FWD_TOO_BIG, /**< over the MTU, DF or IPv6: answer with an ICMP error */
+	EVS_L3_FWD_NO_FRAG, /**< IPv4 over the MTU without DF: to fragment (evs_l3_fragment4) */
+	EVS_L3_FWD_TTL,	    /**< TTL / hop limit exhausted (the megaflow had not seen it) */
 	EVS_L3_FWD_SOURCE_ROUTE, /**< IPv4 source route option: drop */
 };
 
@@ -587,6 +602,25 @@ enum evs_l3_fwd_result {
 uint16_t evs_l3_forward_burst(struct rte_mbuf **pkts, uint16_t n,
 			      const struct rte_ether_addr *src_mac,
 			      const struct rte_ether_addr *dst_mac, uint16_t mtu, uint8_t *res);
+
+/** Most fragments evs_l3_fragment4 makes of one packet (a 64 KB packet over a 1280 MTU). */
+#define EVS_L3_FRAG_MAX 64
+
+/**
+ * Fragment a routed IPv4 packet for an egress MTU of @p mtu (management
+ * lcore; RFC 791 3.2, RFC 1812 5.2.7) and forward each fragment like
+ * evs_l3_forward_burst would: the L2 header as it came with @p macs
+ * (destination then source), TTL - 1, a fresh header checksum. Options go
+ * whole into the first fragment and only those with the copied flag into
+ * the others; a fragment's offset and MF flag continue the packet's own
+ * (it may be a fragment itself). @p m (parsed: l2_len set; may be
+ * multi-segment) is not consumed.
+ * @return the number of fragments in @p out (1 when it fits), or -EINVAL
+ * (not IPv4, malformed, DF set, TTL <= 1, @p mtu under 68), -E2BIG (more
+ * than @p max), -ENOMEM (no mbuf; none is left in @p out).
+ */
+int evs_l3_fragment4(struct rte_mempool *mp, const struct rte_mbuf *m, uint16_t mtu,
+		     const struct rte_ether_addr macs[2], struct rte_mbuf **out, unsigned int max);
 
 /* ------------------------------------------------------------------ */
 /* Packets a router builds                                             */
@@ -621,6 +655,19 @@ struct rte_mbuf *evs_l3_build_ns(struct rte_mempool *mp, const struct rte_ether_
 struct rte_mbuf *evs_l3_build_na(struct rte_mempool *mp, const struct rte_ether_addr *smac,
 				 const uint8_t target[16], const uint8_t dst[16],
 				 const struct rte_ether_addr *dst_mac, bool solicited);
+
+/** Router lifetime a Router Advertisement announces, seconds (RFC 4861: 3 x 600 s). */
+#define EVS_L3_RA_LIFETIME 1800
+
+/**
+ * Build a Router Advertisement (RFC 4861 4.2) from router port @p p, from
+ * its link-local address to all nodes (ff02::1), hop limit 255: router
+ * lifetime EVS_L3_RA_LIFETIME, the source link-layer option, the port's
+ * MTU, and a prefix information option for each of its IPv6 subnets
+ * (on-link; autonomous when /64, RFC 4862).
+ * @return the mbuf, or NULL (no mbuf).
+ */
+struct rte_mbuf *evs_l3_build_ra(struct rte_mempool *mp, const struct evs_l3_port_spec *p);
 
 /**
  * Turn an ICMP/ICMPv6 echo request parsed into @p key into the reply, in

@@ -74,6 +74,7 @@ enum evs_l3_punt_code {
 	EVS_L3_PUNT_DECIDE,
 	EVS_L3_PUNT_TOO_BIG, /**< the route opcode found it over the MTU: frag needed / too big */
 	EVS_L3_PUNT_TTL,     /**< the route opcode found TTL 1 (a megaflow shared with TTL > 1) */
+	EVS_L3_PUNT_FRAG,    /**< IPv4 over the MTU without DF: fragmented there */
 };
 
 /** Argument of the punt and drop opcodes. */
@@ -165,6 +166,9 @@ struct evs_l3_mgmt_counters {
 	uint64_t held;			    /**< packets handed to neighbour resolution */
 	uint64_t released;		    /**< held packets sent on after resolution */
 	uint64_t ns_flooded; /**< multicast NS for another target (or DAD) flooded back */
+	uint64_t fragmented; /**< IPv4 packets over the egress MTU (DF clear) it fragmented */
+	uint64_t fragments;  /**< the fragments it sent for them */
+	uint64_t ra_sent;    /**< router advertisements, periodic and solicited */
 };
 
 struct evs_l3_mgmt;
@@ -182,6 +186,16 @@ extern const struct evs_l3_neigh_ops evs_l3_mgmt_neigh_ops;
  * first, or they would be punted again). @return how many.
  */
 unsigned int evs_l3_mgmt_flush(struct evs_l3_mgmt *mg);
+
+/** Periodic RAs that come due before this one are sent (RFC 4861 6.2.4): the first three
+ * 4 s apart, then every EVS_L3_RA_INTERVAL_MS; solicited ones at most every 3 s. */
+#define EVS_L3_RA_INTERVAL_MS 200000
+
+/**
+ * Send the Router Advertisements due at @p now_ms on every port with
+ * `ra` (management lcore, about once a second). @return how many.
+ */
+unsigned int evs_l3_mgmt_tick(struct evs_l3_mgmt *mg, uint64_t now_ms);
 
 /** Router @p id's counters (management lcore). */
 void evs_l3_mgmt_counters(const struct evs_l3_mgmt *mg, uint16_t id,

@@ -114,6 +114,7 @@ static int port_spec(struct evs_store *st, struct evs_l3_binding *bd, const json
 	evs_ctl_parse_mac(str(o, "mac"), m);
 	memcpy(p->mac.addr_bytes, m, 6);
 	p->mtu = (uint16_t)field_u(st, "router_port", o, "mtu");
+	p->ra = json_is_true(evs_store_field(st, "router_port", o, "ipv6_ra"));
 	json_array_foreach (json_object_get(o, "addresses"), i, a) {
 		if (l3_parse_addr(json_string_value(a), &p->addrs[i].addr, &p->addrs[i].len) < 0)
 			return -EINVAL;

@@ -19,6 +19,13 @@
 #define ND_HOP_LIMIT 255 /* RFC 4861: ND messages must carry 255 */
 #define ICMP6_NS 135
 #define ICMP6_NA 136
+#define ICMP6_RA 134
+#define ND_OPT_PREFIX 3
+#define ND_OPT_MTU 5
+#define PREFIX_ON_LINK 0x80
+#define PREFIX_AUTONOMOUS 0x40
+#define PREFIX_VALID_S 2592000	  /* RFC 4861 6.2.1: AdvValidLifetime, 30 days */
+#define PREFIX_PREFERRED_S 604800 /* AdvPreferredLifetime, 7 days */
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ECHO_REPLY 129
 #define ICMP6_PACKET_TOO_BIG 2
@@ -181,6 +188,59 @@ struct rte_mbuf *evs_l3_build_na(struct rte_mempool *mp, const struct rte_ether_
 	p[24] = ND_OPT_TGT_LLADDR;
 	p[25] = 1;
 	memcpy(p + 26, smac->addr_bytes, 6);
+	icmp6_cksum(m);
+	return m;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	v = rte_cpu_to_be_32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+struct rte_mbuf *evs_l3_build_ra(struct rte_mempool *mp, const struct evs_l3_port_spec *p)
+{
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
+	static const struct rte_ether_addr all_nodes_mac = {{0x33, 0x33, 0, 0, 0, 1}};
+	unsigned int n6 = 0, off = 16;
+	struct rte_mbuf *m;
+	uint8_t *q;
+
+	for (uint8_t i = 0; i < p->n_addrs; i++)
+		n6 += p->addrs[i].addr.family == EVS_L3_IPV6 && !evs_l3_is_ll6(p->addrs[i].addr.b);
+	/* header 16, source link-layer 8, MTU 8, 32 per prefix */
+	q = ip6_frame(mp, &m, &p->mac, &all_nodes_mac, p->ll6.b, all_nodes,
+		      (uint16_t)(32 + 32 * n6), ND_HOP_LIMIT);
+	if (q == NULL)
+		return NULL;
+	q[0] = ICMP6_RA;
+	q[4] = TTL_OWN; /* hosts' hop limit; M and O flags clear: no DHCPv6 */
+	q[6] = EVS_L3_RA_LIFETIME >> 8;
+	q[7] = EVS_L3_RA_LIFETIME & 0xff;
+	q[off] = ND_OPT_SRC_LLADDR;
+	q[off + 1] = 1;
+	memcpy(q + off + 2, p->mac.addr_bytes, 6);
+	off += 8;
+	q[off] = ND_OPT_MTU;
+	q[off + 1] = 1;
+	put32(q + off + 4, p->mtu);
+	off += 8;
+	for (uint8_t i = 0; i < p->n_addrs; i++) {
+		const struct evs_l3_prefix *a = &p->addrs[i];
+
+		if (a->addr.family != EVS_L3_IPV6 || evs_l3_is_ll6(a->addr.b))
+			continue;
+		q[off] = ND_OPT_PREFIX;
+		q[off + 1] = 4;
+		q[off + 2] = a->len;
+		/* SLAAC needs a 64-bit interface identifier (RFC 4862 5.5.3) */
+		q[off + 3] = PREFIX_ON_LINK | (a->len == 64 ? PREFIX_AUTONOMOUS : 0);
+		put32(q + off + 4, PREFIX_VALID_S);
+		put32(q + off + 8, PREFIX_PREFERRED_S);
+		memcpy(q + off + 16, a->addr.b, 16);
+		l3_mask_bytes(q + off + 16, a->len, 16);
+		off += 32;
+	}
 	icmp6_cksum(m);
 	return m;
 }

@@ -215,15 +215,17 @@ static int router_stats(struct evs_ctl_call *call, json_t *params, void *arg)
 					    json_integer((json_int_t)drops[i]));
 	return evs_ctl_reply(
 	    call,
-	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
-		      "routed", (json_int_t)dp.routed, "echo_answered", (json_int_t)dp.echo,
-		      "punted", (json_int_t)dp.punted, "arp_answered", (json_int_t)mc.arp_answered,
-		      "nd_answered", (json_int_t)mc.nd_answered, "arp_sent",
-		      (json_int_t)mc.arp_sent, "nd_sent", (json_int_t)mc.nd_sent, "learned",
-		      (json_int_t)mc.learned, "icmp_errors_sent", (json_int_t)mc.icmp_sent,
-		      "icmp_rate_limited", (json_int_t)mc.icmp_rate_limited, "held",
-		      (json_int_t)mc.held, "released", (json_int_t)mc.released, "ns_flooded",
-		      (json_int_t)mc.ns_flooded, "drops", d));
+	    json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		"s:I, s:o}",
+		"routed", (json_int_t)dp.routed, "echo_answered", (json_int_t)dp.echo, "punted",
+		(json_int_t)dp.punted, "arp_answered", (json_int_t)mc.arp_answered, "nd_answered",
+		(json_int_t)mc.nd_answered, "arp_sent", (json_int_t)mc.arp_sent, "nd_sent",
+		(json_int_t)mc.nd_sent, "learned", (json_int_t)mc.learned, "icmp_errors_sent",
+		(json_int_t)mc.icmp_sent, "icmp_rate_limited", (json_int_t)mc.icmp_rate_limited,
+		"held", (json_int_t)mc.held, "released", (json_int_t)mc.released, "ns_flooded",
+		(json_int_t)mc.ns_flooded, "fragmented", (json_int_t)mc.fragmented, "fragments",
+		(json_int_t)mc.fragments, "ra_sent", (json_int_t)mc.ra_sent, "drops", d));
 }
 
 /* Parse route.bulk's prefixes; @return 0 or answers the call and returns its rc. */

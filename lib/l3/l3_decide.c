@@ -34,6 +34,7 @@ const char *const l3_drop_names[EVS_L3_MOD_DROP_MAX] = {
     [EVS_L3_DROP_HOLD_FULL] = "neigh_hold_full",
     [EVS_L3_DROP_UNRESOLVED] = "neigh_unresolved",
     [EVS_L3_DROP_NEIGH_FULL] = "neigh_table_full",
+    [EVS_L3_DROP_LINK_LOCAL] = "link_local",
     [EVS_L3_DROP_NOT_ROUTER] = "not_router",
     [EVS_L3_DROP_ECHO] = "echo_failed",
     [EVS_L3_DROP_MGMT] = "mgmt",
@@ -78,48 +79,84 @@ static void icmp_error(struct evs_l3_decision *d, const struct evs_flow_key *k,
 			return;
 		}
 	}
+	if (fam == EVS_L3_IPV6) { /* a link-local-only link: its address serves (RFC 4443 2.2) */
+		d->verdict = EVS_L3_ICMP_ERROR;
+		d->icmp_type = type;
+		d->icmp_code = code;
+		d->icmp_src = in->ll6;
+		return;
+	}
 	d->reason = EVS_L3_DROP_NO_SRC_ADDR;
 }
 
-/* Frames not sent to a router MAC: broadcast ARP and multicast NS for a router address. */
+/* Is @k (an ARP request or NS) for an address of port @p? NS: the solicited-node group's 24 bits.
+ */
+static bool solicits(const struct evs_l3_port_spec *p, bool arp, const struct evs_flow_key *k)
+{
+	if (!arp && k->dst_ip[0] == 0xff && !memcmp(p->ll6.b + 13, k->dst_ip + 13, 3))
+		return true;
+	for (uint8_t a = 0; a < p->n_addrs; a++) {
+		const struct evs_l3_addr *x = &p->addrs[a].addr;
+
+		if (arp ? x->family == EVS_L3_IPV4 && !memcmp(x->b, k->dst_ip, 4)
+			: x->family == EVS_L3_IPV6 && k->dst_ip[0] == 0xff &&
+			      !memcmp(x->b + 13, k->dst_ip + 13, 3))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Frames not sent to a router MAC: broadcast ARP and multicast NS for a
+ * router address, router solicitations where a port sends RAs.
+ */
 static void decide_multicast(const struct evs_l3_set *set, uint16_t ldp,
 			     const struct evs_flow_key *k, struct evs_l3_decision *d)
 {
-	bool arp = k->ethertype == ETH_ARP;
+	bool arp = k->ethertype == ETH_ARP, rs;
 
 	d->fields |= EVS_L3_F_ETHERTYPE;
 	if (!arp && k->ethertype != ETH_IPV6)
 		return;
 	d->fields |= arp ? EVS_L3_F_L4_SRC : EVS_L3_F_PROTO | EVS_L3_F_L4_SRC;
-	if (arp ? k->l4_src != RTE_BE16(RTE_ARP_OP_REQUEST)
-		: k->ip_proto != IPPROTO_ICMPV6 || icmp_type_of(k) != 135)
+	rs = !arp && k->ip_proto == IPPROTO_ICMPV6 && icmp_type_of(k) == 133;
+	if (!rs && (arp ? k->l4_src != RTE_BE16(RTE_ARP_OP_REQUEST)
+			: k->ip_proto != IPPROTO_ICMPV6 || icmp_type_of(k) != 135))
 		return;
-	/* the ARP target, or the solicited-node group (its last 24 bits) */
-	d->dst_bits = arp ? 32 : 128;
+	/* the ARP target, or the solicited-node group (its last 24 bits); RS: any */
+	if (!rs)
+		d->dst_bits = arp ? 32 : 128;
 	for (unsigned int id = 0; id < EVS_L3_MAX_ROUTERS; id++) {
 		const struct evs_l3_router *r = set->routers[id];
 
 		for (uint16_t i = 0; r != NULL && i < r->n_ports; i++) {
 			const struct evs_l3_port_spec *p = &r->ports[i];
 
-			if (p->ldp != ldp)
+			if (p->ldp != ldp || !(rs ? p->ra : solicits(p, arp, k)))
 				continue;
-			for (uint8_t a = 0; a < p->n_addrs; a++) {
-				const struct evs_l3_addr *x = &p->addrs[a].addr;
-				bool hit =
-				    arp ? x->family == EVS_L3_IPV4 && !memcmp(x->b, k->dst_ip, 4)
-					: x->family == EVS_L3_IPV6 && k->dst_ip[0] == 0xff &&
-					      !memcmp(x->b + 13, k->dst_ip + 13, 3);
-
-				if (hit) {
-					d->verdict = arp ? EVS_L3_LOCAL_ARP : EVS_L3_LOCAL_ND;
-					d->router = d->in_router = r->id;
-					d->in_port = p->id;
-					return;
-				}
-			}
+			d->verdict = rs	   ? EVS_L3_LOCAL_RS
+				     : arp ? EVS_L3_LOCAL_ARP
+					   : EVS_L3_LOCAL_ND;
+			d->router = d->in_router = r->id;
+			d->in_port = p->id;
+			return;
 		}
 	}
+}
+
+/* To an address of the router itself: echo is answered, UDP gets port unreachable. */
+static void decide_local(struct evs_l3_decision *d, const struct evs_flow_key *k,
+			 const struct evs_l3_port_spec *in, bool v4)
+{
+	d->fields |= EVS_L3_F_L4_SRC | EVS_L3_F_FRAG;
+	if (!(k->ip_frag & EVS_FRAG_ANY) && k->ip_proto == (v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6) &&
+	    icmp_type_of(k) == (v4 ? 8 : 128)) {
+		d->verdict = EVS_L3_LOCAL_ECHO;
+		return;
+	}
+	if (k->ip_proto == IPPROTO_UDP) /* e.g. traceroute's last hop */
+		return icmp_error(d, k, in, v4 ? 3 : 1, v4 ? 3 : 4, EVS_L3_DROP_LOCAL);
+	drop(d, EVS_L3_DROP_LOCAL);
 }
 
 /* Look @p dst up from router @p r on, following next-VRF routes. */
@@ -136,10 +173,11 @@ static int lookup(const struct evs_l3_set *set, const struct evs_l3_router **r,
 			break;
 		const struct evs_l3_router *next = evs_l3_router_get(set, d->route.next_vrf);
 
-		if (++d->vrf_hops > EVS_L3_MAX_VRF_HOPS || next == NULL) {
+		if (d->vrf_hops == EVS_L3_MAX_VRF_HOPS || next == NULL) {
 			rc = -ELOOP;
 			break;
 		}
+		d->vrf_path[d->vrf_hops++] = (*r)->id;
 		*r = next;
 	}
 	d->dst_bits = RTE_MAX(d->dst_bits, bits);
@@ -171,6 +209,20 @@ static void decide_ip(const struct evs_l3_set *set, const struct evs_l3_router *
 			d->verdict = t == 135 ? EVS_L3_LOCAL_ND : EVS_L3_LEARN;
 			return;
 		}
+		if (t == 133 && in->ra) {
+			d->verdict = EVS_L3_LOCAL_RS;
+			return;
+		}
+	}
+	if (!v4) {
+		/* link-local: the port's own address, or nowhere (RFC 4291 2.5.6) */
+		d->dst_bits = 10;
+		if (evs_l3_is_ll6(k->dst_ip)) {
+			d->dst_bits = 128;
+			if (memcmp(k->dst_ip, in->ll6.b, 16) == 0)
+				return decide_local(d, k, in, v4);
+			return drop(d, EVS_L3_DROP_LINK_LOCAL);
+		}
 	}
 	/* local addresses are routes too, so the mask keeps them apart */
 	hash = evs_l3_flow_hash(k, symmetric);
@@ -178,22 +230,18 @@ static void decide_ip(const struct evs_l3_set *set, const struct evs_l3_router *
 	d->router = r->id;
 	if (rc == -ELOOP)
 		return drop(d, EVS_L3_DROP_NO_VRF);
-	if (rc == 0 && d->route.type == EVS_L3_ROUTE_LOCAL) {
-		/* to a router address: answered here, whatever its TTL */
-		d->fields |= EVS_L3_F_L4_SRC | EVS_L3_F_FRAG;
-		if (!(k->ip_frag & EVS_FRAG_ANY) &&
-		    k->ip_proto == (v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6) &&
-		    icmp_type_of(k) == (v4 ? 8 : 128)) {
-			d->verdict = EVS_L3_LOCAL_ECHO;
-			return;
-		}
-		if (k->ip_proto == IPPROTO_UDP) /* e.g. traceroute's last hop */
-			return icmp_error(d, k, in, v4 ? 3 : 1, v4 ? 3 : 4, EVS_L3_DROP_LOCAL);
-		return drop(d, EVS_L3_DROP_LOCAL);
+	if (rc == 0 && d->route.type == EVS_L3_ROUTE_LOCAL) /* answered whatever its TTL */
+		return decide_local(d, k, in, v4);
+	if (!v4) { /* a link-local source may reach the router, not beyond it */
+		d->fields |= EVS_L3_F_SRC_SCOPE;
+		if (evs_l3_is_ll6(k->src_ip))
+			return drop(d, EVS_L3_DROP_LINK_LOCAL);
 	}
-	d->fields |= EVS_L3_F_TTL;
-	if (k->ttl_class <= 1)
-		return icmp_error(d, k, in, v4 ? 11 : 3, 0, EVS_L3_DROP_TTL);
+	/*
+	 * TTL / hop limit is not read here: the route opcode checks it per
+	 * packet anyway and punts the last hop for its time exceeded, so
+	 * megaflows need not split on it (one word less in the mask).
+	 */
 	if (rc != 0)
 		return icmp_error(d, k, in, v4 ? 3 : 1, 0, EVS_L3_DROP_NO_ROUTE);
 	if (d->route.n_nh > 1) { /* ECMP read the flow's hash inputs, all of them */

@@ -64,5 +64,6 @@ bool evs_l3_is_router_solicit(const struct evs_l3_set *set, uint16_t ldp,
 
 	evs_l3_decide(set, ldp, key, false, &d);
 	evs_l3_decision_mask(&d, mask);
-	return d.verdict == EVS_L3_LOCAL_ARP || d.verdict == EVS_L3_LOCAL_ND;
+	return d.verdict == EVS_L3_LOCAL_ARP || d.verdict == EVS_L3_LOCAL_ND ||
+	       d.verdict == EVS_L3_LOCAL_RS;
 }

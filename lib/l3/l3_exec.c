@@ -3,9 +3,10 @@
  * The module's opcodes (PMD lcores), each counted per router in the lcore's
  * context:
  * - route: evs_l3_forward_burst's per-packet step (l3_fwd_one, inline) on the
- *   packets of one megaflow; the ones it
- *   forwarded go on (their keys get the new MACs); too big and last-hop
- *   ones are punted for their ICMP error, the others dropped with a reason;
+ *   packets of one megaflow; the ones it forwarded go on (their keys get the
+ *   new MACs); too big and last-hop ones are punted for their ICMP error,
+ *   IPv4 ones over the MTU without DF to be fragmented, the others dropped
+ *   with a reason;
  * - echo: an echo request to a router address turned into the reply in
  *   place (the program then sends it back out of its in-port);
  * - punt: hand to the management lcore with the ingress switch (and count
@@ -23,9 +24,15 @@ _Static_assert(offsetof(struct evs_flow_key, src_mac) ==
 		   offsetof(struct evs_flow_key, dst_mac) + RTE_ETHER_ADDR_LEN,
 	       "route_exec copies both MACs into the key at once");
 
+/* what a result other than OK becomes: a punt code, or a drop (code 0: DECIDE is never one) */
+static const uint16_t fwd_punt[] = {
+    [EVS_L3_FWD_TOO_BIG] = EVS_L3_PUNT_TOO_BIG,
+    [EVS_L3_FWD_NO_FRAG] = EVS_L3_PUNT_FRAG,
+    [EVS_L3_FWD_TTL] = EVS_L3_PUNT_TTL,
+};
 static const uint16_t fwd_drop[] = {
     [EVS_L3_FWD_TOO_BIG] = EVS_L3_DROP_TOO_BIG,
-    [EVS_L3_FWD_NO_FRAG] = EVS_L3_DROP_NO_FRAG,
+    [EVS_L3_FWD_NO_FRAG] = EVS_L3_NO_REASON,
     [EVS_L3_FWD_TTL] = EVS_L3_DROP_TTL,
     [EVS_L3_FWD_SOURCE_ROUTE] = EVS_L3_DROP_SOURCE_ROUTE,
 };
@@ -46,41 +53,60 @@ static void drop_n(struct evs_exec *x, struct l3_router_ctr *c, uint16_t reason,
 	evs_exec_drop(x, reason, pkts, n);
 }
 
+/* A packet the route opcode did not forward: punted for its error or fragments, or dropped. */
+static void route_exception(struct evs_exec *x, const struct evs_l3_route_arg *a,
+			    struct l3_router_ctr *c, enum evs_l3_fwd_result r,
+			    struct rte_mbuf **pkt, struct evs_flow_key *key)
+{
+	uint16_t why = fwd_drop[r];
+
+	if (fwd_punt[r] == EVS_L3_PUNT_DECIDE) {
+		drop_n(x, c, why, pkt, 1);
+		return;
+	}
+	/* errors and fragments need the management lcore (rate limit, mbufs) */
+	if (c != NULL && !evs_exec_tracing(x)) {
+		if (why != EVS_L3_NO_REASON)
+			l3_ctr_add(&c->drops[why], 1);
+		l3_ctr_add(&c->punted, 1);
+	}
+	if (why != EVS_L3_NO_REASON)
+		evs_exec_drop_count(x, why, 1);
+	evs_exec_punt(x, fwd_punt[r], a->in_ldp, pkt, key, 1);
+}
+
 static uint16_t route_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **pkts,
 			   struct evs_flow_key *keys, uint16_t n)
 {
 	const struct evs_l3_route_arg *a = arg;
 	struct l3_router_ctr *c = router_ctr(x, a->router);
-	uint16_t j, out = 0;
+	const struct l3_macs v = l3_macs_of(a->macs);
+	const uint16_t mtu = a->mtu;
+	uint16_t j = 0, out;
 
-	for (j = 0; j < n; j++) {
-		enum evs_l3_fwd_result r = l3_fwd_one(pkts[j], a->macs, a->mtu);
+	/* the common run: every packet forwarded in place, nothing to compact */
+	for (; j < n; j++) {
+		enum evs_l3_fwd_result r = l3_fwd_one(pkts[j], v, a->macs, mtu);
 
 		if (unlikely(r != EVS_L3_FWD_OK)) {
-			uint16_t why = fwd_drop[r];
-
-			if (r != EVS_L3_FWD_TOO_BIG && r != EVS_L3_FWD_TTL) {
-				drop_n(x, c, why, &pkts[j], 1);
-				continue;
-			}
-			/* the error needs the management lcore (rate limit, mbuf) */
-			if (c != NULL && !evs_exec_tracing(x)) {
-				l3_ctr_add(&c->drops[why], 1);
-				l3_ctr_add(&c->punted, 1);
-			}
-			evs_exec_drop_count(x, why, 1);
-			evs_exec_punt(x,
-				      r == EVS_L3_FWD_TTL ? EVS_L3_PUNT_TTL : EVS_L3_PUNT_TOO_BIG,
-				      a->in_ldp, &pkts[j], &keys[j], 1);
-			continue;
-		}
-		if (out != j) {
-			pkts[out] = pkts[j];
-			keys[out] = keys[j];
+			route_exception(x, a, c, r, &pkts[j], &keys[j]);
+			break;
 		}
 		/* the key's MACs are adjacent too (dst, src) */
-		memcpy((uint8_t *)&keys[out] + offsetof(struct evs_flow_key, dst_mac), a->macs,
-		       sizeof(a->macs));
+		l3_macs_put(keys[j].dst_mac.addr_bytes, v);
+	}
+	out = j;
+	/* after an exception: the ones forwarded move down over the gaps */
+	for (j = j + 1; j < n; j++) {
+		enum evs_l3_fwd_result r = l3_fwd_one(pkts[j], v, a->macs, mtu);
+
+		if (unlikely(r != EVS_L3_FWD_OK)) {
+			route_exception(x, a, c, r, &pkts[j], &keys[j]);
+			continue;
+		}
+		pkts[out] = pkts[j];
+		keys[out] = keys[j];
+		l3_macs_put(keys[out].dst_mac.addr_bytes, v);
 		out++;
 	}
 	if (c != NULL && out != 0 && !evs_exec_tracing(x))

@@ -78,9 +78,10 @@ uint16_t evs_l3_forward_burst(struct rte_mbuf **pkts, uint16_t n,
 	uint16_t ok = 0;
 
 	const struct rte_ether_addr macs[2] = {*dst_mac, *src_mac};
+	const struct l3_macs v = l3_macs_of(macs);
 
 	for (uint16_t i = 0; i < n; i++) {
-		res[i] = (uint8_t)l3_fwd_one(pkts[i], macs, mtu);
+		res[i] = (uint8_t)l3_fwd_one(pkts[i], v, macs, mtu);
 		ok += res[i] == EVS_L3_FWD_OK;
 	}
 	return ok;

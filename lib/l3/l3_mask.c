@@ -19,12 +19,14 @@ void evs_l3_decision_mask(const struct evs_l3_decision *d, struct evs_flow_mask 
 		b->ip_proto = UINT8_MAX;
 	if (d->fields & EVS_L3_F_FRAG)
 		b->ip_frag = UINT8_MAX;
-	if (d->fields & EVS_L3_F_TTL)
-		b->ttl_class = UINT8_MAX;
 	if (d->fields & EVS_L3_F_SRC_IP)
 		memset(b->src_ip, 0xff, sizeof(b->src_ip));
 	if (d->fields & EVS_L3_F_SRC_PFX)
-		b->src_ip[0] = UINT8_MAX; /* the martian checks read the first byte only */
+		b->src_ip[0] = UINT8_MAX;     /* the martian checks read the first byte only */
+	if (d->fields & EVS_L3_F_SRC_SCOPE) { /* fe80::/10 */
+		b->src_ip[0] = UINT8_MAX;
+		b->src_ip[1] |= 0xc0;
+	}
 	if (d->fields & EVS_L3_F_L4_SRC)
 		b->l4_src = UINT16_MAX;
 	if (d->fields & EVS_L3_F_L4_DST)

@@ -2,7 +2,7 @@
 /*
  * The management lcore's part of routing: what the datapath punted (ARP
  * requests and NS for router addresses, ARP replies and NA to learn from,
- * packets waiting for a neighbour, ICMP errors) and what the neighbour
+ * packets waiting for a neighbour, ICMP errors, IPv4 packets to fragment) and what the neighbour
  * tables ask for (probes, releases, host unreachable). It decides again with
  * today's tables (a punted packet carries the switch it came in on) and
  * sends answers into that switch through the app's send callback: L2
@@ -23,6 +23,18 @@
 #define ETH_IPV4 RTE_BE16(RTE_ETHER_TYPE_IPV4)
 #define PENDING_MAX 256 /* released packets waiting for the dependency bump */
 #define ICMP_BURST 10	/* errors a router may send at once */
+#define RA_PORTS 256	/* ports with RAs the timers keep (others: solicited only) */
+#define RA_INITIAL 3	/* RFC 4861 10: MAX_INITIAL_RTR_ADVERTISEMENTS */
+#define RA_INITIAL_MS 4000
+#define RA_MIN_GAP_MS 3000 /* RFC 4861 10: MIN_DELAY_BETWEEN_RAS */
+
+/* One advertising port's timer. */
+struct ra_timer {
+	uint16_t router, port;
+	uint16_t sent;
+	bool seen; /* by this tick's sweep */
+	uint64_t next_ms, last_ms;
+};
 
 struct evs_l3_mgmt {
 	struct evs_l3_mgmt_config cfg;
@@ -32,6 +44,8 @@ struct evs_l3_mgmt {
 	bool bucket_set[EVS_L3_MAX_ROUTERS];
 	unsigned int n_pending;
 	struct rte_mbuf *pending[PENDING_MAX];
+	unsigned int n_ra;
+	struct ra_timer ra[RA_PORTS];
 };
 
 struct evs_l3_mgmt *evs_l3_mgmt_create(const struct evs_l3_mgmt_config *cfg)
@@ -101,19 +115,24 @@ static void send_own(struct evs_l3_mgmt *mg, uint16_t ldp, struct rte_mbuf *m)
 	mg->cfg.send(mg->cfg.arg, ldp, mg->cfg.no_port, m);
 }
 
-/* The port's first address of @family, or NULL. */
+/* The port's first address of @family (IPv6: else its link-local one), or NULL. */
 static const struct evs_l3_addr *port_addr(const struct evs_l3_port_spec *p, uint8_t family)
 {
 	for (uint8_t i = 0; i < p->n_addrs; i++)
 		if (p->addrs[i].addr.family == family)
 			return &p->addrs[i].addr;
-	return NULL;
+	return family == EVS_L3_IPV6 ? &p->ll6 : NULL;
 }
 
-/* The port's address of @family on the subnet of @peer (else its first one), or NULL. */
+/*
+ * The port's address of @family on the subnet of @peer (else its first
+ * one), or NULL; its link-local one for a link-local peer.
+ */
 static const struct evs_l3_addr *port_addr_for(const struct evs_l3_port_spec *p,
 					       const struct evs_l3_addr *peer)
 {
+	if (peer->family == EVS_L3_IPV6 && evs_l3_is_ll6(peer->b))
+		return &p->ll6;
 	for (uint8_t i = 0; i < p->n_addrs; i++) {
 		const struct evs_l3_prefix *a = &p->addrs[i];
 		uint8_t x[16], y[16];
@@ -134,6 +153,8 @@ static const struct evs_l3_addr *port_addr_for(const struct evs_l3_port_spec *p,
 /* Whether @a (of the family's length) is one of port @p's addresses. */
 static bool port_owns(const struct evs_l3_port_spec *p, uint8_t family, const uint8_t *a)
 {
+	if (family == EVS_L3_IPV6 && memcmp(p->ll6.b, a, 16) == 0)
+		return true;
 	for (uint8_t i = 0; i < p->n_addrs; i++)
 		if (p->addrs[i].addr.family == family &&
 		    memcmp(p->addrs[i].addr.b, a, l3_addr_len(family)) == 0)
@@ -258,10 +279,10 @@ static const uint8_t *icmp6(const struct rte_mbuf *m, uint16_t len)
 	return rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
 }
 
-/* The link-layer address option @type of an NS/NA (after its 24 bytes), or NULL. */
-static const struct rte_ether_addr *nd_lladdr(const struct rte_mbuf *m, uint8_t type)
+/* The link-layer address option @type of an ND message (options after its @hlen bytes), or NULL. */
+static const struct rte_ether_addr *nd_lladdr(const struct rte_mbuf *m, uint8_t type, uint32_t hlen)
 {
-	uint32_t off = (uint32_t)m->l2_len + m->l3_len + 24;
+	uint32_t off = (uint32_t)m->l2_len + m->l3_len + hlen;
 	uint32_t end = rte_pktmbuf_data_len(m);
 	const uint8_t *b = rte_pktmbuf_mtod(m, const uint8_t *);
 
@@ -310,7 +331,7 @@ static void answer_ns(struct evs_l3_mgmt *mg, struct rte_mbuf *m, const struct e
 		mg->ctr[d->in_router].ns_flooded++;
 		return mg->cfg.send(mg->cfg.arg, ldp, evs_punt_in_port(m), m);
 	}
-	sll = nd_lladdr(m, 1);
+	sll = nd_lladdr(m, 1, 24);
 	learn_nd(mg, d->in_router, d->in_port, k->src_ip, sll, false, true);
 	na = evs_l3_build_na(mg->cfg.pool, &p->mac, ns + 8, k->src_ip,
 			     sll != NULL ? sll : &k->src_mac, true);
@@ -334,10 +355,105 @@ static void learn(struct evs_l3_mgmt *mg, struct rte_mbuf *m, const struct evs_f
 
 		/* solicited flag: a confirmation; override is implied for our own probes */
 		if (na != NULL)
-			learn_nd(mg, d->in_router, d->in_port, na + 8, nd_lladdr(m, 2),
+			learn_nd(mg, d->in_router, d->in_port, na + 8, nd_lladdr(m, 2, 24),
 				 (na[4] & 0x40) != 0, false);
 	}
 	rte_pktmbuf_free(m);
+}
+
+/* ---- router advertisements ---- */
+
+/* Router @router's port @port timer, made if new; NULL when the table is full. */
+static struct ra_timer *ra_timer(struct evs_l3_mgmt *mg, uint16_t router, uint16_t port)
+{
+	for (unsigned int i = 0; i < mg->n_ra; i++)
+		if (mg->ra[i].router == router && mg->ra[i].port == port)
+			return &mg->ra[i];
+	if (mg->n_ra == RA_PORTS)
+		return NULL;
+	mg->ra[mg->n_ra] = (struct ra_timer){.router = router, .port = port};
+	return &mg->ra[mg->n_ra++];
+}
+
+static bool send_ra(struct evs_l3_mgmt *mg, uint16_t router, const struct evs_l3_port_spec *p)
+{
+	struct rte_mbuf *m = evs_l3_build_ra(mg->cfg.pool, p);
+
+	if (m == NULL) {
+		mg->drops[router][EVS_L3_DROP_MGMT]++;
+		return false;
+	}
+	mg->ctr[router].ra_sent++;
+	send_own(mg, p->ldp, m);
+	return true;
+}
+
+unsigned int evs_l3_mgmt_tick(struct evs_l3_mgmt *mg, uint64_t now)
+{
+	unsigned int n = 0;
+
+	if (mg == NULL)
+		return 0;
+	for (unsigned int i = 0; i < mg->n_ra; i++)
+		mg->ra[i].seen = false;
+	for (uint16_t id = 0; id < EVS_L3_MAX_ROUTERS; id++) {
+		struct evs_l3_router *r = evs_l3_router_get(mg->cfg.set, id);
+
+		for (uint16_t i = 0; r != NULL && i < evs_l3_port_count(r); i++) {
+			const struct evs_l3_port_spec *p = evs_l3_port_at(r, i);
+			struct ra_timer *t = p->ra ? ra_timer(mg, id, p->id) : NULL;
+
+			if (t == NULL)
+				continue;
+			t->seen = true;
+			if (now < t->next_ms)
+				continue;
+			if (send_ra(mg, id, p))
+				n++;
+			t->sent++;
+			t->last_ms = now;
+			t->next_ms =
+			    now + (t->sent < RA_INITIAL ? RA_INITIAL_MS : EVS_L3_RA_INTERVAL_MS);
+		}
+	}
+	/* ports gone or no longer advertising: a later one starts afresh */
+	for (unsigned int i = 0; i < mg->n_ra;)
+		if (!mg->ra[i].seen)
+			mg->ra[i] = mg->ra[--mg->n_ra];
+		else
+			i++;
+	return n;
+}
+
+/*
+ * A router solicitation on a port that advertises: learn the host (RFC
+ * 4861 6.2.6: its link-layer option, unless from ::), advertise at once
+ * unless one went in the last 3 s, and flood a multicast RS on for any
+ * other router of the link.
+ */
+static void answer_rs(struct evs_l3_mgmt *mg, struct rte_mbuf *m, const struct evs_flow_key *k,
+		      uint16_t ldp, const struct evs_l3_decision *d)
+{
+	static const uint8_t unspec[16];
+	const struct evs_l3_port_spec *p = port_of(mg->cfg.set, d->in_router, d->in_port, NULL);
+	uint64_t now = now_ms();
+	struct ra_timer *t;
+
+	if (p == NULL || !p->ra || icmp6(m, 8) == NULL)
+		return drop(mg, d->in_router, EVS_L3_DROP_MGMT, m);
+	/* an RS's options follow its 8 bytes */
+	if (memcmp(k->src_ip, unspec, 16) != 0)
+		learn_nd(mg, d->in_router, d->in_port, k->src_ip, nd_lladdr(m, 1, 8), false, true);
+	t = ra_timer(mg, d->in_router, p->id);
+	if (t == NULL || t->last_ms == 0 || now >= t->last_ms + RA_MIN_GAP_MS) {
+		if (send_ra(mg, d->in_router, p) && t != NULL)
+			t->last_ms = now;
+	}
+	if (!rte_is_multicast_ether_addr(&k->dst_mac)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	mg->cfg.send(mg->cfg.arg, ldp, evs_punt_in_port(m), m);
 }
 
 /* ---- resolution ---- */
@@ -461,6 +577,24 @@ static void forward_error(struct evs_l3_mgmt *mg, struct rte_mbuf *m, const stru
 	icmp_error(mg, m, k, ldp, d->in_router, d->in_port, v4 ? 3 : 2, v4 ? 4 : 0, d->mtu);
 }
 
+/* The route opcode found an IPv4 packet over the egress MTU with DF clear: split it. */
+static void fragment(struct evs_l3_mgmt *mg, struct rte_mbuf *m, const struct evs_l3_decision *d)
+{
+	const struct rte_ether_addr macs[2] = {d->dst_mac, d->src_mac};
+	struct rte_mbuf *frags[EVS_L3_FRAG_MAX];
+	int n = evs_l3_fragment4(mg->cfg.pool, m, d->mtu, macs, frags, RTE_DIM(frags));
+
+	if (n < 0)
+		return drop(mg, d->in_router, n == -ENOMEM ? EVS_L3_DROP_MGMT : EVS_L3_DROP_NO_FRAG,
+			    m);
+	rte_pktmbuf_free(m);
+	mg->ctr[d->in_router].fragmented++;
+	mg->ctr[d->in_router].fragments += (uint64_t)n;
+	/* into the egress switch, which sends them to the next hop's MAC */
+	for (int i = 0; i < n; i++)
+		send_own(mg, d->out_ldp, frags[i]);
+}
+
 void l3_mgmt_punt(void *arg, struct rte_mbuf *m, uint16_t code)
 {
 	struct evs_l3_mgmt *mg = arg;
@@ -476,7 +610,10 @@ void l3_mgmt_punt(void *arg, struct rte_mbuf *m, uint16_t code)
 		return drop(mg, 0, EVS_L3_DROP_MGMT, m);
 	/* today's tables decide: the datapath's decision may be a change old */
 	evs_l3_decide(mg->cfg.set, ldp, &k, false, &d);
-	if (code != EVS_L3_PUNT_DECIDE)
+	if (code == EVS_L3_PUNT_FRAG && d.verdict == EVS_L3_FORWARD)
+		return fragment(mg, m, &d);
+	/* a fragment whose route changed meanwhile is decided like any punt */
+	if (code == EVS_L3_PUNT_TOO_BIG || code == EVS_L3_PUNT_TTL)
 		return forward_error(mg, m, &k, ldp, &d, code);
 	switch (d.verdict) {
 	case EVS_L3_LOCAL_ARP:
@@ -485,6 +622,8 @@ void l3_mgmt_punt(void *arg, struct rte_mbuf *m, uint16_t code)
 		return answer_ns(mg, m, &k, ldp, &d);
 	case EVS_L3_LEARN:
 		return learn(mg, m, &k, &d);
+	case EVS_L3_LOCAL_RS:
+		return answer_rs(mg, m, &k, ldp, &d);
 	case EVS_L3_RESOLVE:
 		return resolve(mg, m, &d);
 	case EVS_L3_ICMP_ERROR:

@@ -96,10 +96,36 @@ enum evs_l3_fwd_result l3_fwd_slow(struct rte_mbuf *m, const struct rte_ether_ad
 				   const struct rte_ether_addr *dst_mac, uint16_t mtu);
 
 /*
- * One packet of evs_l3_forward_burst: the common case inline, the rest out
- * of line. @p macs: destination then source, as in the header.
+ * The rewrite's 12 MAC bytes (destination then source, as in the header)
+ * as two integers: passed by value they stay in registers across the
+ * stores into packets, which a pointer to them could alias.
  */
-static inline enum evs_l3_fwd_result l3_fwd_one(struct rte_mbuf *m,
+struct l3_macs {
+	uint64_t lo;
+	uint32_t hi;
+};
+
+static inline struct l3_macs l3_macs_of(const struct rte_ether_addr macs[2])
+{
+	struct l3_macs v;
+
+	memcpy(&v.lo, macs, sizeof(v.lo));
+	memcpy(&v.hi, (const uint8_t *)macs + sizeof(v.lo), sizeof(v.hi));
+	return v;
+}
+
+static inline void l3_macs_put(uint8_t *to, struct l3_macs v)
+{
+	memcpy(to, &v.lo, sizeof(v.lo));
+	memcpy(to + sizeof(v.lo), &v.hi, sizeof(v.hi));
+}
+
+/*
+ * One packet of evs_l3_forward_burst: the common case inline, the rest out
+ * of line. @p macs: destination then source, as in the header (the slow
+ * path's copy of @p v).
+ */
+static inline enum evs_l3_fwd_result l3_fwd_one(struct rte_mbuf *m, struct l3_macs v,
 						const struct rte_ether_addr macs[2], uint16_t mtu)
 {
 	uint8_t *eh = rte_pktmbuf_mtod(m, uint8_t *);
@@ -110,7 +136,7 @@ static inline enum evs_l3_fwd_result l3_fwd_one(struct rte_mbuf *m,
 		     rte_pktmbuf_pkt_len(m) > l2_len + mtu))
 		return l3_fwd_slow(m, &macs[1], &macs[0], mtu);
 	l3_ttl_dec4(h);
-	memcpy(eh, macs, 2 * RTE_ETHER_ADDR_LEN);
+	l3_macs_put(eh, v);
 	return EVS_L3_FWD_OK;
 }
 

@@ -230,6 +230,23 @@ static int port_check(const struct evs_l3_port_spec *p)
 	return 0;
 }
 
+/* fe80::/64 with the modified EUI-64 of @mac: the universal/local bit flipped, ff:fe inside */
+static void link_local6(const struct rte_ether_addr *mac, struct evs_l3_addr *a)
+{
+	const uint8_t *m = mac->addr_bytes;
+
+	memset(a, 0, sizeof(*a));
+	a->family = EVS_L3_IPV6;
+	a->b[0] = 0xfe;
+	a->b[1] = 0x80;
+	a->b[8] = m[0] ^ 0x02;
+	a->b[9] = m[1];
+	a->b[10] = m[2];
+	a->b[11] = 0xff;
+	a->b[12] = 0xfe;
+	memcpy(a->b + 13, m + 3, 3);
+}
+
 int evs_l3_port_add(struct evs_l3_set *set, uint16_t router, const struct evs_l3_port_spec *spec)
 {
 	struct evs_l3_router *r = evs_l3_router_get(set, router);
@@ -264,6 +281,7 @@ int evs_l3_port_add(struct evs_l3_set *set, uint16_t router, const struct evs_l3
 		r->ports[r->n_ports] = *spec;
 		if (r->ports[r->n_ports].mtu == 0)
 			r->ports[r->n_ports].mtu = EVS_L3_DEFAULT_MTU;
+		link_local6(&spec->mac, &r->ports[r->n_ports].ll6);
 		r->n_ports++;
 	}
 	rte_rwlock_write_unlock(&set->lock);

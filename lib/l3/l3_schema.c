@@ -80,6 +80,9 @@ static const struct evs_ctl_param port_fields[] = {
      .items = &addr_item,
      .help = "gateway addresses with subnet lengths"},
     {.name = "mtu", .type = EVS_CTL_T_UINT, .min = 68, .max = 9216, .help = "IP MTU"},
+    {.name = "ipv6_ra",
+     .type = EVS_CTL_T_BOOL,
+     .help = "send IPv6 router advertisements (default route, prefixes, MTU) on the switch"},
 };
 static const struct evs_store_ref port_refs[] = {
     {.field = "router", .type = "router", .on_delete = EVS_STORE_CASCADE},
@@ -92,7 +95,7 @@ const struct evs_obj_type evs_l3_router_port_type = {
     .help = "a router's leg on a logical switch, with the subnets' gateway addresses",
     .fields = port_fields,
     .n_fields = sizeof(port_fields) / sizeof(port_fields[0]),
-    .defaults = "{\"mtu\": 1500, \"addresses\": []}",
+    .defaults = "{\"mtu\": 1500, \"addresses\": [], \"ipv6_ra\": false}",
     .keys = name_key,
     .refs = port_refs,
     .n_refs = sizeof(port_refs) / sizeof(port_refs[0]),

@@ -13,11 +13,15 @@
 #include "evs_l3_mask.h"
 #include "l3_private.h"
 
-/* Record the tables @d read: the ingress router's and the egress one's. */
+/* Record the tables @d read: the ingress router's, those next-VRF routes passed, the egress one's.
+ */
 static void depend_on(struct evs_xlate *x, const struct evs_l3_decision *d)
 {
 	evs_xlate_depend(x, evs_l3_dep_fib(d->in_router));
 	evs_xlate_depend(x, evs_l3_dep_neigh(d->in_router));
+	for (uint8_t i = 0; i < d->vrf_hops; i++)
+		if (d->vrf_path[i] != d->in_router)
+			evs_xlate_depend(x, evs_l3_dep_fib(d->vrf_path[i]));
 	if (d->router != d->in_router) {
 		evs_xlate_depend(x, evs_l3_dep_fib(d->router));
 		evs_xlate_depend(x, evs_l3_dep_neigh(d->router));
@@ -56,6 +60,7 @@ static const char *const verdict_names[] = {
     [EVS_L3_LOCAL_ARP] = "ARP request for a router address",
     [EVS_L3_LOCAL_ND] = "neighbour solicitation",
     [EVS_L3_LEARN] = "learn a neighbour",
+    [EVS_L3_LOCAL_RS] = "router solicitation",
 };
 
 static enum evs_stage_verdict l3_route(struct evs_xlate *x, const void *state, void *lctx)
@@ -82,7 +87,9 @@ static enum evs_stage_verdict l3_route(struct evs_xlate *x, const void *state, v
 		depend_on(x, &first);
 	evs_l3_decide(s->set, k->ldp, k, s->symmetric_ecmp, &d);
 	if (d.verdict != EVS_L3_NOT_MINE &&
-	    (d.router != first.router || d.in_router != first.in_router))
+	    (d.router != first.router || d.in_router != first.in_router ||
+	     d.vrf_hops != first.vrf_hops ||
+	     memcmp(d.vrf_path, first.vrf_path, sizeof(d.vrf_path)) != 0))
 		depend_on(x, &d);
 	evs_l3_decision_mask(&d, evs_xlate_mask(x));
 	switch (d.verdict) {
@@ -103,6 +110,7 @@ static enum evs_stage_verdict l3_route(struct evs_xlate *x, const void *state, v
 	case EVS_L3_LOCAL_ARP:
 	case EVS_L3_LOCAL_ND:
 	case EVS_L3_LEARN:
+	case EVS_L3_LOCAL_RS:
 		evs_xlate_why(x, "router %u: %s: to the management lcore", d.router,
 			      verdict_names[d.verdict]);
 		punt(x, &d, ldp, EVS_L3_NO_REASON);

@@ -46,6 +46,9 @@ extern "C" {
 #define EVS_OVERLAY_MAX_TPORTS 1024u
 /** Default grace of a replaced inbound SA (ms). */
 #define EVS_OVERLAY_DRAIN_MS 10000u
+/** Default rate of too-big ICMP errors per tunnel port (per second), and burst. */
+#define EVS_OVERLAY_ICMP_RATE 100u
+#define EVS_OVERLAY_ICMP_BURST 10u
 
 /** The object types (evs_overlay_store_add() adds them with their hooks). */
 extern const struct evs_obj_type evs_overlay_underlay_type;
@@ -68,9 +71,21 @@ struct evs_overlay_config {
 	void *arg;		  /**< for the three callbacks */
 	uint32_t drain_ms;	  /**< grace of a replaced inbound SA; 0: EVS_OVERLAY_DRAIN_MS */
 	uint64_t (*now_ms)(void); /**< clock; NULL: the TSC */
+	/** too-big ICMP errors a tunnel port may send per second (over all
+	 *  lcores); 0: EVS_OVERLAY_ICMP_RATE */
+	uint32_t icmp_rate;
+	uint32_t icmp_burst; /**< how many at once; 0: EVS_OVERLAY_ICMP_BURST */
+	/* Underlay ARP/ND (VTEPs without a configured next-hop MAC): the
+	 * management lcore's probes and answers, and frames held meanwhile. */
+	struct rte_mempool *pool; /**< for probes and answers; NULL: no resolution */
+	/** send @p m out of port slot @p port as it is (any lcore: management) */
+	void (*tx)(void *arg, uint16_t port, struct rte_mbuf *m);
+	/** send held frame @p m to tunnel port @p tp again (encapsulated anew) */
+	void (*tx_tunnel)(void *arg, uint16_t tp, struct rte_mbuf *m);
 };
 
-/** @return the context, or NULL with errno ENOMEM. Management lcore. */
+/** @return the context, or NULL with errno ENOMEM, EINVAL (icmp_rate over
+ *  10^6 per second). Management lcore. */
 struct evs_overlay *evs_overlay_create(const struct evs_overlay_config *cfg);
 
 /** Free the context, its SAs and tables (no reader may remain); NULL is accepted. */
@@ -86,7 +101,9 @@ int evs_overlay_store_add(struct evs_store *st, struct evs_overlay *ov);
 /**
  * Retire what has waited long enough: draining inbound SAs past their
  * grace leave the SPI table; SAs and tables no reader can hold are freed.
- * Management lcore, a few times a second. @return SAs retired from the table.
+ * And the underlay's ARP/ND: answer requests for our addresses, learn
+ * next hops, probe, hold frames until their next hop is known.
+ * Management lcore, often (every loop). @return SAs retired from the table.
  */
 unsigned int evs_overlay_poll(struct evs_overlay *ov);
 
@@ -147,6 +164,7 @@ enum evs_overlay_drop {
 	EVS_OVL_DROP_NO_PORT,	    /**< tunnel port not in this table (raced a change) */
 	EVS_OVL_DROP_NOT_FOR_US,    /**< outer destination is not an underlay's address */
 	EVS_OVL_DROP_WRONG_PEER,    /**< ESP whose outer source is not its SA's VTEP */
+	EVS_OVL_DROP_UNRESOLVED,    /**< next hop unresolved and its hand-off queue full */
 	EVS_OVL_DROP__MAX,
 };
 
@@ -157,7 +175,10 @@ const char *evs_overlay_drop_name(enum evs_overlay_drop r);
 struct evs_overlay_stats {
 	uint64_t tx_packets, rx_packets; /**< tunnelled out / delivered in */
 	uint64_t encrypted, decrypted;
-	uint64_t too_big_icmp; /**< frames too big for the tunnel answered with ICMP */
+	uint64_t too_big_icmp;	  /**< frames too big for the tunnel answered with ICMP */
+	uint64_t too_big_limited; /**< too big, but over the port's ICMP rate: dropped */
+	uint64_t held;		  /**< frames handed to next-hop resolution (management) */
+	uint64_t neigh_in;	  /**< ARP / NS / NA from an underlay, to the management lcore */
 	uint64_t drops[EVS_OVL_DROP__MAX];
 	struct evs_tun_stats tun;
 };
@@ -191,6 +212,16 @@ int evs_overlay_port_describe(const struct evs_overlay *ov, const struct evs_ove
  */
 uint16_t evs_overlay_dp_freed(const struct evs_overlay_dp *dp, uint16_t *tps, uint16_t max);
 
+/**
+ * Static remote MAC @p i of @p dp (a tunnel member's "macs"), or with
+ * @p stale one the previous table had and @p dp has not: the app installs
+ * the first kind in L2 as static entries on the tunnel port and removes the
+ * second once @p dp is published. Management lcore.
+ * @return 0, or -ENOENT past the last.
+ */
+int evs_overlay_dp_mac(const struct evs_overlay_dp *dp, uint32_t i, bool stale, uint16_t *sw,
+		       uint16_t *tp, struct rte_ether_addr *mac);
+
 /** One more than the highest tunnel port number in @p dp (some below may be unused). */
 uint16_t evs_overlay_dp_n_ports(const struct evs_overlay_dp *dp);
 
@@ -203,7 +234,8 @@ int evs_overlay_dp_port(const struct evs_overlay_dp *dp, uint16_t tp, uint16_t *
  * VTEP's outbound SA when the switch or the VTEP says so); @p hashes as
  * evs_tun_encap_burst's. @p e: the lcore's crypto engine. Frames too big
  * for the tunnel (its underlay MTU less the headers, and ESP's most when
- * encrypted) that deserve it become, in place, the ICMP "fragmentation
+ * encrypted) that deserve it become, within the tunnel port's ICMP rate
+ * (evs_overlay_config.icmp_rate), in place, the ICMP "fragmentation
  * needed" / ICMPv6 "packet too big" for their sender, handed back in
  * @p errs[0..*n_errs) (room for @p n) for the caller to switch back into
  * the tunnel port's switch; with @p errs NULL they are dropped.
@@ -219,14 +251,24 @@ uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_ove
  * Frames from an underlay port: decrypt ESP ones (inbound SPI table),
  * decapsulate, and find each one's tunnel port (outer source -> VTEP, VNI ->
  * switch); clear tunnel traffic from a VTEP or of a switch that requires
- * encryption is dropped. @return k: pkts[0..k) are the inner frames, with
+ * encryption is dropped; ARP and neighbour discovery go to the management
+ * lcore (evs_overlay_poll answers and learns). @p port: the underlay's port
+ * slot they came in on. @return k: pkts[0..k) are the inner frames, with
  * @p tp[0..k) their tunnel ports and @p meta[0..k) their tunnel metadata;
  * the others are freed and counted in @p st.
  */
 uint16_t evs_overlay_rx_burst(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
-			      struct evs_crypto_engine *e, struct rte_mbuf **pkts, uint16_t n,
-			      uint16_t *tp, struct evs_tun_meta *meta,
+			      struct evs_crypto_engine *e, uint16_t port, struct rte_mbuf **pkts,
+			      uint16_t n, uint16_t *tp, struct evs_tun_meta *meta,
 			      struct evs_overlay_stats *st);
+
+/**
+ * The underlay neighbours (management lcore): [{"port": slot, "address",
+ * "state": incomplete|reachable|stale, "mac", "held"}], with the table's
+ * counters as {"neighbours": [...], "probes", "resolved", "held",
+ * "released", "hold_full", "unresolved", "answered"}. NULL with errno ENOMEM.
+ */
+json_t *evs_overlay_neigh_json(const struct evs_overlay *ov);
 
 /** rekey's and stats' parameter specs, for the method registration. */
 extern const struct evs_ctl_param evs_overlay_rekey_params[];

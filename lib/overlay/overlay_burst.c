@@ -27,6 +27,7 @@ static const char *const drop_names[EVS_OVL_DROP__MAX] = {
     [EVS_OVL_DROP_NO_PORT] = "no_port",
     [EVS_OVL_DROP_NOT_FOR_US] = "not_for_us",
     [EVS_OVL_DROP_WRONG_PEER] = "wrong_peer",
+    [EVS_OVL_DROP_UNRESOLVED] = "unresolved",
 };
 
 const char *evs_overlay_drop_name(enum evs_overlay_drop r)
@@ -51,17 +52,21 @@ static void drop(struct evs_overlay_stats *st, enum evs_overlay_drop r, struct r
 
 /* Frames the encap refused: those too big become ICMP errors for their
  * senders in @p errs (when the caller takes them), the rest are dropped. */
-static void tx_refused(const struct ovl_dp_port *p, struct rte_mbuf **pkts, uint16_t n,
-		       struct rte_mbuf **errs, uint16_t *n_errs, struct evs_overlay_stats *st)
+static void tx_refused(const struct evs_overlay *ov, const struct ovl_dp_port *p, uint16_t tp,
+		       struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **errs, uint16_t *n_errs,
+		       struct evs_overlay_stats *st)
 {
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
 		if (errs != NULL && m->pkt_len > p->encap.max_frame &&
 		    ovl_too_big(m, p->encap.max_frame) == 0) {
-			errs[(*n_errs)++] = m;
-			ctr_add(&st->too_big_icmp, 1);
-			continue;
+			if (ovl_icmp_allow(ov, tp)) {
+				errs[(*n_errs)++] = m;
+				ctr_add(&st->too_big_icmp, 1);
+				continue;
+			}
+			ctr_add(&st->too_big_limited, 1); /* and dropped */
 		}
 		drop(st, EVS_OVL_DROP_TUNNEL, &m, 1);
 	}
@@ -73,6 +78,7 @@ uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_ove
 			      uint16_t *n_errs, struct evs_overlay_stats *st)
 {
 	const struct ovl_dp_port *p;
+	uint64_t nh = 0;
 	uint16_t k;
 
 	if (n_errs != NULL)
@@ -82,9 +88,20 @@ uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_ove
 		return 0;
 	}
 	p = &dp->ports[tp];
+	if (p->resolve) {
+		/* relaxed: the word is the MAC itself, whole or not valid */
+		nh = __atomic_load_n(&ov->nh_mac[p->vtep], __ATOMIC_RELAXED);
+		if (unlikely(!ovl_nh_valid(nh))) { /* not known yet: held meanwhile */
+			ovl_neigh_hold(ov, tp, pkts, n, st);
+			return 0;
+		}
+	}
 	k = evs_tun_encap_burst(&p->encap, pkts, n, hashes, &st->tun);
 	if (unlikely(k != n))
-		tx_refused(p, pkts + k, n - k, errs, n_errs, st);
+		tx_refused(ov, p, tp, pkts + k, n - k, errs, n_errs, st);
+	if (p->resolve)
+		for (uint16_t i = 0; i < k; i++)
+			memcpy(rte_pktmbuf_mtod(pkts[i], void *), &nh, RTE_ETHER_ADDR_LEN);
 	if (p->encrypt && k != 0) {
 		struct evs_sa *sa = evs_overlay_vtep_out(ov, p->vtep);
 		uint16_t c;
@@ -113,32 +130,70 @@ static inline void outer_l2(struct rte_mbuf *m)
 		: sizeof(*eh);
 }
 
-/* Split @p pkts into ESP ones with a known SA (front, @p sas) and clear
- * ones (back, order kept in both); unknown SPIs dropped. @return ESP count. */
-static uint16_t split_esp(const struct evs_sa_table *t, struct rte_mbuf **pkts, uint16_t *n,
-			  struct evs_sa **sas, struct evs_overlay_stats *st)
+/* The VTEP slot of an ESP packet's outer source (its IP header checked by
+ * evs_esp_peek_spi), or UINT16_MAX. */
+static inline uint16_t esp_source(const struct evs_overlay_dp *dp, const struct rte_mbuf *m)
 {
-	struct rte_mbuf *clear[OVL_CHUNK], *bad[OVL_CHUNK];
-	uint16_t ne = 0, nc = 0, nb = 0;
+	const uint8_t *l3 = rte_pktmbuf_mtod(m, const uint8_t *) + m->l2_len;
+	struct evs_tun_addr a = {.family = 4};
+
+	if ((l3[0] >> 4) == 6) {
+		a.family = 6;
+		memcpy(a.b, l3 + 8, 16);
+	} else {
+		memcpy(a.b, l3 + 12, 4);
+	}
+	return ovl_dp_vtep_of(dp, &a);
+}
+
+/* Split @p pkts into ESP ones with a known SA from that SA's VTEP (front,
+ * @p sas) and clear ones (back, order kept in both); unknown SPIs
+ * and ESP from another address than the SA's peer are dropped here, before
+ * the cipher runs. @return ESP count. */
+static uint16_t split_esp(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
+			  uint16_t port, struct rte_mbuf **pkts, uint16_t *n, struct evs_sa **sas,
+			  struct evs_overlay_stats *st)
+{
+	const struct evs_sa_table *t = evs_overlay_sa_table(ov);
+	struct rte_mbuf *clear[OVL_CHUNK], *bad[OVL_CHUNK], *alien[OVL_CHUNK], *stray[OVL_CHUNK];
+	struct rte_mbuf *nd[OVL_CHUNK];
+	uint16_t ne = 0, nc = 0, nb = 0, na = 0, ns = 0, nn = 0;
 
 	for (uint16_t i = 0; i < *n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t spi;
+		uint16_t vtep;
 
 		outer_l2(m);
 		if (evs_esp_peek_spi(m, EVS_ESP_UDP_PORT, &spi) != 0) {
-			clear[nc++] = m;
+			if (unlikely(ovl_is_neigh(m)))
+				nd[nn++] = m; /* the underlay's own ARP/ND */
+			else
+				clear[nc++] = m;
 			continue;
 		}
 		sas[ne] = evs_sa_table_lookup(t, spi);
-		if (sas[ne] == NULL)
+		if (sas[ne] == NULL) {
 			bad[nb++] = m;
+			continue;
+		}
+		/* the owner word is 1 + the SA's VTEP: another host's address
+		 * (or none of ours) never costs a decryption or a window slot */
+		vtep = esp_source(dp, m);
+		if (vtep == UINT16_MAX)
+			stray[ns++] = m;
+		else if (evs_sa_owner(sas[ne]) != (uint32_t)vtep + 1)
+			alien[na++] = m;
 		else
 			pkts[ne++] = m;
 	}
 	for (uint16_t i = 0; i < nc; i++)
 		pkts[ne + i] = clear[i];
 	drop(st, EVS_OVL_DROP_UNKNOWN_SPI, bad, nb);
+	drop(st, EVS_OVL_DROP_WRONG_PEER, alien, na);
+	drop(st, EVS_OVL_DROP_UNKNOWN_VTEP, stray, ns);
+	if (nn != 0)
+		ovl_neigh_punt(ov, port, nd, nn, st);
 	*n = (uint16_t)(ne + nc);
 	return ne;
 }
@@ -146,25 +201,34 @@ static uint16_t split_esp(const struct evs_sa_table *t, struct rte_mbuf **pkts, 
 /* Whether the outer destination is one of this host's underlay addresses. */
 static inline bool for_us(const struct evs_overlay_dp *dp, const struct evs_tun_meta *m)
 {
-	unsigned int len = m->family == 4 ? 4 : 16;
+	uint64_t x, y;
 
-	for (unsigned int u = 0; u < dp->n_local; u++)
-		if (dp->local[u].family == m->family && memcmp(dp->local[u].b, m->dst, len) == 0)
+	/* IPv4: the metadata's address is zero past its 4 bytes, as ours */
+	memcpy(&x, m->dst, 8);
+	memcpy(&y, m->dst + 8, 8);
+	for (unsigned int u = 0; u < dp->n_local; u++) {
+		uint64_t lx, ly;
+
+		memcpy(&lx, dp->local[u].b, 8);
+		memcpy(&ly, dp->local[u].b + 8, 8);
+		if (dp->local[u].family == m->family && lx == x && ly == y)
 			return true;
+	}
 	return false;
 }
 
 /* evs_overlay_rx_burst on at most OVL_CHUNK packets. */
 static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
-			 struct evs_crypto_engine *e, struct rte_mbuf **pkts, uint16_t n,
-			 uint16_t *tp, struct evs_tun_meta *meta, struct evs_overlay_stats *st)
+			 struct evs_crypto_engine *e, uint16_t port, struct rte_mbuf **pkts,
+			 uint16_t n, uint16_t *tp, struct evs_tun_meta *meta,
+			 struct evs_overlay_stats *st)
 {
 	struct evs_sa *sas[OVL_CHUNK];
 	bool was_esp[OVL_CHUNK];
 	uint32_t owner[OVL_CHUNK]; /* an ESP packet's SA's owner: 1 + its VTEP */
 	uint16_t ne, nd, k = 0, i;
 
-	ne = split_esp(evs_overlay_sa_table(ov), pkts, &n, sas, st);
+	ne = split_esp(ov, dp, port, pkts, &n, sas, st);
 	if (unlikely(ne != 0 && e == NULL)) { /* no engine on this lcore */
 		drop(st, EVS_OVL_DROP_DECRYPT, pkts, ne);
 		for (i = 0; i < n - ne; i++)
@@ -214,7 +278,9 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 		memcpy(src.b, meta[i].src, sizeof(src.b));
 		if (src.family == 4)
 			memset(src.b + 4, 0, 12);
-		vtep = ovl_dp_vtep_of(dp, &src);
+		/* ESP: the SA's VTEP, whose address split_esp checked (transport
+		 * mode keeps the outer header) */
+		vtep = was_esp[i] ? (uint16_t)(owner[i] - 1) : ovl_dp_vtep_of(dp, &src);
 		while (lo < hi) { /* the VNI passed the decap's list: it is there */
 			uint16_t mid = (uint16_t)((lo + hi) / 2);
 
@@ -230,9 +296,6 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 			why = EVS_OVL_DROP_NOT_FOR_US;
 		} else if (vtep == UINT16_MAX) {
 			why = EVS_OVL_DROP_UNKNOWN_VTEP;
-		} else if (was_esp[i] && owner[i] != (uint32_t)vtep + 1) {
-			/* verified, but with another VTEP's SA: not from its peer */
-			why = EVS_OVL_DROP_WRONG_PEER;
 		} else if (tun == UINT16_MAX ||
 			   dp->tport[(size_t)tun * EVS_OVERLAY_MAX_VTEPS + vtep] == UINT16_MAX) {
 			why = EVS_OVL_DROP_NOT_MEMBER;
@@ -251,8 +314,9 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 }
 
 uint16_t evs_overlay_rx_burst(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
-			      struct evs_crypto_engine *e, struct rte_mbuf **pkts, uint16_t n,
-			      uint16_t *tp, struct evs_tun_meta *meta, struct evs_overlay_stats *st)
+			      struct evs_crypto_engine *e, uint16_t port, struct rte_mbuf **pkts,
+			      uint16_t n, uint16_t *tp, struct evs_tun_meta *meta,
+			      struct evs_overlay_stats *st)
 {
 	uint16_t k = 0;
 
@@ -262,7 +326,7 @@ uint16_t evs_overlay_rx_burst(const struct evs_overlay *ov, const struct evs_ove
 	}
 	for (uint16_t off = 0; off < n; off += OVL_CHUNK) {
 		uint16_t c = RTE_MIN((uint16_t)(n - off), (uint16_t)OVL_CHUNK);
-		uint16_t got = rx_chunk(ov, dp, e, pkts + off, c, tp + k, meta + k, st);
+		uint16_t got = rx_chunk(ov, dp, e, port, pkts + off, c, tp + k, meta + k, st);
 
 		/* survivors move down to follow the earlier chunks' */
 		for (uint16_t i = 0; i < got; i++)

@@ -19,13 +19,16 @@ static const char *str(const json_t *o, const char *f)
 	return json_string_value(json_object_get(o, f));
 }
 
+/* Two multiplies over the address's two words (an IPv4 one's second is
+ * zero): a byte loop was 20-80 instructions per received packet. */
 uint32_t ovl_addr_hash(const struct evs_tun_addr *a)
 {
-	uint32_t h = 2166136261u ^ a->family;
+	uint64_t x, y, h;
 
-	for (unsigned int i = 0; i < (a->family == 4 ? 4u : 16u); i++)
-		h = (h ^ a->b[i]) * 16777619u;
-	return h;
+	memcpy(&x, a->b, 8);
+	memcpy(&y, a->b + 8, 8);
+	h = (x ^ a->family) * 0x9e3779b97f4a7c15ull ^ y * 0xc2b2ae3d27d4eb4full;
+	return (uint32_t)(h >> 32) ^ (uint32_t)h;
 }
 
 uint16_t ovl_dp_vtep_of(const struct evs_overlay_dp *dp, const struct evs_tun_addr *a)
@@ -62,6 +65,8 @@ void ovl_dp_free(struct evs_overlay_dp *dp)
 	free(dp->vni_tunnel);
 	free(dp->tun_encrypt);
 	free(dp->tport);
+	free(dp->macs);
+	free(dp->stale);
 	free(dp);
 }
 
@@ -71,6 +76,20 @@ static int cmp_vni(const void *a, const void *b, void *arg)
 	uint32_t x = v[*(const uint16_t *)a], y = v[*(const uint16_t *)b];
 
 	return x < y ? -1 : x > y;
+}
+
+/* Underlay @p u's address, with its port and MAC for ARP/ND's answers. */
+static void local_add(struct evs_overlay *ov, struct evs_overlay_dp *dp, const json_t *u)
+{
+	unsigned int i = dp->n_local++;
+	int slot = ov->cfg.port_slot != NULL ? ov->cfg.port_slot(str(u, "port"), ov->cfg.arg) : -1;
+
+	ovl_addr(str(u, "address"), &dp->local[i]);
+	dp->local_port[i] = slot < 0 ? UINT16_MAX : (uint16_t)slot;
+	if (str(u, "mac") != NULL)
+		rte_ether_unformat_addr(str(u, "mac"), &dp->local_mac[i]);
+	else if (slot >= 0 && ov->cfg.port_mac != NULL)
+		ov->cfg.port_mac((uint16_t)slot, &dp->local_mac[i], ov->cfg.arg);
 }
 
 /* The encapsulation of VTEP object @p vo for VNI @p vni. */
@@ -105,10 +124,23 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 	if (p->encrypt) /* ESP goes around the tunnel's UDP: frames are that much shorter */
 		c.underlay_mtu =
 		    (uint16_t)((c.underlay_mtu != 0 ? c.underlay_mtu : 1500) - OVL_ESP_OVERHEAD);
-	/* a peer on the underlay's own segment is its own next hop */
-	rte_ether_unformat_addr(str(vo, "next_hop_mac") != NULL ? str(vo, "next_hop_mac")
-								: str(u, "next_hop_mac"),
-				&c.dst_mac);
+	/* a peer on the underlay's own segment is its own next hop; without a
+	 * configured MAC, ARP/ND finds it (the template's stays zero) */
+	if (str(vo, "next_hop_mac") != NULL || str(u, "next_hop_mac") != NULL) {
+		rte_ether_unformat_addr(str(vo, "next_hop_mac") != NULL ? str(vo, "next_hop_mac")
+									: str(u, "next_hop_mac"),
+					&c.dst_mac);
+	} else {
+		struct ovl_dp_nh *nh = &dp->nh[p->vtep];
+		struct evs_tun_addr t;
+
+		ovl_addr(str(u, "next_hop") != NULL ? str(u, "next_hop") : str(vo, "address"), &t);
+		nh->resolve = true;
+		nh->key.port = p->underlay_port;
+		nh->key.addr.family = t.family == 4 ? EVS_L3_IPV4 : EVS_L3_IPV6;
+		memcpy(nh->key.addr.b, t.b, sizeof(nh->key.addr.b));
+		p->resolve = true;
+	}
 	if (str(u, "mac") != NULL)
 		rte_ether_unformat_addr(str(u, "mac"), &c.src_mac);
 	else if (ov->cfg.port_mac == NULL ||
@@ -130,17 +162,69 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 	return 0;
 }
 
-static bool member(const json_t *t, const char *vtep)
+/* Whether @p vtep carries tunnel @p t; *entry: its item in "vteps" (NULL
+ * when the list is empty: every VTEP). */
+static bool member(const json_t *t, const char *vtep, const json_t **entry)
 {
 	const json_t *list = json_object_get(t, "vteps"), *m;
 	size_t i;
 
+	*entry = NULL;
 	if (json_array_size(list) == 0)
 		return true;
 	json_array_foreach (list, i, m)
-		if (strcmp(str(m, "vtep"), vtep) == 0)
+		if (strcmp(str(m, "vtep"), vtep) == 0) {
+			*entry = m;
 			return true;
+		}
 	return false;
+}
+
+/* Append member @p entry's static MACs, behind tunnel port @p tp. */
+static int macs_add(struct evs_overlay_dp *dp, const json_t *entry, uint16_t sw, uint16_t tp,
+		    struct evs_ctl_err *err)
+{
+	const json_t *list = json_object_get(entry, "macs"), *mac;
+	size_t n = json_array_size(list), i;
+	struct ovl_dp_mac *g;
+
+	if (n == 0)
+		return 0;
+	g = realloc(dp->macs, (dp->n_macs + n) * sizeof(*g));
+	if (g == NULL)
+		return evs_store_err(err, -ENOMEM, "", "no memory for the tunnel table");
+	dp->macs = g;
+	json_array_foreach (list, i, mac) {
+		g = &dp->macs[dp->n_macs++];
+		evs_ctl_parse_mac(json_string_value(mac), g->mac.addr_bytes);
+		g->sw = sw;
+		g->tp = tp;
+	}
+	return 0;
+}
+
+/* The previous table's static MACs that this one lacks (the app removes
+ * them from L2 once this table is published). */
+static int macs_stale(const struct evs_overlay_dp *old, struct evs_overlay_dp *dp,
+		      struct evs_ctl_err *err)
+{
+	if (old == NULL || old->n_macs == 0)
+		return 0;
+	dp->stale = calloc(old->n_macs, sizeof(*dp->stale));
+	if (dp->stale == NULL)
+		return evs_store_err(err, -ENOMEM, "", "no memory for the tunnel table");
+	for (uint32_t i = 0; i < old->n_macs; i++) {
+		const struct ovl_dp_mac *o = &old->macs[i];
+		uint32_t j;
+
+		for (j = 0; j < dp->n_macs; j++)
+			if (dp->macs[j].sw == o->sw &&
+			    rte_is_same_ether_addr(&dp->macs[j].mac, &o->mac))
+				break;
+		if (j == dp->n_macs)
+			dp->stale[dp->n_stale++] = *o;
+	}
+	return 0;
 }
 
 /*
@@ -188,7 +272,7 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 		dp->addr[i].vtep = UINT16_MAX;
 	for (struct evs_store_obj *o = evs_store_first(st, "underlay");
 	     o != NULL && dp->n_local < RTE_DIM(dp->local); o = evs_store_next(o))
-		ovl_addr(str(evs_store_obj_value(o), "address"), &dp->local[dp->n_local++]);
+		local_add(ov, dp, evs_store_obj_value(o));
 	for (struct evs_store_obj *o = evs_store_first(st, "vtep"); o != NULL;
 	     o = evs_store_next(o)) {
 		const json_t *v = evs_store_obj_value(o);
@@ -224,12 +308,13 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 		     vo = evs_store_next(vo)) {
 			const json_t *v = evs_store_obj_value(vo);
 			uint16_t slot = (uint16_t)(*evs_store_obj_aux(vo) - 1);
+			const json_t *entry;
 			struct ovl_dp_port *p;
 			int tp;
 			bool vx = strcmp(json_string_value(evs_store_field(st, "vtep", v, "encap")),
 					 "vxlan") == 0;
 
-			if (slot >= EVS_OVERLAY_MAX_VTEPS || !member(tv, str(v, "name")))
+			if (slot >= EVS_OVERLAY_MAX_VTEPS || !member(tv, str(v, "name"), &entry))
 				continue;
 			tp = tport_alloc(ov->dp, dp, ((uint32_t)sw << 16 | slot) + 1);
 			if (tp < 0) {
@@ -241,7 +326,10 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 			p = &dp->ports[tp];
 			p->owner = ((uint32_t)sw << 16 | slot) + 1;
 			p->encrypt = dp->tun_encrypt[t] || dp->vtep_encrypt[slot];
+			p->vtep = slot;
 			rc = vtep_encap(ov, st, dp, v, vni, p, &ports[vx ? 0 : 1], "", err);
+			if (rc == 0)
+				rc = macs_add(dp, entry, (uint16_t)sw, (uint16_t)tp, err);
 			if (rc < 0) {
 				free(order);
 				free(sorted);
@@ -250,12 +338,17 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 			p->sw = (uint16_t)sw;
 			p->vni = vni;
 			p->type = vx ? EVS_TUN_VXLAN : EVS_TUN_GENEVE;
-			p->vtep = slot;
 			dp->tport[(size_t)t * EVS_OVERLAY_MAX_VTEPS + slot] = (uint16_t)tp;
 			dp->n_ports = RTE_MAX(dp->n_ports, (uint16_t)(tp + 1));
 		}
 	}
 	dp->n_tunnels = t;
+	rc = macs_stale(ov->dp, dp, err);
+	if (rc < 0) {
+		free(order);
+		free(sorted);
+		return rc;
+	}
 	for (uint16_t i = 0; ov->dp != NULL && i < ov->dp->n_ports; i++)
 		if (ov->dp->ports[i].owner != 0 && dp->ports[i].owner == 0)
 			dp->freed[dp->n_freed++] = i;
@@ -380,4 +473,18 @@ uint16_t evs_overlay_dp_freed(const struct evs_overlay_dp *dp, uint16_t *tps, ui
 	for (uint16_t i = 0; i < n; i++)
 		tps[i] = dp->freed[i];
 	return n;
+}
+
+int evs_overlay_dp_mac(const struct evs_overlay_dp *dp, uint32_t i, bool stale, uint16_t *sw,
+		       uint16_t *tp, struct rte_ether_addr *mac)
+{
+	const struct ovl_dp_mac *g;
+
+	if (dp == NULL || i >= (stale ? dp->n_stale : dp->n_macs))
+		return -ENOENT;
+	g = stale ? &dp->stale[i] : &dp->macs[i];
+	*sw = g->sw;
+	*tp = g->tp;
+	*mac = g->mac;
+	return 0;
 }

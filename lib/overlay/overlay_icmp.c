@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <netinet/in.h>
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
@@ -156,4 +157,30 @@ int ovl_too_big(struct rte_mbuf *m, uint32_t max_frame)
 		out->ether_type = eh.ether_type;
 	}
 	return 0;
+}
+
+/* Generic cell rate (RFC 2475's token bucket as one word): an error
+ * conforms when it is at most the burst's tolerance ahead of schedule. */
+bool ovl_icmp_allow(const struct evs_overlay *ov, uint16_t tp)
+{
+	uint64_t now = ov->cfg.now_ms != NULL
+			   ? ov->cfg.now_ms() * 1000u
+			   : rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000000u);
+	uint64_t *t, tat, next;
+
+	if (tp >= EVS_OVERLAY_MAX_TPORTS)
+		return false;
+	t = &ov->icmp_tat[tp];
+	/* relaxed: the word meters only itself and publishes nothing; the CAS
+	 * keeps two lcores from spending the same slot */
+	tat = __atomic_load_n(t, __ATOMIC_RELAXED);
+	do {
+		uint64_t base = tat > now ? tat : now;
+
+		if (base - now > ov->icmp_tol_us)
+			return false;
+		next = base + ov->icmp_iv_us;
+	} while (
+	    !__atomic_compare_exchange_n(t, &tat, next, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return true;
 }

@@ -2,7 +2,10 @@
 #ifndef EVS_OVERLAY_PRIVATE_H
 #define EVS_OVERLAY_PRIVATE_H
 
+#include <string.h>
+
 #include "evs_ctl.h"
+#include "evs_l3.h"
 #include "evs_overlay.h"
 #include "evs_tunnel.h"
 
@@ -42,14 +45,30 @@ struct ovl_dp_port {
 	uint32_t owner; /**< (switch id << 16 | VTEP slot) + 1; 0: a free number */
 	uint8_t type;	/**< enum evs_tun_type */
 	bool encrypt;	/**< the switch's or the VTEP's policy */
+	bool resolve;	/**< the next hop's MAC comes from ov->nh_mac[vtep] */
 };
 
 #define OVL_ADDR_SLOTS (2u * EVS_OVERLAY_MAX_VTEPS)
+/** Static MACs a tunnel member may list. */
+#define OVL_MAX_MEMBER_MACS 256u
+
+/** A static remote MAC: behind tunnel port @p tp of switch @p sw. */
+struct ovl_dp_mac {
+	struct rte_ether_addr mac;
+	uint16_t sw, tp;
+};
 
 /** Outer source address -> VTEP slot (open addressing). */
 struct ovl_addr_slot {
 	struct evs_tun_addr a;
 	uint16_t vtep; /**< UINT16_MAX: empty */
+};
+
+/** How a VTEP's next-hop MAC is found: configured, or resolved with ARP/ND. */
+struct ovl_dp_nh {
+	bool resolve; /**< no MAC configured: ask the neighbour table */
+	struct evs_l3_neigh_key
+	    key; /**< whom (the VTEP or the underlay's next hop) on which port */
 };
 
 struct evs_overlay_dp {
@@ -61,11 +80,17 @@ struct evs_overlay_dp {
 	bool *tun_encrypt;    /**< [n_tunnels] */
 	uint16_t *tport;      /**< [n_tunnels * EVS_OVERLAY_MAX_VTEPS]: port or UINT16_MAX */
 	bool vtep_encrypt[EVS_OVERLAY_MAX_VTEPS];
-	uint64_t underlay[1024 / 64];  /**< port slots that are underlays */
-	struct evs_tun_addr local[16]; /**< the underlays' addresses (outer destinations) */
+	uint64_t underlay[1024 / 64];	     /**< port slots that are underlays */
+	struct evs_tun_addr local[16];	     /**< the underlays' addresses (outer destinations) */
+	uint16_t local_port[16];	     /**< their port slots */
+	struct rte_ether_addr local_mac[16]; /**< and MACs */
 	uint8_t n_local;
+	struct ovl_dp_nh nh[EVS_OVERLAY_MAX_VTEPS];
 	uint16_t freed[EVS_OVERLAY_MAX_TPORTS]; /**< numbers the previous table used, this not */
 	uint16_t n_freed;
+	struct ovl_dp_mac *macs;  /**< the members' static MACs */
+	struct ovl_dp_mac *stale; /**< the previous table's that this one has not */
+	uint32_t n_macs, n_stale;
 	struct ovl_addr_slot addr[OVL_ADDR_SLOTS];
 };
 
@@ -97,6 +122,12 @@ extern const struct evs_ctl_param ovl_sa_fields[];
  * multicast, an ICMP error, tagged, chained, no headroom): drop it then.
  */
 int ovl_too_big(struct rte_mbuf *m, uint32_t max_frame);
+
+/**
+ * Whether tunnel port @p tp may send one more too-big ICMP error now (a
+ * GCRA meter per port, shared by the lcores; any lcore).
+ */
+bool ovl_icmp_allow(const struct evs_overlay *ov, uint16_t tp);
 
 /** ESP's most per packet: header and IV, 3 padding, pad length and next
  *  header, ICV, and a UDP header for ESP-in-UDP. */
@@ -131,7 +162,63 @@ struct evs_overlay {
 	struct evs_sa_table *staged_table;
 	struct evs_overlay_dp *dp;	  /**< RCU-published tunnel table */
 	struct evs_overlay_dp *staged_dp; /**< the open transaction's */
+	/* too-big ICMP meter per tunnel port: the earliest time (us) the next
+	 * error conforms, less the burst's tolerance (ovl_icmp_allow) */
+	uint64_t *icmp_tat;
+	uint64_t icmp_iv_us, icmp_tol_us; /**< interval between errors, burst tolerance */
+	/* underlay ARP/ND (overlay_neigh.c) */
+	struct evs_l3_neigh_table *neigh;
+	struct rte_ring *punt;		    /**< PMDs -> management: held frames, ARP/ND */
+	uint64_t *nh_mac;		    /**< [VTEP]: its next hop (ovl_nh_pack), or 0 */
+	uint64_t nh_gen;		    /**< the neighbour generation nh_mac follows */
+	const struct evs_overlay_dp *nh_dp; /**< and the table */
+	uint64_t next_tick_ms;
+	uint64_t answered; /**< ARP requests / NS for our addresses answered */
 };
+
+/** A next-hop word: the MAC in its first 6 bytes (memory order), byte 7 set
+ *  when valid: one relaxed 8-byte store publishes both. */
+static inline uint64_t ovl_nh_pack(const struct rte_ether_addr *mac)
+{
+	uint64_t w = 0;
+
+	memcpy(&w, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
+	((uint8_t *)&w)[7] = 1;
+	return w;
+}
+
+static inline bool ovl_nh_valid(uint64_t w)
+{
+	return ((const uint8_t *)&w)[7] != 0;
+}
+
+/** What a punted mbuf is (in hash.fdir.hi's top half; the bottom: port or
+ *  tp): the RSS hash beside it stays, the source port of a held frame. */
+enum ovl_punt { OVL_PUNT_HOLD = 1, OVL_PUNT_NEIGH = 2 };
+
+int ovl_neigh_init(struct evs_overlay *ov);
+void ovl_neigh_fini(struct evs_overlay *ov);
+void ovl_neigh_poll(struct evs_overlay *ov);
+/** Hand @p n frames of tunnel port @p tp to resolution (PMD). */
+void ovl_neigh_hold(const struct evs_overlay *ov, uint16_t tp, struct rte_mbuf **pkts, uint16_t n,
+		    struct evs_overlay_stats *st);
+/** Hand @p n ARP/ND frames of underlay port @p port to the management lcore (PMD). */
+void ovl_neigh_punt(const struct evs_overlay *ov, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
+		    struct evs_overlay_stats *st);
+
+/** Whether frame @p m is ARP or an ICMPv6 NS/NA (untagged). */
+static inline bool ovl_is_neigh(const struct rte_mbuf *m)
+{
+	const uint8_t *b = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	if (m->data_len < 14)
+		return false;
+	if (b[12] == 0x08 && b[13] == 0x06)
+		return true;
+	/* IPv6, next header ICMPv6 (no extension header before ND), type 135/136 */
+	return b[12] == 0x86 && b[13] == 0xdd && m->data_len >= 14 + 40 + 4 && b[20] == 58 &&
+	       (b[54] == 135 || b[54] == 136);
+}
 
 int ovl_hex(const char *s, uint8_t *out, size_t n);
 int ovl_addr(const char *s, struct evs_tun_addr *a);

@@ -90,6 +90,7 @@ unsigned int evs_overlay_poll(struct evs_overlay *ov)
 	uint64_t now = ovl_now_ms(ov);
 	unsigned int i, k = 0, done = 0;
 
+	ovl_neigh_poll(ov);
 	for (i = 0; i < ov->n_drains; i++) {
 		struct ovl_drain *d = &ov->drains[i];
 
@@ -431,8 +432,22 @@ struct evs_overlay *evs_overlay_create(const struct evs_overlay_config *cfg)
 		ov->cfg = *cfg;
 	if (ov->cfg.drain_ms == 0)
 		ov->cfg.drain_ms = EVS_OVERLAY_DRAIN_MS;
+	if (ov->cfg.icmp_rate == 0)
+		ov->cfg.icmp_rate = EVS_OVERLAY_ICMP_RATE;
+	if (ov->cfg.icmp_burst == 0)
+		ov->cfg.icmp_burst = EVS_OVERLAY_ICMP_BURST;
+	if (ov->cfg.icmp_rate > 1000000) {
+		free(ov);
+		errno = EINVAL;
+		return NULL;
+	}
+	ov->icmp_iv_us = 1000000u / ov->cfg.icmp_rate;
+	ov->icmp_tol_us = ov->icmp_iv_us * (ov->cfg.icmp_burst - 1);
+	ov->icmp_tat = calloc(EVS_OVERLAY_MAX_TPORTS, sizeof(*ov->icmp_tat));
 	ov->table = evs_sa_table_create(OVL_TABLE_SAS);
-	if (ov->table == NULL) {
+	if (ov->table == NULL || ov->icmp_tat == NULL || ovl_neigh_init(ov) < 0) {
+		evs_sa_table_free(ov->table);
+		free(ov->icmp_tat);
 		free(ov);
 		errno = ENOMEM;
 		return NULL;
@@ -478,5 +493,7 @@ void evs_overlay_free(struct evs_overlay *ov)
 	evs_sa_table_free(ov->table);
 	free(ov->retire);
 	free(ov->drains);
+	free(ov->icmp_tat);
+	ovl_neigh_fini(ov);
 	free(ov);
 }

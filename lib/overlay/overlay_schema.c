@@ -2,6 +2,7 @@
 /* The overlay's object types and their cross-field rules (see evs_overlay.h). */
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -26,10 +27,13 @@ static const struct evs_ctl_param underlay_fields[] = {
     {.name = "mac",
      .type = EVS_CTL_T_MAC,
      .help = "source MAC of tunnel frames (default: the port's)"},
+    {.name = "next_hop",
+     .type = EVS_CTL_T_IP,
+     .help = "the underlay's gateway, resolved with ARP/ND (default: each VTEP is on the "
+	     "underlay's segment and resolved itself)"},
     {.name = "next_hop_mac",
      .type = EVS_CTL_T_MAC,
-     .required = true,
-     .help = "the underlay next hop's MAC (the peer's on a direct link)"},
+     .help = "the next hop's MAC, configured (default: resolved with ARP/ND)"},
     {.name = "mtu", .type = EVS_CTL_T_UINT, .min = 576, .max = 9216, .help = "underlay IP MTU"},
 };
 static const char *const name_key[] = {"name", NULL};
@@ -69,8 +73,15 @@ static const struct evs_store_ref vtep_refs[] = {
     {.field = "underlay", .type = "underlay", .on_delete = EVS_STORE_RESTRICT},
 };
 
+static const struct evs_ctl_param mac_item = {.type = EVS_CTL_T_MAC};
 static const struct evs_ctl_param member_fields[] = {
     OVL_VTEP_PARAM,
+    {.name = "macs",
+     .type = EVS_CTL_T_ARRAY,
+     .max_len = OVL_MAX_MEMBER_MACS,
+     .items = &mac_item,
+     .help = "static MACs behind that host on this switch (never learned, never moved): "
+	     "unicast to them goes to its tunnel without waiting for return traffic"},
 };
 static const struct evs_ctl_param member_item = {
     .type = EVS_CTL_T_OBJECT, .fields = member_fields, .n_fields = RTE_DIM(member_fields)};
@@ -194,6 +205,17 @@ int ovl_underlay_check(struct evs_store *st, const json_t *obj, const char *path
 			    err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "next_hop_mac"),
 			    "the next hop's MAC must be unicast");
 	}
+	if (str(obj, "next_hop") != NULL) {
+		struct evs_tun_addr local, nh;
+
+		ovl_addr(str(obj, "address"), &local);
+		ovl_addr(str(obj, "next_hop"), &nh);
+		if (local.family != nh.family || memcmp(&local, &nh, sizeof(nh)) == 0)
+			return evs_store_err(err, -EINVAL,
+					     evs_ctl_path_key(sub, sizeof(sub), path, "next_hop"),
+					     "the next hop must be another address of the "
+					     "underlay's family");
+	}
 	return 0;
 }
 
@@ -220,7 +242,30 @@ int ovl_vtep_check(struct evs_store *st, const json_t *obj, const char *path,
 	return 0;
 }
 
-/* One VNI per switch: a second tunnel with the same VNI would merge two switches. */
+/* Whether MAC @p a comes before member @p mi's item @p mj. */
+static bool mac_seen(const json_t *members, size_t mi, size_t mj, const uint8_t *a)
+{
+	const json_t *m, *mac;
+	size_t i, j;
+
+	json_array_foreach (members, i, m) {
+		if (i > mi)
+			break;
+		json_array_foreach (json_object_get(m, "macs"), j, mac) {
+			uint8_t b[6];
+
+			if (i == mi && j >= mj)
+				break;
+			evs_ctl_parse_mac(json_string_value(mac), b);
+			if (memcmp(a, b, 6) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* One VNI per switch: a second tunnel with the same VNI would merge two
+ * switches; a static remote MAC once per switch. */
 int ovl_tunnel_check(struct evs_store *st, const json_t *obj, const char *path,
 		     struct evs_ctl_err *err, void *ctx)
 {
@@ -228,7 +273,26 @@ int ovl_tunnel_check(struct evs_store *st, const json_t *obj, const char *path,
 	const char *sw = str(obj, "switch");
 	char sub[EVS_CTL_PATH_MAX];
 
+	const json_t *m, *mac;
+	size_t i, j;
+
 	RTE_SET_USED(ctx);
+	/* a static MAC lives behind one host: unicast, and once per switch */
+	json_array_foreach (json_object_get(obj, "vteps"), i, m)
+		json_array_foreach (json_object_get(m, "macs"), j, mac) {
+			const char *s = json_string_value(mac);
+			uint8_t a[6];
+
+			evs_ctl_parse_mac(s, a); /* the schema checked the format */
+			snprintf(sub, sizeof(sub), "%s/vteps/%zu/macs/%zu", path, i, j);
+			if ((a[0] & 1) || (a[0] | a[1] | a[2] | a[3] | a[4] | a[5]) == 0)
+				return evs_store_err(err, -EINVAL, sub,
+						     "a static MAC must be a non-zero unicast "
+						     "address");
+			if (mac_seen(json_object_get(obj, "vteps"), i, j, a))
+				return evs_store_err(err, -EEXIST, sub,
+						     "MAC %s is given twice in this switch", s);
+		}
 	for (struct evs_store_obj *o = evs_store_first(st, "tunnel"); o != NULL;
 	     o = evs_store_next(o)) {
 		const json_t *v = evs_store_obj_value(o);

@@ -173,7 +173,10 @@ static uint8_t tunnel_hdr(const struct evs_tun_decap *d, const uint8_t *h, uint3
 			return 1 + EVS_TUN_DROP_OAM;
 		if ((uint16_t)(h[2] << 8 | h[3]) != ETH_P_TEB)
 			return 1 + EVS_TUN_DROP_BAD_PROTOCOL;
-		if (GENEVE_HDR_LEN + opt_len > len ||
+		if (GENEVE_HDR_LEN + opt_len > len)
+			return 1 + EVS_TUN_DROP_BAD_OPTIONS;
+		/* most tunnels carry no option: no walk, no call */
+		if (opt_len != 0 &&
 		    evs_geneve_opts_walk(h + GENEVE_HDR_LEN, opt_len, opt_seen, &s) < 0)
 			return 1 + EVS_TUN_DROP_BAD_OPTIONS;
 		if (s.unknown_critical)
@@ -246,8 +249,14 @@ static uint8_t decap_one(const struct evs_tun_decap *d, struct rte_mbuf *m,
 	if (inner < RTE_ETHER_HDR_LEN)
 		return 1 + EVS_TUN_DROP_BAD_INNER;
 	/* Link padding after the outer IP packet is not part of the frame. */
-	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - (l2 + iphl + udp_len)));
-	rte_pktmbuf_adj(m, (uint16_t)(l2 + iphl + sizeof(*u) + hlen));
+	if (unlikely(m->pkt_len != l2 + iphl + udp_len))
+		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - (l2 + iphl + udp_len)));
+	/* the outer headers are in the first segment (checked above): what
+	 * rte_pktmbuf_adj does, without its checks */
+	hlen += l2 + iphl + (unsigned int)sizeof(*u);
+	m->data_off = (uint16_t)(m->data_off + hlen);
+	m->data_len = (uint16_t)(m->data_len - hlen);
+	m->pkt_len -= hlen;
 	m->l2_len = 0;
 	m->l3_len = 0;
 	m->l4_len = 0;
@@ -258,7 +267,6 @@ uint16_t evs_tun_decap_burst(const struct evs_tun_decap *d, struct rte_mbuf **pk
 			     struct evs_tun_meta *meta, struct evs_tun_stats *st)
 {
 	uint8_t status[TUN_CHUNK];
-	struct evs_tun_meta tmp;
 	uint64_t bytes = 0;
 	uint16_t k = 0;
 
@@ -268,13 +276,15 @@ uint16_t evs_tun_decap_burst(const struct evs_tun_decap *d, struct rte_mbuf **pk
 		for (uint16_t i = 0; i < len; i++) {
 			struct rte_mbuf *m = pkts[off + i];
 
-			/* Accepted packets land at k + a after the partition. */
-			status[i] = decap_one(d, m, &tmp);
+			/* Accepted packets land at k + a after the partition: their
+			 * metadata is written there at once (a refused one's slot is
+			 * the next one's; k + a < n) */
+			status[i] = decap_one(d, m, &meta[k + a]);
 			if (status[i] != 0) {
 				tun_count(&st->drops[status[i] - 1], 1);
 				continue;
 			}
-			meta[k + a++] = tmp;
+			a++;
 			bytes += m->pkt_len;
 		}
 		k = tun_partition(pkts, status, k, off, len);

@@ -15,7 +15,8 @@
 # Checks: pings both ways and to the gateways (IPv4 and IPv6) with hosts
 # that only have a default route; ping -t 1 gets Time Exceeded from the
 # gateway (seen by tcpdump); host unreachable for the reject route, net
-# unreachable with no route; a DF ping over the 1300 MTU gets frag needed;
+# unreachable with no route; a DF ping over the 1300 MTU gets frag needed,
+# a DF-clear one is fragmented (tshark on b sees the fragments);
 # flows to 10.99.0.1 spread over c and d; a next hop that never answers
 # (host unreachable after three probes); a leaked route; the ECMP route
 # withdrawn and restored under traffic; route.bulk; router.stats,
@@ -127,9 +128,27 @@ out=$(nsx a ping -n -c 1 -W 2 203.0.113.5 2>&1)
 assert_match "reject route: host unreachable from the gateway" "From $GW_A .*Destination Host Unreachable" "$out"
 out=$(nsx a ping -n -c 1 -W 2 192.0.2.1 2>&1)
 assert_match "no route: net unreachable from the gateway" "From $GW_A .*Destination Net Unreachable" "$out"
+# --- DF clear over the 1300 MTU: the router fragments, b's kernel reassembles ---
+# (before any DF ping: a must not know the path MTU, or it fragments itself)
+cap=$IT_TMP/frag.pcap
+it_bg fpid nsx b timeout 10 tcpdump -nn -U -i "$(ifname b)" -c 2 -w "$cap" \
+	"icmp[0] == 8 or (ip[6:2] & 0x1fff != 0)" 2>/dev/null
+sleep 1
+ping_check "DF-clear 1400-byte ping a -> b over the 1300 MTU (fragmented, reassembled)" \
+	a "$HB" -M dont -s 1400
+it_wait "$fpid"
+frags=$(tshark -r "$cap" -T fields -e ip.len -e ip.frag_offset -e ip.flags.mf -e ip.ttl 2>/dev/null |
+	tr '\t' ' ' | tr '\n' ';')
+# 1408 bytes of ICMP: 1280 (a multiple of 8 under 1300 - 20) + 128, TTL 63 in each
+assert_eq "tshark on b: two fragments, 1300 + 148 bytes at 0 and 160 (x 8), MF on the first" \
+	"1300 0 1 63;148 160 0 63;" "$frags"
+st=$(rpc_ok router.stats '{"router":"r1"}')
+assert_ge "router.stats: packets fragmented" 5 "$(jget "$st" fragmented)"
+assert_ge "router.stats: fragments sent" 10 "$(jget "$st" fragments)"
 out=$(nsx a ping -n -c 1 -W 2 -M do -s 1400 "$HB" 2>&1)
 assert_match "DF ping over the 1300 MTU: frag needed with the MTU" "mtu = 1300" "$out"
 ping_check "a smaller DF ping goes through" a "$HB" -M do -s 1200
+
 out=$(nsx a ping -6 -n -c 1 -W 2 -M do -s 1400 "$H6B" 2>&1)
 assert_match "IPv6 over the 1300 MTU: packet too big with the MTU" "[Pp]acket too big.*1300" "$out"
 out=$(nsx a ping -6 -n -c 1 -W 2 -t 1 "$H6B" 2>&1)

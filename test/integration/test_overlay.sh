@@ -36,17 +36,19 @@ ns_add a b
 evs_start A -
 evs_start B -
 
-# host HOST UPLINK LOCAL REMOTE MYMAC PEERMAC TAP
+# host HOST UPLINK LOCAL REMOTE MYMAC PEERMAC TAP (PEERMAC "": resolved with ARP)
 host() {
+	local nh=""
+	[ -n "$6" ] && nh=",\"next_hop_mac\":\"$6\""
 	RPC_SOCK=$(eval echo "\$EVS_SOCK_$1") rpc_ok transact "{\"ops\":[
 	{\"method\":\"switch.add\",\"params\":{\"name\":\"web\"}},
 	{\"method\":\"port.add\",\"params\":{\"name\":\"up0\",\"devargs\":\"net_af_packet$1,iface=$2\"}},
 	{\"method\":\"port.add\",\"params\":{\"name\":\"vm\",\"devargs\":\"net_tap$1,iface=$7\",\"switch\":\"web\"}},
-	{\"method\":\"underlay.add\",\"params\":{\"name\":\"u1\",\"port\":\"up0\",\"address\":\"$3\",\"mac\":\"$5\",\"next_hop_mac\":\"$6\",\"mtu\":1600}},
+	{\"method\":\"underlay.add\",\"params\":{\"name\":\"u1\",\"port\":\"up0\",\"address\":\"$3\",\"mac\":\"$5\"$nh,\"mtu\":1600}},
 	{\"method\":\"vtep.add\",\"params\":{\"name\":\"peer\",\"underlay\":\"u1\",\"address\":\"$4\"}},
 	{\"method\":\"tunnel.add\",\"params\":{\"switch\":\"web\",\"vni\":5001}}]}" >/dev/null
 }
-host A "$UA" 10.99.0.1 10.99.0.2 "$MAC_UA" "$MAC_UB" "$(ifname a)"
+host A "$UA" 10.99.0.1 10.99.0.2 "$MAC_UA" "" "$(ifname a)"
 host B "$UB" 10.99.0.2 10.99.0.1 "$MAC_UB" "$MAC_UA" "$(ifname b)"
 link_to_ns "$(ifname a)" a "$IP_A/24"
 link_to_ns "$(ifname b)" b "$IP_B/24"
@@ -55,6 +57,13 @@ rpcB() { RPC_SOCK=$EVS_SOCK_B rpc_ok "$@"; }
 
 # --- in the clear -----------------------------------------------------------------
 ping_check "ping across hosts over GENEVE (ARP broadcast replicated, reply learned)" a "$IP_B"
+# host A has no next-hop MAC configured: it asked B's VTEP address with ARP
+n=$(rpcA underlay.neighbours)
+assert_eq "host A resolved B's VTEP over the underlay (ARP)" "10.99.0.2 ${MAC_UB^^}" \
+	"$(jget "$n" neighbours.0.address) $(jget "$n" neighbours.0.mac)"
+assert_match "and uses it" "reachable|stale" "$(jget "$n" neighbours.0.state)"
+assert_ge "host A held frames until then and sent them on" 1 "$(jget "$n" released)"
+assert_ge "host B answered the request for its VTEP address" 1 "$(jget "$(rpcB underlay.neighbours)" answered)"
 assert_ge "host A tunnelled packets out" 2 "$(jget "$(rpcA overlay.stats)" tx_packets)"
 assert_ge "host B delivered packets in" 2 "$(jget "$(rpcB overlay.stats)" rx_packets)"
 xfer() { # xfer TAG MiB: a -> b, prints "bytes sha256" as received, checks the sender
@@ -172,6 +181,20 @@ out=$(nsx a ping -c 1 -W 2 -M do -s 1450 "$IP_B" 2>&1)
 assert_match "a DF packet too big for the tunnel gets ICMP frag needed with the tunnel's MTU" \
 	"(From $IP_B icmp_seq=1 Frag needed and DF set \(mtu = 1405\)|mtu=1405)" "$out"
 assert_ge "host A counted the ICMP it sent" 1 "$(jget "$(rpcA overlay.stats)" too_big_icmp)"
+# 40 at once (DF whatever the path MTU: IP_PMTUDISC_PROBE): the tunnel port
+# answers a burst of 10 and then 100 a second; the rest are dropped and counted
+s0=$(rpcA overlay.stats)
+nsx a "$PY" -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, 10, 3)  # IP_MTU_DISCOVER: IP_PMTUDISC_PROBE
+for _ in range(40):
+    s.sendto(b"x" * 1450, (sys.argv[1], 9))' "$IP_B"
+sleep 0.5
+s1=$(rpcA overlay.stats)
+icmp=$(($(jget "$s1" too_big_icmp) - $(jget "$s0" too_big_icmp)))
+limited=$(($(jget "$s1" too_big_limited) - $(jget "$s0" too_big_limited)))
+assert_eq "every too-big frame answered or limited" 40 $((icmp + limited))
+assert_ge "too-big ICMP is rate-limited per tunnel port" 20 "$limited"
 ping_check "a ping that fits still crosses" a "$IP_B"
 evs_stop A
 evs_stop B

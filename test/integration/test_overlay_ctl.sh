@@ -76,7 +76,20 @@ r=$(rpc_ok sa.rekey "{\"vtep\":\"h2\",\"out\":{\"spi\":8194,\"key\":\"$KEY3\",\"
 assert_eq "an outbound-only rekey leaves nothing draining" 0 "$(jget "$r" draining)"
 rpc_ok tunnel.set '{"switch":"web","vni":5001,"vteps":[{"vtep":"h2"}]}' >/dev/null
 expect_error "a VTEP a tunnel lists cannot go" -32000 - "$(rpc vtep.del '{"name":"h2"}')"
+# --- static remote MACs: in L2's table on the tunnel port, gone with the member --
+rpc_ok tunnel.set '{"switch":"web","vni":5001,"vteps":[{"vtep":"h2","macs":["02:00:00:00:aa:01","02:00:00:00:aa:02"]}]}' >/dev/null
+r=$(rpc_ok mac.list '{"switch":"web"}')
+assert_eq "a member's static MACs are in the MAC table" 2 "$(echo "$r" | grep -o '"type": *"static"' | wc -l)"
+assert_match "on the VTEP's tunnel port" '"port": *"vtep h2 geneve vni 5001' "$r"
+expect_error "a multicast static MAC" -32602 /params/vteps/0/macs/0 \
+	"$(rpc tunnel.set '{"switch":"web","vni":5001,"vteps":[{"vtep":"h2","macs":["01:00:5e:00:00:01"]}]}')"
+assert_eq "the refusal left them" 2 "$(rpc_ok mac.list '{"switch":"web"}' | grep -o '"static"' | wc -l)"
+rpc_ok tunnel.set '{"switch":"web","vni":5001,"vteps":[{"vtep":"h2","macs":["02:00:00:00:aa:02"]}]}' >/dev/null
+r=$(rpc_ok mac.list '{"switch":"web"}')
+assert_eq "one dropped from the list leaves the table" 1 "$(echo "$r" | grep -o '"static"' | wc -l)"
+assert_match "the other stays" '02:00:00:00:AA:02' "$r"
 rpc_ok transact '{"ops":[{"method":"tunnel.del","params":{"switch":"web"}},{"method":"vtep.del","params":{"name":"h2"}}]}' >/dev/null
+assert_eq "the tunnel's removal took its static MACs" 0 "$(rpc_ok mac.list '{"switch":"web"}' | grep -o '"static"' | wc -l)"
 assert_eq "deleting the VTEP deleted its SAs" "[]" "$(rpc_ok sa.list)"
 evs_stop h1b
 it_finish

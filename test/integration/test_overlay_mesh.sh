@@ -8,7 +8,9 @@
 #   so no duplicates and no loop);
 # - ping between every pair (ARP across hosts, MACs learned on decap);
 # - host B <-> host C talk VXLAN, the other pairs GENEVE;
-# - a host drops what the bridge floods to it for another host (not_for_us).
+# - a host drops what the bridge floods to it for another host (not_for_us);
+# - host C has no next-hop MAC configured: it resolves A's and B's VTEP
+#   addresses with ARP on the shared segment (each answers for its own).
 set -o pipefail
 . "$(dirname "$0")/lib.sh"
 it_init ovm
@@ -35,18 +37,20 @@ done
 ns_add a b c
 for h in A B C; do evs_start "$h" -; done
 
+# MAC of a next hop as HOST configures it: C configures none (ARP)
+nh_mac() { [ "$1" = C ] || echo ",\"next_hop_mac\":\"$2\""; }
 # vtep HOST PEER: PEER as a remote host of HOST (B-C over VXLAN)
 vtep_op() {
 	local enc=geneve
 	[ "$1$2" = BC ] || [ "$1$2" = CB ] && enc=vxlan
-	echo "{\"method\":\"vtep.add\",\"params\":{\"name\":\"h$2\",\"underlay\":\"u1\",\"address\":\"${ADDR[$2]}\",\"next_hop_mac\":\"${MAC[$2]}\",\"encap\":\"$enc\"}}"
+	echo "{\"method\":\"vtep.add\",\"params\":{\"name\":\"h$2\",\"underlay\":\"u1\",\"address\":\"${ADDR[$2]}\"$(nh_mac "$1" "${MAC[$2]}"),\"encap\":\"$enc\"}}"
 }
 n=0
 for h in A B C; do
 	ops="{\"method\":\"switch.add\",\"params\":{\"name\":\"web\"}},
 	{\"method\":\"port.add\",\"params\":{\"name\":\"up0\",\"devargs\":\"net_af_packet$h,iface=${UP[$h]}\"}},
 	{\"method\":\"port.add\",\"params\":{\"name\":\"vm\",\"devargs\":\"net_tap$h,iface=$(ifname "v$h")\",\"switch\":\"web\"}},
-	{\"method\":\"underlay.add\",\"params\":{\"name\":\"u1\",\"port\":\"up0\",\"address\":\"${ADDR[$h]}\",\"mac\":\"${MAC[$h]}\",\"next_hop_mac\":\"02:00:00:00:00:01\",\"mtu\":1600}},
+	{\"method\":\"underlay.add\",\"params\":{\"name\":\"u1\",\"port\":\"up0\",\"address\":\"${ADDR[$h]}\",\"mac\":\"${MAC[$h]}\"$(nh_mac "$h" 02:00:00:00:00:01),\"mtu\":1600}},
 	{\"method\":\"tunnel.add\",\"params\":{\"switch\":\"web\",\"vni\":5001}}"
 	for p in A B C; do [ "$p" != "$h" ] && ops="$ops, $(vtep_op "$h" "$p")"; done
 	RPC_SOCK=$(eval echo "\$EVS_SOCK_$h") rpc_ok transact "{\"ops\":[$ops]}" >/dev/null
@@ -61,6 +65,15 @@ ping_check "a -> b over GENEVE" a 10.50.0.2
 ping_check "a -> c over GENEVE" a 10.50.0.3
 ping_check "b -> c over VXLAN" b 10.50.0.3
 ping_check "c -> a" c 10.50.0.1
+n=$(RPC_SOCK=$EVS_SOCK_C rpc_ok underlay.neighbours)
+for i in 0 1; do
+	a=$(jget "$n" "neighbours.$i.address")
+	want=${MAC[A]}
+	[ "$a" = "${ADDR[B]}" ] && want=${MAC[B]}
+	assert_eq "host C resolved $a with ARP on the shared segment" "${want^^}" "$(jget "$n" "neighbours.$i.mac")"
+done
+assert_eq "host A answered only for its own address" 1 \
+	"$(jget "$(RPC_SOCK=$EVS_SOCK_A rpc_ok underlay.neighbours)" answered)"
 
 # 20 broadcast frames from a: each other host's VM gets each exactly once
 # (static neighbours first: no ARP refresh may cross meanwhile)

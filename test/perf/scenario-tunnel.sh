@@ -12,9 +12,10 @@ U2=198.51.100.2 # the remote host
 UMAC=02:00:00:00:99:01
 H2=02:45:56:47:00:02 # edgevs-gen's port 1: the underlay's next hop
 VNI=5001
-# No learning frames: port 1's would be plain frames on the underlay. The
-# destination MAC is never learned (nothing comes back over the tunnel), so
-# L2 floods it to the switch's other members: the tunnel port alone.
+# No learning frames: port 1's would be plain frames on the underlay.
+# Nothing comes back over the tunnel to teach edgevs the destination MAC:
+# the tunnel lists it as a static MAC behind h2 (tunnel.vteps[].macs), so L2
+# forwards it as known unicast, as OVS does by rule.
 sc_gen_args=(--no-learn)
 
 # $1 $2: the device's two ports (JSON objects without switch); $3: "true"
@@ -26,7 +27,8 @@ sc_tunnel_json() {
   "underlays": [ { "name": "u1", "port": "p1", "address": "$U1", "mac": "$UMAC",
                    "next_hop_mac": "$H2", "mtu": 9000 } ],
   "vteps": [ { "name": "h2", "underlay": "u1", "address": "$U2", "encap": "geneve" } ],
-  "tunnels": [ { "switch": "vn", "vni": $VNI, "encrypt": $3 } ]
+  "tunnels": [ { "switch": "vn", "vni": $VNI, "encrypt": $3,
+                 "vteps": [ { "vtep": "h2", "macs": [ "$H2" ] } ] } ]
 JSON
 }
 

@@ -65,6 +65,7 @@ static inline void l3t_nop_unreach(void *c, uint16_t o, const struct evs_l3_neig
 
 void l3_neigh_add_cases(Suite *s);
 void l3_build_add_cases(Suite *s);
+void l3_frag_add_cases(Suite *s);
 void l3_router_add_cases(Suite *s);
 void l3_store_add_cases(Suite *s);
 void l3_module_add_cases(Suite *s);

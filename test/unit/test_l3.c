@@ -783,6 +783,7 @@ static Suite *l3_suite(void)
 	unit_add_cases(s, cases, RTE_DIM(cases), NULL, NULL, 0);
 	l3_neigh_add_cases(s);
 	l3_build_add_cases(s);
+	l3_frag_add_cases(s);
 	l3_router_add_cases(s);
 	l3_store_add_cases(s);
 	l3_module_add_cases(s);

@@ -135,7 +135,8 @@ static void rw_up(struct rworld *w)
 					  .max_neigh = 64,
 					  .icmp_rate = 5,
 					  .neigh_ops = evs_l3_mgmt_neigh_ops};
-	struct evs_l3_port_spec p1 = {.id = 1, .ldp = evs_l2_ldp(0), .mac = R1, .n_addrs = 1};
+	struct evs_l3_port_spec p1 = {
+	    .id = 1, .ldp = evs_l2_ldp(0), .mac = R1, .n_addrs = 1, .ra = true};
 	struct evs_l3_port_spec p2 = {
 	    .id = 2, .ldp = evs_l2_ldp(1), .mac = R2, .n_addrs = 1, .mtu = 1000};
 	struct evs_pipeline_lcore_config lc = {
@@ -779,6 +780,299 @@ START_TEST(icmp_errors_and_rate_limit)
 }
 END_TEST
 
+/* DF clear over port 2's MTU of 1000: the management lcore splits it, the switch sends it */
+START_TEST(fragments_over_mtu_without_df)
+{
+	struct evs_l3_mgmt_counters mc;
+	struct rte_mbuf *m = udp4(&H1, &R1, A1, A2, 64, 14 + 2000);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+	unsigned int want_off = 0;
+	struct rworld w;
+
+	rw_up(&w);
+	ip->fragment_offset = 0;
+	ip->packet_id = RTE_BE16(0x1234);
+	/* not UDP: the parser takes a first fragment's UDP length for a bad header */
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	rw_run(&w, 0, m);
+	ck_assert_uint_eq(w.out.n, 0);
+	ck_assert_uint_eq(rw_punted(&w), 1);
+	rw_pump(&w);
+	/* 1980 bytes of payload in 976 + 976 + 28 */
+	ck_assert_uint_eq(w.out.n, 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		const struct rte_ipv4_hdr *f = (const void *)(w.out.frame[i] + 14);
+		uint16_t ff = rte_be_to_cpu_16(f->fragment_offset);
+
+		rw_check(&w, i, 1, &R2, &H2, 63);
+		ck_assert_uint_eq(f->packet_id, RTE_BE16(0x1234));
+		ck_assert_uint_eq(rte_be_to_cpu_16(f->total_length), i < 2 ? 996 : 48);
+		ck_assert_uint_eq((ff & RTE_IPV4_HDR_OFFSET_MASK) * 8u, want_off);
+		ck_assert_uint_eq(!!(ff & RTE_IPV4_HDR_MF_FLAG), i < 2);
+		want_off += 976;
+	}
+	evs_l3_mgmt_counters(w.mg, 1, &mc);
+	ck_assert_uint_eq(mc.fragmented, 1);
+	ck_assert_uint_eq(mc.fragments, 3);
+	ck_assert_uint_eq(rw_drops(&w, "too_big"), 0);
+	ck_assert_uint_eq(rte_mempool_in_use_count(pool), 0);
+	rw_down(&w);
+}
+END_TEST
+
+/* Link-local addresses of the router's ports: fe80:: + modified EUI-64 of R1 / R2. */
+static const uint8_t RLL1[16] = {0xfe, 0x80, [11] = 0xff, 0xfe, 0x00, 0x01, 0x01};
+static const uint8_t RLL2[16] = {0xfe, 0x80, [11] = 0xff, 0xfe, 0x00, 0x01, 0x02};
+static const uint8_t HLL4[16] = {0xfe, 0x80, [15] = 4};
+
+/* An ICMPv6 message of @len bytes (type @type, rest zero) in an IPv6 frame, checksummed. */
+static struct rte_mbuf *icmp6_frame(const struct rte_ether_addr *smac,
+				    const struct rte_ether_addr *dmac, const uint8_t src[16],
+				    const uint8_t dst[16], uint8_t type, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ether_hdr *eh;
+	struct rte_ipv6_hdr *ip;
+	uint8_t *ic;
+
+	ck_assert_ptr_nonnull(m);
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, (uint16_t)(14 + 40 + len));
+	ck_assert_ptr_nonnull(eh);
+	memset(eh, 0, 14 + 40 + len);
+	eh->dst_addr = *dmac;
+	eh->src_addr = *smac;
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	ip = (struct rte_ipv6_hdr *)(eh + 1);
+	ip->vtc_flow = RTE_BE32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16(len);
+	ip->proto = IPPROTO_ICMPV6;
+	ip->hop_limits = 255;
+	memcpy(ip->src_addr, src, 16);
+	memcpy(ip->dst_addr, dst, 16);
+	ic = (uint8_t *)(ip + 1);
+	ic[0] = type;
+	if (type == 133) { /* a router solicitation with its source link-layer option */
+		ic[8] = 1;
+		ic[9] = 1;
+		memcpy(ic + 10, smac->addr_bytes, 6);
+	}
+	return m;
+}
+
+static void icmp6_seal(struct rte_mbuf *m)
+{
+	struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, 14);
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(ip + 1);
+
+	ic->icmp_cksum = 0;
+	ic->icmp_cksum = rte_ipv6_udptcp_cksum(ip, ic);
+}
+
+static struct rte_mbuf *echo6(const struct rte_ether_addr *smac, const struct rte_ether_addr *dmac,
+			      const uint8_t src[16], const uint8_t dst[16])
+{
+	struct rte_mbuf *m = icmp6_frame(smac, dmac, src, dst, 128, 16);
+
+	icmp6_seal(m);
+	return m;
+}
+
+/*
+ * Port 1's link-local address: its NS answered (multicast to its group),
+ * echo to it answered in the datapath from it; other link-local
+ * destinations and link-local sources beyond the router are dropped as
+ * link_local, while a link-local source may still ping the router's global
+ * address.
+ */
+START_TEST(link_local_nd_echo_and_scope)
+{
+	uint8_t on_link[16];
+	const struct rte_ether_hdr *eh;
+	const uint8_t *ip6;
+	struct rworld w;
+
+	rw_up(&w);
+	rw_mac(&w, 0, &H4, 0);
+	rw_run(&w, 0, evs_l3_build_ns(pool, &H4, HLL4, RLL1, NULL));
+	rw_pump(&w);
+	ck_assert_uint_eq(w.out.n, 1);
+	eh = rw_out(&w, 0);
+	ip6 = (const uint8_t *)(eh + 1);
+	ck_assert(rte_is_same_ether_addr(&eh->src_addr, &R1));
+	ck_assert_uint_eq(ip6[40], 136);
+	ck_assert_mem_eq(ip6 + 8, RLL1, 16);  /* from the link-local address */
+	ck_assert_mem_eq(ip6 + 48, RLL1, 16); /* for it */
+	ck_assert_mem_eq(ip6 + 24, HLL4, 16);
+	/* echo to it: answered at once, from it */
+	rw_run(&w, 0, echo6(&H4, &R1, HLL4, RLL1));
+	ck_assert_uint_eq(w.out.n, 2);
+	ip6 = (const uint8_t *)(rw_out(&w, 1) + 1);
+	ck_assert_uint_eq(ip6[40], 129);
+	ck_assert_mem_eq(ip6 + 8, RLL1, 16);
+	ck_assert_uint_eq(rw_punted(&w), 1); /* only the NS */
+	/* another link-local destination: not the router's, never routed */
+	rw_run(&w, 0, echo6(&H4, &R1, HLL4, (const uint8_t[16]){0xfe, 0x80, [15] = 0x99}));
+	/* a link-local source to an on-link global address: not beyond the link */
+	memcpy(on_link, G6, 16);
+	on_link[15] = 0x77;
+	rw_run(&w, 0, echo6(&H4, &R1, HLL4, on_link));
+	ck_assert_uint_eq(rw_drops(&w, "link_local"), 2);
+	/* ... but to the router's global address it is the router's */
+	rw_run(&w, 0, echo6(&H4, &R1, HLL4, G6));
+	ck_assert_uint_eq(w.out.n, 3);
+	ck_assert_uint_eq(rte_mempool_in_use_count(pool), 0);
+	rw_down(&w);
+}
+END_TEST
+
+/* Check RA @n: from port 1's link-local address to all nodes, with its prefix. */
+static void rw_check_ra(const struct rworld *w, unsigned int n)
+{
+	static const struct rte_ether_addr all = {{0x33, 0x33, 0, 0, 0, 1}};
+	const struct rte_ether_hdr *eh = rw_out(w, n);
+	const uint8_t *ip6 = (const uint8_t *)(eh + 1), *ra = ip6 + 40;
+
+	ck_assert_uint_eq(w->out.port[n], 0);
+	ck_assert(rte_is_same_ether_addr(&eh->src_addr, &R1));
+	ck_assert(rte_is_same_ether_addr(&eh->dst_addr, &all));
+	ck_assert_uint_eq(ip6[7], 255);
+	ck_assert_mem_eq(ip6 + 8, RLL1, 16);
+	ck_assert_uint_eq(ip6[24], 0xff);
+	ck_assert_uint_eq(ip6[39], 1);
+	ck_assert_uint_eq(ra[0], 134);
+	ck_assert_uint_eq(ra[6] << 8 | ra[7], EVS_L3_RA_LIFETIME);
+	ck_assert_uint_eq(ip6[4] << 8 | ip6[5], 16 + 8 + 8 + 32); /* one prefix */
+	ck_assert_uint_eq(ra[16], 1);				  /* source link-layer */
+	ck_assert_mem_eq(ra + 18, R1.addr_bytes, 6);
+	ck_assert_uint_eq(ra[24], 5); /* MTU */
+	ck_assert_uint_eq(ra[30] << 8 | ra[31], 1500);
+	ck_assert_uint_eq(ra[32], 3); /* prefix: 2001:db8:1::/64, on-link, autonomous */
+	ck_assert_uint_eq(ra[34], 64);
+	ck_assert_uint_eq(ra[35], 0xc0);
+	ck_assert_mem_eq(ra + 48, G6, 8);
+	ck_assert_uint_eq(ra[56] | ra[63], 0);
+	/* the whole sum with the pseudo-header is all ones */
+	uint32_t sum =
+	    rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)ip6, 0) + rte_raw_cksum(ra, 64);
+	ck_assert_uint_eq((sum & 0xffff) + (sum >> 16), 0xffff);
+}
+
+/*
+ * Router solicitations on port 1 (ra) are answered at once, at most every
+ * 3 s, and their sender learned; the periodic ones go 4 s apart three
+ * times, then every EVS_L3_RA_INTERVAL_MS; port 2 (no ra) never advertises.
+ */
+START_TEST(router_solicitation_and_advertisements)
+{
+	static const struct rte_ether_addr all_routers = {{0x33, 0x33, 0, 0, 0, 2}};
+	static const uint8_t all_routers6[16] = {0xff, 0x02, [15] = 2};
+	uint64_t now = rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000);
+	struct evs_l3_neigh_key nk = {.addr = {.family = EVS_L3_IPV6}, .port = 1};
+	struct evs_l3_mgmt_counters mc;
+	enum evs_l3_neigh_state st;
+	struct rte_mbuf *rs;
+	struct rworld w;
+	uint16_t held;
+
+	rw_up(&w);
+	for (int i = 0; i < 2; i++) {
+		rs = icmp6_frame(&H4, &all_routers, HLL4, all_routers6, 133, 16);
+		icmp6_seal(rs);
+		rw_run(&w, 0, rs);
+		rw_pump(&w);
+	}
+	ck_assert_uint_eq(w.out.n, 1); /* the second within 3 s: no RA */
+	rw_check_ra(&w, 0);
+	memcpy(nk.addr.b, HLL4, 16);
+	ck_assert_int_eq(
+	    evs_l3_neigh_state(evs_l3_router_neigh(evs_l3_router_get(w.set, 1)), &nk, &st, &held),
+	    0);
+	ck_assert_int_eq(st, EVS_L3_NEIGH_STALE);
+	/* periodic: due at once (the solicited one did not reset it), then 4 s apart */
+	ck_assert_uint_eq(evs_l3_mgmt_tick(w.mg, now), 1);
+	ck_assert_uint_eq(evs_l3_mgmt_tick(w.mg, now + 1000), 0);
+	ck_assert_uint_eq(evs_l3_mgmt_tick(w.mg, now + 4000), 1);
+	ck_assert_uint_eq(evs_l3_mgmt_tick(w.mg, now + 8000), 1);
+	ck_assert_uint_eq(evs_l3_mgmt_tick(w.mg, now + 12000), 0);
+	ck_assert_uint_eq(evs_l3_mgmt_tick(w.mg, now + 8000 + EVS_L3_RA_INTERVAL_MS), 1);
+	evs_pipeline_inject_drain(w.pl, &w.st, UINT32_MAX);
+	ck_assert_uint_eq(w.out.n, 5);
+	for (unsigned int i = 1; i < 5; i++)
+		rw_check_ra(&w, i);
+	evs_l3_mgmt_counters(w.mg, 1, &mc);
+	ck_assert_uint_eq(mc.ra_sent, 5);
+	ck_assert_uint_eq(rte_mempool_in_use_count(pool), 0);
+	rw_down(&w);
+}
+END_TEST
+
+/*
+ * A route via a link-local next hop on port 2 (no global IPv6 address
+ * there): the router solicits it from port 2's link-local address, learns
+ * its advertisement and sends the held packet on to it. ICMPv6 errors for
+ * that link come from the link-local address too.
+ */
+START_TEST(link_local_next_hop_resolved)
+{
+	static const uint8_t nh[16] = {0xfe, 0x80, [15] = 0x22};
+	static const uint8_t far[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x99, [15] = 1};
+	struct evs_l3_route_spec rs = {.type = EVS_L3_ROUTE_FORWARD, .n_nh = 1};
+	struct evs_l3_prefix pfx = {.addr = {.family = EVS_L3_IPV6}, .len = 64};
+	const struct rte_ether_hdr *eh;
+	const uint8_t *ip6;
+	uint8_t h6[16];
+	struct rworld w;
+
+	rw_up(&w);
+	rs.nh[0] = (struct evs_l3_nexthop){.port = 2, .weight = 1, .via = true};
+	rs.nh[0].gw.family = EVS_L3_IPV6;
+	memcpy(rs.nh[0].gw.b, nh, 16);
+	memcpy(pfx.addr.b, far, 8);
+	ck_assert_int_eq(evs_l3_router_route_add(evs_l3_router_get(w.set, 1), &pfx, &rs), 0);
+	memcpy(h6, G6, 16);
+	h6[15] = 9;
+	rw_run(&w, 0, echo6(&H1, &R1, h6, far));
+	rw_pump(&w);
+	ck_assert_uint_eq(w.out.n, 1); /* the solicitation */
+	eh = rw_out(&w, 0);
+	ip6 = (const uint8_t *)(eh + 1);
+	ck_assert_uint_eq(w.out.port[0], 1);
+	ck_assert(rte_is_same_ether_addr(&eh->src_addr, &R2));
+	ck_assert_uint_eq(ip6[40], 135);
+	ck_assert_mem_eq(ip6 + 8, RLL2, 16); /* from port 2's link-local address */
+	ck_assert_mem_eq(ip6 + 48, nh, 16);
+	/* the next hop answers; the held echo goes on to it */
+	rw_run(&w, 1, evs_l3_build_na(pool, &H2, nh, RLL2, &R2, true));
+	rw_pump(&w);
+	ck_assert_uint_eq(w.out.n, 2);
+	eh = rw_out(&w, 1);
+	ck_assert_uint_eq(w.out.port[1], 1);
+	ck_assert(rte_is_same_ether_addr(&eh->src_addr, &R2));
+	ck_assert(rte_is_same_ether_addr(&eh->dst_addr, &H2));
+	ip6 = (const uint8_t *)(eh + 1);
+	ck_assert_uint_eq(ip6[7], 254); /* hop limit 255 - 1 */
+	ck_assert_mem_eq(ip6 + 24, far, 16);
+	/* UDP to port 2's link-local address: port unreachable, from it (no other there) */
+	struct rte_mbuf *u = icmp6_frame(&H2, &R2, nh, RLL2, 0, 16);
+	uint8_t *ub = rte_pktmbuf_mtod(u, uint8_t *);
+
+	ub[14 + 6] = IPPROTO_UDP;
+	ub[54 + 5] = 16; /* UDP length */
+	rw_run(&w, 1, u);
+	rw_pump(&w);
+	ck_assert_uint_eq(w.out.n, 3);
+	ip6 = (const uint8_t *)(rw_out(&w, 2) + 1);
+	ck_assert_uint_eq(ip6[40], 1); /* destination unreachable */
+	ck_assert_uint_eq(ip6[41], 4); /* port */
+	ck_assert_mem_eq(ip6 + 8, RLL2, 16);
+	ck_assert_mem_eq(ip6 + 24, nh, 16);
+	ck_assert_uint_eq(rte_mempool_in_use_count(pool), 0);
+	rw_down(&w);
+}
+END_TEST
+
 void l3_module_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -792,6 +1086,10 @@ void l3_module_add_cases(Suite *s)
 	    {"resolution_holds_and_releases", resolution_holds_and_releases},
 	    {"resolution_fails_host_unreachable", resolution_fails_host_unreachable},
 	    {"icmp_errors_and_rate_limit", icmp_errors_and_rate_limit},
+	    {"fragments_over_mtu_without_df", fragments_over_mtu_without_df},
+	    {"link_local_nd_echo_and_scope", link_local_nd_echo_and_scope},
+	    {"router_solicitation_and_advertisements", router_solicitation_and_advertisements},
+	    {"link_local_next_hop_resolved", link_local_next_hop_resolved},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), NULL, NULL, 0);

@@ -197,16 +197,12 @@ START_TEST(test_decide_forward_and_resolve)
 	ck_assert_uint_eq(d.out_ldp, 20);
 	ck_assert_uint_eq(d.out_port, 2);
 	ck_assert_uint_eq(d.mtu, 1400);
-	ck_assert(d.fields & EVS_L3_F_TTL);
 	ck_assert(!(d.fields & EVS_L3_F_L4_DST)); /* one next hop: ports not read */
 
-	/* TTL 1: time exceeded from the ingress port's address */
+	/* TTL 1: forwarded all the same; the route opcode finds the last hop per packet */
 	k.ttl_class = 1;
 	evs_l3_decide(set, 10, &k, false, &d);
-	ck_assert_int_eq(d.verdict, EVS_L3_ICMP_ERROR);
-	ck_assert_uint_eq(d.icmp_type, 11);
-	ck_assert_uint_eq(d.icmp_src.b[2], 1);
-	ck_assert_str_eq(evs_l3_drop_name(d.reason), "ttl_exceeded");
+	ck_assert_int_eq(d.verdict, EVS_L3_FORWARD);
 
 	/* no route: net unreachable; a default route via a gateway: resolve the gateway */
 	const uint8_t far[4] = {192, 0, 2, 1};
@@ -273,7 +269,21 @@ START_TEST(test_decide_vrf_leak_and_loop)
 	ck_assert_uint_eq(d.router, 2); /* resolved and sent by the leaked-to router */
 	ck_assert_uint_eq(d.in_router, 1);
 	ck_assert_uint_eq(d.vrf_hops, 1);
+	ck_assert_uint_eq(d.vrf_path[0], 1);
 	ck_assert_uint_eq(d.out_ldp, 30);
+	/* through r3 on the way: its table decided too (the stage depends on it) */
+	struct evs_l3_route_spec to3 = {.type = EVS_L3_ROUTE_VRF, .next_vrf = 3};
+	struct evs_l3_prefix hi = pfx4(10, 0, 3, 128, 25);
+
+	ck_assert_int_eq(evs_l3_router_route_add(r1, &hi, &to3), 0);
+	ck_assert_int_eq(evs_l3_router_route_add(evs_l3_router_get(set, 3), &hi, &to2), 0);
+	k = ip4key(&R1, HOST1, (uint8_t[]){10, 0, 3, 200}, IPPROTO_TCP);
+	evs_l3_decide(set, 10, &k, false, &d);
+	ck_assert_int_eq(d.verdict, EVS_L3_RESOLVE);
+	ck_assert_uint_eq(d.router, 2);
+	ck_assert_uint_eq(d.vrf_hops, 2);
+	ck_assert_uint_eq(d.vrf_path[0], 1);
+	ck_assert_uint_eq(d.vrf_path[1], 3);
 
 	ck_assert_int_eq(evs_l3_router_route_add(r1, &loop, &to2), 0);
 	ck_assert_int_eq(evs_l3_router_route_add(r2, &loop, &to1), 0);
@@ -377,8 +387,7 @@ static void perturb(struct evs_flow_key *k, const struct evs_l3_decision *d, uin
 		k->l4_src = (uint16_t)(r >> 16);
 	if (!(d->fields & EVS_L3_F_L4_DST))
 		k->l4_dst = (uint16_t)(r >> 32);
-	if (!(d->fields & EVS_L3_F_TTL))
-		k->ttl_class = (uint8_t)(r >> 48) % 3;
+	k->ttl_class = (uint8_t)(r >> 48) % 3; /* no decision reads it */
 	if (!(d->fields & EVS_L3_F_PROTO))
 		k->ip_proto = (uint8_t)(r >> 50);
 	if (!(d->fields & EVS_L3_F_FRAG))
@@ -495,6 +504,97 @@ START_TEST(test_decide_mask_whole_key)
 				      n, v, d.verdict, d2.verdict);
 		}
 	}
+	evs_l3_set_free(set);
+}
+END_TEST
+
+/*
+ * The same for IPv6 with link-local addresses, router solicitations on a
+ * port with RAs, NS to solicited-node groups and a route via a link-local
+ * next hop: every verdict of the IPv6 side, each key's unmasked bits flipped.
+ */
+START_TEST(test_decide_mask_whole_key_v6)
+{
+	static const struct rte_ether_addr R5 = {{0x02, 0, 0, 0, 5, 1}};
+	struct evs_l3_set *set = topo();
+	struct evs_l3_router *r1 = evs_l3_router_get(set, 1);
+	struct evs_l3_port_spec p5 = {.id = 5, .ldp = 50, .mac = R5, .n_addrs = 1, .ra = true};
+	struct evs_l3_route_spec via = {.type = EVS_L3_ROUTE_FORWARD, .n_nh = 1};
+	struct evs_l3_prefix def = {.addr.family = EVS_L3_IPV6, .len = 0};
+	struct evs_l3_neigh_key nk = {.port = 2};
+	unsigned int seen[EVS_L3_DROP + 1] = {0}, ll_drops = 0;
+	uint64_t seed = 99;
+
+	p5.addrs[0] = pfx6(5, 1, 64);
+	ck_assert_int_eq(evs_l3_port_add(set, 1, &p5), 0);
+	via.nh[0] = (struct evs_l3_nexthop){.port = 2, .weight = 1, .via = true};
+	via.nh[0].gw = (struct evs_l3_addr){.family = EVS_L3_IPV6, .b = {0xfe, 0x80, [15] = 0x54}};
+	nk.addr = via.nh[0].gw;
+	ck_assert_int_eq(evs_l3_router_route_add(r1, &def, &via), 0);
+	ck_assert_int_eq(evs_l3_neigh_set_static(evs_l3_router_neigh(r1), &nk, &H), 0);
+	for (int n = 0; n < 4000; n++) {
+		uint64_t r = l3t_rand(&seed);
+		bool on5 = r & 1;
+		const struct evs_l3_port_spec *p = evs_l3_port_get(r1, on5 ? 5 : 1);
+		const uint8_t srcs[][16] = {{0xfe, 0x80, [15] = 9},
+					    {0x20, 0x01, 0x0d, 0xb8, 0, on5 ? 5 : 1, [15] = 9},
+					    {0},
+					    {0xff, 0x02, [15] = 1}};
+		/* fec0::7: routed by the default alone, one bit off link-local */
+		uint8_t dsts[8][16] = {{0xfe, 0x80, [15] = 0x99},
+				       {0x20, 0x01, 0x0d, 0xb8, 0, on5 ? 5 : 1, [15] = 1},
+				       {0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 7},
+				       {0x20, 0x01, 0x0d, 0xb8, 0x77, [15] = 7},
+				       {0xff, 0x02, [11] = 1, 0xff},
+				       {0xff, 0x02, [15] = 2},
+				       {0xfe, 0xc0, [15] = 7}};
+		static const uint8_t types[] = {128, 133, 135, 136, 1};
+		struct evs_flow_key k = {.ethertype = RTE_BE16(RTE_ETHER_TYPE_IPV6),
+					 .ldp = on5 ? 50 : 10,
+					 .src_mac = H,
+					 .ttl_class = (uint8_t)((r >> 40) % 3),
+					 .l4_dst = (uint16_t)(r >> 48)};
+		unsigned int di = (unsigned int)((r >> 8) % 8);
+		struct evs_flow_mask m;
+		struct evs_l3_decision d, d2;
+
+		memcpy(dsts[7], p->ll6.b, 16);
+		memcpy(dsts[4] + 13, ((r >> 12) & 1 ? p->ll6.b : p->addrs[0].addr.b) + 13, 3);
+		memcpy(k.src_ip, srcs[(r >> 4) % 4], 16);
+		memcpy(k.dst_ip, dsts[di], 16);
+		k.ip_proto = (uint8_t[]){IPPROTO_ICMPV6, IPPROTO_UDP, IPPROTO_TCP}[(r >> 16) % 3];
+		k.l4_src = k.ip_proto == IPPROTO_ICMPV6 ? rte_cpu_to_be_16(types[(r >> 20) % 5])
+							: (uint16_t)(r >> 24);
+		k.ip_frag = (r >> 32) % 5 == 0 ? EVS_FRAG_ANY : 0;
+		/* multicast destinations go to their group's MAC, the rest to the router */
+		if (k.dst_ip[0] == 0xff) {
+			k.dst_mac = (struct rte_ether_addr){{0x33, 0x33}};
+			memcpy(k.dst_mac.addr_bytes + 2, k.dst_ip + 12, 4);
+		} else {
+			k.dst_mac = on5 ? R5 : R1;
+		}
+		evs_l3_decide(set, k.ldp, &k, false, &d);
+		seen[d.verdict]++;
+		ll_drops += d.verdict == EVS_L3_DROP && d.reason == EVS_L3_DROP_LINK_LOCAL;
+		evs_flow_mask_zero(&m);
+		evs_l3_decision_mask(&d, &m);
+		for (int v = 0; v < 4; v++) {
+			struct evs_flow_key k2 = k;
+			uint8_t *kb = (uint8_t *)&k2;
+			const uint8_t *mb = (const uint8_t *)&m.bits;
+
+			for (size_t i = 0; i < sizeof(k2); i++)
+				kb[i] ^= (uint8_t)l3t_rand(&seed) & (uint8_t)~mb[i];
+			evs_l3_decide(set, k2.ldp, &k2, false, &d2);
+			ck_assert_msg(same_decision(&d, &d2), "key %d variant %d: verdict %d vs %d",
+				      n, v, d.verdict, d2.verdict);
+		}
+	}
+	/* not vacuous: every kind of answer came up */
+	for (unsigned int v = EVS_L3_FORWARD; v <= EVS_L3_DROP; v++)
+		if (v != EVS_L3_LOCAL_ARP && v != EVS_L3_ICMP_ERROR)
+			ck_assert_msg(seen[v] > 0, "verdict %u never decided", v);
+	ck_assert_uint_gt(ll_drops, 0);
 	evs_l3_set_free(set);
 }
 END_TEST
@@ -621,6 +721,7 @@ void l3_router_add_cases(Suite *s)
 	    {"ports_rules", test_ports_rules},
 	    {"decide_mask_sufficiency", test_decide_mask_sufficiency},
 	    {"decide_mask_whole_key", test_decide_mask_whole_key},
+	    {"decide_mask_whole_key_v6", test_decide_mask_whole_key_v6},
 	    {"forward_burst", test_forward_burst},
 	};
 

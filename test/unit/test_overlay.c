@@ -13,9 +13,11 @@
 
 #include <jansson.h>
 #include <netinet/in.h>
+#include <rte_arp.h>
 #include <rte_ip.h>
 
 #include "crypto_test.h"
+#include "evs_l3.h"
 #include "evs_overlay.h"
 #include "evs_store.h"
 #include "unit_case.h"
@@ -69,13 +71,49 @@ static int port_mac(uint16_t slot, struct rte_ether_addr *mac, void *arg)
 	return 0;
 }
 
+/* What the overlays sent out of a port slot / to a tunnel port again. */
+static struct sent {
+	struct rte_mbuf *m[16];
+	uint16_t to[16];
+	unsigned int n;
+} out_port, out_tunnel;
+
+static void sent_add(struct sent *s, uint16_t to, struct rte_mbuf *m)
+{
+	ck_assert_uint_lt(s->n, RTE_DIM(s->m));
+	s->to[s->n] = to;
+	s->m[s->n++] = m;
+}
+
+static void sent_clear(struct sent *s)
+{
+	for (unsigned int i = 0; i < s->n; i++)
+		rte_pktmbuf_free(s->m[i]);
+	s->n = 0;
+}
+
+static void tx_port(void *arg, uint16_t port, struct rte_mbuf *m)
+{
+	(void)arg;
+	sent_add(&out_port, port, m);
+}
+
+static void tx_tunnel(void *arg, uint16_t tp, struct rte_mbuf *m)
+{
+	(void)arg;
+	sent_add(&out_tunnel, tp, m);
+}
+
 static void host_init(struct host *h)
 {
 	const struct evs_overlay_config c = {.drain_ms = 1000,
 					     .now_ms = fake_now,
 					     .port_slot = port_slot,
 					     .switch_id = switch_id,
-					     .port_mac = port_mac};
+					     .port_mac = port_mac,
+					     .pool = crypto_test_pool,
+					     .tx = tx_port,
+					     .tx_tunnel = tx_tunnel};
 
 	h->st = evs_store_create();
 	h->ov = evs_overlay_create(&c);
@@ -150,6 +188,8 @@ static void teardown(void)
 {
 	host_fini(&ha);
 	host_fini(&hb);
+	sent_clear(&out_port);
+	sent_clear(&out_tunnel);
 }
 
 static void sa_add(struct host *h, const char *vtep, const char *dir, uint32_t spi, const char *key)
@@ -724,7 +764,8 @@ static uint16_t send_ab(struct wire *w, uint16_t n, uint32_t seed, bool flip, bo
 		*all_esp &= rte_pktmbuf_mtod(m[i], const uint8_t *)[14 + 9] == 50;
 	if (flip && k > 0)
 		rte_pktmbuf_mtod(m[0], uint8_t *)[m[0]->data_len - 20] ^= 0x10;
-	got = evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w->eb, m, k, tp, meta, &w->sb);
+	got = evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w->eb, 0, m, k, tp, meta,
+				   &w->sb);
 	if (got > 0)
 		ck_assert_int_ge(tpb, 0);
 	for (uint16_t i = 0, j = 0; i < got; i++, j++) {
@@ -887,9 +928,10 @@ START_TEST(test_rx_not_for_us_and_peer_mac)
 }
 END_TEST
 
-/* ESP that verifies with h1's SA but arrives from h3's address (every
- * other packet of one burst): not from the SA's peer, dropped and counted
- * after the SA verified it; the others delivered in order. */
+/* ESP under h1's SA arriving from h3's address or from no VTEP's (every
+ * other packet of one burst, with a flipped ICV bit): not from the SA's
+ * peer, dropped and counted before the cipher runs (never an auth drop);
+ * the others delivered in order. */
 START_TEST(test_rx_wrong_peer)
 {
 	struct rte_mbuf *m[8], *copy[8];
@@ -909,14 +951,19 @@ START_TEST(test_rx_wrong_peer)
 		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m[i], struct rte_ipv4_hdr *, 14);
 
 		ck_assert_uint_eq(ip->next_proto_id, IPPROTO_ESP);
-		ip->src_addr = RTE_BE32(0x0a090003); /* h3, also a VTEP of B's */
+		/* h3, also a VTEP of B's; then an address of nobody's */
+		ip->src_addr = i < 4 ? RTE_BE32(0x0a090003) : RTE_BE32(0x0a090063);
+		rte_pktmbuf_mtod(m[i], uint8_t *)[m[i]->pkt_len - 1] ^= 1;
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 	}
-	got = evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w.eb, m, 8, tp, meta, &w.sb);
+	got =
+	    evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w.eb, 0, m, 8, tp, meta, &w.sb);
 	ck_assert_uint_eq(got, 4);
-	ck_assert_uint_eq(w.sb.decrypted, 8);
-	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_WRONG_PEER], 4);
+	ck_assert_uint_eq(w.sb.decrypted, 4);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_DECRYPT], 0);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_WRONG_PEER], 2);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_UNKNOWN_VTEP], 2);
 	ck_assert_uint_eq(w.sb.rx_packets, 4);
 	for (unsigned int i = 0; i < got; i++)
 		ck_assert(ct_same(m[i], copy[2 * i]));
@@ -1020,6 +1067,370 @@ START_TEST(test_tx_too_big_icmp)
 }
 END_TEST
 
+/* Static MAC @p i of @p dp (or stale): its switch, tunnel port and last byte. */
+static void dp_mac_is(const struct evs_overlay_dp *dp, uint32_t i, bool stale, uint16_t sw, int tp,
+		      uint8_t last)
+{
+	struct rte_ether_addr mac;
+	uint16_t s, t;
+
+	ck_assert_int_eq(evs_overlay_dp_mac(dp, i, stale, &s, &t, &mac), 0);
+	ck_assert_uint_eq(s, sw);
+	ck_assert_int_eq(t, tp);
+	ck_assert_uint_eq(mac.addr_bytes[5], last);
+}
+
+/* Tunnel members' static remote MACs: listed with their tunnel port, the
+ * ones a change drops listed as stale in the next table; multicast and
+ * twice-given MACs refused at their path, publishing nothing. */
+START_TEST(test_static_remote_macs)
+{
+	const struct evs_overlay_dp *dp;
+	struct rte_ether_addr mac;
+	struct evs_ctl_err err;
+	uint16_t sw, tp;
+
+	ck_assert_int_eq(evs_overlay_dp_mac(evs_overlay_dp_get(ha.ov), 0, false, &sw, &tp, &mac),
+			 -ENOENT);
+	ck_assert_int_eq(txn1(&ha, "+switch {\"name\": \"sw2\"}", &err), 0);
+	ck_assert_int_eq(txn1(&ha,
+			      "+tunnel {\"switch\": \"sw2\", \"vni\": 77, \"vteps\": ["
+			      "{\"vtep\": \"h2\", \"macs\": [\"02:00:00:00:77:01\", "
+			      "\"02:00:00:00:77:02\"]}, "
+			      "{\"vtep\": \"h3\", \"macs\": [\"02:00:00:00:77:03\"]}]}",
+			      &err),
+			 0);
+	dp = evs_overlay_dp_get(ha.ov);
+	dp_mac_is(dp, 0, false, 8, tport_of(&ha, 8, "h2"), 1);
+	dp_mac_is(dp, 1, false, 8, tport_of(&ha, 8, "h2"), 2);
+	dp_mac_is(dp, 2, false, 8, tport_of(&ha, 8, "h3"), 3);
+	ck_assert_int_eq(evs_overlay_dp_mac(dp, 3, false, &sw, &tp, &mac), -ENOENT);
+	ck_assert_int_eq(evs_overlay_dp_mac(dp, 0, true, &sw, &tp, &mac), -ENOENT);
+	/* a multicast MAC, a MAC twice in the switch: refused where they are */
+	ck_assert_int_eq(txn1(&ha,
+			      "=tunnel {\"switch\": \"sw2\", \"vni\": 77, \"vteps\": ["
+			      "{\"vtep\": \"h2\", \"macs\": [\"01:00:5e:00:00:01\"]}]}",
+			      &err),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.path, "/vteps/0/macs/0"));
+	ck_assert_int_eq(txn1(&ha,
+			      "=tunnel {\"switch\": \"sw2\", \"vni\": 77, \"vteps\": ["
+			      "{\"vtep\": \"h2\", \"macs\": [\"02:00:00:00:77:01\"]}, "
+			      "{\"vtep\": \"h3\", \"macs\": [\"02:00:00:00:77:01\"]}]}",
+			      &err),
+			 -EEXIST);
+	ck_assert_ptr_nonnull(strstr(err.path, "/vteps/1/macs/0"));
+	ck_assert_ptr_eq(evs_overlay_dp_get(ha.ov), dp);
+	/* h2 keeps one, h3's goes: the next table lists the two dropped */
+	ck_assert_int_eq(txn1(&ha,
+			      "=tunnel {\"switch\": \"sw2\", \"vni\": 77, \"vteps\": ["
+			      "{\"vtep\": \"h2\", \"macs\": [\"02:00:00:00:77:02\"]}, "
+			      "{\"vtep\": \"h3\"}]}",
+			      &err),
+			 0);
+	dp = evs_overlay_dp_get(ha.ov);
+	dp_mac_is(dp, 0, false, 8, tport_of(&ha, 8, "h2"), 2);
+	ck_assert_int_eq(evs_overlay_dp_mac(dp, 1, false, &sw, &tp, &mac), -ENOENT);
+	dp_mac_is(dp, 0, true, 8, tport_of(&ha, 8, "h2"), 1);
+	dp_mac_is(dp, 1, true, 8, tport_of(&ha, 8, "h3"), 3);
+	ck_assert_int_eq(evs_overlay_dp_mac(dp, 2, true, &sw, &tp, &mac), -ENOENT);
+}
+END_TEST
+
+/* @p n IPv4 DF frames too big for tunnel port @p tp of host A: @return
+ * how many ICMP errors came back (freed). */
+static uint16_t too_big_burst(struct wire *w, int tp, uint16_t n)
+{
+	struct rte_mbuf *m[32], *errs[32];
+	uint16_t n_errs = 0, k;
+
+	for (uint16_t i = 0; i < n; i++) {
+		m[i] = ct_build_udp(4, 14, 1472, i);
+		set_df(m[i], true);
+	}
+	k = evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w->ea, (uint16_t)tp, m, n, NULL,
+				 errs, &n_errs, &w->sa);
+	ck_assert_uint_eq(k, 0);
+	free_all(errs, n_errs);
+	return n_errs;
+}
+
+/* Too-big ICMP errors are metered per tunnel port (default 100 per second,
+ * bursts of 10): the rest of a flood is dropped and counted as limited;
+ * another port has its own allowance; time refills it. */
+START_TEST(test_tx_too_big_rate_limited)
+{
+	struct wire w;
+	int t2, t3;
+
+	wire_init(&w);
+	t2 = tport_of(&ha, 7, "h2");
+	t3 = tport_of(&ha, 7, "h3");
+	ck_assert_int_ge(t3, 0);
+	clock_ms += 1000; /* whatever earlier cases spent is back */
+	ck_assert_uint_eq(too_big_burst(&w, t2, 16), EVS_OVERLAY_ICMP_BURST);
+	ck_assert_uint_eq(w.sa.too_big_limited, 16 - EVS_OVERLAY_ICMP_BURST);
+	ck_assert_uint_eq(w.sa.drops[EVS_OVL_DROP_TUNNEL], 16 - EVS_OVERLAY_ICMP_BURST);
+	ck_assert_uint_eq(too_big_burst(&w, t2, 4), 0);
+	ck_assert_uint_eq(too_big_burst(&w, t3, 4), 4); /* per port */
+	clock_ms += 1000 / EVS_OVERLAY_ICMP_RATE;	/* one interval: one more */
+	ck_assert_uint_eq(too_big_burst(&w, t2, 4), 1);
+	clock_ms += 1000;
+	ck_assert_uint_eq(too_big_burst(&w, t2, 16), EVS_OVERLAY_ICMP_BURST);
+	ck_assert_uint_eq(w.sa.too_big_icmp, 2 * EVS_OVERLAY_ICMP_BURST + 4 + 1);
+	ck_assert_uint_eq(w.sa.too_big_limited, 6 + 4 + 3 + 6);
+	wire_fini(&w);
+}
+END_TEST
+
+/* ---- the underlay's ARP/ND ---- */
+
+static const struct rte_ether_addr our_mac = {{0x02, 0, 0, 0, 0, 0x10}}; /* port_mac's */
+static const struct rte_ether_addr h2_mac = {{0x02, 0, 0, 0, 0, 0x22}};
+static const struct rte_ether_addr h3_mac = {{0x02, 0, 0, 0, 0, 0x33}};
+static const uint8_t ip_us[4] = {10, 9, 0, 1}, ip_h2[4] = {10, 9, 0, 2}, ip_h3[4] = {10, 9, 0, 3};
+
+/* Frames from the underlay (port slot 3) into host A: none is tunnel traffic. */
+static void underlay_in(struct rte_mbuf *m, struct evs_overlay_stats *st)
+{
+	struct evs_tun_meta meta[1];
+	uint16_t tp[1];
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(
+	    evs_overlay_rx_burst(ha.ov, evs_overlay_dp_get(ha.ov), NULL, 3, &m, 1, tp, meta, st),
+	    0);
+}
+
+/* ARP frame @p m's opcode, sender and target; its Ethernet destination. */
+static void arp_is(const struct rte_mbuf *m, uint16_t op, const struct rte_ether_addr *sha,
+		   const uint8_t *spa, const uint8_t *tpa, const struct rte_ether_addr *dst)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_arp_hdr *a = (const struct rte_arp_hdr *)(eh + 1);
+
+	ck_assert_uint_eq(rte_be_to_cpu_16(eh->ether_type), RTE_ETHER_TYPE_ARP);
+	ck_assert_uint_eq(rte_be_to_cpu_16(a->arp_opcode), op);
+	ck_assert(rte_is_same_ether_addr(&a->arp_data.arp_sha, sha));
+	ck_assert_mem_eq(&a->arp_data.arp_sip, spa, 4);
+	ck_assert_mem_eq(&a->arp_data.arp_tip, tpa, 4);
+	ck_assert(rte_is_same_ether_addr(&eh->dst_addr, dst));
+}
+
+static struct evs_crypto_engine *nd_engine; /* the switch is encrypted */
+
+/* Host A's switch in the clear and resolving its next hops (no MAC configured). */
+static void nd_setup(const char *underlay_op)
+{
+	struct evs_ctl_err err;
+
+	nd_engine = evs_crypto_engine_create();
+	ck_assert_ptr_nonnull(nd_engine);
+	sa_add(&ha, "h2", "out", 5000, KEY_A);
+	ck_assert_int_eq(txn1(&ha, underlay_op, &err), 0);
+	evs_overlay_poll(ha.ov);
+}
+
+/* @p n frames to tunnel port (sw, @p vtep) of host A. @return how many left encapsulated. */
+static uint16_t send_to(const char *vtep, uint16_t n, struct rte_mbuf **m,
+			struct evs_overlay_stats *st)
+{
+	struct rte_mbuf *copy[8];
+
+	frames(m, copy, n, 5);
+	free_all(copy, n);
+	for (uint16_t i = 0; i < n; i++)
+		m[i]->hash.rss = 0x5eed0000u | i; /* the flow hash: the outer source port's */
+	return evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), nd_engine,
+				    (uint16_t)tport_of(&ha, 7, vtep), m, n, NULL, NULL, NULL, st);
+}
+
+/*
+ * Without a configured next-hop MAC a VTEP's frames wait for ARP: held (at
+ * most 4), a broadcast request from the underlay's address and MAC, the
+ * reply releases them to their tunnel port, which then sends to the
+ * learned MAC. A request for our address is answered (and its sender
+ * learned: no wait for that host); one for another address is not; the
+ * unanswered are probed again and given up after three tries.
+ */
+START_TEST(test_underlay_arp)
+{
+	static const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+	struct evs_overlay_stats st = {0};
+	struct rte_mbuf *m[8];
+	struct evs_ctl_err err;
+	json_t *j;
+
+	nd_setup("=underlay {\"name\": \"u1\", \"next_hop_mac\": null}");
+	ck_assert_uint_eq(send_to("h2", 3, m, &st), 0);
+	ck_assert_uint_eq(st.held, 3);
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_port.n, 1); /* one request for the three */
+	ck_assert_uint_eq(out_port.to[0], 3);
+	arp_is(out_port.m[0], RTE_ARP_OP_REQUEST, &our_mac, ip_us, ip_h2, &bcast);
+	sent_clear(&out_port);
+	ck_assert_uint_eq(send_to("h2", 3, m, &st), 0);
+	evs_overlay_poll(ha.ov); /* the fourth held, two over the table's queue */
+	j = evs_overlay_neigh_json(ha.ov);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "hold_full")), 2);
+	{
+		json_t *e = json_array_get(json_object_get(j, "neighbours"), 0);
+
+		ck_assert_int_eq(json_integer_value(json_object_get(e, "held")), 4);
+		ck_assert_str_eq(json_string_value(json_object_get(e, "state")), "incomplete");
+		ck_assert_str_eq(json_string_value(json_object_get(e, "address")), "10.9.0.2");
+	}
+	json_decref(j);
+	/* the reply: the four go back to h2's tunnel port, which now sends them */
+	underlay_in(evs_l3_build_arp(crypto_test_pool, RTE_ARP_OP_REPLY, &h2_mac, ip_h2, &our_mac,
+				     ip_us, &our_mac),
+		    &st);
+	ck_assert_uint_eq(st.neigh_in, 1);
+	ck_assert_uint_eq(out_tunnel.n, 0); /* the management lcore's work */
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_tunnel.n, 4);
+	ck_assert_int_eq(out_tunnel.to[0], tport_of(&ha, 7, "h2"));
+	for (unsigned int i = 0; i < 4; i++) /* held with their flow hash */
+		ck_assert_uint_eq(out_tunnel.m[i]->hash.rss >> 16, 0x5eed);
+	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), nd_engine,
+					       out_tunnel.to[0], out_tunnel.m, 4, NULL, NULL, NULL,
+					       &st),
+			  4);
+	for (unsigned int i = 0; i < 4; i++)
+		ck_assert_mem_eq(rte_pktmbuf_mtod(out_tunnel.m[i], const uint8_t *), &h2_mac, 6);
+	sent_clear(&out_tunnel);
+	/* h3 asks for us: answered, and learned (its frames go at once) */
+	underlay_in(evs_l3_build_arp(crypto_test_pool, RTE_ARP_OP_REQUEST, &h3_mac, ip_h3, NULL,
+				     ip_us, NULL),
+		    &st);
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_port.n, 1);
+	arp_is(out_port.m[0], RTE_ARP_OP_REPLY, &our_mac, ip_us, ip_h3, &h3_mac);
+	sent_clear(&out_port);
+	sa_add(&ha, "h3", "out", 5001, KEY_A);
+	ck_assert_uint_eq(send_to("h3", 2, m, &st), 2);
+	ck_assert_mem_eq(rte_pktmbuf_mtod(m[0], const uint8_t *), &h3_mac, 6);
+	free_all(m, 2);
+	/* a request for someone else's address: no answer */
+	underlay_in(evs_l3_build_arp(crypto_test_pool, RTE_ARP_OP_REQUEST, &h3_mac, ip_h3, NULL,
+				     ip_h2, NULL),
+		    &st);
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_port.n, 0);
+	j = evs_overlay_neigh_json(ha.ov);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "answered")), 1);
+	json_decref(j);
+	/* a configured MAC again: no resolution, that MAC */
+	ck_assert_int_eq(txn1(&ha,
+			      "=underlay {\"name\": \"u1\", \"port\": \"p0\", \"address\": "
+			      "\"10.9.0.1\", \"next_hop_mac\": \"02:00:00:00:00:fe\"}",
+			      &err),
+			 0);
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(send_to("h3", 1, m, &st), 1);
+	ck_assert_uint_eq(rte_pktmbuf_mtod(m[0], const uint8_t *)[5], 0xfe);
+	free_all(m, 1);
+	evs_crypto_engine_free(nd_engine);
+}
+END_TEST
+
+/* An unanswered next hop: probed every second, given up after three; its
+ * held frames are dropped (counted by the table), not sent anywhere. */
+START_TEST(test_underlay_arp_unanswered)
+{
+	struct evs_overlay_stats st = {0};
+	struct rte_mbuf *m[8];
+	struct evs_ctl_err err;
+	json_t *j;
+
+	nd_setup("=underlay {\"name\": \"u1\", \"next_hop_mac\": null, "
+		 "\"next_hop\": \"10.9.0.254\"}");
+	ck_assert_uint_eq(send_to("h2", 2, m, &st), 0);
+	ck_assert_uint_eq(send_to("h3", 1, m, &st), 0); /* the same gateway */
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_port.n, 1);
+	{
+		static const uint8_t gw[4] = {10, 9, 0, 254};
+		static const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+
+		arp_is(out_port.m[0], RTE_ARP_OP_REQUEST, &our_mac, ip_us, gw, &bcast);
+	}
+	for (unsigned int s = 0; s < 4; s++) {
+		clock_ms += 1000;
+		evs_overlay_poll(ha.ov);
+	}
+	ck_assert_uint_eq(out_port.n, 3); /* max_probes */
+	ck_assert_uint_eq(out_tunnel.n, 0);
+	j = evs_overlay_neigh_json(ha.ov);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "unresolved")), 3);
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "neighbours")), 0);
+	json_decref(j);
+	/* a bad next hop: another family, or our own address */
+	ck_assert_int_eq(txn1(&ha,
+			      "=underlay {\"name\": \"u1\", \"port\": \"p0\", \"address\": "
+			      "\"10.9.0.1\", \"next_hop\": \"fd00::1\"}",
+			      &err),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.path, "next_hop"));
+	evs_crypto_engine_free(nd_engine);
+}
+END_TEST
+
+/* ICMPv6 message type of frame @p m (untagged IPv6), its ND target and Ethernet destination. */
+static void nd_is(const struct rte_mbuf *m, uint8_t type, const uint8_t *target,
+		  const uint8_t *dst_mac)
+{
+	const uint8_t *b = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	ck_assert_uint_eq(b[12] << 8 | b[13], RTE_ETHER_TYPE_IPV6);
+	ck_assert_uint_eq(b[14 + 6], IPPROTO_ICMPV6);
+	ck_assert_uint_eq(b[14 + 7], 255);
+	ck_assert_uint_eq(b[54], type);
+	ck_assert_mem_eq(b + 54 + 8, target, 16);
+	ck_assert_mem_eq(b, dst_mac, 6);
+}
+
+/* The same over an IPv6 underlay with neighbour discovery: a solicitation
+ * to the target's solicited-node group, the advertisement releases the
+ * held frame, a solicitation for our address is advertised back. */
+START_TEST(test_underlay_nd)
+{
+	static const uint8_t us6[16] = {0xfd, 0x09, [15] = 1}, h6[16] = {0xfd, 0x09, [15] = 6};
+	static const uint8_t snm[6] = {0x33, 0x33, 0xff, 0, 0, 6};
+	static const struct rte_ether_addr h6_mac = {{0x02, 0, 0, 0, 0, 0x66}};
+	const char *ops[] = {
+	    "+underlay {\"name\": \"u6\", \"port\": \"p0\", \"address\": \"fd09::1\"}",
+	    "+vtep {\"name\": \"h6\", \"underlay\": \"u6\", \"address\": \"fd09::6\"}",
+	};
+	struct evs_overlay_stats st = {0};
+	struct rte_mbuf *m[8];
+	struct evs_ctl_err err;
+
+	ck_assert_msg(txn_on(&ha, ops, 2, &err) == 0, "%s at %s", err.message, err.path);
+	nd_setup("=underlay {\"name\": \"u1\"}");
+	sa_add(&ha, "h6", "out", 5002, KEY_A);
+	ck_assert_uint_eq(send_to("h6", 1, m, &st), 0);
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_port.n, 1);
+	nd_is(out_port.m[0], 135, h6, snm);
+	sent_clear(&out_port);
+	underlay_in(evs_l3_build_na(crypto_test_pool, &h6_mac, h6, us6, &our_mac, true), &st);
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_tunnel.n, 1);
+	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), nd_engine,
+					       out_tunnel.to[0], out_tunnel.m, 1, NULL, NULL, NULL,
+					       &st),
+			  1);
+	ck_assert_mem_eq(rte_pktmbuf_mtod(out_tunnel.m[0], const uint8_t *), &h6_mac, 6);
+	sent_clear(&out_tunnel);
+	underlay_in(evs_l3_build_ns(crypto_test_pool, &h6_mac, h6, us6, NULL), &st);
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_port.n, 1);
+	nd_is(out_port.m[0], 136, us6, h6_mac.addr_bytes);
+	evs_crypto_engine_free(nd_engine);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("overlay");
@@ -1040,6 +1451,11 @@ int main(int argc, char **argv)
 	    {"rx_not_for_us_and_peer_mac", test_rx_not_for_us_and_peer_mac},
 	    {"rx_wrong_peer", test_rx_wrong_peer},
 	    {"tx_too_big_icmp", test_tx_too_big_icmp},
+	    {"tx_too_big_rate_limited", test_tx_too_big_rate_limited},
+	    {"static_remote_macs", test_static_remote_macs},
+	    {"underlay_arp", test_underlay_arp},
+	    {"underlay_arp_unanswered", test_underlay_arp_unanswered},
+	    {"underlay_nd", test_underlay_nd},
 	};
 
 	(void)argc;

@@ -10,8 +10,11 @@
 # the saturated case the matrix measures in cycles. Counts are deterministic
 # enough to compare builds on a loaded machine, where cycles are not.
 #
+# --scenario NAME runs edgevs with test/perf/scenarios/NAME.sh's configuration
+# and traffic instead (e.g. tunnel: the encap direction over GENEVE).
+#
 # Usage: test/perf/gen/callgrind-device.sh [--device edgevs|testpmd] [--edgevs PATH]
-#          [--gen PATH] [--flows N] [--duration S] [--top N]
+#          [--gen PATH] [--flows N] [--duration S] [--top N] [--scenario NAME]
 # KEEP=1 keeps the callgrind output (its directory is printed).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +25,7 @@ device=edgevs
 flows=1000
 duration=20
 top=25
+scenario=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--device) device=$2; shift ;;
@@ -30,6 +34,7 @@ while [ $# -gt 0 ]; do
 	--flows) flows=$2; shift ;;
 	--duration) duration=$2; shift ;;
 	--top) top=$2; shift ;;
+	--scenario) scenario=$2; shift ;;
 	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "callgrind-device: unknown option $1" >&2; exit 1 ;;
 	esac
@@ -61,12 +66,22 @@ trap 'exit 130' INT TERM
 eal=(--no-huge -m 512 --no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
 cg=(valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" --separate-threads=yes
 	--compress-strings=no --compress-pos=no)
-if [ "$device" = edgevs ]; then
+gen_mix=(--sport-range 1 --dip-range "$flows")
+if [ -n "$scenario" ]; then
+	# shellcheck source=/dev/null
+	. "$here/../scenarios/$scenario.sh" || exit 1
+	port() { echo "{ \"name\": \"p$1\", \"type\": \"vhost-user\", \"path\": \"$tmp/p$1.sock\" }"; }
+	sc_edgevs_config "$(port 0)" "$(port 1)" >"$tmp/edgevs.json"
+	# shellcheck disable=SC2207
+	gen_mix=("${sc_gen_args[@]}" $(sc_flow_mix "$flows"))
+elif [ "$device" = edgevs ]; then
 	cat >"$tmp/edgevs.json" <<JSON
 { "switches": [ { "name": "sw0" } ],
   "ports": [ { "name": "p0", "type": "vhost-user", "path": "$tmp/p0.sock", "switch": "sw0" },
              { "name": "p1", "type": "vhost-user", "path": "$tmp/p1.sock", "switch": "sw0" } ] }
 JSON
+fi
+if [ "$device" = edgevs ]; then
 	taskset -c 1 "${cg[@]}" --toggle-collect=pmd_main "$evs" --lcores 0@1,1@1 "${eal[@]}" \
 		--file-prefix "$prefix-d" -- --config "$tmp/edgevs.json" --socket "$tmp/ctl.sock" \
 		>"$tmp/dut.log" 2>&1 </dev/null &
@@ -104,7 +119,7 @@ warm=$([ "$device" = edgevs ] && echo 5 || echo 0)
 taskset -c 0 "$gen" -l 0 "${eal[@]}" --file-prefix "$prefix-g" \
 	--vdev "net_virtio_user0,path=$tmp/p0.sock,queue_size=1024" \
 	--vdev "net_virtio_user1,path=$tmp/p1.sock,queue_size=1024" -- \
-	--tx-port 0 --rx-port 1 --flows "$flows" --sport-range 1 --dip-range "$flows" \
+	--tx-port 0 --rx-port 1 --flows "$flows" "${gen_mix[@]}" \
 	--duration "$((duration + warm))" --rx-check 16 --json --no-progress >"$tmp/g.json" 2>"$tmp/g.err" &
 gpid=$!
 if [ "$warm" != 0 ]; then
