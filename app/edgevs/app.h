@@ -299,6 +299,9 @@ void app_l3_binding_free(struct evs_app *app);
  * an underlay's input (decrypt + decap) parsed with the tunnel ports as
  * in_port. */
 uint16_t app_overlay_tx(struct pmd_ctx *ctx, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+/** Output to a port encrypted by policy: clear tunnel frames refused (counted). */
+uint16_t app_overlay_tx_guarded(struct pmd_ctx *ctx, uint16_t port, struct rte_mbuf **pkts,
+				uint16_t n);
 uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp, uint16_t port,
 			struct rte_mbuf **pkts, uint16_t n, struct evs_flow_key *keys);
 void app_overlay_pmd_start(struct evs_app *app, struct pmd_ctx *ctx);

@@ -260,6 +260,23 @@ uint16_t app_overlay_tx(struct pmd_ctx *ctx, uint16_t port, struct rte_mbuf **pk
 	return n; /* all consumed: the overlay freed and counted its drops */
 }
 
+uint16_t app_overlay_tx_guarded(struct pmd_ctx *ctx, uint16_t port, struct rte_mbuf **pkts,
+				uint16_t n)
+{
+	uint16_t k = evs_overlay_guard(ctx->ov, pkts, n, &ctx->ovs);
+	uint16_t sent = evs_port_txset_add_burst(ctx->txs, port, pkts, k);
+
+	/* single writer: this PMD */
+	__atomic_store_n(&ctx->tx_pkts, ctx->tx_pkts + sent, __ATOMIC_RELAXED);
+	if (unlikely(sent < k)) {
+		rte_pktmbuf_free_bulk(pkts + sent, k - sent);
+		__atomic_store_n(&ctx->ovs.drops[EVS_OVL_DROP_NO_PORT],
+				 ctx->ovs.drops[EVS_OVL_DROP_NO_PORT] + (k - sent),
+				 __ATOMIC_RELAXED);
+	}
+	return n; /* all consumed: the array was compacted */
+}
+
 uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp, uint16_t port,
 			struct rte_mbuf **pkts, uint16_t n, struct evs_flow_key *keys)
 {

@@ -220,8 +220,13 @@ static int txn_prepare(struct evs_store *st, struct evs_ctl_err *err, void *ctx)
 {
 	struct evs_app *app = ctx;
 	bool tunnels;
+	int rc;
 
 	(void)st;
+	/* a port or fw.port change may move a port or tag encryption policy */
+	rc = evs_overlay_policy_restage(app->ov, err);
+	if (rc < 0)
+		return rc;
 	evs_overlay_dp_next(app->ov, &tunnels);
 	if (!app->structure_changed && !tunnels)
 		return 0;
@@ -249,6 +254,7 @@ static void txn_commit(struct evs_store *st, void *ctx)
 		}
 	}
 	app->l2_next = NULL;
+	evs_overlay_policy_commit(app->ov);
 	app_overlay_commit(app);
 	app_ports_commit(app);
 	for (i = 0; i < CONF_MAX_SWITCHES; i++)
@@ -269,6 +275,7 @@ static void txn_abort(struct evs_store *st, void *ctx)
 	evs_l2_conf_free(app->l2_next);
 	app->l2_next = NULL;
 	app_overlay_macs_abort(app);
+	evs_overlay_policy_abort(app->ov);
 	app->structure_changed = false;
 	memset(app->sw_removing, 0, sizeof(app->sw_removing));
 }

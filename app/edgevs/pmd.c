@@ -61,6 +61,8 @@ uint16_t pmd_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(port >= EVS_L2_TUNNEL_BASE))
 		return app_overlay_tx(ctx, port, pkts, n);
+	if (unlikely(evs_overlay_dp_port_encrypted(evs_overlay_dp_get(ctx->ov), port)))
+		return app_overlay_tx_guarded(ctx, port, pkts, n);
 	sent = evs_port_txset_add_burst(ctx->txs, port, pkts, n);
 
 	ctr_add(&ctx->tx_pkts, sent);
@@ -112,10 +114,13 @@ int pmd_main(void *arg)
 				continue;
 			ctr_add(&ctx->rx_pkts, n);
 			moved += n;
-			if (unlikely(evs_overlay_dp_is_underlay(odp, rq->port_idx)))
+			if (unlikely(evs_overlay_dp_is_underlay(odp, rq->port_idx))) {
 				n = app_overlay_rx(ctx, odp, rq->port_idx, pkts, n, keys);
-			else
+			} else {
+				if (unlikely(evs_overlay_dp_port_encrypted(odp, rq->port_idx)))
+					evs_overlay_mark_encrypted(app->ov, pkts, n);
 				n = parse_burst(ctx, rq, pkts, n, keys);
+			}
 			evs_pipeline_run(ctx->pl, &st.pst, pkts, keys, n);
 		}
 		/* what the management lcore handed us (ARP/ND answers, ICMP

@@ -263,6 +263,35 @@ uint16_t evs_overlay_rx_burst(const struct evs_overlay *ov, const struct evs_ove
 			      struct evs_overlay_stats *st);
 
 /**
+ * Whether port slot @p slot is encrypted by a tunnel's encrypt_ports or
+ * encrypt_tags (any lcore; one test per burst). Its rx bursts are then
+ * flagged (evs_overlay_mark_encrypted) and its output guarded
+ * (evs_overlay_guard).
+ */
+bool evs_overlay_dp_port_encrypted(const struct evs_overlay_dp *dp, uint16_t slot);
+
+/** Flag frames from an encrypted port: tunnel ports encrypt them (PMD). */
+void evs_overlay_mark_encrypted(const struct evs_overlay *ov, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Frames for an encrypted port: the ones that arrived in a clear tunnel
+ * frame are freed and counted as clear_refused in @p st; the rest keep
+ * their order. @return how many remain in pkts[0..).
+ */
+uint16_t evs_overlay_guard(const struct evs_overlay *ov, struct rte_mbuf **pkts, uint16_t n,
+			   struct evs_overlay_stats *st);
+
+/**
+ * Port and tag policies follow ports and fw.port objects: from the app's
+ * transaction-wide prepare, rebuild the tunnel table when the transaction
+ * did not and a tunnel has such a policy; commit or abort it with the
+ * transaction (both harmless when nothing was staged). @return 0 or -errno.
+ */
+int evs_overlay_policy_restage(struct evs_overlay *ov, struct evs_ctl_err *err);
+void evs_overlay_policy_commit(struct evs_overlay *ov);
+void evs_overlay_policy_abort(struct evs_overlay *ov);
+
+/**
  * The underlay neighbours (management lcore): [{"port": slot, "address",
  * "state": incomplete|reachable|stale, "mac", "held"}], with the table's
  * counters as {"neighbours": [...], "probes", "resolved", "held",

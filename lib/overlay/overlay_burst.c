@@ -72,6 +72,45 @@ static void tx_refused(const struct evs_overlay *ov, const struct ovl_dp_port *p
 	}
 }
 
+/* ESP on pkts[0..n) with the VTEP's outbound SA. @return how many remain. */
+static uint16_t encrypt(const struct evs_overlay *ov, struct evs_crypto_engine *e,
+			const struct ovl_dp_port *p, struct rte_mbuf **pkts, uint16_t n,
+			struct evs_overlay_stats *st)
+{
+	struct evs_sa *sa = evs_overlay_vtep_out(ov, p->vtep);
+	uint16_t c;
+
+	if (unlikely(sa == NULL || e == NULL)) { /* required: never sent in the clear */
+		drop(st, EVS_OVL_DROP_NO_SA, pkts, n);
+		return 0;
+	}
+	c = evs_esp_encrypt_burst(e, sa, pkts, n);
+	drop(st, EVS_OVL_DROP_ENCRYPT, pkts + c, n - c);
+	ctr_add(&st->encrypted, c);
+	return c;
+}
+
+/* Some ports of the switch encrypt: their (flagged) frames after the clear
+ * ones, then ESP on those. @return how many remain. */
+static uint16_t encrypt_flagged(const struct evs_overlay *ov, struct evs_crypto_engine *e,
+				const struct ovl_dp_port *p, struct rte_mbuf **pkts, uint16_t n,
+				struct evs_overlay_stats *st)
+{
+	struct rte_mbuf *enc[n];
+	uint16_t nc = 0, ne = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (pkts[i]->ol_flags & ov->f_encrypt)
+			enc[ne++] = pkts[i];
+		else
+			pkts[nc++] = pkts[i];
+	}
+	if (ne == 0)
+		return n;
+	memcpy(pkts + nc, enc, ne * sizeof(*enc));
+	return (uint16_t)(nc + encrypt(ov, e, p, pkts + nc, ne, st));
+}
+
 uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
 			      struct evs_crypto_engine *e, uint16_t tp, struct rte_mbuf **pkts,
 			      uint16_t n, const uint32_t *hashes, struct rte_mbuf **errs,
@@ -102,19 +141,10 @@ uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_ove
 	if (p->resolve)
 		for (uint16_t i = 0; i < k; i++)
 			memcpy(rte_pktmbuf_mtod(pkts[i], void *), &nh, RTE_ETHER_ADDR_LEN);
-	if (p->encrypt && k != 0) {
-		struct evs_sa *sa = evs_overlay_vtep_out(ov, p->vtep);
-		uint16_t c;
-
-		if (unlikely(sa == NULL || e == NULL)) { /* required: never sent in the clear */
-			drop(st, EVS_OVL_DROP_NO_SA, pkts, k);
-			return 0;
-		}
-		c = evs_esp_encrypt_burst(e, sa, pkts, k);
-		drop(st, EVS_OVL_DROP_ENCRYPT, pkts + c, k - c);
-		ctr_add(&st->encrypted, c);
-		k = c;
-	}
+	if (p->encrypt && k != 0)
+		k = encrypt(ov, e, p, pkts, k, st);
+	else if (unlikely(p->enc_some) && k != 0)
+		k = encrypt_flagged(ov, e, p, pkts, k, st);
 	ctr_add(&st->tx_packets, k);
 	return k;
 }
@@ -303,6 +333,8 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 			why = EVS_OVL_DROP_CLEAR_REFUSED;
 		} else {
 			tp[k] = dp->tport[(size_t)tun * EVS_OVERLAY_MAX_VTEPS + vtep];
+			if (!was_esp[i] && dp->pol.any) /* an encrypted port refuses it */
+				m->ol_flags |= ov->f_clear;
 			meta[k] = meta[i];
 			pkts[k++] = m;
 			continue;

@@ -121,7 +121,8 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 	ovl_addr(str(u, "address"), &c.local);
 	ovl_addr(str(vo, "address"), &c.remote);
 	c.underlay_mtu = (uint16_t)json_integer_value(evs_store_field(st, "underlay", u, "mtu"));
-	if (p->encrypt) /* ESP goes around the tunnel's UDP: frames are that much shorter */
+	if (p->encrypt ||
+	    p->enc_some) /* ESP goes around the tunnel's UDP: frames are that much shorter */
 		c.underlay_mtu =
 		    (uint16_t)((c.underlay_mtu != 0 ? c.underlay_mtu : 1500) - OVL_ESP_OVERHEAD);
 	/* a peer on the underlay's own segment is its own next hop; without a
@@ -290,6 +291,7 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 	     o = evs_store_next(o), t++) {
 		const json_t *tv = evs_store_obj_value(o);
 		uint32_t vni = (uint32_t)json_integer_value(json_object_get(tv, "vni"));
+		bool some;
 		int sw = ov->cfg.switch_id != NULL
 			     ? ov->cfg.switch_id(str(tv, "switch"), ov->cfg.arg)
 			     : -1;
@@ -304,6 +306,8 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 		dp->vnis[t] = vni;
 		order[t] = t;
 		dp->tun_encrypt[t] = json_is_true(evs_store_field(st, "tunnel", tv, "encrypt"));
+		ovl_policy_tunnel(ov, st, &dp->pol, tv, &some);
+		dp->pol.any |= some;
 		for (struct evs_store_obj *vo = evs_store_first(st, "vtep"); vo != NULL;
 		     vo = evs_store_next(vo)) {
 			const json_t *v = evs_store_obj_value(vo);
@@ -326,6 +330,7 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 			p = &dp->ports[tp];
 			p->owner = ((uint32_t)sw << 16 | slot) + 1;
 			p->encrypt = dp->tun_encrypt[t] || dp->vtep_encrypt[slot];
+			p->enc_some = some && !p->encrypt;
 			p->vtep = slot;
 			rc = vtep_encap(ov, st, dp, v, vni, p, &ports[vx ? 0 : 1], "", err);
 			if (rc == 0)

@@ -46,6 +46,16 @@ struct ovl_dp_port {
 	uint8_t type;	/**< enum evs_tun_type */
 	bool encrypt;	/**< the switch's or the VTEP's policy */
 	bool resolve;	/**< the next hop's MAC comes from ov->nh_mac[vtep] */
+	bool enc_some;	/**< some ports of the switch encrypt (their frames are flagged) */
+};
+
+/** Port slots a port or tag policy can name (vNICs; tunnel ports are above). */
+#define OVL_POL_SLOTS 1024
+/** The ports whose traffic is encrypted (overlay_policy.c). */
+struct ovl_dp_pol {
+	uint64_t enc[OVL_POL_SLOTS / 64];
+	bool any;	 /**< some port is encrypted */
+	bool configured; /**< some tunnel lists ports or tags (a port change rebuilds) */
 };
 
 #define OVL_ADDR_SLOTS (2u * EVS_OVERLAY_MAX_VTEPS)
@@ -92,9 +102,18 @@ struct evs_overlay_dp {
 	struct ovl_dp_mac *stale; /**< the previous table's that this one has not */
 	uint32_t n_macs, n_stale;
 	struct ovl_addr_slot addr[OVL_ADDR_SLOTS];
+	struct ovl_dp_pol pol;
 };
 
 void ovl_dp_free(struct evs_overlay_dp *dp);
+/** Register the mbuf flags of the port policy. @return 0 or -errno. */
+int ovl_policy_init(struct evs_overlay *ov);
+/** Add tunnel @p tv's encrypted ports to @p pol; @p any: whether it has one. */
+int ovl_policy_tunnel(struct evs_overlay *ov, struct evs_store *st, struct ovl_dp_pol *pol,
+		      const json_t *tv, bool *any);
+/** A tunnel's encrypt_ports: existing, once, no underlay. */
+int ovl_policy_check(struct evs_store *st, const json_t *obj, const char *path,
+		     struct evs_ctl_err *err);
 /** Build the table of the store's post-transaction state into ov->staged_dp. */
 int ovl_dp_stage(struct evs_overlay *ov, struct evs_store *st, struct evs_ctl_err *err);
 void ovl_dp_commit(struct evs_overlay *ov);
@@ -173,7 +192,9 @@ struct evs_overlay {
 	uint64_t nh_gen;		    /**< the neighbour generation nh_mac follows */
 	const struct evs_overlay_dp *nh_dp; /**< and the table */
 	uint64_t next_tick_ms;
-	uint64_t answered; /**< ARP requests / NS for our addresses answered */
+	uint64_t answered;  /**< ARP requests / NS for our addresses answered */
+	uint64_t f_encrypt; /**< mbuf flag: from a port whose traffic is encrypted */
+	uint64_t f_clear;   /**< mbuf flag: arrived in a clear tunnel frame */
 };
 
 /** A next-hop word: the MAC in its first 6 bytes (memory order), byte 7 set

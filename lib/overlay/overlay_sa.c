@@ -445,7 +445,8 @@ struct evs_overlay *evs_overlay_create(const struct evs_overlay_config *cfg)
 	ov->icmp_tol_us = ov->icmp_iv_us * (ov->cfg.icmp_burst - 1);
 	ov->icmp_tat = calloc(EVS_OVERLAY_MAX_TPORTS, sizeof(*ov->icmp_tat));
 	ov->table = evs_sa_table_create(OVL_TABLE_SAS);
-	if (ov->table == NULL || ov->icmp_tat == NULL || ovl_neigh_init(ov) < 0) {
+	if (ov->table == NULL || ov->icmp_tat == NULL || ovl_policy_init(ov) < 0 ||
+	    ovl_neigh_init(ov) < 0) {
 		evs_sa_table_free(ov->table);
 		free(ov->icmp_tat);
 		free(ov);

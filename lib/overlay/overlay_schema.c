@@ -85,6 +85,12 @@ static const struct evs_ctl_param member_fields[] = {
 };
 static const struct evs_ctl_param member_item = {
     .type = EVS_CTL_T_OBJECT, .fields = member_fields, .n_fields = RTE_DIM(member_fields)};
+static const struct evs_ctl_param pname_item = {
+    .type = EVS_CTL_T_STRING, .min_len = 1, .max_len = 63};
+static const struct evs_ctl_param tag_item = {/* as fw.port's tags */
+					      .type = EVS_CTL_T_STRING,
+					      .min_len = 1,
+					      .max_len = 31};
 static const struct evs_ctl_param tunnel_fields[] = {
     {.name = "switch",
      .type = EVS_CTL_T_STRING,
@@ -101,6 +107,16 @@ static const struct evs_ctl_param tunnel_fields[] = {
     {.name = "encrypt",
      .type = EVS_CTL_T_BOOL,
      .help = "encrypt this switch's traffic to every host"},
+    {.name = "encrypt_ports",
+     .type = EVS_CTL_T_ARRAY,
+     .max_len = 256,
+     .items = &pname_item,
+     .help = "ports whose traffic to other hosts is encrypted (clear traffic to them dropped)"},
+    {.name = "encrypt_tags",
+     .type = EVS_CTL_T_ARRAY,
+     .max_len = 32,
+     .items = &tag_item,
+     .help = "the same for every port whose fw.port carries one of these tags"},
     {.name = "vteps",
      .type = EVS_CTL_T_ARRAY,
      .max_len = EVS_OVERLAY_MAX_VTEPS,
@@ -277,6 +293,10 @@ int ovl_tunnel_check(struct evs_store *st, const json_t *obj, const char *path,
 	size_t i, j;
 
 	RTE_SET_USED(ctx);
+	int rc = ovl_policy_check(st, obj, path, err);
+
+	if (rc < 0)
+		return rc;
 	/* a static MAC lives behind one host: unicast, and once per switch */
 	json_array_foreach (json_object_get(obj, "vteps"), i, m)
 		json_array_foreach (json_object_get(m, "macs"), j, mac) {
@@ -375,7 +395,8 @@ const struct evs_obj_type evs_overlay_tunnel_type = {
     .help = "a logical switch spanning hosts: its VNI, encryption and hosts",
     .fields = tunnel_fields,
     .n_fields = RTE_DIM(tunnel_fields),
-    .defaults = "{\"encrypt\": false, \"vteps\": []}",
+    .defaults = "{\"encrypt\": false, \"encrypt_ports\": [], \"encrypt_tags\": [], "
+		"\"vteps\": []}",
     .keys = switch_key,
     .refs = tunnel_refs,
     .n_refs = RTE_DIM(tunnel_refs),

@@ -36,6 +36,25 @@ static const struct evs_obj_type switch_type = {.name = "switch",
 						.n_fields = 1,
 						.keys = name_key};
 
+/* The firewall's port identity, as far as tags go (lib/firewall's fw.port). */
+static const struct evs_ctl_param tag_item = {.type = EVS_CTL_T_STRING, .min_len = 1};
+static const struct evs_ctl_param fwport_fields[] = {
+    {.name = "port", .type = EVS_CTL_T_STRING, .required = true, .min_len = 1},
+    {.name = "tags", .type = EVS_CTL_T_ARRAY, .items = &tag_item},
+};
+static const char *const port_key[] = {"port", NULL};
+static const struct evs_store_ref fwport_refs[] = {
+    {.field = "port", .type = "port", .on_delete = EVS_STORE_CASCADE},
+};
+static const struct evs_obj_type fwport_type = {.name = "fw.port",
+						.section = "fw_ports",
+						.fields = fwport_fields,
+						.n_fields = RTE_DIM(fwport_fields),
+						.defaults = "{\"tags\": []}",
+						.keys = port_key,
+						.refs = fwport_refs,
+						.n_refs = RTE_DIM(fwport_refs)};
+
 static uint64_t clock_ms;
 static uint64_t fake_now(void)
 {
@@ -52,7 +71,10 @@ static struct host ha, hb;
 static int port_slot(const char *name, void *arg)
 {
 	(void)arg;
-	return strcmp(name, "p0") == 0 ? 3 : -1;
+	return strcmp(name, "p0") == 0	  ? 3
+	       : strcmp(name, "vm1") == 0 ? 5
+	       : strcmp(name, "vm2") == 0 ? 6
+					  : -1;
 }
 
 static int switch_id(const char *name, void *arg)
@@ -121,6 +143,7 @@ static void host_init(struct host *h)
 	ck_assert_ptr_nonnull(h->ov);
 	ck_assert_int_eq(evs_store_type_add(h->st, &port_type, NULL), 0);
 	ck_assert_int_eq(evs_store_type_add(h->st, &switch_type, NULL), 0);
+	ck_assert_int_eq(evs_store_type_add(h->st, &fwport_type, NULL), 0);
 	ck_assert_int_eq(evs_overlay_store_add(h->st, h->ov), 0);
 }
 
@@ -1431,6 +1454,167 @@ START_TEST(test_underlay_nd)
 }
 END_TEST
 
+/* The app's transaction-wide hooks: port and tag policies follow ports and
+ * fw.port objects. */
+static int pol_prepare(struct evs_store *st, struct evs_ctl_err *err, void *ctx)
+{
+	(void)st;
+	return evs_overlay_policy_restage(ctx, err);
+}
+
+static void pol_commit(struct evs_store *st, void *ctx)
+{
+	(void)st;
+	evs_overlay_policy_commit(ctx);
+}
+
+static void pol_abort(struct evs_store *st, void *ctx)
+{
+	(void)st;
+	evs_overlay_policy_abort(ctx);
+}
+
+static const struct evs_store_txn_hooks pol_hooks = {pol_prepare, pol_commit, pol_abort};
+
+/* Both hosts: switch and VTEPs clear, ports vm1 (slot 5) and vm2 (6). */
+static void policy_base(struct host *h, const char *peer)
+{
+	char vt[256];
+	const char *ops[] = {"=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", vt,
+			     "+port {\"name\": \"vm1\"}", "+port {\"name\": \"vm2\"}"};
+	struct evs_ctl_err err;
+
+	snprintf(vt, sizeof(vt),
+		 "=vtep {\"name\": \"%s\", \"underlay\": \"u1\", \"address\": \"10.9.0.%c\", "
+		 "\"encrypt\": false}",
+		 peer, peer[1]);
+	ck_assert_msg(txn_on(h, ops, RTE_DIM(ops), &err) == 0, "%s at %s", err.message, err.path);
+	evs_store_txn_hooks_set(h->st, &pol_hooks, h->ov);
+}
+
+/* @p n frames to B through A's tunnel port, the even ones from vm1 (marked
+ * as the PMD marks an encrypted port's burst): @return B's deliveries in
+ * @p m, with @p n_esp the ESP packets on the wire. */
+static uint16_t send_mixed(struct wire *w, struct rte_mbuf **m, uint16_t n, uint32_t seed,
+			   uint16_t *n_esp)
+{
+	struct rte_mbuf *copy[64];
+	struct evs_tun_meta meta[64];
+	uint16_t tp[64], k;
+	const struct evs_overlay_dp *dp = evs_overlay_dp_get(ha.ov);
+
+	frames(m, copy, n, seed);
+	free_all(copy, n);
+	for (uint16_t i = 0; i < n; i += 2)
+		if (evs_overlay_dp_port_encrypted(dp, 5))
+			evs_overlay_mark_encrypted(ha.ov, &m[i], 1);
+	k = evs_overlay_tx_burst(ha.ov, dp, w->ea, (uint16_t)tport_of(&ha, 7, "h2"), m, n, NULL,
+				 NULL, NULL, &w->sa);
+	*n_esp = 0;
+	for (uint16_t i = 0; i < k; i++)
+		*n_esp += rte_pktmbuf_mtod(m[i], const uint8_t *)[14 + 9] == 50;
+	return evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w->eb, 0, m, k, tp, meta,
+				    &w->sb);
+}
+
+START_TEST(test_port_and_tag_policy)
+{
+	struct rte_mbuf *m[64];
+	struct evs_ctl_err err;
+	struct wire w;
+	uint16_t got, n_esp;
+
+	wire_init(&w);
+	policy_base(&ha, "h2");
+	policy_base(&hb, "h1");
+	/* A encrypts vm1 by name; B encrypts the ports tagged "pci": vm1 */
+	ck_assert_int_eq(txn1(&ha,
+			      "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt_ports\": "
+			      "[\"vm1\"]}",
+			      &err),
+			 0);
+	ck_assert(evs_overlay_dp_port_encrypted(evs_overlay_dp_get(ha.ov), 5));
+	ck_assert(!evs_overlay_dp_port_encrypted(evs_overlay_dp_get(ha.ov), 6));
+	ck_assert(!evs_overlay_dp_port_encrypted(evs_overlay_dp_get(ha.ov), 3));
+	ck_assert_int_eq(
+	    txn1(&hb, "+fw.port {\"port\": \"vm1\", \"tags\": [\"web\", \"pci\"]}", &err), 0);
+	ck_assert_int_eq(txn1(&hb, "+fw.port {\"port\": \"vm2\", \"tags\": [\"web\"]}", &err), 0);
+	ck_assert(!evs_overlay_dp_port_encrypted(evs_overlay_dp_get(hb.ov), 5)); /* no policy yet */
+	ck_assert_int_eq(txn1(&hb,
+			      "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt_tags\": "
+			      "[\"pci\"]}",
+			      &err),
+			 0);
+	ck_assert(evs_overlay_dp_port_encrypted(evs_overlay_dp_get(hb.ov), 5));
+	ck_assert(!evs_overlay_dp_port_encrypted(evs_overlay_dp_get(hb.ov), 6));
+
+	/* vm1's frames leave A in ESP, vm2's in clear GENEVE; B takes both in */
+	got = send_mixed(&w, m, 40, 11, &n_esp);
+	ck_assert_uint_eq(n_esp, 20);
+	ck_assert_uint_eq(w.sa.encrypted, 20);
+	ck_assert_uint_eq(w.sa.tx_packets, 40);
+	ck_assert_uint_eq(got, 40);
+	ck_assert_uint_eq(w.sb.decrypted, 20);
+	/* output to B's vm1 (encrypted by tag): the 20 clear ones are refused */
+	ck_assert_uint_eq(evs_overlay_guard(hb.ov, m, got, &w.sb), 20);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_CLEAR_REFUSED], 20);
+	free_all(m, 20);
+
+	/* vm1 loses the tag on B: the table follows the fw.port change */
+	ck_assert_int_eq(txn1(&hb, "=fw.port {\"port\": \"vm1\", \"tags\": [\"web\"]}", &err), 0);
+	ck_assert(!evs_overlay_dp_port_encrypted(evs_overlay_dp_get(hb.ov), 5));
+	/* no policy left on B: clear frames are not even flagged */
+	ck_assert_int_eq(
+	    txn1(&hb, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt_tags\": []}", &err),
+	    0);
+	got = send_mixed(&w, m, 8, 12, &n_esp);
+	ck_assert_uint_eq(got, 8);
+	ck_assert_uint_eq(evs_overlay_guard(hb.ov, m, got, &w.sb), 8);
+	free_all(m, 8);
+
+	/* A's vm1 deleted: its slot is no longer encrypted (a later port may take it) */
+	ck_assert_int_eq(txn1(&ha, "-port {\"name\": \"vm1\"}", &err), 0);
+	ck_assert(!evs_overlay_dp_port_encrypted(evs_overlay_dp_get(ha.ov), 5));
+	wire_fini(&w);
+}
+END_TEST
+
+/* An unknown port, a port twice, the underlay's port, a bad tag: refused
+ * at their path, the table unchanged. */
+START_TEST(test_port_policy_refuses_bad_config)
+{
+	static const struct {
+		const char *op, *path;
+		int rc;
+	} bad[] = {
+	    {"=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt_ports\": [\"vm1\", \"nope\"]}",
+	     "/encrypt_ports/1", -ENOENT},
+	    {"=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt_ports\": [\"vm1\", \"vm1\"]}",
+	     "/encrypt_ports/1", -EEXIST},
+	    {"=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt_ports\": [\"p0\"]}",
+	     "/encrypt_ports/0", -EINVAL},
+	    {"=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt_tags\": [\"\"]}",
+	     "/encrypt_tags/0", -EINVAL},
+	    {"=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt_ports\": \"vm1\"}",
+	     "/encrypt_ports", -EINVAL},
+	};
+	struct evs_ctl_err err;
+	const struct evs_overlay_dp *dp;
+
+	ck_assert_int_eq(txn1(&ha, "+port {\"name\": \"vm1\"}", &err), 0);
+	dp = evs_overlay_dp_get(ha.ov);
+	for (size_t i = 0; i < RTE_DIM(bad); i++) {
+		int rc = txn1(&ha, bad[i].op, &err);
+
+		ck_assert_msg(rc == bad[i].rc, "case %zu: %d (%s)", i, rc, err.message);
+		ck_assert_msg(strstr(err.path, bad[i].path) != NULL, "case %zu: path %s", i,
+			      err.path);
+		ck_assert_ptr_eq(evs_overlay_dp_get(ha.ov), dp);
+	}
+	ck_assert(!evs_overlay_dp_port_encrypted(dp, 5));
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("overlay");
@@ -1456,6 +1640,8 @@ int main(int argc, char **argv)
 	    {"underlay_arp", test_underlay_arp},
 	    {"underlay_arp_unanswered", test_underlay_arp_unanswered},
 	    {"underlay_nd", test_underlay_nd},
+	    {"port_and_tag_policy", test_port_and_tag_policy},
+	    {"port_policy_refuses_bad_config", test_port_policy_refuses_bad_config},
 	};
 
 	(void)argc;
