@@ -461,8 +461,9 @@ int evs_overlay_port_describe(const struct evs_overlay *ov, const struct evs_ove
 	p = &dp->ports[tp];
 	sa = p->encrypt ? evs_overlay_vtep_out(ov, p->vtep) : NULL;
 	if (!p->encrypt)
-		return snprintf(buf, len, "vtep %s %s vni %u clear", ov->vteps[p->vtep].name,
-				p->type == EVS_TUN_VXLAN ? "vxlan" : "geneve", p->vni);
+		return snprintf(buf, len, "vtep %s %s vni %u clear%s", ov->vteps[p->vtep].name,
+				p->type == EVS_TUN_VXLAN ? "vxlan" : "geneve", p->vni,
+				p->enc_some ? " (esp for the encrypted ports)" : "");
 	if (sa == NULL)
 		return snprintf(buf, len, "vtep %s %s vni %u esp (no SA: dropped)",
 				ov->vteps[p->vtep].name,

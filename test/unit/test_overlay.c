@@ -1536,6 +1536,13 @@ START_TEST(test_port_and_tag_policy)
 	ck_assert(evs_overlay_dp_port_encrypted(evs_overlay_dp_get(ha.ov), 5));
 	ck_assert(!evs_overlay_dp_port_encrypted(evs_overlay_dp_get(ha.ov), 6));
 	ck_assert(!evs_overlay_dp_port_encrypted(evs_overlay_dp_get(ha.ov), 3));
+	{
+		char d[128];
+
+		evs_overlay_port_describe(ha.ov, evs_overlay_dp_get(ha.ov),
+					  (uint16_t)tport_of(&ha, 7, "h2"), d, sizeof(d));
+		ck_assert_str_eq(d, "vtep h2 geneve vni 5001 clear (esp for the encrypted ports)");
+	}
 	ck_assert_int_eq(
 	    txn1(&hb, "+fw.port {\"port\": \"vm1\", \"tags\": [\"web\", \"pci\"]}", &err), 0);
 	ck_assert_int_eq(txn1(&hb, "+fw.port {\"port\": \"vm2\", \"tags\": [\"web\"]}", &err), 0);
