@@ -180,6 +180,18 @@ struct fw_world {
 	struct evs_pipeline_state st;
 };
 
+/* Rule @id: allow protocol @proto in direction @dir, any address and port. */
+static struct evs_fw_rule allow_rule(uint32_t id, enum evs_fw_dir dir, uint8_t proto)
+{
+	return (struct evs_fw_rule){.id = id,
+				    .priority = 1,
+				    .dir = dir,
+				    .action = EVS_FW_ALLOW,
+				    .proto = proto,
+				    .sport_hi = UINT16_MAX,
+				    .dport_hi = UINT16_MAX};
+}
+
 static void cidr(struct evs_fw_cidr *c, const char *txt)
 {
 	c->af = strchr(txt, ':') != NULL ? 6 : 4;
@@ -204,13 +216,7 @@ static int world_up(struct fw_world *w, struct rte_mempool *mp, uint32_t conns, 
 							&evs_fw_module};
 	struct evs_fw_port_conf p1 = {.n_addrs = 3, .n_groups = 1, .groups = {"g"}};
 	struct evs_fw_port_conf p2 = {.n_addrs = 1, .n_groups = 1, .groups = {"g"}};
-	struct evs_fw_rule r = {.id = 1,
-				.priority = 1,
-				.dir = EVS_FW_INGRESS,
-				.action = EVS_FW_ALLOW,
-				.proto = IPPROTO_UDP,
-				.sport_hi = UINT16_MAX,
-				.dport_hi = UINT16_MAX};
+	struct evs_fw_rule r = allow_rule(1, EVS_FW_INGRESS, IPPROTO_UDP);
 	struct evs_fw_snat sn = {.src = {.af = 4, .plen = 24}, .to = {.kind = EVS_CT_NAT_SRC}};
 	char err[128];
 
@@ -312,13 +318,7 @@ int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets,
 	/* the measured part: forward packets of established (or unreplied) connections */
 	sent[0] = sent[1] = 0;
 	if (mode == FW_BENCH_NEW_TCP) {
-		struct evs_fw_rule r = {.id = 3,
-					.priority = 1,
-					.dir = EVS_FW_INGRESS,
-					.action = EVS_FW_ALLOW,
-					.proto = IPPROTO_TCP,
-					.sport_hi = UINT16_MAX,
-					.dport_hi = UINT16_MAX};
+		struct evs_fw_rule r = allow_rule(3, EVS_FW_INGRESS, IPPROTO_TCP);
 
 		if (evs_fw_rule_add(w.fw, "g", &r) != 0 || evs_fw_commit(w.fw) != 0)
 			goto out;
@@ -566,13 +566,7 @@ static uint64_t snat_burst(struct fw_world *w, uint32_t f, uint16_t n)
  */
 START_TEST(unreplied_snat_passes)
 {
-	struct evs_fw_rule eg = {.id = 2,
-				 .priority = 1,
-				 .dir = EVS_FW_EGRESS,
-				 .action = EVS_FW_ALLOW,
-				 .proto = IPPROTO_UDP,
-				 .sport_hi = UINT16_MAX,
-				 .dport_hi = UINT16_MAX};
+	struct evs_fw_rule eg = allow_rule(2, EVS_FW_EGRESS, IPPROTO_UDP);
 	struct fw_world w;
 	uint64_t hits = 0;
 
