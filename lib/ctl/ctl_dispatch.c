@@ -329,7 +329,7 @@ int ctl_handle_line(struct evs_ctl *ctl, struct ctl_client *cl, const char *line
 	}
 	if (len == 0)
 		return 0; /* blank lines are harmless: people type them into socat */
-	req = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	req = evs_ctl_json_load(line, len, &jerr);
 	return ctl_dispatch_parsed(ctl, cl, req, &jerr);
 }
 

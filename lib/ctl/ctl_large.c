@@ -91,7 +91,7 @@ static void *parser_main(void *arg)
 		buf = p->cl->in;
 		len = p->len;
 		pthread_mutex_unlock(&p->mu);
-		req = json_loadb(buf, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+		req = evs_ctl_json_load(buf, len, &jerr);
 		pthread_mutex_lock(&p->mu);
 		p->req = req;
 		p->jerr = jerr;

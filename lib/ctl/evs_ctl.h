@@ -463,6 +463,23 @@ int evs_ctl_params_check(struct evs_ctl_call *call, const json_t *params,
 int evs_ctl_error_from(struct evs_ctl_call *call, const struct evs_ctl_err *err);
 
 /**
+ * Parse a request line as json_loadb(buf, len, JSON_DECODE_ANY |
+ * JSON_REJECT_DUPLICATES, err) does, into the same tree, faster (the
+ * large-request parse thread's parser). Any input it does not take itself
+ * (every error among them) is handed to jansson, so @p err is jansson's.
+ * Thread-safe (no state); any thread.
+ * @return a new value, or NULL with @p err filled.
+ */
+json_t *evs_ctl_json_load(const char *buf, size_t len, json_error_t *err);
+
+/**
+ * The fast parser alone (for tests): the tree json_loadb would build, or
+ * NULL where it hands over to jansson (which may still accept the input).
+ * It never accepts what jansson refuses.
+ */
+json_t *evs_ctl_json_parse_fast(const char *buf, size_t len);
+
+/**
  * Append an object key to JSON pointer @p base (escaping '~' and '/' as
  * RFC 6901 says) into @p buf. Output is cut to fit @p size.
  * @return @p buf.

@@ -386,6 +386,9 @@ static const struct evs_obj_type vip_type = {
 		"\"algorithm\": \"maglev\", \"affinity_timeout\": 300}",
     .keys = vip_keys,
     .ops = &vip_ops,
+    /* a Maglev table per new VIP (256 KiB at the default size): a few per call */
+    .prepare_sliced = true,
+    .prepare_slice = 16,
 };
 
 /* ---- lb.backend hooks ---- */

@@ -276,7 +276,17 @@ const char *evs_journal_path(const struct evs_journal *j);
 int evs_journal_submit(struct evs_journal *j, uint64_t gen, const json_t *records,
 		       const json_t *snapshot, evs_persist_done_t done, void *arg);
 
-/** True when a snapshot should ride on the next submission. */
+/**
+ * Queue @p snapshot (reference taken), the whole document at generation @p
+ * gen, to compact with in the background; nobody waits for it. Every change
+ * up to @p gen must have been submitted already (the lines after it in the
+ * queue become the new journal). Dropped when a compaction is under way.
+ * @return 0, or -EINVAL, -ENOMEM.
+ */
+int evs_journal_compact(struct evs_journal *j, uint64_t gen, const json_t *snapshot);
+
+/** True when a snapshot should ride on the next submission (or be given to
+ * evs_journal_compact()). */
 bool evs_journal_wants_snapshot(const struct evs_journal *j);
 
 /** Called after a failed submission was handled: later ones may be written. */
@@ -391,6 +401,7 @@ enum evs_persist_step {
 	EVS_PERSIST_STEP_FSYNC,
 	EVS_PERSIST_STEP_RENAME,
 	EVS_PERSIST_STEP_DIRSYNC,
+	EVS_PERSIST_STEP_SERIALISE, /**< a compaction's snapshot, on its own thread */
 };
 
 /**

@@ -107,7 +107,8 @@ struct evs_store_ops {
 		       struct evs_ctl_err *err, void *ctx);
 	/** After the type's last prepare call, once, with all its deltas: the
 	 * work of the whole change (an ACL compile) for a type whose prepare
-	 * runs in slices; may fail (abort then runs as for prepare). */
+	 * runs in slices, or of a type whose change is one rebuild (then
+	 * prepare may be NULL); may fail (abort then runs with every delta). */
 	int (*prepare_end)(struct evs_store *st, const struct evs_store_delta *d, size_t n,
 			   struct evs_ctl_err *err, void *ctx);
 	/** Make it final; cannot fail. */
@@ -140,6 +141,9 @@ struct evs_obj_type {
 	 * abort every delta given to prepare (the failed call's included).
 	 */
 	bool prepare_sliced;
+	/** Deltas per sliced prepare call; 0: 512. Smaller for a type whose
+	 * delta is costly (a VIP's Maglev table), so one call fits a step. */
+	uint32_t prepare_slice;
 };
 
 /* --- Store ----------------------------------------------------------- */
@@ -329,6 +333,24 @@ size_t evs_store_txn_size(const struct evs_store_txn *txn);
  * type, secret fields reading "<set>". @return a new object, or NULL.
  */
 json_t *evs_store_doc(const struct evs_store *st);
+
+/** The same document built in steps, between other work (a million objects
+ * take ~20-30 ms). */
+struct evs_store_doc_build;
+
+/** Start one. @return it, or NULL (errno ENOMEM). */
+struct evs_store_doc_build *evs_store_doc_begin(const struct evs_store *st);
+
+/**
+ * Add up to @p n more objects.
+ * @return 1 (more to do), 0 (*doc is the document: a new reference, the
+ *   committed state as of evs_store_doc_begin()), -ESTALE (a transaction
+ *   began or ended since: free it and begin again), -ENOMEM.
+ */
+int evs_store_doc_step(struct evs_store_doc_build *b, size_t n, json_t **doc);
+
+/** Free a build (finished or not). NULL is accepted. */
+void evs_store_doc_build_free(struct evs_store_doc_build *b);
 
 /**
  * Stage into @p txn the difference between the store and @p doc (a whole

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Compact JSON text straight into a growing buffer: the journal's lines. A
- * bulk apply's line holds a million records (~100 MB); json_dumps() builds
- * it through a callback per token into its own buffer, which the caller
- * then copies twice. This writes each line once, in place, byte for byte
- * what json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER) writes (the unit test
+ * JSON text straight into a growing buffer: the journal's lines (compact)
+ * and the persisted document (indented by 2). A bulk apply's line holds a
+ * million records (~100 MB), the document of a million objects ~90 MB;
+ * json_dumps() builds them through a callback per token into its own
+ * buffer, which the caller then copies. This writes each once, in place,
+ * byte for byte what json_dumps(JSON_COMPACT | JSON_PRESERVE_ORDER) and
+ * json_dumps(JSON_INDENT(2) | JSON_PRESERVE_ORDER) write (the unit test
  * compares them on random trees); reals, rare in a config, are left to it.
  */
 
@@ -40,7 +42,7 @@ int persist_buf_put(struct persist_buf *b, const void *data, size_t n)
 {
 	int rc = persist_buf_reserve(b, n);
 
-	if (rc == 0) {
+	if (rc == 0 && n > 0) { /* an empty tail: b->p may be NULL */
 		memcpy(b->p + b->len, data, n);
 		b->len += n;
 	}
@@ -130,7 +132,25 @@ static int put_real(struct persist_buf *b, const json_t *v)
 	return rc;
 }
 
-static int dump(struct persist_buf *b, const json_t *v, unsigned int depth)
+/* jansson's layout: compact (@indent 0), or each member on its own line
+ * indented by @indent per level (a newline and depth x indent spaces). */
+static int put_break(struct persist_buf *b, unsigned int indent, unsigned int depth)
+{
+	size_t n = (size_t)indent * depth;
+	int rc;
+
+	if (indent == 0)
+		return 0;
+	rc = persist_buf_reserve(b, n + 1);
+	if (rc == 0) {
+		b->p[b->len] = '\n';
+		memset(b->p + b->len + 1, ' ', n);
+		b->len += n + 1;
+	}
+	return rc;
+}
+
+static int dump(struct persist_buf *b, const json_t *v, unsigned int indent, unsigned int depth)
 {
 	const char *k;
 	size_t i, kl;
@@ -141,6 +161,8 @@ static int dump(struct persist_buf *b, const json_t *v, unsigned int depth)
 		return -ELOOP;
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
+		if (json_object_size(v) == 0)
+			return persist_buf_put(b, "{}", 2);
 		rc = persist_buf_put(b, "{", 1);
 		i = 0;
 		json_object_keylen_foreach((json_t *)v, k, kl, x)
@@ -148,25 +170,33 @@ static int dump(struct persist_buf *b, const json_t *v, unsigned int depth)
 			if (rc == 0 && i++ > 0)
 				rc = persist_buf_put(b, ",", 1);
 			if (rc == 0)
+				rc = put_break(b, indent, depth + 1);
+			if (rc == 0)
 				rc = put_string(b, k, kl);
 			if (rc == 0)
-				rc = persist_buf_put(b, ":", 1);
+				rc = persist_buf_put(b, ": ", indent ? 2 : 1);
 			if (rc == 0)
-				rc = dump(b, x, depth + 1);
+				rc = dump(b, x, indent, depth + 1);
 			if (rc < 0)
 				return rc;
 		}
-		return persist_buf_put(b, "}", 1);
+		rc = put_break(b, indent, depth);
+		return rc < 0 ? rc : persist_buf_put(b, "}", 1);
 	case JSON_ARRAY:
+		if (json_array_size(v) == 0)
+			return persist_buf_put(b, "[]", 2);
 		rc = persist_buf_put(b, "[", 1);
 		json_array_foreach (v, i, x) {
 			if (rc == 0 && i > 0)
 				rc = persist_buf_put(b, ",", 1);
 			if (rc == 0)
-				rc = dump(b, x, depth + 1);
+				rc = put_break(b, indent, depth + 1);
+			if (rc == 0)
+				rc = dump(b, x, indent, depth + 1);
 			if (rc < 0)
 				return rc;
 		}
+		rc = rc < 0 ? rc : put_break(b, indent, depth);
 		return rc < 0 ? rc : persist_buf_put(b, "]", 1);
 	case JSON_STRING:
 		return put_string(b, json_string_value(v), json_string_length(v));
@@ -185,12 +215,17 @@ static int dump(struct persist_buf *b, const json_t *v, unsigned int depth)
 	}
 }
 
-int persist_dump_compact(struct persist_buf *b, const json_t *v)
+int persist_dump(struct persist_buf *b, const json_t *v, unsigned int indent)
 {
 	size_t len = b->len;
-	int rc = v != NULL ? dump(b, v, 0) : -EINVAL;
+	int rc = v != NULL ? dump(b, v, indent, 0) : -EINVAL;
 
 	if (rc < 0)
 		b->len = len; /* nothing half-written stays */
 	return rc;
+}
+
+int persist_dump_compact(struct persist_buf *b, const json_t *v)
+{
+	return persist_dump(b, v, 0);
 }

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "journal_private.h"
@@ -24,6 +26,7 @@ struct sub {
 	uint64_t epoch;
 	json_t *records; /* NULL: snapshot only */
 	json_t *snapshot;
+	bool background; /* a snapshot alone that nobody waits for */
 	evs_persist_done_t fn;
 	void *arg;
 	int rc;
@@ -51,6 +54,25 @@ struct evs_journal {
 
 	atomic_bool want_snapshot;
 
+	/* The compaction: a snapshot riding on a change is serialised on its
+	 * own thread (~1 s of text at 1M objects) while the writer goes on
+	 * appending, keeping the lines since the snapshot as the new journal's
+	 * tail; the writer then replaces the files between two batches. */
+	pthread_t sthread;
+	bool sthread_on;
+	pthread_cond_t swork;
+	struct persist_buf tail; /* writer: lines appended since the snapshot */
+	uint64_t tail_lines;
+	bool tail_lost; /* out of memory for the tail: the compaction is dropped */
+	uint64_t c_gen;
+	/* under mu */
+	bool compacting; /* a snapshot is with the serialiser, or its files pending */
+	bool s_stop;
+	json_t *s_doc; /* the serialiser's job */
+	char *s_bytes; /* its result, s_done: ready for the writer */
+	size_t s_len;
+	bool s_done;
+
 	pthread_mutex_t mu;
 	pthread_cond_t work, idle;
 	struct sub *queue, **qtail;
@@ -67,22 +89,15 @@ struct evs_journal {
 
 char *evs_persist_doc_dump(const json_t *doc, size_t *len)
 {
-	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER), *t;
-	size_t n;
+	struct persist_buf b = {0};
 
-	if (s == NULL)
-		return NULL;
-	/* A final newline, as editors write it. */
-	n = strlen(s);
-	t = realloc(s, n + 2);
-	if (t == NULL) {
-		free(s);
+	/* A final newline, as editors write it; a terminated string. */
+	if (persist_dump(&b, doc, 2) < 0 || persist_buf_put(&b, "\n", 2) < 0) {
+		persist_buf_free(&b);
 		return NULL;
 	}
-	t[n] = '\n';
-	t[n + 1] = '\0';
-	*len = n + 1;
-	return t;
+	*len = b.len - 1;
+	return b.p;
 }
 
 uint64_t journal_hash(const void *data, size_t len)
@@ -155,23 +170,19 @@ static int journal_reopen(struct evs_journal *j)
 
 /* Write @doc as the document and a journal of @tail (lines after it) with
  * its header. */
-static int compact(struct evs_journal *j, const json_t *doc, uint64_t gen, const char *tail,
-		   size_t tail_len, uint64_t tail_lines)
+static int compact_files(struct evs_journal *j, const char *bytes, size_t len, uint64_t gen,
+			 const char *tail, size_t tail_len, uint64_t tail_lines)
 {
 	struct evs_persist_opts jopts = {.mode = j->opts.mode ? j->opts.mode : 0644};
-	char hdr[128], *bytes, *jbuf = NULL;
-	size_t len;
+	char hdr[128], *jbuf = NULL;
 	int hl, rc;
 
-	bytes = evs_persist_doc_dump(doc, &len);
-	if (bytes == NULL)
-		return -ENOMEM;
+	if (j->broken < 0)
+		return j->broken; /* an append failed half-way: nothing to build on */
 	hl = journal_header(hdr, sizeof(hdr), gen, journal_hash(bytes, len));
 	jbuf = malloc((size_t)hl + tail_len + 1);
-	if (jbuf == NULL) {
-		free(bytes);
+	if (jbuf == NULL)
 		return -ENOMEM;
-	}
 	memcpy(jbuf, hdr, (size_t)hl);
 	if (tail_len > 0)
 		memcpy(jbuf + hl, tail, tail_len);
@@ -198,8 +209,69 @@ static int compact(struct evs_journal *j, const json_t *doc, uint64_t gen, const
 		j->base_lines = tail_lines;
 	}
 	free(jbuf);
+	return rc;
+}
+
+static int compact(struct evs_journal *j, const json_t *doc, uint64_t gen, const char *tail,
+		   size_t tail_len, uint64_t tail_lines)
+{
+	size_t len;
+	char *bytes = evs_persist_doc_dump(doc, &len);
+	int rc =
+	    bytes != NULL ? compact_files(j, bytes, len, gen, tail, tail_len, tail_lines) : -ENOMEM;
+
 	free(bytes);
 	return rc;
+}
+
+static void serialiser_stop(struct evs_journal *j)
+{
+	if (!j->sthread_on)
+		return;
+	pthread_mutex_lock(&j->mu);
+	j->s_stop = true;
+	pthread_cond_signal(&j->swork);
+	pthread_mutex_unlock(&j->mu);
+	pthread_join(j->sthread, NULL);
+	j->sthread_on = false;
+	json_decref(j->s_doc); /* none after a drain */
+	free(j->s_bytes);
+	j->s_doc = NULL;
+	j->s_bytes = NULL;
+}
+
+static void *serialiser_main(void *arg)
+{
+	struct evs_journal *j = arg;
+	json_t *doc;
+	char *bytes;
+	size_t len = 0;
+
+	/* Background work: it shares the management lcore's core (threads
+	 * inherit its affinity), and the replies meanwhile must not wait for
+	 * it. Best effort: at worst it runs at the default priority. */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
+	pthread_mutex_lock(&j->mu);
+	for (;;) {
+		while (j->s_doc == NULL && !j->s_stop)
+			pthread_cond_wait(&j->swork, &j->mu);
+		if (j->s_doc == NULL)
+			break;
+		doc = j->s_doc;
+		pthread_mutex_unlock(&j->mu);
+		bytes = persist_hook(EVS_PERSIST_STEP_SERIALISE, j->name) == 0
+			    ? evs_persist_doc_dump(doc, &len)
+			    : NULL;
+		json_decref(doc);
+		pthread_mutex_lock(&j->mu);
+		j->s_doc = NULL;
+		j->s_bytes = bytes; /* NULL: out of memory */
+		j->s_len = len;
+		j->s_done = true;
+		pthread_cond_signal(&j->work);
+	}
+	pthread_mutex_unlock(&j->mu);
+	return NULL;
 }
 
 static void sub_free(struct sub *s)
@@ -209,7 +281,62 @@ static void sub_free(struct sub *s)
 	s->records = s->snapshot = NULL;
 }
 
-/* Write one batch (the thread holds no lock). */
+static void compaction_count(struct evs_journal *j, int rc)
+{
+	pthread_mutex_lock(&j->mu);
+	if (rc < 0)
+		j->st.failures++;
+	else
+		j->st.compactions++;
+	j->st.bytes = j->jsize;
+	pthread_mutex_unlock(&j->mu);
+}
+
+/* Hand @doc (reference taken over), the state at @gen, to the serialiser;
+ * @tail: the lines of this batch after it. Dropped when one is on its way
+ * already (compaction is an optimisation, the lines are durable). */
+static void compaction_start(struct evs_journal *j, json_t *doc, uint64_t gen, const char *tail,
+			     size_t tail_len, uint64_t tail_lines)
+{
+	if (j->compacting) { /* the writer alone sets it */
+		json_decref(doc);
+		return;
+	}
+	j->tail.len = 0;
+	j->tail_lost = false;
+	if (persist_buf_put(&j->tail, tail, tail_len) < 0) {
+		json_decref(doc);
+		compaction_count(j, -ENOMEM);
+		return;
+	}
+	j->tail_lines = tail_lines;
+	j->c_gen = gen;
+	pthread_mutex_lock(&j->mu);
+	j->compacting = true;
+	j->s_doc = doc;
+	pthread_cond_signal(&j->swork);
+	pthread_mutex_unlock(&j->mu);
+}
+
+/* The serialised snapshot is ready: replace the files (writer thread, no
+ * lock held, between batches). */
+static void compaction_finish(struct evs_journal *j, char *bytes, size_t len)
+{
+	int rc = bytes != NULL && !j->tail_lost
+		     ? compact_files(j, bytes, len, j->c_gen, j->tail.p, j->tail.len, j->tail_lines)
+		     : -ENOMEM;
+
+	free(bytes);
+	j->tail.len = 0;
+	if (j->tail.cap > LINES_KEEP_MAX)
+		persist_buf_free(&j->tail);
+	compaction_count(j, rc);
+}
+
+/* Write one batch (the thread holds no lock) and settle every submission's
+ * rc. A snapshot riding on a change goes to the serialiser: the change is
+ * durable once its line is, and its answer waits for no document; a
+ * snapshot alone (a save) is its submission's result and is written here. */
 static void batch_write(struct evs_journal *j, struct sub *batch, uint64_t dead_upto, int dead_rc)
 {
 	struct persist_buf *b = &j->lines;
@@ -239,26 +366,31 @@ static void batch_write(struct evs_journal *j, struct sub *batch, uint64_t dead_
 		rc = append(j, b->p, len);
 	if (rc == 0)
 		j->base_lines += n_lines;
-	if (rc == 0 && snap != NULL) {
-		int crc = compact(j, snap->snapshot, snap->gen, b->p + snap_off, len - snap_off,
-				  n_lines - snap_lines);
-
-		if (snap->records == NULL)
-			snap->rc = crc; /* its change is only in the snapshot */
-		pthread_mutex_lock(&j->mu);
-		if (crc < 0)
-			j->st.failures++;
-		else
-			j->st.compactions++;
-		pthread_mutex_unlock(&j->mu);
+	if (rc == 0 && j->compacting && len > 0) {
+		/* every line after the pending snapshot: the new journal's too */
+		if (persist_buf_put(&j->tail, b->p, len) < 0)
+			j->tail_lost = true;
+		j->tail_lines += n_lines;
+	}
+	if (rc == 0 && snap != NULL && snap->records == NULL && !snap->background) {
+		rc = compact(j, snap->snapshot, snap->gen, b->p + snap_off, len - snap_off,
+			     n_lines - snap_lines);
+		snap->rc = rc; /* its change is only in the snapshot */
+		compaction_count(j, rc);
+		rc = 0; /* the lines are durable all the same */
+	} else if (rc == 0 && snap != NULL) {
+		compaction_start(j, snap->snapshot, snap->gen, b->p + snap_off, len - snap_off,
+				 n_lines - snap_lines);
+		snap->snapshot = NULL;
 	}
 	/* Kept for the next batch (no page faults for a big line again),
 	 * unless it holds more than a bulk apply of ~2M objects needs. */
 	b->len = 0;
 	if (b->cap > LINES_KEEP_MAX)
 		persist_buf_free(b);
-	atomic_store(&j->want_snapshot, j->jsize > j->compact_bytes && j->jsize > j->doc_size);
 	pthread_mutex_lock(&j->mu);
+	atomic_store(&j->want_snapshot,
+		     !j->compacting && j->jsize > j->compact_bytes && j->jsize > j->doc_size);
 	if (len > 0) {
 		j->st.appends++;
 		if (rc < 0)
@@ -288,8 +420,25 @@ static void *writer_main(void *arg)
 
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
-		while (j->queue == NULL && !j->stop)
+		while (j->queue == NULL && !j->stop && !j->s_done)
 			pthread_cond_wait(&j->work, &j->mu);
+		if (j->s_done) {
+			char *bytes = j->s_bytes;
+			size_t len = j->s_len;
+
+			j->s_bytes = NULL;
+			j->s_done = false;
+			j->busy = true;
+			pthread_mutex_unlock(&j->mu);
+			compaction_finish(j, bytes, len);
+			pthread_mutex_lock(&j->mu);
+			j->compacting = false;
+			atomic_store(&j->want_snapshot,
+				     j->jsize > j->compact_bytes && j->jsize > j->doc_size);
+			j->busy = false;
+			pthread_cond_broadcast(&j->idle);
+			continue;
+		}
 		if (j->queue == NULL)
 			break;
 		batch = j->queue;
@@ -358,6 +507,7 @@ static void journal_destroy(struct evs_journal *j)
 	if (j->dirfd >= 0)
 		close(j->dirfd);
 	persist_buf_free(&j->lines);
+	persist_buf_free(&j->tail);
 	free(j->name);
 	free(j->path);
 	free(j);
@@ -405,8 +555,14 @@ struct evs_journal *evs_journal_open(const struct evs_journal_config *cfg, const
 		pthread_mutex_init(&j->mu, NULL);
 		pthread_cond_init(&j->work, NULL);
 		pthread_cond_init(&j->idle, NULL);
-		rc = -pthread_create(&j->thread, NULL, writer_main, j);
+		pthread_cond_init(&j->swork, NULL);
+		rc = -pthread_create(&j->sthread, NULL, serialiser_main, j);
+		j->sthread_on = rc == 0;
+		if (rc == 0)
+			rc = -pthread_create(&j->thread, NULL, writer_main, j);
 		if (rc < 0) {
+			serialiser_stop(j);
+			pthread_cond_destroy(&j->swork);
 			pthread_cond_destroy(&j->idle);
 			pthread_cond_destroy(&j->work);
 			pthread_mutex_destroy(&j->mu);
@@ -418,6 +574,7 @@ struct evs_journal *evs_journal_open(const struct evs_journal_config *cfg, const
 		return NULL;
 	}
 	pthread_setname_np(j->thread, "evs-journal");
+	pthread_setname_np(j->sthread, "evs-journal-doc");
 	return j;
 }
 
@@ -426,8 +583,8 @@ const char *evs_journal_path(const struct evs_journal *j)
 	return j->path;
 }
 
-int evs_journal_submit(struct evs_journal *j, uint64_t gen, const json_t *records,
-		       const json_t *snapshot, evs_persist_done_t done, void *arg)
+static int queue_sub(struct evs_journal *j, uint64_t gen, const json_t *records,
+		     const json_t *snapshot, bool background, evs_persist_done_t done, void *arg)
 {
 	struct sub *s;
 
@@ -440,6 +597,7 @@ int evs_journal_submit(struct evs_journal *j, uint64_t gen, const json_t *record
 	s->epoch = j->epoch;
 	s->records = json_incref((json_t *)records);
 	s->snapshot = json_incref((json_t *)snapshot);
+	s->background = background;
 	s->fn = done;
 	s->arg = arg;
 	if (snapshot != NULL)
@@ -451,6 +609,17 @@ int evs_journal_submit(struct evs_journal *j, uint64_t gen, const json_t *record
 	pthread_cond_signal(&j->work);
 	pthread_mutex_unlock(&j->mu);
 	return 0;
+}
+
+int evs_journal_submit(struct evs_journal *j, uint64_t gen, const json_t *records,
+		       const json_t *snapshot, evs_persist_done_t done, void *arg)
+{
+	return queue_sub(j, gen, records, snapshot, false, done, arg);
+}
+
+int evs_journal_compact(struct evs_journal *j, uint64_t gen, const json_t *snapshot)
+{
+	return snapshot == NULL ? -EINVAL : queue_sub(j, gen, NULL, snapshot, true, NULL, NULL);
 }
 
 bool evs_journal_wants_snapshot(const struct evs_journal *j)
@@ -492,7 +661,7 @@ void evs_journal_drain(struct evs_journal *j)
 		return;
 	do {
 		pthread_mutex_lock(&j->mu);
-		while (j->queue != NULL || j->busy)
+		while (j->queue != NULL || j->busy || j->compacting)
 			pthread_cond_wait(&j->idle, &j->mu);
 		pthread_mutex_unlock(&j->mu);
 	} while (evs_journal_poll(j) > 0); /* a completion may submit again */
@@ -524,6 +693,7 @@ void evs_journal_close(struct evs_journal *j, const json_t *doc)
 	pthread_cond_signal(&j->work);
 	pthread_mutex_unlock(&j->mu);
 	pthread_join(j->thread, NULL);
+	serialiser_stop(j);
 	if (doc != NULL && j->broken == 0) {
 		if (j->base_lines > 0) {
 			bytes = evs_persist_doc_dump(doc, &len);
@@ -536,6 +706,7 @@ void evs_journal_close(struct evs_journal *j, const json_t *doc)
 		if (rc == 0 && unlinkat(j->dirfd, j->jname, 0) == 0)
 			fsync(j->dirfd);
 	}
+	pthread_cond_destroy(&j->swork);
 	pthread_cond_destroy(&j->idle);
 	pthread_cond_destroy(&j->work);
 	pthread_mutex_destroy(&j->mu);

@@ -40,5 +40,8 @@ void persist_buf_free(struct persist_buf *b);
  * (no NUL). 0, -ENOMEM, -ELOOP (nested too deep) or -EINVAL; on failure
  * @b is as before. */
 int persist_dump_compact(struct persist_buf *b, const json_t *v);
+/* The same with each member on its own line, @indent spaces per level
+ * (json_dumps(JSON_INDENT(indent) | JSON_PRESERVE_ORDER)); 0: compact. */
+int persist_dump(struct persist_buf *b, const json_t *v, unsigned int indent);
 
 #endif /* EVS_PERSIST_PRIVATE_H */

@@ -90,43 +90,103 @@ int store_section_stage(struct evs_store_txn *txn, unsigned int i, const json_t 
 	return 0;
 }
 
-json_t *evs_store_doc(const struct evs_store *st)
+struct evs_store_doc_build {
+	const struct evs_store *st;
+	uint64_t epoch;
+	json_t *doc;
+	json_t *arr; /* type t's section, being filled */
+	unsigned int t;
+	const struct evs_store_obj *o; /* the next object of type t */
+};
+
+struct evs_store_doc_build *evs_store_doc_begin(const struct evs_store *st)
 {
-	json_t *doc = json_object(), *arr;
-	const struct evs_store_obj *o;
+	struct evs_store_doc_build *b = calloc(1, sizeof(*b));
+
+	if (b == NULL || (b->doc = json_object()) == NULL) {
+		free(b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	b->st = st;
+	b->epoch = st->epoch;
+	return b;
+}
+
+void evs_store_doc_build_free(struct evs_store_doc_build *b)
+{
+	if (b == NULL)
+		return;
+	json_decref(b->arr);
+	json_decref(b->doc);
+	free(b);
+}
+
+/* Type t's objects from b->o on, at most *n of them: 1 when stopped early. */
+static int doc_type_step(struct evs_store_doc_build *b, size_t *n)
+{
+	const struct store_type *ty = &b->st->types[b->t];
+	const json_t *v;
+
+	if (b->arr == NULL) {
+		if (ty->n_objs == 0)
+			return 0; /* an empty section reads as absent: "none" */
+		b->o = ty->head;
+		if ((b->arr = json_array()) == NULL)
+			return -ENOMEM;
+	}
+	for (; b->o != NULL; b->o = b->o->next) {
+		if (*n == 0)
+			return 1;
+		(*n)--;
+		/* The committed state: a transaction applied in steps may be open. */
+		if ((v = store_committed(b->st, b->o)) != NULL &&
+		    json_array_append_new(b->arr, store_public(ty, (json_t *)v)) < 0)
+			return -ENOMEM;
+	}
+	if (json_array_size(b->arr) > 0 && json_object_set(b->doc, ty->t->section, b->arr) < 0)
+		return -ENOMEM;
+	json_decref(b->arr);
+	b->arr = NULL;
+	return 0;
+}
+
+int evs_store_doc_step(struct evs_store_doc_build *b, size_t n, json_t **doc)
+{
+	const struct evs_store *st = b->st;
 	const json_t *v;
 	unsigned int t;
+	int rc;
 
-	/* The committed state: a transaction applied in steps may be open. */
-	for (t = 0; doc != NULL && t < st->n_types; t++) {
-		const struct store_type *ty = &st->types[t];
-
-		if (ty->n_objs == 0)
-			continue; /* an empty section reads as absent: "none" */
-		arr = json_array();
-		if (arr == NULL)
-			goto fail;
-		for (o = ty->head; o != NULL; o = o->next)
-			if ((v = store_committed(st, o)) != NULL &&
-			    json_array_append_new(arr, store_public(ty, (json_t *)v)) < 0) {
-				json_decref(arr);
-				goto fail;
-			}
-		if (json_array_size(arr) == 0)
-			json_decref(arr);
-		else if (json_object_set_new(doc, ty->t->section, arr) < 0)
-			goto fail;
+	/* Objects may have been freed since the last step. */
+	if (st->epoch != b->epoch)
+		return -ESTALE;
+	for (; b->t < st->n_types; b->t++) {
+		rc = doc_type_step(b, &n);
+		if (rc != 0)
+			return rc;
 	}
-	for (t = 0; doc != NULL && t < st->n_sections; t++) {
+	for (t = 0; t < st->n_sections; t++) {
 		v = st->txn != NULL && st->txn->sec_changed[t] ? st->txn->sec_old[t]
 							       : st->sections[t].val;
-		if (v != NULL && json_object_set(doc, st->sections[t].def->name, (json_t *)v) < 0)
-			goto fail;
+		if (v != NULL &&
+		    json_object_set(b->doc, st->sections[t].def->name, (json_t *)v) < 0)
+			return -ENOMEM;
 	}
+	*doc = b->doc;
+	b->doc = NULL;
+	return 0;
+}
+
+json_t *evs_store_doc(const struct evs_store *st)
+{
+	struct evs_store_doc_build *b = evs_store_doc_begin(st);
+	json_t *doc = NULL;
+
+	if (b != NULL && evs_store_doc_step(b, SIZE_MAX, &doc) < 0)
+		doc = NULL;
+	evs_store_doc_build_free(b);
 	return doc;
-fail:
-	json_decref(doc);
-	return NULL;
 }
 
 enum { ITEM_SAME = 1, ITEM_DEAD = 2 };

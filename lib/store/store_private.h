@@ -85,6 +85,7 @@ struct evs_store {
 	bool last_secret; /* last_records hold a type with secret fields */
 	json_t *trash;	  /* large values to free in steps (store_ctl.c polls): NULL: none */
 	struct evs_store_txn *txn;
+	uint64_t epoch; /* transactions begun and ended: a stepped document's check */
 	bool sealed; /* objects exist: no more types */
 	struct store_section sections[STORE_MAX_SECTIONS];
 	unsigned int n_sections;

@@ -26,6 +26,7 @@ struct evs_store_txn *evs_store_txn_begin(struct evs_store *st)
 	}
 	txn->st = st;
 	st->txn = txn;
+	st->epoch++;
 	return txn;
 }
 
@@ -346,6 +347,7 @@ static void txn_close(struct evs_store_txn *txn)
 		free(b);
 	}
 	txn->st->txn = NULL;
+	txn->st->epoch++;
 	free(txn->e);
 	free(txn);
 }
@@ -660,15 +662,19 @@ static int commit_run(struct evs_store_txn *txn, struct store_budget *b, struct 
 		for (; c->t < st->n_types; c->t++, c->given = 0) {
 			const struct store_type *ty = &st->types[c->t];
 			size_t n = type_deltas(txn, c->t), k;
+			size_t slice = ty->t->prepare_slice ? ty->t->prepare_slice : PREPARE_SLICE;
 
-			if (n == 0 || ty->t->ops == NULL || ty->t->ops->prepare == NULL)
+			if (n == 0 || ty->t->ops == NULL ||
+			    (ty->t->ops->prepare == NULL && ty->t->ops->prepare_end == NULL))
 				continue;
+			if (ty->t->ops->prepare == NULL)
+				c->given = n; /* prepare_end alone: abort gets them all */
 			while (c->given < n) {
 				if (store_budget_out(b))
 					return 1;
-				k = ty->t->prepare_sliced && n - c->given > PREPARE_SLICE
-					? PREPARE_SLICE
-					: n - c->given;
+				k = n - c->given;
+				if (ty->t->prepare_sliced && k > slice)
+					k = slice;
 				c->given += k; /* abort undoes a failed call too */
 				rc = ty->t->ops->prepare(
 				    st, c->ds.d + c->ds.off[c->t] + c->given - k, k, err, ty->ctx);

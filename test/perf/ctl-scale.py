@@ -102,7 +102,7 @@ def thread_cpu():
 
 
 CPU_NAMES = (("edgevs", "management lcore"), ("evs-ctl-parse", "parse thread"),
-             ("evs-journal", "journal writer"))
+             ("evs-journal", "journal writer"), ("evs-journal-doc", "snapshot serialiser"))
 last_cpu = ""
 
 

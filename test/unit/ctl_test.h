@@ -91,5 +91,7 @@ void ctl_cli_add_cases(Suite *s);
 /* Server features (test_ctl_server.c): deferred calls, access control,
  * idle clients, events, large requests. */
 void ctl_server_add_cases(Suite *s);
+/* The large-request parser against jansson (test_ctl_json.c). */
+void ctl_json_add_cases(Suite *s);
 
 #endif /* EVS_TEST_CTL_TEST_H */

@@ -68,6 +68,21 @@ START_TEST(emc_invalidated_on_remove_and_reuse)
 }
 END_TEST
 
+/* Keys for two masks: in_port (k) and l4_dst (k2). */
+static void two_masks(struct evs_flow_key *k, struct evs_flow_key *k2, struct evs_flow_mask *m1,
+		      struct evs_flow_mask *m2)
+{
+	memset(k, 0, sizeof(*k));
+	k->in_port = 4;
+	*k2 = *k;
+	k2->in_port = 5;
+	k2->l4_dst = 53;
+	evs_flow_mask_zero(m1);
+	evs_flow_mask_set_field(m1, EVS_FIELD_IN_PORT);
+	evs_flow_mask_zero(m2);
+	evs_flow_mask_set_field(m2, EVS_FIELD_L4_DST);
+}
+
 /* One mask: a subtable probe is as cheap as an EMC probe, so the EMC is left
  * alone (no probe, no insertion, no key hash needed); a second mask turns it on. */
 START_TEST(emc_unused_below_min_subtables)
@@ -82,15 +97,7 @@ START_TEST(emc_unused_below_min_subtables)
 	struct evs_megaflow *f, *g;
 	struct evs_cls_stats st;
 
-	memset(&k, 0, sizeof(k));
-	k.in_port = 4;
-	k2 = k;
-	k2.in_port = 5;
-	k2.l4_dst = 53;
-	evs_flow_mask_zero(&m1);
-	evs_flow_mask_set_field(&m1, EVS_FIELD_IN_PORT);
-	evs_flow_mask_zero(&m2);
-	evs_flow_mask_set_field(&m2, EVS_FIELD_L4_DST);
+	two_masks(&k, &k2, &m1, &m2);
 	make_spec(&s, &m1, NULL, 0, 0);
 	ck_assert_int_eq(evs_cls_install(cls, &k, &s, &f), 0);
 	for (int i = 0; i < 4; i++) {
@@ -145,15 +152,7 @@ START_TEST(emc_unused_while_one_mask_takes_the_hits)
 	uint64_t hits, skipped;
 	int i;
 
-	memset(&k, 0, sizeof(k));
-	k.in_port = 4;
-	k2 = k;
-	k2.in_port = 5;
-	k2.l4_dst = 53;
-	evs_flow_mask_zero(&m1);
-	evs_flow_mask_set_field(&m1, EVS_FIELD_IN_PORT);
-	evs_flow_mask_zero(&m2);
-	evs_flow_mask_set_field(&m2, EVS_FIELD_L4_DST);
+	two_masks(&k, &k2, &m1, &m2);
 	make_spec(&s, &m1, NULL, 0, 0);
 	ck_assert_int_eq(evs_cls_install(cls, &k, &s, &f), 0);
 	make_spec(&s, &m2, NULL, 0, 0);

@@ -1068,6 +1068,7 @@ static Suite *ctl_suite(void)
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, 0);
 	ctl_cli_add_cases(s);
 	ctl_server_add_cases(s);
+	ctl_json_add_cases(s);
 	return s;
 }
 

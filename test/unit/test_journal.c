@@ -163,30 +163,34 @@ START_TEST(journal_lines_replay_in_order)
 }
 END_TEST
 
-/* The first append blocks on the disk; the lines queued meanwhile go out
- * in one write and one fdatasync. */
+/* Holds the first @step on a file whose name has @part until the test
+ * lets it go. */
 struct gate {
 	sem_t entered, go;
-	int fsyncs;
+	int seen;
+	enum evs_persist_step step;
+	const char *part;
 };
 
 static int gate_hook(enum evs_persist_step step, const char *name, void *arg)
 {
 	struct gate *g = arg;
 
-	if (step == EVS_PERSIST_STEP_FSYNC && strstr(name, EVS_JOURNAL_SUFFIX) != NULL &&
-	    g->fsyncs++ == 0) {
+	if (step == g->step && strstr(name, g->part) != NULL && g->seen++ == 0) {
 		sem_post(&g->entered);
 		sem_wait(&g->go);
 	}
 	return 0;
 }
 
+/* The first append blocks on the disk; the lines queued meanwhile go out
+ * in one write and one fdatasync. */
+
 START_TEST(journal_group_commit)
 {
 	struct evs_journal *j = jopen(0);
 	struct evs_journal_stats st;
-	struct gate g = {0};
+	struct gate g = {.step = EVS_PERSIST_STEP_FSYNC, .part = EVS_JOURNAL_SUFFIX};
 	struct dlog d = {0};
 
 	sem_init(&g.entered, 0, 0);
@@ -392,6 +396,129 @@ START_TEST(journal_compaction)
 }
 END_TEST
 
+/* A change that carries the compaction's snapshot is answered once its line
+ * is durable, not after the whole document is written: the compaction is
+ * held at its first file while the answer must arrive; a change submitted
+ * meanwhile waits for it and lands in the new journal. */
+START_TEST(journal_compaction_off_the_answer)
+{
+	struct evs_journal *j = jopen(64);
+	struct evs_journal_stats st;
+	struct gate g = {.step = EVS_PERSIST_STEP_OPEN, .part = EVS_JOURNAL_NEXT_SUFFIX};
+	struct dlog d = {0};
+	json_t *snap = jl("{\"a\":[1,2,3]}"), *r;
+	int i;
+
+	sem_init(&g.entered, 0, 0);
+	sem_init(&g.go, 0, 0);
+	submit_n(j, 0, 3, &d);
+	evs_journal_drain(j);
+	ck_assert(evs_journal_wants_snapshot(j));
+	evs_persist_set_test_hook(gate_hook, &g);
+	r = rec(3);
+	ck_assert_int_eq(evs_journal_submit(j, 5, r, snap, on_done, &d), 0);
+	json_decref(r);
+	sem_wait(&g.entered); /* the compaction has begun and waits */
+	for (i = 0; i < 5000 && d.n < 4; i++) {
+		evs_journal_poll(j);
+		usleep(1000);
+	}
+	ck_assert_int_eq(d.n, 4);
+	ck_assert_int_eq(d.rc[3], 0);
+	ck_assert_int_eq(evs_journal_stats_get(j, &st), 0);
+	ck_assert_uint_eq(st.compactions, 0);
+	submit_n(j, 4, 5, &d);
+	usleep(20000);
+	ck_assert_int_eq(evs_journal_poll(j), 0); /* behind the compaction */
+	sem_post(&g.go);
+	evs_journal_drain(j);
+	ck_assert_int_eq(d.n, 5);
+	ck_assert_int_eq(d.rc[4], 0);
+	ck_assert_int_eq(evs_journal_stats_get(j, &st), 0);
+	ck_assert_uint_eq(st.compactions, 1);
+	ck_assert_uint_eq(st.failures, 0);
+	evs_persist_set_test_hook(NULL, NULL);
+	evs_journal_close(j, NULL);
+	expect_load("{\"a\":[1,2,3]}", 4, 1);
+	json_decref(snap);
+	sem_destroy(&g.entered);
+	sem_destroy(&g.go);
+}
+END_TEST
+
+/* While the snapshot is serialised (held here), changes go on being
+ * appended and answered; the new journal carries every one of them. */
+START_TEST(journal_appends_go_on_while_serialising)
+{
+	struct evs_journal *j = jopen(64);
+	struct evs_journal_stats st;
+	struct gate g = {.step = EVS_PERSIST_STEP_SERIALISE, .part = ""};
+	struct dlog d = {0};
+	json_t *snap = jl("{\"a\":[7]}"), *r;
+	int i, k;
+
+	sem_init(&g.entered, 0, 0);
+	sem_init(&g.go, 0, 0);
+	submit_n(j, 0, 3, &d);
+	evs_journal_drain(j);
+	evs_persist_set_test_hook(gate_hook, &g);
+	r = rec(3);
+	ck_assert_int_eq(evs_journal_submit(j, 5, r, snap, on_done, &d), 0);
+	json_decref(r);
+	sem_wait(&g.entered);
+	for (k = 4; k < 12; k++) { /* one batch each: the tail spans batches */
+		submit_n(j, k, k + 1, &d);
+		for (i = 0; i < 5000 && d.n < k + 1; i++) {
+			evs_journal_poll(j);
+			usleep(1000);
+		}
+		ck_assert_int_eq(d.n, k + 1);
+		ck_assert_int_eq(d.rc[k], 0);
+	}
+	ck_assert(!evs_journal_wants_snapshot(j)); /* one is on its way */
+	ck_assert_int_eq(evs_journal_stats_get(j, &st), 0);
+	ck_assert_uint_eq(st.compactions, 0);
+	sem_post(&g.go);
+	evs_journal_drain(j);
+	ck_assert_int_eq(evs_journal_stats_get(j, &st), 0);
+	ck_assert_uint_eq(st.compactions, 1);
+	ck_assert_uint_eq(st.failures, 0);
+	evs_persist_set_test_hook(NULL, NULL);
+	evs_journal_close(j, NULL);
+	expect_load("{\"a\":[7]}", 4, 8);
+	json_decref(snap);
+	sem_destroy(&g.entered);
+	sem_destroy(&g.go);
+}
+END_TEST
+
+/* A snapshot taken apart from any change (built in steps by the daemon)
+ * compacts in the background; the changes after it stay in the journal. */
+START_TEST(journal_background_compaction)
+{
+	struct evs_journal *j = jopen(64);
+	struct evs_journal_stats st;
+	struct dlog d = {0};
+	json_t *snap = jl("{\"a\":[5]}");
+
+	submit_n(j, 0, 3, &d);
+	evs_journal_drain(j);
+	ck_assert(evs_journal_wants_snapshot(j));
+	ck_assert_int_eq(evs_journal_compact(j, 4, NULL), -EINVAL);
+	ck_assert_int_eq(evs_journal_compact(j, 4, snap), 0);
+	ck_assert(!evs_journal_wants_snapshot(j));
+	submit_n(j, 3, 5, &d);
+	evs_journal_drain(j);
+	ck_assert_int_eq(d.n, 5);
+	ck_assert_int_eq(d.rc[3] | d.rc[4], 0);
+	ck_assert_int_eq(evs_journal_stats_get(j, &st), 0);
+	ck_assert_uint_eq(st.compactions, 1);
+	evs_journal_close(j, NULL);
+	expect_load("{\"a\":[5]}", 3, 2);
+	json_decref(snap);
+}
+END_TEST
+
 /* Stopped between the document's rename and the journal's: the load finishes. */
 static int rename_hook(enum evs_persist_step step, const char *name, void *arg)
 {
@@ -481,9 +608,26 @@ static uint32_t dump_rand(uint32_t n)
 /* A string of escapes, control bytes, '/', DEL and 2- and 4-byte UTF-8. */
 static void rand_text(char *buf, size_t cap, size_t *len)
 {
-	static const char *const atoms[] = {"a", "Z", "0", " ", "\"", "\\", "/", "\b", "\f",
-					    "\n", "\r", "\t", "\x01", "\x1f", "\x7f", "\xc3\xa9",
-					    "\xf0\x9f\x98\x80", ":", ",", "{"};
+	static const char *const atoms[] = {"a",
+					    "Z",
+					    "0",
+					    " ",
+					    "\"",
+					    "\\",
+					    "/",
+					    "\b",
+					    "\f",
+					    "\n",
+					    "\r",
+					    "\t",
+					    "\x01",
+					    "\x1f",
+					    "\x7f",
+					    "\xc3\xa9",
+					    "\xf0\x9f\x98\x80",
+					    ":",
+					    ",",
+					    "{"};
 	size_t n = dump_rand(12), o = 0;
 
 	while (n-- > 0) {
@@ -550,7 +694,30 @@ START_TEST(journal_dump_matches_jansson)
 		ck_assert_msg(b.len == strlen(want) && memcmp(b.p, want, b.len) == 0,
 			      "tree %d: got '%.*s', jansson '%s'", k, (int)b.len, b.p, want);
 		free(want);
+		/* the persisted document's layout */
+		want = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+		b.len = 0;
+		ck_assert_int_eq(persist_dump(&b, v, 2), 0);
+		ck_assert_msg(b.len == strlen(want) && memcmp(b.p, want, b.len) == 0,
+			      "tree %d indented: got '%.*s', jansson '%s'", k, (int)b.len, b.p,
+			      want);
+		free(want);
 		json_decref(v);
+	}
+	{
+		json_t *doc = json_pack("{s:[{s:s,s:i},{}],s:[],s:{}}", "macs", "mac", "02:00", "n",
+					1, "none", "empty");
+		char *want = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER), *got;
+		size_t len;
+
+		got = evs_persist_doc_dump(doc, &len);
+		ck_assert_uint_eq(len, strlen(want) + 1);
+		ck_assert_int_eq(memcmp(got, want, len - 1), 0);
+		ck_assert_int_eq(got[len - 1], '\n');
+		ck_assert_int_eq(got[len], '\0');
+		free(got);
+		free(want);
+		json_decref(doc);
 	}
 	/* deeper than the parser allows: refused, nothing written */
 	deep = inner = json_array();
@@ -580,6 +747,9 @@ void journal_add_cases(Suite *s)
 	     journal_short_write_fails_and_is_cut_back},
 	    {"journal_fsync_failure_fails", journal_fsync_failure_fails},
 	    {"journal_compaction", journal_compaction},
+	    {"journal_compaction_off_the_answer", journal_compaction_off_the_answer},
+	    {"journal_appends_go_on_while_serialising", journal_appends_go_on_while_serialising},
+	    {"journal_background_compaction", journal_background_compaction},
 	    {"journal_interrupted_compaction_finished_at_load",
 	     journal_interrupted_compaction_finished_at_load},
 	    {"journal_of_another_document_refused", journal_of_another_document_refused},

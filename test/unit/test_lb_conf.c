@@ -7,6 +7,7 @@
  * nothing; health checks are scheduled from the backend's fields.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -375,6 +376,56 @@ START_TEST(test_conf_http_check_fields)
 }
 END_TEST
 
+/* VIPs prepare in slices (a Maglev table each): a transaction of more VIPs
+ * than a slice commits whole, and one that runs out of slots in a later
+ * slice frees the pools of every earlier one. */
+static int vips_txn(struct evs_store *s, int from, int n)
+{
+	struct evs_store_txn *t = evs_store_txn_begin(s);
+	struct evs_ctl_err err;
+
+	ck_assert_ptr_nonnull(t);
+	for (int i = from; i < from + n; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "v%d", i);
+		ck_assert_int_eq(
+		    evs_store_txn_op(t, EVS_STORE_ADD, "lb.vip",
+				     json_pack("{s:s,s:s,s:i,s:s,s:i}", "name", name, "address",
+					       "10.0.0.100", "port", 1000 + i, "scope", "ls1",
+					       "table_size", 251),
+				     "/params", &err),
+		    0);
+	}
+	return evs_store_txn_commit(t, &err);
+}
+
+START_TEST(test_conf_vips_sliced)
+{
+	struct evs_lb_conf_config cfg = {
+	    .max_vips = 40, .max_backends = 8, .socket_id = SOCKET_ID_ANY, .now_ms = fake_now};
+	struct evs_store *s2 = evs_store_create();
+	struct evs_lb_conf *lb2 = evs_lb_conf_create(&cfg);
+	char name[16];
+
+	ck_assert_ptr_nonnull(s2);
+	ck_assert_ptr_nonnull(lb2);
+	ck_assert_int_eq(evs_lb_store_add(s2, lb2), 0);
+	ck_assert_int_eq(vips_txn(s2, 0, 10), 0);
+	/* 30 slots left: the 31st VIP, in the second slice, finds none */
+	ck_assert_int_eq(vips_txn(s2, 10, 35), -ENOSPC);
+	ck_assert_uint_eq(evs_store_count(s2, "lb.vip"), 10);
+	ck_assert_int_eq(vips_txn(s2, 10, 30), 0); /* every slot was given back */
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "v%d", i);
+		ck_assert_ptr_nonnull(
+		    evs_lb_conf_pool(lb2, evs_store_lookup_str(s2, "lb.vip", name)));
+	}
+	evs_store_free(s2);
+	evs_lb_conf_free(lb2);
+}
+END_TEST
+
 void lb_conf_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -386,6 +437,7 @@ void lb_conf_add_cases(Suite *s)
 	    {"conf_health", test_conf_health},
 	    {"conf_document", test_conf_document},
 	    {"conf_http_check_fields", test_conf_http_check_fields},
+	    {"conf_vips_sliced", test_conf_vips_sliced},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), conf_setup, conf_teardown, 0);

@@ -485,6 +485,132 @@ START_TEST(queued_writer_deadline_and_cancel)
 }
 END_TEST
 
+/* A type whose change is one rebuild declares prepare_end alone: it runs
+ * once with all the type's deltas, and when it fails abort gets them all. */
+struct rebuild {
+	int ends, commits, aborts;
+	size_t end_n, abort_n;
+	bool fail;
+};
+
+static int r_end(struct evs_store *st, const struct evs_store_delta *d, size_t n,
+		 struct evs_ctl_err *err, void *ctx)
+{
+	struct rebuild *r = ctx;
+
+	(void)st;
+	r->ends++;
+	r->end_n = n;
+	return r->fail ? evs_store_err(err, -ENOSPC, d[0].path, "rebuild refused") : 0;
+}
+
+static void r_commit(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx)
+{
+	(void)st;
+	(void)d;
+	(void)n;
+	((struct rebuild *)ctx)->commits++;
+}
+
+static void r_abort(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx)
+{
+	struct rebuild *r = ctx;
+
+	(void)st;
+	(void)d;
+	r->aborts++;
+	r->abort_n = n;
+}
+
+static const struct evs_store_ops rebuild_ops = {
+    .prepare_end = r_end, .commit = r_commit, .abort = r_abort};
+static const struct evs_obj_type rebuild_type = {.name = "whole",
+						 .section = "wholes",
+						 .help = "rebuilt as one",
+						 .fields = item_fields,
+						 .n_fields = 2,
+						 .keys = item_key,
+						 .ops = &rebuild_ops,
+						 .prepare_sliced = true};
+
+static int rebuild_txn(struct evs_store *st, int from, int n)
+{
+	struct evs_store_txn *txn = evs_store_txn_begin(st);
+	struct evs_ctl_err err;
+	char name[16];
+	int i;
+
+	ck_assert_ptr_nonnull(txn);
+	for (i = from; i < from + n; i++) {
+		snprintf(name, sizeof(name), "w%d", i);
+		ck_assert_int_eq(evs_store_txn_op(txn, EVS_STORE_ADD, "whole",
+						  json_pack("{s:s}", "name", name), "/x", &err),
+				 0);
+	}
+	return evs_store_txn_commit(txn, &err);
+}
+
+START_TEST(prepare_end_alone_runs_once)
+{
+	struct evs_store *st = evs_store_create();
+	struct rebuild r = {0};
+
+	ck_assert_int_eq(evs_store_type_add(st, &rebuild_type, &r), 0);
+	ck_assert_int_eq(rebuild_txn(st, 0, 1500), 0); /* past a prepare slice (512) */
+	ck_assert_int_eq(r.ends, 1);
+	ck_assert_uint_eq(r.end_n, 1500);
+	ck_assert_int_eq(r.commits, 1);
+	ck_assert_int_eq(r.aborts, 0);
+	r.fail = true;
+	ck_assert_int_eq(rebuild_txn(st, 1500, 700), -ENOSPC);
+	ck_assert_int_eq(r.ends, 2);
+	ck_assert_int_eq(r.aborts, 1);
+	ck_assert_uint_eq(r.abort_n, 700);
+	ck_assert_int_eq(r.commits, 1);
+	ck_assert_ptr_null(evs_store_lookup_str(st, "whole", "w1500"));
+	ck_assert_ptr_nonnull(evs_store_lookup_str(st, "whole", "w1499"));
+	evs_store_free(st);
+}
+END_TEST
+
+/* The document built a few objects at a time is evs_store_doc()'s; a
+ * transaction between two steps makes the build stale. */
+START_TEST(doc_built_in_steps)
+{
+	struct evs_store *st = evs_store_create();
+	struct evs_store_doc_build *b;
+	struct rebuild r = {0};
+	json_t *whole, *doc = NULL;
+	int rc, steps = 0;
+
+	ck_assert_int_eq(evs_store_type_add(st, &rebuild_type, &r), 0);
+	b = evs_store_doc_begin(st);
+	ck_assert_int_eq(evs_store_doc_step(b, 5, &doc), 0); /* empty: {} */
+	ck_assert_uint_eq(json_object_size(doc), 0);
+	json_decref(doc);
+	evs_store_doc_build_free(b);
+	ck_assert_int_eq(rebuild_txn(st, 0, 1000), 0);
+	whole = evs_store_doc(st);
+	b = evs_store_doc_begin(st);
+	while ((rc = evs_store_doc_step(b, 7, &doc)) == 1)
+		steps++;
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_ge(steps, 1000 / 7);
+	ck_assert(json_equal(doc, whole));
+	ck_assert_uint_eq(json_array_size(json_object_get(doc, "wholes")), 1000);
+	json_decref(doc);
+	evs_store_doc_build_free(b);
+	/* stale: a transaction between steps; the unfinished build frees cleanly */
+	b = evs_store_doc_begin(st);
+	ck_assert_int_eq(evs_store_doc_step(b, 10, &doc), 1);
+	ck_assert_int_eq(rebuild_txn(st, 1000, 1), 0);
+	ck_assert_int_eq(evs_store_doc_step(b, 10, &doc), -ESTALE);
+	evs_store_doc_build_free(b);
+	json_decref(whole);
+	evs_store_free(st);
+}
+END_TEST
+
 void store_slice_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -492,6 +618,8 @@ void store_slice_add_cases(Suite *s)
 	    {"sliced_failure_undoes_every_step", sliced_failure_undoes_every_step},
 	    {"queued_writers_apply_after_in_order", queued_writers_apply_after_in_order},
 	    {"queued_writer_deadline_and_cancel", queued_writer_deadline_and_cancel},
+	    {"prepare_end_alone_runs_once", prepare_end_alone_runs_once},
+	    {"doc_built_in_steps", doc_built_in_steps},
 	};
 
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL, 0);
