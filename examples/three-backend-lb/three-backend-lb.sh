@@ -125,6 +125,16 @@ for v in json.load(sys.stdin)['vips']:
         print('  ', b['address'], b['state'], b['health'], 'weight', b['weight'], 'connections', b['connections'], 'live', b['live_connections'])"
 echo '== b3 drained (weight 0): new connections go to b1 and b2 only'
 c lb.backend set vip=web address=10.0.2.13 port=8080 weight=0
+# one-arm: backends whose own gateway is not t1 answer the switch instead
+# of the client when the VIP has snat (t1's address on their subnet)
+echo '== snat=10.0.2.1: the backends see 10.0.2.1 as the client'
+c lb.vip set name=web snat=10.0.2.1
+ip netns exec "$tag-client" python3 -c "
+import socket
+s = socket.create_connection(('10.0.100.10', 80), 2)
+s.sendall(b'GET /id HTTP/1.0\r\n\r\n')
+print(s.recv(4096).split(b'\r\n\r\n', 1)[-1].decode().strip() or 'answered')" ||
+	echo 'failed'
 if [ "$wait_enter" = 1 ]; then
 	echo "running: ip netns exec $tag-client curl http://10.0.100.10/id; edgevsctl -s $sock ...; Enter stops"
 	read -r _

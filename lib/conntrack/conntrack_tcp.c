@@ -355,6 +355,29 @@ static bool ignore(struct ct_entry *e, const struct tcp_seg *s, enum tcp_class c
 	return false;
 }
 
+/* One direction only: the peer's segments never pass here, so there is no
+ * handshake to follow nor windows to check; the originator's flags tell
+ * the state (and so the timeout). */
+static enum ct_verdict tcp_oneway(struct ct_entry *e, enum tcp_class c)
+{
+	switch (c) {
+	case C_RST:
+		return CT_V_KILL;
+	case C_SYN:
+		if (e->proto_state == EVS_CT_TCP_SYN_SENT)
+			return CT_V_OK; /* retransmission */
+		/* a new connection on the port after the end of this one */
+		return e->proto_state == EVS_CT_TCP_FIN_WAIT ? CT_V_RESTART : CT_V_OK;
+	case C_FIN:
+		e->proto_state = EVS_CT_TCP_FIN_WAIT;
+		return CT_V_OK;
+	default:
+		if (e->proto_state == EVS_CT_TCP_SYN_SENT)
+			e->proto_state = EVS_CT_TCP_ESTABLISHED;
+		return CT_V_OK;
+	}
+}
+
 static enum ct_verdict tcp_update(struct ct_entry *e, struct ct_pkt *p, int dir,
 				  const struct evs_ct_zone_conf *zc)
 {
@@ -367,6 +390,8 @@ static enum ct_verdict tcp_update(struct ct_entry *e, struct ct_pkt *p, int dir,
 		return CT_V_INVALID;
 	}
 	c = class_of(s.flags);
+	if (e->flags & CT_FL_ONEWAY)
+		return tcp_oneway(e, c);
 	next = next_state(e, e->proto_state, c, dir);
 	if (next == S_REOPEN) {
 		/* only a connection that was closing, or that this side just

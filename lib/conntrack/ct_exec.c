@@ -102,10 +102,9 @@ static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry
 
 /* Publish @e, whose original key hashes to @sig0 (writer lock held). 0, or
  * the counter that refused it. */
-static int publish(struct evs_ct *ct, const struct burst_ctx *b, struct ct_entry *e,
-		   hash_sig_t sig0)
+static int publish(struct evs_ct *ct, const struct burst_ctx *b, const struct evs_ct_nat_range *r,
+		   struct ct_entry *e, hash_sig_t sig0)
 {
-	const struct evs_ct_nat_range *r = &b->act->nat;
 	bool natted = false;
 	hash_sig_t sig1;
 
@@ -139,12 +138,21 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	struct evs_ct_lcore *lc = b->lc;
 	struct evs_ct *ct = lc->ct;
 	const struct ct_proto_ops *ops = ct_proto_of(p->ck.proto);
+	const struct evs_ct_nat_range *r = &b->act->nat;
+	uint16_t backend = b->act->backend;
+	struct evs_ct_nat_range chosen;
 	struct ct_entry *e;
 	hash_sig_t sig;
 	int32_t pos;
 	void *data;
 	int rc;
 
+	if (b->act->choose != NULL) {
+		memset(&chosen, 0, sizeof(chosen));
+		if (!b->act->choose(b->act->choose_arg, i, p->key, &chosen, &backend))
+			return EVS_CT_TRACKED | EVS_CT_NEW;
+		r = &chosen;
+	}
 	if (old != NULL) {
 		rte_spinlock_lock(&ct->wlock);
 		ct_entry_unlink(ct, old);
@@ -162,10 +170,10 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	e->key[0] = p->ck;
 	ct_key_invert(&e->key[1], &p->ck);
 	e->zone = b->act->zone;
-	e->flags = 0;
+	e->flags = (b->act->flags & EVS_CT_F_ONEWAY) ? CT_FL_ONEWAY : 0;
 	e->owner = (uint8_t)lc->idx;
 	e->mark = 0;
-	e->backend = b->act->backend;
+	e->backend = backend;
 	memset(e->label, 0, sizeof(e->label));
 	apply_mark_label(e, b->act);
 	ops->init(e, p, b->zc);
@@ -176,7 +184,7 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	sig = p->sig;
 	rte_spinlock_lock(&ct->wlock);
 	pos = rte_hash_lookup_with_hash_data(ct->hash, &p->ck, sig, &data);
-	rc = pos >= 0 ? -1 : publish(ct, b, e, sig);
+	rc = pos >= 0 ? -1 : publish(ct, b, r, e, sig);
 	rte_spinlock_unlock(&ct->wlock);
 	if (rc != 0) {
 		atomic_store_explicit(&e->life, CT_LIFE_FREE, memory_order_relaxed);
@@ -273,6 +281,7 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 		st = EVS_CT_TRACKED | EVS_CT_NEW;
 	apply_mark_label(e, b->act);
 	set_meta(&b->lc->meta[i], e);
+	b->lc->meta[i].known = 1;
 	refresh(b, e, ops);
 	rte_spinlock_unlock(&e->lock);
 	st |= nat(b, e, p, dir);

@@ -19,32 +19,34 @@ struct ct_mod_lcore {
 	struct evs_ct_lcore *lc;
 };
 
-/* The packets the program's next opcodes were translated for (tracked, not
- * new, not invalid, not translated: what the emitter's next pass would
- * pass on) go on, keyed as that pass would see them; the others are
- * classified again after this pass. */
-static uint16_t split(struct evs_exec *x, const struct evs_ct_op *op, struct rte_mbuf **pkts,
-		      struct evs_flow_key *keys, uint16_t n)
+/* The packets the program's next opcodes were translated for go on
+ * (compacted to the front), keyed as the emitter's next pass would see
+ * them: tracked, not invalid, not translated, and not new unless the op
+ * lets new ones go on (all, or those of a connection already in the
+ * table). The others are classified again after this pass. */
+static uint16_t split(struct evs_exec *x, const struct evs_ct_lcore *lc, const struct evs_ct_op *op,
+		      struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n)
 {
 	const uint8_t look = EVS_CT_TRACKED | EVS_CT_INVALID | EVS_CT_SNAT | EVS_CT_DNAT |
 			     ((op->flags & EVS_CT_F_CONTINUE_NEW) ? 0 : EVS_CT_NEW);
+	const bool known = (op->flags & EVS_CT_F_CONTINUE_KNOWN) != 0;
 	struct rte_mbuf *rp[EVS_CT_BURST_MAX];
 	struct evs_flow_key rk[EVS_CT_BURST_MAX];
 	uint16_t i, go = 0, nr = 0;
 
 	for (i = 0; i < n; i++) {
+		uint8_t st = keys[i].ct_state & look;
+
 		keys[i].recirc_id = op->recirc;
-		if (likely((keys[i].ct_state & look) == EVS_CT_TRACKED)) {
+		/* not new, or new on a connection already in the table (if allowed) */
+		if (likely(st == EVS_CT_TRACKED) || (known && st == (EVS_CT_TRACKED | EVS_CT_NEW) &&
+						     evs_ct_burst_meta(lc, i)->known)) {
 			if (go != i) {
 				pkts[go] = pkts[i];
 				keys[go] = keys[i];
 			}
 			go++;
 			continue;
-		}
-		if (nr == RTE_DIM(rp)) { /* bursts are smaller: never happens */
-			evs_exec_recirculate_queued(x, op->recirc, rp, rk, nr);
-			nr = 0;
 		}
 		rp[nr] = pkts[i];
 		rk[nr++] = keys[i];
@@ -60,6 +62,7 @@ static uint16_t op_ct(struct evs_exec *x, const void *arg, struct rte_mbuf **pkt
 	const struct ct_mod_lcore *ml = evs_exec_lcore(x);
 	struct evs_ct_op op;
 	struct evs_ct_op_ctx ctx = {.lc = ml->lc};
+	uint16_t done, c, g, go = 0;
 
 	memcpy(&op, arg, sizeof(op));
 	if (s != NULL) {
@@ -69,14 +72,26 @@ static uint16_t op_ct(struct evs_exec *x, const void *arg, struct rte_mbuf **pkt
 	/* a trace looks the packet up but creates no connection */
 	if (unlikely(evs_exec_tracing(x)))
 		op.flags &= (uint16_t)~EVS_CT_F_COMMIT;
-	n = evs_ct_op_run(&ctx, &op, pkts, keys, n);
-	if (op.recirc == 0)
-		return n;
-	if (op.flags & EVS_CT_F_CONTINUE)
-		return split(x, &op, pkts, keys, n);
-	/* ct rewrote frame and key alike: the next pass needs no re-parse */
-	evs_exec_recirculate(x, op.recirc, pkts, keys, n);
-	return 0;
+	if (!(op.flags & EVS_CT_F_CONTINUE)) {
+		n = evs_ct_op_run(&ctx, &op, pkts, keys, n);
+		if (op.recirc == 0)
+			return n;
+		/* ct rewrote frame and key alike: the next pass needs no re-parse */
+		evs_exec_recirculate(x, op.recirc, pkts, keys, n);
+		return 0;
+	}
+	/* a library burst at a time: split reads its per-packet metadata */
+	for (done = 0; done < n; done += c) {
+		c = (uint16_t)RTE_MIN(n - done, EVS_CT_BURST_MAX);
+		evs_ct_op_run(&ctx, &op, pkts + done, keys + done, c);
+		g = split(x, ml->lc, &op, pkts + done, keys + done, c);
+		if (go != done) { /* bursts are smaller: rare */
+			memmove(pkts + go, pkts + done, g * sizeof(*pkts));
+			memmove(keys + go, keys + done, g * sizeof(*keys));
+		}
+		go += g;
+	}
+	return go;
 }
 
 static const struct evs_opcode opcodes[EVS_CT_MOD_OP_MAX] = {
@@ -171,8 +186,8 @@ int evs_ct_xlate_emit_continue(struct evs_xlate *x, const struct evs_ct_op *op, 
 	int ret;
 
 	if (x == NULL || op == NULL || recirc_id == 0 ||
-	    (op->flags &
-	     ~(EVS_CT_F_COMMIT | EVS_CT_F_NAT | EVS_CT_F_SET_MARK | EVS_CT_F_CONTINUE_NEW)) != 0)
+	    (op->flags & ~(EVS_CT_F_COMMIT | EVS_CT_F_NAT | EVS_CT_F_SET_MARK |
+			   EVS_CT_F_CONTINUE_NEW | EVS_CT_F_CONTINUE_KNOWN)) != 0)
 		return -EINVAL;
 	a = *op;
 	a.recirc = recirc_id;

@@ -56,8 +56,8 @@ static bool key_free(const struct evs_ct *ct, const struct ct_key *k, hash_sig_t
 	return rte_hash_lookup_with_hash(ct->hash, k, *sig) == -ENOENT;
 }
 
-int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r,
-		 hash_sig_t *sig)
+static int nat_search(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r,
+		      hash_sig_t *sig)
 {
 	const struct ct_key *o = &e->key[0];
 	bool icmp = o->proto == IPPROTO_ICMP || o->proto == IPPROTO_ICMPV6;
@@ -112,6 +112,41 @@ found:
 	e->key[1] = k;
 	e->flags |= snat ? CT_FL_SNAT : CT_FL_DNAT;
 	return 0;
+}
+
+/* Both: the destination is fixed, so only the source search can collide;
+ * a reply key taken by another connection moves the source port. */
+static int nat_full(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r,
+		    hash_sig_t *sig)
+{
+	struct evs_ct_nat_range s = {.kind = EVS_CT_NAT_SRC, .v6 = r->v6};
+	const struct ct_key *o = &e->key[0];
+	struct ct_key save = e->key[1];
+	int rc;
+
+	if (r->v6 != (o->v6 != 0) || memcmp(r->addr_min, r->addr_max, 16) != 0 ||
+	    r->port_min != r->port_max || (o->proto != IPPROTO_TCP && o->proto != IPPROTO_UDP))
+		return -EINVAL;
+	memcpy(e->key[1].src, r->addr_min, r->v6 ? 16 : 4);
+	if (r->port_min != 0)
+		e->key[1].sport = rte_cpu_to_be_16(r->port_min);
+	memcpy(s.addr_min, r->snat_addr, 16);
+	memcpy(s.addr_max, r->snat_addr, 16);
+	rc = nat_search(ct, e, &s, sig);
+	if (rc != 0) {
+		e->key[1] = save;
+		return rc;
+	}
+	e->flags |= CT_FL_DNAT;
+	return 0;
+}
+
+int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r,
+		 hash_sig_t *sig)
+{
+	if (r->kind == EVS_CT_NAT_FULL)
+		return nat_full(ct, e, r, sig);
+	return nat_search(ct, e, r, sig);
 }
 
 /* One's-complement adjust of checksum @ck (wire order) for @old -> @new. */

@@ -81,8 +81,9 @@ int evs_ct_op_format(const void *arg, char *buf, size_t len)
 	if (op->flags & EVS_CT_F_SET_MARK)
 		w = append(buf, len, w, ",mark=%#x/%#x", op->mark, op->mark_mask);
 	if (op->recirc != 0)
-		w = append(buf, len, w, ",recirc=%#x%s%s", op->recirc,
+		w = append(buf, len, w, ",recirc=%#x%s%s%s", op->recirc,
 			   (op->flags & EVS_CT_F_CONTINUE) ? ",continue" : "",
-			   (op->flags & EVS_CT_F_CONTINUE_NEW) ? "+new" : "");
+			   (op->flags & EVS_CT_F_CONTINUE_NEW) ? "+new" : "",
+			   (op->flags & EVS_CT_F_CONTINUE_KNOWN) ? "+known" : "");
 	return w;
 }

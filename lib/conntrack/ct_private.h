@@ -46,6 +46,7 @@ enum ct_flag {
 	CT_FL_LIBERAL = 1 << 4,	     /* picked up mid-stream: no window checks */
 	CT_FL_CLOSER_REPLY = 1 << 5, /* TCP: the reply side sent the first FIN */
 	CT_FL_FIN_SEEN = 1 << 6,     /* TCP: a side started closing */
+	CT_FL_ONEWAY = 1 << 7,	     /* TCP: only the originator's side passes here */
 };
 
 /* TCP per-direction tracking (Linux's td_* fields, our own names). */

@@ -69,6 +69,16 @@ enum evs_ct_action_flags {
 	/** with EVS_CT_F_CONTINUE: new packets go on too (a next pass that
 	 *  passes them like established ones: the stateful switch) */
 	EVS_CT_F_CONTINUE_NEW = 1 << 6,
+	/** with EVS_CT_F_CONTINUE: new packets of a connection already in the
+	 *  table (committed, no reply yet) go on too; their ct_state stays +new
+	 *  (a next pass that decided such a connection at its first packet:
+	 *  the firewall) */
+	EVS_CT_F_CONTINUE_KNOWN = 1 << 7,
+	/** on commit: only the original direction will be seen (a load
+	 *  balancer's direct server return): TCP follows the originator's
+	 *  flags alone (SYN, then established, FIN and RST close), without
+	 *  the handshake or window checks; the state stays +new (no reply) */
+	EVS_CT_F_ONEWAY = 1 << 8,
 };
 
 /** NAT kind of a commit. */
@@ -76,6 +86,10 @@ enum evs_ct_nat_kind {
 	EVS_CT_NAT_NONE = 0,
 	EVS_CT_NAT_SRC, /**< rewrite the source of the original direction */
 	EVS_CT_NAT_DST, /**< rewrite the destination of the original direction */
+	/** both: the destination to addr_min/port_min (one address, one port
+	 *  or 0 to keep it), the source to snat_addr with a source port that
+	 *  keeps the reply key unique (a one-arm load balancer) */
+	EVS_CT_NAT_FULL,
 };
 
 /**
@@ -92,7 +106,17 @@ struct evs_ct_nat_range {
 	uint16_t port_max;
 	uint8_t addr_min[16];
 	uint8_t addr_max[16];
+	uint8_t snat_addr[16]; /**< EVS_CT_NAT_FULL: the new source */
 };
+
+/**
+ * Per-packet choice of a commit (a load balancer's backend), called for
+ * packet @p i of the burst (its key @p key) when a connection is about to
+ * be created: fill @p nat and @p backend; false: do not commit it (its
+ * state is then +new, untranslated).
+ */
+typedef bool (*evs_ct_choose_fn)(void *arg, uint16_t i, const struct evs_flow_key *key,
+				 struct evs_ct_nat_range *nat, uint16_t *backend);
 
 /** What a ct() opcode asks for. */
 struct evs_ct_action {
@@ -104,6 +128,10 @@ struct evs_ct_action {
 	uint8_t label_mask[16];
 	struct evs_ct_nat_range nat; /**< used on commit with EVS_CT_F_NAT */
 	uint16_t backend;	     /**< on commit: a load balancer's backend slot, 0: none */
+	/** set: on commit, @nat and @backend come from it per packet instead
+	 *  (one pass looks up and commits a burst of mixed connections) */
+	evs_ct_choose_fn choose;
+	void *choose_arg;
 };
 
 /** Backend slots a connection can name (evs_ct_action.backend < this). */
@@ -183,6 +211,7 @@ struct evs_ct_meta {
 	uint32_t mark;
 	uint8_t label[16];
 	uint16_t backend; /**< the connection's backend slot, 0: none */
+	uint8_t known;	  /**< 1: the packet matched a connection already in the table */
 };
 
 /** Largest burst evs_ct_execute_burst takes. */

@@ -388,6 +388,10 @@ struct evs_fw_new_args {
 	/** DNAT of every packet: ingress rules see the translated
 	 * destination, commits translate; NULL: none */
 	const struct evs_fw_dnat *dnat;
+	/** the keys' ct_state comes from a lookup in @p zone just before
+	 * (the first pass): a +new key it did not translate missed, and its
+	 * commit skips a second lookup (EVS_CT_F_MISSED) */
+	bool looked_up;
 };
 
 /**

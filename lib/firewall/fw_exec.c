@@ -86,14 +86,15 @@ uint16_t evs_fw_ct_burst(const struct evs_fw_ct_args *a, struct rte_mbuf **pkts,
 	return denied;
 }
 
-/* Commit @n packets (indexes @idx) allowed by egress rule @eg and ingress rule @in. */
+/* Commit @n packets (indexes @idx) allowed by egress rule @eg and ingress
+ * rule @in; @missed: the caller's lookup just missed them. */
 static void commit_pair(struct evs_ct_lcore *ctl, uint16_t zone, uint32_t eg, uint32_t in,
-			const struct evs_ct_nat_range *nat, struct rte_mbuf **pkts,
+			const struct evs_ct_nat_range *nat, bool missed, struct rte_mbuf **pkts,
 			struct evs_flow_key *keys, const uint16_t idx[], uint16_t n)
 {
 	struct evs_ct_action act = {.zone = zone,
-				    .flags =
-					EVS_CT_F_COMMIT | EVS_CT_F_SET_MARK | EVS_CT_F_SET_LABEL,
+				    .flags = EVS_CT_F_COMMIT | EVS_CT_F_SET_MARK |
+					     EVS_CT_F_SET_LABEL | (missed ? EVS_CT_F_MISSED : 0),
 				    .mark = in != 0 ? in : eg,
 				    .mark_mask = UINT32_MAX};
 	struct evs_flow_key k[EVS_FW_BURST_MAX];
@@ -154,7 +155,8 @@ uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkt
 	const struct evs_ct_nat_range *nat[EVS_FW_BURST_MAX];
 	uint16_t run[EVS_FW_BURST_MAX];
 	uint16_t i, j, denied = 0;
-	uint64_t done = 0; /* bit i: packet i committed or not to be */
+	uint64_t done = 0;   /* bit i: packet i committed or not to be */
+	uint64_t missed = 0; /* bit i: the first pass's lookup missed packet i */
 
 	RTE_ASSERT(n <= EVS_FW_BURST_MAX && a->lcore < a->fw->cfg.n_lcores);
 	for (i = 0; i < n; i++) {
@@ -188,11 +190,17 @@ uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkt
 			done |= UINT64_C(1) << i;
 		}
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* ct translates only connections it found: +new untranslated missed */
+		if (a->looked_up &&
+		    (keys[i].ct_state & (EVS_CT_NEW | EVS_CT_SNAT | EVS_CT_DNAT)) == EVS_CT_NEW)
+			missed |= UINT64_C(1) << i;
 		nat[i] = done >> i & 1	   ? NULL
 			 : a->dnat != NULL ? &a->dnat->to
 					   : evs_fw_snat_of(a->fw, &keys[i]);
-	/* One commit per distinct rule pair (mark and label) and NAT range. */
+	}
+	/* One commit per distinct rule pair (mark and label), NAT range and
+	 * lookup outcome. */
 	for (i = 0; i < n; i++) {
 		uint16_t n_run = 0;
 
@@ -200,12 +208,13 @@ uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkt
 			continue;
 		for (j = i; j < n; j++)
 			if (!(done >> j & 1) && eg[j].rule_id == eg[i].rule_id &&
-			    in[j].rule_id == in[i].rule_id && nat[j] == nat[i]) {
+			    in[j].rule_id == in[i].rule_id && nat[j] == nat[i] &&
+			    (missed >> j & 1) == (missed >> i & 1)) {
 				run[n_run++] = j;
 				done |= UINT64_C(1) << j;
 			}
-		commit_pair(a->ct, a->zone, eg[i].rule_id, in[i].rule_id, nat[i], pkts, keys, run,
-			    n_run);
+		commit_pair(a->ct, a->zone, eg[i].rule_id, in[i].rule_id, nat[i], missed >> i & 1,
+			    pkts, keys, run, n_run);
 	}
 	return denied;
 }

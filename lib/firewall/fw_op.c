@@ -72,6 +72,7 @@ static uint16_t chunk(struct evs_exec *x, const struct evs_fw_mod_state *s, stru
 				    .src_port = op->src_port,
 				    .dst_port = op->dst_port,
 				    .dry_run = evs_exec_tracing(x),
+				    .looked_up = true, /* by the first pass's ct */
 				    .dnat = dnat_checked(s->fw, op, &keys[0])};
 	struct evs_fw_verdict v[EVS_FW_BURST_MAX];
 	struct rte_mbuf *drop[EVS_FW_DROP_MAX][EVS_FW_BURST_MAX];

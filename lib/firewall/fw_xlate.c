@@ -3,16 +3,17 @@
  * The firewall's stage, before switching (order 50). First pass of an IP
  * packet from a filtered port (in_port consulted) or to one (then the
  * destination address is consulted): ct(zone) without commit; established,
- * related and reply packets go on in the same pass with what the later
- * stages emit (the working key made what their second pass would be), the
- * others recirculate. Second pass: ct_state decides; established, related and
- * reply packets go on to switching, invalid ones are dropped, new ones get
- * the `fw` opcode naming both ports (the destination address consulted),
- * whose rules run per connection at execution (with SNAT rules, traffic to
- * a translated address is tracked too, and ct translates both ways). No
- * rule is read here, so
- * rule changes never re-translate megaflows; which ports are filtered and
- * their addresses are a dependency.
+ * related and reply packets, and new ones of a committed connection, go on
+ * in the same pass with what the later stages emit (the working key made
+ * what their second pass would be), the others recirculate. Second pass:
+ * ct_state decides; established, related and reply packets (and translated
+ * ones of a committed connection) go on to switching, invalid ones are
+ * dropped, new ones get the `fw` opcode naming both ports (the destination
+ * address consulted), whose rules run per connection at execution (with
+ * SNAT rules, traffic to a translated address is tracked too, and ct
+ * translates both ways). No rule is read here, so rule changes never
+ * re-translate megaflows; which ports are filtered and their addresses are
+ * a dependency.
  */
 
 #include <netinet/in.h>
@@ -138,11 +139,14 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 			}
 		}
 		evs_xlate_why(x,
-			      "fw: filtered, ct(zone=%u%s): established, related and reply "
-			      "go on (what the next pass does), others recirculate",
+			      "fw: filtered, ct(zone=%u%s): established, related, reply and "
+			      "committed go on (what the next pass does), others recirculate",
 			      s->zone, ct.flags != 0 ? ",nat" : "");
 		/* the rest of the program is the next pass's for them: one
-		 * classification per established packet */
+		 * classification per established packet, and per packet of a
+		 * connection the rules allowed at its first (+new until a reply;
+		 * kill_on_delete removes it when its rule goes) */
+		ct.flags |= EVS_CT_F_CONTINUE_KNOWN;
 		if (evs_ct_xlate_emit_continue(x, &ct, EVS_FW_RECIRC) < 0) {
 			evs_xlate_drop(x, EVS_FW_DROP_CT_INVALID);
 			return EVS_STAGE_DONE;
@@ -155,10 +159,16 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 		evs_xlate_drop(x, EVS_FW_DROP_CT_INVALID);
 		return EVS_STAGE_DONE;
 	}
-	if ((st & EVS_CT_TRACKED) && !(st & EVS_CT_NEW)) {
+	/* ct translates only connections it found (this pass's ct commits
+	 * nothing): +new with a translation is a committed one awaiting its
+	 * reply, decided at its first packet */
+	if ((st & EVS_CT_TRACKED) && (!(st & EVS_CT_NEW) || (st & (EVS_CT_SNAT | EVS_CT_DNAT)))) {
 		/* the mark is shown, not consulted: it does not split megaflows */
 		evs_xlate_why(x, "fw: ct_state 0x%02x (%s%s): pass, connection allowed by rule %u",
-			      st, st & EVS_CT_RELATED ? "related" : "established",
+			      st,
+			      st & EVS_CT_NEW	    ? "new, translated"
+			      : st & EVS_CT_RELATED ? "related"
+						    : "established",
 			      st & EVS_CT_REPLY ? ", reply" : "", k->ct_mark);
 		return EVS_STAGE_CONTINUE;
 	}

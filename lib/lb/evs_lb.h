@@ -22,7 +22,8 @@
  *   table) and commits it with DNAT to the backend and the backend's slot
  *   in the entry. Counted per VIP and backend.
  * - lb_reply: conntrack lookup with NAT: replies are un-NATed (the source
- *   becomes the VIP again); anything else passes untouched.
+ *   becomes the VIP again); anything else passes untouched. Replies to a
+ *   VIP's SNAT address (one-arm) are classified again after the un-NAT.
  *
  * Thread-safety: stages and opcodes run on pipeline lcores and read the
  * published struct evs_lb_dp through struct evs_lb_state (acquire load; old
@@ -50,6 +51,8 @@ extern const struct evs_module evs_lb_module;
 #define EVS_LB_CT_ZONE EVS_CT_ZONE_LB
 /** recirc_id of the pass after a VIP's DNAT. */
 #define EVS_LB_RECIRC 0x4c42
+/** recirc_id of the pass after un-NATing a reply to a VIP's SNAT address. */
+#define EVS_LB_RECIRC_REPLY 0x4c52
 /** Switches one VIP is served in at most (a router's, for a router scope). */
 #define EVS_LB_VIP_LDPS 16u
 /** Slots of a VIP's source-affinity table (direct-mapped; a collision evicts). */
@@ -96,6 +99,9 @@ struct evs_lb_dp_vip {
 	uint8_t algo;  /**< enum evs_lb_algo */
 	bool v6;
 	bool used;
+	bool dsr;			 /**< direct server return: the frame keeps the VIP */
+	bool snat;			 /**< one-arm: clients' source becomes @snat_addr */
+	uint8_t snat_addr[16];		 /**< where backends send replies (routed to the switch) */
 	uint8_t n_ldps;			 /**< switches it is served in (0: nowhere) */
 	uint16_t ldps[EVS_LB_VIP_LDPS];	 /**< their datapaths */
 	uint32_t affinity_s;		 /**< SOURCE_IP: seconds a client keeps its backend */
@@ -133,6 +139,7 @@ enum evs_lb_op {
 struct evs_lb_op_arg {
 	uint16_t vip; /**< slot */
 	uint16_t zone;
+	uint16_t recirc; /**< lb_reply: recirc_id after the un-NAT, 0: continue */
 };
 
 /** Drop reasons (local numbers). */

@@ -59,6 +59,15 @@ static const struct evs_ctl_param vip_fields[] = {
      .min = 1,
      .max = 36000,
      .help = "source_ip: seconds a client keeps its backend after its last new connection"},
+    {.name = "dsr",
+     .type = EVS_CTL_T_BOOL,
+     .help = "direct server return: frames keep the VIP as destination and are routed to "
+	     "the backend (on a subnet of the switch's router, the VIP on its loopback); "
+	     "replies go straight to the client. No port translation, no snat"},
+    {.name = "snat",
+     .type = EVS_CTL_T_IP,
+     .help = "one-arm: rewrite clients' source to this address (the VIP's family), "
+	     "which backends must route to the switch"},
 };
 static const char *const vip_keys[] = {"name", NULL};
 
@@ -205,6 +214,12 @@ int lb_vip_set(struct evs_lb_conf *lb, struct evs_store *st, struct lb_vip *v, c
 		if (strcmp(algo, evs_lb_algo_name(a)) == 0)
 			v->dp.algo = (uint8_t)a;
 	v->dp.affinity_s = (uint32_t)u(st, "lb.vip", val, "affinity_timeout");
+	v->dp.dsr = json_is_true(evs_store_field(st, "lb.vip", val, "dsr"));
+	memset(v->dp.snat_addr, 0, sizeof(v->dp.snat_addr));
+	v->dp.snat = json_object_get(val, "snat") != NULL;
+	if (v->dp.snat)
+		evs_ctl_parse_ip(json_string_value(json_object_get(val, "snat")), &af,
+				 v->dp.snat_addr, NULL);
 	snprintf(v->scope, sizeof(v->scope), "%s", str(st, "lb.vip", val, "scope"));
 	if (v->dp.algo == EVS_LB_ALGO_SOURCE_IP && v->affinity == NULL) {
 		v->affinity = calloc(EVS_LB_AFFINITY_SLOTS, sizeof(*v->affinity));
@@ -212,6 +227,14 @@ int lb_vip_set(struct evs_lb_conf *lb, struct evs_store *st, struct lb_vip *v, c
 			return -ENOMEM; /* served by Maglev on the source meanwhile */
 	}
 	return 0;
+}
+
+/* A dsr VIP's backend listens on the VIP's port (nothing translates it). */
+static bool dsr_port_ok(struct evs_store *st, const json_t *vip, const json_t *b)
+{
+	uint64_t p = u(st, "lb.backend", b, "port");
+
+	return p == 0 || p == u(st, "lb.vip", vip, "port");
 }
 
 /* Cheap string and port comparisons first: the address parse only for
@@ -249,6 +272,34 @@ static int vip_check(struct evs_store *st, const json_t *obj, const char *path,
 		return evs_store_err(err, -EINVAL,
 				     evs_ctl_path_key(sub, sizeof(sub), path, "table_size"),
 				     "table_size %llu is not a prime", (unsigned long long)size);
+	if (json_is_true(evs_store_field(st, "lb.vip", obj, "dsr"))) {
+		if (json_object_get(obj, "snat") != NULL)
+			return evs_store_err(
+			    err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "snat"),
+			    "a dsr VIP cannot have snat (its replies never pass here)");
+		for (struct evs_store_obj *o = evs_store_first(st, "lb.backend"); o != NULL;
+		     o = evs_store_next(o)) {
+			const json_t *b = evs_store_obj_value(o);
+
+			if (strcmp(json_string_value(json_object_get(b, "vip")), name) == 0 &&
+			    !dsr_port_ok(st, obj, b))
+				return evs_store_err(
+				    err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "dsr"),
+				    "backend %s port %llu: dsr translates no port (0 or the VIP's)",
+				    json_string_value(json_object_get(b, "address")),
+				    (unsigned long long)u(st, "lb.backend", b, "port"));
+		}
+	}
+	if (json_object_get(obj, "snat") != NULL) {
+		int fv = family(obj), fs = 0;
+		uint8_t a[16];
+
+		evs_ctl_parse_ip(json_string_value(json_object_get(obj, "snat")), &fs, a, NULL);
+		if (fs != fv)
+			return evs_store_err(err, -EINVAL,
+					     evs_ctl_path_key(sub, sizeof(sub), path, "snat"),
+					     "snat must be of the VIP address's family");
+	}
 	if (size <= lb->cfg.max_backends)
 		return evs_store_err(
 		    err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "table_size"),
@@ -383,7 +434,7 @@ static const struct evs_obj_type vip_type = {
     .fields = vip_fields,
     .n_fields = RTE_DIM(vip_fields),
     .defaults = "{\"protocol\": \"tcp\", \"port\": 0, \"table_size\": 65537, "
-		"\"algorithm\": \"maglev\", \"affinity_timeout\": 300}",
+		"\"algorithm\": \"maglev\", \"affinity_timeout\": 300, \"dsr\": false}",
     .keys = vip_keys,
     .ops = &vip_ops,
     /* a Maglev table per new VIP (256 KiB at the default size): a few per call */
@@ -451,6 +502,10 @@ static int backend_check(struct evs_store *st, const json_t *obj, const char *pa
 		return evs_store_err(err, -EINVAL,
 				     evs_ctl_path_key(sub, sizeof(sub), path, "address"),
 				     "backend and VIP addresses differ in family");
+	if (json_is_true(evs_store_field(st, "lb.vip", evs_store_obj_value(vip), "dsr")) &&
+	    !dsr_port_ok(st, evs_store_obj_value(vip), obj))
+		return evs_store_err(err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "port"),
+				     "the VIP is dsr: no port translation (0 or the VIP's port)");
 	if (evs_store_obj_refcount(vip, "lb.backend", "vip") > lb->cfg.max_backends)
 		return evs_store_err(err, -ENOSPC, path, "VIP has more than %u backends",
 				     lb->cfg.max_backends);

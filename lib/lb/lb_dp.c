@@ -194,7 +194,9 @@ static bool stages_differ(const struct evs_lb_dp *a, const struct evs_lb_dp *b)
 
 		if (x->used != y->used || x->n_ldps != y->n_ldps ||
 		    memcmp(x->ldps, y->ldps, sizeof(x->ldps)) != 0 || x->v6 != y->v6 ||
-		    x->port != y->port || x->proto != y->proto || memcmp(x->addr, y->addr, 16) != 0)
+		    x->port != y->port || x->proto != y->proto ||
+		    memcmp(x->addr, y->addr, 16) != 0 || x->snat != y->snat || x->dsr != y->dsr ||
+		    memcmp(x->snat_addr, y->snat_addr, 16) != 0)
 			return true;
 	}
 	max_id = RTE_MAX(a->max_id, b->max_id);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The load balancer's opcodes, the only per-packet code of the module.
- * lb(vip): one conntrack lookup (with NAT) over the run; packets of known
- * connections follow their entries; each new connection picks a backend
- * and is committed alone with DNAT to it (new connections are the rare
- * case; a second packet of the same new connection in the burst finds the
- * entry the first one created). lb_reply: the lookup only.
+ * lb(vip): one conntrack pass (NAT, commit) over the run; packets of known
+ * connections follow their entries; conntrack asks choose() for the
+ * backend and translation of each connection it creates (a second packet
+ * of the same new connection in the burst finds the entry the first one
+ * created); then the packets go to their backends' next pass, hinted.
+ * lb_reply: the lookup only.
  */
 #include <netinet/in.h>
 #include <string.h>
@@ -164,22 +165,58 @@ static void passive(struct lb_lcore *ll, uint32_t id)
 	__atomic_store_n(&ll->passive[id], ll->passive[id] + 1, __ATOMIC_RELAXED);
 }
 
-/* Commit packet @p's new connection to backend @id: its ct_state. */
-static uint8_t commit(struct lb_lcore *ll, const struct evs_lb_op_arg *a,
-		      const struct evs_lb_dp_backend *b, uint32_t id, struct rte_mbuf **p,
-		      struct evs_flow_key *k)
-{
-	struct evs_ct_action act = {
-	    .zone = a->zone,
-	    /* the look above missed: no second one before the commit's own */
-	    .flags = EVS_CT_F_COMMIT | EVS_CT_F_NAT | EVS_CT_F_MISSED,
-	    .backend = (uint16_t)id,
-	    .nat = {.kind = EVS_CT_NAT_DST, .v6 = b->v6, .port_min = b->port, .port_max = b->port}};
+/* What conntrack's commit asks the LB for, per packet of a chunk. */
+struct pick_ctx {
+	const struct evs_lb_dp *dp;
+	const struct evs_lb_dp_vip *v;
+	const struct evs_ct *ct;
+	uint64_t now;
+	uint64_t tried;	 /* bit i: packet i was to be committed (a pick was made) */
+	uint64_t none;	 /* bit i: no backend in the table for it */
+	uint64_t affine; /* bit i: the affinity table decided */
+};
 
-	memcpy(act.nat.addr_min, b->addr, 16);
-	memcpy(act.nat.addr_max, b->addr, 16);
-	evs_ct_execute_burst(ll->lc, &act, p, k, 1);
-	return k->ct_state;
+_Static_assert(EVS_CT_BURST_MAX <= 64, "pick_ctx bitmaps");
+
+/* conntrack is creating packet @i's connection: pick its backend and say
+ * how to translate (DNAT to it; SNAT too for one-arm; nothing for DSR). */
+static bool choose(void *arg, uint16_t i, const struct evs_flow_key *k,
+		   struct evs_ct_nat_range *nat, uint16_t *backend)
+{
+	struct pick_ctx *c = arg;
+	const struct evs_lb_dp_vip *v = c->v;
+	const struct evs_lb_dp_backend *b;
+	bool affine;
+	uint32_t id = lb_pick(c->dp, v, c->ct, k, c->now, true, &affine);
+
+	c->tried |= 1ull << i;
+	if (id == EVS_MAGLEV_NONE || id >= EVS_LB_IDS) {
+		c->none |= 1ull << i;
+		return false;
+	}
+	c->affine |= (uint64_t)affine << i;
+	*backend = (uint16_t)id;
+	if (v->dsr) /* no translation: the frame keeps the VIP */
+		return true;
+	b = &c->dp->backend[id];
+	nat->kind = v->snat ? EVS_CT_NAT_FULL : EVS_CT_NAT_DST;
+	nat->v6 = b->v6;
+	nat->port_min = nat->port_max = b->port;
+	memcpy(nat->addr_min, b->addr, 16);
+	memcpy(nat->addr_max, b->addr, 16);
+	if (v->snat) /* one-arm: the backend answers the switch, on a port it picks */
+		memcpy(nat->snat_addr, v->snat_addr, 16);
+	return true;
+}
+
+/* Does the packet (ct_state @st, entry backend @id) belong to a committed
+ * connection of the LB? NATed ones say so by the translation; DSR ones
+ * (untranslated) by the backend in their entry. */
+static inline bool committed(const struct evs_lb_dp_vip *v, uint8_t st, uint32_t id)
+{
+	if (v->dsr)
+		return !(st & EVS_CT_INVALID) && id != 0 && id < EVS_LB_IDS;
+	return (st & EVS_CT_DNAT) != 0;
 }
 
 static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **pkts,
@@ -189,52 +226,59 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 	const struct evs_lb_state *s = evs_exec_state(x);
 	const struct evs_lb_dp *dp = dp_of(x);
 	struct lb_lcore *ll = evs_exec_lcore(x);
-	struct evs_ct_action look = {.zone = a->zone, .flags = EVS_CT_F_NAT};
-	const struct evs_lb_dp_vip *v;
 	bool tracing = evs_exec_tracing(x);
-	uint16_t done, chunk, i, out = 0;
 	uint64_t now = evs_ct_now_ms();
+	struct pick_ctx pc = {.dp = dp, .ct = s != NULL ? s->ct : NULL, .now = now};
+	/* one pass: known connections are translated, new ones committed with
+	 * the backend choose() picks (only looked up under flow.trace) */
+	struct evs_ct_action act = {.zone = a->zone,
+				    .flags =
+					tracing ? EVS_CT_F_NAT : EVS_CT_F_NAT | EVS_CT_F_COMMIT,
+				    .choose = tracing ? NULL : choose,
+				    .choose_arg = &pc};
+	const struct evs_lb_dp_vip *v;
+	uint16_t done, chunk, i, out = 0;
+	uint16_t slot[EVS_CLS_BURST_MAX];
 
 	if (dp == NULL || a->vip >= dp->n_vips || !dp->vip[a->vip].used) {
 		evs_exec_drop(x, EVS_LB_DROP_VIP_GONE, pkts, n);
 		return 0;
 	}
-	v = &dp->vip[a->vip];
+	v = pc.v = &dp->vip[a->vip];
+	if (v->dsr) /* only this direction passes here: TCP from the client's flags */
+		act.flags |= EVS_CT_F_ONEWAY;
 	evs_ct_lcore_set_now(ll->lc, now);
 	for (done = 0; done < n; done += chunk) {
 		chunk = (uint16_t)RTE_MIN(n - done, EVS_CT_BURST_MAX);
-		evs_ct_execute_burst(ll->lc, &look, &pkts[done], &keys[done], chunk);
-		/* ascending: a commit below reuses meta slot 0, already read */
+		pc.tried = pc.none = pc.affine = 0;
+		evs_ct_execute_burst(ll->lc, &act, &pkts[done], &keys[done], chunk);
 		for (i = 0; i < chunk; i++) {
 			uint16_t j = done + i;
 			uint8_t st = keys[j].ct_state;
 			uint32_t id = evs_ct_burst_meta(ll->lc, i)->backend;
-			bool affine;
+			bool tried = (pc.tried >> i) & 1;
 
 			if (st & EVS_CT_INVALID) {
-				evs_exec_drop(x, EVS_LB_DROP_INVALID, &pkts[j], 1);
+				/* a commit conntrack refused, or no connection to continue */
+				evs_exec_drop(x, tried ? EVS_LB_DROP_REFUSED : EVS_LB_DROP_INVALID,
+					      &pkts[j], 1);
 				continue;
 			}
-			if (!(st & EVS_CT_DNAT) && !tracing) {
-				id = lb_pick(dp, v, s->ct, &keys[j], now, true, &affine);
-				if (id == EVS_MAGLEV_NONE || id >= EVS_LB_IDS) {
-					evs_exec_drop(x, EVS_LB_DROP_NO_BACKEND, &pkts[j], 1);
-					continue;
-				}
-				st = commit(ll, a, &dp->backend[id], id, &pkts[j], &keys[j]);
-				if (!(st & EVS_CT_DNAT)) {
-					evs_exec_drop(x, EVS_LB_DROP_REFUSED, &pkts[j], 1);
-					continue;
-				}
-				/* a hit after all if another packet created it meanwhile */
-				id = evs_ct_burst_meta(ll->lc, 0)->backend;
-				if (affine)
+			if (!committed(v, st, id) && !tracing) {
+				/* no backend; or an entry of the VIP's other form (dsr
+				 * changed): refused until it expires */
+				evs_exec_drop(x,
+					      (pc.none >> i) & 1 ? EVS_LB_DROP_NO_BACKEND
+								 : EVS_LB_DROP_REFUSED,
+					      &pkts[j], 1);
+				continue;
+			}
+			if (tried && !tracing) {
+				if ((pc.affine >> i) & 1)
 					ll->counters[EVS_LB_C_AFFINITY]++;
-				if (st & EVS_CT_NEW) {
-					ll->counters[EVS_LB_C_NEW]++;
-					ll->be[id].conns++;
-					ll->vip[a->vip].conns++;
-				}
+				ll->counters[EVS_LB_C_NEW]++;
+				ll->be[id].conns++;
+				ll->vip[a->vip].conns++;
 			} else {
 				ll->counters[EVS_LB_C_HIT]++;
 				/* a SYN again, no answer yet: the backend may be gone */
@@ -244,16 +288,25 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 			}
 			if (id != 0 && id < EVS_LB_IDS && !tracing)
 				count(ll, dp, id, pkts[j]);
+			/* DSR: routed to the backend, the frame keeping the VIP (the
+			 * key alone names the backend: next hop, not destination) */
+			if (v->dsr && id != 0 && id < EVS_LB_IDS)
+				memcpy(keys[j].dst_ip, dp->backend[id].addr, v->v6 ? 16 : 4);
 			if (out != j) {
 				pkts[out] = pkts[j];
 				keys[out] = keys[j];
 			}
+			/* the next pass classifies alike per backend (its megaflow
+			 * consults the translated destination, not the client) */
+			if (out < EVS_CLS_BURST_MAX) /* more: plain recirculation */
+				slot[out] = id < EVS_LB_IDS ? (uint16_t)id : 0;
 			out++;
 		}
 	}
 	evs_ct_expire(ll->lc, LB_EXPIRE_STEP);
-	/* ct rewrote frames and keys alike: classified again without a re-parse */
-	evs_exec_recirculate(x, EVS_LB_RECIRC, pkts, keys, out);
+	/* ct rewrote frames and keys alike (but a DSR key's destination, on
+	 * purpose): classified again without a re-parse */
+	evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, pkts, keys, out, ll->hint, slot);
 	return 0;
 }
 
@@ -285,13 +338,19 @@ static uint16_t reply_exec(struct evs_exec *x, const void *arg, struct rte_mbuf 
 		}
 	}
 	evs_ct_expire(ll->lc, LB_EXPIRE_STEP);
-	return n;
+	if (a->recirc == 0)
+		return n;
+	/* un-NATed replies to an SNAT address: routed again to the client */
+	evs_exec_recirculate(x, a->recirc, pkts, keys, n);
+	return 0;
 }
 
 static int op_format(const void *arg, char *buf, size_t len)
 {
 	const struct evs_lb_op_arg *a = arg;
 
+	if (a->vip == UINT16_MAX && a->recirc != 0)
+		return snprintf(buf, len, "zone=%u,recirc=%#x", a->zone, a->recirc);
 	if (a->vip == UINT16_MAX)
 		return snprintf(buf, len, "zone=%u", a->zone);
 	return snprintf(buf, len, "vip=%u,zone=%u,recirc=%#x", a->vip, a->zone, EVS_LB_RECIRC);

@@ -16,6 +16,8 @@ struct lb_lcore {
 	struct evs_lb_counts vip[EVS_LB_VIPS];
 	struct evs_lb_counts be[EVS_LB_IDS];
 	uint32_t passive[EVS_LB_IDS]; /* passive failure signals per backend */
+	/* the next pass's megaflow per backend: established packets skip its lookup */
+	struct evs_recirc_hint hint[EVS_LB_IDS];
 };
 
 extern const struct evs_stage lb_stages[LB_N_STAGES];

@@ -124,15 +124,22 @@ static void trace_choice(struct evs_xlate *x, const struct evs_lb_dp *dp, int sl
 	const struct evs_lb_dp_vip *v = &dp->vip[slot];
 	bool affine;
 	uint32_t id = lb_pick(dp, v, s->ct, k, evs_ct_now_ms(), false, &affine);
-	char a[INET6_ADDRSTRLEN] = "none";
+	char a[INET6_ADDRSTRLEN];
+	char mode[INET6_ADDRSTRLEN + 8] = "";
 
+	if (v->dsr)
+		snprintf(mode, sizeof(mode), ", dsr");
+	else if (v->snat && inet_ntop(v->v6 ? AF_INET6 : AF_INET, v->snat_addr, a, sizeof(a)))
+		snprintf(mode, sizeof(mode), ", snat %s", a);
+	snprintf(a, sizeof(a), "none");
 	if (id != EVS_MAGLEV_NONE && id < EVS_LB_IDS)
 		inet_ntop(v->v6 ? AF_INET6 : AF_INET, dp->backend[id].addr, a, sizeof(a));
 	evs_xlate_why(x,
-		      "VIP slot %d (%s, %u in table): lb, recirculate; new connection -> "
+		      "VIP slot %d (%s, %u in table%s): lb, recirculate; new connection -> "
 		      "backend %u %s port %u%s",
-		      slot, evs_lb_algo_name(v->algo), v->n_active, id != EVS_MAGLEV_NONE ? id : 0,
-		      a, id < EVS_LB_IDS ? dp->backend[id].port : 0, affine ? " (affinity)" : "");
+		      slot, evs_lb_algo_name(v->algo), v->n_active, mode,
+		      id != EVS_MAGLEV_NONE ? id : 0, a, id < EVS_LB_IDS ? dp->backend[id].port : 0,
+		      affine ? " (affinity)" : "");
 }
 
 static enum evs_stage_verdict lb_vip(struct evs_xlate *x, const void *state, void *lctx)
@@ -163,19 +170,24 @@ static enum evs_stage_verdict lb_vip(struct evs_xlate *x, const void *state, voi
 	return EVS_STAGE_DONE;
 }
 
-/* Is @k from a backend? (mask recorded either way) */
+/*
+ * Is @k from a backend? (mask recorded either way) *@to_snat: it is sent
+ * to the SNAT address of one of the backend's VIPs (then the destination
+ * was consulted whole: the un-NATed reply must be routed again).
+ */
 static bool from_backend(struct evs_xlate *x, const struct evs_lb_dp *dp,
-			 const struct evs_flow_key *k, bool v6)
+			 const struct evs_flow_key *k, bool v6, bool *to_snat)
 {
 	struct evs_flow_mask *m = evs_xlate_mask(x);
 	unsigned int n = v6 ? 16 : 4, need = 0, id;
-	bool addr_hit = false, need_port = false, hit = false;
+	bool addr_hit = false, need_port = false, hit = false, need_dst = false;
 
 	for (id = 1; id <= dp->max_id; id++) {
 		const struct evs_lb_dp_backend *b = &dp->backend[id];
 		unsigned int cb;
 
-		if (b->vip == UINT16_MAX || b->v6 != v6)
+		/* a DSR backend answers from the VIP, never through here */
+		if (b->vip == UINT16_MAX || b->v6 != v6 || dp->vip[b->vip].dsr)
 			continue;
 		cb = common_bits(k->src_ip, b->addr, n);
 		if (cb < n * 8) {
@@ -186,6 +198,10 @@ static bool from_backend(struct evs_xlate *x, const struct evs_lb_dp *dp,
 		need_port |= b->port != 0;
 		hit |= dp->vip[b->vip].proto == k->ip_proto &&
 		       (b->port == 0 || b->port == rte_be_to_cpu_16(k->l4_src));
+		if (dp->vip[b->vip].snat) {
+			need_dst = true;
+			*to_snat |= memcmp(k->dst_ip, dp->vip[b->vip].snat_addr, n) == 0;
+		}
 	}
 	if (!addr_hit) {
 		mask_prefix(m->bits.src_ip, need);
@@ -195,6 +211,9 @@ static bool from_backend(struct evs_xlate *x, const struct evs_lb_dp *dp,
 	m->bits.ip_proto = UINT8_MAX;
 	if (need_port)
 		m->bits.l4_src = UINT16_MAX;
+	if (need_dst)
+		memset(m->bits.dst_ip, 0xff, n);
+	*to_snat &= hit;
 	return hit;
 }
 
@@ -203,6 +222,7 @@ static enum evs_stage_verdict lb_reply(struct evs_xlate *x, const void *state, v
 	const struct evs_flow_key *k = evs_xlate_wkey(x);
 	struct evs_lb_op_arg a = {.vip = UINT16_MAX, .zone = EVS_LB_CT_ZONE};
 	const struct evs_lb_dp *dp;
+	bool to_snat = false;
 	int fam;
 
 	RTE_SET_USED(lctx);
@@ -214,8 +234,16 @@ static enum evs_stage_verdict lb_reply(struct evs_xlate *x, const void *state, v
 	if (dp == NULL || dp->max_id == 0)
 		return EVS_STAGE_CONTINUE;
 	fam = family(x, k);
-	if (fam == 0 || !from_backend(x, dp, k, fam == 6))
+	if (fam == 0 || !from_backend(x, dp, k, fam == 6, &to_snat))
 		return EVS_STAGE_CONTINUE;
+	if (to_snat) {
+		/* to our SNAT address: the client's address is known only once
+		 * un-NATed, so the opcode classifies the packets again */
+		a.recirc = EVS_LB_RECIRC_REPLY;
+		evs_xlate_why(x, "from a backend to the SNAT address: lb_reply, recirculate");
+		evs_xlate_emit(x, EVS_LB_OP_REPLY, &a, sizeof(a));
+		return EVS_STAGE_DONE;
+	}
 	evs_xlate_why(x, "from a backend: lb_reply (un-NAT replies)");
 	evs_xlate_emit(x, EVS_LB_OP_REPLY, &a, sizeof(a));
 	return EVS_STAGE_CONTINUE;

@@ -214,11 +214,36 @@ void evs_exec_recirculate(struct evs_exec *x, uint16_t recirc_id, struct rte_mbu
 			  struct evs_flow_key *keys, uint16_t n);
 
 /**
- * Recirculate @p n packets as the engine's recirculate opcode does: queued,
- * re-parsed and classified once the current pass of the burst is done.
- * For an opcode that returns other packets to go on with its program (the
- * program must stay untouched until they are done, so no pass may run in
- * between). Consumes the packets.
+ * A module's memory of the megaflow its recirculated packets matched on
+ * the next pass, one per group of packets that classify alike (a load
+ * balancer's backend): a one-entry classifier cache, used only while that
+ * megaflow is live and unchanged and the key matches it. Per pipeline
+ * lcore; zeroed is empty.
+ */
+struct evs_recirc_hint {
+	const void *flow; /**< struct evs_megaflow (private) */
+	const void *mask; /**< its mask (private) */
+	uint32_t version;
+	uint32_t words; /**< bitmap of the key words the mask consults (private) */
+};
+
+/**
+ * evs_exec_recirculate() that first tries hint @p hints[@p slot[i]] for
+ * packet i: a hit runs the megaflow's program without a lookup; misses are
+ * classified as usual and teach their hints.
+ */
+void evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
+				 struct evs_flow_key *keys, uint16_t n,
+				 struct evs_recirc_hint *hints, const uint16_t *slot);
+
+/**
+ * Recirculate @p n packets as the engine's recirculate opcode does: queued
+ * and classified once the current pass of the burst is done, but with the
+ * keys as they are (no re-parse; the same condition as
+ * evs_exec_recirculate(): every key in step with its frame). For an opcode
+ * that returns other packets to go on with its program (the program must
+ * stay untouched until they are done, so no pass may run in between).
+ * Consumes the packets. Under flow.trace they are re-parsed.
  */
 void evs_exec_recirculate_queued(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
 				 struct evs_flow_key *keys, uint16_t n);

@@ -214,6 +214,7 @@ struct evs_pipeline_lcore {
 	const struct evs_pipeline_state *walk_st;
 	/* recirculation queue of the pass being run */
 	uint16_t n_recirc;
+	uint64_t recirc_exact; /* bit i: entry i's key is its frame's (no re-parse) */
 	struct rte_mbuf *recirc_pkts[EVS_CLS_BURST_MAX];
 	struct evs_flow_key recirc_keys[EVS_CLS_BURST_MAX];
 	/* programs of packets without a megaflow (refused installs) */

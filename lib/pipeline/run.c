@@ -204,19 +204,27 @@ static const struct prog_hdr *resolve(struct evs_pipeline_lcore *pl,
 	return f != NULL ? evs_megaflow_actions(f) : (const struct prog_hdr *)pl->scratch[i];
 }
 
-/* Re-parse recirculated packets keeping their metadata, and run them again. */
+/* Re-parse recirculated packets keeping their metadata (unless their key
+ * was queued exact), and run them again. */
 static void recirculate(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *st,
 			uint16_t depth)
 {
 	struct rte_mbuf *pkts[EVS_CLS_BURST_MAX];
 	struct evs_flow_key keys[EVS_CLS_BURST_MAX];
 	uint16_t i, n = 0, m = pl->n_recirc;
+	uint64_t exact = pl->recirc_exact;
 
 	pl->n_recirc = 0;
+	pl->recirc_exact = 0;
 	for (i = 0; i < m; i++) {
 		const struct evs_flow_key *o = &pl->recirc_keys[i];
 		struct evs_flow_key *k = &keys[n];
 
+		if (exact >> i & 1) {
+			*k = *o;
+			pkts[n++] = pl->recirc_pkts[i];
+			continue;
+		}
 		if (unlikely(evs_packet_parse(pl->recirc_pkts[i], o->in_port, k) !=
 			     EVS_DROP_NONE)) {
 			rte_pktmbuf_free(pl->recirc_pkts[i]);

@@ -157,7 +157,7 @@ print((mac(dm) + mac(sm) + b"\x08\x00" + ip + tcp).hex())
 PYEOF
 )
 tr=$(rpc_ok flow.trace "{\"in_port\":\"pa\",\"packet\":\"$syn\"}")
-assert_match "flow.trace: ct that recirculates on the first pass" "ct\\(zone=$ZONE,recirc=0x4657,continue\\)" \
+assert_match "flow.trace: ct that recirculates on the first pass" "ct\\(zone=$ZONE,recirc=0x4657,continue\\+known\\)" \
 	"$(jget "$tr" passes.0.actions)"
 assert_match "flow.trace: the rule that decided and ct_state" \
 	'ct_state 0x21 \(new\): egress of port 0: allow by rule 20; ingress of port 1: deny by rule 0' "$tr"

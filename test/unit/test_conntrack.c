@@ -173,6 +173,47 @@ START_TEST(test_tcp_rst_closes_then_syn_reopens)
 }
 END_TEST
 
+/* EVS_CT_F_ONEWAY (direct server return): only the client's side passes.
+ * Its ACK after a SYN whose SYN-ACK never passed is fine (it is invalid
+ * for a two-way entry), data far beyond any window too; FIN closes, a SYN
+ * after it is a new connection, RST ends it at once. */
+START_TEST(test_tcp_oneway)
+{
+	struct evs_ct_action a = act_commit(0);
+	struct spec s = tcp(true, SYN, 1000, 0);
+
+	/* two-way (zone 1): the ACK without the handshake is invalid */
+	a.zone = 1;
+	ck_assert_uint_eq(send1(&s, &a), CT_NEW);
+	s = tcp(true, ACK, 1001, 5001);
+	ck_assert_uint_eq(send1(&s, &a), CT_INV);
+	a.zone = 0;
+
+	a.flags |= EVS_CT_F_ONEWAY;
+	s = tcp(true, SYN, 1000, 0);
+	ck_assert_uint_eq(send1(&s, &a), CT_NEW);
+	ck_assert_uint_eq(send1(&s, &a), CT_NEW); /* retransmitted */
+	ck_assert_int_eq(conn_state(0, IPPROTO_TCP), EVS_CT_TCP_SYN_SENT);
+	s = tcp(true, ACK, 1001, 5001);
+	ck_assert_uint_eq(send1(&s, &a), CT_NEW); /* never +est: no reply seen */
+	ck_assert_int_eq(conn_state(0, IPPROTO_TCP), EVS_CT_TCP_ESTABLISHED);
+	s = tcp(true, ACK | PSH, 900000000, 77);
+	s.payload = 1000;
+	ck_assert_uint_eq(send1(&s, &a), CT_NEW);
+	s = tcp(true, FIN | ACK, 900001000, 77);
+	ck_assert_uint_eq(send1(&s, &a), CT_NEW);
+	ck_assert_int_eq(conn_state(0, IPPROTO_TCP), EVS_CT_TCP_FIN_WAIT);
+	s = tcp(true, SYN, 7000, 0);
+	ck_assert_uint_eq(send1(&s, &a), CT_NEW);
+	ck_assert_int_eq(conn_state(0, IPPROTO_TCP), EVS_CT_TCP_SYN_SENT);
+	ck_assert_uint_eq(counter(EVS_CT_C_CREATED), 3);
+	s = tcp(true, RST, 7001, 0);
+	ck_assert_uint_eq(send1(&s, &a), CT_NEW);
+	ck_assert_uint_eq(live_conns(), 1);		       /* zone 1's */
+	ck_assert_uint_eq(counter(EVS_CT_C_INV_TCP_STATE), 1); /* the two-way ACK only */
+}
+END_TEST
+
 START_TEST(test_tcp_stray_syn_ignored_then_resync)
 {
 	struct spec s;
@@ -737,6 +778,7 @@ static Suite *ct_suite(void)
 	    {"tcp_retransmitted_data_passes", test_tcp_retransmitted_data_passes},
 	    {"tcp_fin_close_states", test_tcp_fin_close_states},
 	    {"tcp_rst_closes_then_syn_reopens", test_tcp_rst_closes_then_syn_reopens},
+	    {"tcp_oneway", test_tcp_oneway},
 	    {"tcp_stray_syn_ignored_then_resync", test_tcp_stray_syn_ignored_then_resync},
 	    {"tcp_refused_rst_must_ack_syn", test_tcp_refused_rst_must_ack_syn},
 	    {"tcp_cannot_start_without_syn_or_ack", test_tcp_cannot_start_without_syn_or_ack},

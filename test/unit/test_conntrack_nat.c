@@ -598,6 +598,196 @@ START_TEST(test_backend_slot_counted)
 }
 END_TEST
 
+/* DNAT to a backend and SNAT to the balancer's address at once (one-arm):
+ * both directions, checksums, and two connections that would share the
+ * backend-side tuple (same client port, two VIPs on one backend) get
+ * distinct source ports instead of a refusal. */
+START_TEST(test_full_nat_one_arm)
+{
+	struct evs_ct_action a = act_commit(0), plain;
+	struct spec s = {.src = "10.0.0.1",
+			 .dst = "192.0.2.10",
+			 .proto = IPPROTO_TCP,
+			 .sport = 40000,
+			 .dport = 80,
+			 .flags = SYN,
+			 .seq = 1};
+	struct evs_flow_key k;
+	struct rte_mbuf *m;
+	uint16_t p1, p2;
+
+	a.flags |= EVS_CT_F_NAT;
+	a.nat.kind = EVS_CT_NAT_FULL;
+	addr("10.1.0.5", a.nat.addr_min);
+	addr("10.1.0.5", a.nat.addr_max);
+	a.nat.port_min = a.nat.port_max = 8080;
+	addr("10.1.0.1", a.nat.snat_addr);
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_NEW | EVS_CT_SNAT | EVS_CT_DNAT);
+	assert_ip(k.src_ip, "10.1.0.1");
+	assert_ip(k.dst_ip, "10.1.0.5");
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_dst), 8080);
+	p1 = rte_be_to_cpu_16(k.l4_src);
+	ck_assert_uint_eq(p1, 40000); /* the client's port when free */
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+
+	/* DNAT alone: the same client port to another VIP on the same
+	 * backend would share the backend-side tuple, and is refused */
+	plain = a;
+	plain.nat.kind = EVS_CT_NAT_DST;
+	s.src = "10.0.0.2";
+	ck_assert_uint_eq(send1(&s, &plain), CT_NEW | EVS_CT_DNAT);
+	s.dst = "192.0.2.11";
+	ck_assert_uint_eq(send1(&s, &plain), CT_INV);
+	ck_assert_uint_eq(counter(EVS_CT_C_REFUSED_NAT), 1);
+	/* with the source translated too it gets another port */
+	s.src = "10.0.0.1";
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_NEW | EVS_CT_SNAT | EVS_CT_DNAT);
+	p2 = rte_be_to_cpu_16(k.l4_src);
+	ck_assert_uint_ne(p2, p1);
+	ck_assert_uint_ge(p2, 1024);
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+
+	/* the backend answers the balancer: back to the client, from the VIP */
+	s = (struct spec){.src = "10.1.0.5",
+			  .dst = "10.1.0.1",
+			  .proto = IPPROTO_TCP,
+			  .sport = 8080,
+			  .dport = p2,
+			  .flags = SYN | ACK,
+			  .seq = 9,
+			  .ack = 2};
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_RPL | EVS_CT_SNAT | EVS_CT_DNAT);
+	assert_ip(k.src_ip, "192.0.2.11");
+	assert_ip(k.dst_ip, "10.0.0.1");
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_src), 80);
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_dst), 40000);
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+
+	/* a port range or other protocols: refused, nothing half set up */
+	a.nat.port_max = 8081;
+	s = (struct spec){
+	    .src = "10.0.0.9", .dst = "192.0.2.10", .proto = IPPROTO_UDP, .sport = 5, .dport = 80};
+	ck_assert_uint_eq(send1(&s, &a), CT_INV);
+	ck_assert_uint_eq(counter(EVS_CT_C_REFUSED_NAT), 2);
+	ck_assert_uint_eq(live_conns(), 3);
+}
+END_TEST
+
+/* The same over IPv6 with UDP: both rewrites and the reply's way back. */
+START_TEST(test_full_nat_ipv6)
+{
+	struct evs_ct_action a = act_commit(0);
+	struct spec s = {.src = "fd00:2::9",
+			 .dst = "fd00::100",
+			 .proto = IPPROTO_UDP,
+			 .sport = 7000,
+			 .dport = 53,
+			 .payload = 9};
+	struct evs_flow_key k;
+	struct rte_mbuf *m;
+	uint16_t p;
+
+	a.flags |= EVS_CT_F_NAT;
+	a.nat.kind = EVS_CT_NAT_FULL;
+	a.nat.v6 = true;
+	addr("fd00:1::5", a.nat.addr_min);
+	addr("fd00:1::5", a.nat.addr_max);
+	a.nat.port_min = a.nat.port_max = 5353;
+	addr("fd00:1::1", a.nat.snat_addr);
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_NEW | EVS_CT_SNAT | EVS_CT_DNAT);
+	assert_ip(k.src_ip, "fd00:1::1");
+	assert_ip(k.dst_ip, "fd00:1::5");
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_dst), 5353);
+	p = rte_be_to_cpu_16(k.l4_src);
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+	s = (struct spec){.src = "fd00:1::5",
+			  .dst = "fd00:1::1",
+			  .proto = IPPROTO_UDP,
+			  .sport = 5353,
+			  .dport = p,
+			  .payload = 4};
+	ck_assert_uint_eq(send1_keep(&s, &a, &m, &k), CT_RPL | EVS_CT_SNAT | EVS_CT_DNAT);
+	assert_ip(k.src_ip, "fd00::100");
+	assert_ip(k.dst_ip, "fd00:2::9");
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_src), 53);
+	ck_assert_uint_eq(rte_be_to_cpu_16(k.l4_dst), 7000);
+	assert_cksums(m, &k);
+	rte_pktmbuf_free(m);
+}
+END_TEST
+
+static unsigned int choose_calls;
+
+/* Every third packet refused; the others DNATed by parity, slot 10 + i. */
+static bool choose_by_index(void *arg, uint16_t i, const struct evs_flow_key *k,
+			    struct evs_ct_nat_range *nat, uint16_t *backend)
+{
+	RTE_SET_USED(arg);
+	RTE_SET_USED(k);
+	choose_calls++;
+	if (i % 3 == 2)
+		return false;
+	nat->kind = EVS_CT_NAT_DST;
+	addr(i % 2 ? "10.9.0.1" : "10.9.0.2", nat->addr_min);
+	addr(i % 2 ? "10.9.0.1" : "10.9.0.2", nat->addr_max);
+	*backend = (uint16_t)(10 + i);
+	return true;
+}
+
+/* evs_ct_action.choose: one pass looks up a burst and commits its new
+ * connections each with its own translation and backend slot; a refusal
+ * leaves the packet +new and untranslated with nothing committed; known
+ * connections never ask again. */
+START_TEST(test_commit_choose_per_packet)
+{
+	enum { N = 6 };
+	struct evs_ct_action a = act_commit(0);
+	struct rte_mbuf *m[N];
+	struct evs_flow_key k[N];
+	uint8_t want[16];
+
+	a.flags |= EVS_CT_F_NAT;
+	a.choose = choose_by_index;
+	choose_calls = 0;
+	for (unsigned int round = 0; round < 2; round++) {
+		for (unsigned int i = 0; i < N; i++) {
+			struct spec s = {.src = "10.0.0.1",
+					 .dst = "192.0.2.10",
+					 .proto = IPPROTO_UDP,
+					 .sport = (uint16_t)(1000 + i),
+					 .dport = 53,
+					 .payload = 4};
+
+			m[i] = build(&s, &k[i]);
+		}
+		evs_ct_execute_burst(lc, &a, m, k, N);
+		for (uint16_t i = 0; i < N; i++) {
+			if (i % 3 == 2) {
+				ck_assert_uint_eq(k[i].ct_state, CT_NEW);
+				ck_assert_uint_eq(evs_ct_burst_meta(lc, i)->backend, 0);
+				addr("192.0.2.10", want);
+			} else {
+				ck_assert_uint_eq(k[i].ct_state,
+						  CT_NEW | EVS_CT_DNAT); /* UDP: unreplied */
+				ck_assert_uint_eq(evs_ct_burst_meta(lc, i)->backend, 10 + i);
+				addr(i % 2 ? "10.9.0.1" : "10.9.0.2", want);
+			}
+			ck_assert_mem_eq(k[i].dst_ip, want, 4);
+			assert_cksums(m[i], &k[i]);
+			rte_pktmbuf_free(m[i]);
+		}
+		/* asked for every packet the first time, then only the refused */
+		ck_assert_uint_eq(choose_calls, round == 0 ? N : N + 2);
+	}
+	ck_assert_uint_eq(live_conns(), 4);
+	ck_assert_uint_eq(evs_ct_backend_count(ct, 11), 1);
+}
+END_TEST
+
 void ct_nat_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -613,6 +803,9 @@ void ct_nat_add_cases(Suite *s)
 	    {"nat_random_traffic_checksums", test_nat_random_traffic_checksums},
 	    {"dnat_ipv6_random_checksums", test_dnat_ipv6_random_checksums},
 	    {"backend_slot_counted", test_backend_slot_counted},
+	    {"full_nat_one_arm", test_full_nat_one_arm},
+	    {"full_nat_ipv6", test_full_nat_ipv6},
+	    {"commit_choose_per_packet", test_commit_choose_per_packet},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), ct_setup, ct_teardown, 0);

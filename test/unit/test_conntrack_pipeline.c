@@ -38,7 +38,9 @@ enum { CTT_DROP_INVALID, CTT_DROP_OTHER, CTT_DROP_MAX };
 
 /* 0: ctt_xlate recirculates every packet; 1: it emits ct that lets
  * established packets go on (what its second pass does for them:
- * PORT_EST); 2: new ones too (EVS_CT_F_CONTINUE_NEW: then to PORT_EST). */
+ * PORT_EST); 2: new ones too (EVS_CT_F_CONTINUE_NEW: then to PORT_EST);
+ * 3: new ones of a connection already in the table too
+ * (EVS_CT_F_CONTINUE_KNOWN: then to PORT_EST). */
 static int ctt_mode;
 
 /* The stateful test stage: every IP TCP/UDP packet goes through ct. */
@@ -53,6 +55,8 @@ static enum evs_stage_verdict ctt_xlate(struct evs_xlate *x, const void *state, 
 	if (k->recirc_id == 0 && ctt_mode != 0) {
 		if (ctt_mode == 2)
 			op.flags |= EVS_CT_F_CONTINUE_NEW;
+		if (ctt_mode == 3)
+			op.flags |= EVS_CT_F_CONTINUE_KNOWN;
 		ck_assert_int_eq(evs_ct_xlate_emit_continue(x, &op, RECIRC), 0);
 		ck_assert_uint_eq(evs_xlate_wkey(x)->recirc_id, RECIRC);
 		evs_xlate_output(x, PORT_EST);
@@ -222,7 +226,7 @@ static void verdicts_match(int mode)
 	struct evs_ct *ref = new_table("ctref", 4096, 1);
 	struct evs_ct_lcore *rlc = evs_ct_lcore_get(ref, 0);
 	struct evs_ct_action act = {.zone = ZONE, .flags = EVS_CT_F_COMMIT};
-	unsigned int round, i, count[3] = {0};
+	unsigned int round, i, count[3] = {0}, known_new = 0;
 	uint64_t *drops, ctr[EVS_CT_C_MAX] = {0};
 	struct evs_ct_stats rs;
 	struct pworld w;
@@ -252,11 +256,14 @@ static void verdicts_match(int mode)
 		evs_pipeline_run(w.pl, &w.st, run, k, BURST);
 		for (i = 0; i < BURST; i++) {
 			uint16_t lib = verdict_of(rk[i].ct_state);
-			uint16_t want = mode == 2 && lib == PORT_NEW ? PORT_EST : lib;
+			bool known = lib == PORT_NEW && evs_ct_burst_meta(rlc, i)->known;
+			uint16_t want =
+			    (mode == 2 && lib == PORT_NEW) || (mode == 3 && known) ? PORT_EST : lib;
 
 			ck_assert_msg(seen_port[i] == want, "round %u pkt %u: port %u, library %u",
 				      round, i, seen_port[i], lib);
 			count[lib]++;
+			known_new += known;
 			rte_pktmbuf_free(rm[i]);
 		}
 	}
@@ -264,6 +271,7 @@ static void verdicts_match(int mode)
 	ck_assert_uint_gt(count[0], 0);
 	ck_assert_uint_gt(count[PORT_NEW], 0);
 	ck_assert_uint_gt(count[PORT_EST], 0);
+	ck_assert_uint_gt(known_new, 0); /* a retransmitted SYN: new on a known connection */
 	ck_assert_uint_eq(evs_ct_zone_count(w.tab, ZONE), evs_ct_zone_count(ref, ZONE));
 	/* counters by name: the module's sum equals the reference table's */
 	evs_ct_module.counters_get(evs_pipeline_lcore_module(w.pl, MOD_CT), ctr);
@@ -281,6 +289,7 @@ static void verdicts_match(int mode)
 	evs_pipeline_stats_get(w.pl, &ps);
 	ck_assert_uint_eq(ps.recirculated, mode == 0   ? 150 * BURST
 					   : mode == 1 ? count[0] + count[PORT_NEW]
+					   : mode == 3 ? count[0] + count[PORT_NEW] - known_new
 						       : count[0]);
 	ctt_mode = 0;
 	evs_ct_free(ref);
@@ -302,6 +311,12 @@ END_TEST
 START_TEST(test_pipeline_continue_new_matches_library)
 {
 	verdicts_match(2);
+}
+END_TEST
+
+START_TEST(test_pipeline_continue_known_matches_library)
+{
+	verdicts_match(3);
 }
 END_TEST
 
@@ -554,6 +569,8 @@ void ct_pipeline_add_cases(Suite *s)
 	    {"pipeline_verdicts_match_library", test_pipeline_verdicts_match_library},
 	    {"pipeline_continue_matches_library", test_pipeline_continue_matches_library},
 	    {"pipeline_continue_new_matches_library", test_pipeline_continue_new_matches_library},
+	    {"pipeline_continue_known_matches_library",
+	     test_pipeline_continue_known_matches_library},
 	    {"pipeline_trace_shows_ct_and_commits_nothing",
 	     test_pipeline_trace_shows_ct_and_commits_nothing},
 	    {"pipeline_emit_checks", test_pipeline_emit_checks},

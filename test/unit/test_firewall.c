@@ -22,17 +22,24 @@
 #include <rte_ether.h>
 
 #include "evs_firewall.h"
+#include "fw_test.h"
 #include "unit_eal.h"
 
 void fw_ctl_add_cases(Suite *s);   /* test_firewall_ctl.c */
 void fw_ct_add_cases(Suite *s);	   /* test_firewall_ct.c */
 void fw_store_add_cases(Suite *s); /* test_fw_store.c */
 void fw_new_add_cases(Suite *s);   /* test_fw_new.c */
-int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets, bool with_fw,
-		      bool replied); /* test_fw_pipeline.c */
-void fw_pipeline_add_cases(Suite *s); /* test_fw_pipeline.c */
 
 struct rte_mempool *pool; /* the conntrack harness's packets */
+
+static enum fw_bench_mode bench_mode(const char *flag)
+{
+	return strcmp(flag, "--no-fw") == 0	  ? FW_BENCH_NO_FW
+	       : strcmp(flag, "--unreplied") == 0 ? FW_BENCH_UNREPLIED
+	       : strcmp(flag, "--new") == 0	  ? FW_BENCH_NEW
+	       : strcmp(flag, "--new-tcp") == 0	  ? FW_BENCH_NEW_TCP
+						  : FW_BENCH_ESTABLISHED;
+}
 
 static struct evs_fw_config base_cfg(void)
 {
@@ -988,8 +995,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (argc >= 4 && strcmp(argv[1], "--bench-pipeline") == 0)
 		failed = fw_bench_pipeline(pool, (uint32_t)atoi(argv[2]), (uint32_t)atoi(argv[3]),
-					   argc == 4 || strcmp(argv[4], "--no-fw") != 0,
-					   argc == 4 || strcmp(argv[4], "--unreplied") != 0) != 0;
+					   bench_mode(argc > 4 ? argv[4] : "")) != 0;
 	else if (argc == 4 && strcmp(argv[1], "--bench") == 0)
 		failed = bench((uint32_t)atoi(argv[2]), (uint32_t)atoi(argv[3]));
 	else

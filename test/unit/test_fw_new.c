@@ -79,11 +79,17 @@ static struct spec syn(uint16_t sport, uint16_t dport)
 			     .win = 65535};
 }
 
-/* @n specs as one burst from SRC to DST (as the opcode gets them: tracked new). */
+/* @n specs as one burst from SRC to DST (as the opcode gets them: looked up
+ * without commit just before, so the commits skip their own lookup). */
 static uint16_t run(const struct spec *s, uint16_t n, bool dry, struct evs_fw_verdict *v)
 {
-	struct evs_fw_new_args a = {
-	    .fw = fw, .ct = lc, .zone = ZONE, .src_port = SRC, .dst_port = DST, .dry_run = dry};
+	struct evs_fw_new_args a = {.fw = fw,
+				    .ct = lc,
+				    .zone = ZONE,
+				    .src_port = SRC,
+				    .dst_port = DST,
+				    .dry_run = dry,
+				    .looked_up = true};
 	struct evs_flow_key keys[EVS_FW_BURST_MAX];
 	struct rte_mbuf *m[EVS_FW_BURST_MAX];
 	struct evs_ct_action look = {.zone = ZONE};
@@ -224,6 +230,39 @@ START_TEST(mixed_burst_commits_each_pair)
 			ck_assert_uint_eq(mark, n.rule_id);
 		}
 	}
+}
+END_TEST
+
+/*
+ * Commits that skip their lookup (the first pass missed) still find a
+ * connection an earlier packet of the same burst created, and one that
+ * existed before (a retransmitted SYN, new until a reply): one connection
+ * per flow, nothing refused.
+ */
+START_TEST(looked_up_commit_finds_existing)
+{
+	struct spec s[32];
+	struct evs_fw_verdict v[32];
+	struct evs_ct_stats st;
+	uint32_t mark, eg, in;
+	uint16_t i;
+
+	rule("out", 1, EVS_FW_EGRESS, EVS_FW_ALLOW, 1, 1000, false);
+	rule("in", 11, EVS_FW_INGRESS, EVS_FW_ALLOW, 80, 80, false);
+	for (i = 0; i < 32; i++)
+		s[i] = syn((uint16_t)(42000 + i % 12), 80);
+	ck_assert_uint_eq(run(s, 4, false, v), 0); /* flows 0-3 exist before */
+	ck_assert_uint_eq(run(s, 32, false, v), 0);
+	for (i = 0; i < 32; i++) {
+		ck_assert_int_eq(v[i].action, EVS_FW_ALLOW);
+		ck_assert(conn_of(s[i].sport, &mark, &eg, &in));
+		ck_assert_uint_eq(mark, 11);
+	}
+	ck_assert_uint_eq(live_conns(), 12);
+	evs_ct_stats(ct, &st);
+	ck_assert_uint_eq(st.counters[EVS_CT_C_CREATED], 12);
+	ck_assert_uint_eq(st.counters[EVS_CT_C_REFUSED_TABLE], 0);
+	ck_assert_uint_eq(st.counters[EVS_CT_C_REFUSED_GLOBAL], 0);
 }
 END_TEST
 
@@ -476,6 +515,7 @@ void fw_new_add_cases(Suite *s)
 	    {"new_dry_run_leaves_nothing", dry_run_leaves_nothing},
 	    {"new_stateless_commits_nothing", stateless_commits_nothing},
 	    {"new_mixed_burst_commits_each_pair", mixed_burst_commits_each_pair},
+	    {"new_looked_up_commit_finds_existing", looked_up_commit_finds_existing},
 	    {"new_flush_match_removes_a_rules_connections",
 	     flush_match_removes_a_rules_connections},
 	    {"new_icmp_unreach_answers_udp", icmp_unreach_answers_udp},

@@ -3,7 +3,7 @@
  * The firewall in the real pipeline (modules l2, ct, fw): the
  * mask-sufficiency property of its stage, and a benchmark.
  *
- * `test_firewall --bench-pipeline FLOWS PACKETS [--no-fw|--unreplied]`: established UDP
+ * `test_firewall --bench-pipeline FLOWS PACKETS [--no-fw|--unreplied|--new]`: established UDP
  * connections from port 0 to a filtered port 1 through the real pipeline
  * (modules l2, ct, fw): pass 1 ct lookup and recirculate, pass 2 switching
  * on +est. Warm-up: each flow's first packet (the rules decide, committed)
@@ -11,7 +11,11 @@
  * bursts over the flows. With --no-fw nothing is filtered (plain L2). With
  * --unreplied no reply is sent: the connections stay new (one-way UDP, as
  * the perf suite's generator sends it) and every packet takes the
- * firewall's new path (rules, commit, second pass).
+ * firewall's new path at its first packet only (later ones go on in the
+ * first pass). With --new there is no warm-up and every packet opens a new
+ * connection (FLOWS >= PACKETS): ct miss, second pass, rules, commit.
+ * With --new-tcp PACKETS TCP handshakes (SYN, SYN-ACK, ACK; a 32-flow burst
+ * of each in turn), each a new connection.
  * For callgrind: run with two PACKETS values and divide the difference of
  * the "Collected" instruction counts by the difference of packets.
  */
@@ -27,18 +31,17 @@
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_tcp.h>
 #include <rte_udp.h>
 
 #include "evs_ct_module.h"
 #include "evs_fw_module.h"
 #include "evs_l2.h"
 #include "evs_pipeline.h"
+#include "fw_test.h"
 #include "unit_case.h"
 #include "unit_mask.h"
 
-int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets, bool with_fw,
-		      bool replied);
-void fw_pipeline_add_cases(Suite *s);
 extern struct rte_mempool *pool;
 
 enum { BURST = 32 };
@@ -84,6 +87,58 @@ static struct rte_mbuf *frame(struct rte_mempool *mp, uint32_t f, bool reply)
 	udp->dst_port = rte_cpu_to_be_16(reply ? pa : pb);
 	udp->dgram_len = RTE_BE16(26);
 	return m;
+}
+
+/* TCP segment @flags of flow @f (as frame(), TCP instead of UDP): the
+ * client's sequence starts at 1000, the server's at 5000. */
+static struct rte_mbuf *frame_tcp(struct rte_mempool *mp, uint32_t f, bool reply, uint8_t flags)
+{
+	struct rte_mbuf *m = frame(mp, f, reply);
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	uint16_t sport, dport;
+	bool syn = flags & RTE_TCP_SYN_FLAG;
+
+	if (m == NULL)
+		return NULL;
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	sport = ((struct rte_udp_hdr *)th)->src_port;
+	dport = ((struct rte_udp_hdr *)th)->dst_port;
+	memset(th, 0, sizeof(*th));
+	th->src_port = sport;
+	th->dst_port = dport;
+	th->sent_seq = rte_cpu_to_be_32(reply ? 5000 : syn ? 1000 : 1001);
+	th->recv_ack = rte_cpu_to_be_32(reply ? 1001 : syn ? 0 : 5001);
+	th->data_off = 5 << 4;
+	th->tcp_flags = flags;
+	th->rx_win = RTE_BE16(65535);
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->total_length = RTE_BE16(40);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = evs_ipv4_hdr_cksum(ip);
+	return m;
+}
+
+/* The three segments of a handshake for flows @f.. @f+BURST-1, a burst each. */
+static int handshakes(struct evs_pipeline_lcore *pl, const struct evs_pipeline_state *st,
+		      struct rte_mempool *mp, uint32_t f)
+{
+	static const uint8_t seg[3] = {RTE_TCP_SYN_FLAG, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
+				       RTE_TCP_ACK_FLAG};
+	struct rte_mbuf *pkts[BURST];
+	struct evs_flow_key keys[BURST];
+
+	for (int s = 0; s < 3; s++) {
+		for (int i = 0; i < BURST; i++) {
+			pkts[i] = frame_tcp(mp, f + (uint32_t)i, s == 1, seg[s]);
+			if (pkts[i] == NULL)
+				return -1;
+			evs_packet_parse(pkts[i], s == 1 ? 1 : 0, &keys[i]);
+		}
+		evs_pipeline_run(pl, st, pkts, keys, BURST);
+	}
+	return 0;
 }
 
 /* @n frames of flows from @f (stride @stride), in bursts. */
@@ -234,29 +289,48 @@ static void world_down(struct fw_world *w)
 	rte_free(w->qsbr);
 }
 
-int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets, bool with_fw,
-		      bool replied)
+int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets,
+		      enum fw_bench_mode mode)
 {
 	struct fw_world w;
 	uint32_t f = 0;
 	int rc = -1;
 
-	if (world_up(&w, mp, 2 * flows + 1024, with_fw, false) < 0) {
+	if (world_up(&w, mp, 2 * flows + 1024, mode != FW_BENCH_NO_FW, false) < 0) {
 		fprintf(stderr, "set-up failed\n");
 		goto out;
 	}
 	/* warm-up: each flow decided and committed, then answered (unless unreplied) */
-	for (uint32_t wu = 0; wu < flows; wu += BURST) {
+	for (uint32_t wu = 0; mode < FW_BENCH_NEW && wu < flows; wu += BURST) {
 		uint32_t g = wu;
 
 		run(w.pl, &w.st, mp, flows, &f, 1, BURST, false);
-		if (replied)
+		if (mode != FW_BENCH_UNREPLIED)
 			run(w.pl, &w.st, mp, flows, &g, 1, BURST, true);
 	}
 	printf("conns %u\n", evs_ct_zone_count(w.ct, EVS_FW_ZONE_DEFAULT));
 	/* the measured part: forward packets of established (or unreplied) connections */
-	sent[1] = 0;
-	rc = run(w.pl, &w.st, mp, flows, &f, 7919, packets, false);
+	sent[0] = sent[1] = 0;
+	if (mode == FW_BENCH_NEW_TCP) {
+		struct evs_fw_rule r = {.id = 3,
+					.priority = 1,
+					.dir = EVS_FW_INGRESS,
+					.action = EVS_FW_ALLOW,
+					.proto = IPPROTO_TCP,
+					.sport_hi = UINT16_MAX,
+					.dport_hi = UINT16_MAX};
+
+		if (evs_fw_rule_add(w.fw, "g", &r) != 0 || evs_fw_commit(w.fw) != 0)
+			goto out;
+		for (rc = 0; rc == 0 && f < packets; f += BURST)
+			rc = handshakes(w.pl, &w.st, mp, f);
+		printf("handshakes %u: forwarded %" PRIu64 ", replies %" PRIu64 ", conns %u\n",
+		       packets, sent[1], sent[0], evs_ct_zone_count(w.ct, EVS_FW_ZONE_DEFAULT));
+		if (sent[1] != 2 * (uint64_t)packets || sent[0] != packets)
+			rc = -1;
+		goto out;
+	}
+	rc = run(w.pl, &w.st, mp, flows, &f, mode == FW_BENCH_NEW ? 1 : 7919, packets, false);
 	printf("forwarded %" PRIu64 " of %u\n", sent[1], packets);
 	if (sent[1] != packets)
 		rc = -1;
@@ -402,11 +476,128 @@ START_TEST(established_in_one_pass)
 }
 END_TEST
 
+static bool marked_1(uint32_t mark, const uint8_t label[16], void *arg)
+{
+	(void)label;
+	(void)arg;
+	return mark == 1;
+}
+
+/*
+ * One-way UDP: a committed connection without a reply is +new (as in Linux)
+ * but its rules were decided at its first packet, so its later packets go
+ * on in the first pass: the rules run once per connection. Removing the
+ * rule keeps them flowing; flushing the connections the rule allowed (what
+ * kill_on_delete does) sends them back to the rules, which now deny.
+ */
+START_TEST(unreplied_in_one_pass)
+{
+	struct fw_world w;
+	uint32_t f[BURST], g[BURST];
+	bool rep[BURST] = {false};
+	uint64_t hits = 0, *drops;
+	unsigned int d, denied = 0;
+
+	ck_assert_int_eq(world_up(&w, pool, 4096, true, false), 0);
+	sent[0] = sent[1] = 0;
+	for (int i = 0; i < BURST; i++) {
+		f[i] = (uint32_t)i;
+		g[i] = (uint32_t)(100 + i);
+	}
+	ck_assert_uint_eq(mixed_burst(&w, f, rep, BURST), BURST);
+	for (int r = 0; r < 3; r++)
+		ck_assert_uint_eq(mixed_burst(&w, f, rep, BURST), 0);
+	ck_assert_uint_eq(sent[1], 4 * BURST);
+	ck_assert_int_eq(evs_fw_rule_hits(w.fw, 1, &hits), 0);
+	ck_assert_uint_eq(hits, BURST); /* once per connection, not per packet */
+	ck_assert_uint_eq(evs_ct_zone_count(w.ct, EVS_FW_ZONE_DEFAULT), BURST);
+	/* the rule goes: new connections are denied, committed ones flow */
+	ck_assert_int_eq(evs_fw_rule_del(w.fw, 1), 0);
+	ck_assert_int_eq(evs_fw_commit(w.fw), 0);
+	ck_assert_uint_eq(mixed_burst(&w, g, rep, BURST), BURST);
+	ck_assert_uint_eq(mixed_burst(&w, f, rep, BURST), 0);
+	ck_assert_uint_eq(sent[1], 5 * BURST);
+	/* their connections flushed: back to the rules, denied */
+	ck_assert_uint_eq(evs_ct_flush_match(w.ct, EVS_FW_ZONE_DEFAULT, marked_1, NULL), BURST);
+	ck_assert_uint_eq(mixed_burst(&w, f, rep, BURST), BURST);
+	ck_assert_uint_eq(sent[1], 5 * BURST);
+	drops = calloc(evs_registry_n_drops(w.reg), sizeof(*drops));
+	ck_assert_ptr_nonnull(drops);
+	evs_pipeline_drops_add(w.pl, drops);
+	for (d = 0; d < evs_registry_n_drops(w.reg); d++)
+		if (strcmp(evs_registry_drop_name(w.reg, d), "fw_deny") == 0)
+			denied = (unsigned int)drops[d];
+	free(drops);
+	ck_assert_uint_eq(denied, 2 * BURST);
+	world_down(&w);
+}
+END_TEST
+
+/* Packets of UDP flow @f from 10.0.0.2 (port 2, translated by SNAT) to b. */
+static uint64_t snat_burst(struct fw_world *w, uint32_t f, uint16_t n)
+{
+	struct rte_mbuf *pkts[BURST];
+	struct evs_flow_key keys[BURST];
+	struct evs_pipeline_stats a, b;
+
+	evs_pipeline_stats_get(w->pl, &a);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_ipv4_hdr *ip;
+
+		pkts[i] = frame(pool, f, false);
+		ck_assert_ptr_nonnull(pkts[i]);
+		ip = rte_pktmbuf_mtod_offset(pkts[i], struct rte_ipv4_hdr *,
+					     sizeof(struct rte_ether_hdr));
+		ip->src_addr = RTE_BE32(0x0a000002);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = evs_ipv4_hdr_cksum(ip);
+		evs_packet_parse(pkts[i], 2, &keys[i]);
+	}
+	evs_pipeline_run(w->pl, &w->st, pkts, keys, n);
+	evs_pipeline_stats_get(w->pl, &b);
+	return b.recirculated - a.recirculated;
+}
+
+/*
+ * One-way UDP through SNAT: a committed connection's later packets are
+ * translated by the first pass's ct (so classified again) and, +new until a
+ * reply, pass on their connection as established ones do: one connection,
+ * every packet delivered, the rules consulted once.
+ */
+START_TEST(unreplied_snat_passes)
+{
+	struct evs_fw_rule eg = {.id = 2,
+				 .priority = 1,
+				 .dir = EVS_FW_EGRESS,
+				 .action = EVS_FW_ALLOW,
+				 .proto = IPPROTO_UDP,
+				 .sport_hi = UINT16_MAX,
+				 .dport_hi = UINT16_MAX};
+	struct fw_world w;
+	uint64_t hits = 0;
+
+	ck_assert_int_eq(world_up(&w, pool, 4096, true, true), 0);
+	ck_assert_int_eq(evs_fw_rule_add(w.fw, "g", &eg), 0);
+	ck_assert_int_eq(evs_fw_commit(w.fw), 0);
+	sent[0] = sent[1] = 0;
+	ck_assert_uint_eq(snat_burst(&w, 7, 1), 1);
+	ck_assert_uint_eq(sent[1], 1);
+	ck_assert_uint_eq(snat_burst(&w, 7, 4), 4); /* translated: classified again */
+	ck_assert_uint_eq(sent[1], 5);
+	ck_assert_uint_eq(evs_ct_zone_count(w.ct, EVS_FW_ZONE_DEFAULT), 1);
+	ck_assert_int_eq(evs_fw_rule_hits(w.fw, 2, &hits), 0);
+	ck_assert_uint_eq(hits, 1);
+	world_down(&w);
+}
+END_TEST
+
 void fw_pipeline_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
 	    {"pipeline_mask_is_sufficient_fw", mask_is_sufficient_fw},
 	    {"pipeline_established_in_one_pass", established_in_one_pass},
+	    {"pipeline_unreplied_in_one_pass", unreplied_in_one_pass},
+	    {"pipeline_unreplied_snat_passes", unreplied_snat_passes},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), NULL, NULL, 0);

@@ -27,7 +27,7 @@
 #define BURST 32
 #define LDP 1
 
-enum { MOD_CT, MOD_LB, MOD_FWD };
+enum { MOD_CT, MOD_LB, MOD_FWD, MOD_RC };
 
 /* order 100: "L2" hands every fresh frame to routing in switch LDP */
 static enum evs_stage_verdict fwd_gw(struct evs_xlate *x, const void *state, void *lctx)
@@ -59,6 +59,38 @@ static const struct evs_stage fwd_stages[] = {
     {.name = "route", .order = 200, .xlate = fwd_route},
 };
 static const struct evs_module fwd_module = {.name = "fwd", .stages = fwd_stages, .n_stages = 2};
+
+/*
+ * "rc", for evs_exec_recirculate_hinted: while rc_on, a first-pass frame
+ * is recirculated (id 7) with the hint slot rc_slot[i] that the test
+ * chooses, often one whose megaflow the packet does not match.
+ */
+static bool rc_on;
+static uint16_t rc_slot[BURST];
+static struct evs_recirc_hint rc_hints[4];
+
+static enum evs_stage_verdict rc_stage(struct evs_xlate *x, const void *state, void *lctx)
+{
+	RTE_SET_USED(state);
+	RTE_SET_USED(lctx);
+	if (!rc_on || evs_xlate_wkey(x)->recirc_id != 0)
+		return EVS_STAGE_CONTINUE;
+	evs_xlate_emit(x, 0, NULL, 0);
+	return EVS_STAGE_DONE;
+}
+
+static uint16_t rc_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **pkts,
+			struct evs_flow_key *keys, uint16_t n)
+{
+	RTE_SET_USED(arg);
+	evs_exec_recirculate_hinted(x, 7, pkts, keys, n, rc_hints, rc_slot);
+	return 0;
+}
+
+static const struct evs_stage rc_stages[] = {{.name = "rc", .order = 10, .xlate = rc_stage}};
+static const struct evs_opcode rc_ops[] = {{"rc", 0, rc_exec, NULL}};
+static const struct evs_module rc_module = {
+    .name = "rc", .stages = rc_stages, .n_stages = 1, .opcodes = rc_ops, .n_opcodes = 1};
 
 /* What tx saw: per packet of the burst, its port and a copy of its key. */
 static struct rte_mbuf *cur[BURST];
@@ -129,8 +161,8 @@ static void on_publish(void *arg, bool changed)
 
 static void lbm_setup(void)
 {
-	static const struct evs_module *const mods[] = {&evs_ct_module, &evs_lb_module,
-							&fwd_module};
+	static const struct evs_module *const mods[] = {&evs_ct_module, &evs_lb_module, &fwd_module,
+							&rc_module};
 	struct evs_pipeline_lcore_config c = {
 	    .name = "lbm", .pool = pool, .tx = cap_tx, .socket_id = SOCKET_ID_ANY};
 	struct evs_lb_conf_config lc = {.max_vips = 8,
@@ -558,6 +590,17 @@ START_TEST(test_trace_shows_backend_choice)
 		seen |= strstr(tr->steps[i].decision, "backend 1 10.0.1.1 port 8080") != NULL &&
 			strcmp(tr->steps[i].stage, "vip") == 0;
 	ck_assert_msg(seen, "no vip step naming the backend");
+	/* and the VIP's mode */
+	ck_assert_int_eq(op(EVS_STORE_SET, "lb.vip", "{\"name\":\"web\",\"snat\":\"10.0.1.254\"}"),
+			 0);
+	m = build(&s, &k);
+	memset(tr, 0, sizeof(*tr));
+	ck_assert_int_gt(evs_pipeline_xlate(w.pl, &w.st, &k, &mask, prog, tr), 0);
+	rte_pktmbuf_free(m);
+	seen = false;
+	for (unsigned int i = 0; i < tr->n; i++)
+		seen |= strstr(tr->steps[i].decision, "in table, snat 10.0.1.254)") != NULL;
+	ck_assert_msg(seen, "no vip step naming the SNAT address");
 	free(tr);
 }
 END_TEST
@@ -702,6 +745,199 @@ static void random_key(struct evs_flow_key *k)
 /* Mask sufficiency: any key that agrees with a translated key on the bits
  * its mask holds translates to the same program and mask. Against VIPs
  * with and without ports, IPv4 and IPv6, backends with ports. */
+/* One-arm SNAT: the backend sees the switch's address as the client, on a
+ * port that keeps the tuple unique (two VIPs, one backend, one client
+ * port); its replies to that address are un-NATed and routed again to the
+ * client (without the second pass they would leave towards .254). */
+START_TEST(test_snat_one_arm)
+{
+	struct spec s[2] = {syn(7, 4000), syn(7, 4000)};
+	struct spec r = {.src = "10.0.1.1",
+			 .dst = "10.0.1.254",
+			 .proto = IPPROTO_TCP,
+			 .sport = 8080,
+			 .flags = SYN | ACK,
+			 .seq = 77,
+			 .ack = 1001,
+			 .win = 1000};
+	uint8_t a[16];
+	uint16_t ports[2];
+
+	ck_assert_int_ne(op(EVS_STORE_ADD, "lb.vip", VIP ",\"snat\":\"fd00::1\"}"), 0);
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP ",\"snat\":\"10.0.1.254\"}"), 0);
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip",
+			    "{\"name\":\"web2\",\"address\":\"10.0.0.101\",\"port\":80,"
+			    "\"scope\":\"sw\",\"snat\":\"10.0.1.254\"}"),
+			 0);
+	backend("web", "10.0.1.1", "");
+	backend("web2", "10.0.1.1", "");
+	s[1].dst = "10.0.0.101";
+	for (unsigned int i = 0; i < 2; i++) {
+		run(&s[i], 1);
+		ck_assert_uint_eq(out_port[0], 1);
+		addr("10.0.1.254", a);
+		ck_assert_mem_eq(out_key[0].src_ip, a, 4);
+		ck_assert_uint_eq(rte_be_to_cpu_16(out_key[0].l4_dst), 8080);
+		ports[i] = rte_be_to_cpu_16(out_key[0].l4_src);
+	}
+	ck_assert_uint_eq(ports[0], 4000); /* the client's port while free */
+	ck_assert_uint_ne(ports[1], ports[0]);
+	for (unsigned int i = 0; i < 2; i++) {
+		r.dport = ports[i];
+		run(&r, 1);
+		ck_assert_uint_eq(out_port[0], 7); /* the client 10.2.0.7 */
+		addr(i == 0 ? "10.0.0.100" : "10.0.0.101", a);
+		ck_assert_mem_eq(out_key[0].src_ip, a, 4);
+		addr("10.2.0.7", a);
+		ck_assert_mem_eq(out_key[0].dst_ip, a, 4);
+		ck_assert_uint_eq(rte_be_to_cpu_16(out_key[0].l4_src), 80);
+		ck_assert_uint_eq(rte_be_to_cpu_16(out_key[0].l4_dst), 4000);
+	}
+	/* the backend's other traffic to that address is no reply: untouched */
+	r.sport = 22;
+	r.dport = 5000;
+	r.flags = SYN;
+	r.ack = 0;
+	run(&r, 1);
+	ck_assert_uint_eq(out_port[0], 254);
+}
+END_TEST
+
+static void dsr_backend(const char *a)
+{
+	char doc[160];
+
+	snprintf(doc, sizeof(doc), "{\"vip\":\"web\",\"address\":\"%s\",\"port\":80}", a);
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.backend", doc), 0);
+}
+
+/* Direct server return: the frame leaves towards the backend still
+ * addressed to the VIP and its port (only routed by the backend's
+ * address); the client's side alone is tracked, so its ACKs and data
+ * (no SYN-ACK ever seen) follow the entry, across a pool change that
+ * moves flows in the table; replies from the VIP are not ours. */
+START_TEST(test_dsr)
+{
+	enum { N = 2 * BURST };
+	const struct evs_lb_state *ls = evs_lb_conf_state(w.lb);
+	uint16_t first[N];
+	uint8_t vip[16], cli[16];
+	unsigned int moved = 0;
+	struct spec s[BURST];
+
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP ",\"dsr\":true,\"snat\":\"10.0.1.9\"}"),
+			 -EINVAL);
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP "}"), 0);
+	backend("web", "10.0.1.5", ""); /* port 8080: dsr cannot translate it */
+	ck_assert_int_eq(op(EVS_STORE_SET, "lb.vip", "{\"name\":\"web\",\"dsr\":true}"), -EINVAL);
+	ck_assert_int_eq(op(EVS_STORE_DEL, "lb.backend",
+			    "{\"vip\":\"web\",\"address\":\"10.0.1.5\",\"port\":8080}"),
+			 0);
+	ck_assert_int_eq(op(EVS_STORE_SET, "lb.vip", "{\"name\":\"web\",\"dsr\":true}"), 0);
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.backend",
+			    "{\"vip\":\"web\",\"address\":\"10.0.1.6\",\"port\":8080}"),
+			 -EINVAL);
+	dsr_backend("10.0.1.1");
+	dsr_backend("10.0.1.2");
+	addr("10.0.0.100", vip);
+	for (unsigned int b = 0; b < N / BURST; b++) {
+		for (unsigned int i = 0; i < BURST; i++)
+			s[i] = syn(b * BURST + i, 5000);
+		run(s, BURST);
+		for (unsigned int i = 0; i < BURST; i++) {
+			ck_assert(out_port[i] == 1 || out_port[i] == 2);
+			ck_assert_mem_eq(out_key[i].dst_ip, vip, 4); /* the frame keeps the VIP */
+			ck_assert_uint_eq(rte_be_to_cpu_16(out_key[i].l4_dst), 80);
+			addr(s[i].src, cli);
+			ck_assert_mem_eq(out_key[i].src_ip, cli, 4);
+			first[b * BURST + i] = out_port[i];
+		}
+	}
+	/* a third backend: the table moves about a third of these flows */
+	dsr_backend("10.0.1.3");
+	for (unsigned int b = 0; b < N / BURST; b++) {
+		for (unsigned int i = 0; i < BURST; i++) {
+			struct evs_flow_key k;
+			struct rte_mbuf *m;
+			uint32_t id;
+
+			s[i] = syn(b * BURST + i, 5000);
+			s[i].flags = ACK | PSH;
+			s[i].seq = 1001;
+			s[i].ack = 777; /* the backend's ISN, never seen here */
+			s[i].payload = 100;
+			m = build(&s[i], &k);
+			id = evs_maglev_lookup(ls->cur->vip[0].maglev, evs_lb_flow_hash(&k));
+			moved += ls->cur->backend[id].addr[3] != first[b * BURST + i];
+			rte_pktmbuf_free(m);
+		}
+		run(s, BURST);
+		for (unsigned int i = 0; i < BURST; i++)
+			ck_assert_uint_eq(out_port[i], first[b * BURST + i]);
+	}
+	ck_assert_uint_gt(moved, 0); /* so following the entries mattered */
+	/* the backend answers the client from the VIP: plain traffic */
+	s[0] = (struct spec){.src = "10.0.0.100",
+			     .dst = "10.2.0.7",
+			     .proto = IPPROTO_TCP,
+			     .sport = 80,
+			     .dport = 5000,
+			     .flags = SYN | ACK,
+			     .seq = 777,
+			     .ack = 1001,
+			     .win = 1000};
+	run(s, 1);
+	ck_assert_uint_eq(out_port[0], 7);
+	ck_assert_mem_eq(out_key[0].src_ip, vip, 4);
+}
+END_TEST
+
+/* Hinted recirculation against its meaning: every packet leaves where its
+ * own key says (the port of its destination's last byte) whatever hint
+ * slot it names (a wrong one now and then: a hint for another
+ * destination), hints are used when they match (far fewer lookups than
+ * two per packet), and a flush of every megaflow invalidates them. */
+START_TEST(test_recirc_hints)
+{
+	static char dst[BURST][16];
+	struct evs_cls_stats cs0, cs1;
+	unsigned int sent = 0;
+
+	rc_on = true;
+	memset(rc_hints, 0, sizeof(rc_hints));
+	ck_assert_int_eq(evs_cls_stats_get(evs_pipeline_lcore_cls(w.pl), &cs0), 0);
+	for (unsigned int b = 0; b < 200; b++) {
+		struct spec s[BURST];
+
+		if (b == 100)
+			evs_cls_flush(evs_pipeline_lcore_cls(w.pl));
+		for (unsigned int i = 0; i < BURST; i++) {
+			unsigned int d = 1 + (unsigned int)(rte_rand() % 4);
+
+			snprintf(dst[i], sizeof(dst[i]), "10.0.9.%u", d);
+			s[i] = (struct spec){.src = "10.2.0.1",
+					     .dst = dst[i],
+					     .proto = IPPROTO_UDP,
+					     .sport = (uint16_t)(1 + rte_rand() % 60000),
+					     .dport = 53,
+					     .payload = 8};
+			/* its own (d - 1) but one time in sixteen: any */
+			rc_slot[i] = (uint16_t)(rte_rand() % 16 == 0 ? rte_rand() % 4 : d - 1);
+		}
+		run(s, BURST);
+		for (unsigned int i = 0; i < BURST; i++)
+			ck_assert_uint_eq(out_port[i], (uint16_t)atoi(dst[i] + 7));
+		sent += BURST;
+	}
+	rc_on = false;
+	ck_assert_int_eq(evs_cls_stats_get(evs_pipeline_lcore_cls(w.pl), &cs1), 0);
+	printf("hinted recirculation: %llu lookups for %u packets (2 passes each)\n",
+	       (unsigned long long)(cs1.lookups - cs0.lookups), sent);
+	ck_assert_uint_lt(cs1.lookups - cs0.lookups, (uint64_t)sent * 3 / 2);
+	ck_assert_uint_gt(cs1.lookups - cs0.lookups, (uint64_t)sent);
+}
+END_TEST
+
 START_TEST(test_mask_is_sufficient)
 {
 	unsigned int vip_hits = 0, reply_hits = 0;
@@ -767,6 +1003,9 @@ void lb_module_add_cases(Suite *s)
 	    {"mask_is_sufficient", test_mask_is_sufficient},
 	    {"router_scope", test_router_scope},
 	    {"drain_ends_with_last_connection", test_drain_ends_with_last_connection},
+	    {"snat_one_arm", test_snat_one_arm},
+	    {"dsr", test_dsr},
+	    {"recirc_hints", test_recirc_hints},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), lbm_setup, lbm_teardown, 0);
