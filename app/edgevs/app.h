@@ -127,6 +127,9 @@ struct evs_app {
 	bool doc_on_disk;	     /* the loaded file is the whole starting state */
 	struct app_commit *inflight, **inflight_tail; /* changes not durable yet, in order */
 	bool snap_inflight;			      /* a compaction snapshot is queued */
+	struct evs_store_doc_build *snap_build;	      /* the next one, built in steps (state.c) */
+	uint64_t snap_gen;			      /* ... the generation it holds */
+	unsigned int snap_stale;		      /* ... builds a transaction made stale */
 	struct app_commit *handler_commit; /* the running handler's change (for "wait") */
 	struct app_commit *waiters;	   /* durable, waiting for every PMD to run it */
 	bool stopping;			   /* shutting down: no more rollbacks */

@@ -85,6 +85,8 @@ void app_state_close(struct evs_app *app)
 	 * rolled back any more. Then the file alone is made current, unless a
 	 * write failed meanwhile (the file and journal then hold the state). */
 	app->stopping = true;
+	evs_store_doc_build_free(app->snap_build);
+	app->snap_build = NULL;
 	evs_journal_drain(app->journal);
 	waiters_poll(app, true); /* PMDs have stopped */
 	doc = app->journal != NULL && !app->close_dirty ? evs_store_doc(app->store) : NULL;
@@ -215,6 +217,9 @@ int app_state_started(struct evs_app *app)
 	return rc;
 }
 
+/* A compaction's snapshot: objects per poll (~1-2 ms), restarts at most. */
+enum { APP_SNAP_SLICE = 65536, APP_SNAP_RETRIES = 8 };
+
 /* One change waiting for its journal line: the held reply and its records. */
 struct app_commit {
 	struct evs_app *app;
@@ -297,7 +302,7 @@ bool app_state_busy(const struct evs_app *app)
 	/* Replies held for the journal need no spin: its writer wakes the
 	 * loop (journal_wake). PMD quiescence is checked, not signalled; a
 	 * large transaction runs in steps between polls. */
-	return app->waiters != NULL || evs_store_ctl_busy(app->store);
+	return app->waiters != NULL || evs_store_ctl_busy(app->store) || app->snap_build != NULL;
 }
 
 /* Undo @from and every later change not durable yet, newest first, as one
@@ -413,11 +418,9 @@ static int submit(struct evs_app *app, struct evs_ctl_call *call, const json_t *
 	json_t *snap = NULL, *pub = NULL;
 	int rc = -ENOMEM;
 
-	/* Past its bound, the journal is compacted from a snapshot: only
-	 * references to the stored (immutable) objects, O(objects) pointer
-	 * copies here, the serialising on the writer thread. */
-	if (c != NULL && (save || records == NULL ||
-			  (evs_journal_wants_snapshot(app->journal) && !app->snap_inflight)))
+	/* A save, or a change whose records could not be built, is its
+	 * snapshot (references to the stored, immutable objects). */
+	if (c != NULL && (save || records == NULL))
 		snap = evs_store_doc(app->store);
 	if (c != NULL && (records != NULL || snap != NULL))
 		c->pending = evs_ctl_call_defer(call);
@@ -470,12 +473,64 @@ int app_state_save(struct evs_app *app, struct evs_ctl_call *call)
 	return submit(app, call, NULL, true);
 }
 
+/* The journal took the background snapshot (its compaction may go on). */
+static void snapshot_queued(int rc, void *arg)
+{
+	struct evs_app *app = arg;
+
+	RTE_SET_USED(rc);
+	app->snap_inflight = false;
+}
+
+/*
+ * Past its bound the journal is compacted from a snapshot of the store,
+ * built APP_SNAP_SLICE objects per poll (a million took 20-30 ms in one
+ * piece). Only while no large transaction runs: between its switch and its
+ * answer a change is committed but not yet submitted, and the snapshot must
+ * follow every change it holds into the journal's queue. A transaction
+ * between two slices makes the build stale: begun again, and after
+ * APP_SNAP_RETRIES such restarts taken in one piece.
+ */
+static void snapshot_poll(struct evs_app *app)
+{
+	json_t *doc = NULL;
+	int rc;
+
+	if (app->journal == NULL || app->stopping || evs_store_ctl_busy(app->store))
+		return;
+	if (app->snap_build == NULL) {
+		if (app->snap_inflight || !evs_journal_wants_snapshot(app->journal))
+			return;
+		app->snap_build = evs_store_doc_begin(app->store);
+		app->snap_gen = evs_store_generation(app->store);
+		if (app->snap_build == NULL)
+			return; /* out of memory: tried again at the next poll */
+	}
+	rc = evs_store_doc_step(app->snap_build, APP_SNAP_SLICE, &doc);
+	if (rc > 0)
+		return;
+	evs_store_doc_build_free(app->snap_build);
+	app->snap_build = NULL;
+	if (rc == -ESTALE && ++app->snap_stale < APP_SNAP_RETRIES)
+		return;
+	if (rc == -ESTALE) {
+		doc = evs_store_doc(app->store);
+		app->snap_gen = evs_store_generation(app->store);
+	}
+	app->snap_stale = 0;
+	if (doc != NULL &&
+	    evs_journal_compact(app->journal, app->snap_gen, doc, snapshot_queued, app) == 0)
+		app->snap_inflight = true;
+	json_decref(doc);
+}
+
 void app_state_poll(struct evs_app *app)
 {
 	evs_journal_poll(app->journal);
 	if (app->waiters != NULL)
 		waiters_poll(app, false);
 	evs_store_ctl_poll(app->store);
+	snapshot_poll(app);
 }
 
 /* The state directory, created (0700) if missing, as an open fd. */

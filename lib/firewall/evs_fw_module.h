@@ -82,6 +82,7 @@ enum evs_fw_drop {
 	EVS_FW_DROP_REJECT,	/**< a reject rule (an answer was sent, or not: see counters) */
 	EVS_FW_DROP_CT_INVALID, /**< conntrack found the packet invalid */
 	EVS_FW_DROP_CT_REFUSED, /**< allowed, but conntrack refused the connection (limits) */
+	EVS_FW_DROP_FRAGMENT,	/**< an IP fragment: not reassembled, not trackable */
 	EVS_FW_DROP_MAX,
 };
 

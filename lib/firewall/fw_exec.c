@@ -107,6 +107,10 @@ static void commit_pair(struct evs_ct_lcore *ctl, uint16_t zone, uint32_t eg, ui
 		act.flags |= EVS_CT_F_NAT;
 		act.nat = *nat;
 	}
+	if (idx[0] == 0 && idx[n - 1] == n - 1) { /* all of a burst in order (runs ascend) */
+		evs_ct_execute_burst(ctl, &act, pkts, keys, n);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		k[i] = keys[idx[i]];
 		m[i] = pkts[idx[i]];

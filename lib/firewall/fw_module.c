@@ -17,6 +17,7 @@ static const char *const drop_names[EVS_FW_DROP_MAX] = {
     [EVS_FW_DROP_REJECT] = "fw_reject",
     [EVS_FW_DROP_CT_INVALID] = "fw_ct_invalid",
     [EVS_FW_DROP_CT_REFUSED] = "fw_ct_refused",
+    [EVS_FW_DROP_FRAGMENT] = "fw_fragment",
 };
 
 static const char *const counter_names[EVS_FW_MC_MAX] = {

@@ -155,6 +155,13 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 	}
 	st = evs_ct_xlate_state(x);
 	if (st & EVS_CT_INVALID) {
+		/* conntrack cannot follow fragments (no reassembly): their own reason */
+		mask->bits.ip_frag = UINT8_MAX;
+		if (k->ip_frag & EVS_FRAG_ANY) {
+			evs_xlate_why(x, "fw: ct_state 0x%02x (invalid): an IP fragment: drop", st);
+			evs_xlate_drop(x, EVS_FW_DROP_FRAGMENT);
+			return EVS_STAGE_DONE;
+		}
 		evs_xlate_why(x, "fw: ct_state 0x%02x (invalid): drop", st);
 		evs_xlate_drop(x, EVS_FW_DROP_CT_INVALID);
 		return EVS_STAGE_DONE;

@@ -278,12 +278,16 @@ int evs_journal_submit(struct evs_journal *j, uint64_t gen, const json_t *record
 
 /**
  * Queue @p snapshot (reference taken), the whole document at generation @p
- * gen, to compact with in the background; nobody waits for it. Every change
- * up to @p gen must have been submitted already (the lines after it in the
- * queue become the new journal). Dropped when a compaction is under way.
+ * gen, to compact with in the background; no answer waits for it. Every
+ * change up to @p gen must have been submitted already (the lines after it
+ * in the queue become the new journal). Dropped when a compaction is under
+ * way. @p queued (may be NULL) runs from evs_journal_poll() once the writer
+ * took it (the compaction may still run; evs_journal_wants_snapshot() stays
+ * false until it ends).
  * @return 0, or -EINVAL, -ENOMEM.
  */
-int evs_journal_compact(struct evs_journal *j, uint64_t gen, const json_t *snapshot);
+int evs_journal_compact(struct evs_journal *j, uint64_t gen, const json_t *snapshot,
+			evs_persist_done_t queued, void *arg);
 
 /** True when a snapshot should ride on the next submission (or be given to
  * evs_journal_compact()). */

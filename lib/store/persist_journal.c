@@ -617,9 +617,10 @@ int evs_journal_submit(struct evs_journal *j, uint64_t gen, const json_t *record
 	return queue_sub(j, gen, records, snapshot, false, done, arg);
 }
 
-int evs_journal_compact(struct evs_journal *j, uint64_t gen, const json_t *snapshot)
+int evs_journal_compact(struct evs_journal *j, uint64_t gen, const json_t *snapshot,
+			evs_persist_done_t queued, void *arg)
 {
-	return snapshot == NULL ? -EINVAL : queue_sub(j, gen, NULL, snapshot, true, NULL, NULL);
+	return snapshot == NULL ? -EINVAL : queue_sub(j, gen, NULL, snapshot, true, queued, arg);
 }
 
 bool evs_journal_wants_snapshot(const struct evs_journal *j)

@@ -180,6 +180,18 @@ struct fw_world {
 	struct evs_pipeline_state st;
 };
 
+/* Rule @id: allow protocol @proto in direction @dir, any address and port. */
+static struct evs_fw_rule allow_rule(uint32_t id, enum evs_fw_dir dir, uint8_t proto)
+{
+	return (struct evs_fw_rule){.id = id,
+				    .priority = 1,
+				    .dir = dir,
+				    .action = EVS_FW_ALLOW,
+				    .proto = proto,
+				    .sport_hi = UINT16_MAX,
+				    .dport_hi = UINT16_MAX};
+}
+
 static void cidr(struct evs_fw_cidr *c, const char *txt)
 {
 	c->af = strchr(txt, ':') != NULL ? 6 : 4;
@@ -204,13 +216,7 @@ static int world_up(struct fw_world *w, struct rte_mempool *mp, uint32_t conns, 
 							&evs_fw_module};
 	struct evs_fw_port_conf p1 = {.n_addrs = 3, .n_groups = 1, .groups = {"g"}};
 	struct evs_fw_port_conf p2 = {.n_addrs = 1, .n_groups = 1, .groups = {"g"}};
-	struct evs_fw_rule r = {.id = 1,
-				.priority = 1,
-				.dir = EVS_FW_INGRESS,
-				.action = EVS_FW_ALLOW,
-				.proto = IPPROTO_UDP,
-				.sport_hi = UINT16_MAX,
-				.dport_hi = UINT16_MAX};
+	struct evs_fw_rule r = allow_rule(1, EVS_FW_INGRESS, IPPROTO_UDP);
 	struct evs_fw_snat sn = {.src = {.af = 4, .plen = 24}, .to = {.kind = EVS_CT_NAT_SRC}};
 	char err[128];
 
@@ -312,13 +318,7 @@ int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets,
 	/* the measured part: forward packets of established (or unreplied) connections */
 	sent[0] = sent[1] = 0;
 	if (mode == FW_BENCH_NEW_TCP) {
-		struct evs_fw_rule r = {.id = 3,
-					.priority = 1,
-					.dir = EVS_FW_INGRESS,
-					.action = EVS_FW_ALLOW,
-					.proto = IPPROTO_TCP,
-					.sport_hi = UINT16_MAX,
-					.dport_hi = UINT16_MAX};
+		struct evs_fw_rule r = allow_rule(3, EVS_FW_INGRESS, IPPROTO_TCP);
 
 		if (evs_fw_rule_add(w.fw, "g", &r) != 0 || evs_fw_commit(w.fw) != 0)
 			goto out;
@@ -476,6 +476,20 @@ START_TEST(established_in_one_pass)
 }
 END_TEST
 
+/* The drops of reason @name so far. */
+static uint64_t drops_of(struct fw_world *w, const char *name)
+{
+	uint64_t *drops = calloc(evs_registry_n_drops(w->reg), sizeof(*drops)), v = 0;
+
+	ck_assert_ptr_nonnull(drops);
+	evs_pipeline_drops_add(w->pl, drops);
+	for (unsigned int d = 0; d < evs_registry_n_drops(w->reg); d++)
+		if (strcmp(evs_registry_drop_name(w->reg, d), name) == 0)
+			v = drops[d];
+	free(drops);
+	return v;
+}
+
 static bool marked_1(uint32_t mark, const uint8_t label[16], void *arg)
 {
 	(void)label;
@@ -495,8 +509,7 @@ START_TEST(unreplied_in_one_pass)
 	struct fw_world w;
 	uint32_t f[BURST], g[BURST];
 	bool rep[BURST] = {false};
-	uint64_t hits = 0, *drops;
-	unsigned int d, denied = 0;
+	uint64_t hits = 0;
 
 	ck_assert_int_eq(world_up(&w, pool, 4096, true, false), 0);
 	sent[0] = sent[1] = 0;
@@ -521,14 +534,7 @@ START_TEST(unreplied_in_one_pass)
 	ck_assert_uint_eq(evs_ct_flush_match(w.ct, EVS_FW_ZONE_DEFAULT, marked_1, NULL), BURST);
 	ck_assert_uint_eq(mixed_burst(&w, f, rep, BURST), BURST);
 	ck_assert_uint_eq(sent[1], 5 * BURST);
-	drops = calloc(evs_registry_n_drops(w.reg), sizeof(*drops));
-	ck_assert_ptr_nonnull(drops);
-	evs_pipeline_drops_add(w.pl, drops);
-	for (d = 0; d < evs_registry_n_drops(w.reg); d++)
-		if (strcmp(evs_registry_drop_name(w.reg, d), "fw_deny") == 0)
-			denied = (unsigned int)drops[d];
-	free(drops);
-	ck_assert_uint_eq(denied, 2 * BURST);
+	ck_assert_uint_eq(drops_of(&w, "fw_deny"), 2 * BURST);
 	world_down(&w);
 }
 END_TEST
@@ -566,13 +572,7 @@ static uint64_t snat_burst(struct fw_world *w, uint32_t f, uint16_t n)
  */
 START_TEST(unreplied_snat_passes)
 {
-	struct evs_fw_rule eg = {.id = 2,
-				 .priority = 1,
-				 .dir = EVS_FW_EGRESS,
-				 .action = EVS_FW_ALLOW,
-				 .proto = IPPROTO_UDP,
-				 .sport_hi = UINT16_MAX,
-				 .dport_hi = UINT16_MAX};
+	struct evs_fw_rule eg = allow_rule(2, EVS_FW_EGRESS, IPPROTO_UDP);
 	struct fw_world w;
 	uint64_t hits = 0;
 
@@ -591,6 +591,48 @@ START_TEST(unreplied_snat_passes)
 }
 END_TEST
 
+/*
+ * IP fragments to a filtered port: conntrack cannot follow them (no
+ * reassembly), so they are dropped under their own reason, first and later
+ * fragments alike, and create no connection; whole datagrams of the same
+ * flow pass.
+ */
+START_TEST(fragments_dropped_counted)
+{
+	struct rte_mbuf *pkts[BURST];
+	struct evs_flow_key keys[BURST];
+	uint32_t f[BURST];
+	bool rep[BURST] = {false};
+	struct fw_world w;
+
+	ck_assert_int_eq(world_up(&w, pool, 4096, true, false), 0);
+	sent[0] = sent[1] = 0;
+	for (int i = 0; i < BURST; i++) {
+		struct rte_ipv4_hdr *ip;
+
+		pkts[i] = frame(pool, (uint32_t)i, false);
+		ck_assert_ptr_nonnull(pkts[i]);
+		ip = rte_pktmbuf_mtod_offset(pkts[i], struct rte_ipv4_hdr *,
+					     sizeof(struct rte_ether_hdr));
+		/* even: a first fragment (MF); odd: a later one (offset 8 bytes) */
+		ip->fragment_offset = i % 2 ? RTE_BE16(1) : RTE_BE16(RTE_IPV4_HDR_MF_FLAG);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = evs_ipv4_hdr_cksum(ip);
+		evs_packet_parse(pkts[i], 0, &keys[i]);
+		f[i] = (uint32_t)i;
+	}
+	evs_pipeline_run(w.pl, &w.st, pkts, keys, BURST);
+	ck_assert_uint_eq(sent[1], 0);
+	ck_assert_uint_eq(drops_of(&w, "fw_fragment"), BURST);
+	ck_assert_uint_eq(drops_of(&w, "fw_ct_invalid"), 0);
+	ck_assert_uint_eq(evs_ct_zone_count(w.ct, EVS_FW_ZONE_DEFAULT), 0);
+	mixed_burst(&w, f, rep, BURST);
+	ck_assert_uint_eq(sent[1], BURST);
+	ck_assert_uint_eq(drops_of(&w, "fw_fragment"), BURST);
+	world_down(&w);
+}
+END_TEST
+
 void fw_pipeline_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -598,6 +640,7 @@ void fw_pipeline_add_cases(Suite *s)
 	    {"pipeline_established_in_one_pass", established_in_one_pass},
 	    {"pipeline_unreplied_in_one_pass", unreplied_in_one_pass},
 	    {"pipeline_unreplied_snat_passes", unreplied_snat_passes},
+	    {"pipeline_fragments_dropped_counted", fragments_dropped_counted},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), NULL, NULL, 0);
