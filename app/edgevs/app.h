@@ -89,6 +89,9 @@ struct pmd_ctx {
 	const struct evs_overlay *ov;
 	struct evs_crypto_engine *ce;
 	struct evs_overlay_stats ovs;
+	/* this loop's tunnel table, and whether it encrypts some ports (pmd_tx) */
+	const struct evs_overlay_dp *odp;
+	bool ov_port_policy;
 } __rte_cache_aligned;
 
 /* Management view of a port slot (the slot is the datapath's port index). */

@@ -61,7 +61,7 @@ uint16_t pmd_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(port >= EVS_L2_TUNNEL_BASE))
 		return app_overlay_tx(ctx, port, pkts, n);
-	if (unlikely(evs_overlay_dp_port_encrypted(evs_overlay_dp_get(ctx->ov), port)))
+	if (unlikely(ctx->ov_port_policy) && evs_overlay_dp_port_encrypted(ctx->odp, port))
 		return app_overlay_tx_guarded(ctx, port, pkts, n);
 	sent = evs_port_txset_add_burst(ctx->txs, port, pkts, n);
 
@@ -95,6 +95,9 @@ int pmd_main(void *arg)
 		const struct evs_overlay_dp *odp = evs_overlay_dp_get(app->ov);
 		uint64_t moved = 0;
 		uint32_t q;
+
+		ctx->odp = odp;
+		ctx->ov_port_policy = evs_overlay_dp_port_policy(odp);
 
 		if (unlikely(s->gen != gen)) {
 			/* the module states derive from the snapshot (and pointers
@@ -132,6 +135,7 @@ int pmd_main(void *arg)
 		 * buffered for a port that the management lcore may free next. */
 		evs_port_txset_flush(ctx->txs);
 		rte_rcu_qsbr_quiescent(app->qsbr, qsbr_id);
+		ctx->ov_port_policy = false; /* odp may go now: not read until the next loop */
 
 		t1 = rte_rdtsc();
 		evs_pipeline_service(ctx->pl, &st.pst, t1, flow_idle);

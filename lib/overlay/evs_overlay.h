@@ -270,6 +270,9 @@ uint16_t evs_overlay_rx_burst(const struct evs_overlay *ov, const struct evs_ove
  */
 bool evs_overlay_dp_port_encrypted(const struct evs_overlay_dp *dp, uint16_t slot);
 
+/** Whether @p dp encrypts any port by name or tag (once per PMD loop). */
+bool evs_overlay_dp_port_policy(const struct evs_overlay_dp *dp);
+
 /** Flag frames from an encrypted port: tunnel ports encrypt them (PMD). */
 void evs_overlay_mark_encrypted(const struct evs_overlay *ov, struct rte_mbuf **pkts, uint16_t n);
 

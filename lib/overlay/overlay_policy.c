@@ -123,6 +123,11 @@ bool evs_overlay_dp_port_encrypted(const struct evs_overlay_dp *dp, uint16_t slo
 	       (dp->pol.enc[slot / 64] >> (slot % 64) & 1) != 0;
 }
 
+bool evs_overlay_dp_port_policy(const struct evs_overlay_dp *dp)
+{
+	return dp != NULL && dp->pol.any;
+}
+
 void evs_overlay_mark_encrypted(const struct evs_overlay *ov, struct rte_mbuf **pkts, uint16_t n)
 {
 	for (uint16_t i = 0; i < n; i++)

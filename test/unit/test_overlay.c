@@ -1536,6 +1536,8 @@ START_TEST(test_port_and_tag_policy)
 	ck_assert(evs_overlay_dp_port_encrypted(evs_overlay_dp_get(ha.ov), 5));
 	ck_assert(!evs_overlay_dp_port_encrypted(evs_overlay_dp_get(ha.ov), 6));
 	ck_assert(!evs_overlay_dp_port_encrypted(evs_overlay_dp_get(ha.ov), 3));
+	ck_assert(evs_overlay_dp_port_policy(evs_overlay_dp_get(ha.ov)));
+	ck_assert(!evs_overlay_dp_port_policy(evs_overlay_dp_get(hb.ov)));
 	{
 		char d[128];
 
@@ -1570,6 +1572,7 @@ START_TEST(test_port_and_tag_policy)
 	/* vm1 loses the tag on B: the table follows the fw.port change */
 	ck_assert_int_eq(txn1(&hb, "=fw.port {\"port\": \"vm1\", \"tags\": [\"web\"]}", &err), 0);
 	ck_assert(!evs_overlay_dp_port_encrypted(evs_overlay_dp_get(hb.ov), 5));
+	ck_assert(!evs_overlay_dp_port_policy(evs_overlay_dp_get(hb.ov)));
 	/* no policy left on B: clear frames are not even flagged */
 	ck_assert_int_eq(
 	    txn1(&hb, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt_tags\": []}", &err),
