@@ -120,7 +120,8 @@ int pmd_main(void *arg)
 			if (unlikely(evs_overlay_dp_is_underlay(odp, rq->port_idx))) {
 				n = app_overlay_rx(ctx, odp, rq->port_idx, pkts, n, keys);
 			} else {
-				if (unlikely(evs_overlay_dp_port_encrypted(odp, rq->port_idx)))
+				if (unlikely(ctx->ov_port_policy) &&
+				    evs_overlay_dp_port_encrypted(odp, rq->port_idx))
 					evs_overlay_mark_encrypted(app->ov, pkts, n);
 				n = parse_burst(ctx, rq, pkts, n, keys);
 			}
