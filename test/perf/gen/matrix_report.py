@@ -8,7 +8,11 @@ A cell's figures are medians over its runs (Mpps with min-max). The device's
 cycles per packet are its own busy cycles over the packets it handled; its
 busy share is those cycles over the generator's transmit window.
 
-A device is saturated when it was busy 90% of the window. A full transmit
+A device is saturated when it was busy 90% of the window. A run whose
+generator was saturated (99% busy) while the device idled (below 90%) is
+measured again by matrix.sh, twice at most (on this VM the host slows both
+processes for seconds at a time: both fall to ~4 Mpps); the note says how
+many runs of a cell were redone. A full transmit
 ring on the generator's side is not enough: a device that idled a third of
 the window can still fill the ring now and then (its core was preempted, or
 it polled the other port), and such a row (testpmd io 64% busy with the
@@ -86,6 +90,9 @@ def cell_stats(rows):
         "handshakes_min": min(hs) if hs else None,
         "handshakes_max": max(hs) if hs else None,
     }
+    # runs measured again because the generator saturated while the device
+    # idled (matrix.sh gen_bound): said in the note, not hidden
+    s["redone"] = sum(int(r.get("redone") or 0) for r in rows)
     s["flag"] = ""
     if s["device_busy_pct"] is not None:
         saturated = s["device_busy_pct"] >= SATURATED_PCT
@@ -101,6 +108,12 @@ def cell_stats(rows):
 
 def fmt(x, f="%.0f"):
     return f % x if x is not None else "-"
+
+
+def note_of(st):
+    redo = ("%d generator-bound run%s redone" % (st["redone"], "s" if st["redone"] > 1 else "")
+            if st.get("redone") else "")
+    return "; ".join(x for x in (st["flag"], redo) if x)
 
 
 def gen_col(st):
@@ -170,7 +183,7 @@ def main():
             lines.append("| %s | %d | %s | %.3f (%.3f-%.3f) | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 name, f, s, st["mpps"], st["mpps_min"], st["mpps_max"], ratios[0], ratios[1],
                 fmt(st["cycles_per_packet"]), fmt(st["device_busy_pct"]), gen_col(st),
-                fmt(st["loss_pct"], "%.2f"), fmt(st["load1"], "%.1f"), st["flag"]))
+                fmt(st["loss_pct"], "%.2f"), fmt(st["load1"], "%.1f"), note_of(st)))
             dat.setdefault("%s %s B" % (name, s), []).append((f, st["mpps"], st["mpps_min"], st["mpps_max"]))
         # Runs of this scenario's own devices (testpmd's are the first scenario's).
         n = max((int(r["run"]) for r in rows if r["scenario"] == sc and r["device"] != "testpmd"),

@@ -13,7 +13,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIELDS = ("scenario,device,port,flows,size,run,status,load1,rx_mpps,tx_mpps,loss_pct,window_s,"
-          "tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns,handshakes").split(",")
+          "tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns,handshakes,redone").split(",")
 HZ = 1_000_000_000
 WINDOW = 2.0
 
@@ -26,7 +26,7 @@ def run(device, flows, mpps, busy_share, refused_share, gen_busy, r=1, scenario=
                 status="ok", load1="0.1", rx_mpps=mpps, tx_mpps=mpps, loss_pct=0.0,
                 window_s=WINDOW, tsc_hz=HZ, gen_busy_pct=gen_busy,
                 gen_refused=int(refused_share * pkts / 32), dut_busy_cycles=int(busy_share * WINDOW * HZ),
-                dut_pkts=pkts, conns=conns, handshakes=handshakes)
+                dut_pkts=pkts, conns=conns, handshakes=handshakes, redone=0)
 
 
 def other(device, flows, status, scenario="l2"):
@@ -99,6 +99,16 @@ class Report(unittest.TestCase):
         # No ratio against a flagged ceiling.
         line = [x for x in t["l2"].splitlines() if x.startswith("| edgevs")][0]
         self.assertEqual(line.split("|")[6].strip(), "-")
+
+    def test_redone_runs_are_noted_not_flagged(self):
+        rows = [run("edgevs", 1000, 6.0, 0.95, 0.3, 80, r=1), run("edgevs", 1000, 6.1, 0.95, 0.3, 80, r=2)]
+        rows[0]["redone"] = 2
+        rows[1]["redone"] = 1
+        s, t = report(rows)
+        self.assertEqual(s["l2"]["edgevs"]["1000"]["64"]["flag"], "")
+        self.assertEqual(s["l2"]["edgevs"]["1000"]["64"]["redone"], 3)
+        line = [x for x in t["l2"].splitlines() if x.startswith("| edgevs")][0]
+        self.assertIn("3 generator-bound runs redone", line)
 
     def test_idle_device_and_idle_generator_is_flagged_as_noise(self):
         s, _ = report([run("ovs", 1000, 1.0, 0.3, 0.0, 40)])
