@@ -13,8 +13,13 @@
 # --scenario NAME runs edgevs with test/perf/scenarios/NAME.sh's configuration
 # and traffic instead (e.g. tunnel: the encap direction over GENEVE).
 #
+# --virtio ",ARGS" appends virtio_user devargs to the generator's ports
+# (e.g. ",packed_vq=1,in_order=1"): what a guest's virtio options make the
+# device's vhost-user side do.
+#
 # Usage: test/perf/gen/callgrind-device.sh [--device edgevs|testpmd] [--edgevs PATH]
 #          [--gen PATH] [--flows N] [--duration S] [--top N] [--scenario NAME]
+#          [--virtio ",ARGS"]
 # KEEP=1 keeps the callgrind output (its directory is printed).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +31,7 @@ flows=1000
 duration=20
 top=25
 scenario=""
+virtio=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--device) device=$2; shift ;;
@@ -35,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--duration) duration=$2; shift ;;
 	--top) top=$2; shift ;;
 	--scenario) scenario=$2; shift ;;
+	--virtio) virtio=$2; shift ;;
 	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "callgrind-device: unknown option $1" >&2; exit 1 ;;
 	esac
@@ -117,8 +124,8 @@ cgc -d
 # part 2: traffic; edgevs' classifier settles first (masks, EMC verdict)
 warm=$([ "$device" = edgevs ] && echo 5 || echo 0)
 taskset -c 0 "$gen" -l 0 "${eal[@]}" --file-prefix "$prefix-g" \
-	--vdev "net_virtio_user0,path=$tmp/p0.sock,queue_size=1024" \
-	--vdev "net_virtio_user1,path=$tmp/p1.sock,queue_size=1024" -- \
+	--vdev "net_virtio_user0,path=$tmp/p0.sock,queue_size=1024$virtio" \
+	--vdev "net_virtio_user1,path=$tmp/p1.sock,queue_size=1024$virtio" -- \
 	--tx-port 0 --rx-port 1 --flows "$flows" "${gen_mix[@]}" \
 	--duration "$((duration + warm))" --rx-check 16 --json --no-progress >"$tmp/g.json" 2>"$tmp/g.err" &
 gpid=$!
