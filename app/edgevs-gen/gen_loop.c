@@ -82,17 +82,19 @@ static void tx_build(struct gen_tx *t, uint64_t now, uint16_t want)
 		const struct evs_gen_hdr_cache *hc = t->hc;
 		struct evs_gen_flow_iter it = t->it;
 		uint32_t *flow = t->pend_flow + t->npend;
+		struct evs_gen_cached_burst cb;
 
+		evs_gen_cached_burst_init(&cb, t->stream, meta.stamp.tsc);
 		len = hc->len;
 		for (i = 0; i < want; i++) {
 			struct rte_mbuf *m = pkts[i];
+			uint32_t id = evs_gen_flow_next(t->flows, &it, &meta.round);
 
-			meta.stamp.flow_id = evs_gen_flow_next(t->flows, &it, &meta.round);
-			meta.stamp.seq = t->seq + i;
-			evs_gen_build_cached(hc, &meta.stamp, rte_pktmbuf_mtod(m, uint8_t *));
+			evs_gen_build_cached_one(hc, &cb, id, t->seq + i,
+						 rte_pktmbuf_mtod(m, uint8_t *));
 			m->data_len = len;
 			m->pkt_len = len;
-			flow[i] = meta.stamp.flow_id;
+			flow[i] = id;
 		}
 		t->it = it;
 		t->seq += want;
@@ -146,19 +148,30 @@ static uint16_t tx_poll(struct gen_tx *t, uint64_t now)
 }
 
 /*
- * A received mbuf that rte_pktmbuf_free would only put back in @p mp: one
- * segment, direct, referenced once, of that pool. Its first cache line
- * only: with one segment, next is NULL (an mbuf invariant), and the second
- * line, which a vector receive path never touches, stays cold.
+ * Zero when a received mbuf is one that rte_pktmbuf_free would only put
+ * back in @p mp: one segment, direct, referenced once, of that pool. Its
+ * first cache line only: with one segment, next is NULL (an mbuf
+ * invariant), and the second line, which a vector receive path never
+ * touches, stays cold. Branch-free, to be OR-ed over a burst; the
+ * reference count and segment count are read in one load, as vector
+ * drivers write them (the mbuf is ours alone).
  */
-static inline bool rx_plain(const struct rte_mbuf *m, const struct rte_mempool *mp)
+static inline uint64_t rx_unplain(const struct rte_mbuf *m, const struct rte_mempool *mp)
 {
-	return m->pool == mp && m->nb_segs == 1 && rte_mbuf_refcnt_read(m) == 1 &&
-	       RTE_MBUF_DIRECT(m);
+	const uint64_t refcnt_segs = UINT64_C(0xffffffff) << 16, one_one = UINT64_C(0x100010000);
+	uint64_t rearm;
+
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, refcnt) !=
+			 offsetof(struct rte_mbuf, data_off) + 2);
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, nb_segs) !=
+			 offsetof(struct rte_mbuf, data_off) + 4);
+	memcpy(&rearm, &m->rearm_data, sizeof(rearm));
+	return ((uintptr_t)m->pool ^ (uintptr_t)mp) | ((rearm & refcnt_segs) ^ one_one) |
+	       (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL));
 }
 
-/* Received mbufs back: one mempool put when @p plain (every one passed
- * rx_plain against pkts[0]'s pool), else rte_pktmbuf_free_bulk. */
+/* Received mbufs back: one mempool put when every one was plain (rx_unplain
+ * 0 against pkts[0]'s pool), else rte_pktmbuf_free_bulk. */
 static inline void rx_free(struct rte_mbuf **pkts, uint16_t n, bool plain)
 {
 	if (likely(plain))
@@ -260,8 +273,7 @@ static uint16_t rx_poll(struct gen_rx *r)
 {
 	struct rte_mbuf *pkts[GEN_BURST_MAX];
 	const struct rte_mempool *mp;
-	uint64_t ours = 0, bytes = 0;
-	bool plain = true;
+	uint64_t ours = 0, bytes = 0, unplain = 0;
 	uint32_t now;
 	uint16_t n, i;
 
@@ -275,7 +287,7 @@ static uint16_t rx_poll(struct gen_rx *r)
 		 * only, so the count is the direction's. */
 		for (i = 0; i < n; i++) {
 			bytes += pkts[i]->pkt_len;
-			plain &= rx_plain(pkts[i], mp);
+			unplain |= rx_unplain(pkts[i], mp);
 		}
 	}
 	if (r->opaque) {
@@ -287,7 +299,7 @@ static uint16_t rx_poll(struct gen_rx *r)
 		for (i = 0; i < n; i++) {
 			if (i + RX_PREFETCH < n)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + RX_PREFETCH], void *));
-			plain &= rx_plain(pkts[i], mp);
+			unplain |= rx_unplain(pkts[i], mp);
 			if (rx_check_one(r, pkts[i], now)) {
 				ours++;
 				bytes += pkts[i]->pkt_len;
@@ -307,7 +319,7 @@ static uint16_t rx_poll(struct gen_rx *r)
 		ours = stamped;
 		gen_ctr_add(&r->unchecked, (uint64_t)(n - checked));
 	}
-	rx_free(pkts, n, plain);
+	rx_free(pkts, n, unplain == 0);
 	gen_ctr_add(&r->pkts, n);
 	gen_ctr_add(&r->ours, ours);
 	gen_ctr_add(&r->ours_bytes, bytes);

@@ -24,11 +24,16 @@
 #
 # Usage: test/perf/gen/callgrind-virtio.sh [--gen PATH] [--generator edgevs-gen|flowgen]
 #          [--bidir] [--virtio ",packed_vq=1,in_order=1"] [--duration S] [--queue-size N]
+# --virtio ARGS: the virtio_user options (default: the suite's, virtio.sh;
+# "" for DPDK's defaults).
 # KEEP=1 keeps the callgrind output (its directory is printed).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 gen=$(ls -t "$here"/../../../build*/app/edgevs-gen/edgevs-gen 2>/dev/null | grep -v -e asan -e sanit | head -n1)
-extra=""
+# the suite's guest (GEN_VIRTIO); --virtio replaces it
+# shellcheck source=virtio.sh
+. "$here/virtio.sh"
+extra=$GEN_VIRTIO
 which=edgevs-gen
 bidir=0
 duration=4
