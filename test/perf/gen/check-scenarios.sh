@@ -17,6 +17,9 @@ set -u
 evs=${1:?usage: $0 EDGEVS_BINARY [EDGEVS_GEN_BINARY]}
 gen=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
+# the matrix's guest: GEN_VIRTIO
+# shellcheck source=virtio.sh
+. "$here/virtio.sh"
 tmp=$(mktemp -d /tmp/evs-scen.XXXXXX)
 pid=""
 trap '[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf "$tmp" /var/run/dpdk/evs-scen-$$ /var/run/dpdk/evs-scen-g-$$' EXIT
@@ -73,8 +76,8 @@ for f in "$here"/../scenarios/*.sh; do
 	if [ $up = 0 ] && [ -n "$gen" ]; then
 		mapfile -t args <"$tmp/$sc.args"
 		timeout -k 5 60 "$gen" --lcores 0@0 --no-huge -m 256 --no-shconf --no-pci --no-telemetry \
-			--file-prefix "evs-scen-g-$$" --vdev "net_virtio_user0,path=$tmp/p0.sock,queue_size=1024" \
-			--vdev "net_virtio_user1,path=$tmp/p1.sock,queue_size=1024" -- --tx-port 0 --rx-port 1 \
+			--file-prefix "evs-scen-g-$$" --vdev "net_virtio_user0,path=$tmp/p0.sock,queue_size=1024$GEN_VIRTIO" \
+			--vdev "net_virtio_user1,path=$tmp/p1.sock,queue_size=1024$GEN_VIRTIO" -- --tx-port 0 --rx-port 1 \
 			--flows 1000 --rate 20k --duration 1 --drain 500 --json --no-progress "${args[@]}" \
 			>"$tmp/$sc.gen.json" 2>"$tmp/$sc.gen.err"
 		rc=$?

@@ -104,6 +104,8 @@ while [ $# -gt 0 ]; do
 done
 # shellcheck source=../ovs.sh
 . "$perf/ovs.sh"
+# shellcheck source=virtio.sh
+. "$here/virtio.sh"
 [ -n "$gen" ] && [ -x "$gen" ] || { echo "matrix: edgevs-gen not found (--gen PATH)" >&2; exit 1; }
 if [ -z "$devices" ]; then
 	devices="testpmd"
@@ -176,7 +178,7 @@ trap 'exit 130' INT TERM
 
 sock() { if [ -n "$ovs_dir" ]; then ovs_sock "$1"; else echo "$tmp/p$1.sock"; fi; }
 gen_dev() {
-	if [ "$port" = vhost ]; then echo "net_virtio_user$1,path=$(sock "$1"),queue_size=1024"
+	if [ "$port" = vhost ]; then echo "net_virtio_user$1,path=$(sock "$1"),queue_size=1024$GEN_VIRTIO"
 	else echo "net_memif$1,role=client,socket=$(sock "$1"),socket-abstract=no,id=0"; fi
 }
 memif_server() { echo "net_memif$1,role=server,socket=$tmp/p$1.sock,socket-abstract=no,id=0"; }

@@ -61,6 +61,8 @@ tmp=$(mktemp -d "/tmp/${prefix}.XXXXXX")
 pids=()
 # shellcheck source=../huge.sh
 . "$here/../huge.sh"
+# shellcheck source=virtio.sh
+. "$here/virtio.sh"
 eal=(-m 512 --no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
 if [ $huge = 1 ] && huge_reserve 1152; then
 	read -r -a he <<<"$(huge_eal)"
@@ -91,7 +93,7 @@ dut_dev() { # $1 index
 	else echo "net_memif$1,role=server,socket=$tmp/p$1.sock,socket-abstract=no,id=0"; fi
 }
 gen_dev() {
-	if [ "$port" = vhost ]; then echo "net_virtio_user$1,path=$tmp/p$1.sock,queue_size=1024"
+	if [ "$port" = vhost ]; then echo "net_virtio_user$1,path=$tmp/p$1.sock,queue_size=1024$GEN_VIRTIO"
 	else echo "net_memif$1,role=client,socket=$tmp/p$1.sock,socket-abstract=no,id=0"; fi
 }
 start_dut() {
