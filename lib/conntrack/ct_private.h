@@ -161,6 +161,12 @@ struct evs_ct_lcore {
 	uint32_t idx;
 	uint64_t counters[EVS_CT_C_MAX];
 	struct evs_ct_meta meta[EVS_CT_BURST_MAX];
+	/* What the burst's own bulk lookup cannot have seen (ct_exec.c): a
+	 * miss needs no second look unless a key was published since. */
+	uint64_t own_inserts; /* connections this context published */
+	uint64_t foreign0;    /* others' publishes before the burst's lookup */
+	uint64_t made[4];     /* bits of the hashes of the keys the burst published */
+	bool looked;	      /* this burst looked its keys up (not EVS_CT_F_MISSED) */
 } __rte_cache_aligned;
 
 struct evs_ct {
@@ -173,6 +179,7 @@ struct evs_ct {
 	uint32_t max_conns;
 	uint32_t n_lcores;
 	_Atomic uint32_t conns;
+	_Atomic uint64_t inserts;	 /* connections published, ever (under wlock) */
 	_Atomic uint32_t flush_gen;	 /* bumped by each flush: lcores walk their wheels */
 	_Atomic uint32_t lcores_claimed; /* evs_ct_lcore_claim() handed out so many */
 	_Atomic uint32_t *zone_count;	 /* [65536] */
