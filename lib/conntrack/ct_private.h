@@ -6,6 +6,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_hash.h>
@@ -31,7 +32,16 @@ struct ct_key {
  * hands the signature to the lookup and the commit. */
 static inline hash_sig_t ct_key_hash(const struct ct_key *k)
 {
-	return rte_hash_crc(k, sizeof(*k), 0);
+	/* word by word as rte_hash_crc() does, but read with memcpy: its
+	 * 64-bit loads of our 8/16-bit stores may be reordered (aliasing) */
+	uint64_t w[sizeof(*k) / 8];
+	uint32_t h = 0;
+
+	RTE_BUILD_BUG_ON(sizeof(*k) % 8 != 0);
+	memcpy(w, k, sizeof(w));
+	for (unsigned int i = 0; i < RTE_DIM(w); i++)
+		h = rte_hash_crc_8byte(w[i], h);
+	return h;
 }
 
 /* The hash stores (entry | direction): bit 0 set for the reply key. */
