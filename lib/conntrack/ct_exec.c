@@ -269,6 +269,25 @@ static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry
 	return create(b, p, old, i);
 }
 
+/* Would this packet leave the entry as it is? Only the generic protocols'
+ * flags can tell without the lock (UDP, ICMP queries, others: a reply
+ * sets seen-reply, the originator's next packet assured) and only when
+ * the action sets no mark or label. */
+static bool unchanged(const struct ct_entry *e, const struct ct_proto_ops *ops, int dir,
+		      const struct evs_ct_action *act)
+{
+	/* relaxed: a stale value only sends the packet the locked way */
+	uint8_t f = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
+
+	if (ops->update != ct_generic_update ||
+	    ((act->flags & EVS_CT_F_COMMIT) &&
+	     (act->flags & (EVS_CT_F_SET_MARK | EVS_CT_F_SET_LABEL))))
+		return false;
+	if (dir == 1)
+		return (f & CT_FL_SEEN_REPLY) != 0;
+	return !(f & CT_FL_SEEN_REPLY) || (f & CT_FL_ASSURED);
+}
+
 static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, uint16_t i)
 {
 	struct ct_entry *e = (struct ct_entry *)(data & ~CT_DIR_BIT);
@@ -294,6 +313,18 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 		set_meta(&b->lc->meta[i], e);
 		return EVS_CT_TRACKED | EVS_CT_RELATED | (dir ? EVS_CT_REPLY : 0) |
 		       nat(b, e, p, dir);
+	}
+	if (unchanged(e, ops, dir, b->act)) {
+		/* the usual established packet: no lock (mark and label are read
+		 * unlocked: a commit changing them on another lcore may be seen
+		 * half done by this one packet) */
+		st = dir == 1 ? EVS_CT_TRACKED | EVS_CT_ESTABLISHED | EVS_CT_REPLY
+		     : (e->flags & CT_FL_SEEN_REPLY) ? EVS_CT_TRACKED | EVS_CT_ESTABLISHED
+						     : EVS_CT_TRACKED | EVS_CT_NEW;
+		set_meta(&b->lc->meta[i], e);
+		b->lc->meta[i].known = 1;
+		refresh(b, e, ops);
+		return st | nat(b, e, p, dir);
 	}
 	rte_spinlock_lock(&e->lock);
 	v = ops->update(e, p, dir, b->zc);
@@ -361,11 +392,20 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 		lc->foreign0 =
 		    atomic_load_explicit(&lc->ct->inserts, memory_order_acquire) - lc->own_inserts;
 		rte_hash_lookup_with_hash_bulk_data(lc->ct->hash, kp, sig, nl, &hits, data);
+		/* all of the burst's entries at once, not one ahead: with many
+		 * connections each is a miss to memory (three lines: keys, state,
+		 * TCP windows and the backend) */
+		for (j = 0; j < nl; j++)
+			if ((hits >> j) & 1) {
+				const char *e = (const char *)((uintptr_t)data[j] & ~CT_DIR_BIT);
+
+				rte_prefetch0(e);
+				rte_prefetch0(e + RTE_CACHE_LINE_SIZE);
+				rte_prefetch0(e + 2 * RTE_CACHE_LINE_SIZE);
+			}
 	}
 	for (j = 0; j < nl; j++) {
 		i = map[j];
-		if (j + 1 < nl && (hits >> (j + 1)) & 1)
-			rte_prefetch0((void *)((uintptr_t)data[j + 1] & ~CT_DIR_BIT));
 		/* a miss of the bulk lookup may be a connection an earlier packet
 		 * of this burst created (its SYN before this SYN-ACK): look again */
 		if (!((hits >> j) & 1) && made_has(lc, sig[j]) &&

@@ -145,11 +145,66 @@ START_TEST(test_commit_sees_other_lcores_commit)
 }
 END_TEST
 
+/* The only connection's snapshot. */
+static struct evs_ct_conn_info only_conn(void)
+{
+	struct evs_ct_conn_info ci;
+	uint32_t pos = 0;
+
+	ck_assert_int_eq(evs_ct_iterate(ct, &pos, &ci), 0);
+	return ci;
+}
+
+/* UDP packets that change nothing skip the entry's lock; those that do
+ * (the first reply, the originator's first packet after it, a commit
+ * setting the mark) still change it, and every one refreshes the expiry. */
+START_TEST(test_generic_hits_keep_flags_and_timeouts)
+{
+	static const struct {
+		bool reply;
+		uint8_t want;
+		bool seen, assured;
+		uint32_t timeout_s;
+	} seq[] = {
+	    {false, CT_NEW, false, false, 30}, {false, CT_NEW, false, false, 30},
+	    {true, CT_RPL, true, false, 120},  {true, CT_RPL, true, false, 120},
+	    {false, CT_EST, true, true, 120},  {false, CT_EST, true, true, 120},
+	};
+	struct evs_ct_action a = act_commit(0);
+	struct evs_ct_conn_info ci;
+	struct evs_flow_key k;
+	struct rte_mbuf *m;
+
+	for (unsigned int i = 0; i < RTE_DIM(seq); i++) {
+		advance(1000);
+		m = flow_pkt(3, seq[i].reply, &k);
+		ck_assert_uint_eq(evs_ct_execute_burst(lc, &a, &m, &k, 1), 1);
+		rte_pktmbuf_free(m);
+		ci = only_conn();
+		ck_assert_msg(k.ct_state == seq[i].want, "pkt %u: %#x", i, k.ct_state);
+		ck_assert_int_eq(ci.seen_reply, seq[i].seen);
+		ck_assert_int_eq(ci.assured, seq[i].assured);
+		ck_assert_uint_eq(ci.expires_ms, T0 + 1000 * (i + 1) + 1000 * seq[i].timeout_s);
+	}
+	/* a commit that sets the mark on a quiet connection sets it */
+	a.flags |= EVS_CT_F_SET_MARK;
+	a.mark = 0x77;
+	a.mark_mask = 0xff;
+	m = flow_pkt(3, false, &k);
+	ck_assert_uint_eq(evs_ct_execute_burst(lc, &a, &m, &k, 1), 1);
+	rte_pktmbuf_free(m);
+	ck_assert_uint_eq(only_conn().mark, 0x77);
+	ck_assert_uint_eq(evs_ct_burst_meta(lc, 0)->mark, 0x77);
+	ck_assert_uint_eq(counter(EVS_CT_C_HIT), RTE_DIM(seq));
+}
+END_TEST
+
 void ct_commit_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
 	    {"random_bursts_match_model", test_random_bursts_match_model},
 	    {"commit_sees_other_lcores_commit", test_commit_sees_other_lcores_commit},
+	    {"generic_hits_keep_flags_and_timeouts", test_generic_hits_keep_flags_and_timeouts},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), ct_setup, ct_teardown, 0);
