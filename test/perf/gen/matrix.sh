@@ -206,8 +206,12 @@ start_dut() {
 		sc_edgevs_config "$(edgevs_port 0)" "$(edgevs_port 1)" >"$tmp/edgevs.json" || return 3
 		local bin=$evs mem=("${dut_mem[@]}") opts=()
 		[ "$1" = edgevs-old ] && bin=$evs_old
-		# Room for every connection a run can open (default 65536).
-		[ $conn = 1 ] && mem=(-m 1024) && opts=(--ct-max 2097152)
+		# Room for every connection a run can open (default 65536): the
+		# connection rate, and scenarios that track each flow (firewall,
+		# lb) at more flows than the default holds with its replies.
+		if [ $conn = 1 ] || { [ "${f:-0}" -gt 32768 ] && [[ "$sc" =~ ^(firewall|lb)$ ]]; }; then
+			mem=(-m 1024) opts=(--ct-max 2097152)
+		fi
 		"$bin" --lcores "0@$ctl_core,1@$dut_core" "${eal[@]}" "${mem[@]}" --file-prefix "$prefix-evs" -- \
 			--config "$tmp/edgevs.json" --socket "$tmp/ctl.sock" "${opts[@]}" >"$tmp/dut.log" 2>&1 </dev/null &
 		dut_pid=$!
@@ -261,6 +265,16 @@ run_once() { # device flows size
 	# The scenario's flow mix (sc_flow_mix prints edgevs-gen options).
 	if [ "$flow_mix" = scenario ] && [ $conn = 0 ] && declare -F sc_flow_mix >/dev/null; then
 		read -r -a mix <<<"$(sc_flow_mix "$f")"
+	fi
+	# Stateful scenarios at many flows: every connection made once before
+	# the measured run (each run starts a fresh device), so that it measures
+	# established traffic, not a first packet per flow (the rate of those
+	# is the --conn-rate scenario's). Every device gets the same warm-up.
+	if [ $conn = 0 ] && [ "$f" -gt 32768 ] && [[ "$sc" =~ ^(firewall|lb)$ ]]; then
+		timeout -k 5 60 "$gen" --lcores "0@$gen_core" "${eal[@]}" "${gen_mem[@]}" \
+			--file-prefix "$prefix-g" --vdev "$(gen_dev 0)" --vdev "$(gen_dev 1)" -- \
+			--tx-port 0 --rx-port 1 --flows "$f" "${sz[@]}" --duration 4 --json \
+			--no-progress "${sc_gen_args[@]}" "${mix[@]}" >/dev/null 2>&1 || true
 	fi
 	[ "$dev" = ovs ] && ovs_clear_stats
 	before=$(dut_counters "$dev")
