@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_prefetch.h>
 
 #include "ct_private.h"
@@ -206,6 +207,25 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	return EVS_CT_TRACKED | EVS_CT_NEW | nat(b, e, p, 0);
 }
 
+/* A later fragment matching no live connection: new like its first when
+ * nothing commits; a commit never starts a connection from one (its first
+ * did, earlier in the burst or before, or was refused). */
+static uint8_t frag_miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old,
+			 uint16_t i)
+{
+	void *d;
+
+	if (!(b->act->flags & EVS_CT_F_COMMIT)) {
+		ct_count(b->lc, EVS_CT_C_MISS);
+		return EVS_CT_TRACKED | EVS_CT_NEW;
+	}
+	if (old == NULL && rte_hash_lookup_with_hash_data(b->lc->ct->hash, &p->ck, p->sig, &d) >= 0)
+		return hit(b, p, (uintptr_t)d, i);
+	ct_count(b->lc, EVS_CT_C_MISS);
+	p->counter = EVS_CT_C_FRAG_NO_CONN;
+	return invalid(b, p);
+}
+
 /* No live connection for @p; @old is an expired one still in the table. */
 static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old, uint16_t i)
 {
@@ -213,6 +233,8 @@ static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry
 
 	void *d;
 
+	if (unlikely(p->frag_later))
+		return frag_miss(b, p, old, i);
 	/* EVS_CT_F_MISSED skipped the look, and create() looks again under the
 	 * lock: any other outcome looks first (an earlier packet of the
 	 * caller's burst may have created the connection) */
@@ -261,7 +283,8 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 		       nat(b, e, p, dir);
 	}
 	rte_spinlock_lock(&e->lock);
-	v = ops->update(e, p, dir, b->zc);
+	/* a later fragment has no L4 header: its first ran the protocol */
+	v = likely(!p->frag_later) ? ops->update(e, p, dir, b->zc) : CT_V_OK;
 	if (v != CT_V_OK && v != CT_V_KILL) {
 		rte_spinlock_unlock(&e->lock);
 		if (v == CT_V_INVALID)
@@ -310,7 +333,9 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 	for (i = 0; i < n; i++) {
 		memset(&lc->meta[i], 0, sizeof(lc->meta[i]));
 		keys[i].ct_zone = act->zone;
-		if (!ct_pkt_init(&pk[i], pkts[i], &keys[i], act->zone)) {
+		if (unlikely(keys[i].ip_frag & EVS_FRAG_ANY)
+			? !ct_frag_pkt_init(lc, &pk[i], pkts[i], &keys[i], act->zone)
+			: !ct_pkt_init(&pk[i], pkts[i], &keys[i], act->zone)) {
 			keys[i].ct_state = invalid(&b, &pk[i]);
 			continue;
 		}

@@ -149,16 +149,13 @@ bool ct_pkt_init(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key,
 	p->key = key;
 	p->counter = 0;
 	p->icmp_error = 0;
+	p->frag_later = 0;
 	if (key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4))
 		v6 = false;
 	else if (key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6))
 		v6 = true;
 	else {
 		p->counter = EVS_CT_C_INV_L3;
-		return false;
-	}
-	if (key->ip_frag & EVS_FRAG_ANY) {
-		p->counter = EVS_CT_C_INV_FRAGMENT;
 		return false;
 	}
 	k->v6 = v6;

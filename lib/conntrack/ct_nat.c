@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_hash_crc.h>
 
@@ -119,6 +120,7 @@ found:
 static int nat_full(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r,
 		    hash_sig_t *sig)
 {
+	static const uint8_t none[16];
 	struct evs_ct_nat_range s = {.kind = EVS_CT_NAT_SRC, .v6 = r->v6};
 	const struct ct_key *o = &e->key[0];
 	struct ct_key save = e->key[1];
@@ -131,7 +133,10 @@ static int nat_full(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_n
 	if (r->port_min != 0)
 		e->key[1].sport = rte_cpu_to_be_16(r->port_min);
 	memcpy(s.addr_min, r->snat_addr, 16);
-	memcpy(s.addr_max, r->snat_addr, 16);
+	memcpy(s.addr_max,
+	       memcmp(r->snat_addr_max, none, 16) != 0 ? r->snat_addr_max : r->snat_addr, 16);
+	s.port_min = r->snat_port_min;
+	s.port_max = r->snat_port_max;
 	rc = nat_search(ct, e, &s, sig);
 	if (rc != 0) {
 		e->key[1] = save;
@@ -413,8 +418,26 @@ static __rte_noinline void nat_generic(const struct ct_entry *e, struct ct_pkt *
 	key_update(p->key, &t, proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6);
 }
 
+/* A later fragment: its addresses; the ports and the L4 checksum (the
+ * whole datagram's) changed in its first. */
+static __rte_noinline void nat_frag_later(const struct ct_entry *e, struct ct_pkt *p, int dir)
+{
+	uint8_t *base = rte_pktmbuf_mtod(p->m, uint8_t *);
+	struct nat_hdrs h;
+	struct ct_key t;
+
+	ct_key_invert(&t, &e->key[!dir]);
+	hdrs_locate(&h, base + p->m->l2_len, NULL, 0, 0, e->key[0].v6 != 0);
+	hdrs_apply(&h, &t);
+	key_update(p->key, &t, t.proto == IPPROTO_ICMP || t.proto == IPPROTO_ICMPV6);
+}
+
 void ct_nat_packet(const struct ct_entry *e, struct ct_pkt *p, int dir)
 {
+	if (unlikely(p->frag_later)) {
+		nat_frag_later(e, p, dir);
+		return;
+	}
 	if (!nat_fast(e, p, dir))
 		nat_generic(e, p, dir);
 }

@@ -115,6 +115,7 @@ struct ct_pkt {
 	uint16_t counter;      /* enum evs_ct_counter when invalid */
 	uint8_t icmp_error;    /* quoting another packet: ck holds the inverted quote */
 	uint8_t invalid;
+	uint8_t frag_later; /* a later fragment: ck from its first's record, no L4 header */
 };
 
 /* A protocol behind the ops table. */
@@ -184,6 +185,7 @@ struct evs_ct {
 	struct evs_ct_zone_conf **staged_conf;
 	size_t n_staged;
 	char name[32];
+	uint16_t frag_tag; /* tells its fragment records from another table's (ct_frag.c) */
 };
 
 /* Zone settings for the fast path (RCU-protected pointer, never NULL). */
@@ -238,6 +240,16 @@ void ct_key_invert(struct ct_key *dst, const struct ct_key *src);
 bool ct_icmp_is_request(bool v6, uint8_t type);
 /* Build p->ck from the packet; false (p->counter set) if untrackable. */
 bool ct_pkt_init(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key, uint16_t zone);
+
+/* ct_frag.c: shallow virtual reassembly of IP fragments */
+#define CT_FRAG_TIMEOUT_MS 1000 /* a datagram's pieces must come within */
+#define CT_FRAG_DONE_MS 2	/* a complete one's record stays for the passes after */
+#define CT_FRAG_MAX_FRAGS 64	/* pieces of one datagram (1480-byte pieces: 45) */
+uint16_t ct_frag_tag_new(void);
+/* Build p->ck for a fragment (key->ip_frag has EVS_FRAG_ANY); false
+ * (p->counter set) when it cannot be tracked. */
+bool ct_frag_pkt_init(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mbuf *m,
+		      struct evs_flow_key *key, uint16_t zone);
 
 /* ct_nat.c */
 /* Choose the reply key of a new NATed entry (writer lock held): 0 (its
