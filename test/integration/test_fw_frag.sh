@@ -9,7 +9,8 @@
 # tcpdump on b sees the pieces arrive as fragments. A big datagram to a
 # denied port is dropped whole (its later pieces meet the same rules, with
 # the datagram's ports). DNAT of a public address:port to b carries a
-# fragmented datagram both ways. ct.stats shows no fragment refused.
+# fragmented datagram both ways. ct.stats shows no fragment refused. Then
+# SNAT and DNAT on one connection (hairpin): b sees the SNAT address.
 set -o pipefail
 . "$(dirname "$0")/lib.sh"
 it_init ffr
@@ -83,4 +84,22 @@ assert_eq "no piece of the denied datagram reached b" "0" "$den"
 for c in invalid_frag_no_first invalid_frag_overlap invalid_frag_table_full invalid_frag_bad_offset; do
 	assert_eq "ct.stats: $c" "0" "$(stat $c)"
 done
+# Hairpin: a's own network is source-translated too (fw.snat): a reaching
+# the DNAT address gets both translations in one connection, so b answers
+# the SNAT address (through the switch) and a still hears the public one
+NAT=198.18.1.250
+rpc_ok fw.snat.add "{\"name\":\"hp\",\"src\":\"198.18.1.0/24\",\"to_min\":\"$NAT\"}" >/dev/null
+nsx b ip neigh replace "$NAT" lladdr "$MAC_A" dev "$(ifname b)" nud permanent
+assert_eq "hairpin (DNAT + SNAT): UDP 4000 bytes to $VIP:53 intact" "intact" \
+	"$(probe a udpbig "$VIP" 53 4000)"
+l=$(rpc_ok ct.list '{"zone":65520,"port":5001}')
+hp=$("$PY" - "$l" "$VIP" "$IP_B" "$NAT" <<'PYEOF'
+import json, sys
+vip, b, nat = sys.argv[2:5]
+conns = json.loads(sys.argv[1])["conns"]
+print(sum(1 for c in conns if c["orig"]["dst"] == vip and c["orig"]["dport"] == 53
+          and c["reply"]["src"] == b and c["reply"]["sport"] == 5001 and c["reply"]["dst"] == nat))
+PYEOF
+)
+assert_eq "ct.list: one connection translated both ways (to b:5001, from $NAT)" "1" "$hp"
 it_finish
