@@ -233,17 +233,18 @@ static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry
 
 	void *d;
 
-	if (unlikely(p->frag_later))
+	if (unlikely(p->kind == CT_PKT_FRAG_LATER))
 		return frag_miss(b, p, old, i);
 	/* EVS_CT_F_MISSED skipped the look, and create() looks again under the
 	 * lock: any other outcome looks first (an earlier packet of the
 	 * caller's burst may have created the connection) */
 	if (old == NULL && (b->act->flags & EVS_CT_F_MISSED) &&
-	    (p->icmp_error || !(b->act->flags & EVS_CT_F_COMMIT) || !ops->valid_new(p)) &&
+	    (p->kind == CT_PKT_ICMP_ERROR || !(b->act->flags & EVS_CT_F_COMMIT) ||
+	     !ops->valid_new(p)) &&
 	    rte_hash_lookup_with_hash_data(b->lc->ct->hash, &p->ck, p->sig, &d) >= 0)
 		return hit(b, p, (uintptr_t)d, i);
 	ct_count(b->lc, EVS_CT_C_MISS);
-	if (p->icmp_error) {
+	if (p->kind == CT_PKT_ICMP_ERROR) {
 		p->counter = EVS_CT_C_INV_ICMP_ERROR;
 		return invalid(b, p);
 	}
@@ -277,14 +278,19 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 	if (atomic_load_explicit(&e->expires, memory_order_relaxed) <= b->lc->now)
 		return miss(b, p, e, i); /* timed out, not yet reaped by its wheel */
 	ct_count(b->lc, EVS_CT_C_HIT);
-	if (p->icmp_error) {
-		set_meta(&b->lc->meta[i], e);
-		return EVS_CT_TRACKED | EVS_CT_RELATED | (dir ? EVS_CT_REPLY : 0) |
-		       nat(b, e, p, dir);
+	if (unlikely(p->kind != CT_PKT_PLAIN)) {
+		if (p->kind == CT_PKT_ICMP_ERROR) {
+			set_meta(&b->lc->meta[i], e);
+			return EVS_CT_TRACKED | EVS_CT_RELATED | (dir ? EVS_CT_REPLY : 0) |
+			       nat(b, e, p, dir);
+		}
+		/* a later fragment has no L4 header: its first ran the protocol */
+		rte_spinlock_lock(&e->lock);
+		v = CT_V_OK;
+	} else {
+		rte_spinlock_lock(&e->lock);
+		v = ops->update(e, p, dir, b->zc);
 	}
-	rte_spinlock_lock(&e->lock);
-	/* a later fragment has no L4 header: its first ran the protocol */
-	v = likely(!p->frag_later) ? ops->update(e, p, dir, b->zc) : CT_V_OK;
 	if (v != CT_V_OK && v != CT_V_KILL) {
 		rte_spinlock_unlock(&e->lock);
 		if (v == CT_V_INVALID)
@@ -333,9 +339,7 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 	for (i = 0; i < n; i++) {
 		memset(&lc->meta[i], 0, sizeof(lc->meta[i]));
 		keys[i].ct_zone = act->zone;
-		if (unlikely(keys[i].ip_frag & EVS_FRAG_ANY)
-			? !ct_frag_pkt_init(lc, &pk[i], pkts[i], &keys[i], act->zone)
-			: !ct_pkt_init(&pk[i], pkts[i], &keys[i], act->zone)) {
+		if (!ct_pkt_init(lc, &pk[i], pkts[i], &keys[i], act->zone)) {
 			keys[i].ct_state = invalid(&b, &pk[i]);
 			continue;
 		}

@@ -153,7 +153,9 @@ static struct frag_rec *rec_find(const struct frag_rec *id, uint32_t now, bool *
 
 	*stale = false;
 	for (w = 0; w < FRAG_WAYS; w++) {
-		if (b[w].state == FRAG_FREE || memcmp(&b[w], id, FRAG_ID_LEN) != 0)
+		/* the IP id first: it tells most records apart in one compare */
+		if (b[w].id != id->id || b[w].state == FRAG_FREE ||
+		    memcmp(&b[w], id, FRAG_ID_LEN) != 0)
 			continue;
 		if (!rec_expired(&b[w], now))
 			return &b[w];
@@ -162,16 +164,21 @@ static struct frag_rec *rec_find(const struct frag_rec *id, uint32_t now, bool *
 	return NULL;
 }
 
-/* A way for a new record: free, or timed out (a finished one after its grace). */
+/* A way for a new record: free or timed out, else a finished one still in
+ * its grace (the grace only matters to passes after ct in the same burst;
+ * without taking them a burst of small datagrams would fill the table). */
 static struct frag_rec *rec_take(const struct frag_rec *id, uint32_t now)
 {
-	struct frag_rec *b = bucket_of(id);
+	struct frag_rec *b = bucket_of(id), *done = NULL;
 	unsigned int w;
 
-	for (w = 0; w < FRAG_WAYS; w++)
+	for (w = 0; w < FRAG_WAYS; w++) {
 		if (b[w].state == FRAG_FREE || rec_expired(&b[w], now))
 			return &b[w];
-	return NULL;
+		if (b[w].state == FRAG_DONE && done == NULL)
+			done = &b[w];
+	}
+	return done;
 }
 
 static void rec_refuse(struct frag_rec *r, uint16_t counter, uint32_t now)
@@ -207,9 +214,9 @@ static bool first(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mb
 	/* RFC 1858: the L4 header whole in the first fragment */
 	if (needs_l4(key->ip_proto) && m->l4_len == 0)
 		return refuse(p, EVS_CT_C_FRAG_TINY);
-	if (!ct_pkt_init(p, m, key, zone))
+	if (!ct_pkt_key(p, m, key, zone, id->v6 != 0))
 		return false;
-	if (p->icmp_error)
+	if (p->kind == CT_PKT_ICMP_ERROR)
 		return refuse(p, EVS_CT_C_INV_FRAGMENT); /* an error is never that long */
 	r = rec_find(id, now, &stale);
 	if (r != NULL) {
@@ -297,12 +304,7 @@ static bool later(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mb
 			return refuse(p, counter);
 		key->ip_frag |= EVS_CT_FRAG_SEEN;
 	}
-	p->m = m;
-	p->key = key;
-	p->counter = 0;
-	p->icmp_error = 0;
-	memset(k, 0, sizeof(*k));
-	k->v6 = id->v6;
+	k->v6 = id->v6; /* the rest of p was set by ct_pkt_init */
 	k->zone = zone;
 	k->proto = id->proto;
 	memcpy(k->src, id->src, 16);
@@ -313,19 +315,16 @@ static bool later(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mb
 	key->l4_src = r->l4_src;
 	key->l4_dst = r->l4_dst;
 	p->l4_off = (uint32_t)m->l2_len + m->l3_len;
-	p->frag_later = 1;
+	p->kind = CT_PKT_FRAG_LATER;
 	return true;
 }
 
 bool ct_frag_pkt_init(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mbuf *m,
-		      struct evs_flow_key *key, uint16_t zone)
+		      struct evs_flow_key *key, uint16_t zone, bool v6)
 {
-	bool v6 = key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	struct frag_info fi;
 	struct frag_rec id;
 
-	if (!v6 && key->ethertype != RTE_BE16(RTE_ETHER_TYPE_IPV4))
-		return ct_pkt_init(p, m, key, zone); /* not IP: refused with its counter */
 	if (!(v6 ? info_v6(m, &fi) : info_v4(m, &fi)) || (fi.off == 0 && !fi.more) ||
 	    (fi.off != 0) != ((key->ip_frag & EVS_FRAG_LATER) != 0))
 		return refuse(p, EVS_CT_C_INV_FRAGMENT); /* the key does not describe the frame */

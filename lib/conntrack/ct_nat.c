@@ -12,7 +12,6 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_hash_crc.h>
 
@@ -353,7 +352,7 @@ static bool nat_fast(const struct ct_entry *e, struct ct_pkt *p, int dir)
 	uint64_t da;
 	uint16_t c;
 
-	if ((!udp && r->proto != IPPROTO_TCP) || p->icmp_error ||
+	if ((!udp && r->proto != IPPROTO_TCP) || p->kind != CT_PKT_PLAIN ||
 	    rte_pktmbuf_data_len(m) < p->l4_off + (udp ? 8 : 18))
 		return false;
 	l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
@@ -396,28 +395,6 @@ static bool nat_fast(const struct ct_entry *e, struct ct_pkt *p, int dir)
 	return true;
 }
 
-/* Everything else, field by field; out of line to keep the fast path lean. */
-static __rte_noinline void nat_generic(const struct ct_entry *e, struct ct_pkt *p, int dir)
-{
-	struct rte_mbuf *m = p->m;
-	uint8_t *base = rte_pktmbuf_mtod(m, uint8_t *);
-	uint8_t proto = e->key[0].proto;
-	struct nat_hdrs h;
-	struct ct_key t;
-
-	if (p->icmp_error) {
-		nat_icmp_error(e, p, dir);
-		return;
-	}
-	ct_key_invert(&t, &e->key[!dir]);
-	hdrs_locate(&h, base + m->l2_len, base + p->l4_off, rte_pktmbuf_data_len(m) - p->l4_off,
-		    proto, e->key[0].v6 != 0);
-	if (proto == IPPROTO_SCTP)
-		h.sport = h.dport = NULL; /* see hdrs_locate */
-	hdrs_apply(&h, &t);
-	key_update(p->key, &t, proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6);
-}
-
 /* A later fragment: its addresses; the ports and the L4 checksum (the
  * whole datagram's) changed in its first. */
 static __rte_noinline void nat_frag_later(const struct ct_entry *e, struct ct_pkt *p, int dir)
@@ -432,12 +409,34 @@ static __rte_noinline void nat_frag_later(const struct ct_entry *e, struct ct_pk
 	key_update(p->key, &t, t.proto == IPPROTO_ICMP || t.proto == IPPROTO_ICMPV6);
 }
 
-void ct_nat_packet(const struct ct_entry *e, struct ct_pkt *p, int dir)
+/* Everything else, field by field; out of line to keep the fast path lean. */
+static __rte_noinline void nat_generic(const struct ct_entry *e, struct ct_pkt *p, int dir)
 {
-	if (unlikely(p->frag_later)) {
+	struct rte_mbuf *m = p->m;
+	uint8_t *base = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t proto = e->key[0].proto;
+	struct nat_hdrs h;
+	struct ct_key t;
+
+	if (p->kind == CT_PKT_ICMP_ERROR) {
+		nat_icmp_error(e, p, dir);
+		return;
+	}
+	if (p->kind == CT_PKT_FRAG_LATER) {
 		nat_frag_later(e, p, dir);
 		return;
 	}
+	ct_key_invert(&t, &e->key[!dir]);
+	hdrs_locate(&h, base + m->l2_len, base + p->l4_off, rte_pktmbuf_data_len(m) - p->l4_off,
+		    proto, e->key[0].v6 != 0);
+	if (proto == IPPROTO_SCTP)
+		h.sport = h.dport = NULL; /* see hdrs_locate */
+	hdrs_apply(&h, &t);
+	key_update(p->key, &t, proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6);
+}
+
+void ct_nat_packet(const struct ct_entry *e, struct ct_pkt *p, int dir)
+{
 	if (!nat_fast(e, p, dir))
 		nat_generic(e, p, dir);
 }
