@@ -332,8 +332,13 @@ bool ct_frag_pkt_init(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rt
 	if (fi.off + fi.len > FRAG_MAX_PAYLOAD || (fi.more && (fi.len == 0 || fi.len % 8 != 0)))
 		return refuse(p, EVS_CT_C_FRAG_BAD_OFF);
 	memset(&id, 0, FRAG_ID_LEN);
-	memcpy(id.src, key->src_ip, v6 ? 16 : 4);
-	memcpy(id.dst, key->dst_ip, v6 ? 16 : 4);
+	if (v6) { /* constant sizes: a variable one is a loop under our memcpy strategy */
+		memcpy(id.src, key->src_ip, 16);
+		memcpy(id.dst, key->dst_ip, 16);
+	} else {
+		memcpy(id.src, key->src_ip, 4);
+		memcpy(id.dst, key->dst_ip, 4);
+	}
 	id.id = fi.id;
 	id.tag = lc->ct->frag_tag;
 	id.proto = key->ip_proto;
