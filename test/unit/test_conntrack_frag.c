@@ -504,6 +504,32 @@ START_TEST(test_frag_table_full_and_timeout)
 }
 END_TEST
 
+/* Finished datagrams free their records for the next ones at once when
+ * room is short (no clock tick in between): 3000 datagrams of two pieces,
+ * more than the table holds, all followed, none refused. */
+START_TEST(test_frag_finished_records_reused)
+{
+	struct spec s = {
+	    .src = "10.0.0.1", .dst = "10.0.0.2", .proto = IPPROTO_UDP, .sport = 7, .dport = 9};
+	struct evs_ct_action t = track_nat();
+	struct rte_mbuf *w, *pk[2];
+	struct evs_flow_key wk, k[2];
+
+	w = datagram(&s, 100, &wk);
+	for (uint32_t id = 0; id < 3000; id++) {
+		pk[0] = piece(w, id, 0, 16, true, &k[0]);
+		pk[1] = piece(w, id, 16, 92, false, &k[1]);
+		ck_assert_uint_eq(evs_ct_execute_burst(lc, &t, pk, k, 2), 2);
+		ck_assert_uint_eq(k[0].ct_state, CT_NEW);
+		ck_assert_uint_eq(k[1].ct_state, CT_NEW);
+		rte_pktmbuf_free(pk[0]);
+		rte_pktmbuf_free(pk[1]);
+	}
+	ck_assert_uint_eq(counter(EVS_CT_C_FRAG_FULL), 0);
+	rte_pktmbuf_free(w);
+}
+END_TEST
+
 /* Records belong to the lcore, not the context: a piece whose first went
  * through another context of the same table (the firewall's commit
  * context) follows it; another table's records are not its. */
@@ -544,6 +570,7 @@ void ct_frag_add_cases(Suite *s)
 	    {"frag_later_never_creates", test_frag_later_never_creates},
 	    {"frag_refusals_counted", test_frag_refusals_counted},
 	    {"frag_table_full_and_timeout", test_frag_table_full_and_timeout},
+	    {"frag_finished_records_reused", test_frag_finished_records_reused},
 	    {"frag_shared_by_contexts_not_tables", test_frag_shared_by_contexts_not_tables},
 	};
 
