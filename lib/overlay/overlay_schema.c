@@ -35,6 +35,12 @@ static const struct evs_ctl_param underlay_fields[] = {
      .type = EVS_CTL_T_MAC,
      .help = "the next hop's MAC, configured (default: resolved with ARP/ND)"},
     {.name = "mtu", .type = EVS_CTL_T_UINT, .min = 576, .max = 9216, .help = "underlay IP MTU"},
+    {.name = "vlan",
+     .type = EVS_CTL_T_UINT,
+     .min = 1,
+     .max = 4094,
+     .help = "802.1Q VID of a tagged underlay: tunnel frames, ARP/ND and announcements carry "
+	     "it (default: untagged)"},
 };
 static const char *const name_key[] = {"name", NULL};
 static const struct evs_store_ref underlay_refs[] = {
