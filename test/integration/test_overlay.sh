@@ -63,6 +63,19 @@ assert_eq "host A resolved B's VTEP over the underlay (ARP)" "10.99.0.2 ${MAC_UB
 	"$(jget "$n" neighbours.0.address) $(jget "$n" neighbours.0.mac)"
 assert_match "and uses it" "reachable|stale" "$(jget "$n" neighbours.0.state)"
 assert_ge "host A held frames until then and sent them on" 1 "$(jget "$n" released)"
+# B's announcement may have resolved A's entry before A asked: ask B here
+# (a host 10.99.0.9 on the underlay) so that B's answer is tested every time
+"$PY" - "$UA" <<'EOF' || it_fail "could not send an ARP request to B"
+import sys
+from scapy.all import ARP, Ether, sendp
+mac = "02:00:00:00:99:09"
+sendp(Ether(dst="ff:ff:ff:ff:ff:ff", src=mac) / ARP(op=1, hwsrc=mac, psrc="10.99.0.9", pdst="10.99.0.2"),
+      iface=sys.argv[1], verbose=False)
+EOF
+for _ in $(seq 50); do
+	[ "$(jget "$(rpcB underlay.neighbours)" answered)" -ge 1 ] && break
+	sleep 0.1
+done
 assert_ge "host B answered the request for its VTEP address" 1 "$(jget "$(rpcB underlay.neighbours)" answered)"
 assert_ge "host A tunnelled packets out" 2 "$(jget "$(rpcA overlay.stats)" tx_packets)"
 assert_ge "host B delivered packets in" 2 "$(jget "$(rpcB overlay.stats)" rx_packets)"
