@@ -384,7 +384,9 @@ struct evs_fw_new_args {
 	uint16_t zone;		 /**< conntrack zone of the firewall */
 	int32_t src_port;	 /**< whose egress rules apply; -1: none */
 	int32_t dst_port;	 /**< whose ingress rules apply; -1: none */
-	bool dry_run;		 /**< flow.trace: no commit, no counter, no log */
+	/** per packet instead of dst_port when not NULL (-1: none) */
+	const int32_t *dst_ports;
+	bool dry_run; /**< flow.trace: no commit, no counter, no log */
 	/** DNAT of every packet: ingress rules see the translated
 	 * destination, commits translate; NULL: none */
 	const struct evs_fw_dnat *dnat;

@@ -149,6 +149,34 @@ static struct evs_fw_verdict combine(const struct evs_fw_verdict *eg,
 	return v;
 }
 
+/* Ingress rules per destination port: the packets of each port together. */
+static void ingress_by_port(const struct evs_fw_new_args *a, struct fw_lcore *lc,
+			    const struct evs_flow_key *const kp[], uint16_t n,
+			    struct evs_fw_verdict in[])
+{
+	uint64_t todo = n == 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
+
+	while (todo != 0) {
+		unsigned int i = (unsigned int)__builtin_ctzll(todo);
+		int32_t port = a->dst_ports[i];
+		const struct evs_flow_key *sk[EVS_FW_BURST_MAX];
+		struct evs_fw_verdict sv[EVS_FW_BURST_MAX];
+		uint16_t idx[EVS_FW_BURST_MAX], m = 0, j;
+
+		for (j = (uint16_t)i; j < n; j++)
+			if ((todo >> j & 1) && a->dst_ports[j] == port) {
+				sk[m] = kp[j];
+				idx[m++] = j;
+				todo &= ~(UINT64_C(1) << j);
+			}
+		if (port < 0)
+			continue; /* to no filtered port: its verdict stays allow */
+		fw_classify(a->fw, lc, (uint16_t)port, EVS_FW_INGRESS, sk, m, sv);
+		for (j = 0; j < m; j++)
+			in[idx[j]] = sv[j];
+	}
+}
+
 uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkts,
 			  struct evs_flow_key *keys, uint16_t n, struct evs_fw_verdict out[])
 {
@@ -170,7 +198,9 @@ uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkt
 	}
 	if (a->src_port >= 0)
 		fw_classify(a->fw, lc, (uint16_t)a->src_port, EVS_FW_EGRESS, kp, n, eg);
-	if (a->dst_port >= 0 && a->dnat != NULL) {
+	if (a->dst_ports != NULL) {
+		ingress_by_port(a, lc, kp, n, in);
+	} else if (a->dst_port >= 0 && a->dnat != NULL) {
 		/* the destination's rules see where the connection really goes */
 		struct evs_flow_key tk[EVS_FW_BURST_MAX];
 		const struct evs_flow_key *tp[EVS_FW_BURST_MAX];

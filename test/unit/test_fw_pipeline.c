@@ -633,6 +633,67 @@ START_TEST(fragments_dropped_counted)
 }
 END_TEST
 
+/*
+ * New connections from a filtered port to many addresses, in mixed bursts:
+ * the destination's port (whose ingress rules apply) is looked up per
+ * packet at execution, so they share the second pass's megaflow instead of
+ * one per address (an upcall and an entry per connection), and each packet
+ * still gets its own destination's rules: port 1 allows UDP, port 2's group
+ * has no rules (default deny), an address of no filtered port is decided by
+ * the source's egress rules alone.
+ */
+START_TEST(new_connections_by_destination)
+{
+	struct evs_fw_rule eg = allow_rule(2, EVS_FW_EGRESS, IPPROTO_UDP);
+	struct evs_fw_port_conf p0 = {.n_addrs = 1, .n_groups = 1, .groups = {"g"}};
+	struct evs_fw_port_conf p2 = {.n_addrs = 1, .n_groups = 1, .groups = {"h"}};
+	struct evs_cls_stats cs;
+	struct fw_world w;
+	uint64_t want_sent = 0, want_deny = 0;
+
+	ck_assert_int_eq(world_up(&w, pool, 4096, true, false), 0);
+	cidr(&p0.addrs[0], "10.0.0.50");
+	cidr(&p2.addrs[0], "10.0.0.2");
+	ck_assert_int_eq(evs_fw_rule_add(w.fw, "g", &eg), 0);
+	ck_assert_int_eq(evs_fw_group_add(w.fw, "h"), 0);
+	ck_assert_int_eq(evs_fw_port_set(w.fw, 0, &p0), 0);
+	ck_assert_int_eq(evs_fw_port_set(w.fw, 2, &p2), 0);
+	ck_assert_int_eq(evs_fw_commit(w.fw), 0);
+	sent[0] = sent[1] = 0;
+	for (uint32_t b = 0; b < 8; b++) {
+		struct rte_mbuf *pkts[BURST];
+		struct evs_flow_key keys[BURST];
+
+		for (uint32_t i = 0; i < BURST; i++) {
+			uint32_t f = b * BURST + i, kind = (f * 7 + b) % 3;
+			struct rte_ipv4_hdr *ip;
+
+			pkts[i] = frame(pool, f, false);
+			ck_assert_ptr_nonnull(pkts[i]);
+			ip = rte_pktmbuf_mtod_offset(pkts[i], struct rte_ipv4_hdr *,
+						     sizeof(struct rte_ether_hdr));
+			/* port 1's address, port 2's, or one of many others */
+			ip->dst_addr = kind == 0   ? RTE_BE32(IP_B)
+				       : kind == 1 ? RTE_BE32(0x0a000002)
+						   : rte_cpu_to_be_32(0xc6140000u + f);
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = evs_ipv4_hdr_cksum(ip);
+			evs_packet_parse(pkts[i], 0, &keys[i]);
+			want_sent += kind != 1;
+			want_deny += kind == 1;
+		}
+		evs_pipeline_run(w.pl, &w.st, pkts, keys, BURST);
+	}
+	ck_assert_uint_eq(sent[1], want_sent);
+	ck_assert_uint_eq(drops_of(&w, "fw_deny"), want_deny);
+	ck_assert_uint_eq(evs_ct_zone_count(w.ct, EVS_FW_ZONE_DEFAULT), want_sent);
+	ck_assert_int_eq(evs_cls_stats_get(evs_pipeline_lcore_cls(w.pl), &cs), 0);
+	/* ~100 addresses: a megaflow per pass, not per address */
+	ck_assert_msg(cs.n_flows <= 4, "%u megaflows for new connections", cs.n_flows);
+	world_down(&w);
+}
+END_TEST
+
 void fw_pipeline_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -641,6 +702,7 @@ void fw_pipeline_add_cases(Suite *s)
 	    {"pipeline_unreplied_in_one_pass", unreplied_in_one_pass},
 	    {"pipeline_unreplied_snat_passes", unreplied_snat_passes},
 	    {"pipeline_fragments_dropped_counted", fragments_dropped_counted},
+	    {"pipeline_new_connections_by_destination", new_connections_by_destination},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), NULL, NULL, 0);
