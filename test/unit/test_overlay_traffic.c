@@ -443,20 +443,60 @@ static const char *last_step(const json_t *steps)
 	    json_object_get(json_array_get(steps, json_array_size(steps) - 1), "decision"));
 }
 
+/* @p n frames (seed @p seed) sent by A to h2 into @p m: on the wire. */
+static void a_sends(struct wire *w, struct rte_mbuf **m, uint16_t n, uint32_t seed)
+{
+	struct rte_mbuf *copy[4];
+
+	frames(m, copy, n, seed);
+	free_all(copy, n);
+	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w->ea,
+					       (uint16_t)tport_of(&ha, 7, "h2"), m, n, NULL, NULL,
+					       NULL, &w->sa),
+			  n);
+}
+
+/* B's datapath on @p n frames: @return how many it delivered. */
+static uint16_t b_receives(struct wire *w, struct rte_mbuf **m, uint16_t n)
+{
+	struct evs_tun_meta meta[4];
+	uint16_t tp[4];
+
+	return evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w->eb, 0, m, n, tp, meta,
+				    &w->sb);
+}
+
+/* B traces @p m (consumed) from its underlay port: @p want, the last step
+ * containing @p says. */
+static void b_traces(struct rte_mbuf *m, int want, const char *says)
+{
+	struct evs_tun_meta meta;
+	json_t *steps = json_array();
+	uint16_t tp;
+
+	ck_assert_int_eq(evs_overlay_trace_rx(hb.ov, 3, m, &tp, &meta, steps), want);
+	ck_assert_msg(strstr(last_step(steps), says) != NULL, "last step: %s", last_step(steps));
+	json_decref(steps);
+	rte_pktmbuf_free(m);
+}
+
 /*
  * flow.trace from the underlay (evs_overlay_trace_rx): an ESP frame from A
  * is decrypted and decapsulated step by step to B's tunnel port, with the
  * same inner frame and metadata as the datapath, and nothing counted or
  * accepted: the SA's counters stay, and the same packet is then delivered
- * by the datapath (not a replay). A flipped bit is an auth drop, an
- * unknown SPI, a clear frame where ESP is required and ARP are said so.
+ * by the datapath (not a replay). A flipped bit is an auth drop, a replay
+ * a replay, an unknown SPI, a clear frame where ESP is required and ARP are
+ * said so.
  */
 START_TEST(test_trace_rx)
 {
+	static const struct rte_ether_addr mac = {{0x02, 0, 0, 0, 0, 0x22}};
+	static const uint8_t ip1[4] = {10, 9, 0, 1}, ip2[4] = {10, 9, 0, 2};
 	struct rte_mbuf *m[2], *copy[2], *t;
-	struct evs_tun_meta meta[2];
+	struct evs_tun_meta meta;
 	struct evs_ctl_err err;
-	uint16_t tp[2], ttp = UINT16_MAX;
+	uint16_t ttp = UINT16_MAX;
 	struct wire w;
 	json_t *steps;
 
@@ -469,9 +509,9 @@ START_TEST(test_trace_rx)
 	/* the trace runs on a copy; the original goes through the datapath after */
 	t = ct_clone(m[0]);
 	steps = json_array();
-	ck_assert_int_eq(evs_overlay_trace_rx(hb.ov, 3, t, &ttp, &meta[0], steps), 0);
+	ck_assert_int_eq(evs_overlay_trace_rx(hb.ov, 3, t, &ttp, &meta, steps), 0);
 	ck_assert_int_eq(ttp, tport_of(&hb, 7, "h1"));
-	ck_assert_uint_eq(meta[0].vni, 5001);
+	ck_assert_uint_eq(meta.vni, 5001);
 	ck_assert(ct_same(t, copy[0])); /* the inner frame as sent */
 	ck_assert_uint_eq(json_array_size(steps), 3);
 	ck_assert_ptr_nonnull(
@@ -484,53 +524,26 @@ START_TEST(test_trace_rx)
 	json_decref(steps);
 	rte_pktmbuf_free(t);
 	ck_assert_int_eq(in_packets(&hb, "h1"), 0); /* nothing counted */
-	ck_assert_uint_eq(
-	    evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w.eb, 0, m, 2, tp, meta, &w.sb),
-	    2); /* the window did not move: not a replay */
+	ck_assert_uint_eq(b_receives(&w, m, 2), 2); /* the window did not move: not a replay */
 	ck_assert_int_eq(in_packets(&hb, "h1"), 2);
 	free_all(m, 2);
 	free_all(copy, 2);
-	/* a flipped bit; a replay (the window moved now); an unknown SPI */
-	frames(m, copy, 1, 22);
-	free_all(copy, 1);
-	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w.ea,
-					       (uint16_t)tport_of(&ha, 7, "h2"), m, 1, NULL, NULL,
-					       NULL, &w.sa),
-			  1);
+	/* a flipped bit (then the packet itself delivered) */
+	a_sends(&w, m, 1, 22);
 	t = ct_clone(m[0]);
 	rte_pktmbuf_mtod(t, uint8_t *)[t->data_len - 20] ^= 0x10;
-	steps = json_array();
-	ck_assert_int_eq(evs_overlay_trace_rx(hb.ov, 3, t, &ttp, &meta[0], steps), -EBADMSG);
-	ck_assert_ptr_nonnull(
-	    strstr(last_step(steps), "drop: decrypt (spi 0x00001388 seq 3: auth)"));
-	json_decref(steps);
-	rte_pktmbuf_free(t);
-	ck_assert_uint_eq(
-	    evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w.eb, 0, m, 1, tp, meta, &w.sb),
-	    1);
-	/* m[0] is B's inner frame now; A's next packet, replayed after delivery */
+	b_traces(t, -EBADMSG, "drop: decrypt (spi 0x00001388 seq 3: auth)");
+	ck_assert_uint_eq(b_receives(&w, m, 1), 1);
 	rte_pktmbuf_free(m[0]);
-	frames(m, copy, 1, 23);
-	free_all(copy, 1);
-	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w.ea,
-					       (uint16_t)tport_of(&ha, 7, "h2"), m, 1, NULL, NULL,
-					       NULL, &w.sa),
-			  1);
+	/* A's next packet replayed after delivery; with another SPI: unknown */
+	a_sends(&w, m, 1, 23);
 	t = ct_clone(m[0]);
-	ck_assert_uint_eq(
-	    evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w.eb, 0, m, 1, tp, meta, &w.sb),
-	    1);
+	ck_assert_uint_eq(b_receives(&w, m, 1), 1);
 	rte_pktmbuf_free(m[0]);
-	steps = json_array();
-	ck_assert_int_eq(evs_overlay_trace_rx(hb.ov, 3, t, &ttp, &meta[0], steps), -EBADMSG);
-	ck_assert_ptr_nonnull(strstr(last_step(steps), "seq 4: replay"));
-	json_decref(steps);
-	rte_pktmbuf_mtod(t, uint8_t *)[14 + 20] ^= 0xff; /* the SPI's first byte */
-	steps = json_array();
-	ck_assert_int_eq(evs_overlay_trace_rx(hb.ov, 3, t, &ttp, &meta[0], steps), -EBADMSG);
-	ck_assert_ptr_nonnull(strstr(last_step(steps), "drop: unknown_spi"));
-	json_decref(steps);
-	rte_pktmbuf_free(t);
+	m[0] = ct_clone(t);
+	b_traces(t, -EBADMSG, "seq 4: replay");
+	rte_pktmbuf_mtod(m[0], uint8_t *)[14 + 20] ^= 0xff; /* the SPI's first byte */
+	b_traces(m[0], -EBADMSG, "drop: unknown_spi");
 	/* clear GENEVE where the switch requires ESP */
 	ck_assert_int_eq(
 	    txn1(&ha, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
@@ -539,31 +552,14 @@ START_TEST(test_trace_rx)
 			      "\"10.9.0.2\", \"encrypt\": false}",
 			      &err),
 			 0);
-	frames(m, copy, 1, 24);
-	free_all(copy, 1);
-	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w.ea,
-					       (uint16_t)tport_of(&ha, 7, "h2"), m, 1, NULL, NULL,
-					       NULL, &w.sa),
-			  1);
-	steps = json_array();
-	ck_assert_int_eq(evs_overlay_trace_rx(hb.ov, 3, m[0], &ttp, &meta[0], steps), -EBADMSG);
-	ck_assert_ptr_nonnull(strstr(last_step(steps), "drop: clear_refused (clear tunnel frame)"));
-	json_decref(steps);
-	rte_pktmbuf_free(m[0]);
+	a_sends(&w, m, 1, 24);
+	b_traces(m[0], -EBADMSG, "drop: clear_refused (clear tunnel frame)");
 	/* ARP on the underlay; a port that is no underlay */
-	{
-		static const struct rte_ether_addr mac = {{0x02, 0, 0, 0, 0, 0x22}};
-		static const uint8_t ip1[4] = {10, 9, 0, 1}, ip2[4] = {10, 9, 0, 2};
-
-		t = evs_l3_build_arp(crypto_test_pool, RTE_ARP_OP_REQUEST, &mac, ip1, NULL, ip2,
-				     NULL);
-		steps = json_array();
-		ck_assert_int_eq(evs_overlay_trace_rx(hb.ov, 3, t, &ttp, &meta[0], steps), 1);
-		ck_assert_ptr_nonnull(strstr(last_step(steps), "ARP/ND"));
-		ck_assert_int_eq(evs_overlay_trace_rx(hb.ov, 5, t, &ttp, &meta[0], steps), -ENOENT);
-		json_decref(steps);
-		rte_pktmbuf_free(t);
-	}
+	t = evs_l3_build_arp(crypto_test_pool, RTE_ARP_OP_REQUEST, &mac, ip1, NULL, ip2, NULL);
+	steps = json_array();
+	ck_assert_int_eq(evs_overlay_trace_rx(hb.ov, 5, t, &ttp, &meta, steps), -ENOENT);
+	json_decref(steps);
+	b_traces(t, 1, "ARP/ND");
 	wire_fini(&w);
 }
 END_TEST
