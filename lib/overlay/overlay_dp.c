@@ -93,6 +93,21 @@ static void local_add(struct evs_overlay *ov, struct evs_overlay_dp *dp, const j
 		ov->cfg.port_mac((uint16_t)slot, &dp->local_mac[i], ov->cfg.arg);
 }
 
+/* Underlay @p u's index among @p dp's locals (added before any VTEP), 0 if
+ * it has none (more than 16 underlays: the first's VLAN then). */
+static unsigned int local_index(const struct evs_overlay_dp *dp, const json_t *u, uint16_t slot)
+{
+	uint16_t vlan = (uint16_t)json_integer_value(json_object_get(u, "vlan"));
+	struct evs_tun_addr a;
+
+	ovl_addr(str(u, "address"), &a);
+	for (unsigned int i = 0; i < dp->n_local; i++)
+		if (dp->local_port[i] == slot && dp->local_vlan[i] == vlan &&
+		    dp->local[i].family == a.family && memcmp(dp->local[i].b, a.b, 16) == 0)
+			return i;
+	return 0;
+}
+
 /* The encapsulation of VTEP object @p vo for VNI @p vni. */
 static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_overlay_dp *dp,
 		      const json_t *vo, uint32_t vni, struct ovl_dp_port *p, uint16_t *dport,
@@ -139,7 +154,8 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 
 		ovl_addr(str(u, "next_hop") != NULL ? str(u, "next_hop") : str(vo, "address"), &t);
 		nh->resolve = true;
-		nh->key.port = p->underlay_port;
+		nh->key.port =
+		    OVL_NEIGH_PORT(p->underlay_port, local_index(dp, u, p->underlay_port));
 		nh->key.addr.family = t.family == 4 ? EVS_L3_IPV4 : EVS_L3_IPV6;
 		memcpy(nh->key.addr.b, t.b, sizeof(nh->key.addr.b));
 		p->resolve = true;

@@ -129,12 +129,14 @@ static void neigh_probe(void *ctx, uint16_t owner, const struct evs_l3_neigh_key
 {
 	struct evs_overlay *ov = ctx;
 	const struct evs_overlay_dp *dp = ov->dp;
-	int l = local_of(dp, key->port, key->addr.family, -1);
+	unsigned int l = OVL_NEIGH_LOCAL(key->port);
+	uint16_t port = OVL_NEIGH_SLOT(key->port);
 	struct rte_mbuf *m;
 
 	(void)owner;
-	if (l < 0 || ov->cfg.pool == NULL)
-		return;
+	if (dp == NULL || l >= dp->n_local || dp->local_port[l] != port ||
+	    dp->local[l].family != key->addr.family || ov->cfg.pool == NULL)
+		return; /* the table changed since: the next probe is right */
 	if (key->addr.family == EVS_L3_IPV4)
 		m = evs_l3_build_arp(ov->cfg.pool, RTE_ARP_OP_REQUEST, &dp->local_mac[l],
 				     dp->local[l].b, NULL, key->addr.b, mac);
@@ -142,7 +144,7 @@ static void neigh_probe(void *ctx, uint16_t owner, const struct evs_l3_neigh_key
 		m = evs_l3_build_ns(ov->cfg.pool, &dp->local_mac[l], dp->local[l].b, key->addr.b,
 				    mac);
 	if (m != NULL)
-		send_port(ov, key->port, dp->local_vlan[l], m);
+		send_port(ov, port, dp->local_vlan[l], m);
 }
 
 /* A held frame may go: the word first, so that its tunnel port sends it. */
@@ -248,12 +250,13 @@ static uint64_t now_ms(const struct evs_overlay *ov)
 	return ovl_now_ms(ov);
 }
 
-static void learn(struct evs_overlay *ov, uint16_t port, uint8_t family, const uint8_t *addr,
+/* @p l: the underlay (local) of the frame's port, VLAN and family. */
+static void learn(struct evs_overlay *ov, uint16_t port, int l, uint8_t family, const uint8_t *addr,
 		  const struct rte_ether_addr *mac, bool confirm, bool create)
 {
-	struct evs_l3_neigh_key k = {.addr = {.family = family}, .port = port};
+	struct evs_l3_neigh_key k = {.addr = {.family = family}, .port = OVL_NEIGH_PORT(port, l)};
 
-	if (mac == NULL || rte_is_multicast_ether_addr(mac) || rte_is_zero_ether_addr(mac))
+	if (l < 0 || mac == NULL || rte_is_multicast_ether_addr(mac) || rte_is_zero_ether_addr(mac))
 		return;
 	memcpy(k.addr.b, addr, family == EVS_L3_IPV4 ? 4 : 16);
 	evs_l3_neigh_learn(ov->neigh, &k, mac, confirm, create, now_ms(ov));
@@ -273,7 +276,7 @@ static void on_arp(struct evs_overlay *ov, const struct evs_overlay_dp *dp, uint
 	if (memcmp(k->src_ip, zero, 4) != 0)
 		/* RFC 826: a request for us creates the requester's entry; a reply
 		 * confirms; anything else refreshes what we have */
-		learn(ov, port, EVS_L3_IPV4, k->src_ip, &a->arp_data.arp_sha,
+		learn(ov, port, l, EVS_L3_IPV4, k->src_ip, &a->arp_data.arp_sha,
 		      for_us && k->l4_src == RTE_BE16(RTE_ARP_OP_REPLY),
 		      for_us && k->l4_src == RTE_BE16(RTE_ARP_OP_REQUEST));
 	if (!for_us || k->l4_src != RTE_BE16(RTE_ARP_OP_REQUEST) || ov->cfg.pool == NULL)
@@ -312,13 +315,13 @@ static void on_nd(struct evs_overlay *ov, const struct evs_overlay_dp *dp, uint1
 	if (len < 24 || ip[7] != 255 || nd[1] != 0)
 		return;
 	if (nd[0] == 136) { /* NA: the target's MAC; solicited confirms */
-		learn(ov, port, EVS_L3_IPV6, nd + 8, nd_lladdr(nd, len, 2), (nd[4] & 0x40) != 0,
+		learn(ov, port, l, EVS_L3_IPV6, nd + 8, nd_lladdr(nd, len, 2), (nd[4] & 0x40) != 0,
 		      false);
 		return;
 	}
 	if (l < 0 || memcmp(nd + 8, dp->local[l].b, 16) != 0 || memcmp(k->src_ip, unspec, 16) == 0)
 		return; /* not ours, or duplicate address detection */
-	learn(ov, port, EVS_L3_IPV6, k->src_ip, nd_lladdr(nd, len, 1), false, true);
+	learn(ov, port, l, EVS_L3_IPV6, k->src_ip, nd_lladdr(nd, len, 1), false, true);
 	if (ov->cfg.pool == NULL)
 		return;
 	r = host_na(evs_l3_build_na(
@@ -474,8 +477,8 @@ static int neigh_item(const struct evs_l3_neigh_key *key, enum evs_l3_neigh_stat
 	if (st != EVS_L3_NEIGH_INCOMPLETE)
 		rte_ether_format_addr(e, sizeof(e), mac);
 	return json_array_append_new(
-	    arg, json_pack("{s:i, s:s, s:s, s:s, s:i}", "port", (int)key->port, "address", a,
-			   "state", state_names[st], "mac", e, "held", (int)n_held));
+	    arg, json_pack("{s:i, s:s, s:s, s:s, s:i}", "port", (int)OVL_NEIGH_SLOT(key->port),
+			   "address", a, "state", state_names[st], "mac", e, "held", (int)n_held));
 }
 
 json_t *evs_overlay_neigh_json(const struct evs_overlay *ov)

@@ -74,6 +74,13 @@ struct ovl_addr_slot {
 	uint16_t vtep; /**< UINT16_MAX: empty */
 };
 
+/** The neighbour table's port word: the underlay's port slot and, above
+ *  it, its index in the table's locals, so that underlays sharing a port
+ *  (other VLANs) keep their neighbours apart and probe in their own VLAN. */
+#define OVL_NEIGH_PORT(slot, local) ((uint16_t)((slot) | (unsigned int)(local) << 10))
+#define OVL_NEIGH_SLOT(word) ((uint16_t)((word)&0x3ff))
+#define OVL_NEIGH_LOCAL(word) ((unsigned int)(word) >> 10)
+
 /** How a VTEP's next-hop MAC is found: configured, or resolved with ARP/ND. */
 struct ovl_dp_nh {
 	bool resolve; /**< no MAC configured: ask the neighbour table */

@@ -485,6 +485,70 @@ START_TEST(test_underlay_vlan)
 }
 END_TEST
 
+/*
+ * Two underlays on one trunk port, VLAN 100 (u1, 10.9.0.1) and VLAN 200
+ * (u7, 10.9.0.7): each resolves its VTEPs in its own VLAN from its own
+ * address, and an answer in the other VLAN does not resolve them. A second
+ * IPv4 underlay in the same VLAN of the port is refused.
+ */
+START_TEST(test_underlay_vlans_share_a_port)
+{
+	static const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+	static const uint8_t ip_u7[4] = {10, 9, 0, 7};
+	const char *ops[] = {
+	    "=underlay {\"name\": \"u1\", \"vlan\": 100, \"next_hop_mac\": null}",
+	    "+underlay {\"name\": \"u7\", \"port\": \"p0\", \"address\": \"10.9.0.7\", \"vlan\": "
+	    "200}",
+	    "=vtep {\"name\": \"h3\", \"underlay\": \"u7\", \"address\": \"10.9.0.3\", \"encap\": "
+	    "\"vxlan\"}",
+	};
+	struct evs_overlay_stats st = {0};
+	struct rte_mbuf *m[8];
+	struct evs_ctl_err err;
+
+	ck_assert_int_eq(txn1(&ha,
+			      "+underlay {\"name\": \"u9\", \"port\": \"p0\", \"address\": "
+			      "\"10.9.0.9\"}",
+			      &err),
+			 -EEXIST);
+	ck_assert_ptr_nonnull(strstr(err.path, "vlan"));
+	ck_assert_msg(txn_on(&ha, ops, RTE_DIM(ops), &err) == 0, "%s at %s", err.message, err.path);
+	nd_engine = evs_crypto_engine_create();
+	ck_assert_ptr_nonnull(nd_engine);
+	sa_add(&ha, "h2", "out", 5000, KEY_A);
+	sa_add(&ha, "h3", "out", 5001, KEY_A);
+	evs_overlay_poll(ha.ov);
+	sent_clear(&out_port); /* the announcements */
+	ck_assert_uint_eq(send_to("h2", 1, m, &st), 0);
+	ck_assert_uint_eq(send_to("h3", 1, m, &st), 0);
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_port.n, 2);
+	for (unsigned int i = 0; i < 2; i++) {
+		bool h3 = vid_of(out_port.m[i]) == 200;
+
+		ck_assert_uint_eq(vid_of(out_port.m[i]), h3 ? 200 : 100);
+		arp_is(out_port.m[i], RTE_ARP_OP_REQUEST, &our_mac, h3 ? ip_u7 : ip_us,
+		       h3 ? ip_h3 : ip_h2, &bcast);
+	}
+	sent_clear(&out_port);
+	/* h3 answers u1 (VLAN 100): not u7's neighbour */
+	underlay_in(tagged(evs_l3_build_arp(crypto_test_pool, RTE_ARP_OP_REPLY, &h3_mac, ip_h3,
+					    &our_mac, ip_us, &our_mac),
+			   100),
+		    &st);
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_tunnel.n, 0);
+	underlay_in(tagged(evs_l3_build_arp(crypto_test_pool, RTE_ARP_OP_REPLY, &h3_mac, ip_h3,
+					    &our_mac, ip_u7, &our_mac),
+			   200),
+		    &st);
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_tunnel.n, 1);
+	ck_assert_int_eq(out_tunnel.to[0], tport_of(&ha, 7, "h3"));
+	evs_crypto_engine_free(nd_engine);
+}
+END_TEST
+
 /* Two hosts on a tagged underlay: encrypted frames from A decrypted and
  * delivered by B (the decap takes the tag). */
 START_TEST(test_vlan_underlay_traffic)
@@ -511,6 +575,7 @@ void overlay_underlay_add_cases(Suite *s)
 	    {"underlay_nd", test_underlay_nd},
 	    {"underlay_announce", test_underlay_announce},
 	    {"underlay_vlan", test_underlay_vlan},
+	    {"underlay_vlans_share_a_port", test_underlay_vlans_share_a_port},
 	    {"vlan_underlay_traffic", test_vlan_underlay_traffic},
 	};
 
