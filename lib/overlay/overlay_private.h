@@ -234,7 +234,8 @@ static inline bool ovl_nh_valid(uint64_t w)
 }
 
 /** What a punted mbuf is (in hash.fdir.hi's top half; the bottom: port or
- *  tp): the RSS hash beside it stays, the source port of a held frame. */
+ *  tp); the inject that sends a held frame again overwrites hash.usr, which is
+ *  why the encap hashes the inner frame itself for the source port. */
 enum ovl_punt { OVL_PUNT_HOLD = 1, OVL_PUNT_NEIGH = 2 };
 
 int ovl_neigh_init(struct evs_overlay *ov);

@@ -101,7 +101,7 @@ static uint16_t send_to(const char *vtep, uint16_t n, struct rte_mbuf **m,
 	frames(m, copy, n, 5);
 	free_all(copy, n);
 	for (uint16_t i = 0; i < n; i++)
-		m[i]->hash.rss = 0x5eed0000u | i; /* the flow hash: the outer source port's */
+		m[i]->hash.rss = 0x5eed0000u | i; /* a NIC's hash: kept, unused by the encap */
 	return evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), nd_engine,
 				    (uint16_t)tport_of(&ha, 7, vtep), m, n, NULL, NULL, NULL, st);
 }
@@ -151,7 +151,7 @@ START_TEST(test_underlay_arp)
 	evs_overlay_poll(ha.ov);
 	ck_assert_uint_eq(out_tunnel.n, 4);
 	ck_assert_int_eq(out_tunnel.to[0], tport_of(&ha, 7, "h2"));
-	for (unsigned int i = 0; i < 4; i++) /* held with their flow hash */
+	for (unsigned int i = 0; i < 4; i++) /* the hold keeps the mbuf hash */
 		ck_assert_uint_eq(out_tunnel.m[i]->hash.rss >> 16, 0x5eed);
 	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), nd_engine,
 					       out_tunnel.to[0], out_tunnel.m, 4, NULL, NULL, NULL,
