@@ -329,6 +329,9 @@ int app_overlay_init(struct evs_app *app);
 int app_overlay_store_add(struct evs_app *app);
 int app_overlay_ctl_register(struct evs_app *app);
 void app_overlay_poll(struct evs_app *app);
+/* A port's link changed (mgmt_on_link): an underlay's link up re-announces
+ * its addresses. */
+void app_overlay_link(struct evs_app *app, const struct evs_port *port, bool up);
 void app_overlay_free(struct evs_app *app);
 /* app_fw.c: the firewall, its store types and what it publishes */
 int app_fw_init(struct evs_app *app);

@@ -409,6 +409,17 @@ void app_overlay_commit(struct evs_app *app)
 	app->ov_flushed = dp;
 }
 
+void app_overlay_link(struct evs_app *app, const struct evs_port *port, bool up)
+{
+	if (app->ov == NULL || !up)
+		return;
+	for (uint16_t i = 0; i < CONF_MAX_PORTS; i++)
+		if (app->ports[i].port == port) {
+			evs_overlay_link_up(app->ov, i);
+			return;
+		}
+}
+
 void app_overlay_poll(struct evs_app *app)
 {
 	if (app->ov != NULL)

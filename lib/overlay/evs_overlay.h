@@ -314,6 +314,13 @@ void evs_overlay_policy_commit(struct evs_overlay *ov);
 void evs_overlay_policy_abort(struct evs_overlay *ov);
 
 /**
+ * Port slot @p slot's link came up (management lcore, from the app's link
+ * callback): its underlays announce their addresses again, twice, from the
+ * next evs_overlay_poll (what was announced while it was down is lost).
+ */
+void evs_overlay_link_up(struct evs_overlay *ov, uint16_t slot);
+
+/**
  * The underlay neighbours (management lcore): [{"port": slot, "address",
  * "state": incomplete|reachable|stale, "mac", "held"}], with the table's
  * counters as {"neighbours": [...], "probes", "resolved", "held",

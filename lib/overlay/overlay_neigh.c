@@ -431,6 +431,19 @@ static void announce_tick(struct evs_overlay *ov, uint64_t now)
 	}
 }
 
+void evs_overlay_link_up(struct evs_overlay *ov, uint16_t slot)
+{
+	uint64_t now = now_ms(ov);
+
+	/* the configuration's announcements may have left while the link was
+	 * down: the next poll sends them again, twice */
+	for (unsigned int i = 0; i < ov->n_ann; i++)
+		if (ov->ann[i].port == slot) {
+			ov->ann[i].left = ANNOUNCE_NUM;
+			ov->ann[i].next_ms = now;
+		}
+}
+
 void ovl_neigh_poll(struct evs_overlay *ov)
 {
 	struct rte_mbuf *m[POLL_BURST];

@@ -319,7 +319,8 @@ static uint64_t announced(void)
  * MAC, port or VLAN changes (a restart, a move): a gratuitous ARP (RFC 5227
  * 2.3: a request from and for our address, broadcast), or an unsolicited NA
  * to all nodes (RFC 4861 7.2.6: override, not solicited, not a router),
- * twice, two seconds apart; other changes announce nothing.
+ * twice, two seconds apart, and again when the port's link comes up
+ * (evs_overlay_link_up); other changes announce nothing.
  */
 START_TEST(test_underlay_announce)
 {
@@ -349,6 +350,20 @@ START_TEST(test_underlay_announce)
 	evs_overlay_poll(ha.ov);
 	ck_assert_uint_eq(out_port.n, 0); /* and no more */
 	ck_assert_uint_eq(announced(), 2);
+	/* the port's link comes up (another port's: nothing): twice again */
+	evs_overlay_link_up(ha.ov, 4);
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_port.n, 0);
+	evs_overlay_link_up(ha.ov, 3);
+	evs_overlay_poll(ha.ov);
+	clock_ms += 2000;
+	evs_overlay_poll(ha.ov);
+	clock_ms += 5000;
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(out_port.n, 2);
+	arp_is(out_port.m[1], RTE_ARP_OP_REQUEST, &our_mac, ip_us, ip_us, &bcast);
+	sent_clear(&out_port);
+	ck_assert_uint_eq(announced(), 4);
 	/* no change of address or MAC: nothing */
 	ck_assert_int_eq(txn1(&ha, "=underlay {\"name\": \"u1\", \"mtu\": 1400}", &err), 0);
 	evs_overlay_poll(ha.ov);
@@ -395,7 +410,7 @@ START_TEST(test_underlay_announce)
 		ck_assert_uint_eq(sum, 0xffff);
 	}
 	sent_clear(&out_port);
-	ck_assert_uint_eq(announced(), 5);
+	ck_assert_uint_eq(announced(), 7);
 }
 END_TEST
 
