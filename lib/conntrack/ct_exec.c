@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_prefetch.h>
 
 #include "ct_private.h"
@@ -206,6 +207,25 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	return EVS_CT_TRACKED | EVS_CT_NEW | nat(b, e, p, 0);
 }
 
+/* A later fragment matching no live connection: new like its first when
+ * nothing commits; a commit never starts a connection from one (its first
+ * did, earlier in the burst or before, or was refused). */
+static uint8_t frag_miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old,
+			 uint16_t i)
+{
+	void *d;
+
+	if (!(b->act->flags & EVS_CT_F_COMMIT)) {
+		ct_count(b->lc, EVS_CT_C_MISS);
+		return EVS_CT_TRACKED | EVS_CT_NEW;
+	}
+	if (old == NULL && rte_hash_lookup_with_hash_data(b->lc->ct->hash, &p->ck, p->sig, &d) >= 0)
+		return hit(b, p, (uintptr_t)d, i);
+	ct_count(b->lc, EVS_CT_C_MISS);
+	p->counter = EVS_CT_C_FRAG_NO_CONN;
+	return invalid(b, p);
+}
+
 /* No live connection for @p; @old is an expired one still in the table. */
 static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old, uint16_t i)
 {
@@ -213,15 +233,18 @@ static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry
 
 	void *d;
 
+	if (unlikely(p->kind == CT_PKT_FRAG_LATER))
+		return frag_miss(b, p, old, i);
 	/* EVS_CT_F_MISSED skipped the look, and create() looks again under the
 	 * lock: any other outcome looks first (an earlier packet of the
 	 * caller's burst may have created the connection) */
 	if (old == NULL && (b->act->flags & EVS_CT_F_MISSED) &&
-	    (p->icmp_error || !(b->act->flags & EVS_CT_F_COMMIT) || !ops->valid_new(p)) &&
+	    (p->kind == CT_PKT_ICMP_ERROR || !(b->act->flags & EVS_CT_F_COMMIT) ||
+	     !ops->valid_new(p)) &&
 	    rte_hash_lookup_with_hash_data(b->lc->ct->hash, &p->ck, p->sig, &d) >= 0)
 		return hit(b, p, (uintptr_t)d, i);
 	ct_count(b->lc, EVS_CT_C_MISS);
-	if (p->icmp_error) {
+	if (p->kind == CT_PKT_ICMP_ERROR) {
 		p->counter = EVS_CT_C_INV_ICMP_ERROR;
 		return invalid(b, p);
 	}
@@ -255,13 +278,19 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 	if (atomic_load_explicit(&e->expires, memory_order_relaxed) <= b->lc->now)
 		return miss(b, p, e, i); /* timed out, not yet reaped by its wheel */
 	ct_count(b->lc, EVS_CT_C_HIT);
-	if (p->icmp_error) {
-		set_meta(&b->lc->meta[i], e);
-		return EVS_CT_TRACKED | EVS_CT_RELATED | (dir ? EVS_CT_REPLY : 0) |
-		       nat(b, e, p, dir);
+	if (unlikely(p->kind != CT_PKT_PLAIN)) {
+		if (p->kind == CT_PKT_ICMP_ERROR) {
+			set_meta(&b->lc->meta[i], e);
+			return EVS_CT_TRACKED | EVS_CT_RELATED | (dir ? EVS_CT_REPLY : 0) |
+			       nat(b, e, p, dir);
+		}
+		/* a later fragment has no L4 header: its first ran the protocol */
+		rte_spinlock_lock(&e->lock);
+		v = CT_V_OK;
+	} else {
+		rte_spinlock_lock(&e->lock);
+		v = ops->update(e, p, dir, b->zc);
 	}
-	rte_spinlock_lock(&e->lock);
-	v = ops->update(e, p, dir, b->zc);
 	if (v != CT_V_OK && v != CT_V_KILL) {
 		rte_spinlock_unlock(&e->lock);
 		if (v == CT_V_INVALID)
@@ -310,7 +339,7 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 	for (i = 0; i < n; i++) {
 		memset(&lc->meta[i], 0, sizeof(lc->meta[i]));
 		keys[i].ct_zone = act->zone;
-		if (!ct_pkt_init(&pk[i], pkts[i], &keys[i], act->zone)) {
+		if (!ct_pkt_init(lc, &pk[i], pkts[i], &keys[i], act->zone)) {
 			keys[i].ct_state = invalid(&b, &pk[i]);
 			continue;
 		}

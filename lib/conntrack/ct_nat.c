@@ -119,6 +119,7 @@ found:
 static int nat_full(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r,
 		    hash_sig_t *sig)
 {
+	static const uint8_t none[16];
 	struct evs_ct_nat_range s = {.kind = EVS_CT_NAT_SRC, .v6 = r->v6};
 	const struct ct_key *o = &e->key[0];
 	struct ct_key save = e->key[1];
@@ -131,7 +132,10 @@ static int nat_full(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_n
 	if (r->port_min != 0)
 		e->key[1].sport = rte_cpu_to_be_16(r->port_min);
 	memcpy(s.addr_min, r->snat_addr, 16);
-	memcpy(s.addr_max, r->snat_addr, 16);
+	memcpy(s.addr_max,
+	       memcmp(r->snat_addr_max, none, 16) != 0 ? r->snat_addr_max : r->snat_addr, 16);
+	s.port_min = r->snat_port_min;
+	s.port_max = r->snat_port_max;
 	rc = nat_search(ct, e, &s, sig);
 	if (rc != 0) {
 		e->key[1] = save;
@@ -348,7 +352,7 @@ static bool nat_fast(const struct ct_entry *e, struct ct_pkt *p, int dir)
 	uint64_t da;
 	uint16_t c;
 
-	if ((!udp && r->proto != IPPROTO_TCP) || p->icmp_error ||
+	if ((!udp && r->proto != IPPROTO_TCP) || p->kind != CT_PKT_PLAIN ||
 	    rte_pktmbuf_data_len(m) < p->l4_off + (udp ? 8 : 18))
 		return false;
 	l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
@@ -391,6 +395,20 @@ static bool nat_fast(const struct ct_entry *e, struct ct_pkt *p, int dir)
 	return true;
 }
 
+/* A later fragment: its addresses; the ports and the L4 checksum (the
+ * whole datagram's) changed in its first. */
+static __rte_noinline void nat_frag_later(const struct ct_entry *e, struct ct_pkt *p, int dir)
+{
+	uint8_t *base = rte_pktmbuf_mtod(p->m, uint8_t *);
+	struct nat_hdrs h;
+	struct ct_key t;
+
+	ct_key_invert(&t, &e->key[!dir]);
+	hdrs_locate(&h, base + p->m->l2_len, NULL, 0, 0, e->key[0].v6 != 0);
+	hdrs_apply(&h, &t);
+	key_update(p->key, &t, t.proto == IPPROTO_ICMP || t.proto == IPPROTO_ICMPV6);
+}
+
 /* Everything else, field by field; out of line to keep the fast path lean. */
 static __rte_noinline void nat_generic(const struct ct_entry *e, struct ct_pkt *p, int dir)
 {
@@ -400,8 +418,12 @@ static __rte_noinline void nat_generic(const struct ct_entry *e, struct ct_pkt *
 	struct nat_hdrs h;
 	struct ct_key t;
 
-	if (p->icmp_error) {
+	if (p->kind == CT_PKT_ICMP_ERROR) {
 		nat_icmp_error(e, p, dir);
+		return;
+	}
+	if (p->kind == CT_PKT_FRAG_LATER) {
+		nat_frag_later(e, p, dir);
 		return;
 	}
 	ct_key_invert(&t, &e->key[!dir]);

@@ -103,6 +103,13 @@ enum ct_verdict {
 	CT_V_KILL,    /* accepted, and the connection ends with it (a refused SYN) */
 };
 
+/* What a packet is besides a plain one (struct ct_pkt.kind). */
+enum ct_pkt_kind {
+	CT_PKT_PLAIN = 0,
+	CT_PKT_ICMP_ERROR, /* quoting another packet: ck holds the inverted quote */
+	CT_PKT_FRAG_LATER, /* a later fragment: ck from its first's record, no L4 header */
+};
+
 /* Per-packet facts the protocols need beyond the flow key. */
 struct ct_pkt {
 	struct rte_mbuf *m;
@@ -113,7 +120,7 @@ struct ct_pkt {
 	uint32_t quote_off;    /* ICMP error: quoted IP header */
 	uint32_t quote_l4_off; /* ICMP error: quoted L4 header */
 	uint16_t counter;      /* enum evs_ct_counter when invalid */
-	uint8_t icmp_error;    /* quoting another packet: ck holds the inverted quote */
+	uint8_t kind;	       /* enum ct_pkt_kind: one test on the common path */
 	uint8_t invalid;
 };
 
@@ -184,6 +191,7 @@ struct evs_ct {
 	struct evs_ct_zone_conf **staged_conf;
 	size_t n_staged;
 	char name[32];
+	uint16_t frag_tag; /* tells its fragment records from another table's (ct_frag.c) */
 };
 
 /* Zone settings for the fast path (RCU-protected pointer, never NULL). */
@@ -237,7 +245,22 @@ void ct_wheel_file(struct evs_ct_lcore *lc, struct ct_entry *e);
 void ct_key_invert(struct ct_key *dst, const struct ct_key *src);
 bool ct_icmp_is_request(bool v6, uint8_t type);
 /* Build p->ck from the packet; false (p->counter set) if untrackable. */
-bool ct_pkt_init(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key, uint16_t zone);
+bool ct_pkt_init(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mbuf *m,
+		 struct evs_flow_key *key, uint16_t zone);
+/* The same once the family is known and the packet is not a later fragment. */
+bool ct_pkt_key(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key, uint16_t zone,
+		bool v6);
+
+/* ct_frag.c: shallow virtual reassembly of IP fragments */
+#define CT_FRAG_TIMEOUT_MS 1000 /* a datagram's pieces must come within */
+#define CT_FRAG_DONE_MS 2	/* a complete one's record stays for the passes after */
+#define CT_FRAG_MAX_FRAGS 64	/* pieces of one datagram (1480-byte pieces: 45) */
+uint16_t ct_frag_tag_new(void);
+/* Build p->ck for a fragment (key->ip_frag has EVS_FRAG_ANY), for
+ * ct_pkt_init (p's fields and ck zeroed); false (p->counter set) when it
+ * cannot be tracked. */
+bool ct_frag_pkt_init(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mbuf *m,
+		      struct evs_flow_key *key, uint16_t zone, bool v6);
 
 /* ct_nat.c */
 /* Choose the reply key of a new NATed entry (writer lock held): 0 (its

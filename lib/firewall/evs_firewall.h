@@ -369,6 +369,9 @@ void evs_fw_dnat_publish(struct evs_fw *fw);
 void evs_fw_dnat_abort(struct evs_fw *fw);
 /** Index of the DNAT rule @p k (a new connection) matches, or -1 (any lcore). */
 int evs_fw_dnat_of(const struct evs_fw *fw, const struct evs_flow_key *k);
+/** Whether a DNAT rule names @p k's destination address and protocol, any
+ * port (a later IP fragment has none before conntrack; any lcore). */
+bool evs_fw_dnat_addr(const struct evs_fw *fw, const struct evs_flow_key *k);
 /** DNAT rule @p i of the published table, or NULL (it changed since). */
 const struct evs_fw_dnat *evs_fw_dnat_at(const struct evs_fw *fw, uint32_t i);
 /** Whether any DNAT rule is published. */

@@ -90,6 +90,18 @@ static int dnat_of(struct evs_xlate *x, const struct evs_fw_mod_state *s,
 	return evs_fw_dnat_of(s->fw, k);
 }
 
+/* A later IP fragment to a DNAT address: its port comes from its first
+ * fragment in conntrack, so any port of the address and protocol is
+ * tracked. Consults the fragment bits only while DNAT rules exist. */
+static bool dnat_later_fragment(struct evs_xlate *x, const struct evs_fw_mod_state *s,
+				const struct evs_flow_key *k)
+{
+	if (!evs_fw_has_dnat(s->fw))
+		return false;
+	evs_xlate_mask(x)->bits.ip_frag |= EVS_FRAG_LATER;
+	return (k->ip_frag & EVS_FRAG_LATER) && evs_fw_dnat_addr(s->fw, k);
+}
+
 static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, void *lctx)
 {
 	const struct evs_fw_mod_state *s = state;
@@ -135,7 +147,7 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 			if (evs_fw_has_vnics(s->fw) || ct.flags != 0)
 				mask_dst(x, v6);
 			if (evs_fw_vnic_of(s->fw, k) < 0 && !evs_fw_snat_addr(s->fw, k) &&
-			    dnat_of(x, s, k) < 0) {
+			    dnat_of(x, s, k) < 0 && !dnat_later_fragment(x, s, k)) {
 				evs_xlate_why(x, "fw: neither port %u nor the destination filtered",
 					      k->in_port);
 				return EVS_STAGE_CONTINUE;
@@ -158,10 +170,13 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 	}
 	st = evs_ct_xlate_state(x);
 	if (st & EVS_CT_INVALID) {
-		/* conntrack cannot follow fragments (no reassembly): their own reason */
+		/* a fragment conntrack could not follow (before its first,
+		 * overlapping, ...: its invalid_frag_* counters say why) */
 		mask->bits.ip_frag = UINT8_MAX;
 		if (k->ip_frag & EVS_FRAG_ANY) {
-			evs_xlate_why(x, "fw: ct_state 0x%02x (invalid): an IP fragment: drop", st);
+			evs_xlate_why(
+			    x, "fw: ct_state 0x%02x (invalid): an IP fragment not followed: drop",
+			    st);
 			evs_xlate_drop(x, EVS_FW_DROP_FRAGMENT);
 			return EVS_STAGE_DONE;
 		}
