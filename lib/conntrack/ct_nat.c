@@ -74,7 +74,10 @@ static int nat_search(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct
 
 	if (r->v6 != (o->v6 != 0) || range_size(r, &n_addr) != 0)
 		return -EINVAL;
-	memcpy(addr, r->addr_min, r->v6 ? 16 : 4);
+	if (r->v6) /* constant sizes: a variable one is a byte loop */
+		memcpy(addr, r->addr_min, 16);
+	else
+		memcpy(addr, r->addr_min, 4);
 	orig_port = rte_be_to_cpu_16(*port);
 	if (!ports || (!snat && icmp) || (!snat && r->port_min == 0 && r->port_max == 0)) {
 		p_lo = orig_port; /* address-only translation: DNAT keeps the service port */
@@ -93,9 +96,14 @@ static int nat_search(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct
 		p_lo = r->port_min;
 		p_n = (uint32_t)r->port_max - r->port_min + 1;
 	}
-	/* start where the original key hashes, so allocations spread (a
-	 * backend's one address and port need no start) */
-	h = n_addr > 1 || p_n > 1 ? rte_hash_crc(o, sizeof(*o), 0) : 0;
+	if (n_addr == 1 && p_n == 1) { /* one choice (a backend): nothing to search */
+		*port = rte_cpu_to_be_16((uint16_t)p_lo);
+		if (!key_free(ct, &k, sig))
+			return -ENOSPC;
+		goto found;
+	}
+	/* start where the original key hashes, so allocations spread */
+	h = rte_hash_crc(o, sizeof(*o), 0);
 	for (a = 0; a < n_addr; a++) {
 		addr_set_low32(addr, r->v6, (uint32_t)(a_lo + (a + h) % n_addr));
 		for (pa = 0; pa < p_n; pa++) {

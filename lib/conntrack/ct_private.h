@@ -6,6 +6,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_hash.h>
@@ -31,7 +32,16 @@ struct ct_key {
  * hands the signature to the lookup and the commit. */
 static inline hash_sig_t ct_key_hash(const struct ct_key *k)
 {
-	return rte_hash_crc(k, sizeof(*k), 0);
+	/* word by word as rte_hash_crc() does, but read with memcpy: its
+	 * 64-bit loads of our 8/16-bit stores may be reordered (aliasing) */
+	uint64_t w[sizeof(*k) / 8];
+	uint32_t h = 0;
+
+	RTE_BUILD_BUG_ON(sizeof(*k) % 8 != 0);
+	memcpy(w, k, sizeof(w));
+	for (unsigned int i = 0; i < RTE_DIM(w); i++)
+		h = rte_hash_crc_8byte(w[i], h);
+	return h;
 }
 
 /* The hash stores (entry | direction): bit 0 set for the reply key. */
@@ -168,6 +178,12 @@ struct evs_ct_lcore {
 	uint32_t idx;
 	uint64_t counters[EVS_CT_C_MAX];
 	struct evs_ct_meta meta[EVS_CT_BURST_MAX];
+	/* What the burst's own bulk lookup cannot have seen (ct_exec.c): a
+	 * miss needs no second look unless a key was published since. */
+	uint64_t own_inserts; /* connections this context published */
+	uint64_t foreign0;    /* others' publishes before the burst's lookup */
+	uint64_t made[4];     /* bits of the hashes of the keys the burst published */
+	bool looked;	      /* this burst looked its keys up (not EVS_CT_F_MISSED) */
 } __rte_cache_aligned;
 
 struct evs_ct {
@@ -180,6 +196,7 @@ struct evs_ct {
 	uint32_t max_conns;
 	uint32_t n_lcores;
 	_Atomic uint32_t conns;
+	_Atomic uint64_t inserts;	 /* connections published, ever (under wlock) */
 	_Atomic uint32_t flush_gen;	 /* bumped by each flush: lcores walk their wheels */
 	_Atomic uint32_t lcores_claimed; /* evs_ct_lcore_claim() handed out so many */
 	_Atomic uint32_t *zone_count;	 /* [65536] */
