@@ -446,20 +446,41 @@ struct evs_gen_hdr_cache *evs_gen_hdr_cache_create(const struct evs_gen_builder 
 void evs_gen_hdr_cache_free(struct evs_gen_hdr_cache *c);
 
 /**
- * evs_gen_build_hdr() for flow @p st->flow_id from the cache, over a buffer
- * prefilled like evs_gen_build_hdr()'s (the same bytes result). Any lcore.
+ * What evs_gen_build_cached_one() needs besides the flow and the sequence,
+ * the same for a whole burst of one transmit unit: the stream byte, the TSC
+ * word and their part of the UDP sum.
+ */
+struct evs_gen_cached_burst {
+	uint64_t sum;	/**< stream and TSC words, 32-bit native words summed */
+	rte_be32_t tsc; /**< bits 4..35 of the TSC, big endian */
+	uint8_t stream;
+};
+
+/** Fill @p cb for stream @p stream at TSC stamp @p tsc (bits 4..35). */
+static inline void evs_gen_cached_burst_init(struct evs_gen_cached_burst *cb, uint8_t stream,
+					     uint32_t tsc)
+{
+	cb->stream = stream;
+	cb->tsc = rte_cpu_to_be_32(tsc);
+	/* 32-bit words of the frame summed in 64 bits fold to the sum of
+	 * their 16-bit halves (2^16 = 1 in one's complement arithmetic). */
+	cb->sum = (uint64_t)rte_cpu_to_be_32((uint32_t)stream << 24) + cb->tsc;
+}
+
+/**
+ * evs_gen_build_hdr() for flow @p flow_id, sequence @p seq and the burst's
+ * stream and TSC from the cache, over a buffer prefilled like
+ * evs_gen_build_hdr()'s (the same bytes result). Any lcore.
  * @return the frame length.
  */
-static inline uint16_t evs_gen_build_cached(const struct evs_gen_hdr_cache *c,
-					    const struct evs_gen_stamp *st, uint8_t *buf)
+static inline uint16_t evs_gen_build_cached_one(const struct evs_gen_hdr_cache *c,
+						const struct evs_gen_cached_burst *cb,
+						uint32_t flow_id, uint32_t seq, uint8_t *buf)
 {
-	const uint8_t *h = c->hdr + (size_t)st->flow_id * c->stride;
+	const uint8_t *h = c->hdr + (size_t)flow_id * c->stride;
 	uint8_t *s = buf + c->stamp_off;
-	rte_be32_t id = rte_cpu_to_be_32((uint32_t)st->stream << 24 | st->flow_id);
-	rte_be32_t seq = rte_cpu_to_be_32(st->seq);
-	rte_be32_t tsc = rte_cpu_to_be_32(st->tsc);
-	rte_be32_t str = rte_cpu_to_be_32((uint32_t)st->stream << 24);
-	uint64_t sum = c->sum[st->flow_id];
+	rte_be32_t seq_be = rte_cpu_to_be_32(seq);
+	uint64_t sum = (uint64_t)c->sum[flow_id] + cb->sum + seq_be;
 	unsigned int i;
 	uint16_t ck;
 
@@ -468,18 +489,30 @@ static inline uint16_t evs_gen_build_cached(const struct evs_gen_hdr_cache *c,
 	memcpy(buf, h, 64);
 	for (i = 64; i < c->stride; i += 16)
 		memcpy(buf + i, h + i, 16);
-	memcpy(s + 2, &id, 4);
-	memcpy(s + 6, &seq, 4);
-	memcpy(s + 10, &tsc, 4);
-	/* The stream byte, sequence and TSC add to the flow's sum: native
-	 * 16-bit words as they lie in the frame (no carries between them). */
-	sum += (str & 0xffffu) + (str >> 16) + (seq & 0xffffu) + (seq >> 16) + (tsc & 0xffffu) +
-	       (tsc >> 16);
+	/* The block holds the flow id (stream 0): the stream byte, the
+	 * sequence and the TSC complete the stamp, and add to the flow's sum. */
+	s[2] = cb->stream;
+	memcpy(s + 6, &seq_be, 4);
+	memcpy(s + 10, &cb->tsc, 4);
 	ck = evs_gen_csum_fold(sum);
 	if (ck == 0)
 		ck = 0xffff; /* 0 means "no checksum" in UDP */
 	memcpy(buf + c->csum_off, &ck, 2);
 	return c->len;
+}
+
+/**
+ * evs_gen_build_hdr() for flow @p st->flow_id from the cache, over a buffer
+ * prefilled like evs_gen_build_hdr()'s (the same bytes result). Any lcore.
+ * @return the frame length.
+ */
+static inline uint16_t evs_gen_build_cached(const struct evs_gen_hdr_cache *c,
+					    const struct evs_gen_stamp *st, uint8_t *buf)
+{
+	struct evs_gen_cached_burst cb;
+
+	evs_gen_cached_burst_init(&cb, st->stream, st->tsc);
+	return evs_gen_build_cached_one(c, &cb, st->flow_id, st->seq, buf);
 }
 
 /* ------------------------------------------------------------ histogram -- */

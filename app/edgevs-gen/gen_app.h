@@ -99,10 +99,11 @@ struct gen_tx {
 	uint32_t first_flow;
 	uint32_t mix_pos;
 	uint32_t seq;
-	uint16_t npend; /* built, not yet taken by the port: pend[0..npend) */
+	uint16_t fixed_len; /* the length of every frame, 0 with a mix (pend_len) */
+	uint16_t npend;	    /* built, not yet taken by the port: pend[0..npend) */
 	struct rte_mbuf *pend[GEN_BURST_MAX];
 	uint32_t pend_flow[GEN_BURST_MAX];
-	uint16_t pend_len[GEN_BURST_MAX];
+	uint16_t pend_len[GEN_BURST_MAX]; /* with fixed_len 0 only */
 	/* live */
 	uint64_t pkts;
 	uint64_t bytes; /* without FCS */

@@ -28,16 +28,19 @@ enum {
 
 /* ------------------------------------------------------------ datapath -- */
 
-static void tx_account(struct gen_tx *t, uint16_t from, uint16_t n)
+static void tx_account(struct gen_tx *t, uint16_t n)
 {
 	uint64_t bytes = 0;
 	uint16_t i;
 
 	/* Lengths and flow ids were saved: the mbufs belong to the PMD now. */
-	for (i = from; i < from + n; i++) {
-		bytes += t->pend_len[i];
+	if (t->fixed_len != 0)
+		bytes = (uint64_t)n * t->fixed_len;
+	else
+		for (i = 0; i < n; i++)
+			bytes += t->pend_len[i];
+	for (i = 0; i < n; i++)
 		evs_gen_sample_mark(&t->sample, t->pend_flow[i]);
-	}
 	gen_ctr_add(&t->pkts, n);
 	gen_ctr_add(&t->bytes, bytes);
 }
@@ -47,7 +50,7 @@ static uint16_t tx_flush(struct gen_tx *t)
 	uint16_t n, left;
 
 	n = rte_eth_tx_burst(t->port, t->queue, t->pend, t->npend);
-	tx_account(t, 0, n);
+	tx_account(t, n);
 	left = (uint16_t)(t->npend - n);
 	if (left != 0) {
 		gen_ctr_add(&t->refused, 1);
@@ -56,7 +59,8 @@ static uint16_t tx_flush(struct gen_tx *t)
 		 * the remainders of refused ones. */
 		memmove(t->pend, t->pend + n, left * sizeof(t->pend[0]));
 		memmove(t->pend_flow, t->pend_flow + n, left * sizeof(t->pend_flow[0]));
-		memmove(t->pend_len, t->pend_len + n, left * sizeof(t->pend_len[0]));
+		if (t->fixed_len == 0)
+			memmove(t->pend_len, t->pend_len + n, left * sizeof(t->pend_len[0]));
 	}
 	t->npend = left;
 	return n;
@@ -72,19 +76,28 @@ static void tx_build(struct gen_tx *t, uint64_t now, uint16_t want)
 	meta.stamp.stream = t->stream;
 	meta.stamp.tsc = (uint32_t)(now >> EVS_GEN_TSC_SHIFT);
 	if (t->hc != NULL) {
-		/* One size, UDP: the flow's prebuilt headers and the stamp. */
+		/* One size, UDP: the flow's prebuilt headers and the stamp.
+		 * The walk and the sequence in locals: the frame stores
+		 * (bytes) would make the compiler reload them every frame. */
+		const struct evs_gen_hdr_cache *hc = t->hc;
+		struct evs_gen_flow_iter it = t->it;
+		uint32_t *flow = t->pend_flow + t->npend;
+		struct evs_gen_cached_burst cb;
+
+		evs_gen_cached_burst_init(&cb, t->stream, meta.stamp.tsc);
+		len = hc->len;
 		for (i = 0; i < want; i++) {
 			struct rte_mbuf *m = pkts[i];
+			uint32_t id = evs_gen_flow_next(t->flows, &it, &meta.round);
 
-			meta.stamp.flow_id = evs_gen_flow_next(t->flows, &t->it, &meta.round);
-			meta.stamp.seq = t->seq++;
-			len = evs_gen_build_cached(t->hc, &meta.stamp,
-						   rte_pktmbuf_mtod(m, uint8_t *));
+			evs_gen_build_cached_one(hc, &cb, id, t->seq + i,
+						 rte_pktmbuf_mtod(m, uint8_t *));
 			m->data_len = len;
 			m->pkt_len = len;
-			t->pend_flow[t->npend + i] = meta.stamp.flow_id;
-			t->pend_len[t->npend + i] = len;
+			flow[i] = id;
 		}
+		t->it = it;
+		t->seq += want;
 		return;
 	}
 	for (i = 0; i < want; i++) {
@@ -135,25 +148,34 @@ static uint16_t tx_poll(struct gen_tx *t, uint64_t now)
 }
 
 /*
- * Received mbufs back to their pool in one put when every one is plain (one
- * segment, direct, referenced once, one pool), as ports hand them; that is
- * all rte_pktmbuf_free_bulk would do with them, without its per-mbuf
- * work. Anything else goes through it.
+ * Zero when a received mbuf is one that rte_pktmbuf_free would only put
+ * back in @p mp: one segment, direct, referenced once, of that pool. Its
+ * first cache line only: with one segment, next is NULL (an mbuf
+ * invariant), and the second line, which a vector receive path never
+ * touches, stays cold. Branch-free, to be OR-ed over a burst; the
+ * reference count and segment count are read in one load, as vector
+ * drivers write them (the mbuf is ours alone).
  */
-static inline void rx_free(struct rte_mbuf **pkts, uint16_t n)
+static inline uint64_t rx_unplain(const struct rte_mbuf *m, const struct rte_mempool *mp)
 {
-	struct rte_mempool *mp = pkts[0]->pool;
-	uint16_t i;
+	const uint64_t refcnt_segs = UINT64_C(0xffffffff) << 16, one_one = UINT64_C(0x100010000);
+	uint64_t rearm;
 
-	for (i = 0; i < n; i++) {
-		const struct rte_mbuf *m = pkts[i];
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, refcnt) !=
+			 offsetof(struct rte_mbuf, data_off) + 2);
+	RTE_BUILD_BUG_ON(offsetof(struct rte_mbuf, nb_segs) !=
+			 offsetof(struct rte_mbuf, data_off) + 4);
+	memcpy(&rearm, &m->rearm_data, sizeof(rearm));
+	return ((uintptr_t)m->pool ^ (uintptr_t)mp) | ((rearm & refcnt_segs) ^ one_one) |
+	       (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL));
+}
 
-		if (m->pool != mp || m->nb_segs != 1 || m->next != NULL ||
-		    rte_mbuf_refcnt_read(m) != 1 || !RTE_MBUF_DIRECT(m))
-			break;
-	}
-	if (likely(i == n))
-		rte_mempool_put_bulk(mp, (void **)pkts, n);
+/* Received mbufs back: one mempool put when every one was plain (rx_unplain
+ * 0 against pkts[0]'s pool), else rte_pktmbuf_free_bulk. */
+static inline void rx_free(struct rte_mbuf **pkts, uint16_t n, bool plain)
+{
+	if (likely(plain))
+		rte_mempool_put_bulk(pkts[0]->pool, (void **)pkts, n);
 	else
 		rte_pktmbuf_free_bulk(pkts, n);
 }
@@ -250,7 +272,8 @@ static uint16_t rx_poll_connect(struct gen_rx *r)
 static uint16_t rx_poll(struct gen_rx *r)
 {
 	struct rte_mbuf *pkts[GEN_BURST_MAX];
-	uint64_t ours = 0, bytes = 0;
+	const struct rte_mempool *mp;
+	uint64_t ours = 0, bytes = 0, unplain = 0;
 	uint32_t now;
 	uint16_t n, i;
 
@@ -258,11 +281,17 @@ static uint16_t rx_poll(struct gen_rx *r)
 	if (n == 0)
 		return 0;
 	now = (uint32_t)(rte_rdtsc() >> EVS_GEN_TSC_SHIFT);
-	if (r->opaque) {
-		/* Encrypted or otherwise unreadable: this port receives one
-		 * direction only, so the count is the direction's. */
-		for (i = 0; i < n; i++)
+	mp = pkts[0]->pool;
+	if (r->opaque || r->check_mask != 0) {
+		/* Counted by their mbufs: this port receives one direction
+		 * only, so the count is the direction's. */
+		for (i = 0; i < n; i++) {
 			bytes += pkts[i]->pkt_len;
+			unplain |= rx_unplain(pkts[i], mp);
+		}
+	}
+	if (r->opaque) {
+		/* Encrypted or otherwise unreadable. */
 		gen_ctr_add(&r->unchecked, n);
 	} else if (r->check_mask == 0) {
 		for (i = 0; i < n && i < RX_PREFETCH; i++)
@@ -270,6 +299,7 @@ static uint16_t rx_poll(struct gen_rx *r)
 		for (i = 0; i < n; i++) {
 			if (i + RX_PREFETCH < n)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + RX_PREFETCH], void *));
+			unplain |= rx_unplain(pkts[i], mp);
 			if (rx_check_one(r, pkts[i], now)) {
 				ours++;
 				bytes += pkts[i]->pkt_len;
@@ -280,8 +310,6 @@ static uint16_t rx_poll(struct gen_rx *r)
 		 * are counted without touching their (remote) cache lines. */
 		uint16_t checked = 0, stamped = 0;
 
-		for (i = 0; i < n; i++)
-			bytes += pkts[i]->pkt_len;
 		for (i = (uint16_t)(-r->check_pos & r->check_mask); i < n;
 		     i = (uint16_t)(i + r->check_mask + 1)) {
 			checked++;
@@ -291,7 +319,7 @@ static uint16_t rx_poll(struct gen_rx *r)
 		ours = stamped;
 		gen_ctr_add(&r->unchecked, (uint64_t)(n - checked));
 	}
-	rx_free(pkts, n);
+	rx_free(pkts, n, unplain == 0);
 	gen_ctr_add(&r->pkts, n);
 	gen_ctr_add(&r->ours, ours);
 	gen_ctr_add(&r->ours_bytes, bytes);
@@ -483,6 +511,8 @@ struct gen_run *gen_run_create(const struct gen_opts *o, struct rte_mempool *poo
 				t->reverse = d == 1;
 				t->b = run->b[d];
 				t->hc = run->hc[d];
+				/* Every frame of a cached direction has one length. */
+				t->fixed_len = t->hc != NULL ? t->hc->len : 0;
 				t->flows = &run->flows;
 				t->mix = &o->mix;
 				t->burst = o->burst;

@@ -16,9 +16,12 @@
 #   --quick (< 1 min) one cell: L2, 1k flows, 64 B, one 3 s run per device.
 #   --full  every scenario x 1/1k/64k/1M flows x 64/512/1400 B/IMIX.
 #
-# Usage: test/perf/run.sh [--quick|--full] [--keep DIR] [--runs N] [BUILD_DIR]   (as root)
+# Usage: test/perf/run.sh [--quick|--full] [--keep DIR] [--runs N] [--load-wait S] [BUILD_DIR]   (as root)
 # --runs N: runs per cell (default 5; the connection rate and the flowgen
 # comparison at most 3), fewer to try the suite out.
+# --load-wait S: before measuring, wait up to S seconds (default 300; 0: not
+# at all) for the 1-minute load average to fall below 0.5; the page says
+# how long it waited and whether the load got there.
 # --keep DIR keeps the results there and resumes: a step whose results are
 # already in DIR is not measured again (delete a file to redo its step).
 # Run it on a quiet machine: the load average is recorded with every run.
@@ -27,11 +30,13 @@ cd "$(dirname "$0")/../.."
 level=default
 keep=""
 runs=5
+load_wait=300
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick | --full) level=${1#--} ;;
 	--keep) keep=$2; shift ;;
 	--runs) runs=$2; shift ;;
+	--load-wait) load_wait=$2; shift ;;
 	-h | --help) sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//p}' "$0"; exit 0 ;;
 	-*) echo "perf: unknown option $1 (--help)" >&2; exit 1 ;;
 	*) break ;;
@@ -91,6 +96,24 @@ full)
 	rt_args=""
 	;;
 esac
+# A quiet machine first: wait (bounded) for the 1-minute load to fall below
+# 0.5, once per result directory; what happened goes on the page.
+load1() { cut -d' ' -f1 /proc/loadavg; }
+below() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a < b)}'; }
+if [ ! -s "$out/load_wait" ]; then
+	waited=0
+	while ! below "$(load1)" 0.5 && [ "$waited" -lt "$load_wait" ]; do
+		[ "$waited" = 0 ] && echo "perf: load $(load1): waiting up to $load_wait s for it to fall below 0.5" >&2
+		sleep 5
+		waited=$((waited + 5))
+	done
+	if below "$(load1)" 0.5; then
+		echo "Waited $waited s for the 1-minute load average to fall below 0.5 (it was $(load1))." >"$out/load_wait"
+	else
+		echo "Waited $waited s for the 1-minute load average to fall below 0.5; it did not (still $(load1)): the machine was busy." >"$out/load_wait"
+	fi
+	echo "perf: $(cat "$out/load_wait")" >&2
+fi
 # Load averages of the measurement (kept with the results when resuming).
 [ -s "$out/load_start" ] || cut -d' ' -f1-3 /proc/loadavg >"$out/load_start"
 load_start=$(cat "$out/load_start")
@@ -180,7 +203,7 @@ section() { # dir scenario
 	echo "two busy-polling processes (device and generator) hold the load near 1-2 while"
 	echo "it measures, so the tables' *load* column (the 1-minute average at each run)"
 	echo "reads 1-2 on a quiet machine; above that, or a start above ~0.5, other work"
-	echo "shared the cores and the figures are noise."
+	echo "shared the cores and the figures are noise. $(cat "$out/load_wait")"
 	echo
 	if awk -v a="${load_start%% *}" -v b="${load_end%% *}" 'BEGIN {exit !(a > 0.5 || b > 2.5)}'; then
 		echo "**These figures were taken on a loaded machine: they show that the suite"
@@ -200,8 +223,9 @@ section() { # dir scenario
 	echo "  runs, \`hugepage-sort\` (test/perf/hugepage_sort.c) times a load chain over"
 	echo "  each free page and holds the slow ones (3.0 vs 5.3-6.0 ns per load here,"
 	echo "  about half of the pool on some days). A run whose generator saturated while"
-	echo "  the device idled (the host slowing both processes for seconds: both fall to"
-	echo "  ~4 Mpps) is measured again, twice at most; the note column counts them."
+	echo "  the device idled, at more than twice the generator's lowest cycles per frame"
+	echo "  of the matrix (the host slowing both processes for seconds: both fall to"
+	echo "  ~4 Mpps), is measured again, twice at most; the note column counts them."
 	echo "- Devices: *testpmd io* (dpdk-testpmd io forwarding: the ceiling, no lookups),"
 	echo "  *OVS-DPDK* (Open vSwitch with DPDK, a private ovsdb-server and ovs-vswitchd"
 	echo "  started and stopped by the suite, PMD pinned to CPU 1, 1 GiB of hugepages),"

@@ -13,8 +13,14 @@
 # --scenario NAME runs edgevs with test/perf/scenarios/NAME.sh's configuration
 # and traffic instead (e.g. tunnel: the encap direction over GENEVE).
 #
+# --virtio ",ARGS": the virtio_user options of the generator's ports
+# (default: the suite's, virtio.sh; "" for DPDK's defaults;
+# ",packed_vq=1"): what a guest's virtio options make the device's
+# vhost-user side do.
+#
 # Usage: test/perf/gen/callgrind-device.sh [--device edgevs|testpmd] [--edgevs PATH]
 #          [--gen PATH] [--flows N] [--duration S] [--top N] [--scenario NAME]
+#          [--virtio ",ARGS"]
 # KEEP=1 keeps the callgrind output (its directory is printed).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +32,10 @@ flows=1000
 duration=20
 top=25
 scenario=""
+# the suite's guest (GEN_VIRTIO); --virtio replaces it
+# shellcheck source=virtio.sh
+. "$here/virtio.sh"
+virtio=$GEN_VIRTIO
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--device) device=$2; shift ;;
@@ -35,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--duration) duration=$2; shift ;;
 	--top) top=$2; shift ;;
 	--scenario) scenario=$2; shift ;;
+	--virtio) virtio=$2; shift ;;
 	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "callgrind-device: unknown option $1" >&2; exit 1 ;;
 	esac
@@ -110,28 +121,54 @@ print(sum(x["rx_packets"] for x in json.load(sys.stdin)["pmds"]))'
 	fi
 }
 cgc() { callgrind_control "$1" "$dut" >/dev/null || { echo "callgrind-device: callgrind_control failed" >&2; exit 1; }; }
-# part 1: idle polls only, the per-loop cost that a busy loop also pays
-cgc -z
-sleep 3
-cgc -d
-# part 2: traffic; edgevs' classifier settles first (masks, EMC verdict)
-warm=$([ "$device" = edgevs ] && echo 5 || echo 0)
-taskset -c 0 "$gen" -l 0 "${eal[@]}" --file-prefix "$prefix-g" \
-	--vdev "net_virtio_user0,path=$tmp/p0.sock,queue_size=1024" \
-	--vdev "net_virtio_user1,path=$tmp/p1.sock,queue_size=1024" -- \
-	--tx-port 0 --rx-port 1 --flows "$flows" "${gen_mix[@]}" \
-	--duration "$((duration + warm))" --rx-check 16 --json --no-progress >"$tmp/g.json" 2>"$tmp/g.err" &
-gpid=$!
-if [ "$warm" != 0 ]; then
+# bounded: closing a vhost-user port waits for the device under valgrind
+gen_start() { # $1 traffic seconds, then edgevs-gen options
+	local secs=$1
+	shift
+	timeout -k 5 $((secs + 90)) taskset -c 0 "$gen" -l 0 "${eal[@]}" --file-prefix "$prefix-g" \
+		--vdev "net_virtio_user0,path=$tmp/p0.sock,queue_size=1024$virtio" \
+		--vdev "net_virtio_user1,path=$tmp/p1.sock,queue_size=1024$virtio" -- \
+		--tx-port 0 --rx-port 1 --flows "$flows" "${gen_mix[@]}" \
+		--duration "$secs" --rx-check 16 --json --no-progress "$@" >"$tmp/g.json" 2>"$tmp/g.err" &
+	gpid=$!
+}
+# its report written, a generator stuck closing its ports is fine
+gen_wait() {
+	wait "$gpid" || [ -s "$tmp/g.json" ] || { gpid=""; tail -3 "$tmp/g.err" >&2; exit 1; }
+	gpid=""
+}
+if [ "$device" = edgevs ]; then
+	# part 1: idle polls only, the per-loop cost that a busy loop also pays
+	cgc -z
+	sleep 3
+	cgc -d
+	# part 2: traffic; the classifier settles first (masks, EMC verdict)
+	warm=5
+	gen_start $((duration + warm))
 	sleep "$warm"
 	cgc -z
+	pkts0=$(count)
+	sleep "$duration"
+	cgc -d
+	pkts=$(($(count) - pkts0))
+	gen_wait
+else
+	# testpmd polls a vhost-user port only once a guest is there: the idle
+	# part is taken with the generator connected and silent (a long
+	# --learn-wait), and the traffic part holds the whole run, as the
+	# totals testpmd prints count all of it; its idle polls are taken out.
+	gen_start "$duration" --learn-wait 8000
+	for _ in $(seq 300); do
+		[ "$(grep -c "virtio is now ready" "$tmp/dut.log")" -ge 2 ] && break
+		sleep 0.1
+	done
+	sleep 2
+	cgc -z
+	sleep 3
+	cgc -d
+	gen_wait
+	cgc -d
 fi
-pkts0=$(count)
-sleep "$duration"
-cgc -d
-pkts=$(($(count) - pkts0))
-wait "$gpid" || { gpid=""; tail -3 "$tmp/g.err" >&2; exit 1; }
-gpid=""
 if [ "$device" = edgevs ]; then # what the classifier held: masks, EMC in use or not
 	"$ctl" -s "$tmp/ctl.sock" --json flow stats | python3 -c '
 import json, sys
@@ -144,6 +181,10 @@ dut=""
 if [ "$device" = testpmd ]; then
 	# its totals since start-up: the traffic is all there is (no idle frames)
 	pkts=$(sed -n '/Accumulated forward statistics/,/^ *+\{10,\}/s/.*RX-packets: *\([0-9]*\).*/\1/p' "$tmp/dut.log" | head -n1)
+	# frames it could not hand to the generator cost less: few, or the
+	# count is not the forwarding cost
+	sed -n '/Accumulated forward statistics/,/^ *+\{10,\}/s/.*\(TX-dropped: *[0-9]*\).*/testpmd: \1/p' \
+		"$tmp/dut.log" | head -n1 >&2
 fi
 [ -n "$pkts" ] && [ "$pkts" -gt 0 ] || { echo "callgrind-device: no packets forwarded" >&2; exit 1; }
 # the forwarding thread: the thread with the most instructions in the traffic part
@@ -156,10 +197,14 @@ n, top = int(sys.argv[1]), int(sys.argv[6])
 
 def parse(path):
     """self instructions and call counts per function of one callgrind dump"""
-    self_ir, calls, fn, after_call = {}, {}, None, False
+    self_ir, calls, fn, after_call, ob = {}, {}, None, False, ""
     for l in open(path):
-        if l.startswith("fn="):
+        if l.startswith("ob="):
+            ob = l[3:].strip().rsplit("/", 1)[-1]
+        elif l.startswith("fn="):
             fn, after_call = l[3:].strip(), False
+            if fn.startswith("0x"):  # a stripped library: say which
+                fn = "%s:%s" % (ob, fn)
         elif l.startswith("cfn="):
             cfn = l[4:].strip()
         elif l.startswith("calls="):
@@ -178,8 +223,14 @@ loop_fn = "evs_pipeline_service" if sys.argv[4] == "edgevs" else None
 if loop_fn:
     idle_loops, loops = idle_calls.get(loop_fn, 0), busy_calls.get(loop_fn, 0)
     bursts = busy_calls.get("evs_pipeline_run", 0)
-else:  # testpmd: stripped; no loop counter, its idle polls are cheap and few
-    idle_loops = loops = bursts = 0
+else:
+    # testpmd io, stripped: a poll is a dequeue call (one per port per
+    # loop), and only a dequeue that got packets is followed by an enqueue
+    # (no retries). An idle poll's cost comes from the idle part: on a
+    # loaded machine the generator falls behind now and then.
+    idle_loops = idle_calls.get("rte_vhost_dequeue_burst", 0)
+    loops = busy_calls.get("rte_vhost_dequeue_burst", 0)
+    bursts = busy_calls.get("rte_vhost_enqueue_burst", 0)
 # what the idle polls of the traffic part cost, taken out function by function
 extra = (loops - bursts) / idle_loops if idle_loops else 0.0
 cost = {f: busy.get(f, 0) - idle.get(f, 0) * extra for f in busy}

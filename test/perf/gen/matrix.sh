@@ -330,11 +330,9 @@ if [ -n "$report_csv" ]; then
 fi
 csv="$out/runs.csv"
 [ -n "$report_csv" ] || echo "scenario,device,port,flows,size,run,status,load1,rx_mpps,tx_mpps,loss_pct,window_s,tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns,handshakes,redone" >"$csv"
-# "line" of run_once: generator busy >= 99% and device busy < 90% of the window
-gen_bound() {
-	echo "$1" | awk -F, '$8 != "-" && $4 > 0 && $5 > 0 {
-		busy = 100 * $8 / ($4 * $5); exit !($6 >= 99 && busy < 90) } { exit 1 }'
-}
+# gen_bound, gen_cpf, redo_gen_bound: when a run is measured again
+# shellcheck source=redo.sh
+. "$here/redo.sh"
 record() { # key status fields
 	echo "$1,$2,$(cut -d' ' -f1 /proc/loadavg),$3" >>"$csv"
 }
@@ -372,12 +370,12 @@ for sc in $scenarios; do
 						fi
 						if [ $rc = 0 ] && run_once "$dev" "$f" "$s"; then
 							line=$(cat "$tmp/line")
-							# The generator saturated while the device idled: the
-							# host slowed both (both fall to ~4 Mpps in such runs);
-							# the run measured the generator: again, twice at most.
-							if [ $conn = 0 ] && [ $redone -lt 2 ] && gen_bound "$line"; then
+							# The generator saturated while the device idled because
+							# the host slowed both (both fall to ~4 Mpps in such
+							# runs, the generator's cost per frame triples): again.
+							if [ $conn = 0 ] && redo_gen_bound "$line" "$s" "$redone"; then
 								redone=$((redone + 1))
-								echo "matrix: $key: generator-bound run ($(echo "$line" | cut -d, -f1) Mpps): again" >&2
+								echo "matrix: $key: generator-bound run ($(echo "$line" | cut -d, -f1) Mpps, generator $(gen_cpf "$line") cycles/frame): again" >&2
 								stop_dut
 								continue
 							fi

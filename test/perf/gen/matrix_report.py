@@ -10,8 +10,10 @@ busy share is those cycles over the generator's transmit window.
 
 A device is saturated when it was busy 90% of the window. A run whose
 generator was saturated (99% busy) while the device idled (below 90%) is
-measured again by matrix.sh, twice at most (on this VM the host slows both
-processes for seconds at a time: both fall to ~4 Mpps); the note says how
+measured again by matrix.sh (test/perf/gen/redo.sh) when the generator's
+own cost per frame was more than twice its lowest of the matrix: on this VM
+the host slows both processes for seconds at a time (both fall to ~4 Mpps,
+the generator's cycles per frame triple); twice at most. The note says how
 many runs of a cell were redone. A full transmit
 ring on the generator's side is not enough: a device that idled a third of
 the window can still fill the ring now and then (its core was preempted, or

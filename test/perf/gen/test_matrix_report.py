@@ -155,5 +155,56 @@ class Report(unittest.TestCase):
         self.assertIn("| 1000000 (1000000-1000000) | 1500000 |", t["firewall"])
 
 
+def attempt(mpps, gen_busy, dev_busy, hz=2_600_000_000, window=4.0):
+    """run_once's line for one attempt: mpps sent and received."""
+    return "%.4f,%.4f,0.01,%.4f,%d,%.1f,100,%d,%d,-,-" % (
+        mpps, mpps, window, hz, gen_busy, int(dev_busy * window * hz), int(mpps * 1e6 * window))
+
+
+def redo(attempts):
+    """matrix.sh's rule over a sequence of (line, redos so far): 1 = measure again."""
+    script = ['. "%s"' % os.path.join(HERE, "redo.sh")]
+    for line, n in attempts:
+        script.append('if redo_gen_bound "%s" 64 %d; then echo 1; else echo 0; fi' % (line, n))
+    out = subprocess.run(["bash", "-c", "\n".join(script)], check=True, capture_output=True, text=True)
+    return [int(x) for x in out.stdout.split()]
+
+
+class Redo(unittest.TestCase):
+    # 2026-12-06 22:10, testpmd io at 1k flows: a run at full speed with the
+    # generator the limit (98.3% busy: not generator-bound by the rule),
+    # 15.41 Mpps at 99.2% (generator-bound at 164 cycles/frame: the usual
+    # cost), and the host slowing both to 4.15 Mpps (623 cycles/frame).
+    full = attempt(15.55, 98.3, 0.916)
+    limit = attempt(15.41, 99.2, 0.85)
+    slowed = attempt(4.15, 99.5, 0.463)
+
+    def test_generator_cost_per_frame(self):
+        out = subprocess.run(["bash", "-c", '. "%s"; gen_cpf "%s"' % (os.path.join(HERE, "redo.sh"),
+                                                                      self.slowed)],
+                             check=True, capture_output=True, text=True)
+        self.assertEqual(int(out.stdout), 623)
+
+    def test_slowed_run_is_redone_twice_at_most(self):
+        self.assertEqual(redo([(self.full, 0), (self.slowed, 0), (self.slowed, 1), (self.slowed, 2)]),
+                         [0, 1, 1, 0])
+
+    def test_generator_at_its_usual_cost_is_not_redone(self):
+        # the ceiling's expected flag costs no redo once a reference exists
+        self.assertEqual(redo([(self.full, 0), (self.limit, 0), (self.limit, 0)]), [0, 0, 0])
+
+    def test_without_a_reference_once(self):
+        self.assertEqual(redo([(self.limit, 0), (self.limit, 1)]), [1, 0])
+
+    def test_a_slowed_first_attempt_does_not_become_the_reference(self):
+        # the first attempt (slowed) is redone once; the next one at full
+        # speed lowers the reference, and a later slowed one is redone
+        self.assertEqual(redo([(self.slowed, 0), (self.full, 0), (self.slowed, 0)]), [1, 0, 1])
+
+    def test_device_saturated_is_never_redone(self):
+        busy_dev = attempt(4.15, 99.5, 0.95)
+        self.assertEqual(redo([(self.full, 0), (busy_dev, 0)]), [0, 0])
+
+
 if __name__ == "__main__":
     unittest.main()
