@@ -313,6 +313,10 @@ uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp, ui
 void app_overlay_pmd_start(struct evs_app *app, struct pmd_ctx *ctx);
 /* A tunnel port (>= EVS_L2_TUNNEL_BASE) for flow.dump/trace: its VTEP, VNI, SA. */
 const char *app_overlay_port_name(const struct evs_app *app, uint16_t port);
+/* flow.trace from an underlay port: decrypt/decap steps into @p steps, then
+ * @p m is the inner frame and @p key its key (0); 1: ARP/ND; -errno: dropped */
+int app_overlay_trace(struct evs_app *app, uint16_t port, struct rte_mbuf *m,
+		      struct evs_flow_key *key, json_t *steps);
 /* After a transaction's snapshot is published: forget MACs of removed tunnel
  * ports and static remote MACs no longer configured. */
 void app_overlay_commit(struct evs_app *app);
@@ -325,6 +329,9 @@ int app_overlay_init(struct evs_app *app);
 int app_overlay_store_add(struct evs_app *app);
 int app_overlay_ctl_register(struct evs_app *app);
 void app_overlay_poll(struct evs_app *app);
+/* A port's link changed (mgmt_on_link): an underlay's link up re-announces
+ * its addresses. */
+void app_overlay_link(struct evs_app *app, const struct evs_port *port, bool up);
 void app_overlay_free(struct evs_app *app);
 /* app_fw.c: the firewall, its store types and what it publishes */
 int app_fw_init(struct evs_app *app);

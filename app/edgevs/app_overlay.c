@@ -81,6 +81,10 @@ int app_overlay_init(struct evs_app *app)
 					     .tx = tx_underlay,
 					     .tx_tunnel = tx_tunnel};
 
+	/* every port slot fits the overlay's per-port bitmaps (encrypted
+	 * ports, underlays), and tunnel ports start above them */
+	RTE_BUILD_BUG_ON(CONF_MAX_PORTS > EVS_OVERLAY_PORT_SLOTS);
+	RTE_BUILD_BUG_ON(EVS_L2_TUNNEL_BASE < CONF_MAX_PORTS);
 	app->ov = evs_overlay_create(&c);
 	return app->ov != NULL ? 0 : -errno;
 }
@@ -277,6 +281,15 @@ uint16_t app_overlay_tx_guarded(struct pmd_ctx *ctx, uint16_t port, struct rte_m
 	return n; /* all consumed: the array was compacted */
 }
 
+/* The key's tunnel words from the decap's metadata. */
+static inline void tun_key(struct evs_flow_key *key, const struct evs_tun_meta *meta)
+{
+	key->tun_vni = meta->vni;
+	key->tun_opt_flags = meta->opt_flags;
+	memcpy(key->tun_src, meta->src, sizeof(key->tun_src));
+	memcpy(key->tun_dst, meta->dst, sizeof(key->tun_dst));
+}
+
 uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp, uint16_t port,
 			struct rte_mbuf **pkts, uint16_t n, struct evs_flow_key *keys)
 {
@@ -293,13 +306,31 @@ uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp, ui
 			rte_pktmbuf_free(pkts[i]);
 			continue;
 		}
-		keys[j].tun_vni = meta[i].vni;
-		keys[j].tun_opt_flags = meta[i].opt_flags;
-		memcpy(keys[j].tun_src, meta[i].src, sizeof(keys[j].tun_src));
-		memcpy(keys[j].tun_dst, meta[i].dst, sizeof(keys[j].tun_dst));
+		tun_key(&keys[j], &meta[i]);
 		pkts[j++] = pkts[i];
 	}
 	return j;
+}
+
+int app_overlay_trace(struct evs_app *app, uint16_t port, struct rte_mbuf *m,
+		      struct evs_flow_key *key, json_t *steps)
+{
+	struct evs_tun_meta meta;
+	enum evs_drop_reason r;
+	uint16_t tp;
+	int rc = evs_overlay_trace_rx(app->ov, port, m, &tp, &meta, steps);
+
+	if (rc != 0)
+		return rc;
+	/* the inner frame as app_overlay_rx hands it to the pipeline */
+	r = evs_packet_parse(m, (uint16_t)(EVS_L2_TUNNEL_BASE + tp), key);
+	if (r != EVS_DROP_NONE) {
+		json_array_append_new(steps, json_pack("{s:s, s:s+}", "stage", "parse", "decision",
+						       "drop: ", evs_drop_reason_name(r)));
+		return -EBADMSG;
+	}
+	tun_key(key, &meta);
+	return 0;
 }
 
 const char *app_overlay_port_name(const struct evs_app *app, uint16_t port)
@@ -376,6 +407,17 @@ void app_overlay_commit(struct evs_app *app)
 		evs_l2_macs_flush_port(app->macs, (uint16_t)(EVS_L2_TUNNEL_BASE + tps[i]), true);
 	macs_apply(app, dp, true);
 	app->ov_flushed = dp;
+}
+
+void app_overlay_link(struct evs_app *app, const struct evs_port *port, bool up)
+{
+	if (app->ov == NULL || !up)
+		return;
+	for (uint16_t i = 0; i < CONF_MAX_PORTS; i++)
+		if (app->ports[i].port == port) {
+			evs_overlay_link_up(app->ov, i);
+			return;
+		}
 }
 
 void app_overlay_poll(struct evs_app *app)

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,6 +270,7 @@ static int m_flow_trace(struct evs_ctl_call *call, json_t *params, void *arg)
 	uint8_t prog[EVS_PROG_MAX] __rte_aligned(8);
 	char actions[512];
 	struct rte_mbuf *m = NULL;
+	json_t *under = NULL; /* the underlay's steps (decrypt, decap) */
 	int slot = app_port_index(app, port), len;
 
 	if (slot < 0)
@@ -284,9 +286,29 @@ static int m_flow_trace(struct evs_ctl_call *call, json_t *params, void *arg)
 	} else {
 		key_from_fields(params, (uint16_t)slot, &key);
 	}
+	if (m != NULL && evs_overlay_dp_is_underlay(evs_overlay_dp_get(app->ov), (uint16_t)slot)) {
+		/* the underlay's frames are decrypted and decapsulated before
+		 * classification: follow that, then trace the inner frame */
+		int rc;
+
+		under = json_array();
+		rc = under != NULL ? app_overlay_trace(app, (uint16_t)slot, m, &key, under)
+				   : -ENOMEM;
+		if (rc != 0) {
+			rte_pktmbuf_free(m);
+			if (rc == -ENOMEM) {
+				json_decref(under);
+				return evs_ctl_error(call, EVS_CTL_E_INTERNAL, "", "out of memory");
+			}
+			return evs_ctl_reply(
+			    call, json_pack("{s:o, s:s}", "underlay", under, "actions",
+					    rc == 1 ? "management lcore (ARP/ND)" : "drop"));
+		}
+	}
 	trace = calloc(1, sizeof(*trace));
 	if (trace == NULL) {
 		rte_pktmbuf_free(m);
+		json_decref(under);
 		return evs_ctl_error(call, EVS_CTL_E_INTERNAL, "", "out of memory");
 	}
 	app_states_fill(app, app->snap, &st);
@@ -303,6 +325,8 @@ static int m_flow_trace(struct evs_ctl_call *call, json_t *params, void *arg)
 		json_t *res = trace_json(app, &key, &mask, actions, trace);
 
 		free(trace);
+		if (under != NULL)
+			json_object_set_new(res, "underlay", under);
 		return evs_ctl_reply(call, res);
 	}
 }
@@ -367,7 +391,9 @@ int ctl_register_flow(struct evs_app *app)
 	     .help = "Run the pipeline for a packet (hex or fields) and show each stage's "
 		     "decision, the fields it consulted, the megaflow and program that "
 		     "result and, for a frame, every pass (recirculations) and what "
-		     "executing it did.",
+		     "executing it did. A frame on an underlay port is first decrypted and "
+		     "decapsulated as the datapath does (\"underlay\" steps: SA, replay window, "
+		     "ICV, VNI, VTEP, tunnel port; nothing counted), then its inner frame traced.",
 	     .read_only = true,
 	     .fn = m_flow_trace,
 	     .arg = app,

@@ -49,6 +49,9 @@ void mgmt_on_link(struct evs_port *port, const struct evs_port_link *link, void 
 			       json_pack("{s:s, s:b, s:I, s:I}", "port", port->name, "up", link->up,
 					 "speed_mbps", (json_int_t)link->speed_mbps, "changes",
 					 (json_int_t)link->changes));
+	/* an underlay that comes up announces its addresses again */
+	if (app != NULL)
+		app_overlay_link(app, port, link->up);
 }
 
 /*

@@ -18,6 +18,7 @@
 #include "app.h"
 #include "evs_ctl.h"
 #include "evs_persist.h"
+#include "evs_recs.h"
 
 static void waiters_poll(struct evs_app *app, bool all);
 
@@ -224,7 +225,7 @@ enum { APP_SNAP_SLICE = 65536, APP_SNAP_RETRIES = 8 };
 struct app_commit {
 	struct evs_app *app;
 	struct evs_ctl_pending *pending;
-	json_t *records; /* NULL: a save (nothing to undo) */
+	struct evs_recs *recs; /* NULL: a save (nothing to undo) */
 	uint64_t gen;
 	bool snapshot;
 	bool undone;
@@ -261,7 +262,7 @@ static void waiters_poll(struct evs_app *app, bool all)
 			    "generation %llu is committed, but not every datapath "
 			    "thread runs it after %d ms",
 			    (unsigned long long)c->gen, APP_WAIT_MS);
-		json_decref(c->records);
+		evs_store_recs_drop(app->store, c->recs);
 		free(c);
 	}
 }
@@ -339,8 +340,8 @@ static void roll_back(struct evs_app *app, struct app_commit *from)
 		c->undone = true;
 	}
 	for (k = n; rc == 0 && k-- > 0;)
-		if (all[k]->records != NULL)
-			rc = evs_store_txn_records(txn, all[k]->records, true, "", &err);
+		if (all[k]->recs != NULL)
+			rc = evs_store_txn_recs(txn, all[k]->recs, true, "", &err);
 	if (rc == 0)
 		rc = evs_store_txn_commit(txn, &err);
 	else
@@ -384,14 +385,14 @@ static void commit_done(int rc, void *arg)
 			roll_back(app, c);
 	}
 	if (rc == 0) {
-		if (c->records != NULL)
+		if (c->recs != NULL)
 			app_changed_event(app, evs_ctl_pending_method(c->pending), c->gen);
 		if (c->wait) {
 			wait_add(app, c); /* answered once the PMDs run it */
 			return;
 		}
 		evs_ctl_pending_release(c->pending);
-	} else if (c->records == NULL) {
+	} else if (c->recs == NULL) {
 		evs_ctl_pending_error(c->pending, EVS_CTL_E_APPLY_FAILED, "", "cannot write %s: %s",
 				      app->cfg_real, strerror(-rc));
 	} else {
@@ -400,7 +401,7 @@ static void commit_done(int rc, void *arg)
 				      "back",
 				      app->cfg_real, strerror(-rc));
 	}
-	json_decref(c->records);
+	evs_store_recs_drop(app->store, c->recs);
 	free(c);
 }
 
@@ -412,10 +413,12 @@ void app_access_sync(struct evs_app *app)
 }
 
 /* Queue @records (or, for a save, only a snapshot) with @call's reply held. */
-static int submit(struct evs_app *app, struct evs_ctl_call *call, const json_t *records, bool save)
+static int submit(struct evs_app *app, struct evs_ctl_call *call, const struct evs_recs *records,
+		  bool save)
 {
 	struct app_commit *c = calloc(1, sizeof(*c));
-	json_t *snap = NULL, *pub = NULL;
+	json_t *snap = NULL;
+	struct evs_recs *pub = NULL;
 	int rc = -ENOMEM;
 
 	/* A save, or a change whose records could not be built, is its
@@ -426,7 +429,7 @@ static int submit(struct evs_app *app, struct evs_ctl_call *call, const json_t *
 		c->pending = evs_ctl_call_defer(call);
 	if (c != NULL && c->pending != NULL) {
 		c->app = app;
-		c->records = save ? NULL : json_incref((json_t *)records);
+		c->recs = save ? NULL : evs_recs_ref(records);
 		c->gen = evs_store_generation(app->store);
 		c->snapshot = snap != NULL;
 		*app->inflight_tail = c;
@@ -434,11 +437,11 @@ static int submit(struct evs_app *app, struct evs_ctl_call *call, const json_t *
 		app->snap_inflight |= c->snapshot;
 		app->handler_commit = c;
 		/* The journal gets secrets as "<set>"; the undo keeps real values. */
-		pub = c->records != NULL ? evs_store_records_public(app->store, c->records) : NULL;
-		rc = c->records != NULL && pub == NULL
+		pub = c->recs != NULL ? evs_store_recs_public(app->store, c->recs) : NULL;
+		rc = c->recs != NULL && pub == NULL
 			 ? -ENOMEM
-			 : evs_journal_submit(app->journal, c->gen, pub, snap, commit_done, c);
-		json_decref(pub);
+			 : evs_journal_submit_recs(app->journal, c->gen, pub, snap, commit_done, c);
+		evs_recs_unref(pub);
 		json_decref(snap);
 		if (rc < 0)
 			commit_done(rc, c); /* deferred: answered through the handle */
@@ -448,7 +451,7 @@ static int submit(struct evs_app *app, struct evs_ctl_call *call, const json_t *
 	free(c);
 	if (!save) {
 		/* Not durable and never will be: undo it now. */
-		struct app_commit one = {.app = app, .records = (json_t *)records};
+		struct app_commit one = {.app = app, .recs = (struct evs_recs *)records};
 
 		if (records != NULL)
 			roll_back(app, &one);
@@ -465,7 +468,7 @@ int app_commit(struct evs_app *app, struct evs_ctl_call *call)
 		return 0;
 	}
 	/* NULL when building them ran out of memory: a snapshot carries it. */
-	return submit(app, call, evs_store_last_records(app->store), false);
+	return submit(app, call, evs_store_last_recs(app->store), false);
 }
 
 int app_state_save(struct evs_app *app, struct evs_ctl_call *call)

@@ -467,6 +467,13 @@ unsigned int evs_cls_expire(struct evs_cls *cls, uint64_t now, uint64_t idle)
 	return expired;
 }
 
+uint32_t evs_cls_expire_calls(const struct evs_cls *cls)
+{
+	if (cls == NULL || cls->hwm <= cls->expire_batch)
+		return 1;
+	return (cls->hwm + cls->expire_batch - 1) / cls->expire_batch;
+}
+
 unsigned int evs_cls_flush(struct evs_cls *cls)
 {
 	unsigned int n = 0;

@@ -368,6 +368,9 @@ const struct evs_flow_mask *evs_cls_flow_mask(const struct evs_cls *cls,
  */
 unsigned int evs_cls_expire(struct evs_cls *cls, uint64_t now, uint64_t idle);
 
+/** Calls of evs_cls_expire() a full pass over the slots in use takes (>= 1). */
+uint32_t evs_cls_expire_calls(const struct evs_cls *cls);
+
 /** Remove every megaflow and subtable. @return the number removed. */
 unsigned int evs_cls_flush(struct evs_cls *cls);
 

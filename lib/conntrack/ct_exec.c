@@ -4,8 +4,10 @@
  * packet run the protocol, refresh the expiry, translate and set ct_state.
  * Misses that commit create the connection under the writer lock.
  */
+#include <errno.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_prefetch.h>
 
 #include "ct_private.h"
@@ -97,13 +99,36 @@ static bool reserve(const struct burst_ctx *b, struct ct_pkt *p)
 	return true;
 }
 
+/* The burst's own publishes, by hash (a 256-bit filter): only these can
+ * make its lookup's misses stale without another lcore's help. */
+static void made_add(struct evs_ct_lcore *lc, hash_sig_t sig)
+{
+	lc->made[(sig >> 6) & 3] |= UINT64_C(1) << (sig & 63);
+}
+
+static bool made_has(const struct evs_ct_lcore *lc, hash_sig_t sig)
+{
+	return (lc->made[(sig >> 6) & 3] >> (sig & 63)) & 1;
+}
+
+/* May the key hashing to @sig, missed by the burst's lookup, be in the
+ * table now (writer lock held, so the count of publishes is exact)? */
+static bool published_since(const struct evs_ct_lcore *lc, hash_sig_t sig)
+{
+	/* relaxed: under the lock, which orders us after every other writer */
+	uint64_t others =
+	    atomic_load_explicit(&lc->ct->inserts, memory_order_relaxed) - lc->own_inserts;
+
+	return !lc->looked || others != lc->foreign0 || made_has(lc, sig);
+}
+
 static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, uint16_t i);
 static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old, uint16_t i);
 
 /* Publish @e, whose original key hashes to @sig0 (writer lock held). 0, or
  * the counter that refused it. */
 static int publish(struct evs_ct *ct, const struct burst_ctx *b, const struct evs_ct_nat_range *r,
-		   struct ct_entry *e, hash_sig_t sig0)
+		   struct ct_entry *e, hash_sig_t sig0, hash_sig_t *sig1p)
 {
 	bool natted = false;
 	hash_sig_t sig1;
@@ -129,6 +154,7 @@ static int publish(struct evs_ct *ct, const struct burst_ctx *b, const struct ev
 		ct_hash_del(ct, &e->key[0]);
 		return EVS_CT_C_REFUSED_TABLE;
 	}
+	*sig1p = sig1;
 	return 0;
 }
 
@@ -142,8 +168,8 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	uint16_t backend = b->act->backend;
 	struct evs_ct_nat_range chosen;
 	struct ct_entry *e;
-	hash_sig_t sig;
-	int32_t pos;
+	hash_sig_t sig, sig1;
+	int32_t pos = -ENOENT;
 	void *data;
 	int rc;
 
@@ -183,8 +209,18 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	/* hashed once for the look under the lock and the insert */
 	sig = p->sig;
 	rte_spinlock_lock(&ct->wlock);
-	pos = rte_hash_lookup_with_hash_data(ct->hash, &p->ck, sig, &data);
-	rc = pos >= 0 ? -1 : publish(ct, b, r, e, sig);
+	/* another lcore (or this burst) may have created it since we looked */
+	if (published_since(lc, sig))
+		pos = rte_hash_lookup_with_hash_data(ct->hash, &p->ck, sig, &data);
+	rc = pos >= 0 ? -1 : publish(ct, b, r, e, sig, &sig1);
+	if (rc == 0) {
+		/* release: pairs with the acquire before a burst's lookup, which
+		 * then sees these keys or a count that says to look again */
+		atomic_fetch_add_explicit(&ct->inserts, 1, memory_order_release);
+		lc->own_inserts++;
+		made_add(lc, sig);
+		made_add(lc, sig1);
+	}
 	rte_spinlock_unlock(&ct->wlock);
 	if (rc != 0) {
 		atomic_store_explicit(&e->life, CT_LIFE_FREE, memory_order_relaxed);
@@ -206,6 +242,25 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	return EVS_CT_TRACKED | EVS_CT_NEW | nat(b, e, p, 0);
 }
 
+/* A later fragment matching no live connection: new like its first when
+ * nothing commits; a commit never starts a connection from one (its first
+ * did, earlier in the burst or before, or was refused). */
+static uint8_t frag_miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old,
+			 uint16_t i)
+{
+	void *d;
+
+	if (!(b->act->flags & EVS_CT_F_COMMIT)) {
+		ct_count(b->lc, EVS_CT_C_MISS);
+		return EVS_CT_TRACKED | EVS_CT_NEW;
+	}
+	if (old == NULL && rte_hash_lookup_with_hash_data(b->lc->ct->hash, &p->ck, p->sig, &d) >= 0)
+		return hit(b, p, (uintptr_t)d, i);
+	ct_count(b->lc, EVS_CT_C_MISS);
+	p->counter = EVS_CT_C_FRAG_NO_CONN;
+	return invalid(b, p);
+}
+
 /* No live connection for @p; @old is an expired one still in the table. */
 static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old, uint16_t i)
 {
@@ -213,15 +268,18 @@ static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry
 
 	void *d;
 
+	if (unlikely(p->kind == CT_PKT_FRAG_LATER))
+		return frag_miss(b, p, old, i);
 	/* EVS_CT_F_MISSED skipped the look, and create() looks again under the
 	 * lock: any other outcome looks first (an earlier packet of the
 	 * caller's burst may have created the connection) */
 	if (old == NULL && (b->act->flags & EVS_CT_F_MISSED) &&
-	    (p->icmp_error || !(b->act->flags & EVS_CT_F_COMMIT) || !ops->valid_new(p)) &&
+	    (p->kind == CT_PKT_ICMP_ERROR || !(b->act->flags & EVS_CT_F_COMMIT) ||
+	     !ops->valid_new(p)) &&
 	    rte_hash_lookup_with_hash_data(b->lc->ct->hash, &p->ck, p->sig, &d) >= 0)
 		return hit(b, p, (uintptr_t)d, i);
 	ct_count(b->lc, EVS_CT_C_MISS);
-	if (p->icmp_error) {
+	if (p->kind == CT_PKT_ICMP_ERROR) {
 		p->counter = EVS_CT_C_INV_ICMP_ERROR;
 		return invalid(b, p);
 	}
@@ -232,6 +290,25 @@ static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry
 	if (!(b->act->flags & EVS_CT_F_COMMIT))
 		return EVS_CT_TRACKED | EVS_CT_NEW;
 	return create(b, p, old, i);
+}
+
+/* Would this packet leave the entry as it is? Only the generic protocols'
+ * flags can tell without the lock (UDP, ICMP queries, others: a reply
+ * sets seen-reply, the originator's next packet assured) and only when
+ * the action sets no mark or label. */
+static bool unchanged(const struct ct_entry *e, const struct ct_proto_ops *ops, int dir,
+		      const struct evs_ct_action *act)
+{
+	/* relaxed: a stale value only sends the packet the locked way */
+	uint8_t f = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
+
+	if (ops->update != ct_generic_update ||
+	    ((act->flags & EVS_CT_F_COMMIT) &&
+	     (act->flags & (EVS_CT_F_SET_MARK | EVS_CT_F_SET_LABEL))))
+		return false;
+	if (dir == 1)
+		return (f & CT_FL_SEEN_REPLY) != 0;
+	return !(f & CT_FL_SEEN_REPLY) || (f & CT_FL_ASSURED);
 }
 
 static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, uint16_t i)
@@ -255,13 +332,30 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 	if (atomic_load_explicit(&e->expires, memory_order_relaxed) <= b->lc->now)
 		return miss(b, p, e, i); /* timed out, not yet reaped by its wheel */
 	ct_count(b->lc, EVS_CT_C_HIT);
-	if (p->icmp_error) {
+	if (unlikely(p->kind != CT_PKT_PLAIN)) {
+		if (p->kind == CT_PKT_ICMP_ERROR) {
+			set_meta(&b->lc->meta[i], e);
+			return EVS_CT_TRACKED | EVS_CT_RELATED | (dir ? EVS_CT_REPLY : 0) |
+			       nat(b, e, p, dir);
+		}
+		/* a later fragment has no L4 header: its first ran the protocol */
+		rte_spinlock_lock(&e->lock);
+		v = CT_V_OK;
+	} else if (unchanged(e, ops, dir, b->act)) {
+		/* the usual established packet: no lock (mark and label are read
+		 * unlocked: a commit changing them on another lcore may be seen
+		 * half done by this one packet) */
+		st = dir == 1 ? EVS_CT_TRACKED | EVS_CT_ESTABLISHED | EVS_CT_REPLY
+		     : (e->flags & CT_FL_SEEN_REPLY) ? EVS_CT_TRACKED | EVS_CT_ESTABLISHED
+						     : EVS_CT_TRACKED | EVS_CT_NEW;
 		set_meta(&b->lc->meta[i], e);
-		return EVS_CT_TRACKED | EVS_CT_RELATED | (dir ? EVS_CT_REPLY : 0) |
-		       nat(b, e, p, dir);
+		b->lc->meta[i].known = 1;
+		refresh(b, e, ops);
+		return st | nat(b, e, p, dir);
+	} else {
+		rte_spinlock_lock(&e->lock);
+		v = ops->update(e, p, dir, b->zc);
 	}
-	rte_spinlock_lock(&e->lock);
-	v = ops->update(e, p, dir, b->zc);
 	if (v != CT_V_OK && v != CT_V_KILL) {
 		rte_spinlock_unlock(&e->lock);
 		if (v == CT_V_INVALID)
@@ -302,7 +396,7 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 	hash_sig_t sig[EVS_CT_BURST_MAX];
 	uint16_t map[EVS_CT_BURST_MAX];
 	struct burst_ctx b = {.lc = lc, .act = act, .zc = ct_zone_conf(lc->ct, act->zone)};
-	uint64_t hits = 0, created = lc->counters[EVS_CT_C_CREATED];
+	uint64_t hits = 0;
 	uint16_t i, j, nl = 0;
 
 	if (n > EVS_CT_BURST_MAX)
@@ -310,7 +404,7 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 	for (i = 0; i < n; i++) {
 		memset(&lc->meta[i], 0, sizeof(lc->meta[i]));
 		keys[i].ct_zone = act->zone;
-		if (!ct_pkt_init(&pk[i], pkts[i], &keys[i], act->zone)) {
+		if (!ct_pkt_init(lc, &pk[i], pkts[i], &keys[i], act->zone)) {
 			keys[i].ct_state = invalid(&b, &pk[i]);
 			continue;
 		}
@@ -319,15 +413,30 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 		sig[nl] = pk[i].sig;
 		map[nl++] = i;
 	}
-	if (nl != 0 && !(act->flags & EVS_CT_F_MISSED))
+	memset(lc->made, 0, sizeof(lc->made));
+	lc->looked = nl != 0 && !(act->flags & EVS_CT_F_MISSED);
+	if (lc->looked) {
+		/* acquire: a publish counted here is seen by the lookup below */
+		lc->foreign0 =
+		    atomic_load_explicit(&lc->ct->inserts, memory_order_acquire) - lc->own_inserts;
 		rte_hash_lookup_with_hash_bulk_data(lc->ct->hash, kp, sig, nl, &hits, data);
+		/* all of the burst's entries at once, not one ahead: with many
+		 * connections each is a miss to memory (three lines: keys, state,
+		 * TCP windows and the backend) */
+		for (j = 0; j < nl; j++)
+			if ((hits >> j) & 1) {
+				const char *e = (const char *)((uintptr_t)data[j] & ~CT_DIR_BIT);
+
+				rte_prefetch0(e);
+				rte_prefetch0(e + RTE_CACHE_LINE_SIZE);
+				rte_prefetch0(e + 2 * RTE_CACHE_LINE_SIZE);
+			}
+	}
 	for (j = 0; j < nl; j++) {
 		i = map[j];
-		if (j + 1 < nl && (hits >> (j + 1)) & 1)
-			rte_prefetch0((void *)((uintptr_t)data[j + 1] & ~CT_DIR_BIT));
 		/* a miss of the bulk lookup may be a connection an earlier packet
 		 * of this burst created (its SYN before this SYN-ACK): look again */
-		if (!((hits >> j) & 1) && lc->counters[EVS_CT_C_CREATED] != created &&
+		if (!((hits >> j) & 1) && made_has(lc, sig[j]) &&
 		    rte_hash_lookup_with_hash_data(lc->ct->hash, kp[j], sig[j], &data[j]) >= 0)
 			hits |= 1ull << j;
 		if ((hits >> j) & 1)

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 
 #include "ct_private.h"
@@ -137,30 +138,12 @@ static bool quoted_key(struct ct_pkt *p, uint32_t off, bool v6)
 	return true;
 }
 
-bool ct_pkt_init(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key, uint16_t zone)
+/* The key of an unfragmented packet or a first fragment, its family known. */
+static inline bool pkt_key(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key,
+			   uint16_t zone, bool v6)
 {
 	struct ct_key *k = &p->ck;
-	bool v6;
 
-	/* only the key needs zeroes (it is hashed and compared whole); the
-	 * rest is set below: this runs for every packet */
-	memset(k, 0, sizeof(*k));
-	p->m = m;
-	p->key = key;
-	p->counter = 0;
-	p->icmp_error = 0;
-	if (key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4))
-		v6 = false;
-	else if (key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6))
-		v6 = true;
-	else {
-		p->counter = EVS_CT_C_INV_L3;
-		return false;
-	}
-	if (key->ip_frag & EVS_FRAG_ANY) {
-		p->counter = EVS_CT_C_INV_FRAGMENT;
-		return false;
-	}
 	k->v6 = v6;
 	k->zone = zone;
 	k->proto = key->ip_proto;
@@ -189,7 +172,7 @@ bool ct_pkt_init(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key,
 		if (m->l4_len == 0 || (key->ip_proto == IPPROTO_ICMPV6) != v6)
 			goto bad_l4;
 		if (icmp_is_error(v6, type)) {
-			p->icmp_error = 1;
+			p->kind = CT_PKT_ICMP_ERROR;
 			if (!quoted_key(p, p->l4_off + 8, v6)) {
 				p->counter = EVS_CT_C_INV_ICMP_ERROR;
 				return false;
@@ -210,4 +193,35 @@ bool ct_pkt_init(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key,
 bad_l4:
 	p->counter = EVS_CT_C_INV_L4;
 	return false;
+}
+
+bool ct_pkt_key(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key, uint16_t zone,
+		bool v6)
+{
+	return pkt_key(p, m, key, zone, v6);
+}
+
+bool ct_pkt_init(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mbuf *m,
+		 struct evs_flow_key *key, uint16_t zone)
+{
+	bool v6;
+
+	/* only the key needs zeroes (it is hashed and compared whole); the
+	 * rest is set below: this runs for every packet */
+	memset(&p->ck, 0, sizeof(p->ck));
+	p->m = m;
+	p->key = key;
+	p->counter = 0;
+	p->kind = CT_PKT_PLAIN;
+	if (key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4))
+		v6 = false;
+	else if (key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6))
+		v6 = true;
+	else {
+		p->counter = EVS_CT_C_INV_L3;
+		return false;
+	}
+	if (unlikely(key->ip_frag & EVS_FRAG_ANY))
+		return ct_frag_pkt_init(lc, p, m, key, zone, v6);
+	return pkt_key(p, m, key, zone, v6);
 }

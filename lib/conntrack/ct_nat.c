@@ -74,7 +74,10 @@ static int nat_search(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct
 
 	if (r->v6 != (o->v6 != 0) || range_size(r, &n_addr) != 0)
 		return -EINVAL;
-	memcpy(addr, r->addr_min, r->v6 ? 16 : 4);
+	if (r->v6) /* constant sizes: a variable one is a byte loop */
+		memcpy(addr, r->addr_min, 16);
+	else
+		memcpy(addr, r->addr_min, 4);
 	orig_port = rte_be_to_cpu_16(*port);
 	if (!ports || (!snat && icmp) || (!snat && r->port_min == 0 && r->port_max == 0)) {
 		p_lo = orig_port; /* address-only translation: DNAT keeps the service port */
@@ -93,9 +96,14 @@ static int nat_search(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct
 		p_lo = r->port_min;
 		p_n = (uint32_t)r->port_max - r->port_min + 1;
 	}
-	/* start where the original key hashes, so allocations spread (a
-	 * backend's one address and port need no start) */
-	h = n_addr > 1 || p_n > 1 ? rte_hash_crc(o, sizeof(*o), 0) : 0;
+	if (n_addr == 1 && p_n == 1) { /* one choice (a backend): nothing to search */
+		*port = rte_cpu_to_be_16((uint16_t)p_lo);
+		if (!key_free(ct, &k, sig))
+			return -ENOSPC;
+		goto found;
+	}
+	/* start where the original key hashes, so allocations spread */
+	h = rte_hash_crc(o, sizeof(*o), 0);
 	for (a = 0; a < n_addr; a++) {
 		addr_set_low32(addr, r->v6, (uint32_t)(a_lo + (a + h) % n_addr));
 		for (pa = 0; pa < p_n; pa++) {
@@ -119,6 +127,7 @@ found:
 static int nat_full(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r,
 		    hash_sig_t *sig)
 {
+	static const uint8_t none[16];
 	struct evs_ct_nat_range s = {.kind = EVS_CT_NAT_SRC, .v6 = r->v6};
 	const struct ct_key *o = &e->key[0];
 	struct ct_key save = e->key[1];
@@ -131,7 +140,10 @@ static int nat_full(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_n
 	if (r->port_min != 0)
 		e->key[1].sport = rte_cpu_to_be_16(r->port_min);
 	memcpy(s.addr_min, r->snat_addr, 16);
-	memcpy(s.addr_max, r->snat_addr, 16);
+	memcpy(s.addr_max,
+	       memcmp(r->snat_addr_max, none, 16) != 0 ? r->snat_addr_max : r->snat_addr, 16);
+	s.port_min = r->snat_port_min;
+	s.port_max = r->snat_port_max;
 	rc = nat_search(ct, e, &s, sig);
 	if (rc != 0) {
 		e->key[1] = save;
@@ -348,7 +360,7 @@ static bool nat_fast(const struct ct_entry *e, struct ct_pkt *p, int dir)
 	uint64_t da;
 	uint16_t c;
 
-	if ((!udp && r->proto != IPPROTO_TCP) || p->icmp_error ||
+	if ((!udp && r->proto != IPPROTO_TCP) || p->kind != CT_PKT_PLAIN ||
 	    rte_pktmbuf_data_len(m) < p->l4_off + (udp ? 8 : 18))
 		return false;
 	l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
@@ -391,6 +403,20 @@ static bool nat_fast(const struct ct_entry *e, struct ct_pkt *p, int dir)
 	return true;
 }
 
+/* A later fragment: its addresses; the ports and the L4 checksum (the
+ * whole datagram's) changed in its first. */
+static __rte_noinline void nat_frag_later(const struct ct_entry *e, struct ct_pkt *p, int dir)
+{
+	uint8_t *base = rte_pktmbuf_mtod(p->m, uint8_t *);
+	struct nat_hdrs h;
+	struct ct_key t;
+
+	ct_key_invert(&t, &e->key[!dir]);
+	hdrs_locate(&h, base + p->m->l2_len, NULL, 0, 0, e->key[0].v6 != 0);
+	hdrs_apply(&h, &t);
+	key_update(p->key, &t, t.proto == IPPROTO_ICMP || t.proto == IPPROTO_ICMPV6);
+}
+
 /* Everything else, field by field; out of line to keep the fast path lean. */
 static __rte_noinline void nat_generic(const struct ct_entry *e, struct ct_pkt *p, int dir)
 {
@@ -400,8 +426,12 @@ static __rte_noinline void nat_generic(const struct ct_entry *e, struct ct_pkt *
 	struct nat_hdrs h;
 	struct ct_key t;
 
-	if (p->icmp_error) {
+	if (p->kind == CT_PKT_ICMP_ERROR) {
 		nat_icmp_error(e, p, dir);
+		return;
+	}
+	if (p->kind == CT_PKT_FRAG_LATER) {
+		nat_frag_later(e, p, dir);
 		return;
 	}
 	ct_key_invert(&t, &e->key[!dir]);

@@ -6,6 +6,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_hash.h>
@@ -31,7 +32,16 @@ struct ct_key {
  * hands the signature to the lookup and the commit. */
 static inline hash_sig_t ct_key_hash(const struct ct_key *k)
 {
-	return rte_hash_crc(k, sizeof(*k), 0);
+	/* word by word as rte_hash_crc() does, but read with memcpy: its
+	 * 64-bit loads of our 8/16-bit stores may be reordered (aliasing) */
+	uint64_t w[sizeof(*k) / 8];
+	uint32_t h = 0;
+
+	RTE_BUILD_BUG_ON(sizeof(*k) % 8 != 0);
+	memcpy(w, k, sizeof(w));
+	for (unsigned int i = 0; i < RTE_DIM(w); i++)
+		h = rte_hash_crc_8byte(w[i], h);
+	return h;
 }
 
 /* The hash stores (entry | direction): bit 0 set for the reply key. */
@@ -103,6 +113,13 @@ enum ct_verdict {
 	CT_V_KILL,    /* accepted, and the connection ends with it (a refused SYN) */
 };
 
+/* What a packet is besides a plain one (struct ct_pkt.kind). */
+enum ct_pkt_kind {
+	CT_PKT_PLAIN = 0,
+	CT_PKT_ICMP_ERROR, /* quoting another packet: ck holds the inverted quote */
+	CT_PKT_FRAG_LATER, /* a later fragment: ck from its first's record, no L4 header */
+};
+
 /* Per-packet facts the protocols need beyond the flow key. */
 struct ct_pkt {
 	struct rte_mbuf *m;
@@ -113,7 +130,7 @@ struct ct_pkt {
 	uint32_t quote_off;    /* ICMP error: quoted IP header */
 	uint32_t quote_l4_off; /* ICMP error: quoted L4 header */
 	uint16_t counter;      /* enum evs_ct_counter when invalid */
-	uint8_t icmp_error;    /* quoting another packet: ck holds the inverted quote */
+	uint8_t kind;	       /* enum ct_pkt_kind: one test on the common path */
 	uint8_t invalid;
 };
 
@@ -161,6 +178,12 @@ struct evs_ct_lcore {
 	uint32_t idx;
 	uint64_t counters[EVS_CT_C_MAX];
 	struct evs_ct_meta meta[EVS_CT_BURST_MAX];
+	/* What the burst's own bulk lookup cannot have seen (ct_exec.c): a
+	 * miss needs no second look unless a key was published since. */
+	uint64_t own_inserts; /* connections this context published */
+	uint64_t foreign0;    /* others' publishes before the burst's lookup */
+	uint64_t made[4];     /* bits of the hashes of the keys the burst published */
+	bool looked;	      /* this burst looked its keys up (not EVS_CT_F_MISSED) */
 } __rte_cache_aligned;
 
 struct evs_ct {
@@ -173,6 +196,7 @@ struct evs_ct {
 	uint32_t max_conns;
 	uint32_t n_lcores;
 	_Atomic uint32_t conns;
+	_Atomic uint64_t inserts;	 /* connections published, ever (under wlock) */
 	_Atomic uint32_t flush_gen;	 /* bumped by each flush: lcores walk their wheels */
 	_Atomic uint32_t lcores_claimed; /* evs_ct_lcore_claim() handed out so many */
 	_Atomic uint32_t *zone_count;	 /* [65536] */
@@ -184,6 +208,7 @@ struct evs_ct {
 	struct evs_ct_zone_conf **staged_conf;
 	size_t n_staged;
 	char name[32];
+	uint16_t frag_tag; /* tells its fragment records from another table's (ct_frag.c) */
 };
 
 /* Zone settings for the fast path (RCU-protected pointer, never NULL). */
@@ -237,7 +262,22 @@ void ct_wheel_file(struct evs_ct_lcore *lc, struct ct_entry *e);
 void ct_key_invert(struct ct_key *dst, const struct ct_key *src);
 bool ct_icmp_is_request(bool v6, uint8_t type);
 /* Build p->ck from the packet; false (p->counter set) if untrackable. */
-bool ct_pkt_init(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key, uint16_t zone);
+bool ct_pkt_init(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mbuf *m,
+		 struct evs_flow_key *key, uint16_t zone);
+/* The same once the family is known and the packet is not a later fragment. */
+bool ct_pkt_key(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key, uint16_t zone,
+		bool v6);
+
+/* ct_frag.c: shallow virtual reassembly of IP fragments */
+#define CT_FRAG_TIMEOUT_MS 1000 /* a datagram's pieces must come within */
+#define CT_FRAG_DONE_MS 2	/* a complete one's record stays for the passes after */
+#define CT_FRAG_MAX_FRAGS 64	/* pieces of one datagram (1480-byte pieces: 45) */
+uint16_t ct_frag_tag_new(void);
+/* Build p->ck for a fragment (key->ip_frag has EVS_FRAG_ANY), for
+ * ct_pkt_init (p's fields and ck zeroed); false (p->counter set) when it
+ * cannot be tracked. */
+bool ct_frag_pkt_init(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mbuf *m,
+		      struct evs_flow_key *key, uint16_t zone, bool v6);
 
 /* ct_nat.c */
 /* Choose the reply key of a new NATed entry (writer lock held): 0 (its

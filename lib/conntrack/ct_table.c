@@ -36,6 +36,14 @@ const char *const ct_counter_names[EVS_CT_C_MAX] = {
     [EVS_CT_C_REFUSED_NAT] = "refused_nat_exhausted",
     [EVS_CT_C_REFUSED_TABLE] = "refused_table",
     [EVS_CT_C_NAT_REWRITE] = "nat_rewrite",
+    [EVS_CT_C_FRAG_NO_FIRST] = "invalid_frag_no_first",
+    [EVS_CT_C_FRAG_NO_CONN] = "invalid_frag_no_conn",
+    [EVS_CT_C_FRAG_TIMEOUT] = "invalid_frag_timeout",
+    [EVS_CT_C_FRAG_FULL] = "invalid_frag_table_full",
+    [EVS_CT_C_FRAG_TOO_MANY] = "invalid_frag_too_many",
+    [EVS_CT_C_FRAG_OVERLAP] = "invalid_frag_overlap",
+    [EVS_CT_C_FRAG_BAD_OFF] = "invalid_frag_bad_offset",
+    [EVS_CT_C_FRAG_TINY] = "invalid_frag_tiny",
 };
 
 const char *evs_ct_counter_name(enum evs_ct_counter c)
@@ -170,6 +178,7 @@ struct evs_ct *evs_ct_create(const struct evs_ct_config *cfg)
 		return NULL;
 	}
 	snprintf(ct->name, sizeof(ct->name), "%s", cfg->name);
+	ct->frag_tag = ct_frag_tag_new();
 	ct->max_conns = cfg->max_conns;
 	ct->n_lcores = cfg->n_lcores;
 	ct->qsv = cfg->qsv;

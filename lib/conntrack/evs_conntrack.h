@@ -13,7 +13,9 @@
  * runs the protocol's state machine (TCP with sequence/window tracking,
  * UDP, ICMP/ICMPv6 echo and errors, other IP protocols by address pair),
  * rewrites NATed packets from the connection entry and sets ct_state and
- * ct_zone in the flow keys. doc/conntrack.md explains the design.
+ * ct_zone in the flow keys. IP fragments are followed by shallow virtual
+ * reassembly: every piece gets its first fragment's lookup, verdict and
+ * NAT, in place. doc/conntrack.md explains the design.
  *
  * Thread-safety:
  * - evs_ct_execute_burst, evs_ct_expire: PMD lcores, each with its own
@@ -21,6 +23,9 @@
  *   deleting a connection serialises on the table's writer lock (a few
  *   hundred ns); a connection's protocol state is updated under its own
  *   entry lock, which only the two directions of that connection contend.
+ *   Fragment records are per thread, shared by the contexts one lcore
+ *   uses: a datagram's pieces must come through one lcore, as they do from
+ *   one queue.
  * - evs_ct_create/free, evs_ct_zone_set, evs_ct_flush, evs_ct_stats,
  *   evs_ct_iterate, evs_ct_ctl_register (ct.list/stats/flush) and
  *   evs_ct_store_add (the "ct_zone" object type): the management lcore.
@@ -52,6 +57,16 @@ enum evs_ct_state {
 	EVS_CT_SNAT = 1 << 6,	     /**< source was translated */
 	EVS_CT_DNAT = 1 << 7,	     /**< destination was translated */
 };
+
+/**
+ * Bit of evs_flow_key.ip_frag that conntrack sets on a fragment it has
+ * accounted to its datagram, so that a recirculated pass (or a second ct
+ * action) looks it up without counting it again. A later fragment whose
+ * first fragment was seen also gets that first's L4 ports in l4_src/l4_dst
+ * (ICMP: type and code), so every stage after ct sees the datagram's ports
+ * (doc/conntrack.md, "Fragments"). The parser never sets it.
+ */
+enum { EVS_CT_FRAG_SEEN = 1 << 7 };
 
 /** Flags of struct evs_ct_action. */
 enum evs_ct_action_flags {
@@ -107,6 +122,12 @@ struct evs_ct_nat_range {
 	uint8_t addr_min[16];
 	uint8_t addr_max[16];
 	uint8_t snat_addr[16]; /**< EVS_CT_NAT_FULL: the new source */
+	/** EVS_CT_NAT_FULL: the source range's last address (all zero:
+	 *  snat_addr alone) and its ports (host order; 0/0 as for SNAT: keep
+	 *  the port when free, else 1024-65535) */
+	uint8_t snat_addr_max[16];
+	uint16_t snat_port_min;
+	uint16_t snat_port_max;
 };
 
 /**
@@ -185,7 +206,7 @@ enum evs_ct_counter {
 	EVS_CT_C_CREATED,	 /**< connection committed */
 	EVS_CT_C_EXPIRED,	 /**< connection removed by its timeout */
 	EVS_CT_C_INV_L3,	 /**< not IPv4/IPv6 */
-	EVS_CT_C_INV_FRAGMENT,	 /**< IP fragment (no reassembly) */
+	EVS_CT_C_INV_FRAGMENT,	 /**< fragment not followed (ICMP error, bad key) */
 	EVS_CT_C_INV_L4,	 /**< L4 header missing or truncated */
 	EVS_CT_C_INV_TCP_FLAGS,	 /**< TCP flag combination never valid */
 	EVS_CT_C_INV_TCP_STATE,	 /**< TCP segment the state machine refuses */
@@ -197,6 +218,14 @@ enum evs_ct_counter {
 	EVS_CT_C_REFUSED_NAT,	 /**< commit refused: NAT range exhausted */
 	EVS_CT_C_REFUSED_TABLE,	 /**< commit refused: hash insertion failed */
 	EVS_CT_C_NAT_REWRITE,	 /**< packet translated */
+	EVS_CT_C_FRAG_NO_FIRST,	 /**< later fragment before its first */
+	EVS_CT_C_FRAG_NO_CONN,	 /**< later fragment, no connection to commit on */
+	EVS_CT_C_FRAG_TIMEOUT,	 /**< later fragment after its datagram's time */
+	EVS_CT_C_FRAG_FULL,	 /**< first fragment: the lcore's fragment table full */
+	EVS_CT_C_FRAG_TOO_MANY,	 /**< more than 64 pieces in one datagram */
+	EVS_CT_C_FRAG_OVERLAP,	 /**< piece over the first's bytes, or a differing first */
+	EVS_CT_C_FRAG_BAD_OFF,	 /**< beyond 64 KB or the datagram's end, not 8-byte units */
+	EVS_CT_C_FRAG_TINY,	 /**< first fragment without its whole L4 header */
 	EVS_CT_C_MAX,
 };
 

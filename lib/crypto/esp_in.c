@@ -284,3 +284,32 @@ uint16_t evs_esp_decrypt_burst(struct evs_crypto_engine *e, struct evs_sa **sas,
 	}
 	return k;
 }
+
+int evs_esp_decrypt_trace(struct evs_crypto_engine *e, const struct evs_sa *sa, struct rte_mbuf *m,
+			  uint64_t *seq, enum evs_esp_drop *why)
+{
+	struct evs_sa *sas[1] = {(struct evs_sa *)(uintptr_t)sa}; /* read only below */
+	struct in_args a;
+	uint8_t st;
+
+	a.sas = sas;
+	a.p[0].seq = 0;
+	/* inspect only checks the window (evs_replay_check); nothing below
+	 * accepts a sequence number or counts */
+	st = inspect(sa, m, &a.p[0]);
+	*seq = a.p[0].seq;
+	e->status[0] = st;
+	if (st == 0) {
+		crypto_run(e, 1, in_fill, &a);
+		st = e->status[0];
+	}
+	if (st == 0 &&
+	    crypto_tag_differs(e->scratch[0].tag, a.p[0].esp + EVS_ESP_HDR_LEN + a.p[0].ct_len))
+		st = 1 + EVS_ESP_DROP_AUTH;
+	if (st == 0)
+		strip(sa, m, &a.p[0], &st);
+	if (st == 0)
+		return 0;
+	*why = (enum evs_esp_drop)(st - 1);
+	return -EBADMSG;
+}

@@ -263,6 +263,17 @@ uint16_t evs_esp_decrypt_burst(struct evs_crypto_engine *e, struct evs_sa **sas,
 			       struct rte_mbuf **pkts, uint16_t n);
 
 /**
+ * What evs_esp_decrypt_burst would do to @p m with @p sa, for a trace
+ * (flow.trace): the same checks (headers, replay window, ICV, trailer) and
+ * the packet opened in place, but the window does not move and nothing is
+ * counted. @p e: the calling lcore's engine. *seq: the packet's sequence
+ * number (0 if not reached).
+ * @return 0 (m decrypted), or -EBADMSG with *why set.
+ */
+int evs_esp_decrypt_trace(struct evs_crypto_engine *e, const struct evs_sa *sa, struct rte_mbuf *m,
+			  uint64_t *seq, enum evs_esp_drop *why);
+
+/**
  * The SPI of an ESP packet (at m->l2_len): IP protocol 50, or UDP to
  * @p udp_port (0: ESP-in-UDP not accepted) without the IKE marker.
  * @return 0 with *spi in host order, -EINVAL if it is not ESP, -EPROTO if

@@ -369,6 +369,9 @@ void evs_fw_dnat_publish(struct evs_fw *fw);
 void evs_fw_dnat_abort(struct evs_fw *fw);
 /** Index of the DNAT rule @p k (a new connection) matches, or -1 (any lcore). */
 int evs_fw_dnat_of(const struct evs_fw *fw, const struct evs_flow_key *k);
+/** Whether a DNAT rule names @p k's destination address and protocol, any
+ * port (a later IP fragment has none before conntrack; any lcore). */
+bool evs_fw_dnat_addr(const struct evs_fw *fw, const struct evs_flow_key *k);
 /** DNAT rule @p i of the published table, or NULL (it changed since). */
 const struct evs_fw_dnat *evs_fw_dnat_at(const struct evs_fw *fw, uint32_t i);
 /** Whether any DNAT rule is published. */
@@ -384,7 +387,9 @@ struct evs_fw_new_args {
 	uint16_t zone;		 /**< conntrack zone of the firewall */
 	int32_t src_port;	 /**< whose egress rules apply; -1: none */
 	int32_t dst_port;	 /**< whose ingress rules apply; -1: none */
-	bool dry_run;		 /**< flow.trace: no commit, no counter, no log */
+	/** per packet instead of dst_port when not NULL (-1: none) */
+	const int32_t *dst_ports;
+	bool dry_run; /**< flow.trace: no commit, no counter, no log */
 	/** DNAT of every packet: ingress rules see the translated
 	 * destination, commits translate; NULL: none */
 	const struct evs_fw_dnat *dnat;

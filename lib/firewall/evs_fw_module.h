@@ -68,10 +68,16 @@ enum evs_fw_mod_op {
 	EVS_FW_OP_MAX,
 };
 
+/** evs_fw_op_new.dst_port: per packet, by its destination address (so the
+ * megaflow of new connections does not match one address each). */
+#define EVS_FW_PORT_BY_DST (-2)
+
 /** Argument of the `fw` opcode: whose rules decide a new connection. */
 struct evs_fw_op_new {
 	int32_t src_port; /**< egress rules of this port; -1 none */
-	int32_t dst_port; /**< ingress rules of this port; -1 none */
+	int32_t dst_port; /**< ingress rules of this port; -1 none;
+			   * EVS_FW_PORT_BY_DST: the port whose address each
+			   * packet is sent to, looked up at execution */
 	uint16_t zone;
 	uint16_t dnat; /**< 1 + index of the DNAT rule; 0: none */
 };

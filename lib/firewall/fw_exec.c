@@ -136,6 +136,39 @@ void evs_fw_label_unpack(const uint8_t label[16], uint32_t *egress_rule, uint32_
 	*ingress_rule = rte_be_to_cpu_32(w[1]);
 }
 
+/* The DNAT of @a for key @k, with the source NAT a rule gives @k's source
+ * (a client reaching a public address of its own network, hairpin): both
+ * in one connection (EVS_CT_NAT_FULL), one range per distinct SNAT rule
+ * (@of[f] made @full[f]), so a burst still commits in runs. */
+static const struct evs_ct_nat_range *
+dnat_range(const struct evs_fw_new_args *a, const struct evs_flow_key *k,
+	   struct evs_ct_nat_range full[], const struct evs_ct_nat_range *of[], uint16_t *n_full)
+{
+	const struct evs_ct_nat_range *to = &a->dnat->to, *s = evs_fw_snat_of(a->fw, k);
+	struct evs_ct_nat_range *r;
+	uint16_t f;
+
+	if (s == NULL)
+		return to;
+	for (f = 0; f < *n_full; f++)
+		if (of[f] == s)
+			return &full[f];
+	r = &full[f];
+	*r = (struct evs_ct_nat_range){.kind = EVS_CT_NAT_FULL,
+				       .v6 = to->v6,
+				       .port_min = to->port_min,
+				       .port_max = to->port_min,
+				       .snat_port_min = s->port_min,
+				       .snat_port_max = s->port_max};
+	memcpy(r->addr_min, to->addr_min, 16);
+	memcpy(r->addr_max, to->addr_min, 16);
+	memcpy(r->snat_addr, s->addr_min, 16);
+	memcpy(r->snat_addr_max, s->addr_max, 16);
+	of[f] = s;
+	(*n_full)++;
+	return r;
+}
+
 /* The pair's verdict: the first side that does not allow decides. */
 static struct evs_fw_verdict combine(const struct evs_fw_verdict *eg,
 				     const struct evs_fw_verdict *in)
@@ -149,6 +182,34 @@ static struct evs_fw_verdict combine(const struct evs_fw_verdict *eg,
 	return v;
 }
 
+/* Ingress rules per destination port: the packets of each port together. */
+static void ingress_by_port(const struct evs_fw_new_args *a, struct fw_lcore *lc,
+			    const struct evs_flow_key *const kp[], uint16_t n,
+			    struct evs_fw_verdict in[])
+{
+	uint64_t todo = n == 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
+
+	while (todo != 0) {
+		unsigned int i = (unsigned int)__builtin_ctzll(todo);
+		int32_t port = a->dst_ports[i];
+		const struct evs_flow_key *sk[EVS_FW_BURST_MAX];
+		struct evs_fw_verdict sv[EVS_FW_BURST_MAX];
+		uint16_t idx[EVS_FW_BURST_MAX], m = 0, j;
+
+		for (j = (uint16_t)i; j < n; j++)
+			if ((todo >> j & 1) && a->dst_ports[j] == port) {
+				sk[m] = kp[j];
+				idx[m++] = j;
+				todo &= ~(UINT64_C(1) << j);
+			}
+		if (port < 0)
+			continue; /* to no filtered port: its verdict stays allow */
+		fw_classify(a->fw, lc, (uint16_t)port, EVS_FW_INGRESS, sk, m, sv);
+		for (j = 0; j < m; j++)
+			in[idx[j]] = sv[j];
+	}
+}
+
 uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkts,
 			  struct evs_flow_key *keys, uint16_t n, struct evs_fw_verdict out[])
 {
@@ -156,9 +217,10 @@ uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkt
 	struct fw_lcore *lc = a->dry_run ? NULL : &a->fw->lcores[a->lcore];
 	const struct evs_flow_key *kp[EVS_FW_BURST_MAX];
 	struct evs_fw_verdict eg[EVS_FW_BURST_MAX], in[EVS_FW_BURST_MAX];
-	const struct evs_ct_nat_range *nat[EVS_FW_BURST_MAX];
+	const struct evs_ct_nat_range *nat[EVS_FW_BURST_MAX], *full_of[EVS_FW_BURST_MAX];
+	struct evs_ct_nat_range full[EVS_FW_BURST_MAX];
 	uint16_t run[EVS_FW_BURST_MAX];
-	uint16_t i, j, denied = 0;
+	uint16_t i, j, denied = 0, n_full = 0;
 	uint64_t done = 0;   /* bit i: packet i committed or not to be */
 	uint64_t missed = 0; /* bit i: the first pass's lookup missed packet i */
 
@@ -170,7 +232,9 @@ uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkt
 	}
 	if (a->src_port >= 0)
 		fw_classify(a->fw, lc, (uint16_t)a->src_port, EVS_FW_EGRESS, kp, n, eg);
-	if (a->dst_port >= 0 && a->dnat != NULL) {
+	if (a->dst_ports != NULL) {
+		ingress_by_port(a, lc, kp, n, in);
+	} else if (a->dst_port >= 0 && a->dnat != NULL) {
 		/* the destination's rules see where the connection really goes */
 		struct evs_flow_key tk[EVS_FW_BURST_MAX];
 		const struct evs_flow_key *tp[EVS_FW_BURST_MAX];
@@ -200,7 +264,7 @@ uint16_t evs_fw_new_burst(const struct evs_fw_new_args *a, struct rte_mbuf **pkt
 		    (keys[i].ct_state & (EVS_CT_NEW | EVS_CT_SNAT | EVS_CT_DNAT)) == EVS_CT_NEW)
 			missed |= UINT64_C(1) << i;
 		nat[i] = done >> i & 1	   ? NULL
-			 : a->dnat != NULL ? &a->dnat->to
+			 : a->dnat != NULL ? dnat_range(a, &keys[i], full, full_of, &n_full)
 					   : evs_fw_snat_of(a->fw, &keys[i]);
 	}
 	/* One commit per distinct rule pair (mark and label), NAT range and

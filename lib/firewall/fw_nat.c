@@ -212,6 +212,18 @@ int evs_fw_dnat_of(const struct evs_fw *fw, const struct evs_flow_key *k)
 	return -1;
 }
 
+bool evs_fw_dnat_addr(const struct evs_fw *fw, const struct evs_flow_key *k)
+{
+	const struct fw_nat_table *t = table_get(&fw->dnats);
+	int af = key_af(k);
+
+	for (uint32_t i = 0; t != NULL && i < t->n; i++)
+		if (t->e[i].d.af == af && t->e[i].d.proto == k->ip_proto &&
+		    memcmp(t->e[i].d.addr, k->dst_ip, af == 4 ? 4 : 16) == 0)
+			return true;
+	return false;
+}
+
 const struct evs_fw_dnat *evs_fw_dnat_at(const struct evs_fw *fw, uint32_t i)
 {
 	const struct fw_nat_table *t = table_get(&fw->dnats);

@@ -77,8 +77,14 @@ static uint16_t chunk(struct evs_exec *x, const struct evs_fw_mod_state *s, stru
 	struct evs_fw_verdict v[EVS_FW_BURST_MAX];
 	struct rte_mbuf *drop[EVS_FW_DROP_MAX][EVS_FW_BURST_MAX];
 	uint16_t n_drop[EVS_FW_DROP_MAX] = {0};
+	int32_t dst_ports[EVS_FW_BURST_MAX];
 	uint16_t i, kept = 0;
 
+	if (op->dst_port == EVS_FW_PORT_BY_DST) {
+		for (i = 0; i < n; i++)
+			dst_ports[i] = evs_fw_vnic_of(s->fw, &keys[i]);
+		a.dst_ports = dst_ports;
+	}
 	evs_fw_new_burst(&a, pkts, keys, n, v);
 	for (i = 0; i < n; i++) {
 		enum evs_fw_drop why;
@@ -136,6 +142,9 @@ static int op_format(const void *arg, char *buf, size_t len)
 	struct evs_fw_op_new op;
 
 	memcpy(&op, arg, sizeof(op));
+	if (op.dst_port == EVS_FW_PORT_BY_DST)
+		return snprintf(buf, len, "src_port=%d,dst_port=by_dst,zone=%u%s", op.src_port,
+				op.zone, op.dnat != 0 ? ",dnat" : "");
 	return snprintf(buf, len, "src_port=%d,dst_port=%d,zone=%u%s", op.src_port, op.dst_port,
 			op.zone, op.dnat != 0 ? ",dnat" : "");
 }

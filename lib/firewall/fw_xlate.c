@@ -40,7 +40,8 @@ static void why_new(struct evs_xlate *x, const struct evs_fw_mod_state *s,
 {
 	const struct evs_flow_key *k = evs_xlate_wkey(x);
 	struct evs_fw_verdict eg = {.action = EVS_FW_ALLOW}, in = {.action = EVS_FW_ALLOW};
-	char a[48] = "", b[48] = "";
+	char a[48] = "", b[80] = "";
+	int dst;
 
 	if (!evs_xlate_tracing(x))
 		return;
@@ -49,9 +50,11 @@ static void why_new(struct evs_xlate *x, const struct evs_fw_mod_state *s,
 		snprintf(a, sizeof(a), " egress of port %d: %s by rule %u;", op->src_port,
 			 action_name(eg.action), eg.rule_id);
 	}
-	if (op->dst_port >= 0) {
-		evs_fw_decide(s->fw, (uint16_t)op->dst_port, EVS_FW_INGRESS, k, &in);
-		snprintf(b, sizeof(b), " ingress of port %d: %s by rule %u;", op->dst_port,
+	dst = op->dst_port == EVS_FW_PORT_BY_DST ? evs_fw_vnic_of(s->fw, k) : op->dst_port;
+	if (dst >= 0) {
+		evs_fw_decide(s->fw, (uint16_t)dst, EVS_FW_INGRESS, k, &in);
+		snprintf(b, sizeof(b), " ingress of port %d%s: %s by rule %u;", dst,
+			 op->dst_port == EVS_FW_PORT_BY_DST ? " (by dst)" : "",
 			 action_name(in.action), in.rule_id);
 	}
 	evs_xlate_why(x, "fw: ct_state 0x%02x (new):%s%s rule 0 is the default deny", k->ct_state,
@@ -85,6 +88,18 @@ static int dnat_of(struct evs_xlate *x, const struct evs_fw_mod_state *s,
 	evs_xlate_mask(x)->bits.ip_proto = UINT8_MAX;
 	evs_xlate_mask(x)->bits.l4_dst = UINT16_MAX;
 	return evs_fw_dnat_of(s->fw, k);
+}
+
+/* A later IP fragment to a DNAT address: its port comes from its first
+ * fragment in conntrack, so any port of the address and protocol is
+ * tracked. Consults the fragment bits only while DNAT rules exist. */
+static bool dnat_later_fragment(struct evs_xlate *x, const struct evs_fw_mod_state *s,
+				const struct evs_flow_key *k)
+{
+	if (!evs_fw_has_dnat(s->fw))
+		return false;
+	evs_xlate_mask(x)->bits.ip_frag |= EVS_FRAG_LATER;
+	return (k->ip_frag & EVS_FRAG_LATER) && evs_fw_dnat_addr(s->fw, k);
 }
 
 static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, void *lctx)
@@ -132,7 +147,7 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 			if (evs_fw_has_vnics(s->fw) || ct.flags != 0)
 				mask_dst(x, v6);
 			if (evs_fw_vnic_of(s->fw, k) < 0 && !evs_fw_snat_addr(s->fw, k) &&
-			    dnat_of(x, s, k) < 0) {
+			    dnat_of(x, s, k) < 0 && !dnat_later_fragment(x, s, k)) {
 				evs_xlate_why(x, "fw: neither port %u nor the destination filtered",
 					      k->in_port);
 				return EVS_STAGE_CONTINUE;
@@ -155,10 +170,13 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 	}
 	st = evs_ct_xlate_state(x);
 	if (st & EVS_CT_INVALID) {
-		/* conntrack cannot follow fragments (no reassembly): their own reason */
+		/* a fragment conntrack could not follow (before its first,
+		 * overlapping, ...: its invalid_frag_* counters say why) */
 		mask->bits.ip_frag = UINT8_MAX;
 		if (k->ip_frag & EVS_FRAG_ANY) {
-			evs_xlate_why(x, "fw: ct_state 0x%02x (invalid): an IP fragment: drop", st);
+			evs_xlate_why(
+			    x, "fw: ct_state 0x%02x (invalid): an IP fragment not followed: drop",
+			    st);
 			evs_xlate_drop(x, EVS_FW_DROP_FRAGMENT);
 			return EVS_STAGE_DONE;
 		}
@@ -179,7 +197,11 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 			      st & EVS_CT_REPLY ? ", reply" : "", k->ct_mark);
 		return EVS_STAGE_CONTINUE;
 	}
-	if (evs_fw_has_vnics(s->fw) || evs_fw_has_dnat(s->fw))
+	/* DNAT rules match the destination here; the destination's port is
+	 * looked up per packet at execution, so that new connections to many
+	 * addresses share one megaflow (not one each: an upcall and an entry
+	 * per connection) */
+	if (evs_fw_has_dnat(s->fw))
 		mask_dst(x, v6);
 	d = dnat_of(x, s, k);
 	/* the table may have been replaced since: then the dependency re-translates */
@@ -194,7 +216,7 @@ static enum evs_stage_verdict fw_stage(struct evs_xlate *x, const void *state, v
 		op.dst_port = evs_fw_vnic_of(s->fw, &tk);
 		op.dnat = (uint16_t)(d + 1);
 	} else {
-		op.dst_port = evs_fw_vnic_of(s->fw, k);
+		op.dst_port = evs_fw_has_vnics(s->fw) ? EVS_FW_PORT_BY_DST : -1;
 	}
 	why_new(x, s, &op);
 	if (evs_xlate_emit(x, EVS_FW_OP_NEW, &op, sizeof(op)) < 0)

@@ -44,6 +44,10 @@ extern "C" {
 #define EVS_OVERLAY_MAX_VTEPS 256u
 /** Tunnel ports at most (L2 numbers them from EVS_L2_TUNNEL_BASE). */
 #define EVS_OVERLAY_MAX_TPORTS 1024u
+/** Port slots the per-port tables (underlays, encrypted ports) cover: every
+ *  port object's (the app checks its limit against it at build time;
+ *  tunnel ports are numbered above, from EVS_L2_TUNNEL_BASE). */
+#define EVS_OVERLAY_PORT_SLOTS 1024u
 /** Default grace of a replaced inbound SA (ms). */
 #define EVS_OVERLAY_DRAIN_MS 10000u
 /** Default rate of too-big ICMP errors per tunnel port (per second), and burst. */
@@ -263,6 +267,21 @@ uint16_t evs_overlay_rx_burst(const struct evs_overlay *ov, const struct evs_ove
 			      struct evs_overlay_stats *st);
 
 /**
+ * flow.trace of frame @p m arriving on underlay port slot @p port
+ * (management lcore): what evs_overlay_rx_burst does to it (ESP: the SA by
+ * SPI, the peer check, the replay window, the ICV, the decryption; the
+ * decap; the VTEP, membership and policy), one {"stage", "decision"}
+ * object per step appended to @p steps, without counting anything or
+ * moving a replay window.
+ * @return 0: @p m is the inner frame now, of tunnel port *tp with *meta;
+ * 1: ARP/ND for the management lcore (not tunnel traffic); -EBADMSG: the
+ * datapath drops it (the last step says why); -ENOENT: @p port is no
+ * underlay's; -ENOMEM.
+ */
+int evs_overlay_trace_rx(struct evs_overlay *ov, uint16_t port, struct rte_mbuf *m, uint16_t *tp,
+			 struct evs_tun_meta *meta, json_t *steps);
+
+/**
  * Whether port slot @p slot is encrypted by a tunnel's encrypt_ports or
  * encrypt_tags (any lcore; one test per burst). Its rx bursts are then
  * flagged (evs_overlay_mark_encrypted) and its output guarded
@@ -295,10 +314,19 @@ void evs_overlay_policy_commit(struct evs_overlay *ov);
 void evs_overlay_policy_abort(struct evs_overlay *ov);
 
 /**
+ * Port slot @p slot's link came up (management lcore, from the app's link
+ * callback): its underlays announce their addresses again, twice, from the
+ * next evs_overlay_poll (what was announced while it was down is lost).
+ */
+void evs_overlay_link_up(struct evs_overlay *ov, uint16_t slot);
+
+/**
  * The underlay neighbours (management lcore): [{"port": slot, "address",
  * "state": incomplete|reachable|stale, "mac", "held"}], with the table's
  * counters as {"neighbours": [...], "probes", "resolved", "held",
- * "released", "hold_full", "unresolved", "answered"}. NULL with errno ENOMEM.
+ * "released", "hold_full", "unresolved", "answered", "announced"
+ * (gratuitous ARPs / unsolicited NAs of the underlays' addresses)}. NULL
+ * with errno ENOMEM.
  */
 json_t *evs_overlay_neigh_json(const struct evs_overlay *ov);
 

@@ -149,33 +149,6 @@ uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_ove
 	return k;
 }
 
-/* Where the outer IP header starts (one 802.1Q tag allowed), for lib/crypto. */
-static inline void outer_l2(struct rte_mbuf *m)
-{
-	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-
-	m->l2_len =
-	    m->data_len >= sizeof(*eh) + 4 && eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN)
-		? sizeof(*eh) + 4
-		: sizeof(*eh);
-}
-
-/* The VTEP slot of an ESP packet's outer source (its IP header checked by
- * evs_esp_peek_spi), or UINT16_MAX. */
-static inline uint16_t esp_source(const struct evs_overlay_dp *dp, const struct rte_mbuf *m)
-{
-	const uint8_t *l3 = rte_pktmbuf_mtod(m, const uint8_t *) + m->l2_len;
-	struct evs_tun_addr a = {.family = 4};
-
-	if ((l3[0] >> 4) == 6) {
-		a.family = 6;
-		memcpy(a.b, l3 + 8, 16);
-	} else {
-		memcpy(a.b, l3 + 12, 4);
-	}
-	return ovl_dp_vtep_of(dp, &a);
-}
-
 /* Split @p pkts into ESP ones with a known SA from that SA's VTEP (front,
  * @p sas) and clear ones (back, order kept in both); unknown SPIs
  * and ESP from another address than the SA's peer are dropped here, before
@@ -194,7 +167,7 @@ static uint16_t split_esp(const struct evs_overlay *ov, const struct evs_overlay
 		uint32_t spi;
 		uint16_t vtep;
 
-		outer_l2(m);
+		ovl_outer_l2(m);
 		if (evs_esp_peek_spi(m, EVS_ESP_UDP_PORT, &spi) != 0) {
 			if (unlikely(ovl_is_neigh(m)))
 				nd[nn++] = m; /* the underlay's own ARP/ND */
@@ -209,7 +182,7 @@ static uint16_t split_esp(const struct evs_overlay *ov, const struct evs_overlay
 		}
 		/* the owner word is 1 + the SA's VTEP: another host's address
 		 * (or none of ours) never costs a decryption or a window slot */
-		vtep = esp_source(dp, m);
+		vtep = ovl_esp_source(dp, m);
 		if (vtep == UINT16_MAX)
 			stray[ns++] = m;
 		else if (evs_sa_owner(sas[ne]) != (uint32_t)vtep + 1)
@@ -226,25 +199,6 @@ static uint16_t split_esp(const struct evs_overlay *ov, const struct evs_overlay
 		ovl_neigh_punt(ov, port, nd, nn, st);
 	*n = (uint16_t)(ne + nc);
 	return ne;
-}
-
-/* Whether the outer destination is one of this host's underlay addresses. */
-static inline bool for_us(const struct evs_overlay_dp *dp, const struct evs_tun_meta *m)
-{
-	uint64_t x, y;
-
-	/* IPv4: the metadata's address is zero past its 4 bytes, as ours */
-	memcpy(&x, m->dst, 8);
-	memcpy(&y, m->dst + 8, 8);
-	for (unsigned int u = 0; u < dp->n_local; u++) {
-		uint64_t lx, ly;
-
-		memcpy(&lx, dp->local[u].b, 8);
-		memcpy(&ly, dp->local[u].b + 8, 8);
-		if (dp->local[u].family == m->family && lx == x && ly == y)
-			return true;
-	}
-	return false;
 }
 
 /* evs_overlay_rx_burst on at most OVL_CHUNK packets. */
@@ -301,38 +255,10 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 	}
 	for (i = 0; i < nd; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct evs_tun_addr src = {.family = meta[i].family};
-		uint16_t vtep, tun = UINT16_MAX, lo = 0, hi = dp->n_tunnels;
-		enum evs_overlay_drop why;
+		enum evs_overlay_drop why =
+		    ovl_rx_classify(dp, &meta[i], was_esp[i] ? owner[i] : 0, &tp[k]);
 
-		memcpy(src.b, meta[i].src, sizeof(src.b));
-		if (src.family == 4)
-			memset(src.b + 4, 0, 12);
-		/* ESP: the SA's VTEP, whose address split_esp checked (transport
-		 * mode keeps the outer header) */
-		vtep = was_esp[i] ? (uint16_t)(owner[i] - 1) : ovl_dp_vtep_of(dp, &src);
-		while (lo < hi) { /* the VNI passed the decap's list: it is there */
-			uint16_t mid = (uint16_t)((lo + hi) / 2);
-
-			if (dp->vnis[mid] < meta[i].vni)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < dp->n_tunnels && dp->vnis[lo] == meta[i].vni)
-			tun = dp->vni_tunnel[lo];
-		if (!for_us(dp, &meta[i])) {
-			/* on a shared segment: another host's (flooded by a switch) */
-			why = EVS_OVL_DROP_NOT_FOR_US;
-		} else if (vtep == UINT16_MAX) {
-			why = EVS_OVL_DROP_UNKNOWN_VTEP;
-		} else if (tun == UINT16_MAX ||
-			   dp->tport[(size_t)tun * EVS_OVERLAY_MAX_VTEPS + vtep] == UINT16_MAX) {
-			why = EVS_OVL_DROP_NOT_MEMBER;
-		} else if (!was_esp[i] && (dp->vtep_encrypt[vtep] || dp->tun_encrypt[tun])) {
-			why = EVS_OVL_DROP_CLEAR_REFUSED;
-		} else {
-			tp[k] = dp->tport[(size_t)tun * EVS_OVERLAY_MAX_VTEPS + vtep];
+		if (likely(why == EVS_OVL_DROP__MAX)) {
 			if (!was_esp[i] && dp->pol.any) /* an encrypted port refuses it */
 				m->ol_flags |= ov->f_clear;
 			meta[k] = meta[i];

@@ -86,10 +86,26 @@ static void local_add(struct evs_overlay *ov, struct evs_overlay_dp *dp, const j
 
 	ovl_addr(str(u, "address"), &dp->local[i]);
 	dp->local_port[i] = slot < 0 ? UINT16_MAX : (uint16_t)slot;
+	dp->local_vlan[i] = (uint16_t)json_integer_value(json_object_get(u, "vlan"));
 	if (str(u, "mac") != NULL)
 		rte_ether_unformat_addr(str(u, "mac"), &dp->local_mac[i]);
 	else if (slot >= 0 && ov->cfg.port_mac != NULL)
 		ov->cfg.port_mac((uint16_t)slot, &dp->local_mac[i], ov->cfg.arg);
+}
+
+/* Underlay @p u's index among @p dp's locals (added before any VTEP), 0 if
+ * it has none (more than 16 underlays: the first's VLAN then). */
+static unsigned int local_index(const struct evs_overlay_dp *dp, const json_t *u, uint16_t slot)
+{
+	uint16_t vlan = (uint16_t)json_integer_value(json_object_get(u, "vlan"));
+	struct evs_tun_addr a;
+
+	ovl_addr(str(u, "address"), &a);
+	for (unsigned int i = 0; i < dp->n_local; i++)
+		if (dp->local_port[i] == slot && dp->local_vlan[i] == vlan &&
+		    dp->local[i].family == a.family && memcmp(dp->local[i].b, a.b, 16) == 0)
+			return i;
+	return 0;
 }
 
 /* The encapsulation of VTEP object @p vo for VNI @p vni. */
@@ -116,11 +132,12 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 		return evs_store_err(err, -ENOENT, path, "underlay '%s': port '%s' has no slot",
 				     str(u, "name"), str(u, "port"));
 	p->underlay_port = (uint16_t)slot;
-	if (slot < 1024)
+	if (slot < (int)EVS_OVERLAY_PORT_SLOTS)
 		dp->underlay[slot / 64] |= 1ull << (slot % 64);
 	ovl_addr(str(u, "address"), &c.local);
 	ovl_addr(str(vo, "address"), &c.remote);
 	c.underlay_mtu = (uint16_t)json_integer_value(evs_store_field(st, "underlay", u, "mtu"));
+	c.vlan_tci = (uint16_t)json_integer_value(json_object_get(u, "vlan"));
 	if (p->encrypt ||
 	    p->enc_some) /* ESP goes around the tunnel's UDP: frames are that much shorter */
 		c.underlay_mtu =
@@ -137,7 +154,8 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 
 		ovl_addr(str(u, "next_hop") != NULL ? str(u, "next_hop") : str(vo, "address"), &t);
 		nh->resolve = true;
-		nh->key.port = p->underlay_port;
+		nh->key.port =
+		    OVL_NEIGH_PORT(p->underlay_port, local_index(dp, u, p->underlay_port));
 		nh->key.addr.family = t.family == 4 ? EVS_L3_IPV4 : EVS_L3_IPV6;
 		memcpy(nh->key.addr.b, t.b, sizeof(nh->key.addr.b));
 		p->resolve = true;
@@ -447,7 +465,8 @@ const struct evs_overlay_dp *evs_overlay_dp_next(const struct evs_overlay *ov, b
 
 bool evs_overlay_dp_is_underlay(const struct evs_overlay_dp *dp, uint16_t slot)
 {
-	return dp != NULL && slot < 1024 && (dp->underlay[slot / 64] >> (slot % 64) & 1) != 0;
+	return dp != NULL && slot < EVS_OVERLAY_PORT_SLOTS &&
+	       (dp->underlay[slot / 64] >> (slot % 64) & 1) != 0;
 }
 
 int evs_overlay_port_describe(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,

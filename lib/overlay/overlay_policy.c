@@ -42,7 +42,7 @@ static bool tag_listed(const json_t *tags, const char *tag)
 
 static void port_set(struct ovl_dp_pol *pol, int slot, bool *any)
 {
-	if (slot < 0 || slot >= OVL_POL_SLOTS)
+	if (slot < 0 || slot >= (int)OVL_POL_SLOTS)
 		return; /* a listed port deleted since: it names nothing */
 	pol->enc[slot / 64] |= 1ull << (slot % 64);
 	*any = true;

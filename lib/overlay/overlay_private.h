@@ -50,7 +50,7 @@ struct ovl_dp_port {
 };
 
 /** Port slots a port or tag policy can name (vNICs; tunnel ports are above). */
-#define OVL_POL_SLOTS 1024
+#define OVL_POL_SLOTS EVS_OVERLAY_PORT_SLOTS
 /** The ports whose traffic is encrypted (overlay_policy.c). */
 struct ovl_dp_pol {
 	uint64_t enc[OVL_POL_SLOTS / 64];
@@ -74,6 +74,13 @@ struct ovl_addr_slot {
 	uint16_t vtep; /**< UINT16_MAX: empty */
 };
 
+/** The neighbour table's port word: the underlay's port slot and, above
+ *  it, its index in the table's locals, so that underlays sharing a port
+ *  (other VLANs) keep their neighbours apart and probe in their own VLAN. */
+#define OVL_NEIGH_PORT(slot, local) ((uint16_t)((slot) | (unsigned int)(local) << 10))
+#define OVL_NEIGH_SLOT(word) ((uint16_t)((word)&0x3ff))
+#define OVL_NEIGH_LOCAL(word) ((unsigned int)(word) >> 10)
+
 /** How a VTEP's next-hop MAC is found: configured, or resolved with ARP/ND. */
 struct ovl_dp_nh {
 	bool resolve; /**< no MAC configured: ask the neighbour table */
@@ -90,10 +97,11 @@ struct evs_overlay_dp {
 	bool *tun_encrypt;    /**< [n_tunnels] */
 	uint16_t *tport;      /**< [n_tunnels * EVS_OVERLAY_MAX_VTEPS]: port or UINT16_MAX */
 	bool vtep_encrypt[EVS_OVERLAY_MAX_VTEPS];
-	uint64_t underlay[1024 / 64];	     /**< port slots that are underlays */
+	uint64_t underlay[EVS_OVERLAY_PORT_SLOTS / 64]; /**< port slots that are underlays */
 	struct evs_tun_addr local[16];	     /**< the underlays' addresses (outer destinations) */
 	uint16_t local_port[16];	     /**< their port slots */
 	struct rte_ether_addr local_mac[16]; /**< and MACs */
+	uint16_t local_vlan[16];	     /**< and VIDs (0: untagged) */
 	uint8_t n_local;
 	struct ovl_dp_nh nh[EVS_OVERLAY_MAX_VTEPS];
 	uint16_t freed[EVS_OVERLAY_MAX_TPORTS]; /**< numbers the previous table used, this not */
@@ -192,7 +200,19 @@ struct evs_overlay {
 	uint64_t nh_gen;		    /**< the neighbour generation nh_mac follows */
 	const struct evs_overlay_dp *nh_dp; /**< and the table */
 	uint64_t next_tick_ms;
-	uint64_t answered;  /**< ARP requests / NS for our addresses answered */
+	uint64_t answered; /**< ARP requests / NS for our addresses answered */
+	/* gratuitous ARP / unsolicited NA of each underlay address (overlay_neigh.c) */
+	struct ovl_announce {
+		struct evs_tun_addr a;
+		struct rte_ether_addr mac;
+		uint16_t port, vlan;
+		uint8_t left;	  /**< announcements still to send */
+		uint64_t next_ms; /**< when the next one is due */
+	} ann[16];
+	uint8_t n_ann;
+	uint64_t announced; /**< announcements sent */
+	struct evs_crypto_engine
+	    *trace_ce;	    /**< flow.trace's (management lcore), made when needed */
 	uint64_t f_encrypt; /**< mbuf flag: from a port whose traffic is encrypted */
 	uint64_t f_clear;   /**< mbuf flag: arrived in a clear tunnel frame */
 };
@@ -214,7 +234,8 @@ static inline bool ovl_nh_valid(uint64_t w)
 }
 
 /** What a punted mbuf is (in hash.fdir.hi's top half; the bottom: port or
- *  tp): the RSS hash beside it stays, the source port of a held frame. */
+ *  tp); the inject that sends a held frame again overwrites hash.usr, which is
+ *  why the encap hashes the inner frame itself for the source port. */
 enum ovl_punt { OVL_PUNT_HOLD = 1, OVL_PUNT_NEIGH = 2 };
 
 int ovl_neigh_init(struct evs_overlay *ov);
@@ -227,18 +248,113 @@ void ovl_neigh_hold(const struct evs_overlay *ov, uint16_t tp, struct rte_mbuf *
 void ovl_neigh_punt(const struct evs_overlay *ov, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
 		    struct evs_overlay_stats *st);
 
-/** Whether frame @p m is ARP or an ICMPv6 NS/NA (untagged). */
+/** Whether frame @p m is ARP or an ICMPv6 NS/NA (untagged, or one 802.1Q tag:
+ *  the underlay's VLAN is checked where it is handled). */
 static inline bool ovl_is_neigh(const struct rte_mbuf *m)
 {
 	const uint8_t *b = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = m->data_len;
 
-	if (m->data_len < 14)
+	if (len < 14)
 		return false;
+	if (b[12] == 0x81 && b[13] == 0x00 && len >= 18) {
+		b += 4;
+		len -= 4;
+	}
 	if (b[12] == 0x08 && b[13] == 0x06)
 		return true;
 	/* IPv6, next header ICMPv6 (no extension header before ND), type 135/136 */
-	return b[12] == 0x86 && b[13] == 0xdd && m->data_len >= 14 + 40 + 4 && b[20] == 58 &&
+	return b[12] == 0x86 && b[13] == 0xdd && len >= 14 + 40 + 4 && b[20] == 58 &&
 	       (b[54] == 135 || b[54] == 136);
+}
+
+/* ---- receive side, shared by the burst (overlay_burst.c) and flow.trace
+ * (overlay_trace.c) ---- */
+
+/** Where the outer IP header starts (one 802.1Q tag allowed), for lib/crypto. */
+static inline void ovl_outer_l2(struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+	m->l2_len =
+	    m->data_len >= sizeof(*eh) + 4 && eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN)
+		? sizeof(*eh) + 4
+		: sizeof(*eh);
+}
+
+/** The VTEP slot of an ESP packet's outer source (its IP header checked by
+ *  evs_esp_peek_spi), or UINT16_MAX. */
+static inline uint16_t ovl_esp_source(const struct evs_overlay_dp *dp, const struct rte_mbuf *m)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod(m, const uint8_t *) + m->l2_len;
+	struct evs_tun_addr a = {.family = 4};
+
+	if ((l3[0] >> 4) == 6) {
+		a.family = 6;
+		memcpy(a.b, l3 + 8, 16);
+	} else {
+		memcpy(a.b, l3 + 12, 4);
+	}
+	return ovl_dp_vtep_of(dp, &a);
+}
+
+/** Whether the outer destination is one of this host's underlay addresses. */
+static inline bool ovl_for_us(const struct evs_overlay_dp *dp, const struct evs_tun_meta *m)
+{
+	uint64_t x, y;
+
+	/* IPv4: the metadata's address is zero past its 4 bytes, as ours */
+	memcpy(&x, m->dst, 8);
+	memcpy(&y, m->dst + 8, 8);
+	for (unsigned int u = 0; u < dp->n_local; u++) {
+		uint64_t lx, ly;
+
+		memcpy(&lx, dp->local[u].b, 8);
+		memcpy(&ly, dp->local[u].b + 8, 8);
+		if (dp->local[u].family == m->family && lx == x && ly == y)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * Where decapsulated frame @p meta goes: EVS_OVL_DROP__MAX with *tp its
+ * tunnel port, or why it is dropped. @p owner: 1 + the VTEP of the SA that
+ * decrypted it (transport mode keeps the outer header, whose source
+ * ovl_esp_source checked), 0 for a clear frame.
+ */
+static inline enum evs_overlay_drop ovl_rx_classify(const struct evs_overlay_dp *dp,
+						    const struct evs_tun_meta *meta, uint32_t owner,
+						    uint16_t *tp)
+{
+	struct evs_tun_addr src = {.family = meta->family};
+	uint16_t vtep, tun = UINT16_MAX, lo = 0, hi = dp->n_tunnels;
+
+	memcpy(src.b, meta->src, sizeof(src.b));
+	if (src.family == 4)
+		memset(src.b + 4, 0, 12);
+	vtep = owner != 0 ? (uint16_t)(owner - 1) : ovl_dp_vtep_of(dp, &src);
+	while (lo < hi) { /* the VNI passed the decap's list: it is there */
+		uint16_t mid = (uint16_t)((lo + hi) / 2);
+
+		if (dp->vnis[mid] < meta->vni)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < dp->n_tunnels && dp->vnis[lo] == meta->vni)
+		tun = dp->vni_tunnel[lo];
+	if (!ovl_for_us(dp, meta)) /* on a shared segment: another host's (flooded) */
+		return EVS_OVL_DROP_NOT_FOR_US;
+	if (vtep == UINT16_MAX)
+		return EVS_OVL_DROP_UNKNOWN_VTEP;
+	if (tun == UINT16_MAX ||
+	    dp->tport[(size_t)tun * EVS_OVERLAY_MAX_VTEPS + vtep] == UINT16_MAX)
+		return EVS_OVL_DROP_NOT_MEMBER;
+	if (owner == 0 && (dp->vtep_encrypt[vtep] || dp->tun_encrypt[tun]))
+		return EVS_OVL_DROP_CLEAR_REFUSED;
+	*tp = dp->tport[(size_t)tun * EVS_OVERLAY_MAX_VTEPS + vtep];
+	return EVS_OVL_DROP__MAX;
 }
 
 int ovl_hex(const char *s, uint8_t *out, size_t n);

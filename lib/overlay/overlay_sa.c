@@ -496,5 +496,6 @@ void evs_overlay_free(struct evs_overlay *ov)
 	free(ov->drains);
 	free(ov->icmp_tat);
 	ovl_neigh_fini(ov);
+	evs_crypto_engine_free(ov->trace_ce);
 	free(ov);
 }

@@ -35,6 +35,12 @@ static const struct evs_ctl_param underlay_fields[] = {
      .type = EVS_CTL_T_MAC,
      .help = "the next hop's MAC, configured (default: resolved with ARP/ND)"},
     {.name = "mtu", .type = EVS_CTL_T_UINT, .min = 576, .max = 9216, .help = "underlay IP MTU"},
+    {.name = "vlan",
+     .type = EVS_CTL_T_UINT,
+     .min = 1,
+     .max = 4094,
+     .help = "802.1Q VID of a tagged underlay: tunnel frames, ARP/ND and announcements carry "
+	     "it (default: untagged)"},
 };
 static const char *const name_key[] = {"name", NULL};
 static const struct evs_store_ref underlay_refs[] = {
@@ -210,7 +216,6 @@ int ovl_underlay_check(struct evs_store *st, const json_t *obj, const char *path
 	char sub[EVS_CTL_PATH_MAX];
 
 	RTE_SET_USED(ctx);
-	RTE_SET_USED(st);
 	if (evs_store_check_name(obj, "name", path, err) < 0)
 		return -EINVAL;
 	{
@@ -220,6 +225,24 @@ int ovl_underlay_check(struct evs_store *st, const json_t *obj, const char *path
 			return evs_store_err(
 			    err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "next_hop_mac"),
 			    "the next hop's MAC must be unicast");
+	}
+	/* ARP/ND tell underlays apart by port, VLAN and family */
+	for (struct evs_store_obj *o = evs_store_first(st, "underlay"); o != NULL;
+	     o = evs_store_next(o)) {
+		const json_t *v = evs_store_obj_value(o);
+		struct evs_tun_addr a, b;
+
+		ovl_addr(str(obj, "address"), &a);
+		ovl_addr(str(v, "address"), &b);
+		if (strcmp(str(v, "name"), str(obj, "name")) != 0 &&
+		    strcmp(str(v, "port"), str(obj, "port")) == 0 && a.family == b.family &&
+		    json_integer_value(json_object_get(v, "vlan")) ==
+			json_integer_value(json_object_get(obj, "vlan")))
+			return evs_store_err(
+			    err, -EEXIST, evs_ctl_path_key(sub, sizeof(sub), path, "vlan"),
+			    "underlay '%s' has an IPv%u address on port '%s' in this "
+			    "VLAN already (one per port, VLAN and family)",
+			    str(v, "name"), a.family, str(obj, "port"));
 	}
 	if (str(obj, "next_hop") != NULL) {
 		struct evs_tun_addr local, nh;

@@ -334,9 +334,13 @@ void evs_pipeline_service(struct evs_pipeline_lcore *pl, const struct evs_pipeli
 	}
 	if (now < pl->next_expire)
 		return;
-	/* the classifier scans a bounded batch per call: call it about every
-	 * millisecond so that a full pass over large tables stays short */
-	pl->next_expire = now + RTE_MIN(idle_cycles / 10, rte_get_tsc_hz() / 1000);
+	/* the classifier scans a bounded batch per call: a full pass every
+	 * idle/10, in as many calls as it takes, at most one a millisecond.
+	 * (A call every millisecond whatever the size scanned a table that
+	 * once held 64k megaflows four times a millisecond: a cache miss a
+	 * slot, ~16k a call.) */
+	pl->next_expire = now + RTE_MAX(idle_cycles / 10 / evs_cls_expire_calls(pl->cls),
+					rte_get_tsc_hz() / 1000);
 	n = evs_cls_expire(pl->cls, now, idle_cycles);
 	if (n != 0)
 		ctr_add(&pl->st.expired, n);

@@ -276,6 +276,11 @@ const char *evs_journal_path(const struct evs_journal *j);
 int evs_journal_submit(struct evs_journal *j, uint64_t gen, const json_t *records,
 		       const json_t *snapshot, evs_persist_done_t done, void *arg);
 
+struct evs_recs;
+/** The same with the records in compact form (evs_store_last_recs()). */
+int evs_journal_submit_recs(struct evs_journal *j, uint64_t gen, struct evs_recs *recs,
+			    const json_t *snapshot, evs_persist_done_t done, void *arg);
+
 /**
  * Queue @p snapshot (reference taken), the whole document at generation @p
  * gen, to compact with in the background; no answer waits for it. Every

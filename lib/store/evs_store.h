@@ -267,6 +267,10 @@ void evs_store_secrets_attach(struct evs_store *st, struct evs_secrets *sec);
  */
 json_t *evs_store_records_public(const struct evs_store *st, const json_t *records);
 
+struct evs_recs;
+/** The same for records in compact form: a new reference, or NULL (ENOMEM). */
+struct evs_recs *evs_store_recs_public(const struct evs_store *st, const struct evs_recs *rs);
+
 /* --- Transactions --------------------------------------------------------- */
 
 struct evs_store_txn;
@@ -312,6 +316,20 @@ void evs_store_record_changes(struct evs_store *st, bool on);
  */
 const json_t *evs_store_last_records(const struct evs_store *st);
 
+struct evs_recs;
+/**
+ * The same records in compact form (evs_recs.h; borrowed: take a reference
+ * with evs_recs_ref() to keep them past the next commit), or NULL.
+ */
+const struct evs_recs *evs_store_last_recs(const struct evs_store *st);
+
+/**
+ * Drop a reference to records taken from evs_store_last_recs(): the last
+ * one of a large list is let go of in steps by evs_store_ctl_poll(), not
+ * here. NULL accepted.
+ */
+void evs_store_recs_drop(struct evs_store *st, struct evs_recs *rs);
+
 /**
  * Stage @p records (as evs_store_last_records()) into @p txn: forwards
  * (replay at restart) or, with @p undo, backwards from the last record (undo
@@ -322,6 +340,10 @@ const json_t *evs_store_last_records(const struct evs_store *st);
  */
 int evs_store_txn_records(struct evs_store_txn *txn, const json_t *records, bool undo,
 			  const char *path, struct evs_ctl_err *err);
+
+/** The same from records in compact form (evs_store_last_recs()). */
+int evs_store_txn_recs(struct evs_store_txn *txn, const struct evs_recs *rs, bool undo,
+		       const char *path, struct evs_ctl_err *err);
 
 /** Deltas staged so far (for a reply: "changed"). */
 size_t evs_store_txn_size(const struct evs_store_txn *txn);

@@ -24,7 +24,8 @@ enum { LINES_KEEP_MAX = 256u << 20 };
 struct sub {
 	uint64_t gen;
 	uint64_t epoch;
-	json_t *records; /* NULL: snapshot only */
+	json_t *records;       /* NULL: snapshot only (or recs) */
+	struct evs_recs *recs; /* the same in compact form */
 	json_t *snapshot;
 	bool background; /* a snapshot alone that nobody waits for */
 	evs_persist_done_t fn;
@@ -121,7 +122,8 @@ int journal_header(char *buf, size_t size, uint64_t base, uint64_t doc_hash)
 
 /* Append one transaction's line to @b, written once in place: the
  * checksum of its records is filled in after them. 0 or -errno. */
-static int line_put(struct persist_buf *b, uint64_t gen, const json_t *records)
+static int line_put(struct persist_buf *b, uint64_t gen, const json_t *records,
+		    const struct evs_recs *recs)
 {
 	size_t start = b->len, sum_at, body;
 	char head[96], sum[17];
@@ -132,7 +134,7 @@ static int line_put(struct persist_buf *b, uint64_t gen, const json_t *records)
 	sum_at = start + (size_t)n - strlen("0000000000000000\",\"records\":");
 	body = b->len;
 	if (rc == 0)
-		rc = persist_dump_compact(b, records);
+		rc = recs != NULL ? persist_dump_recs(b, recs) : persist_dump_compact(b, records);
 	if (rc == 0)
 		rc = persist_buf_put(b, "}\n", 2);
 	if (rc < 0) {
@@ -277,8 +279,10 @@ static void *serialiser_main(void *arg)
 static void sub_free(struct sub *s)
 {
 	json_decref(s->records);
+	evs_recs_unref(s->recs);
 	json_decref(s->snapshot);
 	s->records = s->snapshot = NULL;
+	s->recs = NULL;
 }
 
 static void compaction_count(struct evs_journal *j, int rc)
@@ -349,8 +353,8 @@ static void batch_write(struct evs_journal *j, struct sub *batch, uint64_t dead_
 			s->rc = dead_rc;
 			continue;
 		}
-		if (s->records != NULL && rc == 0) {
-			rc = line_put(b, s->gen, s->records);
+		if ((s->records != NULL || s->recs != NULL) && rc == 0) {
+			rc = line_put(b, s->gen, s->records, s->recs);
 			if (rc < 0)
 				break;
 			n_lines++;
@@ -372,7 +376,8 @@ static void batch_write(struct evs_journal *j, struct sub *batch, uint64_t dead_
 			j->tail_lost = true;
 		j->tail_lines += n_lines;
 	}
-	if (rc == 0 && snap != NULL && snap->records == NULL && !snap->background) {
+	if (rc == 0 && snap != NULL && snap->records == NULL && snap->recs == NULL &&
+	    !snap->background) {
 		rc = compact(j, snap->snapshot, snap->gen, b->p + snap_off, len - snap_off,
 			     n_lines - snap_lines);
 		snap->rc = rc; /* its change is only in the snapshot */
@@ -584,11 +589,12 @@ const char *evs_journal_path(const struct evs_journal *j)
 }
 
 static int queue_sub(struct evs_journal *j, uint64_t gen, const json_t *records,
-		     const json_t *snapshot, bool background, evs_persist_done_t done, void *arg)
+		     struct evs_recs *recs, const json_t *snapshot, bool background,
+		     evs_persist_done_t done, void *arg)
 {
 	struct sub *s;
 
-	if (j == NULL || (records == NULL && snapshot == NULL))
+	if (j == NULL || (records == NULL && recs == NULL && snapshot == NULL))
 		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
@@ -596,6 +602,7 @@ static int queue_sub(struct evs_journal *j, uint64_t gen, const json_t *records,
 	s->gen = gen;
 	s->epoch = j->epoch;
 	s->records = json_incref((json_t *)records);
+	s->recs = evs_recs_ref(recs);
 	s->snapshot = json_incref((json_t *)snapshot);
 	s->background = background;
 	s->fn = done;
@@ -614,13 +621,20 @@ static int queue_sub(struct evs_journal *j, uint64_t gen, const json_t *records,
 int evs_journal_submit(struct evs_journal *j, uint64_t gen, const json_t *records,
 		       const json_t *snapshot, evs_persist_done_t done, void *arg)
 {
-	return queue_sub(j, gen, records, snapshot, false, done, arg);
+	return queue_sub(j, gen, records, NULL, snapshot, false, done, arg);
+}
+
+int evs_journal_submit_recs(struct evs_journal *j, uint64_t gen, struct evs_recs *recs,
+			    const json_t *snapshot, evs_persist_done_t done, void *arg)
+{
+	return queue_sub(j, gen, NULL, recs, snapshot, false, done, arg);
 }
 
 int evs_journal_compact(struct evs_journal *j, uint64_t gen, const json_t *snapshot,
 			evs_persist_done_t queued, void *arg)
 {
-	return snapshot == NULL ? -EINVAL : queue_sub(j, gen, NULL, snapshot, true, queued, arg);
+	return snapshot == NULL ? -EINVAL
+				: queue_sub(j, gen, NULL, NULL, snapshot, true, queued, arg);
 }
 
 bool evs_journal_wants_snapshot(const struct evs_journal *j)

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "evs_persist.h"
+#include "evs_recs.h"
 
 /* A plain file name: no '/', not "." or "..", short enough for our suffixes. */
 bool persist_name_ok(const char *name);
@@ -43,5 +44,7 @@ int persist_dump_compact(struct persist_buf *b, const json_t *v);
 /* The same with each member on its own line, @indent spaces per level
  * (json_dumps(JSON_INDENT(indent) | JSON_PRESERVE_ORDER)); 0: compact. */
 int persist_dump(struct persist_buf *b, const json_t *v, unsigned int indent);
+/* @rs as persist_dump_compact() writes evs_recs_json(@rs). */
+int persist_dump_recs(struct persist_buf *b, const struct evs_recs *rs);
 
 #endif /* EVS_PERSIST_PRIVATE_H */

@@ -27,7 +27,10 @@ void evs_store_free(struct evs_store *st)
 	if (st == NULL)
 		return;
 	evs_store_txn_abort(st->txn);
-	json_decref(st->last_records);
+	store_records_retire(st);
+	while (st->n_trash_recs > 0)
+		evs_recs_unref(st->trash_recs[--st->n_trash_recs]);
+	free(st->trash_recs);
 	if (st->ctl_priv_free != NULL)
 		st->ctl_priv_free(st->ctl_priv);
 	json_decref(st->trash);

@@ -502,8 +502,23 @@ static int array_drain(json_t *arr, struct store_budget *b)
  * thread may still be serialising records. @return whether any is freeable. */
 static bool trash_step(const struct evs_store *st, struct store_budget *b)
 {
+	struct evs_store *w = (struct evs_store *)(uintptr_t)st;
 	size_t i = json_array_size(st->trash);
 	bool ready = false;
+
+	for (size_t r = w->n_trash_recs; r-- > 0;) {
+		struct evs_recs *rs = w->trash_recs[r];
+
+		if (!evs_recs_sole(rs))
+			continue;
+		if (b == NULL)
+			return true;
+		while (!evs_recs_release_step(rs, 64))
+			if (store_budget_out(b))
+				return true;
+		evs_recs_unref(rs);
+		w->trash_recs[r] = w->trash_recs[--w->n_trash_recs];
+	}
 
 	while (i-- > 0) {
 		json_t *v = json_array_get(st->trash, i), *arr;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "evs_recs.h"
 #include "evs_store.h"
 
 /* One resolved reference: @from's ref @ref names @to. The link sits in
@@ -80,13 +81,16 @@ struct evs_store {
 	uint64_t gen;
 	uint32_t doc_mark;   /* one per document diff */
 	size_t last_changes; /* deltas of the last committed transaction */
-	bool recording;	     /* keep last_records (evs_store_record_changes) */
-	json_t *last_records;
-	bool last_secret; /* last_records hold a type with secret fields */
-	json_t *trash;	  /* large values to free in steps (store_ctl.c polls): NULL: none */
+	bool recording;	     /* keep last_recs (evs_store_record_changes) */
+	struct evs_recs *last_recs;
+	json_t *last_records; /* last_recs as JSON, built when asked for */
+	bool last_secret;     /* last_recs hold a type with secret fields */
+	json_t *trash;	      /* large values to free in steps (store_ctl.c polls): NULL: none */
+	struct evs_recs **trash_recs; /* large records to free in steps, as trash */
+	size_t n_trash_recs, cap_trash_recs;
 	struct evs_store_txn *txn;
 	uint64_t epoch; /* transactions begun and ended: a stepped document's check */
-	bool sealed; /* objects exist: no more types */
+	bool sealed;	/* objects exist: no more types */
 	struct store_section sections[STORE_MAX_SECTIONS];
 	unsigned int n_sections;
 	struct evs_secrets *secrets; /* NULL: secret values in memory only */
@@ -142,7 +146,7 @@ struct txn_commit {
 	size_t given;	/* deltas of type t given to its prepare */
 	bool closed;	/* C_CLOSE let go of every undo entry */
 	struct store_delta_set ds;
-	json_t *records;		 /* built in C_RECORDS */
+	struct evs_recs *recs;		 /* built in C_RECORDS */
 	size_t cnt[EVS_STORE_MAX_TYPES]; /* deltas per type, then where the next goes */
 };
 
@@ -202,11 +206,13 @@ int store_txn_commit_step(struct evs_store_txn *txn, struct store_budget *b,
 int store_section_stage(struct evs_store_txn *txn, unsigned int i, const json_t *v,
 			const char *path, struct evs_ctl_err *err);
 /* store_records.c: the committed transaction's changes as records. */
-json_t *store_records_build(const struct evs_store_txn *txn);
-/* ... in steps: entries from *@k into @arr while @b lasts, then the
+struct evs_recs *store_records_build(const struct evs_store_txn *txn);
+/* ... in steps: entries from *@k into @rs while @b lasts, then the
  * sections. @return 1 (more), 0 (done), -ENOMEM. */
-int store_records_step(const struct evs_store_txn *txn, json_t *arr, size_t *k,
+int store_records_step(const struct evs_store_txn *txn, struct evs_recs *rs, size_t *k,
 		       struct store_budget *b);
+/* store_records.c: drop the last records, freed in steps when large. */
+void store_records_retire(struct evs_store *st);
 /* store_txn.c: delete @o (cascading) within @txn. */
 int store_txn_del(struct evs_store_txn *txn, struct evs_store_obj *o, const char *path,
 		  struct evs_ctl_err *err);

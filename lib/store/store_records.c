@@ -10,112 +10,105 @@
 
 #include "store_private.h"
 
-static int push(json_t *arr, json_t *rec, const char *k1, const json_t *v1, const char *k2,
-		const json_t *v2)
-{
-	if (rec == NULL)
-		return -ENOMEM;
-	if ((k1 != NULL && json_object_set_nocheck(rec, k1, v1 ? (json_t *)v1 : json_null()) < 0) ||
-	    (k2 != NULL && json_object_set_nocheck(rec, k2, v2 ? (json_t *)v2 : json_null()) < 0) ||
-	    json_array_append_new(arr, rec) < 0)
-		return -ENOMEM;
-	return 0;
-}
-
-/* {"op": @op, "type": @type}: both strings shared by every record of the
- * transaction (a bulk apply builds a million of these). */
-static json_t *rec_new(json_t *op, json_t *type)
-{
-	json_t *r = json_object();
-
-	if (r != NULL && (json_object_set_nocheck(r, "op", op) < 0 ||
-			  json_object_set_nocheck(r, "type", type) < 0)) {
-		json_decref(r);
-		return NULL;
-	}
-	return r;
-}
-
-int store_records_step(const struct evs_store_txn *txn, json_t *arr, size_t *k,
+int store_records_step(const struct evs_store_txn *txn, struct evs_recs *rs, size_t *k,
 		       struct store_budget *b)
 {
 	const struct evs_store *st = txn->st;
-	json_t *ops[3], *types[EVS_STORE_MAX_TYPES] = {0};
 	unsigned int i;
-	int rc = arr != NULL ? 0 : -ENOMEM;
-
-	/* op and type strings shared by this step's records */
-	ops[0] = json_string("add");
-	ops[1] = json_string("set");
-	ops[2] = json_string("del");
-	for (i = 0; i < st->n_types; i++)
-		types[i] = json_string(st->types[i].t->name);
-	for (i = 0; i < 3; i++)
-		if (ops[i] == NULL)
-			rc = -ENOMEM;
-	for (i = 0; i < st->n_types; i++)
-		if (types[i] == NULL)
-			rc = -ENOMEM;
+	int rc = 0;
 
 	/* In the order the transaction touched them: a replay then meets
 	 * cascades as the original did. */
 	for (; *k < txn->n && rc == 0; (*k)++) {
 		const struct txn_entry *e = &txn->e[*k];
 		const struct evs_store_obj *o = e->obj;
-		json_t *rec;
+		const char *name = o->type->t->name;
 
 		if (e->delta == 0)
 			continue; /* added and deleted, or unchanged (entry_delta) */
-		if (store_budget_out(b)) {
-			rc = 1;
-			break;
-		}
-		rec = rec_new(ops[!e->existed ? 0 : o->live ? 1 : 2], types[o->type->idx]);
+		if (store_budget_out(b))
+			return 1;
 		if (!e->existed)
-			rc = push(arr, rec, "new", o->val, NULL, NULL);
+			rc = evs_recs_push(rs, EVS_REC_ADD, name, NULL, o->val);
 		else if (!o->live)
-			rc = push(arr, rec, "old", e->old, NULL, NULL);
+			rc = evs_recs_push(rs, EVS_REC_DEL, name, e->old, NULL);
 		else
-			rc = push(arr, rec, "old", e->old, "new", o->val);
+			rc = evs_recs_push(rs, EVS_REC_SET, name, e->old, o->val);
 	}
 	for (i = 0; i < st->n_sections && rc == 0; i++)
 		if (txn->sec_changed[i])
-			rc = push(arr,
-				  json_pack("{s:s, s:s}", "op", "section", "name",
-					    st->sections[i].def->name),
-				  "old", txn->sec_old[i], "new", st->sections[i].val);
-	for (i = 0; i < 3; i++)
-		json_decref(ops[i]);
-	for (i = 0; i < st->n_types; i++)
-		json_decref(types[i]);
+			rc = evs_recs_push(rs, EVS_REC_SECTION, st->sections[i].def->name,
+					   txn->sec_old[i], st->sections[i].val);
 	return rc;
 }
 
-json_t *store_records_build(const struct evs_store_txn *txn)
+struct evs_recs *store_records_build(const struct evs_store_txn *txn)
 {
 	struct store_budget b = {0};
-	json_t *arr = json_array();
+	struct evs_recs *rs = evs_recs_new();
 	size_t k = 0;
 
-	if (store_records_step(txn, arr, &k, &b) < 0) {
-		json_decref(arr);
+	if (rs != NULL && store_records_step(txn, rs, &k, &b) < 0) {
+		evs_recs_unref(rs);
 		return NULL;
 	}
-	return arr;
+	return rs;
+}
+
+/* Into the trash, freed in steps (store_ctl.c): a list of a bulk apply's
+ * million records. @return false: small, or out of memory (free it now). */
+static bool trash_recs_put(struct evs_store *st, struct evs_recs *rs)
+{
+	if (st->trash == NULL || rs->n < 4096)
+		return false;
+	if (st->n_trash_recs == st->cap_trash_recs) {
+		size_t cap = st->cap_trash_recs ? 2 * st->cap_trash_recs : 4;
+		struct evs_recs **t = realloc(st->trash_recs, cap * sizeof(*t));
+
+		if (t == NULL)
+			return false;
+		st->trash_recs = t;
+		st->cap_trash_recs = cap;
+	}
+	st->trash_recs[st->n_trash_recs++] = rs;
+	return true;
+}
+
+void store_records_retire(struct evs_store *st)
+{
+	json_decref(st->last_records);
+	st->last_records = NULL;
+	if (st->last_recs != NULL && !trash_recs_put(st, st->last_recs))
+		evs_recs_unref(st->last_recs);
+	st->last_recs = NULL;
+}
+
+void evs_store_recs_drop(struct evs_store *st, struct evs_recs *rs)
+{
+	/* The journal's writer may hold the list still: it frees there then */
+	if (rs != NULL && !(evs_recs_sole(rs) && trash_recs_put(st, rs)))
+		evs_recs_unref(rs);
 }
 
 void evs_store_record_changes(struct evs_store *st, bool on)
 {
 	st->recording = on;
-	if (!on) {
-		json_decref(st->last_records);
-		st->last_records = NULL;
-	}
+	if (!on)
+		store_records_retire(st);
+}
+
+const struct evs_recs *evs_store_last_recs(const struct evs_store *st)
+{
+	return st->last_recs;
 }
 
 const json_t *evs_store_last_records(const struct evs_store *st)
 {
-	return st->last_records;
+	struct evs_store *w = (struct evs_store *)(uintptr_t)st; /* a cache */
+
+	if (w->last_records == NULL && w->last_recs != NULL)
+		w->last_records = evs_recs_json(w->last_recs);
+	return w->last_records;
 }
 
 /* The live object with @v's key, or NULL (err filled unless @quiet). */
@@ -171,6 +164,36 @@ static int section_index(const struct evs_store *st, const char *name)
 	return -1;
 }
 
+/* Stage one record, forwards or (@undo) backwards. */
+static int apply_rec(struct evs_store_txn *txn, const char *op, const char *name, json_t *oldv,
+		     json_t *newv, bool undo, const char *sub, struct evs_ctl_err *err)
+{
+	struct store_type *ty;
+
+	if (strcmp(op, "section") == 0) {
+		int s = section_index(txn->st, name);
+		json_t *v = undo ? oldv : newv;
+
+		if (s < 0)
+			return evs_store_err(err, -EINVAL, sub, "no section '%s'",
+					     name ? name : "");
+		return store_section_stage(txn, (unsigned int)s, json_is_null(v) ? NULL : v, sub,
+					   err);
+	}
+	ty = store_type_get(txn->st, name ? name : "");
+	if (ty == NULL)
+		return evs_store_err(err, -EINVAL, sub, "no object type '%s'", name ? name : "");
+	if (strcmp(op, "add") == 0)
+		return undo ? apply_one(txn, ty, "del", newv, sub, err)
+			    : apply_one(txn, ty, "add", newv, sub, err);
+	if (strcmp(op, "del") == 0)
+		return undo ? apply_one(txn, ty, "add", oldv, sub, err)
+			    : apply_one(txn, ty, "del", oldv, sub, err);
+	if (strcmp(op, "set") == 0)
+		return apply_one(txn, ty, "set", undo ? oldv : newv, sub, err);
+	return evs_store_err(err, -EINVAL, sub, "unknown op '%s'", op);
+}
+
 int evs_store_txn_records(struct evs_store_txn *txn, const json_t *records, bool undo,
 			  const char *path, struct evs_ctl_err *err)
 {
@@ -193,34 +216,28 @@ int evs_store_txn_records(struct evs_store_txn *txn, const json_t *records, bool
 		if (json_unpack((json_t *)r, "{s:s, s?s, s?s, s?o, s?o}", "op", &op, "type", &type,
 				"name", &name, "old", &oldv, "new", &newv) < 0)
 			return evs_store_err(err, -EINVAL, sub, "not a change record");
-		if (strcmp(op, "section") == 0) {
-			int s = section_index(txn->st, name);
-			json_t *v = undo ? oldv : newv;
+		rc = apply_rec(txn, op, strcmp(op, "section") == 0 ? name : type, oldv, newv, undo,
+			       sub, err);
+	}
+	return rc;
+}
 
-			if (s < 0)
-				return evs_store_err(err, -EINVAL, sub, "no section '%s'",
-						     name ? name : "");
-			rc = store_section_stage(txn, (unsigned int)s, json_is_null(v) ? NULL : v,
-						 sub, err);
-			continue;
-		}
-		{
-			struct store_type *ty = store_type_get(txn->st, type ? type : "");
+int evs_store_txn_recs(struct evs_store_txn *txn, const struct evs_recs *rs, bool undo,
+		       const char *path, struct evs_ctl_err *err)
+{
+	size_t k, i;
+	int rc = 0;
 
-			if (ty == NULL)
-				return evs_store_err(err, -EINVAL, sub, "no object type '%s'",
-						     type ? type : "");
-			if (strcmp(op, "add") == 0)
-				rc = undo ? apply_one(txn, ty, "del", newv, sub, err)
-					  : apply_one(txn, ty, "add", newv, sub, err);
-			else if (strcmp(op, "del") == 0)
-				rc = undo ? apply_one(txn, ty, "add", oldv, sub, err)
-					  : apply_one(txn, ty, "del", oldv, sub, err);
-			else if (strcmp(op, "set") == 0)
-				rc = apply_one(txn, ty, "set", undo ? oldv : newv, sub, err);
-			else
-				rc = evs_store_err(err, -EINVAL, sub, "unknown op '%s'", op);
-		}
+	err->code = 0;
+	for (k = 0; k < rs->n && rc == 0; k++) {
+		const struct evs_rec *r;
+		char sub[EVS_CTL_PATH_MAX];
+
+		i = undo ? rs->n - 1 - k : k;
+		r = &rs->r[i];
+		evs_ctl_path_index(sub, sizeof(sub), path, i);
+		rc = apply_rec(txn, evs_rec_op_name(r->op), r->name, r->old ? r->old : json_null(),
+			       r->new ? r->new : json_null(), undo, sub, err);
 	}
 	return rc;
 }

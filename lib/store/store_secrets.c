@@ -234,3 +234,40 @@ out:
 	free(names);
 	return rc;
 }
+
+struct evs_recs *evs_store_recs_public(const struct evs_store *st, const struct evs_recs *rs)
+{
+	struct evs_recs *out;
+	size_t i;
+
+	if (rs == st->last_recs && !st->last_secret)
+		return evs_recs_ref(rs); /* O(1): a bulk apply's million are not walked */
+	for (i = 0; i < rs->n; i++) {
+		const struct store_type *ty =
+		    rs->r[i].op == EVS_REC_SECTION ? NULL : store_type_get(st, rs->r[i].name);
+
+		if (ty != NULL && ty->n_secret > 0)
+			break;
+	}
+	if (i == rs->n)
+		return evs_recs_ref(rs);
+	out = evs_recs_new();
+	for (i = 0; out != NULL && i < rs->n; i++) {
+		const struct evs_rec *r = &rs->r[i];
+		const struct store_type *ty =
+		    r->op == EVS_REC_SECTION ? NULL : store_type_get(st, r->name);
+		json_t *o = ty != NULL ? store_public(ty, r->old) : json_incref(r->old);
+		json_t *n = ty != NULL ? store_public(ty, r->new) : json_incref(r->new);
+		int rc = (r->old != NULL && o == NULL) || (r->new != NULL &&n == NULL)
+			     ? -ENOMEM
+			     : evs_recs_push(out, (enum evs_rec_op)r->op, r->name, o, n);
+
+		json_decref(o);
+		json_decref(n);
+		if (rc < 0) {
+			evs_recs_unref(out);
+			out = NULL;
+		}
+	}
+	return out;
+}

@@ -370,8 +370,8 @@ void evs_store_txn_abort(struct evs_store_txn *txn)
 		hooks_abort(txn, txn->c.t, txn->c.given);
 	free(txn->c.ds.d);
 	txn->c.ds.d = NULL;
-	json_decref(txn->c.records);
-	txn->c.records = NULL;
+	evs_recs_unref(txn->c.recs);
+	txn->c.recs = NULL;
 	store_sections_settle(txn, true);
 	rollback(txn);
 	txn_close(txn);
@@ -536,18 +536,12 @@ static void txn_switch(struct evs_store_txn *txn)
 	struct evs_store *st = txn->st;
 
 	st->last_changes = txn->c.ds.off[EVS_STORE_MAX_TYPES] + store_sections_changed(txn);
-	/* A bulk apply's records are a million objects: freed in steps when
-	 * someone steps them (evs_store_ctl_poll()) */
-	if (st->trash != NULL && json_array_size(st->last_records) >= 4096)
-		json_array_append(st->trash, st->last_records);
-	json_decref(st->last_records);
-	st->last_records = NULL;
+	store_records_retire(st);
 	if (st->recording && st->last_changes > 0)
-		st->last_records =
-		    txn->c.records != NULL ? txn->c.records : store_records_build(txn);
+		st->last_recs = txn->c.recs != NULL ? txn->c.recs : store_records_build(txn);
 	else
-		json_decref(txn->c.records);
-	txn->c.records = NULL;
+		evs_recs_unref(txn->c.recs);
+	txn->c.recs = NULL;
 	st->last_secret = false;
 	for (unsigned int t = 0; t < st->n_types; t++)
 		st->last_secret |= st->types[t].n_secret > 0 && type_deltas(txn, t) > 0;
@@ -713,17 +707,17 @@ static int commit_run(struct evs_store_txn *txn, struct store_budget *b, struct 
 		c->phase = C_RECORDS;
 		c->i = 0;
 		if (st->recording)
-			c->records = json_array(); /* NULL: built at the end, or not */
+			c->recs = evs_recs_new(); /* NULL: built at the end, or not */
 		/* fall through */
 	case C_RECORDS:
 		/* Readers still see the old state until the transaction closes. */
-		if (c->records != NULL) {
-			rc = store_records_step(txn, c->records, &c->i, b);
+		if (c->recs != NULL) {
+			rc = store_records_step(txn, c->recs, &c->i, b);
 			if (rc > 0)
 				return 1;
 			if (rc < 0) { /* built again at the end */
-				json_decref(c->records);
-				c->records = NULL;
+				evs_recs_unref(c->recs);
+				c->recs = NULL;
 			}
 		}
 		txn_switch(txn);

@@ -114,15 +114,18 @@ struct evs_tun_encap_config {
 	 *  must offer it). Never when ESP protects the UDP afterwards: the
 	 *  checksum is inside the ciphertext. */
 	bool csum_offload;
-	uint16_t underlay_mtu;	/**< IP MTU of the underlay (0: 1500) */
+	uint16_t underlay_mtu; /**< IP MTU of the underlay (0: 1500) */
+	/** 802.1Q tag of a tagged underlay: PCP and VID 1-4094 (0: untagged) */
+	uint16_t vlan_tci;
 	const uint8_t *options; /**< GENEVE option TLVs, wire format */
 	uint16_t options_len;	/**< multiple of 4, at most EVS_GENEVE_OPT_MAX */
 };
 
 /** A built outer header (opaque contents; size fixed for embedding). */
 struct evs_tun_encap {
-	uint8_t hdr[14 + 40 + 8 + 8 + EVS_GENEVE_OPT_MAX]; /**< the template */
+	uint8_t hdr[18 + 40 + 8 + 8 + EVS_GENEVE_OPT_MAX]; /**< the template */
 	uint16_t hdr_len;				   /**< bytes of hdr in use */
+	uint8_t l2_len;	     /**< outer Ethernet header: 14, or 18 when tagged */
 	uint16_t max_frame;  /**< longest inner frame that fits the underlay MTU */
 	uint16_t sport_min;  /**< source port range */
 	uint16_t sport_span; /**< max - min + 1 (0 means 65536) */
@@ -149,7 +152,8 @@ unsigned int evs_tun_overhead(enum evs_tun_type type, unsigned int family,
 
 /**
  * Encapsulate @p n frames with @p t (any lcore). @p hashes[i] is the inner
- * flow hash of frame i (NULL: m->hash.rss). On success the mbuf starts with
+ * flow hash of frame i (NULL: evs_tun_inner_hash(), never the NIC's RSS
+ * hash, which a punt or an inject overwrites). On success the mbuf starts with
  * the outer Ethernet header and l2_len/l3_len/l4_len describe the outer
  * headers (so lib/crypto can protect the tunnel's UDP in transport mode).
  *
@@ -158,6 +162,15 @@ unsigned int evs_tun_overhead(enum evs_tun_type type, unsigned int family,
  */
 uint16_t evs_tun_encap_burst(const struct evs_tun_encap *t, struct rte_mbuf **pkts, uint16_t n,
 			     const uint32_t *hashes, struct evs_tun_stats *st);
+
+/**
+ * Flow hash of an Ethernet frame for the UDP source port (any lcore): CRC32C
+ * over the IPv4/IPv6 addresses, the protocol and, for TCP/UDP/SCTP that is
+ * not a later fragment, the ports (one 802.1Q tag skipped); the MACs for
+ * anything else. The same for every frame of a flow, whatever port it came
+ * from (vhost, tap and af_packet give no RSS hash).
+ */
+uint32_t evs_tun_inner_hash(const struct rte_mbuf *m);
 
 /* ------------------------------------------------------------------ */
 /* Decapsulation                                                       */

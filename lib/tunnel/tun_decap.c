@@ -280,14 +280,16 @@ uint16_t evs_tun_decap_burst(const struct evs_tun_decap *d, struct rte_mbuf **pk
 			 * metadata is written there at once (a refused one's slot is
 			 * the next one's; k + a < n) */
 			status[i] = decap_one(d, m, &meta[k + a]);
-			if (status[i] != 0) {
+			if (unlikely(status[i] != 0)) {
 				tun_count(&st->drops[status[i] - 1], 1);
 				continue;
 			}
 			a++;
 			bytes += m->pkt_len;
 		}
-		k = tun_partition(pkts, status, k, off, len);
+		/* all taken, none refused before: already in place */
+		k = likely(a == len && k == off) ? (uint16_t)(k + len)
+						 : tun_partition(pkts, status, k, off, len);
 	}
 	tun_count(&st->decap_packets, k);
 	tun_count(&st->decap_bytes, bytes);

@@ -10,8 +10,12 @@
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_hash_crc.h>
 #include <rte_memcpy.h>
 #include <rte_udp.h>
+#ifdef __SSE4_2__
+#include <nmmintrin.h>
+#endif
 
 #include "tun_private.h"
 
@@ -77,6 +81,10 @@ int evs_tun_encap_init(struct evs_tun_encap *t, const struct evs_tun_encap_confi
 		return -EINVAL;
 	if (c->options_len > EVS_GENEVE_OPT_MAX)
 		return -E2BIG;
+	/* a tag names a VLAN (1-4094); DEI is not ours to set */
+	if (c->vlan_tci != 0 && ((c->vlan_tci & 0xfff) == 0 || (c->vlan_tci & 0xfff) == 0xfff ||
+				 (c->vlan_tci & 0x1000) != 0))
+		return -EINVAL;
 	if (c->options_len != 0 &&
 	    (c->type != EVS_TUN_GENEVE || c->options == NULL || (c->options_len & 3) != 0 ||
 	     opts_check(c->options, c->options_len, &critical) != 0))
@@ -88,11 +96,14 @@ int evs_tun_encap_init(struct evs_tun_encap *t, const struct evs_tun_encap_confi
 	if (smin > smax)
 		return -EINVAL;
 	memset(t, 0, sizeof(*t));
-	t->hdr_len = (uint16_t)evs_tun_overhead(c->type, v, c->options_len);
+	t->l2_len =
+	    (uint8_t)(RTE_ETHER_HDR_LEN + (c->vlan_tci != 0 ? sizeof(struct rte_vlan_hdr) : 0));
+	t->hdr_len = (uint16_t)(evs_tun_overhead(c->type, v, c->options_len) + t->l2_len -
+				RTE_ETHER_HDR_LEN);
 	if (mtu < (unsigned int)t->hdr_len) /* not even an empty frame would fit */
 		return -EINVAL;
 	/* The inner frame may use what the underlay's IP MTU leaves. */
-	t->max_frame = (uint16_t)(mtu - (t->hdr_len - RTE_ETHER_HDR_LEN));
+	t->max_frame = (uint16_t)(mtu - (t->hdr_len - t->l2_len));
 	t->family = (uint8_t)v;
 	t->udp_csum = v == 6 || c->udp_csum;
 	t->csum_offload = c->csum_offload;
@@ -103,7 +114,14 @@ int evs_tun_encap_init(struct evs_tun_encap *t, const struct evs_tun_encap_confi
 	eh->dst_addr = c->dst_mac;
 	eh->src_addr = c->src_mac;
 	eh->ether_type = rte_cpu_to_be_16(v == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
-	ip = t->hdr + RTE_ETHER_HDR_LEN;
+	if (c->vlan_tci != 0) {
+		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eh + 1);
+
+		vh->vlan_tci = rte_cpu_to_be_16(c->vlan_tci);
+		vh->eth_proto = eh->ether_type;
+		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+	}
+	ip = t->hdr + t->l2_len;
 	if (v == 4) {
 		struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
 
@@ -135,32 +153,131 @@ int evs_tun_encap_init(struct evs_tun_encap *t, const struct evs_tun_encap_confi
 	return 0;
 }
 
-/* Source port in [min, min + span) from the flow hash (multiply-shift). */
-static inline uint16_t sport(const struct evs_tun_encap *t, uint32_t hash)
+static inline uint16_t be16_at(const uint8_t *p)
 {
-	uint32_t span = t->sport_span != 0 ? t->sport_span : 65536u;
-
-	return (uint16_t)(t->sport_min + (uint16_t)(((uint64_t)hash * span) >> 32));
+	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* 0 or 1 + enum evs_tun_drop. */
-static uint8_t encap_one(const struct evs_tun_encap *t, struct rte_mbuf *m, uint32_t hash)
+/* CRC32C step: the instruction itself where the build has SSE4.2 (DPDK's
+ * x86 baseline), without rte_hash_crc's per-call dispatch. */
+static inline uint32_t crc64(uint64_t v, uint32_t h)
 {
-	unsigned int iphl =
-	    t->family == 4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
-	uint32_t frame = m->pkt_len, ip_len = t->hdr_len - RTE_ETHER_HDR_LEN + frame;
+#ifdef __SSE4_2__
+	return (uint32_t)_mm_crc32_u64(h, v);
+#else
+	return rte_hash_crc_8byte(v, h);
+#endif
+}
+
+static inline uint32_t crc32w(uint32_t v, uint32_t h)
+{
+#ifdef __SSE4_2__
+	return _mm_crc32_u32(h, v);
+#else
+	return rte_hash_crc_4byte(v, h);
+#endif
+}
+
+/* IP protocols whose first 4 L4 bytes are the ports: TCP, UDP, SCTP. */
+static const uint8_t has_ports[256] = {[IPPROTO_TCP] = 1, [IPPROTO_UDP] = 1, [IPPROTO_SCTP] = 1};
+
+/* IPv4 at @p ip with @p avail bytes from it (at least 20). */
+static inline uint32_t ipv4_hash(const uint8_t *ip, uint32_t avail)
+{
+	uint32_t ihl = (ip[0] & 0xfu) * 4u, ports;
+	uint64_t a;
+	uint32_t h;
+
+	memcpy(&a, ip + 12, 8); /* source and destination */
+	h = crc64(a, ip[9]);
+	/* fragments: the addresses alone (a later one has no ports) */
+	if ((be16_at(ip + 6) & 0x3fff) != 0 || !has_ports[ip[9]] || ihl < 20 || avail < ihl + 4)
+		return h;
+	memcpy(&ports, ip + ihl, 4);
+	return crc32w(ports, h);
+}
+
+static inline uint32_t ipv6_hash(const uint8_t *ip, uint32_t avail)
+{
+	uint32_t h = ip[6], ports;
+	uint64_t a;
+
+	for (unsigned int i = 8; i < 40; i += 8) {
+		memcpy(&a, ip + i, 8);
+		h = crc64(a, h);
+	}
+	/* extension headers: the addresses alone */
+	if (!has_ports[ip[6]] || avail < 44)
+		return h;
+	memcpy(&ports, ip + 40, 4);
+	return crc32w(ports, h);
+}
+
+static inline uint32_t inner_hash(const struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = m->data_len, off = RTE_ETHER_HDR_LEN;
+	uint64_t a, b;
+	uint16_t type;
+
+	if (unlikely(len < RTE_ETHER_HDR_LEN))
+		return 0;
+	type = be16_at(p + 12);
+	if (unlikely(type == RTE_ETHER_TYPE_VLAN) && len >= off + 4) {
+		type = be16_at(p + 16);
+		off += 4;
+	}
+	if (likely(type == RTE_ETHER_TYPE_IPV4) && len >= off + 20)
+		return ipv4_hash(p + off, len - off);
+	if (type == RTE_ETHER_TYPE_IPV6 && len >= off + 40)
+		return ipv6_hash(p + off, len - off);
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 4, 8); /* the MACs (bytes 4-7 twice) */
+	return crc64(b, crc64(a, type));
+}
+
+uint32_t evs_tun_inner_hash(const struct rte_mbuf *m)
+{
+	return inner_hash(m);
+}
+
+/* What encap_one needs of the template, copied into locals once per burst:
+ * the stores into packets could alias the template, so the compiler would
+ * reload it per packet. */
+struct encap_k {
+	const uint8_t *hdr;
+	uint32_t hdr_len, l2_len, max_frame, ip_sum, sport_min, sport_span;
+	bool udp_csum, csum_offload;
+};
+
+/* 0 or 1 + enum evs_tun_drop; @p v (4 or 6) is a constant after inlining. */
+static __rte_always_inline uint8_t encap_one(const struct encap_k *t, struct rte_mbuf *m,
+					     uint32_t hash, const unsigned int v)
+{
+	const unsigned int iphl =
+	    v == 4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
+	uint32_t frame = m->pkt_len, ip_len = t->hdr_len - t->l2_len + frame;
 	struct rte_udp_hdr *u;
 	uint8_t *p, *ip;
 
 	if (frame > t->max_frame)
 		return 1 + EVS_TUN_DROP_TOO_BIG;
-	p = (uint8_t *)rte_pktmbuf_prepend(m, t->hdr_len);
+	p = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)t->hdr_len);
 	if (p == NULL)
 		return 1 + EVS_TUN_DROP_NO_ROOM;
-	rte_memcpy(p, t->hdr, t->hdr_len);
-	ip = p + RTE_ETHER_HDR_LEN;
+	if (likely(t->hdr_len <= 96)) {
+		/* without options (50-74 bytes, hdr_len >= 50): fixed 32-byte
+		 * copies, the last one overlapping, no size dispatch */
+		memcpy(p, t->hdr, 32);
+		if (t->hdr_len > 64)
+			memcpy(p + 32, t->hdr + 32, 32);
+		memcpy(p + t->hdr_len - 32, t->hdr + t->hdr_len - 32, 32);
+	} else {
+		rte_memcpy(p, t->hdr, t->hdr_len);
+	}
+	ip = p + t->l2_len;
 	u = (struct rte_udp_hdr *)(ip + iphl);
-	if (t->family == 4) {
+	if (v == 4) {
 		struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
 		uint16_t len_be = rte_cpu_to_be_16((uint16_t)ip_len);
 
@@ -170,49 +287,75 @@ static uint8_t encap_one(const struct evs_tun_encap *t, struct rte_mbuf *m, uint
 		((struct rte_ipv6_hdr *)ip)->payload_len =
 		    rte_cpu_to_be_16((uint16_t)(ip_len - iphl));
 	}
-	u->src_port = rte_cpu_to_be_16(sport(t, hash));
+	/* source port in [min, min + span) from the flow hash (multiply-shift) */
+	u->src_port =
+	    rte_cpu_to_be_16((uint16_t)(t->sport_min + (((uint64_t)hash * t->sport_span) >> 32)));
 	u->dgram_len = rte_cpu_to_be_16((uint16_t)(ip_len - iphl));
-	m->l2_len = RTE_ETHER_HDR_LEN;
-	m->l3_len = iphl;
-	m->l4_len = sizeof(*u);
+	/* one store for l2/l3/l4_len (the outer headers; no TSO, no outer_*) */
+	m->tx_offload = rte_mbuf_tx_offload(t->l2_len, iphl, sizeof(*u), 0, 0, 0, 0);
 	if (t->udp_csum && t->csum_offload) {
 		/* The NIC adds the datagram to the pseudo-header sum put here. */
-		m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM |
-			       (t->family == 4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
-		u->dgram_cksum = t->family == 4 ? rte_ipv4_phdr_cksum((void *)ip, m->ol_flags)
-						: rte_ipv6_phdr_cksum((void *)ip, m->ol_flags);
+		m->ol_flags |=
+		    RTE_MBUF_F_TX_UDP_CKSUM | (v == 4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
+		u->dgram_cksum = v == 4 ? rte_ipv4_phdr_cksum((void *)ip, m->ol_flags)
+					: rte_ipv6_phdr_cksum((void *)ip, m->ol_flags);
 	} else if (t->udp_csum) {
-		uint16_t c = (uint16_t)~tun_udp_sum(m, ip, t->family, RTE_ETHER_HDR_LEN + iphl,
-						    ip_len - iphl);
+		uint16_t c = (uint16_t)~tun_udp_sum(m, ip, v, t->l2_len + iphl, ip_len - iphl);
 
 		u->dgram_cksum = c == 0 ? 0xffff : c; /* zero means "none" in UDP */
 	}
 	return 0;
 }
 
-uint16_t evs_tun_encap_burst(const struct evs_tun_encap *t, struct rte_mbuf **pkts, uint16_t n,
-			     const uint32_t *hashes, struct evs_tun_stats *st)
+static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
+					      struct rte_mbuf **pkts, uint16_t n,
+					      const uint32_t *hashes, struct evs_tun_stats *st,
+					      const unsigned int v)
 {
+	const struct encap_k t = {.hdr = tpl->hdr,
+				  .hdr_len = tpl->hdr_len,
+				  .l2_len = tpl->l2_len,
+				  .max_frame = tpl->max_frame,
+				  .ip_sum = tpl->ip_sum,
+				  .sport_min = tpl->sport_min,
+				  .sport_span = tpl->sport_span != 0 ? tpl->sport_span : 65536u,
+				  .udp_csum = tpl->udp_csum,
+				  .csum_offload = tpl->csum_offload};
 	uint8_t status[TUN_CHUNK];
 	uint64_t bytes = 0;
 	uint16_t k = 0;
 
 	for (uint16_t off = 0; off < n; off += TUN_CHUNK) {
 		uint16_t len = RTE_MIN((uint16_t)(n - off), (uint16_t)TUN_CHUNK);
+		bool refused = false;
 
 		for (uint16_t i = 0; i < len; i++) {
 			struct rte_mbuf *m = pkts[off + i];
 			uint32_t frame = m->pkt_len;
 
-			status[i] = encap_one(t, m, hashes ? hashes[off + i] : m->hash.rss);
-			if (status[i] != 0)
+			/* not the NIC's RSS hash: frames of one flow that were
+			 * punted or injected (hash.usr) must keep their port */
+			status[i] =
+			    encap_one(&t, m, hashes != NULL ? hashes[off + i] : inner_hash(m), v);
+			if (unlikely(status[i] != 0)) {
 				tun_count(&st->drops[status[i] - 1], 1);
-			else
+				refused = true;
+			} else {
 				bytes += frame;
+			}
 		}
-		k = tun_partition(pkts, status, k, off, len);
+		/* all taken, none refused before: already in place */
+		k = likely(!refused && k == off) ? (uint16_t)(k + len)
+						 : tun_partition(pkts, status, k, off, len);
 	}
 	tun_count(&st->encap_packets, k);
 	tun_count(&st->encap_bytes, bytes);
 	return k;
+}
+
+uint16_t evs_tun_encap_burst(const struct evs_tun_encap *t, struct rte_mbuf **pkts, uint16_t n,
+			     const uint32_t *hashes, struct evs_tun_stats *st)
+{
+	return t->family == 4 ? encap_run(t, pkts, n, hashes, st, 4)
+			      : encap_run(t, pkts, n, hashes, st, 6);
 }

@@ -160,8 +160,10 @@ tr=$(rpc_ok flow.trace "{\"in_port\":\"pa\",\"packet\":\"$syn\"}")
 assert_match "flow.trace: ct that recirculates on the first pass" "ct\\(zone=$ZONE,recirc=0x4657,continue\\+known\\)" \
 	"$(jget "$tr" passes.0.actions)"
 assert_match "flow.trace: the rule that decided and ct_state" \
-	'ct_state 0x21 \(new\): egress of port 0: allow by rule 20; ingress of port 1: deny by rule 0' "$tr"
-assert_match "flow.trace: the fw opcode on the second pass" 'fw\(src_port=0,dst_port=1' \
+	'ct_state 0x21 \(new\): egress of port 0: allow by rule 20; ingress of port 1 \(by dst\): deny by rule 0' "$tr"
+# the destination's port is looked up per packet: one megaflow for new
+# connections to every address, not one each
+assert_match "flow.trace: the fw opcode on the second pass" 'fw\(src_port=0,dst_port=by_dst' \
 	"$(jget "$tr" passes.1.actions)"
 
 # --- rule removal under traffic ---

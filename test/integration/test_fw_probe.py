@@ -5,6 +5,10 @@
   connect IP PORT [TIMEOUT]   TCP connect: prints ok, refused or timeout
   udp IP PORT [TIMEOUT]       one datagram, waits for an answer: prints
                               reply, unreachable (ICMP error) or timeout
+  udpbig IP PORT SIZE [TIMEOUT]
+                              one SIZE-byte datagram of random bytes (the
+                              network fragments it), waits for its echo:
+                              prints intact, corrupt or timeout
   serve PORT                  TCP and UDP echo on PORT until killed
   hold IP PORT FILE           one TCP connection, a line a 0.2 s echoed back;
                               appends "ok N" / "dead" lines to FILE
@@ -44,6 +48,21 @@ def udp(ip, port, timeout):
         return "timeout"
 
 
+def udpbig(ip, port, size, timeout):
+    import os
+
+    fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    s.connect((ip, int(port)))
+    data = os.urandom(size)
+    try:
+        s.send(data)
+        return "intact" if s.recv(65535) == data else "corrupt"
+    except (socket.timeout, TimeoutError):
+        return "timeout"
+
+
 def serve(port):
     def echo_tcp(c):
         with c:
@@ -71,7 +90,7 @@ def serve(port):
     us = dual(socket.SOCK_DGRAM)
     threading.Thread(target=tcp, daemon=True).start()
     while True:
-        d, a = us.recvfrom(4096)
+        d, a = us.recvfrom(65535)
         us.sendto(d, a)
 
 
@@ -103,6 +122,9 @@ def main():
         print(connect(sys.argv[2], sys.argv[3], float(sys.argv[4]) if len(sys.argv) > 4 else 2))
     elif cmd == "udp":
         print(udp(sys.argv[2], sys.argv[3], float(sys.argv[4]) if len(sys.argv) > 4 else 2))
+    elif cmd == "udpbig":
+        print(udpbig(sys.argv[2], sys.argv[3], int(sys.argv[4]),
+                     float(sys.argv[5]) if len(sys.argv) > 5 else 2))
     elif cmd == "serve":
         serve(int(sys.argv[2]))
     elif cmd == "hold":

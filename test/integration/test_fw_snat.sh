@@ -8,7 +8,8 @@
 # fw.snat rule translates the clients to. Without the rule TCP to x fails;
 # with it TCP, UDP and ping work, and 8 concurrent connections from both
 # clients reach x from 203.0.113.100 with 8 distinct ports (ss on x; the
-# same translations in ct.list).
+# same translations in ct.list). Fragmented UDP and ICMP go through SNAT
+# both ways (doc/conntrack.md, "Fragments").
 set -o pipefail
 . "$(dirname "$0")/lib.sh"
 it_init fsn
@@ -75,6 +76,9 @@ assert_eq "a range of the wrong family is refused" "-32602" "$(jget "$r" error.c
 assert_eq "SNAT: a -> x TCP" "ok" "$(probe a connect "$IP_X" 8080)"
 assert_eq "SNAT: c -> x UDP (the echo comes back untranslated)" "reply" "$(probe c udp "$IP_X" 8080)"
 ping_check "SNAT: ping a -> x (ICMP identifiers translated)" a "$IP_X"
+assert_eq "SNAT: c -> x UDP 4000 bytes (3 fragments each way) echoed intact" "intact" \
+	"$(probe c udpbig "$IP_X" 8080 4000)"
+ping_check "SNAT: ping -s 3000 a -> x (fragmented echoes translated)" a "$IP_X" -s 3000
 
 for i in 1 2 3 4; do
 	for n in a c; do

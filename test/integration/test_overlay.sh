@@ -63,6 +63,19 @@ assert_eq "host A resolved B's VTEP over the underlay (ARP)" "10.99.0.2 ${MAC_UB
 	"$(jget "$n" neighbours.0.address) $(jget "$n" neighbours.0.mac)"
 assert_match "and uses it" "reachable|stale" "$(jget "$n" neighbours.0.state)"
 assert_ge "host A held frames until then and sent them on" 1 "$(jget "$n" released)"
+# B's announcement may have resolved A's entry before A asked: ask B here
+# (a host 10.99.0.9 on the underlay) so that B's answer is tested every time
+"$PY" - "$UA" <<'EOF' || it_fail "could not send an ARP request to B"
+import sys
+from scapy.all import ARP, Ether, sendp
+mac = "02:00:00:00:99:09"
+sendp(Ether(dst="ff:ff:ff:ff:ff:ff", src=mac) / ARP(op=1, hwsrc=mac, psrc="10.99.0.9", pdst="10.99.0.2"),
+      iface=sys.argv[1], verbose=False)
+EOF
+for _ in $(seq 50); do
+	[ "$(jget "$(rpcB underlay.neighbours)" answered)" -ge 1 ] && break
+	sleep 0.1
+done
 assert_ge "host B answered the request for its VTEP address" 1 "$(jget "$(rpcB underlay.neighbours)" answered)"
 assert_ge "host A tunnelled packets out" 2 "$(jget "$(rpcA overlay.stats)" tx_packets)"
 assert_ge "host B delivered packets in" 2 "$(jget "$(rpcB overlay.stats)" rx_packets)"
@@ -135,6 +148,40 @@ sleep 1
 s=$(rpcB sa.stats '{"vtep":"peer"}')
 assert_eq "a flipped bit is an auth failure, counted on the SA" 1 "$(jget "$s" in.drops.auth)"
 assert_eq "a replayed packet is a replay drop, counted on the SA" 1 "$(jget "$s" in.drops.replay)"
+# flow.trace from the underlay port: the captured packet (replayed by now),
+# and the same inner frame sealed anew with the test key under a sequence
+# number B has not seen: decrypted, decapsulated, the inner pass; the SA's
+# counters and window untouched
+"$PY" - "$PCAP" "$KAB" "$SALT" >"$IT_TMP/trace.hex" <<'EOF' || it_fail "could not build the trace packets"
+import struct, sys
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from scapy.all import IP, rdpcap
+pkts = [p for p in rdpcap(sys.argv[1]) if IP in p and p[IP].proto == 50 and p[IP].dst == "10.99.0.2"]
+good = bytes(pkts[0])
+esp = 14 + 20
+spi, seq = good[esp:esp + 4], struct.unpack("!I", good[esp + 4:esp + 8])[0]
+key, salt = bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3])
+pt = AESGCM(key).decrypt(salt + good[esp + 8:esp + 16], good[esp + 16:], spi + good[esp + 4:esp + 8])
+new = seq + 100  # ahead of the window's top: new to B
+hdr = spi + struct.pack("!I", new)
+fresh = good[:esp] + hdr + struct.pack("!Q", new) + AESGCM(key).encrypt(salt + struct.pack("!Q", new), pt, hdr)
+print(good.hex(), fresh.hex(), new)
+EOF
+read -r old_hex fresh_hex fresh_seq <"$IT_TMP/trace.hex"
+t=$(rpcB flow.trace "{\"in_port\":\"up0\",\"packet\":\"$old_hex\"}")
+assert_match "flow.trace from the underlay: the captured ESP packet is a replay now" \
+	'^drop: decrypt \(spi 0x00001000 seq [0-9]+: replay\)$' "$(jget "$t" underlay.0.decision)"
+before_in=$(jget "$(rpcB sa.stats '{"vtep":"peer"}')" in.packets)
+t=$(rpcB flow.trace "{\"in_port\":\"up0\",\"packet\":\"$fresh_hex\"}")
+assert_match "flow.trace from the underlay: decrypted with B's SA (ICV, window)" \
+	"^esp spi 0x00001000 of vtep peer, seq $fresh_seq: ICV good, in the replay window" \
+	"$(jget "$t" underlay.0.decision)"
+assert_match "then decapsulated" "^geneve vni 5001 from 10\.99\.0\.1 to 10\.99\.0\.2" \
+	"$(jget "$t" underlay.1.decision)"
+assert_match "into the tunnel port" "^in_port vtep peer geneve vni 5001" "$(jget "$t" underlay.2.decision)"
+assert_match "and the inner frame's pass: its key has the VNI" "tun_vni=5001" "$(jget "$t" key)"
+assert_eq "the trace counted nothing on the SA" "$before_in 1 1" \
+	"$(s=$(rpcB sa.stats '{"vtep":"peer"}'); echo "$(jget "$s" in.packets) $(jget "$s" in.drops.auth) $(jget "$s" in.drops.replay)")"
 xfer encrypted 4
 
 # --- rekey under a running transfer ---------------------------------------------

@@ -9,7 +9,8 @@
 #       DPDK and testpmd io (the ceiling) at 1k/64k/1M flows x 64 B,
 #       vhost-user on both device ports, 5 runs of 4 s; the routed,
 #       firewall, load-balancing, GENEVE tunnel and encrypted-tunnel
-#       scenarios at 1k flows; the new-connection rate through conntrack;
+#       scenarios at 1k flows (routed, firewall and lb also at 64k and 1M);
+#       the new-connection rate through conntrack;
 #       edgevs-gen against testpmd flowgen; datapath and classifier
 #       microbenchmarks; namespace hosts through edgevs and a Linux bridge.
 #   --quick (< 1 min) one cell: L2, 1k flows, 64 B, one 3 s run per device.
@@ -82,8 +83,10 @@ default)
 	# testpmd's ceiling at 1k flows comes from the L2 run
 	sc_args="--scenarios \"routed firewall lb tunnel encrypted\" --devices \"ovs edgevs\" --flows 1000 --sizes 64 --runs $runs --duration $dur"
 	conn_args="--scenarios \"firewall lb\" --conn-rate --runs $cruns"
-	# issue 10: routed within 15% of L2 at 1k, 64k and 1M flows, in one run
-	rt_args="--scenarios routed --devices \"ovs edgevs\" --flows \"65536 1000000\" --sizes 64 --runs $runs --duration $dur"
+	# issue 10: routed within 15% of L2 at 1k, 64k and 1M flows, in one run;
+	# issue 11: the firewall at 64k and 1M connections; issue 12: load
+	# balancing at 1M flows within 1.3x of L2
+	rt_args="--scenarios \"routed firewall lb\" --devices \"ovs edgevs\" --flows \"65536 1000000\" --sizes 64 --runs $runs --duration $dur"
 	;;
 full)
 	dur=5
@@ -126,7 +129,7 @@ if [ -n "$sc_args" ]; then
 fi
 rt_cmd=""
 if [ -n "$rt_args" ]; then
-	echo "perf: routed at 64k and 1M flows" >&2
+	echo "perf: routed, firewall, load-balancing at 64k and 1M flows" >&2
 	rt_cmd="$mx $rt_args --out $out/rt"
 	measure rt/runs.csv && { eval "$rt_cmd" >"$out/rt.log" 2>&1 || true; }
 fi

@@ -78,5 +78,7 @@ void ct_ctl_add_cases(Suite *s);
 void ct_conf_add_cases(Suite *s);
 void ct_op_add_cases(Suite *s);
 void ct_pipeline_add_cases(Suite *s);
+void ct_commit_add_cases(Suite *s);
+void ct_frag_add_cases(Suite *s);
 
 #endif /* EVS_TEST_CT_TEST_H */

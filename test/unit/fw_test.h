@@ -18,6 +18,8 @@ enum fw_bench_mode {
 	FW_BENCH_UNREPLIED,   /**< --unreplied: packets of committed one-way connections */
 	FW_BENCH_NEW,	      /**< --new: every packet opens a connection */
 	FW_BENCH_NEW_TCP,     /**< --new-tcp: PACKETS TCP handshakes */
+	FW_BENCH_FRAG, /**< --frag: replied connections, each packet a piece of a 2-piece datagram
+			*/
 };
 
 int fw_bench_pipeline(struct rte_mempool *mp, uint32_t flows, uint32_t packets,

@@ -58,5 +58,7 @@ uint16_t send_ab(struct wire *w, uint16_t n, uint32_t seed, bool flip, bool *all
 
 /* Traffic cases (test_overlay_traffic.c). */
 void overlay_traffic_add_cases(Suite *s);
+/* Underlay ARP/ND, VLAN, announcements (test_overlay_underlay.c). */
+void overlay_underlay_add_cases(Suite *s);
 
 #endif /* OVERLAY_TEST_H */

@@ -155,7 +155,6 @@ int txn1(struct host *h, const char *op, struct evs_ctl_err *err)
 	return txn_on(h, &op, 1, err);
 }
 
-
 /* A host with underlay u1 (10.9.0.1) and VTEPs h2 (10.9.0.2), h3 (10.9.0.3). */
 void base(struct host *h, const char *local)
 {
@@ -314,7 +313,7 @@ uint16_t send_ab(struct wire *w, uint16_t n, uint32_t seed, bool flip, bool *all
 				 NULL, NULL, &w->sa);
 	*all_esp = true;
 	for (uint16_t i = 0; i < k; i++)
-		*all_esp &= rte_pktmbuf_mtod(m[i], const uint8_t *)[14 + 9] == 50;
+		*all_esp &= rte_pktmbuf_mtod(m[i], const uint8_t *)[m[i]->l2_len + 9] == 50;
 	if (flip && k > 0)
 		rte_pktmbuf_mtod(m[0], uint8_t *)[m[0]->data_len - 20] ^= 0x10;
 	got = evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w->eb, 0, m, k, tp, meta,

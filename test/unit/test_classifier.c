@@ -872,6 +872,8 @@ START_TEST(expire_batches_resume)
 	for (int i = 0; i < 10; i++) {
 		k.l4_dst = (uint16_t)i;
 		ck_assert_int_eq(evs_cls_install(cls, &k, &s, NULL), 0);
+		/* the calls a full pass takes: the slots in use over the batch */
+		ck_assert_uint_eq(evs_cls_expire_calls(cls), (unsigned int)(i + 1 + 2) / 3);
 	}
 	do {
 		got = evs_cls_expire(cls, rte_rdtsc() + 1000, 0);

@@ -811,6 +811,8 @@ static Suite *ct_suite(void)
 	ct_conf_add_cases(s);
 	ct_op_add_cases(s);
 	ct_pipeline_add_cases(s);
+	ct_commit_add_cases(s);
+	ct_frag_add_cases(s);
 	return s;
 }
 

@@ -623,6 +623,70 @@ START_TEST(test_garbage_accounted)
 }
 END_TEST
 
+/*
+ * evs_esp_decrypt_trace (flow.trace): over transport and tunnel mode, IPv4
+ * and IPv6, ESP-in-UDP and ESN, a packet opened by the trace equals the
+ * one the datapath opens, and tracing moves nothing: no counter, no window
+ * (the datapath then accepts every traced packet). A replayed packet and a
+ * flipped bit are said to be replay and auth, with their sequence number.
+ */
+START_TEST(test_decrypt_trace_changes_nothing)
+{
+	for (unsigned int bits = 0; bits < 16; bits++) {
+		struct evs_sa_config c =
+		    ct_sa_conf(0x4000 + bits, EVS_SA_OUTBOUND,
+			       bits & 2 ? EVS_ESP_TUNNEL : EVS_ESP_TRANSPORT, 16, bits);
+		struct rte_mbuf *m[8], *t[8], *bad;
+		struct evs_sa *sas[8];
+		struct evs_sa_stats st;
+		enum evs_esp_drop why;
+		uint64_t seq;
+		struct pair p;
+
+		c.udp_encap = (bits & 4) != 0;
+		c.esn = (bits & 8) != 0;
+		pair_make(&p, c);
+		for (unsigned int i = 0; i < 8; i++)
+			m[i] = ct_build_udp(bits & 1 ? 6 : 4, 14, burst_len(i), i);
+		ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, m, 8), 8);
+		for (unsigned int i = 0; i < 8; i++) {
+			t[i] = ct_clone(m[i]);
+			t[i]->l2_len = 14;
+			ck_assert_int_eq(evs_esp_decrypt_trace(p.e, p.in, t[i], &seq, &why), 0);
+			ck_assert_uint_eq(seq, i + 1);
+		}
+		evs_sa_stats_get(p.in, &st);
+		ck_assert_uint_eq(st.packets, 0);
+		fill_sas(sas, p.in, 8);
+		bad = ct_clone(m[3]);
+		ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, m, 8), 8); /* all new */
+		for (unsigned int i = 0; i < 8; i++)
+			ck_assert_msg(ct_same(t[i], m[i]), "mode bits %u packet %u", bits, i);
+		evs_sa_stats_get(p.in, &st);
+		ck_assert_uint_eq(st.packets, 8);
+		bad->l2_len = 14;
+		ck_assert_int_eq(evs_esp_decrypt_trace(p.e, p.in, bad, &seq, &why), -EBADMSG);
+		ck_assert_int_eq(why, EVS_ESP_DROP_REPLAY);
+		ck_assert_uint_eq(seq, 4);
+		free_all(&bad, 1);
+		bad = ct_build_udp(bits & 1 ? 6 : 4, 14, 40, 9);
+		ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, &bad, 1), 1);
+		rte_pktmbuf_mtod(bad, uint8_t *)[bad->data_len - 1] ^= 1; /* the ICV */
+		bad->l2_len = 14;
+		ck_assert_int_eq(evs_esp_decrypt_trace(p.e, p.in, bad, &seq, &why), -EBADMSG);
+		ck_assert_int_eq(why, EVS_ESP_DROP_AUTH);
+		ck_assert_uint_eq(seq, 9);
+		evs_sa_stats_get(p.in, &st);
+		ck_assert_uint_eq(st.packets, 8);
+		ck_assert_uint_eq(st.drops[EVS_ESP_DROP_AUTH] + st.drops[EVS_ESP_DROP_REPLAY], 0);
+		free_all(&bad, 1);
+		free_all(m, 8);
+		free_all(t, 8);
+		pair_free(&p);
+	}
+}
+END_TEST
+
 void crypto_esp_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -638,6 +702,7 @@ void crypto_esp_add_cases(Suite *s)
 	    {"two_engines_share_outbound", test_two_engines_share_outbound},
 	    {"peek_spi", test_peek_spi},
 	    {"garbage_accounted", test_garbage_accounted},
+	    {"decrypt_trace_changes_nothing", test_decrypt_trace_changes_nothing},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), NULL, NULL, 0);

@@ -38,6 +38,7 @@ static enum fw_bench_mode bench_mode(const char *flag)
 	       : strcmp(flag, "--unreplied") == 0 ? FW_BENCH_UNREPLIED
 	       : strcmp(flag, "--new") == 0	  ? FW_BENCH_NEW
 	       : strcmp(flag, "--new-tcp") == 0	  ? FW_BENCH_NEW_TCP
+	       : strcmp(flag, "--frag") == 0	  ? FW_BENCH_FRAG
 						  : FW_BENCH_ESTABLISHED;
 }
 

@@ -507,6 +507,90 @@ START_TEST(dnat_decides_on_the_translated_destination)
 }
 END_TEST
 
+/*
+ * Hairpin: a client inside an SNAT source range reaching a DNAT address
+ * gets both translations in one connection (a burst of three: each its
+ * own source port in the SNAT range); the server's reply is translated
+ * back to what the client sent to; a client outside the range gets DNAT
+ * alone.
+ */
+START_TEST(dnat_and_snat_in_one_connection)
+{
+	struct evs_fw_dnat d = {.af = 4,
+				.proto = IPPROTO_TCP,
+				.port = 80,
+				.to = {.kind = EVS_CT_NAT_DST, .port_min = 8080, .port_max = 8080}};
+	struct evs_fw_snat t = snat("10.0.0.0", 24, "192.0.2.9");
+	struct evs_fw_new_args a = {
+	    .fw = fw, .ct = lc, .zone = ZONE, .src_port = -1, .dst_port = DST, .looked_up = true};
+	struct evs_ct_action look = {.zone = ZONE}, nat = {.zone = ZONE, .flags = EVS_CT_F_NAT};
+	struct spec sp[4] = {syn(40050, 80), syn(40051, 80), syn(40052, 80), syn(40053, 80)};
+	struct evs_flow_key k[4], rk;
+	struct evs_fw_verdict v[4];
+	struct rte_mbuf *m[4], *r;
+	uint8_t pub[16], srv[16], cli[16], out[16];
+
+	sp[3].src = "172.16.0.1"; /* outside the SNAT rule */
+	addr("10.0.0.2", d.addr);
+	addr("10.0.0.5", d.to.addr_min);
+	addr("10.0.0.5", d.to.addr_max);
+	addr("10.0.0.2", pub);
+	addr("10.0.0.5", srv);
+	addr("10.0.0.1", cli);
+	addr("192.0.2.9", out);
+	ck_assert_int_eq(evs_fw_dnat_stage(fw, &d, 1), 0);
+	evs_fw_dnat_publish(fw);
+	ck_assert_int_eq(evs_fw_snat_stage(fw, &t, 1), 0);
+	evs_fw_snat_publish(fw);
+	a.dnat = evs_fw_dnat_at(fw, 0);
+	rule("in", 10, EVS_FW_INGRESS, EVS_FW_ALLOW, 8080, 8080, false);
+	for (int i = 0; i < 4; i++)
+		m[i] = build(&sp[i], &k[i]);
+	evs_ct_execute_burst(lc, &look, m, k, 4);
+	ck_assert_uint_eq(evs_fw_new_burst(&a, m, k, 4, v), 0);
+	for (int i = 0; i < 4; i++) {
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(m[i], uint8_t *, 14);
+		uint16_t sport = rte_be_to_cpu_16(k[i].l4_src);
+
+		ck_assert_mem_eq(ip + 16, srv, 4);
+		ck_assert_uint_eq(rte_be_to_cpu_16(k[i].l4_dst), 8080);
+		if (i == 3) {
+			ck_assert_uint_eq(k[i].ct_state, CT_NEW | EVS_CT_DNAT);
+			ck_assert_uint_eq(sport, 40053);
+			continue;
+		}
+		ck_assert_uint_eq(k[i].ct_state, CT_NEW | EVS_CT_SNAT | EVS_CT_DNAT);
+		ck_assert_mem_eq(ip + 12, out, 4);
+		ck_assert_uint_ge(sport, 20000);
+		ck_assert_uint_le(sport, 20009);
+		for (int j = 0; j < i; j++)
+			ck_assert_uint_ne(k[j].l4_src, k[i].l4_src);
+		ck_assert_int_eq(evs_l4_cksum_verify(m[i], &k[i]), 0);
+	}
+	ck_assert_uint_eq(live_conns(), 4);
+	/* the server answers the translated source; the client sees its peer */
+	r = build(&(struct spec){.src = "10.0.0.5",
+				 .dst = "192.0.2.9",
+				 .proto = IPPROTO_TCP,
+				 .sport = 8080,
+				 .dport = rte_be_to_cpu_16(k[1].l4_src),
+				 .flags = SYN | ACK,
+				 .seq = 900,
+				 .ack = 101,
+				 .win = 65535},
+		  &rk);
+	evs_ct_execute_burst(lc, &nat, &r, &rk, 1);
+	ck_assert_uint_eq(rk.ct_state, CT_RPL | EVS_CT_SNAT | EVS_CT_DNAT);
+	ck_assert_mem_eq(rte_pktmbuf_mtod_offset(r, uint8_t *, 14 + 12), pub, 4);
+	ck_assert_mem_eq(rte_pktmbuf_mtod_offset(r, uint8_t *, 14 + 16), cli, 4);
+	ck_assert_uint_eq(rte_be_to_cpu_16(rk.l4_src), 80);
+	ck_assert_uint_eq(rte_be_to_cpu_16(rk.l4_dst), 40051);
+	ck_assert_int_eq(evs_l4_cksum_verify(r, &rk), 0);
+	rte_pktmbuf_free(r);
+	rte_pktmbuf_free_bulk(m, 4);
+}
+END_TEST
+
 void fw_new_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -525,6 +609,7 @@ void fw_new_add_cases(Suite *s)
 	    {"new_snat_commit_translates", snat_commit_translates},
 	    {"new_dnat_decides_on_the_translated_destination",
 	     dnat_decides_on_the_translated_destination},
+	    {"new_dnat_and_snat_in_one_connection", dnat_and_snat_in_one_connection},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), fx_setup, fx_teardown, 0);

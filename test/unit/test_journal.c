@@ -735,6 +735,103 @@ START_TEST(journal_dump_matches_jansson)
 }
 END_TEST
 
+/* Random compact records: every op, names that need escaping, absent and
+ * null values. */
+static struct evs_recs *rand_recs(size_t n)
+{
+	static const char *const names[] = {"mac", "lb.vip", "a\"b\\c", "access"};
+	struct evs_recs *rs = evs_recs_new();
+
+	ck_assert_ptr_nonnull(rs);
+	for (size_t i = 0; i < n; i++) {
+		enum evs_rec_op op = (enum evs_rec_op)dump_rand(4);
+		json_t *o = op == EVS_REC_ADD || (op == EVS_REC_SECTION && dump_rand(2))
+				? NULL
+				: rand_json(1);
+		json_t *v = op == EVS_REC_DEL || (op == EVS_REC_SECTION && dump_rand(2))
+				? NULL
+				: rand_json(1);
+
+		ck_assert_int_eq(evs_recs_push(rs, op, names[dump_rand(4)], o, v), 0);
+		json_decref(o); /* the records hold their own references */
+		json_decref(v);
+	}
+	return rs;
+}
+
+/* The journal's line from compact records is the line the JSON records
+ * make, byte for byte; the list holds and lets go of its references. */
+START_TEST(journal_recs_dump_matches_json)
+{
+	struct persist_buf b = {0}, want = {0};
+
+	for (int k = 0; k < 500; k++) {
+		struct evs_recs *rs = rand_recs(dump_rand(8));
+		json_t *arr = evs_recs_json(rs);
+		char *jd = json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		ck_assert_ptr_nonnull(arr);
+		b.len = want.len = 0;
+		ck_assert_int_eq(persist_dump_recs(&b, rs), 0);
+		ck_assert_int_eq(persist_dump_compact(&want, arr), 0);
+		ck_assert_msg(b.len == want.len && memcmp(b.p, want.p, b.len) == 0,
+			      "records %d: got '%.*s', want '%.*s'", k, (int)b.len, b.p,
+			      (int)want.len, want.p);
+		ck_assert_msg(strlen(jd) == b.len && memcmp(jd, b.p, b.len) == 0,
+			      "records %d differ from json_dumps", k);
+		free(jd);
+		json_decref(arr);
+		evs_recs_unref(rs);
+	}
+	{
+		json_t *v = json_pack("{s:s}", "mac", "02:00:00:00:00:01");
+		struct evs_recs *rs = evs_recs_new(), *r2;
+
+		for (int i = 0; i < 100; i++)
+			ck_assert_int_eq(evs_recs_push(rs, EVS_REC_SET, "mac", v, v), 0);
+		ck_assert_int_eq(v->refcount, 201);
+		r2 = evs_recs_ref(rs);
+		ck_assert(!evs_recs_sole(rs));
+		evs_recs_unref(r2);
+		ck_assert(evs_recs_sole(rs));
+		ck_assert(!evs_recs_release_step(rs, 30));
+		ck_assert_int_eq(v->refcount, 141);
+		ck_assert(evs_recs_release_step(rs, 1000));
+		ck_assert_int_eq(v->refcount, 1);
+		evs_recs_unref(rs);
+		ck_assert_int_eq(v->refcount, 1);
+		json_decref(v);
+	}
+	persist_buf_free(&b);
+	persist_buf_free(&want);
+}
+END_TEST
+
+/* A line submitted as compact records loads as the JSON records. */
+START_TEST(journal_recs_line_replays)
+{
+	struct evs_journal *j = jopen(0);
+	struct evs_journal_load_info info;
+	json_t *d = NULL, *lines = NULL, *want;
+	struct dlog dl = {0};
+	struct evs_recs *rs = rand_recs(50);
+
+	want = evs_recs_json(rs);
+	ck_assert_int_eq(evs_journal_submit_recs(j, 2, rs, NULL, on_done, &dl), 0);
+	evs_recs_unref(rs); /* the journal holds its own reference */
+	evs_journal_drain(j);
+	ck_assert_int_eq(dl.n, 1);
+	ck_assert_int_eq(dl.rc[0], 0);
+	ck_assert_int_eq(evs_journal_load(doc_path, NULL, NULL, &d, &lines, &info), 0);
+	ck_assert_int_eq(json_array_size(lines), 1);
+	ck_assert(json_equal(json_array_get(lines, 0), want));
+	json_decref(want);
+	json_decref(d);
+	json_decref(lines);
+	evs_journal_close(j, NULL);
+}
+END_TEST
+
 void journal_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -755,6 +852,8 @@ void journal_add_cases(Suite *s)
 	    {"journal_of_another_document_refused", journal_of_another_document_refused},
 	    {"journal_clean_close_leaves_the_document", journal_clean_close_leaves_the_document},
 	    {"journal_dump_matches_jansson", journal_dump_matches_jansson},
+	    {"journal_recs_dump_matches_json", journal_recs_dump_matches_json},
+	    {"journal_recs_line_replays", journal_recs_line_replays},
 	};
 
 	unit_add_cases(s, cases, sizeof(cases) / sizeof(cases[0]), jsetup, jteardown, 0);

@@ -501,5 +501,6 @@ int main(int argc, char **argv)
 		return 1;
 	unit_add_cases(s, cases, RTE_DIM(cases), setup, teardown, 0);
 	overlay_traffic_add_cases(s);
+	overlay_underlay_add_cases(s);
 	return unit_run(s) == 0 ? 0 : 1;
 }

@@ -2,8 +2,8 @@
 /*
  * lib/overlay between two hosts' datapaths: encrypted and clear traffic,
  * receive-side refusals (unknown VTEP or SPI, not for us, wrong peer), too
- * big for the tunnel (ICMP, rate limit), static remote MACs, underlay ARP/ND,
- * encryption per port and per tag. Part of the overlay suite (main in
+ * big for the tunnel (ICMP, rate limit), static remote MACs, encryption per
+ * port and per tag (underlay ARP/ND: test_overlay_underlay.c). Part of the overlay suite (main in
  * test_overlay.c).
  */
 #include <errno.h>
@@ -427,251 +427,140 @@ START_TEST(test_tx_too_big_rate_limited)
 }
 END_TEST
 
-/* ---- the underlay's ARP/ND ---- */
-
-static const struct rte_ether_addr our_mac = {{0x02, 0, 0, 0, 0, 0x10}}; /* port_mac's */
-static const struct rte_ether_addr h2_mac = {{0x02, 0, 0, 0, 0, 0x22}};
-static const struct rte_ether_addr h3_mac = {{0x02, 0, 0, 0, 0, 0x33}};
-static const uint8_t ip_us[4] = {10, 9, 0, 1}, ip_h2[4] = {10, 9, 0, 2}, ip_h3[4] = {10, 9, 0, 3};
-
-/* Frames from the underlay (port slot 3) into host A: none is tunnel traffic. */
-static void underlay_in(struct rte_mbuf *m, struct evs_overlay_stats *st)
+static int64_t in_packets(struct host *h, const char *vtep)
 {
-	struct evs_tun_meta meta[1];
-	uint16_t tp[1];
+	json_t *st = evs_overlay_sa_stats(h->ov, vtep);
+	int64_t n = json_integer_value(json_object_get(json_object_get(st, "in"), "packets"));
 
-	ck_assert_ptr_nonnull(m);
-	ck_assert_uint_eq(
-	    evs_overlay_rx_burst(ha.ov, evs_overlay_dp_get(ha.ov), NULL, 3, &m, 1, tp, meta, st),
-	    0);
+	json_decref(st);
+	return n;
 }
 
-/* ARP frame @p m's opcode, sender and target; its Ethernet destination. */
-static void arp_is(const struct rte_mbuf *m, uint16_t op, const struct rte_ether_addr *sha,
-		   const uint8_t *spa, const uint8_t *tpa, const struct rte_ether_addr *dst)
+/* The decision of the last step of a trace. */
+static const char *last_step(const json_t *steps)
 {
-	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const struct rte_arp_hdr *a = (const struct rte_arp_hdr *)(eh + 1);
-
-	ck_assert_uint_eq(rte_be_to_cpu_16(eh->ether_type), RTE_ETHER_TYPE_ARP);
-	ck_assert_uint_eq(rte_be_to_cpu_16(a->arp_opcode), op);
-	ck_assert(rte_is_same_ether_addr(&a->arp_data.arp_sha, sha));
-	ck_assert_mem_eq(&a->arp_data.arp_sip, spa, 4);
-	ck_assert_mem_eq(&a->arp_data.arp_tip, tpa, 4);
-	ck_assert(rte_is_same_ether_addr(&eh->dst_addr, dst));
+	return json_string_value(
+	    json_object_get(json_array_get(steps, json_array_size(steps) - 1), "decision"));
 }
 
-static struct evs_crypto_engine *nd_engine; /* the switch is encrypted */
-
-/* Host A's switch in the clear and resolving its next hops (no MAC configured). */
-static void nd_setup(const char *underlay_op)
+/* @p n frames (seed @p seed) sent by A to h2 into @p m: on the wire. */
+static void a_sends(struct wire *w, struct rte_mbuf **m, uint16_t n, uint32_t seed)
 {
-	struct evs_ctl_err err;
+	struct rte_mbuf *copy[4];
 
-	nd_engine = evs_crypto_engine_create();
-	ck_assert_ptr_nonnull(nd_engine);
-	sa_add(&ha, "h2", "out", 5000, KEY_A);
-	ck_assert_int_eq(txn1(&ha, underlay_op, &err), 0);
-	evs_overlay_poll(ha.ov);
-}
-
-/* @p n frames to tunnel port (sw, @p vtep) of host A. @return how many left encapsulated. */
-static uint16_t send_to(const char *vtep, uint16_t n, struct rte_mbuf **m,
-			struct evs_overlay_stats *st)
-{
-	struct rte_mbuf *copy[8];
-
-	frames(m, copy, n, 5);
+	frames(m, copy, n, seed);
 	free_all(copy, n);
-	for (uint16_t i = 0; i < n; i++)
-		m[i]->hash.rss = 0x5eed0000u | i; /* the flow hash: the outer source port's */
-	return evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), nd_engine,
-				    (uint16_t)tport_of(&ha, 7, vtep), m, n, NULL, NULL, NULL, st);
+	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w->ea,
+					       (uint16_t)tport_of(&ha, 7, "h2"), m, n, NULL, NULL,
+					       NULL, &w->sa),
+			  n);
+}
+
+/* B's datapath on @p n frames: @return how many it delivered. */
+static uint16_t b_receives(struct wire *w, struct rte_mbuf **m, uint16_t n)
+{
+	struct evs_tun_meta meta[4];
+	uint16_t tp[4];
+
+	return evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w->eb, 0, m, n, tp, meta,
+				    &w->sb);
+}
+
+/* B traces @p m (consumed) from its underlay port: @p want, the last step
+ * containing @p says. */
+static void b_traces(struct rte_mbuf *m, int want, const char *says)
+{
+	struct evs_tun_meta meta;
+	json_t *steps = json_array();
+	uint16_t tp;
+
+	ck_assert_int_eq(evs_overlay_trace_rx(hb.ov, 3, m, &tp, &meta, steps), want);
+	ck_assert_msg(strstr(last_step(steps), says) != NULL, "last step: %s", last_step(steps));
+	json_decref(steps);
+	rte_pktmbuf_free(m);
 }
 
 /*
- * Without a configured next-hop MAC a VTEP's frames wait for ARP: held (at
- * most 4), a broadcast request from the underlay's address and MAC, the
- * reply releases them to their tunnel port, which then sends to the
- * learned MAC. A request for our address is answered (and its sender
- * learned: no wait for that host); one for another address is not; the
- * unanswered are probed again and given up after three tries.
+ * flow.trace from the underlay (evs_overlay_trace_rx): an ESP frame from A
+ * is decrypted and decapsulated step by step to B's tunnel port, with the
+ * same inner frame and metadata as the datapath, and nothing counted or
+ * accepted: the SA's counters stay, and the same packet is then delivered
+ * by the datapath (not a replay). A flipped bit is an auth drop, a replay
+ * a replay, an unknown SPI, a clear frame where ESP is required and ARP are
+ * said so.
  */
-START_TEST(test_underlay_arp)
+START_TEST(test_trace_rx)
 {
-	static const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
-	struct evs_overlay_stats st = {0};
-	struct rte_mbuf *m[8];
+	static const struct rte_ether_addr mac = {{0x02, 0, 0, 0, 0, 0x22}};
+	static const uint8_t ip1[4] = {10, 9, 0, 1}, ip2[4] = {10, 9, 0, 2};
+	struct rte_mbuf *m[2], *copy[2], *t;
+	struct evs_tun_meta meta;
 	struct evs_ctl_err err;
-	json_t *j;
+	uint16_t ttp = UINT16_MAX;
+	struct wire w;
+	json_t *steps;
 
-	nd_setup("=underlay {\"name\": \"u1\", \"next_hop_mac\": null}");
-	ck_assert_uint_eq(send_to("h2", 3, m, &st), 0);
-	ck_assert_uint_eq(st.held, 3);
-	evs_overlay_poll(ha.ov);
-	ck_assert_uint_eq(out_port.n, 1); /* one request for the three */
-	ck_assert_uint_eq(out_port.to[0], 3);
-	arp_is(out_port.m[0], RTE_ARP_OP_REQUEST, &our_mac, ip_us, ip_h2, &bcast);
-	sent_clear(&out_port);
-	ck_assert_uint_eq(send_to("h2", 3, m, &st), 0);
-	evs_overlay_poll(ha.ov); /* the fourth held, two over the table's queue */
-	j = evs_overlay_neigh_json(ha.ov);
-	ck_assert_int_eq(json_integer_value(json_object_get(j, "hold_full")), 2);
-	{
-		json_t *e = json_array_get(json_object_get(j, "neighbours"), 0);
-
-		ck_assert_int_eq(json_integer_value(json_object_get(e, "held")), 4);
-		ck_assert_str_eq(json_string_value(json_object_get(e, "state")), "incomplete");
-		ck_assert_str_eq(json_string_value(json_object_get(e, "address")), "10.9.0.2");
-	}
-	json_decref(j);
-	/* the reply: the four go back to h2's tunnel port, which now sends them */
-	underlay_in(evs_l3_build_arp(crypto_test_pool, RTE_ARP_OP_REPLY, &h2_mac, ip_h2, &our_mac,
-				     ip_us, &our_mac),
-		    &st);
-	ck_assert_uint_eq(st.neigh_in, 1);
-	ck_assert_uint_eq(out_tunnel.n, 0); /* the management lcore's work */
-	evs_overlay_poll(ha.ov);
-	ck_assert_uint_eq(out_tunnel.n, 4);
-	ck_assert_int_eq(out_tunnel.to[0], tport_of(&ha, 7, "h2"));
-	for (unsigned int i = 0; i < 4; i++) /* held with their flow hash */
-		ck_assert_uint_eq(out_tunnel.m[i]->hash.rss >> 16, 0x5eed);
-	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), nd_engine,
-					       out_tunnel.to[0], out_tunnel.m, 4, NULL, NULL, NULL,
-					       &st),
-			  4);
-	for (unsigned int i = 0; i < 4; i++)
-		ck_assert_mem_eq(rte_pktmbuf_mtod(out_tunnel.m[i], const uint8_t *), &h2_mac, 6);
-	sent_clear(&out_tunnel);
-	/* h3 asks for us: answered, and learned (its frames go at once) */
-	underlay_in(evs_l3_build_arp(crypto_test_pool, RTE_ARP_OP_REQUEST, &h3_mac, ip_h3, NULL,
-				     ip_us, NULL),
-		    &st);
-	evs_overlay_poll(ha.ov);
-	ck_assert_uint_eq(out_port.n, 1);
-	arp_is(out_port.m[0], RTE_ARP_OP_REPLY, &our_mac, ip_us, ip_h3, &h3_mac);
-	sent_clear(&out_port);
-	sa_add(&ha, "h3", "out", 5001, KEY_A);
-	ck_assert_uint_eq(send_to("h3", 2, m, &st), 2);
-	ck_assert_mem_eq(rte_pktmbuf_mtod(m[0], const uint8_t *), &h3_mac, 6);
+	wire_init(&w);
+	frames(m, copy, 2, 21);
+	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w.ea,
+					       (uint16_t)tport_of(&ha, 7, "h2"), m, 2, NULL, NULL,
+					       NULL, &w.sa),
+			  2);
+	/* the trace runs on a copy; the original goes through the datapath after */
+	t = ct_clone(m[0]);
+	steps = json_array();
+	ck_assert_int_eq(evs_overlay_trace_rx(hb.ov, 3, t, &ttp, &meta, steps), 0);
+	ck_assert_int_eq(ttp, tport_of(&hb, 7, "h1"));
+	ck_assert_uint_eq(meta.vni, 5001);
+	ck_assert(ct_same(t, copy[0])); /* the inner frame as sent */
+	ck_assert_uint_eq(json_array_size(steps), 3);
+	ck_assert_ptr_nonnull(
+	    strstr(json_string_value(json_object_get(json_array_get(steps, 0), "decision")),
+		   "esp spi 0x00001388 of vtep h1, seq 1: ICV good"));
+	ck_assert_ptr_nonnull(
+	    strstr(json_string_value(json_object_get(json_array_get(steps, 1), "decision")),
+		   "geneve vni 5001 from 10.9.0.1 to 10.9.0.2"));
+	ck_assert_ptr_nonnull(strstr(last_step(steps), "vtep h1 geneve vni 5001"));
+	json_decref(steps);
+	rte_pktmbuf_free(t);
+	ck_assert_int_eq(in_packets(&hb, "h1"), 0); /* nothing counted */
+	ck_assert_uint_eq(b_receives(&w, m, 2), 2); /* the window did not move: not a replay */
+	ck_assert_int_eq(in_packets(&hb, "h1"), 2);
 	free_all(m, 2);
-	/* a request for someone else's address: no answer */
-	underlay_in(evs_l3_build_arp(crypto_test_pool, RTE_ARP_OP_REQUEST, &h3_mac, ip_h3, NULL,
-				     ip_h2, NULL),
-		    &st);
-	evs_overlay_poll(ha.ov);
-	ck_assert_uint_eq(out_port.n, 0);
-	j = evs_overlay_neigh_json(ha.ov);
-	ck_assert_int_eq(json_integer_value(json_object_get(j, "answered")), 1);
-	json_decref(j);
-	/* a configured MAC again: no resolution, that MAC */
+	free_all(copy, 2);
+	/* a flipped bit (then the packet itself delivered) */
+	a_sends(&w, m, 1, 22);
+	t = ct_clone(m[0]);
+	rte_pktmbuf_mtod(t, uint8_t *)[t->data_len - 20] ^= 0x10;
+	b_traces(t, -EBADMSG, "drop: decrypt (spi 0x00001388 seq 3: auth)");
+	ck_assert_uint_eq(b_receives(&w, m, 1), 1);
+	rte_pktmbuf_free(m[0]);
+	/* A's next packet replayed after delivery; with another SPI: unknown */
+	a_sends(&w, m, 1, 23);
+	t = ct_clone(m[0]);
+	ck_assert_uint_eq(b_receives(&w, m, 1), 1);
+	rte_pktmbuf_free(m[0]);
+	m[0] = ct_clone(t);
+	b_traces(t, -EBADMSG, "seq 4: replay");
+	rte_pktmbuf_mtod(m[0], uint8_t *)[14 + 20] ^= 0xff; /* the SPI's first byte */
+	b_traces(m[0], -EBADMSG, "drop: unknown_spi");
+	/* clear GENEVE where the switch requires ESP */
+	ck_assert_int_eq(
+	    txn1(&ha, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
 	ck_assert_int_eq(txn1(&ha,
-			      "=underlay {\"name\": \"u1\", \"port\": \"p0\", \"address\": "
-			      "\"10.9.0.1\", \"next_hop_mac\": \"02:00:00:00:00:fe\"}",
+			      "=vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.2\", \"encrypt\": false}",
 			      &err),
 			 0);
-	evs_overlay_poll(ha.ov);
-	ck_assert_uint_eq(send_to("h3", 1, m, &st), 1);
-	ck_assert_uint_eq(rte_pktmbuf_mtod(m[0], const uint8_t *)[5], 0xfe);
-	free_all(m, 1);
-	evs_crypto_engine_free(nd_engine);
-}
-END_TEST
-
-/* An unanswered next hop: probed every second, given up after three; its
- * held frames are dropped (counted by the table), not sent anywhere. */
-START_TEST(test_underlay_arp_unanswered)
-{
-	struct evs_overlay_stats st = {0};
-	struct rte_mbuf *m[8];
-	struct evs_ctl_err err;
-	json_t *j;
-
-	nd_setup("=underlay {\"name\": \"u1\", \"next_hop_mac\": null, "
-		 "\"next_hop\": \"10.9.0.254\"}");
-	ck_assert_uint_eq(send_to("h2", 2, m, &st), 0);
-	ck_assert_uint_eq(send_to("h3", 1, m, &st), 0); /* the same gateway */
-	evs_overlay_poll(ha.ov);
-	ck_assert_uint_eq(out_port.n, 1);
-	{
-		static const uint8_t gw[4] = {10, 9, 0, 254};
-		static const struct rte_ether_addr bcast = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
-
-		arp_is(out_port.m[0], RTE_ARP_OP_REQUEST, &our_mac, ip_us, gw, &bcast);
-	}
-	for (unsigned int s = 0; s < 4; s++) {
-		clock_ms += 1000;
-		evs_overlay_poll(ha.ov);
-	}
-	ck_assert_uint_eq(out_port.n, 3); /* max_probes */
-	ck_assert_uint_eq(out_tunnel.n, 0);
-	j = evs_overlay_neigh_json(ha.ov);
-	ck_assert_int_eq(json_integer_value(json_object_get(j, "unresolved")), 3);
-	ck_assert_uint_eq(json_array_size(json_object_get(j, "neighbours")), 0);
-	json_decref(j);
-	/* a bad next hop: another family, or our own address */
-	ck_assert_int_eq(txn1(&ha,
-			      "=underlay {\"name\": \"u1\", \"port\": \"p0\", \"address\": "
-			      "\"10.9.0.1\", \"next_hop\": \"fd00::1\"}",
-			      &err),
-			 -EINVAL);
-	ck_assert_ptr_nonnull(strstr(err.path, "next_hop"));
-	evs_crypto_engine_free(nd_engine);
-}
-END_TEST
-
-/* ICMPv6 message type of frame @p m (untagged IPv6), its ND target and Ethernet destination. */
-static void nd_is(const struct rte_mbuf *m, uint8_t type, const uint8_t *target,
-		  const uint8_t *dst_mac)
-{
-	const uint8_t *b = rte_pktmbuf_mtod(m, const uint8_t *);
-
-	ck_assert_uint_eq(b[12] << 8 | b[13], RTE_ETHER_TYPE_IPV6);
-	ck_assert_uint_eq(b[14 + 6], IPPROTO_ICMPV6);
-	ck_assert_uint_eq(b[14 + 7], 255);
-	ck_assert_uint_eq(b[54], type);
-	ck_assert_mem_eq(b + 54 + 8, target, 16);
-	ck_assert_mem_eq(b, dst_mac, 6);
-}
-
-/* The same over an IPv6 underlay with neighbour discovery: a solicitation
- * to the target's solicited-node group, the advertisement releases the
- * held frame, a solicitation for our address is advertised back. */
-START_TEST(test_underlay_nd)
-{
-	static const uint8_t us6[16] = {0xfd, 0x09, [15] = 1}, h6[16] = {0xfd, 0x09, [15] = 6};
-	static const uint8_t snm[6] = {0x33, 0x33, 0xff, 0, 0, 6};
-	static const struct rte_ether_addr h6_mac = {{0x02, 0, 0, 0, 0, 0x66}};
-	const char *ops[] = {
-	    "+underlay {\"name\": \"u6\", \"port\": \"p0\", \"address\": \"fd09::1\"}",
-	    "+vtep {\"name\": \"h6\", \"underlay\": \"u6\", \"address\": \"fd09::6\"}",
-	};
-	struct evs_overlay_stats st = {0};
-	struct rte_mbuf *m[8];
-	struct evs_ctl_err err;
-
-	ck_assert_msg(txn_on(&ha, ops, 2, &err) == 0, "%s at %s", err.message, err.path);
-	nd_setup("=underlay {\"name\": \"u1\"}");
-	sa_add(&ha, "h6", "out", 5002, KEY_A);
-	ck_assert_uint_eq(send_to("h6", 1, m, &st), 0);
-	evs_overlay_poll(ha.ov);
-	ck_assert_uint_eq(out_port.n, 1);
-	nd_is(out_port.m[0], 135, h6, snm);
-	sent_clear(&out_port);
-	underlay_in(evs_l3_build_na(crypto_test_pool, &h6_mac, h6, us6, &our_mac, true), &st);
-	evs_overlay_poll(ha.ov);
-	ck_assert_uint_eq(out_tunnel.n, 1);
-	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), nd_engine,
-					       out_tunnel.to[0], out_tunnel.m, 1, NULL, NULL, NULL,
-					       &st),
-			  1);
-	ck_assert_mem_eq(rte_pktmbuf_mtod(out_tunnel.m[0], const uint8_t *), &h6_mac, 6);
-	sent_clear(&out_tunnel);
-	underlay_in(evs_l3_build_ns(crypto_test_pool, &h6_mac, h6, us6, NULL), &st);
-	evs_overlay_poll(ha.ov);
-	ck_assert_uint_eq(out_port.n, 1);
-	nd_is(out_port.m[0], 136, us6, h6_mac.addr_bytes);
-	evs_crypto_engine_free(nd_engine);
+	a_sends(&w, m, 1, 24);
+	b_traces(m[0], -EBADMSG, "drop: clear_refused (clear tunnel frame)");
+	/* ARP on the underlay; a port that is no underlay */
+	t = evs_l3_build_arp(crypto_test_pool, RTE_ARP_OP_REQUEST, &mac, ip1, NULL, ip2, NULL);
+	steps = json_array();
+	ck_assert_int_eq(evs_overlay_trace_rx(hb.ov, 5, t, &ttp, &meta, steps), -ENOENT);
+	json_decref(steps);
+	b_traces(t, 1, "ARP/ND");
+	wire_fini(&w);
 }
 END_TEST
 
@@ -857,9 +746,7 @@ void overlay_traffic_add_cases(Suite *s)
 	    {"tx_too_big_icmp", test_tx_too_big_icmp},
 	    {"tx_too_big_rate_limited", test_tx_too_big_rate_limited},
 	    {"static_remote_macs", test_static_remote_macs},
-	    {"underlay_arp", test_underlay_arp},
-	    {"underlay_arp_unanswered", test_underlay_arp_unanswered},
-	    {"underlay_nd", test_underlay_nd},
+	    {"trace_rx", test_trace_rx},
 	    {"port_and_tag_policy", test_port_and_tag_policy},
 	    {"port_policy_refuses_bad_config", test_port_policy_refuses_bad_config},
 	};

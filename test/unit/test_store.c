@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evs_recs.h"
 #include "evs_store.h"
 #include "store_test.h"
 #include "unit_case.h"
@@ -1061,7 +1062,10 @@ START_TEST(records_replay_and_undo_match)
 		ck_assert_ptr_nonnull(evs_store_last_records(st));
 		after = evs_store_doc(st);
 		rt = evs_store_txn_begin(rep);
-		k = evs_store_txn_records(rt, evs_store_last_records(st), false, "", &err);
+		/* the JSON records and their compact form, in turns */
+		k = step % 2
+			? evs_store_txn_recs(rt, evs_store_last_recs(st), false, "", &err)
+			: evs_store_txn_records(rt, evs_store_last_records(st), false, "", &err);
 		ck_assert_msg(k == 0, "step %u: %s at %s in %s", step, err.message, err.path,
 			      json_dumps(evs_store_last_records(st), JSON_COMPACT));
 		ck_assert_msg(evs_store_txn_commit(rt, &err) == 0, "step %u: %s at %s", step,
@@ -1086,12 +1090,29 @@ START_TEST(records_replay_and_undo_match)
 			ck_assert_int_eq(evs_store_txn_commit(rt, &err), 0);
 			json_decref(recs);
 			undone++;
+		} else if (step % 3 == 1) {
+			struct evs_recs *rs = evs_recs_ref(evs_store_last_recs(st));
+
+			rt = evs_store_txn_begin(rep);
+			ck_assert_int_eq(evs_store_txn_recs(rt, rs, true, "", &err), 0);
+			ck_assert_msg(evs_store_txn_commit(rt, &err) == 0,
+				      "step %u compact undo: %s at %s", step, err.message,
+				      err.path);
+			rd = evs_store_doc(rep);
+			ck_assert_msg(same_objects(rd, before), "step %u: compact undo differs",
+				      step);
+			json_decref(rd);
+			rt = evs_store_txn_begin(rep);
+			ck_assert_int_eq(evs_store_txn_recs(rt, rs, false, "", &err), 0);
+			ck_assert_int_eq(evs_store_txn_commit(rt, &err), 0);
+			evs_store_recs_drop(st, rs);
+			undone++;
 		}
 		json_decref(before);
 		json_decref(after);
 	}
 	ck_assert_uint_gt(replayed, 500);
-	ck_assert_uint_gt(undone, 100);
+	ck_assert_uint_gt(undone, 200);
 	/* A record naming a missing object is refused with its index. */
 	{
 		struct evs_store_txn *rt = evs_store_txn_begin(rep);

@@ -17,6 +17,7 @@
 
 #include "ctl_test.h"
 #include "evs_persist.h"
+#include "evs_recs.h"
 #include "store_test.h"
 #include "unit_case.h"
 #include "unit_store.h"
@@ -111,6 +112,21 @@ static char *dumps(const json_t *v)
 	return s;
 }
 
+/* The compact records' public copy says what the JSON one says. */
+static void recs_public_agree(struct evs_store *st)
+{
+	json_t *pub = evs_store_records_public(st, evs_store_last_records(st)), *cj;
+	struct evs_recs *rp = evs_store_recs_public(st, evs_store_last_recs(st));
+
+	ck_assert_ptr_nonnull(pub);
+	ck_assert_ptr_nonnull(rp);
+	cj = evs_recs_json(rp);
+	ck_assert(json_equal(cj, pub));
+	json_decref(cj);
+	json_decref(pub);
+	evs_recs_unref(rp);
+}
+
 START_TEST(secret_declarations_checked)
 {
 	static const struct evs_ctl_param inner[] = {
@@ -185,6 +201,7 @@ START_TEST(secret_hidden_outside_the_store)
 	s = dumps(evs_store_last_records(st));
 	ck_assert(has(s, KEY1));
 	free(s);
+	recs_public_agree(st);
 	pub = evs_store_records_public(st, evs_store_last_records(st));
 	s = dumps(pub);
 	ck_assert_msg(!has(s, KEY1) && !has(s, "sekrit99") && has(s, "\"spi\":300"), "%s", s);
@@ -193,6 +210,7 @@ START_TEST(secret_hidden_outside_the_store)
 	/* a set: both sides public */
 	ck_assert_int_eq(op(st, EVS_STORE_SET, "{\"name\":\"a\",\"key\":\"" KEY2 "\"}", &err), 0);
 	ck_assert_str_eq(seen_key, KEY2);
+	recs_public_agree(st);
 	pub = evs_store_records_public(st, evs_store_last_records(st));
 	s = dumps(pub);
 	ck_assert_msg(!has(s, KEY1) && !has(s, KEY2), "%s", s);
@@ -228,9 +246,16 @@ START_TEST(secret_hidden_outside_the_store)
 		pub = evs_store_records_public(st, evs_store_last_records(st));
 		ck_assert_ptr_eq(pub, evs_store_last_records(st));
 		json_decref(pub);
+		{
+			struct evs_recs *rp = evs_store_recs_public(st, evs_store_last_recs(st));
+
+			ck_assert_ptr_eq(rp, evs_store_last_recs(st)); /* not walked */
+			evs_recs_unref(rp);
+		}
 		/* and one with a secret again: a public copy */
 		ck_assert_int_eq(
 		    op(st, EVS_STORE_SET, "{\"name\":\"a\",\"key\":\"" KEY1 "\"}", &err), 0);
+		recs_public_agree(st);
 		pub = evs_store_records_public(st, evs_store_last_records(st));
 		ck_assert_ptr_ne(pub, evs_store_last_records(st));
 		s = dumps(pub);

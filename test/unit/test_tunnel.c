@@ -2,9 +2,9 @@
 /*
  * Unit tests of lib/tunnel: template errors, the outer header on the wire
  * (checked field by field and against independent checksums), UDP source
- * ports from the flow hash, inner MTU accounting, random round trips over
- * every type and family in long bursts, and every decap drop reason. The
- * wire format is also checked by tshark and scapy: test/scripts/tunnel_wire.py.
+ * ports from the flow hash or the inner flow, a tagged underlay, inner MTU accounting, random round
+ * trips over every type and family in long bursts, and every decap drop reason. The wire format is
+ * also checked by tshark and scapy: test/scripts/tunnel_wire.py.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -280,6 +280,199 @@ START_TEST(test_source_port_from_hash)
 	}
 	/* 2000 random hashes over 1000 ports: about 865 distinct expected. */
 	ck_assert_uint_gt(distinct, 750);
+}
+END_TEST
+
+/* An inner frame of one flow: @p tag (0: none), IPv4 or IPv6 TCP/UDP with
+ * addresses and ports from @p flow; @p pay: payload length and filler, @p ttl. */
+static struct rte_mbuf *flow_frame(unsigned int family, uint8_t proto, uint32_t flow, uint16_t tag,
+				   uint16_t pay, uint8_t ttl)
+{
+	uint32_t l3 = family == 4 ? 20 : 40, l2 = tag != 0 ? 18 : 14;
+	uint32_t len = l2 + l3 + 8 + pay;
+	struct rte_mbuf *m = frame(len, flow ^ pay ^ ttl); /* random bytes, then the headers */
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *), *ip = p + l2, *l4 = ip + l3;
+
+	memset(p, 0, l2 + l3 + 8);
+	p[0] = 0x02;
+	p[5] = (uint8_t)flow;
+	p[6] = 0x02;
+	if (tag != 0) {
+		p[12] = 0x81;
+		p[14] = (uint8_t)(tag >> 8);
+		p[15] = (uint8_t)tag;
+	}
+	p[l2 - 2] = family == 4 ? 0x08 : 0x86;
+	p[l2 - 1] = family == 4 ? 0x00 : 0xdd;
+	if (family == 4) {
+		ip[0] = 0x45;
+		ip[2] = (uint8_t)((l3 + 8 + pay) >> 8);
+		ip[3] = (uint8_t)(l3 + 8 + pay);
+		ip[8] = ttl;
+		ip[9] = proto;
+		memcpy(ip + 12, (uint8_t[]){10, 0, (uint8_t)(flow >> 24), 1}, 4);
+		memcpy(ip + 16, (uint8_t[]){10, 1, (uint8_t)(flow >> 16), 2}, 4);
+	} else {
+		ip[0] = 0x60;
+		ip[5] = (uint8_t)(8 + pay);
+		ip[4] = (uint8_t)((8 + pay) >> 8);
+		ip[6] = proto;
+		ip[7] = ttl;
+		ip[8] = ip[24] = 0xfd;
+		ip[23] = (uint8_t)(flow >> 24);
+		ip[39] = (uint8_t)(flow >> 16);
+	}
+	l4[0] = (uint8_t)(flow >> 8);
+	l4[1] = 7;
+	l4[2] = (uint8_t)flow;
+	l4[3] = 80;
+	m->hash.rss = flow * pay + ttl; /* stale: vhost, tap and af_packet set none */
+	return m;
+}
+
+static uint16_t sport_of(struct evs_tun_encap *t, struct rte_mbuf *m)
+{
+	struct evs_tun_stats st = {0};
+	uint16_t sp;
+
+	ck_assert_uint_eq(evs_tun_encap_burst(t, &m, 1, NULL, &st), 1);
+	sp = be16(rte_pktmbuf_mtod(m, const uint8_t *) + t->l2_len + (t->family == 4 ? 20 : 40));
+	rte_pktmbuf_free(m);
+	return sp;
+}
+
+/*
+ * Without a caller's hash the source port comes from the inner flow: the
+ * same for every frame of a flow (whatever its payload, length, TTL, VLAN
+ * tag or stale mbuf hash), different across flows (addresses, ports,
+ * protocol), the same for all fragments of a datagram; over IPv4 and IPv6,
+ * and by MACs for frames that are not IP.
+ */
+START_TEST(test_source_port_from_inner_flow)
+{
+	struct evs_tun_encap_config c = conf(EVS_TUN_GENEVE, 4);
+	struct evs_tun_encap t;
+	static uint8_t seen[65536 / 8];
+	unsigned int distinct = 0;
+
+	ck_assert_int_eq(evs_tun_encap_init(&t, &c), 0);
+	memset(seen, 0, sizeof(seen));
+	srand(11);
+	for (unsigned int i = 0; i < 400; i++) {
+		uint32_t flow = (uint32_t)rand();
+		unsigned int fam = i % 2 ? 6 : 4;
+		uint8_t proto = i % 3 ? IPPROTO_UDP : IPPROTO_TCP;
+		uint16_t sp = sport_of(&t, flow_frame(fam, proto, flow, 0, 20, 64));
+
+		ck_assert_uint_eq(sport_of(&t, flow_frame(fam, proto, flow, 0, 700, 63)), sp);
+		ck_assert_uint_eq(sport_of(&t, flow_frame(fam, proto, flow, 100, 33, 9)), sp);
+		if (!(seen[sp / 8] & (1u << (sp % 8))))
+			distinct++;
+		seen[sp / 8] |= (uint8_t)(1u << (sp % 8));
+	}
+	/* 400 flows over 16384 ports: about 395 distinct expected */
+	ck_assert_uint_gt(distinct, 380);
+	/* each part of the tuple counts: a flow differing in one field moves
+	 * (the chance that 4 x 50 such pairs all collide is nil; allow 4) */
+	{
+		unsigned int same = 0;
+
+		for (uint32_t f = 1; f <= 50; f++) {
+			uint32_t flow = f * 0x01010101u;
+			uint16_t sp = sport_of(&t, flow_frame(4, IPPROTO_UDP, flow, 0, 20, 64));
+
+			same += sport_of(&t, flow_frame(4, IPPROTO_UDP, flow ^ 0x01000000u, 0, 20,
+							64)) == sp; /* source address */
+			same += sport_of(&t, flow_frame(4, IPPROTO_UDP, flow ^ 0x00010000u, 0, 20,
+							64)) == sp; /* destination address */
+			same += sport_of(&t, flow_frame(4, IPPROTO_UDP, flow ^ 0x100u, 0, 20,
+							64)) == sp; /* source port */
+			same += sport_of(&t, flow_frame(4, IPPROTO_TCP, flow, 0, 20, 64)) == sp;
+		}
+		ck_assert_uint_le(same, 4);
+	}
+	/* fragments: the first (MF, ports) and a later one hash alike */
+	{
+		struct rte_mbuf *a = flow_frame(4, IPPROTO_UDP, 77, 0, 40, 64);
+		struct rte_mbuf *b = flow_frame(4, IPPROTO_UDP, 77, 0, 40, 64);
+
+		rte_pktmbuf_mtod(a, uint8_t *)[14 + 6] = 0x20; /* MF */
+		rte_pktmbuf_mtod(b, uint8_t *)[14 + 7] = 0x05; /* offset 40 */
+		memset(rte_pktmbuf_mtod(b, uint8_t *) + 34, 0xee, 4);
+		ck_assert_uint_eq(sport_of(&t, a), sport_of(&t, b));
+	}
+	/* not IP: by MACs; a runt does not crash */
+	{
+		struct rte_mbuf *a = frame(60, 1), *b = frame(60, 2), *r = frame(10, 3);
+
+		memcpy(rte_pktmbuf_mtod(b, uint8_t *), rte_pktmbuf_mtod(a, uint8_t *), 14);
+		rte_pktmbuf_mtod(a, uint8_t *)[12] = rte_pktmbuf_mtod(b, uint8_t *)[12] = 0x88;
+		ck_assert_uint_eq(sport_of(&t, a), sport_of(&t, b));
+		ck_assert_uint_eq(evs_tun_inner_hash(r), 0);
+		rte_pktmbuf_free(r);
+	}
+}
+END_TEST
+
+/*
+ * A tagged underlay: the template carries the 802.1Q tag (PCP and VID)
+ * before the outer EtherType, l2_len is 18, the inner MTU is the untagged
+ * one (the tag is not in the IP MTU), the frames decapsulate whole; a tag
+ * without a VID, VID 4095 or with DEI is refused.
+ */
+START_TEST(test_vlan_template)
+{
+	const uint16_t tci = (uint16_t)(5u << 13 | 100);
+	struct evs_tun_decap d = decap_conf();
+	struct evs_tun_stats st = {0};
+	struct evs_tun_meta meta[2];
+	struct evs_tun_encap t;
+	struct rte_mbuf *m[2], *cp[2];
+	const uint8_t *p;
+
+	for (unsigned int fam = 4; fam <= 6; fam += 2) {
+		struct evs_tun_encap_config c = conf(EVS_TUN_GENEVE, fam);
+		uint16_t iphl = fam == 4 ? 20 : 40;
+
+		c.vlan_tci = tci;
+		ck_assert_int_eq(evs_tun_encap_init(&t, &c), 0);
+		ck_assert_uint_eq(t.max_frame, fam == 4 ? 1464 : 1444);
+		ck_assert_uint_eq(t.l2_len, 18);
+		m[0] = frame(t.max_frame, 1);
+		m[1] = frame(200, 2);
+		cp[0] = copy(m[0]);
+		cp[1] = copy(m[1]);
+		ck_assert_uint_eq(evs_tun_encap_burst(&t, m, 2, NULL, &st), 2);
+		p = rte_pktmbuf_mtod(m[1], const uint8_t *);
+		ck_assert_uint_eq(m[1]->pkt_len, 200u + 18 + iphl + 16);
+		ck_assert_uint_eq(m[1]->l2_len, 18);
+		ck_assert_uint_eq(be16(p + 12), RTE_ETHER_TYPE_VLAN);
+		ck_assert_uint_eq(be16(p + 14), tci);
+		ck_assert_uint_eq(be16(p + 16),
+				  fam == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+		ck_assert_uint_eq(p[18] >> 4, fam);
+		if (fam == 4)
+			ck_assert_uint_eq(rte_raw_cksum(p + 18, 20), 0xffff);
+		ck_assert_uint_eq(be16(p + 18 + iphl + 2), EVS_GENEVE_PORT);
+		/* the whole 1.5 kB IP packet of the longest frame: the IP MTU */
+		ck_assert_uint_eq(m[0]->pkt_len - 18, 1500);
+		ck_assert_uint_eq(evs_tun_decap_burst(&d, m, 2, meta, &st), 2);
+		ck_assert(same(m[0], cp[0]));
+		ck_assert(same(m[1], cp[1]));
+		ck_assert_uint_eq(meta[1].vni, 0xabcdef);
+		free_all(m, 2);
+		free_all(cp, 2);
+	}
+	{
+		struct evs_tun_encap_config c = conf(EVS_TUN_VXLAN, 4);
+
+		c.vlan_tci = 3u << 13; /* a priority tag: no VID */
+		ck_assert_int_eq(evs_tun_encap_init(&t, &c), -EINVAL);
+		c.vlan_tci = 4095;
+		ck_assert_int_eq(evs_tun_encap_init(&t, &c), -EINVAL);
+		c.vlan_tci = 0x1000 | 7; /* DEI */
+		ck_assert_int_eq(evs_tun_encap_init(&t, &c), -EINVAL);
+	}
 }
 END_TEST
 
@@ -629,6 +822,8 @@ int main(int argc, char **argv)
 	    {"vxlan_ipv4_layout", test_vxlan_ipv4_layout},
 	    {"geneve_ipv6_layout", test_geneve_ipv6_layout},
 	    {"source_port_from_hash", test_source_port_from_hash},
+	    {"source_port_from_inner_flow", test_source_port_from_inner_flow},
+	    {"vlan_template", test_vlan_template},
 	    {"too_big_and_no_room_counted", test_too_big_and_no_room_counted},
 	    {"roundtrip_random", test_roundtrip_random},
 	    {"decap_drops_counted", test_decap_drops_counted},

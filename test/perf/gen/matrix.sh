@@ -138,13 +138,14 @@ dut_pid=""
 # hugepages in any case.
 eal=(--no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
 # The generator (256 MiB) next to the biggest device (edgevs with room
-# for 2M connections: 1 GiB and what its table grows by).
+# for 1.5M connections, or 4M in --conn-rate runs: test/perf/scenario-ct.sh).
 [ -z "$report_csv" ] || huge=0 # measures nothing
-if [ $huge = 1 ] && huge_reserve $((256 + 1024 + 768)); then
+huge_mib=$((256 + (conn == 1 ? 2048 + 512 : 1024 + 768)))
+if [ $huge = 1 ] && huge_reserve $huge_mib; then
 	read -r -a he <<<"$(huge_eal)"
 	eal+=("${he[@]}")
 	# only host-backed pages in the pool: see test/perf/hugepage_sort.c
-	huge_sort "$(dirname "$gen")/../../test/perf/hugepage-sort" $((256 + 1024 + 768)) &&
+	huge_sort "$(dirname "$gen")/../../test/perf/hugepage-sort" $huge_mib &&
 		echo "matrix: hugepages $huge_sort_line" >&2
 elif [ $huge = 1 ]; then
 	echo "matrix: not enough free hugepages: 4 KiB pages (--no-huge)" >&2
@@ -206,10 +207,16 @@ start_dut() {
 		;;
 	edgevs | edgevs-old)
 		sc_edgevs_config "$(edgevs_port 0)" "$(edgevs_port 1)" >"$tmp/edgevs.json" || return 3
-		local bin=$evs mem=("${dut_mem[@]}") opts=()
+		local bin=$evs mem=("${dut_mem[@]}") opts=() ctm mib
 		[ "$1" = edgevs-old ] && bin=$evs_old
-		# Room for every connection a run can open (default 65536).
-		[ $conn = 1 ] && mem=(-m 1024) && opts=(--ct-max 2097152)
+		# Room for every connection a run can open (default 65536): the
+		# scenario's sc_edgevs_sizing FLOWS CONN prints "CT_MAX MEM_MIB".
+		if declare -F sc_edgevs_sizing >/dev/null; then
+			read -r ctm mib <<<"$(sc_edgevs_sizing "$f" "$conn")"
+			mem=(-m "$mib") && opts=(--ct-max "$ctm")
+		elif [ $conn = 1 ]; then
+			mem=(-m 1024) && opts=(--ct-max 2097152)
+		fi
 		"$bin" --lcores "0@$ctl_core,1@$dut_core" "${eal[@]}" "${mem[@]}" --file-prefix "$prefix-evs" -- \
 			--config "$tmp/edgevs.json" --socket "$tmp/ctl.sock" "${opts[@]}" >"$tmp/dut.log" 2>&1 </dev/null &
 		dut_pid=$!
@@ -263,6 +270,16 @@ run_once() { # device flows size
 	# The scenario's flow mix (sc_flow_mix prints edgevs-gen options).
 	if [ "$flow_mix" = scenario ] && [ $conn = 0 ] && declare -F sc_flow_mix >/dev/null; then
 		read -r -a mix <<<"$(sc_flow_mix "$f")"
+	fi
+	# Stateful scenarios at many flows: every connection made once before
+	# the measured run (each run starts a fresh device), so that it measures
+	# established traffic, not a first packet per flow (the rate of those
+	# is the --conn-rate scenario's). Every device gets the same warm-up.
+	if [ $conn = 0 ] && [ "$f" -gt 32768 ] && [[ "$sc" =~ ^(firewall|lb)$ ]]; then
+		timeout -k 5 60 "$gen" --lcores "0@$gen_core" "${eal[@]}" "${gen_mem[@]}" \
+			--file-prefix "$prefix-g" --vdev "$(gen_dev 0)" --vdev "$(gen_dev 1)" -- \
+			--tx-port 0 --rx-port 1 --flows "$f" "${sz[@]}" --duration 4 --json \
+			--no-progress "${sc_gen_args[@]}" "${mix[@]}" >/dev/null 2>&1 || true
 	fi
 	[ "$dev" = ovs ] && ovs_clear_stats
 	before=$(dut_counters "$dev")
@@ -325,7 +342,7 @@ record() { # key status fields
 for sc in $scenarios; do
 	[ -z "$report_csv" ] || break
 	sc_gen_args=()
-	unset -f sc_flow_mix
+	unset -f sc_flow_mix sc_edgevs_sizing
 	unset sc_ovs_tunnel sc_ovs_not_built
 	# shellcheck source=/dev/null
 	. "$perf/scenarios/$sc.sh"

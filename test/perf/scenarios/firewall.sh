@@ -4,6 +4,9 @@
 sc_title="Firewall with connection tracking"
 sc_desc="A stateful allow rule: UDP and TCP from port 1 to 198.19.0.0/16 port 5001 are allowed and committed to connection tracking (\`ct(commit)\`), established traffic passes both ways, everything else is dropped. Every packet goes through conntrack. edgevs: the firewall module (lib/firewall, doc/firewall.md): port 1 in security group \`client\`, whose egress rules allow UDP and TCP to 198.19.0.0/16 port 5001 (stateful: committed in the firewall's zone), port 2 in group \`server\` without rules, everything else denied by default, replies passing by state; up to 65536 flows differ in the destination address within 198.19.0.0/16."
 sc_gen_args=()
+# Room for every flow's connection (--ct-max): test/perf/scenario-ct.sh.
+# shellcheck source=../scenario-ct.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../scenario-ct.sh"
 sc_flow_mix() {
 	if [ "$1" -le 65536 ]; then echo "--dst-ip 198.19.0.0 --sport-range 1 --dip-range $1"
 	else echo "--dst-ip 198.19.0.0 --sport-range 1024 --dip-range 65536"; fi

@@ -7,6 +7,9 @@ sc_desc="A virtual IP 198.19.0.1:5001 (the generator's destination) in front of 
 # on the in-port and ignores the MACs.
 # shellcheck source=../scenario-router.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../scenario-router.sh"
+# Room for every flow's connection (--ct-max): test/perf/scenario-ct.sh.
+# shellcheck source=../scenario-ct.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../scenario-ct.sh"
 # A connection the group committed carries ct_mark 1: its later packets
 # (one-way UDP stays +new, already NATed away from the VIP) and its replies
 # follow the connection, as OVN's ct_label.natted does.
