@@ -28,6 +28,8 @@ while [ $# -gt 0 ]; do
 done
 # shellcheck source=ovs.sh
 . "$here/ovs.sh"
+# shellcheck source=gen/virtio.sh
+. "$here/gen/virtio.sh" # the suite's guest options (GEN_VIRTIO)
 ovs_available && [ -x "$gen" ] || { echo "ovs-gen-mix: needs OVS-DPDK and edgevs-gen (--gen)" >&2; exit 1; }
 # shellcheck disable=SC2034 # read by ovs_flows
 sc_ovs_flows="table=0,priority=0,actions=NORMAL"
@@ -45,8 +47,8 @@ one() { # kind
 	local g0 g1 mix=()
 	ovs_start "$tmp/ovs" 1 1 vhost "$prefix-ovs" >"$tmp/start.log" 2>&1 && ovs_flows >>"$tmp/start.log" 2>&1 ||
 		{ echo "| $1 | OVS did not start | | | | |"; ovs_stop; return; }
-	g0="net_virtio_user0,path=$(ovs_sock 0),queue_size=1024"
-	g1="net_virtio_user1,path=$(ovs_sock 1),queue_size=1024"
+	g0="net_virtio_user0,path=$(ovs_sock 0),queue_size=1024$GEN_VIRTIO"
+	g1="net_virtio_user1,path=$(ovs_sock 1),queue_size=1024$GEN_VIRTIO"
 	ovs_clear_stats
 	ovs_appctl coverage/read-counter mac_learning_moved >"$tmp/moved0" 2>/dev/null || echo 0 >"$tmp/moved0"
 	if [ "$1" = flowgen ]; then
