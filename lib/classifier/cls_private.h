@@ -21,9 +21,8 @@
 #ifdef RTE_ARCH_X86
 #include <x86intrin.h>
 #endif
-#include <rte_hash_crc.h>
-
 #include "evs_classifier.h"
+#include "evs_crc.h"
 
 extern int evs_cls_logtype;
 #define CLS_LOG(level, ...) rte_log(RTE_LOG_##level, evs_cls_logtype, "cls: " __VA_ARGS__)
@@ -184,11 +183,7 @@ static inline void cls_write_end(uint32_t *seq)
 
 static inline uint32_t cls_crc_u64(uint32_t h, uint64_t v)
 {
-#ifdef __SSE4_2__
-	return (uint32_t)_mm_crc32_u64(h, v);
-#else
-	return rte_hash_crc_8byte(v, h);
-#endif
+	return evs_crc32c_u64(h, v);
 }
 
 /* Hash of key & mask over the words the subtable's mask touches. */

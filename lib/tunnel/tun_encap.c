@@ -10,13 +10,10 @@
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
-#include <rte_hash_crc.h>
 #include <rte_memcpy.h>
 #include <rte_udp.h>
-#ifdef __SSE4_2__
-#include <nmmintrin.h>
-#endif
 
+#include "evs_crc.h"
 #include "tun_private.h"
 
 unsigned int evs_tun_overhead(enum evs_tun_type type, unsigned int family, unsigned int options_len)
@@ -158,26 +155,6 @@ static inline uint16_t be16_at(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* CRC32C step: the instruction itself where the build has SSE4.2 (DPDK's
- * x86 baseline), without rte_hash_crc's per-call dispatch. */
-static inline uint32_t crc64(uint64_t v, uint32_t h)
-{
-#ifdef __SSE4_2__
-	return (uint32_t)_mm_crc32_u64(h, v);
-#else
-	return rte_hash_crc_8byte(v, h);
-#endif
-}
-
-static inline uint32_t crc32w(uint32_t v, uint32_t h)
-{
-#ifdef __SSE4_2__
-	return _mm_crc32_u32(h, v);
-#else
-	return rte_hash_crc_4byte(v, h);
-#endif
-}
-
 /* IP protocols whose first 4 L4 bytes are the ports: TCP, UDP, SCTP. */
 static const uint8_t has_ports[256] = {[IPPROTO_TCP] = 1, [IPPROTO_UDP] = 1, [IPPROTO_SCTP] = 1};
 
@@ -189,12 +166,12 @@ static inline uint32_t ipv4_hash(const uint8_t *ip, uint32_t avail)
 	uint32_t h;
 
 	memcpy(&a, ip + 12, 8); /* source and destination */
-	h = crc64(a, ip[9]);
+	h = evs_crc32c_u64(ip[9], a);
 	/* fragments: the addresses alone (a later one has no ports) */
 	if ((be16_at(ip + 6) & 0x3fff) != 0 || !has_ports[ip[9]] || ihl < 20 || avail < ihl + 4)
 		return h;
 	memcpy(&ports, ip + ihl, 4);
-	return crc32w(ports, h);
+	return evs_crc32c_u32(h, ports);
 }
 
 static inline uint32_t ipv6_hash(const uint8_t *ip, uint32_t avail)
@@ -204,13 +181,13 @@ static inline uint32_t ipv6_hash(const uint8_t *ip, uint32_t avail)
 
 	for (unsigned int i = 8; i < 40; i += 8) {
 		memcpy(&a, ip + i, 8);
-		h = crc64(a, h);
+		h = evs_crc32c_u64(h, a);
 	}
 	/* extension headers: the addresses alone */
 	if (!has_ports[ip[6]] || avail < 44)
 		return h;
 	memcpy(&ports, ip + 40, 4);
-	return crc32w(ports, h);
+	return evs_crc32c_u32(h, ports);
 }
 
 static inline uint32_t inner_hash(const struct rte_mbuf *m)
@@ -233,7 +210,7 @@ static inline uint32_t inner_hash(const struct rte_mbuf *m)
 		return ipv6_hash(p + off, len - off);
 	memcpy(&a, p, 8);
 	memcpy(&b, p + 4, 8); /* the MACs (bytes 4-7 twice) */
-	return crc64(b, crc64(a, type));
+	return evs_crc32c_u64(evs_crc32c_u64(type, a), b);
 }
 
 uint32_t evs_tun_inner_hash(const struct rte_mbuf *m)
