@@ -22,14 +22,21 @@
 
 /* CRC32C (SSE4.2, or DPDK's table fallback: the same value everywhere),
  * a sixth of jhash's instructions on a new connection's path. Words go in
- * by value: rte_hash_crc() would read our stores through another type. */
+ * by value: rte_hash_crc() would read our stores through another type.
+ * CRC is linear (flows that differ in a few bits map to a small subspace
+ * of values): MurmurHash3's finalizer mixes every input bit into every
+ * output bit, for 5 instructions. */
 static uint32_t crc_words(const uint64_t *w, unsigned int n)
 {
 	uint32_t h = LB_HASH_SEED;
 
 	for (unsigned int i = 0; i < n; i++)
 		h = rte_hash_crc_8byte(w[i], h);
-	return h;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
 }
 
 uint32_t evs_lb_flow_hash(const struct evs_flow_key *k)

@@ -90,9 +90,11 @@ for h in A B; do
 	out=$(nsx "c$h" timeout 120 "${CLI[@]}" spread "$VIP" 80 $N 4)
 	it_log "client of $h: $out"
 	assert_eq "host $h: $N connections to the VIP, none failed" 0 "$(jget "$out" failures)"
+	# an even split of 600 random client ports has a standard deviation of
+	# 12 (2%): 45% was 2.5 of them (a CI run saw 264 of 600), 40% is 4.9
 	for i in 1 2; do
 		got=$(jget "$out" "counts.b$i" || echo 0)
-		assert_ge "host $h: b$i got its share (>= 45% of $N)" $((N * 45 / 100)) "$got"
+		assert_ge "host $h: b$i got its share (>= 40% of $N)" $((N * 40 / 100)) "$got"
 	done
 done
 for h in A B; do

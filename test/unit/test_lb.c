@@ -7,6 +7,7 @@
  * test_lb_health.c; this file holds the suite's main.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -15,10 +16,12 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_ether.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
+#include "evs_lb.h"
 #include "evs_lb_maglev.h"
 #include "lb_test.h"
 #include "unit_case.h"
@@ -331,6 +334,44 @@ START_TEST(test_weight_zero_drains)
 }
 END_TEST
 
+/*
+ * A client's successive source ports (what a host's connections to one VIP
+ * differ in; Linux connects from odd ones) split evenly between equal
+ * backends: the flow hash must spread them, not just tell them apart.
+ */
+START_TEST(test_flow_hash_spreads_successive_ports)
+{
+	const uint32_t M = EVS_MAGLEV_SIZE_DEFAULT, N = 4000;
+	uint32_t *e = malloc(sizeof(uint32_t) * M);
+
+	srand(8);
+	for (uint32_t nb = 2; nb <= 4; nb += 2) {
+		struct evs_maglev_backend *b = rand_set(nb, 1);
+		uint32_t got[4] = {0};
+		struct evs_flow_key k;
+
+		ck_assert_int_eq(evs_maglev_populate(e, M, b, nb), 0);
+		memset(&k, 0, sizeof(k));
+		k.ethertype = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		k.ip_proto = IPPROTO_TCP;
+		memcpy(k.src_ip, (const uint8_t[]){10, 0, 1, 7}, 4);
+		memcpy(k.dst_ip, (const uint8_t[]){10, 0, 9, 1}, 4);
+		k.l4_dst = RTE_BE16(80);
+		for (uint32_t p = 0; p < N; p++) {
+			k.l4_src = rte_cpu_to_be_16(
+			    (uint16_t)(32769 + 2 * p)); /* Linux connects from odd ports */
+			got[e[evs_lb_flow_hash(&k) % M] - 1000]++;
+		}
+		/* a random split is within ~4 standard deviations of even */
+		for (uint32_t i = 0; i < nb; i++)
+			ck_assert_msg(got[i] > N / nb * 88 / 100 && got[i] < N / nb * 112 / 100,
+				      "%u backends: backend %u got %u of %u", nb, i, got[i], N);
+		free(b);
+	}
+	free(e);
+}
+END_TEST
+
 START_TEST(test_populate_errors)
 {
 	uint32_t e[251];
@@ -538,6 +579,7 @@ int main(int argc, char **argv)
 	    {"order_independent", test_order_independent},
 	    {"minimal_disruption", test_minimal_disruption},
 	    {"weights_proportional", test_weights_proportional},
+	    {"flow_hash_spreads_successive_ports", test_flow_hash_spreads_successive_ports},
 	    {"weight_zero_drains", test_weight_zero_drains},
 	    {"populate_errors", test_populate_errors},
 	    {"create_errors", test_create_errors},
