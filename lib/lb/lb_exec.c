@@ -174,6 +174,16 @@ static void count(struct lb_lcore *ll, const struct evs_lb_dp *dp, uint32_t id,
 	}
 }
 
+/* Per backend only; the caller counts its VIP once for the burst. */
+static inline uint32_t count_be(struct lb_lcore *ll, uint32_t id, const struct rte_mbuf *m)
+{
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+
+	ll->be[id].packets++;
+	ll->be[id].bytes += len;
+	return len;
+}
+
 enum { TCP_SYN = 0x02, TCP_RST = 0x04 };
 
 static void passive(struct lb_lcore *ll, uint32_t id)
@@ -204,8 +214,14 @@ static bool choose(void *arg, uint16_t i, const struct evs_flow_key *k,
 	struct pick_ctx *c = arg;
 	const struct evs_lb_dp_vip *v = c->v;
 	const struct evs_lb_dp_backend *b;
-	bool affine;
-	uint32_t id = lb_pick(c->dp, v, c->ct, k, c->now, true, &affine);
+	bool affine = false;
+	uint32_t id;
+
+	/* Maglev (the default) inline: lb_pick's frame is the other algorithms' */
+	if (likely(v->algo == EVS_LB_ALGO_MAGLEV))
+		id = evs_maglev_lookup(v->maglev, evs_lb_flow_hash(k));
+	else
+		id = lb_pick(c->dp, v, c->ct, k, c->now, true, &affine);
 
 	c->tried |= 1ull << i;
 	if (id == EVS_MAGLEV_NONE || id >= EVS_LB_IDS) {
@@ -276,6 +292,7 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 	const struct evs_lb_dp_vip *v;
 	uint16_t done, chunk, i, out = 0;
 	uint16_t slot[EVS_CLS_BURST_MAX];
+	uint64_t vbytes = 0, vpkts = 0;
 
 	if (dp == NULL || a->vip >= dp->n_vips || !dp->vip[a->vip].used) {
 		evs_exec_drop(x, EVS_LB_DROP_VIP_GONE, pkts, n);
@@ -323,8 +340,10 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 				    keys[j].ip_proto == IPPROTO_TCP && id < EVS_LB_IDS && !tracing)
 					passive(ll, id);
 			}
-			if (id != 0 && id < EVS_LB_IDS && !tracing)
-				count(ll, dp, id, pkts[j]);
+			if (id != 0 && id < EVS_LB_IDS && !tracing) {
+				vbytes += count_be(ll, id, pkts[j]);
+				vpkts++;
+			}
 			/* DSR: routed to the backend, the frame keeping the VIP (the
 			 * key alone names the backend: next hop, not destination) */
 			if (v->dsr && id != 0 && id < EVS_LB_IDS)
@@ -340,6 +359,9 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 			out++;
 		}
 	}
+	/* the VIP's share once: every packet here came through VIP a->vip */
+	ll->vip[a->vip].packets += vpkts;
+	ll->vip[a->vip].bytes += vbytes;
 	evs_ct_expire(ll->lc, LB_EXPIRE_STEP);
 	/* ct rewrote frames and keys alike (but a DSR key's destination, on
 	 * purpose): classified again without a re-parse */
