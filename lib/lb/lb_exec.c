@@ -253,6 +253,21 @@ static inline bool committed(const struct evs_lb_dp_vip *v, uint8_t st, uint32_t
 	return (st & EVS_CT_DNAT) != 0;
 }
 
+/*
+ * The hint of a packet's next pass. That pass classifies alike per backend
+ * (its megaflow consults the translated destination, not the client's
+ * address or port) and per client port (L2 consults in_port): one hint per
+ * (backend, in_port), hashed into the lcore's EVS_LB_IDS hints, so clients
+ * on several vNICs do not take turns at one backend's hint (each burst's
+ * first packet per backend classified, twice: to learn, then to run). A
+ * collision only costs a lookup: a hint is used only if the key matches.
+ */
+static inline uint16_t hint_slot(uint32_t id, uint16_t in_port)
+{
+	_Static_assert((EVS_LB_IDS & (EVS_LB_IDS - 1)) == 0, "a power of two");
+	return (uint16_t)((id + in_port * 0x9e3779b1u) & (EVS_LB_IDS - 1));
+}
+
 /* The translated packets to their backends' next pass, by the megaflow
  * each backend's packets matched last (evs_exec_recirculate_hinted: no
  * lookup while it is live and the key matches it); counted by how they
@@ -352,10 +367,8 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 				pkts[out] = pkts[j];
 				keys[out] = keys[j];
 			}
-			/* the next pass classifies alike per backend (its megaflow
-			 * consults the translated destination, not the client) */
 			if (out < EVS_CLS_BURST_MAX) /* more: plain recirculation */
-				slot[out] = id < EVS_LB_IDS ? (uint16_t)id : 0;
+				slot[out] = hint_slot(id < EVS_LB_IDS ? id : 0, keys[j].in_port);
 			out++;
 		}
 	}

@@ -48,6 +48,8 @@ static enum evs_stage_verdict fwd_gw(struct evs_xlate *x, const void *state, voi
  */
 static uint16_t rt_port[256];
 static uint8_t rt_mac[256];
+/* the stand-in's routed pass consults in_port too, as L2 does */
+static bool rt_by_port;
 
 /* order 200: "routing" outputs to the destination's last byte */
 static enum evs_stage_verdict fwd_route(struct evs_xlate *x, const void *state, void *lctx)
@@ -59,6 +61,8 @@ static enum evs_stage_verdict fwd_route(struct evs_xlate *x, const void *state, 
 	RTE_SET_USED(state);
 	RTE_SET_USED(lctx);
 	evs_xlate_depend(x, 0);
+	if (rt_by_port)
+		evs_xlate_mask(x)->bits.in_port = UINT16_MAX;
 	evs_xlate_mask(x)->bits.ethertype = UINT16_MAX;
 	evs_xlate_mask(x)->bits.dst_ip[v6 ? 15 : 3] = 0xff;
 	if (rt_mac[b] != 0) {
@@ -108,6 +112,9 @@ static const struct evs_stage rc_stages[] = {{.name = "rc", .order = 10, .xlate 
 static const struct evs_opcode rc_ops[] = {{"rc", 0, rc_exec, NULL}};
 static const struct evs_module rc_module = {
     .name = "rc", .stages = rc_stages, .n_stages = 1, .opcodes = rc_ops, .n_opcodes = 1};
+
+/* The port test frames are received on (run()). */
+static uint16_t run_in_port;
 
 /* What tx saw: per packet of the burst, its port and a copy of its key. */
 static struct rte_mbuf *cur[BURST];
@@ -192,6 +199,8 @@ static void lbm_setup(void)
 	memset(&w, 0, sizeof(w));
 	memset(rt_port, 0, sizeof(rt_port));
 	memset(rt_mac, 0, sizeof(rt_mac));
+	rt_by_port = false;
+	run_in_port = 0;
 	w.reg = evs_registry_create(mods, RTE_DIM(mods));
 	ck_assert_ptr_nonnull(w.reg);
 	w.tab = new_table("lbm", 1 << 16, 2); /* a context for ct's module and one for lb's */
@@ -236,7 +245,8 @@ static void backend(const char *vip, const char *a, const char *extra)
 	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.backend", doc), 0);
 }
 
-/* Run @n specs (at most BURST) through the pipeline; out_port/out_key per packet. */
+/* Run @n specs (at most BURST) through the pipeline, received on port
+ * run_in_port; out_port/out_key per packet. */
 static void run(const struct spec *s, uint16_t n)
 {
 	struct rte_mbuf *m[BURST];
@@ -245,8 +255,10 @@ static void run(const struct spec *s, uint16_t n)
 	ck_assert_uint_le(n, BURST);
 	memset(out_port, 0, sizeof(out_port));
 	memset(cur, 0, sizeof(cur));
-	for (uint16_t i = 0; i < n; i++)
+	for (uint16_t i = 0; i < n; i++) {
 		m[i] = cur[i] = build(&s[i], &k[i]);
+		m[i]->port = k[i].in_port = run_in_port;
+	}
 	evs_pipeline_run(w.pl, &w.st, m, k, n);
 }
 
@@ -1128,6 +1140,64 @@ START_TEST(test_next_pass_follows_route_changes)
 }
 END_TEST
 
+/*
+ * Clients on two ports, bursts alternating between them (a PMD's bursts
+ * come one port at a time), a routed pass that consults in_port: each
+ * (backend, port) keeps its own hint, so after the first round every
+ * packet runs its route directly; one hint per backend would be learned
+ * again at every burst (about one classified packet per backend and burst).
+ */
+START_TEST(test_next_pass_hint_per_client_port)
+{
+	enum { FLOWS = 64, ROUNDS = 40 };
+	uint64_t d0 = 0, c0 = 0, d1, c1;
+	uint8_t be[2][FLOWS] = {{0}};
+	char src[FLOWS][16];
+
+	rt_by_port = true;
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP ",\"protocol\":\"udp\"}"), 0);
+	for (unsigned int b = 1; b <= 4; b++) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "10.0.1.%u", b);
+		backend("web", a, "");
+	}
+	for (unsigned int f = 0; f < FLOWS; f++)
+		snprintf(src[f], sizeof(src[f]), "10.2.7.%u", 1 + f);
+	for (unsigned int r = 0; r < ROUNDS; r++)
+		for (unsigned int p = 0; p < 2; p++)
+			for (unsigned int at = 0; at < FLOWS; at += BURST) {
+				struct spec s[BURST];
+
+				if (r == 1 && p == 0 && at == 0) /* connections and hints made */
+					next_counts(&d0, &c0);
+				run_in_port = (uint16_t)(10 + p);
+				for (unsigned int i = 0; i < BURST; i++)
+					s[i] = (struct spec){.src = src[at + i],
+							     .dst = "10.0.0.100",
+							     .proto = IPPROTO_UDP,
+							     .sport = (uint16_t)(100 + p),
+							     .dport = 80,
+							     .payload = 12};
+				run(s, BURST);
+				for (unsigned int i = 0; i < BURST; i++) {
+					uint8_t b = out_key[i].dst_ip[3];
+
+					if (be[p][at + i] == 0)
+						be[p][at + i] = b;
+					ck_assert_uint_eq(b, be[p][at + i]);
+					ck_assert_uint_eq(out_port[i], b);
+				}
+			}
+	next_counts(&d1, &c1);
+	printf("two client ports: %llu direct, %llu classified\n", (unsigned long long)(d1 - d0),
+	       (unsigned long long)(c1 - c0));
+	ck_assert_uint_eq(d1 - d0 + c1 - c0, (ROUNDS - 1) * 2 * FLOWS);
+	/* none once each (backend, port) has its hint: not one per burst */
+	ck_assert_uint_eq(c1 - c0, 0);
+}
+END_TEST
+
 void lb_module_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -1148,6 +1218,7 @@ void lb_module_add_cases(Suite *s)
 	    {"dsr", test_dsr},
 	    {"recirc_hints", test_recirc_hints},
 	    {"next_pass_follows_route_changes", test_next_pass_follows_route_changes},
+	    {"next_pass_hint_per_client_port", test_next_pass_hint_per_client_port},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), lbm_setup, lbm_teardown, 0);
