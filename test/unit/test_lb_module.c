@@ -119,6 +119,8 @@ static uint16_t run_in_port;
 /* What tx saw: per packet of the burst, its port and a copy of its key. */
 static struct rte_mbuf *cur[BURST];
 static uint16_t out_port[BURST];
+/* per packet of the burst, its place in the order tx saw them */
+static unsigned int out_seq[BURST], tx_seq;
 static struct evs_flow_key out_key[BURST];
 
 static uint16_t cap_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
@@ -132,6 +134,7 @@ static uint16_t cap_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_
 		ck_assert_uint_lt(j, BURST);
 		ck_assert_uint_eq(out_port[j], 0);
 		out_port[j] = port;
+		out_seq[j] = tx_seq++;
 		/* re-parse: the frame as it leaves */
 		ck_assert_int_eq(evs_packet_parse(pkts[i], 0, &out_key[j]), EVS_DROP_NONE);
 		ck_assert_int_eq(evs_l4_cksum_verify(pkts[i], &out_key[j]), 0);
@@ -1198,6 +1201,51 @@ START_TEST(test_next_pass_hint_per_client_port)
 }
 END_TEST
 
+/*
+ * The pass after lb() groups a burst by the megaflow each backend's packets
+ * run (one program run per backend, not per run of neighbours): packets of
+ * one connection must still leave in the order they came. 8 connections
+ * over 4 backends, 4 packets each, interleaved in 32-packet bursts.
+ */
+START_TEST(test_next_pass_keeps_connection_order)
+{
+	enum { CONNS = 8, EACH = 4 };
+	char src[CONNS][16];
+
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP ",\"protocol\":\"udp\"}"), 0);
+	for (unsigned int b = 1; b <= 4; b++) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "10.0.1.%u", b);
+		backend("web", a, "");
+	}
+	for (unsigned int c = 0; c < CONNS; c++)
+		snprintf(src[c], sizeof(src[c]), "10.2.9.%u", 1 + c);
+	for (unsigned int r = 0; r < 20; r++) {
+		struct spec s[BURST];
+		unsigned int backends = 0;
+
+		for (unsigned int i = 0; i < BURST; i++)
+			s[i] = (struct spec){.src = src[i % CONNS],
+					     .dst = "10.0.0.100",
+					     .proto = IPPROTO_UDP,
+					     .sport = 4000,
+					     .dport = 80,
+					     .payload = (uint16_t)(10 + i / CONNS)};
+		run(s, BURST);
+		for (unsigned int i = 0; i < BURST; i++) {
+			ck_assert_uint_ne(out_port[i], 0);
+			backends |= 1u << out_port[i];
+			/* after the connection's previous packet of this burst */
+			if (i >= CONNS)
+				ck_assert_uint_gt(out_seq[i], out_seq[i - CONNS]);
+		}
+		/* mixed: several backends in each burst */
+		ck_assert_uint_gt(__builtin_popcount(backends), 1);
+	}
+}
+END_TEST
+
 void lb_module_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -1219,6 +1267,7 @@ void lb_module_add_cases(Suite *s)
 	    {"recirc_hints", test_recirc_hints},
 	    {"next_pass_follows_route_changes", test_next_pass_follows_route_changes},
 	    {"next_pass_hint_per_client_port", test_next_pass_hint_per_client_port},
+	    {"next_pass_keeps_connection_order", test_next_pass_keeps_connection_order},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), lbm_setup, lbm_teardown, 0);
