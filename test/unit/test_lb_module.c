@@ -1021,6 +1021,18 @@ START_TEST(test_mask_is_sufficient)
 }
 END_TEST
 
+/* The UDP VIP "web" with backends 10.0.1.1-4 (ports 1-4 of the stand-in). */
+static void udp_vip_four_backends(void)
+{
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP ",\"protocol\":\"udp\"}"), 0);
+	for (unsigned int b = 1; b <= 4; b++) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "10.0.1.%u", b);
+		backend("web", a, "");
+	}
+}
+
 /* lb_next_direct and lb_next_classified of the test's lcore. */
 static void next_counts(uint64_t *direct, uint64_t *classified)
 {
@@ -1050,13 +1062,7 @@ START_TEST(test_next_pass_follows_route_changes)
 	uint64_t d0, c0, d1, c1;
 	struct rte_ether_addr mac0 = {{0}};
 
-	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP ",\"protocol\":\"udp\"}"), 0);
-	for (unsigned int b = 1; b <= 4; b++) {
-		char a[16];
-
-		snprintf(a, sizeof(a), "10.0.1.%u", b);
-		backend("web", a, "");
-	}
+	udp_vip_four_backends();
 	memset(be, 0, sizeof(be));
 	for (unsigned int f = 0; f < RTE_DIM(src); f++)
 		snprintf(src[f], sizeof(src[f]), "10.2.%u.%u", 1 + f / 200, 1 + f % 200);
@@ -1158,13 +1164,7 @@ START_TEST(test_next_pass_hint_per_client_port)
 	char src[FLOWS][16];
 
 	rt_by_port = true;
-	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP ",\"protocol\":\"udp\"}"), 0);
-	for (unsigned int b = 1; b <= 4; b++) {
-		char a[16];
-
-		snprintf(a, sizeof(a), "10.0.1.%u", b);
-		backend("web", a, "");
-	}
+	udp_vip_four_backends();
 	for (unsigned int f = 0; f < FLOWS; f++)
 		snprintf(src[f], sizeof(src[f]), "10.2.7.%u", 1 + f);
 	for (unsigned int r = 0; r < ROUNDS; r++)
@@ -1212,13 +1212,7 @@ START_TEST(test_next_pass_keeps_connection_order)
 	enum { CONNS = 8, EACH = 4 };
 	char src[CONNS][16];
 
-	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP ",\"protocol\":\"udp\"}"), 0);
-	for (unsigned int b = 1; b <= 4; b++) {
-		char a[16];
-
-		snprintf(a, sizeof(a), "10.0.1.%u", b);
-		backend("web", a, "");
-	}
+	udp_vip_four_backends();
 	for (unsigned int c = 0; c < CONNS; c++)
 		snprintf(src[c], sizeof(src[c]), "10.2.9.%u", 1 + c);
 	for (unsigned int r = 0; r < 20; r++) {
