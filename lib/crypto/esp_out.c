@@ -36,7 +36,8 @@ static void write_udp(uint8_t *udp, const struct evs_sa *sa, uint32_t len)
 	struct rte_udp_hdr *u = (struct rte_udp_hdr *)udp;
 
 	u->src_port = rte_cpu_to_be_16(sa->udp_sport);
-	u->dst_port = rte_cpu_to_be_16(sa->udp_dport);
+	/* relaxed: the port may float to where the peer's NAT maps it */
+	u->dst_port = rte_cpu_to_be_16(__atomic_load_n(&sa->udp_dport, __ATOMIC_RELAXED));
 	u->dgram_len = rte_cpu_to_be_16((uint16_t)len);
 	u->dgram_cksum = 0; /* IPv4: RFC 3948 says zero; IPv6: filled after the job */
 }
