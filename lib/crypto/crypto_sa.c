@@ -49,7 +49,11 @@ static int conf_check(const struct evs_sa_config *c)
 	if (!c->esn && c->first_seq > UINT32_MAX)
 		return -EINVAL;
 	if (c->mode == EVS_ESP_TUNNEL && c->dir == EVS_SA_OUTBOUND &&
-	    (!addr_ok(&c->tun_src) || c->tun_src.family != c->tun_dst.family))
+	    c->tun_src.family != c->tun_dst.family &&
+	    (c->tun_src.family != 0 || c->tun_dst.family != 0))
+		return -EINVAL;
+	if (c->mode == EVS_ESP_TUNNEL && c->dir == EVS_SA_OUTBOUND && c->tun_src.family != 0 &&
+	    (!addr_ok(&c->tun_src) || !addr_ok(&c->tun_dst)))
 		return -EINVAL;
 	return 0;
 }

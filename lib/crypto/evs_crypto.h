@@ -165,17 +165,20 @@ struct evs_sa_config {
 	uint32_t spi; /**< host order; 1..255 are reserved (RFC 4303) */
 	enum evs_sa_dir dir;
 	enum evs_esp_mode mode;
-	uint8_t key[32];	     /**< AES key */
-	uint8_t key_len;	     /**< 16 or 32 */
-	uint8_t salt[4];	     /**< RFC 4106 salt (the nonce's first 4 bytes) */
-	bool esn;		     /**< 64-bit extended sequence numbers */
-	uint32_t replay_window;	     /**< inbound: 0 = default, at most 4096 */
-	uint64_t first_seq;	     /**< outbound: first number to send (0 = 1) */
-	bool udp_encap;		     /**< ESP-in-UDP (RFC 3948) */
-	uint16_t udp_sport;	     /**< outbound source port (0 = 4500) */
-	uint16_t udp_dport;	     /**< destination port (0 = 4500); inbound: expected */
-	struct evs_esp_addr tun_src; /**< tunnel mode, outbound: outer source */
-	struct evs_esp_addr tun_dst; /**< tunnel mode, outbound: outer destination */
+	uint8_t key[32];	/**< AES key */
+	uint8_t key_len;	/**< 16 or 32 */
+	uint8_t salt[4];	/**< RFC 4106 salt (the nonce's first 4 bytes) */
+	bool esn;		/**< 64-bit extended sequence numbers */
+	uint32_t replay_window; /**< inbound: 0 = default, at most 4096 */
+	uint64_t first_seq;	/**< outbound: first number to send (0 = 1) */
+	bool udp_encap;		/**< ESP-in-UDP (RFC 3948) */
+	uint16_t udp_sport;	/**< outbound source port (0 = 4500) */
+	uint16_t udp_dport;	/**< destination port (0 = 4500); inbound: expected */
+	/** tunnel mode, outbound: outer source and destination; both family 0:
+	 *  the inner header's own (a tunnel between the inner packet's hosts,
+	 *  e.g. an overlay's underlay addresses; the outer family follows) */
+	struct evs_esp_addr tun_src;
+	struct evs_esp_addr tun_dst; /**< see tun_src */
 	uint32_t owner;		     /**< the creator's word, read back by evs_sa_owner */
 };
 

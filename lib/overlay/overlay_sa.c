@@ -209,32 +209,10 @@ const struct evs_store_ops ovl_vtep_ops = {
 
 /* --- sa ----------------------------------------------------------------- */
 
-/* Tunnel mode, outbound: the outer header goes from the VTEP's underlay
- * address to the VTEP's (the addresses of the tunnel's own header). */
-static int sa_endpoints(struct evs_store *st, const struct evs_store_obj *vo,
-			struct evs_sa_config *c)
-{
-	const json_t *vv = evs_store_obj_value(vo);
-	const struct evs_store_obj *uo = evs_store_lookup_str(
-	    st, "underlay", json_string_value(json_object_get(vv, "underlay")));
-	struct evs_tun_addr src, dst;
-
-	if (uo == NULL ||
-	    ovl_addr(json_string_value(json_object_get(evs_store_obj_value(uo), "address")), &src) <
-		0 ||
-	    ovl_addr(json_string_value(json_object_get(vv, "address")), &dst) < 0 ||
-	    src.family != dst.family)
-		return -EINVAL;
-	c->tun_src.family = src.family;
-	c->tun_dst.family = dst.family;
-	memcpy(c->tun_src.b, src.b, sizeof(c->tun_src.b));
-	memcpy(c->tun_dst.b, dst.b, sizeof(c->tun_dst.b));
-	return 0;
-}
-
-/* The SA of object value @p v; its owner word is 1 + its VTEP's id. */
-static struct evs_sa *sa_build(struct evs_store *st, const json_t *v, bool inbound,
-			       const struct evs_store_obj *vo, uint16_t vtep)
+/* The SA of object value @p v; its owner word is 1 + its VTEP's id. In
+ * tunnel mode the outer header takes the tunnel header's addresses (the
+ * underlay's and the VTEP's), whatever they are when the packet is sent. */
+static struct evs_sa *sa_build(struct evs_store *st, const json_t *v, bool inbound, uint16_t vtep)
 {
 	const char *key = json_string_value(json_object_get(v, "key"));
 	struct evs_sa_config c = {
@@ -254,10 +232,8 @@ static struct evs_sa *sa_build(struct evs_store *st, const json_t *v, bool inbou
 
 	c.replay_window = w != NULL ? (uint32_t)json_integer_value(w) : 0;
 	c.key_len = (uint8_t)(strlen(key) / 2);
-	if (c.mode == EVS_ESP_TUNNEL && !inbound && sa_endpoints(st, vo, &c) < 0)
-		errno = EINVAL;
-	else if (ovl_hex(key, c.key, c.key_len) == 0 &&
-		 ovl_hex(json_string_value(json_object_get(v, "salt")), c.salt, 4) == 0)
+	if (ovl_hex(key, c.key, c.key_len) == 0 &&
+	    ovl_hex(json_string_value(json_object_get(v, "salt")), c.salt, 4) == 0)
 		sa = evs_sa_create(&c);
 	else
 		errno = EINVAL;
@@ -328,7 +304,7 @@ static int stage_one(struct evs_overlay *ov, struct evs_store *st, const struct 
 	if (vo == NULL) /* the reference check reports it */
 		return evs_store_err(err, -ENOENT, d->path, "no such VTEP");
 	s->vtep = (uint16_t)(*evs_store_obj_aux(vo) - 1);
-	s->new = sa_build(st, v, s->inbound, vo, s->vtep);
+	s->new = sa_build(st, v, s->inbound, s->vtep);
 	if (s->new == NULL)
 		return evs_store_err(err, -errno, d->path, "cannot create SA %lld: %s",
 				     (long long)json_integer_value(json_object_get(v, "spi")),

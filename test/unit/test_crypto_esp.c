@@ -802,6 +802,54 @@ START_TEST(test_udp_peer_port_learned)
 }
 END_TEST
 
+/* Tunnel mode without endpoints: the outer header carries the inner one's
+ * addresses and family (IPv4 and IPv6, in UDP or not); opened back to the
+ * original. */
+START_TEST(test_tunnel_inner_endpoints)
+{
+	struct evs_crypto_engine *e = evs_crypto_engine_create();
+
+	for (unsigned int k = 0; k < 4; k++) {
+		unsigned int v = k & 1 ? 6 : 4, hl = v == 4 ? 20 : 40;
+		struct evs_sa_config co = ct_sa_conf(0x777, EVS_SA_OUTBOUND, EVS_ESP_TUNNEL, 16, 8);
+		struct evs_sa_config ci = ct_sa_conf(0x777, EVS_SA_INBOUND, EVS_ESP_TUNNEL, 16, 8);
+		struct evs_sa *out, *in;
+		struct rte_mbuf *m = ct_build_udp(v, 14, 200, k), *orig = ct_clone(m);
+		const uint8_t *o, *i;
+
+		memset(&co.tun_src, 0, sizeof(co.tun_src));
+		memset(&co.tun_dst, 0, sizeof(co.tun_dst));
+		co.udp_encap = ci.udp_encap = k >= 2;
+		out = evs_sa_create(&co);
+		in = evs_sa_create(&ci);
+		ck_assert_ptr_nonnull(out);
+		ck_assert_ptr_nonnull(in);
+		ck_assert_uint_eq(evs_esp_encrypt_burst(e, out, &m, 1), 1);
+		o = rte_pktmbuf_mtod(m, const uint8_t *) + 14;
+		i = rte_pktmbuf_mtod(orig, const uint8_t *) + 14;
+		ck_assert_uint_eq(o[0] >> 4, v);
+		ck_assert_uint_eq(rte_pktmbuf_mtod(m, const uint8_t *)[12], v == 4 ? 0x08 : 0x86);
+		/* source and destination as the inner header's */
+		ck_assert_mem_eq(o + (v == 4 ? 12 : 8), i + (v == 4 ? 12 : 8), v == 4 ? 8 : 32);
+		ck_assert_uint_eq(v == 4 ? o[9] : o[6], k >= 2 ? IPPROTO_UDP : IPPROTO_ESP);
+		/* the inner packet whole after the ESP header (its ciphertext differs) */
+		ck_assert_uint_eq(m->pkt_len, orig->pkt_len + hl + (k >= 2 ? 8 : 0) + 16 + 2 +
+						  ((4 - ((hl + 208 + 2) & 3)) & 3) + 16);
+		{
+			struct evs_sa *sas[1] = {in};
+
+			ck_assert_uint_eq(evs_esp_decrypt_burst(e, sas, &m, 1), 1);
+		}
+		ck_assert(ct_same(m, orig));
+		rte_pktmbuf_free(m);
+		rte_pktmbuf_free(orig);
+		evs_sa_free(out);
+		evs_sa_free(in);
+	}
+	evs_crypto_engine_free(e);
+}
+END_TEST
+
 void crypto_esp_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -818,6 +866,7 @@ void crypto_esp_add_cases(Suite *s)
 	    {"peek_spi", test_peek_spi},
 	    {"classify_keepalive_and_marker", test_classify_keepalive_and_marker},
 	    {"udp_peer_port_learned", test_udp_peer_port_learned},
+	    {"tunnel_inner_endpoints", test_tunnel_inner_endpoints},
 	    {"garbage_accounted", test_garbage_accounted},
 	    {"decrypt_trace_changes_nothing", test_decrypt_trace_changes_nothing},
 	};
