@@ -140,7 +140,18 @@ static __rte_always_inline uint8_t prepare(const struct evs_sa *sa, struct rte_m
 	if (new_ip_len > UINT16_MAX + (v == 6 ? 40u : 0u))
 		return 1 + EVS_ESP_DROP_NO_ROOM;
 	/* Link-layer padding beyond the IP length is dropped (its room reused). */
-	if (m->data_off < ins || (unsigned int)(m->buf_len - m->data_off) < l2 + ip.len + tail)
+	if (unlikely(m->data_off < ins)) {
+		/* Short of headroom (an IPv6 tunnel header, then tunnel mode in
+		 * UDP over IPv6: 134 bytes > 128): the packet moves up, once. */
+		uint16_t up = (uint16_t)(ins - m->data_off);
+
+		if ((unsigned int)(m->buf_len - m->data_off) < up + l2 + ip.len + tail)
+			return 1 + EVS_ESP_DROP_NO_ROOM;
+		data = rte_pktmbuf_mtod(m, uint8_t *);
+		memmove(data + up, data, l2 + ip.len);
+		m->data_off = (uint16_t)(m->data_off + up);
+	}
+	if ((unsigned int)(m->buf_len - m->data_off) < l2 + ip.len + tail)
 		return 1 + EVS_ESP_DROP_NO_ROOM;
 
 	/* Grow both ends in place (single segment: the mbuf's lengths are equal). */

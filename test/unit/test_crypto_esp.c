@@ -432,18 +432,33 @@ static struct rte_mbuf *placed(struct rte_mbuf *m, uint16_t data_off)
 START_TEST(test_no_room_counted)
 {
 	struct evs_sa_config c = ct_sa_conf(0x7000, EVS_SA_OUTBOUND, EVS_ESP_TUNNEL, 16, 8);
-	struct rte_mbuf *m[3];
+	struct rte_mbuf *m[3], *orig, *small;
 	struct evs_sa_stats st;
+	uint16_t buf_len;
 	struct pair p;
 
 	pair_make(&p, c);
-	m[0] = placed(ct_build_udp(4, 14, 100, 0), 10); /* headroom 10 < 36 */
-	m[1] = ct_build_udp(4, 14, 100, 1);
-	m[1] = placed(m[1], (uint16_t)(m[1]->buf_len - m[1]->data_len - 5)); /* tailroom 5 */
-	m[2] = ct_build_udp(4, 14, 100, 2);
+	m[0] = ct_build_udp(4, 14, 100, 1);
+	m[0] = placed(m[0], (uint16_t)(m[0]->buf_len - m[0]->data_len - 5)); /* tailroom 5 */
+	/* headroom 10 < 36, and the buffer ends 30 bytes after the packet: too
+	 * short to move it up (26) and add the trailer (18) */
+	small = m[1] = placed(ct_build_udp(4, 14, 100, 0), 10);
+	buf_len = small->buf_len;
+	small->buf_len = (uint16_t)(10 + small->data_len + 30);
+	m[2] = placed(ct_build_udp(4, 14, 100, 2), 10); /* headroom 10, tailroom plenty */
+	orig = ct_clone(m[2]);
 	ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, m, 3), 1);
+	small->buf_len = buf_len;
 	evs_sa_stats_get(p.out, &st);
 	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_NO_ROOM], 2);
+	/* the one short of headroom only was moved up, and opens to the original */
+	{
+		struct evs_sa *sas[1] = {p.in};
+
+		ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, m, 1), 1);
+	}
+	ck_assert(ct_same(m[0], orig));
+	rte_pktmbuf_free(orig);
 	free_all(m, 3);
 	pair_free(&p);
 }
