@@ -241,10 +241,11 @@ static __rte_always_inline uint32_t strip(const struct evs_sa *sa, struct rte_mb
 	return payload;
 }
 
-/* Record a verified ESP-in-UDP packet's source port @p sport_be. */
-static inline void learn_peer_port(struct evs_sa *sa, uint16_t sport_be)
+/* Record the source port of an authenticated ESP-in-UDP packet (its UDP
+ * header at @p udp). */
+static inline void learn_peer_port(struct evs_sa *sa, const uint8_t *udp)
 {
-	uint16_t sp = rte_be_to_cpu_16(sport_be);
+	uint16_t sp = (uint16_t)(udp[0] << 8 | udp[1]);
 
 	if (unlikely(sp != sa->peer_port)) /* single writer; readers any lcore */
 		__atomic_store_n(&sa->peer_port, sp, __ATOMIC_RELAXED);
@@ -288,7 +289,6 @@ static uint16_t decrypt_chunk(struct evs_crypto_engine *e, struct in_args *a,
 	for (uint16_t i = 0; i < n; i++) {
 		struct evs_sa *sa = a->sas[i];
 		uint32_t payload;
-		uint16_t sport = 0;
 
 		if (e->status[i] == 1 + EVS_ESP_DROP__MAX)
 			continue;
@@ -302,16 +302,15 @@ static uint16_t decrypt_chunk(struct evs_crypto_engine *e, struct in_args *a,
 			sa_drop(e, sa, (enum evs_esp_drop)(e->status[i] - 1));
 			continue;
 		}
-		/* the UDP source port, read before the strip moves headers over it */
-		if (sa->udp_encap)
-			memcpy(&sport, a->p[i].esp - 8, 2);
+		/* authenticated: where the peer (or its NAT) sends from; read
+		 * before the strip moves headers over the UDP header */
+		if (unlikely(sa->udp_encap))
+			learn_peer_port(sa, a->p[i].esp - 8);
 		payload = strip(sa, pkts[i], &a->p[i], &e->status[i]);
 		if (e->status[i] != 0) {
 			sa_drop(e, sa, (enum evs_esp_drop)(e->status[i] - 1));
 			continue;
 		}
-		if (sa->udp_encap) /* verified: where the peer (or its NAT) sends from */
-			learn_peer_port(sa, sport);
 		if (sa != cnt.sa) {
 			in_count_flush(e, &cnt);
 			cnt.sa = sa;
