@@ -13,7 +13,8 @@
 # Ping both ways through the encrypted tunnel; the guest's xfrm states and
 # edgevs's SAs count the packets; a wrong key on one side is an auth drop.
 # Then, in the same boot, tunnel-mode SAs inside UDP 4500 with ESN on both
-# sides: ping and a 1 MiB TCP transfer each way (SHA-256).
+# sides: ping and a 1 MiB TCP transfer each way (SHA-256); and a vxlan
+# device in the guest against a VXLAN VTEP of edgevs (clear), ping both ways.
 set -o pipefail
 : "${IT_TIMEOUT:=420}"
 export IT_TIMEOUT
@@ -33,7 +34,7 @@ KOUT=000102030405060708090a0b0c0d0e0f # edgevs -> Linux, SPI 0x1000
 KIN=f0e0d0c0b0a090807060504030201000  # Linux -> edgevs, SPI 0x2000
 SALT=0a0b0c0d
 
-ns_add a
+ns_add a b
 evs_start d -
 rpc_ok transact "{\"ops\":[
 	{\"method\":\"switch.add\",\"params\":{\"name\":\"web\"}},
@@ -150,6 +151,30 @@ for st in re.split(r"\n(?=src )", sys.stdin.read()):
         print(re.findall(r"(\d+)\(packets\)", st)[-1])
 ')
 assert_ge "the kernel decrypted edgevs's tunnel-mode ESP-in-UDP with ESN (its SA 0x1100)" 500 "${kpk:-0}"
+
+# --- VXLAN: a vxlan device in the guest against edgevs's vxlan VTEP ---------
+# A second address on the guest's underlay is the VXLAN host (one VTEP an
+# address), a second switch (VNI 6001) with ns b on it; clear, beside the
+# encrypted GENEVE one.
+rpc_ok transact "{\"ops\":[
+	{\"method\":\"switch.add\",\"params\":{\"name\":\"web2\"}},
+	{\"method\":\"port.add\",\"params\":{\"name\":\"vm2\",\"devargs\":\"net_tapY,iface=$(ifname b)\",\"switch\":\"web2\"}},
+	{\"method\":\"vtep.add\",\"params\":{\"name\":\"lxv\",\"underlay\":\"u1\",\"address\":\"10.99.0.3\",\"encap\":\"vxlan\"}},
+	{\"method\":\"tunnel.add\",\"params\":{\"switch\":\"web2\",\"vni\":6001,\"vteps\":[{\"vtep\":\"lxv\"}]}}]}" >/dev/null
+link_to_ns "$(ifname b)" b 10.60.0.1/24
+ip -n "$(nsname b)" link set "$(ifname b)" mtu 1400
+out=$(gx "
+ip addr add 10.99.0.3/24 dev eth0 &&
+ip link add vx0 type vxlan id 6001 remote 10.99.0.1 local 10.99.0.3 dstport 4789 &&
+ip link set vx0 address 02:60:00:00:00:02 mtu 1400 &&
+ip addr add 10.60.0.2/24 dev vx0 && ip link set vx0 up && echo vxlan-ready" 2>&1)
+assert_match "the guest set up a vxlan device (VNI 6001, port 4789)" vxlan-ready "$out"
+ping_check "ns b -> the Linux guest over VXLAN" b 10.60.0.2
+out=$(gx "ping -c 3 -W 2 10.60.0.1" 2>&1)
+assert_match "the Linux guest -> ns b over VXLAN" ' 0% packet loss' "$out"
+st=$(rpc_ok overlay.stats)
+assert_eq "no unknown-VTEP or not-member drops" "0 0" \
+	"$(jget "$st" drops.unknown_vtep) $(jget "$st" drops.not_member)"
 guest_stop lx
 evs_stop d
 it_finish
