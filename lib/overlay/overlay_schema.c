@@ -275,6 +275,42 @@ int ovl_underlay_check(struct evs_store *st, const json_t *obj, const char *path
 	return 0;
 }
 
+/* A VTEP's tunnel port: its dst_port, else its encapsulation's. */
+static json_int_t vtep_port(struct evs_store *st, const json_t *v)
+{
+	const json_t *dp = json_object_get(v, "dst_port");
+
+	if (dp != NULL)
+		return json_integer_value(dp);
+	return strcmp(json_string_value(evs_store_field(st, "vtep", v, "encap")), "vxlan") == 0
+		   ? 4789
+		   : 6081;
+}
+
+/* The UDP port of an inbound ESP-in-UDP SA, or 0 for any other. */
+static json_int_t sa_esp_port(struct evs_store *st, const json_t *v)
+{
+	if (strcmp(str(v, "dir"), "in") != 0 || !json_is_true(json_object_get(v, "udp_encap")))
+		return 0;
+	return json_integer_value(evs_store_field(st, "sa", v, "udp_dport"));
+}
+
+/* The receive path takes UDP to an ESP-in-UDP port for ESP: no tunnel's. */
+static int vtep_port_free(struct evs_store *st, const json_t *obj, const char *path,
+			  struct evs_ctl_err *err)
+{
+	json_int_t port = vtep_port(st, obj);
+	char sub[EVS_CTL_PATH_MAX];
+
+	for (struct evs_store_obj *o = evs_store_first(st, "sa"); o != NULL; o = evs_store_next(o))
+		if (sa_esp_port(st, evs_store_obj_value(o)) == port)
+			return evs_store_err(err, -EINVAL,
+					     evs_ctl_path_key(sub, sizeof(sub), path, "dst_port"),
+					     "%lld receives ESP-in-UDP (VTEP '%s''s inbound SA)",
+					     (long long)port, str(evs_store_obj_value(o), "vtep"));
+	return 0;
+}
+
 int ovl_vtep_check(struct evs_store *st, const json_t *obj, const char *path,
 		   struct evs_ctl_err *err, void *ctx)
 {
@@ -295,7 +331,7 @@ int ovl_vtep_check(struct evs_store *st, const json_t *obj, const char *path,
 				     remote.family, local.family);
 	if (memcmp(&local, &remote, sizeof(local)) == 0)
 		return evs_store_err(err, -EINVAL, sub, "the underlay's own address");
-	return 0;
+	return vtep_port_free(st, obj, path, err);
 }
 
 /* Whether MAC @p a comes before member @p mi's item @p mj. */
@@ -417,15 +453,8 @@ static int sa_check_port(struct evs_store *st, const json_t *obj, const char *pa
 	for (struct evs_store_obj *o = evs_store_first(st, "vtep"); o != NULL;
 	     o = evs_store_next(o)) {
 		const json_t *v = evs_store_obj_value(o);
-		const json_t *dp = json_object_get(v, "dst_port");
-		json_int_t tport =
-		    dp != NULL ? json_integer_value(dp)
-		    : strcmp(json_string_value(evs_store_field(st, "vtep", v, "encap")), "vxlan") ==
-			    0
-			? 4789
-			: 6081;
 
-		if (tport == port)
+		if (vtep_port(st, v) == port)
 			return evs_store_err(err, -EINVAL, sub,
 					     "%lld is VTEP '%s''s tunnel port, not ESP's",
 					     (long long)port, str(v, "name"));
@@ -434,10 +463,9 @@ static int sa_check_port(struct evs_store *st, const json_t *obj, const char *pa
 	for (struct evs_store_obj *o = evs_store_first(st, "sa"); o != NULL;
 	     o = evs_store_next(o)) {
 		const json_t *v = evs_store_obj_value(o);
-		json_int_t p = sa_int(st, v, "udp_dport");
+		json_int_t p = sa_esp_port(st, v);
 
-		if (v == obj || strcmp(str(v, "dir"), "in") != 0 ||
-		    !json_is_true(json_object_get(v, "udp_encap")))
+		if (v == obj || p == 0)
 			continue;
 		for (i = 0; i < n && ports[i] != p; i++)
 			;

@@ -130,6 +130,13 @@ START_TEST(test_natt_config_refusals)
 	ck_assert_uint_eq(evs_store_generation(ha.st), gen);
 	/* the same port twice is one port; a second and third are fine */
 	sa_ok(&ha, "h3", "in", 1003, "\"udp_encap\": true");
+	/* and a tunnel may then not take 4500 */
+	ck_assert_int_eq(txn1(&ha,
+			      "+vtep {\"name\": \"h5\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.5\", \"dst_port\": 4500}",
+			      &err),
+			 -EINVAL);
+	ck_assert_str_eq(err.path, "/op/dst_port");
 	ck_assert_int_eq(txn1(&ha, "-sa {\"vtep\": \"h2\", \"dir\": \"in\"}", &err), 0);
 	sa_ok(&ha, "h2", "in", 1002, "\"udp_encap\": true, \"udp_dport\": 4501");
 	/* both SAs change mode in one transaction: accepted */
