@@ -267,6 +267,23 @@ static struct rte_mbuf *udp_to(uint16_t dport, uint16_t len, uint8_t fill)
 	return m;
 }
 
+/* B traces @p m (consumed) from its underlay port (slot 3): @p want, and
+ * the last step says @p says. */
+static void b_traces(struct rte_mbuf *m, int want, const char *says)
+{
+	struct evs_tun_meta meta;
+	json_t *steps = json_array();
+	const char *last;
+	uint16_t tp;
+
+	ck_assert_int_eq(evs_overlay_trace_rx(hb.ov, 3, m, &tp, &meta, steps), want);
+	last = json_string_value(
+	    json_object_get(json_array_get(steps, json_array_size(steps) - 1), "decision"));
+	ck_assert_msg(last != NULL && strstr(last, says) != NULL, "last step: %s", last);
+	json_decref(steps);
+	rte_pktmbuf_free(m);
+}
+
 START_TEST(test_keepalive_and_marker_counted)
 {
 	struct rte_mbuf *m[6], *copy[4];
@@ -307,6 +324,13 @@ START_TEST(test_keepalive_and_marker_counted)
 	free_all(copy, 4);
 	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_KEEPALIVE], 2);
 	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_NON_ESP], 4);
+	/* flow.trace from the underlay port says so too, and counts nothing */
+	b_traces(udp_to(4500, 1, 0xff), -EBADMSG, "drop: keepalive");
+	b_traces(udp_to(4500, 8, 0), -EBADMSG, "drop: non_esp");
+	ck_assert_uint_eq(a_send(&w, m, copy, 1, 300, 6), 1);
+	b_traces(m[0], 0, "vtep h1 geneve vni 5001");
+	free_all(copy, 1);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_KEEPALIVE], 2);
 	wire_fini(&w);
 }
 END_TEST
