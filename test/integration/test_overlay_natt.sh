@@ -19,21 +19,11 @@ set -o pipefail
 it_init ont
 it_require_cmd tshark sha256sum
 
-UA=$(ifname ua)
-UB=$(ifname ub)
-ip link add "$UA" type veth peer name "$UB" || it_die "cannot create the underlay veth"
-IT_LINKS+=("$UA")
-for l in "$UA" "$UB"; do
-	sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1" >/dev/null 2>&1
-	ip link set "$l" mtu 1800 up
-done
-MAC_UA=$(cat "/sys/class/net/$UA/address")
-MAC_UB=$(cat "/sys/class/net/$UB/address")
+# shellcheck source=overlay_pair.sh
+. "$IT_DIR/overlay_pair.sh"
+ovl_pair 1800
 IP_A=10.50.0.1
 IP_B=10.50.0.2
-ns_add a b
-evs_start A -
-evs_start B -
 KAB=000102030405060708090a0b0c0d0e0f # A -> B
 KBA=f0e0d0c0b0a090807060504030201000 # B -> A
 SALT=0a0b0c0d
@@ -58,19 +48,7 @@ host A "$UA" 10.99.0.1 10.99.0.2 "$MAC_UA" "" "$(ifname a)" "$SA_AB" "$SA_BA"
 host B "$UB" 10.99.0.2 10.99.0.1 "$MAC_UB" "$MAC_UA" "$(ifname b)" "$SA_BA" "$SA_AB"
 link_to_ns "$(ifname a)" a "$IP_A/24"
 link_to_ns "$(ifname b)" b "$IP_B/24"
-rpcA() { RPC_SOCK=$EVS_SOCK_A rpc_ok "$@"; }
-rpcB() { RPC_SOCK=$EVS_SOCK_B rpc_ok "$@"; }
 
-xfer() { # xfer TAG MiB: a -> b, compared by SHA-256
-	local src=$IT_TMP/$1.src dst=$IT_TMP/$1.dst want rpid
-	head -c $(($2 << 20)) /dev/urandom >"$src"
-	want=$(sha256sum "$src" | cut -d' ' -f1)
-	it_bg rpid nsx b timeout 90 "$PY" "$IT_DIR/tcpxfer.py" recv "$IP_B" 5001 "$dst" >"$IT_TMP/$1.out" 2>&1
-	nsx a timeout 90 "$PY" "$IT_DIR/tcpxfer.py" send "$IP_B" 5001 "$src" >"$IT_TMP/$1.sent" 2>&1
-	it_wait "$rpid"
-	assert_eq "$1: TCP transfer of $2 MiB arrives whole (SHA-256)" "$(($2 << 20)) $want" \
-		"$(cat "$IT_TMP/$1.out")"
-}
 # capture TAG: a ping from a to b with tshark on both veth ends -> $IT_TMP/TAG.pcap
 capture() {
 	local cap
