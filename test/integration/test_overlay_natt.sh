@@ -90,6 +90,9 @@ s=$(rpcB sa.stats '{"vtep":"peer"}')
 assert_ge "host B's inbound SA verified the transfer" 1000 "$(jget "$s" in.packets)"
 assert_eq "its peer sends from 4500 (no NAT): the port B answers to" "4500 4500" \
 	"$(jget "$s" in.udp_peer_port) $(jget "$s" out.udp_dport_now)"
+g=$(rpcB sa.get '{"vtep":"peer","dir":"out"}')
+assert_eq "sa.get shows the outbound SA as written and the port it sends to now" \
+	"8192 true 4500" "$(jget "$g" spi) $(jget "$g" udp_encap) $(jget "$g" udp_dport_now)"
 before=$(rpcB overlay.stats)
 "$PY" - "$UA" "$MAC_UA" "$MAC_UB" <<'EOF' || it_fail "could not send the keepalive and IKE packets"
 import sys
