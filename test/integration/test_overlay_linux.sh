@@ -15,6 +15,12 @@
 # Then, in the same boot, tunnel-mode SAs inside UDP 4500 with ESN on both
 # sides: ping and a 1 MiB TCP transfer each way (SHA-256); and a vxlan
 # device in the guest against a VXLAN VTEP of edgevs (clear), ping both ways.
+# Last, an IPv6 underlay: a geneve device over IPv6 in the guest (VNI 7001)
+# against a second underlay of edgevs on the same port (fd00:99::1, its
+# neighbours resolved by ND both ways); a capture in the guest (tshark on
+# the host reads it) checks the outer IPv6 + UDP + GENEVE layout; ping both
+# ways clear, then rfc4106 transport-mode SAs over IPv6: ping and a TCP
+# transfer each way (SHA-256).
 set -o pipefail
 : "${IT_TIMEOUT:=420}"
 export IT_TIMEOUT
@@ -34,7 +40,7 @@ KOUT=000102030405060708090a0b0c0d0e0f # edgevs -> Linux, SPI 0x1000
 KIN=f0e0d0c0b0a090807060504030201000  # Linux -> edgevs, SPI 0x2000
 SALT=0a0b0c0d
 
-ns_add a b
+ns_add a b c
 evs_start d -
 rpc_ok transact "{\"ops\":[
 	{\"method\":\"switch.add\",\"params\":{\"name\":\"web\"}},
@@ -172,9 +178,96 @@ assert_match "the guest set up a vxlan device (VNI 6001, port 4789)" vxlan-ready
 ping_check "ns b -> the Linux guest over VXLAN" b 10.60.0.2
 out=$(gx "ping -c 3 -W 2 10.60.0.1" 2>&1)
 assert_match "the Linux guest -> ns b over VXLAN" ' 0% packet loss' "$out"
+# --- IPv6 underlay: geneve over IPv6 against an IPv6 underlay of edgevs ------
+# Checksums: Linux's geneve over IPv6 computes the UDP checksum (udp6zerocsumtx
+# off, its default) and requires one on receive (udp6zerocsumrx off); edgevs
+# computes it over IPv6 and verifies it (a zero one is its bad_csum drop), so
+# neither side needs a setting. The capture proves both directions' sums.
+t6=$(date +%s)
+K6OUT=303132333435363738393a3b3c3d3e3f # edgevs -> Linux, SPI 0x3000
+K6IN=404142434445464748494a4b4c4d4e4f  # Linux -> edgevs, SPI 0x4000
+rpc_ok transact "{\"ops\":[
+	{\"method\":\"switch.add\",\"params\":{\"name\":\"web6\"}},
+	{\"method\":\"port.add\",\"params\":{\"name\":\"vm3\",\"devargs\":\"net_tapZ,iface=$(ifname c)\",\"switch\":\"web6\"}},
+	{\"method\":\"underlay.add\",\"params\":{\"name\":\"u6\",\"port\":\"up0\",\"address\":\"fd00:99::1\",\"mac\":\"$EVS_U_MAC\"}},
+	{\"method\":\"vtep.add\",\"params\":{\"name\":\"l6\",\"underlay\":\"u6\",\"address\":\"fd00:99::2\"}},
+	{\"method\":\"tunnel.add\",\"params\":{\"switch\":\"web6\",\"vni\":7001,\"vteps\":[{\"vtep\":\"l6\"}]}}]}" >/dev/null
+link_to_ns "$(ifname c)" c 10.70.0.1/24
+ip -n "$(nsname c)" link set "$(ifname c)" mtu 1300
+cc -Os -static -nostdlib -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-Wl,--build-id=none -s -o "$IT_TMP/pktcap" "$IT_DIR/pktcap_sock.c" ||
+	it_die "cannot build pktcap_sock"
+cap_b64=$(gzip -9c "$IT_TMP/pktcap" | base64 -w0)
+out=$(gx "
+ip -6 addr add fd00:99::2/64 dev eth0 nodad &&
+ip link add gnv6 type geneve id 7001 remote fd00:99::1 &&
+echo 1 >/proc/sys/net/ipv6/conf/gnv6/disable_ipv6 &&
+ip link set gnv6 address 02:70:00:00:00:02 mtu 1300 &&
+ip addr add 10.70.0.2/24 dev gnv6 && ip link set gnv6 up &&
+echo $cap_b64 | base64 -d | gunzip >/tmp/pktcap && chmod +x /tmp/pktcap &&
+{ setsid sh -c '/tmp/pktcap >/tmp/c6.pcap' </dev/null >/dev/null 2>&1 & } && echo geneve6-ready" 2>&1)
+assert_match "the guest set up geneve over IPv6 (VNI 7001) and a capture on its underlay" \
+	geneve6-ready "$out"
+ping_check "ns c -> the Linux guest over GENEVE/IPv6" c 10.70.0.2
+out=$(gx "ping -c 3 -W 2 10.70.0.1" 2>&1)
+assert_match "the Linux guest -> ns c over GENEVE/IPv6" ' 0% packet loss' "$out"
+out=$(gx "ip -6 neigh show fd00:99::1 dev eth0" 2>&1)
+assert_match "the kernel resolved edgevs's IPv6 VTEP by ND (edgevs answered its NS)" \
+	"$EVS_U_MAC" "$out"
+gx "base64 /tmp/c6.pcap" 2>/dev/null | base64 -d >"$IT_TMP/c6.pcap" 2>/dev/null
+T6=(tshark -r "$IT_TMP/c6.pcap" -o udp.check_checksum:TRUE)
+n6=$("${T6[@]}" 2>/dev/null | wc -l)
+assert_ge "the guest captured the GENEVE/IPv6 frames on its underlay" 12 "$n6"
+assert_eq "each is IPv6 + UDP to 6081 with a checksum that verifies + GENEVE VNI 7001, Ethernet inside" \
+	"$n6" "$("${T6[@]}" -Y 'ipv6.nxt == 17 && udp.dstport == 6081 && udp.checksum != 0 && udp.checksum.status == 1 && geneve.version == 0 && geneve.vni == 7001 && geneve.proto_type == 0x6558 && eth.type' 2>/dev/null | wc -l)"
+assert_eq "both ways: ICMP echo inside, from edgevs and from the kernel" "fd00:99::1 fd00:99::2 " \
+	"$("${T6[@]}" -Y 'icmp' -T fields -e ipv6.src 2>/dev/null | sort -u | tr '\n' ' ')"
+e6=$("${T6[@]}" -Y 'ipv6.src == fd00:99::1' 2>/dev/null | wc -l)
+assert_eq "edgevs's outer IPv6: hop limit 64, flow label 0, no extension header, UDP filling the payload, source port from 49152" \
+	"$e6 $e6" "$("${T6[@]}" -Y 'ipv6.src == fd00:99::1 && ipv6.hlim == 64 && ipv6.flow == 0 && ipv6.nxt == 17 && udp.srcport >= 49152' 2>/dev/null | wc -l) $("${T6[@]}" -Y 'ipv6.src == fd00:99::1' -E occurrence=f -T fields -e frame.number -e ipv6.plen -e udp.length -e frame.len 2>/dev/null |
+		awk '$2 == $3 {n++} $2 != $3 {bad = bad " (frame " $1 ": plen " $2 " udp " $3 " len " $4 ")"} END {print n + 0 bad}')"
+# the same leg encrypted: rfc4106 transport-mode SAs over IPv6 on both sides
+rpc_ok transact "{\"ops\":[
+	{\"method\":\"sa.add\",\"params\":{\"vtep\":\"l6\",\"dir\":\"out\",\"spi\":12288,\"key\":\"$K6OUT\",\"salt\":\"$SALT\"}},
+	{\"method\":\"sa.add\",\"params\":{\"vtep\":\"l6\",\"dir\":\"in\",\"spi\":16384,\"key\":\"$K6IN\",\"salt\":\"$SALT\"}},
+	{\"method\":\"tunnel.set\",\"params\":{\"switch\":\"web6\",\"vni\":7001,\"vteps\":[{\"vtep\":\"l6\"}],\"encrypt\":true}}]}" >/dev/null
+out=$(gx "
+ip xfrm state add src fd00:99::1 dst fd00:99::2 proto esp spi 0x3000 mode transport aead 'rfc4106(gcm(aes))' 0x$K6OUT$SALT 128 &&
+ip xfrm state add src fd00:99::2 dst fd00:99::1 proto esp spi 0x4000 mode transport aead 'rfc4106(gcm(aes))' 0x$K6IN$SALT 128 &&
+ip xfrm policy add src fd00:99::2 dst fd00:99::1 proto udp dport 6081 dir out tmpl src fd00:99::2 dst fd00:99::1 proto esp mode transport &&
+ip xfrm policy add src fd00:99::1 dst fd00:99::2 proto udp dport 6081 dir in tmpl src fd00:99::1 dst fd00:99::2 proto esp mode transport &&
+echo xfrm6-ready" 2>&1)
+assert_match "the guest set up rfc4106 transport-mode SAs over IPv6" xfrm6-ready "$out"
+ping_check "ns c -> the Linux guest over GENEVE/IPv6 + ESP" c 10.70.0.2
+out=$(gx "ping -c 3 -W 2 10.70.0.1" 2>&1)
+assert_match "the Linux guest -> ns c over GENEVE/IPv6 + ESP" ' 0% packet loss' "$out"
+head -c $((256 << 10)) /dev/urandom >"$IT_TMP/to-guest6"
+want=$(sha256sum "$IT_TMP/to-guest6" | cut -d' ' -f1)
+gx "rm -f /tmp/r6; { setsid sh -c 'nc -l -p 5003 >/tmp/r6' </dev/null >/dev/null 2>&1 & }; echo listening" >/dev/null
+nsx c timeout 60 "$PY" "$IT_DIR/tcpxfer.py" send 10.70.0.2 5003 "$IT_TMP/to-guest6" >"$IT_TMP/to-guest6.out" 2>&1
+assert_eq "256 KiB over TCP from ns c to the Linux guest over GENEVE/IPv6 + ESP (SHA-256)" "$want" \
+	"$(gx "sleep 1; sha256sum /tmp/r6" 2>&1 | awk '{print $1}')"
+it_bg rpid nsx c timeout 60 "$PY" "$IT_DIR/tcpxfer.py" recv 10.70.0.1 5004 "$IT_TMP/from-guest6" >"$IT_TMP/from-guest6.out" 2>&1
+sleep 0.5
+sent=$(guest_exec lx --timeout 60 "dd if=/dev/urandom of=/tmp/s6 bs=1024 count=256 2>/dev/null && sha256sum /tmp/s6 && nc 10.70.0.1 5004 </tmp/s6" 2>&1 | awk '/\/tmp\/s6/ {print $1}')
+it_wait "$rpid"
+assert_eq "256 KiB over TCP from the Linux guest to ns c over GENEVE/IPv6 + ESP (SHA-256)" "$((256 << 10)) $sent" \
+	"$(cat "$IT_TMP/from-guest6.out")"
+s=$(rpc_ok sa.stats '{"vtep":"l6"}')
+assert_ge "edgevs verified the kernel's ESP over IPv6" 100 "$(jget "$s" in.packets)"
+assert_eq "with no auth failure or replay" "0 0" "$(jget "$s" in.drops.auth) $(jget "$s" in.drops.replay)"
+out=$(gx "ip -s xfrm state list" 2>&1)
+kpk=$(echo "$out" | "$PY" -c '
+import re, sys
+for st in re.split(r"\n(?=src )", sys.stdin.read()):
+    if "spi 0x00003000" in st:
+        print(re.findall(r"(\d+)\(packets\)", st)[-1])
+')
+assert_ge "the kernel decrypted edgevs's ESP over IPv6 (its SA 0x3000)" 100 "${kpk:-0}"
+it_log "IPv6 underlay leg: $(($(date +%s) - t6)) s"
 st=$(rpc_ok overlay.stats)
-assert_eq "no unknown-VTEP or not-member drops" "0 0" \
-	"$(jget "$st" drops.unknown_vtep) $(jget "$st" drops.not_member)"
+assert_eq "no unknown-VTEP, not-member or bad-checksum drops" "0 0 0" \
+	"$(jget "$st" drops.unknown_vtep) $(jget "$st" drops.not_member) $(jget "$st" tunnel_drops.bad_csum)"
 guest_stop lx
 evs_stop d
 it_finish
