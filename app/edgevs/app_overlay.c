@@ -222,6 +222,7 @@ int app_overlay_ctl_register(struct evs_app *app)
 void app_overlay_pmd_start(struct evs_app *app, struct pmd_ctx *ctx)
 {
 	ctx->ov = app->ov;
+	ctx->fw = app->fw;
 	/* on this lcore: IPsec-MB's manager is per thread. Without one the
 	 * overlay drops what needs encryption (counted), never sends it clear. */
 	ctx->ce = evs_crypto_engine_create();
@@ -281,13 +282,23 @@ uint16_t app_overlay_tx_guarded(struct pmd_ctx *ctx, uint16_t port, struct rte_m
 	return n; /* all consumed: the array was compacted */
 }
 
-/* The key's tunnel words from the decap's metadata. */
-static inline void tun_key(struct evs_flow_key *key, const struct evs_tun_meta *meta)
+/* The key's tunnel words from the decap's metadata; the remote source tags
+ * a GENEVE option carried become the bits the firewall's remote_tag rules
+ * test (only frames with options pay for the walk). */
+static inline void tun_key(struct evs_flow_key *key, const struct evs_tun_meta *meta,
+			   const struct evs_fw *fw)
 {
 	key->tun_vni = meta->vni;
 	key->tun_opt_flags = meta->opt_flags;
 	memcpy(key->tun_src, meta->src, sizeof(key->tun_src));
 	memcpy(key->tun_dst, meta->dst, sizeof(key->tun_dst));
+	if (unlikely(meta->opt_len != 0) && fw != NULL) {
+		uint32_t ids[EVS_TUN_SRC_TAGS_MAX];
+		unsigned int n = evs_tun_src_tags(meta->opts, meta->opt_len, ids, RTE_DIM(ids));
+
+		if (n != 0)
+			key->tun_opt_flags |= evs_fw_remote_tag_bits(fw, ids, n);
+	}
 }
 
 uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp, uint16_t port,
@@ -306,7 +317,7 @@ uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp, ui
 			rte_pktmbuf_free(pkts[i]);
 			continue;
 		}
-		tun_key(&keys[j], &meta[i]);
+		tun_key(&keys[j], &meta[i], ctx->fw);
 		pkts[j++] = pkts[i];
 	}
 	return j;
@@ -329,7 +340,28 @@ int app_overlay_trace(struct evs_app *app, uint16_t port, struct rte_mbuf *m,
 						       "drop: ", evs_drop_reason_name(r)));
 		return -EBADMSG;
 	}
-	tun_key(key, &meta);
+	tun_key(key, &meta, app->fw);
+	if (key->tun_opt_flags & ~EVS_TUN_PRESENT) {
+		/* what the far host's firewall will see: classes, remote tags */
+		json_t *d = json_pack("{s:s, s:[], s:[]}", "stage", "tunnel options", "classes",
+				      "remote_tags");
+
+		for (unsigned int b = 0; b < 31; b++) {
+			const char *tag;
+
+			if (!(key->tun_opt_flags >> b & 1))
+				continue;
+			if (b < EVS_TUN_CLASS_BITS)
+				json_array_append_new(
+				    json_object_get(d, "classes"),
+				    json_integer(evs_overlay_opt_class_of_bit(app->ov, b)));
+			else if (app->fw != NULL &&
+				 (tag = evs_fw_remote_tag_of_bit(app->fw, b)) != NULL)
+				json_array_append_new(json_object_get(d, "remote_tags"),
+						      json_string(tag));
+		}
+		json_array_append_new(steps, d);
+	}
 	return 0;
 }
 
