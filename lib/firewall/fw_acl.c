@@ -178,9 +178,10 @@ static int emit(struct build *b, const struct evs_fw_rule *r, uint32_t userdata,
 	a->field[sp].mask_range.u16 = r->sport_hi;
 	a->field[dp].value.u16 = r->dport_lo;
 	a->field[dp].mask_range.u16 = r->dport_hi;
-	/* (tun_opt_flags & mask) == value; 0/0 for a rule without remote_tag */
-	a->field[tf].value.u32 = tag_bit;
-	a->field[tf].mask_range.u32 = tag_bit;
+	/* (tun_opt_flags & mask) == value; 0/0 for a rule without remote_tag.
+	 * The key's word is in host order and rte_acl reads network order. */
+	a->field[tf].value.u32 = rte_cpu_to_be_32(tag_bit);
+	a->field[tf].mask_range.u32 = rte_cpu_to_be_32(tag_bit);
 	return 0;
 }
 
