@@ -641,8 +641,8 @@ static bool ref_match(const struct ref *m, const struct evs_fw_rule *r, enum evs
 	uint8_t af = k->ethertype == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ? 4 : 6;
 	uint16_t sp = rte_be_to_cpu_16(k->l4_src), dp = rte_be_to_cpu_16(k->l4_dst);
 
-	return r->dir == dir && ref_rtag(r, rtags) && (r->proto == 0 || r->proto == k->ip_proto) && sp >= r->sport_lo &&
-	       sp <= r->sport_hi && dp >= r->dport_lo && dp <= r->dport_hi &&
+	return r->dir == dir && ref_rtag(r, rtags) && (r->proto == 0 || r->proto == k->ip_proto) &&
+	       sp >= r->sport_lo && sp <= r->sport_hi && dp >= r->dport_lo && dp <= r->dport_hi &&
 	       ref_addr(m, &r->src, af, k->src_ip) && ref_addr(m, &r->dst, af, k->dst_ip);
 }
 
