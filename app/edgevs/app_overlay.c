@@ -282,23 +282,29 @@ uint16_t app_overlay_tx_guarded(struct pmd_ctx *ctx, uint16_t port, struct rte_m
 	return n; /* all consumed: the array was compacted */
 }
 
-/* The key's tunnel words from the decap's metadata; the remote source tags
- * a GENEVE option carried become the bits the firewall's remote_tag rules
- * test (only frames with options pay for the walk). */
-static inline void tun_key(struct evs_flow_key *key, const struct evs_tun_meta *meta,
-			   const struct evs_fw *fw)
+/* The key's tunnel words from the decap's metadata. */
+static inline void tun_key(struct evs_flow_key *key, const struct evs_tun_meta *meta)
 {
 	key->tun_vni = meta->vni;
 	key->tun_opt_flags = meta->opt_flags;
 	memcpy(key->tun_src, meta->src, sizeof(key->tun_src));
 	memcpy(key->tun_dst, meta->dst, sizeof(key->tun_dst));
-	if (unlikely(meta->opt_len != 0) && fw != NULL) {
-		uint32_t ids[EVS_TUN_SRC_TAGS_MAX];
-		unsigned int n = evs_tun_src_tags(meta->opts, meta->opt_len, ids, RTE_DIM(ids));
+}
 
-		if (n != 0)
-			key->tun_opt_flags |= evs_fw_remote_tag_bits(fw, ids, n);
-	}
+/* A frame with GENEVE options: the remote source tags it carries become the
+ * bits the firewall's remote_tag rules test (out of line: most frames have
+ * no option, and they pay one test). */
+static __rte_noinline void tun_key_tags(struct evs_flow_key *key, const struct evs_tun_meta *meta,
+					const struct evs_fw *fw)
+{
+	uint32_t ids[EVS_TUN_SRC_TAGS_MAX];
+	unsigned int n;
+
+	if (fw == NULL)
+		return;
+	n = evs_tun_src_tags(meta->opts, meta->opt_len, ids, RTE_DIM(ids));
+	if (n != 0)
+		key->tun_opt_flags |= evs_fw_remote_tag_bits(fw, ids, n);
 }
 
 uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp, uint16_t port,
@@ -317,7 +323,9 @@ uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp, ui
 			rte_pktmbuf_free(pkts[i]);
 			continue;
 		}
-		tun_key(&keys[j], &meta[i], ctx->fw);
+		tun_key(&keys[j], &meta[i]);
+		if (unlikely(meta[i].opt_len != 0))
+			tun_key_tags(&keys[j], &meta[i], ctx->fw);
 		pkts[j++] = pkts[i];
 	}
 	return j;
@@ -340,7 +348,9 @@ int app_overlay_trace(struct evs_app *app, uint16_t port, struct rte_mbuf *m,
 						       "drop: ", evs_drop_reason_name(r)));
 		return -EBADMSG;
 	}
-	tun_key(key, &meta, app->fw);
+	tun_key(key, &meta);
+	if (meta.opt_len != 0)
+		tun_key_tags(key, &meta, app->fw);
 	if (key->tun_opt_flags & ~EVS_TUN_PRESENT) {
 		/* what the far host's firewall will see: classes, remote tags */
 		json_t *d = json_pack("{s:s, s:[], s:[]}", "stage", "tunnel options", "classes",
