@@ -303,6 +303,65 @@ START_TEST(tag_membership_follows_ports)
 }
 END_TEST
 
+/* remote_tag: a rule matches frames carrying the tag's bit (from the
+ * ids a GENEVE option carried), whatever their address; 15 tags at most,
+ * a slot freed by the publish that removed its last rule is reused. */
+START_TEST(remote_tag_slots)
+{
+	struct evs_fw *fw = mk();
+	struct evs_fw_rule r = tcp_rule(1, 1, EVS_FW_ALLOW, 80);
+	struct evs_flow_key k = key4(B1, A2, IPPROTO_TCP, 40000, 80);
+	uint32_t web = evs_tun_tag_id("web"), other = evs_tun_tag_id("other");
+	char name[16];
+
+	snprintf(r.remote_tag, sizeof(r.remote_tag), "web");
+	ck_assert_int_eq(evs_fw_group_add(fw, "srv"), 0);
+	ck_assert_int_eq(evs_fw_rule_add(fw, "srv", &r), 0);
+	port_bind(fw, 0, "srv");
+	ck_assert(!evs_fw_remote_tags_used(fw));
+	ck_assert_int_eq(evs_fw_commit(fw), 0);
+	ck_assert(evs_fw_remote_tags_used(fw));
+	ck_assert_uint_eq(evs_fw_remote_tag_bits(fw, &other, 1), 0);
+	k.tun_opt_flags = EVS_TUN_PRESENT | evs_fw_remote_tag_bits(fw, (uint32_t[]){other, web}, 2);
+	ck_assert_uint_eq(k.tun_opt_flags, EVS_TUN_PRESENT | 1u << EVS_FW_REMOTE_TAG_BIT0);
+	ck_assert_str_eq(evs_fw_remote_tag_of_bit(fw, EVS_FW_REMOTE_TAG_BIT0), "web");
+	ck_assert_ptr_null(evs_fw_remote_tag_of_bit(fw, EVS_FW_REMOTE_TAG_BIT0 + 1));
+	ck_assert_int_eq(one(fw, 0, EVS_FW_INGRESS, &k).rule_id, 1);
+	k.tun_opt_flags = EVS_TUN_PRESENT | evs_fw_remote_tag_bits(fw, &other, 1);
+	ck_assert_int_eq(one(fw, 0, EVS_FW_INGRESS, &k).action, EVS_FW_DENY);
+	k.tun_opt_flags = 0; /* local traffic never matches a remote_tag rule */
+	ck_assert_int_eq(one(fw, 0, EVS_FW_INGRESS, &k).action, EVS_FW_DENY);
+	/* 14 more tags fit, a 16th does not (nothing published) */
+	for (uint32_t i = 2; i <= 16; i++) {
+		r.id = i;
+		snprintf(r.remote_tag, sizeof(r.remote_tag), "t%u", i);
+		ck_assert_int_eq(evs_fw_rule_add(fw, "srv", &r), 0);
+		ck_assert_int_eq(evs_fw_commit(fw), i <= 15 ? 0 : -ENOSPC);
+	}
+	ck_assert_ptr_null(evs_fw_remote_tag_of_bit(fw, EVS_FW_REMOTE_TAG_BIT0 + 15));
+	/* web's rule goes: its slot is free after that publish, t16 takes it */
+	ck_assert_int_eq(evs_fw_rule_del(fw, 1), 0);
+	ck_assert_int_eq(evs_fw_rule_del(fw, 16), 0);
+	ck_assert_int_eq(evs_fw_commit(fw), 0);
+	ck_assert_uint_eq(evs_fw_remote_tag_bits(fw, &web, 1), 0);
+	ck_assert_ptr_null(evs_fw_remote_tag_of_bit(fw, EVS_FW_REMOTE_TAG_BIT0));
+	r.id = 16;
+	snprintf(r.remote_tag, sizeof(r.remote_tag), "t16");
+	ck_assert_int_eq(evs_fw_rule_add(fw, "srv", &r), 0);
+	ck_assert_int_eq(evs_fw_commit(fw), 0);
+	ck_assert_str_eq(evs_fw_remote_tag_of_bit(fw, EVS_FW_REMOTE_TAG_BIT0), "t16");
+	snprintf(name, sizeof(name), "t16");
+	k.tun_opt_flags =
+	    EVS_TUN_PRESENT | evs_fw_remote_tag_bits(fw, (uint32_t[]){evs_tun_tag_id(name)}, 1);
+	ck_assert_int_eq(one(fw, 0, EVS_FW_INGRESS, &k).rule_id, 16);
+	/* a bad name is refused */
+	r.id = 20;
+	memset(r.remote_tag, 'x', sizeof(r.remote_tag));
+	ck_assert_int_eq(evs_fw_rule_add(fw, "srv", &r), -EINVAL);
+	evs_fw_free(fw);
+}
+END_TEST
+
 START_TEST(addrset_update_recompiles)
 {
 	struct evs_fw *fw = mk();
@@ -996,6 +1055,7 @@ static Suite *fw_suite(void)
 	    {"priority_then_lower_id_wins", priority_then_lower_id_wins},
 	    {"icmp_type_and_code", icmp_type_and_code},
 	    {"tag_membership_follows_ports", tag_membership_follows_ports},
+	    {"remote_tag_slots", remote_tag_slots},
 	    {"addrset_update_recompiles", addrset_update_recompiles},
 	    {"group_del_busy_while_bound", group_del_busy_while_bound},
 	    {"hits_counted_per_rule", hits_counted_per_rule},
