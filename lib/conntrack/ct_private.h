@@ -14,6 +14,7 @@
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
+#include "ct_hash.h"
 #include "evs_conntrack.h"
 
 /* Hash key: one direction of a connection, 40 bytes. */
@@ -44,7 +45,7 @@ static inline hash_sig_t ct_key_hash(const struct ct_key *k)
 	return h;
 }
 
-/* The hash stores (entry | direction): bit 0 set for the reply key. */
+/* A lookup gives (entry | direction): bit 0 set for the reply key. */
 #define CT_DIR_BIT ((uintptr_t)1)
 
 /* Entry flags (entry->flags, written under the entry lock or before publication). */
@@ -187,7 +188,7 @@ struct evs_ct_lcore {
 } __rte_cache_aligned;
 
 struct evs_ct {
-	struct rte_hash *hash;
+	struct ct_hash *hash;	    /* both directions' keys (ct_hash.c) */
 	struct rte_ring *free_ring; /* indices of free entries */
 	struct ct_entry *entries;
 	struct evs_ct_lcore *lcores;
@@ -241,8 +242,6 @@ static inline bool seq_after(uint32_t a, uint32_t b)
 struct ct_entry *ct_entry_alloc(struct evs_ct *ct);
 /* Return an entry no reader can hold (never published, or after its grace). */
 void ct_entry_put(struct evs_ct *ct, struct ct_entry *e);
-/* Remove one key from the hash (writer lock held). */
-void ct_hash_del(struct evs_ct *ct, const struct ct_key *k);
 /* Remove an entry's keys from the hash (writer lock held) and mark it DEAD. */
 void ct_entry_unlink(struct evs_ct *ct, struct ct_entry *e);
 
