@@ -7,6 +7,7 @@
 
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
+#include <rte_vect.h>
 
 #include "ct_hash.h"
 #include "ct_private.h"
@@ -89,15 +90,54 @@ static inline uintptr_t data_of(const struct ct_hash *h, uint64_t v)
 	return (uintptr_t)entry_of(h, v) | (uintptr_t)(v & 1);
 }
 
+/* The slots of @b whose tag is @sig, as bit 2s for slot s: a filter, each
+ * candidate is read again whole (a 16-byte load is not one atomic read). */
+static inline uint32_t tag_hits(const struct ct_hbucket *b, uint32_t sig)
+{
+#ifdef RTE_ARCH_X86
+	const __m128i *p = (const __m128i *)(const void *)b;
+	__m128i t = _mm_set1_epi32((int)sig);
+	__m128i lo = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_load_si128(p), t),
+				     _mm_cmpeq_epi32(_mm_load_si128(p + 1), t));
+	__m128i hi = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_load_si128(p + 2), t),
+				     _mm_cmpeq_epi32(_mm_load_si128(p + 3), t));
+	uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(lo, hi));
+
+	/* dwords: the header's two, then each slot's low word and its tag */
+	return (m >> 3) & 0x1555;
+#else
+	uint32_t m = 0;
+
+	for (unsigned int s = 0; s < CT_HB_SLOTS; s++)
+		m |=
+		    (uint32_t)(atomic_load_explicit(&b->slot[s], memory_order_relaxed) >> 32 == sig)
+		    << (2 * s);
+	return m;
+#endif
+}
+
+/* The next candidate of @m (taken out of it): its slot's value if the
+ * tag and the valid bit hold, else 0. */
+static inline uint64_t next_cand(const struct ct_hbucket *b, uint32_t *m, uint32_t sig)
+{
+	unsigned int s = (unsigned int)__builtin_ctz(*m) >> 1;
+	/* acquire: pairs with the add's release, the entry's key is whole */
+	uint64_t v = atomic_load_explicit(&b->slot[s], memory_order_acquire);
+
+	*m &= *m - 1;
+	return v >> 32 == sig && (v & CT_HS_VALID) ? v : 0;
+}
+
 /* The slot of @k in bucket @b, 0 if none. */
 static inline uint64_t scan(const struct ct_hash *h, const struct ct_hbucket *b,
 			    const struct ct_key *k, uint32_t sig)
 {
-	for (unsigned int s = 0; s < CT_HB_SLOTS; s++) {
-		/* acquire: pairs with the add's release, the entry's key is whole */
-		uint64_t v = atomic_load_explicit(&b->slot[s], memory_order_acquire);
+	uint32_t m = tag_hits(b, sig);
 
-		if (v >> 32 == sig && (v & CT_HS_VALID) && key_eq(key_of(h, v), k))
+	while (m != 0) {
+		uint64_t v = next_cand(b, &m, sig);
+
+		if (v != 0 && key_eq(key_of(h, v), k))
 			return v;
 	}
 	return 0;
@@ -143,7 +183,7 @@ uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, c
 			     unsigned int n, uintptr_t *data)
 {
 	uint64_t cand[64], hits = 0;
-	unsigned int i, s;
+	unsigned int i;
 
 	/* three passes so that each waits on memory the previous one asked
 	 * for: the primary buckets, the entries their tags point to, the keys */
@@ -151,22 +191,18 @@ uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, c
 		rte_prefetch0(&h->b[sig[i] & h->mask]);
 	for (i = 0; i < n; i++) {
 		const struct ct_hbucket *b = &h->b[sig[i] & h->mask];
+		uint32_t m = tag_hits(b, sig[i]);
 
 		cand[i] = 0;
-		for (s = 0; s < CT_HB_SLOTS; s++) {
-			/* acquire: as in scan() */
-			uint64_t v = atomic_load_explicit(&b->slot[s], memory_order_acquire);
+		while (m != 0 && cand[i] == 0)
+			cand[i] = next_cand(b, &m, sig[i]);
+		if (cand[i] != 0) {
+			const char *e = (const char *)(data_of(h, cand[i]) & ~(uintptr_t)1);
 
-			if (v >> 32 == sig[i] && (v & CT_HS_VALID)) {
-				const char *e = (const char *)(data_of(h, v) & ~(uintptr_t)1);
-
-				/* the keys, the state, the TCP windows and the backend */
-				rte_prefetch0(e);
-				rte_prefetch0(e + RTE_CACHE_LINE_SIZE);
-				rte_prefetch0(e + 2 * RTE_CACHE_LINE_SIZE);
-				cand[i] = v;
-				break;
-			}
+			/* the keys, the state, the TCP windows and the backend */
+			rte_prefetch0(e);
+			rte_prefetch0(e + RTE_CACHE_LINE_SIZE);
+			rte_prefetch0(e + 2 * RTE_CACHE_LINE_SIZE);
 		}
 	}
 	for (i = 0; i < n; i++) {
