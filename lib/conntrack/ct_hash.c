@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 #include <rte_vect.h>
@@ -76,12 +77,21 @@ static inline const struct ct_key *key_of(const struct ct_hash *h, uint64_t v)
 
 static inline bool key_eq(const struct ct_key *a, const struct ct_key *b)
 {
-	uint64_t x[5], y[5];
+	uint64_t ta, tb;
 
-	RTE_BUILD_BUG_ON(sizeof(*a) != sizeof(x));
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+	RTE_BUILD_BUG_ON(sizeof(*a) != 40);
+	memcpy(&ta, (const char *)a + 32, 8);
+	memcpy(&tb, (const char *)b + 32, 8);
+#ifdef RTE_ARCH_X86
+	const __m128i *pa = (const __m128i *)(const void *)a;
+	const __m128i *pb = (const __m128i *)(const void *)b;
+	__m128i x = _mm_or_si128(_mm_xor_si128(_mm_loadu_si128(pa), _mm_loadu_si128(pb)),
+				 _mm_xor_si128(_mm_loadu_si128(pa + 1), _mm_loadu_si128(pb + 1)));
+
+	return _mm_testz_si128(x, x) && ta == tb;
+#else
+	return memcmp(a, b, 32) == 0 && ta == tb;
+#endif
 }
 
 /* What a lookup hands back: the entry's address | direction (CT_DIR_BIT). */
@@ -192,12 +202,14 @@ uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, c
 	for (i = 0; i < n; i++) {
 		const struct ct_hbucket *b = &h->b[sig[i] & h->mask];
 		uint32_t m = tag_hits(b, sig[i]);
+		/* acquire: as in next_cand(); checked whole in the next pass */
+		uint64_t v = m != 0 ? atomic_load_explicit(&b->slot[__builtin_ctz(m) >> 1],
+							   memory_order_acquire)
+				    : 0;
 
-		cand[i] = 0;
-		while (m != 0 && cand[i] == 0)
-			cand[i] = next_cand(b, &m, sig[i]);
-		if (cand[i] != 0) {
-			const char *e = (const char *)(data_of(h, cand[i]) & ~(uintptr_t)1);
+		cand[i] = v;
+		if (v & CT_HS_VALID) {
+			const char *e = (const char *)entry_of(h, v);
 
 			/* the keys, the state, the TCP windows and the backend */
 			rte_prefetch0(e);
@@ -210,10 +222,10 @@ uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, c
 		uint64_t v = cand[i];
 
 		/* the first tag match is the key nearly always; else look fully */
-		if (v == 0 || !key_eq(key_of(h, v), k)) {
+		if (unlikely(v >> 32 != sig[i] || !(v & CT_HS_VALID) || !key_eq(key_of(h, v), k))) {
 			const struct ct_hbucket *pb = &h->b[sig[i] & h->mask];
 
-			v = v != 0 ? scan(h, pb, k, sig[i]) : 0;
+			v = scan(h, pb, k, sig[i]);
 			if (v == 0)
 				v = lookup_rest(h, pb, k, sig[i]);
 			if (v == 0)
