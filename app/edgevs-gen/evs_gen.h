@@ -310,6 +310,10 @@ struct evs_gen_builder;
  */
 int evs_gen_min_size(const struct evs_gen_pkt_config *c);
 
+/** Bytes the tunnel's outer headers add (outer Ethernet to the tunnel
+ * header, VLAN tag included); 0 without encapsulation. */
+int evs_gen_outer_len(const struct evs_gen_pkt_config *c);
+
 /**
  * Build the templates for every size of @p mix.
  * @return the builder, or NULL with errno EINVAL (bad config, or a size

@@ -58,6 +58,7 @@ struct gen_opts {
 	uint32_t sample_max;
 	uint32_t rx_check; /* decode one received frame in rx_check (a power of two) */
 	bool rx_opaque;	   /* decode none: count every received frame by port */
+	bool inner_size;   /* sizes count the inner frame of a tunnel */
 	double link_wait_s;
 	bool rfc2544;
 	double loss_tol; /* ratio */

@@ -37,6 +37,7 @@ enum {
 	OPT_OUTER_DST_IP,
 	OPT_INNER_SRC_MAC,
 	OPT_INNER_DST_MAC,
+	OPT_INNER_SIZE,
 	OPT_PORT_MAC,
 	OPT_DST_MAC,
 	OPT_TTL,
@@ -110,6 +111,7 @@ static const struct option long_opts[] = {
     {"sample-flows", required_argument, NULL, OPT_SAMPLE},
     {"rx-check", required_argument, NULL, OPT_RX_CHECK},
     {"rx-opaque", no_argument, NULL, OPT_RX_OPAQUE},
+    {"inner-size", no_argument, NULL, OPT_INNER_SIZE},
     {"link-wait", required_argument, NULL, OPT_LINK_WAIT},
     {"rfc2544", no_argument, NULL, OPT_RFC2544},
     {"loss-tolerance", required_argument, NULL, OPT_LOSS_TOL},
@@ -146,6 +148,8 @@ void gen_opts_usage(FILE *f, const char *prog)
 	    "  --encap vxlan|geneve   outer headers; --vni N (default 100),\n"
 	    "  --outer-src-ip A --outer-dst-ip A (198.18.255.1, 198.19.255.1)\n"
 	    "  --inner-src-mac M --inner-dst-mac M\n"
+	    "  --inner-size           --size/--imix count the inner frame (the tunnel's\n"
+	    "                         frames are longer by the outer headers: the decap side)\n"
 	    "  --port-mac N,MAC       source MAC of port N (default 02:45:56:47:00:<N+1>)\n"
 	    "  --dst-mac N,MAC        destination MAC of frames sent by port N\n"
 	    "                         (default: the MAC of the port that receives them)\n"
@@ -515,6 +519,9 @@ int gen_opts_parse(struct gen_opts *o, int argc, char **argv)
 			}
 			o->rx_check = (uint32_t)u;
 			break;
+		case OPT_INNER_SIZE:
+			o->inner_size = true;
+			break;
 		case OPT_RX_OPAQUE:
 			o->rx_opaque = true;
 			break;
@@ -571,6 +578,18 @@ int gen_opts_parse(struct gen_opts *o, int argc, char **argv)
 		return bad("imix", o->mix_spec,
 			   rc == -ERANGE ? "size out of 64..9018 or weights above 256"
 					 : "expected SIZE:WEIGHT[,SIZE:WEIGHT...] (at most 8)");
+	if (o->inner_size) {
+		int outer = evs_gen_outer_len(&o->pkt);
+
+		if (outer <= 0)
+			return bad("inner-size", NULL, "needs --encap vxlan|geneve");
+		for (u = 0; u < o->mix.n; u++) {
+			if (o->mix.size[u] + outer > EVS_GEN_SIZE_MAX)
+				return bad("inner-size", NULL,
+					   "an inner size plus the outer headers is above 9018");
+			o->mix.size[u] = (uint16_t)(o->mix.size[u] + outer);
+		}
+	}
 	rc = evs_gen_min_size(&o->pkt);
 	for (u = 0; u < o->mix.n; u++)
 		if (o->mix.size[u] < rc) {

@@ -124,6 +124,13 @@ static int hdr_len(const struct evs_gen_pkt_config *c)
 	}
 }
 
+int evs_gen_outer_len(const struct evs_gen_pkt_config *c)
+{
+	if (c->encap == EVS_GEN_ENCAP_NONE)
+		return 0;
+	return ETH_LEN + (c->vlan ? VLAN_LEN : 0) + IP4_LEN + UDP_LEN + TUN_LEN;
+}
+
 int evs_gen_min_size(const struct evs_gen_pkt_config *c)
 {
 	int n = hdr_len(c);

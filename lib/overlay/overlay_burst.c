@@ -5,6 +5,7 @@
  * only published tables; counts every drop with a reason in the caller's
  * per-lcore stats.
  */
+#include <netinet/in.h>
 #include <string.h>
 
 #include <rte_ether.h>
@@ -149,6 +150,31 @@ uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_ove
 	return k;
 }
 
+/* The decap's UDP port for a tunnel type (0: its default; UINT16_MAX: off,
+ * which no datagram's port equals once widened). */
+static inline uint32_t decap_port(uint16_t p, uint32_t dflt)
+{
+	return p == 0 ? dflt : p == UINT16_MAX ? UINT32_MAX : p;
+}
+
+/* An untagged IPv4 datagram without options, not a fragment, to one of
+ * the decap's UDP ports: a clear tunnel frame (neither ESP nor ARP/ND),
+ * the underlay's usual traffic, told by a few loads instead of the ESP
+ * parse. Anything else takes the full path. */
+static inline bool plain_tunnel(const struct evs_overlay_dp *dp, const struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t dport;
+
+	if (m->data_len < RTE_ETHER_HDR_LEN + 28 || p[12] != 0x08 || p[13] != 0x00 ||
+	    p[14] != 0x45 || p[23] != IPPROTO_UDP || ((p[20] & 0x3f) | p[21]) != 0)
+		return false;
+	dport = (uint32_t)(p[36] << 8 | p[37]);
+	return dport != EVS_ESP_UDP_PORT &&
+	       (dport == decap_port(dp->decap.geneve_port, EVS_GENEVE_PORT) ||
+		dport == decap_port(dp->decap.vxlan_port, EVS_VXLAN_PORT));
+}
+
 /* Split @p pkts into ESP ones with a known SA from that SA's VTEP (front,
  * @p sas) and clear ones (back, order kept in both); unknown SPIs
  * and ESP from another address than the SA's peer are dropped here, before
@@ -167,6 +193,11 @@ static uint16_t split_esp(const struct evs_overlay *ov, const struct evs_overlay
 		uint32_t spi;
 		uint16_t vtep;
 
+		if (likely(plain_tunnel(dp, m))) {
+			m->l2_len = RTE_ETHER_HDR_LEN;
+			clear[nc++] = m;
+			continue;
+		}
 		ovl_outer_l2(m);
 		if (evs_esp_peek_spi(m, EVS_ESP_UDP_PORT, &spi) != 0) {
 			if (unlikely(ovl_is_neigh(m)))
@@ -201,6 +232,36 @@ static uint16_t split_esp(const struct evs_overlay *ov, const struct evs_overlay
 	return ne;
 }
 
+/* The last clear frame's classification: what ovl_rx_classify reads of
+ * the metadata (outer addresses, family, VNI) and what it said. */
+struct rx_memo {
+	uint8_t src[16], dst[16];
+	uint32_t vni;
+	uint8_t family;
+	bool valid;
+	uint16_t tp;
+	enum evs_overlay_drop why;
+};
+
+static inline bool rx_memo_same(const struct rx_memo *r, const struct evs_tun_meta *m)
+{
+	return r->vni == m->vni && r->family == m->family &&
+	       memcmp(r->src, m->src, sizeof(r->src)) == 0 &&
+	       memcmp(r->dst, m->dst, sizeof(r->dst)) == 0;
+}
+
+static inline void rx_memo_set(struct rx_memo *r, const struct evs_tun_meta *m,
+			       enum evs_overlay_drop why, uint16_t tp)
+{
+	memcpy(r->src, m->src, sizeof(r->src));
+	memcpy(r->dst, m->dst, sizeof(r->dst));
+	r->vni = m->vni;
+	r->family = m->family;
+	r->why = why;
+	r->tp = why == EVS_OVL_DROP__MAX ? tp : 0;
+	r->valid = true;
+}
+
 /* evs_overlay_rx_burst on at most OVL_CHUNK packets. */
 static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
 			 struct evs_crypto_engine *e, uint16_t port, struct rte_mbuf **pkts,
@@ -210,6 +271,7 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 	struct evs_sa *sas[OVL_CHUNK];
 	bool was_esp[OVL_CHUNK];
 	uint32_t owner[OVL_CHUNK]; /* an ESP packet's SA's owner: 1 + its VTEP */
+	struct rx_memo memo = {.valid = false};
 	uint16_t ne, nd, k = 0, i;
 
 	ne = split_esp(ov, dp, port, pkts, &n, sas, st);
@@ -234,16 +296,21 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 		n = ok + nc;
 		ne = ok;
 	}
-	for (i = 0; i < n; i++) {
-		was_esp[i] = i < ne;
-		owner[i] = i < ne ? evs_sa_owner(sas[i]) : 0;
-	}
-	/* the decap keeps order and compacts: mark the ESP ones by pointer */
-	{
+	if (likely(ne == 0)) {
+		/* clear traffic only: nothing to follow through the decap */
+		memset(was_esp, 0, n * sizeof(was_esp[0]));
+		memset(owner, 0, n * sizeof(owner[0]));
+		nd = evs_tun_decap_burst(&dp->decap, pkts, n, meta, &st->tun);
+		drop(st, EVS_OVL_DROP_TUNNEL, pkts + nd, n - nd);
+	} else {
+		/* the decap keeps order and compacts: mark the ESP ones by pointer */
 		struct rte_mbuf *orig[OVL_CHUNK];
 
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			was_esp[i] = i < ne;
+			owner[i] = i < ne ? evs_sa_owner(sas[i]) : 0;
 			orig[i] = pkts[i];
+		}
 		nd = evs_tun_decap_burst(&dp->decap, pkts, n, meta, &st->tun);
 		drop(st, EVS_OVL_DROP_TUNNEL, pkts + nd, n - nd);
 		for (uint16_t j = 0, o = 0; j < nd; j++) {
@@ -255,13 +322,23 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 	}
 	for (i = 0; i < nd; i++) {
 		struct rte_mbuf *m = pkts[i];
-		enum evs_overlay_drop why =
-		    ovl_rx_classify(dp, &meta[i], was_esp[i] ? owner[i] : 0, &tp[k]);
+		enum evs_overlay_drop why;
 
+		/* a clear frame from the hosts and VNI of the last one: its
+		 * verdict (a burst is mostly one peer's, the lookups are not) */
+		if (!was_esp[i] && memo.valid && rx_memo_same(&memo, &meta[i])) {
+			why = memo.why;
+			tp[k] = memo.tp;
+		} else {
+			why = ovl_rx_classify(dp, &meta[i], was_esp[i] ? owner[i] : 0, &tp[k]);
+			if (!was_esp[i])
+				rx_memo_set(&memo, &meta[i], why, tp[k]);
+		}
 		if (likely(why == EVS_OVL_DROP__MAX)) {
 			if (!was_esp[i] && dp->pol.any) /* an encrypted port refuses it */
 				m->ol_flags |= ov->f_clear;
-			meta[k] = meta[i];
+			if (k != i)
+				meta[k] = meta[i];
 			pkts[k++] = m;
 			continue;
 		}

@@ -182,6 +182,7 @@ struct evs_tun_decap {
 	uint16_t geneve_port; /**< 0: EVS_GENEVE_PORT; UINT16_MAX: GENEVE off */
 	bool verify_csum;     /**< check non-zero UDP checksums (off: NIC did) */
 	bool ipv6_zero_csum;  /**< accept a zero UDP checksum over IPv6 (RFC 6936) */
+	bool full_checks;     /**< no fast path (tests compare the two) */
 	const uint32_t *vnis; /**< sorted VNIs accepted; NULL: any */
 	uint32_t n_vnis;
 	/** option classes reported as key bits (bit i for opt_classes[i]) */

@@ -97,6 +97,7 @@ ovs_start() { # dir pmd_core ctl_core portkind prefix
 		ovs_appctl ovs/route/add "$U2/32" "$ovs_phy_br" >/dev/null || return 1
 		ovs_appctl tnl/arp/set "$ovs_phy_br" "$U2" "$H2" >/dev/null || return 1
 		ovs-ofctl replace-flows "$ovs_phy_br" - <<<"priority=10,in_port=LOCAL,actions=output:1
+priority=10,in_port=1,actions=LOCAL
 priority=0,actions=drop" || return 1
 	fi
 	for _ in $(seq 100); do

@@ -81,7 +81,7 @@ default)
 		echo "perf: the $old_commit build failed ($build/perf-old.log): no before/after rows" >&2
 	fi
 	# testpmd's ceiling at 1k flows comes from the L2 run
-	sc_args="--scenarios \"routed firewall lb tunnel encrypted\" --devices \"ovs edgevs\" --flows 1000 --sizes 64 --runs $runs --duration $dur"
+	sc_args="--scenarios \"routed firewall lb tunnel tunnel-rx encrypted\" --devices \"ovs edgevs\" --flows 1000 --sizes 64 --runs $runs --duration $dur"
 	conn_args="--scenarios \"firewall lb\" --conn-rate --runs $cruns"
 	# issue 10: routed within 15% of L2 at 1k, 64k and 1M flows, in one run;
 	# issue 11: the firewall at 64k and 1M connections; issue 12: load
@@ -90,7 +90,7 @@ default)
 	;;
 full)
 	dur=5
-	l2_args="--scenarios \"l2 routed firewall lb tunnel encrypted\" --flows \"1 1000 65536 1000000\" --sizes \"64 512 1400 imix\" --runs $runs --duration $dur"
+	l2_args="--scenarios \"l2 routed firewall lb tunnel tunnel-rx encrypted\" --flows \"1 1000 65536 1000000\" --sizes \"64 512 1400 imix\" --runs $runs --duration $dur"
 	sc_args=""
 	conn_args="--scenarios \"firewall lb\" --conn-rate --runs $runs"
 	rt_args=""
@@ -247,7 +247,9 @@ section() { # dir scenario
 	echo "  destination address within 198.19.0.0/16. Tunnel and encrypted: one way,"
 	echo "  vNIC (port 1) to underlay (port 2), the encap direction; the generator reads"
 	echo "  the stamp inside GENEVE, and counts ESP frames by port (\`--rx-opaque\`: loss"
-	echo "  by count, no latency)."
+	echo "  by count, no latency). Tunnel decap: the other way, GENEVE frames from the"
+	echo "  remote host (port 2) to the vNIC (port 1); its 64 B is the inner frame"
+	echo "  (\`--inner-size\`: 114 B on the underlay)."
 	echo "- *Mpps*: median of the runs (min-max). *vs OVS*, *vs testpmd*: ratio of medians."
 	echo "- *device cycles/pkt*: the device's own busy cycles per packet (TSC cycles):"
 	echo "  testpmd \`--record-core-cycles\`, OVS \`dpif-netdev/pmd-stats-show\`"
@@ -362,7 +364,7 @@ if rows:
         print("| %s | %.0f | %.0f | %.2f |" % (f, l2, rt, rt / l2))
     print()
 EOF
-		for sc in routed firewall lb tunnel encrypted; do section "$out/all" "$sc"; done
+		for sc in routed firewall lb tunnel tunnel-rx encrypted; do section "$out/all" "$sc"; done
 	fi
 	if [ -n "$conn_cmd" ]; then
 		echo "## New-connection rate"

@@ -735,6 +735,112 @@ START_TEST(test_port_policy_refuses_bad_config)
 }
 END_TEST
 
+/* Give a clear GENEVE/IPv4 frame (as A sends it) another outer source,
+ * destination and VNI. */
+static void reoriginate(struct rte_mbuf *m, const uint8_t *src, const uint8_t *dst, uint32_t vni)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + 14);
+
+	ck_assert_uint_eq(p[23], IPPROTO_UDP);
+	ck_assert_uint_eq(p[40] | p[41], 0); /* no UDP checksum to fix */
+	memcpy(&ip->src_addr, src, 4);
+	memcpy(&ip->dst_addr, dst, 4);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	p[46] = (uint8_t)(vni >> 16), p[47] = (uint8_t)(vni >> 8), p[48] = (uint8_t)vni;
+}
+
+/* Clear frames from known and unknown hosts, to this host and another,
+ * on a VNI every host is a member of and one only h3 is, in runs mixed in
+ * one burst: each gets the verdict and tunnel port it gets alone (the
+ * receive side reuses the last frame's classification for a run). */
+START_TEST(test_rx_mixed_burst_matches_one_by_one)
+{
+	enum { N = 64 };
+	static const uint8_t srcs[][4] = {{10, 9, 0, 1}, {10, 9, 0, 3}, {10, 9, 0, 77}};
+	static const uint8_t dsts[][4] = {{10, 9, 0, 2}, {10, 9, 0, 9}};
+	struct rte_mbuf *m[N], *one[N], *orig[N];
+	struct evs_tun_meta meta[N], meta1;
+	struct evs_overlay_stats sburst = {0}, sone = {0};
+	uint16_t tp[N], tp1[N], got, k = 0;
+	struct rte_mbuf *want[N];
+	struct evs_ctl_err err;
+	unsigned int kinds = 0;
+	struct wire w;
+	int tpa;
+
+	wire_init(&w);
+	ck_assert_int_eq(
+	    txn1(&ha, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
+	ck_assert_int_eq(txn1(&ha,
+			      "=vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.2\", \"encrypt\": false}",
+			      &err),
+			 0);
+	ck_assert_int_eq(
+	    txn1(&hb, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
+	ck_assert_int_eq(txn1(&hb, "+switch {\"name\": \"sw2\"}", &err), 0);
+	ck_assert_int_eq(txn1(&hb,
+			      "+tunnel {\"switch\": \"sw2\", \"vni\": 5002, \"vteps\": "
+			      "[{\"vtep\": \"h3\"}]}",
+			      &err),
+			 0);
+	tpa = tport_of(&ha, 7, "h2");
+	ck_assert_int_ge(tpa, 0);
+	frames(m, orig, N, 31);
+	ck_assert_uint_eq(evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w.ea,
+					       (uint16_t)tpa, m, N, NULL, NULL, NULL, &w.sa),
+			  N);
+	free_all(orig, N);
+	srand(5002);
+	/* runs of 1-4 frames, each run changing one of source (3), destination
+	 * (2) and VNI (2) from the last: a classification reused for a frame
+	 * it does not fit shows */
+	for (unsigned int i = 0, f[3] = {0, 0, 0}; i < N;) {
+		static const unsigned int span[3] = {3, 2, 2};
+		unsigned int run = 1 + (unsigned int)rand() % 4, which = (unsigned int)rand() % 3;
+
+		f[which] = (f[which] + 1 + (unsigned int)rand() % (span[which] - 1)) % span[which];
+		for (; run > 0 && i < N; run--, i++) {
+			reoriginate(m[i], srcs[f[0]], dsts[f[1]], f[2] ? 5002 : 5001);
+			one[i] = rte_pktmbuf_copy(m[i], m[i]->pool, 0, UINT32_MAX);
+			ck_assert_ptr_nonnull(one[i]);
+		}
+	}
+	/* the reference: every frame alone */
+	for (unsigned int i = 0; i < N; i++) {
+		struct rte_mbuf *x = one[i];
+
+		if (evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w.eb, 0, &x, 1, &tp1[k],
+					 &meta1, &sone) == 1)
+			want[k++] = x;
+	}
+	got = evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w.eb, 0, m, N, tp, meta,
+				   &sburst);
+	ck_assert_uint_eq(got, k);
+	for (unsigned int i = 0; i < got; i++) {
+		ck_assert_msg(ct_same(m[i], want[i]), "frame %u", i);
+		ck_assert_uint_eq(tp[i], tp1[i]);
+	}
+	for (unsigned int d = 0; d < EVS_OVL_DROP__MAX; d++) {
+		ck_assert_msg(sburst.drops[d] == sone.drops[d], "%s: %lu vs %lu alone",
+			      evs_overlay_drop_name((enum evs_overlay_drop)d),
+			      (unsigned long)sburst.drops[d], (unsigned long)sone.drops[d]);
+		kinds += sone.drops[d] != 0;
+	}
+	/* delivered to both switches' tunnel ports, and dropped three ways */
+	ck_assert_uint_ge(kinds, 3);
+	ck_assert_uint_gt(k, 4);
+	for (unsigned int i = 1; i < k; i++)
+		kinds += tp1[i] != tp1[0];
+	ck_assert_uint_ge(kinds, 4);
+	free_all(m, got);
+	free_all(want, k);
+	wire_fini(&w);
+}
+END_TEST
+
 void overlay_traffic_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -749,6 +855,7 @@ void overlay_traffic_add_cases(Suite *s)
 	    {"trace_rx", test_trace_rx},
 	    {"port_and_tag_policy", test_port_and_tag_policy},
 	    {"port_policy_refuses_bad_config", test_port_policy_refuses_bad_config},
+	    {"rx_mixed_burst_matches_one_by_one", test_rx_mixed_burst_matches_one_by_one},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), setup, teardown, 0);

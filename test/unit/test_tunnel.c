@@ -803,6 +803,83 @@ START_TEST(test_checksum_offload_flags)
 }
 END_TEST
 
+/* The decap's fast path (the usual IPv4 shape) against its full checks:
+ * frames of every shape, damaged in the bytes the fast path reads or not,
+ * padded or not, get the same verdict, reason, metadata and bytes. */
+START_TEST(test_fast_path_matches_full_checks)
+{
+	struct evs_tun_decap fast = decap_conf(), full = decap_conf();
+	static const uint32_t vnis[] = {1, 100, 0xabcdef};
+	unsigned int fast_shape = 0, accepted = 0;
+
+	full.full_checks = true;
+	fast.vnis = full.vnis = vnis;
+	fast.n_vnis = full.n_vnis = RTE_DIM(vnis);
+	srand(4789);
+	for (unsigned int round = 0; round < 200; round++) {
+		struct rte_mbuf *a[32], *b[32];
+		struct evs_tun_meta ma[32], mb[32];
+		struct evs_tun_stats sa = {0}, sb = {0};
+		uint16_t ka, kb;
+
+		for (unsigned int i = 0; i < 32; i++) {
+			unsigned int r = (unsigned int)rand();
+			struct evs_tun_encap_config c =
+			    conf(r & 1 ? EVS_TUN_GENEVE : EVS_TUN_VXLAN, r & 2 ? 6 : 4);
+			struct evs_tun_stats st = {0};
+			struct evs_tun_encap t;
+			uint8_t *p;
+
+			c.vni = vnis[(r >> 3) % 3] ^ ((r >> 5) % 8 == 0); /* some unknown */
+			c.udp_csum = (r >> 8) % 4 == 0;
+			if ((r & 1) && (r >> 10) % 4 == 0) {
+				c.options = opts;
+				c.options_len = sizeof(opts);
+			}
+			ck_assert_int_eq(evs_tun_encap_init(&t, &c), 0);
+			a[i] = frame(14 + (uint32_t)rand() % 200, r);
+			ck_assert_uint_eq(evs_tun_encap_burst(&t, &a[i], 1, NULL, &st), 1);
+			p = at(a[i]);
+			/* one byte of the outer headers, a frame in three */
+			if ((r >> 12) % 3 == 0)
+				p[(unsigned int)rand() % 60] ^= (uint8_t)(1u << (rand() % 8));
+			if ((r >> 14) % 8 == 0) /* link padding */
+				memset(rte_pktmbuf_append(a[i], 6), 0, 6);
+			if ((r >> 17) % 8 == 0) /* a cut */
+				rte_pktmbuf_trim(a[i], (uint16_t)((unsigned int)rand() % 40));
+			fast_shape += c.local.family == 4 && !c.udp_csum && c.options_len == 0;
+			b[i] = copy(a[i]);
+		}
+		ka = evs_tun_decap_burst(&fast, a, 32, ma, &sa);
+		kb = evs_tun_decap_burst(&full, b, 32, mb, &sb);
+		ck_assert_uint_eq(ka, kb);
+		for (unsigned int r = 0; r < EVS_TUN_DROP__MAX; r++)
+			ck_assert_msg(sa.drops[r] == sb.drops[r], "round %u %s: %lu vs %lu", round,
+				      evs_tun_drop_name((enum evs_tun_drop)r),
+				      (unsigned long)sa.drops[r], (unsigned long)sb.drops[r]);
+		ck_assert_uint_eq(sa.decap_bytes, sb.decap_bytes);
+		for (unsigned int i = 0; i < ka; i++) {
+			ck_assert_msg(same(a[i], b[i]) && a[i]->data_len == b[i]->data_len,
+				      "round %u frame %u", round, i);
+			ck_assert_uint_eq(ma[i].vni, mb[i].vni);
+			ck_assert_uint_eq(ma[i].type, mb[i].type);
+			ck_assert_uint_eq(ma[i].family, mb[i].family);
+			ck_assert_uint_eq(ma[i].opt_flags, mb[i].opt_flags);
+			ck_assert_uint_eq(ma[i].opt_len, mb[i].opt_len);
+			ck_assert_int_eq(memcmp(ma[i].src, mb[i].src, 16), 0);
+			ck_assert_int_eq(memcmp(ma[i].dst, mb[i].dst, 16), 0);
+		}
+		accepted += ka;
+		free_all(a, 32);
+		free_all(b, 32);
+	}
+	/* both kinds of frame were there in numbers */
+	ck_assert_uint_gt(fast_shape, 1000);
+	ck_assert_uint_gt(accepted, 2000);
+	ck_assert_uint_lt(accepted, 6000);
+}
+END_TEST
+
 START_TEST(test_geneve_opts_walk)
 {
 	ck_assert_int_eq(evs_geneve_opts_walk(opts, sizeof(opts), NULL, NULL), 2);
@@ -830,6 +907,7 @@ int main(int argc, char **argv)
 	    {"garbage_accounted", test_garbage_accounted},
 	    {"checksum_offload_flags", test_checksum_offload_flags},
 	    {"geneve_opts_walk", test_geneve_opts_walk},
+	    {"fast_path_matches_full_checks", test_fast_path_matches_full_checks},
 	};
 
 	(void)argc;

@@ -252,7 +252,7 @@ for i, r in enumerate(rows):
     payload = (data or tpay).replace(":", "")
     want(payload.startswith("4547"), "stamp magic, payload %s" % payload[:16])
     want(int(payload[6:12], 16) == i % 4, "stamp flow id %s (frame %d)" % (payload[6:12], i))
-    if kind in ("udp_vlan", "vxlan", "geneve"):
+    if kind in ("udp_vlan", "vxlan", "geneve", "geneve_inner"):
         sp = usp.split(",")[-1]
         want(sp == str(1024 + i % 4) and udp.split(",")[-1] == "5001", "UDP ports %s %s" % (usp, udp))
         want(uck.split(",")[-1] == "1", "inner UDP checksum status %s" % uck)
@@ -267,7 +267,11 @@ for i, r in enumerate(rows):
         want(vni == "100" and udp.split(",")[0] == "4789", "VXLAN vni %s port %s" % (vni, udp))
         want(uck.split(",")[0] == "3", "outer UDP checksum should be absent, status %s" % uck)
         want(edst.split(",")[-1] == "02:45:56:47:01:02", "inner MAC %s" % edst)
-    if kind == "geneve":
+    if kind == "geneve_inner":
+        # --size 64 --inner-size: a 64-byte inner frame (60 without FCS)
+        # inside 50 bytes of outer headers
+        want(flen == "110", "frame length %s, want 110" % flen)
+    if kind in ("geneve", "geneve_inner"):
         want(gvni and int(gvni, 0) == 100 and udp.split(",")[0] == "6081",
              "GENEVE vni %s port %s" % (gvni, udp))
         want(gproto in ("0x6558", "25944"), "GENEVE protocol %s" % gproto)
@@ -289,6 +293,14 @@ wire_check tcp_syn tcp_syn --proto tcp-syn --size 64
 wire_check tcp_ack tcp_ack --proto tcp-ack --size 100
 wire_check vxlan vxlan --encap vxlan --size 150
 wire_check geneve geneve --encap geneve --size 150
+wire_check geneve_inner geneve_inner --encap geneve --size 64 --inner-size
+if pcap_case inner_size_plain --inner-size --size 64; then
+	ko inner_size_needs_encap "accepted --inner-size without --encap"
+elif grep -q "needs --encap" "$tmp/inner_size_plain.pcap.err"; then
+	ok inner_size_needs_encap
+else
+	ko inner_size_needs_encap "$(tail -1 "$tmp/inner_size_plain.pcap.err")"
+fi
 
 # ---------------------------------------------------------- port types --
 echo "== other port types"
