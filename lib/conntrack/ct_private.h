@@ -4,6 +4,7 @@
 
 /* Shared by the conntrack library's files; not installed. */
 
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -153,7 +154,21 @@ extern const struct ct_proto_ops ct_proto_udp;
 extern const struct ct_proto_ops ct_proto_icmp;
 extern const struct ct_proto_ops ct_proto_other;
 
-const struct ct_proto_ops *ct_proto_of(uint8_t proto);
+/* Inline: several calls per packet, each a few compares. */
+static inline const struct ct_proto_ops *ct_proto_of(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return &ct_proto_tcp;
+	case IPPROTO_UDP:
+		return &ct_proto_udp;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return &ct_proto_icmp;
+	default:
+		return &ct_proto_other;
+	}
+}
 
 /* conntrack_other.c: ops of protocols without their own state */
 bool ct_generic_valid_new(const struct ct_pkt *p);
