@@ -415,8 +415,9 @@ struct ct_hash *ct_hash_create(uint32_t max_conns, const struct ct_entry *entrie
 	h->entries = entries;
 	h->qsv = qsv;
 	h->mask = (uint32_t)nb - 1;
-	/* an eighth more for chains: at 3/4 load under 1% of keys need one */
-	h->n_ext = (uint32_t)RTE_MAX(nb / 8, (uint64_t)64);
+	/* a quarter more for chains: at 3/4 load ~2% of the keys fill one
+	 * sixteenth of the main buckets' count (test fullest_sizing_fits) */
+	h->n_ext = (uint32_t)RTE_MAX(nb / 4, (uint64_t)64);
 	h->b = rte_zmalloc_socket("ct_hash_b", (nb + h->n_ext) * sizeof(*h->b), RTE_CACHE_LINE_SIZE,
 				  socket_id);
 	h->spill = rte_zmalloc_socket("ct_hash_spill", nb * sizeof(*h->spill), 0, socket_id);

@@ -8,9 +8,11 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
@@ -243,6 +245,51 @@ START_TEST(left_bucket_waits_for_grace)
 }
 END_TEST
 
+/* At the fullest its sizing allows (3/4 of the slots), a table takes all
+ * max_conns connections' keys under the real hash, with room to spare in
+ * the extension pool. */
+START_TEST(fullest_sizing_fits)
+{
+	const uint32_t n = 5376; /* 2 * n keys / 5.25 = 2048 buckets, 3/4 full */
+	struct ct_entry *many = rte_zmalloc("cth_many", n * sizeof(*many), RTE_CACHE_LINE_SIZE);
+	struct ct_hash_info info;
+	struct ct_hash *h;
+	uintptr_t got;
+
+	ck_assert_ptr_nonnull(many);
+	h = ct_hash_create(n, many, NULL, SOCKET_ID_ANY);
+	ck_assert_ptr_nonnull(h);
+	ct_hash_info(h, &info);
+	ck_assert_uint_eq(info.buckets, 2048);
+	for (uint32_t i = 0; i < n; i++)
+		for (int d = 0; d < 2; d++) {
+			struct ct_key *k = &many[i].key[d];
+
+			/* connections as a client network would open them */
+			k->src[0] = 10, k->src[2] = (uint8_t)(i >> 8), k->src[3] = (uint8_t)i;
+			k->dst[0] = 192, k->dst[3] = (uint8_t)(i % 7);
+			k->sport = rte_cpu_to_be_16((uint16_t)(1024 + i * 7));
+			k->dport = rte_cpu_to_be_16(443);
+			k->proto = IPPROTO_TCP;
+			if (d == 1)
+				ct_key_invert(k, &many[i].key[0]);
+			ck_assert_int_eq(ct_hash_add(h, ct_key_hash(k), i, d), 0);
+		}
+	ct_hash_info(h, &info);
+	ck_assert_uint_eq(info.keys, 2 * n);
+	ck_assert_msg(info.ext_used < info.ext_buckets / 3, "%u of %u extension buckets used",
+		      info.ext_used, info.ext_buckets);
+	for (uint32_t i = 0; i < n; i++)
+		for (int d = 0; d < 2; d++) {
+			ck_assert(
+			    ct_hash_lookup(h, &many[i].key[d], ct_key_hash(&many[i].key[d]), &got));
+			ck_assert_uint_eq(got, (uintptr_t)&many[i] | (uintptr_t)d);
+		}
+	ct_hash_free(h);
+	rte_free(many);
+}
+END_TEST
+
 START_TEST(bad_create_args)
 {
 	ck_assert_ptr_null(ct_hash_create(0, entries, NULL, SOCKET_ID_ANY));
@@ -381,6 +428,7 @@ static Suite *ct_hash_suite(void)
 	    {"random_ops_match_model_rcu", random_ops_match_model_rcu},
 	    {"full_pool_refuses_then_recovers", full_pool_refuses_then_recovers},
 	    {"left_bucket_waits_for_grace", left_bucket_waits_for_grace},
+	    {"fullest_sizing_fits", fullest_sizing_fits},
 	    {"bad_create_args", bad_create_args},
 	    {"reader_never_misses_stable_keys", reader_never_misses_stable_keys},
 	};
