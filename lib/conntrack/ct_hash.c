@@ -192,7 +192,7 @@ bool ct_hash_lookup(const struct ct_hash *h, const struct ct_key *k, uint32_t si
 uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, const uint32_t *sig,
 			     unsigned int n, uintptr_t *data)
 {
-	uint64_t cand[64], hits = 0;
+	uint64_t cand[64], hits = 0, notag = 0;
 	unsigned int i;
 
 	/* three passes so that each waits on memory the previous one asked
@@ -208,6 +208,7 @@ uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, c
 				    : 0;
 
 		cand[i] = v;
+		notag |= (uint64_t)(m == 0) << i;
 		if (v & CT_HS_VALID) {
 			const char *e = (const char *)entry_of(h, v);
 
@@ -225,7 +226,8 @@ uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, c
 		if (unlikely(v >> 32 != sig[i] || !(v & CT_HS_VALID) || !key_eq(key_of(h, v), k))) {
 			const struct ct_hbucket *pb = &h->b[sig[i] & h->mask];
 
-			v = scan(h, pb, k, sig[i]);
+			/* no tag in the primary: only the spilled rest may have it */
+			v = (notag >> i) & 1 ? 0 : scan(h, pb, k, sig[i]);
 			if (v == 0)
 				v = lookup_rest(h, pb, k, sig[i]);
 			if (v == 0)
