@@ -35,13 +35,16 @@ struct evs_sa {
 	uint8_t esn;
 	uint8_t udp_encap;
 	uint8_t in_proto; /* inbound: the IP protocol its packets carry (ESP or UDP); outbound 0 */
-	uint16_t udp_sport, udp_dport;
+	uint16_t udp_sport;
+	uint16_t udp_dport;	 /* outbound: may float (evs_sa_set_udp_dport); relaxed */
+	uint16_t udp_dport_conf; /* as configured */
 	struct evs_esp_addr tun_src, tun_dst;
 	/* Outbound: next sequence number to reserve, and the last one allowed. */
 	uint64_t next_seq __rte_cache_aligned;
 	uint64_t max_seq;
 	/* Inbound: the window (single writer). */
 	struct evs_replay replay __rte_cache_aligned;
+	uint16_t peer_port; /* ESP-in-UDP: last verified packet's source port (relaxed) */
 	struct sa_slot_stats stats[EVS_CRYPTO_MAX_ENGINES];
 };
 

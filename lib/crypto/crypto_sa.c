@@ -49,7 +49,11 @@ static int conf_check(const struct evs_sa_config *c)
 	if (!c->esn && c->first_seq > UINT32_MAX)
 		return -EINVAL;
 	if (c->mode == EVS_ESP_TUNNEL && c->dir == EVS_SA_OUTBOUND &&
-	    (!addr_ok(&c->tun_src) || c->tun_src.family != c->tun_dst.family))
+	    c->tun_src.family != c->tun_dst.family &&
+	    (c->tun_src.family != 0 || c->tun_dst.family != 0))
+		return -EINVAL;
+	if (c->mode == EVS_ESP_TUNNEL && c->dir == EVS_SA_OUTBOUND && c->tun_src.family != 0 &&
+	    (!addr_ok(&c->tun_src) || !addr_ok(&c->tun_dst)))
 		return -EINVAL;
 	return 0;
 }
@@ -104,6 +108,7 @@ struct evs_sa *evs_sa_create(const struct evs_sa_config *c)
 		sa->in_proto = c->udp_encap ? IPPROTO_UDP : IPPROTO_ESP;
 	sa->udp_sport = c->udp_sport != 0 ? c->udp_sport : EVS_ESP_UDP_PORT;
 	sa->udp_dport = c->udp_dport != 0 ? c->udp_dport : EVS_ESP_UDP_PORT;
+	sa->udp_dport_conf = sa->udp_dport;
 	sa->tun_src = c->tun_src;
 	sa->tun_dst = c->tun_dst;
 	sa->next_seq = c->first_seq != 0 ? c->first_seq : 1;
@@ -145,6 +150,37 @@ uint64_t evs_sa_seq_remaining(const struct evs_sa *sa)
 	if (next == 0 || next > sa->max_seq)
 		return 0; /* 0: wrapped past UINT64_MAX after exhaustion */
 	return sa->max_seq - next + 1;
+}
+
+uint16_t evs_sa_udp_peer_port(const struct evs_sa *sa)
+{
+	return __atomic_load_n(&sa->peer_port, __ATOMIC_RELAXED);
+}
+
+uint16_t evs_sa_udp_dport(const struct evs_sa *sa)
+{
+	return __atomic_load_n(&sa->udp_dport, __ATOMIC_RELAXED);
+}
+
+uint16_t evs_sa_udp_dport_configured(const struct evs_sa *sa)
+{
+	return sa->udp_dport_conf;
+}
+
+void evs_sa_set_udp_dport(struct evs_sa *sa, uint16_t port)
+{
+	if (port != 0)
+		__atomic_store_n(&sa->udp_dport, port, __ATOMIC_RELAXED);
+}
+
+bool evs_sa_udp_encap(const struct evs_sa *sa)
+{
+	return sa->udp_encap != 0;
+}
+
+enum evs_esp_mode evs_sa_mode(const struct evs_sa *sa)
+{
+	return (enum evs_esp_mode)sa->mode;
 }
 
 void evs_sa_stats_get(const struct evs_sa *sa, struct evs_sa_stats *out)

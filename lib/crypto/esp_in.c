@@ -36,6 +36,47 @@ static unsigned int esp_offset(const uint8_t *l3, const struct esp_ip *ip, uint1
 	return 0;
 }
 
+enum evs_esp_kind evs_esp_classify(const struct rte_mbuf *m, const uint16_t *ports,
+				   unsigned int n_ports, uint32_t *spi)
+{
+	const uint8_t *l3 = rte_pktmbuf_mtod(m, const uint8_t *) + m->l2_len;
+	const struct rte_udp_hdr *u;
+	struct esp_ip ip;
+	uint16_t dport;
+	uint32_t w;
+	unsigned int i, plen;
+
+	if (esp_ip_parse(m, &ip) != 0 || ip.frag || ip.v6_ext)
+		return EVS_ESP_KIND_OTHER; /* the clear path judges it */
+	if (ip.proto == IPPROTO_ESP) {
+		if (ip.len < ip.hl + 4u)
+			return EVS_ESP_KIND_MALFORMED;
+		memcpy(&w, l3 + ip.hl, 4);
+		*spi = rte_be_to_cpu_32(w);
+		return EVS_ESP_KIND_ESP;
+	}
+	if (ip.proto != IPPROTO_UDP || n_ports == 0 || ip.len < ip.hl + 8u)
+		return EVS_ESP_KIND_OTHER;
+	u = (const struct rte_udp_hdr *)(l3 + ip.hl);
+	dport = rte_be_to_cpu_16(u->dst_port);
+	for (i = 0; i < n_ports; i++)
+		if (ports[i] == dport && dport != 0)
+			break;
+	if (i == n_ports)
+		return EVS_ESP_KIND_OTHER;
+	plen = ip.len - ip.hl - 8u;
+	/* RFC 3948 2.3: one byte 0xFF; 2.2: four zero bytes, then IKE */
+	if (plen == 1 && l3[ip.hl + 8] == 0xff)
+		return EVS_ESP_KIND_KEEPALIVE;
+	if (plen < 4)
+		return EVS_ESP_KIND_MALFORMED;
+	memcpy(&w, l3 + ip.hl + 8, 4);
+	if (w == 0)
+		return EVS_ESP_KIND_NON_ESP;
+	*spi = rte_be_to_cpu_32(w);
+	return EVS_ESP_KIND_ESP;
+}
+
 int evs_esp_peek_spi(const struct rte_mbuf *m, uint16_t udp_port, uint32_t *spi)
 {
 	const uint8_t *l3 = rte_pktmbuf_mtod(m, const uint8_t *) + m->l2_len;
@@ -200,6 +241,16 @@ static __rte_always_inline uint32_t strip(const struct evs_sa *sa, struct rte_mb
 	return payload;
 }
 
+/* Record the source port of an authenticated ESP-in-UDP packet (its UDP
+ * header at @p udp). */
+static inline void learn_peer_port(struct evs_sa *sa, const uint8_t *udp)
+{
+	uint16_t sp = (uint16_t)(udp[0] << 8 | udp[1]);
+
+	if (unlikely(sp != sa->peer_port)) /* single writer; readers any lcore */
+		__atomic_store_n(&sa->peer_port, sp, __ATOMIC_RELAXED);
+}
+
 /* Per-SA counters of a run of packets with the same SA, written once. */
 struct in_count {
 	struct evs_sa *sa;
@@ -251,6 +302,10 @@ static uint16_t decrypt_chunk(struct evs_crypto_engine *e, struct in_args *a,
 			sa_drop(e, sa, (enum evs_esp_drop)(e->status[i] - 1));
 			continue;
 		}
+		/* authenticated: where the peer (or its NAT) sends from; read
+		 * before the strip moves headers over the UDP header */
+		if (unlikely(sa->udp_encap))
+			learn_peer_port(sa, a->p[i].esp - 8);
 		payload = strip(sa, pkts[i], &a->p[i], &e->status[i]);
 		if (e->status[i] != 0) {
 			sa_drop(e, sa, (enum evs_esp_drop)(e->status[i] - 1));

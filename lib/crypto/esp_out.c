@@ -36,21 +36,32 @@ static void write_udp(uint8_t *udp, const struct evs_sa *sa, uint32_t len)
 	struct rte_udp_hdr *u = (struct rte_udp_hdr *)udp;
 
 	u->src_port = rte_cpu_to_be_16(sa->udp_sport);
-	u->dst_port = rte_cpu_to_be_16(sa->udp_dport);
+	/* relaxed: the port may float to where the peer's NAT maps it */
+	u->dst_port = rte_cpu_to_be_16(__atomic_load_n(&sa->udp_dport, __ATOMIC_RELAXED));
 	u->dgram_len = rte_cpu_to_be_16((uint16_t)len);
 	u->dgram_cksum = 0; /* IPv4: RFC 3948 says zero; IPv6: filled after the job */
 }
 
 /* Build the outer IP header of a tunnel-mode packet whose inner header is
- * @p inner (version @p inner_v). */
+ * @p inner (version @p inner_v); the SA's endpoints, or without them the
+ * inner header's own addresses (family 0: the overlay's hosts). */
 static void write_outer(uint8_t *ip, const struct evs_sa *sa, const uint8_t *inner,
 			unsigned int inner_v, uint32_t len, uint8_t proto, uint64_t seq)
 {
+	const uint8_t *src = sa->tun_src.b, *dst = sa->tun_dst.b;
+	unsigned int v = sa->tun_src.family;
+
+	if (v == 0) {
+		v = inner_v;
+		src = inner + (v == 4 ? 12 : 8);
+		dst = inner + (v == 4 ? 16 : 24);
+	}
+
 	/* DSCP and ECN follow the inner header (RFC 4301 5.1.2, RFC 6040 normal mode). */
 	uint8_t tos =
 	    inner_v == 4 ? inner[1] : (uint8_t)(((inner[0] & 0x0f) << 4) | (inner[1] >> 4));
 
-	if (sa->tun_src.family == 4) {
+	if (v == 4) {
 		struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
 
 		h->version_ihl = 0x45;
@@ -61,8 +72,8 @@ static void write_outer(uint8_t *ip, const struct evs_sa *sa, const uint8_t *inn
 		h->time_to_live = 64;
 		h->next_proto_id = proto;
 		h->hdr_checksum = 0;
-		memcpy(&h->src_addr, sa->tun_src.b, 4);
-		memcpy(&h->dst_addr, sa->tun_dst.b, 4);
+		memcpy(&h->src_addr, src, 4);
+		memcpy(&h->dst_addr, dst, 4);
 		h->hdr_checksum = crypto_ipv4_cksum(h, sizeof(*h));
 	} else {
 		struct rte_ipv6_hdr *h = (struct rte_ipv6_hdr *)ip;
@@ -71,8 +82,8 @@ static void write_outer(uint8_t *ip, const struct evs_sa *sa, const uint8_t *inn
 		h->payload_len = rte_cpu_to_be_16((uint16_t)(len - sizeof(*h)));
 		h->proto = proto;
 		h->hop_limits = 64;
-		memcpy(h->src_addr, sa->tun_src.b, 16);
-		memcpy(h->dst_addr, sa->tun_dst.b, 16);
+		memcpy(h->src_addr, src, 16);
+		memcpy(h->dst_addr, dst, 16);
 	}
 }
 
@@ -117,7 +128,7 @@ static __rte_always_inline uint8_t prepare(const struct evs_sa *sa, struct rte_m
 	} else {
 		payload = ip.len;
 		nh = ip.v == 4 ? IPPROTO_IPIP : IPPROTO_IPV6;
-		v = sa->tun_src.family;
+		v = sa->tun_src.family != 0 ? sa->tun_src.family : ip.v;
 		outer_hl = v == 4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
 		keep = l2;
 	}
@@ -129,7 +140,18 @@ static __rte_always_inline uint8_t prepare(const struct evs_sa *sa, struct rte_m
 	if (new_ip_len > UINT16_MAX + (v == 6 ? 40u : 0u))
 		return 1 + EVS_ESP_DROP_NO_ROOM;
 	/* Link-layer padding beyond the IP length is dropped (its room reused). */
-	if (m->data_off < ins || (unsigned int)(m->buf_len - m->data_off) < l2 + ip.len + tail)
+	if (unlikely(m->data_off < ins)) {
+		/* Short of headroom (an IPv6 tunnel header, then tunnel mode in
+		 * UDP over IPv6: 134 bytes > 128): the packet moves up, once. */
+		uint16_t up = (uint16_t)(ins - m->data_off);
+
+		if ((unsigned int)(m->buf_len - m->data_off) < up + l2 + ip.len + tail)
+			return 1 + EVS_ESP_DROP_NO_ROOM;
+		data = rte_pktmbuf_mtod(m, uint8_t *);
+		memmove(data + up, data, l2 + ip.len);
+		m->data_off = (uint16_t)(m->data_off + up);
+	}
+	if ((unsigned int)(m->buf_len - m->data_off) < l2 + ip.len + tail)
 		return 1 + EVS_ESP_DROP_NO_ROOM;
 
 	/* Grow both ends in place (single segment: the mbuf's lengths are equal). */

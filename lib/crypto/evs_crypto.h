@@ -165,17 +165,20 @@ struct evs_sa_config {
 	uint32_t spi; /**< host order; 1..255 are reserved (RFC 4303) */
 	enum evs_sa_dir dir;
 	enum evs_esp_mode mode;
-	uint8_t key[32];	     /**< AES key */
-	uint8_t key_len;	     /**< 16 or 32 */
-	uint8_t salt[4];	     /**< RFC 4106 salt (the nonce's first 4 bytes) */
-	bool esn;		     /**< 64-bit extended sequence numbers */
-	uint32_t replay_window;	     /**< inbound: 0 = default, at most 4096 */
-	uint64_t first_seq;	     /**< outbound: first number to send (0 = 1) */
-	bool udp_encap;		     /**< ESP-in-UDP (RFC 3948) */
-	uint16_t udp_sport;	     /**< outbound source port (0 = 4500) */
-	uint16_t udp_dport;	     /**< destination port (0 = 4500); inbound: expected */
-	struct evs_esp_addr tun_src; /**< tunnel mode, outbound: outer source */
-	struct evs_esp_addr tun_dst; /**< tunnel mode, outbound: outer destination */
+	uint8_t key[32];	/**< AES key */
+	uint8_t key_len;	/**< 16 or 32 */
+	uint8_t salt[4];	/**< RFC 4106 salt (the nonce's first 4 bytes) */
+	bool esn;		/**< 64-bit extended sequence numbers */
+	uint32_t replay_window; /**< inbound: 0 = default, at most 4096 */
+	uint64_t first_seq;	/**< outbound: first number to send (0 = 1) */
+	bool udp_encap;		/**< ESP-in-UDP (RFC 3948) */
+	uint16_t udp_sport;	/**< outbound source port (0 = 4500) */
+	uint16_t udp_dport;	/**< destination port (0 = 4500); inbound: expected */
+	/** tunnel mode, outbound: outer source and destination; both family 0:
+	 *  the inner header's own (a tunnel between the inner packet's hosts,
+	 *  e.g. an overlay's underlay addresses; the outer family follows) */
+	struct evs_esp_addr tun_src;
+	struct evs_esp_addr tun_dst; /**< see tun_src */
 	uint32_t owner;		     /**< the creator's word, read back by evs_sa_owner */
 };
 
@@ -207,6 +210,27 @@ uint32_t evs_sa_owner(const struct evs_sa *sa);
 
 /** Sequence numbers an outbound SA can still send before it must be rekeyed. */
 uint64_t evs_sa_seq_remaining(const struct evs_sa *sa);
+
+/** ESP-in-UDP: the UDP source port of the last verified packet of an
+ *  inbound SA (host order; 0: none yet, or not ESP-in-UDP). Any lcore. */
+uint16_t evs_sa_udp_peer_port(const struct evs_sa *sa);
+
+/** ESP-in-UDP: the destination port an outbound SA sends to now (host order). */
+uint16_t evs_sa_udp_dport(const struct evs_sa *sa);
+
+/** The destination port it was created with (evs_sa_config.udp_dport or 4500). */
+uint16_t evs_sa_udp_dport_configured(const struct evs_sa *sa);
+
+/**
+ * Send an outbound ESP-in-UDP SA's packets to @p port from now on (NAT
+ * traversal: the port its peer's packets arrive from). Any lcore: one
+ * relaxed store that the encrypting lcores read per packet.
+ */
+void evs_sa_set_udp_dport(struct evs_sa *sa, uint16_t port);
+
+/** Whether the SA carries ESP in UDP, and its mode. */
+bool evs_sa_udp_encap(const struct evs_sa *sa);
+enum evs_esp_mode evs_sa_mode(const struct evs_sa *sa);
 
 /** Sum the SA's counters (any lcore; relaxed reads). */
 void evs_sa_stats_get(const struct evs_sa *sa, struct evs_sa_stats *out);
@@ -280,6 +304,26 @@ int evs_esp_decrypt_trace(struct evs_crypto_engine *e, const struct evs_sa *sa, 
  * truncated.
  */
 int evs_esp_peek_spi(const struct rte_mbuf *m, uint16_t udp_port, uint32_t *spi);
+
+/** What a packet on an ESP-in-UDP port is (RFC 3948), evs_esp_classify's answer. */
+enum evs_esp_kind {
+	EVS_ESP_KIND_ESP = 0,	/**< ESP (protocol 50, or in UDP to one of the ports) */
+	EVS_ESP_KIND_OTHER,	/**< not ESP, nor UDP to an ESP-in-UDP port */
+	EVS_ESP_KIND_KEEPALIVE, /**< a NAT-keepalive: one byte 0xFF (RFC 3948 2.3) */
+	EVS_ESP_KIND_NON_ESP,	/**< the non-ESP marker (IKE, RFC 3948 2.2): not ours */
+	EVS_ESP_KIND_MALFORMED, /**< truncated, or UDP to the port that is none of these */
+};
+
+/** Most ESP-in-UDP receive ports evs_esp_classify takes. */
+#define EVS_ESP_UDP_PORTS_MAX 4u
+
+/**
+ * evs_esp_peek_spi for a receive path with @p n_ports ESP-in-UDP ports
+ * (@p ports, host order; a 0 entry is none): tells keepalives and IKE apart.
+ * @return the kind; *spi (host order) set for EVS_ESP_KIND_ESP.
+ */
+enum evs_esp_kind evs_esp_classify(const struct rte_mbuf *m, const uint16_t *ports,
+				   unsigned int n_ports, uint32_t *spi);
 
 /* ------------------------------------------------------------------ */
 /* Inbound SPI table                                                   */

@@ -153,11 +153,15 @@ enum evs_lb_drop {
 
 /** Counters (by name in stats.get). */
 enum evs_lb_counter {
-	EVS_LB_C_NEW,	   /**< connections committed */
-	EVS_LB_C_HIT,	   /**< packets of known connections to a VIP */
-	EVS_LB_C_REPLY,	   /**< replies un-NATed */
-	EVS_LB_C_AFFINITY, /**< new connections sent to a client's remembered backend */
-	EVS_LB_C_PASSIVE,  /**< passive failure signals (unanswered SYN again, RST) */
+	EVS_LB_C_NEW,		  /**< connections committed */
+	EVS_LB_C_HIT,		  /**< packets of known connections to a VIP */
+	EVS_LB_C_REPLY,		  /**< replies un-NATed */
+	EVS_LB_C_AFFINITY,	  /**< new connections sent to a client's remembered backend */
+	EVS_LB_C_PASSIVE,	  /**< passive failure signals (unanswered SYN again, RST) */
+	EVS_LB_C_NEXT_DIRECT,	  /**< translated packets whose next pass ran the backend's
+				       remembered megaflow (its route) without a lookup */
+	EVS_LB_C_NEXT_CLASSIFIED, /**< translated packets classified again (a backend's
+				       first packets, after a change, traced) */
 	EVS_LB_C_MAX,
 };
 

@@ -174,6 +174,16 @@ static void count(struct lb_lcore *ll, const struct evs_lb_dp *dp, uint32_t id,
 	}
 }
 
+/* Per backend only; the caller counts its VIP once for the burst. */
+static inline uint32_t count_be(struct lb_lcore *ll, uint32_t id, const struct rte_mbuf *m)
+{
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+
+	ll->be[id].packets++;
+	ll->be[id].bytes += len;
+	return len;
+}
+
 enum { TCP_SYN = 0x02, TCP_RST = 0x04 };
 
 static void passive(struct lb_lcore *ll, uint32_t id)
@@ -204,8 +214,14 @@ static bool choose(void *arg, uint16_t i, const struct evs_flow_key *k,
 	struct pick_ctx *c = arg;
 	const struct evs_lb_dp_vip *v = c->v;
 	const struct evs_lb_dp_backend *b;
-	bool affine;
-	uint32_t id = lb_pick(c->dp, v, c->ct, k, c->now, true, &affine);
+	bool affine = false;
+	uint32_t id;
+
+	/* Maglev (the default) inline: lb_pick's frame is the other algorithms' */
+	if (likely(v->algo == EVS_LB_ALGO_MAGLEV))
+		id = evs_maglev_lookup(v->maglev, evs_lb_flow_hash(k));
+	else
+		id = lb_pick(c->dp, v, c->ct, k, c->now, true, &affine);
 
 	c->tried |= 1ull << i;
 	if (id == EVS_MAGLEV_NONE || id >= EVS_LB_IDS) {
@@ -237,6 +253,108 @@ static inline bool committed(const struct evs_lb_dp_vip *v, uint8_t st, uint32_t
 	return (st & EVS_CT_DNAT) != 0;
 }
 
+/*
+ * The hint of a packet's next pass. That pass classifies alike per backend
+ * (its megaflow consults the translated destination, not the client's
+ * address or port) and per client port (L2 consults in_port): one hint per
+ * (backend, in_port), hashed into the lcore's EVS_LB_IDS hints, so clients
+ * on several vNICs do not take turns at one backend's hint (each burst's
+ * first packet per backend classified, twice: to learn, then to run). A
+ * collision only costs a lookup: a hint is used only if the key matches.
+ */
+static inline uint16_t hint_slot(uint32_t id, uint16_t in_port)
+{
+	_Static_assert((EVS_LB_IDS & (EVS_LB_IDS - 1)) == 0, "a power of two");
+	return (uint16_t)((id + in_port * 0x9e3779b1u) & (EVS_LB_IDS - 1));
+}
+
+/* Distinct megaflows a burst is grouped by; the rest keep their order in
+ * one more group (bounded work per packet however many there are). */
+#define LB_GROUPS 8
+
+/*
+ * Stable grouping of @n packets by the megaflow their hints name, into
+ * @gp/@gk/@gs: the next pass runs each megaflow's program (a backend's
+ * route, its output) once per burst instead of once per run of neighbours
+ * (a burst of mixed flows over k backends with distinct next hops has about
+ * n (k-1)/k runs; 112 more instructions per packet than one run in
+ * bench-lb-pipeline --per-backend). Reads only the hints' megaflow
+ * identity: a wrong guess costs runs, never a wrong decision (the hinted
+ * pass checks each key). Packets of one connection share a hint, so their
+ * order is kept. @return false if they were grouped already (no copy: the
+ * backends of the perf scenario share one routed megaflow).
+ */
+static bool group_by_next(const struct evs_recirc_hint *hints, struct rte_mbuf **pkts,
+			  const struct evs_flow_key *keys, const uint16_t *slot, uint16_t n,
+			  struct rte_mbuf **gp, struct evs_flow_key *gk, uint16_t *gs)
+{
+	const void *id[LB_GROUPS], *prev = NULL;
+	uint16_t at[LB_GROUPS + 1] = {0};
+	uint8_t g[EVS_CLS_BURST_MAX];
+	unsigned int ng = 0, runs = 0, i, k, sum = 0;
+	bool same = true;
+
+	/* the usual case first: one megaflow for the whole burst */
+	for (i = 1; i < n; i++)
+		same &= hints[slot[i]].flow == hints[slot[0]].flow;
+	if (same)
+		return false;
+	for (i = 0; i < n; i++) {
+		const void *f = hints[slot[i]].flow;
+
+		for (k = 0; k < ng && id[k] != f; k++)
+			;
+		if (k == ng && ng < LB_GROUPS)
+			id[ng++] = f;
+		g[i] = (uint8_t)k; /* LB_GROUPS: the overflow group */
+		at[k]++;
+		runs += i == 0 || f != prev;
+		prev = f;
+	}
+	if (at[LB_GROUPS] == 0 && runs == ng)
+		return false;
+	for (k = 0; k <= LB_GROUPS; k++) { /* counts -> first positions */
+		unsigned int c = at[k];
+
+		at[k] = (uint16_t)sum;
+		sum += c;
+	}
+	for (i = 0; i < n; i++) {
+		uint16_t o = at[g[i]]++;
+
+		gp[o] = pkts[i];
+		gk[o] = keys[i];
+		gs[o] = slot[i];
+	}
+	return true;
+}
+
+/* The translated packets to their backends' next pass, by the megaflow
+ * each (backend, client port) matched last (evs_exec_recirculate_hinted:
+ * no lookup while it is live and the key matches it), grouped by that
+ * megaflow; counted by how they went. */
+static void next_pass(struct evs_exec *x, struct lb_lcore *ll, struct rte_mbuf **pkts,
+		      struct evs_flow_key *keys, const uint16_t *slot, uint16_t n)
+{
+	struct rte_mbuf *gp[EVS_CLS_BURST_MAX];
+	struct evs_flow_key gk[EVS_CLS_BURST_MAX];
+	uint16_t gs[EVS_CLS_BURST_MAX], direct;
+
+	if (n > EVS_CLS_BURST_MAX || evs_exec_tracing(x)) { /* classified (re-parsed if traced) */
+		direct =
+		    evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, pkts, keys, n, ll->hint, slot);
+	} else if (group_by_next(ll->hint, pkts, keys, slot, n, gp, gk, gs)) {
+		direct = evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, gp, gk, n, ll->hint, gs);
+	} else {
+		direct =
+		    evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, pkts, keys, n, ll->hint, slot);
+	}
+	if (evs_exec_tracing(x))
+		return;
+	ll->counters[EVS_LB_C_NEXT_DIRECT] += direct;
+	ll->counters[EVS_LB_C_NEXT_CLASSIFIED] += (uint16_t)(n - direct);
+}
+
 static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **pkts,
 			 struct evs_flow_key *keys, uint16_t n)
 {
@@ -257,6 +375,7 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 	const struct evs_lb_dp_vip *v;
 	uint16_t done, chunk, i, out = 0;
 	uint16_t slot[EVS_CLS_BURST_MAX];
+	uint64_t vbytes = 0, vpkts = 0;
 
 	if (dp == NULL || a->vip >= dp->n_vips || !dp->vip[a->vip].used) {
 		evs_exec_drop(x, EVS_LB_DROP_VIP_GONE, pkts, n);
@@ -304,8 +423,10 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 				    keys[j].ip_proto == IPPROTO_TCP && id < EVS_LB_IDS && !tracing)
 					passive(ll, id);
 			}
-			if (id != 0 && id < EVS_LB_IDS && !tracing)
-				count(ll, dp, id, pkts[j]);
+			if (id != 0 && id < EVS_LB_IDS && !tracing) {
+				vbytes += count_be(ll, id, pkts[j]);
+				vpkts++;
+			}
 			/* DSR: routed to the backend, the frame keeping the VIP (the
 			 * key alone names the backend: next hop, not destination) */
 			if (v->dsr && id != 0 && id < EVS_LB_IDS)
@@ -314,17 +435,18 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 				pkts[out] = pkts[j];
 				keys[out] = keys[j];
 			}
-			/* the next pass classifies alike per backend (its megaflow
-			 * consults the translated destination, not the client) */
 			if (out < EVS_CLS_BURST_MAX) /* more: plain recirculation */
-				slot[out] = id < EVS_LB_IDS ? (uint16_t)id : 0;
+				slot[out] = hint_slot(id < EVS_LB_IDS ? id : 0, keys[j].in_port);
 			out++;
 		}
 	}
+	/* the VIP's share once: every packet here came through VIP a->vip */
+	ll->vip[a->vip].packets += vpkts;
+	ll->vip[a->vip].bytes += vbytes;
 	evs_ct_expire(ll->lc, LB_EXPIRE_STEP);
 	/* ct rewrote frames and keys alike (but a DSR key's destination, on
 	 * purpose): classified again without a re-parse */
-	evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, pkts, keys, out, ll->hint, slot);
+	next_pass(x, ll, pkts, keys, slot, out);
 	return 0;
 }
 

@@ -27,6 +27,8 @@ const char *const lb_counter_names[EVS_LB_C_MAX] = {
     [EVS_LB_C_REPLY] = "lb_reply",
     [EVS_LB_C_AFFINITY] = "lb_affinity",
     [EVS_LB_C_PASSIVE] = "lb_passive_signal",
+    [EVS_LB_C_NEXT_DIRECT] = "lb_next_direct",
+    [EVS_LB_C_NEXT_CLASSIFIED] = "lb_next_classified",
 };
 
 static const char *const algo_names[EVS_LB_ALGO_MAX] = {

@@ -16,7 +16,8 @@ struct lb_lcore {
 	struct evs_lb_counts vip[EVS_LB_VIPS];
 	struct evs_lb_counts be[EVS_LB_IDS];
 	uint32_t passive[EVS_LB_IDS]; /* passive failure signals per backend */
-	/* the next pass's megaflow per backend: established packets skip its lookup */
+	/* the next pass's megaflow per backend and client port (hint_slot):
+	 * established packets skip its lookup */
 	struct evs_recirc_hint hint[EVS_LB_IDS];
 };
 

@@ -169,6 +169,8 @@ enum evs_overlay_drop {
 	EVS_OVL_DROP_NOT_FOR_US,    /**< outer destination is not an underlay's address */
 	EVS_OVL_DROP_WRONG_PEER,    /**< ESP whose outer source is not its SA's VTEP */
 	EVS_OVL_DROP_UNRESOLVED,    /**< next hop unresolved and its hand-off queue full */
+	EVS_OVL_DROP_KEEPALIVE,	    /**< a NAT-keepalive on an ESP-in-UDP port (RFC 3948 2.3) */
+	EVS_OVL_DROP_NON_ESP,	    /**< IKE (non-ESP marker) or a runt on an ESP-in-UDP port */
 	EVS_OVL_DROP__MAX,
 };
 

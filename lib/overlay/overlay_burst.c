@@ -29,6 +29,8 @@ static const char *const drop_names[EVS_OVL_DROP__MAX] = {
     [EVS_OVL_DROP_NOT_FOR_US] = "not_for_us",
     [EVS_OVL_DROP_WRONG_PEER] = "wrong_peer",
     [EVS_OVL_DROP_UNRESOLVED] = "unresolved",
+    [EVS_OVL_DROP_KEEPALIVE] = "keepalive",
+    [EVS_OVL_DROP_NON_ESP] = "non_esp",
 };
 
 const char *evs_overlay_drop_name(enum evs_overlay_drop r)
@@ -187,9 +189,13 @@ static uint16_t split_esp(const struct evs_overlay *ov, const struct evs_overlay
 	struct rte_mbuf *clear[OVL_CHUNK], *bad[OVL_CHUNK], *alien[OVL_CHUNK], *stray[OVL_CHUNK];
 	struct rte_mbuf *nd[OVL_CHUNK];
 	uint16_t ne = 0, nc = 0, nb = 0, na = 0, ns = 0, nn = 0;
+	uint16_t ports[EVS_ESP_UDP_PORTS_MAX];
 
+	for (unsigned int i = 0; i < EVS_ESP_UDP_PORTS_MAX; i++)
+		ports[i] = __atomic_load_n(&ov->esp_ports[i], __ATOMIC_RELAXED);
 	for (uint16_t i = 0; i < *n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		enum evs_esp_kind kind;
 		uint32_t spi;
 		uint16_t vtep;
 
@@ -199,7 +205,12 @@ static uint16_t split_esp(const struct evs_overlay *ov, const struct evs_overlay
 			continue;
 		}
 		ovl_outer_l2(m);
-		if (evs_esp_peek_spi(m, EVS_ESP_UDP_PORT, &spi) != 0) {
+		kind = evs_esp_classify(m, ports, EVS_ESP_UDP_PORTS_MAX, &spi);
+		if (unlikely(kind > EVS_ESP_KIND_OTHER)) { /* keepalive, IKE: not ours */
+			drop(st, ovl_esp_kind_drop(kind), &m, 1);
+			continue;
+		}
+		if (kind != EVS_ESP_KIND_ESP) {
 			if (unlikely(ovl_is_neigh(m)))
 				nd[nn++] = m; /* the underlay's own ARP/ND */
 			else
@@ -230,6 +241,30 @@ static uint16_t split_esp(const struct evs_overlay *ov, const struct evs_overlay
 		ovl_neigh_punt(ov, port, nd, nn, st);
 	*n = (uint16_t)(ne + nc);
 	return ne;
+}
+
+/* NAT traversal (RFC 3948, as IKEv2 2.23 does it): an outbound ESP-in-UDP
+ * SA sends to the port its peer's verified packets come from, which a NAT
+ * in front of the peer may have changed. Once per run of one SA. */
+static void follow_peer_ports(const struct evs_overlay *ov, struct evs_sa *const *sas, uint16_t n)
+{
+	const struct evs_sa *last = NULL;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct evs_sa *out;
+		uint16_t peer;
+
+		if (sas[i] == last)
+			continue;
+		last = sas[i];
+		if (likely(!evs_sa_udp_encap(last)))
+			continue;
+		peer = evs_sa_udp_peer_port(last);
+		out = evs_overlay_vtep_out(ov, (uint16_t)(evs_sa_owner(last) - 1));
+		if (out != NULL && peer != 0 && evs_sa_udp_encap(out) &&
+		    evs_sa_udp_dport(out) != peer)
+			evs_sa_set_udp_dport(out, peer);
+	}
 }
 
 /* The last clear frame's classification: what ovl_rx_classify reads of
@@ -293,6 +328,7 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 			pkts[ok + i] = pkts[ne + i];
 		drop(st, EVS_OVL_DROP_DECRYPT, rej, ne - ok);
 		ctr_add(&st->decrypted, ok);
+		follow_peer_ports(ov, sas, ok);
 		n = ok + nc;
 		ne = ok;
 	}

@@ -91,6 +91,10 @@ static json_t *sa_json(const struct evs_sa *sa, bool outbound)
 	if (j != NULL && outbound)
 		json_object_set_new(j, "seq_remaining",
 				    json_integer((json_int_t)evs_sa_seq_remaining(sa)));
+	if (j != NULL && evs_sa_udp_encap(sa)) /* NAT traversal: the port in use now */
+		json_object_set_new(
+		    j, outbound ? "udp_dport_now" : "udp_peer_port",
+		    json_integer(outbound ? evs_sa_udp_dport(sa) : evs_sa_udp_peer_port(sa)));
 	return j;
 }
 

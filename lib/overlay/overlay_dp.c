@@ -141,7 +141,8 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 	if (p->encrypt ||
 	    p->enc_some) /* ESP goes around the tunnel's UDP: frames are that much shorter */
 		c.underlay_mtu =
-		    (uint16_t)((c.underlay_mtu != 0 ? c.underlay_mtu : 1500) - OVL_ESP_OVERHEAD);
+		    (uint16_t)((c.underlay_mtu != 0 ? c.underlay_mtu : 1500) - OVL_ESP_OVERHEAD -
+			       ovl_sa_outer_len(st, str(vo, "name"), c.local.family));
 	/* a peer on the underlay's own segment is its own next hop; without a
 	 * configured MAC, ARP/ND finds it (the template's stays zero) */
 	if (str(vo, "next_hop_mac") != NULL || str(u, "next_hop_mac") != NULL) {

@@ -215,6 +215,8 @@ struct evs_overlay {
 	    *trace_ce;	    /**< flow.trace's (management lcore), made when needed */
 	uint64_t f_encrypt; /**< mbuf flag: from a port whose traffic is encrypted */
 	uint64_t f_clear;   /**< mbuf flag: arrived in a clear tunnel frame */
+	/** UDP ports inbound ESP-in-UDP SAs receive on (0: none); relaxed */
+	uint16_t esp_ports[EVS_ESP_UDP_PORTS_MAX];
 };
 
 /** A next-hop word: the MAC in its first 6 bytes (memory order), byte 7 set
@@ -298,6 +300,24 @@ static inline uint16_t ovl_esp_source(const struct evs_overlay_dp *dp, const str
 	return ovl_dp_vtep_of(dp, &a);
 }
 
+/** What an underlay frame is (its outer header at m->l2_len): ESP (*spi
+ *  set), or not, or a keepalive / IKE on an ESP-in-UDP port. */
+static inline enum evs_esp_kind ovl_esp_kind(const struct evs_overlay *ov, const struct rte_mbuf *m,
+					     uint32_t *spi)
+{
+	uint16_t ports[EVS_ESP_UDP_PORTS_MAX];
+
+	for (unsigned int i = 0; i < EVS_ESP_UDP_PORTS_MAX; i++)
+		ports[i] = __atomic_load_n(&ov->esp_ports[i], __ATOMIC_RELAXED);
+	return evs_esp_classify(m, ports, EVS_ESP_UDP_PORTS_MAX, spi);
+}
+
+/** The drop of a frame on an ESP-in-UDP port that is not ESP. */
+static inline enum evs_overlay_drop ovl_esp_kind_drop(enum evs_esp_kind k)
+{
+	return k == EVS_ESP_KIND_KEEPALIVE ? EVS_OVL_DROP_KEEPALIVE : EVS_OVL_DROP_NON_ESP;
+}
+
 /** Whether the outer destination is one of this host's underlay addresses. */
 static inline bool ovl_for_us(const struct evs_overlay_dp *dp, const struct evs_tun_meta *m)
 {
@@ -356,6 +376,10 @@ static inline enum evs_overlay_drop ovl_rx_classify(const struct evs_overlay_dp 
 	*tp = dp->tport[(size_t)tun * EVS_OVERLAY_MAX_VTEPS + vtep];
 	return EVS_OVL_DROP__MAX;
 }
+
+/** What ESP tunnel mode adds (an outer IPv4/IPv6 header) when VTEP
+ *  @p vtep's outbound SA is in tunnel mode, else 0. */
+unsigned int ovl_sa_outer_len(struct evs_store *st, const char *vtep, uint8_t family);
 
 int ovl_hex(const char *s, uint8_t *out, size_t n);
 int ovl_addr(const char *s, struct evs_tun_addr *a);

@@ -209,16 +209,22 @@ const struct evs_store_ops ovl_vtep_ops = {
 
 /* --- sa ----------------------------------------------------------------- */
 
-/* The SA of object value @p v; its owner word is 1 + its VTEP's id. */
-static struct evs_sa *sa_build(const json_t *v, bool inbound, uint16_t vtep)
+/* The SA of object value @p v; its owner word is 1 + its VTEP's id. In
+ * tunnel mode the outer header takes the tunnel header's addresses (the
+ * underlay's and the VTEP's), whatever they are when the packet is sent. */
+static struct evs_sa *sa_build(struct evs_store *st, const json_t *v, bool inbound, uint16_t vtep)
 {
 	const char *key = json_string_value(json_object_get(v, "key"));
 	struct evs_sa_config c = {
 	    .spi = (uint32_t)json_integer_value(json_object_get(v, "spi")),
 	    .dir = inbound ? EVS_SA_INBOUND : EVS_SA_OUTBOUND,
-	    .mode = EVS_ESP_TRANSPORT,
+	    .mode = strcmp(json_string_value(evs_store_field(st, "sa", v, "mode")), "tunnel") == 0
+			? EVS_ESP_TUNNEL
+			: EVS_ESP_TRANSPORT,
 	    .esn = json_is_true(json_object_get(v, "esn")),
 	    .udp_encap = json_is_true(json_object_get(v, "udp_encap")),
+	    .udp_sport = (uint16_t)json_integer_value(evs_store_field(st, "sa", v, "udp_sport")),
+	    .udp_dport = (uint16_t)json_integer_value(evs_store_field(st, "sa", v, "udp_dport")),
 	    .owner = (uint32_t)vtep + 1,
 	};
 	const json_t *w = json_object_get(v, "window");
@@ -233,6 +239,38 @@ static struct evs_sa *sa_build(const json_t *v, bool inbound, uint16_t vtep)
 		errno = EINVAL;
 	memset(c.key, 0, sizeof(c.key)); /* the SA has its own key schedule */
 	return sa;
+}
+
+unsigned int ovl_sa_outer_len(struct evs_store *st, const char *vtep, uint8_t family)
+{
+	json_t *k = json_pack("{s:s, s:s}", "vtep", vtep != NULL ? vtep : "", "dir", "out");
+	const struct evs_store_obj *o = k != NULL ? evs_store_lookup(st, "sa", k) : NULL;
+	const char *mode =
+	    o != NULL ? json_string_value(evs_store_field(st, "sa", evs_store_obj_value(o), "mode"))
+		      : NULL;
+
+	json_decref(k);
+	/* no memory for the key: assume the larger overhead (frames only shorter) */
+	if (k == NULL || (mode != NULL && strcmp(mode, "tunnel") == 0))
+		return family == 6 ? 40 : 20;
+	return 0;
+}
+
+/* Whether the transaction changes an SA's mode (the tunnels' MTU follows). */
+static bool mode_changes(struct evs_store *st, const struct evs_store_delta *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *a = d[i].old != NULL
+				    ? json_string_value(evs_store_field(st, "sa", d[i].old, "mode"))
+				    : "transport";
+		const char *b = d[i].new != NULL
+				    ? json_string_value(evs_store_field(st, "sa", d[i].new, "mode"))
+				    : "transport";
+
+		if (a == NULL || b == NULL || strcmp(a, b) != 0)
+			return true;
+	}
+	return false;
 }
 
 static void staged_free(struct evs_overlay *ov, bool free_new)
@@ -266,7 +304,7 @@ static int stage_one(struct evs_overlay *ov, struct evs_store *st, const struct 
 	if (vo == NULL) /* the reference check reports it */
 		return evs_store_err(err, -ENOENT, d->path, "no such VTEP");
 	s->vtep = (uint16_t)(*evs_store_obj_aux(vo) - 1);
-	s->new = sa_build(v, s->inbound, s->vtep);
+	s->new = sa_build(st, v, s->inbound, s->vtep);
 	if (s->new == NULL)
 		return evs_store_err(err, -errno, d->path, "cannot create SA %lld: %s",
 				     (long long)json_integer_value(json_object_get(v, "spi")),
@@ -316,10 +354,42 @@ static int sa_prepare(struct evs_store *st, const struct evs_store_delta *d, siz
 		if (rc < 0)
 			goto fail;
 	}
+	if (mode_changes(st, d, n)) {
+		rc = ovl_dp_stage(ov, st, err);
+		if (rc < 0)
+			goto fail;
+	}
 	return 0;
 fail:
 	staged_free(ov, true);
 	return rc;
+}
+
+/* The ports inbound ESP-in-UDP SAs receive on, for the receive path's
+ * demultiplexing (ovl_sa_check kept them to EVS_ESP_UDP_PORTS_MAX). A
+ * reader may see a mix of the old and new set for a moment: a packet to a
+ * port just added or removed is then judged by its SA's own check. */
+static void esp_ports_publish(struct evs_overlay *ov, struct evs_store *st)
+{
+	uint16_t ports[EVS_ESP_UDP_PORTS_MAX] = {0};
+	unsigned int n = 0, i;
+
+	for (struct evs_store_obj *o = evs_store_first(st, "sa"); o != NULL;
+	     o = evs_store_next(o)) {
+		const json_t *v = evs_store_obj_value(o);
+		uint16_t p =
+		    (uint16_t)json_integer_value(evs_store_field(st, "sa", v, "udp_dport"));
+
+		if (strcmp(json_string_value(json_object_get(v, "dir")), "in") != 0 ||
+		    !json_is_true(json_object_get(v, "udp_encap")))
+			continue;
+		for (i = 0; i < n && ports[i] != p; i++)
+			;
+		if (i == n && n < EVS_ESP_UDP_PORTS_MAX)
+			ports[n++] = p;
+	}
+	for (i = 0; i < EVS_ESP_UDP_PORTS_MAX; i++)
+		__atomic_store_n(&ov->esp_ports[i], ports[i], __ATOMIC_RELAXED);
 }
 
 static void sa_commit(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx)
@@ -328,7 +398,6 @@ static void sa_commit(struct evs_store *st, const struct evs_store_delta *d, siz
 	struct evs_sa_table *old_table = ov->table;
 	uint64_t deadline = ovl_now_ms(ov) + ov->cfg.drain_ms;
 
-	RTE_SET_USED(st);
 	RTE_SET_USED(d);
 	RTE_SET_USED(n);
 	/* release: the SAs and the table's slots are written before readers see them */
@@ -340,6 +409,12 @@ static void sa_commit(struct evs_store *st, const struct evs_store_delta *d, siz
 		struct ovl_vtep *vt = s->vtep < EVS_OVERLAY_MAX_VTEPS ? &ov->vteps[s->vtep] : NULL;
 
 		*evs_store_obj_aux(s->obj) = (uintptr_t)s->new;
+		/* a rekey keeps the port the peer's NAT showed (the peer may not
+		 * send before our first packet must reach it) */
+		if (!s->inbound && s->old != NULL && s->new != NULL &&evs_sa_udp_encap(s->new) &&
+		    evs_sa_udp_encap(s->old) &&
+		    evs_sa_udp_dport_configured(s->new) == evs_sa_udp_dport_configured(s->old))
+			evs_sa_set_udp_dport(s->new, evs_sa_udp_dport(s->old));
 		if (vt != NULL && s->inbound)
 			vt->in = s->new;
 		else if (vt != NULL)
@@ -355,6 +430,8 @@ static void sa_commit(struct evs_store *st, const struct evs_store_delta *d, siz
 		ovl_retire(ov, s->old, OVL_SA);
 	}
 	staged_free(ov, false);
+	esp_ports_publish(ov, st);
+	ovl_dp_commit(ov); /* a mode change restaged the tunnels (MTU) */
 }
 
 static void sa_abort(struct evs_store *st, const struct evs_store_delta *d, size_t n, void *ctx)
@@ -363,6 +440,12 @@ static void sa_abort(struct evs_store *st, const struct evs_store_delta *d, size
 	RTE_SET_USED(d);
 	RTE_SET_USED(n);
 	staged_free(ctx, true);
+	ovl_dp_abort(ctx);
+}
+
+static bool sa_inbound(const struct evs_store_obj *o)
+{
+	return strcmp(json_string_value(json_object_get(evs_store_obj_value(o), "dir")), "in") == 0;
 }
 
 /* sa.get / sa.list: what the datapath did with it, never the key. */
@@ -370,14 +453,20 @@ static json_t *sa_status(struct evs_store *st, struct evs_store_obj *o, void *ct
 {
 	const struct evs_sa *sa = (const struct evs_sa *)*evs_store_obj_aux(o);
 	struct evs_sa_stats s;
+	json_t *j;
 
 	RTE_SET_USED(st);
 	RTE_SET_USED(ctx);
 	if (sa == NULL)
 		return NULL;
 	evs_sa_stats_get(sa, &s);
-	return json_pack("{s:I, s:I, s:I}", "packets", (json_int_t)s.packets, "bytes",
-			 (json_int_t)s.bytes, "last_seq", (json_int_t)s.last_seq);
+	j = json_pack("{s:I, s:I, s:I}", "packets", (json_int_t)s.packets, "bytes",
+		      (json_int_t)s.bytes, "last_seq", (json_int_t)s.last_seq);
+	if (j != NULL && evs_sa_udp_encap(sa)) /* NAT traversal: the ports in use now */
+		json_object_set_new(
+		    j, sa_inbound(o) ? "udp_peer_port" : "udp_dport_now",
+		    json_integer(sa_inbound(o) ? evs_sa_udp_peer_port(sa) : evs_sa_udp_dport(sa)));
+	return j;
 }
 
 const struct evs_store_ops ovl_sa_ops = {

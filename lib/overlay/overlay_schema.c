@@ -136,6 +136,7 @@ static const struct evs_store_ref tunnel_refs[] = {
 };
 
 static const char *const dirs[] = {"in", "out", NULL};
+static const char *const sa_modes[] = {"transport", "tunnel", NULL};
 /* spi, key and salt stay together at OVL_SA_F_SPI: sa.rekey takes them. */
 const struct evs_ctl_param ovl_sa_fields[] = {
     OVL_VTEP_PARAM,
@@ -169,7 +170,23 @@ const struct evs_ctl_param ovl_sa_fields[] = {
      .max = EVS_REPLAY_WINDOW_MAX,
      .help = "anti-replay window (in)"},
     {.name = "esn", .type = EVS_CTL_T_BOOL, .help = "64-bit extended sequence numbers"},
-    {.name = "udp_encap", .type = EVS_CTL_T_BOOL, .help = "ESP in UDP 4500 (RFC 3948)"},
+    {.name = "udp_encap", .type = EVS_CTL_T_BOOL, .help = "ESP in UDP (RFC 3948, NAT traversal)"},
+    {.name = "mode",
+     .type = EVS_CTL_T_STRING,
+     .choices = sa_modes,
+     .help = "transport (ESP around the tunnel's UDP) or tunnel (a new outer IP header); "
+	     "both SAs of a VTEP alike"},
+    {.name = "udp_sport",
+     .type = EVS_CTL_T_UINT,
+     .min = 1,
+     .max = 65535,
+     .help = "ESP-in-UDP source port (out)"},
+    {.name = "udp_dport",
+     .type = EVS_CTL_T_UINT,
+     .min = 1,
+     .max = 65535,
+     .help = "ESP-in-UDP destination port: out, the peer's (follows the port its packets "
+	     "come from: NAT); in, the one received on"},
 };
 static const char *const sa_key[] = {"vtep", "dir", NULL};
 static const struct evs_store_ref sa_refs[] = {
@@ -258,6 +275,42 @@ int ovl_underlay_check(struct evs_store *st, const json_t *obj, const char *path
 	return 0;
 }
 
+/* A VTEP's tunnel port: its dst_port, else its encapsulation's. */
+static json_int_t vtep_port(struct evs_store *st, const json_t *v)
+{
+	const json_t *dp = json_object_get(v, "dst_port");
+
+	if (dp != NULL)
+		return json_integer_value(dp);
+	return strcmp(json_string_value(evs_store_field(st, "vtep", v, "encap")), "vxlan") == 0
+		   ? 4789
+		   : 6081;
+}
+
+/* The UDP port of an inbound ESP-in-UDP SA, or 0 for any other. */
+static json_int_t sa_esp_port(struct evs_store *st, const json_t *v)
+{
+	if (strcmp(str(v, "dir"), "in") != 0 || !json_is_true(json_object_get(v, "udp_encap")))
+		return 0;
+	return json_integer_value(evs_store_field(st, "sa", v, "udp_dport"));
+}
+
+/* The receive path takes UDP to an ESP-in-UDP port for ESP: no tunnel's. */
+static int vtep_port_free(struct evs_store *st, const json_t *obj, const char *path,
+			  struct evs_ctl_err *err)
+{
+	json_int_t port = vtep_port(st, obj);
+	char sub[EVS_CTL_PATH_MAX];
+
+	for (struct evs_store_obj *o = evs_store_first(st, "sa"); o != NULL; o = evs_store_next(o))
+		if (sa_esp_port(st, evs_store_obj_value(o)) == port)
+			return evs_store_err(err, -EINVAL,
+					     evs_ctl_path_key(sub, sizeof(sub), path, "dst_port"),
+					     "%lld receives ESP-in-UDP (VTEP '%s''s inbound SA)",
+					     (long long)port, str(evs_store_obj_value(o), "vtep"));
+	return 0;
+}
+
 int ovl_vtep_check(struct evs_store *st, const json_t *obj, const char *path,
 		   struct evs_ctl_err *err, void *ctx)
 {
@@ -278,7 +331,7 @@ int ovl_vtep_check(struct evs_store *st, const json_t *obj, const char *path,
 				     remote.family, local.family);
 	if (memcmp(&local, &remote, sizeof(local)) == 0)
 		return evs_store_err(err, -EINVAL, sub, "the underlay's own address");
-	return 0;
+	return vtep_port_free(st, obj, path, err);
 }
 
 /* Whether MAC @p a comes before member @p mi's item @p mj. */
@@ -349,6 +402,84 @@ int ovl_tunnel_check(struct evs_store *st, const json_t *obj, const char *path,
 	return 0;
 }
 
+/* A field of an SA value, its default applied (the store fills defaults in
+ * stored values; a value being checked may still lack them). */
+static json_int_t sa_int(struct evs_store *st, const json_t *v, const char *f)
+{
+	return json_integer_value(evs_store_field(st, "sa", v, f));
+}
+
+static const char *sa_str(struct evs_store *st, const json_t *v, const char *f)
+{
+	return json_string_value(evs_store_field(st, "sa", v, f));
+}
+
+/* Both SAs of a VTEP must agree on the mode: the peer (a Linux xfrm pair
+ * too) decrypts what it receives in the mode it sends. */
+static int sa_check_peer(struct evs_store *st, const json_t *obj, const char *path,
+			 struct evs_ctl_err *err)
+{
+	char sub[EVS_CTL_PATH_MAX];
+
+	for (struct evs_store_obj *o = evs_store_first(st, "sa"); o != NULL;
+	     o = evs_store_next(o)) {
+		const json_t *v = evs_store_obj_value(o);
+
+		if (v == obj || strcmp(str(v, "vtep"), str(obj, "vtep")) != 0 ||
+		    strcmp(str(v, "dir"), str(obj, "dir")) == 0)
+			continue;
+		if (strcmp(sa_str(st, v, "mode"), sa_str(st, obj, "mode")) != 0)
+			return evs_store_err(err, -EINVAL,
+					     evs_ctl_path_key(sub, sizeof(sub), path, "mode"),
+					     "'%s' but VTEP '%s''s %sbound SA is in %s mode",
+					     sa_str(st, obj, "mode"), str(obj, "vtep"),
+					     str(v, "dir"), sa_str(st, v, "mode"));
+	}
+	return 0;
+}
+
+/* An inbound ESP-in-UDP SA's port: the receive path looks for ESP on at
+ * most EVS_ESP_UDP_PORTS_MAX ports, none of them a tunnel's own. */
+static int sa_check_port(struct evs_store *st, const json_t *obj, const char *path,
+			 struct evs_ctl_err *err)
+{
+	json_int_t port = sa_int(st, obj, "udp_dport"), ports[EVS_ESP_UDP_PORTS_MAX];
+	unsigned int n = 0, i;
+	char sub[EVS_CTL_PATH_MAX];
+
+	if (!json_is_true(json_object_get(obj, "udp_encap")))
+		return 0;
+	evs_ctl_path_key(sub, sizeof(sub), path, "udp_dport");
+	for (struct evs_store_obj *o = evs_store_first(st, "vtep"); o != NULL;
+	     o = evs_store_next(o)) {
+		const json_t *v = evs_store_obj_value(o);
+
+		if (vtep_port(st, v) == port)
+			return evs_store_err(err, -EINVAL, sub,
+					     "%lld is VTEP '%s''s tunnel port, not ESP's",
+					     (long long)port, str(v, "name"));
+	}
+	ports[n++] = port;
+	for (struct evs_store_obj *o = evs_store_first(st, "sa"); o != NULL;
+	     o = evs_store_next(o)) {
+		const json_t *v = evs_store_obj_value(o);
+		json_int_t p = sa_esp_port(st, v);
+
+		if (v == obj || p == 0)
+			continue;
+		for (i = 0; i < n && ports[i] != p; i++)
+			;
+		if (i < n)
+			continue;
+		if (n == EVS_ESP_UDP_PORTS_MAX)
+			return evs_store_err(err, -ENOSPC, sub,
+					     "inbound ESP-in-UDP SAs use more than %u ports",
+					     EVS_ESP_UDP_PORTS_MAX);
+		ports[n++] = p;
+	}
+	return 0;
+}
+
 int ovl_sa_check(struct evs_store *st, const json_t *obj, const char *path, struct evs_ctl_err *err,
 		 void *ctx)
 {
@@ -357,6 +488,7 @@ int ovl_sa_check(struct evs_store *st, const json_t *obj, const char *path, stru
 	size_t klen = key != NULL ? strlen(key) : 0;
 	json_int_t spi = json_integer_value(json_object_get(obj, "spi"));
 	char sub[EVS_CTL_PATH_MAX];
+	int rc;
 
 	RTE_SET_USED(ctx);
 	if ((klen != 32 && klen != 64) || ovl_hex(key, buf, klen / 2) < 0) {
@@ -369,8 +501,12 @@ int ovl_sa_check(struct evs_store *st, const json_t *obj, const char *path, stru
 	if (ovl_hex(str(obj, "salt"), buf, 4) < 0)
 		return evs_store_err(err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "salt"),
 				     "must be 8 hex digits");
-	if (strcmp(str(obj, "dir"), "in") != 0)
-		return 0;
+	rc = sa_check_peer(st, obj, path, err);
+	if (rc < 0 || strcmp(str(obj, "dir"), "in") != 0)
+		return rc;
+	rc = sa_check_port(st, obj, path, err);
+	if (rc < 0)
+		return rc;
 	/* inbound SPIs pick the SA of a packet: one SA per SPI on this host */
 	for (struct evs_store_obj *o = evs_store_first(st, "sa"); o != NULL;
 	     o = evs_store_next(o)) {
@@ -431,7 +567,8 @@ const struct evs_obj_type evs_overlay_sa_type = {
     .help = "an ESP AES-GCM security association with a remote host (one per direction)",
     .fields = ovl_sa_fields,
     .n_fields = RTE_DIM(ovl_sa_fields),
-    .defaults = "{\"window\": 1024, \"esn\": false, \"udp_encap\": false}",
+    .defaults = "{\"window\": 1024, \"esn\": false, \"udp_encap\": false, \"mode\": "
+		"\"transport\", \"udp_sport\": 4500, \"udp_dport\": 4500}",
     .keys = sa_key,
     .refs = sa_refs,
     .n_refs = RTE_DIM(sa_refs),

@@ -102,6 +102,7 @@ int evs_overlay_trace_rx(struct evs_overlay *ov, uint16_t port, struct rte_mbuf 
 	const struct evs_overlay_dp *dp = ov->dp; /* the management lcore's: the published one */
 	struct evs_tun_stats ts = {0};
 	enum evs_overlay_drop why;
+	enum evs_esp_kind kind;
 	uint32_t spi, owner = 0;
 	char s[64], t[64], d[160];
 	int rc;
@@ -109,10 +110,14 @@ int evs_overlay_trace_rx(struct evs_overlay *ov, uint16_t port, struct rte_mbuf 
 	if (dp == NULL || !evs_overlay_dp_is_underlay(dp, port))
 		return -ENOENT;
 	ovl_outer_l2(m);
-	if (evs_esp_peek_spi(m, EVS_ESP_UDP_PORT, &spi) == 0) {
+	kind = ovl_esp_kind(ov, m, &spi);
+	if (kind == EVS_ESP_KIND_ESP) {
 		rc = trace_esp(ov, dp, m, spi, &owner, steps);
 		if (rc != 0)
 			return rc;
+	} else if (kind != EVS_ESP_KIND_OTHER) {
+		return dropped(steps, "underlay", ovl_esp_kind_drop(kind),
+			       "(UDP to an ESP-in-UDP port, not ESP)");
 	} else if (ovl_is_neigh(m)) {
 		rc = step(steps, "underlay",
 			  "ARP/ND: to the management lcore (answered if for an underlay address, "

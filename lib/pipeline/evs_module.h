@@ -230,11 +230,13 @@ struct evs_recirc_hint {
 /**
  * evs_exec_recirculate() that first tries hint @p hints[@p slot[i]] for
  * packet i: a hit runs the megaflow's program without a lookup; misses are
- * classified as usual and teach their hints.
+ * classified as usual and teach their hints. Packets of one hint that are
+ * adjacent run its program once: callers group them when they can.
+ * @return the packets that ran by their hint (the others were classified).
  */
-void evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
-				 struct evs_flow_key *keys, uint16_t n,
-				 struct evs_recirc_hint *hints, const uint16_t *slot);
+uint16_t evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
+				     struct evs_flow_key *keys, uint16_t n,
+				     struct evs_recirc_hint *hints, const uint16_t *slot);
 
 /**
  * Recirculate @p n packets as the engine's recirculate opcode does: queued

@@ -93,19 +93,19 @@ static void hints_learn(struct evs_pipeline_lcore *pl, struct evs_recirc_hint *h
 	}
 }
 
-void evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
-				 struct evs_flow_key *keys, uint16_t n,
-				 struct evs_recirc_hint *hints, const uint16_t *slot)
+uint16_t evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
+				     struct evs_flow_key *keys, uint16_t n,
+				     struct evs_recirc_hint *hints, const uint16_t *slot)
 {
 	struct evs_pipeline_lcore *pl = x->pl;
 	struct evs_exec nx = {.pl = pl, .st = x->st, .mod = ENGINE_MOD, .depth = x->depth + 1};
 	uint64_t now = 0;
-	uint16_t i, j;
+	uint16_t i, j, hinted = 0;
 
 	if (unlikely(n == 0 || x->tracing || x->depth >= EVS_RECIRC_MAX_DEPTH ||
 		     n > EVS_CLS_BURST_MAX)) {
 		evs_exec_recirculate(x, recirc_id, pkts, keys, n);
-		return;
+		return 0;
 	}
 	for (i = 0; i < n; i++)
 		keys[i].recirc_id = recirc_id;
@@ -142,8 +142,10 @@ void evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, struct 
 		__atomic_store_n(&f->hits, f->hits + (j - i), __ATOMIC_RELAXED);
 		__atomic_store_n(&f->last_used, now, __ATOMIC_RELAXED);
 		evs_megaflow_add_bytes(f, bytes);
+		hinted = (uint16_t)(hinted + (j - i));
 		exec_prog(&nx, p, pkts + i, keys + i, (uint16_t)(j - i));
 	}
+	return hinted;
 }
 
 void evs_exec_recirculate_queued(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,

@@ -20,21 +20,11 @@ set -o pipefail
 it_init ovl
 it_require_cmd tshark sha256sum
 
-UA=$(ifname ua)
-UB=$(ifname ub)
-ip link add "$UA" type veth peer name "$UB" || it_die "cannot create the underlay veth"
-IT_LINKS+=("$UA")
-for l in "$UA" "$UB"; do
-	sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1" >/dev/null 2>&1
-	ip link set "$l" mtu 1700 up
-done
-MAC_UA=$(cat "/sys/class/net/$UA/address")
-MAC_UB=$(cat "/sys/class/net/$UB/address")
+# shellcheck source=overlay_pair.sh
+. "$IT_DIR/overlay_pair.sh"
+ovl_pair 1700
 IP_A=10.50.0.1
 IP_B=10.50.0.2
-ns_add a b
-evs_start A -
-evs_start B -
 
 # host HOST UPLINK LOCAL REMOTE MYMAC PEERMAC TAP (PEERMAC "": resolved with ARP)
 host() {
@@ -52,8 +42,6 @@ host A "$UA" 10.99.0.1 10.99.0.2 "$MAC_UA" "" "$(ifname a)"
 host B "$UB" 10.99.0.2 10.99.0.1 "$MAC_UB" "$MAC_UA" "$(ifname b)"
 link_to_ns "$(ifname a)" a "$IP_A/24"
 link_to_ns "$(ifname b)" b "$IP_B/24"
-rpcA() { RPC_SOCK=$EVS_SOCK_A rpc_ok "$@"; }
-rpcB() { RPC_SOCK=$EVS_SOCK_B rpc_ok "$@"; }
 
 # --- in the clear -----------------------------------------------------------------
 ping_check "ping across hosts over GENEVE (ARP broadcast replicated, reply learned)" a "$IP_B"
@@ -79,16 +67,6 @@ done
 assert_ge "host B answered the request for its VTEP address" 1 "$(jget "$(rpcB underlay.neighbours)" answered)"
 assert_ge "host A tunnelled packets out" 2 "$(jget "$(rpcA overlay.stats)" tx_packets)"
 assert_ge "host B delivered packets in" 2 "$(jget "$(rpcB overlay.stats)" rx_packets)"
-xfer() { # xfer TAG MiB: a -> b, prints "bytes sha256" as received, checks the sender
-	local src=$IT_TMP/$1.src dst=$IT_TMP/$1.dst want rpid
-	head -c $(($2 << 20)) /dev/urandom >"$src"
-	want=$(sha256sum "$src" | cut -d' ' -f1)
-	it_bg rpid nsx b timeout 90 "$PY" "$IT_DIR/tcpxfer.py" recv "$IP_B" 5001 "$dst" >"$IT_TMP/$1.out" 2>&1
-	nsx a timeout 90 "$PY" "$IT_DIR/tcpxfer.py" send "$IP_B" 5001 "$src" >"$IT_TMP/$1.sent" 2>&1
-	it_wait "$rpid"
-	assert_eq "$1: TCP transfer of $2 MiB arrives whole (SHA-256)" "$(($2 << 20)) $want" \
-		"$(cat "$IT_TMP/$1.out")"
-}
 xfer clear 4
 
 # --- encrypted ---------------------------------------------------------------------

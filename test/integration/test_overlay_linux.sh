@@ -12,8 +12,11 @@
 #
 # Ping both ways through the encrypted tunnel; the guest's xfrm states and
 # edgevs's SAs count the packets; a wrong key on one side is an auth drop.
+# Then, in the same boot, tunnel-mode SAs inside UDP 4500 with ESN on both
+# sides: ping and a 1 MiB TCP transfer each way (SHA-256); and a vxlan
+# device in the guest against a VXLAN VTEP of edgevs (clear), ping both ways.
 set -o pipefail
-: "${IT_TIMEOUT:=300}"
+: "${IT_TIMEOUT:=420}"
 export IT_TIMEOUT
 . "$(dirname "$0")/lib.sh"
 it_init ovx
@@ -31,7 +34,7 @@ KOUT=000102030405060708090a0b0c0d0e0f # edgevs -> Linux, SPI 0x1000
 KIN=f0e0d0c0b0a090807060504030201000  # Linux -> edgevs, SPI 0x2000
 SALT=0a0b0c0d
 
-ns_add a
+ns_add a b
 evs_start d -
 rpc_ok transact "{\"ops\":[
 	{\"method\":\"switch.add\",\"params\":{\"name\":\"web\"}},
@@ -91,6 +94,87 @@ assert_match "the guest's inbound-to-edgevs SA now has another key" rekeyed "$ou
 gx "ping -c 3 -W 1 10.50.0.1" >/dev/null 2>&1
 s=$(rpc_ok sa.stats '{"vtep":"linux"}')
 assert_ge "a wrong key on the Linux side is an auth drop on edgevs's SA" 1 "$(jget "$s" in.drops.auth)"
+
+# --- tunnel mode, ESP-in-UDP 4500, ESN ------------------------------------------
+# Both sides switch to rfc4106 SAs in tunnel mode inside UDP 4500 (encap
+# espinudp 4500 4500) with 64-bit sequence numbers (flag esn: the AAD is
+# SPI || seq hi || seq lo) and a 128-packet replay window. The kernel takes
+# ESP-in-UDP only from a socket marked UDP_ENCAP_ESPINUDP (an IKE daemon's):
+# espinudp_sock.c holds one in the guest.
+K2OUT=101112131415161718191a1b1c1d1e1f # edgevs -> Linux, SPI 0x1100
+K2IN=202122232425262728292a2b2c2d2e2f  # Linux -> edgevs, SPI 0x2100
+cc -Os -static -nostdlib -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-Wl,--build-id=none -s -o "$IT_TMP/espinudp" "$IT_DIR/espinudp_sock.c" ||
+	it_die "cannot build espinudp_sock"
+sock_b64=$(gzip -9c "$IT_TMP/espinudp" | base64 -w0)
+rpc_ok transact "{\"ops\":[
+	{\"method\":\"sa.set\",\"params\":{\"vtep\":\"linux\",\"dir\":\"out\",\"spi\":4352,\"key\":\"$K2OUT\",\"mode\":\"tunnel\",\"udp_encap\":true,\"esn\":true}},
+	{\"method\":\"sa.set\",\"params\":{\"vtep\":\"linux\",\"dir\":\"in\",\"spi\":8448,\"key\":\"$K2IN\",\"mode\":\"tunnel\",\"udp_encap\":true,\"esn\":true,\"window\":128}}]}" >/dev/null
+ip -n "$(nsname a)" link set "$(ifname a)" mtu 1300
+out=$(gx "
+ip xfrm policy flush && ip xfrm state flush && ip link set gnv0 mtu 1300 &&
+echo $sock_b64 | base64 -d | gunzip >/tmp/espinudp && chmod +x /tmp/espinudp &&
+{ setsid /tmp/espinudp </dev/null >/dev/null 2>&1 & } &&
+ip xfrm state add src 10.99.0.1 dst 10.99.0.2 proto esp spi 0x1100 mode tunnel flag esn replay-window 128 aead 'rfc4106(gcm(aes))' 0x$K2OUT$SALT 128 encap espinudp 4500 4500 0.0.0.0 &&
+ip xfrm state add src 10.99.0.2 dst 10.99.0.1 proto esp spi 0x2100 mode tunnel flag esn replay-window 128 aead 'rfc4106(gcm(aes))' 0x$K2IN$SALT 128 encap espinudp 4500 4500 0.0.0.0 &&
+ip xfrm policy add src 10.99.0.2 dst 10.99.0.1 proto udp dport 6081 dir out tmpl src 10.99.0.2 dst 10.99.0.1 proto esp mode tunnel &&
+ip xfrm policy add src 10.99.0.1 dst 10.99.0.2 proto udp dport 6081 dir in tmpl src 10.99.0.1 dst 10.99.0.2 proto esp mode tunnel &&
+sleep 0.5 && netstat -uln | grep -q ':4500 ' && echo tunnel-ready" 2>&1)
+assert_match "the guest set up rfc4106 tunnel-mode SAs with ESN in UDP 4500 (and its encap socket)" \
+	tunnel-ready "$out"
+ping_check "ns a -> the Linux guest, tunnel mode in UDP 4500 with ESN" a 10.50.0.2
+out=$(gx "ping -c 3 -W 2 10.50.0.1" 2>&1)
+assert_match "the Linux guest -> ns a, tunnel mode in UDP 4500 with ESN" ' 0% packet loss' "$out"
+# a TCP transfer each way, compared by SHA-256 (busybox nc in the guest)
+head -c $((1 << 20)) /dev/urandom >"$IT_TMP/to-guest"
+want=$(sha256sum "$IT_TMP/to-guest" | cut -d' ' -f1)
+gx "rm -f /tmp/r; { setsid sh -c 'nc -l -p 5001 >/tmp/r' </dev/null >/dev/null 2>&1 & }; echo listening" >/dev/null
+nsx a timeout 120 "$PY" "$IT_DIR/tcpxfer.py" send 10.50.0.2 5001 "$IT_TMP/to-guest" >"$IT_TMP/to-guest.out" 2>&1
+assert_eq "1 MiB over TCP from ns a to the Linux guest arrives whole (SHA-256)" "$want" \
+	"$(gx "sleep 1; sha256sum /tmp/r" 2>&1 | awk '{print $1}')"
+it_bg rpid nsx a timeout 120 "$PY" "$IT_DIR/tcpxfer.py" recv 10.50.0.1 5002 "$IT_TMP/from-guest" >"$IT_TMP/from-guest.out" 2>&1
+sleep 0.5
+sent=$(guest_exec lx --timeout 120 "dd if=/dev/urandom of=/tmp/s bs=1024 count=1024 2>/dev/null && sha256sum /tmp/s && nc 10.50.0.1 5002 </tmp/s" 2>&1 | awk '/\/tmp\/s/ {print $1}')
+it_wait "$rpid"
+assert_eq "1 MiB over TCP from the Linux guest to ns a arrives whole (SHA-256)" "$((1 << 20)) $sent" \
+	"$(cat "$IT_TMP/from-guest.out")"
+s=$(rpc_ok sa.stats '{"vtep":"linux"}')
+assert_ge "edgevs's tunnel-mode ESN SA verified the kernel's packets" 500 "$(jget "$s" in.packets)"
+assert_eq "with no auth failure or replay" "0 0" "$(jget "$s" in.drops.auth) $(jget "$s" in.drops.replay)"
+assert_eq "the kernel sends from 4500: the port edgevs answers to" "4500 4500" \
+	"$(jget "$s" in.udp_peer_port) $(jget "$s" out.udp_dport_now)"
+out=$(gx "ip -s xfrm state list" 2>&1)
+kpk=$(echo "$out" | "$PY" -c '
+import re, sys
+for st in re.split(r"\n(?=src )", sys.stdin.read()):
+    if "spi 0x00001100" in st and "esn" in st and "espinudp" in st:
+        print(re.findall(r"(\d+)\(packets\)", st)[-1])
+')
+assert_ge "the kernel decrypted edgevs's tunnel-mode ESP-in-UDP with ESN (its SA 0x1100)" 500 "${kpk:-0}"
+
+# --- VXLAN: a vxlan device in the guest against edgevs's vxlan VTEP ---------
+# A second address on the guest's underlay is the VXLAN host (one VTEP an
+# address), a second switch (VNI 6001) with ns b on it; clear, beside the
+# encrypted GENEVE one.
+rpc_ok transact "{\"ops\":[
+	{\"method\":\"switch.add\",\"params\":{\"name\":\"web2\"}},
+	{\"method\":\"port.add\",\"params\":{\"name\":\"vm2\",\"devargs\":\"net_tapY,iface=$(ifname b)\",\"switch\":\"web2\"}},
+	{\"method\":\"vtep.add\",\"params\":{\"name\":\"lxv\",\"underlay\":\"u1\",\"address\":\"10.99.0.3\",\"encap\":\"vxlan\"}},
+	{\"method\":\"tunnel.add\",\"params\":{\"switch\":\"web2\",\"vni\":6001,\"vteps\":[{\"vtep\":\"lxv\"}]}}]}" >/dev/null
+link_to_ns "$(ifname b)" b 10.60.0.1/24
+ip -n "$(nsname b)" link set "$(ifname b)" mtu 1400
+out=$(gx "
+ip addr add 10.99.0.3/24 dev eth0 &&
+ip link add vx0 type vxlan id 6001 remote 10.99.0.1 local 10.99.0.3 dstport 4789 &&
+ip link set vx0 address 02:60:00:00:00:02 mtu 1400 &&
+ip addr add 10.60.0.2/24 dev vx0 && ip link set vx0 up && echo vxlan-ready" 2>&1)
+assert_match "the guest set up a vxlan device (VNI 6001, port 4789)" vxlan-ready "$out"
+ping_check "ns b -> the Linux guest over VXLAN" b 10.60.0.2
+out=$(gx "ping -c 3 -W 2 10.60.0.1" 2>&1)
+assert_match "the Linux guest -> ns b over VXLAN" ' 0% packet loss' "$out"
+st=$(rpc_ok overlay.stats)
+assert_eq "no unknown-VTEP or not-member drops" "0 0" \
+	"$(jget "$st" drops.unknown_vtep) $(jget "$st" drops.not_member)"
 guest_stop lx
 evs_stop d
 it_finish

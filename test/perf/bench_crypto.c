@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What ESP costs on top of the cipher:
- *   bench-crypto [--bursts N] [--reps N] [--size 64|1400]
+ *   bench-crypto [--bursts N] [--reps N] [--size 64|1400] [--udp-encap]
  *
  * For 64- and 1400-byte payloads, in bursts of 32, on one core, in TSC
  * ticks per packet (median of --reps runs):
@@ -18,6 +18,7 @@
  * Then the overlay: 64- and 1400-byte inner frames GENEVE-encapsulated over
  * IPv4 (lib/tunnel), with and without ESP on the tunnel's UDP; what ESP
  * adds per packet is set beside the raw cipher over the same byte count.
+ * --udp-encap puts every ESP packet in UDP 4500 (RFC 3948): what that adds.
  * Timings depend on the machine's load: the load average is printed.
  */
 #include <inttypes.h>
@@ -78,6 +79,9 @@ static inline void raw_fill(IMB_JOB *job, const struct gcm_key_data *key, uint8_
 }
 
 /* IPsec-MB alone: one job per buffer, submit all, then flush. */
+/* --udp-encap: ESP in UDP 4500 */
+static bool udp_encap;
+
 static __rte_noinline uint64_t raw_run(IMB_MGR *mgr, const struct gcm_key_data *key,
 				       uint8_t (*buf)[2048], uint32_t len, bool enc,
 				       uint32_t bursts)
@@ -168,7 +172,8 @@ static int bench_size(uint32_t payload, uint32_t bursts, unsigned int reps)
 	/* What ESP must encrypt: the payload, padding to 4 bytes, pad length
 	 * and next header (RFC 4303 2.4); the raw cipher over those bytes too. */
 	uint32_t esp_len = (payload + 2 + 3) & ~3u;
-	struct evs_sa_config c = {.spi = 0x1000, .key_len = 16, .mode = EVS_ESP_TRANSPORT};
+	struct evs_sa_config c = {
+	    .spi = 0x1000, .key_len = 16, .mode = EVS_ESP_TRANSPORT, .udp_encap = udp_encap};
 	struct evs_crypto_engine *e = evs_crypto_engine_create();
 	struct evs_sa *out, *in, *sas[BURST];
 	struct rte_mbuf *m[BURST];
@@ -249,7 +254,8 @@ static int bench_overlay(uint32_t frame, uint32_t bursts, unsigned int reps)
 {
 	static uint8_t buf[BURST][2048];
 	uint64_t t[4][MAX_REPS], raw[MAX_REPS];
-	struct evs_sa_config c = {.spi = 0x2000, .key_len = 16, .mode = EVS_ESP_TRANSPORT};
+	struct evs_sa_config c = {
+	    .spi = 0x2000, .key_len = 16, .mode = EVS_ESP_TRANSPORT, .udp_encap = udp_encap};
 	struct evs_tun_encap_config tc = {.type = EVS_TUN_GENEVE, .vni = 7, .underlay_mtu = 9000};
 	struct evs_crypto_engine *e = evs_crypto_engine_create();
 	struct evs_tun_stats st = {0};
@@ -330,6 +336,7 @@ static int bench_overlay(uint32_t frame, uint32_t bursts, unsigned int reps)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {{"size", required_argument, NULL, 's'},
+					   {"udp-encap", no_argument, NULL, 'u'},
 					   {NULL, 0, NULL, 0}};
 	struct bench_args a = {.reps = 7, .bursts = 20000};
 	unsigned int reps, size = 0;
@@ -340,9 +347,13 @@ int main(int argc, char **argv)
 	while ((opt = bench_getopt(argc, argv, BENCH_OPT_REPS | BENCH_OPT_BURSTS, lo, &a)) != -1) {
 		if (opt == 's' && (strcmp(optarg, "64") == 0 || strcmp(optarg, "1400") == 0)) {
 			size = (unsigned int)atoi(optarg);
+		} else if (opt == 'u') {
+			udp_encap = true;
 		} else {
-			fprintf(stderr, "usage: %s [--bursts N] [--reps N] [--size 64|1400]\n",
-				argv[0]);
+			fprintf(
+			    stderr,
+			    "usage: %s [--bursts N] [--reps N] [--size 64|1400] [--udp-encap]\n",
+			    argv[0]);
 			return 2;
 		}
 	}

@@ -13,8 +13,12 @@
  * Flows differ in IPv4 source and UDP source port, visited in a scattered
  * order. --new (lb): every measured packet is a new connection instead
  * (backend choice, conntrack commit with DNAT, then the second pass).
+ * --per-backend (lb): the routed pass's megaflow is per backend (its mask
+ * holds the destination, as distinct next-hop MACs make L3's), so a burst
+ * of mixed flows runs it in short runs instead of once.
  *
- * Usage: bench-lb-pipeline [--mode l2|lb] [--new] [--flows a,b,..] [--packets N] [--reps N]
+ * Usage: bench-lb-pipeline [--mode l2|lb] [--new] [--per-backend] [--flows a,b,..]
+ *        [--packets N] [--reps N]
  * Instructions per packet (deterministic on a busy machine):
  *   valgrind --tool=callgrind --toggle-collect=evs_pipeline_run
  *     --toggle-collect=evs_packet_parse build/test/perf/bench-lb-pipeline
@@ -49,11 +53,17 @@ static bool gateway(const void *arg, uint16_t sw, const struct rte_ether_addr *m
 	return rte_is_same_ether_addr(mac, &router);
 }
 
+/* --per-backend: the routed pass consults the destination (as distinct
+ * next-hop MACs make L3's megaflows per backend) */
+static bool per_backend;
+
 /* Stand-in for routing: every routed frame leaves by port 1. */
 static enum evs_stage_verdict rt_xlate(struct evs_xlate *x, const void *state, void *lctx)
 {
 	(void)state;
 	(void)lctx;
+	if (per_backend)
+		memset(evs_xlate_mask(x)->bits.dst_ip, 0xff, 4);
 	evs_xlate_output(x, 1);
 	return EVS_STAGE_DONE;
 }
@@ -112,7 +122,7 @@ static int add(struct evs_store *st, const char *type, const char *doc)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench-lb-pipeline [--mode l2|lb] [--flows a,b,..] "
-			"[--new] [--packets N] [--reps N]\n");
+			"[--new] [--per-backend] [--packets N] [--reps N]\n");
 }
 
 int main(int argc, char **argv)
@@ -134,11 +144,14 @@ int main(int argc, char **argv)
 
 	static const struct option lo[] = {{"mode", required_argument, NULL, 'm'},
 					   {"new", no_argument, NULL, 'n'},
+					   {"per-backend", no_argument, NULL, 'b'},
 					   {NULL, 0, NULL, 0}};
 	while ((opt = bench_getopt(argc, argv, BENCH_OPT_REPS | BENCH_OPT_FLOWS | BENCH_OPT_PACKETS,
 				   lo, &args)) != -1) {
 		if (opt == 'n') {
 			fresh = true;
+		} else if (opt == 'b') {
+			per_backend = true;
 		} else if (opt == 'm' && (strcmp(optarg, "l2") == 0 || strcmp(optarg, "lb") == 0)) {
 			lb = strcmp(optarg, "lb") == 0;
 		} else {

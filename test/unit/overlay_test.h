@@ -60,5 +60,7 @@ uint16_t send_ab(struct wire *w, uint16_t n, uint32_t seed, bool flip, bool *all
 void overlay_traffic_add_cases(Suite *s);
 /* Underlay ARP/ND, VLAN, announcements (test_overlay_underlay.c). */
 void overlay_underlay_add_cases(Suite *s);
+/* ESP-in-UDP and tunnel mode from the store (test_overlay_natt.c). */
+void overlay_natt_add_cases(Suite *s);
 
 #endif /* OVERLAY_TEST_H */

@@ -342,6 +342,19 @@ START_TEST(test_sa_create_errors)
 	ck_assert_ptr_null(evs_sa_create(&c));
 	ck_assert_int_eq(errno, EINVAL);
 	c = ok;
+	c.tun_src.family = 0; /* one endpoint from the inner header, not both */
+	ck_assert_ptr_null(evs_sa_create(&c));
+	ck_assert_int_eq(errno, EINVAL);
+	c = ok;
+	c.tun_src.family = c.tun_dst.family = 5;
+	ck_assert_ptr_null(evs_sa_create(&c));
+	ck_assert_int_eq(errno, EINVAL);
+	c = ok;
+	c.tun_src.family = c.tun_dst.family = 0; /* both: the inner header's */
+	sa = evs_sa_create(&c);
+	ck_assert_ptr_nonnull(sa);
+	evs_sa_free(sa);
+	c = ok;
 	c.mode = (enum evs_esp_mode)7;
 	ck_assert_ptr_null(evs_sa_create(&c));
 	ck_assert_int_eq(errno, EINVAL);

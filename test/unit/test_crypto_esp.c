@@ -432,18 +432,33 @@ static struct rte_mbuf *placed(struct rte_mbuf *m, uint16_t data_off)
 START_TEST(test_no_room_counted)
 {
 	struct evs_sa_config c = ct_sa_conf(0x7000, EVS_SA_OUTBOUND, EVS_ESP_TUNNEL, 16, 8);
-	struct rte_mbuf *m[3];
+	struct rte_mbuf *m[3], *orig, *small;
 	struct evs_sa_stats st;
+	uint16_t buf_len;
 	struct pair p;
 
 	pair_make(&p, c);
-	m[0] = placed(ct_build_udp(4, 14, 100, 0), 10); /* headroom 10 < 36 */
-	m[1] = ct_build_udp(4, 14, 100, 1);
-	m[1] = placed(m[1], (uint16_t)(m[1]->buf_len - m[1]->data_len - 5)); /* tailroom 5 */
-	m[2] = ct_build_udp(4, 14, 100, 2);
+	m[0] = ct_build_udp(4, 14, 100, 1);
+	m[0] = placed(m[0], (uint16_t)(m[0]->buf_len - m[0]->data_len - 5)); /* tailroom 5 */
+	/* headroom 10 < 36, and the buffer ends 30 bytes after the packet: too
+	 * short to move it up (26) and add the trailer (18) */
+	small = m[1] = placed(ct_build_udp(4, 14, 100, 0), 10);
+	buf_len = small->buf_len;
+	small->buf_len = (uint16_t)(10 + small->data_len + 30);
+	m[2] = placed(ct_build_udp(4, 14, 100, 2), 10); /* headroom 10, tailroom plenty */
+	orig = ct_clone(m[2]);
 	ck_assert_uint_eq(evs_esp_encrypt_burst(p.e, p.out, m, 3), 1);
+	small->buf_len = buf_len;
 	evs_sa_stats_get(p.out, &st);
 	ck_assert_uint_eq(st.drops[EVS_ESP_DROP_NO_ROOM], 2);
+	/* the one short of headroom only was moved up, and opens to the original */
+	{
+		struct evs_sa *sas[1] = {p.in};
+
+		ck_assert_uint_eq(evs_esp_decrypt_burst(p.e, sas, m, 1), 1);
+	}
+	ck_assert(ct_same(m[0], orig));
+	rte_pktmbuf_free(orig);
 	free_all(m, 3);
 	pair_free(&p);
 }
@@ -687,6 +702,169 @@ START_TEST(test_decrypt_trace_changes_nothing)
 }
 END_TEST
 
+/* A datagram to UDP @p dport whose payload is @p len bytes of @p fill. */
+static struct rte_mbuf *udp_dgram(unsigned int v, uint16_t dport, uint32_t len, uint8_t fill)
+{
+	struct rte_mbuf *m = ct_build_udp(v, 14, len, 3);
+	uint8_t *udp;
+
+	ck_assert_ptr_nonnull(m);
+	udp = rte_pktmbuf_mtod_offset(m, uint8_t *, 14 + (v == 4 ? 20 : 40));
+	udp[2] = (uint8_t)(dport >> 8);
+	udp[3] = (uint8_t)dport;
+	memset(udp + 8, fill, len);
+	return m;
+}
+
+START_TEST(test_classify_keepalive_and_marker)
+{
+	const uint16_t ports[EVS_ESP_UDP_PORTS_MAX] = {4500, 0, 4600, 0};
+	static const struct {
+		uint16_t dport;
+		uint32_t len;
+		uint8_t fill;
+		enum evs_esp_kind kind;
+	} cases[] = {
+	    {4500, 1, 0xff, EVS_ESP_KIND_KEEPALIVE},
+	    {4600, 1, 0xff, EVS_ESP_KIND_KEEPALIVE},
+	    {4500, 1, 0xfe, EVS_ESP_KIND_MALFORMED},
+	    {4500, 3, 0xff, EVS_ESP_KIND_MALFORMED},
+	    {4500, 0, 0, EVS_ESP_KIND_MALFORMED},
+	    {4500, 40, 0, EVS_ESP_KIND_NON_ESP}, /* IKE after the marker */
+	    {4500, 4, 0, EVS_ESP_KIND_NON_ESP},
+	    {4600, 40, 0x11, EVS_ESP_KIND_ESP},	 /* SPI 0x11111111 */
+	    {4501, 1, 0xff, EVS_ESP_KIND_OTHER}, /* not an ESP port */
+	    {0, 40, 0x11, EVS_ESP_KIND_OTHER},	 /* the empty entries match nothing */
+	    {6081, 40, 0x11, EVS_ESP_KIND_OTHER},
+	};
+	uint32_t spi;
+
+	for (unsigned int v = 4; v <= 6; v += 2)
+		for (size_t i = 0; i < RTE_DIM(cases); i++) {
+			struct rte_mbuf *m =
+			    udp_dgram(v, cases[i].dport, cases[i].len, cases[i].fill);
+
+			spi = 0;
+			ck_assert_msg(evs_esp_classify(m, ports, EVS_ESP_UDP_PORTS_MAX, &spi) ==
+					  cases[i].kind,
+				      "IPv%u case %zu", v, i);
+			if (cases[i].kind == EVS_ESP_KIND_ESP)
+				ck_assert_uint_eq(spi, 0x11111111);
+			/* no port set: only protocol 50 is ESP */
+			ck_assert_int_eq(evs_esp_classify(m, ports, 0, &spi), EVS_ESP_KIND_OTHER);
+			rte_pktmbuf_free(m);
+		}
+}
+END_TEST
+
+/* ESP-in-UDP: the inbound SA learns the source port of verified packets
+ * only; an outbound SA's destination port can be moved, its configured one
+ * stays. */
+START_TEST(test_udp_peer_port_learned)
+{
+	struct evs_sa_config co = ct_sa_conf(0x4242, EVS_SA_OUTBOUND, EVS_ESP_TRANSPORT, 16, 5);
+	struct evs_sa_config ci = ct_sa_conf(0x4242, EVS_SA_INBOUND, EVS_ESP_TRANSPORT, 16, 5);
+	struct evs_crypto_engine *e = evs_crypto_engine_create();
+	struct evs_sa *out, *in;
+	struct rte_mbuf *m[2];
+	uint8_t *udp;
+
+	co.udp_encap = ci.udp_encap = true;
+	co.udp_sport = 4600;
+	co.udp_dport = ci.udp_dport = 4700;
+	out = evs_sa_create(&co);
+	in = evs_sa_create(&ci);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(in);
+	ck_assert(evs_sa_udp_encap(out));
+	ck_assert_uint_eq(evs_sa_udp_peer_port(in), 0);
+	for (unsigned int v = 4; v <= 6; v += 2) {
+		m[0] = ct_build_udp(v, 14, 100, v);
+		m[1] = ct_build_udp(v, 14, 100, v + 1);
+		ck_assert_uint_eq(evs_esp_encrypt_burst(e, out, m, 2), 2);
+		udp = rte_pktmbuf_mtod_offset(m[0], uint8_t *, 14 + (v == 4 ? 20 : 40));
+		ck_assert_uint_eq((udp[2] << 8) | udp[3], evs_sa_udp_dport(out));
+		/* the first forged (from 5555, bad ICV), the second from 6666 */
+		udp[0] = 5555 >> 8;
+		udp[1] = 5555 & 0xff;
+		udp[12] ^= 1; /* the sequence number: the ICV fails */
+		udp = rte_pktmbuf_mtod_offset(m[1], uint8_t *, 14 + (v == 4 ? 20 : 40));
+		udp[0] = 6666 >> 8;
+		udp[1] = 6666 & 0xff;
+		udp[6] = udp[7] = 0; /* no UDP checksum to fix (IPv6: not checked here) */
+		{
+			struct evs_sa *sas[2] = {in, in};
+
+			ck_assert_uint_eq(evs_esp_decrypt_burst(e, sas, m, 2), 1);
+		}
+		ck_assert_uint_eq(evs_sa_udp_peer_port(in), 6666);
+		free_all(m, 2);
+	}
+	evs_sa_set_udp_dport(out, 7777);
+	m[0] = ct_build_udp(4, 14, 100, 9);
+	ck_assert_uint_eq(evs_esp_encrypt_burst(e, out, m, 1), 1);
+	udp = rte_pktmbuf_mtod_offset(m[0], uint8_t *, 14 + 20);
+	ck_assert_uint_eq((udp[0] << 8) | udp[1], 4600);
+	ck_assert_uint_eq((udp[2] << 8) | udp[3], 7777);
+	rte_pktmbuf_free(m[0]);
+	ck_assert_uint_eq(evs_sa_udp_dport(out), 7777);
+	ck_assert_uint_eq(evs_sa_udp_dport_configured(out), 4700);
+	evs_sa_set_udp_dport(out, 0); /* 0 is no port: ignored */
+	ck_assert_uint_eq(evs_sa_udp_dport(out), 7777);
+	evs_sa_free(out);
+	evs_sa_free(in);
+	evs_crypto_engine_free(e);
+}
+END_TEST
+
+/* Tunnel mode without endpoints: the outer header carries the inner one's
+ * addresses and family (IPv4 and IPv6, in UDP or not); opened back to the
+ * original. */
+START_TEST(test_tunnel_inner_endpoints)
+{
+	struct evs_crypto_engine *e = evs_crypto_engine_create();
+
+	for (unsigned int k = 0; k < 4; k++) {
+		unsigned int v = k & 1 ? 6 : 4, hl = v == 4 ? 20 : 40;
+		struct evs_sa_config co = ct_sa_conf(0x777, EVS_SA_OUTBOUND, EVS_ESP_TUNNEL, 16, 8);
+		struct evs_sa_config ci = ct_sa_conf(0x777, EVS_SA_INBOUND, EVS_ESP_TUNNEL, 16, 8);
+		struct evs_sa *out, *in;
+		struct rte_mbuf *m = ct_build_udp(v, 14, 200, k), *orig = ct_clone(m);
+		const uint8_t *o, *i;
+
+		memset(&co.tun_src, 0, sizeof(co.tun_src));
+		memset(&co.tun_dst, 0, sizeof(co.tun_dst));
+		co.udp_encap = ci.udp_encap = k >= 2;
+		out = evs_sa_create(&co);
+		in = evs_sa_create(&ci);
+		ck_assert_ptr_nonnull(out);
+		ck_assert_ptr_nonnull(in);
+		ck_assert_uint_eq(evs_esp_encrypt_burst(e, out, &m, 1), 1);
+		o = rte_pktmbuf_mtod(m, const uint8_t *) + 14;
+		i = rte_pktmbuf_mtod(orig, const uint8_t *) + 14;
+		ck_assert_uint_eq(o[0] >> 4, v);
+		ck_assert_uint_eq(rte_pktmbuf_mtod(m, const uint8_t *)[12], v == 4 ? 0x08 : 0x86);
+		/* source and destination as the inner header's */
+		ck_assert_mem_eq(o + (v == 4 ? 12 : 8), i + (v == 4 ? 12 : 8), v == 4 ? 8 : 32);
+		ck_assert_uint_eq(v == 4 ? o[9] : o[6], k >= 2 ? IPPROTO_UDP : IPPROTO_ESP);
+		/* the inner packet whole after the ESP header (its ciphertext differs) */
+		ck_assert_uint_eq(m->pkt_len, orig->pkt_len + hl + (k >= 2 ? 8 : 0) + 16 + 2 +
+						  ((4 - ((hl + 208 + 2) & 3)) & 3) + 16);
+		{
+			struct evs_sa *sas[1] = {in};
+
+			ck_assert_uint_eq(evs_esp_decrypt_burst(e, sas, &m, 1), 1);
+		}
+		ck_assert(ct_same(m, orig));
+		rte_pktmbuf_free(m);
+		rte_pktmbuf_free(orig);
+		evs_sa_free(out);
+		evs_sa_free(in);
+	}
+	evs_crypto_engine_free(e);
+}
+END_TEST
+
 void crypto_esp_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -701,6 +879,9 @@ void crypto_esp_add_cases(Suite *s)
 	    {"long_burst_keeps_order", test_long_burst_keeps_order},
 	    {"two_engines_share_outbound", test_two_engines_share_outbound},
 	    {"peek_spi", test_peek_spi},
+	    {"classify_keepalive_and_marker", test_classify_keepalive_and_marker},
+	    {"udp_peer_port_learned", test_udp_peer_port_learned},
+	    {"tunnel_inner_endpoints", test_tunnel_inner_endpoints},
 	    {"garbage_accounted", test_garbage_accounted},
 	    {"decrypt_trace_changes_nothing", test_decrypt_trace_changes_nothing},
 	};

@@ -40,17 +40,37 @@ static enum evs_stage_verdict fwd_gw(struct evs_xlate *x, const void *state, voi
 	return EVS_STAGE_CONTINUE;
 }
 
+/*
+ * The stand-in's "routes" and "neighbours" by the destination's last byte
+ * (0: the defaults, the port of that byte and the MAC untouched), read at
+ * translation under fwd's dependency 0: a test that changes them bumps it,
+ * as L3 does for a route or neighbour change.
+ */
+static uint16_t rt_port[256];
+static uint8_t rt_mac[256];
+/* the stand-in's routed pass consults in_port too, as L2 does */
+static bool rt_by_port;
+
 /* order 200: "routing" outputs to the destination's last byte */
 static enum evs_stage_verdict fwd_route(struct evs_xlate *x, const void *state, void *lctx)
 {
 	const struct evs_flow_key *k = evs_xlate_wkey(x);
 	bool v6 = k->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	uint8_t b = k->dst_ip[v6 ? 15 : 3];
 
 	RTE_SET_USED(state);
 	RTE_SET_USED(lctx);
+	evs_xlate_depend(x, 0);
+	if (rt_by_port)
+		evs_xlate_mask(x)->bits.in_port = UINT16_MAX;
 	evs_xlate_mask(x)->bits.ethertype = UINT16_MAX;
 	evs_xlate_mask(x)->bits.dst_ip[v6 ? 15 : 3] = 0xff;
-	evs_xlate_output(x, k->dst_ip[v6 ? 15 : 3]);
+	if (rt_mac[b] != 0) {
+		struct rte_ether_addr m = {{0x02, 0, 0, 0, 0, rt_mac[b]}};
+
+		evs_xlate_set_field(x, EVS_FIELD_DST_MAC, &m);
+	}
+	evs_xlate_output(x, rt_port[b] != 0 ? rt_port[b] : b);
 	return EVS_STAGE_DONE;
 }
 
@@ -58,7 +78,8 @@ static const struct evs_stage fwd_stages[] = {
     {.name = "gw", .order = 100, .xlate = fwd_gw},
     {.name = "route", .order = 200, .xlate = fwd_route},
 };
-static const struct evs_module fwd_module = {.name = "fwd", .stages = fwd_stages, .n_stages = 2};
+static const struct evs_module fwd_module = {
+    .name = "fwd", .stages = fwd_stages, .n_stages = 2, .n_deps = 1};
 
 /*
  * "rc", for evs_exec_recirculate_hinted: while rc_on, a first-pass frame
@@ -92,9 +113,14 @@ static const struct evs_opcode rc_ops[] = {{"rc", 0, rc_exec, NULL}};
 static const struct evs_module rc_module = {
     .name = "rc", .stages = rc_stages, .n_stages = 1, .opcodes = rc_ops, .n_opcodes = 1};
 
+/* The port test frames are received on (run()). */
+static uint16_t run_in_port;
+
 /* What tx saw: per packet of the burst, its port and a copy of its key. */
 static struct rte_mbuf *cur[BURST];
 static uint16_t out_port[BURST];
+/* per packet of the burst, its place in the order tx saw them */
+static unsigned int out_seq[BURST], tx_seq;
 static struct evs_flow_key out_key[BURST];
 
 static uint16_t cap_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
@@ -108,6 +134,7 @@ static uint16_t cap_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_
 		ck_assert_uint_lt(j, BURST);
 		ck_assert_uint_eq(out_port[j], 0);
 		out_port[j] = port;
+		out_seq[j] = tx_seq++;
 		/* re-parse: the frame as it leaves */
 		ck_assert_int_eq(evs_packet_parse(pkts[i], 0, &out_key[j]), EVS_DROP_NONE);
 		ck_assert_int_eq(evs_l4_cksum_verify(pkts[i], &out_key[j]), 0);
@@ -173,6 +200,10 @@ static void lbm_setup(void)
 					.on_publish = on_publish};
 
 	memset(&w, 0, sizeof(w));
+	memset(rt_port, 0, sizeof(rt_port));
+	memset(rt_mac, 0, sizeof(rt_mac));
+	rt_by_port = false;
+	run_in_port = 0;
 	w.reg = evs_registry_create(mods, RTE_DIM(mods));
 	ck_assert_ptr_nonnull(w.reg);
 	w.tab = new_table("lbm", 1 << 16, 2); /* a context for ct's module and one for lb's */
@@ -217,7 +248,8 @@ static void backend(const char *vip, const char *a, const char *extra)
 	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.backend", doc), 0);
 }
 
-/* Run @n specs (at most BURST) through the pipeline; out_port/out_key per packet. */
+/* Run @n specs (at most BURST) through the pipeline, received on port
+ * run_in_port; out_port/out_key per packet. */
 static void run(const struct spec *s, uint16_t n)
 {
 	struct rte_mbuf *m[BURST];
@@ -226,8 +258,10 @@ static void run(const struct spec *s, uint16_t n)
 	ck_assert_uint_le(n, BURST);
 	memset(out_port, 0, sizeof(out_port));
 	memset(cur, 0, sizeof(cur));
-	for (uint16_t i = 0; i < n; i++)
+	for (uint16_t i = 0; i < n; i++) {
 		m[i] = cur[i] = build(&s[i], &k[i]);
+		m[i]->port = k[i].in_port = run_in_port;
+	}
 	evs_pipeline_run(w.pl, &w.st, m, k, n);
 }
 
@@ -987,6 +1021,225 @@ START_TEST(test_mask_is_sufficient)
 }
 END_TEST
 
+/* The UDP VIP "web" with backends 10.0.1.1-4 (ports 1-4 of the stand-in). */
+static void udp_vip_four_backends(void)
+{
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP ",\"protocol\":\"udp\"}"), 0);
+	for (unsigned int b = 1; b <= 4; b++) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "10.0.1.%u", b);
+		backend("web", a, "");
+	}
+}
+
+/* lb_next_direct and lb_next_classified of the test's lcore. */
+static void next_counts(uint64_t *direct, uint64_t *classified)
+{
+	uint64_t v[EVS_LB_C_MAX] = {0};
+
+	evs_lb_module.counters_get(evs_pipeline_lcore_module(w.pl, MOD_LB), v);
+	*direct = v[EVS_LB_C_NEXT_DIRECT];
+	*classified = v[EVS_LB_C_NEXT_CLASSIFIED];
+}
+
+/*
+ * The pass after lb() runs a backend's remembered megaflow (its route)
+ * without a lookup; it must send every packet where a fresh classification
+ * of both passes would, under mixed bursts while a backend's route
+ * changes, another's neighbour (MAC) changes, a backend is removed (its
+ * connections stay) and new connections arrive, changes made between the
+ * bursts of one round. Reference: the stand-in's tables for the backend
+ * the packet's connection has.
+ */
+START_TEST(test_next_pass_follows_route_changes)
+{
+	enum { FLOWS = 128, ROUNDS = 48, NEW = 4 };
+	static char src[FLOWS + ROUNDS * NEW][16];
+	uint8_t be[FLOWS + ROUNDS * NEW];
+	uint16_t order[FLOWS + ROUNDS * NEW];
+	unsigned int nflows = FLOWS, changes = 0;
+	uint64_t d0, c0, d1, c1;
+	struct rte_ether_addr mac0 = {{0}};
+
+	udp_vip_four_backends();
+	memset(be, 0, sizeof(be));
+	for (unsigned int f = 0; f < RTE_DIM(src); f++)
+		snprintf(src[f], sizeof(src[f]), "10.2.%u.%u", 1 + f / 200, 1 + f % 200);
+	next_counts(&d0, &c0);
+	for (unsigned int r = 0; r < ROUNDS; r++) {
+		unsigned int n = 0;
+
+		/* this round's flows in a random order, NEW new ones among them */
+		for (unsigned int f = 0; f < nflows + (r == 0 ? 0 : NEW); f++)
+			order[n++] = (uint16_t)f;
+		nflows += r == 0 ? 0 : NEW;
+		for (unsigned int i = n - 1; i > 0; i--) {
+			unsigned int j = (unsigned int)(rte_rand() % (i + 1));
+			uint16_t t = order[i];
+
+			order[i] = order[j];
+			order[j] = t;
+		}
+		for (unsigned int at = 0; at < n; at += BURST) {
+			uint16_t k = (uint16_t)RTE_MIN((unsigned int)BURST, n - at);
+			struct spec s[BURST];
+
+			/* changes between the bursts of a round, with traffic */
+			if (at == 2 * BURST && r == 8) {
+				rt_port[2] = 20; /* backend 2's route moves */
+				changes++;
+			} else if (at == BURST && r == 16) {
+				rt_mac[3] = 0x33; /* backend 3's neighbour changes MAC */
+				changes++;
+			} else if (at == 3 * BURST && r == 24) {
+				ck_assert_int_eq(op(EVS_STORE_DEL, "lb.backend",
+						    "{\"vip\":\"web\",\"address\":\"10.0.1.1\","
+						    "\"port\":8080}"),
+						 0);
+			} else if (at == BURST && r == 32) {
+				rt_port[2] = 0; /* back, and 4's route and MAC at once */
+				rt_port[4] = 40;
+				rt_mac[4] = 0x44;
+				changes++;
+			}
+			if (changes != 0) {
+				ck_assert_int_eq(evs_registry_dep_bump(w.reg, MOD_FWD, 0), 0);
+				changes = 0;
+			}
+			for (uint16_t i = 0; i < k; i++)
+				s[i] = (struct spec){.src = src[order[at + i]],
+						     .dst = "10.0.0.100",
+						     .proto = IPPROTO_UDP,
+						     .sport = 7000,
+						     .dport = 80,
+						     .payload = 12};
+			run(s, k);
+			for (uint16_t i = 0; i < k; i++) {
+				unsigned int f = order[at + i];
+				uint8_t b = out_key[i].dst_ip[3];
+
+				ck_assert_uint_ge(b, 1);
+				ck_assert_uint_le(b, 4);
+				if (be[f] == 0) { /* new: a backend in the table */
+					be[f] = b;
+					if (r > 24)
+						ck_assert_uint_ne(b, 1);
+				}
+				ck_assert_uint_eq(b, be[f]); /* its connection's backend */
+				ck_assert_uint_eq(out_port[i], rt_port[b] != 0 ? rt_port[b] : b);
+				if (r == 0 && f == order[0])
+					mac0 = out_key[i].dst_mac;
+				if (rt_mac[b] != 0)
+					ck_assert_uint_eq(out_key[i].dst_mac.addr_bytes[5],
+							  rt_mac[b]);
+				else if (r != 0)
+					ck_assert(
+					    rte_is_same_ether_addr(&out_key[i].dst_mac, &mac0));
+			}
+		}
+	}
+	next_counts(&d1, &c1);
+	printf("next pass after lb: %llu direct, %llu classified\n", (unsigned long long)(d1 - d0),
+	       (unsigned long long)(c1 - c0));
+	/* mostly direct; classified: each backend's first packets and after
+	 * each change (the dependency made the remembered megaflows stale) */
+	ck_assert_uint_gt(d1 - d0, 8 * (c1 - c0));
+	ck_assert_uint_ge(c1 - c0, 4 + 3);
+}
+END_TEST
+
+/*
+ * Clients on two ports, bursts alternating between them (a PMD's bursts
+ * come one port at a time), a routed pass that consults in_port: each
+ * (backend, port) keeps its own hint, so after the first round every
+ * packet runs its route directly; one hint per backend would be learned
+ * again at every burst (about one classified packet per backend and burst).
+ */
+START_TEST(test_next_pass_hint_per_client_port)
+{
+	enum { FLOWS = 64, ROUNDS = 40 };
+	uint64_t d0 = 0, c0 = 0, d1, c1;
+	uint8_t be[2][FLOWS] = {{0}};
+	char src[FLOWS][16];
+
+	rt_by_port = true;
+	udp_vip_four_backends();
+	for (unsigned int f = 0; f < FLOWS; f++)
+		snprintf(src[f], sizeof(src[f]), "10.2.7.%u", 1 + f);
+	for (unsigned int r = 0; r < ROUNDS; r++)
+		for (unsigned int p = 0; p < 2; p++)
+			for (unsigned int at = 0; at < FLOWS; at += BURST) {
+				struct spec s[BURST];
+
+				if (r == 1 && p == 0 && at == 0) /* connections and hints made */
+					next_counts(&d0, &c0);
+				run_in_port = (uint16_t)(10 + p);
+				for (unsigned int i = 0; i < BURST; i++)
+					s[i] = (struct spec){.src = src[at + i],
+							     .dst = "10.0.0.100",
+							     .proto = IPPROTO_UDP,
+							     .sport = (uint16_t)(100 + p),
+							     .dport = 80,
+							     .payload = 12};
+				run(s, BURST);
+				for (unsigned int i = 0; i < BURST; i++) {
+					uint8_t b = out_key[i].dst_ip[3];
+
+					if (be[p][at + i] == 0)
+						be[p][at + i] = b;
+					ck_assert_uint_eq(b, be[p][at + i]);
+					ck_assert_uint_eq(out_port[i], b);
+				}
+			}
+	next_counts(&d1, &c1);
+	printf("two client ports: %llu direct, %llu classified\n", (unsigned long long)(d1 - d0),
+	       (unsigned long long)(c1 - c0));
+	ck_assert_uint_eq(d1 - d0 + c1 - c0, (ROUNDS - 1) * 2 * FLOWS);
+	/* none once each (backend, port) has its hint: not one per burst */
+	ck_assert_uint_eq(c1 - c0, 0);
+}
+END_TEST
+
+/*
+ * The pass after lb() groups a burst by the megaflow each backend's packets
+ * run (one program run per backend, not per run of neighbours): packets of
+ * one connection must still leave in the order they came. 8 connections
+ * over 4 backends, 4 packets each, interleaved in 32-packet bursts.
+ */
+START_TEST(test_next_pass_keeps_connection_order)
+{
+	enum { CONNS = 8, EACH = 4 };
+	char src[CONNS][16];
+
+	udp_vip_four_backends();
+	for (unsigned int c = 0; c < CONNS; c++)
+		snprintf(src[c], sizeof(src[c]), "10.2.9.%u", 1 + c);
+	for (unsigned int r = 0; r < 20; r++) {
+		struct spec s[BURST];
+		unsigned int backends = 0;
+
+		for (unsigned int i = 0; i < BURST; i++)
+			s[i] = (struct spec){.src = src[i % CONNS],
+					     .dst = "10.0.0.100",
+					     .proto = IPPROTO_UDP,
+					     .sport = 4000,
+					     .dport = 80,
+					     .payload = (uint16_t)(10 + i / CONNS)};
+		run(s, BURST);
+		for (unsigned int i = 0; i < BURST; i++) {
+			ck_assert_uint_ne(out_port[i], 0);
+			backends |= 1u << out_port[i];
+			/* after the connection's previous packet of this burst */
+			if (i >= CONNS)
+				ck_assert_uint_gt(out_seq[i], out_seq[i - CONNS]);
+		}
+		/* mixed: several backends in each burst */
+		ck_assert_uint_gt(__builtin_popcount(backends), 1);
+	}
+}
+END_TEST
+
 void lb_module_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -1006,6 +1259,9 @@ void lb_module_add_cases(Suite *s)
 	    {"snat_one_arm", test_snat_one_arm},
 	    {"dsr", test_dsr},
 	    {"recirc_hints", test_recirc_hints},
+	    {"next_pass_follows_route_changes", test_next_pass_follows_route_changes},
+	    {"next_pass_hint_per_client_port", test_next_pass_hint_per_client_port},
+	    {"next_pass_keeps_connection_order", test_next_pass_keeps_connection_order},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), lbm_setup, lbm_teardown, 0);

@@ -502,5 +502,6 @@ int main(int argc, char **argv)
 	unit_add_cases(s, cases, RTE_DIM(cases), setup, teardown, 0);
 	overlay_traffic_add_cases(s);
 	overlay_underlay_add_cases(s);
+	overlay_natt_add_cases(s);
 	return unit_run(s) == 0 ? 0 : 1;
 }
