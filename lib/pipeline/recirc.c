@@ -39,26 +39,31 @@ void evs_exec_recirculate(struct evs_exec *x, uint16_t recirc_id, struct rte_mbu
 
 _Static_assert(EVS_FLOW_KEY_WORDS <= 32, "a hint's word bitmap is 32 bits");
 
-/* The key matches the hinted megaflow, compared on the words its mask
- * consults only (a handful of the key's). */
-static inline bool hint_ok(const struct evs_recirc_hint *h, const struct evs_flow_key *k)
+/* The key matches the hinted megaflow @p h names (live: see hint_ok),
+ * compared on the words its mask consults only (a handful of the key's). */
+static inline bool hint_match(const struct evs_recirc_hint *h, const struct evs_flow_key *k)
 {
 	const struct evs_megaflow *f = h->flow;
 	const evs_flow_word_t *kw = (const evs_flow_word_t *)k;
-	const evs_flow_word_t *mw, *fw;
+	const evs_flow_word_t *mw =
+	    (const evs_flow_word_t *)&((const struct evs_flow_mask *)h->mask)->bits;
+	const evs_flow_word_t *fw = (const evs_flow_word_t *)&f->key;
 	uint64_t diff = 0;
-	uint32_t b;
 
-	if (f == NULL || f->version != h->version)
-		return false;
-	mw = (const evs_flow_word_t *)&((const struct evs_flow_mask *)h->mask)->bits;
-	fw = (const evs_flow_word_t *)&f->key;
-	for (b = h->words; b != 0; b &= b - 1) {
+	for (uint32_t b = h->words; b != 0; b &= b - 1) {
 		unsigned int i = (unsigned int)__builtin_ctz(b);
 
 		diff |= (kw[i] & mw[i]) ^ fw[i];
 	}
 	return diff == 0;
+}
+
+/* The hint names a megaflow still live and unchanged, and the key matches it. */
+static inline bool hint_ok(const struct evs_recirc_hint *h, const struct evs_flow_key *k)
+{
+	const struct evs_megaflow *f = h->flow;
+
+	return f != NULL && f->version == h->version && hint_match(h, k);
 }
 
 /* Classify @n missed packets for their hints (the pass itself classifies
@@ -128,7 +133,7 @@ uint16_t evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, str
 		/* the run: following packets whose hint is the same live megaflow */
 		bytes = rte_pktmbuf_pkt_len(pkts[i]);
 		for (j = (uint16_t)(i + 1);
-		     j < n && hints[slot[j]].flow == f && hint_ok(h, &keys[j]); j++)
+		     j < n && hints[slot[j]].flow == f && hint_match(h, &keys[j]); j++)
 			bytes += rte_pktmbuf_pkt_len(pkts[j]);
 		p = evs_megaflow_actions(f);
 		if (unlikely(prog_stale(pl->reg, p))) { /* the pass re-translates it */

@@ -1089,7 +1089,10 @@ int main(int argc, char **argv)
 {
 	int failed;
 
-	if (unit_eal_init("test_firewall", "fwut", "256") < 0)
+	/* --bench-pipeline with 1M flows: a table of 2M connections */
+	bool big = argc >= 4 && strcmp(argv[1], "--bench-pipeline") == 0;
+
+	if (unit_eal_init("test_firewall", "fwut", big ? "2048" : "256") < 0)
 		return 1;
 	pool = rte_pktmbuf_pool_create("fwut_pool", 1024, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       SOCKET_ID_ANY);

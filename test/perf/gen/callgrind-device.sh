@@ -78,13 +78,27 @@ eal=(--no-huge -m 512 --no-shconf --no-pci --no-telemetry --log-level=lib.eal:wa
 cg=(valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" --separate-threads=yes
 	--compress-strings=no --compress-pos=no)
 gen_mix=(--sport-range 1 --dip-range "$flows")
+dut_opts=()
+dut_mem=() # a later -m replaces eal's
 if [ -n "$scenario" ]; then
 	# shellcheck source=/dev/null
 	. "$here/../scenarios/$scenario.sh" || exit 1
 	port() { echo "{ \"name\": \"p$1\", \"type\": \"vhost-user\", \"path\": \"$tmp/p$1.sock\" }"; }
 	sc_edgevs_config "$(port 0)" "$(port 1)" >"$tmp/edgevs.json"
-	# shellcheck disable=SC2207
-	gen_mix=("${sc_gen_args[@]}" $(sc_flow_mix "$flows"))
+	# the scenario's flow mix where it has one (else edgevs-gen's default,
+	# as matrix.sh does)
+	gen_mix=("${sc_gen_args[@]}")
+	if declare -F sc_flow_mix >/dev/null; then
+		# shellcheck disable=SC2207
+		gen_mix+=($(sc_flow_mix "$flows"))
+	fi
+	# conntrack sized for the flows as matrix.sh does (the default table,
+	# 65536, refuses the rest of a 1M-flow run)
+	if declare -F sc_edgevs_sizing >/dev/null; then
+		read -r ct_max ct_mib <<<"$(sc_edgevs_sizing "$flows" 0)"
+		dut_opts=(--ct-max "$ct_max")
+		dut_mem=(-m "$ct_mib")
+	fi
 elif [ "$device" = edgevs ]; then
 	cat >"$tmp/edgevs.json" <<JSON
 { "switches": [ { "name": "sw0" } ],
@@ -94,8 +108,8 @@ JSON
 fi
 if [ "$device" = edgevs ]; then
 	taskset -c 1 "${cg[@]}" --toggle-collect=pmd_main "$evs" --lcores 0@1,1@1 "${eal[@]}" \
-		--file-prefix "$prefix-d" -- --config "$tmp/edgevs.json" --socket "$tmp/ctl.sock" \
-		>"$tmp/dut.log" 2>&1 </dev/null &
+		"${dut_mem[@]}" --file-prefix "$prefix-d" -- --config "$tmp/edgevs.json" \
+		--socket "$tmp/ctl.sock" "${dut_opts[@]}" >"$tmp/dut.log" 2>&1 </dev/null &
 	dut=$!
 	ready() { [ -S "$tmp/p1.sock" ] && [ -S "$tmp/ctl.sock" ]; }
 else
