@@ -18,19 +18,9 @@ set -o pipefail
 it_init ovt
 it_require_cmd tshark
 
-UA=$(ifname ua)
-UB=$(ifname ub)
-ip link add "$UA" type veth peer name "$UB" || it_die "cannot create the underlay veth"
-IT_LINKS+=("$UA")
-for l in "$UA" "$UB"; do
-	sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1" >/dev/null 2>&1
-	ip link set "$l" mtu 1700 up
-done
-MAC_UA=$(cat "/sys/class/net/$UA/address")
-MAC_UB=$(cat "/sys/class/net/$UB/address")
-ns_add a1 a2 b1
-evs_start A -
-evs_start B -
+# shellcheck source=overlay_pair.sh
+. "$IT_DIR/overlay_pair.sh"
+ovl_pair 1700 a1 a2 b1
 
 # host HOST UPLINK LOCAL REMOTE MYMAC PEERMAC PORTS-AND-POLICY-OPS
 host() {
@@ -53,8 +43,6 @@ host B "$UB" 10.99.0.2 10.99.0.1 "$MAC_UB" "$MAC_UA" \
 	{\"method\":\"fw.rule.add\",\"params\":{\"id\":7,\"group\":\"srv\",\"direction\":\"ingress\",\"protocol\":\"tcp\",\"dport_min\":5001,\"remote_tag\":\"web\"}},
 	{\"method\":\"fw.port.add\",\"params\":{\"port\":\"srv\",\"addresses\":[\"10.50.0.21\"],\"groups\":[\"srv\"]}},
 	{\"method\":\"tunnel.add\",\"params\":{\"switch\":\"web\",\"vni\":5001,\"option_classes\":[258]}}"
-rpcA() { RPC_SOCK=$EVS_SOCK_A rpc_ok "$@"; }
-rpcB() { RPC_SOCK=$EVS_SOCK_B rpc_ok "$@"; }
 link_to_ns "$(ifname a1)" a1 10.50.0.11/24
 link_to_ns "$(ifname a2)" a2 10.50.0.12/24
 link_to_ns "$(ifname b1)" b1 10.50.0.21/24
