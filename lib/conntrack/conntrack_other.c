@@ -45,18 +45,3 @@ const struct ct_proto_ops ct_proto_other = {
     .update = ct_generic_update,
     .timeout = other_timeout,
 };
-
-const struct ct_proto_ops *ct_proto_of(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return &ct_proto_tcp;
-	case IPPROTO_UDP:
-		return &ct_proto_udp;
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
-		return &ct_proto_icmp;
-	default:
-		return &ct_proto_other;
-	}
-}

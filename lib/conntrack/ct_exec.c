@@ -140,18 +140,19 @@ static int publish(struct evs_ct *ct, const struct burst_ctx *b, const struct ev
 		natted = true; /* it chose a reply key no connection uses */
 	}
 	if (!natted) {
+		uintptr_t d;
+
 		sig1 = ct_key_hash(&e->key[1]);
-		if (rte_hash_lookup_with_hash(ct->hash, &e->key[1], sig1) >= 0)
-			return EVS_CT_C_REFUSED_TABLE; /* another connection's translation uses it
-							*/
+		if (ct_hash_lookup(ct->hash, &e->key[1], sig1, &d))
+			/* another connection's translation uses it */
+			return EVS_CT_C_REFUSED_TABLE;
 	}
 	atomic_store_explicit(&e->life, CT_LIFE_LIVE, memory_order_relaxed);
 	/* the hash publishes with release semantics: readers see a whole entry */
-	if (rte_hash_add_key_with_hash_data(ct->hash, &e->key[0], sig0, e) != 0)
+	if (ct_hash_add(ct->hash, sig0, e->idx, 0) != 0)
 		return EVS_CT_C_REFUSED_TABLE;
-	if (rte_hash_add_key_with_hash_data(ct->hash, &e->key[1], sig1,
-					    (void *)((uintptr_t)e | CT_DIR_BIT)) != 0) {
-		ct_hash_del(ct, &e->key[0]);
+	if (ct_hash_add(ct->hash, sig1, e->idx, 1) != 0) {
+		ct_hash_del(ct->hash, sig0, e->idx, 0);
 		return EVS_CT_C_REFUSED_TABLE;
 	}
 	*sig1p = sig1;
@@ -169,8 +170,8 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	struct evs_ct_nat_range chosen;
 	struct ct_entry *e;
 	hash_sig_t sig, sig1;
-	int32_t pos = -ENOENT;
-	void *data;
+	bool found = false;
+	uintptr_t data;
 	int rc;
 
 	if (b->act->choose != NULL) {
@@ -211,8 +212,8 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 	rte_spinlock_lock(&ct->wlock);
 	/* another lcore (or this burst) may have created it since we looked */
 	if (published_since(lc, sig))
-		pos = rte_hash_lookup_with_hash_data(ct->hash, &p->ck, sig, &data);
-	rc = pos >= 0 ? -1 : publish(ct, b, r, e, sig, &sig1);
+		found = ct_hash_lookup(ct->hash, &p->ck, sig, &data);
+	rc = found ? -1 : publish(ct, b, r, e, sig, &sig1);
 	if (rc == 0) {
 		/* release: pairs with the acquire before a burst's lookup, which
 		 * then sees these keys or a count that says to look again */
@@ -226,10 +227,10 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 		atomic_store_explicit(&e->life, CT_LIFE_FREE, memory_order_relaxed);
 		ct_entry_put(ct, e);
 		uncount(ct, b->act->zone);
-		if (pos >= 0) {
+		if (found) {
 			/* another lcore created it meanwhile: a hit after all */
 			b->lc->counters[EVS_CT_C_MISS]--;
-			return hit(b, p, (uintptr_t)data, i);
+			return hit(b, p, data, i);
 		}
 		p->counter = (uint16_t)rc;
 		return invalid(b, p);
@@ -248,14 +249,14 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 static uint8_t frag_miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old,
 			 uint16_t i)
 {
-	void *d;
+	uintptr_t d;
 
 	if (!(b->act->flags & EVS_CT_F_COMMIT)) {
 		ct_count(b->lc, EVS_CT_C_MISS);
 		return EVS_CT_TRACKED | EVS_CT_NEW;
 	}
-	if (old == NULL && rte_hash_lookup_with_hash_data(b->lc->ct->hash, &p->ck, p->sig, &d) >= 0)
-		return hit(b, p, (uintptr_t)d, i);
+	if (old == NULL && ct_hash_lookup(b->lc->ct->hash, &p->ck, p->sig, &d))
+		return hit(b, p, d, i);
 	ct_count(b->lc, EVS_CT_C_MISS);
 	p->counter = EVS_CT_C_FRAG_NO_CONN;
 	return invalid(b, p);
@@ -265,8 +266,7 @@ static uint8_t frag_miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_
 static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old, uint16_t i)
 {
 	const struct ct_proto_ops *ops = ct_proto_of(p->ck.proto);
-
-	void *d;
+	uintptr_t d;
 
 	if (unlikely(p->kind == CT_PKT_FRAG_LATER))
 		return frag_miss(b, p, old, i);
@@ -276,8 +276,8 @@ static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry
 	if (old == NULL && (b->act->flags & EVS_CT_F_MISSED) &&
 	    (p->kind == CT_PKT_ICMP_ERROR || !(b->act->flags & EVS_CT_F_COMMIT) ||
 	     !ops->valid_new(p)) &&
-	    rte_hash_lookup_with_hash_data(b->lc->ct->hash, &p->ck, p->sig, &d) >= 0)
-		return hit(b, p, (uintptr_t)d, i);
+	    ct_hash_lookup(b->lc->ct->hash, &p->ck, p->sig, &d))
+		return hit(b, p, d, i);
 	ct_count(b->lc, EVS_CT_C_MISS);
 	if (p->kind == CT_PKT_ICMP_ERROR) {
 		p->counter = EVS_CT_C_INV_ICMP_ERROR;
@@ -321,12 +321,12 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 
 	if (atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE) {
 		/* replaced earlier in this burst (a reopened connection): look again */
-		void *d;
+		uintptr_t d;
 
-		if (rte_hash_lookup_with_hash_data(b->lc->ct->hash, &p->ck, p->sig, &d) < 0)
+		if (!ct_hash_lookup(b->lc->ct->hash, &p->ck, p->sig, &d))
 			return miss(b, p, NULL, i);
-		e = (struct ct_entry *)((uintptr_t)d & ~CT_DIR_BIT);
-		dir = ((uintptr_t)d & CT_DIR_BIT) ? 1 : 0;
+		e = (struct ct_entry *)(d & ~CT_DIR_BIT);
+		dir = (d & CT_DIR_BIT) ? 1 : 0;
 		ops = ct_proto_of(e->key[0].proto);
 	}
 	if (atomic_load_explicit(&e->expires, memory_order_relaxed) <= b->lc->now)
@@ -392,7 +392,7 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 {
 	struct ct_pkt pk[EVS_CT_BURST_MAX];
 	const void *kp[EVS_CT_BURST_MAX];
-	void *data[EVS_CT_BURST_MAX];
+	uintptr_t data[EVS_CT_BURST_MAX];
 	hash_sig_t sig[EVS_CT_BURST_MAX];
 	uint16_t map[EVS_CT_BURST_MAX];
 	struct burst_ctx b = {.lc = lc, .act = act, .zc = ct_zone_conf(lc->ct, act->zone)};
@@ -419,28 +419,20 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 		/* acquire: a publish counted here is seen by the lookup below */
 		lc->foreign0 =
 		    atomic_load_explicit(&lc->ct->inserts, memory_order_acquire) - lc->own_inserts;
-		rte_hash_lookup_with_hash_bulk_data(lc->ct->hash, kp, sig, nl, &hits, data);
-		/* all of the burst's entries at once, not one ahead: with many
+		/* it prefetches all of the burst's entries at once: with many
 		 * connections each is a miss to memory (three lines: keys, state,
 		 * TCP windows and the backend) */
-		for (j = 0; j < nl; j++)
-			if ((hits >> j) & 1) {
-				const char *e = (const char *)((uintptr_t)data[j] & ~CT_DIR_BIT);
-
-				rte_prefetch0(e);
-				rte_prefetch0(e + RTE_CACHE_LINE_SIZE);
-				rte_prefetch0(e + 2 * RTE_CACHE_LINE_SIZE);
-			}
+		hits = ct_hash_lookup_bulk(lc->ct->hash, kp, sig, nl, data);
 	}
 	for (j = 0; j < nl; j++) {
 		i = map[j];
 		/* a miss of the bulk lookup may be a connection an earlier packet
 		 * of this burst created (its SYN before this SYN-ACK): look again */
 		if (!((hits >> j) & 1) && made_has(lc, sig[j]) &&
-		    rte_hash_lookup_with_hash_data(lc->ct->hash, kp[j], sig[j], &data[j]) >= 0)
+		    ct_hash_lookup(lc->ct->hash, kp[j], sig[j], &data[j]))
 			hits |= 1ull << j;
 		if ((hits >> j) & 1)
-			keys[i].ct_state = hit(&b, &pk[i], (uintptr_t)data[j], i);
+			keys[i].ct_state = hit(&b, &pk[i], data[j], i);
 		else
 			keys[i].ct_state = miss(&b, &pk[i], NULL, i);
 	}

@@ -52,8 +52,10 @@ static int range_size(const struct evs_ct_nat_range *r, uint64_t *n)
 /* Is @k unused? Its hash is left in @sig for the insert that follows. */
 static bool key_free(const struct evs_ct *ct, const struct ct_key *k, hash_sig_t *sig)
 {
+	uintptr_t d;
+
 	*sig = ct_key_hash(k);
-	return rte_hash_lookup_with_hash(ct->hash, k, *sig) == -ENOENT;
+	return !ct_hash_lookup(ct->hash, k, *sig, &d);
 }
 
 static int nat_search(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r,

@@ -4,6 +4,7 @@
 
 /* Shared by the conntrack library's files; not installed. */
 
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
+#include "ct_hash.h"
 #include "evs_conntrack.h"
 
 /* Hash key: one direction of a connection, 40 bytes. */
@@ -44,7 +46,7 @@ static inline hash_sig_t ct_key_hash(const struct ct_key *k)
 	return h;
 }
 
-/* The hash stores (entry | direction): bit 0 set for the reply key. */
+/* A lookup gives (entry | direction): bit 0 set for the reply key. */
 #define CT_DIR_BIT ((uintptr_t)1)
 
 /* Entry flags (entry->flags, written under the entry lock or before publication). */
@@ -152,7 +154,21 @@ extern const struct ct_proto_ops ct_proto_udp;
 extern const struct ct_proto_ops ct_proto_icmp;
 extern const struct ct_proto_ops ct_proto_other;
 
-const struct ct_proto_ops *ct_proto_of(uint8_t proto);
+/* Inline: several calls per packet, each a few compares. */
+static inline const struct ct_proto_ops *ct_proto_of(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return &ct_proto_tcp;
+	case IPPROTO_UDP:
+		return &ct_proto_udp;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return &ct_proto_icmp;
+	default:
+		return &ct_proto_other;
+	}
+}
 
 /* conntrack_other.c: ops of protocols without their own state */
 bool ct_generic_valid_new(const struct ct_pkt *p);
@@ -187,7 +203,7 @@ struct evs_ct_lcore {
 } __rte_cache_aligned;
 
 struct evs_ct {
-	struct rte_hash *hash;
+	struct ct_hash *hash;	    /* both directions' keys (ct_hash.c) */
 	struct rte_ring *free_ring; /* indices of free entries */
 	struct ct_entry *entries;
 	struct evs_ct_lcore *lcores;
@@ -241,8 +257,6 @@ static inline bool seq_after(uint32_t a, uint32_t b)
 struct ct_entry *ct_entry_alloc(struct evs_ct *ct);
 /* Return an entry no reader can hold (never published, or after its grace). */
 void ct_entry_put(struct evs_ct *ct, struct ct_entry *e);
-/* Remove one key from the hash (writer lock held). */
-void ct_hash_del(struct evs_ct *ct, const struct ct_key *k);
 /* Remove an entry's keys from the hash (writer lock held) and mark it DEAD. */
 void ct_entry_unlink(struct evs_ct *ct, struct ct_entry *e);
 

@@ -96,7 +96,7 @@ void evs_ct_free(struct evs_ct *ct)
 
 	if (ct == NULL)
 		return;
-	rte_hash_free(ct->hash);
+	ct_hash_free(ct->hash);
 	rte_ring_free(ct->free_ring);
 	if (ct->zone_conf != NULL)
 		for (z = 0; z < CT_ZONES; z++)
@@ -107,33 +107,6 @@ void evs_ct_free(struct evs_ct *ct)
 	rte_free(ct->lcores);
 	rte_free(ct->entries);
 	rte_free(ct);
-}
-
-static int ct_hash_create(struct evs_ct *ct, const struct evs_ct_config *cfg)
-{
-	char name[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-	    .name = name,
-	    /* two keys per connection; the extendable table makes all of them fit */
-	    .entries = RTE_MAX(2 * cfg->max_conns, 16u),
-	    .key_len = sizeof(struct ct_key),
-	    .hash_func = rte_hash_crc, /* ct_key_hash() inlines it */
-	    .socket_id = cfg->socket_id,
-	    .extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-
-	snprintf(name, sizeof(name), "ct_%s", cfg->name);
-	ct->hash = rte_hash_create(&hp);
-	if (ct->hash == NULL)
-		return rte_errno == EEXIST ? -EEXIST : -ENOMEM;
-	if (cfg->qsv != NULL) {
-		/* key slots are reused only after readers pass a quiescent state */
-		struct rte_hash_rcu_config rc = {.v = cfg->qsv, .mode = RTE_HASH_QSBR_MODE_DQ};
-
-		if (rte_hash_rcu_qsbr_add(ct->hash, &rc) != 0)
-			return -ENOMEM;
-	}
-	return 0;
 }
 
 static int ct_pool_create(struct evs_ct *ct, const struct evs_ct_config *cfg)
@@ -199,9 +172,11 @@ struct evs_ct *evs_ct_create(const struct evs_ct_config *cfg)
 	rc = ct_pool_create(ct, cfg);
 	if (rc != 0)
 		goto fail;
-	rc = ct_hash_create(ct, cfg);
-	if (rc != 0)
+	ct->hash = ct_hash_create(cfg->max_conns, ct->entries, cfg->qsv, cfg->socket_id);
+	if (ct->hash == NULL) {
+		rc = -errno;
 		goto fail;
+	}
 	for (i = 0; i < cfg->n_lcores; i++) {
 		ct->lcores[i].ct = ct;
 		ct->lcores[i].idx = i;
@@ -243,22 +218,12 @@ void ct_entry_put(struct evs_ct *ct, struct ct_entry *e)
 	rte_ring_enqueue_elem(ct->free_ring, &e->idx, sizeof(e->idx));
 }
 
-void ct_hash_del(struct evs_ct *ct, const struct ct_key *k)
-{
-	int32_t pos = rte_hash_del_key(ct->hash, k);
-
-	/* lock-free mode keeps the key slot after a delete: with RCU the hash
-	 * frees it after a grace, without readers we free it now */
-	if (pos >= 0 && ct->qsv == NULL)
-		rte_hash_free_key_with_position(ct->hash, pos);
-}
-
 void ct_entry_unlink(struct evs_ct *ct, struct ct_entry *e)
 {
 	if (atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE)
 		return;
-	ct_hash_del(ct, &e->key[0]);
-	ct_hash_del(ct, &e->key[1]);
+	ct_hash_del(ct->hash, ct_key_hash(&e->key[0]), e->idx, 0);
+	ct_hash_del(ct->hash, ct_key_hash(&e->key[1]), e->idx, 1);
 	/* the grace starts after the keys are gone: a reader that still finds
 	 * the entry reported no quiescent state since */
 	e->rcu_token = ct->qsv != NULL ? rte_rcu_qsbr_start(ct->qsv) : 0;
