@@ -239,7 +239,7 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 		atomic_fetch_add_explicit(&ct->backend_count[e->backend], 1, memory_order_relaxed);
 	ct_wheel_file(lc, e);
 	ct_count(lc, EVS_CT_C_CREATED);
-	set_meta(&lc->meta[i], e);
+	set_meta(&lc->head.meta[i], e);
 	return EVS_CT_TRACKED | EVS_CT_NEW | nat(b, e, p, 0);
 }
 
@@ -334,7 +334,7 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 	ct_count(b->lc, EVS_CT_C_HIT);
 	if (unlikely(p->kind != CT_PKT_PLAIN)) {
 		if (p->kind == CT_PKT_ICMP_ERROR) {
-			set_meta(&b->lc->meta[i], e);
+			set_meta(&b->lc->head.meta[i], e);
 			return EVS_CT_TRACKED | EVS_CT_RELATED | (dir ? EVS_CT_REPLY : 0) |
 			       nat(b, e, p, dir);
 		}
@@ -348,8 +348,8 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 		st = dir == 1 ? EVS_CT_TRACKED | EVS_CT_ESTABLISHED | EVS_CT_REPLY
 		     : (e->flags & CT_FL_SEEN_REPLY) ? EVS_CT_TRACKED | EVS_CT_ESTABLISHED
 						     : EVS_CT_TRACKED | EVS_CT_NEW;
-		set_meta(&b->lc->meta[i], e);
-		b->lc->meta[i].known = 1;
+		set_meta(&b->lc->head.meta[i], e);
+		b->lc->head.meta[i].known = 1;
 		refresh(b, e, ops);
 		return st | nat(b, e, p, dir);
 	} else {
@@ -374,8 +374,8 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 	else
 		st = EVS_CT_TRACKED | EVS_CT_NEW;
 	apply_mark_label(e, b->act);
-	set_meta(&b->lc->meta[i], e);
-	b->lc->meta[i].known = 1;
+	set_meta(&b->lc->head.meta[i], e);
+	b->lc->head.meta[i].known = 1;
 	refresh(b, e, ops);
 	rte_spinlock_unlock(&e->lock);
 	st |= nat(b, e, p, dir);
@@ -402,7 +402,7 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 	if (n > EVS_CT_BURST_MAX)
 		n = EVS_CT_BURST_MAX;
 	for (i = 0; i < n; i++) {
-		memset(&lc->meta[i], 0, sizeof(lc->meta[i]));
+		memset(&lc->head.meta[i], 0, sizeof(lc->head.meta[i]));
 		keys[i].ct_zone = act->zone;
 		if (!ct_pkt_init(lc, &pk[i], pkts[i], &keys[i], act->zone)) {
 			keys[i].ct_state = invalid(&b, &pk[i]);
@@ -437,9 +437,4 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 			keys[i].ct_state = miss(&b, &pk[i], NULL, i);
 	}
 	return n;
-}
-
-const struct evs_ct_meta *evs_ct_burst_meta(const struct evs_ct_lcore *lc, uint16_t i)
-{
-	return &lc->meta[i < EVS_CT_BURST_MAX ? i : 0];
 }
