@@ -266,16 +266,18 @@ static uint8_t frag_miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_
 static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old, uint16_t i)
 {
 	const struct ct_proto_ops *ops = ct_proto_of(p->ck.proto);
+	bool valid;
 	uintptr_t d;
 
 	if (unlikely(p->kind == CT_PKT_FRAG_LATER))
 		return frag_miss(b, p, old, i);
+	/* asked once: it is the protocol's header check */
+	valid = p->kind != CT_PKT_ICMP_ERROR && ops->valid_new(p);
 	/* EVS_CT_F_MISSED skipped the look, and create() looks again under the
 	 * lock: any other outcome looks first (an earlier packet of the
 	 * caller's burst may have created the connection) */
 	if (old == NULL && (b->act->flags & EVS_CT_F_MISSED) &&
-	    (p->kind == CT_PKT_ICMP_ERROR || !(b->act->flags & EVS_CT_F_COMMIT) ||
-	     !ops->valid_new(p)) &&
+	    (!valid || !(b->act->flags & EVS_CT_F_COMMIT)) &&
 	    ct_hash_lookup(b->lc->ct->hash, &p->ck, p->sig, &d))
 		return hit(b, p, d, i);
 	ct_count(b->lc, EVS_CT_C_MISS);
@@ -283,7 +285,7 @@ static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry
 		p->counter = EVS_CT_C_INV_ICMP_ERROR;
 		return invalid(b, p);
 	}
-	if (!ops->valid_new(p)) {
+	if (!valid) {
 		p->counter = EVS_CT_C_INV_NEW;
 		return invalid(b, p);
 	}
