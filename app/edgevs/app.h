@@ -87,6 +87,7 @@ struct pmd_ctx {
 	uint64_t gen_seen;		     /* last snapshot generation this PMD ran with */
 	/* the overlay (app_overlay.c): this lcore's crypto engine and counters */
 	const struct evs_overlay *ov;
+	const struct evs_fw *fw; /* remote tags: GENEVE source tag ids -> key bits */
 	struct evs_crypto_engine *ce;
 	struct evs_overlay_stats ovs;
 	/* this loop's tunnel table, and whether it encrypts some ports (pmd_tx) */

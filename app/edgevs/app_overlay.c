@@ -222,6 +222,7 @@ int app_overlay_ctl_register(struct evs_app *app)
 void app_overlay_pmd_start(struct evs_app *app, struct pmd_ctx *ctx)
 {
 	ctx->ov = app->ov;
+	ctx->fw = app->fw;
 	/* on this lcore: IPsec-MB's manager is per thread. Without one the
 	 * overlay drops what needs encryption (counted), never sends it clear. */
 	ctx->ce = evs_crypto_engine_create();
@@ -290,6 +291,22 @@ static inline void tun_key(struct evs_flow_key *key, const struct evs_tun_meta *
 	memcpy(key->tun_dst, meta->dst, sizeof(key->tun_dst));
 }
 
+/* A frame with GENEVE options: the remote source tags it carries become the
+ * bits the firewall's remote_tag rules test (out of line: most frames have
+ * no option, and they pay one test). */
+static __rte_noinline void tun_key_tags(struct evs_flow_key *key, const struct evs_tun_meta *meta,
+					const struct evs_fw *fw)
+{
+	uint32_t ids[EVS_TUN_SRC_TAGS_MAX];
+	unsigned int n;
+
+	if (fw == NULL)
+		return;
+	n = evs_tun_src_tags(meta->opts, meta->opt_len, ids, RTE_DIM(ids));
+	if (n != 0)
+		key->tun_opt_flags |= evs_fw_remote_tag_bits(fw, ids, n);
+}
+
 uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp, uint16_t port,
 			struct rte_mbuf **pkts, uint16_t n, struct evs_flow_key *keys)
 {
@@ -307,6 +324,8 @@ uint16_t app_overlay_rx(struct pmd_ctx *ctx, const struct evs_overlay_dp *dp, ui
 			continue;
 		}
 		tun_key(&keys[j], &meta[i]);
+		if (unlikely(meta[i].opt_len != 0))
+			tun_key_tags(&keys[j], &meta[i], ctx->fw);
 		pkts[j++] = pkts[i];
 	}
 	return j;
@@ -330,6 +349,29 @@ int app_overlay_trace(struct evs_app *app, uint16_t port, struct rte_mbuf *m,
 		return -EBADMSG;
 	}
 	tun_key(key, &meta);
+	if (meta.opt_len != 0)
+		tun_key_tags(key, &meta, app->fw);
+	if (key->tun_opt_flags & ~EVS_TUN_PRESENT) {
+		/* what the far host's firewall will see: classes, remote tags */
+		json_t *d = json_pack("{s:s, s:[], s:[]}", "stage", "tunnel options", "classes",
+				      "remote_tags");
+
+		for (unsigned int b = 0; b < 31; b++) {
+			const char *tag;
+
+			if (!(key->tun_opt_flags >> b & 1))
+				continue;
+			if (b < EVS_TUN_CLASS_BITS)
+				json_array_append_new(
+				    json_object_get(d, "classes"),
+				    json_integer(evs_overlay_opt_class_of_bit(app->ov, b)));
+			else if (app->fw != NULL &&
+				 (tag = evs_fw_remote_tag_of_bit(app->fw, b)) != NULL)
+				json_array_append_new(json_object_get(d, "remote_tags"),
+						      json_string(tag));
+		}
+		json_array_append_new(steps, d);
+	}
 	return 0;
 }
 

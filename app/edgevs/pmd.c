@@ -120,9 +120,8 @@ int pmd_main(void *arg)
 			if (unlikely(evs_overlay_dp_is_underlay(odp, rq->port_idx))) {
 				n = app_overlay_rx(ctx, odp, rq->port_idx, pkts, n, keys);
 			} else {
-				if (unlikely(ctx->ov_port_policy) &&
-				    evs_overlay_dp_port_encrypted(odp, rq->port_idx))
-					evs_overlay_mark_encrypted(app->ov, pkts, n);
+				if (unlikely(ctx->ov_port_policy)) /* encrypted, or tags sent */
+					evs_overlay_mark_rx(app->ov, odp, rq->port_idx, pkts, n);
 				n = parse_burst(ctx, rq, pkts, n, keys);
 			}
 			evs_pipeline_run(ctx->pl, &st.pst, pkts, keys, n);

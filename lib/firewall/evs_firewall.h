@@ -93,7 +93,16 @@ struct evs_fw_rule {
 	struct evs_fw_addr dst;
 	uint16_t sport_lo, sport_hi; /**< host order; ICMP type range */
 	uint16_t dport_lo, dport_hi; /**< host order; ICMP code range */
+	/** "": any; else only traffic that came through a tunnel from a remote
+	 *  port carrying this tag (the GENEVE source tag option, decoded into
+	 *  the key's tun_opt_flags by evs_fw_remote_tag_bits) */
+	char remote_tag[EVS_FW_NAME_MAX];
 };
+
+/** Remote tags the rules may name at once, and the first tun_opt_flags bit
+ *  they use (bits 16-30: lib/tunnel's EVS_TUN_TAG_BIT0 split). */
+#define EVS_FW_REMOTE_TAGS_MAX 15u
+#define EVS_FW_REMOTE_TAG_BIT0 16u
 
 #define EVS_FW_PRIORITY_MAX 65535u
 
@@ -217,6 +226,20 @@ int evs_fw_rule_hits(const struct evs_fw *fw, uint32_t id, uint64_t *hits);
 
 /** Counters summed over lcores into @p out[EVS_FW_C_MAX]. */
 void evs_fw_stats(const struct evs_fw *fw, uint64_t out[EVS_FW_C_MAX]);
+
+/**
+ * The tun_opt_flags bits of the remote tags among @p ids (wire ids from a
+ * GENEVE source tag option, evs_tun_src_tags) that some rule names (any
+ * lcore; relaxed reads of the slot table: a slot being filled or freed
+ * only gives a bit no published rule tests).
+ */
+uint32_t evs_fw_remote_tag_bits(const struct evs_fw *fw, const uint32_t *ids, unsigned int n);
+
+/** Whether some rule names a remote tag (any lcore). */
+bool evs_fw_remote_tags_used(const struct evs_fw *fw);
+
+/** The remote tag of tun_opt_flags bit @p bit, or NULL (management lcore). */
+const char *evs_fw_remote_tag_of_bit(const struct evs_fw *fw, unsigned int bit);
 
 /**
  * Decide @p n (<= EVS_FW_BURST_MAX) packets seen on @p port in direction

@@ -16,9 +16,19 @@
 
 #include "fw_private.h"
 
-/* IPv4: proto, src, dst, ports; IPv6: proto, src and dst as 4 words each, ports. */
-enum { F4_PROTO, F4_SRC, F4_DST, F4_SPORT, F4_DPORT, F4_NUM };
-enum { F6_PROTO, F6_SRC0, F6_DST0 = F6_SRC0 + 4, F6_SPORT = F6_DST0 + 4, F6_DPORT, F6_NUM };
+/* IPv4: proto, src, dst, ports, remote tags; IPv6: proto, src and dst as 4
+ * words each, ports, remote tags (the key's tun_opt_flags: a rule's
+ * remote_tag is one bit of it, masked; any other rule leaves it wild). */
+enum { F4_PROTO, F4_SRC, F4_DST, F4_SPORT, F4_DPORT, F4_TAGS, F4_NUM };
+enum {
+	F6_PROTO,
+	F6_SRC0,
+	F6_DST0 = F6_SRC0 + 4,
+	F6_SPORT = F6_DST0 + 4,
+	F6_DPORT,
+	F6_TAGS,
+	F6_NUM
+};
 
 RTE_ACL_RULE_DEF(fw_acl_rule, F6_NUM);
 
@@ -30,6 +40,7 @@ static const struct rte_acl_field_def defs4[F4_NUM] = {
     {RTE_ACL_FIELD_TYPE_MASK, 4, F4_DST, 2, KOFF(dst_ip)},
     {RTE_ACL_FIELD_TYPE_RANGE, 2, F4_SPORT, 3, KOFF(l4_src)},
     {RTE_ACL_FIELD_TYPE_RANGE, 2, F4_DPORT, 3, KOFF(l4_dst)},
+    {RTE_ACL_FIELD_TYPE_BITMASK, 4, F4_TAGS, 4, KOFF(tun_opt_flags)},
 };
 
 static struct rte_acl_field_def defs6[F6_NUM];
@@ -51,6 +62,8 @@ static void defs6_init(void)
 	    (struct rte_acl_field_def){RTE_ACL_FIELD_TYPE_RANGE, 2, F6_SPORT, 9, KOFF(l4_src)};
 	defs6[F6_DPORT] =
 	    (struct rte_acl_field_def){RTE_ACL_FIELD_TYPE_RANGE, 2, F6_DPORT, 9, KOFF(l4_dst)};
+	defs6[F6_TAGS] = (struct rte_acl_field_def){RTE_ACL_FIELD_TYPE_BITMASK, 4, F6_TAGS, 10,
+						    KOFF(tun_opt_flags)};
 }
 
 /* Working set of one build. */
@@ -123,12 +136,12 @@ static void set_prefix(struct rte_acl_field *f, const struct evs_fw_cidr *c, uin
 }
 
 static int emit(struct build *b, const struct evs_fw_rule *r, uint32_t userdata, int32_t prio,
-		const struct evs_fw_cidr *s, const struct evs_fw_cidr *d)
+		const struct evs_fw_cidr *s, const struct evs_fw_cidr *d, uint32_t tag_bit)
 {
 	enum fw_af af = s->af == 4 ? FW_V4 : FW_V6;
 	uint32_t *n = &b->n_acl[r->dir][af];
 	struct fw_acl_rule *a;
-	uint32_t sp, dp;
+	uint32_t sp, dp, tf;
 
 	if (*n == b->fw->cfg.max_acl_rules)
 		return -E2BIG;
@@ -153,16 +166,22 @@ static int emit(struct build *b, const struct evs_fw_rule *r, uint32_t userdata,
 		set_prefix(&a->field[F4_DST], d, 1);
 		sp = F4_SPORT;
 		dp = F4_DPORT;
+		tf = F4_TAGS;
 	} else {
 		set_prefix(&a->field[F6_SRC0], s, 4);
 		set_prefix(&a->field[F6_DST0], d, 4);
 		sp = F6_SPORT;
 		dp = F6_DPORT;
+		tf = F6_TAGS;
 	}
 	a->field[sp].value.u16 = r->sport_lo;
 	a->field[sp].mask_range.u16 = r->sport_hi;
 	a->field[dp].value.u16 = r->dport_lo;
 	a->field[dp].mask_range.u16 = r->dport_hi;
+	/* (tun_opt_flags & mask) == value; 0/0 for a rule without remote_tag.
+	 * The key's word is in host order and rte_acl reads network order. */
+	a->field[tf].value.u32 = rte_cpu_to_be_32(tag_bit);
+	a->field[tf].mask_range.u32 = rte_cpu_to_be_32(tag_bit);
 	return 0;
 }
 
@@ -170,14 +189,22 @@ static int rule_emit(struct build *b, const struct evs_fw_rule *r, uint32_t user
 {
 	uint32_t ns = expand(b->fw, &r->src, b->src, b->max_side);
 	uint32_t nd = expand(b->fw, &r->dst, b->dst, b->max_side);
-	uint32_t i, j;
+	uint32_t i, j, bit = 0;
 	int err;
+
+	if (r->remote_tag[0] != '\0') {
+		int slot = fw_rtag_slot(b->fw, r->remote_tag);
+
+		if (slot < 0) /* fw_rtags_assign gave every named tag a slot */
+			return -ENOSPC;
+		bit = 1u << (EVS_FW_REMOTE_TAG_BIT0 + (unsigned int)slot);
+	}
 
 	for (i = 0; i < ns; i++)
 		for (j = 0; j < nd; j++) {
 			if (b->src[i].af != b->dst[j].af)
 				continue;
-			err = emit(b, r, userdata, prio, &b->src[i], &b->dst[j]);
+			err = emit(b, r, userdata, prio, &b->src[i], &b->dst[j], bit);
 			if (err != 0)
 				return err;
 		}

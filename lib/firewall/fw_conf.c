@@ -13,6 +13,7 @@
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 
+#include "evs_tunnel.h" /* evs_tun_tag_id: the tags' wire ids (header only) */
 #include "fw_private.h"
 
 static const char *const counter_names[EVS_FW_C_MAX] = {
@@ -360,6 +361,96 @@ static bool has_ports(uint8_t proto)
 	       proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
 }
 
+int fw_rtag_slot(const struct evs_fw *fw, const char *name)
+{
+	for (unsigned int s = 0; s < EVS_FW_REMOTE_TAGS_MAX; s++)
+		if (fw->rtag_id[s] != 0 && strcmp(fw->rtag[s], name) == 0)
+			return (int)s;
+	return -1;
+}
+
+/* Every remote tag a rule names gets a slot (kept while named). A new tag
+ * takes a free slot; its id is stored before any table testing its bit is
+ * published. -ENOSPC: more than EVS_FW_REMOTE_TAGS_MAX at once; -EEXIST:
+ * two names with one wire id (CRC32C: should never happen, never guessed). */
+static int rtags_assign(struct evs_fw *fw)
+{
+	for (uint32_t i = 0; i < fw->cfg.max_rules; i++) {
+		const struct evs_fw_rule *r = &fw->rules[i].r;
+		unsigned int s, free_slot = EVS_FW_REMOTE_TAGS_MAX;
+		uint32_t id;
+
+		if (!fw->rules[i].used || r->remote_tag[0] == '\0' ||
+		    fw_rtag_slot(fw, r->remote_tag) >= 0)
+			continue;
+		id = evs_tun_tag_id(r->remote_tag);
+		for (s = 0; s < EVS_FW_REMOTE_TAGS_MAX; s++) {
+			if (fw->rtag_id[s] == id)
+				return -EEXIST;
+			if (fw->rtag_id[s] == 0 && free_slot == EVS_FW_REMOTE_TAGS_MAX)
+				free_slot = s;
+		}
+		if (free_slot == EVS_FW_REMOTE_TAGS_MAX)
+			return -ENOSPC;
+		snprintf(fw->rtag[free_slot], sizeof(fw->rtag[0]), "%s", r->remote_tag);
+		__atomic_store_n(&fw->rtag_id[free_slot], id, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+/* After a publish's grace: free the slots no rule names any more (no
+ * published table tests their bits now). */
+static void rtags_release(struct evs_fw *fw)
+{
+	for (unsigned int s = 0; s < EVS_FW_REMOTE_TAGS_MAX; s++) {
+		uint32_t i;
+
+		if (fw->rtag_id[s] == 0)
+			continue;
+		for (i = 0; i < fw->cfg.max_rules; i++)
+			if (fw->rules[i].used &&
+			    strcmp(fw->rules[i].r.remote_tag, fw->rtag[s]) == 0)
+				break;
+		if (i == fw->cfg.max_rules) {
+			__atomic_store_n(&fw->rtag_id[s], 0, __ATOMIC_RELAXED);
+			fw->rtag[s][0] = '\0';
+		}
+	}
+}
+
+uint32_t evs_fw_remote_tag_bits(const struct evs_fw *fw, const uint32_t *ids, unsigned int n)
+{
+	uint32_t bits = 0;
+
+	for (unsigned int s = 0; s < EVS_FW_REMOTE_TAGS_MAX; s++) {
+		uint32_t id = __atomic_load_n(&fw->rtag_id[s], __ATOMIC_RELAXED);
+
+		if (id == 0)
+			continue;
+		for (unsigned int i = 0; i < n; i++)
+			if (ids[i] == id)
+				bits |= 1u << (EVS_FW_REMOTE_TAG_BIT0 + s);
+	}
+	return bits;
+}
+
+bool evs_fw_remote_tags_used(const struct evs_fw *fw)
+{
+	for (unsigned int s = 0; s < EVS_FW_REMOTE_TAGS_MAX; s++)
+		if (__atomic_load_n(&fw->rtag_id[s], __ATOMIC_RELAXED) != 0)
+			return true;
+	return false;
+}
+
+const char *evs_fw_remote_tag_of_bit(const struct evs_fw *fw, unsigned int bit)
+{
+	unsigned int s = bit - EVS_FW_REMOTE_TAG_BIT0;
+
+	if (bit < EVS_FW_REMOTE_TAG_BIT0 || s >= EVS_FW_REMOTE_TAGS_MAX || fw->rtag_id[s] == 0)
+		return NULL;
+	return fw->rtag[s];
+}
+
 int evs_fw_rule_add(struct evs_fw *fw, const char *group, const struct evs_fw_rule *r)
 {
 	int g, err;
@@ -373,6 +464,9 @@ int evs_fw_rule_add(struct evs_fw *fw, const char *group, const struct evs_fw_ru
 	if (!has_ports(r->proto) && (r->sport_lo != 0 || r->dport_lo != 0 ||
 				     r->sport_hi != UINT16_MAX || r->dport_hi != UINT16_MAX))
 		return -EINVAL; /* ports of a protocol without ports */
+	if (r->remote_tag[0] != '\0' &&
+	    (memchr(r->remote_tag, 0, sizeof(r->remote_tag)) == NULL || !name_ok(r->remote_tag)))
+		return -EINVAL;
 	err = addr_check(fw, &r->src);
 	if (err == 0)
 		err = addr_check(fw, &r->dst);
@@ -481,14 +575,18 @@ static bool port_uses_dirty(const struct evs_fw *fw, const struct fw_port *p)
 int evs_fw_prepare(struct evs_fw *fw)
 {
 	uint32_t i;
+	int err;
 
 	drop_pending(fw);
+	err = rtags_assign(fw);
+	if (err != 0)
+		return err;
 	for (i = 0; i < fw->cfg.max_groups; i++) {
 		if (!fw->groups[i].dirty || !fw->groups[i].used)
 			continue;
 		fw->pend_tables[i] = fw_tables_build(fw, i);
 		if (fw->pend_tables[i] == NULL) {
-			int err = -errno;
+			err = -errno;
 
 			drop_pending(fw);
 			return err;
@@ -564,6 +662,7 @@ void evs_fw_publish(struct evs_fw *fw)
 	if (fw->cfg.qsbr != NULL)
 		rte_rcu_qsbr_synchronize(fw->cfg.qsbr, RTE_QSBR_THRID_INVALID);
 	free_retired(fw);
+	rtags_release(fw);
 }
 
 int evs_fw_commit(struct evs_fw *fw)

@@ -120,9 +120,17 @@ struct evs_fw {
 	struct fw_nat_table *dnats;	 /* published (RCU); NULL: none */
 	struct fw_nat_table *pend_dnats; /* staged by evs_fw_dnat_stage */
 	uint8_t pending;
+	/* remote tags (rules' remote_tag): slot s is tun_opt_flags bit
+	 * EVS_FW_REMOTE_TAG_BIT0 + s; a slot keeps its tag while a rule names it
+	 * and is freed only after a publish's grace (fw_rtags_*) */
+	char rtag[EVS_FW_REMOTE_TAGS_MAX][EVS_FW_NAME_MAX];
+	uint32_t rtag_id[EVS_FW_REMOTE_TAGS_MAX]; /* wire id; 0: free (PMDs read, relaxed) */
 	_Atomic uint32_t lcores_claimed;
 	uint64_t tsc_hz, tsc0, wall0_ns;
 };
+
+/* fw_conf.c: the slot of remote tag @name, or -1. */
+int fw_rtag_slot(const struct evs_fw *fw, const char *name);
 
 /* fw_acl.c: compile group @g into fresh tables (NULL with errno). */
 struct fw_tables *fw_tables_build(struct evs_fw *fw, uint32_t g);

@@ -102,6 +102,9 @@ static const struct evs_ctl_param rule_fields[] = {
     {.name = "dst", .type = EVS_CTL_T_IP_PREFIX, .help = "destination prefix"},
     NAME_FIELD("dst_addrset", false, "destination: an address set"),
     NAME_FIELD("dst_tag", false, "destination: the addresses of the ports carrying this tag"),
+    NAME_FIELD("remote_tag", false,
+	       "only traffic from another host's port carrying this tag (its GENEVE source tag "
+	       "option; at most 15 such tags in all rules)"),
     PORT_FIELD("sport_min", "source port range start (TCP/UDP/SCTP)"),
     PORT_FIELD("sport_max", "source port range end (default: sport_min, or 65535)"),
     PORT_FIELD("dport_min", "destination port range start (TCP/UDP/SCTP)"),
@@ -268,6 +271,8 @@ int fw_rule_of(struct evs_store *st, const json_t *o, struct evs_fw_rule *r, con
 	r->stateless = json_is_true(evs_store_field(st, "fw.rule", o, "stateless"));
 	r->proto = proto_num[choice(
 	    protos, json_string_value(evs_store_field(st, "fw.rule", o, "protocol")))];
+	if (str(o, "remote_tag") != NULL)
+		snprintf(r->remote_tag, sizeof(r->remote_tag), "%s", str(o, "remote_tag"));
 	rc = side_of(o, "src", &r->src, path, err);
 	if (rc == 0)
 		rc = side_of(o, "dst", &r->dst, path, err);
@@ -379,10 +384,10 @@ int fw_rule_check(struct evs_store *st, const json_t *o, const char *path, struc
 		  void *ctx)
 {
 	struct evs_fw_rule r;
-	const char *tags[] = {"src_tag", "dst_tag"};
+	const char *tags[] = {"src_tag", "dst_tag", "remote_tag"};
 
 	(void)ctx;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (evs_store_check_name(o, tags[i], path, err) < 0)
 			return -EINVAL;
 	return fw_rule_of(st, o, &r, path, err);

@@ -30,6 +30,14 @@ static int compile(struct evs_fw_store *b, struct evs_ctl_err *err)
 {
 	int rc = evs_fw_prepare(b->c.fw);
 
+	if (rc == -ENOSPC)
+		return evs_store_err(err, rc, "",
+				     "more than %u remote tags (remote_tag) in all rules",
+				     EVS_FW_REMOTE_TAGS_MAX);
+	if (rc == -EEXIST)
+		return evs_store_err(err, rc, "",
+				     "two remote tags have one wire id (CRC32C of the names): "
+				     "rename one");
 	if (rc < 0)
 		return evs_store_err(err, rc, "", "compiling the security groups: %s",
 				     strerror(-rc));

@@ -291,11 +291,24 @@ int evs_overlay_trace_rx(struct evs_overlay *ov, uint16_t port, struct rte_mbuf 
  */
 bool evs_overlay_dp_port_encrypted(const struct evs_overlay_dp *dp, uint16_t slot);
 
-/** Whether @p dp encrypts any port by name or tag (once per PMD loop). */
+/** Whether @p dp encrypts any port by name or tag, or sends some port's
+ *  tags: rx bursts need evs_overlay_mark_rx (once per PMD loop). */
 bool evs_overlay_dp_port_policy(const struct evs_overlay_dp *dp);
 
 /** Flag frames from an encrypted port: tunnel ports encrypt them (PMD). */
 void evs_overlay_mark_encrypted(const struct evs_overlay *ov, struct rte_mbuf **pkts, uint16_t n);
+
+/** The option class tun_opt_flags bit @p bit reports, or -1 (management). */
+int evs_overlay_opt_class_of_bit(const struct evs_overlay *ov, unsigned int bit);
+
+/**
+ * An rx burst of port slot @p slot while evs_overlay_dp_port_policy: flags
+ * the frames of an encrypted port, and those of a port with fw tags (while
+ * a tunnel sends source tags) with the slot, whose tags a source_tags
+ * tunnel port then puts in a GENEVE option (PMD).
+ */
+void evs_overlay_mark_rx(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
+			 uint16_t slot, struct rte_mbuf **pkts, uint16_t n);
 
 /**
  * Frames for an encrypted port: the ones that arrived in a clear tunnel

@@ -138,7 +138,10 @@ uint16_t evs_overlay_tx_burst(const struct evs_overlay *ov, const struct evs_ove
 			return 0;
 		}
 	}
-	k = evs_tun_encap_burst(&p->encap, pkts, n, hashes, &st->tun);
+	if (unlikely(p->src_tags))
+		k = ovl_encap_tagged(ov, dp, p, pkts, n, hashes, st);
+	else
+		k = evs_tun_encap_burst(&p->encap, pkts, n, hashes, &st->tun);
 	if (unlikely(k != n))
 		tx_refused(ov, p, tp, pkts + k, n - k, errs, n_errs, st);
 	if (p->resolve)

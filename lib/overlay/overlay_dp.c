@@ -67,6 +67,7 @@ void ovl_dp_free(struct evs_overlay_dp *dp)
 	free(dp->tport);
 	free(dp->macs);
 	free(dp->stale);
+	free(dp->src_opt);
 	free(dp);
 }
 
@@ -110,8 +111,9 @@ static unsigned int local_index(const struct evs_overlay_dp *dp, const json_t *u
 
 /* The encapsulation of VTEP object @p vo for VNI @p vni. */
 static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_overlay_dp *dp,
-		      const json_t *vo, uint32_t vni, struct ovl_dp_port *p, uint16_t *dport,
-		      const char *path, struct evs_ctl_err *err)
+		      const json_t *vo, uint32_t vni, const struct ovl_topts *to,
+		      struct ovl_dp_port *p, uint16_t *dport, const char *path,
+		      struct evs_ctl_err *err)
 {
 	struct evs_store_obj *uo = evs_store_lookup_str(st, "underlay", str(vo, "underlay"));
 	const json_t *u = uo != NULL ? evs_store_obj_value(uo) : NULL;
@@ -127,6 +129,12 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 
 	if (u == NULL)
 		return evs_store_err(err, -ENOENT, path, "no underlay '%s'", str(vo, "underlay"));
+	if (c.type == EVS_TUN_GENEVE) { /* VXLAN has no room for options */
+		c.options = to->len != 0 ? to->b : NULL;
+		c.options_len = to->len;
+		c.xopt_room = to->src_tags ? EVS_TUN_SRC_TAGS_OPT_MAX : 0;
+		p->src_tags = to->src_tags;
+	}
 	slot = ov->cfg.port_slot != NULL ? ov->cfg.port_slot(str(u, "port"), ov->cfg.arg) : -1;
 	if (slot < 0)
 		return evs_store_err(err, -ENOENT, path, "underlay '%s': port '%s' has no slot",
@@ -310,6 +318,7 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 	     o = evs_store_next(o), t++) {
 		const json_t *tv = evs_store_obj_value(o);
 		uint32_t vni = (uint32_t)json_integer_value(json_object_get(tv, "vni"));
+		struct ovl_topts to;
 		bool some;
 		int sw = ov->cfg.switch_id != NULL
 			     ? ov->cfg.switch_id(str(tv, "switch"), ov->cfg.arg)
@@ -325,6 +334,14 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 		dp->vnis[t] = vni;
 		order[t] = t;
 		dp->tun_encrypt[t] = json_is_true(evs_store_field(st, "tunnel", tv, "encrypt"));
+		rc = ovl_opts_of(tv, &to);
+		if (rc < 0) { /* the check refused it: not reached */
+			free(order);
+			free(sorted);
+			return evs_store_err(err, rc, "", "tunnel of switch '%s': bad options",
+					     str(tv, "switch"));
+		}
+		dp->tags_on |= to.src_tags;
 		ovl_policy_tunnel(ov, st, &dp->pol, tv, &some);
 		dp->pol.any |= some;
 		for (struct evs_store_obj *vo = evs_store_first(st, "vtep"); vo != NULL;
@@ -351,7 +368,7 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 			p->encrypt = dp->tun_encrypt[t] || dp->vtep_encrypt[slot];
 			p->enc_some = some && !p->encrypt;
 			p->vtep = slot;
-			rc = vtep_encap(ov, st, dp, v, vni, p, &ports[vx ? 0 : 1], "", err);
+			rc = vtep_encap(ov, st, dp, v, vni, &to, p, &ports[vx ? 0 : 1], "", err);
 			if (rc == 0)
 				rc = macs_add(dp, entry, (uint16_t)sw, (uint16_t)tp, err);
 			if (rc < 0) {
@@ -390,7 +407,10 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 					   .verify_csum = true,
 					   .vnis = dp->vnis,
 					   .n_vnis = t};
-	return 0;
+	rc = ovl_opts_decap(st, &dp->decap, err);
+	if (rc == 0)
+		rc = ovl_tags_build(ov, st, dp, err);
+	return rc;
 }
 
 int ovl_dp_stage(struct evs_overlay *ov, struct evs_store *st, struct evs_ctl_err *err)

@@ -26,7 +26,7 @@ int ovl_policy_init(struct evs_overlay *ov)
 		return -rte_errno;
 	ov->f_encrypt = 1ull << a;
 	ov->f_clear = 1ull << b;
-	return 0;
+	return ovl_tags_init(ov); /* the source tags' slot field and flag */
 }
 
 static bool tag_listed(const json_t *tags, const char *tag)
@@ -125,7 +125,7 @@ bool evs_overlay_dp_port_encrypted(const struct evs_overlay_dp *dp, uint16_t slo
 
 bool evs_overlay_dp_port_policy(const struct evs_overlay_dp *dp)
 {
-	return dp != NULL && dp->pol.any;
+	return dp != NULL && (dp->pol.any || dp->tags_any);
 }
 
 void evs_overlay_mark_encrypted(const struct evs_overlay *ov, struct rte_mbuf **pkts, uint16_t n)

@@ -47,6 +47,14 @@ struct ovl_dp_port {
 	bool encrypt;	/**< the switch's or the VTEP's policy */
 	bool resolve;	/**< the next hop's MAC comes from ov->nh_mac[vtep] */
 	bool enc_some;	/**< some ports of the switch encrypt (their frames are flagged) */
+	bool src_tags;	/**< GENEVE with the source port's tags (ovl_encap_tagged) */
+};
+
+/** A tunnel's own options (overlay_opts.c). */
+struct ovl_topts {
+	uint8_t b[EVS_GENEVE_OPT_MAX]; /**< TLVs, wire format */
+	uint16_t len;
+	bool src_tags;
 };
 
 /** Port slots a port or tag policy can name (vNICs; tunnel ports are above). */
@@ -111,9 +119,32 @@ struct evs_overlay_dp {
 	uint32_t n_macs, n_stale;
 	struct ovl_addr_slot addr[OVL_ADDR_SLOTS];
 	struct ovl_dp_pol pol;
+	/* source tags (overlay_opts.c) */
+	bool tags_on;			     /**< some tunnel sends source tags */
+	bool tags_any;			     /**< and some port has tags: rx marks */
+	uint64_t tagged[OVL_POL_SLOTS / 64]; /**< port slots with tags */
+	struct evs_tun_xopt *src_opt;	     /**< [OVL_POL_SLOTS] when tags_on */
 };
 
 void ovl_dp_free(struct evs_overlay_dp *dp);
+
+/* overlay_opts.c: GENEVE options from the store */
+extern const struct evs_ctl_param ovl_option_item, ovl_class_item, ovl_critical_item;
+/** A tunnel's options, classes and critical options: well-formed, fitting. */
+int ovl_opts_check(const json_t *tv, const char *path, struct evs_ctl_err *err);
+/** A (checked) tunnel's options. @return 0 or -errno. */
+int ovl_opts_of(const json_t *tv, struct ovl_topts *t);
+/** The host's decap: every tunnel's option classes and critical options. */
+int ovl_opts_decap(struct evs_store *st, struct evs_tun_decap *d, struct evs_ctl_err *err);
+/** Register the source slot field and the tagged flag. */
+int ovl_tags_init(struct evs_overlay *ov);
+/** The fw.ports' tag options, when dp->tags_on. */
+int ovl_tags_build(struct evs_overlay *ov, struct evs_store *st, struct evs_overlay_dp *dp,
+		   struct evs_ctl_err *err);
+/** Encap of a source_tags tunnel port: each tagged frame with its port's option. */
+uint16_t ovl_encap_tagged(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
+			  const struct ovl_dp_port *p, struct rte_mbuf **pkts, uint16_t n,
+			  const uint32_t *hashes, struct evs_overlay_stats *st);
 /** Register the mbuf flags of the port policy. @return 0 or -errno. */
 int ovl_policy_init(struct evs_overlay *ov);
 /** Add tunnel @p tv's encrypted ports to @p pol; @p any: whether it has one. */
@@ -215,6 +246,8 @@ struct evs_overlay {
 	    *trace_ce;	    /**< flow.trace's (management lcore), made when needed */
 	uint64_t f_encrypt; /**< mbuf flag: from a port whose traffic is encrypted */
 	uint64_t f_clear;   /**< mbuf flag: arrived in a clear tunnel frame */
+	uint64_t f_tagged;  /**< mbuf flag: from a port with tags; src_off holds its slot */
+	int src_off;	    /**< mbuf dynamic field: the source port slot (uint16_t) */
 	/** UDP ports inbound ESP-in-UDP SAs receive on (0: none); relaxed */
 	uint16_t esp_ports[EVS_ESP_UDP_PORTS_MAX];
 };

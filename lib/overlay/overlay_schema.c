@@ -128,6 +128,26 @@ static const struct evs_ctl_param tunnel_fields[] = {
      .max_len = EVS_OVERLAY_MAX_VTEPS,
      .items = &member_item,
      .help = "the hosts it spans (empty: every VTEP)"},
+    {.name = "options",
+     .type = EVS_CTL_T_ARRAY,
+     .max_len = 63,
+     .items = &ovl_option_item,
+     .help = "GENEVE option TLVs sent with every frame (VXLAN members: none), 252 bytes in all"},
+    {.name = "option_classes",
+     .type = EVS_CTL_T_ARRAY,
+     .max_len = EVS_TUN_CLASS_BITS,
+     .items = &ovl_class_item,
+     .help = "option classes whose presence the key reports (tun_opt_flags bit per class, "
+	     "host-wide, at most 16)"},
+    {.name = "critical_options",
+     .type = EVS_CTL_T_ARRAY,
+     .max_len = 8,
+     .items = &ovl_critical_item,
+     .help = "critical options this host understands (others: the frame is dropped)"},
+    {.name = "source_tags",
+     .type = EVS_CTL_T_BOOL,
+     .help = "carry each frame's source port fw tags (GENEVE option class 0xfff0 type 1) "
+	     "for the far host's remote_tag rules"},
 };
 static const char *const switch_key[] = {"switch", NULL};
 static const struct evs_store_ref tunnel_refs[] = {
@@ -371,6 +391,8 @@ int ovl_tunnel_check(struct evs_store *st, const json_t *obj, const char *path,
 	RTE_SET_USED(ctx);
 	int rc = ovl_policy_check(st, obj, path, err);
 
+	if (rc == 0)
+		rc = ovl_opts_check(obj, path, err);
 	if (rc < 0)
 		return rc;
 	/* a static MAC lives behind one host: unicast, and once per switch */

@@ -34,8 +34,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+
+#include "evs_crc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,6 +54,22 @@ extern "C" {
 #define EVS_TUN_OPT_CLASSES_MAX 31u
 /** tun_opt_flags bit saying the packet came through a tunnel. */
 #define EVS_TUN_PRESENT (1u << 31)
+/** How edgevs splits the other 31 bits of tun_opt_flags: bits 0-15 for the
+ *  option classes the overlay reports, bits 16-30 for the remote source tags
+ *  the firewall's rules name (remote_tag). */
+#define EVS_TUN_CLASS_BITS 16u
+#define EVS_TUN_TAG_BIT0 16u
+#define EVS_TUN_TAG_BITS 15u
+
+/** The source security tag option: class from RFC 8926's experimental range
+ *  (0xFFF0-0xFFFF), type 0x01 (not critical: a host that does not know it
+ *  delivers the frame and ignores it), data: 32-bit tag ids (network order). */
+#define EVS_GENEVE_CLASS_EDGEVS 0xFFF0u
+#define EVS_GENEVE_TYPE_SRC_TAGS 0x01u
+/** Tags one option carries (a port's fw tags are at most 8). */
+#define EVS_TUN_SRC_TAGS_MAX 8u
+/** The option's longest encoding: its 4-byte header and the ids. */
+#define EVS_TUN_SRC_TAGS_OPT_MAX (4u + 4u * EVS_TUN_SRC_TAGS_MAX)
 
 /** Tunnel protocol. */
 enum evs_tun_type {
@@ -119,6 +139,10 @@ struct evs_tun_encap_config {
 	uint16_t vlan_tci;
 	const uint8_t *options; /**< GENEVE option TLVs, wire format */
 	uint16_t options_len;	/**< multiple of 4, at most EVS_GENEVE_OPT_MAX */
+	/** room for per-packet options (evs_tun_encap_burst_x): taken from the
+	 *  inner MTU whether a frame has them or not, so that a frame's size
+	 *  limit does not depend on its sender; options_len + this <= 252 */
+	uint16_t xopt_room;
 };
 
 /** A built outer header (opaque contents; size fixed for embedding). */
@@ -133,6 +157,8 @@ struct evs_tun_encap {
 	uint8_t family;	     /**< outer 4 or 6 */
 	bool udp_csum;
 	bool csum_offload;
+	uint8_t opt_words; /**< the template's options in 4-byte words */
+	uint8_t xopt_room; /**< per-packet option bytes the MTU reserves */
 };
 
 /**
@@ -162,6 +188,82 @@ unsigned int evs_tun_overhead(enum evs_tun_type type, unsigned int family,
  */
 uint16_t evs_tun_encap_burst(const struct evs_tun_encap *t, struct rte_mbuf **pkts, uint16_t n,
 			     const uint32_t *hashes, struct evs_tun_stats *st);
+
+/** A per-packet GENEVE option block (wire format, multiple of 4 bytes). */
+struct evs_tun_xopt {
+	uint8_t len; /**< bytes of b in use: 0 (none) .. EVS_TUN_SRC_TAGS_OPT_MAX */
+	bool critical;
+	uint8_t b[EVS_TUN_SRC_TAGS_OPT_MAX];
+};
+
+/**
+ * evs_tun_encap_burst with per-packet options: frame i gets @p x[i]'s bytes
+ * (NULL or len 0: none) after the template's (GENEVE templates only). A
+ * block longer than t->xopt_room, or not whole words, is refused as
+ * bad_options. Lengths, the option length field and the C bit follow each
+ * frame's options; the plain burst does not pay for this path.
+ */
+uint16_t evs_tun_encap_burst_x(const struct evs_tun_encap *t, struct rte_mbuf **pkts, uint16_t n,
+			       const uint32_t *hashes, const struct evs_tun_xopt *const *x,
+			       struct evs_tun_stats *st);
+
+/**
+ * The id of a tag on the wire: CRC32C of its name (bytes up to the NUL, the
+ * length mixed in), never 0. Both hosts compute it from the name alone, so
+ * they need no shared table (doc/overlay.md argues the choice).
+ */
+static inline uint32_t evs_tun_tag_id(const char *name)
+{
+	size_t len = strlen(name), i;
+	uint32_t h = (uint32_t)len;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, name + i, 8);
+		h = evs_crc32c_u64(h, w);
+	}
+	if (i < len) {
+		uint64_t w = 0;
+
+		memcpy(&w, name + i, len - i);
+		h = evs_crc32c_u64(h, w);
+	}
+	return h != 0 ? h : 1;
+}
+
+/**
+ * Encode the source tag option for @p n ids into @p x (n <= EVS_TUN_SRC_TAGS_MAX;
+ * 0 gives an empty block). @return 0 or -E2BIG.
+ */
+int evs_tun_src_tags_opt(struct evs_tun_xopt *x, const uint32_t *ids, unsigned int n);
+
+/**
+ * The source tag ids a frame's options carry (the first edgevs tag option;
+ * options as the decap validated them). @return how many were written to
+ * @p ids (at most @p max), 0 when there is none.
+ */
+static inline unsigned int evs_tun_src_tags(const uint8_t *opts, unsigned int len, uint32_t *ids,
+					    unsigned int max)
+{
+	unsigned int off = 0, n = 0;
+
+	while (off + 4 <= len) {
+		unsigned int olen = 4u + (opts[off + 3] & 0x1fu) * 4u;
+
+		if (opts[off] == (EVS_GENEVE_CLASS_EDGEVS >> 8) &&
+		    opts[off + 1] == (EVS_GENEVE_CLASS_EDGEVS & 0xff) &&
+		    (opts[off + 2] & 0x7fu) == EVS_GENEVE_TYPE_SRC_TAGS) {
+			for (unsigned int i = off + 4;
+			     i + 4 <= off + olen && i + 4 <= len && n < max; i += 4)
+				ids[n++] = (uint32_t)opts[i] << 24 | (uint32_t)opts[i + 1] << 16 |
+					   (uint32_t)opts[i + 2] << 8 | opts[i + 3];
+			return n;
+		}
+		off += olen;
+	}
+	return 0;
+}
 
 /**
  * Flow hash of an Ethernet frame for the UDP source port (any lcore): CRC32C

@@ -76,8 +76,11 @@ int evs_tun_encap_init(struct evs_tun_encap *t, const struct evs_tun_encap_confi
 		return -EINVAL;
 	if (c->type != EVS_TUN_VXLAN && c->type != EVS_TUN_GENEVE)
 		return -EINVAL;
-	if (c->options_len > EVS_GENEVE_OPT_MAX)
+	if (c->options_len > EVS_GENEVE_OPT_MAX ||
+	    c->options_len + c->xopt_room > EVS_GENEVE_OPT_MAX)
 		return -E2BIG;
+	if (c->xopt_room != 0 && (c->type != EVS_TUN_GENEVE || (c->xopt_room & 3) != 0))
+		return -EINVAL;
 	/* a tag names a VLAN (1-4094); DEI is not ours to set */
 	if (c->vlan_tci != 0 && ((c->vlan_tci & 0xfff) == 0 || (c->vlan_tci & 0xfff) == 0xfff ||
 				 (c->vlan_tci & 0x1000) != 0))
@@ -97,10 +100,12 @@ int evs_tun_encap_init(struct evs_tun_encap *t, const struct evs_tun_encap_confi
 	    (uint8_t)(RTE_ETHER_HDR_LEN + (c->vlan_tci != 0 ? sizeof(struct rte_vlan_hdr) : 0));
 	t->hdr_len = (uint16_t)(evs_tun_overhead(c->type, v, c->options_len) + t->l2_len -
 				RTE_ETHER_HDR_LEN);
-	if (mtu < (unsigned int)t->hdr_len) /* not even an empty frame would fit */
+	if (mtu < (unsigned int)t->hdr_len + c->xopt_room) /* not even an empty frame */
 		return -EINVAL;
 	/* The inner frame may use what the underlay's IP MTU leaves. */
-	t->max_frame = (uint16_t)(mtu - (t->hdr_len - t->l2_len));
+	t->max_frame = (uint16_t)(mtu - (t->hdr_len - t->l2_len) - c->xopt_room);
+	t->opt_words = (uint8_t)(c->options_len / 4);
+	t->xopt_room = (uint8_t)c->xopt_room;
 	t->family = (uint8_t)v;
 	t->udp_csum = v == 6 || c->udp_csum;
 	t->csum_offload = c->csum_offload;
@@ -224,25 +229,41 @@ uint32_t evs_tun_inner_hash(const struct rte_mbuf *m)
 struct encap_k {
 	const uint8_t *hdr;
 	uint32_t hdr_len, l2_len, max_frame, ip_sum, sport_min, sport_span;
+	uint32_t opt_words, xopt_room;
 	bool udp_csum, csum_offload;
 };
 
-/* 0 or 1 + enum evs_tun_drop; @p v (4 or 6) is a constant after inlining. */
+/* 0 or 1 + enum evs_tun_drop; @p v (4 or 6) and @p with_x are constants
+ * after inlining: the plain path keeps no trace of per-packet options. */
 static __rte_always_inline uint8_t encap_one(const struct encap_k *t, struct rte_mbuf *m,
-					     uint32_t hash, const unsigned int v)
+					     uint32_t hash, const unsigned int v, const bool with_x,
+					     const struct evs_tun_xopt *x)
 {
 	const unsigned int iphl =
 	    v == 4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
-	uint32_t frame = m->pkt_len, ip_len = t->hdr_len - t->l2_len + frame;
+	uint32_t xlen = with_x && x != NULL ? x->len : 0;
+	uint32_t frame = m->pkt_len, ip_len = t->hdr_len + xlen - t->l2_len + frame;
 	struct rte_udp_hdr *u;
 	uint8_t *p, *ip;
 
 	if (frame > t->max_frame)
 		return 1 + EVS_TUN_DROP_TOO_BIG;
-	p = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)t->hdr_len);
+	if (with_x && unlikely(xlen > t->xopt_room || (xlen & 3) != 0))
+		return 1 + EVS_TUN_DROP_BAD_OPTIONS;
+	p = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)(t->hdr_len + xlen));
 	if (p == NULL)
 		return 1 + EVS_TUN_DROP_NO_ROOM;
-	if (likely(t->hdr_len <= 96)) {
+	if (with_x) {
+		uint8_t *g = p + t->l2_len + iphl + sizeof(struct rte_udp_hdr);
+
+		rte_memcpy(p, t->hdr, t->hdr_len);
+		if (xlen != 0) {
+			memcpy(p + t->hdr_len, x->b, xlen);
+			g[0] = (uint8_t)(t->opt_words + xlen / 4); /* version 0 */
+			if (x->critical)
+				g[1] |= GENEVE_C_BIT;
+		}
+	} else if (likely(t->hdr_len <= 96)) {
 		/* without options (50-74 bytes, hdr_len >= 50): fixed 32-byte
 		 * copies, the last one overlapping, no size dispatch */
 		memcpy(p, t->hdr, 32);
@@ -287,7 +308,8 @@ static __rte_always_inline uint8_t encap_one(const struct encap_k *t, struct rte
 static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
 					      struct rte_mbuf **pkts, uint16_t n,
 					      const uint32_t *hashes, struct evs_tun_stats *st,
-					      const unsigned int v)
+					      const unsigned int v, const bool with_x,
+					      const struct evs_tun_xopt *const *x)
 {
 	const struct encap_k t = {.hdr = tpl->hdr,
 				  .hdr_len = tpl->hdr_len,
@@ -296,6 +318,8 @@ static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
 				  .ip_sum = tpl->ip_sum,
 				  .sport_min = tpl->sport_min,
 				  .sport_span = tpl->sport_span != 0 ? tpl->sport_span : 65536u,
+				  .opt_words = tpl->opt_words,
+				  .xopt_room = tpl->xopt_room,
 				  .udp_csum = tpl->udp_csum,
 				  .csum_offload = tpl->csum_offload};
 	uint8_t status[TUN_CHUNK];
@@ -313,7 +337,8 @@ static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
 			/* not the NIC's RSS hash: frames of one flow that were
 			 * punted or injected (hash.usr) must keep their port */
 			status[i] =
-			    encap_one(&t, m, hashes != NULL ? hashes[off + i] : inner_hash(m), v);
+			    encap_one(&t, m, hashes != NULL ? hashes[off + i] : inner_hash(m), v,
+				      with_x, with_x ? x[off + i] : NULL);
 			if (unlikely(status[i] != 0)) {
 				tun_count(&st->drops[status[i] - 1], 1);
 				refused = true;
@@ -333,6 +358,36 @@ static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
 uint16_t evs_tun_encap_burst(const struct evs_tun_encap *t, struct rte_mbuf **pkts, uint16_t n,
 			     const uint32_t *hashes, struct evs_tun_stats *st)
 {
-	return t->family == 4 ? encap_run(t, pkts, n, hashes, st, 4)
-			      : encap_run(t, pkts, n, hashes, st, 6);
+	return t->family == 4 ? encap_run(t, pkts, n, hashes, st, 4, false, NULL)
+			      : encap_run(t, pkts, n, hashes, st, 6, false, NULL);
+}
+
+uint16_t evs_tun_encap_burst_x(const struct evs_tun_encap *t, struct rte_mbuf **pkts, uint16_t n,
+			       const uint32_t *hashes, const struct evs_tun_xopt *const *x,
+			       struct evs_tun_stats *st)
+{
+	if (x == NULL || t->xopt_room == 0)
+		return evs_tun_encap_burst(t, pkts, n, hashes, st);
+	return t->family == 4 ? encap_run(t, pkts, n, hashes, st, 4, true, x)
+			      : encap_run(t, pkts, n, hashes, st, 6, true, x);
+}
+
+int evs_tun_src_tags_opt(struct evs_tun_xopt *x, const uint32_t *ids, unsigned int n)
+{
+	if (n > EVS_TUN_SRC_TAGS_MAX)
+		return -E2BIG;
+	memset(x, 0, sizeof(*x));
+	if (n == 0)
+		return 0;
+	x->b[0] = EVS_GENEVE_CLASS_EDGEVS >> 8;
+	x->b[1] = EVS_GENEVE_CLASS_EDGEVS & 0xff;
+	x->b[2] = EVS_GENEVE_TYPE_SRC_TAGS; /* not critical */
+	x->b[3] = (uint8_t)n;		    /* length in 4-byte words */
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t be = rte_cpu_to_be_32(ids[i]);
+
+		memcpy(x->b + 4 + 4 * i, &be, 4);
+	}
+	x->len = (uint8_t)(4 + 4 * n);
+	return 0;
 }

@@ -3,9 +3,9 @@
 #
 # Two edgevs hosts on one machine joined by a veth underlay, for the
 # two-daemon overlay tests (sourced after lib.sh's it_init):
-#   ovl_pair MTU   the veth $UA (host A's end) / $UB with that MTU and
-#                  IPv6 off (no stray frames), their MACs $MAC_UA / $MAC_UB,
-#                  namespaces a and b, daemons A and B
+#   ovl_pair MTU [NS...]  the veth $UA (host A's end) / $UB with that MTU
+#                  and IPv6 off (no stray frames), their MACs $MAC_UA /
+#                  $MAC_UB, namespaces NS... (default a and b), daemons A and B
 #   rpcA / rpcB    rpc_ok on host A / B
 #   xfer TAG MiB   a TCP transfer from ns a to $IP_B, compared by SHA-256
 ovl_pair() {
@@ -19,7 +19,8 @@ ovl_pair() {
 	done
 	MAC_UA=$(cat "/sys/class/net/$UA/address")
 	MAC_UB=$(cat "/sys/class/net/$UB/address")
-	ns_add a b
+	shift
+	if [ $# -eq 0 ]; then ns_add a b; else ns_add "$@"; fi
 	evs_start A -
 	evs_start B -
 }

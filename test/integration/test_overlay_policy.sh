@@ -13,19 +13,9 @@ set -o pipefail
 it_init ovp
 it_require_cmd tshark
 
-UA=$(ifname ua)
-UB=$(ifname ub)
-ip link add "$UA" type veth peer name "$UB" || it_die "cannot create the underlay veth"
-IT_LINKS+=("$UA")
-for l in "$UA" "$UB"; do
-	sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1" >/dev/null 2>&1
-	ip link set "$l" mtu 1700 up
-done
-MAC_UA=$(cat "/sys/class/net/$UA/address")
-MAC_UB=$(cat "/sys/class/net/$UB/address")
-ns_add a1 a2 b1 b2
-evs_start A -
-evs_start B -
+# shellcheck source=overlay_pair.sh
+. "$IT_DIR/overlay_pair.sh"
+ovl_pair 1700 a1 a2 b1 b2
 
 # host HOST UPLINK LOCAL REMOTE MYMAC PEERMAC POLICY-OPS
 host() {
@@ -44,8 +34,6 @@ host A "$UA" 10.99.0.1 10.99.0.2 "$MAC_UA" "$MAC_UB" \
 host B "$UB" 10.99.0.2 10.99.0.1 "$MAC_UB" "$MAC_UA" \
 	'{"method":"fw.port.add","params":{"port":"vm1","tags":["pci"]}},
 	{"method":"tunnel.add","params":{"switch":"web","vni":5001,"encrypt_tags":["pci"]}}'
-rpcA() { RPC_SOCK=$EVS_SOCK_A rpc_ok "$@"; }
-rpcB() { RPC_SOCK=$EVS_SOCK_B rpc_ok "$@"; }
 KAB=000102030405060708090a0b0c0d0e0f # A -> B
 KBA=f0e0d0c0b0a090807060504030201000 # B -> A
 sa() { # sa HOST DIR SPI KEY

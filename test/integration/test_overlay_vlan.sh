@@ -124,6 +124,7 @@ st=$(rpc_ok overlay.stats)
 assert_eq "nothing dropped by the overlay for an unknown VTEP or address" "0 0" \
 	"$(jget "$st" drops.unknown_vtep) $(jget "$st" drops.not_for_us)"
 td=$(jget "$st" drops.tunnel)
+it_log "tunnel drops by reason: $(jcanon "$(jget "$st" tunnel_drops)" | tr -d ' \n')"
 assert_eq "at most 2 tunnel drops (got $td)" 1 "$((td <= 2))"
 kill "$wire" 2>/dev/null
 it_wait "$wire"

@@ -62,5 +62,7 @@ void overlay_traffic_add_cases(Suite *s);
 void overlay_underlay_add_cases(Suite *s);
 /* ESP-in-UDP and tunnel mode from the store (test_overlay_natt.c). */
 void overlay_natt_add_cases(Suite *s);
+/* GENEVE options from the store and source tags (test_overlay_opts.c). */
+void overlay_opts_add_cases(Suite *s);
 
 #endif /* OVERLAY_TEST_H */

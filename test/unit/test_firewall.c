@@ -22,6 +22,7 @@
 #include <rte_ether.h>
 
 #include "evs_firewall.h"
+#include "evs_tunnel.h"
 #include "fw_test.h"
 #include "unit_eal.h"
 
@@ -302,6 +303,65 @@ START_TEST(tag_membership_follows_ports)
 }
 END_TEST
 
+/* remote_tag: a rule matches frames carrying the tag's bit (from the
+ * ids a GENEVE option carried), whatever their address; 15 tags at most,
+ * a slot freed by the publish that removed its last rule is reused. */
+START_TEST(remote_tag_slots)
+{
+	struct evs_fw *fw = mk();
+	struct evs_fw_rule r = tcp_rule(1, 1, EVS_FW_ALLOW, 80);
+	struct evs_flow_key k = key4(B1, A2, IPPROTO_TCP, 40000, 80);
+	uint32_t web = evs_tun_tag_id("web"), other = evs_tun_tag_id("other");
+	char name[16];
+
+	snprintf(r.remote_tag, sizeof(r.remote_tag), "web");
+	ck_assert_int_eq(evs_fw_group_add(fw, "srv"), 0);
+	ck_assert_int_eq(evs_fw_rule_add(fw, "srv", &r), 0);
+	port_bind(fw, 0, "srv");
+	ck_assert(!evs_fw_remote_tags_used(fw));
+	ck_assert_int_eq(evs_fw_commit(fw), 0);
+	ck_assert(evs_fw_remote_tags_used(fw));
+	ck_assert_uint_eq(evs_fw_remote_tag_bits(fw, &other, 1), 0);
+	k.tun_opt_flags = EVS_TUN_PRESENT | evs_fw_remote_tag_bits(fw, (uint32_t[]){other, web}, 2);
+	ck_assert_uint_eq(k.tun_opt_flags, EVS_TUN_PRESENT | 1u << EVS_FW_REMOTE_TAG_BIT0);
+	ck_assert_str_eq(evs_fw_remote_tag_of_bit(fw, EVS_FW_REMOTE_TAG_BIT0), "web");
+	ck_assert_ptr_null(evs_fw_remote_tag_of_bit(fw, EVS_FW_REMOTE_TAG_BIT0 + 1));
+	ck_assert_int_eq(one(fw, 0, EVS_FW_INGRESS, &k).rule_id, 1);
+	k.tun_opt_flags = EVS_TUN_PRESENT | evs_fw_remote_tag_bits(fw, &other, 1);
+	ck_assert_int_eq(one(fw, 0, EVS_FW_INGRESS, &k).action, EVS_FW_DENY);
+	k.tun_opt_flags = 0; /* local traffic never matches a remote_tag rule */
+	ck_assert_int_eq(one(fw, 0, EVS_FW_INGRESS, &k).action, EVS_FW_DENY);
+	/* 14 more tags fit, a 16th does not (nothing published) */
+	for (uint32_t i = 2; i <= 16; i++) {
+		r.id = i;
+		snprintf(r.remote_tag, sizeof(r.remote_tag), "t%u", i);
+		ck_assert_int_eq(evs_fw_rule_add(fw, "srv", &r), 0);
+		ck_assert_int_eq(evs_fw_commit(fw), i <= 15 ? 0 : -ENOSPC);
+	}
+	ck_assert_ptr_null(evs_fw_remote_tag_of_bit(fw, EVS_FW_REMOTE_TAG_BIT0 + 15));
+	/* web's rule goes: its slot is free after that publish, t16 takes it */
+	ck_assert_int_eq(evs_fw_rule_del(fw, 1), 0);
+	ck_assert_int_eq(evs_fw_rule_del(fw, 16), 0);
+	ck_assert_int_eq(evs_fw_commit(fw), 0);
+	ck_assert_uint_eq(evs_fw_remote_tag_bits(fw, &web, 1), 0);
+	ck_assert_ptr_null(evs_fw_remote_tag_of_bit(fw, EVS_FW_REMOTE_TAG_BIT0));
+	r.id = 16;
+	snprintf(r.remote_tag, sizeof(r.remote_tag), "t16");
+	ck_assert_int_eq(evs_fw_rule_add(fw, "srv", &r), 0);
+	ck_assert_int_eq(evs_fw_commit(fw), 0);
+	ck_assert_str_eq(evs_fw_remote_tag_of_bit(fw, EVS_FW_REMOTE_TAG_BIT0), "t16");
+	snprintf(name, sizeof(name), "t16");
+	k.tun_opt_flags =
+	    EVS_TUN_PRESENT | evs_fw_remote_tag_bits(fw, (uint32_t[]){evs_tun_tag_id(name)}, 1);
+	ck_assert_int_eq(one(fw, 0, EVS_FW_INGRESS, &k).rule_id, 16);
+	/* a bad name is refused */
+	r.id = 20;
+	memset(r.remote_tag, 'x', sizeof(r.remote_tag));
+	ck_assert_int_eq(evs_fw_rule_add(fw, "srv", &r), -EINVAL);
+	evs_fw_free(fw);
+}
+END_TEST
+
 START_TEST(addrset_update_recompiles)
 {
 	struct evs_fw *fw = mk();
@@ -570,6 +630,9 @@ END_TEST
 #define R_RULES 200
 
 static const char *const r_tags[] = {"web", "db", "app"};
+/* remote tags (rules' remote_tag; keys carry a subset, as bits) */
+static const char *const r_rtags[] = {"web", "db", "lb", "ops", "pci"};
+#define R_RTAGS 5
 
 struct ref {
 	struct evs_fw_rule rules[R_RULES];
@@ -620,19 +683,30 @@ static bool ref_addr(const struct ref *m, const struct evs_fw_addr *a, uint8_t a
 	return false;
 }
 
+/* @p rtags: bit i set when the key's frame carried remote tag r_rtags[i] */
+static bool ref_rtag(const struct evs_fw_rule *r, uint32_t rtags)
+{
+	if (r->remote_tag[0] == '\0')
+		return true;
+	for (unsigned int i = 0; i < R_RTAGS; i++)
+		if (strcmp(r->remote_tag, r_rtags[i]) == 0)
+			return (rtags >> i & 1) != 0;
+	return false;
+}
+
 static bool ref_match(const struct ref *m, const struct evs_fw_rule *r, enum evs_fw_dir dir,
-		      const struct evs_flow_key *k)
+		      const struct evs_flow_key *k, uint32_t rtags)
 {
 	uint8_t af = k->ethertype == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ? 4 : 6;
 	uint16_t sp = rte_be_to_cpu_16(k->l4_src), dp = rte_be_to_cpu_16(k->l4_dst);
 
-	return r->dir == dir && (r->proto == 0 || r->proto == k->ip_proto) && sp >= r->sport_lo &&
-	       sp <= r->sport_hi && dp >= r->dport_lo && dp <= r->dport_hi &&
+	return r->dir == dir && ref_rtag(r, rtags) && (r->proto == 0 || r->proto == k->ip_proto) &&
+	       sp >= r->sport_lo && sp <= r->sport_hi && dp >= r->dport_lo && dp <= r->dport_hi &&
 	       ref_addr(m, &r->src, af, k->src_ip) && ref_addr(m, &r->dst, af, k->dst_ip);
 }
 
 static struct evs_fw_verdict ref_eval(const struct ref *m, uint16_t port, enum evs_fw_dir dir,
-				      const struct evs_flow_key *k)
+				      const struct evs_flow_key *k, uint32_t rtags)
 {
 	const struct evs_fw_port_conf *pc = &m->ports[port];
 	const struct evs_fw_rule *best = NULL;
@@ -648,7 +722,7 @@ static struct evs_fw_verdict ref_eval(const struct ref *m, uint16_t port, enum e
 		for (g = 0; g < pc->n_groups; g++)
 			if (pc->groups[g][1] - '0' == m->rule_group[i])
 				break;
-		if (g == pc->n_groups || !ref_match(m, r, dir, k))
+		if (g == pc->n_groups || !ref_match(m, r, dir, k, rtags))
 			continue;
 		if (best == NULL || r->priority > best->priority ||
 		    (r->priority == best->priority && r->id < best->id))
@@ -733,6 +807,8 @@ static void rand_rule(struct ref *m, struct evs_fw_rule *r)
 	r->proto = r_protos[rand() % 5];
 	rand_addr(&r->src);
 	rand_addr(&r->dst);
+	if (rand() % 4 == 0)
+		snprintf(r->remote_tag, sizeof(r->remote_tag), "%s", r_rtags[rand() % R_RTAGS]);
 	r->sport_hi = r->dport_hi = UINT16_MAX;
 	if (r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP) {
 		rand_range(&r->sport_lo, &r->sport_hi, UINT16_MAX);
@@ -765,12 +841,28 @@ static void rand_port(struct ref *m, struct evs_fw *fw, uint16_t p)
 	ck_assert_int_eq(evs_fw_port_set(fw, p, pc), 0);
 }
 
-static struct evs_flow_key rand_key(void)
+/* A key; half of them came through a tunnel carrying a random subset of the
+ * remote tags (*rtags, as the decap turns them into bits) and noise in the
+ * option class bits, which no rule tests. */
+static struct evs_flow_key rand_key(const struct evs_fw *fw, uint32_t *rtags)
 {
 	struct evs_flow_key k;
 	uint8_t af = rand() % 2 ? 4 : 6;
 
 	memset(&k, 0, sizeof(k));
+	*rtags = 0;
+	if (rand() % 2) {
+		uint32_t ids[R_RTAGS + 1];
+		unsigned int n = 0;
+
+		*rtags = (uint32_t)rand() % (1u << R_RTAGS);
+		for (unsigned int i = 0; i < R_RTAGS; i++)
+			if (*rtags >> i & 1)
+				ids[n++] = evs_tun_tag_id(r_rtags[i]);
+		ids[n++] = evs_tun_tag_id("nobody-names-me");
+		k.tun_opt_flags = EVS_TUN_PRESENT | (uint32_t)(rand() & 0xffff) |
+				  evs_fw_remote_tag_bits(fw, ids, n);
+	}
 	k.ethertype = rte_cpu_to_be_16(af == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
 	rand_ip(af, k.src_ip);
 	rand_ip(af, k.dst_ip);
@@ -822,7 +914,7 @@ START_TEST(random_rules_match_reference)
 	struct evs_fw_config c = base_cfg();
 	static struct ref m;
 	struct evs_fw *fw;
-	uint32_t round, b, i, checked = 0, allowed = 0, by_rule = 0;
+	uint32_t round, b, i, checked = 0, allowed = 0, by_rule = 0, by_rtag = 0;
 
 	srand(11 + (unsigned int)_i);
 	memset(&m, 0, sizeof(m));
@@ -853,16 +945,22 @@ START_TEST(random_rules_match_reference)
 			struct evs_flow_key keys[32];
 			const struct evs_flow_key *kp[32];
 			struct evs_fw_verdict v[32];
+			uint32_t rtags[32];
 			uint16_t port = (uint16_t)(rand() % R_PORTS);
 			enum evs_fw_dir dir = rand() % 2 ? EVS_FW_INGRESS : EVS_FW_EGRESS;
 
 			for (i = 0; i < 32; i++) {
-				keys[i] = rand_key();
+				keys[i] = rand_key(fw, &rtags[i]);
 				kp[i] = &keys[i];
 			}
 			evs_fw_classify_burst(fw, 0, port, dir, kp, 32, v);
 			for (i = 0; i < 32; i++) {
-				struct evs_fw_verdict want = ref_eval(&m, port, dir, &keys[i]);
+				struct evs_fw_verdict want =
+				    ref_eval(&m, port, dir, &keys[i], rtags[i]);
+
+				for (uint32_t r = 0; want.rule_id != 0 && r < R_RULES; r++)
+					if (m.rule_group[r] >= 0 && m.rules[r].id == want.rule_id)
+						by_rtag += m.rules[r].remote_tag[0] != '\0';
 
 				ck_assert_msg(
 				    v[i].rule_id == want.rule_id && v[i].action == want.action,
@@ -879,6 +977,8 @@ START_TEST(random_rules_match_reference)
 	ck_assert_uint_gt(allowed, checked / 20);
 	ck_assert_uint_lt(allowed, checked - checked / 20);
 	ck_assert_uint_gt(by_rule, checked / 10);
+	/* and remote_tag rules decide some (the tag bits are compiled right) */
+	ck_assert_uint_gt(by_rtag, checked / 200);
 	evs_fw_free(fw);
 }
 END_TEST
@@ -955,6 +1055,7 @@ static Suite *fw_suite(void)
 	    {"priority_then_lower_id_wins", priority_then_lower_id_wins},
 	    {"icmp_type_and_code", icmp_type_and_code},
 	    {"tag_membership_follows_ports", tag_membership_follows_ports},
+	    {"remote_tag_slots", remote_tag_slots},
 	    {"addrset_update_recompiles", addrset_update_recompiles},
 	    {"group_del_busy_while_bound", group_del_busy_while_bound},
 	    {"hits_counted_per_rule", hits_counted_per_rule},

@@ -503,5 +503,6 @@ int main(int argc, char **argv)
 	overlay_traffic_add_cases(s);
 	overlay_underlay_add_cases(s);
 	overlay_natt_add_cases(s);
+	overlay_opts_add_cases(s);
 	return unit_run(s) == 0 ? 0 : 1;
 }

@@ -890,6 +890,128 @@ START_TEST(test_geneve_opts_walk)
 }
 END_TEST
 
+/* Per-packet source tag options (evs_tun_encap_burst_x) round-trip through
+ * the decap: each frame carries its own block after the template's options,
+ * the lengths and option length follow it, the inner MTU reserves the room
+ * whatever a frame carries, over IPv4 and IPv6 with checksums. */
+START_TEST(test_source_tags_round_trip)
+{
+	enum { N = 100 };
+	static const char *const names[] = {"web", "db", "app", "pci", "ops", "lb", "dmz", "x"};
+	struct evs_tun_decap d = decap_conf();
+	struct evs_tun_xopt blk[EVS_TUN_SRC_TAGS_MAX + 1];
+	uint32_t ids[EVS_TUN_SRC_TAGS_MAX + 1];
+
+	for (unsigned int i = 0; i < RTE_DIM(names); i++)
+		ids[i] = evs_tun_tag_id(names[i]);
+	/* stable, name-derived, distinct, never 0 */
+	ck_assert_uint_eq(evs_tun_tag_id("web"), ids[0]);
+	for (unsigned int i = 0; i < RTE_DIM(names); i++)
+		for (unsigned int j = 0; j < i; j++)
+			ck_assert_uint_ne(ids[i], ids[j]);
+	ck_assert_uint_ne(evs_tun_tag_id(""), 0);
+	ck_assert_uint_ne(evs_tun_tag_id("webx"), evs_tun_tag_id("web"));
+	ck_assert_int_eq(evs_tun_src_tags_opt(&blk[0], ids, EVS_TUN_SRC_TAGS_MAX + 1), -E2BIG);
+	for (unsigned int k = 0; k <= EVS_TUN_SRC_TAGS_MAX; k++) {
+		ck_assert_int_eq(evs_tun_src_tags_opt(&blk[k], ids, k), 0);
+		ck_assert_uint_eq(blk[k].len, k != 0 ? 4 + 4 * k : 0);
+	}
+	srand(13);
+	for (unsigned int round = 0; round < 8; round++) {
+		struct evs_tun_encap_config c = conf(EVS_TUN_GENEVE, round & 1 ? 6 : 4);
+		const struct evs_tun_xopt *x[N];
+		struct rte_mbuf *m[N], *orig[N];
+		struct evs_tun_meta meta[N];
+		struct evs_tun_stats st = {0};
+		struct evs_tun_encap t, plain;
+
+		c.udp_csum = (round & 2) != 0;
+		if (round & 4) {
+			c.options = opts;
+			c.options_len = sizeof(opts);
+		}
+		ck_assert_int_eq(evs_tun_encap_init(&plain, &c), 0);
+		c.xopt_room = EVS_TUN_SRC_TAGS_OPT_MAX;
+		ck_assert_int_eq(evs_tun_encap_init(&t, &c), 0);
+		ck_assert_uint_eq(t.max_frame, plain.max_frame - EVS_TUN_SRC_TAGS_OPT_MAX);
+		ck_assert_uint_eq(t.hdr_len, plain.hdr_len);
+		for (unsigned int i = 0; i < N; i++) {
+			unsigned int k = (unsigned int)rand() % (EVS_TUN_SRC_TAGS_MAX + 2);
+
+			/* the longest frames too: the room is reserved */
+			m[i] = frame(i % 10 == 0 ? t.max_frame : 14 + (uint32_t)rand() % 400,
+				     (uint32_t)rand());
+			orig[i] = copy(m[i]);
+			x[i] = k <= EVS_TUN_SRC_TAGS_MAX ? &blk[k] : NULL;
+		}
+		ck_assert_uint_eq(evs_tun_encap_burst_x(&t, m, N, NULL, x, &st), N);
+		for (unsigned int i = 0; i < N; i++) {
+			unsigned int xl = x[i] != NULL ? x[i]->len : 0;
+
+			ck_assert_uint_eq(m[i]->pkt_len, orig[i]->pkt_len + t.hdr_len + xl);
+		}
+		ck_assert_uint_eq(evs_tun_decap_burst(&d, m, N, meta, &st), N);
+		for (unsigned int i = 0; i < N; i++) {
+			unsigned int xl = x[i] != NULL ? x[i]->len : 0, n;
+			uint32_t got[EVS_TUN_SRC_TAGS_MAX + 1];
+
+			ck_assert_msg(same(m[i], orig[i]), "round %u frame %u", round, i);
+			ck_assert_uint_eq(meta[i].opt_len, c.options_len + xl);
+			if (c.options_len != 0)
+				ck_assert_int_eq(memcmp(meta[i].opts, opts, sizeof(opts)), 0);
+			n = evs_tun_src_tags(meta[i].opts, meta[i].opt_len, got, RTE_DIM(got));
+			ck_assert_uint_eq(n, xl != 0 ? (xl - 4) / 4 : 0);
+			ck_assert_int_eq(memcmp(got, ids, n * sizeof(got[0])), 0);
+			/* the tag option's class is not configured: no class bit */
+			ck_assert_uint_eq(meta[i].opt_flags,
+					  EVS_TUN_PRESENT | (c.options_len ? 3u : 0u));
+		}
+		free_all(m, N);
+		free_all(orig, N);
+	}
+}
+END_TEST
+
+/* Bad per-packet blocks and templates. */
+START_TEST(test_source_tags_refused)
+{
+	struct evs_tun_encap_config c = conf(EVS_TUN_GENEVE, 4);
+	struct evs_tun_xopt big = {.len = 40}, odd = {.len = 6}, crit;
+	const struct evs_tun_xopt *x[3] = {&big, &odd, &crit};
+	struct rte_mbuf *m[3];
+	struct evs_tun_stats st = {0};
+	struct evs_tun_encap t;
+	uint32_t id = evs_tun_tag_id("web");
+
+	c.xopt_room = 6;
+	ck_assert_int_eq(evs_tun_encap_init(&t, &c), -EINVAL); /* not whole words */
+	c.xopt_room = EVS_TUN_SRC_TAGS_OPT_MAX;
+	c.options = opts;
+	c.options_len = 220; /* + 36 > 252 */
+	ck_assert_int_eq(evs_tun_encap_init(&t, &c), -E2BIG);
+	c.options_len = 0;
+	c.options = NULL;
+	c.type = EVS_TUN_VXLAN;
+	ck_assert_int_eq(evs_tun_encap_init(&t, &c), -EINVAL); /* VXLAN has no options */
+	c.type = EVS_TUN_GENEVE;
+	ck_assert_int_eq(evs_tun_encap_init(&t, &c), 0);
+	evs_tun_src_tags_opt(&crit, &id, 1);
+	crit.critical = true;
+	for (unsigned int i = 0; i < 3; i++)
+		m[i] = frame(60, i);
+	ck_assert_uint_eq(evs_tun_encap_burst_x(&t, m, 3, NULL, x, &st), 1);
+	ck_assert_uint_eq(st.drops[EVS_TUN_DROP_BAD_OPTIONS], 2);
+	/* the accepted one is the critical block: C set in the GENEVE header */
+	{
+		const uint8_t *g = rte_pktmbuf_mtod(m[0], const uint8_t *) + 14 + 20 + 8;
+
+		ck_assert_uint_eq(g[0] & 0x3f, 2); /* two words of options */
+		ck_assert_uint_eq(g[1] & 0x40, 0x40);
+	}
+	free_all(m, 3);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("tunnel");
@@ -907,6 +1029,8 @@ int main(int argc, char **argv)
 	    {"garbage_accounted", test_garbage_accounted},
 	    {"checksum_offload_flags", test_checksum_offload_flags},
 	    {"geneve_opts_walk", test_geneve_opts_walk},
+	    {"source_tags_round_trip", test_source_tags_round_trip},
+	    {"source_tags_refused", test_source_tags_refused},
 	    {"fast_path_matches_full_checks", test_fast_path_matches_full_checks},
 	};
 
