@@ -81,7 +81,7 @@ static enum tcp_class class_of(uint8_t f)
 }
 
 /* Segment fields; false if the header does not fit (the parser checked it). */
-static bool seg_read(const struct ct_pkt *p, struct tcp_seg *s)
+static __rte_always_inline bool seg_read(const struct ct_pkt *p, struct tcp_seg *s)
 {
 	const struct rte_mbuf *m = p->m;
 	const uint8_t *h = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l4_off);

@@ -239,7 +239,7 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 		atomic_fetch_add_explicit(&ct->backend_count[e->backend], 1, memory_order_relaxed);
 	ct_wheel_file(lc, e);
 	ct_count(lc, EVS_CT_C_CREATED);
-	set_meta(&lc->meta[i], e);
+	set_meta(&lc->head.meta[i], e);
 	return EVS_CT_TRACKED | EVS_CT_NEW | nat(b, e, p, 0);
 }
 
@@ -266,16 +266,18 @@ static uint8_t frag_miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_
 static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry *old, uint16_t i)
 {
 	const struct ct_proto_ops *ops = ct_proto_of(p->ck.proto);
+	bool valid;
 	uintptr_t d;
 
 	if (unlikely(p->kind == CT_PKT_FRAG_LATER))
 		return frag_miss(b, p, old, i);
+	/* asked once: it is the protocol's header check */
+	valid = p->kind != CT_PKT_ICMP_ERROR && ops->valid_new(p);
 	/* EVS_CT_F_MISSED skipped the look, and create() looks again under the
 	 * lock: any other outcome looks first (an earlier packet of the
 	 * caller's burst may have created the connection) */
 	if (old == NULL && (b->act->flags & EVS_CT_F_MISSED) &&
-	    (p->kind == CT_PKT_ICMP_ERROR || !(b->act->flags & EVS_CT_F_COMMIT) ||
-	     !ops->valid_new(p)) &&
+	    (!valid || !(b->act->flags & EVS_CT_F_COMMIT)) &&
 	    ct_hash_lookup(b->lc->ct->hash, &p->ck, p->sig, &d))
 		return hit(b, p, d, i);
 	ct_count(b->lc, EVS_CT_C_MISS);
@@ -283,7 +285,7 @@ static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry
 		p->counter = EVS_CT_C_INV_ICMP_ERROR;
 		return invalid(b, p);
 	}
-	if (!ops->valid_new(p)) {
+	if (!valid) {
 		p->counter = EVS_CT_C_INV_NEW;
 		return invalid(b, p);
 	}
@@ -334,7 +336,7 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 	ct_count(b->lc, EVS_CT_C_HIT);
 	if (unlikely(p->kind != CT_PKT_PLAIN)) {
 		if (p->kind == CT_PKT_ICMP_ERROR) {
-			set_meta(&b->lc->meta[i], e);
+			set_meta(&b->lc->head.meta[i], e);
 			return EVS_CT_TRACKED | EVS_CT_RELATED | (dir ? EVS_CT_REPLY : 0) |
 			       nat(b, e, p, dir);
 		}
@@ -348,8 +350,8 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 		st = dir == 1 ? EVS_CT_TRACKED | EVS_CT_ESTABLISHED | EVS_CT_REPLY
 		     : (e->flags & CT_FL_SEEN_REPLY) ? EVS_CT_TRACKED | EVS_CT_ESTABLISHED
 						     : EVS_CT_TRACKED | EVS_CT_NEW;
-		set_meta(&b->lc->meta[i], e);
-		b->lc->meta[i].known = 1;
+		set_meta(&b->lc->head.meta[i], e);
+		b->lc->head.meta[i].known = 1;
 		refresh(b, e, ops);
 		return st | nat(b, e, p, dir);
 	} else {
@@ -374,8 +376,8 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 	else
 		st = EVS_CT_TRACKED | EVS_CT_NEW;
 	apply_mark_label(e, b->act);
-	set_meta(&b->lc->meta[i], e);
-	b->lc->meta[i].known = 1;
+	set_meta(&b->lc->head.meta[i], e);
+	b->lc->head.meta[i].known = 1;
 	refresh(b, e, ops);
 	rte_spinlock_unlock(&e->lock);
 	st |= nat(b, e, p, dir);
@@ -402,7 +404,7 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 	if (n > EVS_CT_BURST_MAX)
 		n = EVS_CT_BURST_MAX;
 	for (i = 0; i < n; i++) {
-		memset(&lc->meta[i], 0, sizeof(lc->meta[i]));
+		memset(&lc->head.meta[i], 0, sizeof(lc->head.meta[i]));
 		keys[i].ct_zone = act->zone;
 		if (!ct_pkt_init(lc, &pk[i], pkts[i], &keys[i], act->zone)) {
 			keys[i].ct_state = invalid(&b, &pk[i]);
@@ -437,9 +439,4 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 			keys[i].ct_state = miss(&b, &pk[i], NULL, i);
 	}
 	return n;
-}
-
-const struct evs_ct_meta *evs_ct_burst_meta(const struct evs_ct_lcore *lc, uint16_t i)
-{
-	return &lc->meta[i < EVS_CT_BURST_MAX ? i : 0];
 }

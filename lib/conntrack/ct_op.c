@@ -47,7 +47,7 @@ uint16_t evs_ct_op_run(const struct evs_ct_op_ctx *ctx, const struct evs_ct_op *
 		chunk = (uint16_t)RTE_MIN(n - done, EVS_CT_BURST_MAX);
 		evs_ct_execute_burst(lc, &act, &pkts[done], &keys[done], chunk);
 		for (i = 0; i < chunk; i++)
-			keys[done + i].ct_mark = lc->meta[i].mark;
+			keys[done + i].ct_mark = lc->head.meta[i].mark;
 	}
 	evs_ct_expire(lc, OP_EXPIRE_STEP);
 	return n;

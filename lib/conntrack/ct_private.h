@@ -6,6 +6,7 @@
 
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -181,6 +182,7 @@ enum ct_verdict ct_generic_update(struct ct_entry *e, struct ct_pkt *p, int dir,
 #define CT_WHEEL_SLOTS 1024
 
 struct evs_ct_lcore {
+	struct evs_ct_lcore_head head; /* first: evs_ct_burst_meta() reads it inline */
 	struct evs_ct *ct;
 	uint64_t now;	     /* ms */
 	uint64_t wheel_tick; /* next slot to process */
@@ -193,7 +195,6 @@ struct evs_ct_lcore {
 	uint32_t scan_gen; /* flush generation this lcore has walked for */
 	uint32_t idx;
 	uint64_t counters[EVS_CT_C_MAX];
-	struct evs_ct_meta meta[EVS_CT_BURST_MAX];
 	/* What the burst's own bulk lookup cannot have seen (ct_exec.c): a
 	 * miss needs no second look unless a key was published since. */
 	uint64_t own_inserts; /* connections this context published */
@@ -201,6 +202,7 @@ struct evs_ct_lcore {
 	uint64_t made[4];     /* bits of the hashes of the keys the burst published */
 	bool looked;	      /* this burst looked its keys up (not EVS_CT_F_MISSED) */
 } __rte_cache_aligned;
+_Static_assert(offsetof(struct evs_ct_lcore, head) == 0, "evs_ct_burst_meta's cast");
 
 struct evs_ct {
 	struct ct_hash *hash;	    /* both directions' keys (ct_hash.c) */

@@ -277,8 +277,21 @@ uint64_t evs_ct_now_ms(void);
 uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 			      struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n);
 
+/**
+ * The start of every struct evs_ct_lcore (ct_private.h puts it first), so
+ * that evs_ct_burst_meta, read per packet by the modules after ct, inlines.
+ */
+struct evs_ct_lcore_head {
+	struct evs_ct_meta meta[EVS_CT_BURST_MAX];
+};
+
 /** Mark and label of packet @p i of the last burst on @p lc. */
-const struct evs_ct_meta *evs_ct_burst_meta(const struct evs_ct_lcore *lc, uint16_t i);
+static inline const struct evs_ct_meta *evs_ct_burst_meta(const struct evs_ct_lcore *lc, uint16_t i)
+{
+	const struct evs_ct_lcore_head *h = (const struct evs_ct_lcore_head *)(const void *)lc;
+
+	return &h->meta[i < EVS_CT_BURST_MAX ? i : 0];
+}
 
 /**
  * Expire connections whose timeout passed, handling at most @p budget
