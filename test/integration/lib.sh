@@ -469,6 +469,15 @@ ctl() { "$EDGEVSCTL" -s "${RPC_SOCK:-$EVS_SOCK}" "$@"; }
 # nsname N: the full name of our namespace N.
 nsname() { echo "$IT_ID-$1"; }
 # ifname X: an interface name of ours (at most 15 characters).
+# DPDK 22.11's af_packet driver puts a port's socket in the fanout group
+# (pid ^ ifindex) & 0xffff, one name space per network namespace: two
+# daemons whose af_packet ports land on one id cannot both attach (the
+# second gets "driver rejected the device"). af_packet_gid PID IFNAME
+# prints that id, for tests with several daemons to avoid a clash.
+af_packet_gid() {
+	echo $((($1 ^ $(cat "/sys/class/net/$2/ifindex")) & 0xffff))
+}
+
 ifname() { echo "it$IT_ID$1"; }
 
 # ns_add N...: create namespaces with lo up and IPv6 off (no stray frames).

@@ -9,20 +9,28 @@
 #   rpcA / rpcB    rpc_ok on host A / B
 #   xfer TAG MiB   a TCP transfer from ns a to $IP_B, compared by SHA-256
 ovl_pair() {
-	UA=$(ifname ua)
-	UB=$(ifname ub)
-	ip link add "$UA" type veth peer name "$UB" || it_die "cannot create the underlay veth"
-	IT_LINKS+=("$UA")
-	for l in "$UA" "$UB"; do
-		sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1" >/dev/null 2>&1
-		ip link set "$l" mtu "$1" up
-	done
-	MAC_UA=$(cat "/sys/class/net/$UA/address")
-	MAC_UB=$(cat "/sys/class/net/$UB/address")
+	local mtu=$1 try
 	shift
 	if [ $# -eq 0 ]; then ns_add a b; else ns_add "$@"; fi
 	evs_start A -
 	evs_start B -
+	UA=$(ifname ua)
+	UB=$(ifname ub)
+	# the daemons' af_packet ports must not share a fanout group (lib.sh,
+	# af_packet_gid): a clash takes a new pair, whose ifindexes differ
+	for try in 1 2 3 4 5; do
+		ip link add "$UA" type veth peer name "$UB" || it_die "cannot create the underlay veth"
+		[ "$(af_packet_gid "$EVS_PID_A" "$UA")" != "$(af_packet_gid "$EVS_PID_B" "$UB")" ] && break
+		it_log "af_packet fanout groups of $UA and $UB clash: another veth pair ($try)"
+		ip link del "$UA"
+	done
+	IT_LINKS+=("$UA")
+	for l in "$UA" "$UB"; do
+		sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1" >/dev/null 2>&1
+		ip link set "$l" mtu "$mtu" up
+	done
+	MAC_UA=$(cat "/sys/class/net/$UA/address")
+	MAC_UB=$(cat "/sys/class/net/$UB/address")
 }
 
 rpcA() { RPC_SOCK=$EVS_SOCK_A rpc_ok "$@"; }

@@ -20,12 +20,27 @@ ip link add "$BR" type bridge || it_die "cannot create the underlay bridge"
 IT_LINKS+=("$BR")
 sysctl -qw "net.ipv6.conf.$BR.disable_ipv6=1" >/dev/null 2>&1
 ip link set "$BR" mtu 1700 up
-declare -A UP MAC ADDR
+declare -A UP MAC ADDR GID
 ADDR=([A]=10.99.0.1 [B]=10.99.0.2 [C]=10.99.0.3)
+ns_add a b c
+for h in A B C; do evs_start "$h" -; done
 for h in A B C; do
 	UP[$h]=$(ifname "u$h")
-	ip link add "${UP[$h]}" mtu 1700 type veth peer name "$(ifname "p$h")" mtu 1700 ||
-		it_die "cannot create a veth"
+	pid_var=EVS_PID_$h
+	# no two daemons' af_packet ports in one fanout group (lib.sh)
+	for try in 1 2 3 4 5; do
+		ip link add "${UP[$h]}" mtu 1700 type veth peer name "$(ifname "p$h")" mtu 1700 ||
+			it_die "cannot create a veth"
+		GID[$h]=$(af_packet_gid "${!pid_var}" "${UP[$h]}")
+		clash=""
+		for o in A B C; do
+			[ "$o" != "$h" ] && [ "${GID[$o]:-}" = "${GID[$h]}" ] && [ -n "${UP[$o]:-}" ] &&
+				[ -e "/sys/class/net/${UP[$o]}" ] && clash=1
+		done
+		[ -z "$clash" ] && break
+		it_log "af_packet fanout group of ${UP[$h]} clashes: another veth ($try)"
+		ip link del "${UP[$h]}"
+	done
 	IT_LINKS+=("${UP[$h]}")
 	for l in "${UP[$h]}" "$(ifname "p$h")"; do
 		sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1" >/dev/null 2>&1
@@ -34,9 +49,6 @@ for h in A B C; do
 	ip link set "${UP[$h]}" up
 	MAC[$h]=$(cat "/sys/class/net/${UP[$h]}/address")
 done
-ns_add a b c
-for h in A B C; do evs_start "$h" -; done
-
 # MAC of a next hop as HOST configures it: C configures none (ARP)
 nh_mac() { [ "$1" = C ] || echo ",\"next_hop_mac\":\"$2\""; }
 # vtep HOST PEER: PEER as a remote host of HOST (B-C over VXLAN)
