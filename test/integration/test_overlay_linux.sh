@@ -215,11 +215,21 @@ out=$(gx "ip -6 neigh show fd00:99::1 dev eth0" 2>&1)
 assert_match "the kernel resolved edgevs's IPv6 VTEP by ND (edgevs answered its NS)" \
 	"$EVS_U_MAC" "$out"
 gx "base64 /tmp/c6.pcap" 2>/dev/null | base64 -d >"$IT_TMP/c6.pcap" 2>/dev/null
-T6=(tshark -r "$IT_TMP/c6.pcap" -o udp.check_checksum:TRUE)
+# The kernel's own frames are captured on their way out, where a device
+# with checksum offload still holds a partial UDP checksum: the layout is
+# read without checksum checks; the checksum is checked on edgevs's frames
+# (what the guest received; the kernel's were verified by edgevs: no
+# bad_csum drop, below).
+T6=(tshark -r "$IT_TMP/c6.pcap" -o udp.check_checksum:FALSE)
 n6=$("${T6[@]}" 2>/dev/null | wc -l)
 assert_ge "the guest captured the GENEVE/IPv6 frames on its underlay" 12 "$n6"
-assert_eq "each is IPv6 + UDP to 6081 with a checksum that verifies + GENEVE VNI 7001, Ethernet inside" \
-	"$n6" "$("${T6[@]}" -Y 'ipv6.nxt == 17 && udp.dstport == 6081 && udp.checksum != 0 && udp.checksum.status == 1 && geneve.version == 0 && geneve.vni == 7001 && geneve.proto_type == 0x6558 && eth.type' 2>/dev/null | wc -l)"
+assert_eq "each is IPv6 + UDP to 6081 + GENEVE VNI 7001, Ethernet inside" \
+	"$n6" "$("${T6[@]}" -Y 'ipv6.nxt == 17 && udp.dstport == 6081 && udp.checksum != 0 && geneve.version == 0 && geneve.vni == 7001 && geneve.proto_type == 0x6558 && eth.type' 2>/dev/null | wc -l)"
+TC6=(tshark -r "$IT_TMP/c6.pcap" -o udp.check_checksum:TRUE)
+c6=$("${TC6[@]}" -Y 'ipv6.src == fd00:99::1' 2>/dev/null | wc -l)
+assert_ge "edgevs's frames among them" 4 "$c6"
+assert_eq "each of edgevs's has a UDP checksum that verifies" "$c6" \
+	"$("${TC6[@]}" -Y 'ipv6.src == fd00:99::1 && udp.checksum.status == 1' 2>/dev/null | wc -l)"
 assert_eq "both ways: ICMP echo inside, from edgevs and from the kernel" "fd00:99::1 fd00:99::2 " \
 	"$("${T6[@]}" -Y 'icmp' -T fields -e ipv6.src 2>/dev/null | sort -u | tr '\n' ' ')"
 e6=$("${T6[@]}" -Y 'ipv6.src == fd00:99::1' 2>/dev/null | wc -l)
