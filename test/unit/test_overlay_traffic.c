@@ -55,6 +55,20 @@ START_TEST(test_encrypted_traffic_between_hosts)
 }
 END_TEST
 
+/* A's switch and its VTEP h2 no longer ask for encryption: A sends clear. */
+static void a_stops_encrypting(void)
+{
+	struct evs_ctl_err err;
+
+	ck_assert_int_eq(
+	    txn1(&ha, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
+	ck_assert_int_eq(txn1(&ha,
+			      "=vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.2\", \"encrypt\": false}",
+			      &err),
+			 0);
+}
+
 START_TEST(test_clear_traffic_policy)
 {
 	struct evs_ctl_err err;
@@ -63,13 +77,7 @@ START_TEST(test_clear_traffic_policy)
 
 	wire_init(&w);
 	/* A stops encrypting (switch and VTEP policy off): B still requires it */
-	ck_assert_int_eq(
-	    txn1(&ha, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
-	ck_assert_int_eq(txn1(&ha,
-			      "=vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": "
-			      "\"10.9.0.2\", \"encrypt\": false}",
-			      &err),
-			 0);
+	a_stops_encrypting();
 	ck_assert_uint_eq(send_ab(&w, 16, 3, false, &esp), 0);
 	ck_assert(!esp);
 	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_CLEAR_REFUSED], 16);
@@ -107,13 +115,7 @@ START_TEST(test_rx_unknown_vtep_and_spi)
 	/* clear traffic from an address that is no VTEP of B's */
 	ck_assert_int_eq(
 	    txn1(&hb, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
-	ck_assert_int_eq(
-	    txn1(&ha, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
-	ck_assert_int_eq(txn1(&ha,
-			      "=vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": "
-			      "\"10.9.0.2\", \"encrypt\": false}",
-			      &err),
-			 0);
+	a_stops_encrypting();
 	ck_assert_int_eq(
 	    txn1(&hb,
 		 "=underlay {\"name\": \"u1\", \"port\": \"p0\", \"address\": "
@@ -495,7 +497,6 @@ START_TEST(test_trace_rx)
 	static const uint8_t ip1[4] = {10, 9, 0, 1}, ip2[4] = {10, 9, 0, 2};
 	struct rte_mbuf *m[2], *copy[2], *t;
 	struct evs_tun_meta meta;
-	struct evs_ctl_err err;
 	uint16_t ttp = UINT16_MAX;
 	struct wire w;
 	json_t *steps;
@@ -545,13 +546,7 @@ START_TEST(test_trace_rx)
 	rte_pktmbuf_mtod(m[0], uint8_t *)[14 + 20] ^= 0xff; /* the SPI's first byte */
 	b_traces(m[0], -EBADMSG, "drop: unknown_spi");
 	/* clear GENEVE where the switch requires ESP */
-	ck_assert_int_eq(
-	    txn1(&ha, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
-	ck_assert_int_eq(txn1(&ha,
-			      "=vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": "
-			      "\"10.9.0.2\", \"encrypt\": false}",
-			      &err),
-			 0);
+	a_stops_encrypting();
 	a_sends(&w, m, 1, 24);
 	b_traces(m[0], -EBADMSG, "drop: clear_refused (clear tunnel frame)");
 	/* ARP on the underlay; a port that is no underlay */
@@ -771,13 +766,7 @@ START_TEST(test_rx_mixed_burst_matches_one_by_one)
 	int tpa;
 
 	wire_init(&w);
-	ck_assert_int_eq(
-	    txn1(&ha, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
-	ck_assert_int_eq(txn1(&ha,
-			      "=vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": "
-			      "\"10.9.0.2\", \"encrypt\": false}",
-			      &err),
-			 0);
+	a_stops_encrypting();
 	ck_assert_int_eq(
 	    txn1(&hb, "=tunnel {\"switch\": \"sw\", \"vni\": 5001, \"encrypt\": false}", &err), 0);
 	ck_assert_int_eq(txn1(&hb, "+switch {\"name\": \"sw2\"}", &err), 0);
