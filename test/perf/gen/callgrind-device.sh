@@ -18,9 +18,13 @@
 # ",packed_vq=1"): what a guest's virtio options make the device's
 # vhost-user side do.
 #
+# --cache-sim: callgrind's cache simulation too (L1 32 KiB 8-way, LL 32 MiB
+# 16-way: this host's L1d and L3), and per function the L1 and LL data
+# misses per packet next to the instructions (a slower run).
+#
 # Usage: test/perf/gen/callgrind-device.sh [--device edgevs|testpmd] [--edgevs PATH]
 #          [--gen PATH] [--flows N] [--duration S] [--top N] [--scenario NAME]
-#          [--virtio ",ARGS"]
+#          [--virtio ",ARGS"] [--cache-sim]
 # KEEP=1 keeps the callgrind output (its directory is printed).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,6 +36,7 @@ flows=1000
 duration=20
 top=25
 scenario=""
+cache_sim=""
 # the suite's guest (GEN_VIRTIO); --virtio replaces it
 # shellcheck source=virtio.sh
 . "$here/virtio.sh"
@@ -46,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--top) top=$2; shift ;;
 	--scenario) scenario=$2; shift ;;
 	--virtio) virtio=$2; shift ;;
+	--cache-sim) cache_sim=1 ;;
 	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "callgrind-device: unknown option $1" >&2; exit 1 ;;
 	esac
@@ -77,6 +83,7 @@ trap 'exit 130' INT TERM
 eal=(--no-huge -m 512 --no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
 cg=(valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" --separate-threads=yes
 	--compress-strings=no --compress-pos=no)
+[ -z "$cache_sim" ] || cg+=(--cache-sim=yes --I1=32768,8,64 --D1=32768,8,64 --LL=33554432,16,64)
 gen_mix=(--sport-range 1 --dip-range "$flows")
 dut_opts=()
 dut_mem=() # a later -m replaces eal's
@@ -209,11 +216,17 @@ python3 - "$pkts" "$tmp/cg.out.1-$thr" "$tmp/cg.out.2-$thr" "$device" "$flows" "
 import sys
 n, top = int(sys.argv[1]), int(sys.argv[6])
 
+EVENTS = ["Ir"]
+
 def parse(path):
-    """self instructions and call counts per function of one callgrind dump"""
+    """self costs (instructions, with --cache-sim data misses L1 and LL)
+    and call counts per function of one callgrind dump"""
+    global EVENTS
     self_ir, calls, fn, after_call, ob = {}, {}, None, False, ""
     for l in open(path):
-        if l.startswith("ob="):
+        if l.startswith("events:"):
+            EVENTS = l.split()[1:]
+        elif l.startswith("ob="):
             ob = l[3:].strip().rsplit("/", 1)[-1]
         elif l.startswith("fn="):
             fn, after_call = l[3:].strip(), False
@@ -228,7 +241,12 @@ def parse(path):
             if after_call:  # the inclusive cost of the call just named
                 after_call = False
             else:
-                self_ir[fn] = self_ir.get(fn, 0) + int(l.split()[1])
+                v = [int(x) for x in l.split()[1:]]
+                v += [0] * (len(EVENTS) - len(v))
+                cost = [v[0], sum(v[EVENTS.index(e)] for e in ("D1mr", "D1mw") if e in EVENTS),
+                        sum(v[EVENTS.index(e)] for e in ("DLmr", "DLmw") if e in EVENTS)]
+                old = self_ir.get(fn, [0, 0, 0])
+                self_ir[fn] = [a + b for a, b in zip(old, cost)]
     return self_ir, calls
 
 idle, idle_calls = parse(sys.argv[2])
@@ -247,13 +265,20 @@ else:
     bursts = busy_calls.get("rte_vhost_enqueue_burst", 0)
 # what the idle polls of the traffic part cost, taken out function by function
 extra = (loops - bursts) / idle_loops if idle_loops else 0.0
-cost = {f: busy.get(f, 0) - idle.get(f, 0) * extra for f in busy}
-total = sum(cost.values())
+cost = {f: [b - i * extra for b, i in zip(busy[f], idle.get(f, [0, 0, 0]))] for f in busy}
+total = [sum(c[k] for c in cost.values()) for k in range(3)]
+sim = "DLmr" in EVENTS
 print("%s, %s flows: %d packets in %d bursts (%.1f per burst); %.0f instructions per "
       "packet, forwarding thread, idle polls taken out (%d of %d loops, %.0f instructions each)"
-      % (sys.argv[4], sys.argv[5], n, bursts, n / bursts if bursts else 0, total / n,
-         loops - bursts, loops, sum(idle.values()) / idle_loops if idle_loops else 0))
-for f, ir in sorted(cost.items(), key=lambda x: -x[1])[:top]:
-    if ir / n >= 0.5:
-        print("%8.1f  %s" % (ir / n, f))
+      % (sys.argv[4], sys.argv[5], n, bursts, n / bursts if bursts else 0, total[0] / n,
+         loops - bursts, loops, sum(c[0] for c in idle.values()) / idle_loops if idle_loops else 0))
+if sim:
+    print("data misses per packet: L1 %.2f, LL %.3f (columns: instructions, L1 misses, "
+          "LL misses)" % (total[1] / n, total[2] / n))
+for f, c in sorted(cost.items(), key=lambda x: -x[1][0])[:top]:
+    if c[0] / n >= 0.5:
+        if sim:
+            print("%8.1f %6.2f %6.3f  %s" % (c[0] / n, c[1] / n, c[2] / n, f))
+        else:
+            print("%8.1f  %s" % (c[0] / n, f))
 PY
