@@ -268,6 +268,40 @@ static inline uint16_t hint_slot(uint32_t id, uint16_t in_port)
 	return (uint16_t)((id + in_port * 0x9e3779b1u) & (EVS_LB_IDS - 1));
 }
 
+/*
+ * The usual packets, first in a chunk (nothing committed or dropped before
+ * them): of a connection conntrack translated, with a backend of ours and
+ * not an unanswered SYN again (a passive signal). Counted and hinted in one
+ * tight loop (slot[i] for keys[i]). @return how many of the first @n were
+ * such; the caller takes the rest the general way.
+ */
+static inline uint16_t established(struct lb_lcore *ll, struct rte_mbuf **pkts,
+				   const struct evs_flow_key *keys, uint16_t *slot, uint16_t n,
+				   uint64_t *vbytes)
+{
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t st = keys[i].ct_state;
+		uint32_t id = evs_ct_burst_meta(ll->lc, i)->backend, len;
+
+		if ((st & (EVS_CT_INVALID | EVS_CT_DNAT)) != EVS_CT_DNAT ||
+		    id - 1 >= EVS_LB_IDS - 1 ||
+		    ((st & EVS_CT_NEW) && keys[i].ip_proto == IPPROTO_TCP &&
+		     (keys[i].tcp_flags & TCP_SYN)))
+			break;
+		len = rte_pktmbuf_pkt_len(pkts[i]);
+		ll->be[id].packets++;
+		ll->be[id].bytes += len;
+		bytes += len;
+		slot[i] = hint_slot(id, keys[i].in_port);
+	}
+	ll->counters[EVS_LB_C_HIT] += i;
+	*vbytes += bytes;
+	return i;
+}
+
 /* Distinct megaflows a burst is grouped by; the rest keep their order in
  * one more group (bounded work per packet however many there are). */
 #define LB_GROUPS 8
@@ -389,7 +423,17 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 		chunk = (uint16_t)RTE_MIN(n - done, EVS_CT_BURST_MAX);
 		pc.tried = pc.none = pc.affine = 0;
 		evs_ct_execute_burst(ll->lc, &act, &pkts[done], &keys[done], chunk);
-		for (i = 0; i < chunk; i++) {
+		i = 0;
+		if (likely(!tracing && !v->dsr && out == done &&
+			   done + chunk <= EVS_CLS_BURST_MAX)) {
+			/* up to the first new connection */
+			i = established(ll, &pkts[done], &keys[done], &slot[done],
+					pc.tried != 0 ? (uint16_t)__builtin_ctzll(pc.tried) : chunk,
+					&vbytes);
+			vpkts += i;
+			out = (uint16_t)(out + i);
+		}
+		for (; i < chunk; i++) {
 			uint16_t j = done + i;
 			uint8_t st = keys[j].ct_state;
 			uint32_t id = evs_ct_burst_meta(ll->lc, i)->backend;
