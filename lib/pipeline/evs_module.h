@@ -213,6 +213,9 @@ struct rte_mempool *evs_exec_pool(const struct evs_exec *x);
 void evs_exec_recirculate(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
 			  struct evs_flow_key *keys, uint16_t n);
 
+/** Mask words a hint compares inline (a routed megaflow consults about six). */
+#define EVS_RECIRC_HINT_WORDS 8
+
 /**
  * A module's memory of the megaflow its recirculated packets matched on
  * the next pass, one per group of packets that classify alike (a load
@@ -225,6 +228,13 @@ struct evs_recirc_hint {
 	const void *mask; /**< its mask (private) */
 	uint32_t version;
 	uint32_t words; /**< bitmap of the key words the mask consults (private) */
+	/* (private) up to EVS_RECIRC_HINT_WORDS of them inline, compared
+	 * straight-line: index, mask, masked value; n_inline 0: more (the
+	 * bitmap's loop) */
+	uint8_t n_inline;
+	uint8_t w[EVS_RECIRC_HINT_WORDS];
+	uint64_t m[EVS_RECIRC_HINT_WORDS];
+	uint64_t v[EVS_RECIRC_HINT_WORDS];
 };
 
 /**

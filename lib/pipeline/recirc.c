@@ -39,17 +39,29 @@ void evs_exec_recirculate(struct evs_exec *x, uint16_t recirc_id, struct rte_mbu
 
 _Static_assert(EVS_FLOW_KEY_WORDS <= 32, "a hint's word bitmap is 32 bits");
 
+_Static_assert(EVS_RECIRC_HINT_WORDS % 4 == 0, "hint words go in fours");
+_Static_assert(sizeof(evs_flow_word_t) == sizeof(uint64_t), "a hint's inline words");
+
 /* The key matches the hinted megaflow @p h names (live: see hint_ok),
- * compared on the words its mask consults only (a handful of the key's). */
+ * compared on the words its mask consults only (a handful of the key's):
+ * from the hint's own copy in fours (the constant inner loop unrolls; the
+ * padding words have mask 0), or by the bitmap when they do not fit. */
 static inline bool hint_match(const struct evs_recirc_hint *h, const struct evs_flow_key *k)
 {
 	const struct evs_megaflow *f = h->flow;
 	const evs_flow_word_t *kw = (const evs_flow_word_t *)k;
-	const evs_flow_word_t *mw =
-	    (const evs_flow_word_t *)&((const struct evs_flow_mask *)h->mask)->bits;
-	const evs_flow_word_t *fw = (const evs_flow_word_t *)&f->key;
+	const evs_flow_word_t *mw;
+	const evs_flow_word_t *fw;
 	uint64_t diff = 0;
 
+	if (likely(h->n_inline != 0)) {
+		for (unsigned int b = 0; b < h->n_inline; b += 4)
+			for (unsigned int i = b; i < b + 4; i++)
+				diff |= (kw[h->w[i]] & h->m[i]) ^ h->v[i];
+		return diff == 0;
+	}
+	mw = (const evs_flow_word_t *)&((const struct evs_flow_mask *)h->mask)->bits;
+	fw = (const evs_flow_word_t *)&f->key;
 	for (uint32_t b = h->words; b != 0; b &= b - 1) {
 		unsigned int i = (unsigned int)__builtin_ctz(b);
 
@@ -84,17 +96,31 @@ static void hints_learn(struct evs_pipeline_lcore *pl, struct evs_recirc_hint *h
 		const struct evs_flow_mask *m =
 		    mf[i] != NULL ? evs_cls_flow_mask(pl->cls, mf[i]) : NULL;
 
-		const evs_flow_word_t *mw;
+		const evs_flow_word_t *mw, *fw;
+		struct evs_recirc_hint *h = &hints[slot[i]];
+		unsigned int n_in = 0;
 		uint32_t words = 0;
 
 		if (m == NULL || (mf[i]->version & 1))
 			continue;
 		mw = (const evs_flow_word_t *)&m->bits;
-		for (unsigned int w = 0; w < EVS_FLOW_KEY_WORDS; w++)
-			if (mw[w] != 0)
-				words |= 1u << w;
-		hints[slot[i]] = (struct evs_recirc_hint){
-		    .flow = mf[i], .mask = m, .version = mf[i]->version, .words = words};
+		fw = (const evs_flow_word_t *)&mf[i]->key;
+		*h = (struct evs_recirc_hint){.flow = mf[i], .mask = m, .version = mf[i]->version};
+		for (unsigned int w = 0; w < EVS_FLOW_KEY_WORDS; w++) {
+			if (mw[w] == 0)
+				continue;
+			words |= 1u << w;
+			if (n_in < EVS_RECIRC_HINT_WORDS) {
+				h->w[n_in] = (uint8_t)w;
+				h->m[n_in] = mw[w];
+				h->v[n_in] = fw[w];
+			}
+			n_in++;
+		}
+		h->words = words;
+		/* in fours (zeroed padding matches anything); 0: the bitmap, when
+		 * they do not all fit */
+		h->n_inline = n_in <= EVS_RECIRC_HINT_WORDS ? (uint8_t)RTE_ALIGN_CEIL(n_in, 4) : 0;
 	}
 }
 

@@ -87,6 +87,9 @@ static const struct evs_module fwd_module = {
  * chooses, often one whose megaflow the packet does not match.
  */
 static bool rc_on;
+/* the recirculated pass's megaflows consult every word but the ports' (more
+ * than a hint holds inline: its bitmap compares them) */
+static bool rc_wide;
 static uint16_t rc_slot[BURST];
 static struct evs_recirc_hint rc_hints[4];
 
@@ -94,6 +97,14 @@ static enum evs_stage_verdict rc_stage(struct evs_xlate *x, const void *state, v
 {
 	RTE_SET_USED(state);
 	RTE_SET_USED(lctx);
+	if (rc_on && rc_wide && evs_xlate_wkey(x)->recirc_id != 0) {
+		uint64_t *mw = (uint64_t *)(void *)&evs_xlate_mask(x)->bits;
+
+		for (unsigned int i = 0; i < EVS_FLOW_KEY_WORDS; i++)
+			if (i != offsetof(struct evs_flow_key, l4_src) / 8)
+				mw[i] = UINT64_MAX;
+		return EVS_STAGE_CONTINUE;
+	}
 	if (!rc_on || evs_xlate_wkey(x)->recirc_id != 0)
 		return EVS_STAGE_CONTINUE;
 	evs_xlate_emit(x, 0, NULL, 0);
@@ -930,14 +941,16 @@ END_TEST
  * own key says (the port of its destination's last byte) whatever hint
  * slot it names (a wrong one now and then: a hint for another
  * destination), hints are used when they match (far fewer lookups than
- * two per packet), and a flush of every megaflow invalidates them. */
-START_TEST(test_recirc_hints)
+ * two per packet), and a flush of every megaflow invalidates them. With
+ * @wide, the megaflows consult more words than a hint holds inline. */
+static void recirc_hints(bool wide)
 {
 	static char dst[BURST][16];
 	struct evs_cls_stats cs0, cs1;
 	unsigned int sent = 0;
 
 	rc_on = true;
+	rc_wide = wide;
 	memset(rc_hints, 0, sizeof(rc_hints));
 	ck_assert_int_eq(evs_cls_stats_get(evs_pipeline_lcore_cls(w.pl), &cs0), 0);
 	for (unsigned int b = 0; b < 200; b++) {
@@ -963,12 +976,27 @@ START_TEST(test_recirc_hints)
 			ck_assert_uint_eq(out_port[i], (uint16_t)atoi(dst[i] + 7));
 		sent += BURST;
 	}
-	rc_on = false;
+	rc_on = rc_wide = false;
 	ck_assert_int_eq(evs_cls_stats_get(evs_pipeline_lcore_cls(w.pl), &cs1), 0);
-	printf("hinted recirculation: %llu lookups for %u packets (2 passes each)\n",
-	       (unsigned long long)(cs1.lookups - cs0.lookups), sent);
+	printf("hinted recirculation%s: %llu lookups for %u packets (2 passes each)\n",
+	       wide ? " (wide masks)" : "", (unsigned long long)(cs1.lookups - cs0.lookups), sent);
 	ck_assert_uint_lt(cs1.lookups - cs0.lookups, (uint64_t)sent * 3 / 2);
 	ck_assert_uint_gt(cs1.lookups - cs0.lookups, (uint64_t)sent);
+	/* the way they were compared: inline, or by the bitmap */
+	for (unsigned int k = 0; k < RTE_DIM(rc_hints); k++)
+		if (rc_hints[k].flow != NULL)
+			ck_assert_uint_eq(rc_hints[k].n_inline == 0, wide);
+}
+
+START_TEST(test_recirc_hints)
+{
+	recirc_hints(false);
+}
+END_TEST
+
+START_TEST(test_recirc_hints_wide_mask)
+{
+	recirc_hints(true);
 }
 END_TEST
 
@@ -1259,6 +1287,7 @@ void lb_module_add_cases(Suite *s)
 	    {"snat_one_arm", test_snat_one_arm},
 	    {"dsr", test_dsr},
 	    {"recirc_hints", test_recirc_hints},
+	    {"recirc_hints_wide_mask", test_recirc_hints_wide_mask},
 	    {"next_pass_follows_route_changes", test_next_pass_follows_route_changes},
 	    {"next_pass_hint_per_client_port", test_next_pass_hint_per_client_port},
 	    {"next_pass_keeps_connection_order", test_next_pass_keeps_connection_order},
