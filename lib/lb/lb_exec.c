@@ -257,15 +257,15 @@ static inline bool committed(const struct evs_lb_dp_vip *v, uint8_t st, uint32_t
  * The hint of a packet's next pass. That pass classifies alike per backend
  * (its megaflow consults the translated destination, not the client's
  * address or port) and per client port (L2 consults in_port): one hint per
- * (backend, in_port), hashed into the lcore's EVS_LB_IDS hints, so clients
+ * (backend, in_port), hashed into the lcore's LB_HINTS hints, so clients
  * on several vNICs do not take turns at one backend's hint (each burst's
  * first packet per backend classified, twice: to learn, then to run). A
  * collision only costs a lookup: a hint is used only if the key matches.
  */
 static inline uint16_t hint_slot(uint32_t id, uint16_t in_port)
 {
-	_Static_assert((EVS_LB_IDS & (EVS_LB_IDS - 1)) == 0, "a power of two");
-	return (uint16_t)((id + in_port * 0x9e3779b1u) & (EVS_LB_IDS - 1));
+	_Static_assert((LB_HINTS & (LB_HINTS - 1)) == 0, "a power of two");
+	return (uint16_t)((id + in_port * 0x9e3779b1u) & (LB_HINTS - 1));
 }
 
 /*

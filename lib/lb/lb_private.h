@@ -8,6 +8,10 @@
 
 #define LB_N_STAGES 2
 
+/* Hint slots per lcore (hint_slot): a power of two; a collision of two
+ * (backend, client port) pairs costs lookups, never a wrong decision. */
+#define LB_HINTS 1024u
+
 /* A pipeline lcore's context: its own conntrack context (entries it
  * creates are filed on its wheel) and its counts. */
 struct lb_lcore {
@@ -18,7 +22,7 @@ struct lb_lcore {
 	uint32_t passive[EVS_LB_IDS]; /* passive failure signals per backend */
 	/* the next pass's megaflow per backend and client port (hint_slot):
 	 * established packets skip its lookup */
-	struct evs_recirc_hint hint[EVS_LB_IDS];
+	struct evs_recirc_hint hint[LB_HINTS];
 };
 
 extern const struct evs_stage lb_stages[LB_N_STAGES];
