@@ -288,8 +288,8 @@ static inline uint16_t established(struct lb_lcore *ll, struct rte_mbuf **pkts,
 
 		if ((st & (EVS_CT_INVALID | EVS_CT_DNAT)) != EVS_CT_DNAT ||
 		    id - 1 >= EVS_LB_IDS - 1 ||
-		    ((st & EVS_CT_NEW) && keys[i].ip_proto == IPPROTO_TCP &&
-		     (keys[i].tcp_flags & TCP_SYN)))
+		    (keys[i].ip_proto == IPPROTO_TCP && (keys[i].tcp_flags & TCP_SYN) &&
+		     (st & EVS_CT_NEW)))
 			break;
 		len = rte_pktmbuf_pkt_len(pkts[i]);
 		ll->be[id].packets++;
