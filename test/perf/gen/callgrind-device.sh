@@ -22,9 +22,14 @@
 # 16-way: this host's L1d and L3), and per function the L1 and LL data
 # misses per packet next to the instructions (a slower run).
 #
+# --warm S: seconds of traffic before counting (default 5). Scenarios that
+# commit every flow to conntrack need every flow seen once first, or the
+# window counts new connections: under valgrind that is ~20 s for 64k flows
+# (more with --cache-sim; the lb scenario's "create" in the profile tells).
+#
 # Usage: test/perf/gen/callgrind-device.sh [--device edgevs|testpmd] [--edgevs PATH]
 #          [--gen PATH] [--flows N] [--duration S] [--top N] [--scenario NAME]
-#          [--virtio ",ARGS"] [--cache-sim]
+#          [--virtio ",ARGS"] [--cache-sim] [--warm S]
 # KEEP=1 keeps the callgrind output (its directory is printed).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,6 +42,7 @@ duration=20
 top=25
 scenario=""
 cache_sim=""
+warm=5
 # the suite's guest (GEN_VIRTIO); --virtio replaces it
 # shellcheck source=virtio.sh
 . "$here/virtio.sh"
@@ -52,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--scenario) scenario=$2; shift ;;
 	--virtio) virtio=$2; shift ;;
 	--cache-sim) cache_sim=1 ;;
+	--warm) warm=$2; shift ;;
 	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "callgrind-device: unknown option $1" >&2; exit 1 ;;
 	esac
@@ -164,7 +171,6 @@ if [ "$device" = edgevs ]; then
 	sleep 3
 	cgc -d
 	# part 2: traffic; the classifier settles first (masks, EMC verdict)
-	warm=5
 	gen_start $((duration + warm))
 	sleep "$warm"
 	cgc -z
