@@ -323,6 +323,21 @@ uint16_t evs_tun_decap_burst(const struct evs_tun_decap *d, struct rte_mbuf **pk
 			     struct evs_tun_meta *meta, struct evs_tun_stats *st);
 
 /**
+ * evs_tun_decap_burst's one-pass shape only (untagged IPv4 without IP
+ * options, not a fragment, zero UDP checksum, to the VXLAN or GENEVE port,
+ * no GENEVE option, a VNI accepted, nothing after the datagram), for the
+ * longest prefix of @p pkts in that shape (any lcore): the caller's own
+ * loop handles the usual burst without splitting it, and hands the rest,
+ * untouched, to its full path. Never drops; counts what it decapsulates.
+ *
+ * @return k: pkts[0..k) decapsulated with @p meta[0..k) filled exactly as
+ * evs_tun_decap_burst fills them; pkts[k] (if k < n) is not in that shape
+ * or not valid, and pkts[k..n) are untouched. 0 with full_checks.
+ */
+uint16_t evs_tun_decap_plain_burst(const struct evs_tun_decap *d, struct rte_mbuf **pkts,
+				   uint16_t n, struct evs_tun_meta *meta, struct evs_tun_stats *st);
+
+/**
  * Walk GENEVE option TLVs. @return the number of options, or -EINVAL if
  * the lengths do not add up to @p len exactly.
  */

@@ -269,7 +269,7 @@ static uint8_t decap_one(const struct evs_tun_decap *d, struct rte_mbuf *m,
  * accepted. The same result as decap_one; false means "another shape or
  * an error": decap_one decides and counts (it may find meta written). */
 static inline bool decap_fast(const struct evs_tun_decap *d, struct rte_mbuf *m,
-			      struct evs_tun_meta *meta)
+			      struct evs_tun_meta *meta, uint32_t *last_vni)
 {
 	enum { IP4 = 20, HDRS = RTE_ETHER_HDR_LEN + IP4 + 8 + 8 };
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -309,8 +309,12 @@ static inline bool decap_fast(const struct evs_tun_decap *d, struct rte_mbuf *m,
 	}
 	memcpy(&vni_be, h + 4, 4);
 	meta->vni = rte_be_to_cpu_32(vni_be) >> 8;
-	if (!vni_ok(d, meta->vni))
-		return false;
+	/* a burst is mostly one VNI's: the search once per change */
+	if (meta->vni != *last_vni) {
+		if (!vni_ok(d, meta->vni))
+			return false;
+		*last_vni = meta->vni;
+	}
 	meta->opt_flags = EVS_TUN_PRESENT;
 	meta->opt_len = 0;
 	meta->opts = NULL;
@@ -331,6 +335,7 @@ static inline bool decap_fast(const struct evs_tun_decap *d, struct rte_mbuf *m,
 uint16_t evs_tun_decap_burst(const struct evs_tun_decap *d, struct rte_mbuf **pkts, uint16_t n,
 			     struct evs_tun_meta *meta, struct evs_tun_stats *st)
 {
+	uint32_t last_vni = UINT32_MAX; /* none: VNIs have 24 bits */
 	uint8_t status[TUN_CHUNK];
 	uint64_t bytes = 0;
 	uint16_t k = 0;
@@ -344,9 +349,10 @@ uint16_t evs_tun_decap_burst(const struct evs_tun_decap *d, struct rte_mbuf **pk
 			/* Accepted packets land at k + a after the partition: their
 			 * metadata is written there at once (a refused one's slot is
 			 * the next one's; k + a < n) */
-			status[i] = likely(!d->full_checks && decap_fast(d, m, &meta[k + a]))
-					? 0
-					: decap_one(d, m, &meta[k + a]);
+			status[i] =
+			    likely(!d->full_checks && decap_fast(d, m, &meta[k + a], &last_vni))
+				? 0
+				: decap_one(d, m, &meta[k + a]);
 			if (unlikely(status[i] != 0)) {
 				tun_count(&st->drops[status[i] - 1], 1);
 				continue;
@@ -361,4 +367,26 @@ uint16_t evs_tun_decap_burst(const struct evs_tun_decap *d, struct rte_mbuf **pk
 	tun_count(&st->decap_packets, k);
 	tun_count(&st->decap_bytes, bytes);
 	return k;
+}
+
+uint16_t evs_tun_decap_plain_burst(const struct evs_tun_decap *d, struct rte_mbuf **pkts,
+				   uint16_t n, struct evs_tun_meta *meta, struct evs_tun_stats *st)
+{
+	uint32_t last_vni = UINT32_MAX;
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	if (unlikely(d->full_checks))
+		return 0;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (!decap_fast(d, m, &meta[i], &last_vni))
+			break; /* untouched: the caller's full path decides */
+		bytes += m->pkt_len;
+	}
+	/* once per burst: the counters' lines stay out of the loop */
+	tun_count(&st->decap_packets, i);
+	tun_count(&st->decap_bytes, bytes);
+	return i;
 }
