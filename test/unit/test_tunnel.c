@@ -843,6 +843,15 @@ START_TEST(test_fast_path_matches_full_checks)
 			/* one byte of the outer headers, a frame in three */
 			if ((r >> 12) % 3 == 0)
 				p[(unsigned int)rand() % 60] ^= (uint8_t)(1u << (rand() % 8));
+			/* and half the time an IPv4 header checksum that still
+			 * verifies, so that a flipped flag or field is what decides */
+			if (c.local.family == 4 && (r >> 20) % 2 == 0) {
+				uint16_t ck;
+
+				memset(p + 24, 0, 2);
+				ck = (uint16_t)~rte_raw_cksum(p + 14, 20);
+				memcpy(p + 24, &ck, 2);
+			}
 			if ((r >> 14) % 8 == 0) /* link padding */
 				memset(rte_pktmbuf_append(a[i], 6), 0, 6);
 			if ((r >> 17) % 8 == 0) /* a cut */
