@@ -387,6 +387,20 @@ static uint16_t rx_full(const struct evs_overlay *ov, const struct evs_overlay_d
 	return k;
 }
 
+/* Out of line: the prefix loop's registers stay its own (a burst is
+ * classified once per change of hosts or VNI, and rarely drops). */
+static __rte_noinline enum evs_overlay_drop
+rx_classify_clear(const struct evs_overlay_dp *dp, const struct evs_tun_meta *meta, uint16_t *tp)
+{
+	return ovl_rx_classify(dp, meta, 0, tp);
+}
+
+static __rte_noinline void rx_drop_one(struct evs_overlay_stats *st, enum evs_overlay_drop why,
+				       struct rte_mbuf *m)
+{
+	drop(st, why, &m, 1);
+}
+
 /* The underlay's usual burst: clear tunnel frames in the decap's one-pass
  * shape (IPv4, no options), decapsulated and classified in two tight loops
  * without the ESP split; from the first frame of another shape, the rest
@@ -399,8 +413,9 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 			 struct evs_overlay_stats *st)
 {
 	uint64_t clear = dp->pol.any ? ov->f_clear : 0; /* an encrypted port refuses it */
-	uint64_t last = UINT64_MAX; /* outer source and destination of the memo */
-	uint32_t last_vni = UINT32_MAX;
+	/* the memo: the last frame's outer IPv4 addresses and VNI (none yet:
+	 * no VNI is UINT32_MAX), and what they got */
+	uint32_t ls = 0, ld = 0, lv = UINT32_MAX;
 	enum evs_overlay_drop why = EVS_OVL_DROP__MAX;
 	uint16_t nf, k = 0, t = 0, i;
 
@@ -410,27 +425,28 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 	nf = evs_tun_decap_plain_burst(&dp->decap, pkts, n, meta, &st->tun);
 	for (i = 0; i < nf; i++) {
 		struct rte_mbuf *m = pkts[i];
-		uint64_t sd;
+		uint32_t s4, d4;
 
-		/* IPv4 outer addresses, the rest of src/dst zero: 4 + 4 bytes */
-		memcpy(&sd, meta[i].src, 4);
-		memcpy((uint8_t *)&sd + 4, meta[i].dst, 4);
+		/* IPv4 outer addresses (the rest of src/dst is zero) */
+		memcpy(&s4, meta[i].src, 4);
+		memcpy(&d4, meta[i].dst, 4);
 		/* the hosts and VNI of the last frame: its verdict (a burst is
 		 * mostly one peer's, the lookups are not) */
-		if (sd != last || meta[i].vni != last_vni) {
-			why = ovl_rx_classify(dp, &meta[i], 0, &t);
-			last = sd;
-			last_vni = meta[i].vni;
+		if (unlikely(s4 != ls || d4 != ld || meta[i].vni != lv)) {
+			why = rx_classify_clear(dp, &meta[i], &t);
+			ls = s4;
+			ld = d4;
+			lv = meta[i].vni;
 		}
-		if (likely(why == EVS_OVL_DROP__MAX)) {
-			m->ol_flags |= clear;
-			if (k != i)
-				meta[k] = meta[i];
-			tp[k] = t;
-			pkts[k++] = m;
+		if (unlikely(why != EVS_OVL_DROP__MAX)) {
+			rx_drop_one(st, why, m);
 			continue;
 		}
-		drop(st, why, &m, 1);
+		m->ol_flags |= clear;
+		if (k != i)
+			meta[k] = meta[i];
+		tp[k] = t;
+		pkts[k++] = m;
 	}
 	if (unlikely(nf != n)) {
 		uint16_t got =

@@ -233,11 +233,13 @@ struct encap_k {
 	bool udp_csum, csum_offload;
 };
 
-/* 0 or 1 + enum evs_tun_drop; @p v (4 or 6) and @p with_x are constants
- * after inlining: the plain path keeps no trace of per-packet options. */
+/* 0 or 1 + enum evs_tun_drop; @p v (4 or 6), @p with_x and @p csum are
+ * constants after inlining: the plain path keeps no trace of per-packet
+ * options, and IPv4 without a UDP checksum none of the checksum code (whose
+ * registers would otherwise spill the loop's to the stack). */
 static __rte_always_inline uint8_t encap_one(const struct encap_k *t, struct rte_mbuf *m,
 					     uint32_t hash, const unsigned int v, const bool with_x,
-					     const struct evs_tun_xopt *x)
+					     const struct evs_tun_xopt *x, const bool csum)
 {
 	const unsigned int iphl =
 	    v == 4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
@@ -291,6 +293,8 @@ static __rte_always_inline uint8_t encap_one(const struct encap_k *t, struct rte
 	u->dgram_len = rte_cpu_to_be_16((uint16_t)(ip_len - iphl));
 	/* one store for l2/l3/l4_len (the outer headers; no TSO, no outer_*) */
 	m->tx_offload = rte_mbuf_tx_offload(t->l2_len, iphl, sizeof(*u), 0, 0, 0, 0);
+	if (!csum)
+		return 0;
 	if (t->udp_csum && t->csum_offload) {
 		/* The NIC adds the datagram to the pseudo-header sum put here. */
 		m->ol_flags |=
@@ -309,7 +313,7 @@ static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
 					      struct rte_mbuf **pkts, uint16_t n,
 					      const uint32_t *hashes, struct evs_tun_stats *st,
 					      const unsigned int v, const bool with_x,
-					      const struct evs_tun_xopt *const *x)
+					      const struct evs_tun_xopt *const *x, const bool csum)
 {
 	const struct encap_k t = {.hdr = tpl->hdr,
 				  .hdr_len = tpl->hdr_len,
@@ -338,7 +342,7 @@ static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
 			 * punted or injected (hash.usr) must keep their port */
 			status[i] =
 			    encap_one(&t, m, hashes != NULL ? hashes[off + i] : inner_hash(m), v,
-				      with_x, with_x ? x[off + i] : NULL);
+				      with_x, with_x ? x[off + i] : NULL, csum);
 			if (unlikely(status[i] != 0)) {
 				tun_count(&st->drops[status[i] - 1], 1);
 				refused = true;
@@ -358,8 +362,11 @@ static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
 uint16_t evs_tun_encap_burst(const struct evs_tun_encap *t, struct rte_mbuf **pkts, uint16_t n,
 			     const uint32_t *hashes, struct evs_tun_stats *st)
 {
-	return t->family == 4 ? encap_run(t, pkts, n, hashes, st, 4, false, NULL)
-			      : encap_run(t, pkts, n, hashes, st, 6, false, NULL);
+	/* the usual tunnel (IPv4, no UDP checksum: RFC 7348 / 8926) on its own */
+	if (t->family == 4 && !t->udp_csum)
+		return encap_run(t, pkts, n, hashes, st, 4, false, NULL, false);
+	return t->family == 4 ? encap_run(t, pkts, n, hashes, st, 4, false, NULL, true)
+			      : encap_run(t, pkts, n, hashes, st, 6, false, NULL, true);
 }
 
 uint16_t evs_tun_encap_burst_x(const struct evs_tun_encap *t, struct rte_mbuf **pkts, uint16_t n,
@@ -368,8 +375,8 @@ uint16_t evs_tun_encap_burst_x(const struct evs_tun_encap *t, struct rte_mbuf **
 {
 	if (x == NULL || t->xopt_room == 0)
 		return evs_tun_encap_burst(t, pkts, n, hashes, st);
-	return t->family == 4 ? encap_run(t, pkts, n, hashes, st, 4, true, x)
-			      : encap_run(t, pkts, n, hashes, st, 6, true, x);
+	return t->family == 4 ? encap_run(t, pkts, n, hashes, st, 4, true, x, true)
+			      : encap_run(t, pkts, n, hashes, st, 6, true, x, true);
 }
 
 int evs_tun_src_tags_opt(struct evs_tun_xopt *x, const uint32_t *ids, unsigned int n)
