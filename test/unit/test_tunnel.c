@@ -500,6 +500,111 @@ START_TEST(test_too_big_and_no_room_counted)
 }
 END_TEST
 
+/* IPv4 encap against a model, in random bursts of frames that fit (IP or
+ * not), are too big or lack headroom, over templates of 50 bytes, 54
+ * (tagged) and 70 (options): the taken ones first, in order, each the
+ * template with its lengths, header checksum and source port (from the
+ * inner flow's hash) in front of the frame unchanged; then the refused
+ * ones untouched, in order, counted by reason. */
+START_TEST(test_encap_burst_matches_model)
+{
+	enum { N = 40 };
+
+	srand(7348);
+	for (unsigned int round = 0; round < 60; round++) {
+		struct evs_tun_encap_config c = conf(round & 1 ? EVS_TUN_GENEVE : EVS_TUN_VXLAN, 4);
+		struct rte_mbuf *m[N], *orig[N], *ptr[N], *want[N];
+		uint32_t hash[N], len[N], hl, bytes = 0;
+		unsigned int reason[N], nw = 0, big = 0, room = 0;
+		struct evs_tun_stats st = {0};
+		struct evs_tun_encap t;
+		uint16_t k;
+
+		c.vlan_tci = round % 3 == 1 ? 100 : 0;
+		if (round % 3 == 2 && c.type == EVS_TUN_GENEVE) {
+			c.options = opts;
+			c.options_len = sizeof(opts);
+		}
+		ck_assert_int_eq(evs_tun_encap_init(&t, &c), 0);
+		hl = t.hdr_len;
+		for (unsigned int i = 0; i < N; i++) {
+			unsigned int r = (unsigned int)rand() % 8;
+
+			if (r == 0) {
+				m[i] = frame(t.max_frame + 1 + (uint32_t)rand() % 20,
+					     (uint32_t)rand());
+			} else if (r == 1) {
+				m[i] = rte_pktmbuf_alloc(pool);
+				m[i]->data_off = (uint16_t)((unsigned int)rand() % hl);
+				ck_assert_ptr_nonnull(rte_pktmbuf_append(m[i], 64));
+			} else if (r < 5) {
+				m[i] = frame(14 + (uint32_t)rand() % (t.max_frame - 13),
+					     (uint32_t)rand());
+			} else {
+				m[i] =
+				    flow_frame(4, r == 5 ? IPPROTO_TCP : IPPROTO_UDP,
+					       (uint32_t)rand(), 0, (uint16_t)(rand() % 200), 64);
+			}
+			reason[i] = m[i]->pkt_len > t.max_frame ? 1u + EVS_TUN_DROP_TOO_BIG
+				    : m[i]->data_off < hl	? 1u + EVS_TUN_DROP_NO_ROOM
+								: 0u;
+			big += reason[i] == 1u + EVS_TUN_DROP_TOO_BIG;
+			room += reason[i] == 1u + EVS_TUN_DROP_NO_ROOM;
+			len[i] = m[i]->pkt_len;
+			hash[i] = evs_tun_inner_hash(m[i]);
+			orig[i] = copy(m[i]);
+			ptr[i] = m[i];
+			if (reason[i] == 0)
+				want[nw++] = m[i];
+		}
+		for (unsigned int i = 0, j = nw; i < N; i++)
+			if (reason[i] != 0)
+				want[j++] = m[i];
+		k = evs_tun_encap_burst(&t, m, N, NULL, &st);
+		ck_assert_uint_eq(k, nw);
+		ck_assert_uint_eq(st.drops[EVS_TUN_DROP_TOO_BIG], big);
+		ck_assert_uint_eq(st.drops[EVS_TUN_DROP_NO_ROOM], room);
+		ck_assert_uint_eq(st.encap_packets, nw);
+		for (unsigned int i = 0, j; i < N; i++) {
+			const uint8_t *p;
+			uint8_t exp[128];
+			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(exp + t.l2_len);
+			struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
+			uint64_t span = t.sport_span != 0 ? t.sport_span : 65536u;
+
+			for (j = 0; j < N && m[j] != ptr[i]; j++)
+				;
+			ck_assert_msg(j < N && want[j] == ptr[i], "round %u: frame %u out of order",
+				      round, i);
+			if (reason[i] != 0) {
+				ck_assert(same(m[j], orig[i]));
+				continue;
+			}
+			bytes += len[i];
+			ck_assert_uint_eq(m[j]->pkt_len, len[i] + hl);
+			memcpy(exp, t.hdr, hl);
+			ip->total_length = rte_cpu_to_be_16((uint16_t)(hl - t.l2_len + len[i]));
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+			u->src_port = rte_cpu_to_be_16(
+			    (uint16_t)(t.sport_min + (((uint64_t)hash[i] * span) >> 32)));
+			u->dgram_len = rte_cpu_to_be_16((uint16_t)(hl - t.l2_len - 20 + len[i]));
+			p = rte_pktmbuf_mtod(m[j], const uint8_t *);
+			ck_assert_msg(memcmp(p, exp, hl) == 0, "round %u frame %u: header", round,
+				      i);
+			ck_assert(memcmp(p + hl, rte_pktmbuf_mtod(orig[i], void *), len[i]) == 0);
+			ck_assert_uint_eq(m[j]->l2_len, t.l2_len);
+			ck_assert_uint_eq(m[j]->l3_len, 20);
+			ck_assert_uint_eq(m[j]->l4_len, 8);
+		}
+		ck_assert_uint_eq(st.encap_bytes, bytes);
+		ck_assert_uint_gt(nw, 0);
+		free_all(m, N);
+		free_all(orig, N);
+	}
+}
+END_TEST
+
 /* Random frames over random configurations, 150 per burst (three chunks):
  * decap gives back every frame and its metadata. */
 START_TEST(test_roundtrip_random)
@@ -1041,6 +1146,7 @@ int main(int argc, char **argv)
 	    {"source_tags_round_trip", test_source_tags_round_trip},
 	    {"source_tags_refused", test_source_tags_refused},
 	    {"fast_path_matches_full_checks", test_fast_path_matches_full_checks},
+	    {"encap_burst_matches_model", test_encap_burst_matches_model},
 	};
 
 	(void)argc;
