@@ -165,7 +165,7 @@ def part_decap(tool, tmp):
         ("geneve carrying IPv4", outer4(6081) / geneve(vni=100, proto=0x0800) /
          IP(src="10.1.0.1", dst="10.1.0.2") / Raw(b"y" * 20), "drop bad_protocol"),
         ("wrong udp checksum v4", outer4() / VXLAN(vni=100) / INNER, "drop bad_csum"),
-        ("zero udp checksum v6", outer6(chksum=0) / VXLAN(vni=100) / INNER, "drop bad_csum"),
+        ("zero udp checksum v6", outer6(chksum=0) / VXLAN(vni=100) / INNER, "drop zero_csum6"),
         ("outer fragment", outer4(flags="MF") / VXLAN(vni=100) / INNER, "drop fragment"),
         ("another udp port", outer4(4790) / VXLAN(vni=100) / INNER, "drop not_tunnel"),
         ("inner runt", outer4() / VXLAN(vni=100) / Raw(b"abcdef"), "drop bad_inner"),
