@@ -165,7 +165,8 @@ static inline uint32_t decap_port(uint16_t p, uint32_t dflt)
 /* An untagged IPv4 datagram without options, not a fragment, to one of
  * the decap's UDP ports: a clear tunnel frame (neither ESP nor ARP/ND),
  * the underlay's usual traffic, told by a few loads instead of the ESP
- * parse. Anything else takes the full path. */
+ * parse. Anything else takes the full path. No ESP-in-UDP port is a
+ * decap port: the sa and vtep checks refuse that (overlay_schema.c). */
 static inline bool plain_tunnel(const struct evs_overlay_dp *dp, const struct rte_mbuf *m)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -175,9 +176,8 @@ static inline bool plain_tunnel(const struct evs_overlay_dp *dp, const struct rt
 	    p[14] != 0x45 || p[23] != IPPROTO_UDP || ((p[20] & 0x3f) | p[21]) != 0)
 		return false;
 	dport = (uint32_t)(p[36] << 8 | p[37]);
-	return dport != EVS_ESP_UDP_PORT &&
-	       (dport == decap_port(dp->decap.geneve_port, EVS_GENEVE_PORT) ||
-		dport == decap_port(dp->decap.vxlan_port, EVS_VXLAN_PORT));
+	return dport == decap_port(dp->decap.geneve_port, EVS_GENEVE_PORT) ||
+	       dport == decap_port(dp->decap.vxlan_port, EVS_VXLAN_PORT);
 }
 
 /* Split @p pkts into ESP ones with a known SA from that SA's VTEP (front,
