@@ -41,6 +41,10 @@ static const struct evs_ctl_param underlay_fields[] = {
      .max = 4094,
      .help = "802.1Q VID of a tagged underlay: tunnel frames, ARP/ND and announcements carry "
 	     "it (default: untagged)"},
+    {.name = "udp_zero_csum6_rx",
+     .type = EVS_CTL_T_BOOL,
+     .help = "IPv6: accept tunnel frames with a zero UDP checksum (RFC 6935/6936; default: "
+	     "dropped as zero_csum6); every IPv6 underlay alike (one decap per host)"},
 };
 static const char *const name_key[] = {"name", NULL};
 static const struct evs_store_ref underlay_refs[] = {
@@ -74,6 +78,10 @@ static const struct evs_ctl_param vtep_fields[] = {
     {.name = "encrypt",
      .type = EVS_CTL_T_BOOL,
      .help = "ESP both ways: clear tunnel traffic from it is dropped"},
+    {.name = "udp_zero_csum6_tx",
+     .type = EVS_CTL_T_BOOL,
+     .help = "IPv6: send it tunnel frames with a zero UDP checksum (RFC 6935; it must accept "
+	     "them, Linux: udp6zerocsumrx; default: computed)"},
 };
 static const struct evs_store_ref vtep_refs[] = {
     {.field = "underlay", .type = "underlay", .on_delete = EVS_STORE_RESTRICT},
@@ -281,6 +289,35 @@ int ovl_underlay_check(struct evs_store *st, const json_t *obj, const char *path
 			    "VLAN already (one per port, VLAN and family)",
 			    str(v, "name"), a.family, str(obj, "port"));
 	}
+	if (json_is_true(json_object_get(obj, "udp_zero_csum6_rx"))) {
+		struct evs_tun_addr a;
+
+		ovl_addr(str(obj, "address"), &a);
+		if (a.family != 6)
+			return evs_store_err(
+			    err, -EINVAL,
+			    evs_ctl_path_key(sub, sizeof(sub), path, "udp_zero_csum6_rx"),
+			    "IPv6 underlays only (over IPv4 a zero UDP checksum is always taken)");
+	}
+	/* the host has one decap: its IPv6 underlays accept zero checksums alike */
+	for (struct evs_store_obj *o = evs_store_first(st, "underlay"); o != NULL;
+	     o = evs_store_next(o)) {
+		const json_t *v = evs_store_obj_value(o);
+		struct evs_tun_addr a, b;
+
+		ovl_addr(str(obj, "address"), &a);
+		ovl_addr(str(v, "address"), &b);
+		if (a.family == 6 && b.family == 6 &&
+		    strcmp(str(v, "name"), str(obj, "name")) != 0 &&
+		    json_is_true(json_object_get(v, "udp_zero_csum6_rx")) !=
+			json_is_true(json_object_get(obj, "udp_zero_csum6_rx")))
+			return evs_store_err(
+			    err, -EINVAL,
+			    evs_ctl_path_key(sub, sizeof(sub), path, "udp_zero_csum6_rx"),
+			    "IPv6 underlay '%s' has it %s: the host's decap is one for all",
+			    str(v, "name"),
+			    json_is_true(json_object_get(v, "udp_zero_csum6_rx")) ? "on" : "off");
+	}
 	if (str(obj, "next_hop") != NULL) {
 		struct evs_tun_addr local, nh;
 
@@ -351,6 +388,10 @@ int ovl_vtep_check(struct evs_store *st, const json_t *obj, const char *path,
 				     remote.family, local.family);
 	if (memcmp(&local, &remote, sizeof(local)) == 0)
 		return evs_store_err(err, -EINVAL, sub, "the underlay's own address");
+	if (remote.family != 6 && json_is_true(json_object_get(obj, "udp_zero_csum6_tx")))
+		return evs_store_err(err, -EINVAL,
+				     evs_ctl_path_key(sub, sizeof(sub), path, "udp_zero_csum6_tx"),
+				     "IPv6 VTEPs only (over IPv4 the checksum is zero already)");
 	return vtep_port_free(st, obj, path, err);
 }
 
@@ -472,6 +513,13 @@ static int sa_check_port(struct evs_store *st, const json_t *obj, const char *pa
 	if (!json_is_true(json_object_get(obj, "udp_encap")))
 		return 0;
 	evs_ctl_path_key(sub, sizeof(sub), path, "udp_dport");
+	/* the decap listens on an encapsulation's IANA port while no VTEP
+	 * names another, so those two are never ESP's (overlay_burst.c's
+	 * clear-frame shortcut relies on the sets being apart) */
+	if (port == EVS_GENEVE_PORT || port == EVS_VXLAN_PORT)
+		return evs_store_err(err, -EINVAL, sub,
+				     "%lld is %s's port, which the tunnel decap listens on",
+				     (long long)port, port == EVS_GENEVE_PORT ? "GENEVE" : "VXLAN");
 	for (struct evs_store_obj *o = evs_store_first(st, "vtep"); o != NULL;
 	     o = evs_store_next(o)) {
 		const json_t *v = evs_store_obj_value(o);

@@ -381,6 +381,72 @@ START_TEST(test_nat_port_followed)
 }
 END_TEST
 
+/* The decap listens on GENEVE's and VXLAN's IANA ports even where no VTEP
+ * uses that encapsulation: neither may receive ESP-in-UDP. A tunnel port
+ * of 4500 and ESP on 4700 stay apart in one burst: ESP decrypted, a 0xFF
+ * byte to the ESP port a keepalive, to the tunnel port a tunnel drop. */
+START_TEST(test_esp_port_never_a_decap_port)
+{
+	struct rte_mbuf *m[12], *copy[12];
+	struct evs_tun_meta meta[12];
+	struct evs_ctl_err err;
+	uint16_t tp[12], k;
+	struct wire w;
+	uint64_t gen;
+
+	ck_assert_int_eq(txn1(&ha, "-vtep {\"name\": \"h3\"}", &err), 0); /* no VXLAN VTEP */
+	gen = evs_store_generation(ha.st);
+	ck_assert_int_eq(
+	    sa_put(&ha, "h2", "in", 1003, "\"udp_encap\": true, \"udp_dport\": 4789", &err),
+	    -EINVAL);
+	ck_assert_str_eq(err.path, "/op/udp_dport");
+	ck_assert_ptr_nonnull(strstr(err.message, "VXLAN"));
+	ck_assert_ptr_nonnull(strstr(err.message, "decap"));
+	ck_assert_int_eq(
+	    sa_put(&ha, "h2", "in", 1003, "\"udp_encap\": true, \"udp_dport\": 6081", &err),
+	    -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.message, "GENEVE"));
+	ck_assert_uint_eq(evs_store_generation(ha.st), gen);
+
+	pair(&w, "\"udp_encap\": true, \"udp_dport\": 4700");
+	ck_assert_int_eq(txn1(&ha,
+			      "=vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.2\", \"encrypt\": true, \"dst_port\": 4500}",
+			      &err),
+			 0);
+	ck_assert_int_eq(txn1(&hb,
+			      "=vtep {\"name\": \"h1\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.1\", \"dst_port\": 4500}",
+			      &err),
+			 0);
+	k = a_send(&w, m, copy, 10, 0, 11);
+	ck_assert_uint_eq(k, 10);
+	for (uint16_t i = 0; i < k; i++)
+		ck_assert_uint_eq(
+		    rte_be_to_cpu_16(((const struct rte_udp_hdr *)(l3_of(m[i]) + 20))->dst_port),
+		    4700);
+	m[10] = udp_to(4700, 1, 0xff);
+	m[11] = udp_to(4500, 1, 0xff);
+	{
+		struct rte_mbuf *t = m[3];
+
+		m[3] = m[10]; /* amid the ESP */
+		m[10] = t;
+	}
+	k = evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w.eb, 0, m, 12, tp, meta, &w.sb);
+	ck_assert_uint_eq(k, 10);
+	ck_assert_uint_eq(w.sb.decrypted, 10);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_KEEPALIVE], 1);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_TUNNEL], 1);
+	ck_assert_uint_eq(w.sb.tun.drops[EVS_TUN_DROP_BAD_OUTER], 1); /* 1 byte: no header */
+	for (uint16_t i = 0; i < k; i++)
+		ck_assert_uint_eq(meta[i].vni, 5001);
+	free_all(m, k);
+	free_all(copy, 10);
+	wire_fini(&w);
+}
+END_TEST
+
 /* Tunnel mode: the outer header from the underlay's and the VTEP's
  * addresses, ESP then the whole tunnel packet; in UDP too. */
 static void tunnel_pair(const char *extra, bool udp)
@@ -464,6 +530,7 @@ void overlay_natt_add_cases(Suite *s)
 	    {"esp_in_udp_needs_the_port", test_esp_in_udp_needs_the_port},
 	    {"keepalive_and_marker_counted", test_keepalive_and_marker_counted},
 	    {"nat_port_followed", test_nat_port_followed},
+	    {"esp_port_never_a_decap_port", test_esp_port_never_a_decap_port},
 	    {"tunnel_mode_between_hosts", test_tunnel_mode_between_hosts},
 	    {"tunnel_mode_in_udp", test_tunnel_mode_in_udp},
 	    {"mode_change_restages_mtu", test_mode_change_restages_mtu},
