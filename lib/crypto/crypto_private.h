@@ -44,7 +44,11 @@ struct evs_sa {
 	uint64_t max_seq;
 	/* Inbound: the window (single writer). */
 	struct evs_replay replay __rte_cache_aligned;
-	uint16_t peer_port; /* ESP-in-UDP: last verified packet's source port (relaxed) */
+	uint16_t peer_port; /* ESP-in-UDP: newest verified packet's source port (relaxed) */
+	/* and its source address: odd peer_gen while the writer (the SA's
+	 * decrypting lcore) changes it, a seqcount for the management lcore */
+	uint32_t peer_gen;
+	struct evs_esp_addr peer_addr;
 	struct sa_slot_stats stats[EVS_CRYPTO_MAX_ENGINES];
 };
 

@@ -157,6 +157,29 @@ uint16_t evs_sa_udp_peer_port(const struct evs_sa *sa)
 	return __atomic_load_n(&sa->peer_port, __ATOMIC_RELAXED);
 }
 
+int evs_sa_udp_peer_addr(const struct evs_sa *sa, struct evs_esp_addr *a)
+{
+	for (;;) {
+		/* acquire: the bytes are read after the count that covers them */
+		uint32_t g = __atomic_load_n(&sa->peer_gen, __ATOMIC_ACQUIRE);
+
+		if (g == 0)
+			return -ENOENT;
+		if (g & 1)
+			continue; /* the writer is between its two stores */
+		memcpy(a, &sa->peer_addr, sizeof(*a));
+		/* the copy is complete before the count is read again */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&sa->peer_gen, __ATOMIC_RELAXED) == g)
+			return 0;
+	}
+}
+
+uint16_t evs_sa_udp_sport(const struct evs_sa *sa)
+{
+	return sa->udp_sport;
+}
+
 uint16_t evs_sa_udp_dport(const struct evs_sa *sa)
 {
 	return __atomic_load_n(&sa->udp_dport, __ATOMIC_RELAXED);
