@@ -226,14 +226,15 @@ static uint16_t split_esp(const struct evs_overlay *ov, const struct evs_overlay
 			continue;
 		}
 		/* the owner word is 1 + the SA's VTEP: another host's address
-		 * (or none of ours) never costs a decryption or a window slot */
+		 * (or none of ours) never costs a decryption or a window slot,
+		 * unless the SA is ESP-in-UDP (a NAT'd peer moves) */
 		vtep = ovl_esp_source(dp, m);
-		if (vtep == UINT16_MAX)
-			stray[ns++] = m;
-		else if (evs_sa_owner(sas[ne]) != (uint32_t)vtep + 1)
-			alien[na++] = m;
-		else
+		if (likely(ovl_esp_source_ok(sas[ne], vtep)))
 			pkts[ne++] = m;
+		else if (vtep == UINT16_MAX)
+			stray[ns++] = m;
+		else
+			alien[na++] = m;
 	}
 	for (uint16_t i = 0; i < nc; i++)
 		pkts[ne + i] = clear[i];

@@ -333,6 +333,16 @@ static inline uint16_t ovl_esp_source(const struct evs_overlay_dp *dp, const str
 	return ovl_dp_vtep_of(dp, &a);
 }
 
+/** Whether ESP for @p sa may come from the outer source of VTEP @p src
+ *  (UINT16_MAX: no VTEP's) before its ICV is checked: its own VTEP's
+ *  address, or any for an ESP-in-UDP SA: a NAT'd peer's packets come from
+ *  wherever its NAT puts them, the ICV decides and the address is then
+ *  followed (overlay_natt.c). */
+static inline bool ovl_esp_source_ok(const struct evs_sa *sa, uint16_t src)
+{
+	return evs_sa_owner(sa) == (uint32_t)src + 1u || evs_sa_udp_encap(sa);
+}
+
 /** What an underlay frame is (its outer header at m->l2_len): ESP (*spi
  *  set), or not, or a keepalive / IKE on an ESP-in-UDP port. */
 static inline enum evs_esp_kind ovl_esp_kind(const struct evs_overlay *ov, const struct rte_mbuf *m,
