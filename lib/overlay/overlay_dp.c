@@ -144,7 +144,7 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 	if (slot < (int)EVS_OVERLAY_PORT_SLOTS)
 		dp->underlay[slot / 64] |= 1ull << (slot % 64);
 	ovl_addr(str(u, "address"), &c.local);
-	ovl_addr(str(vo, "address"), &c.remote);
+	ovl_vtep_addr(ov, p->vtep, vo, &c.remote);
 	c.underlay_mtu = (uint16_t)json_integer_value(evs_store_field(st, "underlay", u, "mtu"));
 	c.vlan_tci = (uint16_t)json_integer_value(json_object_get(u, "vlan"));
 	if (p->encrypt ||
@@ -162,7 +162,10 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 		struct ovl_dp_nh *nh = &dp->nh[p->vtep];
 		struct evs_tun_addr t;
 
-		ovl_addr(str(u, "next_hop") != NULL ? str(u, "next_hop") : str(vo, "address"), &t);
+		if (str(u, "next_hop") != NULL)
+			ovl_addr(str(u, "next_hop"), &t);
+		else
+			ovl_vtep_addr(ov, p->vtep, vo, &t);
 		nh->resolve = true;
 		nh->key.port =
 		    OVL_NEIGH_PORT(p->underlay_port, local_index(dp, u, p->underlay_port));
@@ -315,7 +318,7 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 		/* a VTEP of this transaction gets its slot in vtep_prepare, which builds again */
 		if (slot >= EVS_OVERLAY_MAX_VTEPS)
 			continue;
-		ovl_addr(str(v, "address"), &a);
+		ovl_vtep_addr(ov, slot, v, &a); /* a NAT'd peer's: where it is now */
 		addr_put(dp, &a, slot);
 		dp->vtep_encrypt[slot] = json_is_true(evs_store_field(st, "vtep", v, "encrypt"));
 	}

@@ -215,6 +215,13 @@ const struct evs_ctl_param ovl_sa_fields[] = {
      .max = 65535,
      .help = "ESP-in-UDP destination port: out, the peer's (follows the port its packets "
 	     "come from: NAT); in, the one received on"},
+    {.name = "keepalive",
+     .type = EVS_CTL_T_UINT,
+     .min = 1,
+     .max = 3600,
+     .help = "out, ESP-in-UDP: a NAT-keepalive (one 0xFF byte, RFC 3948 2.3) to the peer "
+	     "every this many seconds, for a NAT in front of this host (default: none; IKE "
+	     "daemons use 20)"},
 };
 static const char *const sa_key[] = {"vtep", "dir", NULL};
 static const struct evs_store_ref sa_refs[] = {
@@ -572,6 +579,13 @@ int ovl_sa_check(struct evs_store *st, const json_t *obj, const char *path, stru
 		return evs_store_err(err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "salt"),
 				     "must be 8 hex digits");
 	rc = sa_check_peer(st, obj, path, err);
+	if (rc == 0 && json_object_get(obj, "keepalive") != NULL &&
+	    (strcmp(str(obj, "dir"), "out") != 0 ||
+	     !json_is_true(json_object_get(obj, "udp_encap"))))
+		return evs_store_err(err, -EINVAL,
+				     evs_ctl_path_key(sub, sizeof(sub), path, "keepalive"),
+				     "NAT-keepalives go with an outbound ESP-in-UDP SA (dir out, "
+				     "udp_encap)");
 	if (rc < 0 || strcmp(str(obj, "dir"), "in") != 0)
 		return rc;
 	rc = sa_check_port(st, obj, path, err);
