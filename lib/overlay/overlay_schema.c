@@ -265,6 +265,8 @@ int ovl_addr(const char *s, struct evs_tun_addr *a)
 int ovl_underlay_check(struct evs_store *st, const json_t *obj, const char *path,
 		       struct evs_ctl_err *err, void *ctx)
 {
+	bool zero6 = json_is_true(json_object_get(obj, "udp_zero_csum6_rx"));
+	struct evs_tun_addr a;
 	char sub[EVS_CTL_PATH_MAX];
 
 	RTE_SET_USED(ctx);
@@ -278,16 +280,21 @@ int ovl_underlay_check(struct evs_store *st, const json_t *obj, const char *path
 			    err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "next_hop_mac"),
 			    "the next hop's MAC must be unicast");
 	}
-	/* ARP/ND tell underlays apart by port, VLAN and family */
+	ovl_addr(str(obj, "address"), &a);
+	if (zero6 && a.family != 6)
+		return evs_store_err(
+		    err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "udp_zero_csum6_rx"),
+		    "IPv6 underlays only (over IPv4 a zero UDP checksum is always taken)");
 	for (struct evs_store_obj *o = evs_store_first(st, "underlay"); o != NULL;
 	     o = evs_store_next(o)) {
 		const json_t *v = evs_store_obj_value(o);
-		struct evs_tun_addr a, b;
+		struct evs_tun_addr b;
 
-		ovl_addr(str(obj, "address"), &a);
 		ovl_addr(str(v, "address"), &b);
-		if (strcmp(str(v, "name"), str(obj, "name")) != 0 &&
-		    strcmp(str(v, "port"), str(obj, "port")) == 0 && a.family == b.family &&
+		if (strcmp(str(v, "name"), str(obj, "name")) == 0 || a.family != b.family)
+			continue;
+		/* ARP/ND tell underlays apart by port, VLAN and family */
+		if (strcmp(str(v, "port"), str(obj, "port")) == 0 &&
 		    json_integer_value(json_object_get(v, "vlan")) ==
 			json_integer_value(json_object_get(obj, "vlan")))
 			return evs_store_err(
@@ -295,35 +302,13 @@ int ovl_underlay_check(struct evs_store *st, const json_t *obj, const char *path
 			    "underlay '%s' has an IPv%u address on port '%s' in this "
 			    "VLAN already (one per port, VLAN and family)",
 			    str(v, "name"), a.family, str(obj, "port"));
-	}
-	if (json_is_true(json_object_get(obj, "udp_zero_csum6_rx"))) {
-		struct evs_tun_addr a;
-
-		ovl_addr(str(obj, "address"), &a);
-		if (a.family != 6)
-			return evs_store_err(
-			    err, -EINVAL,
-			    evs_ctl_path_key(sub, sizeof(sub), path, "udp_zero_csum6_rx"),
-			    "IPv6 underlays only (over IPv4 a zero UDP checksum is always taken)");
-	}
-	/* the host has one decap: its IPv6 underlays accept zero checksums alike */
-	for (struct evs_store_obj *o = evs_store_first(st, "underlay"); o != NULL;
-	     o = evs_store_next(o)) {
-		const json_t *v = evs_store_obj_value(o);
-		struct evs_tun_addr a, b;
-
-		ovl_addr(str(obj, "address"), &a);
-		ovl_addr(str(v, "address"), &b);
-		if (a.family == 6 && b.family == 6 &&
-		    strcmp(str(v, "name"), str(obj, "name")) != 0 &&
-		    json_is_true(json_object_get(v, "udp_zero_csum6_rx")) !=
-			json_is_true(json_object_get(obj, "udp_zero_csum6_rx")))
+		/* the host has one decap: its IPv6 underlays take zero checksums alike */
+		if (a.family == 6 && json_is_true(json_object_get(v, "udp_zero_csum6_rx")) != zero6)
 			return evs_store_err(
 			    err, -EINVAL,
 			    evs_ctl_path_key(sub, sizeof(sub), path, "udp_zero_csum6_rx"),
 			    "IPv6 underlay '%s' has it %s: the host's decap is one for all",
-			    str(v, "name"),
-			    json_is_true(json_object_get(v, "udp_zero_csum6_rx")) ? "on" : "off");
+			    str(v, "name"), zero6 ? "off" : "on");
 	}
 	if (str(obj, "next_hop") != NULL) {
 		struct evs_tun_addr local, nh;
