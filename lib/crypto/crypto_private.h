@@ -48,7 +48,8 @@ struct evs_sa {
 	/* and its source address: odd peer_gen while the writer (the SA's
 	 * decrypting lcore) changes it, a seqcount for the management lcore */
 	uint32_t peer_gen;
-	struct evs_esp_addr peer_addr;
+	uint8_t peer_family;
+	uint64_t peer_w[2]; /* the address's bytes in memory order, zero-padded */
 	struct sa_slot_stats stats[EVS_CRYPTO_MAX_ENGINES];
 };
 

@@ -167,7 +167,8 @@ int evs_sa_udp_peer_addr(const struct evs_sa *sa, struct evs_esp_addr *a)
 			return -ENOENT;
 		if (g & 1)
 			continue; /* the writer is between its two stores */
-		memcpy(a, &sa->peer_addr, sizeof(*a));
+		a->family = sa->peer_family;
+		memcpy(a->b, sa->peer_w, sizeof(a->b));
 		/* the copy is complete before the count is read again */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&sa->peer_gen, __ATOMIC_RELAXED) == g)
