@@ -49,6 +49,7 @@ struct evs_sa {
 	 * decrypting lcore) changes it, a seqcount for the management lcore */
 	uint32_t peer_gen;
 	uint8_t peer_family;
+	uint64_t peer_seq;  /* the packet they were last read from (relaxed) */
 	uint64_t peer_w[2]; /* the address's bytes in memory order, zero-padded */
 	struct sa_slot_stats stats[EVS_CRYPTO_MAX_ENGINES];
 };

@@ -176,6 +176,11 @@ int evs_sa_udp_peer_addr(const struct evs_sa *sa, struct evs_esp_addr *a)
 	}
 }
 
+uint64_t evs_sa_udp_peer_seq(const struct evs_sa *sa)
+{
+	return __atomic_load_n(&sa->peer_seq, __ATOMIC_RELAXED);
+}
+
 uint16_t evs_sa_udp_sport(const struct evs_sa *sa)
 {
 	return sa->udp_sport;

@@ -247,12 +247,14 @@ static __rte_always_inline uint32_t strip(const struct evs_sa *sa, struct rte_mb
  * one from before a NAT's rebinding, late but in the window, does not move
  * the peer back. Out of line: it runs once per SA and chunk. */
 static __rte_noinline void learn_peer(struct evs_sa *sa, const uint8_t *l3, const uint8_t *udp,
-				      uint8_t v)
+				      uint8_t v, uint64_t seq)
 {
 	uint16_t sp = (uint16_t)(udp[0] << 8 | udp[1]);
 	uint64_t w[2] = {0, 0}; /* the address in two words: compared without a loop */
 
-	if (unlikely(sp != sa->peer_port)) /* single writer; readers any lcore */
+	/* single writer; readers any lcore */
+	__atomic_store_n(&sa->peer_seq, seq, __ATOMIC_RELAXED);
+	if (unlikely(sp != sa->peer_port))
 		__atomic_store_n(&sa->peer_port, sp, __ATOMIC_RELAXED);
 	if (v == 4)
 		memcpy(w, l3 + 12, 4);
@@ -326,7 +328,8 @@ static uint16_t decrypt_chunk(struct evs_crypto_engine *e, struct in_args *a,
 		 * before the strip moves headers over the UDP header. Once per
 		 * SA and chunk: a NAT moves rarely, the next burst sees it */
 		if (unlikely(sa->udp_encap) && sa != learnt && sa->replay.top == a->p[i].seq) {
-			learn_peer(sa, a->p[i].esp - a->p[i].off, a->p[i].esp - 8, a->p[i].ip.v);
+			learn_peer(sa, a->p[i].esp - a->p[i].off, a->p[i].esp - 8, a->p[i].ip.v,
+				   a->p[i].seq);
 			learnt = sa;
 		}
 		payload = strip(sa, pkts[i], &a->p[i], &e->status[i]);

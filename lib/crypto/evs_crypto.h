@@ -222,6 +222,10 @@ uint16_t evs_sa_udp_peer_port(const struct evs_sa *sa);
  */
 int evs_sa_udp_peer_addr(const struct evs_sa *sa, struct evs_esp_addr *a);
 
+/** ESP-in-UDP: the sequence number of the packet the peer's port and
+ *  address were last read from (0: none). Any lcore. */
+uint64_t evs_sa_udp_peer_seq(const struct evs_sa *sa);
+
 /** ESP-in-UDP: the destination port an outbound SA sends to now (host order). */
 uint16_t evs_sa_udp_dport(const struct evs_sa *sa);
 

@@ -50,6 +50,19 @@ void ovl_natt_vtep_gone(struct evs_overlay *ov, uint16_t slot)
 		memset(&ov->peer[slot], 0, sizeof(ov->peer[slot]));
 }
 
+void ovl_natt_evidence_reset(struct evs_overlay *ov, uint16_t slot, bool in_new)
+{
+	const struct evs_sa *in;
+	struct ovl_peer *p;
+
+	if (slot >= EVS_OVERLAY_MAX_VTEPS)
+		return;
+	p = &ov->peer[slot];
+	in = ov->vteps[slot].in;
+	p->since_seq = in_new || in == NULL ? 0 : evs_sa_udp_peer_seq(in);
+	p->seen_seq = p->since_seq;
+}
+
 /* Where a frame to VTEP @p slot goes on the underlay: its port, MACs, VLAN
  * and addresses (the tunnel's, as a tunnel frame has them). */
 struct ka_path {
@@ -189,8 +202,14 @@ static bool peer_moved(struct evs_overlay *ov, uint16_t slot)
 	struct evs_tun_addr now, conf;
 	struct evs_esp_addr a;
 	struct ovl_peer *p = &ov->peer[slot];
+	uint64_t seq = in != NULL && evs_sa_udp_encap(in) ? evs_sa_udp_peer_seq(in) : 0;
 
-	if (in == NULL || !evs_sa_udp_encap(in) || evs_sa_udp_peer_addr(in, &a) < 0)
+	/* every management loop: the rest only for new evidence, and only
+	 * evidence newer than the controller's last address for the VTEP */
+	if (seq == 0 || seq == p->seen_seq)
+		return false;
+	p->seen_seq = seq;
+	if (seq <= p->since_seq || evs_sa_udp_peer_addr(in, &a) < 0)
 		return false;
 	vo = evs_store_lookup_str(ov->store, "vtep", ov->vteps[slot].name);
 	if (vo == NULL)

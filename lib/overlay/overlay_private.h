@@ -199,7 +199,9 @@ uint32_t ovl_addr_hash(const struct evs_tun_addr *a);
 struct ovl_peer {
 	bool learnt;
 	struct evs_tun_addr conf, now;
-	uint64_t moves; /**< times its packets came from a new address */
+	uint64_t seen_seq;  /**< the inbound SA's evidence last looked at */
+	uint64_t since_seq; /**< evidence older than the controller's last address */
+	uint64_t moves;	    /**< times its packets came from a new address */
 };
 
 /** NAT-keepalives to one VTEP (RFC 3948 2.3; management lcore). */
@@ -226,6 +228,10 @@ void ovl_vtep_addr(const struct evs_overlay *ov, uint16_t slot, const json_t *vt
 void ovl_natt_sa(struct evs_overlay *ov, uint16_t slot, const json_t *v, bool present);
 /** VTEP @p slot deleted: forget what was learnt. */
 void ovl_natt_vtep_gone(struct evs_overlay *ov, uint16_t slot);
+/** VTEP @p slot's address set by the controller: what its SA saw so far is
+ *  older than that word and is not followed; @p in_new: a new inbound SA
+ *  (its own sequence numbers). */
+void ovl_natt_evidence_reset(struct evs_overlay *ov, uint16_t slot, bool in_new);
 /** Follow moved peers, send keepalives that are due (evs_overlay_poll). */
 void ovl_natt_poll(struct evs_overlay *ov);
 /** sa.stats' NAT part of VTEP @p slot. */

@@ -184,6 +184,10 @@ static void vtep_commit(struct evs_store *st, const struct evs_store_delta *d, s
 		if (d[i].op == EVS_STORE_DEL && id >= 0) {
 			ov->vteps[id].name[0] = '\0';
 			ovl_natt_vtep_gone(ov, (uint16_t)id);
+		} else if (d[i].op == EVS_STORE_SET && id >= 0 &&
+			   !json_equal(json_object_get(d[i].old, "address"),
+				       json_object_get(d[i].new, "address"))) {
+			ovl_natt_evidence_reset(ov, (uint16_t)id, false);
 		} else if (d[i].op == EVS_STORE_ADD)
 			snprintf(ov->vteps[*evs_store_obj_aux(d[i].obj) - 1].name, OVL_NAME_LEN,
 				 "%s", name);
@@ -419,6 +423,7 @@ static void sa_commit(struct evs_store *st, const struct evs_store_delta *d, siz
 			evs_sa_set_udp_dport(s->new, evs_sa_udp_dport(s->old));
 		if (vt != NULL && s->inbound) {
 			vt->in = s->new;
+			ovl_natt_evidence_reset(ov, s->vtep, true);
 		} else if (vt != NULL) {
 			__atomic_store_n(&vt->out, s->new, __ATOMIC_RELEASE);
 			ovl_natt_sa(ov, s->vtep, evs_store_obj_value(s->obj), s->new != NULL);

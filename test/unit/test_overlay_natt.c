@@ -681,10 +681,18 @@ START_TEST(test_nat_address_followed)
 	evs_overlay_poll(hb.ov);
 	ck_assert_uint_eq(b_sends_to(&w), 77);
 	ck_assert_int_eq(nat_stat(&hb, "h1", "peer_moves"), 1);
-	/* the controller moves it: its address wins */
+	/* the controller moves it: its address wins over what was seen before */
 	ck_assert_int_eq(txn1(&hb, "=vtep {\"name\": \"h1\", \"address\": \"10.9.0.5\"}", &err), 0);
 	ck_assert_uint_eq(b_sends_to(&w), 5);
-	evs_overlay_poll(hb.ov); /* .77 is still the SA's last: followed again */
+	evs_overlay_poll(hb.ov);
+	ck_assert_uint_eq(b_sends_to(&w), 5);
+	/* until newer verified packets come from .77 again */
+	ck_assert_uint_eq(a_send(&w, m, copy, 2, 200, 23), 2);
+	free_all(copy, 2);
+	resource(m[0], 77);
+	resource(m[1], 77);
+	ck_assert_uint_eq(b_takes(&w, m, 2), 2);
+	evs_overlay_poll(hb.ov);
 	ck_assert_uint_eq(b_sends_to(&w), 77);
 	ck_assert_int_eq(nat_stat(&hb, "h1", "peer_moves"), 2);
 	wire_fini(&w);
