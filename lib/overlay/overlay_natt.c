@@ -5,9 +5,9 @@
  * address followed once its authenticated packets come from a new one (the
  * port is followed by the PMDs themselves: overlay_burst.c).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
-#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <rte_ip.h>
@@ -63,15 +63,10 @@ void ovl_natt_evidence_reset(struct evs_overlay *ov, uint16_t slot, bool in_new)
 	p->seen_seq = p->since_seq;
 }
 
-/* Where a frame to VTEP @p slot goes on the underlay: its port, MACs, VLAN
- * and addresses (the tunnel's, as a tunnel frame has them). */
-struct ka_path {
-	uint16_t port, vlan;
-	struct rte_ether_addr src, dst;
-	struct evs_tun_addr local, remote;
-};
-
-static int ka_path(struct evs_overlay *ov, uint16_t slot, struct ka_path *kp)
+/* Where a frame to VTEP @p slot goes on the underlay: *port, and @p f's
+ * MACs, VLAN and addresses (the tunnel's, as a tunnel frame has them). */
+static int ka_path(struct evs_overlay *ov, uint16_t slot, uint16_t *port_slot,
+		   struct ovl_ka_frame *kp)
 {
 	struct evs_store_obj *vo = evs_store_lookup_str(ov->store, "vtep", ov->vteps[slot].name);
 	const json_t *v = vo != NULL ? evs_store_obj_value(vo) : NULL;
@@ -86,11 +81,12 @@ static int ka_path(struct evs_overlay *ov, uint16_t slot, struct ka_path *kp)
 	port = ov->cfg.port_slot != NULL ? ov->cfg.port_slot(str(u, "port"), ov->cfg.arg) : -1;
 	if (port < 0)
 		return -ENOENT;
-	kp->port = (uint16_t)port;
+	*port_slot = (uint16_t)port;
 	kp->vlan = (uint16_t)json_integer_value(json_object_get(u, "vlan"));
 	if (str(u, "mac") != NULL)
 		rte_ether_unformat_addr(str(u, "mac"), &kp->src);
-	else if (ov->cfg.port_mac == NULL || ov->cfg.port_mac(kp->port, &kp->src, ov->cfg.arg) < 0)
+	else if (ov->cfg.port_mac == NULL ||
+		 ov->cfg.port_mac(*port_slot, &kp->src, ov->cfg.arg) < 0)
 		return -ENOENT;
 	nh = str(v, "next_hop_mac") != NULL ? str(v, "next_hop_mac") : str(u, "next_hop_mac");
 	if (nh != NULL) {
@@ -165,31 +161,26 @@ static void keepalive_tick(struct evs_overlay *ov, uint16_t slot, uint64_t now)
 	struct ovl_ka *k = &ov->ka[slot];
 	struct evs_sa *out = ov->vteps[slot].out;
 	struct ovl_ka_frame f;
-	struct ka_path kp;
 	struct rte_mbuf *m;
+	uint16_t port;
 
 	if (now < k->next_ms)
 		return;
 	k->next_ms = now + k->iv_ms;
 	if (out == NULL || !evs_sa_udp_encap(out) || ov->cfg.pool == NULL || ov->cfg.tx == NULL ||
-	    ka_path(ov, slot, &kp) < 0) {
+	    ka_path(ov, slot, &port, &f) < 0) {
 		k->unsent++;
 		return;
 	}
 	m = rte_pktmbuf_alloc(ov->cfg.pool);
-	f = (struct ovl_ka_frame){.src = kp.src,
-				  .dst = kp.dst,
-				  .vlan = kp.vlan,
-				  .local = kp.local,
-				  .remote = kp.remote,
-				  .sport = evs_sa_udp_sport(out),
-				  .dport = evs_sa_udp_dport(out)}; /* the NAT's, once learnt */
+	f.sport = evs_sa_udp_sport(out);
+	f.dport = evs_sa_udp_dport(out); /* the NAT's, once learnt */
 	if (m == NULL || ovl_keepalive_build(m, &f) < 0) {
 		rte_pktmbuf_free(m);
 		k->unsent++;
 		return;
 	}
-	ov->cfg.tx(ov->cfg.arg, kp.port, m);
+	ov->cfg.tx(ov->cfg.arg, port, m);
 	k->sent++;
 }
 
