@@ -41,10 +41,13 @@ static void apply_mark_label(struct ct_entry *e, const struct evs_ct_action *act
 
 static void refresh(const struct burst_ctx *b, struct ct_entry *e, const struct ct_proto_ops *ops)
 {
-	uint64_t exp = b->lc->now + (uint64_t)ops->timeout(e, &b->zc->timeouts) * 1000;
+	uint64_t exp = ct_expiry(b->lc->now, ops->timeout(e, &b->zc->timeouts));
 
-	/* relaxed: a hint for the owner's wheel; a lost race costs one re-file */
-	atomic_store_explicit(&e->expires, exp, memory_order_relaxed);
+	/* relaxed: a hint for the owner's wheel; a lost race costs one re-file.
+	 * Stored only when it changes grain: a store would dirty the entry's
+	 * line on every packet, the load reads a line the hit has read. */
+	if (atomic_load_explicit(&e->expires, memory_order_relaxed) != exp)
+		atomic_store_explicit(&e->expires, exp, memory_order_relaxed);
 }
 
 /* Translate if asked and the connection is NATed; the ct_state bits it earns. */

@@ -200,6 +200,16 @@ enum ct_verdict ct_generic_update(struct ct_entry *e, struct ct_pkt *p, int dir,
 /* Expiry wheel: 1024 slots of 128 ms (131 s); later expiries are re-filed. */
 #define CT_WHEEL_SHIFT 7
 #define CT_WHEEL_SLOTS 1024
+_Static_assert(EVS_CT_EXPIRY_GRAIN_MS == 1 << CT_WHEEL_SHIFT, "a grain is a wheel slot");
+
+/* When a connection seen at @now_ms times out after @timeout_s: rounded up
+ * to a grain, so that most packets find it unchanged and store nothing. */
+static inline uint64_t ct_expiry(uint64_t now_ms, uint32_t timeout_s)
+{
+	uint64_t t = now_ms + (uint64_t)timeout_s * 1000;
+
+	return (t + EVS_CT_EXPIRY_GRAIN_MS - 1) & ~(uint64_t)(EVS_CT_EXPIRY_GRAIN_MS - 1);
+}
 
 struct evs_ct_lcore {
 	struct evs_ct_lcore_head head; /* first: evs_ct_burst_meta() reads it inline */
