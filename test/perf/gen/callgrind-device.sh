@@ -13,19 +13,21 @@
 # --scenario NAME runs edgevs with test/perf/scenarios/NAME.sh's configuration
 # and traffic instead (e.g. tunnel: the encap direction over GENEVE).
 #
-# --virtio ",ARGS": the virtio_user options of the generator's ports
-# (default: the suite's, virtio.sh; "" for DPDK's defaults;
-# ",packed_vq=1"): what a guest's virtio options make the device's
-# vhost-user side do.
-#
-# --cache-sim: callgrind's cache simulation too (L1 32 KiB 8-way, LL 32 MiB
-# 16-way: this host's L1d and L3), and per function the L1 and LL data
-# misses per packet next to the instructions (a slower run).
+# --cache-sim adds callgrind's cache simulation (this host's geometry,
+# given: L1 32 KiB 8-way, LL 32 MiB 16-way, its L3; valgrind's own guess
+# here is a 256 MiB direct-mapped LL, which holds a 1M-flow conntrack
+# table): D1 and LL misses per packet, reads and writes, in total and per
+# function beside the instructions.
 #
 # --warm S: seconds of traffic before counting (default 5). Scenarios that
 # commit every flow to conntrack need every flow seen once first, or the
 # window counts new connections: under valgrind that is ~20 s for 64k flows
 # (more with --cache-sim; the lb scenario's "create" in the profile tells).
+#
+# --virtio ",ARGS": the virtio_user options of the generator's ports
+# (default: the suite's, virtio.sh; "" for DPDK's defaults;
+# ",packed_vq=1"): what a guest's virtio options make the device's
+# vhost-user side do.
 #
 # Usage: test/perf/gen/callgrind-device.sh [--device edgevs|testpmd] [--edgevs PATH]
 #          [--gen PATH] [--flows N] [--duration S] [--top N] [--scenario NAME]
@@ -41,7 +43,7 @@ flows=1000
 duration=20
 top=25
 scenario=""
-cache_sim=""
+cache_sim=no
 warm=5
 # the suite's guest (GEN_VIRTIO); --virtio replaces it
 # shellcheck source=virtio.sh
@@ -57,7 +59,7 @@ while [ $# -gt 0 ]; do
 	--top) top=$2; shift ;;
 	--scenario) scenario=$2; shift ;;
 	--virtio) virtio=$2; shift ;;
-	--cache-sim) cache_sim=1 ;;
+	--cache-sim) cache_sim=yes ;;
 	--warm) warm=$2; shift ;;
 	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "callgrind-device: unknown option $1" >&2; exit 1 ;;
@@ -89,8 +91,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 eal=(--no-huge -m 512 --no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
 cg=(valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" --separate-threads=yes
-	--compress-strings=no --compress-pos=no)
-[ -z "$cache_sim" ] || cg+=(--cache-sim=yes --I1=32768,8,64 --D1=32768,8,64 --LL=33554432,16,64)
+	--compress-strings=no --compress-pos=no --cache-sim="$cache_sim")
+[ "$cache_sim" = no ] || cg+=(--I1=32768,8,64 --D1=32768,8,64 --LL=33554432,16,64)
 gen_mix=(--sport-range 1 --dip-range "$flows")
 dut_opts=()
 dut_mem=() # a later -m replaces eal's
@@ -222,16 +224,12 @@ python3 - "$pkts" "$tmp/cg.out.1-$thr" "$tmp/cg.out.2-$thr" "$device" "$flows" "
 import sys
 n, top = int(sys.argv[1]), int(sys.argv[6])
 
-EVENTS = ["Ir"]
-
 def parse(path):
-    """self costs (instructions, with --cache-sim data misses L1 and LL)
-    and call counts per function of one callgrind dump"""
-    global EVENTS
-    self_ir, calls, fn, after_call, ob = {}, {}, None, False, ""
+    """self cost (one list per event) and call counts per function of one dump"""
+    self_cost, calls, fn, after_call, ob, ev = {}, {}, None, False, "", ["Ir"]
     for l in open(path):
         if l.startswith("events:"):
-            EVENTS = l.split()[1:]
+            ev = l.split()[1:]
         elif l.startswith("ob="):
             ob = l[3:].strip().rsplit("/", 1)[-1]
         elif l.startswith("fn="):
@@ -248,15 +246,13 @@ def parse(path):
                 after_call = False
             else:
                 v = [int(x) for x in l.split()[1:]]
-                v += [0] * (len(EVENTS) - len(v))
-                cost = [v[0], sum(v[EVENTS.index(e)] for e in ("D1mr", "D1mw") if e in EVENTS),
-                        sum(v[EVENTS.index(e)] for e in ("DLmr", "DLmw") if e in EVENTS)]
-                old = self_ir.get(fn, [0, 0, 0])
-                self_ir[fn] = [a + b for a, b in zip(old, cost)]
-    return self_ir, calls
+                c = self_cost.setdefault(fn, [0] * len(ev))
+                for i, x in enumerate(v):
+                    c[i] += x
+    return self_cost, calls, ev
 
-idle, idle_calls = parse(sys.argv[2])
-busy, busy_calls = parse(sys.argv[3])
+idle, idle_calls, ev = parse(sys.argv[2])
+busy, busy_calls, _ = parse(sys.argv[3])
 loop_fn = "evs_pipeline_service" if sys.argv[4] == "edgevs" else None
 if loop_fn:
     idle_loops, loops = idle_calls.get(loop_fn, 0), busy_calls.get(loop_fn, 0)
@@ -271,20 +267,26 @@ else:
     bursts = busy_calls.get("rte_vhost_enqueue_burst", 0)
 # what the idle polls of the traffic part cost, taken out function by function
 extra = (loops - bursts) / idle_loops if idle_loops else 0.0
-cost = {f: [b - i * extra for b, i in zip(busy[f], idle.get(f, [0, 0, 0]))] for f in busy}
-total = [sum(c[k] for c in cost.values()) for k in range(3)]
-sim = "DLmr" in EVENTS
+zero = [0] * len(ev)
+cost = {f: [b - i * extra for b, i in zip(c, idle.get(f, zero))] for f, c in busy.items()}
+# misses: D1 (reads + writes) and LL data (reads + writes), with --cache-sim
+pick = [[ev.index(e) for e in grp if e in ev] for grp in (("D1mr", "D1mw"), ("DLmr", "DLmw"))]
+def misses(c, g):
+    return sum(c[i] for i in pick[g])
+total = sum(c[0] for c in cost.values())
 print("%s, %s flows: %d packets in %d bursts (%.1f per burst); %.0f instructions per "
       "packet, forwarding thread, idle polls taken out (%d of %d loops, %.0f instructions each)"
-      % (sys.argv[4], sys.argv[5], n, bursts, n / bursts if bursts else 0, total[0] / n,
+      % (sys.argv[4], sys.argv[5], n, bursts, n / bursts if bursts else 0, total / n,
          loops - bursts, loops, sum(c[0] for c in idle.values()) / idle_loops if idle_loops else 0))
-if sim:
-    print("data misses per packet: L1 %.2f, LL %.3f (columns: instructions, L1 misses, "
-          "LL misses)" % (total[1] / n, total[2] / n))
+if pick[0]:
+    d1 = [sum(c[ev.index(e)] for c in cost.values()) / n for e in ("D1mr", "D1mw")]
+    ll = [sum(c[ev.index(e)] for c in cost.values()) / n for e in ("DLmr", "DLmw")]
+    print("cache: D1 misses per packet %.2f (read %.2f, write %.2f); LL data misses %.3f "
+          "(read %.3f, write %.3f)" % (sum(d1), d1[0], d1[1], sum(ll), ll[0], ll[1]))
 for f, c in sorted(cost.items(), key=lambda x: -x[1][0])[:top]:
     if c[0] / n >= 0.5:
-        if sim:
-            print("%8.1f %6.2f %6.3f  %s" % (c[0] / n, c[1] / n, c[2] / n, f))
+        if pick[0]:
+            print("%8.1f  D1 %5.2f  LL %5.3f  %s" % (c[0] / n, misses(c, 0) / n, misses(c, 1) / n, f))
         else:
             print("%8.1f  %s" % (c[0] / n, f))
 PY
