@@ -130,6 +130,7 @@ static uint16_t run_in_port;
 /* What tx saw: per packet of the burst, its port and a copy of its key. */
 static struct rte_mbuf *cur[BURST];
 static uint16_t out_port[BURST];
+static uint32_t out_len[BURST]; /* its length as it left */
 /* per packet of the burst, its place in the order tx saw them */
 static unsigned int out_seq[BURST], tx_seq;
 static struct evs_flow_key out_key[BURST];
@@ -145,6 +146,7 @@ static uint16_t cap_tx(void *arg, uint16_t port, struct rte_mbuf **pkts, uint16_
 		ck_assert_uint_lt(j, BURST);
 		ck_assert_uint_eq(out_port[j], 0);
 		out_port[j] = port;
+		out_len[j] = rte_pktmbuf_pkt_len(pkts[i]);
 		out_seq[j] = tx_seq++;
 		/* re-parse: the frame as it leaves */
 		ck_assert_int_eq(evs_packet_parse(pkts[i], 0, &out_key[j]), EVS_DROP_NONE);
@@ -1072,6 +1074,112 @@ static void next_counts(uint64_t *direct, uint64_t *classified)
 }
 
 /*
+ * Counted exactly under mixed bursts (lb's established loop stops at the
+ * first packet it does not take, the general one goes on): established UDP
+ * packets of random sizes, new UDP and TCP connections, and SYNs of
+ * unanswered connections sent again (a passive signal each), in random
+ * order, a packet of a connection sometimes after its first in the same
+ * burst. Reference: what the test saw leave, per backend port (backends
+ * 10.0.1.1-4 of the UDP VIP, 10.0.1.5-8 of the TCP one), against lb's
+ * per-backend packets and bytes, lb_hit, lb_new and lb_passive_signal.
+ */
+START_TEST(test_counts_exact_in_mixed_bursts)
+{
+	enum { ROUNDS = 60, MAXF = ROUNDS * BURST };
+	static char src[MAXF][16];
+	static uint16_t tcp_port[MAXF];
+	struct evs_lb_counts *be = calloc(EVS_LB_IDS, sizeof(*be));
+	void *lctx = evs_pipeline_lcore_module(w.pl, MOD_LB);
+	const struct evs_lb_state *ls = w.st.mod[MOD_LB];
+	uint64_t pk[9] = {0}, by[9] = {0}, got_pk[9] = {0}, got_by[9] = {0};
+	uint64_t c0[EVS_LB_C_MAX] = {0}, c1[EVS_LB_C_MAX] = {0};
+	uint64_t hits = 0, news = 0, passive = 0;
+	unsigned int n_udp = 0, n_tcp = 0;
+
+	ck_assert_ptr_nonnull(be);
+	udp_vip_four_backends();
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip",
+			    "{\"name\":\"webt\",\"address\":\"10.0.0.100\",\"port\":80,"
+			    "\"scope\":\"sw\",\"protocol\":\"tcp\"}"),
+			 0);
+	for (unsigned int b = 5; b <= 8; b++) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "10.0.1.%u", b);
+		backend("webt", a, "");
+	}
+	for (unsigned int f = 0; f < MAXF; f++)
+		snprintf(src[f], sizeof(src[f]), "10.2.%u.%u", 1 + f / 200, 1 + f % 200);
+	evs_lb_module.counters_get(lctx, c0);
+	for (unsigned int r = 0; r < ROUNDS; r++) {
+		struct spec s[BURST];
+		bool repeat[BURST];
+
+		for (unsigned int i = 0; i < BURST; i++) {
+			unsigned int kind = (unsigned int)(rte_rand() % 8);
+
+			repeat[i] = false;
+			if (kind == 7 && n_tcp > 0) { /* an unanswered SYN again */
+				unsigned int f = (unsigned int)(rte_rand() % n_tcp);
+
+				s[i] = syn(f, tcp_port[f]);
+				repeat[i] = true;
+			} else if (kind == 6 && n_tcp < MAXF) { /* a new TCP connection */
+				tcp_port[n_tcp] = (uint16_t)(1024 + n_tcp);
+				s[i] = syn(n_tcp, tcp_port[n_tcp]);
+				n_tcp++;
+				news++;
+			} else {
+				/* UDP: a new flow, or a packet of a known one */
+				bool fresh = kind == 5 || n_udp == 0;
+				unsigned int f =
+				    fresh ? n_udp++ : (unsigned int)(rte_rand() % n_udp);
+
+				news += fresh;
+				s[i] = (struct spec){.src = src[f],
+						     .dst = "10.0.0.100",
+						     .proto = IPPROTO_UDP,
+						     .sport = 5353,
+						     .dport = 80,
+						     .payload = (uint16_t)(8 + rte_rand() % 200)};
+			}
+		}
+		run(s, BURST);
+		for (unsigned int i = 0; i < BURST; i++) {
+			ck_assert_uint_ge(out_port[i], 1);
+			ck_assert_uint_le(out_port[i], 8);
+			pk[out_port[i]]++;
+			by[out_port[i]] += out_len[i];
+			passive += repeat[i];
+		}
+	}
+	hits = (uint64_t)ROUNDS * BURST - news;
+	evs_lb_module.counters_get(lctx, c1);
+	ck_assert_uint_eq(c1[EVS_LB_C_NEW] - c0[EVS_LB_C_NEW], news);
+	ck_assert_uint_eq(c1[EVS_LB_C_HIT] - c0[EVS_LB_C_HIT], hits);
+	ck_assert_uint_eq(c1[EVS_LB_C_PASSIVE] - c0[EVS_LB_C_PASSIVE], passive);
+	ck_assert_uint_gt(passive, 0);
+	evs_lb_lcore_stats(lctx, NULL, be);
+	for (unsigned int id = 1; id < EVS_LB_IDS; id++) {
+		const struct evs_lb_dp_backend *b = &ls->cur->backend[id];
+
+		if (be[id].packets == 0)
+			continue;
+		ck_assert_uint_ge(b->addr[3], 1);
+		ck_assert_uint_le(b->addr[3], 8);
+		got_pk[b->addr[3]] += be[id].packets;
+		got_by[b->addr[3]] += be[id].bytes;
+	}
+	for (unsigned int p = 1; p <= 8; p++) {
+		ck_assert_uint_gt(pk[p], 0);
+		ck_assert_uint_eq(got_pk[p], pk[p]);
+		ck_assert_uint_eq(got_by[p], by[p]);
+	}
+	free(be);
+}
+END_TEST
+
+/*
  * The pass after lb() runs a backend's remembered megaflow (its route)
  * without a lookup; it must send every packet where a fresh classification
  * of both passes would, under mixed bursts while a backend's route
@@ -1288,6 +1396,7 @@ void lb_module_add_cases(Suite *s)
 	    {"dsr", test_dsr},
 	    {"recirc_hints", test_recirc_hints},
 	    {"recirc_hints_wide_mask", test_recirc_hints_wide_mask},
+	    {"counts_exact_in_mixed_bursts", test_counts_exact_in_mixed_bursts},
 	    {"next_pass_follows_route_changes", test_next_pass_follows_route_changes},
 	    {"next_pass_hint_per_client_port", test_next_pass_hint_per_client_port},
 	    {"next_pass_keeps_connection_order", test_next_pass_keeps_connection_order},
