@@ -165,7 +165,8 @@ static inline uint32_t decap_port(uint16_t p, uint32_t dflt)
 /* An untagged IPv4 datagram without options, not a fragment, to one of
  * the decap's UDP ports: a clear tunnel frame (neither ESP nor ARP/ND),
  * the underlay's usual traffic, told by a few loads instead of the ESP
- * parse. Anything else takes the full path. */
+ * parse. Anything else takes the full path. No ESP-in-UDP port is a
+ * decap port: the sa and vtep checks refuse that (overlay_schema.c). */
 static inline bool plain_tunnel(const struct evs_overlay_dp *dp, const struct rte_mbuf *m)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -175,9 +176,8 @@ static inline bool plain_tunnel(const struct evs_overlay_dp *dp, const struct rt
 	    p[14] != 0x45 || p[23] != IPPROTO_UDP || ((p[20] & 0x3f) | p[21]) != 0)
 		return false;
 	dport = (uint32_t)(p[36] << 8 | p[37]);
-	return dport != EVS_ESP_UDP_PORT &&
-	       (dport == decap_port(dp->decap.geneve_port, EVS_GENEVE_PORT) ||
-		dport == decap_port(dp->decap.vxlan_port, EVS_VXLAN_PORT));
+	return dport == decap_port(dp->decap.geneve_port, EVS_GENEVE_PORT) ||
+	       dport == decap_port(dp->decap.vxlan_port, EVS_VXLAN_PORT);
 }
 
 /* Split @p pkts into ESP ones with a known SA from that SA's VTEP (front,
@@ -226,14 +226,15 @@ static uint16_t split_esp(const struct evs_overlay *ov, const struct evs_overlay
 			continue;
 		}
 		/* the owner word is 1 + the SA's VTEP: another host's address
-		 * (or none of ours) never costs a decryption or a window slot */
+		 * (or none of ours) never costs a decryption or a window slot,
+		 * unless the SA is ESP-in-UDP (a NAT'd peer moves) */
 		vtep = ovl_esp_source(dp, m);
-		if (vtep == UINT16_MAX)
-			stray[ns++] = m;
-		else if (evs_sa_owner(sas[ne]) != (uint32_t)vtep + 1)
-			alien[na++] = m;
-		else
+		if (likely(ovl_esp_source_ok(sas[ne], vtep)))
 			pkts[ne++] = m;
+		else if (vtep == UINT16_MAX)
+			stray[ns++] = m;
+		else
+			alien[na++] = m;
 	}
 	for (uint16_t i = 0; i < nc; i++)
 		pkts[ne + i] = clear[i];
@@ -300,11 +301,11 @@ static inline void rx_memo_set(struct rx_memo *r, const struct evs_tun_meta *m,
 	r->valid = true;
 }
 
-/* evs_overlay_rx_burst on at most OVL_CHUNK packets. */
-static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
-			 struct evs_crypto_engine *e, uint16_t port, struct rte_mbuf **pkts,
-			 uint16_t n, uint16_t *tp, struct evs_tun_meta *meta,
-			 struct evs_overlay_stats *st)
+/* evs_overlay_rx_burst on at most OVL_CHUNK packets, any shape. */
+static uint16_t rx_full(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
+			struct evs_crypto_engine *e, uint16_t port, struct rte_mbuf **pkts,
+			uint16_t n, uint16_t *tp, struct evs_tun_meta *meta,
+			struct evs_overlay_stats *st)
 {
 	struct evs_sa *sas[OVL_CHUNK];
 	bool was_esp[OVL_CHUNK];
@@ -382,6 +383,82 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 			continue;
 		}
 		drop(st, why, &m, 1);
+	}
+	ctr_add(&st->rx_packets, k);
+	return k;
+}
+
+/* Out of line: the prefix loop's registers stay its own (a burst is
+ * classified once per change of hosts or VNI, and rarely drops). */
+static __rte_noinline enum evs_overlay_drop
+rx_classify_clear(const struct evs_overlay_dp *dp, const struct evs_tun_meta *meta, uint16_t *tp)
+{
+	return ovl_rx_classify(dp, meta, 0, tp);
+}
+
+static __rte_noinline void rx_drop_one(struct evs_overlay_stats *st, enum evs_overlay_drop why,
+				       struct rte_mbuf *m)
+{
+	drop(st, why, &m, 1);
+}
+
+/* The underlay's usual burst: clear tunnel frames in the decap's one-pass
+ * shape (IPv4, no options), decapsulated and classified in two tight loops
+ * without the ESP split; from the first frame of another shape, the rest
+ * takes rx_full (order kept: the prefix goes first). A decap port equal to
+ * the default ESP-in-UDP port (4500) never takes the shortcut, as
+ * plain_tunnel would not. */
+static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
+			 struct evs_crypto_engine *e, uint16_t port, struct rte_mbuf **pkts,
+			 uint16_t n, uint16_t *tp, struct evs_tun_meta *meta,
+			 struct evs_overlay_stats *st)
+{
+	uint64_t clear = dp->pol.any ? ov->f_clear : 0; /* an encrypted port refuses it */
+	/* the memo: the last frame's outer IPv4 addresses and VNI (none yet:
+	 * no VNI is UINT32_MAX), and what they got */
+	uint32_t ls = 0, ld = 0, lv = UINT32_MAX;
+	enum evs_overlay_drop why = EVS_OVL_DROP__MAX;
+	uint16_t nf, k = 0, t = 0, i;
+
+	if (unlikely(decap_port(dp->decap.geneve_port, EVS_GENEVE_PORT) == EVS_ESP_UDP_PORT ||
+		     decap_port(dp->decap.vxlan_port, EVS_VXLAN_PORT) == EVS_ESP_UDP_PORT))
+		return rx_full(ov, dp, e, port, pkts, n, tp, meta, st);
+	nf = evs_tun_decap_plain_burst(&dp->decap, pkts, n, meta, &st->tun);
+	for (i = 0; i < nf; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t s4, d4;
+
+		/* IPv4 outer addresses (the rest of src/dst is zero) */
+		memcpy(&s4, meta[i].src, 4);
+		memcpy(&d4, meta[i].dst, 4);
+		/* the hosts and VNI of the last frame: its verdict (a burst is
+		 * mostly one peer's, the lookups are not) */
+		if (unlikely(s4 != ls || d4 != ld || meta[i].vni != lv)) {
+			why = rx_classify_clear(dp, &meta[i], &t);
+			ls = s4;
+			ld = d4;
+			lv = meta[i].vni;
+		}
+		if (unlikely(why != EVS_OVL_DROP__MAX)) {
+			rx_drop_one(st, why, m);
+			continue;
+		}
+		m->ol_flags |= clear;
+		if (k != i)
+			meta[k] = meta[i];
+		tp[k] = t;
+		pkts[k++] = m;
+	}
+	if (unlikely(nf != n)) {
+		uint16_t got =
+		    rx_full(ov, dp, e, port, pkts + nf, (uint16_t)(n - nf), tp + k, meta + k, st);
+
+		/* its survivors follow the prefix's */
+		for (i = 0; i < got; i++)
+			pkts[k + i] = pkts[nf + i];
+		/* rx_full counted its own */
+		ctr_add(&st->rx_packets, k);
+		return (uint16_t)(k + got);
 	}
 	ctr_add(&st->rx_packets, k);
 	return k;

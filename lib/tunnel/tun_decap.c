@@ -229,7 +229,7 @@ static uint8_t decap_one(const struct evs_tun_decap *d, struct rte_mbuf *m,
 		return 1 + EVS_TUN_DROP_BAD_OUTER;
 	if (u->dgram_cksum == 0) {
 		if (meta->family == 6 && !d->ipv6_zero_csum)
-			return 1 + EVS_TUN_DROP_BAD_CSUM;
+			return 1 + EVS_TUN_DROP_ZERO_CSUM6;
 	} else {
 		uint64_t l4f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 
@@ -263,62 +263,98 @@ static uint8_t decap_one(const struct evs_tun_decap *d, struct rte_mbuf *m,
 	return 0;
 }
 
+/* What decap_fast needs of the decap, once per burst: the UDP ports as
+ * the datagram's destination-port word holds them (network order in the
+ * low half; UINT32_MAX, which no masked word equals, when off). */
+struct fast_k {
+	const struct evs_tun_decap *d;
+	uint32_t vxlan_w, geneve_w;
+	uint32_t last_vni; /* the last accepted: UINT32_MAX for none (24-bit VNIs) */
+	bool verify;
+};
+
+static inline uint32_t port_word(uint16_t p, uint16_t dflt)
+{
+	return p == UINT16_MAX ? UINT32_MAX : rte_cpu_to_be_32(port_or(p, dflt));
+}
+
+static inline void fast_k_init(struct fast_k *k, const struct evs_tun_decap *d)
+{
+	k->d = d;
+	k->vxlan_w = port_word(d->vxlan_port, EVS_VXLAN_PORT);
+	k->geneve_w = port_word(d->geneve_port, EVS_GENEVE_PORT);
+	k->last_vni = UINT32_MAX;
+	k->verify = d->verify_csum;
+}
+
+static inline uint32_t load32(const uint8_t *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, 4);
+	return w;
+}
+
 /* The usual frame in one pass: untagged IPv4 without options, not a
  * fragment, UDP without checksum (RFC 7348 / 8926 over IPv4) to the VXLAN
  * or GENEVE port, no GENEVE option, nothing after the datagram, a VNI
  * accepted. The same result as decap_one; false means "another shape or
- * an error": decap_one decides and counts (it may find meta written). */
-static inline bool decap_fast(const struct evs_tun_decap *d, struct rte_mbuf *m,
-			      struct evs_tun_meta *meta)
+ * an error": decap_one decides and counts (it may find meta written).
+ * Header fields are tested as masked 32-bit words in wire order. */
+static inline bool decap_fast(struct fast_k *k, struct rte_mbuf *m, struct evs_tun_meta *meta)
 {
 	enum { IP4 = 20, HDRS = RTE_ETHER_HDR_LEN + IP4 + 8 + 8 };
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
-	const struct rte_udp_hdr *u = (const struct rte_udp_hdr *)(p + RTE_ETHER_HDR_LEN + IP4);
-	const uint8_t *h = p + HDRS - 8;
 	uint64_t ipf = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-	uint32_t tot, vni_be;
-	uint16_t dport;
+	uint32_t tot, w, ports, g;
 
 	/* the inner Ethernet header within the first segment too */
-	if (m->data_len < HDRS + RTE_ETHER_HDR_LEN || p[12] != 0x08 || p[13] != 0x00 ||
-	    p[14] != 0x45 || ip->next_proto_id != IPPROTO_UDP ||
-	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) ||
-	    u->dgram_cksum != 0)
+	if (m->data_len < HDRS + RTE_ETHER_HDR_LEN)
 		return false;
-	tot = rte_be_to_cpu_16(ip->total_length);
-	if (tot + RTE_ETHER_HDR_LEN != m->pkt_len || rte_be_to_cpu_16(u->dgram_len) != tot - IP4)
+	/* EtherType IPv4, version 4 with a 20-byte header */
+	if ((load32(p + 12) & RTE_BE32(0xffffff00)) != RTE_BE32(0x08004500))
+		return false;
+	/* neither MF nor an offset, protocol UDP */
+	if ((load32(p + 20) & RTE_BE32(0x3fff00ff)) != RTE_BE32(IPPROTO_UDP))
+		return false;
+	w = rte_be_to_cpu_32(load32(p + 38)); /* UDP length, checksum */
+	tot = rte_be_to_cpu_32(load32(p + 16)) >> 16;
+	if ((w & 0xffff) != 0 || tot + RTE_ETHER_HDR_LEN != m->pkt_len || (w >> 16) != tot - IP4)
 		return false;
 	if (ipf == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-	    (ipf != RTE_MBUF_F_RX_IP_CKSUM_GOOD && d->verify_csum &&
-	     tun_ip4_hdr_sum(ip, IP4) != 0xffff))
+	    (ipf != RTE_MBUF_F_RX_IP_CKSUM_GOOD && k->verify &&
+	     tun_ip4_hdr_sum(p + RTE_ETHER_HDR_LEN, IP4) != 0xffff))
 		return false;
-	dport = rte_be_to_cpu_16(u->dst_port);
-	if (dport == port_or(d->vxlan_port, EVS_VXLAN_PORT) && d->vxlan_port != UINT16_MAX) {
-		if (!(h[0] & VXLAN_FLAG_I))
+	ports = load32(p + 34) & RTE_BE32(0xffff); /* the destination port */
+	g = load32(p + HDRS - 8);
+	if (ports == k->vxlan_w) {
+		if (!(g & RTE_BE32((uint32_t)VXLAN_FLAG_I << 24)))
 			return false;
 		meta->type = EVS_TUN_VXLAN;
-	} else if (dport == port_or(d->geneve_port, EVS_GENEVE_PORT) &&
-		   d->geneve_port != UINT16_MAX) {
+	} else if (ports == k->geneve_w) {
 		/* version 0 and no option (byte 0), not OAM, Ethernet */
-		if (h[0] != 0 || (h[1] & GENEVE_O_BIT) || (uint16_t)(h[2] << 8 | h[3]) != ETH_P_TEB)
+		if ((g & RTE_BE32(0xff00ffff | (uint32_t)GENEVE_O_BIT << 16)) !=
+		    RTE_BE32(ETH_P_TEB))
 			return false;
 		meta->type = EVS_TUN_GENEVE;
 	} else {
 		return false;
 	}
-	memcpy(&vni_be, h + 4, 4);
-	meta->vni = rte_be_to_cpu_32(vni_be) >> 8;
-	if (!vni_ok(d, meta->vni))
-		return false;
+	meta->vni = rte_be_to_cpu_32(load32(p + HDRS - 4)) >> 8;
+	/* a burst is mostly one VNI's: the search once per change */
+	if (meta->vni != k->last_vni) {
+		if (!vni_ok(k->d, meta->vni))
+			return false;
+		k->last_vni = meta->vni;
+	}
 	meta->opt_flags = EVS_TUN_PRESENT;
 	meta->opt_len = 0;
 	meta->opts = NULL;
 	meta->family = 4;
 	memset(meta->src, 0, sizeof(meta->src));
 	memset(meta->dst, 0, sizeof(meta->dst));
-	memcpy(meta->src, &ip->src_addr, 4);
-	memcpy(meta->dst, &ip->dst_addr, 4);
+	memcpy(meta->src, p + 26, 4);
+	memcpy(meta->dst, p + 30, 4);
 	m->data_off = (uint16_t)(m->data_off + HDRS);
 	m->data_len = (uint16_t)(m->data_len - HDRS);
 	m->pkt_len -= HDRS;
@@ -332,8 +368,11 @@ uint16_t evs_tun_decap_burst(const struct evs_tun_decap *d, struct rte_mbuf **pk
 			     struct evs_tun_meta *meta, struct evs_tun_stats *st)
 {
 	uint8_t status[TUN_CHUNK];
+	struct fast_k fk;
 	uint64_t bytes = 0;
 	uint16_t k = 0;
+
+	fast_k_init(&fk, d);
 
 	for (uint16_t off = 0; off < n; off += TUN_CHUNK) {
 		uint16_t len = RTE_MIN((uint16_t)(n - off), (uint16_t)TUN_CHUNK), a = 0;
@@ -344,7 +383,7 @@ uint16_t evs_tun_decap_burst(const struct evs_tun_decap *d, struct rte_mbuf **pk
 			/* Accepted packets land at k + a after the partition: their
 			 * metadata is written there at once (a refused one's slot is
 			 * the next one's; k + a < n) */
-			status[i] = likely(!d->full_checks && decap_fast(d, m, &meta[k + a]))
+			status[i] = likely(!d->full_checks && decap_fast(&fk, m, &meta[k + a]))
 					? 0
 					: decap_one(d, m, &meta[k + a]);
 			if (unlikely(status[i] != 0)) {
@@ -361,4 +400,27 @@ uint16_t evs_tun_decap_burst(const struct evs_tun_decap *d, struct rte_mbuf **pk
 	tun_count(&st->decap_packets, k);
 	tun_count(&st->decap_bytes, bytes);
 	return k;
+}
+
+uint16_t evs_tun_decap_plain_burst(const struct evs_tun_decap *d, struct rte_mbuf **pkts,
+				   uint16_t n, struct evs_tun_meta *meta, struct evs_tun_stats *st)
+{
+	struct fast_k fk;
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	if (unlikely(d->full_checks))
+		return 0;
+	fast_k_init(&fk, d);
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (!decap_fast(&fk, m, &meta[i]))
+			break; /* untouched: the caller's full path decides */
+		bytes += m->pkt_len;
+	}
+	/* once per burst: the counters' lines stay out of the loop */
+	tun_count(&st->decap_packets, i);
+	tun_count(&st->decap_bytes, bytes);
+	return i;
 }

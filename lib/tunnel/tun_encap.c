@@ -107,7 +107,7 @@ int evs_tun_encap_init(struct evs_tun_encap *t, const struct evs_tun_encap_confi
 	t->opt_words = (uint8_t)(c->options_len / 4);
 	t->xopt_room = (uint8_t)c->xopt_room;
 	t->family = (uint8_t)v;
-	t->udp_csum = v == 6 || c->udp_csum;
+	t->udp_csum = v == 6 ? !c->ipv6_zero_csum : c->udp_csum;
 	t->csum_offload = c->csum_offload;
 	t->sport_min = (uint16_t)smin;
 	t->sport_span = (uint16_t)(smax - smin + 1); /* 65536 wraps to 0 */
@@ -198,9 +198,25 @@ static inline uint32_t ipv6_hash(const uint8_t *ip, uint32_t avail)
 static inline uint32_t inner_hash(const struct rte_mbuf *m)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t len = m->data_len, off = RTE_ETHER_HDR_LEN;
+	uint32_t len = m->data_len, off = RTE_ETHER_HDR_LEN, w;
 	uint64_t a, b;
 	uint16_t type;
+
+	/* the usual frame, untagged IPv4 without options, in fewer tests:
+	 * ipv4_hash's value for a 20-byte header */
+	memcpy(&w, p + 12, 4);
+	if (likely(len >= RTE_ETHER_HDR_LEN + 24 &&
+		   (w & RTE_BE32(0xffffff00)) == RTE_BE32(0x08004500))) {
+		const uint8_t *ip = p + RTE_ETHER_HDR_LEN;
+		uint32_t h, ports;
+
+		memcpy(&a, ip + 12, 8);
+		h = evs_crc32c_u64(ip[9], a);
+		if ((be16_at(ip + 6) & 0x3fff) != 0 || !has_ports[ip[9]])
+			return h;
+		memcpy(&ports, ip + 20, 4);
+		return evs_crc32c_u32(h, ports);
+	}
 
 	if (unlikely(len < RTE_ETHER_HDR_LEN))
 		return 0;
@@ -233,11 +249,13 @@ struct encap_k {
 	bool udp_csum, csum_offload;
 };
 
-/* 0 or 1 + enum evs_tun_drop; @p v (4 or 6) and @p with_x are constants
- * after inlining: the plain path keeps no trace of per-packet options. */
+/* 0 or 1 + enum evs_tun_drop; @p v (4 or 6), @p with_x and @p csum are
+ * constants after inlining: the plain path keeps no trace of per-packet
+ * options, and IPv4 without a UDP checksum none of the checksum code (whose
+ * registers would otherwise spill the loop's to the stack). */
 static __rte_always_inline uint8_t encap_one(const struct encap_k *t, struct rte_mbuf *m,
 					     uint32_t hash, const unsigned int v, const bool with_x,
-					     const struct evs_tun_xopt *x)
+					     const struct evs_tun_xopt *x, const bool csum)
 {
 	const unsigned int iphl =
 	    v == 4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
@@ -291,6 +309,8 @@ static __rte_always_inline uint8_t encap_one(const struct encap_k *t, struct rte
 	u->dgram_len = rte_cpu_to_be_16((uint16_t)(ip_len - iphl));
 	/* one store for l2/l3/l4_len (the outer headers; no TSO, no outer_*) */
 	m->tx_offload = rte_mbuf_tx_offload(t->l2_len, iphl, sizeof(*u), 0, 0, 0, 0);
+	if (!csum)
+		return 0;
 	if (t->udp_csum && t->csum_offload) {
 		/* The NIC adds the datagram to the pseudo-header sum put here. */
 		m->ol_flags |=
@@ -309,7 +329,7 @@ static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
 					      struct rte_mbuf **pkts, uint16_t n,
 					      const uint32_t *hashes, struct evs_tun_stats *st,
 					      const unsigned int v, const bool with_x,
-					      const struct evs_tun_xopt *const *x)
+					      const struct evs_tun_xopt *const *x, const bool csum)
 {
 	const struct encap_k t = {.hdr = tpl->hdr,
 				  .hdr_len = tpl->hdr_len,
@@ -338,7 +358,7 @@ static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
 			 * punted or injected (hash.usr) must keep their port */
 			status[i] =
 			    encap_one(&t, m, hashes != NULL ? hashes[off + i] : inner_hash(m), v,
-				      with_x, with_x ? x[off + i] : NULL);
+				      with_x, with_x ? x[off + i] : NULL, csum);
 			if (unlikely(status[i] != 0)) {
 				tun_count(&st->drops[status[i] - 1], 1);
 				refused = true;
@@ -355,11 +375,80 @@ static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
 	return k;
 }
 
+/* The usual tunnel (IPv4, no UDP checksum, no per-packet option, an
+ * outer header of at most 96 bytes) over the longest prefix of @p pkts
+ * that it takes: no status array, no partition, the template's fields in
+ * registers. Stops, the frame untouched, at the first refusal (too big, no
+ * headroom): encap_run decides and counts the rest. */
+static uint16_t encap_plain4(const struct evs_tun_encap *tpl, struct rte_mbuf **pkts, uint16_t n,
+			     const uint32_t *hashes, uint64_t *bytes_out)
+{
+	const uint8_t *hdr = tpl->hdr;
+	const uint32_t hl = tpl->hdr_len, l2 = tpl->l2_len, max = tpl->max_frame;
+	const uint32_t ip_sum = tpl->ip_sum, smin = tpl->sport_min;
+	const uint64_t span = tpl->sport_span != 0 ? tpl->sport_span : 65536u;
+	/* the outer headers' lengths in one store (no TSO, no outer_*) */
+	const uint64_t txo = rte_mbuf_tx_offload(l2, sizeof(struct rte_ipv4_hdr),
+						 sizeof(struct rte_udp_hdr), 0, 0, 0, 0);
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t frame = m->pkt_len, ip_len = hl - l2 + frame, hash;
+		struct rte_ipv4_hdr *ip;
+		struct rte_udp_hdr *u;
+		uint16_t len_be;
+		uint8_t *p;
+
+		if (unlikely(frame > max || m->data_off < hl))
+			break;
+		/* not the NIC's RSS hash: see encap_run */
+		hash = hashes != NULL ? hashes[i] : inner_hash(m);
+		m->data_off = (uint16_t)(m->data_off - hl);
+		m->data_len = (uint16_t)(m->data_len + hl);
+		m->pkt_len += hl;
+		p = rte_pktmbuf_mtod(m, uint8_t *);
+		/* 50-96 bytes: fixed 32-byte copies, the last one overlapping */
+		memcpy(p, hdr, 32);
+		if (hl > 64)
+			memcpy(p + 32, hdr + 32, 32);
+		memcpy(p + hl - 32, hdr + hl - 32, 32);
+		ip = (struct rte_ipv4_hdr *)(p + l2);
+		u = (struct rte_udp_hdr *)(ip + 1);
+		len_be = rte_cpu_to_be_16((uint16_t)ip_len);
+		ip->total_length = len_be;
+		ip->hdr_checksum = (uint16_t)~tun_fold(ip_sum + len_be);
+		/* source port in [min, min + span) from the flow hash (multiply-shift) */
+		u->src_port = rte_cpu_to_be_16((uint16_t)(smin + ((hash * span) >> 32)));
+		u->dgram_len = rte_cpu_to_be_16((uint16_t)(ip_len - sizeof(*ip)));
+		m->tx_offload = txo;
+		bytes += frame;
+	}
+	*bytes_out = bytes;
+	return i;
+}
+
 uint16_t evs_tun_encap_burst(const struct evs_tun_encap *t, struct rte_mbuf **pkts, uint16_t n,
 			     const uint32_t *hashes, struct evs_tun_stats *st)
 {
-	return t->family == 4 ? encap_run(t, pkts, n, hashes, st, 4, false, NULL)
-			      : encap_run(t, pkts, n, hashes, st, 6, false, NULL);
+	/* the usual tunnel (IPv4, no UDP checksum: RFC 7348 / 8926) on its own */
+	if (t->family == 4 && !t->udp_csum && t->hdr_len <= 96) {
+		uint64_t bytes;
+		uint16_t k = encap_plain4(t, pkts, n, hashes, &bytes), r = 0;
+
+		if (unlikely(k != n)) /* taken ones land after the prefix, in order */
+			r = encap_run(t, pkts + k, (uint16_t)(n - k),
+				      hashes != NULL ? hashes + k : NULL, st, 4, false, NULL,
+				      false);
+		tun_count(&st->encap_packets, k);
+		tun_count(&st->encap_bytes, bytes);
+		return (uint16_t)(k + r);
+	}
+	if (t->family == 4 && !t->udp_csum)
+		return encap_run(t, pkts, n, hashes, st, 4, false, NULL, false);
+	return t->family == 4 ? encap_run(t, pkts, n, hashes, st, 4, false, NULL, true)
+			      : encap_run(t, pkts, n, hashes, st, 6, false, NULL, true);
 }
 
 uint16_t evs_tun_encap_burst_x(const struct evs_tun_encap *t, struct rte_mbuf **pkts, uint16_t n,
@@ -368,8 +457,8 @@ uint16_t evs_tun_encap_burst_x(const struct evs_tun_encap *t, struct rte_mbuf **
 {
 	if (x == NULL || t->xopt_room == 0)
 		return evs_tun_encap_burst(t, pkts, n, hashes, st);
-	return t->family == 4 ? encap_run(t, pkts, n, hashes, st, 4, true, x)
-			      : encap_run(t, pkts, n, hashes, st, 6, true, x);
+	return t->family == 4 ? encap_run(t, pkts, n, hashes, st, 4, true, x, true)
+			      : encap_run(t, pkts, n, hashes, st, 6, true, x, true);
 }
 
 int evs_tun_src_tags_opt(struct evs_tun_xopt *x, const uint32_t *ids, unsigned int n)

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <rte_arp.h>
 #include <rte_ip.h>
+#include <rte_udp.h>
 
 #include "crypto_test.h"
 #include "evs_l3.h"
@@ -746,11 +747,32 @@ static void reoriginate(struct rte_mbuf *m, const uint8_t *src, const uint8_t *d
 	p[46] = (uint8_t)(vni >> 16), p[47] = (uint8_t)(vni >> 8), p[48] = (uint8_t)vni;
 }
 
+/* A frame of another shape than the one-pass decap's: a filled UDP
+ * checksum (valid: delivered by the full path) or a broken IPv4 header
+ * checksum (bad_csum). */
+static void reshape(struct rte_mbuf *m, bool bad_ip)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + 14);
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(p + 34);
+
+	if (bad_ip) {
+		ip->hdr_checksum ^= RTE_BE16(0x0100);
+		return;
+	}
+	u->dgram_cksum = 0;
+	u->dgram_cksum = rte_ipv4_udptcp_cksum(ip, u);
+	if (u->dgram_cksum == 0)
+		u->dgram_cksum = 0xffff;
+}
+
 /* Clear frames from known and unknown hosts, to this host and another,
  * on a VNI every host is a member of and one only h3 is, in runs mixed in
  * one burst: each gets the verdict and tunnel port it gets alone (the
- * receive side reuses the last frame's classification for a run). */
-START_TEST(test_rx_mixed_burst_matches_one_by_one)
+ * receive side reuses the last frame's classification for a run). With
+ * @p shapes, one frame in five leaves the one-pass shape (the rest of the
+ * burst then takes the full path). */
+static void rx_mixed(unsigned int seed, bool shapes)
 {
 	enum { N = 64 };
 	static const uint8_t srcs[][4] = {{10, 9, 0, 1}, {10, 9, 0, 3}, {10, 9, 0, 77}};
@@ -782,7 +804,7 @@ START_TEST(test_rx_mixed_burst_matches_one_by_one)
 					       (uint16_t)tpa, m, N, NULL, NULL, NULL, &w.sa),
 			  N);
 	free_all(orig, N);
-	srand(5002);
+	srand(seed);
 	/* runs of 1-4 frames, each run changing one of source (3), destination
 	 * (2) and VNI (2) from the last: a classification reused for a frame
 	 * it does not fit shows */
@@ -793,6 +815,8 @@ START_TEST(test_rx_mixed_burst_matches_one_by_one)
 		f[which] = (f[which] + 1 + (unsigned int)rand() % (span[which] - 1)) % span[which];
 		for (; run > 0 && i < N; run--, i++) {
 			reoriginate(m[i], srcs[f[0]], dsts[f[1]], f[2] ? 5002 : 5001);
+			if (shapes && rand() % 5 == 0)
+				reshape(m[i], rand() % 2 == 0);
 			one[i] = rte_pktmbuf_copy(m[i], m[i]->pool, 0, UINT32_MAX);
 			ck_assert_ptr_nonnull(one[i]);
 		}
@@ -818,6 +842,15 @@ START_TEST(test_rx_mixed_burst_matches_one_by_one)
 			      (unsigned long)sburst.drops[d], (unsigned long)sone.drops[d]);
 		kinds += sone.drops[d] != 0;
 	}
+	ck_assert_uint_eq(sburst.rx_packets, sone.rx_packets);
+	ck_assert_uint_eq(sburst.tun.decap_packets, sone.tun.decap_packets);
+	ck_assert_uint_eq(sburst.tun.decap_bytes, sone.tun.decap_bytes);
+	for (unsigned int d = 0; d < EVS_TUN_DROP__MAX; d++)
+		ck_assert_msg(sburst.tun.drops[d] == sone.tun.drops[d], "tunnel %s: %lu vs %lu",
+			      evs_tun_drop_name((enum evs_tun_drop)d),
+			      (unsigned long)sburst.tun.drops[d], (unsigned long)sone.tun.drops[d]);
+	if (shapes) /* both kinds of frame occurred */
+		ck_assert_uint_gt(sone.tun.drops[EVS_TUN_DROP_BAD_CSUM], 0);
 	/* delivered to both switches' tunnel ports, and dropped three ways */
 	ck_assert_uint_ge(kinds, 3);
 	ck_assert_uint_gt(k, 4);
@@ -827,6 +860,19 @@ START_TEST(test_rx_mixed_burst_matches_one_by_one)
 	free_all(m, got);
 	free_all(want, k);
 	wire_fini(&w);
+}
+
+START_TEST(test_rx_mixed_burst_matches_one_by_one)
+{
+	rx_mixed(5002, false);
+}
+END_TEST
+
+/* The one-pass prefix stops at the first frame of another shape: the
+ * rest of the burst, plain frames too, takes the full path in order. */
+START_TEST(test_rx_shapes_mixed_match_one_by_one)
+{
+	rx_mixed(5003, true);
 }
 END_TEST
 
@@ -845,6 +891,7 @@ void overlay_traffic_add_cases(Suite *s)
 	    {"port_and_tag_policy", test_port_and_tag_policy},
 	    {"port_policy_refuses_bad_config", test_port_policy_refuses_bad_config},
 	    {"rx_mixed_burst_matches_one_by_one", test_rx_mixed_burst_matches_one_by_one},
+	    {"rx_shapes_mixed_match_one_by_one", test_rx_shapes_mixed_match_one_by_one},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), setup, teardown, 0);

@@ -500,6 +500,111 @@ START_TEST(test_too_big_and_no_room_counted)
 }
 END_TEST
 
+/* IPv4 encap against a model, in random bursts of frames that fit (IP or
+ * not), are too big or lack headroom, over templates of 50 bytes, 54
+ * (tagged) and 70 (options): the taken ones first, in order, each the
+ * template with its lengths, header checksum and source port (from the
+ * inner flow's hash) in front of the frame unchanged; then the refused
+ * ones untouched, in order, counted by reason. */
+START_TEST(test_encap_burst_matches_model)
+{
+	enum { N = 40 };
+
+	srand(7348);
+	for (unsigned int round = 0; round < 60; round++) {
+		struct evs_tun_encap_config c = conf(round & 1 ? EVS_TUN_GENEVE : EVS_TUN_VXLAN, 4);
+		struct rte_mbuf *m[N], *orig[N], *ptr[N], *want[N];
+		uint32_t hash[N], len[N], hl, bytes = 0;
+		unsigned int reason[N], nw = 0, big = 0, room = 0;
+		struct evs_tun_stats st = {0};
+		struct evs_tun_encap t;
+		uint16_t k;
+
+		c.vlan_tci = round % 3 == 1 ? 100 : 0;
+		if (round % 3 == 2 && c.type == EVS_TUN_GENEVE) {
+			c.options = opts;
+			c.options_len = sizeof(opts);
+		}
+		ck_assert_int_eq(evs_tun_encap_init(&t, &c), 0);
+		hl = t.hdr_len;
+		for (unsigned int i = 0; i < N; i++) {
+			unsigned int r = (unsigned int)rand() % 8;
+
+			if (r == 0) {
+				m[i] = frame(t.max_frame + 1 + (uint32_t)rand() % 20,
+					     (uint32_t)rand());
+			} else if (r == 1) {
+				m[i] = rte_pktmbuf_alloc(pool);
+				m[i]->data_off = (uint16_t)((unsigned int)rand() % hl);
+				ck_assert_ptr_nonnull(rte_pktmbuf_append(m[i], 64));
+			} else if (r < 5) {
+				m[i] = frame(14 + (uint32_t)rand() % (t.max_frame - 13),
+					     (uint32_t)rand());
+			} else {
+				m[i] =
+				    flow_frame(4, r == 5 ? IPPROTO_TCP : IPPROTO_UDP,
+					       (uint32_t)rand(), 0, (uint16_t)(rand() % 200), 64);
+			}
+			reason[i] = m[i]->pkt_len > t.max_frame ? 1u + EVS_TUN_DROP_TOO_BIG
+				    : m[i]->data_off < hl	? 1u + EVS_TUN_DROP_NO_ROOM
+								: 0u;
+			big += reason[i] == 1u + EVS_TUN_DROP_TOO_BIG;
+			room += reason[i] == 1u + EVS_TUN_DROP_NO_ROOM;
+			len[i] = m[i]->pkt_len;
+			hash[i] = evs_tun_inner_hash(m[i]);
+			orig[i] = copy(m[i]);
+			ptr[i] = m[i];
+			if (reason[i] == 0)
+				want[nw++] = m[i];
+		}
+		for (unsigned int i = 0, j = nw; i < N; i++)
+			if (reason[i] != 0)
+				want[j++] = m[i];
+		k = evs_tun_encap_burst(&t, m, N, NULL, &st);
+		ck_assert_uint_eq(k, nw);
+		ck_assert_uint_eq(st.drops[EVS_TUN_DROP_TOO_BIG], big);
+		ck_assert_uint_eq(st.drops[EVS_TUN_DROP_NO_ROOM], room);
+		ck_assert_uint_eq(st.encap_packets, nw);
+		for (unsigned int i = 0, j; i < N; i++) {
+			const uint8_t *p;
+			uint8_t exp[128];
+			struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(exp + t.l2_len);
+			struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
+			uint64_t span = t.sport_span != 0 ? t.sport_span : 65536u;
+
+			for (j = 0; j < N && m[j] != ptr[i]; j++)
+				;
+			ck_assert_msg(j < N && want[j] == ptr[i], "round %u: frame %u out of order",
+				      round, i);
+			if (reason[i] != 0) {
+				ck_assert(same(m[j], orig[i]));
+				continue;
+			}
+			bytes += len[i];
+			ck_assert_uint_eq(m[j]->pkt_len, len[i] + hl);
+			memcpy(exp, t.hdr, hl);
+			ip->total_length = rte_cpu_to_be_16((uint16_t)(hl - t.l2_len + len[i]));
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+			u->src_port = rte_cpu_to_be_16(
+			    (uint16_t)(t.sport_min + (((uint64_t)hash[i] * span) >> 32)));
+			u->dgram_len = rte_cpu_to_be_16((uint16_t)(hl - t.l2_len - 20 + len[i]));
+			p = rte_pktmbuf_mtod(m[j], const uint8_t *);
+			ck_assert_msg(memcmp(p, exp, hl) == 0, "round %u frame %u: header", round,
+				      i);
+			ck_assert(memcmp(p + hl, rte_pktmbuf_mtod(orig[i], void *), len[i]) == 0);
+			ck_assert_uint_eq(m[j]->l2_len, t.l2_len);
+			ck_assert_uint_eq(m[j]->l3_len, 20);
+			ck_assert_uint_eq(m[j]->l4_len, 8);
+		}
+		ck_assert_uint_eq(st.encap_bytes, bytes);
+		ck_assert_uint_gt(nw, 0);
+		free_all(m, N);
+		free_all(orig, N);
+	}
+}
+END_TEST
+
 /* Random frames over random configurations, 150 per burst (three chunks):
  * decap gives back every frame and its metadata. */
 START_TEST(test_roundtrip_random)
@@ -596,7 +701,7 @@ START_TEST(test_decap_drops_counted)
 	    EVS_TUN_DROP_BAD_FLAGS,	  EVS_TUN_DROP_BAD_FLAGS,   EVS_TUN_DROP_OAM,
 	    EVS_TUN_DROP_BAD_PROTOCOL,	  EVS_TUN_DROP_BAD_OPTIONS, EVS_TUN_DROP_BAD_OPTIONS,
 	    EVS_TUN_DROP_CRITICAL_OPTION, EVS_TUN_DROP_BAD_VNI,	    EVS_TUN_DROP_BAD_CSUM,
-	    EVS_TUN_DROP_BAD_CSUM,	  EVS_TUN_DROP_FRAGMENT,    EVS_TUN_DROP_NOT_TUNNEL,
+	    EVS_TUN_DROP_ZERO_CSUM6,	  EVS_TUN_DROP_FRAGMENT,    EVS_TUN_DROP_NOT_TUNNEL,
 	    EVS_TUN_DROP_BAD_OUTER,	  EVS_TUN_DROP_BAD_INNER,   EVS_TUN_DROP_NOT_TUNNEL,
 	    EVS_TUN_DROP_BAD_OUTER,
 	};
@@ -803,6 +908,55 @@ START_TEST(test_checksum_offload_flags)
 }
 END_TEST
 
+/* RFC 6935/6936 over IPv6: a template with ipv6_zero_csum sends a zero
+ * UDP checksum (over IPv4 the flag changes nothing); a decap without the
+ * flag counts such frames as zero_csum6, apart from wrong checksums, and
+ * one with it takes them; a non-zero checksum is still verified. */
+START_TEST(test_ipv6_zero_checksum)
+{
+	struct evs_tun_encap_config c = conf(EVS_TUN_GENEVE, 6);
+	struct evs_tun_decap d = decap_conf();
+	struct evs_tun_stats st = {0};
+	struct evs_tun_meta meta[4];
+	struct evs_tun_encap zero, sum, v4;
+	struct rte_mbuf *m[4], *orig = frame(200, 9);
+
+	c.ipv6_zero_csum = true;
+	ck_assert_int_eq(evs_tun_encap_init(&zero, &c), 0);
+	c.ipv6_zero_csum = false;
+	ck_assert_int_eq(evs_tun_encap_init(&sum, &c), 0);
+	c = conf(EVS_TUN_GENEVE, 4);
+	c.udp_csum = true;
+	c.ipv6_zero_csum = true;
+	ck_assert_int_eq(evs_tun_encap_init(&v4, &c), 0);
+	for (unsigned int i = 0; i < 4; i++)
+		m[i] = copy(orig);
+	ck_assert_uint_eq(evs_tun_encap_burst(&zero, m, 2, NULL, &st), 2);
+	ck_assert_uint_eq(evs_tun_encap_burst(&sum, m + 2, 1, NULL, &st), 1);
+	ck_assert_uint_eq(evs_tun_encap_burst(&v4, m + 3, 1, NULL, &st), 1);
+	ck_assert_uint_eq(rte_pktmbuf_mtod_offset(m[0], struct rte_udp_hdr *, 54)->dgram_cksum, 0);
+	ck_assert_uint_ne(rte_pktmbuf_mtod_offset(m[2], struct rte_udp_hdr *, 54)->dgram_cksum, 0);
+	ck_assert_uint_ne(rte_pktmbuf_mtod_offset(m[3], struct rte_udp_hdr *, 34)->dgram_cksum, 0);
+	/* off: the zero ones are zero_csum6, the summed one (damaged) bad_csum */
+	rte_pktmbuf_mtod(m[2], uint8_t *)[120] ^= 1;
+	ck_assert_uint_eq(evs_tun_decap_burst(&d, m, 4, meta, &st), 1);
+	ck_assert_uint_eq(st.drops[EVS_TUN_DROP_ZERO_CSUM6], 2);
+	ck_assert_uint_eq(st.drops[EVS_TUN_DROP_BAD_CSUM], 1);
+	ck_assert_str_eq(evs_tun_drop_name(EVS_TUN_DROP_ZERO_CSUM6), "zero_csum6");
+	ck_assert(same(m[0], orig));
+	free_all(m, 4);
+	/* on: taken, and the frame is the one sent */
+	d.ipv6_zero_csum = true;
+	m[0] = copy(orig);
+	ck_assert_uint_eq(evs_tun_encap_burst(&zero, m, 1, NULL, &st), 1);
+	ck_assert_uint_eq(evs_tun_decap_burst(&d, m, 1, meta, &st), 1);
+	ck_assert(same(m[0], orig));
+	ck_assert_uint_eq(meta[0].family, 6);
+	free_all(m, 1);
+	rte_pktmbuf_free(orig);
+}
+END_TEST
+
 /* The decap's fast path (the usual IPv4 shape) against its full checks:
  * frames of every shape, damaged in the bytes the fast path reads or not,
  * padded or not, get the same verdict, reason, metadata and bytes. */
@@ -843,6 +997,15 @@ START_TEST(test_fast_path_matches_full_checks)
 			/* one byte of the outer headers, a frame in three */
 			if ((r >> 12) % 3 == 0)
 				p[(unsigned int)rand() % 60] ^= (uint8_t)(1u << (rand() % 8));
+			/* and half the time an IPv4 header checksum that still
+			 * verifies, so that a flipped flag or field is what decides */
+			if (c.local.family == 4 && (r >> 20) % 2 == 0) {
+				uint16_t ck;
+
+				memset(p + 24, 0, 2);
+				ck = (uint16_t)~rte_raw_cksum(p + 14, 20);
+				memcpy(p + 24, &ck, 2);
+			}
 			if ((r >> 14) % 8 == 0) /* link padding */
 				memset(rte_pktmbuf_append(a[i], 6), 0, 6);
 			if ((r >> 17) % 8 == 0) /* a cut */
@@ -1028,10 +1191,12 @@ int main(int argc, char **argv)
 	    {"decap_drops_counted", test_decap_drops_counted},
 	    {"garbage_accounted", test_garbage_accounted},
 	    {"checksum_offload_flags", test_checksum_offload_flags},
+	    {"ipv6_zero_checksum", test_ipv6_zero_checksum},
 	    {"geneve_opts_walk", test_geneve_opts_walk},
 	    {"source_tags_round_trip", test_source_tags_round_trip},
 	    {"source_tags_refused", test_source_tags_refused},
 	    {"fast_path_matches_full_checks", test_fast_path_matches_full_checks},
+	    {"encap_burst_matches_model", test_encap_burst_matches_model},
 	};
 
 	(void)argc;

@@ -13,6 +13,10 @@
 # --scenario NAME runs edgevs with test/perf/scenarios/NAME.sh's configuration
 # and traffic instead (e.g. tunnel: the encap direction over GENEVE).
 #
+# --cache-sim adds callgrind's cache simulation (this host's L1 and LL
+# geometry): D1 and LL misses per packet, reads and writes, in total and
+# per function beside the instructions.
+#
 # --virtio ",ARGS": the virtio_user options of the generator's ports
 # (default: the suite's, virtio.sh; "" for DPDK's defaults;
 # ",packed_vq=1"): what a guest's virtio options make the device's
@@ -20,7 +24,7 @@
 #
 # Usage: test/perf/gen/callgrind-device.sh [--device edgevs|testpmd] [--edgevs PATH]
 #          [--gen PATH] [--flows N] [--duration S] [--top N] [--scenario NAME]
-#          [--virtio ",ARGS"]
+#          [--virtio ",ARGS"] [--cache-sim]
 # KEEP=1 keeps the callgrind output (its directory is printed).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,6 +36,7 @@ flows=1000
 duration=20
 top=25
 scenario=""
+cache_sim=no
 # the suite's guest (GEN_VIRTIO); --virtio replaces it
 # shellcheck source=virtio.sh
 . "$here/virtio.sh"
@@ -46,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--top) top=$2; shift ;;
 	--scenario) scenario=$2; shift ;;
 	--virtio) virtio=$2; shift ;;
+	--cache-sim) cache_sim=yes ;;
 	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "callgrind-device: unknown option $1" >&2; exit 1 ;;
 	esac
@@ -76,7 +82,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 eal=(--no-huge -m 512 --no-shconf --no-pci --no-telemetry --log-level=lib.eal:warning)
 cg=(valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" --separate-threads=yes
-	--compress-strings=no --compress-pos=no)
+	--compress-strings=no --compress-pos=no --cache-sim="$cache_sim")
 gen_mix=(--sport-range 1 --dip-range "$flows")
 dut_opts=()
 dut_mem=() # a later -m replaces eal's
@@ -210,10 +216,12 @@ import sys
 n, top = int(sys.argv[1]), int(sys.argv[6])
 
 def parse(path):
-    """self instructions and call counts per function of one callgrind dump"""
-    self_ir, calls, fn, after_call, ob = {}, {}, None, False, ""
+    """self cost (one list per event) and call counts per function of one dump"""
+    self_cost, calls, fn, after_call, ob, ev = {}, {}, None, False, "", ["Ir"]
     for l in open(path):
-        if l.startswith("ob="):
+        if l.startswith("events:"):
+            ev = l.split()[1:]
+        elif l.startswith("ob="):
             ob = l[3:].strip().rsplit("/", 1)[-1]
         elif l.startswith("fn="):
             fn, after_call = l[3:].strip(), False
@@ -228,11 +236,14 @@ def parse(path):
             if after_call:  # the inclusive cost of the call just named
                 after_call = False
             else:
-                self_ir[fn] = self_ir.get(fn, 0) + int(l.split()[1])
-    return self_ir, calls
+                v = [int(x) for x in l.split()[1:]]
+                c = self_cost.setdefault(fn, [0] * len(ev))
+                for i, x in enumerate(v):
+                    c[i] += x
+    return self_cost, calls, ev
 
-idle, idle_calls = parse(sys.argv[2])
-busy, busy_calls = parse(sys.argv[3])
+idle, idle_calls, ev = parse(sys.argv[2])
+busy, busy_calls, _ = parse(sys.argv[3])
 loop_fn = "evs_pipeline_service" if sys.argv[4] == "edgevs" else None
 if loop_fn:
     idle_loops, loops = idle_calls.get(loop_fn, 0), busy_calls.get(loop_fn, 0)
@@ -247,13 +258,26 @@ else:
     bursts = busy_calls.get("rte_vhost_enqueue_burst", 0)
 # what the idle polls of the traffic part cost, taken out function by function
 extra = (loops - bursts) / idle_loops if idle_loops else 0.0
-cost = {f: busy.get(f, 0) - idle.get(f, 0) * extra for f in busy}
-total = sum(cost.values())
+zero = [0] * len(ev)
+cost = {f: [b - i * extra for b, i in zip(c, idle.get(f, zero))] for f, c in busy.items()}
+# misses: D1 (reads + writes) and LL data (reads + writes), with --cache-sim
+pick = [[ev.index(e) for e in grp if e in ev] for grp in (("D1mr", "D1mw"), ("DLmr", "DLmw"))]
+def misses(c, g):
+    return sum(c[i] for i in pick[g])
+total = sum(c[0] for c in cost.values())
 print("%s, %s flows: %d packets in %d bursts (%.1f per burst); %.0f instructions per "
       "packet, forwarding thread, idle polls taken out (%d of %d loops, %.0f instructions each)"
       % (sys.argv[4], sys.argv[5], n, bursts, n / bursts if bursts else 0, total / n,
-         loops - bursts, loops, sum(idle.values()) / idle_loops if idle_loops else 0))
-for f, ir in sorted(cost.items(), key=lambda x: -x[1])[:top]:
-    if ir / n >= 0.5:
-        print("%8.1f  %s" % (ir / n, f))
+         loops - bursts, loops, sum(c[0] for c in idle.values()) / idle_loops if idle_loops else 0))
+if pick[0]:
+    d1 = [sum(c[ev.index(e)] for c in cost.values()) / n for e in ("D1mr", "D1mw")]
+    ll = [sum(c[ev.index(e)] for c in cost.values()) / n for e in ("DLmr", "DLmw")]
+    print("cache: D1 misses per packet %.2f (read %.2f, write %.2f); LL data misses %.3f "
+          "(read %.3f, write %.3f)" % (sum(d1), d1[0], d1[1], sum(ll), ll[0], ll[1]))
+for f, c in sorted(cost.items(), key=lambda x: -x[1][0])[:top]:
+    if c[0] / n >= 0.5:
+        if pick[0]:
+            print("%8.1f  D1 %5.2f  LL %5.3f  %s" % (c[0] / n, misses(c, 0) / n, misses(c, 1) / n, f))
+        else:
+            print("%8.1f  %s" % (c[0] / n, f))
 PY
