@@ -22,7 +22,6 @@ static void set_meta(struct evs_ct_meta *meta, const struct ct_entry *e)
 {
 	meta->mark = e->mark;
 	meta->backend = e->backend;
-	memcpy(meta->label, e->label, sizeof(meta->label));
 }
 
 static void apply_mark_label(struct ct_entry *e, const struct evs_ct_action *act)
@@ -137,7 +136,7 @@ static int publish(struct evs_ct *ct, const struct burst_ctx *b, const struct ev
 	hash_sig_t sig1;
 
 	if ((b->act->flags & EVS_CT_F_NAT) && r->kind != EVS_CT_NAT_NONE &&
-	    r->v6 == (e->dir[0].key.v6 != 0)) {
+	    r->v6 == (e->key[0].v6 != 0)) {
 		if (ct_nat_setup(ct, e, r, &sig1) != 0)
 			return EVS_CT_C_REFUSED_NAT;
 		natted = true; /* it chose a reply key no connection uses */
@@ -145,8 +144,8 @@ static int publish(struct evs_ct *ct, const struct burst_ctx *b, const struct ev
 	if (!natted) {
 		uintptr_t d;
 
-		sig1 = ct_key_hash(&e->dir[1].key);
-		if (ct_hash_lookup(ct->hash, &e->dir[1].key, sig1, &d))
+		sig1 = ct_key_hash(&e->key[1]);
+		if (ct_hash_lookup(ct->hash, &e->key[1], sig1, &d))
 			/* another connection's translation uses it */
 			return EVS_CT_C_REFUSED_TABLE;
 	}
@@ -197,8 +196,8 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 		p->counter = EVS_CT_C_REFUSED_GLOBAL;
 		return invalid(b, p);
 	}
-	e->dir[0].key = p->ck;
-	ct_key_invert(&e->dir[1].key, &p->ck);
+	e->key[0] = p->ck;
+	ct_key_invert(&e->key[1], &p->ck);
 	e->flags = (b->act->flags & EVS_CT_F_ONEWAY) ? CT_FL_ONEWAY : 0;
 	e->owner = (uint8_t)lc->idx;
 	e->mark = 0;

@@ -72,7 +72,7 @@ static inline const struct ct_entry *entry_of(const struct ct_hash *h, uint64_t 
 
 static inline const struct ct_key *key_of(const struct ct_hash *h, uint64_t v)
 {
-	return &entry_of(h, v)->dir[v & 1].key;
+	return &entry_of(h, v)->key[v & 1];
 }
 
 static inline bool key_eq(const struct ct_key *a, const struct ct_key *b)

@@ -4,7 +4,7 @@
 
 /*
  * The connection-key table: (key hash, entry index, direction) in 64-byte
- * buckets; the key itself is the entry's own (entry->dir[dir].key), so a lookup
+ * buckets; the key itself is the entry's own (entry->key[dir]), so a lookup
  * touches the bucket and the entry, no separate key store.
  *
  * A bucket is one cache line: a header word (a "spilled" bit and the next

@@ -82,50 +82,50 @@ enum ct_life {
 	CT_LIFE_DEAD, /* out of the hash, waiting for its owner's wheel and a grace */
 };
 
-/* One direction of a connection: its key and its TCP window, one line. */
-struct ct_dir {
-	struct ct_key key; /* as this side sends it (reply: after NAT) */
-	struct ct_tcp_dir tcp;
-	uint32_t pad;
-} __rte_aligned(64);
-
 /* One connection: 192 bytes, both keys inline so deletion needs no lookup.
- * Laid out by what a packet of a known connection touches: line 0 (state,
- * expiry, mark, label, backend) always, the line of its direction's key,
- * and for TCP the other direction's (both windows): a UDP packet reads two
- * lines, a TCP one three. The rest is written at commit and by the wheel. */
+ * Laid out by what a packet of a known connection touches: line 0 holds
+ * the state it reads and writes and the original key, so an original-
+ * direction packet reads one line; a reply reads the reply key's line too,
+ * and TCP the windows' line. The rest is written at commit, by the wheel
+ * or on rare TCP paths. */
 struct ct_entry {
+	/* line 0 */
 	rte_spinlock_t lock;	  /* protocol state, flags, mark/label */
 	uint8_t proto_state;	  /* enum evs_ct_tcp_state for TCP */
 	uint8_t flags;		  /* enum ct_flag */
 	uint8_t owner;		  /* lcore whose wheel files it */
 	uint8_t tcp_last;	  /* TCP: class | dir of the last accepted or ignored segment */
 	_Atomic uint64_t expires; /* ms; any lcore refreshes it (relaxed: a hint) */
-	_Atomic uint8_t life;	  /* enum ct_life */
-	int8_t tcp_last_wscale;	  /* TCP: an ignored SYN's window scale (-1 none), */
-	uint16_t tcp_last_win;	  /* its window, */
-	uint32_t tcp_last_end;	  /* and its end, to resync on */
 	uint32_t mark;
-	uint16_t backend; /* a load balancer's backend slot (0: none), set at commit */
-	uint16_t pad;
+	uint16_t backend;	/* a load balancer's backend slot (0: none), set at commit */
+	_Atomic uint8_t life;	/* enum ct_life */
+	int8_t tcp_last_wscale; /* TCP: an ignored SYN's window scale (-1 none), */
+	struct ct_key key[2];	/* [0] original, [1] reply; as sent by each side */
+	/* line 1 from key[1] */
 	uint8_t label[16];
 	struct ct_entry *wheel_next; /* owner lcore only */
-	uint64_t rcu_token;	     /* grace to wait after DEAD */
-	struct ct_dir dir[2];	     /* [0] original, [1] reply */
+	/* line 2 */
+	struct ct_tcp_dir tcp[2];
+	uint64_t rcu_token;    /* grace to wait after DEAD */
+	uint32_t tcp_last_end; /* its end, */
+	uint16_t tcp_last_win; /* and its window, to resync on */
+	uint8_t pad[2];
 } __rte_aligned(64);
 
 /* three cache lines; a fourth would cost 10M connections 640 MB */
 _Static_assert(sizeof(struct ct_entry) == 192, "ct_entry grew");
-_Static_assert(offsetof(struct ct_entry, dir) == 64, "line 0 overflows");
+_Static_assert(offsetof(struct ct_entry, key[1]) == 64, "line 0: state and the original key");
+_Static_assert(offsetof(struct ct_entry, tcp) == 128, "line 2: the windows");
 
-/* The lines a packet of direction @dir will touch: the state's, its key's,
- * and for TCP the other direction's too (its window). */
+/* The lines a packet of direction @dir will touch: line 0, the reply
+ * key's, and for TCP the windows'. */
 static inline void ct_entry_prefetch(const struct ct_entry *e, int dir, uint8_t proto)
 {
 	rte_prefetch0(e);
-	rte_prefetch0(&e->dir[dir]);
+	if (dir)
+		rte_prefetch0(&e->key[1]);
 	if (proto == IPPROTO_TCP)
-		rte_prefetch0(&e->dir[!dir]);
+		rte_prefetch0(e->tcp);
 }
 
 /* Result of a protocol's look at one packet. */

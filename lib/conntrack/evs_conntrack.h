@@ -235,10 +235,13 @@ const char *evs_ct_counter_name(enum evs_ct_counter c);
 struct evs_ct;
 struct evs_ct_lcore;
 
-/** Connection mark and label of a packet, as left by the last burst. */
+/**
+ * Connection facts of a packet, as left by the last burst. No label: no
+ * stage reads it per packet (evs_ct_iterate() shows it), and copying it
+ * would cost every packet a cache line of its entry.
+ */
 struct evs_ct_meta {
 	uint32_t mark;
-	uint8_t label[16];
 	uint16_t backend; /**< the connection's backend slot, 0: none */
 	uint8_t known;	  /**< 1: the packet matched a connection already in the table */
 };
@@ -279,7 +282,7 @@ uint64_t evs_ct_now_ms(void);
  * key->ct_state and key->ct_zone (= act->zone); on EVS_CT_F_NAT translate
  * the packet and its key as the connection says. Invalid packets are not
  * dropped here: they get EVS_CT_TRACKED | EVS_CT_INVALID and a counter.
- * Mark and label are left in evs_ct_burst_meta(lc, i).
+ * Mark and LB backend are left in evs_ct_burst_meta(lc, i).
  * @return n (every packet is handled); at most EVS_CT_BURST_MAX.
  */
 uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
@@ -293,7 +296,7 @@ struct evs_ct_lcore_head {
 	struct evs_ct_meta meta[EVS_CT_BURST_MAX];
 };
 
-/** Mark and label of packet @p i of the last burst on @p lc. */
+/** Mark and backend of packet @p i of the last burst on @p lc. */
 static inline const struct evs_ct_meta *evs_ct_burst_meta(const struct evs_ct_lcore *lc, uint16_t i)
 {
 	const struct evs_ct_lcore_head *h = (const struct evs_ct_lcore_head *)(const void *)lc;
