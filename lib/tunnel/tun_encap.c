@@ -377,11 +377,13 @@ static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
 
 /* The usual tunnel (IPv4, no UDP checksum, no per-packet option, an
  * outer header of at most 96 bytes) over the longest prefix of @p pkts
- * that it takes: no status array, no partition, the template's fields in
- * registers. Stops, the frame untouched, at the first refusal (too big, no
- * headroom): encap_run decides and counts the rest. */
-static uint16_t encap_plain4(const struct evs_tun_encap *tpl, struct rte_mbuf **pkts, uint16_t n,
-			     const uint32_t *hashes, uint64_t *bytes_out)
+ * that it takes: no status array, no partition. Per chunk, the inner
+ * hashes first, then the headers: two loops whose values fit in registers
+ * (one loop spilled the template's fields to the stack). Stops, the frame
+ * untouched, at the first refusal (too big, no headroom): encap_run
+ * decides and counts the rest. */
+static __rte_noinline uint16_t encap_plain4(const struct evs_tun_encap *tpl, struct rte_mbuf **pkts,
+					    uint16_t n, const uint32_t *hashes, uint64_t *bytes_out)
 {
 	const uint8_t *hdr = tpl->hdr;
 	const uint32_t hl = tpl->hdr_len, l2 = tpl->l2_len, max = tpl->max_frame;
@@ -390,43 +392,53 @@ static uint16_t encap_plain4(const struct evs_tun_encap *tpl, struct rte_mbuf **
 	/* the outer headers' lengths in one store (no TSO, no outer_*) */
 	const uint64_t txo = rte_mbuf_tx_offload(l2, sizeof(struct rte_ipv4_hdr),
 						 sizeof(struct rte_udp_hdr), 0, 0, 0, 0);
+	uint32_t local[TUN_CHUNK];
 	uint64_t bytes = 0;
-	uint16_t i;
 
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		uint32_t frame = m->pkt_len, ip_len = hl - l2 + frame, hash;
-		struct rte_ipv4_hdr *ip;
-		struct rte_udp_hdr *u;
-		uint16_t len_be;
-		uint8_t *p;
+	for (uint16_t off = 0; off < n; off += TUN_CHUNK) {
+		uint16_t len = RTE_MIN((uint16_t)(n - off), (uint16_t)TUN_CHUNK);
+		const uint32_t *h = hashes != NULL ? hashes + off : local;
 
-		if (unlikely(frame > max || m->data_off < hl))
-			break;
 		/* not the NIC's RSS hash: see encap_run */
-		hash = hashes != NULL ? hashes[i] : inner_hash(m);
-		m->data_off = (uint16_t)(m->data_off - hl);
-		m->data_len = (uint16_t)(m->data_len + hl);
-		m->pkt_len += hl;
-		p = rte_pktmbuf_mtod(m, uint8_t *);
-		/* 50-96 bytes: fixed 32-byte copies, the last one overlapping */
-		memcpy(p, hdr, 32);
-		if (hl > 64)
-			memcpy(p + 32, hdr + 32, 32);
-		memcpy(p + hl - 32, hdr + hl - 32, 32);
-		ip = (struct rte_ipv4_hdr *)(p + l2);
-		u = (struct rte_udp_hdr *)(ip + 1);
-		len_be = rte_cpu_to_be_16((uint16_t)ip_len);
-		ip->total_length = len_be;
-		ip->hdr_checksum = (uint16_t)~tun_fold(ip_sum + len_be);
-		/* source port in [min, min + span) from the flow hash (multiply-shift) */
-		u->src_port = rte_cpu_to_be_16((uint16_t)(smin + ((hash * span) >> 32)));
-		u->dgram_len = rte_cpu_to_be_16((uint16_t)(ip_len - sizeof(*ip)));
-		m->tx_offload = txo;
-		bytes += frame;
+		if (hashes == NULL)
+			for (uint16_t i = 0; i < len; i++)
+				local[i] = inner_hash(pkts[off + i]);
+		for (uint16_t i = 0; i < len; i++) {
+			struct rte_mbuf *m = pkts[off + i];
+			uint32_t frame = m->pkt_len, ip_len = hl - l2 + frame;
+			struct rte_ipv4_hdr *ip;
+			struct rte_udp_hdr *u;
+			uint16_t len_be;
+			uint8_t *p;
+
+			if (unlikely(frame > max || m->data_off < hl)) {
+				*bytes_out = bytes;
+				return (uint16_t)(off + i);
+			}
+			m->data_off = (uint16_t)(m->data_off - hl);
+			m->data_len = (uint16_t)(m->data_len + hl);
+			m->pkt_len += hl;
+			p = rte_pktmbuf_mtod(m, uint8_t *);
+			/* 50-96 bytes: fixed 32-byte copies, the last one overlapping */
+			memcpy(p, hdr, 32);
+			if (hl > 64)
+				memcpy(p + 32, hdr + 32, 32);
+			memcpy(p + hl - 32, hdr + hl - 32, 32);
+			ip = (struct rte_ipv4_hdr *)(p + l2);
+			u = (struct rte_udp_hdr *)(ip + 1);
+			len_be = rte_cpu_to_be_16((uint16_t)ip_len);
+			ip->total_length = len_be;
+			ip->hdr_checksum = (uint16_t)~tun_fold(ip_sum + len_be);
+			/* source port in [min, min + span) from the flow hash
+			 * (multiply-shift) */
+			u->src_port = rte_cpu_to_be_16((uint16_t)(smin + ((h[i] * span) >> 32)));
+			u->dgram_len = rte_cpu_to_be_16((uint16_t)(ip_len - sizeof(*ip)));
+			m->tx_offload = txo;
+			bytes += frame;
+		}
 	}
 	*bytes_out = bytes;
-	return i;
+	return n;
 }
 
 uint16_t evs_tun_encap_burst(const struct evs_tun_encap *t, struct rte_mbuf **pkts, uint16_t n,
