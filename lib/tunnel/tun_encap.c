@@ -195,28 +195,13 @@ static inline uint32_t ipv6_hash(const uint8_t *ip, uint32_t avail)
 	return evs_crc32c_u32(h, ports);
 }
 
-static inline uint32_t inner_hash(const struct rte_mbuf *m)
+/* inner_hash's other shapes: tagged, IPv6, IP options, not IP, runts. */
+static __rte_noinline uint32_t inner_hash_other(const struct rte_mbuf *m)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t len = m->data_len, off = RTE_ETHER_HDR_LEN, w;
+	uint32_t len = m->data_len, off = RTE_ETHER_HDR_LEN;
 	uint64_t a, b;
 	uint16_t type;
-
-	/* the usual frame, untagged IPv4 without options, in fewer tests:
-	 * ipv4_hash's value for a 20-byte header */
-	memcpy(&w, p + 12, 4);
-	if (likely(len >= RTE_ETHER_HDR_LEN + 24 &&
-		   (w & RTE_BE32(0xffffff00)) == RTE_BE32(0x08004500))) {
-		const uint8_t *ip = p + RTE_ETHER_HDR_LEN;
-		uint32_t h, ports;
-
-		memcpy(&a, ip + 12, 8);
-		h = evs_crc32c_u64(ip[9], a);
-		if ((be16_at(ip + 6) & 0x3fff) != 0 || !has_ports[ip[9]])
-			return h;
-		memcpy(&ports, ip + 20, 4);
-		return evs_crc32c_u32(h, ports);
-	}
 
 	if (unlikely(len < RTE_ETHER_HDR_LEN))
 		return 0;
@@ -232,6 +217,27 @@ static inline uint32_t inner_hash(const struct rte_mbuf *m)
 	memcpy(&a, p, 8);
 	memcpy(&b, p + 4, 8); /* the MACs (bytes 4-7 twice) */
 	return evs_crc32c_u64(evs_crc32c_u64(type, a), b);
+}
+
+/* The usual frame, untagged IPv4 without options, inline in few tests
+ * (ipv4_hash's value for a 20-byte header); the rest out of line, so that
+ * the encap loop keeps its registers. */
+static inline uint32_t inner_hash(const struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *), *ip = p + RTE_ETHER_HDR_LEN;
+	uint32_t w, h, ports;
+	uint64_t a;
+
+	memcpy(&w, p + 12, 4);
+	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + 24 ||
+		     (w & RTE_BE32(0xffffff00)) != RTE_BE32(0x08004500)))
+		return inner_hash_other(m);
+	memcpy(&a, ip + 12, 8);
+	h = evs_crc32c_u64(ip[9], a);
+	if ((be16_at(ip + 6) & 0x3fff) != 0 || !has_ports[ip[9]])
+		return h;
+	memcpy(&ports, ip + 20, 4);
+	return evs_crc32c_u32(h, ports);
 }
 
 uint32_t evs_tun_inner_hash(const struct rte_mbuf *m)
@@ -377,10 +383,10 @@ static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
 
 /* The usual tunnel (IPv4, no UDP checksum, no per-packet option, an
  * outer header of at most 96 bytes) over the longest prefix of @p pkts
- * that it takes: no status array, no partition. Per chunk, the inner
- * hashes first, then the headers: two loops whose values fit in registers
- * (one loop spilled the template's fields to the stack). Stops, the frame
- * untouched, at the first refusal (too big, no headroom): encap_run
+ * that it takes: no status array, no partition, out of line so that the
+ * template's fields stay in registers. One pass per frame (a first pass
+ * for the hashes cost a D1 miss per frame more than it saved). Stops, the
+ * frame untouched, at the first refusal (too big, no headroom): encap_run
  * decides and counts the rest. */
 static __rte_noinline uint16_t encap_plain4(const struct evs_tun_encap *tpl, struct rte_mbuf **pkts,
 					    uint16_t n, const uint32_t *hashes, uint64_t *bytes_out)
@@ -392,53 +398,43 @@ static __rte_noinline uint16_t encap_plain4(const struct evs_tun_encap *tpl, str
 	/* the outer headers' lengths in one store (no TSO, no outer_*) */
 	const uint64_t txo = rte_mbuf_tx_offload(l2, sizeof(struct rte_ipv4_hdr),
 						 sizeof(struct rte_udp_hdr), 0, 0, 0, 0);
-	uint32_t local[TUN_CHUNK];
 	uint64_t bytes = 0;
+	uint16_t i;
 
-	for (uint16_t off = 0; off < n; off += TUN_CHUNK) {
-		uint16_t len = RTE_MIN((uint16_t)(n - off), (uint16_t)TUN_CHUNK);
-		const uint32_t *h = hashes != NULL ? hashes + off : local;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t frame = m->pkt_len, ip_len = hl - l2 + frame, hash;
+		struct rte_ipv4_hdr *ip;
+		struct rte_udp_hdr *u;
+		uint16_t len_be;
+		uint8_t *p;
 
+		if (unlikely(frame > max || m->data_off < hl))
+			break;
 		/* not the NIC's RSS hash: see encap_run */
-		if (hashes == NULL)
-			for (uint16_t i = 0; i < len; i++)
-				local[i] = inner_hash(pkts[off + i]);
-		for (uint16_t i = 0; i < len; i++) {
-			struct rte_mbuf *m = pkts[off + i];
-			uint32_t frame = m->pkt_len, ip_len = hl - l2 + frame;
-			struct rte_ipv4_hdr *ip;
-			struct rte_udp_hdr *u;
-			uint16_t len_be;
-			uint8_t *p;
-
-			if (unlikely(frame > max || m->data_off < hl)) {
-				*bytes_out = bytes;
-				return (uint16_t)(off + i);
-			}
-			m->data_off = (uint16_t)(m->data_off - hl);
-			m->data_len = (uint16_t)(m->data_len + hl);
-			m->pkt_len += hl;
-			p = rte_pktmbuf_mtod(m, uint8_t *);
-			/* 50-96 bytes: fixed 32-byte copies, the last one overlapping */
-			memcpy(p, hdr, 32);
-			if (hl > 64)
-				memcpy(p + 32, hdr + 32, 32);
-			memcpy(p + hl - 32, hdr + hl - 32, 32);
-			ip = (struct rte_ipv4_hdr *)(p + l2);
-			u = (struct rte_udp_hdr *)(ip + 1);
-			len_be = rte_cpu_to_be_16((uint16_t)ip_len);
-			ip->total_length = len_be;
-			ip->hdr_checksum = (uint16_t)~tun_fold(ip_sum + len_be);
-			/* source port in [min, min + span) from the flow hash
-			 * (multiply-shift) */
-			u->src_port = rte_cpu_to_be_16((uint16_t)(smin + ((h[i] * span) >> 32)));
-			u->dgram_len = rte_cpu_to_be_16((uint16_t)(ip_len - sizeof(*ip)));
-			m->tx_offload = txo;
-			bytes += frame;
-		}
+		hash = hashes != NULL ? hashes[i] : inner_hash(m);
+		m->data_off = (uint16_t)(m->data_off - hl);
+		m->data_len = (uint16_t)(m->data_len + hl);
+		m->pkt_len += hl;
+		p = rte_pktmbuf_mtod(m, uint8_t *);
+		/* 50-96 bytes: fixed 32-byte copies, the last one overlapping */
+		memcpy(p, hdr, 32);
+		if (hl > 64)
+			memcpy(p + 32, hdr + 32, 32);
+		memcpy(p + hl - 32, hdr + hl - 32, 32);
+		ip = (struct rte_ipv4_hdr *)(p + l2);
+		u = (struct rte_udp_hdr *)(ip + 1);
+		len_be = rte_cpu_to_be_16((uint16_t)ip_len);
+		ip->total_length = len_be;
+		ip->hdr_checksum = (uint16_t)~tun_fold(ip_sum + len_be);
+		/* source port in [min, min + span) from the flow hash (multiply-shift) */
+		u->src_port = rte_cpu_to_be_16((uint16_t)(smin + ((hash * span) >> 32)));
+		u->dgram_len = rte_cpu_to_be_16((uint16_t)(ip_len - sizeof(*ip)));
+		m->tx_offload = txo;
+		bytes += frame;
 	}
 	*bytes_out = bytes;
-	return n;
+	return i;
 }
 
 uint16_t evs_tun_encap_burst(const struct evs_tun_encap *t, struct rte_mbuf **pkts, uint16_t n,
