@@ -224,7 +224,7 @@ enum win_verdict { W_OK, W_IGNORE, W_INVALID };
 /* Check and learn a segment from @dir against the bounds of both sides. */
 static enum win_verdict in_window(struct ct_entry *e, int dir, struct tcp_seg *s, bool liberal)
 {
-	struct ct_tcp_dir *snd = &e->tcp[dir], *rcv = &e->tcp[!dir];
+	struct ct_tcp_dir *snd = &e->dir[dir].tcp, *rcv = &e->dir[!dir].tcp;
 	uint32_t seq = s->seq, end = s->end, ack, win = s->win;
 	bool ok_seq_hi, ok_seq_lo, ok_ack_hi, ok_ack_lo;
 
@@ -291,12 +291,18 @@ static bool tcp_valid_new(const struct ct_pkt *p)
 	return flags_valid(f) && (c == C_SYN || c == C_ACK);
 }
 
+static void tcp_dirs_clear(struct ct_entry *e)
+{
+	memset(&e->dir[0].tcp, 0, sizeof(e->dir[0].tcp));
+	memset(&e->dir[1].tcp, 0, sizeof(e->dir[1].tcp));
+}
+
 static void tcp_init(struct ct_entry *e, const struct ct_pkt *p, const struct evs_ct_zone_conf *zc)
 {
 	struct tcp_seg s;
 
 	RTE_SET_USED(zc);
-	memset(e->tcp, 0, sizeof(e->tcp));
+	tcp_dirs_clear(e);
 	e->tcp_last = C_NONE;
 	e->tcp_last_wscale = -1;
 	if (!seg_read(p, &s))
@@ -304,13 +310,13 @@ static void tcp_init(struct ct_entry *e, const struct ct_pkt *p, const struct ev
 	e->tcp_last = (uint8_t)class_of(s.flags);
 	if (class_of(s.flags) == C_SYN) {
 		e->proto_state = EVS_CT_TCP_SYN_SENT;
-		dir_init(&e->tcp[0], &s);
+		dir_init(&e->dir[0].tcp, &s);
 	} else {
 		/* picked up mid-stream: we missed the window scales, so trust it */
 		e->proto_state = EVS_CT_TCP_ESTABLISHED;
 		e->flags |= CT_FL_LIBERAL;
-		dir_init(&e->tcp[0], &s);
-		e->tcp[1].end = e->tcp[1].maxend = s.ack;
+		dir_init(&e->dir[0].tcp, &s);
+		e->dir[1].tcp.end = e->dir[1].tcp.maxend = s.ack;
 	}
 }
 
@@ -336,10 +342,10 @@ static bool ignore(struct ct_entry *e, const struct tcp_seg *s, enum tcp_class c
 		   int *next)
 {
 	if (c == C_SYNACK && last_was(e, C_SYN, !dir) && s->ack == e->tcp_last_end) {
-		struct ct_tcp_dir *d = &e->tcp[!dir];
+		struct ct_tcp_dir *d = &e->dir[!dir].tcp;
 
 		/* the SYN we let pass was real: restart from it */
-		memset(e->tcp, 0, sizeof(e->tcp));
+		tcp_dirs_clear(e);
 		d->end = d->maxend = e->tcp_last_end;
 		d->maxwin = e->tcp_last_win == 0 ? 1 : e->tcp_last_win;
 		d->wscale_ok = e->tcp_last_wscale >= 0;
@@ -407,13 +413,13 @@ static enum ct_verdict tcp_update(struct ct_entry *e, struct ct_pkt *p, int dir,
 	if (next == S_IGNORE && !ignore(e, &s, c, dir, &next))
 		return CT_V_OK;
 	if (c == C_RST && e->proto_state == EVS_CT_TCP_SYN_SENT && dir == 1 &&
-	    (!(s.flags & F_ACK) || s.ack != e->tcp[0].end)) {
+	    (!(s.flags & F_ACK) || s.ack != e->dir[0].tcp.end)) {
 		/* a refusal must acknowledge our SYN, else anyone could reset it */
 		p->counter = EVS_CT_C_INV_TCP_WINDOW;
 		return CT_V_INVALID;
 	}
-	if (c == C_RST && e->tcp[!dir].maxack_set && seq_before(s.seq, e->tcp[!dir].maxack) &&
-	    !zc->tcp_liberal) {
+	if (c == C_RST && e->dir[!dir].tcp.maxack_set &&
+	    seq_before(s.seq, e->dir[!dir].tcp.maxack) && !zc->tcp_liberal) {
 		/* a reset for data the peer already acknowledged: stale or forged */
 		p->counter = EVS_CT_C_INV_TCP_WINDOW;
 		return CT_V_INVALID;

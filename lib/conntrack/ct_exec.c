@@ -41,10 +41,13 @@ static void apply_mark_label(struct ct_entry *e, const struct evs_ct_action *act
 
 static void refresh(const struct burst_ctx *b, struct ct_entry *e, const struct ct_proto_ops *ops)
 {
-	uint64_t exp = b->lc->now + (uint64_t)ops->timeout(e, &b->zc->timeouts) * 1000;
+	uint64_t exp = ct_expiry(b->lc->now, ops->timeout(e, &b->zc->timeouts));
 
-	/* relaxed: a hint for the owner's wheel; a lost race costs one re-file */
-	atomic_store_explicit(&e->expires, exp, memory_order_relaxed);
+	/* relaxed: a hint for the owner's wheel; a lost race costs one re-file.
+	 * Stored only when it changes grain: a store would dirty the entry's
+	 * line on every packet, the load reads a line the hit has read. */
+	if (atomic_load_explicit(&e->expires, memory_order_relaxed) != exp)
+		atomic_store_explicit(&e->expires, exp, memory_order_relaxed);
 }
 
 /* Translate if asked and the connection is NATed; the ct_state bits it earns. */
@@ -134,7 +137,7 @@ static int publish(struct evs_ct *ct, const struct burst_ctx *b, const struct ev
 	hash_sig_t sig1;
 
 	if ((b->act->flags & EVS_CT_F_NAT) && r->kind != EVS_CT_NAT_NONE &&
-	    r->v6 == (e->key[0].v6 != 0)) {
+	    r->v6 == (e->dir[0].key.v6 != 0)) {
 		if (ct_nat_setup(ct, e, r, &sig1) != 0)
 			return EVS_CT_C_REFUSED_NAT;
 		natted = true; /* it chose a reply key no connection uses */
@@ -142,17 +145,17 @@ static int publish(struct evs_ct *ct, const struct burst_ctx *b, const struct ev
 	if (!natted) {
 		uintptr_t d;
 
-		sig1 = ct_key_hash(&e->key[1]);
-		if (ct_hash_lookup(ct->hash, &e->key[1], sig1, &d))
+		sig1 = ct_key_hash(&e->dir[1].key);
+		if (ct_hash_lookup(ct->hash, &e->dir[1].key, sig1, &d))
 			/* another connection's translation uses it */
 			return EVS_CT_C_REFUSED_TABLE;
 	}
 	atomic_store_explicit(&e->life, CT_LIFE_LIVE, memory_order_relaxed);
 	/* the hash publishes with release semantics: readers see a whole entry */
-	if (ct_hash_add(ct->hash, sig0, e->idx, 0) != 0)
+	if (ct_hash_add(ct->hash, sig0, ct_entry_idx(ct, e), 0) != 0)
 		return EVS_CT_C_REFUSED_TABLE;
-	if (ct_hash_add(ct->hash, sig1, e->idx, 1) != 0) {
-		ct_hash_del(ct->hash, sig0, e->idx, 0);
+	if (ct_hash_add(ct->hash, sig1, ct_entry_idx(ct, e), 1) != 0) {
+		ct_hash_del(ct->hash, sig0, ct_entry_idx(ct, e), 0);
 		return EVS_CT_C_REFUSED_TABLE;
 	}
 	*sig1p = sig1;
@@ -194,9 +197,8 @@ static uint8_t create(const struct burst_ctx *b, struct ct_pkt *p, struct ct_ent
 		p->counter = EVS_CT_C_REFUSED_GLOBAL;
 		return invalid(b, p);
 	}
-	e->key[0] = p->ck;
-	ct_key_invert(&e->key[1], &p->ck);
-	e->zone = b->act->zone;
+	e->dir[0].key = p->ck;
+	ct_key_invert(&e->dir[1].key, &p->ck);
 	e->flags = (b->act->flags & EVS_CT_F_ONEWAY) ? CT_FL_ONEWAY : 0;
 	e->owner = (uint8_t)lc->idx;
 	e->mark = 0;
@@ -317,7 +319,9 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 {
 	struct ct_entry *e = (struct ct_entry *)(data & ~CT_DIR_BIT);
 	int dir = (data & CT_DIR_BIT) ? 1 : 0;
-	const struct ct_proto_ops *ops = ct_proto_of(e->key[0].proto);
+	/* the packet's key matched the entry's: its protocol is the entry's
+	 * (read from the packet, not from a line this direction needs not) */
+	const struct ct_proto_ops *ops = ct_proto_of(p->ck.proto);
 	enum ct_verdict v;
 	uint8_t st;
 
@@ -329,7 +333,6 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 			return miss(b, p, NULL, i);
 		e = (struct ct_entry *)(d & ~CT_DIR_BIT);
 		dir = (d & CT_DIR_BIT) ? 1 : 0;
-		ops = ct_proto_of(e->key[0].proto);
 	}
 	if (atomic_load_explicit(&e->expires, memory_order_relaxed) <= b->lc->now)
 		return miss(b, p, e, i); /* timed out, not yet reaped by its wheel */
@@ -422,8 +425,7 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 		lc->foreign0 =
 		    atomic_load_explicit(&lc->ct->inserts, memory_order_acquire) - lc->own_inserts;
 		/* it prefetches all of the burst's entries at once: with many
-		 * connections each is a miss to memory (three lines: keys, state,
-		 * TCP windows and the backend) */
+		 * connections each is a miss to memory (two lines, TCP three) */
 		hits = ct_hash_lookup_bulk(lc->ct->hash, kp, sig, nl, data);
 	}
 	for (j = 0; j < nl; j++) {

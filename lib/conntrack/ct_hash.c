@@ -72,7 +72,7 @@ static inline const struct ct_entry *entry_of(const struct ct_hash *h, uint64_t 
 
 static inline const struct ct_key *key_of(const struct ct_hash *h, uint64_t v)
 {
-	return &entry_of(h, v)->key[v & 1];
+	return &entry_of(h, v)->dir[v & 1].key;
 }
 
 static inline bool key_eq(const struct ct_key *a, const struct ct_key *b)
@@ -209,14 +209,9 @@ uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, c
 
 		cand[i] = v;
 		notag |= (uint64_t)(m == 0) << i;
-		if (v & CT_HS_VALID) {
-			const char *e = (const char *)entry_of(h, v);
-
-			/* the keys, the state, the TCP windows and the backend */
-			rte_prefetch0(e);
-			rte_prefetch0(e + RTE_CACHE_LINE_SIZE);
-			rte_prefetch0(e + 2 * RTE_CACHE_LINE_SIZE);
-		}
+		if (v & CT_HS_VALID)
+			ct_entry_prefetch(entry_of(h, v), (int)(v & 1),
+					  ((const struct ct_key *)keys[i])->proto);
 	}
 	for (i = 0; i < n; i++) {
 		const struct ct_key *k = keys[i];

@@ -4,7 +4,7 @@
 
 /*
  * The connection-key table: (key hash, entry index, direction) in 64-byte
- * buckets; the key itself is the entry's own (entry->key[dir]), so a lookup
+ * buckets; the key itself is the entry's own (entry->dir[dir].key), so a lookup
  * touches the bucket and the entry, no separate key store.
  *
  * A bucket is one cache line: a header word (a "spilled" bit and the next
@@ -34,7 +34,7 @@ struct ct_key;
 struct ct_hash;
 
 /* A table for @max_conns entries' two keys each, reading keys from
- * @entries (indexed by entry->idx); NULL with errno (EINVAL, ENOMEM).
+ * @entries (indexed by ct_entry_idx()); NULL with errno (EINVAL, ENOMEM).
  * @qsv: readers' RCU (NULL: no concurrent readers). */
 struct ct_hash *ct_hash_create(uint32_t max_conns, const struct ct_entry *entries,
 			       struct rte_rcu_qsbr *qsv, int socket_id);
@@ -51,8 +51,8 @@ int ct_hash_del(struct ct_hash *h, uint32_t sig, uint32_t idx, int dir);
 /* Look @k (hash @sig) up: true with @data = entry address | direction. */
 bool ct_hash_lookup(const struct ct_hash *h, const struct ct_key *k, uint32_t sig, uintptr_t *data);
 /* The same for @n <= 64 keys, prefetching ahead: bit i of the result set
- * when keys[i] is found (data[i] then as above); found entries' three
- * lines are prefetched. */
+ * when keys[i] is found (data[i] then as above); found entries' lines
+ * are prefetched (ct_entry_prefetch). */
 uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, const uint32_t *sig,
 			     unsigned int n, uintptr_t *data);
 

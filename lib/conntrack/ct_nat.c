@@ -61,12 +61,12 @@ static bool key_free(const struct evs_ct *ct, const struct ct_key *k, hash_sig_t
 static int nat_search(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r,
 		      hash_sig_t *sig)
 {
-	const struct ct_key *o = &e->key[0];
+	const struct ct_key *o = &e->dir[0].key;
 	bool icmp = o->proto == IPPROTO_ICMP || o->proto == IPPROTO_ICMPV6;
 	/* SCTP's CRC32c (no pseudo-header) cannot be adjusted: its ports stay */
 	bool ports = icmp || o->proto == IPPROTO_TCP || o->proto == IPPROTO_UDP;
 	bool snat = r->kind == EVS_CT_NAT_SRC;
-	struct ct_key k = e->key[1];
+	struct ct_key k = e->dir[1].key;
 	uint8_t *addr = snat ? k.dst : k.src;
 	/* SNAT picks the port the responder answers to; ICMP keeps it in sport */
 	rte_be16_t *port = (snat && !icmp) ? &k.dport : &k.sport;
@@ -119,7 +119,7 @@ static int nat_search(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct
 	}
 	return -ENOSPC;
 found:
-	e->key[1] = k;
+	e->dir[1].key = k;
 	e->flags |= snat ? CT_FL_SNAT : CT_FL_DNAT;
 	return 0;
 }
@@ -131,16 +131,16 @@ static int nat_full(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_n
 {
 	static const uint8_t none[16];
 	struct evs_ct_nat_range s = {.kind = EVS_CT_NAT_SRC, .v6 = r->v6};
-	const struct ct_key *o = &e->key[0];
-	struct ct_key save = e->key[1];
+	const struct ct_key *o = &e->dir[0].key;
+	struct ct_key save = e->dir[1].key;
 	int rc;
 
 	if (r->v6 != (o->v6 != 0) || memcmp(r->addr_min, r->addr_max, 16) != 0 ||
 	    r->port_min != r->port_max || (o->proto != IPPROTO_TCP && o->proto != IPPROTO_UDP))
 		return -EINVAL;
-	memcpy(e->key[1].src, r->addr_min, r->v6 ? 16 : 4);
+	memcpy(e->dir[1].key.src, r->addr_min, r->v6 ? 16 : 4);
 	if (r->port_min != 0)
-		e->key[1].sport = rte_cpu_to_be_16(r->port_min);
+		e->dir[1].key.sport = rte_cpu_to_be_16(r->port_min);
 	memcpy(s.addr_min, r->snat_addr, 16);
 	memcpy(s.addr_max,
 	       memcmp(r->snat_addr_max, none, 16) != 0 ? r->snat_addr_max : r->snat_addr, 16);
@@ -148,7 +148,7 @@ static int nat_full(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_n
 	s.port_max = r->snat_port_max;
 	rc = nat_search(ct, e, &s, sig);
 	if (rc != 0) {
-		e->key[1] = save;
+		e->dir[1].key = save;
 		return rc;
 	}
 	e->flags |= CT_FL_DNAT;
@@ -293,7 +293,7 @@ static void key_update(struct evs_flow_key *key, const struct ct_key *t, bool ic
 static void nat_icmp_error(const struct ct_entry *e, struct ct_pkt *p, int dir)
 {
 	struct rte_mbuf *m = p->m;
-	const struct ct_key *sent = &e->key[!dir];
+	const struct ct_key *sent = &e->dir[!dir].key;
 	uint32_t len = rte_pktmbuf_data_len(m);
 	uint8_t *base = rte_pktmbuf_mtod(m, uint8_t *);
 	bool v6 = sent->v6 != 0;
@@ -308,7 +308,7 @@ static void nat_icmp_error(const struct ct_entry *e, struct ct_pkt *p, int dir)
 	/* the error goes to the quoted packet's sender */
 	hdrs_set_dst(&outer, sent->src);
 	/* and, when an endpoint (not a router) sent it, comes from its peer */
-	memcpy(a, e->key[dir].src, 16);
+	memcpy(a, e->dir[dir].key.src, 16);
 	if (memcmp(outer.src, a, outer.alen) == 0)
 		hdrs_set_src(&outer, sent->dst);
 	memcpy(p->key->src_ip, outer.src, outer.alen);
@@ -354,7 +354,7 @@ static uint16_t cksum_apply(uint16_t ck, uint64_t d)
  */
 static bool nat_fast(const struct ct_entry *e, struct ct_pkt *p, int dir)
 {
-	const struct ct_key *r = &e->key[!dir];
+	const struct ct_key *r = &e->dir[!dir].key;
 	struct rte_mbuf *m = p->m;
 	bool v6 = r->v6 != 0, udp = r->proto == IPPROTO_UDP;
 	uint8_t *l3, *l4, *src, *l4ck;
@@ -413,8 +413,8 @@ static __rte_noinline void nat_frag_later(const struct ct_entry *e, struct ct_pk
 	struct nat_hdrs h;
 	struct ct_key t;
 
-	ct_key_invert(&t, &e->key[!dir]);
-	hdrs_locate(&h, base + p->m->l2_len, NULL, 0, 0, e->key[0].v6 != 0);
+	ct_key_invert(&t, &e->dir[!dir].key);
+	hdrs_locate(&h, base + p->m->l2_len, NULL, 0, 0, e->dir[0].key.v6 != 0);
 	hdrs_apply(&h, &t);
 	key_update(p->key, &t, t.proto == IPPROTO_ICMP || t.proto == IPPROTO_ICMPV6);
 }
@@ -424,7 +424,7 @@ static __rte_noinline void nat_generic(const struct ct_entry *e, struct ct_pkt *
 {
 	struct rte_mbuf *m = p->m;
 	uint8_t *base = rte_pktmbuf_mtod(m, uint8_t *);
-	uint8_t proto = e->key[0].proto;
+	uint8_t proto = e->dir[0].key.proto;
 	struct nat_hdrs h;
 	struct ct_key t;
 
@@ -436,9 +436,9 @@ static __rte_noinline void nat_generic(const struct ct_entry *e, struct ct_pkt *
 		nat_frag_later(e, p, dir);
 		return;
 	}
-	ct_key_invert(&t, &e->key[!dir]);
+	ct_key_invert(&t, &e->dir[!dir].key);
 	hdrs_locate(&h, base + m->l2_len, base + p->l4_off, rte_pktmbuf_data_len(m) - p->l4_off,
-		    proto, e->key[0].v6 != 0);
+		    proto, e->dir[0].key.v6 != 0);
 	if (proto == IPPROTO_SCTP)
 		h.sport = h.dport = NULL; /* see hdrs_locate */
 	hdrs_apply(&h, &t);

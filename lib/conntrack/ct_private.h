@@ -13,6 +13,7 @@
 #include <rte_common.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
@@ -81,32 +82,51 @@ enum ct_life {
 	CT_LIFE_DEAD, /* out of the hash, waiting for its owner's wheel and a grace */
 };
 
-/* One connection: 192 bytes, both keys inline so deletion needs no lookup. */
+/* One direction of a connection: its key and its TCP window, one line. */
+struct ct_dir {
+	struct ct_key key; /* as this side sends it (reply: after NAT) */
+	struct ct_tcp_dir tcp;
+	uint32_t pad;
+} __rte_aligned(64);
+
+/* One connection: 192 bytes, both keys inline so deletion needs no lookup.
+ * Laid out by what a packet of a known connection touches: line 0 (state,
+ * expiry, mark, label, backend) always, the line of its direction's key,
+ * and for TCP the other direction's (both windows): a UDP packet reads two
+ * lines, a TCP one three. The rest is written at commit and by the wheel. */
 struct ct_entry {
-	struct ct_key key[2];	  /* [0] original, [1] reply; as sent by each side */
 	rte_spinlock_t lock;	  /* protocol state, flags, mark/label */
 	uint8_t proto_state;	  /* enum evs_ct_tcp_state for TCP */
 	uint8_t flags;		  /* enum ct_flag */
 	uint8_t owner;		  /* lcore whose wheel files it */
 	uint8_t tcp_last;	  /* TCP: class | dir of the last accepted or ignored segment */
 	_Atomic uint64_t expires; /* ms; any lcore refreshes it (relaxed: a hint) */
-	_Atomic uint32_t life;	  /* enum ct_life */
+	_Atomic uint8_t life;	  /* enum ct_life */
+	int8_t tcp_last_wscale;	  /* TCP: an ignored SYN's window scale (-1 none), */
+	uint16_t tcp_last_win;	  /* its window, */
+	uint32_t tcp_last_end;	  /* and its end, to resync on */
 	uint32_t mark;
+	uint16_t backend; /* a load balancer's backend slot (0: none), set at commit */
+	uint16_t pad;
 	uint8_t label[16];
-	struct ct_tcp_dir tcp[2];
 	struct ct_entry *wheel_next; /* owner lcore only */
 	uint64_t rcu_token;	     /* grace to wait after DEAD */
-	uint32_t idx;
-	uint16_t zone;
-	uint16_t tcp_last_win;	/* TCP: an ignored SYN's window, */
-	uint32_t tcp_last_end;	/* its end, */
-	int8_t tcp_last_wscale; /* and its window scale (-1 none), to resync on */
-	uint8_t pad;
-	uint16_t backend; /* a load balancer's backend slot (0: none), set at commit */
+	struct ct_dir dir[2];	     /* [0] original, [1] reply */
 } __rte_aligned(64);
 
 /* three cache lines; a fourth would cost 10M connections 640 MB */
 _Static_assert(sizeof(struct ct_entry) == 192, "ct_entry grew");
+_Static_assert(offsetof(struct ct_entry, dir) == 64, "line 0 overflows");
+
+/* The lines a packet of direction @dir will touch: the state's, its key's,
+ * and for TCP the other direction's too (its window). */
+static inline void ct_entry_prefetch(const struct ct_entry *e, int dir, uint8_t proto)
+{
+	rte_prefetch0(e);
+	rte_prefetch0(&e->dir[dir]);
+	if (proto == IPPROTO_TCP)
+		rte_prefetch0(&e->dir[!dir]);
+}
 
 /* Result of a protocol's look at one packet. */
 enum ct_verdict {
@@ -180,6 +200,16 @@ enum ct_verdict ct_generic_update(struct ct_entry *e, struct ct_pkt *p, int dir,
 /* Expiry wheel: 1024 slots of 128 ms (131 s); later expiries are re-filed. */
 #define CT_WHEEL_SHIFT 7
 #define CT_WHEEL_SLOTS 1024
+_Static_assert(EVS_CT_EXPIRY_GRAIN_MS == 1 << CT_WHEEL_SHIFT, "a grain is a wheel slot");
+
+/* When a connection seen at @now_ms times out after @timeout_s: rounded up
+ * to a grain, so that most packets find it unchanged and store nothing. */
+static inline uint64_t ct_expiry(uint64_t now_ms, uint32_t timeout_s)
+{
+	uint64_t t = now_ms + (uint64_t)timeout_s * 1000;
+
+	return (t + EVS_CT_EXPIRY_GRAIN_MS - 1) & ~(uint64_t)(EVS_CT_EXPIRY_GRAIN_MS - 1);
+}
 
 struct evs_ct_lcore {
 	struct evs_ct_lcore_head head; /* first: evs_ct_burst_meta() reads it inline */
@@ -228,6 +258,12 @@ struct evs_ct {
 	char name[32];
 	uint16_t frag_tag; /* tells its fragment records from another table's (ct_frag.c) */
 };
+
+/* An entry's index (its hash slots and the free ring hold indices). */
+static inline uint32_t ct_entry_idx(const struct evs_ct *ct, const struct ct_entry *e)
+{
+	return (uint32_t)(e - ct->entries);
+}
 
 /* Zone settings for the fast path (RCU-protected pointer, never NULL). */
 static inline const struct evs_ct_zone_conf *ct_zone_conf(const struct evs_ct *ct, uint16_t zone)

@@ -125,7 +125,6 @@ static int ct_pool_create(struct evs_ct *ct, const struct evs_ct_config *cfg)
 	if (ct->free_ring == NULL)
 		return rte_errno == EEXIST ? -EEXIST : -ENOMEM;
 	for (i = 0; i < cfg->max_conns; i++) {
-		ct->entries[i].idx = i;
 		rte_spinlock_init(&ct->entries[i].lock);
 		if (rte_ring_enqueue_elem(ct->free_ring, &i, sizeof(i)) != 0)
 			return -ENOMEM;
@@ -213,24 +212,26 @@ struct ct_entry *ct_entry_alloc(struct evs_ct *ct)
 
 void ct_entry_put(struct evs_ct *ct, struct ct_entry *e)
 {
+	uint32_t idx = ct_entry_idx(ct, e);
+
 	atomic_store_explicit(&e->life, CT_LIFE_FREE, memory_order_relaxed);
 	/* cannot fail: the ring holds every index */
-	rte_ring_enqueue_elem(ct->free_ring, &e->idx, sizeof(e->idx));
+	rte_ring_enqueue_elem(ct->free_ring, &idx, sizeof(idx));
 }
 
 void ct_entry_unlink(struct evs_ct *ct, struct ct_entry *e)
 {
 	if (atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE)
 		return;
-	ct_hash_del(ct->hash, ct_key_hash(&e->key[0]), e->idx, 0);
-	ct_hash_del(ct->hash, ct_key_hash(&e->key[1]), e->idx, 1);
+	ct_hash_del(ct->hash, ct_key_hash(&e->dir[0].key), ct_entry_idx(ct, e), 0);
+	ct_hash_del(ct->hash, ct_key_hash(&e->dir[1].key), ct_entry_idx(ct, e), 1);
 	/* the grace starts after the keys are gone: a reader that still finds
 	 * the entry reported no quiescent state since */
 	e->rcu_token = ct->qsv != NULL ? rte_rcu_qsbr_start(ct->qsv) : 0;
 	/* release: the owner that sees DEAD (acquire) sees the token too */
 	atomic_store_explicit(&e->life, CT_LIFE_DEAD, memory_order_release);
 	atomic_fetch_sub_explicit(&ct->conns, 1, memory_order_relaxed);
-	atomic_fetch_sub_explicit(&ct->zone_count[e->zone], 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&ct->zone_count[e->dir[0].key.zone], 1, memory_order_relaxed);
 	if (e->backend != 0)
 		atomic_fetch_sub_explicit(&ct->backend_count[e->backend], 1, memory_order_relaxed);
 }
@@ -343,9 +344,9 @@ int evs_ct_iterate(const struct evs_ct *ct, uint32_t *pos, struct evs_ct_conn_in
 			continue;
 		rte_spinlock_lock(&e->lock);
 		memset(out, 0, sizeof(*out));
-		out->zone = e->zone;
-		tuple_of(&out->orig, &e->key[0]);
-		tuple_of(&out->reply, &e->key[1]);
+		out->zone = e->dir[0].key.zone;
+		tuple_of(&out->orig, &e->dir[0].key);
+		tuple_of(&out->reply, &e->dir[1].key);
 		out->proto_state = e->proto_state;
 		out->seen_reply = (e->flags & CT_FL_SEEN_REPLY) != 0;
 		out->assured = (e->flags & CT_FL_ASSURED) != 0;
@@ -383,7 +384,7 @@ uint32_t evs_ct_flush_match(struct evs_ct *ct, int32_t zone,
 			rte_spinlock_lock(&ct->wlock);
 		}
 		if (atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE ||
-		    (zone >= 0 && e->zone != (uint16_t)zone))
+		    (zone >= 0 && e->dir[0].key.zone != (uint16_t)zone))
 			continue;
 		if (match != NULL) {
 			uint8_t label[16];

@@ -247,6 +247,14 @@ struct evs_ct_meta {
 #define EVS_CT_BURST_MAX 64
 
 /**
+ * Expiry times are rounded up to this many milliseconds (the expiry wheel's
+ * slot): a connection lives its state's timeout after its last packet plus
+ * less than one grain. Packets within one grain store nothing, so a busy
+ * connection's entry is not written by every packet.
+ */
+#define EVS_CT_EXPIRY_GRAIN_MS 128
+
+/**
  * Create a table. Allocates max_conns entries, the hash (two keys per
  * connection) and n_lcores contexts up front.
  * @return the table, or NULL with errno: EINVAL (bad config), ENOMEM,

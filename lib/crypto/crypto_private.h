@@ -44,7 +44,13 @@ struct evs_sa {
 	uint64_t max_seq;
 	/* Inbound: the window (single writer). */
 	struct evs_replay replay __rte_cache_aligned;
-	uint16_t peer_port; /* ESP-in-UDP: last verified packet's source port (relaxed) */
+	uint16_t peer_port; /* ESP-in-UDP: newest verified packet's source port (relaxed) */
+	/* and its source address: odd peer_gen while the writer (the SA's
+	 * decrypting lcore) changes it, a seqcount for the management lcore */
+	uint32_t peer_gen;
+	uint8_t peer_family;
+	uint64_t peer_seq;  /* the packet they were last read from (relaxed) */
+	uint64_t peer_w[2]; /* the address's bytes in memory order, zero-padded */
 	struct sa_slot_stats stats[EVS_CRYPTO_MAX_ENGINES];
 };
 

@@ -157,6 +157,35 @@ uint16_t evs_sa_udp_peer_port(const struct evs_sa *sa)
 	return __atomic_load_n(&sa->peer_port, __ATOMIC_RELAXED);
 }
 
+int evs_sa_udp_peer_addr(const struct evs_sa *sa, struct evs_esp_addr *a)
+{
+	for (;;) {
+		/* acquire: the bytes are read after the count that covers them */
+		uint32_t g = __atomic_load_n(&sa->peer_gen, __ATOMIC_ACQUIRE);
+
+		if (g == 0)
+			return -ENOENT;
+		if (g & 1)
+			continue; /* the writer is between its two stores */
+		a->family = sa->peer_family;
+		memcpy(a->b, sa->peer_w, sizeof(a->b));
+		/* the copy is complete before the count is read again */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&sa->peer_gen, __ATOMIC_RELAXED) == g)
+			return 0;
+	}
+}
+
+uint64_t evs_sa_udp_peer_seq(const struct evs_sa *sa)
+{
+	return __atomic_load_n(&sa->peer_seq, __ATOMIC_RELAXED);
+}
+
+uint16_t evs_sa_udp_sport(const struct evs_sa *sa)
+{
+	return sa->udp_sport;
+}
+
 uint16_t evs_sa_udp_dport(const struct evs_sa *sa)
 {
 	return __atomic_load_n(&sa->udp_dport, __ATOMIC_RELAXED);

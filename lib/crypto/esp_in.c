@@ -241,14 +241,35 @@ static __rte_always_inline uint32_t strip(const struct evs_sa *sa, struct rte_mb
 	return payload;
 }
 
-/* Record the source port of an authenticated ESP-in-UDP packet (its UDP
- * header at @p udp). */
-static inline void learn_peer_port(struct evs_sa *sa, const uint8_t *udp)
+/* Record where an authenticated ESP-in-UDP packet came from: its source
+ * port (UDP header at @p udp) and address (IP header at @p l3, version
+ * @p v). Only for a newest packet (it moved the window's top), so that
+ * one from before a NAT's rebinding, late but in the window, does not move
+ * the peer back. Out of line: it runs once per SA and chunk. */
+static __rte_noinline void learn_peer(struct evs_sa *sa, const uint8_t *l3, const uint8_t *udp,
+				      uint8_t v, uint64_t seq)
 {
 	uint16_t sp = (uint16_t)(udp[0] << 8 | udp[1]);
+	uint64_t w[2] = {0, 0}; /* the address in two words: compared without a loop */
 
-	if (unlikely(sp != sa->peer_port)) /* single writer; readers any lcore */
+	/* single writer; readers any lcore */
+	__atomic_store_n(&sa->peer_seq, seq, __ATOMIC_RELAXED);
+	if (unlikely(sp != sa->peer_port))
 		__atomic_store_n(&sa->peer_port, sp, __ATOMIC_RELAXED);
+	if (v == 4)
+		memcpy(w, l3 + 12, 4);
+	else
+		memcpy(w, l3 + 8, 16);
+	if (likely(sa->peer_w[0] == w[0] && sa->peer_w[1] == w[1] && sa->peer_family == v))
+		return;
+	/* odd while the words change; the release fence keeps the odd count
+	 * before them, the release store the words before the even count */
+	__atomic_store_n(&sa->peer_gen, sa->peer_gen + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	sa->peer_family = v;
+	sa->peer_w[0] = w[0];
+	sa->peer_w[1] = w[1];
+	__atomic_store_n(&sa->peer_gen, sa->peer_gen + 1, __ATOMIC_RELEASE);
 }
 
 /* Per-SA counters of a run of packets with the same SA, written once. */
@@ -275,6 +296,7 @@ static uint16_t decrypt_chunk(struct evs_crypto_engine *e, struct in_args *a,
 			      struct rte_mbuf **pkts, uint16_t n)
 {
 	struct in_count cnt = {.sa = NULL};
+	const struct evs_sa *learnt = NULL; /* the SA learn_peer last ran for */
 	uint16_t ok = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -303,9 +325,13 @@ static uint16_t decrypt_chunk(struct evs_crypto_engine *e, struct in_args *a,
 			continue;
 		}
 		/* authenticated: where the peer (or its NAT) sends from; read
-		 * before the strip moves headers over the UDP header */
-		if (unlikely(sa->udp_encap))
-			learn_peer_port(sa, a->p[i].esp - 8);
+		 * before the strip moves headers over the UDP header. Once per
+		 * SA and chunk: a NAT moves rarely, the next burst sees it */
+		if (unlikely(sa->udp_encap) && sa != learnt && sa->replay.top == a->p[i].seq) {
+			learn_peer(sa, a->p[i].esp - a->p[i].off, a->p[i].esp - 8, a->p[i].ip.v,
+				   a->p[i].seq);
+			learnt = sa;
+		}
 		payload = strip(sa, pkts[i], &a->p[i], &e->status[i]);
 		if (e->status[i] != 0) {
 			sa_drop(e, sa, (enum evs_esp_drop)(e->status[i] - 1));

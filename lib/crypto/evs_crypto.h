@@ -211,12 +211,26 @@ uint32_t evs_sa_owner(const struct evs_sa *sa);
 /** Sequence numbers an outbound SA can still send before it must be rekeyed. */
 uint64_t evs_sa_seq_remaining(const struct evs_sa *sa);
 
-/** ESP-in-UDP: the UDP source port of the last verified packet of an
+/** ESP-in-UDP: the UDP source port of the newest verified packet of an
  *  inbound SA (host order; 0: none yet, or not ESP-in-UDP). Any lcore. */
 uint16_t evs_sa_udp_peer_port(const struct evs_sa *sa);
 
+/**
+ * ESP-in-UDP: the source address of the newest verified packet of an
+ * inbound SA (a NAT in front of the peer may have changed it). Any lcore.
+ * @return 0, or -ENOENT: none yet (or not ESP-in-UDP).
+ */
+int evs_sa_udp_peer_addr(const struct evs_sa *sa, struct evs_esp_addr *a);
+
+/** ESP-in-UDP: the sequence number of the packet the peer's port and
+ *  address were last read from (0: none). Any lcore. */
+uint64_t evs_sa_udp_peer_seq(const struct evs_sa *sa);
+
 /** ESP-in-UDP: the destination port an outbound SA sends to now (host order). */
 uint16_t evs_sa_udp_dport(const struct evs_sa *sa);
+
+/** ESP-in-UDP: an outbound SA's source port (host order). */
+uint16_t evs_sa_udp_sport(const struct evs_sa *sa);
 
 /** The destination port it was created with (evs_sa_config.udp_dport or 4500). */
 uint16_t evs_sa_udp_dport_configured(const struct evs_sa *sa);

@@ -165,7 +165,8 @@ static inline uint32_t decap_port(uint16_t p, uint32_t dflt)
 /* An untagged IPv4 datagram without options, not a fragment, to one of
  * the decap's UDP ports: a clear tunnel frame (neither ESP nor ARP/ND),
  * the underlay's usual traffic, told by a few loads instead of the ESP
- * parse. Anything else takes the full path. */
+ * parse. Anything else takes the full path. No ESP-in-UDP port is a
+ * decap port: the sa and vtep checks refuse that (overlay_schema.c). */
 static inline bool plain_tunnel(const struct evs_overlay_dp *dp, const struct rte_mbuf *m)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -175,9 +176,8 @@ static inline bool plain_tunnel(const struct evs_overlay_dp *dp, const struct rt
 	    p[14] != 0x45 || p[23] != IPPROTO_UDP || ((p[20] & 0x3f) | p[21]) != 0)
 		return false;
 	dport = (uint32_t)(p[36] << 8 | p[37]);
-	return dport != EVS_ESP_UDP_PORT &&
-	       (dport == decap_port(dp->decap.geneve_port, EVS_GENEVE_PORT) ||
-		dport == decap_port(dp->decap.vxlan_port, EVS_VXLAN_PORT));
+	return dport == decap_port(dp->decap.geneve_port, EVS_GENEVE_PORT) ||
+	       dport == decap_port(dp->decap.vxlan_port, EVS_VXLAN_PORT);
 }
 
 /* Split @p pkts into ESP ones with a known SA from that SA's VTEP (front,
@@ -226,14 +226,15 @@ static uint16_t split_esp(const struct evs_overlay *ov, const struct evs_overlay
 			continue;
 		}
 		/* the owner word is 1 + the SA's VTEP: another host's address
-		 * (or none of ours) never costs a decryption or a window slot */
+		 * (or none of ours) never costs a decryption or a window slot,
+		 * unless the SA is ESP-in-UDP (a NAT'd peer moves) */
 		vtep = ovl_esp_source(dp, m);
-		if (vtep == UINT16_MAX)
-			stray[ns++] = m;
-		else if (evs_sa_owner(sas[ne]) != (uint32_t)vtep + 1)
-			alien[na++] = m;
-		else
+		if (likely(ovl_esp_source_ok(sas[ne], vtep)))
 			pkts[ne++] = m;
+		else if (vtep == UINT16_MAX)
+			stray[ns++] = m;
+		else
+			alien[na++] = m;
 	}
 	for (uint16_t i = 0; i < nc; i++)
 		pkts[ne + i] = clear[i];

@@ -111,8 +111,9 @@ json_t *evs_overlay_sa_stats(const struct evs_overlay *ov, const char *vtep)
 	for (unsigned int i = 0; dr != NULL && i < ov->n_drains; i++)
 		if (ov->drains[i].vtep == id)
 			json_array_append_new(dr, sa_json(ov->drains[i].sa, false));
-	j = json_pack("{s:s, s:o, s:o, s:o}", "vtep", vtep, "in", sa_json(ov->vteps[id].in, false),
-		      "out", sa_json(ov->vteps[id].out, true), "draining", dr);
+	j = json_pack("{s:s, s:o, s:o, s:o, s:o}", "vtep", vtep, "in",
+		      sa_json(ov->vteps[id].in, false), "out", sa_json(ov->vteps[id].out, true),
+		      "draining", dr, "nat", ovl_natt_json(ov, (uint16_t)id));
 	if (j == NULL)
 		errno = ENOMEM;
 	return j;

@@ -124,6 +124,7 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 	    .vni = vni,
 	    .dst_port = dport_v != NULL ? (uint16_t)json_integer_value(dport_v) : 0,
 	    .df = true,
+	    .ipv6_zero_csum = json_is_true(json_object_get(vo, "udp_zero_csum6_tx")),
 	};
 	int slot, rc;
 
@@ -143,7 +144,7 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 	if (slot < (int)EVS_OVERLAY_PORT_SLOTS)
 		dp->underlay[slot / 64] |= 1ull << (slot % 64);
 	ovl_addr(str(u, "address"), &c.local);
-	ovl_addr(str(vo, "address"), &c.remote);
+	ovl_vtep_addr(ov, p->vtep, vo, &c.remote);
 	c.underlay_mtu = (uint16_t)json_integer_value(evs_store_field(st, "underlay", u, "mtu"));
 	c.vlan_tci = (uint16_t)json_integer_value(json_object_get(u, "vlan"));
 	if (p->encrypt ||
@@ -161,7 +162,10 @@ static int vtep_encap(struct evs_overlay *ov, struct evs_store *st, struct evs_o
 		struct ovl_dp_nh *nh = &dp->nh[p->vtep];
 		struct evs_tun_addr t;
 
-		ovl_addr(str(u, "next_hop") != NULL ? str(u, "next_hop") : str(vo, "address"), &t);
+		if (str(u, "next_hop") != NULL)
+			ovl_addr(str(u, "next_hop"), &t);
+		else
+			ovl_vtep_addr(ov, p->vtep, vo, &t);
 		nh->resolve = true;
 		nh->key.port =
 		    OVL_NEIGH_PORT(p->underlay_port, local_index(dp, u, p->underlay_port));
@@ -277,6 +281,7 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 {
 	size_t nt = evs_store_count(st, "tunnel"), nv = evs_store_count(st, "vtep");
 	uint16_t ports[2] = {0, 0}; /* vxlan, geneve */
+	bool zero6 = false;
 	uint16_t t = 0, *order;
 	uint32_t *sorted;
 	int rc;
@@ -299,8 +304,11 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 	for (unsigned int i = 0; i < OVL_ADDR_SLOTS; i++)
 		dp->addr[i].vtep = UINT16_MAX;
 	for (struct evs_store_obj *o = evs_store_first(st, "underlay");
-	     o != NULL && dp->n_local < RTE_DIM(dp->local); o = evs_store_next(o))
+	     o != NULL && dp->n_local < RTE_DIM(dp->local); o = evs_store_next(o)) {
 		local_add(ov, dp, evs_store_obj_value(o));
+		/* the IPv6 underlays agree (ovl_underlay_check) */
+		zero6 |= json_is_true(json_object_get(evs_store_obj_value(o), "udp_zero_csum6_rx"));
+	}
 	for (struct evs_store_obj *o = evs_store_first(st, "vtep"); o != NULL;
 	     o = evs_store_next(o)) {
 		const json_t *v = evs_store_obj_value(o);
@@ -310,7 +318,7 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 		/* a VTEP of this transaction gets its slot in vtep_prepare, which builds again */
 		if (slot >= EVS_OVERLAY_MAX_VTEPS)
 			continue;
-		ovl_addr(str(v, "address"), &a);
+		ovl_vtep_addr(ov, slot, v, &a); /* a NAT'd peer's: where it is now */
 		addr_put(dp, &a, slot);
 		dp->vtep_encrypt[slot] = json_is_true(evs_store_field(st, "vtep", v, "encrypt"));
 	}
@@ -405,6 +413,7 @@ static int build(struct evs_overlay *ov, struct evs_store *st, struct evs_overla
 	dp->decap = (struct evs_tun_decap){.vxlan_port = ports[0],
 					   .geneve_port = ports[1],
 					   .verify_csum = true,
+					   .ipv6_zero_csum = zero6,
 					   .vnis = dp->vnis,
 					   .n_vnis = t};
 	rc = ovl_opts_decap(st, &dp->decap, err);

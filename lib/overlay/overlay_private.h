@@ -194,6 +194,49 @@ bool ovl_icmp_allow(const struct evs_overlay *ov, uint16_t tp);
 uint16_t ovl_dp_vtep_of(const struct evs_overlay_dp *dp, const struct evs_tun_addr *a);
 uint32_t ovl_addr_hash(const struct evs_tun_addr *a);
 
+/** A NAT'd peer's address, learnt from its inbound SA's verified packets
+ *  (overlay_natt.c); used while the VTEP's configured address is @p conf. */
+struct ovl_peer {
+	bool learnt;
+	struct evs_tun_addr conf, now;
+	uint64_t seen_seq;  /**< the inbound SA's evidence last looked at */
+	uint64_t since_seq; /**< evidence older than the controller's last address */
+	uint64_t moves;	    /**< times its packets came from a new address */
+};
+
+/** NAT-keepalives to one VTEP (RFC 3948 2.3; management lcore). */
+struct ovl_ka {
+	uint32_t iv_ms; /**< 0: none */
+	uint64_t next_ms;
+	uint64_t sent, unsent; /**< unsent: no SA, path or buffer when due */
+};
+
+/** What a NAT-keepalive frame carries. */
+struct ovl_ka_frame {
+	struct rte_ether_addr src, dst;
+	uint16_t vlan; /**< 0: untagged */
+	struct evs_tun_addr local, remote;
+	uint16_t sport, dport;
+};
+
+/** Write a keepalive (one 0xFF byte in UDP) into empty @p m. @return 0 or -EINVAL. */
+int ovl_keepalive_build(struct rte_mbuf *m, const struct ovl_ka_frame *f);
+/** VTEP @p slot's address now: learnt from its packets, else @p vtep's configured one. */
+void ovl_vtep_addr(const struct evs_overlay *ov, uint16_t slot, const json_t *vtep,
+		   struct evs_tun_addr *a);
+/** An outbound SA of VTEP @p slot committed (@p present) or gone: its keepalive interval. */
+void ovl_natt_sa(struct evs_overlay *ov, uint16_t slot, const json_t *v, bool present);
+/** VTEP @p slot deleted: forget what was learnt. */
+void ovl_natt_vtep_gone(struct evs_overlay *ov, uint16_t slot);
+/** VTEP @p slot's address set by the controller: what its SA saw so far is
+ *  older than that word and is not followed; @p in_new: a new inbound SA
+ *  (its own sequence numbers). */
+void ovl_natt_evidence_reset(struct evs_overlay *ov, uint16_t slot, bool in_new);
+/** Follow moved peers, send keepalives that are due (evs_overlay_poll). */
+void ovl_natt_poll(struct evs_overlay *ov);
+/** sa.stats' NAT part of VTEP @p slot. */
+json_t *ovl_natt_json(const struct evs_overlay *ov, uint16_t slot);
+
 /** One SA delta's staged work (prepare -> commit / abort). */
 struct ovl_staged {
 	struct evs_store_obj *obj;
@@ -250,6 +293,10 @@ struct evs_overlay {
 	int src_off;	    /**< mbuf dynamic field: the source port slot (uint16_t) */
 	/** UDP ports inbound ESP-in-UDP SAs receive on (0: none); relaxed */
 	uint16_t esp_ports[EVS_ESP_UDP_PORTS_MAX];
+	/* NAT traversal (overlay_natt.c; management lcore) */
+	struct ovl_peer peer[EVS_OVERLAY_MAX_VTEPS];
+	struct ovl_ka ka[EVS_OVERLAY_MAX_VTEPS];
+	uint64_t peer_rebuild_failed; /**< a moved peer's table not built (memory) */
 };
 
 /** A next-hop word: the MAC in its first 6 bytes (memory order), byte 7 set
@@ -331,6 +378,16 @@ static inline uint16_t ovl_esp_source(const struct evs_overlay_dp *dp, const str
 		memcpy(a.b, l3 + 12, 4);
 	}
 	return ovl_dp_vtep_of(dp, &a);
+}
+
+/** Whether ESP for @p sa may come from the outer source of VTEP @p src
+ *  (UINT16_MAX: no VTEP's) before its ICV is checked: its own VTEP's
+ *  address, or any for an ESP-in-UDP SA: a NAT'd peer's packets come from
+ *  wherever its NAT puts them, the ICV decides and the address is then
+ *  followed (overlay_natt.c). */
+static inline bool ovl_esp_source_ok(const struct evs_sa *sa, uint16_t src)
+{
+	return evs_sa_owner(sa) == (uint32_t)src + 1u || evs_sa_udp_encap(sa);
 }
 
 /** What an underlay frame is (its outer header at m->l2_len): ESP (*spi

@@ -91,6 +91,7 @@ unsigned int evs_overlay_poll(struct evs_overlay *ov)
 	unsigned int i, k = 0, done = 0;
 
 	ovl_neigh_poll(ov);
+	ovl_natt_poll(ov);
 	for (i = 0; i < ov->n_drains; i++) {
 		struct ovl_drain *d = &ov->drains[i];
 
@@ -180,9 +181,14 @@ static void vtep_commit(struct evs_store *st, const struct evs_store_delta *d, s
 		int id = evs_overlay_vtep_id(ov, name);
 
 		/* its SAs were deleted with it (cascade): the sa hooks clear them */
-		if (d[i].op == EVS_STORE_DEL && id >= 0)
+		if (d[i].op == EVS_STORE_DEL && id >= 0) {
 			ov->vteps[id].name[0] = '\0';
-		else if (d[i].op == EVS_STORE_ADD)
+			ovl_natt_vtep_gone(ov, (uint16_t)id);
+		} else if (d[i].op == EVS_STORE_SET && id >= 0 &&
+			   !json_equal(json_object_get(d[i].old, "address"),
+				       json_object_get(d[i].new, "address"))) {
+			ovl_natt_evidence_reset(ov, (uint16_t)id, false);
+		} else if (d[i].op == EVS_STORE_ADD)
 			snprintf(ov->vteps[*evs_store_obj_aux(d[i].obj) - 1].name, OVL_NAME_LEN,
 				 "%s", name);
 	}
@@ -415,10 +421,13 @@ static void sa_commit(struct evs_store *st, const struct evs_store_delta *d, siz
 		    evs_sa_udp_encap(s->old) &&
 		    evs_sa_udp_dport_configured(s->new) == evs_sa_udp_dport_configured(s->old))
 			evs_sa_set_udp_dport(s->new, evs_sa_udp_dport(s->old));
-		if (vt != NULL && s->inbound)
+		if (vt != NULL && s->inbound) {
 			vt->in = s->new;
-		else if (vt != NULL)
+			ovl_natt_evidence_reset(ov, s->vtep, true);
+		} else if (vt != NULL) {
 			__atomic_store_n(&vt->out, s->new, __ATOMIC_RELEASE);
+			ovl_natt_sa(ov, s->vtep, evs_store_obj_value(s->obj), s->new != NULL);
+		}
 		if (s->drain && grow((void **)&ov->drains, &ov->cap_drains, ov->n_drains + 1,
 				     sizeof(*ov->drains)) == 0) {
 			ov->drains[ov->n_drains++] = (struct ovl_drain){

@@ -41,6 +41,10 @@ static const struct evs_ctl_param underlay_fields[] = {
      .max = 4094,
      .help = "802.1Q VID of a tagged underlay: tunnel frames, ARP/ND and announcements carry "
 	     "it (default: untagged)"},
+    {.name = "udp_zero_csum6_rx",
+     .type = EVS_CTL_T_BOOL,
+     .help = "IPv6: accept tunnel frames with a zero UDP checksum (RFC 6935/6936; default: "
+	     "dropped as zero_csum6); every IPv6 underlay alike (one decap per host)"},
 };
 static const char *const name_key[] = {"name", NULL};
 static const struct evs_store_ref underlay_refs[] = {
@@ -74,6 +78,10 @@ static const struct evs_ctl_param vtep_fields[] = {
     {.name = "encrypt",
      .type = EVS_CTL_T_BOOL,
      .help = "ESP both ways: clear tunnel traffic from it is dropped"},
+    {.name = "udp_zero_csum6_tx",
+     .type = EVS_CTL_T_BOOL,
+     .help = "IPv6: send it tunnel frames with a zero UDP checksum (RFC 6935; it must accept "
+	     "them, Linux: udp6zerocsumrx; default: computed)"},
 };
 static const struct evs_store_ref vtep_refs[] = {
     {.field = "underlay", .type = "underlay", .on_delete = EVS_STORE_RESTRICT},
@@ -207,6 +215,13 @@ const struct evs_ctl_param ovl_sa_fields[] = {
      .max = 65535,
      .help = "ESP-in-UDP destination port: out, the peer's (follows the port its packets "
 	     "come from: NAT); in, the one received on"},
+    {.name = "keepalive",
+     .type = EVS_CTL_T_UINT,
+     .min = 1,
+     .max = 3600,
+     .help = "out, ESP-in-UDP: a NAT-keepalive (one 0xFF byte, RFC 3948 2.3) to the peer "
+	     "every this many seconds, for a NAT in front of this host (default: none; IKE "
+	     "daemons use 20)"},
 };
 static const char *const sa_key[] = {"vtep", "dir", NULL};
 static const struct evs_store_ref sa_refs[] = {
@@ -250,6 +265,8 @@ int ovl_addr(const char *s, struct evs_tun_addr *a)
 int ovl_underlay_check(struct evs_store *st, const json_t *obj, const char *path,
 		       struct evs_ctl_err *err, void *ctx)
 {
+	bool zero6 = json_is_true(json_object_get(obj, "udp_zero_csum6_rx"));
+	struct evs_tun_addr a;
 	char sub[EVS_CTL_PATH_MAX];
 
 	RTE_SET_USED(ctx);
@@ -263,16 +280,21 @@ int ovl_underlay_check(struct evs_store *st, const json_t *obj, const char *path
 			    err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "next_hop_mac"),
 			    "the next hop's MAC must be unicast");
 	}
-	/* ARP/ND tell underlays apart by port, VLAN and family */
+	ovl_addr(str(obj, "address"), &a);
+	if (zero6 && a.family != 6)
+		return evs_store_err(
+		    err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "udp_zero_csum6_rx"),
+		    "IPv6 underlays only (over IPv4 a zero UDP checksum is always taken)");
 	for (struct evs_store_obj *o = evs_store_first(st, "underlay"); o != NULL;
 	     o = evs_store_next(o)) {
 		const json_t *v = evs_store_obj_value(o);
-		struct evs_tun_addr a, b;
+		struct evs_tun_addr b;
 
-		ovl_addr(str(obj, "address"), &a);
 		ovl_addr(str(v, "address"), &b);
-		if (strcmp(str(v, "name"), str(obj, "name")) != 0 &&
-		    strcmp(str(v, "port"), str(obj, "port")) == 0 && a.family == b.family &&
+		if (strcmp(str(v, "name"), str(obj, "name")) == 0 || a.family != b.family)
+			continue;
+		/* ARP/ND tell underlays apart by port, VLAN and family */
+		if (strcmp(str(v, "port"), str(obj, "port")) == 0 &&
 		    json_integer_value(json_object_get(v, "vlan")) ==
 			json_integer_value(json_object_get(obj, "vlan")))
 			return evs_store_err(
@@ -280,6 +302,13 @@ int ovl_underlay_check(struct evs_store *st, const json_t *obj, const char *path
 			    "underlay '%s' has an IPv%u address on port '%s' in this "
 			    "VLAN already (one per port, VLAN and family)",
 			    str(v, "name"), a.family, str(obj, "port"));
+		/* the host has one decap: its IPv6 underlays take zero checksums alike */
+		if (a.family == 6 && json_is_true(json_object_get(v, "udp_zero_csum6_rx")) != zero6)
+			return evs_store_err(
+			    err, -EINVAL,
+			    evs_ctl_path_key(sub, sizeof(sub), path, "udp_zero_csum6_rx"),
+			    "IPv6 underlay '%s' has it %s: the host's decap is one for all",
+			    str(v, "name"), zero6 ? "off" : "on");
 	}
 	if (str(obj, "next_hop") != NULL) {
 		struct evs_tun_addr local, nh;
@@ -351,6 +380,10 @@ int ovl_vtep_check(struct evs_store *st, const json_t *obj, const char *path,
 				     remote.family, local.family);
 	if (memcmp(&local, &remote, sizeof(local)) == 0)
 		return evs_store_err(err, -EINVAL, sub, "the underlay's own address");
+	if (remote.family != 6 && json_is_true(json_object_get(obj, "udp_zero_csum6_tx")))
+		return evs_store_err(err, -EINVAL,
+				     evs_ctl_path_key(sub, sizeof(sub), path, "udp_zero_csum6_tx"),
+				     "IPv6 VTEPs only (over IPv4 the checksum is zero already)");
 	return vtep_port_free(st, obj, path, err);
 }
 
@@ -472,6 +505,13 @@ static int sa_check_port(struct evs_store *st, const json_t *obj, const char *pa
 	if (!json_is_true(json_object_get(obj, "udp_encap")))
 		return 0;
 	evs_ctl_path_key(sub, sizeof(sub), path, "udp_dport");
+	/* the decap listens on an encapsulation's IANA port while no VTEP
+	 * names another, so those two are never ESP's (overlay_burst.c's
+	 * clear-frame shortcut relies on the sets being apart) */
+	if (port == EVS_GENEVE_PORT || port == EVS_VXLAN_PORT)
+		return evs_store_err(err, -EINVAL, sub,
+				     "%lld is %s's port, which the tunnel decap listens on",
+				     (long long)port, port == EVS_GENEVE_PORT ? "GENEVE" : "VXLAN");
 	for (struct evs_store_obj *o = evs_store_first(st, "vtep"); o != NULL;
 	     o = evs_store_next(o)) {
 		const json_t *v = evs_store_obj_value(o);
@@ -524,6 +564,13 @@ int ovl_sa_check(struct evs_store *st, const json_t *obj, const char *path, stru
 		return evs_store_err(err, -EINVAL, evs_ctl_path_key(sub, sizeof(sub), path, "salt"),
 				     "must be 8 hex digits");
 	rc = sa_check_peer(st, obj, path, err);
+	if (rc == 0 && json_object_get(obj, "keepalive") != NULL &&
+	    (strcmp(str(obj, "dir"), "out") != 0 ||
+	     !json_is_true(json_object_get(obj, "udp_encap"))))
+		return evs_store_err(err, -EINVAL,
+				     evs_ctl_path_key(sub, sizeof(sub), path, "keepalive"),
+				     "NAT-keepalives go with an outbound ESP-in-UDP SA (dir out, "
+				     "udp_encap)");
 	if (rc < 0 || strcmp(str(obj, "dir"), "in") != 0)
 		return rc;
 	rc = sa_check_port(st, obj, path, err);

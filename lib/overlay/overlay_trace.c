@@ -70,7 +70,7 @@ static int trace_esp(struct evs_overlay *ov, const struct evs_overlay_dp *dp, st
 	}
 	*owner = evs_sa_owner(sa);
 	src = ovl_esp_source(dp, m);
-	if (src == UINT16_MAX || *owner != (uint32_t)src + 1U) {
+	if (!ovl_esp_source_ok(sa, src)) {
 		snprintf(d, sizeof(d), "(spi 0x%08x is vtep %s's, the outer source %s)", spi,
 			 vtep_name(ov, (uint16_t)(*owner - 1)),
 			 src == UINT16_MAX ? "no vtep's" : vtep_name(ov, src));

@@ -83,7 +83,7 @@ enum evs_tun_drop {
 	EVS_TUN_DROP_NO_ROOM,	      /**< encap: headroom short of the outer header */
 	EVS_TUN_DROP_BAD_OUTER,	      /**< decap: truncated or inconsistent outer header */
 	EVS_TUN_DROP_FRAGMENT,	      /**< decap: outer IP fragment (no reassembly) */
-	EVS_TUN_DROP_BAD_CSUM,	      /**< decap: UDP checksum wrong, or zero over IPv6 */
+	EVS_TUN_DROP_BAD_CSUM,	      /**< decap: UDP checksum wrong */
 	EVS_TUN_DROP_NOT_TUNNEL,      /**< decap: not UDP to a tunnel port */
 	EVS_TUN_DROP_BAD_FLAGS,	      /**< decap: VXLAN I flag clear, GENEVE version not 0 */
 	EVS_TUN_DROP_BAD_VNI,	      /**< decap: VNI not configured */
@@ -92,6 +92,9 @@ enum evs_tun_drop {
 	EVS_TUN_DROP_OAM,	      /**< decap: GENEVE control (O bit) packet */
 	EVS_TUN_DROP_BAD_PROTOCOL,    /**< decap: GENEVE payload not Ethernet */
 	EVS_TUN_DROP_BAD_INNER,	      /**< decap: inner frame shorter than Ethernet */
+	/** decap: zero UDP checksum over IPv6 without ipv6_zero_csum (RFC 6936 5:
+	 *  counted apart from wrong checksums) */
+	EVS_TUN_DROP_ZERO_CSUM6,
 	EVS_TUN_DROP__MAX,
 };
 
@@ -129,7 +132,10 @@ struct evs_tun_encap_config {
 	uint8_t ttl;   /**< 0: 64 */
 	uint8_t tos;   /**< outer DSCP/ECN (traffic class) */
 	bool df;       /**< IPv4 DF bit */
-	bool udp_csum; /**< IPv4: compute the UDP checksum (IPv6: always) */
+	bool udp_csum; /**< IPv4: compute the UDP checksum (IPv6: always, unless...) */
+	/** IPv6: send a zero UDP checksum (RFC 6935; the peer must accept it,
+	 *  RFC 6936: Linux's udp6zerocsumrx) */
+	bool ipv6_zero_csum;
 	/** leave the UDP checksum to the NIC (RTE_MBUF_F_TX_UDP_CKSUM; the port
 	 *  must offer it). Never when ESP protects the UDP afterwards: the
 	 *  checksum is inside the ciphertext. */

@@ -18,6 +18,7 @@ static const char *const drop_names[EVS_TUN_DROP__MAX] = {
     [EVS_TUN_DROP_OAM] = "oam",
     [EVS_TUN_DROP_BAD_PROTOCOL] = "bad_protocol",
     [EVS_TUN_DROP_BAD_INNER] = "bad_inner",
+    [EVS_TUN_DROP_ZERO_CSUM6] = "zero_csum6",
 };
 
 const char *evs_tun_drop_name(enum evs_tun_drop reason)

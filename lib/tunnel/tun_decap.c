@@ -229,7 +229,7 @@ static uint8_t decap_one(const struct evs_tun_decap *d, struct rte_mbuf *m,
 		return 1 + EVS_TUN_DROP_BAD_OUTER;
 	if (u->dgram_cksum == 0) {
 		if (meta->family == 6 && !d->ipv6_zero_csum)
-			return 1 + EVS_TUN_DROP_BAD_CSUM;
+			return 1 + EVS_TUN_DROP_ZERO_CSUM6;
 	} else {
 		uint64_t l4f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 

@@ -107,7 +107,7 @@ int evs_tun_encap_init(struct evs_tun_encap *t, const struct evs_tun_encap_confi
 	t->opt_words = (uint8_t)(c->options_len / 4);
 	t->xopt_room = (uint8_t)c->xopt_room;
 	t->family = (uint8_t)v;
-	t->udp_csum = v == 6 || c->udp_csum;
+	t->udp_csum = v == 6 ? !c->ipv6_zero_csum : c->udp_csum;
 	t->csum_offload = c->csum_offload;
 	t->sport_min = (uint16_t)smin;
 	t->sport_span = (uint16_t)(smax - smin + 1); /* 65536 wraps to 0 */

@@ -14,6 +14,8 @@
 #    GENEVE; ping and a transfer.
 # 3. The same over an IPv6 underlay (addresses changed under the SAs: the
 #    outer header follows).
+# 4. NAT-keepalives sent by host A once its SA asks (one a second): tshark
+#    and scapy read them, host B counts them.
 set -o pipefail
 . "$(dirname "$0")/lib.sh"
 it_init ont
@@ -151,6 +153,40 @@ assert_eq "tshark decrypts it to an inner IPv6 header between the same hosts, th
 	"fd99::1,fd99::1/10.50.0.1 fd99::2,fd99::2/10.50.0.2 " \
 	"$(decrypt "$IT_TMP/tun6.pcap" IPv6 fd99::1 fd99::2 "4600 4700" "geneve.vni == 5001 && icmp" -e ipv6.src -e ip.src | tr '\t' '/' | sort -u | tr '\n' ' ')"
 xfer tun6 4
+# --- 4. NAT-keepalives sent (RFC 3948 2.3), over the IPv6 underlay --------------
+# host A's outbound SA asks for one a second; tshark on B's end reads each as
+# a NAT-keepalive from 4600 to B's receive port 4700 with a good checksum,
+# scapy as one 0xFF byte; B counts them as keepalive drops.
+kb=$(rpcB overlay.stats)
+it_bg cap tshark -i "$UB" -w "$IT_TMP/ka.pcap" -q -f "udp and ip6" 2>"$IT_TMP/ka.err"
+wait_until 30 grep -q "Capturing on" "$IT_TMP/ka.err" ||
+	it_fail "tshark did not start capturing: $(cat "$IT_TMP/ka.err")"
+rpcA sa.set '{"vtep":"peer","dir":"out","keepalive":1}' >/dev/null
+sleep 3.5
+kill "$cap" 2>/dev/null
+it_wait "$cap"
+n_udp=$(tshark -r "$IT_TMP/ka.pcap" -Y 'udp.length == 9' 2>/dev/null | wc -l)
+assert_ge "host A sent a keepalive a second" 2 "$n_udp"
+assert_eq "tshark reads each as a NAT-keepalive fd99::1:4600 -> fd99::2:4700, checksum good" \
+	"$n_udp" "$(tshark -r "$IT_TMP/ka.pcap" -d udp.port==4700,udpencap -o udp.check_checksum:TRUE \
+		-Y 'udpencap.nat_keepalive && ipv6.src == fd99::1 && ipv6.dst == fd99::2 && udp.srcport == 4600 && udp.dstport == 4700 && udp.checksum.status == 1 && ipv6.hlim == 64' 2>/dev/null | wc -l)"
+"$PY" - "$IT_TMP/ka.pcap" <<'EOF' || it_fail "scapy: the keepalives are not one 0xFF byte with the checksum it computes"
+import sys
+from scapy.all import UDP, Ether, rdpcap
+ka = [p for p in rdpcap(sys.argv[1]) if UDP in p and p[UDP].len == 9]
+assert ka
+for p in ka:
+    assert bytes(p[UDP].payload) == b"\xff", p
+    q = p.copy()
+    del q[UDP].chksum
+    assert Ether(bytes(q))[UDP].chksum == p[UDP].chksum, p
+EOF
+ka=$(rpcA sa.stats '{"vtep":"peer"}')
+assert_ge "host A's sa.stats counts them" "$n_udp" "$(jget "$ka" nat.keepalives_sent)"
+assert_eq "none left unsent" 0 "$(jget "$ka" nat.keepalives_unsent)"
+assert_ge "host B counted them as keepalive drops" "$n_udp" \
+	$(($(jget "$(rpcB overlay.stats)" drops.keepalive) - $(jget "$kb" drops.keepalive)))
+
 for h in A B; do
 	st=$(RPC_SOCK=$(eval echo "\$EVS_SOCK_$h") rpc_ok overlay.stats)
 	assert_eq "host $h: no encrypt, decrypt or unknown-SPI drops" "0 0 0" \

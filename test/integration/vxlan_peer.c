@@ -7,7 +7,11 @@
  * wire format against an independent implementation.
  *
  *   vxlan-peer IFACE TAP VNI LOCAL_IP REMOTE_IP REMOTE_MAC UDP_CSUM(0|1)
+ *              [PORT [ZERO6(0|1)]]
  *
+ * PORT: the UDP port both ways (default 4789); ZERO6: over IPv6, send a
+ * zero UDP checksum and accept one (RFC 6935/6936, Linux's
+ * udp6zerocsumtx/rx).
  * Prints "ready" once the tap exists; on SIGTERM prints its counters
  * ("encap N decap N drop_<reason> N ...") and exits 0. One packet per burst:
  * this is a test harness, not a datapath.
@@ -104,11 +108,11 @@ fail:
 
 /* A UDP socket on the VXLAN port, never read: without it the kernel would
  * answer every datagram with ICMP port unreachable. */
-static int absorb_open(unsigned int family)
+static int absorb_open(unsigned int family, uint16_t port)
 {
 	int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM, 0);
-	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(EVS_VXLAN_PORT)};
-	struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(EVS_VXLAN_PORT)};
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+	struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(port)};
 	int rc;
 
 	int one = 1;
@@ -160,8 +164,10 @@ int main(int argc, char **argv)
 	uint32_t vni;
 	int raw, tap, absorb, ifindex = 0;
 
-	if (argc != 8) {
-		fprintf(stderr, "usage: %s IFACE TAP VNI LOCAL_IP REMOTE_IP REMOTE_MAC UDP_CSUM\n",
+	if (argc < 8 || argc > 10) {
+		fprintf(stderr,
+			"usage: %s IFACE TAP VNI LOCAL_IP REMOTE_IP REMOTE_MAC UDP_CSUM [PORT "
+			"[ZERO6]]\n",
 			argv[0]);
 		return 2;
 	}
@@ -174,6 +180,8 @@ int main(int argc, char **argv)
 	vni = (uint32_t)strtoul(argv[3], NULL, 0);
 	c.vni = vni;
 	c.udp_csum = atoi(argv[7]) != 0;
+	c.dst_port = argc > 8 ? (uint16_t)atoi(argv[8]) : EVS_VXLAN_PORT;
+	c.ipv6_zero_csum = argc > 9 && atoi(argv[9]) != 0;
 	if (mp == NULL || parse_addr(argv[4], &c.local) != 0 ||
 	    parse_addr(argv[5], &c.remote) != 0 ||
 	    rte_ether_unformat_addr(argv[6], &c.dst_mac) != 0) {
@@ -182,13 +190,15 @@ int main(int argc, char **argv)
 	}
 	raw = raw_open(argv[1], &ifindex, &c.src_mac);
 	tap = tap_open(argv[2]);
-	absorb = absorb_open(c.local.family);
+	absorb = absorb_open(c.local.family, c.dst_port);
 	if (raw < 0 || tap < 0 || absorb < 0 || evs_tun_encap_init(&t, &c) != 0) {
 		fprintf(stderr, "vxlan-peer: set-up failed: %s\n", strerror(errno));
 		return 1;
 	}
 	memset(&d, 0, sizeof(d));
 	d.verify_csum = true;
+	d.vxlan_port = c.dst_port;
+	d.ipv6_zero_csum = c.ipv6_zero_csum;
 	d.vnis = &vni;
 	d.n_vnis = 1;
 	signal(SIGTERM, on_term);

@@ -53,6 +53,12 @@ uint8_t send1(const struct spec *s, const struct evs_ct_action *act);
 /* Same, keeping the (maybe translated) packet and key for inspection. */
 uint8_t send1_keep(const struct spec *s, const struct evs_ct_action *act, struct rte_mbuf **m,
 		   struct evs_flow_key *key);
+/* An expiry as the library keeps it: rounded up to a grain (doc/conntrack.md). */
+static inline uint64_t grain_up(uint64_t ms)
+{
+	return (ms + EVS_CT_EXPIRY_GRAIN_MS - 1) / EVS_CT_EXPIRY_GRAIN_MS * EVS_CT_EXPIRY_GRAIN_MS;
+}
+
 /* Advance the fixture clock by @ms and expire everything due. */
 void advance(uint64_t ms);
 uint64_t counter(enum evs_ct_counter c);

@@ -184,7 +184,8 @@ START_TEST(test_generic_hits_keep_flags_and_timeouts)
 		ck_assert_msg(k.ct_state == seq[i].want, "pkt %u: %#x", i, k.ct_state);
 		ck_assert_int_eq(ci.seen_reply, seq[i].seen);
 		ck_assert_int_eq(ci.assured, seq[i].assured);
-		ck_assert_uint_eq(ci.expires_ms, T0 + 1000 * (i + 1) + 1000 * seq[i].timeout_s);
+		ck_assert_uint_eq(ci.expires_ms,
+				  grain_up(T0 + 1000 * (i + 1) + 1000 * seq[i].timeout_s));
 	}
 	/* a commit that sets the mark on a quiet connection sets it */
 	a.flags |= EVS_CT_F_SET_MARK;
@@ -199,12 +200,56 @@ START_TEST(test_generic_hits_keep_flags_and_timeouts)
 }
 END_TEST
 
+/* An expiry is rounded up to a grain and moves only when a packet takes it
+ * to another: the connection lives its timeout after its last packet, and
+ * less than a grain more. */
+START_TEST(test_expiry_moves_in_grains)
+{
+	const uint64_t g = EVS_CT_EXPIRY_GRAIN_MS, udp = 30 * 1000; /* unreplied UDP */
+	struct evs_ct_action a = act_commit(0);
+	uint64_t now = T0, e0, last;
+	struct evs_flow_key k;
+	struct rte_mbuf *m;
+
+	m = flow_pkt(5, false, &k);
+	ck_assert_uint_eq(evs_ct_execute_burst(lc, &a, &m, &k, 1), 1);
+	rte_pktmbuf_free(m);
+	e0 = only_conn().expires_ms;
+	ck_assert_uint_eq(e0 % g, 0);
+	ck_assert(e0 >= now + udp && e0 < now + udp + g);
+	/* up to the grain's last millisecond, a packet leaves it as it is */
+	advance(e0 - (now + udp));
+	now = e0 - udp;
+	m = flow_pkt(5, false, &k);
+	ck_assert_uint_eq(evs_ct_execute_burst(lc, &a, &m, &k, 1), 1);
+	rte_pktmbuf_free(m);
+	ck_assert_uint_eq(only_conn().expires_ms, e0);
+	/* one millisecond later it moves a whole grain */
+	advance(1);
+	last = ++now;
+	m = flow_pkt(5, false, &k);
+	ck_assert_uint_eq(evs_ct_execute_burst(lc, &a, &m, &k, 1), 1);
+	rte_pktmbuf_free(m);
+	ck_assert_uint_eq(k.ct_state, CT_NEW);
+	ck_assert_uint_eq(only_conn().expires_ms, e0 + g);
+	/* alive for its whole timeout after the last packet, gone at the grain */
+	advance(last + udp - now);
+	ck_assert_uint_eq(live_conns(), 1);
+	advance(e0 + g - (last + udp) - 1);
+	ck_assert_uint_eq(live_conns(), 1);
+	advance(1);
+	ck_assert_uint_eq(live_conns(), 0);
+	ck_assert_uint_eq(counter(EVS_CT_C_EXPIRED), 1);
+}
+END_TEST
+
 void ct_commit_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
 	    {"random_bursts_match_model", test_random_bursts_match_model},
 	    {"commit_sees_other_lcores_commit", test_commit_sees_other_lcores_commit},
 	    {"generic_hits_keep_flags_and_timeouts", test_generic_hits_keep_flags_and_timeouts},
+	    {"expiry_moves_in_grains", test_expiry_moves_in_grains},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), ct_setup, ct_teardown, 0);

@@ -31,9 +31,8 @@ static void entries_setup(void)
 	entries = rte_zmalloc("cth_entries", NE * sizeof(*entries), RTE_CACHE_LINE_SIZE);
 	ck_assert_ptr_nonnull(entries);
 	for (uint32_t i = 0; i < NE; i++) {
-		entries[i].idx = i;
 		for (int d = 0; d < 2; d++) {
-			uint8_t *k = (uint8_t *)&entries[i].key[d];
+			uint8_t *k = (uint8_t *)&entries[i].dir[d].key;
 
 			for (size_t b = 0; b < sizeof(struct ct_key); b++)
 				k[b] = (uint8_t)rte_rand();
@@ -82,13 +81,13 @@ static void check_all(const struct ct_hash *h, const struct model *m)
 			/* absent keys are looked up under a hash a present one has */
 			uint32_t s = m->in[i][d] ? m->sig[i][d] : m->sig[rte_rand() % M][0];
 
-			ck_assert_msg(ct_hash_lookup(h, &entries[i].key[d], s, &got) == m->in[i][d],
-				      "key %u/%d: lookup says %s", i, d,
-				      m->in[i][d] ? "absent" : "present");
+			ck_assert_msg(
+			    ct_hash_lookup(h, &entries[i].dir[d].key, s, &got) == m->in[i][d],
+			    "key %u/%d: lookup says %s", i, d, m->in[i][d] ? "absent" : "present");
 			if (m->in[i][d])
 				ck_assert_uint_eq(got, want(i, d));
 			if (n < 64 && rte_rand() % 2 == 0) {
-				kp[n] = &entries[i].key[d];
+				kp[n] = &entries[i].dir[d].key;
 				sig[n] = s;
 				who[n++] = i << 1 | (uint32_t)d;
 			}
@@ -188,11 +187,11 @@ START_TEST(full_pool_refuses_then_recovers)
 	ck_assert_uint_eq(n, cap);
 	ck_assert_int_eq(rc, -ENOSPC);
 	/* nothing half-done: the refused key is not found, then fits once one leaves */
-	ck_assert(!ct_hash_lookup(h, &entries[n / 2].key[n % 2], 0xabcd0001, &got));
+	ck_assert(!ct_hash_lookup(h, &entries[n / 2].dir[n % 2].key, 0xabcd0001, &got));
 	ck_assert_int_eq(ct_hash_del(h, 0xabcd0001, 0, 0), 0);
 	ck_assert_int_eq(ct_hash_add(h, 0xabcd0001, n / 2, (int)(n % 2)), 0);
 	for (uint32_t k = 1; k <= n; k++) {
-		ck_assert(ct_hash_lookup(h, &entries[k / 2].key[k % 2], 0xabcd0001, &got));
+		ck_assert(ct_hash_lookup(h, &entries[k / 2].dir[k % 2].key, 0xabcd0001, &got));
 		ck_assert_uint_eq(got, want(k / 2, (int)(k % 2)));
 	}
 	ct_hash_free(h);
@@ -233,7 +232,7 @@ START_TEST(left_bucket_waits_for_grace)
 		ck_assert_int_eq(ct_hash_add(h, 0x77770001, next / 2, (int)(next % 2)), 0);
 	ck_assert_int_eq(ct_hash_add(h, 0x77770001, next / 2, (int)(next % 2)), -ENOSPC);
 	for (k = 21; k < 28; k++) /* B's keys, behind the bucket that left */
-		ck_assert(ct_hash_lookup(h, &entries[k].key[0], 0x77770001, &got));
+		ck_assert(ct_hash_lookup(h, &entries[k].dir[0].key, 0x77770001, &got));
 	rte_rcu_qsbr_quiescent(qsv, 0);
 	ck_assert_int_eq(ct_hash_add(h, 0x77770001, next / 2, (int)(next % 2)), 0);
 	ct_hash_info(h, &info);
@@ -263,7 +262,7 @@ START_TEST(fullest_sizing_fits)
 	ck_assert_uint_eq(info.buckets, 2048);
 	for (uint32_t i = 0; i < n; i++)
 		for (int d = 0; d < 2; d++) {
-			struct ct_key *k = &many[i].key[d];
+			struct ct_key *k = &many[i].dir[d].key;
 
 			/* connections as a client network would open them */
 			k->src[0] = 10, k->src[2] = (uint8_t)(i >> 8), k->src[3] = (uint8_t)i;
@@ -272,7 +271,7 @@ START_TEST(fullest_sizing_fits)
 			k->dport = rte_cpu_to_be_16(443);
 			k->proto = IPPROTO_TCP;
 			if (d == 1)
-				ct_key_invert(k, &many[i].key[0]);
+				ct_key_invert(k, &many[i].dir[0].key);
 			ck_assert_int_eq(ct_hash_add(h, ct_key_hash(k), i, d), 0);
 		}
 	ct_hash_info(h, &info);
@@ -281,8 +280,8 @@ START_TEST(fullest_sizing_fits)
 		      info.ext_used, info.ext_buckets);
 	for (uint32_t i = 0; i < n; i++)
 		for (int d = 0; d < 2; d++) {
-			ck_assert(
-			    ct_hash_lookup(h, &many[i].key[d], ct_key_hash(&many[i].key[d]), &got));
+			ck_assert(ct_hash_lookup(h, &many[i].dir[d].key,
+						 ct_key_hash(&many[i].dir[d].key), &got));
 			ck_assert_uint_eq(got, (uintptr_t)&many[i] | (uintptr_t)d);
 		}
 	ct_hash_free(h);
@@ -339,7 +338,7 @@ static void *race_reader(void *arg)
 			uint32_t idx = k < 14 ? k : first + k - 14;
 			uintptr_t got = 0;
 
-			kp[k] = &entries[idx].key[0];
+			kp[k] = &entries[idx].dir[0].key;
 			sig[k] = SIG;
 			if (k < 14 || (s1 & 1))
 				miss +=

@@ -137,7 +137,7 @@ START_TEST(test_random_ops_vs_model)
 			if (dir == 1)
 				c->seen_reply = true;
 			want = dir ? CT_RPL : c->seen_reply ? CT_EST : CT_NEW;
-			c->expires = now + timeout_ms(c);
+			c->expires = grain_up(now + timeout_ms(c));
 		} else if (t.proto == IPPROTO_ICMP && t.dport == 0) {
 			want = CT_INV;
 		} else {
@@ -152,7 +152,7 @@ START_TEST(test_random_ops_vs_model)
 						mc[i] = mc[--n], i--;
 				ck_assert_uint_lt(n, RTE_DIM(mc));
 				mc[n] = (struct mconn){.orig = t, .reply = invert(&t)};
-				mc[n].expires = now + timeout_ms(&mc[n]);
+				mc[n].expires = grain_up(now + timeout_ms(&mc[n]));
 				n++;
 			}
 		}

@@ -760,6 +760,57 @@ END_TEST
 /* ESP-in-UDP: the inbound SA learns the source port of verified packets
  * only; an outbound SA's destination port can be moved, its configured one
  * stays. */
+/* An inbound ESP-in-UDP SA records the source address of its newest
+ * verified packet: not a forged one, not an older one arriving late (a
+ * NAT's rebinding must not flap back); IPv4 and IPv6. */
+START_TEST(test_udp_peer_addr_learned)
+{
+	struct evs_crypto_engine *e = evs_crypto_engine_create();
+
+	for (unsigned int v = 4; v <= 6; v += 2) {
+		struct evs_sa_config co =
+		    ct_sa_conf(0x4343, EVS_SA_OUTBOUND, EVS_ESP_TRANSPORT, 16, 5);
+		struct evs_sa_config ci =
+		    ct_sa_conf(0x4343, EVS_SA_INBOUND, EVS_ESP_TRANSPORT, 16, 5);
+		unsigned int off = v == 4 ? 12 : 8, len = v == 4 ? 4 : 16;
+		struct evs_sa *out, *in, *sas[2];
+		struct rte_mbuf *m[3];
+		struct evs_esp_addr a;
+
+		co.udp_encap = ci.udp_encap = true;
+		out = evs_sa_create(&co);
+		in = evs_sa_create(&ci);
+		ck_assert_ptr_nonnull(out);
+		ck_assert_ptr_nonnull(in);
+		ck_assert_int_eq(evs_sa_udp_peer_addr(in, &a), -ENOENT);
+		for (unsigned int i = 0; i < 3; i++)
+			m[i] = ct_build_udp(v, 14, 100, 40 + i);
+		ck_assert_uint_eq(evs_esp_encrypt_burst(e, out, m, 3), 3);
+		/* sources: seq 1 from ..1, seq 2 from ..2 (forged), seq 3 from ..3 */
+		for (unsigned int i = 0; i < 3; i++) {
+			uint8_t *ip = rte_pktmbuf_mtod_offset(m[i], uint8_t *, 14);
+
+			ip[off + len - 1] = (uint8_t)(i + 1);
+			ip[(v == 4 ? 20 : 40) + 6] = ip[(v == 4 ? 20 : 40) + 7] = 0;
+		}
+		rte_pktmbuf_mtod(m[1], uint8_t *)[m[1]->data_len - 1] ^= 1; /* ICV */
+		sas[0] = sas[1] = in;
+		ck_assert_uint_eq(evs_esp_decrypt_burst(e, sas, m + 1, 2), 1);
+		ck_assert_int_eq(evs_sa_udp_peer_addr(in, &a), 0);
+		ck_assert_uint_eq(a.family, v);
+		ck_assert_uint_eq(a.b[len - 1], 3);
+		/* seq 1, late, from ..1: accepted, the address stays */
+		ck_assert_uint_eq(evs_esp_decrypt_burst(e, sas, m, 1), 1);
+		ck_assert_int_eq(evs_sa_udp_peer_addr(in, &a), 0);
+		ck_assert_uint_eq(a.b[len - 1], 3);
+		free_all(m, 3);
+		evs_sa_free(out);
+		evs_sa_free(in);
+	}
+	evs_crypto_engine_free(e);
+}
+END_TEST
+
 START_TEST(test_udp_peer_port_learned)
 {
 	struct evs_sa_config co = ct_sa_conf(0x4242, EVS_SA_OUTBOUND, EVS_ESP_TRANSPORT, 16, 5);
@@ -881,6 +932,7 @@ void crypto_esp_add_cases(Suite *s)
 	    {"peek_spi", test_peek_spi},
 	    {"classify_keepalive_and_marker", test_classify_keepalive_and_marker},
 	    {"udp_peer_port_learned", test_udp_peer_port_learned},
+	    {"udp_peer_addr_learned", test_udp_peer_addr_learned},
 	    {"tunnel_inner_endpoints", test_tunnel_inner_endpoints},
 	    {"garbage_accounted", test_garbage_accounted},
 	    {"decrypt_trace_changes_nothing", test_decrypt_trace_changes_nothing},

@@ -381,6 +381,324 @@ START_TEST(test_nat_port_followed)
 }
 END_TEST
 
+/* The decap listens on GENEVE's and VXLAN's IANA ports even where no VTEP
+ * uses that encapsulation: neither may receive ESP-in-UDP. A tunnel port
+ * of 4500 and ESP on 4700 stay apart in one burst: ESP decrypted, a 0xFF
+ * byte to the ESP port a keepalive, to the tunnel port a tunnel drop. */
+START_TEST(test_esp_port_never_a_decap_port)
+{
+	struct rte_mbuf *m[12], *copy[12];
+	struct evs_tun_meta meta[12];
+	struct evs_ctl_err err;
+	uint16_t tp[12], k;
+	struct wire w;
+	uint64_t gen;
+
+	ck_assert_int_eq(txn1(&ha, "-vtep {\"name\": \"h3\"}", &err), 0); /* no VXLAN VTEP */
+	gen = evs_store_generation(ha.st);
+	ck_assert_int_eq(
+	    sa_put(&ha, "h2", "in", 1003, "\"udp_encap\": true, \"udp_dport\": 4789", &err),
+	    -EINVAL);
+	ck_assert_str_eq(err.path, "/op/udp_dport");
+	ck_assert_ptr_nonnull(strstr(err.message, "VXLAN"));
+	ck_assert_ptr_nonnull(strstr(err.message, "decap"));
+	ck_assert_int_eq(
+	    sa_put(&ha, "h2", "in", 1003, "\"udp_encap\": true, \"udp_dport\": 6081", &err),
+	    -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.message, "GENEVE"));
+	ck_assert_uint_eq(evs_store_generation(ha.st), gen);
+
+	pair(&w, "\"udp_encap\": true, \"udp_dport\": 4700");
+	ck_assert_int_eq(txn1(&ha,
+			      "=vtep {\"name\": \"h2\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.2\", \"encrypt\": true, \"dst_port\": 4500}",
+			      &err),
+			 0);
+	ck_assert_int_eq(txn1(&hb,
+			      "=vtep {\"name\": \"h1\", \"underlay\": \"u1\", \"address\": "
+			      "\"10.9.0.1\", \"dst_port\": 4500}",
+			      &err),
+			 0);
+	k = a_send(&w, m, copy, 10, 0, 11);
+	ck_assert_uint_eq(k, 10);
+	for (uint16_t i = 0; i < k; i++)
+		ck_assert_uint_eq(
+		    rte_be_to_cpu_16(((const struct rte_udp_hdr *)(l3_of(m[i]) + 20))->dst_port),
+		    4700);
+	m[10] = udp_to(4700, 1, 0xff);
+	m[11] = udp_to(4500, 1, 0xff);
+	{
+		struct rte_mbuf *t = m[3];
+
+		m[3] = m[10]; /* amid the ESP */
+		m[10] = t;
+	}
+	k = evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w.eb, 0, m, 12, tp, meta, &w.sb);
+	ck_assert_uint_eq(k, 10);
+	ck_assert_uint_eq(w.sb.decrypted, 10);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_KEEPALIVE], 1);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_TUNNEL], 1);
+	ck_assert_uint_eq(w.sb.tun.drops[EVS_TUN_DROP_BAD_OUTER], 1); /* 1 byte: no header */
+	for (uint16_t i = 0; i < k; i++)
+		ck_assert_uint_eq(meta[i].vni, 5001);
+	free_all(m, k);
+	free_all(copy, 10);
+	wire_fini(&w);
+}
+END_TEST
+
+/* An integer of sa.stats' "nat" part of host @p h's VTEP @p vtep. */
+static json_int_t nat_stat(struct host *h, const char *vtep, const char *f)
+{
+	json_t *doc = evs_overlay_sa_stats(h->ov, vtep);
+	json_int_t v;
+
+	ck_assert_ptr_nonnull(doc);
+	v = json_integer_value(json_object_get(json_object_get(doc, "nat"), f));
+	json_decref(doc);
+	return v;
+}
+
+/* The keepalive host A sent last (out_port), checked byte by byte: from
+ * u1 (10.9.0.1, port slot 3, our MAC) to h2 (10.9.0.2) by the next hop's
+ * MAC, UDP @p sport -> @p dport, zero checksum, one 0xFF byte; @p vid: its
+ * 802.1Q tag (0: none). */
+static bool is_keepalive(const struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	unsigned int l2 = p[12] == 0x81 ? 18 : 14;
+
+	return m->pkt_len == l2 + 29 && p[l2 + 9] == IPPROTO_UDP && p[l2 + 28] == 0xff;
+}
+
+/* Keepalives among what host A sent (announcements and probes go there too). */
+static unsigned int keepalives(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < out_port.n; i++)
+		n += is_keepalive(out_port.m[i]);
+	return n;
+}
+
+static void keepalive_is(uint16_t sport, uint16_t dport, uint16_t vid)
+{
+	unsigned int i = out_port.n;
+	const struct rte_mbuf *m;
+	const uint8_t *p;
+
+	while (i > 0 && !is_keepalive(out_port.m[i - 1]))
+		i--;
+	ck_assert_uint_gt(i, 0);
+	m = out_port.m[i - 1];
+	p = rte_pktmbuf_mtod(m, const uint8_t *);
+	ck_assert_uint_eq(out_port.to[i - 1], 3);
+	unsigned int l2 = vid != 0 ? 18 : 14;
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + l2);
+	const struct rte_udp_hdr *u = (const struct rte_udp_hdr *)(p + l2 + 20);
+
+	ck_assert_uint_eq(m->pkt_len, l2 + 20 + 8 + 1);
+	ck_assert_mem_eq(p, ((const uint8_t[]){2, 0, 0, 0, 0, 0xfe, 2, 0, 0, 0, 0, 0x10}), 12);
+	if (vid != 0) {
+		ck_assert_uint_eq(p[12] << 8 | p[13], RTE_ETHER_TYPE_VLAN);
+		ck_assert_uint_eq((p[14] << 8 | p[15]) & 0xfff, vid);
+	}
+	ck_assert_uint_eq(p[l2 - 2] << 8 | p[l2 - 1], RTE_ETHER_TYPE_IPV4);
+	ck_assert_uint_eq(ip->version_ihl, 0x45);
+	ck_assert_uint_eq(rte_be_to_cpu_16(ip->total_length), 29);
+	ck_assert_uint_eq(ip->next_proto_id, IPPROTO_UDP);
+	ck_assert_uint_eq(ip->time_to_live, 64);
+	ck_assert_uint_eq(rte_ipv4_cksum(ip), 0); /* the header sums to all ones */
+	ck_assert_mem_eq(&ip->src_addr, ((const uint8_t[]){10, 9, 0, 1, 10, 9, 0, 2}), 8);
+	ck_assert_uint_eq(rte_be_to_cpu_16(u->src_port), sport);
+	ck_assert_uint_eq(rte_be_to_cpu_16(u->dst_port), dport);
+	ck_assert_uint_eq(rte_be_to_cpu_16(u->dgram_len), 9);
+	ck_assert_uint_eq(u->dgram_cksum, 0);
+	ck_assert_uint_eq(p[l2 + 28], 0xff);
+}
+
+/* RFC 3948 2.3 from the management lcore: one keepalive per interval to
+ * the port the peer's NAT shows, none without the field, refused where it
+ * means nothing; the far host counts it as a keepalive. */
+START_TEST(test_keepalive_sent)
+{
+	struct rte_mbuf *m[1];
+	struct evs_tun_meta meta[1];
+	struct evs_ctl_err err;
+	struct wire w;
+	uint16_t tp[1];
+	int id;
+
+	pair(&w, "\"udp_encap\": true");
+	/* refused: inbound, without udp_encap, zero seconds */
+	ck_assert_int_eq(
+	    sa_put(&ha, "h3", "in", 1003, "\"udp_encap\": true, \"keepalive\": 20", &err), -EINVAL);
+	ck_assert_str_eq(err.path, "/op/keepalive");
+	ck_assert_int_eq(sa_put(&ha, "h3", "out", 1003, "\"keepalive\": 20", &err), -EINVAL);
+	ck_assert_str_eq(err.path, "/op/keepalive");
+	ck_assert_int_eq(
+	    sa_put(&ha, "h3", "out", 1003, "\"udp_encap\": true, \"keepalive\": 0", &err), -EINVAL);
+	/* without the field: none, however long */
+	clock_ms += 100000;
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(keepalives(), 0);
+	ck_assert_int_eq(txn1(&ha, "-sa {\"vtep\": \"h2\", \"dir\": \"out\"}", &err), 0);
+	sa_ok(&ha, "h2", "out", 5001,
+	      "\"udp_encap\": true, \"udp_sport\": 4600, \"keepalive\": 20");
+	clock_ms += 19999;
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(keepalives(), 0);
+	clock_ms += 1;
+	evs_overlay_poll(ha.ov);
+	evs_overlay_poll(ha.ov); /* once per interval */
+	ck_assert_uint_eq(keepalives(), 1);
+	keepalive_is(4600, 4500, 0);
+	ck_assert_int_eq(nat_stat(&ha, "h2", "keepalives_sent"), 1);
+	ck_assert_int_eq(nat_stat(&ha, "h2", "keepalive_interval"), 20);
+	/* B: a keepalive, counted, no SA touched */
+	for (unsigned int i = 0; i < out_port.n; i++)
+		if (is_keepalive(out_port.m[i])) {
+			m[0] = out_port.m[i];
+			out_port.m[i] = out_port.m[--out_port.n];
+			break;
+		}
+	sent_clear(&out_port);
+	ck_assert_uint_eq(
+	    evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w.eb, 3, m, 1, tp, meta, &w.sb),
+	    0);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_KEEPALIVE], 1);
+	/* the NAT in front of h2 showed another port: the next one goes there,
+	 * over the tagged underlay */
+	id = evs_overlay_vtep_id(ha.ov, "h2");
+	evs_sa_set_udp_dport(evs_overlay_vtep_out(ha.ov, (uint16_t)id), 31000);
+	ck_assert_int_eq(txn1(&ha, "=underlay {\"name\": \"u1\", \"vlan\": 100}", &err), 0);
+	clock_ms += 20000;
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(keepalives(), 1);
+	keepalive_is(4600, 31000, 100);
+	/* a shorter interval applies from its commit; removed: none */
+	ck_assert_int_eq(
+	    txn1(&ha, "=sa {\"vtep\": \"h2\", \"dir\": \"out\", \"keepalive\": 5}", &err), 0);
+	clock_ms += 5000;
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(keepalives(), 2);
+	ck_assert_int_eq(nat_stat(&ha, "h2", "keepalives_sent"), 3);
+	ck_assert_int_eq(txn1(&ha, "-sa {\"vtep\": \"h2\", \"dir\": \"out\"}", &err), 0);
+	clock_ms += 100000;
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(keepalives(), 2);
+	ck_assert_int_eq(nat_stat(&ha, "h2", "keepalive_interval"), 0);
+	wire_fini(&w);
+}
+END_TEST
+
+/* Rewrite frame @p m's outer IPv4 source to 10.9.0.@p last (checksum fixed). */
+static void resource(struct rte_mbuf *m, uint8_t last)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, 14);
+
+	((uint8_t *)&ip->src_addr)[3] = last;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+/* The last octet of the outer destination of a frame B sends to h1. */
+static uint8_t b_sends_to(struct wire *w)
+{
+	struct rte_mbuf *m = ct_build_udp(4, 14, 100, 77);
+	int tp = tport_of(&hb, 7, "h1");
+	uint8_t last;
+
+	ck_assert_int_ge(tp, 0);
+	ck_assert_uint_eq(evs_overlay_tx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w->eb,
+					       (uint16_t)tp, &m, 1, NULL, NULL, NULL, &w->sb),
+			  1);
+	last = rte_pktmbuf_mtod(m, const uint8_t *)[14 + 19];
+	rte_pktmbuf_free(m);
+	return last;
+}
+
+/* B receives @p n frames as they are; @return how many it delivered. */
+static uint16_t b_takes(struct wire *w, struct rte_mbuf **m, uint16_t n)
+{
+	struct evs_tun_meta meta[8];
+	uint16_t tp[8], got;
+
+	got = evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w->eb, 3, m, n, tp, meta,
+				   &w->sb);
+	free_all(m, got);
+	return got;
+}
+
+/* B's peer A moves behind a NAT (10.9.0.77): B follows once A's packets
+ * from there pass their ICV (its frames and keepalives go there, sa.stats
+ * shows it), never for a forged or replayed one, nor for a late packet
+ * from the old address; the controller's own address wins again. */
+START_TEST(test_nat_address_followed)
+{
+	struct rte_mbuf *m[8], *copy[8], *replay;
+	struct evs_ctl_err err;
+	struct wire w;
+
+	pair(&w, "\"udp_encap\": true");
+	sa_ok(&hb, "h1", "out", 6000, "\"udp_encap\": true");
+	ck_assert_uint_eq(b_sends_to(&w), 1);
+	/* forged from .66: an auth drop, nothing learnt */
+	ck_assert_uint_eq(a_send(&w, m, copy, 1, 200, 21), 1);
+	resource(m[0], 66);
+	rte_pktmbuf_mtod(m[0], uint8_t *)[m[0]->data_len - 3] ^= 1;
+	ck_assert_uint_eq(b_takes(&w, m, 1), 0);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_DECRYPT], 1);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_UNKNOWN_VTEP], 0);
+	evs_overlay_poll(hb.ov);
+	ck_assert_uint_eq(b_sends_to(&w), 1);
+	ck_assert_int_eq(nat_stat(&hb, "h1", "peer_moves"), 0);
+	free_all(copy, 1);
+	/* four more; the last three arrive from .77 (one kept to replay) */
+	ck_assert_uint_eq(a_send(&w, m, copy, 4, 200, 22), 4);
+	free_all(copy, 4);
+	for (uint16_t i = 1; i < 4; i++)
+		resource(m[i], 77);
+	replay = ct_clone(m[2]);
+	ck_assert_uint_eq(b_takes(&w, m + 1, 3), 3);
+	evs_overlay_poll(hb.ov);
+	ck_assert_uint_eq(b_sends_to(&w), 77);
+	ck_assert_int_eq(nat_stat(&hb, "h1", "peer_moves"), 1);
+	{
+		json_t *doc = evs_overlay_sa_stats(hb.ov, "h1");
+
+		ck_assert_str_eq(
+		    json_string_value(json_object_get(json_object_get(doc, "nat"), "address_now")),
+		    "10.9.0.77");
+		json_decref(doc);
+	}
+	/* the first, late, from the old address: delivered, and nothing moves */
+	ck_assert_uint_eq(b_takes(&w, m, 1), 1);
+	/* a replay from .99: a replay drop, nothing moves */
+	resource(replay, 99);
+	ck_assert_uint_eq(b_takes(&w, &replay, 1), 0);
+	ck_assert_uint_eq(w.sb.drops[EVS_OVL_DROP_DECRYPT], 2);
+	evs_overlay_poll(hb.ov);
+	ck_assert_uint_eq(b_sends_to(&w), 77);
+	ck_assert_int_eq(nat_stat(&hb, "h1", "peer_moves"), 1);
+	/* the controller moves it: its address wins over what was seen before */
+	ck_assert_int_eq(txn1(&hb, "=vtep {\"name\": \"h1\", \"address\": \"10.9.0.5\"}", &err), 0);
+	ck_assert_uint_eq(b_sends_to(&w), 5);
+	evs_overlay_poll(hb.ov);
+	ck_assert_uint_eq(b_sends_to(&w), 5);
+	/* until newer verified packets come from .77 again */
+	ck_assert_uint_eq(a_send(&w, m, copy, 2, 200, 23), 2);
+	free_all(copy, 2);
+	resource(m[0], 77);
+	resource(m[1], 77);
+	ck_assert_uint_eq(b_takes(&w, m, 2), 2);
+	evs_overlay_poll(hb.ov);
+	ck_assert_uint_eq(b_sends_to(&w), 77);
+	ck_assert_int_eq(nat_stat(&hb, "h1", "peer_moves"), 2);
+	wire_fini(&w);
+}
+END_TEST
+
 /* Tunnel mode: the outer header from the underlay's and the VTEP's
  * addresses, ESP then the whole tunnel packet; in UDP too. */
 static void tunnel_pair(const char *extra, bool udp)
@@ -464,6 +782,9 @@ void overlay_natt_add_cases(Suite *s)
 	    {"esp_in_udp_needs_the_port", test_esp_in_udp_needs_the_port},
 	    {"keepalive_and_marker_counted", test_keepalive_and_marker_counted},
 	    {"nat_port_followed", test_nat_port_followed},
+	    {"esp_port_never_a_decap_port", test_esp_port_never_a_decap_port},
+	    {"keepalive_sent", test_keepalive_sent},
+	    {"nat_address_followed", test_nat_address_followed},
 	    {"tunnel_mode_between_hosts", test_tunnel_mode_between_hosts},
 	    {"tunnel_mode_in_udp", test_tunnel_mode_in_udp},
 	    {"mode_change_restages_mtu", test_mode_change_restages_mtu},

@@ -582,6 +582,126 @@ START_TEST(test_vlan_underlay_traffic)
 }
 END_TEST
 
+/* A host with only an IPv6 underlay (port p0) and a clear switch sw2 (VNI
+ * 5002) to VTEP @p peer at @p peer_addr. */
+static void v6_host(struct host *h, const char *local, const char *peer, const char *peer_addr)
+{
+	char ul[256], vt[256];
+	const char *ops[] = {
+	    "+port {\"name\": \"p0\"}",
+	    "+switch {\"name\": \"sw2\"}",
+	    ul,
+	    vt,
+	    "+tunnel {\"switch\": \"sw2\", \"vni\": 5002}",
+	};
+	struct evs_ctl_err err;
+
+	snprintf(ul, sizeof(ul),
+		 "+underlay {\"name\": \"u6\", \"port\": \"p0\", \"address\": \"%s\", "
+		 "\"next_hop_mac\": \"02:00:00:00:00:fe\"}",
+		 local);
+	snprintf(vt, sizeof(vt),
+		 "+vtep {\"name\": \"%s\", \"underlay\": \"u6\", \"address\": \"%s\"}", peer,
+		 peer_addr);
+	host_fini(h);
+	host_init(h);
+	ck_assert_msg(txn_on(h, ops, RTE_DIM(ops), &err) == 0, "%s at %s", err.message, err.path);
+}
+
+/* @p n frames from A to B over IPv6; @return how many B delivered (each
+ * the frame A sent); *zero: every outer UDP checksum was zero. */
+static uint16_t v6_send(uint16_t n, uint32_t seed, bool *zero, struct evs_overlay_stats *sa,
+			struct evs_overlay_stats *sb)
+{
+	struct rte_mbuf *m[16], *copy[16];
+	struct evs_tun_meta meta[16];
+	uint16_t tp[16], k, got;
+	int tpa = tport_of(&ha, 8, "h2");
+
+	ck_assert_int_ge(tpa, 0);
+	frames(m, copy, n, seed);
+	k = evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), NULL, (uint16_t)tpa, m, n, NULL,
+				 NULL, NULL, sa);
+	ck_assert_uint_eq(k, n);
+	*zero = true;
+	for (uint16_t i = 0; i < k; i++) {
+		const uint8_t *p = rte_pktmbuf_mtod(m[i], const uint8_t *);
+
+		ck_assert_uint_eq(p[12] << 8 | p[13], RTE_ETHER_TYPE_IPV6);
+		*zero &= (p[60] | p[61]) == 0; /* 14 + 40 + 6 */
+	}
+	got = evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), NULL, 3, m, k, tp, meta, sb);
+	for (uint16_t i = 0; i < got; i++) {
+		ck_assert(ct_same(m[i], copy[i]));
+		ck_assert_uint_eq(meta[i].vni, 5002);
+	}
+	free_all(m, got);
+	free_all(copy, n);
+	return got;
+}
+
+/* RFC 6935/6936 on IPv6 underlays: checksums computed unless the VTEP
+ * says udp_zero_csum6_tx; zero ones dropped as zero_csum6 unless the
+ * underlay says udp_zero_csum6_rx; both refused where they mean nothing,
+ * and IPv6 underlays that disagree (one decap) refused. */
+START_TEST(test_underlay_zero_csum6)
+{
+	struct evs_overlay_stats sa = {0}, sb = {0};
+	struct evs_ctl_err err;
+	uint64_t gen;
+	bool zero;
+
+	/* refusals on host A's IPv4 objects, nothing changed */
+	gen = evs_store_generation(ha.st);
+	ck_assert_int_eq(
+	    txn1(&ha, "=underlay {\"name\": \"u1\", \"udp_zero_csum6_rx\": true}", &err), -EINVAL);
+	ck_assert_str_eq(err.path, "/op/udp_zero_csum6_rx");
+	ck_assert_int_eq(txn1(&ha, "=vtep {\"name\": \"h2\", \"udp_zero_csum6_tx\": true}", &err),
+			 -EINVAL);
+	ck_assert_str_eq(err.path, "/op/udp_zero_csum6_tx");
+	ck_assert_uint_eq(evs_store_generation(ha.st), gen);
+
+	v6_host(&ha, "fd00:9::1", "h2", "fd00:9::2");
+	v6_host(&hb, "fd00:9::2", "h1", "fd00:9::1");
+	/* the default: computed, and verified */
+	ck_assert_uint_eq(v6_send(8, 1, &zero, &sa, &sb), 8);
+	ck_assert(!zero);
+	/* A sends zero; B does not take it: counted apart from bad checksums */
+	ck_assert_int_eq(txn1(&ha, "=vtep {\"name\": \"h2\", \"udp_zero_csum6_tx\": true}", &err),
+			 0);
+	ck_assert_uint_eq(v6_send(8, 2, &zero, &sa, &sb), 0);
+	ck_assert(zero);
+	ck_assert_uint_eq(sb.tun.drops[EVS_TUN_DROP_ZERO_CSUM6], 8);
+	ck_assert_uint_eq(sb.tun.drops[EVS_TUN_DROP_BAD_CSUM], 0);
+	ck_assert_uint_eq(sb.drops[EVS_OVL_DROP_TUNNEL], 8);
+	/* B takes it */
+	ck_assert_int_eq(
+	    txn1(&hb, "=underlay {\"name\": \"u6\", \"udp_zero_csum6_rx\": true}", &err), 0);
+	ck_assert_uint_eq(v6_send(8, 3, &zero, &sa, &sb), 8);
+	ck_assert(zero);
+	/* a second IPv6 underlay of B (VLAN 10) must agree */
+	gen = evs_store_generation(hb.st);
+	ck_assert_int_eq(txn1(&hb,
+			      "+underlay {\"name\": \"u7\", \"port\": \"p0\", \"vlan\": 10, "
+			      "\"address\": \"fd00:7::2\"}",
+			      &err),
+			 -EINVAL);
+	ck_assert_str_eq(err.path, "/op/udp_zero_csum6_rx");
+	ck_assert_ptr_nonnull(strstr(err.message, "u6"));
+	ck_assert_uint_eq(evs_store_generation(hb.st), gen);
+	ck_assert_int_eq(txn1(&hb,
+			      "+underlay {\"name\": \"u7\", \"port\": \"p0\", \"vlan\": 10, "
+			      "\"address\": \"fd00:7::2\", \"udp_zero_csum6_rx\": true}",
+			      &err),
+			 0);
+	/* A computes them again: still taken */
+	ck_assert_int_eq(txn1(&ha, "=vtep {\"name\": \"h2\", \"udp_zero_csum6_tx\": false}", &err),
+			 0);
+	ck_assert_uint_eq(v6_send(4, 4, &zero, &sa, &sb), 4);
+	ck_assert(!zero);
+}
+END_TEST
+
 void overlay_underlay_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -592,6 +712,7 @@ void overlay_underlay_add_cases(Suite *s)
 	    {"underlay_vlan", test_underlay_vlan},
 	    {"underlay_vlans_share_a_port", test_underlay_vlans_share_a_port},
 	    {"vlan_underlay_traffic", test_vlan_underlay_traffic},
+	    {"underlay_zero_csum6", test_underlay_zero_csum6},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), setup, teardown, 0);

@@ -701,7 +701,7 @@ START_TEST(test_decap_drops_counted)
 	    EVS_TUN_DROP_BAD_FLAGS,	  EVS_TUN_DROP_BAD_FLAGS,   EVS_TUN_DROP_OAM,
 	    EVS_TUN_DROP_BAD_PROTOCOL,	  EVS_TUN_DROP_BAD_OPTIONS, EVS_TUN_DROP_BAD_OPTIONS,
 	    EVS_TUN_DROP_CRITICAL_OPTION, EVS_TUN_DROP_BAD_VNI,	    EVS_TUN_DROP_BAD_CSUM,
-	    EVS_TUN_DROP_BAD_CSUM,	  EVS_TUN_DROP_FRAGMENT,    EVS_TUN_DROP_NOT_TUNNEL,
+	    EVS_TUN_DROP_ZERO_CSUM6,	  EVS_TUN_DROP_FRAGMENT,    EVS_TUN_DROP_NOT_TUNNEL,
 	    EVS_TUN_DROP_BAD_OUTER,	  EVS_TUN_DROP_BAD_INNER,   EVS_TUN_DROP_NOT_TUNNEL,
 	    EVS_TUN_DROP_BAD_OUTER,
 	};
@@ -905,6 +905,55 @@ START_TEST(test_checksum_offload_flags)
 	ck_assert_ptr_eq(m[0], a);
 	ck_assert_uint_eq(st.drops[EVS_TUN_DROP_BAD_CSUM], 2);
 	free_all(m, 3);
+}
+END_TEST
+
+/* RFC 6935/6936 over IPv6: a template with ipv6_zero_csum sends a zero
+ * UDP checksum (over IPv4 the flag changes nothing); a decap without the
+ * flag counts such frames as zero_csum6, apart from wrong checksums, and
+ * one with it takes them; a non-zero checksum is still verified. */
+START_TEST(test_ipv6_zero_checksum)
+{
+	struct evs_tun_encap_config c = conf(EVS_TUN_GENEVE, 6);
+	struct evs_tun_decap d = decap_conf();
+	struct evs_tun_stats st = {0};
+	struct evs_tun_meta meta[4];
+	struct evs_tun_encap zero, sum, v4;
+	struct rte_mbuf *m[4], *orig = frame(200, 9);
+
+	c.ipv6_zero_csum = true;
+	ck_assert_int_eq(evs_tun_encap_init(&zero, &c), 0);
+	c.ipv6_zero_csum = false;
+	ck_assert_int_eq(evs_tun_encap_init(&sum, &c), 0);
+	c = conf(EVS_TUN_GENEVE, 4);
+	c.udp_csum = true;
+	c.ipv6_zero_csum = true;
+	ck_assert_int_eq(evs_tun_encap_init(&v4, &c), 0);
+	for (unsigned int i = 0; i < 4; i++)
+		m[i] = copy(orig);
+	ck_assert_uint_eq(evs_tun_encap_burst(&zero, m, 2, NULL, &st), 2);
+	ck_assert_uint_eq(evs_tun_encap_burst(&sum, m + 2, 1, NULL, &st), 1);
+	ck_assert_uint_eq(evs_tun_encap_burst(&v4, m + 3, 1, NULL, &st), 1);
+	ck_assert_uint_eq(rte_pktmbuf_mtod_offset(m[0], struct rte_udp_hdr *, 54)->dgram_cksum, 0);
+	ck_assert_uint_ne(rte_pktmbuf_mtod_offset(m[2], struct rte_udp_hdr *, 54)->dgram_cksum, 0);
+	ck_assert_uint_ne(rte_pktmbuf_mtod_offset(m[3], struct rte_udp_hdr *, 34)->dgram_cksum, 0);
+	/* off: the zero ones are zero_csum6, the summed one (damaged) bad_csum */
+	rte_pktmbuf_mtod(m[2], uint8_t *)[120] ^= 1;
+	ck_assert_uint_eq(evs_tun_decap_burst(&d, m, 4, meta, &st), 1);
+	ck_assert_uint_eq(st.drops[EVS_TUN_DROP_ZERO_CSUM6], 2);
+	ck_assert_uint_eq(st.drops[EVS_TUN_DROP_BAD_CSUM], 1);
+	ck_assert_str_eq(evs_tun_drop_name(EVS_TUN_DROP_ZERO_CSUM6), "zero_csum6");
+	ck_assert(same(m[0], orig));
+	free_all(m, 4);
+	/* on: taken, and the frame is the one sent */
+	d.ipv6_zero_csum = true;
+	m[0] = copy(orig);
+	ck_assert_uint_eq(evs_tun_encap_burst(&zero, m, 1, NULL, &st), 1);
+	ck_assert_uint_eq(evs_tun_decap_burst(&d, m, 1, meta, &st), 1);
+	ck_assert(same(m[0], orig));
+	ck_assert_uint_eq(meta[0].family, 6);
+	free_all(m, 1);
+	rte_pktmbuf_free(orig);
 }
 END_TEST
 
@@ -1142,6 +1191,7 @@ int main(int argc, char **argv)
 	    {"decap_drops_counted", test_decap_drops_counted},
 	    {"garbage_accounted", test_garbage_accounted},
 	    {"checksum_offload_flags", test_checksum_offload_flags},
+	    {"ipv6_zero_checksum", test_ipv6_zero_checksum},
 	    {"geneve_opts_walk", test_geneve_opts_walk},
 	    {"source_tags_round_trip", test_source_tags_round_trip},
 	    {"source_tags_refused", test_source_tags_refused},

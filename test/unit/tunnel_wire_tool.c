@@ -98,6 +98,8 @@ static int do_write(const char *path)
 		c.local.family = c.remote.family = k & 2 ? 6 : 4;
 		c.vni = k == 0 ? 100 : 0xabcdef - k;
 		c.udp_csum = (k & 4) != 0;
+		/* IPv6 without options: a zero checksum (RFC 6935), as asked */
+		c.ipv6_zero_csum = (k & 4) == 0 && (k & 2) != 0;
 		if (c.local.family == 4) {
 			memcpy(c.local.b, (uint8_t[]){192, 0, 2, 1}, 4);
 			memcpy(c.remote.b, (uint8_t[]){192, 0, 2, (uint8_t)(2 + k)}, 4);
@@ -121,7 +123,7 @@ static int do_write(const char *path)
 			if (m[i] == NULL)
 				return 1;
 			printf("F %d %u %u %d ", (int)c.type, c.local.family, c.vni,
-			       c.udp_csum || c.local.family == 6);
+			       c.local.family == 6 ? !c.ipv6_zero_csum : c.udp_csum);
 			if (c.options_len)
 				hex(c.options, c.options_len);
 			else
