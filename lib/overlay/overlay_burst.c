@@ -404,10 +404,9 @@ static __rte_noinline void rx_drop_one(struct evs_overlay_stats *st, enum evs_ov
 
 /* The underlay's usual burst: clear tunnel frames in the decap's one-pass
  * shape (IPv4, no options), decapsulated and classified in two tight loops
- * without the ESP split; from the first frame of another shape, the rest
- * takes rx_full (order kept: the prefix goes first). A decap port equal to
- * the default ESP-in-UDP port (4500) never takes the shortcut, as
- * plain_tunnel would not. */
+ * without the ESP split (no ESP-in-UDP port is a decap port, as for
+ * plain_tunnel); from the first frame of another shape, the rest takes
+ * rx_full (order kept: the prefix goes first). */
 static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_dp *dp,
 			 struct evs_crypto_engine *e, uint16_t port, struct rte_mbuf **pkts,
 			 uint16_t n, uint16_t *tp, struct evs_tun_meta *meta,
@@ -420,9 +419,6 @@ static uint16_t rx_chunk(const struct evs_overlay *ov, const struct evs_overlay_
 	enum evs_overlay_drop why = EVS_OVL_DROP__MAX;
 	uint16_t nf, k = 0, t = 0, i;
 
-	if (unlikely(decap_port(dp->decap.geneve_port, EVS_GENEVE_PORT) == EVS_ESP_UDP_PORT ||
-		     decap_port(dp->decap.vxlan_port, EVS_VXLAN_PORT) == EVS_ESP_UDP_PORT))
-		return rx_full(ov, dp, e, port, pkts, n, tp, meta, st);
 	nf = evs_tun_decap_plain_burst(&dp->decap, pkts, n, meta, &st->tun);
 	for (i = 0; i < nf; i++) {
 		struct rte_mbuf *m = pkts[i];
