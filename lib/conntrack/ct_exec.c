@@ -425,7 +425,8 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 		    atomic_load_explicit(&lc->ct->inserts, memory_order_acquire) - lc->own_inserts;
 		/* it prefetches all of the burst's entries at once: with many
 		 * connections each is a miss to memory (two lines, TCP three) */
-		hits = ct_hash_lookup_bulk(lc->ct->hash, kp, sig, nl, data);
+		hits = ct_hash_lookup_bulk(lc->ct->hash, kp, sig, nl,
+					   (act->flags & EVS_CT_F_NAT) != 0, data);
 	}
 	for (j = 0; j < nl; j++) {
 		i = map[j];

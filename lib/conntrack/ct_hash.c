@@ -190,7 +190,7 @@ bool ct_hash_lookup(const struct ct_hash *h, const struct ct_key *k, uint32_t si
 }
 
 uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, const uint32_t *sig,
-			     unsigned int n, uintptr_t *data)
+			     unsigned int n, bool nat, uintptr_t *data)
 {
 	uint64_t cand[64], hits = 0, notag = 0;
 	unsigned int i;
@@ -211,7 +211,7 @@ uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, c
 		notag |= (uint64_t)(m == 0) << i;
 		if (v & CT_HS_VALID)
 			ct_entry_prefetch(entry_of(h, v), (int)(v & 1),
-					  ((const struct ct_key *)keys[i])->proto);
+					  ((const struct ct_key *)keys[i])->proto, nat);
 	}
 	for (i = 0; i < n; i++) {
 		const struct ct_key *k = keys[i];

@@ -52,9 +52,10 @@ int ct_hash_del(struct ct_hash *h, uint32_t sig, uint32_t idx, int dir);
 bool ct_hash_lookup(const struct ct_hash *h, const struct ct_key *k, uint32_t sig, uintptr_t *data);
 /* The same for @n <= 64 keys, prefetching ahead: bit i of the result set
  * when keys[i] is found (data[i] then as above); found entries' lines
- * are prefetched (ct_entry_prefetch). */
+ * are prefetched (ct_entry_prefetch; @nat: the caller will rewrite, so
+ * the other direction's key too). */
 uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, const uint32_t *sig,
-			     unsigned int n, uintptr_t *data);
+			     unsigned int n, bool nat, uintptr_t *data);
 
 /* Sizes, for memory figures and tests. */
 struct ct_hash_info {

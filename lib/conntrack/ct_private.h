@@ -118,11 +118,12 @@ _Static_assert(offsetof(struct ct_entry, key[1]) == 64, "line 0: state and the o
 _Static_assert(offsetof(struct ct_entry, tcp) == 128, "line 2: the windows");
 
 /* The lines a packet of direction @dir will touch: line 0, the reply
- * key's, and for TCP the windows'. */
-static inline void ct_entry_prefetch(const struct ct_entry *e, int dir, uint8_t proto)
+ * key's (a reply's own key; for @nat either direction: the rewrite reads
+ * the other direction's key), and for TCP the windows'. */
+static inline void ct_entry_prefetch(const struct ct_entry *e, int dir, uint8_t proto, bool nat)
 {
 	rte_prefetch0(e);
-	if (dir)
+	if (dir || nat)
 		rte_prefetch0(&e->key[1]);
 	if (proto == IPPROTO_TCP)
 		rte_prefetch0(e->tcp);

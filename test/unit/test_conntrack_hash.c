@@ -92,7 +92,7 @@ static void check_all(const struct ct_hash *h, const struct model *m)
 				who[n++] = i << 1 | (uint32_t)d;
 			}
 		}
-	hits = ct_hash_lookup_bulk(h, kp, sig, n, data);
+	hits = ct_hash_lookup_bulk(h, kp, sig, n, false, data);
 	for (unsigned int j = 0; j < n; j++) {
 		uint32_t i = who[j] >> 1;
 		int d = who[j] & 1;
@@ -344,7 +344,7 @@ static void *race_reader(void *arg)
 				miss +=
 				    !ct_hash_lookup(r->h, kp[k], SIG, &got) || got != want(idx, 0);
 		}
-		hits = ct_hash_lookup_bulk(r->h, kp, sig, (s1 & 1) ? 21 : 14, data);
+		hits = ct_hash_lookup_bulk(r->h, kp, sig, (s1 & 1) ? 21 : 14, (s1 & 2) != 0, data);
 		miss += (unsigned int)__builtin_popcountll(
 		    ~hits & (((s1 & 1) ? UINT64_C(1) << 21 : UINT64_C(1) << 14) - 1));
 		/* acquire fence: the lookups above happened before this read */
