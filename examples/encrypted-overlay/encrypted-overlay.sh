@@ -14,8 +14,9 @@
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-edgevs=$root/build/app/edgevs/edgevs
-ctl=$root/build/app/edgevsctl/edgevsctl
+build=${BUILD:-$root/build} # the meson build root
+edgevs=$build/app/edgevs/edgevs
+ctl=$build/app/edgevsctl/edgevsctl
 dir=$(mktemp -d /tmp/enc-overlay.XXXXXX)
 tag=eo$$
 wait_enter=0
@@ -31,12 +32,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# the underlay: a veth pair, MTU room for GENEVE + ESP around 1500-byte frames
-ip link add "${tag}u1" mtu 1700 type veth peer name "${tag}u2" mtu 1700
-ip link set "${tag}u1" up
-ip link set "${tag}u2" up
-mac1=$(cat "/sys/class/net/${tag}u1/address")
-mac2=$(cat "/sys/class/net/${tag}u2/address")
 
 start() { # start HOST
 	printf '{}\n' >"$dir/$1.json"
@@ -54,6 +49,22 @@ c() { # c HOST ARGS...: edgevsctl against HOST
 }
 start host1
 start host2
+
+# the underlay: a veth pair, MTU room for GENEVE + ESP around 1500-byte
+# frames. Made after the daemons start: DPDK 22.11's af_packet driver joins
+# the fanout group (pid ^ ifindex) & 0xffff of the network namespace, and two
+# daemons whose ports land on one group cannot both attach (doc/ports.md),
+# so a clash takes a fresh pair.
+gid() { echo $((($1 ^ $(cat "/sys/class/net/$2/ifindex")) & 0xffff)); }
+for _ in 1 2 3; do
+	ip link add "${tag}u1" mtu 1700 type veth peer name "${tag}u2" mtu 1700
+	[ "$(gid "${pids[0]}" "${tag}u1")" != "$(gid "${pids[1]}" "${tag}u2")" ] && break
+	ip link del "${tag}u1"
+done
+ip link set "${tag}u1" up
+ip link set "${tag}u2" up
+mac1=$(cat "/sys/class/net/${tag}u1/address")
+mac2=$(cat "/sys/class/net/${tag}u2/address")
 
 # each host: the switch, its VM's port, the underlay, the other host, the tunnel
 setup() { # setup HOST N UPLINK MYADDR MYMAC PEERADDR PEERMAC

@@ -15,8 +15,9 @@
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-edgevs=$root/build/app/edgevs/edgevs
-ctl=$root/build/app/edgevsctl/edgevsctl
+build=${BUILD:-$root/build} # the meson build root
+edgevs=$build/app/edgevs/edgevs
+ctl=$build/app/edgevsctl/edgevsctl
 dir=$(mktemp -d /tmp/three-backend-lb.XXXXXX)
 sock=$dir/edgevs.sock
 tag=lb$$
@@ -102,9 +103,10 @@ for b in 11:1 12:1 13:2; do
 done
 sleep 1
 
-echo '== 40 connections from the client to the VIP: which backend answered'
-for _ in $(seq 40); do
-	ip netns exec "$tag-client" python3 -c "
+# N connections from the client to the VIP, each asking which backend it is
+connect_n() {
+	for _ in $(seq "$1"); do
+		ip netns exec "$tag-client" python3 -c "
 import socket
 try:
     s = socket.create_connection(('10.0.100.10', 80), 2)
@@ -115,7 +117,10 @@ try:
     print(d.split(b'\r\n\r\n', 1)[1].decode().strip())
 except OSError as e:
     print('failed:', e)"
-done | sort | uniq -c
+	done | sort | uniq -c
+}
+echo '== 40 connections from the client to the VIP: which backend answered'
+connect_n 40
 echo '== per VIP and backend'
 "$ctl" -s "$sock" -j lb stats | python3 -c "
 import json, sys
@@ -125,6 +130,7 @@ for v in json.load(sys.stdin)['vips']:
         print('  ', b['address'], b['state'], b['health'], 'weight', b['weight'], 'connections', b['connections'], 'live', b['live_connections'])"
 echo '== b3 drained (weight 0): new connections go to b1 and b2 only'
 c lb.backend set vip=web address=10.0.2.13 port=8080 weight=0
+connect_n 20
 # one-arm: backends whose own gateway is not t1 answer the switch instead
 # of the client when the VIP has snat (t1's address on their subnet)
 echo '== snat=10.0.2.1: the backends see 10.0.2.1 as the client'

@@ -13,8 +13,9 @@
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-edgevs=$root/build/app/edgevs/edgevs
-ctl=$root/build/app/edgevsctl/edgevsctl
+build=${BUILD:-$root/build} # the meson build root
+edgevs=$build/app/edgevs/edgevs
+ctl=$build/app/edgevsctl/edgevsctl
 dir=$(mktemp -d /tmp/two-tier.XXXXXX)
 sock=$dir/edgevs.sock
 tag=tt$$
