@@ -12,11 +12,34 @@
 
 #include "ct_private.h"
 
+/* Expiry classes of the protocols whose timeout is one per state class
+ * (not TCP's): their expiry times are computed once per burst. */
+enum exp_class {
+	EXP_UDP_UNREPLIED,
+	EXP_UDP_REPLIED,
+	EXP_ICMP,
+	EXP_OTHER,
+	EXP_N,
+};
+
 struct burst_ctx {
 	struct evs_ct_lcore *lc;
 	const struct evs_ct_action *act;
 	const struct evs_ct_zone_conf *zc;
+	uint64_t exp[EXP_N]; /* ct_expiry(now, the class's timeout) */
+	bool lockless;	     /* the action changes no mark or label */
 };
+
+static void burst_expiries(struct burst_ctx *b)
+{
+	const struct evs_ct_timeouts *t = &b->zc->timeouts;
+	uint64_t now = b->lc->now;
+
+	b->exp[EXP_UDP_UNREPLIED] = ct_expiry(now, t->udp_unreplied);
+	b->exp[EXP_UDP_REPLIED] = ct_expiry(now, t->udp_replied);
+	b->exp[EXP_ICMP] = ct_expiry(now, t->icmp);
+	b->exp[EXP_OTHER] = ct_expiry(now, t->other);
+}
 
 static void set_meta(struct evs_ct_meta *meta, const struct ct_entry *e)
 {
@@ -391,6 +414,57 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 	return st;
 }
 
+/* The usual packet of a known connection, without the entry lock: a whole
+ * UDP, ICMP-query or other-protocol packet that changes no flag (a reply
+ * sets seen-reply, the originator's next packet after one assured) under
+ * an action that sets no mark or label; its expiry from the burst's
+ * table. 0: not such a packet, hit() takes it. Mark and backend are read
+ * unlocked: a commit changing them on another lcore may be seen half done
+ * by this one packet. */
+static inline uint8_t hit_plain(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data,
+				uint16_t i)
+{
+	struct ct_entry *e = (struct ct_entry *)(data & ~CT_DIR_BIT);
+	uint8_t proto = p->ck.proto;
+	uint64_t exp, cur;
+	enum exp_class c;
+	uint8_t f, st;
+
+	if (proto == IPPROTO_TCP || p->kind != CT_PKT_PLAIN || !b->lockless ||
+	    atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE)
+		return 0;
+	/* relaxed: a hint; a stale value only sends the packet to hit() */
+	cur = atomic_load_explicit(&e->expires, memory_order_relaxed);
+	f = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
+	if (cur <= b->lc->now)
+		return 0; /* timed out: hit() hands it to miss() */
+	if (data & CT_DIR_BIT) {
+		if (!(f & CT_FL_SEEN_REPLY))
+			return 0;
+		st = EVS_CT_TRACKED | EVS_CT_ESTABLISHED | EVS_CT_REPLY;
+	} else if (!(f & CT_FL_SEEN_REPLY))
+		st = EVS_CT_TRACKED | EVS_CT_NEW;
+	else if (f & CT_FL_ASSURED)
+		st = EVS_CT_TRACKED | EVS_CT_ESTABLISHED;
+	else
+		return 0;
+	/* the classes of udp_timeout, icmp_timeout and other_timeout */
+	if (proto == IPPROTO_UDP)
+		c = (f & CT_FL_SEEN_REPLY) ? EXP_UDP_REPLIED : EXP_UDP_UNREPLIED;
+	else if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+		c = EXP_ICMP;
+	else
+		c = EXP_OTHER;
+	exp = b->exp[c];
+	/* stored only when it changes grain: a store dirties the line */
+	if (cur != exp)
+		atomic_store_explicit(&e->expires, exp, memory_order_relaxed);
+	b->lc->head.meta[i] =
+	    (struct evs_ct_meta){.mark = e->mark, .backend = e->backend, .known = 1};
+	ct_count(b->lc, EVS_CT_C_HIT);
+	return st | nat(b, e, p, (int)(data & CT_DIR_BIT));
+}
+
 uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 			      struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n)
 {
@@ -399,20 +473,27 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 	uintptr_t data[EVS_CT_BURST_MAX];
 	hash_sig_t sig[EVS_CT_BURST_MAX];
 	uint16_t map[EVS_CT_BURST_MAX];
-	struct burst_ctx b = {.lc = lc, .act = act, .zc = ct_zone_conf(lc->ct, act->zone)};
+	struct burst_ctx b = {
+	    .lc = lc,
+	    .act = act,
+	    .zc = ct_zone_conf(lc->ct, act->zone),
+	    .lockless = !((act->flags & EVS_CT_F_COMMIT) &&
+			  (act->flags & (EVS_CT_F_SET_MARK | EVS_CT_F_SET_LABEL))),
+	};
 	uint64_t hits = 0;
 	uint16_t i, j, nl = 0;
+	uint8_t st;
 
 	if (n > EVS_CT_BURST_MAX)
 		n = EVS_CT_BURST_MAX;
+	burst_expiries(&b);
 	for (i = 0; i < n; i++) {
-		memset(&lc->head.meta[i], 0, sizeof(lc->head.meta[i]));
 		keys[i].ct_zone = act->zone;
-		if (!ct_pkt_init(lc, &pk[i], pkts[i], &keys[i], act->zone)) {
+		if (!ct_pkt_init_fast(lc, &pk[i], pkts[i], &keys[i], act->zone)) {
+			memset(&lc->head.meta[i], 0, sizeof(lc->head.meta[i]));
 			keys[i].ct_state = invalid(&b, &pk[i]);
 			continue;
 		}
-		pk[i].sig = ct_key_hash(&pk[i].ck);
 		kp[nl] = &pk[i].ck;
 		sig[nl] = pk[i].sig;
 		map[nl++] = i;
@@ -430,6 +511,14 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 	}
 	for (j = 0; j < nl; j++) {
 		i = map[j];
+		if ((hits >> j) & 1) {
+			st = hit_plain(&b, &pk[i], data[j], i);
+			if (likely(st != 0)) {
+				keys[i].ct_state = st;
+				continue;
+			}
+		}
+		memset(&lc->head.meta[i], 0, sizeof(lc->head.meta[i]));
 		/* a miss of the bulk lookup may be a connection an earlier packet
 		 * of this burst created (its SYN before this SYN-ACK): look again */
 		if (!((hits >> j) & 1) && made_has(lc, sig[j]) &&

@@ -317,6 +317,54 @@ bool ct_icmp_is_request(bool v6, uint8_t type);
 /* Build p->ck from the packet; false (p->counter set) if untrackable. */
 bool ct_pkt_init(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mbuf *m,
 		 struct evs_flow_key *key, uint16_t zone);
+/* The usual packet keyed inline: a whole IPv4 TCP or UDP packet, its key
+ * from the flow key's words, hashed from registers (as ct_key_hash()).
+ * Anything else by ct_pkt_init(). False (p->counter set): untrackable.
+ * Also sets p->sig. The burst's (ct_exec.c); test_conntrack_hash holds it
+ * to ct_pkt_init() + ct_key_hash(). */
+static inline bool ct_pkt_init_fast(const struct evs_ct_lcore *lc, struct ct_pkt *p,
+				    struct rte_mbuf *m, struct evs_flow_key *key, uint16_t zone)
+{
+	uint8_t proto = key->ip_proto;
+
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	RTE_BUILD_BUG_ON(
+	    offsetof(struct ct_key, dst) != 16 || offsetof(struct ct_key, sport) != 32 ||
+	    offsetof(struct ct_key, dport) != 34 || offsetof(struct ct_key, zone) != 36 ||
+	    offsetof(struct ct_key, proto) != 38 || offsetof(struct ct_key, v6) != 39);
+	if (likely(key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+		   !(key->ip_frag & EVS_FRAG_ANY) &&
+		   (proto == IPPROTO_UDP || proto == IPPROTO_TCP) && m->l4_len != 0)) {
+		uint32_t src, dst, ports;
+		uint64_t w[5];
+
+		memcpy(&src, key->src_ip, 4);
+		memcpy(&dst, key->dst_ip, 4);
+		memcpy(&ports, &key->l4_src, 4); /* l4_src, l4_dst: sport, dport */
+		w[0] = src;
+		w[1] = 0;
+		w[2] = dst;
+		w[3] = 0;
+		w[4] = ports | (uint64_t)zone << 32 | (uint64_t)proto << 48; /* v6 0 */
+		memcpy(&p->ck, w, sizeof(w));
+		p->sig = rte_hash_crc_8byte(
+		    w[4], rte_hash_crc_8byte(
+			      0, rte_hash_crc_8byte(
+				     dst, rte_hash_crc_8byte(0, rte_hash_crc_8byte(src, 0)))));
+		p->m = m;
+		p->key = key;
+		p->counter = 0;
+		p->kind = CT_PKT_PLAIN;
+		p->l4_off = (uint32_t)m->l2_len + m->l3_len;
+		return true;
+	}
+#endif
+	if (!ct_pkt_init(lc, p, m, key, zone))
+		return false;
+	p->sig = ct_key_hash(&p->ck);
+	return true;
+}
+
 /* The same once the family is known and the packet is not a later fragment. */
 bool ct_pkt_key(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key, uint16_t zone,
 		bool v6);

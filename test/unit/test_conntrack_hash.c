@@ -289,6 +289,59 @@ START_TEST(fullest_sizing_fits)
 }
 END_TEST
 
+/* The burst's inline keying (ct_pkt_init_fast) gives what the general
+ * ct_pkt_init() and ct_key_hash() give, on random whole IPv4 and IPv6
+ * packets of TCP, UDP, SCTP and GRE, with and without an L4 header, and
+ * junk in the flow key's address bytes an IPv4 key must not take. */
+START_TEST(fast_key_matches_general)
+{
+	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, IPPROTO_GRE};
+	unsigned int fast = 0;
+
+	for (unsigned int it = 0; it < 20000; it++) {
+		bool v6 = rte_rand() % 4 == 0;
+		uint16_t zone = (uint16_t)rte_rand();
+		struct evs_flow_key key;
+		struct rte_mbuf m;
+		struct ct_pkt a, b;
+		bool ra, rb;
+
+		memset(&key, 0, sizeof(key));
+		for (unsigned int j = 0; j < 16; j++) {
+			key.src_ip[j] = (uint8_t)rte_rand();
+			key.dst_ip[j] = (uint8_t)rte_rand();
+		}
+		key.ethertype = v6 ? RTE_BE16(RTE_ETHER_TYPE_IPV6) : RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		key.ip_proto = protos[rte_rand() % RTE_DIM(protos)];
+		key.l4_src = (rte_be16_t)rte_rand();
+		key.l4_dst = (rte_be16_t)rte_rand();
+		memset(&m, 0, sizeof(m));
+		m.l2_len = 14 + 4 * (rte_rand() % 2);
+		m.l3_len = v6 ? 40 : 20 + 4 * (rte_rand() % 3);
+		m.l4_len = rte_rand() % 8 != 0 ? 8 : 0;
+		memset(&a, 0xa5, sizeof(a));
+		memset(&b, 0x5a, sizeof(b));
+		ra = ct_pkt_init_fast(NULL, &a, &m, &key, zone);
+		rb = ct_pkt_init(NULL, &b, &m, &key, zone);
+		ck_assert(ra == rb);
+		if (!ra) {
+			ck_assert_uint_eq(a.counter, b.counter);
+			continue;
+		}
+		fast += !v6 && m.l4_len != 0 &&
+			(key.ip_proto == IPPROTO_TCP || key.ip_proto == IPPROTO_UDP);
+		ck_assert_mem_eq(&a.ck, &b.ck, sizeof(a.ck));
+		ck_assert_uint_eq(a.sig, ct_key_hash(&b.ck));
+		ck_assert_uint_eq(a.l4_off, b.l4_off);
+		ck_assert_uint_eq(a.kind, b.kind);
+		ck_assert_uint_eq(a.counter, b.counter);
+		ck_assert_ptr_eq(a.m, b.m);
+		ck_assert_ptr_eq(a.key, b.key);
+	}
+	ck_assert_uint_gt(fast, 5000);
+}
+END_TEST
+
 START_TEST(bad_create_args)
 {
 	ck_assert_ptr_null(ct_hash_create(0, entries, NULL, SOCKET_ID_ANY));
@@ -429,6 +482,7 @@ static Suite *ct_hash_suite(void)
 	    {"left_bucket_waits_for_grace", left_bucket_waits_for_grace},
 	    {"fullest_sizing_fits", fullest_sizing_fits},
 	    {"bad_create_args", bad_create_args},
+	    {"fast_key_matches_general", fast_key_matches_general},
 	    {"reader_never_misses_stable_keys", reader_never_misses_stable_keys},
 	};
 	Suite *s = suite_create("conntrack_hash");
