@@ -480,8 +480,9 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 	    .lockless = !((act->flags & EVS_CT_F_COMMIT) &&
 			  (act->flags & (EVS_CT_F_SET_MARK | EVS_CT_F_SET_LABEL))),
 	};
-	uint64_t hits = 0;
+	uint64_t notag = 0;
 	uint16_t i, j, nl = 0;
+	bool found;
 	uint8_t st;
 
 	if (n > EVS_CT_BURST_MAX)
@@ -506,25 +507,31 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 		    atomic_load_explicit(&lc->ct->inserts, memory_order_acquire) - lc->own_inserts;
 		/* it prefetches all of the burst's entries at once: with many
 		 * connections each is a miss to memory (two lines, TCP three) */
-		hits = ct_hash_lookup_bulk(lc->ct->hash, kp, sig, nl,
-					   (act->flags & EVS_CT_F_NAT) != 0, data);
+		notag = ct_hash_lookup_cand(lc->ct->hash, kp, sig, nl,
+					    (act->flags & EVS_CT_F_NAT) != 0, data);
 	}
 	for (j = 0; j < nl; j++) {
 		i = map[j];
-		if ((hits >> j) & 1) {
-			st = hit_plain(&b, &pk[i], data[j], i);
-			if (likely(st != 0)) {
-				keys[i].ct_state = st;
-				continue;
-			}
-		}
+		/* the lookup's last step: the first candidate is the key nearly always */
+		if (lc->looked) {
+			found = ct_cand_holds(data[j], &pk[i].ck);
+			if (likely(found)) {
+				st = hit_plain(&b, &pk[i], data[j], i);
+				if (likely(st != 0)) {
+					keys[i].ct_state = st;
+					continue;
+				}
+			} else
+				found = ct_hash_lookup_rest(lc->ct->hash, &pk[i].ck, sig[j],
+							    (notag >> j) & 1, &data[j]);
+		} else
+			found = false;
 		memset(&lc->head.meta[i], 0, sizeof(lc->head.meta[i]));
-		/* a miss of the bulk lookup may be a connection an earlier packet
-		 * of this burst created (its SYN before this SYN-ACK): look again */
-		if (!((hits >> j) & 1) && made_has(lc, sig[j]) &&
-		    ct_hash_lookup(lc->ct->hash, kp[j], sig[j], &data[j]))
-			hits |= 1ull << j;
-		if ((hits >> j) & 1)
+		/* a miss may be a connection an earlier packet of this burst
+		 * created (its SYN before this SYN-ACK): look again */
+		if (!found && made_has(lc, sig[j]))
+			found = ct_hash_lookup(lc->ct->hash, kp[j], sig[j], &data[j]);
+		if (found)
 			keys[i].ct_state = hit(&b, &pk[i], data[j], i);
 		else
 			keys[i].ct_state = miss(&b, &pk[i], NULL, i);

@@ -75,25 +75,6 @@ static inline const struct ct_key *key_of(const struct ct_hash *h, uint64_t v)
 	return &entry_of(h, v)->key[v & 1];
 }
 
-static inline bool key_eq(const struct ct_key *a, const struct ct_key *b)
-{
-	uint64_t ta, tb;
-
-	RTE_BUILD_BUG_ON(sizeof(*a) != 40);
-	memcpy(&ta, (const char *)a + 32, 8);
-	memcpy(&tb, (const char *)b + 32, 8);
-#ifdef RTE_ARCH_X86
-	const __m128i *pa = (const __m128i *)(const void *)a;
-	const __m128i *pb = (const __m128i *)(const void *)b;
-	__m128i x = _mm_or_si128(_mm_xor_si128(_mm_loadu_si128(pa), _mm_loadu_si128(pb)),
-				 _mm_xor_si128(_mm_loadu_si128(pa + 1), _mm_loadu_si128(pb + 1)));
-
-	return _mm_testz_si128(x, x) && ta == tb;
-#else
-	return memcmp(a, b, 32) == 0 && ta == tb;
-#endif
-}
-
 /* What a lookup hands back: the entry's address | direction (CT_DIR_BIT). */
 static inline uintptr_t data_of(const struct ct_hash *h, uint64_t v)
 {
@@ -147,7 +128,7 @@ static inline uint64_t scan(const struct ct_hash *h, const struct ct_hbucket *b,
 	while (m != 0) {
 		uint64_t v = next_cand(b, &m, sig);
 
-		if (v != 0 && key_eq(key_of(h, v), k))
+		if (v != 0 && ct_key_eq(key_of(h, v), k))
 			return v;
 	}
 	return 0;
@@ -189,48 +170,66 @@ bool ct_hash_lookup(const struct ct_hash *h, const struct ct_key *k, uint32_t si
 	return true;
 }
 
-uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, const uint32_t *sig,
-			     unsigned int n, bool nat, uintptr_t *data)
+uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, const uint32_t *sig,
+			     unsigned int n, bool nat, uintptr_t *cand)
 {
-	uint64_t cand[64], hits = 0, notag = 0;
+	const struct ct_hbucket *tb = h->b;
+	const struct ct_entry *te = h->entries;
+	uint32_t mask = h->mask;
+	uint64_t notag = 0;
 	unsigned int i;
 
-	/* three passes so that each waits on memory the previous one asked
-	 * for: the primary buckets, the entries their tags point to, the keys */
+	/* two passes so that each waits on memory the previous one asked for:
+	 * the primary buckets, then the entries their tags point to (the
+	 * caller compares the keys, a third pass) */
 	for (i = 0; i < n; i++)
-		rte_prefetch0(&h->b[sig[i] & h->mask]);
+		rte_prefetch0(&tb[sig[i] & mask]);
 	for (i = 0; i < n; i++) {
-		const struct ct_hbucket *b = &h->b[sig[i] & h->mask];
+		const struct ct_hbucket *b = &tb[sig[i] & mask];
 		uint32_t m = tag_hits(b, sig[i]);
-		/* acquire: as in next_cand(); checked whole in the next pass */
+		/* acquire: as in next_cand(); its tag and valid bit checked
+		 * here, its key by the caller */
 		uint64_t v = m != 0 ? atomic_load_explicit(&b->slot[__builtin_ctz(m) >> 1],
 							   memory_order_acquire)
 				    : 0;
 
-		cand[i] = v;
 		notag |= (uint64_t)(m == 0) << i;
-		if (v & CT_HS_VALID)
-			ct_entry_prefetch(entry_of(h, v), (int)(v & 1),
-					  ((const struct ct_key *)keys[i])->proto, nat);
-	}
-	for (i = 0; i < n; i++) {
-		const struct ct_key *k = keys[i];
-		uint64_t v = cand[i];
-
-		/* the first tag match is the key nearly always; else look fully */
-		if (unlikely(v >> 32 != sig[i] || !(v & CT_HS_VALID) || !key_eq(key_of(h, v), k))) {
-			const struct ct_hbucket *pb = &h->b[sig[i] & h->mask];
-
-			/* no tag in the primary: only the spilled rest may have it */
-			v = (notag >> i) & 1 ? 0 : scan(h, pb, k, sig[i]);
-			if (v == 0)
-				v = lookup_rest(h, pb, k, sig[i]);
-			if (v == 0)
-				continue;
+		if (v >> 32 != sig[i] || !(v & CT_HS_VALID)) {
+			cand[i] = 0;
+			continue;
 		}
-		data[i] = data_of(h, v);
-		hits |= UINT64_C(1) << i;
+		cand[i] = (uintptr_t)&te[((uint32_t)v & ~(uint32_t)CT_HS_VALID) >> 1] |
+			  (uintptr_t)(v & 1);
+		ct_entry_prefetch((const struct ct_entry *)(cand[i] & ~CT_DIR_BIT), (int)(v & 1),
+				  ((const struct ct_key *)keys[i])->proto, nat);
 	}
+	return notag;
+}
+
+bool ct_hash_lookup_rest(const struct ct_hash *h, const struct ct_key *k, uint32_t sig, bool notag,
+			 uintptr_t *data)
+{
+	const struct ct_hbucket *pb = &h->b[sig & h->mask];
+	/* no tag in the primary: only the spilled rest may have it */
+	uint64_t v = notag ? 0 : scan(h, pb, k, sig);
+
+	if (v == 0)
+		v = lookup_rest(h, pb, k, sig);
+	if (v == 0)
+		return false;
+	*data = data_of(h, v);
+	return true;
+}
+
+uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, const uint32_t *sig,
+			     unsigned int n, bool nat, uintptr_t *data)
+{
+	uint64_t notag = ct_hash_lookup_cand(h, keys, sig, n, nat, data), hits = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (ct_cand_holds(data[i], keys[i]) ||
+		    ct_hash_lookup_rest(h, keys[i], sig[i], (notag >> i) & 1, &data[i]))
+			hits |= UINT64_C(1) << i;
 	return hits;
 }
 

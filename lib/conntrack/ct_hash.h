@@ -57,6 +57,17 @@ bool ct_hash_lookup(const struct ct_hash *h, const struct ct_key *k, uint32_t si
 uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, const uint32_t *sig,
 			     unsigned int n, bool nat, uintptr_t *data);
 
+/* The same in steps, for a caller that compares the keys itself while
+ * it handles each packet (ct_exec.c): prefetches as above and gives per
+ * key the first slot whose tag is its hash, as entry address | direction
+ * in @cand[i] (0: none); bit i of the result set when keys[i]'s primary
+ * bucket had no tag of it. A candidate holds when ct_cand_holds(); if not,
+ * ct_hash_lookup_rest() with that bit finds the key or its absence. */
+uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, const uint32_t *sig,
+			     unsigned int n, bool nat, uintptr_t *cand);
+bool ct_hash_lookup_rest(const struct ct_hash *h, const struct ct_key *k, uint32_t sig, bool notag,
+			 uintptr_t *data);
+
 /* Sizes, for memory figures and tests. */
 struct ct_hash_info {
 	uint32_t buckets;     /* main buckets */

@@ -16,6 +16,7 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 #include <rte_spinlock.h>
+#include <rte_vect.h>
 
 #include "ct_hash.h"
 #include "evs_conntrack.h"
@@ -50,6 +51,26 @@ static inline hash_sig_t ct_key_hash(const struct ct_key *k)
 
 /* A lookup gives (entry | direction): bit 0 set for the reply key. */
 #define CT_DIR_BIT ((uintptr_t)1)
+
+/* 40-byte key compare: two 16-byte and one 8-byte word. */
+static inline bool ct_key_eq(const struct ct_key *a, const struct ct_key *b)
+{
+	uint64_t ta, tb;
+
+	RTE_BUILD_BUG_ON(sizeof(*a) != 40);
+	memcpy(&ta, (const char *)a + 32, 8);
+	memcpy(&tb, (const char *)b + 32, 8);
+#ifdef RTE_ARCH_X86
+	const __m128i *pa = (const __m128i *)(const void *)a;
+	const __m128i *pb = (const __m128i *)(const void *)b;
+	__m128i x = _mm_or_si128(_mm_xor_si128(_mm_loadu_si128(pa), _mm_loadu_si128(pb)),
+				 _mm_xor_si128(_mm_loadu_si128(pa + 1), _mm_loadu_si128(pb + 1)));
+
+	return _mm_testz_si128(x, x) && ta == tb;
+#else
+	return memcmp(a, b, 32) == 0 && ta == tb;
+#endif
+}
 
 /* Entry flags (entry->flags, written under the entry lock or before publication). */
 enum ct_flag {
@@ -116,6 +137,16 @@ struct ct_entry {
 _Static_assert(sizeof(struct ct_entry) == 192, "ct_entry grew");
 _Static_assert(offsetof(struct ct_entry, key[1]) == 64, "line 0: state and the original key");
 _Static_assert(offsetof(struct ct_entry, tcp) == 128, "line 2: the windows");
+
+/* Does a candidate of ct_hash_lookup_cand() (0: none) hold key @k? The
+ * entry's key is read as the table's lookup reads it: the slot's acquire
+ * in ct_hash_lookup_cand() made it whole. */
+static inline bool ct_cand_holds(uintptr_t cand, const struct ct_key *k)
+{
+	const struct ct_entry *e = (const struct ct_entry *)(cand & ~CT_DIR_BIT);
+
+	return cand != 0 && ct_key_eq(&e->key[cand & CT_DIR_BIT], k);
+}
 
 /* The lines a packet of direction @dir will touch: line 0, the reply
  * key's (a reply's own key; for @nat either direction: the rewrite reads
