@@ -465,8 +465,8 @@ static inline uint8_t hit_plain(const struct burst_ctx *b, struct ct_pkt *p, uin
 	return st | nat(b, e, p, (int)(data & CT_DIR_BIT));
 }
 
-uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
-			      struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n)
+uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
+		    struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n, bool key_mark)
 {
 	struct ct_pkt pk[EVS_CT_BURST_MAX];
 	const void *kp[EVS_CT_BURST_MAX];
@@ -482,7 +482,7 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 	};
 	uint64_t notag = 0;
 	uint16_t i, j, nl = 0;
-	bool found;
+	bool looked, found;
 	uint8_t st;
 
 	if (n > EVS_CT_BURST_MAX)
@@ -493,15 +493,19 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 		if (!ct_pkt_init_fast(lc, &pk[i], pkts[i], &keys[i], act->zone)) {
 			memset(&lc->head.meta[i], 0, sizeof(lc->head.meta[i]));
 			keys[i].ct_state = invalid(&b, &pk[i]);
+			if (key_mark)
+				keys[i].ct_mark = 0;
 			continue;
 		}
+		ct_hash_prefetch(lc->ct->hash, pk[i].sig);
 		kp[nl] = &pk[i].ck;
 		sig[nl] = pk[i].sig;
 		map[nl++] = i;
 	}
 	memset(lc->made, 0, sizeof(lc->made));
-	lc->looked = nl != 0 && !(act->flags & EVS_CT_F_MISSED);
-	if (lc->looked) {
+	looked = nl != 0 && !(act->flags & EVS_CT_F_MISSED);
+	lc->looked = looked;
+	if (looked) {
 		/* acquire: a publish counted here is seen by the lookup below */
 		lc->foreign0 =
 		    atomic_load_explicit(&lc->ct->inserts, memory_order_acquire) - lc->own_inserts;
@@ -513,12 +517,14 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 	for (j = 0; j < nl; j++) {
 		i = map[j];
 		/* the lookup's last step: the first candidate is the key nearly always */
-		if (lc->looked) {
+		if (looked) {
 			found = ct_cand_holds(data[j], &pk[i].ck);
 			if (likely(found)) {
 				st = hit_plain(&b, &pk[i], data[j], i);
 				if (likely(st != 0)) {
 					keys[i].ct_state = st;
+					if (key_mark)
+						keys[i].ct_mark = lc->head.meta[i].mark;
 					continue;
 				}
 			} else
@@ -535,6 +541,14 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 			keys[i].ct_state = hit(&b, &pk[i], data[j], i);
 		else
 			keys[i].ct_state = miss(&b, &pk[i], NULL, i);
+		if (key_mark)
+			keys[i].ct_mark = lc->head.meta[i].mark;
 	}
 	return n;
+}
+
+uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
+			      struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n)
+{
+	return ct_execute(lc, act, pkts, keys, n, false);
 }

@@ -13,37 +13,9 @@
 #include "ct_hash.h"
 #include "ct_private.h"
 
-#define CT_HB_SLOTS 7
-#define CT_HB_SPILLED UINT64_C(1)	/* header: keys of this primary live elsewhere */
-#define CT_HB_NEXT_SHIFT 32		/* header: next extension bucket (0: none) */
-#define CT_HS_VALID (UINT64_C(1) << 31) /* slot: in use (idx < 2^30) */
-
-struct ct_hbucket {
-	_Atomic uint64_t hdr;
-	_Atomic uint64_t slot[CT_HB_SLOTS];
-} __rte_aligned(64);
-
-_Static_assert(sizeof(struct ct_hbucket) == 64, "a bucket is one cache line");
-
 struct ct_hretired {
 	uint32_t b;
 	uint64_t token;
-};
-
-struct ct_hash {
-	struct ct_hbucket *b; /* main buckets, then the extension pool */
-	const struct ct_entry *entries;
-	struct rte_rcu_qsbr *qsv;
-	uint32_t mask; /* main buckets - 1 */
-	uint32_t n_ext;
-	uint32_t keys;
-	/* writer only */
-	uint32_t *spill;    /* [main]: keys of this primary stored elsewhere */
-	uint32_t *ext_free; /* stack of free extension bucket numbers */
-	uint32_t n_free;
-	struct ct_hretired *retired; /* FIFO of unchained ones waiting for a grace */
-	uint32_t ret_head, ret_tail; /* free-running; capacity n_ext */
-	size_t bytes;
 };
 
 static inline uint64_t slot_of(uint32_t sig, uint32_t idx, int dir)
@@ -179,11 +151,8 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 	uint64_t notag = 0;
 	unsigned int i;
 
-	/* two passes so that each waits on memory the previous one asked for:
-	 * the primary buckets, then the entries their tags point to (the
-	 * caller compares the keys, a third pass) */
-	for (i = 0; i < n; i++)
-		rte_prefetch0(&tb[sig[i] & mask]);
+	/* the primary buckets were asked for (ct_hash_prefetch): the entries
+	 * their tags point to now, the caller compares the keys after */
 	for (i = 0; i < n; i++) {
 		const struct ct_hbucket *b = &tb[sig[i] & mask];
 		uint32_t m = tag_hits(b, sig[i]);
@@ -224,9 +193,13 @@ bool ct_hash_lookup_rest(const struct ct_hash *h, const struct ct_key *k, uint32
 uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, const uint32_t *sig,
 			     unsigned int n, bool nat, uintptr_t *data)
 {
-	uint64_t notag = ct_hash_lookup_cand(h, keys, sig, n, nat, data), hits = 0;
+	uint64_t notag, hits = 0;
+	unsigned int i;
 
-	for (unsigned int i = 0; i < n; i++)
+	for (i = 0; i < n; i++)
+		ct_hash_prefetch(h, sig[i]);
+	notag = ct_hash_lookup_cand(h, keys, sig, n, nat, data);
+	for (i = 0; i < n; i++)
 		if (ct_cand_holds(data[i], keys[i]) ||
 		    ct_hash_lookup_rest(h, keys[i], sig[i], (notag >> i) & 1, &data[i]))
 			hits |= UINT64_C(1) << i;

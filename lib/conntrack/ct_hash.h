@@ -24,14 +24,54 @@
  * racing a delete and a reuse sees the old entry (DEAD) or a key mismatch.
  */
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_common.h>
+#include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
 struct ct_entry;
 struct ct_key;
-struct ct_hash;
+struct ct_hretired;
+
+/* The layout, here for ct_hash_prefetch() alone: only ct_hash.c reads or
+ * writes the fields. */
+#define CT_HB_SLOTS 7
+#define CT_HB_SPILLED UINT64_C(1)	/* header: keys of this primary live elsewhere */
+#define CT_HB_NEXT_SHIFT 32		/* header: next extension bucket (0: none) */
+#define CT_HS_VALID (UINT64_C(1) << 31) /* slot: in use (idx < 2^30) */
+
+struct ct_hbucket {
+	_Atomic uint64_t hdr;
+	_Atomic uint64_t slot[CT_HB_SLOTS];
+} __rte_aligned(64);
+
+_Static_assert(sizeof(struct ct_hbucket) == 64, "a bucket is one cache line");
+
+struct ct_hash {
+	struct ct_hbucket *b; /* main buckets, then the extension pool */
+	const struct ct_entry *entries;
+	struct rte_rcu_qsbr *qsv;
+	uint32_t mask; /* main buckets - 1 */
+	uint32_t n_ext;
+	uint32_t keys;
+	/* writer only */
+	uint32_t *spill;    /* [main]: keys of this primary stored elsewhere */
+	uint32_t *ext_free; /* stack of free extension bucket numbers */
+	uint32_t n_free;
+	struct ct_hretired *retired; /* FIFO of unchained ones waiting for a grace */
+	uint32_t ret_head, ret_tail; /* free-running; capacity n_ext */
+	size_t bytes;
+};
+
+/* Ask for the primary bucket of hash @sig: a burst's first step, as early
+ * as its keys are hashed (inline: one per packet). */
+static inline void ct_hash_prefetch(const struct ct_hash *h, uint32_t sig)
+{
+	rte_prefetch0(&h->b[sig & h->mask]);
+}
 
 /* A table for @max_conns entries' two keys each, reading keys from
  * @entries (indexed by ct_entry_idx()); NULL with errno (EINVAL, ENOMEM).
@@ -60,7 +100,8 @@ uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, c
 /* The same in steps, for a caller that compares the keys itself while
  * it handles each packet (ct_exec.c): prefetches as above and gives per
  * key the first slot whose tag is its hash, as entry address | direction
- * in @cand[i] (0: none); bit i of the result set when keys[i]'s primary
+ * in @cand[i] (0: none; the primary buckets asked for first with
+ * ct_hash_prefetch()); bit i of the result set when keys[i]'s primary
  * bucket had no tag of it. A candidate holds when ct_cand_holds(); if not,
  * ct_hash_lookup_rest() with that bit finds the key or its absence. */
 uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, const uint32_t *sig,

@@ -33,7 +33,7 @@ uint16_t evs_ct_op_run(const struct evs_ct_op_ctx *ctx, const struct evs_ct_op *
 {
 	struct evs_ct_lcore *lc = ctx->lc;
 	struct evs_ct_action act;
-	uint16_t done, chunk, i;
+	uint16_t done, chunk;
 
 	memset(&act, 0, sizeof(act));
 	act.zone = op->zone;
@@ -45,9 +45,8 @@ uint16_t evs_ct_op_run(const struct evs_ct_op_ctx *ctx, const struct evs_ct_op *
 	evs_ct_lcore_set_now(lc, ctx->clock != NULL ? ctx->clock() : evs_ct_now_ms());
 	for (done = 0; done < n; done += chunk) {
 		chunk = (uint16_t)RTE_MIN(n - done, EVS_CT_BURST_MAX);
-		evs_ct_execute_burst(lc, &act, &pkts[done], &keys[done], chunk);
-		for (i = 0; i < chunk; i++)
-			keys[done + i].ct_mark = lc->head.meta[i].mark;
+		/* the mark goes into the keys as each packet is done */
+		ct_execute(lc, &act, &pkts[done], &keys[done], chunk, true);
 	}
 	evs_ct_expire(lc, OP_EXPIRE_STEP);
 	return n;

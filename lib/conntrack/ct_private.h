@@ -19,6 +19,7 @@
 #include <rte_vect.h>
 
 #include "ct_hash.h"
+#include "evs_crc.h"
 #include "evs_conntrack.h"
 
 /* Hash key: one direction of a connection, 40 bytes. */
@@ -32,9 +33,10 @@ struct ct_key {
 	uint8_t v6;
 };
 
-/* What the table's hash function (rte_hash_crc, initial value 0) gives for
- * @k, inlined with a constant length: the burst hashes each key once and
- * hands the signature to the lookup and the commit. */
+/* What the table's hash function (CRC32C of the 64-bit words, initial
+ * value 0, as rte_hash_crc) gives for @k, inlined with a constant length:
+ * the burst hashes each key once and hands the signature to the lookup
+ * and the commit. */
 static inline hash_sig_t ct_key_hash(const struct ct_key *k)
 {
 	/* word by word as rte_hash_crc() does, but read with memcpy: its
@@ -45,7 +47,7 @@ static inline hash_sig_t ct_key_hash(const struct ct_key *k)
 	RTE_BUILD_BUG_ON(sizeof(*k) % 8 != 0);
 	memcpy(w, k, sizeof(w));
 	for (unsigned int i = 0; i < RTE_DIM(w); i++)
-		h = rte_hash_crc_8byte(w[i], h);
+		h = evs_crc32c_u64(h, w[i]);
 	return h;
 }
 
@@ -378,10 +380,10 @@ static inline bool ct_pkt_init_fast(const struct evs_ct_lcore *lc, struct ct_pkt
 		w[3] = 0;
 		w[4] = ports | (uint64_t)zone << 32 | (uint64_t)proto << 48; /* v6 0 */
 		memcpy(&p->ck, w, sizeof(w));
-		p->sig = rte_hash_crc_8byte(
-		    w[4], rte_hash_crc_8byte(
-			      0, rte_hash_crc_8byte(
-				     dst, rte_hash_crc_8byte(0, rte_hash_crc_8byte(src, 0)))));
+		p->sig = evs_crc32c_u64(
+		    evs_crc32c_u64(evs_crc32c_u64(evs_crc32c_u64(evs_crc32c_u64(0, src), 0), dst),
+				   0),
+		    w[4]);
 		p->m = m;
 		p->key = key;
 		p->counter = 0;
@@ -399,6 +401,11 @@ static inline bool ct_pkt_init_fast(const struct evs_ct_lcore *lc, struct ct_pkt
 /* The same once the family is known and the packet is not a later fragment. */
 bool ct_pkt_key(struct ct_pkt *p, struct rte_mbuf *m, struct evs_flow_key *key, uint16_t zone,
 		bool v6);
+
+/* ct_exec.c: evs_ct_execute_burst(), and with @key_mark each key's
+ * ct_mark set to its connection's mark (0: none), as the ct() opcode wants */
+uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
+		    struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n, bool key_mark);
 
 /* ct_frag.c: shallow virtual reassembly of IP fragments */
 #define CT_FRAG_TIMEOUT_MS 1000 /* a datagram's pieces must come within */
