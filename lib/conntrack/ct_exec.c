@@ -77,9 +77,13 @@ static uint8_t nat(const struct burst_ctx *b, const struct ct_entry *e, struct c
 {
 	uint8_t st = 0;
 
+	const struct evs_ct_nat_tpl *t = NULL;
+
 	if (!(b->act->flags & EVS_CT_F_NAT) || !(e->flags & (CT_FL_SNAT | CT_FL_DNAT)))
 		return 0;
-	ct_nat_packet(e, p, dir);
+	if (e->backend < b->act->n_nat_tpl) /* backend: line 0, read already */
+		t = &b->act->nat_tpl[e->backend];
+	ct_nat_packet(e, p, dir, t);
 	ct_count(b->lc, EVS_CT_C_NAT_REWRITE);
 	/* which side of the packet changed: replies undo the original's rewrite */
 	if (e->flags & CT_FL_SNAT)
@@ -511,8 +515,11 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 		    atomic_load_explicit(&lc->ct->inserts, memory_order_acquire) - lc->own_inserts;
 		/* it prefetches all of the burst's entries at once: with many
 		 * connections each is a miss to memory (two lines, TCP three) */
-		notag = ct_hash_lookup_cand(lc->ct->hash, kp, sig, nl,
-					    (act->flags & EVS_CT_F_NAT) != 0, data);
+		/* a NAT rewrite reads the other direction's key, unless the
+		 * action's templates stand for it (evs_ct_nat_tpl) */
+		notag = ct_hash_lookup_cand(
+		    lc->ct->hash, kp, sig, nl,
+		    (act->flags & EVS_CT_F_NAT) != 0 && act->nat_tpl == NULL, data);
 	}
 	for (j = 0; j < nl; j++) {
 		i = map[j];

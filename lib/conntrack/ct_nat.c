@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_hash_crc.h>
 
@@ -405,6 +406,103 @@ static bool nat_fast(const struct ct_entry *e, struct ct_pkt *p, int dir)
 	return true;
 }
 
+/* Sum of the complements of @n 32-bit words at @a, unfolded. */
+static inline uint64_t notsum32(const uint8_t *a, unsigned int n)
+{
+	uint64_t s = 0;
+	uint32_t w;
+
+	for (unsigned int i = 0; i < n; i++) {
+		memcpy(&w, a + 4 * i, 4);
+		s += (uint32_t)~w;
+	}
+	return s;
+}
+
+/* Sum of @n 16-bit words at @a (wire order), folded to 16 bits. */
+static uint16_t sum16(const uint8_t *a, unsigned int n)
+{
+	uint32_t s = 0;
+	uint16_t w;
+
+	for (unsigned int i = 0; i < n; i++) {
+		memcpy(&w, a + 2 * i, 2);
+		s += w;
+	}
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)((s & 0xffff) + (s >> 16));
+}
+
+void evs_ct_nat_tpl_init(struct evs_ct_nat_tpl *t, const uint8_t addr[16], uint16_t port, bool v6)
+{
+	memset(t, 0, sizeof(*t));
+	memcpy(t->addr, addr, v6 ? 16 : 4);
+	t->port = rte_cpu_to_be_16(port);
+	t->addr_sum = sum16(t->addr, v6 ? 8 : 2);
+	t->v6 = v6;
+	t->valid = 1;
+}
+
+/*
+ * One side of a plain TCP/UDP packet (the destination if @dst, else the
+ * source) becomes address @a and, unless @port is NULL, that port: what a
+ * DNAT or an SNAT does in either direction. @a_sum: the sum of @a's 16-bit
+ * words (a template's, precomputed). The old values are the packet's own,
+ * so the deltas need no other direction's key. False when the packet
+ * needs the general path (short).
+ */
+static inline bool nat_side(struct ct_pkt *p, bool dst, const uint8_t *a, uint16_t a_sum,
+			    const rte_be16_t *port)
+{
+	struct rte_mbuf *m = p->m;
+	bool v6 = p->ck.v6 != 0, udp = p->ck.proto == IPPROTO_UDP;
+	uint8_t *l3, *l4, *field, *l4ck, *pf;
+	uint16_t c, w;
+	uint64_t da;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < p->l4_off + (udp ? 8 : 18)))
+		return false;
+	l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
+	l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l4_off);
+	field = l3 + (v6 ? 8 : 12) + (dst ? (v6 ? 16 : 4) : 0);
+	/* ~old + new over the address: two or eight words */
+	da = a_sum + notsum32(field, v6 ? 4 : 1);
+	if (!v6) {
+		memcpy(&c, l3 + 10, 2);
+		c = cksum_apply(c, da);
+		memcpy(l3 + 10, &c, 2);
+	}
+	pf = l4 + (dst ? 2 : 0);
+	if (port != NULL) {
+		memcpy(&w, pf, 2);
+		da += (uint16_t)~w + (uint64_t)*port;
+	}
+	l4ck = l4 + (udp ? 6 : 16);
+	memcpy(&c, l4ck, 2);
+	if (!(udp && !v6 && c == 0)) { /* UDP over IPv4 without a checksum stays so */
+		c = cksum_apply(c, da);
+		if (udp && c == 0)
+			c = 0xffff;
+		memcpy(l4ck, &c, 2);
+	}
+	/* constant sizes: a variable one is a loop under our memcpy strategy */
+	if (v6) {
+		memcpy(field, a, 16);
+		memcpy(dst ? p->key->dst_ip : p->key->src_ip, a, 16);
+	} else {
+		memcpy(field, a, 4);
+		memcpy(dst ? p->key->dst_ip : p->key->src_ip, a, 4);
+	}
+	if (port != NULL) {
+		memcpy(pf, port, 2);
+		if (dst)
+			p->key->l4_dst = *port;
+		else
+			p->key->l4_src = *port;
+	}
+	return true;
+}
+
 /* A later fragment: its addresses; the ports and the L4 checksum (the
  * whole datagram's) changed in its first. */
 static __rte_noinline void nat_frag_later(const struct ct_entry *e, struct ct_pkt *p, int dir)
@@ -445,8 +543,42 @@ static __rte_noinline void nat_generic(const struct ct_entry *e, struct ct_pkt *
 	key_update(p->key, &t, proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6);
 }
 
-void ct_nat_packet(const struct ct_entry *e, struct ct_pkt *p, int dir)
+/*
+ * A plain DNAT or SNAT of TCP/UDP changes one side of the packet: the
+ * original direction from a template (DNAT) or the reply key, the reply
+ * direction back to the original key (line 0, read already). False: the
+ * two-sided or general path.
+ */
+static inline bool nat_plain(const struct ct_entry *e, struct ct_pkt *p, int dir,
+			     const struct evs_ct_nat_tpl *t)
 {
+	uint8_t f = e->flags & (CT_FL_SNAT | CT_FL_DNAT), proto = p->ck.proto;
+	bool snat = f == CT_FL_SNAT, v6 = p->ck.v6 != 0;
+	const struct ct_key *k;
+
+	if ((f != CT_FL_DNAT && !snat) || p->kind != CT_PKT_PLAIN ||
+	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP))
+		return false;
+	if (dir == 0 && !snat && t != NULL && t->valid && t->v6 == v6)
+		return nat_side(p, true, t->addr, t->addr_sum, t->port != 0 ? &t->port : NULL);
+	/* the new side: a DNAT's destination or an SNAT's source is the
+	 * reply key's source (its destination) going out, and comes back as
+	 * the original key's destination (source) */
+	if (dir == 0) {
+		k = &e->key[1];
+		return snat ? nat_side(p, false, k->dst, sum16(k->dst, v6 ? 8 : 2), &k->dport)
+			    : nat_side(p, true, k->src, sum16(k->src, v6 ? 8 : 2), &k->sport);
+	}
+	k = &e->key[0];
+	return snat ? nat_side(p, true, k->src, sum16(k->src, v6 ? 8 : 2), &k->sport)
+		    : nat_side(p, false, k->dst, sum16(k->dst, v6 ? 8 : 2), &k->dport);
+}
+
+void ct_nat_packet(const struct ct_entry *e, struct ct_pkt *p, int dir,
+		   const struct evs_ct_nat_tpl *t)
+{
+	if (nat_plain(e, p, dir, t))
+		return;
 	if (!nat_fast(e, p, dir))
 		nat_generic(e, p, dir);
 }

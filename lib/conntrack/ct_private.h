@@ -423,8 +423,10 @@ bool ct_frag_pkt_init(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rt
  * hash in @sig) or -ENOSPC. */
 int ct_nat_setup(struct evs_ct *ct, struct ct_entry *e, const struct evs_ct_nat_range *r,
 		 hash_sig_t *sig);
-/* Translate a packet of direction @dir as the entry says. */
-void ct_nat_packet(const struct ct_entry *e, struct ct_pkt *p, int dir);
+/* Translate a packet of direction @dir as the entry says; @t: the template
+ * of the entry's backend slot, if the action has one (evs_ct_nat_tpl). */
+void ct_nat_packet(const struct ct_entry *e, struct ct_pkt *p, int dir,
+		   const struct evs_ct_nat_tpl *t);
 
 /* Counter names by enum evs_ct_counter (ct_table.c), shared with the module. */
 extern const char *const ct_counter_names[EVS_CT_C_MAX];

@@ -139,6 +139,28 @@ struct evs_ct_nat_range {
 typedef bool (*evs_ct_choose_fn)(void *arg, uint16_t i, const struct evs_flow_key *key,
 				 struct evs_ct_nat_range *nat, uint16_t *backend);
 
+/**
+ * The rewrite of the original direction of a plain-DNAT connection, the
+ * same for every connection committed with one backend slot (a load
+ * balancer's backend): precomputed once (evs_ct_nat_tpl_init), applied to
+ * each packet with an incremental checksum update, without reading the
+ * connection's reply key (its entry's second cache line).
+ */
+struct evs_ct_nat_tpl {
+	uint8_t addr[16];  /**< new destination, network order; IPv4 in the first 4 bytes */
+	rte_be16_t port;   /**< new destination port; 0: the client's is kept */
+	uint16_t addr_sum; /**< one's-complement sum of @addr's 16-bit words (wire order) */
+	uint8_t v6;
+	uint8_t valid; /**< 0: the slot has no template (the general rewrite) */
+	uint8_t pad[2];
+};
+
+/**
+ * Fill @p t for DNAT to @p addr (network order, IPv4 in the first 4 bytes)
+ * and @p port (host order, 0: keep the client's destination port).
+ */
+void evs_ct_nat_tpl_init(struct evs_ct_nat_tpl *t, const uint8_t addr[16], uint16_t port, bool v6);
+
 /** What a ct() opcode asks for. */
 struct evs_ct_action {
 	uint16_t zone;
@@ -153,6 +175,14 @@ struct evs_ct_action {
 	 *  (one pass looks up and commits a burst of mixed connections) */
 	evs_ct_choose_fn choose;
 	void *choose_arg;
+	/** set with EVS_CT_F_NAT: templates by backend slot (< @n_nat_tpl).
+	 *  An original-direction packet of a plain-DNAT connection whose slot
+	 *  has a valid template is rewritten from it: the caller guarantees
+	 *  every such connection was committed with that DNAT (a slot is not
+	 *  given to another backend while a connection names it). The burst
+	 *  then does not prefetch reply keys for original-direction hits. */
+	const struct evs_ct_nat_tpl *nat_tpl;
+	uint32_t n_nat_tpl;
 };
 
 /** Backend slots a connection can name (evs_ct_action.backend < this). */

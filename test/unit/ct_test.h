@@ -79,6 +79,7 @@ void addr(const char *txt, uint8_t out[16]);
 
 /* Case tables of the other files */
 void ct_nat_add_cases(Suite *s);
+void ct_nat_tpl_add_cases(Suite *s);
 void ct_model_add_cases(Suite *s);
 void ct_ctl_add_cases(Suite *s);
 void ct_conf_add_cases(Suite *s);

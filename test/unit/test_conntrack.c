@@ -805,6 +805,7 @@ static Suite *ct_suite(void)
 
 	unit_add_cases(s, cases, RTE_DIM(cases), ct_setup, ct_teardown, 0);
 	ct_nat_add_cases(s);
+	ct_nat_tpl_add_cases(s);
 	ct_model_add_cases(s);
 	ct_ctl_add_cases(s);
 	ct_conf_add_cases(s);
