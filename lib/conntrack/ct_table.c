@@ -232,8 +232,10 @@ void ct_entry_unlink(struct evs_ct *ct, struct ct_entry *e)
 	atomic_store_explicit(&e->life, CT_LIFE_DEAD, memory_order_release);
 	atomic_fetch_sub_explicit(&ct->conns, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&ct->zone_count[e->key[0].zone], 1, memory_order_relaxed);
+	/* release: a load balancer that reads 0 (then fences acquire) and
+	 * reuses the slot's id comes after this connection's last use of it */
 	if (e->backend != 0)
-		atomic_fetch_sub_explicit(&ct->backend_count[e->backend], 1, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&ct->backend_count[e->backend], 1, memory_order_release);
 }
 
 struct evs_ct_zone_conf *ct_zone_conf_new(const struct evs_ct_zone_conf *zc)
