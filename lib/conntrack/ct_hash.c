@@ -155,15 +155,20 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 	 * their tags point to now, the caller compares the keys after */
 	for (i = 0; i < n; i++) {
 		const struct ct_hbucket *b = &tb[sig[i] & mask];
-		uint32_t m = tag_hits(b, sig[i]);
-		/* acquire: as in next_cand(); its tag and valid bit checked
-		 * here, its key by the caller */
-		uint64_t v = m != 0 ? atomic_load_explicit(&b->slot[__builtin_ctz(m) >> 1],
-							   memory_order_acquire)
-				    : 0;
+		/* tag and valid bit at once: an empty slot (0) never matches */
+		uint64_t want = (uint64_t)sig[i] << 1 | 1, v = 0;
+		unsigned int s;
 
-		notag |= (uint64_t)(m == 0) << i;
-		if (v >> 32 != sig[i] || !(v & CT_HS_VALID)) {
+		/* slot by slot, not tag_hits(): a bucket holds a few keys from
+		 * slot 0 on, so the key is most often among the first */
+		for (s = 0; s < CT_HB_SLOTS; s++) {
+			/* acquire: as in next_cand(); the key is the caller's to check */
+			v = atomic_load_explicit(&b->slot[s], memory_order_acquire);
+			if (v >> 31 == want)
+				break;
+		}
+		if (s == CT_HB_SLOTS) {
+			notag |= UINT64_C(1) << i;
 			cand[i] = 0;
 			continue;
 		}
