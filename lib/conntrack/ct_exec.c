@@ -484,6 +484,7 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 	    .lockless = !((act->flags & EVS_CT_F_COMMIT) &&
 			  (act->flags & (EVS_CT_F_SET_MARK | EVS_CT_F_SET_LABEL))),
 	};
+	struct ct_hash_primary prim = ct_hash_primary(lc->ct->hash);
 	uint64_t notag = 0;
 	uint16_t i, j, nl = 0;
 	bool looked, found;
@@ -501,7 +502,7 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 				keys[i].ct_mark = 0;
 			continue;
 		}
-		ct_hash_prefetch(lc->ct->hash, pk[i].sig);
+		ct_hash_prefetch(prim, pk[i].sig);
 		kp[nl] = &pk[i].ck;
 		sig[nl] = pk[i].sig;
 		map[nl++] = i;

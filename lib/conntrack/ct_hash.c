@@ -202,7 +202,7 @@ uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, c
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		ct_hash_prefetch(h, sig[i]);
+		ct_hash_prefetch(ct_hash_primary(h), sig[i]);
 	notag = ct_hash_lookup_cand(h, keys, sig, n, nat, data);
 	for (i = 0; i < n; i++)
 		if (ct_cand_holds(data[i], keys[i]) ||

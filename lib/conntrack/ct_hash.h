@@ -66,11 +66,23 @@ struct ct_hash {
 	size_t bytes;
 };
 
+/* Where the primary buckets are, read once per burst (a loop storing
+ * keys through bytes would make the compiler read them per packet). */
+struct ct_hash_primary {
+	const struct ct_hbucket *b;
+	uint32_t mask;
+};
+
+static inline struct ct_hash_primary ct_hash_primary(const struct ct_hash *h)
+{
+	return (struct ct_hash_primary){.b = h->b, .mask = h->mask};
+}
+
 /* Ask for the primary bucket of hash @sig: a burst's first step, as early
  * as its keys are hashed (inline: one per packet). */
-static inline void ct_hash_prefetch(const struct ct_hash *h, uint32_t sig)
+static inline void ct_hash_prefetch(struct ct_hash_primary p, uint32_t sig)
 {
-	rte_prefetch0(&h->b[sig & h->mask]);
+	rte_prefetch0(&p.b[sig & p.mask]);
 }
 
 /* A table for @max_conns entries' two keys each, reading keys from
