@@ -485,7 +485,7 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 			  (act->flags & (EVS_CT_F_SET_MARK | EVS_CT_F_SET_LABEL))),
 	};
 	struct ct_hash_primary prim = ct_hash_primary(lc->ct->hash);
-	uint64_t notag = 0;
+	uint64_t absent = 0;
 	uint16_t i, j, nl = 0;
 	bool looked, found;
 	uint8_t st;
@@ -518,7 +518,7 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 		 * connections each is a miss to memory (two lines, TCP three) */
 		/* a NAT rewrite reads the other direction's key, unless the
 		 * action's templates stand for it (evs_ct_nat_tpl) */
-		notag = ct_hash_lookup_cand(
+		absent = ct_hash_lookup_cand(
 		    lc->ct->hash, kp, sig, nl,
 		    (act->flags & EVS_CT_F_NAT) != 0 && act->nat_tpl == NULL, data);
 	}
@@ -535,9 +535,9 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 						keys[i].ct_mark = lc->head.meta[i].mark;
 					continue;
 				}
-			} else
+			} else if (!((absent >> j) & 1))
 				found = ct_hash_lookup_rest(lc->ct->hash, &pk[i].ck, sig[j],
-							    (notag >> j) & 1, &data[j]);
+							    data[j], &data[j]);
 		} else
 			found = false;
 		memset(&lc->head.meta[i], 0, sizeof(lc->head.meta[i]));

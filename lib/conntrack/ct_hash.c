@@ -148,7 +148,7 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 	const struct ct_hbucket *tb = h->b;
 	const struct ct_entry *te = h->entries;
 	uint32_t mask = h->mask;
-	uint64_t notag = 0;
+	uint64_t absent = 0;
 	unsigned int i;
 
 	/* the primary buckets were asked for (ct_hash_prefetch): the entries
@@ -168,7 +168,9 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 				break;
 		}
 		if (s == CT_HB_SLOTS) {
-			notag |= UINT64_C(1) << i;
+			/* acquire: as in lookup_rest(); nothing spilled, nothing elsewhere */
+			if (!(atomic_load_explicit(&b->hdr, memory_order_acquire) & CT_HB_SPILLED))
+				absent |= UINT64_C(1) << i;
 			cand[i] = 0;
 			continue;
 		}
@@ -177,15 +179,15 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 		ct_entry_prefetch((const struct ct_entry *)(cand[i] & ~CT_DIR_BIT), (int)(v & 1),
 				  ((const struct ct_key *)keys[i])->proto, nat);
 	}
-	return notag;
+	return absent;
 }
 
-bool ct_hash_lookup_rest(const struct ct_hash *h, const struct ct_key *k, uint32_t sig, bool notag,
-			 uintptr_t *data)
+bool ct_hash_lookup_rest(const struct ct_hash *h, const struct ct_key *k, uint32_t sig,
+			 uintptr_t cand, uintptr_t *data)
 {
 	const struct ct_hbucket *pb = &h->b[sig & h->mask];
-	/* no tag in the primary: only the spilled rest may have it */
-	uint64_t v = notag ? 0 : scan(h, pb, k, sig);
+	/* no candidate: no tag in the primary, only the spilled rest may have it */
+	uint64_t v = cand == 0 ? 0 : scan(h, pb, k, sig);
 
 	if (v == 0)
 		v = lookup_rest(h, pb, k, sig);
@@ -198,15 +200,16 @@ bool ct_hash_lookup_rest(const struct ct_hash *h, const struct ct_key *k, uint32
 uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, const uint32_t *sig,
 			     unsigned int n, bool nat, uintptr_t *data)
 {
-	uint64_t notag, hits = 0;
+	uint64_t absent, hits = 0;
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
 		ct_hash_prefetch(ct_hash_primary(h), sig[i]);
-	notag = ct_hash_lookup_cand(h, keys, sig, n, nat, data);
+	absent = ct_hash_lookup_cand(h, keys, sig, n, nat, data);
 	for (i = 0; i < n; i++)
-		if (ct_cand_holds(data[i], keys[i]) ||
-		    ct_hash_lookup_rest(h, keys[i], sig[i], (notag >> i) & 1, &data[i]))
+		if (!((absent >> i) & 1) &&
+		    (ct_cand_holds(data[i], keys[i]) ||
+		     ct_hash_lookup_rest(h, keys[i], sig[i], data[i], &data[i])))
 			hits |= UINT64_C(1) << i;
 	return hits;
 }

@@ -110,16 +110,17 @@ uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, c
 			     unsigned int n, bool nat, uintptr_t *data);
 
 /* The same in steps, for a caller that compares the keys itself while
- * it handles each packet (ct_exec.c): prefetches as above and gives per
- * key the first slot whose tag is its hash, as entry address | direction
- * in @cand[i] (0: none; the primary buckets asked for first with
- * ct_hash_prefetch()); bit i of the result set when keys[i]'s primary
- * bucket had no tag of it. A candidate holds when ct_cand_holds(); if not,
- * ct_hash_lookup_rest() with that bit finds the key or its absence. */
+ * it handles each packet (ct_exec.c): with the primary buckets asked for
+ * first (ct_hash_prefetch()), it prefetches as above and gives per key the
+ * first slot whose tag is its hash, as entry address | direction in
+ * @cand[i] (0: none). Bit i of the result: keys[i] is absent (no tag in a
+ * primary that spilled nothing); else it is there when
+ * ct_cand_holds(cand[i]), or when ct_hash_lookup_rest() with cand[i]
+ * finds it. */
 uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, const uint32_t *sig,
 			     unsigned int n, bool nat, uintptr_t *cand);
-bool ct_hash_lookup_rest(const struct ct_hash *h, const struct ct_key *k, uint32_t sig, bool notag,
-			 uintptr_t *data);
+bool ct_hash_lookup_rest(const struct ct_hash *h, const struct ct_key *k, uint32_t sig,
+			 uintptr_t cand, uintptr_t *data);
 
 /* Sizes, for memory figures and tests. */
 struct ct_hash_info {
