@@ -522,7 +522,20 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 		    lc->ct->hash, kp, sig, nl,
 		    (act->flags & EVS_CT_F_NAT) != 0 && act->nat_tpl == NULL, data);
 	}
-	for (j = 0; j < nl; j++) {
+	/* the packets up to the first that is not a plain hit, in a loop of
+	 * their own (few live values: nothing spills); the rest in order */
+	for (j = 0; looked && j < nl; j++) {
+		i = map[j];
+		if (!ct_cand_holds(data[j], &pk[i].ck))
+			break;
+		st = hit_plain(&b, &pk[i], data[j], i);
+		if (st == 0)
+			break;
+		keys[i].ct_state = st;
+		if (key_mark)
+			keys[i].ct_mark = lc->head.meta[i].mark;
+	}
+	for (; j < nl; j++) {
 		i = map[j];
 		/* the lookup's last step: the first candidate is the key nearly always */
 		if (looked) {
