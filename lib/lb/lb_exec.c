@@ -418,6 +418,12 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 	v = pc.v = &dp->vip[a->vip];
 	if (v->dsr) /* only this direction passes here: TCP from the client's flags */
 		act.flags |= EVS_CT_F_ONEWAY;
+	if (!v->dsr && !v->snat) {
+		/* plain DNAT: each backend's rewrite is precomputed (lb_dp.c),
+		 * so conntrack reads no reply key for these packets */
+		act.nat_tpl = dp->tpl;
+		act.n_nat_tpl = EVS_LB_IDS;
+	}
 	evs_ct_lcore_set_now(ll->lc, now);
 	for (done = 0; done < n; done += chunk) {
 		chunk = (uint16_t)RTE_MIN(n - done, EVS_CT_BURST_MAX);
