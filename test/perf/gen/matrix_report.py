@@ -88,6 +88,8 @@ def cell_stats(rows):
         # the hypervisor's share of each core (older runs.csv: none)
         "steal_gen_pct_max": max((num(r.get("steal_gen_pct")) or 0.0 for r in ok), default=None),
         "steal_dut_pct_max": max((num(r.get("steal_dut_pct")) or 0.0 for r in ok), default=None),
+        # a cache line's round trip between the two cores before each run (ns)
+        "bounce_ns": med(num(r.get("bounce_before_ns")) for r in ok),
         "conns_per_s": med(conns),
         "conns_min": min(conns) if conns else None,
         "conns_max": max(conns) if conns else None,

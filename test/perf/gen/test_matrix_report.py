@@ -14,7 +14,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIELDS = ("scenario,device,port,flows,size,run,status,load1,rx_mpps,tx_mpps,loss_pct,window_s,"
           "tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns,handshakes,steal_gen_pct,"
-          "steal_dut_pct,redone").split(",")
+          "steal_dut_pct,bounce_before_ns,bounce_after_ns,redone").split(",")
 HZ = 1_000_000_000
 WINDOW = 2.0
 
@@ -28,7 +28,7 @@ def run(device, flows, mpps, busy_share, refused_share, gen_busy, r=1, scenario=
                 window_s=WINDOW, tsc_hz=HZ, gen_busy_pct=gen_busy,
                 gen_refused=int(refused_share * pkts / 32), dut_busy_cycles=int(busy_share * WINDOW * HZ),
                 dut_pkts=pkts, conns=conns, handshakes=handshakes, steal_gen_pct="0.0",
-                steal_dut_pct="0.0", redone=0)
+                steal_dut_pct="0.0", bounce_before_ns="55", bounce_after_ns="-", redone=0)
 
 
 def other(device, flows, status, scenario="l2"):
@@ -69,6 +69,7 @@ class Report(unittest.TestCase):
         self.assertAlmostEqual(c["cycles_per_packet"], 0.95 * WINDOW * HZ / (2.0e6 * WINDOW), places=1)
         self.assertAlmostEqual(c["device_busy_pct"], 95.0, places=3)
         self.assertEqual(c["flag"], "")
+        self.assertAlmostEqual(c["bounce_ns"], 55.0)
 
     def test_ring_full_does_not_make_an_idle_device_saturated(self):
         # The quiet run of 2026-12-06: testpmd io 64% busy, the ring full in
@@ -159,7 +160,7 @@ class Report(unittest.TestCase):
 
 def attempt(mpps, gen_busy, dev_busy, hz=2_600_000_000, window=4.0):
     """run_once's line for one attempt: mpps sent and received."""
-    return "%.4f,%.4f,0.01,%.4f,%d,%.1f,100,%d,%d,-,-,0.0,0.0" % (
+    return "%.4f,%.4f,0.01,%.4f,%d,%.1f,100,%d,%d,-,-,0.0,0.0,55,-" % (
         mpps, mpps, window, hz, gen_busy, int(dev_busy * window * hz), int(mpps * 1e6 * window))
 
 
