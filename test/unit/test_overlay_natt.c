@@ -605,6 +605,18 @@ static void a_sends_now(struct wire *w, uint16_t n, uint32_t seed)
 	evs_overlay_poll(ha.ov);
 }
 
+/* 20 s pass from now with nothing sent: the keepalive comes at the last
+ * millisecond, not before (keepalives so far: @p had). */
+static void idle_interval(unsigned int had)
+{
+	clock_ms += 19999;
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(keepalives(), had);
+	clock_ms += 1;
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(keepalives(), had + 1);
+}
+
 /* RFC 3948 2.3: a keepalive only once no ESP went to the peer for an
  * interval (ESP keeps the NAT's mapping as well): none while A sends more
  * often than that, one an interval after its last ESP and then one per
@@ -623,29 +635,14 @@ START_TEST(test_keepalive_only_when_idle)
 	}
 	ck_assert_uint_eq(keepalives(), 0);
 	ck_assert_int_eq(nat_stat(&ha, "h2", "keepalives_sent"), 0);
-	/* idle from here */
-	clock_ms += 19999;
-	evs_overlay_poll(ha.ov);
-	ck_assert_uint_eq(keepalives(), 0);
-	clock_ms += 1;
-	evs_overlay_poll(ha.ov);
-	ck_assert_uint_eq(keepalives(), 1);
+	/* idle from here: one an interval after the last ESP, one per interval */
+	idle_interval(0);
 	keepalive_is(4500, 4500, 0);
-	clock_ms += 19999;
-	evs_overlay_poll(ha.ov);
-	ck_assert_uint_eq(keepalives(), 1);
-	clock_ms += 1;
-	evs_overlay_poll(ha.ov);
-	ck_assert_uint_eq(keepalives(), 2);
+	idle_interval(1);
 	/* ESP once, 10 s after a keepalive: the next one 20 s after it */
 	clock_ms += 10000;
 	a_sends_now(&w, 1, 50);
-	clock_ms += 19999;
-	evs_overlay_poll(ha.ov);
-	ck_assert_uint_eq(keepalives(), 2);
-	clock_ms += 1;
-	evs_overlay_poll(ha.ov);
-	ck_assert_uint_eq(keepalives(), 3);
+	idle_interval(2);
 	/* a new outbound SA: its own sequence numbers */
 	ck_assert_int_eq(txn1(&ha, "-sa {\"vtep\": \"h2\", \"dir\": \"out\"}", &err), 0);
 	sa_ok(&ha, "h2", "out", 5001, "\"udp_encap\": true, \"keepalive\": 20");
