@@ -50,7 +50,8 @@ static void refresh(const struct burst_ctx *b, struct ct_entry *e, const struct 
 }
 
 /* Translate if asked and the connection is NATed; the ct_state bits it earns. */
-static uint8_t nat(const struct burst_ctx *b, const struct ct_entry *e, struct ct_pkt *p, int dir)
+static __rte_always_inline uint8_t nat(const struct burst_ctx *b, const struct ct_entry *e,
+				       struct ct_pkt *p, int dir)
 {
 	uint8_t st = 0;
 

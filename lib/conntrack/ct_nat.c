@@ -432,7 +432,7 @@ static inline uint16_t ck_apply16(uint16_t ck, uint32_t d)
 }
 
 /* Sum of @n 16-bit words at @a (wire order), folded to 16 bits. */
-static uint16_t sum16(const uint8_t *a, unsigned int n)
+static inline uint16_t sum16(const uint8_t *a, unsigned int n)
 {
 	uint32_t s = 0;
 	uint16_t w;
@@ -563,6 +563,20 @@ static __rte_noinline void nat_generic(const struct ct_entry *e, struct ct_pkt *
 	key_update(p->key, &t, proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6);
 }
 
+/* nat_plain's rewrite, @v6 and @udp constants. */
+static __rte_always_inline bool nat_plain_as(const struct ct_entry *e, struct ct_pkt *p, int dir,
+					     bool snat, bool v6, bool udp)
+{
+	/* the new side: a DNAT's destination or an SNAT's source is the
+	 * reply key's source (its destination) going out, and comes back as
+	 * the original key's destination (source) */
+	const struct ct_key *k = &e->key[dir == 0];
+
+	if ((dir == 0) != snat)
+		return nat_side(p, true, v6, udp, k->src, sum16(k->src, v6 ? 8 : 2), &k->sport);
+	return nat_side(p, false, v6, udp, k->dst, sum16(k->dst, v6 ? 8 : 2), &k->dport);
+}
+
 /*
  * A plain DNAT or SNAT of TCP/UDP changes one side of the packet: the
  * original direction to the reply key's view, the reply direction back to
@@ -572,18 +586,17 @@ static __rte_noinline void nat_generic(const struct ct_entry *e, struct ct_pkt *
 static bool nat_plain(const struct ct_entry *e, struct ct_pkt *p, int dir)
 {
 	uint8_t f = e->flags & (CT_FL_SNAT | CT_FL_DNAT), proto = p->ck.proto;
-	bool snat = f == CT_FL_SNAT, v6 = p->ck.v6 != 0, udp = proto == IPPROTO_UDP;
-	/* the new side: a DNAT's destination or an SNAT's source is the
-	 * reply key's source (its destination) going out, and comes back as
-	 * the original key's destination (source) */
-	bool to_dst = (dir == 0) != snat;
-	const struct ct_key *k = &e->key[dir == 0];
-	const uint8_t *a = to_dst ? k->src : k->dst;
-	const rte_be16_t *port = to_dst ? &k->sport : &k->dport;
+	bool snat = f == CT_FL_SNAT;
 
-	if ((f != CT_FL_DNAT && !snat) || p->kind != CT_PKT_PLAIN || (proto != IPPROTO_TCP && !udp))
+	if ((f != CT_FL_DNAT && !snat) || p->kind != CT_PKT_PLAIN)
 		return false;
-	return nat_side(p, to_dst, v6, udp, a, sum16(a, v6 ? 8 : 2), port);
+	if (proto == IPPROTO_UDP)
+		return p->ck.v6 ? nat_plain_as(e, p, dir, snat, true, true)
+				: nat_plain_as(e, p, dir, snat, false, true);
+	if (proto == IPPROTO_TCP)
+		return p->ck.v6 ? nat_plain_as(e, p, dir, snat, true, false)
+				: nat_plain_as(e, p, dir, snat, false, false);
+	return false;
 }
 
 /* Everything but a template's rewrite; out of line so that the template's
