@@ -419,7 +419,7 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 	v = pc.v = &dp->vip[a->vip];
 	if (v->dsr) /* only this direction passes here: TCP from the client's flags */
 		act.flags |= EVS_CT_F_ONEWAY;
-	if (!v->dsr && !v->snat) {
+	if (!v->dsr && !v->snat && dp->tpl != NULL) {
 		/* plain DNAT: each backend's rewrite is precomputed (lb_dp.c),
 		 * so conntrack reads no reply key for these packets */
 		act.nat_tpl = dp->tpl;
