@@ -73,7 +73,8 @@ static void refresh(const struct burst_ctx *b, struct ct_entry *e, const struct 
 }
 
 /* Translate if asked and the connection is NATed; the ct_state bits it earns. */
-static uint8_t nat(const struct burst_ctx *b, const struct ct_entry *e, struct ct_pkt *p, int dir)
+static __rte_always_inline uint8_t nat(const struct burst_ctx *b, const struct ct_entry *e,
+				       struct ct_pkt *p, int dir)
 {
 	uint8_t st = 0;
 
@@ -81,7 +82,8 @@ static uint8_t nat(const struct burst_ctx *b, const struct ct_entry *e, struct c
 
 	if (!(b->act->flags & EVS_CT_F_NAT) || !(e->flags & (CT_FL_SNAT | CT_FL_DNAT)))
 		return 0;
-	if (e->backend < b->act->n_nat_tpl) /* backend: line 0, read already */
+	/* a template stands for the original direction's rewrite only */
+	if (dir == 0 && e->backend < b->act->n_nat_tpl) /* backend: line 0, read already */
 		t = &b->act->nat_tpl[e->backend];
 	ct_nat_packet(e, p, dir, t);
 	ct_count(b->lc, EVS_CT_C_NAT_REWRITE);

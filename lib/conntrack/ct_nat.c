@@ -406,21 +406,33 @@ static bool nat_fast(const struct ct_entry *e, struct ct_pkt *p, int dir)
 	return true;
 }
 
-/* Sum of the complements of @n 32-bit words at @a, unfolded. */
-static inline uint64_t notsum32(const uint8_t *a, unsigned int n)
+/* Sum of the complements of the @n 16-bit halves of @n / 2 32-bit words at
+ * @a (at most 8 halves: under 2^19, room for a few more 16-bit terms). */
+static inline uint32_t notsum16(const uint8_t *a, unsigned int n)
 {
-	uint64_t s = 0;
-	uint32_t w;
+	uint32_t s = 0, w;
 
-	for (unsigned int i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < n / 2; i++) {
 		memcpy(&w, a + 4 * i, 4);
-		s += (uint32_t)~w;
+		w = ~w;
+		s += (w & 0xffff) + (w >> 16);
 	}
 	return s;
 }
 
+/* Checksum @ck (wire order) after a change whose sum of ~old + new 16-bit
+ * words is @d (< 2^20): two folds, 32-bit. */
+static inline uint16_t ck_apply16(uint16_t ck, uint32_t d)
+{
+	uint32_t s = (uint16_t)~ck + d;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
 /* Sum of @n 16-bit words at @a (wire order), folded to 16 bits. */
-static uint16_t sum16(const uint8_t *a, unsigned int n)
+static inline uint16_t sum16(const uint8_t *a, unsigned int n)
 {
 	uint32_t s = 0;
 	uint16_t w;
@@ -447,58 +459,66 @@ void evs_ct_nat_tpl_init(struct evs_ct_nat_tpl *t, const uint8_t addr[16], uint1
  * One side of a plain TCP/UDP packet (the destination if @dst, else the
  * source) becomes address @a and, unless @port is NULL, that port: what a
  * DNAT or an SNAT does in either direction. @a_sum: the sum of @a's 16-bit
- * words (a template's, precomputed). The old values are the packet's own,
+ * words (a template's, precomputed); @v6, @udp: the packet's (constants
+ * where it is inlined). The old values are the packet's own,
  * so the deltas need no other direction's key. False when the packet
  * needs the general path (short).
  */
-static inline bool nat_side(struct ct_pkt *p, bool dst, const uint8_t *a, uint16_t a_sum,
-			    const rte_be16_t *port)
+static __rte_always_inline bool nat_side(struct ct_pkt *p, bool dst, bool v6, bool udp,
+					 const uint8_t *a, uint16_t a_sum, const rte_be16_t *port)
 {
 	struct rte_mbuf *m = p->m;
-	bool v6 = p->ck.v6 != 0, udp = p->ck.proto == IPPROTO_UDP;
+	struct evs_flow_key *key = p->key;
 	uint8_t *l3, *l4, *field, *l4ck, *pf;
+	/* copies: the stores below could alias the template for the compiler */
+	rte_be16_t np = port != NULL ? *port : 0;
+	uint8_t na[16];
 	uint16_t c, w;
-	uint64_t da;
+	uint32_t da;
 
 	if (unlikely(rte_pktmbuf_data_len(m) < p->l4_off + (udp ? 8 : 18)))
 		return false;
+	if (v6)
+		memcpy(na, a, 16);
+	else
+		memcpy(na, a, 4);
 	l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
 	l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l4_off);
 	field = l3 + (v6 ? 8 : 12) + (dst ? (v6 ? 16 : 4) : 0);
 	/* ~old + new over the address: two or eight words */
-	da = a_sum + notsum32(field, v6 ? 4 : 1);
+	da = a_sum + notsum16(field, v6 ? 8 : 2);
 	if (!v6) {
 		memcpy(&c, l3 + 10, 2);
-		c = cksum_apply(c, da);
+		c = ck_apply16(c, da);
 		memcpy(l3 + 10, &c, 2);
 	}
 	pf = l4 + (dst ? 2 : 0);
 	if (port != NULL) {
 		memcpy(&w, pf, 2);
-		da += (uint16_t)~w + (uint64_t)*port;
+		da += (uint16_t)~w + (uint32_t)np;
 	}
 	l4ck = l4 + (udp ? 6 : 16);
 	memcpy(&c, l4ck, 2);
 	if (!(udp && !v6 && c == 0)) { /* UDP over IPv4 without a checksum stays so */
-		c = cksum_apply(c, da);
+		c = ck_apply16(c, da);
 		if (udp && c == 0)
 			c = 0xffff;
 		memcpy(l4ck, &c, 2);
 	}
 	/* constant sizes: a variable one is a loop under our memcpy strategy */
 	if (v6) {
-		memcpy(field, a, 16);
-		memcpy(dst ? p->key->dst_ip : p->key->src_ip, a, 16);
+		memcpy(field, na, 16);
+		memcpy(dst ? key->dst_ip : key->src_ip, na, 16);
 	} else {
-		memcpy(field, a, 4);
-		memcpy(dst ? p->key->dst_ip : p->key->src_ip, a, 4);
+		memcpy(field, na, 4);
+		memcpy(dst ? key->dst_ip : key->src_ip, na, 4);
 	}
 	if (port != NULL) {
-		memcpy(pf, port, 2);
+		memcpy(pf, &np, 2);
 		if (dst)
-			p->key->l4_dst = *port;
+			key->l4_dst = np;
 		else
-			p->key->l4_src = *port;
+			key->l4_src = np;
 	}
 	return true;
 }
@@ -543,42 +563,74 @@ static __rte_noinline void nat_generic(const struct ct_entry *e, struct ct_pkt *
 	key_update(p->key, &t, proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6);
 }
 
-/*
- * A plain DNAT or SNAT of TCP/UDP changes one side of the packet: the
- * original direction from a template (DNAT) or the reply key, the reply
- * direction back to the original key (line 0, read already). False: the
- * two-sided or general path.
- */
-static inline bool nat_plain(const struct ct_entry *e, struct ct_pkt *p, int dir,
-			     const struct evs_ct_nat_tpl *t)
+/* nat_plain's rewrite, @v6 and @udp constants. */
+static __rte_always_inline bool nat_plain_as(const struct ct_entry *e, struct ct_pkt *p, int dir,
+					     bool snat, bool v6, bool udp)
 {
-	uint8_t f = e->flags & (CT_FL_SNAT | CT_FL_DNAT), proto = p->ck.proto;
-	bool snat = f == CT_FL_SNAT, v6 = p->ck.v6 != 0;
-	const struct ct_key *k;
-
-	if ((f != CT_FL_DNAT && !snat) || p->kind != CT_PKT_PLAIN ||
-	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP))
-		return false;
-	if (dir == 0 && !snat && t != NULL && t->valid && t->v6 == v6)
-		return nat_side(p, true, t->addr, t->addr_sum, t->port != 0 ? &t->port : NULL);
 	/* the new side: a DNAT's destination or an SNAT's source is the
 	 * reply key's source (its destination) going out, and comes back as
 	 * the original key's destination (source) */
-	if (dir == 0) {
-		k = &e->key[1];
-		return snat ? nat_side(p, false, k->dst, sum16(k->dst, v6 ? 8 : 2), &k->dport)
-			    : nat_side(p, true, k->src, sum16(k->src, v6 ? 8 : 2), &k->sport);
-	}
-	k = &e->key[0];
-	return snat ? nat_side(p, true, k->src, sum16(k->src, v6 ? 8 : 2), &k->sport)
-		    : nat_side(p, false, k->dst, sum16(k->dst, v6 ? 8 : 2), &k->dport);
+	const struct ct_key *k = &e->key[dir == 0];
+
+	if ((dir == 0) != snat)
+		return nat_side(p, true, v6, udp, k->src, sum16(k->src, v6 ? 8 : 2), &k->sport);
+	return nat_side(p, false, v6, udp, k->dst, sum16(k->dst, v6 ? 8 : 2), &k->dport);
+}
+
+/*
+ * A plain DNAT or SNAT of TCP/UDP changes one side of the packet: the
+ * original direction to the reply key's view, the reply direction back to
+ * the original key (line 0, read already). False: the two-sided or
+ * general path.
+ */
+static bool nat_plain(const struct ct_entry *e, struct ct_pkt *p, int dir)
+{
+	uint8_t f = e->flags & (CT_FL_SNAT | CT_FL_DNAT), proto = p->ck.proto;
+	bool snat = f == CT_FL_SNAT;
+
+	if ((f != CT_FL_DNAT && !snat) || p->kind != CT_PKT_PLAIN)
+		return false;
+	if (proto == IPPROTO_UDP)
+		return p->ck.v6 ? nat_plain_as(e, p, dir, snat, true, true)
+				: nat_plain_as(e, p, dir, snat, false, true);
+	if (proto == IPPROTO_TCP)
+		return p->ck.v6 ? nat_plain_as(e, p, dir, snat, true, false)
+				: nat_plain_as(e, p, dir, snat, false, false);
+	return false;
+}
+
+/* Everything but a template's rewrite; out of line so that the template's
+ * path keeps a small frame. */
+static __rte_noinline void nat_other(const struct ct_entry *e, struct ct_pkt *p, int dir)
+{
+	if (nat_plain(e, p, dir))
+		return;
+	if (!nat_fast(e, p, dir))
+		nat_generic(e, p, dir);
+}
+
+/* A template's rewrite, specialised by family and protocol. */
+static __rte_always_inline bool nat_tpl(struct ct_pkt *p, const struct evs_ct_nat_tpl *t, bool v6,
+					bool udp)
+{
+	return nat_side(p, true, v6, udp, t->addr, t->addr_sum, t->port != 0 ? &t->port : NULL);
 }
 
 void ct_nat_packet(const struct ct_entry *e, struct ct_pkt *p, int dir,
 		   const struct evs_ct_nat_tpl *t)
 {
-	if (nat_plain(e, p, dir, t))
-		return;
-	if (!nat_fast(e, p, dir))
-		nat_generic(e, p, dir);
+	uint8_t proto = p->ck.proto;
+	bool v6 = p->ck.v6 != 0;
+
+	/* a plain DNAT's original direction, TCP or UDP, from its slot's template */
+	if (t != NULL && dir == 0 && t->valid && t->v6 == v6 &&
+	    (e->flags & (CT_FL_SNAT | CT_FL_DNAT)) == CT_FL_DNAT && p->kind == CT_PKT_PLAIN) {
+		if (proto == IPPROTO_UDP &&
+		    (v6 ? nat_tpl(p, t, true, true) : nat_tpl(p, t, false, true)))
+			return;
+		if (proto == IPPROTO_TCP &&
+		    (v6 ? nat_tpl(p, t, true, false) : nat_tpl(p, t, false, false)))
+			return;
+	}
+	nat_other(e, p, dir);
 }

@@ -38,6 +38,7 @@ struct evs_sa {
 	uint16_t udp_sport;
 	uint16_t udp_dport;	 /* outbound: may float (evs_sa_set_udp_dport); relaxed */
 	uint16_t udp_dport_conf; /* as configured */
+	uint8_t udp_zero_csum6;	 /* outbound over IPv6: UDP checksum left zero; relaxed */
 	struct evs_esp_addr tun_src, tun_dst;
 	/* Outbound: next sequence number to reserve, and the last one allowed. */
 	uint64_t next_seq __rte_cache_aligned;

@@ -202,6 +202,11 @@ void evs_sa_set_udp_dport(struct evs_sa *sa, uint16_t port)
 		__atomic_store_n(&sa->udp_dport, port, __ATOMIC_RELAXED);
 }
 
+void evs_sa_set_udp_zero_csum6(struct evs_sa *sa, bool zero)
+{
+	__atomic_store_n(&sa->udp_zero_csum6, zero, __ATOMIC_RELAXED);
+}
+
 bool evs_sa_udp_encap(const struct evs_sa *sa)
 {
 	return sa->udp_encap != 0;

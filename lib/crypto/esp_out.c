@@ -2,7 +2,8 @@
 /*
  * Outbound ESP: per packet, make room for the ESP header (and outer IP /
  * UDP) and the trailer, write the headers; then one job per packet through
- * the engine; then (IPv6 ESP-in-UDP only) the UDP checksum over the result.
+ * the engine; then (IPv6 ESP-in-UDP only, unless the peer takes zero) the
+ * UDP checksum over the result.
  *
  *   transport: [L2][IP][UDP?][SPI seq IV][payload pad padlen nh][ICV]
  *   tunnel:    [L2][outer IP][UDP?][SPI seq IV][inner IP pad padlen nh][ICV]
@@ -39,7 +40,7 @@ static void write_udp(uint8_t *udp, const struct evs_sa *sa, uint32_t len)
 	/* relaxed: the port may float to where the peer's NAT maps it */
 	u->dst_port = rte_cpu_to_be_16(__atomic_load_n(&sa->udp_dport, __ATOMIC_RELAXED));
 	u->dgram_len = rte_cpu_to_be_16((uint16_t)len);
-	u->dgram_cksum = 0; /* IPv4: RFC 3948 says zero; IPv6: filled after the job */
+	u->dgram_cksum = 0; /* IPv4: RFC 3948 says zero; IPv6: filled after the job, or zero */
 }
 
 /* Build the outer IP header of a tunnel-mode packet whose inner header is
@@ -237,6 +238,7 @@ static uint16_t encrypt_chunk(struct evs_crypto_engine *e, struct out_args *a,
 	struct sa_slot_stats *st = &sa->stats[e->slot];
 	uint64_t seq = 0, bytes = 0, last = 0;
 	uint16_t have, k = 0;
+	bool csum6 = sa->udp_encap && !__atomic_load_n(&sa->udp_zero_csum6, __ATOMIC_RELAXED);
 
 	have = seq_reserve(sa, n, &seq);
 	/* A number reserved for a packet dropped here is simply never sent. */
@@ -250,8 +252,9 @@ static uint16_t encrypt_chunk(struct evs_crypto_engine *e, struct out_args *a,
 			continue;
 		}
 		k++;
-		if (sa->udp_encap && a->p[i].v == 6) {
-			/* IPv6 forbids a zero UDP checksum here; it covers the ciphertext. */
+		if (csum6 && a->p[i].v == 6) {
+			/* RFC 8200 forbids a zero UDP checksum unless the peer takes
+			 * one (RFC 6935); it covers the ciphertext. */
 			struct rte_udp_hdr *u = (struct rte_udp_hdr *)(a->p[i].esp - 8);
 
 			u->dgram_cksum = rte_ipv6_udptcp_cksum(

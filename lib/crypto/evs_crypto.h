@@ -242,6 +242,15 @@ uint16_t evs_sa_udp_dport_configured(const struct evs_sa *sa);
  */
 void evs_sa_set_udp_dport(struct evs_sa *sa, uint16_t port);
 
+/**
+ * Outbound ESP-in-UDP over IPv6: leave the UDP checksum zero (@p zero) or
+ * compute it (the default). RFC 6935/6936 allow zero for tunnels (the ICV
+ * covers the datagram) when the peer accepts it (Linux: UDP_NO_CHECK6_RX on
+ * its encapsulation socket). IPv4 is always zero (RFC 3948 2.1). Any lcore:
+ * one relaxed store that the encrypting lcores read per burst.
+ */
+void evs_sa_set_udp_zero_csum6(struct evs_sa *sa, bool zero);
+
 /** Whether the SA carries ESP in UDP, and its mode. */
 bool evs_sa_udp_encap(const struct evs_sa *sa);
 enum evs_esp_mode evs_sa_mode(const struct evs_sa *sa);

@@ -117,6 +117,10 @@ struct evs_lb_dp {
 	struct evs_lb_dp_backend *backend; /**< by id, EVS_LB_IDS entries */
 	uint32_t max_id;		   /**< highest id in use (scans stop there) */
 	uint16_t *active;		   /**< runs of in-table backend ids per VIP */
+	/** by id: the DNAT of the backend's connections, precomputed for
+	 *  conntrack (evs_ct_action.nat_tpl); valid for every backend of a
+	 *  pool, draining and removing ones included */
+	struct evs_ct_nat_tpl *tpl;
 	uint64_t gen;
 };
 

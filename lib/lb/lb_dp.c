@@ -6,6 +6,7 @@
  * table, its affinity table) after an RCU grace.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,14 +15,27 @@
 
 #include "lb_conf_private.h"
 
+/* Free to hand out: in no pool, and named by no connection (conntrack's
+ * count: a removed backend's connections may outlive its drain timeout). */
+static bool id_free(const struct evs_lb_conf *lb, uint32_t id)
+{
+	return !lb->id_used[id] &&
+	       (lb->state.ct == NULL || evs_ct_backend_count(lb->state.ct, (uint16_t)id) == 0);
+}
+
 /* Round from the last id handed out: an id comes back only after all the
- * others, long after the connections of its last backend are gone. */
+ * others, and never while a connection names it. That is what makes an
+ * id's DNAT template (dp->tpl) right for every connection that names it:
+ * a reader with an older table holds that table's meaning of the id. */
 uint32_t lb_id_alloc(struct evs_lb_conf *lb)
 {
 	for (uint32_t i = 0; i < EVS_LB_IDS - 1; i++) {
 		uint32_t id = (lb->last_id + i) % (EVS_LB_IDS - 1) + 1;
 
-		if (!lb->id_used[id]) {
+		if (id_free(lb, id)) {
+			/* acquire: the unlinks that took the count to 0 come before
+			 * the table that names the id again */
+			atomic_thread_fence(memory_order_acquire);
 			lb->id_used[id] = 1;
 			lb->last_id = id;
 			return id;
@@ -41,7 +55,7 @@ uint32_t lb_ids_free(const struct evs_lb_conf *lb)
 	uint32_t n = 0;
 
 	for (uint32_t id = 1; id < EVS_LB_IDS; id++)
-		n += !lb->id_used[id];
+		n += id_free(lb, id);
 	return n;
 }
 
@@ -69,6 +83,7 @@ static void dp_free(struct evs_lb_dp *dp)
 	free(dp->vip);
 	free(dp->backend);
 	free(dp->active);
+	free(dp->tpl);
 	free(dp);
 }
 
@@ -174,6 +189,9 @@ static void build(struct evs_lb_conf *lb, struct evs_lb_dp *dp)
 				continue; /* not ours to hand out: never happens */
 			lb->id_used[id] = 1;
 			backend_fill(&dp->backend[id], &in, (uint16_t)s);
+			/* what choose() commits for this id: DNAT to address, port */
+			evs_ct_nat_tpl_init(&dp->tpl[id], dp->backend[id].addr,
+					    dp->backend[id].port, dp->backend[id].v6);
 			dp->max_id = RTE_MAX(dp->max_id, id);
 			if (in.in_table)
 				dp->active[n_act++] = (uint16_t)id;
@@ -220,8 +238,10 @@ void lb_dp_publish(struct evs_lb_conf *lb)
 		dp->vip = calloc(dp->n_vips, sizeof(*dp->vip));
 		dp->backend = calloc(EVS_LB_IDS, sizeof(*dp->backend));
 		dp->active = calloc(EVS_LB_IDS, sizeof(*dp->active));
+		dp->tpl = calloc(EVS_LB_IDS, sizeof(*dp->tpl));
 	}
-	if (dp == NULL || dp->vip == NULL || dp->backend == NULL || dp->active == NULL) {
+	if (dp == NULL || dp->vip == NULL || dp->backend == NULL || dp->active == NULL ||
+	    dp->tpl == NULL) {
 		dp_free(dp);
 		lb->dp_dirty = true; /* the tick tries again */
 		lb->stats.rebuild_failures++;

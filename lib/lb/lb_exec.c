@@ -160,21 +160,8 @@ static const struct evs_lb_dp *dp_of(const struct evs_exec *x)
 	return s != NULL ? __atomic_load_n(&s->cur, __ATOMIC_ACQUIRE) : NULL;
 }
 
-static void count(struct lb_lcore *ll, const struct evs_lb_dp *dp, uint32_t id,
-		  const struct rte_mbuf *m)
-{
-	const struct evs_lb_dp_backend *b = &dp->backend[id];
-	uint32_t len = rte_pktmbuf_pkt_len(m);
-
-	ll->be[id].packets++;
-	ll->be[id].bytes += len;
-	if (b->vip < EVS_LB_VIPS) {
-		ll->vip[b->vip].packets++;
-		ll->vip[b->vip].bytes += len;
-	}
-}
-
-/* Per backend only; the caller counts its VIP once for the burst. */
+/* Per backend only (every loop of the opcodes counts through it); the
+ * VIP's share is counted once per burst by vip_exec, per packet by count(). */
 static inline uint32_t count_be(struct lb_lcore *ll, uint32_t id, const struct rte_mbuf *m)
 {
 	uint32_t len = rte_pktmbuf_pkt_len(m);
@@ -184,7 +171,26 @@ static inline uint32_t count_be(struct lb_lcore *ll, uint32_t id, const struct r
 	return len;
 }
 
+static void count(struct lb_lcore *ll, const struct evs_lb_dp *dp, uint32_t id,
+		  const struct rte_mbuf *m)
+{
+	const struct evs_lb_dp_backend *b = &dp->backend[id];
+	uint32_t len = count_be(ll, id, m);
+
+	if (b->vip < EVS_LB_VIPS) {
+		ll->vip[b->vip].packets++;
+		ll->vip[b->vip].bytes += len;
+	}
+}
+
 enum { TCP_SYN = 0x02, TCP_RST = 0x04 };
+
+/* A SYN again on a connection that had no answer yet: the backend may be
+ * gone (a passive signal). The protocol first: cheapest for UDP. */
+static inline bool syn_again(const struct evs_flow_key *k, uint8_t st)
+{
+	return k->ip_proto == IPPROTO_TCP && (k->tcp_flags & TCP_SYN) && (st & EVS_CT_NEW);
+}
 
 static void passive(struct lb_lcore *ll, uint32_t id)
 {
@@ -284,17 +290,12 @@ static inline uint16_t established(struct lb_lcore *ll, struct rte_mbuf **pkts,
 
 	for (i = 0; i < n; i++) {
 		uint8_t st = keys[i].ct_state;
-		uint32_t id = evs_ct_burst_meta(ll->lc, i)->backend, len;
+		uint32_t id = evs_ct_burst_meta(ll->lc, i)->backend;
 
 		if ((st & (EVS_CT_INVALID | EVS_CT_DNAT)) != EVS_CT_DNAT ||
-		    id - 1 >= EVS_LB_IDS - 1 ||
-		    (keys[i].ip_proto == IPPROTO_TCP && (keys[i].tcp_flags & TCP_SYN) &&
-		     (st & EVS_CT_NEW)))
+		    id - 1 >= EVS_LB_IDS - 1 || syn_again(&keys[i], st))
 			break;
-		len = rte_pktmbuf_pkt_len(pkts[i]);
-		ll->be[id].packets++;
-		ll->be[id].bytes += len;
-		bytes += len;
+		bytes += count_be(ll, id, pkts[i]);
 		slot[i] = hint_slot(id, keys[i].in_port);
 	}
 	ll->counters[EVS_LB_C_HIT] += i;
@@ -418,6 +419,12 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 	v = pc.v = &dp->vip[a->vip];
 	if (v->dsr) /* only this direction passes here: TCP from the client's flags */
 		act.flags |= EVS_CT_F_ONEWAY;
+	if (!v->dsr && !v->snat && dp->tpl != NULL) {
+		/* plain DNAT: each backend's rewrite is precomputed (lb_dp.c),
+		 * so conntrack reads no reply key for these packets */
+		act.nat_tpl = dp->tpl;
+		act.n_nat_tpl = EVS_LB_IDS;
+	}
 	evs_ct_lcore_set_now(ll->lc, now);
 	for (done = 0; done < n; done += chunk) {
 		chunk = (uint16_t)RTE_MIN(n - done, EVS_CT_BURST_MAX);
@@ -462,9 +469,7 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 				ll->vip[a->vip].conns++;
 			} else {
 				ll->counters[EVS_LB_C_HIT]++;
-				/* a SYN again, no answer yet: the backend may be gone */
-				if ((st & EVS_CT_NEW) && (keys[j].tcp_flags & TCP_SYN) &&
-				    keys[j].ip_proto == IPPROTO_TCP && id < EVS_LB_IDS && !tracing)
+				if (syn_again(&keys[j], st) && id < EVS_LB_IDS && !tracing)
 					passive(ll, id);
 			}
 			if (id != 0 && id < EVS_LB_IDS && !tracing) {

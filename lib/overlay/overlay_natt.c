@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * NAT traversal's management-lcore side (RFC 3948): NAT-keepalives sent to
- * the peers whose outbound ESP-in-UDP SA asks for them, and a NAT'd peer's
- * address followed once its authenticated packets come from a new one (the
- * port is followed by the PMDs themselves: overlay_burst.c).
+ * the peers whose outbound ESP-in-UDP SA asks for them while no ESP goes
+ * there, and a NAT'd peer's address followed once its authenticated
+ * packets come from a new one (the port is followed by the PMDs
+ * themselves: overlay_burst.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,6 +43,7 @@ void ovl_natt_sa(struct evs_overlay *ov, uint16_t slot, const json_t *v, bool pr
 	k = &ov->ka[slot];
 	k->iv_ms = present && ka != NULL ? (uint32_t)json_integer_value(ka) * 1000u : 0;
 	k->next_ms = ovl_now_ms(ov) + k->iv_ms;
+	k->sa = NULL; /* a new SA may sit where a freed one was */
 }
 
 void ovl_natt_vtep_gone(struct evs_overlay *ov, uint16_t slot)
@@ -155,7 +157,10 @@ int ovl_keepalive_build(struct rte_mbuf *m, const struct ovl_ka_frame *f)
 	return 0;
 }
 
-/* VTEP @p slot's keepalive, if its time has come. */
+/* VTEP @p slot's keepalive, if its time has come: an interval after the
+ * last one, or after ESP last went to the peer (RFC 3948 2.3), which keeps
+ * the NAT's mapping as well. Seen here within a management loop: the SA's
+ * sequence numbers moved since the last look. */
 static void keepalive_tick(struct evs_overlay *ov, uint16_t slot, uint64_t now)
 {
 	struct ovl_ka *k = &ov->ka[slot];
@@ -164,6 +169,14 @@ static void keepalive_tick(struct evs_overlay *ov, uint16_t slot, uint64_t now)
 	struct rte_mbuf *m;
 	uint16_t port;
 
+	if (out != NULL) {
+		uint64_t left = evs_sa_seq_remaining(out);
+
+		if (out == k->sa && left != k->seq_left)
+			k->next_ms = now + k->iv_ms;
+		k->sa = out;
+		k->seq_left = left;
+	}
 	if (now < k->next_ms)
 		return;
 	k->next_ms = now + k->iv_ms;

@@ -204,11 +204,16 @@ struct ovl_peer {
 	uint64_t moves;	    /**< times its packets came from a new address */
 };
 
-/** NAT-keepalives to one VTEP (RFC 3948 2.3; management lcore). */
+/** NAT-keepalives to one VTEP (RFC 3948 2.3; management lcore): one only
+ *  after an interval in which no ESP went to the peer, which the outbound
+ *  SA's sequence numbers tell (the PMDs already reserve them atomically, so
+ *  the datapath writes nothing more for this). */
 struct ovl_ka {
-	uint32_t iv_ms; /**< 0: none */
-	uint64_t next_ms;
-	uint64_t sent, unsent; /**< unsent: no SA, path or buffer when due */
+	uint32_t iv_ms;		 /**< 0: none */
+	uint64_t next_ms;	 /**< due then, unless ESP goes to the peer first */
+	const struct evs_sa *sa; /**< the outbound SA last looked at (NULL: none yet) */
+	uint64_t seq_left;	 /**< its sequence numbers left then */
+	uint64_t sent, unsent;	 /**< unsent: no SA, path or buffer when due */
 };
 
 /** What a NAT-keepalive frame carries. */

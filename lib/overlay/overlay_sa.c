@@ -184,10 +184,16 @@ static void vtep_commit(struct evs_store *st, const struct evs_store_delta *d, s
 		if (d[i].op == EVS_STORE_DEL && id >= 0) {
 			ov->vteps[id].name[0] = '\0';
 			ovl_natt_vtep_gone(ov, (uint16_t)id);
-		} else if (d[i].op == EVS_STORE_SET && id >= 0 &&
-			   !json_equal(json_object_get(d[i].old, "address"),
-				       json_object_get(d[i].new, "address"))) {
-			ovl_natt_evidence_reset(ov, (uint16_t)id, false);
+		} else if (d[i].op == EVS_STORE_SET && id >= 0) {
+			/* its ESP-in-UDP follows the tunnel's checksum word at once
+			 * (a new outbound SA of this transaction took it already) */
+			if (ov->vteps[id].out != NULL)
+				evs_sa_set_udp_zero_csum6(
+				    ov->vteps[id].out,
+				    json_is_true(json_object_get(d[i].new, "udp_zero_csum6_tx")));
+			if (!json_equal(json_object_get(d[i].old, "address"),
+					json_object_get(d[i].new, "address")))
+				ovl_natt_evidence_reset(ov, (uint16_t)id, false);
 		} else if (d[i].op == EVS_STORE_ADD)
 			snprintf(ov->vteps[*evs_store_obj_aux(d[i].obj) - 1].name, OVL_NAME_LEN,
 				 "%s", name);
@@ -315,6 +321,10 @@ static int stage_one(struct evs_overlay *ov, struct evs_store *st, const struct 
 		return evs_store_err(err, -errno, d->path, "cannot create SA %lld: %s",
 				     (long long)json_integer_value(json_object_get(v, "spi")),
 				     strerror(errno));
+	if (!s->inbound) /* the VTEP's word, as for the tunnel's own UDP (not published yet) */
+		evs_sa_set_udp_zero_csum6(
+		    s->new,
+		    json_is_true(json_object_get(evs_store_obj_value(vo), "udp_zero_csum6_tx")));
 	s->drain = s->inbound && s->old != NULL && evs_sa_spi(s->old) != evs_sa_spi(s->new);
 	return 0;
 }

@@ -80,8 +80,9 @@ static const struct evs_ctl_param vtep_fields[] = {
      .help = "ESP both ways: clear tunnel traffic from it is dropped"},
     {.name = "udp_zero_csum6_tx",
      .type = EVS_CTL_T_BOOL,
-     .help = "IPv6: send it tunnel frames with a zero UDP checksum (RFC 6935; it must accept "
-	     "them, Linux: udp6zerocsumrx; default: computed)"},
+     .help = "IPv6: send it tunnel frames and ESP in UDP with a zero UDP checksum (RFC 6935; "
+	     "it must accept them, Linux: udp6zerocsumrx, UDP_NO_CHECK6_RX on its ESP-in-UDP "
+	     "socket; default: computed)"},
 };
 static const struct evs_store_ref vtep_refs[] = {
     {.field = "underlay", .type = "underlay", .on_delete = EVS_STORE_RESTRICT},

@@ -163,10 +163,11 @@ static inline uint16_t be16_at(const uint8_t *p)
 /* IP protocols whose first 4 L4 bytes are the ports: TCP, UDP, SCTP. */
 static const uint8_t has_ports[256] = {[IPPROTO_TCP] = 1, [IPPROTO_UDP] = 1, [IPPROTO_SCTP] = 1};
 
-/* IPv4 at @p ip with @p avail bytes from it (at least 20). */
-static inline uint32_t ipv4_hash(const uint8_t *ip, uint32_t avail)
+/* IPv4 at @p ip, its header @p ihl bytes long (as its first byte says),
+ * with @p avail bytes from it (at least 20). */
+static inline uint32_t ipv4_hash(const uint8_t *ip, uint32_t ihl, uint32_t avail)
 {
-	uint32_t ihl = (ip[0] & 0xfu) * 4u, ports;
+	uint32_t ports;
 	uint64_t a;
 	uint32_t h;
 
@@ -211,7 +212,7 @@ static __rte_noinline uint32_t inner_hash_other(const struct rte_mbuf *m)
 		off += 4;
 	}
 	if (likely(type == RTE_ETHER_TYPE_IPV4) && len >= off + 20)
-		return ipv4_hash(p + off, len - off);
+		return ipv4_hash(p + off, (p[off] & 0xfu) * 4u, len - off);
 	if (type == RTE_ETHER_TYPE_IPV6 && len >= off + 40)
 		return ipv6_hash(p + off, len - off);
 	memcpy(&a, p, 8);
@@ -219,25 +220,19 @@ static __rte_noinline uint32_t inner_hash_other(const struct rte_mbuf *m)
 	return evs_crc32c_u64(evs_crc32c_u64(type, a), b);
 }
 
-/* The usual frame, untagged IPv4 without options, inline in few tests
- * (ipv4_hash's value for a 20-byte header); the rest out of line, so that
- * the encap loop keeps its registers. */
+/* The usual frame, untagged IPv4 without options, inline (ipv4_hash with
+ * the header's length known, so its bounds tests fold away); the rest out
+ * of line, so that the encap loop keeps its registers. */
 static inline uint32_t inner_hash(const struct rte_mbuf *m)
 {
-	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *), *ip = p + RTE_ETHER_HDR_LEN;
-	uint32_t w, h, ports;
-	uint64_t a;
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t w;
 
 	memcpy(&w, p + 12, 4);
 	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + 24 ||
 		     (w & RTE_BE32(0xffffff00)) != RTE_BE32(0x08004500)))
 		return inner_hash_other(m);
-	memcpy(&a, ip + 12, 8);
-	h = evs_crc32c_u64(ip[9], a);
-	if ((be16_at(ip + 6) & 0x3fff) != 0 || !has_ports[ip[9]])
-		return h;
-	memcpy(&ports, ip + 20, 4);
-	return evs_crc32c_u32(h, ports);
+	return ipv4_hash(p + RTE_ETHER_HDR_LEN, 20, 24);
 }
 
 uint32_t evs_tun_inner_hash(const struct rte_mbuf *m)
@@ -255,14 +250,40 @@ struct encap_k {
 	bool udp_csum, csum_offload;
 };
 
-/* 0 or 1 + enum evs_tun_drop; @p v (4 or 6), @p with_x and @p csum are
- * constants after inlining: the plain path keeps no trace of per-packet
- * options, and IPv4 without a UDP checksum none of the checksum code (whose
- * registers would otherwise spill the loop's to the stack). */
-static __rte_always_inline uint8_t encap_one(const struct encap_k *t, struct rte_mbuf *m,
-					     uint32_t hash, const unsigned int v, const bool with_x,
-					     const struct evs_tun_xopt *x, const bool csum)
+static inline struct encap_k encap_k_of(const struct evs_tun_encap *tpl)
 {
+	return (struct encap_k){.hdr = tpl->hdr,
+				.hdr_len = tpl->hdr_len,
+				.l2_len = tpl->l2_len,
+				.max_frame = tpl->max_frame,
+				.ip_sum = tpl->ip_sum,
+				.sport_min = tpl->sport_min,
+				.sport_span = tpl->sport_span != 0 ? tpl->sport_span : 65536u,
+				.opt_words = tpl->opt_words,
+				.xopt_room = tpl->xopt_room,
+				.udp_csum = tpl->udp_csum,
+				.csum_offload = tpl->csum_offload};
+}
+
+/* What a burst loop knows of its tunnel, as encap_one's constant @p shape:
+ * each combination compiles to its own loop with the rest folded away. */
+enum encap_shape {
+	ENC_V6 = 1,    /* IPv6 outer header (else IPv4) */
+	ENC_X = 2,     /* per-packet GENEVE options */
+	ENC_CSUM = 4,  /* the UDP checksum may be asked for (else never) */
+	ENC_SHORT = 8, /* the template has at most 96 bytes (no size dispatch) */
+};
+
+/* 0 or 1 + enum evs_tun_drop, @p m untouched then. @p shape is a constant
+ * after inlining: the plain path keeps no trace of per-packet options, and
+ * IPv4 without a UDP checksum none of the checksum code (whose registers
+ * would otherwise spill the loop's to the stack). */
+static __rte_always_inline uint8_t encap_one(const struct encap_k *t, struct rte_mbuf *m,
+					     uint32_t hash, const struct evs_tun_xopt *x,
+					     const unsigned int shape)
+{
+	const bool with_x = (shape & ENC_X) != 0;
+	const unsigned int v = shape & ENC_V6 ? 6 : 4;
 	const unsigned int iphl =
 	    v == 4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
 	uint32_t xlen = with_x && x != NULL ? x->len : 0;
@@ -287,7 +308,7 @@ static __rte_always_inline uint8_t encap_one(const struct encap_k *t, struct rte
 			if (x->critical)
 				g[1] |= GENEVE_C_BIT;
 		}
-	} else if (likely(t->hdr_len <= 96)) {
+	} else if (shape & ENC_SHORT || likely(t->hdr_len <= 96)) {
 		/* without options (50-74 bytes, hdr_len >= 50): fixed 32-byte
 		 * copies, the last one overlapping, no size dispatch */
 		memcpy(p, t->hdr, 32);
@@ -315,7 +336,7 @@ static __rte_always_inline uint8_t encap_one(const struct encap_k *t, struct rte
 	u->dgram_len = rte_cpu_to_be_16((uint16_t)(ip_len - iphl));
 	/* one store for l2/l3/l4_len (the outer headers; no TSO, no outer_*) */
 	m->tx_offload = rte_mbuf_tx_offload(t->l2_len, iphl, sizeof(*u), 0, 0, 0, 0);
-	if (!csum)
+	if (!(shape & ENC_CSUM))
 		return 0;
 	if (t->udp_csum && t->csum_offload) {
 		/* The NIC adds the datagram to the pseudo-header sum put here. */
@@ -333,21 +354,11 @@ static __rte_always_inline uint8_t encap_one(const struct encap_k *t, struct rte
 
 static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
 					      struct rte_mbuf **pkts, uint16_t n,
-					      const uint32_t *hashes, struct evs_tun_stats *st,
-					      const unsigned int v, const bool with_x,
-					      const struct evs_tun_xopt *const *x, const bool csum)
+					      const uint32_t *hashes,
+					      const struct evs_tun_xopt *const *x,
+					      struct evs_tun_stats *st, const unsigned int shape)
 {
-	const struct encap_k t = {.hdr = tpl->hdr,
-				  .hdr_len = tpl->hdr_len,
-				  .l2_len = tpl->l2_len,
-				  .max_frame = tpl->max_frame,
-				  .ip_sum = tpl->ip_sum,
-				  .sport_min = tpl->sport_min,
-				  .sport_span = tpl->sport_span != 0 ? tpl->sport_span : 65536u,
-				  .opt_words = tpl->opt_words,
-				  .xopt_room = tpl->xopt_room,
-				  .udp_csum = tpl->udp_csum,
-				  .csum_offload = tpl->csum_offload};
+	const struct encap_k t = encap_k_of(tpl);
 	uint8_t status[TUN_CHUNK];
 	uint64_t bytes = 0;
 	uint16_t k = 0;
@@ -363,8 +374,8 @@ static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
 			/* not the NIC's RSS hash: frames of one flow that were
 			 * punted or injected (hash.usr) must keep their port */
 			status[i] =
-			    encap_one(&t, m, hashes != NULL ? hashes[off + i] : inner_hash(m), v,
-				      with_x, with_x ? x[off + i] : NULL, csum);
+			    encap_one(&t, m, hashes != NULL ? hashes[off + i] : inner_hash(m),
+				      shape & ENC_X ? x[off + i] : NULL, shape);
 			if (unlikely(status[i] != 0)) {
 				tun_count(&st->drops[status[i] - 1], 1);
 				refused = true;
@@ -383,54 +394,26 @@ static __rte_always_inline uint16_t encap_run(const struct evs_tun_encap *tpl,
 
 /* The usual tunnel (IPv4, no UDP checksum, no per-packet option, an
  * outer header of at most 96 bytes) over the longest prefix of @p pkts
- * that it takes: no status array, no partition, out of line so that the
- * template's fields stay in registers. One pass per frame (a first pass
- * for the hashes cost a D1 miss per frame more than it saved). Stops, the
- * frame untouched, at the first refusal (too big, no headroom): encap_run
- * decides and counts the rest. */
+ * that it takes: encap_one's plainest shape with no status array and no
+ * partition, out of line so that the template's fields stay in registers.
+ * One pass per frame (a first pass for the hashes cost a D1 miss per frame
+ * more than it saved). Stops, the frame untouched, at the first refusal
+ * (too big, no headroom): encap_run decides and counts the rest. */
 static __rte_noinline uint16_t encap_plain4(const struct evs_tun_encap *tpl, struct rte_mbuf **pkts,
 					    uint16_t n, const uint32_t *hashes, uint64_t *bytes_out)
 {
-	const uint8_t *hdr = tpl->hdr;
-	const uint32_t hl = tpl->hdr_len, l2 = tpl->l2_len, max = tpl->max_frame;
-	const uint32_t ip_sum = tpl->ip_sum, smin = tpl->sport_min;
-	const uint64_t span = tpl->sport_span != 0 ? tpl->sport_span : 65536u;
-	/* the outer headers' lengths in one store (no TSO, no outer_*) */
-	const uint64_t txo = rte_mbuf_tx_offload(l2, sizeof(struct rte_ipv4_hdr),
-						 sizeof(struct rte_udp_hdr), 0, 0, 0, 0);
+	const struct encap_k t = encap_k_of(tpl);
 	uint64_t bytes = 0;
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		uint32_t frame = m->pkt_len, ip_len = hl - l2 + frame, hash;
-		struct rte_ipv4_hdr *ip;
-		struct rte_udp_hdr *u;
-		uint16_t len_be;
-		uint8_t *p;
+		uint32_t frame = m->pkt_len;
 
-		if (unlikely(frame > max || m->data_off < hl))
-			break;
 		/* not the NIC's RSS hash: see encap_run */
-		hash = hashes != NULL ? hashes[i] : inner_hash(m);
-		m->data_off = (uint16_t)(m->data_off - hl);
-		m->data_len = (uint16_t)(m->data_len + hl);
-		m->pkt_len += hl;
-		p = rte_pktmbuf_mtod(m, uint8_t *);
-		/* 50-96 bytes: fixed 32-byte copies, the last one overlapping */
-		memcpy(p, hdr, 32);
-		if (hl > 64)
-			memcpy(p + 32, hdr + 32, 32);
-		memcpy(p + hl - 32, hdr + hl - 32, 32);
-		ip = (struct rte_ipv4_hdr *)(p + l2);
-		u = (struct rte_udp_hdr *)(ip + 1);
-		len_be = rte_cpu_to_be_16((uint16_t)ip_len);
-		ip->total_length = len_be;
-		ip->hdr_checksum = (uint16_t)~tun_fold(ip_sum + len_be);
-		/* source port in [min, min + span) from the flow hash (multiply-shift) */
-		u->src_port = rte_cpu_to_be_16((uint16_t)(smin + ((hash * span) >> 32)));
-		u->dgram_len = rte_cpu_to_be_16((uint16_t)(ip_len - sizeof(*ip)));
-		m->tx_offload = txo;
+		if (unlikely(encap_one(&t, m, hashes != NULL ? hashes[i] : inner_hash(m), NULL,
+				       ENC_SHORT) != 0))
+			break;
 		bytes += frame;
 	}
 	*bytes_out = bytes;
@@ -447,16 +430,15 @@ uint16_t evs_tun_encap_burst(const struct evs_tun_encap *t, struct rte_mbuf **pk
 
 		if (unlikely(k != n)) /* taken ones land after the prefix, in order */
 			r = encap_run(t, pkts + k, (uint16_t)(n - k),
-				      hashes != NULL ? hashes + k : NULL, st, 4, false, NULL,
-				      false);
+				      hashes != NULL ? hashes + k : NULL, NULL, st, 0);
 		tun_count(&st->encap_packets, k);
 		tun_count(&st->encap_bytes, bytes);
 		return (uint16_t)(k + r);
 	}
 	if (t->family == 4 && !t->udp_csum)
-		return encap_run(t, pkts, n, hashes, st, 4, false, NULL, false);
-	return t->family == 4 ? encap_run(t, pkts, n, hashes, st, 4, false, NULL, true)
-			      : encap_run(t, pkts, n, hashes, st, 6, false, NULL, true);
+		return encap_run(t, pkts, n, hashes, NULL, st, 0);
+	return t->family == 4 ? encap_run(t, pkts, n, hashes, NULL, st, ENC_CSUM)
+			      : encap_run(t, pkts, n, hashes, NULL, st, ENC_V6 | ENC_CSUM);
 }
 
 uint16_t evs_tun_encap_burst_x(const struct evs_tun_encap *t, struct rte_mbuf **pkts, uint16_t n,
@@ -465,8 +447,8 @@ uint16_t evs_tun_encap_burst_x(const struct evs_tun_encap *t, struct rte_mbuf **
 {
 	if (x == NULL || t->xopt_room == 0)
 		return evs_tun_encap_burst(t, pkts, n, hashes, st);
-	return t->family == 4 ? encap_run(t, pkts, n, hashes, st, 4, true, x, true)
-			      : encap_run(t, pkts, n, hashes, st, 6, true, x, true);
+	return t->family == 4 ? encap_run(t, pkts, n, hashes, x, st, ENC_X | ENC_CSUM)
+			      : encap_run(t, pkts, n, hashes, x, st, ENC_V6 | ENC_X | ENC_CSUM);
 }
 
 int evs_tun_src_tags_opt(struct evs_tun_xopt *x, const uint32_t *ids, unsigned int n)

@@ -3,7 +3,8 @@
  * For the Linux guest of test_overlay_linux.sh (which has no Python): the
  * kernel takes ESP-in-UDP (RFC 3948) only from a UDP socket marked
  * UDP_ENCAP_ESPINUDP, which an IKE daemon would hold; this binds one on
- * port 4500 and sleeps. No libc (x86-64 system calls): a few hundred bytes
+ * port 4500 for IPv4 and one for IPv6 (which takes zero UDP checksums,
+ * UDP_NO_CHECK6_RX: RFC 6935/6936) and sleeps. No libc (x86-64 system calls): a few hundred bytes
  * to pass through the guest's console. Built by the test with
  * cc -Os -static -nostdlib.
  */
@@ -29,6 +30,15 @@ void _start(void)
 	if (s < 0 || sc(SYS_setsockopt, s, 17, 100, (long)&one, 4) < 0 ||
 	    sc(SYS_bind, s, (long)sin, 16, 0, 0) < 0)
 		sc(SYS_exit, 1, 0, 0, 0, 0);
+	/* [::]:4500, IPv6 only (beside the IPv4 one); the IPv4 legs need no
+	 * IPv6, so a failure here is only the IPv6 leg's */
+	unsigned char sin6[28] = {10, 0, 4500 >> 8, 4500 & 0xff};
+	int on = 1;
+	long s6 = sc(SYS_socket, 10, 2, 0, 0, 0);
+	if (s6 >= 0 && sc(SYS_setsockopt, s6, 41, 26, (long)&on, 4) == 0 && /* IPV6_V6ONLY */
+	    sc(SYS_setsockopt, s6, 17, 100, (long)&one, 4) == 0 &&
+	    sc(SYS_setsockopt, s6, 17, 102, (long)&on, 4) == 0) /* UDP_NO_CHECK6_RX */
+		sc(SYS_bind, s6, (long)sin6, 28, 0, 0);
 	for (;;)
 		sc(SYS_pause, 0, 0, 0, 0, 0);
 }

@@ -20,7 +20,10 @@
 # neighbours resolved by ND both ways); a capture in the guest (tshark on
 # the host reads it) checks the outer IPv6 + UDP + GENEVE layout; ping both
 # ways clear, then rfc4106 transport-mode SAs over IPv6: ping and a TCP
-# transfer each way (SHA-256).
+# transfer each way (SHA-256); then the same SAs in UDP 4500 with edgevs
+# sending zero UDP checksums (vtep.udp_zero_csum6_tx, RFC 6935/6936): the
+# kernel takes them on a socket with UDP_NO_CHECK6_RX, the guest's capture
+# shows the zeros, both SAs count the ping.
 set -o pipefail
 : "${IT_TIMEOUT:=420}"
 export IT_TIMEOUT
@@ -180,9 +183,10 @@ out=$(gx "ping -c 3 -W 2 10.60.0.1" 2>&1)
 assert_match "the Linux guest -> ns b over VXLAN" ' 0% packet loss' "$out"
 # --- IPv6 underlay: geneve over IPv6 against an IPv6 underlay of edgevs ------
 # Checksums: Linux's geneve over IPv6 computes the UDP checksum (udp6zerocsumtx
-# off, its default) and requires one on receive (udp6zerocsumrx off); edgevs
-# computes it over IPv6 and verifies it (a zero one is its bad_csum drop), so
-# neither side needs a setting. The capture proves both directions' sums.
+# off, its default); edgevs computes it over IPv6 and verifies it (a zero
+# one is its zero_csum6 drop). The guest's device takes zero ones too
+# (udp6zerocsumrx, for the last leg; checksummed frames either way). The
+# capture proves both directions' sums.
 t6=$(date +%s)
 K6OUT=303132333435363738393a3b3c3d3e3f # edgevs -> Linux, SPI 0x3000
 K6IN=404142434445464748494a4b4c4d4e4f  # Linux -> edgevs, SPI 0x4000
@@ -200,7 +204,7 @@ cc -Os -static -nostdlib -fno-stack-protector -fno-asynchronous-unwind-tables \
 cap_b64=$(gzip -9c "$IT_TMP/pktcap" | base64 -w0)
 out=$(gx "
 ip -6 addr add fd00:99::2/64 dev eth0 nodad &&
-ip link add gnv6 type geneve id 7001 remote fd00:99::1 &&
+ip link add gnv6 type geneve id 7001 remote fd00:99::1 udp6zerocsumrx &&
 echo 1 >/proc/sys/net/ipv6/conf/gnv6/disable_ipv6 &&
 ip link set gnv6 address 02:70:00:00:00:02 mtu 1300 &&
 ip addr add 10.70.0.2/24 dev gnv6 && ip link set gnv6 up &&
@@ -274,6 +278,43 @@ for st in re.split(r"\n(?=src )", sys.stdin.read()):
         print(re.findall(r"(\d+)\(packets\)", st)[-1])
 ')
 assert_ge "the kernel decrypted edgevs's ESP over IPv6 (its SA 0x3000)" 100 "${kpk:-0}"
+# ESP in UDP over IPv6 with zero UDP checksums (RFC 6935/6936): edgevs's
+# VTEP says udp_zero_csum6_tx, so its ESP in UDP and the GENEVE inside carry
+# zero; the kernel takes them on its encapsulation socket (UDP_NO_CHECK6_RX,
+# espinudp_sock.c) and its geneve device (udp6zerocsumrx); a capture in the
+# guest (a fresh pktcap: 16 frames) shows the zeros.
+rpc_ok transact "{\"ops\":[
+	{\"method\":\"vtep.set\",\"params\":{\"name\":\"l6\",\"udp_zero_csum6_tx\":true}},
+	{\"method\":\"sa.set\",\"params\":{\"vtep\":\"l6\",\"dir\":\"out\",\"spi\":12544,\"key\":\"$K6OUT\",\"salt\":\"$SALT\",\"udp_encap\":true}},
+	{\"method\":\"sa.set\",\"params\":{\"vtep\":\"l6\",\"dir\":\"in\",\"spi\":16640,\"key\":\"$K6IN\",\"salt\":\"$SALT\",\"udp_encap\":true}}]}" >/dev/null
+out=$(gx "
+ip xfrm state del src fd00:99::1 dst fd00:99::2 proto esp spi 0x3000 &&
+ip xfrm state del src fd00:99::2 dst fd00:99::1 proto esp spi 0x4000 &&
+ip xfrm state add src fd00:99::1 dst fd00:99::2 proto esp spi 0x3100 mode transport aead 'rfc4106(gcm(aes))' 0x$K6OUT$SALT 128 encap espinudp 4500 4500 :: &&
+ip xfrm state add src fd00:99::2 dst fd00:99::1 proto esp spi 0x4100 mode transport aead 'rfc4106(gcm(aes))' 0x$K6IN$SALT 128 encap espinudp 4500 4500 :: &&
+netstat -uln | grep -q ':::4500 ' &&
+{ setsid sh -c '/tmp/pktcap >/tmp/z6.pcap' </dev/null >/dev/null 2>&1 & } && sleep 0.5 && echo udp6-ready" 2>&1)
+assert_match "the guest set up ESP-in-UDP transport SAs over IPv6 (and a socket taking zero checksums)" \
+	udp6-ready "$out"
+ping_check "ns c -> the Linux guest over GENEVE/IPv6 + ESP in UDP, zero checksums" c 10.70.0.2
+out=$(gx "ping -c 3 -W 2 10.70.0.1" 2>&1)
+assert_match "the Linux guest -> ns c over GENEVE/IPv6 + ESP in UDP" ' 0% packet loss' "$out"
+gx "sleep 1; base64 /tmp/z6.pcap" 2>/dev/null | base64 -d >"$IT_TMP/z6.pcap" 2>/dev/null
+TZ6=(tshark -r "$IT_TMP/z6.pcap" -o udp.check_checksum:FALSE)
+z6=$("${TZ6[@]}" -Y 'ipv6.src == fd00:99::1 && udp.srcport == 4500 && udp.dstport == 4500' 2>/dev/null | wc -l)
+assert_ge "the guest captured edgevs's ESP in UDP over IPv6" 3 "$z6"
+assert_eq "each with a zero UDP checksum" "$z6" \
+	"$("${TZ6[@]}" -Y 'ipv6.src == fd00:99::1 && udp.srcport == 4500 && udp.checksum == 0' 2>/dev/null | wc -l)"
+out=$(gx "ip -s xfrm state list" 2>&1)
+kpk=$(echo "$out" | "$PY" -c '
+import re, sys
+for st in re.split(r"\n(?=src )", sys.stdin.read()):
+    if "spi 0x00003100" in st and "espinudp" in st:
+        print(re.findall(r"(\d+)\(packets\)", st)[-1])
+')
+assert_ge "the kernel decrypted edgevs's zero-checksum ESP in UDP (its SA 0x3100)" 3 "${kpk:-0}"
+s=$(rpc_ok sa.stats '{"vtep":"l6"}')
+assert_ge "edgevs verified the kernel's ESP in UDP over IPv6" 3 "$(jget "$s" in.packets)"
 it_log "IPv6 underlay leg: $(($(date +%s) - t6)) s"
 st=$(rpc_ok overlay.stats)
 assert_eq "no unknown-VTEP, not-member or bad-checksum drops" "0 0 0" \

@@ -13,7 +13,8 @@
 #    tshark decrypts to an inner IPv4 header from the same addresses, then
 #    GENEVE; ping and a transfer.
 # 3. The same over an IPv6 underlay (addresses changed under the SAs: the
-#    outer header follows).
+#    outer header follows); then host A sends zero UDP checksums
+#    (vtep.udp_zero_csum6_tx), read by tshark and scapy, taken by B.
 # 4. NAT-keepalives sent by host A once its SA asks (one a second): tshark
 #    and scapy read them, host B counts them.
 set -o pipefail
@@ -153,6 +154,37 @@ assert_eq "tshark decrypts it to an inner IPv6 header between the same hosts, th
 	"fd99::1,fd99::1/10.50.0.1 fd99::2,fd99::2/10.50.0.2 " \
 	"$(decrypt "$IT_TMP/tun6.pcap" IPv6 fd99::1 fd99::2 "4600 4700" "geneve.vni == 5001 && icmp" -e ipv6.src -e ip.src | tr '\t' '/' | sort -u | tr '\n' ' ')"
 xfer tun6 4
+# zero UDP checksums over IPv6 (RFC 6935/6936): A's VTEP says
+# udp_zero_csum6_tx, so its ESP in UDP carries zero (and the GENEVE inside,
+# which B takes with udp_zero_csum6_rx); B's are still computed; tshark
+# decrypts A's, scapy reads the outer checksums.
+rpcA vtep.set '{"name":"peer","udp_zero_csum6_tx":true}' >/dev/null
+rpcB underlay.set '{"name":"u1","udp_zero_csum6_rx":true}' >/dev/null
+capture zero6
+n_a=$(tshark -r "$IT_TMP/zero6.pcap" -Y 'ipv6.src == fd99::1 && udp.srcport == 4600' 2>/dev/null | wc -l)
+n_b=$(tshark -r "$IT_TMP/zero6.pcap" -Y 'ipv6.src == fd99::2 && udp.srcport == 4700' 2>/dev/null | wc -l)
+assert_ge "zero checksums: the ping crossed both ways (frames each way)" 2 $((n_a < n_b ? n_a : n_b))
+assert_eq "A's ESP in UDP over IPv6 carries a zero UDP checksum, B's one that verifies" "$n_a $n_b" \
+	"$(tshark -r "$IT_TMP/zero6.pcap" -Y 'ipv6.src == fd99::1 && udp.srcport == 4600 && udp.checksum == 0' 2>/dev/null | wc -l) $(tshark -r "$IT_TMP/zero6.pcap" -o udp.check_checksum:TRUE -Y 'ipv6.src == fd99::2 && udp.srcport == 4700 && udp.checksum.status == 1' 2>/dev/null | wc -l)"
+assert_eq "tshark decrypts A's zero-checksum ESP in UDP to GENEVE 5001" "0x00001000 " \
+	"$(decrypt "$IT_TMP/zero6.pcap" IPv6 fd99::1 fd99::2 "4600 4700" "ipv6.src == fd99::1 && geneve.vni == 5001 && icmp" -e esp.spi | sort -u | tr '\n' ' ')"
+"$PY" - "$IT_TMP/zero6.pcap" <<'EOF2' || it_fail "scapy: A's outer UDP checksums are not zero, or B's not right"
+import sys
+from scapy.all import IPv6, UDP, Ether, rdpcap
+seen = {4600: 0, 4700: 0}
+for p in rdpcap(sys.argv[1]):
+    if IPv6 not in p or UDP not in p or p[UDP].sport not in seen:
+        continue
+    seen[p[UDP].sport] += 1
+    if p[UDP].sport == 4600:
+        assert p[UDP].chksum == 0, p
+    else:
+        q = p.copy()
+        del q[UDP].chksum
+        assert Ether(bytes(q))[UDP].chksum == p[UDP].chksum != 0, p
+assert seen[4600] and seen[4700], seen
+EOF2
+xfer zero6 1
 # --- 4. NAT-keepalives sent (RFC 3948 2.3), over the IPv6 underlay --------------
 # host A's outbound SA asks for one a second; tshark on B's end reads each as
 # a NAT-keepalive from 4600 to B's receive port 4700 with a good checksum,

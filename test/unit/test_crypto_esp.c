@@ -63,12 +63,13 @@ static uint32_t burst_len(unsigned int i)
 	return lens[i % RTE_DIM(lens)];
 }
 
-/* Every combination: family, l2, mode, UDP, key length, ESN. */
+/* Every combination: family, l2, mode, UDP, key length, ESN, and a zero
+ * UDP checksum allowed over IPv6 (evs_sa_set_udp_zero_csum6). */
 START_TEST(test_roundtrip_all_modes)
 {
 	unsigned int combos = 0;
 
-	for (unsigned int bits = 0; bits < 64; bits++) {
+	for (unsigned int bits = 0; bits < 128; bits++) {
 		unsigned int v = bits & 1 ? 6 : 4, l2 = bits & 2 ? 14 : 0;
 		struct evs_sa_config c = ct_sa_conf(0x1000 + bits, EVS_SA_OUTBOUND,
 						    bits & 4 ? EVS_ESP_TUNNEL : EVS_ESP_TRANSPORT,
@@ -88,6 +89,7 @@ START_TEST(test_roundtrip_all_modes)
 			c.tun_src.b[0] = c.tun_dst.b[0] = 0xfd;
 		}
 		pair_make(&p, c);
+		evs_sa_set_udp_zero_csum6(p.out, (bits & 64) != 0);
 		if (c.esn) {
 			/* One packet first, so the receiver's window is where the
 			 * sender is (ESN inference works within 2^32 - window of it). */
@@ -121,7 +123,10 @@ START_TEST(test_roundtrip_all_modes)
 			memcpy(&seq, ip + hl + (c.udp_encap ? 8 : 0) + 4, 4);
 			ck_assert_uint_eq(rte_be_to_cpu_32(spi), c.spi);
 			ck_assert_uint_eq(rte_be_to_cpu_32(seq), (uint32_t)(base + i));
-			if (c.udp_encap && ov == 6) { /* the UDP checksum is the right one */
+			if (c.udp_encap && (ov == 4 || bits & 64)) { /* zero: RFC 3948, 6935 */
+				ck_assert_uint_eq(
+				    ((const struct rte_udp_hdr *)(ip + hl))->dgram_cksum, 0);
+			} else if (c.udp_encap) { /* the UDP checksum is the right one */
 				struct rte_udp_hdr *u = (struct rte_udp_hdr *)(uintptr_t)(ip + 40);
 				uint16_t sent = u->dgram_cksum;
 
@@ -149,7 +154,7 @@ START_TEST(test_roundtrip_all_modes)
 		pair_free(&p);
 		combos++;
 	}
-	ck_assert_uint_eq(combos, 64);
+	ck_assert_uint_eq(combos, 128);
 }
 END_TEST
 

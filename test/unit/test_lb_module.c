@@ -20,6 +20,7 @@
 #include "evs_lb.h"
 #include "evs_lb_conf.h"
 #include "evs_pipeline.h"
+#include "lb_conf_private.h"
 #include "lb_test.h"
 #include "unit_case.h"
 #include "unit_store.h"
@@ -756,6 +757,63 @@ START_TEST(test_drain_ends_with_last_connection)
 }
 END_TEST
 
+/*
+ * A backend's id carries its precomputed DNAT (dp->tpl) for conntrack, so
+ * an id is never handed to another backend while a connection names it:
+ * the allocator skips it (and does not count it free) until conntrack's
+ * count of its connections is 0. The template is in the table while the
+ * backend is in its pool, and gone with it.
+ */
+START_TEST(test_backend_id_not_reused_while_named)
+{
+	struct spec s = {.src = "10.2.0.9",
+			 .dst = "10.0.0.100",
+			 .proto = IPPROTO_UDP,
+			 .sport = 778,
+			 .dport = 80,
+			 .payload = 4};
+	struct evs_ct_action a = {.zone = EVS_LB_CT_ZONE, .flags = EVS_CT_F_COMMIT};
+	const struct evs_lb_dp *dp;
+	struct evs_flow_key k;
+	struct rte_mbuf *m;
+	uint32_t id, x, free0;
+	uint8_t be[16];
+
+	ck_assert_int_eq(op(EVS_STORE_ADD, "lb.vip", VIP ",\"protocol\":\"udp\"}"), 0);
+	backend("web", "10.0.1.1", "");
+	dp = evs_lb_conf_state(w.lb)->cur;
+	id = dp->active[dp->vip[0].active_off];
+	addr("10.0.1.1", be);
+	ck_assert(dp->tpl[id].valid);
+	ck_assert_mem_eq(dp->tpl[id].addr, be, 4);
+	ck_assert_uint_eq(rte_be_to_cpu_16(dp->tpl[id].port), 8080);
+	ck_assert_uint_eq(dp->tpl[id + 1].valid, 0);
+	ck_assert_int_eq(op(EVS_STORE_DEL, "lb.backend",
+			    "{\"vip\":\"web\",\"address\":\"10.0.1.1\",\"port\":8080}"),
+			 0);
+	evs_lb_conf_tick(w.lb, NULL, NULL);
+	ck_assert_uint_eq(evs_lb_conf_state(w.lb)->cur->tpl[id].valid, 0);
+	/* a connection names a free id x (a removed backend's, past its drain) */
+	x = 100;
+	a.backend = (uint16_t)x;
+	m = build(&s, &k);
+	ck_assert_uint_eq(evs_ct_execute_burst(evs_ct_lcore_get(w.tab, 0), &a, &m, &k, 1), 1);
+	rte_pktmbuf_free(m);
+	ck_assert_uint_eq(evs_ct_backend_count(w.tab, (uint16_t)x), 1);
+	free0 = lb_ids_free(w.lb);
+	w.lb->last_id = x - 1;
+	id = lb_id_alloc(w.lb);
+	ck_assert_uint_eq(id, x + 1); /* x skipped */
+	lb_id_free(w.lb, id);
+	ck_assert_uint_eq(lb_ids_free(w.lb), free0);
+	/* its last connection gone, x comes back */
+	ck_assert_uint_eq(evs_ct_flush(w.tab, EVS_LB_CT_ZONE), 1);
+	ck_assert_uint_eq(lb_ids_free(w.lb), free0 + 1);
+	w.lb->last_id = x - 1;
+	ck_assert_uint_eq(lb_id_alloc(w.lb), x);
+}
+END_TEST
+
 /* A random key near the VIPs and backends: addresses that share long
  * prefixes with them or equal them, their ports or others. */
 static void random_key(struct evs_flow_key *k)
@@ -1392,6 +1450,7 @@ void lb_module_add_cases(Suite *s)
 	    {"mask_is_sufficient", test_mask_is_sufficient},
 	    {"router_scope", test_router_scope},
 	    {"drain_ends_with_last_connection", test_drain_ends_with_last_connection},
+	    {"backend_id_not_reused_while_named", test_backend_id_not_reused_while_named},
 	    {"snat_one_arm", test_snat_one_arm},
 	    {"dsr", test_dsr},
 	    {"recirc_hints", test_recirc_hints},

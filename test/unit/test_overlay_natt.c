@@ -592,6 +592,70 @@ START_TEST(test_keepalive_sent)
 }
 END_TEST
 
+/* A sends @p n frames to h2 now (ESP in UDP), the management lcore
+ * polling before and after. */
+static void a_sends_now(struct wire *w, uint16_t n, uint32_t seed)
+{
+	struct rte_mbuf *m[4], *copy[4];
+
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(a_send(w, m, copy, n, 200, seed), n);
+	free_all(m, n);
+	free_all(copy, n);
+	evs_overlay_poll(ha.ov);
+}
+
+/* 20 s pass from now with nothing sent: the keepalive comes at the last
+ * millisecond, not before (keepalives so far: @p had). */
+static void idle_interval(unsigned int had)
+{
+	clock_ms += 19999;
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(keepalives(), had);
+	clock_ms += 1;
+	evs_overlay_poll(ha.ov);
+	ck_assert_uint_eq(keepalives(), had + 1);
+}
+
+/* RFC 3948 2.3: a keepalive only once no ESP went to the peer for an
+ * interval (ESP keeps the NAT's mapping as well): none while A sends more
+ * often than that, one an interval after its last ESP and then one per
+ * idle interval; a replaced SA's traffic counts from its first packet. */
+START_TEST(test_keepalive_only_when_idle)
+{
+	struct evs_ctl_err err;
+	struct wire w;
+
+	pair(&w, "\"udp_encap\": true");
+	ck_assert_int_eq(
+	    txn1(&ha, "=sa {\"vtep\": \"h2\", \"dir\": \"out\", \"keepalive\": 20}", &err), 0);
+	for (uint32_t i = 0; i < 8; i++) { /* every 15 s for 2 minutes */
+		clock_ms += 15000;
+		a_sends_now(&w, 2, i);
+	}
+	ck_assert_uint_eq(keepalives(), 0);
+	ck_assert_int_eq(nat_stat(&ha, "h2", "keepalives_sent"), 0);
+	/* idle from here: one an interval after the last ESP, one per interval */
+	idle_interval(0);
+	keepalive_is(4500, 4500, 0);
+	idle_interval(1);
+	/* ESP once, 10 s after a keepalive: the next one 20 s after it */
+	clock_ms += 10000;
+	a_sends_now(&w, 1, 50);
+	idle_interval(2);
+	/* a new outbound SA: its own sequence numbers */
+	ck_assert_int_eq(txn1(&ha, "-sa {\"vtep\": \"h2\", \"dir\": \"out\"}", &err), 0);
+	sa_ok(&ha, "h2", "out", 5001, "\"udp_encap\": true, \"keepalive\": 20");
+	for (uint32_t i = 0; i < 4; i++) {
+		clock_ms += 15000;
+		a_sends_now(&w, 1, 60 + i);
+	}
+	ck_assert_uint_eq(keepalives(), 3);
+	ck_assert_int_eq(nat_stat(&ha, "h2", "keepalives_sent"), 3);
+	wire_fini(&w);
+}
+END_TEST
+
 /* Rewrite frame @p m's outer IPv4 source to 10.9.0.@p last (checksum fixed). */
 static void resource(struct rte_mbuf *m, uint8_t last)
 {
@@ -784,6 +848,7 @@ void overlay_natt_add_cases(Suite *s)
 	    {"nat_port_followed", test_nat_port_followed},
 	    {"esp_port_never_a_decap_port", test_esp_port_never_a_decap_port},
 	    {"keepalive_sent", test_keepalive_sent},
+	    {"keepalive_only_when_idle", test_keepalive_only_when_idle},
 	    {"nat_address_followed", test_nat_address_followed},
 	    {"tunnel_mode_between_hosts", test_tunnel_mode_between_hosts},
 	    {"tunnel_mode_in_udp", test_tunnel_mode_in_udp},

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <rte_arp.h>
 #include <rte_ip.h>
+#include <rte_udp.h>
 
 #include "crypto_test.h"
 #include "evs_l3.h"
@@ -702,6 +703,97 @@ START_TEST(test_underlay_zero_csum6)
 }
 END_TEST
 
+/* @p n frames from A to B over IPv6 in ESP in UDP; @return how many B
+ * delivered (each the frame A sent); *zero: every outer UDP checksum was
+ * zero, else each one verified. */
+static uint16_t esp6_send(struct wire *w, uint16_t n, uint32_t seed, bool *zero)
+{
+	struct rte_mbuf *m[16], *copy[16];
+	struct evs_tun_meta meta[16];
+	uint16_t tp[16], k, got;
+	int tpa = tport_of(&ha, 8, "h2");
+	unsigned int nz = 0;
+
+	ck_assert_int_ge(tpa, 0);
+	frames(m, copy, n, seed);
+	k = evs_overlay_tx_burst(ha.ov, evs_overlay_dp_get(ha.ov), w->ea, (uint16_t)tpa, m, n, NULL,
+				 NULL, NULL, &w->sa);
+	ck_assert_uint_eq(k, n);
+	for (uint16_t i = 0; i < k; i++) {
+		uint8_t *p = rte_pktmbuf_mtod(m[i], uint8_t *);
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)(p + 14 + 40);
+		uint16_t sent = u->dgram_cksum;
+
+		ck_assert_uint_eq(p[12] << 8 | p[13], RTE_ETHER_TYPE_IPV6);
+		ck_assert_uint_eq(p[14 + 6], IPPROTO_UDP);
+		ck_assert_uint_eq(rte_be_to_cpu_16(u->dst_port), 4500);
+		if (sent != 0) {
+			u->dgram_cksum = 0;
+			ck_assert_uint_eq(
+			    sent, rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)(p + 14), u));
+			u->dgram_cksum = sent;
+			nz++;
+		}
+	}
+	ck_assert_msg(nz == 0 || nz == k, "%u of %u checksums zero", k - nz, k);
+	*zero = nz == 0;
+	got = evs_overlay_rx_burst(hb.ov, evs_overlay_dp_get(hb.ov), w->eb, 3, m, k, tp, meta,
+				   &w->sb);
+	for (uint16_t i = 0; i < got; i++)
+		ck_assert(ct_same(m[i], copy[i]));
+	free_all(m, got);
+	free_all(copy, n);
+	return got;
+}
+
+/* ESP in UDP over IPv6 honours the VTEP's udp_zero_csum6_tx as the
+ * tunnel's own UDP does (RFC 6935/6936): computed by default, zero once
+ * the VTEP says so, kept by a new outbound SA, computed again as soon as
+ * the VTEP says no more; the peer decrypts all of them. */
+START_TEST(test_esp_in_udp_zero_csum6)
+{
+	const char *sa = "\"key\": \"" KEY_A "\", \"salt\": \"0a0b0c0d\", \"udp_encap\": true";
+	struct evs_ctl_err err;
+	struct wire w = {0};
+	char op[256];
+	bool zero;
+
+	w.ea = evs_crypto_engine_create();
+	w.eb = evs_crypto_engine_create();
+	ck_assert_ptr_nonnull(w.ea);
+	ck_assert_ptr_nonnull(w.eb);
+	v6_host(&ha, "fd00:9::1", "h2", "fd00:9::2");
+	v6_host(&hb, "fd00:9::2", "h1", "fd00:9::1");
+	ck_assert_int_eq(txn1(&ha, "=vtep {\"name\": \"h2\", \"encrypt\": true}", &err), 0);
+	/* the GENEVE inside goes zero too: B takes that */
+	ck_assert_int_eq(
+	    txn1(&hb, "=underlay {\"name\": \"u6\", \"udp_zero_csum6_rx\": true}", &err), 0);
+	snprintf(op, sizeof(op), "+sa {\"vtep\": \"h2\", \"dir\": \"out\", \"spi\": 5000, %s}", sa);
+	ck_assert_int_eq(txn1(&ha, op, &err), 0);
+	snprintf(op, sizeof(op), "+sa {\"vtep\": \"h1\", \"dir\": \"in\", \"spi\": 5000, %s}", sa);
+	ck_assert_int_eq(txn1(&hb, op, &err), 0);
+	ck_assert_uint_eq(esp6_send(&w, 8, 1, &zero), 8);
+	ck_assert(!zero);
+	ck_assert_int_eq(txn1(&ha, "=vtep {\"name\": \"h2\", \"udp_zero_csum6_tx\": true}", &err),
+			 0);
+	ck_assert_uint_eq(esp6_send(&w, 8, 2, &zero), 8);
+	ck_assert(zero);
+	/* a new outbound SA takes the VTEP's word */
+	snprintf(op, sizeof(op), "=sa {\"vtep\": \"h2\", \"dir\": \"out\", \"spi\": 5001, %s}", sa);
+	ck_assert_int_eq(txn1(&ha, op, &err), 0);
+	snprintf(op, sizeof(op), "=sa {\"vtep\": \"h1\", \"dir\": \"in\", \"spi\": 5001, %s}", sa);
+	ck_assert_int_eq(txn1(&hb, op, &err), 0);
+	ck_assert_uint_eq(esp6_send(&w, 8, 3, &zero), 8);
+	ck_assert(zero);
+	ck_assert_int_eq(txn1(&ha, "=vtep {\"name\": \"h2\", \"udp_zero_csum6_tx\": false}", &err),
+			 0);
+	ck_assert_uint_eq(esp6_send(&w, 8, 4, &zero), 8);
+	ck_assert(!zero);
+	ck_assert_uint_eq(w.sb.decrypted, 32);
+	wire_fini(&w);
+}
+END_TEST
+
 void overlay_underlay_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -713,6 +805,7 @@ void overlay_underlay_add_cases(Suite *s)
 	    {"underlay_vlans_share_a_port", test_underlay_vlans_share_a_port},
 	    {"vlan_underlay_traffic", test_vlan_underlay_traffic},
 	    {"underlay_zero_csum6", test_underlay_zero_csum6},
+	    {"esp_in_udp_zero_csum6", test_esp_in_udp_zero_csum6},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), setup, teardown, 0);

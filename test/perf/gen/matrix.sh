@@ -126,6 +126,7 @@ if [ $conn = 1 ]; then
 	conn_args=(--connect)
 fi
 ctl=$(dirname "$evs")/../edgevsctl/edgevsctl
+bounce_tool=$(dirname "$gen")/../../test/perf/core-bounce
 ctl_old=$(dirname "${evs_old:-.}")/../edgevsctl/edgevsctl
 
 mkdir -p "$out"
@@ -261,10 +262,26 @@ print(sum(x["busy_cycles"] for x in p), sum(x["rx_packets"] for x in p))' 2>/dev
 	esac
 }
 
+# Ticks the hypervisor took from the generator's and the device's cores
+# (/proc/stat's steal): "GEN DUT".
+steal_ticks() {
+	awk -v g="cpu$gen_core" -v d="cpu$dut_core" '$1 == g { sg = $9 } $1 == d { sd = $9 }
+		END { print sg + 0, sd + 0 }' /proc/stat
+}
+
+# A cache line's round trip between the two cores in ns (test/perf/core_bounce.c),
+# or "-": the host may run the two vCPUs on cores that share an L3 or not.
+# Taken while the device polls (the lowest of 50 batches: some run between
+# its time slices) and the generator's core is free.
+bounce_ns() {
+	local out
+	out=$("$bounce_tool" "$gen_core" "$dut_core" 50 2>/dev/null) && echo "${out% ns}" || echo -
+}
+
 # One run: writes the CSV fields from rx_mpps on to $tmp/line. Not in a
 # subshell: it stops the device, which must be reaped by this shell.
 run_once() { # device flows size
-	local dev=$1 f=$2 s=$3 before after conns=- sz mix=()
+	local dev=$1 f=$2 s=$3 before after conns=- sz mix=() steal0 steal1 bounce0 bounce1
 	sz=(--size "$s")
 	[ "$s" = imix ] && sz=(--imix)
 	# The scenario's flow mix (sc_flow_mix prints edgevs-gen options).
@@ -282,12 +299,16 @@ run_once() { # device flows size
 			--no-progress "${sc_gen_args[@]}" "${mix[@]}" >/dev/null 2>&1 || true
 	fi
 	[ "$dev" = ovs ] && ovs_clear_stats
+	bounce0=$(bounce_ns)
 	before=$(dut_counters "$dev")
+	steal0=$(steal_ticks)
 	timeout -k 5 $((duration + 60)) "$gen" --lcores "0@$gen_core" "${eal[@]}" "${gen_mem[@]}" \
 		--file-prefix "$prefix-g" --vdev "$(gen_dev 0)" --vdev "$(gen_dev 1)" -- \
 		--tx-port 0 --rx-port 1 --flows "$f" "${sz[@]}" --duration "$duration" --json \
 		--no-progress --rx-check "$rx_check" "${sc_gen_args[@]}" "${mix[@]}" "${conn_args[@]}" \
 		>"$tmp/run.json" 2>"$tmp/run.err" || return 1
+	steal1=$(steal_ticks)
+	bounce1=$(bounce_ns)
 	# Frames sent and none came back: a port that did not come up (vhost
 	# queues never enabled), not a measurement; the attempt is retried.
 	python3 -c 'import json, sys; t = json.load(open(sys.argv[1]))["total"]; sys.exit(t["tx_pkts"] > 0 and t["rx_pkts"] == 0)' \
@@ -307,7 +328,8 @@ run_once() { # device flows size
 			"$tmp/dut.log" | tail -n1)
 		[ -n "$after" ] || after="- -"
 	fi
-	python3 - "$tmp/run.json" "$before" "$after" "$conns" >"$tmp/line" <<'EOF'
+	python3 - "$tmp/run.json" "$before" "$after" "$conns" "$steal0" "$steal1" "$bounce0" "$bounce1" \
+		>"$tmp/line" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
 t, g = r["total"], r.get("generator", {})
@@ -316,10 +338,14 @@ b1, p1 = sys.argv[3].split()
 busy = pk = "-"
 if "-" not in (b0, b1, p0, p1):
     busy, pk = int(b1) - int(b0), int(p1) - int(p0)
-print("%.4f,%.4f,%.4f,%.4f,%d,%.1f,%d,%s,%s,%s,%s" % (
+# the hypervisor's share of each core, in ticks (USER_HZ) over the
+# generator's whole run (start-up too) per second of its window: a bound
+s0, s1 = [int(x) for x in sys.argv[5].split()], [int(x) for x in sys.argv[6].split()]
+steal = ["%.1f" % (100.0 * (b - a) / 100 / r["duration_s"]) for a, b in zip(s0, s1)]
+print("%.4f,%.4f,%.4f,%.4f,%d,%.1f,%d,%s,%s,%s,%s,%s" % (
     t["rx_mpps"], t["tx_mpps"], t["loss_pct"], r["duration_s"], r["config"]["tsc_hz"],
     g.get("busy_pct", -1), g.get("tx_refused_bursts", -1), busy, pk, sys.argv[4],
-    r["connect"]["connections"] if "connect" in r else "-"))
+    r["connect"]["connections"] if "connect" in r else "-", ",".join(steal + sys.argv[7:9])))
 EOF
 }
 
@@ -331,8 +357,8 @@ if [ -n "$report_csv" ]; then
 	runs=$(tail -n +2 "$out/runs.csv" | cut -d, -f6 | sort -n | tail -n1)
 fi
 csv="$out/runs.csv"
-[ -n "$report_csv" ] || echo "scenario,device,port,flows,size,run,status,load1,rx_mpps,tx_mpps,loss_pct,window_s,tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns,handshakes,redone" >"$csv"
-# gen_bound, gen_cpf, redo_gen_bound: when a run is measured again
+[ -n "$report_csv" ] || echo "scenario,device,port,flows,size,run,status,load1,rx_mpps,tx_mpps,loss_pct,window_s,tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns,handshakes,steal_gen_pct,steal_dut_pct,bounce_before_ns,bounce_after_ns,redone" >"$csv"
+# gen_bound, gen_cpf, redo_run: when a run is measured again
 # shellcheck source=redo.sh
 . "$here/redo.sh"
 record() { # key status fields
@@ -372,12 +398,11 @@ for sc in $scenarios; do
 						fi
 						if [ $rc = 0 ] && run_once "$dev" "$f" "$s"; then
 							line=$(cat "$tmp/line")
-							# The generator saturated while the device idled because
-							# the host slowed both (both fall to ~4 Mpps in such
-							# runs, the generator's cost per frame triples): again.
-							if [ $conn = 0 ] && redo_gen_bound "$line" "$s" "$redone"; then
+							# The host slowed the generator (its cost per frame
+							# doubled or more, and the device's with it): again.
+							if [ $conn = 0 ] && redo_run "$line" "$s $f" "$redone"; then
 								redone=$((redone + 1))
-								echo "matrix: $key: generator-bound run ($(echo "$line" | cut -d, -f1) Mpps, generator $(gen_cpf "$line") cycles/frame): again" >&2
+								echo "matrix: $key: host-slowed run ($(echo "$line" | cut -d, -f1) Mpps, generator $(gen_cpf "$line") cycles/frame): again" >&2
 								stop_dut
 								continue
 							fi
@@ -393,8 +418,8 @@ for sc in $scenarios; do
 					done
 					stop_dut
 					case "$line" in
-					not-built) record "$key" not-built ",,,,,,,,,,,0" ;;
-					"") record "$key" failed ",,,,,,,,,,,$redone" ;;
+					not-built) record "$key" not-built ",,,,,,,,,,,,,,,0" ;;
+					"") record "$key" failed ",,,,,,,,,,,,,,,$redone" ;;
 					*)
 						record "$key" ok "$line,$redone"
 						echo "matrix: $key: $(echo "$line" | cut -d, -f1) Mpps" >&2

@@ -9,12 +9,12 @@ cycles per packet are its own busy cycles over the packets it handled; its
 busy share is those cycles over the generator's transmit window.
 
 A device is saturated when it was busy 90% of the window. A run whose
-generator was saturated (99% busy) while the device idled (below 90%) is
-measured again by matrix.sh (test/perf/gen/redo.sh) when the generator's
-own cost per frame was more than twice its lowest of the matrix: on this VM
-the host slows both processes for seconds at a time (both fall to ~4 Mpps,
-the generator's cycles per frame triple); twice at most. The note says how
-many runs of a cell were redone. A full transmit
+generator worked 80% of the window or more at over twice its lowest cost
+per frame of the matrix is measured again by matrix.sh
+(test/perf/gen/redo.sh), twice at most: on this VM the host slows both
+processes for seconds at a time (the generator's cycles per frame triple,
+the device's rise by a third on bursts the generator cannot fill). The note
+says how many runs of a cell were redone. A full transmit
 ring on the generator's side is not enough: a device that idled a third of
 the window can still fill the ring now and then (its core was preempted, or
 it polled the other port), and such a row (testpmd io 64% busy with the
@@ -85,6 +85,11 @@ def cell_stats(rows):
         "gen_refused_pct": med(refused),
         "loss_pct": med(num(r["loss_pct"]) for r in ok),
         "load1": med(num(r["load1"]) for r in ok),
+        # the hypervisor's share of each core (older runs.csv: none)
+        "steal_gen_pct_max": max((num(r.get("steal_gen_pct")) or 0.0 for r in ok), default=None),
+        "steal_dut_pct_max": max((num(r.get("steal_dut_pct")) or 0.0 for r in ok), default=None),
+        # a cache line's round trip between the two cores before each run (ns)
+        "bounce_ns": med(num(r.get("bounce_before_ns")) for r in ok),
         "conns_per_s": med(conns),
         "conns_min": min(conns) if conns else None,
         "conns_max": max(conns) if conns else None,
@@ -92,8 +97,8 @@ def cell_stats(rows):
         "handshakes_min": min(hs) if hs else None,
         "handshakes_max": max(hs) if hs else None,
     }
-    # runs measured again because the generator saturated while the device
-    # idled (matrix.sh gen_bound): said in the note, not hidden
+    # runs measured again because the host slowed the generator (redo.sh
+    # redo_run): said in the note, not hidden
     s["redone"] = sum(int(r.get("redone") or 0) for r in rows)
     s["flag"] = ""
     if s["device_busy_pct"] is not None:
@@ -113,7 +118,7 @@ def fmt(x, f="%.0f"):
 
 
 def note_of(st):
-    redo = ("%d generator-bound run%s redone" % (st["redone"], "s" if st["redone"] > 1 else "")
+    redo = ("%d host-slowed run%s redone" % (st["redone"], "s" if st["redone"] > 1 else "")
             if st.get("redone") else "")
     return "; ".join(x for x in (st["flag"], redo) if x)
 

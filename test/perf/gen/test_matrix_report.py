@@ -13,7 +13,8 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIELDS = ("scenario,device,port,flows,size,run,status,load1,rx_mpps,tx_mpps,loss_pct,window_s,"
-          "tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns,handshakes,redone").split(",")
+          "tsc_hz,gen_busy_pct,gen_refused,dut_busy_cycles,dut_pkts,conns,handshakes,steal_gen_pct,"
+          "steal_dut_pct,bounce_before_ns,bounce_after_ns,redone").split(",")
 HZ = 1_000_000_000
 WINDOW = 2.0
 
@@ -26,7 +27,8 @@ def run(device, flows, mpps, busy_share, refused_share, gen_busy, r=1, scenario=
                 status="ok", load1="0.1", rx_mpps=mpps, tx_mpps=mpps, loss_pct=0.0,
                 window_s=WINDOW, tsc_hz=HZ, gen_busy_pct=gen_busy,
                 gen_refused=int(refused_share * pkts / 32), dut_busy_cycles=int(busy_share * WINDOW * HZ),
-                dut_pkts=pkts, conns=conns, handshakes=handshakes, redone=0)
+                dut_pkts=pkts, conns=conns, handshakes=handshakes, steal_gen_pct="0.0",
+                steal_dut_pct="0.0", bounce_before_ns="55", bounce_after_ns="-", redone=0)
 
 
 def other(device, flows, status, scenario="l2"):
@@ -67,6 +69,7 @@ class Report(unittest.TestCase):
         self.assertAlmostEqual(c["cycles_per_packet"], 0.95 * WINDOW * HZ / (2.0e6 * WINDOW), places=1)
         self.assertAlmostEqual(c["device_busy_pct"], 95.0, places=3)
         self.assertEqual(c["flag"], "")
+        self.assertAlmostEqual(c["bounce_ns"], 55.0)
 
     def test_ring_full_does_not_make_an_idle_device_saturated(self):
         # The quiet run of 2026-12-06: testpmd io 64% busy, the ring full in
@@ -108,7 +111,7 @@ class Report(unittest.TestCase):
         self.assertEqual(s["l2"]["edgevs"]["1000"]["64"]["flag"], "")
         self.assertEqual(s["l2"]["edgevs"]["1000"]["64"]["redone"], 3)
         line = [x for x in t["l2"].splitlines() if x.startswith("| edgevs")][0]
-        self.assertIn("3 generator-bound runs redone", line)
+        self.assertIn("3 host-slowed runs redone", line)
 
     def test_idle_device_and_idle_generator_is_flagged_as_noise(self):
         s, _ = report([run("ovs", 1000, 1.0, 0.3, 0.0, 40)])
@@ -157,7 +160,7 @@ class Report(unittest.TestCase):
 
 def attempt(mpps, gen_busy, dev_busy, hz=2_600_000_000, window=4.0):
     """run_once's line for one attempt: mpps sent and received."""
-    return "%.4f,%.4f,0.01,%.4f,%d,%.1f,100,%d,%d,-,-" % (
+    return "%.4f,%.4f,0.01,%.4f,%d,%.1f,100,%d,%d,-,-,0.0,0.0,55,-" % (
         mpps, mpps, window, hz, gen_busy, int(dev_busy * window * hz), int(mpps * 1e6 * window))
 
 
@@ -165,7 +168,7 @@ def redo(attempts):
     """matrix.sh's rule over a sequence of (line, redos so far): 1 = measure again."""
     script = ['. "%s"' % os.path.join(HERE, "redo.sh")]
     for line, n in attempts:
-        script.append('if redo_gen_bound "%s" 64 %d; then echo 1; else echo 0; fi' % (line, n))
+        script.append('if redo_run "%s" "64 1000" %d; then echo 1; else echo 0; fi' % (line, n))
     out = subprocess.run(["bash", "-c", "\n".join(script)], check=True, capture_output=True, text=True)
     return [int(x) for x in out.stdout.split()]
 
@@ -201,9 +204,21 @@ class Redo(unittest.TestCase):
         # speed lowers the reference, and a later slowed one is redone
         self.assertEqual(redo([(self.slowed, 0), (self.full, 0), (self.slowed, 0)]), [1, 0, 1])
 
-    def test_device_saturated_is_never_redone(self):
-        busy_dev = attempt(4.15, 99.5, 0.95)
-        self.assertEqual(redo([(self.full, 0), (busy_dev, 0)]), [0, 0])
+    def test_slowed_generator_is_redone_whatever_the_device(self):
+        # 2026-12-07 07:51, firewall 64k: edgevs 261 cycles/packet with the
+        # generator at 95 cycles/frame (36% busy), then 367 at 96% busy
+        # while the generator, 99.7% busy, cost 379 a frame
+        fast = attempt(9.8919, 36.2, 0.99)
+        slowed = attempt(6.8330, 99.7, 0.96)
+        self.assertEqual(redo([(fast, 0), (slowed, 0), (slowed, 1), (slowed, 2)]), [0, 1, 1, 0])
+
+    def test_idle_generator_is_never_redone(self):
+        # OVS at ~1 Mpps: 15% busy, ~390 cycles/frame of mostly idle polls
+        ovs = attempt(1.0, 15.0, 0.99)
+        self.assertEqual(redo([(self.full, 0), (ovs, 0)]), [0, 0])
+
+    def test_slowed_but_mostly_idle_generator_is_not_redone(self):
+        self.assertEqual(redo([(self.full, 0), (attempt(2.0, 79.0, 0.99), 0)]), [0, 0])
 
 
 if __name__ == "__main__":
