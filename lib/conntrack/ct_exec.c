@@ -423,12 +423,13 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 /* The usual packet of a known connection, without the entry lock: a whole
  * UDP, ICMP-query or other-protocol packet that changes no flag (a reply
  * sets seen-reply, the originator's next packet after one assured) under
- * an action that sets no mark or label; its expiry from the burst's
- * table. 0: not such a packet, hit() takes it. Mark and backend are read
- * unlocked: a commit changing them on another lcore may be seen half done
- * by this one packet. */
-static inline uint8_t hit_plain(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data,
-				uint16_t i)
+ * an action that sets no mark or label (the caller's test: b->lockless);
+ * its expiry from the burst's table @exps, @now the lcore's clock (both
+ * by value: the stores to @lc would make the compiler read them again). 0: not such a packet, hit()
+ * takes it. Mark and backend are read unlocked: a commit changing them on another lcore may be seen
+ * half done by this one packet. */
+static inline uint8_t hit_plain(const struct burst_ctx *b, struct evs_ct_lcore *lc, uint64_t now,
+				const uint64_t *exps, struct ct_pkt *p, uintptr_t data, uint16_t i)
 {
 	struct ct_entry *e = (struct ct_entry *)(data & ~CT_DIR_BIT);
 	uint8_t proto = p->ck.proto;
@@ -436,13 +437,13 @@ static inline uint8_t hit_plain(const struct burst_ctx *b, struct ct_pkt *p, uin
 	enum exp_class c;
 	uint8_t f, st;
 
-	if (proto == IPPROTO_TCP || p->kind != CT_PKT_PLAIN || !b->lockless ||
+	if (proto == IPPROTO_TCP || p->kind != CT_PKT_PLAIN ||
 	    atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE)
 		return 0;
 	/* relaxed: a hint; a stale value only sends the packet to hit() */
 	cur = atomic_load_explicit(&e->expires, memory_order_relaxed);
 	f = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
-	if (cur <= b->lc->now)
+	if (cur <= now)
 		return 0; /* timed out: hit() hands it to miss() */
 	if (data & CT_DIR_BIT) {
 		if (!(f & CT_FL_SEEN_REPLY))
@@ -461,13 +462,12 @@ static inline uint8_t hit_plain(const struct burst_ctx *b, struct ct_pkt *p, uin
 		c = EXP_ICMP;
 	else
 		c = EXP_OTHER;
-	exp = b->exp[c];
+	exp = exps[c];
 	/* stored only when it changes grain: a store dirties the line */
 	if (cur != exp)
 		atomic_store_explicit(&e->expires, exp, memory_order_relaxed);
-	b->lc->head.meta[i] =
-	    (struct evs_ct_meta){.mark = e->mark, .backend = e->backend, .known = 1};
-	ct_count(b->lc, EVS_CT_C_HIT);
+	lc->head.meta[i] = (struct evs_ct_meta){.mark = e->mark, .backend = e->backend, .known = 1};
+	ct_count(lc, EVS_CT_C_HIT);
 	return st | nat(b, e, p, (int)(data & CT_DIR_BIT));
 }
 
@@ -487,6 +487,8 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 			  (act->flags & (EVS_CT_F_SET_MARK | EVS_CT_F_SET_LABEL))),
 	};
 	struct ct_hash_primary prim = ct_hash_primary(lc->ct->hash);
+	const uint64_t now = lc->now;
+	uint64_t exps[EXP_N];
 	uint64_t absent = 0;
 	uint16_t i, j, nl = 0;
 	bool looked, found;
@@ -495,6 +497,7 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 	if (n > EVS_CT_BURST_MAX)
 		n = EVS_CT_BURST_MAX;
 	burst_expiries(&b);
+	memcpy(exps, b.exp, sizeof(exps));
 	for (i = 0; i < n; i++) {
 		keys[i].ct_zone = act->zone;
 		if (!ct_pkt_init_fast(lc, &pk[i], pkts[i], &keys[i], act->zone)) {
@@ -526,11 +529,11 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 	}
 	/* the packets up to the first that is not a plain hit, in a loop of
 	 * their own (few live values: nothing spills); the rest in order */
-	for (j = 0; looked && j < nl; j++) {
+	for (j = 0; looked && b.lockless && j < nl; j++) {
 		i = map[j];
 		if (!ct_cand_holds(data[j], &pk[i].ck))
 			break;
-		st = hit_plain(&b, &pk[i], data[j], i);
+		st = hit_plain(&b, lc, now, exps, &pk[i], data[j], i);
 		if (st == 0)
 			break;
 		keys[i].ct_state = st;
@@ -543,7 +546,8 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 		if (looked) {
 			found = ct_cand_holds(data[j], &pk[i].ck);
 			if (likely(found)) {
-				st = hit_plain(&b, &pk[i], data[j], i);
+				st = b.lockless ? hit_plain(&b, lc, now, exps, &pk[i], data[j], i)
+						: 0;
 				if (likely(st != 0)) {
 					keys[i].ct_state = st;
 					if (key_mark)
