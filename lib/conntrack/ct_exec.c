@@ -488,6 +488,7 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 	};
 	struct ct_hash_primary prim = ct_hash_primary(lc->ct->hash);
 	const uint64_t now = lc->now;
+	const uint16_t zone = act->zone;
 	uint64_t exps[EXP_N];
 	uint64_t absent = 0;
 	uint16_t i, j, nl = 0;
@@ -499,8 +500,8 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 	burst_expiries(&b);
 	memcpy(exps, b.exp, sizeof(exps));
 	for (i = 0; i < n; i++) {
-		keys[i].ct_zone = act->zone;
-		if (!ct_pkt_init_fast(lc, &pk[i], pkts[i], &keys[i], act->zone)) {
+		keys[i].ct_zone = zone;
+		if (!ct_pkt_init_fast(lc, &pk[i], pkts[i], &keys[i], zone)) {
 			memset(&lc->head.meta[i], 0, sizeof(lc->head.meta[i]));
 			keys[i].ct_state = invalid(&b, &pk[i]);
 			if (key_mark)
