@@ -424,12 +424,14 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
  * UDP, ICMP-query or other-protocol packet that changes no flag (a reply
  * sets seen-reply, the originator's next packet after one assured) under
  * an action that sets no mark or label (the caller's test: b->lockless);
- * its expiry from the burst's table @exps, @now the lcore's clock (both
- * by value: the stores to @lc would make the compiler read them again). 0: not such a packet, hit()
+ * its expiry from the burst's table @exps, @now the lcore's clock, @natf
+ * the action's NAT flag (by value: the stores to @lc would make the
+ * compiler read them again). 0: not such a packet, hit()
  * takes it. Mark and backend are read unlocked: a commit changing them on another lcore may be seen
  * half done by this one packet. */
 static inline uint8_t hit_plain(const struct burst_ctx *b, struct evs_ct_lcore *lc, uint64_t now,
-				const uint64_t *exps, struct ct_pkt *p, uintptr_t data, uint16_t i)
+				const uint64_t *exps, bool natf, struct ct_pkt *p, uintptr_t data,
+				uint16_t i)
 {
 	struct ct_entry *e = (struct ct_entry *)(data & ~CT_DIR_BIT);
 	uint8_t proto = p->ck.proto;
@@ -468,11 +470,15 @@ static inline uint8_t hit_plain(const struct burst_ctx *b, struct evs_ct_lcore *
 		atomic_store_explicit(&e->expires, exp, memory_order_relaxed);
 	lc->head.meta[i] = (struct evs_ct_meta){.mark = e->mark, .backend = e->backend, .known = 1};
 	ct_count(lc, EVS_CT_C_HIT);
-	return st | nat(b, e, p, (int)(data & CT_DIR_BIT));
+	if (natf)
+		st |= nat(b, e, p, (int)(data & CT_DIR_BIT));
+	return st;
 }
 
-uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
-		    struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n, bool key_mark)
+/* Both entry points inline it with @key_mark a constant. */
+static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
+					    const struct evs_ct_action *act, struct rte_mbuf **pkts,
+					    struct evs_flow_key *keys, uint16_t n, bool key_mark)
 {
 	struct ct_pkt pk[EVS_CT_BURST_MAX];
 	const void *kp[EVS_CT_BURST_MAX];
@@ -489,10 +495,11 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 	struct ct_hash_primary prim = ct_hash_primary(lc->ct->hash);
 	const uint64_t now = lc->now;
 	const uint16_t zone = act->zone;
+	const bool natf = (act->flags & EVS_CT_F_NAT) != 0;
 	uint64_t exps[EXP_N];
 	uint64_t absent = 0;
 	uint16_t i, j, nl = 0;
-	bool looked, found;
+	bool looked, found, fast;
 	uint8_t st;
 
 	if (n > EVS_CT_BURST_MAX)
@@ -516,6 +523,7 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 	memset(lc->made, 0, sizeof(lc->made));
 	looked = nl != 0 && !(act->flags & EVS_CT_F_MISSED);
 	lc->looked = looked;
+	fast = looked && b.lockless;
 	if (looked) {
 		/* acquire: a publish counted here is seen by the lookup below */
 		lc->foreign0 =
@@ -530,11 +538,11 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 	}
 	/* the packets up to the first that is not a plain hit, in a loop of
 	 * their own (few live values: nothing spills); the rest in order */
-	for (j = 0; looked && b.lockless && j < nl; j++) {
+	for (j = 0; fast && j < nl; j++) {
 		i = map[j];
 		if (!ct_cand_holds(data[j], &pk[i].ck))
 			break;
-		st = hit_plain(&b, lc, now, exps, &pk[i], data[j], i);
+		st = hit_plain(&b, lc, now, exps, natf, &pk[i], data[j], i);
 		if (st == 0)
 			break;
 		keys[i].ct_state = st;
@@ -547,8 +555,9 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 		if (looked) {
 			found = ct_cand_holds(data[j], &pk[i].ck);
 			if (likely(found)) {
-				st = b.lockless ? hit_plain(&b, lc, now, exps, &pk[i], data[j], i)
-						: 0;
+				st = b.lockless
+					 ? hit_plain(&b, lc, now, exps, natf, &pk[i], data[j], i)
+					 : 0;
 				if (likely(st != 0)) {
 					keys[i].ct_state = st;
 					if (key_mark)
@@ -578,5 +587,12 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 			      struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n)
 {
-	return ct_execute(lc, act, pkts, keys, n, false);
+	return execute(lc, act, pkts, keys, n, false);
+}
+
+uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
+		    struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n, bool key_mark)
+{
+	return key_mark ? execute(lc, act, pkts, keys, n, true)
+			: execute(lc, act, pkts, keys, n, false);
 }
