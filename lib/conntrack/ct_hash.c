@@ -129,19 +129,6 @@ static uint64_t lookup_rest(const struct ct_hash *h, const struct ct_hbucket *pb
 	}
 }
 
-bool ct_hash_lookup(const struct ct_hash *h, const struct ct_key *k, uint32_t sig, uintptr_t *data)
-{
-	const struct ct_hbucket *pb = &h->b[sig & h->mask];
-	uint64_t v = scan(h, pb, k, sig);
-
-	if (v == 0)
-		v = lookup_rest(h, pb, k, sig);
-	if (v == 0)
-		return false;
-	*data = data_of(h, v);
-	return true;
-}
-
 uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, const uint32_t *sig,
 			     unsigned int n, bool nat, uintptr_t *cand)
 {
@@ -195,6 +182,12 @@ bool ct_hash_lookup_rest(const struct ct_hash *h, const struct ct_key *k, uint32
 		return false;
 	*data = data_of(h, v);
 	return true;
+}
+
+bool ct_hash_lookup(const struct ct_hash *h, const struct ct_key *k, uint32_t sig, uintptr_t *data)
+{
+	/* as after a candidate that did not hold: the primary scanned, then the rest */
+	return ct_hash_lookup_rest(h, k, sig, CT_DIR_BIT, data);
 }
 
 uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, const uint32_t *sig,

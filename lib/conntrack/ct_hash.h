@@ -36,7 +36,7 @@ struct ct_entry;
 struct ct_key;
 struct ct_hretired;
 
-/* The layout, here for ct_hash_prefetch() alone: only ct_hash.c reads or
+/* The layout, here for the inline prefetch alone: only ct_hash.c reads or
  * writes the fields. */
 #define CT_HB_SLOTS 7
 #define CT_HB_SPILLED UINT64_C(1)	/* header: keys of this primary live elsewhere */
