@@ -29,7 +29,10 @@ static uint16_t split(struct evs_exec *x, const struct evs_ct_lcore *lc, const s
 {
 	const uint8_t look = EVS_CT_TRACKED | EVS_CT_INVALID | EVS_CT_SNAT | EVS_CT_DNAT |
 			     ((op->flags & EVS_CT_F_CONTINUE_NEW) ? 0 : EVS_CT_NEW);
-	const bool known = (op->flags & EVS_CT_F_CONTINUE_KNOWN) != 0;
+	/* the state of a new packet that goes on if known (0xff: none does;
+	 * a masked state never is) */
+	const uint8_t known_new =
+	    (op->flags & EVS_CT_F_CONTINUE_KNOWN) ? EVS_CT_TRACKED | EVS_CT_NEW : 0xff;
 	struct rte_mbuf *rp[EVS_CT_BURST_MAX];
 	struct evs_flow_key rk[EVS_CT_BURST_MAX];
 	uint16_t i, go = 0, nr = 0;
@@ -39,8 +42,7 @@ static uint16_t split(struct evs_exec *x, const struct evs_ct_lcore *lc, const s
 
 		keys[i].recirc_id = op->recirc;
 		/* not new, or new on a connection already in the table (if allowed) */
-		if (likely(st == EVS_CT_TRACKED) || (known && st == (EVS_CT_TRACKED | EVS_CT_NEW) &&
-						     evs_ct_burst_meta(lc, i)->known)) {
+		if (likely(st == EVS_CT_TRACKED) || (st == known_new && lc->head.meta[i].known)) {
 			if (go != i) {
 				pkts[go] = pkts[i];
 				keys[go] = keys[i];
