@@ -324,111 +324,16 @@ static uint8_t miss(const struct burst_ctx *b, struct ct_pkt *p, struct ct_entry
 	return create(b, p, old, i);
 }
 
-/* Would this packet leave the entry as it is? Only the generic protocols'
- * flags can tell without the lock (UDP, ICMP queries, others: a reply
- * sets seen-reply, the originator's next packet assured) and only when
- * the action sets no mark or label. */
-static bool unchanged(const struct ct_entry *e, const struct ct_proto_ops *ops, int dir,
-		      const struct evs_ct_action *act)
-{
-	/* relaxed: a stale value only sends the packet the locked way */
-	uint8_t f = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
-
-	if (ops->update != ct_generic_update ||
-	    ((act->flags & EVS_CT_F_COMMIT) &&
-	     (act->flags & (EVS_CT_F_SET_MARK | EVS_CT_F_SET_LABEL))))
-		return false;
-	if (dir == 1)
-		return (f & CT_FL_SEEN_REPLY) != 0;
-	return !(f & CT_FL_SEEN_REPLY) || (f & CT_FL_ASSURED);
-}
-
-static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, uint16_t i)
-{
-	struct ct_entry *e = (struct ct_entry *)(data & ~CT_DIR_BIT);
-	int dir = (data & CT_DIR_BIT) ? 1 : 0;
-	/* the packet's key matched the entry's: its protocol is the entry's
-	 * (read from the packet, not from a line this direction needs not) */
-	const struct ct_proto_ops *ops = ct_proto_of(p->ck.proto);
-	enum ct_verdict v;
-	uint8_t st;
-
-	if (atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE) {
-		/* replaced earlier in this burst (a reopened connection): look again */
-		uintptr_t d;
-
-		if (!ct_hash_lookup(b->lc->ct->hash, &p->ck, p->sig, &d))
-			return miss(b, p, NULL, i);
-		e = (struct ct_entry *)(d & ~CT_DIR_BIT);
-		dir = (d & CT_DIR_BIT) ? 1 : 0;
-	}
-	if (atomic_load_explicit(&e->expires, memory_order_relaxed) <= b->lc->now)
-		return miss(b, p, e, i); /* timed out, not yet reaped by its wheel */
-	ct_count(b->lc, EVS_CT_C_HIT);
-	if (unlikely(p->kind != CT_PKT_PLAIN)) {
-		if (p->kind == CT_PKT_ICMP_ERROR) {
-			set_meta(&b->lc->head.meta[i], e);
-			return EVS_CT_TRACKED | EVS_CT_RELATED | (dir ? EVS_CT_REPLY : 0) |
-			       nat(b, e, p, dir);
-		}
-		/* a later fragment has no L4 header: its first ran the protocol */
-		rte_spinlock_lock(&e->lock);
-		v = CT_V_OK;
-	} else if (unchanged(e, ops, dir, b->act)) {
-		/* the usual established packet: no lock (mark and label are read
-		 * unlocked: a commit changing them on another lcore may be seen
-		 * half done by this one packet) */
-		st = dir == 1 ? EVS_CT_TRACKED | EVS_CT_ESTABLISHED | EVS_CT_REPLY
-		     : (e->flags & CT_FL_SEEN_REPLY) ? EVS_CT_TRACKED | EVS_CT_ESTABLISHED
-						     : EVS_CT_TRACKED | EVS_CT_NEW;
-		set_meta(&b->lc->head.meta[i], e);
-		b->lc->head.meta[i].known = 1;
-		refresh(b, e, ops);
-		return st | nat(b, e, p, dir);
-	} else {
-		rte_spinlock_lock(&e->lock);
-		v = ops->update(e, p, dir, b->zc);
-	}
-	if (v != CT_V_OK && v != CT_V_KILL) {
-		rte_spinlock_unlock(&e->lock);
-		if (v == CT_V_INVALID)
-			return invalid(b, p);
-		/* a SYN reopening a closed connection: it is new again */
-		if (!(b->act->flags & EVS_CT_F_COMMIT))
-			return EVS_CT_TRACKED | EVS_CT_NEW;
-		return create(b, p, e, i);
-	}
-	if (dir == 1)
-		e->flags |= CT_FL_SEEN_REPLY;
-	if (dir == 1)
-		st = EVS_CT_TRACKED | EVS_CT_ESTABLISHED | EVS_CT_REPLY;
-	else if (e->flags & CT_FL_SEEN_REPLY)
-		st = EVS_CT_TRACKED | EVS_CT_ESTABLISHED;
-	else
-		st = EVS_CT_TRACKED | EVS_CT_NEW;
-	apply_mark_label(e, b->act);
-	set_meta(&b->lc->head.meta[i], e);
-	b->lc->head.meta[i].known = 1;
-	refresh(b, e, ops);
-	rte_spinlock_unlock(&e->lock);
-	st |= nat(b, e, p, dir);
-	if (v == CT_V_KILL) {
-		rte_spinlock_lock(&b->lc->ct->wlock);
-		ct_entry_unlink(b->lc->ct, e);
-		rte_spinlock_unlock(&b->lc->ct->wlock);
-	}
-	return st;
-}
-
 /* The usual packet of a known connection, without the entry lock: a whole
  * UDP, ICMP-query or other-protocol packet that changes no flag (a reply
  * sets seen-reply, the originator's next packet after one assured) under
  * an action that sets no mark or label (the caller's test: b->lockless);
  * its expiry from the burst's table @exps, @now the lcore's clock, @natf
  * the action's NAT flag (by value: the stores to @lc would make the
- * compiler read them again). 0: not such a packet, hit()
- * takes it. Mark and backend are read unlocked: a commit changing them on another lcore may be seen
- * half done by this one packet. */
+ * compiler read them again). 0: not such a packet (the locked way takes
+ * it). Mark and backend are read unlocked: a commit changing them on
+ * another lcore may be seen half done by this one packet. The burst's
+ * loops call it first; hit() too, for a packet they looked up again. */
 static inline uint8_t hit_plain(const struct burst_ctx *b, struct evs_ct_lcore *lc, uint64_t now,
 				const uint64_t *exps, bool natf, struct ct_pkt *p, uintptr_t data,
 				uint16_t i)
@@ -472,6 +377,80 @@ static inline uint8_t hit_plain(const struct burst_ctx *b, struct evs_ct_lcore *
 	ct_count(lc, EVS_CT_C_HIT);
 	if (natf)
 		st |= nat(b, e, p, (int)(data & CT_DIR_BIT));
+	return st;
+}
+
+static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, uint16_t i)
+{
+	struct ct_entry *e = (struct ct_entry *)(data & ~CT_DIR_BIT);
+	int dir = (data & CT_DIR_BIT) ? 1 : 0;
+	/* the packet's key matched the entry's: its protocol is the entry's
+	 * (read from the packet, not from a line this direction needs not) */
+	const struct ct_proto_ops *ops = ct_proto_of(p->ck.proto);
+	enum ct_verdict v;
+	uint8_t st;
+
+	if (atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE) {
+		/* replaced earlier in this burst (a reopened connection): look again */
+		uintptr_t d;
+
+		if (!ct_hash_lookup(b->lc->ct->hash, &p->ck, p->sig, &d))
+			return miss(b, p, NULL, i);
+		data = d;
+		e = (struct ct_entry *)(d & ~CT_DIR_BIT);
+		dir = (d & CT_DIR_BIT) ? 1 : 0;
+	}
+	/* the usual established packet: no lock */
+	if (b->lockless) {
+		st = hit_plain(b, b->lc, b->lc->now, b->exp, (b->act->flags & EVS_CT_F_NAT) != 0, p,
+			       data, i);
+		if (st != 0)
+			return st;
+	}
+	if (atomic_load_explicit(&e->expires, memory_order_relaxed) <= b->lc->now)
+		return miss(b, p, e, i); /* timed out, not yet reaped by its wheel */
+	ct_count(b->lc, EVS_CT_C_HIT);
+	if (unlikely(p->kind != CT_PKT_PLAIN)) {
+		if (p->kind == CT_PKT_ICMP_ERROR) {
+			set_meta(&b->lc->head.meta[i], e);
+			return EVS_CT_TRACKED | EVS_CT_RELATED | (dir ? EVS_CT_REPLY : 0) |
+			       nat(b, e, p, dir);
+		}
+		/* a later fragment has no L4 header: its first ran the protocol */
+		rte_spinlock_lock(&e->lock);
+		v = CT_V_OK;
+	} else {
+		rte_spinlock_lock(&e->lock);
+		v = ops->update(e, p, dir, b->zc);
+	}
+	if (v != CT_V_OK && v != CT_V_KILL) {
+		rte_spinlock_unlock(&e->lock);
+		if (v == CT_V_INVALID)
+			return invalid(b, p);
+		/* a SYN reopening a closed connection: it is new again */
+		if (!(b->act->flags & EVS_CT_F_COMMIT))
+			return EVS_CT_TRACKED | EVS_CT_NEW;
+		return create(b, p, e, i);
+	}
+	if (dir == 1)
+		e->flags |= CT_FL_SEEN_REPLY;
+	if (dir == 1)
+		st = EVS_CT_TRACKED | EVS_CT_ESTABLISHED | EVS_CT_REPLY;
+	else if (e->flags & CT_FL_SEEN_REPLY)
+		st = EVS_CT_TRACKED | EVS_CT_ESTABLISHED;
+	else
+		st = EVS_CT_TRACKED | EVS_CT_NEW;
+	apply_mark_label(e, b->act);
+	set_meta(&b->lc->head.meta[i], e);
+	b->lc->head.meta[i].known = 1;
+	refresh(b, e, ops);
+	rte_spinlock_unlock(&e->lock);
+	st |= nat(b, e, p, dir);
+	if (v == CT_V_KILL) {
+		rte_spinlock_lock(&b->lc->ct->wlock);
+		ct_entry_unlink(b->lc->ct, e);
+		rte_spinlock_unlock(&b->lc->ct->wlock);
+	}
 	return st;
 }
 
