@@ -317,95 +317,6 @@ static void nat_icmp_error(const struct ct_entry *e, struct ct_pkt *p, int dir)
 	evs_l4_cksum_fill(m, p->key);
 }
 
-/* One's-complement sum of ~old + new over @n 32-bit words, unfolded (a
- * 32-bit word sums like its two halves: 2^16 is 1 modulo 0xffff). */
-static uint64_t delta32(const uint8_t *old, const uint8_t *new, unsigned int n)
-{
-	uint64_t s = 0;
-	uint32_t o, w;
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		memcpy(&o, old + 4 * i, 4);
-		memcpy(&w, new + 4 * i, 4);
-		s += (uint32_t)~o;
-		s += w;
-	}
-	return s;
-}
-
-/* Checksum @ck (wire order) after a change whose delta32() sum is @d. */
-static uint16_t cksum_apply(uint16_t ck, uint64_t d)
-{
-	uint64_t s = (uint16_t)~ck + d;
-
-	/* a fixed fold, no loop: d sums at most 2 * 9 words, so s < 2^37 */
-	s = (s & UINT32_MAX) + (s >> 32); /* < 2^32 + 2^5 */
-	s = (s & 0xffff) + (s >> 16);	  /* < 2^17 */
-	s = (s & 0xffff) + (s >> 16);	  /* < 2^16 + 2 */
-	s = (s & 0xffff) + (s >> 16);	  /* <= 0xffff */
-	return (uint16_t)~s;
-}
-
-/*
- * TCP and UDP, the traffic that matters: the packet becomes the inverse of
- * the other direction's key, addresses and ports at once, with one delta
- * per checksum (the generic path below walks field by field). False when
- * the packet needs the generic path.
- */
-static bool nat_fast(const struct ct_entry *e, struct ct_pkt *p, int dir)
-{
-	const struct ct_key *r = &e->key[!dir];
-	struct rte_mbuf *m = p->m;
-	bool v6 = r->v6 != 0, udp = r->proto == IPPROTO_UDP;
-	uint8_t *l3, *l4, *src, *l4ck;
-	uint8_t ports[4];
-	uint64_t da;
-	uint16_t c;
-
-	if ((!udp && r->proto != IPPROTO_TCP) || p->kind != CT_PKT_PLAIN ||
-	    rte_pktmbuf_data_len(m) < p->l4_off + (udp ? 8 : 18))
-		return false;
-	l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
-	l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l4_off);
-	src = l3 + (v6 ? 8 : 12); /* the destination follows in both */
-	memcpy(ports, &r->dport, 2);
-	memcpy(ports + 2, &r->sport, 2);
-	if (v6) /* constant counts: each unrolls */
-		da = delta32(src, r->dst, 4) + delta32(src + 16, r->src, 4);
-	else
-		da = delta32(src, r->dst, 1) + delta32(src + 4, r->src, 1);
-	if (!v6) {
-		memcpy(&c, l3 + 10, 2);
-		c = cksum_apply(c, da);
-		memcpy(l3 + 10, &c, 2);
-	}
-	l4ck = l4 + (udp ? 6 : 16);
-	memcpy(&c, l4ck, 2);
-	if (!(udp && !v6 && c == 0)) { /* UDP over IPv4 without a checksum stays so */
-		c = cksum_apply(c, da + delta32(l4, ports, 1));
-		if (udp && c == 0)
-			c = 0xffff;
-		memcpy(l4ck, &c, 2);
-	}
-	/* constant sizes: a variable one is a loop under our memcpy strategy */
-	if (v6) {
-		memcpy(src, r->dst, 16);
-		memcpy(src + 16, r->src, 16);
-		memcpy(p->key->src_ip, r->dst, 16);
-		memcpy(p->key->dst_ip, r->src, 16);
-	} else {
-		memcpy(src, r->dst, 4);
-		memcpy(src + 4, r->src, 4);
-		memcpy(p->key->src_ip, r->dst, 4);
-		memcpy(p->key->dst_ip, r->src, 4);
-	}
-	memcpy(l4, ports, 4);
-	p->key->l4_src = r->dport;
-	p->key->l4_dst = r->sport;
-	return true;
-}
-
 /* Sum of the complements of the @n 16-bit halves of @n / 2 32-bit words at
  * @a (at most 8 halves: under 2^19, room for a few more 16-bit terms). */
 static inline uint32_t notsum16(const uint8_t *a, unsigned int n)
@@ -563,39 +474,39 @@ static __rte_noinline void nat_generic(const struct ct_entry *e, struct ct_pkt *
 	key_update(p->key, &t, proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6);
 }
 
-/* nat_plain's rewrite, @v6 and @udp constants. */
+/* nat_plain's rewrite, @v6 and @udp constants: the sides the NAT changes
+ * become the other direction's key inverted. A DNAT changes the
+ * destination going out and the source coming back, an SNAT the reverse,
+ * both NATs both sides (each side checks the same length: both or none). */
 static __rte_always_inline bool nat_plain_as(const struct ct_entry *e, struct ct_pkt *p, int dir,
-					     bool snat, bool v6, bool udp)
+					     uint8_t f, bool v6, bool udp)
 {
-	/* the new side: a DNAT's destination or an SNAT's source is the
-	 * reply key's source (its destination) going out, and comes back as
-	 * the original key's destination (source) */
 	const struct ct_key *k = &e->key[dir == 0];
+	bool dst = (f & (dir == 0 ? CT_FL_DNAT : CT_FL_SNAT)) != 0;
+	bool src = (f & (dir == 0 ? CT_FL_SNAT : CT_FL_DNAT)) != 0;
 
-	if ((dir == 0) != snat)
-		return nat_side(p, true, v6, udp, k->src, sum16(k->src, v6 ? 8 : 2), &k->sport);
-	return nat_side(p, false, v6, udp, k->dst, sum16(k->dst, v6 ? 8 : 2), &k->dport);
+	if (dst && !nat_side(p, true, v6, udp, k->src, sum16(k->src, v6 ? 8 : 2), &k->sport))
+		return false;
+	return !src || nat_side(p, false, v6, udp, k->dst, sum16(k->dst, v6 ? 8 : 2), &k->dport);
 }
 
 /*
- * A plain DNAT or SNAT of TCP/UDP changes one side of the packet: the
- * original direction to the reply key's view, the reply direction back to
- * the original key (line 0, read already). False: the two-sided or
- * general path.
+ * A DNAT, an SNAT or both of a whole TCP/UDP packet, from the entry's keys
+ * with one delta per side (the generic path walks field by field). False:
+ * the generic path (other protocols, ICMP errors, later fragments, short).
  */
 static bool nat_plain(const struct ct_entry *e, struct ct_pkt *p, int dir)
 {
 	uint8_t f = e->flags & (CT_FL_SNAT | CT_FL_DNAT), proto = p->ck.proto;
-	bool snat = f == CT_FL_SNAT;
 
-	if ((f != CT_FL_DNAT && !snat) || p->kind != CT_PKT_PLAIN)
+	if (p->kind != CT_PKT_PLAIN)
 		return false;
 	if (proto == IPPROTO_UDP)
-		return p->ck.v6 ? nat_plain_as(e, p, dir, snat, true, true)
-				: nat_plain_as(e, p, dir, snat, false, true);
+		return p->ck.v6 ? nat_plain_as(e, p, dir, f, true, true)
+				: nat_plain_as(e, p, dir, f, false, true);
 	if (proto == IPPROTO_TCP)
-		return p->ck.v6 ? nat_plain_as(e, p, dir, snat, true, false)
-				: nat_plain_as(e, p, dir, snat, false, false);
+		return p->ck.v6 ? nat_plain_as(e, p, dir, f, true, false)
+				: nat_plain_as(e, p, dir, f, false, false);
 	return false;
 }
 
@@ -603,9 +514,7 @@ static bool nat_plain(const struct ct_entry *e, struct ct_pkt *p, int dir)
  * path keeps a small frame. */
 static __rte_noinline void nat_other(const struct ct_entry *e, struct ct_pkt *p, int dir)
 {
-	if (nat_plain(e, p, dir))
-		return;
-	if (!nat_fast(e, p, dir))
+	if (!nat_plain(e, p, dir))
 		nat_generic(e, p, dir);
 }
 
