@@ -22,7 +22,9 @@
 #
 # Usage: test/perf/gen/matrix.sh [options]
 #   --gen PATH / --edgevs PATH   binaries (default: newest non-sanitizer build)
-#   --edgevs-old PATH  an older edgevs build, device "edgevs-old" (L2 only)
+#   --edgevs-old PATH  an older edgevs build, device "edgevs-old"
+#   --old-scenarios LIST  the scenarios it runs (default "l2": an old build
+#                      may not know a newer scenario's objects)
 #   --devices LIST     "testpmd ovs edgevs edgevs-old" (default: those available)
 #   --scenarios LIST   default "l2"
 #   --flows LIST       default "1000 65536 1000000"
@@ -59,6 +61,7 @@ newest() { ls -t "$root"/build*/"$1" 2>/dev/null | grep -v -e asan -e sanit | he
 gen=$(newest app/edgevs-gen/edgevs-gen)
 evs=$(newest app/edgevs/edgevs)
 evs_old=""
+old_scenarios=l2
 flow_mix=scenario
 huge=1
 devices=""
@@ -84,6 +87,7 @@ while [ $# -gt 0 ]; do
 	--gen) gen=$2; shift ;;
 	--edgevs) evs=$2; shift ;;
 	--edgevs-old) evs_old=$2; shift ;;
+	--old-scenarios) old_scenarios=$2; shift ;;
 	--flow-mix) flow_mix=$2; shift ;;
 	--no-huge) huge=0 ;;
 	--devices | --duts) devices=$2; shift ;;
@@ -399,8 +403,8 @@ for sc in $scenarios; do
 					if [ "$dev" = testpmd ] && [ "$sc" != "${scenarios%% *}" ]; then
 						continue
 					fi
-					# The older build is the L2 before/after only.
-					[ "$dev" = edgevs-old ] && [ "$sc" != l2 ] && continue
+					# The older build: its before/after scenarios only.
+					[ "$dev" = edgevs-old ] && [[ " $old_scenarios " != *" $sc "* ]] && continue
 					key="$sc,$dev,$port,$f,$s,$r"
 					line=""
 					redone=0
