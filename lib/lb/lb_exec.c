@@ -303,87 +303,18 @@ static inline uint16_t established(struct lb_lcore *ll, struct rte_mbuf **pkts,
 	return i;
 }
 
-/* Distinct megaflows a burst is grouped by; the rest keep their order in
- * one more group (bounded work per packet however many there are). */
-#define LB_GROUPS 8
-
-/*
- * Stable grouping of @n packets by the megaflow their hints name, into
- * @gp/@gk/@gs: the next pass runs each megaflow's program (a backend's
- * route, its output) once per burst instead of once per run of neighbours
- * (a burst of mixed flows over k backends with distinct next hops has about
- * n (k-1)/k runs; 112 more instructions per packet than one run in
- * bench-lb-pipeline --per-backend). Reads only the hints' megaflow
- * identity: a wrong guess costs runs, never a wrong decision (the hinted
- * pass checks each key). Packets of one connection share a hint, so their
- * order is kept. @return false if they were grouped already (no copy: the
- * backends of the perf scenario share one routed megaflow).
- */
-static bool group_by_next(const struct evs_recirc_hint *hints, struct rte_mbuf **pkts,
-			  const struct evs_flow_key *keys, const uint16_t *slot, uint16_t n,
-			  struct rte_mbuf **gp, struct evs_flow_key *gk, uint16_t *gs)
-{
-	const void *id[LB_GROUPS], *prev = NULL;
-	uint16_t at[LB_GROUPS + 1] = {0};
-	uint8_t g[EVS_CLS_BURST_MAX];
-	unsigned int ng = 0, runs = 0, i, k, sum = 0;
-	bool same = true;
-
-	/* the usual case first: one megaflow for the whole burst */
-	for (i = 1; i < n; i++)
-		same &= hints[slot[i]].flow == hints[slot[0]].flow;
-	if (same)
-		return false;
-	for (i = 0; i < n; i++) {
-		const void *f = hints[slot[i]].flow;
-
-		for (k = 0; k < ng && id[k] != f; k++)
-			;
-		if (k == ng && ng < LB_GROUPS)
-			id[ng++] = f;
-		g[i] = (uint8_t)k; /* LB_GROUPS: the overflow group */
-		at[k]++;
-		runs += i == 0 || f != prev;
-		prev = f;
-	}
-	if (at[LB_GROUPS] == 0 && runs == ng)
-		return false;
-	for (k = 0; k <= LB_GROUPS; k++) { /* counts -> first positions */
-		unsigned int c = at[k];
-
-		at[k] = (uint16_t)sum;
-		sum += c;
-	}
-	for (i = 0; i < n; i++) {
-		uint16_t o = at[g[i]]++;
-
-		gp[o] = pkts[i];
-		gk[o] = keys[i];
-		gs[o] = slot[i];
-	}
-	return true;
-}
-
 /* The translated packets to their backends' next pass, by the megaflow
  * each (backend, client port) matched last (evs_exec_recirculate_hinted:
- * no lookup while it is live and the key matches it), grouped by that
- * megaflow; counted by how they went. */
+ * no lookup while it is live and the key matches it; it groups the burst
+ * by those megaflows when they differ); counted by how they went. */
 static void next_pass(struct evs_exec *x, struct lb_lcore *ll, struct rte_mbuf **pkts,
 		      struct evs_flow_key *keys, const uint16_t *slot, uint16_t n)
 {
-	struct rte_mbuf *gp[EVS_CLS_BURST_MAX];
-	struct evs_flow_key gk[EVS_CLS_BURST_MAX];
-	uint16_t gs[EVS_CLS_BURST_MAX], direct;
+	/* more than a classifier burst or traced: plain recirculation
+	 * (re-parsed if traced) */
+	uint16_t direct =
+	    evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, pkts, keys, n, ll->hint, slot);
 
-	if (n > EVS_CLS_BURST_MAX || evs_exec_tracing(x)) { /* classified (re-parsed if traced) */
-		direct =
-		    evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, pkts, keys, n, ll->hint, slot);
-	} else if (group_by_next(ll->hint, pkts, keys, slot, n, gp, gk, gs)) {
-		direct = evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, gp, gk, n, ll->hint, gs);
-	} else {
-		direct =
-		    evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, pkts, keys, n, ll->hint, slot);
-	}
 	if (evs_exec_tracing(x))
 		return;
 	ll->counters[EVS_LB_C_NEXT_DIRECT] += direct;

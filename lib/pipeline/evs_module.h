@@ -213,7 +213,8 @@ struct rte_mempool *evs_exec_pool(const struct evs_exec *x);
 void evs_exec_recirculate(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
 			  struct evs_flow_key *keys, uint16_t n);
 
-/** Mask words a hint compares inline (a routed megaflow consults about six). */
+/** Key words a hint compares as 16-byte vectors (metadata, MACs, ct_state,
+ * addresses: all a routed megaflow consults); later ones one by one. */
 #define EVS_RECIRC_HINT_WORDS 8
 
 /**
@@ -227,14 +228,13 @@ struct evs_recirc_hint {
 	const void *flow; /**< struct evs_megaflow (private) */
 	const void *mask; /**< its mask (private) */
 	uint32_t version;
-	uint32_t words; /**< bitmap of the key words the mask consults (private) */
-	/* (private) up to EVS_RECIRC_HINT_WORDS of them inline, compared
-	 * straight-line: index, mask, masked value; n_inline 0: more (the
-	 * bitmap's loop) */
-	uint8_t n_inline;
-	uint8_t w[EVS_RECIRC_HINT_WORDS];
-	uint64_t m[EVS_RECIRC_HINT_WORDS];
-	uint64_t v[EVS_RECIRC_HINT_WORDS];
+	/** bitmap of the key words from EVS_RECIRC_HINT_WORDS on that the mask
+	 * consults (private): compared one by one, from the megaflow */
+	uint32_t hi;
+	/* (private) the first EVS_RECIRC_HINT_WORDS words' mask and masked
+	 * value (mask 0 where it does not consult), compared in pairs */
+	uint64_t m[EVS_RECIRC_HINT_WORDS] __attribute__((aligned(16)));
+	uint64_t v[EVS_RECIRC_HINT_WORDS] __attribute__((aligned(16)));
 };
 
 /**

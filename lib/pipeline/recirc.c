@@ -9,6 +9,7 @@
  */
 
 #include <rte_cycles.h>
+#include <rte_vect.h>
 
 #include "pipeline_private.h"
 
@@ -38,31 +39,52 @@ void evs_exec_recirculate(struct evs_exec *x, uint16_t recirc_id, struct rte_mbu
 }
 
 _Static_assert(EVS_FLOW_KEY_WORDS <= 32, "a hint's word bitmap is 32 bits");
-
-_Static_assert(EVS_RECIRC_HINT_WORDS % 4 == 0, "hint words go in fours");
+_Static_assert(EVS_RECIRC_HINT_WORDS % 2 == 0 && EVS_RECIRC_HINT_WORDS <= EVS_FLOW_KEY_WORDS,
+	       "hint words go in pairs, within the key");
 _Static_assert(sizeof(evs_flow_word_t) == sizeof(uint64_t), "a hint's inline words");
 
-/* The key matches the hinted megaflow @p h names (live: see hint_ok),
- * compared on the words its mask consults only (a handful of the key's):
- * from the hint's own copy in fours (the constant inner loop unrolls; the
- * padding words have mask 0), or by the bitmap when they do not fit. */
-static inline bool hint_match(const struct evs_recirc_hint *h, const struct evs_flow_key *k)
+/* Two key words: SSE2 on x86, NEON on Arm (GCC's generic vectors). */
+typedef uint64_t hint_pair __attribute__((vector_size(16)));
+
+#define HINT_PAIRS (EVS_RECIRC_HINT_WORDS / 2)
+
+/* A hint's compare, loaded once per run of packets into locals (registers:
+ * the loop's key stores could alias the hint's memory as far as gcc can
+ * tell, so it would reload every pair per packet). */
+struct hint_cmp {
+	hint_pair m[HINT_PAIRS], v[HINT_PAIRS];
+	const struct evs_recirc_hint *h;
+};
+
+static inline void hint_load(struct hint_cmp *c, const struct evs_recirc_hint *h)
 {
-	const struct evs_megaflow *f = h->flow;
+	memcpy(c->m, h->m, sizeof(c->m));
+	memcpy(c->v, h->v, sizeof(c->v));
+	c->h = h;
+}
+
+static inline bool pair_zero(hint_pair d)
+{
+#ifdef __SSE4_1__
+	return _mm_testz_si128((__m128i)d, (__m128i)d);
+#else
+	return (d[0] | d[1]) == 0;
+#endif
+}
+
+/* Words from EVS_RECIRC_HINT_WORDS on that the hint's megaflow consults:
+ * one by one from its mask and masked key (rare: ports, tunnel, mark). */
+static bool __rte_noinline hint_match_hi(const struct evs_recirc_hint *h,
+					 const struct evs_flow_key *k)
+{
 	const evs_flow_word_t *kw = (const evs_flow_word_t *)k;
-	const evs_flow_word_t *mw;
-	const evs_flow_word_t *fw;
+	const evs_flow_word_t *mw =
+	    (const evs_flow_word_t *)&((const struct evs_flow_mask *)h->mask)->bits;
+	const evs_flow_word_t *fw =
+	    (const evs_flow_word_t *)&((const struct evs_megaflow *)h->flow)->key;
 	uint64_t diff = 0;
 
-	if (likely(h->n_inline != 0)) {
-		for (unsigned int b = 0; b < h->n_inline; b += 4)
-			for (unsigned int i = b; i < b + 4; i++)
-				diff |= (kw[h->w[i]] & h->m[i]) ^ h->v[i];
-		return diff == 0;
-	}
-	mw = (const evs_flow_word_t *)&((const struct evs_flow_mask *)h->mask)->bits;
-	fw = (const evs_flow_word_t *)&f->key;
-	for (uint32_t b = h->words; b != 0; b &= b - 1) {
+	for (uint32_t b = h->hi; b != 0; b &= b - 1) {
 		unsigned int i = (unsigned int)__builtin_ctz(b);
 
 		diff |= (kw[i] & mw[i]) ^ fw[i];
@@ -70,12 +92,34 @@ static inline bool hint_match(const struct evs_recirc_hint *h, const struct evs_
 	return diff == 0;
 }
 
+/* The key matches the hinted megaflow (live: see hint_ok) on every word
+ * its mask consults: the first EVS_RECIRC_HINT_WORDS in pairs against the
+ * hint's copy (straight-line, no index: 3 instructions a pair; a word the
+ * mask does not consult has mask and value 0), the others by the bitmap. */
+static inline bool hint_match(const struct hint_cmp *c, const struct evs_flow_key *k)
+{
+	const evs_flow_word_t *kw = (const evs_flow_word_t *)k;
+	hint_pair diff = {0, 0};
+
+	for (unsigned int i = 0; i < HINT_PAIRS; i++) {
+		hint_pair kp;
+
+		memcpy(&kp, kw + 2 * i, sizeof(kp)); /* the key is 8-byte aligned */
+		diff |= (kp & c->m[i]) ^ c->v[i];
+	}
+	return pair_zero(diff) && likely(c->h->hi == 0 || hint_match_hi(c->h, k));
+}
+
 /* The hint names a megaflow still live and unchanged, and the key matches it. */
-static inline bool hint_ok(const struct evs_recirc_hint *h, const struct evs_flow_key *k)
+static inline bool hint_ok(const struct evs_recirc_hint *h, const struct evs_flow_key *k,
+			   struct hint_cmp *c)
 {
 	const struct evs_megaflow *f = h->flow;
 
-	return f != NULL && f->version == h->version && hint_match(h, k);
+	if (f == NULL || f->version != h->version)
+		return false;
+	hint_load(c, h);
+	return hint_match(c, k);
 }
 
 /* Classify @n missed packets for their hints (the pass itself classifies
@@ -98,8 +142,6 @@ static void hints_learn(struct evs_pipeline_lcore *pl, struct evs_recirc_hint *h
 
 		const evs_flow_word_t *mw, *fw;
 		struct evs_recirc_hint *h = &hints[slot[i]];
-		unsigned int n_in = 0;
-		uint32_t words = 0;
 
 		if (m == NULL || (mf[i]->version & 1))
 			continue;
@@ -107,21 +149,69 @@ static void hints_learn(struct evs_pipeline_lcore *pl, struct evs_recirc_hint *h
 		fw = (const evs_flow_word_t *)&mf[i]->key;
 		*h = (struct evs_recirc_hint){.flow = mf[i], .mask = m, .version = mf[i]->version};
 		for (unsigned int w = 0; w < EVS_FLOW_KEY_WORDS; w++) {
-			if (mw[w] == 0)
-				continue;
-			words |= 1u << w;
-			if (n_in < EVS_RECIRC_HINT_WORDS) {
-				h->w[n_in] = (uint8_t)w;
-				h->m[n_in] = mw[w];
-				h->v[n_in] = fw[w];
+			if (w < EVS_RECIRC_HINT_WORDS) {
+				h->m[w] = mw[w];
+				h->v[w] = fw[w]; /* the megaflow's key is masked */
+			} else if (mw[w] != 0) {
+				h->hi |= 1u << w;
 			}
-			n_in++;
 		}
-		h->words = words;
-		/* in fours (zeroed padding matches anything); 0: the bitmap, when
-		 * they do not all fit */
-		h->n_inline = n_in <= EVS_RECIRC_HINT_WORDS ? (uint8_t)RTE_ALIGN_CEIL(n_in, 4) : 0;
 	}
+}
+
+/* Distinct megaflows a burst is grouped by; the rest keep their order in
+ * one more group (bounded work per packet however many there are). */
+#define HINT_GROUPS 8
+
+/*
+ * Stable grouping of @n packets by the megaflow their hints name, into
+ * @gp/@gk/@gs, once a run ended at another live megaflow: each megaflow's
+ * program (a load balancer's backend route, its output) then runs once
+ * per burst instead of once per run of neighbours (a burst of mixed flows
+ * over k backends with distinct next hops has about n (k-1)/k runs; 112
+ * more instructions per packet than one run in bench-lb-pipeline
+ * --per-backend). Reads only the hints' megaflow identity: a wrong guess
+ * costs runs, never a wrong decision (each key is checked). Packets of one
+ * connection share a hint, so their order is kept. @return false if they
+ * were grouped already (no copy).
+ */
+static bool group_by_flow(const struct evs_recirc_hint *hints, struct rte_mbuf **pkts,
+			  const struct evs_flow_key *keys, const uint16_t *slot, uint16_t n,
+			  struct rte_mbuf **gp, struct evs_flow_key *gk, uint16_t *gs)
+{
+	const void *id[HINT_GROUPS], *prev = NULL;
+	uint16_t at[HINT_GROUPS + 1] = {0};
+	uint8_t g[EVS_CLS_BURST_MAX];
+	unsigned int ng = 0, runs = 0, i, k, sum = 0;
+
+	for (i = 0; i < n; i++) {
+		const void *f = hints[slot[i]].flow;
+
+		for (k = 0; k < ng && id[k] != f; k++)
+			;
+		if (k == ng && ng < HINT_GROUPS)
+			id[ng++] = f;
+		g[i] = (uint8_t)k; /* HINT_GROUPS: the overflow group */
+		at[k]++;
+		runs += i == 0 || f != prev;
+		prev = f;
+	}
+	if (at[HINT_GROUPS] == 0 && runs == ng)
+		return false;
+	for (k = 0; k <= HINT_GROUPS; k++) { /* counts -> first positions */
+		unsigned int c = at[k];
+
+		at[k] = (uint16_t)sum;
+		sum += c;
+	}
+	for (i = 0; i < n; i++) {
+		uint16_t o = at[g[i]]++;
+
+		gp[o] = pkts[i];
+		gk[o] = keys[i];
+		gs[o] = slot[i];
+	}
+	return true;
 }
 
 uint16_t evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
@@ -130,6 +220,10 @@ uint16_t evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, str
 {
 	struct evs_pipeline_lcore *pl = x->pl;
 	struct evs_exec nx = {.pl = pl, .st = x->st, .mod = ENGINE_MOD, .depth = x->depth + 1};
+	struct rte_mbuf *gp[EVS_CLS_BURST_MAX];
+	struct evs_flow_key gk[EVS_CLS_BURST_MAX];
+	uint16_t gs[EVS_CLS_BURST_MAX];
+	bool grouped = false;
 	uint64_t now = 0;
 	uint16_t i, j, hinted = 0;
 
@@ -138,29 +232,49 @@ uint16_t evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, str
 		evs_exec_recirculate(x, recirc_id, pkts, keys, n);
 		return 0;
 	}
-	for (i = 0; i < n; i++)
-		keys[i].recirc_id = recirc_id;
 	ctr_add(&pl->st.recirculated, n);
+	/* (each key's recirc_id is set just before its hint is checked) */
 	for (i = 0; i < n; i = j) {
 		const struct evs_recirc_hint *h = &hints[slot[i]];
 		struct evs_megaflow *f = (struct evs_megaflow *)(uintptr_t)h->flow;
 		const struct prog_hdr *p;
+		struct hint_cmp c;
 		uint64_t bytes;
 
-		if (!hint_ok(h, &keys[i])) {
-			for (j = (uint16_t)(i + 1); j < n && !hint_ok(&hints[slot[j]], &keys[j]);
-			     j++)
-				;
+		keys[i].recirc_id = recirc_id;
+		if (!hint_ok(h, &keys[i], &c)) {
+			for (j = (uint16_t)(i + 1); j < n; j++) {
+				keys[j].recirc_id = recirc_id;
+				if (hint_ok(&hints[slot[j]], &keys[j], &c))
+					break;
+			}
 			hints_learn(pl, hints, slot + i, keys + i, (uint16_t)(j - i));
 			run_chunk(pl, x->st, pkts + i, keys + i, (uint16_t)(j - i), nx.depth,
 				  false);
 			continue;
 		}
-		/* the run: following packets whose hint is the same live megaflow */
+		/* the run: following packets whose hint is the same live megaflow
+		 * (compared against @h's copy: the same megaflow, the same words) */
 		bytes = rte_pktmbuf_pkt_len(pkts[i]);
-		for (j = (uint16_t)(i + 1);
-		     j < n && hints[slot[j]].flow == f && hint_match(h, &keys[j]); j++)
+		for (j = (uint16_t)(i + 1); j < n; j++) {
+			keys[j].recirc_id = recirc_id;
+			if (hints[slot[j]].flow != f || !hint_match(&c, &keys[j]))
+				break;
 			bytes += rte_pktmbuf_pkt_len(pkts[j]);
+		}
+		if (unlikely(j < n && !grouped && hints[slot[j]].flow != f)) {
+			/* another megaflow next: the rest grouped by megaflow, once
+			 * (copies: the caller's arrays stay as they were) */
+			grouped = true;
+			if (group_by_flow(hints, pkts + i, keys + i, slot + i, (uint16_t)(n - i),
+					  gp + i, gk + i, gs + i)) {
+				pkts = gp; /* from i on */
+				keys = gk;
+				slot = gs;
+			}
+			j = i; /* this run again, from the grouped arrays */
+			continue;
+		}
 		p = evs_megaflow_actions(f);
 		if (unlikely(prog_stale(pl->reg, p))) { /* the pass re-translates it */
 			run_chunk(pl, x->st, pkts + i, keys + i, (uint16_t)(j - i), nx.depth,
