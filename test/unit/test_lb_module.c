@@ -93,11 +93,24 @@ static bool rc_on;
 static bool rc_wide;
 static uint16_t rc_slot[BURST];
 static struct evs_recirc_hint rc_hints[4];
+/* >= 0: the recirculated pass consults bit 0 of this byte of the key
+ * alone and outputs to port 10 + its value; run() flips it in the packets
+ * rc_flip names (keys only: the frames stay valid) */
+static int rc_byte = -1;
+static bool rc_flip[BURST];
+static uint64_t rc_direct; /* packets that went by their hint */
 
 static enum evs_stage_verdict rc_stage(struct evs_xlate *x, const void *state, void *lctx)
 {
 	RTE_SET_USED(state);
 	RTE_SET_USED(lctx);
+	if (rc_on && rc_byte >= 0 && evs_xlate_wkey(x)->recirc_id != 0) {
+		const uint8_t *kb = (const uint8_t *)evs_xlate_wkey(x);
+
+		((uint8_t *)&evs_xlate_mask(x)->bits)[rc_byte] |= 1;
+		evs_xlate_output(x, (uint16_t)(10 + (kb[rc_byte] & 1)));
+		return EVS_STAGE_DONE;
+	}
 	if (rc_on && rc_wide && evs_xlate_wkey(x)->recirc_id != 0) {
 		uint64_t *mw = (uint64_t *)(void *)&evs_xlate_mask(x)->bits;
 
@@ -116,7 +129,7 @@ static uint16_t rc_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **p
 			struct evs_flow_key *keys, uint16_t n)
 {
 	RTE_SET_USED(arg);
-	evs_exec_recirculate_hinted(x, 7, pkts, keys, n, rc_hints, rc_slot);
+	rc_direct += evs_exec_recirculate_hinted(x, 7, pkts, keys, n, rc_hints, rc_slot);
 	return 0;
 }
 
@@ -218,6 +231,7 @@ static void lbm_setup(void)
 	memset(rt_mac, 0, sizeof(rt_mac));
 	rt_by_port = false;
 	run_in_port = 0;
+	rc_byte = -1;
 	w.reg = evs_registry_create(mods, RTE_DIM(mods));
 	ck_assert_ptr_nonnull(w.reg);
 	w.tab = new_table("lbm", 1 << 16, 2); /* a context for ct's module and one for lb's */
@@ -275,6 +289,8 @@ static void run(const struct spec *s, uint16_t n)
 	for (uint16_t i = 0; i < n; i++) {
 		m[i] = cur[i] = build(&s[i], &k[i]);
 		m[i]->port = k[i].in_port = run_in_port;
+		if (rc_byte >= 0 && rc_flip[i])
+			((uint8_t *)&k[i])[rc_byte] ^= 1;
 	}
 	evs_pipeline_run(w.pl, &w.st, m, k, n);
 }
@@ -1061,6 +1077,58 @@ START_TEST(test_recirc_hints_wide_mask)
 }
 END_TEST
 
+/*
+ * A hint is used only for keys equal to its megaflow's on every word the
+ * megaflow consults, whichever word that is (the first eight compared in
+ * pairs from the hint's copy, the others one by one): for each word of the
+ * key, a recirculated pass that consults one bit of it and sends the
+ * packet by that bit, and bursts of packets that differ in that bit alone
+ * sharing one hint slot. A compare that skipped the word would send both
+ * kinds by the first one's megaflow. Between words every megaflow is
+ * flushed: a hint naming a removed megaflow must not be used.
+ */
+START_TEST(test_recirc_hints_every_word)
+{
+	rc_on = true;
+	memset(rc_hints, 0, sizeof(rc_hints));
+	memset(rc_slot, 0, sizeof(rc_slot)); /* one slot for all */
+	for (unsigned int wd = 0; wd < EVS_FLOW_KEY_WORDS; wd++) {
+		uint64_t direct = rc_direct;
+
+		/* a byte no stage of the first pass consults: in_port in word 0 */
+		rc_byte = wd == 0 ? 0 : (int)(wd * 8 + 4);
+		evs_cls_flush(evs_pipeline_lcore_cls(w.pl));
+		for (unsigned int b = 0; b < 8; b++) {
+			struct spec s[BURST];
+
+			for (unsigned int i = 0; i < BURST; i++) {
+				s[i] = (struct spec){.src = "10.2.0.1",
+						     .dst = "10.0.9.1",
+						     .proto = IPPROTO_UDP,
+						     .sport = 1000,
+						     .dport = 53,
+						     .payload = 8};
+				/* a run of the kind the hint holds (the last
+				 * burst's second half) but one (compared inside
+				 * the run), then a run of the other (compared
+				 * where a run starts) */
+				rc_flip[i] = ((i >= BURST / 2) ^ (b & 1) ^ (i == 5)) != 0;
+			}
+			run(s, BURST);
+			for (unsigned int i = 0; i < BURST; i++)
+				ck_assert_msg(out_port[i] == 10 + rc_flip[i],
+					      "word %u packet %u: port %u", wd, i, out_port[i]);
+		}
+		/* the hint was used (its compare is what the test checks):
+		 * packets 0-4 of each burst after the first at least (one
+		 * slot for both kinds: each miss teaches it the other) */
+		ck_assert_uint_ge(rc_direct - direct, 7 * 5);
+	}
+	rc_on = false;
+	rc_byte = -1;
+}
+END_TEST
+
 START_TEST(test_mask_is_sufficient)
 {
 	unsigned int vip_hits = 0, reply_hits = 0;
@@ -1456,6 +1524,7 @@ void lb_module_add_cases(Suite *s)
 	    {"dsr", test_dsr},
 	    {"recirc_hints", test_recirc_hints},
 	    {"recirc_hints_wide_mask", test_recirc_hints_wide_mask},
+	    {"recirc_hints_every_word", test_recirc_hints_every_word},
 	    {"counts_exact_in_mixed_bursts", test_counts_exact_in_mixed_bursts},
 	    {"next_pass_follows_route_changes", test_next_pass_follows_route_changes},
 	    {"next_pass_hint_per_client_port", test_next_pass_hint_per_client_port},
