@@ -28,8 +28,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_mbuf.h>
+#include <rte_vect.h>
 
 #include "evs_classifier.h"
 #include "evs_packet.h"
@@ -236,6 +238,76 @@ struct evs_recirc_hint {
 	uint64_t m[EVS_RECIRC_HINT_WORDS] __attribute__((aligned(16)));
 	uint64_t v[EVS_RECIRC_HINT_WORDS] __attribute__((aligned(16)));
 };
+
+/** Two key words as one 16-byte vector (SSE2 on x86, NEON on Arm). */
+typedef uint64_t evs_hint_pair __attribute__((vector_size(16)));
+
+/**
+ * A hint loaded for a run of packets (evs_exec_hint_begin): its compare in
+ * locals, which the compiler keeps in registers over the run (from the
+ * hint itself every pair would be reloaded per packet: stores to the keys
+ * could alias it as far as it can tell). Private layout.
+ */
+struct evs_hint_run {
+	evs_hint_pair m[EVS_RECIRC_HINT_WORDS / 2];
+	evs_hint_pair v[EVS_RECIRC_HINT_WORDS / 2];
+	const struct evs_recirc_hint *h;
+};
+
+/**
+ * Load hint @p h into @p r for a run of packets an opcode checks itself: false
+ * if it is empty, its megaflow was removed or rewritten since it was learnt
+ * (then it must not be used), or the megaflow consults words past
+ * EVS_RECIRC_HINT_WORDS (such packets take evs_exec_recirculate_hinted).
+ */
+static inline bool evs_exec_hint_begin(const struct evs_recirc_hint *h, struct evs_hint_run *r)
+{
+	const struct evs_megaflow *f = (const struct evs_megaflow *)h->flow;
+
+	if (f == NULL || f->version != h->version || h->hi != 0)
+		return false;
+	memcpy(r->m, h->m, sizeof(r->m));
+	memcpy(r->v, h->v, sizeof(r->v));
+	r->h = h;
+	return true;
+}
+
+/**
+ * Whether key @p k (its recirc_id already the next pass's) matches the
+ * megaflow of run @p r (evs_exec_hint_begin() true) on every word its mask
+ * consults: the first EVS_RECIRC_HINT_WORDS, in pairs, straight-line (a
+ * word the mask does not consult has mask and value 0).
+ */
+static inline bool evs_exec_hint_match(const struct evs_hint_run *r, const struct evs_flow_key *k)
+{
+	const uint64_t *kw = (const uint64_t *)k;
+	evs_hint_pair diff = {0, 0};
+
+	for (unsigned int i = 0; i < EVS_RECIRC_HINT_WORDS / 2; i++) {
+		evs_hint_pair kp;
+
+		memcpy(&kp, kw + 2 * i, sizeof(kp)); /* the key is 8-byte aligned */
+		diff |= (kp & r->m[i]) ^ r->v[i];
+	}
+#ifdef __SSE4_1__
+	return _mm_testz_si128((__m128i)diff, (__m128i)diff);
+#else
+	return (diff[0] | diff[1]) == 0;
+#endif
+}
+
+/**
+ * The next pass of @p n packets an opcode matched against run @p r (every
+ * key, recirc_id set to @p recirc_id): the hinted megaflow's program runs
+ * over them at once, counted as a lookup hit of @p bytes would be; if the
+ * megaflow changed since evs_exec_hint_begin() or its program went stale
+ * (a table it read changed), or under flow.trace or at the depth limit,
+ * they are recirculated as evs_exec_recirculate() does instead. Consumes
+ * the packets. @return the packets that ran by the hint (n or 0).
+ */
+uint16_t evs_exec_hint_run(struct evs_exec *x, uint16_t recirc_id, const struct evs_hint_run *r,
+			   struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n,
+			   uint64_t bytes);
 
 /**
  * evs_exec_recirculate() that first tries hint @p hints[@p slot[i]] for

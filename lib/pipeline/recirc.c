@@ -9,7 +9,6 @@
  */
 
 #include <rte_cycles.h>
-#include <rte_vect.h>
 
 #include "pipeline_private.h"
 
@@ -43,37 +42,8 @@ _Static_assert(EVS_RECIRC_HINT_WORDS % 2 == 0 && EVS_RECIRC_HINT_WORDS <= EVS_FL
 	       "hint words go in pairs, within the key");
 _Static_assert(sizeof(evs_flow_word_t) == sizeof(uint64_t), "a hint's inline words");
 
-/* Two key words: SSE2 on x86, NEON on Arm (GCC's generic vectors). */
-typedef uint64_t hint_pair __attribute__((vector_size(16)));
-
-#define HINT_PAIRS (EVS_RECIRC_HINT_WORDS / 2)
-
-/* A hint's compare, loaded once per run of packets into locals (registers:
- * the loop's key stores could alias the hint's memory as far as gcc can
- * tell, so it would reload every pair per packet). */
-struct hint_cmp {
-	hint_pair m[HINT_PAIRS], v[HINT_PAIRS];
-	const struct evs_recirc_hint *h;
-};
-
-static inline void hint_load(struct hint_cmp *c, const struct evs_recirc_hint *h)
-{
-	memcpy(c->m, h->m, sizeof(c->m));
-	memcpy(c->v, h->v, sizeof(c->v));
-	c->h = h;
-}
-
-static inline bool pair_zero(hint_pair d)
-{
-#ifdef __SSE4_1__
-	return _mm_testz_si128((__m128i)d, (__m128i)d);
-#else
-	return (d[0] | d[1]) == 0;
-#endif
-}
-
-/* Words from EVS_RECIRC_HINT_WORDS on that the hint's megaflow consults:
- * one by one from its mask and masked key (rare: ports, tunnel, mark). */
+/* The words from EVS_RECIRC_HINT_WORDS on that the hint's megaflow
+ * consults (h->hi; rare: ports, tunnel, mark): one by one. */
 static bool __rte_noinline hint_match_hi(const struct evs_recirc_hint *h,
 					 const struct evs_flow_key *k)
 {
@@ -87,39 +57,36 @@ static bool __rte_noinline hint_match_hi(const struct evs_recirc_hint *h,
 	for (uint32_t b = h->hi; b != 0; b &= b - 1) {
 		unsigned int i = (unsigned int)__builtin_ctz(b);
 
-		diff |= (kw[i] & mw[i]) ^ fw[i];
+		diff |= (kw[i] & mw[i]) ^ fw[i]; /* the megaflow's key is masked */
 	}
 	return diff == 0;
 }
 
-/* The key matches the hinted megaflow (live: see hint_ok) on every word
- * its mask consults: the first EVS_RECIRC_HINT_WORDS in pairs against the
- * hint's copy (straight-line, no index: 3 instructions a pair; a word the
- * mask does not consult has mask and value 0), the others by the bitmap. */
-static inline bool hint_match(const struct hint_cmp *c, const struct evs_flow_key *k)
-{
-	const evs_flow_word_t *kw = (const evs_flow_word_t *)k;
-	hint_pair diff = {0, 0};
-
-	for (unsigned int i = 0; i < HINT_PAIRS; i++) {
-		hint_pair kp;
-
-		memcpy(&kp, kw + 2 * i, sizeof(kp)); /* the key is 8-byte aligned */
-		diff |= (kp & c->m[i]) ^ c->v[i];
-	}
-	return pair_zero(diff) && likely(c->h->hi == 0 || hint_match_hi(c->h, k));
-}
-
-/* The hint names a megaflow still live and unchanged, and the key matches it. */
-static inline bool hint_ok(const struct evs_recirc_hint *h, const struct evs_flow_key *k,
-			   struct hint_cmp *c)
+/* Hint @h loaded into @r if its megaflow is live and unchanged (whatever
+ * words it consults, unlike evs_exec_hint_begin). */
+static inline bool hint_load(const struct evs_recirc_hint *h, struct evs_hint_run *r)
 {
 	const struct evs_megaflow *f = h->flow;
 
 	if (f == NULL || f->version != h->version)
 		return false;
-	hint_load(c, h);
-	return hint_match(c, k);
+	memcpy(r->m, h->m, sizeof(r->m));
+	memcpy(r->v, h->v, sizeof(r->v));
+	r->h = h;
+	return true;
+}
+
+/* The key matches run @r's megaflow: the pairs, then any later words. */
+static inline bool hint_match(const struct evs_hint_run *r, const struct evs_flow_key *k)
+{
+	return evs_exec_hint_match(r, k) && likely(r->h->hi == 0 || hint_match_hi(r->h, k));
+}
+
+/* The hint names a megaflow still live and unchanged, and the key matches it. */
+static inline bool hint_ok(const struct evs_recirc_hint *h, const struct evs_flow_key *k,
+			   struct evs_hint_run *r)
+{
+	return hint_load(h, r) && hint_match(r, k);
 }
 
 /* Classify @n missed packets for their hints (the pass itself classifies
@@ -214,6 +181,52 @@ static bool group_by_flow(const struct evs_recirc_hint *hints, struct rte_mbuf *
 	return true;
 }
 
+/* @n packets that matched live megaflow @f (hinted): its program at once,
+ * counted as a lookup hit would be (the idle expiry reads last_used), or
+ * the pass classifies them if the program went stale. @return n if they
+ * ran by the hint, else 0. */
+static __rte_always_inline uint16_t run_hinted(struct evs_exec *nx, struct evs_megaflow *f,
+					       struct rte_mbuf **pkts, struct evs_flow_key *keys,
+					       uint16_t n, uint64_t bytes, uint64_t *now)
+{
+	const struct prog_hdr *p = evs_megaflow_actions(f);
+
+	if (unlikely(prog_stale(nx->pl->reg, p))) { /* the pass re-translates it */
+		run_chunk(nx->pl, nx->st, pkts, keys, n, nx->depth, false);
+		return 0;
+	}
+	if (*now == 0)
+		*now = rte_rdtsc();
+	__atomic_store_n(&f->hits, f->hits + n, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->last_used, *now, __ATOMIC_RELAXED);
+	evs_megaflow_add_bytes(f, bytes);
+	exec_prog(nx, p, pkts, keys, n);
+	return n;
+}
+
+uint16_t evs_exec_hint_run(struct evs_exec *x, uint16_t recirc_id, const struct evs_hint_run *r,
+			   struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n,
+			   uint64_t bytes)
+{
+	struct evs_exec nx = {.pl = x->pl, .st = x->st, .mod = ENGINE_MOD, .depth = x->depth + 1};
+	struct evs_megaflow *f = (struct evs_megaflow *)(uintptr_t)r->h->flow;
+	uint64_t now = 0;
+
+	if (unlikely(n == 0 || x->tracing || x->depth >= EVS_RECIRC_MAX_DEPTH ||
+		     n > EVS_CLS_BURST_MAX)) {
+		evs_exec_recirculate(x, recirc_id, pkts, keys, n);
+		return 0;
+	}
+	ctr_add(&x->pl->st.recirculated, n);
+	/* the hint still names that megaflow, unchanged (nothing the caller
+	 * did since its begin should have changed it: checked all the same) */
+	if (unlikely(r->h->flow != f || f->version != r->h->version)) {
+		run_chunk(x->pl, x->st, pkts, keys, n, nx.depth, false);
+		return 0;
+	}
+	return run_hinted(&nx, f, pkts, keys, n, bytes, &now);
+}
+
 uint16_t evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
 				     struct evs_flow_key *keys, uint16_t n,
 				     struct evs_recirc_hint *hints, const uint16_t *slot)
@@ -237,8 +250,7 @@ uint16_t evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, str
 	for (i = 0; i < n; i = j) {
 		const struct evs_recirc_hint *h = &hints[slot[i]];
 		struct evs_megaflow *f = (struct evs_megaflow *)(uintptr_t)h->flow;
-		const struct prog_hdr *p;
-		struct hint_cmp c;
+		struct evs_hint_run c;
 		uint64_t bytes;
 
 		keys[i].recirc_id = recirc_id;
@@ -275,20 +287,8 @@ uint16_t evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, str
 			j = i; /* this run again, from the grouped arrays */
 			continue;
 		}
-		p = evs_megaflow_actions(f);
-		if (unlikely(prog_stale(pl->reg, p))) { /* the pass re-translates it */
-			run_chunk(pl, x->st, pkts + i, keys + i, (uint16_t)(j - i), nx.depth,
-				  false);
-			continue;
-		}
-		/* what a lookup hit would count: the idle expiry reads last_used */
-		if (now == 0)
-			now = rte_rdtsc();
-		__atomic_store_n(&f->hits, f->hits + (j - i), __ATOMIC_RELAXED);
-		__atomic_store_n(&f->last_used, now, __ATOMIC_RELAXED);
-		evs_megaflow_add_bytes(f, bytes);
-		hinted = (uint16_t)(hinted + (j - i));
-		exec_prog(&nx, p, pkts + i, keys + i, (uint16_t)(j - i));
+		hinted = (uint16_t)(hinted + run_hinted(&nx, f, pkts + i, keys + i,
+							(uint16_t)(j - i), bytes, &now));
 	}
 	return hinted;
 }

@@ -51,6 +51,11 @@ static uint16_t rt_port[256];
 static uint8_t rt_mac[256];
 /* the stand-in's routed pass consults in_port too, as L2 does */
 static bool rt_by_port;
+/* != 0: one routed megaflow for every backend (the perf scenario's one
+ * next hop): it consults the low bit of the source's third byte (which the
+ * first pass does not: its prefix is /15 against backends in 10.0.1/24)
+ * and outputs to rt_shared + that bit (+ 2 in_port with rt_by_port) */
+static uint16_t rt_shared;
 
 /* order 200: "routing" outputs to the destination's last byte */
 static enum evs_stage_verdict fwd_route(struct evs_xlate *x, const void *state, void *lctx)
@@ -65,6 +70,12 @@ static enum evs_stage_verdict fwd_route(struct evs_xlate *x, const void *state, 
 	if (rt_by_port)
 		evs_xlate_mask(x)->bits.in_port = UINT16_MAX;
 	evs_xlate_mask(x)->bits.ethertype = UINT16_MAX;
+	if (rt_shared != 0) {
+		evs_xlate_mask(x)->bits.src_ip[2] |= 1;
+		evs_xlate_output(x, (uint16_t)(rt_shared + (k->src_ip[2] & 1) +
+					       (rt_by_port ? 2 * k->in_port : 0)));
+		return EVS_STAGE_DONE;
+	}
 	evs_xlate_mask(x)->bits.dst_ip[v6 ? 15 : 3] = 0xff;
 	if (rt_mac[b] != 0) {
 		struct rte_ether_addr m = {{0x02, 0, 0, 0, 0, rt_mac[b]}};
@@ -230,6 +241,7 @@ static void lbm_setup(void)
 	memset(rt_port, 0, sizeof(rt_port));
 	memset(rt_mac, 0, sizeof(rt_mac));
 	rt_by_port = false;
+	rt_shared = 0;
 	run_in_port = 0;
 	rc_byte = -1;
 	w.reg = evs_registry_create(mods, RTE_DIM(mods));
@@ -1503,6 +1515,82 @@ START_TEST(test_next_pass_keeps_connection_order)
 }
 END_TEST
 
+/*
+ * The backends share one routed megaflow (one next hop), so lb checks a
+ * burst's packets against it in its own loop and runs its program at once
+ * (evs_exec_hint_run): what that path must still see. Rounds of two bursts
+ * over 64 connections spread on four backends, the client port changing
+ * every round (the megaflow and hints are per port); between rounds: the
+ * route changes (a dependency bump: the next packet must take the new next
+ * hop), every megaflow is removed (a hint naming one must not be used);
+ * at the end, clients of 10.2.9/24, whose next hop differs (the megaflow
+ * consults that bit, the first pass does not: the same lb run), are mixed
+ * into the bursts, sharing the hints of their backends. Every packet must
+ * leave where a fresh classification sends it; most go by their hint.
+ */
+START_TEST(test_next_pass_one_megaflow_follows_changes)
+{
+	enum { FLOWS = 64, ROUNDS = 24 };
+	uint64_t d0 = 0, c0 = 0, d1, c1;
+	uint8_t be[2 * FLOWS] = {0};
+	char src[2 * FLOWS][16];
+
+	rt_shared = 100;
+	rt_by_port = true;
+	udp_vip_four_backends();
+	for (unsigned int f = 0; f < 2 * FLOWS; f++) /* the second half: 10.2.9/24 */
+		snprintf(src[f], sizeof(src[f]), "10.2.%u.%u", f < FLOWS ? 8 : 9, 1 + f % FLOWS);
+	for (unsigned int r = 0; r < ROUNDS; r++) {
+		bool mixed = r >= ROUNDS - 3;
+
+		if (r == 2)
+			next_counts(&d0, &c0);
+		if (r == 5 || r == 11) {
+			rt_shared = (uint16_t)(rt_shared + 10);
+			ck_assert_int_eq(evs_registry_dep_bump(w.reg, MOD_FWD, 0), 0);
+		} else if (r == 8 || r == 14) {
+			evs_cls_flush(evs_pipeline_lcore_cls(w.pl));
+		}
+		run_in_port = (uint16_t)(10 + r % 2);
+		for (unsigned int at = 0; at < FLOWS; at += BURST) {
+			struct spec s[BURST];
+			unsigned int f[BURST];
+
+			for (unsigned int i = 0; i < BURST; i++) {
+				/* mixed: every fifth from 10.2.9/24, after a run */
+				f[i] = at + i + (mixed && i % 5 == 4 ? FLOWS : 0);
+				s[i] = (struct spec){.src = src[f[i]],
+						     .dst = "10.0.0.100",
+						     .proto = IPPROTO_UDP,
+						     .sport = 100,
+						     .dport = 80,
+						     .payload = 12};
+			}
+			run(s, BURST);
+			for (unsigned int i = 0; i < BURST; i++) {
+				uint8_t b = out_key[i].dst_ip[3];
+				uint16_t want =
+				    (uint16_t)(rt_shared + (f[i] >= FLOWS) + 2 * run_in_port);
+
+				if (be[f[i]] == 0)
+					be[f[i]] = b;
+				ck_assert_uint_eq(b, be[f[i]]); /* its connection's backend */
+				ck_assert_msg(out_port[i] == want,
+					      "round %u packet %u: port %u not %u", r, i,
+					      out_port[i], want);
+			}
+		}
+	}
+	next_counts(&d1, &c1);
+	printf("one routed megaflow: %llu direct, %llu classified\n", (unsigned long long)(d1 - d0),
+	       (unsigned long long)(c1 - c0));
+	ck_assert_uint_eq(d1 - d0 + c1 - c0, (ROUNDS - 2) * FLOWS);
+	/* (each change costs a round's packets a classification; the mixed
+	 * rounds' two megaflows take turns at their backends' hints) */
+	ck_assert_uint_gt(d1 - d0, c1 - c0);
+}
+END_TEST
+
 void lb_module_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -1529,6 +1617,7 @@ void lb_module_add_cases(Suite *s)
 	    {"next_pass_follows_route_changes", test_next_pass_follows_route_changes},
 	    {"next_pass_hint_per_client_port", test_next_pass_hint_per_client_port},
 	    {"next_pass_keeps_connection_order", test_next_pass_keeps_connection_order},
+	    {"next_pass_one_megaflow_follows_changes", test_next_pass_one_megaflow_follows_changes},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), lbm_setup, lbm_teardown, 0);
