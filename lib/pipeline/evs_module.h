@@ -254,6 +254,20 @@ struct evs_hint_run {
 	const struct evs_recirc_hint *h;
 };
 
+/** (private) Load hint @p h into @p r if its megaflow is live and
+ * unchanged since the hint learnt it, whatever words it consults. */
+static inline bool evs_recirc_hint_load(const struct evs_recirc_hint *h, struct evs_hint_run *r)
+{
+	const struct evs_megaflow *f = (const struct evs_megaflow *)h->flow;
+
+	if (f == NULL || f->version != h->version)
+		return false;
+	memcpy(r->m, h->m, sizeof(r->m));
+	memcpy(r->v, h->v, sizeof(r->v));
+	r->h = h;
+	return true;
+}
+
 /**
  * Load hint @p h into @p r for a run of packets an opcode checks itself: false
  * if it is empty, its megaflow was removed or rewritten since it was learnt
@@ -262,14 +276,7 @@ struct evs_hint_run {
  */
 static inline bool evs_exec_hint_begin(const struct evs_recirc_hint *h, struct evs_hint_run *r)
 {
-	const struct evs_megaflow *f = (const struct evs_megaflow *)h->flow;
-
-	if (f == NULL || f->version != h->version || h->hi != 0)
-		return false;
-	memcpy(r->m, h->m, sizeof(r->m));
-	memcpy(r->v, h->v, sizeof(r->v));
-	r->h = h;
-	return true;
+	return h->hi == 0 && evs_recirc_hint_load(h, r);
 }
 
 /**

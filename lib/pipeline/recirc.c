@@ -62,20 +62,6 @@ static bool __rte_noinline hint_match_hi(const struct evs_recirc_hint *h,
 	return diff == 0;
 }
 
-/* Hint @h loaded into @r if its megaflow is live and unchanged (whatever
- * words it consults, unlike evs_exec_hint_begin). */
-static inline bool hint_load(const struct evs_recirc_hint *h, struct evs_hint_run *r)
-{
-	const struct evs_megaflow *f = h->flow;
-
-	if (f == NULL || f->version != h->version)
-		return false;
-	memcpy(r->m, h->m, sizeof(r->m));
-	memcpy(r->v, h->v, sizeof(r->v));
-	r->h = h;
-	return true;
-}
-
 /* The key matches run @r's megaflow: the pairs, then any later words. */
 static inline bool hint_match(const struct evs_hint_run *r, const struct evs_flow_key *k)
 {
@@ -86,7 +72,7 @@ static inline bool hint_match(const struct evs_hint_run *r, const struct evs_flo
 static inline bool hint_ok(const struct evs_recirc_hint *h, const struct evs_flow_key *k,
 			   struct evs_hint_run *r)
 {
-	return hint_load(h, r) && hint_match(r, k);
+	return evs_recirc_hint_load(h, r) && hint_match(r, k);
 }
 
 /* Classify @n missed packets for their hints (the pass itself classifies
