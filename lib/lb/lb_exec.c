@@ -301,7 +301,8 @@ struct est {
  * their hints name one live megaflow that their keys match (the usual
  * case: one routed megaflow for the VIP's backends) they are checked for
  * the next pass here, in the same loop, as evs_exec_recirculate_hinted
- * would (recirc_id set first: the megaflow consults it), and they become
+ * would (recirc_id set after each compare, which takes it as the next
+ * pass's), and they become
  * one run (e->n_run); once one does not, none (the hinted pass groups
  * them by megaflow), and the rest only get their slots: then the next
  * LB_RUN_BACKOFF bursts do not try (backends with distinct next hops have
@@ -324,17 +325,18 @@ static inline uint16_t established(struct lb_lcore *ll, struct rte_mbuf **pkts,
 	/* the first: the run's hint */
 	bytes = count_be(ll, id, pkts[0]);
 	s = hint_slot(id, keys[0].in_port);
-	keys[0].recirc_id = EVS_LB_RECIRC;
 	i = 1;
 	if (ll->run_skip != 0) { /* the last try failed: not yet again */
 		ll->run_skip--;
 		e->slot[0] = (uint16_t)s;
 		goto rest;
 	}
-	if (!evs_exec_hint_begin(&ll->hint[s], &r) || !evs_exec_hint_match(&r, &keys[0])) {
+	if (!evs_exec_hint_begin(&ll->hint[s], EVS_LB_RECIRC, &r) ||
+	    !evs_exec_hint_match(&r, &keys[0])) {
 		e->slot[0] = (uint16_t)s;
 		goto rest;
 	}
+	keys[0].recirc_id = EVS_LB_RECIRC; /* after its compare (see evs_recirc_hint_load) */
 	flow = ll->hint[s].flow;
 	for (; i < n; i++) {
 		id = evs_ct_burst_meta(ll->lc, i)->backend;
@@ -342,7 +344,6 @@ static inline uint16_t established(struct lb_lcore *ll, struct rte_mbuf **pkts,
 			break;
 		len = count_be(ll, id, pkts[i]);
 		s = hint_slot(id, keys[i].in_port);
-		keys[i].recirc_id = EVS_LB_RECIRC;
 		if (ll->hint[s].flow != flow || !evs_exec_hint_match(&r, &keys[i])) {
 			/* not one run (several megaflows, or a key its megaflow
 			 * does not match): all by their slots, grouped there */
@@ -355,6 +356,7 @@ static inline uint16_t established(struct lb_lcore *ll, struct rte_mbuf **pkts,
 			ll->run_skip = LB_RUN_BACKOFF;
 			goto rest;
 		}
+		keys[i].recirc_id = EVS_LB_RECIRC;
 		bytes += len;
 	}
 	/* every usual one matched (the others are new connections or drops) */

@@ -254,36 +254,58 @@ struct evs_hint_run {
 	const struct evs_recirc_hint *h;
 };
 
-/** (private) Load hint @p h into @p r if its megaflow is live and
- * unchanged since the hint learnt it, whatever words it consults. */
-static inline bool evs_recirc_hint_load(const struct evs_recirc_hint *h, struct evs_hint_run *r)
+/** (private) Load hint @p h into @p r for packets of pass @p recirc_id if
+ * its megaflow is live, unchanged since the hint learnt it and of that
+ * pass, whatever words it consults. The pass's recirc_id is checked here
+ * once and left out of the per-key compare: a key's recirc_id is stored
+ * after its compare (stored just before, the compare's 16-byte load over
+ * it would wait for the store: no forwarding from a narrower store, ~12
+ * cycles a packet). */
+static inline bool evs_recirc_hint_load(const struct evs_recirc_hint *h, uint16_t recirc_id,
+					struct evs_hint_run *r)
 {
 	const struct evs_megaflow *f = (const struct evs_megaflow *)h->flow;
+	const size_t at = offsetof(struct evs_flow_key, recirc_id);
+	const uint16_t ones = UINT16_MAX;
+	uint64_t rm = 0, rv = 0;
+	evs_hint_pair pm;
 
 	if (f == NULL || f->version != h->version)
 		return false;
+	memcpy((uint8_t *)&rm + at % 8, &ones, sizeof(ones)); /* constants once folded */
+	memcpy((uint8_t *)&rv + at % 8, &recirc_id, sizeof(recirc_id));
+	if (((rv & h->m[at / 8]) ^ h->v[at / 8]) & rm)
+		return false;
+	/* in vectors: a scalar store into a pair the compare then loads whole
+	 * would not forward either */
+	pm = at / 8 % 2 ? (evs_hint_pair){0, rm} : (evs_hint_pair){rm, 0};
 	memcpy(r->m, h->m, sizeof(r->m));
 	memcpy(r->v, h->v, sizeof(r->v));
+	r->m[at / 16] &= ~pm;
+	r->v[at / 16] &= ~pm;
 	r->h = h;
 	return true;
 }
 
 /**
- * Load hint @p h into @p r for a run of packets an opcode checks itself: false
- * if it is empty, its megaflow was removed or rewritten since it was learnt
- * (then it must not be used), or the megaflow consults words past
- * EVS_RECIRC_HINT_WORDS (such packets take evs_exec_recirculate_hinted).
+ * Load hint @p h into @p r for a run of packets of pass @p recirc_id that an
+ * opcode checks itself: false if it is empty, its megaflow was removed or
+ * rewritten since it was learnt (then it must not be used), is not of that
+ * pass, or consults words past EVS_RECIRC_HINT_WORDS (such packets take
+ * evs_exec_recirculate_hinted).
  */
-static inline bool evs_exec_hint_begin(const struct evs_recirc_hint *h, struct evs_hint_run *r)
+static inline bool evs_exec_hint_begin(const struct evs_recirc_hint *h, uint16_t recirc_id,
+				       struct evs_hint_run *r)
 {
-	return h->hi == 0 && evs_recirc_hint_load(h, r);
+	return h->hi == 0 && evs_recirc_hint_load(h, recirc_id, r);
 }
 
 /**
- * Whether key @p k (its recirc_id already the next pass's) matches the
- * megaflow of run @p r (evs_exec_hint_begin() true) on every word its mask
- * consults: the first EVS_RECIRC_HINT_WORDS, in pairs, straight-line (a
- * word the mask does not consult has mask and value 0).
+ * Whether key @p k matches the megaflow of run @p r (evs_exec_hint_begin()
+ * true) on every word its mask consults, its recirc_id taken as the run's
+ * pass (set it after this: see evs_recirc_hint_load): the first
+ * EVS_RECIRC_HINT_WORDS, in pairs, straight-line (a word the mask does not
+ * consult has mask and value 0).
  */
 static inline bool evs_exec_hint_match(const struct evs_hint_run *r, const struct evs_flow_key *k)
 {

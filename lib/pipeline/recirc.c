@@ -69,10 +69,10 @@ static inline bool hint_match(const struct evs_hint_run *r, const struct evs_flo
 }
 
 /* The hint names a megaflow still live and unchanged, and the key matches it. */
-static inline bool hint_ok(const struct evs_recirc_hint *h, const struct evs_flow_key *k,
-			   struct evs_hint_run *r)
+static inline bool hint_ok(const struct evs_recirc_hint *h, uint16_t recirc_id,
+			   const struct evs_flow_key *k, struct evs_hint_run *r)
 {
-	return evs_recirc_hint_load(h, r) && hint_match(r, k);
+	return evs_recirc_hint_load(h, recirc_id, r) && hint_match(r, k);
 }
 
 /* Classify @n missed packets for their hints (the pass itself classifies
@@ -232,19 +232,20 @@ uint16_t evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, str
 		return 0;
 	}
 	ctr_add(&pl->st.recirculated, n);
-	/* (each key's recirc_id is set just before its hint is checked) */
+	/* (each key's recirc_id is set once its hint is checked, which takes
+	 * it as the pass's) */
 	for (i = 0; i < n; i = j) {
 		const struct evs_recirc_hint *h = &hints[slot[i]];
 		struct evs_megaflow *f = (struct evs_megaflow *)(uintptr_t)h->flow;
 		struct evs_hint_run c;
 		uint64_t bytes;
 
-		keys[i].recirc_id = recirc_id;
-		if (!hint_ok(h, &keys[i], &c)) {
+		if (!hint_ok(h, recirc_id, &keys[i], &c)) {
+			keys[i].recirc_id = recirc_id;
 			for (j = (uint16_t)(i + 1); j < n; j++) {
-				keys[j].recirc_id = recirc_id;
-				if (hint_ok(&hints[slot[j]], &keys[j], &c))
+				if (hint_ok(&hints[slot[j]], recirc_id, &keys[j], &c))
 					break;
+				keys[j].recirc_id = recirc_id;
 			}
 			hints_learn(pl, hints, slot + i, keys + i, (uint16_t)(j - i));
 			run_chunk(pl, x->st, pkts + i, keys + i, (uint16_t)(j - i), nx.depth,
@@ -253,11 +254,12 @@ uint16_t evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, str
 		}
 		/* the run: following packets whose hint is the same live megaflow
 		 * (compared against @h's copy: the same megaflow, the same words) */
+		keys[i].recirc_id = recirc_id;
 		bytes = rte_pktmbuf_pkt_len(pkts[i]);
 		for (j = (uint16_t)(i + 1); j < n; j++) {
-			keys[j].recirc_id = recirc_id;
 			if (hints[slot[j]].flow != f || !hint_match(&c, &keys[j]))
 				break;
+			keys[j].recirc_id = recirc_id;
 			bytes += rte_pktmbuf_pkt_len(pkts[j]);
 		}
 		if (unlikely(j < n && !grouped && hints[slot[j]].flow != f)) {
