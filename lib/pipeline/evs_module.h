@@ -252,6 +252,8 @@ struct evs_hint_run {
 	evs_hint_pair m[EVS_RECIRC_HINT_WORDS / 2];
 	evs_hint_pair v[EVS_RECIRC_HINT_WORDS / 2];
 	const struct evs_recirc_hint *h;
+	const void *flow; /* the megaflow and version compared (the hint may */
+	uint32_t version; /* learn another before the run is executed) */
 };
 
 /** (private) Load hint @p h into @p r for packets of pass @p recirc_id if
@@ -284,6 +286,8 @@ static inline bool evs_recirc_hint_load(const struct evs_recirc_hint *h, uint16_
 	r->m[at / 16] &= ~pm;
 	r->v[at / 16] &= ~pm;
 	r->h = h;
+	r->flow = f;
+	r->version = h->version;
 	return true;
 }
 

@@ -195,7 +195,7 @@ uint16_t evs_exec_hint_run(struct evs_exec *x, uint16_t recirc_id, const struct 
 			   uint64_t bytes)
 {
 	struct evs_exec nx = {.pl = x->pl, .st = x->st, .mod = ENGINE_MOD, .depth = x->depth + 1};
-	struct evs_megaflow *f = (struct evs_megaflow *)(uintptr_t)r->h->flow;
+	struct evs_megaflow *f = (struct evs_megaflow *)(uintptr_t)r->flow;
 	uint64_t now = 0;
 
 	if (unlikely(n == 0 || x->tracing || x->depth >= EVS_RECIRC_MAX_DEPTH ||
@@ -204,9 +204,9 @@ uint16_t evs_exec_hint_run(struct evs_exec *x, uint16_t recirc_id, const struct 
 		return 0;
 	}
 	ctr_add(&x->pl->st.recirculated, n);
-	/* the hint still names that megaflow, unchanged (nothing the caller
-	 * did since its begin should have changed it: checked all the same) */
-	if (unlikely(r->h->flow != f || f->version != r->h->version)) {
+	/* the megaflow the keys were compared with, still unchanged (nothing
+	 * the caller did since should have changed it: checked all the same) */
+	if (unlikely(f->version != r->version)) {
 		run_chunk(x->pl, x->st, pkts, keys, n, nx.depth, false);
 		return 0;
 	}
