@@ -302,12 +302,12 @@ struct est {
  * case: one routed megaflow for the VIP's backends) they are checked for
  * the next pass here, in the same loop, as evs_exec_recirculate_hinted
  * would (recirc_id set after each compare, which takes it as the next
- * pass's), and they become
- * one run (e->n_run); once one does not, none (the hinted pass groups
- * them by megaflow), and the rest only get their slots: then the next
- * LB_RUN_BACKOFF bursts do not try (backends with distinct next hops have
- * a megaflow each: a run would end at the first or second packet). @return how many
- * of the first @n were usual; the caller takes the rest the general way.
+ * pass's), and they become one run (e->n_run); once one does not, none
+ * (the hinted pass groups them by megaflow) and the rest only get their
+ * slots; then the next LB_RUN_BACKOFF bursts do not try (backends with
+ * distinct next hops have a megaflow each: a run would end at once).
+ * @return how many of the first @n were usual; the caller takes the rest
+ * the general way.
  */
 static inline uint16_t established(struct lb_lcore *ll, struct rte_mbuf **pkts,
 				   struct evs_flow_key *keys, struct est *e, uint16_t n,
