@@ -164,10 +164,11 @@ static const struct evs_lb_dp *dp_of(const struct evs_exec *x)
  * VIP's share is counted once per burst by vip_exec, per packet by count(). */
 static inline uint32_t count_be(struct lb_lcore *ll, uint32_t id, const struct rte_mbuf *m)
 {
+	struct evs_lb_counts *c = &ll->be[id];
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 
-	ll->be[id].packets++;
-	ll->be[id].bytes += len;
+	c->packets++;
+	c->bytes += len;
 	return len;
 }
 
@@ -274,116 +275,125 @@ static inline uint16_t hint_slot(uint32_t id, uint16_t in_port)
 	return (uint16_t)((id + in_port * 0x9e3779b1u) & (LB_HINTS - 1));
 }
 
+/* A packet of a connection conntrack translated, with a backend of ours
+ * and not an unanswered SYN again (a passive signal): the usual one. */
+static inline bool usual(const struct evs_flow_key *k, uint32_t id)
+{
+	uint8_t st = k->ct_state;
+
+	return (st & (EVS_CT_INVALID | EVS_CT_DNAT)) == EVS_CT_DNAT && id - 1 < EVS_LB_IDS - 1 &&
+	       !syn_again(k, st);
+}
+
+/* What established() leaves for next_pass(): the leading packets, if all
+ * the usual ones matched one live hint (their next pass needs no other
+ * check), and the hint slots of the others. */
+struct est {
+	struct evs_hint_run run;
+	uint16_t n_run; /* pkts[0..n_run) matched run */
+	uint64_t run_bytes;
+	uint16_t slot[EVS_CLS_BURST_MAX]; /* from n_run on: slot[i] for keys[i] */
+};
+
 /*
- * The usual packets, first in a chunk (nothing committed or dropped before
- * them): of a connection conntrack translated, with a backend of ours and
- * not an unanswered SYN again (a passive signal). Counted and hinted in one
- * tight loop (slot[i] for keys[i]). @return how many of the first @n were
- * such; the caller takes the rest the general way.
+ * The usual packets, first in the burst (nothing committed or dropped
+ * before them): counted per backend and hinted in one tight loop. While
+ * their hints name one live megaflow that their keys match (the usual
+ * case: one routed megaflow for the VIP's backends) they are checked for
+ * the next pass here, in the same loop, as evs_exec_recirculate_hinted
+ * would (recirc_id set after each compare, which takes it as the next
+ * pass's), and they become one run (e->n_run); once one does not, none
+ * (the hinted pass groups them by megaflow) and the rest only get their
+ * slots; then the next LB_RUN_BACKOFF bursts do not try (backends with
+ * distinct next hops have a megaflow each: a run would end at once).
+ * @return how many of the first @n were usual; the caller takes the rest
+ * the general way.
  */
 static inline uint16_t established(struct lb_lcore *ll, struct rte_mbuf **pkts,
-				   const struct evs_flow_key *keys, uint16_t *slot, uint16_t n,
+				   struct evs_flow_key *keys, struct est *e, uint16_t n,
 				   uint64_t *vbytes)
 {
+	struct evs_hint_run r; /* a local: its pairs stay in registers */
 	uint64_t bytes = 0;
-	uint16_t i;
+	const void *flow;
+	uint32_t id, len, s;
+	uint16_t i = 0;
 
-	for (i = 0; i < n; i++) {
-		uint8_t st = keys[i].ct_state;
-		uint32_t id = evs_ct_burst_meta(ll->lc, i)->backend;
-
-		if ((st & (EVS_CT_INVALID | EVS_CT_DNAT)) != EVS_CT_DNAT ||
-		    id - 1 >= EVS_LB_IDS - 1 || syn_again(&keys[i], st))
+	e->n_run = 0;
+	if (n == 0 || !usual(&keys[0], id = evs_ct_burst_meta(ll->lc, 0)->backend))
+		goto out;
+	/* the first: the run's hint */
+	bytes = count_be(ll, id, pkts[0]);
+	s = hint_slot(id, keys[0].in_port);
+	i = 1;
+	if (ll->run_skip != 0) { /* the last try failed: not yet again */
+		ll->run_skip--;
+		e->slot[0] = (uint16_t)s;
+		goto rest;
+	}
+	if (!evs_exec_hint_begin(&ll->hint[s], EVS_LB_RECIRC, &r) ||
+	    !evs_exec_hint_match(&r, &keys[0])) {
+		e->slot[0] = (uint16_t)s;
+		goto rest;
+	}
+	keys[0].recirc_id = EVS_LB_RECIRC; /* after its compare (see evs_recirc_hint_load) */
+	flow = ll->hint[s].flow;
+	for (; i < n; i++) {
+		id = evs_ct_burst_meta(ll->lc, i)->backend;
+		if (!usual(&keys[i], id))
+			break;
+		len = count_be(ll, id, pkts[i]);
+		s = hint_slot(id, keys[i].in_port);
+		if (ll->hint[s].flow != flow || !evs_exec_hint_match(&r, &keys[i])) {
+			/* not one run (several megaflows, or a key its megaflow
+			 * does not match): all by their slots, grouped there */
+			for (uint16_t k = 0; k < i; k++)
+				e->slot[k] = hint_slot(evs_ct_burst_meta(ll->lc, k)->backend,
+						       keys[k].in_port);
+			e->slot[i] = (uint16_t)s;
+			bytes += len;
+			i++;
+			ll->run_skip = LB_RUN_BACKOFF;
+			goto rest;
+		}
+		keys[i].recirc_id = EVS_LB_RECIRC;
+		bytes += len;
+	}
+	/* every usual one matched (the others are new connections or drops) */
+	e->n_run = i;
+	e->run_bytes = bytes;
+	e->run = r;
+	goto out;
+rest:
+	for (; i < n; i++) {
+		id = evs_ct_burst_meta(ll->lc, i)->backend;
+		if (!usual(&keys[i], id))
 			break;
 		bytes += count_be(ll, id, pkts[i]);
-		slot[i] = hint_slot(id, keys[i].in_port);
+		e->slot[i] = hint_slot(id, keys[i].in_port);
 	}
+out:
 	ll->counters[EVS_LB_C_HIT] += i;
 	*vbytes += bytes;
 	return i;
 }
 
-/* Distinct megaflows a burst is grouped by; the rest keep their order in
- * one more group (bounded work per packet however many there are). */
-#define LB_GROUPS 8
-
-/*
- * Stable grouping of @n packets by the megaflow their hints name, into
- * @gp/@gk/@gs: the next pass runs each megaflow's program (a backend's
- * route, its output) once per burst instead of once per run of neighbours
- * (a burst of mixed flows over k backends with distinct next hops has about
- * n (k-1)/k runs; 112 more instructions per packet than one run in
- * bench-lb-pipeline --per-backend). Reads only the hints' megaflow
- * identity: a wrong guess costs runs, never a wrong decision (the hinted
- * pass checks each key). Packets of one connection share a hint, so their
- * order is kept. @return false if they were grouped already (no copy: the
- * backends of the perf scenario share one routed megaflow).
- */
-static bool group_by_next(const struct evs_recirc_hint *hints, struct rte_mbuf **pkts,
-			  const struct evs_flow_key *keys, const uint16_t *slot, uint16_t n,
-			  struct rte_mbuf **gp, struct evs_flow_key *gk, uint16_t *gs)
-{
-	const void *id[LB_GROUPS], *prev = NULL;
-	uint16_t at[LB_GROUPS + 1] = {0};
-	uint8_t g[EVS_CLS_BURST_MAX];
-	unsigned int ng = 0, runs = 0, i, k, sum = 0;
-	bool same = true;
-
-	/* the usual case first: one megaflow for the whole burst */
-	for (i = 1; i < n; i++)
-		same &= hints[slot[i]].flow == hints[slot[0]].flow;
-	if (same)
-		return false;
-	for (i = 0; i < n; i++) {
-		const void *f = hints[slot[i]].flow;
-
-		for (k = 0; k < ng && id[k] != f; k++)
-			;
-		if (k == ng && ng < LB_GROUPS)
-			id[ng++] = f;
-		g[i] = (uint8_t)k; /* LB_GROUPS: the overflow group */
-		at[k]++;
-		runs += i == 0 || f != prev;
-		prev = f;
-	}
-	if (at[LB_GROUPS] == 0 && runs == ng)
-		return false;
-	for (k = 0; k <= LB_GROUPS; k++) { /* counts -> first positions */
-		unsigned int c = at[k];
-
-		at[k] = (uint16_t)sum;
-		sum += c;
-	}
-	for (i = 0; i < n; i++) {
-		uint16_t o = at[g[i]]++;
-
-		gp[o] = pkts[i];
-		gk[o] = keys[i];
-		gs[o] = slot[i];
-	}
-	return true;
-}
-
-/* The translated packets to their backends' next pass, by the megaflow
- * each (backend, client port) matched last (evs_exec_recirculate_hinted:
- * no lookup while it is live and the key matches it), grouped by that
- * megaflow; counted by how they went. */
+/* The translated packets to their backends' next pass: those established()
+ * matched to a live hint at once; the others by the megaflow each (backend,
+ * client port) matched last (evs_exec_recirculate_hinted: no lookup while
+ * it is live and the key matches it; it groups the burst by those
+ * megaflows when they differ). Counted by how they went. */
 static void next_pass(struct evs_exec *x, struct lb_lcore *ll, struct rte_mbuf **pkts,
-		      struct evs_flow_key *keys, const uint16_t *slot, uint16_t n)
+		      struct evs_flow_key *keys, const struct est *e, uint16_t n)
 {
-	struct rte_mbuf *gp[EVS_CLS_BURST_MAX];
-	struct evs_flow_key gk[EVS_CLS_BURST_MAX];
-	uint16_t gs[EVS_CLS_BURST_MAX], direct;
+	uint16_t r = e->n_run, direct = 0;
 
-	if (n > EVS_CLS_BURST_MAX || evs_exec_tracing(x)) { /* classified (re-parsed if traced) */
-		direct =
-		    evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, pkts, keys, n, ll->hint, slot);
-	} else if (group_by_next(ll->hint, pkts, keys, slot, n, gp, gk, gs)) {
-		direct = evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, gp, gk, n, ll->hint, gs);
-	} else {
-		direct =
-		    evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, pkts, keys, n, ll->hint, slot);
-	}
+	if (r != 0)
+		direct = evs_exec_hint_run(x, EVS_LB_RECIRC, &e->run, pkts, keys, r, e->run_bytes);
+	/* more than a classifier burst or traced: plain recirculation
+	 * (re-parsed if traced) */
+	direct += evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, pkts + r, keys + r,
+					      (uint16_t)(n - r), ll->hint, e->slot + r);
 	if (evs_exec_tracing(x))
 		return;
 	ll->counters[EVS_LB_C_NEXT_DIRECT] += direct;
@@ -409,13 +419,14 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 				    .choose_arg = &pc};
 	const struct evs_lb_dp_vip *v;
 	uint16_t done, chunk, i, out = 0;
-	uint16_t slot[EVS_CLS_BURST_MAX];
+	struct est e;
 	uint64_t vbytes = 0, vpkts = 0;
 
 	if (dp == NULL || a->vip >= dp->n_vips || !dp->vip[a->vip].used) {
 		evs_exec_drop(x, EVS_LB_DROP_VIP_GONE, pkts, n);
 		return 0;
 	}
+	e.n_run = 0;
 	v = pc.v = &dp->vip[a->vip];
 	if (v->dsr) /* only this direction passes here: TCP from the client's flags */
 		act.flags |= EVS_CT_F_ONEWAY;
@@ -431,10 +442,10 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 		pc.tried = pc.none = pc.affine = 0;
 		evs_ct_execute_burst(ll->lc, &act, &pkts[done], &keys[done], chunk);
 		i = 0;
-		if (likely(!tracing && !v->dsr && out == done &&
-			   done + chunk <= EVS_CLS_BURST_MAX)) {
-			/* up to the first new connection */
-			i = established(ll, &pkts[done], &keys[done], &slot[done],
+		if (likely(!tracing && !v->dsr && done == 0 && chunk <= EVS_CLS_BURST_MAX)) {
+			/* up to the first new connection (a burst is one chunk:
+			 * a pass runs at most EVS_CLS_BURST_MAX packets) */
+			i = established(ll, pkts, keys, &e,
 					pc.tried != 0 ? (uint16_t)__builtin_ctzll(pc.tried) : chunk,
 					&vbytes);
 			vpkts += i;
@@ -485,7 +496,7 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 				keys[out] = keys[j];
 			}
 			if (out < EVS_CLS_BURST_MAX) /* more: plain recirculation */
-				slot[out] = hint_slot(id < EVS_LB_IDS ? id : 0, keys[j].in_port);
+				e.slot[out] = hint_slot(id < EVS_LB_IDS ? id : 0, keys[j].in_port);
 			out++;
 		}
 	}
@@ -495,7 +506,7 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 	evs_ct_expire(ll->lc, LB_EXPIRE_STEP);
 	/* ct rewrote frames and keys alike (but a DSR key's destination, on
 	 * purpose): classified again without a re-parse */
-	next_pass(x, ll, pkts, keys, slot, out);
+	next_pass(x, ll, pkts, keys, &e, out);
 	return 0;
 }
 

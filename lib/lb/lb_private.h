@@ -12,6 +12,9 @@
  * (backend, client port) pairs costs lookups, never a wrong decision. */
 #define LB_HINTS 1024u
 
+/* Bursts established() does not try a single run after one failed. */
+#define LB_RUN_BACKOFF 15
+
 /* A pipeline lcore's context: its own conntrack context (entries it
  * creates are filed on its wheel) and its counts. */
 struct lb_lcore {
@@ -23,6 +26,8 @@ struct lb_lcore {
 	/* the next pass's megaflow per backend and client port (hint_slot):
 	 * established packets skip its lookup */
 	struct evs_recirc_hint hint[LB_HINTS];
+	/* bursts left before established() tries a run again */
+	uint32_t run_skip;
 };
 
 extern const struct evs_stage lb_stages[LB_N_STAGES];

@@ -28,8 +28,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_mbuf.h>
+#include <rte_vect.h>
 
 #include "evs_classifier.h"
 #include "evs_packet.h"
@@ -213,7 +215,8 @@ struct rte_mempool *evs_exec_pool(const struct evs_exec *x);
 void evs_exec_recirculate(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
 			  struct evs_flow_key *keys, uint16_t n);
 
-/** Mask words a hint compares inline (a routed megaflow consults about six). */
+/** Key words a hint compares as 16-byte vectors (metadata, MACs, ct_state,
+ * addresses: all a routed megaflow consults); later ones one by one. */
 #define EVS_RECIRC_HINT_WORDS 8
 
 /**
@@ -227,15 +230,117 @@ struct evs_recirc_hint {
 	const void *flow; /**< struct evs_megaflow (private) */
 	const void *mask; /**< its mask (private) */
 	uint32_t version;
-	uint32_t words; /**< bitmap of the key words the mask consults (private) */
-	/* (private) up to EVS_RECIRC_HINT_WORDS of them inline, compared
-	 * straight-line: index, mask, masked value; n_inline 0: more (the
-	 * bitmap's loop) */
-	uint8_t n_inline;
-	uint8_t w[EVS_RECIRC_HINT_WORDS];
-	uint64_t m[EVS_RECIRC_HINT_WORDS];
-	uint64_t v[EVS_RECIRC_HINT_WORDS];
+	/** bitmap of the key words from EVS_RECIRC_HINT_WORDS on that the mask
+	 * consults (private): compared one by one, from the megaflow */
+	uint32_t hi;
+	/* (private) the first EVS_RECIRC_HINT_WORDS words' mask and masked
+	 * value (mask 0 where it does not consult), compared in pairs */
+	uint64_t m[EVS_RECIRC_HINT_WORDS] __attribute__((aligned(16)));
+	uint64_t v[EVS_RECIRC_HINT_WORDS] __attribute__((aligned(16)));
 };
+
+/** Two key words as one 16-byte vector (SSE2 on x86, NEON on Arm). */
+typedef uint64_t evs_hint_pair __attribute__((vector_size(16)));
+
+/**
+ * A hint loaded for a run of packets (evs_exec_hint_begin): its compare in
+ * locals, which the compiler keeps in registers over the run (from the
+ * hint itself every pair would be reloaded per packet: stores to the keys
+ * could alias it as far as it can tell). Private layout.
+ */
+struct evs_hint_run {
+	evs_hint_pair m[EVS_RECIRC_HINT_WORDS / 2];
+	evs_hint_pair v[EVS_RECIRC_HINT_WORDS / 2];
+	const struct evs_recirc_hint *h;
+	const void *flow; /* the megaflow and version compared (the hint may */
+	uint32_t version; /* learn another before the run is executed) */
+};
+
+/** (private) Load hint @p h into @p r for packets of pass @p recirc_id if
+ * its megaflow is live, unchanged since the hint learnt it and of that
+ * pass, whatever words it consults. The pass's recirc_id is checked here
+ * once and left out of the per-key compare: a key's recirc_id is stored
+ * after its compare (stored just before, the compare's 16-byte load over
+ * it would wait for the store: no forwarding from a narrower store, ~12
+ * cycles a packet). */
+static inline bool evs_recirc_hint_load(const struct evs_recirc_hint *h, uint16_t recirc_id,
+					struct evs_hint_run *r)
+{
+	const struct evs_megaflow *f = (const struct evs_megaflow *)h->flow;
+	const size_t at = offsetof(struct evs_flow_key, recirc_id);
+	const uint16_t ones = UINT16_MAX;
+	uint64_t rm = 0, rv = 0;
+	evs_hint_pair pm;
+
+	if (f == NULL || f->version != h->version)
+		return false;
+	memcpy((uint8_t *)&rm + at % 8, &ones, sizeof(ones)); /* constants once folded */
+	memcpy((uint8_t *)&rv + at % 8, &recirc_id, sizeof(recirc_id));
+	if (((rv & h->m[at / 8]) ^ h->v[at / 8]) & rm)
+		return false;
+	/* in vectors: a scalar store into a pair the compare then loads whole
+	 * would not forward either */
+	pm = at / 8 % 2 ? (evs_hint_pair){0, rm} : (evs_hint_pair){rm, 0};
+	memcpy(r->m, h->m, sizeof(r->m));
+	memcpy(r->v, h->v, sizeof(r->v));
+	r->m[at / 16] &= ~pm;
+	r->v[at / 16] &= ~pm;
+	r->h = h;
+	r->flow = f;
+	r->version = h->version;
+	return true;
+}
+
+/**
+ * Load hint @p h into @p r for a run of packets of pass @p recirc_id that an
+ * opcode checks itself: false if it is empty, its megaflow was removed or
+ * rewritten since it was learnt (then it must not be used), is not of that
+ * pass, or consults words past EVS_RECIRC_HINT_WORDS (such packets take
+ * evs_exec_recirculate_hinted).
+ */
+static inline bool evs_exec_hint_begin(const struct evs_recirc_hint *h, uint16_t recirc_id,
+				       struct evs_hint_run *r)
+{
+	return h->hi == 0 && evs_recirc_hint_load(h, recirc_id, r);
+}
+
+/**
+ * Whether key @p k matches the megaflow of run @p r (evs_exec_hint_begin()
+ * true) on every word its mask consults, its recirc_id taken as the run's
+ * pass (set it after this: see evs_recirc_hint_load): the first
+ * EVS_RECIRC_HINT_WORDS, in pairs, straight-line (a word the mask does not
+ * consult has mask and value 0).
+ */
+static inline bool evs_exec_hint_match(const struct evs_hint_run *r, const struct evs_flow_key *k)
+{
+	const uint64_t *kw = (const uint64_t *)k;
+	evs_hint_pair diff = {0, 0};
+
+	for (unsigned int i = 0; i < EVS_RECIRC_HINT_WORDS / 2; i++) {
+		evs_hint_pair kp;
+
+		memcpy(&kp, kw + 2 * i, sizeof(kp)); /* the key is 8-byte aligned */
+		diff |= (kp & r->m[i]) ^ r->v[i];
+	}
+#ifdef __SSE4_1__
+	return _mm_testz_si128((__m128i)diff, (__m128i)diff);
+#else
+	return (diff[0] | diff[1]) == 0;
+#endif
+}
+
+/**
+ * The next pass of @p n packets an opcode matched against run @p r (every
+ * key, recirc_id set to @p recirc_id): the hinted megaflow's program runs
+ * over them at once, counted as a lookup hit of @p bytes would be; if the
+ * megaflow changed since evs_exec_hint_begin() or its program went stale
+ * (a table it read changed), or under flow.trace or at the depth limit,
+ * they are recirculated as evs_exec_recirculate() does instead. Consumes
+ * the packets. @return the packets that ran by the hint (n or 0).
+ */
+uint16_t evs_exec_hint_run(struct evs_exec *x, uint16_t recirc_id, const struct evs_hint_run *r,
+			   struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n,
+			   uint64_t bytes);
 
 /**
  * evs_exec_recirculate() that first tries hint @p hints[@p slot[i]] for

@@ -38,44 +38,41 @@ void evs_exec_recirculate(struct evs_exec *x, uint16_t recirc_id, struct rte_mbu
 }
 
 _Static_assert(EVS_FLOW_KEY_WORDS <= 32, "a hint's word bitmap is 32 bits");
-
-_Static_assert(EVS_RECIRC_HINT_WORDS % 4 == 0, "hint words go in fours");
+_Static_assert(EVS_RECIRC_HINT_WORDS % 2 == 0 && EVS_RECIRC_HINT_WORDS <= EVS_FLOW_KEY_WORDS,
+	       "hint words go in pairs, within the key");
 _Static_assert(sizeof(evs_flow_word_t) == sizeof(uint64_t), "a hint's inline words");
 
-/* The key matches the hinted megaflow @p h names (live: see hint_ok),
- * compared on the words its mask consults only (a handful of the key's):
- * from the hint's own copy in fours (the constant inner loop unrolls; the
- * padding words have mask 0), or by the bitmap when they do not fit. */
-static inline bool hint_match(const struct evs_recirc_hint *h, const struct evs_flow_key *k)
+/* The words from EVS_RECIRC_HINT_WORDS on that the hint's megaflow
+ * consults (h->hi; rare: ports, tunnel, mark): one by one. */
+static bool __rte_noinline hint_match_hi(const struct evs_recirc_hint *h,
+					 const struct evs_flow_key *k)
 {
-	const struct evs_megaflow *f = h->flow;
 	const evs_flow_word_t *kw = (const evs_flow_word_t *)k;
-	const evs_flow_word_t *mw;
-	const evs_flow_word_t *fw;
+	const evs_flow_word_t *mw =
+	    (const evs_flow_word_t *)&((const struct evs_flow_mask *)h->mask)->bits;
+	const evs_flow_word_t *fw =
+	    (const evs_flow_word_t *)&((const struct evs_megaflow *)h->flow)->key;
 	uint64_t diff = 0;
 
-	if (likely(h->n_inline != 0)) {
-		for (unsigned int b = 0; b < h->n_inline; b += 4)
-			for (unsigned int i = b; i < b + 4; i++)
-				diff |= (kw[h->w[i]] & h->m[i]) ^ h->v[i];
-		return diff == 0;
-	}
-	mw = (const evs_flow_word_t *)&((const struct evs_flow_mask *)h->mask)->bits;
-	fw = (const evs_flow_word_t *)&f->key;
-	for (uint32_t b = h->words; b != 0; b &= b - 1) {
+	for (uint32_t b = h->hi; b != 0; b &= b - 1) {
 		unsigned int i = (unsigned int)__builtin_ctz(b);
 
-		diff |= (kw[i] & mw[i]) ^ fw[i];
+		diff |= (kw[i] & mw[i]) ^ fw[i]; /* the megaflow's key is masked */
 	}
 	return diff == 0;
 }
 
-/* The hint names a megaflow still live and unchanged, and the key matches it. */
-static inline bool hint_ok(const struct evs_recirc_hint *h, const struct evs_flow_key *k)
+/* The key matches run @r's megaflow: the pairs, then any later words. */
+static inline bool hint_match(const struct evs_hint_run *r, const struct evs_flow_key *k)
 {
-	const struct evs_megaflow *f = h->flow;
+	return evs_exec_hint_match(r, k) && likely(r->h->hi == 0 || hint_match_hi(r->h, k));
+}
 
-	return f != NULL && f->version == h->version && hint_match(h, k);
+/* The hint names a megaflow still live and unchanged, and the key matches it. */
+static inline bool hint_ok(const struct evs_recirc_hint *h, uint16_t recirc_id,
+			   const struct evs_flow_key *k, struct evs_hint_run *r)
+{
+	return evs_recirc_hint_load(h, recirc_id, r) && hint_match(r, k);
 }
 
 /* Classify @n missed packets for their hints (the pass itself classifies
@@ -98,8 +95,6 @@ static void hints_learn(struct evs_pipeline_lcore *pl, struct evs_recirc_hint *h
 
 		const evs_flow_word_t *mw, *fw;
 		struct evs_recirc_hint *h = &hints[slot[i]];
-		unsigned int n_in = 0;
-		uint32_t words = 0;
 
 		if (m == NULL || (mf[i]->version & 1))
 			continue;
@@ -107,21 +102,115 @@ static void hints_learn(struct evs_pipeline_lcore *pl, struct evs_recirc_hint *h
 		fw = (const evs_flow_word_t *)&mf[i]->key;
 		*h = (struct evs_recirc_hint){.flow = mf[i], .mask = m, .version = mf[i]->version};
 		for (unsigned int w = 0; w < EVS_FLOW_KEY_WORDS; w++) {
-			if (mw[w] == 0)
-				continue;
-			words |= 1u << w;
-			if (n_in < EVS_RECIRC_HINT_WORDS) {
-				h->w[n_in] = (uint8_t)w;
-				h->m[n_in] = mw[w];
-				h->v[n_in] = fw[w];
+			if (w < EVS_RECIRC_HINT_WORDS) {
+				h->m[w] = mw[w];
+				h->v[w] = fw[w]; /* the megaflow's key is masked */
+			} else if (mw[w] != 0) {
+				h->hi |= 1u << w;
 			}
-			n_in++;
 		}
-		h->words = words;
-		/* in fours (zeroed padding matches anything); 0: the bitmap, when
-		 * they do not all fit */
-		h->n_inline = n_in <= EVS_RECIRC_HINT_WORDS ? (uint8_t)RTE_ALIGN_CEIL(n_in, 4) : 0;
 	}
+}
+
+/* Distinct megaflows a burst is grouped by; the rest keep their order in
+ * one more group (bounded work per packet however many there are). */
+#define HINT_GROUPS 8
+
+/*
+ * Stable grouping of @n packets by the megaflow their hints name, into
+ * @gp/@gk/@gs, once a run ended at another live megaflow: each megaflow's
+ * program (a load balancer's backend route, its output) then runs once
+ * per burst instead of once per run of neighbours (a burst of mixed flows
+ * over k backends with distinct next hops has about n (k-1)/k runs; 112
+ * more instructions per packet than one run in bench-lb-pipeline
+ * --per-backend). Reads only the hints' megaflow identity: a wrong guess
+ * costs runs, never a wrong decision (each key is checked). Packets of one
+ * connection share a hint, so their order is kept. @return false if they
+ * were grouped already (no copy).
+ */
+static bool group_by_flow(const struct evs_recirc_hint *hints, struct rte_mbuf **pkts,
+			  const struct evs_flow_key *keys, const uint16_t *slot, uint16_t n,
+			  struct rte_mbuf **gp, struct evs_flow_key *gk, uint16_t *gs)
+{
+	const void *id[HINT_GROUPS], *prev = NULL;
+	uint16_t at[HINT_GROUPS + 1] = {0};
+	uint8_t g[EVS_CLS_BURST_MAX];
+	unsigned int ng = 0, runs = 0, i, k, sum = 0;
+
+	for (i = 0; i < n; i++) {
+		const void *f = hints[slot[i]].flow;
+
+		for (k = 0; k < ng && id[k] != f; k++)
+			;
+		if (k == ng && ng < HINT_GROUPS)
+			id[ng++] = f;
+		g[i] = (uint8_t)k; /* HINT_GROUPS: the overflow group */
+		at[k]++;
+		runs += i == 0 || f != prev;
+		prev = f;
+	}
+	if (at[HINT_GROUPS] == 0 && runs == ng)
+		return false;
+	for (k = 0; k <= HINT_GROUPS; k++) { /* counts -> first positions */
+		unsigned int c = at[k];
+
+		at[k] = (uint16_t)sum;
+		sum += c;
+	}
+	for (i = 0; i < n; i++) {
+		uint16_t o = at[g[i]]++;
+
+		gp[o] = pkts[i];
+		gk[o] = keys[i];
+		gs[o] = slot[i];
+	}
+	return true;
+}
+
+/* @n packets that matched live megaflow @f (hinted): its program at once,
+ * counted as a lookup hit would be (the idle expiry reads last_used), or
+ * the pass classifies them if the program went stale. @return n if they
+ * ran by the hint, else 0. */
+static __rte_always_inline uint16_t run_hinted(struct evs_exec *nx, struct evs_megaflow *f,
+					       struct rte_mbuf **pkts, struct evs_flow_key *keys,
+					       uint16_t n, uint64_t bytes, uint64_t *now)
+{
+	const struct prog_hdr *p = evs_megaflow_actions(f);
+
+	if (unlikely(prog_stale(nx->pl->reg, p))) { /* the pass re-translates it */
+		run_chunk(nx->pl, nx->st, pkts, keys, n, nx->depth, false);
+		return 0;
+	}
+	if (*now == 0)
+		*now = rte_rdtsc();
+	__atomic_store_n(&f->hits, f->hits + n, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->last_used, *now, __ATOMIC_RELAXED);
+	evs_megaflow_add_bytes(f, bytes);
+	exec_prog(nx, p, pkts, keys, n);
+	return n;
+}
+
+uint16_t evs_exec_hint_run(struct evs_exec *x, uint16_t recirc_id, const struct evs_hint_run *r,
+			   struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n,
+			   uint64_t bytes)
+{
+	struct evs_exec nx = {.pl = x->pl, .st = x->st, .mod = ENGINE_MOD, .depth = x->depth + 1};
+	struct evs_megaflow *f = (struct evs_megaflow *)(uintptr_t)r->flow;
+	uint64_t now = 0;
+
+	if (unlikely(n == 0 || x->tracing || x->depth >= EVS_RECIRC_MAX_DEPTH ||
+		     n > EVS_CLS_BURST_MAX)) {
+		evs_exec_recirculate(x, recirc_id, pkts, keys, n);
+		return 0;
+	}
+	ctr_add(&x->pl->st.recirculated, n);
+	/* the megaflow the keys were compared with, still unchanged (nothing
+	 * the caller did since should have changed it: checked all the same) */
+	if (unlikely(f->version != r->version)) {
+		run_chunk(x->pl, x->st, pkts, keys, n, nx.depth, false);
+		return 0;
+	}
+	return run_hinted(&nx, f, pkts, keys, n, bytes, &now);
 }
 
 uint16_t evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, struct rte_mbuf **pkts,
@@ -130,6 +219,10 @@ uint16_t evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, str
 {
 	struct evs_pipeline_lcore *pl = x->pl;
 	struct evs_exec nx = {.pl = pl, .st = x->st, .mod = ENGINE_MOD, .depth = x->depth + 1};
+	struct rte_mbuf *gp[EVS_CLS_BURST_MAX];
+	struct evs_flow_key gk[EVS_CLS_BURST_MAX];
+	uint16_t gs[EVS_CLS_BURST_MAX];
+	bool grouped = false;
 	uint64_t now = 0;
 	uint16_t i, j, hinted = 0;
 
@@ -138,43 +231,52 @@ uint16_t evs_exec_recirculate_hinted(struct evs_exec *x, uint16_t recirc_id, str
 		evs_exec_recirculate(x, recirc_id, pkts, keys, n);
 		return 0;
 	}
-	for (i = 0; i < n; i++)
-		keys[i].recirc_id = recirc_id;
 	ctr_add(&pl->st.recirculated, n);
+	/* (each key's recirc_id is set once its hint is checked, which takes
+	 * it as the pass's) */
 	for (i = 0; i < n; i = j) {
 		const struct evs_recirc_hint *h = &hints[slot[i]];
 		struct evs_megaflow *f = (struct evs_megaflow *)(uintptr_t)h->flow;
-		const struct prog_hdr *p;
+		struct evs_hint_run c;
 		uint64_t bytes;
 
-		if (!hint_ok(h, &keys[i])) {
-			for (j = (uint16_t)(i + 1); j < n && !hint_ok(&hints[slot[j]], &keys[j]);
-			     j++)
-				;
+		if (!hint_ok(h, recirc_id, &keys[i], &c)) {
+			keys[i].recirc_id = recirc_id;
+			for (j = (uint16_t)(i + 1); j < n; j++) {
+				if (hint_ok(&hints[slot[j]], recirc_id, &keys[j], &c))
+					break;
+				keys[j].recirc_id = recirc_id;
+			}
 			hints_learn(pl, hints, slot + i, keys + i, (uint16_t)(j - i));
 			run_chunk(pl, x->st, pkts + i, keys + i, (uint16_t)(j - i), nx.depth,
 				  false);
 			continue;
 		}
-		/* the run: following packets whose hint is the same live megaflow */
+		/* the run: following packets whose hint is the same live megaflow
+		 * (compared against @h's copy: the same megaflow, the same words) */
+		keys[i].recirc_id = recirc_id;
 		bytes = rte_pktmbuf_pkt_len(pkts[i]);
-		for (j = (uint16_t)(i + 1);
-		     j < n && hints[slot[j]].flow == f && hint_match(h, &keys[j]); j++)
+		for (j = (uint16_t)(i + 1); j < n; j++) {
+			if (hints[slot[j]].flow != f || !hint_match(&c, &keys[j]))
+				break;
+			keys[j].recirc_id = recirc_id;
 			bytes += rte_pktmbuf_pkt_len(pkts[j]);
-		p = evs_megaflow_actions(f);
-		if (unlikely(prog_stale(pl->reg, p))) { /* the pass re-translates it */
-			run_chunk(pl, x->st, pkts + i, keys + i, (uint16_t)(j - i), nx.depth,
-				  false);
+		}
+		if (unlikely(j < n && !grouped && hints[slot[j]].flow != f)) {
+			/* another megaflow next: the rest grouped by megaflow, once
+			 * (copies: the caller's arrays stay as they were) */
+			grouped = true;
+			if (group_by_flow(hints, pkts + i, keys + i, slot + i, (uint16_t)(n - i),
+					  gp + i, gk + i, gs + i)) {
+				pkts = gp; /* from i on */
+				keys = gk;
+				slot = gs;
+			}
+			j = i; /* this run again, from the grouped arrays */
 			continue;
 		}
-		/* what a lookup hit would count: the idle expiry reads last_used */
-		if (now == 0)
-			now = rte_rdtsc();
-		__atomic_store_n(&f->hits, f->hits + (j - i), __ATOMIC_RELAXED);
-		__atomic_store_n(&f->last_used, now, __ATOMIC_RELAXED);
-		evs_megaflow_add_bytes(f, bytes);
-		hinted = (uint16_t)(hinted + (j - i));
-		exec_prog(&nx, p, pkts + i, keys + i, (uint16_t)(j - i));
+		hinted = (uint16_t)(hinted + run_hinted(&nx, f, pkts + i, keys + i,
+							(uint16_t)(j - i), bytes, &now));
 	}
 	return hinted;
 }

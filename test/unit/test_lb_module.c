@@ -51,6 +51,11 @@ static uint16_t rt_port[256];
 static uint8_t rt_mac[256];
 /* the stand-in's routed pass consults in_port too, as L2 does */
 static bool rt_by_port;
+/* != 0: one routed megaflow for every backend (the perf scenario's one
+ * next hop): it consults the low bit of the source's third byte (which the
+ * first pass does not: its prefix is /15 against backends in 10.0.1/24)
+ * and outputs to rt_shared + that bit (+ 2 in_port with rt_by_port) */
+static uint16_t rt_shared;
 
 /* order 200: "routing" outputs to the destination's last byte */
 static enum evs_stage_verdict fwd_route(struct evs_xlate *x, const void *state, void *lctx)
@@ -65,6 +70,12 @@ static enum evs_stage_verdict fwd_route(struct evs_xlate *x, const void *state, 
 	if (rt_by_port)
 		evs_xlate_mask(x)->bits.in_port = UINT16_MAX;
 	evs_xlate_mask(x)->bits.ethertype = UINT16_MAX;
+	if (rt_shared != 0) {
+		evs_xlate_mask(x)->bits.src_ip[2] |= 1;
+		evs_xlate_output(x, (uint16_t)(rt_shared + (k->src_ip[2] & 1) +
+					       (rt_by_port ? 2 * k->in_port : 0)));
+		return EVS_STAGE_DONE;
+	}
 	evs_xlate_mask(x)->bits.dst_ip[v6 ? 15 : 3] = 0xff;
 	if (rt_mac[b] != 0) {
 		struct rte_ether_addr m = {{0x02, 0, 0, 0, 0, rt_mac[b]}};
@@ -93,11 +104,24 @@ static bool rc_on;
 static bool rc_wide;
 static uint16_t rc_slot[BURST];
 static struct evs_recirc_hint rc_hints[4];
+/* >= 0: the recirculated pass consults bit 0 of this byte of the key
+ * alone and outputs to port 10 + its value; run() flips it in the packets
+ * rc_flip names (keys only: the frames stay valid) */
+static int rc_byte = -1;
+static bool rc_flip[BURST];
+static uint64_t rc_direct; /* packets that went by their hint */
 
 static enum evs_stage_verdict rc_stage(struct evs_xlate *x, const void *state, void *lctx)
 {
 	RTE_SET_USED(state);
 	RTE_SET_USED(lctx);
+	if (rc_on && rc_byte >= 0 && evs_xlate_wkey(x)->recirc_id != 0) {
+		const uint8_t *kb = (const uint8_t *)evs_xlate_wkey(x);
+
+		((uint8_t *)&evs_xlate_mask(x)->bits)[rc_byte] |= 1;
+		evs_xlate_output(x, (uint16_t)(10 + (kb[rc_byte] & 1)));
+		return EVS_STAGE_DONE;
+	}
 	if (rc_on && rc_wide && evs_xlate_wkey(x)->recirc_id != 0) {
 		uint64_t *mw = (uint64_t *)(void *)&evs_xlate_mask(x)->bits;
 
@@ -116,7 +140,7 @@ static uint16_t rc_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **p
 			struct evs_flow_key *keys, uint16_t n)
 {
 	RTE_SET_USED(arg);
-	evs_exec_recirculate_hinted(x, 7, pkts, keys, n, rc_hints, rc_slot);
+	rc_direct += evs_exec_recirculate_hinted(x, 7, pkts, keys, n, rc_hints, rc_slot);
 	return 0;
 }
 
@@ -217,7 +241,9 @@ static void lbm_setup(void)
 	memset(rt_port, 0, sizeof(rt_port));
 	memset(rt_mac, 0, sizeof(rt_mac));
 	rt_by_port = false;
+	rt_shared = 0;
 	run_in_port = 0;
+	rc_byte = -1;
 	w.reg = evs_registry_create(mods, RTE_DIM(mods));
 	ck_assert_ptr_nonnull(w.reg);
 	w.tab = new_table("lbm", 1 << 16, 2); /* a context for ct's module and one for lb's */
@@ -275,6 +301,8 @@ static void run(const struct spec *s, uint16_t n)
 	for (uint16_t i = 0; i < n; i++) {
 		m[i] = cur[i] = build(&s[i], &k[i]);
 		m[i]->port = k[i].in_port = run_in_port;
+		if (rc_byte >= 0 && rc_flip[i])
+			((uint8_t *)&k[i])[rc_byte] ^= 1;
 	}
 	evs_pipeline_run(w.pl, &w.st, m, k, n);
 }
@@ -1042,10 +1070,11 @@ static void recirc_hints(bool wide)
 	       wide ? " (wide masks)" : "", (unsigned long long)(cs1.lookups - cs0.lookups), sent);
 	ck_assert_uint_lt(cs1.lookups - cs0.lookups, (uint64_t)sent * 3 / 2);
 	ck_assert_uint_gt(cs1.lookups - cs0.lookups, (uint64_t)sent);
-	/* the way they were compared: inline, or by the bitmap */
+	/* the way they were compared: the words past the inline ones by the
+	 * bitmap (wide: every word but the ports') */
 	for (unsigned int k = 0; k < RTE_DIM(rc_hints); k++)
 		if (rc_hints[k].flow != NULL)
-			ck_assert_uint_eq(rc_hints[k].n_inline == 0, wide);
+			ck_assert_uint_eq(rc_hints[k].hi != 0, wide);
 }
 
 START_TEST(test_recirc_hints)
@@ -1057,6 +1086,58 @@ END_TEST
 START_TEST(test_recirc_hints_wide_mask)
 {
 	recirc_hints(true);
+}
+END_TEST
+
+/*
+ * A hint is used only for keys equal to its megaflow's on every word the
+ * megaflow consults, whichever word that is (the first eight compared in
+ * pairs from the hint's copy, the others one by one): for each word of the
+ * key, a recirculated pass that consults one bit of it and sends the
+ * packet by that bit, and bursts of packets that differ in that bit alone
+ * sharing one hint slot. A compare that skipped the word would send both
+ * kinds by the first one's megaflow. Between words every megaflow is
+ * flushed: a hint naming a removed megaflow must not be used.
+ */
+START_TEST(test_recirc_hints_every_word)
+{
+	rc_on = true;
+	memset(rc_hints, 0, sizeof(rc_hints));
+	memset(rc_slot, 0, sizeof(rc_slot)); /* one slot for all */
+	for (unsigned int wd = 0; wd < EVS_FLOW_KEY_WORDS; wd++) {
+		uint64_t direct = rc_direct;
+
+		/* a byte no stage of the first pass consults: in_port in word 0 */
+		rc_byte = wd == 0 ? 0 : (int)(wd * 8 + 4);
+		evs_cls_flush(evs_pipeline_lcore_cls(w.pl));
+		for (unsigned int b = 0; b < 8; b++) {
+			struct spec s[BURST];
+
+			for (unsigned int i = 0; i < BURST; i++) {
+				s[i] = (struct spec){.src = "10.2.0.1",
+						     .dst = "10.0.9.1",
+						     .proto = IPPROTO_UDP,
+						     .sport = 1000,
+						     .dport = 53,
+						     .payload = 8};
+				/* a run of the kind the hint holds (the last
+				 * burst's second half) but one (compared inside
+				 * the run), then a run of the other (compared
+				 * where a run starts) */
+				rc_flip[i] = ((i >= BURST / 2) ^ (b & 1) ^ (i == 5)) != 0;
+			}
+			run(s, BURST);
+			for (unsigned int i = 0; i < BURST; i++)
+				ck_assert_msg(out_port[i] == 10 + rc_flip[i],
+					      "word %u packet %u: port %u", wd, i, out_port[i]);
+		}
+		/* the hint was used (its compare is what the test checks):
+		 * packets 0-4 of each burst after the first at least (one
+		 * slot for both kinds: each miss teaches it the other) */
+		ck_assert_uint_ge(rc_direct - direct, 7 * 5);
+	}
+	rc_on = false;
+	rc_byte = -1;
 }
 END_TEST
 
@@ -1434,6 +1515,82 @@ START_TEST(test_next_pass_keeps_connection_order)
 }
 END_TEST
 
+/*
+ * The backends share one routed megaflow (one next hop), so lb checks a
+ * burst's packets against it in its own loop and runs its program at once
+ * (evs_exec_hint_run): what that path must still see. Rounds of two bursts
+ * over 64 connections spread on four backends, the client port changing
+ * every round (the megaflow and hints are per port); between rounds: the
+ * route changes (a dependency bump: the next packet must take the new next
+ * hop), every megaflow is removed (a hint naming one must not be used);
+ * at the end, clients of 10.2.9/24, whose next hop differs (the megaflow
+ * consults that bit, the first pass does not: the same lb run), are mixed
+ * into the bursts, sharing the hints of their backends. Every packet must
+ * leave where a fresh classification sends it; most go by their hint.
+ */
+START_TEST(test_next_pass_one_megaflow_follows_changes)
+{
+	enum { FLOWS = 64, ROUNDS = 24 };
+	uint64_t d0 = 0, c0 = 0, d1, c1;
+	uint8_t be[2 * FLOWS] = {0};
+	char src[2 * FLOWS][16];
+
+	rt_shared = 100;
+	rt_by_port = true;
+	udp_vip_four_backends();
+	for (unsigned int f = 0; f < 2 * FLOWS; f++) /* the second half: 10.2.9/24 */
+		snprintf(src[f], sizeof(src[f]), "10.2.%u.%u", f < FLOWS ? 8 : 9, 1 + f % FLOWS);
+	for (unsigned int r = 0; r < ROUNDS; r++) {
+		bool mixed = r >= ROUNDS - 3;
+
+		if (r == 2)
+			next_counts(&d0, &c0);
+		if (r == 5 || r == 11) {
+			rt_shared = (uint16_t)(rt_shared + 10);
+			ck_assert_int_eq(evs_registry_dep_bump(w.reg, MOD_FWD, 0), 0);
+		} else if (r == 8 || r == 14) {
+			evs_cls_flush(evs_pipeline_lcore_cls(w.pl));
+		}
+		run_in_port = (uint16_t)(10 + r % 2);
+		for (unsigned int at = 0; at < FLOWS; at += BURST) {
+			struct spec s[BURST];
+			unsigned int f[BURST];
+
+			for (unsigned int i = 0; i < BURST; i++) {
+				/* mixed: every fifth from 10.2.9/24, after a run */
+				f[i] = at + i + (mixed && i % 5 == 4 ? FLOWS : 0);
+				s[i] = (struct spec){.src = src[f[i]],
+						     .dst = "10.0.0.100",
+						     .proto = IPPROTO_UDP,
+						     .sport = 100,
+						     .dport = 80,
+						     .payload = 12};
+			}
+			run(s, BURST);
+			for (unsigned int i = 0; i < BURST; i++) {
+				uint8_t b = out_key[i].dst_ip[3];
+				uint16_t want =
+				    (uint16_t)(rt_shared + (f[i] >= FLOWS) + 2 * run_in_port);
+
+				if (be[f[i]] == 0)
+					be[f[i]] = b;
+				ck_assert_uint_eq(b, be[f[i]]); /* its connection's backend */
+				ck_assert_msg(out_port[i] == want,
+					      "round %u packet %u: port %u not %u", r, i,
+					      out_port[i], want);
+			}
+		}
+	}
+	next_counts(&d1, &c1);
+	printf("one routed megaflow: %llu direct, %llu classified\n", (unsigned long long)(d1 - d0),
+	       (unsigned long long)(c1 - c0));
+	ck_assert_uint_eq(d1 - d0 + c1 - c0, (ROUNDS - 2) * FLOWS);
+	/* (each change costs a round's packets a classification; the mixed
+	 * rounds' two megaflows take turns at their backends' hints) */
+	ck_assert_uint_gt(d1 - d0, c1 - c0);
+}
+END_TEST
+
 void lb_module_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
@@ -1455,10 +1612,12 @@ void lb_module_add_cases(Suite *s)
 	    {"dsr", test_dsr},
 	    {"recirc_hints", test_recirc_hints},
 	    {"recirc_hints_wide_mask", test_recirc_hints_wide_mask},
+	    {"recirc_hints_every_word", test_recirc_hints_every_word},
 	    {"counts_exact_in_mixed_bursts", test_counts_exact_in_mixed_bursts},
 	    {"next_pass_follows_route_changes", test_next_pass_follows_route_changes},
 	    {"next_pass_hint_per_client_port", test_next_pass_hint_per_client_port},
 	    {"next_pass_keeps_connection_order", test_next_pass_keeps_connection_order},
+	    {"next_pass_one_megaflow_follows_changes", test_next_pass_one_megaflow_follows_changes},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), lbm_setup, lbm_teardown, 0);
