@@ -30,10 +30,10 @@ static inline uint32_t prim_bucket(const struct ct_hash *h, uint32_t sig)
 
 static inline uint32_t sec_bucket(const struct ct_hash *h, uint32_t sig)
 {
-	/* a mix of the whole hash (the primary takes its high bits): keys
+	/* a mix of the whole hash (the primary takes its low half): keys
 	 * sharing a primary spread over secondaries */
 	uint32_t x = sig * 0x9e3779b1u;
-	uint32_t s = ct_hash_bucket(x ^ x >> 15 ^ x << 17, h->nb);
+	uint32_t s = ct_hash_scale(x ^ x >> 15 ^ x << 17, h->nb);
 
 	if (s != prim_bucket(h, sig))
 		return s;
@@ -150,15 +150,19 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 	 * their tags point to now, the caller compares the keys after */
 	for (i = 0; i < n; i++) {
 		const struct ct_hbucket *b = &tb[ct_hash_bucket(sig[i], nb)];
-		uint32_t m = tag_hits(b, sig[i]);
-		uint64_t v = 0;
+		/* tag and valid bit at once: an empty slot (0) never matches */
+		uint64_t want = (uint64_t)sig[i] << 1 | 1, v = 0;
+		unsigned int s;
 
-		/* the first slot whose tag is the hash: a whole bucket in a few
-		 * vector steps (slot by slot, a key behind three others costs
-		 * more) */
-		while (m != 0 && v == 0)
-			v = next_cand(b, &m, sig[i]);
-		if (v == 0) {
+		/* slot by slot, not tag_hits(): a bucket holds a few keys from
+		 * slot 0 on, so the key is most often among the first */
+		for (s = 0; s < CT_HB_SLOTS; s++) {
+			/* acquire: as in next_cand(); the key is the caller's to check */
+			v = atomic_load_explicit(&b->slot[s], memory_order_acquire);
+			if (v >> 31 == want)
+				break;
+		}
+		if (s == CT_HB_SLOTS) {
 			/* acquire: as in lookup_rest(); nothing spilled, nothing elsewhere */
 			if (!(atomic_load_explicit(&b->hdr, memory_order_acquire) & CT_HB_SPILLED))
 				absent |= UINT64_C(1) << i;
@@ -372,8 +376,10 @@ deleted:
 struct ct_hash *ct_hash_create(uint32_t max_conns, const struct ct_entry *entries,
 			       struct rte_rcu_qsbr *qsv, int socket_id)
 {
-	/* buckets at most 3/4 full at max_conns (7 slots, two keys each) */
-	uint64_t want = ((uint64_t)max_conns * 2 * 4 + 20) / 21;
+	/* buckets at most half full at max_conns (7 slots, two keys each):
+	 * at 3/4, 6% of the keys a lookup wants are past their primary, a
+	 * second miss (bench-lb-pipeline 1M: +30 cycles a packet) */
+	uint64_t want = ((uint64_t)max_conns * 2 * 2 + 6) / 7;
 	struct ct_hash *h;
 	uint64_t nb;
 	uint32_t i;
@@ -383,15 +389,16 @@ struct ct_hash *ct_hash_create(uint32_t max_conns, const struct ct_entry *entrie
 		return NULL;
 	}
 	/* exactly: ct_hash_bucket() takes any count */
-	nb = rte_align64pow2(RTE_MAX(want, (uint64_t)2));
+	nb = RTE_MAX(want, (uint64_t)2);
 	h = rte_zmalloc_socket("ct_hash", sizeof(*h), RTE_CACHE_LINE_SIZE, socket_id);
 	if (h == NULL)
 		goto nomem;
 	h->entries = entries;
 	h->qsv = qsv;
 	h->nb = (uint32_t)nb;
-	/* a quarter more for chains: at 3/4 load ~2% of the keys fill one
-	 * sixteenth of the main buckets' count (test fullest_sizing_fits) */
+	/* a quarter more for chains: at half load few keys reach one (at 3/4
+	 * ~2% of the keys filled a sixteenth of the main buckets' count; test
+	 * fullest_sizing_fits) */
 	h->n_ext = (uint32_t)RTE_MAX(nb / 4, (uint64_t)64);
 	h->b = rte_zmalloc_socket("ct_hash_b", (nb + h->n_ext) * sizeof(*h->b), RTE_CACHE_LINE_SIZE,
 				  socket_id);
