@@ -465,6 +465,10 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
  * way, which may find its key past the primary bucket again), or @nl.
  * Hits and rewrites are counted once for the run.
  */
+_Static_assert(offsetof(struct ct_key, v6) == offsetof(struct ct_key, proto) + 1, "one load");
+_Static_assert(offsetof(struct evs_ct_nat_tpl, valid) == offsetof(struct evs_ct_nat_tpl, v6) + 1,
+	       "one load");
+
 static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct_pkt *pk,
 					    const uint16_t *map, const hash_sig_t *sig,
 					    uint64_t absent, uintptr_t *data,
@@ -478,6 +482,7 @@ static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct
 	/* hit_plain's class: UDP unreplied (+new) or replied (+established) */
 	const uint64_t exp_new = b->exp[EXP_UDP_UNREPLIED], exp_est = b->exp[EXP_UDP_REPLIED];
 	const uint16_t j0 = j;
+	static const uint8_t udp4[2] = {IPPROTO_UDP, 0}, v4valid[2] = {0, 1};
 
 	for (; j < nl; j++) {
 		uint16_t i = map[j];
@@ -488,7 +493,9 @@ static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct
 		uint64_t cur, exp;
 		uint8_t f, st;
 
-		if (p->ck.proto != IPPROTO_UDP || p->ck.v6 != 0 || p->kind != CT_PKT_PLAIN)
+		/* proto and v6, adjacent: IPv4 UDP in one compare */
+		if (memcmp((const char *)&p->ck + offsetof(struct ct_key, proto), udp4, 2) != 0 ||
+		    p->kind != CT_PKT_PLAIN)
 			break;
 		if (unlikely(!ct_cand_holds(d, &p->ck))) {
 			/* past the primary: as the general way looks */
@@ -517,7 +524,10 @@ static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct
 			break;
 		t = &tpl[e->backend];
 		/* a short packet: the general rewrite's (nat_side() would refuse it) */
-		if (!t->valid || t->v6 || rte_pktmbuf_data_len(p->m) < p->l4_off + 8)
+		/* not v6, valid: one compare */
+		if (memcmp((const char *)t + offsetof(struct evs_ct_nat_tpl, v6), v4valid, 2) !=
+			0 ||
+		    rte_pktmbuf_data_len(p->m) < p->l4_off + 8)
 			break;
 		if (cur != exp) /* a store dirties the line: only when the grain changes */
 			atomic_store_explicit(&e->expires, exp, memory_order_relaxed);
