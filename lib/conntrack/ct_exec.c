@@ -10,6 +10,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_prefetch.h>
 
+#include "ct_nat_side.h"
 #include "ct_private.h"
 
 /* Expiry classes of the protocols whose timeout is one per state class
@@ -454,6 +455,97 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 	return st;
 }
 
+/*
+ * A load balancer's established packets (evs_ct_action.nat_tpl), from the
+ * burst's @j-th on: what hit_plain() and the template's rewrite (nat(),
+ * ct_nat_packet()) do, in one step with nothing checked twice, for a whole
+ * IPv4 UDP packet in the original direction of a live plain-DNAT
+ * connection whose backend slot has a valid IPv4 template. Returns the
+ * first packet that is not such a one (untouched: it takes the general
+ * way, which may find its key past the primary bucket again), or @nl.
+ * Hits and rewrites are counted once for the run.
+ */
+_Static_assert(offsetof(struct ct_key, v6) == offsetof(struct ct_key, proto) + 1, "one load");
+_Static_assert(offsetof(struct evs_ct_nat_tpl, valid) == offsetof(struct evs_ct_nat_tpl, v6) + 1,
+	       "one load");
+
+static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct_pkt *pk,
+					    const uint16_t *map, const hash_sig_t *sig,
+					    uint64_t absent, uintptr_t *data,
+					    struct evs_flow_key *keys, uint16_t j, uint16_t nl,
+					    bool key_mark)
+{
+	struct evs_ct_lcore *lc = b->lc;
+	const struct evs_ct_nat_tpl *tpl = b->act->nat_tpl;
+	const uint32_t n_tpl = b->act->n_nat_tpl;
+	const uint64_t now = lc->now;
+	/* hit_plain's class: UDP unreplied (+new) or replied (+established) */
+	const uint64_t exp_new = b->exp[EXP_UDP_UNREPLIED], exp_est = b->exp[EXP_UDP_REPLIED];
+	const uint16_t j0 = j;
+	static const uint8_t udp4[2] = {IPPROTO_UDP, 0}, v4valid[2] = {0, 1};
+
+	for (; j < nl; j++) {
+		uint16_t i = map[j];
+		struct ct_pkt *p = &pk[i];
+		uintptr_t d = data[j];
+		const struct evs_ct_nat_tpl *t;
+		struct ct_entry *e;
+		uint64_t cur, exp;
+		uint8_t f, st;
+
+		/* proto and v6, adjacent: IPv4 UDP in one compare */
+		if (memcmp((const char *)&p->ck + offsetof(struct ct_key, proto), udp4, 2) != 0 ||
+		    p->kind != CT_PKT_PLAIN)
+			break;
+		if (unlikely(!ct_cand_holds(d, &p->ck))) {
+			/* past the primary: as the general way looks */
+			if (((absent >> j) & 1) ||
+			    !ct_hash_lookup_rest(lc->ct->hash, &p->ck, sig[j], d, &data[j]))
+				break;
+			d = data[j];
+		}
+		e = (struct ct_entry *)d;
+		if ((d & CT_DIR_BIT) ||
+		    atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE)
+			break;
+		/* relaxed: as in hit_plain() */
+		cur = atomic_load_explicit(&e->expires, memory_order_relaxed);
+		f = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
+		if (cur <= now || (f & (CT_FL_SNAT | CT_FL_DNAT)) != CT_FL_DNAT ||
+		    e->backend >= n_tpl)
+			break;
+		if (!(f & CT_FL_SEEN_REPLY)) {
+			st = EVS_CT_TRACKED | EVS_CT_NEW | EVS_CT_DNAT;
+			exp = exp_new;
+		} else if (f & CT_FL_ASSURED) {
+			st = EVS_CT_TRACKED | EVS_CT_ESTABLISHED | EVS_CT_DNAT;
+			exp = exp_est;
+		} else
+			break;
+		t = &tpl[e->backend];
+		/* a short packet: the general rewrite's (nat_side() would refuse it) */
+		/* not v6, valid: one compare */
+		if (memcmp((const char *)t + offsetof(struct evs_ct_nat_tpl, v6), v4valid, 2) !=
+			0 ||
+		    rte_pktmbuf_data_len(p->m) < p->l4_off + 8)
+			break;
+		if (cur != exp) /* a store dirties the line: only when the grain changes */
+			atomic_store_explicit(&e->expires, exp, memory_order_relaxed);
+		lc->head.meta[i] =
+		    (struct evs_ct_meta){.mark = e->mark, .backend = e->backend, .known = 1};
+		if (t->port != 0)
+			nat_side(p, true, false, true, t->addr, t->addr_sum, &t->port);
+		else
+			nat_side(p, true, false, true, t->addr, t->addr_sum, NULL);
+		keys[i].ct_state = st;
+		if (key_mark)
+			keys[i].ct_mark = e->mark;
+	}
+	lc->counters[EVS_CT_C_HIT] += (uint16_t)(j - j0);
+	lc->counters[EVS_CT_C_NAT_REWRITE] += (uint16_t)(j - j0);
+	return j;
+}
+
 /* Both entry points inline it with @key_mark a constant. */
 static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 					    const struct evs_ct_action *act, struct rte_mbuf **pkts,
@@ -478,7 +570,7 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 	uint64_t exps[EXP_N];
 	uint64_t absent = 0;
 	uint16_t i, j, nl = 0;
-	bool looked, found, fast;
+	bool looked, found, fast, tplf;
 	uint8_t st;
 
 	if (n > EVS_CT_BURST_MAX)
@@ -517,7 +609,8 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 	}
 	/* the packets up to the first that is not a plain hit, in a loop of
 	 * their own (few live values: nothing spills); the rest in order */
-	for (j = 0; fast && j < nl; j++) {
+	tplf = fast && natf && act->nat_tpl != NULL;
+	for (j = 0; fast && !tplf && j < nl; j++) {
 		i = map[j];
 		if (!ct_cand_holds(data[j], &pk[i].ck))
 			break;
@@ -529,6 +622,13 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 			keys[i].ct_mark = lc->head.meta[i].mark;
 	}
 	for (; j < nl; j++) {
+		/* a load balancer's: its established packets in runs, each
+		 * other packet the general way, then the runs go on */
+		if (tplf) {
+			j = tpl_run(&b, pk, map, sig, absent, data, keys, j, nl, key_mark);
+			if (j == nl)
+				break;
+		}
 		i = map[j];
 		/* the lookup's last step: the first candidate is the key nearly always */
 		if (looked) {

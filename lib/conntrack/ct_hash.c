@@ -23,13 +23,21 @@ static inline uint64_t slot_of(uint32_t sig, uint32_t idx, int dir)
 	return (uint64_t)sig << 32 | CT_HS_VALID | (uint64_t)idx << 1 | (uint64_t)dir;
 }
 
+static inline uint32_t prim_bucket(const struct ct_hash *h, uint32_t sig)
+{
+	return ct_hash_bucket(sig, h->nb);
+}
+
 static inline uint32_t sec_bucket(const struct ct_hash *h, uint32_t sig)
 {
-	/* a mix of the whole hash: keys sharing a primary spread over secondaries */
+	/* a mix of the whole hash (the primary takes its low half): keys
+	 * sharing a primary spread over secondaries */
 	uint32_t x = sig * 0x9e3779b1u;
-	uint32_t s = (x ^ x >> 15) & h->mask;
+	uint32_t s = ct_hash_scale(x ^ x >> 15 ^ x << 17, h->nb);
 
-	return s != (sig & h->mask) ? s : s ^ 1;
+	if (s != prim_bucket(h, sig))
+		return s;
+	return s + 1 < h->nb ? s + 1 : 0;
 }
 
 static inline uint32_t hdr_next(uint64_t hdr)
@@ -134,14 +142,14 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 {
 	const struct ct_hbucket *tb = h->b;
 	const struct ct_entry *te = h->entries;
-	uint32_t mask = h->mask;
+	uint32_t nb = h->nb;
 	uint64_t absent = 0;
 	unsigned int i;
 
 	/* the primary buckets were asked for (ct_hash_prefetch): the entries
 	 * their tags point to now, the caller compares the keys after */
 	for (i = 0; i < n; i++) {
-		const struct ct_hbucket *b = &tb[sig[i] & mask];
+		const struct ct_hbucket *b = &tb[ct_hash_bucket(sig[i], nb)];
 		/* tag and valid bit at once: an empty slot (0) never matches */
 		uint64_t want = (uint64_t)sig[i] << 1 | 1, v = 0;
 		unsigned int s;
@@ -172,7 +180,7 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 bool ct_hash_lookup_rest(const struct ct_hash *h, const struct ct_key *k, uint32_t sig,
 			 uintptr_t cand, uintptr_t *data)
 {
-	const struct ct_hbucket *pb = &h->b[sig & h->mask];
+	const struct ct_hbucket *pb = &h->b[prim_bucket(h, sig)];
 	/* no candidate: no tag in the primary, only the spilled rest may have it */
 	uint64_t v = cand == 0 ? 0 : scan(h, pb, k, sig);
 
@@ -249,7 +257,7 @@ static uint32_t ext_alloc(struct ct_hash *h)
 
 int ct_hash_add(struct ct_hash *h, uint32_t sig, uint32_t idx, int dir)
 {
-	uint32_t p = sig & h->mask;
+	uint32_t p = prim_bucket(h, sig);
 	struct ct_hbucket *pb = &h->b[p], *b;
 	uint64_t v = slot_of(sig, idx, dir), hdr;
 	uint32_t nb;
@@ -333,7 +341,7 @@ static void unchain(struct ct_hash *h, struct ct_hbucket *prev, uint32_t b)
 
 int ct_hash_del(struct ct_hash *h, uint32_t sig, uint32_t idx, int dir)
 {
-	uint32_t p = sig & h->mask;
+	uint32_t p = prim_bucket(h, sig);
 	struct ct_hbucket *pb = &h->b[p], *b, *prev;
 	uint64_t v = slot_of(sig, idx, dir);
 	uint32_t cur;
@@ -368,8 +376,10 @@ deleted:
 struct ct_hash *ct_hash_create(uint32_t max_conns, const struct ct_entry *entries,
 			       struct rte_rcu_qsbr *qsv, int socket_id)
 {
-	/* buckets at most 3/4 full at max_conns (7 slots, two keys each) */
-	uint64_t want = ((uint64_t)max_conns * 2 * 4 + 20) / 21;
+	/* buckets at most half full at max_conns (7 slots, two keys each):
+	 * at 3/4, 6% of the keys a lookup wants are past their primary, a
+	 * second miss (bench-lb-pipeline 1M: +30 cycles a packet) */
+	uint64_t want = ((uint64_t)max_conns * 2 * 2 + 6) / 7;
 	struct ct_hash *h;
 	uint64_t nb;
 	uint32_t i;
@@ -378,15 +388,17 @@ struct ct_hash *ct_hash_create(uint32_t max_conns, const struct ct_entry *entrie
 		errno = EINVAL;
 		return NULL;
 	}
-	nb = rte_align64pow2(RTE_MAX(want, (uint64_t)2));
+	/* exactly: ct_hash_bucket() takes any count */
+	nb = RTE_MAX(want, (uint64_t)2);
 	h = rte_zmalloc_socket("ct_hash", sizeof(*h), RTE_CACHE_LINE_SIZE, socket_id);
 	if (h == NULL)
 		goto nomem;
 	h->entries = entries;
 	h->qsv = qsv;
-	h->mask = (uint32_t)nb - 1;
-	/* a quarter more for chains: at 3/4 load ~2% of the keys fill one
-	 * sixteenth of the main buckets' count (test fullest_sizing_fits) */
+	h->nb = (uint32_t)nb;
+	/* a quarter more for chains: at half load few keys reach one (at 3/4
+	 * ~2% of the keys filled a sixteenth of the main buckets' count; test
+	 * fullest_sizing_fits) */
 	h->n_ext = (uint32_t)RTE_MAX(nb / 4, (uint64_t)64);
 	h->b = rte_zmalloc_socket("ct_hash_b", (nb + h->n_ext) * sizeof(*h->b), RTE_CACHE_LINE_SIZE,
 				  socket_id);
@@ -423,7 +435,7 @@ void ct_hash_free(struct ct_hash *h)
 void ct_hash_info(const struct ct_hash *h, struct ct_hash_info *info)
 {
 	*info = (struct ct_hash_info){
-	    .buckets = h->mask + 1,
+	    .buckets = h->nb,
 	    .ext_buckets = h->n_ext,
 	    .ext_used = h->n_ext - h->n_free - (h->ret_tail - h->ret_head),
 	    .ext_retired = h->ret_tail - h->ret_head,

@@ -11,7 +11,8 @@
  * extension bucket) and 7 slots. A slot is one 64-bit word, tag (the key's
  * 32-bit hash) << 32 | valid | index << 1 | direction, written and read
  * whole, so a reader sees a whole slot or none. A key goes to its primary
- * bucket (hash & mask), else to its secondary (from a mix of the hash),
+ * bucket (the hash scaled to the bucket count, ct_hash_bucket()), else to
+ * its secondary (from a mix of the hash),
  * setting the primary's spilled bit, else to a chain of extension buckets
  * hanging off the secondary. Keys never move while present (no cuckoo
  * displacement, no chain compaction): a lock-free reader never misses a key
@@ -54,7 +55,7 @@ struct ct_hash {
 	struct ct_hbucket *b; /* main buckets, then the extension pool */
 	const struct ct_entry *entries;
 	struct rte_rcu_qsbr *qsv;
-	uint32_t mask; /* main buckets - 1 */
+	uint32_t nb; /* main buckets: any count, not a power of two */
 	uint32_t n_ext;
 	uint32_t keys;
 	/* writer only */
@@ -70,19 +71,37 @@ struct ct_hash {
  * keys through bytes would make the compiler read them per packet). */
 struct ct_hash_primary {
 	const struct ct_hbucket *b;
-	uint32_t mask;
+	uint32_t nb;
 };
 
 static inline struct ct_hash_primary ct_hash_primary(const struct ct_hash *h)
 {
-	return (struct ct_hash_primary){.b = h->b, .mask = h->mask};
+	return (struct ct_hash_primary){.b = h->b, .nb = h->nb};
+}
+
+/* Which of @nb buckets a uniform 32-bit @x falls in: multiply-shift range
+ * reduction (its high bits), so that the table is sized to what its load
+ * asks, not rounded up to a power of two (at 1M connections 1.4-1.8x the
+ * bytes, past the L3). */
+static inline uint32_t ct_hash_scale(uint32_t x, uint32_t nb)
+{
+	return (uint32_t)((uint64_t)x * nb >> 32);
+}
+
+/* The primary bucket of hash @sig: CRC32C's low half spreads keys that
+ * count up (addresses, ports) more evenly than its high half (3% of them
+ * past a 3/4-full primary instead of 10%, bench-lb-pipeline's flows), so
+ * it is rotated to the top. */
+static inline uint32_t ct_hash_bucket(uint32_t sig, uint32_t nb)
+{
+	return ct_hash_scale(sig << 16 | sig >> 16, nb);
 }
 
 /* Ask for the primary bucket of hash @sig: a burst's first step, as early
  * as its keys are hashed (inline: one per packet). */
 static inline void ct_hash_prefetch(struct ct_hash_primary p, uint32_t sig)
 {
-	rte_prefetch0(&p.b[sig & p.mask]);
+	rte_prefetch0(&p.b[ct_hash_bucket(sig, p.nb)]);
 }
 
 /* A table for @max_conns entries' two keys each, reading keys from

@@ -6,6 +6,7 @@
  * middle of chains), and a lock-free reader that must never miss a key
  * that stays present while a writer churns keys in the same chain.
  */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <netinet/in.h>
@@ -57,9 +58,10 @@ struct model {
 	uint32_t sig[M][2];
 };
 
-/* A hash crowding keys into few buckets of a 32-bucket table; the same
- * key never changes hash while in, and absent keys share tags with
- * present ones (mismatched keys behind a matching tag). */
+/* A hash crowding keys into few buckets of a 37-bucket table (its high
+ * bits choose the primary); the same key never changes hash while in, and
+ * absent keys share tags with present ones (mismatched keys behind a
+ * matching tag). */
 static uint32_t crowded_sig(void)
 {
 	static const uint32_t few[] = {0x11110003, 0x22220003, 0x33330007, 0x44440003, 0x11110003};
@@ -112,7 +114,7 @@ static void random_vs_model(struct rte_rcu_qsbr *qsv)
 
 	ck_assert_ptr_nonnull(h);
 	ct_hash_info(h, &info);
-	ck_assert_uint_eq(info.buckets, 32); /* crowded_sig() assumes it */
+	ck_assert_uint_eq(info.buckets, 37); /* 64 * 2 keys half fill 37 buckets */
 	for (int op = 0; op < 20000; op++) {
 		uint32_t i = (uint32_t)(rte_rand() % M), before;
 		int d = (int)(rte_rand() % 2);
@@ -244,12 +246,11 @@ START_TEST(left_bucket_waits_for_grace)
 }
 END_TEST
 
-/* At the fullest its sizing allows (3/4 of the slots), a table takes all
+/* At the fullest its sizing allows (half of the slots), a table takes all
  * max_conns connections' keys under the real hash, with room to spare in
- * the extension pool. */
-START_TEST(fullest_sizing_fits)
+ * the extension pool: a power of two and bucket counts that are not. */
+static void fill_fullest(uint32_t n, uint32_t buckets)
 {
-	const uint32_t n = 5376; /* 2 * n keys / 5.25 = 2048 buckets, 3/4 full */
 	struct ct_entry *many = rte_zmalloc("cth_many", n * sizeof(*many), RTE_CACHE_LINE_SIZE);
 	struct ct_hash_info info;
 	struct ct_hash *h;
@@ -259,7 +260,7 @@ START_TEST(fullest_sizing_fits)
 	h = ct_hash_create(n, many, NULL, SOCKET_ID_ANY);
 	ck_assert_ptr_nonnull(h);
 	ct_hash_info(h, &info);
-	ck_assert_uint_eq(info.buckets, 2048);
+	ck_assert_uint_eq(info.buckets, buckets);
 	for (uint32_t i = 0; i < n; i++)
 		for (int d = 0; d < 2; d++) {
 			struct ct_key *k = &many[i].key[d];
@@ -276,8 +277,8 @@ START_TEST(fullest_sizing_fits)
 		}
 	ct_hash_info(h, &info);
 	ck_assert_uint_eq(info.keys, 2 * n);
-	ck_assert_msg(info.ext_used < info.ext_buckets / 3, "%u of %u extension buckets used",
-		      info.ext_used, info.ext_buckets);
+	ck_assert_msg(info.ext_used < info.ext_buckets / 3, "%u: %u of %u extension buckets used",
+		      n, info.ext_used, info.ext_buckets);
 	for (uint32_t i = 0; i < n; i++)
 		for (int d = 0; d < 2; d++) {
 			ck_assert(
@@ -286,6 +287,117 @@ START_TEST(fullest_sizing_fits)
 		}
 	ct_hash_free(h);
 	rte_free(many);
+}
+
+START_TEST(fullest_sizing_fits)
+{
+	fill_fullest(7168, 4096); /* 2 * n keys / 3.5 = 4096 buckets, half full */
+	fill_fullest(5000, 2858);
+	fill_fullest(7001, 4001); /* odd */
+}
+END_TEST
+
+/* The slot of key @idx/@dir: its bucket number, or -1 if in none of the
+ * main buckets. */
+static int64_t bucket_of(const struct ct_hash *h, uint32_t idx, int dir)
+{
+	for (uint32_t bk = 0; bk < h->nb; bk++)
+		for (unsigned int s = 0; s < CT_HB_SLOTS; s++) {
+			uint64_t v = atomic_load_explicit(&h->b[bk].slot[s], memory_order_relaxed);
+
+			if (v != 0 && (((uint32_t)v & ~(uint32_t)CT_HS_VALID) >> 1) == idx &&
+			    (int)(v & 1) == dir)
+				return bk;
+		}
+	return -1;
+}
+
+/* The primary bucket as ct_hash.h says, computed here on its own: the
+ * hash, its halves swapped, times the bucket count / 2^32. */
+static uint32_t primary_of(uint32_t sig, uint32_t nb)
+{
+	uint32_t x = (sig & 0xffff) << 16 | sig >> 16;
+
+	return (uint32_t)(((uint64_t)x * nb) >> 32);
+}
+
+/* Keys go to the bucket the hash scales to (primary_of()), in a table of
+ * 572 buckets: the first and the last bucket, random hashes; the eighth
+ * key of a full primary to another main bucket, found through the
+ * spilled bit. */
+START_TEST(keys_land_in_their_bucket)
+{
+	struct ct_hash *h = ct_hash_create(1000, entries, NULL, SOCKET_ID_ANY);
+	static const uint32_t edge[] = {0,	 0x10000u,    0xffffffffu,
+					0x8000u, 0x80000000u, 0xabcdef12u};
+	uint32_t sig[NE], nb;
+	uintptr_t got;
+
+	ck_assert_ptr_nonnull(h);
+	nb = h->nb;
+	ck_assert_uint_eq(nb, 572); /* (1000 * 4 + 6) / 7 */
+	for (uint32_t i = 0; i < NE / 2; i++) {
+		/* random ones below the last buckets, which the spills below use */
+		uint32_t r = (uint32_t)(rte_rand() % 0xf0000000u);
+
+		sig[i] = i < RTE_DIM(edge) ? edge[i] : r << 16 | r >> 16;
+		ck_assert_int_eq(ct_hash_add(h, sig[i], i, 0), 0);
+	}
+	for (uint32_t i = 0; i < NE / 2; i++) {
+		int64_t want = primary_of(sig[i], nb);
+
+		/* random hashes may fill a primary: those go elsewhere */
+		if (h->spill[want] != 0)
+			continue;
+		ck_assert_msg(bucket_of(h, i, 0) == want,
+			      "hash %#x: bucket %" PRId64 ", not %" PRId64, sig[i],
+			      bucket_of(h, i, 0), want);
+	}
+	ck_assert_int_eq(bucket_of(h, 2, 0), nb - 1); /* 0xffffffff: the last */
+	ck_assert_int_eq(bucket_of(h, 0, 0), 0);
+	/* eight keys of one hash in the last bucket: seven there, one spilled */
+	ck_assert_uint_eq(primary_of(0xfff0ffffu, nb), nb - 1);
+	for (uint32_t i = NE / 2; i < NE / 2 + 8; i++)
+		ck_assert_int_eq(ct_hash_add(h, 0xfff0ffffu, i, 1), 0);
+	for (uint32_t i = NE / 2; i < NE / 2 + 8; i++) {
+		int64_t bk = bucket_of(h, i, 1);
+
+		ck_assert(bk >= 0 && bk < nb);
+		ck_assert(ct_hash_lookup(h, &entries[i].key[1], 0xfff0ffffu, &got));
+		ck_assert_uint_eq(got, want(i, 1));
+	}
+	/* the last bucket held 0xffffffff's key: six more there, two elsewhere */
+	ck_assert_uint_eq(h->spill[nb - 1], 2);
+	ct_hash_free(h);
+}
+END_TEST
+
+/* Whatever the hash, a spilled key goes to another main bucket, never
+ * past them (into the extension pool): hashes of the last bucket, whose
+ * secondary may be the last too (then the next one, bucket 0). */
+START_TEST(spills_stay_in_main_buckets)
+{
+	struct ct_hash *h = ct_hash_create(1002, entries, NULL, SOCKET_ID_ANY);
+	unsigned int wrapped = 0;
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert_uint_eq(h->nb, 573); /* odd: bucket nb - 1 has no pair */
+	for (uint32_t k = 0; k < 20000; k++) {
+		uint32_t r = 0xffffffffu - (uint32_t)(rte_rand() % 7400000u),
+			 sig = r << 16 | r >> 16;
+		int64_t bk;
+
+		ck_assert_uint_eq(primary_of(sig, h->nb), h->nb - 1);
+		for (uint32_t i = 0; i < 8; i++)
+			ck_assert_int_eq(ct_hash_add(h, sig, i, 0), 0);
+		bk = bucket_of(h, 7, 0);
+		ck_assert_msg(bk >= 0 && bk < h->nb - 1, "hash %#x: spilled to %" PRId64, sig, bk);
+		wrapped += bk == 0;
+		for (uint32_t i = 0; i < 8; i++)
+			ck_assert_int_eq(ct_hash_del(h, sig, i, 0), 0);
+	}
+	ck_assert_uint_gt(wrapped, 0); /* the case did come */
+	ct_hash_free(h);
 }
 END_TEST
 
@@ -481,6 +593,8 @@ static Suite *ct_hash_suite(void)
 	    {"full_pool_refuses_then_recovers", full_pool_refuses_then_recovers},
 	    {"left_bucket_waits_for_grace", left_bucket_waits_for_grace},
 	    {"fullest_sizing_fits", fullest_sizing_fits},
+	    {"keys_land_in_their_bucket", keys_land_in_their_bucket},
+	    {"spills_stay_in_main_buckets", spills_stay_in_main_buckets},
 	    {"bad_create_args", bad_create_args},
 	    {"fast_key_matches_general", fast_key_matches_general},
 	    {"reader_never_misses_stable_keys", reader_never_misses_stable_keys},

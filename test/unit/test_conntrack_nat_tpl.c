@@ -350,12 +350,217 @@ START_TEST(test_nat_tpl_applies_only_where_it_may)
 }
 END_TEST
 
+/* One burst of @n packets (specs and tweaks) through table @k's context
+ * @l with @a: frames, keys and metadata left in @m, @key, @meta. */
+static void burst_through(struct evs_ct_lcore *l, const struct evs_ct_action *a,
+			  const struct spec *sp, const struct tweak *tw, unsigned int n,
+			  struct rte_mbuf **m, struct evs_flow_key *key, struct evs_ct_meta *meta)
+{
+	for (unsigned int i = 0; i < n; i++)
+		m[i] = frame(&sp[i], &tw[i], &key[i]);
+	ck_assert_uint_eq(evs_ct_execute_burst(l, a, m, key, (uint16_t)n), n);
+	for (unsigned int i = 0; i < n; i++)
+		meta[i] = *evs_ct_burst_meta(l, (uint16_t)i);
+}
+
+/* Both tables hold the same connections, in the same states. */
+static void same_conns(const struct evs_ct *t0, const struct evs_ct *t1)
+{
+	struct evs_ct_conn_info x, y;
+	uint32_t p0 = 0, p1 = 0;
+	int r0, r1;
+
+	for (;;) {
+		memset(&x, 0, sizeof(x));
+		memset(&y, 0, sizeof(y));
+		r0 = evs_ct_iterate(t0, &p0, &x);
+		r1 = evs_ct_iterate(t1, &p1, &y);
+		ck_assert_int_eq(r0, r1);
+		if (r0 != 0)
+			return;
+		ck_assert_mem_eq(&x.orig, &y.orig, sizeof(x.orig));
+		ck_assert_mem_eq(&x.reply, &y.reply, sizeof(x.reply));
+		ck_assert_uint_eq(x.proto_state, y.proto_state);
+		ck_assert_uint_eq(x.seen_reply, y.seen_reply);
+		ck_assert_uint_eq(x.assured, y.assured);
+		ck_assert_uint_eq(x.mark, y.mark);
+		ck_assert_uint_eq(x.backend, y.backend);
+		ck_assert_uint_eq(x.expires_ms, y.expires_ms);
+	}
+}
+
+#define TB_CLIENTS 48
+#define TB_BURST 48
+
+/*
+ * Bursts of mixed packets through two tables with the same history, one
+ * given the backend slots' templates (the burst's template loop takes the
+ * load balancer's established IPv4 UDP packets) and one not (the general
+ * way, the reply key): the same frames, keys, states, metadata and
+ * counters. The mix breaks the loop's runs: replies, TCP, IPv6, new
+ * connections, UDP without a checksum, connections replied to but not
+ * assured, and (late rounds) unreplied ones timed out but not reaped.
+ */
+START_TEST(test_nat_tpl_burst_vs_general)
+{
+	static const char *const be4[] = {"", "10.0.1.1", "10.0.1.2", "10.0.1.3"};
+	static const uint16_t bport[] = {0, 8080, 0, 9090, 7070};
+	struct evs_ct *t[2] = {new_table("ta", 1024, 1), new_table("tb", 1024, 1)};
+	struct evs_ct_lcore *l[2] = {evs_ct_lcore_get(t[0], 0), evs_ct_lcore_get(t[1], 0)};
+	struct evs_ct_nat_tpl tp[5];
+	char cli[TB_CLIENTS][48], fresh[TB_BURST][48];
+	struct evs_ct_action a[2];
+	struct evs_ct_stats st[2];
+	uint64_t now = T0;
+	unsigned int c, r, i, k, tpl_like = 0;
+	uint8_t b[16];
+
+	memset(tp, 0, sizeof(tp));
+	for (i = 1; i <= 3; i++) {
+		addr(be4[i], b);
+		evs_ct_nat_tpl_init(&tp[i], b, bport[i], false);
+	}
+	addr("fd00::1:4", b);
+	evs_ct_nat_tpl_init(&tp[4], b, bport[4], true);
+	for (k = 0; k < 2; k++) {
+		a[k] = act_commit(0);
+		a[k].flags |= EVS_CT_F_NAT;
+		a[k].nat.kind = EVS_CT_NAT_DST;
+		a[k].nat_tpl = k == 0 ? tp : NULL;
+		a[k].n_nat_tpl = k == 0 ? 5 : 0;
+	}
+	srand(77);
+	/* client c: IPv6 every eighth (slot 4), TCP every fifth, else slot 1-3 */
+	for (c = 0; c < TB_CLIENTS; c++) {
+		bool v6 = c % 8 == 7;
+		uint16_t slot = v6 ? 4 : (uint16_t)(1 + c % 3);
+		struct spec s = {.src = cli[c],
+				 .dst = v6 ? "fd00::100" : "10.0.0.100",
+				 .proto = c % 5 == 4 ? IPPROTO_TCP : IPPROTO_UDP,
+				 .sport = (uint16_t)(1024 + c),
+				 .dport = 80,
+				 .flags = SYN,
+				 .win = 1000};
+		struct spec rp = {.dst = cli[c],
+				  .src = v6 ? "fd00::1:4" : be4[slot],
+				  .proto = s.proto,
+				  .sport = bport[slot] != 0 ? bport[slot] : 80,
+				  .dport = s.sport,
+				  .flags = SYN | ACK,
+				  .win = 1000};
+
+		if (v6)
+			snprintf(cli[c], sizeof(cli[c]), "fd00::2:%x", c + 1);
+		else
+			snprintf(cli[c], sizeof(cli[c]), "10.2.0.%u", c + 1);
+		for (k = 0; k < 2; k++) {
+			a[k].backend = slot;
+			a[k].nat.v6 = v6;
+			memcpy(a[k].nat.addr_min, tp[slot].addr, 16);
+			memcpy(a[k].nat.addr_max, tp[slot].addr, 16);
+			a[k].nat.port_min = a[k].nat.port_max = bport[slot];
+			lc = l[k];
+			ck_assert_uint_eq(send1(&s, &a[k]) & EVS_CT_NEW, EVS_CT_NEW);
+			/* a third replied to (seen-reply), half of them assured after */
+			if (c % 3 == 0)
+				send1(&rp, &a[k]);
+			if (c % 6 == 0) {
+				s.flags = ACK;
+				send1(&s, &a[k]);
+				s.flags = SYN;
+			}
+		}
+	}
+	for (r = 0; r < 40; r++) {
+		struct spec sp[TB_BURST];
+		struct tweak tw[TB_BURST];
+		struct rte_mbuf *m[2][TB_BURST];
+		struct evs_flow_key key[2][TB_BURST];
+		struct evs_ct_meta meta[2][TB_BURST];
+
+		if (r == 30) {
+			/* unreplied UDP past its 30 s, not reaped: a miss, created again */
+			now += 31 * 1000;
+			for (k = 0; k < 2; k++)
+				evs_ct_lcore_set_now(l[k], now);
+		}
+		for (i = 0; i < TB_BURST; i++) {
+			unsigned int what = (unsigned int)rand() % 10;
+			bool v6;
+			uint16_t slot;
+
+			c = (unsigned int)rand() % TB_CLIENTS;
+			v6 = c % 8 == 7;
+			slot = v6 ? 4 : (uint16_t)(1 + c % 3);
+			sp[i] = (struct spec){.src = cli[c],
+					      .dst = v6 ? "fd00::100" : "10.0.0.100",
+					      .proto = c % 5 == 4 ? IPPROTO_TCP : IPPROTO_UDP,
+					      .sport = (uint16_t)(1024 + c),
+					      .dport = 80,
+					      .flags = ACK,
+					      .win = 1000,
+					      .payload = (uint16_t)(rand() % 32)};
+			if (what == 0 && c % 3 == 0) { /* the reply (the others stay unreplied) */
+				sp[i].dst = cli[c];
+				sp[i].src = v6 ? "fd00::1:4" : be4[slot];
+				sp[i].dport = sp[i].sport;
+				sp[i].sport = bport[slot] != 0 ? bport[slot] : 80;
+			} else if (what == 1) { /* a new client: committed by both */
+				snprintf(fresh[i], sizeof(fresh[i]), "10.3.%u.%u", r, i + 1);
+				sp[i].src = fresh[i];
+				sp[i].dst = "10.0.0.100";
+				sp[i].proto = IPPROTO_UDP;
+			}
+			rand_tweak(&tw[i], sp[i].src[0] == 'f', sp[i].proto);
+			tpl_like += what > 1 && !v6 && sp[i].proto == IPPROTO_UDP;
+		}
+		/* a new client's commit takes slot 1's backend on both tables */
+		for (k = 0; k < 2; k++) {
+			a[k].backend = 1;
+			a[k].nat.v6 = false;
+			memcpy(a[k].nat.addr_min, tp[1].addr, 16);
+			memcpy(a[k].nat.addr_max, tp[1].addr, 16);
+			a[k].nat.port_min = a[k].nat.port_max = bport[1];
+			burst_through(l[k], &a[k], sp, tw, TB_BURST, m[k], key[k], meta[k]);
+		}
+		for (i = 0; i < TB_BURST; i++) {
+			ck_assert_msg(key[0][i].ct_state == key[1][i].ct_state,
+				      "round %u packet %u: ct_state %#x, general %#x", r, i,
+				      key[0][i].ct_state, key[1][i].ct_state);
+			ck_assert_mem_eq(&key[0][i], &key[1][i], sizeof(key[0][i]));
+			ck_assert_uint_eq(rte_pktmbuf_data_len(m[0][i]),
+					  rte_pktmbuf_data_len(m[1][i]));
+			ck_assert_msg(memcmp(rte_pktmbuf_mtod(m[0][i], uint8_t *),
+					     rte_pktmbuf_mtod(m[1][i], uint8_t *),
+					     rte_pktmbuf_data_len(m[0][i])) == 0,
+				      "round %u packet %u: the frames differ", r, i);
+			ck_assert_uint_eq(meta[0][i].mark, meta[1][i].mark);
+			ck_assert_uint_eq(meta[0][i].backend, meta[1][i].backend);
+			ck_assert_uint_eq(meta[0][i].known, meta[1][i].known);
+			rte_pktmbuf_free(m[0][i]);
+			rte_pktmbuf_free(m[1][i]);
+		}
+		evs_ct_stats(t[0], &st[0]);
+		evs_ct_stats(t[1], &st[1]);
+		ck_assert_mem_eq(st[0].counters, st[1].counters, sizeof(st[0].counters));
+		ck_assert_uint_eq(st[0].conns, st[1].conns);
+		same_conns(t[0], t[1]);
+	}
+	ck_assert_uint_gt(tpl_like, 800);
+	ck_assert_uint_gt(st[0].counters[EVS_CT_C_NAT_REWRITE], 1000);
+	lc = evs_ct_lcore_get(ct, 0);
+	evs_ct_free(t[0]);
+	evs_ct_free(t[1]);
+}
+END_TEST
+
 void ct_nat_tpl_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
 	    {"nat_tpl_dnat_vs_reference", test_nat_tpl_dnat_vs_reference},
 	    {"nat_plain_snat_vs_reference", test_nat_plain_snat_vs_reference},
 	    {"nat_tpl_applies_only_where_it_may", test_nat_tpl_applies_only_where_it_may},
+	    {"nat_tpl_burst_vs_general", test_nat_tpl_burst_vs_general},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), ct_setup, ct_teardown, 0);
