@@ -22,8 +22,9 @@
 #include "unit_case.h"
 #include "unit_eal.h"
 
-#define M 64   /* the model's entries: 128 keys */
-#define NE 256 /* entries made: 512 keys */
+#define M 128	/* the model's entries: 256 keys */
+#define NE 1024 /* entries made: 2048 keys */
+#define S CT_HB_SLOTS
 
 static struct ct_entry *entries;
 
@@ -58,7 +59,7 @@ struct model {
 	uint32_t sig[M][2];
 };
 
-/* A hash crowding keys into few buckets of a 37-bucket table (its high
+/* A hash crowding keys into few buckets of a 26-bucket table (its high
  * bits choose the primary); the same key never changes hash while in, and
  * absent keys share tags with present ones (mismatched keys behind a
  * matching tag). */
@@ -114,7 +115,7 @@ static void random_vs_model(struct rte_rcu_qsbr *qsv)
 
 	ck_assert_ptr_nonnull(h);
 	ct_hash_info(h, &info);
-	ck_assert_uint_eq(info.buckets, 37); /* 64 * 2 keys half fill 37 buckets */
+	ck_assert_uint_eq(info.buckets, 26); /* 128 * 2 keys fill 26 buckets to 2/3 */
 	for (int op = 0; op < 20000; op++) {
 		uint32_t i = (uint32_t)(rte_rand() % M), before;
 		int d = (int)(rte_rand() % 2);
@@ -170,7 +171,7 @@ END_TEST
 
 START_TEST(full_pool_refuses_then_recovers)
 {
-	struct ct_hash *h = ct_hash_create(M, entries, NULL, SOCKET_ID_ANY);
+	struct ct_hash *h = ct_hash_create(NE, entries, NULL, SOCKET_ID_ANY);
 	struct ct_hash_info info;
 	uint32_t n = 0, cap;
 	uintptr_t got;
@@ -179,7 +180,7 @@ START_TEST(full_pool_refuses_then_recovers)
 	ck_assert_ptr_nonnull(h);
 	ct_hash_info(h, &info);
 	/* one hash for all: the primary, the secondary, then every extension */
-	cap = 14 + 7 * info.ext_buckets;
+	cap = 2 * S + S * info.ext_buckets;
 	for (uint32_t i = 0; i < NE && rc == 0; i++)
 		for (int d = 0; d < 2 && rc == 0; d++) {
 			rc = ct_hash_add(h, 0xabcd0001, i, d);
@@ -218,22 +219,22 @@ START_TEST(left_bucket_waits_for_grace)
 	ck_assert_int_eq(rte_rcu_qsbr_init(qsv, 1), 0);
 	ck_assert_int_eq(rte_rcu_qsbr_thread_register(qsv, 0), 0);
 	rte_rcu_qsbr_thread_online(qsv, 0); /* a reader that reports nothing yet */
-	h = ct_hash_create(M, entries, qsv, SOCKET_ID_ANY);
+	h = ct_hash_create(NE, entries, qsv, SOCKET_ID_ANY);
 	ck_assert_ptr_nonnull(h);
 	ct_hash_info(h, &info);
-	/* primary, secondary, then bucket A (keys 14-20) and B (21-27) */
-	for (k = 0; k < 28; k++)
+	/* primary, secondary, then bucket A (keys 2S..3S-1) and B (3S..4S-1) */
+	for (k = 0; k < 4 * S; k++)
 		ck_assert_int_eq(ct_hash_add(h, 0x77770001, k, 0), 0);
-	for (k = 14; k < 21; k++)
+	for (k = 2 * S; k < 3 * S; k++)
 		ck_assert_int_eq(ct_hash_del(h, 0x77770001, k, 0), 0);
 	ct_hash_info(h, &info);
 	ck_assert_uint_eq(info.ext_retired, 1);
 	ck_assert_uint_eq(info.ext_used, 1);
 	/* fill every other extension bucket: A is not among them */
-	for (k = 0, next = 56; k < 7 * (info.ext_buckets - 2); k++, next++)
+	for (k = 0, next = 8 * S; k < S * (info.ext_buckets - 2); k++, next++)
 		ck_assert_int_eq(ct_hash_add(h, 0x77770001, next / 2, (int)(next % 2)), 0);
 	ck_assert_int_eq(ct_hash_add(h, 0x77770001, next / 2, (int)(next % 2)), -ENOSPC);
-	for (k = 21; k < 28; k++) /* B's keys, behind the bucket that left */
+	for (k = 3 * S; k < 4 * S; k++) /* B's keys, behind the bucket that left */
 		ck_assert(ct_hash_lookup(h, &entries[k].key[0], 0x77770001, &got));
 	rte_rcu_qsbr_quiescent(qsv, 0);
 	ck_assert_int_eq(ct_hash_add(h, 0x77770001, next / 2, (int)(next % 2)), 0);
@@ -246,7 +247,7 @@ START_TEST(left_bucket_waits_for_grace)
 }
 END_TEST
 
-/* At the fullest its sizing allows (half of the slots), a table takes all
+/* At the fullest its sizing allows (2/3 of the slots), a table takes all
  * max_conns connections' keys under the real hash, with room to spare in
  * the extension pool: a power of two and bucket counts that are not. */
 static void fill_fullest(uint32_t n, uint32_t buckets)
@@ -291,9 +292,9 @@ static void fill_fullest(uint32_t n, uint32_t buckets)
 
 START_TEST(fullest_sizing_fits)
 {
-	fill_fullest(7168, 4096); /* 2 * n keys / 3.5 = 4096 buckets, half full */
-	fill_fullest(5000, 2858);
-	fill_fullest(7001, 4001); /* odd */
+	fill_fullest(7680, 1536); /* 2 * n keys / 10 = 1536 buckets, 2/3 full */
+	fill_fullest(5000, 1000);
+	fill_fullest(7001, 1401); /* odd */
 }
 END_TEST
 
@@ -303,10 +304,10 @@ static int64_t bucket_of(const struct ct_hash *h, uint32_t idx, int dir)
 {
 	for (uint32_t bk = 0; bk < h->nb; bk++)
 		for (unsigned int s = 0; s < CT_HB_SLOTS; s++) {
-			uint64_t v = atomic_load_explicit(&h->b[bk].slot[s], memory_order_relaxed);
+			uint32_t v = atomic_load_explicit(&h->b[bk].slot[s], memory_order_relaxed);
 
-			if (v != 0 && (((uint32_t)v & ~(uint32_t)CT_HS_VALID) >> 1) == idx &&
-			    (int)(v & 1) == dir)
+			if ((v & CT_HS_VALID) && (v & ~h->tag_mask) >> CT_HS_IDX_SHIFT == idx &&
+			    (int)(v & CT_HS_DIR) == dir)
 				return bk;
 		}
 	return -1;
@@ -322,7 +323,7 @@ static uint32_t primary_of(uint32_t sig, uint32_t nb)
 }
 
 /* Keys go to the bucket the hash scales to (primary_of()), in a table of
- * 572 buckets: the first and the last bucket, random hashes; the eighth
+ * 200 buckets: the first and the last bucket, random hashes; the 16th
  * key of a full primary to another main bucket, found through the
  * spilled bit. */
 START_TEST(keys_land_in_their_bucket)
@@ -335,7 +336,7 @@ START_TEST(keys_land_in_their_bucket)
 
 	ck_assert_ptr_nonnull(h);
 	nb = h->nb;
-	ck_assert_uint_eq(nb, 572); /* (1000 * 4 + 6) / 7 */
+	ck_assert_uint_eq(nb, 200); /* 1000 * 2 keys / 10 */
 	for (uint32_t i = 0; i < NE / 2; i++) {
 		/* random ones below the last buckets, which the spills below use */
 		uint32_t r = (uint32_t)(rte_rand() % 0xf0000000u);
@@ -355,18 +356,18 @@ START_TEST(keys_land_in_their_bucket)
 	}
 	ck_assert_int_eq(bucket_of(h, 2, 0), nb - 1); /* 0xffffffff: the last */
 	ck_assert_int_eq(bucket_of(h, 0, 0), 0);
-	/* eight keys of one hash in the last bucket: seven there, one spilled */
+	/* 16 keys of one hash in the last bucket: 15 there, one spilled */
 	ck_assert_uint_eq(primary_of(0xfff0ffffu, nb), nb - 1);
-	for (uint32_t i = NE / 2; i < NE / 2 + 8; i++)
+	for (uint32_t i = NE / 2; i < NE / 2 + S + 1; i++)
 		ck_assert_int_eq(ct_hash_add(h, 0xfff0ffffu, i, 1), 0);
-	for (uint32_t i = NE / 2; i < NE / 2 + 8; i++) {
+	for (uint32_t i = NE / 2; i < NE / 2 + S + 1; i++) {
 		int64_t bk = bucket_of(h, i, 1);
 
 		ck_assert(bk >= 0 && bk < nb);
 		ck_assert(ct_hash_lookup(h, &entries[i].key[1], 0xfff0ffffu, &got));
 		ck_assert_uint_eq(got, want(i, 1));
 	}
-	/* the last bucket held 0xffffffff's key: six more there, two elsewhere */
+	/* the last bucket held 0xffffffff's key: 14 more there, two elsewhere */
 	ck_assert_uint_eq(h->spill[nb - 1], 2);
 	ct_hash_free(h);
 }
@@ -381,19 +382,19 @@ START_TEST(spills_stay_in_main_buckets)
 	unsigned int wrapped = 0;
 
 	ck_assert_ptr_nonnull(h);
-	ck_assert_uint_eq(h->nb, 573); /* odd: bucket nb - 1 has no pair */
+	ck_assert_uint_eq(h->nb, 201); /* odd: bucket nb - 1 has no pair */
 	for (uint32_t k = 0; k < 20000; k++) {
 		uint32_t r = 0xffffffffu - (uint32_t)(rte_rand() % 7400000u),
 			 sig = r << 16 | r >> 16;
 		int64_t bk;
 
 		ck_assert_uint_eq(primary_of(sig, h->nb), h->nb - 1);
-		for (uint32_t i = 0; i < 8; i++)
+		for (uint32_t i = 0; i <= S; i++)
 			ck_assert_int_eq(ct_hash_add(h, sig, i, 0), 0);
-		bk = bucket_of(h, 7, 0);
+		bk = bucket_of(h, S, 0);
 		ck_assert_msg(bk >= 0 && bk < h->nb - 1, "hash %#x: spilled to %" PRId64, sig, bk);
 		wrapped += bk == 0;
-		for (uint32_t i = 0; i < 8; i++)
+		for (uint32_t i = 0; i <= S; i++)
 			ck_assert_int_eq(ct_hash_del(h, sig, i, 0), 0);
 	}
 	ck_assert_uint_gt(wrapped, 0); /* the case did come */
@@ -467,11 +468,11 @@ END_TEST
 /*
  * Two threads. Every key has one hash, so all live in one chain: the
  * primary, the secondary, then extension buckets. Each round the writer
- * puts 7 churn keys (one extension bucket) and then 7 round keys (the
+ * puts S churn keys (one extension bucket) and then S round keys (the
  * next bucket) in, says the round is stable, then empties the churn
  * bucket (it leaves the chain) and fills and empties new buckets at the
  * tail, which an early reuse of the bucket that left would be. The reader
- * looks up the 14 base keys and the round's keys; seen stable before and
+ * looks up the 2S base keys and the round's keys; seen stable before and
  * after, every one must be found.
  */
 #define SIG 0x5eed0005u
@@ -487,9 +488,9 @@ struct race {
 static void *race_reader(void *arg)
 {
 	struct race *r = arg;
-	const void *kp[21];
-	uint32_t sig[21];
-	uintptr_t data[21];
+	const void *kp[3 * S];
+	uint32_t sig[3 * S];
+	uintptr_t data[3 * S];
 
 	rte_rcu_qsbr_thread_register(r->qsv, 0);
 	rte_rcu_qsbr_thread_online(r->qsv, 0);
@@ -499,19 +500,20 @@ static void *race_reader(void *arg)
 		uint32_t first = r->round_first[(s1 >> 1) & 1];
 		uint64_t miss = 0, hits;
 
-		for (uint32_t k = 0; k < 21; k++) {
-			uint32_t idx = k < 14 ? k : first + k - 14;
+		for (uint32_t k = 0; k < 3 * S; k++) {
+			uint32_t idx = k < 2 * S ? k : first + k - 2 * S;
 			uintptr_t got = 0;
 
 			kp[k] = &entries[idx].key[0];
 			sig[k] = SIG;
-			if (k < 14 || (s1 & 1))
+			if (k < 2 * S || (s1 & 1))
 				miss +=
 				    !ct_hash_lookup(r->h, kp[k], SIG, &got) || got != want(idx, 0);
 		}
-		hits = ct_hash_lookup_bulk(r->h, kp, sig, (s1 & 1) ? 21 : 14, (s1 & 2) != 0, data);
+		hits = ct_hash_lookup_bulk(r->h, kp, sig, (s1 & 1) ? 3 * S : 2 * S, (s1 & 2) != 0,
+					   data);
 		miss += (unsigned int)__builtin_popcountll(
-		    ~hits & (((s1 & 1) ? UINT64_C(1) << 21 : UINT64_C(1) << 14) - 1));
+		    ~hits & (((s1 & 1) ? UINT64_C(1) << (3 * S) : UINT64_C(1) << (2 * S)) - 1));
 		/* acquire fence: the lookups above happened before this read */
 		atomic_thread_fence(memory_order_acquire);
 		s2 = atomic_load_explicit(&r->seq, memory_order_relaxed);
@@ -544,34 +546,34 @@ START_TEST(reader_never_misses_stable_keys)
 	r.qsv = rte_zmalloc("cth_qsv2", sz, RTE_CACHE_LINE_SIZE);
 	ck_assert_ptr_nonnull(r.qsv);
 	ck_assert_int_eq(rte_rcu_qsbr_init(r.qsv, 1), 0);
-	r.h = ct_hash_create(M, entries, r.qsv, SOCKET_ID_ANY);
+	r.h = ct_hash_create(NE, entries, r.qsv, SOCKET_ID_ANY);
 	ck_assert_ptr_nonnull(r.h);
-	for (k = 0; k < 14; k++) /* base: the primary and the secondary, full */
+	for (k = 0; k < 2 * S; k++) /* base: the primary and the secondary, full */
 		ck_assert_int_eq(ct_hash_add(r.h, SIG, k, 0), 0);
-	r.round_first[0] = 14;
-	r.round_first[1] = 21;
+	r.round_first[0] = 2 * S;
+	r.round_first[1] = 3 * S;
 	ck_assert_int_eq(pthread_create(&th, NULL, race_reader, &r), 0);
 	for (round = 0; round < 3000; round++) {
-		uint32_t first = r.round_first[round & 1], churn = 28;
+		uint32_t first = r.round_first[round & 1], churn = 4 * S;
 
-		for (k = 0; k < 7; k++) /* the bucket that will leave */
+		for (k = 0; k < S; k++) /* the bucket that will leave */
 			add_retry(r.h, churn + k);
-		for (k = 0; k < 7; k++) /* the round's keys behind it */
+		for (k = 0; k < S; k++) /* the round's keys behind it */
 			add_retry(r.h, first + k);
 		/* release: the reader that sees the odd seq finds the keys */
 		atomic_store_explicit(&r.seq, 2 * round + 1, memory_order_release);
-		for (k = 0; k < 7; k++)
+		for (k = 0; k < S; k++)
 			ct_hash_del(r.h, SIG, churn + k, 0);
 		for (int rep = 0; rep < 4; rep++) {
-			for (k = 0; k < 14; k++) /* new tail buckets */
-				add_retry(r.h, 35 + k);
-			for (k = 0; k < 14; k++)
-				ct_hash_del(r.h, SIG, 35 + k, 0);
+			for (k = 0; k < 2 * S; k++) /* new tail buckets */
+				add_retry(r.h, 5 * S + k);
+			for (k = 0; k < 2 * S; k++)
+				ct_hash_del(r.h, SIG, 5 * S + k, 0);
 		}
 		atomic_store_explicit(&r.seq, 2 * round + 2, memory_order_relaxed);
 		/* release fence: the reader that sees the deletes sees the seq */
 		atomic_thread_fence(memory_order_release);
-		for (k = 0; k < 7; k++)
+		for (k = 0; k < S; k++)
 			ct_hash_del(r.h, SIG, first + k, 0);
 	}
 	atomic_store_explicit(&r.stop, true, memory_order_release);
