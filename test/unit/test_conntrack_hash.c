@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <rte_byteorder.h>
 #include <rte_malloc.h>
@@ -455,11 +456,181 @@ START_TEST(fast_key_matches_general)
 }
 END_TEST
 
+/* A hash of another primary-sharing key whose slot tag is @a's: @a's low
+ * half (the primary's top bits) kept, the high half searched. 0 if none. */
+static uint32_t tag_twin(const struct ct_hash *h, uint32_t a)
+{
+	for (uint32_t hi = 0; hi < 0x10000; hi++) {
+		uint32_t b = hi << 16 | (a & 0xffff);
+
+		if (b != a && primary_of(b, h->nb) == primary_of(a, h->nb) &&
+		    ct_hash_tag(b, h->tag_mask) == ct_hash_tag(a, h->tag_mask))
+			return b;
+	}
+	return 0;
+}
+
+/* Looks @k (hash @sig) up the three ways (one, bulk, the steps a burst
+ * takes); they must agree with @in, and a found key be entry @idx/@dir. */
+static void lookup_3ways(const struct ct_hash *h, uint32_t sig, uint32_t idx, int dir, bool in,
+			 uintptr_t *first_cand)
+{
+	const struct ct_key *k = &entries[idx].key[dir];
+	const void *kp[1] = {k};
+	uintptr_t got = 0, cand[1], data[1];
+	uint64_t absent;
+
+	ck_assert(ct_hash_lookup(h, k, sig, &got) == in);
+	if (in)
+		ck_assert_uint_eq(got, want(idx, dir));
+	ck_assert_uint_eq(ct_hash_lookup_bulk(h, kp, &sig, 1, false, data), in);
+	if (in)
+		ck_assert_uint_eq(data[0], want(idx, dir));
+	ct_hash_prefetch(ct_hash_primary(h), sig);
+	absent = ct_hash_lookup_cand(h, kp, &sig, 1, false, cand);
+	*first_cand = cand[0];
+	if (ct_cand_holds(cand[0], k)) {
+		ck_assert(in);
+		ck_assert_uint_eq(cand[0], want(idx, dir));
+		return;
+	}
+	ck_assert((!absent && ct_hash_lookup_rest(h, k, sig, cand[0], &got)) == in);
+	if (in)
+		ck_assert_uint_eq(got, want(idx, dir));
+}
+
+/* Slot tags are a few bits of the hash: keys of other hashes share them
+ * (14 tag bits at 2^16 connections). A lookup that meets another key's
+ * matching tag first compares, goes on, and neither misses its key nor
+ * takes the other: in one bucket, and with its key spilled behind a
+ * primary full of matching tags. */
+START_TEST(tag_twins_compare_keys)
+{
+	struct ct_hash *h = ct_hash_create(1u << 16, entries, NULL, SOCKET_ID_ANY);
+	struct ct_hash_info info;
+	uint32_t a = 0, b = 0;
+	uintptr_t cand;
+
+	ck_assert_ptr_nonnull(h);
+	ct_hash_info(h, &info);
+	ck_assert_uint_eq(info.tag_bits, 14);
+	while (b == 0) {
+		a = (uint32_t)rte_rand();
+		b = tag_twin(h, a);
+	}
+	ck_assert_uint_ne(a, b);
+	/* X (entry 1) under a; Y (entry 2), absent, under b: X's slot first */
+	ck_assert_int_eq(ct_hash_add(h, a, 1, 0), 0);
+	lookup_3ways(h, b, 2, 0, false, &cand);
+	ck_assert_uint_eq(cand, want(1, 0)); /* the twin was met */
+	lookup_3ways(h, a, 1, 0, true, &cand);
+	/* Y in, behind X in the same bucket */
+	ck_assert_int_eq(ct_hash_add(h, b, 2, 1), 0);
+	lookup_3ways(h, b, 2, 1, true, &cand);
+	ck_assert_uint_eq(cand, want(1, 0));
+	lookup_3ways(h, a, 1, 0, true, &cand);
+	lookup_3ways(h, b, 3, 0, false, &cand);
+	/* fill the primary with a's twins (same tag): Z spills, found past them */
+	for (uint32_t i = 10; i < 10 + S - 2; i++)
+		ck_assert_int_eq(ct_hash_add(h, a, i, 0), 0);
+	ck_assert_int_eq(ct_hash_add(h, b, 40, 1), 0);
+	ct_hash_info(h, &info);
+	ck_assert_uint_eq(info.spilled, 1);
+	lookup_3ways(h, b, 40, 1, true, &cand);
+	ck_assert_uint_eq(cand, want(1, 0));
+	lookup_3ways(h, b, 41, 1, false, &cand);
+	lookup_3ways(h, a, 41, 0, false, &cand);
+	for (uint32_t i = 10; i < 10 + S - 2; i++)
+		lookup_3ways(h, a, i, 0, true, &cand);
+	/* X leaves: Y's slot is the first twin now, Z still behind */
+	ck_assert_int_eq(ct_hash_del(h, a, 1, 0), 0);
+	lookup_3ways(h, a, 1, 0, false, &cand);
+	lookup_3ways(h, b, 40, 1, true, &cand);
+	lookup_3ways(h, b, 2, 1, true, &cand);
+	ct_hash_free(h);
+}
+END_TEST
+
+/* The index takes ceil(log2(max_conns)) bits, the tag the rest: never
+ * fewer than CT_HASH_TAG_MIN; more connections are refused. */
+START_TEST(index_width_follows_max_conns)
+{
+	static const struct {
+		uint32_t max_conns, tag_bits;
+	} w[] = {{1, 30},     {2, 29},	  {3, 28},	  {64, 24},
+		 {65, 23},    {1000, 20}, {1u << 20, 10}, {(1u << 20) + 1024, 9},
+		 {1500000, 9}};
+
+	for (unsigned int i = 0; i < RTE_DIM(w); i++) {
+		struct ct_hash *h = ct_hash_create(w[i].max_conns, entries, NULL, SOCKET_ID_ANY);
+		struct ct_hash_info info;
+		uint32_t last = RTE_MIN(w[i].max_conns, (uint32_t)NE) - 1;
+		uintptr_t got;
+
+		ck_assert_ptr_nonnull(h);
+		ct_hash_info(h, &info);
+		ck_assert_msg(info.tag_bits == w[i].tag_bits, "%u connections: %u tag bits",
+			      w[i].max_conns, info.tag_bits);
+		/* the top bit of the index does not reach the tag */
+		ck_assert_int_eq(ct_hash_add(h, 0xffffffffu, last, 1), 0);
+		ck_assert(ct_hash_lookup(h, &entries[last].key[1], 0xffffffffu, &got));
+		ck_assert_uint_eq(got, want(last, 1));
+		ck_assert_int_eq(ct_hash_del(h, 0xffffffffu, last, 1), 0);
+		ct_hash_free(h);
+	}
+	ck_assert_uint_eq(CT_HASH_MAX_CONNS, 1u << 24);
+	errno = 0;
+	ck_assert_ptr_null(ct_hash_create(CT_HASH_MAX_CONNS + 1, entries, NULL, SOCKET_ID_ANY));
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+/* The largest table: 2^24 connections, 24 index bits and 6 tag bits; the
+ * last entry's keys (entries mapped, not touched: 3 GB) go in, are found
+ * with their direction, and leave, next to the first's under twin tags. */
+START_TEST(largest_max_conns)
+{
+	const uint32_t n = CT_HASH_MAX_CONNS, last = n - 1;
+	size_t sz = (size_t)n * sizeof(struct ct_entry);
+	struct ct_entry *big = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	struct ct_hash_info info;
+	struct ct_hash *h;
+	uintptr_t got;
+
+	ck_assert(big != MAP_FAILED);
+	big[last].key[0] = entries[0].key[0];
+	big[last].key[1] = entries[0].key[1];
+	big[0].key[0] = entries[1].key[0];
+	h = ct_hash_create(n, big, NULL, SOCKET_ID_ANY);
+	ck_assert_ptr_nonnull(h);
+	ct_hash_info(h, &info);
+	ck_assert_uint_eq(info.tag_bits, CT_HASH_TAG_MIN);
+	ck_assert_uint_eq(info.buckets, n / 5 + 1); /* 2^25 keys / 10, rounded up */
+	for (int d = 0; d < 2; d++)
+		ck_assert_int_eq(ct_hash_add(h, 0x12345678u, last, d), 0);
+	ck_assert_int_eq(ct_hash_add(h, 0x12345678u, 0, 0), 0);
+	for (int d = 0; d < 2; d++) {
+		ck_assert(ct_hash_lookup(h, &big[last].key[d], 0x12345678u, &got));
+		ck_assert_uint_eq(got, (uintptr_t)&big[last] | (uintptr_t)d);
+	}
+	ck_assert(ct_hash_lookup(h, &big[0].key[0], 0x12345678u, &got));
+	ck_assert_uint_eq(got, (uintptr_t)&big[0]);
+	for (int d = 0; d < 2; d++)
+		ck_assert_int_eq(ct_hash_del(h, 0x12345678u, last, d), 0);
+	ck_assert(!ct_hash_lookup(h, &big[last].key[0], 0x12345678u, &got));
+	ck_assert(ct_hash_lookup(h, &big[0].key[0], 0x12345678u, &got));
+	ct_hash_free(h);
+	munmap(big, sz);
+}
+END_TEST
+
 START_TEST(bad_create_args)
 {
 	ck_assert_ptr_null(ct_hash_create(0, entries, NULL, SOCKET_ID_ANY));
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_ptr_null(ct_hash_create((1u << 30) + 1, entries, NULL, SOCKET_ID_ANY));
+	ck_assert_ptr_null(ct_hash_create(CT_HASH_MAX_CONNS + 1, entries, NULL, SOCKET_ID_ANY));
 	ck_assert_ptr_null(ct_hash_create(16, NULL, NULL, SOCKET_ID_ANY));
 	ct_hash_free(NULL);
 }
@@ -597,6 +768,9 @@ static Suite *ct_hash_suite(void)
 	    {"fullest_sizing_fits", fullest_sizing_fits},
 	    {"keys_land_in_their_bucket", keys_land_in_their_bucket},
 	    {"spills_stay_in_main_buckets", spills_stay_in_main_buckets},
+	    {"tag_twins_compare_keys", tag_twins_compare_keys},
+	    {"index_width_follows_max_conns", index_width_follows_max_conns},
+	    {"largest_max_conns", largest_max_conns},
 	    {"bad_create_args", bad_create_args},
 	    {"fast_key_matches_general", fast_key_matches_general},
 	    {"reader_never_misses_stable_keys", reader_never_misses_stable_keys},
@@ -611,7 +785,8 @@ int main(void)
 {
 	int failed;
 
-	if (unit_eal_init("test_conntrack_hash", "cthash", "128") < 0)
+	/* the largest table's buckets: 270 MB */
+	if (unit_eal_init("test_conntrack_hash", "cthash", "512") < 0)
 		return 1;
 	failed = unit_run(ct_hash_suite());
 	rte_eal_cleanup();
