@@ -58,8 +58,9 @@ static inline uintptr_t data_of(const struct ct_hash *h, uint32_t v)
 }
 
 /* The slots of @b whose tag and valid bit are @want's (@mask: which bits
- * to compare), as bit s + 1 for slot s: a filter, each candidate is read
- * again whole (a 16-byte load is not one atomic read). */
+ * to compare), as bit s + 1 for slot s (the header, dword 0, never has
+ * the valid bit): a filter, each candidate is read again whole (a 16-byte
+ * load is not one atomic read). */
 static inline uint32_t tag_hits(const struct ct_hbucket *b, uint32_t want, uint32_t mask)
 {
 #ifdef RTE_ARCH_X86
@@ -70,8 +71,7 @@ static inline uint32_t tag_hits(const struct ct_hbucket *b, uint32_t want, uint3
 	__m128i hi = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_and_si128(_mm_load_si128(p + 2), k), t),
 				     _mm_cmpeq_epi32(_mm_and_si128(_mm_load_si128(p + 3), k), t));
 
-	/* dword 0 is the header */
-	return (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(lo, hi)) & ~1u;
+	return (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(lo, hi));
 #else
 	uint32_t m = 0;
 
@@ -88,9 +88,11 @@ static inline uint32_t tag_hits(const struct ct_hbucket *b, uint32_t want, uint3
 static inline uint32_t next_cand(const struct ct_hbucket *b, uint32_t *m, uint32_t want,
 				 uint32_t mask)
 {
-	unsigned int s = (unsigned int)__builtin_ctz(*m) - 1;
+	/* the bucket as 16 dwords: bit i of @m is dword i */
+	const _Atomic uint32_t *w = (const _Atomic uint32_t *)(const void *)b;
 	/* acquire: pairs with the add's release, the entry's key is whole */
-	uint32_t v = atomic_load_explicit(&b->slot[s], memory_order_acquire);
+	uint32_t v =
+	    atomic_load_explicit(&w[(unsigned int)__builtin_ctz(*m)], memory_order_acquire);
 
 	*m &= *m - 1;
 	return (v & mask) == want ? v : 0;

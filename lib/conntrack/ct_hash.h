@@ -32,6 +32,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -46,7 +47,7 @@ struct ct_hretired;
  * writes the fields. */
 #define CT_HB_SLOTS 15
 #define CT_HB_SPILLED 1u   /* header: keys of this primary live elsewhere */
-#define CT_HB_NEXT_SHIFT 1 /* header: next extension bucket (0: none) */
+#define CT_HB_NEXT_SHIFT 2 /* header: next extension bucket (0: none); bit 1 clear */
 #define CT_HS_DIR 1u	   /* slot: the key's direction */
 #define CT_HS_VALID 2u	   /* slot: in use */
 #define CT_HS_IDX_SHIFT 2  /* slot: the entry index, then the tag above it */
@@ -59,6 +60,9 @@ struct ct_hbucket {
 } __rte_aligned(64);
 
 _Static_assert(sizeof(struct ct_hbucket) == 64, "a bucket is one cache line");
+_Static_assert(offsetof(struct ct_hbucket, slot) == 4, "slot s is dword s + 1");
+_Static_assert(CT_HB_SPILLED < CT_HS_VALID && CT_HS_VALID < 1u << CT_HB_NEXT_SHIFT,
+	       "a header never has the valid bit: tag matches skip it");
 
 struct ct_hash {
 	struct ct_hbucket *b; /* main buckets, then the extension pool */
