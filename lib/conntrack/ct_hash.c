@@ -18,9 +18,9 @@ struct ct_hretired {
 	uint64_t token;
 };
 
-static inline uint32_t slot_of(const struct ct_hash *h, uint32_t sig, uint32_t idx, int dir)
+static inline uint64_t slot_of(uint32_t sig, uint32_t idx, int dir)
 {
-	return ct_hash_tag(sig, h->tag_mask) | idx << CT_HS_IDX_SHIFT | CT_HS_VALID | (uint32_t)dir;
+	return (uint64_t)sig << 32 | CT_HS_VALID | (uint64_t)idx << 1 | (uint64_t)dir;
 }
 
 static inline uint32_t prim_bucket(const struct ct_hash *h, uint32_t sig)
@@ -40,89 +40,86 @@ static inline uint32_t sec_bucket(const struct ct_hash *h, uint32_t sig)
 	return s + 1 < h->nb ? s + 1 : 0;
 }
 
-static inline uint32_t hdr_next(uint32_t hdr)
+static inline uint32_t hdr_next(uint64_t hdr)
 {
-	return hdr >> CT_HB_NEXT_SHIFT;
+	return (uint32_t)(hdr >> CT_HB_NEXT_SHIFT);
 }
 
-static inline const struct ct_entry *entry_of(const struct ct_entry *te, uint32_t tag_mask,
-					      uint32_t v)
+static inline const struct ct_entry *entry_of(const struct ct_hash *h, uint64_t v)
 {
-	return &te[(v & ~tag_mask) >> CT_HS_IDX_SHIFT];
+	return &h->entries[((uint32_t)v & ~(uint32_t)CT_HS_VALID) >> 1];
+}
+
+static inline const struct ct_key *key_of(const struct ct_hash *h, uint64_t v)
+{
+	return &entry_of(h, v)->key[v & 1];
 }
 
 /* What a lookup hands back: the entry's address | direction (CT_DIR_BIT). */
-static inline uintptr_t data_of(const struct ct_hash *h, uint32_t v)
+static inline uintptr_t data_of(const struct ct_hash *h, uint64_t v)
 {
-	return (uintptr_t)entry_of(h->entries, h->tag_mask, v) | (uintptr_t)(v & CT_HS_DIR);
+	return (uintptr_t)entry_of(h, v) | (uintptr_t)(v & 1);
 }
 
-/* The slots of @b whose tag and valid bit are @want's (@mask: which bits
- * to compare), as bit s + 1 for slot s (the header, dword 0, never has
- * the valid bit): a filter, each candidate is read again whole (a 16-byte
- * load is not one atomic read). */
-static inline uint32_t tag_hits(const struct ct_hbucket *b, uint32_t want, uint32_t mask)
+/* The slots of @b whose tag is @sig, as bit 2s for slot s: a filter, each
+ * candidate is read again whole (a 16-byte load is not one atomic read). */
+static inline uint32_t tag_hits(const struct ct_hbucket *b, uint32_t sig)
 {
 #ifdef RTE_ARCH_X86
 	const __m128i *p = (const __m128i *)(const void *)b;
-	__m128i t = _mm_set1_epi32((int)want), k = _mm_set1_epi32((int)mask);
-	__m128i lo = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_and_si128(_mm_load_si128(p), k), t),
-				     _mm_cmpeq_epi32(_mm_and_si128(_mm_load_si128(p + 1), k), t));
-	__m128i hi = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_and_si128(_mm_load_si128(p + 2), k), t),
-				     _mm_cmpeq_epi32(_mm_and_si128(_mm_load_si128(p + 3), k), t));
+	__m128i t = _mm_set1_epi32((int)sig);
+	__m128i lo = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_load_si128(p), t),
+				     _mm_cmpeq_epi32(_mm_load_si128(p + 1), t));
+	__m128i hi = _mm_packs_epi32(_mm_cmpeq_epi32(_mm_load_si128(p + 2), t),
+				     _mm_cmpeq_epi32(_mm_load_si128(p + 3), t));
+	uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(lo, hi));
 
-	return (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(lo, hi));
+	/* dwords: the header's two, then each slot's low word and its tag */
+	return (m >> 3) & 0x1555;
 #else
 	uint32_t m = 0;
 
 	for (unsigned int s = 0; s < CT_HB_SLOTS; s++)
-		m |= (uint32_t)((atomic_load_explicit(&b->slot[s], memory_order_relaxed) & mask) ==
-				want)
-		     << (s + 1);
+		m |=
+		    (uint32_t)(atomic_load_explicit(&b->slot[s], memory_order_relaxed) >> 32 == sig)
+		    << (2 * s);
 	return m;
 #endif
 }
 
 /* The next candidate of @m (taken out of it): its slot's value if the
- * tag and the valid bit still hold, else 0. */
-static inline uint32_t next_cand(const struct ct_hbucket *b, uint32_t *m, uint32_t want,
-				 uint32_t mask)
+ * tag and the valid bit hold, else 0. */
+static inline uint64_t next_cand(const struct ct_hbucket *b, uint32_t *m, uint32_t sig)
 {
-	/* the bucket as 16 dwords: bit i of @m is dword i */
-	const _Atomic uint32_t *w = (const _Atomic uint32_t *)(const void *)b;
+	unsigned int s = (unsigned int)__builtin_ctz(*m) >> 1;
 	/* acquire: pairs with the add's release, the entry's key is whole */
-	uint32_t v =
-	    atomic_load_explicit(&w[(unsigned int)__builtin_ctz(*m)], memory_order_acquire);
+	uint64_t v = atomic_load_explicit(&b->slot[s], memory_order_acquire);
 
 	*m &= *m - 1;
-	return (v & mask) == want ? v : 0;
+	return v >> 32 == sig && (v & CT_HS_VALID) ? v : 0;
 }
 
-/* The slot of @k in bucket @b, 0 if none: every slot whose tag matches
- * (another key's may). */
-static inline uint32_t scan(const struct ct_hash *h, const struct ct_hbucket *b,
+/* The slot of @k in bucket @b, 0 if none. */
+static inline uint64_t scan(const struct ct_hash *h, const struct ct_hbucket *b,
 			    const struct ct_key *k, uint32_t sig)
 {
-	uint32_t mask = h->tag_mask | CT_HS_VALID,
-		 want = ct_hash_tag(sig, h->tag_mask) | CT_HS_VALID;
-	uint32_t m = tag_hits(b, want, mask);
+	uint32_t m = tag_hits(b, sig);
 
 	while (m != 0) {
-		uint32_t v = next_cand(b, &m, want, mask);
+		uint64_t v = next_cand(b, &m, sig);
 
-		if (v != 0 &&
-		    ct_key_eq(&entry_of(h->entries, h->tag_mask, v)->key[v & CT_HS_DIR], k))
+		if (v != 0 && ct_key_eq(key_of(h, v), k))
 			return v;
 	}
 	return 0;
 }
 
 /* Past the primary: the secondary and its chain, when the primary spilled. */
-static uint32_t lookup_rest(const struct ct_hash *h, const struct ct_hbucket *pb,
+static uint64_t lookup_rest(const struct ct_hash *h, const struct ct_hbucket *pb,
 			    const struct ct_key *k, uint32_t sig)
 {
 	const struct ct_hbucket *b;
-	uint32_t v, hdr;
+	uint64_t v, hdr;
 
 	/* acquire: the add set the bit before it wrote the spilled slot */
 	if (!(atomic_load_explicit(&pb->hdr, memory_order_acquire) & CT_HB_SPILLED))
@@ -145,7 +142,6 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 {
 	const struct ct_hbucket *tb = h->b;
 	const struct ct_entry *te = h->entries;
-	const uint32_t tag_mask = h->tag_mask, mask = tag_mask | CT_HS_VALID;
 	uint32_t nb = h->nb;
 	uint64_t absent = 0;
 	unsigned int i;
@@ -155,21 +151,27 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 	for (i = 0; i < n; i++) {
 		const struct ct_hbucket *b = &tb[ct_hash_bucket(sig[i], nb)];
 		/* tag and valid bit at once: an empty slot (0) never matches */
-		uint32_t want = ct_hash_tag(sig[i], tag_mask) | CT_HS_VALID, v = 0;
-		uint32_t m = tag_hits(b, want, mask);
+		uint64_t want = (uint64_t)sig[i] << 1 | 1, v = 0;
+		unsigned int s;
 
-		/* the first whose tag still holds: the key nearly always */
-		while (m != 0 && (v = next_cand(b, &m, want, mask)) == 0)
-			;
-		if (v == 0) {
+		/* slot by slot, not tag_hits(): a bucket holds a few keys from
+		 * slot 0 on, so the key is most often among the first */
+		for (s = 0; s < CT_HB_SLOTS; s++) {
+			/* acquire: as in next_cand(); the key is the caller's to check */
+			v = atomic_load_explicit(&b->slot[s], memory_order_acquire);
+			if (v >> 31 == want)
+				break;
+		}
+		if (s == CT_HB_SLOTS) {
 			/* acquire: as in lookup_rest(); nothing spilled, nothing elsewhere */
 			if (!(atomic_load_explicit(&b->hdr, memory_order_acquire) & CT_HB_SPILLED))
 				absent |= UINT64_C(1) << i;
 			cand[i] = 0;
 			continue;
 		}
-		cand[i] = (uintptr_t)entry_of(te, tag_mask, v) | (uintptr_t)(v & CT_HS_DIR);
-		ct_entry_prefetch(entry_of(te, tag_mask, v), (int)(v & CT_HS_DIR),
+		cand[i] = (uintptr_t)&te[((uint32_t)v & ~(uint32_t)CT_HS_VALID) >> 1] |
+			  (uintptr_t)(v & 1);
+		ct_entry_prefetch((const struct ct_entry *)(cand[i] & ~CT_DIR_BIT), (int)(v & 1),
 				  ((const struct ct_key *)keys[i])->proto, nat);
 	}
 	return absent;
@@ -180,7 +182,7 @@ bool ct_hash_lookup_rest(const struct ct_hash *h, const struct ct_key *k, uint32
 {
 	const struct ct_hbucket *pb = &h->b[prim_bucket(h, sig)];
 	/* no candidate: no tag in the primary, only the spilled rest may have it */
-	uint32_t v = cand == 0 ? 0 : scan(h, pb, k, sig);
+	uint64_t v = cand == 0 ? 0 : scan(h, pb, k, sig);
 
 	if (v == 0)
 		v = lookup_rest(h, pb, k, sig);
@@ -214,7 +216,7 @@ uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, c
 }
 
 /* Put @v into a free slot of @b; false if full. */
-static bool put(struct ct_hbucket *b, uint32_t v)
+static bool put(struct ct_hbucket *b, uint64_t v)
 {
 	for (unsigned int s = 0; s < CT_HB_SLOTS; s++)
 		if (atomic_load_explicit(&b->slot[s], memory_order_relaxed) == 0) {
@@ -257,7 +259,7 @@ int ct_hash_add(struct ct_hash *h, uint32_t sig, uint32_t idx, int dir)
 {
 	uint32_t p = prim_bucket(h, sig);
 	struct ct_hbucket *pb = &h->b[p], *b;
-	uint32_t v = slot_of(h, sig, idx, dir), hdr;
+	uint64_t v = slot_of(sig, idx, dir), hdr;
 	uint32_t nb;
 
 	if (put(pb, v))
@@ -287,10 +289,10 @@ int ct_hash_add(struct ct_hash *h, uint32_t sig, uint32_t idx, int dir)
 	}
 	atomic_store_explicit(&h->b[nb].slot[0], v, memory_order_relaxed);
 	/* release: the new bucket's slot and header before its link */
-	atomic_store_explicit(&b->hdr, hdr | nb << CT_HB_NEXT_SHIFT, memory_order_release);
+	atomic_store_explicit(&b->hdr, hdr | (uint64_t)nb << CT_HB_NEXT_SHIFT,
+			      memory_order_release);
 spilled:
 	h->spill[p]++;
-	h->spilled++;
 added:
 	h->keys++;
 	return 0;
@@ -305,7 +307,7 @@ static bool bucket_empty(const struct ct_hbucket *b)
 }
 
 /* Clear @v's slot in @b; false if not there. */
-static bool clear(struct ct_hbucket *b, uint32_t v)
+static bool clear(struct ct_hbucket *b, uint64_t v)
 {
 	for (unsigned int s = 0; s < CT_HB_SLOTS; s++)
 		if (atomic_load_explicit(&b->slot[s], memory_order_relaxed) == v) {
@@ -320,11 +322,12 @@ static bool clear(struct ct_hbucket *b, uint32_t v)
  * after a grace (a reader inside it still follows its next). */
 static void unchain(struct ct_hash *h, struct ct_hbucket *prev, uint32_t b)
 {
-	uint32_t ph = atomic_load_explicit(&prev->hdr, memory_order_relaxed);
-	uint32_t next = atomic_load_explicit(&h->b[b].hdr, memory_order_relaxed) & ~CT_HB_SPILLED;
+	uint64_t ph = atomic_load_explicit(&prev->hdr, memory_order_relaxed);
+	uint64_t next =
+	    atomic_load_explicit(&h->b[b].hdr, memory_order_relaxed) & ~(uint64_t)UINT32_MAX;
 
 	/* relaxed: the bucket unlinked is empty, the rest of the chain unchanged */
-	atomic_store_explicit(&prev->hdr, (ph & CT_HB_SPILLED) | next, memory_order_relaxed);
+	atomic_store_explicit(&prev->hdr, (ph & UINT32_MAX) | next, memory_order_relaxed);
 	if (h->qsv == NULL) {
 		h->ext_free[h->n_free++] = b;
 		return;
@@ -340,7 +343,7 @@ int ct_hash_del(struct ct_hash *h, uint32_t sig, uint32_t idx, int dir)
 {
 	uint32_t p = prim_bucket(h, sig);
 	struct ct_hbucket *pb = &h->b[p], *b, *prev;
-	uint32_t v = slot_of(h, sig, idx, dir);
+	uint64_t v = slot_of(sig, idx, dir);
 	uint32_t cur;
 
 	if (clear(pb, v))
@@ -359,10 +362,9 @@ int ct_hash_del(struct ct_hash *h, uint32_t sig, uint32_t idx, int dir)
 	}
 	if (prev != NULL && bucket_empty(b))
 		unchain(h, prev, cur);
-	h->spilled--;
 	if (--h->spill[p] == 0) {
 		/* relaxed: no key of this primary is elsewhere for a reader to miss */
-		uint32_t hdr = atomic_load_explicit(&pb->hdr, memory_order_relaxed);
+		uint64_t hdr = atomic_load_explicit(&pb->hdr, memory_order_relaxed);
 
 		atomic_store_explicit(&pb->hdr, hdr & ~CT_HB_SPILLED, memory_order_relaxed);
 	}
@@ -374,31 +376,28 @@ deleted:
 struct ct_hash *ct_hash_create(uint32_t max_conns, const struct ct_entry *entries,
 			       struct rte_rcu_qsbr *qsv, int socket_id)
 {
-	/* buckets at most 2/3 full at max_conns (15 slots, two keys each):
-	 * 1% of the keys past their primary (a second miss); at 3/4 2.3%,
-	 * at half 0.1% but 17 MB at 1M connections, past what the L3 keeps */
-	uint64_t want = ((uint64_t)max_conns * 2 * 3 + 2 * CT_HB_SLOTS - 1) / (2 * CT_HB_SLOTS);
+	/* buckets at most half full at max_conns (7 slots, two keys each):
+	 * at 3/4, 6% of the keys a lookup wants are past their primary, a
+	 * second miss (bench-lb-pipeline 1M: +30 cycles a packet) */
+	uint64_t want = ((uint64_t)max_conns * 2 * 2 + 6) / 7;
 	struct ct_hash *h;
-	unsigned int idx_bits;
 	uint64_t nb;
 	uint32_t i;
 
-	if (max_conns == 0 || max_conns > CT_HASH_MAX_CONNS || entries == NULL) {
+	if (max_conns == 0 || max_conns > (1u << 30) || entries == NULL) {
 		errno = EINVAL;
 		return NULL;
 	}
 	/* exactly: ct_hash_bucket() takes any count */
 	nb = RTE_MAX(want, (uint64_t)2);
-	/* indexes 0 .. max_conns - 1; the tag gets the rest, >= CT_HASH_TAG_MIN */
-	idx_bits = max_conns > 1 ? 32 - (unsigned int)__builtin_clz(max_conns - 1) : 0;
 	h = rte_zmalloc_socket("ct_hash", sizeof(*h), RTE_CACHE_LINE_SIZE, socket_id);
 	if (h == NULL)
 		goto nomem;
 	h->entries = entries;
 	h->qsv = qsv;
 	h->nb = (uint32_t)nb;
-	h->tag_mask = UINT32_MAX << (idx_bits + CT_HS_IDX_SHIFT);
-	/* a quarter more for chains: at 2/3 load few keys reach one (test
+	/* a quarter more for chains: at half load few keys reach one (at 3/4
+	 * ~2% of the keys filled a sixteenth of the main buckets' count; test
 	 * fullest_sizing_fits) */
 	h->n_ext = (uint32_t)RTE_MAX(nb / 4, (uint64_t)64);
 	h->b = rte_zmalloc_socket("ct_hash_b", (nb + h->n_ext) * sizeof(*h->b), RTE_CACHE_LINE_SIZE,
@@ -441,8 +440,6 @@ void ct_hash_info(const struct ct_hash *h, struct ct_hash_info *info)
 	    .ext_used = h->n_ext - h->n_free - (h->ret_tail - h->ret_head),
 	    .ext_retired = h->ret_tail - h->ret_head,
 	    .keys = h->keys,
-	    .spilled = h->spilled,
-	    .tag_bits = (uint32_t)__builtin_popcount(h->tag_mask),
 	    .bytes = h->bytes,
 	};
 }

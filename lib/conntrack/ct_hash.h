@@ -8,14 +8,9 @@
  * touches the bucket and the entry, no separate key store.
  *
  * A bucket is one cache line: a header word (a "spilled" bit and the next
- * extension bucket) and 15 slots. A slot is one 32-bit word, tag | index
- * << 2 | valid << 1 | direction, written and read whole, so a reader sees
- * a whole slot or none. The index takes as many bits as max_conns needs
- * (ceil(log2)), the tag the rest (a mix of the key's hash: 10 bits at 1M
- * connections, at least CT_HASH_TAG_MIN): a tag that matches another
- * key's only costs a key compare, the lookup goes on. Small slots keep the
- * main buckets at 1M connections in 13 MB, which the L3 holds (64-bit
- * slots, 7 a bucket: 37 MB). A key goes to its primary
+ * extension bucket) and 7 slots. A slot is one 64-bit word, tag (the key's
+ * 32-bit hash) << 32 | valid | index << 1 | direction, written and read
+ * whole, so a reader sees a whole slot or none. A key goes to its primary
  * bucket (the hash scaled to the bucket count, ct_hash_bucket()), else to
  * its secondary (from a mix of the hash),
  * setting the primary's spilled bit, else to a chain of extension buckets
@@ -32,7 +27,6 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -45,24 +39,17 @@ struct ct_hretired;
 
 /* The layout, here for the inline prefetch alone: only ct_hash.c reads or
  * writes the fields. */
-#define CT_HB_SLOTS 15
-#define CT_HB_SPILLED 1u   /* header: keys of this primary live elsewhere */
-#define CT_HB_NEXT_SHIFT 2 /* header: next extension bucket (0: none); bit 1 clear */
-#define CT_HS_DIR 1u	   /* slot: the key's direction */
-#define CT_HS_VALID 2u	   /* slot: in use */
-#define CT_HS_IDX_SHIFT 2  /* slot: the entry index, then the tag above it */
-#define CT_HASH_TAG_MIN 6  /* fewer tag bits: most lookups would compare keys */
-#define CT_HASH_MAX_CONNS (1u << (32 - CT_HS_IDX_SHIFT - CT_HASH_TAG_MIN)) /* 2^24 */
+#define CT_HB_SLOTS 7
+#define CT_HB_SPILLED UINT64_C(1)	/* header: keys of this primary live elsewhere */
+#define CT_HB_NEXT_SHIFT 32		/* header: next extension bucket (0: none) */
+#define CT_HS_VALID (UINT64_C(1) << 31) /* slot: in use (idx < 2^30) */
 
 struct ct_hbucket {
-	_Atomic uint32_t hdr;
-	_Atomic uint32_t slot[CT_HB_SLOTS];
+	_Atomic uint64_t hdr;
+	_Atomic uint64_t slot[CT_HB_SLOTS];
 } __rte_aligned(64);
 
 _Static_assert(sizeof(struct ct_hbucket) == 64, "a bucket is one cache line");
-_Static_assert(offsetof(struct ct_hbucket, slot) == 4, "slot s is dword s + 1");
-_Static_assert(CT_HB_SPILLED < CT_HS_VALID && CT_HS_VALID < 1u << CT_HB_NEXT_SHIFT,
-	       "a header never has the valid bit: tag matches skip it");
 
 struct ct_hash {
 	struct ct_hbucket *b; /* main buckets, then the extension pool */
@@ -71,10 +58,8 @@ struct ct_hash {
 	uint32_t nb; /* main buckets: any count, not a power of two */
 	uint32_t n_ext;
 	uint32_t keys;
-	uint32_t tag_mask; /* a slot's tag bits: those above the index */
 	/* writer only */
 	uint32_t *spill;    /* [main]: keys of this primary stored elsewhere */
-	uint32_t spilled;   /* their sum */
 	uint32_t *ext_free; /* stack of free extension bucket numbers */
 	uint32_t n_free;
 	struct ct_hretired *retired; /* FIFO of unchained ones waiting for a grace */
@@ -112,14 +97,6 @@ static inline uint32_t ct_hash_bucket(uint32_t sig, uint32_t nb)
 	return ct_hash_scale(sig << 16 | sig >> 16, nb);
 }
 
-/* The tag of hash @sig in a slot: the top bits of a multiply, a mix of
- * all of @sig (the primary takes its low half: keys sharing a bucket would
- * share those bits). */
-static inline uint32_t ct_hash_tag(uint32_t sig, uint32_t tag_mask)
-{
-	return sig * 0x85ebca6bu & tag_mask;
-}
-
 /* Ask for the primary bucket of hash @sig: a burst's first step, as early
  * as its keys are hashed (inline: one per packet). */
 static inline void ct_hash_prefetch(struct ct_hash_primary p, uint32_t sig)
@@ -127,9 +104,8 @@ static inline void ct_hash_prefetch(struct ct_hash_primary p, uint32_t sig)
 	rte_prefetch0(&p.b[ct_hash_bucket(sig, p.nb)]);
 }
 
-/* A table for @max_conns (at most CT_HASH_MAX_CONNS) entries' two keys
- * each, reading keys from @entries (indexed by ct_entry_idx()); NULL with
- * errno (EINVAL, ENOMEM).
+/* A table for @max_conns entries' two keys each, reading keys from
+ * @entries (indexed by ct_entry_idx()); NULL with errno (EINVAL, ENOMEM).
  * @qsv: readers' RCU (NULL: no concurrent readers). */
 struct ct_hash *ct_hash_create(uint32_t max_conns, const struct ct_entry *entries,
 			       struct rte_rcu_qsbr *qsv, int socket_id);
@@ -155,7 +131,7 @@ uint64_t ct_hash_lookup_bulk(const struct ct_hash *h, const void *const *keys, c
 /* The same in steps, for a caller that compares the keys itself while
  * it handles each packet (ct_exec.c): with the primary buckets asked for
  * first (ct_hash_prefetch()), it prefetches as above and gives per key the
- * first slot whose tag is its hash's, as entry address | direction in
+ * first slot whose tag is its hash, as entry address | direction in
  * @cand[i] (0: none). Bit i of the result: keys[i] is absent (no tag in a
  * primary that spilled nothing); else it is there when
  * ct_cand_holds(cand[i]), or when ct_hash_lookup_rest() with cand[i]
@@ -172,8 +148,6 @@ struct ct_hash_info {
 	uint32_t ext_used;    /* in chains now */
 	uint32_t ext_retired; /* out of chains, waiting for a grace */
 	uint32_t keys;
-	uint32_t spilled; /* keys past their primary bucket */
-	uint32_t tag_bits;
 	size_t bytes;
 };
 void ct_hash_info(const struct ct_hash *h, struct ct_hash_info *info);

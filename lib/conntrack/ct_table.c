@@ -139,7 +139,7 @@ struct evs_ct *evs_ct_create(const struct evs_ct_config *cfg)
 	int rc;
 
 	if (cfg == NULL || cfg->name == NULL || cfg->name[0] == '\0' || strlen(cfg->name) > 20 ||
-	    cfg->max_conns == 0 || cfg->max_conns > CT_HASH_MAX_CONNS || cfg->n_lcores == 0 ||
+	    cfg->max_conns == 0 || cfg->max_conns > (1u << 30) || cfg->n_lcores == 0 ||
 	    cfg->n_lcores > CT_MAX_LCORES) {
 		errno = EINVAL;
 		return NULL;
