@@ -249,6 +249,17 @@ static inline uint64_t ct_expiry(uint64_t now_ms, uint32_t timeout_s)
 	return (t + EVS_CT_EXPIRY_GRAIN_MS - 1) & ~(uint64_t)(EVS_CT_EXPIRY_GRAIN_MS - 1);
 }
 
+/* A chunk keyed ahead of its ct action (evs_ct_prehash_burst). */
+struct ct_prehash {
+	const struct evs_flow_key *keys; /* the chunk's; NULL: no hint */
+	uint64_t ok;			 /* bit i: keys[i] was keyed */
+	uint16_t n;
+	uint16_t zone;
+	uint32_t sig[EVS_CT_BURST_MAX];
+	const void *kp[EVS_CT_BURST_MAX]; /* &ck[i], as ct_hash_lookup_cand takes keys */
+	struct ct_key ck[EVS_CT_BURST_MAX];
+};
+
 struct evs_ct_lcore {
 	struct evs_ct_lcore_head head; /* first: evs_ct_burst_meta() reads it inline */
 	struct evs_ct *ct;
@@ -269,6 +280,7 @@ struct evs_ct_lcore {
 	uint64_t foreign0;    /* others' publishes before the burst's lookup */
 	uint64_t made[4];     /* bits of the hashes of the keys the burst published */
 	bool looked;	      /* this burst looked its keys up (not EVS_CT_F_MISSED) */
+	struct ct_prehash pre;
 } __rte_cache_aligned;
 _Static_assert(offsetof(struct evs_ct_lcore, head) == 0, "evs_ct_burst_meta's cast");
 
@@ -354,6 +366,40 @@ bool ct_icmp_is_request(bool v6, uint8_t type);
 /* Build p->ck from the packet; false (p->counter set) if untrackable. */
 bool ct_pkt_init(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mbuf *m,
 		 struct evs_flow_key *key, uint16_t zone);
+/* An IPv4 TCP/UDP key from the flow key's words, and its hash (as
+ * ct_key_hash()); the caller checked the packet is one. */
+static inline uint32_t ct_key4_build(struct ct_key *ck, const struct evs_flow_key *key,
+				     uint16_t zone)
+{
+	uint32_t src, dst, ports;
+	uint64_t w[5];
+
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	RTE_BUILD_BUG_ON(
+	    offsetof(struct ct_key, dst) != 16 || offsetof(struct ct_key, sport) != 32 ||
+	    offsetof(struct ct_key, dport) != 34 || offsetof(struct ct_key, zone) != 36 ||
+	    offsetof(struct ct_key, proto) != 38 || offsetof(struct ct_key, v6) != 39);
+#endif
+	memcpy(&src, key->src_ip, 4);
+	memcpy(&dst, key->dst_ip, 4);
+	memcpy(&ports, &key->l4_src, 4); /* l4_src, l4_dst: sport, dport */
+	w[0] = src;
+	w[1] = 0;
+	w[2] = dst;
+	w[3] = 0;
+	w[4] = ports | (uint64_t)zone << 32 | (uint64_t)key->ip_proto << 48; /* v6 0 */
+	memcpy(ck, w, sizeof(w));
+	return evs_crc32c_u64(evs_crc32c_u64(evs_crc32c_u64(0, src), dst), w[4]);
+}
+
+/* The packets ct_key4_build() keys (little-endian hosts: the word layout). */
+static inline bool ct_key4_ok(const struct evs_flow_key *key)
+{
+	return RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN &&
+	       key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4) && !(key->ip_frag & EVS_FRAG_ANY) &&
+	       (key->ip_proto == IPPROTO_UDP || key->ip_proto == IPPROTO_TCP);
+}
+
 /* The usual packet keyed inline: a whole IPv4 TCP or UDP packet, its key
  * from the flow key's words, hashed from registers (as ct_key_hash()).
  * Anything else by ct_pkt_init(). False (p->counter set): untrackable.
@@ -362,29 +408,8 @@ bool ct_pkt_init(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mbu
 static inline bool ct_pkt_init_fast(const struct evs_ct_lcore *lc, struct ct_pkt *p,
 				    struct rte_mbuf *m, struct evs_flow_key *key, uint16_t zone)
 {
-	uint8_t proto = key->ip_proto;
-
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	RTE_BUILD_BUG_ON(
-	    offsetof(struct ct_key, dst) != 16 || offsetof(struct ct_key, sport) != 32 ||
-	    offsetof(struct ct_key, dport) != 34 || offsetof(struct ct_key, zone) != 36 ||
-	    offsetof(struct ct_key, proto) != 38 || offsetof(struct ct_key, v6) != 39);
-	if (likely(key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
-		   !(key->ip_frag & EVS_FRAG_ANY) &&
-		   (proto == IPPROTO_UDP || proto == IPPROTO_TCP) && m->l4_len != 0)) {
-		uint32_t src, dst, ports;
-		uint64_t w[5];
-
-		memcpy(&src, key->src_ip, 4);
-		memcpy(&dst, key->dst_ip, 4);
-		memcpy(&ports, &key->l4_src, 4); /* l4_src, l4_dst: sport, dport */
-		w[0] = src;
-		w[1] = 0;
-		w[2] = dst;
-		w[3] = 0;
-		w[4] = ports | (uint64_t)zone << 32 | (uint64_t)proto << 48; /* v6 0 */
-		memcpy(&p->ck, w, sizeof(w));
-		p->sig = evs_crc32c_u64(evs_crc32c_u64(evs_crc32c_u64(0, src), dst), w[4]);
+	if (likely(ct_key4_ok(key) && m->l4_len != 0)) {
+		p->sig = ct_key4_build(&p->ck, key, zone);
 		p->m = m;
 		p->key = key;
 		p->counter = 0;
@@ -392,7 +417,6 @@ static inline bool ct_pkt_init_fast(const struct evs_ct_lcore *lc, struct ct_pkt
 		p->l4_off = (uint32_t)m->l2_len + m->l3_len;
 		return true;
 	}
-#endif
 	if (!ct_pkt_init(lc, p, m, key, zone))
 		return false;
 	p->sig = ct_key_hash(&p->ck);

@@ -118,6 +118,21 @@ static void lcore_free(void *lctx)
 	rte_free(lctx);
 }
 
+/* Ask for the conntrack buckets of a chunk that may hold VIP traffic
+ * before it is classified (the miss overlaps the classifier). */
+static void ingress(const void *state, void *lctx, const struct evs_flow_key *keys, uint16_t n)
+{
+	struct lb_lcore *ll = lctx;
+
+	(void)state;
+	if (likely(ll->pre_left == 0))
+		return;
+	if (--ll->pre_left == 0)
+		evs_ct_prehash_none(ll->lc);
+	else
+		evs_ct_prehash_burst(ll->lc, keys, n, ll->pre_zone);
+}
+
 /* Idle lcores expire the connections they committed too. */
 static void tick(void *lctx)
 {
@@ -142,4 +157,5 @@ const struct evs_module evs_lb_module = {
     .lcore_create = lcore_create,
     .lcore_free = lcore_free,
     .tick = tick,
+    .ingress = ingress,
 };

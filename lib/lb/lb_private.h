@@ -28,7 +28,14 @@ struct lb_lcore {
 	struct evs_recirc_hint hint[LB_HINTS];
 	/* bursts left before established() tries a run again */
 	uint32_t run_skip;
+	/* the ingress keys each chunk for the zone of the last VIP hit
+	 * (evs_ct_prehash_burst) while a VIP was hit in the last chunks */
+	uint16_t pre_zone;
+	uint16_t pre_left; /* chunks it goes on without a VIP hit, + 1 */
 };
+
+/* Chunks without a VIP hit before the ingress stops keying for conntrack. */
+#define LB_PREHASH_CHUNKS 8
 
 extern const struct evs_stage lb_stages[LB_N_STAGES];
 extern const struct evs_opcode lb_opcodes[EVS_LB_OP_MAX];
