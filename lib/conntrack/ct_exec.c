@@ -570,7 +570,8 @@ static inline uint64_t prehash_bits(const struct evs_ct_lcore *lc, const struct 
  */
 static uint64_t prehash_merge(struct evs_ct_lcore *lc, uint16_t off, uint64_t pre, uint64_t pabsent,
 			      const uintptr_t *pdata, const uint16_t *map, const void *const *kp,
-			      const hash_sig_t *sig, uint16_t nl, bool natk, uintptr_t *data)
+			      const hash_sig_t *sig, uint16_t n, uint16_t nl, bool natk,
+			      uintptr_t *data)
 {
 	const void *lkp[EVS_CT_BURST_MAX];
 	hash_sig_t lsig[EVS_CT_BURST_MAX];
@@ -579,10 +580,23 @@ static uint64_t prehash_merge(struct evs_ct_lcore *lc, uint16_t off, uint64_t pr
 	uint64_t absent = 0, la;
 	uint16_t j, q, m = 0;
 
+	if (likely(nl == n && pre == (UINT64_C(2) << (n - 1)) - 1)) {
+		/* every packet hinted and tracked (map[j] == j): one pass */
+		const uint32_t *ps = &lc->pre.sig[off];
+		uint32_t diff = 0;
+
+		for (j = 0; j < nl; j++)
+			diff |= ps[j] ^ sig[j];
+		if (likely(diff == 0)) {
+			memcpy(data, pdata, nl * sizeof(*data));
+			lc->counters[EVS_CT_C_PREHASHED] += nl;
+			return pabsent & pre;
+		}
+	}
 	for (j = 0; j < nl; j++) {
 		uint16_t i = map[j];
 
-		if (likely(((pre >> i) & 1) && lc->pre.sig[off + i] == sig[j])) {
+		if (((pre >> i) & 1) && lc->pre.sig[off + i] == sig[j]) {
 			data[j] = pdata[i];
 			absent |= ((pabsent >> i) & 1) << j;
 			continue;
@@ -667,7 +681,8 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 	lc->looked = looked;
 	fast = looked && b.lockless;
 	if (looked && pre != 0)
-		absent = prehash_merge(lc, off, pre, pabsent, pdata, map, kp, sig, nl, natk, data);
+		absent =
+		    prehash_merge(lc, off, pre, pabsent, pdata, map, kp, sig, n, nl, natk, data);
 	else if (looked) {
 		/* acquire: a publish counted here is seen by the lookup below */
 		lc->foreign0 =
@@ -753,18 +768,23 @@ void evs_ct_prehash_burst(struct evs_ct_lcore *lc, const struct evs_flow_key *ke
 	uint64_t ok = 0;
 	uint16_t i;
 
+	if (unlikely(h->kp[0] == NULL))
+		for (i = 0; i < EVS_CT_BURST_MAX; i++)
+			h->kp[i] = &h->ck[i];
 	if (n > EVS_CT_BURST_MAX)
 		n = EVS_CT_BURST_MAX;
 	for (i = 0; i < n; i++) {
-		/* every slot points at a key: the lookup takes them all */
-		h->kp[i] = &h->ck[i];
-		if (!ct_key4_ok(&keys[i])) {
-			h->sig[i] = 0;
-			continue;
-		}
-		h->sig[i] = ct_key4_build(&h->ck[i], &keys[i], zone);
+		const struct evs_flow_key *k = &keys[i];
+		uint32_t src, dst;
+
+		/* a packet of another kind gets a hash too (not marked ok):
+		 * the lookup takes the chunk whole */
+		memcpy(&src, k->src_ip, 4);
+		memcpy(&dst, k->dst_ip, 4);
+		h->sig[i] = ct_key4_hash(src, dst, ct_key4_w4(k, zone));
+		h->ck[i].proto = k->ip_proto;
+		ok |= (uint64_t)ct_key4_ok(k) << i;
 		ct_hash_prefetch(prim, h->sig[i]);
-		ok |= UINT64_C(1) << i;
 	}
 	h->keys = ok != 0 ? keys : NULL;
 	h->ok = ok;

@@ -256,7 +256,9 @@ struct ct_prehash {
 	uint16_t n;
 	uint16_t zone;
 	uint32_t sig[EVS_CT_BURST_MAX];
-	const void *kp[EVS_CT_BURST_MAX]; /* &ck[i], as ct_hash_lookup_cand takes keys */
+	/* &ck[i] (set once), as ct_hash_lookup_cand takes keys: it reads
+	 * only their protocol, for the lines to prefetch */
+	const void *kp[EVS_CT_BURST_MAX];
 	struct ct_key ck[EVS_CT_BURST_MAX];
 };
 
@@ -366,12 +368,27 @@ bool ct_icmp_is_request(bool v6, uint8_t type);
 /* Build p->ck from the packet; false (p->counter set) if untrackable. */
 bool ct_pkt_init(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mbuf *m,
 		 struct evs_flow_key *key, uint16_t zone);
-/* An IPv4 TCP/UDP key from the flow key's words, and its hash (as
- * ct_key_hash()); the caller checked the packet is one. */
+/* The last word of an IPv4 TCP/UDP key (ports, zone, protocol; v6 0). */
+static inline uint64_t ct_key4_w4(const struct evs_flow_key *key, uint16_t zone)
+{
+	uint32_t ports;
+
+	memcpy(&ports, &key->l4_src, 4); /* l4_src, l4_dst: sport, dport */
+	return ports | (uint64_t)zone << 32 | (uint64_t)key->ip_proto << 48;
+}
+
+/* The hash of an IPv4 TCP/UDP key (as ct_key_hash()): its three non-zero words. */
+static inline uint32_t ct_key4_hash(uint32_t src, uint32_t dst, uint64_t w4)
+{
+	return evs_crc32c_u64(evs_crc32c_u64(evs_crc32c_u64(0, src), dst), w4);
+}
+
+/* An IPv4 TCP/UDP key from the flow key's words, and its hash; the caller
+ * checked the packet is one (ct_key4_ok()). */
 static inline uint32_t ct_key4_build(struct ct_key *ck, const struct evs_flow_key *key,
 				     uint16_t zone)
 {
-	uint32_t src, dst, ports;
+	uint32_t src, dst;
 	uint64_t w[5];
 
 #if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
@@ -382,14 +399,13 @@ static inline uint32_t ct_key4_build(struct ct_key *ck, const struct evs_flow_ke
 #endif
 	memcpy(&src, key->src_ip, 4);
 	memcpy(&dst, key->dst_ip, 4);
-	memcpy(&ports, &key->l4_src, 4); /* l4_src, l4_dst: sport, dport */
 	w[0] = src;
 	w[1] = 0;
 	w[2] = dst;
 	w[3] = 0;
-	w[4] = ports | (uint64_t)zone << 32 | (uint64_t)key->ip_proto << 48; /* v6 0 */
+	w[4] = ct_key4_w4(key, zone);
 	memcpy(ck, w, sizeof(w));
-	return evs_crc32c_u64(evs_crc32c_u64(evs_crc32c_u64(0, src), dst), w[4]);
+	return ct_key4_hash(src, dst, w[4]);
 }
 
 /* The packets ct_key4_build() keys (little-endian hosts: the word layout). */

@@ -127,10 +127,16 @@ static void ingress(const void *state, void *lctx, const struct evs_flow_key *ke
 	(void)state;
 	if (likely(ll->pre_left == 0))
 		return;
-	if (--ll->pre_left == 0)
+	if (--ll->pre_left == 0 || ll->pre_off)
 		evs_ct_prehash_none(ll->lc);
 	else
 		evs_ct_prehash_burst(ll->lc, keys, n, ll->pre_zone);
+	ll->pre_seen += n;
+	if (++ll->pre_chunks == LB_PREHASH_WINDOW || ll->pre_left == 0) {
+		ll->pre_off = ll->pre_left != 0 && (uint64_t)ll->pre_taken * 2 < ll->pre_seen;
+		ll->pre_chunks = 0;
+		ll->pre_seen = ll->pre_taken = 0;
+	}
 }
 
 /* Idle lcores expire the connections they committed too. */

@@ -28,14 +28,29 @@ struct lb_lcore {
 	struct evs_recirc_hint hint[LB_HINTS];
 	/* bursts left before established() tries a run again */
 	uint32_t run_skip;
-	/* the ingress keys each chunk for the zone of the last VIP hit
-	 * (evs_ct_prehash_burst) while a VIP was hit in the last chunks */
+	/* The ingress keys each chunk for conntrack ahead of classification
+	 * (evs_ct_prehash_burst), in the zone of the last VIP or reply
+	 * lookup, while one ran within the last LB_PREHASH_CHUNKS chunks and
+	 * over the last window lb's lookups took at least half the packets
+	 * the ingress saw (else keying is mostly wasted: mixed traffic). */
 	uint16_t pre_zone;
-	uint16_t pre_left; /* chunks it goes on without a VIP hit, + 1 */
+	uint16_t pre_left;   /* chunks it goes on without a lookup, + 1 */
+	uint16_t pre_chunks; /* chunks in this window */
+	bool pre_off;	     /* the last window said: not worth it */
+	uint32_t pre_seen;   /* packets the ingress saw this window */
+	uint32_t pre_taken;  /* packets lb's lookups took this window */
 };
 
-/* Chunks without a VIP hit before the ingress stops keying for conntrack. */
-#define LB_PREHASH_CHUNKS 8
+#define LB_PREHASH_CHUNKS 8  /* chunks without an lb lookup before keying stops */
+#define LB_PREHASH_WINDOW 64 /* chunks between two looks at the share */
+
+/* lb's ct lookup of @n packets in @zone (the ingress's share and zone). */
+static inline void lb_prehash_note(struct lb_lcore *ll, uint16_t zone, uint16_t n)
+{
+	ll->pre_zone = zone;
+	ll->pre_left = LB_PREHASH_CHUNKS + 1;
+	ll->pre_taken += n;
+}
 
 extern const struct evs_stage lb_stages[LB_N_STAGES];
 extern const struct evs_opcode lb_opcodes[EVS_LB_OP_MAX];
