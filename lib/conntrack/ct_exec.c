@@ -546,8 +546,8 @@ static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct
 	return j;
 }
 
-/* Bit i: keys[i] of this burst was keyed by the ingress for @zone
- * (evs_ct_prehash_burst); *@off: keys' place in the ingress's chunk. */
+/* Bit i: keys[i] of this burst was hashed by the ingress for @zone
+ * (evs_ct_prehash_burst: all or none); *@off: keys' place in its chunk. */
 static inline uint64_t prehash_bits(const struct evs_ct_lcore *lc, const struct evs_flow_key *keys,
 				    uint16_t n, uint16_t zone, uint16_t *off)
 {
@@ -560,7 +560,7 @@ static inline uint64_t prehash_bits(const struct evs_ct_lcore *lc, const struct 
 	    (at - base) % sizeof(*keys) != 0)
 		return 0;
 	*off = (uint16_t)((at - base) / sizeof(*keys));
-	return (h->ok >> *off) & (n < 64 ? (UINT64_C(1) << n) - 1 : UINT64_MAX);
+	return n < 64 ? (UINT64_C(1) << n) - 1 : UINT64_MAX;
 }
 
 /*
@@ -765,7 +765,6 @@ void evs_ct_prehash_burst(struct evs_ct_lcore *lc, const struct evs_flow_key *ke
 {
 	struct ct_prehash *h = &lc->pre;
 	struct ct_hash_primary prim = ct_hash_primary(lc->ct->hash);
-	uint64_t ok = 0;
 	uint16_t i;
 
 	if (unlikely(h->kp[0] == NULL))
@@ -777,17 +776,15 @@ void evs_ct_prehash_burst(struct evs_ct_lcore *lc, const struct evs_flow_key *ke
 		const struct evs_flow_key *k = &keys[i];
 		uint32_t src, dst;
 
-		/* a packet of another kind gets a hash too (not marked ok):
-		 * the lookup takes the chunk whole */
+		/* hashed as IPv4 TCP/UDP whatever it is: a packet of another
+		 * kind has another hash when keyed, so the hint is not taken */
 		memcpy(&src, k->src_ip, 4);
 		memcpy(&dst, k->dst_ip, 4);
 		h->sig[i] = ct_key4_hash(src, dst, ct_key4_w4(k, zone));
 		h->ck[i].proto = k->ip_proto;
-		ok |= (uint64_t)ct_key4_ok(k) << i;
 		ct_hash_prefetch(prim, h->sig[i]);
 	}
-	h->keys = ok != 0 ? keys : NULL;
-	h->ok = ok;
+	h->keys = keys;
 	h->n = n;
 	h->zone = zone;
 }

@@ -252,7 +252,6 @@ static inline uint64_t ct_expiry(uint64_t now_ms, uint32_t timeout_s)
 /* A chunk keyed ahead of its ct action (evs_ct_prehash_burst). */
 struct ct_prehash {
 	const struct evs_flow_key *keys; /* the chunk's; NULL: no hint */
-	uint64_t ok;			 /* bit i: keys[i] was keyed */
 	uint16_t n;
 	uint16_t zone;
 	uint32_t sig[EVS_CT_BURST_MAX];

@@ -326,8 +326,9 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
  * evs_ct_execute_burst on @p keys (or a part of it) then looks these
  * hashes up first and prefetches the entries before keying the packets
  * itself; a hash that is not the packet's own then (another zone, a key
- * rewritten since) is looked up again, so this is a hint only. IPv4 TCP and
- * UDP packets only. Until the next call (or evs_ct_prehash_none), @p keys
+ * rewritten since) is looked up again, so this is a hint only. Each packet
+ * is hashed as IPv4 TCP/UDP: another kind's own hash differs, its hint is
+ * not taken. Until the next call (or evs_ct_prehash_none), @p keys
  * must stay the chunk's array. @p n at most EVS_CT_BURST_MAX.
  */
 void evs_ct_prehash_burst(struct evs_ct_lcore *lc, const struct evs_flow_key *keys, uint16_t n,
