@@ -162,7 +162,7 @@ static const struct evs_lb_dp *dp_of(const struct evs_exec *x)
 
 /* Per backend only (every loop of the opcodes counts through it); the
  * VIP's share is counted once per burst by vip_exec, per packet by count(). */
-static inline uint32_t count_be(struct lb_lcore *ll, uint32_t id, const struct rte_mbuf *m)
+static inline uint32_t count_be(struct lb_lcore *ll, size_t id, const struct rte_mbuf *m)
 {
 	struct evs_lb_counts *c = &ll->be[id];
 	uint32_t len = rte_pktmbuf_pkt_len(m);
@@ -319,14 +319,18 @@ static __rte_always_inline uint16_t run_of(struct lb_lcore *ll, struct rte_mbuf 
 {
 	uint64_t b = *bytes;
 	unsigned int j = i; /* (a uint16_t would be copied each time) */
+	uint16_t rid = EVS_LB_RECIRC;
+
+	__asm__("" : "+r"(rid)); /* a register: gcc sets it again per packet */
 
 	for (; j < n; j++) {
-		uint32_t id = meta[j].backend;
+		/* id - 1, in range: the count's address from it (no copy) */
+		size_t id1 = (uint32_t)meta[j].backend - 1u;
 
-		if (id - 1 >= EVS_LB_IDS - 1 || !evs_exec_hint_match_pairs(r, &keys[j], pairs))
+		if (id1 >= EVS_LB_IDS - 1 || !evs_exec_hint_match_pairs(r, &keys[j], pairs))
 			break;
-		keys[j].recirc_id = EVS_LB_RECIRC; /* after its compare */
-		b += count_be(ll, id, pkts[j]);
+		keys[j].recirc_id = rid; /* after its compare */
+		b += count_be(ll, id1 + 1, pkts[j]);
 	}
 	*bytes = b;
 	return (uint16_t)j;
