@@ -264,6 +264,35 @@ enum mix_kind {
 	MIX_KINDS,
 };
 
+/* A TCP segment of client @src (port 3000) to "webt". */
+static struct spec to_webt(const char *src, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	return (struct spec){.src = src,
+			     .dst = "10.0.0.100",
+			     .proto = IPPROTO_TCP,
+			     .sport = 3000,
+			     .dport = 80,
+			     .flags = flags,
+			     .seq = seq,
+			     .ack = ack,
+			     .win = 65535};
+}
+
+/* A TCP segment of backend @b (port 8080) to client @dst. */
+static struct spec from_backend(const char *b, const char *dst, uint8_t flags, uint32_t seq,
+				uint32_t ack)
+{
+	return (struct spec){.src = b,
+			     .dst = dst,
+			     .proto = IPPROTO_TCP,
+			     .sport = 8080,
+			     .dport = 3000,
+			     .flags = flags,
+			     .seq = seq,
+			     .ack = ack,
+			     .win = 1000};
+}
+
 /* A VIP's slot in the published tables, by protocol and port. */
 static unsigned int vip_slot(uint8_t proto, uint16_t port)
 {
@@ -334,14 +363,7 @@ START_TEST(test_counts_exact_per_vip_mixed_kinds)
 	 * rounds) left unanswered; counted from here on */
 	evs_lb_module.counters_get(lctx, c0);
 	for (unsigned int c = 0; c < TCONNS; c++) {
-		struct spec s = {.src = tsrc[c],
-				 .dst = "10.0.0.100",
-				 .proto = IPPROTO_TCP,
-				 .sport = 3000,
-				 .dport = 80,
-				 .flags = SYN,
-				 .seq = 1000,
-				 .win = 65535};
+		struct spec s = to_webt(tsrc[c], SYN, 1000, 0);
 		char b[16];
 
 		lbm_run(&s, 1);
@@ -352,29 +374,13 @@ START_TEST(test_counts_exact_per_vip_mixed_kinds)
 		cn[tbe[c]]++;
 		news++;
 		snprintf(b, sizeof(b), "10.0.1.%u", tbe[c]);
-		s = (struct spec){.src = b,
-				  .dst = tsrc[c],
-				  .proto = IPPROTO_TCP,
-				  .sport = 8080,
-				  .dport = 3000,
-				  .flags = SYN | ACK,
-				  .seq = 77,
-				  .ack = 1001,
-				  .win = 1000};
+		s = from_backend(b, tsrc[c], SYN | ACK, 77, 1001);
 		lbm_run(&s, 1);
 		ck_assert_uint_eq(out_port[0], 1 + c); /* to the client, un-NATed */
 		pk[tbe[c]]++;
 		by[tbe[c]] += out_len[0];
 		replies++;
-		s = (struct spec){.src = tsrc[c],
-				  .dst = "10.0.0.100",
-				  .proto = IPPROTO_TCP,
-				  .sport = 3000,
-				  .dport = 80,
-				  .flags = ACK,
-				  .seq = 1001,
-				  .ack = 78,
-				  .win = 65535};
+		s = to_webt(tsrc[c], ACK, 1001, 78);
 		lbm_run(&s, 1);
 		ck_assert_uint_eq(out_port[0], tbe[c]);
 		pk[tbe[c]]++;
@@ -416,51 +422,26 @@ START_TEST(test_counts_exact_per_vip_mixed_kinds)
 			}
 			case MIX_ACK:
 			case MIX_OUT_WIN:
-				s[i] = (struct spec){.src = tsrc[c],
-						     .dst = "10.0.0.100",
-						     .proto = IPPROTO_TCP,
-						     .sport = 3000,
-						     .dport = 80,
-						     .flags = ACK,
-						     .seq = 1001,
-						     /* out of window: acknowledges
-						      * what the backend never sent */
-						     .ack = k == MIX_ACK ? 78 : 78 + 0x40000000u,
-						     .win = 65535,
-						     .payload = 0};
+				/* out of window: acknowledges what the backend
+				 * never sent */
+				s[i] = to_webt(tsrc[c], ACK, 1001,
+					       k == MIX_ACK ? 78 : 78 + 0x40000000u);
 				break;
 			case MIX_SYN_NEW:
-				s[i] = lbm_syn(0, 0);
-				s[i].src = tsrc[n_tcp++];
-				s[i].sport = 3000;
+				s[i] = to_webt(tsrc[n_tcp++], SYN, 1000, 0);
 				break;
 			case MIX_SYN_AGAIN:
-				s[i] = lbm_syn(0, 0);
-				s[i].src = tsrc[half + (unsigned int)(rte_rand() % (n_tcp - half))];
-				s[i].sport = 3000;
+				s[i] = to_webt(
+				    tsrc[half + (unsigned int)(rte_rand() % (n_tcp - half))], SYN,
+				    1000, 0);
 				break;
 			case MIX_REPLY:
 				snprintf(bsrc[i], sizeof(bsrc[i]), "10.0.1.%u", tbe[c]);
-				s[i] = (struct spec){.src = bsrc[i],
-						     .dst = tsrc[c],
-						     .proto = IPPROTO_TCP,
-						     .sport = 8080,
-						     .dport = 3000,
-						     .flags = ACK,
-						     .seq = 78,
-						     .ack = 1001,
-						     .win = 1000};
+				s[i] = from_backend(bsrc[i], tsrc[c], ACK, 78, 1001);
 				break;
 			default: /* MIX_STRAY: flags no segment has, any connection */
-				s[i] = (struct spec){.src = rte_rand() % 2 ? stray[i] : tsrc[c],
-						     .dst = "10.0.0.100",
-						     .proto = IPPROTO_TCP,
-						     .sport = 3000,
-						     .dport = 80,
-						     .flags = SYN | FIN | ACK,
-						     .seq = 1001,
-						     .ack = 78,
-						     .win = 65535};
+				s[i] = to_webt(rte_rand() % 2 ? stray[i] : tsrc[c], SYN | FIN | ACK,
+					       1001, 78);
 				break;
 			}
 		}
