@@ -306,7 +306,7 @@ struct est {
 /*
  * The run of established(): packets from @i on while their keys match run
  * @r (narrowed by established() to usual states) on the pairs @pairs (a
- * constant: the loop unrolls to them) and their backend is one. Only the
+ * constant: the loop unrolls to them) and their backend id is in range. Only the
  * key decides: a key that matches the megaflow's mask and value classifies
  * to it whatever its own hint slot names (the slot is for the hinted
  * pass). @return where it stopped.
@@ -406,8 +406,8 @@ static inline uint16_t established(struct lb_lcore *ll, struct rte_mbuf **pkts,
 		goto rest;
 	}
 	keys[0].recirc_id = EVS_LB_RECIRC; /* after its compare (see evs_recirc_hint_load) */
-	/* the source address (pair 2) is seldom consulted: the usual sets
-	 * leave it out (pairs 0 and 1 are narrowed) */
+	/* pairs 0 and 1 are narrowed; 2 (the source address) and 3 (the
+	 * destination) only where the megaflow consults them (L3's does) */
 	p = evs_exec_hint_pairs(&r);
 	if ((p & ~0x3u) == 0)
 		i = run_of(ll, pkts, keys, meta, &r, i, n, &bytes, 0x3);

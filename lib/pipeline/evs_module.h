@@ -353,8 +353,8 @@ static __rte_always_inline bool evs_exec_hint_narrow(struct evs_hint_run *r,
  * The pairs run @p r's megaflow consults (bit i: key words 2i, 2i + 1):
  * the others have mask and value 0, so a compare may leave them out. An
  * opcode passes a constant superset of these to evs_exec_hint_match_pairs
- * (one loop per usual set: a routed megaflow rarely consults the source
- * address, pair 2).
+ * (one loop per usual set: a megaflow that consults no address needs
+ * pairs 0 and 1 only).
  */
 static inline uint32_t evs_exec_hint_pairs(const struct evs_hint_run *r)
 {
