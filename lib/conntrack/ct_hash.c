@@ -155,7 +155,9 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 		unsigned int s;
 
 		/* slot by slot, not tag_hits(): a bucket holds a few keys from
-		 * slot 0 on, so the key is most often among the first */
+		 * slot 0 on, so the key is most often among the first (unrolled:
+		 * no count to keep) */
+#pragma GCC unroll 7
 		for (s = 0; s < CT_HB_SLOTS; s++) {
 			/* acquire: as in next_cand(); the key is the caller's to check */
 			v = atomic_load_explicit(&b->slot[s], memory_order_acquire);

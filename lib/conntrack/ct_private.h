@@ -78,6 +78,22 @@ static inline bool ct_key_eq(const struct ct_key *a, const struct ct_key *b)
 #endif
 }
 
+/* ct_key_eq() when @k is an IPv4 key: three words. An IPv4 key's words 1
+ * and 3 are zero (the bytes past its addresses, as ct_key_hash() counts
+ * on), and a key whose last word (proto, v6) is @k's is an IPv4 one. */
+static inline bool ct_key4_eq(const struct ct_key *a, const struct ct_key *k)
+{
+	uint64_t a0, a2, a4, k0, k2, k4;
+
+	memcpy(&a0, a, 8);
+	memcpy(&a2, (const char *)a + 16, 8);
+	memcpy(&a4, (const char *)a + 32, 8);
+	memcpy(&k0, k, 8);
+	memcpy(&k2, (const char *)k + 16, 8);
+	memcpy(&k4, (const char *)k + 32, 8);
+	return ((a0 ^ k0) | (a2 ^ k2) | (a4 ^ k4)) == 0;
+}
+
 /* Entry flags (entry->flags, written under the entry lock or before publication). */
 enum ct_flag {
 	CT_FL_SEEN_REPLY = 1 << 0,
