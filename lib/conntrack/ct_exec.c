@@ -486,9 +486,8 @@ _Static_assert((CT_FL_SEEN_REPLY | CT_FL_ASSURED | CT_FL_SNAT | CT_FL_DNAT) == 1
 
 static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct_pkt *pk,
 					    const uint16_t *map, const hash_sig_t *sig,
-					    uint64_t absent, uintptr_t *data,
-					    struct evs_flow_key *keys, uint16_t j, uint16_t nl,
-					    bool key_mark)
+					    uint64_t absent, uintptr_t *data, uint16_t j,
+					    uint16_t nl, bool key_mark)
 {
 	struct evs_ct_lcore *lc = b->lc;
 	const struct evs_ct_nat_tpl *tpl = b->act->nat_tpl;
@@ -496,18 +495,18 @@ static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct
 	const uint64_t now = lc->now;
 	/* hit_plain's class by seen-reply: UDP unreplied (+new) or replied */
 	const uint64_t *exp_by_reply = &b->exp[EXP_UDP_UNREPLIED];
-	const uint16_t j0 = j;
 	static const uint8_t udp4[2] = {IPPROTO_UDP, 0}, v4valid[2] = {0, 1};
+	unsigned int k;
 
 	_Static_assert(EXP_UDP_REPLIED == EXP_UDP_UNREPLIED + CT_FL_SEEN_REPLY, "exp_by_reply");
-	for (; j < nl; j++) {
-		uint16_t i = map[j];
-		struct ct_pkt *p = &pk[i];
-		uintptr_t d = data[j];
+	for (k = j; k < nl; k++) {
+		struct ct_pkt *p = &pk[map[k]];
+		uintptr_t d = data[k];
 		const struct evs_ct_nat_tpl *t;
+		struct evs_flow_key *key;
 		struct ct_entry *e;
 		uint64_t cur, exp;
-		uint16_t be;
+		uint32_t be;
 		uint8_t f, st;
 
 		/* proto and v6, adjacent: IPv4 UDP in one compare */
@@ -518,10 +517,10 @@ static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct
 		e = (struct ct_entry *)d;
 		if (unlikely(d == 0 || (d & CT_DIR_BIT) || !ct_key4_eq(&e->key[0], &p->ck))) {
 			/* past the primary: as the general way looks */
-			if (((absent >> j) & 1) ||
-			    !ct_hash_lookup_rest(lc->ct->hash, &p->ck, sig[j], d, &data[j]))
+			if (((absent >> k) & 1) ||
+			    !ct_hash_lookup_rest(lc->ct->hash, &p->ck, sig[k], d, &data[k]))
 				break;
-			d = data[j];
+			d = data[k];
 			e = (struct ct_entry *)d;
 			if (d & CT_DIR_BIT)
 				break;
@@ -544,18 +543,20 @@ static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct
 		exp = exp_by_reply[f & CT_FL_SEEN_REPLY];
 		if (cur != exp) /* a store dirties the line: only when the grain changes */
 			atomic_store_explicit(&e->expires, exp, memory_order_relaxed);
-		lc->head.meta[i] = (struct evs_ct_meta){.mark = e->mark, .backend = be, .known = 1};
+		lc->head.meta[map[k]] =
+		    (struct evs_ct_meta){.mark = e->mark, .backend = (uint16_t)be, .known = 1};
 		/* sent to the template's VIP: its deltas; else from the packet's values */
 		if (unlikely(!nat_tpl_vip4(p, t, true)))
 			nat_side_fit(p, true, false, true, t->addr, t->addr_sum,
 				     t->port != 0 ? &t->port : NULL);
-		keys[i].ct_state = st;
+		key = p->key; /* keys[map[k]] */
+		key->ct_state = st;
 		if (key_mark)
-			keys[i].ct_mark = e->mark;
+			key->ct_mark = e->mark;
 	}
-	lc->counters[EVS_CT_C_HIT] += (uint16_t)(j - j0);
-	lc->counters[EVS_CT_C_NAT_REWRITE] += (uint16_t)(j - j0);
-	return j;
+	lc->counters[EVS_CT_C_HIT] += k - j;
+	lc->counters[EVS_CT_C_NAT_REWRITE] += k - j;
+	return (uint16_t)k;
 }
 
 /* Both entry points inline it with @key_mark a constant. */
@@ -637,7 +638,7 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 		/* a load balancer's: its established packets in runs, each
 		 * other packet the general way, then the runs go on */
 		if (tplf) {
-			j = tpl_run(&b, pk, map, sig, absent, data, keys, j, nl, key_mark);
+			j = tpl_run(&b, pk, map, sig, absent, data, j, nl, key_mark);
 			if (j == nl)
 				break;
 		}

@@ -385,12 +385,20 @@ static inline bool ct_pkt_init_fast(const struct evs_ct_lcore *lc, struct ct_pkt
 	    offsetof(struct ct_key, dst) != 16 || offsetof(struct ct_key, sport) != 32 ||
 	    offsetof(struct ct_key, dport) != 34 || offsetof(struct ct_key, zone) != 36 ||
 	    offsetof(struct ct_key, proto) != 38 || offsetof(struct ct_key, v6) != 39);
+	/* the header lengths in one load (rte_mbuf_tx_offload()'s layout) */
+	uint64_t tx = m->tx_offload;
+
 	if (likely(key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
 		   !(key->ip_frag & EVS_FRAG_ANY) &&
-		   (proto == IPPROTO_UDP || proto == IPPROTO_TCP) && m->l4_len != 0)) {
+		   (proto == IPPROTO_UDP || proto == IPPROTO_TCP) &&
+		   (tx >> RTE_MBUF_L4_LEN_OFS & ((1u << RTE_MBUF_L4_LEN_BITS) - 1)) != 0)) {
 		uint32_t src, dst, ports;
 		uint64_t w[5];
 
+		/* apart from sig: the two make a poor vector store */
+		p->l4_off =
+		    (uint32_t)(tx >> RTE_MBUF_L2_LEN_OFS & ((1u << RTE_MBUF_L2_LEN_BITS) - 1)) +
+		    (uint32_t)(tx >> RTE_MBUF_L3_LEN_OFS & ((1u << RTE_MBUF_L3_LEN_BITS) - 1));
 		memcpy(&src, key->src_ip, 4);
 		memcpy(&dst, key->dst_ip, 4);
 		memcpy(&ports, &key->l4_src, 4); /* l4_src, l4_dst: sport, dport */
@@ -400,12 +408,17 @@ static inline bool ct_pkt_init_fast(const struct evs_ct_lcore *lc, struct ct_pkt
 		w[3] = 0;
 		w[4] = ports | (uint64_t)zone << 32 | (uint64_t)proto << 48; /* v6 0 */
 		memcpy(&p->ck, w, sizeof(w));
+#ifdef __SSE4_2__
+		/* evs_crc32c_u64()'s chain, 64-bit between the steps (crc32
+		 * zero-extends: no moves) */
+		p->sig = (uint32_t)_mm_crc32_u64(_mm_crc32_u64(_mm_crc32_u64(0, src), dst), w[4]);
+#else
 		p->sig = evs_crc32c_u64(evs_crc32c_u64(evs_crc32c_u64(0, src), dst), w[4]);
+#endif
 		p->m = m;
 		p->key = key;
-		p->counter = 0;
+		/* not p->counter: read only after a refusal, which sets it */
 		p->kind = CT_PKT_PLAIN;
-		p->l4_off = (uint32_t)m->l2_len + m->l3_len;
 		return true;
 	}
 #endif
