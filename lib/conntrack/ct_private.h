@@ -78,6 +78,22 @@ static inline bool ct_key_eq(const struct ct_key *a, const struct ct_key *b)
 #endif
 }
 
+/* ct_key_eq() when @k is an IPv4 key: three words. An IPv4 key's words 1
+ * and 3 are zero (the bytes past its addresses, as ct_key_hash() counts
+ * on), and a key whose last word (proto, v6) is @k's is an IPv4 one. */
+static inline bool ct_key4_eq(const struct ct_key *a, const struct ct_key *k)
+{
+	uint64_t a0, a2, a4, k0, k2, k4;
+
+	memcpy(&a0, a, 8);
+	memcpy(&a2, (const char *)a + 16, 8);
+	memcpy(&a4, (const char *)a + 32, 8);
+	memcpy(&k0, k, 8);
+	memcpy(&k2, (const char *)k + 16, 8);
+	memcpy(&k4, (const char *)k + 32, 8);
+	return ((a0 ^ k0) | (a2 ^ k2) | (a4 ^ k4)) == 0;
+}
+
 /* Entry flags (entry->flags, written under the entry lock or before publication). */
 enum ct_flag {
 	CT_FL_SEEN_REPLY = 1 << 0,
@@ -379,7 +395,13 @@ static inline uint64_t ct_key4_w4(const struct evs_flow_key *key, uint16_t zone)
 /* The hash of an IPv4 TCP/UDP key (as ct_key_hash()): its three non-zero words. */
 static inline uint32_t ct_key4_hash(uint32_t src, uint32_t dst, uint64_t w4)
 {
+#ifdef __SSE4_2__
+	/* evs_crc32c_u64()'s chain, 64-bit between the steps (crc32
+	 * zero-extends: no moves) */
+	return (uint32_t)_mm_crc32_u64(_mm_crc32_u64(_mm_crc32_u64(0, src), dst), w4);
+#else
 	return evs_crc32c_u64(evs_crc32c_u64(evs_crc32c_u64(0, src), dst), w4);
+#endif
 }
 
 /* An IPv4 TCP/UDP key from the flow key's words, and its hash; the caller
@@ -423,13 +445,20 @@ static inline bool ct_key4_ok(const struct evs_flow_key *key)
 static inline bool ct_pkt_init_fast(const struct evs_ct_lcore *lc, struct ct_pkt *p,
 				    struct rte_mbuf *m, struct evs_flow_key *key, uint16_t zone)
 {
-	if (likely(ct_key4_ok(key) && m->l4_len != 0)) {
+	/* the header lengths in one load (rte_mbuf_tx_offload()'s layout) */
+	uint64_t tx = m->tx_offload;
+
+	if (likely(ct_key4_ok(key) &&
+		   (tx >> RTE_MBUF_L4_LEN_OFS & ((1u << RTE_MBUF_L4_LEN_BITS) - 1)) != 0)) {
+		/* apart from sig: the two make a poor vector store */
+		p->l4_off =
+		    (uint32_t)(tx >> RTE_MBUF_L2_LEN_OFS & ((1u << RTE_MBUF_L2_LEN_BITS) - 1)) +
+		    (uint32_t)(tx >> RTE_MBUF_L3_LEN_OFS & ((1u << RTE_MBUF_L3_LEN_BITS) - 1));
 		p->sig = ct_key4_build(&p->ck, key, zone);
 		p->m = m;
 		p->key = key;
-		p->counter = 0;
+		/* not p->counter: read only after a refusal, which sets it */
 		p->kind = CT_PKT_PLAIN;
-		p->l4_off = (uint32_t)m->l2_len + m->l3_len;
 		return true;
 	}
 	if (!ct_pkt_init(lc, p, m, key, zone))
