@@ -414,32 +414,6 @@ static void ref_cksums_ok(const struct rte_mbuf *m, bool no_udp_ck)
 	ck_assert_uint_eq(ref_fold(ref_sum(l4, l4len, s)), 0xffff);
 }
 
-/* Both tables hold the same connections, in the same states. */
-static void same_conns(const struct evs_ct *t0, const struct evs_ct *t1)
-{
-	struct evs_ct_conn_info x, y;
-	uint32_t p0 = 0, p1 = 0;
-	int r0, r1;
-
-	for (;;) {
-		memset(&x, 0, sizeof(x));
-		memset(&y, 0, sizeof(y));
-		r0 = evs_ct_iterate(t0, &p0, &x);
-		r1 = evs_ct_iterate(t1, &p1, &y);
-		ck_assert_int_eq(r0, r1);
-		if (r0 != 0)
-			return;
-		ck_assert_mem_eq(&x.orig, &y.orig, sizeof(x.orig));
-		ck_assert_mem_eq(&x.reply, &y.reply, sizeof(x.reply));
-		ck_assert_uint_eq(x.proto_state, y.proto_state);
-		ck_assert_uint_eq(x.seen_reply, y.seen_reply);
-		ck_assert_uint_eq(x.assured, y.assured);
-		ck_assert_uint_eq(x.mark, y.mark);
-		ck_assert_uint_eq(x.backend, y.backend);
-		ck_assert_uint_eq(x.expires_ms, y.expires_ms);
-	}
-}
-
 #define TB_CLIENTS 48
 #define TB_BURST 48
 
@@ -626,7 +600,7 @@ static void burst_vs_general(bool vip)
 		evs_ct_stats(t[1], &st[1]);
 		ck_assert_mem_eq(st[0].counters, st[1].counters, sizeof(st[0].counters));
 		ck_assert_uint_eq(st[0].conns, st[1].conns);
-		same_conns(t[0], t[1]);
+		ct_same_conns(t[0], t[1]);
 	}
 	ck_assert_uint_gt(tpl_like, 800);
 	ck_assert_uint_gt(st[0].counters[EVS_CT_C_NAT_REWRITE], 1000);

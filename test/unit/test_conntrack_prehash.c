@@ -46,29 +46,6 @@ static void ph_exec(struct ph_side *s, const struct evs_ct_action *a, struct evs
 		s->meta[first + i] = *evs_ct_burst_meta(s->l, (uint16_t)i);
 }
 
-static void ph_same_conns(const struct evs_ct *t0, const struct evs_ct *t1)
-{
-	struct evs_ct_conn_info x, y;
-	uint32_t p0 = 0, p1 = 0;
-	int r0, r1;
-
-	for (;;) {
-		memset(&x, 0, sizeof(x));
-		memset(&y, 0, sizeof(y));
-		r0 = evs_ct_iterate(t0, &p0, &x);
-		r1 = evs_ct_iterate(t1, &p1, &y);
-		ck_assert_int_eq(r0, r1);
-		if (r0 != 0)
-			return;
-		ck_assert_mem_eq(&x.orig, &y.orig, sizeof(x.orig));
-		ck_assert_mem_eq(&x.reply, &y.reply, sizeof(x.reply));
-		ck_assert_uint_eq(x.proto_state, y.proto_state);
-		ck_assert_uint_eq(x.seen_reply, y.seen_reply);
-		ck_assert_uint_eq(x.backend, y.backend);
-		ck_assert_uint_eq(x.expires_ms, y.expires_ms);
-	}
-}
-
 /* Packet i of round r: established or replying UDP/TCP to the VIP's
  * backend, new clients, IPv6, ICMP echo, now and then a port rewritten. */
 static void ph_spec(struct spec *sp, char (*cli)[48], char *fresh, unsigned int r, unsigned int i)
@@ -195,7 +172,7 @@ START_TEST(test_prehash_hint_never_changes_a_result)
 		ck_assert_uint_eq(st[1].counters[EVS_CT_C_PREHASHED], 0);
 		ck_assert_mem_eq(st[0].counters, st[1].counters, sizeof(st[0].counters));
 		ck_assert_uint_eq(st[0].conns, st[1].conns);
-		ph_same_conns(s[0].t, s[1].t);
+		ct_same_conns(s[0].t, s[1].t);
 		if (r % HINT_KINDS == HINT_KINDS - 1) {
 			/* half a minute on: unreplied UDP expires, is created anew */
 			for (k = 0; k < 2; k++) {
