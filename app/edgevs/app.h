@@ -34,8 +34,7 @@ extern int evs_app_logtype;
 	rte_log(RTE_LOG_##level, evs_app_logtype, "edgevs: " fmt "\n", ##__VA_ARGS__)
 
 #define DP_MAX_PMDS 32
-#define DP_RX_BURST 32 /* one receive call (vhost's dequeue gives at most 32) */
-#define DP_BURST 64    /* a full receive is read again, up to the engine's chunk */
+#define DP_BURST 32
 #define APP_MAC_CAPACITY (1u << 16) /* MAC table entries, static and learned */
 #define APP_CT_MAX (1u << 16)	   /* conntrack connections (--ct-max) */
 

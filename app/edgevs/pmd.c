@@ -112,14 +112,9 @@ int pmd_main(void *arg)
 			const struct dp_rxq *rq = &pc->rxq[q];
 			uint16_t n;
 
-			n = evs_port_rx_burst(rq->port, rq->queue, pkts, DP_RX_BURST);
+			n = evs_port_rx_burst(rq->port, rq->queue, pkts, DP_BURST);
 			if (n == 0)
 				continue;
-			/* a busy queue: one pipeline run for up to 64 packets halves
-			 * its per-burst costs and overlaps more memory misses */
-			if (n == DP_RX_BURST)
-				n += evs_port_rx_burst(rq->port, rq->queue, pkts + n,
-						       DP_BURST - DP_RX_BURST);
 			ctr_add(&ctx->rx_pkts, n);
 			moved += n;
 			if (unlikely(evs_overlay_dp_is_underlay(odp, rq->port_idx))) {
