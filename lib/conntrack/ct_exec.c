@@ -559,76 +559,6 @@ static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct
 	return (uint16_t)k;
 }
 
-/* Bit i: keys[i] of this burst was hashed by the ingress for @zone
- * (evs_ct_prehash_burst: all or none); *@off: keys' place in its chunk. */
-static inline uint64_t prehash_bits(const struct evs_ct_lcore *lc, const struct evs_flow_key *keys,
-				    uint16_t n, uint16_t zone, uint16_t *off)
-{
-	const struct ct_prehash *h = &lc->pre;
-	uintptr_t at = (uintptr_t)keys, base = (uintptr_t)h->keys;
-
-	/* addresses compared as integers: keys may be any array */
-	if (h->keys == NULL || h->zone != zone || at < base ||
-	    at + (uintptr_t)n * sizeof(*keys) > base + (uintptr_t)h->n * sizeof(*keys) ||
-	    (at - base) % sizeof(*keys) != 0)
-		return 0;
-	*off = (uint16_t)((at - base) / sizeof(*keys));
-	return n < 64 ? (UINT64_C(1) << n) - 1 : UINT64_MAX;
-}
-
-/*
- * The burst's lookup results from the ingress's (@pdata, @pabsent by packet)
- * where a packet's own hash is the one the ingress looked up; the rest looked
- * up now. Returns the absent bits by j, as ct_hash_lookup_cand.
- */
-static uint64_t prehash_merge(struct evs_ct_lcore *lc, uint16_t off, uint64_t pre, uint64_t pabsent,
-			      const uintptr_t *pdata, const uint16_t *map, const void *const *kp,
-			      const hash_sig_t *sig, uint16_t n, uint16_t nl, bool natk,
-			      uintptr_t *data)
-{
-	const void *lkp[EVS_CT_BURST_MAX];
-	hash_sig_t lsig[EVS_CT_BURST_MAX];
-	uintptr_t ldata[EVS_CT_BURST_MAX];
-	uint16_t lj[EVS_CT_BURST_MAX];
-	uint64_t absent = 0, la;
-	uint16_t j, q, m = 0;
-
-	if (likely(nl == n && pre == (UINT64_C(2) << (n - 1)) - 1)) {
-		/* every packet hinted and tracked (map[j] == j): one pass */
-		const uint32_t *ps = &lc->pre.sig[off];
-		uint32_t diff = 0;
-
-		for (j = 0; j < nl; j++)
-			diff |= ps[j] ^ sig[j];
-		if (likely(diff == 0)) {
-			memcpy(data, pdata, nl * sizeof(*data));
-			lc->counters[EVS_CT_C_PREHASHED] += nl;
-			return pabsent & pre;
-		}
-	}
-	for (j = 0; j < nl; j++) {
-		uint16_t i = map[j];
-
-		if (((pre >> i) & 1) && lc->pre.sig[off + i] == sig[j]) {
-			data[j] = pdata[i];
-			absent |= ((pabsent >> i) & 1) << j;
-			continue;
-		}
-		lkp[m] = kp[j];
-		lsig[m] = sig[j];
-		lj[m++] = j;
-	}
-	lc->counters[EVS_CT_C_PREHASHED] += (uint16_t)(nl - m);
-	if (m == 0)
-		return absent;
-	la = ct_hash_lookup_cand(lc->ct->hash, lkp, lsig, m, natk, ldata);
-	for (q = 0; q < m; q++) {
-		data[lj[q]] = ldata[q];
-		absent |= ((la >> q) & 1) << lj[q];
-	}
-	return absent;
-}
-
 /* Both entry points inline it with @key_mark a constant. */
 static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 					    const struct evs_ct_action *act, struct rte_mbuf **pkts,
@@ -654,9 +584,8 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 	/* a NAT rewrite reads the other direction's key, unless the
 	 * action's templates stand for it (evs_ct_nat_tpl) */
 	const bool natk = natf && act->nat_tpl == NULL;
-	uintptr_t pdata[EVS_CT_BURST_MAX];
-	uint64_t absent = 0, pre, pabsent = 0;
-	uint16_t i, j, nl = 0, off = 0;
+	uint64_t absent = 0;
+	uint16_t i, j, nl = 0;
 	bool looked, found, fast, tplf;
 	uint8_t st;
 
@@ -664,16 +593,6 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 		n = EVS_CT_BURST_MAX;
 	burst_expiries(&b);
 	memcpy(exps, b.exp, sizeof(exps));
-	pre = !(act->flags & EVS_CT_F_MISSED) ? prehash_bits(lc, keys, n, zone, &off) : 0;
-	if (pre != 0) {
-		/* acquire: a publish counted here is seen by the lookups below */
-		lc->foreign0 =
-		    atomic_load_explicit(&lc->ct->inserts, memory_order_acquire) - lc->own_inserts;
-		/* the ingress hashes first: their buckets were asked for before
-		 * the chunk was classified, the entries now, keyed after */
-		pabsent = ct_hash_lookup_cand(lc->ct->hash, &lc->pre.kp[off], &lc->pre.sig[off], n,
-					      natk, pdata);
-	}
 	for (i = 0; i < n; i++) {
 		keys[i].ct_zone = zone;
 		if (!ct_pkt_init_fast(lc, &pk[i], pkts[i], &keys[i], zone)) {
@@ -683,8 +602,7 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 				keys[i].ct_mark = 0;
 			continue;
 		}
-		if (!((pre >> i) & 1))
-			ct_hash_prefetch(prim, pk[i].sig);
+		ct_hash_prefetch(prim, pk[i].sig);
 		kp[nl] = &pk[i].ck;
 		sig[nl] = pk[i].sig;
 		map[nl++] = i;
@@ -693,10 +611,7 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 	looked = nl != 0 && !(act->flags & EVS_CT_F_MISSED);
 	lc->looked = looked;
 	fast = looked && b.lockless;
-	if (looked && pre != 0)
-		absent =
-		    prehash_merge(lc, off, pre, pabsent, pdata, map, kp, sig, n, nl, natk, data);
-	else if (looked) {
+	if (looked) {
 		/* acquire: a publish counted here is seen by the lookup below */
 		lc->foreign0 =
 		    atomic_load_explicit(&lc->ct->inserts, memory_order_acquire) - lc->own_inserts;
@@ -773,36 +688,20 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 			: execute(lc, act, pkts, keys, n, false);
 }
 
-void evs_ct_prehash_burst(struct evs_ct_lcore *lc, const struct evs_flow_key *keys, uint16_t n,
-			  uint16_t zone)
+void evs_ct_prefetch_burst(const struct evs_ct_lcore *lc, const struct evs_flow_key *keys,
+			   uint16_t n, uint16_t zone)
 {
-	struct ct_prehash *h = &lc->pre;
 	struct ct_hash_primary prim = ct_hash_primary(lc->ct->hash);
 	uint16_t i;
 
-	if (unlikely(h->kp[0] == NULL))
-		for (i = 0; i < EVS_CT_BURST_MAX; i++)
-			h->kp[i] = &h->ck[i];
-	if (n > EVS_CT_BURST_MAX)
-		n = EVS_CT_BURST_MAX;
 	for (i = 0; i < n; i++) {
 		const struct evs_flow_key *k = &keys[i];
 		uint32_t src, dst;
 
-		/* hashed as IPv4 TCP/UDP whatever it is: a packet of another
-		 * kind has another hash when keyed, so the hint is not taken */
+		/* hashed as IPv4 TCP/UDP whatever it is: another kind of
+		 * packet costs one needless prefetch, no test per packet */
 		memcpy(&src, k->src_ip, 4);
 		memcpy(&dst, k->dst_ip, 4);
-		h->sig[i] = ct_key4_hash(src, dst, ct_key4_w4(k, zone));
-		h->ck[i].proto = k->ip_proto;
-		ct_hash_prefetch(prim, h->sig[i]);
+		ct_hash_prefetch(prim, ct_key4_hash(src, dst, ct_key4_w4(k, zone)));
 	}
-	h->keys = keys;
-	h->n = n;
-	h->zone = zone;
-}
-
-void evs_ct_prehash_none(struct evs_ct_lcore *lc)
-{
-	lc->pre.keys = NULL;
 }

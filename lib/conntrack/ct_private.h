@@ -265,18 +265,6 @@ static inline uint64_t ct_expiry(uint64_t now_ms, uint32_t timeout_s)
 	return (t + EVS_CT_EXPIRY_GRAIN_MS - 1) & ~(uint64_t)(EVS_CT_EXPIRY_GRAIN_MS - 1);
 }
 
-/* A chunk keyed ahead of its ct action (evs_ct_prehash_burst). */
-struct ct_prehash {
-	const struct evs_flow_key *keys; /* the chunk's; NULL: no hint */
-	uint16_t n;
-	uint16_t zone;
-	uint32_t sig[EVS_CT_BURST_MAX];
-	/* &ck[i] (set once), as ct_hash_lookup_cand takes keys: it reads
-	 * only their protocol, for the lines to prefetch */
-	const void *kp[EVS_CT_BURST_MAX];
-	struct ct_key ck[EVS_CT_BURST_MAX];
-};
-
 struct evs_ct_lcore {
 	struct evs_ct_lcore_head head; /* first: evs_ct_burst_meta() reads it inline */
 	struct evs_ct *ct;
@@ -297,7 +285,6 @@ struct evs_ct_lcore {
 	uint64_t foreign0;    /* others' publishes before the burst's lookup */
 	uint64_t made[4];     /* bits of the hashes of the keys the burst published */
 	bool looked;	      /* this burst looked its keys up (not EVS_CT_F_MISSED) */
-	struct ct_prehash pre;
 } __rte_cache_aligned;
 _Static_assert(offsetof(struct evs_ct_lcore, head) == 0, "evs_ct_burst_meta's cast");
 

@@ -44,7 +44,6 @@ const char *const ct_counter_names[EVS_CT_C_MAX] = {
     [EVS_CT_C_FRAG_OVERLAP] = "invalid_frag_overlap",
     [EVS_CT_C_FRAG_BAD_OFF] = "invalid_frag_bad_offset",
     [EVS_CT_C_FRAG_TINY] = "invalid_frag_tiny",
-    [EVS_CT_C_PREHASHED] = "prehashed",
 };
 
 const char *evs_ct_counter_name(enum evs_ct_counter c)

@@ -272,7 +272,6 @@ enum evs_ct_counter {
 	EVS_CT_C_FRAG_OVERLAP,	 /**< piece over the first's bytes, or a differing first */
 	EVS_CT_C_FRAG_BAD_OFF,	 /**< beyond 64 KB or the datagram's end, not 8-byte units */
 	EVS_CT_C_FRAG_TINY,	 /**< first fragment without its whole L4 header */
-	EVS_CT_C_PREHASHED,	 /**< looked up with the hash its ingress computed */
 	EVS_CT_C_MAX,
 };
 
@@ -336,22 +335,15 @@ uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_actio
 			      struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n);
 
 /**
- * Key and hash a chunk's packets for zone @p zone ahead of their ct action,
- * and ask for their hash buckets: an ingress hook's call, before the chunk
- * is classified, so that the bucket's miss overlaps the classification.
- * evs_ct_execute_burst on @p keys (or a part of it) then looks these
- * hashes up first and prefetches the entries before keying the packets
- * itself; a hash that is not the packet's own then (another zone, a key
- * rewritten since) is looked up again, so this is a hint only. Each packet
- * is hashed as IPv4 TCP/UDP: another kind's own hash differs, its hint is
- * not taken. Until the next call (or evs_ct_prehash_none), @p keys
- * must stay the chunk's array. @p n at most EVS_CT_BURST_MAX.
+ * Ask for the hash buckets that evs_ct_execute_burst() will read for these
+ * packets in zone @p zone: an ingress hook's call, on a chunk before it is
+ * classified, so that with many connections the bucket's miss to memory
+ * overlaps the classification instead of the entry's (which follows it).
+ * Each packet is hashed as an IPv4 TCP/UDP key from its flow key's words;
+ * another kind of packet costs a needless prefetch. Changes nothing.
  */
-void evs_ct_prehash_burst(struct evs_ct_lcore *lc, const struct evs_flow_key *keys, uint16_t n,
-			  uint16_t zone);
-
-/** No hint for the next burst (the hook saw no packets to hash). */
-void evs_ct_prehash_none(struct evs_ct_lcore *lc);
+void evs_ct_prefetch_burst(const struct evs_ct_lcore *lc, const struct evs_flow_key *keys,
+			   uint16_t n, uint16_t zone);
 
 /**
  * The start of every struct evs_ct_lcore (ct_private.h puts it first), so

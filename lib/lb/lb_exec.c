@@ -502,7 +502,7 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 		act.n_nat_tpl = EVS_LB_IDS;
 	}
 	evs_ct_lcore_set_now(ll->lc, now);
-	lb_prehash_note(ll, a->zone, n);
+	lb_prefetch_note(ll, a->zone, n);
 	for (done = 0; done < n; done += chunk) {
 		chunk = (uint16_t)RTE_MIN(n - done, EVS_CT_BURST_MAX);
 		pc.tried = pc.none = pc.affine = 0;
@@ -586,7 +586,7 @@ static uint16_t reply_exec(struct evs_exec *x, const void *arg, struct rte_mbuf 
 	uint16_t done, chunk, i;
 
 	evs_ct_lcore_set_now(ll->lc, evs_ct_now_ms());
-	lb_prehash_note(ll, a->zone, n);
+	lb_prefetch_note(ll, a->zone, n);
 	for (done = 0; done < n; done += chunk) {
 		chunk = (uint16_t)RTE_MIN(n - done, EVS_CT_BURST_MAX);
 		evs_ct_execute_burst(ll->lc, &look, &pkts[done], &keys[done], chunk);

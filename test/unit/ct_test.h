@@ -90,6 +90,6 @@ void ct_op_add_cases(Suite *s);
 void ct_pipeline_add_cases(Suite *s);
 void ct_commit_add_cases(Suite *s);
 void ct_frag_add_cases(Suite *s);
-void ct_prehash_add_cases(Suite *s);
+void ct_prefetch_add_cases(Suite *s);
 
 #endif /* EVS_TEST_CT_TEST_H */
