@@ -468,82 +468,95 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 _Static_assert(offsetof(struct ct_key, v6) == offsetof(struct ct_key, proto) + 1, "one load");
 _Static_assert(offsetof(struct evs_ct_nat_tpl, valid) == offsetof(struct evs_ct_nat_tpl, v6) + 1,
 	       "one load");
+_Static_assert(sizeof(struct evs_ct_nat_tpl) == 32, "a template is indexed with a shift");
+
+/* hit_plain()'s state of a plain-DNAT connection by its flags' low four
+ * bits (seen-reply, assured, SNAT, DNAT), 0: not for tpl_run() */
+#define TPL_ST(f)                                                                                  \
+	((f) == CT_FL_DNAT || (f) == (CT_FL_DNAT | CT_FL_ASSURED)                                  \
+	     ? EVS_CT_TRACKED | EVS_CT_NEW | EVS_CT_DNAT                                           \
+	 : (f) == (CT_FL_DNAT | CT_FL_SEEN_REPLY | CT_FL_ASSURED)                                  \
+	     ? EVS_CT_TRACKED | EVS_CT_ESTABLISHED | EVS_CT_DNAT                                   \
+	     : 0)
+static const uint8_t tpl_st[16] = {
+    TPL_ST(0), TPL_ST(1), TPL_ST(2),  TPL_ST(3),  TPL_ST(4),  TPL_ST(5),  TPL_ST(6),  TPL_ST(7),
+    TPL_ST(8), TPL_ST(9), TPL_ST(10), TPL_ST(11), TPL_ST(12), TPL_ST(13), TPL_ST(14), TPL_ST(15),
+};
+_Static_assert((CT_FL_SEEN_REPLY | CT_FL_ASSURED | CT_FL_SNAT | CT_FL_DNAT) == 15, "tpl_st");
 
 static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct_pkt *pk,
 					    const uint16_t *map, const hash_sig_t *sig,
-					    uint64_t absent, uintptr_t *data,
-					    struct evs_flow_key *keys, uint16_t j, uint16_t nl,
-					    bool key_mark)
+					    uint64_t absent, uintptr_t *data, uint16_t j,
+					    uint16_t nl, bool key_mark)
 {
 	struct evs_ct_lcore *lc = b->lc;
 	const struct evs_ct_nat_tpl *tpl = b->act->nat_tpl;
 	const uint32_t n_tpl = b->act->n_nat_tpl;
 	const uint64_t now = lc->now;
-	/* hit_plain's class: UDP unreplied (+new) or replied (+established) */
-	const uint64_t exp_new = b->exp[EXP_UDP_UNREPLIED], exp_est = b->exp[EXP_UDP_REPLIED];
-	const uint16_t j0 = j;
+	/* hit_plain's class by seen-reply: UDP unreplied (+new) or replied */
+	const uint64_t *exp_by_reply = &b->exp[EXP_UDP_UNREPLIED];
 	static const uint8_t udp4[2] = {IPPROTO_UDP, 0}, v4valid[2] = {0, 1};
+	unsigned int k;
 
-	for (; j < nl; j++) {
-		uint16_t i = map[j];
-		struct ct_pkt *p = &pk[i];
-		uintptr_t d = data[j];
+	_Static_assert(EXP_UDP_REPLIED == EXP_UDP_UNREPLIED + CT_FL_SEEN_REPLY, "exp_by_reply");
+	for (k = j; k < nl; k++) {
+		struct ct_pkt *p = &pk[map[k]];
+		uintptr_t d = data[k];
 		const struct evs_ct_nat_tpl *t;
+		struct evs_flow_key *key;
 		struct ct_entry *e;
 		uint64_t cur, exp;
+		uint32_t be;
 		uint8_t f, st;
 
 		/* proto and v6, adjacent: IPv4 UDP in one compare */
 		if (memcmp((const char *)&p->ck + offsetof(struct ct_key, proto), udp4, 2) != 0 ||
 		    p->kind != CT_PKT_PLAIN)
 			break;
-		if (unlikely(!ct_cand_holds(d, &p->ck))) {
-			/* past the primary: as the general way looks */
-			if (((absent >> j) & 1) ||
-			    !ct_hash_lookup_rest(lc->ct->hash, &p->ck, sig[j], d, &data[j]))
-				break;
-			d = data[j];
-		}
+		/* an original key (no direction bit) holding the packet's */
 		e = (struct ct_entry *)d;
-		if ((d & CT_DIR_BIT) ||
-		    atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE)
+		if (unlikely(d == 0 || (d & CT_DIR_BIT) || !ct_key4_eq(&e->key[0], &p->ck))) {
+			/* past the primary: as the general way looks */
+			if (((absent >> k) & 1) ||
+			    !ct_hash_lookup_rest(lc->ct->hash, &p->ck, sig[k], d, &data[k]))
+				break;
+			d = data[k];
+			e = (struct ct_entry *)d;
+			if (d & CT_DIR_BIT)
+				break;
+		}
+		if (atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE)
 			break;
 		/* relaxed: as in hit_plain() */
 		cur = atomic_load_explicit(&e->expires, memory_order_relaxed);
 		f = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
-		if (cur <= now || (f & (CT_FL_SNAT | CT_FL_DNAT)) != CT_FL_DNAT ||
-		    e->backend >= n_tpl)
+		be = e->backend;
+		st = tpl_st[f & 15];
+		if (cur <= now || st == 0 || be >= n_tpl)
 			break;
-		if (!(f & CT_FL_SEEN_REPLY)) {
-			st = EVS_CT_TRACKED | EVS_CT_NEW | EVS_CT_DNAT;
-			exp = exp_new;
-		} else if (f & CT_FL_ASSURED) {
-			st = EVS_CT_TRACKED | EVS_CT_ESTABLISHED | EVS_CT_DNAT;
-			exp = exp_est;
-		} else
-			break;
-		t = &tpl[e->backend];
-		/* a short packet: the general rewrite's (nat_side() would refuse it) */
-		/* not v6, valid: one compare */
+		t = &tpl[be];
+		/* not v6, valid: one compare; a short packet: the general rewrite's */
 		if (memcmp((const char *)t + offsetof(struct evs_ct_nat_tpl, v6), v4valid, 2) !=
 			0 ||
-		    rte_pktmbuf_data_len(p->m) < p->l4_off + 8)
+		    unlikely(!nat_side_fits(p, true)))
 			break;
+		exp = exp_by_reply[f & CT_FL_SEEN_REPLY];
 		if (cur != exp) /* a store dirties the line: only when the grain changes */
 			atomic_store_explicit(&e->expires, exp, memory_order_relaxed);
-		lc->head.meta[i] =
-		    (struct evs_ct_meta){.mark = e->mark, .backend = e->backend, .known = 1};
-		if (t->port != 0)
-			nat_side(p, true, false, true, t->addr, t->addr_sum, &t->port);
-		else
-			nat_side(p, true, false, true, t->addr, t->addr_sum, NULL);
-		keys[i].ct_state = st;
+		lc->head.meta[map[k]] =
+		    (struct evs_ct_meta){.mark = e->mark, .backend = (uint16_t)be, .known = 1};
+		/* sent to the template's VIP: its deltas; else from the packet's values */
+		if (unlikely(!nat_tpl_vip4(p, t, true)))
+			nat_side_fit(p, true, false, true, t->addr, t->addr_sum,
+				     t->port != 0 ? &t->port : NULL);
+		key = p->key; /* keys[map[k]] */
+		key->ct_state = st;
 		if (key_mark)
-			keys[i].ct_mark = e->mark;
+			key->ct_mark = e->mark;
 	}
-	lc->counters[EVS_CT_C_HIT] += (uint16_t)(j - j0);
-	lc->counters[EVS_CT_C_NAT_REWRITE] += (uint16_t)(j - j0);
-	return j;
+	lc->counters[EVS_CT_C_HIT] += k - j;
+	lc->counters[EVS_CT_C_NAT_REWRITE] += k - j;
+	return (uint16_t)k;
 }
 
 /* Both entry points inline it with @key_mark a constant. */
@@ -568,6 +581,9 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 	const uint16_t zone = act->zone;
 	const bool natf = (act->flags & EVS_CT_F_NAT) != 0;
 	uint64_t exps[EXP_N];
+	/* a NAT rewrite reads the other direction's key, unless the
+	 * action's templates stand for it (evs_ct_nat_tpl) */
+	const bool natk = natf && act->nat_tpl == NULL;
 	uint64_t absent = 0;
 	uint16_t i, j, nl = 0;
 	bool looked, found, fast, tplf;
@@ -601,11 +617,7 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 		    atomic_load_explicit(&lc->ct->inserts, memory_order_acquire) - lc->own_inserts;
 		/* it prefetches all of the burst's entries at once: with many
 		 * connections each is a miss to memory (two lines, TCP three) */
-		/* a NAT rewrite reads the other direction's key, unless the
-		 * action's templates stand for it (evs_ct_nat_tpl) */
-		absent = ct_hash_lookup_cand(
-		    lc->ct->hash, kp, sig, nl,
-		    (act->flags & EVS_CT_F_NAT) != 0 && act->nat_tpl == NULL, data);
+		absent = ct_hash_lookup_cand(lc->ct->hash, kp, sig, nl, natk, data);
 	}
 	/* the packets up to the first that is not a plain hit, in a loop of
 	 * their own (few live values: nothing spills); the rest in order */
@@ -625,7 +637,7 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 		/* a load balancer's: its established packets in runs, each
 		 * other packet the general way, then the runs go on */
 		if (tplf) {
-			j = tpl_run(&b, pk, map, sig, absent, data, keys, j, nl, key_mark);
+			j = tpl_run(&b, pk, map, sig, absent, data, j, nl, key_mark);
 			if (j == nl)
 				break;
 		}
@@ -674,4 +686,22 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 {
 	return key_mark ? execute(lc, act, pkts, keys, n, true)
 			: execute(lc, act, pkts, keys, n, false);
+}
+
+void evs_ct_prefetch_burst(const struct evs_ct_lcore *lc, const struct evs_flow_key *keys,
+			   uint16_t n, uint16_t zone)
+{
+	struct ct_hash_primary prim = ct_hash_primary(lc->ct->hash);
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct evs_flow_key *k = &keys[i];
+		uint32_t src, dst;
+
+		/* hashed as IPv4 TCP/UDP whatever it is: another kind of
+		 * packet costs one needless prefetch, no test per packet */
+		memcpy(&src, k->src_ip, 4);
+		memcpy(&dst, k->dst_ip, 4);
+		ct_hash_prefetch(prim, ct_key4_hash(src, dst, ct_key4_w4(k, zone)));
+	}
 }

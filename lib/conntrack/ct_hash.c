@@ -155,7 +155,9 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 		unsigned int s;
 
 		/* slot by slot, not tag_hits(): a bucket holds a few keys from
-		 * slot 0 on, so the key is most often among the first */
+		 * slot 0 on, so the key is most often among the first (unrolled:
+		 * no count to keep) */
+#pragma GCC unroll 7
 		for (s = 0; s < CT_HB_SLOTS; s++) {
 			/* acquire: as in next_cand(); the key is the caller's to check */
 			v = atomic_load_explicit(&b->slot[s], memory_order_acquire);
@@ -169,7 +171,9 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 			cand[i] = 0;
 			continue;
 		}
-		cand[i] = (uintptr_t)&te[((uint32_t)v & ~(uint32_t)CT_HS_VALID) >> 1] |
+		/* the index doubled is the slot's low bits without valid and
+		 * direction: index * size in one multiply */
+		cand[i] = ((uintptr_t)te + ((uint32_t)v & (CT_HS_VALID - 2)) * (sizeof(*te) / 2)) |
 			  (uintptr_t)(v & 1);
 		ct_entry_prefetch((const struct ct_entry *)(cand[i] & ~CT_DIR_BIT), (int)(v & 1),
 				  ((const struct ct_key *)keys[i])->proto, nat);

@@ -332,6 +332,26 @@ static inline uint16_t sum16(const uint8_t *a, unsigned int n)
 	return (uint16_t)((s & 0xffff) + (s >> 16));
 }
 
+/* @s folded to 16 bits, 0 only when @s is: what ck_apply16() makes of it. */
+static uint16_t fold16(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* The deltas nat_side() would compute for a packet sent to @t->vip,
+ * @t->vport: the same sums, folded once here. */
+static void tpl_deltas(struct evs_ct_nat_tpl *t)
+{
+	uint32_t d = t->addr_sum + notsum16(t->vip, 2);
+
+	t->ip_delta = fold16(d);
+	if (t->port != 0)
+		d += (uint16_t)~t->vport + (uint32_t)t->port;
+	t->l4_delta = fold16(d);
+}
+
 void evs_ct_nat_tpl_init(struct evs_ct_nat_tpl *t, const uint8_t addr[16], uint16_t port, bool v6)
 {
 	memset(t, 0, sizeof(*t));
@@ -340,6 +360,14 @@ void evs_ct_nat_tpl_init(struct evs_ct_nat_tpl *t, const uint8_t addr[16], uint1
 	t->addr_sum = sum16(t->addr, v6 ? 8 : 2);
 	t->v6 = v6;
 	t->valid = 1;
+	tpl_deltas(t);
+}
+
+void evs_ct_nat_tpl_set_vip(struct evs_ct_nat_tpl *t, const uint8_t vip[4], uint16_t vport)
+{
+	memcpy(t->vip, vip, 4);
+	t->vport = rte_cpu_to_be_16(vport);
+	tpl_deltas(t);
 }
 
 /* A later fragment: its addresses; the ports and the L4 checksum (the

@@ -39,17 +39,28 @@ static inline uint16_t ck_apply16(uint16_t ck, uint32_t d)
 	return (uint16_t)~s;
 }
 
-/*
- * One side of a plain TCP/UDP packet (the destination if @dst, else the
- * source) becomes address @a and, unless @port is NULL, that port: what a
- * DNAT or an SNAT does in either direction. @a_sum: the sum of @a's 16-bit
- * words (a template's, precomputed); @v6, @udp: the packet's (constants
- * where it is inlined). The old values are the packet's own,
- * so the deltas need no other direction's key. False when the packet
- * needs the general path (short).
- */
-static __rte_always_inline bool nat_side(struct ct_pkt *p, bool dst, bool v6, bool udp,
-					 const uint8_t *a, uint16_t a_sum, const rte_be16_t *port)
+/* Checksum @ck (wire order) after a change whose delta @d is folded
+ * already (<= 0xffff, 0 only for none): then one end-around carry is the
+ * whole fold, and the result is ck_apply16()'s. */
+static inline uint16_t ck_apply_folded(uint16_t ck, uint16_t d)
+{
+	uint16_t s = (uint16_t)~ck;
+
+	if (__builtin_add_overflow(s, d, &s))
+		s++;
+	return (uint16_t)~s;
+}
+
+/* Does @p's frame hold the L4 header nat_side() rewrites? */
+static __rte_always_inline bool nat_side_fits(const struct ct_pkt *p, bool udp)
+{
+	return rte_pktmbuf_data_len(p->m) >= p->l4_off + (udp ? 8 : 18);
+}
+
+/* nat_side() once nat_side_fits() said yes. */
+static __rte_always_inline void nat_side_fit(struct ct_pkt *p, bool dst, bool v6, bool udp,
+					     const uint8_t *a, uint16_t a_sum,
+					     const rte_be16_t *port)
 {
 	struct rte_mbuf *m = p->m;
 	struct evs_flow_key *key = p->key;
@@ -60,8 +71,6 @@ static __rte_always_inline bool nat_side(struct ct_pkt *p, bool dst, bool v6, bo
 	uint16_t c, w;
 	uint32_t da;
 
-	if (unlikely(rte_pktmbuf_data_len(m) < p->l4_off + (udp ? 8 : 18)))
-		return false;
 	if (v6)
 		memcpy(na, a, 16);
 	else
@@ -103,6 +112,70 @@ static __rte_always_inline bool nat_side(struct ct_pkt *p, bool dst, bool v6, bo
 			key->l4_dst = np;
 		else
 			key->l4_src = np;
+	}
+}
+
+/*
+ * One side of a plain TCP/UDP packet (the destination if @dst, else the
+ * source) becomes address @a and, unless @port is NULL, that port: what a
+ * DNAT or an SNAT does in either direction. @a_sum: the sum of @a's 16-bit
+ * words (a template's, precomputed); @v6, @udp: the packet's (constants
+ * where it is inlined). The old values are the packet's own,
+ * so the deltas need no other direction's key. False when the packet
+ * needs the general path (short).
+ */
+static __rte_always_inline bool nat_side(struct ct_pkt *p, bool dst, bool v6, bool udp,
+					 const uint8_t *a, uint16_t a_sum, const rte_be16_t *port)
+{
+	if (unlikely(!nat_side_fits(p, udp)))
+		return false;
+	nat_side_fit(p, dst, v6, udp, a, a_sum, port);
+	return true;
+}
+
+/*
+ * A template's rewrite of a plain IPv4 packet (nat_side_fits() said yes)
+ * sent to its VIP (t->vip, and t->vport when it maps the port): the
+ * deltas whole, nothing read from the frame but the checksums and what
+ * tells it was sent there. False: sent elsewhere, the frame untouched.
+ */
+static __rte_always_inline bool nat_tpl_vip4(struct ct_pkt *p, const struct evs_ct_nat_tpl *t,
+					     bool udp)
+{
+	struct rte_mbuf *m = p->m;
+	struct evs_flow_key *key = p->key;
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
+	uint8_t *l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l4_off);
+	uint8_t *l4ck = l4 + (udp ? 6 : 16);
+	rte_be16_t np = t->port, op;
+	uint32_t old, vip, na;
+	uint16_t c, dl4 = t->l4_delta;
+
+	memcpy(&old, l3 + 16, 4);
+	memcpy(&vip, t->vip, 4);
+	memcpy(&na, t->addr, 4);
+	if (old != vip)
+		return false;
+	if (np != 0) {
+		memcpy(&op, l4 + 2, 2);
+		if (op != t->vport)
+			return false;
+	}
+	memcpy(&c, l3 + 10, 2);
+	c = ck_apply_folded(c, t->ip_delta);
+	memcpy(l3 + 10, &c, 2);
+	memcpy(&c, l4ck, 2);
+	if (!(udp && c == 0)) { /* UDP over IPv4 without a checksum stays so */
+		c = ck_apply_folded(c, dl4);
+		if (udp && c == 0)
+			c = 0xffff;
+		memcpy(l4ck, &c, 2);
+	}
+	memcpy(l3 + 16, &na, 4);
+	memcpy(key->dst_ip, &na, 4);
+	if (np != 0) {
+		memcpy(l4 + 2, &np, 2);
+		key->l4_dst = np;
 	}
 	return true;
 }

@@ -78,6 +78,22 @@ static inline bool ct_key_eq(const struct ct_key *a, const struct ct_key *b)
 #endif
 }
 
+/* ct_key_eq() when @k is an IPv4 key: three words. An IPv4 key's words 1
+ * and 3 are zero (the bytes past its addresses, as ct_key_hash() counts
+ * on), and a key whose last word (proto, v6) is @k's is an IPv4 one. */
+static inline bool ct_key4_eq(const struct ct_key *a, const struct ct_key *k)
+{
+	uint64_t a0, a2, a4, k0, k2, k4;
+
+	memcpy(&a0, a, 8);
+	memcpy(&a2, (const char *)a + 16, 8);
+	memcpy(&a4, (const char *)a + 32, 8);
+	memcpy(&k0, k, 8);
+	memcpy(&k2, (const char *)k + 16, 8);
+	memcpy(&k4, (const char *)k + 32, 8);
+	return ((a0 ^ k0) | (a2 ^ k2) | (a4 ^ k4)) == 0;
+}
+
 /* Entry flags (entry->flags, written under the entry lock or before publication). */
 enum ct_flag {
 	CT_FL_SEEN_REPLY = 1 << 0,
@@ -354,6 +370,60 @@ bool ct_icmp_is_request(bool v6, uint8_t type);
 /* Build p->ck from the packet; false (p->counter set) if untrackable. */
 bool ct_pkt_init(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mbuf *m,
 		 struct evs_flow_key *key, uint16_t zone);
+/* The last word of an IPv4 TCP/UDP key (ports, zone, protocol; v6 0). */
+static inline uint64_t ct_key4_w4(const struct evs_flow_key *key, uint16_t zone)
+{
+	uint32_t ports;
+
+	memcpy(&ports, &key->l4_src, 4); /* l4_src, l4_dst: sport, dport */
+	return ports | (uint64_t)zone << 32 | (uint64_t)key->ip_proto << 48;
+}
+
+/* The hash of an IPv4 TCP/UDP key (as ct_key_hash()): its three non-zero words. */
+static inline uint32_t ct_key4_hash(uint32_t src, uint32_t dst, uint64_t w4)
+{
+#ifdef __SSE4_2__
+	/* evs_crc32c_u64()'s chain, 64-bit between the steps (crc32
+	 * zero-extends: no moves) */
+	return (uint32_t)_mm_crc32_u64(_mm_crc32_u64(_mm_crc32_u64(0, src), dst), w4);
+#else
+	return evs_crc32c_u64(evs_crc32c_u64(evs_crc32c_u64(0, src), dst), w4);
+#endif
+}
+
+/* An IPv4 TCP/UDP key from the flow key's words, and its hash; the caller
+ * checked the packet is one (ct_key4_ok()). */
+static inline uint32_t ct_key4_build(struct ct_key *ck, const struct evs_flow_key *key,
+				     uint16_t zone)
+{
+	uint32_t src, dst;
+	uint64_t w[5];
+
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	RTE_BUILD_BUG_ON(
+	    offsetof(struct ct_key, dst) != 16 || offsetof(struct ct_key, sport) != 32 ||
+	    offsetof(struct ct_key, dport) != 34 || offsetof(struct ct_key, zone) != 36 ||
+	    offsetof(struct ct_key, proto) != 38 || offsetof(struct ct_key, v6) != 39);
+#endif
+	memcpy(&src, key->src_ip, 4);
+	memcpy(&dst, key->dst_ip, 4);
+	w[0] = src;
+	w[1] = 0;
+	w[2] = dst;
+	w[3] = 0;
+	w[4] = ct_key4_w4(key, zone);
+	memcpy(ck, w, sizeof(w));
+	return ct_key4_hash(src, dst, w[4]);
+}
+
+/* The packets ct_key4_build() keys (little-endian hosts: the word layout). */
+static inline bool ct_key4_ok(const struct evs_flow_key *key)
+{
+	return RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN &&
+	       key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4) && !(key->ip_frag & EVS_FRAG_ANY) &&
+	       (key->ip_proto == IPPROTO_UDP || key->ip_proto == IPPROTO_TCP);
+}
+
 /* The usual packet keyed inline: a whole IPv4 TCP or UDP packet, its key
  * from the flow key's words, hashed from registers (as ct_key_hash()).
  * Anything else by ct_pkt_init(). False (p->counter set): untrackable.
@@ -362,37 +432,22 @@ bool ct_pkt_init(const struct evs_ct_lcore *lc, struct ct_pkt *p, struct rte_mbu
 static inline bool ct_pkt_init_fast(const struct evs_ct_lcore *lc, struct ct_pkt *p,
 				    struct rte_mbuf *m, struct evs_flow_key *key, uint16_t zone)
 {
-	uint8_t proto = key->ip_proto;
+	/* the header lengths in one load (rte_mbuf_tx_offload()'s layout) */
+	uint64_t tx = m->tx_offload;
 
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	RTE_BUILD_BUG_ON(
-	    offsetof(struct ct_key, dst) != 16 || offsetof(struct ct_key, sport) != 32 ||
-	    offsetof(struct ct_key, dport) != 34 || offsetof(struct ct_key, zone) != 36 ||
-	    offsetof(struct ct_key, proto) != 38 || offsetof(struct ct_key, v6) != 39);
-	if (likely(key->ethertype == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
-		   !(key->ip_frag & EVS_FRAG_ANY) &&
-		   (proto == IPPROTO_UDP || proto == IPPROTO_TCP) && m->l4_len != 0)) {
-		uint32_t src, dst, ports;
-		uint64_t w[5];
-
-		memcpy(&src, key->src_ip, 4);
-		memcpy(&dst, key->dst_ip, 4);
-		memcpy(&ports, &key->l4_src, 4); /* l4_src, l4_dst: sport, dport */
-		w[0] = src;
-		w[1] = 0;
-		w[2] = dst;
-		w[3] = 0;
-		w[4] = ports | (uint64_t)zone << 32 | (uint64_t)proto << 48; /* v6 0 */
-		memcpy(&p->ck, w, sizeof(w));
-		p->sig = evs_crc32c_u64(evs_crc32c_u64(evs_crc32c_u64(0, src), dst), w[4]);
+	if (likely(ct_key4_ok(key) &&
+		   (tx >> RTE_MBUF_L4_LEN_OFS & ((1u << RTE_MBUF_L4_LEN_BITS) - 1)) != 0)) {
+		/* apart from sig: the two make a poor vector store */
+		p->l4_off =
+		    (uint32_t)(tx >> RTE_MBUF_L2_LEN_OFS & ((1u << RTE_MBUF_L2_LEN_BITS) - 1)) +
+		    (uint32_t)(tx >> RTE_MBUF_L3_LEN_OFS & ((1u << RTE_MBUF_L3_LEN_BITS) - 1));
+		p->sig = ct_key4_build(&p->ck, key, zone);
 		p->m = m;
 		p->key = key;
-		p->counter = 0;
+		/* not p->counter: read only after a refusal, which sets it */
 		p->kind = CT_PKT_PLAIN;
-		p->l4_off = (uint32_t)m->l2_len + m->l3_len;
 		return true;
 	}
-#endif
 	if (!ct_pkt_init(lc, p, m, key, zone))
 		return false;
 	p->sig = ct_key_hash(&p->ck);

@@ -144,22 +144,38 @@ typedef bool (*evs_ct_choose_fn)(void *arg, uint16_t i, const struct evs_flow_ke
  * same for every connection committed with one backend slot (a load
  * balancer's backend): precomputed once (evs_ct_nat_tpl_init), applied to
  * each packet with an incremental checksum update, without reading the
- * connection's reply key (its entry's second cache line).
+ * connection's reply key (its entry's second cache line). An IPv4 packet
+ * whose destination is the template's @vip (and port @vport, when the
+ * template maps the port) takes the checksum deltas whole, computed for
+ * that old destination (evs_ct_nat_tpl_set_vip); any other, the deltas
+ * from its own old values.
  */
 struct evs_ct_nat_tpl {
 	uint8_t addr[16];  /**< new destination, network order; IPv4 in the first 4 bytes */
 	rte_be16_t port;   /**< new destination port; 0: the client's is kept */
 	uint16_t addr_sum; /**< one's-complement sum of @addr's 16-bit words (wire order) */
 	uint8_t v6;
-	uint8_t valid; /**< 0: the slot has no template (the general rewrite) */
-	uint8_t pad[2];
+	uint8_t valid;	   /**< 0: the slot has no template (the general rewrite) */
+	rte_be16_t vport;  /**< IPv4: the old destination port the deltas assume */
+	uint8_t vip[4];	   /**< IPv4: the old destination address they assume */
+	uint16_t ip_delta; /**< IPv4: ~@vip + @addr, folded: the header checksum's change */
+	uint16_t l4_delta; /**< the same, plus ~@vport + @port if @port: the L4 checksum's */
 };
 
 /**
  * Fill @p t for DNAT to @p addr (network order, IPv4 in the first 4 bytes)
- * and @p port (host order, 0: keep the client's destination port).
+ * and @p port (host order, 0: keep the client's destination port). Its
+ * deltas assume 0.0.0.0 port 0 until evs_ct_nat_tpl_set_vip().
  */
 void evs_ct_nat_tpl_init(struct evs_ct_nat_tpl *t, const uint8_t addr[16], uint16_t port, bool v6);
+
+/**
+ * The destination the template's connections were sent to (an IPv4 VIP,
+ * network order, and its port in host order): their packets' checksum
+ * deltas precomputed. Any value is safe: a packet that was sent elsewhere
+ * takes the deltas of its own old values.
+ */
+void evs_ct_nat_tpl_set_vip(struct evs_ct_nat_tpl *t, const uint8_t vip[4], uint16_t vport);
 
 /** What a ct() opcode asks for. */
 struct evs_ct_action {
@@ -317,6 +333,17 @@ uint64_t evs_ct_now_ms(void);
  */
 uint16_t evs_ct_execute_burst(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 			      struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n);
+
+/**
+ * Ask for the hash buckets that evs_ct_execute_burst() will read for these
+ * packets in zone @p zone: an ingress hook's call, on a chunk before it is
+ * classified, so that with many connections the bucket's miss to memory
+ * overlaps the classification instead of the entry's (which follows it).
+ * Each packet is hashed as an IPv4 TCP/UDP key from its flow key's words;
+ * another kind of packet costs a needless prefetch. Changes nothing.
+ */
+void evs_ct_prefetch_burst(const struct evs_ct_lcore *lc, const struct evs_flow_key *keys,
+			   uint16_t n, uint16_t zone);
 
 /**
  * The start of every struct evs_ct_lcore (ct_private.h puts it first), so

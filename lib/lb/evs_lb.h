@@ -166,6 +166,8 @@ enum evs_lb_counter {
 				       remembered megaflow (its route) without a lookup */
 	EVS_LB_C_NEXT_CLASSIFIED, /**< translated packets classified again (a backend's
 				       first packets, after a change, traced) */
+	EVS_LB_C_CT_PREFETCH,	  /**< packets whose conntrack bucket the ingress asked
+				   for ahead of classification */
 	EVS_LB_C_MAX,
 };
 

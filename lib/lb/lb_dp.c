@@ -192,6 +192,9 @@ static void build(struct evs_lb_conf *lb, struct evs_lb_dp *dp)
 			/* what choose() commits for this id: DNAT to address, port */
 			evs_ct_nat_tpl_init(&dp->tpl[id], dp->backend[id].addr,
 					    dp->backend[id].port, dp->backend[id].v6);
+			/* sent to the VIP: the checksum deltas whole */
+			if (!dv->v6)
+				evs_ct_nat_tpl_set_vip(&dp->tpl[id], dv->addr, dv->port);
 			dp->max_id = RTE_MAX(dp->max_id, id);
 			if (in.in_table)
 				dp->active[n_act++] = (uint16_t)id;

@@ -162,13 +162,21 @@ static const struct evs_lb_dp *dp_of(const struct evs_exec *x)
 
 /* Per backend only (every loop of the opcodes counts through it); the
  * VIP's share is counted once per burst by vip_exec, per packet by count(). */
-static inline uint32_t count_be(struct lb_lcore *ll, uint32_t id, const struct rte_mbuf *m)
+static inline uint32_t count_be(struct lb_lcore *ll, size_t id, const struct rte_mbuf *m)
 {
 	struct evs_lb_counts *c = &ll->be[id];
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 
+#ifdef RTE_ARCH_X86_64
+	/* two adds to memory: gcc's SLP pass makes the C a vector add of six
+	 * instructions (a load, two inserts, the add, a store) */
+	__asm__("addq $1, %0\n\taddq %2, %1"
+		: "+m"(c->packets), "+m"(c->bytes)
+		: "r"((uint64_t)len));
+#else
 	c->packets++;
 	c->bytes += len;
+#endif
 	return len;
 }
 
@@ -296,16 +304,76 @@ struct est {
 };
 
 /*
+ * The run of established(): packets from @i on while their keys match run
+ * @r (narrowed by established() to usual states) on the pairs @pairs (a
+ * constant: the loop unrolls to them) and their backend id is in range. Only the
+ * key decides: a key that matches the megaflow's mask and value classifies
+ * to it whatever its own hint slot names (the slot is for the hinted
+ * pass). @return where it stopped.
+ */
+static __rte_always_inline uint16_t run_of(struct lb_lcore *ll, struct rte_mbuf **pkts,
+					   struct evs_flow_key *keys,
+					   const struct evs_ct_meta *meta,
+					   const struct evs_hint_run *r, uint16_t i, uint16_t n,
+					   uint64_t *bytes, uint32_t pairs)
+{
+	uint64_t b = *bytes;
+	unsigned int j = i; /* (a uint16_t would be copied each time) */
+	uint16_t rid = EVS_LB_RECIRC;
+
+	__asm__("" : "+r"(rid)); /* a register: gcc sets it again per packet */
+
+	for (; j < n; j++) {
+		/* id - 1, in range: the count's address from it (no copy) */
+		size_t id1 = (uint32_t)meta[j].backend - 1u;
+
+		if (id1 >= EVS_LB_IDS - 1 || !evs_exec_hint_match_pairs(r, &keys[j], pairs))
+			break;
+		keys[j].recirc_id = rid; /* after its compare */
+		b += count_be(ll, id1 + 1, pkts[j]);
+	}
+	*bytes = b;
+	return (uint16_t)j;
+}
+
+/*
+ * usual() of the packets of a run, folded into its compare (pairs 0 and 1,
+ * which a routed megaflow consults anyway): ct_state translated and not
+ * invalid; the protocol of the first (a VIP's: UDP or TCP), so that a UDP
+ * run needs no SYN check; a TCP one takes no SYN (any SYN ends it: rare
+ * past the handshake). False if @r cannot take it (the caller goes by
+ * slots). Constants: no key to build per burst.
+ */
+static const struct evs_flow_key narrow_m[2] = {
+    {.ip_proto = UINT8_MAX, .ct_state = EVS_CT_INVALID | EVS_CT_DNAT},
+    {.ip_proto = UINT8_MAX, .tcp_flags = TCP_SYN, .ct_state = EVS_CT_INVALID | EVS_CT_DNAT},
+};
+static const struct evs_flow_key narrow_v[2] = {
+    {.ip_proto = IPPROTO_UDP, .ct_state = EVS_CT_DNAT},
+    {.ip_proto = IPPROTO_TCP, .ct_state = EVS_CT_DNAT}, /* tcp_flags: no SYN */
+};
+
+static inline bool run_narrow(struct evs_hint_run *r, const struct evs_flow_key *k0)
+{
+	if (k0->ip_proto == IPPROTO_UDP)
+		return evs_exec_hint_narrow(r, &narrow_m[0], &narrow_v[0]);
+	if (k0->ip_proto == IPPROTO_TCP)
+		return evs_exec_hint_narrow(r, &narrow_m[1], &narrow_v[1]);
+	return false;
+}
+
+/*
  * The usual packets, first in the burst (nothing committed or dropped
  * before them): counted per backend and hinted in one tight loop. While
- * their hints name one live megaflow that their keys match (the usual
+ * their keys match the megaflow the first one's hint names (the usual
  * case: one routed megaflow for the VIP's backends) they are checked for
  * the next pass here, in the same loop, as evs_exec_recirculate_hinted
  * would (recirc_id set after each compare, which takes it as the next
  * pass's), and they become one run (e->n_run); once one does not, none
  * (the hinted pass groups them by megaflow) and the rest only get their
  * slots; then the next LB_RUN_BACKOFF bursts do not try (backends with
- * distinct next hops have a megaflow each: a run would end at once).
+ * distinct next hops have a megaflow each: a run would end at once). A
+ * TCP SYN ends the run where it is, the rest by slots.
  * @return how many of the first @n were usual; the caller takes the rest
  * the general way.
  */
@@ -313,14 +381,15 @@ static inline uint16_t established(struct lb_lcore *ll, struct rte_mbuf **pkts,
 				   struct evs_flow_key *keys, struct est *e, uint16_t n,
 				   uint64_t *vbytes)
 {
+	/* n <= the chunk: meta[i] is evs_ct_burst_meta(ll->lc, i) */
+	const struct evs_ct_meta *meta = evs_ct_burst_meta(ll->lc, 0);
 	struct evs_hint_run r; /* a local: its pairs stay in registers */
 	uint64_t bytes = 0;
-	const void *flow;
-	uint32_t id, len, s;
+	uint32_t id, s, p;
 	uint16_t i = 0;
 
 	e->n_run = 0;
-	if (n == 0 || !usual(&keys[0], id = evs_ct_burst_meta(ll->lc, 0)->backend))
+	if (n == 0 || !usual(&keys[0], id = meta[0].backend))
 		goto out;
 	/* the first: the run's hint */
 	bytes = count_be(ll, id, pkts[0]);
@@ -332,41 +401,36 @@ static inline uint16_t established(struct lb_lcore *ll, struct rte_mbuf **pkts,
 		goto rest;
 	}
 	if (!evs_exec_hint_begin(&ll->hint[s], EVS_LB_RECIRC, &r) ||
-	    !evs_exec_hint_match(&r, &keys[0])) {
+	    !evs_exec_hint_match(&r, &keys[0]) || !run_narrow(&r, &keys[0])) {
 		e->slot[0] = (uint16_t)s;
 		goto rest;
 	}
 	keys[0].recirc_id = EVS_LB_RECIRC; /* after its compare (see evs_recirc_hint_load) */
-	flow = ll->hint[s].flow;
-	for (; i < n; i++) {
-		id = evs_ct_burst_meta(ll->lc, i)->backend;
-		if (!usual(&keys[i], id))
-			break;
-		len = count_be(ll, id, pkts[i]);
-		s = hint_slot(id, keys[i].in_port);
-		if (ll->hint[s].flow != flow || !evs_exec_hint_match(&r, &keys[i])) {
-			/* not one run (several megaflows, or a key its megaflow
-			 * does not match): all by their slots, grouped there */
-			for (uint16_t k = 0; k < i; k++)
-				e->slot[k] = hint_slot(evs_ct_burst_meta(ll->lc, k)->backend,
-						       keys[k].in_port);
-			e->slot[i] = (uint16_t)s;
-			bytes += len;
-			i++;
-			ll->run_skip = LB_RUN_BACKOFF;
-			goto rest;
-		}
-		keys[i].recirc_id = EVS_LB_RECIRC;
-		bytes += len;
+	/* pairs 0 and 1 are narrowed; 2 (the source address) and 3 (the
+	 * destination) only where the megaflow consults them (L3's does) */
+	p = evs_exec_hint_pairs(&r);
+	if ((p & ~0x3u) == 0)
+		i = run_of(ll, pkts, keys, meta, &r, i, n, &bytes, 0x3);
+	else if ((p & ~0xbu) == 0)
+		i = run_of(ll, pkts, keys, meta, &r, i, n, &bytes, 0xb);
+	else
+		i = run_of(ll, pkts, keys, meta, &r, i, n, &bytes, 0xf);
+	if (i < n && usual(&keys[i], meta[i].backend) && !(keys[i].tcp_flags & TCP_SYN)) {
+		/* not one run (a key its megaflow does not match: another
+		 * backend's route, say): all by their slots, grouped there */
+		for (uint16_t k = 0; k < i; k++)
+			e->slot[k] = hint_slot(meta[k].backend, keys[k].in_port);
+		ll->run_skip = LB_RUN_BACKOFF;
+		goto rest;
 	}
-	/* every usual one matched (the others are new connections or drops) */
+	/* every usual one matched (the others are new connections or drops),
+	 * or up to a usual TCP SYN (the rest by their slots) */
 	e->n_run = i;
 	e->run_bytes = bytes;
-	e->run = r;
-	goto out;
+	evs_exec_hint_keep(&e->run, &r);
 rest:
 	for (; i < n; i++) {
-		id = evs_ct_burst_meta(ll->lc, i)->backend;
+		id = meta[i].backend;
 		if (!usual(&keys[i], id))
 			break;
 		bytes += count_be(ll, id, pkts[i]);
@@ -391,9 +455,10 @@ static void next_pass(struct evs_exec *x, struct lb_lcore *ll, struct rte_mbuf *
 	if (r != 0)
 		direct = evs_exec_hint_run(x, EVS_LB_RECIRC, &e->run, pkts, keys, r, e->run_bytes);
 	/* more than a classifier burst or traced: plain recirculation
-	 * (re-parsed if traced) */
-	direct += evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, pkts + r, keys + r,
-					      (uint16_t)(n - r), ll->hint, e->slot + r);
+	 * (re-parsed if traced); none left (the usual burst): no call */
+	if (n > r)
+		direct += evs_exec_recirculate_hinted(x, EVS_LB_RECIRC, pkts + r, keys + r,
+						      (uint16_t)(n - r), ll->hint, e->slot + r);
 	if (evs_exec_tracing(x))
 		return;
 	ll->counters[EVS_LB_C_NEXT_DIRECT] += direct;
@@ -437,6 +502,7 @@ static uint16_t vip_exec(struct evs_exec *x, const void *arg, struct rte_mbuf **
 		act.n_nat_tpl = EVS_LB_IDS;
 	}
 	evs_ct_lcore_set_now(ll->lc, now);
+	lb_prefetch_note(ll, a->zone, n);
 	for (done = 0; done < n; done += chunk) {
 		chunk = (uint16_t)RTE_MIN(n - done, EVS_CT_BURST_MAX);
 		pc.tried = pc.none = pc.affine = 0;
@@ -520,6 +586,7 @@ static uint16_t reply_exec(struct evs_exec *x, const void *arg, struct rte_mbuf 
 	uint16_t done, chunk, i;
 
 	evs_ct_lcore_set_now(ll->lc, evs_ct_now_ms());
+	lb_prefetch_note(ll, a->zone, n);
 	for (done = 0; done < n; done += chunk) {
 		chunk = (uint16_t)RTE_MIN(n - done, EVS_CT_BURST_MAX);
 		evs_ct_execute_burst(ll->lc, &look, &pkts[done], &keys[done], chunk);

@@ -29,6 +29,7 @@ const char *const lb_counter_names[EVS_LB_C_MAX] = {
     [EVS_LB_C_PASSIVE] = "lb_passive_signal",
     [EVS_LB_C_NEXT_DIRECT] = "lb_next_direct",
     [EVS_LB_C_NEXT_CLASSIFIED] = "lb_next_classified",
+    [EVS_LB_C_CT_PREFETCH] = "lb_ct_prefetch",
 };
 
 static const char *const algo_names[EVS_LB_ALGO_MAX] = {
@@ -118,6 +119,27 @@ static void lcore_free(void *lctx)
 	rte_free(lctx);
 }
 
+/* Ask for the conntrack buckets of a chunk that may hold VIP traffic
+ * before it is classified (the miss overlaps the classifier). */
+static void ingress(const void *state, void *lctx, const struct evs_flow_key *keys, uint16_t n)
+{
+	struct lb_lcore *ll = lctx;
+
+	(void)state;
+	if (likely(ll->pre_left == 0))
+		return;
+	if (--ll->pre_left != 0 && !ll->pre_off) {
+		evs_ct_prefetch_burst(ll->lc, keys, n, ll->pre_zone);
+		ll->counters[EVS_LB_C_CT_PREFETCH] += n;
+	}
+	ll->pre_seen += n;
+	if (++ll->pre_chunks == LB_PREFETCH_WINDOW || ll->pre_left == 0) {
+		ll->pre_off = ll->pre_left != 0 && (uint64_t)ll->pre_taken * 2 < ll->pre_seen;
+		ll->pre_chunks = 0;
+		ll->pre_seen = ll->pre_taken = 0;
+	}
+}
+
 /* Idle lcores expire the connections they committed too. */
 static void tick(void *lctx)
 {
@@ -142,4 +164,5 @@ const struct evs_module evs_lb_module = {
     .lcore_create = lcore_create,
     .lcore_free = lcore_free,
     .tick = tick,
+    .ingress = ingress,
 };

@@ -28,7 +28,29 @@ struct lb_lcore {
 	struct evs_recirc_hint hint[LB_HINTS];
 	/* bursts left before established() tries a run again */
 	uint32_t run_skip;
+	/* The ingress asks for each chunk's conntrack buckets ahead of
+	 * classification (evs_ct_prefetch_burst), in the zone of the last VIP
+	 * or reply lookup, while one ran within the last LB_PREFETCH_CHUNKS
+	 * chunks and over the last window lb's lookups took at least half the
+	 * packets the ingress saw (else the hashing is mostly wasted). */
+	uint16_t pre_zone;
+	uint16_t pre_left;   /* chunks it goes on without a lookup, + 1 */
+	uint16_t pre_chunks; /* chunks in this window */
+	bool pre_off;	     /* the last window said: not worth it */
+	uint32_t pre_seen;   /* packets the ingress saw this window */
+	uint32_t pre_taken;  /* packets lb's lookups took this window */
 };
+
+#define LB_PREFETCH_CHUNKS 8  /* chunks without an lb lookup before it stops */
+#define LB_PREFETCH_WINDOW 64 /* chunks between two looks at the share */
+
+/* lb's ct lookup of @n packets in @zone (the ingress's share and zone). */
+static inline void lb_prefetch_note(struct lb_lcore *ll, uint16_t zone, uint16_t n)
+{
+	ll->pre_zone = zone;
+	ll->pre_left = LB_PREFETCH_CHUNKS + 1;
+	ll->pre_taken += n;
+}
 
 extern const struct evs_stage lb_stages[LB_N_STAGES];
 extern const struct evs_opcode lb_opcodes[EVS_LB_OP_MAX];

@@ -232,7 +232,9 @@ struct evs_recirc_hint {
 	uint32_t version;
 	/** bitmap of the key words from EVS_RECIRC_HINT_WORDS on that the mask
 	 * consults (private): compared one by one, from the megaflow */
-	uint32_t hi;
+	uint16_t hi;
+	/* (private) bit i: m[2i] or m[2i + 1] is not zero */
+	uint16_t pairs;
 	/* (private) the first EVS_RECIRC_HINT_WORDS words' mask and masked
 	 * value (mask 0 where it does not consult), compared in pairs */
 	uint64_t m[EVS_RECIRC_HINT_WORDS] __attribute__((aligned(16)));
@@ -254,7 +256,17 @@ struct evs_hint_run {
 	const struct evs_recirc_hint *h;
 	const void *flow; /* the megaflow and version compared (the hint may */
 	uint32_t version; /* learn another before the run is executed) */
+	uint32_t pairs;	  /* a superset of the pairs m[i] not zero */
 };
+
+/** What evs_exec_hint_run() needs of run @p r (the megaflow, not the
+ * compare): to keep @p r for it in fewer stores than a copy. */
+static inline void evs_exec_hint_keep(struct evs_hint_run *to, const struct evs_hint_run *r)
+{
+	to->h = r->h;
+	to->flow = r->flow;
+	to->version = r->version;
+}
 
 /** (private) Load hint @p h into @p r for packets of pass @p recirc_id if
  * its megaflow is live, unchanged since the hint learnt it and of that
@@ -285,6 +297,7 @@ static inline bool evs_recirc_hint_load(const struct evs_recirc_hint *h, uint16_
 	memcpy(r->v, h->v, sizeof(r->v));
 	r->m[at / 16] &= ~pm;
 	r->v[at / 16] &= ~pm;
+	r->pairs = h->pairs; /* recirc_id's pair 0 may hold nothing else: a superset */
 	r->h = h;
 	r->flow = f;
 	r->version = h->version;
@@ -305,13 +318,56 @@ static inline bool evs_exec_hint_begin(const struct evs_recirc_hint *h, uint16_t
 }
 
 /**
- * Whether key @p k matches the megaflow of run @p r (evs_exec_hint_begin()
- * true) on every word its mask consults, its recirc_id taken as the run's
- * pass (set it after this: see evs_recirc_hint_load): the first
- * EVS_RECIRC_HINT_WORDS, in pairs, straight-line (a word the mask does not
- * consult has mask and value 0).
+ * Narrow run @p r to keys that also equal @p val on the bits of @p mask
+ * (first EVS_RECIRC_HINT_WORDS words; @p mask keeps off recirc_id): an
+ * opcode's own per-packet conditions folded into the compare, for no
+ * instruction more a key when they lie in pairs it consults (the pairs
+ * they touch are added). False (@p r unchanged) if no key could match
+ * both. Inlined: constant @p mask and @p val fold to the pairs they touch.
  */
-static inline bool evs_exec_hint_match(const struct evs_hint_run *r, const struct evs_flow_key *k)
+static __rte_always_inline bool evs_exec_hint_narrow(struct evs_hint_run *r,
+						     const struct evs_flow_key *mask,
+						     const struct evs_flow_key *val)
+{
+	const uint64_t *mw = (const uint64_t *)mask, *vw = (const uint64_t *)val;
+	evs_hint_pair mp[EVS_RECIRC_HINT_WORDS / 2], vp[EVS_RECIRC_HINT_WORDS / 2];
+	evs_hint_pair clash = {0, 0};
+
+	for (unsigned int i = 0; i < EVS_RECIRC_HINT_WORDS / 2; i++) {
+		memcpy(&mp[i], mw + 2 * i, sizeof(mp[i]));
+		memcpy(&vp[i], vw + 2 * i, sizeof(vp[i]));
+		vp[i] &= mp[i];
+		clash |= (r->v[i] ^ vp[i]) & r->m[i] & mp[i];
+	}
+	if ((clash[0] | clash[1]) != 0)
+		return false;
+	for (unsigned int i = 0; i < EVS_RECIRC_HINT_WORDS / 2; i++) {
+		r->m[i] |= mp[i];
+		r->v[i] |= vp[i];
+		r->pairs |= (uint32_t)((mp[i][0] | mp[i][1]) != 0) << i;
+	}
+	return true;
+}
+
+/**
+ * The pairs run @p r's megaflow consults (bit i: key words 2i, 2i + 1):
+ * the others have mask and value 0, so a compare may leave them out. An
+ * opcode passes a constant superset of these to evs_exec_hint_match_pairs
+ * (one loop per usual set: a megaflow that consults no address needs
+ * pairs 0 and 1 only).
+ */
+static inline uint32_t evs_exec_hint_pairs(const struct evs_hint_run *r)
+{
+	return r->pairs;
+}
+
+/**
+ * evs_exec_hint_match() over the pairs of @p pairs only (a constant that
+ * holds evs_exec_hint_pairs(@p r): the loop then unrolls to those).
+ */
+static __rte_always_inline bool evs_exec_hint_match_pairs(const struct evs_hint_run *r,
+							  const struct evs_flow_key *k,
+							  uint32_t pairs)
 {
 	const uint64_t *kw = (const uint64_t *)k;
 	evs_hint_pair diff = {0, 0};
@@ -319,6 +375,8 @@ static inline bool evs_exec_hint_match(const struct evs_hint_run *r, const struc
 	for (unsigned int i = 0; i < EVS_RECIRC_HINT_WORDS / 2; i++) {
 		evs_hint_pair kp;
 
+		if (!(pairs >> i & 1))
+			continue;
 		memcpy(&kp, kw + 2 * i, sizeof(kp)); /* the key is 8-byte aligned */
 		diff |= (kp & r->m[i]) ^ r->v[i];
 	}
@@ -330,13 +388,26 @@ static inline bool evs_exec_hint_match(const struct evs_hint_run *r, const struc
 }
 
 /**
+ * Whether key @p k matches the megaflow of run @p r (evs_exec_hint_begin()
+ * true) on every word its mask consults, its recirc_id taken as the run's
+ * pass (set it after this: see evs_recirc_hint_load): the first
+ * EVS_RECIRC_HINT_WORDS, in pairs, straight-line (a word the mask does not
+ * consult has mask and value 0).
+ */
+static inline bool evs_exec_hint_match(const struct evs_hint_run *r, const struct evs_flow_key *k)
+{
+	return evs_exec_hint_match_pairs(r, k, (1u << EVS_RECIRC_HINT_WORDS / 2) - 1);
+}
+
+/**
  * The next pass of @p n packets an opcode matched against run @p r (every
  * key, recirc_id set to @p recirc_id): the hinted megaflow's program runs
  * over them at once, counted as a lookup hit of @p bytes would be; if the
  * megaflow changed since evs_exec_hint_begin() or its program went stale
  * (a table it read changed), or under flow.trace or at the depth limit,
  * they are recirculated as evs_exec_recirculate() does instead. Consumes
- * the packets. @return the packets that ran by the hint (n or 0).
+ * the packets. Reads of @p r only what evs_exec_hint_keep() keeps.
+ * @return the packets that ran by the hint (n or 0).
  */
 uint16_t evs_exec_hint_run(struct evs_exec *x, uint16_t recirc_id, const struct evs_hint_run *r,
 			   struct rte_mbuf **pkts, struct evs_flow_key *keys, uint16_t n,

@@ -37,7 +37,7 @@ void evs_exec_recirculate(struct evs_exec *x, uint16_t recirc_id, struct rte_mbu
 	run_chunk(pl, x->st, pkts, keys, n, (uint16_t)(x->depth + 1), false);
 }
 
-_Static_assert(EVS_FLOW_KEY_WORDS <= 32, "a hint's word bitmap is 32 bits");
+_Static_assert(EVS_FLOW_KEY_WORDS <= 16, "a hint's word bitmap is 16 bits");
 _Static_assert(EVS_RECIRC_HINT_WORDS % 2 == 0 && EVS_RECIRC_HINT_WORDS <= EVS_FLOW_KEY_WORDS,
 	       "hint words go in pairs, within the key");
 _Static_assert(sizeof(evs_flow_word_t) == sizeof(uint64_t), "a hint's inline words");
@@ -105,8 +105,9 @@ static void hints_learn(struct evs_pipeline_lcore *pl, struct evs_recirc_hint *h
 			if (w < EVS_RECIRC_HINT_WORDS) {
 				h->m[w] = mw[w];
 				h->v[w] = fw[w]; /* the megaflow's key is masked */
+				h->pairs |= (uint16_t)((mw[w] != 0) << w / 2);
 			} else if (mw[w] != 0) {
-				h->hi |= 1u << w;
+				h->hi |= (uint16_t)(1u << w);
 			}
 		}
 	}

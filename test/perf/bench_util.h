@@ -15,7 +15,9 @@
 
 struct rte_mempool;
 
+#ifndef BENCH_BURST /* -DBENCH_BURST=64: the engine's largest chunk */
 #define BENCH_BURST 32
+#endif
 #define BENCH_MAX_REPS 31
 #define BENCH_MAX_FLOWS 8
 

@@ -66,6 +66,9 @@ uint32_t live_conns(void);
 /* State of the only connection matching @proto in zone @zone (first found), -1 none. */
 int conn_state(uint16_t zone, uint8_t proto);
 
+/* Both tables hold the same connections, in the same states (test fails if not). */
+void ct_same_conns(const struct evs_ct *t0, const struct evs_ct *t1);
+
 /* Action: commit (and @flags) in @zone. */
 struct evs_ct_action act_commit(uint16_t zone);
 
@@ -87,5 +90,6 @@ void ct_op_add_cases(Suite *s);
 void ct_pipeline_add_cases(Suite *s);
 void ct_commit_add_cases(Suite *s);
 void ct_frag_add_cases(Suite *s);
+void ct_prefetch_add_cases(Suite *s);
 
 #endif /* EVS_TEST_CT_TEST_H */

@@ -228,3 +228,29 @@ int conn_state(uint16_t zone, uint8_t proto)
 			return ci.proto_state;
 	return -1;
 }
+
+/* Both tables hold the same connections, in the same states. */
+void ct_same_conns(const struct evs_ct *t0, const struct evs_ct *t1)
+{
+	struct evs_ct_conn_info x, y;
+	uint32_t p0 = 0, p1 = 0;
+	int r0, r1;
+
+	for (;;) {
+		memset(&x, 0, sizeof(x));
+		memset(&y, 0, sizeof(y));
+		r0 = evs_ct_iterate(t0, &p0, &x);
+		r1 = evs_ct_iterate(t1, &p1, &y);
+		ck_assert_int_eq(r0, r1);
+		if (r0 != 0)
+			return;
+		ck_assert_mem_eq(&x.orig, &y.orig, sizeof(x.orig));
+		ck_assert_mem_eq(&x.reply, &y.reply, sizeof(x.reply));
+		ck_assert_uint_eq(x.proto_state, y.proto_state);
+		ck_assert_uint_eq(x.seen_reply, y.seen_reply);
+		ck_assert_uint_eq(x.assured, y.assured);
+		ck_assert_uint_eq(x.mark, y.mark);
+		ck_assert_uint_eq(x.backend, y.backend);
+		ck_assert_uint_eq(x.expires_ms, y.expires_ms);
+	}
+}

@@ -11,5 +11,6 @@ void lb_conf_add_cases(Suite *s);
 void lb_probe_add_cases(Suite *s);
 void lb_module_add_cases(Suite *s);
 void lb_next_pass_add_cases(Suite *s);
+void lb_prefetch_add_cases(Suite *s);
 
 #endif /* EVS_TEST_LB_H */

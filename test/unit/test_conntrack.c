@@ -813,6 +813,7 @@ static Suite *ct_suite(void)
 	ct_pipeline_add_cases(s);
 	ct_commit_add_cases(s);
 	ct_frag_add_cases(s);
+	ct_prefetch_add_cases(s);
 	return s;
 }
 

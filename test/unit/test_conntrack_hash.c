@@ -18,6 +18,7 @@
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 
+#include "ct_nat_side.h"
 #include "ct_private.h"
 #include "unit_case.h"
 #include "unit_eal.h"
@@ -446,11 +447,118 @@ START_TEST(fast_key_matches_general)
 		ck_assert_uint_eq(a.sig, ct_key_hash(&b.ck));
 		ck_assert_uint_eq(a.l4_off, b.l4_off);
 		ck_assert_uint_eq(a.kind, b.kind);
-		ck_assert_uint_eq(a.counter, b.counter);
+		/* counter: only a refusal's (the fast way leaves it) */
 		ck_assert_ptr_eq(a.m, b.m);
 		ck_assert_ptr_eq(a.key, b.key);
 	}
 	ck_assert_uint_gt(fast, 5000);
+}
+END_TEST
+
+/* ct_key4_eq() (three words) says what ct_key_eq() says whenever its
+ * second key is an IPv4 one: random IPv4 keys, each byte of the first
+ * flipped in turn (in the words it skips only an IPv6 key's bytes can
+ * differ), and IPv6 keys sharing the IPv4 key's compared words. */
+START_TEST(key4_eq_matches_key_eq)
+{
+	for (unsigned int it = 0; it < 2000; it++) {
+		struct ct_key k, a;
+
+		memset(&k, 0, sizeof(k));
+		for (unsigned int j = 0; j < 4; j++) {
+			k.src[j] = (uint8_t)rte_rand();
+			k.dst[j] = (uint8_t)rte_rand();
+		}
+		k.sport = (rte_be16_t)rte_rand();
+		k.dport = (rte_be16_t)rte_rand();
+		k.zone = (uint16_t)rte_rand();
+		k.proto = (uint8_t)rte_rand();
+		a = k;
+		ck_assert(ct_key4_eq(&a, &k) && ct_key_eq(&a, &k));
+		for (unsigned int b = 0; b < sizeof(k); b++) {
+			a = k;
+			((uint8_t *)&a)[b] ^= (uint8_t)(1u << (rte_rand() % 8));
+			if ((b >= 4 && b < 16) || (b >= 20 && b < 32)) {
+				/* an IPv4 key has zeroes there: only an IPv6 one differs */
+				a.v6 = 1;
+				ck_assert(!ct_key4_eq(&a, &k));
+			} else {
+				ck_assert(!ct_key4_eq(&a, &k));
+			}
+			ck_assert(!ct_key_eq(&a, &k));
+		}
+	}
+}
+END_TEST
+
+/* ck_apply_folded() with the delta folded first is ck_apply16() with it
+ * whole: random checksums and deltas, and the edges (0, 0xffff, deltas
+ * that fold to 0xffff or are 0). */
+START_TEST(ck_folded_matches_apply16)
+{
+	static const uint16_t cks[] = {0, 1, 0xfffe, 0xffff};
+	static const uint32_t ds[] = {0, 1, 0xfffe, 0xffff, 0x10000, 0x1fffe, 0x2fffd, 0xfffff};
+
+	for (unsigned int i = 0; i < RTE_DIM(cks); i++)
+		for (unsigned int j = 0; j < RTE_DIM(ds); j++) {
+			uint32_t d = ds[j], f = d;
+
+			while (f >> 16)
+				f = (f & 0xffff) + (f >> 16);
+			ck_assert_uint_eq(ck_apply_folded(cks[i], (uint16_t)f),
+					  ck_apply16(cks[i], d));
+		}
+	for (unsigned int it = 0; it < 200000; it++) {
+		uint16_t c = (uint16_t)rte_rand();
+		uint32_t d = (uint32_t)(rte_rand() % (1u << 20)), f = d;
+
+		while (f >> 16)
+			f = (f & 0xffff) + (f >> 16);
+		ck_assert_uint_eq(ck_apply_folded(c, (uint16_t)f), ck_apply16(c, d));
+	}
+}
+END_TEST
+
+/* A template's deltas are nat_side()'s sums for a packet to its VIP
+ * (notsum16, the new address's sum, ~old port + new port), folded. */
+START_TEST(tpl_deltas_are_nat_sides)
+{
+	for (unsigned int it = 0; it < 20000; it++) {
+		uint8_t a[16] = {0}, v[4];
+		uint16_t port = rte_rand() % 2 ? 0 : (uint16_t)rte_rand(),
+			 vport = (uint16_t)rte_rand();
+		struct evs_ct_nat_tpl t;
+		uint16_t w0, w1;
+		uint32_t d;
+
+		for (unsigned int j = 0; j < 4; j++) {
+			a[j] = (uint8_t)rte_rand();
+			v[j] = (uint8_t)rte_rand();
+		}
+		if (it < 16) /* the edges: all-ones and all-zero addresses */
+			memset(it % 2 ? a : v, it % 4 < 2 ? 0xff : 0, it < 8 ? 4 : 0);
+		evs_ct_nat_tpl_init(&t, a, port, false);
+		if (it % 3 != 0)
+			evs_ct_nat_tpl_set_vip(&t, v, vport);
+		else
+			memset(v, 0, 4), vport = 0; /* init's: 0.0.0.0 port 0 */
+		/* the words as the frame holds them (wire order, read as is) */
+		memcpy(&w0, a, 2);
+		memcpy(&w1, a + 2, 2);
+		d = (uint32_t)w0 + w1;
+		d = (d & 0xffff) + (d >> 16);
+		ck_assert_uint_eq(t.addr_sum, d);
+		d += notsum16(v, 2);
+		ck_assert_uint_eq(ck_apply_folded(0x1234, t.ip_delta), ck_apply16(0x1234, d));
+		ck_assert_uint_le(t.ip_delta, 0xffff);
+		if (port != 0)
+			d += (uint16_t)~rte_cpu_to_be_16(vport) + (uint32_t)rte_cpu_to_be_16(port);
+		for (unsigned int c = 0; c < 4; c++) {
+			uint16_t ck = (uint16_t)(c == 0 ? 0 : c == 1 ? 0xffff : rte_rand());
+
+			ck_assert_uint_eq(ck_apply_folded(ck, t.l4_delta), ck_apply16(ck, d));
+		}
+	}
 }
 END_TEST
 
@@ -597,6 +705,9 @@ static Suite *ct_hash_suite(void)
 	    {"spills_stay_in_main_buckets", spills_stay_in_main_buckets},
 	    {"bad_create_args", bad_create_args},
 	    {"fast_key_matches_general", fast_key_matches_general},
+	    {"key4_eq_matches_key_eq", key4_eq_matches_key_eq},
+	    {"ck_folded_matches_apply16", ck_folded_matches_apply16},
+	    {"tpl_deltas_are_nat_sides", tpl_deltas_are_nat_sides},
 	    {"reader_never_misses_stable_keys", reader_never_misses_stable_keys},
 	};
 	Suite *s = suite_create("conntrack_hash");

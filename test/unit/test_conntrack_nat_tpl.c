@@ -353,40 +353,65 @@ END_TEST
 /* One burst of @n packets (specs and tweaks) through table @k's context
  * @l with @a: frames, keys and metadata left in @m, @key, @meta. */
 static void burst_through(struct evs_ct_lcore *l, const struct evs_ct_action *a,
-			  const struct spec *sp, const struct tweak *tw, unsigned int n,
-			  struct rte_mbuf **m, struct evs_flow_key *key, struct evs_ct_meta *meta)
+			  const struct spec *sp, const struct tweak *tw, const bool *cut,
+			  unsigned int n, struct rte_mbuf **m, struct evs_flow_key *key,
+			  struct evs_ct_meta *meta)
 {
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		m[i] = frame(&sp[i], &tw[i], &key[i]);
+		/* a short frame: its L4 header cut after the ports (parsed whole) */
+		if (cut != NULL && cut[i])
+			ck_assert_int_eq(
+			    rte_pktmbuf_trim(m[i], (uint16_t)(rte_pktmbuf_data_len(m[i]) -
+							      m[i]->l2_len - m[i]->l3_len - 4)),
+			    0);
+	}
 	ck_assert_uint_eq(evs_ct_execute_burst(l, a, m, key, (uint16_t)n), n);
 	for (unsigned int i = 0; i < n; i++)
 		meta[i] = *evs_ct_burst_meta(l, (uint16_t)i);
 }
 
-/* Both tables hold the same connections, in the same states. */
-static void same_conns(const struct evs_ct *t0, const struct evs_ct *t1)
+/* One's-complement sum of @n bytes at @p (odd: the last padded), unfolded:
+ * RFC 1071 from scratch, not the library's. */
+static uint32_t ref_sum(const uint8_t *p, uint32_t n, uint32_t s)
 {
-	struct evs_ct_conn_info x, y;
-	uint32_t p0 = 0, p1 = 0;
-	int r0, r1;
+	for (uint32_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	return s;
+}
 
-	for (;;) {
-		memset(&x, 0, sizeof(x));
-		memset(&y, 0, sizeof(y));
-		r0 = evs_ct_iterate(t0, &p0, &x);
-		r1 = evs_ct_iterate(t1, &p1, &y);
-		ck_assert_int_eq(r0, r1);
-		if (r0 != 0)
-			return;
-		ck_assert_mem_eq(&x.orig, &y.orig, sizeof(x.orig));
-		ck_assert_mem_eq(&x.reply, &y.reply, sizeof(x.reply));
-		ck_assert_uint_eq(x.proto_state, y.proto_state);
-		ck_assert_uint_eq(x.seen_reply, y.seen_reply);
-		ck_assert_uint_eq(x.assured, y.assured);
-		ck_assert_uint_eq(x.mark, y.mark);
-		ck_assert_uint_eq(x.backend, y.backend);
-		ck_assert_uint_eq(x.expires_ms, y.expires_ms);
+static uint16_t ref_fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* The frame's checksums are right by an independent computation: the
+ * IPv4 header's, and the TCP/UDP one over the pseudo-header (UDP over
+ * IPv4 may carry none: 0, kept so when @no_udp_ck). */
+static void ref_cksums_ok(const struct rte_mbuf *m, bool no_udp_ck)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len);
+	bool v6 = (ip[0] >> 4) == 6;
+	uint8_t proto = v6 ? ip[6] : ip[9];
+	uint32_t l4len = rte_pktmbuf_data_len(m) - m->l2_len - m->l3_len, s;
+	const uint8_t *l4 = ip + m->l3_len;
+	uint16_t got;
+
+	if (!v6)
+		ck_assert_uint_eq(ref_fold(ref_sum(ip, m->l3_len, 0)), 0xffff);
+	got =
+	    (uint16_t)(l4[proto == IPPROTO_UDP ? 6 : 16] << 8 | l4[proto == IPPROTO_UDP ? 7 : 17]);
+	if (proto == IPPROTO_UDP && !v6 && got == 0) {
+		ck_assert(no_udp_ck);
+		return;
 	}
+	ck_assert(!no_udp_ck || proto != IPPROTO_UDP || v6);
+	s = ref_sum(ip + (v6 ? 8 : 12), v6 ? 32 : 8, 0) + proto + l4len;
+	ck_assert_uint_eq(ref_fold(ref_sum(l4, l4len, s)), 0xffff);
 }
 
 #define TB_CLIENTS 48
@@ -400,8 +425,13 @@ static void same_conns(const struct evs_ct *t0, const struct evs_ct *t1)
  * counters. The mix breaks the loop's runs: replies, TCP, IPv6, new
  * connections, UDP without a checksum, connections replied to but not
  * assured, and (late rounds) unreplied ones timed out but not reaped.
+ * With @vip, the templates know the VIP (evs_ct_nat_tpl_set_vip: the
+ * deltas whole) in a third of the rounds, a wrong one (address, or port
+ * where the template maps it) in another, none in the rest; some frames
+ * are cut short after the ports; every frame's checksums are checked from
+ * scratch.
  */
-START_TEST(test_nat_tpl_burst_vs_general)
+static void burst_vs_general(bool vip)
 {
 	static const char *const be4[] = {"", "10.0.1.1", "10.0.1.2", "10.0.1.3"};
 	static const uint16_t bport[] = {0, 8080, 0, 9090, 7070};
@@ -478,6 +508,23 @@ START_TEST(test_nat_tpl_burst_vs_general)
 		struct evs_flow_key key[2][TB_BURST];
 		struct evs_ct_meta meta[2][TB_BURST];
 
+		bool cut[TB_BURST];
+
+		if (vip) {
+			uint8_t v[16], w[16];
+
+			addr("10.0.0.100", v);
+			addr("10.0.0.101", w);
+			for (i = 1; i <= 3; i++) {
+				addr(be4[i], b);
+				evs_ct_nat_tpl_init(&tp[i], b, bport[i], false);
+				if (r % 3 == 0)
+					evs_ct_nat_tpl_set_vip(&tp[i], v, 80);
+				else if (r % 3 == 1) /* 1: the address, 3: the port (2 keeps it) */
+					evs_ct_nat_tpl_set_vip(&tp[i], i == 1 ? w : v,
+							       i == 3 ? 81 : 80);
+			}
+		}
 		if (r == 30) {
 			/* unreplied UDP past its 30 s, not reaped: a miss, created again */
 			now += 31 * 1000;
@@ -512,6 +559,7 @@ START_TEST(test_nat_tpl_burst_vs_general)
 				sp[i].proto = IPPROTO_UDP;
 			}
 			rand_tweak(&tw[i], sp[i].src[0] == 'f', sp[i].proto);
+			cut[i] = vip && rand() % 12 == 0;
 			tpl_like += what > 1 && !v6 && sp[i].proto == IPPROTO_UDP;
 		}
 		/* a new client's commit takes slot 1's backend on both tables */
@@ -521,7 +569,7 @@ START_TEST(test_nat_tpl_burst_vs_general)
 			memcpy(a[k].nat.addr_min, tp[1].addr, 16);
 			memcpy(a[k].nat.addr_max, tp[1].addr, 16);
 			a[k].nat.port_min = a[k].nat.port_max = bport[1];
-			burst_through(l[k], &a[k], sp, tw, TB_BURST, m[k], key[k], meta[k]);
+			burst_through(l[k], &a[k], sp, tw, cut, TB_BURST, m[k], key[k], meta[k]);
 		}
 		for (i = 0; i < TB_BURST; i++) {
 			ck_assert_msg(key[0][i].ct_state == key[1][i].ct_state,
@@ -537,6 +585,14 @@ START_TEST(test_nat_tpl_burst_vs_general)
 			ck_assert_uint_eq(meta[0][i].mark, meta[1][i].mark);
 			ck_assert_uint_eq(meta[0][i].backend, meta[1][i].backend);
 			ck_assert_uint_eq(meta[0][i].known, meta[1][i].known);
+			if (vip && !cut[i])
+				ref_cksums_ok(m[0][i], tw[i].no_udp_ck);
+			/* past a cut frame's end too (a checksum stored there is a bug) */
+			if (cut[i])
+				ck_assert_msg(memcmp(rte_pktmbuf_mtod(m[0][i], uint8_t *),
+						     rte_pktmbuf_mtod(m[1][i], uint8_t *),
+						     rte_pktmbuf_data_len(m[0][i]) + 4) == 0,
+					      "round %u packet %u: written past the end", r, i);
 			rte_pktmbuf_free(m[0][i]);
 			rte_pktmbuf_free(m[1][i]);
 		}
@@ -544,13 +600,24 @@ START_TEST(test_nat_tpl_burst_vs_general)
 		evs_ct_stats(t[1], &st[1]);
 		ck_assert_mem_eq(st[0].counters, st[1].counters, sizeof(st[0].counters));
 		ck_assert_uint_eq(st[0].conns, st[1].conns);
-		same_conns(t[0], t[1]);
+		ct_same_conns(t[0], t[1]);
 	}
 	ck_assert_uint_gt(tpl_like, 800);
 	ck_assert_uint_gt(st[0].counters[EVS_CT_C_NAT_REWRITE], 1000);
 	lc = evs_ct_lcore_get(ct, 0);
 	evs_ct_free(t[0]);
 	evs_ct_free(t[1]);
+}
+
+START_TEST(test_nat_tpl_burst_vs_general)
+{
+	burst_vs_general(false);
+}
+END_TEST
+
+START_TEST(test_nat_tpl_vip_burst_vs_general)
+{
+	burst_vs_general(true);
 }
 END_TEST
 
@@ -561,6 +628,7 @@ void ct_nat_tpl_add_cases(Suite *s)
 	    {"nat_plain_snat_vs_reference", test_nat_plain_snat_vs_reference},
 	    {"nat_tpl_applies_only_where_it_may", test_nat_tpl_applies_only_where_it_may},
 	    {"nat_tpl_burst_vs_general", test_nat_tpl_burst_vs_general},
+	    {"nat_tpl_vip_burst_vs_general", test_nat_tpl_vip_burst_vs_general},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), ct_setup, ct_teardown, 0);

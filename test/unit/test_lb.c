@@ -602,5 +602,6 @@ int main(int argc, char **argv)
 	lb_probe_add_cases(s);
 	lb_module_add_cases(s);
 	lb_next_pass_add_cases(s);
+	lb_prefetch_add_cases(s);
 	return unit_run(s) == 0 ? 0 : 1;
 }

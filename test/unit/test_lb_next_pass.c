@@ -252,6 +252,282 @@ START_TEST(test_counts_exact_in_mixed_bursts)
 }
 END_TEST
 
+/* What the counts test sends: kinds of packets and what they count. */
+enum mix_kind {
+	MIX_UDP,       /* "web" or "dns": a known flow or a new one */
+	MIX_ACK,       /* an ACK of an established TCP connection */
+	MIX_SYN_NEW,   /* a new TCP connection */
+	MIX_SYN_AGAIN, /* a SYN of an unanswered one again: a passive signal */
+	MIX_REPLY,     /* an ACK from the backend of an established connection */
+	MIX_STRAY,     /* an ACK of no connection: invalid, dropped */
+	MIX_OUT_WIN,   /* an ACK of an established one acknowledging too far: invalid */
+	MIX_KINDS,
+};
+
+/* A TCP segment of client @src (port 3000) to "webt". */
+static struct spec to_webt(const char *src, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	return (struct spec){.src = src,
+			     .dst = "10.0.0.100",
+			     .proto = IPPROTO_TCP,
+			     .sport = 3000,
+			     .dport = 80,
+			     .flags = flags,
+			     .seq = seq,
+			     .ack = ack,
+			     .win = 65535};
+}
+
+/* A TCP segment of backend @b (port 8080) to client @dst. */
+static struct spec from_backend(const char *b, const char *dst, uint8_t flags, uint32_t seq,
+				uint32_t ack)
+{
+	return (struct spec){.src = b,
+			     .dst = dst,
+			     .proto = IPPROTO_TCP,
+			     .sport = 8080,
+			     .dport = 3000,
+			     .flags = flags,
+			     .seq = seq,
+			     .ack = ack,
+			     .win = 1000};
+}
+
+/* A VIP's slot in the published tables, by protocol and port. */
+static unsigned int vip_slot(uint8_t proto, uint16_t port)
+{
+	const struct evs_lb_state *ls = lbm.st.mod[MOD_LB];
+
+	for (unsigned int i = 0; i < ls->cur->n_vips; i++)
+		if (ls->cur->vip[i].used && ls->cur->vip[i].proto == proto &&
+		    ls->cur->vip[i].port == port)
+			return i;
+	ck_abort_msg("no VIP %u/%u", proto, port);
+	return 0;
+}
+
+/*
+ * Every count exact at the end of every burst of mixed kinds, across
+ * VIPs: two UDP VIPs ("web" 10.0.0.100:80, backends .1-.4; "dns"
+ * 10.0.0.101:53, .5-.6) and a TCP one ("webt" 10.0.0.100:80, .7-.8) whose
+ * connections are established (SYN, the backend's SYN-ACK, ACK) or left
+ * unanswered. Each burst mixes known and new UDP flows, ACKs of
+ * established connections, new SYNs, SYNs again, the backends' replies,
+ * segments of flags no segment has and ACKs acknowledging too far (both
+ * invalid: dropped, counted nowhere), in random order: the lb run over a VIP's
+ * packets meets a new connection, an invalid packet, a SYN again after
+ * its usual ones. Reference: the specs and where each packet left, per
+ * backend (packets, bytes, connections) and per VIP, and lb_hit, lb_new,
+ * lb_reply, lb_passive_signal; nothing invalid leaves.
+ */
+START_TEST(test_counts_exact_per_vip_mixed_kinds)
+{
+	enum { ROUNDS = 40, TCONNS = 48, MAXU = ROUNDS * BURST };
+	static char usrc[MAXU][16], tsrc[TCONNS * 2][16], stray[BURST][16];
+	static uint8_t tbe[TCONNS * 2]; /* a connection's backend: 7 or 8 */
+	struct evs_lb_counts *be = calloc(EVS_LB_IDS, sizeof(*be));
+	struct evs_lb_counts *vc = calloc(EVS_LB_VIPS, sizeof(*vc));
+	void *lctx = evs_pipeline_lcore_module(lbm.pl, MOD_LB);
+	const struct evs_lb_state *ls = lbm.st.mod[MOD_LB];
+	uint64_t pk[9] = {0}, by[9] = {0}, cn[9] = {0};
+	uint64_t c0[EVS_LB_C_MAX] = {0}, c1[EVS_LB_C_MAX] = {0};
+	uint64_t hits = 0, news = 0, replies = 0, passive = 0, invalid = 0;
+	unsigned int n_udp = 0, n_tcp = 0, half = TCONNS, sv[3];
+	unsigned int seen[MIX_KINDS] = {0};
+
+	ck_assert_ptr_nonnull(be);
+	ck_assert_ptr_nonnull(vc);
+	udp_vip_four_backends();
+	ck_assert_int_eq(lbm_op(EVS_STORE_ADD, "lb.vip",
+				"{\"name\":\"dns\",\"address\":\"10.0.0.101\",\"port\":53,"
+				"\"scope\":\"sw\",\"protocol\":\"udp\"}"),
+			 0);
+	ck_assert_int_eq(lbm_op(EVS_STORE_ADD, "lb.vip",
+				"{\"name\":\"webt\",\"address\":\"10.0.0.100\",\"port\":80,"
+				"\"scope\":\"sw\",\"protocol\":\"tcp\"}"),
+			 0);
+	lbm_backend("dns", "10.0.1.5", "");
+	lbm_backend("dns", "10.0.1.6", "");
+	lbm_backend("webt", "10.0.1.7", "");
+	lbm_backend("webt", "10.0.1.8", "");
+	sv[0] = vip_slot(IPPROTO_UDP, 80);
+	sv[1] = vip_slot(IPPROTO_UDP, 53);
+	sv[2] = vip_slot(IPPROTO_TCP, 80);
+	for (unsigned int f = 0; f < MAXU; f++)
+		snprintf(usrc[f], sizeof(usrc[f]), "10.3.%u.%u", 1 + f / 200, 1 + f % 200);
+	for (unsigned int f = 0; f < TCONNS * 2; f++)
+		snprintf(tsrc[f], sizeof(tsrc[f]), "10.4.0.%u", 1 + f);
+	for (unsigned int i = 0; i < BURST; i++)
+		snprintf(stray[i], sizeof(stray[i]), "10.5.0.%u", 1 + i);
+	/* connections 0..TCONNS-1 established, the others (new ones of the
+	 * rounds) left unanswered; counted from here on */
+	evs_lb_module.counters_get(lctx, c0);
+	for (unsigned int c = 0; c < TCONNS; c++) {
+		struct spec s = to_webt(tsrc[c], SYN, 1000, 0);
+		char b[16];
+
+		lbm_run(&s, 1);
+		ck_assert(out_port[0] == 7 || out_port[0] == 8);
+		tbe[c] = (uint8_t)out_port[0];
+		pk[tbe[c]]++;
+		by[tbe[c]] += out_len[0];
+		cn[tbe[c]]++;
+		news++;
+		snprintf(b, sizeof(b), "10.0.1.%u", tbe[c]);
+		s = from_backend(b, tsrc[c], SYN | ACK, 77, 1001);
+		lbm_run(&s, 1);
+		ck_assert_uint_eq(out_port[0], 1 + c); /* to the client, un-NATed */
+		pk[tbe[c]]++;
+		by[tbe[c]] += out_len[0];
+		replies++;
+		s = to_webt(tsrc[c], ACK, 1001, 78);
+		lbm_run(&s, 1);
+		ck_assert_uint_eq(out_port[0], tbe[c]);
+		pk[tbe[c]]++;
+		by[tbe[c]] += out_len[0];
+		hits++;
+	}
+	n_tcp = TCONNS;
+	for (unsigned int r = 0; r < ROUNDS; r++) {
+		struct spec s[BURST];
+		enum mix_kind kind[BURST];
+		char bsrc[BURST][16];
+
+		for (unsigned int i = 0; i < BURST; i++) {
+			enum mix_kind k = (enum mix_kind)(rte_rand() % (MIX_KINDS + 3));
+			unsigned int c = (unsigned int)(rte_rand() % TCONNS);
+
+			if (k >= MIX_KINDS) /* more of the usual kinds */
+				k = rte_rand() % 2 ? MIX_UDP : MIX_ACK;
+			if (k == MIX_SYN_NEW && n_tcp == RTE_DIM(tsrc))
+				k = MIX_UDP;
+			if (k == MIX_SYN_AGAIN && n_tcp == half)
+				k = MIX_ACK;
+			kind[i] = k;
+			switch (k) {
+			case MIX_UDP: {
+				bool fresh = n_udp == 0 || rte_rand() % 6 == 0;
+				unsigned int f =
+				    fresh ? n_udp++ : (unsigned int)(rte_rand() % n_udp);
+				bool dns = f % 3 == 0;
+
+				s[i] = (struct spec){.src = usrc[f],
+						     .dst = dns ? "10.0.0.101" : "10.0.0.100",
+						     .proto = IPPROTO_UDP,
+						     .sport = 5353,
+						     .dport = dns ? 53 : 80,
+						     .payload = (uint16_t)(8 + rte_rand() % 200)};
+				kind[i] = fresh ? MIX_SYN_NEW : MIX_UDP; /* counted as new */
+				break;
+			}
+			case MIX_ACK:
+			case MIX_OUT_WIN:
+				/* out of window: acknowledges what the backend
+				 * never sent */
+				s[i] = to_webt(tsrc[c], ACK, 1001,
+					       k == MIX_ACK ? 78 : 78 + 0x40000000u);
+				break;
+			case MIX_SYN_NEW:
+				s[i] = to_webt(tsrc[n_tcp++], SYN, 1000, 0);
+				break;
+			case MIX_SYN_AGAIN:
+				s[i] = to_webt(
+				    tsrc[half + (unsigned int)(rte_rand() % (n_tcp - half))], SYN,
+				    1000, 0);
+				break;
+			case MIX_REPLY:
+				snprintf(bsrc[i], sizeof(bsrc[i]), "10.0.1.%u", tbe[c]);
+				s[i] = from_backend(bsrc[i], tsrc[c], ACK, 78, 1001);
+				break;
+			default: /* MIX_STRAY: flags no segment has, any connection */
+				s[i] = to_webt(rte_rand() % 2 ? stray[i] : tsrc[c], SYN | FIN | ACK,
+					       1001, 78);
+				break;
+			}
+		}
+		lbm_run(s, BURST);
+		for (unsigned int i = 0; i < BURST; i++) {
+			uint16_t p = out_port[i];
+
+			seen[kind[i]]++;
+			if (kind[i] == MIX_STRAY || kind[i] == MIX_OUT_WIN) {
+				ck_assert_msg(p == 0, "round %u packet %u (kind %d) left by %u", r,
+					      i, kind[i], p);
+				invalid++;
+				continue;
+			}
+			if (kind[i] == MIX_REPLY) {
+				unsigned int c = (unsigned int)atoi(s[i].dst + 7) - 1;
+
+				ck_assert_uint_eq(p, 1 + c);
+				pk[tbe[c]]++;
+				by[tbe[c]] += out_len[i];
+				replies++;
+				continue;
+			}
+			ck_assert_uint_ge(p, 1);
+			ck_assert_uint_le(p, 8);
+			pk[p]++;
+			by[p] += out_len[i];
+			if (kind[i] == MIX_SYN_NEW) {
+				cn[p]++;
+				news++;
+			} else {
+				hits++;
+				passive += kind[i] == MIX_SYN_AGAIN;
+			}
+		}
+		/* exact after every burst (counters_get adds) */
+		memset(c1, 0, sizeof(c1));
+		evs_lb_module.counters_get(lctx, c1);
+		ck_assert_uint_eq(c1[EVS_LB_C_NEW] - c0[EVS_LB_C_NEW], news);
+		ck_assert_uint_eq(c1[EVS_LB_C_HIT] - c0[EVS_LB_C_HIT], hits);
+		ck_assert_uint_eq(c1[EVS_LB_C_REPLY] - c0[EVS_LB_C_REPLY], replies);
+		ck_assert_uint_eq(c1[EVS_LB_C_PASSIVE] - c0[EVS_LB_C_PASSIVE], passive);
+		memset(be, 0, EVS_LB_IDS * sizeof(*be));
+		memset(vc, 0, EVS_LB_VIPS * sizeof(*vc));
+		evs_lb_lcore_stats(lctx, vc, be);
+		for (unsigned int v = 0; v < 3; v++) {
+			uint64_t vp = 0, vb = 0, vn = 0;
+
+			for (unsigned int b = v == 0   ? 1
+					      : v == 1 ? 5
+						       : 7;
+			     b <= (v == 0   ? 4u
+				   : v == 1 ? 6u
+					    : 8u);
+			     b++) {
+				vp += pk[b];
+				vb += by[b];
+				vn += cn[b];
+			}
+			ck_assert_uint_eq(vc[sv[v]].packets, vp);
+			ck_assert_uint_eq(vc[sv[v]].bytes, vb);
+			ck_assert_uint_eq(vc[sv[v]].conns, vn);
+		}
+		for (unsigned int id = 1; id < EVS_LB_IDS; id++) {
+			const struct evs_lb_dp_backend *b = &ls->cur->backend[id];
+
+			if (b->addr[0] != 10 || b->addr[3] < 1 || b->addr[3] > 8) {
+				ck_assert_uint_eq(be[id].packets, 0);
+				continue;
+			}
+			ck_assert_uint_eq(be[id].packets, pk[b->addr[3]]);
+			ck_assert_uint_eq(be[id].bytes, by[b->addr[3]]);
+			ck_assert_uint_eq(be[id].conns, cn[b->addr[3]]);
+		}
+	}
+	printf("mixed kinds:");
+	for (unsigned int k = 0; k < MIX_KINDS; k++)
+		printf(" %u", seen[k]);
+	printf(" (udp known, ack, new, syn again, reply, stray, out of window)\n");
+	ck_assert_uint_gt(passive, 0);
+	ck_assert_uint_gt(invalid, 0);
+	free(be);
+	free(vc);
+}
+END_TEST
+
 /*
  * The pass after lb() runs a backend's remembered megaflow (its route)
  * without a lookup; it must send every packet where a fresh classification
@@ -532,6 +808,7 @@ void lb_next_pass_add_cases(Suite *s)
 	    {"recirc_hints_wide_mask", test_recirc_hints_wide_mask},
 	    {"recirc_hints_every_word", test_recirc_hints_every_word},
 	    {"counts_exact_in_mixed_bursts", test_counts_exact_in_mixed_bursts},
+	    {"counts_exact_per_vip_mixed_kinds", test_counts_exact_per_vip_mixed_kinds},
 	    {"next_pass_follows_route_changes", test_next_pass_follows_route_changes},
 	    {"next_pass_hint_per_client_port", test_next_pass_hint_per_client_port},
 	    {"next_pass_keeps_connection_order", test_next_pass_keeps_connection_order},
