@@ -694,14 +694,8 @@ void evs_ct_prefetch_burst(const struct evs_ct_lcore *lc, const struct evs_flow_
 	struct ct_hash_primary prim = ct_hash_primary(lc->ct->hash);
 	uint16_t i;
 
-	for (i = 0; i < n; i++) {
-		const struct evs_flow_key *k = &keys[i];
-		uint32_t src, dst;
-
-		/* hashed as IPv4 TCP/UDP whatever it is: another kind of
-		 * packet costs one needless prefetch, no test per packet */
-		memcpy(&src, k->src_ip, 4);
-		memcpy(&dst, k->dst_ip, 4);
-		ct_hash_prefetch(prim, ct_key4_hash(src, dst, ct_key4_w4(k, zone)));
-	}
+	/* hashed as IPv4 TCP/UDP whatever it is: another kind of packet
+	 * costs one needless prefetch, no test per packet */
+	for (i = 0; i < n; i++)
+		ct_hash_prefetch(prim, ct_key4_sig(&keys[i], zone));
 }

@@ -391,6 +391,17 @@ static inline uint32_t ct_key4_hash(uint32_t src, uint32_t dst, uint64_t w4)
 #endif
 }
 
+/* The hash ct_key4_build() gives the key of @key in @zone, without
+ * building the key: what evs_ct_prefetch_burst() asks the bucket of. */
+static inline uint32_t ct_key4_sig(const struct evs_flow_key *key, uint16_t zone)
+{
+	uint32_t src, dst;
+
+	memcpy(&src, key->src_ip, 4);
+	memcpy(&dst, key->dst_ip, 4);
+	return ct_key4_hash(src, dst, ct_key4_w4(key, zone));
+}
+
 /* An IPv4 TCP/UDP key from the flow key's words, and its hash; the caller
  * checked the packet is one (ct_key4_ok()). */
 static inline uint32_t ct_key4_build(struct ct_key *ck, const struct evs_flow_key *key,

@@ -417,7 +417,7 @@ START_TEST(fast_key_matches_general)
 		struct evs_flow_key key;
 		struct rte_mbuf m;
 		struct ct_pkt a, b;
-		bool ra, rb;
+		bool ra, rb, is_fast;
 
 		memset(&key, 0, sizeof(key));
 		for (unsigned int j = 0; j < 16; j++) {
@@ -441,10 +441,14 @@ START_TEST(fast_key_matches_general)
 			ck_assert_uint_eq(a.counter, b.counter);
 			continue;
 		}
-		fast += !v6 && m.l4_len != 0 &&
-			(key.ip_proto == IPPROTO_TCP || key.ip_proto == IPPROTO_UDP);
+		is_fast = !v6 && m.l4_len != 0 &&
+			  (key.ip_proto == IPPROTO_TCP || key.ip_proto == IPPROTO_UDP);
+		fast += is_fast;
 		ck_assert_mem_eq(&a.ck, &b.ck, sizeof(a.ck));
 		ck_assert_uint_eq(a.sig, ct_key_hash(&b.ck));
+		/* the ingress prefetch's bucket is the lookup's */
+		if (is_fast)
+			ck_assert_uint_eq(ct_key4_sig(&key, zone), a.sig);
 		ck_assert_uint_eq(a.l4_off, b.l4_off);
 		ck_assert_uint_eq(a.kind, b.kind);
 		/* counter: only a refusal's (the fast way leaves it) */
