@@ -26,9 +26,11 @@
  *
  * Usage: bench-mem-floor [--flows a,b,..] [--lines 1|2] [--max-factor F]
  *          [--gap N] [--reps N] [--bursts N]
+ *        bench-mem-floor --probe
  *   --max-factor: table max = flows * F (default 1.5, the perf scenarios'
  *   --ct-max); --gap: dependent adds per packet between the first prefetch
- *   and the lookup (default 40).
+ *   and the lookup (default 40); --probe: random loads over a span of 4 KiB
+ *   pages using one line of each (translation) or all (the caches), no table.
  *
  * taskset -c 1 build/test/perf/bench-mem-floor --lines 2 --flows 1024,65536,1000000
  */
@@ -238,6 +240,51 @@ static double line_ticks(const struct table *t)
 	return (double)t0 / n;
 }
 
+/*
+ * --probe: the same independent loads over @pages 4 KiB pages, using one
+ * line of each or all 64: the first touches few bytes over a wide span
+ * (what address translation costs), the second a footprint as wide as the
+ * span (what the caches hold). Where a host's line rate turns is how large
+ * a table can grow before its packets pay for memory.
+ */
+static double span_ticks(const char *base, uint64_t pages, uint64_t lines_per_page)
+{
+	uint64_t x = 88172645463325252ull, acc = 0, t0;
+	const uint32_t n = 1u << 22;
+
+	t0 = rte_rdtsc();
+	for (uint32_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		acc += *(const uint64_t *)(base + ((x >> 32) * pages >> 32) * 4096 +
+					   ((x & 0xffff) * lines_per_page >> 16) * 64);
+	}
+	t0 = rte_rdtsc() - t0;
+	__asm__ volatile("" : : "r"(acc));
+	return (double)t0 / n;
+}
+
+static int probe(void)
+{
+	static const uint32_t pages[] = {256, 1024, 2048, 3072, 4096, 8192, 16384, 65536, 131072};
+	const size_t bytes = (size_t)pages[RTE_DIM(pages) - 1] * 4096;
+	bool huge;
+	char *base = map(bytes, &huge);
+
+	if (base == NULL) {
+		fprintf(stderr, "no memory for the probe\n");
+		return 1;
+	}
+	printf("# ticks per independent random load, %s pages\n", huge ? "2 MiB" : "4 KiB");
+	printf("%-8s %8s %14s %14s\n", "4K pages", "MiB", "1 line each", "64 lines each");
+	for (unsigned int i = 0; i < RTE_DIM(pages); i++)
+		printf("%-8u %8u %14.1f %14.1f\n", pages[i], pages[i] / 256,
+		       span_ticks(base, pages[i], 1), span_ticks(base, pages[i], 64));
+	munmap(base, bytes);
+	return 0;
+}
+
 /* The gap's own ticks a packet (the least of many bursts' worth). */
 static uint64_t gap_cost(unsigned int gap)
 {
@@ -260,6 +307,7 @@ int main(int argc, char **argv)
 	    {"lines", required_argument, NULL, 'l'},
 	    {"max-factor", required_argument, NULL, 'm'},
 	    {"gap", required_argument, NULL, 'g'},
+	    {"probe", no_argument, NULL, 'p'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct bench_args a = {
@@ -273,6 +321,8 @@ int main(int argc, char **argv)
 				   own, &a)) != -1) {
 		char *end;
 
+		if (opt == 'p')
+			return probe();
 		if (opt == 'l' && (!strcmp(optarg, "1") || !strcmp(optarg, "2")))
 			lines = atoi(optarg);
 		else if (opt == 'm' && (factor = strtod(optarg, &end)) >= 1 && factor <= 16 &&
@@ -284,7 +334,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: bench-mem-floor [--flows a,b,..] [--lines 1|2] "
 					"[--max-factor 1..16] [--gap 0..10000] [--reps N] "
-					"[--bursts N]\n");
+					"[--bursts N] | --probe\n");
 			return 2;
 		}
 	}
