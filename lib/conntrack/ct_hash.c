@@ -143,6 +143,7 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 	const struct ct_hbucket *tb = h->b;
 	const struct ct_entry *te = h->entries;
 	uint32_t nb = h->nb;
+	const bool all = h->scan_all;
 	uint64_t absent = 0;
 	unsigned int i;
 
@@ -150,21 +151,31 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 	 * their tags point to now, the caller compares the keys after */
 	for (i = 0; i < n; i++) {
 		const struct ct_hbucket *b = &tb[ct_hash_bucket(sig[i], nb)];
-		/* tag and valid bit at once: an empty slot (0) never matches */
-		uint64_t want = (uint64_t)sig[i] << 1 | 1, v = 0;
-		unsigned int s;
+		uint64_t v = 0;
 
-		/* slot by slot, not tag_hits(): a bucket holds a few keys from
-		 * slot 0 on, so the key is most often among the first (unrolled:
-		 * no count to keep) */
+		if (all) {
+			uint32_t m = tag_hits(b, sig[i]);
+
+			while (m != 0 && v == 0) /* a second turn: sig 0 met an empty slot */
+				v = next_cand(b, &m, sig[i]);
+		} else {
+			/* tag and valid bit at once: an empty slot (0) never
+			 * matches (unrolled: no count to keep) */
+			uint64_t want = (uint64_t)sig[i] << 1 | 1;
+
 #pragma GCC unroll 7
-		for (s = 0; s < CT_HB_SLOTS; s++) {
-			/* acquire: as in next_cand(); the key is the caller's to check */
-			v = atomic_load_explicit(&b->slot[s], memory_order_acquire);
-			if (v >> 31 == want)
-				break;
+			for (unsigned int s = 0; s < CT_HB_SLOTS; s++) {
+				/* acquire: as in next_cand(); the key is the caller's to check */
+				uint64_t x =
+				    atomic_load_explicit(&b->slot[s], memory_order_acquire);
+
+				if (x >> 31 == want) {
+					v = x;
+					break;
+				}
+			}
 		}
-		if (s == CT_HB_SLOTS) {
+		if (v == 0) {
 			/* acquire: as in lookup_rest(); nothing spilled, nothing elsewhere */
 			if (!(atomic_load_explicit(&b->hdr, memory_order_acquire) & CT_HB_SPILLED))
 				absent |= UINT64_C(1) << i;
@@ -179,6 +190,11 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 				  ((const struct ct_key *)keys[i])->proto, nat);
 	}
 	return absent;
+}
+
+void ct_hash_set_scan_all(struct ct_hash *h, bool all)
+{
+	h->scan_all = all;
 }
 
 bool ct_hash_lookup_rest(const struct ct_hash *h, const struct ct_key *k, uint32_t sig,
@@ -400,6 +416,7 @@ struct ct_hash *ct_hash_create(uint32_t max_conns, const struct ct_entry *entrie
 	h->entries = entries;
 	h->qsv = qsv;
 	h->nb = (uint32_t)nb;
+	h->scan_all = nb * sizeof(struct ct_hbucket) <= CT_HASH_SCAN_ALL_MAX_BYTES;
 	/* a quarter more for chains: at half load few keys reach one (at 3/4
 	 * ~2% of the keys filled a sixteenth of the main buckets' count; test
 	 * fullest_sizing_fits) */

@@ -58,6 +58,7 @@ struct ct_hash {
 	uint32_t nb; /* main buckets: any count, not a power of two */
 	uint32_t n_ext;
 	uint32_t keys;
+	bool scan_all; /* ct_hash_lookup_cand() tests a bucket's tags at once */
 	/* writer only */
 	uint32_t *spill;    /* [main]: keys of this primary stored elsewhere */
 	uint32_t *ext_free; /* stack of free extension bucket numbers */
@@ -140,6 +141,17 @@ uint64_t ct_hash_lookup_cand(const struct ct_hash *h, const void *const *keys, c
 			     unsigned int n, bool nat, uintptr_t *cand);
 bool ct_hash_lookup_rest(const struct ct_hash *h, const struct ct_key *k, uint32_t sig,
 			 uintptr_t cand, uintptr_t *data);
+
+/* Main buckets up to this many bytes are read from the caches, where the
+ * burst lookup tests all of a bucket's tags at once: near its sizing load a
+ * bucket holds 2-4 keys, and a branch per slot mispredicts about once a
+ * packet. Past it buckets come from memory, and the slot-by-slot test's
+ * shorter steps keep more of them in flight (bench-lb-pipeline, TSC ticks
+ * a packet: 64k connections 91 -> 78 at once, 1M 107 -> 131). */
+#define CT_HASH_SCAN_ALL_MAX_BYTES (4u << 20)
+
+/* The burst lookup's scan, for tests: all tags at once or slot by slot. */
+void ct_hash_set_scan_all(struct ct_hash *h, bool all);
 
 /* Sizes, for memory figures and tests. */
 struct ct_hash_info {

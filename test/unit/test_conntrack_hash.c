@@ -65,7 +65,9 @@ struct model {
  * matching tag). */
 static uint32_t crowded_sig(void)
 {
-	static const uint32_t few[] = {0x11110003, 0x22220003, 0x33330007, 0x44440003, 0x11110003};
+	/* 0: the tag of an empty slot, which the all-at-once scan must pass over */
+	static const uint32_t few[] = {0x11110003, 0x22220003, 0x33330007,
+				       0x44440003, 0x11110003, 0};
 
 	return rte_rand() % 4 != 0 ? few[rte_rand() % RTE_DIM(few)] : (uint32_t)rte_rand();
 }
@@ -106,7 +108,9 @@ static void check_all(const struct ct_hash *h, const struct model *m)
 	}
 }
 
-static void random_vs_model(struct rte_rcu_qsbr *qsv)
+/* @scan_all: the burst lookup's scan (ct_hash_set_scan_all), checked by
+ * check_all()'s bulk lookups */
+static void random_vs_model(struct rte_rcu_qsbr *qsv, bool scan_all)
 {
 	struct ct_hash *h = ct_hash_create(M, entries, qsv, SOCKET_ID_ANY);
 	struct model m = {0};
@@ -114,6 +118,7 @@ static void random_vs_model(struct rte_rcu_qsbr *qsv)
 	uint32_t max_ext = 0, shrank_in_use = 0, n_in = 0;
 
 	ck_assert_ptr_nonnull(h);
+	ct_hash_set_scan_all(h, scan_all);
 	ct_hash_info(h, &info);
 	ck_assert_uint_eq(info.buckets, 37); /* 64 * 2 keys half fill 37 buckets */
 	for (int op = 0; op < 20000; op++) {
@@ -152,7 +157,35 @@ static void random_vs_model(struct rte_rcu_qsbr *qsv)
 
 START_TEST(random_ops_match_model)
 {
-	random_vs_model(NULL);
+	random_vs_model(NULL, true);
+}
+END_TEST
+
+START_TEST(random_ops_match_model_slot_scan)
+{
+	random_vs_model(NULL, false);
+}
+END_TEST
+
+/* A table whose main buckets fit CT_HASH_SCAN_ALL_MAX_BYTES scans all tags
+ * at once, a larger one slot by slot. */
+START_TEST(scan_follows_table_size)
+{
+	uint32_t small = CT_HASH_SCAN_ALL_MAX_BYTES / 64 * 7 / 4 - 7, big = small + 1000;
+	struct ct_hash *hs = ct_hash_create(small, entries, NULL, SOCKET_ID_ANY);
+	struct ct_hash *hb = ct_hash_create(big, entries, NULL, SOCKET_ID_ANY);
+	struct ct_hash_info is, ib;
+
+	ck_assert_ptr_nonnull(hs);
+	ck_assert_ptr_nonnull(hb);
+	ct_hash_info(hs, &is);
+	ct_hash_info(hb, &ib);
+	ck_assert_uint_le((uint64_t)is.buckets * 64, CT_HASH_SCAN_ALL_MAX_BYTES);
+	ck_assert_uint_gt((uint64_t)ib.buckets * 64, CT_HASH_SCAN_ALL_MAX_BYTES);
+	ck_assert(hs->scan_all);
+	ck_assert(!hb->scan_all);
+	ct_hash_free(hs);
+	ct_hash_free(hb);
 }
 END_TEST
 
@@ -164,7 +197,7 @@ START_TEST(random_ops_match_model_rcu)
 
 	ck_assert_ptr_nonnull(qsv);
 	ck_assert_int_eq(rte_rcu_qsbr_init(qsv, 1), 0);
-	random_vs_model(qsv);
+	random_vs_model(qsv, false);
 	rte_free(qsv);
 }
 END_TEST
@@ -701,6 +734,8 @@ static Suite *ct_hash_suite(void)
 {
 	const struct unit_case cases[] = {
 	    {"random_ops_match_model", random_ops_match_model},
+	    {"random_ops_match_model_slot_scan", random_ops_match_model_slot_scan},
+	    {"scan_follows_table_size", scan_follows_table_size},
 	    {"random_ops_match_model_rcu", random_ops_match_model_rcu},
 	    {"full_pool_refuses_then_recovers", full_pool_refuses_then_recovers},
 	    {"left_bucket_waits_for_grace", left_bucket_waits_for_grace},
