@@ -219,33 +219,14 @@ static __rte_noinline uint64_t burst(const struct table *t, int lines, unsigned 
 	return hits;
 }
 
-/* Ticks a random line of the table's memory takes when nothing waits on
- * it but a sum (independent loads: as many in flight as the core allows):
- * the rate a packet's lines are bounded by, whatever the code around them. */
-static double line_ticks(const struct table *t)
-{
-	const uint64_t *w = (const uint64_t *)t->b;
-	uint64_t lines = t->bytes / 64, x = 88172645463325252ull, acc = 0, t0;
-	const uint32_t n = 1u << 22;
-
-	t0 = rte_rdtsc();
-	for (uint32_t i = 0; i < n; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		acc += w[((x >> 32) * lines >> 32) * 8];
-	}
-	t0 = rte_rdtsc() - t0;
-	__asm__ volatile("" : : "r"(acc));
-	return (double)t0 / n;
-}
-
 /*
- * --probe: the same independent loads over @pages 4 KiB pages, using one
- * line of each or all 64: the first touches few bytes over a wide span
- * (what address translation costs), the second a footprint as wide as the
- * span (what the caches hold). Where a host's line rate turns is how large
- * a table can grow before its packets pay for memory.
+ * Ticks a random load over @pages 4 KiB pages at @base takes when nothing
+ * waits on it but a sum (independent loads: as many in flight as the core
+ * allows), using one line of each page or all 64. With all, the rate a
+ * table's packets are bounded by whatever the code around them; --probe
+ * prints both over growing spans: one line a page touches few bytes over
+ * a wide span (what address translation costs), all of them a footprint
+ * as wide (what the caches hold).
  */
 static double span_ticks(const char *base, uint64_t pages, uint64_t lines_per_page)
 {
@@ -372,7 +353,7 @@ int main(int argc, char **argv)
 		med = bench_median(t, a.reps);
 		gap_ticks = gap_cost(gap); /* now: the core is as warm as the runs left it */
 		printf("%-10u %10zu %8s %8" PRIu64 " %8" PRIu64 " %10.1f\n", nf, tb.bytes >> 20,
-		       tb.huge ? "2M" : "4K", med, gap_ticks, line_ticks(&tb));
+		       tb.huge ? "2M" : "4K", med, gap_ticks, span_ticks((const char *)tb.b, tb.bytes / 4096, 64));
 		/* two-line: a key that missed its line is not the floor's packet
 		 * (one-line: flows sharing a line read it all the same) */
 		if (lines == 2 && hits < (uint64_t)a.reps * a.bursts * BENCH_BURST * 99 / 100)
