@@ -353,7 +353,8 @@ int main(int argc, char **argv)
 		med = bench_median(t, a.reps);
 		gap_ticks = gap_cost(gap); /* now: the core is as warm as the runs left it */
 		printf("%-10u %10zu %8s %8" PRIu64 " %8" PRIu64 " %10.1f\n", nf, tb.bytes >> 20,
-		       tb.huge ? "2M" : "4K", med, gap_ticks, span_ticks((const char *)tb.b, tb.bytes / 4096, 64));
+		       tb.huge ? "2M" : "4K", med, gap_ticks,
+		       span_ticks((const char *)tb.b, tb.bytes / 4096, 64));
 		/* two-line: a key that missed its line is not the floor's packet
 		 * (one-line: flows sharing a line read it all the same) */
 		if (lines == 2 && hits < (uint64_t)a.reps * a.bursts * BENCH_BURST * 99 / 100)
