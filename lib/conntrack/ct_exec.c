@@ -699,3 +699,8 @@ void evs_ct_prefetch_burst(const struct evs_ct_lcore *lc, const struct evs_flow_
 	for (i = 0; i < n; i++)
 		ct_hash_prefetch(prim, ct_key4_sig(&keys[i], zone));
 }
+
+bool evs_ct_buckets_from_memory(const struct evs_ct *ct)
+{
+	return !ct->hash->scan_all;
+}

@@ -111,6 +111,7 @@ static void *lcore_create(const struct evs_module_lcore_args *args)
 		rte_free(ll);
 		return NULL; /* errno ENOSPC: the table needs a context per module */
 	}
+	ll->pre_wanted = evs_ct_buckets_from_memory(args->arg);
 	return ll;
 }
 

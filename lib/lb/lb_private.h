@@ -28,11 +28,12 @@ struct lb_lcore {
 	struct evs_recirc_hint hint[LB_HINTS];
 	/* bursts left before established() tries a run again */
 	uint32_t run_skip;
-	/* The ingress asks for each chunk's conntrack buckets ahead of
-	 * classification (evs_ct_prefetch_burst), in the zone of the last VIP
+	/* On a large table the ingress asks for each chunk's conntrack buckets
+	 * ahead of classification (evs_ct_prefetch_burst), in the zone of the last VIP
 	 * or reply lookup, while one ran within the last LB_PREFETCH_CHUNKS
 	 * chunks and over the last window lb's lookups took at least half the
 	 * packets the ingress saw (else the hashing is mostly wasted). */
+	bool pre_wanted; /* the table is large (evs_ct_buckets_from_memory) */
 	uint16_t pre_zone;
 	uint16_t pre_left;   /* chunks it goes on without a lookup, + 1 */
 	uint16_t pre_chunks; /* chunks in this window */
@@ -47,6 +48,8 @@ struct lb_lcore {
 /* lb's ct lookup of @n packets in @zone (the ingress's share and zone). */
 static inline void lb_prefetch_note(struct lb_lcore *ll, uint16_t zone, uint16_t n)
 {
+	if (!ll->pre_wanted)
+		return;
 	ll->pre_zone = zone;
 	ll->pre_left = LB_PREFETCH_CHUNKS + 1;
 	ll->pre_taken += n;

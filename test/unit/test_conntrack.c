@@ -766,11 +766,32 @@ START_TEST(test_create_bad_config)
 }
 END_TEST
 
+/* The ingress prefetch's advice follows the key table's size: the default
+ * 65536 connections keep their buckets within 4 MiB, 131072 do not. */
+START_TEST(test_buckets_from_memory_by_size)
+{
+	struct evs_ct_config cfg = {
+	    .name = "small", .max_conns = 65536, .n_lcores = 1, .socket_id = SOCKET_ID_ANY};
+	struct evs_ct *t = evs_ct_create(&cfg);
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert(!evs_ct_buckets_from_memory(t));
+	evs_ct_free(t);
+	cfg.name = "large";
+	cfg.max_conns = 131072;
+	t = evs_ct_create(&cfg);
+	ck_assert_ptr_nonnull(t);
+	ck_assert(evs_ct_buckets_from_memory(t));
+	evs_ct_free(t);
+}
+END_TEST
+
 static Suite *ct_suite(void)
 {
 	Suite *s = suite_create("conntrack");
 	const struct unit_case cases[] = {
 	    {"tcp_handshake_and_data", test_tcp_handshake_and_data},
+	    {"buckets_from_memory_by_size", test_buckets_from_memory_by_size},
 	    {"tcp_syn_retransmit_stays_new", test_tcp_syn_retransmit_stays_new},
 	    {"tcp_out_of_window_invalid", test_tcp_out_of_window_invalid},
 	    {"tcp_liberal_zone_skips_window", test_tcp_liberal_zone_skips_window},

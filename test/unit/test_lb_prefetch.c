@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * lib/lb's ingress hook, which asks for conntrack's buckets ahead of
- * classification (evs_ct_prefetch_burst), through the real pipeline: it
- * runs while VIP traffic flows, only while that is at least half of what the
- * ingress sees, stops when it stops, and every packet still goes where its
- * connection says.
+ * classification (evs_ct_prefetch_burst), through the real pipeline: on a
+ * large table it runs while VIP traffic flows, only while that is at least
+ * half of what the ingress sees, stops when it stops, and every packet still
+ * goes where its connection says; on a small one it never runs.
  */
 #include "lb_module_fixture.h"
 #include "lb_private.h"
@@ -51,6 +51,8 @@ START_TEST(test_prefetch_follows_the_vip_share)
 	uint64_t p;
 	unsigned int b;
 
+	/* the fixture's table is small: as if it were not */
+	lb_lc()->pre_wanted = true;
 	ck_assert_int_eq(lbm_op(EVS_STORE_ADD, "lb.vip", VIP ",\"protocol\":\"udp\"}"), 0);
 	lbm_backend("web", "10.0.1.1", "");
 	lbm_backend("web", "10.0.1.2", "");
@@ -104,10 +106,31 @@ START_TEST(test_prefetch_follows_the_vip_share)
 }
 END_TEST
 
+/* The fixture's table keeps its buckets in the caches: never hashed. */
+START_TEST(test_small_table_not_prefetched)
+{
+	uint16_t be[BURST];
+
+	ck_assert(!lb_lc()->pre_wanted);
+	ck_assert_int_eq(lbm_op(EVS_STORE_ADD, "lb.vip", VIP ",\"protocol\":\"udp\"}"), 0);
+	lbm_backend("web", "10.0.1.1", "");
+	lbm_backend("web", "10.0.1.2", "");
+	lbm_backend("web", "10.0.1.3", "");
+	burst(BURST, 2000, NULL);
+	for (unsigned int i = 0; i < BURST; i++)
+		be[i] = out_port[i];
+	for (unsigned int b = 0; b < 2 * LB_PREFETCH_WINDOW; b++)
+		burst(b % 2 ? BURST : BURST / 4, 2000, be);
+	ck_assert_uint_eq(prefetched(), 0);
+	ck_assert_uint_eq(lb_lc()->pre_left, 0);
+}
+END_TEST
+
 void lb_prefetch_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
 	    {"prefetch_follows_the_vip_share", test_prefetch_follows_the_vip_share},
+	    {"small_table_not_prefetched", test_small_table_not_prefetched},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), lbm_setup, lbm_teardown, 0);
