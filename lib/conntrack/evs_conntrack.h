@@ -272,6 +272,7 @@ enum evs_ct_counter {
 	EVS_CT_C_FRAG_OVERLAP,	 /**< piece over the first's bytes, or a differing first */
 	EVS_CT_C_FRAG_BAD_OFF,	 /**< beyond 64 KB or the datagram's end, not 8-byte units */
 	EVS_CT_C_FRAG_TINY,	 /**< first fragment without its whole L4 header */
+	EVS_CT_C_HOT_HIT,	 /**< hit served from its connection's hot copy (counted in hit too) */
 	EVS_CT_C_MAX,
 };
 

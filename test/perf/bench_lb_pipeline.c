@@ -233,8 +233,10 @@ int main(int argc, char **argv)
 			struct evs_ct_stats cs;
 
 			evs_ct_stats(ct, &cs);
-			printf("#   live connections %u (hits %" PRIu64 ", created %" PRIu64 ")\n",
-			       cs.conns, cs.counters[EVS_CT_C_HIT], cs.counters[EVS_CT_C_CREATED]);
+			printf("#   live connections %u (hits %" PRIu64 ", from hot copies %" PRIu64
+			       ", created %" PRIu64 ")\n",
+			       cs.conns, cs.counters[EVS_CT_C_HIT], cs.counters[EVS_CT_C_HOT_HIT],
+			       cs.counters[EVS_CT_C_CREATED]);
 		}
 		evs_pipeline_lcore_free(bp.pl);
 		evs_store_free(store);
