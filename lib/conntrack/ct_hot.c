@@ -54,8 +54,14 @@ static bool take(struct ct_hot_rec *c, uint64_t *w)
 	*w = atomic_load_explicit(&c->word, memory_order_relaxed);
 	if (*w & VER_ODD)
 		return false; /* another writer's */
-	return atomic_compare_exchange_strong_explicit(&c->word, w, (*w | VER_ODD) & ~UINT64_C(0xffffffff),
-						       memory_order_acquire, memory_order_relaxed);
+	if (!atomic_compare_exchange_strong_explicit(&c->word, w,
+						     (*w | VER_ODD) & ~UINT64_C(0xffffffff),
+						     memory_order_acquire, memory_order_relaxed))
+		return false;
+	/* the odd version before the field stores that follow (a reader that
+	 * sees one of them sees it): as rte_seqlock's writer */
+	atomic_thread_fence(memory_order_release);
+	return true;
 }
 
 /* Hand @c back with the next even version and expiry @exp. */
@@ -80,11 +86,13 @@ void ct_hot_put(struct ct_hot *h, uint32_t sig, uint64_t k0, uint64_t k1,
 		if (atomic_load_explicit(&l->rec[r].k1, memory_order_relaxed) == 0)
 			c = &l->rec[r];
 	if (c == NULL) {
-		c = &l->rec[sig >> 31]; /* both taken: one of them, the same for a key */
+		/* both taken: one of them, the same for a key, by a bit of the
+		 * hash the line formula leaves out (the rotated hash's lowest) */
+		c = &l->rec[(sig >> 16) & 1];
 		/* wrap-safe: grains of a 32-bit count */
 		if ((int32_t)(v->exp - (uint32_t)atomic_load_explicit(&c->word,
 								       memory_order_relaxed)) <=
-		    (int32_t)keep)
+		    (int32_t)RTE_MIN(keep, (uint32_t)INT32_MAX))
 			return;
 	}
 	if (!take(c, &w))
