@@ -544,12 +544,27 @@ static inline uint32_t hot_slack(uint32_t timeout_s)
 	return RTE_MAX((uint32_t)(((uint64_t)timeout_s * 1000 >> CT_WHEEL_SHIFT) >> 4), 1u);
 }
 
+/* A bit for an IPv4 UDP endpoint (address, port as in a ct_key's words):
+ * hot_run()'s filter of the replies a kept packet may be. */
+static inline uint64_t hot_peer_bit(uint32_t addr, uint64_t w4, int port_shift)
+{
+	uint32_t x = (addr ^ (uint32_t)(w4 >> port_shift & 0xffff)) * 0x9e3779b1u;
+
+	return UINT64_C(1) << (x >> 26);
+}
+
 /*
  * A load balancer's established packets first from their hot copies
  * (ct_hot.h): each that its copy serves as tpl_run() would, one line read;
  * the others (no copy, another kind of packet, an expiry due) are kept for
  * the usual way, @map, @kp and @sig packed, their primary buckets asked
  * for now. Returns how many are kept.
+ *
+ * Kept packets are handled after, and a reply among them would make its
+ * connection replied before the later packets that a copy serves here:
+ * an unreplied copy is not served after a kept packet without a copy
+ * that may be its reply (sent to the copy's source address and port; a
+ * 64-bit filter, a false hit only keeps a packet).
  */
 static __rte_always_inline uint16_t hot_run(const struct burst_ctx *b, struct ct_pkt *pk,
 					    uint16_t *map, const void **kp, hash_sig_t *sig,
@@ -563,6 +578,7 @@ static __rte_always_inline uint16_t hot_run(const struct burst_ctx *b, struct ct
 	const uint32_t slack[2] = {hot_slack(b->zc->timeouts.udp_unreplied),
 				   hot_slack(b->zc->timeouts.udp_replied)};
 	static const uint8_t udp4[2] = {IPPROTO_UDP, 0}, v4valid[2] = {0, 1};
+	uint64_t replies = 0; /* hot_peer_bit() of kept packets' destinations */
 	uint16_t k, out = 0;
 
 	for (k = 0; k < nl; k++) {
@@ -574,12 +590,17 @@ static __rte_always_inline uint16_t hot_run(const struct burst_ctx *b, struct ct
 
 		if (memcmp((const char *)&p->ck + offsetof(struct ct_key, proto), udp4, 2) != 0 ||
 		    p->kind != CT_PKT_PLAIN)
-			goto keep;
+			goto keep; /* no UDP reply: changes no copy */
 		ct_hot_key(&p->ck, &k0, &k1);
-		if (!ct_hot_get(ct_hot_line_of(hot, sig[k]), k0, k1, &v))
+		if (!ct_hot_get(ct_hot_line_of(hot, sig[k]), k0, k1, &v)) {
+			/* maybe a reply: sent to (destination, port) */
+			replies |= hot_peer_bit((uint32_t)(k0 >> 32), k1, 16);
 			goto keep;
+		}
 		st = tpl_st[v.flags & 15];
 		c = v.flags & CT_FL_SEEN_REPLY;
+		if (c == 0 && (replies & hot_peer_bit((uint32_t)k0, k1, 0)) != 0)
+			goto keep; /* its reply may be kept above */
 		/* the expiry this packet would set, within the copy's slack
 		 * of the one it set: live, and nothing to write */
 		if (st == 0 || v.backend >= n_tpl ||

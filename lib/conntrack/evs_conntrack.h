@@ -300,7 +300,9 @@ struct evs_ct_meta {
  * Expiry times are rounded up to this many milliseconds (the expiry wheel's
  * slot): a connection lives its state's timeout after its last packet plus
  * less than one grain. Packets within one grain store nothing, so a busy
- * connection's entry is not written by every packet.
+ * connection's entry is not written by every packet. A load balancer's
+ * connection served by its hot copy (doc/conntrack.md) stores once per
+ * 16th of its timeout, and so may live that much less.
  */
 #define EVS_CT_EXPIRY_GRAIN_MS 128
 
