@@ -521,6 +521,7 @@ static void hot_put(struct evs_ct *ct, const struct ct_pkt *p, uint32_t sig,
 {
 	const struct ct_hot_val v = {.exp = (uint32_t)(exp >> CT_WHEEL_SHIFT),
 				     .mark = mark,
+				     .idx = ct_entry_idx(ct, e),
 				     .backend = be,
 				     .flags = f & 15};
 	uint64_t k0, k1;
@@ -537,8 +538,8 @@ static void hot_put(struct evs_ct *ct, const struct ct_pkt *p, uint32_t sig,
 }
 
 /* The grains a hot copy's expiry may lag its connection's last packet by
- * (a 16th of the timeout, at least one): the copy serves packets until
- * then, the entry's expiry is written once per lag instead of per grain. */
+ * (a 16th of the timeout, at least one): the entry's expiry is written
+ * once per lag instead of per grain. */
 static inline uint32_t hot_slack(uint32_t timeout_s)
 {
 	return RTE_MAX((uint32_t)(((uint64_t)timeout_s * 1000 >> CT_WHEEL_SHIFT) >> 4), 1u);
@@ -558,7 +559,10 @@ static inline uint64_t hot_peer_bit(uint32_t addr, uint64_t w4, int port_shift)
  * (ct_hot.h): each that its copy serves as tpl_run() would, one line read;
  * the others (no copy, another kind of packet, an expiry due) are kept for
  * the usual way, @map, @kp and @sig packed, their primary buckets asked
- * for now. Returns how many are kept.
+ * for now. Returns how many are kept. A copy past its slack still serves
+ * its packet while the connection is live (its expiry, the entry's at
+ * least, is ahead): the entry's expiry and the copy's are moved after the
+ * loop (the entry's line asked for meanwhile), with no lookup.
  *
  * Kept packets are handled after, and a reply among them would make its
  * connection replied before the later packets that a copy serves here:
@@ -579,20 +583,31 @@ static __rte_always_inline uint16_t hot_run(const struct burst_ctx *b, struct ct
 				   hot_slack(b->zc->timeouts.udp_replied)};
 	static const uint8_t udp4[2] = {IPPROTO_UDP, 0}, v4valid[2] = {0, 1};
 	uint64_t replies = 0; /* hot_peer_bit() of kept packets' destinations */
-	uint16_t k, out = 0;
+	const uint32_t now_g = (uint32_t)(lc->now >> CT_WHEEL_SHIFT);
+	struct ct_entry *const entries = lc->ct->entries;
+	struct {
+		struct ct_hot_rec *rec;
+		uint64_t word;
+		struct ct_entry *e;
+		uint32_t exp;
+	} due[EVS_CT_BURST_MAX];
+	uint16_t k, out = 0, n_due = 0;
 
 	for (k = 0; k < nl; k++) {
 		struct ct_pkt *p = &pk[map[k]];
 		const struct evs_ct_nat_tpl *t;
+		struct ct_hot_rec *rec;
 		struct ct_hot_val v;
 		uint64_t k0, k1;
+		uint32_t want;
 		uint8_t st, c;
 
 		if (memcmp((const char *)&p->ck + offsetof(struct ct_key, proto), udp4, 2) != 0 ||
 		    p->kind != CT_PKT_PLAIN)
 			goto keep; /* no UDP reply: changes no copy */
 		ct_hot_key(&p->ck, &k0, &k1);
-		if (!ct_hot_get(ct_hot_line_of(hot, sig[k]), k0, k1, &v)) {
+		rec = ct_hot_get(ct_hot_line_of(hot, sig[k]), k0, k1, &v);
+		if (rec == NULL) {
 			/* maybe a reply: sent to (destination, port) */
 			replies |= hot_peer_bit((uint32_t)(k0 >> 32), k1, 16);
 			goto keep;
@@ -601,10 +616,9 @@ static __rte_always_inline uint16_t hot_run(const struct burst_ctx *b, struct ct
 		c = v.flags & CT_FL_SEEN_REPLY;
 		if (c == 0 && (replies & hot_peer_bit((uint32_t)k0, k1, 0)) != 0)
 			goto keep; /* its reply may be kept above */
-		/* the expiry this packet would set, within the copy's slack
-		 * of the one it set: live, and nothing to write */
-		if (st == 0 || v.backend >= n_tpl ||
-		    (uint32_t)((uint32_t)(exp_by_reply[c] >> CT_WHEEL_SHIFT) - v.exp) >= slack[c])
+		/* live: the entry's expiry, not before the copy's, is ahead
+		 * (wrap-safe grains) */
+		if (st == 0 || v.backend >= n_tpl || (int32_t)(v.exp - now_g) <= 0)
 			goto keep;
 		t = &tpl[v.backend];
 		if (memcmp((const char *)t + offsetof(struct evs_ct_nat_tpl, v6), v4valid, 2) !=
@@ -612,6 +626,16 @@ static __rte_always_inline uint16_t hot_run(const struct burst_ctx *b, struct ct
 		    unlikely(!nat_side_fits(p, true)))
 			goto keep;
 		tpl_apply(lc, p, map[k], t, st, v.mark, v.backend, key_mark);
+		/* the expiry this packet would set: past the copy's slack of
+		 * the one it set (or below it: timeouts lowered), written */
+		want = (uint32_t)(exp_by_reply[c] >> CT_WHEEL_SHIFT);
+		if (unlikely(want - v.exp >= slack[c])) {
+			due[n_due].rec = rec;
+			due[n_due].word = v.word;
+			due[n_due].e = &entries[v.idx];
+			due[n_due++].exp = want;
+			__builtin_prefetch(&entries[v.idx], 1, 3); /* for writing */
+		}
 		continue;
 keep:
 		map[out] = map[k];
@@ -619,6 +643,14 @@ keep:
 		sig[out] = sig[k];
 		out++;
 		ct_hash_prefetch(prim, sig[k]);
+	}
+	/* the entry first: a copy's expiry is never past its entry's (relaxed:
+	 * as tpl_run(), a hint for the wheel; the entry is not reused before
+	 * this burst's quiescent state, a dead one takes it harmlessly) */
+	for (k = 0; k < n_due; k++) {
+		atomic_store_explicit(&due[k].e->expires, (uint64_t)due[k].exp << CT_WHEEL_SHIFT,
+				      memory_order_relaxed);
+		ct_hot_refresh(due[k].rec, due[k].word, due[k].exp); /* lost: the next packet's */
 	}
 	lc->counters[EVS_CT_C_HIT] += nl - out;
 	lc->counters[EVS_CT_C_NAT_REWRITE] += nl - out;
@@ -723,7 +755,7 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 	const bool natk = natf && act->nat_tpl == NULL;
 	/* a load balancer's: its established packets from their hot copies */
 	const bool hot = natf && act->nat_tpl != NULL && b.lockless &&
-			 !(act->flags & EVS_CT_F_MISSED);
+			 !(act->flags & EVS_CT_F_MISSED) && lc->ct->hot != NULL;
 	uint64_t absent = 0;
 	uint16_t i, j, nl = 0;
 	bool looked, found, fast, tplf;
@@ -837,11 +869,17 @@ void evs_ct_prefetch_burst(const struct evs_ct_lcore *lc, const struct evs_flow_
 			   uint16_t n, uint16_t zone)
 {
 	const struct ct_hot *hot = lc->ct->hot;
+	struct ct_hash_primary prim = ct_hash_primary(lc->ct->hash);
 	uint16_t i;
 
 	/* hashed as IPv4 TCP/UDP whatever it is: another kind of packet
 	 * costs one needless prefetch, no test per packet. The hot copies'
 	 * lines: a template action's burst reads them first (hot_run()) */
+	if (hot == NULL) {
+		for (i = 0; i < n; i++)
+			ct_hash_prefetch(prim, ct_key4_sig(&keys[i], zone));
+		return;
+	}
 	for (i = 0; i < n; i++)
 		ct_hot_prefetch(hot, ct_key4_sig(&keys[i], zone));
 }

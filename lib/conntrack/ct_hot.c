@@ -14,7 +14,7 @@ struct ct_hot *ct_hot_create(uint32_t max_conns, int socket_id)
 {
 	struct ct_hot *h;
 
-	if (max_conns == 0) {
+	if (max_conns == 0 || max_conns > CT_HOT_IDX_MAX) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -44,8 +44,9 @@ void ct_hot_free(struct ct_hot *h)
 
 static bool holds(const struct ct_hot_rec *c, uint64_t k0, uint64_t k1)
 {
-	return atomic_load_explicit(&c->k0, memory_order_relaxed) == k0 &&
-	       atomic_load_explicit(&c->k1, memory_order_relaxed) == k1;
+	return atomic_load_explicit(&c->ix, memory_order_relaxed) != 0 &&
+	       atomic_load_explicit(&c->k0, memory_order_relaxed) == k0 &&
+	       ((atomic_load_explicit(&c->k1, memory_order_relaxed) ^ k1) & CT_HOT_KEY_MASK) == 0;
 }
 
 /* Take @c for writing (its version odd): the version it had, or false. */
@@ -79,11 +80,13 @@ void ct_hot_put(struct ct_hot *h, uint32_t sig, uint64_t k0, uint64_t k1,
 	unsigned int r;
 	uint64_t w;
 
+	if (v->flags == 0)
+		return; /* an empty record's mark: no copy */
 	for (r = 0; r < 2 && c == NULL; r++)
 		if (holds(&l->rec[r], k0, k1))
 			c = &l->rec[r];
 	for (r = 0; r < 2 && c == NULL; r++)
-		if (atomic_load_explicit(&l->rec[r].k1, memory_order_relaxed) == 0)
+		if (atomic_load_explicit(&l->rec[r].ix, memory_order_relaxed) == 0)
 			c = &l->rec[r];
 	if (c == NULL) {
 		/* both taken: one of them, the same for a key, by a bit of the
@@ -98,10 +101,11 @@ void ct_hot_put(struct ct_hot *h, uint32_t sig, uint64_t k0, uint64_t k1,
 	if (!take(c, &w))
 		return;
 	atomic_store_explicit(&c->k0, k0, memory_order_relaxed);
-	atomic_store_explicit(&c->k1, k1, memory_order_relaxed);
+	atomic_store_explicit(&c->k1, (k1 & CT_HOT_KEY_MASK) | (uint64_t)v->backend << 48,
+			      memory_order_relaxed);
 	atomic_store_explicit(&c->mark, v->mark, memory_order_relaxed);
-	atomic_store_explicit(&c->backend, v->backend, memory_order_relaxed);
-	atomic_store_explicit(&c->flags, v->flags, memory_order_relaxed);
+	atomic_store_explicit(&c->ix, (v->idx & (CT_HOT_IDX_MAX - 1)) | (uint32_t)v->flags << 28,
+			      memory_order_relaxed);
 	give(c, w, v->exp);
 }
 
@@ -117,6 +121,7 @@ void ct_hot_drop(struct ct_hot *h, uint32_t sig, uint64_t k0, uint64_t k1)
 		 * again after its fence and drops what it put (ct_hot.h) */
 		if (!holds(c, k0, k1) || !take(c, &w))
 			continue;
+		atomic_store_explicit(&c->ix, 0, memory_order_relaxed);
 		atomic_store_explicit(&c->k0, 0, memory_order_relaxed);
 		atomic_store_explicit(&c->k1, 0, memory_order_relaxed);
 		give(c, w, 0);
@@ -129,6 +134,6 @@ uint32_t ct_hot_count(const struct ct_hot *h)
 
 	for (uint32_t i = 0; i < h->nl; i++)
 		for (unsigned int r = 0; r < 2; r++)
-			n += atomic_load_explicit(&h->l[i].rec[r].k1, memory_order_relaxed) != 0;
+			n += atomic_load_explicit(&h->l[i].rec[r].ix, memory_order_relaxed) != 0;
 	return n;
 }

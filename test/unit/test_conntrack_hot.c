@@ -72,6 +72,18 @@ static uint32_t line_formula(uint32_t sig, uint32_t nl)
 	return (uint32_t)((uint64_t)x * nl >> 32);
 }
 
+/* Record @c holds a copy of key (@k0, @k1) (the key's bits it keeps). */
+static bool rec_holds(const struct ct_hot_rec *c, uint64_t k0, uint64_t k1)
+{
+	return atomic_load(&c->ix) != 0 && atomic_load(&c->k0) == k0 &&
+	       ((atomic_load(&c->k1) ^ k1) & CT_HOT_KEY_MASK) == 0;
+}
+
+static bool rec_used(const struct ct_hot_rec *c)
+{
+	return atomic_load(&c->ix) != 0;
+}
+
 static uint32_t ver(const struct ct_hot_rec *c)
 {
 	return (uint32_t)(atomic_load(&c->word) >> 32);
@@ -83,7 +95,7 @@ static int rec_of(const struct ct_hot_line *l, const struct tkey *k)
 	int found = -1;
 
 	for (int r = 0; r < 2; r++) {
-		if (atomic_load(&l->rec[r].k0) != k->k0 || atomic_load(&l->rec[r].k1) != k->k1)
+		if (!rec_holds(&l->rec[r], k->k0, k->k1))
 			continue;
 		expect(found < 0, "a key in both records of its line");
 		found = r;
@@ -94,20 +106,22 @@ static int rec_of(const struct ct_hot_line *l, const struct tkey *k)
 static void assert_val(const struct ct_hot_val *got, const struct ct_hot_val *want, uint32_t id)
 {
 	expect(got->exp == want->exp && got->mark == want->mark && got->backend == want->backend &&
-		   got->flags == want->flags,
-	       "key %u: exp %u mark %#x backend %u flags %u, last put %u %#x %u %u", id, got->exp,
-	       got->mark, got->backend, got->flags, want->exp, want->mark, want->backend,
-	       want->flags);
+		   got->flags == want->flags && got->idx == want->idx,
+	       "key %u: exp %u mark %#x backend %u flags %u idx %u, last put %u %#x %u %u %u", id,
+	       got->exp, got->mark, got->backend, got->flags, got->idx, want->exp, want->mark,
+	       want->backend, want->flags, want->idx);
 }
 
 /* Record @c as a reader would take it: even version and what it holds. */
 static void assert_rec(const struct ct_hot_rec *c, const struct ct_hot_val *want, uint32_t id)
 {
 	uint64_t w = atomic_load(&c->word);
+	uint32_t ix = atomic_load(&c->ix);
 	struct ct_hot_val got = {.exp = (uint32_t)w,
 				 .mark = atomic_load(&c->mark),
-				 .backend = atomic_load(&c->backend),
-				 .flags = atomic_load(&c->flags)};
+				 .idx = ix & (CT_HOT_IDX_MAX - 1),
+				 .backend = (uint16_t)(atomic_load(&c->k1) >> 48),
+				 .flags = (uint8_t)(ix >> 28)};
 
 	expect((w & HOT_ODD) == 0, "key %u: record left odd", id);
 	assert_val(&got, want, id);
@@ -168,11 +182,11 @@ static void model_del(struct model *m, uint32_t li, uint32_t id)
  * and get finds them. */
 static void check_line(const struct ct_hot *h, const struct model *m, uint32_t li)
 {
-	const struct ct_hot_line *l = &h->l[li];
+	struct ct_hot_line *l = &h->l[li];
 	unsigned int used = 0;
 
 	for (int r = 0; r < 2; r++)
-		used += atomic_load(&l->rec[r].k1) != 0;
+		used += rec_used(&l->rec[r]);
 	expect(used == m->n[li], "line %u: %u records in use, the model %u", li, used, m->n[li]);
 	for (unsigned int j = 0; j < m->n[li]; j++) {
 		uint32_t id = m->id[li][j];
@@ -250,7 +264,7 @@ static void model_put(struct ct_hot *h, struct model *m, uint32_t id, const stru
 	if (m->in[id]) {
 		expect(r == was, "key %u moved from record %d to %d", id, was, r);
 	} else if (m->n[li] < 2) {
-		expect(atomic_load(&before[li].rec[r].k1) == 0,
+		expect(!rec_used(&before[li].rec[r]),
 		       "key %u took a used record while one was free", id);
 		model_add(m, li, id);
 	} else {
@@ -260,7 +274,7 @@ static void model_put(struct ct_hot *h, struct model *m, uint32_t id, const stru
 		for (j = 0; j < 2; j++) {
 			struct tkey g = key_of(m->id[li][j]);
 
-			if (g.k0 == atomic_load(&o->k0) && g.k1 == atomic_load(&o->k1))
+			if (rec_holds(o, g.k0, g.k1))
 				break;
 		}
 		expect(j < 2, "key %u replaced a record the model has no key of", id);
@@ -296,7 +310,7 @@ static void model_drop(struct ct_hot *h, struct model *m, uint32_t id)
 	expect(rec_of(l, &k) < 0, "key %u held after its drop", id);
 	if (m->in[id]) {
 		expect(was >= 0, "key %u missing before its drop", id);
-		expect(atomic_load(&l->rec[was].k1) == 0, "dropped record not free");
+		expect(!rec_used(&l->rec[was]), "dropped record not free");
 		expect((atomic_load(&l->rec[was].word) & HOT_ODD) == 0, "dropped record left held");
 		expect(ver(&l->rec[was]) == ver(&before[li].rec[was]) + 2,
 		       "drop of key %u: version %u after %u", id, ver(&l->rec[was]),
@@ -338,8 +352,9 @@ START_TEST(random_ops_match_model)
 			/* expiring soon after now, at times anywhere */
 			struct ct_hot_val v = {.exp = now + (uint32_t)y % 256,
 					       .mark = (uint32_t)(y >> 32),
+					       .idx = (uint32_t)(y >> 8) & (CT_HOT_IDX_MAX - 1),
 					       .backend = (uint16_t)(x >> 48),
-					       .flags = (uint8_t)(x >> 4 & 0xf)};
+					       .flags = (uint8_t)(1 + (x >> 4) % 15)};
 			const uint32_t keeps[] = {0, 1, 16, 64, 200, INT32_MAX};
 			uint32_t keep = keeps[(y >> 29) % RTE_DIM(keeps)], n = ct_hot_count(h);
 			bool had = m->in[id];
@@ -389,7 +404,9 @@ START_TEST(bad_create_args)
 	ck_assert_int_eq(errno, EINVAL);
 	/* 256 GiB of lines: no memory for it here */
 	errno = 0;
-	ck_assert_ptr_null(ct_hot_create(UINT32_MAX, SOCKET_ID_ANY));
+	ck_assert_ptr_null(ct_hot_create(CT_HOT_IDX_MAX + 1, SOCKET_ID_ANY));
+	ck_assert_int_eq(errno, EINVAL); /* past the copies' index bits */
+	ck_assert_ptr_null(ct_hot_create(CT_HOT_IDX_MAX, SOCKET_ID_ANY)); /* 16 GiB */
 	ck_assert_int_eq(errno, ENOMEM);
 	ct_hot_free(NULL);
 }
@@ -484,8 +501,9 @@ static struct ct_hot_val race_val(uint32_t kid, uint32_t seq)
 
 	return (struct ct_hot_val){.exp = seq,
 				   .mark = (uint32_t)x,
+				   .idx = (uint32_t)(x >> 36) & (CT_HOT_IDX_MAX - 1),
 				   .backend = (uint16_t)(x >> 32),
-				   .flags = (uint8_t)(x >> 48 & 0xf)};
+				   .flags = (uint8_t)(1 + (x >> 48) % 15)};
 }
 
 static void *race_writer(void *arg)
@@ -604,7 +622,7 @@ START_TEST(sizing_and_line_formula)
 			if (id == 0)
 				k.sig = UINT32_MAX;
 			want = line_formula(k.sig, n);
-			ct_hot_put(h, k.sig, k.k0, k.k1, &(struct ct_hot_val){.exp = id}, 0);
+			ct_hot_put(h, k.sig, k.k0, k.k1, &(struct ct_hot_val){.exp = id, .flags = 8}, 0);
 			ck_assert_int_ge(rec_of(&h->l[want], &k), 0);
 			ct_hot_drop(h, k.sig, k.k0, k.k1);
 			ck_assert_int_lt(rec_of(&h->l[want], &k), 0);

@@ -610,8 +610,8 @@ END_TEST
 /*
  * Expiry. Within the slack (a 16th of the timeout: 7.5 s of the replied
  * 120 s) a copy serves its connection's packets and the entry's expiry is
- * not written; past it one burst goes the usual way and writes it (and
- * puts the copies again). Past the timeout a copy never serves: the
+ * not written; past it the copy still serves a live connection and writes
+ * the entry's expiry and its own, no lookup. Past the timeout a copy never serves: the
  * connection, timed out but not yet reaped, is committed anew as the
  * general way does, to another backend; reaped by the wheel, likewise.
  */
@@ -642,10 +642,10 @@ START_TEST(test_hot_expiry)
 		}
 		hd_same_conns(&h, 7500);
 	}
-	/* past the slack: refreshed the usual way, then served again */
+	/* past the slack: served, the entries' expiry written, then served again */
 	h.now = put + 8000;
 	hd_burst(&h, b, n);
-	ck_assert_uint_eq(h.d[EVS_CT_C_HOT_HIT], 0);
+	ck_assert_uint_eq(h.d[EVS_CT_C_HOT_HIT], 32);
 	ck_assert_uint_eq(h.d[EVS_CT_C_HIT], 32);
 	for (c = 0; c < 8; c++)
 		ck_assert_uint_eq(hd_expires(&h, 0, c), grain_up(h.now + 120 * 1000));
@@ -691,8 +691,8 @@ END_TEST
 
 /*
  * The zone's UDP timeouts lowered (120 s replied to 10, 30 s unreplied to
- * 4) while copies written with the old ones exist: the next packets go
- * the usual way and bring the entries' expiry down to the new timeout
+ * 4) while copies written with the old ones exist: the copies serve the
+ * live connections and bring the entries' expiry down to the new timeout
  * (no copy keeps a connection to its old one), and once that passes the
  * connections are new again, as the general way has them.
  */
@@ -718,24 +718,29 @@ START_TEST(test_hot_zone_timeouts_lowered)
 		ck_assert_int_eq(evs_ct_zone_set(h.t[k], 0, &zc), 0);
 	h.now += 1000;
 	hd_burst(&h, b, n);
-	ck_assert_uint_eq(h.d[EVS_CT_C_HOT_HIT], 0);
+	ck_assert_uint_eq(h.d[EVS_CT_C_HOT_HIT], 36);
 	for (i = 0; i < n; i++)
 		hd_expect(&h, i, b[i].c < 6 ? CT_EST | EVS_CT_DNAT : CT_NEW | EVS_CT_DNAT, 0);
 	for (c = 0; c < 12; c++)
 		ck_assert_uint_eq(hd_expires(&h, 0, c), grain_up(h.now + (c < 6 ? 10 : 4) * 1000));
 	hd_same_conns(&h, 0);
-	hd_burst(&h, b, n); /* the copies put with the new expiry serve */
+	hd_burst(&h, b, n); /* the copies with the new expiry serve */
 	ck_assert_uint_eq(h.d[EVS_CT_C_HOT_HIT], 36);
 
-	/* 5 s on: the unreplied ones timed out (not reaped), the others not */
+	/* 5 s on: the unreplied ones timed out (not reaped), the others not:
+	 * served by their copies, past the new slack, their expiry written */
 	h.now += 5000;
 	hd_burst(&h, b, n);
-	for (i = 0; i < n; i++) {
+	for (i = 0, k = 0; i < n; i++) {
 		hd_expect(&h, i, b[i].c < 6 ? CT_EST | EVS_CT_DNAT : CT_NEW | EVS_CT_DNAT, 0);
 		ck_assert_uint_eq(h.meta[i].known, b[i].c < 6 || i >= 12);
+		k += b[i].c < 6;
 	}
+	ck_assert_uint_gt(k, 0);
 	ck_assert_uint_eq(h.d[EVS_CT_C_CREATED], 6);
-	ck_assert_uint_eq(h.d[EVS_CT_C_HOT_HIT], 0);
+	ck_assert_uint_eq(h.d[EVS_CT_C_HOT_HIT], k);
+	for (c = 0; c < 6; c++)
+		ck_assert_uint_eq(hd_expires(&h, 0, c), grain_up(h.now + 10 * 1000));
 	hd_same_conns(&h, 0);
 
 	/* 11 s on: all of them */
