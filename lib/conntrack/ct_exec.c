@@ -389,9 +389,7 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 	 * (read from the packet, not from a line this direction needs not) */
 	const struct ct_proto_ops *ops = ct_proto_of(p->ck.proto);
 	enum ct_verdict v;
-	uint32_t m0;
-	bool changed;
-	uint8_t st, f0;
+	uint8_t st;
 
 	if (atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE) {
 		/* replaced earlier in this burst (a reopened connection): look again */
@@ -421,20 +419,13 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 		}
 		/* a later fragment has no L4 header: its first ran the protocol */
 		rte_spinlock_lock(&e->lock);
-		f0 = e->flags;
-		m0 = e->mark;
 		v = CT_V_OK;
 	} else {
 		rte_spinlock_lock(&e->lock);
-		f0 = e->flags;
-		m0 = e->mark;
 		v = ops->update(e, p, dir, b->zc);
 	}
 	if (v != CT_V_OK && v != CT_V_KILL) {
-		changed = e->flags != f0 || e->mark != m0;
 		rte_spinlock_unlock(&e->lock);
-		if (changed)
-			ct_hot_forget(b->lc->ct, e);
 		if (v == CT_V_INVALID)
 			return invalid(b, p);
 		/* a SYN reopening a closed connection: it is new again */
@@ -454,10 +445,7 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 	set_meta(&b->lc->head.meta[i], e);
 	b->lc->head.meta[i].known = 1;
 	refresh(b, e, ops);
-	changed = e->flags != f0 || e->mark != m0;
 	rte_spinlock_unlock(&e->lock);
-	if (changed) /* what a hot copy holds: the copy goes */
-		ct_hot_forget(b->lc->ct, e);
 	st |= nat(b, e, p, dir);
 	if (v == CT_V_KILL) {
 		rte_spinlock_lock(&b->lc->ct->wlock);
@@ -496,172 +484,10 @@ static const uint8_t tpl_st[16] = {
 };
 _Static_assert((CT_FL_SEEN_REPLY | CT_FL_ASSURED | CT_FL_SNAT | CT_FL_DNAT) == 15, "tpl_st");
 
-/* A template run's packet, its connection's state read (from the entry or
- * its hot copy): the metadata, the rewrite, the key's state. */
-static __rte_always_inline void tpl_apply(struct evs_ct_lcore *lc, struct ct_pkt *p, uint16_t i,
-					  const struct evs_ct_nat_tpl *t, uint8_t st, uint32_t mark,
-					  uint16_t be, bool key_mark)
-{
-	lc->head.meta[i] = (struct evs_ct_meta){.mark = mark, .backend = be, .known = 1};
-	/* sent to the template's VIP: its deltas; else from the packet's values */
-	if (unlikely(!nat_tpl_vip4(p, t, true)))
-		nat_side_fit(p, true, false, true, t->addr, t->addr_sum,
-			     t->port != 0 ? &t->port : NULL);
-	p->key->ct_state = st;
-	if (key_mark)
-		p->key->ct_mark = mark;
-}
-
-/* Put the hot copy of @e (read as @f, @mark, @be; its expiry just set to
- * @exp) for the packet @p that went the usual way, then read the entry
- * again: a change since (stored, then fenced, by its writer) drops it. */
-static void hot_put(struct evs_ct *ct, const struct ct_pkt *p, uint32_t sig,
-		    const struct ct_entry *e, uint8_t f, uint32_t mark, uint16_t be, uint64_t exp,
-		    uint32_t keep)
-{
-	const struct ct_hot_val v = {.exp = (uint32_t)(exp >> CT_WHEEL_SHIFT),
-				     .mark = mark,
-				     .idx = ct_entry_idx(ct, e),
-				     .backend = be,
-				     .flags = f & 15};
-	uint64_t k0, k1;
-
-	ct_hot_key(&p->ck, &k0, &k1);
-	ct_hot_put(ct->hot, sig, k0, k1, &v, keep);
-	/* the copy published before the entry is read again: pairs with
-	 * ct_hot_forget()'s fence */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE ||
-	    __atomic_load_n(&e->flags, __ATOMIC_RELAXED) != f ||
-	    __atomic_load_n(&e->mark, __ATOMIC_RELAXED) != mark)
-		ct_hot_drop(ct->hot, sig, k0, k1);
-}
-
-/* The grains a hot copy's expiry may lag its connection's last packet by
- * (a 16th of the timeout, at least one): the entry's expiry is written
- * once per lag instead of per grain. */
-static inline uint32_t hot_slack(uint32_t timeout_s)
-{
-	return RTE_MAX((uint32_t)(((uint64_t)timeout_s * 1000 >> CT_WHEEL_SHIFT) >> 4), 1u);
-}
-
-/* A bit for an IPv4 UDP endpoint (address, port as in a ct_key's words):
- * hot_run()'s filter of the replies a kept packet may be. */
-static inline uint64_t hot_peer_bit(uint32_t addr, uint64_t w4, int port_shift)
-{
-	uint32_t x = (addr ^ (uint32_t)(w4 >> port_shift & 0xffff)) * 0x9e3779b1u;
-
-	return UINT64_C(1) << (x >> 26);
-}
-
-/*
- * A load balancer's established packets first from their hot copies
- * (ct_hot.h): each that its copy serves as tpl_run() would, one line read;
- * the others (no copy, another kind of packet, an expiry due) are kept for
- * the usual way, @map, @kp and @sig packed, their primary buckets asked
- * for now. Returns how many are kept. A copy past its slack still serves
- * its packet while the connection is live (its expiry, the entry's at
- * least, is ahead): the entry's expiry and the copy's are moved after the
- * loop (the entry's line asked for meanwhile), with no lookup.
- *
- * Kept packets are handled after, and a reply among them would make its
- * connection replied before the later packets that a copy serves here:
- * an unreplied copy is not served after a kept packet without a copy
- * that may be its reply (sent to the copy's source address and port; a
- * 64-bit filter, a false hit only keeps a packet).
- */
-static __rte_always_inline uint16_t hot_run(const struct burst_ctx *b, struct ct_pkt *pk,
-					    uint16_t *map, const void **kp, hash_sig_t *sig,
-					    uint16_t nl, struct ct_hash_primary prim, bool key_mark)
-{
-	struct evs_ct_lcore *lc = b->lc;
-	const struct ct_hot *hot = lc->ct->hot;
-	const struct evs_ct_nat_tpl *tpl = b->act->nat_tpl;
-	const uint32_t n_tpl = b->act->n_nat_tpl;
-	const uint64_t *exp_by_reply = &b->exp[EXP_UDP_UNREPLIED];
-	const uint32_t slack[2] = {hot_slack(b->zc->timeouts.udp_unreplied),
-				   hot_slack(b->zc->timeouts.udp_replied)};
-	static const uint8_t udp4[2] = {IPPROTO_UDP, 0}, v4valid[2] = {0, 1};
-	uint64_t replies = 0; /* hot_peer_bit() of kept packets' destinations */
-	const uint32_t now_g = (uint32_t)(lc->now >> CT_WHEEL_SHIFT);
-	struct ct_entry *const entries = lc->ct->entries;
-	struct {
-		struct ct_hot_rec *rec;
-		uint64_t word;
-		struct ct_entry *e;
-		uint32_t exp;
-	} due[EVS_CT_BURST_MAX];
-	uint16_t k, out = 0, n_due = 0;
-
-	for (k = 0; k < nl; k++) {
-		struct ct_pkt *p = &pk[map[k]];
-		const struct evs_ct_nat_tpl *t;
-		struct ct_hot_rec *rec;
-		struct ct_hot_val v;
-		uint64_t k0, k1;
-		uint32_t want;
-		uint8_t st, c;
-
-		if (memcmp((const char *)&p->ck + offsetof(struct ct_key, proto), udp4, 2) != 0 ||
-		    p->kind != CT_PKT_PLAIN)
-			goto keep; /* no UDP reply: changes no copy */
-		ct_hot_key(&p->ck, &k0, &k1);
-		rec = ct_hot_get(ct_hot_line_of(hot, sig[k]), k0, k1, &v);
-		if (rec == NULL) {
-			/* maybe a reply: sent to (destination, port) */
-			replies |= hot_peer_bit((uint32_t)(k0 >> 32), k1, 16);
-			goto keep;
-		}
-		st = tpl_st[v.flags & 15];
-		c = v.flags & CT_FL_SEEN_REPLY;
-		if (c == 0 && (replies & hot_peer_bit((uint32_t)k0, k1, 0)) != 0)
-			goto keep; /* its reply may be kept above */
-		/* live: the entry's expiry, not before the copy's, is ahead
-		 * (wrap-safe grains) */
-		if (st == 0 || v.backend >= n_tpl || (int32_t)(v.exp - now_g) <= 0)
-			goto keep;
-		t = &tpl[v.backend];
-		if (memcmp((const char *)t + offsetof(struct evs_ct_nat_tpl, v6), v4valid, 2) !=
-			0 ||
-		    unlikely(!nat_side_fits(p, true)))
-			goto keep;
-		tpl_apply(lc, p, map[k], t, st, v.mark, v.backend, key_mark);
-		/* the expiry this packet would set: past the copy's slack of
-		 * the one it set (or below it: timeouts lowered), written */
-		want = (uint32_t)(exp_by_reply[c] >> CT_WHEEL_SHIFT);
-		if (unlikely(want - v.exp >= slack[c])) {
-			due[n_due].rec = rec;
-			due[n_due].word = v.word;
-			due[n_due].e = &entries[v.idx];
-			due[n_due++].exp = want;
-			__builtin_prefetch(&entries[v.idx], 1, 3); /* for writing */
-		}
-		continue;
-keep:
-		map[out] = map[k];
-		kp[out] = kp[k];
-		sig[out] = sig[k];
-		out++;
-		ct_hash_prefetch(prim, sig[k]);
-	}
-	/* the entry first: a copy's expiry is never past its entry's (relaxed:
-	 * as tpl_run(), a hint for the wheel; the entry is not reused before
-	 * this burst's quiescent state, a dead one takes it harmlessly) */
-	for (k = 0; k < n_due; k++) {
-		atomic_store_explicit(&due[k].e->expires, (uint64_t)due[k].exp << CT_WHEEL_SHIFT,
-				      memory_order_relaxed);
-		ct_hot_refresh(due[k].rec, due[k].word, due[k].exp); /* lost: the next packet's */
-	}
-	lc->counters[EVS_CT_C_HIT] += nl - out;
-	lc->counters[EVS_CT_C_NAT_REWRITE] += nl - out;
-	lc->counters[EVS_CT_C_HOT_HIT] += nl - out;
-	return out;
-}
-
 static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct_pkt *pk,
 					    const uint16_t *map, const hash_sig_t *sig,
 					    uint64_t absent, uintptr_t *data, uint16_t j,
-					    uint16_t nl, bool hot, bool key_mark)
+					    uint16_t nl, bool key_mark)
 {
 	struct evs_ct_lcore *lc = b->lc;
 	const struct evs_ct_nat_tpl *tpl = b->act->nat_tpl;
@@ -677,9 +503,10 @@ static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct
 		struct ct_pkt *p = &pk[map[k]];
 		uintptr_t d = data[k];
 		const struct evs_ct_nat_tpl *t;
+		struct evs_flow_key *key;
 		struct ct_entry *e;
 		uint64_t cur, exp;
-		uint32_t be, mark;
+		uint32_t be;
 		uint8_t f, st;
 
 		/* proto and v6, adjacent: IPv4 UDP in one compare */
@@ -716,12 +543,16 @@ static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct
 		exp = exp_by_reply[f & CT_FL_SEEN_REPLY];
 		if (cur != exp) /* a store dirties the line: only when the grain changes */
 			atomic_store_explicit(&e->expires, exp, memory_order_relaxed);
-		mark = e->mark;
-		tpl_apply(lc, p, map[k], t, st, mark, (uint16_t)be, key_mark);
-		if (hot) /* it had no copy, or one due: the next packets' */
-			hot_put(lc->ct, p, sig[k], e, f, mark, (uint16_t)be, exp,
-				2 * hot_slack(f & CT_FL_SEEN_REPLY ? b->zc->timeouts.udp_replied
-								   : b->zc->timeouts.udp_unreplied));
+		lc->head.meta[map[k]] =
+		    (struct evs_ct_meta){.mark = e->mark, .backend = (uint16_t)be, .known = 1};
+		/* sent to the template's VIP: its deltas; else from the packet's values */
+		if (unlikely(!nat_tpl_vip4(p, t, true)))
+			nat_side_fit(p, true, false, true, t->addr, t->addr_sum,
+				     t->port != 0 ? &t->port : NULL);
+		key = p->key; /* keys[map[k]] */
+		key->ct_state = st;
+		if (key_mark)
+			key->ct_mark = e->mark;
 	}
 	lc->counters[EVS_CT_C_HIT] += k - j;
 	lc->counters[EVS_CT_C_NAT_REWRITE] += k - j;
@@ -753,9 +584,6 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 	/* a NAT rewrite reads the other direction's key, unless the
 	 * action's templates stand for it (evs_ct_nat_tpl) */
 	const bool natk = natf && act->nat_tpl == NULL;
-	/* a load balancer's: its established packets from their hot copies */
-	const bool hot = natf && act->nat_tpl != NULL && b.lockless &&
-			 !(act->flags & EVS_CT_F_MISSED) && lc->ct->hot != NULL;
 	uint64_t absent = 0;
 	uint16_t i, j, nl = 0;
 	bool looked, found, fast, tplf;
@@ -774,16 +602,11 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 				keys[i].ct_mark = 0;
 			continue;
 		}
-		if (hot)
-			ct_hot_prefetch(lc->ct->hot, pk[i].sig);
-		else
-			ct_hash_prefetch(prim, pk[i].sig);
+		ct_hash_prefetch(prim, pk[i].sig);
 		kp[nl] = &pk[i].ck;
 		sig[nl] = pk[i].sig;
 		map[nl++] = i;
 	}
-	if (hot)
-		nl = hot_run(&b, pk, map, kp, sig, nl, prim, key_mark);
 	memset(lc->made, 0, sizeof(lc->made));
 	looked = nl != 0 && !(act->flags & EVS_CT_F_MISSED);
 	lc->looked = looked;
@@ -814,7 +637,7 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 		/* a load balancer's: its established packets in runs, each
 		 * other packet the general way, then the runs go on */
 		if (tplf) {
-			j = tpl_run(&b, pk, map, sig, absent, data, j, nl, hot, key_mark);
+			j = tpl_run(&b, pk, map, sig, absent, data, j, nl, key_mark);
 			if (j == nl)
 				break;
 		}
@@ -868,20 +691,13 @@ uint16_t ct_execute(struct evs_ct_lcore *lc, const struct evs_ct_action *act,
 void evs_ct_prefetch_burst(const struct evs_ct_lcore *lc, const struct evs_flow_key *keys,
 			   uint16_t n, uint16_t zone)
 {
-	const struct ct_hot *hot = lc->ct->hot;
 	struct ct_hash_primary prim = ct_hash_primary(lc->ct->hash);
 	uint16_t i;
 
 	/* hashed as IPv4 TCP/UDP whatever it is: another kind of packet
-	 * costs one needless prefetch, no test per packet. The hot copies'
-	 * lines: a template action's burst reads them first (hot_run()) */
-	if (hot == NULL) {
-		for (i = 0; i < n; i++)
-			ct_hash_prefetch(prim, ct_key4_sig(&keys[i], zone));
-		return;
-	}
+	 * costs one needless prefetch, no test per packet */
 	for (i = 0; i < n; i++)
-		ct_hot_prefetch(hot, ct_key4_sig(&keys[i], zone));
+		ct_hash_prefetch(prim, ct_key4_sig(&keys[i], zone));
 }
 
 bool evs_ct_buckets_from_memory(const struct evs_ct *ct)

@@ -19,7 +19,6 @@
 #include <rte_vect.h>
 
 #include "ct_hash.h"
-#include "ct_hot.h"
 #include "evs_crc.h"
 #include "evs_conntrack.h"
 
@@ -291,7 +290,6 @@ _Static_assert(offsetof(struct evs_ct_lcore, head) == 0, "evs_ct_burst_meta's ca
 
 struct evs_ct {
 	struct ct_hash *hash;	    /* both directions' keys (ct_hash.c) */
-	struct ct_hot *hot;	    /* load-balanced connections' hot copies (ct_hot.c) */
 	struct rte_ring *free_ring; /* indices of free entries */
 	struct ct_entry *entries;
 	struct evs_ct_lcore *lcores;
@@ -353,27 +351,6 @@ struct ct_entry *ct_entry_alloc(struct evs_ct *ct);
 void ct_entry_put(struct evs_ct *ct, struct ct_entry *e);
 /* Remove an entry's keys from the hash (writer lock held) and mark it DEAD. */
 void ct_entry_unlink(struct evs_ct *ct, struct ct_entry *e);
-
-/* An IPv4 key's two words as a hot copy holds them (ct_hot.h). */
-static inline void ct_hot_key(const struct ct_key *k, uint64_t *k0, uint64_t *k1)
-{
-	uint32_t src, dst;
-
-	memcpy(&src, k->src, 4);
-	memcpy(&dst, k->dst, 4);
-	*k0 = src | (uint64_t)dst << 32;
-	memcpy(k1, (const char *)k + 32, 8);
-}
-
-/* Whether a connection of key @k may have a hot copy: IPv4 UDP. */
-static inline bool ct_hot_kind(const struct ct_key *k)
-{
-	return !k->v6 && k->proto == IPPROTO_UDP;
-}
-
-/* After a change to @e's life, flags or mark (stored before): drop its
- * hot copy, fenced against a put racing the change (ct_hot.h). */
-void ct_hot_forget(struct evs_ct *ct, const struct ct_entry *e);
 
 /* Zone settings in two steps, for transactions: make (validated copy, NULL
  * with errno), publish (returns the old one), then retire the old ones

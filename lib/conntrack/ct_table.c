@@ -36,7 +36,6 @@ const char *const ct_counter_names[EVS_CT_C_MAX] = {
     [EVS_CT_C_REFUSED_NAT] = "refused_nat_exhausted",
     [EVS_CT_C_REFUSED_TABLE] = "refused_table",
     [EVS_CT_C_NAT_REWRITE] = "nat_rewrite",
-    [EVS_CT_C_HOT_HIT] = "hot_hit",
     [EVS_CT_C_FRAG_NO_FIRST] = "invalid_frag_no_first",
     [EVS_CT_C_FRAG_NO_CONN] = "invalid_frag_no_conn",
     [EVS_CT_C_FRAG_TIMEOUT] = "invalid_frag_timeout",
@@ -98,7 +97,6 @@ void evs_ct_free(struct evs_ct *ct)
 	if (ct == NULL)
 		return;
 	ct_hash_free(ct->hash);
-	ct_hot_free(ct->hot);
 	rte_ring_free(ct->free_ring);
 	if (ct->zone_conf != NULL)
 		for (z = 0; z < CT_ZONES; z++)
@@ -174,9 +172,7 @@ struct evs_ct *evs_ct_create(const struct evs_ct_config *cfg)
 	if (rc != 0)
 		goto fail;
 	ct->hash = ct_hash_create(cfg->max_conns, ct->entries, cfg->qsv, cfg->socket_id);
-	if (ct->hash != NULL)
-		ct->hot = ct_hot_create(cfg->max_conns, cfg->socket_id);
-	if (ct->hash == NULL || ct->hot == NULL) {
+	if (ct->hash == NULL) {
 		rc = -errno;
 		goto fail;
 	}
@@ -223,19 +219,6 @@ void ct_entry_put(struct evs_ct *ct, struct ct_entry *e)
 	rte_ring_enqueue_elem(ct->free_ring, &idx, sizeof(idx));
 }
 
-void ct_hot_forget(struct evs_ct *ct, const struct ct_entry *e)
-{
-	uint64_t k0, k1;
-
-	if (!ct_hot_kind(&e->key[0]))
-		return;
-	/* the change's stores before the copy's read: pairs with the
-	 * putter's fence (ct_exec.c, hot_put()) */
-	atomic_thread_fence(memory_order_seq_cst);
-	ct_hot_key(&e->key[0], &k0, &k1);
-	ct_hot_drop(ct->hot, ct_key_hash(&e->key[0]), k0, k1);
-}
-
 void ct_entry_unlink(struct evs_ct *ct, struct ct_entry *e)
 {
 	if (atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE)
@@ -247,7 +230,6 @@ void ct_entry_unlink(struct evs_ct *ct, struct ct_entry *e)
 	e->rcu_token = ct->qsv != NULL ? rte_rcu_qsbr_start(ct->qsv) : 0;
 	/* release: the owner that sees DEAD (acquire) sees the token too */
 	atomic_store_explicit(&e->life, CT_LIFE_DEAD, memory_order_release);
-	ct_hot_forget(ct, e);
 	atomic_fetch_sub_explicit(&ct->conns, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&ct->zone_count[e->key[0].zone], 1, memory_order_relaxed);
 	/* release: a load balancer that reads 0 (then fences acquire) and

@@ -272,7 +272,6 @@ enum evs_ct_counter {
 	EVS_CT_C_FRAG_OVERLAP,	 /**< piece over the first's bytes, or a differing first */
 	EVS_CT_C_FRAG_BAD_OFF,	 /**< beyond 64 KB or the datagram's end, not 8-byte units */
 	EVS_CT_C_FRAG_TINY,	 /**< first fragment without its whole L4 header */
-	EVS_CT_C_HOT_HIT,	 /**< hit served from its connection's hot copy (counted in hit too) */
 	EVS_CT_C_MAX,
 };
 
@@ -300,9 +299,7 @@ struct evs_ct_meta {
  * Expiry times are rounded up to this many milliseconds (the expiry wheel's
  * slot): a connection lives its state's timeout after its last packet plus
  * less than one grain. Packets within one grain store nothing, so a busy
- * connection's entry is not written by every packet. A load balancer's
- * connection served by its hot copy (doc/conntrack.md) stores once per
- * 16th of its timeout, and so may live that much less.
+ * connection's entry is not written by every packet.
  */
 #define EVS_CT_EXPIRY_GRAIN_MS 128
 

@@ -14,6 +14,10 @@
  *     place), and the entries prefetched from them.
  *   --lines 1: the entry alone, addressed by the hash (no bucket): any
  *     layout that reaches a connection in one line.
+ *   --lines 3: the bucket and the entry's first line side by side (128-byte
+ *     pairs, the entry's place read from the bucket): what putting the two
+ *     in one 128-byte block (the adjacent-line prefetcher's) would gain.
+ *   --lines 4: the same pairs, both lines asked for at once.
  *
  * Each packet compares the entry's 24-byte key and stores an expiry in it,
  * as an established hit does. Flows are visited in a scattered order (an
@@ -24,7 +28,7 @@
  * nothing waits on the loads: the bound a packet's lines meet whatever the
  * code around them).
  *
- * Usage: bench-mem-floor [--flows a,b,..] [--lines 1|2] [--max-factor F]
+ * Usage: bench-mem-floor [--flows a,b,..] [--lines 1..4] [--max-factor F]
  *          [--gap N] [--reps N] [--bursts N]
  *        bench-mem-floor --probe
  *   --max-factor: table max = flows * F (default 1.5, the perf scenarios'
@@ -119,6 +123,25 @@ static int table_fill(struct table *t, uint32_t nf, uint32_t max, int lines)
 	/* one layout: a key per entry slot, twice the flows (no collisions
 	 * kept: a colliding flow would reach another's line just the same) */
 	t->ne = lines == 1 ? max * 2 : max;
+	if (lines >= 3) { /* pairs: bucket i then entry line i, 128 B */
+		t->nb = max;
+		t->ne = 0;
+		bb = (size_t)t->nb * 128;
+		t->bytes = RTE_ALIGN_CEIL(bb, 2u << 20);
+		t->b = map(t->bytes, &t->huge);
+		t->e = NULL;
+		for (uint32_t f = 0; f < nf; f++) {
+			uint64_t k[3];
+			uint32_t sig;
+			key_of(f, 0, k);
+			sig = hash_of(k);
+			char *pb = (char *)t->b + (size_t)bucket_of(sig, t->nb) * 128;
+
+			memcpy(((struct entry *)(pb + 64))->key, k, sizeof(k));
+			*(uint64_t *)pb = 64; /* where the entry is, as a slot says */
+		}
+		return t->b == NULL ? -1 : 0;
+	}
 	bb = RTE_ALIGN_CEIL((size_t)t->nb * sizeof(struct bucket), 2u << 20);
 	eb = RTE_ALIGN_CEIL((size_t)t->ne * sizeof(struct entry), 2u << 20);
 	t->bytes = (lines == 2 ? bb : 0) + eb;
@@ -177,7 +200,11 @@ static __rte_noinline uint64_t burst(const struct table *t, int lines, unsigned 
 
 	for (i = 0; i < BENCH_BURST; i++) {
 		sig[i] = hash_of(k[i]);
-		if (lines == 2)
+		if (lines >= 3) {
+			rte_prefetch0((char *)t->b + (size_t)bucket_of(sig[i], t->nb) * 128);
+			if (lines == 4)
+				rte_prefetch0((char *)t->b + (size_t)bucket_of(sig[i], t->nb) * 128 + 64);
+		} else if (lines == 2)
 			rte_prefetch0(&t->b[bucket_of(sig[i], t->nb)]);
 		else
 			rte_prefetch0(&t->e[entry_of(sig[i], t->ne)]);
@@ -190,6 +217,13 @@ static __rte_noinline uint64_t burst(const struct table *t, int lines, unsigned 
 
 		if (lines == 1) {
 			e[i] = &t->e[entry_of(sig[i], t->ne)];
+			continue;
+		}
+		if (lines >= 3) {
+			const char *pb = (const char *)t->b + (size_t)bucket_of(sig[i], t->nb) * 128;
+			v = *(const volatile uint64_t *)pb;
+			e[i] = (struct entry *)(uintptr_t)(pb + v);
+			rte_prefetch0(e[i]);
 			continue;
 		}
 		for (uint32_t bi = bucket_of(sig[i], t->nb), tries = 0; tries < 8;
@@ -304,7 +338,7 @@ int main(int argc, char **argv)
 
 		if (opt == 'p')
 			return probe();
-		if (opt == 'l' && (!strcmp(optarg, "1") || !strcmp(optarg, "2")))
+		if (opt == 'l' && atoi(optarg) >= 1 && atoi(optarg) <= 4)
 			lines = atoi(optarg);
 		else if (opt == 'm' && (factor = strtod(optarg, &end)) >= 1 && factor <= 16 &&
 			 *end == '\0')
@@ -313,7 +347,7 @@ int main(int argc, char **argv)
 			 *end == '\0' && *optarg != '-')
 			;
 		else {
-			fprintf(stderr, "usage: bench-mem-floor [--flows a,b,..] [--lines 1|2] "
+			fprintf(stderr, "usage: bench-mem-floor [--flows a,b,..] [--lines 1..4] "
 					"[--max-factor 1..16] [--gap 0..10000] [--reps N] "
 					"[--bursts N] | --probe\n");
 			return 2;

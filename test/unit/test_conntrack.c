@@ -835,7 +835,6 @@ static Suite *ct_suite(void)
 	ct_commit_add_cases(s);
 	ct_frag_add_cases(s);
 	ct_prefetch_add_cases(s);
-	ct_hot_dp_add_cases(s);
 	return s;
 }
 

@@ -755,8 +755,6 @@ static Suite *ct_hash_suite(void)
 	return s;
 }
 
-Suite *ct_hot_suite(void); /* test_conntrack_hot.c */
-
 int main(void)
 {
 	int failed;
@@ -764,7 +762,6 @@ int main(void)
 	if (unit_eal_init("test_conntrack_hash", "cthash", "128") < 0)
 		return 1;
 	failed = unit_run(ct_hash_suite());
-	failed |= unit_run(ct_hot_suite());
 	rte_eal_cleanup();
 	return failed ? 1 : 0;
 }

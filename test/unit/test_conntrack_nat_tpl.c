@@ -443,7 +443,6 @@ static void burst_vs_general(bool vip)
 	struct evs_ct_stats st[2];
 	uint64_t now = T0;
 	unsigned int c, r, i, k, tpl_like = 0;
-	uint64_t hot_hits = 0;
 	uint8_t b[16];
 
 	memset(tp, 0, sizeof(tp));
@@ -599,19 +598,12 @@ static void burst_vs_general(bool vip)
 		}
 		evs_ct_stats(t[0], &st[0]);
 		evs_ct_stats(t[1], &st[1]);
-		/* the same but for the hits the template's hot copies served */
-		hot_hits = st[0].counters[EVS_CT_C_HOT_HIT];
-		ck_assert_uint_eq(st[1].counters[EVS_CT_C_HOT_HIT], 0);
-		st[0].counters[EVS_CT_C_HOT_HIT] = 0;
 		ck_assert_mem_eq(st[0].counters, st[1].counters, sizeof(st[0].counters));
 		ck_assert_uint_eq(st[0].conns, st[1].conns);
 		ct_same_conns(t[0], t[1]);
 	}
 	ck_assert_uint_gt(tpl_like, 800);
 	ck_assert_uint_gt(st[0].counters[EVS_CT_C_NAT_REWRITE], 1000);
-	/* most template packets came from a hot copy (each connection's
-	 * first after its commit and those past its slack did not) */
-	ck_assert_uint_gt(hot_hits, tpl_like / 2);
 	lc = evs_ct_lcore_get(ct, 0);
 	evs_ct_free(t[0]);
 	evs_ct_free(t[1]);

@@ -336,6 +336,10 @@ run_once() { # device flows size
 	python3 -c 'import json, sys; t = json.load(open(sys.argv[1]))["total"]; sys.exit(t["tx_pkts"] > 0 and t["rx_pkts"] == 0)' \
 		"$tmp/run.json" || { echo "matrix: nothing came back" >>"$tmp/run.err"; return 1; }
 	after=$(dut_counters "$dev")
+	# MATRIX_CT_STATS=FILE: each edgevs run's conntrack counters, appended
+	if [ -n "${MATRIX_CT_STATS:-}" ] && [ "$dev" = edgevs ]; then
+		"$ctl" -s "$tmp/ctl.sock" --json ct stats >>"$MATRIX_CT_STATS" 2>&1 || true
+	fi
 	if [ $conn = 1 ]; then
 		case "$dev" in
 		ovs) conns=$(ovs_ct_conns) ;;
