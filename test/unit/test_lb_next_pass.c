@@ -13,13 +13,21 @@
  * slot it names (a wrong one now and then: a hint for another
  * destination), hints are used when they match (far fewer lookups than
  * two per packet), and a flush of every megaflow invalidates them. With
- * @wide, the megaflows consult more words than a hint holds inline. */
+ * @wide, the megaflows consult more words than a hint holds inline.
+ *
+ * The traffic is random but seeded (LB_NEXT_PASS_SEED overrides): the
+ * lookups vary with it, 1.38-1.51 a packet over the seeds tried (stop 18:
+ * an unseeded run over the old bound of 1.5 failed CI once), so the bound
+ * is 1.6, well under the 2 of no hints. */
 static void recirc_hints(bool wide)
 {
 	static char dst[BURST][16];
 	struct evs_cls_stats cs0, cs1;
+	const char *env = getenv("LB_NEXT_PASS_SEED");
+	uint64_t seed = env != NULL ? strtoull(env, NULL, 0) : 0x6c62706173ull;
 	unsigned int sent = 0;
 
+	rte_srand(seed);
 	rc_on = true;
 	rc_wide = wide;
 	memset(rc_hints, 0, sizeof(rc_hints));
@@ -49,9 +57,10 @@ static void recirc_hints(bool wide)
 	}
 	rc_on = rc_wide = false;
 	ck_assert_int_eq(evs_cls_stats_get(evs_pipeline_lcore_cls(lbm.pl), &cs1), 0);
-	printf("hinted recirculation%s: %llu lookups for %u packets (2 passes each)\n",
-	       wide ? " (wide masks)" : "", (unsigned long long)(cs1.lookups - cs0.lookups), sent);
-	ck_assert_uint_lt(cs1.lookups - cs0.lookups, (uint64_t)sent * 3 / 2);
+	printf("hinted recirculation%s (seed %#llx): %llu lookups for %u packets (2 passes each)\n",
+	       wide ? " (wide masks)" : "", (unsigned long long)seed,
+	       (unsigned long long)(cs1.lookups - cs0.lookups), sent);
+	ck_assert_uint_lt(cs1.lookups - cs0.lookups, (uint64_t)sent * 8 / 5);
 	ck_assert_uint_gt(cs1.lookups - cs0.lookups, (uint64_t)sent);
 	/* the way they were compared: the words past the inline ones by the
 	 * bitmap (wide: every word but the ports') */
