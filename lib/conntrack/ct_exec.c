@@ -702,5 +702,6 @@ void evs_ct_prefetch_burst(const struct evs_ct_lcore *lc, const struct evs_flow_
 
 bool evs_ct_buckets_from_memory(const struct evs_ct *ct)
 {
-	return !ct->hash->scan_all;
+	/* the size, not the scan: a test may set that (ct_hash_set_scan_all) */
+	return !ct_hash_cached(ct->hash);
 }

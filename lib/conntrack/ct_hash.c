@@ -416,7 +416,7 @@ struct ct_hash *ct_hash_create(uint32_t max_conns, const struct ct_entry *entrie
 	h->entries = entries;
 	h->qsv = qsv;
 	h->nb = (uint32_t)nb;
-	h->scan_all = nb * sizeof(struct ct_hbucket) <= CT_HASH_SCAN_ALL_MAX_BYTES;
+	h->scan_all = ct_hash_cached(h);
 	/* a quarter more for chains: at half load few keys reach one (at 3/4
 	 * ~2% of the keys filled a sixteenth of the main buckets' count; test
 	 * fullest_sizing_fits) */

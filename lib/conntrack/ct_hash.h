@@ -150,6 +150,13 @@ bool ct_hash_lookup_rest(const struct ct_hash *h, const struct ct_key *k, uint32
  * a packet: 64k connections 91 -> 78 at once, 1M 107 -> 131). */
 #define CT_HASH_SCAN_ALL_MAX_BYTES (4u << 20)
 
+/* Whether @h's main buckets fit CT_HASH_SCAN_ALL_MAX_BYTES: read from the
+ * caches (the lookup's default scan, and evs_ct_buckets_from_memory()). */
+static inline bool ct_hash_cached(const struct ct_hash *h)
+{
+	return (size_t)h->nb * sizeof(struct ct_hbucket) <= CT_HASH_SCAN_ALL_MAX_BYTES;
+}
+
 /* The burst lookup's scan, for tests: all tags at once or slot by slot. */
 void ct_hash_set_scan_all(struct ct_hash *h, bool all);
 

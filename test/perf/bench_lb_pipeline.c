@@ -140,6 +140,7 @@ int main(int argc, char **argv)
 	struct evs_l2_state l2st;
 	struct evs_pipeline_state st = {0};
 	struct bench_pl bp = {.st = &st};
+	char *end;
 	int opt;
 
 	static const struct option lo[] = {{"mode", required_argument, NULL, 'm'},
@@ -153,8 +154,10 @@ int main(int argc, char **argv)
 			fresh = true;
 		} else if (opt == 'b') {
 			per_backend = true;
-		} else if (opt == 't' && atoi(optarg) > 0) {
-			udp_timeout = (uint32_t)atoi(optarg);
+		} else if (opt == 't' && *optarg != '-' &&
+			   (udp_timeout = (uint32_t)strtoul(optarg, &end, 10)) >= 1 &&
+			   udp_timeout <= 31536000 && *end == '\0') {
+			/* a zone's timeout range (ct_conf.c) */
 		} else if (opt == 'm' && (strcmp(optarg, "l2") == 0 || strcmp(optarg, "lb") == 0)) {
 			lb = strcmp(optarg, "lb") == 0;
 		} else {

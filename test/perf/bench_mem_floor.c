@@ -95,6 +95,12 @@ static uint32_t bucket_of(uint32_t sig, uint32_t nb)
 	return (uint32_t)((uint64_t)(sig << 16 | sig >> 16) * nb >> 32);
 }
 
+/* --lines 3|4: the 128-byte pair of hash @sig (its bucket, then its entry's line) */
+static char *pair_of(const struct table *t, uint32_t sig)
+{
+	return (char *)t->b + (size_t)bucket_of(sig, t->nb) * 128;
+}
+
 static uint32_t entry_of(uint32_t sig, uint32_t ne)
 {
 	return (uint32_t)((uint64_t)sig * ne >> 32);
@@ -126,21 +132,21 @@ static int table_fill(struct table *t, uint32_t nf, uint32_t max, int lines)
 	if (lines >= 3) { /* pairs: bucket i then entry line i, 128 B */
 		t->nb = max;
 		t->ne = 0;
-		bb = (size_t)t->nb * 128;
-		t->bytes = RTE_ALIGN_CEIL(bb, 2u << 20);
-		t->b = map(t->bytes, &t->huge);
 		t->e = NULL;
+		t->bytes = RTE_ALIGN_CEIL((size_t)t->nb * 128, 2u << 20);
+		t->b = map(t->bytes, &t->huge);
+		if (t->b == NULL)
+			return -1;
 		for (uint32_t f = 0; f < nf; f++) {
 			uint64_t k[3];
-			uint32_t sig;
-			key_of(f, 0, k);
-			sig = hash_of(k);
-			char *pb = (char *)t->b + (size_t)bucket_of(sig, t->nb) * 128;
+			char *pb;
 
+			key_of(f, 0, k);
+			pb = pair_of(t, hash_of(k));
 			memcpy(((struct entry *)(pb + 64))->key, k, sizeof(k));
 			*(uint64_t *)pb = 64; /* where the entry is, as a slot says */
 		}
-		return t->b == NULL ? -1 : 0;
+		return 0;
 	}
 	bb = RTE_ALIGN_CEIL((size_t)t->nb * sizeof(struct bucket), 2u << 20);
 	eb = RTE_ALIGN_CEIL((size_t)t->ne * sizeof(struct entry), 2u << 20);
@@ -201,9 +207,11 @@ static __rte_noinline uint64_t burst(const struct table *t, int lines, unsigned 
 	for (i = 0; i < BENCH_BURST; i++) {
 		sig[i] = hash_of(k[i]);
 		if (lines >= 3) {
-			rte_prefetch0((char *)t->b + (size_t)bucket_of(sig[i], t->nb) * 128);
+			const char *pb = pair_of(t, sig[i]);
+
+			rte_prefetch0(pb);
 			if (lines == 4)
-				rte_prefetch0((char *)t->b + (size_t)bucket_of(sig[i], t->nb) * 128 + 64);
+				rte_prefetch0(pb + 64);
 		} else if (lines == 2)
 			rte_prefetch0(&t->b[bucket_of(sig[i], t->nb)]);
 		else
@@ -220,7 +228,8 @@ static __rte_noinline uint64_t burst(const struct table *t, int lines, unsigned 
 			continue;
 		}
 		if (lines >= 3) {
-			const char *pb = (const char *)t->b + (size_t)bucket_of(sig[i], t->nb) * 128;
+			const char *pb = pair_of(t, sig[i]);
+
 			v = *(const volatile uint64_t *)pb;
 			e[i] = (struct entry *)(uintptr_t)(pb + v);
 			rte_prefetch0(e[i]);
@@ -338,8 +347,8 @@ int main(int argc, char **argv)
 
 		if (opt == 'p')
 			return probe();
-		if (opt == 'l' && atoi(optarg) >= 1 && atoi(optarg) <= 4)
-			lines = atoi(optarg);
+		if (opt == 'l' && optarg[0] >= '1' && optarg[0] <= '4' && optarg[1] == '\0')
+			lines = optarg[0] - '0';
 		else if (opt == 'm' && (factor = strtod(optarg, &end)) >= 1 && factor <= 16 &&
 			 *end == '\0')
 			;
