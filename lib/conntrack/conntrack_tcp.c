@@ -221,8 +221,9 @@ static void dir_init(struct ct_tcp_dir *d, const struct tcp_seg *s)
 
 enum win_verdict { W_OK, W_IGNORE, W_INVALID };
 
-/* Check and learn a segment from @dir against the bounds of both sides. */
-static enum win_verdict in_window(struct ct_entry *e, int dir, struct tcp_seg *s, bool liberal)
+/* Check and learn a segment from @dir against the bounds of both sides.
+ * Inline: ct_tcp_established_ack() gets it with the flags it knows. */
+static __rte_always_inline enum win_verdict in_window(struct ct_entry *e, int dir, struct tcp_seg *s, bool liberal)
 {
 	struct ct_tcp_dir *snd = &e->tcp[dir], *rcv = &e->tcp[!dir];
 	uint32_t seq = s->seq, end = s->end, ack, win = s->win;
@@ -384,13 +385,45 @@ static enum ct_verdict tcp_oneway(struct ct_entry *e, enum tcp_class c)
 	}
 }
 
+/* in_window()'s verdict as tcp_update() returns it */
+static enum ct_verdict window_verdict(enum win_verdict w, struct ct_pkt *p)
+{
+	if (w != W_INVALID)
+		return CT_V_OK; /* W_IGNORE: old data or a late ACK, nothing learnt */
+	p->counter = EVS_CT_C_INV_TCP_WINDOW;
+	return CT_V_INVALID;
+}
+
+int ct_tcp_established_ack(struct ct_entry *e, struct ct_pkt *p, int dir, bool liberal)
+{
+	struct tcp_seg s;
+	enum win_verdict w;
+
+	/* an ACK in ESTABLISHED stays there: no transition, no FIN or RST
+	 * to note; the state machine would only confirm it */
+	if (e->proto_state != EVS_CT_TCP_ESTABLISHED || (e->flags & CT_FL_ONEWAY) ||
+	    (p->key->tcp_flags & ~(F_PSH | F_ECE | F_CWR)) != F_ACK)
+		return -1;
+	if (!seg_read(p, &s)) {
+		p->counter = EVS_CT_C_INV_TCP_FLAGS;
+		return CT_V_INVALID;
+	}
+	s.flags = F_ACK; /* what the segment is to the window check (the key's, above) */
+	w = in_window(e, dir, &s, liberal || (e->flags & CT_FL_LIBERAL));
+	if (w == W_OK)
+		remember(e, C_ACK, dir);
+	return window_verdict(w, p);
+}
+
 static enum ct_verdict tcp_update(struct ct_entry *e, struct ct_pkt *p, int dir,
 				  const struct evs_ct_zone_conf *zc)
 {
 	struct tcp_seg s;
 	enum tcp_class c;
-	int next;
+	int next = ct_tcp_established_ack(e, p, dir, zc->tcp_liberal);
 
+	if (next >= 0)
+		return (enum ct_verdict)next; /* the usual segment, the same way */
 	if (!flags_valid(p->key->tcp_flags) || !seg_read(p, &s)) {
 		p->counter = EVS_CT_C_INV_TCP_FLAGS;
 		return CT_V_INVALID;
@@ -425,13 +458,12 @@ static enum ct_verdict tcp_update(struct ct_entry *e, struct ct_pkt *p, int dir,
 		return CT_V_INVALID;
 	}
 	switch (in_window(e, dir, &s, zc->tcp_liberal || (e->flags & CT_FL_LIBERAL))) {
-	case W_INVALID:
-		p->counter = EVS_CT_C_INV_TCP_WINDOW;
-		return CT_V_INVALID;
-	case W_IGNORE:
-		return CT_V_OK;
-	default:
+	case W_OK:
 		break;
+	case W_INVALID:
+		return window_verdict(W_INVALID, p);
+	default:
+		return CT_V_OK; /* W_IGNORE */
 	}
 	if (next == EVS_CT_TCP_FIN_WAIT && e->proto_state != EVS_CT_TCP_FIN_WAIT)
 		e->flags = (uint8_t)((e->flags & ~CT_FL_CLOSER_REPLY) | CT_FL_FIN_SEEN |

@@ -20,6 +20,7 @@ enum exp_class {
 	EXP_UDP_REPLIED,
 	EXP_ICMP,
 	EXP_OTHER,
+	EXP_TCP_ESTABLISHED, /* hit_tcp()'s: the one TCP state it keeps */
 	EXP_N,
 };
 
@@ -40,6 +41,7 @@ static void burst_expiries(struct burst_ctx *b)
 	b->exp[EXP_UDP_REPLIED] = ct_expiry(now, t->udp_replied);
 	b->exp[EXP_ICMP] = ct_expiry(now, t->icmp);
 	b->exp[EXP_OTHER] = ct_expiry(now, t->other);
+	b->exp[EXP_TCP_ESTABLISHED] = ct_expiry(now, t->tcp_established);
 }
 
 static void set_meta(struct evs_ct_meta *meta, const struct ct_entry *e)
@@ -381,6 +383,51 @@ static inline uint8_t hit_plain(const struct burst_ctx *b, struct evs_ct_lcore *
 	return st;
 }
 
+/* hit_plain()'s for TCP: the usual segment of an established two-way
+ * connection (ct_tcp_established_ack()), under the entry lock the windows
+ * need but without hit()'s general steps (the protocol's look-ups, the
+ * timeout by state, mark and label). The same conditions: b->lockless,
+ * and 0 (nothing changed) for any other packet; one the windows refuse
+ * is counted and returned invalid as hit() would. */
+static inline uint8_t hit_tcp(const struct burst_ctx *b, struct evs_ct_lcore *lc, uint64_t now,
+			      const uint64_t *exps, bool natf, struct ct_pkt *p, uintptr_t data,
+			      uint16_t i)
+{
+	struct ct_entry *e = (struct ct_entry *)(data & ~CT_DIR_BIT);
+	int dir = (data & CT_DIR_BIT) ? 1 : 0;
+	uint64_t cur, exp;
+	uint8_t st;
+	int v;
+
+	if (p->ck.proto != IPPROTO_TCP || p->kind != CT_PKT_PLAIN ||
+	    atomic_load_explicit(&e->life, memory_order_relaxed) != CT_LIFE_LIVE)
+		return 0;
+	/* relaxed: as in hit_plain(); seen-reply is never taken back */
+	cur = atomic_load_explicit(&e->expires, memory_order_relaxed);
+	if (cur <= now || !(__atomic_load_n(&e->flags, __ATOMIC_RELAXED) & CT_FL_SEEN_REPLY))
+		return 0; /* timed out, or the originator's before any reply (new) */
+	rte_spinlock_lock(&e->lock);
+	v = ct_tcp_established_ack(e, p, dir, b->zc->tcp_liberal);
+	rte_spinlock_unlock(&e->lock);
+	if (v < 0)
+		return 0;
+	ct_count(lc, EVS_CT_C_HIT);
+	if (v != CT_V_OK) {
+		memset(&lc->head.meta[i], 0, sizeof(lc->head.meta[i]));
+		return invalid(b, p);
+	}
+	/* hit()'s refresh: the state (ESTABLISHED) did not change */
+	exp = exps[EXP_TCP_ESTABLISHED];
+	if (cur != exp)
+		atomic_store_explicit(&e->expires, exp, memory_order_relaxed);
+	lc->head.meta[i] = (struct evs_ct_meta){.mark = e->mark, .backend = e->backend, .known = 1};
+	st = dir ? EVS_CT_TRACKED | EVS_CT_ESTABLISHED | EVS_CT_REPLY
+		 : EVS_CT_TRACKED | EVS_CT_ESTABLISHED;
+	if (natf)
+		st |= nat(b, e, p, dir);
+	return st;
+}
+
 static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, uint16_t i)
 {
 	struct ct_entry *e = (struct ct_entry *)(data & ~CT_DIR_BIT);
@@ -403,8 +450,11 @@ static uint8_t hit(const struct burst_ctx *b, struct ct_pkt *p, uintptr_t data, 
 	}
 	/* the usual established packet: no lock */
 	if (b->lockless) {
-		st = hit_plain(b, b->lc, b->lc->now, b->exp, (b->act->flags & EVS_CT_F_NAT) != 0, p,
-			       data, i);
+		bool natf = (b->act->flags & EVS_CT_F_NAT) != 0;
+
+		st = p->ck.proto == IPPROTO_TCP
+			 ? hit_tcp(b, b->lc, b->lc->now, b->exp, natf, p, data, i)
+			 : hit_plain(b, b->lc, b->lc->now, b->exp, natf, p, data, i);
 		if (st != 0)
 			return st;
 	}
@@ -646,9 +696,12 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 		if (looked) {
 			found = ct_cand_holds(data[j], &pk[i].ck);
 			if (likely(found)) {
-				st = b.lockless
-					 ? hit_plain(&b, lc, now, exps, natf, &pk[i], data[j], i)
-					 : 0;
+				if (!b.lockless)
+					st = 0;
+				else if (pk[i].ck.proto == IPPROTO_TCP)
+					st = hit_tcp(&b, lc, now, exps, natf, &pk[i], data[j], i);
+				else
+					st = hit_plain(&b, lc, now, exps, natf, &pk[i], data[j], i);
 				if (likely(st != 0)) {
 					keys[i].ct_state = st;
 					if (key_mark)

@@ -229,6 +229,12 @@ extern const struct ct_proto_ops ct_proto_udp;
 extern const struct ct_proto_ops ct_proto_icmp;
 extern const struct ct_proto_ops ct_proto_other;
 
+/* conntrack_tcp.c: the usual TCP segment, an ACK (PSH, ECE, CWR aside) of
+ * an ESTABLISHED two-way connection, entry lock held, as ops->update()
+ * takes it: CT_V_OK or CT_V_INVALID (counter set). -1, nothing read or
+ * changed, for any other segment or state. @liberal: the zone's. */
+int ct_tcp_established_ack(struct ct_entry *e, struct ct_pkt *p, int dir, bool liberal);
+
 /* Inline: several calls per packet, each a few compares. */
 static inline const struct ct_proto_ops *ct_proto_of(uint8_t proto)
 {

@@ -91,5 +91,6 @@ void ct_pipeline_add_cases(Suite *s);
 void ct_commit_add_cases(Suite *s);
 void ct_frag_add_cases(Suite *s);
 void ct_prefetch_add_cases(Suite *s);
+void ct_tcp_est_add_cases(Suite *s);
 
 #endif /* EVS_TEST_CT_TEST_H */

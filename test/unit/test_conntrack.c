@@ -240,6 +240,31 @@ START_TEST(test_tcp_stray_syn_ignored_then_resync)
 }
 END_TEST
 
+/* Only the segment right after a stray SYN may resync on its answer: an
+ * ACK in between (the usual established one) ends that chance, as Linux
+ * keeps only the last segment. */
+START_TEST(test_tcp_syn_answer_after_ack_no_resync)
+{
+	struct spec s;
+
+	handshake();
+	s = tcp(true, SYN, 90000, 0);
+	ck_assert_uint_eq(send1(&s, NULL), CT_EST); /* stray: passes, changes nothing */
+	s = tcp(true, ACK, 1001, 5001);
+	ck_assert_uint_eq(send1(&s, NULL), CT_EST);
+	/* an answer to that SYN now is one more stray segment */
+	s = tcp(false, SYN | ACK, 70000, 90001);
+	ck_assert_uint_eq(send1(&s, NULL), CT_RPL);
+	ck_assert_int_eq(conn_state(0, IPPROTO_TCP), EVS_CT_TCP_ESTABLISHED);
+	/* the old sequence space still holds */
+	s = tcp(true, ACK | PSH, 1001, 5001);
+	s.payload = 10;
+	ck_assert_uint_eq(send1(&s, NULL), CT_EST);
+	s = tcp(true, ACK, 90001, 70001);
+	ck_assert_uint_eq(send1(&s, NULL), CT_INV);
+}
+END_TEST
+
 START_TEST(test_tcp_refused_rst_must_ack_syn)
 {
 	struct spec s = tcp(true, SYN, 1000, 0);
@@ -800,6 +825,7 @@ static Suite *ct_suite(void)
 	    {"tcp_rst_closes_then_syn_reopens", test_tcp_rst_closes_then_syn_reopens},
 	    {"tcp_oneway", test_tcp_oneway},
 	    {"tcp_stray_syn_ignored_then_resync", test_tcp_stray_syn_ignored_then_resync},
+	    {"tcp_syn_answer_after_ack_no_resync", test_tcp_syn_answer_after_ack_no_resync},
 	    {"tcp_refused_rst_must_ack_syn", test_tcp_refused_rst_must_ack_syn},
 	    {"tcp_cannot_start_without_syn_or_ack", test_tcp_cannot_start_without_syn_or_ack},
 	    {"tcp_bad_flags_on_connection", test_tcp_bad_flags_on_connection},
@@ -835,6 +861,7 @@ static Suite *ct_suite(void)
 	ct_commit_add_cases(s);
 	ct_frag_add_cases(s);
 	ct_prefetch_add_cases(s);
+	ct_tcp_est_add_cases(s);
 	return s;
 }
 

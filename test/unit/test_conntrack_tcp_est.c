@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Established TCP without hit()'s general steps (ct_exec.c: hit_tcp, the
+ * windows by ct_tcp_established_ack): two tables with the same history,
+ * one under an action that leaves the entry's mark alone (the shortcut)
+ * and one whose commit asks to set it with an empty mask (the general,
+ * locked way; the mark stays as it is). Random bursts of segments of
+ * DNATed IPv4 and IPv6 connections both ways, in window and not, old
+ * ones, ACKs of unsent data, FINs, RSTs, stray SYNs, URG, ECE/CWR, zero
+ * windows, with the clock moving: the same states, frames, keys,
+ * metadata, counters and connections.
+ */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ct_test.h"
+#include "unit_case.h"
+
+#define CONNS 40
+#define BURST 32
+#define ROUNDS 120
+
+struct tconn {
+	char cli[48];
+	bool v6;
+	bool midstream; /* picked up by an ACK: established, liberal, new until a reply */
+	uint16_t port; /* the client's: a new one each time it starts over */
+	uint32_t cseq, sseq; /* next sequence number of each side */
+	uint16_t cwin, swin;
+};
+
+static const char *vip_of(const struct tconn *c)
+{
+	return c->v6 ? "fd00::100" : "10.0.0.100";
+}
+
+static const char *backend_of(const struct tconn *c)
+{
+	return c->v6 ? "fd00::1:1" : "10.0.1.1";
+}
+
+/* A segment of connection @c (index @ci) from the client or the backend. */
+static struct spec seg(const struct tconn *c, unsigned int ci, bool from_client, uint8_t flags,
+		       uint32_t seq, uint32_t ack, uint16_t payload)
+{
+	struct spec s = {.proto = IPPROTO_TCP,
+			 .flags = flags,
+			 .seq = seq,
+			 .ack = ack,
+			 .win = from_client ? c->cwin : c->swin,
+			 .payload = payload};
+	uint16_t cport = c->port;
+
+	(void)ci;
+	s.src = from_client ? c->cli : backend_of(c);
+	s.dst = from_client ? vip_of(c) : c->cli;
+	s.sport = from_client ? cport : 8080;
+	s.dport = from_client ? 80 : cport;
+	return s;
+}
+
+/* What the round's packet @i is: mostly the usual in-window data or ACKs,
+ * each direction; the rest what the windows and the state machine judge. */
+static struct spec pick(struct tconn *conns, unsigned int *ci)
+{
+	unsigned int what = (unsigned int)rand() % 100;
+	struct tconn *c;
+	uint16_t len = (uint16_t)(rand() % 3 == 0 ? 0 : rand() % 200);
+	bool cl = rand() % 2 == 0;
+	uint8_t extra[] = {0, PSH, 0x20 /* URG */, 0x40 /* ECE */, 0x80 /* CWR */};
+	struct spec s;
+
+	*ci = (unsigned int)rand() % CONNS;
+	c = &conns[*ci];
+	uint32_t *mine = cl ? &c->cseq : &c->sseq, theirs = cl ? c->sseq : c->cseq;
+
+	if (what < 60) { /* in window, perhaps with PSH or another bit */
+		s = seg(c, *ci, cl, (uint8_t)(ACK | extra[rand() % 5]), *mine, theirs, len);
+		*mine += len;
+	} else if (what < 66) { /* old data sent again */
+		s = seg(c, *ci, cl, ACK, *mine - 300, theirs, 100);
+	} else if (what < 72) { /* far past the window */
+		s = seg(c, *ci, cl, ACK, *mine + 10000000, theirs, 10);
+	} else if (what < 77) { /* acknowledging data never sent */
+		s = seg(c, *ci, cl, ACK, *mine, theirs + 200000, 0);
+	} else if (what < 82) { /* a window closes, then opens */
+		if (cl)
+			c->cwin = c->cwin == 0 ? 29200 : 0;
+		else
+			c->swin = c->swin == 0 ? 29200 : 0;
+		s = seg(c, *ci, cl, ACK, *mine, theirs, 0);
+	} else if (what < 86) { /* a FIN: the connection leaves ESTABLISHED */
+		s = seg(c, *ci, cl, FIN | ACK, *mine, theirs, 0);
+		*mine += 1;
+	} else if (what < 88) { /* a reset */
+		s = seg(c, *ci, cl, RST | ACK, *mine, theirs, 0);
+	} else if (what < 91) { /* a stray SYN inside the connection */
+		s = seg(c, *ci, cl, SYN, *mine + 5, 0, 0);
+	} else if (what < 94) { /* flags no state machine takes */
+		s = seg(c, *ci, cl, SYN | FIN | ACK, *mine, theirs, 0);
+	} else { /* a segment overshooting the window a little */
+		s = seg(c, *ci, cl, ACK, *mine, theirs, 1400);
+		*mine += 1400;
+	}
+	return s;
+}
+
+/* The TCP state of the connection from client port @port, -1 none. */
+static int state_of(const struct evs_ct *t, uint16_t port)
+{
+	struct evs_ct_conn_info ci;
+	uint32_t p = 0;
+
+	while (evs_ct_iterate(t, &p, &ci) == 0)
+		if (ci.orig.sport == rte_cpu_to_be_16(port))
+			return ci.proto_state;
+	return -1;
+}
+
+/* The handshake through @l under @a, DNATed to the connection's backend. */
+static void open_conn(struct tconn *c, unsigned int ci, struct evs_ct_lcore *l,
+		    struct evs_ct_action *a)
+{
+	struct spec s = seg(c, ci, true, SYN, c->cseq - 1, 0, 0);
+
+	a->nat.v6 = c->v6;
+	addr(backend_of(c), a->nat.addr_min);
+	addr(backend_of(c), a->nat.addr_max);
+	lc = l;
+	if (c->midstream) {
+		s = seg(c, ci, true, ACK, c->cseq, c->sseq, 0);
+		ck_assert_uint_eq(send1(&s, a), CT_NEW | EVS_CT_DNAT);
+		return;
+	}
+	ck_assert_uint_eq(send1(&s, a), CT_NEW | EVS_CT_DNAT);
+	s = seg(c, ci, false, SYN | ACK, c->sseq - 1, c->cseq, 0);
+	ck_assert_uint_eq(send1(&s, a), CT_RPL | EVS_CT_SNAT);
+	s = seg(c, ci, true, ACK, c->cseq, c->sseq, 0);
+	ck_assert_uint_eq(send1(&s, a), CT_EST | EVS_CT_DNAT);
+}
+
+START_TEST(test_tcp_established_vs_general)
+{
+	struct evs_ct *t[2] = {new_table("ta", 1024, 1), new_table("tb", 1024, 1)};
+	struct evs_ct_lcore *l[2] = {evs_ct_lcore_get(t[0], 0), evs_ct_lcore_get(t[1], 0)};
+	struct tconn conns[CONNS], start[CONNS];
+	struct evs_ct_action a[2];
+	struct evs_ct_stats st[2];
+	unsigned int c, r, i, k, est = 0, inv = 0, restarts = 0;
+	uint64_t now = T0;
+
+	for (k = 0; k < 2; k++) {
+		a[k] = act_commit(0);
+		a[k].flags |= EVS_CT_F_NAT;
+		a[k].nat.kind = EVS_CT_NAT_DST;
+		a[k].nat.port_min = a[k].nat.port_max = 8080;
+	}
+	/* the general way: a commit that would set the mark, with no bit of it */
+	a[1].flags |= EVS_CT_F_SET_MARK;
+	a[1].mark = 0x5a;
+	a[1].mark_mask = 0;
+	srand(4242);
+	for (c = 0; c < CONNS; c++) {
+		struct tconn *x = &conns[c];
+
+		x->v6 = c % 4 == 3;
+		x->midstream = c % 5 == 1;
+		if (x->v6)
+			snprintf(x->cli, sizeof(x->cli), "fd00::2:%x", c + 1);
+		else
+			snprintf(x->cli, sizeof(x->cli), "10.2.0.%u", c + 1);
+		x->cseq = (uint32_t)rand() | 1;
+		x->sseq = (uint32_t)rand() | 1;
+		x->cwin = x->swin = 29200;
+		x->port = (uint16_t)(20000 + c);
+		start[c] = *x;
+		for (k = 0; k < 2; k++) {
+			conns[c] = start[c];
+			open_conn(&conns[c], c, l[k], &a[k]);
+		}
+	}
+	for (r = 0; r < ROUNDS; r++) {
+		struct spec sp[BURST];
+		struct rte_mbuf *m[2][BURST];
+		struct evs_flow_key key[2][BURST];
+		struct evs_ct_meta meta[2][BURST];
+
+		if (r % 10 == 9) { /* the expiry moves a grain now and then */
+			now += (uint64_t)(rand() % 20000);
+			for (k = 0; k < 2; k++)
+				evs_ct_lcore_set_now(l[k], now);
+		}
+		for (i = 0; i < BURST; i++)
+			sp[i] = pick(conns, &c);
+		for (k = 0; k < 2; k++) {
+			for (i = 0; i < BURST; i++)
+				m[k][i] = build(&sp[i], &key[k][i]);
+			ck_assert_uint_eq(evs_ct_execute_burst(l[k], &a[k], m[k], key[k], BURST),
+					  BURST);
+			for (i = 0; i < BURST; i++)
+				meta[k][i] = *evs_ct_burst_meta(l[k], (uint16_t)i);
+		}
+		for (i = 0; i < BURST; i++) {
+			ck_assert_msg(key[0][i].ct_state == key[1][i].ct_state,
+				      "round %u packet %u (flags %#x): ct_state %#x, general %#x", r,
+				      i, sp[i].flags, key[0][i].ct_state, key[1][i].ct_state);
+			ck_assert_mem_eq(&key[0][i], &key[1][i], sizeof(key[0][i]));
+			ck_assert_uint_eq(rte_pktmbuf_data_len(m[0][i]),
+					  rte_pktmbuf_data_len(m[1][i]));
+			ck_assert_msg(memcmp(rte_pktmbuf_mtod(m[0][i], uint8_t *),
+					     rte_pktmbuf_mtod(m[1][i], uint8_t *),
+					     rte_pktmbuf_data_len(m[0][i])) == 0,
+				      "round %u packet %u: the frames differ", r, i);
+			ck_assert_uint_eq(meta[0][i].mark, meta[1][i].mark);
+			ck_assert_uint_eq(meta[0][i].backend, meta[1][i].backend);
+			ck_assert_uint_eq(meta[0][i].known, meta[1][i].known);
+			est += (key[0][i].ct_state & (EVS_CT_ESTABLISHED | EVS_CT_INVALID)) ==
+			       EVS_CT_ESTABLISHED;
+			inv += (key[0][i].ct_state & EVS_CT_INVALID) != 0;
+			rte_pktmbuf_free(m[0][i]);
+			rte_pktmbuf_free(m[1][i]);
+		}
+		evs_ct_stats(t[0], &st[0]);
+		evs_ct_stats(t[1], &st[1]);
+		ck_assert_mem_eq(st[0].counters, st[1].counters, sizeof(st[0].counters));
+		ck_assert_uint_eq(st[0].conns, st[1].conns);
+		ct_same_conns(t[0], t[1]);
+		/* one no longer established starts over on another port (the old
+		 * one stays until its timeout), so that most traffic stays usual */
+		for (c = 0; c < CONNS; c++) {
+			if (state_of(t[0], conns[c].port) == EVS_CT_TCP_ESTABLISHED)
+				continue;
+			conns[c].port = (uint16_t)(conns[c].port + CONNS);
+			conns[c].cseq += 100000;
+			conns[c].sseq += 100000;
+			conns[c].cwin = conns[c].swin = 29200;
+			start[c] = conns[c];
+			restarts++;
+			for (k = 0; k < 2; k++) {
+				conns[c] = start[c];
+				open_conn(&conns[c], c, l[k], &a[k]);
+			}
+		}
+	}
+	/* the shortcut's packets were most of them, and the windows refused some */
+	ck_assert_uint_gt(est, ROUNDS * BURST / 2);
+	ck_assert_uint_gt(inv, ROUNDS * BURST / 20);
+	ck_assert_uint_gt(restarts, 20);
+	lc = evs_ct_lcore_get(ct, 0);
+	evs_ct_free(t[0]);
+	evs_ct_free(t[1]);
+}
+END_TEST
+
+void ct_tcp_est_add_cases(Suite *s)
+{
+	const struct unit_case cases[] = {
+	    {"tcp_established_vs_general", test_tcp_established_vs_general},
+	};
+
+	unit_add_cases(s, cases, RTE_DIM(cases), ct_setup, ct_teardown, 0);
+}
