@@ -373,9 +373,12 @@ static inline uint16_t build_hdr(const struct evs_gen_builder *b, const struct g
 			seq = rte_cpu_to_be_32(isn);
 		} else {
 			/* An established flow: sequence advances by one
-			 * payload per round, the peer's ACK stays put. */
+			 * payload per round, the peer's ACK stays put: its
+			 * SYN-ACK's, as --connect's responder answers the
+			 * flow's SYN (evs_gen_tcp_answer), so that a stream
+			 * after a handshake is in both windows. */
 			seq = rte_cpu_to_be_32(isn + 1 + (uint32_t)(m->round * t->payload_len));
-			ack = rte_cpu_to_be_32(evs_gen_tcp_isn(st->flow_id ^ 0xffffffu) + 1);
+			ack = rte_cpu_to_be_32(evs_gen_tcp_isn(isn) + 1);
 			store32(l4 + 8, ack);
 		}
 		store32(l4 + 4, seq);

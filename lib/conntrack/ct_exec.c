@@ -383,6 +383,28 @@ static inline uint8_t hit_plain(const struct burst_ctx *b, struct evs_ct_lcore *
 	return st;
 }
 
+/* nat() of an established TCP packet: the original direction of a plain
+ * DNAT from its backend slot's IPv4 template inline, as tpl_run() does
+ * for UDP (the packet is plain: hit_tcp's); anything else by nat(). */
+static __rte_always_inline uint8_t nat_tcp(const struct burst_ctx *b, const struct ct_entry *e,
+					   struct ct_pkt *p, int dir)
+{
+	const struct evs_ct_nat_tpl *t;
+
+	if (dir != 0 || p->ck.v6 || (e->flags & (CT_FL_SNAT | CT_FL_DNAT)) != CT_FL_DNAT ||
+	    e->backend >= b->act->n_nat_tpl)
+		return nat(b, e, p, dir);
+	t = &b->act->nat_tpl[e->backend];
+	if (!t->valid || t->v6 || !nat_side_fits(p, false))
+		return nat(b, e, p, dir);
+	/* the VIP's deltas when the template knows it, else from the packet */
+	if (!nat_tpl_vip4(p, t, false))
+		nat_side_fit(p, true, false, false, t->addr, t->addr_sum,
+			     t->port != 0 ? &t->port : NULL);
+	ct_count(b->lc, EVS_CT_C_NAT_REWRITE);
+	return EVS_CT_DNAT;
+}
+
 /* hit_plain()'s for TCP: the usual segment of an established two-way
  * connection (ct_tcp_established_ack()), under the entry lock the windows
  * need but without hit()'s general steps (the protocol's look-ups, the
@@ -424,7 +446,7 @@ static inline uint8_t hit_tcp(const struct burst_ctx *b, struct evs_ct_lcore *lc
 	st = dir ? EVS_CT_TRACKED | EVS_CT_ESTABLISHED | EVS_CT_REPLY
 		 : EVS_CT_TRACKED | EVS_CT_ESTABLISHED;
 	if (natf)
-		st |= nat(b, e, p, dir);
+		st |= nat_tcp(b, e, p, dir);
 	return st;
 }
 

@@ -4,7 +4,8 @@
  * windows by ct_tcp_established_ack): two tables with the same history,
  * one under an action that leaves the entry's mark alone (the shortcut)
  * and one whose commit asks to set it with an empty mask (the general,
- * locked way; the mark stays as it is). Random bursts of segments of
+ * locked way; the mark stays as it is) and without the backend slots'
+ * templates (the rewrite from the reply key). Random bursts of segments of
  * DNATed IPv4 and IPv6 connections both ways, in window and not, old
  * ones, ACKs of unsent data, FINs, RSTs, stray SYNs, URG, ECE/CWR, zero
  * windows, with the clock moving: the same states, frames, keys,
@@ -126,6 +127,7 @@ static void open_conn(struct tconn *c, unsigned int ci, struct evs_ct_lcore *l,
 	struct spec s = seg(c, ci, true, SYN, c->cseq - 1, 0, 0);
 
 	a->nat.v6 = c->v6;
+	a->backend = c->v6 ? 2 : 1; /* the template slot of its backend */
 	addr(backend_of(c), a->nat.addr_min);
 	addr(backend_of(c), a->nat.addr_max);
 	lc = l;
@@ -147,7 +149,9 @@ START_TEST(test_tcp_established_vs_general)
 	struct evs_ct_lcore *l[2] = {evs_ct_lcore_get(t[0], 0), evs_ct_lcore_get(t[1], 0)};
 	struct tconn conns[CONNS], start[CONNS];
 	struct evs_ct_action a[2];
+	struct evs_ct_nat_tpl tp[3];
 	struct evs_ct_stats st[2];
+	uint8_t b[16], vip[16], other[16];
 	unsigned int c, r, i, k, est = 0, inv = 0, restarts = 0;
 	uint64_t now = T0;
 
@@ -157,6 +161,16 @@ START_TEST(test_tcp_established_vs_general)
 		a[k].nat.kind = EVS_CT_NAT_DST;
 		a[k].nat.port_min = a[k].nat.port_max = 8080;
 	}
+	/* the shortcut's table has the templates: slot 1 IPv4, 2 IPv6 */
+	memset(tp, 0, sizeof(tp));
+	addr("10.0.1.1", b);
+	evs_ct_nat_tpl_init(&tp[1], b, 8080, false);
+	addr("fd00::1:1", b);
+	evs_ct_nat_tpl_init(&tp[2], b, 8080, true);
+	addr("10.0.0.100", vip);
+	addr("10.0.0.101", other);
+	a[0].nat_tpl = tp;
+	a[0].n_nat_tpl = 3;
 	/* the general way: a commit that would set the mark, with no bit of it */
 	a[1].flags |= EVS_CT_F_SET_MARK;
 	a[1].mark = 0x5a;
@@ -187,6 +201,13 @@ START_TEST(test_tcp_established_vs_general)
 		struct evs_flow_key key[2][BURST];
 		struct evs_ct_meta meta[2][BURST];
 
+		/* the template knows the VIP (its deltas whole), a wrong one, or none */
+		addr("10.0.1.1", b);
+		evs_ct_nat_tpl_init(&tp[1], b, 8080, false);
+		if (r % 3 == 0)
+			evs_ct_nat_tpl_set_vip(&tp[1], vip, 80);
+		else if (r % 3 == 1)
+			evs_ct_nat_tpl_set_vip(&tp[1], r % 2 ? other : vip, r % 2 ? 80 : 81);
 		if (r % 10 == 9) { /* the expiry moves a grain now and then */
 			now += (uint64_t)(rand() % 20000);
 			for (k = 0; k < 2; k++)

@@ -255,7 +255,8 @@ static void check_tcp(enum evs_gen_l4 l4)
 	} else {
 		ck_assert_uint_eq(tcp[13], 0x18);
 		ck_assert_uint_eq(be32(tcp + 4), isn + 1 + 3 * 6);
-		ck_assert_uint_eq(be32(tcp + 8), evs_gen_tcp_isn(m.stamp.flow_id ^ 0xffffff) + 1);
+		/* the responder's SYN-ACK to the flow's SYN acknowledged */
+		ck_assert_uint_eq(be32(tcp + 8), evs_gen_tcp_isn(isn) + 1);
 	}
 	ck_assert_msg(ref_l4_ok(f + 14), "TCP checksum wrong");
 	check_stamp(tcp + 20, &m.stamp, EVS_GEN_STAMP_ID);
@@ -598,7 +599,9 @@ START_TEST(tcp_handshake_answers)
 {
 	struct evs_gen_pkt_config c = base_cfg(EVS_GEN_TCP_SYN, EVS_GEN_ENCAP_NONE);
 	struct evs_gen_builder *b = make_builder(&c, "64:1,72:1,1400:1");
-	uint8_t f[1400], orig[1400], before[1400];
+	struct evs_gen_pkt_config ca = base_cfg(EVS_GEN_TCP_ACK, EVS_GEN_ENCAP_NONE);
+	struct evs_gen_builder *ba = make_builder(&ca, "64:1,72:1,1400:1");
+	uint8_t f[1400], orig[1400], before[1400], stream[1400];
 	unsigned int k;
 
 	rng_state = 0x1d872b41;
@@ -645,8 +648,15 @@ START_TEST(tcp_handshake_answers)
 		memcpy(before, f, len);
 		ck_assert_int_eq(evs_gen_tcp_answer(f, len), EVS_GEN_TCP_ACK_IN);
 		ck_assert_mem_eq(f, before, len);
+		/* --proto tcp-ack's stream of the flow goes on from this ACK:
+		 * same tuple, the next sequence numbers, the same acknowledgment */
+		ck_assert_uint_eq(evs_gen_build(ba, &m, stream), len);
+		ck_assert_mem_eq(stream + 26, orig + 26, 12);
+		ck_assert_uint_eq(be32(stream + 38), isn + 1 + m.round * (len - 54u));
+		ck_assert_uint_eq(be32(stream + 42), isn2 + 1);
 	}
 	evs_gen_builder_free(b);
+	evs_gen_builder_free(ba);
 }
 END_TEST
 

@@ -24,6 +24,11 @@
 # window counts new connections: under valgrind that is ~20 s for 64k flows
 # (more with --cache-sim; the lb scenario's "create" in the profile tells).
 #
+# A TCP scenario (sc_l4=tcp, e.g. lb-tcp) opens every flow by a handshake
+# first (edgevs-gen --connect at TCP_WARM_RATE handshakes/s, default 500:
+# the device runs under valgrind), then sends --proto tcp-ack, as
+# matrix.sh does.
+#
 # --virtio ",ARGS": the virtio_user options of the generator's ports
 # (default: the suite's, virtio.sh; "" for DPDK's defaults;
 # ",packed_vq=1"): what a guest's virtio options make the device's
@@ -172,6 +177,13 @@ if [ "$device" = edgevs ]; then
 	cgc -z
 	sleep 3
 	cgc -d
+	if [ "${sc_l4:-udp}" = tcp ]; then
+		# every flow opened once, not counted
+		rate=${TCP_WARM_RATE:-500}
+		gen_start $((flows / rate + 3)) --connect --rate "$rate"
+		gen_wait
+		gen_mix+=(--proto tcp-ack)
+	fi
 	# part 2: traffic; the classifier settles first (masks, EMC verdict)
 	gen_start $((duration + warm))
 	sleep "$warm"

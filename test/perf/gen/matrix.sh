@@ -49,7 +49,8 @@
 #   --report CSV       measure nothing: tables and plots from the runs.csv of
 #                      earlier runs (concatenated ones too) into --out
 # Env: GEN_CORE (default 0), DUT_CORE (default 1), CTL_CORE (the device's
-# management lcore / OVS's non-PMD threads, default DUT_CORE).
+# management lcore / OVS's non-PMD threads, default DUT_CORE);
+# TCP_WARM_RATE: handshakes/s of a TCP scenario's warm-up (default 250000).
 # Ends on its own and removes every process and file it started.
 
 set -u
@@ -77,6 +78,7 @@ rx_check=16
 conn_args=()
 report_csv=""
 gen_core=${GEN_CORE:-0}
+TCP_WARM_RATE=${TCP_WARM_RATE:-250000}
 dut_core=${DUT_CORE:-1}
 # The device's management lcore / OVS's handler and revalidator threads share
 # its core: the device gets one core, all of it, and the generator the other.
@@ -310,11 +312,22 @@ run_once() { # device flows size
 	if [ "$flow_mix" = scenario ] && [ $conn = 0 ] && declare -F sc_flow_mix >/dev/null; then
 		read -r -a mix <<<"$(sc_flow_mix "$f")"
 	fi
+	# A TCP scenario (sc_l4=tcp): every flow opened by a handshake through
+	# the device first (each run starts a fresh device), at a rate every
+	# device completes (OVS-DPDK: ~420k handshakes/s), each flow at least
+	# once; then its segments are in window (edgevs-gen --proto tcp-ack).
+	if [ $conn = 0 ] && [ "$sc_l4" = tcp ]; then
+		timeout -k 5 $((f / TCP_WARM_RATE + 60)) "$gen" --lcores "0@$gen_core" "${eal[@]}" \
+			"${gen_mem[@]}" --file-prefix "$prefix-g" --vdev "$(gen_dev 0)" --vdev "$(gen_dev 1)" -- \
+			--tx-port 0 --rx-port 1 --flows "$f" "${sz[@]}" --connect --rate "$TCP_WARM_RATE" \
+			--duration $((f / TCP_WARM_RATE + 2)) --json --no-progress "${sc_gen_args[@]}" \
+			"${mix[@]}" >"$tmp/warm.json" 2>&1 || true
+		mix+=(--proto tcp-ack)
 	# Stateful scenarios at many flows: every connection made once before
 	# the measured run (each run starts a fresh device), so that it measures
 	# established traffic, not a first packet per flow (the rate of those
 	# is the --conn-rate scenario's). Every device gets the same warm-up.
-	if [ $conn = 0 ] && [ "$f" -gt 32768 ] && [[ "$sc" =~ ^(firewall|lb)$ ]]; then
+	elif [ $conn = 0 ] && [ "$f" -gt 32768 ] && [[ "$sc" =~ ^(firewall|lb)$ ]]; then
 		timeout -k 5 60 "$gen" --lcores "0@$gen_core" "${eal[@]}" "${gen_mem[@]}" \
 			--file-prefix "$prefix-g" --vdev "$(gen_dev 0)" --vdev "$(gen_dev 1)" -- \
 			--tx-port 0 --rx-port 1 --flows "$f" "${sz[@]}" --duration 4 --json \
@@ -394,6 +407,7 @@ record() { # key status fields
 for sc in $scenarios; do
 	[ -z "$report_csv" ] || break
 	sc_gen_args=()
+	sc_l4=udp
 	unset -f sc_flow_mix sc_edgevs_sizing
 	unset sc_ovs_tunnel sc_ovs_not_built
 	# shellcheck source=/dev/null
