@@ -12,6 +12,7 @@
  * metadata, counters and connections.
  */
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,10 +276,145 @@ START_TEST(test_tcp_established_vs_general)
 }
 END_TEST
 
+/*
+ * Two lcores, each one direction of the same established connections at
+ * once (a client's data on one, its server's on the other, as vhost-user
+ * without RSS delivers them), both through hit_tcp(). Every segment
+ * passes; afterwards each side's sent data is known to the byte (an ACK
+ * of all of it passes, one byte more does not): nothing was lost, and an
+ * entry lock left held would hang here (a timeout). Not a proof of the
+ * lock itself: these two directions write different fields of the
+ * windows.
+ */
+#define MT_CONNS 64
+#define MT_ROUNDS 300
+#define MT_LEN 10
+
+struct mt_side {
+	struct evs_ct_lcore *lc;
+	struct rte_mbuf *m[MT_CONNS];
+	struct evs_flow_key k[MT_CONNS];
+	uint32_t seq[MT_CONNS];
+	uint8_t want;
+	unsigned int bad;
+};
+
+static void *mt_run(void *arg)
+{
+	struct mt_side *w = arg;
+
+	for (unsigned int r = 0; r < MT_ROUNDS; r++) {
+		for (unsigned int c = 0; c < MT_CONNS; c++) {
+			struct rte_mbuf *m = w->m[c];
+			uint8_t *tcp = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len + m->l3_len);
+			rte_be32_t v = rte_cpu_to_be_32(w->seq[c]);
+
+			memcpy(tcp + 4, &v, 4);
+			w->seq[c] += MT_LEN;
+			evs_l4_cksum_fill(m, &w->k[c]);
+		}
+		for (unsigned int i = 0; i < MT_CONNS; i += 32) {
+			evs_ct_execute_burst(w->lc, &(struct evs_ct_action){.flags = EVS_CT_F_COMMIT},
+					     &w->m[i], &w->k[i], 32);
+			for (unsigned int j = i; j < i + 32; j++)
+				w->bad += w->k[j].ct_state != w->want;
+		}
+	}
+	return NULL;
+}
+
+static struct spec mt_seg(unsigned int c, bool client, uint8_t flags, uint32_t seq, uint32_t ack,
+			  char *a)
+{
+	struct spec s = {.proto = IPPROTO_TCP,
+			 .flags = flags,
+			 .seq = seq,
+			 .ack = ack,
+			 .win = 65535,
+			 .payload = flags == (ACK | PSH) ? MT_LEN : 0};
+
+	snprintf(a, 32, "10.5.%u.%u", c / 200, c % 200 + 1);
+	s.src = client ? a : "10.6.0.1";
+	s.dst = client ? "10.6.0.1" : a;
+	s.sport = client ? (uint16_t)(30000 + c) : 443;
+	s.dport = client ? 443 : (uint16_t)(30000 + c);
+	return s;
+}
+
+START_TEST(test_tcp_two_lcores_both_directions)
+{
+	struct evs_ct_config cfg = {
+	    .name = "tmt", .max_conns = 1024, .n_lcores = 2, .socket_id = SOCKET_ID_ANY};
+	struct evs_ct *t = evs_ct_create(&cfg);
+	static struct mt_side w[2];
+	uint32_t isn[2][MT_CONNS];
+	struct evs_ct_stats st;
+	pthread_t th[2];
+	char a[32];
+	struct spec s;
+	unsigned int c, k;
+
+	ck_assert_ptr_nonnull(t);
+	for (k = 0; k < 2; k++) {
+		w[k].lc = evs_ct_lcore_get(t, k);
+		evs_ct_lcore_set_now(w[k].lc, T0);
+		w[k].want = k == 0 ? CT_EST : CT_RPL;
+		w[k].bad = 0;
+	}
+	lc = w[0].lc;
+	for (c = 0; c < MT_CONNS; c++) {
+		isn[0][c] = 1000u + c * 7919u;
+		isn[1][c] = 0xfffff000u + c * 104729u; /* some wrap past 2^32 */
+		s = mt_seg(c, true, SYN, isn[0][c], 0, a);
+		ck_assert_uint_eq(send1(&s, NULL), CT_NEW);
+		s = mt_seg(c, false, SYN | ACK, isn[1][c], isn[0][c] + 1, a);
+		ck_assert_uint_eq(send1(&s, NULL), CT_RPL);
+		s = mt_seg(c, true, ACK, isn[0][c] + 1, isn[1][c] + 1, a);
+		ck_assert_uint_eq(send1(&s, NULL), CT_EST);
+		for (k = 0; k < 2; k++) {
+			/* data; each acknowledging the other side's SYN only */
+			s = mt_seg(c, k == 0, ACK | PSH, 0, isn[!k][c] + 1, a);
+			w[k].m[c] = build(&s, &w[k].k[c]);
+			w[k].seq[c] = isn[k][c] + 1;
+		}
+	}
+	for (k = 0; k < 2; k++)
+		ck_assert_int_eq(pthread_create(&th[k], NULL, mt_run, &w[k]), 0);
+	for (k = 0; k < 2; k++)
+		pthread_join(th[k], NULL);
+	ck_assert_uint_eq(w[0].bad, 0);
+	ck_assert_uint_eq(w[1].bad, 0);
+	/* each side's data known to the byte: all of it acknowledged passes,
+	 * a byte more is data never sent */
+	for (c = 0; c < MT_CONNS; c++) {
+		uint32_t sent0 = isn[0][c] + 1 + MT_ROUNDS * MT_LEN;
+		uint32_t sent1 = isn[1][c] + 1 + MT_ROUNDS * MT_LEN;
+
+		s = mt_seg(c, true, ACK, sent0, sent1 + 1, a);
+		ck_assert_msg(send1(&s, NULL) == CT_INV, "conn %u: acked past the server's data", c);
+		s = mt_seg(c, true, ACK, sent0, sent1, a);
+		ck_assert_msg(send1(&s, NULL) == CT_EST, "conn %u: the server's data lost", c);
+		s = mt_seg(c, false, ACK, sent1, sent0 + 1, a);
+		ck_assert_msg(send1(&s, NULL) == CT_INV, "conn %u: acked past the client's data", c);
+		s = mt_seg(c, false, ACK, sent1, sent0, a);
+		ck_assert_msg(send1(&s, NULL) == CT_RPL, "conn %u: the client's data lost", c);
+		for (k = 0; k < 2; k++)
+			rte_pktmbuf_free(w[k].m[c]);
+	}
+	evs_ct_stats(t, &st);
+	ck_assert_uint_eq(st.conns, MT_CONNS);
+	ck_assert_uint_eq(st.counters[EVS_CT_C_INV_TCP_WINDOW], 2 * MT_CONNS);
+	ck_assert_uint_eq(st.counters[EVS_CT_C_HIT], MT_CONNS * (2 + 2 * MT_ROUNDS + 4));
+	lc = evs_ct_lcore_get(ct, 0);
+	evs_ct_free(t);
+}
+END_TEST
+
 void ct_tcp_est_add_cases(Suite *s)
 {
 	const struct unit_case cases[] = {
 	    {"tcp_established_vs_general", test_tcp_established_vs_general},
+	    {"tcp_two_lcores_both_directions", test_tcp_two_lcores_both_directions},
 	};
 
 	unit_add_cases(s, cases, RTE_DIM(cases), ct_setup, ct_teardown, 0);
