@@ -80,8 +80,10 @@ static enum tcp_class class_of(uint8_t f)
 	return (f & F_ACK) ? C_ACK : C_NONE;
 }
 
-/* Segment fields; false if the header does not fit (the parser checked it). */
-static __rte_always_inline bool seg_read(const struct ct_pkt *p, struct tcp_seg *s)
+/* Segment fields; false if the header does not fit (the parser checked it).
+ * @ack: the caller knows the flags are the ACK class (no SYN or FIN in
+ * sequence space, no options to read): a constant, folded. */
+static __rte_always_inline bool seg_read_as(const struct ct_pkt *p, struct tcp_seg *s, bool ack)
 {
 	const struct rte_mbuf *m = p->m;
 	const uint8_t *h = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l4_off);
@@ -108,7 +110,7 @@ static __rte_always_inline bool seg_read(const struct ct_pkt *p, struct tcp_seg 
 	memcpy(&v, h + 8, 4);
 	s->ack = rte_be_to_cpu_32(v);
 	s->win = rte_be_to_cpu_16(*(const rte_be16_t *)(h + 14));
-	s->flags = h[13];
+	s->flags = ack ? F_ACK : h[13];
 	s->end = s->seq + data + ((s->flags & F_SYN) ? 1 : 0) + ((s->flags & F_FIN) ? 1 : 0);
 	s->wscale = -1;
 	if (!(s->flags & F_SYN))
@@ -133,6 +135,11 @@ static __rte_always_inline bool seg_read(const struct ct_pkt *p, struct tcp_seg 
 		i += len;
 	}
 	return true;
+}
+
+static __rte_always_inline bool seg_read(const struct ct_pkt *p, struct tcp_seg *s)
+{
+	return seg_read_as(p, s, false);
 }
 
 /* Next state of a connection in @st for a segment of class @c from @dir. */
@@ -223,7 +230,8 @@ enum win_verdict { W_OK, W_IGNORE, W_INVALID };
 
 /* Check and learn a segment from @dir against the bounds of both sides.
  * Inline: ct_tcp_established_ack() gets it with the flags it knows. */
-static __rte_always_inline enum win_verdict in_window(struct ct_entry *e, int dir, struct tcp_seg *s, bool liberal)
+static __rte_always_inline enum win_verdict in_window(struct ct_entry *e, int dir,
+						      struct tcp_seg *s, bool liberal)
 {
 	struct ct_tcp_dir *snd = &e->tcp[dir], *rcv = &e->tcp[!dir];
 	uint32_t seq = s->seq, end = s->end, ack, win = s->win;
@@ -404,11 +412,11 @@ int ct_tcp_established_ack(struct ct_entry *e, struct ct_pkt *p, int dir, bool l
 	if (e->proto_state != EVS_CT_TCP_ESTABLISHED || (e->flags & CT_FL_ONEWAY) ||
 	    (p->key->tcp_flags & ~(F_PSH | F_ECE | F_CWR)) != F_ACK)
 		return -1;
-	if (!seg_read(p, &s)) {
+	/* the key's flags are the header's: the ACK class, as read */
+	if (!seg_read_as(p, &s, true)) {
 		p->counter = EVS_CT_C_INV_TCP_FLAGS;
 		return CT_V_INVALID;
 	}
-	s.flags = F_ACK; /* what the segment is to the window check (the key's, above) */
 	w = in_window(e, dir, &s, liberal || (e->flags & CT_FL_LIBERAL));
 	if (w == W_OK)
 		remember(e, C_ACK, dir);

@@ -411,9 +411,9 @@ static __rte_always_inline uint8_t nat_tcp(const struct burst_ctx *b, const stru
  * timeout by state, mark and label). The same conditions: b->lockless,
  * and 0 (nothing changed) for any other packet; one the windows refuse
  * is counted and returned invalid as hit() would. */
-static inline uint8_t hit_tcp(const struct burst_ctx *b, struct evs_ct_lcore *lc, uint64_t now,
-			      const uint64_t *exps, bool natf, struct ct_pkt *p, uintptr_t data,
-			      uint16_t i)
+static __rte_always_inline uint8_t hit_tcp(const struct burst_ctx *b, struct evs_ct_lcore *lc,
+					   uint64_t now, const uint64_t *exps, bool natf,
+					   struct ct_pkt *p, uintptr_t data, uint16_t i)
 {
 	struct ct_entry *e = (struct ct_entry *)(data & ~CT_DIR_BIT);
 	int dir = (data & CT_DIR_BIT) ? 1 : 0;
@@ -708,7 +708,8 @@ static __rte_always_inline uint16_t execute(struct evs_ct_lcore *lc,
 	for (; j < nl; j++) {
 		/* a load balancer's: its established packets in runs, each
 		 * other packet the general way, then the runs go on */
-		if (tplf) {
+		/* (a TCP packet would end the run at once: it takes hit_tcp) */
+		if (tplf && pk[map[j]].ck.proto != IPPROTO_TCP) {
 			j = tpl_run(&b, pk, map, sig, absent, data, j, nl, key_mark);
 			if (j == nl)
 				break;

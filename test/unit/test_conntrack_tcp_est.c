@@ -27,8 +27,8 @@
 struct tconn {
 	char cli[48];
 	bool v6;
-	bool midstream; /* picked up by an ACK: established, liberal, new until a reply */
-	uint16_t port; /* the client's: a new one each time it starts over */
+	bool midstream;	     /* picked up by an ACK: established, liberal, new until a reply */
+	uint16_t port;	     /* the client's: a new one each time it starts over */
 	uint32_t cseq, sseq; /* next sequence number of each side */
 	uint16_t cwin, swin;
 };
@@ -123,7 +123,7 @@ static int state_of(const struct evs_ct *t, uint16_t port)
 
 /* The handshake through @l under @a, DNATed to the connection's backend. */
 static void open_conn(struct tconn *c, unsigned int ci, struct evs_ct_lcore *l,
-		    struct evs_ct_action *a)
+		      struct evs_ct_action *a)
 {
 	struct spec s = seg(c, ci, true, SYN, c->cseq - 1, 0, 0);
 
@@ -226,8 +226,8 @@ START_TEST(test_tcp_established_vs_general)
 		}
 		for (i = 0; i < BURST; i++) {
 			ck_assert_msg(key[0][i].ct_state == key[1][i].ct_state,
-				      "round %u packet %u (flags %#x): ct_state %#x, general %#x", r,
-				      i, sp[i].flags, key[0][i].ct_state, key[1][i].ct_state);
+				      "round %u packet %u (flags %#x): ct_state %#x, general %#x",
+				      r, i, sp[i].flags, key[0][i].ct_state, key[1][i].ct_state);
 			ck_assert_mem_eq(&key[0][i], &key[1][i], sizeof(key[0][i]));
 			ck_assert_uint_eq(rte_pktmbuf_data_len(m[0][i]),
 					  rte_pktmbuf_data_len(m[1][i]));
@@ -314,7 +314,8 @@ static void *mt_run(void *arg)
 			evs_l4_cksum_fill(m, &w->k[c]);
 		}
 		for (unsigned int i = 0; i < MT_CONNS; i += 32) {
-			evs_ct_execute_burst(w->lc, &(struct evs_ct_action){.flags = EVS_CT_F_COMMIT},
+			evs_ct_execute_burst(w->lc,
+					     &(struct evs_ct_action){.flags = EVS_CT_F_COMMIT},
 					     &w->m[i], &w->k[i], 32);
 			for (unsigned int j = i; j < i + 32; j++)
 				w->bad += w->k[j].ct_state != w->want;
@@ -391,11 +392,13 @@ START_TEST(test_tcp_two_lcores_both_directions)
 		uint32_t sent1 = isn[1][c] + 1 + MT_ROUNDS * MT_LEN;
 
 		s = mt_seg(c, true, ACK, sent0, sent1 + 1, a);
-		ck_assert_msg(send1(&s, NULL) == CT_INV, "conn %u: acked past the server's data", c);
+		ck_assert_msg(send1(&s, NULL) == CT_INV, "conn %u: acked past the server's data",
+			      c);
 		s = mt_seg(c, true, ACK, sent0, sent1, a);
 		ck_assert_msg(send1(&s, NULL) == CT_EST, "conn %u: the server's data lost", c);
 		s = mt_seg(c, false, ACK, sent1, sent0 + 1, a);
-		ck_assert_msg(send1(&s, NULL) == CT_INV, "conn %u: acked past the client's data", c);
+		ck_assert_msg(send1(&s, NULL) == CT_INV, "conn %u: acked past the client's data",
+			      c);
 		s = mt_seg(c, false, ACK, sent1, sent0, a);
 		ck_assert_msg(send1(&s, NULL) == CT_RPL, "conn %u: the client's data lost", c);
 		for (k = 0; k < 2; k++)
