@@ -15,6 +15,7 @@
 # Usage: test/perf/gen/check-scenarios.sh EDGEVS_BINARY [EDGEVS_GEN_BINARY]
 set -u
 evs=${1:?usage: $0 EDGEVS_BINARY [EDGEVS_GEN_BINARY]}
+ctl=$(dirname "$evs")/../edgevsctl/edgevsctl
 gen=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 # the matrix's guest: GEN_VIRTIO
@@ -51,6 +52,7 @@ for f in "$here"/../scenarios/*.sh; do
 			printf '%s\n' "${sc_gen_args[@]}" >"$tmp/$sc.args"
 		fi
 		sc_edgevs_config "$(port 0)" "$(port 1)" >"$tmp/$sc.json"
+		echo "${sc_l4:-udp}" >"$tmp/$sc.l4"
 	)
 	rc=$?
 	[ -f "$tmp/ofctl.ok" ] && check "$sc: ovs-ofctl parses its OpenFlow pipeline" 0
@@ -88,6 +90,29 @@ print("%d %d" % (t["tx_pkts"], t["rx_pkts"]))' "$tmp/$sc.gen.json" 2>/dev/null |
 		[ $rc = 0 ] && [ "$tx" -gt 0 ] && [ $((rx * 10)) -ge $((tx * 9)) ] && ok=0
 		check "$sc: 1 s of its traffic through edgevs ($rx of $tx frames out)" $ok \
 			"exit $rc $(tail -n1 "$tmp/$sc.gen.err" | tr '\n' ' ')"
+		# a TCP scenario's premise (matrix.sh): after a handshake per flow,
+		# its tcp-ack segments are in window, established, every one out
+		if [ "$(cat "$tmp/$sc.l4" 2>/dev/null)" = tcp ]; then
+			for phase in "--connect --rate 2k --duration 1" "--proto tcp-ack --rate 20k --duration 1"; do
+				# shellcheck disable=SC2086
+				timeout -k 5 60 "$gen" --lcores 0@0 --no-huge -m 256 --no-shconf --no-pci --no-telemetry \
+					--file-prefix "evs-scen-g-$$" --vdev "net_virtio_user0,path=$tmp/p0.sock,queue_size=1024$GEN_VIRTIO" \
+					--vdev "net_virtio_user1,path=$tmp/p1.sock,queue_size=1024$GEN_VIRTIO" -- --tx-port 0 \
+					--rx-port 1 --flows 1000 --drain 500 --json --no-progress "${args[@]}" $phase \
+					>"$tmp/$sc.gen.json" 2>"$tmp/$sc.gen.err"
+			done
+			res=$(python3 -c 'import json, sys; t = json.load(open(sys.argv[1]))["total"]
+print("%d %d" % (t["tx_pkts"], t["rx_pkts"]))' "$tmp/$sc.gen.json" 2>/dev/null || echo "0 0")
+			read -r tx rx <<<"$res"
+			ct=$("$ctl" -s "$tmp/ctl.sock" --json ct stats 2>/dev/null | python3 -c 'import json, sys
+c = json.load(sys.stdin)["counters"]
+print(c["created"], c["invalid_tcp_window"] + c["invalid_tcp_state"] + c["invalid_tcp_flags"])' 2>/dev/null || echo "- -")
+			read -r created inv <<<"$ct"
+			ok=1
+			[ "$tx" -gt 0 ] && [ "$rx" = "$tx" ] && [ "$inv" = 0 ] && [ "$created" != - ] && [ "$created" -ge 1000 ] && ok=0
+			check "$sc: handshakes, then in-window segments ($rx of $tx out, $inv invalid, $created connections)" $ok \
+				"$(tail -n1 "$tmp/$sc.gen.err" | tr '\n' ' ')"
+		fi
 	fi
 	kill -INT "$pid" 2>/dev/null
 	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
