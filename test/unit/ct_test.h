@@ -68,6 +68,14 @@ int conn_state(uint16_t zone, uint8_t proto);
 
 /* Both tables hold the same connections, in the same states (test fails if not). */
 void ct_same_conns(const struct evs_ct *t0, const struct evs_ct *t1);
+/* ... and the same counters too. */
+void ct_same_tables(const struct evs_ct *t0, const struct evs_ct *t1);
+/* Packet @i of round @r came out of two tables' bursts alike: ct_state,
+ * key, frame bytes, burst meta (differential tests). */
+void ct_same_outcome(unsigned int r, unsigned int i, const struct evs_flow_key *k0,
+		     const struct evs_flow_key *k1, const struct rte_mbuf *m0,
+		     const struct rte_mbuf *m1, const struct evs_ct_meta *x0,
+		     const struct evs_ct_meta *x1);
 
 /* Action: commit (and @flags) in @zone. */
 struct evs_ct_action act_commit(uint16_t zone);

@@ -254,3 +254,31 @@ void ct_same_conns(const struct evs_ct *t0, const struct evs_ct *t1)
 		ck_assert_uint_eq(x.expires_ms, y.expires_ms);
 	}
 }
+
+void ct_same_tables(const struct evs_ct *t0, const struct evs_ct *t1)
+{
+	struct evs_ct_stats st[2];
+
+	evs_ct_stats(t0, &st[0]);
+	evs_ct_stats(t1, &st[1]);
+	ck_assert_mem_eq(st[0].counters, st[1].counters, sizeof(st[0].counters));
+	ck_assert_uint_eq(st[0].conns, st[1].conns);
+	ct_same_conns(t0, t1);
+}
+
+void ct_same_outcome(unsigned int r, unsigned int i, const struct evs_flow_key *k0,
+		     const struct evs_flow_key *k1, const struct rte_mbuf *m0,
+		     const struct rte_mbuf *m1, const struct evs_ct_meta *x0,
+		     const struct evs_ct_meta *x1)
+{
+	ck_assert_msg(k0->ct_state == k1->ct_state, "round %u packet %u: ct_state %#x, general %#x",
+		      r, i, k0->ct_state, k1->ct_state);
+	ck_assert_mem_eq(k0, k1, sizeof(*k0));
+	ck_assert_uint_eq(rte_pktmbuf_data_len(m0), rte_pktmbuf_data_len(m1));
+	ck_assert_msg(memcmp(rte_pktmbuf_mtod(m0, const uint8_t *),
+			     rte_pktmbuf_mtod(m1, const uint8_t *), rte_pktmbuf_data_len(m0)) == 0,
+		      "round %u packet %u: the frames differ", r, i);
+	ck_assert_uint_eq(x0->mark, x1->mark);
+	ck_assert_uint_eq(x0->backend, x1->backend);
+	ck_assert_uint_eq(x0->known, x1->known);
+}
