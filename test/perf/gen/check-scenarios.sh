@@ -91,7 +91,7 @@ print("%d %d" % (t["tx_pkts"], t["rx_pkts"]))' "$tmp/$sc.gen.json" 2>/dev/null |
 		check "$sc: 1 s of its traffic through edgevs ($rx of $tx frames out)" $ok \
 			"exit $rc $(tail -n1 "$tmp/$sc.gen.err" | tr '\n' ' ')"
 		# a TCP scenario's premise (matrix.sh): after a handshake per flow,
-		# its tcp-ack segments are in window, established, every one out
+		# its tcp-ack segments are in window: none invalid, and out
 		if [ "$(cat "$tmp/$sc.l4" 2>/dev/null)" = tcp ]; then
 			for phase in "--connect --rate 2k --duration 1" "--proto tcp-ack --rate 20k --duration 1"; do
 				# shellcheck disable=SC2086
@@ -109,7 +109,9 @@ c = json.load(sys.stdin)["counters"]
 print(c["created"], c["invalid_tcp_window"] + c["invalid_tcp_state"] + c["invalid_tcp_flags"])' 2>/dev/null || echo "- -")
 			read -r created inv <<<"$ct"
 			ok=1
-			[ "$tx" -gt 0 ] && [ "$rx" = "$tx" ] && [ "$inv" = 0 ] && [ "$created" != - ] && [ "$created" -ge 1000 ] && ok=0
+			# (a frame the ports lose under load is not the point: none invalid is)
+			[ "$tx" -gt 0 ] && [ $((rx * 10)) -ge $((tx * 9)) ] && [ "$inv" = 0 ] &&
+				[ "$created" != - ] && [ "$created" -ge 1000 ] && ok=0
 			check "$sc: handshakes, then in-window segments ($rx of $tx out, $inv invalid, $created connections)" $ok \
 				"$(tail -n1 "$tmp/$sc.gen.err" | tr '\n' ' ')"
 		fi
