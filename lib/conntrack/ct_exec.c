@@ -397,10 +397,7 @@ static __rte_always_inline uint8_t nat_tcp(const struct burst_ctx *b, const stru
 	t = &b->act->nat_tpl[e->backend];
 	if (!t->valid || t->v6 || !nat_side_fits(p, false))
 		return nat(b, e, p, dir);
-	/* the VIP's deltas when the template knows it, else from the packet */
-	if (!nat_tpl_vip4(p, t, false))
-		nat_side_fit(p, true, false, false, t->addr, t->addr_sum,
-			     t->port != 0 ? &t->port : NULL);
+	nat_tpl4_fit(p, t, false);
 	ct_count(b->lc, EVS_CT_C_NAT_REWRITE);
 	return EVS_CT_DNAT;
 }
@@ -428,6 +425,11 @@ static __rte_always_inline uint8_t hit_tcp(const struct burst_ctx *b, struct evs
 	cur = atomic_load_explicit(&e->expires, memory_order_relaxed);
 	if (cur <= now || !(__atomic_load_n(&e->flags, __ATOMIC_RELAXED) & CT_FL_SEEN_REPLY))
 		return 0; /* timed out, or the originator's before any reply (new) */
+	/* the state before the lock too (which reads it again): a segment of
+	 * a connection opening or closing goes to hit() without taking the
+	 * lock twice */
+	if (__atomic_load_n(&e->proto_state, __ATOMIC_RELAXED) != EVS_CT_TCP_ESTABLISHED)
+		return 0;
 	rte_spinlock_lock(&e->lock);
 	v = ct_tcp_established_ack(e, p, dir, b->zc->tcp_liberal);
 	rte_spinlock_unlock(&e->lock);
@@ -617,10 +619,7 @@ static __rte_always_inline uint16_t tpl_run(const struct burst_ctx *b, struct ct
 			atomic_store_explicit(&e->expires, exp, memory_order_relaxed);
 		lc->head.meta[map[k]] =
 		    (struct evs_ct_meta){.mark = e->mark, .backend = (uint16_t)be, .known = 1};
-		/* sent to the template's VIP: its deltas; else from the packet's values */
-		if (unlikely(!nat_tpl_vip4(p, t, true)))
-			nat_side_fit(p, true, false, true, t->addr, t->addr_sum,
-				     t->port != 0 ? &t->port : NULL);
+		nat_tpl4_fit(p, t, true);
 		key = p->key; /* keys[map[k]] */
 		key->ct_state = st;
 		if (key_mark)

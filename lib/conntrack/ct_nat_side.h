@@ -180,4 +180,15 @@ static __rte_always_inline bool nat_tpl_vip4(struct ct_pkt *p, const struct evs_
 	return true;
 }
 
+/* A template's rewrite of a plain IPv4 packet (nat_side_fits() said yes):
+ * the VIP's deltas when it was sent to the template's VIP, else the
+ * deltas from its own old values. */
+static __rte_always_inline void nat_tpl4_fit(struct ct_pkt *p, const struct evs_ct_nat_tpl *t,
+					     bool udp)
+{
+	if (unlikely(!nat_tpl_vip4(p, t, udp)))
+		nat_side_fit(p, true, false, udp, t->addr, t->addr_sum,
+			     t->port != 0 ? &t->port : NULL);
+}
+
 #endif /* EVS_CT_NAT_SIDE_H */
