@@ -43,9 +43,9 @@ static const char *backend_of(const struct tconn *c)
 	return c->v6 ? "fd00::1:1" : "10.0.1.1";
 }
 
-/* A segment of connection @c (index @ci) from the client or the backend. */
-static struct spec seg(const struct tconn *c, unsigned int ci, bool from_client, uint8_t flags,
-		       uint32_t seq, uint32_t ack, uint16_t payload)
+/* A segment of connection @c from the client or the backend. */
+static struct spec seg(const struct tconn *c, bool from_client, uint8_t flags, uint32_t seq,
+		       uint32_t ack, uint16_t payload)
 {
 	struct spec s = {.proto = IPPROTO_TCP,
 			 .flags = flags,
@@ -55,7 +55,6 @@ static struct spec seg(const struct tconn *c, unsigned int ci, bool from_client,
 			 .payload = payload};
 	uint16_t cport = c->port;
 
-	(void)ci;
 	s.src = from_client ? c->cli : backend_of(c);
 	s.dst = from_client ? vip_of(c) : c->cli;
 	s.sport = from_client ? cport : 8080;
@@ -63,9 +62,10 @@ static struct spec seg(const struct tconn *c, unsigned int ci, bool from_client,
 	return s;
 }
 
-/* What the round's packet @i is: mostly the usual in-window data or ACKs,
- * each direction; the rest what the windows and the state machine judge. */
-static struct spec pick(struct tconn *conns, unsigned int *ci)
+/* A random connection's next segment: mostly the usual in-window data or
+ * ACKs, each direction; the rest what the windows and the state machine
+ * judge. */
+static struct spec pick(struct tconn *conns)
 {
 	unsigned int what = (unsigned int)rand() % 100;
 	struct tconn *c;
@@ -74,36 +74,35 @@ static struct spec pick(struct tconn *conns, unsigned int *ci)
 	uint8_t extra[] = {0, PSH, 0x20 /* URG */, 0x40 /* ECE */, 0x80 /* CWR */};
 	struct spec s;
 
-	*ci = (unsigned int)rand() % CONNS;
-	c = &conns[*ci];
+	c = &conns[rand() % CONNS];
 	uint32_t *mine = cl ? &c->cseq : &c->sseq, theirs = cl ? c->sseq : c->cseq;
 
 	if (what < 60) { /* in window, perhaps with PSH or another bit */
-		s = seg(c, *ci, cl, (uint8_t)(ACK | extra[rand() % 5]), *mine, theirs, len);
+		s = seg(c, cl, (uint8_t)(ACK | extra[rand() % 5]), *mine, theirs, len);
 		*mine += len;
 	} else if (what < 66) { /* old data sent again */
-		s = seg(c, *ci, cl, ACK, *mine - 300, theirs, 100);
+		s = seg(c, cl, ACK, *mine - 300, theirs, 100);
 	} else if (what < 72) { /* far past the window */
-		s = seg(c, *ci, cl, ACK, *mine + 10000000, theirs, 10);
+		s = seg(c, cl, ACK, *mine + 10000000, theirs, 10);
 	} else if (what < 77) { /* acknowledging data never sent */
-		s = seg(c, *ci, cl, ACK, *mine, theirs + 200000, 0);
+		s = seg(c, cl, ACK, *mine, theirs + 200000, 0);
 	} else if (what < 82) { /* a window closes, then opens */
 		if (cl)
 			c->cwin = c->cwin == 0 ? 29200 : 0;
 		else
 			c->swin = c->swin == 0 ? 29200 : 0;
-		s = seg(c, *ci, cl, ACK, *mine, theirs, 0);
+		s = seg(c, cl, ACK, *mine, theirs, 0);
 	} else if (what < 86) { /* a FIN: the connection leaves ESTABLISHED */
-		s = seg(c, *ci, cl, FIN | ACK, *mine, theirs, 0);
+		s = seg(c, cl, FIN | ACK, *mine, theirs, 0);
 		*mine += 1;
 	} else if (what < 88) { /* a reset */
-		s = seg(c, *ci, cl, RST | ACK, *mine, theirs, 0);
+		s = seg(c, cl, RST | ACK, *mine, theirs, 0);
 	} else if (what < 91) { /* a stray SYN inside the connection */
-		s = seg(c, *ci, cl, SYN, *mine + 5, 0, 0);
+		s = seg(c, cl, SYN, *mine + 5, 0, 0);
 	} else if (what < 94) { /* flags no state machine takes */
-		s = seg(c, *ci, cl, SYN | FIN | ACK, *mine, theirs, 0);
+		s = seg(c, cl, SYN | FIN | ACK, *mine, theirs, 0);
 	} else { /* a segment overshooting the window a little */
-		s = seg(c, *ci, cl, ACK, *mine, theirs, 1400);
+		s = seg(c, cl, ACK, *mine, theirs, 1400);
 		*mine += 1400;
 	}
 	return s;
@@ -122,10 +121,9 @@ static int state_of(const struct evs_ct *t, uint16_t port)
 }
 
 /* The handshake through @l under @a, DNATed to the connection's backend. */
-static void open_conn(struct tconn *c, unsigned int ci, struct evs_ct_lcore *l,
-		      struct evs_ct_action *a)
+static void open_conn(const struct tconn *c, struct evs_ct_lcore *l, struct evs_ct_action *a)
 {
-	struct spec s = seg(c, ci, true, SYN, c->cseq - 1, 0, 0);
+	struct spec s = seg(c, true, SYN, c->cseq - 1, 0, 0);
 
 	a->nat.v6 = c->v6;
 	a->backend = c->v6 ? 2 : 1; /* the template slot of its backend */
@@ -133,14 +131,14 @@ static void open_conn(struct tconn *c, unsigned int ci, struct evs_ct_lcore *l,
 	addr(backend_of(c), a->nat.addr_max);
 	lc = l;
 	if (c->midstream) {
-		s = seg(c, ci, true, ACK, c->cseq, c->sseq, 0);
+		s = seg(c, true, ACK, c->cseq, c->sseq, 0);
 		ck_assert_uint_eq(send1(&s, a), CT_NEW | EVS_CT_DNAT);
 		return;
 	}
 	ck_assert_uint_eq(send1(&s, a), CT_NEW | EVS_CT_DNAT);
-	s = seg(c, ci, false, SYN | ACK, c->sseq - 1, c->cseq, 0);
+	s = seg(c, false, SYN | ACK, c->sseq - 1, c->cseq, 0);
 	ck_assert_uint_eq(send1(&s, a), CT_RPL | EVS_CT_SNAT);
-	s = seg(c, ci, true, ACK, c->cseq, c->sseq, 0);
+	s = seg(c, true, ACK, c->cseq, c->sseq, 0);
 	ck_assert_uint_eq(send1(&s, a), CT_EST | EVS_CT_DNAT);
 }
 
@@ -192,7 +190,7 @@ START_TEST(test_tcp_established_vs_general)
 		start[c] = *x;
 		for (k = 0; k < 2; k++) {
 			conns[c] = start[c];
-			open_conn(&conns[c], c, l[k], &a[k]);
+			open_conn(&conns[c], l[k], &a[k]);
 		}
 	}
 	for (r = 0; r < ROUNDS; r++) {
@@ -214,7 +212,7 @@ START_TEST(test_tcp_established_vs_general)
 				evs_ct_lcore_set_now(l[k], now);
 		}
 		for (i = 0; i < BURST; i++)
-			sp[i] = pick(conns, &c);
+			sp[i] = pick(conns);
 		for (k = 0; k < 2; k++) {
 			for (i = 0; i < BURST; i++)
 				m[k][i] = build(&sp[i], &key[k][i]);
@@ -246,7 +244,7 @@ START_TEST(test_tcp_established_vs_general)
 			restarts++;
 			for (k = 0; k < 2; k++) {
 				conns[c] = start[c];
-				open_conn(&conns[c], c, l[k], &a[k]);
+				open_conn(&conns[c], l[k], &a[k]);
 			}
 		}
 	}
