@@ -312,26 +312,26 @@ run_once() { # device flows size
 	if [ "$flow_mix" = scenario ] && [ $conn = 0 ] && declare -F sc_flow_mix >/dev/null; then
 		read -r -a mix <<<"$(sc_flow_mix "$f")"
 	fi
-	# A TCP scenario (sc_l4=tcp): every flow opened by a handshake through
-	# the device first (each run starts a fresh device), at a rate every
-	# device completes (OVS-DPDK: ~420k handshakes/s), each flow at least
-	# once; then its segments are in window (edgevs-gen --proto tcp-ack).
+	# Stateful scenarios: every connection made once before the measured
+	# run (each run starts a fresh device), so that it measures established
+	# traffic, not a first packet per flow (the rate of those is the
+	# --conn-rate scenario's). Every device gets the same warm-up. UDP at
+	# many flows: 4 s of the traffic itself. TCP (sc_l4=tcp): a handshake
+	# per flow through the device, at a rate every device completes
+	# (OVS-DPDK: ~420k handshakes/s), each flow at least once; then its
+	# segments are in window (edgevs-gen --proto tcp-ack).
+	local warm=()
 	if [ $conn = 0 ] && [ "$sc_l4" = tcp ]; then
+		warm=(--connect --rate "$TCP_WARM_RATE" --duration $((f / TCP_WARM_RATE + 2)))
+	elif [ $conn = 0 ] && [ "$f" -gt 32768 ] && [[ "$sc" =~ ^(firewall|lb)$ ]]; then
+		warm=(--duration 4)
+	fi
+	if [ ${#warm[@]} -gt 0 ]; then
 		timeout -k 5 $((f / TCP_WARM_RATE + 60)) "$gen" --lcores "0@$gen_core" "${eal[@]}" \
 			"${gen_mem[@]}" --file-prefix "$prefix-g" --vdev "$(gen_dev 0)" --vdev "$(gen_dev 1)" -- \
-			--tx-port 0 --rx-port 1 --flows "$f" "${sz[@]}" --connect --rate "$TCP_WARM_RATE" \
-			--duration $((f / TCP_WARM_RATE + 2)) --json --no-progress "${sc_gen_args[@]}" \
-			"${mix[@]}" >"$tmp/warm.json" 2>&1 || true
-		mix+=(--proto tcp-ack)
-	# Stateful scenarios at many flows: every connection made once before
-	# the measured run (each run starts a fresh device), so that it measures
-	# established traffic, not a first packet per flow (the rate of those
-	# is the --conn-rate scenario's). Every device gets the same warm-up.
-	elif [ $conn = 0 ] && [ "$f" -gt 32768 ] && [[ "$sc" =~ ^(firewall|lb)$ ]]; then
-		timeout -k 5 60 "$gen" --lcores "0@$gen_core" "${eal[@]}" "${gen_mem[@]}" \
-			--file-prefix "$prefix-g" --vdev "$(gen_dev 0)" --vdev "$(gen_dev 1)" -- \
-			--tx-port 0 --rx-port 1 --flows "$f" "${sz[@]}" --duration 4 --json \
-			--no-progress "${sc_gen_args[@]}" "${mix[@]}" >/dev/null 2>&1 || true
+			--tx-port 0 --rx-port 1 --flows "$f" "${sz[@]}" --json --no-progress \
+			"${sc_gen_args[@]}" "${mix[@]}" "${warm[@]}" >/dev/null 2>&1 || true
+		[ "$sc_l4" = tcp ] && mix+=(--proto tcp-ack)
 	fi
 	[ "$dev" = ovs ] && ovs_clear_stats
 	bounce0=$(bounce_ns)
